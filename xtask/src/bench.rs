@@ -1,8 +1,11 @@
-//! `cargo xtask bench export [--instruments N] [--page-size P]`: extracts the
-//! instrument master from `lusid emulator` (its own process) with three
-//! clients, each its own process measured by `/usr/bin/time`: the release
-//! `lusid` CLI, the bare hyper + serde_json baseline, and the official
-//! Python SDK (skipped with a message when Python or PyPI is missing).
+//! `cargo xtask bench export [--instruments N] [--page-size P] [--skip-python]`:
+//! extracts the instrument master from `lusid emulator` (its own process)
+//! with four clients, each its own process measured by `/usr/bin/time`: the
+//! release `lusid` CLI (raw copy), the typed SDK (`lusid-bench-typed`: every
+//! instrument decoded into `lusid::models::Instrument` through
+//! `into_stream()`), the bare hyper + serde_json baseline, and the official
+//! Python SDK (skipped with a message when Python or PyPI is missing, or
+//! with `--skip-python`).
 //! Prints a table and writes it to `docs/benchmarks.md`.
 
 pub mod process;
@@ -15,7 +18,11 @@ use process::{BenchError, Emulator, Measured, Result, fail};
 /// The emulator's currencies, listed with the equities.
 pub const CURRENCIES: u64 = 178;
 
-const USAGE: &str = "usage: cargo xtask bench export [--instruments N] [--page-size P]";
+const USAGE: &str =
+    "usage: cargo xtask bench export [--instruments N] [--page-size P] [--skip-python]";
+
+/// The flag that leaves the (slow) Python row out.
+const SKIP_PYTHON: &str = "--skip-python";
 
 const PYTHON_EXTRACT: &str = r#"import json, sys
 import lusid
@@ -60,7 +67,13 @@ struct Row {
 }
 
 fn export(root: &Path, options: &[&str]) -> Result<()> {
-    let options = process::parse_options(options, &["--instruments", "--page-size"])
+    let skip_python = options.contains(&SKIP_PYTHON);
+    let options: Vec<&str> = options
+        .iter()
+        .copied()
+        .filter(|option| *option != SKIP_PYTHON)
+        .collect();
+    let options = process::parse_options(&options, &["--instruments", "--page-size"])
         .map_err(|error| BenchError(format!("{error}\n{USAGE}")))?;
     let equities = process::number_option(&options, "--instruments", 200_000)?;
     let page_size = process::number_option(&options, "--page-size", 2000)?;
@@ -100,6 +113,20 @@ fn export(root: &Path, options: &[&str]) -> Result<()> {
         note: String::new(),
     });
 
+    eprintln!("typed SDK ...");
+    let (measured, ids) = process::measure(
+        &release.join("lusid-bench-typed"),
+        &[secrets.clone(), page.clone()],
+        &work,
+        "export-typed",
+    )?;
+    check_count("typed SDK", &ids, expected)?;
+    rows.push(Row {
+        client: "typed SDK: `lusid::Client`, `list_instruments().into_stream()` into `Instrument` (`lusid-bench-typed`)",
+        measured: Some(measured),
+        note: String::new(),
+    });
+
     eprintln!("baseline ...");
     let (measured, ids) = process::measure(
         &release.join("lusid-bench-baseline"),
@@ -115,7 +142,7 @@ fn export(root: &Path, options: &[&str]) -> Result<()> {
     });
 
     eprintln!("official Python SDK ...");
-    let python = match python_sdk(root) {
+    let python = match python_sdk(root, skip_python) {
         Ok(venv_python) => {
             let script = work.join("extract_official.py");
             std::fs::write(&script, PYTHON_EXTRACT)?;
@@ -146,17 +173,24 @@ fn export(root: &Path, options: &[&str]) -> Result<()> {
 
     let table = render(&rows, expected);
     println!("{table}");
+    // Without Python the run gets its own section, so the last run with
+    // Python stays in the document.
+    let flag = if skip_python {
+        format!(" {SKIP_PYTHON}")
+    } else {
+        String::new()
+    };
     let section = format!(
-        "## Export: `cargo xtask bench export --instruments {equities}`\n\n\
+        "## Export: `cargo xtask bench export --instruments {equities}{flag}`\n\n\
          Measured {} on {}, page size {page_size}; the emulator \
          (`lusid emulator --equities {equities}`, release) ran in its own process on the \
          same cores. Each client is its own process under `/usr/bin/time`, writing NDJSON \
          to a pipe read by xtask; \"vs lusid\" divides that client's CPU by the CLI's.\n\n{table}\n\n\
-         Command: `cargo xtask bench export --instruments {equities} --page-size {page_size}`",
+         Command: `cargo xtask bench export --instruments {equities} --page-size {page_size}{flag}`",
         process::today(),
         process::machine(),
     );
-    let marker = format!("bench export {equities}");
+    let marker = format!("bench export {equities}{flag}");
     process::write_doc_section(&root.join("docs/benchmarks.md"), &marker, &section)?;
     eprintln!("written to docs/benchmarks.md");
     Ok(())
@@ -210,8 +244,12 @@ fn render(rows: &[Row], instruments: u64) -> String {
 }
 
 /// The venv's Python with `lusid-sdk` installed (the venv of
-/// `tests/official-sdk/run.sh`, created if needed).
-fn python_sdk(root: &Path) -> std::result::Result<PathBuf, String> {
+/// `tests/official-sdk/run.sh`, created if needed); an error saying why not
+/// when `skip` is set or Python or the SDK is missing.
+fn python_sdk(root: &Path, skip: bool) -> std::result::Result<PathBuf, String> {
+    if skip {
+        return Err(format!("{SKIP_PYTHON} was given"));
+    }
     let venv = root.join("target/official-sdk/venv");
     let python = venv.join("bin/python");
     if !python.exists() {

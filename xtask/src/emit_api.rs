@@ -46,7 +46,12 @@ pub fn render(operations: &[Operation]) -> Result<Vec<GeneratedFile>> {
         &modules,
     );
     module.push_str("gated!(private pages);\n");
+    module.push_str(
+        "\n/// Declares a public module (rustfmt does not follow macro `mod` items).\n\
+         macro_rules! public {\n($module:ident) => {\npub mod $module;\n};\n}\n\npublic!(params);\n",
+    );
     files.push(GeneratedFile::new(format!("{DIR}/mod.rs"), module));
+    files.push(crate::emit_param_enums::render(operations)?);
     Ok(files)
 }
 
@@ -93,37 +98,16 @@ fn render_tag(tag: &str, operations: &[&Operation]) -> String {
     out
 }
 
-/// The argument type of a required parameter.
-pub fn argument_type(ty: &RustType) -> String {
-    match ty {
-        RustType::String => "impl Into<String>".to_owned(),
-        RustType::Array(item) if **item == RustType::String => {
-            "impl IntoIterator<Item = impl Into<String>>".to_owned()
-        }
-        RustType::Array(item) => format!("impl IntoIterator<Item = {}>", item.render(Crate::Api)),
-        other => other.render(Crate::Api),
-    }
-}
-
-/// The expression converting an argument of [`argument_type`] to its stored type.
-pub fn convert(ident: &str, ty: &RustType) -> String {
-    match ty {
-        RustType::String => format!("{ident}.into()"),
-        RustType::Array(item) if **item == RustType::String => {
-            format!("{ident}.into_iter().map(Into::into).collect()")
-        }
-        RustType::Array(_) => format!("{ident}.into_iter().collect()"),
-        _ => ident.to_owned(),
-    }
-}
-
-/// The stored type of a parameter in the request builder.
-pub fn stored_type(param: &Param) -> String {
-    let ty = param.ty.render(Crate::Api);
-    match (&param.ty, param.required) {
-        (RustType::Array(_), _) | (_, true) => ty,
-        (_, false) => format!("Option<{ty}>"),
-    }
+/// The first documentation line of everything generated for an operation
+/// (group method, parameters struct, request builder, trait method):
+/// `` `GET /api/instruments` (operation `ListInstruments`) ``, as one `///`
+/// line that is never wrapped, however long, so the method, path and id can
+/// be searched for together.
+pub fn operation_line(operation: &Operation) -> String {
+    format!(
+        "/// `{} {}` (operation `{}`)\n",
+        operation.method, operation.path, operation.id
+    )
 }
 
 /// The group method of an operation, which builds its request.
@@ -131,7 +115,9 @@ fn render_method(operation: &Operation) -> String {
     let request = request_struct(operation);
     let method = snake_ident(&operation.id);
     let arguments = new_arguments(operation);
-    let mut out = doc_comment(&method_doc(operation));
+    let mut out = operation_line(operation);
+    out.push_str("///\n");
+    out.push_str(&doc_comment(&method_doc(operation)));
     if operation.deprecated {
         out.push_str("#[deprecated(note = \"LUSID marks this operation as deprecated\")]\n");
     }
@@ -140,8 +126,7 @@ fn render_method(operation: &Operation) -> String {
         out.push_str("#[allow(clippy::too_many_arguments)]\n");
     }
     out.push_str(&format!(
-        "pub fn {method}(&self, {}) -> {request} {{\n{request} {{ client: self.client.clone(), \
-         params: {}::new({}), call_options: lusid_http::CallOptions::new() }}\n}}\n\n",
+        "pub fn {method}(&self, {}) -> {request} {{\n{request}::from_params(self, {}::new({}))\n}}\n\n",
         arguments.join(", "),
         params_struct(operation),
         new_argument_names(operation).join(", ")
@@ -149,13 +134,11 @@ fn render_method(operation: &Operation) -> String {
     out
 }
 
-/// The documentation of an operation's group method.
+/// The documentation of an operation's group method, after its
+/// [`operation_line`].
 fn method_doc(operation: &Operation) -> Vec<String> {
     let request = request_struct(operation);
-    let mut paragraphs = vec![format!(
-        "`{} {}` (operation `{}`)",
-        operation.method, operation.path, operation.id
-    )];
+    let mut paragraphs = Vec::new();
     let status = operation.api_status.as_deref().unwrap_or("unspecified");
     let (idempotent, reason) = operation.idempotent;
     paragraphs.push(format!(
@@ -258,6 +241,16 @@ fn param_line(param: &Param, request: &str) -> String {
 
 /// The type part of a parameter's documentation.
 pub fn param_type_doc(param: &Param) -> String {
+    if let Some(name) = &param.enum_type {
+        let link = format!("[`{name}`](crate::params::{name})");
+        return match &param.ty {
+            RustType::Array(_) => format!(
+                "a list of {link} (or strings), sent as one `{}=` pair each",
+                param.wire
+            ),
+            _ => format!("{link} (or any string)"),
+        };
+    }
     match &param.ty {
         RustType::DateTime => DATE_TIME_DOC.to_owned(),
         RustType::Array(item) => format!(
@@ -293,20 +286,21 @@ fn body_doc(ty: &RustType) -> String {
 /// The request builder of an operation: setters, `send`, and pagination.
 fn render_request(operation: &Operation) -> String {
     let request = request_struct(operation);
+    let params = params_struct(operation);
+    let api = api_struct(&operation.tag);
     let (idempotent, _) = operation.idempotent;
-    let mut out = doc_comment(&[format!(
-        "The `{}` request (`{} {}`), built by [`{}::{}`]. Set optional parameters, then \
-             [`send`](Self::send) it.",
+    let mut out = operation_line(operation);
+    out.push_str("///\n");
+    out.push_str(&doc_comment(&[format!(
+        "The request builder of `{}`, made by [`{api}::{}`] (or [`from_params`](Self::from_params)). \
+         Set optional parameters, then [`send`](Self::send) it.",
         operation.id,
-        operation.method,
-        operation.path,
-        api_struct(&operation.tag),
         snake_ident(&operation.id)
-    )]);
+    )]));
     out.push_str(&format!(
         "#[derive(Debug, Clone)]\n#[must_use = \"a request does nothing until it is sent\"]\npub struct {request} {{\nclient: crate::Client,\n"
     ));
-    out.push_str(&format!("params: {},\n", params_struct(operation)));
+    out.push_str(&format!("params: {params},\n"));
     out.push_str("call_options: lusid_http::CallOptions,\n");
     out.push_str("}\n\n");
     out.push_str(&format!(
@@ -314,13 +308,17 @@ fn render_request(operation: &Operation) -> String {
          pub const OPERATION: lusid_http::Operation = lusid_http::Operation {{ id: {:?}, path_template: {:?}, idempotent: {idempotent} }};\n\n",
         operation.id, operation.path
     ));
+    out.push_str(&format!(
+        "/// The request sending `params` with `api`'s client: what the group method and setters build.\n\
+         pub fn from_params(api: &{api}, params: {params}) -> Self {{\n\
+         Self {{ client: api.client.clone(), params, call_options: lusid_http::CallOptions::new() }}\n}}\n\n"
+    ));
     for param in operation.params.iter().filter(|param| !param.required) {
-        out.push_str(&render_setter(param, true));
+        out.push_str(&render_setter(param));
     }
     out.push_str(&format!(
-        "/// The parameters this request sends.\npub fn params(&self) -> &{0} {{\n&self.params\n}}\n\n\
-         /// The parameters this request sends, taken out of it.\npub fn into_params(self) -> {0} {{\nself.params\n}}\n\n",
-        params_struct(operation)
+        "/// The parameters this request sends.\npub fn params(&self) -> &{params} {{\n&self.params\n}}\n\n\
+         /// The parameters this request sends, taken out of it.\npub fn into_params(self) -> {params} {{\nself.params\n}}\n\n"
     ));
     out.push_str(CALL_OPTION_SETTERS);
     out.push_str(&render_send(operation));
@@ -329,7 +327,7 @@ fn render_request(operation: &Operation) -> String {
     }
     out.push_str("}\n\n");
     if let Some(pagination) = &operation.pagination {
-        out.push_str(&render_paged_request(operation, pagination));
+        out.push_str(&render_paged_params(operation, pagination));
     }
     out
 }
@@ -435,13 +433,16 @@ fn needs_date_time_wrapper(ty: &RustType) -> bool {
     ty.has_datetime()
 }
 
-/// `page_size`, `into_pages` and `into_stream` of a paginated request.
+/// `page_size`, `into_pages`, `into_stream` and `into_raw_pages` of a
+/// paginated request, over [`paginate`](lusid_api::paginate) and
+/// [`paginate_pages`](lusid_api::paginate_pages).
 fn render_pagination_methods(
     operation: &Operation,
     pagination: &crate::operation::Pagination,
 ) -> String {
     let page = format!("lusid_models::{}", pagination.page_type);
     let item = pagination.item_type.render(Crate::Api);
+    let params = params_struct(operation);
     let mut out = String::new();
     if let Some(limit) = &pagination.limit {
         out.push_str(&doc_comment(&["Sets how many items each page holds (the `limit` query parameter). When \
@@ -453,35 +454,45 @@ fn render_pagination_methods(
             "pub fn page_size(self, size: i64) -> Self {{\nself.{limit}(size)\n}}\n\n"
         ));
     }
+    out.push_str(&format!(
+        "/// This request with other parameters (the paginator's next page).\n\
+         fn with_params(&self, params: {params}) -> Self {{\n\
+         Self {{ client: self.client.clone(), params, call_options: self.call_options }}\n}}\n\n"
+    ));
+    let as_at = if pagination.as_at.is_some() {
+        " Without an `asAt`, the first request pins `asAt` to the current UTC time, so \
+         every page reads the same snapshot."
+    } else {
+        ""
+    };
+    let ends = "The stream ends after the first error. It is `Unpin`: \
+         `while let Some(x) = stream.try_next().await? {}` needs no `pin!` and no trait import."
+        .to_owned();
     out.push_str(&doc_comment(&[
         format!(
             "Every page of `{}`, following `nextPage` until it is empty. Each page is requested \
-             only when the previous one has been taken, with the same parameters plus `page`.{}",
+             only when the previous one has been taken, with the same parameters plus `page`.{as_at}",
             operation.id,
-            if pagination.as_at.is_some() {
-                " Without an `asAt`, the first request pins `asAt` to the current UTC time, so \
-                 every page reads the same snapshot."
-            } else {
-                ""
-            }
         ),
-        "The stream ends after the first error.".to_owned(),
+        ends.clone(),
     ]));
     out.push_str(&format!(
-        "pub fn into_pages(self) -> impl futures_util::Stream<Item = Result<{page}, crate::Error>> + Send + 'static {{\n\
-         crate::paginator::pages(self)\n}}\n\n"
+        "pub fn into_pages(self) -> crate::PageStream<'static, {page}> {{\n\
+         let params = self.params.clone();\n\
+         crate::paginate_pages(params, move |params| self.with_params(params).send())\n}}\n\n"
     ));
     out.push_str(&doc_comment(&[
         format!(
             "Every item of every page of `{}`, in order. At most one page is held in memory; the \
-             next page is requested when the current one is used up.",
+             next page is requested when the current one is used up.{as_at}",
             operation.id
         ),
-        "The stream ends after the first error.".to_owned(),
+        ends.clone(),
     ]));
     out.push_str(&format!(
-        "pub fn into_stream(self) -> impl futures_util::Stream<Item = Result<{item}, crate::Error>> + Send + 'static {{\n\
-         crate::paginator::items(self)\n}}\n\n"
+        "pub fn into_stream(self) -> crate::ItemStream<'static, {item}> {{\n\
+         let params = self.params.clone();\n\
+         crate::paginate(params, move |params| self.with_params(params).send())\n}}\n\n"
     ));
     out.push_str(&doc_comment(&[
         format!(
@@ -489,43 +500,41 @@ fn render_pagination_methods(
              crate does not know included: for copying the data elsewhere unchanged.",
             operation.id
         ),
-        "The stream ends after the first error.".to_owned(),
+        ends,
     ]));
     out.push_str(
-        "pub fn into_raw_pages(self) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static {\n\
-         crate::paginator::pages_as::<Self, crate::RawPage>(self)\n}\n\n",
+        "pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {\n\
+         let params = self.params.clone();\n\
+         crate::paginate_pages(params, move |params| self.with_params(params).send_as::<crate::RawPage>())\n}\n\n",
     );
     out
 }
 
-/// The `PagedRequest` implementation wiring a request to the paginator.
-fn render_paged_request(
-    operation: &Operation,
-    pagination: &crate::operation::Pagination,
-) -> String {
-    let request = request_struct(operation);
-    let page = format!("lusid_models::{}", pagination.page_type);
+/// The `PagedParams` implementation of a paginated operation's parameters,
+/// which [`paginate`](lusid_api::paginate) changes between pages.
+fn render_paged_params(operation: &Operation, pagination: &crate::operation::Pagination) -> String {
+    let params = params_struct(operation);
     let (page_size, set_page_size) = match &pagination.limit {
         Some(limit) => (
-            format!("self.params.{limit}"),
-            format!("self.params.{limit} = Some(size);"),
+            format!("self.{limit}"),
+            format!("self.{limit} = Some(size);"),
         ),
         None => ("None".to_owned(), "let _ = size;".to_owned()),
     };
     let pin_as_at = match &pagination.as_at {
         Some(as_at) => format!(
-            "fn pin_as_at(&mut self, now: time::OffsetDateTime) {{\nself.params.{as_at}.get_or_insert(now);\n}}\n\n"
+            "fn pin_as_at(&mut self, now: time::OffsetDateTime) {{\nself.{as_at}.get_or_insert(now);\n}}\n\n"
         ),
         None => String::new(),
     };
     format!(
-        "impl crate::paginator::PagedRequest for {request} {{\ntype Page = {page};\n\n\
-         const OPERATION_ID: &'static str = Self::OPERATION.id;\n\n\
+        "impl crate::PagedParams for {params} {{\n\
+         const OPERATION_ID: &'static str = {:?};\n\n\
          fn page_size(&self) -> Option<i64> {{\n{page_size}\n}}\n\n\
          fn set_page_size(&mut self, size: i64) {{\n{set_page_size}\n}}\n\n\
          {pin_as_at}\
-         fn set_page_token(&mut self, token: String) {{\nself.params.page = Some(token);\n}}\n\n\
-         fn send_page_as<P: serde::de::DeserializeOwned + Send>(self) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {{\nself.send_as()\n}}\n}}\n\n"
+         fn set_page_token(&mut self, token: String) {{\nself.page = Some(token);\n}}\n}}\n\n",
+        operation.id
     )
 }
 
@@ -565,7 +574,7 @@ fn render_pages(operations: &[Operation]) -> String {
             "self.values"
         };
         out.push_str(&format!(
-            "impl crate::paginator::Page for lusid_models::{} {{\ntype Item = {item};\n\n\
+            "impl crate::Page for lusid_models::{} {{\ntype Item = {item};\n\n\
              fn next_page(&self) -> Option<&str> {{\n{next_page}\n}}\n\n\
              fn into_items(self) -> Vec<Self::Item> {{\n{values}\n}}\n}}\n\n",
             pagination.page_type
@@ -588,4 +597,87 @@ pub fn render_operation(operation: &Operation) -> String {
     out.push_str(&render_request(operation));
     out.push_str(&render_trait(&operation.tag, &[operation]));
     out
+}
+
+/// Finds the operation doc lines (`` `METHOD /path` (operation `Id`) ``)
+/// that are split over several lines in generated source: each problem as
+/// `line number: text`. A doc line that starts with `` `METHOD /`` or
+/// mentions `(operation` must be a whole operation line.
+#[cfg(test)]
+pub fn split_operation_lines(source: &str) -> Vec<String> {
+    const METHODS: [&str; 7] = ["GET", "PUT", "POST", "DELETE", "PATCH", "HEAD", "OPTIONS"];
+    let is_whole = |text: &str| -> bool {
+        let Some((method, rest)) = text.strip_prefix('`').and_then(|rest| rest.split_once(' '))
+        else {
+            return false;
+        };
+        let Some((path, rest)) = rest.split_once("` (operation `") else {
+            return false;
+        };
+        let Some(id) = rest.strip_suffix("`)") else {
+            return false;
+        };
+        METHODS.contains(&method)
+            && path.starts_with('/')
+            && !path.contains(' ')
+            && !id.is_empty()
+            && id.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
+    };
+    let mut problems = Vec::new();
+    for (index, line) in source.lines().enumerate() {
+        let Some(doc) = line.trim_start().strip_prefix("///") else {
+            continue;
+        };
+        let text = doc.trim();
+        let starts_like_one = METHODS
+            .iter()
+            .any(|method| text.starts_with(&format!("`{method} /")));
+        if (starts_like_one || text.contains("(operation")) && !is_whole(text) {
+            problems.push(format!("{}: {line}", index + 1));
+        }
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_check_finds_split_operation_lines() {
+        let split_after_path = "/// `POST /api/instruments/$batchupsertproperties` (operation\n\
+             /// `BatchUpsertInstrumentProperties`)\n";
+        assert_eq!(split_operation_lines(split_after_path).len(), 1);
+        let split_before = "/// `POST /api/instruments/$batchupsertproperties`\n\
+             /// (operation `BatchUpsertInstrumentProperties`)\n";
+        assert_eq!(split_operation_lines(split_before).len(), 2);
+        let whole = "    /// `POST /api/instruments/$batchupsertproperties` (operation `BatchUpsertInstrumentProperties`)\n\
+             /// The `X` request (`GET /api/x`), built by ...\n";
+        assert!(split_operation_lines(whole).is_empty());
+    }
+
+    #[test]
+    fn no_generated_operation_line_is_split() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("workspace root");
+        let dir = root.join(DIR);
+        let mut lines = 0;
+        let mut problems = Vec::new();
+        for entry in std::fs::read_dir(&dir).expect("generated directory") {
+            let path = entry.expect("entry").path();
+            let source = std::fs::read_to_string(&path).expect("source");
+            lines += source.matches("(operation `").count();
+            for problem in split_operation_lines(&source) {
+                problems.push(format!("{}:{problem}", path.display()));
+            }
+        }
+        assert!(
+            problems.is_empty(),
+            "split operation lines:\n{}",
+            problems.join("\n")
+        );
+        // Group method, parameters struct, request builder and trait method.
+        assert!(lines >= 4 * 898, "only {lines} operation lines found");
+    }
 }

@@ -93,7 +93,6 @@ fn render_model(model: &Model) -> String {
             enums,
             parents,
         } => {
-            out.push_str("use serde::{Deserialize, Serialize};\n\n");
             out.push_str(&render_struct(model, fields, enums, parents));
             for definition in enums {
                 out.push_str(&render_enum(definition));
@@ -172,13 +171,8 @@ fn render_struct(model: &Model, fields: &[Field], enums: &[EnumDef], parents: &[
     } else {
         ""
     };
-    let remote = if model.preserve_unknown {
-        "#[serde(remote = \"Self\")]\n"
-    } else {
-        ""
-    };
     out.push_str(&format!(
-        "#[derive(Debug, Clone, PartialEq{default}, Serialize, Deserialize)]\n{remote}#[non_exhaustive]\npub struct {name} {{\n"
+        "#[derive(Debug, Clone, PartialEq{default})]\n#[non_exhaustive]\npub struct {name} {{\n"
     ));
     for field in fields {
         let mut doc = field_doc(field, enums);
@@ -189,7 +183,6 @@ fn render_struct(model: &Model, fields: &[Field], enums: &[EnumDef], parents: &[
             ));
         }
         out.push_str(&doc_comment(&[doc]));
-        out.push_str(&serde_attribute(field));
         let ty = field.ty.render(Crate::Models);
         let ty = if field.is_option() {
             format!("Option<{ty}>")
@@ -203,68 +196,22 @@ fn render_struct(model: &Model, fields: &[Field], enums: &[EnumDef], parents: &[
             "/// Keys this crate does not know, kept as LUSID sent them and written back after \
              the known fields (the specification marks the schema \
              `x-sdk-unknown-fields: preserve`).\n\
-             #[serde(skip)]\npub unknown_fields: std::collections::BTreeMap<String, crate::RawJson>,\n",
+             pub unknown_fields: std::collections::BTreeMap<String, crate::RawJson>,\n",
         );
     }
     out.push_str("}\n\n");
     if !constructor_args.is_empty() {
         out.push_str(&render_constructor(model, fields, &constructor_args));
     }
-    if model.preserve_unknown {
-        out.push_str(&render_preserving_serde(name, fields));
+    if !model.usage.sent_by.is_empty() {
+        out.push_str(&render_setters(name, fields));
     }
+    out.push_str(&crate::emit_serde::render_struct_serde(
+        name,
+        fields,
+        model.preserve_unknown,
+    ));
     out
-}
-
-/// The serde implementations of a struct that keeps unknown keys, over the
-/// derived inherent functions (`#[serde(remote = "Self")]`).
-fn render_preserving_serde(name: &str, fields: &[Field]) -> String {
-    let wire: Vec<String> = fields
-        .iter()
-        .map(|field| format!("{:?}", field.wire))
-        .collect();
-    format!(
-        "impl {name} {{\n/// The wire names of the known fields.\n\
-         pub const WIRE_NAMES: &'static [&'static str] = &[{}];\n}}\n\n\
-         impl serde::Serialize for {name} {{\n\
-         fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {{\n\
-         crate::preserve::serialize(serializer, &self.unknown_fields, |json| Self::serialize(self, json))\n}}\n}}\n\n\
-         impl<'de> serde::Deserialize<'de> for {name} {{\n\
-         fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {{\n\
-         let raw = crate::preserve::capture(deserializer)?;\n\
-         let mut value = Self::deserialize(&mut serde_json::Deserializer::from_str(raw.get()))\n\
-         .map_err(serde::de::Error::custom)?;\n\
-         value.unknown_fields = crate::preserve::unknown(&raw, Self::WIRE_NAMES).map_err(serde::de::Error::custom)?;\n\
-         Ok(value)\n}}\n}}\n\n",
-        wire.join(", ")
-    )
-}
-
-/// The `#[serde(...)]` attribute of a field.
-fn serde_attribute(field: &Field) -> String {
-    let mut parts = Vec::new();
-    if field.ident != field.wire {
-        parts.push(format!("rename = {:?}", field.wire));
-    }
-    if field.is_option() {
-        parts.push("default".to_owned());
-    }
-    if !field.required {
-        parts.push("skip_serializing_if = \"Option::is_none\"".to_owned());
-    }
-    if field.ty.has_datetime() {
-        let adapter = match (&field.ty, field.is_option()) {
-            (RustType::DateTime, false) => "crate::datetime",
-            (RustType::DateTime, true) => "crate::datetime::option",
-            _ => "crate::datetime::nested",
-        };
-        parts.push(format!("with = {adapter:?}"));
-    }
-    if parts.is_empty() {
-        String::new()
-    } else {
-        format!("#[serde({})]\n", parts.join(", "))
-    }
 }
 
 /// Documents one field: wire name, presence, type details and values.
@@ -383,6 +330,32 @@ fn render_constructor(model: &Model, fields: &[Field], arguments: &[&Field]) -> 
         parameters.join(", "),
         initialisers.join(", ")
     )
+}
+
+/// Chainable `with_<field>` setters for the optional fields of a request
+/// model (a schema some operation sends), each documented with its JSON name.
+fn render_setters(name: &str, fields: &[Field]) -> String {
+    let setters: String = fields
+        .iter()
+        .filter(|field| field.is_option())
+        .map(|field| {
+            let ident = &field.ident;
+            let method = format!("with_{}", ident.trim_end_matches('_'));
+            let ty = field.ty.render(Crate::Models);
+            format!(
+                "/// Sets JSON `{}` ([`{ident}`](Self::{ident})) and returns the value, for chaining.\n\
+                 #[must_use]\n\
+                 pub fn {method}(mut self, value: impl Into<{ty}>) -> Self {{\n\
+                 self.{ident} = Some(value.into());\nself\n}}\n\n",
+                field.wire
+            )
+        })
+        .collect();
+    if setters.is_empty() {
+        String::new()
+    } else {
+        format!("impl {name} {{\n{setters}}}\n\n")
+    }
 }
 
 /// The constructor parameter type: strings and enums take `impl Into<_>`.

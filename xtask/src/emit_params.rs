@@ -1,12 +1,15 @@
 //! Renders each operation's parameters struct (`ListInstrumentsParams`):
-//! every path and query parameter and the body as public fields, with a
-//! `new` taking the required ones and a chainable setter per optional one.
+//! plain data, every path and query parameter and the body as public fields,
+//! with a `new` taking the required ones. The setters of the optional ones
+//! live on the request builder only ([`render_setter`]), which writes its
+//! `params` field directly.
 //!
 //! The request builder holds one, and the tag's async trait takes one, so a
-//! mock's expectations can inspect every parameter.
+//! mock's expectations can inspect every parameter. Also the Rust types of a
+//! parameter: stored, as an argument, and the conversion between them.
 
 use crate::docs::{code_list, doc_comment};
-use crate::emit_api::{argument_type, convert, param_type_doc, stored_type};
+use crate::emit_api::{operation_line, param_type_doc};
 use crate::naming::pascal_case;
 use crate::operation::{Location, Operation, Param};
 use crate::types::{Crate, RustType};
@@ -16,6 +19,61 @@ pub fn params_struct(operation: &Operation) -> String {
     format!("{}Params", pascal_case(&operation.id))
 }
 
+/// The type of one value of a parameter (of each element, for a list): its
+/// open enum when it has a value list, else its scalar type.
+fn value_type(param: &Param) -> String {
+    let scalar = match &param.ty {
+        RustType::Array(item) => item,
+        other => other,
+    };
+    match &param.enum_type {
+        Some(name) => format!("crate::params::{name}"),
+        None => scalar.render(Crate::Api),
+    }
+}
+
+/// Whether a value is taken as `impl Into<...>` (strings and enums).
+fn takes_into(param: &Param) -> bool {
+    let scalar = match &param.ty {
+        RustType::Array(item) => item,
+        other => other,
+    };
+    param.enum_type.is_some() || *scalar == RustType::String
+}
+
+/// The stored type of a parameter: `Vec` for lists, `Option` for optional
+/// scalars.
+pub fn stored_type(param: &Param) -> String {
+    let value = value_type(param);
+    match (&param.ty, param.required) {
+        (RustType::Array(_), _) => format!("Vec<{value}>"),
+        (_, true) => value,
+        (_, false) => format!("Option<{value}>"),
+    }
+}
+
+/// The argument type of a parameter in `new`, the group method and setters.
+pub fn argument_type(param: &Param) -> String {
+    let value = value_type(param);
+    match (&param.ty, takes_into(param)) {
+        (RustType::Array(_), true) => format!("impl IntoIterator<Item = impl Into<{value}>>"),
+        (RustType::Array(_), false) => format!("impl IntoIterator<Item = {value}>"),
+        (_, true) => format!("impl Into<{value}>"),
+        (_, false) => value,
+    }
+}
+
+/// The expression converting an argument of [`argument_type`] named `ident`
+/// to the parameter's value (the element of `Option`, or the `Vec`).
+pub fn convert(param: &Param, ident: &str) -> String {
+    match (&param.ty, takes_into(param)) {
+        (RustType::Array(_), true) => format!("{ident}.into_iter().map(Into::into).collect()"),
+        (RustType::Array(_), false) => format!("{ident}.into_iter().collect()"),
+        (_, true) => format!("{ident}.into()"),
+        (_, false) => ident.to_owned(),
+    }
+}
+
 /// The arguments of `new` (and of the group method): the required
 /// parameters, then the body.
 pub fn new_arguments(operation: &Operation) -> Vec<String> {
@@ -23,7 +81,7 @@ pub fn new_arguments(operation: &Operation) -> Vec<String> {
         .params
         .iter()
         .filter(|param| param.required)
-        .map(|param| format!("{}: {}", param.ident, argument_type(&param.ty)))
+        .map(|param| format!("{}: {}", param.ident, argument_type(param)))
         .collect();
     if let Some(body) = &operation.body {
         arguments.push(format!("{}: {}", body.ident, body.ty.render(Crate::Api)));
@@ -68,17 +126,22 @@ pub fn param_doc(param: &Param) -> String {
 /// Renders the parameters struct of an operation and its `impl`.
 pub fn render_params(operation: &Operation) -> String {
     let params = params_struct(operation);
-    let mut out = doc_comment(&[
+    let mut out = operation_line(operation);
+    out.push_str("///\n");
+    out.push_str(&doc_comment(&[
         format!(
-            "The parameters of `{}` (`{} {}`): what its request builder sends, and what the \
-             tag's trait method takes.",
-            operation.id, operation.method, operation.path
+            "The parameters of `{}`: what its request builder \
+             ([`{}`](crate::{})) sends, and what the tag's trait method takes.",
+            operation.id,
+            crate::emit_api::request_struct(operation),
+            crate::emit_api::request_struct(operation)
         ),
-        "Build one with [`new`](Self::new) (the required parameters) and the setters of the \
-         optional ones; read any of them through the public fields, for instance in a mock's \
-         expectations. `#[non_exhaustive]`: LUSID adds parameters over time."
+        "Plain data: build one with [`new`](Self::new) (the required parameters), then set \
+         the public fields of the optional ones (or take one from a request builder with \
+         `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID \
+         adds parameters over time."
             .to_owned(),
-    ]);
+    ]));
     let default = operation.body.is_none() && operation.params.iter().all(|param| !param.required);
     out.push_str(&format!(
         "#[derive(Debug, Clone, PartialEq{})]\n#[non_exhaustive]\npub struct {params} {{\n",
@@ -95,9 +158,6 @@ pub fn render_params(operation: &Operation) -> String {
     out.push_str("}\n\n");
     out.push_str(&format!("impl {params} {{\n"));
     out.push_str(&render_new(operation));
-    for param in operation.params.iter().filter(|param| !param.required) {
-        out.push_str(&render_setter(param, false));
-    }
     out.push_str("}\n\n");
     out
 }
@@ -107,7 +167,7 @@ fn render_new(operation: &Operation) -> String {
     let mut fields = Vec::new();
     for param in &operation.params {
         let value = if param.required {
-            convert(&param.ident, &param.ty)
+            convert(param, &param.ident)
         } else if let RustType::Array(_) = param.ty {
             "Vec::new()".to_owned()
         } else {
@@ -139,26 +199,21 @@ fn render_new(operation: &Operation) -> String {
     out
 }
 
-/// A chainable setter for an optional parameter: on the parameters struct
-/// (`builder == false`), or on the request builder, delegating to it.
-pub fn render_setter(param: &Param, builder: bool) -> String {
+/// The request builder's chainable setter of an optional parameter, which
+/// writes the builder's `params` field.
+pub fn render_setter(param: &Param) -> String {
     let mut doc = format!("Sets {}", param_doc(param));
     if let RustType::Array(_) = param.ty {
         doc.push_str(" Replaces any earlier values.");
     }
     let ident = &param.ident;
-    let argument = argument_type(&param.ty);
-    let body = if builder {
-        format!("self.params = self.params.{ident}({ident});")
-    } else {
-        let value = match param.ty {
-            RustType::Array(_) => convert(ident, &param.ty),
-            _ => format!("Some({})", convert(ident, &param.ty)),
-        };
-        format!("self.{ident} = {value};")
+    let argument = argument_type(param);
+    let value = match param.ty {
+        RustType::Array(_) => convert(param, ident),
+        _ => format!("Some({})", convert(param, ident)),
     };
     format!(
-        "{}pub fn {ident}(mut self, {ident}: {argument}) -> Self {{\n{body}\nself\n}}\n\n",
+        "{}pub fn {ident}(mut self, {ident}: {argument}) -> Self {{\nself.params.{ident} = {value};\nself\n}}\n\n",
         doc_comment(&[doc])
     )
 }

@@ -4,7 +4,7 @@
 //! under the `mock` feature, mocked by mockall (`MockInstrumentsApiClient`).
 
 use crate::docs::doc_comment;
-use crate::emit_api::{api_struct, request_struct};
+use crate::emit_api::{api_struct, operation_line, request_struct};
 use crate::emit_params::params_struct;
 use crate::naming::{pascal_case, snake_ident};
 use crate::operation::Operation;
@@ -38,9 +38,11 @@ pub fn render_trait(tag: &str, operations: &[&Operation]) -> String {
         ),
         format!(
             "Each method sends one request with every parameter taken from its parameters \
-             struct and returns the decoded response (one page, for a paginated operation; \
-             use the request builders of [`{api}`] for streams, timeouts and `send_as`). With \
-             the `mock` feature, mockall generates `Mock{name}`; see docs/codegen.md."
+             struct and returns the decoded response: one page, for a paginated operation \
+             ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) \
+             follow the pages over any implementation, mocks included); the request builders \
+             of [`{api}`] add streams, timeouts and `send_as`. With the `mock` feature, \
+             mockall generates `Mock{name}`; see docs/codegen.md."
         ),
     ]);
     out.push_str(&format!(
@@ -48,11 +50,11 @@ pub fn render_trait(tag: &str, operations: &[&Operation]) -> String {
          pub trait {name}: Send + Sync {{\n"
     ));
     for operation in operations {
+        out.push_str(&operation_line(operation));
+        out.push_str("///\n");
         out.push_str(&doc_comment(&[format!(
-            "`{} {}` (operation `{}`): [`{api}::{}`] with the parameters of `params`.",
-            operation.method,
-            operation.path,
-            operation.id,
+            "[`{api}::{}`] with the parameters of `params`: one request (one page, for a \
+             paginated operation; [`paginate`](crate::paginate) follows the pages).",
             snake_ident(&operation.id)
         )]));
         out.push_str(
@@ -74,8 +76,7 @@ pub fn render_trait(tag: &str, operations: &[&Operation]) -> String {
     ));
     for operation in operations {
         out.push_str(&format!(
-            "{} {{\n{} {{ client: self.client.clone(), params, call_options: \
-             lusid_http::CallOptions::new() }}.send().await\n}}\n\n",
+            "{} {{\n{}::from_params(self, params).send().await\n}}\n\n",
             signature(operation),
             request_struct(operation)
         ));

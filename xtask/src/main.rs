@@ -1,7 +1,8 @@
 //! Project automation.
 //!
-//! `cargo xtask codegen` generates the wire types of `lusid-models` and the
-//! endpoint methods of `lusid-api` from `spec/lusid.json`;
+//! `cargo xtask codegen` generates the wire types of `lusid-models`, the
+//! endpoint methods of `lusid-api` and the emulator's operation table from
+//! `spec/lusid.json`;
 //! `cargo xtask codegen --check` regenerates in memory and fails, naming
 //! each file, when the tree is stale; `cargo xtask roundtrip SCHEMA`
 //! decodes and re-encodes one value with the models, and
@@ -19,8 +20,11 @@ mod emit_api;
 mod emit_facade;
 mod emit_family;
 mod emit_models;
+mod emit_param_enums;
 mod emit_params;
 mod emit_roundtrip;
+mod emit_serde;
+mod emit_spec_operations;
 mod emit_trait;
 mod error;
 mod features;
@@ -183,6 +187,7 @@ fn codegen(root: &Path, mode: Mode, stats: bool) -> Result<ExitCode> {
     files.extend(emit_api::render(&operations)?);
     files.extend(emit_facade::render(&operations));
     files.push(emit_roundtrip::render(&models));
+    files.push(emit_spec_operations::render(&spec)?);
     let tags = operations
         .iter()
         .map(|operation| operation.feature.clone())
@@ -194,7 +199,12 @@ fn codegen(root: &Path, mode: Mode, stats: bool) -> Result<ExitCode> {
         print_stats(&spec, &operations, &models, rendered, started.elapsed())?;
     }
 
-    let dirs = [emit_models::DIR, emit_api::DIR, emit_facade::DIR];
+    let dirs = [
+        emit_models::DIR,
+        emit_api::DIR,
+        emit_facade::DIR,
+        emit_spec_operations::DIR,
+    ];
     match mode {
         Mode::Write => {
             let (written, removed) = output::write(root, &dirs, &files)?;

@@ -90,6 +90,10 @@ pub struct Param {
     pub allowed_values: Vec<String>,
     /// The documented default.
     pub default: Option<String>,
+    /// The generated open enum of `allowed_values` (in `lusid_api::params`),
+    /// set by [`crate::emit_param_enums::assign`]; `None` for a parameter
+    /// without a value list.
+    pub enum_type: Option<String>,
 }
 
 /// A JSON request body.
@@ -119,12 +123,19 @@ pub struct Pagination {
 
 /// Rust names of the request builders' own members, which parameters must
 /// not take.
-const RESERVED: [&str; 6] = [
+const RESERVED: [&str; 13] = [
     "client",
     "send",
+    "send_as",
     "into_stream",
     "into_pages",
+    "into_raw_pages",
     "page_size",
+    "params",
+    "into_params",
+    "from_params",
+    "attempt_timeout",
+    "total_timeout",
     "body",
 ];
 
@@ -134,7 +145,7 @@ pub fn build_operations(
     selection: &Selection<'_>,
     models: &[Model],
 ) -> Result<Vec<Operation>> {
-    selection
+    let mut operations = selection
         .operations
         .iter()
         .map(|operation| {
@@ -148,7 +159,9 @@ pub fn build_operations(
             )
             .with_context(|| format!("operation `{id}` ({} {})", operation.method, operation.path))
         })
-        .collect()
+        .collect::<Result<Vec<_>>>()?;
+    crate::emit_param_enums::assign(&mut operations).context("naming parameter enums")?;
+    Ok(operations)
 }
 
 /// Builds one operation.
@@ -243,12 +256,13 @@ fn build_param(parameter: &Json) -> Result<Param> {
             .get("x-documented-default")
             .or_else(|| schema.get("default"))
             .map(ToString::to_string),
+        enum_type: None,
         wire,
     })
 }
 
-/// The type of a parameter: string (value lists stay strings and are
-/// documented), date-time, integer, boolean, number, or an array of those.
+/// The type of a parameter: string (a value list becomes an open enum
+/// later, see [`crate::emit_param_enums`]), date-time, integer, boolean, number, or an array of those.
 fn param_type(schema: &Json) -> Result<RustType> {
     match opt_str(schema, "type") {
         Some("string") if opt_str(schema, "format") == Some("date-time") => Ok(RustType::DateTime),

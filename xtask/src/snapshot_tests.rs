@@ -118,8 +118,13 @@ fn struct_preserving_unknown_fields() {
 #[test]
 fn paginated_operation() {
     let code = operation("ListInstruments");
-    assert!(code.contains("pub fn into_stream("));
+    assert!(code.contains("pub fn into_stream(self) -> crate::ItemStream<'static,"));
     assert!(code.contains("pub struct ListInstrumentsParams {"));
+    assert!(code.contains("impl crate::PagedParams for ListInstrumentsParams {"));
+    assert!(code.contains("pub membership_type: Option<crate::params::MembershipType>,"));
+    // One setter per optional parameter, on the request builder only.
+    assert_eq!(code.matches("pub fn filter(").count(), 1);
+    assert!(code.contains("self.params.filter = Some(filter.into());"));
     snapshot!("operation_list_instruments", code);
 }
 

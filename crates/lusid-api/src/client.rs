@@ -69,11 +69,16 @@ impl Client {
 /// Decodes a JSON body as `T`, reporting where in the document it failed.
 ///
 /// The common case pays for no path tracking: the body is decoded once
-/// with plain serde_json, and only a body that fails is decoded again with
+/// with plain serde_json from text, and only a body that fails is decoded again with
 /// `serde_path_to_error` to find where.
 fn decode<T: DeserializeOwned>(operation: &'static str, body: &[u8]) -> Result<T, Error> {
-    if let Ok(value) = serde_json::from_slice(body) {
-        return Ok(value);
+    // UTF-8 is checked once for the whole body (reading from text spares
+    // serde_json a check per string); invalid UTF-8 takes the slow path,
+    // which says where.
+    if let Ok(text) = std::str::from_utf8(body) {
+        if let Ok(value) = serde_json::from_str(text) {
+            return Ok(value);
+        }
     }
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let decoded = serde_path_to_error::deserialize(&mut deserializer)

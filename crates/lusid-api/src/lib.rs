@@ -19,19 +19,29 @@
 //! ```
 //!
 //! Paginated operations (a `page` parameter and a response with `nextPage`
-//! and `values`) also offer `into_stream()` and `into_pages()`:
+//! and `values`) also offer `into_stream()` and `into_pages()`, which return
+//! an [`ItemStream`] and a [`PageStream`]: `Unpin`, with their own
+//! `try_next`, so no `pin!` and no trait import are needed:
 //!
 //! ```no_run
-//! use futures_util::TryStreamExt;
-//!
 //! # async fn run(client: lusid_api::Client) -> Result<(), lusid_api::Error> {
 //! let request = client.instruments().list_instruments().filter("State eq 'Active'").page_size(500);
-//! let mut instruments = std::pin::pin!(request.into_stream());
+//! let mut instruments = request.into_stream();
 //! while let Some(instrument) = instruments.try_next().await? {
 //!     println!("{}", instrument.name);
 //! }
 //! # Ok(()) }
 //! ```
+//!
+//! Each operation also has a plain parameters struct (`ListInstrumentsParams`:
+//! public fields, `new` with the required parameters) that its request
+//! builder holds (`request.params()`, `XxxRequest::from_params(&api, params)`)
+//! and that the tag's object-safe trait (`InstrumentsApiClient`, mocked by
+//! `MockInstrumentsApiClient` under the `mock` feature) takes. [`paginate`]
+//! and [`paginate_pages`] follow the page tokens over such a trait, so the
+//! same code pages through the client and a mock. Parameters with a
+//! documented value list take the open enums of [`params`]
+//! (`.membership_type(params::MembershipType::Candidate)`, or any string).
 //!
 //! Every call fails with one [`Error`], which names the operation and, for an
 //! error status, carries LUSID's problem details and request id.
@@ -48,14 +58,16 @@ mod paginator;
 mod problem;
 #[cfg_attr(not(feature = "full"), allow(dead_code))]
 mod request;
+mod stream;
 
 pub use client::Client;
 pub use error::{Error, ErrorKind};
 // Empty when no tag feature is on.
 #[cfg_attr(not(feature = "full"), allow(unused_imports))]
 pub use generated::*;
-pub use paginator::{DEFAULT_PAGE_SIZE, RawPage};
+pub use paginator::{DEFAULT_PAGE_SIZE, Page, PagedParams, RawPage, paginate, paginate_pages};
 pub use problem::ProblemDetails;
+pub use stream::{ItemStream, PageStream};
 
 /// The HTTP status type of [`Error::status`].
 pub use http::StatusCode;

@@ -6,24 +6,30 @@
 //! `nextPage` is null or empty.
 //!
 //! The generated code implements [`Page`] for each page type and
-//! [`PagedRequest`] for each paginated request builder; the streams here are
-//! generic. Pages are fetched one at a time, only when the consumer asks for
-//! more, so at most one page is held in memory.
+//! [`PagedParams`] for the parameters struct of each paginated operation.
+//! [`paginate`] and [`paginate_pages`] follow the tokens over any function
+//! from parameters to one page: the request builders' `into_stream()` and
+//! `into_pages()` use them with `send`, and code written against a tag's
+//! trait (`&dyn InstrumentsApiClient`, a mockall mock) uses them with the
+//! trait method. Pages are fetched one at a time, only when the consumer
+//! asks for more, so at most one page is held in memory.
 
 use std::collections::HashSet;
 use std::future::Future;
 
-use futures_util::stream::{self, Stream, StreamExt, TryStreamExt};
+use futures_util::stream::{self, StreamExt, TryStreamExt};
 use lusid_models::RawJson;
-use serde::de::DeserializeOwned;
 
-use crate::Error;
+use crate::{Error, ItemStream, PageStream};
 
 /// The page size (`limit`) the streams ask for when the request sets none.
 pub const DEFAULT_PAGE_SIZE: i64 = 2000;
 
 /// A page of results: its items and the token of the next page.
-pub(crate) trait Page {
+///
+/// Implemented by every generated page type (`PagedResourceListOfInstrument`,
+/// ...) and by [`RawPage`].
+pub trait Page {
     /// One result.
     type Item;
 
@@ -34,34 +40,29 @@ pub(crate) trait Page {
     fn into_items(self) -> Vec<Self::Item>;
 }
 
-/// A request builder of a paginated operation.
-pub(crate) trait PagedRequest: Clone + Send + 'static {
-    /// What one call returns.
-    type Page: Page + Send;
-
-    /// The operationId, for errors raised by the paginator itself.
+/// The parameters struct of a paginated operation
+/// (`ListInstrumentsParams`, ...): what [`paginate`] changes between pages.
+///
+/// Generated for every operation with a `page` query parameter whose
+/// response has `nextPage` and `values`.
+pub trait PagedParams: Clone + Send + 'static {
+    /// The operationId, for the errors the paginator raises itself.
     const OPERATION_ID: &'static str;
 
-    /// The requested page size (`limit`), if set.
+    /// The requested page size (the `limit` parameter), if set.
     fn page_size(&self) -> Option<i64>;
 
-    /// Sets the page size (`limit`); a no-op for operations without one.
+    /// Sets the page size (`limit`); does nothing for operations without one.
     fn set_page_size(&mut self, size: i64);
 
     /// Sets the `page` token.
     fn set_page_token(&mut self, token: String);
 
-    /// Sets `asAt` to `now` unless the caller set one; a no-op for
-    /// operations without an `asAt` parameter.
+    /// Sets `asAt` to `now` unless it is set; does nothing for operations
+    /// without an `asAt` parameter.
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
         let _ = now;
     }
-
-    /// Sends the request and decodes the page as `P`: [`Self::Page`], or
-    /// [`RawPage`] to keep the items as LUSID sent them.
-    fn send_page_as<P: DeserializeOwned + Send>(
-        self,
-    ) -> impl Future<Output = Result<P, Error>> + Send;
 }
 
 /// A page whose items are kept exactly as LUSID sent them, byte for byte,
@@ -93,13 +94,13 @@ impl Page for RawPage {
 }
 
 /// Where a pagination is.
-enum Cursor<R> {
+enum Cursor<Q> {
     /// Nothing sent yet.
-    Start(R),
-    /// `template` is the first request; `token` selects the next page;
-    /// `seen` holds every token followed so far.
+    Start(Q),
+    /// `template` is the first request's parameters; `token` selects the
+    /// next page; `seen` holds every token followed so far.
     Next {
-        template: R,
+        template: Q,
         token: String,
         seen: SeenTokens,
     },
@@ -128,107 +129,152 @@ struct SeenTokens {
 /// a server answering page tokens for the original query then sees the
 /// same `asAt` on every page. (A client clock behind the server's reads a
 /// slightly older snapshot, never a moving one.)
-fn first_request<R: PagedRequest>(mut request: R) -> R {
-    if request.page_size().is_none() {
-        request.set_page_size(DEFAULT_PAGE_SIZE);
+fn first_request<Q: PagedParams>(mut params: Q) -> Q {
+    if params.page_size().is_none() {
+        params.set_page_size(DEFAULT_PAGE_SIZE);
     }
-    request.pin_as_at(time::OffsetDateTime::now_utc());
-    request
+    params.pin_as_at(time::OffsetDateTime::now_utc());
+    params
 }
 
-/// The request for the page after the first: the first request (with its
-/// pinned `asAt`) with the new `page` token and every other parameter
+/// The parameters of the page after the first: the first request's (with
+/// its pinned `asAt`) with the new `page` token and every other parameter
 /// unchanged.
-fn next_request<R: PagedRequest>(template: &R, token: String) -> R {
-    let mut request = template.clone();
-    request.set_page_token(token);
-    request
+fn next_request<Q: PagedParams>(template: &Q, token: String) -> Q {
+    let mut params = template.clone();
+    params.set_page_token(token);
+    params
 }
 
-/// Every page, following `nextPage`. Ends after the last page or the first
-/// error.
-pub(crate) fn pages<R: PagedRequest>(
-    request: R,
-) -> impl Stream<Item = Result<R::Page, Error>> + Send + 'static
+/// Every page, following `nextPage` from `params`: `fetch` sends one
+/// request and returns its page (a trait method, a mock, or a request
+/// builder's `send`).
+///
+/// Before the first request, a page size of [`DEFAULT_PAGE_SIZE`] is set
+/// when `params` has none, and `asAt` (for operations that take one) is
+/// pinned to the current UTC time when unset, so every page reads the same
+/// snapshot; a `page` token already in `params` is kept, so a pagination can
+/// resume. Each later request is the first one's parameters plus the new
+/// `page` token. The next page is fetched only when the stream is polled
+/// past the current one.
+///
+/// The stream ends after the last page (a `nextPage` that is null or
+/// empty) or after the first error, including
+/// [`Error::RepeatedPageToken`] when a page names a token already followed.
+///
+/// ```no_run
+/// use lusid_api::{InstrumentsApiClient, ListInstrumentsParams};
+///
+/// # async fn run(api: &dyn InstrumentsApiClient) -> Result<(), lusid_api::Error> {
+/// let mut pages = lusid_api::paginate_pages(ListInstrumentsParams::new(), |params| {
+///     api.list_instruments(params)
+/// });
+/// while let Some(page) = pages.try_next().await? {
+///     println!("{} instruments", page.values.len());
+/// }
+/// # Ok(()) }
+/// ```
+pub fn paginate_pages<'a, Q, P, F, Fut>(params: Q, fetch: F) -> PageStream<'a, P>
 where
-    R::Page: DeserializeOwned,
-    <R::Page as Page>::Item: Send,
+    Q: PagedParams,
+    P: Page + Send + 'a,
+    F: FnMut(Q) -> Fut + Send + 'a,
+    Fut: Future<Output = Result<P, Error>> + Send + 'a,
 {
-    pages_as::<R, R::Page>(request)
+    PageStream::new(page_stream(params, fetch))
 }
 
-/// Every page decoded as `P`, following `nextPage`. Ends after the last page
-/// or the first error.
-pub(crate) fn pages_as<R: PagedRequest, P: Page + DeserializeOwned + Send>(
-    request: R,
-) -> impl Stream<Item = Result<P, Error>> + Send + 'static
+/// Every item of every page, in order, following `nextPage` from `params`
+/// as [`paginate_pages`] does; the next page is fetched only when the
+/// current page's items are used up.
+///
+/// This is how code written against a tag's trait reads a whole listing,
+/// the same way against the client (`client.instruments()`) and a mock:
+///
+/// ```no_run
+/// use lusid_api::{InstrumentsApiClient, ListInstrumentsParams};
+///
+/// # async fn run(api: &dyn InstrumentsApiClient) -> Result<(), lusid_api::Error> {
+/// let mut params = ListInstrumentsParams::new();
+/// params.filter = Some("State eq 'Active'".to_owned());
+/// let mut instruments = lusid_api::paginate(params, |params| api.list_instruments(params));
+/// while let Some(instrument) = instruments.try_next().await? {
+///     println!("{}", instrument.name);
+/// }
+/// # Ok(()) }
+/// ```
+///
+/// # Errors
+/// The stream yields the first error (see [`paginate_pages`]) and then ends.
+pub fn paginate<'a, Q, P, F, Fut>(params: Q, fetch: F) -> ItemStream<'a, P::Item>
 where
-    P::Item: Send,
+    Q: PagedParams,
+    P: Page + Send + 'a,
+    P::Item: Send + 'a,
+    F: FnMut(Q) -> Fut + Send + 'a,
+    Fut: Future<Output = Result<P, Error>> + Send + 'a,
 {
-    stream::try_unfold(Cursor::Start(request), |cursor| async move {
-        let (request, template, mut seen) = match cursor {
-            Cursor::Done => return Ok(None),
-            Cursor::Repeated { token, pages } => {
-                return Err(Error::RepeatedPageToken {
-                    operation: R::OPERATION_ID,
+    ItemStream::new(
+        page_stream(params, fetch)
+            .map_ok(|page| stream::iter(page.into_items()).map(Ok))
+            .try_flatten(),
+    )
+}
+
+/// The unboxed stream of [`paginate_pages`].
+fn page_stream<'a, Q, P, F, Fut>(
+    params: Q,
+    fetch: F,
+) -> impl futures_util::Stream<Item = Result<P, Error>> + Send + 'a
+where
+    Q: PagedParams,
+    P: Page + Send + 'a,
+    F: FnMut(Q) -> Fut + Send + 'a,
+    Fut: Future<Output = Result<P, Error>> + Send + 'a,
+{
+    stream::try_unfold(
+        (Cursor::Start(params), fetch),
+        |(cursor, mut fetch)| async move {
+            let (request, template, mut seen) = match cursor {
+                Cursor::Done => return Ok(None),
+                Cursor::Repeated { token, pages } => {
+                    return Err(Error::RepeatedPageToken {
+                        operation: Q::OPERATION_ID,
+                        token,
+                        pages,
+                    });
+                }
+                Cursor::Start(params) => {
+                    let params = first_request(params);
+                    (params.clone(), params, SeenTokens::default())
+                }
+                Cursor::Next {
+                    template,
                     token,
-                    pages,
-                });
-            }
-            Cursor::Start(request) => {
-                let request = first_request(request);
-                (request.clone(), request, SeenTokens::default())
-            }
-            Cursor::Next {
-                template,
-                token,
-                mut seen,
-            } => {
-                let request = next_request(&template, token.clone());
-                seen.tokens.insert(token);
-                (request, template, seen)
-            }
-        };
-        let page = request.send_page_as::<P>().await?;
-        seen.pages += 1;
-        // A token already followed would repeat pages forever: deliver this
-        // page, then stop with an error.
-        let next = match page.next_page() {
-            Some(token) if seen.tokens.contains(token) => Cursor::Repeated {
-                token: token.to_owned(),
-                pages: seen.pages,
-            },
-            Some(token) if !token.is_empty() => Cursor::Next {
-                template,
-                token: token.to_owned(),
-                seen,
-            },
-            _ => Cursor::Done,
-        };
-        Ok(Some((page, next)))
-    })
-}
-
-/// Every item of every page, in order; the next page is fetched only when
-/// the current page's items are used up.
-pub(crate) fn items<R: PagedRequest>(
-    request: R,
-) -> impl Stream<Item = Result<<R::Page as Page>::Item, Error>> + Send + 'static
-where
-    R::Page: DeserializeOwned,
-    <R::Page as Page>::Item: Send,
-{
-    items_as::<R, R::Page>(request)
-}
-
-/// Every item of every page decoded as `P`, in order.
-pub(crate) fn items_as<R: PagedRequest, P: Page + DeserializeOwned + Send>(
-    request: R,
-) -> impl Stream<Item = Result<P::Item, Error>> + Send + 'static
-where
-    P::Item: Send,
-{
-    pages_as::<R, P>(request)
-        .map_ok(|page| stream::iter(page.into_items()).map(Ok))
-        .try_flatten()
+                    mut seen,
+                } => {
+                    let params = next_request(&template, token.clone());
+                    seen.tokens.insert(token);
+                    (params, template, seen)
+                }
+            };
+            let page = fetch(request).await?;
+            seen.pages += 1;
+            // A token already followed would repeat pages forever: deliver
+            // this page, then stop with an error.
+            let next = match page.next_page() {
+                Some(token) if seen.tokens.contains(token) => Cursor::Repeated {
+                    token: token.to_owned(),
+                    pages: seen.pages,
+                },
+                Some(token) if !token.is_empty() => Cursor::Next {
+                    template,
+                    token: token.to_owned(),
+                    seen,
+                },
+                _ => Cursor::Done,
+            };
+            Ok(Some((page, (next, fetch))))
+        },
+    )
 }

@@ -6,16 +6,16 @@ mod common;
 
 use common::{fake_client, instrument_json, respond};
 use lusid_api::{
-    Error, GetInstrumentParams, InstrumentsApiClient, ListInstrumentsParams,
+    Error, GetInstrumentParams, GetInstrumentRequest, InstrumentsApiClient, ListInstrumentsParams,
     MockInstrumentsApiClient, StatusCode,
 };
 use lusid_models::{Instrument, PagedResourceListOfInstrument};
 
 /// Code under test: the names of the active instruments on the first page.
 async fn active_names(api: &dyn InstrumentsApiClient) -> Result<Vec<String>, Error> {
-    let params = ListInstrumentsParams::new()
-        .filter("State eq 'Active'")
-        .limit(2);
+    let mut params = ListInstrumentsParams::new();
+    params.filter = Some("State eq 'Active'".to_owned());
+    params.limit = Some(2);
     let page = api.list_instruments(params).await?;
     Ok(page.values.into_iter().map(|i| i.name).collect())
 }
@@ -119,9 +119,99 @@ fn a_request_builder_exposes_its_parameters() {
         .scope("s")
         .property_keys(["Instrument/default/Name"]);
 
-    let expected = GetInstrumentParams::new("Figi", "BBG000BLNNH6")
-        .scope("s")
-        .property_keys(["Instrument/default/Name"]);
+    let mut expected = GetInstrumentParams::new("Figi", "BBG000BLNNH6");
+    expected.scope = Some("s".to_owned());
+    expected.property_keys = vec!["Instrument/default/Name".to_owned()];
     assert_eq!(request.params(), &expected);
     assert_eq!(request.into_params().scope.as_deref(), Some("s"));
+}
+
+#[tokio::test]
+async fn a_request_built_from_params_sends_what_the_setters_send() {
+    let (client, log) = fake_client(|_| Ok(respond(200, &[], &instrument_json("LUID_1"))));
+    let api = client.instruments();
+    let mut params = GetInstrumentParams::new("Figi", "BBG000BLNNH6");
+    params.scope = Some("s".to_owned());
+
+    GetInstrumentRequest::from_params(&api, params)
+        .send()
+        .await
+        .expect("instrument");
+    api.get_instrument("Figi", "BBG000BLNNH6")
+        .scope("s")
+        .send()
+        .await
+        .expect("instrument");
+
+    let log = log.lock().expect("log");
+    assert_eq!(log[0].uri, "/api/instruments/Figi/BBG000BLNNH6?scope=s");
+    assert_eq!(log[0].uri, log[1].uri);
+}
+
+/// Code under test: every instrument id of a listing, through the trait.
+async fn all_ids(api: &dyn InstrumentsApiClient) -> Result<Vec<String>, Error> {
+    let mut params = ListInstrumentsParams::new();
+    params.limit = Some(2);
+    let mut instruments = lusid_api::paginate(params, |params| api.list_instruments(params));
+    let mut ids = Vec::new();
+    while let Some(instrument) = instruments.try_next().await? {
+        ids.push(instrument.lusid_instrument_id);
+    }
+    Ok(ids)
+}
+
+fn page_with_next(ids: &[&str], next: Option<&str>) -> PagedResourceListOfInstrument {
+    let mut page = page(ids);
+    page.next_page = next.map(str::to_owned);
+    page
+}
+
+#[tokio::test]
+async fn paginate_follows_the_pages_of_a_mock_in_order() {
+    let mut mock = MockInstrumentsApiClient::new();
+    let mut sequence = mockall::Sequence::new();
+    mock.expect_list_instruments()
+        .withf(|params| params.page.is_none() && params.limit == Some(2))
+        .times(1)
+        .in_sequence(&mut sequence)
+        .returning(|_| Ok(page_with_next(&["A", "B"], Some("t1"))));
+    mock.expect_list_instruments()
+        .withf(|params| params.page.as_deref() == Some("t1") && params.limit == Some(2))
+        .times(1)
+        .in_sequence(&mut sequence)
+        .returning(|_| Ok(page_with_next(&[], None)));
+
+    let ids = all_ids(&mock).await.expect("ids");
+
+    assert_eq!(ids, ["A", "B"]);
+    mock.checkpoint();
+}
+
+#[tokio::test]
+async fn paginate_pages_stops_at_the_first_error() {
+    let mut mock = MockInstrumentsApiClient::new();
+    mock.expect_list_instruments()
+        .withf(|params| params.page.is_none())
+        .returning(|_| Ok(page_with_next(&["A"], Some("t1"))));
+    mock.expect_list_instruments()
+        .withf(|params| params.page.as_deref() == Some("t1"))
+        .times(1)
+        .returning(|_| {
+            Err(Error::Status {
+                operation: "ListInstruments",
+                status: StatusCode::INTERNAL_SERVER_ERROR,
+                request_id: None,
+                problem: None,
+                body_excerpt: String::new(),
+            })
+        });
+
+    let mut pages = lusid_api::paginate_pages(ListInstrumentsParams::new(), |params| {
+        mock.list_instruments(params)
+    });
+    let first = pages.try_next().await.expect("first page").expect("a page");
+    assert_eq!(first.values.len(), 1);
+    let error = pages.try_next().await.expect_err("second page fails");
+    assert_eq!(error.status(), Some(StatusCode::INTERNAL_SERVER_ERROR));
+    assert!(pages.try_next().await.expect("ended").is_none());
 }

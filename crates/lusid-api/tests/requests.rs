@@ -209,3 +209,50 @@ async fn delete_instrument_sends_a_delete() {
     assert_eq!(seen.uri, "/api/instruments/Figi/BBG1?scope=s");
     assert_eq!(seen.operation, Some(DeleteInstrumentRequest::OPERATION));
 }
+
+#[tokio::test]
+async fn an_enum_parameter_sends_its_variant_or_any_string() {
+    use lusid_api::params::MembershipType;
+
+    let (client, log) = fake_client(|_| Ok(respond(200, &[], &empty_page())));
+    let api = client.instruments();
+    api.list_instruments()
+        .membership_type(MembershipType::Candidate)
+        .send()
+        .await
+        .expect("page");
+    api.list_instruments()
+        .membership_type("Weird")
+        .send()
+        .await
+        .expect("page");
+    let request = api.list_instruments().membership_type("Member");
+
+    assert_eq!(
+        request.params().membership_type,
+        Some(MembershipType::Member),
+        "a known string becomes its variant"
+    );
+    let log = log.lock().expect("log");
+    assert_eq!(log[0].uri, "/api/instruments?membershipType=Candidate");
+    assert_eq!(log[1].uri, "/api/instruments?membershipType=Weird");
+}
+
+#[test]
+fn an_enum_parameter_converts_and_serialises_as_its_string() {
+    use lusid_api::params::{DeleteMode, MembershipType};
+
+    assert_eq!(MembershipType::from("All"), MembershipType::All);
+    assert_eq!(
+        MembershipType::from(String::from("Later")),
+        MembershipType::Other("Later".to_owned())
+    );
+    assert_eq!(MembershipType::Candidate.as_str(), "Candidate");
+    assert_eq!(DeleteMode::Hard.to_string(), "Hard");
+    assert_eq!(
+        serde_json::to_string(&MembershipType::Other("X".to_owned())).expect("json"),
+        r#""X""#
+    );
+    let decoded: DeleteMode = serde_json::from_str(r#""Soft""#).expect("json");
+    assert_eq!(decoded, DeleteMode::Soft);
+}

@@ -1,5 +1,6 @@
-//! LUSID's operation table, extracted from `spec/lusid.json` at build time
-//! (see `build.rs`): which operation a request is for, so that the
+//! LUSID's operation table, generated from `spec/lusid.json` by
+//! `cargo xtask codegen` into `generated/spec_operations.rs`: which
+//! operation a request is for, so that the
 //! operations the emulator does not implement answer 501 naming
 //! themselves, and faults and metrics can name any operation.
 //!
@@ -10,9 +11,10 @@ use std::sync::OnceLock;
 
 use http::Method;
 
-/// `(method, spec path template, operationId)` for every spec operation.
-const SPEC_OPERATIONS: &[(&str, &str, &str)] =
-    include!(concat!(env!("OUT_DIR"), "/spec_operations.rs"));
+#[path = "generated/spec_operations.rs"]
+mod spec_operations;
+
+use spec_operations::SPEC_OPERATIONS;
 
 /// The operations the emulator implements.
 pub(crate) const IMPLEMENTED: &[&str] = &[

@@ -5,43 +5,47 @@
 //! tree, which loses [`Number`](crate::Number) literals and raw values; the
 //! families here re-read the captured text instead.
 
-use std::fmt;
-
 use serde::Deserialize;
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::de::{self, Deserializer};
 use serde_json::value::RawValue;
+
+use crate::scan;
 
 /// Captures one JSON value and reads its discriminator `property`.
 ///
 /// A value without the property, or with a non-string one, gets an empty
-/// tag and so becomes the family's unknown variant.
+/// tag and so becomes the family's unknown variant. The tag is found by a
+/// byte scan of the captured text's top-level keys, not a second serde pass.
 ///
 /// # Errors
-/// When the value is not JSON text (deserializers other than serde_json's
-/// text deserializers cannot capture raw values).
+/// When the value is not a JSON object, or not JSON text (deserializers
+/// other than serde_json's text deserializers cannot capture raw values).
 pub(crate) fn read<'de, D: Deserializer<'de>>(
     deserializer: D,
     property: &'static str,
 ) -> Result<(String, Box<RawValue>), D::Error> {
     let raw = Box::<RawValue>::deserialize(deserializer)?;
-    let mut json = serde_json::Deserializer::from_str(raw.get());
-    let tag = json
-        .deserialize_any(TagVisitor { property })
-        .map_err(de::Error::custom)?;
+    let tag = scan::top_level_string(raw.get(), property).map_err(|scan::NotAnObject| {
+        de::Error::custom(format_args!(
+            "invalid type: not an object, expected a JSON object with a `{property}` member"
+        ))
+    })?;
     Ok((tag.unwrap_or_default(), raw))
 }
 
 /// The discriminator of JSON text; empty when absent or not a string, or
 /// when the text is not an object.
 pub(crate) fn peek(text: &str, property: &'static str) -> String {
-    let mut json = serde_json::Deserializer::from_str(text);
-    json.deserialize_any(TagVisitor { property })
+    scan::top_level_string(text, property)
         .ok()
         .flatten()
         .unwrap_or_default()
 }
 
 /// Decodes a member from the captured text.
+///
+/// The text is decoded once without path tracking; only when that fails is
+/// it decoded again with `serde_path_to_error`, to name where.
 ///
 /// # Errors
 /// The member's decoding error, naming the tag and the JSON path inside the
@@ -50,6 +54,9 @@ pub(crate) fn decode<T: de::DeserializeOwned, E: de::Error>(
     tag: &str,
     raw: &RawValue,
 ) -> Result<Box<T>, E> {
+    if let Ok(value) = serde_json::from_str(raw.get()) {
+        return Ok(Box::new(value));
+    }
     let mut json = serde_json::Deserializer::from_str(raw.get());
     serde_path_to_error::deserialize(&mut json)
         .map(Box::new)
@@ -60,30 +67,4 @@ pub(crate) fn decode<T: de::DeserializeOwned, E: de::Error>(
                 error.inner()
             ))
         })
-}
-
-/// Finds one string property of an object, skipping everything else.
-struct TagVisitor {
-    property: &'static str,
-}
-
-impl<'de> Visitor<'de> for TagVisitor {
-    type Value = Option<String>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "a JSON object with a `{}` member", self.property)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut tag = None;
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            if key == self.property && tag.is_none() {
-                let value: &'de RawValue = map.next_value()?;
-                tag = serde_json::from_str::<String>(value.get()).ok();
-            } else {
-                map.next_value::<IgnoredAny>()?;
-            }
-        }
-        Ok(tag)
-    }
 }

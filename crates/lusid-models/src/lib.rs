@@ -23,23 +23,39 @@
 //! - [`datetime`]: the serde adapter for `time::OffsetDateTime` in LUSID's
 //!   7-digit date-time format.
 //!
+//! Request models (schemas some operation sends) have chainable
+//! `with_<field>` setters for their optional fields, and a few hand-written
+//! conveniences build instrument definitions and properties (with the
+//! `instruments` or `search` feature): `identifiers`,
+//! `InstrumentDefinition::with_identifier` and `with_property`,
+//! `PropertyValue::label` and `metric`, `Property::instrument` and `keyed`.
+//!
 //! String fields whose specification lists values (open lists: LUSID may add
 //! values) are enums such as [`InstrumentState`], with an `Other(String)`
 //! fallback that keeps unknown values verbatim.
 #![deny(missing_docs)]
 
+#[cfg(any(feature = "instruments", feature = "search"))]
+mod convenience;
 pub mod datetime;
+// Used by the generated structs.
+#[allow(dead_code)]
+mod de;
 // Used by the generated families; unused when no feature compiles one.
 #[allow(dead_code)]
 mod family;
 mod generated;
-mod number;
-// Used by the generated `x-sdk-unknown-fields: preserve` structs; unused
-// when no feature compiles one.
+// Used by `de`.
 #[allow(dead_code)]
-mod preserve;
+mod key;
+mod number;
 mod raw;
+// Used by the generated families; unused when no feature compiles one.
+#[allow(dead_code)]
+mod scan;
 
+#[cfg(any(feature = "instruments", feature = "search"))]
+pub use convenience::{PropertyKeyError, identifiers};
 pub use generated::*;
 pub use number::{Number, NumberError};
 pub use raw::RawJson;

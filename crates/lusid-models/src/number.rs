@@ -169,7 +169,19 @@ impl Serialize for Number {
 impl<'de> Deserialize<'de> for Number {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let raw = Box::<RawValue>::deserialize(deserializer)?;
-        raw.get().trim().parse().map_err(serde::de::Error::custom)
+        let text = raw.get();
+        if text.len() != text.trim().len() {
+            return text.trim().parse().map_err(serde::de::Error::custom);
+        }
+        if !is_json_number(text) {
+            return Err(serde::de::Error::custom(format_args!(
+                "{text:?} is not a JSON number"
+            )));
+        }
+        // The captured text becomes the literal without a second copy.
+        Ok(Self {
+            literal: String::from(Box::<str>::from(raw)),
+        })
     }
 }
 

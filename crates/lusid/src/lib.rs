@@ -13,11 +13,9 @@
 //! Extract the whole instrument master:
 //!
 //! ```no_run
-//! use futures_util::TryStreamExt;
-//!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let client = lusid::Client::builder().secrets_file("secrets.json").build()?;
-//! let mut instruments = std::pin::pin!(client.instruments().list_instruments().into_stream());
+//! let mut instruments = client.instruments().list_instruments().into_stream();
 //! while let Some(instrument) = instruments.try_next().await? {
 //!     println!("{} {}", instrument.lusid_instrument_id, instrument.name);
 //! }

@@ -32,7 +32,8 @@ pub fn fail<T>(message: impl Into<String>) -> Result<T> {
     Err(BenchError(message.into()))
 }
 
-/// `cargo build --release` of the CLI and the baseline.
+/// `cargo build --release` of the CLI and the baseline package (the bare
+/// baseline and the typed SDK binary).
 pub fn build_release(root: &Path) -> Result<()> {
     eprintln!("building the release CLI and baseline ...");
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))

@@ -50,11 +50,7 @@ impl AborApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_abors(&self) -> ListAborsRequest {
-        ListAborsRequest {
-            client: self.client.clone(),
-            params: ListAborsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListAborsRequest::from_params(self, ListAborsParams::new())
     }
 
     /// `POST /api/abor/{scope}` (operation `CreateAbor`)
@@ -84,11 +80,7 @@ impl AborApi {
         scope: impl Into<String>,
         abor_request: lusid_models::AborRequest,
     ) -> CreateAborRequest {
-        CreateAborRequest {
-            client: self.client.clone(),
-            params: CreateAborParams::new(scope, abor_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateAborRequest::from_params(self, CreateAborParams::new(scope, abor_request))
     }
 
     /// `GET /api/abor/{scope}/{code}` (operation `GetAbor`)
@@ -117,11 +109,7 @@ impl AborApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn get_abor(&self, scope: impl Into<String>, code: impl Into<String>) -> GetAborRequest {
-        GetAborRequest {
-            client: self.client.clone(),
-            params: GetAborParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetAborRequest::from_params(self, GetAborParams::new(scope, code))
     }
 
     /// `DELETE /api/abor/{scope}/{code}` (operation `DeleteAbor`)
@@ -149,11 +137,7 @@ impl AborApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteAborRequest {
-        DeleteAborRequest {
-            client: self.client.clone(),
-            params: DeleteAborParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteAborRequest::from_params(self, DeleteAborParams::new(scope, code))
     }
 
     /// `PATCH /api/abor/{scope}/{code}` (operation `PatchAbor`)
@@ -185,11 +169,7 @@ impl AborApi {
         code: impl Into<String>,
         request_body: Vec<lusid_models::Operation>,
     ) -> PatchAborRequest {
-        PatchAborRequest {
-            client: self.client.clone(),
-            params: PatchAborParams::new(scope, code, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        PatchAborRequest::from_params(self, PatchAborParams::new(scope, code, request_body))
     }
 
     /// `GET /api/abor/{scope}/{code}/accountingdiary` (operation `ListDiaryEntries`)
@@ -231,11 +211,7 @@ impl AborApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> ListDiaryEntriesRequest {
-        ListDiaryEntriesRequest {
-            client: self.client.clone(),
-            params: ListDiaryEntriesParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListDiaryEntriesRequest::from_params(self, ListDiaryEntriesParams::new(scope, code))
     }
 
     /// `POST /api/abor/{scope}/{code}/accountingdiary` (operation `AddDiaryEntry`)
@@ -268,11 +244,10 @@ impl AborApi {
         code: impl Into<String>,
         diary_entry_request: lusid_models::DiaryEntryRequest,
     ) -> AddDiaryEntryRequest {
-        AddDiaryEntryRequest {
-            client: self.client.clone(),
-            params: AddDiaryEntryParams::new(scope, code, diary_entry_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        AddDiaryEntryRequest::from_params(
+            self,
+            AddDiaryEntryParams::new(scope, code, diary_entry_request),
+        )
     }
 
     /// `POST /api/abor/{scope}/{code}/accountingdiary/$closeperiod` (operation `ClosePeriod`)
@@ -306,11 +281,10 @@ impl AborApi {
         code: impl Into<String>,
         close_period_diary_entry_request: lusid_models::ClosePeriodDiaryEntryRequest,
     ) -> ClosePeriodRequest {
-        ClosePeriodRequest {
-            client: self.client.clone(),
-            params: ClosePeriodParams::new(scope, code, close_period_diary_entry_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ClosePeriodRequest::from_params(
+            self,
+            ClosePeriodParams::new(scope, code, close_period_diary_entry_request),
+        )
     }
 
     /// `POST /api/abor/{scope}/{code}/accountingdiary/$lockperiod` (operation `LockPeriod`)
@@ -344,15 +318,13 @@ impl AborApi {
         code: impl Into<String>,
         lock_period_diary_entry_request: lusid_models::LockPeriodDiaryEntryRequest,
     ) -> LockPeriodRequest {
-        LockPeriodRequest {
-            client: self.client.clone(),
-            params: LockPeriodParams::new(scope, code, lock_period_diary_entry_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        LockPeriodRequest::from_params(
+            self,
+            LockPeriodParams::new(scope, code, lock_period_diary_entry_request),
+        )
     }
 
-    /// `POST /api/abor/{scope}/{code}/accountingdiary/$reopenperiods` (operation
-    /// `ReOpenPeriods`)
+    /// `POST /api/abor/{scope}/{code}/accountingdiary/$reopenperiods` (operation `ReOpenPeriods`)
     ///
     /// API status: `EarlyAccess`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
@@ -385,15 +357,13 @@ impl AborApi {
         code: impl Into<String>,
         re_open_period_diary_entry_request: lusid_models::ReOpenPeriodDiaryEntryRequest,
     ) -> ReOpenPeriodsRequest {
-        ReOpenPeriodsRequest {
-            client: self.client.clone(),
-            params: ReOpenPeriodsParams::new(scope, code, re_open_period_diary_entry_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ReOpenPeriodsRequest::from_params(
+            self,
+            ReOpenPeriodsParams::new(scope, code, re_open_period_diary_entry_request),
+        )
     }
 
-    /// `DELETE /api/abor/{scope}/{code}/accountingdiary/{diaryEntryCode}` (operation
-    /// `DeleteDiaryEntry`)
+    /// `DELETE /api/abor/{scope}/{code}/accountingdiary/{diaryEntryCode}` (operation `DeleteDiaryEntry`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (DELETE).
     ///
@@ -420,15 +390,13 @@ impl AborApi {
         code: impl Into<String>,
         diary_entry_code: impl Into<String>,
     ) -> DeleteDiaryEntryRequest {
-        DeleteDiaryEntryRequest {
-            client: self.client.clone(),
-            params: DeleteDiaryEntryParams::new(scope, code, diary_entry_code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteDiaryEntryRequest::from_params(
+            self,
+            DeleteDiaryEntryParams::new(scope, code, diary_entry_code),
+        )
     }
 
-    /// `POST /api/abor/{scope}/{code}/journalentrylines/$query` (operation
-    /// `GetJournalEntryLines`)
+    /// `POST /api/abor/{scope}/{code}/journalentrylines/$query` (operation `GetJournalEntryLines`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read-only POST).
     ///
@@ -467,15 +435,10 @@ impl AborApi {
         code: impl Into<String>,
         journal_entry_lines_query_parameters: lusid_models::JournalEntryLinesQueryParameters,
     ) -> GetJournalEntryLinesRequest {
-        GetJournalEntryLinesRequest {
-            client: self.client.clone(),
-            params: GetJournalEntryLinesParams::new(
-                scope,
-                code,
-                journal_entry_lines_query_parameters,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetJournalEntryLinesRequest::from_params(
+            self,
+            GetJournalEntryLinesParams::new(scope, code, journal_entry_lines_query_parameters),
+        )
     }
 
     /// `GET /api/abor/{scope}/{code}/properties` (operation `GetAborProperties`)
@@ -508,11 +471,7 @@ impl AborApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetAborPropertiesRequest {
-        GetAborPropertiesRequest {
-            client: self.client.clone(),
-            params: GetAborPropertiesParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetAborPropertiesRequest::from_params(self, GetAborPropertiesParams::new(scope, code))
     }
 
     /// `POST /api/abor/{scope}/{code}/properties/$upsert` (operation `UpsertAborProperties`)
@@ -544,11 +503,10 @@ impl AborApi {
         code: impl Into<String>,
         request_body: std::collections::BTreeMap<String, lusid_models::Property>,
     ) -> UpsertAborPropertiesRequest {
-        UpsertAborPropertiesRequest {
-            client: self.client.clone(),
-            params: UpsertAborPropertiesParams::new(scope, code, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertAborPropertiesRequest::from_params(
+            self,
+            UpsertAborPropertiesParams::new(scope, code, request_body),
+        )
     }
 
     /// `POST /api/abor/{scope}/{code}/trialbalance/$query` (operation `GetTrialBalance`)
@@ -590,20 +548,23 @@ impl AborApi {
         code: impl Into<String>,
         trial_balance_query_parameters: lusid_models::TrialBalanceQueryParameters,
     ) -> GetTrialBalanceRequest {
-        GetTrialBalanceRequest {
-            client: self.client.clone(),
-            params: GetTrialBalanceParams::new(scope, code, trial_balance_query_parameters),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetTrialBalanceRequest::from_params(
+            self,
+            GetTrialBalanceParams::new(scope, code, trial_balance_query_parameters),
+        )
     }
 }
 
-/// The parameters of `ListAbors` (`GET /api/abor`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `GET /api/abor` (operation `ListAbors`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListAbors`: what its request builder
+/// ([`ListAborsRequest`](crate::ListAborsRequest)) sends, and what the tag's trait method
+/// takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListAborsParams {
@@ -637,58 +598,13 @@ impl ListAborsParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListAbors` request (`GET /api/abor`), built by [`AborApi::list_abors`]. Set
-/// optional parameters, then [`send`](Self::send) it.
+/// `GET /api/abor` (operation `ListAbors`)
+///
+/// The request builder of `ListAbors`, made by [`AborApi::list_abors`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListAborsRequest {
@@ -705,41 +621,50 @@ impl ListAborsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AborApi, params: ListAborsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
@@ -749,7 +674,7 @@ impl ListAborsRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -812,78 +737,81 @@ impl ListAborsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListAborsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListAbors`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_pages(
-        self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfAbor, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_pages(self) -> crate::PageStream<'static, lusid_models::PagedResourceListOfAbor> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListAbors`, in order. At most one page is held in memory;
-    /// the next page is requested when the current one is used up.
+    /// the next page is requested when the current one is used up. Without an `asAt`, the first
+    /// request pins `asAt` to the current UTC time, so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::Abor, crate::Error>> + Send + 'static
-    {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::Abor> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListAbors` with its items kept exactly as LUSID sent them, fields this
     /// crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListAborsRequest {
-    type Page = lusid_models::PagedResourceListOfAbor;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListAborsParams {
+    const OPERATION_ID: &'static str = "ListAbors";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `CreateAbor` (`POST /api/abor/{scope}`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `POST /api/abor/{scope}` (operation `CreateAbor`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateAbor`: what its request builder
+/// ([`CreateAborRequest`](crate::CreateAborRequest)) sends, and what the tag's trait method
+/// takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateAborParams {
@@ -903,8 +831,11 @@ impl CreateAborParams {
     }
 }
 
-/// The `CreateAbor` request (`POST /api/abor/{scope}`), built by [`AborApi::create_abor`].
-/// Set optional parameters, then [`send`](Self::send) it.
+/// `POST /api/abor/{scope}` (operation `CreateAbor`)
+///
+/// The request builder of `CreateAbor`, made by [`AborApi::create_abor`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateAborRequest {
@@ -920,6 +851,15 @@ impl CreateAborRequest {
         path_template: "/api/abor/{scope}",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AborApi, params: CreateAborParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateAborParams {
@@ -969,12 +909,16 @@ impl CreateAborRequest {
     }
 }
 
-/// The parameters of `GetAbor` (`GET /api/abor/{scope}/{code}`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `GET /api/abor/{scope}/{code}` (operation `GetAbor`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetAbor`: what its request builder
+/// ([`GetAborRequest`](crate::GetAborRequest)) sends, and what the tag's trait method
+/// takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetAborParams {
@@ -1002,33 +946,13 @@ impl GetAborParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetAbor` request (`GET /api/abor/{scope}/{code}`), built by [`AborApi::get_abor`].
-/// Set optional parameters, then [`send`](Self::send) it.
+/// `GET /api/abor/{scope}/{code}` (operation `GetAbor`)
+///
+/// The request builder of `GetAbor`, made by [`AborApi::get_abor`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAborRequest {
@@ -1045,16 +969,25 @@ impl GetAborRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AborApi, params: GetAborParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -1064,7 +997,7 @@ impl GetAborRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -1120,12 +1053,16 @@ impl GetAborRequest {
     }
 }
 
-/// The parameters of `DeleteAbor` (`DELETE /api/abor/{scope}/{code}`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `DELETE /api/abor/{scope}/{code}` (operation `DeleteAbor`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteAbor`: what its request builder
+/// ([`DeleteAborRequest`](crate::DeleteAborRequest)) sends, and what the tag's trait method
+/// takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteAborParams {
@@ -1145,8 +1082,11 @@ impl DeleteAborParams {
     }
 }
 
-/// The `DeleteAbor` request (`DELETE /api/abor/{scope}/{code}`), built by
-/// [`AborApi::delete_abor`]. Set optional parameters, then [`send`](Self::send) it.
+/// `DELETE /api/abor/{scope}/{code}` (operation `DeleteAbor`)
+///
+/// The request builder of `DeleteAbor`, made by [`AborApi::delete_abor`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteAborRequest {
@@ -1162,6 +1102,15 @@ impl DeleteAborRequest {
         path_template: "/api/abor/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AborApi, params: DeleteAborParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteAborParams {
@@ -1213,12 +1162,16 @@ impl DeleteAborRequest {
     }
 }
 
-/// The parameters of `PatchAbor` (`PATCH /api/abor/{scope}/{code}`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `PATCH /api/abor/{scope}/{code}` (operation `PatchAbor`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `PatchAbor`: what its request builder
+/// ([`PatchAborRequest`](crate::PatchAborRequest)) sends, and what the tag's trait method
+/// takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct PatchAborParams {
@@ -1245,8 +1198,11 @@ impl PatchAborParams {
     }
 }
 
-/// The `PatchAbor` request (`PATCH /api/abor/{scope}/{code}`), built by
-/// [`AborApi::patch_abor`]. Set optional parameters, then [`send`](Self::send) it.
+/// `PATCH /api/abor/{scope}/{code}` (operation `PatchAbor`)
+///
+/// The request builder of `PatchAbor`, made by [`AborApi::patch_abor`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct PatchAborRequest {
@@ -1262,6 +1218,15 @@ impl PatchAborRequest {
         path_template: "/api/abor/{scope}/{code}",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AborApi, params: PatchAborParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &PatchAborParams {
@@ -1313,12 +1278,16 @@ impl PatchAborRequest {
     }
 }
 
-/// The parameters of `ListDiaryEntries` (`GET /api/abor/{scope}/{code}/accountingdiary`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `GET /api/abor/{scope}/{code}/accountingdiary` (operation `ListDiaryEntries`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListDiaryEntries`: what its request builder
+/// ([`ListDiaryEntriesRequest`](crate::ListDiaryEntriesRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListDiaryEntriesParams {
@@ -1358,58 +1327,12 @@ impl ListDiaryEntriesParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListDiaryEntries` request (`GET /api/abor/{scope}/{code}/accountingdiary`), built
-/// by [`AborApi::list_diary_entries`]. Set optional parameters, then [`send`](Self::send)
+/// `GET /api/abor/{scope}/{code}/accountingdiary` (operation `ListDiaryEntries`)
+///
+/// The request builder of `ListDiaryEntries`, made by [`AborApi::list_diary_entries`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
 /// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -1427,41 +1350,50 @@ impl ListDiaryEntriesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AborApi, params: ListDiaryEntriesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
@@ -1471,7 +1403,7 @@ impl ListDiaryEntriesRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -1539,78 +1471,84 @@ impl ListDiaryEntriesRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListDiaryEntriesParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListDiaryEntries`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfDiaryEntry, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfDiaryEntry> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListDiaryEntries`, in order. At most one page is held in
-    /// memory; the next page is requested when the current one is used up.
+    /// memory; the next page is requested when the current one is used up. Without an `asAt`,
+    /// the first request pins `asAt` to the current UTC time, so every page reads the same
+    /// snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::DiaryEntry, crate::Error>> + Send + 'static
-    {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::DiaryEntry> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListDiaryEntries` with its items kept exactly as LUSID sent them, fields
     /// this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListDiaryEntriesRequest {
-    type Page = lusid_models::PagedResourceListOfDiaryEntry;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListDiaryEntriesParams {
+    const OPERATION_ID: &'static str = "ListDiaryEntries";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `AddDiaryEntry` (`POST /api/abor/{scope}/{code}/accountingdiary`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `POST /api/abor/{scope}/{code}/accountingdiary` (operation `AddDiaryEntry`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `AddDiaryEntry`: what its request builder
+/// ([`AddDiaryEntryRequest`](crate::AddDiaryEntryRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct AddDiaryEntryParams {
@@ -1637,8 +1575,11 @@ impl AddDiaryEntryParams {
     }
 }
 
-/// The `AddDiaryEntry` request (`POST /api/abor/{scope}/{code}/accountingdiary`), built by
-/// [`AborApi::add_diary_entry`]. Set optional parameters, then [`send`](Self::send) it.
+/// `POST /api/abor/{scope}/{code}/accountingdiary` (operation `AddDiaryEntry`)
+///
+/// The request builder of `AddDiaryEntry`, made by [`AborApi::add_diary_entry`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct AddDiaryEntryRequest {
@@ -1654,6 +1595,15 @@ impl AddDiaryEntryRequest {
         path_template: "/api/abor/{scope}/{code}/accountingdiary",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AborApi, params: AddDiaryEntryParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &AddDiaryEntryParams {
@@ -1706,13 +1656,16 @@ impl AddDiaryEntryRequest {
     }
 }
 
-/// The parameters of `ClosePeriod` (`POST
-/// /api/abor/{scope}/{code}/accountingdiary/$closeperiod`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `POST /api/abor/{scope}/{code}/accountingdiary/$closeperiod` (operation `ClosePeriod`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ClosePeriod`: what its request builder
+/// ([`ClosePeriodRequest`](crate::ClosePeriodRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ClosePeriodParams {
@@ -1739,9 +1692,11 @@ impl ClosePeriodParams {
     }
 }
 
-/// The `ClosePeriod` request (`POST
-/// /api/abor/{scope}/{code}/accountingdiary/$closeperiod`), built by
-/// [`AborApi::close_period`]. Set optional parameters, then [`send`](Self::send) it.
+/// `POST /api/abor/{scope}/{code}/accountingdiary/$closeperiod` (operation `ClosePeriod`)
+///
+/// The request builder of `ClosePeriod`, made by [`AborApi::close_period`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ClosePeriodRequest {
@@ -1757,6 +1712,15 @@ impl ClosePeriodRequest {
         path_template: "/api/abor/{scope}/{code}/accountingdiary/$closeperiod",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AborApi, params: ClosePeriodParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &ClosePeriodParams {
@@ -1809,13 +1773,16 @@ impl ClosePeriodRequest {
     }
 }
 
-/// The parameters of `LockPeriod` (`POST
-/// /api/abor/{scope}/{code}/accountingdiary/$lockperiod`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `POST /api/abor/{scope}/{code}/accountingdiary/$lockperiod` (operation `LockPeriod`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `LockPeriod`: what its request builder
+/// ([`LockPeriodRequest`](crate::LockPeriodRequest)) sends, and what the tag's trait method
+/// takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct LockPeriodParams {
@@ -1842,8 +1809,10 @@ impl LockPeriodParams {
     }
 }
 
-/// The `LockPeriod` request (`POST /api/abor/{scope}/{code}/accountingdiary/$lockperiod`),
-/// built by [`AborApi::lock_period`]. Set optional parameters, then [`send`](Self::send)
+/// `POST /api/abor/{scope}/{code}/accountingdiary/$lockperiod` (operation `LockPeriod`)
+///
+/// The request builder of `LockPeriod`, made by [`AborApi::lock_period`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
 /// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -1860,6 +1829,15 @@ impl LockPeriodRequest {
         path_template: "/api/abor/{scope}/{code}/accountingdiary/$lockperiod",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AborApi, params: LockPeriodParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &LockPeriodParams {
@@ -1912,13 +1890,16 @@ impl LockPeriodRequest {
     }
 }
 
-/// The parameters of `ReOpenPeriods` (`POST
-/// /api/abor/{scope}/{code}/accountingdiary/$reopenperiods`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `POST /api/abor/{scope}/{code}/accountingdiary/$reopenperiods` (operation `ReOpenPeriods`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ReOpenPeriods`: what its request builder
+/// ([`ReOpenPeriodsRequest`](crate::ReOpenPeriodsRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ReOpenPeriodsParams {
@@ -1945,9 +1926,11 @@ impl ReOpenPeriodsParams {
     }
 }
 
-/// The `ReOpenPeriods` request (`POST
-/// /api/abor/{scope}/{code}/accountingdiary/$reopenperiods`), built by
-/// [`AborApi::re_open_periods`]. Set optional parameters, then [`send`](Self::send) it.
+/// `POST /api/abor/{scope}/{code}/accountingdiary/$reopenperiods` (operation `ReOpenPeriods`)
+///
+/// The request builder of `ReOpenPeriods`, made by [`AborApi::re_open_periods`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ReOpenPeriodsRequest {
@@ -1963,6 +1946,15 @@ impl ReOpenPeriodsRequest {
         path_template: "/api/abor/{scope}/{code}/accountingdiary/$reopenperiods",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AborApi, params: ReOpenPeriodsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &ReOpenPeriodsParams {
@@ -2018,13 +2010,16 @@ impl ReOpenPeriodsRequest {
     }
 }
 
-/// The parameters of `DeleteDiaryEntry` (`DELETE
-/// /api/abor/{scope}/{code}/accountingdiary/{diaryEntryCode}`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `DELETE /api/abor/{scope}/{code}/accountingdiary/{diaryEntryCode}` (operation `DeleteDiaryEntry`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteDiaryEntry`: what its request builder
+/// ([`DeleteDiaryEntryRequest`](crate::DeleteDiaryEntryRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteDiaryEntryParams {
@@ -2051,9 +2046,11 @@ impl DeleteDiaryEntryParams {
     }
 }
 
-/// The `DeleteDiaryEntry` request (`DELETE
-/// /api/abor/{scope}/{code}/accountingdiary/{diaryEntryCode}`), built by
-/// [`AborApi::delete_diary_entry`]. Set optional parameters, then [`send`](Self::send) it.
+/// `DELETE /api/abor/{scope}/{code}/accountingdiary/{diaryEntryCode}` (operation `DeleteDiaryEntry`)
+///
+/// The request builder of `DeleteDiaryEntry`, made by [`AborApi::delete_diary_entry`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteDiaryEntryRequest {
@@ -2069,6 +2066,15 @@ impl DeleteDiaryEntryRequest {
         path_template: "/api/abor/{scope}/{code}/accountingdiary/{diaryEntryCode}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AborApi, params: DeleteDiaryEntryParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteDiaryEntryParams {
@@ -2122,13 +2128,16 @@ impl DeleteDiaryEntryRequest {
     }
 }
 
-/// The parameters of `GetJournalEntryLines` (`POST
-/// /api/abor/{scope}/{code}/journalentrylines/$query`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `POST /api/abor/{scope}/{code}/journalentrylines/$query` (operation `GetJournalEntryLines`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetJournalEntryLines`: what its request builder
+/// ([`GetJournalEntryLinesRequest`](crate::GetJournalEntryLinesRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetJournalEntryLinesParams {
@@ -2166,37 +2175,13 @@ impl GetJournalEntryLinesParams {
             body: journal_entry_lines_query_parameters,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
 }
 
-/// The `GetJournalEntryLines` request (`POST
-/// /api/abor/{scope}/{code}/journalentrylines/$query`), built by
-/// [`AborApi::get_journal_entry_lines`]. Set optional parameters, then [`send`](Self::send)
-/// it.
+/// `POST /api/abor/{scope}/{code}/journalentrylines/$query` (operation `GetJournalEntryLines`)
+///
+/// The request builder of `GetJournalEntryLines`, made by
+/// [`AborApi::get_journal_entry_lines`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetJournalEntryLinesRequest {
@@ -2213,28 +2198,37 @@ impl GetJournalEntryLinesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AborApi, params: GetJournalEntryLinesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
@@ -2302,79 +2296,84 @@ impl GetJournalEntryLinesRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: GetJournalEntryLinesParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `GetJournalEntryLines`, following `nextPage` until it is empty. Each page
     /// is requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::VersionedResourceListOfJournalEntryLine, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::VersionedResourceListOfJournalEntryLine> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `GetJournalEntryLines`, in order. At most one page is held
-    /// in memory; the next page is requested when the current one is used up.
+    /// in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::JournalEntryLine, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::JournalEntryLine> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `GetJournalEntryLines` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for GetJournalEntryLinesRequest {
-    type Page = lusid_models::VersionedResourceListOfJournalEntryLine;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for GetJournalEntryLinesParams {
+    const OPERATION_ID: &'static str = "GetJournalEntryLines";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `GetAborProperties` (`GET /api/abor/{scope}/{code}/properties`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `GET /api/abor/{scope}/{code}/properties` (operation `GetAborProperties`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetAborProperties`: what its request builder
+/// ([`GetAborPropertiesRequest`](crate::GetAborPropertiesRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetAborPropertiesParams {
@@ -2399,23 +2398,13 @@ impl GetAborPropertiesParams {
             as_at: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetAborProperties` request (`GET /api/abor/{scope}/{code}/properties`), built by
-/// [`AborApi::get_abor_properties`]. Set optional parameters, then [`send`](Self::send) it.
+/// `GET /api/abor/{scope}/{code}/properties` (operation `GetAborProperties`)
+///
+/// The request builder of `GetAborProperties`, made by [`AborApi::get_abor_properties`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAborPropertiesRequest {
@@ -2432,16 +2421,25 @@ impl GetAborPropertiesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AborApi, params: GetAborPropertiesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -2497,13 +2495,16 @@ impl GetAborPropertiesRequest {
     }
 }
 
-/// The parameters of `UpsertAborProperties` (`POST
-/// /api/abor/{scope}/{code}/properties/$upsert`): what its request builder sends, and what
+/// `POST /api/abor/{scope}/{code}/properties/$upsert` (operation `UpsertAborProperties`)
+///
+/// The parameters of `UpsertAborProperties`: what its request builder
+/// ([`UpsertAborPropertiesRequest`](crate::UpsertAborPropertiesRequest)) sends, and what
 /// the tag's trait method takes.
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertAborPropertiesParams {
@@ -2530,9 +2531,11 @@ impl UpsertAborPropertiesParams {
     }
 }
 
-/// The `UpsertAborProperties` request (`POST /api/abor/{scope}/{code}/properties/$upsert`),
-/// built by [`AborApi::upsert_abor_properties`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/abor/{scope}/{code}/properties/$upsert` (operation `UpsertAborProperties`)
+///
+/// The request builder of `UpsertAborProperties`, made by
+/// [`AborApi::upsert_abor_properties`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertAborPropertiesRequest {
@@ -2548,6 +2551,15 @@ impl UpsertAborPropertiesRequest {
         path_template: "/api/abor/{scope}/{code}/properties/$upsert",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AborApi, params: UpsertAborPropertiesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertAborPropertiesParams {
@@ -2600,13 +2612,16 @@ impl UpsertAborPropertiesRequest {
     }
 }
 
-/// The parameters of `GetTrialBalance` (`POST
-/// /api/abor/{scope}/{code}/trialbalance/$query`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `POST /api/abor/{scope}/{code}/trialbalance/$query` (operation `GetTrialBalance`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetTrialBalance`: what its request builder
+/// ([`GetTrialBalanceRequest`](crate::GetTrialBalanceRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetTrialBalanceParams {
@@ -2644,36 +2659,13 @@ impl GetTrialBalanceParams {
             body: trial_balance_query_parameters,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
 }
 
-/// The `GetTrialBalance` request (`POST /api/abor/{scope}/{code}/trialbalance/$query`),
-/// built by [`AborApi::get_trial_balance`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/abor/{scope}/{code}/trialbalance/$query` (operation `GetTrialBalance`)
+///
+/// The request builder of `GetTrialBalance`, made by [`AborApi::get_trial_balance`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetTrialBalanceRequest {
@@ -2690,28 +2682,37 @@ impl GetTrialBalanceRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AborApi, params: GetTrialBalanceParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
@@ -2779,70 +2780,71 @@ impl GetTrialBalanceRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: GetTrialBalanceParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `GetTrialBalance`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::VersionedResourceListOfTrialBalance, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::VersionedResourceListOfTrialBalance> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `GetTrialBalance`, in order. At most one page is held in
-    /// memory; the next page is requested when the current one is used up.
+    /// memory; the next page is requested when the current one is used up. Without an `asAt`,
+    /// the first request pins `asAt` to the current UTC time, so every page reads the same
+    /// snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::TrialBalance, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::TrialBalance> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `GetTrialBalance` with its items kept exactly as LUSID sent them, fields
     /// this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for GetTrialBalanceRequest {
-    type Page = lusid_models::VersionedResourceListOfTrialBalance;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for GetTrialBalanceParams {
+    const OPERATION_ID: &'static str = "GetTrialBalance";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
@@ -2851,14 +2853,18 @@ impl crate::paginator::PagedRequest for GetTrialBalanceRequest {
 /// in production and a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`AborApi`] for streams, timeouts and `send_as`). With the `mock` feature,
-/// mockall generates `MockAborApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of [`AborApi`] add
+/// streams, timeouts and `send_as`. With the `mock` feature, mockall generates
+/// `MockAborApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait AborApiClient: Send + Sync {
-    /// `GET /api/abor` (operation `ListAbors`): [`AborApi::list_abors`] with the parameters of
-    /// `params`.
+    /// `GET /api/abor` (operation `ListAbors`)
+    ///
+    /// [`AborApi::list_abors`] with the parameters of `params`: one request (one page, for a
+    /// paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListAborsRequest::send): see [`Error`](crate::Error).
@@ -2867,8 +2873,10 @@ pub trait AborApiClient: Send + Sync {
         params: ListAborsParams,
     ) -> Result<lusid_models::PagedResourceListOfAbor, crate::Error>;
 
-    /// `POST /api/abor/{scope}` (operation `CreateAbor`): [`AborApi::create_abor`] with the
-    /// parameters of `params`.
+    /// `POST /api/abor/{scope}` (operation `CreateAbor`)
+    ///
+    /// [`AborApi::create_abor`] with the parameters of `params`: one request (one page, for a
+    /// paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateAborRequest::send): see [`Error`](crate::Error).
@@ -2877,15 +2885,19 @@ pub trait AborApiClient: Send + Sync {
         params: CreateAborParams,
     ) -> Result<lusid_models::Abor, crate::Error>;
 
-    /// `GET /api/abor/{scope}/{code}` (operation `GetAbor`): [`AborApi::get_abor`] with the
-    /// parameters of `params`.
+    /// `GET /api/abor/{scope}/{code}` (operation `GetAbor`)
+    ///
+    /// [`AborApi::get_abor`] with the parameters of `params`: one request (one page, for a
+    /// paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetAborRequest::send): see [`Error`](crate::Error).
     async fn get_abor(&self, params: GetAborParams) -> Result<lusid_models::Abor, crate::Error>;
 
-    /// `DELETE /api/abor/{scope}/{code}` (operation `DeleteAbor`): [`AborApi::delete_abor`]
-    /// with the parameters of `params`.
+    /// `DELETE /api/abor/{scope}/{code}` (operation `DeleteAbor`)
+    ///
+    /// [`AborApi::delete_abor`] with the parameters of `params`: one request (one page, for a
+    /// paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteAborRequest::send): see [`Error`](crate::Error).
@@ -2894,16 +2906,20 @@ pub trait AborApiClient: Send + Sync {
         params: DeleteAborParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `PATCH /api/abor/{scope}/{code}` (operation `PatchAbor`): [`AborApi::patch_abor`] with
-    /// the parameters of `params`.
+    /// `PATCH /api/abor/{scope}/{code}` (operation `PatchAbor`)
+    ///
+    /// [`AborApi::patch_abor`] with the parameters of `params`: one request (one page, for a
+    /// paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::PatchAborRequest::send): see [`Error`](crate::Error).
     async fn patch_abor(&self, params: PatchAborParams)
     -> Result<lusid_models::Abor, crate::Error>;
 
-    /// `GET /api/abor/{scope}/{code}/accountingdiary` (operation `ListDiaryEntries`):
-    /// [`AborApi::list_diary_entries`] with the parameters of `params`.
+    /// `GET /api/abor/{scope}/{code}/accountingdiary` (operation `ListDiaryEntries`)
+    ///
+    /// [`AborApi::list_diary_entries`] with the parameters of `params`: one request (one page,
+    /// for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListDiaryEntriesRequest::send): see [`Error`](crate::Error).
@@ -2912,8 +2928,10 @@ pub trait AborApiClient: Send + Sync {
         params: ListDiaryEntriesParams,
     ) -> Result<lusid_models::PagedResourceListOfDiaryEntry, crate::Error>;
 
-    /// `POST /api/abor/{scope}/{code}/accountingdiary` (operation `AddDiaryEntry`):
-    /// [`AborApi::add_diary_entry`] with the parameters of `params`.
+    /// `POST /api/abor/{scope}/{code}/accountingdiary` (operation `AddDiaryEntry`)
+    ///
+    /// [`AborApi::add_diary_entry`] with the parameters of `params`: one request (one page, for
+    /// a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::AddDiaryEntryRequest::send): see [`Error`](crate::Error).
@@ -2922,8 +2940,10 @@ pub trait AborApiClient: Send + Sync {
         params: AddDiaryEntryParams,
     ) -> Result<lusid_models::DiaryEntry, crate::Error>;
 
-    /// `POST /api/abor/{scope}/{code}/accountingdiary/$closeperiod` (operation `ClosePeriod`):
-    /// [`AborApi::close_period`] with the parameters of `params`.
+    /// `POST /api/abor/{scope}/{code}/accountingdiary/$closeperiod` (operation `ClosePeriod`)
+    ///
+    /// [`AborApi::close_period`] with the parameters of `params`: one request (one page, for a
+    /// paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ClosePeriodRequest::send): see [`Error`](crate::Error).
@@ -2932,8 +2952,10 @@ pub trait AborApiClient: Send + Sync {
         params: ClosePeriodParams,
     ) -> Result<lusid_models::DiaryEntry, crate::Error>;
 
-    /// `POST /api/abor/{scope}/{code}/accountingdiary/$lockperiod` (operation `LockPeriod`):
-    /// [`AborApi::lock_period`] with the parameters of `params`.
+    /// `POST /api/abor/{scope}/{code}/accountingdiary/$lockperiod` (operation `LockPeriod`)
+    ///
+    /// [`AborApi::lock_period`] with the parameters of `params`: one request (one page, for a
+    /// paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::LockPeriodRequest::send): see [`Error`](crate::Error).
@@ -2942,8 +2964,10 @@ pub trait AborApiClient: Send + Sync {
         params: LockPeriodParams,
     ) -> Result<lusid_models::DiaryEntry, crate::Error>;
 
-    /// `POST /api/abor/{scope}/{code}/accountingdiary/$reopenperiods` (operation
-    /// `ReOpenPeriods`): [`AborApi::re_open_periods`] with the parameters of `params`.
+    /// `POST /api/abor/{scope}/{code}/accountingdiary/$reopenperiods` (operation `ReOpenPeriods`)
+    ///
+    /// [`AborApi::re_open_periods`] with the parameters of `params`: one request (one page, for
+    /// a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ReOpenPeriodsRequest::send): see [`Error`](crate::Error).
@@ -2952,8 +2976,10 @@ pub trait AborApiClient: Send + Sync {
         params: ReOpenPeriodsParams,
     ) -> Result<lusid_models::PeriodDiaryEntriesReopenedResponse, crate::Error>;
 
-    /// `DELETE /api/abor/{scope}/{code}/accountingdiary/{diaryEntryCode}` (operation
-    /// `DeleteDiaryEntry`): [`AborApi::delete_diary_entry`] with the parameters of `params`.
+    /// `DELETE /api/abor/{scope}/{code}/accountingdiary/{diaryEntryCode}` (operation `DeleteDiaryEntry`)
+    ///
+    /// [`AborApi::delete_diary_entry`] with the parameters of `params`: one request (one page,
+    /// for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteDiaryEntryRequest::send): see [`Error`](crate::Error).
@@ -2962,9 +2988,10 @@ pub trait AborApiClient: Send + Sync {
         params: DeleteDiaryEntryParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `POST /api/abor/{scope}/{code}/journalentrylines/$query` (operation
-    /// `GetJournalEntryLines`): [`AborApi::get_journal_entry_lines`] with the parameters of
-    /// `params`.
+    /// `POST /api/abor/{scope}/{code}/journalentrylines/$query` (operation `GetJournalEntryLines`)
+    ///
+    /// [`AborApi::get_journal_entry_lines`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetJournalEntryLinesRequest::send): see [`Error`](crate::Error).
@@ -2973,8 +3000,10 @@ pub trait AborApiClient: Send + Sync {
         params: GetJournalEntryLinesParams,
     ) -> Result<lusid_models::VersionedResourceListOfJournalEntryLine, crate::Error>;
 
-    /// `GET /api/abor/{scope}/{code}/properties` (operation `GetAborProperties`):
-    /// [`AborApi::get_abor_properties`] with the parameters of `params`.
+    /// `GET /api/abor/{scope}/{code}/properties` (operation `GetAborProperties`)
+    ///
+    /// [`AborApi::get_abor_properties`] with the parameters of `params`: one request (one page,
+    /// for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetAborPropertiesRequest::send): see [`Error`](crate::Error).
@@ -2983,8 +3012,10 @@ pub trait AborApiClient: Send + Sync {
         params: GetAborPropertiesParams,
     ) -> Result<lusid_models::AborProperties, crate::Error>;
 
-    /// `POST /api/abor/{scope}/{code}/properties/$upsert` (operation `UpsertAborProperties`):
-    /// [`AborApi::upsert_abor_properties`] with the parameters of `params`.
+    /// `POST /api/abor/{scope}/{code}/properties/$upsert` (operation `UpsertAborProperties`)
+    ///
+    /// [`AborApi::upsert_abor_properties`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertAborPropertiesRequest::send): see [`Error`](crate::Error).
@@ -2993,8 +3024,10 @@ pub trait AborApiClient: Send + Sync {
         params: UpsertAborPropertiesParams,
     ) -> Result<lusid_models::AborProperties, crate::Error>;
 
-    /// `POST /api/abor/{scope}/{code}/trialbalance/$query` (operation `GetTrialBalance`):
-    /// [`AborApi::get_trial_balance`] with the parameters of `params`.
+    /// `POST /api/abor/{scope}/{code}/trialbalance/$query` (operation `GetTrialBalance`)
+    ///
+    /// [`AborApi::get_trial_balance`] with the parameters of `params`: one request (one page,
+    /// for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetTrialBalanceRequest::send): see [`Error`](crate::Error).
@@ -3010,191 +3043,113 @@ impl AborApiClient for AborApi {
         &self,
         params: ListAborsParams,
     ) -> Result<lusid_models::PagedResourceListOfAbor, crate::Error> {
-        ListAborsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListAborsRequest::from_params(self, params).send().await
     }
 
     async fn create_abor(
         &self,
         params: CreateAborParams,
     ) -> Result<lusid_models::Abor, crate::Error> {
-        CreateAborRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateAborRequest::from_params(self, params).send().await
     }
 
     async fn get_abor(&self, params: GetAborParams) -> Result<lusid_models::Abor, crate::Error> {
-        GetAborRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetAborRequest::from_params(self, params).send().await
     }
 
     async fn delete_abor(
         &self,
         params: DeleteAborParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteAborRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteAborRequest::from_params(self, params).send().await
     }
 
     async fn patch_abor(
         &self,
         params: PatchAborParams,
     ) -> Result<lusid_models::Abor, crate::Error> {
-        PatchAborRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        PatchAborRequest::from_params(self, params).send().await
     }
 
     async fn list_diary_entries(
         &self,
         params: ListDiaryEntriesParams,
     ) -> Result<lusid_models::PagedResourceListOfDiaryEntry, crate::Error> {
-        ListDiaryEntriesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListDiaryEntriesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn add_diary_entry(
         &self,
         params: AddDiaryEntryParams,
     ) -> Result<lusid_models::DiaryEntry, crate::Error> {
-        AddDiaryEntryRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        AddDiaryEntryRequest::from_params(self, params).send().await
     }
 
     async fn close_period(
         &self,
         params: ClosePeriodParams,
     ) -> Result<lusid_models::DiaryEntry, crate::Error> {
-        ClosePeriodRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ClosePeriodRequest::from_params(self, params).send().await
     }
 
     async fn lock_period(
         &self,
         params: LockPeriodParams,
     ) -> Result<lusid_models::DiaryEntry, crate::Error> {
-        LockPeriodRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        LockPeriodRequest::from_params(self, params).send().await
     }
 
     async fn re_open_periods(
         &self,
         params: ReOpenPeriodsParams,
     ) -> Result<lusid_models::PeriodDiaryEntriesReopenedResponse, crate::Error> {
-        ReOpenPeriodsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ReOpenPeriodsRequest::from_params(self, params).send().await
     }
 
     async fn delete_diary_entry(
         &self,
         params: DeleteDiaryEntryParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteDiaryEntryRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteDiaryEntryRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_journal_entry_lines(
         &self,
         params: GetJournalEntryLinesParams,
     ) -> Result<lusid_models::VersionedResourceListOfJournalEntryLine, crate::Error> {
-        GetJournalEntryLinesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetJournalEntryLinesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_abor_properties(
         &self,
         params: GetAborPropertiesParams,
     ) -> Result<lusid_models::AborProperties, crate::Error> {
-        GetAborPropertiesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetAborPropertiesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_abor_properties(
         &self,
         params: UpsertAborPropertiesParams,
     ) -> Result<lusid_models::AborProperties, crate::Error> {
-        UpsertAborPropertiesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertAborPropertiesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_trial_balance(
         &self,
         params: GetTrialBalanceParams,
     ) -> Result<lusid_models::VersionedResourceListOfTrialBalance, crate::Error> {
-        GetTrialBalanceRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetTrialBalanceRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

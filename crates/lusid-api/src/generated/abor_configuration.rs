@@ -55,11 +55,7 @@ impl AborConfigurationApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_abor_configurations(&self) -> ListAborConfigurationsRequest {
-        ListAborConfigurationsRequest {
-            client: self.client.clone(),
-            params: ListAborConfigurationsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListAborConfigurationsRequest::from_params(self, ListAborConfigurationsParams::new())
     }
 
     /// `POST /api/aborconfiguration/{scope}` (operation `CreateAborConfiguration`)
@@ -90,11 +86,10 @@ impl AborConfigurationApi {
         scope: impl Into<String>,
         abor_configuration_request: lusid_models::AborConfigurationRequest,
     ) -> CreateAborConfigurationRequest {
-        CreateAborConfigurationRequest {
-            client: self.client.clone(),
-            params: CreateAborConfigurationParams::new(scope, abor_configuration_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateAborConfigurationRequest::from_params(
+            self,
+            CreateAborConfigurationParams::new(scope, abor_configuration_request),
+        )
     }
 
     /// `GET /api/aborconfiguration/{scope}/{code}` (operation `GetAborConfiguration`)
@@ -129,11 +124,7 @@ impl AborConfigurationApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetAborConfigurationRequest {
-        GetAborConfigurationRequest {
-            client: self.client.clone(),
-            params: GetAborConfigurationParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetAborConfigurationRequest::from_params(self, GetAborConfigurationParams::new(scope, code))
     }
 
     /// `DELETE /api/aborconfiguration/{scope}/{code}` (operation `DeleteAborConfiguration`)
@@ -161,11 +152,10 @@ impl AborConfigurationApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteAborConfigurationRequest {
-        DeleteAborConfigurationRequest {
-            client: self.client.clone(),
-            params: DeleteAborConfigurationParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteAborConfigurationRequest::from_params(
+            self,
+            DeleteAborConfigurationParams::new(scope, code),
+        )
     }
 
     /// `PATCH /api/aborconfiguration/{scope}/{code}` (operation `PatchAborConfiguration`)
@@ -197,15 +187,13 @@ impl AborConfigurationApi {
         code: impl Into<String>,
         request_body: Vec<lusid_models::Operation>,
     ) -> PatchAborConfigurationRequest {
-        PatchAborConfigurationRequest {
-            client: self.client.clone(),
-            params: PatchAborConfigurationParams::new(scope, code, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        PatchAborConfigurationRequest::from_params(
+            self,
+            PatchAborConfigurationParams::new(scope, code, request_body),
+        )
     }
 
-    /// `GET /api/aborconfiguration/{scope}/{code}/properties` (operation
-    /// `GetAborConfigurationProperties`)
+    /// `GET /api/aborconfiguration/{scope}/{code}/properties` (operation `GetAborConfigurationProperties`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -236,15 +224,13 @@ impl AborConfigurationApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetAborConfigurationPropertiesRequest {
-        GetAborConfigurationPropertiesRequest {
-            client: self.client.clone(),
-            params: GetAborConfigurationPropertiesParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetAborConfigurationPropertiesRequest::from_params(
+            self,
+            GetAborConfigurationPropertiesParams::new(scope, code),
+        )
     }
 
-    /// `POST /api/aborconfiguration/{scope}/{code}/properties/$upsert` (operation
-    /// `UpsertAborConfigurationProperties`)
+    /// `POST /api/aborconfiguration/{scope}/{code}/properties/$upsert` (operation `UpsertAborConfigurationProperties`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (an upsert).
     ///
@@ -274,20 +260,23 @@ impl AborConfigurationApi {
         code: impl Into<String>,
         request_body: std::collections::BTreeMap<String, lusid_models::Property>,
     ) -> UpsertAborConfigurationPropertiesRequest {
-        UpsertAborConfigurationPropertiesRequest {
-            client: self.client.clone(),
-            params: UpsertAborConfigurationPropertiesParams::new(scope, code, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertAborConfigurationPropertiesRequest::from_params(
+            self,
+            UpsertAborConfigurationPropertiesParams::new(scope, code, request_body),
+        )
     }
 }
 
-/// The parameters of `ListAborConfigurations` (`GET /api/aborconfiguration`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/aborconfiguration` (operation `ListAborConfigurations`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListAborConfigurations`: what its request builder
+/// ([`ListAborConfigurationsRequest`](crate::ListAborConfigurationsRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListAborConfigurationsParams {
@@ -321,59 +310,14 @@ impl ListAborConfigurationsParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListAborConfigurations` request (`GET /api/aborconfiguration`), built by
-/// [`AborConfigurationApi::list_abor_configurations`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/aborconfiguration` (operation `ListAborConfigurations`)
+///
+/// The request builder of `ListAborConfigurations`, made by
+/// [`AborConfigurationApi::list_abor_configurations`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListAborConfigurationsRequest {
@@ -390,41 +334,50 @@ impl ListAborConfigurationsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AborConfigurationApi, params: ListAborConfigurationsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
@@ -434,7 +387,7 @@ impl ListAborConfigurationsRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -500,79 +453,84 @@ impl ListAborConfigurationsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListAborConfigurationsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListAborConfigurations`, following `nextPage` until it is empty. Each
     /// page is requested only when the previous one has been taken, with the same parameters
     /// plus `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time,
     /// so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfAborConfiguration, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfAborConfiguration> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListAborConfigurations`, in order. At most one page is held
-    /// in memory; the next page is requested when the current one is used up.
+    /// in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::AborConfiguration, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::AborConfiguration> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListAborConfigurations` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListAborConfigurationsRequest {
-    type Page = lusid_models::PagedResourceListOfAborConfiguration;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListAborConfigurationsParams {
+    const OPERATION_ID: &'static str = "ListAborConfigurations";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `CreateAborConfiguration` (`POST /api/aborconfiguration/{scope}`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `POST /api/aborconfiguration/{scope}` (operation `CreateAborConfiguration`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateAborConfiguration`: what its request builder
+/// ([`CreateAborConfigurationRequest`](crate::CreateAborConfigurationRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateAborConfigurationParams {
@@ -595,9 +553,12 @@ impl CreateAborConfigurationParams {
     }
 }
 
-/// The `CreateAborConfiguration` request (`POST /api/aborconfiguration/{scope}`), built by
-/// [`AborConfigurationApi::create_abor_configuration`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/aborconfiguration/{scope}` (operation `CreateAborConfiguration`)
+///
+/// The request builder of `CreateAborConfiguration`, made by
+/// [`AborConfigurationApi::create_abor_configuration`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateAborConfigurationRequest {
@@ -613,6 +574,15 @@ impl CreateAborConfigurationRequest {
         path_template: "/api/aborconfiguration/{scope}",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AborConfigurationApi, params: CreateAborConfigurationParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateAborConfigurationParams {
@@ -662,12 +632,16 @@ impl CreateAborConfigurationRequest {
     }
 }
 
-/// The parameters of `GetAborConfiguration` (`GET /api/aborconfiguration/{scope}/{code}`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `GET /api/aborconfiguration/{scope}/{code}` (operation `GetAborConfiguration`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetAborConfiguration`: what its request builder
+/// ([`GetAborConfigurationRequest`](crate::GetAborConfigurationRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetAborConfigurationParams {
@@ -695,34 +669,14 @@ impl GetAborConfigurationParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetAborConfiguration` request (`GET /api/aborconfiguration/{scope}/{code}`), built
-/// by [`AborConfigurationApi::get_abor_configuration`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/aborconfiguration/{scope}/{code}` (operation `GetAborConfiguration`)
+///
+/// The request builder of `GetAborConfiguration`, made by
+/// [`AborConfigurationApi::get_abor_configuration`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAborConfigurationRequest {
@@ -739,16 +693,25 @@ impl GetAborConfigurationRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AborConfigurationApi, params: GetAborConfigurationParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -758,7 +721,7 @@ impl GetAborConfigurationRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -814,13 +777,16 @@ impl GetAborConfigurationRequest {
     }
 }
 
-/// The parameters of `DeleteAborConfiguration` (`DELETE
-/// /api/aborconfiguration/{scope}/{code}`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `DELETE /api/aborconfiguration/{scope}/{code}` (operation `DeleteAborConfiguration`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteAborConfiguration`: what its request builder
+/// ([`DeleteAborConfigurationRequest`](crate::DeleteAborConfigurationRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteAborConfigurationParams {
@@ -840,9 +806,12 @@ impl DeleteAborConfigurationParams {
     }
 }
 
-/// The `DeleteAborConfiguration` request (`DELETE /api/aborconfiguration/{scope}/{code}`),
-/// built by [`AborConfigurationApi::delete_abor_configuration`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `DELETE /api/aborconfiguration/{scope}/{code}` (operation `DeleteAborConfiguration`)
+///
+/// The request builder of `DeleteAborConfiguration`, made by
+/// [`AborConfigurationApi::delete_abor_configuration`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteAborConfigurationRequest {
@@ -858,6 +827,15 @@ impl DeleteAborConfigurationRequest {
         path_template: "/api/aborconfiguration/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AborConfigurationApi, params: DeleteAborConfigurationParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteAborConfigurationParams {
@@ -909,13 +887,16 @@ impl DeleteAborConfigurationRequest {
     }
 }
 
-/// The parameters of `PatchAborConfiguration` (`PATCH
-/// /api/aborconfiguration/{scope}/{code}`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `PATCH /api/aborconfiguration/{scope}/{code}` (operation `PatchAborConfiguration`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `PatchAborConfiguration`: what its request builder
+/// ([`PatchAborConfigurationRequest`](crate::PatchAborConfigurationRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct PatchAborConfigurationParams {
@@ -942,9 +923,12 @@ impl PatchAborConfigurationParams {
     }
 }
 
-/// The `PatchAborConfiguration` request (`PATCH /api/aborconfiguration/{scope}/{code}`),
-/// built by [`AborConfigurationApi::patch_abor_configuration`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `PATCH /api/aborconfiguration/{scope}/{code}` (operation `PatchAborConfiguration`)
+///
+/// The request builder of `PatchAborConfiguration`, made by
+/// [`AborConfigurationApi::patch_abor_configuration`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct PatchAborConfigurationRequest {
@@ -960,6 +944,15 @@ impl PatchAborConfigurationRequest {
         path_template: "/api/aborconfiguration/{scope}/{code}",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AborConfigurationApi, params: PatchAborConfigurationParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &PatchAborConfigurationParams {
@@ -1011,13 +1004,16 @@ impl PatchAborConfigurationRequest {
     }
 }
 
-/// The parameters of `GetAborConfigurationProperties` (`GET
-/// /api/aborconfiguration/{scope}/{code}/properties`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `GET /api/aborconfiguration/{scope}/{code}/properties` (operation `GetAborConfigurationProperties`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetAborConfigurationProperties`: what its request builder
+/// ([`GetAborConfigurationPropertiesRequest`](crate::GetAborConfigurationPropertiesRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetAborConfigurationPropertiesParams {
@@ -1042,25 +1038,14 @@ impl GetAborConfigurationPropertiesParams {
             as_at: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetAborConfigurationProperties` request (`GET
-/// /api/aborconfiguration/{scope}/{code}/properties`), built by
-/// [`AborConfigurationApi::get_abor_configuration_properties`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `GET /api/aborconfiguration/{scope}/{code}/properties` (operation `GetAborConfigurationProperties`)
+///
+/// The request builder of `GetAborConfigurationProperties`, made by
+/// [`AborConfigurationApi::get_abor_configuration_properties`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAborConfigurationPropertiesRequest {
@@ -1077,16 +1062,28 @@ impl GetAborConfigurationPropertiesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &AborConfigurationApi,
+        params: GetAborConfigurationPropertiesParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -1143,13 +1140,16 @@ impl GetAborConfigurationPropertiesRequest {
     }
 }
 
-/// The parameters of `UpsertAborConfigurationProperties` (`POST
-/// /api/aborconfiguration/{scope}/{code}/properties/$upsert`): what its request builder
+/// `POST /api/aborconfiguration/{scope}/{code}/properties/$upsert` (operation `UpsertAborConfigurationProperties`)
+///
+/// The parameters of `UpsertAborConfigurationProperties`: what its request builder
+/// ([`UpsertAborConfigurationPropertiesRequest`](crate::UpsertAborConfigurationPropertiesRequest))
 /// sends, and what the tag's trait method takes.
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertAborConfigurationPropertiesParams {
@@ -1176,10 +1176,12 @@ impl UpsertAborConfigurationPropertiesParams {
     }
 }
 
-/// The `UpsertAborConfigurationProperties` request (`POST
-/// /api/aborconfiguration/{scope}/{code}/properties/$upsert`), built by
-/// [`AborConfigurationApi::upsert_abor_configuration_properties`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `POST /api/aborconfiguration/{scope}/{code}/properties/$upsert` (operation `UpsertAborConfigurationProperties`)
+///
+/// The request builder of `UpsertAborConfigurationProperties`, made by
+/// [`AborConfigurationApi::upsert_abor_configuration_properties`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertAborConfigurationPropertiesRequest {
@@ -1195,6 +1197,18 @@ impl UpsertAborConfigurationPropertiesRequest {
         path_template: "/api/aborconfiguration/{scope}/{code}/properties/$upsert",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &AborConfigurationApi,
+        params: UpsertAborConfigurationPropertiesParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertAborConfigurationPropertiesParams {
@@ -1254,14 +1268,19 @@ impl UpsertAborConfigurationPropertiesRequest {
 /// a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`AborConfigurationApi`] for streams, timeouts and `send_as`). With the
-/// `mock` feature, mockall generates `MockAborConfigurationApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`AborConfigurationApi`] add streams, timeouts and `send_as`. With the `mock` feature,
+/// mockall generates `MockAborConfigurationApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait AborConfigurationApiClient: Send + Sync {
-    /// `GET /api/aborconfiguration` (operation `ListAborConfigurations`):
-    /// [`AborConfigurationApi::list_abor_configurations`] with the parameters of `params`.
+    /// `GET /api/aborconfiguration` (operation `ListAborConfigurations`)
+    ///
+    /// [`AborConfigurationApi::list_abor_configurations`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListAborConfigurationsRequest::send): see [`Error`](crate::Error).
@@ -1270,8 +1289,11 @@ pub trait AborConfigurationApiClient: Send + Sync {
         params: ListAborConfigurationsParams,
     ) -> Result<lusid_models::PagedResourceListOfAborConfiguration, crate::Error>;
 
-    /// `POST /api/aborconfiguration/{scope}` (operation `CreateAborConfiguration`):
-    /// [`AborConfigurationApi::create_abor_configuration`] with the parameters of `params`.
+    /// `POST /api/aborconfiguration/{scope}` (operation `CreateAborConfiguration`)
+    ///
+    /// [`AborConfigurationApi::create_abor_configuration`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateAborConfigurationRequest::send): see [`Error`](crate::Error).
@@ -1280,8 +1302,11 @@ pub trait AborConfigurationApiClient: Send + Sync {
         params: CreateAborConfigurationParams,
     ) -> Result<lusid_models::AborConfiguration, crate::Error>;
 
-    /// `GET /api/aborconfiguration/{scope}/{code}` (operation `GetAborConfiguration`):
-    /// [`AborConfigurationApi::get_abor_configuration`] with the parameters of `params`.
+    /// `GET /api/aborconfiguration/{scope}/{code}` (operation `GetAborConfiguration`)
+    ///
+    /// [`AborConfigurationApi::get_abor_configuration`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetAborConfigurationRequest::send): see [`Error`](crate::Error).
@@ -1290,8 +1315,11 @@ pub trait AborConfigurationApiClient: Send + Sync {
         params: GetAborConfigurationParams,
     ) -> Result<lusid_models::AborConfiguration, crate::Error>;
 
-    /// `DELETE /api/aborconfiguration/{scope}/{code}` (operation `DeleteAborConfiguration`):
-    /// [`AborConfigurationApi::delete_abor_configuration`] with the parameters of `params`.
+    /// `DELETE /api/aborconfiguration/{scope}/{code}` (operation `DeleteAborConfiguration`)
+    ///
+    /// [`AborConfigurationApi::delete_abor_configuration`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteAborConfigurationRequest::send): see [`Error`](crate::Error).
@@ -1300,8 +1328,11 @@ pub trait AborConfigurationApiClient: Send + Sync {
         params: DeleteAborConfigurationParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `PATCH /api/aborconfiguration/{scope}/{code}` (operation `PatchAborConfiguration`):
-    /// [`AborConfigurationApi::patch_abor_configuration`] with the parameters of `params`.
+    /// `PATCH /api/aborconfiguration/{scope}/{code}` (operation `PatchAborConfiguration`)
+    ///
+    /// [`AborConfigurationApi::patch_abor_configuration`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::PatchAborConfigurationRequest::send): see [`Error`](crate::Error).
@@ -1310,10 +1341,11 @@ pub trait AborConfigurationApiClient: Send + Sync {
         params: PatchAborConfigurationParams,
     ) -> Result<lusid_models::AborConfiguration, crate::Error>;
 
-    /// `GET /api/aborconfiguration/{scope}/{code}/properties` (operation
-    /// `GetAborConfigurationProperties`):
+    /// `GET /api/aborconfiguration/{scope}/{code}/properties` (operation `GetAborConfigurationProperties`)
+    ///
     /// [`AborConfigurationApi::get_abor_configuration_properties`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetAborConfigurationPropertiesRequest::send): see [`Error`](crate::Error).
@@ -1322,10 +1354,11 @@ pub trait AborConfigurationApiClient: Send + Sync {
         params: GetAborConfigurationPropertiesParams,
     ) -> Result<lusid_models::AborConfigurationProperties, crate::Error>;
 
-    /// `POST /api/aborconfiguration/{scope}/{code}/properties/$upsert` (operation
-    /// `UpsertAborConfigurationProperties`):
+    /// `POST /api/aborconfiguration/{scope}/{code}/properties/$upsert` (operation `UpsertAborConfigurationProperties`)
+    ///
     /// [`AborConfigurationApi::upsert_abor_configuration_properties`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertAborConfigurationPropertiesRequest::send): see [`Error`](crate::Error).
@@ -1341,90 +1374,62 @@ impl AborConfigurationApiClient for AborConfigurationApi {
         &self,
         params: ListAborConfigurationsParams,
     ) -> Result<lusid_models::PagedResourceListOfAborConfiguration, crate::Error> {
-        ListAborConfigurationsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListAborConfigurationsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn create_abor_configuration(
         &self,
         params: CreateAborConfigurationParams,
     ) -> Result<lusid_models::AborConfiguration, crate::Error> {
-        CreateAborConfigurationRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateAborConfigurationRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_abor_configuration(
         &self,
         params: GetAborConfigurationParams,
     ) -> Result<lusid_models::AborConfiguration, crate::Error> {
-        GetAborConfigurationRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetAborConfigurationRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_abor_configuration(
         &self,
         params: DeleteAborConfigurationParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteAborConfigurationRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteAborConfigurationRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn patch_abor_configuration(
         &self,
         params: PatchAborConfigurationParams,
     ) -> Result<lusid_models::AborConfiguration, crate::Error> {
-        PatchAborConfigurationRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        PatchAborConfigurationRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_abor_configuration_properties(
         &self,
         params: GetAborConfigurationPropertiesParams,
     ) -> Result<lusid_models::AborConfigurationProperties, crate::Error> {
-        GetAborConfigurationPropertiesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetAborConfigurationPropertiesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_abor_configuration_properties(
         &self,
         params: UpsertAborConfigurationPropertiesParams,
     ) -> Result<lusid_models::AborConfigurationProperties, crate::Error> {
-        UpsertAborConfigurationPropertiesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertAborConfigurationPropertiesRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

@@ -47,11 +47,10 @@ impl AddressKeyAliasApi {
         &self,
         upsert_address_key_alias_request: lusid_models::UpsertAddressKeyAliasRequest,
     ) -> UpsertAddressKeyAliasRequest {
-        UpsertAddressKeyAliasRequest {
-            client: self.client.clone(),
-            params: UpsertAddressKeyAliasParams::new(upsert_address_key_alias_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertAddressKeyAliasRequest::from_params(
+            self,
+            UpsertAddressKeyAliasParams::new(upsert_address_key_alias_request),
+        )
     }
 
     /// `GET /api/addresskeyaliases/{scope}` (operation `ListAddressKeyAliases`)
@@ -86,11 +85,7 @@ impl AddressKeyAliasApi {
         &self,
         scope: impl Into<String>,
     ) -> ListAddressKeyAliasesRequest {
-        ListAddressKeyAliasesRequest {
-            client: self.client.clone(),
-            params: ListAddressKeyAliasesParams::new(scope),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListAddressKeyAliasesRequest::from_params(self, ListAddressKeyAliasesParams::new(scope))
     }
 
     /// `GET /api/addresskeyaliases/{scope}/{code}` (operation `GetAddressKeyAlias`)
@@ -122,11 +117,7 @@ impl AddressKeyAliasApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetAddressKeyAliasRequest {
-        GetAddressKeyAliasRequest {
-            client: self.client.clone(),
-            params: GetAddressKeyAliasParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetAddressKeyAliasRequest::from_params(self, GetAddressKeyAliasParams::new(scope, code))
     }
 
     /// `DELETE /api/addresskeyaliases/{scope}/{code}` (operation `DeleteAddressKeyAlias`)
@@ -156,20 +147,23 @@ impl AddressKeyAliasApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteAddressKeyAliasRequest {
-        DeleteAddressKeyAliasRequest {
-            client: self.client.clone(),
-            params: DeleteAddressKeyAliasParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteAddressKeyAliasRequest::from_params(
+            self,
+            DeleteAddressKeyAliasParams::new(scope, code),
+        )
     }
 }
 
-/// The parameters of `UpsertAddressKeyAlias` (`POST /api/addresskeyaliases`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `POST /api/addresskeyaliases` (operation `UpsertAddressKeyAlias`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertAddressKeyAlias`: what its request builder
+/// ([`UpsertAddressKeyAliasRequest`](crate::UpsertAddressKeyAliasRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertAddressKeyAliasParams {
@@ -188,9 +182,12 @@ impl UpsertAddressKeyAliasParams {
     }
 }
 
-/// The `UpsertAddressKeyAlias` request (`POST /api/addresskeyaliases`), built by
-/// [`AddressKeyAliasApi::upsert_address_key_alias`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/addresskeyaliases` (operation `UpsertAddressKeyAlias`)
+///
+/// The request builder of `UpsertAddressKeyAlias`, made by
+/// [`AddressKeyAliasApi::upsert_address_key_alias`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertAddressKeyAliasRequest {
@@ -206,6 +203,15 @@ impl UpsertAddressKeyAliasRequest {
         path_template: "/api/addresskeyaliases",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AddressKeyAliasApi, params: UpsertAddressKeyAliasParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertAddressKeyAliasParams {
@@ -257,12 +263,16 @@ impl UpsertAddressKeyAliasRequest {
     }
 }
 
-/// The parameters of `ListAddressKeyAliases` (`GET /api/addresskeyaliases/{scope}`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `GET /api/addresskeyaliases/{scope}` (operation `ListAddressKeyAliases`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListAddressKeyAliases`: what its request builder
+/// ([`ListAddressKeyAliasesRequest`](crate::ListAddressKeyAliasesRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListAddressKeyAliasesParams {
@@ -290,36 +300,14 @@ impl ListAddressKeyAliasesParams {
             page: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
 }
 
-/// The `ListAddressKeyAliases` request (`GET /api/addresskeyaliases/{scope}`), built by
-/// [`AddressKeyAliasApi::list_address_key_aliases`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/addresskeyaliases/{scope}` (operation `ListAddressKeyAliases`)
+///
+/// The request builder of `ListAddressKeyAliases`, made by
+/// [`AddressKeyAliasApi::list_address_key_aliases`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListAddressKeyAliasesRequest {
@@ -336,28 +324,37 @@ impl ListAddressKeyAliasesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AddressKeyAliasApi, params: ListAddressKeyAliasesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
@@ -421,80 +418,87 @@ impl ListAddressKeyAliasesRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListAddressKeyAliasesParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListAddressKeyAliases`, following `nextPage` until it is empty. Each page
     /// is requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfGetAddressKeyAliasResponse, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfGetAddressKeyAliasResponse>
+    {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListAddressKeyAliases`, in order. At most one page is held
-    /// in memory; the next page is requested when the current one is used up.
+    /// in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_stream(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::GetAddressKeyAliasResponse, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::items(self)
+    ) -> crate::ItemStream<'static, lusid_models::GetAddressKeyAliasResponse> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListAddressKeyAliases` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListAddressKeyAliasesRequest {
-    type Page = lusid_models::PagedResourceListOfGetAddressKeyAliasResponse;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListAddressKeyAliasesParams {
+    const OPERATION_ID: &'static str = "ListAddressKeyAliases";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `GetAddressKeyAlias` (`GET /api/addresskeyaliases/{scope}/{code}`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `GET /api/addresskeyaliases/{scope}/{code}` (operation `GetAddressKeyAlias`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetAddressKeyAlias`: what its request builder
+/// ([`GetAddressKeyAliasRequest`](crate::GetAddressKeyAliasRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetAddressKeyAliasParams {
@@ -516,18 +520,13 @@ impl GetAddressKeyAliasParams {
             as_at: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetAddressKeyAlias` request (`GET /api/addresskeyaliases/{scope}/{code}`), built by
-/// [`AddressKeyAliasApi::get_address_key_alias`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/addresskeyaliases/{scope}/{code}` (operation `GetAddressKeyAlias`)
+///
+/// The request builder of `GetAddressKeyAlias`, made by
+/// [`AddressKeyAliasApi::get_address_key_alias`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAddressKeyAliasRequest {
@@ -544,10 +543,19 @@ impl GetAddressKeyAliasRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AddressKeyAliasApi, params: GetAddressKeyAliasParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -602,13 +610,16 @@ impl GetAddressKeyAliasRequest {
     }
 }
 
-/// The parameters of `DeleteAddressKeyAlias` (`DELETE
-/// /api/addresskeyaliases/{scope}/{code}`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `DELETE /api/addresskeyaliases/{scope}/{code}` (operation `DeleteAddressKeyAlias`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteAddressKeyAlias`: what its request builder
+/// ([`DeleteAddressKeyAliasRequest`](crate::DeleteAddressKeyAliasRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteAddressKeyAliasParams {
@@ -628,9 +639,12 @@ impl DeleteAddressKeyAliasParams {
     }
 }
 
-/// The `DeleteAddressKeyAlias` request (`DELETE /api/addresskeyaliases/{scope}/{code}`),
-/// built by [`AddressKeyAliasApi::delete_address_key_alias`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/addresskeyaliases/{scope}/{code}` (operation `DeleteAddressKeyAlias`)
+///
+/// The request builder of `DeleteAddressKeyAlias`, made by
+/// [`AddressKeyAliasApi::delete_address_key_alias`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteAddressKeyAliasRequest {
@@ -646,6 +660,15 @@ impl DeleteAddressKeyAliasRequest {
         path_template: "/api/addresskeyaliases/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AddressKeyAliasApi, params: DeleteAddressKeyAliasParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteAddressKeyAliasParams {
@@ -706,14 +729,19 @@ impl DeleteAddressKeyAliasRequest {
 /// mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`AddressKeyAliasApi`] for streams, timeouts and `send_as`). With the `mock`
-/// feature, mockall generates `MockAddressKeyAliasApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`AddressKeyAliasApi`] add streams, timeouts and `send_as`. With the `mock` feature,
+/// mockall generates `MockAddressKeyAliasApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait AddressKeyAliasApiClient: Send + Sync {
-    /// `POST /api/addresskeyaliases` (operation `UpsertAddressKeyAlias`):
-    /// [`AddressKeyAliasApi::upsert_address_key_alias`] with the parameters of `params`.
+    /// `POST /api/addresskeyaliases` (operation `UpsertAddressKeyAlias`)
+    ///
+    /// [`AddressKeyAliasApi::upsert_address_key_alias`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertAddressKeyAliasRequest::send): see [`Error`](crate::Error).
@@ -722,8 +750,11 @@ pub trait AddressKeyAliasApiClient: Send + Sync {
         params: UpsertAddressKeyAliasParams,
     ) -> Result<lusid_models::UpsertSingleStructuredDataResponse, crate::Error>;
 
-    /// `GET /api/addresskeyaliases/{scope}` (operation `ListAddressKeyAliases`):
-    /// [`AddressKeyAliasApi::list_address_key_aliases`] with the parameters of `params`.
+    /// `GET /api/addresskeyaliases/{scope}` (operation `ListAddressKeyAliases`)
+    ///
+    /// [`AddressKeyAliasApi::list_address_key_aliases`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListAddressKeyAliasesRequest::send): see [`Error`](crate::Error).
@@ -732,8 +763,11 @@ pub trait AddressKeyAliasApiClient: Send + Sync {
         params: ListAddressKeyAliasesParams,
     ) -> Result<lusid_models::PagedResourceListOfGetAddressKeyAliasResponse, crate::Error>;
 
-    /// `GET /api/addresskeyaliases/{scope}/{code}` (operation `GetAddressKeyAlias`):
-    /// [`AddressKeyAliasApi::get_address_key_alias`] with the parameters of `params`.
+    /// `GET /api/addresskeyaliases/{scope}/{code}` (operation `GetAddressKeyAlias`)
+    ///
+    /// [`AddressKeyAliasApi::get_address_key_alias`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetAddressKeyAliasRequest::send): see [`Error`](crate::Error).
@@ -742,8 +776,11 @@ pub trait AddressKeyAliasApiClient: Send + Sync {
         params: GetAddressKeyAliasParams,
     ) -> Result<lusid_models::GetAddressKeyAliasResponse, crate::Error>;
 
-    /// `DELETE /api/addresskeyaliases/{scope}/{code}` (operation `DeleteAddressKeyAlias`):
-    /// [`AddressKeyAliasApi::delete_address_key_alias`] with the parameters of `params`.
+    /// `DELETE /api/addresskeyaliases/{scope}/{code}` (operation `DeleteAddressKeyAlias`)
+    ///
+    /// [`AddressKeyAliasApi::delete_address_key_alias`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteAddressKeyAliasRequest::send): see [`Error`](crate::Error).
@@ -759,51 +796,35 @@ impl AddressKeyAliasApiClient for AddressKeyAliasApi {
         &self,
         params: UpsertAddressKeyAliasParams,
     ) -> Result<lusid_models::UpsertSingleStructuredDataResponse, crate::Error> {
-        UpsertAddressKeyAliasRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertAddressKeyAliasRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_address_key_aliases(
         &self,
         params: ListAddressKeyAliasesParams,
     ) -> Result<lusid_models::PagedResourceListOfGetAddressKeyAliasResponse, crate::Error> {
-        ListAddressKeyAliasesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListAddressKeyAliasesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_address_key_alias(
         &self,
         params: GetAddressKeyAliasParams,
     ) -> Result<lusid_models::GetAddressKeyAliasResponse, crate::Error> {
-        GetAddressKeyAliasRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetAddressKeyAliasRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_address_key_alias(
         &self,
         params: DeleteAddressKeyAliasParams,
     ) -> Result<lusid_models::AnnulSingleStructuredDataResponse, crate::Error> {
-        DeleteAddressKeyAliasRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteAddressKeyAliasRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

@@ -51,11 +51,7 @@ impl AddressKeyDefinitionApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_address_key_definitions(&self) -> ListAddressKeyDefinitionsRequest {
-        ListAddressKeyDefinitionsRequest {
-            client: self.client.clone(),
-            params: ListAddressKeyDefinitionsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListAddressKeyDefinitionsRequest::from_params(self, ListAddressKeyDefinitionsParams::new())
     }
 
     /// `POST /api/addresskeydefinitions` (operation `CreateAddressKeyDefinition`)
@@ -85,11 +81,10 @@ impl AddressKeyDefinitionApi {
         &self,
         create_address_key_definition_request: lusid_models::CreateAddressKeyDefinitionRequest,
     ) -> CreateAddressKeyDefinitionRequest {
-        CreateAddressKeyDefinitionRequest {
-            client: self.client.clone(),
-            params: CreateAddressKeyDefinitionParams::new(create_address_key_definition_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateAddressKeyDefinitionRequest::from_params(
+            self,
+            CreateAddressKeyDefinitionParams::new(create_address_key_definition_request),
+        )
     }
 
     /// `GET /api/addresskeydefinitions/{key}` (operation `GetAddressKeyDefinition`)
@@ -118,20 +113,20 @@ impl AddressKeyDefinitionApi {
         &self,
         key: impl Into<String>,
     ) -> GetAddressKeyDefinitionRequest {
-        GetAddressKeyDefinitionRequest {
-            client: self.client.clone(),
-            params: GetAddressKeyDefinitionParams::new(key),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetAddressKeyDefinitionRequest::from_params(self, GetAddressKeyDefinitionParams::new(key))
     }
 }
 
-/// The parameters of `ListAddressKeyDefinitions` (`GET /api/addresskeydefinitions`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `GET /api/addresskeydefinitions` (operation `ListAddressKeyDefinitions`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListAddressKeyDefinitions`: what its request builder
+/// ([`ListAddressKeyDefinitionsRequest`](crate::ListAddressKeyDefinitionsRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListAddressKeyDefinitionsParams {
@@ -156,36 +151,14 @@ impl ListAddressKeyDefinitionsParams {
             filter: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
 }
 
-/// The `ListAddressKeyDefinitions` request (`GET /api/addresskeydefinitions`), built by
-/// [`AddressKeyDefinitionApi::list_address_key_definitions`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/addresskeydefinitions` (operation `ListAddressKeyDefinitions`)
+///
+/// The request builder of `ListAddressKeyDefinitions`, made by
+/// [`AddressKeyDefinitionApi::list_address_key_definitions`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListAddressKeyDefinitionsRequest {
@@ -202,28 +175,40 @@ impl ListAddressKeyDefinitionsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &AddressKeyDefinitionApi,
+        params: ListAddressKeyDefinitionsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -286,80 +271,85 @@ impl ListAddressKeyDefinitionsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListAddressKeyDefinitionsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListAddressKeyDefinitions`, following `nextPage` until it is empty. Each
     /// page is requested only when the previous one has been taken, with the same parameters
     /// plus `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time,
     /// so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfAddressKeyDefinition, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfAddressKeyDefinition> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListAddressKeyDefinitions`, in order. At most one page is
-    /// held in memory; the next page is requested when the current one is used up.
+    /// held in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::AddressKeyDefinition, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::AddressKeyDefinition> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListAddressKeyDefinitions` with its items kept exactly as LUSID sent
     /// them, fields this crate does not know included: for copying the data elsewhere
     /// unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListAddressKeyDefinitionsRequest {
-    type Page = lusid_models::PagedResourceListOfAddressKeyDefinition;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListAddressKeyDefinitionsParams {
+    const OPERATION_ID: &'static str = "ListAddressKeyDefinitions";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `CreateAddressKeyDefinition` (`POST /api/addresskeydefinitions`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `POST /api/addresskeydefinitions` (operation `CreateAddressKeyDefinition`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateAddressKeyDefinition`: what its request builder
+/// ([`CreateAddressKeyDefinitionRequest`](crate::CreateAddressKeyDefinitionRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateAddressKeyDefinitionParams {
@@ -378,9 +368,12 @@ impl CreateAddressKeyDefinitionParams {
     }
 }
 
-/// The `CreateAddressKeyDefinition` request (`POST /api/addresskeydefinitions`), built by
-/// [`AddressKeyDefinitionApi::create_address_key_definition`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `POST /api/addresskeydefinitions` (operation `CreateAddressKeyDefinition`)
+///
+/// The request builder of `CreateAddressKeyDefinition`, made by
+/// [`AddressKeyDefinitionApi::create_address_key_definition`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateAddressKeyDefinitionRequest {
@@ -396,6 +389,18 @@ impl CreateAddressKeyDefinitionRequest {
         path_template: "/api/addresskeydefinitions",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &AddressKeyDefinitionApi,
+        params: CreateAddressKeyDefinitionParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateAddressKeyDefinitionParams {
@@ -444,12 +449,16 @@ impl CreateAddressKeyDefinitionRequest {
     }
 }
 
-/// The parameters of `GetAddressKeyDefinition` (`GET /api/addresskeydefinitions/{key}`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `GET /api/addresskeydefinitions/{key}` (operation `GetAddressKeyDefinition`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetAddressKeyDefinition`: what its request builder
+/// ([`GetAddressKeyDefinitionRequest`](crate::GetAddressKeyDefinitionRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetAddressKeyDefinitionParams {
@@ -468,18 +477,14 @@ impl GetAddressKeyDefinitionParams {
             as_at: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetAddressKeyDefinition` request (`GET /api/addresskeydefinitions/{key}`), built by
-/// [`AddressKeyDefinitionApi::get_address_key_definition`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/addresskeydefinitions/{key}` (operation `GetAddressKeyDefinition`)
+///
+/// The request builder of `GetAddressKeyDefinition`, made by
+/// [`AddressKeyDefinitionApi::get_address_key_definition`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAddressKeyDefinitionRequest {
@@ -496,10 +501,22 @@ impl GetAddressKeyDefinitionRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &AddressKeyDefinitionApi,
+        params: GetAddressKeyDefinitionParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -557,16 +574,19 @@ impl GetAddressKeyDefinitionRequest {
 /// production and a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`AddressKeyDefinitionApi`] for streams, timeouts and `send_as`). With the
-/// `mock` feature, mockall generates `MockAddressKeyDefinitionApiClient`; see
-/// docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`AddressKeyDefinitionApi`] add streams, timeouts and `send_as`. With the `mock`
+/// feature, mockall generates `MockAddressKeyDefinitionApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait AddressKeyDefinitionApiClient: Send + Sync {
-    /// `GET /api/addresskeydefinitions` (operation `ListAddressKeyDefinitions`):
+    /// `GET /api/addresskeydefinitions` (operation `ListAddressKeyDefinitions`)
+    ///
     /// [`AddressKeyDefinitionApi::list_address_key_definitions`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListAddressKeyDefinitionsRequest::send): see [`Error`](crate::Error).
@@ -575,9 +595,11 @@ pub trait AddressKeyDefinitionApiClient: Send + Sync {
         params: ListAddressKeyDefinitionsParams,
     ) -> Result<lusid_models::PagedResourceListOfAddressKeyDefinition, crate::Error>;
 
-    /// `POST /api/addresskeydefinitions` (operation `CreateAddressKeyDefinition`):
+    /// `POST /api/addresskeydefinitions` (operation `CreateAddressKeyDefinition`)
+    ///
     /// [`AddressKeyDefinitionApi::create_address_key_definition`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateAddressKeyDefinitionRequest::send): see [`Error`](crate::Error).
@@ -586,8 +608,11 @@ pub trait AddressKeyDefinitionApiClient: Send + Sync {
         params: CreateAddressKeyDefinitionParams,
     ) -> Result<lusid_models::AddressKeyDefinition, crate::Error>;
 
-    /// `GET /api/addresskeydefinitions/{key}` (operation `GetAddressKeyDefinition`):
-    /// [`AddressKeyDefinitionApi::get_address_key_definition`] with the parameters of `params`.
+    /// `GET /api/addresskeydefinitions/{key}` (operation `GetAddressKeyDefinition`)
+    ///
+    /// [`AddressKeyDefinitionApi::get_address_key_definition`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetAddressKeyDefinitionRequest::send): see [`Error`](crate::Error).
@@ -603,38 +628,26 @@ impl AddressKeyDefinitionApiClient for AddressKeyDefinitionApi {
         &self,
         params: ListAddressKeyDefinitionsParams,
     ) -> Result<lusid_models::PagedResourceListOfAddressKeyDefinition, crate::Error> {
-        ListAddressKeyDefinitionsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListAddressKeyDefinitionsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn create_address_key_definition(
         &self,
         params: CreateAddressKeyDefinitionParams,
     ) -> Result<lusid_models::AddressKeyDefinition, crate::Error> {
-        CreateAddressKeyDefinitionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateAddressKeyDefinitionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_address_key_definition(
         &self,
         params: GetAddressKeyDefinitionParams,
     ) -> Result<lusid_models::AddressKeyDefinition, crate::Error> {
-        GetAddressKeyDefinitionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetAddressKeyDefinitionRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

@@ -43,11 +43,7 @@ impl AggregatedReturnsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_returns_entities(&self) -> ListReturnsEntitiesRequest {
-        ListReturnsEntitiesRequest {
-            client: self.client.clone(),
-            params: ListReturnsEntitiesParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListReturnsEntitiesRequest::from_params(self, ListReturnsEntitiesParams::new())
     }
 
     /// `POST /api/returns` (operation `UpsertReturnsEntity`)
@@ -75,11 +71,10 @@ impl AggregatedReturnsApi {
         &self,
         returns_entity: lusid_models::ReturnsEntity,
     ) -> UpsertReturnsEntityRequest {
-        UpsertReturnsEntityRequest {
-            client: self.client.clone(),
-            params: UpsertReturnsEntityParams::new(returns_entity),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertReturnsEntityRequest::from_params(
+            self,
+            UpsertReturnsEntityParams::new(returns_entity),
+        )
     }
 
     /// `POST /api/returns/$aggregated` (operation `GetAggregatedReturns`)
@@ -109,11 +104,10 @@ impl AggregatedReturnsApi {
         &self,
         aggregated_returns_entity_request: lusid_models::AggregatedReturnsEntityRequest,
     ) -> GetAggregatedReturnsRequest {
-        GetAggregatedReturnsRequest {
-            client: self.client.clone(),
-            params: GetAggregatedReturnsParams::new(aggregated_returns_entity_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetAggregatedReturnsRequest::from_params(
+            self,
+            GetAggregatedReturnsParams::new(aggregated_returns_entity_request),
+        )
     }
 
     /// `GET /api/returns/{scope}/{code}` (operation `GetReturnsEntity`)
@@ -144,11 +138,7 @@ impl AggregatedReturnsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetReturnsEntityRequest {
-        GetReturnsEntityRequest {
-            client: self.client.clone(),
-            params: GetReturnsEntityParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetReturnsEntityRequest::from_params(self, GetReturnsEntityParams::new(scope, code))
     }
 
     /// `DELETE /api/returns/{scope}/{code}` (operation `DeleteReturnsEntity`)
@@ -176,20 +166,20 @@ impl AggregatedReturnsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteReturnsEntityRequest {
-        DeleteReturnsEntityRequest {
-            client: self.client.clone(),
-            params: DeleteReturnsEntityParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteReturnsEntityRequest::from_params(self, DeleteReturnsEntityParams::new(scope, code))
     }
 }
 
-/// The parameters of `ListReturnsEntities` (`GET /api/returns`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `GET /api/returns` (operation `ListReturnsEntities`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListReturnsEntities`: what its request builder
+/// ([`ListReturnsEntitiesRequest`](crate::ListReturnsEntitiesRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListReturnsEntitiesParams {
@@ -203,18 +193,13 @@ impl ListReturnsEntitiesParams {
     pub fn new() -> Self {
         Self { as_at: None }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `ListReturnsEntities` request (`GET /api/returns`), built by
-/// [`AggregatedReturnsApi::list_returns_entities`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/returns` (operation `ListReturnsEntities`)
+///
+/// The request builder of `ListReturnsEntities`, made by
+/// [`AggregatedReturnsApi::list_returns_entities`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListReturnsEntitiesRequest {
@@ -231,10 +216,19 @@ impl ListReturnsEntitiesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AggregatedReturnsApi, params: ListReturnsEntitiesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -286,12 +280,16 @@ impl ListReturnsEntitiesRequest {
     }
 }
 
-/// The parameters of `UpsertReturnsEntity` (`POST /api/returns`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `POST /api/returns` (operation `UpsertReturnsEntity`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertReturnsEntity`: what its request builder
+/// ([`UpsertReturnsEntityRequest`](crate::UpsertReturnsEntityRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertReturnsEntityParams {
@@ -308,9 +306,11 @@ impl UpsertReturnsEntityParams {
     }
 }
 
-/// The `UpsertReturnsEntity` request (`POST /api/returns`), built by
-/// [`AggregatedReturnsApi::upsert_returns_entity`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/returns` (operation `UpsertReturnsEntity`)
+///
+/// The request builder of `UpsertReturnsEntity`, made by
+/// [`AggregatedReturnsApi::upsert_returns_entity`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertReturnsEntityRequest {
@@ -326,6 +326,15 @@ impl UpsertReturnsEntityRequest {
         path_template: "/api/returns",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AggregatedReturnsApi, params: UpsertReturnsEntityParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertReturnsEntityParams {
@@ -374,12 +383,16 @@ impl UpsertReturnsEntityRequest {
     }
 }
 
-/// The parameters of `GetAggregatedReturns` (`POST /api/returns/$aggregated`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `POST /api/returns/$aggregated` (operation `GetAggregatedReturns`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetAggregatedReturns`: what its request builder
+/// ([`GetAggregatedReturnsRequest`](crate::GetAggregatedReturnsRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetAggregatedReturnsParams {
@@ -398,9 +411,12 @@ impl GetAggregatedReturnsParams {
     }
 }
 
-/// The `GetAggregatedReturns` request (`POST /api/returns/$aggregated`), built by
-/// [`AggregatedReturnsApi::get_aggregated_returns`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/returns/$aggregated` (operation `GetAggregatedReturns`)
+///
+/// The request builder of `GetAggregatedReturns`, made by
+/// [`AggregatedReturnsApi::get_aggregated_returns`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAggregatedReturnsRequest {
@@ -416,6 +432,15 @@ impl GetAggregatedReturnsRequest {
         path_template: "/api/returns/$aggregated",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AggregatedReturnsApi, params: GetAggregatedReturnsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &GetAggregatedReturnsParams {
@@ -464,12 +489,16 @@ impl GetAggregatedReturnsRequest {
     }
 }
 
-/// The parameters of `GetReturnsEntity` (`GET /api/returns/{scope}/{code}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/returns/{scope}/{code}` (operation `GetReturnsEntity`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetReturnsEntity`: what its request builder
+/// ([`GetReturnsEntityRequest`](crate::GetReturnsEntityRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetReturnsEntityParams {
@@ -491,18 +520,13 @@ impl GetReturnsEntityParams {
             as_at: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetReturnsEntity` request (`GET /api/returns/{scope}/{code}`), built by
-/// [`AggregatedReturnsApi::get_returns_entity`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/returns/{scope}/{code}` (operation `GetReturnsEntity`)
+///
+/// The request builder of `GetReturnsEntity`, made by
+/// [`AggregatedReturnsApi::get_returns_entity`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetReturnsEntityRequest {
@@ -519,10 +543,19 @@ impl GetReturnsEntityRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AggregatedReturnsApi, params: GetReturnsEntityParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -576,12 +609,16 @@ impl GetReturnsEntityRequest {
     }
 }
 
-/// The parameters of `DeleteReturnsEntity` (`DELETE /api/returns/{scope}/{code}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `DELETE /api/returns/{scope}/{code}` (operation `DeleteReturnsEntity`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteReturnsEntity`: what its request builder
+/// ([`DeleteReturnsEntityRequest`](crate::DeleteReturnsEntityRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteReturnsEntityParams {
@@ -601,9 +638,11 @@ impl DeleteReturnsEntityParams {
     }
 }
 
-/// The `DeleteReturnsEntity` request (`DELETE /api/returns/{scope}/{code}`), built by
-/// [`AggregatedReturnsApi::delete_returns_entity`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/returns/{scope}/{code}` (operation `DeleteReturnsEntity`)
+///
+/// The request builder of `DeleteReturnsEntity`, made by
+/// [`AggregatedReturnsApi::delete_returns_entity`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteReturnsEntityRequest {
@@ -619,6 +658,15 @@ impl DeleteReturnsEntityRequest {
         path_template: "/api/returns/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AggregatedReturnsApi, params: DeleteReturnsEntityParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteReturnsEntityParams {
@@ -676,14 +724,19 @@ impl DeleteReturnsEntityRequest {
 /// a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`AggregatedReturnsApi`] for streams, timeouts and `send_as`). With the
-/// `mock` feature, mockall generates `MockAggregatedReturnsApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`AggregatedReturnsApi`] add streams, timeouts and `send_as`. With the `mock` feature,
+/// mockall generates `MockAggregatedReturnsApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait AggregatedReturnsApiClient: Send + Sync {
-    /// `GET /api/returns` (operation `ListReturnsEntities`):
-    /// [`AggregatedReturnsApi::list_returns_entities`] with the parameters of `params`.
+    /// `GET /api/returns` (operation `ListReturnsEntities`)
+    ///
+    /// [`AggregatedReturnsApi::list_returns_entities`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListReturnsEntitiesRequest::send): see [`Error`](crate::Error).
@@ -692,8 +745,11 @@ pub trait AggregatedReturnsApiClient: Send + Sync {
         params: ListReturnsEntitiesParams,
     ) -> Result<lusid_models::ResourceListOfReturnsEntity, crate::Error>;
 
-    /// `POST /api/returns` (operation `UpsertReturnsEntity`):
-    /// [`AggregatedReturnsApi::upsert_returns_entity`] with the parameters of `params`.
+    /// `POST /api/returns` (operation `UpsertReturnsEntity`)
+    ///
+    /// [`AggregatedReturnsApi::upsert_returns_entity`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertReturnsEntityRequest::send): see [`Error`](crate::Error).
@@ -702,8 +758,11 @@ pub trait AggregatedReturnsApiClient: Send + Sync {
         params: UpsertReturnsEntityParams,
     ) -> Result<lusid_models::ReturnsEntity, crate::Error>;
 
-    /// `POST /api/returns/$aggregated` (operation `GetAggregatedReturns`):
-    /// [`AggregatedReturnsApi::get_aggregated_returns`] with the parameters of `params`.
+    /// `POST /api/returns/$aggregated` (operation `GetAggregatedReturns`)
+    ///
+    /// [`AggregatedReturnsApi::get_aggregated_returns`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetAggregatedReturnsRequest::send): see [`Error`](crate::Error).
@@ -712,8 +771,11 @@ pub trait AggregatedReturnsApiClient: Send + Sync {
         params: GetAggregatedReturnsParams,
     ) -> Result<lusid_models::AggregatedReturnsResponse, crate::Error>;
 
-    /// `GET /api/returns/{scope}/{code}` (operation `GetReturnsEntity`):
-    /// [`AggregatedReturnsApi::get_returns_entity`] with the parameters of `params`.
+    /// `GET /api/returns/{scope}/{code}` (operation `GetReturnsEntity`)
+    ///
+    /// [`AggregatedReturnsApi::get_returns_entity`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetReturnsEntityRequest::send): see [`Error`](crate::Error).
@@ -722,8 +784,11 @@ pub trait AggregatedReturnsApiClient: Send + Sync {
         params: GetReturnsEntityParams,
     ) -> Result<lusid_models::ReturnsEntity, crate::Error>;
 
-    /// `DELETE /api/returns/{scope}/{code}` (operation `DeleteReturnsEntity`):
-    /// [`AggregatedReturnsApi::delete_returns_entity`] with the parameters of `params`.
+    /// `DELETE /api/returns/{scope}/{code}` (operation `DeleteReturnsEntity`)
+    ///
+    /// [`AggregatedReturnsApi::delete_returns_entity`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteReturnsEntityRequest::send): see [`Error`](crate::Error).
@@ -739,64 +804,44 @@ impl AggregatedReturnsApiClient for AggregatedReturnsApi {
         &self,
         params: ListReturnsEntitiesParams,
     ) -> Result<lusid_models::ResourceListOfReturnsEntity, crate::Error> {
-        ListReturnsEntitiesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListReturnsEntitiesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_returns_entity(
         &self,
         params: UpsertReturnsEntityParams,
     ) -> Result<lusid_models::ReturnsEntity, crate::Error> {
-        UpsertReturnsEntityRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertReturnsEntityRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_aggregated_returns(
         &self,
         params: GetAggregatedReturnsParams,
     ) -> Result<lusid_models::AggregatedReturnsResponse, crate::Error> {
-        GetAggregatedReturnsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetAggregatedReturnsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_returns_entity(
         &self,
         params: GetReturnsEntityParams,
     ) -> Result<lusid_models::ReturnsEntity, crate::Error> {
-        GetReturnsEntityRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetReturnsEntityRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_returns_entity(
         &self,
         params: DeleteReturnsEntityParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteReturnsEntityRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteReturnsEntityRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

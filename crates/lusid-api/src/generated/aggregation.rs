@@ -47,11 +47,10 @@ impl AggregationApi {
         &self,
         queryable_keys_for_metrics_request: lusid_models::QueryableKeysForMetricsRequest,
     ) -> GetQueryableKeysForMetricsRequest {
-        GetQueryableKeysForMetricsRequest {
-            client: self.client.clone(),
-            params: GetQueryableKeysForMetricsParams::new(queryable_keys_for_metrics_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetQueryableKeysForMetricsRequest::from_params(
+            self,
+            GetQueryableKeysForMetricsParams::new(queryable_keys_for_metrics_request),
+        )
     }
 
     /// `POST /api/aggregation/$valuation` (operation `GetValuation`)
@@ -79,15 +78,10 @@ impl AggregationApi {
         &self,
         valuation_request: lusid_models::ValuationRequest,
     ) -> GetValuationRequest {
-        GetValuationRequest {
-            client: self.client.clone(),
-            params: GetValuationParams::new(valuation_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetValuationRequest::from_params(self, GetValuationParams::new(valuation_request))
     }
 
-    /// `POST /api/aggregation/$valuationinlined` (operation
-    /// `GetValuationOfWeightedInstruments`)
+    /// `POST /api/aggregation/$valuationinlined` (operation `GetValuationOfWeightedInstruments`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read-only POST).
     ///
@@ -112,15 +106,13 @@ impl AggregationApi {
         &self,
         inline_valuation_request: lusid_models::InlineValuationRequest,
     ) -> GetValuationOfWeightedInstrumentsRequest {
-        GetValuationOfWeightedInstrumentsRequest {
-            client: self.client.clone(),
-            params: GetValuationOfWeightedInstrumentsParams::new(inline_valuation_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetValuationOfWeightedInstrumentsRequest::from_params(
+            self,
+            GetValuationOfWeightedInstrumentsParams::new(inline_valuation_request),
+        )
     }
 
-    /// `POST /api/aggregation/{scope}/{code}/$generateconfigurationrecipe` (operation
-    /// `GenerateConfigurationRecipe`)
+    /// `POST /api/aggregation/{scope}/{code}/$generateconfigurationrecipe` (operation `GenerateConfigurationRecipe`)
     ///
     /// API status: `Experimental`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
@@ -150,11 +142,10 @@ impl AggregationApi {
         code: impl Into<String>,
         create_recipe_request: lusid_models::CreateRecipeRequest,
     ) -> GenerateConfigurationRecipeRequest {
-        GenerateConfigurationRecipeRequest {
-            client: self.client.clone(),
-            params: GenerateConfigurationRecipeParams::new(scope, code, create_recipe_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GenerateConfigurationRecipeRequest::from_params(
+            self,
+            GenerateConfigurationRecipeParams::new(scope, code, create_recipe_request),
+        )
     }
 
     /// `GET /api/results/queryable/keys` (operation `GetQueryableKeys`)
@@ -181,20 +172,20 @@ impl AggregationApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn get_queryable_keys(&self) -> GetQueryableKeysRequest {
-        GetQueryableKeysRequest {
-            client: self.client.clone(),
-            params: GetQueryableKeysParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetQueryableKeysRequest::from_params(self, GetQueryableKeysParams::new())
     }
 }
 
-/// The parameters of `GetQueryableKeysForMetrics` (`POST /api/aggregation/$queryablekeys`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `POST /api/aggregation/$queryablekeys` (operation `GetQueryableKeysForMetrics`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetQueryableKeysForMetrics`: what its request builder
+/// ([`GetQueryableKeysForMetricsRequest`](crate::GetQueryableKeysForMetricsRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetQueryableKeysForMetricsParams {
@@ -213,9 +204,12 @@ impl GetQueryableKeysForMetricsParams {
     }
 }
 
-/// The `GetQueryableKeysForMetrics` request (`POST /api/aggregation/$queryablekeys`), built
-/// by [`AggregationApi::get_queryable_keys_for_metrics`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/aggregation/$queryablekeys` (operation `GetQueryableKeysForMetrics`)
+///
+/// The request builder of `GetQueryableKeysForMetrics`, made by
+/// [`AggregationApi::get_queryable_keys_for_metrics`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetQueryableKeysForMetricsRequest {
@@ -231,6 +225,15 @@ impl GetQueryableKeysForMetricsRequest {
         path_template: "/api/aggregation/$queryablekeys",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AggregationApi, params: GetQueryableKeysForMetricsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &GetQueryableKeysForMetricsParams {
@@ -280,12 +283,16 @@ impl GetQueryableKeysForMetricsRequest {
     }
 }
 
-/// The parameters of `GetValuation` (`POST /api/aggregation/$valuation`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/aggregation/$valuation` (operation `GetValuation`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetValuation`: what its request builder
+/// ([`GetValuationRequest`](crate::GetValuationRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetValuationParams {
@@ -302,8 +309,10 @@ impl GetValuationParams {
     }
 }
 
-/// The `GetValuation` request (`POST /api/aggregation/$valuation`), built by
-/// [`AggregationApi::get_valuation`]. Set optional parameters, then [`send`](Self::send)
+/// `POST /api/aggregation/$valuation` (operation `GetValuation`)
+///
+/// The request builder of `GetValuation`, made by [`AggregationApi::get_valuation`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
 /// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -320,6 +329,15 @@ impl GetValuationRequest {
         path_template: "/api/aggregation/$valuation",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AggregationApi, params: GetValuationParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &GetValuationParams {
@@ -368,13 +386,16 @@ impl GetValuationRequest {
     }
 }
 
-/// The parameters of `GetValuationOfWeightedInstruments` (`POST
-/// /api/aggregation/$valuationinlined`): what its request builder sends, and what the tag's
-/// trait method takes.
+/// `POST /api/aggregation/$valuationinlined` (operation `GetValuationOfWeightedInstruments`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetValuationOfWeightedInstruments`: what its request builder
+/// ([`GetValuationOfWeightedInstrumentsRequest`](crate::GetValuationOfWeightedInstrumentsRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetValuationOfWeightedInstrumentsParams {
@@ -391,10 +412,12 @@ impl GetValuationOfWeightedInstrumentsParams {
     }
 }
 
-/// The `GetValuationOfWeightedInstruments` request (`POST
-/// /api/aggregation/$valuationinlined`), built by
-/// [`AggregationApi::get_valuation_of_weighted_instruments`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/aggregation/$valuationinlined` (operation `GetValuationOfWeightedInstruments`)
+///
+/// The request builder of `GetValuationOfWeightedInstruments`, made by
+/// [`AggregationApi::get_valuation_of_weighted_instruments`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetValuationOfWeightedInstrumentsRequest {
@@ -410,6 +433,18 @@ impl GetValuationOfWeightedInstrumentsRequest {
         path_template: "/api/aggregation/$valuationinlined",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &AggregationApi,
+        params: GetValuationOfWeightedInstrumentsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &GetValuationOfWeightedInstrumentsParams {
@@ -458,13 +493,16 @@ impl GetValuationOfWeightedInstrumentsRequest {
     }
 }
 
-/// The parameters of `GenerateConfigurationRecipe` (`POST
-/// /api/aggregation/{scope}/{code}/$generateconfigurationrecipe`): what its request builder
+/// `POST /api/aggregation/{scope}/{code}/$generateconfigurationrecipe` (operation `GenerateConfigurationRecipe`)
+///
+/// The parameters of `GenerateConfigurationRecipe`: what its request builder
+/// ([`GenerateConfigurationRecipeRequest`](crate::GenerateConfigurationRecipeRequest))
 /// sends, and what the tag's trait method takes.
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GenerateConfigurationRecipeParams {
@@ -491,10 +529,12 @@ impl GenerateConfigurationRecipeParams {
     }
 }
 
-/// The `GenerateConfigurationRecipe` request (`POST
-/// /api/aggregation/{scope}/{code}/$generateconfigurationrecipe`), built by
-/// [`AggregationApi::generate_configuration_recipe`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/aggregation/{scope}/{code}/$generateconfigurationrecipe` (operation `GenerateConfigurationRecipe`)
+///
+/// The request builder of `GenerateConfigurationRecipe`, made by
+/// [`AggregationApi::generate_configuration_recipe`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GenerateConfigurationRecipeRequest {
@@ -510,6 +550,15 @@ impl GenerateConfigurationRecipeRequest {
         path_template: "/api/aggregation/{scope}/{code}/$generateconfigurationrecipe",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AggregationApi, params: GenerateConfigurationRecipeParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &GenerateConfigurationRecipeParams {
@@ -562,12 +611,16 @@ impl GenerateConfigurationRecipeRequest {
     }
 }
 
-/// The parameters of `GetQueryableKeys` (`GET /api/results/queryable/keys`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/results/queryable/keys` (operation `GetQueryableKeys`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetQueryableKeys`: what its request builder
+/// ([`GetQueryableKeysRequest`](crate::GetQueryableKeysRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct GetQueryableKeysParams {
@@ -588,29 +641,13 @@ impl GetQueryableKeysParams {
             filter: None,
         }
     }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
 }
 
-/// The `GetQueryableKeys` request (`GET /api/results/queryable/keys`), built by
-/// [`AggregationApi::get_queryable_keys`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/results/queryable/keys` (operation `GetQueryableKeys`)
+///
+/// The request builder of `GetQueryableKeys`, made by
+/// [`AggregationApi::get_queryable_keys`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetQueryableKeysRequest {
@@ -627,21 +664,30 @@ impl GetQueryableKeysRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AggregationApi, params: GetQueryableKeysParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -701,65 +747,64 @@ impl GetQueryableKeysRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: GetQueryableKeysParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `GetQueryableKeys`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::ResourceListOfAggregationQuery, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::ResourceListOfAggregationQuery> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `GetQueryableKeys`, in order. At most one page is held in
     /// memory; the next page is requested when the current one is used up.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::AggregationQuery, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::AggregationQuery> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `GetQueryableKeys` with its items kept exactly as LUSID sent them, fields
     /// this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for GetQueryableKeysRequest {
-    type Page = lusid_models::ResourceListOfAggregationQuery;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for GetQueryableKeysParams {
+    const OPERATION_ID: &'static str = "GetQueryableKeys";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
@@ -769,14 +814,19 @@ impl crate::paginator::PagedRequest for GetQueryableKeysRequest {
 /// tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`AggregationApi`] for streams, timeouts and `send_as`). With the `mock`
-/// feature, mockall generates `MockAggregationApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`AggregationApi`] add streams, timeouts and `send_as`. With the `mock` feature, mockall
+/// generates `MockAggregationApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait AggregationApiClient: Send + Sync {
-    /// `POST /api/aggregation/$queryablekeys` (operation `GetQueryableKeysForMetrics`):
-    /// [`AggregationApi::get_queryable_keys_for_metrics`] with the parameters of `params`.
+    /// `POST /api/aggregation/$queryablekeys` (operation `GetQueryableKeysForMetrics`)
+    ///
+    /// [`AggregationApi::get_queryable_keys_for_metrics`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetQueryableKeysForMetricsRequest::send): see [`Error`](crate::Error).
@@ -785,8 +835,10 @@ pub trait AggregationApiClient: Send + Sync {
         params: GetQueryableKeysForMetricsParams,
     ) -> Result<lusid_models::QueryableKeysForMetricsResponse, crate::Error>;
 
-    /// `POST /api/aggregation/$valuation` (operation `GetValuation`):
-    /// [`AggregationApi::get_valuation`] with the parameters of `params`.
+    /// `POST /api/aggregation/$valuation` (operation `GetValuation`)
+    ///
+    /// [`AggregationApi::get_valuation`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetValuationRequest::send): see [`Error`](crate::Error).
@@ -795,10 +847,11 @@ pub trait AggregationApiClient: Send + Sync {
         params: GetValuationParams,
     ) -> Result<lusid_models::ListAggregationResponse, crate::Error>;
 
-    /// `POST /api/aggregation/$valuationinlined` (operation
-    /// `GetValuationOfWeightedInstruments`):
+    /// `POST /api/aggregation/$valuationinlined` (operation `GetValuationOfWeightedInstruments`)
+    ///
     /// [`AggregationApi::get_valuation_of_weighted_instruments`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetValuationOfWeightedInstrumentsRequest::send): see [`Error`](crate::Error).
@@ -807,9 +860,11 @@ pub trait AggregationApiClient: Send + Sync {
         params: GetValuationOfWeightedInstrumentsParams,
     ) -> Result<lusid_models::ListAggregationResponse, crate::Error>;
 
-    /// `POST /api/aggregation/{scope}/{code}/$generateconfigurationrecipe` (operation
-    /// `GenerateConfigurationRecipe`): [`AggregationApi::generate_configuration_recipe`] with
-    /// the parameters of `params`.
+    /// `POST /api/aggregation/{scope}/{code}/$generateconfigurationrecipe` (operation `GenerateConfigurationRecipe`)
+    ///
+    /// [`AggregationApi::generate_configuration_recipe`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GenerateConfigurationRecipeRequest::send): see [`Error`](crate::Error).
@@ -818,8 +873,10 @@ pub trait AggregationApiClient: Send + Sync {
         params: GenerateConfigurationRecipeParams,
     ) -> Result<lusid_models::ConfigurationRecipe, crate::Error>;
 
-    /// `GET /api/results/queryable/keys` (operation `GetQueryableKeys`):
-    /// [`AggregationApi::get_queryable_keys`] with the parameters of `params`.
+    /// `GET /api/results/queryable/keys` (operation `GetQueryableKeys`)
+    ///
+    /// [`AggregationApi::get_queryable_keys`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetQueryableKeysRequest::send): see [`Error`](crate::Error).
@@ -835,64 +892,42 @@ impl AggregationApiClient for AggregationApi {
         &self,
         params: GetQueryableKeysForMetricsParams,
     ) -> Result<lusid_models::QueryableKeysForMetricsResponse, crate::Error> {
-        GetQueryableKeysForMetricsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetQueryableKeysForMetricsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_valuation(
         &self,
         params: GetValuationParams,
     ) -> Result<lusid_models::ListAggregationResponse, crate::Error> {
-        GetValuationRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetValuationRequest::from_params(self, params).send().await
     }
 
     async fn get_valuation_of_weighted_instruments(
         &self,
         params: GetValuationOfWeightedInstrumentsParams,
     ) -> Result<lusid_models::ListAggregationResponse, crate::Error> {
-        GetValuationOfWeightedInstrumentsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetValuationOfWeightedInstrumentsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn generate_configuration_recipe(
         &self,
         params: GenerateConfigurationRecipeParams,
     ) -> Result<lusid_models::ConfigurationRecipe, crate::Error> {
-        GenerateConfigurationRecipeRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GenerateConfigurationRecipeRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_queryable_keys(
         &self,
         params: GetQueryableKeysParams,
     ) -> Result<lusid_models::ResourceListOfAggregationQuery, crate::Error> {
-        GetQueryableKeysRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetQueryableKeysRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

@@ -52,11 +52,7 @@ impl AllocationEventsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_allocation_events(&self) -> ListAllocationEventsRequest {
-        ListAllocationEventsRequest {
-            client: self.client.clone(),
-            params: ListAllocationEventsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListAllocationEventsRequest::from_params(self, ListAllocationEventsParams::new())
     }
 
     /// `POST /api/allocationevents/{scope}` (operation `CreateAllocationEvent`)
@@ -87,11 +83,10 @@ impl AllocationEventsApi {
         scope: impl Into<String>,
         allocation_event_request: lusid_models::AllocationEventRequest,
     ) -> CreateAllocationEventRequest {
-        CreateAllocationEventRequest {
-            client: self.client.clone(),
-            params: CreateAllocationEventParams::new(scope, allocation_event_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateAllocationEventRequest::from_params(
+            self,
+            CreateAllocationEventParams::new(scope, allocation_event_request),
+        )
     }
 
     /// `GET /api/allocationevents/{scope}/{code}` (operation `GetAllocationEvent`)
@@ -124,11 +119,7 @@ impl AllocationEventsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetAllocationEventRequest {
-        GetAllocationEventRequest {
-            client: self.client.clone(),
-            params: GetAllocationEventParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetAllocationEventRequest::from_params(self, GetAllocationEventParams::new(scope, code))
     }
 
     /// `PUT /api/allocationevents/{scope}/{code}` (operation `UpsertAllocationEvent`)
@@ -160,11 +151,10 @@ impl AllocationEventsApi {
         code: impl Into<String>,
         allocation_event_request: lusid_models::AllocationEventRequest,
     ) -> UpsertAllocationEventRequest {
-        UpsertAllocationEventRequest {
-            client: self.client.clone(),
-            params: UpsertAllocationEventParams::new(scope, code, allocation_event_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertAllocationEventRequest::from_params(
+            self,
+            UpsertAllocationEventParams::new(scope, code, allocation_event_request),
+        )
     }
 
     /// `DELETE /api/allocationevents/{scope}/{code}` (operation `DeleteAllocationEvent`)
@@ -194,15 +184,13 @@ impl AllocationEventsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteAllocationEventRequest {
-        DeleteAllocationEventRequest {
-            client: self.client.clone(),
-            params: DeleteAllocationEventParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteAllocationEventRequest::from_params(
+            self,
+            DeleteAllocationEventParams::new(scope, code),
+        )
     }
 
-    /// `PUT /api/allocationevents/{scope}/{code}/allocations/{investorRecordId}/hold`
-    /// (operation `PutAllocationPaymentHold`)
+    /// `PUT /api/allocationevents/{scope}/{code}/allocations/{investorRecordId}/hold` (operation `PutAllocationPaymentHold`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (PUT replaces).
     ///
@@ -234,20 +222,18 @@ impl AllocationEventsApi {
         investor_record_id: impl Into<String>,
         allocation_payment_hold_request: lusid_models::AllocationPaymentHoldRequest,
     ) -> PutAllocationPaymentHoldRequest {
-        PutAllocationPaymentHoldRequest {
-            client: self.client.clone(),
-            params: PutAllocationPaymentHoldParams::new(
+        PutAllocationPaymentHoldRequest::from_params(
+            self,
+            PutAllocationPaymentHoldParams::new(
                 scope,
                 code,
                 investor_record_id,
                 allocation_payment_hold_request,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `GET /api/allocationevents/{scope}/{code}/allocations/{investorRecordId}/holds`
-    /// (operation `ListAllocationPaymentHolds`)
+    /// `GET /api/allocationevents/{scope}/{code}/allocations/{investorRecordId}/holds` (operation `ListAllocationPaymentHolds`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -276,11 +262,10 @@ impl AllocationEventsApi {
         code: impl Into<String>,
         investor_record_id: impl Into<String>,
     ) -> ListAllocationPaymentHoldsRequest {
-        ListAllocationPaymentHoldsRequest {
-            client: self.client.clone(),
-            params: ListAllocationPaymentHoldsParams::new(scope, code, investor_record_id),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListAllocationPaymentHoldsRequest::from_params(
+            self,
+            ListAllocationPaymentHoldsParams::new(scope, code, investor_record_id),
+        )
     }
 
     /// `POST /api/allocationevents/{scope}/{code}/book` (operation `BookAllocationEvent`)
@@ -315,15 +300,13 @@ impl AllocationEventsApi {
         code: impl Into<String>,
         allocation_event_book_request: lusid_models::AllocationEventBookRequest,
     ) -> BookAllocationEventRequest {
-        BookAllocationEventRequest {
-            client: self.client.clone(),
-            params: BookAllocationEventParams::new(scope, code, allocation_event_book_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        BookAllocationEventRequest::from_params(
+            self,
+            BookAllocationEventParams::new(scope, code, allocation_event_book_request),
+        )
     }
 
-    /// `GET /api/allocationevents/{scope}/{code}/notices` (operation
-    /// `GetAllocationEventNotices`)
+    /// `GET /api/allocationevents/{scope}/{code}/notices` (operation `GetAllocationEventNotices`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -357,15 +340,13 @@ impl AllocationEventsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetAllocationEventNoticesRequest {
-        GetAllocationEventNoticesRequest {
-            client: self.client.clone(),
-            params: GetAllocationEventNoticesParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetAllocationEventNoticesRequest::from_params(
+            self,
+            GetAllocationEventNoticesParams::new(scope, code),
+        )
     }
 
-    /// `POST /api/allocationevents/{scope}/{code}/plan` (operation
-    /// `PlanAllocationEventBooking`)
+    /// `POST /api/allocationevents/{scope}/{code}/plan` (operation `PlanAllocationEventBooking`)
     ///
     /// API status: `Experimental`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
@@ -397,19 +378,13 @@ impl AllocationEventsApi {
         code: impl Into<String>,
         allocation_event_book_request: lusid_models::AllocationEventBookRequest,
     ) -> PlanAllocationEventBookingRequest {
-        PlanAllocationEventBookingRequest {
-            client: self.client.clone(),
-            params: PlanAllocationEventBookingParams::new(
-                scope,
-                code,
-                allocation_event_book_request,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        PlanAllocationEventBookingRequest::from_params(
+            self,
+            PlanAllocationEventBookingParams::new(scope, code, allocation_event_book_request),
+        )
     }
 
-    /// `POST /api/allocationevents/{scope}/{code}/reallocate` (operation
-    /// `ReallocateAllocationEvent`)
+    /// `POST /api/allocationevents/{scope}/{code}/reallocate` (operation `ReallocateAllocationEvent`)
     ///
     /// API status: `Experimental`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
@@ -442,19 +417,13 @@ impl AllocationEventsApi {
         code: impl Into<String>,
         allocation_event_reallocate_request: lusid_models::AllocationEventReallocateRequest,
     ) -> ReallocateAllocationEventRequest {
-        ReallocateAllocationEventRequest {
-            client: self.client.clone(),
-            params: ReallocateAllocationEventParams::new(
-                scope,
-                code,
-                allocation_event_reallocate_request,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ReallocateAllocationEventRequest::from_params(
+            self,
+            ReallocateAllocationEventParams::new(scope, code, allocation_event_reallocate_request),
+        )
     }
 
-    /// `POST /api/allocationevents/{scope}/{code}/receipts` (operation
-    /// `ReceiveAllocationEvent`)
+    /// `POST /api/allocationevents/{scope}/{code}/receipts` (operation `ReceiveAllocationEvent`)
     ///
     /// API status: `Experimental`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
@@ -487,19 +456,13 @@ impl AllocationEventsApi {
         code: impl Into<String>,
         allocation_event_receipt_request: lusid_models::AllocationEventReceiptRequest,
     ) -> ReceiveAllocationEventRequest {
-        ReceiveAllocationEventRequest {
-            client: self.client.clone(),
-            params: ReceiveAllocationEventParams::new(
-                scope,
-                code,
-                allocation_event_receipt_request,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ReceiveAllocationEventRequest::from_params(
+            self,
+            ReceiveAllocationEventParams::new(scope, code, allocation_event_receipt_request),
+        )
     }
 
-    /// `GET /api/allocationevents/{scope}/{code}/receivables` (operation
-    /// `GetAllocationEventReceivables`)
+    /// `GET /api/allocationevents/{scope}/{code}/receivables` (operation `GetAllocationEventReceivables`)
     ///
     /// API status: `Experimental`. Idempotent: yes (a read).
     ///
@@ -530,11 +493,10 @@ impl AllocationEventsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetAllocationEventReceivablesRequest {
-        GetAllocationEventReceivablesRequest {
-            client: self.client.clone(),
-            params: GetAllocationEventReceivablesParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetAllocationEventReceivablesRequest::from_params(
+            self,
+            GetAllocationEventReceivablesParams::new(scope, code),
+        )
     }
 
     /// `POST /api/allocationevents/{scope}/{code}/reverse` (operation `ReverseAllocationEvent`)
@@ -570,15 +532,10 @@ impl AllocationEventsApi {
         code: impl Into<String>,
         allocation_event_reverse_request: lusid_models::AllocationEventReverseRequest,
     ) -> ReverseAllocationEventRequest {
-        ReverseAllocationEventRequest {
-            client: self.client.clone(),
-            params: ReverseAllocationEventParams::new(
-                scope,
-                code,
-                allocation_event_reverse_request,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ReverseAllocationEventRequest::from_params(
+            self,
+            ReverseAllocationEventParams::new(scope, code, allocation_event_reverse_request),
+        )
     }
 
     /// `POST /api/allocationevents/{scope}/{code}/unbook` (operation `UnbookAllocationEvent`)
@@ -614,20 +571,23 @@ impl AllocationEventsApi {
         code: impl Into<String>,
         allocation_event_unbook_request: lusid_models::AllocationEventUnbookRequest,
     ) -> UnbookAllocationEventRequest {
-        UnbookAllocationEventRequest {
-            client: self.client.clone(),
-            params: UnbookAllocationEventParams::new(scope, code, allocation_event_unbook_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UnbookAllocationEventRequest::from_params(
+            self,
+            UnbookAllocationEventParams::new(scope, code, allocation_event_unbook_request),
+        )
     }
 }
 
-/// The parameters of `ListAllocationEvents` (`GET /api/allocationevents`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/allocationevents` (operation `ListAllocationEvents`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListAllocationEvents`: what its request builder
+/// ([`ListAllocationEventsRequest`](crate::ListAllocationEventsRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListAllocationEventsParams {
@@ -658,49 +618,13 @@ impl ListAllocationEventsParams {
             sort_by: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListAllocationEvents` request (`GET /api/allocationevents`), built by
-/// [`AllocationEventsApi::list_allocation_events`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/allocationevents` (operation `ListAllocationEvents`)
+///
+/// The request builder of `ListAllocationEvents`, made by
+/// [`AllocationEventsApi::list_allocation_events`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListAllocationEventsRequest {
@@ -717,41 +641,50 @@ impl ListAllocationEventsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AllocationEventsApi, params: ListAllocationEventsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
@@ -816,79 +749,84 @@ impl ListAllocationEventsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListAllocationEventsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListAllocationEvents`, following `nextPage` until it is empty. Each page
     /// is requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfAllocationEvent, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfAllocationEvent> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListAllocationEvents`, in order. At most one page is held
-    /// in memory; the next page is requested when the current one is used up.
+    /// in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::AllocationEvent, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::AllocationEvent> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListAllocationEvents` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListAllocationEventsRequest {
-    type Page = lusid_models::PagedResourceListOfAllocationEvent;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListAllocationEventsParams {
+    const OPERATION_ID: &'static str = "ListAllocationEvents";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `CreateAllocationEvent` (`POST /api/allocationevents/{scope}`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `POST /api/allocationevents/{scope}` (operation `CreateAllocationEvent`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateAllocationEvent`: what its request builder
+/// ([`CreateAllocationEventRequest`](crate::CreateAllocationEventRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateAllocationEventParams {
@@ -911,9 +849,12 @@ impl CreateAllocationEventParams {
     }
 }
 
-/// The `CreateAllocationEvent` request (`POST /api/allocationevents/{scope}`), built by
-/// [`AllocationEventsApi::create_allocation_event`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/allocationevents/{scope}` (operation `CreateAllocationEvent`)
+///
+/// The request builder of `CreateAllocationEvent`, made by
+/// [`AllocationEventsApi::create_allocation_event`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateAllocationEventRequest {
@@ -929,6 +870,15 @@ impl CreateAllocationEventRequest {
         path_template: "/api/allocationevents/{scope}",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AllocationEventsApi, params: CreateAllocationEventParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateAllocationEventParams {
@@ -978,12 +928,16 @@ impl CreateAllocationEventRequest {
     }
 }
 
-/// The parameters of `GetAllocationEvent` (`GET /api/allocationevents/{scope}/{code}`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `GET /api/allocationevents/{scope}/{code}` (operation `GetAllocationEvent`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetAllocationEvent`: what its request builder
+/// ([`GetAllocationEventRequest`](crate::GetAllocationEventRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetAllocationEventParams {
@@ -1008,24 +962,13 @@ impl GetAllocationEventParams {
             as_at: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetAllocationEvent` request (`GET /api/allocationevents/{scope}/{code}`), built by
-/// [`AllocationEventsApi::get_allocation_event`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/allocationevents/{scope}/{code}` (operation `GetAllocationEvent`)
+///
+/// The request builder of `GetAllocationEvent`, made by
+/// [`AllocationEventsApi::get_allocation_event`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAllocationEventRequest {
@@ -1042,16 +985,25 @@ impl GetAllocationEventRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AllocationEventsApi, params: GetAllocationEventParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -1106,12 +1058,16 @@ impl GetAllocationEventRequest {
     }
 }
 
-/// The parameters of `UpsertAllocationEvent` (`PUT /api/allocationevents/{scope}/{code}`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `PUT /api/allocationevents/{scope}/{code}` (operation `UpsertAllocationEvent`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertAllocationEvent`: what its request builder
+/// ([`UpsertAllocationEventRequest`](crate::UpsertAllocationEventRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertAllocationEventParams {
@@ -1138,9 +1094,12 @@ impl UpsertAllocationEventParams {
     }
 }
 
-/// The `UpsertAllocationEvent` request (`PUT /api/allocationevents/{scope}/{code}`), built
-/// by [`AllocationEventsApi::upsert_allocation_event`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `PUT /api/allocationevents/{scope}/{code}` (operation `UpsertAllocationEvent`)
+///
+/// The request builder of `UpsertAllocationEvent`, made by
+/// [`AllocationEventsApi::upsert_allocation_event`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertAllocationEventRequest {
@@ -1156,6 +1115,15 @@ impl UpsertAllocationEventRequest {
         path_template: "/api/allocationevents/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AllocationEventsApi, params: UpsertAllocationEventParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertAllocationEventParams {
@@ -1207,13 +1175,16 @@ impl UpsertAllocationEventRequest {
     }
 }
 
-/// The parameters of `DeleteAllocationEvent` (`DELETE
-/// /api/allocationevents/{scope}/{code}`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `DELETE /api/allocationevents/{scope}/{code}` (operation `DeleteAllocationEvent`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteAllocationEvent`: what its request builder
+/// ([`DeleteAllocationEventRequest`](crate::DeleteAllocationEventRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteAllocationEventParams {
@@ -1234,17 +1205,14 @@ impl DeleteAllocationEventParams {
             effective_at: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
 }
 
-/// The `DeleteAllocationEvent` request (`DELETE /api/allocationevents/{scope}/{code}`),
-/// built by [`AllocationEventsApi::delete_allocation_event`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/allocationevents/{scope}/{code}` (operation `DeleteAllocationEvent`)
+///
+/// The request builder of `DeleteAllocationEvent`, made by
+/// [`AllocationEventsApi::delete_allocation_event`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteAllocationEventRequest {
@@ -1261,9 +1229,18 @@ impl DeleteAllocationEventRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AllocationEventsApi, params: DeleteAllocationEventParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
@@ -1318,13 +1295,16 @@ impl DeleteAllocationEventRequest {
     }
 }
 
-/// The parameters of `PutAllocationPaymentHold` (`PUT
-/// /api/allocationevents/{scope}/{code}/allocations/{investorRecordId}/hold`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `PUT /api/allocationevents/{scope}/{code}/allocations/{investorRecordId}/hold` (operation `PutAllocationPaymentHold`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `PutAllocationPaymentHold`: what its request builder
+/// ([`PutAllocationPaymentHoldRequest`](crate::PutAllocationPaymentHoldRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct PutAllocationPaymentHoldParams {
@@ -1355,10 +1335,12 @@ impl PutAllocationPaymentHoldParams {
     }
 }
 
-/// The `PutAllocationPaymentHold` request (`PUT
-/// /api/allocationevents/{scope}/{code}/allocations/{investorRecordId}/hold`), built by
-/// [`AllocationEventsApi::put_allocation_payment_hold`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `PUT /api/allocationevents/{scope}/{code}/allocations/{investorRecordId}/hold` (operation `PutAllocationPaymentHold`)
+///
+/// The request builder of `PutAllocationPaymentHold`, made by
+/// [`AllocationEventsApi::put_allocation_payment_hold`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct PutAllocationPaymentHoldRequest {
@@ -1374,6 +1356,15 @@ impl PutAllocationPaymentHoldRequest {
         path_template: "/api/allocationevents/{scope}/{code}/allocations/{investorRecordId}/hold",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AllocationEventsApi, params: PutAllocationPaymentHoldParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &PutAllocationPaymentHoldParams {
@@ -1428,13 +1419,16 @@ impl PutAllocationPaymentHoldRequest {
     }
 }
 
-/// The parameters of `ListAllocationPaymentHolds` (`GET
-/// /api/allocationevents/{scope}/{code}/allocations/{investorRecordId}/holds`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/allocationevents/{scope}/{code}/allocations/{investorRecordId}/holds` (operation `ListAllocationPaymentHolds`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListAllocationPaymentHolds`: what its request builder
+/// ([`ListAllocationPaymentHoldsRequest`](crate::ListAllocationPaymentHoldsRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListAllocationPaymentHoldsParams {
@@ -1461,10 +1455,12 @@ impl ListAllocationPaymentHoldsParams {
     }
 }
 
-/// The `ListAllocationPaymentHolds` request (`GET
-/// /api/allocationevents/{scope}/{code}/allocations/{investorRecordId}/holds`), built by
-/// [`AllocationEventsApi::list_allocation_payment_holds`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/allocationevents/{scope}/{code}/allocations/{investorRecordId}/holds` (operation `ListAllocationPaymentHolds`)
+///
+/// The request builder of `ListAllocationPaymentHolds`, made by
+/// [`AllocationEventsApi::list_allocation_payment_holds`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListAllocationPaymentHoldsRequest {
@@ -1480,6 +1476,18 @@ impl ListAllocationPaymentHoldsRequest {
         path_template: "/api/allocationevents/{scope}/{code}/allocations/{investorRecordId}/holds",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &AllocationEventsApi,
+        params: ListAllocationPaymentHoldsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &ListAllocationPaymentHoldsParams {
@@ -1536,13 +1544,16 @@ impl ListAllocationPaymentHoldsRequest {
     }
 }
 
-/// The parameters of `BookAllocationEvent` (`POST
-/// /api/allocationevents/{scope}/{code}/book`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `POST /api/allocationevents/{scope}/{code}/book` (operation `BookAllocationEvent`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `BookAllocationEvent`: what its request builder
+/// ([`BookAllocationEventRequest`](crate::BookAllocationEventRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct BookAllocationEventParams {
@@ -1570,17 +1581,13 @@ impl BookAllocationEventParams {
             body: allocation_event_book_request,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
 }
 
-/// The `BookAllocationEvent` request (`POST /api/allocationevents/{scope}/{code}/book`),
-/// built by [`AllocationEventsApi::book_allocation_event`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/allocationevents/{scope}/{code}/book` (operation `BookAllocationEvent`)
+///
+/// The request builder of `BookAllocationEvent`, made by
+/// [`AllocationEventsApi::book_allocation_event`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct BookAllocationEventRequest {
@@ -1597,9 +1604,18 @@ impl BookAllocationEventRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AllocationEventsApi, params: BookAllocationEventParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
@@ -1655,13 +1671,16 @@ impl BookAllocationEventRequest {
     }
 }
 
-/// The parameters of `GetAllocationEventNotices` (`GET
-/// /api/allocationevents/{scope}/{code}/notices`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `GET /api/allocationevents/{scope}/{code}/notices` (operation `GetAllocationEventNotices`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetAllocationEventNotices`: what its request builder
+/// ([`GetAllocationEventNoticesRequest`](crate::GetAllocationEventNoticesRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetAllocationEventNoticesParams {
@@ -1689,31 +1708,14 @@ impl GetAllocationEventNoticesParams {
             as_at: None,
         }
     }
-
-    /// Sets `investorRecordId` (query): string.
-    pub fn investor_record_id(mut self, investor_record_id: impl Into<String>) -> Self {
-        self.investor_record_id = Some(investor_record_id.into());
-        self
-    }
-
-    /// Sets `includeZero` (query): boolean.
-    pub fn include_zero(mut self, include_zero: bool) -> Self {
-        self.include_zero = Some(include_zero);
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetAllocationEventNotices` request (`GET
-/// /api/allocationevents/{scope}/{code}/notices`), built by
-/// [`AllocationEventsApi::get_allocation_event_notices`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/allocationevents/{scope}/{code}/notices` (operation `GetAllocationEventNotices`)
+///
+/// The request builder of `GetAllocationEventNotices`, made by
+/// [`AllocationEventsApi::get_allocation_event_notices`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAllocationEventNoticesRequest {
@@ -1730,22 +1732,31 @@ impl GetAllocationEventNoticesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AllocationEventsApi, params: GetAllocationEventNoticesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `investorRecordId` (query): string.
     pub fn investor_record_id(mut self, investor_record_id: impl Into<String>) -> Self {
-        self.params = self.params.investor_record_id(investor_record_id);
+        self.params.investor_record_id = Some(investor_record_id.into());
         self
     }
 
     /// Sets `includeZero` (query): boolean.
     pub fn include_zero(mut self, include_zero: bool) -> Self {
-        self.params = self.params.include_zero(include_zero);
+        self.params.include_zero = Some(include_zero);
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -1805,13 +1816,16 @@ impl GetAllocationEventNoticesRequest {
     }
 }
 
-/// The parameters of `PlanAllocationEventBooking` (`POST
-/// /api/allocationevents/{scope}/{code}/plan`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `POST /api/allocationevents/{scope}/{code}/plan` (operation `PlanAllocationEventBooking`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `PlanAllocationEventBooking`: what its request builder
+/// ([`PlanAllocationEventBookingRequest`](crate::PlanAllocationEventBookingRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct PlanAllocationEventBookingParams {
@@ -1839,18 +1853,14 @@ impl PlanAllocationEventBookingParams {
             body: allocation_event_book_request,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
 }
 
-/// The `PlanAllocationEventBooking` request (`POST
-/// /api/allocationevents/{scope}/{code}/plan`), built by
-/// [`AllocationEventsApi::plan_allocation_event_booking`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/allocationevents/{scope}/{code}/plan` (operation `PlanAllocationEventBooking`)
+///
+/// The request builder of `PlanAllocationEventBooking`, made by
+/// [`AllocationEventsApi::plan_allocation_event_booking`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct PlanAllocationEventBookingRequest {
@@ -1867,9 +1877,21 @@ impl PlanAllocationEventBookingRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &AllocationEventsApi,
+        params: PlanAllocationEventBookingParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
@@ -1925,13 +1947,16 @@ impl PlanAllocationEventBookingRequest {
     }
 }
 
-/// The parameters of `ReallocateAllocationEvent` (`POST
-/// /api/allocationevents/{scope}/{code}/reallocate`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `POST /api/allocationevents/{scope}/{code}/reallocate` (operation `ReallocateAllocationEvent`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ReallocateAllocationEvent`: what its request builder
+/// ([`ReallocateAllocationEventRequest`](crate::ReallocateAllocationEventRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ReallocateAllocationEventParams {
@@ -1959,18 +1984,14 @@ impl ReallocateAllocationEventParams {
             body: allocation_event_reallocate_request,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
 }
 
-/// The `ReallocateAllocationEvent` request (`POST
-/// /api/allocationevents/{scope}/{code}/reallocate`), built by
-/// [`AllocationEventsApi::reallocate_allocation_event`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/allocationevents/{scope}/{code}/reallocate` (operation `ReallocateAllocationEvent`)
+///
+/// The request builder of `ReallocateAllocationEvent`, made by
+/// [`AllocationEventsApi::reallocate_allocation_event`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ReallocateAllocationEventRequest {
@@ -1987,9 +2008,18 @@ impl ReallocateAllocationEventRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AllocationEventsApi, params: ReallocateAllocationEventParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
@@ -2045,13 +2075,16 @@ impl ReallocateAllocationEventRequest {
     }
 }
 
-/// The parameters of `ReceiveAllocationEvent` (`POST
-/// /api/allocationevents/{scope}/{code}/receipts`): what its request builder sends, and
+/// `POST /api/allocationevents/{scope}/{code}/receipts` (operation `ReceiveAllocationEvent`)
+///
+/// The parameters of `ReceiveAllocationEvent`: what its request builder
+/// ([`ReceiveAllocationEventRequest`](crate::ReceiveAllocationEventRequest)) sends, and
 /// what the tag's trait method takes.
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ReceiveAllocationEventParams {
@@ -2079,18 +2112,14 @@ impl ReceiveAllocationEventParams {
             body: allocation_event_receipt_request,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
 }
 
-/// The `ReceiveAllocationEvent` request (`POST
-/// /api/allocationevents/{scope}/{code}/receipts`), built by
-/// [`AllocationEventsApi::receive_allocation_event`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/allocationevents/{scope}/{code}/receipts` (operation `ReceiveAllocationEvent`)
+///
+/// The request builder of `ReceiveAllocationEvent`, made by
+/// [`AllocationEventsApi::receive_allocation_event`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ReceiveAllocationEventRequest {
@@ -2107,9 +2136,18 @@ impl ReceiveAllocationEventRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AllocationEventsApi, params: ReceiveAllocationEventParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
@@ -2165,13 +2203,16 @@ impl ReceiveAllocationEventRequest {
     }
 }
 
-/// The parameters of `GetAllocationEventReceivables` (`GET
-/// /api/allocationevents/{scope}/{code}/receivables`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `GET /api/allocationevents/{scope}/{code}/receivables` (operation `GetAllocationEventReceivables`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetAllocationEventReceivables`: what its request builder
+/// ([`GetAllocationEventReceivablesRequest`](crate::GetAllocationEventReceivablesRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetAllocationEventReceivablesParams {
@@ -2196,25 +2237,14 @@ impl GetAllocationEventReceivablesParams {
             as_at: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetAllocationEventReceivables` request (`GET
-/// /api/allocationevents/{scope}/{code}/receivables`), built by
-/// [`AllocationEventsApi::get_allocation_event_receivables`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/allocationevents/{scope}/{code}/receivables` (operation `GetAllocationEventReceivables`)
+///
+/// The request builder of `GetAllocationEventReceivables`, made by
+/// [`AllocationEventsApi::get_allocation_event_receivables`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAllocationEventReceivablesRequest {
@@ -2231,16 +2261,28 @@ impl GetAllocationEventReceivablesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &AllocationEventsApi,
+        params: GetAllocationEventReceivablesParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -2297,13 +2339,16 @@ impl GetAllocationEventReceivablesRequest {
     }
 }
 
-/// The parameters of `ReverseAllocationEvent` (`POST
-/// /api/allocationevents/{scope}/{code}/reverse`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `POST /api/allocationevents/{scope}/{code}/reverse` (operation `ReverseAllocationEvent`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ReverseAllocationEvent`: what its request builder
+/// ([`ReverseAllocationEventRequest`](crate::ReverseAllocationEventRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ReverseAllocationEventParams {
@@ -2331,18 +2376,14 @@ impl ReverseAllocationEventParams {
             body: allocation_event_reverse_request,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
 }
 
-/// The `ReverseAllocationEvent` request (`POST
-/// /api/allocationevents/{scope}/{code}/reverse`), built by
-/// [`AllocationEventsApi::reverse_allocation_event`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/allocationevents/{scope}/{code}/reverse` (operation `ReverseAllocationEvent`)
+///
+/// The request builder of `ReverseAllocationEvent`, made by
+/// [`AllocationEventsApi::reverse_allocation_event`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ReverseAllocationEventRequest {
@@ -2359,9 +2400,18 @@ impl ReverseAllocationEventRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AllocationEventsApi, params: ReverseAllocationEventParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
@@ -2417,13 +2467,16 @@ impl ReverseAllocationEventRequest {
     }
 }
 
-/// The parameters of `UnbookAllocationEvent` (`POST
-/// /api/allocationevents/{scope}/{code}/unbook`): what its request builder sends, and what
+/// `POST /api/allocationevents/{scope}/{code}/unbook` (operation `UnbookAllocationEvent`)
+///
+/// The parameters of `UnbookAllocationEvent`: what its request builder
+/// ([`UnbookAllocationEventRequest`](crate::UnbookAllocationEventRequest)) sends, and what
 /// the tag's trait method takes.
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UnbookAllocationEventParams {
@@ -2451,18 +2504,14 @@ impl UnbookAllocationEventParams {
             body: allocation_event_unbook_request,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
 }
 
-/// The `UnbookAllocationEvent` request (`POST
-/// /api/allocationevents/{scope}/{code}/unbook`), built by
-/// [`AllocationEventsApi::unbook_allocation_event`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/allocationevents/{scope}/{code}/unbook` (operation `UnbookAllocationEvent`)
+///
+/// The request builder of `UnbookAllocationEvent`, made by
+/// [`AllocationEventsApi::unbook_allocation_event`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UnbookAllocationEventRequest {
@@ -2479,9 +2528,18 @@ impl UnbookAllocationEventRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AllocationEventsApi, params: UnbookAllocationEventParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
@@ -2543,14 +2601,19 @@ impl UnbookAllocationEventRequest {
 /// mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`AllocationEventsApi`] for streams, timeouts and `send_as`). With the
-/// `mock` feature, mockall generates `MockAllocationEventsApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`AllocationEventsApi`] add streams, timeouts and `send_as`. With the `mock` feature,
+/// mockall generates `MockAllocationEventsApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait AllocationEventsApiClient: Send + Sync {
-    /// `GET /api/allocationevents` (operation `ListAllocationEvents`):
-    /// [`AllocationEventsApi::list_allocation_events`] with the parameters of `params`.
+    /// `GET /api/allocationevents` (operation `ListAllocationEvents`)
+    ///
+    /// [`AllocationEventsApi::list_allocation_events`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListAllocationEventsRequest::send): see [`Error`](crate::Error).
@@ -2559,8 +2622,11 @@ pub trait AllocationEventsApiClient: Send + Sync {
         params: ListAllocationEventsParams,
     ) -> Result<lusid_models::PagedResourceListOfAllocationEvent, crate::Error>;
 
-    /// `POST /api/allocationevents/{scope}` (operation `CreateAllocationEvent`):
-    /// [`AllocationEventsApi::create_allocation_event`] with the parameters of `params`.
+    /// `POST /api/allocationevents/{scope}` (operation `CreateAllocationEvent`)
+    ///
+    /// [`AllocationEventsApi::create_allocation_event`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateAllocationEventRequest::send): see [`Error`](crate::Error).
@@ -2569,8 +2635,11 @@ pub trait AllocationEventsApiClient: Send + Sync {
         params: CreateAllocationEventParams,
     ) -> Result<lusid_models::AllocationEvent, crate::Error>;
 
-    /// `GET /api/allocationevents/{scope}/{code}` (operation `GetAllocationEvent`):
-    /// [`AllocationEventsApi::get_allocation_event`] with the parameters of `params`.
+    /// `GET /api/allocationevents/{scope}/{code}` (operation `GetAllocationEvent`)
+    ///
+    /// [`AllocationEventsApi::get_allocation_event`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetAllocationEventRequest::send): see [`Error`](crate::Error).
@@ -2579,8 +2648,11 @@ pub trait AllocationEventsApiClient: Send + Sync {
         params: GetAllocationEventParams,
     ) -> Result<lusid_models::AllocationEvent, crate::Error>;
 
-    /// `PUT /api/allocationevents/{scope}/{code}` (operation `UpsertAllocationEvent`):
-    /// [`AllocationEventsApi::upsert_allocation_event`] with the parameters of `params`.
+    /// `PUT /api/allocationevents/{scope}/{code}` (operation `UpsertAllocationEvent`)
+    ///
+    /// [`AllocationEventsApi::upsert_allocation_event`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertAllocationEventRequest::send): see [`Error`](crate::Error).
@@ -2589,8 +2661,11 @@ pub trait AllocationEventsApiClient: Send + Sync {
         params: UpsertAllocationEventParams,
     ) -> Result<lusid_models::AllocationEvent, crate::Error>;
 
-    /// `DELETE /api/allocationevents/{scope}/{code}` (operation `DeleteAllocationEvent`):
-    /// [`AllocationEventsApi::delete_allocation_event`] with the parameters of `params`.
+    /// `DELETE /api/allocationevents/{scope}/{code}` (operation `DeleteAllocationEvent`)
+    ///
+    /// [`AllocationEventsApi::delete_allocation_event`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteAllocationEventRequest::send): see [`Error`](crate::Error).
@@ -2599,9 +2674,11 @@ pub trait AllocationEventsApiClient: Send + Sync {
         params: DeleteAllocationEventParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `PUT /api/allocationevents/{scope}/{code}/allocations/{investorRecordId}/hold`
-    /// (operation `PutAllocationPaymentHold`):
-    /// [`AllocationEventsApi::put_allocation_payment_hold`] with the parameters of `params`.
+    /// `PUT /api/allocationevents/{scope}/{code}/allocations/{investorRecordId}/hold` (operation `PutAllocationPaymentHold`)
+    ///
+    /// [`AllocationEventsApi::put_allocation_payment_hold`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::PutAllocationPaymentHoldRequest::send): see [`Error`](crate::Error).
@@ -2610,9 +2687,11 @@ pub trait AllocationEventsApiClient: Send + Sync {
         params: PutAllocationPaymentHoldParams,
     ) -> Result<lusid_models::AllocationPaymentHold, crate::Error>;
 
-    /// `GET /api/allocationevents/{scope}/{code}/allocations/{investorRecordId}/holds`
-    /// (operation `ListAllocationPaymentHolds`):
-    /// [`AllocationEventsApi::list_allocation_payment_holds`] with the parameters of `params`.
+    /// `GET /api/allocationevents/{scope}/{code}/allocations/{investorRecordId}/holds` (operation `ListAllocationPaymentHolds`)
+    ///
+    /// [`AllocationEventsApi::list_allocation_payment_holds`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListAllocationPaymentHoldsRequest::send): see [`Error`](crate::Error).
@@ -2621,8 +2700,11 @@ pub trait AllocationEventsApiClient: Send + Sync {
         params: ListAllocationPaymentHoldsParams,
     ) -> Result<lusid_models::ResourceListOfAllocationPaymentHold, crate::Error>;
 
-    /// `POST /api/allocationevents/{scope}/{code}/book` (operation `BookAllocationEvent`):
-    /// [`AllocationEventsApi::book_allocation_event`] with the parameters of `params`.
+    /// `POST /api/allocationevents/{scope}/{code}/book` (operation `BookAllocationEvent`)
+    ///
+    /// [`AllocationEventsApi::book_allocation_event`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::BookAllocationEventRequest::send): see [`Error`](crate::Error).
@@ -2631,9 +2713,11 @@ pub trait AllocationEventsApiClient: Send + Sync {
         params: BookAllocationEventParams,
     ) -> Result<lusid_models::AllocationEvent, crate::Error>;
 
-    /// `GET /api/allocationevents/{scope}/{code}/notices` (operation
-    /// `GetAllocationEventNotices`): [`AllocationEventsApi::get_allocation_event_notices`] with
-    /// the parameters of `params`.
+    /// `GET /api/allocationevents/{scope}/{code}/notices` (operation `GetAllocationEventNotices`)
+    ///
+    /// [`AllocationEventsApi::get_allocation_event_notices`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetAllocationEventNoticesRequest::send): see [`Error`](crate::Error).
@@ -2642,9 +2726,11 @@ pub trait AllocationEventsApiClient: Send + Sync {
         params: GetAllocationEventNoticesParams,
     ) -> Result<lusid_models::ResourceListOfAllocationEventNotice, crate::Error>;
 
-    /// `POST /api/allocationevents/{scope}/{code}/plan` (operation
-    /// `PlanAllocationEventBooking`): [`AllocationEventsApi::plan_allocation_event_booking`]
-    /// with the parameters of `params`.
+    /// `POST /api/allocationevents/{scope}/{code}/plan` (operation `PlanAllocationEventBooking`)
+    ///
+    /// [`AllocationEventsApi::plan_allocation_event_booking`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::PlanAllocationEventBookingRequest::send): see [`Error`](crate::Error).
@@ -2653,9 +2739,11 @@ pub trait AllocationEventsApiClient: Send + Sync {
         params: PlanAllocationEventBookingParams,
     ) -> Result<lusid_models::AllocationPostingPlan, crate::Error>;
 
-    /// `POST /api/allocationevents/{scope}/{code}/reallocate` (operation
-    /// `ReallocateAllocationEvent`): [`AllocationEventsApi::reallocate_allocation_event`] with
-    /// the parameters of `params`.
+    /// `POST /api/allocationevents/{scope}/{code}/reallocate` (operation `ReallocateAllocationEvent`)
+    ///
+    /// [`AllocationEventsApi::reallocate_allocation_event`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ReallocateAllocationEventRequest::send): see [`Error`](crate::Error).
@@ -2664,9 +2752,11 @@ pub trait AllocationEventsApiClient: Send + Sync {
         params: ReallocateAllocationEventParams,
     ) -> Result<lusid_models::AllocationEvent, crate::Error>;
 
-    /// `POST /api/allocationevents/{scope}/{code}/receipts` (operation
-    /// `ReceiveAllocationEvent`): [`AllocationEventsApi::receive_allocation_event`] with the
-    /// parameters of `params`.
+    /// `POST /api/allocationevents/{scope}/{code}/receipts` (operation `ReceiveAllocationEvent`)
+    ///
+    /// [`AllocationEventsApi::receive_allocation_event`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::ReceiveAllocationEventRequest::send): see [`Error`](crate::Error).
@@ -2675,10 +2765,11 @@ pub trait AllocationEventsApiClient: Send + Sync {
         params: ReceiveAllocationEventParams,
     ) -> Result<lusid_models::AllocationEvent, crate::Error>;
 
-    /// `GET /api/allocationevents/{scope}/{code}/receivables` (operation
-    /// `GetAllocationEventReceivables`):
+    /// `GET /api/allocationevents/{scope}/{code}/receivables` (operation `GetAllocationEventReceivables`)
+    ///
     /// [`AllocationEventsApi::get_allocation_event_receivables`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetAllocationEventReceivablesRequest::send): see [`Error`](crate::Error).
@@ -2687,9 +2778,11 @@ pub trait AllocationEventsApiClient: Send + Sync {
         params: GetAllocationEventReceivablesParams,
     ) -> Result<lusid_models::AllocationReceivablesAgeing, crate::Error>;
 
-    /// `POST /api/allocationevents/{scope}/{code}/reverse` (operation
-    /// `ReverseAllocationEvent`): [`AllocationEventsApi::reverse_allocation_event`] with the
-    /// parameters of `params`.
+    /// `POST /api/allocationevents/{scope}/{code}/reverse` (operation `ReverseAllocationEvent`)
+    ///
+    /// [`AllocationEventsApi::reverse_allocation_event`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::ReverseAllocationEventRequest::send): see [`Error`](crate::Error).
@@ -2698,8 +2791,11 @@ pub trait AllocationEventsApiClient: Send + Sync {
         params: ReverseAllocationEventParams,
     ) -> Result<lusid_models::AllocationEvent, crate::Error>;
 
-    /// `POST /api/allocationevents/{scope}/{code}/unbook` (operation `UnbookAllocationEvent`):
-    /// [`AllocationEventsApi::unbook_allocation_event`] with the parameters of `params`.
+    /// `POST /api/allocationevents/{scope}/{code}/unbook` (operation `UnbookAllocationEvent`)
+    ///
+    /// [`AllocationEventsApi::unbook_allocation_event`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::UnbookAllocationEventRequest::send): see [`Error`](crate::Error).
@@ -2715,194 +2811,134 @@ impl AllocationEventsApiClient for AllocationEventsApi {
         &self,
         params: ListAllocationEventsParams,
     ) -> Result<lusid_models::PagedResourceListOfAllocationEvent, crate::Error> {
-        ListAllocationEventsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListAllocationEventsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn create_allocation_event(
         &self,
         params: CreateAllocationEventParams,
     ) -> Result<lusid_models::AllocationEvent, crate::Error> {
-        CreateAllocationEventRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateAllocationEventRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_allocation_event(
         &self,
         params: GetAllocationEventParams,
     ) -> Result<lusid_models::AllocationEvent, crate::Error> {
-        GetAllocationEventRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetAllocationEventRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_allocation_event(
         &self,
         params: UpsertAllocationEventParams,
     ) -> Result<lusid_models::AllocationEvent, crate::Error> {
-        UpsertAllocationEventRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertAllocationEventRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_allocation_event(
         &self,
         params: DeleteAllocationEventParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteAllocationEventRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteAllocationEventRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn put_allocation_payment_hold(
         &self,
         params: PutAllocationPaymentHoldParams,
     ) -> Result<lusid_models::AllocationPaymentHold, crate::Error> {
-        PutAllocationPaymentHoldRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        PutAllocationPaymentHoldRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_allocation_payment_holds(
         &self,
         params: ListAllocationPaymentHoldsParams,
     ) -> Result<lusid_models::ResourceListOfAllocationPaymentHold, crate::Error> {
-        ListAllocationPaymentHoldsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListAllocationPaymentHoldsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn book_allocation_event(
         &self,
         params: BookAllocationEventParams,
     ) -> Result<lusid_models::AllocationEvent, crate::Error> {
-        BookAllocationEventRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        BookAllocationEventRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_allocation_event_notices(
         &self,
         params: GetAllocationEventNoticesParams,
     ) -> Result<lusid_models::ResourceListOfAllocationEventNotice, crate::Error> {
-        GetAllocationEventNoticesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetAllocationEventNoticesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn plan_allocation_event_booking(
         &self,
         params: PlanAllocationEventBookingParams,
     ) -> Result<lusid_models::AllocationPostingPlan, crate::Error> {
-        PlanAllocationEventBookingRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        PlanAllocationEventBookingRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn reallocate_allocation_event(
         &self,
         params: ReallocateAllocationEventParams,
     ) -> Result<lusid_models::AllocationEvent, crate::Error> {
-        ReallocateAllocationEventRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ReallocateAllocationEventRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn receive_allocation_event(
         &self,
         params: ReceiveAllocationEventParams,
     ) -> Result<lusid_models::AllocationEvent, crate::Error> {
-        ReceiveAllocationEventRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ReceiveAllocationEventRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_allocation_event_receivables(
         &self,
         params: GetAllocationEventReceivablesParams,
     ) -> Result<lusid_models::AllocationReceivablesAgeing, crate::Error> {
-        GetAllocationEventReceivablesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetAllocationEventReceivablesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn reverse_allocation_event(
         &self,
         params: ReverseAllocationEventParams,
     ) -> Result<lusid_models::AllocationEvent, crate::Error> {
-        ReverseAllocationEventRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ReverseAllocationEventRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn unbook_allocation_event(
         &self,
         params: UnbookAllocationEventParams,
     ) -> Result<lusid_models::AllocationEvent, crate::Error> {
-        UnbookAllocationEventRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UnbookAllocationEventRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

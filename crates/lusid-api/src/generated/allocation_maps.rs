@@ -51,11 +51,7 @@ impl AllocationMapsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_allocation_maps(&self) -> ListAllocationMapsRequest {
-        ListAllocationMapsRequest {
-            client: self.client.clone(),
-            params: ListAllocationMapsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListAllocationMapsRequest::from_params(self, ListAllocationMapsParams::new())
     }
 
     /// `POST /api/allocationmaps/{scope}` (operation `CreateAllocationMap`)
@@ -86,11 +82,10 @@ impl AllocationMapsApi {
         scope: impl Into<String>,
         allocation_map_request: lusid_models::AllocationMapRequest,
     ) -> CreateAllocationMapRequest {
-        CreateAllocationMapRequest {
-            client: self.client.clone(),
-            params: CreateAllocationMapParams::new(scope, allocation_map_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateAllocationMapRequest::from_params(
+            self,
+            CreateAllocationMapParams::new(scope, allocation_map_request),
+        )
     }
 
     /// `GET /api/allocationmaps/{scope}/{code}` (operation `GetAllocationMap`)
@@ -123,11 +118,7 @@ impl AllocationMapsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetAllocationMapRequest {
-        GetAllocationMapRequest {
-            client: self.client.clone(),
-            params: GetAllocationMapParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetAllocationMapRequest::from_params(self, GetAllocationMapParams::new(scope, code))
     }
 
     /// `PUT /api/allocationmaps/{scope}/{code}` (operation `UpsertAllocationMap`)
@@ -159,11 +150,10 @@ impl AllocationMapsApi {
         code: impl Into<String>,
         allocation_map_request: lusid_models::AllocationMapRequest,
     ) -> UpsertAllocationMapRequest {
-        UpsertAllocationMapRequest {
-            client: self.client.clone(),
-            params: UpsertAllocationMapParams::new(scope, code, allocation_map_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertAllocationMapRequest::from_params(
+            self,
+            UpsertAllocationMapParams::new(scope, code, allocation_map_request),
+        )
     }
 
     /// `DELETE /api/allocationmaps/{scope}/{code}` (operation `DeleteAllocationMap`)
@@ -193,15 +183,10 @@ impl AllocationMapsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteAllocationMapRequest {
-        DeleteAllocationMapRequest {
-            client: self.client.clone(),
-            params: DeleteAllocationMapParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteAllocationMapRequest::from_params(self, DeleteAllocationMapParams::new(scope, code))
     }
 
-    /// `POST /api/allocationmaps/{scope}/{code}/exceptions` (operation
-    /// `AddAllocationMapException`)
+    /// `POST /api/allocationmaps/{scope}/{code}/exceptions` (operation `AddAllocationMapException`)
     ///
     /// API status: `Experimental`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
@@ -233,15 +218,13 @@ impl AllocationMapsApi {
         code: impl Into<String>,
         allocation_map_exception: lusid_models::AllocationMapException,
     ) -> AddAllocationMapExceptionRequest {
-        AddAllocationMapExceptionRequest {
-            client: self.client.clone(),
-            params: AddAllocationMapExceptionParams::new(scope, code, allocation_map_exception),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        AddAllocationMapExceptionRequest::from_params(
+            self,
+            AddAllocationMapExceptionParams::new(scope, code, allocation_map_exception),
+        )
     }
 
-    /// `DELETE /api/allocationmaps/{scope}/{code}/exceptions/{investorRecordId}` (operation
-    /// `RemoveAllocationMapException`)
+    /// `DELETE /api/allocationmaps/{scope}/{code}/exceptions/{investorRecordId}` (operation `RemoveAllocationMapException`)
     ///
     /// API status: `Experimental`. Idempotent: yes (DELETE).
     ///
@@ -270,11 +253,10 @@ impl AllocationMapsApi {
         code: impl Into<String>,
         investor_record_id: impl Into<String>,
     ) -> RemoveAllocationMapExceptionRequest {
-        RemoveAllocationMapExceptionRequest {
-            client: self.client.clone(),
-            params: RemoveAllocationMapExceptionParams::new(scope, code, investor_record_id),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        RemoveAllocationMapExceptionRequest::from_params(
+            self,
+            RemoveAllocationMapExceptionParams::new(scope, code, investor_record_id),
+        )
     }
 
     /// `POST /api/allocationmaps/{scope}/{code}/resolve` (operation `ResolveAllocationMap`)
@@ -313,20 +295,23 @@ impl AllocationMapsApi {
         code: impl Into<String>,
         allocation_map_resolve_request: lusid_models::AllocationMapResolveRequest,
     ) -> ResolveAllocationMapRequest {
-        ResolveAllocationMapRequest {
-            client: self.client.clone(),
-            params: ResolveAllocationMapParams::new(scope, code, allocation_map_resolve_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ResolveAllocationMapRequest::from_params(
+            self,
+            ResolveAllocationMapParams::new(scope, code, allocation_map_resolve_request),
+        )
     }
 }
 
-/// The parameters of `ListAllocationMaps` (`GET /api/allocationmaps`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/allocationmaps` (operation `ListAllocationMaps`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListAllocationMaps`: what its request builder
+/// ([`ListAllocationMapsRequest`](crate::ListAllocationMapsRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListAllocationMapsParams {
@@ -357,49 +342,13 @@ impl ListAllocationMapsParams {
             sort_by: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListAllocationMaps` request (`GET /api/allocationmaps`), built by
-/// [`AllocationMapsApi::list_allocation_maps`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/allocationmaps` (operation `ListAllocationMaps`)
+///
+/// The request builder of `ListAllocationMaps`, made by
+/// [`AllocationMapsApi::list_allocation_maps`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListAllocationMapsRequest {
@@ -416,41 +365,50 @@ impl ListAllocationMapsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AllocationMapsApi, params: ListAllocationMapsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
@@ -515,79 +473,84 @@ impl ListAllocationMapsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListAllocationMapsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListAllocationMaps`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfAllocationMap, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfAllocationMap> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListAllocationMaps`, in order. At most one page is held in
-    /// memory; the next page is requested when the current one is used up.
+    /// memory; the next page is requested when the current one is used up. Without an `asAt`,
+    /// the first request pins `asAt` to the current UTC time, so every page reads the same
+    /// snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::AllocationMap, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::AllocationMap> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListAllocationMaps` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListAllocationMapsRequest {
-    type Page = lusid_models::PagedResourceListOfAllocationMap;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListAllocationMapsParams {
+    const OPERATION_ID: &'static str = "ListAllocationMaps";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `CreateAllocationMap` (`POST /api/allocationmaps/{scope}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `POST /api/allocationmaps/{scope}` (operation `CreateAllocationMap`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateAllocationMap`: what its request builder
+/// ([`CreateAllocationMapRequest`](crate::CreateAllocationMapRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateAllocationMapParams {
@@ -610,9 +573,11 @@ impl CreateAllocationMapParams {
     }
 }
 
-/// The `CreateAllocationMap` request (`POST /api/allocationmaps/{scope}`), built by
-/// [`AllocationMapsApi::create_allocation_map`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/allocationmaps/{scope}` (operation `CreateAllocationMap`)
+///
+/// The request builder of `CreateAllocationMap`, made by
+/// [`AllocationMapsApi::create_allocation_map`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateAllocationMapRequest {
@@ -628,6 +593,15 @@ impl CreateAllocationMapRequest {
         path_template: "/api/allocationmaps/{scope}",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AllocationMapsApi, params: CreateAllocationMapParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateAllocationMapParams {
@@ -677,12 +651,16 @@ impl CreateAllocationMapRequest {
     }
 }
 
-/// The parameters of `GetAllocationMap` (`GET /api/allocationmaps/{scope}/{code}`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `GET /api/allocationmaps/{scope}/{code}` (operation `GetAllocationMap`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetAllocationMap`: what its request builder
+/// ([`GetAllocationMapRequest`](crate::GetAllocationMapRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetAllocationMapParams {
@@ -707,24 +685,13 @@ impl GetAllocationMapParams {
             as_at: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetAllocationMap` request (`GET /api/allocationmaps/{scope}/{code}`), built by
-/// [`AllocationMapsApi::get_allocation_map`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/allocationmaps/{scope}/{code}` (operation `GetAllocationMap`)
+///
+/// The request builder of `GetAllocationMap`, made by
+/// [`AllocationMapsApi::get_allocation_map`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAllocationMapRequest {
@@ -741,16 +708,25 @@ impl GetAllocationMapRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AllocationMapsApi, params: GetAllocationMapParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -805,12 +781,16 @@ impl GetAllocationMapRequest {
     }
 }
 
-/// The parameters of `UpsertAllocationMap` (`PUT /api/allocationmaps/{scope}/{code}`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `PUT /api/allocationmaps/{scope}/{code}` (operation `UpsertAllocationMap`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertAllocationMap`: what its request builder
+/// ([`UpsertAllocationMapRequest`](crate::UpsertAllocationMapRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertAllocationMapParams {
@@ -837,9 +817,11 @@ impl UpsertAllocationMapParams {
     }
 }
 
-/// The `UpsertAllocationMap` request (`PUT /api/allocationmaps/{scope}/{code}`), built by
-/// [`AllocationMapsApi::upsert_allocation_map`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `PUT /api/allocationmaps/{scope}/{code}` (operation `UpsertAllocationMap`)
+///
+/// The request builder of `UpsertAllocationMap`, made by
+/// [`AllocationMapsApi::upsert_allocation_map`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertAllocationMapRequest {
@@ -855,6 +837,15 @@ impl UpsertAllocationMapRequest {
         path_template: "/api/allocationmaps/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AllocationMapsApi, params: UpsertAllocationMapParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertAllocationMapParams {
@@ -906,12 +897,16 @@ impl UpsertAllocationMapRequest {
     }
 }
 
-/// The parameters of `DeleteAllocationMap` (`DELETE /api/allocationmaps/{scope}/{code}`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `DELETE /api/allocationmaps/{scope}/{code}` (operation `DeleteAllocationMap`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteAllocationMap`: what its request builder
+/// ([`DeleteAllocationMapRequest`](crate::DeleteAllocationMapRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteAllocationMapParams {
@@ -932,17 +927,13 @@ impl DeleteAllocationMapParams {
             effective_at: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
 }
 
-/// The `DeleteAllocationMap` request (`DELETE /api/allocationmaps/{scope}/{code}`), built
-/// by [`AllocationMapsApi::delete_allocation_map`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/allocationmaps/{scope}/{code}` (operation `DeleteAllocationMap`)
+///
+/// The request builder of `DeleteAllocationMap`, made by
+/// [`AllocationMapsApi::delete_allocation_map`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteAllocationMapRequest {
@@ -959,9 +950,18 @@ impl DeleteAllocationMapRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AllocationMapsApi, params: DeleteAllocationMapParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
@@ -1016,13 +1016,16 @@ impl DeleteAllocationMapRequest {
     }
 }
 
-/// The parameters of `AddAllocationMapException` (`POST
-/// /api/allocationmaps/{scope}/{code}/exceptions`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `POST /api/allocationmaps/{scope}/{code}/exceptions` (operation `AddAllocationMapException`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `AddAllocationMapException`: what its request builder
+/// ([`AddAllocationMapExceptionRequest`](crate::AddAllocationMapExceptionRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct AddAllocationMapExceptionParams {
@@ -1050,18 +1053,14 @@ impl AddAllocationMapExceptionParams {
             body: allocation_map_exception,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
 }
 
-/// The `AddAllocationMapException` request (`POST
-/// /api/allocationmaps/{scope}/{code}/exceptions`), built by
-/// [`AllocationMapsApi::add_allocation_map_exception`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/allocationmaps/{scope}/{code}/exceptions` (operation `AddAllocationMapException`)
+///
+/// The request builder of `AddAllocationMapException`, made by
+/// [`AllocationMapsApi::add_allocation_map_exception`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct AddAllocationMapExceptionRequest {
@@ -1078,9 +1077,18 @@ impl AddAllocationMapExceptionRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AllocationMapsApi, params: AddAllocationMapExceptionParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
@@ -1136,13 +1144,16 @@ impl AddAllocationMapExceptionRequest {
     }
 }
 
-/// The parameters of `RemoveAllocationMapException` (`DELETE
-/// /api/allocationmaps/{scope}/{code}/exceptions/{investorRecordId}`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `DELETE /api/allocationmaps/{scope}/{code}/exceptions/{investorRecordId}` (operation `RemoveAllocationMapException`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `RemoveAllocationMapException`: what its request builder
+/// ([`RemoveAllocationMapExceptionRequest`](crate::RemoveAllocationMapExceptionRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct RemoveAllocationMapExceptionParams {
@@ -1170,18 +1181,14 @@ impl RemoveAllocationMapExceptionParams {
             effective_at: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
 }
 
-/// The `RemoveAllocationMapException` request (`DELETE
-/// /api/allocationmaps/{scope}/{code}/exceptions/{investorRecordId}`), built by
-/// [`AllocationMapsApi::remove_allocation_map_exception`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/allocationmaps/{scope}/{code}/exceptions/{investorRecordId}` (operation `RemoveAllocationMapException`)
+///
+/// The request builder of `RemoveAllocationMapException`, made by
+/// [`AllocationMapsApi::remove_allocation_map_exception`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RemoveAllocationMapExceptionRequest {
@@ -1198,9 +1205,21 @@ impl RemoveAllocationMapExceptionRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &AllocationMapsApi,
+        params: RemoveAllocationMapExceptionParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
@@ -1257,13 +1276,16 @@ impl RemoveAllocationMapExceptionRequest {
     }
 }
 
-/// The parameters of `ResolveAllocationMap` (`POST
-/// /api/allocationmaps/{scope}/{code}/resolve`): what its request builder sends, and what
+/// `POST /api/allocationmaps/{scope}/{code}/resolve` (operation `ResolveAllocationMap`)
+///
+/// The parameters of `ResolveAllocationMap`: what its request builder
+/// ([`ResolveAllocationMapRequest`](crate::ResolveAllocationMapRequest)) sends, and what
 /// the tag's trait method takes.
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ResolveAllocationMapParams {
@@ -1295,24 +1317,13 @@ impl ResolveAllocationMapParams {
             body: allocation_map_resolve_request,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `ResolveAllocationMap` request (`POST /api/allocationmaps/{scope}/{code}/resolve`),
-/// built by [`AllocationMapsApi::resolve_allocation_map`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/allocationmaps/{scope}/{code}/resolve` (operation `ResolveAllocationMap`)
+///
+/// The request builder of `ResolveAllocationMap`, made by
+/// [`AllocationMapsApi::resolve_allocation_map`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ResolveAllocationMapRequest {
@@ -1329,16 +1340,25 @@ impl ResolveAllocationMapRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AllocationMapsApi, params: ResolveAllocationMapParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -1401,14 +1421,18 @@ impl ResolveAllocationMapRequest {
 /// mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`AllocationMapsApi`] for streams, timeouts and `send_as`). With the `mock`
-/// feature, mockall generates `MockAllocationMapsApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`AllocationMapsApi`] add streams, timeouts and `send_as`. With the `mock` feature,
+/// mockall generates `MockAllocationMapsApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait AllocationMapsApiClient: Send + Sync {
-    /// `GET /api/allocationmaps` (operation `ListAllocationMaps`):
-    /// [`AllocationMapsApi::list_allocation_maps`] with the parameters of `params`.
+    /// `GET /api/allocationmaps` (operation `ListAllocationMaps`)
+    ///
+    /// [`AllocationMapsApi::list_allocation_maps`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListAllocationMapsRequest::send): see [`Error`](crate::Error).
@@ -1417,8 +1441,11 @@ pub trait AllocationMapsApiClient: Send + Sync {
         params: ListAllocationMapsParams,
     ) -> Result<lusid_models::PagedResourceListOfAllocationMap, crate::Error>;
 
-    /// `POST /api/allocationmaps/{scope}` (operation `CreateAllocationMap`):
-    /// [`AllocationMapsApi::create_allocation_map`] with the parameters of `params`.
+    /// `POST /api/allocationmaps/{scope}` (operation `CreateAllocationMap`)
+    ///
+    /// [`AllocationMapsApi::create_allocation_map`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateAllocationMapRequest::send): see [`Error`](crate::Error).
@@ -1427,8 +1454,10 @@ pub trait AllocationMapsApiClient: Send + Sync {
         params: CreateAllocationMapParams,
     ) -> Result<lusid_models::AllocationMap, crate::Error>;
 
-    /// `GET /api/allocationmaps/{scope}/{code}` (operation `GetAllocationMap`):
-    /// [`AllocationMapsApi::get_allocation_map`] with the parameters of `params`.
+    /// `GET /api/allocationmaps/{scope}/{code}` (operation `GetAllocationMap`)
+    ///
+    /// [`AllocationMapsApi::get_allocation_map`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetAllocationMapRequest::send): see [`Error`](crate::Error).
@@ -1437,8 +1466,11 @@ pub trait AllocationMapsApiClient: Send + Sync {
         params: GetAllocationMapParams,
     ) -> Result<lusid_models::AllocationMap, crate::Error>;
 
-    /// `PUT /api/allocationmaps/{scope}/{code}` (operation `UpsertAllocationMap`):
-    /// [`AllocationMapsApi::upsert_allocation_map`] with the parameters of `params`.
+    /// `PUT /api/allocationmaps/{scope}/{code}` (operation `UpsertAllocationMap`)
+    ///
+    /// [`AllocationMapsApi::upsert_allocation_map`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertAllocationMapRequest::send): see [`Error`](crate::Error).
@@ -1447,8 +1479,11 @@ pub trait AllocationMapsApiClient: Send + Sync {
         params: UpsertAllocationMapParams,
     ) -> Result<lusid_models::AllocationMap, crate::Error>;
 
-    /// `DELETE /api/allocationmaps/{scope}/{code}` (operation `DeleteAllocationMap`):
-    /// [`AllocationMapsApi::delete_allocation_map`] with the parameters of `params`.
+    /// `DELETE /api/allocationmaps/{scope}/{code}` (operation `DeleteAllocationMap`)
+    ///
+    /// [`AllocationMapsApi::delete_allocation_map`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteAllocationMapRequest::send): see [`Error`](crate::Error).
@@ -1457,9 +1492,11 @@ pub trait AllocationMapsApiClient: Send + Sync {
         params: DeleteAllocationMapParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `POST /api/allocationmaps/{scope}/{code}/exceptions` (operation
-    /// `AddAllocationMapException`): [`AllocationMapsApi::add_allocation_map_exception`] with
-    /// the parameters of `params`.
+    /// `POST /api/allocationmaps/{scope}/{code}/exceptions` (operation `AddAllocationMapException`)
+    ///
+    /// [`AllocationMapsApi::add_allocation_map_exception`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::AddAllocationMapExceptionRequest::send): see [`Error`](crate::Error).
@@ -1468,9 +1505,11 @@ pub trait AllocationMapsApiClient: Send + Sync {
         params: AddAllocationMapExceptionParams,
     ) -> Result<lusid_models::AllocationMap, crate::Error>;
 
-    /// `DELETE /api/allocationmaps/{scope}/{code}/exceptions/{investorRecordId}` (operation
-    /// `RemoveAllocationMapException`): [`AllocationMapsApi::remove_allocation_map_exception`]
-    /// with the parameters of `params`.
+    /// `DELETE /api/allocationmaps/{scope}/{code}/exceptions/{investorRecordId}` (operation `RemoveAllocationMapException`)
+    ///
+    /// [`AllocationMapsApi::remove_allocation_map_exception`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::RemoveAllocationMapExceptionRequest::send): see [`Error`](crate::Error).
@@ -1479,8 +1518,11 @@ pub trait AllocationMapsApiClient: Send + Sync {
         params: RemoveAllocationMapExceptionParams,
     ) -> Result<lusid_models::AllocationMap, crate::Error>;
 
-    /// `POST /api/allocationmaps/{scope}/{code}/resolve` (operation `ResolveAllocationMap`):
-    /// [`AllocationMapsApi::resolve_allocation_map`] with the parameters of `params`.
+    /// `POST /api/allocationmaps/{scope}/{code}/resolve` (operation `ResolveAllocationMap`)
+    ///
+    /// [`AllocationMapsApi::resolve_allocation_map`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::ResolveAllocationMapRequest::send): see [`Error`](crate::Error).
@@ -1496,103 +1538,71 @@ impl AllocationMapsApiClient for AllocationMapsApi {
         &self,
         params: ListAllocationMapsParams,
     ) -> Result<lusid_models::PagedResourceListOfAllocationMap, crate::Error> {
-        ListAllocationMapsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListAllocationMapsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn create_allocation_map(
         &self,
         params: CreateAllocationMapParams,
     ) -> Result<lusid_models::AllocationMap, crate::Error> {
-        CreateAllocationMapRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateAllocationMapRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_allocation_map(
         &self,
         params: GetAllocationMapParams,
     ) -> Result<lusid_models::AllocationMap, crate::Error> {
-        GetAllocationMapRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetAllocationMapRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_allocation_map(
         &self,
         params: UpsertAllocationMapParams,
     ) -> Result<lusid_models::AllocationMap, crate::Error> {
-        UpsertAllocationMapRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertAllocationMapRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_allocation_map(
         &self,
         params: DeleteAllocationMapParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteAllocationMapRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteAllocationMapRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn add_allocation_map_exception(
         &self,
         params: AddAllocationMapExceptionParams,
     ) -> Result<lusid_models::AllocationMap, crate::Error> {
-        AddAllocationMapExceptionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        AddAllocationMapExceptionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn remove_allocation_map_exception(
         &self,
         params: RemoveAllocationMapExceptionParams,
     ) -> Result<lusid_models::AllocationMap, crate::Error> {
-        RemoveAllocationMapExceptionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        RemoveAllocationMapExceptionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn resolve_allocation_map(
         &self,
         params: ResolveAllocationMapParams,
     ) -> Result<lusid_models::AllocationMapResolution, crate::Error> {
-        ResolveAllocationMapRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ResolveAllocationMapRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

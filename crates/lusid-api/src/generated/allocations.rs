@@ -50,11 +50,7 @@ impl AllocationsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_allocations(&self) -> ListAllocationsRequest {
-        ListAllocationsRequest {
-            client: self.client.clone(),
-            params: ListAllocationsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListAllocationsRequest::from_params(self, ListAllocationsParams::new())
     }
 
     /// `POST /api/allocations` (operation `UpsertAllocations`)
@@ -87,11 +83,10 @@ impl AllocationsApi {
         &self,
         allocation_set_request: lusid_models::AllocationSetRequest,
     ) -> UpsertAllocationsRequest {
-        UpsertAllocationsRequest {
-            client: self.client.clone(),
-            params: UpsertAllocationsParams::new(allocation_set_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertAllocationsRequest::from_params(
+            self,
+            UpsertAllocationsParams::new(allocation_set_request),
+        )
     }
 
     /// `GET /api/allocations/{scope}/{code}` (operation `GetAllocation`)
@@ -124,11 +119,7 @@ impl AllocationsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetAllocationRequest {
-        GetAllocationRequest {
-            client: self.client.clone(),
-            params: GetAllocationParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetAllocationRequest::from_params(self, GetAllocationParams::new(scope, code))
     }
 
     /// `DELETE /api/allocations/{scope}/{code}` (operation `DeleteAllocation`)
@@ -156,20 +147,20 @@ impl AllocationsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteAllocationRequest {
-        DeleteAllocationRequest {
-            client: self.client.clone(),
-            params: DeleteAllocationParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteAllocationRequest::from_params(self, DeleteAllocationParams::new(scope, code))
     }
 }
 
-/// The parameters of `ListAllocations` (`GET /api/allocations`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `GET /api/allocations` (operation `ListAllocations`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListAllocations`: what its request builder
+/// ([`ListAllocationsRequest`](crate::ListAllocationsRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListAllocationsParams {
@@ -200,53 +191,13 @@ impl ListAllocationsParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListAllocations` request (`GET /api/allocations`), built by
-/// [`AllocationsApi::list_allocations`]. Set optional parameters, then [`send`](Self::send)
-/// it.
+/// `GET /api/allocations` (operation `ListAllocations`)
+///
+/// The request builder of `ListAllocations`, made by [`AllocationsApi::list_allocations`]
+/// (or [`from_params`](Self::from_params)). Set optional parameters, then
+/// [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListAllocationsRequest {
@@ -263,35 +214,44 @@ impl ListAllocationsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AllocationsApi, params: ListAllocationsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -301,7 +261,7 @@ impl ListAllocationsRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -364,78 +324,84 @@ impl ListAllocationsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListAllocationsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListAllocations`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfAllocation, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfAllocation> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListAllocations`, in order. At most one page is held in
-    /// memory; the next page is requested when the current one is used up.
+    /// memory; the next page is requested when the current one is used up. Without an `asAt`,
+    /// the first request pins `asAt` to the current UTC time, so every page reads the same
+    /// snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::Allocation, crate::Error>> + Send + 'static
-    {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::Allocation> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListAllocations` with its items kept exactly as LUSID sent them, fields
     /// this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListAllocationsRequest {
-    type Page = lusid_models::PagedResourceListOfAllocation;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListAllocationsParams {
+    const OPERATION_ID: &'static str = "ListAllocations";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `UpsertAllocations` (`POST /api/allocations`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/allocations` (operation `UpsertAllocations`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertAllocations`: what its request builder
+/// ([`UpsertAllocationsRequest`](crate::UpsertAllocationsRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertAllocationsParams {
@@ -457,24 +423,13 @@ impl UpsertAllocationsParams {
             body: allocation_set_request,
         }
     }
-
-    /// Sets `verificationAsAt` (query): date-time: a UTC instant with 100 ns precision, sent by
-    /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn verification_as_at(mut self, verification_as_at: time::OffsetDateTime) -> Self {
-        self.verification_as_at = Some(verification_as_at);
-        self
-    }
-
-    /// Sets `retryWithoutChangedEntities` (query): boolean.
-    pub fn retry_without_changed_entities(mut self, retry_without_changed_entities: bool) -> Self {
-        self.retry_without_changed_entities = Some(retry_without_changed_entities);
-        self
-    }
 }
 
-/// The `UpsertAllocations` request (`POST /api/allocations`), built by
-/// [`AllocationsApi::upsert_allocations`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/allocations` (operation `UpsertAllocations`)
+///
+/// The request builder of `UpsertAllocations`, made by
+/// [`AllocationsApi::upsert_allocations`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertAllocationsRequest {
@@ -491,18 +446,25 @@ impl UpsertAllocationsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AllocationsApi, params: UpsertAllocationsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `verificationAsAt` (query): date-time: a UTC instant with 100 ns precision, sent by
     /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
     pub fn verification_as_at(mut self, verification_as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.verification_as_at(verification_as_at);
+        self.params.verification_as_at = Some(verification_as_at);
         self
     }
 
     /// Sets `retryWithoutChangedEntities` (query): boolean.
     pub fn retry_without_changed_entities(mut self, retry_without_changed_entities: bool) -> Self {
-        self.params = self
-            .params
-            .retry_without_changed_entities(retry_without_changed_entities);
+        self.params.retry_without_changed_entities = Some(retry_without_changed_entities);
         self
     }
 
@@ -558,12 +520,16 @@ impl UpsertAllocationsRequest {
     }
 }
 
-/// The parameters of `GetAllocation` (`GET /api/allocations/{scope}/{code}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/allocations/{scope}/{code}` (operation `GetAllocation`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetAllocation`: what its request builder
+/// ([`GetAllocationRequest`](crate::GetAllocationRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetAllocationParams {
@@ -588,27 +554,12 @@ impl GetAllocationParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetAllocation` request (`GET /api/allocations/{scope}/{code}`), built by
-/// [`AllocationsApi::get_allocation`]. Set optional parameters, then [`send`](Self::send)
+/// `GET /api/allocations/{scope}/{code}` (operation `GetAllocation`)
+///
+/// The request builder of `GetAllocation`, made by [`AllocationsApi::get_allocation`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
 /// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -626,10 +577,19 @@ impl GetAllocationRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AllocationsApi, params: GetAllocationParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -639,7 +599,7 @@ impl GetAllocationRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -694,12 +654,16 @@ impl GetAllocationRequest {
     }
 }
 
-/// The parameters of `DeleteAllocation` (`DELETE /api/allocations/{scope}/{code}`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `DELETE /api/allocations/{scope}/{code}` (operation `DeleteAllocation`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteAllocation`: what its request builder
+/// ([`DeleteAllocationRequest`](crate::DeleteAllocationRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteAllocationParams {
@@ -719,8 +683,10 @@ impl DeleteAllocationParams {
     }
 }
 
-/// The `DeleteAllocation` request (`DELETE /api/allocations/{scope}/{code}`), built by
-/// [`AllocationsApi::delete_allocation`]. Set optional parameters, then
+/// `DELETE /api/allocations/{scope}/{code}` (operation `DeleteAllocation`)
+///
+/// The request builder of `DeleteAllocation`, made by [`AllocationsApi::delete_allocation`]
+/// (or [`from_params`](Self::from_params)). Set optional parameters, then
 /// [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -737,6 +703,15 @@ impl DeleteAllocationRequest {
         path_template: "/api/allocations/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AllocationsApi, params: DeleteAllocationParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteAllocationParams {
@@ -794,14 +769,18 @@ impl DeleteAllocationRequest {
 /// tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`AllocationsApi`] for streams, timeouts and `send_as`). With the `mock`
-/// feature, mockall generates `MockAllocationsApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`AllocationsApi`] add streams, timeouts and `send_as`. With the `mock` feature, mockall
+/// generates `MockAllocationsApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait AllocationsApiClient: Send + Sync {
-    /// `GET /api/allocations` (operation `ListAllocations`):
-    /// [`AllocationsApi::list_allocations`] with the parameters of `params`.
+    /// `GET /api/allocations` (operation `ListAllocations`)
+    ///
+    /// [`AllocationsApi::list_allocations`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListAllocationsRequest::send): see [`Error`](crate::Error).
@@ -810,8 +789,10 @@ pub trait AllocationsApiClient: Send + Sync {
         params: ListAllocationsParams,
     ) -> Result<lusid_models::PagedResourceListOfAllocation, crate::Error>;
 
-    /// `POST /api/allocations` (operation `UpsertAllocations`):
-    /// [`AllocationsApi::upsert_allocations`] with the parameters of `params`.
+    /// `POST /api/allocations` (operation `UpsertAllocations`)
+    ///
+    /// [`AllocationsApi::upsert_allocations`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertAllocationsRequest::send): see [`Error`](crate::Error).
@@ -820,8 +801,10 @@ pub trait AllocationsApiClient: Send + Sync {
         params: UpsertAllocationsParams,
     ) -> Result<lusid_models::ResourceListOfAllocation, crate::Error>;
 
-    /// `GET /api/allocations/{scope}/{code}` (operation `GetAllocation`):
-    /// [`AllocationsApi::get_allocation`] with the parameters of `params`.
+    /// `GET /api/allocations/{scope}/{code}` (operation `GetAllocation`)
+    ///
+    /// [`AllocationsApi::get_allocation`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetAllocationRequest::send): see [`Error`](crate::Error).
@@ -830,8 +813,10 @@ pub trait AllocationsApiClient: Send + Sync {
         params: GetAllocationParams,
     ) -> Result<lusid_models::Allocation, crate::Error>;
 
-    /// `DELETE /api/allocations/{scope}/{code}` (operation `DeleteAllocation`):
-    /// [`AllocationsApi::delete_allocation`] with the parameters of `params`.
+    /// `DELETE /api/allocations/{scope}/{code}` (operation `DeleteAllocation`)
+    ///
+    /// [`AllocationsApi::delete_allocation`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteAllocationRequest::send): see [`Error`](crate::Error).
@@ -847,51 +832,33 @@ impl AllocationsApiClient for AllocationsApi {
         &self,
         params: ListAllocationsParams,
     ) -> Result<lusid_models::PagedResourceListOfAllocation, crate::Error> {
-        ListAllocationsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListAllocationsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_allocations(
         &self,
         params: UpsertAllocationsParams,
     ) -> Result<lusid_models::ResourceListOfAllocation, crate::Error> {
-        UpsertAllocationsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertAllocationsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_allocation(
         &self,
         params: GetAllocationParams,
     ) -> Result<lusid_models::Allocation, crate::Error> {
-        GetAllocationRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetAllocationRequest::from_params(self, params).send().await
     }
 
     async fn delete_allocation(
         &self,
         params: DeleteAllocationParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteAllocationRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteAllocationRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

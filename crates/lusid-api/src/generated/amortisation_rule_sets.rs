@@ -55,11 +55,7 @@ impl AmortisationRuleSetsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_amortisation_rule_sets(&self) -> ListAmortisationRuleSetsRequest {
-        ListAmortisationRuleSetsRequest {
-            client: self.client.clone(),
-            params: ListAmortisationRuleSetsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListAmortisationRuleSetsRequest::from_params(self, ListAmortisationRuleSetsParams::new())
     }
 
     /// `POST /api/amortisation/rulesets/{scope}` (operation `CreateAmortisationRuleSet`)
@@ -91,14 +87,10 @@ impl AmortisationRuleSetsApi {
         scope: impl Into<String>,
         create_amortisation_rule_set_request: lusid_models::CreateAmortisationRuleSetRequest,
     ) -> CreateAmortisationRuleSetRequest {
-        CreateAmortisationRuleSetRequest {
-            client: self.client.clone(),
-            params: CreateAmortisationRuleSetParams::new(
-                scope,
-                create_amortisation_rule_set_request,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateAmortisationRuleSetRequest::from_params(
+            self,
+            CreateAmortisationRuleSetParams::new(scope, create_amortisation_rule_set_request),
+        )
     }
 
     /// `GET /api/amortisation/rulesets/{scope}/{code}` (operation `GetAmortisationRuleSet`)
@@ -131,15 +123,13 @@ impl AmortisationRuleSetsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetAmortisationRuleSetRequest {
-        GetAmortisationRuleSetRequest {
-            client: self.client.clone(),
-            params: GetAmortisationRuleSetParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetAmortisationRuleSetRequest::from_params(
+            self,
+            GetAmortisationRuleSetParams::new(scope, code),
+        )
     }
 
-    /// `DELETE /api/amortisation/rulesets/{scope}/{code}` (operation
-    /// `DeleteAmortisationRuleset`)
+    /// `DELETE /api/amortisation/rulesets/{scope}/{code}` (operation `DeleteAmortisationRuleset`)
     ///
     /// API status: `Experimental`. Idempotent: yes (DELETE).
     ///
@@ -164,15 +154,13 @@ impl AmortisationRuleSetsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteAmortisationRulesetRequest {
-        DeleteAmortisationRulesetRequest {
-            client: self.client.clone(),
-            params: DeleteAmortisationRulesetParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteAmortisationRulesetRequest::from_params(
+            self,
+            DeleteAmortisationRulesetParams::new(scope, code),
+        )
     }
 
-    /// `PUT /api/amortisation/rulesets/{scope}/{code}/details` (operation
-    /// `UpdateAmortisationRuleSetDetails`)
+    /// `PUT /api/amortisation/rulesets/{scope}/{code}/details` (operation `UpdateAmortisationRuleSetDetails`)
     ///
     /// API status: `Experimental`. Idempotent: yes (PUT replaces).
     ///
@@ -202,15 +190,14 @@ impl AmortisationRuleSetsApi {
         code: impl Into<String>,
         update_amortisation_rule_set_details_request: lusid_models::UpdateAmortisationRuleSetDetailsRequest,
     ) -> UpdateAmortisationRuleSetDetailsRequest {
-        UpdateAmortisationRuleSetDetailsRequest {
-            client: self.client.clone(),
-            params: UpdateAmortisationRuleSetDetailsParams::new(
+        UpdateAmortisationRuleSetDetailsRequest::from_params(
+            self,
+            UpdateAmortisationRuleSetDetailsParams::new(
                 scope,
                 code,
                 update_amortisation_rule_set_details_request,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
     /// `PUT /api/amortisation/rulesets/{scope}/{code}/rules` (operation `SetAmortisationRules`)
@@ -243,15 +230,13 @@ impl AmortisationRuleSetsApi {
         code: impl Into<String>,
         set_amortisation_rules_request: lusid_models::SetAmortisationRulesRequest,
     ) -> SetAmortisationRulesRequest {
-        SetAmortisationRulesRequest {
-            client: self.client.clone(),
-            params: SetAmortisationRulesParams::new(scope, code, set_amortisation_rules_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        SetAmortisationRulesRequest::from_params(
+            self,
+            SetAmortisationRulesParams::new(scope, code, set_amortisation_rules_request),
+        )
     }
 
-    /// `GET /api/amortisation/rulesets/{scope}/{code}/rulesIntervals` (operation
-    /// `ListAmortisationRulesIntervals`)
+    /// `GET /api/amortisation/rulesets/{scope}/{code}/rulesIntervals` (operation `ListAmortisationRulesIntervals`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
@@ -284,20 +269,23 @@ impl AmortisationRuleSetsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> ListAmortisationRulesIntervalsRequest {
-        ListAmortisationRulesIntervalsRequest {
-            client: self.client.clone(),
-            params: ListAmortisationRulesIntervalsParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListAmortisationRulesIntervalsRequest::from_params(
+            self,
+            ListAmortisationRulesIntervalsParams::new(scope, code),
+        )
     }
 }
 
-/// The parameters of `ListAmortisationRuleSets` (`GET /api/amortisation/rulesets`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `GET /api/amortisation/rulesets` (operation `ListAmortisationRuleSets`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListAmortisationRuleSets`: what its request builder
+/// ([`ListAmortisationRuleSetsRequest`](crate::ListAmortisationRuleSetsRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListAmortisationRuleSetsParams {
@@ -328,49 +316,14 @@ impl ListAmortisationRuleSetsParams {
             sort_by: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListAmortisationRuleSets` request (`GET /api/amortisation/rulesets`), built by
-/// [`AmortisationRuleSetsApi::list_amortisation_rule_sets`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/amortisation/rulesets` (operation `ListAmortisationRuleSets`)
+///
+/// The request builder of `ListAmortisationRuleSets`, made by
+/// [`AmortisationRuleSetsApi::list_amortisation_rule_sets`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListAmortisationRuleSetsRequest {
@@ -387,41 +340,53 @@ impl ListAmortisationRuleSetsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &AmortisationRuleSetsApi,
+        params: ListAmortisationRuleSetsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
@@ -486,80 +451,84 @@ impl ListAmortisationRuleSetsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListAmortisationRuleSetsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListAmortisationRuleSets`, following `nextPage` until it is empty. Each
     /// page is requested only when the previous one has been taken, with the same parameters
     /// plus `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time,
     /// so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfAmortisationRuleSet, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfAmortisationRuleSet> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListAmortisationRuleSets`, in order. At most one page is
-    /// held in memory; the next page is requested when the current one is used up.
+    /// held in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::AmortisationRuleSet, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::AmortisationRuleSet> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListAmortisationRuleSets` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListAmortisationRuleSetsRequest {
-    type Page = lusid_models::PagedResourceListOfAmortisationRuleSet;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListAmortisationRuleSetsParams {
+    const OPERATION_ID: &'static str = "ListAmortisationRuleSets";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `CreateAmortisationRuleSet` (`POST
-/// /api/amortisation/rulesets/{scope}`): what its request builder sends, and what the tag's
-/// trait method takes.
+/// `POST /api/amortisation/rulesets/{scope}` (operation `CreateAmortisationRuleSet`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateAmortisationRuleSet`: what its request builder
+/// ([`CreateAmortisationRuleSetRequest`](crate::CreateAmortisationRuleSetRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateAmortisationRuleSetParams {
@@ -582,9 +551,12 @@ impl CreateAmortisationRuleSetParams {
     }
 }
 
-/// The `CreateAmortisationRuleSet` request (`POST /api/amortisation/rulesets/{scope}`),
-/// built by [`AmortisationRuleSetsApi::create_amortisation_rule_set`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `POST /api/amortisation/rulesets/{scope}` (operation `CreateAmortisationRuleSet`)
+///
+/// The request builder of `CreateAmortisationRuleSet`, made by
+/// [`AmortisationRuleSetsApi::create_amortisation_rule_set`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateAmortisationRuleSetRequest {
@@ -600,6 +572,18 @@ impl CreateAmortisationRuleSetRequest {
         path_template: "/api/amortisation/rulesets/{scope}",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &AmortisationRuleSetsApi,
+        params: CreateAmortisationRuleSetParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateAmortisationRuleSetParams {
@@ -649,13 +633,16 @@ impl CreateAmortisationRuleSetRequest {
     }
 }
 
-/// The parameters of `GetAmortisationRuleSet` (`GET
-/// /api/amortisation/rulesets/{scope}/{code}`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `GET /api/amortisation/rulesets/{scope}/{code}` (operation `GetAmortisationRuleSet`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetAmortisationRuleSet`: what its request builder
+/// ([`GetAmortisationRuleSetRequest`](crate::GetAmortisationRuleSetRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetAmortisationRuleSetParams {
@@ -680,24 +667,14 @@ impl GetAmortisationRuleSetParams {
             as_at: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetAmortisationRuleSet` request (`GET /api/amortisation/rulesets/{scope}/{code}`),
-/// built by [`AmortisationRuleSetsApi::get_amortisation_rule_set`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `GET /api/amortisation/rulesets/{scope}/{code}` (operation `GetAmortisationRuleSet`)
+///
+/// The request builder of `GetAmortisationRuleSet`, made by
+/// [`AmortisationRuleSetsApi::get_amortisation_rule_set`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAmortisationRuleSetRequest {
@@ -714,16 +691,28 @@ impl GetAmortisationRuleSetRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &AmortisationRuleSetsApi,
+        params: GetAmortisationRuleSetParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -778,13 +767,16 @@ impl GetAmortisationRuleSetRequest {
     }
 }
 
-/// The parameters of `DeleteAmortisationRuleset` (`DELETE
-/// /api/amortisation/rulesets/{scope}/{code}`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `DELETE /api/amortisation/rulesets/{scope}/{code}` (operation `DeleteAmortisationRuleset`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteAmortisationRuleset`: what its request builder
+/// ([`DeleteAmortisationRulesetRequest`](crate::DeleteAmortisationRulesetRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteAmortisationRulesetParams {
@@ -804,10 +796,12 @@ impl DeleteAmortisationRulesetParams {
     }
 }
 
-/// The `DeleteAmortisationRuleset` request (`DELETE
-/// /api/amortisation/rulesets/{scope}/{code}`), built by
-/// [`AmortisationRuleSetsApi::delete_amortisation_ruleset`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/amortisation/rulesets/{scope}/{code}` (operation `DeleteAmortisationRuleset`)
+///
+/// The request builder of `DeleteAmortisationRuleset`, made by
+/// [`AmortisationRuleSetsApi::delete_amortisation_ruleset`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteAmortisationRulesetRequest {
@@ -823,6 +817,18 @@ impl DeleteAmortisationRulesetRequest {
         path_template: "/api/amortisation/rulesets/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &AmortisationRuleSetsApi,
+        params: DeleteAmortisationRulesetParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteAmortisationRulesetParams {
@@ -874,13 +880,16 @@ impl DeleteAmortisationRulesetRequest {
     }
 }
 
-/// The parameters of `UpdateAmortisationRuleSetDetails` (`PUT
-/// /api/amortisation/rulesets/{scope}/{code}/details`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `PUT /api/amortisation/rulesets/{scope}/{code}/details` (operation `UpdateAmortisationRuleSetDetails`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpdateAmortisationRuleSetDetails`: what its request builder
+/// ([`UpdateAmortisationRuleSetDetailsRequest`](crate::UpdateAmortisationRuleSetDetailsRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateAmortisationRuleSetDetailsParams {
@@ -907,10 +916,12 @@ impl UpdateAmortisationRuleSetDetailsParams {
     }
 }
 
-/// The `UpdateAmortisationRuleSetDetails` request (`PUT
-/// /api/amortisation/rulesets/{scope}/{code}/details`), built by
-/// [`AmortisationRuleSetsApi::update_amortisation_rule_set_details`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `PUT /api/amortisation/rulesets/{scope}/{code}/details` (operation `UpdateAmortisationRuleSetDetails`)
+///
+/// The request builder of `UpdateAmortisationRuleSetDetails`, made by
+/// [`AmortisationRuleSetsApi::update_amortisation_rule_set_details`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateAmortisationRuleSetDetailsRequest {
@@ -926,6 +937,18 @@ impl UpdateAmortisationRuleSetDetailsRequest {
         path_template: "/api/amortisation/rulesets/{scope}/{code}/details",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &AmortisationRuleSetsApi,
+        params: UpdateAmortisationRuleSetDetailsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpdateAmortisationRuleSetDetailsParams {
@@ -978,13 +1001,16 @@ impl UpdateAmortisationRuleSetDetailsRequest {
     }
 }
 
-/// The parameters of `SetAmortisationRules` (`PUT
-/// /api/amortisation/rulesets/{scope}/{code}/rules`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `PUT /api/amortisation/rulesets/{scope}/{code}/rules` (operation `SetAmortisationRules`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `SetAmortisationRules`: what its request builder
+/// ([`SetAmortisationRulesRequest`](crate::SetAmortisationRulesRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct SetAmortisationRulesParams {
@@ -1011,10 +1037,12 @@ impl SetAmortisationRulesParams {
     }
 }
 
-/// The `SetAmortisationRules` request (`PUT
-/// /api/amortisation/rulesets/{scope}/{code}/rules`), built by
-/// [`AmortisationRuleSetsApi::set_amortisation_rules`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `PUT /api/amortisation/rulesets/{scope}/{code}/rules` (operation `SetAmortisationRules`)
+///
+/// The request builder of `SetAmortisationRules`, made by
+/// [`AmortisationRuleSetsApi::set_amortisation_rules`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetAmortisationRulesRequest {
@@ -1030,6 +1058,15 @@ impl SetAmortisationRulesRequest {
         path_template: "/api/amortisation/rulesets/{scope}/{code}/rules",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &AmortisationRuleSetsApi, params: SetAmortisationRulesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &SetAmortisationRulesParams {
@@ -1082,13 +1119,16 @@ impl SetAmortisationRulesRequest {
     }
 }
 
-/// The parameters of `ListAmortisationRulesIntervals` (`GET
-/// /api/amortisation/rulesets/{scope}/{code}/rulesIntervals`): what its request builder
+/// `GET /api/amortisation/rulesets/{scope}/{code}/rulesIntervals` (operation `ListAmortisationRulesIntervals`)
+///
+/// The parameters of `ListAmortisationRulesIntervals`: what its request builder
+/// ([`ListAmortisationRulesIntervalsRequest`](crate::ListAmortisationRulesIntervalsRequest))
 /// sends, and what the tag's trait method takes.
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListAmortisationRulesIntervalsParams {
@@ -1116,31 +1156,14 @@ impl ListAmortisationRulesIntervalsParams {
             as_at: None,
         }
     }
-
-    /// Sets `fromEffectiveAt` (query): string.
-    pub fn from_effective_at(mut self, from_effective_at: impl Into<String>) -> Self {
-        self.from_effective_at = Some(from_effective_at.into());
-        self
-    }
-
-    /// Sets `toEffectiveAt` (query): string.
-    pub fn to_effective_at(mut self, to_effective_at: impl Into<String>) -> Self {
-        self.to_effective_at = Some(to_effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `ListAmortisationRulesIntervals` request (`GET
-/// /api/amortisation/rulesets/{scope}/{code}/rulesIntervals`), built by
-/// [`AmortisationRuleSetsApi::list_amortisation_rules_intervals`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `GET /api/amortisation/rulesets/{scope}/{code}/rulesIntervals` (operation `ListAmortisationRulesIntervals`)
+///
+/// The request builder of `ListAmortisationRulesIntervals`, made by
+/// [`AmortisationRuleSetsApi::list_amortisation_rules_intervals`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListAmortisationRulesIntervalsRequest {
@@ -1157,22 +1180,34 @@ impl ListAmortisationRulesIntervalsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &AmortisationRuleSetsApi,
+        params: ListAmortisationRulesIntervalsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `fromEffectiveAt` (query): string.
     pub fn from_effective_at(mut self, from_effective_at: impl Into<String>) -> Self {
-        self.params = self.params.from_effective_at(from_effective_at);
+        self.params.from_effective_at = Some(from_effective_at.into());
         self
     }
 
     /// Sets `toEffectiveAt` (query): string.
     pub fn to_effective_at(mut self, to_effective_at: impl Into<String>) -> Self {
-        self.params = self.params.to_effective_at(to_effective_at);
+        self.params.to_effective_at = Some(to_effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -1236,16 +1271,19 @@ impl ListAmortisationRulesIntervalsRequest {
 /// production and a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`AmortisationRuleSetsApi`] for streams, timeouts and `send_as`). With the
-/// `mock` feature, mockall generates `MockAmortisationRuleSetsApiClient`; see
-/// docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`AmortisationRuleSetsApi`] add streams, timeouts and `send_as`. With the `mock`
+/// feature, mockall generates `MockAmortisationRuleSetsApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait AmortisationRuleSetsApiClient: Send + Sync {
-    /// `GET /api/amortisation/rulesets` (operation `ListAmortisationRuleSets`):
+    /// `GET /api/amortisation/rulesets` (operation `ListAmortisationRuleSets`)
+    ///
     /// [`AmortisationRuleSetsApi::list_amortisation_rule_sets`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListAmortisationRuleSetsRequest::send): see [`Error`](crate::Error).
@@ -1254,9 +1292,11 @@ pub trait AmortisationRuleSetsApiClient: Send + Sync {
         params: ListAmortisationRuleSetsParams,
     ) -> Result<lusid_models::PagedResourceListOfAmortisationRuleSet, crate::Error>;
 
-    /// `POST /api/amortisation/rulesets/{scope}` (operation `CreateAmortisationRuleSet`):
+    /// `POST /api/amortisation/rulesets/{scope}` (operation `CreateAmortisationRuleSet`)
+    ///
     /// [`AmortisationRuleSetsApi::create_amortisation_rule_set`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateAmortisationRuleSetRequest::send): see [`Error`](crate::Error).
@@ -1265,8 +1305,11 @@ pub trait AmortisationRuleSetsApiClient: Send + Sync {
         params: CreateAmortisationRuleSetParams,
     ) -> Result<lusid_models::AmortisationRuleSet, crate::Error>;
 
-    /// `GET /api/amortisation/rulesets/{scope}/{code}` (operation `GetAmortisationRuleSet`):
-    /// [`AmortisationRuleSetsApi::get_amortisation_rule_set`] with the parameters of `params`.
+    /// `GET /api/amortisation/rulesets/{scope}/{code}` (operation `GetAmortisationRuleSet`)
+    ///
+    /// [`AmortisationRuleSetsApi::get_amortisation_rule_set`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetAmortisationRuleSetRequest::send): see [`Error`](crate::Error).
@@ -1275,9 +1318,11 @@ pub trait AmortisationRuleSetsApiClient: Send + Sync {
         params: GetAmortisationRuleSetParams,
     ) -> Result<lusid_models::AmortisationRuleSet, crate::Error>;
 
-    /// `DELETE /api/amortisation/rulesets/{scope}/{code}` (operation
-    /// `DeleteAmortisationRuleset`): [`AmortisationRuleSetsApi::delete_amortisation_ruleset`]
-    /// with the parameters of `params`.
+    /// `DELETE /api/amortisation/rulesets/{scope}/{code}` (operation `DeleteAmortisationRuleset`)
+    ///
+    /// [`AmortisationRuleSetsApi::delete_amortisation_ruleset`] with the parameters of
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteAmortisationRulesetRequest::send): see [`Error`](crate::Error).
@@ -1286,10 +1331,11 @@ pub trait AmortisationRuleSetsApiClient: Send + Sync {
         params: DeleteAmortisationRulesetParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `PUT /api/amortisation/rulesets/{scope}/{code}/details` (operation
-    /// `UpdateAmortisationRuleSetDetails`):
+    /// `PUT /api/amortisation/rulesets/{scope}/{code}/details` (operation `UpdateAmortisationRuleSetDetails`)
+    ///
     /// [`AmortisationRuleSetsApi::update_amortisation_rule_set_details`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpdateAmortisationRuleSetDetailsRequest::send): see [`Error`](crate::Error).
@@ -1298,9 +1344,11 @@ pub trait AmortisationRuleSetsApiClient: Send + Sync {
         params: UpdateAmortisationRuleSetDetailsParams,
     ) -> Result<lusid_models::AmortisationRuleSet, crate::Error>;
 
-    /// `PUT /api/amortisation/rulesets/{scope}/{code}/rules` (operation
-    /// `SetAmortisationRules`): [`AmortisationRuleSetsApi::set_amortisation_rules`] with the
-    /// parameters of `params`.
+    /// `PUT /api/amortisation/rulesets/{scope}/{code}/rules` (operation `SetAmortisationRules`)
+    ///
+    /// [`AmortisationRuleSetsApi::set_amortisation_rules`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::SetAmortisationRulesRequest::send): see [`Error`](crate::Error).
@@ -1309,10 +1357,11 @@ pub trait AmortisationRuleSetsApiClient: Send + Sync {
         params: SetAmortisationRulesParams,
     ) -> Result<lusid_models::AmortisationRuleSet, crate::Error>;
 
-    /// `GET /api/amortisation/rulesets/{scope}/{code}/rulesIntervals` (operation
-    /// `ListAmortisationRulesIntervals`):
+    /// `GET /api/amortisation/rulesets/{scope}/{code}/rulesIntervals` (operation `ListAmortisationRulesIntervals`)
+    ///
     /// [`AmortisationRuleSetsApi::list_amortisation_rules_intervals`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListAmortisationRulesIntervalsRequest::send): see [`Error`](crate::Error).
@@ -1328,90 +1377,62 @@ impl AmortisationRuleSetsApiClient for AmortisationRuleSetsApi {
         &self,
         params: ListAmortisationRuleSetsParams,
     ) -> Result<lusid_models::PagedResourceListOfAmortisationRuleSet, crate::Error> {
-        ListAmortisationRuleSetsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListAmortisationRuleSetsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn create_amortisation_rule_set(
         &self,
         params: CreateAmortisationRuleSetParams,
     ) -> Result<lusid_models::AmortisationRuleSet, crate::Error> {
-        CreateAmortisationRuleSetRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateAmortisationRuleSetRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_amortisation_rule_set(
         &self,
         params: GetAmortisationRuleSetParams,
     ) -> Result<lusid_models::AmortisationRuleSet, crate::Error> {
-        GetAmortisationRuleSetRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetAmortisationRuleSetRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_amortisation_ruleset(
         &self,
         params: DeleteAmortisationRulesetParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteAmortisationRulesetRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteAmortisationRulesetRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn update_amortisation_rule_set_details(
         &self,
         params: UpdateAmortisationRuleSetDetailsParams,
     ) -> Result<lusid_models::AmortisationRuleSet, crate::Error> {
-        UpdateAmortisationRuleSetDetailsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpdateAmortisationRuleSetDetailsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn set_amortisation_rules(
         &self,
         params: SetAmortisationRulesParams,
     ) -> Result<lusid_models::AmortisationRuleSet, crate::Error> {
-        SetAmortisationRulesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        SetAmortisationRulesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_amortisation_rules_intervals(
         &self,
         params: ListAmortisationRulesIntervalsParams,
     ) -> Result<lusid_models::ResourceListOfRulesInterval, crate::Error> {
-        ListAmortisationRulesIntervalsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListAmortisationRulesIntervalsRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

@@ -43,11 +43,10 @@ impl ApplicationMetadataApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_access_controlled_resources(&self) -> ListAccessControlledResourcesRequest {
-        ListAccessControlledResourcesRequest {
-            client: self.client.clone(),
-            params: ListAccessControlledResourcesParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListAccessControlledResourcesRequest::from_params(
+            self,
+            ListAccessControlledResourcesParams::new(),
+        )
     }
 
     /// `GET /api/metadata/asat` (operation `GetLatestAsAt`)
@@ -67,11 +66,7 @@ impl ApplicationMetadataApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn get_latest_as_at(&self) -> GetLatestAsAtRequest {
-        GetLatestAsAtRequest {
-            client: self.client.clone(),
-            params: GetLatestAsAtParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetLatestAsAtRequest::from_params(self, GetLatestAsAtParams::new())
     }
 
     /// `GET /api/metadata/downloads/exceladdin` (operation `GetExcelAddin`)
@@ -94,11 +89,7 @@ impl ApplicationMetadataApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn get_excel_addin(&self) -> GetExcelAddinRequest {
-        GetExcelAddinRequest {
-            client: self.client.clone(),
-            params: GetExcelAddinParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetExcelAddinRequest::from_params(self, GetExcelAddinParams::new())
     }
 
     /// `GET /api/metadata/endpoints` (operation `ListApiEndpoints`)
@@ -118,11 +109,7 @@ impl ApplicationMetadataApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_api_endpoints(&self) -> ListApiEndpointsRequest {
-        ListApiEndpointsRequest {
-            client: self.client.clone(),
-            params: ListApiEndpointsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListApiEndpointsRequest::from_params(self, ListApiEndpointsParams::new())
     }
 
     /// `GET /api/metadata/versions` (operation `GetLusidVersions`)
@@ -142,21 +129,20 @@ impl ApplicationMetadataApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn get_lusid_versions(&self) -> GetLusidVersionsRequest {
-        GetLusidVersionsRequest {
-            client: self.client.clone(),
-            params: GetLusidVersionsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetLusidVersionsRequest::from_params(self, GetLusidVersionsParams::new())
     }
 }
 
-/// The parameters of `ListAccessControlledResources` (`GET
-/// /api/metadata/access/resources`): what its request builder sends, and what the tag's
-/// trait method takes.
+/// `GET /api/metadata/access/resources` (operation `ListAccessControlledResources`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListAccessControlledResources`: what its request builder
+/// ([`ListAccessControlledResourcesRequest`](crate::ListAccessControlledResourcesRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListAccessControlledResourcesParams {
@@ -169,17 +155,14 @@ impl ListAccessControlledResourcesParams {
     pub fn new() -> Self {
         Self { filter: None }
     }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
 }
 
-/// The `ListAccessControlledResources` request (`GET /api/metadata/access/resources`),
-/// built by [`ApplicationMetadataApi::list_access_controlled_resources`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `GET /api/metadata/access/resources` (operation `ListAccessControlledResources`)
+///
+/// The request builder of `ListAccessControlledResources`, made by
+/// [`ApplicationMetadataApi::list_access_controlled_resources`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListAccessControlledResourcesRequest {
@@ -196,9 +179,21 @@ impl ListAccessControlledResourcesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &ApplicationMetadataApi,
+        params: ListAccessControlledResourcesParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -252,12 +247,16 @@ impl ListAccessControlledResourcesRequest {
     }
 }
 
-/// The parameters of `GetLatestAsAt` (`GET /api/metadata/asat`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `GET /api/metadata/asat` (operation `GetLatestAsAt`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetLatestAsAt`: what its request builder
+/// ([`GetLatestAsAtRequest`](crate::GetLatestAsAtRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct GetLatestAsAtParams {}
@@ -269,9 +268,11 @@ impl GetLatestAsAtParams {
     }
 }
 
-/// The `GetLatestAsAt` request (`GET /api/metadata/asat`), built by
-/// [`ApplicationMetadataApi::get_latest_as_at`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/metadata/asat` (operation `GetLatestAsAt`)
+///
+/// The request builder of `GetLatestAsAt`, made by
+/// [`ApplicationMetadataApi::get_latest_as_at`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetLatestAsAtRequest {
@@ -287,6 +288,15 @@ impl GetLatestAsAtRequest {
         path_template: "/api/metadata/asat",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ApplicationMetadataApi, params: GetLatestAsAtParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &GetLatestAsAtParams {
@@ -334,12 +344,16 @@ impl GetLatestAsAtRequest {
     }
 }
 
-/// The parameters of `GetExcelAddin` (`GET /api/metadata/downloads/exceladdin`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/metadata/downloads/exceladdin` (operation `GetExcelAddin`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetExcelAddin`: what its request builder
+/// ([`GetExcelAddinRequest`](crate::GetExcelAddinRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct GetExcelAddinParams {
@@ -352,17 +366,13 @@ impl GetExcelAddinParams {
     pub fn new() -> Self {
         Self { version: None }
     }
-
-    /// Sets `version` (query): string.
-    pub fn version(mut self, version: impl Into<String>) -> Self {
-        self.version = Some(version.into());
-        self
-    }
 }
 
-/// The `GetExcelAddin` request (`GET /api/metadata/downloads/exceladdin`), built by
-/// [`ApplicationMetadataApi::get_excel_addin`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/metadata/downloads/exceladdin` (operation `GetExcelAddin`)
+///
+/// The request builder of `GetExcelAddin`, made by
+/// [`ApplicationMetadataApi::get_excel_addin`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetExcelAddinRequest {
@@ -379,9 +389,18 @@ impl GetExcelAddinRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ApplicationMetadataApi, params: GetExcelAddinParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `version` (query): string.
     pub fn version(mut self, version: impl Into<String>) -> Self {
-        self.params = self.params.version(version);
+        self.params.version = Some(version.into());
         self
     }
 
@@ -432,12 +451,16 @@ impl GetExcelAddinRequest {
     }
 }
 
-/// The parameters of `ListApiEndpoints` (`GET /api/metadata/endpoints`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/metadata/endpoints` (operation `ListApiEndpoints`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListApiEndpoints`: what its request builder
+/// ([`ListApiEndpointsRequest`](crate::ListApiEndpointsRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListApiEndpointsParams {}
@@ -449,9 +472,11 @@ impl ListApiEndpointsParams {
     }
 }
 
-/// The `ListApiEndpoints` request (`GET /api/metadata/endpoints`), built by
-/// [`ApplicationMetadataApi::list_api_endpoints`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/metadata/endpoints` (operation `ListApiEndpoints`)
+///
+/// The request builder of `ListApiEndpoints`, made by
+/// [`ApplicationMetadataApi::list_api_endpoints`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListApiEndpointsRequest {
@@ -467,6 +492,15 @@ impl ListApiEndpointsRequest {
         path_template: "/api/metadata/endpoints",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ApplicationMetadataApi, params: ListApiEndpointsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &ListApiEndpointsParams {
@@ -514,12 +548,16 @@ impl ListApiEndpointsRequest {
     }
 }
 
-/// The parameters of `GetLusidVersions` (`GET /api/metadata/versions`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/metadata/versions` (operation `GetLusidVersions`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetLusidVersions`: what its request builder
+/// ([`GetLusidVersionsRequest`](crate::GetLusidVersionsRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct GetLusidVersionsParams {}
@@ -531,9 +569,11 @@ impl GetLusidVersionsParams {
     }
 }
 
-/// The `GetLusidVersions` request (`GET /api/metadata/versions`), built by
-/// [`ApplicationMetadataApi::get_lusid_versions`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/metadata/versions` (operation `GetLusidVersions`)
+///
+/// The request builder of `GetLusidVersions`, made by
+/// [`ApplicationMetadataApi::get_lusid_versions`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetLusidVersionsRequest {
@@ -549,6 +589,15 @@ impl GetLusidVersionsRequest {
         path_template: "/api/metadata/versions",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ApplicationMetadataApi, params: GetLusidVersionsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &GetLusidVersionsParams {
@@ -602,16 +651,19 @@ impl GetLusidVersionsRequest {
 /// production and a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`ApplicationMetadataApi`] for streams, timeouts and `send_as`). With the
-/// `mock` feature, mockall generates `MockApplicationMetadataApiClient`; see
-/// docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`ApplicationMetadataApi`] add streams, timeouts and `send_as`. With the `mock` feature,
+/// mockall generates `MockApplicationMetadataApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait ApplicationMetadataApiClient: Send + Sync {
-    /// `GET /api/metadata/access/resources` (operation `ListAccessControlledResources`):
+    /// `GET /api/metadata/access/resources` (operation `ListAccessControlledResources`)
+    ///
     /// [`ApplicationMetadataApi::list_access_controlled_resources`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListAccessControlledResourcesRequest::send): see [`Error`](crate::Error).
@@ -620,8 +672,11 @@ pub trait ApplicationMetadataApiClient: Send + Sync {
         params: ListAccessControlledResourcesParams,
     ) -> Result<lusid_models::ResourceListOfAccessControlledResource, crate::Error>;
 
-    /// `GET /api/metadata/asat` (operation `GetLatestAsAt`):
-    /// [`ApplicationMetadataApi::get_latest_as_at`] with the parameters of `params`.
+    /// `GET /api/metadata/asat` (operation `GetLatestAsAt`)
+    ///
+    /// [`ApplicationMetadataApi::get_latest_as_at`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetLatestAsAtRequest::send): see [`Error`](crate::Error).
@@ -630,8 +685,10 @@ pub trait ApplicationMetadataApiClient: Send + Sync {
         params: GetLatestAsAtParams,
     ) -> Result<lusid_models::LatestAsAt, crate::Error>;
 
-    /// `GET /api/metadata/downloads/exceladdin` (operation `GetExcelAddin`):
-    /// [`ApplicationMetadataApi::get_excel_addin`] with the parameters of `params`.
+    /// `GET /api/metadata/downloads/exceladdin` (operation `GetExcelAddin`)
+    ///
+    /// [`ApplicationMetadataApi::get_excel_addin`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetExcelAddinRequest::send): see [`Error`](crate::Error).
@@ -640,8 +697,11 @@ pub trait ApplicationMetadataApiClient: Send + Sync {
         params: GetExcelAddinParams,
     ) -> Result<lusid_models::FileResponse, crate::Error>;
 
-    /// `GET /api/metadata/endpoints` (operation `ListApiEndpoints`):
-    /// [`ApplicationMetadataApi::list_api_endpoints`] with the parameters of `params`.
+    /// `GET /api/metadata/endpoints` (operation `ListApiEndpoints`)
+    ///
+    /// [`ApplicationMetadataApi::list_api_endpoints`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListApiEndpointsRequest::send): see [`Error`](crate::Error).
@@ -650,8 +710,11 @@ pub trait ApplicationMetadataApiClient: Send + Sync {
         params: ListApiEndpointsParams,
     ) -> Result<lusid_models::ServiceApiEndpoints, crate::Error>;
 
-    /// `GET /api/metadata/versions` (operation `GetLusidVersions`):
-    /// [`ApplicationMetadataApi::get_lusid_versions`] with the parameters of `params`.
+    /// `GET /api/metadata/versions` (operation `GetLusidVersions`)
+    ///
+    /// [`ApplicationMetadataApi::get_lusid_versions`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetLusidVersionsRequest::send): see [`Error`](crate::Error).
@@ -667,64 +730,40 @@ impl ApplicationMetadataApiClient for ApplicationMetadataApi {
         &self,
         params: ListAccessControlledResourcesParams,
     ) -> Result<lusid_models::ResourceListOfAccessControlledResource, crate::Error> {
-        ListAccessControlledResourcesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListAccessControlledResourcesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_latest_as_at(
         &self,
         params: GetLatestAsAtParams,
     ) -> Result<lusid_models::LatestAsAt, crate::Error> {
-        GetLatestAsAtRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetLatestAsAtRequest::from_params(self, params).send().await
     }
 
     async fn get_excel_addin(
         &self,
         params: GetExcelAddinParams,
     ) -> Result<lusid_models::FileResponse, crate::Error> {
-        GetExcelAddinRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetExcelAddinRequest::from_params(self, params).send().await
     }
 
     async fn list_api_endpoints(
         &self,
         params: ListApiEndpointsParams,
     ) -> Result<lusid_models::ServiceApiEndpoints, crate::Error> {
-        ListApiEndpointsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListApiEndpointsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_lusid_versions(
         &self,
         params: GetLusidVersionsParams,
     ) -> Result<lusid_models::VersionSummaryDto, crate::Error> {
-        GetLusidVersionsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetLusidVersionsRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

@@ -49,11 +49,7 @@ impl BlocksApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_blocks(&self) -> ListBlocksRequest {
-        ListBlocksRequest {
-            client: self.client.clone(),
-            params: ListBlocksParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListBlocksRequest::from_params(self, ListBlocksParams::new())
     }
 
     /// `POST /api/blocks` (operation `UpsertBlocks`)
@@ -81,11 +77,7 @@ impl BlocksApi {
         &self,
         block_set_request: lusid_models::BlockSetRequest,
     ) -> UpsertBlocksRequest {
-        UpsertBlocksRequest {
-            client: self.client.clone(),
-            params: UpsertBlocksParams::new(block_set_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertBlocksRequest::from_params(self, UpsertBlocksParams::new(block_set_request))
     }
 
     /// `GET /api/blocks/{scope}/{code}` (operation `GetBlock`)
@@ -113,11 +105,7 @@ impl BlocksApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn get_block(&self, scope: impl Into<String>, code: impl Into<String>) -> GetBlockRequest {
-        GetBlockRequest {
-            client: self.client.clone(),
-            params: GetBlockParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetBlockRequest::from_params(self, GetBlockParams::new(scope, code))
     }
 
     /// `DELETE /api/blocks/{scope}/{code}` (operation `DeleteBlock`)
@@ -145,20 +133,20 @@ impl BlocksApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteBlockRequest {
-        DeleteBlockRequest {
-            client: self.client.clone(),
-            params: DeleteBlockParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteBlockRequest::from_params(self, DeleteBlockParams::new(scope, code))
     }
 }
 
-/// The parameters of `ListBlocks` (`GET /api/blocks`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `GET /api/blocks` (operation `ListBlocks`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListBlocks`: what its request builder
+/// ([`ListBlocksRequest`](crate::ListBlocksRequest)) sends, and what the tag's trait method
+/// takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListBlocksParams {
@@ -189,52 +177,13 @@ impl ListBlocksParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListBlocks` request (`GET /api/blocks`), built by [`BlocksApi::list_blocks`]. Set
-/// optional parameters, then [`send`](Self::send) it.
+/// `GET /api/blocks` (operation `ListBlocks`)
+///
+/// The request builder of `ListBlocks`, made by [`BlocksApi::list_blocks`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListBlocksRequest {
@@ -251,35 +200,44 @@ impl ListBlocksRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &BlocksApi, params: ListBlocksParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -289,7 +247,7 @@ impl ListBlocksRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -351,78 +309,81 @@ impl ListBlocksRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListBlocksParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListBlocks`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_pages(
-        self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfBlock, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_pages(self) -> crate::PageStream<'static, lusid_models::PagedResourceListOfBlock> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListBlocks`, in order. At most one page is held in memory;
-    /// the next page is requested when the current one is used up.
+    /// the next page is requested when the current one is used up. Without an `asAt`, the first
+    /// request pins `asAt` to the current UTC time, so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::Block, crate::Error>> + Send + 'static
-    {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::Block> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListBlocks` with its items kept exactly as LUSID sent them, fields this
     /// crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListBlocksRequest {
-    type Page = lusid_models::PagedResourceListOfBlock;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListBlocksParams {
+    const OPERATION_ID: &'static str = "ListBlocks";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `UpsertBlocks` (`POST /api/blocks`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `POST /api/blocks` (operation `UpsertBlocks`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertBlocks`: what its request builder
+/// ([`UpsertBlocksRequest`](crate::UpsertBlocksRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertBlocksParams {
@@ -439,8 +400,11 @@ impl UpsertBlocksParams {
     }
 }
 
-/// The `UpsertBlocks` request (`POST /api/blocks`), built by [`BlocksApi::upsert_blocks`].
-/// Set optional parameters, then [`send`](Self::send) it.
+/// `POST /api/blocks` (operation `UpsertBlocks`)
+///
+/// The request builder of `UpsertBlocks`, made by [`BlocksApi::upsert_blocks`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertBlocksRequest {
@@ -456,6 +420,15 @@ impl UpsertBlocksRequest {
         path_template: "/api/blocks",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &BlocksApi, params: UpsertBlocksParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertBlocksParams {
@@ -504,12 +477,16 @@ impl UpsertBlocksRequest {
     }
 }
 
-/// The parameters of `GetBlock` (`GET /api/blocks/{scope}/{code}`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/blocks/{scope}/{code}` (operation `GetBlock`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetBlock`: what its request builder
+/// ([`GetBlockRequest`](crate::GetBlockRequest)) sends, and what the tag's trait method
+/// takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetBlockParams {
@@ -534,27 +511,13 @@ impl GetBlockParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetBlock` request (`GET /api/blocks/{scope}/{code}`), built by
-/// [`BlocksApi::get_block`]. Set optional parameters, then [`send`](Self::send) it.
+/// `GET /api/blocks/{scope}/{code}` (operation `GetBlock`)
+///
+/// The request builder of `GetBlock`, made by [`BlocksApi::get_block`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetBlockRequest {
@@ -571,10 +534,19 @@ impl GetBlockRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &BlocksApi, params: GetBlockParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -584,7 +556,7 @@ impl GetBlockRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -639,12 +611,16 @@ impl GetBlockRequest {
     }
 }
 
-/// The parameters of `DeleteBlock` (`DELETE /api/blocks/{scope}/{code}`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `DELETE /api/blocks/{scope}/{code}` (operation `DeleteBlock`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteBlock`: what its request builder
+/// ([`DeleteBlockRequest`](crate::DeleteBlockRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteBlockParams {
@@ -664,8 +640,11 @@ impl DeleteBlockParams {
     }
 }
 
-/// The `DeleteBlock` request (`DELETE /api/blocks/{scope}/{code}`), built by
-/// [`BlocksApi::delete_block`]. Set optional parameters, then [`send`](Self::send) it.
+/// `DELETE /api/blocks/{scope}/{code}` (operation `DeleteBlock`)
+///
+/// The request builder of `DeleteBlock`, made by [`BlocksApi::delete_block`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteBlockRequest {
@@ -681,6 +660,15 @@ impl DeleteBlockRequest {
         path_template: "/api/blocks/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &BlocksApi, params: DeleteBlockParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteBlockParams {
@@ -737,14 +725,18 @@ impl DeleteBlockRequest {
 /// `client.blocks()` in production and a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`BlocksApi`] for streams, timeouts and `send_as`). With the `mock` feature,
-/// mockall generates `MockBlocksApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of [`BlocksApi`]
+/// add streams, timeouts and `send_as`. With the `mock` feature, mockall generates
+/// `MockBlocksApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait BlocksApiClient: Send + Sync {
-    /// `GET /api/blocks` (operation `ListBlocks`): [`BlocksApi::list_blocks`] with the
-    /// parameters of `params`.
+    /// `GET /api/blocks` (operation `ListBlocks`)
+    ///
+    /// [`BlocksApi::list_blocks`] with the parameters of `params`: one request (one page, for a
+    /// paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListBlocksRequest::send): see [`Error`](crate::Error).
@@ -753,8 +745,10 @@ pub trait BlocksApiClient: Send + Sync {
         params: ListBlocksParams,
     ) -> Result<lusid_models::PagedResourceListOfBlock, crate::Error>;
 
-    /// `POST /api/blocks` (operation `UpsertBlocks`): [`BlocksApi::upsert_blocks`] with the
-    /// parameters of `params`.
+    /// `POST /api/blocks` (operation `UpsertBlocks`)
+    ///
+    /// [`BlocksApi::upsert_blocks`] with the parameters of `params`: one request (one page, for
+    /// a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertBlocksRequest::send): see [`Error`](crate::Error).
@@ -763,15 +757,19 @@ pub trait BlocksApiClient: Send + Sync {
         params: UpsertBlocksParams,
     ) -> Result<lusid_models::ResourceListOfBlock, crate::Error>;
 
-    /// `GET /api/blocks/{scope}/{code}` (operation `GetBlock`): [`BlocksApi::get_block`] with
-    /// the parameters of `params`.
+    /// `GET /api/blocks/{scope}/{code}` (operation `GetBlock`)
+    ///
+    /// [`BlocksApi::get_block`] with the parameters of `params`: one request (one page, for a
+    /// paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetBlockRequest::send): see [`Error`](crate::Error).
     async fn get_block(&self, params: GetBlockParams) -> Result<lusid_models::Block, crate::Error>;
 
-    /// `DELETE /api/blocks/{scope}/{code}` (operation `DeleteBlock`):
-    /// [`BlocksApi::delete_block`] with the parameters of `params`.
+    /// `DELETE /api/blocks/{scope}/{code}` (operation `DeleteBlock`)
+    ///
+    /// [`BlocksApi::delete_block`] with the parameters of `params`: one request (one page, for
+    /// a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteBlockRequest::send): see [`Error`](crate::Error).
@@ -787,48 +785,24 @@ impl BlocksApiClient for BlocksApi {
         &self,
         params: ListBlocksParams,
     ) -> Result<lusid_models::PagedResourceListOfBlock, crate::Error> {
-        ListBlocksRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListBlocksRequest::from_params(self, params).send().await
     }
 
     async fn upsert_blocks(
         &self,
         params: UpsertBlocksParams,
     ) -> Result<lusid_models::ResourceListOfBlock, crate::Error> {
-        UpsertBlocksRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertBlocksRequest::from_params(self, params).send().await
     }
 
     async fn get_block(&self, params: GetBlockParams) -> Result<lusid_models::Block, crate::Error> {
-        GetBlockRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetBlockRequest::from_params(self, params).send().await
     }
 
     async fn delete_block(
         &self,
         params: DeleteBlockParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteBlockRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteBlockRequest::from_params(self, params).send().await
     }
 }

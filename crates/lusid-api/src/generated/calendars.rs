@@ -49,11 +49,10 @@ impl CalendarsApi {
         scope: impl Into<String>,
         add_business_days_to_date_request: lusid_models::AddBusinessDaysToDateRequest,
     ) -> AddBusinessDaysToDateRequest {
-        AddBusinessDaysToDateRequest {
-            client: self.client.clone(),
-            params: AddBusinessDaysToDateParams::new(scope, add_business_days_to_date_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        AddBusinessDaysToDateRequest::from_params(
+            self,
+            AddBusinessDaysToDateParams::new(scope, add_business_days_to_date_request),
+        )
     }
 
     /// `GET /api/calendars/businessday/{scope}/{code}` (operation `IsBusinessDateTime`)
@@ -87,11 +86,10 @@ impl CalendarsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> IsBusinessDateTimeRequest {
-        IsBusinessDateTimeRequest {
-            client: self.client.clone(),
-            params: IsBusinessDateTimeParams::new(date_time, scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        IsBusinessDateTimeRequest::from_params(
+            self,
+            IsBusinessDateTimeParams::new(date_time, scope, code),
+        )
     }
 
     /// `GET /api/calendars/generic` (operation `ListCalendars`)
@@ -123,11 +121,7 @@ impl CalendarsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_calendars(&self) -> ListCalendarsRequest {
-        ListCalendarsRequest {
-            client: self.client.clone(),
-            params: ListCalendarsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListCalendarsRequest::from_params(self, ListCalendarsParams::new())
     }
 
     /// `POST /api/calendars/generic` (operation `CreateCalendar`)
@@ -156,11 +150,7 @@ impl CalendarsApi {
         &self,
         create_calendar_request: lusid_models::CreateCalendarRequest,
     ) -> CreateCalendarRequest {
-        CreateCalendarRequest {
-            client: self.client.clone(),
-            params: CreateCalendarParams::new(create_calendar_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateCalendarRequest::from_params(self, CreateCalendarParams::new(create_calendar_request))
     }
 
     /// `GET /api/calendars/generic/{scope}` (operation `ListCalendarsInScope`)
@@ -193,11 +183,7 @@ impl CalendarsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_calendars_in_scope(&self, scope: impl Into<String>) -> ListCalendarsInScopeRequest {
-        ListCalendarsInScopeRequest {
-            client: self.client.clone(),
-            params: ListCalendarsInScopeParams::new(scope),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListCalendarsInScopeRequest::from_params(self, ListCalendarsInScopeParams::new(scope))
     }
 
     /// `GET /api/calendars/generic/{scope}/{code}` (operation `GetCalendar`)
@@ -229,11 +215,7 @@ impl CalendarsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetCalendarRequest {
-        GetCalendarRequest {
-            client: self.client.clone(),
-            params: GetCalendarParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetCalendarRequest::from_params(self, GetCalendarParams::new(scope, code))
     }
 
     /// `POST /api/calendars/generic/{scope}/{code}` (operation `UpdateCalendar`)
@@ -266,11 +248,10 @@ impl CalendarsApi {
         code: impl Into<String>,
         update_calendar_request: lusid_models::UpdateCalendarRequest,
     ) -> UpdateCalendarRequest {
-        UpdateCalendarRequest {
-            client: self.client.clone(),
-            params: UpdateCalendarParams::new(scope, code, update_calendar_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpdateCalendarRequest::from_params(
+            self,
+            UpdateCalendarParams::new(scope, code, update_calendar_request),
+        )
     }
 
     /// `DELETE /api/calendars/generic/{scope}/{code}` (operation `DeleteCalendar`)
@@ -298,11 +279,7 @@ impl CalendarsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteCalendarRequest {
-        DeleteCalendarRequest {
-            client: self.client.clone(),
-            params: DeleteCalendarParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteCalendarRequest::from_params(self, DeleteCalendarParams::new(scope, code))
     }
 
     /// `GET /api/calendars/generic/{scope}/{code}/dates` (operation `GetDates`)
@@ -335,11 +312,7 @@ impl CalendarsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn get_dates(&self, scope: impl Into<String>, code: impl Into<String>) -> GetDatesRequest {
-        GetDatesRequest {
-            client: self.client.clone(),
-            params: GetDatesParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetDatesRequest::from_params(self, GetDatesParams::new(scope, code))
     }
 
     /// `PUT /api/calendars/generic/{scope}/{code}/dates` (operation `AddDateToCalendar`)
@@ -371,15 +344,13 @@ impl CalendarsApi {
         code: impl Into<String>,
         create_date_request: lusid_models::CreateDateRequest,
     ) -> AddDateToCalendarRequest {
-        AddDateToCalendarRequest {
-            client: self.client.clone(),
-            params: AddDateToCalendarParams::new(scope, code, create_date_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        AddDateToCalendarRequest::from_params(
+            self,
+            AddDateToCalendarParams::new(scope, code, create_date_request),
+        )
     }
 
-    /// `POST /api/calendars/generic/{scope}/{code}/dates/$batchUpsert` (operation
-    /// `BatchUpsertDatesForCalendar`)
+    /// `POST /api/calendars/generic/{scope}/{code}/dates/$batchUpsert` (operation `BatchUpsertDatesForCalendar`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read-only or upsert action).
     ///
@@ -412,15 +383,13 @@ impl CalendarsApi {
         success_mode: impl Into<String>,
         request_body: std::collections::BTreeMap<String, lusid_models::CreateDateRequest>,
     ) -> BatchUpsertDatesForCalendarRequest {
-        BatchUpsertDatesForCalendarRequest {
-            client: self.client.clone(),
-            params: BatchUpsertDatesForCalendarParams::new(scope, code, success_mode, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        BatchUpsertDatesForCalendarRequest::from_params(
+            self,
+            BatchUpsertDatesForCalendarParams::new(scope, code, success_mode, request_body),
+        )
     }
 
-    /// `POST /api/calendars/generic/{scope}/{code}/dates/$delete` (operation
-    /// `DeleteDatesFromCalendar`)
+    /// `POST /api/calendars/generic/{scope}/{code}/dates/$delete` (operation `DeleteDatesFromCalendar`)
     ///
     /// API status: `Stable`. Idempotent: no (a POST that is neither an upsert nor a read-only
     /// query).
@@ -450,15 +419,13 @@ impl CalendarsApi {
         code: impl Into<String>,
         request_body: Vec<String>,
     ) -> DeleteDatesFromCalendarRequest {
-        DeleteDatesFromCalendarRequest {
-            client: self.client.clone(),
-            params: DeleteDatesFromCalendarParams::new(scope, code, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteDatesFromCalendarRequest::from_params(
+            self,
+            DeleteDatesFromCalendarParams::new(scope, code, request_body),
+        )
     }
 
-    /// `DELETE /api/calendars/generic/{scope}/{code}/dates/{dateId}` (operation
-    /// `DeleteDateFromCalendar`)
+    /// `DELETE /api/calendars/generic/{scope}/{code}/dates/{dateId}` (operation `DeleteDateFromCalendar`)
     ///
     /// API status: `Stable`. Idempotent: yes (DELETE).
     ///
@@ -485,11 +452,10 @@ impl CalendarsApi {
         code: impl Into<String>,
         date_id: impl Into<String>,
     ) -> DeleteDateFromCalendarRequest {
-        DeleteDateFromCalendarRequest {
-            client: self.client.clone(),
-            params: DeleteDateFromCalendarParams::new(scope, code, date_id),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteDateFromCalendarRequest::from_params(
+            self,
+            DeleteDateFromCalendarParams::new(scope, code, date_id),
+        )
     }
 
     /// `POST /api/calendars/schedule/{scope}` (operation `GenerateSchedule`)
@@ -523,11 +489,10 @@ impl CalendarsApi {
         scope: impl Into<String>,
         valuation_schedule: lusid_models::ValuationSchedule,
     ) -> GenerateScheduleRequest {
-        GenerateScheduleRequest {
-            client: self.client.clone(),
-            params: GenerateScheduleParams::new(scope, valuation_schedule),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GenerateScheduleRequest::from_params(
+            self,
+            GenerateScheduleParams::new(scope, valuation_schedule),
+        )
     }
 
     /// `POST /api/calendars/tenors/resolve` (operation `ResolveTenors`)
@@ -556,21 +521,20 @@ impl CalendarsApi {
         &self,
         resolve_tenors_request: lusid_models::ResolveTenorsRequest,
     ) -> ResolveTenorsRequest {
-        ResolveTenorsRequest {
-            client: self.client.clone(),
-            params: ResolveTenorsParams::new(resolve_tenors_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ResolveTenorsRequest::from_params(self, ResolveTenorsParams::new(resolve_tenors_request))
     }
 }
 
-/// The parameters of `AddBusinessDaysToDate` (`POST
-/// /api/calendars/businessday/{scope}/add`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `POST /api/calendars/businessday/{scope}/add` (operation `AddBusinessDaysToDate`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `AddBusinessDaysToDate`: what its request builder
+/// ([`AddBusinessDaysToDateRequest`](crate::AddBusinessDaysToDateRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct AddBusinessDaysToDateParams {
@@ -593,9 +557,11 @@ impl AddBusinessDaysToDateParams {
     }
 }
 
-/// The `AddBusinessDaysToDate` request (`POST /api/calendars/businessday/{scope}/add`),
-/// built by [`CalendarsApi::add_business_days_to_date`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/calendars/businessday/{scope}/add` (operation `AddBusinessDaysToDate`)
+///
+/// The request builder of `AddBusinessDaysToDate`, made by
+/// [`CalendarsApi::add_business_days_to_date`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct AddBusinessDaysToDateRequest {
@@ -611,6 +577,15 @@ impl AddBusinessDaysToDateRequest {
         path_template: "/api/calendars/businessday/{scope}/add",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CalendarsApi, params: AddBusinessDaysToDateParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &AddBusinessDaysToDateParams {
@@ -662,13 +637,16 @@ impl AddBusinessDaysToDateRequest {
     }
 }
 
-/// The parameters of `IsBusinessDateTime` (`GET
-/// /api/calendars/businessday/{scope}/{code}`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `GET /api/calendars/businessday/{scope}/{code}` (operation `IsBusinessDateTime`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `IsBusinessDateTime`: what its request builder
+/// ([`IsBusinessDateTimeRequest`](crate::IsBusinessDateTimeRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct IsBusinessDateTimeParams {
@@ -698,18 +676,13 @@ impl IsBusinessDateTimeParams {
             as_at: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `IsBusinessDateTime` request (`GET /api/calendars/businessday/{scope}/{code}`),
-/// built by [`CalendarsApi::is_business_date_time`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/calendars/businessday/{scope}/{code}` (operation `IsBusinessDateTime`)
+///
+/// The request builder of `IsBusinessDateTime`, made by
+/// [`CalendarsApi::is_business_date_time`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct IsBusinessDateTimeRequest {
@@ -726,10 +699,19 @@ impl IsBusinessDateTimeRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CalendarsApi, params: IsBusinessDateTimeParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -784,12 +766,16 @@ impl IsBusinessDateTimeRequest {
     }
 }
 
-/// The parameters of `ListCalendars` (`GET /api/calendars/generic`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/calendars/generic` (operation `ListCalendars`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListCalendars`: what its request builder
+/// ([`ListCalendarsRequest`](crate::ListCalendarsRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListCalendarsParams {
@@ -817,45 +803,13 @@ impl ListCalendarsParams {
             filter: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
 }
 
-/// The `ListCalendars` request (`GET /api/calendars/generic`), built by
-/// [`CalendarsApi::list_calendars`]. Set optional parameters, then [`send`](Self::send) it.
+/// `GET /api/calendars/generic` (operation `ListCalendars`)
+///
+/// The request builder of `ListCalendars`, made by [`CalendarsApi::list_calendars`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListCalendarsRequest {
@@ -872,22 +826,31 @@ impl ListCalendarsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CalendarsApi, params: ListCalendarsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
@@ -897,13 +860,13 @@ impl ListCalendarsRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -965,78 +928,84 @@ impl ListCalendarsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListCalendarsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListCalendars`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfCalendar, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfCalendar> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListCalendars`, in order. At most one page is held in
-    /// memory; the next page is requested when the current one is used up.
+    /// memory; the next page is requested when the current one is used up. Without an `asAt`,
+    /// the first request pins `asAt` to the current UTC time, so every page reads the same
+    /// snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::Calendar, crate::Error>> + Send + 'static
-    {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::Calendar> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListCalendars` with its items kept exactly as LUSID sent them, fields
     /// this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListCalendarsRequest {
-    type Page = lusid_models::PagedResourceListOfCalendar;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListCalendarsParams {
+    const OPERATION_ID: &'static str = "ListCalendars";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `CreateCalendar` (`POST /api/calendars/generic`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/calendars/generic` (operation `CreateCalendar`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateCalendar`: what its request builder
+/// ([`CreateCalendarRequest`](crate::CreateCalendarRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateCalendarParams {
@@ -1053,8 +1022,10 @@ impl CreateCalendarParams {
     }
 }
 
-/// The `CreateCalendar` request (`POST /api/calendars/generic`), built by
-/// [`CalendarsApi::create_calendar`]. Set optional parameters, then [`send`](Self::send)
+/// `POST /api/calendars/generic` (operation `CreateCalendar`)
+///
+/// The request builder of `CreateCalendar`, made by [`CalendarsApi::create_calendar`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
 /// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -1071,6 +1042,15 @@ impl CreateCalendarRequest {
         path_template: "/api/calendars/generic",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CalendarsApi, params: CreateCalendarParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateCalendarParams {
@@ -1119,12 +1099,16 @@ impl CreateCalendarRequest {
     }
 }
 
-/// The parameters of `ListCalendarsInScope` (`GET /api/calendars/generic/{scope}`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `GET /api/calendars/generic/{scope}` (operation `ListCalendarsInScope`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListCalendarsInScope`: what its request builder
+/// ([`ListCalendarsInScopeRequest`](crate::ListCalendarsInScopeRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListCalendarsInScopeParams {
@@ -1155,46 +1139,13 @@ impl ListCalendarsInScopeParams {
             filter: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
 }
 
-/// The `ListCalendarsInScope` request (`GET /api/calendars/generic/{scope}`), built by
-/// [`CalendarsApi::list_calendars_in_scope`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/calendars/generic/{scope}` (operation `ListCalendarsInScope`)
+///
+/// The request builder of `ListCalendarsInScope`, made by
+/// [`CalendarsApi::list_calendars_in_scope`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListCalendarsInScopeRequest {
@@ -1211,22 +1162,31 @@ impl ListCalendarsInScopeRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CalendarsApi, params: ListCalendarsInScopeParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
@@ -1236,13 +1196,13 @@ impl ListCalendarsInScopeRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -1305,78 +1265,84 @@ impl ListCalendarsInScopeRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListCalendarsInScopeParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListCalendarsInScope`, following `nextPage` until it is empty. Each page
     /// is requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfCalendar, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfCalendar> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListCalendarsInScope`, in order. At most one page is held
-    /// in memory; the next page is requested when the current one is used up.
+    /// in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::Calendar, crate::Error>> + Send + 'static
-    {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::Calendar> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListCalendarsInScope` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListCalendarsInScopeRequest {
-    type Page = lusid_models::PagedResourceListOfCalendar;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListCalendarsInScopeParams {
+    const OPERATION_ID: &'static str = "ListCalendarsInScope";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `GetCalendar` (`GET /api/calendars/generic/{scope}/{code}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/calendars/generic/{scope}/{code}` (operation `GetCalendar`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetCalendar`: what its request builder
+/// ([`GetCalendarRequest`](crate::GetCalendarRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetCalendarParams {
@@ -1401,27 +1367,13 @@ impl GetCalendarParams {
             as_at: None,
         }
     }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetCalendar` request (`GET /api/calendars/generic/{scope}/{code}`), built by
-/// [`CalendarsApi::get_calendar`]. Set optional parameters, then [`send`](Self::send) it.
+/// `GET /api/calendars/generic/{scope}/{code}` (operation `GetCalendar`)
+///
+/// The request builder of `GetCalendar`, made by [`CalendarsApi::get_calendar`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetCalendarRequest {
@@ -1438,20 +1390,29 @@ impl GetCalendarRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CalendarsApi, params: GetCalendarParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
     /// Replaces any earlier values.
     pub fn property_keys(
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -1506,12 +1467,16 @@ impl GetCalendarRequest {
     }
 }
 
-/// The parameters of `UpdateCalendar` (`POST /api/calendars/generic/{scope}/{code}`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `POST /api/calendars/generic/{scope}/{code}` (operation `UpdateCalendar`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpdateCalendar`: what its request builder
+/// ([`UpdateCalendarRequest`](crate::UpdateCalendarRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateCalendarParams {
@@ -1538,8 +1503,10 @@ impl UpdateCalendarParams {
     }
 }
 
-/// The `UpdateCalendar` request (`POST /api/calendars/generic/{scope}/{code}`), built by
-/// [`CalendarsApi::update_calendar`]. Set optional parameters, then [`send`](Self::send)
+/// `POST /api/calendars/generic/{scope}/{code}` (operation `UpdateCalendar`)
+///
+/// The request builder of `UpdateCalendar`, made by [`CalendarsApi::update_calendar`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
 /// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -1556,6 +1523,15 @@ impl UpdateCalendarRequest {
         path_template: "/api/calendars/generic/{scope}/{code}",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CalendarsApi, params: UpdateCalendarParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpdateCalendarParams {
@@ -1607,12 +1583,16 @@ impl UpdateCalendarRequest {
     }
 }
 
-/// The parameters of `DeleteCalendar` (`DELETE /api/calendars/generic/{scope}/{code}`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `DELETE /api/calendars/generic/{scope}/{code}` (operation `DeleteCalendar`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteCalendar`: what its request builder
+/// ([`DeleteCalendarRequest`](crate::DeleteCalendarRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteCalendarParams {
@@ -1632,8 +1612,10 @@ impl DeleteCalendarParams {
     }
 }
 
-/// The `DeleteCalendar` request (`DELETE /api/calendars/generic/{scope}/{code}`), built by
-/// [`CalendarsApi::delete_calendar`]. Set optional parameters, then [`send`](Self::send)
+/// `DELETE /api/calendars/generic/{scope}/{code}` (operation `DeleteCalendar`)
+///
+/// The request builder of `DeleteCalendar`, made by [`CalendarsApi::delete_calendar`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
 /// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -1650,6 +1632,15 @@ impl DeleteCalendarRequest {
         path_template: "/api/calendars/generic/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CalendarsApi, params: DeleteCalendarParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteCalendarParams {
@@ -1701,12 +1692,16 @@ impl DeleteCalendarRequest {
     }
 }
 
-/// The parameters of `GetDates` (`GET /api/calendars/generic/{scope}/{code}/dates`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `GET /api/calendars/generic/{scope}/{code}/dates` (operation `GetDates`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetDates`: what its request builder
+/// ([`GetDatesRequest`](crate::GetDatesRequest)) sends, and what the tag's trait method
+/// takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetDatesParams {
@@ -1737,36 +1732,13 @@ impl GetDatesParams {
             id_filter: Vec::new(),
         }
     }
-
-    /// Sets `fromEffectiveAt` (query): string.
-    pub fn from_effective_at(mut self, from_effective_at: impl Into<String>) -> Self {
-        self.from_effective_at = Some(from_effective_at.into());
-        self
-    }
-
-    /// Sets `toEffectiveAt` (query): string.
-    pub fn to_effective_at(mut self, to_effective_at: impl Into<String>) -> Self {
-        self.to_effective_at = Some(to_effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `idFilter` (query): a list of strings, sent as one `idFilter=` pair each. Replaces
-    /// any earlier values.
-    pub fn id_filter(mut self, id_filter: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.id_filter = id_filter.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetDates` request (`GET /api/calendars/generic/{scope}/{code}/dates`), built by
-/// [`CalendarsApi::get_dates`]. Set optional parameters, then [`send`](Self::send) it.
+/// `GET /api/calendars/generic/{scope}/{code}/dates` (operation `GetDates`)
+///
+/// The request builder of `GetDates`, made by [`CalendarsApi::get_dates`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetDatesRequest {
@@ -1783,29 +1755,38 @@ impl GetDatesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CalendarsApi, params: GetDatesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `fromEffectiveAt` (query): string.
     pub fn from_effective_at(mut self, from_effective_at: impl Into<String>) -> Self {
-        self.params = self.params.from_effective_at(from_effective_at);
+        self.params.from_effective_at = Some(from_effective_at.into());
         self
     }
 
     /// Sets `toEffectiveAt` (query): string.
     pub fn to_effective_at(mut self, to_effective_at: impl Into<String>) -> Self {
-        self.params = self.params.to_effective_at(to_effective_at);
+        self.params.to_effective_at = Some(to_effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `idFilter` (query): a list of strings, sent as one `idFilter=` pair each. Replaces
     /// any earlier values.
     pub fn id_filter(mut self, id_filter: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.id_filter(id_filter);
+        self.params.id_filter = id_filter.into_iter().map(Into::into).collect();
         self
     }
 
@@ -1864,13 +1845,16 @@ impl GetDatesRequest {
     }
 }
 
-/// The parameters of `AddDateToCalendar` (`PUT
-/// /api/calendars/generic/{scope}/{code}/dates`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `PUT /api/calendars/generic/{scope}/{code}/dates` (operation `AddDateToCalendar`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `AddDateToCalendar`: what its request builder
+/// ([`AddDateToCalendarRequest`](crate::AddDateToCalendarRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct AddDateToCalendarParams {
@@ -1897,9 +1881,11 @@ impl AddDateToCalendarParams {
     }
 }
 
-/// The `AddDateToCalendar` request (`PUT /api/calendars/generic/{scope}/{code}/dates`),
-/// built by [`CalendarsApi::add_date_to_calendar`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `PUT /api/calendars/generic/{scope}/{code}/dates` (operation `AddDateToCalendar`)
+///
+/// The request builder of `AddDateToCalendar`, made by
+/// [`CalendarsApi::add_date_to_calendar`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct AddDateToCalendarRequest {
@@ -1915,6 +1901,15 @@ impl AddDateToCalendarRequest {
         path_template: "/api/calendars/generic/{scope}/{code}/dates",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CalendarsApi, params: AddDateToCalendarParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &AddDateToCalendarParams {
@@ -1967,13 +1962,16 @@ impl AddDateToCalendarRequest {
     }
 }
 
-/// The parameters of `BatchUpsertDatesForCalendar` (`POST
-/// /api/calendars/generic/{scope}/{code}/dates/$batchUpsert`): what its request builder
+/// `POST /api/calendars/generic/{scope}/{code}/dates/$batchUpsert` (operation `BatchUpsertDatesForCalendar`)
+///
+/// The parameters of `BatchUpsertDatesForCalendar`: what its request builder
+/// ([`BatchUpsertDatesForCalendarRequest`](crate::BatchUpsertDatesForCalendarRequest))
 /// sends, and what the tag's trait method takes.
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct BatchUpsertDatesForCalendarParams {
@@ -2004,10 +2002,12 @@ impl BatchUpsertDatesForCalendarParams {
     }
 }
 
-/// The `BatchUpsertDatesForCalendar` request (`POST
-/// /api/calendars/generic/{scope}/{code}/dates/$batchUpsert`), built by
-/// [`CalendarsApi::batch_upsert_dates_for_calendar`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/calendars/generic/{scope}/{code}/dates/$batchUpsert` (operation `BatchUpsertDatesForCalendar`)
+///
+/// The request builder of `BatchUpsertDatesForCalendar`, made by
+/// [`CalendarsApi::batch_upsert_dates_for_calendar`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct BatchUpsertDatesForCalendarRequest {
@@ -2023,6 +2023,15 @@ impl BatchUpsertDatesForCalendarRequest {
         path_template: "/api/calendars/generic/{scope}/{code}/dates/$batchUpsert",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CalendarsApi, params: BatchUpsertDatesForCalendarParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &BatchUpsertDatesForCalendarParams {
@@ -2079,13 +2088,16 @@ impl BatchUpsertDatesForCalendarRequest {
     }
 }
 
-/// The parameters of `DeleteDatesFromCalendar` (`POST
-/// /api/calendars/generic/{scope}/{code}/dates/$delete`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `POST /api/calendars/generic/{scope}/{code}/dates/$delete` (operation `DeleteDatesFromCalendar`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteDatesFromCalendar`: what its request builder
+/// ([`DeleteDatesFromCalendarRequest`](crate::DeleteDatesFromCalendarRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteDatesFromCalendarParams {
@@ -2112,10 +2124,11 @@ impl DeleteDatesFromCalendarParams {
     }
 }
 
-/// The `DeleteDatesFromCalendar` request (`POST
-/// /api/calendars/generic/{scope}/{code}/dates/$delete`), built by
-/// [`CalendarsApi::delete_dates_from_calendar`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/calendars/generic/{scope}/{code}/dates/$delete` (operation `DeleteDatesFromCalendar`)
+///
+/// The request builder of `DeleteDatesFromCalendar`, made by
+/// [`CalendarsApi::delete_dates_from_calendar`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteDatesFromCalendarRequest {
@@ -2131,6 +2144,15 @@ impl DeleteDatesFromCalendarRequest {
         path_template: "/api/calendars/generic/{scope}/{code}/dates/$delete",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CalendarsApi, params: DeleteDatesFromCalendarParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteDatesFromCalendarParams {
@@ -2186,13 +2208,16 @@ impl DeleteDatesFromCalendarRequest {
     }
 }
 
-/// The parameters of `DeleteDateFromCalendar` (`DELETE
-/// /api/calendars/generic/{scope}/{code}/dates/{dateId}`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `DELETE /api/calendars/generic/{scope}/{code}/dates/{dateId}` (operation `DeleteDateFromCalendar`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteDateFromCalendar`: what its request builder
+/// ([`DeleteDateFromCalendarRequest`](crate::DeleteDateFromCalendarRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteDateFromCalendarParams {
@@ -2219,10 +2244,11 @@ impl DeleteDateFromCalendarParams {
     }
 }
 
-/// The `DeleteDateFromCalendar` request (`DELETE
-/// /api/calendars/generic/{scope}/{code}/dates/{dateId}`), built by
-/// [`CalendarsApi::delete_date_from_calendar`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/calendars/generic/{scope}/{code}/dates/{dateId}` (operation `DeleteDateFromCalendar`)
+///
+/// The request builder of `DeleteDateFromCalendar`, made by
+/// [`CalendarsApi::delete_date_from_calendar`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteDateFromCalendarRequest {
@@ -2238,6 +2264,15 @@ impl DeleteDateFromCalendarRequest {
         path_template: "/api/calendars/generic/{scope}/{code}/dates/{dateId}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CalendarsApi, params: DeleteDateFromCalendarParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteDateFromCalendarParams {
@@ -2291,12 +2326,16 @@ impl DeleteDateFromCalendarRequest {
     }
 }
 
-/// The parameters of `GenerateSchedule` (`POST /api/calendars/schedule/{scope}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `POST /api/calendars/schedule/{scope}` (operation `GenerateSchedule`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GenerateSchedule`: what its request builder
+/// ([`GenerateScheduleRequest`](crate::GenerateScheduleRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GenerateScheduleParams {
@@ -2321,18 +2360,13 @@ impl GenerateScheduleParams {
             body: valuation_schedule,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GenerateSchedule` request (`POST /api/calendars/schedule/{scope}`), built by
-/// [`CalendarsApi::generate_schedule`]. Set optional parameters, then [`send`](Self::send)
-/// it.
+/// `POST /api/calendars/schedule/{scope}` (operation `GenerateSchedule`)
+///
+/// The request builder of `GenerateSchedule`, made by [`CalendarsApi::generate_schedule`]
+/// (or [`from_params`](Self::from_params)). Set optional parameters, then
+/// [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GenerateScheduleRequest {
@@ -2349,10 +2383,19 @@ impl GenerateScheduleRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CalendarsApi, params: GenerateScheduleParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -2407,12 +2450,16 @@ impl GenerateScheduleRequest {
     }
 }
 
-/// The parameters of `ResolveTenors` (`POST /api/calendars/tenors/resolve`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `POST /api/calendars/tenors/resolve` (operation `ResolveTenors`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ResolveTenors`: what its request builder
+/// ([`ResolveTenorsRequest`](crate::ResolveTenorsRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ResolveTenorsParams {
@@ -2429,8 +2476,11 @@ impl ResolveTenorsParams {
     }
 }
 
-/// The `ResolveTenors` request (`POST /api/calendars/tenors/resolve`), built by
-/// [`CalendarsApi::resolve_tenors`]. Set optional parameters, then [`send`](Self::send) it.
+/// `POST /api/calendars/tenors/resolve` (operation `ResolveTenors`)
+///
+/// The request builder of `ResolveTenors`, made by [`CalendarsApi::resolve_tenors`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ResolveTenorsRequest {
@@ -2446,6 +2496,15 @@ impl ResolveTenorsRequest {
         path_template: "/api/calendars/tenors/resolve",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CalendarsApi, params: ResolveTenorsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &ResolveTenorsParams {
@@ -2499,14 +2558,18 @@ impl ResolveTenorsRequest {
 /// CalendarsApiClient`) and give it `client.calendars()` in production and a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`CalendarsApi`] for streams, timeouts and `send_as`). With the `mock`
-/// feature, mockall generates `MockCalendarsApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of [`CalendarsApi`]
+/// add streams, timeouts and `send_as`. With the `mock` feature, mockall generates
+/// `MockCalendarsApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait CalendarsApiClient: Send + Sync {
-    /// `POST /api/calendars/businessday/{scope}/add` (operation `AddBusinessDaysToDate`):
-    /// [`CalendarsApi::add_business_days_to_date`] with the parameters of `params`.
+    /// `POST /api/calendars/businessday/{scope}/add` (operation `AddBusinessDaysToDate`)
+    ///
+    /// [`CalendarsApi::add_business_days_to_date`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::AddBusinessDaysToDateRequest::send): see [`Error`](crate::Error).
@@ -2515,8 +2578,10 @@ pub trait CalendarsApiClient: Send + Sync {
         params: AddBusinessDaysToDateParams,
     ) -> Result<lusid_models::AddBusinessDaysToDateResponse, crate::Error>;
 
-    /// `GET /api/calendars/businessday/{scope}/{code}` (operation `IsBusinessDateTime`):
-    /// [`CalendarsApi::is_business_date_time`] with the parameters of `params`.
+    /// `GET /api/calendars/businessday/{scope}/{code}` (operation `IsBusinessDateTime`)
+    ///
+    /// [`CalendarsApi::is_business_date_time`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::IsBusinessDateTimeRequest::send): see [`Error`](crate::Error).
@@ -2525,8 +2590,10 @@ pub trait CalendarsApiClient: Send + Sync {
         params: IsBusinessDateTimeParams,
     ) -> Result<lusid_models::IsBusinessDayResponse, crate::Error>;
 
-    /// `GET /api/calendars/generic` (operation `ListCalendars`):
-    /// [`CalendarsApi::list_calendars`] with the parameters of `params`.
+    /// `GET /api/calendars/generic` (operation `ListCalendars`)
+    ///
+    /// [`CalendarsApi::list_calendars`] with the parameters of `params`: one request (one page,
+    /// for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListCalendarsRequest::send): see [`Error`](crate::Error).
@@ -2535,8 +2602,10 @@ pub trait CalendarsApiClient: Send + Sync {
         params: ListCalendarsParams,
     ) -> Result<lusid_models::PagedResourceListOfCalendar, crate::Error>;
 
-    /// `POST /api/calendars/generic` (operation `CreateCalendar`):
-    /// [`CalendarsApi::create_calendar`] with the parameters of `params`.
+    /// `POST /api/calendars/generic` (operation `CreateCalendar`)
+    ///
+    /// [`CalendarsApi::create_calendar`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateCalendarRequest::send): see [`Error`](crate::Error).
@@ -2545,8 +2614,10 @@ pub trait CalendarsApiClient: Send + Sync {
         params: CreateCalendarParams,
     ) -> Result<lusid_models::Calendar, crate::Error>;
 
-    /// `GET /api/calendars/generic/{scope}` (operation `ListCalendarsInScope`):
-    /// [`CalendarsApi::list_calendars_in_scope`] with the parameters of `params`.
+    /// `GET /api/calendars/generic/{scope}` (operation `ListCalendarsInScope`)
+    ///
+    /// [`CalendarsApi::list_calendars_in_scope`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListCalendarsInScopeRequest::send): see [`Error`](crate::Error).
@@ -2555,8 +2626,10 @@ pub trait CalendarsApiClient: Send + Sync {
         params: ListCalendarsInScopeParams,
     ) -> Result<lusid_models::PagedResourceListOfCalendar, crate::Error>;
 
-    /// `GET /api/calendars/generic/{scope}/{code}` (operation `GetCalendar`):
-    /// [`CalendarsApi::get_calendar`] with the parameters of `params`.
+    /// `GET /api/calendars/generic/{scope}/{code}` (operation `GetCalendar`)
+    ///
+    /// [`CalendarsApi::get_calendar`] with the parameters of `params`: one request (one page,
+    /// for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetCalendarRequest::send): see [`Error`](crate::Error).
@@ -2565,8 +2638,10 @@ pub trait CalendarsApiClient: Send + Sync {
         params: GetCalendarParams,
     ) -> Result<lusid_models::Calendar, crate::Error>;
 
-    /// `POST /api/calendars/generic/{scope}/{code}` (operation `UpdateCalendar`):
-    /// [`CalendarsApi::update_calendar`] with the parameters of `params`.
+    /// `POST /api/calendars/generic/{scope}/{code}` (operation `UpdateCalendar`)
+    ///
+    /// [`CalendarsApi::update_calendar`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpdateCalendarRequest::send): see [`Error`](crate::Error).
@@ -2575,8 +2650,10 @@ pub trait CalendarsApiClient: Send + Sync {
         params: UpdateCalendarParams,
     ) -> Result<lusid_models::Calendar, crate::Error>;
 
-    /// `DELETE /api/calendars/generic/{scope}/{code}` (operation `DeleteCalendar`):
-    /// [`CalendarsApi::delete_calendar`] with the parameters of `params`.
+    /// `DELETE /api/calendars/generic/{scope}/{code}` (operation `DeleteCalendar`)
+    ///
+    /// [`CalendarsApi::delete_calendar`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteCalendarRequest::send): see [`Error`](crate::Error).
@@ -2585,8 +2662,10 @@ pub trait CalendarsApiClient: Send + Sync {
         params: DeleteCalendarParams,
     ) -> Result<lusid_models::Calendar, crate::Error>;
 
-    /// `GET /api/calendars/generic/{scope}/{code}/dates` (operation `GetDates`):
-    /// [`CalendarsApi::get_dates`] with the parameters of `params`.
+    /// `GET /api/calendars/generic/{scope}/{code}/dates` (operation `GetDates`)
+    ///
+    /// [`CalendarsApi::get_dates`] with the parameters of `params`: one request (one page, for
+    /// a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetDatesRequest::send): see [`Error`](crate::Error).
@@ -2595,8 +2674,10 @@ pub trait CalendarsApiClient: Send + Sync {
         params: GetDatesParams,
     ) -> Result<lusid_models::ResourceListOfCalendarDate, crate::Error>;
 
-    /// `PUT /api/calendars/generic/{scope}/{code}/dates` (operation `AddDateToCalendar`):
-    /// [`CalendarsApi::add_date_to_calendar`] with the parameters of `params`.
+    /// `PUT /api/calendars/generic/{scope}/{code}/dates` (operation `AddDateToCalendar`)
+    ///
+    /// [`CalendarsApi::add_date_to_calendar`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::AddDateToCalendarRequest::send): see [`Error`](crate::Error).
@@ -2605,9 +2686,11 @@ pub trait CalendarsApiClient: Send + Sync {
         params: AddDateToCalendarParams,
     ) -> Result<lusid_models::CalendarDate, crate::Error>;
 
-    /// `POST /api/calendars/generic/{scope}/{code}/dates/$batchUpsert` (operation
-    /// `BatchUpsertDatesForCalendar`): [`CalendarsApi::batch_upsert_dates_for_calendar`] with
-    /// the parameters of `params`.
+    /// `POST /api/calendars/generic/{scope}/{code}/dates/$batchUpsert` (operation `BatchUpsertDatesForCalendar`)
+    ///
+    /// [`CalendarsApi::batch_upsert_dates_for_calendar`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::BatchUpsertDatesForCalendarRequest::send): see [`Error`](crate::Error).
@@ -2616,9 +2699,11 @@ pub trait CalendarsApiClient: Send + Sync {
         params: BatchUpsertDatesForCalendarParams,
     ) -> Result<lusid_models::BatchUpsertDatesForCalendarResponse, crate::Error>;
 
-    /// `POST /api/calendars/generic/{scope}/{code}/dates/$delete` (operation
-    /// `DeleteDatesFromCalendar`): [`CalendarsApi::delete_dates_from_calendar`] with the
-    /// parameters of `params`.
+    /// `POST /api/calendars/generic/{scope}/{code}/dates/$delete` (operation `DeleteDatesFromCalendar`)
+    ///
+    /// [`CalendarsApi::delete_dates_from_calendar`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteDatesFromCalendarRequest::send): see [`Error`](crate::Error).
@@ -2627,9 +2712,10 @@ pub trait CalendarsApiClient: Send + Sync {
         params: DeleteDatesFromCalendarParams,
     ) -> Result<std::collections::BTreeMap<String, lusid_models::CalendarDate>, crate::Error>;
 
-    /// `DELETE /api/calendars/generic/{scope}/{code}/dates/{dateId}` (operation
-    /// `DeleteDateFromCalendar`): [`CalendarsApi::delete_date_from_calendar`] with the
-    /// parameters of `params`.
+    /// `DELETE /api/calendars/generic/{scope}/{code}/dates/{dateId}` (operation `DeleteDateFromCalendar`)
+    ///
+    /// [`CalendarsApi::delete_date_from_calendar`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteDateFromCalendarRequest::send): see [`Error`](crate::Error).
@@ -2638,8 +2724,10 @@ pub trait CalendarsApiClient: Send + Sync {
         params: DeleteDateFromCalendarParams,
     ) -> Result<lusid_models::CalendarDate, crate::Error>;
 
-    /// `POST /api/calendars/schedule/{scope}` (operation `GenerateSchedule`):
-    /// [`CalendarsApi::generate_schedule`] with the parameters of `params`.
+    /// `POST /api/calendars/schedule/{scope}` (operation `GenerateSchedule`)
+    ///
+    /// [`CalendarsApi::generate_schedule`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GenerateScheduleRequest::send): see [`Error`](crate::Error).
@@ -2648,8 +2736,10 @@ pub trait CalendarsApiClient: Send + Sync {
         params: GenerateScheduleParams,
     ) -> Result<Vec<time::OffsetDateTime>, crate::Error>;
 
-    /// `POST /api/calendars/tenors/resolve` (operation `ResolveTenors`):
-    /// [`CalendarsApi::resolve_tenors`] with the parameters of `params`.
+    /// `POST /api/calendars/tenors/resolve` (operation `ResolveTenors`)
+    ///
+    /// [`CalendarsApi::resolve_tenors`] with the parameters of `params`: one request (one page,
+    /// for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ResolveTenorsRequest::send): see [`Error`](crate::Error).
@@ -2665,194 +2755,126 @@ impl CalendarsApiClient for CalendarsApi {
         &self,
         params: AddBusinessDaysToDateParams,
     ) -> Result<lusid_models::AddBusinessDaysToDateResponse, crate::Error> {
-        AddBusinessDaysToDateRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        AddBusinessDaysToDateRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn is_business_date_time(
         &self,
         params: IsBusinessDateTimeParams,
     ) -> Result<lusid_models::IsBusinessDayResponse, crate::Error> {
-        IsBusinessDateTimeRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        IsBusinessDateTimeRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_calendars(
         &self,
         params: ListCalendarsParams,
     ) -> Result<lusid_models::PagedResourceListOfCalendar, crate::Error> {
-        ListCalendarsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListCalendarsRequest::from_params(self, params).send().await
     }
 
     async fn create_calendar(
         &self,
         params: CreateCalendarParams,
     ) -> Result<lusid_models::Calendar, crate::Error> {
-        CreateCalendarRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateCalendarRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_calendars_in_scope(
         &self,
         params: ListCalendarsInScopeParams,
     ) -> Result<lusid_models::PagedResourceListOfCalendar, crate::Error> {
-        ListCalendarsInScopeRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListCalendarsInScopeRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_calendar(
         &self,
         params: GetCalendarParams,
     ) -> Result<lusid_models::Calendar, crate::Error> {
-        GetCalendarRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetCalendarRequest::from_params(self, params).send().await
     }
 
     async fn update_calendar(
         &self,
         params: UpdateCalendarParams,
     ) -> Result<lusid_models::Calendar, crate::Error> {
-        UpdateCalendarRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpdateCalendarRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_calendar(
         &self,
         params: DeleteCalendarParams,
     ) -> Result<lusid_models::Calendar, crate::Error> {
-        DeleteCalendarRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteCalendarRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_dates(
         &self,
         params: GetDatesParams,
     ) -> Result<lusid_models::ResourceListOfCalendarDate, crate::Error> {
-        GetDatesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetDatesRequest::from_params(self, params).send().await
     }
 
     async fn add_date_to_calendar(
         &self,
         params: AddDateToCalendarParams,
     ) -> Result<lusid_models::CalendarDate, crate::Error> {
-        AddDateToCalendarRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        AddDateToCalendarRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn batch_upsert_dates_for_calendar(
         &self,
         params: BatchUpsertDatesForCalendarParams,
     ) -> Result<lusid_models::BatchUpsertDatesForCalendarResponse, crate::Error> {
-        BatchUpsertDatesForCalendarRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        BatchUpsertDatesForCalendarRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_dates_from_calendar(
         &self,
         params: DeleteDatesFromCalendarParams,
     ) -> Result<std::collections::BTreeMap<String, lusid_models::CalendarDate>, crate::Error> {
-        DeleteDatesFromCalendarRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteDatesFromCalendarRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_date_from_calendar(
         &self,
         params: DeleteDateFromCalendarParams,
     ) -> Result<lusid_models::CalendarDate, crate::Error> {
-        DeleteDateFromCalendarRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteDateFromCalendarRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn generate_schedule(
         &self,
         params: GenerateScheduleParams,
     ) -> Result<Vec<time::OffsetDateTime>, crate::Error> {
-        GenerateScheduleRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GenerateScheduleRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn resolve_tenors(
         &self,
         params: ResolveTenorsParams,
     ) -> Result<lusid_models::ResolveTenorsResponse, crate::Error> {
-        ResolveTenorsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ResolveTenorsRequest::from_params(self, params).send().await
     }
 }

@@ -53,11 +53,7 @@ impl ChartOfAccountsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_charts_of_accounts(&self) -> ListChartsOfAccountsRequest {
-        ListChartsOfAccountsRequest {
-            client: self.client.clone(),
-            params: ListChartsOfAccountsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListChartsOfAccountsRequest::from_params(self, ListChartsOfAccountsParams::new())
     }
 
     /// `POST /api/chartofaccounts/{scope}` (operation `CreateChartOfAccounts`)
@@ -88,11 +84,10 @@ impl ChartOfAccountsApi {
         scope: impl Into<String>,
         chart_of_accounts_request: lusid_models::ChartOfAccountsRequest,
     ) -> CreateChartOfAccountsRequest {
-        CreateChartOfAccountsRequest {
-            client: self.client.clone(),
-            params: CreateChartOfAccountsParams::new(scope, chart_of_accounts_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateChartOfAccountsRequest::from_params(
+            self,
+            CreateChartOfAccountsParams::new(scope, chart_of_accounts_request),
+        )
     }
 
     /// `GET /api/chartofaccounts/{scope}/{code}` (operation `GetChartOfAccounts`)
@@ -127,11 +122,7 @@ impl ChartOfAccountsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetChartOfAccountsRequest {
-        GetChartOfAccountsRequest {
-            client: self.client.clone(),
-            params: GetChartOfAccountsParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetChartOfAccountsRequest::from_params(self, GetChartOfAccountsParams::new(scope, code))
     }
 
     /// `DELETE /api/chartofaccounts/{scope}/{code}` (operation `DeleteChartOfAccounts`)
@@ -159,11 +150,10 @@ impl ChartOfAccountsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteChartOfAccountsRequest {
-        DeleteChartOfAccountsRequest {
-            client: self.client.clone(),
-            params: DeleteChartOfAccountsParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteChartOfAccountsRequest::from_params(
+            self,
+            DeleteChartOfAccountsParams::new(scope, code),
+        )
     }
 
     /// `PATCH /api/chartofaccounts/{scope}/{code}` (operation `PatchChartOfAccounts`)
@@ -195,11 +185,10 @@ impl ChartOfAccountsApi {
         code: impl Into<String>,
         request_body: Vec<lusid_models::Operation>,
     ) -> PatchChartOfAccountsRequest {
-        PatchChartOfAccountsRequest {
-            client: self.client.clone(),
-            params: PatchChartOfAccountsParams::new(scope, code, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        PatchChartOfAccountsRequest::from_params(
+            self,
+            PatchChartOfAccountsParams::new(scope, code, request_body),
+        )
     }
 
     /// `GET /api/chartofaccounts/{scope}/{code}/accounts` (operation `ListAccounts`)
@@ -238,11 +227,7 @@ impl ChartOfAccountsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> ListAccountsRequest {
-        ListAccountsRequest {
-            client: self.client.clone(),
-            params: ListAccountsParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListAccountsRequest::from_params(self, ListAccountsParams::new(scope, code))
     }
 
     /// `POST /api/chartofaccounts/{scope}/{code}/accounts` (operation `UpsertAccounts`)
@@ -274,11 +259,10 @@ impl ChartOfAccountsApi {
         code: impl Into<String>,
         request_body: Vec<lusid_models::Account>,
     ) -> UpsertAccountsRequest {
-        UpsertAccountsRequest {
-            client: self.client.clone(),
-            params: UpsertAccountsParams::new(scope, code, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertAccountsRequest::from_params(
+            self,
+            UpsertAccountsParams::new(scope, code, request_body),
+        )
     }
 
     /// `POST /api/chartofaccounts/{scope}/{code}/accounts/$delete` (operation `DeleteAccounts`)
@@ -289,8 +273,9 @@ impl ChartOfAccountsApi {
     /// Parameters (required ones are arguments here, optional ones are setters on the request):
     /// - `scope` (path, required): string.
     /// - `code` (path, required): string.
-    /// - `deleteMode` (query, optional): string; known values `Soft` and `Hard`; documented
-    ///   default `Soft`; set with [`DeleteAccountsRequest::delete_mode`].
+    /// - `deleteMode` (query, optional): [`DeleteMode`](crate::params::DeleteMode) (or any
+    ///   string); known values `Soft` and `Hard`; documented default `Soft`; set with
+    ///   [`DeleteAccountsRequest::delete_mode`].
     ///
     /// Request body `request_body`: an array of string, sent as JSON.
     ///
@@ -312,15 +297,13 @@ impl ChartOfAccountsApi {
         code: impl Into<String>,
         request_body: Vec<String>,
     ) -> DeleteAccountsRequest {
-        DeleteAccountsRequest {
-            client: self.client.clone(),
-            params: DeleteAccountsParams::new(scope, code, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteAccountsRequest::from_params(
+            self,
+            DeleteAccountsParams::new(scope, code, request_body),
+        )
     }
 
-    /// `GET /api/chartofaccounts/{scope}/{code}/accounts/{accountCode}` (operation
-    /// `GetAccount`)
+    /// `GET /api/chartofaccounts/{scope}/{code}/accounts/{accountCode}` (operation `GetAccount`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -352,15 +335,10 @@ impl ChartOfAccountsApi {
         code: impl Into<String>,
         account_code: impl Into<String>,
     ) -> GetAccountRequest {
-        GetAccountRequest {
-            client: self.client.clone(),
-            params: GetAccountParams::new(scope, code, account_code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetAccountRequest::from_params(self, GetAccountParams::new(scope, code, account_code))
     }
 
-    /// `GET /api/chartofaccounts/{scope}/{code}/accounts/{accountCode}/properties` (operation
-    /// `GetAccountProperties`)
+    /// `GET /api/chartofaccounts/{scope}/{code}/accounts/{accountCode}/properties` (operation `GetAccountProperties`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -392,15 +370,13 @@ impl ChartOfAccountsApi {
         code: impl Into<String>,
         account_code: impl Into<String>,
     ) -> GetAccountPropertiesRequest {
-        GetAccountPropertiesRequest {
-            client: self.client.clone(),
-            params: GetAccountPropertiesParams::new(scope, code, account_code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetAccountPropertiesRequest::from_params(
+            self,
+            GetAccountPropertiesParams::new(scope, code, account_code),
+        )
     }
 
-    /// `POST /api/chartofaccounts/{scope}/{code}/accounts/{accountCode}/properties/$upsert`
-    /// (operation `UpsertAccountProperties`)
+    /// `POST /api/chartofaccounts/{scope}/{code}/accounts/{accountCode}/properties/$upsert` (operation `UpsertAccountProperties`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (an upsert).
     ///
@@ -431,15 +407,13 @@ impl ChartOfAccountsApi {
         account_code: impl Into<String>,
         request_body: std::collections::BTreeMap<String, lusid_models::Property>,
     ) -> UpsertAccountPropertiesRequest {
-        UpsertAccountPropertiesRequest {
-            client: self.client.clone(),
-            params: UpsertAccountPropertiesParams::new(scope, code, account_code, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertAccountPropertiesRequest::from_params(
+            self,
+            UpsertAccountPropertiesParams::new(scope, code, account_code, request_body),
+        )
     }
 
-    /// `GET /api/chartofaccounts/{scope}/{code}/cleardownmodules` (operation
-    /// `ListCleardownModules`)
+    /// `GET /api/chartofaccounts/{scope}/{code}/cleardownmodules` (operation `ListCleardownModules`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -475,15 +449,10 @@ impl ChartOfAccountsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> ListCleardownModulesRequest {
-        ListCleardownModulesRequest {
-            client: self.client.clone(),
-            params: ListCleardownModulesParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListCleardownModulesRequest::from_params(self, ListCleardownModulesParams::new(scope, code))
     }
 
-    /// `POST /api/chartofaccounts/{scope}/{code}/cleardownmodules` (operation
-    /// `CreateCleardownModule`)
+    /// `POST /api/chartofaccounts/{scope}/{code}/cleardownmodules` (operation `CreateCleardownModule`)
     ///
     /// API status: `EarlyAccess`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
@@ -513,15 +482,13 @@ impl ChartOfAccountsApi {
         code: impl Into<String>,
         cleardown_module_request: lusid_models::CleardownModuleRequest,
     ) -> CreateCleardownModuleRequest {
-        CreateCleardownModuleRequest {
-            client: self.client.clone(),
-            params: CreateCleardownModuleParams::new(scope, code, cleardown_module_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateCleardownModuleRequest::from_params(
+            self,
+            CreateCleardownModuleParams::new(scope, code, cleardown_module_request),
+        )
     }
 
-    /// `GET /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}`
-    /// (operation `GetCleardownModule`)
+    /// `GET /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}` (operation `GetCleardownModule`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -551,15 +518,13 @@ impl ChartOfAccountsApi {
         code: impl Into<String>,
         cleardown_module_code: impl Into<String>,
     ) -> GetCleardownModuleRequest {
-        GetCleardownModuleRequest {
-            client: self.client.clone(),
-            params: GetCleardownModuleParams::new(scope, code, cleardown_module_code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetCleardownModuleRequest::from_params(
+            self,
+            GetCleardownModuleParams::new(scope, code, cleardown_module_code),
+        )
     }
 
-    /// `PUT /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}`
-    /// (operation `SetCleardownModuleDetails`)
+    /// `PUT /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}` (operation `SetCleardownModuleDetails`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (PUT replaces).
     ///
@@ -590,20 +555,18 @@ impl ChartOfAccountsApi {
         cleardown_module_code: impl Into<String>,
         cleardown_module_details: lusid_models::CleardownModuleDetails,
     ) -> SetCleardownModuleDetailsRequest {
-        SetCleardownModuleDetailsRequest {
-            client: self.client.clone(),
-            params: SetCleardownModuleDetailsParams::new(
+        SetCleardownModuleDetailsRequest::from_params(
+            self,
+            SetCleardownModuleDetailsParams::new(
                 scope,
                 code,
                 cleardown_module_code,
                 cleardown_module_details,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `DELETE /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}`
-    /// (operation `DeleteCleardownModule`)
+    /// `DELETE /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}` (operation `DeleteCleardownModule`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (DELETE).
     ///
@@ -630,15 +593,13 @@ impl ChartOfAccountsApi {
         code: impl Into<String>,
         cleardown_module_code: impl Into<String>,
     ) -> DeleteCleardownModuleRequest {
-        DeleteCleardownModuleRequest {
-            client: self.client.clone(),
-            params: DeleteCleardownModuleParams::new(scope, code, cleardown_module_code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteCleardownModuleRequest::from_params(
+            self,
+            DeleteCleardownModuleParams::new(scope, code, cleardown_module_code),
+        )
     }
 
-    /// `PATCH /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}`
-    /// (operation `PatchCleardownModule`)
+    /// `PATCH /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}` (operation `PatchCleardownModule`)
     ///
     /// API status: `EarlyAccess`. Idempotent: no (not an upsert or read-only query).
     ///
@@ -669,21 +630,13 @@ impl ChartOfAccountsApi {
         cleardown_module_code: impl Into<String>,
         request_body: Vec<lusid_models::Operation>,
     ) -> PatchCleardownModuleRequest {
-        PatchCleardownModuleRequest {
-            client: self.client.clone(),
-            params: PatchCleardownModuleParams::new(
-                scope,
-                code,
-                cleardown_module_code,
-                request_body,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        PatchCleardownModuleRequest::from_params(
+            self,
+            PatchCleardownModuleParams::new(scope, code, cleardown_module_code, request_body),
+        )
     }
 
-    /// `GET
-    /// /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}/cleardownrules`
-    /// (operation `ListCleardownModuleRules`)
+    /// `GET /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}/cleardownrules` (operation `ListCleardownModuleRules`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -721,16 +674,13 @@ impl ChartOfAccountsApi {
         code: impl Into<String>,
         cleardown_module_code: impl Into<String>,
     ) -> ListCleardownModuleRulesRequest {
-        ListCleardownModuleRulesRequest {
-            client: self.client.clone(),
-            params: ListCleardownModuleRulesParams::new(scope, code, cleardown_module_code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListCleardownModuleRulesRequest::from_params(
+            self,
+            ListCleardownModuleRulesParams::new(scope, code, cleardown_module_code),
+        )
     }
 
-    /// `PUT
-    /// /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}/cleardownrules`
-    /// (operation `SetCleardownModuleRules`)
+    /// `PUT /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}/cleardownrules` (operation `SetCleardownModuleRules`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (PUT replaces).
     ///
@@ -763,20 +713,13 @@ impl ChartOfAccountsApi {
         cleardown_module_code: impl Into<String>,
         request_body: Vec<lusid_models::CleardownModuleRule>,
     ) -> SetCleardownModuleRulesRequest {
-        SetCleardownModuleRulesRequest {
-            client: self.client.clone(),
-            params: SetCleardownModuleRulesParams::new(
-                scope,
-                code,
-                cleardown_module_code,
-                request_body,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        SetCleardownModuleRulesRequest::from_params(
+            self,
+            SetCleardownModuleRulesParams::new(scope, code, cleardown_module_code, request_body),
+        )
     }
 
-    /// `GET /api/chartofaccounts/{scope}/{code}/generalledgerprofile` (operation
-    /// `ListGeneralLedgerProfiles`)
+    /// `GET /api/chartofaccounts/{scope}/{code}/generalledgerprofile` (operation `ListGeneralLedgerProfiles`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -814,15 +757,13 @@ impl ChartOfAccountsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> ListGeneralLedgerProfilesRequest {
-        ListGeneralLedgerProfilesRequest {
-            client: self.client.clone(),
-            params: ListGeneralLedgerProfilesParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListGeneralLedgerProfilesRequest::from_params(
+            self,
+            ListGeneralLedgerProfilesParams::new(scope, code),
+        )
     }
 
-    /// `POST /api/chartofaccounts/{scope}/{code}/generalledgerprofile` (operation
-    /// `CreateGeneralLedgerProfile`)
+    /// `POST /api/chartofaccounts/{scope}/{code}/generalledgerprofile` (operation `CreateGeneralLedgerProfile`)
     ///
     /// API status: `EarlyAccess`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
@@ -854,20 +795,13 @@ impl ChartOfAccountsApi {
         code: impl Into<String>,
         general_ledger_profile_request: lusid_models::GeneralLedgerProfileRequest,
     ) -> CreateGeneralLedgerProfileRequest {
-        CreateGeneralLedgerProfileRequest {
-            client: self.client.clone(),
-            params: CreateGeneralLedgerProfileParams::new(
-                scope,
-                code,
-                general_ledger_profile_request,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateGeneralLedgerProfileRequest::from_params(
+            self,
+            CreateGeneralLedgerProfileParams::new(scope, code, general_ledger_profile_request),
+        )
     }
 
-    /// `GET
-    /// /api/chartofaccounts/{scope}/{code}/generalledgerprofile/{generalLedgerProfileCode}`
-    /// (operation `GetGeneralLedgerProfile`)
+    /// `GET /api/chartofaccounts/{scope}/{code}/generalledgerprofile/{generalLedgerProfileCode}` (operation `GetGeneralLedgerProfile`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -898,16 +832,13 @@ impl ChartOfAccountsApi {
         code: impl Into<String>,
         general_ledger_profile_code: impl Into<String>,
     ) -> GetGeneralLedgerProfileRequest {
-        GetGeneralLedgerProfileRequest {
-            client: self.client.clone(),
-            params: GetGeneralLedgerProfileParams::new(scope, code, general_ledger_profile_code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetGeneralLedgerProfileRequest::from_params(
+            self,
+            GetGeneralLedgerProfileParams::new(scope, code, general_ledger_profile_code),
+        )
     }
 
-    /// `DELETE
-    /// /api/chartofaccounts/{scope}/{code}/generalledgerprofile/{generalLedgerProfileCode}`
-    /// (operation `DeleteGeneralLedgerProfile`)
+    /// `DELETE /api/chartofaccounts/{scope}/{code}/generalledgerprofile/{generalLedgerProfileCode}` (operation `DeleteGeneralLedgerProfile`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (DELETE).
     ///
@@ -934,16 +865,13 @@ impl ChartOfAccountsApi {
         code: impl Into<String>,
         general_ledger_profile_code: impl Into<String>,
     ) -> DeleteGeneralLedgerProfileRequest {
-        DeleteGeneralLedgerProfileRequest {
-            client: self.client.clone(),
-            params: DeleteGeneralLedgerProfileParams::new(scope, code, general_ledger_profile_code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteGeneralLedgerProfileRequest::from_params(
+            self,
+            DeleteGeneralLedgerProfileParams::new(scope, code, general_ledger_profile_code),
+        )
     }
 
-    /// `PUT
-    /// /api/chartofaccounts/{scope}/{code}/generalledgerprofile/{generalLedgerProfileCode}/mappings`
-    /// (operation `SetGeneralLedgerProfileMappings`)
+    /// `PUT /api/chartofaccounts/{scope}/{code}/generalledgerprofile/{generalLedgerProfileCode}/mappings` (operation `SetGeneralLedgerProfileMappings`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (PUT replaces).
     ///
@@ -976,20 +904,18 @@ impl ChartOfAccountsApi {
         general_ledger_profile_code: impl Into<String>,
         request_body: Vec<lusid_models::GeneralLedgerProfileMapping>,
     ) -> SetGeneralLedgerProfileMappingsRequest {
-        SetGeneralLedgerProfileMappingsRequest {
-            client: self.client.clone(),
-            params: SetGeneralLedgerProfileMappingsParams::new(
+        SetGeneralLedgerProfileMappingsRequest::from_params(
+            self,
+            SetGeneralLedgerProfileMappingsParams::new(
                 scope,
                 code,
                 general_ledger_profile_code,
                 request_body,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `GET /api/chartofaccounts/{scope}/{code}/postingmodules` (operation
-    /// `ListPostingModules`)
+    /// `GET /api/chartofaccounts/{scope}/{code}/postingmodules` (operation `ListPostingModules`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -1025,15 +951,10 @@ impl ChartOfAccountsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> ListPostingModulesRequest {
-        ListPostingModulesRequest {
-            client: self.client.clone(),
-            params: ListPostingModulesParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListPostingModulesRequest::from_params(self, ListPostingModulesParams::new(scope, code))
     }
 
-    /// `POST /api/chartofaccounts/{scope}/{code}/postingmodules` (operation
-    /// `CreatePostingModule`)
+    /// `POST /api/chartofaccounts/{scope}/{code}/postingmodules` (operation `CreatePostingModule`)
     ///
     /// API status: `EarlyAccess`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
@@ -1063,15 +984,13 @@ impl ChartOfAccountsApi {
         code: impl Into<String>,
         posting_module_request: lusid_models::PostingModuleRequest,
     ) -> CreatePostingModuleRequest {
-        CreatePostingModuleRequest {
-            client: self.client.clone(),
-            params: CreatePostingModuleParams::new(scope, code, posting_module_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreatePostingModuleRequest::from_params(
+            self,
+            CreatePostingModuleParams::new(scope, code, posting_module_request),
+        )
     }
 
-    /// `GET /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}` (operation
-    /// `GetPostingModule`)
+    /// `GET /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}` (operation `GetPostingModule`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -1101,15 +1020,13 @@ impl ChartOfAccountsApi {
         code: impl Into<String>,
         posting_module_code: impl Into<String>,
     ) -> GetPostingModuleRequest {
-        GetPostingModuleRequest {
-            client: self.client.clone(),
-            params: GetPostingModuleParams::new(scope, code, posting_module_code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetPostingModuleRequest::from_params(
+            self,
+            GetPostingModuleParams::new(scope, code, posting_module_code),
+        )
     }
 
-    /// `PUT /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}` (operation
-    /// `SetPostingModuleDetails`)
+    /// `PUT /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}` (operation `SetPostingModuleDetails`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (PUT replaces).
     ///
@@ -1140,20 +1057,18 @@ impl ChartOfAccountsApi {
         posting_module_code: impl Into<String>,
         posting_module_details: lusid_models::PostingModuleDetails,
     ) -> SetPostingModuleDetailsRequest {
-        SetPostingModuleDetailsRequest {
-            client: self.client.clone(),
-            params: SetPostingModuleDetailsParams::new(
+        SetPostingModuleDetailsRequest::from_params(
+            self,
+            SetPostingModuleDetailsParams::new(
                 scope,
                 code,
                 posting_module_code,
                 posting_module_details,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `DELETE /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}`
-    /// (operation `DeletePostingModule`)
+    /// `DELETE /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}` (operation `DeletePostingModule`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (DELETE).
     ///
@@ -1180,15 +1095,13 @@ impl ChartOfAccountsApi {
         code: impl Into<String>,
         posting_module_code: impl Into<String>,
     ) -> DeletePostingModuleRequest {
-        DeletePostingModuleRequest {
-            client: self.client.clone(),
-            params: DeletePostingModuleParams::new(scope, code, posting_module_code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeletePostingModuleRequest::from_params(
+            self,
+            DeletePostingModuleParams::new(scope, code, posting_module_code),
+        )
     }
 
-    /// `PATCH /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}`
-    /// (operation `PatchPostingModule`)
+    /// `PATCH /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}` (operation `PatchPostingModule`)
     ///
     /// API status: `EarlyAccess`. Idempotent: no (not an upsert or read-only query).
     ///
@@ -1219,16 +1132,13 @@ impl ChartOfAccountsApi {
         posting_module_code: impl Into<String>,
         request_body: Vec<lusid_models::Operation>,
     ) -> PatchPostingModuleRequest {
-        PatchPostingModuleRequest {
-            client: self.client.clone(),
-            params: PatchPostingModuleParams::new(scope, code, posting_module_code, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        PatchPostingModuleRequest::from_params(
+            self,
+            PatchPostingModuleParams::new(scope, code, posting_module_code, request_body),
+        )
     }
 
-    /// `GET
-    /// /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}/postingrules`
-    /// (operation `ListPostingModuleRules`)
+    /// `GET /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}/postingrules` (operation `ListPostingModuleRules`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -1267,16 +1177,13 @@ impl ChartOfAccountsApi {
         code: impl Into<String>,
         posting_module_code: impl Into<String>,
     ) -> ListPostingModuleRulesRequest {
-        ListPostingModuleRulesRequest {
-            client: self.client.clone(),
-            params: ListPostingModuleRulesParams::new(scope, code, posting_module_code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListPostingModuleRulesRequest::from_params(
+            self,
+            ListPostingModuleRulesParams::new(scope, code, posting_module_code),
+        )
     }
 
-    /// `PUT
-    /// /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}/postingrules`
-    /// (operation `SetPostingModuleRules`)
+    /// `PUT /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}/postingrules` (operation `SetPostingModuleRules`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (PUT replaces).
     ///
@@ -1309,21 +1216,13 @@ impl ChartOfAccountsApi {
         posting_module_code: impl Into<String>,
         request_body: Vec<lusid_models::PostingModuleRule>,
     ) -> SetPostingModuleRulesRequest {
-        SetPostingModuleRulesRequest {
-            client: self.client.clone(),
-            params: SetPostingModuleRulesParams::new(
-                scope,
-                code,
-                posting_module_code,
-                request_body,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        SetPostingModuleRulesRequest::from_params(
+            self,
+            SetPostingModuleRulesParams::new(scope, code, posting_module_code, request_body),
+        )
     }
 
-    /// `POST
-    /// /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}/postingrules/{ruleId}/$supersede`
-    /// (operation `SupersedePostingModuleRule`)
+    /// `POST /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}/postingrules/{ruleId}/$supersede` (operation `SupersedePostingModuleRule`)
     ///
     /// API status: `EarlyAccess`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
@@ -1360,21 +1259,19 @@ impl ChartOfAccountsApi {
         rule_id: impl Into<String>,
         request_body: Vec<lusid_models::SupersedePostingModuleRuleRequest>,
     ) -> SupersedePostingModuleRuleRequest {
-        SupersedePostingModuleRuleRequest {
-            client: self.client.clone(),
-            params: SupersedePostingModuleRuleParams::new(
+        SupersedePostingModuleRuleRequest::from_params(
+            self,
+            SupersedePostingModuleRuleParams::new(
                 scope,
                 code,
                 posting_module_code,
                 rule_id,
                 request_body,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `GET /api/chartofaccounts/{scope}/{code}/properties` (operation
-    /// `GetChartOfAccountsProperties`)
+    /// `GET /api/chartofaccounts/{scope}/{code}/properties` (operation `GetChartOfAccountsProperties`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -1405,15 +1302,13 @@ impl ChartOfAccountsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetChartOfAccountsPropertiesRequest {
-        GetChartOfAccountsPropertiesRequest {
-            client: self.client.clone(),
-            params: GetChartOfAccountsPropertiesParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetChartOfAccountsPropertiesRequest::from_params(
+            self,
+            GetChartOfAccountsPropertiesParams::new(scope, code),
+        )
     }
 
-    /// `POST /api/chartofaccounts/{scope}/{code}/properties/$upsert` (operation
-    /// `UpsertChartOfAccountsProperties`)
+    /// `POST /api/chartofaccounts/{scope}/{code}/properties/$upsert` (operation `UpsertChartOfAccountsProperties`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (an upsert).
     ///
@@ -1443,20 +1338,23 @@ impl ChartOfAccountsApi {
         code: impl Into<String>,
         request_body: std::collections::BTreeMap<String, lusid_models::Property>,
     ) -> UpsertChartOfAccountsPropertiesRequest {
-        UpsertChartOfAccountsPropertiesRequest {
-            client: self.client.clone(),
-            params: UpsertChartOfAccountsPropertiesParams::new(scope, code, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertChartOfAccountsPropertiesRequest::from_params(
+            self,
+            UpsertChartOfAccountsPropertiesParams::new(scope, code, request_body),
+        )
     }
 }
 
-/// The parameters of `ListChartsOfAccounts` (`GET /api/chartofaccounts`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/chartofaccounts` (operation `ListChartsOfAccounts`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListChartsOfAccounts`: what its request builder
+/// ([`ListChartsOfAccountsRequest`](crate::ListChartsOfAccountsRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListChartsOfAccountsParams {
@@ -1490,59 +1388,13 @@ impl ListChartsOfAccountsParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListChartsOfAccounts` request (`GET /api/chartofaccounts`), built by
-/// [`ChartOfAccountsApi::list_charts_of_accounts`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/chartofaccounts` (operation `ListChartsOfAccounts`)
+///
+/// The request builder of `ListChartsOfAccounts`, made by
+/// [`ChartOfAccountsApi::list_charts_of_accounts`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListChartsOfAccountsRequest {
@@ -1559,41 +1411,50 @@ impl ListChartsOfAccountsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ChartOfAccountsApi, params: ListChartsOfAccountsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
@@ -1603,7 +1464,7 @@ impl ListChartsOfAccountsRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -1669,79 +1530,84 @@ impl ListChartsOfAccountsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListChartsOfAccountsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListChartsOfAccounts`, following `nextPage` until it is empty. Each page
     /// is requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfChartOfAccounts, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfChartOfAccounts> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListChartsOfAccounts`, in order. At most one page is held
-    /// in memory; the next page is requested when the current one is used up.
+    /// in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::ChartOfAccounts, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::ChartOfAccounts> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListChartsOfAccounts` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListChartsOfAccountsRequest {
-    type Page = lusid_models::PagedResourceListOfChartOfAccounts;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListChartsOfAccountsParams {
+    const OPERATION_ID: &'static str = "ListChartsOfAccounts";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `CreateChartOfAccounts` (`POST /api/chartofaccounts/{scope}`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `POST /api/chartofaccounts/{scope}` (operation `CreateChartOfAccounts`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateChartOfAccounts`: what its request builder
+/// ([`CreateChartOfAccountsRequest`](crate::CreateChartOfAccountsRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateChartOfAccountsParams {
@@ -1764,9 +1630,12 @@ impl CreateChartOfAccountsParams {
     }
 }
 
-/// The `CreateChartOfAccounts` request (`POST /api/chartofaccounts/{scope}`), built by
-/// [`ChartOfAccountsApi::create_chart_of_accounts`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/chartofaccounts/{scope}` (operation `CreateChartOfAccounts`)
+///
+/// The request builder of `CreateChartOfAccounts`, made by
+/// [`ChartOfAccountsApi::create_chart_of_accounts`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateChartOfAccountsRequest {
@@ -1782,6 +1651,15 @@ impl CreateChartOfAccountsRequest {
         path_template: "/api/chartofaccounts/{scope}",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ChartOfAccountsApi, params: CreateChartOfAccountsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateChartOfAccountsParams {
@@ -1831,12 +1709,16 @@ impl CreateChartOfAccountsRequest {
     }
 }
 
-/// The parameters of `GetChartOfAccounts` (`GET /api/chartofaccounts/{scope}/{code}`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `GET /api/chartofaccounts/{scope}/{code}` (operation `GetChartOfAccounts`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetChartOfAccounts`: what its request builder
+/// ([`GetChartOfAccountsRequest`](crate::GetChartOfAccountsRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetChartOfAccountsParams {
@@ -1864,34 +1746,13 @@ impl GetChartOfAccountsParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetChartOfAccounts` request (`GET /api/chartofaccounts/{scope}/{code}`), built by
-/// [`ChartOfAccountsApi::get_chart_of_accounts`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/chartofaccounts/{scope}/{code}` (operation `GetChartOfAccounts`)
+///
+/// The request builder of `GetChartOfAccounts`, made by
+/// [`ChartOfAccountsApi::get_chart_of_accounts`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetChartOfAccountsRequest {
@@ -1908,16 +1769,25 @@ impl GetChartOfAccountsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ChartOfAccountsApi, params: GetChartOfAccountsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -1927,7 +1797,7 @@ impl GetChartOfAccountsRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -1983,13 +1853,16 @@ impl GetChartOfAccountsRequest {
     }
 }
 
-/// The parameters of `DeleteChartOfAccounts` (`DELETE
-/// /api/chartofaccounts/{scope}/{code}`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `DELETE /api/chartofaccounts/{scope}/{code}` (operation `DeleteChartOfAccounts`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteChartOfAccounts`: what its request builder
+/// ([`DeleteChartOfAccountsRequest`](crate::DeleteChartOfAccountsRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteChartOfAccountsParams {
@@ -2009,9 +1882,12 @@ impl DeleteChartOfAccountsParams {
     }
 }
 
-/// The `DeleteChartOfAccounts` request (`DELETE /api/chartofaccounts/{scope}/{code}`),
-/// built by [`ChartOfAccountsApi::delete_chart_of_accounts`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/chartofaccounts/{scope}/{code}` (operation `DeleteChartOfAccounts`)
+///
+/// The request builder of `DeleteChartOfAccounts`, made by
+/// [`ChartOfAccountsApi::delete_chart_of_accounts`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteChartOfAccountsRequest {
@@ -2027,6 +1903,15 @@ impl DeleteChartOfAccountsRequest {
         path_template: "/api/chartofaccounts/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ChartOfAccountsApi, params: DeleteChartOfAccountsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteChartOfAccountsParams {
@@ -2078,12 +1963,16 @@ impl DeleteChartOfAccountsRequest {
     }
 }
 
-/// The parameters of `PatchChartOfAccounts` (`PATCH /api/chartofaccounts/{scope}/{code}`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `PATCH /api/chartofaccounts/{scope}/{code}` (operation `PatchChartOfAccounts`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `PatchChartOfAccounts`: what its request builder
+/// ([`PatchChartOfAccountsRequest`](crate::PatchChartOfAccountsRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct PatchChartOfAccountsParams {
@@ -2110,9 +1999,11 @@ impl PatchChartOfAccountsParams {
     }
 }
 
-/// The `PatchChartOfAccounts` request (`PATCH /api/chartofaccounts/{scope}/{code}`), built
-/// by [`ChartOfAccountsApi::patch_chart_of_accounts`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `PATCH /api/chartofaccounts/{scope}/{code}` (operation `PatchChartOfAccounts`)
+///
+/// The request builder of `PatchChartOfAccounts`, made by
+/// [`ChartOfAccountsApi::patch_chart_of_accounts`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct PatchChartOfAccountsRequest {
@@ -2128,6 +2019,15 @@ impl PatchChartOfAccountsRequest {
         path_template: "/api/chartofaccounts/{scope}/{code}",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ChartOfAccountsApi, params: PatchChartOfAccountsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &PatchChartOfAccountsParams {
@@ -2179,12 +2079,16 @@ impl PatchChartOfAccountsRequest {
     }
 }
 
-/// The parameters of `ListAccounts` (`GET /api/chartofaccounts/{scope}/{code}/accounts`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `GET /api/chartofaccounts/{scope}/{code}/accounts` (operation `ListAccounts`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListAccounts`: what its request builder
+/// ([`ListAccountsRequest`](crate::ListAccountsRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListAccountsParams {
@@ -2221,52 +2125,13 @@ impl ListAccountsParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListAccounts` request (`GET /api/chartofaccounts/{scope}/{code}/accounts`), built
-/// by [`ChartOfAccountsApi::list_accounts`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/chartofaccounts/{scope}/{code}/accounts` (operation `ListAccounts`)
+///
+/// The request builder of `ListAccounts`, made by [`ChartOfAccountsApi::list_accounts`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListAccountsRequest {
@@ -2283,34 +2148,43 @@ impl ListAccountsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ChartOfAccountsApi, params: ListAccountsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -2320,7 +2194,7 @@ impl ListAccountsRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -2387,79 +2261,84 @@ impl ListAccountsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListAccountsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListAccounts`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfAccount, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfAccount> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListAccounts`, in order. At most one page is held in
-    /// memory; the next page is requested when the current one is used up.
+    /// memory; the next page is requested when the current one is used up. Without an `asAt`,
+    /// the first request pins `asAt` to the current UTC time, so every page reads the same
+    /// snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::Account, crate::Error>> + Send + 'static
-    {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::Account> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListAccounts` with its items kept exactly as LUSID sent them, fields this
     /// crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListAccountsRequest {
-    type Page = lusid_models::PagedResourceListOfAccount;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListAccountsParams {
+    const OPERATION_ID: &'static str = "ListAccounts";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `UpsertAccounts` (`POST
-/// /api/chartofaccounts/{scope}/{code}/accounts`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `POST /api/chartofaccounts/{scope}/{code}/accounts` (operation `UpsertAccounts`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertAccounts`: what its request builder
+/// ([`UpsertAccountsRequest`](crate::UpsertAccountsRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertAccountsParams {
@@ -2486,8 +2365,10 @@ impl UpsertAccountsParams {
     }
 }
 
-/// The `UpsertAccounts` request (`POST /api/chartofaccounts/{scope}/{code}/accounts`),
-/// built by [`ChartOfAccountsApi::upsert_accounts`]. Set optional parameters, then
+/// `POST /api/chartofaccounts/{scope}/{code}/accounts` (operation `UpsertAccounts`)
+///
+/// The request builder of `UpsertAccounts`, made by [`ChartOfAccountsApi::upsert_accounts`]
+/// (or [`from_params`](Self::from_params)). Set optional parameters, then
 /// [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -2504,6 +2385,15 @@ impl UpsertAccountsRequest {
         path_template: "/api/chartofaccounts/{scope}/{code}/accounts",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ChartOfAccountsApi, params: UpsertAccountsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertAccountsParams {
@@ -2556,13 +2446,16 @@ impl UpsertAccountsRequest {
     }
 }
 
-/// The parameters of `DeleteAccounts` (`POST
-/// /api/chartofaccounts/{scope}/{code}/accounts/$delete`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `POST /api/chartofaccounts/{scope}/{code}/accounts/$delete` (operation `DeleteAccounts`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteAccounts`: what its request builder
+/// ([`DeleteAccountsRequest`](crate::DeleteAccountsRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteAccountsParams {
@@ -2570,8 +2463,9 @@ pub struct DeleteAccountsParams {
     pub scope: String,
     /// `code` (path): string.
     pub code: String,
-    /// `deleteMode` (query): string; known values `Soft` and `Hard`; documented default `Soft`.
-    pub delete_mode: Option<String>,
+    /// `deleteMode` (query): [`DeleteMode`](crate::params::DeleteMode) (or any string); known
+    /// values `Soft` and `Hard`; documented default `Soft`.
+    pub delete_mode: Option<crate::params::DeleteMode>,
     /// The JSON request body.
     pub body: Vec<String>,
 }
@@ -2590,18 +2484,12 @@ impl DeleteAccountsParams {
             body: request_body,
         }
     }
-
-    /// Sets `deleteMode` (query): string; known values `Soft` and `Hard`; documented default
-    /// `Soft`.
-    pub fn delete_mode(mut self, delete_mode: impl Into<String>) -> Self {
-        self.delete_mode = Some(delete_mode.into());
-        self
-    }
 }
 
-/// The `DeleteAccounts` request (`POST
-/// /api/chartofaccounts/{scope}/{code}/accounts/$delete`), built by
-/// [`ChartOfAccountsApi::delete_accounts`]. Set optional parameters, then
+/// `POST /api/chartofaccounts/{scope}/{code}/accounts/$delete` (operation `DeleteAccounts`)
+///
+/// The request builder of `DeleteAccounts`, made by [`ChartOfAccountsApi::delete_accounts`]
+/// (or [`from_params`](Self::from_params)). Set optional parameters, then
 /// [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -2619,10 +2507,19 @@ impl DeleteAccountsRequest {
         idempotent: false,
     };
 
-    /// Sets `deleteMode` (query): string; known values `Soft` and `Hard`; documented default
-    /// `Soft`.
-    pub fn delete_mode(mut self, delete_mode: impl Into<String>) -> Self {
-        self.params = self.params.delete_mode(delete_mode);
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ChartOfAccountsApi, params: DeleteAccountsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
+    /// Sets `deleteMode` (query): [`DeleteMode`](crate::params::DeleteMode) (or any string);
+    /// known values `Soft` and `Hard`; documented default `Soft`.
+    pub fn delete_mode(mut self, delete_mode: impl Into<crate::params::DeleteMode>) -> Self {
+        self.params.delete_mode = Some(delete_mode.into());
         self
     }
 
@@ -2678,13 +2575,16 @@ impl DeleteAccountsRequest {
     }
 }
 
-/// The parameters of `GetAccount` (`GET
-/// /api/chartofaccounts/{scope}/{code}/accounts/{accountCode}`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `GET /api/chartofaccounts/{scope}/{code}/accounts/{accountCode}` (operation `GetAccount`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetAccount`: what its request builder
+/// ([`GetAccountRequest`](crate::GetAccountRequest)) sends, and what the tag's trait method
+/// takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetAccountParams {
@@ -2719,34 +2619,12 @@ impl GetAccountParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetAccount` request (`GET
-/// /api/chartofaccounts/{scope}/{code}/accounts/{accountCode}`), built by
-/// [`ChartOfAccountsApi::get_account`]. Set optional parameters, then [`send`](Self::send)
+/// `GET /api/chartofaccounts/{scope}/{code}/accounts/{accountCode}` (operation `GetAccount`)
+///
+/// The request builder of `GetAccount`, made by [`ChartOfAccountsApi::get_account`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
 /// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -2764,16 +2642,25 @@ impl GetAccountRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ChartOfAccountsApi, params: GetAccountParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -2783,7 +2670,7 @@ impl GetAccountRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -2841,13 +2728,16 @@ impl GetAccountRequest {
     }
 }
 
-/// The parameters of `GetAccountProperties` (`GET
-/// /api/chartofaccounts/{scope}/{code}/accounts/{accountCode}/properties`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/chartofaccounts/{scope}/{code}/accounts/{accountCode}/properties` (operation `GetAccountProperties`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetAccountProperties`: what its request builder
+/// ([`GetAccountPropertiesRequest`](crate::GetAccountPropertiesRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetAccountPropertiesParams {
@@ -2879,25 +2769,13 @@ impl GetAccountPropertiesParams {
             as_at: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetAccountProperties` request (`GET
-/// /api/chartofaccounts/{scope}/{code}/accounts/{accountCode}/properties`), built by
-/// [`ChartOfAccountsApi::get_account_properties`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/chartofaccounts/{scope}/{code}/accounts/{accountCode}/properties` (operation `GetAccountProperties`)
+///
+/// The request builder of `GetAccountProperties`, made by
+/// [`ChartOfAccountsApi::get_account_properties`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAccountPropertiesRequest {
@@ -2914,16 +2792,25 @@ impl GetAccountPropertiesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ChartOfAccountsApi, params: GetAccountPropertiesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -2981,13 +2868,16 @@ impl GetAccountPropertiesRequest {
     }
 }
 
-/// The parameters of `UpsertAccountProperties` (`POST
-/// /api/chartofaccounts/{scope}/{code}/accounts/{accountCode}/properties/$upsert`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `POST /api/chartofaccounts/{scope}/{code}/accounts/{accountCode}/properties/$upsert` (operation `UpsertAccountProperties`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertAccountProperties`: what its request builder
+/// ([`UpsertAccountPropertiesRequest`](crate::UpsertAccountPropertiesRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertAccountPropertiesParams {
@@ -3018,10 +2908,12 @@ impl UpsertAccountPropertiesParams {
     }
 }
 
-/// The `UpsertAccountProperties` request (`POST
-/// /api/chartofaccounts/{scope}/{code}/accounts/{accountCode}/properties/$upsert`), built
-/// by [`ChartOfAccountsApi::upsert_account_properties`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/chartofaccounts/{scope}/{code}/accounts/{accountCode}/properties/$upsert` (operation `UpsertAccountProperties`)
+///
+/// The request builder of `UpsertAccountProperties`, made by
+/// [`ChartOfAccountsApi::upsert_account_properties`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertAccountPropertiesRequest {
@@ -3037,6 +2929,15 @@ impl UpsertAccountPropertiesRequest {
         path_template: "/api/chartofaccounts/{scope}/{code}/accounts/{accountCode}/properties/$upsert",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ChartOfAccountsApi, params: UpsertAccountPropertiesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertAccountPropertiesParams {
@@ -3091,13 +2992,16 @@ impl UpsertAccountPropertiesRequest {
     }
 }
 
-/// The parameters of `ListCleardownModules` (`GET
-/// /api/chartofaccounts/{scope}/{code}/cleardownmodules`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `GET /api/chartofaccounts/{scope}/{code}/cleardownmodules` (operation `ListCleardownModules`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListCleardownModules`: what its request builder
+/// ([`ListCleardownModulesRequest`](crate::ListCleardownModulesRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListCleardownModulesParams {
@@ -3131,44 +3035,13 @@ impl ListCleardownModulesParams {
             sort_by: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListCleardownModules` request (`GET
-/// /api/chartofaccounts/{scope}/{code}/cleardownmodules`), built by
-/// [`ChartOfAccountsApi::list_cleardown_modules`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/chartofaccounts/{scope}/{code}/cleardownmodules` (operation `ListCleardownModules`)
+///
+/// The request builder of `ListCleardownModules`, made by
+/// [`ChartOfAccountsApi::list_cleardown_modules`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListCleardownModulesRequest {
@@ -3185,35 +3058,44 @@ impl ListCleardownModulesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ChartOfAccountsApi, params: ListCleardownModulesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
@@ -3281,81 +3163,84 @@ impl ListCleardownModulesRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListCleardownModulesParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListCleardownModules`, following `nextPage` until it is empty. Each page
     /// is requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfCleardownModuleResponse, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfCleardownModuleResponse> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListCleardownModules`, in order. At most one page is held
-    /// in memory; the next page is requested when the current one is used up.
+    /// in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::CleardownModuleResponse, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::CleardownModuleResponse> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListCleardownModules` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListCleardownModulesRequest {
-    type Page = lusid_models::PagedResourceListOfCleardownModuleResponse;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListCleardownModulesParams {
+    const OPERATION_ID: &'static str = "ListCleardownModules";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `CreateCleardownModule` (`POST
-/// /api/chartofaccounts/{scope}/{code}/cleardownmodules`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `POST /api/chartofaccounts/{scope}/{code}/cleardownmodules` (operation `CreateCleardownModule`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateCleardownModule`: what its request builder
+/// ([`CreateCleardownModuleRequest`](crate::CreateCleardownModuleRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateCleardownModuleParams {
@@ -3382,10 +3267,11 @@ impl CreateCleardownModuleParams {
     }
 }
 
-/// The `CreateCleardownModule` request (`POST
-/// /api/chartofaccounts/{scope}/{code}/cleardownmodules`), built by
-/// [`ChartOfAccountsApi::create_cleardown_module`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/chartofaccounts/{scope}/{code}/cleardownmodules` (operation `CreateCleardownModule`)
+///
+/// The request builder of `CreateCleardownModule`, made by
+/// [`ChartOfAccountsApi::create_cleardown_module`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateCleardownModuleRequest {
@@ -3401,6 +3287,15 @@ impl CreateCleardownModuleRequest {
         path_template: "/api/chartofaccounts/{scope}/{code}/cleardownmodules",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ChartOfAccountsApi, params: CreateCleardownModuleParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateCleardownModuleParams {
@@ -3453,13 +3348,16 @@ impl CreateCleardownModuleRequest {
     }
 }
 
-/// The parameters of `GetCleardownModule` (`GET
-/// /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}` (operation `GetCleardownModule`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetCleardownModule`: what its request builder
+/// ([`GetCleardownModuleRequest`](crate::GetCleardownModuleRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetCleardownModuleParams {
@@ -3488,19 +3386,13 @@ impl GetCleardownModuleParams {
             as_at: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetCleardownModule` request (`GET
-/// /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}`), built by
-/// [`ChartOfAccountsApi::get_cleardown_module`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}` (operation `GetCleardownModule`)
+///
+/// The request builder of `GetCleardownModule`, made by
+/// [`ChartOfAccountsApi::get_cleardown_module`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetCleardownModuleRequest {
@@ -3517,10 +3409,19 @@ impl GetCleardownModuleRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ChartOfAccountsApi, params: GetCleardownModuleParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -3576,13 +3477,16 @@ impl GetCleardownModuleRequest {
     }
 }
 
-/// The parameters of `SetCleardownModuleDetails` (`PUT
-/// /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `PUT /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}` (operation `SetCleardownModuleDetails`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `SetCleardownModuleDetails`: what its request builder
+/// ([`SetCleardownModuleDetailsRequest`](crate::SetCleardownModuleDetailsRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct SetCleardownModuleDetailsParams {
@@ -3613,10 +3517,12 @@ impl SetCleardownModuleDetailsParams {
     }
 }
 
-/// The `SetCleardownModuleDetails` request (`PUT
-/// /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}`), built by
-/// [`ChartOfAccountsApi::set_cleardown_module_details`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `PUT /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}` (operation `SetCleardownModuleDetails`)
+///
+/// The request builder of `SetCleardownModuleDetails`, made by
+/// [`ChartOfAccountsApi::set_cleardown_module_details`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetCleardownModuleDetailsRequest {
@@ -3632,6 +3538,15 @@ impl SetCleardownModuleDetailsRequest {
         path_template: "/api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ChartOfAccountsApi, params: SetCleardownModuleDetailsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &SetCleardownModuleDetailsParams {
@@ -3685,13 +3600,16 @@ impl SetCleardownModuleDetailsRequest {
     }
 }
 
-/// The parameters of `DeleteCleardownModule` (`DELETE
-/// /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `DELETE /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}` (operation `DeleteCleardownModule`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteCleardownModule`: what its request builder
+/// ([`DeleteCleardownModuleRequest`](crate::DeleteCleardownModuleRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteCleardownModuleParams {
@@ -3718,10 +3636,11 @@ impl DeleteCleardownModuleParams {
     }
 }
 
-/// The `DeleteCleardownModule` request (`DELETE
-/// /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}`), built by
-/// [`ChartOfAccountsApi::delete_cleardown_module`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}` (operation `DeleteCleardownModule`)
+///
+/// The request builder of `DeleteCleardownModule`, made by
+/// [`ChartOfAccountsApi::delete_cleardown_module`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteCleardownModuleRequest {
@@ -3737,6 +3656,15 @@ impl DeleteCleardownModuleRequest {
         path_template: "/api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ChartOfAccountsApi, params: DeleteCleardownModuleParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteCleardownModuleParams {
@@ -3790,13 +3718,16 @@ impl DeleteCleardownModuleRequest {
     }
 }
 
-/// The parameters of `PatchCleardownModule` (`PATCH
-/// /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `PATCH /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}` (operation `PatchCleardownModule`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `PatchCleardownModule`: what its request builder
+/// ([`PatchCleardownModuleRequest`](crate::PatchCleardownModuleRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct PatchCleardownModuleParams {
@@ -3827,10 +3758,11 @@ impl PatchCleardownModuleParams {
     }
 }
 
-/// The `PatchCleardownModule` request (`PATCH
-/// /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}`), built by
-/// [`ChartOfAccountsApi::patch_cleardown_module`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `PATCH /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}` (operation `PatchCleardownModule`)
+///
+/// The request builder of `PatchCleardownModule`, made by
+/// [`ChartOfAccountsApi::patch_cleardown_module`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct PatchCleardownModuleRequest {
@@ -3846,6 +3778,15 @@ impl PatchCleardownModuleRequest {
         path_template: "/api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ChartOfAccountsApi, params: PatchCleardownModuleParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &PatchCleardownModuleParams {
@@ -3899,13 +3840,16 @@ impl PatchCleardownModuleRequest {
     }
 }
 
-/// The parameters of `ListCleardownModuleRules` (`GET
-/// /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}/cleardownrules`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `GET /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}/cleardownrules` (operation `ListCleardownModuleRules`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListCleardownModuleRules`: what its request builder
+/// ([`ListCleardownModuleRulesRequest`](crate::ListCleardownModuleRulesRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListCleardownModuleRulesParams {
@@ -3943,37 +3887,14 @@ impl ListCleardownModuleRulesParams {
             filter: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
 }
 
-/// The `ListCleardownModuleRules` request (`GET
-/// /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}/cleardownrules`),
-/// built by [`ChartOfAccountsApi::list_cleardown_module_rules`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `GET /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}/cleardownrules` (operation `ListCleardownModuleRules`)
+///
+/// The request builder of `ListCleardownModuleRules`, made by
+/// [`ChartOfAccountsApi::list_cleardown_module_rules`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListCleardownModuleRulesRequest {
@@ -3990,28 +3911,37 @@ impl ListCleardownModuleRulesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ChartOfAccountsApi, params: ListCleardownModuleRulesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -4080,80 +4010,84 @@ impl ListCleardownModuleRulesRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListCleardownModuleRulesParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListCleardownModuleRules`, following `nextPage` until it is empty. Each
     /// page is requested only when the previous one has been taken, with the same parameters
     /// plus `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time,
     /// so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfCleardownModuleRule, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfCleardownModuleRule> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListCleardownModuleRules`, in order. At most one page is
-    /// held in memory; the next page is requested when the current one is used up.
+    /// held in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::CleardownModuleRule, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::CleardownModuleRule> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListCleardownModuleRules` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListCleardownModuleRulesRequest {
-    type Page = lusid_models::PagedResourceListOfCleardownModuleRule;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListCleardownModuleRulesParams {
+    const OPERATION_ID: &'static str = "ListCleardownModuleRules";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `SetCleardownModuleRules` (`PUT
-/// /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}/cleardownrules`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `PUT /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}/cleardownrules` (operation `SetCleardownModuleRules`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `SetCleardownModuleRules`: what its request builder
+/// ([`SetCleardownModuleRulesRequest`](crate::SetCleardownModuleRulesRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct SetCleardownModuleRulesParams {
@@ -4184,10 +4118,12 @@ impl SetCleardownModuleRulesParams {
     }
 }
 
-/// The `SetCleardownModuleRules` request (`PUT
-/// /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}/cleardownrules`),
-/// built by [`ChartOfAccountsApi::set_cleardown_module_rules`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `PUT /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}/cleardownrules` (operation `SetCleardownModuleRules`)
+///
+/// The request builder of `SetCleardownModuleRules`, made by
+/// [`ChartOfAccountsApi::set_cleardown_module_rules`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetCleardownModuleRulesRequest {
@@ -4203,6 +4139,15 @@ impl SetCleardownModuleRulesRequest {
         path_template: "/api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}/cleardownrules",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ChartOfAccountsApi, params: SetCleardownModuleRulesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &SetCleardownModuleRulesParams {
@@ -4260,13 +4205,16 @@ impl SetCleardownModuleRulesRequest {
     }
 }
 
-/// The parameters of `ListGeneralLedgerProfiles` (`GET
-/// /api/chartofaccounts/{scope}/{code}/generalledgerprofile`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `GET /api/chartofaccounts/{scope}/{code}/generalledgerprofile` (operation `ListGeneralLedgerProfiles`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListGeneralLedgerProfiles`: what its request builder
+/// ([`ListGeneralLedgerProfilesRequest`](crate::ListGeneralLedgerProfilesRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListGeneralLedgerProfilesParams {
@@ -4300,44 +4248,14 @@ impl ListGeneralLedgerProfilesParams {
             sort_by: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListGeneralLedgerProfiles` request (`GET
-/// /api/chartofaccounts/{scope}/{code}/generalledgerprofile`), built by
-/// [`ChartOfAccountsApi::list_general_ledger_profiles`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/chartofaccounts/{scope}/{code}/generalledgerprofile` (operation `ListGeneralLedgerProfiles`)
+///
+/// The request builder of `ListGeneralLedgerProfiles`, made by
+/// [`ChartOfAccountsApi::list_general_ledger_profiles`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListGeneralLedgerProfilesRequest {
@@ -4354,35 +4272,44 @@ impl ListGeneralLedgerProfilesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ChartOfAccountsApi, params: ListGeneralLedgerProfilesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
@@ -4450,82 +4377,88 @@ impl ListGeneralLedgerProfilesRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListGeneralLedgerProfilesParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListGeneralLedgerProfiles`, following `nextPage` until it is empty. Each
     /// page is requested only when the previous one has been taken, with the same parameters
     /// plus `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time,
     /// so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfGeneralLedgerProfileResponse, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfGeneralLedgerProfileResponse>
+    {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListGeneralLedgerProfiles`, in order. At most one page is
-    /// held in memory; the next page is requested when the current one is used up.
+    /// held in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_stream(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::GeneralLedgerProfileResponse, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::items(self)
+    ) -> crate::ItemStream<'static, lusid_models::GeneralLedgerProfileResponse> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListGeneralLedgerProfiles` with its items kept exactly as LUSID sent
     /// them, fields this crate does not know included: for copying the data elsewhere
     /// unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListGeneralLedgerProfilesRequest {
-    type Page = lusid_models::PagedResourceListOfGeneralLedgerProfileResponse;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListGeneralLedgerProfilesParams {
+    const OPERATION_ID: &'static str = "ListGeneralLedgerProfiles";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `CreateGeneralLedgerProfile` (`POST
-/// /api/chartofaccounts/{scope}/{code}/generalledgerprofile`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `POST /api/chartofaccounts/{scope}/{code}/generalledgerprofile` (operation `CreateGeneralLedgerProfile`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateGeneralLedgerProfile`: what its request builder
+/// ([`CreateGeneralLedgerProfileRequest`](crate::CreateGeneralLedgerProfileRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateGeneralLedgerProfileParams {
@@ -4552,10 +4485,12 @@ impl CreateGeneralLedgerProfileParams {
     }
 }
 
-/// The `CreateGeneralLedgerProfile` request (`POST
-/// /api/chartofaccounts/{scope}/{code}/generalledgerprofile`), built by
-/// [`ChartOfAccountsApi::create_general_ledger_profile`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/chartofaccounts/{scope}/{code}/generalledgerprofile` (operation `CreateGeneralLedgerProfile`)
+///
+/// The request builder of `CreateGeneralLedgerProfile`, made by
+/// [`ChartOfAccountsApi::create_general_ledger_profile`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateGeneralLedgerProfileRequest {
@@ -4571,6 +4506,15 @@ impl CreateGeneralLedgerProfileRequest {
         path_template: "/api/chartofaccounts/{scope}/{code}/generalledgerprofile",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ChartOfAccountsApi, params: CreateGeneralLedgerProfileParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateGeneralLedgerProfileParams {
@@ -4624,13 +4568,16 @@ impl CreateGeneralLedgerProfileRequest {
     }
 }
 
-/// The parameters of `GetGeneralLedgerProfile` (`GET
-/// /api/chartofaccounts/{scope}/{code}/generalledgerprofile/{generalLedgerProfileCode}`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `GET /api/chartofaccounts/{scope}/{code}/generalledgerprofile/{generalLedgerProfileCode}` (operation `GetGeneralLedgerProfile`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetGeneralLedgerProfile`: what its request builder
+/// ([`GetGeneralLedgerProfileRequest`](crate::GetGeneralLedgerProfileRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetGeneralLedgerProfileParams {
@@ -4659,19 +4606,14 @@ impl GetGeneralLedgerProfileParams {
             as_at: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetGeneralLedgerProfile` request (`GET
-/// /api/chartofaccounts/{scope}/{code}/generalledgerprofile/{generalLedgerProfileCode}`),
-/// built by [`ChartOfAccountsApi::get_general_ledger_profile`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `GET /api/chartofaccounts/{scope}/{code}/generalledgerprofile/{generalLedgerProfileCode}` (operation `GetGeneralLedgerProfile`)
+///
+/// The request builder of `GetGeneralLedgerProfile`, made by
+/// [`ChartOfAccountsApi::get_general_ledger_profile`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetGeneralLedgerProfileRequest {
@@ -4688,10 +4630,19 @@ impl GetGeneralLedgerProfileRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ChartOfAccountsApi, params: GetGeneralLedgerProfileParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -4751,13 +4702,16 @@ impl GetGeneralLedgerProfileRequest {
     }
 }
 
-/// The parameters of `DeleteGeneralLedgerProfile` (`DELETE
-/// /api/chartofaccounts/{scope}/{code}/generalledgerprofile/{generalLedgerProfileCode}`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `DELETE /api/chartofaccounts/{scope}/{code}/generalledgerprofile/{generalLedgerProfileCode}` (operation `DeleteGeneralLedgerProfile`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteGeneralLedgerProfile`: what its request builder
+/// ([`DeleteGeneralLedgerProfileRequest`](crate::DeleteGeneralLedgerProfileRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteGeneralLedgerProfileParams {
@@ -4784,10 +4738,12 @@ impl DeleteGeneralLedgerProfileParams {
     }
 }
 
-/// The `DeleteGeneralLedgerProfile` request (`DELETE
-/// /api/chartofaccounts/{scope}/{code}/generalledgerprofile/{generalLedgerProfileCode}`),
-/// built by [`ChartOfAccountsApi::delete_general_ledger_profile`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `DELETE /api/chartofaccounts/{scope}/{code}/generalledgerprofile/{generalLedgerProfileCode}` (operation `DeleteGeneralLedgerProfile`)
+///
+/// The request builder of `DeleteGeneralLedgerProfile`, made by
+/// [`ChartOfAccountsApi::delete_general_ledger_profile`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteGeneralLedgerProfileRequest {
@@ -4803,6 +4759,15 @@ impl DeleteGeneralLedgerProfileRequest {
         path_template: "/api/chartofaccounts/{scope}/{code}/generalledgerprofile/{generalLedgerProfileCode}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ChartOfAccountsApi, params: DeleteGeneralLedgerProfileParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteGeneralLedgerProfileParams {
@@ -4859,13 +4824,16 @@ impl DeleteGeneralLedgerProfileRequest {
     }
 }
 
-/// The parameters of `SetGeneralLedgerProfileMappings` (`PUT
-/// /api/chartofaccounts/{scope}/{code}/generalledgerprofile/{generalLedgerProfileCode}/mappings`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `PUT /api/chartofaccounts/{scope}/{code}/generalledgerprofile/{generalLedgerProfileCode}/mappings` (operation `SetGeneralLedgerProfileMappings`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `SetGeneralLedgerProfileMappings`: what its request builder
+/// ([`SetGeneralLedgerProfileMappingsRequest`](crate::SetGeneralLedgerProfileMappingsRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct SetGeneralLedgerProfileMappingsParams {
@@ -4896,10 +4864,12 @@ impl SetGeneralLedgerProfileMappingsParams {
     }
 }
 
-/// The `SetGeneralLedgerProfileMappings` request (`PUT
-/// /api/chartofaccounts/{scope}/{code}/generalledgerprofile/{generalLedgerProfileCode}/mappings`),
-/// built by [`ChartOfAccountsApi::set_general_ledger_profile_mappings`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `PUT /api/chartofaccounts/{scope}/{code}/generalledgerprofile/{generalLedgerProfileCode}/mappings` (operation `SetGeneralLedgerProfileMappings`)
+///
+/// The request builder of `SetGeneralLedgerProfileMappings`, made by
+/// [`ChartOfAccountsApi::set_general_ledger_profile_mappings`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetGeneralLedgerProfileMappingsRequest {
@@ -4915,6 +4885,18 @@ impl SetGeneralLedgerProfileMappingsRequest {
         path_template: "/api/chartofaccounts/{scope}/{code}/generalledgerprofile/{generalLedgerProfileCode}/mappings",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &ChartOfAccountsApi,
+        params: SetGeneralLedgerProfileMappingsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &SetGeneralLedgerProfileMappingsParams {
@@ -4973,13 +4955,16 @@ impl SetGeneralLedgerProfileMappingsRequest {
     }
 }
 
-/// The parameters of `ListPostingModules` (`GET
-/// /api/chartofaccounts/{scope}/{code}/postingmodules`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `GET /api/chartofaccounts/{scope}/{code}/postingmodules` (operation `ListPostingModules`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListPostingModules`: what its request builder
+/// ([`ListPostingModulesRequest`](crate::ListPostingModulesRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListPostingModulesParams {
@@ -5013,44 +4998,13 @@ impl ListPostingModulesParams {
             sort_by: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListPostingModules` request (`GET
-/// /api/chartofaccounts/{scope}/{code}/postingmodules`), built by
-/// [`ChartOfAccountsApi::list_posting_modules`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/chartofaccounts/{scope}/{code}/postingmodules` (operation `ListPostingModules`)
+///
+/// The request builder of `ListPostingModules`, made by
+/// [`ChartOfAccountsApi::list_posting_modules`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListPostingModulesRequest {
@@ -5067,35 +5021,44 @@ impl ListPostingModulesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ChartOfAccountsApi, params: ListPostingModulesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
@@ -5163,80 +5126,84 @@ impl ListPostingModulesRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListPostingModulesParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListPostingModules`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfPostingModuleResponse, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfPostingModuleResponse> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListPostingModules`, in order. At most one page is held in
-    /// memory; the next page is requested when the current one is used up.
+    /// memory; the next page is requested when the current one is used up. Without an `asAt`,
+    /// the first request pins `asAt` to the current UTC time, so every page reads the same
+    /// snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::PostingModuleResponse, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::PostingModuleResponse> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListPostingModules` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListPostingModulesRequest {
-    type Page = lusid_models::PagedResourceListOfPostingModuleResponse;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListPostingModulesParams {
+    const OPERATION_ID: &'static str = "ListPostingModules";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `CreatePostingModule` (`POST
-/// /api/chartofaccounts/{scope}/{code}/postingmodules`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `POST /api/chartofaccounts/{scope}/{code}/postingmodules` (operation `CreatePostingModule`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreatePostingModule`: what its request builder
+/// ([`CreatePostingModuleRequest`](crate::CreatePostingModuleRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreatePostingModuleParams {
@@ -5263,10 +5230,11 @@ impl CreatePostingModuleParams {
     }
 }
 
-/// The `CreatePostingModule` request (`POST
-/// /api/chartofaccounts/{scope}/{code}/postingmodules`), built by
-/// [`ChartOfAccountsApi::create_posting_module`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/chartofaccounts/{scope}/{code}/postingmodules` (operation `CreatePostingModule`)
+///
+/// The request builder of `CreatePostingModule`, made by
+/// [`ChartOfAccountsApi::create_posting_module`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreatePostingModuleRequest {
@@ -5282,6 +5250,15 @@ impl CreatePostingModuleRequest {
         path_template: "/api/chartofaccounts/{scope}/{code}/postingmodules",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ChartOfAccountsApi, params: CreatePostingModuleParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreatePostingModuleParams {
@@ -5334,13 +5311,16 @@ impl CreatePostingModuleRequest {
     }
 }
 
-/// The parameters of `GetPostingModule` (`GET
-/// /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}` (operation `GetPostingModule`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetPostingModule`: what its request builder
+/// ([`GetPostingModuleRequest`](crate::GetPostingModuleRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetPostingModuleParams {
@@ -5369,19 +5349,13 @@ impl GetPostingModuleParams {
             as_at: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetPostingModule` request (`GET
-/// /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}`), built by
-/// [`ChartOfAccountsApi::get_posting_module`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}` (operation `GetPostingModule`)
+///
+/// The request builder of `GetPostingModule`, made by
+/// [`ChartOfAccountsApi::get_posting_module`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPostingModuleRequest {
@@ -5398,10 +5372,19 @@ impl GetPostingModuleRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ChartOfAccountsApi, params: GetPostingModuleParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -5457,13 +5440,16 @@ impl GetPostingModuleRequest {
     }
 }
 
-/// The parameters of `SetPostingModuleDetails` (`PUT
-/// /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `PUT /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}` (operation `SetPostingModuleDetails`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `SetPostingModuleDetails`: what its request builder
+/// ([`SetPostingModuleDetailsRequest`](crate::SetPostingModuleDetailsRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct SetPostingModuleDetailsParams {
@@ -5494,10 +5480,12 @@ impl SetPostingModuleDetailsParams {
     }
 }
 
-/// The `SetPostingModuleDetails` request (`PUT
-/// /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}`), built by
-/// [`ChartOfAccountsApi::set_posting_module_details`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `PUT /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}` (operation `SetPostingModuleDetails`)
+///
+/// The request builder of `SetPostingModuleDetails`, made by
+/// [`ChartOfAccountsApi::set_posting_module_details`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetPostingModuleDetailsRequest {
@@ -5513,6 +5501,15 @@ impl SetPostingModuleDetailsRequest {
         path_template: "/api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ChartOfAccountsApi, params: SetPostingModuleDetailsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &SetPostingModuleDetailsParams {
@@ -5566,13 +5563,16 @@ impl SetPostingModuleDetailsRequest {
     }
 }
 
-/// The parameters of `DeletePostingModule` (`DELETE
-/// /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `DELETE /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}` (operation `DeletePostingModule`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeletePostingModule`: what its request builder
+/// ([`DeletePostingModuleRequest`](crate::DeletePostingModuleRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeletePostingModuleParams {
@@ -5599,10 +5599,11 @@ impl DeletePostingModuleParams {
     }
 }
 
-/// The `DeletePostingModule` request (`DELETE
-/// /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}`), built by
-/// [`ChartOfAccountsApi::delete_posting_module`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}` (operation `DeletePostingModule`)
+///
+/// The request builder of `DeletePostingModule`, made by
+/// [`ChartOfAccountsApi::delete_posting_module`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeletePostingModuleRequest {
@@ -5618,6 +5619,15 @@ impl DeletePostingModuleRequest {
         path_template: "/api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ChartOfAccountsApi, params: DeletePostingModuleParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeletePostingModuleParams {
@@ -5671,13 +5681,16 @@ impl DeletePostingModuleRequest {
     }
 }
 
-/// The parameters of `PatchPostingModule` (`PATCH
-/// /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `PATCH /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}` (operation `PatchPostingModule`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `PatchPostingModule`: what its request builder
+/// ([`PatchPostingModuleRequest`](crate::PatchPostingModuleRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct PatchPostingModuleParams {
@@ -5708,10 +5721,11 @@ impl PatchPostingModuleParams {
     }
 }
 
-/// The `PatchPostingModule` request (`PATCH
-/// /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}`), built by
-/// [`ChartOfAccountsApi::patch_posting_module`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `PATCH /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}` (operation `PatchPostingModule`)
+///
+/// The request builder of `PatchPostingModule`, made by
+/// [`ChartOfAccountsApi::patch_posting_module`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct PatchPostingModuleRequest {
@@ -5727,6 +5741,15 @@ impl PatchPostingModuleRequest {
         path_template: "/api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ChartOfAccountsApi, params: PatchPostingModuleParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &PatchPostingModuleParams {
@@ -5780,13 +5803,16 @@ impl PatchPostingModuleRequest {
     }
 }
 
-/// The parameters of `ListPostingModuleRules` (`GET
-/// /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}/postingrules`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `GET /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}/postingrules` (operation `ListPostingModuleRules`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListPostingModuleRules`: what its request builder
+/// ([`ListPostingModuleRulesRequest`](crate::ListPostingModuleRulesRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListPostingModuleRulesParams {
@@ -5827,43 +5853,14 @@ impl ListPostingModuleRulesParams {
             effective_at: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
 }
 
-/// The `ListPostingModuleRules` request (`GET
-/// /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}/postingrules`),
-/// built by [`ChartOfAccountsApi::list_posting_module_rules`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `GET /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}/postingrules` (operation `ListPostingModuleRules`)
+///
+/// The request builder of `ListPostingModuleRules`, made by
+/// [`ChartOfAccountsApi::list_posting_module_rules`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListPostingModuleRulesRequest {
@@ -5880,34 +5877,43 @@ impl ListPostingModuleRulesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ChartOfAccountsApi, params: ListPostingModuleRulesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
@@ -5977,81 +5983,87 @@ impl ListPostingModuleRulesRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListPostingModuleRulesParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListPostingModuleRules`, following `nextPage` until it is empty. Each
     /// page is requested only when the previous one has been taken, with the same parameters
     /// plus `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time,
     /// so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfPostingModuleRuleResponse, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfPostingModuleRuleResponse>
+    {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListPostingModuleRules`, in order. At most one page is held
-    /// in memory; the next page is requested when the current one is used up.
+    /// in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_stream(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PostingModuleRuleResponse, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::items(self)
+    ) -> crate::ItemStream<'static, lusid_models::PostingModuleRuleResponse> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListPostingModuleRules` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListPostingModuleRulesRequest {
-    type Page = lusid_models::PagedResourceListOfPostingModuleRuleResponse;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListPostingModuleRulesParams {
+    const OPERATION_ID: &'static str = "ListPostingModuleRules";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `SetPostingModuleRules` (`PUT
-/// /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}/postingrules`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `PUT /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}/postingrules` (operation `SetPostingModuleRules`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `SetPostingModuleRules`: what its request builder
+/// ([`SetPostingModuleRulesRequest`](crate::SetPostingModuleRulesRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct SetPostingModuleRulesParams {
@@ -6082,10 +6094,12 @@ impl SetPostingModuleRulesParams {
     }
 }
 
-/// The `SetPostingModuleRules` request (`PUT
-/// /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}/postingrules`),
-/// built by [`ChartOfAccountsApi::set_posting_module_rules`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `PUT /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}/postingrules` (operation `SetPostingModuleRules`)
+///
+/// The request builder of `SetPostingModuleRules`, made by
+/// [`ChartOfAccountsApi::set_posting_module_rules`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetPostingModuleRulesRequest {
@@ -6101,6 +6115,15 @@ impl SetPostingModuleRulesRequest {
         path_template: "/api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}/postingrules",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ChartOfAccountsApi, params: SetPostingModuleRulesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &SetPostingModuleRulesParams {
@@ -6158,13 +6181,16 @@ impl SetPostingModuleRulesRequest {
     }
 }
 
-/// The parameters of `SupersedePostingModuleRule` (`POST
-/// /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}/postingrules/{ruleId}/$supersede`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `POST /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}/postingrules/{ruleId}/$supersede` (operation `SupersedePostingModuleRule`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `SupersedePostingModuleRule`: what its request builder
+/// ([`SupersedePostingModuleRuleRequest`](crate::SupersedePostingModuleRuleRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct SupersedePostingModuleRuleParams {
@@ -6199,10 +6225,12 @@ impl SupersedePostingModuleRuleParams {
     }
 }
 
-/// The `SupersedePostingModuleRule` request (`POST
-/// /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}/postingrules/{ruleId}/$supersede`),
-/// built by [`ChartOfAccountsApi::supersede_posting_module_rule`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `POST /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}/postingrules/{ruleId}/$supersede` (operation `SupersedePostingModuleRule`)
+///
+/// The request builder of `SupersedePostingModuleRule`, made by
+/// [`ChartOfAccountsApi::supersede_posting_module_rule`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SupersedePostingModuleRuleRequest {
@@ -6218,6 +6246,15 @@ impl SupersedePostingModuleRuleRequest {
         path_template: "/api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}/postingrules/{ruleId}/$supersede",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ChartOfAccountsApi, params: SupersedePostingModuleRuleParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &SupersedePostingModuleRuleParams {
@@ -6277,13 +6314,16 @@ impl SupersedePostingModuleRuleRequest {
     }
 }
 
-/// The parameters of `GetChartOfAccountsProperties` (`GET
-/// /api/chartofaccounts/{scope}/{code}/properties`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `GET /api/chartofaccounts/{scope}/{code}/properties` (operation `GetChartOfAccountsProperties`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetChartOfAccountsProperties`: what its request builder
+/// ([`GetChartOfAccountsPropertiesRequest`](crate::GetChartOfAccountsPropertiesRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetChartOfAccountsPropertiesParams {
@@ -6308,25 +6348,14 @@ impl GetChartOfAccountsPropertiesParams {
             as_at: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetChartOfAccountsProperties` request (`GET
-/// /api/chartofaccounts/{scope}/{code}/properties`), built by
-/// [`ChartOfAccountsApi::get_chart_of_accounts_properties`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/chartofaccounts/{scope}/{code}/properties` (operation `GetChartOfAccountsProperties`)
+///
+/// The request builder of `GetChartOfAccountsProperties`, made by
+/// [`ChartOfAccountsApi::get_chart_of_accounts_properties`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetChartOfAccountsPropertiesRequest {
@@ -6343,16 +6372,28 @@ impl GetChartOfAccountsPropertiesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &ChartOfAccountsApi,
+        params: GetChartOfAccountsPropertiesParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -6408,13 +6449,16 @@ impl GetChartOfAccountsPropertiesRequest {
     }
 }
 
-/// The parameters of `UpsertChartOfAccountsProperties` (`POST
-/// /api/chartofaccounts/{scope}/{code}/properties/$upsert`): what its request builder
+/// `POST /api/chartofaccounts/{scope}/{code}/properties/$upsert` (operation `UpsertChartOfAccountsProperties`)
+///
+/// The parameters of `UpsertChartOfAccountsProperties`: what its request builder
+/// ([`UpsertChartOfAccountsPropertiesRequest`](crate::UpsertChartOfAccountsPropertiesRequest))
 /// sends, and what the tag's trait method takes.
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertChartOfAccountsPropertiesParams {
@@ -6441,10 +6485,12 @@ impl UpsertChartOfAccountsPropertiesParams {
     }
 }
 
-/// The `UpsertChartOfAccountsProperties` request (`POST
-/// /api/chartofaccounts/{scope}/{code}/properties/$upsert`), built by
-/// [`ChartOfAccountsApi::upsert_chart_of_accounts_properties`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `POST /api/chartofaccounts/{scope}/{code}/properties/$upsert` (operation `UpsertChartOfAccountsProperties`)
+///
+/// The request builder of `UpsertChartOfAccountsProperties`, made by
+/// [`ChartOfAccountsApi::upsert_chart_of_accounts_properties`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertChartOfAccountsPropertiesRequest {
@@ -6460,6 +6506,18 @@ impl UpsertChartOfAccountsPropertiesRequest {
         path_template: "/api/chartofaccounts/{scope}/{code}/properties/$upsert",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &ChartOfAccountsApi,
+        params: UpsertChartOfAccountsPropertiesParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertChartOfAccountsPropertiesParams {
@@ -6518,14 +6576,19 @@ impl UpsertChartOfAccountsPropertiesRequest {
 /// mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`ChartOfAccountsApi`] for streams, timeouts and `send_as`). With the `mock`
-/// feature, mockall generates `MockChartOfAccountsApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`ChartOfAccountsApi`] add streams, timeouts and `send_as`. With the `mock` feature,
+/// mockall generates `MockChartOfAccountsApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait ChartOfAccountsApiClient: Send + Sync {
-    /// `GET /api/chartofaccounts` (operation `ListChartsOfAccounts`):
-    /// [`ChartOfAccountsApi::list_charts_of_accounts`] with the parameters of `params`.
+    /// `GET /api/chartofaccounts` (operation `ListChartsOfAccounts`)
+    ///
+    /// [`ChartOfAccountsApi::list_charts_of_accounts`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListChartsOfAccountsRequest::send): see [`Error`](crate::Error).
@@ -6534,8 +6597,11 @@ pub trait ChartOfAccountsApiClient: Send + Sync {
         params: ListChartsOfAccountsParams,
     ) -> Result<lusid_models::PagedResourceListOfChartOfAccounts, crate::Error>;
 
-    /// `POST /api/chartofaccounts/{scope}` (operation `CreateChartOfAccounts`):
-    /// [`ChartOfAccountsApi::create_chart_of_accounts`] with the parameters of `params`.
+    /// `POST /api/chartofaccounts/{scope}` (operation `CreateChartOfAccounts`)
+    ///
+    /// [`ChartOfAccountsApi::create_chart_of_accounts`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateChartOfAccountsRequest::send): see [`Error`](crate::Error).
@@ -6544,8 +6610,11 @@ pub trait ChartOfAccountsApiClient: Send + Sync {
         params: CreateChartOfAccountsParams,
     ) -> Result<lusid_models::ChartOfAccounts, crate::Error>;
 
-    /// `GET /api/chartofaccounts/{scope}/{code}` (operation `GetChartOfAccounts`):
-    /// [`ChartOfAccountsApi::get_chart_of_accounts`] with the parameters of `params`.
+    /// `GET /api/chartofaccounts/{scope}/{code}` (operation `GetChartOfAccounts`)
+    ///
+    /// [`ChartOfAccountsApi::get_chart_of_accounts`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetChartOfAccountsRequest::send): see [`Error`](crate::Error).
@@ -6554,8 +6623,11 @@ pub trait ChartOfAccountsApiClient: Send + Sync {
         params: GetChartOfAccountsParams,
     ) -> Result<lusid_models::ChartOfAccounts, crate::Error>;
 
-    /// `DELETE /api/chartofaccounts/{scope}/{code}` (operation `DeleteChartOfAccounts`):
-    /// [`ChartOfAccountsApi::delete_chart_of_accounts`] with the parameters of `params`.
+    /// `DELETE /api/chartofaccounts/{scope}/{code}` (operation `DeleteChartOfAccounts`)
+    ///
+    /// [`ChartOfAccountsApi::delete_chart_of_accounts`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteChartOfAccountsRequest::send): see [`Error`](crate::Error).
@@ -6564,8 +6636,11 @@ pub trait ChartOfAccountsApiClient: Send + Sync {
         params: DeleteChartOfAccountsParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `PATCH /api/chartofaccounts/{scope}/{code}` (operation `PatchChartOfAccounts`):
-    /// [`ChartOfAccountsApi::patch_chart_of_accounts`] with the parameters of `params`.
+    /// `PATCH /api/chartofaccounts/{scope}/{code}` (operation `PatchChartOfAccounts`)
+    ///
+    /// [`ChartOfAccountsApi::patch_chart_of_accounts`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::PatchChartOfAccountsRequest::send): see [`Error`](crate::Error).
@@ -6574,8 +6649,10 @@ pub trait ChartOfAccountsApiClient: Send + Sync {
         params: PatchChartOfAccountsParams,
     ) -> Result<lusid_models::ChartOfAccounts, crate::Error>;
 
-    /// `GET /api/chartofaccounts/{scope}/{code}/accounts` (operation `ListAccounts`):
-    /// [`ChartOfAccountsApi::list_accounts`] with the parameters of `params`.
+    /// `GET /api/chartofaccounts/{scope}/{code}/accounts` (operation `ListAccounts`)
+    ///
+    /// [`ChartOfAccountsApi::list_accounts`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListAccountsRequest::send): see [`Error`](crate::Error).
@@ -6584,8 +6661,10 @@ pub trait ChartOfAccountsApiClient: Send + Sync {
         params: ListAccountsParams,
     ) -> Result<lusid_models::PagedResourceListOfAccount, crate::Error>;
 
-    /// `POST /api/chartofaccounts/{scope}/{code}/accounts` (operation `UpsertAccounts`):
-    /// [`ChartOfAccountsApi::upsert_accounts`] with the parameters of `params`.
+    /// `POST /api/chartofaccounts/{scope}/{code}/accounts` (operation `UpsertAccounts`)
+    ///
+    /// [`ChartOfAccountsApi::upsert_accounts`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertAccountsRequest::send): see [`Error`](crate::Error).
@@ -6594,9 +6673,10 @@ pub trait ChartOfAccountsApiClient: Send + Sync {
         params: UpsertAccountsParams,
     ) -> Result<lusid_models::AccountsUpsertResponse, crate::Error>;
 
-    /// `POST /api/chartofaccounts/{scope}/{code}/accounts/$delete` (operation
-    /// `DeleteAccounts`): [`ChartOfAccountsApi::delete_accounts`] with the parameters of
-    /// `params`.
+    /// `POST /api/chartofaccounts/{scope}/{code}/accounts/$delete` (operation `DeleteAccounts`)
+    ///
+    /// [`ChartOfAccountsApi::delete_accounts`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteAccountsRequest::send): see [`Error`](crate::Error).
@@ -6605,8 +6685,10 @@ pub trait ChartOfAccountsApiClient: Send + Sync {
         params: DeleteAccountsParams,
     ) -> Result<lusid_models::DeleteAccountsResponse, crate::Error>;
 
-    /// `GET /api/chartofaccounts/{scope}/{code}/accounts/{accountCode}` (operation
-    /// `GetAccount`): [`ChartOfAccountsApi::get_account`] with the parameters of `params`.
+    /// `GET /api/chartofaccounts/{scope}/{code}/accounts/{accountCode}` (operation `GetAccount`)
+    ///
+    /// [`ChartOfAccountsApi::get_account`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetAccountRequest::send): see [`Error`](crate::Error).
@@ -6615,9 +6697,11 @@ pub trait ChartOfAccountsApiClient: Send + Sync {
         params: GetAccountParams,
     ) -> Result<lusid_models::Account, crate::Error>;
 
-    /// `GET /api/chartofaccounts/{scope}/{code}/accounts/{accountCode}/properties` (operation
-    /// `GetAccountProperties`): [`ChartOfAccountsApi::get_account_properties`] with the
-    /// parameters of `params`.
+    /// `GET /api/chartofaccounts/{scope}/{code}/accounts/{accountCode}/properties` (operation `GetAccountProperties`)
+    ///
+    /// [`ChartOfAccountsApi::get_account_properties`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetAccountPropertiesRequest::send): see [`Error`](crate::Error).
@@ -6626,9 +6710,11 @@ pub trait ChartOfAccountsApiClient: Send + Sync {
         params: GetAccountPropertiesParams,
     ) -> Result<lusid_models::AccountProperties, crate::Error>;
 
-    /// `POST /api/chartofaccounts/{scope}/{code}/accounts/{accountCode}/properties/$upsert`
-    /// (operation `UpsertAccountProperties`): [`ChartOfAccountsApi::upsert_account_properties`]
-    /// with the parameters of `params`.
+    /// `POST /api/chartofaccounts/{scope}/{code}/accounts/{accountCode}/properties/$upsert` (operation `UpsertAccountProperties`)
+    ///
+    /// [`ChartOfAccountsApi::upsert_account_properties`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertAccountPropertiesRequest::send): see [`Error`](crate::Error).
@@ -6637,9 +6723,11 @@ pub trait ChartOfAccountsApiClient: Send + Sync {
         params: UpsertAccountPropertiesParams,
     ) -> Result<lusid_models::AccountProperties, crate::Error>;
 
-    /// `GET /api/chartofaccounts/{scope}/{code}/cleardownmodules` (operation
-    /// `ListCleardownModules`): [`ChartOfAccountsApi::list_cleardown_modules`] with the
-    /// parameters of `params`.
+    /// `GET /api/chartofaccounts/{scope}/{code}/cleardownmodules` (operation `ListCleardownModules`)
+    ///
+    /// [`ChartOfAccountsApi::list_cleardown_modules`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListCleardownModulesRequest::send): see [`Error`](crate::Error).
@@ -6648,9 +6736,11 @@ pub trait ChartOfAccountsApiClient: Send + Sync {
         params: ListCleardownModulesParams,
     ) -> Result<lusid_models::PagedResourceListOfCleardownModuleResponse, crate::Error>;
 
-    /// `POST /api/chartofaccounts/{scope}/{code}/cleardownmodules` (operation
-    /// `CreateCleardownModule`): [`ChartOfAccountsApi::create_cleardown_module`] with the
-    /// parameters of `params`.
+    /// `POST /api/chartofaccounts/{scope}/{code}/cleardownmodules` (operation `CreateCleardownModule`)
+    ///
+    /// [`ChartOfAccountsApi::create_cleardown_module`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateCleardownModuleRequest::send): see [`Error`](crate::Error).
@@ -6659,9 +6749,11 @@ pub trait ChartOfAccountsApiClient: Send + Sync {
         params: CreateCleardownModuleParams,
     ) -> Result<lusid_models::CleardownModuleResponse, crate::Error>;
 
-    /// `GET /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}`
-    /// (operation `GetCleardownModule`): [`ChartOfAccountsApi::get_cleardown_module`] with the
-    /// parameters of `params`.
+    /// `GET /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}` (operation `GetCleardownModule`)
+    ///
+    /// [`ChartOfAccountsApi::get_cleardown_module`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetCleardownModuleRequest::send): see [`Error`](crate::Error).
@@ -6670,9 +6762,11 @@ pub trait ChartOfAccountsApiClient: Send + Sync {
         params: GetCleardownModuleParams,
     ) -> Result<lusid_models::CleardownModuleResponse, crate::Error>;
 
-    /// `PUT /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}`
-    /// (operation `SetCleardownModuleDetails`):
-    /// [`ChartOfAccountsApi::set_cleardown_module_details`] with the parameters of `params`.
+    /// `PUT /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}` (operation `SetCleardownModuleDetails`)
+    ///
+    /// [`ChartOfAccountsApi::set_cleardown_module_details`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::SetCleardownModuleDetailsRequest::send): see [`Error`](crate::Error).
@@ -6681,9 +6775,11 @@ pub trait ChartOfAccountsApiClient: Send + Sync {
         params: SetCleardownModuleDetailsParams,
     ) -> Result<lusid_models::CleardownModuleResponse, crate::Error>;
 
-    /// `DELETE /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}`
-    /// (operation `DeleteCleardownModule`): [`ChartOfAccountsApi::delete_cleardown_module`]
-    /// with the parameters of `params`.
+    /// `DELETE /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}` (operation `DeleteCleardownModule`)
+    ///
+    /// [`ChartOfAccountsApi::delete_cleardown_module`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteCleardownModuleRequest::send): see [`Error`](crate::Error).
@@ -6692,9 +6788,11 @@ pub trait ChartOfAccountsApiClient: Send + Sync {
         params: DeleteCleardownModuleParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `PATCH /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}`
-    /// (operation `PatchCleardownModule`): [`ChartOfAccountsApi::patch_cleardown_module`] with
-    /// the parameters of `params`.
+    /// `PATCH /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}` (operation `PatchCleardownModule`)
+    ///
+    /// [`ChartOfAccountsApi::patch_cleardown_module`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::PatchCleardownModuleRequest::send): see [`Error`](crate::Error).
@@ -6703,10 +6801,11 @@ pub trait ChartOfAccountsApiClient: Send + Sync {
         params: PatchCleardownModuleParams,
     ) -> Result<lusid_models::CleardownModuleResponse, crate::Error>;
 
-    /// `GET
-    /// /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}/cleardownrules`
-    /// (operation `ListCleardownModuleRules`):
-    /// [`ChartOfAccountsApi::list_cleardown_module_rules`] with the parameters of `params`.
+    /// `GET /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}/cleardownrules` (operation `ListCleardownModuleRules`)
+    ///
+    /// [`ChartOfAccountsApi::list_cleardown_module_rules`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListCleardownModuleRulesRequest::send): see [`Error`](crate::Error).
@@ -6715,10 +6814,11 @@ pub trait ChartOfAccountsApiClient: Send + Sync {
         params: ListCleardownModuleRulesParams,
     ) -> Result<lusid_models::PagedResourceListOfCleardownModuleRule, crate::Error>;
 
-    /// `PUT
-    /// /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}/cleardownrules`
-    /// (operation `SetCleardownModuleRules`):
-    /// [`ChartOfAccountsApi::set_cleardown_module_rules`] with the parameters of `params`.
+    /// `PUT /api/chartofaccounts/{scope}/{code}/cleardownmodules/{cleardownModuleCode}/cleardownrules` (operation `SetCleardownModuleRules`)
+    ///
+    /// [`ChartOfAccountsApi::set_cleardown_module_rules`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::SetCleardownModuleRulesRequest::send): see [`Error`](crate::Error).
@@ -6727,9 +6827,11 @@ pub trait ChartOfAccountsApiClient: Send + Sync {
         params: SetCleardownModuleRulesParams,
     ) -> Result<lusid_models::CleardownModuleRulesUpdatedResponse, crate::Error>;
 
-    /// `GET /api/chartofaccounts/{scope}/{code}/generalledgerprofile` (operation
-    /// `ListGeneralLedgerProfiles`): [`ChartOfAccountsApi::list_general_ledger_profiles`] with
-    /// the parameters of `params`.
+    /// `GET /api/chartofaccounts/{scope}/{code}/generalledgerprofile` (operation `ListGeneralLedgerProfiles`)
+    ///
+    /// [`ChartOfAccountsApi::list_general_ledger_profiles`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListGeneralLedgerProfilesRequest::send): see [`Error`](crate::Error).
@@ -6738,9 +6840,11 @@ pub trait ChartOfAccountsApiClient: Send + Sync {
         params: ListGeneralLedgerProfilesParams,
     ) -> Result<lusid_models::PagedResourceListOfGeneralLedgerProfileResponse, crate::Error>;
 
-    /// `POST /api/chartofaccounts/{scope}/{code}/generalledgerprofile` (operation
-    /// `CreateGeneralLedgerProfile`): [`ChartOfAccountsApi::create_general_ledger_profile`]
-    /// with the parameters of `params`.
+    /// `POST /api/chartofaccounts/{scope}/{code}/generalledgerprofile` (operation `CreateGeneralLedgerProfile`)
+    ///
+    /// [`ChartOfAccountsApi::create_general_ledger_profile`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateGeneralLedgerProfileRequest::send): see [`Error`](crate::Error).
@@ -6749,10 +6853,11 @@ pub trait ChartOfAccountsApiClient: Send + Sync {
         params: CreateGeneralLedgerProfileParams,
     ) -> Result<lusid_models::GeneralLedgerProfileResponse, crate::Error>;
 
-    /// `GET
-    /// /api/chartofaccounts/{scope}/{code}/generalledgerprofile/{generalLedgerProfileCode}`
-    /// (operation `GetGeneralLedgerProfile`):
-    /// [`ChartOfAccountsApi::get_general_ledger_profile`] with the parameters of `params`.
+    /// `GET /api/chartofaccounts/{scope}/{code}/generalledgerprofile/{generalLedgerProfileCode}` (operation `GetGeneralLedgerProfile`)
+    ///
+    /// [`ChartOfAccountsApi::get_general_ledger_profile`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetGeneralLedgerProfileRequest::send): see [`Error`](crate::Error).
@@ -6761,10 +6866,11 @@ pub trait ChartOfAccountsApiClient: Send + Sync {
         params: GetGeneralLedgerProfileParams,
     ) -> Result<lusid_models::GeneralLedgerProfileResponse, crate::Error>;
 
-    /// `DELETE
-    /// /api/chartofaccounts/{scope}/{code}/generalledgerprofile/{generalLedgerProfileCode}`
-    /// (operation `DeleteGeneralLedgerProfile`):
-    /// [`ChartOfAccountsApi::delete_general_ledger_profile`] with the parameters of `params`.
+    /// `DELETE /api/chartofaccounts/{scope}/{code}/generalledgerprofile/{generalLedgerProfileCode}` (operation `DeleteGeneralLedgerProfile`)
+    ///
+    /// [`ChartOfAccountsApi::delete_general_ledger_profile`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteGeneralLedgerProfileRequest::send): see [`Error`](crate::Error).
@@ -6773,11 +6879,11 @@ pub trait ChartOfAccountsApiClient: Send + Sync {
         params: DeleteGeneralLedgerProfileParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `PUT
-    /// /api/chartofaccounts/{scope}/{code}/generalledgerprofile/{generalLedgerProfileCode}/mappings`
-    /// (operation `SetGeneralLedgerProfileMappings`):
+    /// `PUT /api/chartofaccounts/{scope}/{code}/generalledgerprofile/{generalLedgerProfileCode}/mappings` (operation `SetGeneralLedgerProfileMappings`)
+    ///
     /// [`ChartOfAccountsApi::set_general_ledger_profile_mappings`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::SetGeneralLedgerProfileMappingsRequest::send): see [`Error`](crate::Error).
@@ -6786,9 +6892,11 @@ pub trait ChartOfAccountsApiClient: Send + Sync {
         params: SetGeneralLedgerProfileMappingsParams,
     ) -> Result<lusid_models::GeneralLedgerProfileResponse, crate::Error>;
 
-    /// `GET /api/chartofaccounts/{scope}/{code}/postingmodules` (operation
-    /// `ListPostingModules`): [`ChartOfAccountsApi::list_posting_modules`] with the parameters
-    /// of `params`.
+    /// `GET /api/chartofaccounts/{scope}/{code}/postingmodules` (operation `ListPostingModules`)
+    ///
+    /// [`ChartOfAccountsApi::list_posting_modules`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListPostingModulesRequest::send): see [`Error`](crate::Error).
@@ -6797,9 +6905,11 @@ pub trait ChartOfAccountsApiClient: Send + Sync {
         params: ListPostingModulesParams,
     ) -> Result<lusid_models::PagedResourceListOfPostingModuleResponse, crate::Error>;
 
-    /// `POST /api/chartofaccounts/{scope}/{code}/postingmodules` (operation
-    /// `CreatePostingModule`): [`ChartOfAccountsApi::create_posting_module`] with the
-    /// parameters of `params`.
+    /// `POST /api/chartofaccounts/{scope}/{code}/postingmodules` (operation `CreatePostingModule`)
+    ///
+    /// [`ChartOfAccountsApi::create_posting_module`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreatePostingModuleRequest::send): see [`Error`](crate::Error).
@@ -6808,9 +6918,10 @@ pub trait ChartOfAccountsApiClient: Send + Sync {
         params: CreatePostingModuleParams,
     ) -> Result<lusid_models::PostingModuleResponse, crate::Error>;
 
-    /// `GET /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}` (operation
-    /// `GetPostingModule`): [`ChartOfAccountsApi::get_posting_module`] with the parameters of
-    /// `params`.
+    /// `GET /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}` (operation `GetPostingModule`)
+    ///
+    /// [`ChartOfAccountsApi::get_posting_module`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetPostingModuleRequest::send): see [`Error`](crate::Error).
@@ -6819,9 +6930,11 @@ pub trait ChartOfAccountsApiClient: Send + Sync {
         params: GetPostingModuleParams,
     ) -> Result<lusid_models::PostingModuleResponse, crate::Error>;
 
-    /// `PUT /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}` (operation
-    /// `SetPostingModuleDetails`): [`ChartOfAccountsApi::set_posting_module_details`] with the
-    /// parameters of `params`.
+    /// `PUT /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}` (operation `SetPostingModuleDetails`)
+    ///
+    /// [`ChartOfAccountsApi::set_posting_module_details`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::SetPostingModuleDetailsRequest::send): see [`Error`](crate::Error).
@@ -6830,9 +6943,11 @@ pub trait ChartOfAccountsApiClient: Send + Sync {
         params: SetPostingModuleDetailsParams,
     ) -> Result<lusid_models::PostingModuleResponse, crate::Error>;
 
-    /// `DELETE /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}`
-    /// (operation `DeletePostingModule`): [`ChartOfAccountsApi::delete_posting_module`] with
-    /// the parameters of `params`.
+    /// `DELETE /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}` (operation `DeletePostingModule`)
+    ///
+    /// [`ChartOfAccountsApi::delete_posting_module`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeletePostingModuleRequest::send): see [`Error`](crate::Error).
@@ -6841,9 +6956,11 @@ pub trait ChartOfAccountsApiClient: Send + Sync {
         params: DeletePostingModuleParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `PATCH /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}`
-    /// (operation `PatchPostingModule`): [`ChartOfAccountsApi::patch_posting_module`] with the
-    /// parameters of `params`.
+    /// `PATCH /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}` (operation `PatchPostingModule`)
+    ///
+    /// [`ChartOfAccountsApi::patch_posting_module`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::PatchPostingModuleRequest::send): see [`Error`](crate::Error).
@@ -6852,10 +6969,11 @@ pub trait ChartOfAccountsApiClient: Send + Sync {
         params: PatchPostingModuleParams,
     ) -> Result<lusid_models::PostingModuleResponse, crate::Error>;
 
-    /// `GET
-    /// /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}/postingrules`
-    /// (operation `ListPostingModuleRules`): [`ChartOfAccountsApi::list_posting_module_rules`]
-    /// with the parameters of `params`.
+    /// `GET /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}/postingrules` (operation `ListPostingModuleRules`)
+    ///
+    /// [`ChartOfAccountsApi::list_posting_module_rules`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListPostingModuleRulesRequest::send): see [`Error`](crate::Error).
@@ -6864,10 +6982,11 @@ pub trait ChartOfAccountsApiClient: Send + Sync {
         params: ListPostingModuleRulesParams,
     ) -> Result<lusid_models::PagedResourceListOfPostingModuleRuleResponse, crate::Error>;
 
-    /// `PUT
-    /// /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}/postingrules`
-    /// (operation `SetPostingModuleRules`): [`ChartOfAccountsApi::set_posting_module_rules`]
-    /// with the parameters of `params`.
+    /// `PUT /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}/postingrules` (operation `SetPostingModuleRules`)
+    ///
+    /// [`ChartOfAccountsApi::set_posting_module_rules`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::SetPostingModuleRulesRequest::send): see [`Error`](crate::Error).
@@ -6876,10 +6995,11 @@ pub trait ChartOfAccountsApiClient: Send + Sync {
         params: SetPostingModuleRulesParams,
     ) -> Result<lusid_models::PostingModuleRulesUpdatedResponse, crate::Error>;
 
-    /// `POST
-    /// /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}/postingrules/{ruleId}/$supersede`
-    /// (operation `SupersedePostingModuleRule`):
-    /// [`ChartOfAccountsApi::supersede_posting_module_rule`] with the parameters of `params`.
+    /// `POST /api/chartofaccounts/{scope}/{code}/postingmodules/{postingModuleCode}/postingrules/{ruleId}/$supersede` (operation `SupersedePostingModuleRule`)
+    ///
+    /// [`ChartOfAccountsApi::supersede_posting_module_rule`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::SupersedePostingModuleRuleRequest::send): see [`Error`](crate::Error).
@@ -6888,10 +7008,11 @@ pub trait ChartOfAccountsApiClient: Send + Sync {
         params: SupersedePostingModuleRuleParams,
     ) -> Result<lusid_models::PostingModuleRulesUpdatedResponse, crate::Error>;
 
-    /// `GET /api/chartofaccounts/{scope}/{code}/properties` (operation
-    /// `GetChartOfAccountsProperties`):
+    /// `GET /api/chartofaccounts/{scope}/{code}/properties` (operation `GetChartOfAccountsProperties`)
+    ///
     /// [`ChartOfAccountsApi::get_chart_of_accounts_properties`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetChartOfAccountsPropertiesRequest::send): see [`Error`](crate::Error).
@@ -6900,10 +7021,11 @@ pub trait ChartOfAccountsApiClient: Send + Sync {
         params: GetChartOfAccountsPropertiesParams,
     ) -> Result<lusid_models::ChartOfAccountsProperties, crate::Error>;
 
-    /// `POST /api/chartofaccounts/{scope}/{code}/properties/$upsert` (operation
-    /// `UpsertChartOfAccountsProperties`):
+    /// `POST /api/chartofaccounts/{scope}/{code}/properties/$upsert` (operation `UpsertChartOfAccountsProperties`)
+    ///
     /// [`ChartOfAccountsApi::upsert_chart_of_accounts_properties`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertChartOfAccountsPropertiesRequest::send): see [`Error`](crate::Error).
@@ -6919,454 +7041,310 @@ impl ChartOfAccountsApiClient for ChartOfAccountsApi {
         &self,
         params: ListChartsOfAccountsParams,
     ) -> Result<lusid_models::PagedResourceListOfChartOfAccounts, crate::Error> {
-        ListChartsOfAccountsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListChartsOfAccountsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn create_chart_of_accounts(
         &self,
         params: CreateChartOfAccountsParams,
     ) -> Result<lusid_models::ChartOfAccounts, crate::Error> {
-        CreateChartOfAccountsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateChartOfAccountsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_chart_of_accounts(
         &self,
         params: GetChartOfAccountsParams,
     ) -> Result<lusid_models::ChartOfAccounts, crate::Error> {
-        GetChartOfAccountsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetChartOfAccountsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_chart_of_accounts(
         &self,
         params: DeleteChartOfAccountsParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteChartOfAccountsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteChartOfAccountsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn patch_chart_of_accounts(
         &self,
         params: PatchChartOfAccountsParams,
     ) -> Result<lusid_models::ChartOfAccounts, crate::Error> {
-        PatchChartOfAccountsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        PatchChartOfAccountsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_accounts(
         &self,
         params: ListAccountsParams,
     ) -> Result<lusid_models::PagedResourceListOfAccount, crate::Error> {
-        ListAccountsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListAccountsRequest::from_params(self, params).send().await
     }
 
     async fn upsert_accounts(
         &self,
         params: UpsertAccountsParams,
     ) -> Result<lusid_models::AccountsUpsertResponse, crate::Error> {
-        UpsertAccountsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertAccountsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_accounts(
         &self,
         params: DeleteAccountsParams,
     ) -> Result<lusid_models::DeleteAccountsResponse, crate::Error> {
-        DeleteAccountsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteAccountsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_account(
         &self,
         params: GetAccountParams,
     ) -> Result<lusid_models::Account, crate::Error> {
-        GetAccountRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetAccountRequest::from_params(self, params).send().await
     }
 
     async fn get_account_properties(
         &self,
         params: GetAccountPropertiesParams,
     ) -> Result<lusid_models::AccountProperties, crate::Error> {
-        GetAccountPropertiesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetAccountPropertiesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_account_properties(
         &self,
         params: UpsertAccountPropertiesParams,
     ) -> Result<lusid_models::AccountProperties, crate::Error> {
-        UpsertAccountPropertiesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertAccountPropertiesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_cleardown_modules(
         &self,
         params: ListCleardownModulesParams,
     ) -> Result<lusid_models::PagedResourceListOfCleardownModuleResponse, crate::Error> {
-        ListCleardownModulesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListCleardownModulesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn create_cleardown_module(
         &self,
         params: CreateCleardownModuleParams,
     ) -> Result<lusid_models::CleardownModuleResponse, crate::Error> {
-        CreateCleardownModuleRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateCleardownModuleRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_cleardown_module(
         &self,
         params: GetCleardownModuleParams,
     ) -> Result<lusid_models::CleardownModuleResponse, crate::Error> {
-        GetCleardownModuleRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetCleardownModuleRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn set_cleardown_module_details(
         &self,
         params: SetCleardownModuleDetailsParams,
     ) -> Result<lusid_models::CleardownModuleResponse, crate::Error> {
-        SetCleardownModuleDetailsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        SetCleardownModuleDetailsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_cleardown_module(
         &self,
         params: DeleteCleardownModuleParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteCleardownModuleRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteCleardownModuleRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn patch_cleardown_module(
         &self,
         params: PatchCleardownModuleParams,
     ) -> Result<lusid_models::CleardownModuleResponse, crate::Error> {
-        PatchCleardownModuleRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        PatchCleardownModuleRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_cleardown_module_rules(
         &self,
         params: ListCleardownModuleRulesParams,
     ) -> Result<lusid_models::PagedResourceListOfCleardownModuleRule, crate::Error> {
-        ListCleardownModuleRulesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListCleardownModuleRulesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn set_cleardown_module_rules(
         &self,
         params: SetCleardownModuleRulesParams,
     ) -> Result<lusid_models::CleardownModuleRulesUpdatedResponse, crate::Error> {
-        SetCleardownModuleRulesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        SetCleardownModuleRulesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_general_ledger_profiles(
         &self,
         params: ListGeneralLedgerProfilesParams,
     ) -> Result<lusid_models::PagedResourceListOfGeneralLedgerProfileResponse, crate::Error> {
-        ListGeneralLedgerProfilesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListGeneralLedgerProfilesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn create_general_ledger_profile(
         &self,
         params: CreateGeneralLedgerProfileParams,
     ) -> Result<lusid_models::GeneralLedgerProfileResponse, crate::Error> {
-        CreateGeneralLedgerProfileRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateGeneralLedgerProfileRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_general_ledger_profile(
         &self,
         params: GetGeneralLedgerProfileParams,
     ) -> Result<lusid_models::GeneralLedgerProfileResponse, crate::Error> {
-        GetGeneralLedgerProfileRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetGeneralLedgerProfileRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_general_ledger_profile(
         &self,
         params: DeleteGeneralLedgerProfileParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteGeneralLedgerProfileRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteGeneralLedgerProfileRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn set_general_ledger_profile_mappings(
         &self,
         params: SetGeneralLedgerProfileMappingsParams,
     ) -> Result<lusid_models::GeneralLedgerProfileResponse, crate::Error> {
-        SetGeneralLedgerProfileMappingsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        SetGeneralLedgerProfileMappingsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_posting_modules(
         &self,
         params: ListPostingModulesParams,
     ) -> Result<lusid_models::PagedResourceListOfPostingModuleResponse, crate::Error> {
-        ListPostingModulesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListPostingModulesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn create_posting_module(
         &self,
         params: CreatePostingModuleParams,
     ) -> Result<lusid_models::PostingModuleResponse, crate::Error> {
-        CreatePostingModuleRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreatePostingModuleRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_posting_module(
         &self,
         params: GetPostingModuleParams,
     ) -> Result<lusid_models::PostingModuleResponse, crate::Error> {
-        GetPostingModuleRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetPostingModuleRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn set_posting_module_details(
         &self,
         params: SetPostingModuleDetailsParams,
     ) -> Result<lusid_models::PostingModuleResponse, crate::Error> {
-        SetPostingModuleDetailsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        SetPostingModuleDetailsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_posting_module(
         &self,
         params: DeletePostingModuleParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeletePostingModuleRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeletePostingModuleRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn patch_posting_module(
         &self,
         params: PatchPostingModuleParams,
     ) -> Result<lusid_models::PostingModuleResponse, crate::Error> {
-        PatchPostingModuleRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        PatchPostingModuleRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_posting_module_rules(
         &self,
         params: ListPostingModuleRulesParams,
     ) -> Result<lusid_models::PagedResourceListOfPostingModuleRuleResponse, crate::Error> {
-        ListPostingModuleRulesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListPostingModuleRulesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn set_posting_module_rules(
         &self,
         params: SetPostingModuleRulesParams,
     ) -> Result<lusid_models::PostingModuleRulesUpdatedResponse, crate::Error> {
-        SetPostingModuleRulesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        SetPostingModuleRulesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn supersede_posting_module_rule(
         &self,
         params: SupersedePostingModuleRuleParams,
     ) -> Result<lusid_models::PostingModuleRulesUpdatedResponse, crate::Error> {
-        SupersedePostingModuleRuleRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        SupersedePostingModuleRuleRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_chart_of_accounts_properties(
         &self,
         params: GetChartOfAccountsPropertiesParams,
     ) -> Result<lusid_models::ChartOfAccountsProperties, crate::Error> {
-        GetChartOfAccountsPropertiesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetChartOfAccountsPropertiesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_chart_of_accounts_properties(
         &self,
         params: UpsertChartOfAccountsPropertiesParams,
     ) -> Result<lusid_models::ChartOfAccountsProperties, crate::Error> {
-        UpsertChartOfAccountsPropertiesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertChartOfAccountsPropertiesRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

@@ -54,11 +54,7 @@ impl CheckDefinitionsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_check_definitions(&self) -> ListCheckDefinitionsRequest {
-        ListCheckDefinitionsRequest {
-            client: self.client.clone(),
-            params: ListCheckDefinitionsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListCheckDefinitionsRequest::from_params(self, ListCheckDefinitionsParams::new())
     }
 
     /// `POST /api/dataquality/checkdefinitions` (operation `CreateCheckDefinition`)
@@ -88,11 +84,10 @@ impl CheckDefinitionsApi {
         &self,
         create_check_definition_request: lusid_models::CreateCheckDefinitionRequest,
     ) -> CreateCheckDefinitionRequest {
-        CreateCheckDefinitionRequest {
-            client: self.client.clone(),
-            params: CreateCheckDefinitionParams::new(create_check_definition_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateCheckDefinitionRequest::from_params(
+            self,
+            CreateCheckDefinitionParams::new(create_check_definition_request),
+        )
     }
 
     /// `GET /api/dataquality/checkdefinitions/{scope}/{code}` (operation `GetCheckDefinition`)
@@ -127,15 +122,10 @@ impl CheckDefinitionsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetCheckDefinitionRequest {
-        GetCheckDefinitionRequest {
-            client: self.client.clone(),
-            params: GetCheckDefinitionParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetCheckDefinitionRequest::from_params(self, GetCheckDefinitionParams::new(scope, code))
     }
 
-    /// `PUT /api/dataquality/checkdefinitions/{scope}/{code}` (operation
-    /// `UpdateCheckDefinition`)
+    /// `PUT /api/dataquality/checkdefinitions/{scope}/{code}` (operation `UpdateCheckDefinition`)
     ///
     /// API status: `Experimental`. Idempotent: yes (PUT replaces).
     ///
@@ -165,15 +155,13 @@ impl CheckDefinitionsApi {
         code: impl Into<String>,
         update_check_definition_request: lusid_models::UpdateCheckDefinitionRequest,
     ) -> UpdateCheckDefinitionRequest {
-        UpdateCheckDefinitionRequest {
-            client: self.client.clone(),
-            params: UpdateCheckDefinitionParams::new(scope, code, update_check_definition_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpdateCheckDefinitionRequest::from_params(
+            self,
+            UpdateCheckDefinitionParams::new(scope, code, update_check_definition_request),
+        )
     }
 
-    /// `DELETE /api/dataquality/checkdefinitions/{scope}/{code}` (operation
-    /// `DeleteCheckDefinition`)
+    /// `DELETE /api/dataquality/checkdefinitions/{scope}/{code}` (operation `DeleteCheckDefinition`)
     ///
     /// API status: `Experimental`. Idempotent: yes (DELETE).
     ///
@@ -198,15 +186,13 @@ impl CheckDefinitionsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteCheckDefinitionRequest {
-        DeleteCheckDefinitionRequest {
-            client: self.client.clone(),
-            params: DeleteCheckDefinitionParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteCheckDefinitionRequest::from_params(
+            self,
+            DeleteCheckDefinitionParams::new(scope, code),
+        )
     }
 
-    /// `POST /api/dataquality/checkdefinitions/{scope}/{code}/$deleteRules` (operation
-    /// `DeleteRules`)
+    /// `POST /api/dataquality/checkdefinitions/{scope}/{code}/$deleteRules` (operation `DeleteRules`)
     ///
     /// API status: `Experimental`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
@@ -236,15 +222,10 @@ impl CheckDefinitionsApi {
         code: impl Into<String>,
         request_body: Vec<lusid_models::DeleteDataQualityRule>,
     ) -> DeleteRulesRequest {
-        DeleteRulesRequest {
-            client: self.client.clone(),
-            params: DeleteRulesParams::new(scope, code, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteRulesRequest::from_params(self, DeleteRulesParams::new(scope, code, request_body))
     }
 
-    /// `POST /api/dataquality/checkdefinitions/{scope}/{code}/$run` (operation
-    /// `RunCheckDefinition`)
+    /// `POST /api/dataquality/checkdefinitions/{scope}/{code}/$run` (operation `RunCheckDefinition`)
     ///
     /// API status: `Experimental`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
@@ -274,15 +255,13 @@ impl CheckDefinitionsApi {
         code: impl Into<String>,
         run_check_request: lusid_models::RunCheckRequest,
     ) -> RunCheckDefinitionRequest {
-        RunCheckDefinitionRequest {
-            client: self.client.clone(),
-            params: RunCheckDefinitionParams::new(scope, code, run_check_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        RunCheckDefinitionRequest::from_params(
+            self,
+            RunCheckDefinitionParams::new(scope, code, run_check_request),
+        )
     }
 
-    /// `POST /api/dataquality/checkdefinitions/{scope}/{code}/$upsertRules` (operation
-    /// `UpsertRules`)
+    /// `POST /api/dataquality/checkdefinitions/{scope}/{code}/$upsertRules` (operation `UpsertRules`)
     ///
     /// API status: `Experimental`. Idempotent: yes (an upsert).
     ///
@@ -311,20 +290,20 @@ impl CheckDefinitionsApi {
         code: impl Into<String>,
         request_body: Vec<lusid_models::UpsertDataQualityRule>,
     ) -> UpsertRulesRequest {
-        UpsertRulesRequest {
-            client: self.client.clone(),
-            params: UpsertRulesParams::new(scope, code, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertRulesRequest::from_params(self, UpsertRulesParams::new(scope, code, request_body))
     }
 }
 
-/// The parameters of `ListCheckDefinitions` (`GET /api/dataquality/checkdefinitions`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `GET /api/dataquality/checkdefinitions` (operation `ListCheckDefinitions`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListCheckDefinitions`: what its request builder
+/// ([`ListCheckDefinitionsRequest`](crate::ListCheckDefinitionsRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListCheckDefinitionsParams {
@@ -358,59 +337,13 @@ impl ListCheckDefinitionsParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListCheckDefinitions` request (`GET /api/dataquality/checkdefinitions`), built by
-/// [`CheckDefinitionsApi::list_check_definitions`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/dataquality/checkdefinitions` (operation `ListCheckDefinitions`)
+///
+/// The request builder of `ListCheckDefinitions`, made by
+/// [`CheckDefinitionsApi::list_check_definitions`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListCheckDefinitionsRequest {
@@ -427,41 +360,50 @@ impl ListCheckDefinitionsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CheckDefinitionsApi, params: ListCheckDefinitionsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
@@ -471,7 +413,7 @@ impl ListCheckDefinitionsRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -537,79 +479,84 @@ impl ListCheckDefinitionsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListCheckDefinitionsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListCheckDefinitions`, following `nextPage` until it is empty. Each page
     /// is requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfCheckDefinition, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfCheckDefinition> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListCheckDefinitions`, in order. At most one page is held
-    /// in memory; the next page is requested when the current one is used up.
+    /// in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::CheckDefinition, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::CheckDefinition> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListCheckDefinitions` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListCheckDefinitionsRequest {
-    type Page = lusid_models::PagedResourceListOfCheckDefinition;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListCheckDefinitionsParams {
+    const OPERATION_ID: &'static str = "ListCheckDefinitions";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `CreateCheckDefinition` (`POST /api/dataquality/checkdefinitions`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `POST /api/dataquality/checkdefinitions` (operation `CreateCheckDefinition`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateCheckDefinition`: what its request builder
+/// ([`CreateCheckDefinitionRequest`](crate::CreateCheckDefinitionRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateCheckDefinitionParams {
@@ -628,9 +575,12 @@ impl CreateCheckDefinitionParams {
     }
 }
 
-/// The `CreateCheckDefinition` request (`POST /api/dataquality/checkdefinitions`), built by
-/// [`CheckDefinitionsApi::create_check_definition`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/dataquality/checkdefinitions` (operation `CreateCheckDefinition`)
+///
+/// The request builder of `CreateCheckDefinition`, made by
+/// [`CheckDefinitionsApi::create_check_definition`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateCheckDefinitionRequest {
@@ -646,6 +596,15 @@ impl CreateCheckDefinitionRequest {
         path_template: "/api/dataquality/checkdefinitions",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CheckDefinitionsApi, params: CreateCheckDefinitionParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateCheckDefinitionParams {
@@ -694,13 +653,16 @@ impl CreateCheckDefinitionRequest {
     }
 }
 
-/// The parameters of `GetCheckDefinition` (`GET
-/// /api/dataquality/checkdefinitions/{scope}/{code}`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `GET /api/dataquality/checkdefinitions/{scope}/{code}` (operation `GetCheckDefinition`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetCheckDefinition`: what its request builder
+/// ([`GetCheckDefinitionRequest`](crate::GetCheckDefinitionRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetCheckDefinitionParams {
@@ -728,35 +690,13 @@ impl GetCheckDefinitionParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetCheckDefinition` request (`GET
-/// /api/dataquality/checkdefinitions/{scope}/{code}`), built by
-/// [`CheckDefinitionsApi::get_check_definition`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/dataquality/checkdefinitions/{scope}/{code}` (operation `GetCheckDefinition`)
+///
+/// The request builder of `GetCheckDefinition`, made by
+/// [`CheckDefinitionsApi::get_check_definition`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetCheckDefinitionRequest {
@@ -773,16 +713,25 @@ impl GetCheckDefinitionRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CheckDefinitionsApi, params: GetCheckDefinitionParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
@@ -792,7 +741,7 @@ impl GetCheckDefinitionRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -848,13 +797,16 @@ impl GetCheckDefinitionRequest {
     }
 }
 
-/// The parameters of `UpdateCheckDefinition` (`PUT
-/// /api/dataquality/checkdefinitions/{scope}/{code}`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `PUT /api/dataquality/checkdefinitions/{scope}/{code}` (operation `UpdateCheckDefinition`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpdateCheckDefinition`: what its request builder
+/// ([`UpdateCheckDefinitionRequest`](crate::UpdateCheckDefinitionRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateCheckDefinitionParams {
@@ -881,10 +833,12 @@ impl UpdateCheckDefinitionParams {
     }
 }
 
-/// The `UpdateCheckDefinition` request (`PUT
-/// /api/dataquality/checkdefinitions/{scope}/{code}`), built by
-/// [`CheckDefinitionsApi::update_check_definition`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `PUT /api/dataquality/checkdefinitions/{scope}/{code}` (operation `UpdateCheckDefinition`)
+///
+/// The request builder of `UpdateCheckDefinition`, made by
+/// [`CheckDefinitionsApi::update_check_definition`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateCheckDefinitionRequest {
@@ -900,6 +854,15 @@ impl UpdateCheckDefinitionRequest {
         path_template: "/api/dataquality/checkdefinitions/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CheckDefinitionsApi, params: UpdateCheckDefinitionParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpdateCheckDefinitionParams {
@@ -951,13 +914,16 @@ impl UpdateCheckDefinitionRequest {
     }
 }
 
-/// The parameters of `DeleteCheckDefinition` (`DELETE
-/// /api/dataquality/checkdefinitions/{scope}/{code}`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `DELETE /api/dataquality/checkdefinitions/{scope}/{code}` (operation `DeleteCheckDefinition`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteCheckDefinition`: what its request builder
+/// ([`DeleteCheckDefinitionRequest`](crate::DeleteCheckDefinitionRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteCheckDefinitionParams {
@@ -977,10 +943,12 @@ impl DeleteCheckDefinitionParams {
     }
 }
 
-/// The `DeleteCheckDefinition` request (`DELETE
-/// /api/dataquality/checkdefinitions/{scope}/{code}`), built by
-/// [`CheckDefinitionsApi::delete_check_definition`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/dataquality/checkdefinitions/{scope}/{code}` (operation `DeleteCheckDefinition`)
+///
+/// The request builder of `DeleteCheckDefinition`, made by
+/// [`CheckDefinitionsApi::delete_check_definition`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteCheckDefinitionRequest {
@@ -996,6 +964,15 @@ impl DeleteCheckDefinitionRequest {
         path_template: "/api/dataquality/checkdefinitions/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CheckDefinitionsApi, params: DeleteCheckDefinitionParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteCheckDefinitionParams {
@@ -1047,13 +1024,16 @@ impl DeleteCheckDefinitionRequest {
     }
 }
 
-/// The parameters of `DeleteRules` (`POST
-/// /api/dataquality/checkdefinitions/{scope}/{code}/$deleteRules`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/dataquality/checkdefinitions/{scope}/{code}/$deleteRules` (operation `DeleteRules`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteRules`: what its request builder
+/// ([`DeleteRulesRequest`](crate::DeleteRulesRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteRulesParams {
@@ -1080,10 +1060,11 @@ impl DeleteRulesParams {
     }
 }
 
-/// The `DeleteRules` request (`POST
-/// /api/dataquality/checkdefinitions/{scope}/{code}/$deleteRules`), built by
-/// [`CheckDefinitionsApi::delete_rules`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/dataquality/checkdefinitions/{scope}/{code}/$deleteRules` (operation `DeleteRules`)
+///
+/// The request builder of `DeleteRules`, made by [`CheckDefinitionsApi::delete_rules`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteRulesRequest {
@@ -1099,6 +1080,15 @@ impl DeleteRulesRequest {
         path_template: "/api/dataquality/checkdefinitions/{scope}/{code}/$deleteRules",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CheckDefinitionsApi, params: DeleteRulesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteRulesParams {
@@ -1151,13 +1141,16 @@ impl DeleteRulesRequest {
     }
 }
 
-/// The parameters of `RunCheckDefinition` (`POST
-/// /api/dataquality/checkdefinitions/{scope}/{code}/$run`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `POST /api/dataquality/checkdefinitions/{scope}/{code}/$run` (operation `RunCheckDefinition`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `RunCheckDefinition`: what its request builder
+/// ([`RunCheckDefinitionRequest`](crate::RunCheckDefinitionRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct RunCheckDefinitionParams {
@@ -1184,10 +1177,11 @@ impl RunCheckDefinitionParams {
     }
 }
 
-/// The `RunCheckDefinition` request (`POST
-/// /api/dataquality/checkdefinitions/{scope}/{code}/$run`), built by
-/// [`CheckDefinitionsApi::run_check_definition`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/dataquality/checkdefinitions/{scope}/{code}/$run` (operation `RunCheckDefinition`)
+///
+/// The request builder of `RunCheckDefinition`, made by
+/// [`CheckDefinitionsApi::run_check_definition`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RunCheckDefinitionRequest {
@@ -1203,6 +1197,15 @@ impl RunCheckDefinitionRequest {
         path_template: "/api/dataquality/checkdefinitions/{scope}/{code}/$run",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CheckDefinitionsApi, params: RunCheckDefinitionParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &RunCheckDefinitionParams {
@@ -1255,13 +1258,16 @@ impl RunCheckDefinitionRequest {
     }
 }
 
-/// The parameters of `UpsertRules` (`POST
-/// /api/dataquality/checkdefinitions/{scope}/{code}/$upsertRules`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/dataquality/checkdefinitions/{scope}/{code}/$upsertRules` (operation `UpsertRules`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertRules`: what its request builder
+/// ([`UpsertRulesRequest`](crate::UpsertRulesRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertRulesParams {
@@ -1288,10 +1294,11 @@ impl UpsertRulesParams {
     }
 }
 
-/// The `UpsertRules` request (`POST
-/// /api/dataquality/checkdefinitions/{scope}/{code}/$upsertRules`), built by
-/// [`CheckDefinitionsApi::upsert_rules`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/dataquality/checkdefinitions/{scope}/{code}/$upsertRules` (operation `UpsertRules`)
+///
+/// The request builder of `UpsertRules`, made by [`CheckDefinitionsApi::upsert_rules`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertRulesRequest {
@@ -1307,6 +1314,15 @@ impl UpsertRulesRequest {
         path_template: "/api/dataquality/checkdefinitions/{scope}/{code}/$upsertRules",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CheckDefinitionsApi, params: UpsertRulesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertRulesParams {
@@ -1365,14 +1381,19 @@ impl UpsertRulesRequest {
 /// mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`CheckDefinitionsApi`] for streams, timeouts and `send_as`). With the
-/// `mock` feature, mockall generates `MockCheckDefinitionsApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`CheckDefinitionsApi`] add streams, timeouts and `send_as`. With the `mock` feature,
+/// mockall generates `MockCheckDefinitionsApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait CheckDefinitionsApiClient: Send + Sync {
-    /// `GET /api/dataquality/checkdefinitions` (operation `ListCheckDefinitions`):
-    /// [`CheckDefinitionsApi::list_check_definitions`] with the parameters of `params`.
+    /// `GET /api/dataquality/checkdefinitions` (operation `ListCheckDefinitions`)
+    ///
+    /// [`CheckDefinitionsApi::list_check_definitions`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListCheckDefinitionsRequest::send): see [`Error`](crate::Error).
@@ -1381,8 +1402,11 @@ pub trait CheckDefinitionsApiClient: Send + Sync {
         params: ListCheckDefinitionsParams,
     ) -> Result<lusid_models::PagedResourceListOfCheckDefinition, crate::Error>;
 
-    /// `POST /api/dataquality/checkdefinitions` (operation `CreateCheckDefinition`):
-    /// [`CheckDefinitionsApi::create_check_definition`] with the parameters of `params`.
+    /// `POST /api/dataquality/checkdefinitions` (operation `CreateCheckDefinition`)
+    ///
+    /// [`CheckDefinitionsApi::create_check_definition`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateCheckDefinitionRequest::send): see [`Error`](crate::Error).
@@ -1391,8 +1415,11 @@ pub trait CheckDefinitionsApiClient: Send + Sync {
         params: CreateCheckDefinitionParams,
     ) -> Result<lusid_models::CheckDefinition, crate::Error>;
 
-    /// `GET /api/dataquality/checkdefinitions/{scope}/{code}` (operation `GetCheckDefinition`):
-    /// [`CheckDefinitionsApi::get_check_definition`] with the parameters of `params`.
+    /// `GET /api/dataquality/checkdefinitions/{scope}/{code}` (operation `GetCheckDefinition`)
+    ///
+    /// [`CheckDefinitionsApi::get_check_definition`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetCheckDefinitionRequest::send): see [`Error`](crate::Error).
@@ -1401,9 +1428,11 @@ pub trait CheckDefinitionsApiClient: Send + Sync {
         params: GetCheckDefinitionParams,
     ) -> Result<lusid_models::CheckDefinition, crate::Error>;
 
-    /// `PUT /api/dataquality/checkdefinitions/{scope}/{code}` (operation
-    /// `UpdateCheckDefinition`): [`CheckDefinitionsApi::update_check_definition`] with the
-    /// parameters of `params`.
+    /// `PUT /api/dataquality/checkdefinitions/{scope}/{code}` (operation `UpdateCheckDefinition`)
+    ///
+    /// [`CheckDefinitionsApi::update_check_definition`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpdateCheckDefinitionRequest::send): see [`Error`](crate::Error).
@@ -1412,9 +1441,11 @@ pub trait CheckDefinitionsApiClient: Send + Sync {
         params: UpdateCheckDefinitionParams,
     ) -> Result<lusid_models::CheckDefinition, crate::Error>;
 
-    /// `DELETE /api/dataquality/checkdefinitions/{scope}/{code}` (operation
-    /// `DeleteCheckDefinition`): [`CheckDefinitionsApi::delete_check_definition`] with the
-    /// parameters of `params`.
+    /// `DELETE /api/dataquality/checkdefinitions/{scope}/{code}` (operation `DeleteCheckDefinition`)
+    ///
+    /// [`CheckDefinitionsApi::delete_check_definition`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteCheckDefinitionRequest::send): see [`Error`](crate::Error).
@@ -1423,8 +1454,10 @@ pub trait CheckDefinitionsApiClient: Send + Sync {
         params: DeleteCheckDefinitionParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `POST /api/dataquality/checkdefinitions/{scope}/{code}/$deleteRules` (operation
-    /// `DeleteRules`): [`CheckDefinitionsApi::delete_rules`] with the parameters of `params`.
+    /// `POST /api/dataquality/checkdefinitions/{scope}/{code}/$deleteRules` (operation `DeleteRules`)
+    ///
+    /// [`CheckDefinitionsApi::delete_rules`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteRulesRequest::send): see [`Error`](crate::Error).
@@ -1433,9 +1466,11 @@ pub trait CheckDefinitionsApiClient: Send + Sync {
         params: DeleteRulesParams,
     ) -> Result<lusid_models::CheckDefinition, crate::Error>;
 
-    /// `POST /api/dataquality/checkdefinitions/{scope}/{code}/$run` (operation
-    /// `RunCheckDefinition`): [`CheckDefinitionsApi::run_check_definition`] with the parameters
-    /// of `params`.
+    /// `POST /api/dataquality/checkdefinitions/{scope}/{code}/$run` (operation `RunCheckDefinition`)
+    ///
+    /// [`CheckDefinitionsApi::run_check_definition`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::RunCheckDefinitionRequest::send): see [`Error`](crate::Error).
@@ -1444,8 +1479,10 @@ pub trait CheckDefinitionsApiClient: Send + Sync {
         params: RunCheckDefinitionParams,
     ) -> Result<lusid_models::RunCheckResponse, crate::Error>;
 
-    /// `POST /api/dataquality/checkdefinitions/{scope}/{code}/$upsertRules` (operation
-    /// `UpsertRules`): [`CheckDefinitionsApi::upsert_rules`] with the parameters of `params`.
+    /// `POST /api/dataquality/checkdefinitions/{scope}/{code}/$upsertRules` (operation `UpsertRules`)
+    ///
+    /// [`CheckDefinitionsApi::upsert_rules`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertRulesRequest::send): see [`Error`](crate::Error).
@@ -1461,103 +1498,67 @@ impl CheckDefinitionsApiClient for CheckDefinitionsApi {
         &self,
         params: ListCheckDefinitionsParams,
     ) -> Result<lusid_models::PagedResourceListOfCheckDefinition, crate::Error> {
-        ListCheckDefinitionsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListCheckDefinitionsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn create_check_definition(
         &self,
         params: CreateCheckDefinitionParams,
     ) -> Result<lusid_models::CheckDefinition, crate::Error> {
-        CreateCheckDefinitionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateCheckDefinitionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_check_definition(
         &self,
         params: GetCheckDefinitionParams,
     ) -> Result<lusid_models::CheckDefinition, crate::Error> {
-        GetCheckDefinitionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetCheckDefinitionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn update_check_definition(
         &self,
         params: UpdateCheckDefinitionParams,
     ) -> Result<lusid_models::CheckDefinition, crate::Error> {
-        UpdateCheckDefinitionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpdateCheckDefinitionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_check_definition(
         &self,
         params: DeleteCheckDefinitionParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteCheckDefinitionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteCheckDefinitionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_rules(
         &self,
         params: DeleteRulesParams,
     ) -> Result<lusid_models::CheckDefinition, crate::Error> {
-        DeleteRulesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteRulesRequest::from_params(self, params).send().await
     }
 
     async fn run_check_definition(
         &self,
         params: RunCheckDefinitionParams,
     ) -> Result<lusid_models::RunCheckResponse, crate::Error> {
-        RunCheckDefinitionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        RunCheckDefinitionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_rules(
         &self,
         params: UpsertRulesParams,
     ) -> Result<lusid_models::CheckDefinition, crate::Error> {
-        UpsertRulesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertRulesRequest::from_params(self, params).send().await
     }
 }

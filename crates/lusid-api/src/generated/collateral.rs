@@ -46,11 +46,10 @@ impl CollateralApi {
         &self,
         margin_run_request: lusid_models::MarginRunRequest,
     ) -> RunMarginCalculationRequest {
-        RunMarginCalculationRequest {
-            client: self.client.clone(),
-            params: RunMarginCalculationParams::new(margin_run_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        RunMarginCalculationRequest::from_params(
+            self,
+            RunMarginCalculationParams::new(margin_run_request),
+        )
     }
 
     /// `GET /api/collateral/margincalls` (operation `ListMarginCalls`)
@@ -84,11 +83,7 @@ impl CollateralApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_margin_calls(&self) -> ListMarginCallsRequest {
-        ListMarginCallsRequest {
-            client: self.client.clone(),
-            params: ListMarginCallsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListMarginCallsRequest::from_params(self, ListMarginCallsParams::new())
     }
 
     /// `POST /api/collateral/margincalls/$batchAccept` (operation `BatchAcceptMarginCalls`)
@@ -119,16 +114,13 @@ impl CollateralApi {
         &self,
         batch_accept_margin_calls_request: lusid_models::BatchAcceptMarginCallsRequest,
     ) -> BatchAcceptMarginCallsRequest {
-        BatchAcceptMarginCallsRequest {
-            client: self.client.clone(),
-            params: BatchAcceptMarginCallsParams::new(batch_accept_margin_calls_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        BatchAcceptMarginCallsRequest::from_params(
+            self,
+            BatchAcceptMarginCallsParams::new(batch_accept_margin_calls_request),
+        )
     }
 
-    /// `GET
-    /// /api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}`
-    /// (operation `GetMarginCall`)
+    /// `GET /api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}` (operation `GetMarginCall`)
     ///
     /// API status: `Experimental`. Idempotent: yes (a read).
     ///
@@ -161,9 +153,9 @@ impl CollateralApi {
         margin_type: impl Into<String>,
         direction: impl Into<String>,
     ) -> GetMarginCallRequest {
-        GetMarginCallRequest {
-            client: self.client.clone(),
-            params: GetMarginCallParams::new(
+        GetMarginCallRequest::from_params(
+            self,
+            GetMarginCallParams::new(
                 run_id,
                 agreement_scope,
                 agreement_code,
@@ -171,13 +163,10 @@ impl CollateralApi {
                 margin_type,
                 direction,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `POST
-    /// /api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}/$accept`
-    /// (operation `AcceptMarginCall`)
+    /// `POST /api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}/$accept` (operation `AcceptMarginCall`)
     ///
     /// API status: `Experimental`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
@@ -216,9 +205,9 @@ impl CollateralApi {
         direction: impl Into<String>,
         accept_margin_call_request: lusid_models::AcceptMarginCallRequest,
     ) -> AcceptMarginCallRequest {
-        AcceptMarginCallRequest {
-            client: self.client.clone(),
-            params: AcceptMarginCallParams::new(
+        AcceptMarginCallRequest::from_params(
+            self,
+            AcceptMarginCallParams::new(
                 run_id,
                 agreement_scope,
                 agreement_code,
@@ -227,13 +216,10 @@ impl CollateralApi {
                 direction,
                 accept_margin_call_request,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `POST
-    /// /api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}/$dispute`
-    /// (operation `DisputeMarginCall`)
+    /// `POST /api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}/$dispute` (operation `DisputeMarginCall`)
     ///
     /// API status: `Experimental`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
@@ -272,9 +258,9 @@ impl CollateralApi {
         direction: impl Into<String>,
         dispute_margin_call_request: lusid_models::DisputeMarginCallRequest,
     ) -> DisputeMarginCallRequest {
-        DisputeMarginCallRequest {
-            client: self.client.clone(),
-            params: DisputeMarginCallParams::new(
+        DisputeMarginCallRequest::from_params(
+            self,
+            DisputeMarginCallParams::new(
                 run_id,
                 agreement_scope,
                 agreement_code,
@@ -283,13 +269,10 @@ impl CollateralApi {
                 direction,
                 dispute_margin_call_request,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `POST
-    /// /api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}/$recordCounterpartyDemand`
-    /// (operation `RecordCounterpartyDemand`)
+    /// `POST /api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}/$recordCounterpartyDemand` (operation `RecordCounterpartyDemand`)
     ///
     /// API status: `Experimental`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
@@ -329,9 +312,9 @@ impl CollateralApi {
         direction: impl Into<String>,
         record_counterparty_demand_request: lusid_models::RecordCounterpartyDemandRequest,
     ) -> RecordCounterpartyDemandRequest {
-        RecordCounterpartyDemandRequest {
-            client: self.client.clone(),
-            params: RecordCounterpartyDemandParams::new(
+        RecordCounterpartyDemandRequest::from_params(
+            self,
+            RecordCounterpartyDemandParams::new(
                 run_id,
                 agreement_scope,
                 agreement_code,
@@ -340,13 +323,10 @@ impl CollateralApi {
                 direction,
                 record_counterparty_demand_request,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `GET
-    /// /api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}/lines`
-    /// (operation `ListMarginCallLines`)
+    /// `GET /api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}/lines` (operation `ListMarginCallLines`)
     ///
     /// API status: `Experimental`. Idempotent: yes (a read).
     ///
@@ -384,9 +364,9 @@ impl CollateralApi {
         margin_type: impl Into<String>,
         direction: impl Into<String>,
     ) -> ListMarginCallLinesRequest {
-        ListMarginCallLinesRequest {
-            client: self.client.clone(),
-            params: ListMarginCallLinesParams::new(
+        ListMarginCallLinesRequest::from_params(
+            self,
+            ListMarginCallLinesParams::new(
                 run_id,
                 agreement_scope,
                 agreement_code,
@@ -394,8 +374,7 @@ impl CollateralApi {
                 margin_type,
                 direction,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
     /// `GET /api/collateral/runs` (operation `ListMarginRuns`)
@@ -422,11 +401,7 @@ impl CollateralApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_margin_runs(&self) -> ListMarginRunsRequest {
-        ListMarginRunsRequest {
-            client: self.client.clone(),
-            params: ListMarginRunsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListMarginRunsRequest::from_params(self, ListMarginRunsParams::new())
     }
 
     /// `GET /api/collateral/runs/{runId}` (operation `GetMarginRun`)
@@ -449,11 +424,7 @@ impl CollateralApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn get_margin_run(&self, run_id: impl Into<String>) -> GetMarginRunRequest {
-        GetMarginRunRequest {
-            client: self.client.clone(),
-            params: GetMarginRunParams::new(run_id),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetMarginRunRequest::from_params(self, GetMarginRunParams::new(run_id))
     }
 
     /// `POST /api/collateral/runs/{runId}/$retry` (operation `RetryMarginRun`)
@@ -477,11 +448,7 @@ impl CollateralApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn retry_margin_run(&self, run_id: impl Into<String>) -> RetryMarginRunRequest {
-        RetryMarginRunRequest {
-            client: self.client.clone(),
-            params: RetryMarginRunParams::new(run_id),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        RetryMarginRunRequest::from_params(self, RetryMarginRunParams::new(run_id))
     }
 
     /// `GET /api/collateral/runs/{runId}/lines` (operation `ListMarginLines`)
@@ -511,20 +478,20 @@ impl CollateralApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_margin_lines(&self, run_id: impl Into<String>) -> ListMarginLinesRequest {
-        ListMarginLinesRequest {
-            client: self.client.clone(),
-            params: ListMarginLinesParams::new(run_id),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListMarginLinesRequest::from_params(self, ListMarginLinesParams::new(run_id))
     }
 }
 
-/// The parameters of `RunMarginCalculation` (`POST /api/collateral/$run`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/collateral/$run` (operation `RunMarginCalculation`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `RunMarginCalculation`: what its request builder
+/// ([`RunMarginCalculationRequest`](crate::RunMarginCalculationRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct RunMarginCalculationParams {
@@ -541,9 +508,11 @@ impl RunMarginCalculationParams {
     }
 }
 
-/// The `RunMarginCalculation` request (`POST /api/collateral/$run`), built by
-/// [`CollateralApi::run_margin_calculation`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/collateral/$run` (operation `RunMarginCalculation`)
+///
+/// The request builder of `RunMarginCalculation`, made by
+/// [`CollateralApi::run_margin_calculation`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RunMarginCalculationRequest {
@@ -559,6 +528,15 @@ impl RunMarginCalculationRequest {
         path_template: "/api/collateral/$run",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CollateralApi, params: RunMarginCalculationParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &RunMarginCalculationParams {
@@ -608,12 +586,16 @@ impl RunMarginCalculationRequest {
     }
 }
 
-/// The parameters of `ListMarginCalls` (`GET /api/collateral/margincalls`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/collateral/margincalls` (operation `ListMarginCalls`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListMarginCalls`: what its request builder
+/// ([`ListMarginCallsRequest`](crate::ListMarginCallsRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListMarginCallsParams {
@@ -646,54 +628,13 @@ impl ListMarginCallsParams {
             effective_from: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `runId` (query): string.
-    pub fn run_id(mut self, run_id: impl Into<String>) -> Self {
-        self.run_id = Some(run_id.into());
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `scenarios` (query): a list of strings, sent as one `scenarios=` pair each.
-    /// Replaces any earlier values.
-    pub fn scenarios(mut self, scenarios: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.scenarios = scenarios.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `effectiveFrom` (query): string.
-    pub fn effective_from(mut self, effective_from: impl Into<String>) -> Self {
-        self.effective_from = Some(effective_from.into());
-        self
-    }
 }
 
-/// The `ListMarginCalls` request (`GET /api/collateral/margincalls`), built by
-/// [`CollateralApi::list_margin_calls`]. Set optional parameters, then [`send`](Self::send)
-/// it.
+/// `GET /api/collateral/margincalls` (operation `ListMarginCalls`)
+///
+/// The request builder of `ListMarginCalls`, made by [`CollateralApi::list_margin_calls`]
+/// (or [`from_params`](Self::from_params)). Set optional parameters, then
+/// [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListMarginCallsRequest {
@@ -710,46 +651,55 @@ impl ListMarginCallsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CollateralApi, params: ListMarginCallsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `runId` (query): string.
     pub fn run_id(mut self, run_id: impl Into<String>) -> Self {
-        self.params = self.params.run_id(run_id);
+        self.params.run_id = Some(run_id.into());
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `scenarios` (query): a list of strings, sent as one `scenarios=` pair each.
     /// Replaces any earlier values.
     pub fn scenarios(mut self, scenarios: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.scenarios(scenarios);
+        self.params.scenarios = scenarios.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `effectiveFrom` (query): string.
     pub fn effective_from(mut self, effective_from: impl Into<String>) -> Self {
-        self.params = self.params.effective_from(effective_from);
+        self.params.effective_from = Some(effective_from.into());
         self
     }
 
@@ -813,74 +763,77 @@ impl ListMarginCallsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListMarginCallsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListMarginCalls`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfMarginCall, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfMarginCall> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListMarginCalls`, in order. At most one page is held in
     /// memory; the next page is requested when the current one is used up.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::MarginCall, crate::Error>> + Send + 'static
-    {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::MarginCall> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListMarginCalls` with its items kept exactly as LUSID sent them, fields
     /// this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListMarginCallsRequest {
-    type Page = lusid_models::PagedResourceListOfMarginCall;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListMarginCallsParams {
+    const OPERATION_ID: &'static str = "ListMarginCalls";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `BatchAcceptMarginCalls` (`POST
-/// /api/collateral/margincalls/$batchAccept`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `POST /api/collateral/margincalls/$batchAccept` (operation `BatchAcceptMarginCalls`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `BatchAcceptMarginCalls`: what its request builder
+/// ([`BatchAcceptMarginCallsRequest`](crate::BatchAcceptMarginCallsRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct BatchAcceptMarginCallsParams {
@@ -899,9 +852,11 @@ impl BatchAcceptMarginCallsParams {
     }
 }
 
-/// The `BatchAcceptMarginCalls` request (`POST /api/collateral/margincalls/$batchAccept`),
-/// built by [`CollateralApi::batch_accept_margin_calls`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/collateral/margincalls/$batchAccept` (operation `BatchAcceptMarginCalls`)
+///
+/// The request builder of `BatchAcceptMarginCalls`, made by
+/// [`CollateralApi::batch_accept_margin_calls`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct BatchAcceptMarginCallsRequest {
@@ -917,6 +872,15 @@ impl BatchAcceptMarginCallsRequest {
         path_template: "/api/collateral/margincalls/$batchAccept",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CollateralApi, params: BatchAcceptMarginCallsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &BatchAcceptMarginCallsParams {
@@ -966,13 +930,16 @@ impl BatchAcceptMarginCallsRequest {
     }
 }
 
-/// The parameters of `GetMarginCall` (`GET
-/// /api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `GET /api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}` (operation `GetMarginCall`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetMarginCall`: what its request builder
+/// ([`GetMarginCallRequest`](crate::GetMarginCallRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetMarginCallParams {
@@ -1011,10 +978,11 @@ impl GetMarginCallParams {
     }
 }
 
-/// The `GetMarginCall` request (`GET
-/// /api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}`),
-/// built by [`CollateralApi::get_margin_call`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}` (operation `GetMarginCall`)
+///
+/// The request builder of `GetMarginCall`, made by [`CollateralApi::get_margin_call`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetMarginCallRequest {
@@ -1030,6 +998,15 @@ impl GetMarginCallRequest {
         path_template: "/api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CollateralApi, params: GetMarginCallParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &GetMarginCallParams {
@@ -1088,13 +1065,16 @@ impl GetMarginCallRequest {
     }
 }
 
-/// The parameters of `AcceptMarginCall` (`POST
-/// /api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}/$accept`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `POST /api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}/$accept` (operation `AcceptMarginCall`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `AcceptMarginCall`: what its request builder
+/// ([`AcceptMarginCallRequest`](crate::AcceptMarginCallRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct AcceptMarginCallParams {
@@ -1137,9 +1117,10 @@ impl AcceptMarginCallParams {
     }
 }
 
-/// The `AcceptMarginCall` request (`POST
-/// /api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}/$accept`),
-/// built by [`CollateralApi::accept_margin_call`]. Set optional parameters, then
+/// `POST /api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}/$accept` (operation `AcceptMarginCall`)
+///
+/// The request builder of `AcceptMarginCall`, made by [`CollateralApi::accept_margin_call`]
+/// (or [`from_params`](Self::from_params)). Set optional parameters, then
 /// [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -1156,6 +1137,15 @@ impl AcceptMarginCallRequest {
         path_template: "/api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}/$accept",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CollateralApi, params: AcceptMarginCallParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &AcceptMarginCallParams {
@@ -1216,13 +1206,16 @@ impl AcceptMarginCallRequest {
     }
 }
 
-/// The parameters of `DisputeMarginCall` (`POST
-/// /api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}/$dispute`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `POST /api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}/$dispute` (operation `DisputeMarginCall`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DisputeMarginCall`: what its request builder
+/// ([`DisputeMarginCallRequest`](crate::DisputeMarginCallRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DisputeMarginCallParams {
@@ -1265,10 +1258,11 @@ impl DisputeMarginCallParams {
     }
 }
 
-/// The `DisputeMarginCall` request (`POST
-/// /api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}/$dispute`),
-/// built by [`CollateralApi::dispute_margin_call`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}/$dispute` (operation `DisputeMarginCall`)
+///
+/// The request builder of `DisputeMarginCall`, made by
+/// [`CollateralApi::dispute_margin_call`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DisputeMarginCallRequest {
@@ -1284,6 +1278,15 @@ impl DisputeMarginCallRequest {
         path_template: "/api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}/$dispute",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CollateralApi, params: DisputeMarginCallParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DisputeMarginCallParams {
@@ -1344,13 +1347,16 @@ impl DisputeMarginCallRequest {
     }
 }
 
-/// The parameters of `RecordCounterpartyDemand` (`POST
-/// /api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}/$recordCounterpartyDemand`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `POST /api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}/$recordCounterpartyDemand` (operation `RecordCounterpartyDemand`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `RecordCounterpartyDemand`: what its request builder
+/// ([`RecordCounterpartyDemandRequest`](crate::RecordCounterpartyDemandRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct RecordCounterpartyDemandParams {
@@ -1393,10 +1399,11 @@ impl RecordCounterpartyDemandParams {
     }
 }
 
-/// The `RecordCounterpartyDemand` request (`POST
-/// /api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}/$recordCounterpartyDemand`),
-/// built by [`CollateralApi::record_counterparty_demand`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}/$recordCounterpartyDemand` (operation `RecordCounterpartyDemand`)
+///
+/// The request builder of `RecordCounterpartyDemand`, made by
+/// [`CollateralApi::record_counterparty_demand`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RecordCounterpartyDemandRequest {
@@ -1412,6 +1419,15 @@ impl RecordCounterpartyDemandRequest {
         path_template: "/api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}/$recordCounterpartyDemand",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CollateralApi, params: RecordCounterpartyDemandParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &RecordCounterpartyDemandParams {
@@ -1472,13 +1488,16 @@ impl RecordCounterpartyDemandRequest {
     }
 }
 
-/// The parameters of `ListMarginCallLines` (`GET
-/// /api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}/lines`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `GET /api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}/lines` (operation `ListMarginCallLines`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListMarginCallLines`: what its request builder
+/// ([`ListMarginCallLinesRequest`](crate::ListMarginCallLinesRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListMarginCallLinesParams {
@@ -1524,30 +1543,13 @@ impl ListMarginCallLinesParams {
             filter: None,
         }
     }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
 }
 
-/// The `ListMarginCallLines` request (`GET
-/// /api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}/lines`),
-/// built by [`CollateralApi::list_margin_call_lines`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}/lines` (operation `ListMarginCallLines`)
+///
+/// The request builder of `ListMarginCallLines`, made by
+/// [`CollateralApi::list_margin_call_lines`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListMarginCallLinesRequest {
@@ -1564,21 +1566,30 @@ impl ListMarginCallLinesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CollateralApi, params: ListMarginCallLinesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -1650,73 +1661,77 @@ impl ListMarginCallLinesRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListMarginCallLinesParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListMarginCallLines`, following `nextPage` until it is empty. Each page
     /// is requested only when the previous one has been taken, with the same parameters plus
     /// `page`.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfMarginLine, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfMarginLine> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListMarginCallLines`, in order. At most one page is held in
     /// memory; the next page is requested when the current one is used up.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::MarginLine, crate::Error>> + Send + 'static
-    {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::MarginLine> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListMarginCallLines` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListMarginCallLinesRequest {
-    type Page = lusid_models::PagedResourceListOfMarginLine;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListMarginCallLinesParams {
+    const OPERATION_ID: &'static str = "ListMarginCallLines";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `ListMarginRuns` (`GET /api/collateral/runs`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/collateral/runs` (operation `ListMarginRuns`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListMarginRuns`: what its request builder
+/// ([`ListMarginRunsRequest`](crate::ListMarginRunsRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListMarginRunsParams {
@@ -1737,28 +1752,12 @@ impl ListMarginRunsParams {
             filter: None,
         }
     }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
 }
 
-/// The `ListMarginRuns` request (`GET /api/collateral/runs`), built by
-/// [`CollateralApi::list_margin_runs`]. Set optional parameters, then [`send`](Self::send)
+/// `GET /api/collateral/runs` (operation `ListMarginRuns`)
+///
+/// The request builder of `ListMarginRuns`, made by [`CollateralApi::list_margin_runs`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
 /// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -1776,21 +1775,30 @@ impl ListMarginRunsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CollateralApi, params: ListMarginRunsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -1850,73 +1858,77 @@ impl ListMarginRunsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListMarginRunsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListMarginRuns`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfMarginRun, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfMarginRun> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListMarginRuns`, in order. At most one page is held in
     /// memory; the next page is requested when the current one is used up.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::MarginRun, crate::Error>> + Send + 'static
-    {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::MarginRun> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListMarginRuns` with its items kept exactly as LUSID sent them, fields
     /// this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListMarginRunsRequest {
-    type Page = lusid_models::PagedResourceListOfMarginRun;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListMarginRunsParams {
+    const OPERATION_ID: &'static str = "ListMarginRuns";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `GetMarginRun` (`GET /api/collateral/runs/{runId}`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/collateral/runs/{runId}` (operation `GetMarginRun`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetMarginRun`: what its request builder
+/// ([`GetMarginRunRequest`](crate::GetMarginRunRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetMarginRunParams {
@@ -1933,8 +1945,10 @@ impl GetMarginRunParams {
     }
 }
 
-/// The `GetMarginRun` request (`GET /api/collateral/runs/{runId}`), built by
-/// [`CollateralApi::get_margin_run`]. Set optional parameters, then [`send`](Self::send)
+/// `GET /api/collateral/runs/{runId}` (operation `GetMarginRun`)
+///
+/// The request builder of `GetMarginRun`, made by [`CollateralApi::get_margin_run`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
 /// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -1951,6 +1965,15 @@ impl GetMarginRunRequest {
         path_template: "/api/collateral/runs/{runId}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CollateralApi, params: GetMarginRunParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &GetMarginRunParams {
@@ -1999,12 +2022,16 @@ impl GetMarginRunRequest {
     }
 }
 
-/// The parameters of `RetryMarginRun` (`POST /api/collateral/runs/{runId}/$retry`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `POST /api/collateral/runs/{runId}/$retry` (operation `RetryMarginRun`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `RetryMarginRun`: what its request builder
+/// ([`RetryMarginRunRequest`](crate::RetryMarginRunRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct RetryMarginRunParams {
@@ -2021,8 +2048,10 @@ impl RetryMarginRunParams {
     }
 }
 
-/// The `RetryMarginRun` request (`POST /api/collateral/runs/{runId}/$retry`), built by
-/// [`CollateralApi::retry_margin_run`]. Set optional parameters, then [`send`](Self::send)
+/// `POST /api/collateral/runs/{runId}/$retry` (operation `RetryMarginRun`)
+///
+/// The request builder of `RetryMarginRun`, made by [`CollateralApi::retry_margin_run`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
 /// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -2039,6 +2068,15 @@ impl RetryMarginRunRequest {
         path_template: "/api/collateral/runs/{runId}/$retry",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CollateralApi, params: RetryMarginRunParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &RetryMarginRunParams {
@@ -2088,12 +2126,16 @@ impl RetryMarginRunRequest {
     }
 }
 
-/// The parameters of `ListMarginLines` (`GET /api/collateral/runs/{runId}/lines`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/collateral/runs/{runId}/lines` (operation `ListMarginLines`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListMarginLines`: what its request builder
+/// ([`ListMarginLinesRequest`](crate::ListMarginLinesRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListMarginLinesParams {
@@ -2120,36 +2162,13 @@ impl ListMarginLinesParams {
             scenarios: Vec::new(),
         }
     }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `scenarios` (query): a list of strings, sent as one `scenarios=` pair each.
-    /// Replaces any earlier values.
-    pub fn scenarios(mut self, scenarios: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.scenarios = scenarios.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListMarginLines` request (`GET /api/collateral/runs/{runId}/lines`), built by
-/// [`CollateralApi::list_margin_lines`]. Set optional parameters, then [`send`](Self::send)
-/// it.
+/// `GET /api/collateral/runs/{runId}/lines` (operation `ListMarginLines`)
+///
+/// The request builder of `ListMarginLines`, made by [`CollateralApi::list_margin_lines`]
+/// (or [`from_params`](Self::from_params)). Set optional parameters, then
+/// [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListMarginLinesRequest {
@@ -2166,28 +2185,37 @@ impl ListMarginLinesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CollateralApi, params: ListMarginLinesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `scenarios` (query): a list of strings, sent as one `scenarios=` pair each.
     /// Replaces any earlier values.
     pub fn scenarios(mut self, scenarios: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.scenarios(scenarios);
+        self.params.scenarios = scenarios.into_iter().map(Into::into).collect();
         self
     }
 
@@ -2250,64 +2278,64 @@ impl ListMarginLinesRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListMarginLinesParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListMarginLines`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfMarginLine, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfMarginLine> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListMarginLines`, in order. At most one page is held in
     /// memory; the next page is requested when the current one is used up.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::MarginLine, crate::Error>> + Send + 'static
-    {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::MarginLine> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListMarginLines` with its items kept exactly as LUSID sent them, fields
     /// this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListMarginLinesRequest {
-    type Page = lusid_models::PagedResourceListOfMarginLine;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListMarginLinesParams {
+    const OPERATION_ID: &'static str = "ListMarginLines";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
@@ -2317,14 +2345,18 @@ impl crate::paginator::PagedRequest for ListMarginLinesRequest {
 /// tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`CollateralApi`] for streams, timeouts and `send_as`). With the `mock`
-/// feature, mockall generates `MockCollateralApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`CollateralApi`] add streams, timeouts and `send_as`. With the `mock` feature, mockall
+/// generates `MockCollateralApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait CollateralApiClient: Send + Sync {
-    /// `POST /api/collateral/$run` (operation `RunMarginCalculation`):
-    /// [`CollateralApi::run_margin_calculation`] with the parameters of `params`.
+    /// `POST /api/collateral/$run` (operation `RunMarginCalculation`)
+    ///
+    /// [`CollateralApi::run_margin_calculation`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::RunMarginCalculationRequest::send): see [`Error`](crate::Error).
@@ -2333,8 +2365,10 @@ pub trait CollateralApiClient: Send + Sync {
         params: RunMarginCalculationParams,
     ) -> Result<lusid_models::PagedResourceListOfMarginRun, crate::Error>;
 
-    /// `GET /api/collateral/margincalls` (operation `ListMarginCalls`):
-    /// [`CollateralApi::list_margin_calls`] with the parameters of `params`.
+    /// `GET /api/collateral/margincalls` (operation `ListMarginCalls`)
+    ///
+    /// [`CollateralApi::list_margin_calls`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListMarginCallsRequest::send): see [`Error`](crate::Error).
@@ -2343,8 +2377,11 @@ pub trait CollateralApiClient: Send + Sync {
         params: ListMarginCallsParams,
     ) -> Result<lusid_models::PagedResourceListOfMarginCall, crate::Error>;
 
-    /// `POST /api/collateral/margincalls/$batchAccept` (operation `BatchAcceptMarginCalls`):
-    /// [`CollateralApi::batch_accept_margin_calls`] with the parameters of `params`.
+    /// `POST /api/collateral/margincalls/$batchAccept` (operation `BatchAcceptMarginCalls`)
+    ///
+    /// [`CollateralApi::batch_accept_margin_calls`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::BatchAcceptMarginCallsRequest::send): see [`Error`](crate::Error).
@@ -2353,10 +2390,10 @@ pub trait CollateralApiClient: Send + Sync {
         params: BatchAcceptMarginCallsParams,
     ) -> Result<lusid_models::BatchAcceptMarginCallsResponse, crate::Error>;
 
-    /// `GET
-    /// /api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}`
-    /// (operation `GetMarginCall`): [`CollateralApi::get_margin_call`] with the parameters of
-    /// `params`.
+    /// `GET /api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}` (operation `GetMarginCall`)
+    ///
+    /// [`CollateralApi::get_margin_call`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetMarginCallRequest::send): see [`Error`](crate::Error).
@@ -2365,10 +2402,10 @@ pub trait CollateralApiClient: Send + Sync {
         params: GetMarginCallParams,
     ) -> Result<lusid_models::MarginCall, crate::Error>;
 
-    /// `POST
-    /// /api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}/$accept`
-    /// (operation `AcceptMarginCall`): [`CollateralApi::accept_margin_call`] with the
-    /// parameters of `params`.
+    /// `POST /api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}/$accept` (operation `AcceptMarginCall`)
+    ///
+    /// [`CollateralApi::accept_margin_call`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::AcceptMarginCallRequest::send): see [`Error`](crate::Error).
@@ -2377,10 +2414,10 @@ pub trait CollateralApiClient: Send + Sync {
         params: AcceptMarginCallParams,
     ) -> Result<lusid_models::MarginCall, crate::Error>;
 
-    /// `POST
-    /// /api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}/$dispute`
-    /// (operation `DisputeMarginCall`): [`CollateralApi::dispute_margin_call`] with the
-    /// parameters of `params`.
+    /// `POST /api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}/$dispute` (operation `DisputeMarginCall`)
+    ///
+    /// [`CollateralApi::dispute_margin_call`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DisputeMarginCallRequest::send): see [`Error`](crate::Error).
@@ -2389,10 +2426,11 @@ pub trait CollateralApiClient: Send + Sync {
         params: DisputeMarginCallParams,
     ) -> Result<lusid_models::MarginCall, crate::Error>;
 
-    /// `POST
-    /// /api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}/$recordCounterpartyDemand`
-    /// (operation `RecordCounterpartyDemand`): [`CollateralApi::record_counterparty_demand`]
-    /// with the parameters of `params`.
+    /// `POST /api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}/$recordCounterpartyDemand` (operation `RecordCounterpartyDemand`)
+    ///
+    /// [`CollateralApi::record_counterparty_demand`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::RecordCounterpartyDemandRequest::send): see [`Error`](crate::Error).
@@ -2401,10 +2439,10 @@ pub trait CollateralApiClient: Send + Sync {
         params: RecordCounterpartyDemandParams,
     ) -> Result<lusid_models::MarginCall, crate::Error>;
 
-    /// `GET
-    /// /api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}/lines`
-    /// (operation `ListMarginCallLines`): [`CollateralApi::list_margin_call_lines`] with the
-    /// parameters of `params`.
+    /// `GET /api/collateral/margincalls/{runId}/{agreementScope}/{agreementCode}/{item}/{marginType}/{direction}/lines` (operation `ListMarginCallLines`)
+    ///
+    /// [`CollateralApi::list_margin_call_lines`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListMarginCallLinesRequest::send): see [`Error`](crate::Error).
@@ -2413,8 +2451,10 @@ pub trait CollateralApiClient: Send + Sync {
         params: ListMarginCallLinesParams,
     ) -> Result<lusid_models::PagedResourceListOfMarginLine, crate::Error>;
 
-    /// `GET /api/collateral/runs` (operation `ListMarginRuns`):
-    /// [`CollateralApi::list_margin_runs`] with the parameters of `params`.
+    /// `GET /api/collateral/runs` (operation `ListMarginRuns`)
+    ///
+    /// [`CollateralApi::list_margin_runs`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListMarginRunsRequest::send): see [`Error`](crate::Error).
@@ -2423,8 +2463,10 @@ pub trait CollateralApiClient: Send + Sync {
         params: ListMarginRunsParams,
     ) -> Result<lusid_models::PagedResourceListOfMarginRun, crate::Error>;
 
-    /// `GET /api/collateral/runs/{runId}` (operation `GetMarginRun`):
-    /// [`CollateralApi::get_margin_run`] with the parameters of `params`.
+    /// `GET /api/collateral/runs/{runId}` (operation `GetMarginRun`)
+    ///
+    /// [`CollateralApi::get_margin_run`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetMarginRunRequest::send): see [`Error`](crate::Error).
@@ -2433,8 +2475,10 @@ pub trait CollateralApiClient: Send + Sync {
         params: GetMarginRunParams,
     ) -> Result<lusid_models::MarginRun, crate::Error>;
 
-    /// `POST /api/collateral/runs/{runId}/$retry` (operation `RetryMarginRun`):
-    /// [`CollateralApi::retry_margin_run`] with the parameters of `params`.
+    /// `POST /api/collateral/runs/{runId}/$retry` (operation `RetryMarginRun`)
+    ///
+    /// [`CollateralApi::retry_margin_run`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::RetryMarginRunRequest::send): see [`Error`](crate::Error).
@@ -2443,8 +2487,10 @@ pub trait CollateralApiClient: Send + Sync {
         params: RetryMarginRunParams,
     ) -> Result<lusid_models::MarginRun, crate::Error>;
 
-    /// `GET /api/collateral/runs/{runId}/lines` (operation `ListMarginLines`):
-    /// [`CollateralApi::list_margin_lines`] with the parameters of `params`.
+    /// `GET /api/collateral/runs/{runId}/lines` (operation `ListMarginLines`)
+    ///
+    /// [`CollateralApi::list_margin_lines`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListMarginLinesRequest::send): see [`Error`](crate::Error).
@@ -2460,155 +2506,103 @@ impl CollateralApiClient for CollateralApi {
         &self,
         params: RunMarginCalculationParams,
     ) -> Result<lusid_models::PagedResourceListOfMarginRun, crate::Error> {
-        RunMarginCalculationRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        RunMarginCalculationRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_margin_calls(
         &self,
         params: ListMarginCallsParams,
     ) -> Result<lusid_models::PagedResourceListOfMarginCall, crate::Error> {
-        ListMarginCallsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListMarginCallsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn batch_accept_margin_calls(
         &self,
         params: BatchAcceptMarginCallsParams,
     ) -> Result<lusid_models::BatchAcceptMarginCallsResponse, crate::Error> {
-        BatchAcceptMarginCallsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        BatchAcceptMarginCallsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_margin_call(
         &self,
         params: GetMarginCallParams,
     ) -> Result<lusid_models::MarginCall, crate::Error> {
-        GetMarginCallRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetMarginCallRequest::from_params(self, params).send().await
     }
 
     async fn accept_margin_call(
         &self,
         params: AcceptMarginCallParams,
     ) -> Result<lusid_models::MarginCall, crate::Error> {
-        AcceptMarginCallRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        AcceptMarginCallRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn dispute_margin_call(
         &self,
         params: DisputeMarginCallParams,
     ) -> Result<lusid_models::MarginCall, crate::Error> {
-        DisputeMarginCallRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DisputeMarginCallRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn record_counterparty_demand(
         &self,
         params: RecordCounterpartyDemandParams,
     ) -> Result<lusid_models::MarginCall, crate::Error> {
-        RecordCounterpartyDemandRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        RecordCounterpartyDemandRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_margin_call_lines(
         &self,
         params: ListMarginCallLinesParams,
     ) -> Result<lusid_models::PagedResourceListOfMarginLine, crate::Error> {
-        ListMarginCallLinesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListMarginCallLinesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_margin_runs(
         &self,
         params: ListMarginRunsParams,
     ) -> Result<lusid_models::PagedResourceListOfMarginRun, crate::Error> {
-        ListMarginRunsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListMarginRunsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_margin_run(
         &self,
         params: GetMarginRunParams,
     ) -> Result<lusid_models::MarginRun, crate::Error> {
-        GetMarginRunRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetMarginRunRequest::from_params(self, params).send().await
     }
 
     async fn retry_margin_run(
         &self,
         params: RetryMarginRunParams,
     ) -> Result<lusid_models::MarginRun, crate::Error> {
-        RetryMarginRunRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        RetryMarginRunRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_margin_lines(
         &self,
         params: ListMarginLinesParams,
     ) -> Result<lusid_models::PagedResourceListOfMarginLine, crate::Error> {
-        ListMarginLinesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListMarginLinesRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

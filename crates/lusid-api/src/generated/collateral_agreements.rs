@@ -57,11 +57,7 @@ impl CollateralAgreementsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_collateral_agreements(&self) -> ListCollateralAgreementsRequest {
-        ListCollateralAgreementsRequest {
-            client: self.client.clone(),
-            params: ListCollateralAgreementsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListCollateralAgreementsRequest::from_params(self, ListCollateralAgreementsParams::new())
     }
 
     /// `POST /api/collateralagreements/{scope}` (operation `CreateCollateralAgreement`)
@@ -92,11 +88,10 @@ impl CollateralAgreementsApi {
         scope: impl Into<String>,
         collateral_agreement_request: lusid_models::CollateralAgreementRequest,
     ) -> CreateCollateralAgreementRequest {
-        CreateCollateralAgreementRequest {
-            client: self.client.clone(),
-            params: CreateCollateralAgreementParams::new(scope, collateral_agreement_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateCollateralAgreementRequest::from_params(
+            self,
+            CreateCollateralAgreementParams::new(scope, collateral_agreement_request),
+        )
     }
 
     /// `GET /api/collateralagreements/{scope}/{code}` (operation `GetCollateralAgreement`)
@@ -131,11 +126,10 @@ impl CollateralAgreementsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetCollateralAgreementRequest {
-        GetCollateralAgreementRequest {
-            client: self.client.clone(),
-            params: GetCollateralAgreementParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetCollateralAgreementRequest::from_params(
+            self,
+            GetCollateralAgreementParams::new(scope, code),
+        )
     }
 
     /// `PUT /api/collateralagreements/{scope}/{code}` (operation `UpsertCollateralAgreement`)
@@ -168,19 +162,13 @@ impl CollateralAgreementsApi {
         code: impl Into<String>,
         upsert_collateral_agreement_request: lusid_models::UpsertCollateralAgreementRequest,
     ) -> UpsertCollateralAgreementRequest {
-        UpsertCollateralAgreementRequest {
-            client: self.client.clone(),
-            params: UpsertCollateralAgreementParams::new(
-                scope,
-                code,
-                upsert_collateral_agreement_request,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertCollateralAgreementRequest::from_params(
+            self,
+            UpsertCollateralAgreementParams::new(scope, code, upsert_collateral_agreement_request),
+        )
     }
 
-    /// `DELETE /api/collateralagreements/{scope}/{code}` (operation
-    /// `DeleteCollateralAgreement`)
+    /// `DELETE /api/collateralagreements/{scope}/{code}` (operation `DeleteCollateralAgreement`)
     ///
     /// API status: `Experimental`. Idempotent: yes (DELETE).
     ///
@@ -207,15 +195,13 @@ impl CollateralAgreementsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteCollateralAgreementRequest {
-        DeleteCollateralAgreementRequest {
-            client: self.client.clone(),
-            params: DeleteCollateralAgreementParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteCollateralAgreementRequest::from_params(
+            self,
+            DeleteCollateralAgreementParams::new(scope, code),
+        )
     }
 
-    /// `GET /api/collateralagreements/{scope}/{code}/$applicability` (operation
-    /// `GetCollateralAgreementApplicability`)
+    /// `GET /api/collateralagreements/{scope}/{code}/$applicability` (operation `GetCollateralAgreementApplicability`)
     ///
     /// API status: `Experimental`. Idempotent: yes (a read).
     ///
@@ -249,20 +235,23 @@ impl CollateralAgreementsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetCollateralAgreementApplicabilityRequest {
-        GetCollateralAgreementApplicabilityRequest {
-            client: self.client.clone(),
-            params: GetCollateralAgreementApplicabilityParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetCollateralAgreementApplicabilityRequest::from_params(
+            self,
+            GetCollateralAgreementApplicabilityParams::new(scope, code),
+        )
     }
 }
 
-/// The parameters of `ListCollateralAgreements` (`GET /api/collateralagreements`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/collateralagreements` (operation `ListCollateralAgreements`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListCollateralAgreements`: what its request builder
+/// ([`ListCollateralAgreementsRequest`](crate::ListCollateralAgreementsRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListCollateralAgreementsParams {
@@ -296,59 +285,14 @@ impl ListCollateralAgreementsParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListCollateralAgreements` request (`GET /api/collateralagreements`), built by
-/// [`CollateralAgreementsApi::list_collateral_agreements`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/collateralagreements` (operation `ListCollateralAgreements`)
+///
+/// The request builder of `ListCollateralAgreements`, made by
+/// [`CollateralAgreementsApi::list_collateral_agreements`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListCollateralAgreementsRequest {
@@ -365,41 +309,53 @@ impl ListCollateralAgreementsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &CollateralAgreementsApi,
+        params: ListCollateralAgreementsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
@@ -409,7 +365,7 @@ impl ListCollateralAgreementsRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -475,80 +431,84 @@ impl ListCollateralAgreementsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListCollateralAgreementsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListCollateralAgreements`, following `nextPage` until it is empty. Each
     /// page is requested only when the previous one has been taken, with the same parameters
     /// plus `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time,
     /// so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfCollateralAgreement, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfCollateralAgreement> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListCollateralAgreements`, in order. At most one page is
-    /// held in memory; the next page is requested when the current one is used up.
+    /// held in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::CollateralAgreement, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::CollateralAgreement> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListCollateralAgreements` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListCollateralAgreementsRequest {
-    type Page = lusid_models::PagedResourceListOfCollateralAgreement;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListCollateralAgreementsParams {
+    const OPERATION_ID: &'static str = "ListCollateralAgreements";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `CreateCollateralAgreement` (`POST
-/// /api/collateralagreements/{scope}`): what its request builder sends, and what the tag's
-/// trait method takes.
+/// `POST /api/collateralagreements/{scope}` (operation `CreateCollateralAgreement`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateCollateralAgreement`: what its request builder
+/// ([`CreateCollateralAgreementRequest`](crate::CreateCollateralAgreementRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateCollateralAgreementParams {
@@ -571,9 +531,12 @@ impl CreateCollateralAgreementParams {
     }
 }
 
-/// The `CreateCollateralAgreement` request (`POST /api/collateralagreements/{scope}`),
-/// built by [`CollateralAgreementsApi::create_collateral_agreement`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `POST /api/collateralagreements/{scope}` (operation `CreateCollateralAgreement`)
+///
+/// The request builder of `CreateCollateralAgreement`, made by
+/// [`CollateralAgreementsApi::create_collateral_agreement`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateCollateralAgreementRequest {
@@ -589,6 +552,18 @@ impl CreateCollateralAgreementRequest {
         path_template: "/api/collateralagreements/{scope}",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &CollateralAgreementsApi,
+        params: CreateCollateralAgreementParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateCollateralAgreementParams {
@@ -638,13 +613,16 @@ impl CreateCollateralAgreementRequest {
     }
 }
 
-/// The parameters of `GetCollateralAgreement` (`GET
-/// /api/collateralagreements/{scope}/{code}`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `GET /api/collateralagreements/{scope}/{code}` (operation `GetCollateralAgreement`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetCollateralAgreement`: what its request builder
+/// ([`GetCollateralAgreementRequest`](crate::GetCollateralAgreementRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetCollateralAgreementParams {
@@ -672,34 +650,14 @@ impl GetCollateralAgreementParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetCollateralAgreement` request (`GET /api/collateralagreements/{scope}/{code}`),
-/// built by [`CollateralAgreementsApi::get_collateral_agreement`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `GET /api/collateralagreements/{scope}/{code}` (operation `GetCollateralAgreement`)
+///
+/// The request builder of `GetCollateralAgreement`, made by
+/// [`CollateralAgreementsApi::get_collateral_agreement`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetCollateralAgreementRequest {
@@ -716,16 +674,28 @@ impl GetCollateralAgreementRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &CollateralAgreementsApi,
+        params: GetCollateralAgreementParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -735,7 +705,7 @@ impl GetCollateralAgreementRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -791,13 +761,16 @@ impl GetCollateralAgreementRequest {
     }
 }
 
-/// The parameters of `UpsertCollateralAgreement` (`PUT
-/// /api/collateralagreements/{scope}/{code}`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `PUT /api/collateralagreements/{scope}/{code}` (operation `UpsertCollateralAgreement`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertCollateralAgreement`: what its request builder
+/// ([`UpsertCollateralAgreementRequest`](crate::UpsertCollateralAgreementRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertCollateralAgreementParams {
@@ -824,10 +797,12 @@ impl UpsertCollateralAgreementParams {
     }
 }
 
-/// The `UpsertCollateralAgreement` request (`PUT
-/// /api/collateralagreements/{scope}/{code}`), built by
-/// [`CollateralAgreementsApi::upsert_collateral_agreement`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `PUT /api/collateralagreements/{scope}/{code}` (operation `UpsertCollateralAgreement`)
+///
+/// The request builder of `UpsertCollateralAgreement`, made by
+/// [`CollateralAgreementsApi::upsert_collateral_agreement`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertCollateralAgreementRequest {
@@ -843,6 +818,18 @@ impl UpsertCollateralAgreementRequest {
         path_template: "/api/collateralagreements/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &CollateralAgreementsApi,
+        params: UpsertCollateralAgreementParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertCollateralAgreementParams {
@@ -894,13 +881,16 @@ impl UpsertCollateralAgreementRequest {
     }
 }
 
-/// The parameters of `DeleteCollateralAgreement` (`DELETE
-/// /api/collateralagreements/{scope}/{code}`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `DELETE /api/collateralagreements/{scope}/{code}` (operation `DeleteCollateralAgreement`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteCollateralAgreement`: what its request builder
+/// ([`DeleteCollateralAgreementRequest`](crate::DeleteCollateralAgreementRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteCollateralAgreementParams {
@@ -921,18 +911,14 @@ impl DeleteCollateralAgreementParams {
             effective_at: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
 }
 
-/// The `DeleteCollateralAgreement` request (`DELETE
-/// /api/collateralagreements/{scope}/{code}`), built by
-/// [`CollateralAgreementsApi::delete_collateral_agreement`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/collateralagreements/{scope}/{code}` (operation `DeleteCollateralAgreement`)
+///
+/// The request builder of `DeleteCollateralAgreement`, made by
+/// [`CollateralAgreementsApi::delete_collateral_agreement`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteCollateralAgreementRequest {
@@ -949,9 +935,21 @@ impl DeleteCollateralAgreementRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &CollateralAgreementsApi,
+        params: DeleteCollateralAgreementParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
@@ -1006,13 +1004,16 @@ impl DeleteCollateralAgreementRequest {
     }
 }
 
-/// The parameters of `GetCollateralAgreementApplicability` (`GET
-/// /api/collateralagreements/{scope}/{code}/$applicability`): what its request builder
+/// `GET /api/collateralagreements/{scope}/{code}/$applicability` (operation `GetCollateralAgreementApplicability`)
+///
+/// The parameters of `GetCollateralAgreementApplicability`: what its request builder
+/// ([`GetCollateralAgreementApplicabilityRequest`](crate::GetCollateralAgreementApplicabilityRequest))
 /// sends, and what the tag's trait method takes.
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetCollateralAgreementApplicabilityParams {
@@ -1040,31 +1041,14 @@ impl GetCollateralAgreementApplicabilityParams {
             limit: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
 }
 
-/// The `GetCollateralAgreementApplicability` request (`GET
-/// /api/collateralagreements/{scope}/{code}/$applicability`), built by
-/// [`CollateralAgreementsApi::get_collateral_agreement_applicability`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `GET /api/collateralagreements/{scope}/{code}/$applicability` (operation `GetCollateralAgreementApplicability`)
+///
+/// The request builder of `GetCollateralAgreementApplicability`, made by
+/// [`CollateralAgreementsApi::get_collateral_agreement_applicability`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetCollateralAgreementApplicabilityRequest {
@@ -1081,22 +1065,34 @@ impl GetCollateralAgreementApplicabilityRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &CollateralAgreementsApi,
+        params: GetCollateralAgreementApplicabilityParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
@@ -1162,15 +1158,19 @@ impl GetCollateralAgreementApplicabilityRequest {
 /// production and a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`CollateralAgreementsApi`] for streams, timeouts and `send_as`). With the
-/// `mock` feature, mockall generates `MockCollateralAgreementsApiClient`; see
-/// docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`CollateralAgreementsApi`] add streams, timeouts and `send_as`. With the `mock`
+/// feature, mockall generates `MockCollateralAgreementsApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait CollateralAgreementsApiClient: Send + Sync {
-    /// `GET /api/collateralagreements` (operation `ListCollateralAgreements`):
-    /// [`CollateralAgreementsApi::list_collateral_agreements`] with the parameters of `params`.
+    /// `GET /api/collateralagreements` (operation `ListCollateralAgreements`)
+    ///
+    /// [`CollateralAgreementsApi::list_collateral_agreements`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListCollateralAgreementsRequest::send): see [`Error`](crate::Error).
@@ -1179,9 +1179,11 @@ pub trait CollateralAgreementsApiClient: Send + Sync {
         params: ListCollateralAgreementsParams,
     ) -> Result<lusid_models::PagedResourceListOfCollateralAgreement, crate::Error>;
 
-    /// `POST /api/collateralagreements/{scope}` (operation `CreateCollateralAgreement`):
+    /// `POST /api/collateralagreements/{scope}` (operation `CreateCollateralAgreement`)
+    ///
     /// [`CollateralAgreementsApi::create_collateral_agreement`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateCollateralAgreementRequest::send): see [`Error`](crate::Error).
@@ -1190,8 +1192,11 @@ pub trait CollateralAgreementsApiClient: Send + Sync {
         params: CreateCollateralAgreementParams,
     ) -> Result<lusid_models::CollateralAgreement, crate::Error>;
 
-    /// `GET /api/collateralagreements/{scope}/{code}` (operation `GetCollateralAgreement`):
-    /// [`CollateralAgreementsApi::get_collateral_agreement`] with the parameters of `params`.
+    /// `GET /api/collateralagreements/{scope}/{code}` (operation `GetCollateralAgreement`)
+    ///
+    /// [`CollateralAgreementsApi::get_collateral_agreement`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetCollateralAgreementRequest::send): see [`Error`](crate::Error).
@@ -1200,9 +1205,11 @@ pub trait CollateralAgreementsApiClient: Send + Sync {
         params: GetCollateralAgreementParams,
     ) -> Result<lusid_models::CollateralAgreement, crate::Error>;
 
-    /// `PUT /api/collateralagreements/{scope}/{code}` (operation `UpsertCollateralAgreement`):
+    /// `PUT /api/collateralagreements/{scope}/{code}` (operation `UpsertCollateralAgreement`)
+    ///
     /// [`CollateralAgreementsApi::upsert_collateral_agreement`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertCollateralAgreementRequest::send): see [`Error`](crate::Error).
@@ -1211,9 +1218,11 @@ pub trait CollateralAgreementsApiClient: Send + Sync {
         params: UpsertCollateralAgreementParams,
     ) -> Result<lusid_models::CollateralAgreement, crate::Error>;
 
-    /// `DELETE /api/collateralagreements/{scope}/{code}` (operation
-    /// `DeleteCollateralAgreement`): [`CollateralAgreementsApi::delete_collateral_agreement`]
-    /// with the parameters of `params`.
+    /// `DELETE /api/collateralagreements/{scope}/{code}` (operation `DeleteCollateralAgreement`)
+    ///
+    /// [`CollateralAgreementsApi::delete_collateral_agreement`] with the parameters of
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteCollateralAgreementRequest::send): see [`Error`](crate::Error).
@@ -1222,10 +1231,11 @@ pub trait CollateralAgreementsApiClient: Send + Sync {
         params: DeleteCollateralAgreementParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `GET /api/collateralagreements/{scope}/{code}/$applicability` (operation
-    /// `GetCollateralAgreementApplicability`):
+    /// `GET /api/collateralagreements/{scope}/{code}/$applicability` (operation `GetCollateralAgreementApplicability`)
+    ///
     /// [`CollateralAgreementsApi::get_collateral_agreement_applicability`] with the parameters
-    /// of `params`.
+    /// of `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetCollateralAgreementApplicabilityRequest::send): see [`Error`](crate::Error).
@@ -1241,77 +1251,53 @@ impl CollateralAgreementsApiClient for CollateralAgreementsApi {
         &self,
         params: ListCollateralAgreementsParams,
     ) -> Result<lusid_models::PagedResourceListOfCollateralAgreement, crate::Error> {
-        ListCollateralAgreementsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListCollateralAgreementsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn create_collateral_agreement(
         &self,
         params: CreateCollateralAgreementParams,
     ) -> Result<lusid_models::CollateralAgreement, crate::Error> {
-        CreateCollateralAgreementRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateCollateralAgreementRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_collateral_agreement(
         &self,
         params: GetCollateralAgreementParams,
     ) -> Result<lusid_models::CollateralAgreement, crate::Error> {
-        GetCollateralAgreementRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetCollateralAgreementRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_collateral_agreement(
         &self,
         params: UpsertCollateralAgreementParams,
     ) -> Result<lusid_models::CollateralAgreement, crate::Error> {
-        UpsertCollateralAgreementRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertCollateralAgreementRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_collateral_agreement(
         &self,
         params: DeleteCollateralAgreementParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteCollateralAgreementRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteCollateralAgreementRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_collateral_agreement_applicability(
         &self,
         params: GetCollateralAgreementApplicabilityParams,
     ) -> Result<lusid_models::CollateralAgreementApplicability, crate::Error> {
-        GetCollateralAgreementApplicabilityRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetCollateralAgreementApplicabilityRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

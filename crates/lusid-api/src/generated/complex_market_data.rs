@@ -57,11 +57,7 @@ impl ComplexMarketDataApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_complex_market_data(&self) -> ListComplexMarketDataRequest {
-        ListComplexMarketDataRequest {
-            client: self.client.clone(),
-            params: ListComplexMarketDataParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListComplexMarketDataRequest::from_params(self, ListComplexMarketDataParams::new())
     }
 
     /// `POST /api/complexmarketdata/{scope}` (operation `UpsertComplexMarketData`)
@@ -96,15 +92,13 @@ impl ComplexMarketDataApi {
             lusid_models::UpsertComplexMarketDataRequest,
         >,
     ) -> UpsertComplexMarketDataRequest {
-        UpsertComplexMarketDataRequest {
-            client: self.client.clone(),
-            params: UpsertComplexMarketDataParams::new(scope, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertComplexMarketDataRequest::from_params(
+            self,
+            UpsertComplexMarketDataParams::new(scope, request_body),
+        )
     }
 
-    /// `POST /api/complexmarketdata/{scope}/$append` (operation
-    /// `UpsertAppendComplexMarketData`)
+    /// `POST /api/complexmarketdata/{scope}/$append` (operation `UpsertAppendComplexMarketData`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (an upsert).
     ///
@@ -137,14 +131,10 @@ impl ComplexMarketDataApi {
         scope: impl Into<String>,
         append_complex_market_data_request: lusid_models::AppendComplexMarketDataRequest,
     ) -> UpsertAppendComplexMarketDataRequest {
-        UpsertAppendComplexMarketDataRequest {
-            client: self.client.clone(),
-            params: UpsertAppendComplexMarketDataParams::new(
-                scope,
-                append_complex_market_data_request,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertAppendComplexMarketDataRequest::from_params(
+            self,
+            UpsertAppendComplexMarketDataParams::new(scope, append_complex_market_data_request),
+        )
     }
 
     /// `POST /api/complexmarketdata/{scope}/$delete` (operation `DeleteComplexMarketData`)
@@ -176,11 +166,10 @@ impl ComplexMarketDataApi {
         scope: impl Into<String>,
         request_body: std::collections::BTreeMap<String, lusid_models::ComplexMarketDataId>,
     ) -> DeleteComplexMarketDataRequest {
-        DeleteComplexMarketDataRequest {
-            client: self.client.clone(),
-            params: DeleteComplexMarketDataParams::new(scope, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteComplexMarketDataRequest::from_params(
+            self,
+            DeleteComplexMarketDataParams::new(scope, request_body),
+        )
     }
 
     /// `POST /api/complexmarketdata/{scope}/$get` (operation `GetComplexMarketData`)
@@ -223,20 +212,23 @@ impl ComplexMarketDataApi {
         scope: impl Into<String>,
         request_body: std::collections::BTreeMap<String, lusid_models::ComplexMarketDataId>,
     ) -> GetComplexMarketDataRequest {
-        GetComplexMarketDataRequest {
-            client: self.client.clone(),
-            params: GetComplexMarketDataParams::new(scope, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetComplexMarketDataRequest::from_params(
+            self,
+            GetComplexMarketDataParams::new(scope, request_body),
+        )
     }
 }
 
-/// The parameters of `ListComplexMarketData` (`GET /api/complexmarketdata`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/complexmarketdata` (operation `ListComplexMarketData`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListComplexMarketData`: what its request builder
+/// ([`ListComplexMarketDataRequest`](crate::ListComplexMarketDataRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListComplexMarketDataParams {
@@ -276,66 +268,14 @@ impl ListComplexMarketDataParams {
             scope: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `timelineScope` (query): string.
-    pub fn timeline_scope(mut self, timeline_scope: impl Into<String>) -> Self {
-        self.timeline_scope = Some(timeline_scope.into());
-        self
-    }
-
-    /// Sets `timelineCode` (query): string.
-    pub fn timeline_code(mut self, timeline_code: impl Into<String>) -> Self {
-        self.timeline_code = Some(timeline_code.into());
-        self
-    }
-
-    /// Sets `closedPeriodId` (query): string.
-    pub fn closed_period_id(mut self, closed_period_id: impl Into<String>) -> Self {
-        self.closed_period_id = Some(closed_period_id.into());
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `scope` (query): string.
-    pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
-        self
-    }
 }
 
-/// The `ListComplexMarketData` request (`GET /api/complexmarketdata`), built by
-/// [`ComplexMarketDataApi::list_complex_market_data`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/complexmarketdata` (operation `ListComplexMarketData`)
+///
+/// The request builder of `ListComplexMarketData`, made by
+/// [`ComplexMarketDataApi::list_complex_market_data`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListComplexMarketDataRequest {
@@ -352,58 +292,67 @@ impl ListComplexMarketDataRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ComplexMarketDataApi, params: ListComplexMarketDataParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `timelineScope` (query): string.
     pub fn timeline_scope(mut self, timeline_scope: impl Into<String>) -> Self {
-        self.params = self.params.timeline_scope(timeline_scope);
+        self.params.timeline_scope = Some(timeline_scope.into());
         self
     }
 
     /// Sets `timelineCode` (query): string.
     pub fn timeline_code(mut self, timeline_code: impl Into<String>) -> Self {
-        self.params = self.params.timeline_code(timeline_code);
+        self.params.timeline_code = Some(timeline_code.into());
         self
     }
 
     /// Sets `closedPeriodId` (query): string.
     pub fn closed_period_id(mut self, closed_period_id: impl Into<String>) -> Self {
-        self.params = self.params.closed_period_id(closed_period_id);
+        self.params.closed_period_id = Some(closed_period_id.into());
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `scope` (query): string.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.params = self.params.scope(scope);
+        self.params.scope = Some(scope.into());
         self
     }
 
@@ -472,83 +421,89 @@ impl ListComplexMarketDataRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListComplexMarketDataParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListComplexMarketData`, following `nextPage` until it is empty. Each page
     /// is requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<
-            lusid_models::ResourceListOfListComplexMarketDataWithMetaDataResponse,
-            crate::Error,
-        >,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<
+        'static,
+        lusid_models::ResourceListOfListComplexMarketDataWithMetaDataResponse,
+    > {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListComplexMarketData`, in order. At most one page is held
-    /// in memory; the next page is requested when the current one is used up.
+    /// in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_stream(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::ListComplexMarketDataWithMetaDataResponse, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::items(self)
+    ) -> crate::ItemStream<'static, lusid_models::ListComplexMarketDataWithMetaDataResponse> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListComplexMarketData` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListComplexMarketDataRequest {
-    type Page = lusid_models::ResourceListOfListComplexMarketDataWithMetaDataResponse;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListComplexMarketDataParams {
+    const OPERATION_ID: &'static str = "ListComplexMarketData";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `UpsertComplexMarketData` (`POST /api/complexmarketdata/{scope}`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `POST /api/complexmarketdata/{scope}` (operation `UpsertComplexMarketData`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertComplexMarketData`: what its request builder
+/// ([`UpsertComplexMarketDataRequest`](crate::UpsertComplexMarketDataRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertComplexMarketDataParams {
@@ -574,9 +529,12 @@ impl UpsertComplexMarketDataParams {
     }
 }
 
-/// The `UpsertComplexMarketData` request (`POST /api/complexmarketdata/{scope}`), built by
-/// [`ComplexMarketDataApi::upsert_complex_market_data`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/complexmarketdata/{scope}` (operation `UpsertComplexMarketData`)
+///
+/// The request builder of `UpsertComplexMarketData`, made by
+/// [`ComplexMarketDataApi::upsert_complex_market_data`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertComplexMarketDataRequest {
@@ -592,6 +550,15 @@ impl UpsertComplexMarketDataRequest {
         path_template: "/api/complexmarketdata/{scope}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ComplexMarketDataApi, params: UpsertComplexMarketDataParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertComplexMarketDataParams {
@@ -642,13 +609,16 @@ impl UpsertComplexMarketDataRequest {
     }
 }
 
-/// The parameters of `UpsertAppendComplexMarketData` (`POST
-/// /api/complexmarketdata/{scope}/$append`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `POST /api/complexmarketdata/{scope}/$append` (operation `UpsertAppendComplexMarketData`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertAppendComplexMarketData`: what its request builder
+/// ([`UpsertAppendComplexMarketDataRequest`](crate::UpsertAppendComplexMarketDataRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertAppendComplexMarketDataParams {
@@ -673,19 +643,14 @@ impl UpsertAppendComplexMarketDataParams {
             body: append_complex_market_data_request,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `UpsertAppendComplexMarketData` request (`POST
-/// /api/complexmarketdata/{scope}/$append`), built by
-/// [`ComplexMarketDataApi::upsert_append_complex_market_data`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `POST /api/complexmarketdata/{scope}/$append` (operation `UpsertAppendComplexMarketData`)
+///
+/// The request builder of `UpsertAppendComplexMarketData`, made by
+/// [`ComplexMarketDataApi::upsert_append_complex_market_data`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertAppendComplexMarketDataRequest {
@@ -702,10 +667,22 @@ impl UpsertAppendComplexMarketDataRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &ComplexMarketDataApi,
+        params: UpsertAppendComplexMarketDataParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -762,13 +739,16 @@ impl UpsertAppendComplexMarketDataRequest {
     }
 }
 
-/// The parameters of `DeleteComplexMarketData` (`POST
-/// /api/complexmarketdata/{scope}/$delete`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `POST /api/complexmarketdata/{scope}/$delete` (operation `DeleteComplexMarketData`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteComplexMarketData`: what its request builder
+/// ([`DeleteComplexMarketDataRequest`](crate::DeleteComplexMarketDataRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteComplexMarketDataParams {
@@ -791,9 +771,12 @@ impl DeleteComplexMarketDataParams {
     }
 }
 
-/// The `DeleteComplexMarketData` request (`POST /api/complexmarketdata/{scope}/$delete`),
-/// built by [`ComplexMarketDataApi::delete_complex_market_data`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `POST /api/complexmarketdata/{scope}/$delete` (operation `DeleteComplexMarketData`)
+///
+/// The request builder of `DeleteComplexMarketData`, made by
+/// [`ComplexMarketDataApi::delete_complex_market_data`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteComplexMarketDataRequest {
@@ -809,6 +792,15 @@ impl DeleteComplexMarketDataRequest {
         path_template: "/api/complexmarketdata/{scope}/$delete",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ComplexMarketDataApi, params: DeleteComplexMarketDataParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteComplexMarketDataParams {
@@ -860,12 +852,16 @@ impl DeleteComplexMarketDataRequest {
     }
 }
 
-/// The parameters of `GetComplexMarketData` (`POST /api/complexmarketdata/{scope}/$get`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `POST /api/complexmarketdata/{scope}/$get` (operation `GetComplexMarketData`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetComplexMarketData`: what its request builder
+/// ([`GetComplexMarketDataRequest`](crate::GetComplexMarketDataRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetComplexMarketDataParams {
@@ -905,48 +901,14 @@ impl GetComplexMarketDataParams {
             body: request_body,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `maxAge` (query): string.
-    pub fn max_age(mut self, max_age: impl Into<String>) -> Self {
-        self.max_age = Some(max_age.into());
-        self
-    }
-
-    /// Sets `timelineScope` (query): string.
-    pub fn timeline_scope(mut self, timeline_scope: impl Into<String>) -> Self {
-        self.timeline_scope = Some(timeline_scope.into());
-        self
-    }
-
-    /// Sets `timelineCode` (query): string.
-    pub fn timeline_code(mut self, timeline_code: impl Into<String>) -> Self {
-        self.timeline_code = Some(timeline_code.into());
-        self
-    }
-
-    /// Sets `closedPeriodId` (query): string.
-    pub fn closed_period_id(mut self, closed_period_id: impl Into<String>) -> Self {
-        self.closed_period_id = Some(closed_period_id.into());
-        self
-    }
 }
 
-/// The `GetComplexMarketData` request (`POST /api/complexmarketdata/{scope}/$get`), built
-/// by [`ComplexMarketDataApi::get_complex_market_data`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/complexmarketdata/{scope}/$get` (operation `GetComplexMarketData`)
+///
+/// The request builder of `GetComplexMarketData`, made by
+/// [`ComplexMarketDataApi::get_complex_market_data`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetComplexMarketDataRequest {
@@ -963,40 +925,49 @@ impl GetComplexMarketDataRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ComplexMarketDataApi, params: GetComplexMarketDataParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `maxAge` (query): string.
     pub fn max_age(mut self, max_age: impl Into<String>) -> Self {
-        self.params = self.params.max_age(max_age);
+        self.params.max_age = Some(max_age.into());
         self
     }
 
     /// Sets `timelineScope` (query): string.
     pub fn timeline_scope(mut self, timeline_scope: impl Into<String>) -> Self {
-        self.params = self.params.timeline_scope(timeline_scope);
+        self.params.timeline_scope = Some(timeline_scope.into());
         self
     }
 
     /// Sets `timelineCode` (query): string.
     pub fn timeline_code(mut self, timeline_code: impl Into<String>) -> Self {
-        self.params = self.params.timeline_code(timeline_code);
+        self.params.timeline_code = Some(timeline_code.into());
         self
     }
 
     /// Sets `closedPeriodId` (query): string.
     pub fn closed_period_id(mut self, closed_period_id: impl Into<String>) -> Self {
-        self.params = self.params.closed_period_id(closed_period_id);
+        self.params.closed_period_id = Some(closed_period_id.into());
         self
     }
 
@@ -1062,14 +1033,19 @@ impl GetComplexMarketDataRequest {
 /// and a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`ComplexMarketDataApi`] for streams, timeouts and `send_as`). With the
-/// `mock` feature, mockall generates `MockComplexMarketDataApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`ComplexMarketDataApi`] add streams, timeouts and `send_as`. With the `mock` feature,
+/// mockall generates `MockComplexMarketDataApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait ComplexMarketDataApiClient: Send + Sync {
-    /// `GET /api/complexmarketdata` (operation `ListComplexMarketData`):
-    /// [`ComplexMarketDataApi::list_complex_market_data`] with the parameters of `params`.
+    /// `GET /api/complexmarketdata` (operation `ListComplexMarketData`)
+    ///
+    /// [`ComplexMarketDataApi::list_complex_market_data`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListComplexMarketDataRequest::send): see [`Error`](crate::Error).
@@ -1078,8 +1054,11 @@ pub trait ComplexMarketDataApiClient: Send + Sync {
         params: ListComplexMarketDataParams,
     ) -> Result<lusid_models::ResourceListOfListComplexMarketDataWithMetaDataResponse, crate::Error>;
 
-    /// `POST /api/complexmarketdata/{scope}` (operation `UpsertComplexMarketData`):
-    /// [`ComplexMarketDataApi::upsert_complex_market_data`] with the parameters of `params`.
+    /// `POST /api/complexmarketdata/{scope}` (operation `UpsertComplexMarketData`)
+    ///
+    /// [`ComplexMarketDataApi::upsert_complex_market_data`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertComplexMarketDataRequest::send): see [`Error`](crate::Error).
@@ -1088,10 +1067,11 @@ pub trait ComplexMarketDataApiClient: Send + Sync {
         params: UpsertComplexMarketDataParams,
     ) -> Result<lusid_models::UpsertStructuredDataResponse, crate::Error>;
 
-    /// `POST /api/complexmarketdata/{scope}/$append` (operation
-    /// `UpsertAppendComplexMarketData`):
+    /// `POST /api/complexmarketdata/{scope}/$append` (operation `UpsertAppendComplexMarketData`)
+    ///
     /// [`ComplexMarketDataApi::upsert_append_complex_market_data`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertAppendComplexMarketDataRequest::send): see [`Error`](crate::Error).
@@ -1100,8 +1080,11 @@ pub trait ComplexMarketDataApiClient: Send + Sync {
         params: UpsertAppendComplexMarketDataParams,
     ) -> Result<lusid_models::UpsertSingleStructuredDataResponse, crate::Error>;
 
-    /// `POST /api/complexmarketdata/{scope}/$delete` (operation `DeleteComplexMarketData`):
-    /// [`ComplexMarketDataApi::delete_complex_market_data`] with the parameters of `params`.
+    /// `POST /api/complexmarketdata/{scope}/$delete` (operation `DeleteComplexMarketData`)
+    ///
+    /// [`ComplexMarketDataApi::delete_complex_market_data`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteComplexMarketDataRequest::send): see [`Error`](crate::Error).
@@ -1110,8 +1093,11 @@ pub trait ComplexMarketDataApiClient: Send + Sync {
         params: DeleteComplexMarketDataParams,
     ) -> Result<lusid_models::AnnulStructuredDataResponse, crate::Error>;
 
-    /// `POST /api/complexmarketdata/{scope}/$get` (operation `GetComplexMarketData`):
-    /// [`ComplexMarketDataApi::get_complex_market_data`] with the parameters of `params`.
+    /// `POST /api/complexmarketdata/{scope}/$get` (operation `GetComplexMarketData`)
+    ///
+    /// [`ComplexMarketDataApi::get_complex_market_data`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetComplexMarketDataRequest::send): see [`Error`](crate::Error).
@@ -1128,64 +1114,44 @@ impl ComplexMarketDataApiClient for ComplexMarketDataApi {
         params: ListComplexMarketDataParams,
     ) -> Result<lusid_models::ResourceListOfListComplexMarketDataWithMetaDataResponse, crate::Error>
     {
-        ListComplexMarketDataRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListComplexMarketDataRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_complex_market_data(
         &self,
         params: UpsertComplexMarketDataParams,
     ) -> Result<lusid_models::UpsertStructuredDataResponse, crate::Error> {
-        UpsertComplexMarketDataRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertComplexMarketDataRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_append_complex_market_data(
         &self,
         params: UpsertAppendComplexMarketDataParams,
     ) -> Result<lusid_models::UpsertSingleStructuredDataResponse, crate::Error> {
-        UpsertAppendComplexMarketDataRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertAppendComplexMarketDataRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_complex_market_data(
         &self,
         params: DeleteComplexMarketDataParams,
     ) -> Result<lusid_models::AnnulStructuredDataResponse, crate::Error> {
-        DeleteComplexMarketDataRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteComplexMarketDataRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_complex_market_data(
         &self,
         params: GetComplexMarketDataParams,
     ) -> Result<lusid_models::GetComplexMarketDataResponse, crate::Error> {
-        GetComplexMarketDataRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetComplexMarketDataRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

@@ -53,17 +53,16 @@ impl ComplianceApi {
         recipe_id_code: impl Into<String>,
         compliance_run_configuration: lusid_models::ComplianceRunConfiguration,
     ) -> RunCompliancePreviewRequest {
-        RunCompliancePreviewRequest {
-            client: self.client.clone(),
-            params: RunCompliancePreviewParams::new(
+        RunCompliancePreviewRequest::from_params(
+            self,
+            RunCompliancePreviewParams::new(
                 run_scope,
                 rule_scope,
                 recipe_id_scope,
                 recipe_id_code,
                 compliance_run_configuration,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
     /// `GET /api/compliance/rules` (operation `ListComplianceRules`)
@@ -96,11 +95,7 @@ impl ComplianceApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_compliance_rules(&self) -> ListComplianceRulesRequest {
-        ListComplianceRulesRequest {
-            client: self.client.clone(),
-            params: ListComplianceRulesParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListComplianceRulesRequest::from_params(self, ListComplianceRulesParams::new())
     }
 
     /// `POST /api/compliance/rules` (operation `UpsertComplianceRule`)
@@ -129,11 +124,10 @@ impl ComplianceApi {
         &self,
         upsert_compliance_rule_request: lusid_models::UpsertComplianceRuleRequest,
     ) -> UpsertComplianceRuleRequest {
-        UpsertComplianceRuleRequest {
-            client: self.client.clone(),
-            params: UpsertComplianceRuleParams::new(upsert_compliance_rule_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertComplianceRuleRequest::from_params(
+            self,
+            UpsertComplianceRuleParams::new(upsert_compliance_rule_request),
+        )
     }
 
     /// `GET /api/compliance/rules/{scope}/{code}` (operation `GetComplianceRule`)
@@ -166,11 +160,7 @@ impl ComplianceApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetComplianceRuleRequest {
-        GetComplianceRuleRequest {
-            client: self.client.clone(),
-            params: GetComplianceRuleParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetComplianceRuleRequest::from_params(self, GetComplianceRuleParams::new(scope, code))
     }
 
     /// `DELETE /api/compliance/rules/{scope}/{code}` (operation `DeleteComplianceRule`)
@@ -198,11 +188,7 @@ impl ComplianceApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteComplianceRuleRequest {
-        DeleteComplianceRuleRequest {
-            client: self.client.clone(),
-            params: DeleteComplianceRuleParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteComplianceRuleRequest::from_params(self, DeleteComplianceRuleParams::new(scope, code))
     }
 
     /// `GET /api/compliance/runs` (operation `ListComplianceRuns`)
@@ -235,11 +221,7 @@ impl ComplianceApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_compliance_runs(&self) -> ListComplianceRunsRequest {
-        ListComplianceRunsRequest {
-            client: self.client.clone(),
-            params: ListComplianceRunsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListComplianceRunsRequest::from_params(self, ListComplianceRunsParams::new())
     }
 
     /// `POST /api/compliance/runs` (operation `RunCompliance`)
@@ -274,17 +256,16 @@ impl ComplianceApi {
         recipe_id_scope: impl Into<String>,
         recipe_id_code: impl Into<String>,
     ) -> RunComplianceRequest {
-        RunComplianceRequest {
-            client: self.client.clone(),
-            params: RunComplianceParams::new(
+        RunComplianceRequest::from_params(
+            self,
+            RunComplianceParams::new(
                 run_scope,
                 rule_scope,
                 is_pre_trade,
                 recipe_id_scope,
                 recipe_id_code,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
     /// `GET /api/compliance/runs/breaches` (operation `ListOrderBreachHistory`)
@@ -318,15 +299,10 @@ impl ComplianceApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_order_breach_history(&self) -> ListOrderBreachHistoryRequest {
-        ListOrderBreachHistoryRequest {
-            client: self.client.clone(),
-            params: ListOrderBreachHistoryParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListOrderBreachHistoryRequest::from_params(self, ListOrderBreachHistoryParams::new())
     }
 
-    /// `GET /api/compliance/runs/breakdown/{runScope}/{runCode}/{ruleScope}/{ruleCode}`
-    /// (operation `GetComplianceRuleBreakdown`)
+    /// `GET /api/compliance/runs/breakdown/{runScope}/{runCode}/{ruleScope}/{ruleCode}` (operation `GetComplianceRuleBreakdown`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -357,13 +333,10 @@ impl ComplianceApi {
         rule_scope: impl Into<String>,
         rule_code: impl Into<String>,
     ) -> GetComplianceRuleBreakdownRequest {
-        GetComplianceRuleBreakdownRequest {
-            client: self.client.clone(),
-            params: GetComplianceRuleBreakdownParams::new(
-                run_scope, run_code, rule_scope, rule_code,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetComplianceRuleBreakdownRequest::from_params(
+            self,
+            GetComplianceRuleBreakdownParams::new(run_scope, run_code, rule_scope, rule_code),
+        )
     }
 
     /// `POST /api/compliance/runs/summary` (operation `UpsertComplianceRunSummary`)
@@ -394,15 +367,13 @@ impl ComplianceApi {
         &self,
         upsert_compliance_run_summary_request: lusid_models::UpsertComplianceRunSummaryRequest,
     ) -> UpsertComplianceRunSummaryRequest {
-        UpsertComplianceRunSummaryRequest {
-            client: self.client.clone(),
-            params: UpsertComplianceRunSummaryParams::new(upsert_compliance_run_summary_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertComplianceRunSummaryRequest::from_params(
+            self,
+            UpsertComplianceRunSummaryParams::new(upsert_compliance_run_summary_request),
+        )
     }
 
-    /// `POST /api/compliance/runs/summary/$decorate` (operation
-    /// `GetFilteredDecoratedComplianceRunSummary`)
+    /// `POST /api/compliance/runs/summary/$decorate` (operation `GetFilteredDecoratedComplianceRunSummary`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read-only POST).
     ///
@@ -429,17 +400,15 @@ impl ComplianceApi {
         &self,
         decorated_compliance_run_summary_request: lusid_models::DecoratedComplianceRunSummaryRequest,
     ) -> GetFilteredDecoratedComplianceRunSummaryRequest {
-        GetFilteredDecoratedComplianceRunSummaryRequest {
-            client: self.client.clone(),
-            params: GetFilteredDecoratedComplianceRunSummaryParams::new(
+        GetFilteredDecoratedComplianceRunSummaryRequest::from_params(
+            self,
+            GetFilteredDecoratedComplianceRunSummaryParams::new(
                 decorated_compliance_run_summary_request,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `GET /api/compliance/runs/summary/{runScope}/{runCode}/{ruleScope}/{ruleCode}`
-    /// (operation `GetComplianceRuleResult`)
+    /// `GET /api/compliance/runs/summary/{runScope}/{runCode}/{ruleScope}/{ruleCode}` (operation `GetComplianceRuleResult`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -468,15 +437,13 @@ impl ComplianceApi {
         rule_scope: impl Into<String>,
         rule_code: impl Into<String>,
     ) -> GetComplianceRuleResultRequest {
-        GetComplianceRuleResultRequest {
-            client: self.client.clone(),
-            params: GetComplianceRuleResultParams::new(run_scope, run_code, rule_scope, rule_code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetComplianceRuleResultRequest::from_params(
+            self,
+            GetComplianceRuleResultParams::new(run_scope, run_code, rule_scope, rule_code),
+        )
     }
 
-    /// `GET /api/compliance/runs/summary/{scope}/{code}/$decorate` (operation
-    /// `GetDecoratedComplianceRunSummary`)
+    /// `GET /api/compliance/runs/summary/{scope}/{code}/$decorate` (operation `GetDecoratedComplianceRunSummary`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -504,11 +471,10 @@ impl ComplianceApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetDecoratedComplianceRunSummaryRequest {
-        GetDecoratedComplianceRunSummaryRequest {
-            client: self.client.clone(),
-            params: GetDecoratedComplianceRunSummaryParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetDecoratedComplianceRunSummaryRequest::from_params(
+            self,
+            GetDecoratedComplianceRunSummaryParams::new(scope, code),
+        )
     }
 
     /// `GET /api/compliance/templates` (operation `ListComplianceTemplates`)
@@ -541,11 +507,7 @@ impl ComplianceApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_compliance_templates(&self) -> ListComplianceTemplatesRequest {
-        ListComplianceTemplatesRequest {
-            client: self.client.clone(),
-            params: ListComplianceTemplatesParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListComplianceTemplatesRequest::from_params(self, ListComplianceTemplatesParams::new())
     }
 
     /// `POST /api/compliance/templates/{scope}` (operation `CreateComplianceTemplate`)
@@ -577,11 +539,10 @@ impl ComplianceApi {
         scope: impl Into<String>,
         create_compliance_template_request: lusid_models::CreateComplianceTemplateRequest,
     ) -> CreateComplianceTemplateRequest {
-        CreateComplianceTemplateRequest {
-            client: self.client.clone(),
-            params: CreateComplianceTemplateParams::new(scope, create_compliance_template_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateComplianceTemplateRequest::from_params(
+            self,
+            CreateComplianceTemplateParams::new(scope, create_compliance_template_request),
+        )
     }
 
     /// `GET /api/compliance/templates/{scope}/{code}` (operation `GetComplianceTemplate`)
@@ -612,11 +573,10 @@ impl ComplianceApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetComplianceTemplateRequest {
-        GetComplianceTemplateRequest {
-            client: self.client.clone(),
-            params: GetComplianceTemplateParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetComplianceTemplateRequest::from_params(
+            self,
+            GetComplianceTemplateParams::new(scope, code),
+        )
     }
 
     /// `PUT /api/compliance/templates/{scope}/{code}` (operation `UpdateComplianceTemplate`)
@@ -649,15 +609,10 @@ impl ComplianceApi {
         code: impl Into<String>,
         update_compliance_template_request: lusid_models::UpdateComplianceTemplateRequest,
     ) -> UpdateComplianceTemplateRequest {
-        UpdateComplianceTemplateRequest {
-            client: self.client.clone(),
-            params: UpdateComplianceTemplateParams::new(
-                scope,
-                code,
-                update_compliance_template_request,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpdateComplianceTemplateRequest::from_params(
+            self,
+            UpdateComplianceTemplateParams::new(scope, code, update_compliance_template_request),
+        )
     }
 
     /// `DELETE /api/compliance/templates/{scope}/{code}` (operation `DeleteComplianceTemplate`)
@@ -685,20 +640,23 @@ impl ComplianceApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteComplianceTemplateRequest {
-        DeleteComplianceTemplateRequest {
-            client: self.client.clone(),
-            params: DeleteComplianceTemplateParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteComplianceTemplateRequest::from_params(
+            self,
+            DeleteComplianceTemplateParams::new(scope, code),
+        )
     }
 }
 
-/// The parameters of `RunCompliancePreview` (`POST /api/compliance/preview/runs`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `POST /api/compliance/preview/runs` (operation `RunCompliancePreview`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `RunCompliancePreview`: what its request builder
+/// ([`RunCompliancePreviewRequest`](crate::RunCompliancePreviewRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct RunCompliancePreviewParams {
@@ -733,9 +691,11 @@ impl RunCompliancePreviewParams {
     }
 }
 
-/// The `RunCompliancePreview` request (`POST /api/compliance/preview/runs`), built by
-/// [`ComplianceApi::run_compliance_preview`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/compliance/preview/runs` (operation `RunCompliancePreview`)
+///
+/// The request builder of `RunCompliancePreview`, made by
+/// [`ComplianceApi::run_compliance_preview`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RunCompliancePreviewRequest {
@@ -751,6 +711,15 @@ impl RunCompliancePreviewRequest {
         path_template: "/api/compliance/preview/runs",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ComplianceApi, params: RunCompliancePreviewParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &RunCompliancePreviewParams {
@@ -803,12 +772,16 @@ impl RunCompliancePreviewRequest {
     }
 }
 
-/// The parameters of `ListComplianceRules` (`GET /api/compliance/rules`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/compliance/rules` (operation `ListComplianceRules`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListComplianceRules`: what its request builder
+/// ([`ListComplianceRulesRequest`](crate::ListComplianceRulesRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListComplianceRulesParams {
@@ -836,46 +809,13 @@ impl ListComplianceRulesParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListComplianceRules` request (`GET /api/compliance/rules`), built by
-/// [`ComplianceApi::list_compliance_rules`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/compliance/rules` (operation `ListComplianceRules`)
+///
+/// The request builder of `ListComplianceRules`, made by
+/// [`ComplianceApi::list_compliance_rules`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListComplianceRulesRequest {
@@ -892,28 +832,37 @@ impl ListComplianceRulesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ComplianceApi, params: ListComplianceRulesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -923,7 +872,7 @@ impl ListComplianceRulesRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -987,79 +936,84 @@ impl ListComplianceRulesRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListComplianceRulesParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListComplianceRules`, following `nextPage` until it is empty. Each page
     /// is requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfComplianceRuleResponse, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfComplianceRuleResponse> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListComplianceRules`, in order. At most one page is held in
-    /// memory; the next page is requested when the current one is used up.
+    /// memory; the next page is requested when the current one is used up. Without an `asAt`,
+    /// the first request pins `asAt` to the current UTC time, so every page reads the same
+    /// snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::ComplianceRuleResponse, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::ComplianceRuleResponse> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListComplianceRules` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListComplianceRulesRequest {
-    type Page = lusid_models::PagedResourceListOfComplianceRuleResponse;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListComplianceRulesParams {
+    const OPERATION_ID: &'static str = "ListComplianceRules";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `UpsertComplianceRule` (`POST /api/compliance/rules`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `POST /api/compliance/rules` (operation `UpsertComplianceRule`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertComplianceRule`: what its request builder
+/// ([`UpsertComplianceRuleRequest`](crate::UpsertComplianceRuleRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertComplianceRuleParams {
@@ -1076,9 +1030,11 @@ impl UpsertComplianceRuleParams {
     }
 }
 
-/// The `UpsertComplianceRule` request (`POST /api/compliance/rules`), built by
-/// [`ComplianceApi::upsert_compliance_rule`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/compliance/rules` (operation `UpsertComplianceRule`)
+///
+/// The request builder of `UpsertComplianceRule`, made by
+/// [`ComplianceApi::upsert_compliance_rule`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertComplianceRuleRequest {
@@ -1094,6 +1050,15 @@ impl UpsertComplianceRuleRequest {
         path_template: "/api/compliance/rules",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ComplianceApi, params: UpsertComplianceRuleParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertComplianceRuleParams {
@@ -1142,12 +1107,16 @@ impl UpsertComplianceRuleRequest {
     }
 }
 
-/// The parameters of `GetComplianceRule` (`GET /api/compliance/rules/{scope}/{code}`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `GET /api/compliance/rules/{scope}/{code}` (operation `GetComplianceRule`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetComplianceRule`: what its request builder
+/// ([`GetComplianceRuleRequest`](crate::GetComplianceRuleRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetComplianceRuleParams {
@@ -1172,28 +1141,13 @@ impl GetComplianceRuleParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetComplianceRule` request (`GET /api/compliance/rules/{scope}/{code}`), built by
-/// [`ComplianceApi::get_compliance_rule`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/compliance/rules/{scope}/{code}` (operation `GetComplianceRule`)
+///
+/// The request builder of `GetComplianceRule`, made by
+/// [`ComplianceApi::get_compliance_rule`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetComplianceRuleRequest {
@@ -1210,10 +1164,19 @@ impl GetComplianceRuleRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ComplianceApi, params: GetComplianceRuleParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -1223,7 +1186,7 @@ impl GetComplianceRuleRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -1278,13 +1241,16 @@ impl GetComplianceRuleRequest {
     }
 }
 
-/// The parameters of `DeleteComplianceRule` (`DELETE
-/// /api/compliance/rules/{scope}/{code}`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `DELETE /api/compliance/rules/{scope}/{code}` (operation `DeleteComplianceRule`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteComplianceRule`: what its request builder
+/// ([`DeleteComplianceRuleRequest`](crate::DeleteComplianceRuleRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteComplianceRuleParams {
@@ -1304,9 +1270,11 @@ impl DeleteComplianceRuleParams {
     }
 }
 
-/// The `DeleteComplianceRule` request (`DELETE /api/compliance/rules/{scope}/{code}`),
-/// built by [`ComplianceApi::delete_compliance_rule`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/compliance/rules/{scope}/{code}` (operation `DeleteComplianceRule`)
+///
+/// The request builder of `DeleteComplianceRule`, made by
+/// [`ComplianceApi::delete_compliance_rule`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteComplianceRuleRequest {
@@ -1322,6 +1290,15 @@ impl DeleteComplianceRuleRequest {
         path_template: "/api/compliance/rules/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ComplianceApi, params: DeleteComplianceRuleParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteComplianceRuleParams {
@@ -1373,12 +1350,16 @@ impl DeleteComplianceRuleRequest {
     }
 }
 
-/// The parameters of `ListComplianceRuns` (`GET /api/compliance/runs`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/compliance/runs` (operation `ListComplianceRuns`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListComplianceRuns`: what its request builder
+/// ([`ListComplianceRunsRequest`](crate::ListComplianceRunsRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListComplianceRunsParams {
@@ -1406,43 +1387,13 @@ impl ListComplianceRunsParams {
             sort_by: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListComplianceRuns` request (`GET /api/compliance/runs`), built by
-/// [`ComplianceApi::list_compliance_runs`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/compliance/runs` (operation `ListComplianceRuns`)
+///
+/// The request builder of `ListComplianceRuns`, made by
+/// [`ComplianceApi::list_compliance_runs`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListComplianceRunsRequest {
@@ -1459,35 +1410,44 @@ impl ListComplianceRunsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ComplianceApi, params: ListComplianceRunsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
@@ -1551,79 +1511,84 @@ impl ListComplianceRunsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListComplianceRunsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListComplianceRuns`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfComplianceRunInfoV2, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfComplianceRunInfoV2> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListComplianceRuns`, in order. At most one page is held in
-    /// memory; the next page is requested when the current one is used up.
+    /// memory; the next page is requested when the current one is used up. Without an `asAt`,
+    /// the first request pins `asAt` to the current UTC time, so every page reads the same
+    /// snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::ComplianceRunInfoV2, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::ComplianceRunInfoV2> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListComplianceRuns` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListComplianceRunsRequest {
-    type Page = lusid_models::PagedResourceListOfComplianceRunInfoV2;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListComplianceRunsParams {
+    const OPERATION_ID: &'static str = "ListComplianceRuns";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `RunCompliance` (`POST /api/compliance/runs`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/compliance/runs` (operation `RunCompliance`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `RunCompliance`: what its request builder
+/// ([`RunComplianceRequest`](crate::RunComplianceRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct RunComplianceParams {
@@ -1658,8 +1623,10 @@ impl RunComplianceParams {
     }
 }
 
-/// The `RunCompliance` request (`POST /api/compliance/runs`), built by
-/// [`ComplianceApi::run_compliance`]. Set optional parameters, then [`send`](Self::send)
+/// `POST /api/compliance/runs` (operation `RunCompliance`)
+///
+/// The request builder of `RunCompliance`, made by [`ComplianceApi::run_compliance`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
 /// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -1676,6 +1643,15 @@ impl RunComplianceRequest {
         path_template: "/api/compliance/runs",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ComplianceApi, params: RunComplianceParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &RunComplianceParams {
@@ -1728,12 +1704,16 @@ impl RunComplianceRequest {
     }
 }
 
-/// The parameters of `ListOrderBreachHistory` (`GET /api/compliance/runs/breaches`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `GET /api/compliance/runs/breaches` (operation `ListOrderBreachHistory`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListOrderBreachHistory`: what its request builder
+/// ([`ListOrderBreachHistoryRequest`](crate::ListOrderBreachHistoryRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListOrderBreachHistoryParams {
@@ -1761,43 +1741,13 @@ impl ListOrderBreachHistoryParams {
             sort_by: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListOrderBreachHistory` request (`GET /api/compliance/runs/breaches`), built by
-/// [`ComplianceApi::list_order_breach_history`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/compliance/runs/breaches` (operation `ListOrderBreachHistory`)
+///
+/// The request builder of `ListOrderBreachHistory`, made by
+/// [`ComplianceApi::list_order_breach_history`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListOrderBreachHistoryRequest {
@@ -1814,35 +1764,44 @@ impl ListOrderBreachHistoryRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ComplianceApi, params: ListOrderBreachHistoryParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
@@ -1906,80 +1865,84 @@ impl ListOrderBreachHistoryRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListOrderBreachHistoryParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListOrderBreachHistory`, following `nextPage` until it is empty. Each
     /// page is requested only when the previous one has been taken, with the same parameters
     /// plus `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time,
     /// so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfOrderBreachHistory, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfOrderBreachHistory> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListOrderBreachHistory`, in order. At most one page is held
-    /// in memory; the next page is requested when the current one is used up.
+    /// in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::OrderBreachHistory, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::OrderBreachHistory> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListOrderBreachHistory` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListOrderBreachHistoryRequest {
-    type Page = lusid_models::PagedResourceListOfOrderBreachHistory;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListOrderBreachHistoryParams {
+    const OPERATION_ID: &'static str = "ListOrderBreachHistory";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `GetComplianceRuleBreakdown` (`GET
-/// /api/compliance/runs/breakdown/{runScope}/{runCode}/{ruleScope}/{ruleCode}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/compliance/runs/breakdown/{runScope}/{runCode}/{ruleScope}/{ruleCode}` (operation `GetComplianceRuleBreakdown`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetComplianceRuleBreakdown`: what its request builder
+/// ([`GetComplianceRuleBreakdownRequest`](crate::GetComplianceRuleBreakdownRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetComplianceRuleBreakdownParams {
@@ -2010,10 +1973,12 @@ impl GetComplianceRuleBreakdownParams {
     }
 }
 
-/// The `GetComplianceRuleBreakdown` request (`GET
-/// /api/compliance/runs/breakdown/{runScope}/{runCode}/{ruleScope}/{ruleCode}`), built by
-/// [`ComplianceApi::get_compliance_rule_breakdown`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/compliance/runs/breakdown/{runScope}/{runCode}/{ruleScope}/{ruleCode}` (operation `GetComplianceRuleBreakdown`)
+///
+/// The request builder of `GetComplianceRuleBreakdown`, made by
+/// [`ComplianceApi::get_compliance_rule_breakdown`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetComplianceRuleBreakdownRequest {
@@ -2029,6 +1994,15 @@ impl GetComplianceRuleBreakdownRequest {
         path_template: "/api/compliance/runs/breakdown/{runScope}/{runCode}/{ruleScope}/{ruleCode}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ComplianceApi, params: GetComplianceRuleBreakdownParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &GetComplianceRuleBreakdownParams {
@@ -2086,12 +2060,16 @@ impl GetComplianceRuleBreakdownRequest {
     }
 }
 
-/// The parameters of `UpsertComplianceRunSummary` (`POST /api/compliance/runs/summary`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `POST /api/compliance/runs/summary` (operation `UpsertComplianceRunSummary`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertComplianceRunSummary`: what its request builder
+/// ([`UpsertComplianceRunSummaryRequest`](crate::UpsertComplianceRunSummaryRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertComplianceRunSummaryParams {
@@ -2110,9 +2088,12 @@ impl UpsertComplianceRunSummaryParams {
     }
 }
 
-/// The `UpsertComplianceRunSummary` request (`POST /api/compliance/runs/summary`), built by
-/// [`ComplianceApi::upsert_compliance_run_summary`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/compliance/runs/summary` (operation `UpsertComplianceRunSummary`)
+///
+/// The request builder of `UpsertComplianceRunSummary`, made by
+/// [`ComplianceApi::upsert_compliance_run_summary`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertComplianceRunSummaryRequest {
@@ -2128,6 +2109,15 @@ impl UpsertComplianceRunSummaryRequest {
         path_template: "/api/compliance/runs/summary",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ComplianceApi, params: UpsertComplianceRunSummaryParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertComplianceRunSummaryParams {
@@ -2179,13 +2169,16 @@ impl UpsertComplianceRunSummaryRequest {
     }
 }
 
-/// The parameters of `GetFilteredDecoratedComplianceRunSummary` (`POST
-/// /api/compliance/runs/summary/$decorate`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `POST /api/compliance/runs/summary/$decorate` (operation `GetFilteredDecoratedComplianceRunSummary`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetFilteredDecoratedComplianceRunSummary`: what its request builder
+/// ([`GetFilteredDecoratedComplianceRunSummaryRequest`](crate::GetFilteredDecoratedComplianceRunSummaryRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetFilteredDecoratedComplianceRunSummaryParams {
@@ -2204,10 +2197,12 @@ impl GetFilteredDecoratedComplianceRunSummaryParams {
     }
 }
 
-/// The `GetFilteredDecoratedComplianceRunSummary` request (`POST
-/// /api/compliance/runs/summary/$decorate`), built by
-/// [`ComplianceApi::get_filtered_decorated_compliance_run_summary`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `POST /api/compliance/runs/summary/$decorate` (operation `GetFilteredDecoratedComplianceRunSummary`)
+///
+/// The request builder of `GetFilteredDecoratedComplianceRunSummary`, made by
+/// [`ComplianceApi::get_filtered_decorated_compliance_run_summary`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetFilteredDecoratedComplianceRunSummaryRequest {
@@ -2223,6 +2218,18 @@ impl GetFilteredDecoratedComplianceRunSummaryRequest {
         path_template: "/api/compliance/runs/summary/$decorate",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &ComplianceApi,
+        params: GetFilteredDecoratedComplianceRunSummaryParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &GetFilteredDecoratedComplianceRunSummaryParams {
@@ -2272,13 +2279,16 @@ impl GetFilteredDecoratedComplianceRunSummaryRequest {
     }
 }
 
-/// The parameters of `GetComplianceRuleResult` (`GET
-/// /api/compliance/runs/summary/{runScope}/{runCode}/{ruleScope}/{ruleCode}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/compliance/runs/summary/{runScope}/{runCode}/{ruleScope}/{ruleCode}` (operation `GetComplianceRuleResult`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetComplianceRuleResult`: what its request builder
+/// ([`GetComplianceRuleResultRequest`](crate::GetComplianceRuleResultRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetComplianceRuleResultParams {
@@ -2309,10 +2319,11 @@ impl GetComplianceRuleResultParams {
     }
 }
 
-/// The `GetComplianceRuleResult` request (`GET
-/// /api/compliance/runs/summary/{runScope}/{runCode}/{ruleScope}/{ruleCode}`), built by
-/// [`ComplianceApi::get_compliance_rule_result`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/compliance/runs/summary/{runScope}/{runCode}/{ruleScope}/{ruleCode}` (operation `GetComplianceRuleResult`)
+///
+/// The request builder of `GetComplianceRuleResult`, made by
+/// [`ComplianceApi::get_compliance_rule_result`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetComplianceRuleResultRequest {
@@ -2328,6 +2339,15 @@ impl GetComplianceRuleResultRequest {
         path_template: "/api/compliance/runs/summary/{runScope}/{runCode}/{ruleScope}/{ruleCode}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ComplianceApi, params: GetComplianceRuleResultParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &GetComplianceRuleResultParams {
@@ -2382,13 +2402,16 @@ impl GetComplianceRuleResultRequest {
     }
 }
 
-/// The parameters of `GetDecoratedComplianceRunSummary` (`GET
-/// /api/compliance/runs/summary/{scope}/{code}/$decorate`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `GET /api/compliance/runs/summary/{scope}/{code}/$decorate` (operation `GetDecoratedComplianceRunSummary`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetDecoratedComplianceRunSummary`: what its request builder
+/// ([`GetDecoratedComplianceRunSummaryRequest`](crate::GetDecoratedComplianceRunSummaryRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetDecoratedComplianceRunSummaryParams {
@@ -2409,22 +2432,14 @@ impl GetDecoratedComplianceRunSummaryParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetDecoratedComplianceRunSummary` request (`GET
-/// /api/compliance/runs/summary/{scope}/{code}/$decorate`), built by
-/// [`ComplianceApi::get_decorated_compliance_run_summary`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/compliance/runs/summary/{scope}/{code}/$decorate` (operation `GetDecoratedComplianceRunSummary`)
+///
+/// The request builder of `GetDecoratedComplianceRunSummary`, made by
+/// [`ComplianceApi::get_decorated_compliance_run_summary`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetDecoratedComplianceRunSummaryRequest {
@@ -2441,13 +2456,25 @@ impl GetDecoratedComplianceRunSummaryRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &ComplianceApi,
+        params: GetDecoratedComplianceRunSummaryParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
     /// Replaces any earlier values.
     pub fn property_keys(
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -2503,12 +2530,16 @@ impl GetDecoratedComplianceRunSummaryRequest {
     }
 }
 
-/// The parameters of `ListComplianceTemplates` (`GET /api/compliance/templates`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/compliance/templates` (operation `ListComplianceTemplates`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListComplianceTemplates`: what its request builder
+/// ([`ListComplianceTemplatesRequest`](crate::ListComplianceTemplatesRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListComplianceTemplatesParams {
@@ -2533,36 +2564,13 @@ impl ListComplianceTemplatesParams {
             filter: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
 }
 
-/// The `ListComplianceTemplates` request (`GET /api/compliance/templates`), built by
-/// [`ComplianceApi::list_compliance_templates`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/compliance/templates` (operation `ListComplianceTemplates`)
+///
+/// The request builder of `ListComplianceTemplates`, made by
+/// [`ComplianceApi::list_compliance_templates`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListComplianceTemplatesRequest {
@@ -2579,28 +2587,37 @@ impl ListComplianceTemplatesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ComplianceApi, params: ListComplianceTemplatesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -2663,79 +2680,84 @@ impl ListComplianceTemplatesRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListComplianceTemplatesParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListComplianceTemplates`, following `nextPage` until it is empty. Each
     /// page is requested only when the previous one has been taken, with the same parameters
     /// plus `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time,
     /// so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfComplianceTemplate, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfComplianceTemplate> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListComplianceTemplates`, in order. At most one page is
-    /// held in memory; the next page is requested when the current one is used up.
+    /// held in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::ComplianceTemplate, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::ComplianceTemplate> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListComplianceTemplates` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListComplianceTemplatesRequest {
-    type Page = lusid_models::PagedResourceListOfComplianceTemplate;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListComplianceTemplatesParams {
+    const OPERATION_ID: &'static str = "ListComplianceTemplates";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `CreateComplianceTemplate` (`POST /api/compliance/templates/{scope}`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `POST /api/compliance/templates/{scope}` (operation `CreateComplianceTemplate`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateComplianceTemplate`: what its request builder
+/// ([`CreateComplianceTemplateRequest`](crate::CreateComplianceTemplateRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateComplianceTemplateParams {
@@ -2758,9 +2780,11 @@ impl CreateComplianceTemplateParams {
     }
 }
 
-/// The `CreateComplianceTemplate` request (`POST /api/compliance/templates/{scope}`), built
-/// by [`ComplianceApi::create_compliance_template`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/compliance/templates/{scope}` (operation `CreateComplianceTemplate`)
+///
+/// The request builder of `CreateComplianceTemplate`, made by
+/// [`ComplianceApi::create_compliance_template`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateComplianceTemplateRequest {
@@ -2776,6 +2800,15 @@ impl CreateComplianceTemplateRequest {
         path_template: "/api/compliance/templates/{scope}",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ComplianceApi, params: CreateComplianceTemplateParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateComplianceTemplateParams {
@@ -2825,13 +2858,16 @@ impl CreateComplianceTemplateRequest {
     }
 }
 
-/// The parameters of `GetComplianceTemplate` (`GET
-/// /api/compliance/templates/{scope}/{code}`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `GET /api/compliance/templates/{scope}/{code}` (operation `GetComplianceTemplate`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetComplianceTemplate`: what its request builder
+/// ([`GetComplianceTemplateRequest`](crate::GetComplianceTemplateRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetComplianceTemplateParams {
@@ -2853,18 +2889,13 @@ impl GetComplianceTemplateParams {
             as_at: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetComplianceTemplate` request (`GET /api/compliance/templates/{scope}/{code}`),
-/// built by [`ComplianceApi::get_compliance_template`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/compliance/templates/{scope}/{code}` (operation `GetComplianceTemplate`)
+///
+/// The request builder of `GetComplianceTemplate`, made by
+/// [`ComplianceApi::get_compliance_template`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetComplianceTemplateRequest {
@@ -2881,10 +2912,19 @@ impl GetComplianceTemplateRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ComplianceApi, params: GetComplianceTemplateParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -2938,13 +2978,16 @@ impl GetComplianceTemplateRequest {
     }
 }
 
-/// The parameters of `UpdateComplianceTemplate` (`PUT
-/// /api/compliance/templates/{scope}/{code}`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `PUT /api/compliance/templates/{scope}/{code}` (operation `UpdateComplianceTemplate`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpdateComplianceTemplate`: what its request builder
+/// ([`UpdateComplianceTemplateRequest`](crate::UpdateComplianceTemplateRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateComplianceTemplateParams {
@@ -2971,9 +3014,11 @@ impl UpdateComplianceTemplateParams {
     }
 }
 
-/// The `UpdateComplianceTemplate` request (`PUT /api/compliance/templates/{scope}/{code}`),
-/// built by [`ComplianceApi::update_compliance_template`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `PUT /api/compliance/templates/{scope}/{code}` (operation `UpdateComplianceTemplate`)
+///
+/// The request builder of `UpdateComplianceTemplate`, made by
+/// [`ComplianceApi::update_compliance_template`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateComplianceTemplateRequest {
@@ -2989,6 +3034,15 @@ impl UpdateComplianceTemplateRequest {
         path_template: "/api/compliance/templates/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ComplianceApi, params: UpdateComplianceTemplateParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpdateComplianceTemplateParams {
@@ -3040,13 +3094,16 @@ impl UpdateComplianceTemplateRequest {
     }
 }
 
-/// The parameters of `DeleteComplianceTemplate` (`DELETE
-/// /api/compliance/templates/{scope}/{code}`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `DELETE /api/compliance/templates/{scope}/{code}` (operation `DeleteComplianceTemplate`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteComplianceTemplate`: what its request builder
+/// ([`DeleteComplianceTemplateRequest`](crate::DeleteComplianceTemplateRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteComplianceTemplateParams {
@@ -3066,10 +3123,11 @@ impl DeleteComplianceTemplateParams {
     }
 }
 
-/// The `DeleteComplianceTemplate` request (`DELETE
-/// /api/compliance/templates/{scope}/{code}`), built by
-/// [`ComplianceApi::delete_compliance_template`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/compliance/templates/{scope}/{code}` (operation `DeleteComplianceTemplate`)
+///
+/// The request builder of `DeleteComplianceTemplate`, made by
+/// [`ComplianceApi::delete_compliance_template`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteComplianceTemplateRequest {
@@ -3085,6 +3143,15 @@ impl DeleteComplianceTemplateRequest {
         path_template: "/api/compliance/templates/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ComplianceApi, params: DeleteComplianceTemplateParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteComplianceTemplateParams {
@@ -3142,14 +3209,18 @@ impl DeleteComplianceTemplateRequest {
 /// tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`ComplianceApi`] for streams, timeouts and `send_as`). With the `mock`
-/// feature, mockall generates `MockComplianceApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`ComplianceApi`] add streams, timeouts and `send_as`. With the `mock` feature, mockall
+/// generates `MockComplianceApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait ComplianceApiClient: Send + Sync {
-    /// `POST /api/compliance/preview/runs` (operation `RunCompliancePreview`):
-    /// [`ComplianceApi::run_compliance_preview`] with the parameters of `params`.
+    /// `POST /api/compliance/preview/runs` (operation `RunCompliancePreview`)
+    ///
+    /// [`ComplianceApi::run_compliance_preview`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::RunCompliancePreviewRequest::send): see [`Error`](crate::Error).
@@ -3158,8 +3229,10 @@ pub trait ComplianceApiClient: Send + Sync {
         params: RunCompliancePreviewParams,
     ) -> Result<lusid_models::ComplianceRunInfoV2, crate::Error>;
 
-    /// `GET /api/compliance/rules` (operation `ListComplianceRules`):
-    /// [`ComplianceApi::list_compliance_rules`] with the parameters of `params`.
+    /// `GET /api/compliance/rules` (operation `ListComplianceRules`)
+    ///
+    /// [`ComplianceApi::list_compliance_rules`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListComplianceRulesRequest::send): see [`Error`](crate::Error).
@@ -3168,8 +3241,10 @@ pub trait ComplianceApiClient: Send + Sync {
         params: ListComplianceRulesParams,
     ) -> Result<lusid_models::PagedResourceListOfComplianceRuleResponse, crate::Error>;
 
-    /// `POST /api/compliance/rules` (operation `UpsertComplianceRule`):
-    /// [`ComplianceApi::upsert_compliance_rule`] with the parameters of `params`.
+    /// `POST /api/compliance/rules` (operation `UpsertComplianceRule`)
+    ///
+    /// [`ComplianceApi::upsert_compliance_rule`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertComplianceRuleRequest::send): see [`Error`](crate::Error).
@@ -3178,8 +3253,10 @@ pub trait ComplianceApiClient: Send + Sync {
         params: UpsertComplianceRuleParams,
     ) -> Result<lusid_models::ComplianceRuleResponse, crate::Error>;
 
-    /// `GET /api/compliance/rules/{scope}/{code}` (operation `GetComplianceRule`):
-    /// [`ComplianceApi::get_compliance_rule`] with the parameters of `params`.
+    /// `GET /api/compliance/rules/{scope}/{code}` (operation `GetComplianceRule`)
+    ///
+    /// [`ComplianceApi::get_compliance_rule`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetComplianceRuleRequest::send): see [`Error`](crate::Error).
@@ -3188,8 +3265,10 @@ pub trait ComplianceApiClient: Send + Sync {
         params: GetComplianceRuleParams,
     ) -> Result<lusid_models::ComplianceRuleResponse, crate::Error>;
 
-    /// `DELETE /api/compliance/rules/{scope}/{code}` (operation `DeleteComplianceRule`):
-    /// [`ComplianceApi::delete_compliance_rule`] with the parameters of `params`.
+    /// `DELETE /api/compliance/rules/{scope}/{code}` (operation `DeleteComplianceRule`)
+    ///
+    /// [`ComplianceApi::delete_compliance_rule`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteComplianceRuleRequest::send): see [`Error`](crate::Error).
@@ -3198,8 +3277,10 @@ pub trait ComplianceApiClient: Send + Sync {
         params: DeleteComplianceRuleParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `GET /api/compliance/runs` (operation `ListComplianceRuns`):
-    /// [`ComplianceApi::list_compliance_runs`] with the parameters of `params`.
+    /// `GET /api/compliance/runs` (operation `ListComplianceRuns`)
+    ///
+    /// [`ComplianceApi::list_compliance_runs`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListComplianceRunsRequest::send): see [`Error`](crate::Error).
@@ -3208,8 +3289,10 @@ pub trait ComplianceApiClient: Send + Sync {
         params: ListComplianceRunsParams,
     ) -> Result<lusid_models::PagedResourceListOfComplianceRunInfoV2, crate::Error>;
 
-    /// `POST /api/compliance/runs` (operation `RunCompliance`):
-    /// [`ComplianceApi::run_compliance`] with the parameters of `params`.
+    /// `POST /api/compliance/runs` (operation `RunCompliance`)
+    ///
+    /// [`ComplianceApi::run_compliance`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::RunComplianceRequest::send): see [`Error`](crate::Error).
@@ -3218,8 +3301,11 @@ pub trait ComplianceApiClient: Send + Sync {
         params: RunComplianceParams,
     ) -> Result<lusid_models::ComplianceRunInfoV2, crate::Error>;
 
-    /// `GET /api/compliance/runs/breaches` (operation `ListOrderBreachHistory`):
-    /// [`ComplianceApi::list_order_breach_history`] with the parameters of `params`.
+    /// `GET /api/compliance/runs/breaches` (operation `ListOrderBreachHistory`)
+    ///
+    /// [`ComplianceApi::list_order_breach_history`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListOrderBreachHistoryRequest::send): see [`Error`](crate::Error).
@@ -3228,9 +3314,11 @@ pub trait ComplianceApiClient: Send + Sync {
         params: ListOrderBreachHistoryParams,
     ) -> Result<lusid_models::PagedResourceListOfOrderBreachHistory, crate::Error>;
 
-    /// `GET /api/compliance/runs/breakdown/{runScope}/{runCode}/{ruleScope}/{ruleCode}`
-    /// (operation `GetComplianceRuleBreakdown`):
-    /// [`ComplianceApi::get_compliance_rule_breakdown`] with the parameters of `params`.
+    /// `GET /api/compliance/runs/breakdown/{runScope}/{runCode}/{ruleScope}/{ruleCode}` (operation `GetComplianceRuleBreakdown`)
+    ///
+    /// [`ComplianceApi::get_compliance_rule_breakdown`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetComplianceRuleBreakdownRequest::send): see [`Error`](crate::Error).
@@ -3239,8 +3327,11 @@ pub trait ComplianceApiClient: Send + Sync {
         params: GetComplianceRuleBreakdownParams,
     ) -> Result<lusid_models::ComplianceRuleResultV2WithContributions, crate::Error>;
 
-    /// `POST /api/compliance/runs/summary` (operation `UpsertComplianceRunSummary`):
-    /// [`ComplianceApi::upsert_compliance_run_summary`] with the parameters of `params`.
+    /// `POST /api/compliance/runs/summary` (operation `UpsertComplianceRunSummary`)
+    ///
+    /// [`ComplianceApi::upsert_compliance_run_summary`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertComplianceRunSummaryRequest::send): see [`Error`](crate::Error).
@@ -3249,10 +3340,11 @@ pub trait ComplianceApiClient: Send + Sync {
         params: UpsertComplianceRunSummaryParams,
     ) -> Result<lusid_models::UpsertComplianceRunSummaryResult, crate::Error>;
 
-    /// `POST /api/compliance/runs/summary/$decorate` (operation
-    /// `GetFilteredDecoratedComplianceRunSummary`):
+    /// `POST /api/compliance/runs/summary/$decorate` (operation `GetFilteredDecoratedComplianceRunSummary`)
+    ///
     /// [`ComplianceApi::get_filtered_decorated_compliance_run_summary`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetFilteredDecoratedComplianceRunSummaryRequest::send): see [`Error`](crate::Error).
@@ -3261,9 +3353,11 @@ pub trait ComplianceApiClient: Send + Sync {
         params: GetFilteredDecoratedComplianceRunSummaryParams,
     ) -> Result<lusid_models::DecoratedComplianceRunSummary, crate::Error>;
 
-    /// `GET /api/compliance/runs/summary/{runScope}/{runCode}/{ruleScope}/{ruleCode}`
-    /// (operation `GetComplianceRuleResult`): [`ComplianceApi::get_compliance_rule_result`]
-    /// with the parameters of `params`.
+    /// `GET /api/compliance/runs/summary/{runScope}/{runCode}/{ruleScope}/{ruleCode}` (operation `GetComplianceRuleResult`)
+    ///
+    /// [`ComplianceApi::get_compliance_rule_result`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetComplianceRuleResultRequest::send): see [`Error`](crate::Error).
@@ -3272,9 +3366,11 @@ pub trait ComplianceApiClient: Send + Sync {
         params: GetComplianceRuleResultParams,
     ) -> Result<lusid_models::ComplianceRuleResultV2, crate::Error>;
 
-    /// `GET /api/compliance/runs/summary/{scope}/{code}/$decorate` (operation
-    /// `GetDecoratedComplianceRunSummary`):
-    /// [`ComplianceApi::get_decorated_compliance_run_summary`] with the parameters of `params`.
+    /// `GET /api/compliance/runs/summary/{scope}/{code}/$decorate` (operation `GetDecoratedComplianceRunSummary`)
+    ///
+    /// [`ComplianceApi::get_decorated_compliance_run_summary`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetDecoratedComplianceRunSummaryRequest::send): see [`Error`](crate::Error).
@@ -3283,8 +3379,11 @@ pub trait ComplianceApiClient: Send + Sync {
         params: GetDecoratedComplianceRunSummaryParams,
     ) -> Result<lusid_models::DecoratedComplianceRunSummary, crate::Error>;
 
-    /// `GET /api/compliance/templates` (operation `ListComplianceTemplates`):
-    /// [`ComplianceApi::list_compliance_templates`] with the parameters of `params`.
+    /// `GET /api/compliance/templates` (operation `ListComplianceTemplates`)
+    ///
+    /// [`ComplianceApi::list_compliance_templates`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListComplianceTemplatesRequest::send): see [`Error`](crate::Error).
@@ -3293,8 +3392,11 @@ pub trait ComplianceApiClient: Send + Sync {
         params: ListComplianceTemplatesParams,
     ) -> Result<lusid_models::PagedResourceListOfComplianceTemplate, crate::Error>;
 
-    /// `POST /api/compliance/templates/{scope}` (operation `CreateComplianceTemplate`):
-    /// [`ComplianceApi::create_compliance_template`] with the parameters of `params`.
+    /// `POST /api/compliance/templates/{scope}` (operation `CreateComplianceTemplate`)
+    ///
+    /// [`ComplianceApi::create_compliance_template`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateComplianceTemplateRequest::send): see [`Error`](crate::Error).
@@ -3303,8 +3405,10 @@ pub trait ComplianceApiClient: Send + Sync {
         params: CreateComplianceTemplateParams,
     ) -> Result<lusid_models::ComplianceRuleTemplate, crate::Error>;
 
-    /// `GET /api/compliance/templates/{scope}/{code}` (operation `GetComplianceTemplate`):
-    /// [`ComplianceApi::get_compliance_template`] with the parameters of `params`.
+    /// `GET /api/compliance/templates/{scope}/{code}` (operation `GetComplianceTemplate`)
+    ///
+    /// [`ComplianceApi::get_compliance_template`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetComplianceTemplateRequest::send): see [`Error`](crate::Error).
@@ -3313,8 +3417,11 @@ pub trait ComplianceApiClient: Send + Sync {
         params: GetComplianceTemplateParams,
     ) -> Result<lusid_models::ComplianceTemplate, crate::Error>;
 
-    /// `PUT /api/compliance/templates/{scope}/{code}` (operation `UpdateComplianceTemplate`):
-    /// [`ComplianceApi::update_compliance_template`] with the parameters of `params`.
+    /// `PUT /api/compliance/templates/{scope}/{code}` (operation `UpdateComplianceTemplate`)
+    ///
+    /// [`ComplianceApi::update_compliance_template`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpdateComplianceTemplateRequest::send): see [`Error`](crate::Error).
@@ -3323,9 +3430,11 @@ pub trait ComplianceApiClient: Send + Sync {
         params: UpdateComplianceTemplateParams,
     ) -> Result<lusid_models::ComplianceRuleTemplate, crate::Error>;
 
-    /// `DELETE /api/compliance/templates/{scope}/{code}` (operation
-    /// `DeleteComplianceTemplate`): [`ComplianceApi::delete_compliance_template`] with the
-    /// parameters of `params`.
+    /// `DELETE /api/compliance/templates/{scope}/{code}` (operation `DeleteComplianceTemplate`)
+    ///
+    /// [`ComplianceApi::delete_compliance_template`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteComplianceTemplateRequest::send): see [`Error`](crate::Error).
@@ -3341,233 +3450,159 @@ impl ComplianceApiClient for ComplianceApi {
         &self,
         params: RunCompliancePreviewParams,
     ) -> Result<lusid_models::ComplianceRunInfoV2, crate::Error> {
-        RunCompliancePreviewRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        RunCompliancePreviewRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_compliance_rules(
         &self,
         params: ListComplianceRulesParams,
     ) -> Result<lusid_models::PagedResourceListOfComplianceRuleResponse, crate::Error> {
-        ListComplianceRulesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListComplianceRulesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_compliance_rule(
         &self,
         params: UpsertComplianceRuleParams,
     ) -> Result<lusid_models::ComplianceRuleResponse, crate::Error> {
-        UpsertComplianceRuleRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertComplianceRuleRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_compliance_rule(
         &self,
         params: GetComplianceRuleParams,
     ) -> Result<lusid_models::ComplianceRuleResponse, crate::Error> {
-        GetComplianceRuleRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetComplianceRuleRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_compliance_rule(
         &self,
         params: DeleteComplianceRuleParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteComplianceRuleRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteComplianceRuleRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_compliance_runs(
         &self,
         params: ListComplianceRunsParams,
     ) -> Result<lusid_models::PagedResourceListOfComplianceRunInfoV2, crate::Error> {
-        ListComplianceRunsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListComplianceRunsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn run_compliance(
         &self,
         params: RunComplianceParams,
     ) -> Result<lusid_models::ComplianceRunInfoV2, crate::Error> {
-        RunComplianceRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        RunComplianceRequest::from_params(self, params).send().await
     }
 
     async fn list_order_breach_history(
         &self,
         params: ListOrderBreachHistoryParams,
     ) -> Result<lusid_models::PagedResourceListOfOrderBreachHistory, crate::Error> {
-        ListOrderBreachHistoryRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListOrderBreachHistoryRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_compliance_rule_breakdown(
         &self,
         params: GetComplianceRuleBreakdownParams,
     ) -> Result<lusid_models::ComplianceRuleResultV2WithContributions, crate::Error> {
-        GetComplianceRuleBreakdownRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetComplianceRuleBreakdownRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_compliance_run_summary(
         &self,
         params: UpsertComplianceRunSummaryParams,
     ) -> Result<lusid_models::UpsertComplianceRunSummaryResult, crate::Error> {
-        UpsertComplianceRunSummaryRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertComplianceRunSummaryRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_filtered_decorated_compliance_run_summary(
         &self,
         params: GetFilteredDecoratedComplianceRunSummaryParams,
     ) -> Result<lusid_models::DecoratedComplianceRunSummary, crate::Error> {
-        GetFilteredDecoratedComplianceRunSummaryRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetFilteredDecoratedComplianceRunSummaryRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_compliance_rule_result(
         &self,
         params: GetComplianceRuleResultParams,
     ) -> Result<lusid_models::ComplianceRuleResultV2, crate::Error> {
-        GetComplianceRuleResultRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetComplianceRuleResultRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_decorated_compliance_run_summary(
         &self,
         params: GetDecoratedComplianceRunSummaryParams,
     ) -> Result<lusid_models::DecoratedComplianceRunSummary, crate::Error> {
-        GetDecoratedComplianceRunSummaryRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetDecoratedComplianceRunSummaryRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_compliance_templates(
         &self,
         params: ListComplianceTemplatesParams,
     ) -> Result<lusid_models::PagedResourceListOfComplianceTemplate, crate::Error> {
-        ListComplianceTemplatesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListComplianceTemplatesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn create_compliance_template(
         &self,
         params: CreateComplianceTemplateParams,
     ) -> Result<lusid_models::ComplianceRuleTemplate, crate::Error> {
-        CreateComplianceTemplateRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateComplianceTemplateRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_compliance_template(
         &self,
         params: GetComplianceTemplateParams,
     ) -> Result<lusid_models::ComplianceTemplate, crate::Error> {
-        GetComplianceTemplateRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetComplianceTemplateRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn update_compliance_template(
         &self,
         params: UpdateComplianceTemplateParams,
     ) -> Result<lusid_models::ComplianceRuleTemplate, crate::Error> {
-        UpdateComplianceTemplateRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpdateComplianceTemplateRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_compliance_template(
         &self,
         params: DeleteComplianceTemplateParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteComplianceTemplateRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteComplianceTemplateRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

@@ -46,11 +46,7 @@ impl ConfigurationRecipeApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_configuration_recipes(&self) -> ListConfigurationRecipesRequest {
-        ListConfigurationRecipesRequest {
-            client: self.client.clone(),
-            params: ListConfigurationRecipesParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListConfigurationRecipesRequest::from_params(self, ListConfigurationRecipesParams::new())
     }
 
     /// `POST /api/recipes` (operation `UpsertConfigurationRecipe`)
@@ -80,11 +76,10 @@ impl ConfigurationRecipeApi {
         &self,
         upsert_recipe_request: lusid_models::UpsertRecipeRequest,
     ) -> UpsertConfigurationRecipeRequest {
-        UpsertConfigurationRecipeRequest {
-            client: self.client.clone(),
-            params: UpsertConfigurationRecipeParams::new(upsert_recipe_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertConfigurationRecipeRequest::from_params(
+            self,
+            UpsertConfigurationRecipeParams::new(upsert_recipe_request),
+        )
     }
 
     /// `GET /api/recipes/composer` (operation `ListRecipeComposers`)
@@ -112,11 +107,7 @@ impl ConfigurationRecipeApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_recipe_composers(&self) -> ListRecipeComposersRequest {
-        ListRecipeComposersRequest {
-            client: self.client.clone(),
-            params: ListRecipeComposersParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListRecipeComposersRequest::from_params(self, ListRecipeComposersParams::new())
     }
 
     /// `POST /api/recipes/composer` (operation `UpsertRecipeComposer`)
@@ -147,15 +138,13 @@ impl ConfigurationRecipeApi {
         &self,
         upsert_recipe_composer_request: lusid_models::UpsertRecipeComposerRequest,
     ) -> UpsertRecipeComposerRequest {
-        UpsertRecipeComposerRequest {
-            client: self.client.clone(),
-            params: UpsertRecipeComposerParams::new(upsert_recipe_composer_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertRecipeComposerRequest::from_params(
+            self,
+            UpsertRecipeComposerParams::new(upsert_recipe_composer_request),
+        )
     }
 
-    /// `POST /api/recipes/composer/resolvedinline$` (operation
-    /// `GetRecipeComposerResolvedInline`)
+    /// `POST /api/recipes/composer/resolvedinline$` (operation `GetRecipeComposerResolvedInline`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read-only POST).
     ///
@@ -181,11 +170,10 @@ impl ConfigurationRecipeApi {
         &self,
         upsert_recipe_composer_request: lusid_models::UpsertRecipeComposerRequest,
     ) -> GetRecipeComposerResolvedInlineRequest {
-        GetRecipeComposerResolvedInlineRequest {
-            client: self.client.clone(),
-            params: GetRecipeComposerResolvedInlineParams::new(upsert_recipe_composer_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetRecipeComposerResolvedInlineRequest::from_params(
+            self,
+            GetRecipeComposerResolvedInlineParams::new(upsert_recipe_composer_request),
+        )
     }
 
     /// `GET /api/recipes/composer/{scope}/{code}` (operation `GetRecipeComposer`)
@@ -217,11 +205,7 @@ impl ConfigurationRecipeApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetRecipeComposerRequest {
-        GetRecipeComposerRequest {
-            client: self.client.clone(),
-            params: GetRecipeComposerParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetRecipeComposerRequest::from_params(self, GetRecipeComposerParams::new(scope, code))
     }
 
     /// `DELETE /api/recipes/composer/{scope}/{code}` (operation `DeleteRecipeComposer`)
@@ -251,11 +235,7 @@ impl ConfigurationRecipeApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteRecipeComposerRequest {
-        DeleteRecipeComposerRequest {
-            client: self.client.clone(),
-            params: DeleteRecipeComposerParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteRecipeComposerRequest::from_params(self, DeleteRecipeComposerParams::new(scope, code))
     }
 
     /// `GET /api/recipes/derived` (operation `ListDerivedRecipes`)
@@ -283,11 +263,7 @@ impl ConfigurationRecipeApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_derived_recipes(&self) -> ListDerivedRecipesRequest {
-        ListDerivedRecipesRequest {
-            client: self.client.clone(),
-            params: ListDerivedRecipesParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListDerivedRecipesRequest::from_params(self, ListDerivedRecipesParams::new())
     }
 
     /// `GET /api/recipes/derived/{scope}/{code}` (operation `GetDerivedRecipe`)
@@ -318,11 +294,7 @@ impl ConfigurationRecipeApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetDerivedRecipeRequest {
-        GetDerivedRecipeRequest {
-            client: self.client.clone(),
-            params: GetDerivedRecipeParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetDerivedRecipeRequest::from_params(self, GetDerivedRecipeParams::new(scope, code))
     }
 
     /// `GET /api/recipes/{scope}/{code}` (operation `GetConfigurationRecipe`)
@@ -353,11 +325,10 @@ impl ConfigurationRecipeApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetConfigurationRecipeRequest {
-        GetConfigurationRecipeRequest {
-            client: self.client.clone(),
-            params: GetConfigurationRecipeParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetConfigurationRecipeRequest::from_params(
+            self,
+            GetConfigurationRecipeParams::new(scope, code),
+        )
     }
 
     /// `DELETE /api/recipes/{scope}/{code}` (operation `DeleteConfigurationRecipe`)
@@ -387,20 +358,23 @@ impl ConfigurationRecipeApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteConfigurationRecipeRequest {
-        DeleteConfigurationRecipeRequest {
-            client: self.client.clone(),
-            params: DeleteConfigurationRecipeParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteConfigurationRecipeRequest::from_params(
+            self,
+            DeleteConfigurationRecipeParams::new(scope, code),
+        )
     }
 }
 
-/// The parameters of `ListConfigurationRecipes` (`GET /api/recipes`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/recipes` (operation `ListConfigurationRecipes`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListConfigurationRecipes`: what its request builder
+/// ([`ListConfigurationRecipesRequest`](crate::ListConfigurationRecipesRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListConfigurationRecipesParams {
@@ -419,24 +393,14 @@ impl ListConfigurationRecipesParams {
             filter: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
 }
 
-/// The `ListConfigurationRecipes` request (`GET /api/recipes`), built by
-/// [`ConfigurationRecipeApi::list_configuration_recipes`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/recipes` (operation `ListConfigurationRecipes`)
+///
+/// The request builder of `ListConfigurationRecipes`, made by
+/// [`ConfigurationRecipeApi::list_configuration_recipes`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListConfigurationRecipesRequest {
@@ -453,16 +417,28 @@ impl ListConfigurationRecipesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &ConfigurationRecipeApi,
+        params: ListConfigurationRecipesParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -515,12 +491,16 @@ impl ListConfigurationRecipesRequest {
     }
 }
 
-/// The parameters of `UpsertConfigurationRecipe` (`POST /api/recipes`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/recipes` (operation `UpsertConfigurationRecipe`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertConfigurationRecipe`: what its request builder
+/// ([`UpsertConfigurationRecipeRequest`](crate::UpsertConfigurationRecipeRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertConfigurationRecipeParams {
@@ -537,9 +517,12 @@ impl UpsertConfigurationRecipeParams {
     }
 }
 
-/// The `UpsertConfigurationRecipe` request (`POST /api/recipes`), built by
-/// [`ConfigurationRecipeApi::upsert_configuration_recipe`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/recipes` (operation `UpsertConfigurationRecipe`)
+///
+/// The request builder of `UpsertConfigurationRecipe`, made by
+/// [`ConfigurationRecipeApi::upsert_configuration_recipe`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertConfigurationRecipeRequest {
@@ -555,6 +538,18 @@ impl UpsertConfigurationRecipeRequest {
         path_template: "/api/recipes",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &ConfigurationRecipeApi,
+        params: UpsertConfigurationRecipeParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertConfigurationRecipeParams {
@@ -606,12 +601,16 @@ impl UpsertConfigurationRecipeRequest {
     }
 }
 
-/// The parameters of `ListRecipeComposers` (`GET /api/recipes/composer`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/recipes/composer` (operation `ListRecipeComposers`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListRecipeComposers`: what its request builder
+/// ([`ListRecipeComposersRequest`](crate::ListRecipeComposersRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListRecipeComposersParams {
@@ -630,24 +629,14 @@ impl ListRecipeComposersParams {
             filter: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
 }
 
-/// The `ListRecipeComposers` request (`GET /api/recipes/composer`), built by
-/// [`ConfigurationRecipeApi::list_recipe_composers`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/recipes/composer` (operation `ListRecipeComposers`)
+///
+/// The request builder of `ListRecipeComposers`, made by
+/// [`ConfigurationRecipeApi::list_recipe_composers`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListRecipeComposersRequest {
@@ -664,16 +653,25 @@ impl ListRecipeComposersRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ConfigurationRecipeApi, params: ListRecipeComposersParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -728,12 +726,16 @@ impl ListRecipeComposersRequest {
     }
 }
 
-/// The parameters of `UpsertRecipeComposer` (`POST /api/recipes/composer`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `POST /api/recipes/composer` (operation `UpsertRecipeComposer`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertRecipeComposer`: what its request builder
+/// ([`UpsertRecipeComposerRequest`](crate::UpsertRecipeComposerRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertRecipeComposerParams {
@@ -750,9 +752,12 @@ impl UpsertRecipeComposerParams {
     }
 }
 
-/// The `UpsertRecipeComposer` request (`POST /api/recipes/composer`), built by
-/// [`ConfigurationRecipeApi::upsert_recipe_composer`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/recipes/composer` (operation `UpsertRecipeComposer`)
+///
+/// The request builder of `UpsertRecipeComposer`, made by
+/// [`ConfigurationRecipeApi::upsert_recipe_composer`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertRecipeComposerRequest {
@@ -768,6 +773,15 @@ impl UpsertRecipeComposerRequest {
         path_template: "/api/recipes/composer",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ConfigurationRecipeApi, params: UpsertRecipeComposerParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertRecipeComposerParams {
@@ -819,13 +833,16 @@ impl UpsertRecipeComposerRequest {
     }
 }
 
-/// The parameters of `GetRecipeComposerResolvedInline` (`POST
-/// /api/recipes/composer/resolvedinline$`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `POST /api/recipes/composer/resolvedinline$` (operation `GetRecipeComposerResolvedInline`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetRecipeComposerResolvedInline`: what its request builder
+/// ([`GetRecipeComposerResolvedInlineRequest`](crate::GetRecipeComposerResolvedInlineRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetRecipeComposerResolvedInlineParams {
@@ -842,10 +859,12 @@ impl GetRecipeComposerResolvedInlineParams {
     }
 }
 
-/// The `GetRecipeComposerResolvedInline` request (`POST
-/// /api/recipes/composer/resolvedinline$`), built by
-/// [`ConfigurationRecipeApi::get_recipe_composer_resolved_inline`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `POST /api/recipes/composer/resolvedinline$` (operation `GetRecipeComposerResolvedInline`)
+///
+/// The request builder of `GetRecipeComposerResolvedInline`, made by
+/// [`ConfigurationRecipeApi::get_recipe_composer_resolved_inline`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetRecipeComposerResolvedInlineRequest {
@@ -861,6 +880,18 @@ impl GetRecipeComposerResolvedInlineRequest {
         path_template: "/api/recipes/composer/resolvedinline$",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &ConfigurationRecipeApi,
+        params: GetRecipeComposerResolvedInlineParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &GetRecipeComposerResolvedInlineParams {
@@ -909,12 +940,16 @@ impl GetRecipeComposerResolvedInlineRequest {
     }
 }
 
-/// The parameters of `GetRecipeComposer` (`GET /api/recipes/composer/{scope}/{code}`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `GET /api/recipes/composer/{scope}/{code}` (operation `GetRecipeComposer`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetRecipeComposer`: what its request builder
+/// ([`GetRecipeComposerRequest`](crate::GetRecipeComposerRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetRecipeComposerParams {
@@ -936,18 +971,13 @@ impl GetRecipeComposerParams {
             as_at: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetRecipeComposer` request (`GET /api/recipes/composer/{scope}/{code}`), built by
-/// [`ConfigurationRecipeApi::get_recipe_composer`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/recipes/composer/{scope}/{code}` (operation `GetRecipeComposer`)
+///
+/// The request builder of `GetRecipeComposer`, made by
+/// [`ConfigurationRecipeApi::get_recipe_composer`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetRecipeComposerRequest {
@@ -964,10 +994,19 @@ impl GetRecipeComposerRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ConfigurationRecipeApi, params: GetRecipeComposerParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -1021,13 +1060,16 @@ impl GetRecipeComposerRequest {
     }
 }
 
-/// The parameters of `DeleteRecipeComposer` (`DELETE
-/// /api/recipes/composer/{scope}/{code}`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `DELETE /api/recipes/composer/{scope}/{code}` (operation `DeleteRecipeComposer`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteRecipeComposer`: what its request builder
+/// ([`DeleteRecipeComposerRequest`](crate::DeleteRecipeComposerRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteRecipeComposerParams {
@@ -1047,9 +1089,12 @@ impl DeleteRecipeComposerParams {
     }
 }
 
-/// The `DeleteRecipeComposer` request (`DELETE /api/recipes/composer/{scope}/{code}`),
-/// built by [`ConfigurationRecipeApi::delete_recipe_composer`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `DELETE /api/recipes/composer/{scope}/{code}` (operation `DeleteRecipeComposer`)
+///
+/// The request builder of `DeleteRecipeComposer`, made by
+/// [`ConfigurationRecipeApi::delete_recipe_composer`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteRecipeComposerRequest {
@@ -1065,6 +1110,15 @@ impl DeleteRecipeComposerRequest {
         path_template: "/api/recipes/composer/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ConfigurationRecipeApi, params: DeleteRecipeComposerParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteRecipeComposerParams {
@@ -1119,12 +1173,16 @@ impl DeleteRecipeComposerRequest {
     }
 }
 
-/// The parameters of `ListDerivedRecipes` (`GET /api/recipes/derived`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/recipes/derived` (operation `ListDerivedRecipes`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListDerivedRecipes`: what its request builder
+/// ([`ListDerivedRecipesRequest`](crate::ListDerivedRecipesRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListDerivedRecipesParams {
@@ -1143,24 +1201,14 @@ impl ListDerivedRecipesParams {
             filter: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
 }
 
-/// The `ListDerivedRecipes` request (`GET /api/recipes/derived`), built by
-/// [`ConfigurationRecipeApi::list_derived_recipes`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/recipes/derived` (operation `ListDerivedRecipes`)
+///
+/// The request builder of `ListDerivedRecipes`, made by
+/// [`ConfigurationRecipeApi::list_derived_recipes`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListDerivedRecipesRequest {
@@ -1177,16 +1225,25 @@ impl ListDerivedRecipesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ConfigurationRecipeApi, params: ListDerivedRecipesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -1239,12 +1296,16 @@ impl ListDerivedRecipesRequest {
     }
 }
 
-/// The parameters of `GetDerivedRecipe` (`GET /api/recipes/derived/{scope}/{code}`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `GET /api/recipes/derived/{scope}/{code}` (operation `GetDerivedRecipe`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetDerivedRecipe`: what its request builder
+/// ([`GetDerivedRecipeRequest`](crate::GetDerivedRecipeRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetDerivedRecipeParams {
@@ -1266,18 +1327,13 @@ impl GetDerivedRecipeParams {
             as_at: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetDerivedRecipe` request (`GET /api/recipes/derived/{scope}/{code}`), built by
-/// [`ConfigurationRecipeApi::get_derived_recipe`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/recipes/derived/{scope}/{code}` (operation `GetDerivedRecipe`)
+///
+/// The request builder of `GetDerivedRecipe`, made by
+/// [`ConfigurationRecipeApi::get_derived_recipe`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetDerivedRecipeRequest {
@@ -1294,10 +1350,19 @@ impl GetDerivedRecipeRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ConfigurationRecipeApi, params: GetDerivedRecipeParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -1351,12 +1416,16 @@ impl GetDerivedRecipeRequest {
     }
 }
 
-/// The parameters of `GetConfigurationRecipe` (`GET /api/recipes/{scope}/{code}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/recipes/{scope}/{code}` (operation `GetConfigurationRecipe`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetConfigurationRecipe`: what its request builder
+/// ([`GetConfigurationRecipeRequest`](crate::GetConfigurationRecipeRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetConfigurationRecipeParams {
@@ -1378,18 +1447,14 @@ impl GetConfigurationRecipeParams {
             as_at: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetConfigurationRecipe` request (`GET /api/recipes/{scope}/{code}`), built by
-/// [`ConfigurationRecipeApi::get_configuration_recipe`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/recipes/{scope}/{code}` (operation `GetConfigurationRecipe`)
+///
+/// The request builder of `GetConfigurationRecipe`, made by
+/// [`ConfigurationRecipeApi::get_configuration_recipe`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetConfigurationRecipeRequest {
@@ -1406,10 +1471,19 @@ impl GetConfigurationRecipeRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ConfigurationRecipeApi, params: GetConfigurationRecipeParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -1463,12 +1537,16 @@ impl GetConfigurationRecipeRequest {
     }
 }
 
-/// The parameters of `DeleteConfigurationRecipe` (`DELETE /api/recipes/{scope}/{code}`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `DELETE /api/recipes/{scope}/{code}` (operation `DeleteConfigurationRecipe`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteConfigurationRecipe`: what its request builder
+/// ([`DeleteConfigurationRecipeRequest`](crate::DeleteConfigurationRecipeRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteConfigurationRecipeParams {
@@ -1488,9 +1566,12 @@ impl DeleteConfigurationRecipeParams {
     }
 }
 
-/// The `DeleteConfigurationRecipe` request (`DELETE /api/recipes/{scope}/{code}`), built by
-/// [`ConfigurationRecipeApi::delete_configuration_recipe`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/recipes/{scope}/{code}` (operation `DeleteConfigurationRecipe`)
+///
+/// The request builder of `DeleteConfigurationRecipe`, made by
+/// [`ConfigurationRecipeApi::delete_configuration_recipe`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteConfigurationRecipeRequest {
@@ -1506,6 +1587,18 @@ impl DeleteConfigurationRecipeRequest {
         path_template: "/api/recipes/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &ConfigurationRecipeApi,
+        params: DeleteConfigurationRecipeParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteConfigurationRecipeParams {
@@ -1566,15 +1659,19 @@ impl DeleteConfigurationRecipeRequest {
 /// production and a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`ConfigurationRecipeApi`] for streams, timeouts and `send_as`). With the
-/// `mock` feature, mockall generates `MockConfigurationRecipeApiClient`; see
-/// docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`ConfigurationRecipeApi`] add streams, timeouts and `send_as`. With the `mock` feature,
+/// mockall generates `MockConfigurationRecipeApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait ConfigurationRecipeApiClient: Send + Sync {
-    /// `GET /api/recipes` (operation `ListConfigurationRecipes`):
-    /// [`ConfigurationRecipeApi::list_configuration_recipes`] with the parameters of `params`.
+    /// `GET /api/recipes` (operation `ListConfigurationRecipes`)
+    ///
+    /// [`ConfigurationRecipeApi::list_configuration_recipes`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListConfigurationRecipesRequest::send): see [`Error`](crate::Error).
@@ -1583,8 +1680,11 @@ pub trait ConfigurationRecipeApiClient: Send + Sync {
         params: ListConfigurationRecipesParams,
     ) -> Result<lusid_models::ResourceListOfGetRecipeResponse, crate::Error>;
 
-    /// `POST /api/recipes` (operation `UpsertConfigurationRecipe`):
-    /// [`ConfigurationRecipeApi::upsert_configuration_recipe`] with the parameters of `params`.
+    /// `POST /api/recipes` (operation `UpsertConfigurationRecipe`)
+    ///
+    /// [`ConfigurationRecipeApi::upsert_configuration_recipe`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertConfigurationRecipeRequest::send): see [`Error`](crate::Error).
@@ -1593,8 +1693,11 @@ pub trait ConfigurationRecipeApiClient: Send + Sync {
         params: UpsertConfigurationRecipeParams,
     ) -> Result<lusid_models::UpsertSingleStructuredDataResponse, crate::Error>;
 
-    /// `GET /api/recipes/composer` (operation `ListRecipeComposers`):
-    /// [`ConfigurationRecipeApi::list_recipe_composers`] with the parameters of `params`.
+    /// `GET /api/recipes/composer` (operation `ListRecipeComposers`)
+    ///
+    /// [`ConfigurationRecipeApi::list_recipe_composers`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListRecipeComposersRequest::send): see [`Error`](crate::Error).
@@ -1603,8 +1706,11 @@ pub trait ConfigurationRecipeApiClient: Send + Sync {
         params: ListRecipeComposersParams,
     ) -> Result<lusid_models::ResourceListOfGetRecipeComposerResponse, crate::Error>;
 
-    /// `POST /api/recipes/composer` (operation `UpsertRecipeComposer`):
-    /// [`ConfigurationRecipeApi::upsert_recipe_composer`] with the parameters of `params`.
+    /// `POST /api/recipes/composer` (operation `UpsertRecipeComposer`)
+    ///
+    /// [`ConfigurationRecipeApi::upsert_recipe_composer`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertRecipeComposerRequest::send): see [`Error`](crate::Error).
@@ -1613,10 +1719,11 @@ pub trait ConfigurationRecipeApiClient: Send + Sync {
         params: UpsertRecipeComposerParams,
     ) -> Result<lusid_models::UpsertSingleStructuredDataResponse, crate::Error>;
 
-    /// `POST /api/recipes/composer/resolvedinline$` (operation
-    /// `GetRecipeComposerResolvedInline`):
+    /// `POST /api/recipes/composer/resolvedinline$` (operation `GetRecipeComposerResolvedInline`)
+    ///
     /// [`ConfigurationRecipeApi::get_recipe_composer_resolved_inline`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetRecipeComposerResolvedInlineRequest::send): see [`Error`](crate::Error).
@@ -1625,8 +1732,11 @@ pub trait ConfigurationRecipeApiClient: Send + Sync {
         params: GetRecipeComposerResolvedInlineParams,
     ) -> Result<lusid_models::GetRecipeResponse, crate::Error>;
 
-    /// `GET /api/recipes/composer/{scope}/{code}` (operation `GetRecipeComposer`):
-    /// [`ConfigurationRecipeApi::get_recipe_composer`] with the parameters of `params`.
+    /// `GET /api/recipes/composer/{scope}/{code}` (operation `GetRecipeComposer`)
+    ///
+    /// [`ConfigurationRecipeApi::get_recipe_composer`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetRecipeComposerRequest::send): see [`Error`](crate::Error).
@@ -1635,8 +1745,11 @@ pub trait ConfigurationRecipeApiClient: Send + Sync {
         params: GetRecipeComposerParams,
     ) -> Result<lusid_models::GetRecipeComposerResponse, crate::Error>;
 
-    /// `DELETE /api/recipes/composer/{scope}/{code}` (operation `DeleteRecipeComposer`):
-    /// [`ConfigurationRecipeApi::delete_recipe_composer`] with the parameters of `params`.
+    /// `DELETE /api/recipes/composer/{scope}/{code}` (operation `DeleteRecipeComposer`)
+    ///
+    /// [`ConfigurationRecipeApi::delete_recipe_composer`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteRecipeComposerRequest::send): see [`Error`](crate::Error).
@@ -1645,8 +1758,11 @@ pub trait ConfigurationRecipeApiClient: Send + Sync {
         params: DeleteRecipeComposerParams,
     ) -> Result<lusid_models::AnnulSingleStructuredDataResponse, crate::Error>;
 
-    /// `GET /api/recipes/derived` (operation `ListDerivedRecipes`):
-    /// [`ConfigurationRecipeApi::list_derived_recipes`] with the parameters of `params`.
+    /// `GET /api/recipes/derived` (operation `ListDerivedRecipes`)
+    ///
+    /// [`ConfigurationRecipeApi::list_derived_recipes`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListDerivedRecipesRequest::send): see [`Error`](crate::Error).
@@ -1655,8 +1771,11 @@ pub trait ConfigurationRecipeApiClient: Send + Sync {
         params: ListDerivedRecipesParams,
     ) -> Result<lusid_models::ResourceListOfGetRecipeResponse, crate::Error>;
 
-    /// `GET /api/recipes/derived/{scope}/{code}` (operation `GetDerivedRecipe`):
-    /// [`ConfigurationRecipeApi::get_derived_recipe`] with the parameters of `params`.
+    /// `GET /api/recipes/derived/{scope}/{code}` (operation `GetDerivedRecipe`)
+    ///
+    /// [`ConfigurationRecipeApi::get_derived_recipe`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetDerivedRecipeRequest::send): see [`Error`](crate::Error).
@@ -1665,8 +1784,11 @@ pub trait ConfigurationRecipeApiClient: Send + Sync {
         params: GetDerivedRecipeParams,
     ) -> Result<lusid_models::GetRecipeResponse, crate::Error>;
 
-    /// `GET /api/recipes/{scope}/{code}` (operation `GetConfigurationRecipe`):
-    /// [`ConfigurationRecipeApi::get_configuration_recipe`] with the parameters of `params`.
+    /// `GET /api/recipes/{scope}/{code}` (operation `GetConfigurationRecipe`)
+    ///
+    /// [`ConfigurationRecipeApi::get_configuration_recipe`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetConfigurationRecipeRequest::send): see [`Error`](crate::Error).
@@ -1675,8 +1797,11 @@ pub trait ConfigurationRecipeApiClient: Send + Sync {
         params: GetConfigurationRecipeParams,
     ) -> Result<lusid_models::GetRecipeResponse, crate::Error>;
 
-    /// `DELETE /api/recipes/{scope}/{code}` (operation `DeleteConfigurationRecipe`):
-    /// [`ConfigurationRecipeApi::delete_configuration_recipe`] with the parameters of `params`.
+    /// `DELETE /api/recipes/{scope}/{code}` (operation `DeleteConfigurationRecipe`)
+    ///
+    /// [`ConfigurationRecipeApi::delete_configuration_recipe`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteConfigurationRecipeRequest::send): see [`Error`](crate::Error).
@@ -1692,142 +1817,98 @@ impl ConfigurationRecipeApiClient for ConfigurationRecipeApi {
         &self,
         params: ListConfigurationRecipesParams,
     ) -> Result<lusid_models::ResourceListOfGetRecipeResponse, crate::Error> {
-        ListConfigurationRecipesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListConfigurationRecipesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_configuration_recipe(
         &self,
         params: UpsertConfigurationRecipeParams,
     ) -> Result<lusid_models::UpsertSingleStructuredDataResponse, crate::Error> {
-        UpsertConfigurationRecipeRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertConfigurationRecipeRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_recipe_composers(
         &self,
         params: ListRecipeComposersParams,
     ) -> Result<lusid_models::ResourceListOfGetRecipeComposerResponse, crate::Error> {
-        ListRecipeComposersRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListRecipeComposersRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_recipe_composer(
         &self,
         params: UpsertRecipeComposerParams,
     ) -> Result<lusid_models::UpsertSingleStructuredDataResponse, crate::Error> {
-        UpsertRecipeComposerRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertRecipeComposerRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_recipe_composer_resolved_inline(
         &self,
         params: GetRecipeComposerResolvedInlineParams,
     ) -> Result<lusid_models::GetRecipeResponse, crate::Error> {
-        GetRecipeComposerResolvedInlineRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetRecipeComposerResolvedInlineRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_recipe_composer(
         &self,
         params: GetRecipeComposerParams,
     ) -> Result<lusid_models::GetRecipeComposerResponse, crate::Error> {
-        GetRecipeComposerRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetRecipeComposerRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_recipe_composer(
         &self,
         params: DeleteRecipeComposerParams,
     ) -> Result<lusid_models::AnnulSingleStructuredDataResponse, crate::Error> {
-        DeleteRecipeComposerRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteRecipeComposerRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_derived_recipes(
         &self,
         params: ListDerivedRecipesParams,
     ) -> Result<lusid_models::ResourceListOfGetRecipeResponse, crate::Error> {
-        ListDerivedRecipesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListDerivedRecipesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_derived_recipe(
         &self,
         params: GetDerivedRecipeParams,
     ) -> Result<lusid_models::GetRecipeResponse, crate::Error> {
-        GetDerivedRecipeRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetDerivedRecipeRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_configuration_recipe(
         &self,
         params: GetConfigurationRecipeParams,
     ) -> Result<lusid_models::GetRecipeResponse, crate::Error> {
-        GetConfigurationRecipeRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetConfigurationRecipeRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_configuration_recipe(
         &self,
         params: DeleteConfigurationRecipeParams,
     ) -> Result<lusid_models::AnnulSingleStructuredDataResponse, crate::Error> {
-        DeleteConfigurationRecipeRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteConfigurationRecipeRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

@@ -43,11 +43,7 @@ impl ConventionsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_cds_flow_conventions(&self) -> ListCdsFlowConventionsRequest {
-        ListCdsFlowConventionsRequest {
-            client: self.client.clone(),
-            params: ListCdsFlowConventionsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListCdsFlowConventionsRequest::from_params(self, ListCdsFlowConventionsParams::new())
     }
 
     /// `POST /api/conventions/credit/conventions` (operation `UpsertCdsFlowConventions`)
@@ -78,15 +74,13 @@ impl ConventionsApi {
         &self,
         upsert_cds_flow_conventions_request: lusid_models::UpsertCdsFlowConventionsRequest,
     ) -> UpsertCdsFlowConventionsRequest {
-        UpsertCdsFlowConventionsRequest {
-            client: self.client.clone(),
-            params: UpsertCdsFlowConventionsParams::new(upsert_cds_flow_conventions_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertCdsFlowConventionsRequest::from_params(
+            self,
+            UpsertCdsFlowConventionsParams::new(upsert_cds_flow_conventions_request),
+        )
     }
 
-    /// `GET /api/conventions/credit/conventions/{scope}/{code}` (operation
-    /// `GetCdsFlowConventions`)
+    /// `GET /api/conventions/credit/conventions/{scope}/{code}` (operation `GetCdsFlowConventions`)
     ///
     /// API status: `Beta`. Idempotent: yes (a read).
     ///
@@ -115,15 +109,13 @@ impl ConventionsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetCdsFlowConventionsRequest {
-        GetCdsFlowConventionsRequest {
-            client: self.client.clone(),
-            params: GetCdsFlowConventionsParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetCdsFlowConventionsRequest::from_params(
+            self,
+            GetCdsFlowConventionsParams::new(scope, code),
+        )
     }
 
-    /// `DELETE /api/conventions/credit/conventions/{scope}/{code}` (operation
-    /// `DeleteCdsFlowConventions`)
+    /// `DELETE /api/conventions/credit/conventions/{scope}/{code}` (operation `DeleteCdsFlowConventions`)
     ///
     /// API status: `Beta`. Idempotent: yes (DELETE).
     ///
@@ -150,11 +142,10 @@ impl ConventionsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteCdsFlowConventionsRequest {
-        DeleteCdsFlowConventionsRequest {
-            client: self.client.clone(),
-            params: DeleteCdsFlowConventionsParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteCdsFlowConventionsRequest::from_params(
+            self,
+            DeleteCdsFlowConventionsParams::new(scope, code),
+        )
     }
 
     /// `GET /api/conventions/rates/flowconventions` (operation `ListFlowConventions`)
@@ -181,11 +172,7 @@ impl ConventionsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_flow_conventions(&self) -> ListFlowConventionsRequest {
-        ListFlowConventionsRequest {
-            client: self.client.clone(),
-            params: ListFlowConventionsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListFlowConventionsRequest::from_params(self, ListFlowConventionsParams::new())
     }
 
     /// `POST /api/conventions/rates/flowconventions` (operation `UpsertFlowConventions`)
@@ -216,15 +203,13 @@ impl ConventionsApi {
         &self,
         upsert_flow_conventions_request: lusid_models::UpsertFlowConventionsRequest,
     ) -> UpsertFlowConventionsRequest {
-        UpsertFlowConventionsRequest {
-            client: self.client.clone(),
-            params: UpsertFlowConventionsParams::new(upsert_flow_conventions_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertFlowConventionsRequest::from_params(
+            self,
+            UpsertFlowConventionsParams::new(upsert_flow_conventions_request),
+        )
     }
 
-    /// `GET /api/conventions/rates/flowconventions/{scope}/{code}` (operation
-    /// `GetFlowConventions`)
+    /// `GET /api/conventions/rates/flowconventions/{scope}/{code}` (operation `GetFlowConventions`)
     ///
     /// API status: `Beta`. Idempotent: yes (a read).
     ///
@@ -253,15 +238,10 @@ impl ConventionsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetFlowConventionsRequest {
-        GetFlowConventionsRequest {
-            client: self.client.clone(),
-            params: GetFlowConventionsParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetFlowConventionsRequest::from_params(self, GetFlowConventionsParams::new(scope, code))
     }
 
-    /// `DELETE /api/conventions/rates/flowconventions/{scope}/{code}` (operation
-    /// `DeleteFlowConventions`)
+    /// `DELETE /api/conventions/rates/flowconventions/{scope}/{code}` (operation `DeleteFlowConventions`)
     ///
     /// API status: `Beta`. Idempotent: yes (DELETE).
     ///
@@ -288,11 +268,10 @@ impl ConventionsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteFlowConventionsRequest {
-        DeleteFlowConventionsRequest {
-            client: self.client.clone(),
-            params: DeleteFlowConventionsParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteFlowConventionsRequest::from_params(
+            self,
+            DeleteFlowConventionsParams::new(scope, code),
+        )
     }
 
     /// `GET /api/conventions/rates/indexconventions` (operation `ListIndexConvention`)
@@ -319,11 +298,7 @@ impl ConventionsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_index_convention(&self) -> ListIndexConventionRequest {
-        ListIndexConventionRequest {
-            client: self.client.clone(),
-            params: ListIndexConventionParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListIndexConventionRequest::from_params(self, ListIndexConventionParams::new())
     }
 
     /// `POST /api/conventions/rates/indexconventions` (operation `UpsertIndexConvention`)
@@ -354,15 +329,13 @@ impl ConventionsApi {
         &self,
         upsert_index_convention_request: lusid_models::UpsertIndexConventionRequest,
     ) -> UpsertIndexConventionRequest {
-        UpsertIndexConventionRequest {
-            client: self.client.clone(),
-            params: UpsertIndexConventionParams::new(upsert_index_convention_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertIndexConventionRequest::from_params(
+            self,
+            UpsertIndexConventionParams::new(upsert_index_convention_request),
+        )
     }
 
-    /// `GET /api/conventions/rates/indexconventions/{scope}/{code}` (operation
-    /// `GetIndexConvention`)
+    /// `GET /api/conventions/rates/indexconventions/{scope}/{code}` (operation `GetIndexConvention`)
     ///
     /// API status: `Beta`. Idempotent: yes (a read).
     ///
@@ -391,15 +364,10 @@ impl ConventionsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetIndexConventionRequest {
-        GetIndexConventionRequest {
-            client: self.client.clone(),
-            params: GetIndexConventionParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetIndexConventionRequest::from_params(self, GetIndexConventionParams::new(scope, code))
     }
 
-    /// `DELETE /api/conventions/rates/indexconventions/{scope}/{code}` (operation
-    /// `DeleteIndexConvention`)
+    /// `DELETE /api/conventions/rates/indexconventions/{scope}/{code}` (operation `DeleteIndexConvention`)
     ///
     /// API status: `Beta`. Idempotent: yes (DELETE).
     ///
@@ -426,20 +394,23 @@ impl ConventionsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteIndexConventionRequest {
-        DeleteIndexConventionRequest {
-            client: self.client.clone(),
-            params: DeleteIndexConventionParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteIndexConventionRequest::from_params(
+            self,
+            DeleteIndexConventionParams::new(scope, code),
+        )
     }
 }
 
-/// The parameters of `ListCdsFlowConventions` (`GET /api/conventions/credit/conventions`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `GET /api/conventions/credit/conventions` (operation `ListCdsFlowConventions`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListCdsFlowConventions`: what its request builder
+/// ([`ListCdsFlowConventionsRequest`](crate::ListCdsFlowConventionsRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListCdsFlowConventionsParams {
@@ -453,18 +424,13 @@ impl ListCdsFlowConventionsParams {
     pub fn new() -> Self {
         Self { as_at: None }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `ListCdsFlowConventions` request (`GET /api/conventions/credit/conventions`), built
-/// by [`ConventionsApi::list_cds_flow_conventions`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/conventions/credit/conventions` (operation `ListCdsFlowConventions`)
+///
+/// The request builder of `ListCdsFlowConventions`, made by
+/// [`ConventionsApi::list_cds_flow_conventions`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListCdsFlowConventionsRequest {
@@ -481,10 +447,19 @@ impl ListCdsFlowConventionsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ConventionsApi, params: ListCdsFlowConventionsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -538,13 +513,16 @@ impl ListCdsFlowConventionsRequest {
     }
 }
 
-/// The parameters of `UpsertCdsFlowConventions` (`POST
-/// /api/conventions/credit/conventions`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `POST /api/conventions/credit/conventions` (operation `UpsertCdsFlowConventions`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertCdsFlowConventions`: what its request builder
+/// ([`UpsertCdsFlowConventionsRequest`](crate::UpsertCdsFlowConventionsRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertCdsFlowConventionsParams {
@@ -563,9 +541,11 @@ impl UpsertCdsFlowConventionsParams {
     }
 }
 
-/// The `UpsertCdsFlowConventions` request (`POST /api/conventions/credit/conventions`),
-/// built by [`ConventionsApi::upsert_cds_flow_conventions`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/conventions/credit/conventions` (operation `UpsertCdsFlowConventions`)
+///
+/// The request builder of `UpsertCdsFlowConventions`, made by
+/// [`ConventionsApi::upsert_cds_flow_conventions`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertCdsFlowConventionsRequest {
@@ -581,6 +561,15 @@ impl UpsertCdsFlowConventionsRequest {
         path_template: "/api/conventions/credit/conventions",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ConventionsApi, params: UpsertCdsFlowConventionsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertCdsFlowConventionsParams {
@@ -632,13 +621,16 @@ impl UpsertCdsFlowConventionsRequest {
     }
 }
 
-/// The parameters of `GetCdsFlowConventions` (`GET
-/// /api/conventions/credit/conventions/{scope}/{code}`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `GET /api/conventions/credit/conventions/{scope}/{code}` (operation `GetCdsFlowConventions`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetCdsFlowConventions`: what its request builder
+/// ([`GetCdsFlowConventionsRequest`](crate::GetCdsFlowConventionsRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetCdsFlowConventionsParams {
@@ -660,19 +652,13 @@ impl GetCdsFlowConventionsParams {
             as_at: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetCdsFlowConventions` request (`GET
-/// /api/conventions/credit/conventions/{scope}/{code}`), built by
-/// [`ConventionsApi::get_cds_flow_conventions`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/conventions/credit/conventions/{scope}/{code}` (operation `GetCdsFlowConventions`)
+///
+/// The request builder of `GetCdsFlowConventions`, made by
+/// [`ConventionsApi::get_cds_flow_conventions`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetCdsFlowConventionsRequest {
@@ -689,10 +675,19 @@ impl GetCdsFlowConventionsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ConventionsApi, params: GetCdsFlowConventionsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -747,13 +742,16 @@ impl GetCdsFlowConventionsRequest {
     }
 }
 
-/// The parameters of `DeleteCdsFlowConventions` (`DELETE
-/// /api/conventions/credit/conventions/{scope}/{code}`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `DELETE /api/conventions/credit/conventions/{scope}/{code}` (operation `DeleteCdsFlowConventions`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteCdsFlowConventions`: what its request builder
+/// ([`DeleteCdsFlowConventionsRequest`](crate::DeleteCdsFlowConventionsRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteCdsFlowConventionsParams {
@@ -773,10 +771,11 @@ impl DeleteCdsFlowConventionsParams {
     }
 }
 
-/// The `DeleteCdsFlowConventions` request (`DELETE
-/// /api/conventions/credit/conventions/{scope}/{code}`), built by
-/// [`ConventionsApi::delete_cds_flow_conventions`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/conventions/credit/conventions/{scope}/{code}` (operation `DeleteCdsFlowConventions`)
+///
+/// The request builder of `DeleteCdsFlowConventions`, made by
+/// [`ConventionsApi::delete_cds_flow_conventions`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteCdsFlowConventionsRequest {
@@ -792,6 +791,15 @@ impl DeleteCdsFlowConventionsRequest {
         path_template: "/api/conventions/credit/conventions/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ConventionsApi, params: DeleteCdsFlowConventionsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteCdsFlowConventionsParams {
@@ -846,12 +854,16 @@ impl DeleteCdsFlowConventionsRequest {
     }
 }
 
-/// The parameters of `ListFlowConventions` (`GET /api/conventions/rates/flowconventions`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `GET /api/conventions/rates/flowconventions` (operation `ListFlowConventions`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListFlowConventions`: what its request builder
+/// ([`ListFlowConventionsRequest`](crate::ListFlowConventionsRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListFlowConventionsParams {
@@ -865,18 +877,13 @@ impl ListFlowConventionsParams {
     pub fn new() -> Self {
         Self { as_at: None }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `ListFlowConventions` request (`GET /api/conventions/rates/flowconventions`), built
-/// by [`ConventionsApi::list_flow_conventions`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/conventions/rates/flowconventions` (operation `ListFlowConventions`)
+///
+/// The request builder of `ListFlowConventions`, made by
+/// [`ConventionsApi::list_flow_conventions`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListFlowConventionsRequest {
@@ -893,10 +900,19 @@ impl ListFlowConventionsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ConventionsApi, params: ListFlowConventionsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -950,13 +966,16 @@ impl ListFlowConventionsRequest {
     }
 }
 
-/// The parameters of `UpsertFlowConventions` (`POST
-/// /api/conventions/rates/flowconventions`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `POST /api/conventions/rates/flowconventions` (operation `UpsertFlowConventions`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertFlowConventions`: what its request builder
+/// ([`UpsertFlowConventionsRequest`](crate::UpsertFlowConventionsRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertFlowConventionsParams {
@@ -975,9 +994,11 @@ impl UpsertFlowConventionsParams {
     }
 }
 
-/// The `UpsertFlowConventions` request (`POST /api/conventions/rates/flowconventions`),
-/// built by [`ConventionsApi::upsert_flow_conventions`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/conventions/rates/flowconventions` (operation `UpsertFlowConventions`)
+///
+/// The request builder of `UpsertFlowConventions`, made by
+/// [`ConventionsApi::upsert_flow_conventions`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertFlowConventionsRequest {
@@ -993,6 +1014,15 @@ impl UpsertFlowConventionsRequest {
         path_template: "/api/conventions/rates/flowconventions",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ConventionsApi, params: UpsertFlowConventionsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertFlowConventionsParams {
@@ -1044,13 +1074,16 @@ impl UpsertFlowConventionsRequest {
     }
 }
 
-/// The parameters of `GetFlowConventions` (`GET
-/// /api/conventions/rates/flowconventions/{scope}/{code}`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `GET /api/conventions/rates/flowconventions/{scope}/{code}` (operation `GetFlowConventions`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetFlowConventions`: what its request builder
+/// ([`GetFlowConventionsRequest`](crate::GetFlowConventionsRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetFlowConventionsParams {
@@ -1072,19 +1105,13 @@ impl GetFlowConventionsParams {
             as_at: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetFlowConventions` request (`GET
-/// /api/conventions/rates/flowconventions/{scope}/{code}`), built by
-/// [`ConventionsApi::get_flow_conventions`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/conventions/rates/flowconventions/{scope}/{code}` (operation `GetFlowConventions`)
+///
+/// The request builder of `GetFlowConventions`, made by
+/// [`ConventionsApi::get_flow_conventions`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetFlowConventionsRequest {
@@ -1101,10 +1128,19 @@ impl GetFlowConventionsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ConventionsApi, params: GetFlowConventionsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -1159,13 +1195,16 @@ impl GetFlowConventionsRequest {
     }
 }
 
-/// The parameters of `DeleteFlowConventions` (`DELETE
-/// /api/conventions/rates/flowconventions/{scope}/{code}`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `DELETE /api/conventions/rates/flowconventions/{scope}/{code}` (operation `DeleteFlowConventions`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteFlowConventions`: what its request builder
+/// ([`DeleteFlowConventionsRequest`](crate::DeleteFlowConventionsRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteFlowConventionsParams {
@@ -1185,10 +1224,11 @@ impl DeleteFlowConventionsParams {
     }
 }
 
-/// The `DeleteFlowConventions` request (`DELETE
-/// /api/conventions/rates/flowconventions/{scope}/{code}`), built by
-/// [`ConventionsApi::delete_flow_conventions`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/conventions/rates/flowconventions/{scope}/{code}` (operation `DeleteFlowConventions`)
+///
+/// The request builder of `DeleteFlowConventions`, made by
+/// [`ConventionsApi::delete_flow_conventions`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteFlowConventionsRequest {
@@ -1204,6 +1244,15 @@ impl DeleteFlowConventionsRequest {
         path_template: "/api/conventions/rates/flowconventions/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ConventionsApi, params: DeleteFlowConventionsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteFlowConventionsParams {
@@ -1258,12 +1307,16 @@ impl DeleteFlowConventionsRequest {
     }
 }
 
-/// The parameters of `ListIndexConvention` (`GET /api/conventions/rates/indexconventions`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `GET /api/conventions/rates/indexconventions` (operation `ListIndexConvention`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListIndexConvention`: what its request builder
+/// ([`ListIndexConventionRequest`](crate::ListIndexConventionRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListIndexConventionParams {
@@ -1277,18 +1330,13 @@ impl ListIndexConventionParams {
     pub fn new() -> Self {
         Self { as_at: None }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `ListIndexConvention` request (`GET /api/conventions/rates/indexconventions`), built
-/// by [`ConventionsApi::list_index_convention`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/conventions/rates/indexconventions` (operation `ListIndexConvention`)
+///
+/// The request builder of `ListIndexConvention`, made by
+/// [`ConventionsApi::list_index_convention`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListIndexConventionRequest {
@@ -1305,10 +1353,19 @@ impl ListIndexConventionRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ConventionsApi, params: ListIndexConventionParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -1362,13 +1419,16 @@ impl ListIndexConventionRequest {
     }
 }
 
-/// The parameters of `UpsertIndexConvention` (`POST
-/// /api/conventions/rates/indexconventions`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `POST /api/conventions/rates/indexconventions` (operation `UpsertIndexConvention`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertIndexConvention`: what its request builder
+/// ([`UpsertIndexConventionRequest`](crate::UpsertIndexConventionRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertIndexConventionParams {
@@ -1387,9 +1447,11 @@ impl UpsertIndexConventionParams {
     }
 }
 
-/// The `UpsertIndexConvention` request (`POST /api/conventions/rates/indexconventions`),
-/// built by [`ConventionsApi::upsert_index_convention`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/conventions/rates/indexconventions` (operation `UpsertIndexConvention`)
+///
+/// The request builder of `UpsertIndexConvention`, made by
+/// [`ConventionsApi::upsert_index_convention`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertIndexConventionRequest {
@@ -1405,6 +1467,15 @@ impl UpsertIndexConventionRequest {
         path_template: "/api/conventions/rates/indexconventions",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ConventionsApi, params: UpsertIndexConventionParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertIndexConventionParams {
@@ -1456,13 +1527,16 @@ impl UpsertIndexConventionRequest {
     }
 }
 
-/// The parameters of `GetIndexConvention` (`GET
-/// /api/conventions/rates/indexconventions/{scope}/{code}`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `GET /api/conventions/rates/indexconventions/{scope}/{code}` (operation `GetIndexConvention`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetIndexConvention`: what its request builder
+/// ([`GetIndexConventionRequest`](crate::GetIndexConventionRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetIndexConventionParams {
@@ -1484,19 +1558,13 @@ impl GetIndexConventionParams {
             as_at: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetIndexConvention` request (`GET
-/// /api/conventions/rates/indexconventions/{scope}/{code}`), built by
-/// [`ConventionsApi::get_index_convention`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/conventions/rates/indexconventions/{scope}/{code}` (operation `GetIndexConvention`)
+///
+/// The request builder of `GetIndexConvention`, made by
+/// [`ConventionsApi::get_index_convention`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetIndexConventionRequest {
@@ -1513,10 +1581,19 @@ impl GetIndexConventionRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ConventionsApi, params: GetIndexConventionParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -1571,13 +1648,16 @@ impl GetIndexConventionRequest {
     }
 }
 
-/// The parameters of `DeleteIndexConvention` (`DELETE
-/// /api/conventions/rates/indexconventions/{scope}/{code}`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `DELETE /api/conventions/rates/indexconventions/{scope}/{code}` (operation `DeleteIndexConvention`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteIndexConvention`: what its request builder
+/// ([`DeleteIndexConventionRequest`](crate::DeleteIndexConventionRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteIndexConventionParams {
@@ -1597,10 +1677,11 @@ impl DeleteIndexConventionParams {
     }
 }
 
-/// The `DeleteIndexConvention` request (`DELETE
-/// /api/conventions/rates/indexconventions/{scope}/{code}`), built by
-/// [`ConventionsApi::delete_index_convention`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/conventions/rates/indexconventions/{scope}/{code}` (operation `DeleteIndexConvention`)
+///
+/// The request builder of `DeleteIndexConvention`, made by
+/// [`ConventionsApi::delete_index_convention`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteIndexConventionRequest {
@@ -1616,6 +1697,15 @@ impl DeleteIndexConventionRequest {
         path_template: "/api/conventions/rates/indexconventions/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ConventionsApi, params: DeleteIndexConventionParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteIndexConventionParams {
@@ -1676,14 +1766,19 @@ impl DeleteIndexConventionRequest {
 /// tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`ConventionsApi`] for streams, timeouts and `send_as`). With the `mock`
-/// feature, mockall generates `MockConventionsApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`ConventionsApi`] add streams, timeouts and `send_as`. With the `mock` feature, mockall
+/// generates `MockConventionsApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait ConventionsApiClient: Send + Sync {
-    /// `GET /api/conventions/credit/conventions` (operation `ListCdsFlowConventions`):
-    /// [`ConventionsApi::list_cds_flow_conventions`] with the parameters of `params`.
+    /// `GET /api/conventions/credit/conventions` (operation `ListCdsFlowConventions`)
+    ///
+    /// [`ConventionsApi::list_cds_flow_conventions`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListCdsFlowConventionsRequest::send): see [`Error`](crate::Error).
@@ -1692,8 +1787,11 @@ pub trait ConventionsApiClient: Send + Sync {
         params: ListCdsFlowConventionsParams,
     ) -> Result<lusid_models::ResourceListOfGetCdsFlowConventionsResponse, crate::Error>;
 
-    /// `POST /api/conventions/credit/conventions` (operation `UpsertCdsFlowConventions`):
-    /// [`ConventionsApi::upsert_cds_flow_conventions`] with the parameters of `params`.
+    /// `POST /api/conventions/credit/conventions` (operation `UpsertCdsFlowConventions`)
+    ///
+    /// [`ConventionsApi::upsert_cds_flow_conventions`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertCdsFlowConventionsRequest::send): see [`Error`](crate::Error).
@@ -1702,9 +1800,11 @@ pub trait ConventionsApiClient: Send + Sync {
         params: UpsertCdsFlowConventionsParams,
     ) -> Result<lusid_models::UpsertSingleStructuredDataResponse, crate::Error>;
 
-    /// `GET /api/conventions/credit/conventions/{scope}/{code}` (operation
-    /// `GetCdsFlowConventions`): [`ConventionsApi::get_cds_flow_conventions`] with the
-    /// parameters of `params`.
+    /// `GET /api/conventions/credit/conventions/{scope}/{code}` (operation `GetCdsFlowConventions`)
+    ///
+    /// [`ConventionsApi::get_cds_flow_conventions`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetCdsFlowConventionsRequest::send): see [`Error`](crate::Error).
@@ -1713,9 +1813,11 @@ pub trait ConventionsApiClient: Send + Sync {
         params: GetCdsFlowConventionsParams,
     ) -> Result<lusid_models::GetCdsFlowConventionsResponse, crate::Error>;
 
-    /// `DELETE /api/conventions/credit/conventions/{scope}/{code}` (operation
-    /// `DeleteCdsFlowConventions`): [`ConventionsApi::delete_cds_flow_conventions`] with the
-    /// parameters of `params`.
+    /// `DELETE /api/conventions/credit/conventions/{scope}/{code}` (operation `DeleteCdsFlowConventions`)
+    ///
+    /// [`ConventionsApi::delete_cds_flow_conventions`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteCdsFlowConventionsRequest::send): see [`Error`](crate::Error).
@@ -1724,8 +1826,10 @@ pub trait ConventionsApiClient: Send + Sync {
         params: DeleteCdsFlowConventionsParams,
     ) -> Result<lusid_models::AnnulSingleStructuredDataResponse, crate::Error>;
 
-    /// `GET /api/conventions/rates/flowconventions` (operation `ListFlowConventions`):
-    /// [`ConventionsApi::list_flow_conventions`] with the parameters of `params`.
+    /// `GET /api/conventions/rates/flowconventions` (operation `ListFlowConventions`)
+    ///
+    /// [`ConventionsApi::list_flow_conventions`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListFlowConventionsRequest::send): see [`Error`](crate::Error).
@@ -1734,8 +1838,10 @@ pub trait ConventionsApiClient: Send + Sync {
         params: ListFlowConventionsParams,
     ) -> Result<lusid_models::ResourceListOfGetFlowConventionsResponse, crate::Error>;
 
-    /// `POST /api/conventions/rates/flowconventions` (operation `UpsertFlowConventions`):
-    /// [`ConventionsApi::upsert_flow_conventions`] with the parameters of `params`.
+    /// `POST /api/conventions/rates/flowconventions` (operation `UpsertFlowConventions`)
+    ///
+    /// [`ConventionsApi::upsert_flow_conventions`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertFlowConventionsRequest::send): see [`Error`](crate::Error).
@@ -1744,9 +1850,10 @@ pub trait ConventionsApiClient: Send + Sync {
         params: UpsertFlowConventionsParams,
     ) -> Result<lusid_models::UpsertSingleStructuredDataResponse, crate::Error>;
 
-    /// `GET /api/conventions/rates/flowconventions/{scope}/{code}` (operation
-    /// `GetFlowConventions`): [`ConventionsApi::get_flow_conventions`] with the parameters of
-    /// `params`.
+    /// `GET /api/conventions/rates/flowconventions/{scope}/{code}` (operation `GetFlowConventions`)
+    ///
+    /// [`ConventionsApi::get_flow_conventions`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetFlowConventionsRequest::send): see [`Error`](crate::Error).
@@ -1755,9 +1862,10 @@ pub trait ConventionsApiClient: Send + Sync {
         params: GetFlowConventionsParams,
     ) -> Result<lusid_models::GetFlowConventionsResponse, crate::Error>;
 
-    /// `DELETE /api/conventions/rates/flowconventions/{scope}/{code}` (operation
-    /// `DeleteFlowConventions`): [`ConventionsApi::delete_flow_conventions`] with the
-    /// parameters of `params`.
+    /// `DELETE /api/conventions/rates/flowconventions/{scope}/{code}` (operation `DeleteFlowConventions`)
+    ///
+    /// [`ConventionsApi::delete_flow_conventions`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteFlowConventionsRequest::send): see [`Error`](crate::Error).
@@ -1766,8 +1874,10 @@ pub trait ConventionsApiClient: Send + Sync {
         params: DeleteFlowConventionsParams,
     ) -> Result<lusid_models::AnnulSingleStructuredDataResponse, crate::Error>;
 
-    /// `GET /api/conventions/rates/indexconventions` (operation `ListIndexConvention`):
-    /// [`ConventionsApi::list_index_convention`] with the parameters of `params`.
+    /// `GET /api/conventions/rates/indexconventions` (operation `ListIndexConvention`)
+    ///
+    /// [`ConventionsApi::list_index_convention`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListIndexConventionRequest::send): see [`Error`](crate::Error).
@@ -1776,8 +1886,10 @@ pub trait ConventionsApiClient: Send + Sync {
         params: ListIndexConventionParams,
     ) -> Result<lusid_models::ResourceListOfGetIndexConventionResponse, crate::Error>;
 
-    /// `POST /api/conventions/rates/indexconventions` (operation `UpsertIndexConvention`):
-    /// [`ConventionsApi::upsert_index_convention`] with the parameters of `params`.
+    /// `POST /api/conventions/rates/indexconventions` (operation `UpsertIndexConvention`)
+    ///
+    /// [`ConventionsApi::upsert_index_convention`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertIndexConventionRequest::send): see [`Error`](crate::Error).
@@ -1786,9 +1898,10 @@ pub trait ConventionsApiClient: Send + Sync {
         params: UpsertIndexConventionParams,
     ) -> Result<lusid_models::UpsertSingleStructuredDataResponse, crate::Error>;
 
-    /// `GET /api/conventions/rates/indexconventions/{scope}/{code}` (operation
-    /// `GetIndexConvention`): [`ConventionsApi::get_index_convention`] with the parameters of
-    /// `params`.
+    /// `GET /api/conventions/rates/indexconventions/{scope}/{code}` (operation `GetIndexConvention`)
+    ///
+    /// [`ConventionsApi::get_index_convention`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetIndexConventionRequest::send): see [`Error`](crate::Error).
@@ -1797,9 +1910,10 @@ pub trait ConventionsApiClient: Send + Sync {
         params: GetIndexConventionParams,
     ) -> Result<lusid_models::GetIndexConventionResponse, crate::Error>;
 
-    /// `DELETE /api/conventions/rates/indexconventions/{scope}/{code}` (operation
-    /// `DeleteIndexConvention`): [`ConventionsApi::delete_index_convention`] with the
-    /// parameters of `params`.
+    /// `DELETE /api/conventions/rates/indexconventions/{scope}/{code}` (operation `DeleteIndexConvention`)
+    ///
+    /// [`ConventionsApi::delete_index_convention`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteIndexConventionRequest::send): see [`Error`](crate::Error).
@@ -1815,155 +1929,107 @@ impl ConventionsApiClient for ConventionsApi {
         &self,
         params: ListCdsFlowConventionsParams,
     ) -> Result<lusid_models::ResourceListOfGetCdsFlowConventionsResponse, crate::Error> {
-        ListCdsFlowConventionsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListCdsFlowConventionsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_cds_flow_conventions(
         &self,
         params: UpsertCdsFlowConventionsParams,
     ) -> Result<lusid_models::UpsertSingleStructuredDataResponse, crate::Error> {
-        UpsertCdsFlowConventionsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertCdsFlowConventionsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_cds_flow_conventions(
         &self,
         params: GetCdsFlowConventionsParams,
     ) -> Result<lusid_models::GetCdsFlowConventionsResponse, crate::Error> {
-        GetCdsFlowConventionsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetCdsFlowConventionsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_cds_flow_conventions(
         &self,
         params: DeleteCdsFlowConventionsParams,
     ) -> Result<lusid_models::AnnulSingleStructuredDataResponse, crate::Error> {
-        DeleteCdsFlowConventionsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteCdsFlowConventionsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_flow_conventions(
         &self,
         params: ListFlowConventionsParams,
     ) -> Result<lusid_models::ResourceListOfGetFlowConventionsResponse, crate::Error> {
-        ListFlowConventionsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListFlowConventionsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_flow_conventions(
         &self,
         params: UpsertFlowConventionsParams,
     ) -> Result<lusid_models::UpsertSingleStructuredDataResponse, crate::Error> {
-        UpsertFlowConventionsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertFlowConventionsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_flow_conventions(
         &self,
         params: GetFlowConventionsParams,
     ) -> Result<lusid_models::GetFlowConventionsResponse, crate::Error> {
-        GetFlowConventionsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetFlowConventionsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_flow_conventions(
         &self,
         params: DeleteFlowConventionsParams,
     ) -> Result<lusid_models::AnnulSingleStructuredDataResponse, crate::Error> {
-        DeleteFlowConventionsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteFlowConventionsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_index_convention(
         &self,
         params: ListIndexConventionParams,
     ) -> Result<lusid_models::ResourceListOfGetIndexConventionResponse, crate::Error> {
-        ListIndexConventionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListIndexConventionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_index_convention(
         &self,
         params: UpsertIndexConventionParams,
     ) -> Result<lusid_models::UpsertSingleStructuredDataResponse, crate::Error> {
-        UpsertIndexConventionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertIndexConventionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_index_convention(
         &self,
         params: GetIndexConventionParams,
     ) -> Result<lusid_models::GetIndexConventionResponse, crate::Error> {
-        GetIndexConventionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetIndexConventionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_index_convention(
         &self,
         params: DeleteIndexConventionParams,
     ) -> Result<lusid_models::AnnulSingleStructuredDataResponse, crate::Error> {
-        DeleteIndexConventionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteIndexConventionRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

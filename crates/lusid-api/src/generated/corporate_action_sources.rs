@@ -54,11 +54,10 @@ impl CorporateActionSourcesApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_corporate_action_sources(&self) -> ListCorporateActionSourcesRequest {
-        ListCorporateActionSourcesRequest {
-            client: self.client.clone(),
-            params: ListCorporateActionSourcesParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListCorporateActionSourcesRequest::from_params(
+            self,
+            ListCorporateActionSourcesParams::new(),
+        )
     }
 
     /// `POST /api/corporateactionsources` (operation `CreateCorporateActionSource`)
@@ -88,15 +87,13 @@ impl CorporateActionSourcesApi {
         &self,
         create_corporate_action_source_request: lusid_models::CreateCorporateActionSourceRequest,
     ) -> CreateCorporateActionSourceRequest {
-        CreateCorporateActionSourceRequest {
-            client: self.client.clone(),
-            params: CreateCorporateActionSourceParams::new(create_corporate_action_source_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateCorporateActionSourceRequest::from_params(
+            self,
+            CreateCorporateActionSourceParams::new(create_corporate_action_source_request),
+        )
     }
 
-    /// `DELETE /api/corporateactionsources/{scope}/{code}` (operation
-    /// `DeleteCorporateActionSource`)
+    /// `DELETE /api/corporateactionsources/{scope}/{code}` (operation `DeleteCorporateActionSource`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (DELETE).
     ///
@@ -121,15 +118,13 @@ impl CorporateActionSourcesApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteCorporateActionSourceRequest {
-        DeleteCorporateActionSourceRequest {
-            client: self.client.clone(),
-            params: DeleteCorporateActionSourceParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteCorporateActionSourceRequest::from_params(
+            self,
+            DeleteCorporateActionSourceParams::new(scope, code),
+        )
     }
 
-    /// `GET /api/corporateactionsources/{scope}/{code}/corporateactions` (operation
-    /// `GetCorporateActions`)
+    /// `GET /api/corporateactionsources/{scope}/{code}/corporateactions` (operation `GetCorporateActions`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -166,15 +161,10 @@ impl CorporateActionSourcesApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetCorporateActionsRequest {
-        GetCorporateActionsRequest {
-            client: self.client.clone(),
-            params: GetCorporateActionsParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetCorporateActionsRequest::from_params(self, GetCorporateActionsParams::new(scope, code))
     }
 
-    /// `POST /api/corporateactionsources/{scope}/{code}/corporateactions` (operation
-    /// `BatchUpsertCorporateActions`)
+    /// `POST /api/corporateactionsources/{scope}/{code}/corporateactions` (operation `BatchUpsertCorporateActions`)
     ///
     /// API status: `EarlyAccess`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
@@ -206,15 +196,13 @@ impl CorporateActionSourcesApi {
         code: impl Into<String>,
         request_body: Vec<lusid_models::UpsertCorporateActionRequest>,
     ) -> BatchUpsertCorporateActionsRequest {
-        BatchUpsertCorporateActionsRequest {
-            client: self.client.clone(),
-            params: BatchUpsertCorporateActionsParams::new(scope, code, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        BatchUpsertCorporateActionsRequest::from_params(
+            self,
+            BatchUpsertCorporateActionsParams::new(scope, code, request_body),
+        )
     }
 
-    /// `DELETE /api/corporateactionsources/{scope}/{code}/corporateactions` (operation
-    /// `DeleteCorporateActions`)
+    /// `DELETE /api/corporateactionsources/{scope}/{code}/corporateactions` (operation `DeleteCorporateActions`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (DELETE).
     ///
@@ -242,15 +230,13 @@ impl CorporateActionSourcesApi {
         code: impl Into<String>,
         corporate_action_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> DeleteCorporateActionsRequest {
-        DeleteCorporateActionsRequest {
-            client: self.client.clone(),
-            params: DeleteCorporateActionsParams::new(scope, code, corporate_action_ids),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteCorporateActionsRequest::from_params(
+            self,
+            DeleteCorporateActionsParams::new(scope, code, corporate_action_ids),
+        )
     }
 
-    /// `GET /api/corporateactionsources/{scope}/{code}/instrumentevents` (operation
-    /// `GetInstrumentEvents`)
+    /// `GET /api/corporateactionsources/{scope}/{code}/instrumentevents` (operation `GetInstrumentEvents`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -290,15 +276,10 @@ impl CorporateActionSourcesApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetInstrumentEventsRequest {
-        GetInstrumentEventsRequest {
-            client: self.client.clone(),
-            params: GetInstrumentEventsParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetInstrumentEventsRequest::from_params(self, GetInstrumentEventsParams::new(scope, code))
     }
 
-    /// `POST /api/corporateactionsources/{scope}/{code}/instrumentevents` (operation
-    /// `UpsertInstrumentEvents`)
+    /// `POST /api/corporateactionsources/{scope}/{code}/instrumentevents` (operation `UpsertInstrumentEvents`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (an upsert).
     ///
@@ -329,15 +310,13 @@ impl CorporateActionSourcesApi {
         code: impl Into<String>,
         request_body: Vec<lusid_models::UpsertInstrumentEventRequest>,
     ) -> UpsertInstrumentEventsRequest {
-        UpsertInstrumentEventsRequest {
-            client: self.client.clone(),
-            params: UpsertInstrumentEventsParams::new(scope, code, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertInstrumentEventsRequest::from_params(
+            self,
+            UpsertInstrumentEventsParams::new(scope, code, request_body),
+        )
     }
 
-    /// `DELETE /api/corporateactionsources/{scope}/{code}/instrumentevents` (operation
-    /// `DeleteInstrumentEvents`)
+    /// `DELETE /api/corporateactionsources/{scope}/{code}/instrumentevents` (operation `DeleteInstrumentEvents`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (DELETE).
     ///
@@ -365,20 +344,23 @@ impl CorporateActionSourcesApi {
         code: impl Into<String>,
         instrument_event_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> DeleteInstrumentEventsRequest {
-        DeleteInstrumentEventsRequest {
-            client: self.client.clone(),
-            params: DeleteInstrumentEventsParams::new(scope, code, instrument_event_ids),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteInstrumentEventsRequest::from_params(
+            self,
+            DeleteInstrumentEventsParams::new(scope, code, instrument_event_ids),
+        )
     }
 }
 
-/// The parameters of `ListCorporateActionSources` (`GET /api/corporateactionsources`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `GET /api/corporateactionsources` (operation `ListCorporateActionSources`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListCorporateActionSources`: what its request builder
+/// ([`ListCorporateActionSourcesRequest`](crate::ListCorporateActionSourcesRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListCorporateActionSourcesParams {
@@ -406,43 +388,14 @@ impl ListCorporateActionSourcesParams {
             page: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
 }
 
-/// The `ListCorporateActionSources` request (`GET /api/corporateactionsources`), built by
-/// [`CorporateActionSourcesApi::list_corporate_action_sources`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `GET /api/corporateactionsources` (operation `ListCorporateActionSources`)
+///
+/// The request builder of `ListCorporateActionSources`, made by
+/// [`CorporateActionSourcesApi::list_corporate_action_sources`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListCorporateActionSourcesRequest {
@@ -459,35 +412,47 @@ impl ListCorporateActionSourcesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &CorporateActionSourcesApi,
+        params: ListCorporateActionSourcesParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
@@ -551,80 +516,85 @@ impl ListCorporateActionSourcesRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListCorporateActionSourcesParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListCorporateActionSources`, following `nextPage` until it is empty. Each
     /// page is requested only when the previous one has been taken, with the same parameters
     /// plus `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time,
     /// so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfCorporateActionSource, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfCorporateActionSource> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListCorporateActionSources`, in order. At most one page is
-    /// held in memory; the next page is requested when the current one is used up.
+    /// held in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::CorporateActionSource, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::CorporateActionSource> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListCorporateActionSources` with its items kept exactly as LUSID sent
     /// them, fields this crate does not know included: for copying the data elsewhere
     /// unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListCorporateActionSourcesRequest {
-    type Page = lusid_models::PagedResourceListOfCorporateActionSource;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListCorporateActionSourcesParams {
+    const OPERATION_ID: &'static str = "ListCorporateActionSources";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `CreateCorporateActionSource` (`POST /api/corporateactionsources`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `POST /api/corporateactionsources` (operation `CreateCorporateActionSource`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateCorporateActionSource`: what its request builder
+/// ([`CreateCorporateActionSourceRequest`](crate::CreateCorporateActionSourceRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateCorporateActionSourceParams {
@@ -643,9 +613,12 @@ impl CreateCorporateActionSourceParams {
     }
 }
 
-/// The `CreateCorporateActionSource` request (`POST /api/corporateactionsources`), built by
-/// [`CorporateActionSourcesApi::create_corporate_action_source`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `POST /api/corporateactionsources` (operation `CreateCorporateActionSource`)
+///
+/// The request builder of `CreateCorporateActionSource`, made by
+/// [`CorporateActionSourcesApi::create_corporate_action_source`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateCorporateActionSourceRequest {
@@ -661,6 +634,18 @@ impl CreateCorporateActionSourceRequest {
         path_template: "/api/corporateactionsources",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &CorporateActionSourcesApi,
+        params: CreateCorporateActionSourceParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateCorporateActionSourceParams {
@@ -709,13 +694,16 @@ impl CreateCorporateActionSourceRequest {
     }
 }
 
-/// The parameters of `DeleteCorporateActionSource` (`DELETE
-/// /api/corporateactionsources/{scope}/{code}`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `DELETE /api/corporateactionsources/{scope}/{code}` (operation `DeleteCorporateActionSource`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteCorporateActionSource`: what its request builder
+/// ([`DeleteCorporateActionSourceRequest`](crate::DeleteCorporateActionSourceRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteCorporateActionSourceParams {
@@ -735,10 +723,12 @@ impl DeleteCorporateActionSourceParams {
     }
 }
 
-/// The `DeleteCorporateActionSource` request (`DELETE
-/// /api/corporateactionsources/{scope}/{code}`), built by
-/// [`CorporateActionSourcesApi::delete_corporate_action_source`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `DELETE /api/corporateactionsources/{scope}/{code}` (operation `DeleteCorporateActionSource`)
+///
+/// The request builder of `DeleteCorporateActionSource`, made by
+/// [`CorporateActionSourcesApi::delete_corporate_action_source`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteCorporateActionSourceRequest {
@@ -754,6 +744,18 @@ impl DeleteCorporateActionSourceRequest {
         path_template: "/api/corporateactionsources/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &CorporateActionSourcesApi,
+        params: DeleteCorporateActionSourceParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteCorporateActionSourceParams {
@@ -805,13 +807,16 @@ impl DeleteCorporateActionSourceRequest {
     }
 }
 
-/// The parameters of `GetCorporateActions` (`GET
-/// /api/corporateactionsources/{scope}/{code}/corporateactions`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `GET /api/corporateactionsources/{scope}/{code}/corporateactions` (operation `GetCorporateActions`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetCorporateActions`: what its request builder
+/// ([`GetCorporateActionsRequest`](crate::GetCorporateActionsRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetCorporateActionsParams {
@@ -848,50 +853,14 @@ impl GetCorporateActionsParams {
             filter: None,
         }
     }
-
-    /// Sets `fromEffectiveAt` (query): string.
-    pub fn from_effective_at(mut self, from_effective_at: impl Into<String>) -> Self {
-        self.from_effective_at = Some(from_effective_at.into());
-        self
-    }
-
-    /// Sets `toEffectiveAt` (query): string.
-    pub fn to_effective_at(mut self, to_effective_at: impl Into<String>) -> Self {
-        self.to_effective_at = Some(to_effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
 }
 
-/// The `GetCorporateActions` request (`GET
-/// /api/corporateactionsources/{scope}/{code}/corporateactions`), built by
-/// [`CorporateActionSourcesApi::get_corporate_actions`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/corporateactionsources/{scope}/{code}/corporateactions` (operation `GetCorporateActions`)
+///
+/// The request builder of `GetCorporateActions`, made by
+/// [`CorporateActionSourcesApi::get_corporate_actions`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetCorporateActionsRequest {
@@ -908,41 +877,50 @@ impl GetCorporateActionsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CorporateActionSourcesApi, params: GetCorporateActionsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `fromEffectiveAt` (query): string.
     pub fn from_effective_at(mut self, from_effective_at: impl Into<String>) -> Self {
-        self.params = self.params.from_effective_at(from_effective_at);
+        self.params.from_effective_at = Some(from_effective_at.into());
         self
     }
 
     /// Sets `toEffectiveAt` (query): string.
     pub fn to_effective_at(mut self, to_effective_at: impl Into<String>) -> Self {
-        self.params = self.params.to_effective_at(to_effective_at);
+        self.params.to_effective_at = Some(to_effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -1003,13 +981,16 @@ impl GetCorporateActionsRequest {
     }
 }
 
-/// The parameters of `BatchUpsertCorporateActions` (`POST
-/// /api/corporateactionsources/{scope}/{code}/corporateactions`): what its request builder
+/// `POST /api/corporateactionsources/{scope}/{code}/corporateactions` (operation `BatchUpsertCorporateActions`)
+///
+/// The parameters of `BatchUpsertCorporateActions`: what its request builder
+/// ([`BatchUpsertCorporateActionsRequest`](crate::BatchUpsertCorporateActionsRequest))
 /// sends, and what the tag's trait method takes.
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct BatchUpsertCorporateActionsParams {
@@ -1036,10 +1017,12 @@ impl BatchUpsertCorporateActionsParams {
     }
 }
 
-/// The `BatchUpsertCorporateActions` request (`POST
-/// /api/corporateactionsources/{scope}/{code}/corporateactions`), built by
-/// [`CorporateActionSourcesApi::batch_upsert_corporate_actions`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `POST /api/corporateactionsources/{scope}/{code}/corporateactions` (operation `BatchUpsertCorporateActions`)
+///
+/// The request builder of `BatchUpsertCorporateActions`, made by
+/// [`CorporateActionSourcesApi::batch_upsert_corporate_actions`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct BatchUpsertCorporateActionsRequest {
@@ -1055,6 +1038,18 @@ impl BatchUpsertCorporateActionsRequest {
         path_template: "/api/corporateactionsources/{scope}/{code}/corporateactions",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &CorporateActionSourcesApi,
+        params: BatchUpsertCorporateActionsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &BatchUpsertCorporateActionsParams {
@@ -1108,13 +1103,16 @@ impl BatchUpsertCorporateActionsRequest {
     }
 }
 
-/// The parameters of `DeleteCorporateActions` (`DELETE
-/// /api/corporateactionsources/{scope}/{code}/corporateactions`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `DELETE /api/corporateactionsources/{scope}/{code}/corporateactions` (operation `DeleteCorporateActions`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteCorporateActions`: what its request builder
+/// ([`DeleteCorporateActionsRequest`](crate::DeleteCorporateActionsRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteCorporateActionsParams {
@@ -1142,10 +1140,12 @@ impl DeleteCorporateActionsParams {
     }
 }
 
-/// The `DeleteCorporateActions` request (`DELETE
-/// /api/corporateactionsources/{scope}/{code}/corporateactions`), built by
-/// [`CorporateActionSourcesApi::delete_corporate_actions`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/corporateactionsources/{scope}/{code}/corporateactions` (operation `DeleteCorporateActions`)
+///
+/// The request builder of `DeleteCorporateActions`, made by
+/// [`CorporateActionSourcesApi::delete_corporate_actions`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteCorporateActionsRequest {
@@ -1161,6 +1161,18 @@ impl DeleteCorporateActionsRequest {
         path_template: "/api/corporateactionsources/{scope}/{code}/corporateactions",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &CorporateActionSourcesApi,
+        params: DeleteCorporateActionsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteCorporateActionsParams {
@@ -1214,13 +1226,16 @@ impl DeleteCorporateActionsRequest {
     }
 }
 
-/// The parameters of `GetInstrumentEvents` (`GET
-/// /api/corporateactionsources/{scope}/{code}/instrumentevents`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `GET /api/corporateactionsources/{scope}/{code}/instrumentevents` (operation `GetInstrumentEvents`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetInstrumentEvents`: what its request builder
+/// ([`GetInstrumentEventsRequest`](crate::GetInstrumentEventsRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetInstrumentEventsParams {
@@ -1260,55 +1275,14 @@ impl GetInstrumentEventsParams {
             closed_period_id: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `timelineScope` (query): string.
-    pub fn timeline_scope(mut self, timeline_scope: impl Into<String>) -> Self {
-        self.timeline_scope = Some(timeline_scope.into());
-        self
-    }
-
-    /// Sets `timelineCode` (query): string.
-    pub fn timeline_code(mut self, timeline_code: impl Into<String>) -> Self {
-        self.timeline_code = Some(timeline_code.into());
-        self
-    }
-
-    /// Sets `closedPeriodId` (query): string.
-    pub fn closed_period_id(mut self, closed_period_id: impl Into<String>) -> Self {
-        self.closed_period_id = Some(closed_period_id.into());
-        self
-    }
 }
 
-/// The `GetInstrumentEvents` request (`GET
-/// /api/corporateactionsources/{scope}/{code}/instrumentevents`), built by
-/// [`CorporateActionSourcesApi::get_instrument_events`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/corporateactionsources/{scope}/{code}/instrumentevents` (operation `GetInstrumentEvents`)
+///
+/// The request builder of `GetInstrumentEvents`, made by
+/// [`CorporateActionSourcesApi::get_instrument_events`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetInstrumentEventsRequest {
@@ -1325,46 +1299,55 @@ impl GetInstrumentEventsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CorporateActionSourcesApi, params: GetInstrumentEventsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `timelineScope` (query): string.
     pub fn timeline_scope(mut self, timeline_scope: impl Into<String>) -> Self {
-        self.params = self.params.timeline_scope(timeline_scope);
+        self.params.timeline_scope = Some(timeline_scope.into());
         self
     }
 
     /// Sets `timelineCode` (query): string.
     pub fn timeline_code(mut self, timeline_code: impl Into<String>) -> Self {
-        self.params = self.params.timeline_code(timeline_code);
+        self.params.timeline_code = Some(timeline_code.into());
         self
     }
 
     /// Sets `closedPeriodId` (query): string.
     pub fn closed_period_id(mut self, closed_period_id: impl Into<String>) -> Self {
-        self.params = self.params.closed_period_id(closed_period_id);
+        self.params.closed_period_id = Some(closed_period_id.into());
         self
     }
 
@@ -1434,80 +1417,84 @@ impl GetInstrumentEventsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: GetInstrumentEventsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `GetInstrumentEvents`, following `nextPage` until it is empty. Each page
     /// is requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfInstrumentEventHolder, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfInstrumentEventHolder> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `GetInstrumentEvents`, in order. At most one page is held in
-    /// memory; the next page is requested when the current one is used up.
+    /// memory; the next page is requested when the current one is used up. Without an `asAt`,
+    /// the first request pins `asAt` to the current UTC time, so every page reads the same
+    /// snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::InstrumentEventHolder, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::InstrumentEventHolder> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `GetInstrumentEvents` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for GetInstrumentEventsRequest {
-    type Page = lusid_models::PagedResourceListOfInstrumentEventHolder;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for GetInstrumentEventsParams {
+    const OPERATION_ID: &'static str = "GetInstrumentEvents";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `UpsertInstrumentEvents` (`POST
-/// /api/corporateactionsources/{scope}/{code}/instrumentevents`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `POST /api/corporateactionsources/{scope}/{code}/instrumentevents` (operation `UpsertInstrumentEvents`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertInstrumentEvents`: what its request builder
+/// ([`UpsertInstrumentEventsRequest`](crate::UpsertInstrumentEventsRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertInstrumentEventsParams {
@@ -1534,10 +1521,12 @@ impl UpsertInstrumentEventsParams {
     }
 }
 
-/// The `UpsertInstrumentEvents` request (`POST
-/// /api/corporateactionsources/{scope}/{code}/instrumentevents`), built by
-/// [`CorporateActionSourcesApi::upsert_instrument_events`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/corporateactionsources/{scope}/{code}/instrumentevents` (operation `UpsertInstrumentEvents`)
+///
+/// The request builder of `UpsertInstrumentEvents`, made by
+/// [`CorporateActionSourcesApi::upsert_instrument_events`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertInstrumentEventsRequest {
@@ -1553,6 +1542,18 @@ impl UpsertInstrumentEventsRequest {
         path_template: "/api/corporateactionsources/{scope}/{code}/instrumentevents",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &CorporateActionSourcesApi,
+        params: UpsertInstrumentEventsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertInstrumentEventsParams {
@@ -1606,13 +1607,16 @@ impl UpsertInstrumentEventsRequest {
     }
 }
 
-/// The parameters of `DeleteInstrumentEvents` (`DELETE
-/// /api/corporateactionsources/{scope}/{code}/instrumentevents`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `DELETE /api/corporateactionsources/{scope}/{code}/instrumentevents` (operation `DeleteInstrumentEvents`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteInstrumentEvents`: what its request builder
+/// ([`DeleteInstrumentEventsRequest`](crate::DeleteInstrumentEventsRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteInstrumentEventsParams {
@@ -1640,10 +1644,12 @@ impl DeleteInstrumentEventsParams {
     }
 }
 
-/// The `DeleteInstrumentEvents` request (`DELETE
-/// /api/corporateactionsources/{scope}/{code}/instrumentevents`), built by
-/// [`CorporateActionSourcesApi::delete_instrument_events`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/corporateactionsources/{scope}/{code}/instrumentevents` (operation `DeleteInstrumentEvents`)
+///
+/// The request builder of `DeleteInstrumentEvents`, made by
+/// [`CorporateActionSourcesApi::delete_instrument_events`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteInstrumentEventsRequest {
@@ -1659,6 +1665,18 @@ impl DeleteInstrumentEventsRequest {
         path_template: "/api/corporateactionsources/{scope}/{code}/instrumentevents",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &CorporateActionSourcesApi,
+        params: DeleteInstrumentEventsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteInstrumentEventsParams {
@@ -1718,16 +1736,19 @@ impl DeleteInstrumentEventsRequest {
 /// `client.corporate_action_sources()` in production and a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`CorporateActionSourcesApi`] for streams, timeouts and `send_as`). With the
-/// `mock` feature, mockall generates `MockCorporateActionSourcesApiClient`; see
-/// docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`CorporateActionSourcesApi`] add streams, timeouts and `send_as`. With the `mock`
+/// feature, mockall generates `MockCorporateActionSourcesApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait CorporateActionSourcesApiClient: Send + Sync {
-    /// `GET /api/corporateactionsources` (operation `ListCorporateActionSources`):
+    /// `GET /api/corporateactionsources` (operation `ListCorporateActionSources`)
+    ///
     /// [`CorporateActionSourcesApi::list_corporate_action_sources`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListCorporateActionSourcesRequest::send): see [`Error`](crate::Error).
@@ -1736,9 +1757,11 @@ pub trait CorporateActionSourcesApiClient: Send + Sync {
         params: ListCorporateActionSourcesParams,
     ) -> Result<lusid_models::PagedResourceListOfCorporateActionSource, crate::Error>;
 
-    /// `POST /api/corporateactionsources` (operation `CreateCorporateActionSource`):
+    /// `POST /api/corporateactionsources` (operation `CreateCorporateActionSource`)
+    ///
     /// [`CorporateActionSourcesApi::create_corporate_action_source`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateCorporateActionSourceRequest::send): see [`Error`](crate::Error).
@@ -1747,10 +1770,11 @@ pub trait CorporateActionSourcesApiClient: Send + Sync {
         params: CreateCorporateActionSourceParams,
     ) -> Result<lusid_models::CorporateActionSource, crate::Error>;
 
-    /// `DELETE /api/corporateactionsources/{scope}/{code}` (operation
-    /// `DeleteCorporateActionSource`):
+    /// `DELETE /api/corporateactionsources/{scope}/{code}` (operation `DeleteCorporateActionSource`)
+    ///
     /// [`CorporateActionSourcesApi::delete_corporate_action_source`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteCorporateActionSourceRequest::send): see [`Error`](crate::Error).
@@ -1759,9 +1783,11 @@ pub trait CorporateActionSourcesApiClient: Send + Sync {
         params: DeleteCorporateActionSourceParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `GET /api/corporateactionsources/{scope}/{code}/corporateactions` (operation
-    /// `GetCorporateActions`): [`CorporateActionSourcesApi::get_corporate_actions`] with the
-    /// parameters of `params`.
+    /// `GET /api/corporateactionsources/{scope}/{code}/corporateactions` (operation `GetCorporateActions`)
+    ///
+    /// [`CorporateActionSourcesApi::get_corporate_actions`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetCorporateActionsRequest::send): see [`Error`](crate::Error).
@@ -1770,10 +1796,11 @@ pub trait CorporateActionSourcesApiClient: Send + Sync {
         params: GetCorporateActionsParams,
     ) -> Result<lusid_models::ResourceListOfCorporateAction, crate::Error>;
 
-    /// `POST /api/corporateactionsources/{scope}/{code}/corporateactions` (operation
-    /// `BatchUpsertCorporateActions`):
+    /// `POST /api/corporateactionsources/{scope}/{code}/corporateactions` (operation `BatchUpsertCorporateActions`)
+    ///
     /// [`CorporateActionSourcesApi::batch_upsert_corporate_actions`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::BatchUpsertCorporateActionsRequest::send): see [`Error`](crate::Error).
@@ -1782,9 +1809,11 @@ pub trait CorporateActionSourcesApiClient: Send + Sync {
         params: BatchUpsertCorporateActionsParams,
     ) -> Result<lusid_models::UpsertCorporateActionsResponse, crate::Error>;
 
-    /// `DELETE /api/corporateactionsources/{scope}/{code}/corporateactions` (operation
-    /// `DeleteCorporateActions`): [`CorporateActionSourcesApi::delete_corporate_actions`] with
-    /// the parameters of `params`.
+    /// `DELETE /api/corporateactionsources/{scope}/{code}/corporateactions` (operation `DeleteCorporateActions`)
+    ///
+    /// [`CorporateActionSourcesApi::delete_corporate_actions`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteCorporateActionsRequest::send): see [`Error`](crate::Error).
@@ -1793,9 +1822,11 @@ pub trait CorporateActionSourcesApiClient: Send + Sync {
         params: DeleteCorporateActionsParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `GET /api/corporateactionsources/{scope}/{code}/instrumentevents` (operation
-    /// `GetInstrumentEvents`): [`CorporateActionSourcesApi::get_instrument_events`] with the
-    /// parameters of `params`.
+    /// `GET /api/corporateactionsources/{scope}/{code}/instrumentevents` (operation `GetInstrumentEvents`)
+    ///
+    /// [`CorporateActionSourcesApi::get_instrument_events`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetInstrumentEventsRequest::send): see [`Error`](crate::Error).
@@ -1804,9 +1835,11 @@ pub trait CorporateActionSourcesApiClient: Send + Sync {
         params: GetInstrumentEventsParams,
     ) -> Result<lusid_models::PagedResourceListOfInstrumentEventHolder, crate::Error>;
 
-    /// `POST /api/corporateactionsources/{scope}/{code}/instrumentevents` (operation
-    /// `UpsertInstrumentEvents`): [`CorporateActionSourcesApi::upsert_instrument_events`] with
-    /// the parameters of `params`.
+    /// `POST /api/corporateactionsources/{scope}/{code}/instrumentevents` (operation `UpsertInstrumentEvents`)
+    ///
+    /// [`CorporateActionSourcesApi::upsert_instrument_events`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertInstrumentEventsRequest::send): see [`Error`](crate::Error).
@@ -1815,9 +1848,11 @@ pub trait CorporateActionSourcesApiClient: Send + Sync {
         params: UpsertInstrumentEventsParams,
     ) -> Result<lusid_models::UpsertInstrumentEventsResponse, crate::Error>;
 
-    /// `DELETE /api/corporateactionsources/{scope}/{code}/instrumentevents` (operation
-    /// `DeleteInstrumentEvents`): [`CorporateActionSourcesApi::delete_instrument_events`] with
-    /// the parameters of `params`.
+    /// `DELETE /api/corporateactionsources/{scope}/{code}/instrumentevents` (operation `DeleteInstrumentEvents`)
+    ///
+    /// [`CorporateActionSourcesApi::delete_instrument_events`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteInstrumentEventsRequest::send): see [`Error`](crate::Error).
@@ -1833,116 +1868,80 @@ impl CorporateActionSourcesApiClient for CorporateActionSourcesApi {
         &self,
         params: ListCorporateActionSourcesParams,
     ) -> Result<lusid_models::PagedResourceListOfCorporateActionSource, crate::Error> {
-        ListCorporateActionSourcesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListCorporateActionSourcesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn create_corporate_action_source(
         &self,
         params: CreateCorporateActionSourceParams,
     ) -> Result<lusid_models::CorporateActionSource, crate::Error> {
-        CreateCorporateActionSourceRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateCorporateActionSourceRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_corporate_action_source(
         &self,
         params: DeleteCorporateActionSourceParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteCorporateActionSourceRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteCorporateActionSourceRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_corporate_actions(
         &self,
         params: GetCorporateActionsParams,
     ) -> Result<lusid_models::ResourceListOfCorporateAction, crate::Error> {
-        GetCorporateActionsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetCorporateActionsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn batch_upsert_corporate_actions(
         &self,
         params: BatchUpsertCorporateActionsParams,
     ) -> Result<lusid_models::UpsertCorporateActionsResponse, crate::Error> {
-        BatchUpsertCorporateActionsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        BatchUpsertCorporateActionsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_corporate_actions(
         &self,
         params: DeleteCorporateActionsParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteCorporateActionsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteCorporateActionsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_instrument_events(
         &self,
         params: GetInstrumentEventsParams,
     ) -> Result<lusid_models::PagedResourceListOfInstrumentEventHolder, crate::Error> {
-        GetInstrumentEventsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetInstrumentEventsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_instrument_events(
         &self,
         params: UpsertInstrumentEventsParams,
     ) -> Result<lusid_models::UpsertInstrumentEventsResponse, crate::Error> {
-        UpsertInstrumentEventsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertInstrumentEventsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_instrument_events(
         &self,
         params: DeleteInstrumentEventsParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteInstrumentEventsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteInstrumentEventsRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

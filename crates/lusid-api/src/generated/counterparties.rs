@@ -19,8 +19,7 @@ pub struct CounterpartiesApi {
 }
 
 impl CounterpartiesApi {
-    /// `GET /api/counterparties/counterpartyagreements` (operation
-    /// `ListCounterpartyAgreements`)
+    /// `GET /api/counterparties/counterpartyagreements` (operation `ListCounterpartyAgreements`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -44,15 +43,13 @@ impl CounterpartiesApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_counterparty_agreements(&self) -> ListCounterpartyAgreementsRequest {
-        ListCounterpartyAgreementsRequest {
-            client: self.client.clone(),
-            params: ListCounterpartyAgreementsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListCounterpartyAgreementsRequest::from_params(
+            self,
+            ListCounterpartyAgreementsParams::new(),
+        )
     }
 
-    /// `POST /api/counterparties/counterpartyagreements` (operation
-    /// `UpsertCounterpartyAgreement`)
+    /// `POST /api/counterparties/counterpartyagreements` (operation `UpsertCounterpartyAgreement`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (an upsert).
     ///
@@ -80,15 +77,13 @@ impl CounterpartiesApi {
         &self,
         upsert_counterparty_agreement_request: lusid_models::UpsertCounterpartyAgreementRequest,
     ) -> UpsertCounterpartyAgreementRequest {
-        UpsertCounterpartyAgreementRequest {
-            client: self.client.clone(),
-            params: UpsertCounterpartyAgreementParams::new(upsert_counterparty_agreement_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertCounterpartyAgreementRequest::from_params(
+            self,
+            UpsertCounterpartyAgreementParams::new(upsert_counterparty_agreement_request),
+        )
     }
 
-    /// `GET /api/counterparties/counterpartyagreements/{scope}/{code}` (operation
-    /// `GetCounterpartyAgreement`)
+    /// `GET /api/counterparties/counterpartyagreements/{scope}/{code}` (operation `GetCounterpartyAgreement`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -118,15 +113,13 @@ impl CounterpartiesApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetCounterpartyAgreementRequest {
-        GetCounterpartyAgreementRequest {
-            client: self.client.clone(),
-            params: GetCounterpartyAgreementParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetCounterpartyAgreementRequest::from_params(
+            self,
+            GetCounterpartyAgreementParams::new(scope, code),
+        )
     }
 
-    /// `DELETE /api/counterparties/counterpartyagreements/{scope}/{code}` (operation
-    /// `DeleteCounterpartyAgreement`)
+    /// `DELETE /api/counterparties/counterpartyagreements/{scope}/{code}` (operation `DeleteCounterpartyAgreement`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (DELETE).
     ///
@@ -153,11 +146,10 @@ impl CounterpartiesApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteCounterpartyAgreementRequest {
-        DeleteCounterpartyAgreementRequest {
-            client: self.client.clone(),
-            params: DeleteCounterpartyAgreementParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteCounterpartyAgreementRequest::from_params(
+            self,
+            DeleteCounterpartyAgreementParams::new(scope, code),
+        )
     }
 
     /// `GET /api/counterparties/creditsupportannexes` (operation `ListCreditSupportAnnexes`)
@@ -184,11 +176,7 @@ impl CounterpartiesApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_credit_support_annexes(&self) -> ListCreditSupportAnnexesRequest {
-        ListCreditSupportAnnexesRequest {
-            client: self.client.clone(),
-            params: ListCreditSupportAnnexesParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListCreditSupportAnnexesRequest::from_params(self, ListCreditSupportAnnexesParams::new())
     }
 
     /// `POST /api/counterparties/creditsupportannexes` (operation `UpsertCreditSupportAnnex`)
@@ -219,15 +207,13 @@ impl CounterpartiesApi {
         &self,
         upsert_credit_support_annex_request: lusid_models::UpsertCreditSupportAnnexRequest,
     ) -> UpsertCreditSupportAnnexRequest {
-        UpsertCreditSupportAnnexRequest {
-            client: self.client.clone(),
-            params: UpsertCreditSupportAnnexParams::new(upsert_credit_support_annex_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertCreditSupportAnnexRequest::from_params(
+            self,
+            UpsertCreditSupportAnnexParams::new(upsert_credit_support_annex_request),
+        )
     }
 
-    /// `GET /api/counterparties/creditsupportannexes/{scope}/{code}` (operation
-    /// `GetCreditSupportAnnex`)
+    /// `GET /api/counterparties/creditsupportannexes/{scope}/{code}` (operation `GetCreditSupportAnnex`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -256,15 +242,13 @@ impl CounterpartiesApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetCreditSupportAnnexRequest {
-        GetCreditSupportAnnexRequest {
-            client: self.client.clone(),
-            params: GetCreditSupportAnnexParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetCreditSupportAnnexRequest::from_params(
+            self,
+            GetCreditSupportAnnexParams::new(scope, code),
+        )
     }
 
-    /// `DELETE /api/counterparties/creditsupportannexes/{scope}/{code}` (operation
-    /// `DeleteCreditSupportAnnex`)
+    /// `DELETE /api/counterparties/creditsupportannexes/{scope}/{code}` (operation `DeleteCreditSupportAnnex`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (DELETE).
     ///
@@ -291,21 +275,23 @@ impl CounterpartiesApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteCreditSupportAnnexRequest {
-        DeleteCreditSupportAnnexRequest {
-            client: self.client.clone(),
-            params: DeleteCreditSupportAnnexParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteCreditSupportAnnexRequest::from_params(
+            self,
+            DeleteCreditSupportAnnexParams::new(scope, code),
+        )
     }
 }
 
-/// The parameters of `ListCounterpartyAgreements` (`GET
-/// /api/counterparties/counterpartyagreements`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `GET /api/counterparties/counterpartyagreements` (operation `ListCounterpartyAgreements`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListCounterpartyAgreements`: what its request builder
+/// ([`ListCounterpartyAgreementsRequest`](crate::ListCounterpartyAgreementsRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListCounterpartyAgreementsParams {
@@ -319,19 +305,14 @@ impl ListCounterpartyAgreementsParams {
     pub fn new() -> Self {
         Self { as_at: None }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `ListCounterpartyAgreements` request (`GET
-/// /api/counterparties/counterpartyagreements`), built by
-/// [`CounterpartiesApi::list_counterparty_agreements`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/counterparties/counterpartyagreements` (operation `ListCounterpartyAgreements`)
+///
+/// The request builder of `ListCounterpartyAgreements`, made by
+/// [`CounterpartiesApi::list_counterparty_agreements`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListCounterpartyAgreementsRequest {
@@ -348,10 +329,19 @@ impl ListCounterpartyAgreementsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CounterpartiesApi, params: ListCounterpartyAgreementsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -405,13 +395,16 @@ impl ListCounterpartyAgreementsRequest {
     }
 }
 
-/// The parameters of `UpsertCounterpartyAgreement` (`POST
-/// /api/counterparties/counterpartyagreements`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `POST /api/counterparties/counterpartyagreements` (operation `UpsertCounterpartyAgreement`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertCounterpartyAgreement`: what its request builder
+/// ([`UpsertCounterpartyAgreementRequest`](crate::UpsertCounterpartyAgreementRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertCounterpartyAgreementParams {
@@ -430,10 +423,12 @@ impl UpsertCounterpartyAgreementParams {
     }
 }
 
-/// The `UpsertCounterpartyAgreement` request (`POST
-/// /api/counterparties/counterpartyagreements`), built by
-/// [`CounterpartiesApi::upsert_counterparty_agreement`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/counterparties/counterpartyagreements` (operation `UpsertCounterpartyAgreement`)
+///
+/// The request builder of `UpsertCounterpartyAgreement`, made by
+/// [`CounterpartiesApi::upsert_counterparty_agreement`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertCounterpartyAgreementRequest {
@@ -449,6 +444,15 @@ impl UpsertCounterpartyAgreementRequest {
         path_template: "/api/counterparties/counterpartyagreements",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CounterpartiesApi, params: UpsertCounterpartyAgreementParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertCounterpartyAgreementParams {
@@ -500,13 +504,16 @@ impl UpsertCounterpartyAgreementRequest {
     }
 }
 
-/// The parameters of `GetCounterpartyAgreement` (`GET
-/// /api/counterparties/counterpartyagreements/{scope}/{code}`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `GET /api/counterparties/counterpartyagreements/{scope}/{code}` (operation `GetCounterpartyAgreement`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetCounterpartyAgreement`: what its request builder
+/// ([`GetCounterpartyAgreementRequest`](crate::GetCounterpartyAgreementRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetCounterpartyAgreementParams {
@@ -528,19 +535,14 @@ impl GetCounterpartyAgreementParams {
             as_at: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetCounterpartyAgreement` request (`GET
-/// /api/counterparties/counterpartyagreements/{scope}/{code}`), built by
-/// [`CounterpartiesApi::get_counterparty_agreement`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/counterparties/counterpartyagreements/{scope}/{code}` (operation `GetCounterpartyAgreement`)
+///
+/// The request builder of `GetCounterpartyAgreement`, made by
+/// [`CounterpartiesApi::get_counterparty_agreement`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetCounterpartyAgreementRequest {
@@ -557,10 +559,19 @@ impl GetCounterpartyAgreementRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CounterpartiesApi, params: GetCounterpartyAgreementParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -617,13 +628,16 @@ impl GetCounterpartyAgreementRequest {
     }
 }
 
-/// The parameters of `DeleteCounterpartyAgreement` (`DELETE
-/// /api/counterparties/counterpartyagreements/{scope}/{code}`): what its request builder
+/// `DELETE /api/counterparties/counterpartyagreements/{scope}/{code}` (operation `DeleteCounterpartyAgreement`)
+///
+/// The parameters of `DeleteCounterpartyAgreement`: what its request builder
+/// ([`DeleteCounterpartyAgreementRequest`](crate::DeleteCounterpartyAgreementRequest))
 /// sends, and what the tag's trait method takes.
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteCounterpartyAgreementParams {
@@ -643,10 +657,12 @@ impl DeleteCounterpartyAgreementParams {
     }
 }
 
-/// The `DeleteCounterpartyAgreement` request (`DELETE
-/// /api/counterparties/counterpartyagreements/{scope}/{code}`), built by
-/// [`CounterpartiesApi::delete_counterparty_agreement`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/counterparties/counterpartyagreements/{scope}/{code}` (operation `DeleteCounterpartyAgreement`)
+///
+/// The request builder of `DeleteCounterpartyAgreement`, made by
+/// [`CounterpartiesApi::delete_counterparty_agreement`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteCounterpartyAgreementRequest {
@@ -662,6 +678,15 @@ impl DeleteCounterpartyAgreementRequest {
         path_template: "/api/counterparties/counterpartyagreements/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CounterpartiesApi, params: DeleteCounterpartyAgreementParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteCounterpartyAgreementParams {
@@ -716,13 +741,16 @@ impl DeleteCounterpartyAgreementRequest {
     }
 }
 
-/// The parameters of `ListCreditSupportAnnexes` (`GET
-/// /api/counterparties/creditsupportannexes`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `GET /api/counterparties/creditsupportannexes` (operation `ListCreditSupportAnnexes`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListCreditSupportAnnexes`: what its request builder
+/// ([`ListCreditSupportAnnexesRequest`](crate::ListCreditSupportAnnexesRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListCreditSupportAnnexesParams {
@@ -736,18 +764,14 @@ impl ListCreditSupportAnnexesParams {
     pub fn new() -> Self {
         Self { as_at: None }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `ListCreditSupportAnnexes` request (`GET /api/counterparties/creditsupportannexes`),
-/// built by [`CounterpartiesApi::list_credit_support_annexes`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `GET /api/counterparties/creditsupportannexes` (operation `ListCreditSupportAnnexes`)
+///
+/// The request builder of `ListCreditSupportAnnexes`, made by
+/// [`CounterpartiesApi::list_credit_support_annexes`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListCreditSupportAnnexesRequest {
@@ -764,10 +788,19 @@ impl ListCreditSupportAnnexesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CounterpartiesApi, params: ListCreditSupportAnnexesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -821,13 +854,16 @@ impl ListCreditSupportAnnexesRequest {
     }
 }
 
-/// The parameters of `UpsertCreditSupportAnnex` (`POST
-/// /api/counterparties/creditsupportannexes`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `POST /api/counterparties/creditsupportannexes` (operation `UpsertCreditSupportAnnex`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertCreditSupportAnnex`: what its request builder
+/// ([`UpsertCreditSupportAnnexRequest`](crate::UpsertCreditSupportAnnexRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertCreditSupportAnnexParams {
@@ -846,10 +882,12 @@ impl UpsertCreditSupportAnnexParams {
     }
 }
 
-/// The `UpsertCreditSupportAnnex` request (`POST
-/// /api/counterparties/creditsupportannexes`), built by
-/// [`CounterpartiesApi::upsert_credit_support_annex`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/counterparties/creditsupportannexes` (operation `UpsertCreditSupportAnnex`)
+///
+/// The request builder of `UpsertCreditSupportAnnex`, made by
+/// [`CounterpartiesApi::upsert_credit_support_annex`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertCreditSupportAnnexRequest {
@@ -865,6 +903,15 @@ impl UpsertCreditSupportAnnexRequest {
         path_template: "/api/counterparties/creditsupportannexes",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CounterpartiesApi, params: UpsertCreditSupportAnnexParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertCreditSupportAnnexParams {
@@ -916,13 +963,16 @@ impl UpsertCreditSupportAnnexRequest {
     }
 }
 
-/// The parameters of `GetCreditSupportAnnex` (`GET
-/// /api/counterparties/creditsupportannexes/{scope}/{code}`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `GET /api/counterparties/creditsupportannexes/{scope}/{code}` (operation `GetCreditSupportAnnex`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetCreditSupportAnnex`: what its request builder
+/// ([`GetCreditSupportAnnexRequest`](crate::GetCreditSupportAnnexRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetCreditSupportAnnexParams {
@@ -944,19 +994,13 @@ impl GetCreditSupportAnnexParams {
             as_at: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetCreditSupportAnnex` request (`GET
-/// /api/counterparties/creditsupportannexes/{scope}/{code}`), built by
-/// [`CounterpartiesApi::get_credit_support_annex`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/counterparties/creditsupportannexes/{scope}/{code}` (operation `GetCreditSupportAnnex`)
+///
+/// The request builder of `GetCreditSupportAnnex`, made by
+/// [`CounterpartiesApi::get_credit_support_annex`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetCreditSupportAnnexRequest {
@@ -973,10 +1017,19 @@ impl GetCreditSupportAnnexRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CounterpartiesApi, params: GetCreditSupportAnnexParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -1031,13 +1084,16 @@ impl GetCreditSupportAnnexRequest {
     }
 }
 
-/// The parameters of `DeleteCreditSupportAnnex` (`DELETE
-/// /api/counterparties/creditsupportannexes/{scope}/{code}`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `DELETE /api/counterparties/creditsupportannexes/{scope}/{code}` (operation `DeleteCreditSupportAnnex`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteCreditSupportAnnex`: what its request builder
+/// ([`DeleteCreditSupportAnnexRequest`](crate::DeleteCreditSupportAnnexRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteCreditSupportAnnexParams {
@@ -1057,10 +1113,12 @@ impl DeleteCreditSupportAnnexParams {
     }
 }
 
-/// The `DeleteCreditSupportAnnex` request (`DELETE
-/// /api/counterparties/creditsupportannexes/{scope}/{code}`), built by
-/// [`CounterpartiesApi::delete_credit_support_annex`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/counterparties/creditsupportannexes/{scope}/{code}` (operation `DeleteCreditSupportAnnex`)
+///
+/// The request builder of `DeleteCreditSupportAnnex`, made by
+/// [`CounterpartiesApi::delete_credit_support_annex`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteCreditSupportAnnexRequest {
@@ -1076,6 +1134,15 @@ impl DeleteCreditSupportAnnexRequest {
         path_template: "/api/counterparties/creditsupportannexes/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CounterpartiesApi, params: DeleteCreditSupportAnnexParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteCreditSupportAnnexParams {
@@ -1136,15 +1203,19 @@ impl DeleteCreditSupportAnnexRequest {
 /// in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`CounterpartiesApi`] for streams, timeouts and `send_as`). With the `mock`
-/// feature, mockall generates `MockCounterpartiesApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`CounterpartiesApi`] add streams, timeouts and `send_as`. With the `mock` feature,
+/// mockall generates `MockCounterpartiesApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait CounterpartiesApiClient: Send + Sync {
-    /// `GET /api/counterparties/counterpartyagreements` (operation
-    /// `ListCounterpartyAgreements`): [`CounterpartiesApi::list_counterparty_agreements`] with
-    /// the parameters of `params`.
+    /// `GET /api/counterparties/counterpartyagreements` (operation `ListCounterpartyAgreements`)
+    ///
+    /// [`CounterpartiesApi::list_counterparty_agreements`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListCounterpartyAgreementsRequest::send): see [`Error`](crate::Error).
@@ -1153,9 +1224,11 @@ pub trait CounterpartiesApiClient: Send + Sync {
         params: ListCounterpartyAgreementsParams,
     ) -> Result<lusid_models::ResourceListOfGetCounterpartyAgreementResponse, crate::Error>;
 
-    /// `POST /api/counterparties/counterpartyagreements` (operation
-    /// `UpsertCounterpartyAgreement`): [`CounterpartiesApi::upsert_counterparty_agreement`]
-    /// with the parameters of `params`.
+    /// `POST /api/counterparties/counterpartyagreements` (operation `UpsertCounterpartyAgreement`)
+    ///
+    /// [`CounterpartiesApi::upsert_counterparty_agreement`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertCounterpartyAgreementRequest::send): see [`Error`](crate::Error).
@@ -1164,9 +1237,11 @@ pub trait CounterpartiesApiClient: Send + Sync {
         params: UpsertCounterpartyAgreementParams,
     ) -> Result<lusid_models::UpsertSingleStructuredDataResponse, crate::Error>;
 
-    /// `GET /api/counterparties/counterpartyagreements/{scope}/{code}` (operation
-    /// `GetCounterpartyAgreement`): [`CounterpartiesApi::get_counterparty_agreement`] with the
-    /// parameters of `params`.
+    /// `GET /api/counterparties/counterpartyagreements/{scope}/{code}` (operation `GetCounterpartyAgreement`)
+    ///
+    /// [`CounterpartiesApi::get_counterparty_agreement`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetCounterpartyAgreementRequest::send): see [`Error`](crate::Error).
@@ -1175,9 +1250,11 @@ pub trait CounterpartiesApiClient: Send + Sync {
         params: GetCounterpartyAgreementParams,
     ) -> Result<lusid_models::GetCounterpartyAgreementResponse, crate::Error>;
 
-    /// `DELETE /api/counterparties/counterpartyagreements/{scope}/{code}` (operation
-    /// `DeleteCounterpartyAgreement`): [`CounterpartiesApi::delete_counterparty_agreement`]
-    /// with the parameters of `params`.
+    /// `DELETE /api/counterparties/counterpartyagreements/{scope}/{code}` (operation `DeleteCounterpartyAgreement`)
+    ///
+    /// [`CounterpartiesApi::delete_counterparty_agreement`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteCounterpartyAgreementRequest::send): see [`Error`](crate::Error).
@@ -1186,8 +1263,11 @@ pub trait CounterpartiesApiClient: Send + Sync {
         params: DeleteCounterpartyAgreementParams,
     ) -> Result<lusid_models::AnnulSingleStructuredDataResponse, crate::Error>;
 
-    /// `GET /api/counterparties/creditsupportannexes` (operation `ListCreditSupportAnnexes`):
-    /// [`CounterpartiesApi::list_credit_support_annexes`] with the parameters of `params`.
+    /// `GET /api/counterparties/creditsupportannexes` (operation `ListCreditSupportAnnexes`)
+    ///
+    /// [`CounterpartiesApi::list_credit_support_annexes`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListCreditSupportAnnexesRequest::send): see [`Error`](crate::Error).
@@ -1196,8 +1276,11 @@ pub trait CounterpartiesApiClient: Send + Sync {
         params: ListCreditSupportAnnexesParams,
     ) -> Result<lusid_models::ResourceListOfGetCreditSupportAnnexResponse, crate::Error>;
 
-    /// `POST /api/counterparties/creditsupportannexes` (operation `UpsertCreditSupportAnnex`):
-    /// [`CounterpartiesApi::upsert_credit_support_annex`] with the parameters of `params`.
+    /// `POST /api/counterparties/creditsupportannexes` (operation `UpsertCreditSupportAnnex`)
+    ///
+    /// [`CounterpartiesApi::upsert_credit_support_annex`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertCreditSupportAnnexRequest::send): see [`Error`](crate::Error).
@@ -1206,9 +1289,11 @@ pub trait CounterpartiesApiClient: Send + Sync {
         params: UpsertCreditSupportAnnexParams,
     ) -> Result<lusid_models::UpsertSingleStructuredDataResponse, crate::Error>;
 
-    /// `GET /api/counterparties/creditsupportannexes/{scope}/{code}` (operation
-    /// `GetCreditSupportAnnex`): [`CounterpartiesApi::get_credit_support_annex`] with the
-    /// parameters of `params`.
+    /// `GET /api/counterparties/creditsupportannexes/{scope}/{code}` (operation `GetCreditSupportAnnex`)
+    ///
+    /// [`CounterpartiesApi::get_credit_support_annex`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetCreditSupportAnnexRequest::send): see [`Error`](crate::Error).
@@ -1217,9 +1302,11 @@ pub trait CounterpartiesApiClient: Send + Sync {
         params: GetCreditSupportAnnexParams,
     ) -> Result<lusid_models::GetCreditSupportAnnexResponse, crate::Error>;
 
-    /// `DELETE /api/counterparties/creditsupportannexes/{scope}/{code}` (operation
-    /// `DeleteCreditSupportAnnex`): [`CounterpartiesApi::delete_credit_support_annex`] with the
-    /// parameters of `params`.
+    /// `DELETE /api/counterparties/creditsupportannexes/{scope}/{code}` (operation `DeleteCreditSupportAnnex`)
+    ///
+    /// [`CounterpartiesApi::delete_credit_support_annex`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteCreditSupportAnnexRequest::send): see [`Error`](crate::Error).
@@ -1235,103 +1322,71 @@ impl CounterpartiesApiClient for CounterpartiesApi {
         &self,
         params: ListCounterpartyAgreementsParams,
     ) -> Result<lusid_models::ResourceListOfGetCounterpartyAgreementResponse, crate::Error> {
-        ListCounterpartyAgreementsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListCounterpartyAgreementsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_counterparty_agreement(
         &self,
         params: UpsertCounterpartyAgreementParams,
     ) -> Result<lusid_models::UpsertSingleStructuredDataResponse, crate::Error> {
-        UpsertCounterpartyAgreementRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertCounterpartyAgreementRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_counterparty_agreement(
         &self,
         params: GetCounterpartyAgreementParams,
     ) -> Result<lusid_models::GetCounterpartyAgreementResponse, crate::Error> {
-        GetCounterpartyAgreementRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetCounterpartyAgreementRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_counterparty_agreement(
         &self,
         params: DeleteCounterpartyAgreementParams,
     ) -> Result<lusid_models::AnnulSingleStructuredDataResponse, crate::Error> {
-        DeleteCounterpartyAgreementRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteCounterpartyAgreementRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_credit_support_annexes(
         &self,
         params: ListCreditSupportAnnexesParams,
     ) -> Result<lusid_models::ResourceListOfGetCreditSupportAnnexResponse, crate::Error> {
-        ListCreditSupportAnnexesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListCreditSupportAnnexesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_credit_support_annex(
         &self,
         params: UpsertCreditSupportAnnexParams,
     ) -> Result<lusid_models::UpsertSingleStructuredDataResponse, crate::Error> {
-        UpsertCreditSupportAnnexRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertCreditSupportAnnexRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_credit_support_annex(
         &self,
         params: GetCreditSupportAnnexParams,
     ) -> Result<lusid_models::GetCreditSupportAnnexResponse, crate::Error> {
-        GetCreditSupportAnnexRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetCreditSupportAnnexRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_credit_support_annex(
         &self,
         params: DeleteCreditSupportAnnexParams,
     ) -> Result<lusid_models::AnnulSingleStructuredDataResponse, crate::Error> {
-        DeleteCreditSupportAnnexRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteCreditSupportAnnexRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

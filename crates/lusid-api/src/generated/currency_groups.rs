@@ -49,11 +49,7 @@ impl CurrencyGroupsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_currency_groups(&self) -> ListCurrencyGroupsRequest {
-        ListCurrencyGroupsRequest {
-            client: self.client.clone(),
-            params: ListCurrencyGroupsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListCurrencyGroupsRequest::from_params(self, ListCurrencyGroupsParams::new())
     }
 
     /// `POST /api/currencies/groups` (operation `UpsertCurrencyGroup`)
@@ -81,11 +77,10 @@ impl CurrencyGroupsApi {
         &self,
         upsert_currency_group_request: lusid_models::UpsertCurrencyGroupRequest,
     ) -> UpsertCurrencyGroupRequest {
-        UpsertCurrencyGroupRequest {
-            client: self.client.clone(),
-            params: UpsertCurrencyGroupParams::new(upsert_currency_group_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertCurrencyGroupRequest::from_params(
+            self,
+            UpsertCurrencyGroupParams::new(upsert_currency_group_request),
+        )
     }
 
     /// `GET /api/currencies/groups/{code}` (operation `GetCurrencyGroup`)
@@ -111,11 +106,7 @@ impl CurrencyGroupsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn get_currency_group(&self, code: impl Into<String>) -> GetCurrencyGroupRequest {
-        GetCurrencyGroupRequest {
-            client: self.client.clone(),
-            params: GetCurrencyGroupParams::new(code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetCurrencyGroupRequest::from_params(self, GetCurrencyGroupParams::new(code))
     }
 
     /// `DELETE /api/currencies/groups/{code}` (operation `DeleteCurrencyGroup`)
@@ -138,20 +129,20 @@ impl CurrencyGroupsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn delete_currency_group(&self, code: impl Into<String>) -> DeleteCurrencyGroupRequest {
-        DeleteCurrencyGroupRequest {
-            client: self.client.clone(),
-            params: DeleteCurrencyGroupParams::new(code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteCurrencyGroupRequest::from_params(self, DeleteCurrencyGroupParams::new(code))
     }
 }
 
-/// The parameters of `ListCurrencyGroups` (`GET /api/currencies/groups`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/currencies/groups` (operation `ListCurrencyGroups`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListCurrencyGroups`: what its request builder
+/// ([`ListCurrencyGroupsRequest`](crate::ListCurrencyGroupsRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListCurrencyGroupsParams {
@@ -179,43 +170,13 @@ impl ListCurrencyGroupsParams {
             sort_by: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListCurrencyGroups` request (`GET /api/currencies/groups`), built by
-/// [`CurrencyGroupsApi::list_currency_groups`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/currencies/groups` (operation `ListCurrencyGroups`)
+///
+/// The request builder of `ListCurrencyGroups`, made by
+/// [`CurrencyGroupsApi::list_currency_groups`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListCurrencyGroupsRequest {
@@ -232,35 +193,44 @@ impl ListCurrencyGroupsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CurrencyGroupsApi, params: ListCurrencyGroupsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
@@ -324,79 +294,84 @@ impl ListCurrencyGroupsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListCurrencyGroupsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListCurrencyGroups`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfCurrencyGroupResponse, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfCurrencyGroupResponse> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListCurrencyGroups`, in order. At most one page is held in
-    /// memory; the next page is requested when the current one is used up.
+    /// memory; the next page is requested when the current one is used up. Without an `asAt`,
+    /// the first request pins `asAt` to the current UTC time, so every page reads the same
+    /// snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::CurrencyGroupResponse, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::CurrencyGroupResponse> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListCurrencyGroups` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListCurrencyGroupsRequest {
-    type Page = lusid_models::PagedResourceListOfCurrencyGroupResponse;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListCurrencyGroupsParams {
+    const OPERATION_ID: &'static str = "ListCurrencyGroups";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `UpsertCurrencyGroup` (`POST /api/currencies/groups`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `POST /api/currencies/groups` (operation `UpsertCurrencyGroup`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertCurrencyGroup`: what its request builder
+/// ([`UpsertCurrencyGroupRequest`](crate::UpsertCurrencyGroupRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertCurrencyGroupParams {
@@ -413,9 +388,11 @@ impl UpsertCurrencyGroupParams {
     }
 }
 
-/// The `UpsertCurrencyGroup` request (`POST /api/currencies/groups`), built by
-/// [`CurrencyGroupsApi::upsert_currency_group`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/currencies/groups` (operation `UpsertCurrencyGroup`)
+///
+/// The request builder of `UpsertCurrencyGroup`, made by
+/// [`CurrencyGroupsApi::upsert_currency_group`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertCurrencyGroupRequest {
@@ -431,6 +408,15 @@ impl UpsertCurrencyGroupRequest {
         path_template: "/api/currencies/groups",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CurrencyGroupsApi, params: UpsertCurrencyGroupParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertCurrencyGroupParams {
@@ -479,12 +465,16 @@ impl UpsertCurrencyGroupRequest {
     }
 }
 
-/// The parameters of `GetCurrencyGroup` (`GET /api/currencies/groups/{code}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/currencies/groups/{code}` (operation `GetCurrencyGroup`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetCurrencyGroup`: what its request builder
+/// ([`GetCurrencyGroupRequest`](crate::GetCurrencyGroupRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetCurrencyGroupParams {
@@ -503,18 +493,13 @@ impl GetCurrencyGroupParams {
             as_at: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetCurrencyGroup` request (`GET /api/currencies/groups/{code}`), built by
-/// [`CurrencyGroupsApi::get_currency_group`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/currencies/groups/{code}` (operation `GetCurrencyGroup`)
+///
+/// The request builder of `GetCurrencyGroup`, made by
+/// [`CurrencyGroupsApi::get_currency_group`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetCurrencyGroupRequest {
@@ -531,10 +516,19 @@ impl GetCurrencyGroupRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CurrencyGroupsApi, params: GetCurrencyGroupParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -586,12 +580,16 @@ impl GetCurrencyGroupRequest {
     }
 }
 
-/// The parameters of `DeleteCurrencyGroup` (`DELETE /api/currencies/groups/{code}`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `DELETE /api/currencies/groups/{code}` (operation `DeleteCurrencyGroup`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteCurrencyGroup`: what its request builder
+/// ([`DeleteCurrencyGroupRequest`](crate::DeleteCurrencyGroupRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteCurrencyGroupParams {
@@ -606,9 +604,11 @@ impl DeleteCurrencyGroupParams {
     }
 }
 
-/// The `DeleteCurrencyGroup` request (`DELETE /api/currencies/groups/{code}`), built by
-/// [`CurrencyGroupsApi::delete_currency_group`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/currencies/groups/{code}` (operation `DeleteCurrencyGroup`)
+///
+/// The request builder of `DeleteCurrencyGroup`, made by
+/// [`CurrencyGroupsApi::delete_currency_group`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteCurrencyGroupRequest {
@@ -624,6 +624,15 @@ impl DeleteCurrencyGroupRequest {
         path_template: "/api/currencies/groups/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CurrencyGroupsApi, params: DeleteCurrencyGroupParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteCurrencyGroupParams {
@@ -679,14 +688,18 @@ impl DeleteCurrencyGroupRequest {
 /// mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`CurrencyGroupsApi`] for streams, timeouts and `send_as`). With the `mock`
-/// feature, mockall generates `MockCurrencyGroupsApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`CurrencyGroupsApi`] add streams, timeouts and `send_as`. With the `mock` feature,
+/// mockall generates `MockCurrencyGroupsApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait CurrencyGroupsApiClient: Send + Sync {
-    /// `GET /api/currencies/groups` (operation `ListCurrencyGroups`):
-    /// [`CurrencyGroupsApi::list_currency_groups`] with the parameters of `params`.
+    /// `GET /api/currencies/groups` (operation `ListCurrencyGroups`)
+    ///
+    /// [`CurrencyGroupsApi::list_currency_groups`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListCurrencyGroupsRequest::send): see [`Error`](crate::Error).
@@ -695,8 +708,11 @@ pub trait CurrencyGroupsApiClient: Send + Sync {
         params: ListCurrencyGroupsParams,
     ) -> Result<lusid_models::PagedResourceListOfCurrencyGroupResponse, crate::Error>;
 
-    /// `POST /api/currencies/groups` (operation `UpsertCurrencyGroup`):
-    /// [`CurrencyGroupsApi::upsert_currency_group`] with the parameters of `params`.
+    /// `POST /api/currencies/groups` (operation `UpsertCurrencyGroup`)
+    ///
+    /// [`CurrencyGroupsApi::upsert_currency_group`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertCurrencyGroupRequest::send): see [`Error`](crate::Error).
@@ -705,8 +721,10 @@ pub trait CurrencyGroupsApiClient: Send + Sync {
         params: UpsertCurrencyGroupParams,
     ) -> Result<lusid_models::CurrencyGroupResponse, crate::Error>;
 
-    /// `GET /api/currencies/groups/{code}` (operation `GetCurrencyGroup`):
-    /// [`CurrencyGroupsApi::get_currency_group`] with the parameters of `params`.
+    /// `GET /api/currencies/groups/{code}` (operation `GetCurrencyGroup`)
+    ///
+    /// [`CurrencyGroupsApi::get_currency_group`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetCurrencyGroupRequest::send): see [`Error`](crate::Error).
@@ -715,8 +733,11 @@ pub trait CurrencyGroupsApiClient: Send + Sync {
         params: GetCurrencyGroupParams,
     ) -> Result<lusid_models::CurrencyGroupResponse, crate::Error>;
 
-    /// `DELETE /api/currencies/groups/{code}` (operation `DeleteCurrencyGroup`):
-    /// [`CurrencyGroupsApi::delete_currency_group`] with the parameters of `params`.
+    /// `DELETE /api/currencies/groups/{code}` (operation `DeleteCurrencyGroup`)
+    ///
+    /// [`CurrencyGroupsApi::delete_currency_group`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteCurrencyGroupRequest::send): see [`Error`](crate::Error).
@@ -732,51 +753,35 @@ impl CurrencyGroupsApiClient for CurrencyGroupsApi {
         &self,
         params: ListCurrencyGroupsParams,
     ) -> Result<lusid_models::PagedResourceListOfCurrencyGroupResponse, crate::Error> {
-        ListCurrencyGroupsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListCurrencyGroupsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_currency_group(
         &self,
         params: UpsertCurrencyGroupParams,
     ) -> Result<lusid_models::CurrencyGroupResponse, crate::Error> {
-        UpsertCurrencyGroupRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertCurrencyGroupRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_currency_group(
         &self,
         params: GetCurrencyGroupParams,
     ) -> Result<lusid_models::CurrencyGroupResponse, crate::Error> {
-        GetCurrencyGroupRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetCurrencyGroupRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_currency_group(
         &self,
         params: DeleteCurrencyGroupParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteCurrencyGroupRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteCurrencyGroupRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

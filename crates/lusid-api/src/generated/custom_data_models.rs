@@ -50,11 +50,7 @@ impl CustomDataModelsApi {
         success_mode: impl Into<String>,
         request_body: std::collections::BTreeMap<String, lusid_models::MembershipAmendmentRequest>,
     ) -> BatchAmendRequest {
-        BatchAmendRequest {
-            client: self.client.clone(),
-            params: BatchAmendParams::new(success_mode, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        BatchAmendRequest::from_params(self, BatchAmendParams::new(success_mode, request_body))
     }
 
     /// `GET /api/datamodel/entitytype` (operation `ListSupportedEntityTypes`)
@@ -74,11 +70,7 @@ impl CustomDataModelsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_supported_entity_types(&self) -> ListSupportedEntityTypesRequest {
-        ListSupportedEntityTypesRequest {
-            client: self.client.clone(),
-            params: ListSupportedEntityTypesParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListSupportedEntityTypesRequest::from_params(self, ListSupportedEntityTypesParams::new())
     }
 
     /// `GET /api/datamodel/hierarchies` (operation `ListDataModelHierarchies`)
@@ -108,11 +100,7 @@ impl CustomDataModelsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_data_model_hierarchies(&self) -> ListDataModelHierarchiesRequest {
-        ListDataModelHierarchiesRequest {
-            client: self.client.clone(),
-            params: ListDataModelHierarchiesParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListDataModelHierarchiesRequest::from_params(self, ListDataModelHierarchiesParams::new())
     }
 
     /// `POST /api/datamodel/{entityType}` (operation `CreateCustomDataModel`)
@@ -144,11 +132,10 @@ impl CustomDataModelsApi {
         entity_type: impl Into<String>,
         create_custom_data_model_request: lusid_models::CreateCustomDataModelRequest,
     ) -> CreateCustomDataModelRequest {
-        CreateCustomDataModelRequest {
-            client: self.client.clone(),
-            params: CreateCustomDataModelParams::new(entity_type, create_custom_data_model_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateCustomDataModelRequest::from_params(
+            self,
+            CreateCustomDataModelParams::new(entity_type, create_custom_data_model_request),
+        )
     }
 
     /// `GET /api/datamodel/{entityType}/{scope}/{code}` (operation `GetCustomDataModel`)
@@ -181,11 +168,10 @@ impl CustomDataModelsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetCustomDataModelRequest {
-        GetCustomDataModelRequest {
-            client: self.client.clone(),
-            params: GetCustomDataModelParams::new(entity_type, scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetCustomDataModelRequest::from_params(
+            self,
+            GetCustomDataModelParams::new(entity_type, scope, code),
+        )
     }
 
     /// `PUT /api/datamodel/{entityType}/{scope}/{code}` (operation `UpdateCustomDataModel`)
@@ -220,16 +206,15 @@ impl CustomDataModelsApi {
         code: impl Into<String>,
         update_custom_data_model_request: lusid_models::UpdateCustomDataModelRequest,
     ) -> UpdateCustomDataModelRequest {
-        UpdateCustomDataModelRequest {
-            client: self.client.clone(),
-            params: UpdateCustomDataModelParams::new(
+        UpdateCustomDataModelRequest::from_params(
+            self,
+            UpdateCustomDataModelParams::new(
                 entity_type,
                 scope,
                 code,
                 update_custom_data_model_request,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
     /// `DELETE /api/datamodel/{entityType}/{scope}/{code}` (operation `DeleteCustomDataModel`)
@@ -259,20 +244,23 @@ impl CustomDataModelsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteCustomDataModelRequest {
-        DeleteCustomDataModelRequest {
-            client: self.client.clone(),
-            params: DeleteCustomDataModelParams::new(entity_type, scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteCustomDataModelRequest::from_params(
+            self,
+            DeleteCustomDataModelParams::new(entity_type, scope, code),
+        )
     }
 }
 
-/// The parameters of `BatchAmend` (`POST /api/datamodel/$batchamend`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/datamodel/$batchamend` (operation `BatchAmend`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `BatchAmend`: what its request builder
+/// ([`BatchAmendRequest`](crate::BatchAmendRequest)) sends, and what the tag's trait method
+/// takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct BatchAmendParams {
@@ -295,8 +283,10 @@ impl BatchAmendParams {
     }
 }
 
-/// The `BatchAmend` request (`POST /api/datamodel/$batchamend`), built by
-/// [`CustomDataModelsApi::batch_amend`]. Set optional parameters, then [`send`](Self::send)
+/// `POST /api/datamodel/$batchamend` (operation `BatchAmend`)
+///
+/// The request builder of `BatchAmend`, made by [`CustomDataModelsApi::batch_amend`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
 /// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -313,6 +303,15 @@ impl BatchAmendRequest {
         path_template: "/api/datamodel/$batchamend",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CustomDataModelsApi, params: BatchAmendParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &BatchAmendParams {
@@ -365,12 +364,16 @@ impl BatchAmendRequest {
     }
 }
 
-/// The parameters of `ListSupportedEntityTypes` (`GET /api/datamodel/entitytype`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/datamodel/entitytype` (operation `ListSupportedEntityTypes`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListSupportedEntityTypes`: what its request builder
+/// ([`ListSupportedEntityTypesRequest`](crate::ListSupportedEntityTypesRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListSupportedEntityTypesParams {}
@@ -382,9 +385,12 @@ impl ListSupportedEntityTypesParams {
     }
 }
 
-/// The `ListSupportedEntityTypes` request (`GET /api/datamodel/entitytype`), built by
-/// [`CustomDataModelsApi::list_supported_entity_types`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/datamodel/entitytype` (operation `ListSupportedEntityTypes`)
+///
+/// The request builder of `ListSupportedEntityTypes`, made by
+/// [`CustomDataModelsApi::list_supported_entity_types`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListSupportedEntityTypesRequest {
@@ -400,6 +406,15 @@ impl ListSupportedEntityTypesRequest {
         path_template: "/api/datamodel/entitytype",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CustomDataModelsApi, params: ListSupportedEntityTypesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &ListSupportedEntityTypesParams {
@@ -447,12 +462,16 @@ impl ListSupportedEntityTypesRequest {
     }
 }
 
-/// The parameters of `ListDataModelHierarchies` (`GET /api/datamodel/hierarchies`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `GET /api/datamodel/hierarchies` (operation `ListDataModelHierarchies`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListDataModelHierarchies`: what its request builder
+/// ([`ListDataModelHierarchiesRequest`](crate::ListDataModelHierarchiesRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListDataModelHierarchiesParams {
@@ -474,31 +493,14 @@ impl ListDataModelHierarchiesParams {
             sort_by: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListDataModelHierarchies` request (`GET /api/datamodel/hierarchies`), built by
-/// [`CustomDataModelsApi::list_data_model_hierarchies`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/datamodel/hierarchies` (operation `ListDataModelHierarchies`)
+///
+/// The request builder of `ListDataModelHierarchies`, made by
+/// [`CustomDataModelsApi::list_data_model_hierarchies`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListDataModelHierarchiesRequest {
@@ -515,23 +517,32 @@ impl ListDataModelHierarchiesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CustomDataModelsApi, params: ListDataModelHierarchiesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
@@ -585,12 +596,16 @@ impl ListDataModelHierarchiesRequest {
     }
 }
 
-/// The parameters of `CreateCustomDataModel` (`POST /api/datamodel/{entityType}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `POST /api/datamodel/{entityType}` (operation `CreateCustomDataModel`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateCustomDataModel`: what its request builder
+/// ([`CreateCustomDataModelRequest`](crate::CreateCustomDataModelRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateCustomDataModelParams {
@@ -613,9 +628,12 @@ impl CreateCustomDataModelParams {
     }
 }
 
-/// The `CreateCustomDataModel` request (`POST /api/datamodel/{entityType}`), built by
-/// [`CustomDataModelsApi::create_custom_data_model`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/datamodel/{entityType}` (operation `CreateCustomDataModel`)
+///
+/// The request builder of `CreateCustomDataModel`, made by
+/// [`CustomDataModelsApi::create_custom_data_model`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateCustomDataModelRequest {
@@ -631,6 +649,15 @@ impl CreateCustomDataModelRequest {
         path_template: "/api/datamodel/{entityType}",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CustomDataModelsApi, params: CreateCustomDataModelParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateCustomDataModelParams {
@@ -680,13 +707,16 @@ impl CreateCustomDataModelRequest {
     }
 }
 
-/// The parameters of `GetCustomDataModel` (`GET
-/// /api/datamodel/{entityType}/{scope}/{code}`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `GET /api/datamodel/{entityType}/{scope}/{code}` (operation `GetCustomDataModel`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetCustomDataModel`: what its request builder
+/// ([`GetCustomDataModelRequest`](crate::GetCustomDataModelRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetCustomDataModelParams {
@@ -715,18 +745,13 @@ impl GetCustomDataModelParams {
             as_at: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetCustomDataModel` request (`GET /api/datamodel/{entityType}/{scope}/{code}`),
-/// built by [`CustomDataModelsApi::get_custom_data_model`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/datamodel/{entityType}/{scope}/{code}` (operation `GetCustomDataModel`)
+///
+/// The request builder of `GetCustomDataModel`, made by
+/// [`CustomDataModelsApi::get_custom_data_model`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetCustomDataModelRequest {
@@ -743,10 +768,19 @@ impl GetCustomDataModelRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CustomDataModelsApi, params: GetCustomDataModelParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -802,13 +836,16 @@ impl GetCustomDataModelRequest {
     }
 }
 
-/// The parameters of `UpdateCustomDataModel` (`PUT
-/// /api/datamodel/{entityType}/{scope}/{code}`): what its request builder sends, and what
+/// `PUT /api/datamodel/{entityType}/{scope}/{code}` (operation `UpdateCustomDataModel`)
+///
+/// The parameters of `UpdateCustomDataModel`: what its request builder
+/// ([`UpdateCustomDataModelRequest`](crate::UpdateCustomDataModelRequest)) sends, and what
 /// the tag's trait method takes.
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateCustomDataModelParams {
@@ -839,9 +876,12 @@ impl UpdateCustomDataModelParams {
     }
 }
 
-/// The `UpdateCustomDataModel` request (`PUT /api/datamodel/{entityType}/{scope}/{code}`),
-/// built by [`CustomDataModelsApi::update_custom_data_model`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `PUT /api/datamodel/{entityType}/{scope}/{code}` (operation `UpdateCustomDataModel`)
+///
+/// The request builder of `UpdateCustomDataModel`, made by
+/// [`CustomDataModelsApi::update_custom_data_model`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateCustomDataModelRequest {
@@ -857,6 +897,15 @@ impl UpdateCustomDataModelRequest {
         path_template: "/api/datamodel/{entityType}/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CustomDataModelsApi, params: UpdateCustomDataModelParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpdateCustomDataModelParams {
@@ -910,13 +959,16 @@ impl UpdateCustomDataModelRequest {
     }
 }
 
-/// The parameters of `DeleteCustomDataModel` (`DELETE
-/// /api/datamodel/{entityType}/{scope}/{code}`): what its request builder sends, and what
+/// `DELETE /api/datamodel/{entityType}/{scope}/{code}` (operation `DeleteCustomDataModel`)
+///
+/// The parameters of `DeleteCustomDataModel`: what its request builder
+/// ([`DeleteCustomDataModelRequest`](crate::DeleteCustomDataModelRequest)) sends, and what
 /// the tag's trait method takes.
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteCustomDataModelParams {
@@ -943,10 +995,12 @@ impl DeleteCustomDataModelParams {
     }
 }
 
-/// The `DeleteCustomDataModel` request (`DELETE
-/// /api/datamodel/{entityType}/{scope}/{code}`), built by
-/// [`CustomDataModelsApi::delete_custom_data_model`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/datamodel/{entityType}/{scope}/{code}` (operation `DeleteCustomDataModel`)
+///
+/// The request builder of `DeleteCustomDataModel`, made by
+/// [`CustomDataModelsApi::delete_custom_data_model`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteCustomDataModelRequest {
@@ -962,6 +1016,15 @@ impl DeleteCustomDataModelRequest {
         path_template: "/api/datamodel/{entityType}/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CustomDataModelsApi, params: DeleteCustomDataModelParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteCustomDataModelParams {
@@ -1021,14 +1084,18 @@ impl DeleteCustomDataModelRequest {
 /// a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`CustomDataModelsApi`] for streams, timeouts and `send_as`). With the
-/// `mock` feature, mockall generates `MockCustomDataModelsApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`CustomDataModelsApi`] add streams, timeouts and `send_as`. With the `mock` feature,
+/// mockall generates `MockCustomDataModelsApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait CustomDataModelsApiClient: Send + Sync {
-    /// `POST /api/datamodel/$batchamend` (operation `BatchAmend`):
-    /// [`CustomDataModelsApi::batch_amend`] with the parameters of `params`.
+    /// `POST /api/datamodel/$batchamend` (operation `BatchAmend`)
+    ///
+    /// [`CustomDataModelsApi::batch_amend`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::BatchAmendRequest::send): see [`Error`](crate::Error).
@@ -1037,8 +1104,11 @@ pub trait CustomDataModelsApiClient: Send + Sync {
         params: BatchAmendParams,
     ) -> Result<lusid_models::BatchAmendCustomDataModelMembershipResponse, crate::Error>;
 
-    /// `GET /api/datamodel/entitytype` (operation `ListSupportedEntityTypes`):
-    /// [`CustomDataModelsApi::list_supported_entity_types`] with the parameters of `params`.
+    /// `GET /api/datamodel/entitytype` (operation `ListSupportedEntityTypes`)
+    ///
+    /// [`CustomDataModelsApi::list_supported_entity_types`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListSupportedEntityTypesRequest::send): see [`Error`](crate::Error).
@@ -1047,8 +1117,11 @@ pub trait CustomDataModelsApiClient: Send + Sync {
         params: ListSupportedEntityTypesParams,
     ) -> Result<lusid_models::ResourceListOfString, crate::Error>;
 
-    /// `GET /api/datamodel/hierarchies` (operation `ListDataModelHierarchies`):
-    /// [`CustomDataModelsApi::list_data_model_hierarchies`] with the parameters of `params`.
+    /// `GET /api/datamodel/hierarchies` (operation `ListDataModelHierarchies`)
+    ///
+    /// [`CustomDataModelsApi::list_data_model_hierarchies`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListDataModelHierarchiesRequest::send): see [`Error`](crate::Error).
@@ -1057,8 +1130,11 @@ pub trait CustomDataModelsApiClient: Send + Sync {
         params: ListDataModelHierarchiesParams,
     ) -> Result<lusid_models::ResourceListOfDataModelSummary, crate::Error>;
 
-    /// `POST /api/datamodel/{entityType}` (operation `CreateCustomDataModel`):
-    /// [`CustomDataModelsApi::create_custom_data_model`] with the parameters of `params`.
+    /// `POST /api/datamodel/{entityType}` (operation `CreateCustomDataModel`)
+    ///
+    /// [`CustomDataModelsApi::create_custom_data_model`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateCustomDataModelRequest::send): see [`Error`](crate::Error).
@@ -1067,8 +1143,11 @@ pub trait CustomDataModelsApiClient: Send + Sync {
         params: CreateCustomDataModelParams,
     ) -> Result<lusid_models::CustomDataModel, crate::Error>;
 
-    /// `GET /api/datamodel/{entityType}/{scope}/{code}` (operation `GetCustomDataModel`):
-    /// [`CustomDataModelsApi::get_custom_data_model`] with the parameters of `params`.
+    /// `GET /api/datamodel/{entityType}/{scope}/{code}` (operation `GetCustomDataModel`)
+    ///
+    /// [`CustomDataModelsApi::get_custom_data_model`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetCustomDataModelRequest::send): see [`Error`](crate::Error).
@@ -1077,8 +1156,11 @@ pub trait CustomDataModelsApiClient: Send + Sync {
         params: GetCustomDataModelParams,
     ) -> Result<lusid_models::CustomDataModel, crate::Error>;
 
-    /// `PUT /api/datamodel/{entityType}/{scope}/{code}` (operation `UpdateCustomDataModel`):
-    /// [`CustomDataModelsApi::update_custom_data_model`] with the parameters of `params`.
+    /// `PUT /api/datamodel/{entityType}/{scope}/{code}` (operation `UpdateCustomDataModel`)
+    ///
+    /// [`CustomDataModelsApi::update_custom_data_model`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpdateCustomDataModelRequest::send): see [`Error`](crate::Error).
@@ -1087,8 +1169,11 @@ pub trait CustomDataModelsApiClient: Send + Sync {
         params: UpdateCustomDataModelParams,
     ) -> Result<lusid_models::CustomDataModel, crate::Error>;
 
-    /// `DELETE /api/datamodel/{entityType}/{scope}/{code}` (operation `DeleteCustomDataModel`):
-    /// [`CustomDataModelsApi::delete_custom_data_model`] with the parameters of `params`.
+    /// `DELETE /api/datamodel/{entityType}/{scope}/{code}` (operation `DeleteCustomDataModel`)
+    ///
+    /// [`CustomDataModelsApi::delete_custom_data_model`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteCustomDataModelRequest::send): see [`Error`](crate::Error).
@@ -1104,90 +1189,60 @@ impl CustomDataModelsApiClient for CustomDataModelsApi {
         &self,
         params: BatchAmendParams,
     ) -> Result<lusid_models::BatchAmendCustomDataModelMembershipResponse, crate::Error> {
-        BatchAmendRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        BatchAmendRequest::from_params(self, params).send().await
     }
 
     async fn list_supported_entity_types(
         &self,
         params: ListSupportedEntityTypesParams,
     ) -> Result<lusid_models::ResourceListOfString, crate::Error> {
-        ListSupportedEntityTypesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListSupportedEntityTypesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_data_model_hierarchies(
         &self,
         params: ListDataModelHierarchiesParams,
     ) -> Result<lusid_models::ResourceListOfDataModelSummary, crate::Error> {
-        ListDataModelHierarchiesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListDataModelHierarchiesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn create_custom_data_model(
         &self,
         params: CreateCustomDataModelParams,
     ) -> Result<lusid_models::CustomDataModel, crate::Error> {
-        CreateCustomDataModelRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateCustomDataModelRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_custom_data_model(
         &self,
         params: GetCustomDataModelParams,
     ) -> Result<lusid_models::CustomDataModel, crate::Error> {
-        GetCustomDataModelRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetCustomDataModelRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn update_custom_data_model(
         &self,
         params: UpdateCustomDataModelParams,
     ) -> Result<lusid_models::CustomDataModel, crate::Error> {
-        UpdateCustomDataModelRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpdateCustomDataModelRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_custom_data_model(
         &self,
         params: DeleteCustomDataModelParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteCustomDataModelRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteCustomDataModelRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

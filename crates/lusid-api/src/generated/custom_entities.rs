@@ -63,11 +63,7 @@ impl CustomEntitiesApi {
         &self,
         entity_type: impl Into<String>,
     ) -> ListCustomEntitiesRequest {
-        ListCustomEntitiesRequest {
-            client: self.client.clone(),
-            params: ListCustomEntitiesParams::new(entity_type),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListCustomEntitiesRequest::from_params(self, ListCustomEntitiesParams::new(entity_type))
     }
 
     /// `POST /api/customentities/{entityType}` (operation `UpsertCustomEntity`)
@@ -97,11 +93,10 @@ impl CustomEntitiesApi {
         entity_type: impl Into<String>,
         custom_entity_request: lusid_models::CustomEntityRequest,
     ) -> UpsertCustomEntityRequest {
-        UpsertCustomEntityRequest {
-            client: self.client.clone(),
-            params: UpsertCustomEntityParams::new(entity_type, custom_entity_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertCustomEntityRequest::from_params(
+            self,
+            UpsertCustomEntityParams::new(entity_type, custom_entity_request),
+        )
     }
 
     /// `POST /api/customentities/{entityType}/$batchUpsert` (operation `UpsertCustomEntities`)
@@ -134,15 +129,13 @@ impl CustomEntitiesApi {
         success_mode: impl Into<String>,
         request_body: std::collections::BTreeMap<String, lusid_models::CustomEntityRequest>,
     ) -> UpsertCustomEntitiesRequest {
-        UpsertCustomEntitiesRequest {
-            client: self.client.clone(),
-            params: UpsertCustomEntitiesParams::new(entity_type, success_mode, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertCustomEntitiesRequest::from_params(
+            self,
+            UpsertCustomEntitiesParams::new(entity_type, success_mode, request_body),
+        )
     }
 
-    /// `GET /api/customentities/{entityType}/{identifierType}/{identifierValue}` (operation
-    /// `GetCustomEntity`)
+    /// `GET /api/customentities/{entityType}/{identifierType}/{identifierValue}` (operation `GetCustomEntity`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
@@ -184,20 +177,18 @@ impl CustomEntitiesApi {
         identifier_value: impl Into<String>,
         identifier_scope: impl Into<String>,
     ) -> GetCustomEntityRequest {
-        GetCustomEntityRequest {
-            client: self.client.clone(),
-            params: GetCustomEntityParams::new(
+        GetCustomEntityRequest::from_params(
+            self,
+            GetCustomEntityParams::new(
                 entity_type,
                 identifier_type,
                 identifier_value,
                 identifier_scope,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `DELETE /api/customentities/{entityType}/{identifierType}/{identifierValue}` (operation
-    /// `DeleteCustomEntity`)
+    /// `DELETE /api/customentities/{entityType}/{identifierType}/{identifierValue}` (operation `DeleteCustomEntity`)
     ///
     /// API status: `Stable`. Idempotent: yes (DELETE).
     ///
@@ -226,20 +217,18 @@ impl CustomEntitiesApi {
         identifier_value: impl Into<String>,
         identifier_scope: impl Into<String>,
     ) -> DeleteCustomEntityRequest {
-        DeleteCustomEntityRequest {
-            client: self.client.clone(),
-            params: DeleteCustomEntityParams::new(
+        DeleteCustomEntityRequest::from_params(
+            self,
+            DeleteCustomEntityParams::new(
                 entity_type,
                 identifier_type,
                 identifier_value,
                 identifier_scope,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `GET /api/customentities/{entityType}/{identifierType}/{identifierValue}/metadata`
-    /// (operation `GetAllCustomEntityAccessMetadata`)
+    /// `GET /api/customentities/{entityType}/{identifierType}/{identifierValue}/metadata` (operation `GetAllCustomEntityAccessMetadata`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -274,20 +263,18 @@ impl CustomEntitiesApi {
         identifier_value: impl Into<String>,
         identifier_scope: impl Into<String>,
     ) -> GetAllCustomEntityAccessMetadataRequest {
-        GetAllCustomEntityAccessMetadataRequest {
-            client: self.client.clone(),
-            params: GetAllCustomEntityAccessMetadataParams::new(
+        GetAllCustomEntityAccessMetadataRequest::from_params(
+            self,
+            GetAllCustomEntityAccessMetadataParams::new(
                 entity_type,
                 identifier_type,
                 identifier_value,
                 identifier_scope,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `PATCH /api/customentities/{entityType}/{identifierType}/{identifierValue}/metadata`
-    /// (operation `PatchCustomEntityAccessMetadata`)
+    /// `PATCH /api/customentities/{entityType}/{identifierType}/{identifierValue}/metadata` (operation `PatchCustomEntityAccessMetadata`)
     ///
     /// API status: `EarlyAccess`. Idempotent: no (not an upsert or read-only query).
     ///
@@ -326,22 +313,19 @@ impl CustomEntitiesApi {
         identifier_scope: impl Into<String>,
         request_body: Vec<lusid_models::AccessMetadataOperation>,
     ) -> PatchCustomEntityAccessMetadataRequest {
-        PatchCustomEntityAccessMetadataRequest {
-            client: self.client.clone(),
-            params: PatchCustomEntityAccessMetadataParams::new(
+        PatchCustomEntityAccessMetadataRequest::from_params(
+            self,
+            PatchCustomEntityAccessMetadataParams::new(
                 entity_type,
                 identifier_type,
                 identifier_value,
                 identifier_scope,
                 request_body,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `GET
-    /// /api/customentities/{entityType}/{identifierType}/{identifierValue}/metadata/{metadataKey}`
-    /// (operation `GetCustomEntityAccessMetadataByKey`)
+    /// `GET /api/customentities/{entityType}/{identifierType}/{identifierValue}/metadata/{metadataKey}` (operation `GetCustomEntityAccessMetadataByKey`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -378,22 +362,19 @@ impl CustomEntitiesApi {
         metadata_key: impl Into<String>,
         identifier_scope: impl Into<String>,
     ) -> GetCustomEntityAccessMetadataByKeyRequest {
-        GetCustomEntityAccessMetadataByKeyRequest {
-            client: self.client.clone(),
-            params: GetCustomEntityAccessMetadataByKeyParams::new(
+        GetCustomEntityAccessMetadataByKeyRequest::from_params(
+            self,
+            GetCustomEntityAccessMetadataByKeyParams::new(
                 entity_type,
                 identifier_type,
                 identifier_value,
                 metadata_key,
                 identifier_scope,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `PUT
-    /// /api/customentities/{entityType}/{identifierType}/{identifierValue}/metadata/{metadataKey}`
-    /// (operation `UpsertCustomEntityAccessMetadata`)
+    /// `PUT /api/customentities/{entityType}/{identifierType}/{identifierValue}/metadata/{metadataKey}` (operation `UpsertCustomEntityAccessMetadata`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (PUT replaces).
     ///
@@ -435,9 +416,9 @@ impl CustomEntitiesApi {
         identifier_scope: impl Into<String>,
         upsert_custom_entity_access_metadata_request: lusid_models::UpsertCustomEntityAccessMetadataRequest,
     ) -> UpsertCustomEntityAccessMetadataRequest {
-        UpsertCustomEntityAccessMetadataRequest {
-            client: self.client.clone(),
-            params: UpsertCustomEntityAccessMetadataParams::new(
+        UpsertCustomEntityAccessMetadataRequest::from_params(
+            self,
+            UpsertCustomEntityAccessMetadataParams::new(
                 entity_type,
                 identifier_type,
                 identifier_value,
@@ -445,13 +426,10 @@ impl CustomEntitiesApi {
                 identifier_scope,
                 upsert_custom_entity_access_metadata_request,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `DELETE
-    /// /api/customentities/{entityType}/{identifierType}/{identifierValue}/metadata/{metadataKey}`
-    /// (operation `DeleteCustomEntityAccessMetadata`)
+    /// `DELETE /api/customentities/{entityType}/{identifierType}/{identifierValue}/metadata/{metadataKey}` (operation `DeleteCustomEntityAccessMetadata`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (DELETE).
     ///
@@ -487,21 +465,19 @@ impl CustomEntitiesApi {
         metadata_key: impl Into<String>,
         identifier_scope: impl Into<String>,
     ) -> DeleteCustomEntityAccessMetadataRequest {
-        DeleteCustomEntityAccessMetadataRequest {
-            client: self.client.clone(),
-            params: DeleteCustomEntityAccessMetadataParams::new(
+        DeleteCustomEntityAccessMetadataRequest::from_params(
+            self,
+            DeleteCustomEntityAccessMetadataParams::new(
                 entity_type,
                 identifier_type,
                 identifier_value,
                 metadata_key,
                 identifier_scope,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `GET /api/customentities/{entityType}/{identifierType}/{identifierValue}/properties`
-    /// (operation `GetAllCustomEntityProperties`)
+    /// `GET /api/customentities/{entityType}/{identifierType}/{identifierValue}/properties` (operation `GetAllCustomEntityProperties`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -535,20 +511,18 @@ impl CustomEntitiesApi {
         identifier_value: impl Into<String>,
         identifier_scope: impl Into<String>,
     ) -> GetAllCustomEntityPropertiesRequest {
-        GetAllCustomEntityPropertiesRequest {
-            client: self.client.clone(),
-            params: GetAllCustomEntityPropertiesParams::new(
+        GetAllCustomEntityPropertiesRequest::from_params(
+            self,
+            GetAllCustomEntityPropertiesParams::new(
                 entity_type,
                 identifier_type,
                 identifier_value,
                 identifier_scope,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `GET /api/customentities/{entityType}/{identifierType}/{identifierValue}/relationships`
-    /// (operation `GetCustomEntityRelationships`)
+    /// `GET /api/customentities/{entityType}/{identifierType}/{identifierValue}/relationships` (operation `GetCustomEntityRelationships`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -587,25 +561,28 @@ impl CustomEntitiesApi {
         identifier_type: impl Into<String>,
         identifier_value: impl Into<String>,
     ) -> GetCustomEntityRelationshipsRequest {
-        GetCustomEntityRelationshipsRequest {
-            client: self.client.clone(),
-            params: GetCustomEntityRelationshipsParams::new(
+        GetCustomEntityRelationshipsRequest::from_params(
+            self,
+            GetCustomEntityRelationshipsParams::new(
                 entity_type,
                 identifier_scope,
                 identifier_type,
                 identifier_value,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 }
 
-/// The parameters of `ListCustomEntities` (`GET /api/customentities/{entityType}`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `GET /api/customentities/{entityType}` (operation `ListCustomEntities`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListCustomEntities`: what its request builder
+/// ([`ListCustomEntitiesRequest`](crate::ListCustomEntitiesRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListCustomEntitiesParams {
@@ -650,85 +627,13 @@ impl ListCustomEntitiesParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `relatedEntityPropertyKeys` (query): a list of strings, sent as one
-    /// `relatedEntityPropertyKeys=` pair each. Replaces any earlier values.
-    pub fn related_entity_property_keys(
-        mut self,
-        related_entity_property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.related_entity_property_keys = related_entity_property_keys
-            .into_iter()
-            .map(Into::into)
-            .collect();
-        self
-    }
-
-    /// Sets `relationshipDefinitionIds` (query): a list of strings, sent as one
-    /// `relationshipDefinitionIds=` pair each. Replaces any earlier values.
-    pub fn relationship_definition_ids(
-        mut self,
-        relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.relationship_definition_ids = relationship_definition_ids
-            .into_iter()
-            .map(Into::into)
-            .collect();
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListCustomEntities` request (`GET /api/customentities/{entityType}`), built by
-/// [`CustomEntitiesApi::list_custom_entities`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/customentities/{entityType}` (operation `ListCustomEntities`)
+///
+/// The request builder of `ListCustomEntities`, made by
+/// [`CustomEntitiesApi::list_custom_entities`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListCustomEntitiesRequest {
@@ -745,41 +650,50 @@ impl ListCustomEntitiesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CustomEntitiesApi, params: ListCustomEntitiesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
@@ -789,9 +703,10 @@ impl ListCustomEntitiesRequest {
         mut self,
         related_entity_property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self
-            .params
-            .related_entity_property_keys(related_entity_property_keys);
+        self.params.related_entity_property_keys = related_entity_property_keys
+            .into_iter()
+            .map(Into::into)
+            .collect();
         self
     }
 
@@ -801,9 +716,10 @@ impl ListCustomEntitiesRequest {
         mut self,
         relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self
-            .params
-            .relationship_definition_ids(relationship_definition_ids);
+        self.params.relationship_definition_ids = relationship_definition_ids
+            .into_iter()
+            .map(Into::into)
+            .collect();
         self
     }
 
@@ -813,7 +729,7 @@ impl ListCustomEntitiesRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -888,79 +804,84 @@ impl ListCustomEntitiesRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListCustomEntitiesParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListCustomEntities`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfCustomEntityResponse, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfCustomEntityResponse> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListCustomEntities`, in order. At most one page is held in
-    /// memory; the next page is requested when the current one is used up.
+    /// memory; the next page is requested when the current one is used up. Without an `asAt`,
+    /// the first request pins `asAt` to the current UTC time, so every page reads the same
+    /// snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::CustomEntityResponse, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::CustomEntityResponse> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListCustomEntities` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListCustomEntitiesRequest {
-    type Page = lusid_models::PagedResourceListOfCustomEntityResponse;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListCustomEntitiesParams {
+    const OPERATION_ID: &'static str = "ListCustomEntities";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `UpsertCustomEntity` (`POST /api/customentities/{entityType}`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `POST /api/customentities/{entityType}` (operation `UpsertCustomEntity`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertCustomEntity`: what its request builder
+/// ([`UpsertCustomEntityRequest`](crate::UpsertCustomEntityRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertCustomEntityParams {
@@ -983,9 +904,11 @@ impl UpsertCustomEntityParams {
     }
 }
 
-/// The `UpsertCustomEntity` request (`POST /api/customentities/{entityType}`), built by
-/// [`CustomEntitiesApi::upsert_custom_entity`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/customentities/{entityType}` (operation `UpsertCustomEntity`)
+///
+/// The request builder of `UpsertCustomEntity`, made by
+/// [`CustomEntitiesApi::upsert_custom_entity`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertCustomEntityRequest {
@@ -1001,6 +924,15 @@ impl UpsertCustomEntityRequest {
         path_template: "/api/customentities/{entityType}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CustomEntitiesApi, params: UpsertCustomEntityParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertCustomEntityParams {
@@ -1050,13 +982,16 @@ impl UpsertCustomEntityRequest {
     }
 }
 
-/// The parameters of `UpsertCustomEntities` (`POST
-/// /api/customentities/{entityType}/$batchUpsert`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `POST /api/customentities/{entityType}/$batchUpsert` (operation `UpsertCustomEntities`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertCustomEntities`: what its request builder
+/// ([`UpsertCustomEntitiesRequest`](crate::UpsertCustomEntitiesRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertCustomEntitiesParams {
@@ -1083,10 +1018,11 @@ impl UpsertCustomEntitiesParams {
     }
 }
 
-/// The `UpsertCustomEntities` request (`POST
-/// /api/customentities/{entityType}/$batchUpsert`), built by
-/// [`CustomEntitiesApi::upsert_custom_entities`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/customentities/{entityType}/$batchUpsert` (operation `UpsertCustomEntities`)
+///
+/// The request builder of `UpsertCustomEntities`, made by
+/// [`CustomEntitiesApi::upsert_custom_entities`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertCustomEntitiesRequest {
@@ -1102,6 +1038,15 @@ impl UpsertCustomEntitiesRequest {
         path_template: "/api/customentities/{entityType}/$batchUpsert",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CustomEntitiesApi, params: UpsertCustomEntitiesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertCustomEntitiesParams {
@@ -1154,13 +1099,16 @@ impl UpsertCustomEntitiesRequest {
     }
 }
 
-/// The parameters of `GetCustomEntity` (`GET
-/// /api/customentities/{entityType}/{identifierType}/{identifierValue}`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/customentities/{entityType}/{identifierType}/{identifierValue}` (operation `GetCustomEntity`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetCustomEntity`: what its request builder
+/// ([`GetCustomEntityRequest`](crate::GetCustomEntityRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetCustomEntityParams {
@@ -1207,61 +1155,13 @@ impl GetCustomEntityParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `relatedEntityPropertyKeys` (query): a list of strings, sent as one
-    /// `relatedEntityPropertyKeys=` pair each. Replaces any earlier values.
-    pub fn related_entity_property_keys(
-        mut self,
-        related_entity_property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.related_entity_property_keys = related_entity_property_keys
-            .into_iter()
-            .map(Into::into)
-            .collect();
-        self
-    }
-
-    /// Sets `relationshipDefinitionIds` (query): a list of strings, sent as one
-    /// `relationshipDefinitionIds=` pair each. Replaces any earlier values.
-    pub fn relationship_definition_ids(
-        mut self,
-        relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.relationship_definition_ids = relationship_definition_ids
-            .into_iter()
-            .map(Into::into)
-            .collect();
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetCustomEntity` request (`GET
-/// /api/customentities/{entityType}/{identifierType}/{identifierValue}`), built by
-/// [`CustomEntitiesApi::get_custom_entity`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/customentities/{entityType}/{identifierType}/{identifierValue}` (operation `GetCustomEntity`)
+///
+/// The request builder of `GetCustomEntity`, made by
+/// [`CustomEntitiesApi::get_custom_entity`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetCustomEntityRequest {
@@ -1278,16 +1178,25 @@ impl GetCustomEntityRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CustomEntitiesApi, params: GetCustomEntityParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
@@ -1297,9 +1206,10 @@ impl GetCustomEntityRequest {
         mut self,
         related_entity_property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self
-            .params
-            .related_entity_property_keys(related_entity_property_keys);
+        self.params.related_entity_property_keys = related_entity_property_keys
+            .into_iter()
+            .map(Into::into)
+            .collect();
         self
     }
 
@@ -1309,9 +1219,10 @@ impl GetCustomEntityRequest {
         mut self,
         relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self
-            .params
-            .relationship_definition_ids(relationship_definition_ids);
+        self.params.relationship_definition_ids = relationship_definition_ids
+            .into_iter()
+            .map(Into::into)
+            .collect();
         self
     }
 
@@ -1321,7 +1232,7 @@ impl GetCustomEntityRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -1388,13 +1299,16 @@ impl GetCustomEntityRequest {
     }
 }
 
-/// The parameters of `DeleteCustomEntity` (`DELETE
-/// /api/customentities/{entityType}/{identifierType}/{identifierValue}`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `DELETE /api/customentities/{entityType}/{identifierType}/{identifierValue}` (operation `DeleteCustomEntity`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteCustomEntity`: what its request builder
+/// ([`DeleteCustomEntityRequest`](crate::DeleteCustomEntityRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteCustomEntityParams {
@@ -1425,10 +1339,11 @@ impl DeleteCustomEntityParams {
     }
 }
 
-/// The `DeleteCustomEntity` request (`DELETE
-/// /api/customentities/{entityType}/{identifierType}/{identifierValue}`), built by
-/// [`CustomEntitiesApi::delete_custom_entity`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/customentities/{entityType}/{identifierType}/{identifierValue}` (operation `DeleteCustomEntity`)
+///
+/// The request builder of `DeleteCustomEntity`, made by
+/// [`CustomEntitiesApi::delete_custom_entity`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteCustomEntityRequest {
@@ -1444,6 +1359,15 @@ impl DeleteCustomEntityRequest {
         path_template: "/api/customentities/{entityType}/{identifierType}/{identifierValue}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CustomEntitiesApi, params: DeleteCustomEntityParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteCustomEntityParams {
@@ -1498,13 +1422,16 @@ impl DeleteCustomEntityRequest {
     }
 }
 
-/// The parameters of `GetAllCustomEntityAccessMetadata` (`GET
-/// /api/customentities/{entityType}/{identifierType}/{identifierValue}/metadata`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/customentities/{entityType}/{identifierType}/{identifierValue}/metadata` (operation `GetAllCustomEntityAccessMetadata`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetAllCustomEntityAccessMetadata`: what its request builder
+/// ([`GetAllCustomEntityAccessMetadataRequest`](crate::GetAllCustomEntityAccessMetadataRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetAllCustomEntityAccessMetadataParams {
@@ -1540,25 +1467,14 @@ impl GetAllCustomEntityAccessMetadataParams {
             as_at: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetAllCustomEntityAccessMetadata` request (`GET
-/// /api/customentities/{entityType}/{identifierType}/{identifierValue}/metadata`), built by
-/// [`CustomEntitiesApi::get_all_custom_entity_access_metadata`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `GET /api/customentities/{entityType}/{identifierType}/{identifierValue}/metadata` (operation `GetAllCustomEntityAccessMetadata`)
+///
+/// The request builder of `GetAllCustomEntityAccessMetadata`, made by
+/// [`CustomEntitiesApi::get_all_custom_entity_access_metadata`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAllCustomEntityAccessMetadataRequest {
@@ -1575,16 +1491,28 @@ impl GetAllCustomEntityAccessMetadataRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &CustomEntitiesApi,
+        params: GetAllCustomEntityAccessMetadataParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -1649,13 +1577,16 @@ impl GetAllCustomEntityAccessMetadataRequest {
     }
 }
 
-/// The parameters of `PatchCustomEntityAccessMetadata` (`PATCH
-/// /api/customentities/{entityType}/{identifierType}/{identifierValue}/metadata`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `PATCH /api/customentities/{entityType}/{identifierType}/{identifierValue}/metadata` (operation `PatchCustomEntityAccessMetadata`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `PatchCustomEntityAccessMetadata`: what its request builder
+/// ([`PatchCustomEntityAccessMetadataRequest`](crate::PatchCustomEntityAccessMetadataRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct PatchCustomEntityAccessMetadataParams {
@@ -1695,25 +1626,14 @@ impl PatchCustomEntityAccessMetadataParams {
             body: request_body,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
-    /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.effective_until = Some(effective_until);
-        self
-    }
 }
 
-/// The `PatchCustomEntityAccessMetadata` request (`PATCH
-/// /api/customentities/{entityType}/{identifierType}/{identifierValue}/metadata`), built by
-/// [`CustomEntitiesApi::patch_custom_entity_access_metadata`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `PATCH /api/customentities/{entityType}/{identifierType}/{identifierValue}/metadata` (operation `PatchCustomEntityAccessMetadata`)
+///
+/// The request builder of `PatchCustomEntityAccessMetadata`, made by
+/// [`CustomEntitiesApi::patch_custom_entity_access_metadata`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct PatchCustomEntityAccessMetadataRequest {
@@ -1730,16 +1650,28 @@ impl PatchCustomEntityAccessMetadataRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &CustomEntitiesApi,
+        params: PatchCustomEntityAccessMetadataParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
     /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
     pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.params = self.params.effective_until(effective_until);
+        self.params.effective_until = Some(effective_until);
         self
     }
 
@@ -1805,13 +1737,16 @@ impl PatchCustomEntityAccessMetadataRequest {
     }
 }
 
-/// The parameters of `GetCustomEntityAccessMetadataByKey` (`GET
-/// /api/customentities/{entityType}/{identifierType}/{identifierValue}/metadata/{metadataKey}`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `GET /api/customentities/{entityType}/{identifierType}/{identifierValue}/metadata/{metadataKey}` (operation `GetCustomEntityAccessMetadataByKey`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetCustomEntityAccessMetadataByKey`: what its request builder
+/// ([`GetCustomEntityAccessMetadataByKeyRequest`](crate::GetCustomEntityAccessMetadataByKeyRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetCustomEntityAccessMetadataByKeyParams {
@@ -1851,25 +1786,14 @@ impl GetCustomEntityAccessMetadataByKeyParams {
             as_at: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetCustomEntityAccessMetadataByKey` request (`GET
-/// /api/customentities/{entityType}/{identifierType}/{identifierValue}/metadata/{metadataKey}`),
-/// built by [`CustomEntitiesApi::get_custom_entity_access_metadata_by_key`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `GET /api/customentities/{entityType}/{identifierType}/{identifierValue}/metadata/{metadataKey}` (operation `GetCustomEntityAccessMetadataByKey`)
+///
+/// The request builder of `GetCustomEntityAccessMetadataByKey`, made by
+/// [`CustomEntitiesApi::get_custom_entity_access_metadata_by_key`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetCustomEntityAccessMetadataByKeyRequest {
@@ -1886,16 +1810,28 @@ impl GetCustomEntityAccessMetadataByKeyRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &CustomEntitiesApi,
+        params: GetCustomEntityAccessMetadataByKeyParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -1955,13 +1891,16 @@ impl GetCustomEntityAccessMetadataByKeyRequest {
     }
 }
 
-/// The parameters of `UpsertCustomEntityAccessMetadata` (`PUT
-/// /api/customentities/{entityType}/{identifierType}/{identifierValue}/metadata/{metadataKey}`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `PUT /api/customentities/{entityType}/{identifierType}/{identifierValue}/metadata/{metadataKey}` (operation `UpsertCustomEntityAccessMetadata`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertCustomEntityAccessMetadata`: what its request builder
+/// ([`UpsertCustomEntityAccessMetadataRequest`](crate::UpsertCustomEntityAccessMetadataRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertCustomEntityAccessMetadataParams {
@@ -2005,25 +1944,14 @@ impl UpsertCustomEntityAccessMetadataParams {
             body: upsert_custom_entity_access_metadata_request,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
-    /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.effective_until = Some(effective_until);
-        self
-    }
 }
 
-/// The `UpsertCustomEntityAccessMetadata` request (`PUT
-/// /api/customentities/{entityType}/{identifierType}/{identifierValue}/metadata/{metadataKey}`),
-/// built by [`CustomEntitiesApi::upsert_custom_entity_access_metadata`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `PUT /api/customentities/{entityType}/{identifierType}/{identifierValue}/metadata/{metadataKey}` (operation `UpsertCustomEntityAccessMetadata`)
+///
+/// The request builder of `UpsertCustomEntityAccessMetadata`, made by
+/// [`CustomEntitiesApi::upsert_custom_entity_access_metadata`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertCustomEntityAccessMetadataRequest {
@@ -2040,16 +1968,28 @@ impl UpsertCustomEntityAccessMetadataRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &CustomEntitiesApi,
+        params: UpsertCustomEntityAccessMetadataParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
     /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
     pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.params = self.params.effective_until(effective_until);
+        self.params.effective_until = Some(effective_until);
         self
     }
 
@@ -2110,13 +2050,16 @@ impl UpsertCustomEntityAccessMetadataRequest {
     }
 }
 
-/// The parameters of `DeleteCustomEntityAccessMetadata` (`DELETE
-/// /api/customentities/{entityType}/{identifierType}/{identifierValue}/metadata/{metadataKey}`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `DELETE /api/customentities/{entityType}/{identifierType}/{identifierValue}/metadata/{metadataKey}` (operation `DeleteCustomEntityAccessMetadata`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteCustomEntityAccessMetadata`: what its request builder
+/// ([`DeleteCustomEntityAccessMetadataRequest`](crate::DeleteCustomEntityAccessMetadataRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteCustomEntityAccessMetadataParams {
@@ -2156,25 +2099,14 @@ impl DeleteCustomEntityAccessMetadataParams {
             effective_until: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
-    /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.effective_until = Some(effective_until);
-        self
-    }
 }
 
-/// The `DeleteCustomEntityAccessMetadata` request (`DELETE
-/// /api/customentities/{entityType}/{identifierType}/{identifierValue}/metadata/{metadataKey}`),
-/// built by [`CustomEntitiesApi::delete_custom_entity_access_metadata`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `DELETE /api/customentities/{entityType}/{identifierType}/{identifierValue}/metadata/{metadataKey}` (operation `DeleteCustomEntityAccessMetadata`)
+///
+/// The request builder of `DeleteCustomEntityAccessMetadata`, made by
+/// [`CustomEntitiesApi::delete_custom_entity_access_metadata`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteCustomEntityAccessMetadataRequest {
@@ -2191,16 +2123,28 @@ impl DeleteCustomEntityAccessMetadataRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &CustomEntitiesApi,
+        params: DeleteCustomEntityAccessMetadataParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
     /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
     pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.params = self.params.effective_until(effective_until);
+        self.params.effective_until = Some(effective_until);
         self
     }
 
@@ -2261,13 +2205,16 @@ impl DeleteCustomEntityAccessMetadataRequest {
     }
 }
 
-/// The parameters of `GetAllCustomEntityProperties` (`GET
-/// /api/customentities/{entityType}/{identifierType}/{identifierValue}/properties`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `GET /api/customentities/{entityType}/{identifierType}/{identifierValue}/properties` (operation `GetAllCustomEntityProperties`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetAllCustomEntityProperties`: what its request builder
+/// ([`GetAllCustomEntityPropertiesRequest`](crate::GetAllCustomEntityPropertiesRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetAllCustomEntityPropertiesParams {
@@ -2303,25 +2250,14 @@ impl GetAllCustomEntityPropertiesParams {
             effective_at: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
 }
 
-/// The `GetAllCustomEntityProperties` request (`GET
-/// /api/customentities/{entityType}/{identifierType}/{identifierValue}/properties`), built
-/// by [`CustomEntitiesApi::get_all_custom_entity_properties`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `GET /api/customentities/{entityType}/{identifierType}/{identifierValue}/properties` (operation `GetAllCustomEntityProperties`)
+///
+/// The request builder of `GetAllCustomEntityProperties`, made by
+/// [`CustomEntitiesApi::get_all_custom_entity_properties`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAllCustomEntityPropertiesRequest {
@@ -2338,16 +2274,28 @@ impl GetAllCustomEntityPropertiesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &CustomEntitiesApi,
+        params: GetAllCustomEntityPropertiesParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
@@ -2406,13 +2354,16 @@ impl GetAllCustomEntityPropertiesRequest {
     }
 }
 
-/// The parameters of `GetCustomEntityRelationships` (`GET
-/// /api/customentities/{entityType}/{identifierType}/{identifierValue}/relationships`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `GET /api/customentities/{entityType}/{identifierType}/{identifierValue}/relationships` (operation `GetCustomEntityRelationships`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetCustomEntityRelationships`: what its request builder
+/// ([`GetCustomEntityRelationshipsRequest`](crate::GetCustomEntityRelationshipsRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetCustomEntityRelationshipsParams {
@@ -2454,41 +2405,14 @@ impl GetCustomEntityRelationshipsParams {
             identifier_types: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `identifierTypes` (query): a list of strings, sent as one `identifierTypes=` pair
-    /// each. Replaces any earlier values.
-    pub fn identifier_types(
-        mut self,
-        identifier_types: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.identifier_types = identifier_types.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetCustomEntityRelationships` request (`GET
-/// /api/customentities/{entityType}/{identifierType}/{identifierValue}/relationships`),
-/// built by [`CustomEntitiesApi::get_custom_entity_relationships`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `GET /api/customentities/{entityType}/{identifierType}/{identifierValue}/relationships` (operation `GetCustomEntityRelationships`)
+///
+/// The request builder of `GetCustomEntityRelationships`, made by
+/// [`CustomEntitiesApi::get_custom_entity_relationships`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetCustomEntityRelationshipsRequest {
@@ -2505,22 +2429,34 @@ impl GetCustomEntityRelationshipsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &CustomEntitiesApi,
+        params: GetCustomEntityRelationshipsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -2530,7 +2466,7 @@ impl GetCustomEntityRelationshipsRequest {
         mut self,
         identifier_types: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.identifier_types(identifier_types);
+        self.params.identifier_types = identifier_types.into_iter().map(Into::into).collect();
         self
     }
 
@@ -2598,14 +2534,18 @@ impl GetCustomEntityRelationshipsRequest {
 /// mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`CustomEntitiesApi`] for streams, timeouts and `send_as`). With the `mock`
-/// feature, mockall generates `MockCustomEntitiesApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`CustomEntitiesApi`] add streams, timeouts and `send_as`. With the `mock` feature,
+/// mockall generates `MockCustomEntitiesApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait CustomEntitiesApiClient: Send + Sync {
-    /// `GET /api/customentities/{entityType}` (operation `ListCustomEntities`):
-    /// [`CustomEntitiesApi::list_custom_entities`] with the parameters of `params`.
+    /// `GET /api/customentities/{entityType}` (operation `ListCustomEntities`)
+    ///
+    /// [`CustomEntitiesApi::list_custom_entities`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListCustomEntitiesRequest::send): see [`Error`](crate::Error).
@@ -2614,8 +2554,10 @@ pub trait CustomEntitiesApiClient: Send + Sync {
         params: ListCustomEntitiesParams,
     ) -> Result<lusid_models::PagedResourceListOfCustomEntityResponse, crate::Error>;
 
-    /// `POST /api/customentities/{entityType}` (operation `UpsertCustomEntity`):
-    /// [`CustomEntitiesApi::upsert_custom_entity`] with the parameters of `params`.
+    /// `POST /api/customentities/{entityType}` (operation `UpsertCustomEntity`)
+    ///
+    /// [`CustomEntitiesApi::upsert_custom_entity`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertCustomEntityRequest::send): see [`Error`](crate::Error).
@@ -2624,8 +2566,11 @@ pub trait CustomEntitiesApiClient: Send + Sync {
         params: UpsertCustomEntityParams,
     ) -> Result<lusid_models::CustomEntityResponse, crate::Error>;
 
-    /// `POST /api/customentities/{entityType}/$batchUpsert` (operation `UpsertCustomEntities`):
-    /// [`CustomEntitiesApi::upsert_custom_entities`] with the parameters of `params`.
+    /// `POST /api/customentities/{entityType}/$batchUpsert` (operation `UpsertCustomEntities`)
+    ///
+    /// [`CustomEntitiesApi::upsert_custom_entities`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertCustomEntitiesRequest::send): see [`Error`](crate::Error).
@@ -2634,9 +2579,10 @@ pub trait CustomEntitiesApiClient: Send + Sync {
         params: UpsertCustomEntitiesParams,
     ) -> Result<lusid_models::UpsertCustomEntitiesResponse, crate::Error>;
 
-    /// `GET /api/customentities/{entityType}/{identifierType}/{identifierValue}` (operation
-    /// `GetCustomEntity`): [`CustomEntitiesApi::get_custom_entity`] with the parameters of
-    /// `params`.
+    /// `GET /api/customentities/{entityType}/{identifierType}/{identifierValue}` (operation `GetCustomEntity`)
+    ///
+    /// [`CustomEntitiesApi::get_custom_entity`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetCustomEntityRequest::send): see [`Error`](crate::Error).
@@ -2645,9 +2591,10 @@ pub trait CustomEntitiesApiClient: Send + Sync {
         params: GetCustomEntityParams,
     ) -> Result<lusid_models::CustomEntityResponse, crate::Error>;
 
-    /// `DELETE /api/customentities/{entityType}/{identifierType}/{identifierValue}` (operation
-    /// `DeleteCustomEntity`): [`CustomEntitiesApi::delete_custom_entity`] with the parameters
-    /// of `params`.
+    /// `DELETE /api/customentities/{entityType}/{identifierType}/{identifierValue}` (operation `DeleteCustomEntity`)
+    ///
+    /// [`CustomEntitiesApi::delete_custom_entity`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteCustomEntityRequest::send): see [`Error`](crate::Error).
@@ -2656,10 +2603,11 @@ pub trait CustomEntitiesApiClient: Send + Sync {
         params: DeleteCustomEntityParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `GET /api/customentities/{entityType}/{identifierType}/{identifierValue}/metadata`
-    /// (operation `GetAllCustomEntityAccessMetadata`):
+    /// `GET /api/customentities/{entityType}/{identifierType}/{identifierValue}/metadata` (operation `GetAllCustomEntityAccessMetadata`)
+    ///
     /// [`CustomEntitiesApi::get_all_custom_entity_access_metadata`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetAllCustomEntityAccessMetadataRequest::send): see [`Error`](crate::Error).
@@ -2671,10 +2619,11 @@ pub trait CustomEntitiesApiClient: Send + Sync {
         crate::Error,
     >;
 
-    /// `PATCH /api/customentities/{entityType}/{identifierType}/{identifierValue}/metadata`
-    /// (operation `PatchCustomEntityAccessMetadata`):
+    /// `PATCH /api/customentities/{entityType}/{identifierType}/{identifierValue}/metadata` (operation `PatchCustomEntityAccessMetadata`)
+    ///
     /// [`CustomEntitiesApi::patch_custom_entity_access_metadata`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::PatchCustomEntityAccessMetadataRequest::send): see [`Error`](crate::Error).
@@ -2686,11 +2635,11 @@ pub trait CustomEntitiesApiClient: Send + Sync {
         crate::Error,
     >;
 
-    /// `GET
-    /// /api/customentities/{entityType}/{identifierType}/{identifierValue}/metadata/{metadataKey}`
-    /// (operation `GetCustomEntityAccessMetadataByKey`):
+    /// `GET /api/customentities/{entityType}/{identifierType}/{identifierValue}/metadata/{metadataKey}` (operation `GetCustomEntityAccessMetadataByKey`)
+    ///
     /// [`CustomEntitiesApi::get_custom_entity_access_metadata_by_key`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetCustomEntityAccessMetadataByKeyRequest::send): see [`Error`](crate::Error).
@@ -2699,11 +2648,11 @@ pub trait CustomEntitiesApiClient: Send + Sync {
         params: GetCustomEntityAccessMetadataByKeyParams,
     ) -> Result<Vec<lusid_models::AccessMetadataValue>, crate::Error>;
 
-    /// `PUT
-    /// /api/customentities/{entityType}/{identifierType}/{identifierValue}/metadata/{metadataKey}`
-    /// (operation `UpsertCustomEntityAccessMetadata`):
+    /// `PUT /api/customentities/{entityType}/{identifierType}/{identifierValue}/metadata/{metadataKey}` (operation `UpsertCustomEntityAccessMetadata`)
+    ///
     /// [`CustomEntitiesApi::upsert_custom_entity_access_metadata`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertCustomEntityAccessMetadataRequest::send): see [`Error`](crate::Error).
@@ -2712,11 +2661,11 @@ pub trait CustomEntitiesApiClient: Send + Sync {
         params: UpsertCustomEntityAccessMetadataParams,
     ) -> Result<Vec<lusid_models::AccessMetadataValue>, crate::Error>;
 
-    /// `DELETE
-    /// /api/customentities/{entityType}/{identifierType}/{identifierValue}/metadata/{metadataKey}`
-    /// (operation `DeleteCustomEntityAccessMetadata`):
+    /// `DELETE /api/customentities/{entityType}/{identifierType}/{identifierValue}/metadata/{metadataKey}` (operation `DeleteCustomEntityAccessMetadata`)
+    ///
     /// [`CustomEntitiesApi::delete_custom_entity_access_metadata`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteCustomEntityAccessMetadataRequest::send): see [`Error`](crate::Error).
@@ -2725,9 +2674,11 @@ pub trait CustomEntitiesApiClient: Send + Sync {
         params: DeleteCustomEntityAccessMetadataParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `GET /api/customentities/{entityType}/{identifierType}/{identifierValue}/properties`
-    /// (operation `GetAllCustomEntityProperties`):
-    /// [`CustomEntitiesApi::get_all_custom_entity_properties`] with the parameters of `params`.
+    /// `GET /api/customentities/{entityType}/{identifierType}/{identifierValue}/properties` (operation `GetAllCustomEntityProperties`)
+    ///
+    /// [`CustomEntitiesApi::get_all_custom_entity_properties`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetAllCustomEntityPropertiesRequest::send): see [`Error`](crate::Error).
@@ -2736,9 +2687,11 @@ pub trait CustomEntitiesApiClient: Send + Sync {
         params: GetAllCustomEntityPropertiesParams,
     ) -> Result<lusid_models::CustomEntityProperties, crate::Error>;
 
-    /// `GET /api/customentities/{entityType}/{identifierType}/{identifierValue}/relationships`
-    /// (operation `GetCustomEntityRelationships`):
-    /// [`CustomEntitiesApi::get_custom_entity_relationships`] with the parameters of `params`.
+    /// `GET /api/customentities/{entityType}/{identifierType}/{identifierValue}/relationships` (operation `GetCustomEntityRelationships`)
+    ///
+    /// [`CustomEntitiesApi::get_custom_entity_relationships`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetCustomEntityRelationshipsRequest::send): see [`Error`](crate::Error).
@@ -2754,65 +2707,45 @@ impl CustomEntitiesApiClient for CustomEntitiesApi {
         &self,
         params: ListCustomEntitiesParams,
     ) -> Result<lusid_models::PagedResourceListOfCustomEntityResponse, crate::Error> {
-        ListCustomEntitiesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListCustomEntitiesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_custom_entity(
         &self,
         params: UpsertCustomEntityParams,
     ) -> Result<lusid_models::CustomEntityResponse, crate::Error> {
-        UpsertCustomEntityRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertCustomEntityRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_custom_entities(
         &self,
         params: UpsertCustomEntitiesParams,
     ) -> Result<lusid_models::UpsertCustomEntitiesResponse, crate::Error> {
-        UpsertCustomEntitiesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertCustomEntitiesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_custom_entity(
         &self,
         params: GetCustomEntityParams,
     ) -> Result<lusid_models::CustomEntityResponse, crate::Error> {
-        GetCustomEntityRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetCustomEntityRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_custom_entity(
         &self,
         params: DeleteCustomEntityParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteCustomEntityRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteCustomEntityRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_all_custom_entity_access_metadata(
@@ -2822,13 +2755,9 @@ impl CustomEntitiesApiClient for CustomEntitiesApi {
         std::collections::BTreeMap<String, Vec<lusid_models::AccessMetadataValue>>,
         crate::Error,
     > {
-        GetAllCustomEntityAccessMetadataRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetAllCustomEntityAccessMetadataRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn patch_custom_entity_access_metadata(
@@ -2838,77 +2767,53 @@ impl CustomEntitiesApiClient for CustomEntitiesApi {
         std::collections::BTreeMap<String, Vec<lusid_models::AccessMetadataValue>>,
         crate::Error,
     > {
-        PatchCustomEntityAccessMetadataRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        PatchCustomEntityAccessMetadataRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_custom_entity_access_metadata_by_key(
         &self,
         params: GetCustomEntityAccessMetadataByKeyParams,
     ) -> Result<Vec<lusid_models::AccessMetadataValue>, crate::Error> {
-        GetCustomEntityAccessMetadataByKeyRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetCustomEntityAccessMetadataByKeyRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_custom_entity_access_metadata(
         &self,
         params: UpsertCustomEntityAccessMetadataParams,
     ) -> Result<Vec<lusid_models::AccessMetadataValue>, crate::Error> {
-        UpsertCustomEntityAccessMetadataRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertCustomEntityAccessMetadataRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_custom_entity_access_metadata(
         &self,
         params: DeleteCustomEntityAccessMetadataParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteCustomEntityAccessMetadataRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteCustomEntityAccessMetadataRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_all_custom_entity_properties(
         &self,
         params: GetAllCustomEntityPropertiesParams,
     ) -> Result<lusid_models::CustomEntityProperties, crate::Error> {
-        GetAllCustomEntityPropertiesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetAllCustomEntityPropertiesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_custom_entity_relationships(
         &self,
         params: GetCustomEntityRelationshipsParams,
     ) -> Result<lusid_models::ResourceListOfRelationship, crate::Error> {
-        GetCustomEntityRelationshipsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetCustomEntityRelationshipsRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

@@ -52,11 +52,10 @@ impl CustomEntityDefinitionsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_custom_entity_definitions(&self) -> ListCustomEntityDefinitionsRequest {
-        ListCustomEntityDefinitionsRequest {
-            client: self.client.clone(),
-            params: ListCustomEntityDefinitionsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListCustomEntityDefinitionsRequest::from_params(
+            self,
+            ListCustomEntityDefinitionsParams::new(),
+        )
     }
 
     /// `POST /api/customentities/entitytypes` (operation `CreateCustomEntityDefinition`)
@@ -86,11 +85,10 @@ impl CustomEntityDefinitionsApi {
         &self,
         custom_entity_definition_request: lusid_models::CustomEntityDefinitionRequest,
     ) -> CreateCustomEntityDefinitionRequest {
-        CreateCustomEntityDefinitionRequest {
-            client: self.client.clone(),
-            params: CreateCustomEntityDefinitionParams::new(custom_entity_definition_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateCustomEntityDefinitionRequest::from_params(
+            self,
+            CreateCustomEntityDefinitionParams::new(custom_entity_definition_request),
+        )
     }
 
     /// `GET /api/customentities/entitytypes/{entityType}` (operation `GetDefinition`)
@@ -116,15 +114,10 @@ impl CustomEntityDefinitionsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn get_definition(&self, entity_type: impl Into<String>) -> GetDefinitionRequest {
-        GetDefinitionRequest {
-            client: self.client.clone(),
-            params: GetDefinitionParams::new(entity_type),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetDefinitionRequest::from_params(self, GetDefinitionParams::new(entity_type))
     }
 
-    /// `PUT /api/customentities/entitytypes/{entityType}` (operation
-    /// `UpdateCustomEntityDefinition`)
+    /// `PUT /api/customentities/entitytypes/{entityType}` (operation `UpdateCustomEntityDefinition`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (PUT replaces).
     ///
@@ -152,14 +145,13 @@ impl CustomEntityDefinitionsApi {
         entity_type: impl Into<String>,
         update_custom_entity_definition_request: lusid_models::UpdateCustomEntityDefinitionRequest,
     ) -> UpdateCustomEntityDefinitionRequest {
-        UpdateCustomEntityDefinitionRequest {
-            client: self.client.clone(),
-            params: UpdateCustomEntityDefinitionParams::new(
+        UpdateCustomEntityDefinitionRequest::from_params(
+            self,
+            UpdateCustomEntityDefinitionParams::new(
                 entity_type,
                 update_custom_entity_definition_request,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
     /// `DELETE /api/customentities/entitytypes/{entityType}` (operation `DeleteDefinition`)
@@ -182,20 +174,20 @@ impl CustomEntityDefinitionsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn delete_definition(&self, entity_type: impl Into<String>) -> DeleteDefinitionRequest {
-        DeleteDefinitionRequest {
-            client: self.client.clone(),
-            params: DeleteDefinitionParams::new(entity_type),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteDefinitionRequest::from_params(self, DeleteDefinitionParams::new(entity_type))
     }
 }
 
-/// The parameters of `ListCustomEntityDefinitions` (`GET /api/customentities/entitytypes`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `GET /api/customentities/entitytypes` (operation `ListCustomEntityDefinitions`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListCustomEntityDefinitions`: what its request builder
+/// ([`ListCustomEntityDefinitionsRequest`](crate::ListCustomEntityDefinitionsRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListCustomEntityDefinitionsParams {
@@ -220,36 +212,14 @@ impl ListCustomEntityDefinitionsParams {
             page: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
 }
 
-/// The `ListCustomEntityDefinitions` request (`GET /api/customentities/entitytypes`), built
-/// by [`CustomEntityDefinitionsApi::list_custom_entity_definitions`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `GET /api/customentities/entitytypes` (operation `ListCustomEntityDefinitions`)
+///
+/// The request builder of `ListCustomEntityDefinitions`, made by
+/// [`CustomEntityDefinitionsApi::list_custom_entity_definitions`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListCustomEntityDefinitionsRequest {
@@ -266,28 +236,40 @@ impl ListCustomEntityDefinitionsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &CustomEntityDefinitionsApi,
+        params: ListCustomEntityDefinitionsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
@@ -350,81 +332,85 @@ impl ListCustomEntityDefinitionsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListCustomEntityDefinitionsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListCustomEntityDefinitions`, following `nextPage` until it is empty.
     /// Each page is requested only when the previous one has been taken, with the same
     /// parameters plus `page`. Without an `asAt`, the first request pins `asAt` to the current
     /// UTC time, so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfCustomEntityDefinition, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfCustomEntityDefinition> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListCustomEntityDefinitions`, in order. At most one page is
-    /// held in memory; the next page is requested when the current one is used up.
+    /// held in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::CustomEntityDefinition, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::CustomEntityDefinition> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListCustomEntityDefinitions` with its items kept exactly as LUSID sent
     /// them, fields this crate does not know included: for copying the data elsewhere
     /// unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListCustomEntityDefinitionsRequest {
-    type Page = lusid_models::PagedResourceListOfCustomEntityDefinition;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListCustomEntityDefinitionsParams {
+    const OPERATION_ID: &'static str = "ListCustomEntityDefinitions";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `CreateCustomEntityDefinition` (`POST
-/// /api/customentities/entitytypes`): what its request builder sends, and what the tag's
-/// trait method takes.
+/// `POST /api/customentities/entitytypes` (operation `CreateCustomEntityDefinition`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateCustomEntityDefinition`: what its request builder
+/// ([`CreateCustomEntityDefinitionRequest`](crate::CreateCustomEntityDefinitionRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateCustomEntityDefinitionParams {
@@ -443,9 +429,12 @@ impl CreateCustomEntityDefinitionParams {
     }
 }
 
-/// The `CreateCustomEntityDefinition` request (`POST /api/customentities/entitytypes`),
-/// built by [`CustomEntityDefinitionsApi::create_custom_entity_definition`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `POST /api/customentities/entitytypes` (operation `CreateCustomEntityDefinition`)
+///
+/// The request builder of `CreateCustomEntityDefinition`, made by
+/// [`CustomEntityDefinitionsApi::create_custom_entity_definition`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateCustomEntityDefinitionRequest {
@@ -461,6 +450,18 @@ impl CreateCustomEntityDefinitionRequest {
         path_template: "/api/customentities/entitytypes",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &CustomEntityDefinitionsApi,
+        params: CreateCustomEntityDefinitionParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateCustomEntityDefinitionParams {
@@ -509,12 +510,16 @@ impl CreateCustomEntityDefinitionRequest {
     }
 }
 
-/// The parameters of `GetDefinition` (`GET /api/customentities/entitytypes/{entityType}`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `GET /api/customentities/entitytypes/{entityType}` (operation `GetDefinition`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetDefinition`: what its request builder
+/// ([`GetDefinitionRequest`](crate::GetDefinitionRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetDefinitionParams {
@@ -533,18 +538,13 @@ impl GetDefinitionParams {
             as_at: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetDefinition` request (`GET /api/customentities/entitytypes/{entityType}`), built
-/// by [`CustomEntityDefinitionsApi::get_definition`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/customentities/entitytypes/{entityType}` (operation `GetDefinition`)
+///
+/// The request builder of `GetDefinition`, made by
+/// [`CustomEntityDefinitionsApi::get_definition`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetDefinitionRequest {
@@ -561,10 +561,19 @@ impl GetDefinitionRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CustomEntityDefinitionsApi, params: GetDefinitionParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -616,13 +625,16 @@ impl GetDefinitionRequest {
     }
 }
 
-/// The parameters of `UpdateCustomEntityDefinition` (`PUT
-/// /api/customentities/entitytypes/{entityType}`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `PUT /api/customentities/entitytypes/{entityType}` (operation `UpdateCustomEntityDefinition`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpdateCustomEntityDefinition`: what its request builder
+/// ([`UpdateCustomEntityDefinitionRequest`](crate::UpdateCustomEntityDefinitionRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateCustomEntityDefinitionParams {
@@ -645,10 +657,12 @@ impl UpdateCustomEntityDefinitionParams {
     }
 }
 
-/// The `UpdateCustomEntityDefinition` request (`PUT
-/// /api/customentities/entitytypes/{entityType}`), built by
-/// [`CustomEntityDefinitionsApi::update_custom_entity_definition`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `PUT /api/customentities/entitytypes/{entityType}` (operation `UpdateCustomEntityDefinition`)
+///
+/// The request builder of `UpdateCustomEntityDefinition`, made by
+/// [`CustomEntityDefinitionsApi::update_custom_entity_definition`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateCustomEntityDefinitionRequest {
@@ -664,6 +678,18 @@ impl UpdateCustomEntityDefinitionRequest {
         path_template: "/api/customentities/entitytypes/{entityType}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &CustomEntityDefinitionsApi,
+        params: UpdateCustomEntityDefinitionParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpdateCustomEntityDefinitionParams {
@@ -713,13 +739,16 @@ impl UpdateCustomEntityDefinitionRequest {
     }
 }
 
-/// The parameters of `DeleteDefinition` (`DELETE
-/// /api/customentities/entitytypes/{entityType}`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `DELETE /api/customentities/entitytypes/{entityType}` (operation `DeleteDefinition`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteDefinition`: what its request builder
+/// ([`DeleteDefinitionRequest`](crate::DeleteDefinitionRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteDefinitionParams {
@@ -736,9 +765,12 @@ impl DeleteDefinitionParams {
     }
 }
 
-/// The `DeleteDefinition` request (`DELETE /api/customentities/entitytypes/{entityType}`),
-/// built by [`CustomEntityDefinitionsApi::delete_definition`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `DELETE /api/customentities/entitytypes/{entityType}` (operation `DeleteDefinition`)
+///
+/// The request builder of `DeleteDefinition`, made by
+/// [`CustomEntityDefinitionsApi::delete_definition`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteDefinitionRequest {
@@ -754,6 +786,15 @@ impl DeleteDefinitionRequest {
         path_template: "/api/customentities/entitytypes/{entityType}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CustomEntityDefinitionsApi, params: DeleteDefinitionParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteDefinitionParams {
@@ -809,16 +850,19 @@ impl DeleteDefinitionRequest {
 /// it `client.custom_entity_definitions()` in production and a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`CustomEntityDefinitionsApi`] for streams, timeouts and `send_as`). With
-/// the `mock` feature, mockall generates `MockCustomEntityDefinitionsApiClient`; see
-/// docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`CustomEntityDefinitionsApi`] add streams, timeouts and `send_as`. With the `mock`
+/// feature, mockall generates `MockCustomEntityDefinitionsApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait CustomEntityDefinitionsApiClient: Send + Sync {
-    /// `GET /api/customentities/entitytypes` (operation `ListCustomEntityDefinitions`):
+    /// `GET /api/customentities/entitytypes` (operation `ListCustomEntityDefinitions`)
+    ///
     /// [`CustomEntityDefinitionsApi::list_custom_entity_definitions`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListCustomEntityDefinitionsRequest::send): see [`Error`](crate::Error).
@@ -827,9 +871,11 @@ pub trait CustomEntityDefinitionsApiClient: Send + Sync {
         params: ListCustomEntityDefinitionsParams,
     ) -> Result<lusid_models::PagedResourceListOfCustomEntityDefinition, crate::Error>;
 
-    /// `POST /api/customentities/entitytypes` (operation `CreateCustomEntityDefinition`):
+    /// `POST /api/customentities/entitytypes` (operation `CreateCustomEntityDefinition`)
+    ///
     /// [`CustomEntityDefinitionsApi::create_custom_entity_definition`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateCustomEntityDefinitionRequest::send): see [`Error`](crate::Error).
@@ -838,8 +884,11 @@ pub trait CustomEntityDefinitionsApiClient: Send + Sync {
         params: CreateCustomEntityDefinitionParams,
     ) -> Result<lusid_models::CustomEntityDefinition, crate::Error>;
 
-    /// `GET /api/customentities/entitytypes/{entityType}` (operation `GetDefinition`):
-    /// [`CustomEntityDefinitionsApi::get_definition`] with the parameters of `params`.
+    /// `GET /api/customentities/entitytypes/{entityType}` (operation `GetDefinition`)
+    ///
+    /// [`CustomEntityDefinitionsApi::get_definition`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetDefinitionRequest::send): see [`Error`](crate::Error).
@@ -848,10 +897,11 @@ pub trait CustomEntityDefinitionsApiClient: Send + Sync {
         params: GetDefinitionParams,
     ) -> Result<lusid_models::CustomEntityDefinition, crate::Error>;
 
-    /// `PUT /api/customentities/entitytypes/{entityType}` (operation
-    /// `UpdateCustomEntityDefinition`):
+    /// `PUT /api/customentities/entitytypes/{entityType}` (operation `UpdateCustomEntityDefinition`)
+    ///
     /// [`CustomEntityDefinitionsApi::update_custom_entity_definition`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpdateCustomEntityDefinitionRequest::send): see [`Error`](crate::Error).
@@ -860,8 +910,11 @@ pub trait CustomEntityDefinitionsApiClient: Send + Sync {
         params: UpdateCustomEntityDefinitionParams,
     ) -> Result<lusid_models::CustomEntityDefinition, crate::Error>;
 
-    /// `DELETE /api/customentities/entitytypes/{entityType}` (operation `DeleteDefinition`):
-    /// [`CustomEntityDefinitionsApi::delete_definition`] with the parameters of `params`.
+    /// `DELETE /api/customentities/entitytypes/{entityType}` (operation `DeleteDefinition`)
+    ///
+    /// [`CustomEntityDefinitionsApi::delete_definition`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteDefinitionRequest::send): see [`Error`](crate::Error).
@@ -877,64 +930,42 @@ impl CustomEntityDefinitionsApiClient for CustomEntityDefinitionsApi {
         &self,
         params: ListCustomEntityDefinitionsParams,
     ) -> Result<lusid_models::PagedResourceListOfCustomEntityDefinition, crate::Error> {
-        ListCustomEntityDefinitionsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListCustomEntityDefinitionsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn create_custom_entity_definition(
         &self,
         params: CreateCustomEntityDefinitionParams,
     ) -> Result<lusid_models::CustomEntityDefinition, crate::Error> {
-        CreateCustomEntityDefinitionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateCustomEntityDefinitionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_definition(
         &self,
         params: GetDefinitionParams,
     ) -> Result<lusid_models::CustomEntityDefinition, crate::Error> {
-        GetDefinitionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetDefinitionRequest::from_params(self, params).send().await
     }
 
     async fn update_custom_entity_definition(
         &self,
         params: UpdateCustomEntityDefinitionParams,
     ) -> Result<lusid_models::CustomEntityDefinition, crate::Error> {
-        UpdateCustomEntityDefinitionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpdateCustomEntityDefinitionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_definition(
         &self,
         params: DeleteDefinitionParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteDefinitionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteDefinitionRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

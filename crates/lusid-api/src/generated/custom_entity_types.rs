@@ -50,11 +50,7 @@ impl CustomEntityTypesApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_custom_entity_types(&self) -> ListCustomEntityTypesRequest {
-        ListCustomEntityTypesRequest {
-            client: self.client.clone(),
-            params: ListCustomEntityTypesParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListCustomEntityTypesRequest::from_params(self, ListCustomEntityTypesParams::new())
     }
 
     /// `POST /api/customentitytypes` (operation `CreateCustomEntityType`)
@@ -84,11 +80,10 @@ impl CustomEntityTypesApi {
         &self,
         create_custom_entity_type_request: lusid_models::CreateCustomEntityTypeRequest,
     ) -> CreateCustomEntityTypeRequest {
-        CreateCustomEntityTypeRequest {
-            client: self.client.clone(),
-            params: CreateCustomEntityTypeParams::new(create_custom_entity_type_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateCustomEntityTypeRequest::from_params(
+            self,
+            CreateCustomEntityTypeParams::new(create_custom_entity_type_request),
+        )
     }
 
     /// `GET /api/customentitytypes/{entityType}` (operation `GetCustomEntityType`)
@@ -117,11 +112,7 @@ impl CustomEntityTypesApi {
         &self,
         entity_type: impl Into<String>,
     ) -> GetCustomEntityTypeRequest {
-        GetCustomEntityTypeRequest {
-            client: self.client.clone(),
-            params: GetCustomEntityTypeParams::new(entity_type),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetCustomEntityTypeRequest::from_params(self, GetCustomEntityTypeParams::new(entity_type))
     }
 
     /// `PUT /api/customentitytypes/{entityType}` (operation `UpdateCustomEntityType`)
@@ -152,14 +143,10 @@ impl CustomEntityTypesApi {
         entity_type: impl Into<String>,
         update_custom_entity_type_request: lusid_models::UpdateCustomEntityTypeRequest,
     ) -> UpdateCustomEntityTypeRequest {
-        UpdateCustomEntityTypeRequest {
-            client: self.client.clone(),
-            params: UpdateCustomEntityTypeParams::new(
-                entity_type,
-                update_custom_entity_type_request,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpdateCustomEntityTypeRequest::from_params(
+            self,
+            UpdateCustomEntityTypeParams::new(entity_type, update_custom_entity_type_request),
+        )
     }
 
     /// `DELETE /api/customentitytypes/{entityType}` (operation `DeleteCustomEntityType`)
@@ -185,20 +172,23 @@ impl CustomEntityTypesApi {
         &self,
         entity_type: impl Into<String>,
     ) -> DeleteCustomEntityTypeRequest {
-        DeleteCustomEntityTypeRequest {
-            client: self.client.clone(),
-            params: DeleteCustomEntityTypeParams::new(entity_type),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteCustomEntityTypeRequest::from_params(
+            self,
+            DeleteCustomEntityTypeParams::new(entity_type),
+        )
     }
 }
 
-/// The parameters of `ListCustomEntityTypes` (`GET /api/customentitytypes`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/customentitytypes` (operation `ListCustomEntityTypes`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListCustomEntityTypes`: what its request builder
+/// ([`ListCustomEntityTypesRequest`](crate::ListCustomEntityTypesRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListCustomEntityTypesParams {
@@ -226,43 +216,14 @@ impl ListCustomEntityTypesParams {
             page: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
 }
 
-/// The `ListCustomEntityTypes` request (`GET /api/customentitytypes`), built by
-/// [`CustomEntityTypesApi::list_custom_entity_types`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/customentitytypes` (operation `ListCustomEntityTypes`)
+///
+/// The request builder of `ListCustomEntityTypes`, made by
+/// [`CustomEntityTypesApi::list_custom_entity_types`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListCustomEntityTypesRequest {
@@ -279,35 +240,44 @@ impl ListCustomEntityTypesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CustomEntityTypesApi, params: ListCustomEntityTypesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
@@ -371,79 +341,84 @@ impl ListCustomEntityTypesRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListCustomEntityTypesParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListCustomEntityTypes`, following `nextPage` until it is empty. Each page
     /// is requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfCustomEntityType, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfCustomEntityType> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListCustomEntityTypes`, in order. At most one page is held
-    /// in memory; the next page is requested when the current one is used up.
+    /// in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::CustomEntityType, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::CustomEntityType> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListCustomEntityTypes` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListCustomEntityTypesRequest {
-    type Page = lusid_models::PagedResourceListOfCustomEntityType;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListCustomEntityTypesParams {
+    const OPERATION_ID: &'static str = "ListCustomEntityTypes";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `CreateCustomEntityType` (`POST /api/customentitytypes`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `POST /api/customentitytypes` (operation `CreateCustomEntityType`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateCustomEntityType`: what its request builder
+/// ([`CreateCustomEntityTypeRequest`](crate::CreateCustomEntityTypeRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateCustomEntityTypeParams {
@@ -462,9 +437,12 @@ impl CreateCustomEntityTypeParams {
     }
 }
 
-/// The `CreateCustomEntityType` request (`POST /api/customentitytypes`), built by
-/// [`CustomEntityTypesApi::create_custom_entity_type`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/customentitytypes` (operation `CreateCustomEntityType`)
+///
+/// The request builder of `CreateCustomEntityType`, made by
+/// [`CustomEntityTypesApi::create_custom_entity_type`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateCustomEntityTypeRequest {
@@ -480,6 +458,15 @@ impl CreateCustomEntityTypeRequest {
         path_template: "/api/customentitytypes",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CustomEntityTypesApi, params: CreateCustomEntityTypeParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateCustomEntityTypeParams {
@@ -528,12 +515,16 @@ impl CreateCustomEntityTypeRequest {
     }
 }
 
-/// The parameters of `GetCustomEntityType` (`GET /api/customentitytypes/{entityType}`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `GET /api/customentitytypes/{entityType}` (operation `GetCustomEntityType`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetCustomEntityType`: what its request builder
+/// ([`GetCustomEntityTypeRequest`](crate::GetCustomEntityTypeRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetCustomEntityTypeParams {
@@ -552,18 +543,14 @@ impl GetCustomEntityTypeParams {
             as_at: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetCustomEntityType` request (`GET /api/customentitytypes/{entityType}`), built by
-/// [`CustomEntityTypesApi::get_custom_entity_type`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/customentitytypes/{entityType}` (operation `GetCustomEntityType`)
+///
+/// The request builder of `GetCustomEntityType`, made by
+/// [`CustomEntityTypesApi::get_custom_entity_type`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetCustomEntityTypeRequest {
@@ -580,10 +567,19 @@ impl GetCustomEntityTypeRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CustomEntityTypesApi, params: GetCustomEntityTypeParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -635,12 +631,16 @@ impl GetCustomEntityTypeRequest {
     }
 }
 
-/// The parameters of `UpdateCustomEntityType` (`PUT /api/customentitytypes/{entityType}`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `PUT /api/customentitytypes/{entityType}` (operation `UpdateCustomEntityType`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpdateCustomEntityType`: what its request builder
+/// ([`UpdateCustomEntityTypeRequest`](crate::UpdateCustomEntityTypeRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateCustomEntityTypeParams {
@@ -663,9 +663,12 @@ impl UpdateCustomEntityTypeParams {
     }
 }
 
-/// The `UpdateCustomEntityType` request (`PUT /api/customentitytypes/{entityType}`), built
-/// by [`CustomEntityTypesApi::update_custom_entity_type`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `PUT /api/customentitytypes/{entityType}` (operation `UpdateCustomEntityType`)
+///
+/// The request builder of `UpdateCustomEntityType`, made by
+/// [`CustomEntityTypesApi::update_custom_entity_type`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateCustomEntityTypeRequest {
@@ -681,6 +684,15 @@ impl UpdateCustomEntityTypeRequest {
         path_template: "/api/customentitytypes/{entityType}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CustomEntityTypesApi, params: UpdateCustomEntityTypeParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpdateCustomEntityTypeParams {
@@ -730,13 +742,16 @@ impl UpdateCustomEntityTypeRequest {
     }
 }
 
-/// The parameters of `DeleteCustomEntityType` (`DELETE
-/// /api/customentitytypes/{entityType}`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `DELETE /api/customentitytypes/{entityType}` (operation `DeleteCustomEntityType`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteCustomEntityType`: what its request builder
+/// ([`DeleteCustomEntityTypeRequest`](crate::DeleteCustomEntityTypeRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteCustomEntityTypeParams {
@@ -753,9 +768,12 @@ impl DeleteCustomEntityTypeParams {
     }
 }
 
-/// The `DeleteCustomEntityType` request (`DELETE /api/customentitytypes/{entityType}`),
-/// built by [`CustomEntityTypesApi::delete_custom_entity_type`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `DELETE /api/customentitytypes/{entityType}` (operation `DeleteCustomEntityType`)
+///
+/// The request builder of `DeleteCustomEntityType`, made by
+/// [`CustomEntityTypesApi::delete_custom_entity_type`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteCustomEntityTypeRequest {
@@ -771,6 +789,15 @@ impl DeleteCustomEntityTypeRequest {
         path_template: "/api/customentitytypes/{entityType}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CustomEntityTypesApi, params: DeleteCustomEntityTypeParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteCustomEntityTypeParams {
@@ -826,14 +853,19 @@ impl DeleteCustomEntityTypeRequest {
 /// and a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`CustomEntityTypesApi`] for streams, timeouts and `send_as`). With the
-/// `mock` feature, mockall generates `MockCustomEntityTypesApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`CustomEntityTypesApi`] add streams, timeouts and `send_as`. With the `mock` feature,
+/// mockall generates `MockCustomEntityTypesApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait CustomEntityTypesApiClient: Send + Sync {
-    /// `GET /api/customentitytypes` (operation `ListCustomEntityTypes`):
-    /// [`CustomEntityTypesApi::list_custom_entity_types`] with the parameters of `params`.
+    /// `GET /api/customentitytypes` (operation `ListCustomEntityTypes`)
+    ///
+    /// [`CustomEntityTypesApi::list_custom_entity_types`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListCustomEntityTypesRequest::send): see [`Error`](crate::Error).
@@ -842,8 +874,11 @@ pub trait CustomEntityTypesApiClient: Send + Sync {
         params: ListCustomEntityTypesParams,
     ) -> Result<lusid_models::PagedResourceListOfCustomEntityType, crate::Error>;
 
-    /// `POST /api/customentitytypes` (operation `CreateCustomEntityType`):
-    /// [`CustomEntityTypesApi::create_custom_entity_type`] with the parameters of `params`.
+    /// `POST /api/customentitytypes` (operation `CreateCustomEntityType`)
+    ///
+    /// [`CustomEntityTypesApi::create_custom_entity_type`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateCustomEntityTypeRequest::send): see [`Error`](crate::Error).
@@ -852,8 +887,11 @@ pub trait CustomEntityTypesApiClient: Send + Sync {
         params: CreateCustomEntityTypeParams,
     ) -> Result<lusid_models::CustomEntityType, crate::Error>;
 
-    /// `GET /api/customentitytypes/{entityType}` (operation `GetCustomEntityType`):
-    /// [`CustomEntityTypesApi::get_custom_entity_type`] with the parameters of `params`.
+    /// `GET /api/customentitytypes/{entityType}` (operation `GetCustomEntityType`)
+    ///
+    /// [`CustomEntityTypesApi::get_custom_entity_type`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetCustomEntityTypeRequest::send): see [`Error`](crate::Error).
@@ -862,8 +900,11 @@ pub trait CustomEntityTypesApiClient: Send + Sync {
         params: GetCustomEntityTypeParams,
     ) -> Result<lusid_models::CustomEntityType, crate::Error>;
 
-    /// `PUT /api/customentitytypes/{entityType}` (operation `UpdateCustomEntityType`):
-    /// [`CustomEntityTypesApi::update_custom_entity_type`] with the parameters of `params`.
+    /// `PUT /api/customentitytypes/{entityType}` (operation `UpdateCustomEntityType`)
+    ///
+    /// [`CustomEntityTypesApi::update_custom_entity_type`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpdateCustomEntityTypeRequest::send): see [`Error`](crate::Error).
@@ -872,8 +913,11 @@ pub trait CustomEntityTypesApiClient: Send + Sync {
         params: UpdateCustomEntityTypeParams,
     ) -> Result<lusid_models::CustomEntityType, crate::Error>;
 
-    /// `DELETE /api/customentitytypes/{entityType}` (operation `DeleteCustomEntityType`):
-    /// [`CustomEntityTypesApi::delete_custom_entity_type`] with the parameters of `params`.
+    /// `DELETE /api/customentitytypes/{entityType}` (operation `DeleteCustomEntityType`)
+    ///
+    /// [`CustomEntityTypesApi::delete_custom_entity_type`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteCustomEntityTypeRequest::send): see [`Error`](crate::Error).
@@ -889,64 +933,44 @@ impl CustomEntityTypesApiClient for CustomEntityTypesApi {
         &self,
         params: ListCustomEntityTypesParams,
     ) -> Result<lusid_models::PagedResourceListOfCustomEntityType, crate::Error> {
-        ListCustomEntityTypesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListCustomEntityTypesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn create_custom_entity_type(
         &self,
         params: CreateCustomEntityTypeParams,
     ) -> Result<lusid_models::CustomEntityType, crate::Error> {
-        CreateCustomEntityTypeRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateCustomEntityTypeRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_custom_entity_type(
         &self,
         params: GetCustomEntityTypeParams,
     ) -> Result<lusid_models::CustomEntityType, crate::Error> {
-        GetCustomEntityTypeRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetCustomEntityTypeRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn update_custom_entity_type(
         &self,
         params: UpdateCustomEntityTypeParams,
     ) -> Result<lusid_models::CustomEntityType, crate::Error> {
-        UpdateCustomEntityTypeRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpdateCustomEntityTypeRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_custom_entity_type(
         &self,
         params: DeleteCustomEntityTypeParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteCustomEntityTypeRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteCustomEntityTypeRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

@@ -53,11 +53,7 @@ impl CutLabelDefinitionsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_cut_label_definitions(&self) -> ListCutLabelDefinitionsRequest {
-        ListCutLabelDefinitionsRequest {
-            client: self.client.clone(),
-            params: ListCutLabelDefinitionsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListCutLabelDefinitionsRequest::from_params(self, ListCutLabelDefinitionsParams::new())
     }
 
     /// `POST /api/systemconfiguration/cutlabels` (operation `CreateCutLabelDefinition`)
@@ -87,11 +83,10 @@ impl CutLabelDefinitionsApi {
         &self,
         create_cut_label_definition_request: lusid_models::CreateCutLabelDefinitionRequest,
     ) -> CreateCutLabelDefinitionRequest {
-        CreateCutLabelDefinitionRequest {
-            client: self.client.clone(),
-            params: CreateCutLabelDefinitionParams::new(create_cut_label_definition_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateCutLabelDefinitionRequest::from_params(
+            self,
+            CreateCutLabelDefinitionParams::new(create_cut_label_definition_request),
+        )
     }
 
     /// `GET /api/systemconfiguration/cutlabels/{code}` (operation `GetCutLabelDefinition`)
@@ -120,11 +115,7 @@ impl CutLabelDefinitionsApi {
         &self,
         code: impl Into<String>,
     ) -> GetCutLabelDefinitionRequest {
-        GetCutLabelDefinitionRequest {
-            client: self.client.clone(),
-            params: GetCutLabelDefinitionParams::new(code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetCutLabelDefinitionRequest::from_params(self, GetCutLabelDefinitionParams::new(code))
     }
 
     /// `PUT /api/systemconfiguration/cutlabels/{code}` (operation `UpdateCutLabelDefinition`)
@@ -155,15 +146,13 @@ impl CutLabelDefinitionsApi {
         code: impl Into<String>,
         update_cut_label_definition_request: lusid_models::UpdateCutLabelDefinitionRequest,
     ) -> UpdateCutLabelDefinitionRequest {
-        UpdateCutLabelDefinitionRequest {
-            client: self.client.clone(),
-            params: UpdateCutLabelDefinitionParams::new(code, update_cut_label_definition_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpdateCutLabelDefinitionRequest::from_params(
+            self,
+            UpdateCutLabelDefinitionParams::new(code, update_cut_label_definition_request),
+        )
     }
 
-    /// `DELETE /api/systemconfiguration/cutlabels/{code}` (operation
-    /// `DeleteCutLabelDefinition`)
+    /// `DELETE /api/systemconfiguration/cutlabels/{code}` (operation `DeleteCutLabelDefinition`)
     ///
     /// API status: `Stable`. Idempotent: yes (DELETE).
     ///
@@ -186,20 +175,23 @@ impl CutLabelDefinitionsApi {
         &self,
         code: impl Into<String>,
     ) -> DeleteCutLabelDefinitionRequest {
-        DeleteCutLabelDefinitionRequest {
-            client: self.client.clone(),
-            params: DeleteCutLabelDefinitionParams::new(code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteCutLabelDefinitionRequest::from_params(
+            self,
+            DeleteCutLabelDefinitionParams::new(code),
+        )
     }
 }
 
-/// The parameters of `ListCutLabelDefinitions` (`GET /api/systemconfiguration/cutlabels`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `GET /api/systemconfiguration/cutlabels` (operation `ListCutLabelDefinitions`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListCutLabelDefinitions`: what its request builder
+/// ([`ListCutLabelDefinitionsRequest`](crate::ListCutLabelDefinitionsRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListCutLabelDefinitionsParams {
@@ -227,43 +219,14 @@ impl ListCutLabelDefinitionsParams {
             page: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
 }
 
-/// The `ListCutLabelDefinitions` request (`GET /api/systemconfiguration/cutlabels`), built
-/// by [`CutLabelDefinitionsApi::list_cut_label_definitions`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/systemconfiguration/cutlabels` (operation `ListCutLabelDefinitions`)
+///
+/// The request builder of `ListCutLabelDefinitions`, made by
+/// [`CutLabelDefinitionsApi::list_cut_label_definitions`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListCutLabelDefinitionsRequest {
@@ -280,35 +243,47 @@ impl ListCutLabelDefinitionsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &CutLabelDefinitionsApi,
+        params: ListCutLabelDefinitionsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
@@ -372,80 +347,84 @@ impl ListCutLabelDefinitionsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListCutLabelDefinitionsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListCutLabelDefinitions`, following `nextPage` until it is empty. Each
     /// page is requested only when the previous one has been taken, with the same parameters
     /// plus `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time,
     /// so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfCutLabelDefinition, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfCutLabelDefinition> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListCutLabelDefinitions`, in order. At most one page is
-    /// held in memory; the next page is requested when the current one is used up.
+    /// held in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::CutLabelDefinition, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::CutLabelDefinition> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListCutLabelDefinitions` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListCutLabelDefinitionsRequest {
-    type Page = lusid_models::PagedResourceListOfCutLabelDefinition;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListCutLabelDefinitionsParams {
+    const OPERATION_ID: &'static str = "ListCutLabelDefinitions";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `CreateCutLabelDefinition` (`POST
-/// /api/systemconfiguration/cutlabels`): what its request builder sends, and what the tag's
-/// trait method takes.
+/// `POST /api/systemconfiguration/cutlabels` (operation `CreateCutLabelDefinition`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateCutLabelDefinition`: what its request builder
+/// ([`CreateCutLabelDefinitionRequest`](crate::CreateCutLabelDefinitionRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateCutLabelDefinitionParams {
@@ -464,9 +443,12 @@ impl CreateCutLabelDefinitionParams {
     }
 }
 
-/// The `CreateCutLabelDefinition` request (`POST /api/systemconfiguration/cutlabels`),
-/// built by [`CutLabelDefinitionsApi::create_cut_label_definition`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `POST /api/systemconfiguration/cutlabels` (operation `CreateCutLabelDefinition`)
+///
+/// The request builder of `CreateCutLabelDefinition`, made by
+/// [`CutLabelDefinitionsApi::create_cut_label_definition`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateCutLabelDefinitionRequest {
@@ -482,6 +464,18 @@ impl CreateCutLabelDefinitionRequest {
         path_template: "/api/systemconfiguration/cutlabels",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &CutLabelDefinitionsApi,
+        params: CreateCutLabelDefinitionParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateCutLabelDefinitionParams {
@@ -530,13 +524,16 @@ impl CreateCutLabelDefinitionRequest {
     }
 }
 
-/// The parameters of `GetCutLabelDefinition` (`GET
-/// /api/systemconfiguration/cutlabels/{code}`): what its request builder sends, and what
+/// `GET /api/systemconfiguration/cutlabels/{code}` (operation `GetCutLabelDefinition`)
+///
+/// The parameters of `GetCutLabelDefinition`: what its request builder
+/// ([`GetCutLabelDefinitionRequest`](crate::GetCutLabelDefinitionRequest)) sends, and what
 /// the tag's trait method takes.
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetCutLabelDefinitionParams {
@@ -555,18 +552,14 @@ impl GetCutLabelDefinitionParams {
             as_at: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetCutLabelDefinition` request (`GET /api/systemconfiguration/cutlabels/{code}`),
-/// built by [`CutLabelDefinitionsApi::get_cut_label_definition`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `GET /api/systemconfiguration/cutlabels/{code}` (operation `GetCutLabelDefinition`)
+///
+/// The request builder of `GetCutLabelDefinition`, made by
+/// [`CutLabelDefinitionsApi::get_cut_label_definition`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetCutLabelDefinitionRequest {
@@ -583,10 +576,19 @@ impl GetCutLabelDefinitionRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &CutLabelDefinitionsApi, params: GetCutLabelDefinitionParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -638,13 +640,16 @@ impl GetCutLabelDefinitionRequest {
     }
 }
 
-/// The parameters of `UpdateCutLabelDefinition` (`PUT
-/// /api/systemconfiguration/cutlabels/{code}`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `PUT /api/systemconfiguration/cutlabels/{code}` (operation `UpdateCutLabelDefinition`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpdateCutLabelDefinition`: what its request builder
+/// ([`UpdateCutLabelDefinitionRequest`](crate::UpdateCutLabelDefinitionRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateCutLabelDefinitionParams {
@@ -667,10 +672,12 @@ impl UpdateCutLabelDefinitionParams {
     }
 }
 
-/// The `UpdateCutLabelDefinition` request (`PUT
-/// /api/systemconfiguration/cutlabels/{code}`), built by
-/// [`CutLabelDefinitionsApi::update_cut_label_definition`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `PUT /api/systemconfiguration/cutlabels/{code}` (operation `UpdateCutLabelDefinition`)
+///
+/// The request builder of `UpdateCutLabelDefinition`, made by
+/// [`CutLabelDefinitionsApi::update_cut_label_definition`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateCutLabelDefinitionRequest {
@@ -686,6 +693,18 @@ impl UpdateCutLabelDefinitionRequest {
         path_template: "/api/systemconfiguration/cutlabels/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &CutLabelDefinitionsApi,
+        params: UpdateCutLabelDefinitionParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpdateCutLabelDefinitionParams {
@@ -735,13 +754,16 @@ impl UpdateCutLabelDefinitionRequest {
     }
 }
 
-/// The parameters of `DeleteCutLabelDefinition` (`DELETE
-/// /api/systemconfiguration/cutlabels/{code}`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `DELETE /api/systemconfiguration/cutlabels/{code}` (operation `DeleteCutLabelDefinition`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteCutLabelDefinition`: what its request builder
+/// ([`DeleteCutLabelDefinitionRequest`](crate::DeleteCutLabelDefinitionRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteCutLabelDefinitionParams {
@@ -756,10 +778,12 @@ impl DeleteCutLabelDefinitionParams {
     }
 }
 
-/// The `DeleteCutLabelDefinition` request (`DELETE
-/// /api/systemconfiguration/cutlabels/{code}`), built by
-/// [`CutLabelDefinitionsApi::delete_cut_label_definition`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/systemconfiguration/cutlabels/{code}` (operation `DeleteCutLabelDefinition`)
+///
+/// The request builder of `DeleteCutLabelDefinition`, made by
+/// [`CutLabelDefinitionsApi::delete_cut_label_definition`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteCutLabelDefinitionRequest {
@@ -775,6 +799,18 @@ impl DeleteCutLabelDefinitionRequest {
         path_template: "/api/systemconfiguration/cutlabels/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &CutLabelDefinitionsApi,
+        params: DeleteCutLabelDefinitionParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteCutLabelDefinitionParams {
@@ -832,15 +868,19 @@ impl DeleteCutLabelDefinitionRequest {
 /// production and a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`CutLabelDefinitionsApi`] for streams, timeouts and `send_as`). With the
-/// `mock` feature, mockall generates `MockCutLabelDefinitionsApiClient`; see
-/// docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`CutLabelDefinitionsApi`] add streams, timeouts and `send_as`. With the `mock` feature,
+/// mockall generates `MockCutLabelDefinitionsApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait CutLabelDefinitionsApiClient: Send + Sync {
-    /// `GET /api/systemconfiguration/cutlabels` (operation `ListCutLabelDefinitions`):
-    /// [`CutLabelDefinitionsApi::list_cut_label_definitions`] with the parameters of `params`.
+    /// `GET /api/systemconfiguration/cutlabels` (operation `ListCutLabelDefinitions`)
+    ///
+    /// [`CutLabelDefinitionsApi::list_cut_label_definitions`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListCutLabelDefinitionsRequest::send): see [`Error`](crate::Error).
@@ -849,8 +889,11 @@ pub trait CutLabelDefinitionsApiClient: Send + Sync {
         params: ListCutLabelDefinitionsParams,
     ) -> Result<lusid_models::PagedResourceListOfCutLabelDefinition, crate::Error>;
 
-    /// `POST /api/systemconfiguration/cutlabels` (operation `CreateCutLabelDefinition`):
-    /// [`CutLabelDefinitionsApi::create_cut_label_definition`] with the parameters of `params`.
+    /// `POST /api/systemconfiguration/cutlabels` (operation `CreateCutLabelDefinition`)
+    ///
+    /// [`CutLabelDefinitionsApi::create_cut_label_definition`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateCutLabelDefinitionRequest::send): see [`Error`](crate::Error).
@@ -859,8 +902,11 @@ pub trait CutLabelDefinitionsApiClient: Send + Sync {
         params: CreateCutLabelDefinitionParams,
     ) -> Result<lusid_models::CutLabelDefinition, crate::Error>;
 
-    /// `GET /api/systemconfiguration/cutlabels/{code}` (operation `GetCutLabelDefinition`):
-    /// [`CutLabelDefinitionsApi::get_cut_label_definition`] with the parameters of `params`.
+    /// `GET /api/systemconfiguration/cutlabels/{code}` (operation `GetCutLabelDefinition`)
+    ///
+    /// [`CutLabelDefinitionsApi::get_cut_label_definition`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetCutLabelDefinitionRequest::send): see [`Error`](crate::Error).
@@ -869,8 +915,11 @@ pub trait CutLabelDefinitionsApiClient: Send + Sync {
         params: GetCutLabelDefinitionParams,
     ) -> Result<lusid_models::CutLabelDefinition, crate::Error>;
 
-    /// `PUT /api/systemconfiguration/cutlabels/{code}` (operation `UpdateCutLabelDefinition`):
-    /// [`CutLabelDefinitionsApi::update_cut_label_definition`] with the parameters of `params`.
+    /// `PUT /api/systemconfiguration/cutlabels/{code}` (operation `UpdateCutLabelDefinition`)
+    ///
+    /// [`CutLabelDefinitionsApi::update_cut_label_definition`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpdateCutLabelDefinitionRequest::send): see [`Error`](crate::Error).
@@ -879,9 +928,11 @@ pub trait CutLabelDefinitionsApiClient: Send + Sync {
         params: UpdateCutLabelDefinitionParams,
     ) -> Result<lusid_models::CutLabelDefinition, crate::Error>;
 
-    /// `DELETE /api/systemconfiguration/cutlabels/{code}` (operation
-    /// `DeleteCutLabelDefinition`): [`CutLabelDefinitionsApi::delete_cut_label_definition`]
-    /// with the parameters of `params`.
+    /// `DELETE /api/systemconfiguration/cutlabels/{code}` (operation `DeleteCutLabelDefinition`)
+    ///
+    /// [`CutLabelDefinitionsApi::delete_cut_label_definition`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteCutLabelDefinitionRequest::send): see [`Error`](crate::Error).
@@ -897,64 +948,44 @@ impl CutLabelDefinitionsApiClient for CutLabelDefinitionsApi {
         &self,
         params: ListCutLabelDefinitionsParams,
     ) -> Result<lusid_models::PagedResourceListOfCutLabelDefinition, crate::Error> {
-        ListCutLabelDefinitionsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListCutLabelDefinitionsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn create_cut_label_definition(
         &self,
         params: CreateCutLabelDefinitionParams,
     ) -> Result<lusid_models::CutLabelDefinition, crate::Error> {
-        CreateCutLabelDefinitionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateCutLabelDefinitionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_cut_label_definition(
         &self,
         params: GetCutLabelDefinitionParams,
     ) -> Result<lusid_models::CutLabelDefinition, crate::Error> {
-        GetCutLabelDefinitionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetCutLabelDefinitionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn update_cut_label_definition(
         &self,
         params: UpdateCutLabelDefinitionParams,
     ) -> Result<lusid_models::CutLabelDefinition, crate::Error> {
-        UpdateCutLabelDefinitionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpdateCutLabelDefinitionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_cut_label_definition(
         &self,
         params: DeleteCutLabelDefinitionParams,
     ) -> Result<time::OffsetDateTime, crate::Error> {
-        DeleteCutLabelDefinitionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteCutLabelDefinitionRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

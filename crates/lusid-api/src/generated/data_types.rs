@@ -49,11 +49,7 @@ impl DataTypesApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_data_type_summaries(&self) -> ListDataTypeSummariesRequest {
-        ListDataTypeSummariesRequest {
-            client: self.client.clone(),
-            params: ListDataTypeSummariesParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListDataTypeSummariesRequest::from_params(self, ListDataTypeSummariesParams::new())
     }
 
     /// `POST /api/datatypes` (operation `CreateDataType`)
@@ -82,11 +78,10 @@ impl DataTypesApi {
         &self,
         create_data_type_request: lusid_models::CreateDataTypeRequest,
     ) -> CreateDataTypeRequest {
-        CreateDataTypeRequest {
-            client: self.client.clone(),
-            params: CreateDataTypeParams::new(create_data_type_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateDataTypeRequest::from_params(
+            self,
+            CreateDataTypeParams::new(create_data_type_request),
+        )
     }
 
     /// `GET /api/datatypes/{scope}` (operation `ListDataTypes`)
@@ -118,11 +113,7 @@ impl DataTypesApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_data_types(&self, scope: impl Into<String>) -> ListDataTypesRequest {
-        ListDataTypesRequest {
-            client: self.client.clone(),
-            params: ListDataTypesParams::new(scope),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListDataTypesRequest::from_params(self, ListDataTypesParams::new(scope))
     }
 
     /// `GET /api/datatypes/{scope}/{code}` (operation `GetDataType`)
@@ -152,11 +143,7 @@ impl DataTypesApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetDataTypeRequest {
-        GetDataTypeRequest {
-            client: self.client.clone(),
-            params: GetDataTypeParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetDataTypeRequest::from_params(self, GetDataTypeParams::new(scope, code))
     }
 
     /// `PUT /api/datatypes/{scope}/{code}` (operation `UpdateDataType`)
@@ -188,11 +175,10 @@ impl DataTypesApi {
         code: impl Into<String>,
         update_data_type_request: lusid_models::UpdateDataTypeRequest,
     ) -> UpdateDataTypeRequest {
-        UpdateDataTypeRequest {
-            client: self.client.clone(),
-            params: UpdateDataTypeParams::new(scope, code, update_data_type_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpdateDataTypeRequest::from_params(
+            self,
+            UpdateDataTypeParams::new(scope, code, update_data_type_request),
+        )
     }
 
     /// `DELETE /api/datatypes/{scope}/{code}` (operation `DeleteDataType`)
@@ -220,11 +206,7 @@ impl DataTypesApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteDataTypeRequest {
-        DeleteDataTypeRequest {
-            client: self.client.clone(),
-            params: DeleteDataTypeParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteDataTypeRequest::from_params(self, DeleteDataTypeParams::new(scope, code))
     }
 
     /// `PUT /api/datatypes/{scope}/{code}/referencedata` (operation `UpdateReferenceData`)
@@ -256,15 +238,13 @@ impl DataTypesApi {
         code: impl Into<String>,
         update_reference_data_request: lusid_models::UpdateReferenceDataRequest,
     ) -> UpdateReferenceDataRequest {
-        UpdateReferenceDataRequest {
-            client: self.client.clone(),
-            params: UpdateReferenceDataParams::new(scope, code, update_reference_data_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpdateReferenceDataRequest::from_params(
+            self,
+            UpdateReferenceDataParams::new(scope, code, update_reference_data_request),
+        )
     }
 
-    /// `PUT /api/datatypes/{scope}/{code}/referencedatavalues` (operation
-    /// `UpdateReferenceValues`)
+    /// `PUT /api/datatypes/{scope}/{code}/referencedatavalues` (operation `UpdateReferenceValues`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (PUT replaces).
     ///
@@ -293,11 +273,10 @@ impl DataTypesApi {
         code: impl Into<String>,
         request_body: Vec<lusid_models::FieldValue>,
     ) -> UpdateReferenceValuesRequest {
-        UpdateReferenceValuesRequest {
-            client: self.client.clone(),
-            params: UpdateReferenceValuesParams::new(scope, code, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpdateReferenceValuesRequest::from_params(
+            self,
+            UpdateReferenceValuesParams::new(scope, code, request_body),
+        )
     }
 
     /// `GET /api/datatypes/{scope}/{code}/units` (operation `GetUnitsFromDataType`)
@@ -333,20 +312,20 @@ impl DataTypesApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetUnitsFromDataTypeRequest {
-        GetUnitsFromDataTypeRequest {
-            client: self.client.clone(),
-            params: GetUnitsFromDataTypeParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetUnitsFromDataTypeRequest::from_params(self, GetUnitsFromDataTypeParams::new(scope, code))
     }
 }
 
-/// The parameters of `ListDataTypeSummaries` (`GET /api/datatypes`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/datatypes` (operation `ListDataTypeSummaries`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListDataTypeSummaries`: what its request builder
+/// ([`ListDataTypeSummariesRequest`](crate::ListDataTypeSummariesRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListDataTypeSummariesParams {
@@ -374,43 +353,13 @@ impl ListDataTypeSummariesParams {
             sort_by: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListDataTypeSummaries` request (`GET /api/datatypes`), built by
-/// [`DataTypesApi::list_data_type_summaries`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/datatypes` (operation `ListDataTypeSummaries`)
+///
+/// The request builder of `ListDataTypeSummaries`, made by
+/// [`DataTypesApi::list_data_type_summaries`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListDataTypeSummariesRequest {
@@ -427,35 +376,44 @@ impl ListDataTypeSummariesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &DataTypesApi, params: ListDataTypeSummariesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
@@ -519,79 +477,84 @@ impl ListDataTypeSummariesRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListDataTypeSummariesParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListDataTypeSummaries`, following `nextPage` until it is empty. Each page
     /// is requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfDataTypeSummary, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfDataTypeSummary> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListDataTypeSummaries`, in order. At most one page is held
-    /// in memory; the next page is requested when the current one is used up.
+    /// in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::DataTypeSummary, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::DataTypeSummary> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListDataTypeSummaries` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListDataTypeSummariesRequest {
-    type Page = lusid_models::PagedResourceListOfDataTypeSummary;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListDataTypeSummariesParams {
+    const OPERATION_ID: &'static str = "ListDataTypeSummaries";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `CreateDataType` (`POST /api/datatypes`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `POST /api/datatypes` (operation `CreateDataType`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateDataType`: what its request builder
+/// ([`CreateDataTypeRequest`](crate::CreateDataTypeRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateDataTypeParams {
@@ -608,8 +571,10 @@ impl CreateDataTypeParams {
     }
 }
 
-/// The `CreateDataType` request (`POST /api/datatypes`), built by
-/// [`DataTypesApi::create_data_type`]. Set optional parameters, then [`send`](Self::send)
+/// `POST /api/datatypes` (operation `CreateDataType`)
+///
+/// The request builder of `CreateDataType`, made by [`DataTypesApi::create_data_type`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
 /// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -626,6 +591,15 @@ impl CreateDataTypeRequest {
         path_template: "/api/datatypes",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &DataTypesApi, params: CreateDataTypeParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateDataTypeParams {
@@ -674,12 +648,16 @@ impl CreateDataTypeRequest {
     }
 }
 
-/// The parameters of `ListDataTypes` (`GET /api/datatypes/{scope}`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/datatypes/{scope}` (operation `ListDataTypes`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListDataTypes`: what its request builder
+/// ([`ListDataTypesRequest`](crate::ListDataTypesRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListDataTypesParams {
@@ -710,42 +688,12 @@ impl ListDataTypesParams {
             filter: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `includeSystem` (query): boolean.
-    pub fn include_system(mut self, include_system: bool) -> Self {
-        self.include_system = Some(include_system);
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
 }
 
-/// The `ListDataTypes` request (`GET /api/datatypes/{scope}`), built by
-/// [`DataTypesApi::list_data_types`]. Set optional parameters, then [`send`](Self::send)
+/// `GET /api/datatypes/{scope}` (operation `ListDataTypes`)
+///
+/// The request builder of `ListDataTypes`, made by [`DataTypesApi::list_data_types`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
 /// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -763,35 +711,44 @@ impl ListDataTypesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &DataTypesApi, params: ListDataTypesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `includeSystem` (query): boolean.
     pub fn include_system(mut self, include_system: bool) -> Self {
-        self.params = self.params.include_system(include_system);
+        self.params.include_system = Some(include_system);
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -847,12 +804,16 @@ impl ListDataTypesRequest {
     }
 }
 
-/// The parameters of `GetDataType` (`GET /api/datatypes/{scope}/{code}`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/datatypes/{scope}/{code}` (operation `GetDataType`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetDataType`: what its request builder
+/// ([`GetDataTypeRequest`](crate::GetDataTypeRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetDataTypeParams {
@@ -874,17 +835,13 @@ impl GetDataTypeParams {
             as_at: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetDataType` request (`GET /api/datatypes/{scope}/{code}`), built by
-/// [`DataTypesApi::get_data_type`]. Set optional parameters, then [`send`](Self::send) it.
+/// `GET /api/datatypes/{scope}/{code}` (operation `GetDataType`)
+///
+/// The request builder of `GetDataType`, made by [`DataTypesApi::get_data_type`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetDataTypeRequest {
@@ -901,10 +858,19 @@ impl GetDataTypeRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &DataTypesApi, params: GetDataTypeParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -958,12 +924,16 @@ impl GetDataTypeRequest {
     }
 }
 
-/// The parameters of `UpdateDataType` (`PUT /api/datatypes/{scope}/{code}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `PUT /api/datatypes/{scope}/{code}` (operation `UpdateDataType`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpdateDataType`: what its request builder
+/// ([`UpdateDataTypeRequest`](crate::UpdateDataTypeRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateDataTypeParams {
@@ -990,8 +960,10 @@ impl UpdateDataTypeParams {
     }
 }
 
-/// The `UpdateDataType` request (`PUT /api/datatypes/{scope}/{code}`), built by
-/// [`DataTypesApi::update_data_type`]. Set optional parameters, then [`send`](Self::send)
+/// `PUT /api/datatypes/{scope}/{code}` (operation `UpdateDataType`)
+///
+/// The request builder of `UpdateDataType`, made by [`DataTypesApi::update_data_type`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
 /// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -1008,6 +980,15 @@ impl UpdateDataTypeRequest {
         path_template: "/api/datatypes/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &DataTypesApi, params: UpdateDataTypeParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpdateDataTypeParams {
@@ -1059,12 +1040,16 @@ impl UpdateDataTypeRequest {
     }
 }
 
-/// The parameters of `DeleteDataType` (`DELETE /api/datatypes/{scope}/{code}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `DELETE /api/datatypes/{scope}/{code}` (operation `DeleteDataType`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteDataType`: what its request builder
+/// ([`DeleteDataTypeRequest`](crate::DeleteDataTypeRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteDataTypeParams {
@@ -1084,8 +1069,10 @@ impl DeleteDataTypeParams {
     }
 }
 
-/// The `DeleteDataType` request (`DELETE /api/datatypes/{scope}/{code}`), built by
-/// [`DataTypesApi::delete_data_type`]. Set optional parameters, then [`send`](Self::send)
+/// `DELETE /api/datatypes/{scope}/{code}` (operation `DeleteDataType`)
+///
+/// The request builder of `DeleteDataType`, made by [`DataTypesApi::delete_data_type`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
 /// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -1102,6 +1089,15 @@ impl DeleteDataTypeRequest {
         path_template: "/api/datatypes/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &DataTypesApi, params: DeleteDataTypeParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteDataTypeParams {
@@ -1153,13 +1149,16 @@ impl DeleteDataTypeRequest {
     }
 }
 
-/// The parameters of `UpdateReferenceData` (`PUT
-/// /api/datatypes/{scope}/{code}/referencedata`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `PUT /api/datatypes/{scope}/{code}/referencedata` (operation `UpdateReferenceData`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpdateReferenceData`: what its request builder
+/// ([`UpdateReferenceDataRequest`](crate::UpdateReferenceDataRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateReferenceDataParams {
@@ -1186,9 +1185,11 @@ impl UpdateReferenceDataParams {
     }
 }
 
-/// The `UpdateReferenceData` request (`PUT /api/datatypes/{scope}/{code}/referencedata`),
-/// built by [`DataTypesApi::update_reference_data`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `PUT /api/datatypes/{scope}/{code}/referencedata` (operation `UpdateReferenceData`)
+///
+/// The request builder of `UpdateReferenceData`, made by
+/// [`DataTypesApi::update_reference_data`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateReferenceDataRequest {
@@ -1204,6 +1205,15 @@ impl UpdateReferenceDataRequest {
         path_template: "/api/datatypes/{scope}/{code}/referencedata",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &DataTypesApi, params: UpdateReferenceDataParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpdateReferenceDataParams {
@@ -1256,13 +1266,16 @@ impl UpdateReferenceDataRequest {
     }
 }
 
-/// The parameters of `UpdateReferenceValues` (`PUT
-/// /api/datatypes/{scope}/{code}/referencedatavalues`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `PUT /api/datatypes/{scope}/{code}/referencedatavalues` (operation `UpdateReferenceValues`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpdateReferenceValues`: what its request builder
+/// ([`UpdateReferenceValuesRequest`](crate::UpdateReferenceValuesRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateReferenceValuesParams {
@@ -1289,10 +1302,11 @@ impl UpdateReferenceValuesParams {
     }
 }
 
-/// The `UpdateReferenceValues` request (`PUT
-/// /api/datatypes/{scope}/{code}/referencedatavalues`), built by
-/// [`DataTypesApi::update_reference_values`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `PUT /api/datatypes/{scope}/{code}/referencedatavalues` (operation `UpdateReferenceValues`)
+///
+/// The request builder of `UpdateReferenceValues`, made by
+/// [`DataTypesApi::update_reference_values`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateReferenceValuesRequest {
@@ -1308,6 +1322,15 @@ impl UpdateReferenceValuesRequest {
         path_template: "/api/datatypes/{scope}/{code}/referencedatavalues",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &DataTypesApi, params: UpdateReferenceValuesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpdateReferenceValuesParams {
@@ -1360,12 +1383,16 @@ impl UpdateReferenceValuesRequest {
     }
 }
 
-/// The parameters of `GetUnitsFromDataType` (`GET /api/datatypes/{scope}/{code}/units`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `GET /api/datatypes/{scope}/{code}/units` (operation `GetUnitsFromDataType`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetUnitsFromDataType`: what its request builder
+/// ([`GetUnitsFromDataTypeRequest`](crate::GetUnitsFromDataTypeRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetUnitsFromDataTypeParams {
@@ -1393,31 +1420,13 @@ impl GetUnitsFromDataTypeParams {
             as_at: None,
         }
     }
-
-    /// Sets `units` (query): a list of strings, sent as one `units=` pair each. Replaces any
-    /// earlier values.
-    pub fn units(mut self, units: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.units = units.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetUnitsFromDataType` request (`GET /api/datatypes/{scope}/{code}/units`), built by
-/// [`DataTypesApi::get_units_from_data_type`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/datatypes/{scope}/{code}/units` (operation `GetUnitsFromDataType`)
+///
+/// The request builder of `GetUnitsFromDataType`, made by
+/// [`DataTypesApi::get_units_from_data_type`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetUnitsFromDataTypeRequest {
@@ -1434,23 +1443,32 @@ impl GetUnitsFromDataTypeRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &DataTypesApi, params: GetUnitsFromDataTypeParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `units` (query): a list of strings, sent as one `units=` pair each. Replaces any
     /// earlier values.
     pub fn units(mut self, units: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.units(units);
+        self.params.units = units.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -1516,14 +1534,18 @@ impl GetUnitsFromDataTypeRequest {
 /// tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`DataTypesApi`] for streams, timeouts and `send_as`). With the `mock`
-/// feature, mockall generates `MockDataTypesApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of [`DataTypesApi`]
+/// add streams, timeouts and `send_as`. With the `mock` feature, mockall generates
+/// `MockDataTypesApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait DataTypesApiClient: Send + Sync {
-    /// `GET /api/datatypes` (operation `ListDataTypeSummaries`):
-    /// [`DataTypesApi::list_data_type_summaries`] with the parameters of `params`.
+    /// `GET /api/datatypes` (operation `ListDataTypeSummaries`)
+    ///
+    /// [`DataTypesApi::list_data_type_summaries`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListDataTypeSummariesRequest::send): see [`Error`](crate::Error).
@@ -1532,8 +1554,10 @@ pub trait DataTypesApiClient: Send + Sync {
         params: ListDataTypeSummariesParams,
     ) -> Result<lusid_models::PagedResourceListOfDataTypeSummary, crate::Error>;
 
-    /// `POST /api/datatypes` (operation `CreateDataType`): [`DataTypesApi::create_data_type`]
-    /// with the parameters of `params`.
+    /// `POST /api/datatypes` (operation `CreateDataType`)
+    ///
+    /// [`DataTypesApi::create_data_type`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateDataTypeRequest::send): see [`Error`](crate::Error).
@@ -1542,8 +1566,10 @@ pub trait DataTypesApiClient: Send + Sync {
         params: CreateDataTypeParams,
     ) -> Result<lusid_models::DataType, crate::Error>;
 
-    /// `GET /api/datatypes/{scope}` (operation `ListDataTypes`):
-    /// [`DataTypesApi::list_data_types`] with the parameters of `params`.
+    /// `GET /api/datatypes/{scope}` (operation `ListDataTypes`)
+    ///
+    /// [`DataTypesApi::list_data_types`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListDataTypesRequest::send): see [`Error`](crate::Error).
@@ -1552,8 +1578,10 @@ pub trait DataTypesApiClient: Send + Sync {
         params: ListDataTypesParams,
     ) -> Result<lusid_models::ResourceListOfDataType, crate::Error>;
 
-    /// `GET /api/datatypes/{scope}/{code}` (operation `GetDataType`):
-    /// [`DataTypesApi::get_data_type`] with the parameters of `params`.
+    /// `GET /api/datatypes/{scope}/{code}` (operation `GetDataType`)
+    ///
+    /// [`DataTypesApi::get_data_type`] with the parameters of `params`: one request (one page,
+    /// for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetDataTypeRequest::send): see [`Error`](crate::Error).
@@ -1562,8 +1590,10 @@ pub trait DataTypesApiClient: Send + Sync {
         params: GetDataTypeParams,
     ) -> Result<lusid_models::DataType, crate::Error>;
 
-    /// `PUT /api/datatypes/{scope}/{code}` (operation `UpdateDataType`):
-    /// [`DataTypesApi::update_data_type`] with the parameters of `params`.
+    /// `PUT /api/datatypes/{scope}/{code}` (operation `UpdateDataType`)
+    ///
+    /// [`DataTypesApi::update_data_type`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpdateDataTypeRequest::send): see [`Error`](crate::Error).
@@ -1572,8 +1602,10 @@ pub trait DataTypesApiClient: Send + Sync {
         params: UpdateDataTypeParams,
     ) -> Result<lusid_models::DataType, crate::Error>;
 
-    /// `DELETE /api/datatypes/{scope}/{code}` (operation `DeleteDataType`):
-    /// [`DataTypesApi::delete_data_type`] with the parameters of `params`.
+    /// `DELETE /api/datatypes/{scope}/{code}` (operation `DeleteDataType`)
+    ///
+    /// [`DataTypesApi::delete_data_type`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteDataTypeRequest::send): see [`Error`](crate::Error).
@@ -1582,8 +1614,10 @@ pub trait DataTypesApiClient: Send + Sync {
         params: DeleteDataTypeParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `PUT /api/datatypes/{scope}/{code}/referencedata` (operation `UpdateReferenceData`):
-    /// [`DataTypesApi::update_reference_data`] with the parameters of `params`.
+    /// `PUT /api/datatypes/{scope}/{code}/referencedata` (operation `UpdateReferenceData`)
+    ///
+    /// [`DataTypesApi::update_reference_data`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpdateReferenceDataRequest::send): see [`Error`](crate::Error).
@@ -1592,9 +1626,10 @@ pub trait DataTypesApiClient: Send + Sync {
         params: UpdateReferenceDataParams,
     ) -> Result<lusid_models::DataType, crate::Error>;
 
-    /// `PUT /api/datatypes/{scope}/{code}/referencedatavalues` (operation
-    /// `UpdateReferenceValues`): [`DataTypesApi::update_reference_values`] with the parameters
-    /// of `params`.
+    /// `PUT /api/datatypes/{scope}/{code}/referencedatavalues` (operation `UpdateReferenceValues`)
+    ///
+    /// [`DataTypesApi::update_reference_values`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpdateReferenceValuesRequest::send): see [`Error`](crate::Error).
@@ -1603,8 +1638,10 @@ pub trait DataTypesApiClient: Send + Sync {
         params: UpdateReferenceValuesParams,
     ) -> Result<lusid_models::DataType, crate::Error>;
 
-    /// `GET /api/datatypes/{scope}/{code}/units` (operation `GetUnitsFromDataType`):
-    /// [`DataTypesApi::get_units_from_data_type`] with the parameters of `params`.
+    /// `GET /api/datatypes/{scope}/{code}/units` (operation `GetUnitsFromDataType`)
+    ///
+    /// [`DataTypesApi::get_units_from_data_type`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetUnitsFromDataTypeRequest::send): see [`Error`](crate::Error).
@@ -1620,116 +1657,76 @@ impl DataTypesApiClient for DataTypesApi {
         &self,
         params: ListDataTypeSummariesParams,
     ) -> Result<lusid_models::PagedResourceListOfDataTypeSummary, crate::Error> {
-        ListDataTypeSummariesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListDataTypeSummariesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn create_data_type(
         &self,
         params: CreateDataTypeParams,
     ) -> Result<lusid_models::DataType, crate::Error> {
-        CreateDataTypeRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateDataTypeRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_data_types(
         &self,
         params: ListDataTypesParams,
     ) -> Result<lusid_models::ResourceListOfDataType, crate::Error> {
-        ListDataTypesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListDataTypesRequest::from_params(self, params).send().await
     }
 
     async fn get_data_type(
         &self,
         params: GetDataTypeParams,
     ) -> Result<lusid_models::DataType, crate::Error> {
-        GetDataTypeRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetDataTypeRequest::from_params(self, params).send().await
     }
 
     async fn update_data_type(
         &self,
         params: UpdateDataTypeParams,
     ) -> Result<lusid_models::DataType, crate::Error> {
-        UpdateDataTypeRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpdateDataTypeRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_data_type(
         &self,
         params: DeleteDataTypeParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteDataTypeRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteDataTypeRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn update_reference_data(
         &self,
         params: UpdateReferenceDataParams,
     ) -> Result<lusid_models::DataType, crate::Error> {
-        UpdateReferenceDataRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpdateReferenceDataRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn update_reference_values(
         &self,
         params: UpdateReferenceValuesParams,
     ) -> Result<lusid_models::DataType, crate::Error> {
-        UpdateReferenceValuesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpdateReferenceValuesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_units_from_data_type(
         &self,
         params: GetUnitsFromDataTypeParams,
     ) -> Result<lusid_models::ResourceListOfIUnitDefinitionDto, crate::Error> {
-        GetUnitsFromDataTypeRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetUnitsFromDataTypeRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

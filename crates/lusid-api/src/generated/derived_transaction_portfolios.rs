@@ -51,18 +51,13 @@ impl DerivedTransactionPortfoliosApi {
         scope: impl Into<String>,
         create_derived_transaction_portfolio_request: lusid_models::CreateDerivedTransactionPortfolioRequest,
     ) -> CreateDerivedPortfolioRequest {
-        CreateDerivedPortfolioRequest {
-            client: self.client.clone(),
-            params: CreateDerivedPortfolioParams::new(
-                scope,
-                create_derived_transaction_portfolio_request,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateDerivedPortfolioRequest::from_params(
+            self,
+            CreateDerivedPortfolioParams::new(scope, create_derived_transaction_portfolio_request),
+        )
     }
 
-    /// `DELETE /api/derivedtransactionportfolios/{scope}/{code}/details` (operation
-    /// `DeleteDerivedPortfolioDetails`)
+    /// `DELETE /api/derivedtransactionportfolios/{scope}/{code}/details` (operation `DeleteDerivedPortfolioDetails`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (DELETE).
     ///
@@ -89,21 +84,23 @@ impl DerivedTransactionPortfoliosApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteDerivedPortfolioDetailsRequest {
-        DeleteDerivedPortfolioDetailsRequest {
-            client: self.client.clone(),
-            params: DeleteDerivedPortfolioDetailsParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteDerivedPortfolioDetailsRequest::from_params(
+            self,
+            DeleteDerivedPortfolioDetailsParams::new(scope, code),
+        )
     }
 }
 
-/// The parameters of `CreateDerivedPortfolio` (`POST
-/// /api/derivedtransactionportfolios/{scope}`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `POST /api/derivedtransactionportfolios/{scope}` (operation `CreateDerivedPortfolio`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateDerivedPortfolio`: what its request builder
+/// ([`CreateDerivedPortfolioRequest`](crate::CreateDerivedPortfolioRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateDerivedPortfolioParams {
@@ -126,9 +123,12 @@ impl CreateDerivedPortfolioParams {
     }
 }
 
-/// The `CreateDerivedPortfolio` request (`POST /api/derivedtransactionportfolios/{scope}`),
-/// built by [`DerivedTransactionPortfoliosApi::create_derived_portfolio`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `POST /api/derivedtransactionportfolios/{scope}` (operation `CreateDerivedPortfolio`)
+///
+/// The request builder of `CreateDerivedPortfolio`, made by
+/// [`DerivedTransactionPortfoliosApi::create_derived_portfolio`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateDerivedPortfolioRequest {
@@ -144,6 +144,18 @@ impl CreateDerivedPortfolioRequest {
         path_template: "/api/derivedtransactionportfolios/{scope}",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &DerivedTransactionPortfoliosApi,
+        params: CreateDerivedPortfolioParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateDerivedPortfolioParams {
@@ -193,13 +205,16 @@ impl CreateDerivedPortfolioRequest {
     }
 }
 
-/// The parameters of `DeleteDerivedPortfolioDetails` (`DELETE
-/// /api/derivedtransactionportfolios/{scope}/{code}/details`): what its request builder
+/// `DELETE /api/derivedtransactionportfolios/{scope}/{code}/details` (operation `DeleteDerivedPortfolioDetails`)
+///
+/// The parameters of `DeleteDerivedPortfolioDetails`: what its request builder
+/// ([`DeleteDerivedPortfolioDetailsRequest`](crate::DeleteDerivedPortfolioDetailsRequest))
 /// sends, and what the tag's trait method takes.
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteDerivedPortfolioDetailsParams {
@@ -220,18 +235,14 @@ impl DeleteDerivedPortfolioDetailsParams {
             effective_at: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
 }
 
-/// The `DeleteDerivedPortfolioDetails` request (`DELETE
-/// /api/derivedtransactionportfolios/{scope}/{code}/details`), built by
-/// [`DerivedTransactionPortfoliosApi::delete_derived_portfolio_details`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `DELETE /api/derivedtransactionportfolios/{scope}/{code}/details` (operation `DeleteDerivedPortfolioDetails`)
+///
+/// The request builder of `DeleteDerivedPortfolioDetails`, made by
+/// [`DerivedTransactionPortfoliosApi::delete_derived_portfolio_details`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteDerivedPortfolioDetailsRequest {
@@ -248,9 +259,21 @@ impl DeleteDerivedPortfolioDetailsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &DerivedTransactionPortfoliosApi,
+        params: DeleteDerivedPortfolioDetailsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
@@ -312,16 +335,20 @@ impl DeleteDerivedPortfolioDetailsRequest {
 /// and give it `client.derived_transaction_portfolios()` in production and a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`DerivedTransactionPortfoliosApi`] for streams, timeouts and `send_as`).
-/// With the `mock` feature, mockall generates `MockDerivedTransactionPortfoliosApiClient`;
-/// see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`DerivedTransactionPortfoliosApi`] add streams, timeouts and `send_as`. With the `mock`
+/// feature, mockall generates `MockDerivedTransactionPortfoliosApiClient`; see
+/// docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait DerivedTransactionPortfoliosApiClient: Send + Sync {
-    /// `POST /api/derivedtransactionportfolios/{scope}` (operation `CreateDerivedPortfolio`):
+    /// `POST /api/derivedtransactionportfolios/{scope}` (operation `CreateDerivedPortfolio`)
+    ///
     /// [`DerivedTransactionPortfoliosApi::create_derived_portfolio`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateDerivedPortfolioRequest::send): see [`Error`](crate::Error).
@@ -330,10 +357,11 @@ pub trait DerivedTransactionPortfoliosApiClient: Send + Sync {
         params: CreateDerivedPortfolioParams,
     ) -> Result<lusid_models::Portfolio, crate::Error>;
 
-    /// `DELETE /api/derivedtransactionportfolios/{scope}/{code}/details` (operation
-    /// `DeleteDerivedPortfolioDetails`):
+    /// `DELETE /api/derivedtransactionportfolios/{scope}/{code}/details` (operation `DeleteDerivedPortfolioDetails`)
+    ///
     /// [`DerivedTransactionPortfoliosApi::delete_derived_portfolio_details`] with the
-    /// parameters of `params`.
+    /// parameters of `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteDerivedPortfolioDetailsRequest::send): see [`Error`](crate::Error).
@@ -349,25 +377,17 @@ impl DerivedTransactionPortfoliosApiClient for DerivedTransactionPortfoliosApi {
         &self,
         params: CreateDerivedPortfolioParams,
     ) -> Result<lusid_models::Portfolio, crate::Error> {
-        CreateDerivedPortfolioRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateDerivedPortfolioRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_derived_portfolio_details(
         &self,
         params: DeleteDerivedPortfolioDetailsParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteDerivedPortfolioDetailsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteDerivedPortfolioDetailsRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

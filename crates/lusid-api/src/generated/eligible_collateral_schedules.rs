@@ -60,15 +60,13 @@ impl EligibleCollateralSchedulesApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_eligible_collateral_schedules(&self) -> ListEligibleCollateralSchedulesRequest {
-        ListEligibleCollateralSchedulesRequest {
-            client: self.client.clone(),
-            params: ListEligibleCollateralSchedulesParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListEligibleCollateralSchedulesRequest::from_params(
+            self,
+            ListEligibleCollateralSchedulesParams::new(),
+        )
     }
 
-    /// `POST /api/eligiblecollateralschedules/{scope}` (operation
-    /// `CreateEligibleCollateralSchedule`)
+    /// `POST /api/eligiblecollateralschedules/{scope}` (operation `CreateEligibleCollateralSchedule`)
     ///
     /// API status: `Experimental`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
@@ -98,18 +96,16 @@ impl EligibleCollateralSchedulesApi {
         scope: impl Into<String>,
         eligible_collateral_schedule_request: lusid_models::EligibleCollateralScheduleRequest,
     ) -> CreateEligibleCollateralScheduleRequest {
-        CreateEligibleCollateralScheduleRequest {
-            client: self.client.clone(),
-            params: CreateEligibleCollateralScheduleParams::new(
+        CreateEligibleCollateralScheduleRequest::from_params(
+            self,
+            CreateEligibleCollateralScheduleParams::new(
                 scope,
                 eligible_collateral_schedule_request,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `GET /api/eligiblecollateralschedules/{scope}/{code}` (operation
-    /// `GetEligibleCollateralSchedule`)
+    /// `GET /api/eligiblecollateralschedules/{scope}/{code}` (operation `GetEligibleCollateralSchedule`)
     ///
     /// API status: `Experimental`. Idempotent: yes (a read).
     ///
@@ -142,15 +138,13 @@ impl EligibleCollateralSchedulesApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetEligibleCollateralScheduleRequest {
-        GetEligibleCollateralScheduleRequest {
-            client: self.client.clone(),
-            params: GetEligibleCollateralScheduleParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetEligibleCollateralScheduleRequest::from_params(
+            self,
+            GetEligibleCollateralScheduleParams::new(scope, code),
+        )
     }
 
-    /// `PUT /api/eligiblecollateralschedules/{scope}/{code}` (operation
-    /// `UpsertEligibleCollateralSchedule`)
+    /// `PUT /api/eligiblecollateralschedules/{scope}/{code}` (operation `UpsertEligibleCollateralSchedule`)
     ///
     /// API status: `Experimental`. Idempotent: yes (PUT replaces).
     ///
@@ -181,19 +175,17 @@ impl EligibleCollateralSchedulesApi {
         code: impl Into<String>,
         upsert_eligible_collateral_schedule_request: lusid_models::UpsertEligibleCollateralScheduleRequest,
     ) -> UpsertEligibleCollateralScheduleRequest {
-        UpsertEligibleCollateralScheduleRequest {
-            client: self.client.clone(),
-            params: UpsertEligibleCollateralScheduleParams::new(
+        UpsertEligibleCollateralScheduleRequest::from_params(
+            self,
+            UpsertEligibleCollateralScheduleParams::new(
                 scope,
                 code,
                 upsert_eligible_collateral_schedule_request,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `DELETE /api/eligiblecollateralschedules/{scope}/{code}` (operation
-    /// `DeleteEligibleCollateralSchedule`)
+    /// `DELETE /api/eligiblecollateralschedules/{scope}/{code}` (operation `DeleteEligibleCollateralSchedule`)
     ///
     /// API status: `Experimental`. Idempotent: yes (DELETE).
     ///
@@ -220,21 +212,23 @@ impl EligibleCollateralSchedulesApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteEligibleCollateralScheduleRequest {
-        DeleteEligibleCollateralScheduleRequest {
-            client: self.client.clone(),
-            params: DeleteEligibleCollateralScheduleParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteEligibleCollateralScheduleRequest::from_params(
+            self,
+            DeleteEligibleCollateralScheduleParams::new(scope, code),
+        )
     }
 }
 
-/// The parameters of `ListEligibleCollateralSchedules` (`GET
-/// /api/eligiblecollateralschedules`): what its request builder sends, and what the tag's
-/// trait method takes.
+/// `GET /api/eligiblecollateralschedules` (operation `ListEligibleCollateralSchedules`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListEligibleCollateralSchedules`: what its request builder
+/// ([`ListEligibleCollateralSchedulesRequest`](crate::ListEligibleCollateralSchedulesRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListEligibleCollateralSchedulesParams {
@@ -268,59 +262,14 @@ impl ListEligibleCollateralSchedulesParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListEligibleCollateralSchedules` request (`GET /api/eligiblecollateralschedules`),
-/// built by [`EligibleCollateralSchedulesApi::list_eligible_collateral_schedules`]. Set
-/// optional parameters, then [`send`](Self::send) it.
+/// `GET /api/eligiblecollateralschedules` (operation `ListEligibleCollateralSchedules`)
+///
+/// The request builder of `ListEligibleCollateralSchedules`, made by
+/// [`EligibleCollateralSchedulesApi::list_eligible_collateral_schedules`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListEligibleCollateralSchedulesRequest {
@@ -337,41 +286,53 @@ impl ListEligibleCollateralSchedulesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &EligibleCollateralSchedulesApi,
+        params: ListEligibleCollateralSchedulesParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
@@ -381,7 +342,7 @@ impl ListEligibleCollateralSchedulesRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -447,82 +408,88 @@ impl ListEligibleCollateralSchedulesRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListEligibleCollateralSchedulesParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListEligibleCollateralSchedules`, following `nextPage` until it is empty.
     /// Each page is requested only when the previous one has been taken, with the same
     /// parameters plus `page`. Without an `asAt`, the first request pins `asAt` to the current
     /// UTC time, so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfEligibleCollateralSchedule, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfEligibleCollateralSchedule>
+    {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListEligibleCollateralSchedules`, in order. At most one
     /// page is held in memory; the next page is requested when the current one is used up.
+    /// Without an `asAt`, the first request pins `asAt` to the current UTC time, so every page
+    /// reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_stream(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::EligibleCollateralSchedule, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::items(self)
+    ) -> crate::ItemStream<'static, lusid_models::EligibleCollateralSchedule> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListEligibleCollateralSchedules` with its items kept exactly as LUSID
     /// sent them, fields this crate does not know included: for copying the data elsewhere
     /// unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListEligibleCollateralSchedulesRequest {
-    type Page = lusid_models::PagedResourceListOfEligibleCollateralSchedule;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListEligibleCollateralSchedulesParams {
+    const OPERATION_ID: &'static str = "ListEligibleCollateralSchedules";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `CreateEligibleCollateralSchedule` (`POST
-/// /api/eligiblecollateralschedules/{scope}`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `POST /api/eligiblecollateralschedules/{scope}` (operation `CreateEligibleCollateralSchedule`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateEligibleCollateralSchedule`: what its request builder
+/// ([`CreateEligibleCollateralScheduleRequest`](crate::CreateEligibleCollateralScheduleRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateEligibleCollateralScheduleParams {
@@ -545,10 +512,12 @@ impl CreateEligibleCollateralScheduleParams {
     }
 }
 
-/// The `CreateEligibleCollateralSchedule` request (`POST
-/// /api/eligiblecollateralschedules/{scope}`), built by
-/// [`EligibleCollateralSchedulesApi::create_eligible_collateral_schedule`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `POST /api/eligiblecollateralschedules/{scope}` (operation `CreateEligibleCollateralSchedule`)
+///
+/// The request builder of `CreateEligibleCollateralSchedule`, made by
+/// [`EligibleCollateralSchedulesApi::create_eligible_collateral_schedule`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateEligibleCollateralScheduleRequest {
@@ -564,6 +533,18 @@ impl CreateEligibleCollateralScheduleRequest {
         path_template: "/api/eligiblecollateralschedules/{scope}",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &EligibleCollateralSchedulesApi,
+        params: CreateEligibleCollateralScheduleParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateEligibleCollateralScheduleParams {
@@ -614,13 +595,16 @@ impl CreateEligibleCollateralScheduleRequest {
     }
 }
 
-/// The parameters of `GetEligibleCollateralSchedule` (`GET
-/// /api/eligiblecollateralschedules/{scope}/{code}`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `GET /api/eligiblecollateralschedules/{scope}/{code}` (operation `GetEligibleCollateralSchedule`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetEligibleCollateralSchedule`: what its request builder
+/// ([`GetEligibleCollateralScheduleRequest`](crate::GetEligibleCollateralScheduleRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetEligibleCollateralScheduleParams {
@@ -648,35 +632,14 @@ impl GetEligibleCollateralScheduleParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetEligibleCollateralSchedule` request (`GET
-/// /api/eligiblecollateralschedules/{scope}/{code}`), built by
-/// [`EligibleCollateralSchedulesApi::get_eligible_collateral_schedule`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `GET /api/eligiblecollateralschedules/{scope}/{code}` (operation `GetEligibleCollateralSchedule`)
+///
+/// The request builder of `GetEligibleCollateralSchedule`, made by
+/// [`EligibleCollateralSchedulesApi::get_eligible_collateral_schedule`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetEligibleCollateralScheduleRequest {
@@ -693,16 +656,28 @@ impl GetEligibleCollateralScheduleRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &EligibleCollateralSchedulesApi,
+        params: GetEligibleCollateralScheduleParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -712,7 +687,7 @@ impl GetEligibleCollateralScheduleRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -769,13 +744,16 @@ impl GetEligibleCollateralScheduleRequest {
     }
 }
 
-/// The parameters of `UpsertEligibleCollateralSchedule` (`PUT
-/// /api/eligiblecollateralschedules/{scope}/{code}`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `PUT /api/eligiblecollateralschedules/{scope}/{code}` (operation `UpsertEligibleCollateralSchedule`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertEligibleCollateralSchedule`: what its request builder
+/// ([`UpsertEligibleCollateralScheduleRequest`](crate::UpsertEligibleCollateralScheduleRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertEligibleCollateralScheduleParams {
@@ -802,10 +780,12 @@ impl UpsertEligibleCollateralScheduleParams {
     }
 }
 
-/// The `UpsertEligibleCollateralSchedule` request (`PUT
-/// /api/eligiblecollateralschedules/{scope}/{code}`), built by
-/// [`EligibleCollateralSchedulesApi::upsert_eligible_collateral_schedule`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `PUT /api/eligiblecollateralschedules/{scope}/{code}` (operation `UpsertEligibleCollateralSchedule`)
+///
+/// The request builder of `UpsertEligibleCollateralSchedule`, made by
+/// [`EligibleCollateralSchedulesApi::upsert_eligible_collateral_schedule`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertEligibleCollateralScheduleRequest {
@@ -821,6 +801,18 @@ impl UpsertEligibleCollateralScheduleRequest {
         path_template: "/api/eligiblecollateralschedules/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &EligibleCollateralSchedulesApi,
+        params: UpsertEligibleCollateralScheduleParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertEligibleCollateralScheduleParams {
@@ -873,13 +865,16 @@ impl UpsertEligibleCollateralScheduleRequest {
     }
 }
 
-/// The parameters of `DeleteEligibleCollateralSchedule` (`DELETE
-/// /api/eligiblecollateralschedules/{scope}/{code}`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `DELETE /api/eligiblecollateralschedules/{scope}/{code}` (operation `DeleteEligibleCollateralSchedule`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteEligibleCollateralSchedule`: what its request builder
+/// ([`DeleteEligibleCollateralScheduleRequest`](crate::DeleteEligibleCollateralScheduleRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteEligibleCollateralScheduleParams {
@@ -900,18 +895,14 @@ impl DeleteEligibleCollateralScheduleParams {
             effective_at: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
 }
 
-/// The `DeleteEligibleCollateralSchedule` request (`DELETE
-/// /api/eligiblecollateralschedules/{scope}/{code}`), built by
-/// [`EligibleCollateralSchedulesApi::delete_eligible_collateral_schedule`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `DELETE /api/eligiblecollateralschedules/{scope}/{code}` (operation `DeleteEligibleCollateralSchedule`)
+///
+/// The request builder of `DeleteEligibleCollateralSchedule`, made by
+/// [`EligibleCollateralSchedulesApi::delete_eligible_collateral_schedule`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteEligibleCollateralScheduleRequest {
@@ -928,9 +919,21 @@ impl DeleteEligibleCollateralScheduleRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &EligibleCollateralSchedulesApi,
+        params: DeleteEligibleCollateralScheduleParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
@@ -991,16 +994,20 @@ impl DeleteEligibleCollateralScheduleRequest {
 /// and give it `client.eligible_collateral_schedules()` in production and a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`EligibleCollateralSchedulesApi`] for streams, timeouts and `send_as`).
-/// With the `mock` feature, mockall generates `MockEligibleCollateralSchedulesApiClient`;
-/// see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`EligibleCollateralSchedulesApi`] add streams, timeouts and `send_as`. With the `mock`
+/// feature, mockall generates `MockEligibleCollateralSchedulesApiClient`; see
+/// docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait EligibleCollateralSchedulesApiClient: Send + Sync {
-    /// `GET /api/eligiblecollateralschedules` (operation `ListEligibleCollateralSchedules`):
+    /// `GET /api/eligiblecollateralschedules` (operation `ListEligibleCollateralSchedules`)
+    ///
     /// [`EligibleCollateralSchedulesApi::list_eligible_collateral_schedules`] with the
-    /// parameters of `params`.
+    /// parameters of `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListEligibleCollateralSchedulesRequest::send): see [`Error`](crate::Error).
@@ -1009,10 +1016,11 @@ pub trait EligibleCollateralSchedulesApiClient: Send + Sync {
         params: ListEligibleCollateralSchedulesParams,
     ) -> Result<lusid_models::PagedResourceListOfEligibleCollateralSchedule, crate::Error>;
 
-    /// `POST /api/eligiblecollateralschedules/{scope}` (operation
-    /// `CreateEligibleCollateralSchedule`):
+    /// `POST /api/eligiblecollateralschedules/{scope}` (operation `CreateEligibleCollateralSchedule`)
+    ///
     /// [`EligibleCollateralSchedulesApi::create_eligible_collateral_schedule`] with the
-    /// parameters of `params`.
+    /// parameters of `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateEligibleCollateralScheduleRequest::send): see [`Error`](crate::Error).
@@ -1021,10 +1029,11 @@ pub trait EligibleCollateralSchedulesApiClient: Send + Sync {
         params: CreateEligibleCollateralScheduleParams,
     ) -> Result<lusid_models::EligibleCollateralSchedule, crate::Error>;
 
-    /// `GET /api/eligiblecollateralschedules/{scope}/{code}` (operation
-    /// `GetEligibleCollateralSchedule`):
+    /// `GET /api/eligiblecollateralschedules/{scope}/{code}` (operation `GetEligibleCollateralSchedule`)
+    ///
     /// [`EligibleCollateralSchedulesApi::get_eligible_collateral_schedule`] with the parameters
-    /// of `params`.
+    /// of `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetEligibleCollateralScheduleRequest::send): see [`Error`](crate::Error).
@@ -1033,10 +1042,11 @@ pub trait EligibleCollateralSchedulesApiClient: Send + Sync {
         params: GetEligibleCollateralScheduleParams,
     ) -> Result<lusid_models::EligibleCollateralSchedule, crate::Error>;
 
-    /// `PUT /api/eligiblecollateralschedules/{scope}/{code}` (operation
-    /// `UpsertEligibleCollateralSchedule`):
+    /// `PUT /api/eligiblecollateralschedules/{scope}/{code}` (operation `UpsertEligibleCollateralSchedule`)
+    ///
     /// [`EligibleCollateralSchedulesApi::upsert_eligible_collateral_schedule`] with the
-    /// parameters of `params`.
+    /// parameters of `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertEligibleCollateralScheduleRequest::send): see [`Error`](crate::Error).
@@ -1045,10 +1055,11 @@ pub trait EligibleCollateralSchedulesApiClient: Send + Sync {
         params: UpsertEligibleCollateralScheduleParams,
     ) -> Result<lusid_models::EligibleCollateralSchedule, crate::Error>;
 
-    /// `DELETE /api/eligiblecollateralschedules/{scope}/{code}` (operation
-    /// `DeleteEligibleCollateralSchedule`):
+    /// `DELETE /api/eligiblecollateralschedules/{scope}/{code}` (operation `DeleteEligibleCollateralSchedule`)
+    ///
     /// [`EligibleCollateralSchedulesApi::delete_eligible_collateral_schedule`] with the
-    /// parameters of `params`.
+    /// parameters of `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteEligibleCollateralScheduleRequest::send): see [`Error`](crate::Error).
@@ -1064,64 +1075,44 @@ impl EligibleCollateralSchedulesApiClient for EligibleCollateralSchedulesApi {
         &self,
         params: ListEligibleCollateralSchedulesParams,
     ) -> Result<lusid_models::PagedResourceListOfEligibleCollateralSchedule, crate::Error> {
-        ListEligibleCollateralSchedulesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListEligibleCollateralSchedulesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn create_eligible_collateral_schedule(
         &self,
         params: CreateEligibleCollateralScheduleParams,
     ) -> Result<lusid_models::EligibleCollateralSchedule, crate::Error> {
-        CreateEligibleCollateralScheduleRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateEligibleCollateralScheduleRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_eligible_collateral_schedule(
         &self,
         params: GetEligibleCollateralScheduleParams,
     ) -> Result<lusid_models::EligibleCollateralSchedule, crate::Error> {
-        GetEligibleCollateralScheduleRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetEligibleCollateralScheduleRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_eligible_collateral_schedule(
         &self,
         params: UpsertEligibleCollateralScheduleParams,
     ) -> Result<lusid_models::EligibleCollateralSchedule, crate::Error> {
-        UpsertEligibleCollateralScheduleRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertEligibleCollateralScheduleRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_eligible_collateral_schedule(
         &self,
         params: DeleteEligibleCollateralScheduleParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteEligibleCollateralScheduleRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteEligibleCollateralScheduleRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

@@ -47,11 +47,10 @@ impl EntitiesApi {
         &self,
         entity_unique_id: impl Into<String>,
     ) -> GetBookmarkByEntityUniqueIdRequest {
-        GetBookmarkByEntityUniqueIdRequest {
-            client: self.client.clone(),
-            params: GetBookmarkByEntityUniqueIdParams::new(entity_unique_id),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetBookmarkByEntityUniqueIdRequest::from_params(
+            self,
+            GetBookmarkByEntityUniqueIdParams::new(entity_unique_id),
+        )
     }
 
     /// `GET /api/entities/changes/portfolios` (operation `GetPortfolioChanges`)
@@ -82,15 +81,13 @@ impl EntitiesApi {
         scope: impl Into<String>,
         effective_at: impl Into<String>,
     ) -> GetPortfolioChangesRequest {
-        GetPortfolioChangesRequest {
-            client: self.client.clone(),
-            params: GetPortfolioChangesParams::new(scope, effective_at),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetPortfolioChangesRequest::from_params(
+            self,
+            GetPortfolioChangesParams::new(scope, effective_at),
+        )
     }
 
-    /// `GET /api/entities/compliancerules/{entityUniqueId}` (operation
-    /// `GetComplianceRuleByEntityUniqueId`)
+    /// `GET /api/entities/compliancerules/{entityUniqueId}` (operation `GetComplianceRuleByEntityUniqueId`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -118,15 +115,13 @@ impl EntitiesApi {
         &self,
         entity_unique_id: impl Into<String>,
     ) -> GetComplianceRuleByEntityUniqueIdRequest {
-        GetComplianceRuleByEntityUniqueIdRequest {
-            client: self.client.clone(),
-            params: GetComplianceRuleByEntityUniqueIdParams::new(entity_unique_id),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetComplianceRuleByEntityUniqueIdRequest::from_params(
+            self,
+            GetComplianceRuleByEntityUniqueIdParams::new(entity_unique_id),
+        )
     }
 
-    /// `GET /api/entities/complianceruletemplates/{entityUniqueId}` (operation
-    /// `GetComplianceRuleTemplateByEntityUniqueId`)
+    /// `GET /api/entities/complianceruletemplates/{entityUniqueId}` (operation `GetComplianceRuleTemplateByEntityUniqueId`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -155,15 +150,13 @@ impl EntitiesApi {
         &self,
         entity_unique_id: impl Into<String>,
     ) -> GetComplianceRuleTemplateByEntityUniqueIdRequest {
-        GetComplianceRuleTemplateByEntityUniqueIdRequest {
-            client: self.client.clone(),
-            params: GetComplianceRuleTemplateByEntityUniqueIdParams::new(entity_unique_id),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetComplianceRuleTemplateByEntityUniqueIdRequest::from_params(
+            self,
+            GetComplianceRuleTemplateByEntityUniqueIdParams::new(entity_unique_id),
+        )
     }
 
-    /// `GET /api/entities/corporateactionsources/{entityUniqueId}` (operation
-    /// `GetCorporateActionSourceByEntityUniqueId`)
+    /// `GET /api/entities/corporateactionsources/{entityUniqueId}` (operation `GetCorporateActionSourceByEntityUniqueId`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -192,15 +185,13 @@ impl EntitiesApi {
         &self,
         entity_unique_id: impl Into<String>,
     ) -> GetCorporateActionSourceByEntityUniqueIdRequest {
-        GetCorporateActionSourceByEntityUniqueIdRequest {
-            client: self.client.clone(),
-            params: GetCorporateActionSourceByEntityUniqueIdParams::new(entity_unique_id),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetCorporateActionSourceByEntityUniqueIdRequest::from_params(
+            self,
+            GetCorporateActionSourceByEntityUniqueIdParams::new(entity_unique_id),
+        )
     }
 
-    /// `GET /api/entities/customentities/{entityUniqueId}` (operation
-    /// `GetCustomEntityByEntityUniqueId`)
+    /// `GET /api/entities/customentities/{entityUniqueId}` (operation `GetCustomEntityByEntityUniqueId`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
@@ -230,11 +221,10 @@ impl EntitiesApi {
         &self,
         entity_unique_id: impl Into<String>,
     ) -> GetCustomEntityByEntityUniqueIdRequest {
-        GetCustomEntityByEntityUniqueIdRequest {
-            client: self.client.clone(),
-            params: GetCustomEntityByEntityUniqueIdParams::new(entity_unique_id),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetCustomEntityByEntityUniqueIdRequest::from_params(
+            self,
+            GetCustomEntityByEntityUniqueIdParams::new(entity_unique_id),
+        )
     }
 
     /// `GET /api/entities/datatypes/{entityUniqueId}` (operation `GetDataTypeByEntityUniqueId`)
@@ -265,15 +255,13 @@ impl EntitiesApi {
         &self,
         entity_unique_id: impl Into<String>,
     ) -> GetDataTypeByEntityUniqueIdRequest {
-        GetDataTypeByEntityUniqueIdRequest {
-            client: self.client.clone(),
-            params: GetDataTypeByEntityUniqueIdParams::new(entity_unique_id),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetDataTypeByEntityUniqueIdRequest::from_params(
+            self,
+            GetDataTypeByEntityUniqueIdParams::new(entity_unique_id),
+        )
     }
 
-    /// `GET /api/entities/instrumenteventinstructions/{entityUniqueId}` (operation
-    /// `GetInstrumentEventInstructionByEntityUniqueId`)
+    /// `GET /api/entities/instrumenteventinstructions/{entityUniqueId}` (operation `GetInstrumentEventInstructionByEntityUniqueId`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
@@ -303,15 +291,13 @@ impl EntitiesApi {
         &self,
         entity_unique_id: impl Into<String>,
     ) -> GetInstrumentEventInstructionByEntityUniqueIdRequest {
-        GetInstrumentEventInstructionByEntityUniqueIdRequest {
-            client: self.client.clone(),
-            params: GetInstrumentEventInstructionByEntityUniqueIdParams::new(entity_unique_id),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetInstrumentEventInstructionByEntityUniqueIdRequest::from_params(
+            self,
+            GetInstrumentEventInstructionByEntityUniqueIdParams::new(entity_unique_id),
+        )
     }
 
-    /// `GET /api/entities/instrumentevents/{entityUniqueId}` (operation
-    /// `GetInstrumentEventByEntityUniqueId`)
+    /// `GET /api/entities/instrumentevents/{entityUniqueId}` (operation `GetInstrumentEventByEntityUniqueId`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -339,15 +325,13 @@ impl EntitiesApi {
         &self,
         entity_unique_id: impl Into<String>,
     ) -> GetInstrumentEventByEntityUniqueIdRequest {
-        GetInstrumentEventByEntityUniqueIdRequest {
-            client: self.client.clone(),
-            params: GetInstrumentEventByEntityUniqueIdParams::new(entity_unique_id),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetInstrumentEventByEntityUniqueIdRequest::from_params(
+            self,
+            GetInstrumentEventByEntityUniqueIdParams::new(entity_unique_id),
+        )
     }
 
-    /// `GET /api/entities/instruments/{entityUniqueId}` (operation
-    /// `GetInstrumentByEntityUniqueId`)
+    /// `GET /api/entities/instruments/{entityUniqueId}` (operation `GetInstrumentByEntityUniqueId`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
@@ -381,15 +365,13 @@ impl EntitiesApi {
         &self,
         entity_unique_id: impl Into<String>,
     ) -> GetInstrumentByEntityUniqueIdRequest {
-        GetInstrumentByEntityUniqueIdRequest {
-            client: self.client.clone(),
-            params: GetInstrumentByEntityUniqueIdParams::new(entity_unique_id),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetInstrumentByEntityUniqueIdRequest::from_params(
+            self,
+            GetInstrumentByEntityUniqueIdParams::new(entity_unique_id),
+        )
     }
 
-    /// `GET /api/entities/portfolios/{entityUniqueId}` (operation
-    /// `GetPortfolioByEntityUniqueId`)
+    /// `GET /api/entities/portfolios/{entityUniqueId}` (operation `GetPortfolioByEntityUniqueId`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
@@ -419,15 +401,13 @@ impl EntitiesApi {
         &self,
         entity_unique_id: impl Into<String>,
     ) -> GetPortfolioByEntityUniqueIdRequest {
-        GetPortfolioByEntityUniqueIdRequest {
-            client: self.client.clone(),
-            params: GetPortfolioByEntityUniqueIdParams::new(entity_unique_id),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetPortfolioByEntityUniqueIdRequest::from_params(
+            self,
+            GetPortfolioByEntityUniqueIdParams::new(entity_unique_id),
+        )
     }
 
-    /// `GET /api/entities/propertydefinitions/{entityUniqueId}` (operation
-    /// `GetPropertyDefinitionByEntityUniqueId`)
+    /// `GET /api/entities/propertydefinitions/{entityUniqueId}` (operation `GetPropertyDefinitionByEntityUniqueId`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
@@ -457,15 +437,13 @@ impl EntitiesApi {
         &self,
         entity_unique_id: impl Into<String>,
     ) -> GetPropertyDefinitionByEntityUniqueIdRequest {
-        GetPropertyDefinitionByEntityUniqueIdRequest {
-            client: self.client.clone(),
-            params: GetPropertyDefinitionByEntityUniqueIdParams::new(entity_unique_id),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetPropertyDefinitionByEntityUniqueIdRequest::from_params(
+            self,
+            GetPropertyDefinitionByEntityUniqueIdParams::new(entity_unique_id),
+        )
     }
 
-    /// `GET /api/entities/transactions/{entityUniqueId}` (operation
-    /// `GetTransactionByEntityUniqueId`)
+    /// `GET /api/entities/transactions/{entityUniqueId}` (operation `GetTransactionByEntityUniqueId`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
@@ -497,15 +475,13 @@ impl EntitiesApi {
         &self,
         entity_unique_id: impl Into<String>,
     ) -> GetTransactionByEntityUniqueIdRequest {
-        GetTransactionByEntityUniqueIdRequest {
-            client: self.client.clone(),
-            params: GetTransactionByEntityUniqueIdParams::new(entity_unique_id),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetTransactionByEntityUniqueIdRequest::from_params(
+            self,
+            GetTransactionByEntityUniqueIdParams::new(entity_unique_id),
+        )
     }
 
-    /// `GET /api/entities/valuationpoints/{entityUniqueId}` (operation
-    /// `GetValuationPointByEntityUniqueId`)
+    /// `GET /api/entities/valuationpoints/{entityUniqueId}` (operation `GetValuationPointByEntityUniqueId`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
@@ -533,11 +509,10 @@ impl EntitiesApi {
         &self,
         entity_unique_id: impl Into<String>,
     ) -> GetValuationPointByEntityUniqueIdRequest {
-        GetValuationPointByEntityUniqueIdRequest {
-            client: self.client.clone(),
-            params: GetValuationPointByEntityUniqueIdParams::new(entity_unique_id),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetValuationPointByEntityUniqueIdRequest::from_params(
+            self,
+            GetValuationPointByEntityUniqueIdParams::new(entity_unique_id),
+        )
     }
 
     /// `GET /api/entities/{entityType}/{entityUniqueId}/history` (operation `GetEntityHistory`)
@@ -575,21 +550,23 @@ impl EntitiesApi {
         entity_type: impl Into<String>,
         entity_unique_id: impl Into<String>,
     ) -> GetEntityHistoryRequest {
-        GetEntityHistoryRequest {
-            client: self.client.clone(),
-            params: GetEntityHistoryParams::new(entity_type, entity_unique_id),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetEntityHistoryRequest::from_params(
+            self,
+            GetEntityHistoryParams::new(entity_type, entity_unique_id),
+        )
     }
 }
 
-/// The parameters of `GetBookmarkByEntityUniqueId` (`GET
-/// /api/entities/bookmarks/{entityUniqueId}`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `GET /api/entities/bookmarks/{entityUniqueId}` (operation `GetBookmarkByEntityUniqueId`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetBookmarkByEntityUniqueId`: what its request builder
+/// ([`GetBookmarkByEntityUniqueIdRequest`](crate::GetBookmarkByEntityUniqueIdRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetBookmarkByEntityUniqueIdParams {
@@ -611,26 +588,14 @@ impl GetBookmarkByEntityUniqueIdParams {
             previews: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `previews` (query): a list of strings, sent as one `previews=` pair each. Replaces
-    /// any earlier values.
-    pub fn previews(mut self, previews: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.previews = previews.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetBookmarkByEntityUniqueId` request (`GET
-/// /api/entities/bookmarks/{entityUniqueId}`), built by
-/// [`EntitiesApi::get_bookmark_by_entity_unique_id`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/entities/bookmarks/{entityUniqueId}` (operation `GetBookmarkByEntityUniqueId`)
+///
+/// The request builder of `GetBookmarkByEntityUniqueId`, made by
+/// [`EntitiesApi::get_bookmark_by_entity_unique_id`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetBookmarkByEntityUniqueIdRequest {
@@ -647,17 +612,26 @@ impl GetBookmarkByEntityUniqueIdRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &EntitiesApi, params: GetBookmarkByEntityUniqueIdParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `previews` (query): a list of strings, sent as one `previews=` pair each. Replaces
     /// any earlier values.
     pub fn previews(mut self, previews: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.previews(previews);
+        self.params.previews = previews.into_iter().map(Into::into).collect();
         self
     }
 
@@ -710,12 +684,16 @@ impl GetBookmarkByEntityUniqueIdRequest {
     }
 }
 
-/// The parameters of `GetPortfolioChanges` (`GET /api/entities/changes/portfolios`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `GET /api/entities/changes/portfolios` (operation `GetPortfolioChanges`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetPortfolioChanges`: what its request builder
+/// ([`GetPortfolioChangesRequest`](crate::GetPortfolioChangesRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetPortfolioChangesParams {
@@ -737,18 +715,13 @@ impl GetPortfolioChangesParams {
             as_at: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetPortfolioChanges` request (`GET /api/entities/changes/portfolios`), built by
-/// [`EntitiesApi::get_portfolio_changes`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/entities/changes/portfolios` (operation `GetPortfolioChanges`)
+///
+/// The request builder of `GetPortfolioChanges`, made by
+/// [`EntitiesApi::get_portfolio_changes`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPortfolioChangesRequest {
@@ -765,10 +738,19 @@ impl GetPortfolioChangesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &EntitiesApi, params: GetPortfolioChangesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -821,13 +803,16 @@ impl GetPortfolioChangesRequest {
     }
 }
 
-/// The parameters of `GetComplianceRuleByEntityUniqueId` (`GET
-/// /api/entities/compliancerules/{entityUniqueId}`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `GET /api/entities/compliancerules/{entityUniqueId}` (operation `GetComplianceRuleByEntityUniqueId`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetComplianceRuleByEntityUniqueId`: what its request builder
+/// ([`GetComplianceRuleByEntityUniqueIdRequest`](crate::GetComplianceRuleByEntityUniqueIdRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetComplianceRuleByEntityUniqueIdParams {
@@ -849,26 +834,14 @@ impl GetComplianceRuleByEntityUniqueIdParams {
             previews: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `previews` (query): a list of strings, sent as one `previews=` pair each. Replaces
-    /// any earlier values.
-    pub fn previews(mut self, previews: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.previews = previews.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetComplianceRuleByEntityUniqueId` request (`GET
-/// /api/entities/compliancerules/{entityUniqueId}`), built by
-/// [`EntitiesApi::get_compliance_rule_by_entity_unique_id`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/entities/compliancerules/{entityUniqueId}` (operation `GetComplianceRuleByEntityUniqueId`)
+///
+/// The request builder of `GetComplianceRuleByEntityUniqueId`, made by
+/// [`EntitiesApi::get_compliance_rule_by_entity_unique_id`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetComplianceRuleByEntityUniqueIdRequest {
@@ -885,17 +858,26 @@ impl GetComplianceRuleByEntityUniqueIdRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &EntitiesApi, params: GetComplianceRuleByEntityUniqueIdParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `previews` (query): a list of strings, sent as one `previews=` pair each. Replaces
     /// any earlier values.
     pub fn previews(mut self, previews: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.previews(previews);
+        self.params.previews = previews.into_iter().map(Into::into).collect();
         self
     }
 
@@ -948,13 +930,16 @@ impl GetComplianceRuleByEntityUniqueIdRequest {
     }
 }
 
-/// The parameters of `GetComplianceRuleTemplateByEntityUniqueId` (`GET
-/// /api/entities/complianceruletemplates/{entityUniqueId}`): what its request builder
+/// `GET /api/entities/complianceruletemplates/{entityUniqueId}` (operation `GetComplianceRuleTemplateByEntityUniqueId`)
+///
+/// The parameters of `GetComplianceRuleTemplateByEntityUniqueId`: what its request builder
+/// ([`GetComplianceRuleTemplateByEntityUniqueIdRequest`](crate::GetComplianceRuleTemplateByEntityUniqueIdRequest))
 /// sends, and what the tag's trait method takes.
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetComplianceRuleTemplateByEntityUniqueIdParams {
@@ -976,26 +961,14 @@ impl GetComplianceRuleTemplateByEntityUniqueIdParams {
             previews: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `previews` (query): a list of strings, sent as one `previews=` pair each. Replaces
-    /// any earlier values.
-    pub fn previews(mut self, previews: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.previews = previews.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetComplianceRuleTemplateByEntityUniqueId` request (`GET
-/// /api/entities/complianceruletemplates/{entityUniqueId}`), built by
-/// [`EntitiesApi::get_compliance_rule_template_by_entity_unique_id`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `GET /api/entities/complianceruletemplates/{entityUniqueId}` (operation `GetComplianceRuleTemplateByEntityUniqueId`)
+///
+/// The request builder of `GetComplianceRuleTemplateByEntityUniqueId`, made by
+/// [`EntitiesApi::get_compliance_rule_template_by_entity_unique_id`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetComplianceRuleTemplateByEntityUniqueIdRequest {
@@ -1012,17 +985,29 @@ impl GetComplianceRuleTemplateByEntityUniqueIdRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &EntitiesApi,
+        params: GetComplianceRuleTemplateByEntityUniqueIdParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `previews` (query): a list of strings, sent as one `previews=` pair each. Replaces
     /// any earlier values.
     pub fn previews(mut self, previews: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.previews(previews);
+        self.params.previews = previews.into_iter().map(Into::into).collect();
         self
     }
 
@@ -1076,13 +1061,16 @@ impl GetComplianceRuleTemplateByEntityUniqueIdRequest {
     }
 }
 
-/// The parameters of `GetCorporateActionSourceByEntityUniqueId` (`GET
-/// /api/entities/corporateactionsources/{entityUniqueId}`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `GET /api/entities/corporateactionsources/{entityUniqueId}` (operation `GetCorporateActionSourceByEntityUniqueId`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetCorporateActionSourceByEntityUniqueId`: what its request builder
+/// ([`GetCorporateActionSourceByEntityUniqueIdRequest`](crate::GetCorporateActionSourceByEntityUniqueIdRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetCorporateActionSourceByEntityUniqueIdParams {
@@ -1104,26 +1092,14 @@ impl GetCorporateActionSourceByEntityUniqueIdParams {
             previews: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `previews` (query): a list of strings, sent as one `previews=` pair each. Replaces
-    /// any earlier values.
-    pub fn previews(mut self, previews: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.previews = previews.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetCorporateActionSourceByEntityUniqueId` request (`GET
-/// /api/entities/corporateactionsources/{entityUniqueId}`), built by
-/// [`EntitiesApi::get_corporate_action_source_by_entity_unique_id`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `GET /api/entities/corporateactionsources/{entityUniqueId}` (operation `GetCorporateActionSourceByEntityUniqueId`)
+///
+/// The request builder of `GetCorporateActionSourceByEntityUniqueId`, made by
+/// [`EntitiesApi::get_corporate_action_source_by_entity_unique_id`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetCorporateActionSourceByEntityUniqueIdRequest {
@@ -1140,17 +1116,29 @@ impl GetCorporateActionSourceByEntityUniqueIdRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &EntitiesApi,
+        params: GetCorporateActionSourceByEntityUniqueIdParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `previews` (query): a list of strings, sent as one `previews=` pair each. Replaces
     /// any earlier values.
     pub fn previews(mut self, previews: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.previews(previews);
+        self.params.previews = previews.into_iter().map(Into::into).collect();
         self
     }
 
@@ -1204,13 +1192,16 @@ impl GetCorporateActionSourceByEntityUniqueIdRequest {
     }
 }
 
-/// The parameters of `GetCustomEntityByEntityUniqueId` (`GET
-/// /api/entities/customentities/{entityUniqueId}`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `GET /api/entities/customentities/{entityUniqueId}` (operation `GetCustomEntityByEntityUniqueId`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetCustomEntityByEntityUniqueId`: what its request builder
+/// ([`GetCustomEntityByEntityUniqueIdRequest`](crate::GetCustomEntityByEntityUniqueIdRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetCustomEntityByEntityUniqueIdParams {
@@ -1235,32 +1226,14 @@ impl GetCustomEntityByEntityUniqueIdParams {
             previews: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `previews` (query): a list of strings, sent as one `previews=` pair each. Replaces
-    /// any earlier values.
-    pub fn previews(mut self, previews: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.previews = previews.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetCustomEntityByEntityUniqueId` request (`GET
-/// /api/entities/customentities/{entityUniqueId}`), built by
-/// [`EntitiesApi::get_custom_entity_by_entity_unique_id`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/entities/customentities/{entityUniqueId}` (operation `GetCustomEntityByEntityUniqueId`)
+///
+/// The request builder of `GetCustomEntityByEntityUniqueId`, made by
+/// [`EntitiesApi::get_custom_entity_by_entity_unique_id`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetCustomEntityByEntityUniqueIdRequest {
@@ -1277,23 +1250,32 @@ impl GetCustomEntityByEntityUniqueIdRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &EntitiesApi, params: GetCustomEntityByEntityUniqueIdParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `previews` (query): a list of strings, sent as one `previews=` pair each. Replaces
     /// any earlier values.
     pub fn previews(mut self, previews: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.previews(previews);
+        self.params.previews = previews.into_iter().map(Into::into).collect();
         self
     }
 
@@ -1347,13 +1329,16 @@ impl GetCustomEntityByEntityUniqueIdRequest {
     }
 }
 
-/// The parameters of `GetDataTypeByEntityUniqueId` (`GET
-/// /api/entities/datatypes/{entityUniqueId}`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `GET /api/entities/datatypes/{entityUniqueId}` (operation `GetDataTypeByEntityUniqueId`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetDataTypeByEntityUniqueId`: what its request builder
+/// ([`GetDataTypeByEntityUniqueIdRequest`](crate::GetDataTypeByEntityUniqueIdRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetDataTypeByEntityUniqueIdParams {
@@ -1375,26 +1360,14 @@ impl GetDataTypeByEntityUniqueIdParams {
             previews: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `previews` (query): a list of strings, sent as one `previews=` pair each. Replaces
-    /// any earlier values.
-    pub fn previews(mut self, previews: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.previews = previews.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetDataTypeByEntityUniqueId` request (`GET
-/// /api/entities/datatypes/{entityUniqueId}`), built by
-/// [`EntitiesApi::get_data_type_by_entity_unique_id`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/entities/datatypes/{entityUniqueId}` (operation `GetDataTypeByEntityUniqueId`)
+///
+/// The request builder of `GetDataTypeByEntityUniqueId`, made by
+/// [`EntitiesApi::get_data_type_by_entity_unique_id`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetDataTypeByEntityUniqueIdRequest {
@@ -1411,17 +1384,26 @@ impl GetDataTypeByEntityUniqueIdRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &EntitiesApi, params: GetDataTypeByEntityUniqueIdParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `previews` (query): a list of strings, sent as one `previews=` pair each. Replaces
     /// any earlier values.
     pub fn previews(mut self, previews: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.previews(previews);
+        self.params.previews = previews.into_iter().map(Into::into).collect();
         self
     }
 
@@ -1474,13 +1456,17 @@ impl GetDataTypeByEntityUniqueIdRequest {
     }
 }
 
-/// The parameters of `GetInstrumentEventInstructionByEntityUniqueId` (`GET
-/// /api/entities/instrumenteventinstructions/{entityUniqueId}`): what its request builder
+/// `GET /api/entities/instrumenteventinstructions/{entityUniqueId}` (operation `GetInstrumentEventInstructionByEntityUniqueId`)
+///
+/// The parameters of `GetInstrumentEventInstructionByEntityUniqueId`: what its request
+/// builder
+/// ([`GetInstrumentEventInstructionByEntityUniqueIdRequest`](crate::GetInstrumentEventInstructionByEntityUniqueIdRequest))
 /// sends, and what the tag's trait method takes.
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetInstrumentEventInstructionByEntityUniqueIdParams {
@@ -1502,26 +1488,14 @@ impl GetInstrumentEventInstructionByEntityUniqueIdParams {
             previews: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `previews` (query): a list of strings, sent as one `previews=` pair each. Replaces
-    /// any earlier values.
-    pub fn previews(mut self, previews: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.previews = previews.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetInstrumentEventInstructionByEntityUniqueId` request (`GET
-/// /api/entities/instrumenteventinstructions/{entityUniqueId}`), built by
-/// [`EntitiesApi::get_instrument_event_instruction_by_entity_unique_id`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `GET /api/entities/instrumenteventinstructions/{entityUniqueId}` (operation `GetInstrumentEventInstructionByEntityUniqueId`)
+///
+/// The request builder of `GetInstrumentEventInstructionByEntityUniqueId`, made by
+/// [`EntitiesApi::get_instrument_event_instruction_by_entity_unique_id`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetInstrumentEventInstructionByEntityUniqueIdRequest {
@@ -1538,17 +1512,29 @@ impl GetInstrumentEventInstructionByEntityUniqueIdRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &EntitiesApi,
+        params: GetInstrumentEventInstructionByEntityUniqueIdParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `previews` (query): a list of strings, sent as one `previews=` pair each. Replaces
     /// any earlier values.
     pub fn previews(mut self, previews: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.previews(previews);
+        self.params.previews = previews.into_iter().map(Into::into).collect();
         self
     }
 
@@ -1604,13 +1590,16 @@ impl GetInstrumentEventInstructionByEntityUniqueIdRequest {
     }
 }
 
-/// The parameters of `GetInstrumentEventByEntityUniqueId` (`GET
-/// /api/entities/instrumentevents/{entityUniqueId}`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `GET /api/entities/instrumentevents/{entityUniqueId}` (operation `GetInstrumentEventByEntityUniqueId`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetInstrumentEventByEntityUniqueId`: what its request builder
+/// ([`GetInstrumentEventByEntityUniqueIdRequest`](crate::GetInstrumentEventByEntityUniqueIdRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetInstrumentEventByEntityUniqueIdParams {
@@ -1632,26 +1621,14 @@ impl GetInstrumentEventByEntityUniqueIdParams {
             previews: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `previews` (query): a list of strings, sent as one `previews=` pair each. Replaces
-    /// any earlier values.
-    pub fn previews(mut self, previews: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.previews = previews.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetInstrumentEventByEntityUniqueId` request (`GET
-/// /api/entities/instrumentevents/{entityUniqueId}`), built by
-/// [`EntitiesApi::get_instrument_event_by_entity_unique_id`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/entities/instrumentevents/{entityUniqueId}` (operation `GetInstrumentEventByEntityUniqueId`)
+///
+/// The request builder of `GetInstrumentEventByEntityUniqueId`, made by
+/// [`EntitiesApi::get_instrument_event_by_entity_unique_id`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetInstrumentEventByEntityUniqueIdRequest {
@@ -1668,17 +1645,29 @@ impl GetInstrumentEventByEntityUniqueIdRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &EntitiesApi,
+        params: GetInstrumentEventByEntityUniqueIdParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `previews` (query): a list of strings, sent as one `previews=` pair each. Replaces
     /// any earlier values.
     pub fn previews(mut self, previews: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.previews(previews);
+        self.params.previews = previews.into_iter().map(Into::into).collect();
         self
     }
 
@@ -1731,13 +1720,16 @@ impl GetInstrumentEventByEntityUniqueIdRequest {
     }
 }
 
-/// The parameters of `GetInstrumentByEntityUniqueId` (`GET
-/// /api/entities/instruments/{entityUniqueId}`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `GET /api/entities/instruments/{entityUniqueId}` (operation `GetInstrumentByEntityUniqueId`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetInstrumentByEntityUniqueId`: what its request builder
+/// ([`GetInstrumentByEntityUniqueIdRequest`](crate::GetInstrumentByEntityUniqueIdRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetInstrumentByEntityUniqueIdParams {
@@ -1768,44 +1760,14 @@ impl GetInstrumentByEntityUniqueIdParams {
             data_model_code: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `previews` (query): a list of strings, sent as one `previews=` pair each. Replaces
-    /// any earlier values.
-    pub fn previews(mut self, previews: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.previews = previews.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `dataModelScope` (query): string.
-    pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
-        self.data_model_scope = Some(data_model_scope.into());
-        self
-    }
-
-    /// Sets `dataModelCode` (query): string.
-    pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
-        self.data_model_code = Some(data_model_code.into());
-        self
-    }
 }
 
-/// The `GetInstrumentByEntityUniqueId` request (`GET
-/// /api/entities/instruments/{entityUniqueId}`), built by
-/// [`EntitiesApi::get_instrument_by_entity_unique_id`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/entities/instruments/{entityUniqueId}` (operation `GetInstrumentByEntityUniqueId`)
+///
+/// The request builder of `GetInstrumentByEntityUniqueId`, made by
+/// [`EntitiesApi::get_instrument_by_entity_unique_id`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetInstrumentByEntityUniqueIdRequest {
@@ -1822,35 +1784,44 @@ impl GetInstrumentByEntityUniqueIdRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &EntitiesApi, params: GetInstrumentByEntityUniqueIdParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `previews` (query): a list of strings, sent as one `previews=` pair each. Replaces
     /// any earlier values.
     pub fn previews(mut self, previews: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.previews(previews);
+        self.params.previews = previews.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `dataModelScope` (query): string.
     pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
-        self.params = self.params.data_model_scope(data_model_scope);
+        self.params.data_model_scope = Some(data_model_scope.into());
         self
     }
 
     /// Sets `dataModelCode` (query): string.
     pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
-        self.params = self.params.data_model_code(data_model_code);
+        self.params.data_model_code = Some(data_model_code.into());
         self
     }
 
@@ -1906,13 +1877,16 @@ impl GetInstrumentByEntityUniqueIdRequest {
     }
 }
 
-/// The parameters of `GetPortfolioByEntityUniqueId` (`GET
-/// /api/entities/portfolios/{entityUniqueId}`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `GET /api/entities/portfolios/{entityUniqueId}` (operation `GetPortfolioByEntityUniqueId`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetPortfolioByEntityUniqueId`: what its request builder
+/// ([`GetPortfolioByEntityUniqueIdRequest`](crate::GetPortfolioByEntityUniqueIdRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetPortfolioByEntityUniqueIdParams {
@@ -1937,32 +1911,14 @@ impl GetPortfolioByEntityUniqueIdParams {
             previews: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `previews` (query): a list of strings, sent as one `previews=` pair each. Replaces
-    /// any earlier values.
-    pub fn previews(mut self, previews: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.previews = previews.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetPortfolioByEntityUniqueId` request (`GET
-/// /api/entities/portfolios/{entityUniqueId}`), built by
-/// [`EntitiesApi::get_portfolio_by_entity_unique_id`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/entities/portfolios/{entityUniqueId}` (operation `GetPortfolioByEntityUniqueId`)
+///
+/// The request builder of `GetPortfolioByEntityUniqueId`, made by
+/// [`EntitiesApi::get_portfolio_by_entity_unique_id`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPortfolioByEntityUniqueIdRequest {
@@ -1979,23 +1935,32 @@ impl GetPortfolioByEntityUniqueIdRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &EntitiesApi, params: GetPortfolioByEntityUniqueIdParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `previews` (query): a list of strings, sent as one `previews=` pair each. Replaces
     /// any earlier values.
     pub fn previews(mut self, previews: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.previews(previews);
+        self.params.previews = previews.into_iter().map(Into::into).collect();
         self
     }
 
@@ -2049,13 +2014,16 @@ impl GetPortfolioByEntityUniqueIdRequest {
     }
 }
 
-/// The parameters of `GetPropertyDefinitionByEntityUniqueId` (`GET
-/// /api/entities/propertydefinitions/{entityUniqueId}`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `GET /api/entities/propertydefinitions/{entityUniqueId}` (operation `GetPropertyDefinitionByEntityUniqueId`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetPropertyDefinitionByEntityUniqueId`: what its request builder
+/// ([`GetPropertyDefinitionByEntityUniqueIdRequest`](crate::GetPropertyDefinitionByEntityUniqueIdRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetPropertyDefinitionByEntityUniqueIdParams {
@@ -2080,32 +2048,14 @@ impl GetPropertyDefinitionByEntityUniqueIdParams {
             previews: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `previews` (query): a list of strings, sent as one `previews=` pair each. Replaces
-    /// any earlier values.
-    pub fn previews(mut self, previews: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.previews = previews.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetPropertyDefinitionByEntityUniqueId` request (`GET
-/// /api/entities/propertydefinitions/{entityUniqueId}`), built by
-/// [`EntitiesApi::get_property_definition_by_entity_unique_id`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `GET /api/entities/propertydefinitions/{entityUniqueId}` (operation `GetPropertyDefinitionByEntityUniqueId`)
+///
+/// The request builder of `GetPropertyDefinitionByEntityUniqueId`, made by
+/// [`EntitiesApi::get_property_definition_by_entity_unique_id`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPropertyDefinitionByEntityUniqueIdRequest {
@@ -2122,23 +2072,35 @@ impl GetPropertyDefinitionByEntityUniqueIdRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &EntitiesApi,
+        params: GetPropertyDefinitionByEntityUniqueIdParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `previews` (query): a list of strings, sent as one `previews=` pair each. Replaces
     /// any earlier values.
     pub fn previews(mut self, previews: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.previews(previews);
+        self.params.previews = previews.into_iter().map(Into::into).collect();
         self
     }
 
@@ -2192,13 +2154,16 @@ impl GetPropertyDefinitionByEntityUniqueIdRequest {
     }
 }
 
-/// The parameters of `GetTransactionByEntityUniqueId` (`GET
-/// /api/entities/transactions/{entityUniqueId}`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `GET /api/entities/transactions/{entityUniqueId}` (operation `GetTransactionByEntityUniqueId`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetTransactionByEntityUniqueId`: what its request builder
+/// ([`GetTransactionByEntityUniqueIdRequest`](crate::GetTransactionByEntityUniqueIdRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetTransactionByEntityUniqueIdParams {
@@ -2226,38 +2191,14 @@ impl GetTransactionByEntityUniqueIdParams {
             data_model_code: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `previews` (query): a list of strings, sent as one `previews=` pair each. Replaces
-    /// any earlier values.
-    pub fn previews(mut self, previews: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.previews = previews.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `dataModelScope` (query): string.
-    pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
-        self.data_model_scope = Some(data_model_scope.into());
-        self
-    }
-
-    /// Sets `dataModelCode` (query): string.
-    pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
-        self.data_model_code = Some(data_model_code.into());
-        self
-    }
 }
 
-/// The `GetTransactionByEntityUniqueId` request (`GET
-/// /api/entities/transactions/{entityUniqueId}`), built by
-/// [`EntitiesApi::get_transaction_by_entity_unique_id`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/entities/transactions/{entityUniqueId}` (operation `GetTransactionByEntityUniqueId`)
+///
+/// The request builder of `GetTransactionByEntityUniqueId`, made by
+/// [`EntitiesApi::get_transaction_by_entity_unique_id`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetTransactionByEntityUniqueIdRequest {
@@ -2274,29 +2215,38 @@ impl GetTransactionByEntityUniqueIdRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &EntitiesApi, params: GetTransactionByEntityUniqueIdParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `previews` (query): a list of strings, sent as one `previews=` pair each. Replaces
     /// any earlier values.
     pub fn previews(mut self, previews: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.previews(previews);
+        self.params.previews = previews.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `dataModelScope` (query): string.
     pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
-        self.params = self.params.data_model_scope(data_model_scope);
+        self.params.data_model_scope = Some(data_model_scope.into());
         self
     }
 
     /// Sets `dataModelCode` (query): string.
     pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
-        self.params = self.params.data_model_code(data_model_code);
+        self.params.data_model_code = Some(data_model_code.into());
         self
     }
 
@@ -2351,13 +2301,16 @@ impl GetTransactionByEntityUniqueIdRequest {
     }
 }
 
-/// The parameters of `GetValuationPointByEntityUniqueId` (`GET
-/// /api/entities/valuationpoints/{entityUniqueId}`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `GET /api/entities/valuationpoints/{entityUniqueId}` (operation `GetValuationPointByEntityUniqueId`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetValuationPointByEntityUniqueId`: what its request builder
+/// ([`GetValuationPointByEntityUniqueIdRequest`](crate::GetValuationPointByEntityUniqueIdRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetValuationPointByEntityUniqueIdParams {
@@ -2379,26 +2332,14 @@ impl GetValuationPointByEntityUniqueIdParams {
             previews: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `previews` (query): a list of strings, sent as one `previews=` pair each. Replaces
-    /// any earlier values.
-    pub fn previews(mut self, previews: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.previews = previews.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetValuationPointByEntityUniqueId` request (`GET
-/// /api/entities/valuationpoints/{entityUniqueId}`), built by
-/// [`EntitiesApi::get_valuation_point_by_entity_unique_id`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/entities/valuationpoints/{entityUniqueId}` (operation `GetValuationPointByEntityUniqueId`)
+///
+/// The request builder of `GetValuationPointByEntityUniqueId`, made by
+/// [`EntitiesApi::get_valuation_point_by_entity_unique_id`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetValuationPointByEntityUniqueIdRequest {
@@ -2415,17 +2356,26 @@ impl GetValuationPointByEntityUniqueIdRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &EntitiesApi, params: GetValuationPointByEntityUniqueIdParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `previews` (query): a list of strings, sent as one `previews=` pair each. Replaces
     /// any earlier values.
     pub fn previews(mut self, previews: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.previews(previews);
+        self.params.previews = previews.into_iter().map(Into::into).collect();
         self
     }
 
@@ -2478,13 +2428,16 @@ impl GetValuationPointByEntityUniqueIdRequest {
     }
 }
 
-/// The parameters of `GetEntityHistory` (`GET
-/// /api/entities/{entityType}/{entityUniqueId}/history`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `GET /api/entities/{entityType}/{entityUniqueId}/history` (operation `GetEntityHistory`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetEntityHistory`: what its request builder
+/// ([`GetEntityHistoryRequest`](crate::GetEntityHistoryRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetEntityHistoryParams {
@@ -2518,44 +2471,13 @@ impl GetEntityHistoryParams {
             sort_by: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetEntityHistory` request (`GET
-/// /api/entities/{entityType}/{entityUniqueId}/history`), built by
-/// [`EntitiesApi::get_entity_history`]. Set optional parameters, then [`send`](Self::send)
-/// it.
+/// `GET /api/entities/{entityType}/{entityUniqueId}/history` (operation `GetEntityHistory`)
+///
+/// The request builder of `GetEntityHistory`, made by [`EntitiesApi::get_entity_history`]
+/// (or [`from_params`](Self::from_params)). Set optional parameters, then
+/// [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetEntityHistoryRequest {
@@ -2572,35 +2494,44 @@ impl GetEntityHistoryRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &EntitiesApi, params: GetEntityHistoryParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
@@ -2666,70 +2597,71 @@ impl GetEntityHistoryRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: GetEntityHistoryParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `GetEntityHistory`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::ResourceListOfChangeInterval, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::ResourceListOfChangeInterval> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `GetEntityHistory`, in order. At most one page is held in
-    /// memory; the next page is requested when the current one is used up.
+    /// memory; the next page is requested when the current one is used up. Without an `asAt`,
+    /// the first request pins `asAt` to the current UTC time, so every page reads the same
+    /// snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::ChangeInterval, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::ChangeInterval> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `GetEntityHistory` with its items kept exactly as LUSID sent them, fields
     /// this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for GetEntityHistoryRequest {
-    type Page = lusid_models::ResourceListOfChangeInterval;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for GetEntityHistoryParams {
+    const OPERATION_ID: &'static str = "GetEntityHistory";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
@@ -2738,15 +2670,19 @@ impl crate::paginator::PagedRequest for GetEntityHistoryRequest {
 /// `client.entities()` in production and a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`EntitiesApi`] for streams, timeouts and `send_as`). With the `mock`
-/// feature, mockall generates `MockEntitiesApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of [`EntitiesApi`]
+/// add streams, timeouts and `send_as`. With the `mock` feature, mockall generates
+/// `MockEntitiesApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait EntitiesApiClient: Send + Sync {
-    /// `GET /api/entities/bookmarks/{entityUniqueId}` (operation
-    /// `GetBookmarkByEntityUniqueId`): [`EntitiesApi::get_bookmark_by_entity_unique_id`] with
-    /// the parameters of `params`.
+    /// `GET /api/entities/bookmarks/{entityUniqueId}` (operation `GetBookmarkByEntityUniqueId`)
+    ///
+    /// [`EntitiesApi::get_bookmark_by_entity_unique_id`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetBookmarkByEntityUniqueIdRequest::send): see [`Error`](crate::Error).
@@ -2755,8 +2691,10 @@ pub trait EntitiesApiClient: Send + Sync {
         params: GetBookmarkByEntityUniqueIdParams,
     ) -> Result<lusid_models::BookmarkEntity, crate::Error>;
 
-    /// `GET /api/entities/changes/portfolios` (operation `GetPortfolioChanges`):
-    /// [`EntitiesApi::get_portfolio_changes`] with the parameters of `params`.
+    /// `GET /api/entities/changes/portfolios` (operation `GetPortfolioChanges`)
+    ///
+    /// [`EntitiesApi::get_portfolio_changes`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetPortfolioChangesRequest::send): see [`Error`](crate::Error).
@@ -2765,10 +2703,11 @@ pub trait EntitiesApiClient: Send + Sync {
         params: GetPortfolioChangesParams,
     ) -> Result<lusid_models::ResourceListOfChange, crate::Error>;
 
-    /// `GET /api/entities/compliancerules/{entityUniqueId}` (operation
-    /// `GetComplianceRuleByEntityUniqueId`):
+    /// `GET /api/entities/compliancerules/{entityUniqueId}` (operation `GetComplianceRuleByEntityUniqueId`)
+    ///
     /// [`EntitiesApi::get_compliance_rule_by_entity_unique_id`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetComplianceRuleByEntityUniqueIdRequest::send): see [`Error`](crate::Error).
@@ -2777,10 +2716,11 @@ pub trait EntitiesApiClient: Send + Sync {
         params: GetComplianceRuleByEntityUniqueIdParams,
     ) -> Result<lusid_models::ComplianceRuleEntity, crate::Error>;
 
-    /// `GET /api/entities/complianceruletemplates/{entityUniqueId}` (operation
-    /// `GetComplianceRuleTemplateByEntityUniqueId`):
+    /// `GET /api/entities/complianceruletemplates/{entityUniqueId}` (operation `GetComplianceRuleTemplateByEntityUniqueId`)
+    ///
     /// [`EntitiesApi::get_compliance_rule_template_by_entity_unique_id`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetComplianceRuleTemplateByEntityUniqueIdRequest::send): see [`Error`](crate::Error).
@@ -2789,10 +2729,11 @@ pub trait EntitiesApiClient: Send + Sync {
         params: GetComplianceRuleTemplateByEntityUniqueIdParams,
     ) -> Result<lusid_models::ComplianceRuleTemplateEntity, crate::Error>;
 
-    /// `GET /api/entities/corporateactionsources/{entityUniqueId}` (operation
-    /// `GetCorporateActionSourceByEntityUniqueId`):
+    /// `GET /api/entities/corporateactionsources/{entityUniqueId}` (operation `GetCorporateActionSourceByEntityUniqueId`)
+    ///
     /// [`EntitiesApi::get_corporate_action_source_by_entity_unique_id`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetCorporateActionSourceByEntityUniqueIdRequest::send): see [`Error`](crate::Error).
@@ -2801,9 +2742,11 @@ pub trait EntitiesApiClient: Send + Sync {
         params: GetCorporateActionSourceByEntityUniqueIdParams,
     ) -> Result<lusid_models::CorporateActionSourceEntity, crate::Error>;
 
-    /// `GET /api/entities/customentities/{entityUniqueId}` (operation
-    /// `GetCustomEntityByEntityUniqueId`):
-    /// [`EntitiesApi::get_custom_entity_by_entity_unique_id`] with the parameters of `params`.
+    /// `GET /api/entities/customentities/{entityUniqueId}` (operation `GetCustomEntityByEntityUniqueId`)
+    ///
+    /// [`EntitiesApi::get_custom_entity_by_entity_unique_id`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetCustomEntityByEntityUniqueIdRequest::send): see [`Error`](crate::Error).
@@ -2812,9 +2755,11 @@ pub trait EntitiesApiClient: Send + Sync {
         params: GetCustomEntityByEntityUniqueIdParams,
     ) -> Result<lusid_models::CustomEntityEntity, crate::Error>;
 
-    /// `GET /api/entities/datatypes/{entityUniqueId}` (operation
-    /// `GetDataTypeByEntityUniqueId`): [`EntitiesApi::get_data_type_by_entity_unique_id`] with
-    /// the parameters of `params`.
+    /// `GET /api/entities/datatypes/{entityUniqueId}` (operation `GetDataTypeByEntityUniqueId`)
+    ///
+    /// [`EntitiesApi::get_data_type_by_entity_unique_id`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetDataTypeByEntityUniqueIdRequest::send): see [`Error`](crate::Error).
@@ -2823,10 +2768,11 @@ pub trait EntitiesApiClient: Send + Sync {
         params: GetDataTypeByEntityUniqueIdParams,
     ) -> Result<lusid_models::DataTypeEntity, crate::Error>;
 
-    /// `GET /api/entities/instrumenteventinstructions/{entityUniqueId}` (operation
-    /// `GetInstrumentEventInstructionByEntityUniqueId`):
+    /// `GET /api/entities/instrumenteventinstructions/{entityUniqueId}` (operation `GetInstrumentEventInstructionByEntityUniqueId`)
+    ///
     /// [`EntitiesApi::get_instrument_event_instruction_by_entity_unique_id`] with the
-    /// parameters of `params`.
+    /// parameters of `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetInstrumentEventInstructionByEntityUniqueIdRequest::send): see [`Error`](crate::Error).
@@ -2835,10 +2781,11 @@ pub trait EntitiesApiClient: Send + Sync {
         params: GetInstrumentEventInstructionByEntityUniqueIdParams,
     ) -> Result<lusid_models::InstrumentEventInstructionEntity, crate::Error>;
 
-    /// `GET /api/entities/instrumentevents/{entityUniqueId}` (operation
-    /// `GetInstrumentEventByEntityUniqueId`):
+    /// `GET /api/entities/instrumentevents/{entityUniqueId}` (operation `GetInstrumentEventByEntityUniqueId`)
+    ///
     /// [`EntitiesApi::get_instrument_event_by_entity_unique_id`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetInstrumentEventByEntityUniqueIdRequest::send): see [`Error`](crate::Error).
@@ -2847,9 +2794,11 @@ pub trait EntitiesApiClient: Send + Sync {
         params: GetInstrumentEventByEntityUniqueIdParams,
     ) -> Result<lusid_models::InstrumentEventEntity, crate::Error>;
 
-    /// `GET /api/entities/instruments/{entityUniqueId}` (operation
-    /// `GetInstrumentByEntityUniqueId`): [`EntitiesApi::get_instrument_by_entity_unique_id`]
-    /// with the parameters of `params`.
+    /// `GET /api/entities/instruments/{entityUniqueId}` (operation `GetInstrumentByEntityUniqueId`)
+    ///
+    /// [`EntitiesApi::get_instrument_by_entity_unique_id`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetInstrumentByEntityUniqueIdRequest::send): see [`Error`](crate::Error).
@@ -2858,9 +2807,11 @@ pub trait EntitiesApiClient: Send + Sync {
         params: GetInstrumentByEntityUniqueIdParams,
     ) -> Result<lusid_models::InstrumentEntity, crate::Error>;
 
-    /// `GET /api/entities/portfolios/{entityUniqueId}` (operation
-    /// `GetPortfolioByEntityUniqueId`): [`EntitiesApi::get_portfolio_by_entity_unique_id`] with
-    /// the parameters of `params`.
+    /// `GET /api/entities/portfolios/{entityUniqueId}` (operation `GetPortfolioByEntityUniqueId`)
+    ///
+    /// [`EntitiesApi::get_portfolio_by_entity_unique_id`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetPortfolioByEntityUniqueIdRequest::send): see [`Error`](crate::Error).
@@ -2869,10 +2820,11 @@ pub trait EntitiesApiClient: Send + Sync {
         params: GetPortfolioByEntityUniqueIdParams,
     ) -> Result<lusid_models::PortfolioEntity, crate::Error>;
 
-    /// `GET /api/entities/propertydefinitions/{entityUniqueId}` (operation
-    /// `GetPropertyDefinitionByEntityUniqueId`):
+    /// `GET /api/entities/propertydefinitions/{entityUniqueId}` (operation `GetPropertyDefinitionByEntityUniqueId`)
+    ///
     /// [`EntitiesApi::get_property_definition_by_entity_unique_id`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetPropertyDefinitionByEntityUniqueIdRequest::send): see [`Error`](crate::Error).
@@ -2881,9 +2833,11 @@ pub trait EntitiesApiClient: Send + Sync {
         params: GetPropertyDefinitionByEntityUniqueIdParams,
     ) -> Result<lusid_models::PropertyDefinitionEntity, crate::Error>;
 
-    /// `GET /api/entities/transactions/{entityUniqueId}` (operation
-    /// `GetTransactionByEntityUniqueId`): [`EntitiesApi::get_transaction_by_entity_unique_id`]
-    /// with the parameters of `params`.
+    /// `GET /api/entities/transactions/{entityUniqueId}` (operation `GetTransactionByEntityUniqueId`)
+    ///
+    /// [`EntitiesApi::get_transaction_by_entity_unique_id`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetTransactionByEntityUniqueIdRequest::send): see [`Error`](crate::Error).
@@ -2892,10 +2846,11 @@ pub trait EntitiesApiClient: Send + Sync {
         params: GetTransactionByEntityUniqueIdParams,
     ) -> Result<lusid_models::TransactionEntity, crate::Error>;
 
-    /// `GET /api/entities/valuationpoints/{entityUniqueId}` (operation
-    /// `GetValuationPointByEntityUniqueId`):
+    /// `GET /api/entities/valuationpoints/{entityUniqueId}` (operation `GetValuationPointByEntityUniqueId`)
+    ///
     /// [`EntitiesApi::get_valuation_point_by_entity_unique_id`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetValuationPointByEntityUniqueIdRequest::send): see [`Error`](crate::Error).
@@ -2904,9 +2859,10 @@ pub trait EntitiesApiClient: Send + Sync {
         params: GetValuationPointByEntityUniqueIdParams,
     ) -> Result<lusid_models::ValuationPointEntity, crate::Error>;
 
-    /// `GET /api/entities/{entityType}/{entityUniqueId}/history` (operation
-    /// `GetEntityHistory`): [`EntitiesApi::get_entity_history`] with the parameters of
-    /// `params`.
+    /// `GET /api/entities/{entityType}/{entityUniqueId}/history` (operation `GetEntityHistory`)
+    ///
+    /// [`EntitiesApi::get_entity_history`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetEntityHistoryRequest::send): see [`Error`](crate::Error).
@@ -2922,194 +2878,134 @@ impl EntitiesApiClient for EntitiesApi {
         &self,
         params: GetBookmarkByEntityUniqueIdParams,
     ) -> Result<lusid_models::BookmarkEntity, crate::Error> {
-        GetBookmarkByEntityUniqueIdRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetBookmarkByEntityUniqueIdRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_portfolio_changes(
         &self,
         params: GetPortfolioChangesParams,
     ) -> Result<lusid_models::ResourceListOfChange, crate::Error> {
-        GetPortfolioChangesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetPortfolioChangesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_compliance_rule_by_entity_unique_id(
         &self,
         params: GetComplianceRuleByEntityUniqueIdParams,
     ) -> Result<lusid_models::ComplianceRuleEntity, crate::Error> {
-        GetComplianceRuleByEntityUniqueIdRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetComplianceRuleByEntityUniqueIdRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_compliance_rule_template_by_entity_unique_id(
         &self,
         params: GetComplianceRuleTemplateByEntityUniqueIdParams,
     ) -> Result<lusid_models::ComplianceRuleTemplateEntity, crate::Error> {
-        GetComplianceRuleTemplateByEntityUniqueIdRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetComplianceRuleTemplateByEntityUniqueIdRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_corporate_action_source_by_entity_unique_id(
         &self,
         params: GetCorporateActionSourceByEntityUniqueIdParams,
     ) -> Result<lusid_models::CorporateActionSourceEntity, crate::Error> {
-        GetCorporateActionSourceByEntityUniqueIdRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetCorporateActionSourceByEntityUniqueIdRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_custom_entity_by_entity_unique_id(
         &self,
         params: GetCustomEntityByEntityUniqueIdParams,
     ) -> Result<lusid_models::CustomEntityEntity, crate::Error> {
-        GetCustomEntityByEntityUniqueIdRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetCustomEntityByEntityUniqueIdRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_data_type_by_entity_unique_id(
         &self,
         params: GetDataTypeByEntityUniqueIdParams,
     ) -> Result<lusid_models::DataTypeEntity, crate::Error> {
-        GetDataTypeByEntityUniqueIdRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetDataTypeByEntityUniqueIdRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_instrument_event_instruction_by_entity_unique_id(
         &self,
         params: GetInstrumentEventInstructionByEntityUniqueIdParams,
     ) -> Result<lusid_models::InstrumentEventInstructionEntity, crate::Error> {
-        GetInstrumentEventInstructionByEntityUniqueIdRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetInstrumentEventInstructionByEntityUniqueIdRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_instrument_event_by_entity_unique_id(
         &self,
         params: GetInstrumentEventByEntityUniqueIdParams,
     ) -> Result<lusid_models::InstrumentEventEntity, crate::Error> {
-        GetInstrumentEventByEntityUniqueIdRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetInstrumentEventByEntityUniqueIdRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_instrument_by_entity_unique_id(
         &self,
         params: GetInstrumentByEntityUniqueIdParams,
     ) -> Result<lusid_models::InstrumentEntity, crate::Error> {
-        GetInstrumentByEntityUniqueIdRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetInstrumentByEntityUniqueIdRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_portfolio_by_entity_unique_id(
         &self,
         params: GetPortfolioByEntityUniqueIdParams,
     ) -> Result<lusid_models::PortfolioEntity, crate::Error> {
-        GetPortfolioByEntityUniqueIdRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetPortfolioByEntityUniqueIdRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_property_definition_by_entity_unique_id(
         &self,
         params: GetPropertyDefinitionByEntityUniqueIdParams,
     ) -> Result<lusid_models::PropertyDefinitionEntity, crate::Error> {
-        GetPropertyDefinitionByEntityUniqueIdRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetPropertyDefinitionByEntityUniqueIdRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_transaction_by_entity_unique_id(
         &self,
         params: GetTransactionByEntityUniqueIdParams,
     ) -> Result<lusid_models::TransactionEntity, crate::Error> {
-        GetTransactionByEntityUniqueIdRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetTransactionByEntityUniqueIdRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_valuation_point_by_entity_unique_id(
         &self,
         params: GetValuationPointByEntityUniqueIdParams,
     ) -> Result<lusid_models::ValuationPointEntity, crate::Error> {
-        GetValuationPointByEntityUniqueIdRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetValuationPointByEntityUniqueIdRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_entity_history(
         &self,
         params: GetEntityHistoryParams,
     ) -> Result<lusid_models::ResourceListOfChangeInterval, crate::Error> {
-        GetEntityHistoryRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetEntityHistoryRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

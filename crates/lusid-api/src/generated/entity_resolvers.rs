@@ -46,11 +46,10 @@ impl EntityResolversApi {
         &self,
         create_entity_resolver_request: lusid_models::CreateEntityResolverRequest,
     ) -> CreateEntityResolverRequest {
-        CreateEntityResolverRequest {
-            client: self.client.clone(),
-            params: CreateEntityResolverParams::new(create_entity_resolver_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateEntityResolverRequest::from_params(
+            self,
+            CreateEntityResolverParams::new(create_entity_resolver_request),
+        )
     }
 
     /// `GET /api/entityresolvers/{scope}/{code}` (operation `GetEntityResolver`)
@@ -81,11 +80,7 @@ impl EntityResolversApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetEntityResolverRequest {
-        GetEntityResolverRequest {
-            client: self.client.clone(),
-            params: GetEntityResolverParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetEntityResolverRequest::from_params(self, GetEntityResolverParams::new(scope, code))
     }
 
     /// `PUT /api/entityresolvers/{scope}/{code}` (operation `UpdateEntityResolver`)
@@ -118,11 +113,10 @@ impl EntityResolversApi {
         code: impl Into<String>,
         upsert_entity_resolver_request: lusid_models::UpsertEntityResolverRequest,
     ) -> UpdateEntityResolverRequest {
-        UpdateEntityResolverRequest {
-            client: self.client.clone(),
-            params: UpdateEntityResolverParams::new(scope, code, upsert_entity_resolver_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpdateEntityResolverRequest::from_params(
+            self,
+            UpdateEntityResolverParams::new(scope, code, upsert_entity_resolver_request),
+        )
     }
 
     /// `DELETE /api/entityresolvers/{scope}/{code}` (operation `DeleteEntityResolver`)
@@ -150,20 +144,20 @@ impl EntityResolversApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteEntityResolverRequest {
-        DeleteEntityResolverRequest {
-            client: self.client.clone(),
-            params: DeleteEntityResolverParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteEntityResolverRequest::from_params(self, DeleteEntityResolverParams::new(scope, code))
     }
 }
 
-/// The parameters of `CreateEntityResolver` (`POST /api/entityresolvers`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/entityresolvers` (operation `CreateEntityResolver`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateEntityResolver`: what its request builder
+/// ([`CreateEntityResolverRequest`](crate::CreateEntityResolverRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateEntityResolverParams {
@@ -180,9 +174,11 @@ impl CreateEntityResolverParams {
     }
 }
 
-/// The `CreateEntityResolver` request (`POST /api/entityresolvers`), built by
-/// [`EntityResolversApi::create_entity_resolver`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/entityresolvers` (operation `CreateEntityResolver`)
+///
+/// The request builder of `CreateEntityResolver`, made by
+/// [`EntityResolversApi::create_entity_resolver`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateEntityResolverRequest {
@@ -198,6 +194,15 @@ impl CreateEntityResolverRequest {
         path_template: "/api/entityresolvers",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &EntityResolversApi, params: CreateEntityResolverParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateEntityResolverParams {
@@ -246,12 +251,16 @@ impl CreateEntityResolverRequest {
     }
 }
 
-/// The parameters of `GetEntityResolver` (`GET /api/entityresolvers/{scope}/{code}`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `GET /api/entityresolvers/{scope}/{code}` (operation `GetEntityResolver`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetEntityResolver`: what its request builder
+/// ([`GetEntityResolverRequest`](crate::GetEntityResolverRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetEntityResolverParams {
@@ -273,18 +282,13 @@ impl GetEntityResolverParams {
             as_at: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetEntityResolver` request (`GET /api/entityresolvers/{scope}/{code}`), built by
-/// [`EntityResolversApi::get_entity_resolver`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/entityresolvers/{scope}/{code}` (operation `GetEntityResolver`)
+///
+/// The request builder of `GetEntityResolver`, made by
+/// [`EntityResolversApi::get_entity_resolver`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetEntityResolverRequest {
@@ -301,10 +305,19 @@ impl GetEntityResolverRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &EntityResolversApi, params: GetEntityResolverParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -358,12 +371,16 @@ impl GetEntityResolverRequest {
     }
 }
 
-/// The parameters of `UpdateEntityResolver` (`PUT /api/entityresolvers/{scope}/{code}`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `PUT /api/entityresolvers/{scope}/{code}` (operation `UpdateEntityResolver`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpdateEntityResolver`: what its request builder
+/// ([`UpdateEntityResolverRequest`](crate::UpdateEntityResolverRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateEntityResolverParams {
@@ -390,9 +407,11 @@ impl UpdateEntityResolverParams {
     }
 }
 
-/// The `UpdateEntityResolver` request (`PUT /api/entityresolvers/{scope}/{code}`), built by
-/// [`EntityResolversApi::update_entity_resolver`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `PUT /api/entityresolvers/{scope}/{code}` (operation `UpdateEntityResolver`)
+///
+/// The request builder of `UpdateEntityResolver`, made by
+/// [`EntityResolversApi::update_entity_resolver`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateEntityResolverRequest {
@@ -408,6 +427,15 @@ impl UpdateEntityResolverRequest {
         path_template: "/api/entityresolvers/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &EntityResolversApi, params: UpdateEntityResolverParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpdateEntityResolverParams {
@@ -459,12 +487,16 @@ impl UpdateEntityResolverRequest {
     }
 }
 
-/// The parameters of `DeleteEntityResolver` (`DELETE /api/entityresolvers/{scope}/{code}`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `DELETE /api/entityresolvers/{scope}/{code}` (operation `DeleteEntityResolver`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteEntityResolver`: what its request builder
+/// ([`DeleteEntityResolverRequest`](crate::DeleteEntityResolverRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteEntityResolverParams {
@@ -484,9 +516,11 @@ impl DeleteEntityResolverParams {
     }
 }
 
-/// The `DeleteEntityResolver` request (`DELETE /api/entityresolvers/{scope}/{code}`), built
-/// by [`EntityResolversApi::delete_entity_resolver`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/entityresolvers/{scope}/{code}` (operation `DeleteEntityResolver`)
+///
+/// The request builder of `DeleteEntityResolver`, made by
+/// [`EntityResolversApi::delete_entity_resolver`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteEntityResolverRequest {
@@ -502,6 +536,15 @@ impl DeleteEntityResolverRequest {
         path_template: "/api/entityresolvers/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &EntityResolversApi, params: DeleteEntityResolverParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteEntityResolverParams {
@@ -559,14 +602,19 @@ impl DeleteEntityResolverRequest {
 /// mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`EntityResolversApi`] for streams, timeouts and `send_as`). With the `mock`
-/// feature, mockall generates `MockEntityResolversApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`EntityResolversApi`] add streams, timeouts and `send_as`. With the `mock` feature,
+/// mockall generates `MockEntityResolversApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait EntityResolversApiClient: Send + Sync {
-    /// `POST /api/entityresolvers` (operation `CreateEntityResolver`):
-    /// [`EntityResolversApi::create_entity_resolver`] with the parameters of `params`.
+    /// `POST /api/entityresolvers` (operation `CreateEntityResolver`)
+    ///
+    /// [`EntityResolversApi::create_entity_resolver`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateEntityResolverRequest::send): see [`Error`](crate::Error).
@@ -575,8 +623,10 @@ pub trait EntityResolversApiClient: Send + Sync {
         params: CreateEntityResolverParams,
     ) -> Result<lusid_models::EntityResolver, crate::Error>;
 
-    /// `GET /api/entityresolvers/{scope}/{code}` (operation `GetEntityResolver`):
-    /// [`EntityResolversApi::get_entity_resolver`] with the parameters of `params`.
+    /// `GET /api/entityresolvers/{scope}/{code}` (operation `GetEntityResolver`)
+    ///
+    /// [`EntityResolversApi::get_entity_resolver`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetEntityResolverRequest::send): see [`Error`](crate::Error).
@@ -585,8 +635,11 @@ pub trait EntityResolversApiClient: Send + Sync {
         params: GetEntityResolverParams,
     ) -> Result<lusid_models::EntityResolver, crate::Error>;
 
-    /// `PUT /api/entityresolvers/{scope}/{code}` (operation `UpdateEntityResolver`):
-    /// [`EntityResolversApi::update_entity_resolver`] with the parameters of `params`.
+    /// `PUT /api/entityresolvers/{scope}/{code}` (operation `UpdateEntityResolver`)
+    ///
+    /// [`EntityResolversApi::update_entity_resolver`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpdateEntityResolverRequest::send): see [`Error`](crate::Error).
@@ -595,8 +648,11 @@ pub trait EntityResolversApiClient: Send + Sync {
         params: UpdateEntityResolverParams,
     ) -> Result<lusid_models::EntityResolver, crate::Error>;
 
-    /// `DELETE /api/entityresolvers/{scope}/{code}` (operation `DeleteEntityResolver`):
-    /// [`EntityResolversApi::delete_entity_resolver`] with the parameters of `params`.
+    /// `DELETE /api/entityresolvers/{scope}/{code}` (operation `DeleteEntityResolver`)
+    ///
+    /// [`EntityResolversApi::delete_entity_resolver`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteEntityResolverRequest::send): see [`Error`](crate::Error).
@@ -612,51 +668,35 @@ impl EntityResolversApiClient for EntityResolversApi {
         &self,
         params: CreateEntityResolverParams,
     ) -> Result<lusid_models::EntityResolver, crate::Error> {
-        CreateEntityResolverRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateEntityResolverRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_entity_resolver(
         &self,
         params: GetEntityResolverParams,
     ) -> Result<lusid_models::EntityResolver, crate::Error> {
-        GetEntityResolverRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetEntityResolverRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn update_entity_resolver(
         &self,
         params: UpdateEntityResolverParams,
     ) -> Result<lusid_models::EntityResolver, crate::Error> {
-        UpdateEntityResolverRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpdateEntityResolverRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_entity_resolver(
         &self,
         params: DeleteEntityResolverParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteEntityResolverRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteEntityResolverRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

@@ -50,11 +50,7 @@ impl ExecutionsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_executions(&self) -> ListExecutionsRequest {
-        ListExecutionsRequest {
-            client: self.client.clone(),
-            params: ListExecutionsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListExecutionsRequest::from_params(self, ListExecutionsParams::new())
     }
 
     /// `POST /api/executions` (operation `UpsertExecutions`)
@@ -82,11 +78,10 @@ impl ExecutionsApi {
         &self,
         execution_set_request: lusid_models::ExecutionSetRequest,
     ) -> UpsertExecutionsRequest {
-        UpsertExecutionsRequest {
-            client: self.client.clone(),
-            params: UpsertExecutionsParams::new(execution_set_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertExecutionsRequest::from_params(
+            self,
+            UpsertExecutionsParams::new(execution_set_request),
+        )
     }
 
     /// `GET /api/executions/{scope}/{code}` (operation `GetExecution`)
@@ -118,11 +113,7 @@ impl ExecutionsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetExecutionRequest {
-        GetExecutionRequest {
-            client: self.client.clone(),
-            params: GetExecutionParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetExecutionRequest::from_params(self, GetExecutionParams::new(scope, code))
     }
 
     /// `DELETE /api/executions/{scope}/{code}` (operation `DeleteExecution`)
@@ -150,20 +141,20 @@ impl ExecutionsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteExecutionRequest {
-        DeleteExecutionRequest {
-            client: self.client.clone(),
-            params: DeleteExecutionParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteExecutionRequest::from_params(self, DeleteExecutionParams::new(scope, code))
     }
 }
 
-/// The parameters of `ListExecutions` (`GET /api/executions`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `GET /api/executions` (operation `ListExecutions`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListExecutions`: what its request builder
+/// ([`ListExecutionsRequest`](crate::ListExecutionsRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListExecutionsParams {
@@ -194,52 +185,12 @@ impl ListExecutionsParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListExecutions` request (`GET /api/executions`), built by
-/// [`ExecutionsApi::list_executions`]. Set optional parameters, then [`send`](Self::send)
+/// `GET /api/executions` (operation `ListExecutions`)
+///
+/// The request builder of `ListExecutions`, made by [`ExecutionsApi::list_executions`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
 /// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -257,35 +208,44 @@ impl ListExecutionsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ExecutionsApi, params: ListExecutionsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -295,7 +255,7 @@ impl ListExecutionsRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -358,78 +318,84 @@ impl ListExecutionsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListExecutionsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListExecutions`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfExecution, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfExecution> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListExecutions`, in order. At most one page is held in
-    /// memory; the next page is requested when the current one is used up.
+    /// memory; the next page is requested when the current one is used up. Without an `asAt`,
+    /// the first request pins `asAt` to the current UTC time, so every page reads the same
+    /// snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::Execution, crate::Error>> + Send + 'static
-    {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::Execution> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListExecutions` with its items kept exactly as LUSID sent them, fields
     /// this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListExecutionsRequest {
-    type Page = lusid_models::PagedResourceListOfExecution;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListExecutionsParams {
+    const OPERATION_ID: &'static str = "ListExecutions";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `UpsertExecutions` (`POST /api/executions`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `POST /api/executions` (operation `UpsertExecutions`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertExecutions`: what its request builder
+/// ([`UpsertExecutionsRequest`](crate::UpsertExecutionsRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertExecutionsParams {
@@ -446,9 +412,11 @@ impl UpsertExecutionsParams {
     }
 }
 
-/// The `UpsertExecutions` request (`POST /api/executions`), built by
-/// [`ExecutionsApi::upsert_executions`]. Set optional parameters, then [`send`](Self::send)
-/// it.
+/// `POST /api/executions` (operation `UpsertExecutions`)
+///
+/// The request builder of `UpsertExecutions`, made by [`ExecutionsApi::upsert_executions`]
+/// (or [`from_params`](Self::from_params)). Set optional parameters, then
+/// [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertExecutionsRequest {
@@ -464,6 +432,15 @@ impl UpsertExecutionsRequest {
         path_template: "/api/executions",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ExecutionsApi, params: UpsertExecutionsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertExecutionsParams {
@@ -512,12 +489,16 @@ impl UpsertExecutionsRequest {
     }
 }
 
-/// The parameters of `GetExecution` (`GET /api/executions/{scope}/{code}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/executions/{scope}/{code}` (operation `GetExecution`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetExecution`: what its request builder
+/// ([`GetExecutionRequest`](crate::GetExecutionRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetExecutionParams {
@@ -542,27 +523,13 @@ impl GetExecutionParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetExecution` request (`GET /api/executions/{scope}/{code}`), built by
-/// [`ExecutionsApi::get_execution`]. Set optional parameters, then [`send`](Self::send) it.
+/// `GET /api/executions/{scope}/{code}` (operation `GetExecution`)
+///
+/// The request builder of `GetExecution`, made by [`ExecutionsApi::get_execution`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetExecutionRequest {
@@ -579,10 +546,19 @@ impl GetExecutionRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ExecutionsApi, params: GetExecutionParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -592,7 +568,7 @@ impl GetExecutionRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -647,12 +623,16 @@ impl GetExecutionRequest {
     }
 }
 
-/// The parameters of `DeleteExecution` (`DELETE /api/executions/{scope}/{code}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `DELETE /api/executions/{scope}/{code}` (operation `DeleteExecution`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteExecution`: what its request builder
+/// ([`DeleteExecutionRequest`](crate::DeleteExecutionRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteExecutionParams {
@@ -672,9 +652,11 @@ impl DeleteExecutionParams {
     }
 }
 
-/// The `DeleteExecution` request (`DELETE /api/executions/{scope}/{code}`), built by
-/// [`ExecutionsApi::delete_execution`]. Set optional parameters, then [`send`](Self::send)
-/// it.
+/// `DELETE /api/executions/{scope}/{code}` (operation `DeleteExecution`)
+///
+/// The request builder of `DeleteExecution`, made by [`ExecutionsApi::delete_execution`]
+/// (or [`from_params`](Self::from_params)). Set optional parameters, then
+/// [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteExecutionRequest {
@@ -690,6 +672,15 @@ impl DeleteExecutionRequest {
         path_template: "/api/executions/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ExecutionsApi, params: DeleteExecutionParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteExecutionParams {
@@ -747,14 +738,18 @@ impl DeleteExecutionRequest {
 /// tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`ExecutionsApi`] for streams, timeouts and `send_as`). With the `mock`
-/// feature, mockall generates `MockExecutionsApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`ExecutionsApi`] add streams, timeouts and `send_as`. With the `mock` feature, mockall
+/// generates `MockExecutionsApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait ExecutionsApiClient: Send + Sync {
-    /// `GET /api/executions` (operation `ListExecutions`): [`ExecutionsApi::list_executions`]
-    /// with the parameters of `params`.
+    /// `GET /api/executions` (operation `ListExecutions`)
+    ///
+    /// [`ExecutionsApi::list_executions`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListExecutionsRequest::send): see [`Error`](crate::Error).
@@ -763,8 +758,10 @@ pub trait ExecutionsApiClient: Send + Sync {
         params: ListExecutionsParams,
     ) -> Result<lusid_models::PagedResourceListOfExecution, crate::Error>;
 
-    /// `POST /api/executions` (operation `UpsertExecutions`):
-    /// [`ExecutionsApi::upsert_executions`] with the parameters of `params`.
+    /// `POST /api/executions` (operation `UpsertExecutions`)
+    ///
+    /// [`ExecutionsApi::upsert_executions`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertExecutionsRequest::send): see [`Error`](crate::Error).
@@ -773,8 +770,10 @@ pub trait ExecutionsApiClient: Send + Sync {
         params: UpsertExecutionsParams,
     ) -> Result<lusid_models::ResourceListOfExecution, crate::Error>;
 
-    /// `GET /api/executions/{scope}/{code}` (operation `GetExecution`):
-    /// [`ExecutionsApi::get_execution`] with the parameters of `params`.
+    /// `GET /api/executions/{scope}/{code}` (operation `GetExecution`)
+    ///
+    /// [`ExecutionsApi::get_execution`] with the parameters of `params`: one request (one page,
+    /// for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetExecutionRequest::send): see [`Error`](crate::Error).
@@ -783,8 +782,10 @@ pub trait ExecutionsApiClient: Send + Sync {
         params: GetExecutionParams,
     ) -> Result<lusid_models::Execution, crate::Error>;
 
-    /// `DELETE /api/executions/{scope}/{code}` (operation `DeleteExecution`):
-    /// [`ExecutionsApi::delete_execution`] with the parameters of `params`.
+    /// `DELETE /api/executions/{scope}/{code}` (operation `DeleteExecution`)
+    ///
+    /// [`ExecutionsApi::delete_execution`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteExecutionRequest::send): see [`Error`](crate::Error).
@@ -800,51 +801,33 @@ impl ExecutionsApiClient for ExecutionsApi {
         &self,
         params: ListExecutionsParams,
     ) -> Result<lusid_models::PagedResourceListOfExecution, crate::Error> {
-        ListExecutionsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListExecutionsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_executions(
         &self,
         params: UpsertExecutionsParams,
     ) -> Result<lusid_models::ResourceListOfExecution, crate::Error> {
-        UpsertExecutionsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertExecutionsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_execution(
         &self,
         params: GetExecutionParams,
     ) -> Result<lusid_models::Execution, crate::Error> {
-        GetExecutionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetExecutionRequest::from_params(self, params).send().await
     }
 
     async fn delete_execution(
         &self,
         params: DeleteExecutionParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteExecutionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteExecutionRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

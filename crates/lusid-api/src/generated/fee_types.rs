@@ -47,15 +47,10 @@ impl FeeTypesApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_fee_types(&self) -> ListFeeTypesRequest {
-        ListFeeTypesRequest {
-            client: self.client.clone(),
-            params: ListFeeTypesParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListFeeTypesRequest::from_params(self, ListFeeTypesParams::new())
     }
 
-    /// `GET /api/feetypes/feetransactiontemplatespecification` (operation
-    /// `GetFeeTemplateSpecifications`)
+    /// `GET /api/feetypes/feetransactiontemplatespecification` (operation `GetFeeTemplateSpecifications`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -74,11 +69,10 @@ impl FeeTypesApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn get_fee_template_specifications(&self) -> GetFeeTemplateSpecificationsRequest {
-        GetFeeTemplateSpecificationsRequest {
-            client: self.client.clone(),
-            params: GetFeeTemplateSpecificationsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetFeeTemplateSpecificationsRequest::from_params(
+            self,
+            GetFeeTemplateSpecificationsParams::new(),
+        )
     }
 
     /// `POST /api/feetypes/{scope}` (operation `CreateFeeType`)
@@ -109,11 +103,7 @@ impl FeeTypesApi {
         scope: impl Into<String>,
         fee_type_request: lusid_models::FeeTypeRequest,
     ) -> CreateFeeTypeRequest {
-        CreateFeeTypeRequest {
-            client: self.client.clone(),
-            params: CreateFeeTypeParams::new(scope, fee_type_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateFeeTypeRequest::from_params(self, CreateFeeTypeParams::new(scope, fee_type_request))
     }
 
     /// `GET /api/feetypes/{scope}/{code}` (operation `GetFeeType`)
@@ -143,11 +133,7 @@ impl FeeTypesApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetFeeTypeRequest {
-        GetFeeTypeRequest {
-            client: self.client.clone(),
-            params: GetFeeTypeParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetFeeTypeRequest::from_params(self, GetFeeTypeParams::new(scope, code))
     }
 
     /// `PUT /api/feetypes/{scope}/{code}` (operation `UpdateFeeType`)
@@ -179,11 +165,10 @@ impl FeeTypesApi {
         code: impl Into<String>,
         update_fee_type_request: lusid_models::UpdateFeeTypeRequest,
     ) -> UpdateFeeTypeRequest {
-        UpdateFeeTypeRequest {
-            client: self.client.clone(),
-            params: UpdateFeeTypeParams::new(scope, code, update_fee_type_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpdateFeeTypeRequest::from_params(
+            self,
+            UpdateFeeTypeParams::new(scope, code, update_fee_type_request),
+        )
     }
 
     /// `DELETE /api/feetypes/{scope}/{code}` (operation `DeleteFeeType`)
@@ -211,20 +196,20 @@ impl FeeTypesApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteFeeTypeRequest {
-        DeleteFeeTypeRequest {
-            client: self.client.clone(),
-            params: DeleteFeeTypeParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteFeeTypeRequest::from_params(self, DeleteFeeTypeParams::new(scope, code))
     }
 }
 
-/// The parameters of `ListFeeTypes` (`GET /api/feetypes`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `GET /api/feetypes` (operation `ListFeeTypes`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListFeeTypes`: what its request builder
+/// ([`ListFeeTypesRequest`](crate::ListFeeTypesRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListFeeTypesParams {
@@ -252,42 +237,13 @@ impl ListFeeTypesParams {
             sort_by: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListFeeTypes` request (`GET /api/feetypes`), built by
-/// [`FeeTypesApi::list_fee_types`]. Set optional parameters, then [`send`](Self::send) it.
+/// `GET /api/feetypes` (operation `ListFeeTypes`)
+///
+/// The request builder of `ListFeeTypes`, made by [`FeeTypesApi::list_fee_types`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListFeeTypesRequest {
@@ -304,35 +260,44 @@ impl ListFeeTypesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FeeTypesApi, params: ListFeeTypesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
@@ -394,79 +359,84 @@ impl ListFeeTypesRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListFeeTypesParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListFeeTypes`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfFeeType, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfFeeType> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListFeeTypes`, in order. At most one page is held in
-    /// memory; the next page is requested when the current one is used up.
+    /// memory; the next page is requested when the current one is used up. Without an `asAt`,
+    /// the first request pins `asAt` to the current UTC time, so every page reads the same
+    /// snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::FeeType, crate::Error>> + Send + 'static
-    {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::FeeType> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListFeeTypes` with its items kept exactly as LUSID sent them, fields this
     /// crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListFeeTypesRequest {
-    type Page = lusid_models::PagedResourceListOfFeeType;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListFeeTypesParams {
+    const OPERATION_ID: &'static str = "ListFeeTypes";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `GetFeeTemplateSpecifications` (`GET
-/// /api/feetypes/feetransactiontemplatespecification`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `GET /api/feetypes/feetransactiontemplatespecification` (operation `GetFeeTemplateSpecifications`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetFeeTemplateSpecifications`: what its request builder
+/// ([`GetFeeTemplateSpecificationsRequest`](crate::GetFeeTemplateSpecificationsRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct GetFeeTemplateSpecificationsParams {}
@@ -478,10 +448,12 @@ impl GetFeeTemplateSpecificationsParams {
     }
 }
 
-/// The `GetFeeTemplateSpecifications` request (`GET
-/// /api/feetypes/feetransactiontemplatespecification`), built by
-/// [`FeeTypesApi::get_fee_template_specifications`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/feetypes/feetransactiontemplatespecification` (operation `GetFeeTemplateSpecifications`)
+///
+/// The request builder of `GetFeeTemplateSpecifications`, made by
+/// [`FeeTypesApi::get_fee_template_specifications`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetFeeTemplateSpecificationsRequest {
@@ -497,6 +469,15 @@ impl GetFeeTemplateSpecificationsRequest {
         path_template: "/api/feetypes/feetransactiontemplatespecification",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FeeTypesApi, params: GetFeeTemplateSpecificationsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &GetFeeTemplateSpecificationsParams {
@@ -547,12 +528,16 @@ impl GetFeeTemplateSpecificationsRequest {
     }
 }
 
-/// The parameters of `CreateFeeType` (`POST /api/feetypes/{scope}`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/feetypes/{scope}` (operation `CreateFeeType`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateFeeType`: what its request builder
+/// ([`CreateFeeTypeRequest`](crate::CreateFeeTypeRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateFeeTypeParams {
@@ -572,8 +557,11 @@ impl CreateFeeTypeParams {
     }
 }
 
-/// The `CreateFeeType` request (`POST /api/feetypes/{scope}`), built by
-/// [`FeeTypesApi::create_fee_type`]. Set optional parameters, then [`send`](Self::send) it.
+/// `POST /api/feetypes/{scope}` (operation `CreateFeeType`)
+///
+/// The request builder of `CreateFeeType`, made by [`FeeTypesApi::create_fee_type`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateFeeTypeRequest {
@@ -589,6 +577,15 @@ impl CreateFeeTypeRequest {
         path_template: "/api/feetypes/{scope}",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FeeTypesApi, params: CreateFeeTypeParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateFeeTypeParams {
@@ -638,12 +635,16 @@ impl CreateFeeTypeRequest {
     }
 }
 
-/// The parameters of `GetFeeType` (`GET /api/feetypes/{scope}/{code}`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/feetypes/{scope}/{code}` (operation `GetFeeType`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetFeeType`: what its request builder
+/// ([`GetFeeTypeRequest`](crate::GetFeeTypeRequest)) sends, and what the tag's trait method
+/// takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetFeeTypeParams {
@@ -665,17 +666,13 @@ impl GetFeeTypeParams {
             as_at: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetFeeType` request (`GET /api/feetypes/{scope}/{code}`), built by
-/// [`FeeTypesApi::get_fee_type`]. Set optional parameters, then [`send`](Self::send) it.
+/// `GET /api/feetypes/{scope}/{code}` (operation `GetFeeType`)
+///
+/// The request builder of `GetFeeType`, made by [`FeeTypesApi::get_fee_type`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetFeeTypeRequest {
@@ -692,10 +689,19 @@ impl GetFeeTypeRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FeeTypesApi, params: GetFeeTypeParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -749,12 +755,16 @@ impl GetFeeTypeRequest {
     }
 }
 
-/// The parameters of `UpdateFeeType` (`PUT /api/feetypes/{scope}/{code}`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `PUT /api/feetypes/{scope}/{code}` (operation `UpdateFeeType`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpdateFeeType`: what its request builder
+/// ([`UpdateFeeTypeRequest`](crate::UpdateFeeTypeRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateFeeTypeParams {
@@ -781,8 +791,11 @@ impl UpdateFeeTypeParams {
     }
 }
 
-/// The `UpdateFeeType` request (`PUT /api/feetypes/{scope}/{code}`), built by
-/// [`FeeTypesApi::update_fee_type`]. Set optional parameters, then [`send`](Self::send) it.
+/// `PUT /api/feetypes/{scope}/{code}` (operation `UpdateFeeType`)
+///
+/// The request builder of `UpdateFeeType`, made by [`FeeTypesApi::update_fee_type`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateFeeTypeRequest {
@@ -798,6 +811,15 @@ impl UpdateFeeTypeRequest {
         path_template: "/api/feetypes/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FeeTypesApi, params: UpdateFeeTypeParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpdateFeeTypeParams {
@@ -849,12 +871,16 @@ impl UpdateFeeTypeRequest {
     }
 }
 
-/// The parameters of `DeleteFeeType` (`DELETE /api/feetypes/{scope}/{code}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `DELETE /api/feetypes/{scope}/{code}` (operation `DeleteFeeType`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteFeeType`: what its request builder
+/// ([`DeleteFeeTypeRequest`](crate::DeleteFeeTypeRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteFeeTypeParams {
@@ -874,8 +900,11 @@ impl DeleteFeeTypeParams {
     }
 }
 
-/// The `DeleteFeeType` request (`DELETE /api/feetypes/{scope}/{code}`), built by
-/// [`FeeTypesApi::delete_fee_type`]. Set optional parameters, then [`send`](Self::send) it.
+/// `DELETE /api/feetypes/{scope}/{code}` (operation `DeleteFeeType`)
+///
+/// The request builder of `DeleteFeeType`, made by [`FeeTypesApi::delete_fee_type`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteFeeTypeRequest {
@@ -891,6 +920,15 @@ impl DeleteFeeTypeRequest {
         path_template: "/api/feetypes/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FeeTypesApi, params: DeleteFeeTypeParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteFeeTypeParams {
@@ -947,14 +985,18 @@ impl DeleteFeeTypeRequest {
 /// `client.fee_types()` in production and a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`FeeTypesApi`] for streams, timeouts and `send_as`). With the `mock`
-/// feature, mockall generates `MockFeeTypesApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of [`FeeTypesApi`]
+/// add streams, timeouts and `send_as`. With the `mock` feature, mockall generates
+/// `MockFeeTypesApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait FeeTypesApiClient: Send + Sync {
-    /// `GET /api/feetypes` (operation `ListFeeTypes`): [`FeeTypesApi::list_fee_types`] with the
-    /// parameters of `params`.
+    /// `GET /api/feetypes` (operation `ListFeeTypes`)
+    ///
+    /// [`FeeTypesApi::list_fee_types`] with the parameters of `params`: one request (one page,
+    /// for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListFeeTypesRequest::send): see [`Error`](crate::Error).
@@ -963,9 +1005,11 @@ pub trait FeeTypesApiClient: Send + Sync {
         params: ListFeeTypesParams,
     ) -> Result<lusid_models::PagedResourceListOfFeeType, crate::Error>;
 
-    /// `GET /api/feetypes/feetransactiontemplatespecification` (operation
-    /// `GetFeeTemplateSpecifications`): [`FeeTypesApi::get_fee_template_specifications`] with
-    /// the parameters of `params`.
+    /// `GET /api/feetypes/feetransactiontemplatespecification` (operation `GetFeeTemplateSpecifications`)
+    ///
+    /// [`FeeTypesApi::get_fee_template_specifications`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetFeeTemplateSpecificationsRequest::send): see [`Error`](crate::Error).
@@ -974,8 +1018,10 @@ pub trait FeeTypesApiClient: Send + Sync {
         params: GetFeeTemplateSpecificationsParams,
     ) -> Result<lusid_models::FeeTransactionTemplateSpecification, crate::Error>;
 
-    /// `POST /api/feetypes/{scope}` (operation `CreateFeeType`):
-    /// [`FeeTypesApi::create_fee_type`] with the parameters of `params`.
+    /// `POST /api/feetypes/{scope}` (operation `CreateFeeType`)
+    ///
+    /// [`FeeTypesApi::create_fee_type`] with the parameters of `params`: one request (one page,
+    /// for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateFeeTypeRequest::send): see [`Error`](crate::Error).
@@ -984,8 +1030,10 @@ pub trait FeeTypesApiClient: Send + Sync {
         params: CreateFeeTypeParams,
     ) -> Result<lusid_models::FeeType, crate::Error>;
 
-    /// `GET /api/feetypes/{scope}/{code}` (operation `GetFeeType`):
-    /// [`FeeTypesApi::get_fee_type`] with the parameters of `params`.
+    /// `GET /api/feetypes/{scope}/{code}` (operation `GetFeeType`)
+    ///
+    /// [`FeeTypesApi::get_fee_type`] with the parameters of `params`: one request (one page,
+    /// for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetFeeTypeRequest::send): see [`Error`](crate::Error).
@@ -994,8 +1042,10 @@ pub trait FeeTypesApiClient: Send + Sync {
         params: GetFeeTypeParams,
     ) -> Result<lusid_models::FeeType, crate::Error>;
 
-    /// `PUT /api/feetypes/{scope}/{code}` (operation `UpdateFeeType`):
-    /// [`FeeTypesApi::update_fee_type`] with the parameters of `params`.
+    /// `PUT /api/feetypes/{scope}/{code}` (operation `UpdateFeeType`)
+    ///
+    /// [`FeeTypesApi::update_fee_type`] with the parameters of `params`: one request (one page,
+    /// for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpdateFeeTypeRequest::send): see [`Error`](crate::Error).
@@ -1004,8 +1054,10 @@ pub trait FeeTypesApiClient: Send + Sync {
         params: UpdateFeeTypeParams,
     ) -> Result<lusid_models::FeeType, crate::Error>;
 
-    /// `DELETE /api/feetypes/{scope}/{code}` (operation `DeleteFeeType`):
-    /// [`FeeTypesApi::delete_fee_type`] with the parameters of `params`.
+    /// `DELETE /api/feetypes/{scope}/{code}` (operation `DeleteFeeType`)
+    ///
+    /// [`FeeTypesApi::delete_fee_type`] with the parameters of `params`: one request (one page,
+    /// for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteFeeTypeRequest::send): see [`Error`](crate::Error).
@@ -1021,77 +1073,43 @@ impl FeeTypesApiClient for FeeTypesApi {
         &self,
         params: ListFeeTypesParams,
     ) -> Result<lusid_models::PagedResourceListOfFeeType, crate::Error> {
-        ListFeeTypesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListFeeTypesRequest::from_params(self, params).send().await
     }
 
     async fn get_fee_template_specifications(
         &self,
         params: GetFeeTemplateSpecificationsParams,
     ) -> Result<lusid_models::FeeTransactionTemplateSpecification, crate::Error> {
-        GetFeeTemplateSpecificationsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetFeeTemplateSpecificationsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn create_fee_type(
         &self,
         params: CreateFeeTypeParams,
     ) -> Result<lusid_models::FeeType, crate::Error> {
-        CreateFeeTypeRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateFeeTypeRequest::from_params(self, params).send().await
     }
 
     async fn get_fee_type(
         &self,
         params: GetFeeTypeParams,
     ) -> Result<lusid_models::FeeType, crate::Error> {
-        GetFeeTypeRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetFeeTypeRequest::from_params(self, params).send().await
     }
 
     async fn update_fee_type(
         &self,
         params: UpdateFeeTypeParams,
     ) -> Result<lusid_models::FeeType, crate::Error> {
-        UpdateFeeTypeRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpdateFeeTypeRequest::from_params(self, params).send().await
     }
 
     async fn delete_fee_type(
         &self,
         params: DeleteFeeTypeParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteFeeTypeRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteFeeTypeRequest::from_params(self, params).send().await
     }
 }

@@ -55,11 +55,7 @@ impl FundConfigurationApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_fund_configurations(&self) -> ListFundConfigurationsRequest {
-        ListFundConfigurationsRequest {
-            client: self.client.clone(),
-            params: ListFundConfigurationsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListFundConfigurationsRequest::from_params(self, ListFundConfigurationsParams::new())
     }
 
     /// `POST /api/fundconfigurations/{scope}` (operation `CreateFundConfiguration`)
@@ -90,11 +86,10 @@ impl FundConfigurationApi {
         scope: impl Into<String>,
         fund_configuration_request: lusid_models::FundConfigurationRequest,
     ) -> CreateFundConfigurationRequest {
-        CreateFundConfigurationRequest {
-            client: self.client.clone(),
-            params: CreateFundConfigurationParams::new(scope, fund_configuration_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateFundConfigurationRequest::from_params(
+            self,
+            CreateFundConfigurationParams::new(scope, fund_configuration_request),
+        )
     }
 
     /// `GET /api/fundconfigurations/{scope}/{code}` (operation `GetFundConfiguration`)
@@ -129,11 +124,7 @@ impl FundConfigurationApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetFundConfigurationRequest {
-        GetFundConfigurationRequest {
-            client: self.client.clone(),
-            params: GetFundConfigurationParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetFundConfigurationRequest::from_params(self, GetFundConfigurationParams::new(scope, code))
     }
 
     /// `DELETE /api/fundconfigurations/{scope}/{code}` (operation `DeleteFundConfiguration`)
@@ -161,11 +152,10 @@ impl FundConfigurationApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteFundConfigurationRequest {
-        DeleteFundConfigurationRequest {
-            client: self.client.clone(),
-            params: DeleteFundConfigurationParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteFundConfigurationRequest::from_params(
+            self,
+            DeleteFundConfigurationParams::new(scope, code),
+        )
     }
 
     /// `PATCH /api/fundconfigurations/{scope}/{code}` (operation `PatchFundConfiguration`)
@@ -197,15 +187,13 @@ impl FundConfigurationApi {
         code: impl Into<String>,
         request_body: Vec<lusid_models::Operation>,
     ) -> PatchFundConfigurationRequest {
-        PatchFundConfigurationRequest {
-            client: self.client.clone(),
-            params: PatchFundConfigurationParams::new(scope, code, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        PatchFundConfigurationRequest::from_params(
+            self,
+            PatchFundConfigurationParams::new(scope, code, request_body),
+        )
     }
 
-    /// `POST /api/fundconfigurations/{scope}/{code}/properties/$upsert` (operation
-    /// `UpsertFundConfigurationProperties`)
+    /// `POST /api/fundconfigurations/{scope}/{code}/properties/$upsert` (operation `UpsertFundConfigurationProperties`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (an upsert).
     ///
@@ -235,20 +223,23 @@ impl FundConfigurationApi {
         code: impl Into<String>,
         request_body: std::collections::BTreeMap<String, lusid_models::Property>,
     ) -> UpsertFundConfigurationPropertiesRequest {
-        UpsertFundConfigurationPropertiesRequest {
-            client: self.client.clone(),
-            params: UpsertFundConfigurationPropertiesParams::new(scope, code, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertFundConfigurationPropertiesRequest::from_params(
+            self,
+            UpsertFundConfigurationPropertiesParams::new(scope, code, request_body),
+        )
     }
 }
 
-/// The parameters of `ListFundConfigurations` (`GET /api/fundconfigurations`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/fundconfigurations` (operation `ListFundConfigurations`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListFundConfigurations`: what its request builder
+/// ([`ListFundConfigurationsRequest`](crate::ListFundConfigurationsRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListFundConfigurationsParams {
@@ -282,59 +273,14 @@ impl ListFundConfigurationsParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListFundConfigurations` request (`GET /api/fundconfigurations`), built by
-/// [`FundConfigurationApi::list_fund_configurations`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/fundconfigurations` (operation `ListFundConfigurations`)
+///
+/// The request builder of `ListFundConfigurations`, made by
+/// [`FundConfigurationApi::list_fund_configurations`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListFundConfigurationsRequest {
@@ -351,41 +297,50 @@ impl ListFundConfigurationsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundConfigurationApi, params: ListFundConfigurationsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
@@ -395,7 +350,7 @@ impl ListFundConfigurationsRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -461,79 +416,84 @@ impl ListFundConfigurationsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListFundConfigurationsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListFundConfigurations`, following `nextPage` until it is empty. Each
     /// page is requested only when the previous one has been taken, with the same parameters
     /// plus `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time,
     /// so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfFundConfiguration, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfFundConfiguration> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListFundConfigurations`, in order. At most one page is held
-    /// in memory; the next page is requested when the current one is used up.
+    /// in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::FundConfiguration, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::FundConfiguration> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListFundConfigurations` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListFundConfigurationsRequest {
-    type Page = lusid_models::PagedResourceListOfFundConfiguration;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListFundConfigurationsParams {
+    const OPERATION_ID: &'static str = "ListFundConfigurations";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `CreateFundConfiguration` (`POST /api/fundconfigurations/{scope}`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `POST /api/fundconfigurations/{scope}` (operation `CreateFundConfiguration`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateFundConfiguration`: what its request builder
+/// ([`CreateFundConfigurationRequest`](crate::CreateFundConfigurationRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateFundConfigurationParams {
@@ -556,9 +516,12 @@ impl CreateFundConfigurationParams {
     }
 }
 
-/// The `CreateFundConfiguration` request (`POST /api/fundconfigurations/{scope}`), built by
-/// [`FundConfigurationApi::create_fund_configuration`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/fundconfigurations/{scope}` (operation `CreateFundConfiguration`)
+///
+/// The request builder of `CreateFundConfiguration`, made by
+/// [`FundConfigurationApi::create_fund_configuration`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateFundConfigurationRequest {
@@ -574,6 +537,15 @@ impl CreateFundConfigurationRequest {
         path_template: "/api/fundconfigurations/{scope}",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundConfigurationApi, params: CreateFundConfigurationParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateFundConfigurationParams {
@@ -623,12 +595,16 @@ impl CreateFundConfigurationRequest {
     }
 }
 
-/// The parameters of `GetFundConfiguration` (`GET /api/fundconfigurations/{scope}/{code}`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `GET /api/fundconfigurations/{scope}/{code}` (operation `GetFundConfiguration`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetFundConfiguration`: what its request builder
+/// ([`GetFundConfigurationRequest`](crate::GetFundConfigurationRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetFundConfigurationParams {
@@ -656,34 +632,14 @@ impl GetFundConfigurationParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetFundConfiguration` request (`GET /api/fundconfigurations/{scope}/{code}`), built
-/// by [`FundConfigurationApi::get_fund_configuration`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/fundconfigurations/{scope}/{code}` (operation `GetFundConfiguration`)
+///
+/// The request builder of `GetFundConfiguration`, made by
+/// [`FundConfigurationApi::get_fund_configuration`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetFundConfigurationRequest {
@@ -700,16 +656,25 @@ impl GetFundConfigurationRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundConfigurationApi, params: GetFundConfigurationParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -719,7 +684,7 @@ impl GetFundConfigurationRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -775,13 +740,16 @@ impl GetFundConfigurationRequest {
     }
 }
 
-/// The parameters of `DeleteFundConfiguration` (`DELETE
-/// /api/fundconfigurations/{scope}/{code}`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `DELETE /api/fundconfigurations/{scope}/{code}` (operation `DeleteFundConfiguration`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteFundConfiguration`: what its request builder
+/// ([`DeleteFundConfigurationRequest`](crate::DeleteFundConfigurationRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteFundConfigurationParams {
@@ -801,9 +769,12 @@ impl DeleteFundConfigurationParams {
     }
 }
 
-/// The `DeleteFundConfiguration` request (`DELETE /api/fundconfigurations/{scope}/{code}`),
-/// built by [`FundConfigurationApi::delete_fund_configuration`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `DELETE /api/fundconfigurations/{scope}/{code}` (operation `DeleteFundConfiguration`)
+///
+/// The request builder of `DeleteFundConfiguration`, made by
+/// [`FundConfigurationApi::delete_fund_configuration`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteFundConfigurationRequest {
@@ -819,6 +790,15 @@ impl DeleteFundConfigurationRequest {
         path_template: "/api/fundconfigurations/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundConfigurationApi, params: DeleteFundConfigurationParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteFundConfigurationParams {
@@ -870,13 +850,16 @@ impl DeleteFundConfigurationRequest {
     }
 }
 
-/// The parameters of `PatchFundConfiguration` (`PATCH
-/// /api/fundconfigurations/{scope}/{code}`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `PATCH /api/fundconfigurations/{scope}/{code}` (operation `PatchFundConfiguration`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `PatchFundConfiguration`: what its request builder
+/// ([`PatchFundConfigurationRequest`](crate::PatchFundConfigurationRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct PatchFundConfigurationParams {
@@ -903,9 +886,12 @@ impl PatchFundConfigurationParams {
     }
 }
 
-/// The `PatchFundConfiguration` request (`PATCH /api/fundconfigurations/{scope}/{code}`),
-/// built by [`FundConfigurationApi::patch_fund_configuration`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `PATCH /api/fundconfigurations/{scope}/{code}` (operation `PatchFundConfiguration`)
+///
+/// The request builder of `PatchFundConfiguration`, made by
+/// [`FundConfigurationApi::patch_fund_configuration`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct PatchFundConfigurationRequest {
@@ -921,6 +907,15 @@ impl PatchFundConfigurationRequest {
         path_template: "/api/fundconfigurations/{scope}/{code}",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundConfigurationApi, params: PatchFundConfigurationParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &PatchFundConfigurationParams {
@@ -972,13 +967,16 @@ impl PatchFundConfigurationRequest {
     }
 }
 
-/// The parameters of `UpsertFundConfigurationProperties` (`POST
-/// /api/fundconfigurations/{scope}/{code}/properties/$upsert`): what its request builder
+/// `POST /api/fundconfigurations/{scope}/{code}/properties/$upsert` (operation `UpsertFundConfigurationProperties`)
+///
+/// The parameters of `UpsertFundConfigurationProperties`: what its request builder
+/// ([`UpsertFundConfigurationPropertiesRequest`](crate::UpsertFundConfigurationPropertiesRequest))
 /// sends, and what the tag's trait method takes.
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertFundConfigurationPropertiesParams {
@@ -1005,10 +1003,12 @@ impl UpsertFundConfigurationPropertiesParams {
     }
 }
 
-/// The `UpsertFundConfigurationProperties` request (`POST
-/// /api/fundconfigurations/{scope}/{code}/properties/$upsert`), built by
-/// [`FundConfigurationApi::upsert_fund_configuration_properties`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `POST /api/fundconfigurations/{scope}/{code}/properties/$upsert` (operation `UpsertFundConfigurationProperties`)
+///
+/// The request builder of `UpsertFundConfigurationProperties`, made by
+/// [`FundConfigurationApi::upsert_fund_configuration_properties`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertFundConfigurationPropertiesRequest {
@@ -1024,6 +1024,18 @@ impl UpsertFundConfigurationPropertiesRequest {
         path_template: "/api/fundconfigurations/{scope}/{code}/properties/$upsert",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &FundConfigurationApi,
+        params: UpsertFundConfigurationPropertiesParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertFundConfigurationPropertiesParams {
@@ -1083,14 +1095,19 @@ impl UpsertFundConfigurationPropertiesRequest {
 /// a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`FundConfigurationApi`] for streams, timeouts and `send_as`). With the
-/// `mock` feature, mockall generates `MockFundConfigurationApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`FundConfigurationApi`] add streams, timeouts and `send_as`. With the `mock` feature,
+/// mockall generates `MockFundConfigurationApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait FundConfigurationApiClient: Send + Sync {
-    /// `GET /api/fundconfigurations` (operation `ListFundConfigurations`):
-    /// [`FundConfigurationApi::list_fund_configurations`] with the parameters of `params`.
+    /// `GET /api/fundconfigurations` (operation `ListFundConfigurations`)
+    ///
+    /// [`FundConfigurationApi::list_fund_configurations`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListFundConfigurationsRequest::send): see [`Error`](crate::Error).
@@ -1099,8 +1116,11 @@ pub trait FundConfigurationApiClient: Send + Sync {
         params: ListFundConfigurationsParams,
     ) -> Result<lusid_models::PagedResourceListOfFundConfiguration, crate::Error>;
 
-    /// `POST /api/fundconfigurations/{scope}` (operation `CreateFundConfiguration`):
-    /// [`FundConfigurationApi::create_fund_configuration`] with the parameters of `params`.
+    /// `POST /api/fundconfigurations/{scope}` (operation `CreateFundConfiguration`)
+    ///
+    /// [`FundConfigurationApi::create_fund_configuration`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateFundConfigurationRequest::send): see [`Error`](crate::Error).
@@ -1109,8 +1129,11 @@ pub trait FundConfigurationApiClient: Send + Sync {
         params: CreateFundConfigurationParams,
     ) -> Result<lusid_models::FundConfiguration, crate::Error>;
 
-    /// `GET /api/fundconfigurations/{scope}/{code}` (operation `GetFundConfiguration`):
-    /// [`FundConfigurationApi::get_fund_configuration`] with the parameters of `params`.
+    /// `GET /api/fundconfigurations/{scope}/{code}` (operation `GetFundConfiguration`)
+    ///
+    /// [`FundConfigurationApi::get_fund_configuration`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetFundConfigurationRequest::send): see [`Error`](crate::Error).
@@ -1119,8 +1142,11 @@ pub trait FundConfigurationApiClient: Send + Sync {
         params: GetFundConfigurationParams,
     ) -> Result<lusid_models::FundConfiguration, crate::Error>;
 
-    /// `DELETE /api/fundconfigurations/{scope}/{code}` (operation `DeleteFundConfiguration`):
-    /// [`FundConfigurationApi::delete_fund_configuration`] with the parameters of `params`.
+    /// `DELETE /api/fundconfigurations/{scope}/{code}` (operation `DeleteFundConfiguration`)
+    ///
+    /// [`FundConfigurationApi::delete_fund_configuration`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteFundConfigurationRequest::send): see [`Error`](crate::Error).
@@ -1129,8 +1155,11 @@ pub trait FundConfigurationApiClient: Send + Sync {
         params: DeleteFundConfigurationParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `PATCH /api/fundconfigurations/{scope}/{code}` (operation `PatchFundConfiguration`):
-    /// [`FundConfigurationApi::patch_fund_configuration`] with the parameters of `params`.
+    /// `PATCH /api/fundconfigurations/{scope}/{code}` (operation `PatchFundConfiguration`)
+    ///
+    /// [`FundConfigurationApi::patch_fund_configuration`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::PatchFundConfigurationRequest::send): see [`Error`](crate::Error).
@@ -1139,10 +1168,11 @@ pub trait FundConfigurationApiClient: Send + Sync {
         params: PatchFundConfigurationParams,
     ) -> Result<lusid_models::FundConfiguration, crate::Error>;
 
-    /// `POST /api/fundconfigurations/{scope}/{code}/properties/$upsert` (operation
-    /// `UpsertFundConfigurationProperties`):
+    /// `POST /api/fundconfigurations/{scope}/{code}/properties/$upsert` (operation `UpsertFundConfigurationProperties`)
+    ///
     /// [`FundConfigurationApi::upsert_fund_configuration_properties`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertFundConfigurationPropertiesRequest::send): see [`Error`](crate::Error).
@@ -1158,77 +1188,53 @@ impl FundConfigurationApiClient for FundConfigurationApi {
         &self,
         params: ListFundConfigurationsParams,
     ) -> Result<lusid_models::PagedResourceListOfFundConfiguration, crate::Error> {
-        ListFundConfigurationsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListFundConfigurationsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn create_fund_configuration(
         &self,
         params: CreateFundConfigurationParams,
     ) -> Result<lusid_models::FundConfiguration, crate::Error> {
-        CreateFundConfigurationRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateFundConfigurationRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_fund_configuration(
         &self,
         params: GetFundConfigurationParams,
     ) -> Result<lusid_models::FundConfiguration, crate::Error> {
-        GetFundConfigurationRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetFundConfigurationRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_fund_configuration(
         &self,
         params: DeleteFundConfigurationParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteFundConfigurationRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteFundConfigurationRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn patch_fund_configuration(
         &self,
         params: PatchFundConfigurationParams,
     ) -> Result<lusid_models::FundConfiguration, crate::Error> {
-        PatchFundConfigurationRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        PatchFundConfigurationRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_fund_configuration_properties(
         &self,
         params: UpsertFundConfigurationPropertiesParams,
     ) -> Result<lusid_models::FundConfigurationProperties, crate::Error> {
-        UpsertFundConfigurationPropertiesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertFundConfigurationPropertiesRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

@@ -53,11 +53,7 @@ impl FundStructuresApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_fund_structures(&self) -> ListFundStructuresRequest {
-        ListFundStructuresRequest {
-            client: self.client.clone(),
-            params: ListFundStructuresParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListFundStructuresRequest::from_params(self, ListFundStructuresParams::new())
     }
 
     /// `POST /api/fundstructures/{scope}` (operation `CreateFundStructure`)
@@ -88,11 +84,10 @@ impl FundStructuresApi {
         scope: impl Into<String>,
         fund_structure_request: lusid_models::FundStructureRequest,
     ) -> CreateFundStructureRequest {
-        CreateFundStructureRequest {
-            client: self.client.clone(),
-            params: CreateFundStructureParams::new(scope, fund_structure_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateFundStructureRequest::from_params(
+            self,
+            CreateFundStructureParams::new(scope, fund_structure_request),
+        )
     }
 
     /// `GET /api/fundstructures/{scope}/{code}` (operation `GetFundStructure`)
@@ -127,11 +122,7 @@ impl FundStructuresApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetFundStructureRequest {
-        GetFundStructureRequest {
-            client: self.client.clone(),
-            params: GetFundStructureParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetFundStructureRequest::from_params(self, GetFundStructureParams::new(scope, code))
     }
 
     /// `PUT /api/fundstructures/{scope}/{code}` (operation `UpsertFundStructure`)
@@ -163,11 +154,10 @@ impl FundStructuresApi {
         code: impl Into<String>,
         fund_structure_request: lusid_models::FundStructureRequest,
     ) -> UpsertFundStructureRequest {
-        UpsertFundStructureRequest {
-            client: self.client.clone(),
-            params: UpsertFundStructureParams::new(scope, code, fund_structure_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertFundStructureRequest::from_params(
+            self,
+            UpsertFundStructureParams::new(scope, code, fund_structure_request),
+        )
     }
 
     /// `DELETE /api/fundstructures/{scope}/{code}` (operation `DeleteFundStructure`)
@@ -197,11 +187,7 @@ impl FundStructuresApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteFundStructureRequest {
-        DeleteFundStructureRequest {
-            client: self.client.clone(),
-            params: DeleteFundStructureParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteFundStructureRequest::from_params(self, DeleteFundStructureParams::new(scope, code))
     }
 
     /// `POST /api/fundstructures/{scope}/{code}/$close` (operation `CloseFundStructure`)
@@ -237,11 +223,10 @@ impl FundStructuresApi {
         code: impl Into<String>,
         fund_structure_close_request: lusid_models::FundStructureCloseRequest,
     ) -> CloseFundStructureRequest {
-        CloseFundStructureRequest {
-            client: self.client.clone(),
-            params: CloseFundStructureParams::new(scope, code, fund_structure_close_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CloseFundStructureRequest::from_params(
+            self,
+            CloseFundStructureParams::new(scope, code, fund_structure_close_request),
+        )
     }
 
     /// `POST /api/fundstructures/{scope}/{code}/members` (operation `AddFundStructureMember`)
@@ -276,15 +261,13 @@ impl FundStructuresApi {
         code: impl Into<String>,
         fund_structure_member_request: lusid_models::FundStructureMemberRequest,
     ) -> AddFundStructureMemberRequest {
-        AddFundStructureMemberRequest {
-            client: self.client.clone(),
-            params: AddFundStructureMemberParams::new(scope, code, fund_structure_member_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        AddFundStructureMemberRequest::from_params(
+            self,
+            AddFundStructureMemberParams::new(scope, code, fund_structure_member_request),
+        )
     }
 
-    /// `DELETE /api/fundstructures/{scope}/{code}/members/{nodeCode}` (operation
-    /// `RemoveFundStructureMember`)
+    /// `DELETE /api/fundstructures/{scope}/{code}/members/{nodeCode}` (operation `RemoveFundStructureMember`)
     ///
     /// API status: `Experimental`. Idempotent: yes (DELETE).
     ///
@@ -313,20 +296,23 @@ impl FundStructuresApi {
         code: impl Into<String>,
         node_code: impl Into<String>,
     ) -> RemoveFundStructureMemberRequest {
-        RemoveFundStructureMemberRequest {
-            client: self.client.clone(),
-            params: RemoveFundStructureMemberParams::new(scope, code, node_code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        RemoveFundStructureMemberRequest::from_params(
+            self,
+            RemoveFundStructureMemberParams::new(scope, code, node_code),
+        )
     }
 }
 
-/// The parameters of `ListFundStructures` (`GET /api/fundstructures`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/fundstructures` (operation `ListFundStructures`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListFundStructures`: what its request builder
+/// ([`ListFundStructuresRequest`](crate::ListFundStructuresRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListFundStructuresParams {
@@ -360,59 +346,13 @@ impl ListFundStructuresParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListFundStructures` request (`GET /api/fundstructures`), built by
-/// [`FundStructuresApi::list_fund_structures`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/fundstructures` (operation `ListFundStructures`)
+///
+/// The request builder of `ListFundStructures`, made by
+/// [`FundStructuresApi::list_fund_structures`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListFundStructuresRequest {
@@ -429,41 +369,50 @@ impl ListFundStructuresRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundStructuresApi, params: ListFundStructuresParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
@@ -473,7 +422,7 @@ impl ListFundStructuresRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -539,79 +488,84 @@ impl ListFundStructuresRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListFundStructuresParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListFundStructures`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfFundStructure, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfFundStructure> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListFundStructures`, in order. At most one page is held in
-    /// memory; the next page is requested when the current one is used up.
+    /// memory; the next page is requested when the current one is used up. Without an `asAt`,
+    /// the first request pins `asAt` to the current UTC time, so every page reads the same
+    /// snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::FundStructure, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::FundStructure> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListFundStructures` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListFundStructuresRequest {
-    type Page = lusid_models::PagedResourceListOfFundStructure;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListFundStructuresParams {
+    const OPERATION_ID: &'static str = "ListFundStructures";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `CreateFundStructure` (`POST /api/fundstructures/{scope}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `POST /api/fundstructures/{scope}` (operation `CreateFundStructure`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateFundStructure`: what its request builder
+/// ([`CreateFundStructureRequest`](crate::CreateFundStructureRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateFundStructureParams {
@@ -634,9 +588,11 @@ impl CreateFundStructureParams {
     }
 }
 
-/// The `CreateFundStructure` request (`POST /api/fundstructures/{scope}`), built by
-/// [`FundStructuresApi::create_fund_structure`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/fundstructures/{scope}` (operation `CreateFundStructure`)
+///
+/// The request builder of `CreateFundStructure`, made by
+/// [`FundStructuresApi::create_fund_structure`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateFundStructureRequest {
@@ -652,6 +608,15 @@ impl CreateFundStructureRequest {
         path_template: "/api/fundstructures/{scope}",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundStructuresApi, params: CreateFundStructureParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateFundStructureParams {
@@ -701,12 +666,16 @@ impl CreateFundStructureRequest {
     }
 }
 
-/// The parameters of `GetFundStructure` (`GET /api/fundstructures/{scope}/{code}`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `GET /api/fundstructures/{scope}/{code}` (operation `GetFundStructure`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetFundStructure`: what its request builder
+/// ([`GetFundStructureRequest`](crate::GetFundStructureRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetFundStructureParams {
@@ -734,34 +703,13 @@ impl GetFundStructureParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetFundStructure` request (`GET /api/fundstructures/{scope}/{code}`), built by
-/// [`FundStructuresApi::get_fund_structure`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/fundstructures/{scope}/{code}` (operation `GetFundStructure`)
+///
+/// The request builder of `GetFundStructure`, made by
+/// [`FundStructuresApi::get_fund_structure`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetFundStructureRequest {
@@ -778,16 +726,25 @@ impl GetFundStructureRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundStructuresApi, params: GetFundStructureParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -797,7 +754,7 @@ impl GetFundStructureRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -853,12 +810,16 @@ impl GetFundStructureRequest {
     }
 }
 
-/// The parameters of `UpsertFundStructure` (`PUT /api/fundstructures/{scope}/{code}`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `PUT /api/fundstructures/{scope}/{code}` (operation `UpsertFundStructure`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertFundStructure`: what its request builder
+/// ([`UpsertFundStructureRequest`](crate::UpsertFundStructureRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertFundStructureParams {
@@ -885,9 +846,11 @@ impl UpsertFundStructureParams {
     }
 }
 
-/// The `UpsertFundStructure` request (`PUT /api/fundstructures/{scope}/{code}`), built by
-/// [`FundStructuresApi::upsert_fund_structure`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `PUT /api/fundstructures/{scope}/{code}` (operation `UpsertFundStructure`)
+///
+/// The request builder of `UpsertFundStructure`, made by
+/// [`FundStructuresApi::upsert_fund_structure`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertFundStructureRequest {
@@ -903,6 +866,15 @@ impl UpsertFundStructureRequest {
         path_template: "/api/fundstructures/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundStructuresApi, params: UpsertFundStructureParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertFundStructureParams {
@@ -954,12 +926,16 @@ impl UpsertFundStructureRequest {
     }
 }
 
-/// The parameters of `DeleteFundStructure` (`DELETE /api/fundstructures/{scope}/{code}`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `DELETE /api/fundstructures/{scope}/{code}` (operation `DeleteFundStructure`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteFundStructure`: what its request builder
+/// ([`DeleteFundStructureRequest`](crate::DeleteFundStructureRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteFundStructureParams {
@@ -980,17 +956,13 @@ impl DeleteFundStructureParams {
             effective_at: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
 }
 
-/// The `DeleteFundStructure` request (`DELETE /api/fundstructures/{scope}/{code}`), built
-/// by [`FundStructuresApi::delete_fund_structure`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/fundstructures/{scope}/{code}` (operation `DeleteFundStructure`)
+///
+/// The request builder of `DeleteFundStructure`, made by
+/// [`FundStructuresApi::delete_fund_structure`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteFundStructureRequest {
@@ -1007,9 +979,18 @@ impl DeleteFundStructureRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundStructuresApi, params: DeleteFundStructureParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
@@ -1064,13 +1045,16 @@ impl DeleteFundStructureRequest {
     }
 }
 
-/// The parameters of `CloseFundStructure` (`POST
-/// /api/fundstructures/{scope}/{code}/$close`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `POST /api/fundstructures/{scope}/{code}/$close` (operation `CloseFundStructure`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CloseFundStructure`: what its request builder
+/// ([`CloseFundStructureRequest`](crate::CloseFundStructureRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CloseFundStructureParams {
@@ -1099,18 +1083,13 @@ impl CloseFundStructureParams {
             body: fund_structure_close_request,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `CloseFundStructure` request (`POST /api/fundstructures/{scope}/{code}/$close`),
-/// built by [`FundStructuresApi::close_fund_structure`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/fundstructures/{scope}/{code}/$close` (operation `CloseFundStructure`)
+///
+/// The request builder of `CloseFundStructure`, made by
+/// [`FundStructuresApi::close_fund_structure`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CloseFundStructureRequest {
@@ -1127,10 +1106,19 @@ impl CloseFundStructureRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundStructuresApi, params: CloseFundStructureParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -1186,13 +1174,16 @@ impl CloseFundStructureRequest {
     }
 }
 
-/// The parameters of `AddFundStructureMember` (`POST
-/// /api/fundstructures/{scope}/{code}/members`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `POST /api/fundstructures/{scope}/{code}/members` (operation `AddFundStructureMember`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `AddFundStructureMember`: what its request builder
+/// ([`AddFundStructureMemberRequest`](crate::AddFundStructureMemberRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct AddFundStructureMemberParams {
@@ -1220,18 +1211,14 @@ impl AddFundStructureMemberParams {
             body: fund_structure_member_request,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
 }
 
-/// The `AddFundStructureMember` request (`POST
-/// /api/fundstructures/{scope}/{code}/members`), built by
-/// [`FundStructuresApi::add_fund_structure_member`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/fundstructures/{scope}/{code}/members` (operation `AddFundStructureMember`)
+///
+/// The request builder of `AddFundStructureMember`, made by
+/// [`FundStructuresApi::add_fund_structure_member`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct AddFundStructureMemberRequest {
@@ -1248,9 +1235,18 @@ impl AddFundStructureMemberRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundStructuresApi, params: AddFundStructureMemberParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
@@ -1306,13 +1302,16 @@ impl AddFundStructureMemberRequest {
     }
 }
 
-/// The parameters of `RemoveFundStructureMember` (`DELETE
-/// /api/fundstructures/{scope}/{code}/members/{nodeCode}`): what its request builder sends,
+/// `DELETE /api/fundstructures/{scope}/{code}/members/{nodeCode}` (operation `RemoveFundStructureMember`)
+///
+/// The parameters of `RemoveFundStructureMember`: what its request builder
+/// ([`RemoveFundStructureMemberRequest`](crate::RemoveFundStructureMemberRequest)) sends,
 /// and what the tag's trait method takes.
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct RemoveFundStructureMemberParams {
@@ -1340,18 +1339,14 @@ impl RemoveFundStructureMemberParams {
             effective_at: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
 }
 
-/// The `RemoveFundStructureMember` request (`DELETE
-/// /api/fundstructures/{scope}/{code}/members/{nodeCode}`), built by
-/// [`FundStructuresApi::remove_fund_structure_member`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/fundstructures/{scope}/{code}/members/{nodeCode}` (operation `RemoveFundStructureMember`)
+///
+/// The request builder of `RemoveFundStructureMember`, made by
+/// [`FundStructuresApi::remove_fund_structure_member`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RemoveFundStructureMemberRequest {
@@ -1368,9 +1363,18 @@ impl RemoveFundStructureMemberRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundStructuresApi, params: RemoveFundStructureMemberParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
@@ -1433,14 +1437,18 @@ impl RemoveFundStructureMemberRequest {
 /// mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`FundStructuresApi`] for streams, timeouts and `send_as`). With the `mock`
-/// feature, mockall generates `MockFundStructuresApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`FundStructuresApi`] add streams, timeouts and `send_as`. With the `mock` feature,
+/// mockall generates `MockFundStructuresApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait FundStructuresApiClient: Send + Sync {
-    /// `GET /api/fundstructures` (operation `ListFundStructures`):
-    /// [`FundStructuresApi::list_fund_structures`] with the parameters of `params`.
+    /// `GET /api/fundstructures` (operation `ListFundStructures`)
+    ///
+    /// [`FundStructuresApi::list_fund_structures`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListFundStructuresRequest::send): see [`Error`](crate::Error).
@@ -1449,8 +1457,11 @@ pub trait FundStructuresApiClient: Send + Sync {
         params: ListFundStructuresParams,
     ) -> Result<lusid_models::PagedResourceListOfFundStructure, crate::Error>;
 
-    /// `POST /api/fundstructures/{scope}` (operation `CreateFundStructure`):
-    /// [`FundStructuresApi::create_fund_structure`] with the parameters of `params`.
+    /// `POST /api/fundstructures/{scope}` (operation `CreateFundStructure`)
+    ///
+    /// [`FundStructuresApi::create_fund_structure`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateFundStructureRequest::send): see [`Error`](crate::Error).
@@ -1459,8 +1470,10 @@ pub trait FundStructuresApiClient: Send + Sync {
         params: CreateFundStructureParams,
     ) -> Result<lusid_models::FundStructure, crate::Error>;
 
-    /// `GET /api/fundstructures/{scope}/{code}` (operation `GetFundStructure`):
-    /// [`FundStructuresApi::get_fund_structure`] with the parameters of `params`.
+    /// `GET /api/fundstructures/{scope}/{code}` (operation `GetFundStructure`)
+    ///
+    /// [`FundStructuresApi::get_fund_structure`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetFundStructureRequest::send): see [`Error`](crate::Error).
@@ -1469,8 +1482,11 @@ pub trait FundStructuresApiClient: Send + Sync {
         params: GetFundStructureParams,
     ) -> Result<lusid_models::FundStructure, crate::Error>;
 
-    /// `PUT /api/fundstructures/{scope}/{code}` (operation `UpsertFundStructure`):
-    /// [`FundStructuresApi::upsert_fund_structure`] with the parameters of `params`.
+    /// `PUT /api/fundstructures/{scope}/{code}` (operation `UpsertFundStructure`)
+    ///
+    /// [`FundStructuresApi::upsert_fund_structure`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertFundStructureRequest::send): see [`Error`](crate::Error).
@@ -1479,8 +1495,11 @@ pub trait FundStructuresApiClient: Send + Sync {
         params: UpsertFundStructureParams,
     ) -> Result<lusid_models::FundStructure, crate::Error>;
 
-    /// `DELETE /api/fundstructures/{scope}/{code}` (operation `DeleteFundStructure`):
-    /// [`FundStructuresApi::delete_fund_structure`] with the parameters of `params`.
+    /// `DELETE /api/fundstructures/{scope}/{code}` (operation `DeleteFundStructure`)
+    ///
+    /// [`FundStructuresApi::delete_fund_structure`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteFundStructureRequest::send): see [`Error`](crate::Error).
@@ -1489,8 +1508,10 @@ pub trait FundStructuresApiClient: Send + Sync {
         params: DeleteFundStructureParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `POST /api/fundstructures/{scope}/{code}/$close` (operation `CloseFundStructure`):
-    /// [`FundStructuresApi::close_fund_structure`] with the parameters of `params`.
+    /// `POST /api/fundstructures/{scope}/{code}/$close` (operation `CloseFundStructure`)
+    ///
+    /// [`FundStructuresApi::close_fund_structure`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::CloseFundStructureRequest::send): see [`Error`](crate::Error).
@@ -1499,8 +1520,11 @@ pub trait FundStructuresApiClient: Send + Sync {
         params: CloseFundStructureParams,
     ) -> Result<lusid_models::FundStructureCloseResult, crate::Error>;
 
-    /// `POST /api/fundstructures/{scope}/{code}/members` (operation `AddFundStructureMember`):
-    /// [`FundStructuresApi::add_fund_structure_member`] with the parameters of `params`.
+    /// `POST /api/fundstructures/{scope}/{code}/members` (operation `AddFundStructureMember`)
+    ///
+    /// [`FundStructuresApi::add_fund_structure_member`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::AddFundStructureMemberRequest::send): see [`Error`](crate::Error).
@@ -1509,9 +1533,11 @@ pub trait FundStructuresApiClient: Send + Sync {
         params: AddFundStructureMemberParams,
     ) -> Result<lusid_models::FundStructure, crate::Error>;
 
-    /// `DELETE /api/fundstructures/{scope}/{code}/members/{nodeCode}` (operation
-    /// `RemoveFundStructureMember`): [`FundStructuresApi::remove_fund_structure_member`] with
-    /// the parameters of `params`.
+    /// `DELETE /api/fundstructures/{scope}/{code}/members/{nodeCode}` (operation `RemoveFundStructureMember`)
+    ///
+    /// [`FundStructuresApi::remove_fund_structure_member`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::RemoveFundStructureMemberRequest::send): see [`Error`](crate::Error).
@@ -1527,103 +1553,71 @@ impl FundStructuresApiClient for FundStructuresApi {
         &self,
         params: ListFundStructuresParams,
     ) -> Result<lusid_models::PagedResourceListOfFundStructure, crate::Error> {
-        ListFundStructuresRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListFundStructuresRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn create_fund_structure(
         &self,
         params: CreateFundStructureParams,
     ) -> Result<lusid_models::FundStructure, crate::Error> {
-        CreateFundStructureRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateFundStructureRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_fund_structure(
         &self,
         params: GetFundStructureParams,
     ) -> Result<lusid_models::FundStructure, crate::Error> {
-        GetFundStructureRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetFundStructureRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_fund_structure(
         &self,
         params: UpsertFundStructureParams,
     ) -> Result<lusid_models::FundStructure, crate::Error> {
-        UpsertFundStructureRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertFundStructureRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_fund_structure(
         &self,
         params: DeleteFundStructureParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteFundStructureRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteFundStructureRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn close_fund_structure(
         &self,
         params: CloseFundStructureParams,
     ) -> Result<lusid_models::FundStructureCloseResult, crate::Error> {
-        CloseFundStructureRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CloseFundStructureRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn add_fund_structure_member(
         &self,
         params: AddFundStructureMemberParams,
     ) -> Result<lusid_models::FundStructure, crate::Error> {
-        AddFundStructureMemberRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        AddFundStructureMemberRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn remove_fund_structure_member(
         &self,
         params: RemoveFundStructureMemberParams,
     ) -> Result<lusid_models::FundStructure, crate::Error> {
-        RemoveFundStructureMemberRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        RemoveFundStructureMemberRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

@@ -50,11 +50,7 @@ impl FundsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_funds(&self) -> ListFundsRequest {
-        ListFundsRequest {
-            client: self.client.clone(),
-            params: ListFundsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListFundsRequest::from_params(self, ListFundsParams::new())
     }
 
     /// `POST /api/funds/v2/{scope}` (operation `CreateFundV2`)
@@ -85,11 +81,10 @@ impl FundsApi {
         scope: impl Into<String>,
         fund_definition_request: lusid_models::FundDefinitionRequest,
     ) -> CreateFundV2Request {
-        CreateFundV2Request {
-            client: self.client.clone(),
-            params: CreateFundV2Params::new(scope, fund_definition_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateFundV2Request::from_params(
+            self,
+            CreateFundV2Params::new(scope, fund_definition_request),
+        )
     }
 
     /// `POST /api/funds/{scope}` (operation `CreateFund`)
@@ -119,11 +114,7 @@ impl FundsApi {
         scope: impl Into<String>,
         fund_request: lusid_models::FundRequest,
     ) -> CreateFundRequest {
-        CreateFundRequest {
-            client: self.client.clone(),
-            params: CreateFundParams::new(scope, fund_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateFundRequest::from_params(self, CreateFundParams::new(scope, fund_request))
     }
 
     /// `GET /api/funds/{scope}/{code}` (operation `GetFund`)
@@ -152,11 +143,7 @@ impl FundsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn get_fund(&self, scope: impl Into<String>, code: impl Into<String>) -> GetFundRequest {
-        GetFundRequest {
-            client: self.client.clone(),
-            params: GetFundParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetFundRequest::from_params(self, GetFundParams::new(scope, code))
     }
 
     /// `DELETE /api/funds/{scope}/{code}` (operation `DeleteFund`)
@@ -184,11 +171,7 @@ impl FundsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteFundRequest {
-        DeleteFundRequest {
-            client: self.client.clone(),
-            params: DeleteFundParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteFundRequest::from_params(self, DeleteFundParams::new(scope, code))
     }
 
     /// `PATCH /api/funds/{scope}/{code}` (operation `PatchFund`)
@@ -221,11 +204,7 @@ impl FundsApi {
         code: impl Into<String>,
         request_body: Vec<lusid_models::Operation>,
     ) -> PatchFundRequest {
-        PatchFundRequest {
-            client: self.client.clone(),
-            params: PatchFundParams::new(scope, code, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        PatchFundRequest::from_params(self, PatchFundParams::new(scope, code, request_body))
     }
 
     /// `POST /api/funds/{scope}/{code}/$holdings` (operation `GetHoldingsForFund`)
@@ -272,15 +251,10 @@ impl FundsApi {
         code: impl Into<String>,
         single_valuation_point_query_parameters: lusid_models::SingleValuationPointQueryParameters,
     ) -> GetHoldingsForFundRequest {
-        GetHoldingsForFundRequest {
-            client: self.client.clone(),
-            params: GetHoldingsForFundParams::new(
-                scope,
-                code,
-                single_valuation_point_query_parameters,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetHoldingsForFundRequest::from_params(
+            self,
+            GetHoldingsForFundParams::new(scope, code, single_valuation_point_query_parameters),
+        )
     }
 
     /// `POST /api/funds/{scope}/{code}/$valuation` (operation `GetValuationForFund`)
@@ -314,11 +288,10 @@ impl FundsApi {
         code: impl Into<String>,
         fund_valuation_request: lusid_models::FundValuationRequest,
     ) -> GetValuationForFundRequest {
-        GetValuationForFundRequest {
-            client: self.client.clone(),
-            params: GetValuationForFundParams::new(scope, code, fund_valuation_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetValuationForFundRequest::from_params(
+            self,
+            GetValuationForFundParams::new(scope, code, fund_valuation_request),
+        )
     }
 
     /// `POST /api/funds/{scope}/{code}/allocationgroups` (operation `AddAllocationGroups`)
@@ -351,11 +324,10 @@ impl FundsApi {
         code: impl Into<String>,
         request_body: Vec<lusid_models::AllocationGroupDefinition>,
     ) -> AddAllocationGroupsRequest {
-        AddAllocationGroupsRequest {
-            client: self.client.clone(),
-            params: AddAllocationGroupsParams::new(scope, code, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        AddAllocationGroupsRequest::from_params(
+            self,
+            AddAllocationGroupsParams::new(scope, code, request_body),
+        )
     }
 
     /// `POST /api/funds/{scope}/{code}/bookmarks` (operation `UpsertBookmark`)
@@ -389,11 +361,10 @@ impl FundsApi {
         code: impl Into<String>,
         upsert_fund_bookmark_request: lusid_models::UpsertFundBookmarkRequest,
     ) -> UpsertBookmarkRequest {
-        UpsertBookmarkRequest {
-            client: self.client.clone(),
-            params: UpsertBookmarkParams::new(scope, code, upsert_fund_bookmark_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertBookmarkRequest::from_params(
+            self,
+            UpsertBookmarkParams::new(scope, code, upsert_fund_bookmark_request),
+        )
     }
 
     /// `DELETE /api/funds/{scope}/{code}/bookmarks/{bookmarkCode}` (operation `DeleteBookmark`)
@@ -425,11 +396,10 @@ impl FundsApi {
         code: impl Into<String>,
         bookmark_code: impl Into<String>,
     ) -> DeleteBookmarkRequest {
-        DeleteBookmarkRequest {
-            client: self.client.clone(),
-            params: DeleteBookmarkParams::new(scope, code, bookmark_code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteBookmarkRequest::from_params(
+            self,
+            DeleteBookmarkParams::new(scope, code, bookmark_code),
+        )
     }
 
     /// `GET /api/funds/{scope}/{code}/calendar` (operation `ListFundCalendar`)
@@ -470,11 +440,7 @@ impl FundsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> ListFundCalendarRequest {
-        ListFundCalendarRequest {
-            client: self.client.clone(),
-            params: ListFundCalendarParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListFundCalendarRequest::from_params(self, ListFundCalendarParams::new(scope, code))
     }
 
     /// `GET /api/funds/{scope}/{code}/calendars` (operation `ListFundCalendarEntries`)
@@ -517,11 +483,10 @@ impl FundsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> ListFundCalendarEntriesRequest {
-        ListFundCalendarEntriesRequest {
-            client: self.client.clone(),
-            params: ListFundCalendarEntriesParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListFundCalendarEntriesRequest::from_params(
+            self,
+            ListFundCalendarEntriesParams::new(scope, code),
+        )
     }
 
     /// `GET /api/funds/{scope}/{code}/capitalaccounts` (operation `ListPartnerCapitalAccounts`)
@@ -567,11 +532,10 @@ impl FundsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> ListPartnerCapitalAccountsRequest {
-        ListPartnerCapitalAccountsRequest {
-            client: self.client.clone(),
-            params: ListPartnerCapitalAccountsParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListPartnerCapitalAccountsRequest::from_params(
+            self,
+            ListPartnerCapitalAccountsParams::new(scope, code),
+        )
     }
 
     /// `POST /api/funds/{scope}/{code}/carry/$accrue` (operation `AccrueCarry`)
@@ -606,11 +570,10 @@ impl FundsApi {
         code: impl Into<String>,
         carry_accrual_request: lusid_models::CarryAccrualRequest,
     ) -> AccrueCarryRequest {
-        AccrueCarryRequest {
-            client: self.client.clone(),
-            params: AccrueCarryParams::new(scope, code, carry_accrual_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        AccrueCarryRequest::from_params(
+            self,
+            AccrueCarryParams::new(scope, code, carry_accrual_request),
+        )
     }
 
     /// `POST /api/funds/{scope}/{code}/deactivateNavTypes` (operation `DeactivateNavTypes`)
@@ -621,8 +584,9 @@ impl FundsApi {
     /// Parameters (required ones are arguments here, optional ones are setters on the request):
     /// - `scope` (path, required): string.
     /// - `code` (path, required): string.
-    /// - `deleteMode` (query, optional): string; known values `Soft` and `Hard`; documented
-    ///   default `Soft`; set with [`DeactivateNavTypesRequest::delete_mode`].
+    /// - `deleteMode` (query, optional): [`DeleteMode`](crate::params::DeleteMode) (or any
+    ///   string); known values `Soft` and `Hard`; documented default `Soft`; set with
+    ///   [`DeactivateNavTypesRequest::delete_mode`].
     ///
     /// Request body `request_body`: an array of string, sent as JSON.
     ///
@@ -644,11 +608,10 @@ impl FundsApi {
         code: impl Into<String>,
         request_body: Vec<String>,
     ) -> DeactivateNavTypesRequest {
-        DeactivateNavTypesRequest {
-            client: self.client.clone(),
-            params: DeactivateNavTypesParams::new(scope, code, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeactivateNavTypesRequest::from_params(
+            self,
+            DeactivateNavTypesParams::new(scope, code, request_body),
+        )
     }
 
     /// `GET /api/funds/{scope}/{code}/facilities` (operation `ListFacilities`)
@@ -688,11 +651,7 @@ impl FundsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> ListFacilitiesRequest {
-        ListFacilitiesRequest {
-            client: self.client.clone(),
-            params: ListFacilitiesParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListFacilitiesRequest::from_params(self, ListFacilitiesParams::new(scope, code))
     }
 
     /// `POST /api/funds/{scope}/{code}/facilities` (operation `CreateFacility`)
@@ -725,11 +684,10 @@ impl FundsApi {
         code: impl Into<String>,
         facility_request: lusid_models::FacilityRequest,
     ) -> CreateFacilityRequest {
-        CreateFacilityRequest {
-            client: self.client.clone(),
-            params: CreateFacilityParams::new(scope, code, facility_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateFacilityRequest::from_params(
+            self,
+            CreateFacilityParams::new(scope, code, facility_request),
+        )
     }
 
     /// `GET /api/funds/{scope}/{code}/facilities/{facilityCode}` (operation `GetFacility`)
@@ -763,15 +721,10 @@ impl FundsApi {
         code: impl Into<String>,
         facility_code: impl Into<String>,
     ) -> GetFacilityRequest {
-        GetFacilityRequest {
-            client: self.client.clone(),
-            params: GetFacilityParams::new(scope, code, facility_code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetFacilityRequest::from_params(self, GetFacilityParams::new(scope, code, facility_code))
     }
 
-    /// `DELETE /api/funds/{scope}/{code}/facilities/{facilityCode}` (operation
-    /// `DeleteFacility`)
+    /// `DELETE /api/funds/{scope}/{code}/facilities/{facilityCode}` (operation `DeleteFacility`)
     ///
     /// API status: `Experimental`. Idempotent: yes (DELETE).
     ///
@@ -798,11 +751,10 @@ impl FundsApi {
         code: impl Into<String>,
         facility_code: impl Into<String>,
     ) -> DeleteFacilityRequest {
-        DeleteFacilityRequest {
-            client: self.client.clone(),
-            params: DeleteFacilityParams::new(scope, code, facility_code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteFacilityRequest::from_params(
+            self,
+            DeleteFacilityParams::new(scope, code, facility_code),
+        )
     }
 
     /// `GET /api/funds/{scope}/{code}/fees` (operation `ListFees`)
@@ -838,11 +790,7 @@ impl FundsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_fees(&self, scope: impl Into<String>, code: impl Into<String>) -> ListFeesRequest {
-        ListFeesRequest {
-            client: self.client.clone(),
-            params: ListFeesParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListFeesRequest::from_params(self, ListFeesParams::new(scope, code))
     }
 
     /// `POST /api/funds/{scope}/{code}/fees` (operation `CreateFee`)
@@ -875,11 +823,7 @@ impl FundsApi {
         code: impl Into<String>,
         fee_request: lusid_models::FeeRequest,
     ) -> CreateFeeRequest {
-        CreateFeeRequest {
-            client: self.client.clone(),
-            params: CreateFeeParams::new(scope, code, fee_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateFeeRequest::from_params(self, CreateFeeParams::new(scope, code, fee_request))
     }
 
     /// `POST /api/funds/{scope}/{code}/fees/$calculate` (operation `CalculateManagementFees`)
@@ -915,11 +859,10 @@ impl FundsApi {
         code: impl Into<String>,
         management_fee_request: lusid_models::ManagementFeeRequest,
     ) -> CalculateManagementFeesRequest {
-        CalculateManagementFeesRequest {
-            client: self.client.clone(),
-            params: CalculateManagementFeesParams::new(scope, code, management_fee_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CalculateManagementFeesRequest::from_params(
+            self,
+            CalculateManagementFeesParams::new(scope, code, management_fee_request),
+        )
     }
 
     /// `GET /api/funds/{scope}/{code}/fees/{feeCode}` (operation `GetFee`)
@@ -954,11 +897,7 @@ impl FundsApi {
         code: impl Into<String>,
         fee_code: impl Into<String>,
     ) -> GetFeeRequest {
-        GetFeeRequest {
-            client: self.client.clone(),
-            params: GetFeeParams::new(scope, code, fee_code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetFeeRequest::from_params(self, GetFeeParams::new(scope, code, fee_code))
     }
 
     /// `DELETE /api/funds/{scope}/{code}/fees/{feeCode}` (operation `DeleteFee`)
@@ -988,11 +927,7 @@ impl FundsApi {
         code: impl Into<String>,
         fee_code: impl Into<String>,
     ) -> DeleteFeeRequest {
-        DeleteFeeRequest {
-            client: self.client.clone(),
-            params: DeleteFeeParams::new(scope, code, fee_code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteFeeRequest::from_params(self, DeleteFeeParams::new(scope, code, fee_code))
     }
 
     /// `PATCH /api/funds/{scope}/{code}/fees/{feeCode}` (operation `PatchFee`)
@@ -1026,11 +961,10 @@ impl FundsApi {
         fee_code: impl Into<String>,
         request_body: Vec<lusid_models::Operation>,
     ) -> PatchFeeRequest {
-        PatchFeeRequest {
-            client: self.client.clone(),
-            params: PatchFeeParams::new(scope, code, fee_code, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        PatchFeeRequest::from_params(
+            self,
+            PatchFeeParams::new(scope, code, fee_code, request_body),
+        )
     }
 
     /// `GET /api/funds/{scope}/{code}/fees/{feeCode}/properties` (operation `GetFeeProperties`)
@@ -1065,15 +999,13 @@ impl FundsApi {
         code: impl Into<String>,
         fee_code: impl Into<String>,
     ) -> GetFeePropertiesRequest {
-        GetFeePropertiesRequest {
-            client: self.client.clone(),
-            params: GetFeePropertiesParams::new(scope, code, fee_code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetFeePropertiesRequest::from_params(
+            self,
+            GetFeePropertiesParams::new(scope, code, fee_code),
+        )
     }
 
-    /// `POST /api/funds/{scope}/{code}/fees/{feeCode}/properties/$upsert` (operation
-    /// `UpsertFeeProperties`)
+    /// `POST /api/funds/{scope}/{code}/fees/{feeCode}/properties/$upsert` (operation `UpsertFeeProperties`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (an upsert).
     ///
@@ -1104,15 +1036,13 @@ impl FundsApi {
         fee_code: impl Into<String>,
         request_body: std::collections::BTreeMap<String, lusid_models::Property>,
     ) -> UpsertFeePropertiesRequest {
-        UpsertFeePropertiesRequest {
-            client: self.client.clone(),
-            params: UpsertFeePropertiesParams::new(scope, code, fee_code, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertFeePropertiesRequest::from_params(
+            self,
+            UpsertFeePropertiesParams::new(scope, code, fee_code, request_body),
+        )
     }
 
-    /// `POST /api/funds/{scope}/{code}/holdings/{holdingId}/contributors` (operation
-    /// `GetHoldingContributorsForFund`)
+    /// `POST /api/funds/{scope}/{code}/holdings/{holdingId}/contributors` (operation `GetHoldingContributorsForFund`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read-only POST).
     ///
@@ -1163,16 +1093,15 @@ impl FundsApi {
         holding_id: i64,
         valuation_point_data_query_parameters: lusid_models::ValuationPointDataQueryParameters,
     ) -> GetHoldingContributorsForFundRequest {
-        GetHoldingContributorsForFundRequest {
-            client: self.client.clone(),
-            params: GetHoldingContributorsForFundParams::new(
+        GetHoldingContributorsForFundRequest::from_params(
+            self,
+            GetHoldingContributorsForFundParams::new(
                 scope,
                 code,
                 holding_id,
                 valuation_point_data_query_parameters,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
     /// `GET /api/funds/{scope}/{code}/navAdjustment` (operation `ListNavActivityAdjustments`)
@@ -1218,15 +1147,13 @@ impl FundsApi {
         code: impl Into<String>,
         valuation_point_code: impl Into<String>,
     ) -> ListNavActivityAdjustmentsRequest {
-        ListNavActivityAdjustmentsRequest {
-            client: self.client.clone(),
-            params: ListNavActivityAdjustmentsParams::new(scope, code, valuation_point_code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListNavActivityAdjustmentsRequest::from_params(
+            self,
+            ListNavActivityAdjustmentsParams::new(scope, code, valuation_point_code),
+        )
     }
 
-    /// `POST /api/funds/{scope}/{code}/navAdjustment` (operation
-    /// `UpsertNavActivityAdjustments`)
+    /// `POST /api/funds/{scope}/{code}/navAdjustment` (operation `UpsertNavActivityAdjustments`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (an upsert).
     ///
@@ -1261,20 +1188,18 @@ impl FundsApi {
         valuation_point_code: impl Into<String>,
         request_body: Vec<lusid_models::NavActivityAdjustment>,
     ) -> UpsertNavActivityAdjustmentsRequest {
-        UpsertNavActivityAdjustmentsRequest {
-            client: self.client.clone(),
-            params: UpsertNavActivityAdjustmentsParams::new(
+        UpsertNavActivityAdjustmentsRequest::from_params(
+            self,
+            UpsertNavActivityAdjustmentsParams::new(
                 scope,
                 code,
                 valuation_point_code,
                 request_body,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `POST /api/funds/{scope}/{code}/navAdjustment/$delete` (operation
-    /// `DeleteNavActivityAdjustments`)
+    /// `POST /api/funds/{scope}/{code}/navAdjustment/$delete` (operation `DeleteNavActivityAdjustments`)
     ///
     /// API status: `EarlyAccess`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
@@ -1311,20 +1236,18 @@ impl FundsApi {
         valuation_point_code: impl Into<String>,
         request_body: Vec<lusid_models::NavActivityAdjustmentResponse>,
     ) -> DeleteNavActivityAdjustmentsRequest {
-        DeleteNavActivityAdjustmentsRequest {
-            client: self.client.clone(),
-            params: DeleteNavActivityAdjustmentsParams::new(
+        DeleteNavActivityAdjustmentsRequest::from_params(
+            self,
+            DeleteNavActivityAdjustmentsParams::new(
                 scope,
                 code,
                 valuation_point_code,
                 request_body,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `POST /api/funds/{scope}/{code}/partnerallocations/$run` (operation
-    /// `RunPartnerAllocations`)
+    /// `POST /api/funds/{scope}/{code}/partnerallocations/$run` (operation `RunPartnerAllocations`)
     ///
     /// API status: `EarlyAccess`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
@@ -1359,11 +1282,10 @@ impl FundsApi {
         code: impl Into<String>,
         partner_allocation_run_request: lusid_models::PartnerAllocationRunRequest,
     ) -> RunPartnerAllocationsRequest {
-        RunPartnerAllocationsRequest {
-            client: self.client.clone(),
-            params: RunPartnerAllocationsParams::new(scope, code, partner_allocation_run_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        RunPartnerAllocationsRequest::from_params(
+            self,
+            RunPartnerAllocationsParams::new(scope, code, partner_allocation_run_request),
+        )
     }
 
     /// `GET /api/funds/{scope}/{code}/partners` (operation `GetPartners`)
@@ -1401,15 +1323,10 @@ impl FundsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetPartnersRequest {
-        GetPartnersRequest {
-            client: self.client.clone(),
-            params: GetPartnersParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetPartnersRequest::from_params(self, GetPartnersParams::new(scope, code))
     }
 
-    /// `GET /api/funds/{scope}/{code}/partners/{investorRecordId}/statements` (operation
-    /// `ListPartnerStatements`)
+    /// `GET /api/funds/{scope}/{code}/partners/{investorRecordId}/statements` (operation `ListPartnerStatements`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -1437,15 +1354,13 @@ impl FundsApi {
         code: impl Into<String>,
         investor_record_id: impl Into<String>,
     ) -> ListPartnerStatementsRequest {
-        ListPartnerStatementsRequest {
-            client: self.client.clone(),
-            params: ListPartnerStatementsParams::new(scope, code, investor_record_id),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListPartnerStatementsRequest::from_params(
+            self,
+            ListPartnerStatementsParams::new(scope, code, investor_record_id),
+        )
     }
 
-    /// `POST /api/funds/{scope}/{code}/partners/{investorRecordId}/statements` (operation
-    /// `ProducePartnerStatement`)
+    /// `POST /api/funds/{scope}/{code}/partners/{investorRecordId}/statements` (operation `ProducePartnerStatement`)
     ///
     /// API status: `EarlyAccess`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
@@ -1480,21 +1395,18 @@ impl FundsApi {
         investor_record_id: impl Into<String>,
         partner_statement_request: lusid_models::PartnerStatementRequest,
     ) -> ProducePartnerStatementRequest {
-        ProducePartnerStatementRequest {
-            client: self.client.clone(),
-            params: ProducePartnerStatementParams::new(
+        ProducePartnerStatementRequest::from_params(
+            self,
+            ProducePartnerStatementParams::new(
                 scope,
                 code,
                 investor_record_id,
                 partner_statement_request,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `GET
-    /// /api/funds/{scope}/{code}/partners/{investorRecordId}/statements/{statementId}/$diff`
-    /// (operation `DiffPartnerStatement`)
+    /// `GET /api/funds/{scope}/{code}/partners/{investorRecordId}/statements/{statementId}/$diff` (operation `DiffPartnerStatement`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -1525,21 +1437,13 @@ impl FundsApi {
         statement_id: impl Into<String>,
         against: impl Into<String>,
     ) -> DiffPartnerStatementRequest {
-        DiffPartnerStatementRequest {
-            client: self.client.clone(),
-            params: DiffPartnerStatementParams::new(
-                scope,
-                code,
-                investor_record_id,
-                statement_id,
-                against,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DiffPartnerStatementRequest::from_params(
+            self,
+            DiffPartnerStatementParams::new(scope, code, investor_record_id, statement_id, against),
+        )
     }
 
-    /// `GET /api/funds/{scope}/{code}/partners/{investorRecordId}/unfundedreconciliation`
-    /// (operation `GetPartnerUnfundedReconciliation`)
+    /// `GET /api/funds/{scope}/{code}/partners/{investorRecordId}/unfundedreconciliation` (operation `GetPartnerUnfundedReconciliation`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -1575,20 +1479,13 @@ impl FundsApi {
         investor_record_id: impl Into<String>,
         from: impl Into<String>,
     ) -> GetPartnerUnfundedReconciliationRequest {
-        GetPartnerUnfundedReconciliationRequest {
-            client: self.client.clone(),
-            params: GetPartnerUnfundedReconciliationParams::new(
-                scope,
-                code,
-                investor_record_id,
-                from,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetPartnerUnfundedReconciliationRequest::from_params(
+            self,
+            GetPartnerUnfundedReconciliationParams::new(scope, code, investor_record_id, from),
+        )
     }
 
-    /// `GET /api/funds/{scope}/{code}/partners/{irScope}/{irCode}/capitalaccount` (operation
-    /// `GetPartnerCapitalAccount`)
+    /// `GET /api/funds/{scope}/{code}/partners/{irScope}/{irCode}/capitalaccount` (operation `GetPartnerCapitalAccount`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -1628,15 +1525,13 @@ impl FundsApi {
         ir_scope: impl Into<String>,
         ir_code: impl Into<String>,
     ) -> GetPartnerCapitalAccountRequest {
-        GetPartnerCapitalAccountRequest {
-            client: self.client.clone(),
-            params: GetPartnerCapitalAccountParams::new(scope, code, ir_scope, ir_code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetPartnerCapitalAccountRequest::from_params(
+            self,
+            GetPartnerCapitalAccountParams::new(scope, code, ir_scope, ir_code),
+        )
     }
 
-    /// `GET /api/funds/{scope}/{code}/partners/{irScope}/{irCode}/performance` (operation
-    /// `GetPartnerPerformance`)
+    /// `GET /api/funds/{scope}/{code}/partners/{irScope}/{irCode}/performance` (operation `GetPartnerPerformance`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -1670,15 +1565,13 @@ impl FundsApi {
         ir_scope: impl Into<String>,
         ir_code: impl Into<String>,
     ) -> GetPartnerPerformanceRequest {
-        GetPartnerPerformanceRequest {
-            client: self.client.clone(),
-            params: GetPartnerPerformanceParams::new(scope, code, ir_scope, ir_code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetPartnerPerformanceRequest::from_params(
+            self,
+            GetPartnerPerformanceParams::new(scope, code, ir_scope, ir_code),
+        )
     }
 
-    /// `GET /api/funds/{scope}/{code}/partnershipaccounting/configpack` (operation
-    /// `GetPartnershipConfigPack`)
+    /// `GET /api/funds/{scope}/{code}/partnershipaccounting/configpack` (operation `GetPartnershipConfigPack`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -1706,11 +1599,10 @@ impl FundsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetPartnershipConfigPackRequest {
-        GetPartnershipConfigPackRequest {
-            client: self.client.clone(),
-            params: GetPartnershipConfigPackParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetPartnershipConfigPackRequest::from_params(
+            self,
+            GetPartnershipConfigPackParams::new(scope, code),
+        )
     }
 
     /// `GET /api/funds/{scope}/{code}/performance` (operation `GetFundPerformance`)
@@ -1743,11 +1635,7 @@ impl FundsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetFundPerformanceRequest {
-        GetFundPerformanceRequest {
-            client: self.client.clone(),
-            params: GetFundPerformanceParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetFundPerformanceRequest::from_params(self, GetFundPerformanceParams::new(scope, code))
     }
 
     /// `GET /api/funds/{scope}/{code}/properties` (operation `GetFundProperties`)
@@ -1780,11 +1668,7 @@ impl FundsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetFundPropertiesRequest {
-        GetFundPropertiesRequest {
-            client: self.client.clone(),
-            params: GetFundPropertiesParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetFundPropertiesRequest::from_params(self, GetFundPropertiesParams::new(scope, code))
     }
 
     /// `POST /api/funds/{scope}/{code}/properties/$upsert` (operation `UpsertFundProperties`)
@@ -1816,11 +1700,10 @@ impl FundsApi {
         code: impl Into<String>,
         request_body: std::collections::BTreeMap<String, lusid_models::Property>,
     ) -> UpsertFundPropertiesRequest {
-        UpsertFundPropertiesRequest {
-            client: self.client.clone(),
-            params: UpsertFundPropertiesParams::new(scope, code, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertFundPropertiesRequest::from_params(
+            self,
+            UpsertFundPropertiesParams::new(scope, code, request_body),
+        )
     }
 
     /// `GET /api/funds/{scope}/{code}/series` (operation `GetSeries`)
@@ -1853,11 +1736,7 @@ impl FundsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetSeriesRequest {
-        GetSeriesRequest {
-            client: self.client.clone(),
-            params: GetSeriesParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetSeriesRequest::from_params(self, GetSeriesParams::new(scope, code))
     }
 
     /// `POST /api/funds/{scope}/{code}/series` (operation `AddSeries`)
@@ -1890,11 +1769,7 @@ impl FundsApi {
         code: impl Into<String>,
         request_body: Vec<lusid_models::SeriesDefinitionRequest>,
     ) -> AddSeriesRequest {
-        AddSeriesRequest {
-            client: self.client.clone(),
-            params: AddSeriesParams::new(scope, code, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        AddSeriesRequest::from_params(self, AddSeriesParams::new(scope, code, request_body))
     }
 
     /// `PUT /api/funds/{scope}/{code}/shareclasses` (operation `SetShareClassInstruments`)
@@ -1927,20 +1802,13 @@ impl FundsApi {
         code: impl Into<String>,
         set_share_class_instruments_request: lusid_models::SetShareClassInstrumentsRequest,
     ) -> SetShareClassInstrumentsRequest {
-        SetShareClassInstrumentsRequest {
-            client: self.client.clone(),
-            params: SetShareClassInstrumentsParams::new(
-                scope,
-                code,
-                set_share_class_instruments_request,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        SetShareClassInstrumentsRequest::from_params(
+            self,
+            SetShareClassInstrumentsParams::new(scope, code, set_share_class_instruments_request),
+        )
     }
 
-    /// `DELETE
-    /// /api/funds/{scope}/{code}/shareclasses/{shareClassCode}/series/{seriesIdentifier}`
-    /// (operation `DeleteSeries`)
+    /// `DELETE /api/funds/{scope}/{code}/shareclasses/{shareClassCode}/series/{seriesIdentifier}` (operation `DeleteSeries`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (DELETE).
     ///
@@ -1969,15 +1837,13 @@ impl FundsApi {
         share_class_code: impl Into<String>,
         series_identifier: impl Into<String>,
     ) -> DeleteSeriesRequest {
-        DeleteSeriesRequest {
-            client: self.client.clone(),
-            params: DeleteSeriesParams::new(scope, code, share_class_code, series_identifier),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteSeriesRequest::from_params(
+            self,
+            DeleteSeriesParams::new(scope, code, share_class_code, series_identifier),
+        )
     }
 
-    /// `GET /api/funds/{scope}/{code}/valuationPointOverview` (operation
-    /// `ListValuationPointOverview`)
+    /// `GET /api/funds/{scope}/{code}/valuationPointOverview` (operation `ListValuationPointOverview`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -2020,11 +1886,10 @@ impl FundsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> ListValuationPointOverviewRequest {
-        ListValuationPointOverviewRequest {
-            client: self.client.clone(),
-            params: ListValuationPointOverviewParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListValuationPointOverviewRequest::from_params(
+            self,
+            ListValuationPointOverviewParams::new(scope, code),
+        )
     }
 
     /// `PUT /api/funds/{scope}/{code}/valuationpoints` (operation `UpdateValuationPoint`)
@@ -2061,15 +1926,13 @@ impl FundsApi {
         code: impl Into<String>,
         update_valuation_point_request: lusid_models::UpdateValuationPointRequest,
     ) -> UpdateValuationPointRequest {
-        UpdateValuationPointRequest {
-            client: self.client.clone(),
-            params: UpdateValuationPointParams::new(scope, code, update_valuation_point_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpdateValuationPointRequest::from_params(
+            self,
+            UpdateValuationPointParams::new(scope, code, update_valuation_point_request),
+        )
     }
 
-    /// `POST /api/funds/{scope}/{code}/valuationpoints` (operation
-    /// `UpsertDiaryEntryTypeValuationPoint`)
+    /// `POST /api/funds/{scope}/{code}/valuationpoints` (operation `UpsertDiaryEntryTypeValuationPoint`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (an upsert).
     ///
@@ -2101,19 +1964,17 @@ impl FundsApi {
         code: impl Into<String>,
         upsert_valuation_point_request: lusid_models::UpsertValuationPointRequest,
     ) -> UpsertDiaryEntryTypeValuationPointRequest {
-        UpsertDiaryEntryTypeValuationPointRequest {
-            client: self.client.clone(),
-            params: UpsertDiaryEntryTypeValuationPointParams::new(
+        UpsertDiaryEntryTypeValuationPointRequest::from_params(
+            self,
+            UpsertDiaryEntryTypeValuationPointParams::new(
                 scope,
                 code,
                 upsert_valuation_point_request,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `POST /api/funds/{scope}/{code}/valuationpoints/$acceptestimate` (operation
-    /// `AcceptEstimateValuationPoint`)
+    /// `POST /api/funds/{scope}/{code}/valuationpoints/$acceptestimate` (operation `AcceptEstimateValuationPoint`)
     ///
     /// API status: `EarlyAccess`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
@@ -2147,19 +2008,13 @@ impl FundsApi {
         code: impl Into<String>,
         valuation_point_data_request: lusid_models::ValuationPointDataRequest,
     ) -> AcceptEstimateValuationPointRequest {
-        AcceptEstimateValuationPointRequest {
-            client: self.client.clone(),
-            params: AcceptEstimateValuationPointParams::new(
-                scope,
-                code,
-                valuation_point_data_request,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        AcceptEstimateValuationPointRequest::from_params(
+            self,
+            AcceptEstimateValuationPointParams::new(scope, code, valuation_point_data_request),
+        )
     }
 
-    /// `POST /api/funds/{scope}/{code}/valuationpoints/$create` (operation
-    /// `CreateValuationPoint`)
+    /// `POST /api/funds/{scope}/{code}/valuationpoints/$create` (operation `CreateValuationPoint`)
     ///
     /// API status: `EarlyAccess`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
@@ -2192,15 +2047,13 @@ impl FundsApi {
         code: impl Into<String>,
         create_valuation_point_request: lusid_models::CreateValuationPointRequest,
     ) -> CreateValuationPointRequest {
-        CreateValuationPointRequest {
-            client: self.client.clone(),
-            params: CreateValuationPointParams::new(scope, code, create_valuation_point_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateValuationPointRequest::from_params(
+            self,
+            CreateValuationPointParams::new(scope, code, create_valuation_point_request),
+        )
     }
 
-    /// `POST /api/funds/{scope}/{code}/valuationpoints/$finalisecandidate` (operation
-    /// `FinaliseCandidateValuationPoint`)
+    /// `POST /api/funds/{scope}/{code}/valuationpoints/$finalisecandidate` (operation `FinaliseCandidateValuationPoint`)
     ///
     /// API status: `EarlyAccess`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
@@ -2233,19 +2086,13 @@ impl FundsApi {
         code: impl Into<String>,
         valuation_point_data_request: lusid_models::ValuationPointDataRequest,
     ) -> FinaliseCandidateValuationPointRequest {
-        FinaliseCandidateValuationPointRequest {
-            client: self.client.clone(),
-            params: FinaliseCandidateValuationPointParams::new(
-                scope,
-                code,
-                valuation_point_data_request,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        FinaliseCandidateValuationPointRequest::from_params(
+            self,
+            FinaliseCandidateValuationPointParams::new(scope, code, valuation_point_data_request),
+        )
     }
 
-    /// `POST /api/funds/{scope}/{code}/valuationpoints/$query` (operation
-    /// `GetValuationPointData`)
+    /// `POST /api/funds/{scope}/{code}/valuationpoints/$query` (operation `GetValuationPointData`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read-only POST).
     ///
@@ -2281,19 +2128,13 @@ impl FundsApi {
         code: impl Into<String>,
         valuation_point_data_query_parameters: lusid_models::ValuationPointDataQueryParameters,
     ) -> GetValuationPointDataRequest {
-        GetValuationPointDataRequest {
-            client: self.client.clone(),
-            params: GetValuationPointDataParams::new(
-                scope,
-                code,
-                valuation_point_data_query_parameters,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetValuationPointDataRequest::from_params(
+            self,
+            GetValuationPointDataParams::new(scope, code, valuation_point_data_query_parameters),
+        )
     }
 
-    /// `POST /api/funds/{scope}/{code}/valuationpoints/$reverttoestimate` (operation
-    /// `RevertValuationPointToEstimate`)
+    /// `POST /api/funds/{scope}/{code}/valuationpoints/$reverttoestimate` (operation `RevertValuationPointToEstimate`)
     ///
     /// API status: `EarlyAccess`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
@@ -2327,19 +2168,17 @@ impl FundsApi {
         code: impl Into<String>,
         revert_valuation_point_data_request: lusid_models::RevertValuationPointDataRequest,
     ) -> RevertValuationPointToEstimateRequest {
-        RevertValuationPointToEstimateRequest {
-            client: self.client.clone(),
-            params: RevertValuationPointToEstimateParams::new(
+        RevertValuationPointToEstimateRequest::from_params(
+            self,
+            RevertValuationPointToEstimateParams::new(
                 scope,
                 code,
                 revert_valuation_point_data_request,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `POST /api/funds/{scope}/{code}/valuationpoints/a2b/$query` (operation
-    /// `GetA2BDataForFund`)
+    /// `POST /api/funds/{scope}/{code}/valuationpoints/a2b/$query` (operation `GetA2BDataForFund`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read-only POST).
     ///
@@ -2379,19 +2218,13 @@ impl FundsApi {
         code: impl Into<String>,
         valuation_point_data_query_parameters: lusid_models::ValuationPointDataQueryParameters,
     ) -> GetA2BDataForFundRequest {
-        GetA2BDataForFundRequest {
-            client: self.client.clone(),
-            params: GetA2BDataForFundParams::new(
-                scope,
-                code,
-                valuation_point_data_query_parameters,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetA2BDataForFundRequest::from_params(
+            self,
+            GetA2BDataForFundParams::new(scope, code, valuation_point_data_query_parameters),
+        )
     }
 
-    /// `POST /api/funds/{scope}/{code}/valuationpoints/a2bmovements/$query` (operation
-    /// `GetA2BMovementsForFund`)
+    /// `POST /api/funds/{scope}/{code}/valuationpoints/a2bmovements/$query` (operation `GetA2BMovementsForFund`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read-only POST).
     ///
@@ -2432,19 +2265,13 @@ impl FundsApi {
         code: impl Into<String>,
         valuation_point_data_query_parameters: lusid_models::ValuationPointDataQueryParameters,
     ) -> GetA2BMovementsForFundRequest {
-        GetA2BMovementsForFundRequest {
-            client: self.client.clone(),
-            params: GetA2BMovementsForFundParams::new(
-                scope,
-                code,
-                valuation_point_data_query_parameters,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetA2BMovementsForFundRequest::from_params(
+            self,
+            GetA2BMovementsForFundParams::new(scope, code, valuation_point_data_query_parameters),
+        )
     }
 
-    /// `POST /api/funds/{scope}/{code}/valuationpoints/cashstatement/$query` (operation
-    /// `QueryCashStatement`)
+    /// `POST /api/funds/{scope}/{code}/valuationpoints/cashstatement/$query` (operation `QueryCashStatement`)
     ///
     /// API status: `Deprecated`. Idempotent: yes (a read-only POST).
     ///
@@ -2488,19 +2315,13 @@ impl FundsApi {
         code: impl Into<String>,
         query_fund_cash_statement_parameters: lusid_models::QueryFundCashStatementParameters,
     ) -> QueryCashStatementRequest {
-        QueryCashStatementRequest {
-            client: self.client.clone(),
-            params: QueryCashStatementParams::new(
-                scope,
-                code,
-                query_fund_cash_statement_parameters,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        QueryCashStatementRequest::from_params(
+            self,
+            QueryCashStatementParams::new(scope, code, query_fund_cash_statement_parameters),
+        )
     }
 
-    /// `POST /api/funds/{scope}/{code}/valuationpoints/cashstatementlocalcurrency/$query`
-    /// (operation `QueryCashStatementLocalCurrency`)
+    /// `POST /api/funds/{scope}/{code}/valuationpoints/cashstatementlocalcurrency/$query` (operation `QueryCashStatementLocalCurrency`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read-only POST).
     ///
@@ -2547,19 +2368,17 @@ impl FundsApi {
         code: impl Into<String>,
         query_fund_cash_statement_parameters: lusid_models::QueryFundCashStatementParameters,
     ) -> QueryCashStatementLocalCurrencyRequest {
-        QueryCashStatementLocalCurrencyRequest {
-            client: self.client.clone(),
-            params: QueryCashStatementLocalCurrencyParams::new(
+        QueryCashStatementLocalCurrencyRequest::from_params(
+            self,
+            QueryCashStatementLocalCurrencyParams::new(
                 scope,
                 code,
                 query_fund_cash_statement_parameters,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `POST /api/funds/{scope}/{code}/valuationpoints/complexmarketdata/$query` (operation
-    /// `ListValuationPointComplexMarketData`)
+    /// `POST /api/funds/{scope}/{code}/valuationpoints/complexmarketdata/$query` (operation `ListValuationPointComplexMarketData`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read-only POST).
     ///
@@ -2602,19 +2421,17 @@ impl FundsApi {
         code: impl Into<String>,
         valuation_point_data_query_parameters: lusid_models::ValuationPointDataQueryParameters,
     ) -> ListValuationPointComplexMarketDataRequest {
-        ListValuationPointComplexMarketDataRequest {
-            client: self.client.clone(),
-            params: ListValuationPointComplexMarketDataParams::new(
+        ListValuationPointComplexMarketDataRequest::from_params(
+            self,
+            ListValuationPointComplexMarketDataParams::new(
                 scope,
                 code,
                 valuation_point_data_query_parameters,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `GET /api/funds/{scope}/{code}/valuationpoints/instruments/$query` (operation
-    /// `ListValuationPointInstruments`)
+    /// `GET /api/funds/{scope}/{code}/valuationpoints/instruments/$query` (operation `ListValuationPointInstruments`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -2663,15 +2480,13 @@ impl FundsApi {
         code: impl Into<String>,
         valuation_point_code: impl Into<String>,
     ) -> ListValuationPointInstrumentsRequest {
-        ListValuationPointInstrumentsRequest {
-            client: self.client.clone(),
-            params: ListValuationPointInstrumentsParams::new(scope, code, valuation_point_code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListValuationPointInstrumentsRequest::from_params(
+            self,
+            ListValuationPointInstrumentsParams::new(scope, code, valuation_point_code),
+        )
     }
 
-    /// `POST /api/funds/{scope}/{code}/valuationpoints/journalentrylines/$query` (operation
-    /// `GetValuationPointJournalEntryLines`)
+    /// `POST /api/funds/{scope}/{code}/valuationpoints/journalentrylines/$query` (operation `GetValuationPointJournalEntryLines`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read-only POST).
     ///
@@ -2722,19 +2537,17 @@ impl FundsApi {
         code: impl Into<String>,
         valuation_point_data_query_parameters: lusid_models::ValuationPointDataQueryParameters,
     ) -> GetValuationPointJournalEntryLinesRequest {
-        GetValuationPointJournalEntryLinesRequest {
-            client: self.client.clone(),
-            params: GetValuationPointJournalEntryLinesParams::new(
+        GetValuationPointJournalEntryLinesRequest::from_params(
+            self,
+            GetValuationPointJournalEntryLinesParams::new(
                 scope,
                 code,
                 valuation_point_data_query_parameters,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `POST /api/funds/{scope}/{code}/valuationpoints/pnlsummary/$query` (operation
-    /// `GetValuationPointPnlSummary`)
+    /// `POST /api/funds/{scope}/{code}/valuationpoints/pnlsummary/$query` (operation `GetValuationPointPnlSummary`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read-only POST).
     ///
@@ -2780,19 +2593,17 @@ impl FundsApi {
         code: impl Into<String>,
         valuation_point_data_query_parameters: lusid_models::ValuationPointDataQueryParameters,
     ) -> GetValuationPointPnlSummaryRequest {
-        GetValuationPointPnlSummaryRequest {
-            client: self.client.clone(),
-            params: GetValuationPointPnlSummaryParams::new(
+        GetValuationPointPnlSummaryRequest::from_params(
+            self,
+            GetValuationPointPnlSummaryParams::new(
                 scope,
                 code,
                 valuation_point_data_query_parameters,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `POST /api/funds/{scope}/{code}/valuationpoints/quotes/$query` (operation
-    /// `GetValuationPointQuotes`)
+    /// `POST /api/funds/{scope}/{code}/valuationpoints/quotes/$query` (operation `GetValuationPointQuotes`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read-only POST).
     ///
@@ -2833,19 +2644,13 @@ impl FundsApi {
         code: impl Into<String>,
         valuation_point_data_query_parameters: lusid_models::ValuationPointDataQueryParameters,
     ) -> GetValuationPointQuotesRequest {
-        GetValuationPointQuotesRequest {
-            client: self.client.clone(),
-            params: GetValuationPointQuotesParams::new(
-                scope,
-                code,
-                valuation_point_data_query_parameters,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetValuationPointQuotesRequest::from_params(
+            self,
+            GetValuationPointQuotesParams::new(scope, code, valuation_point_data_query_parameters),
+        )
     }
 
-    /// `POST /api/funds/{scope}/{code}/valuationpoints/transactions/$query` (operation
-    /// `GetValuationPointTransactions`)
+    /// `POST /api/funds/{scope}/{code}/valuationpoints/transactions/$query` (operation `GetValuationPointTransactions`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read-only POST).
     ///
@@ -2871,9 +2676,9 @@ impl FundsApi {
     ///   [`GetValuationPointTransactionsRequest::data_model_code`].
     /// - `showCancelledTransactions` (query, optional): boolean; set with
     ///   [`GetValuationPointTransactionsRequest::show_cancelled_transactions`].
-    /// - `membershipType` (query, optional): string; known values `All`, `Member` and
-    ///   `Candidate`; documented default `Member`; set with
-    ///   [`GetValuationPointTransactionsRequest::membership_type`].
+    /// - `membershipType` (query, optional): [`MembershipType`](crate::params::MembershipType)
+    ///   (or any string); known values `All`, `Member` and `Candidate`; documented default
+    ///   `Member`; set with [`GetValuationPointTransactionsRequest::membership_type`].
     /// - `returnExcludedTransactions` (query, optional): boolean; set with
     ///   [`GetValuationPointTransactionsRequest::return_excluded_transactions`].
     ///
@@ -2903,19 +2708,17 @@ impl FundsApi {
         code: impl Into<String>,
         valuation_point_data_query_parameters: lusid_models::ValuationPointDataQueryParameters,
     ) -> GetValuationPointTransactionsRequest {
-        GetValuationPointTransactionsRequest {
-            client: self.client.clone(),
-            params: GetValuationPointTransactionsParams::new(
+        GetValuationPointTransactionsRequest::from_params(
+            self,
+            GetValuationPointTransactionsParams::new(
                 scope,
                 code,
                 valuation_point_data_query_parameters,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `POST /api/funds/{scope}/{code}/valuationpoints/trialbalance/$query` (operation
-    /// `GetValuationPointTrialBalance`)
+    /// `POST /api/funds/{scope}/{code}/valuationpoints/trialbalance/$query` (operation `GetValuationPointTrialBalance`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read-only POST).
     ///
@@ -2966,19 +2769,17 @@ impl FundsApi {
         code: impl Into<String>,
         valuation_point_data_query_parameters: lusid_models::ValuationPointDataQueryParameters,
     ) -> GetValuationPointTrialBalanceRequest {
-        GetValuationPointTrialBalanceRequest {
-            client: self.client.clone(),
-            params: GetValuationPointTrialBalanceParams::new(
+        GetValuationPointTrialBalanceRequest::from_params(
+            self,
+            GetValuationPointTrialBalanceParams::new(
                 scope,
                 code,
                 valuation_point_data_query_parameters,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `POST /api/funds/{scope}/{code}/valuationpoints/unsettledtransactions/$query` (operation
-    /// `GetValuationPointUnsettledTransactions`)
+    /// `POST /api/funds/{scope}/{code}/valuationpoints/unsettledtransactions/$query` (operation `GetValuationPointUnsettledTransactions`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read-only POST).
     ///
@@ -3025,19 +2826,17 @@ impl FundsApi {
         code: impl Into<String>,
         single_valuation_point_query_parameters: lusid_models::SingleValuationPointQueryParameters,
     ) -> GetValuationPointUnsettledTransactionsRequest {
-        GetValuationPointUnsettledTransactionsRequest {
-            client: self.client.clone(),
-            params: GetValuationPointUnsettledTransactionsParams::new(
+        GetValuationPointUnsettledTransactionsRequest::from_params(
+            self,
+            GetValuationPointUnsettledTransactionsParams::new(
                 scope,
                 code,
                 single_valuation_point_query_parameters,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `DELETE /api/funds/{scope}/{code}/valuationpoints/{diaryEntryCode}` (operation
-    /// `DeleteValuationPoint`)
+    /// `DELETE /api/funds/{scope}/{code}/valuationpoints/{diaryEntryCode}` (operation `DeleteValuationPoint`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (DELETE).
     ///
@@ -3068,20 +2867,23 @@ impl FundsApi {
         code: impl Into<String>,
         diary_entry_code: impl Into<String>,
     ) -> DeleteValuationPointRequest {
-        DeleteValuationPointRequest {
-            client: self.client.clone(),
-            params: DeleteValuationPointParams::new(scope, code, diary_entry_code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteValuationPointRequest::from_params(
+            self,
+            DeleteValuationPointParams::new(scope, code, diary_entry_code),
+        )
     }
 }
 
-/// The parameters of `ListFunds` (`GET /api/funds`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `GET /api/funds` (operation `ListFunds`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListFunds`: what its request builder
+/// ([`ListFundsRequest`](crate::ListFundsRequest)) sends, and what the tag's trait method
+/// takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListFundsParams {
@@ -3115,58 +2917,13 @@ impl ListFundsParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListFunds` request (`GET /api/funds`), built by [`FundsApi::list_funds`]. Set
-/// optional parameters, then [`send`](Self::send) it.
+/// `GET /api/funds` (operation `ListFunds`)
+///
+/// The request builder of `ListFunds`, made by [`FundsApi::list_funds`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListFundsRequest {
@@ -3183,41 +2940,50 @@ impl ListFundsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: ListFundsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
@@ -3227,7 +2993,7 @@ impl ListFundsRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -3290,78 +3056,81 @@ impl ListFundsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListFundsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListFunds`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_pages(
-        self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfFund, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_pages(self) -> crate::PageStream<'static, lusid_models::PagedResourceListOfFund> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListFunds`, in order. At most one page is held in memory;
-    /// the next page is requested when the current one is used up.
+    /// the next page is requested when the current one is used up. Without an `asAt`, the first
+    /// request pins `asAt` to the current UTC time, so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::Fund, crate::Error>> + Send + 'static
-    {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::Fund> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListFunds` with its items kept exactly as LUSID sent them, fields this
     /// crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListFundsRequest {
-    type Page = lusid_models::PagedResourceListOfFund;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListFundsParams {
+    const OPERATION_ID: &'static str = "ListFunds";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `CreateFundV2` (`POST /api/funds/v2/{scope}`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/funds/v2/{scope}` (operation `CreateFundV2`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateFundV2`: what its request builder
+/// ([`CreateFundV2Request`](crate::CreateFundV2Request)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateFundV2Params {
@@ -3384,8 +3153,11 @@ impl CreateFundV2Params {
     }
 }
 
-/// The `CreateFundV2` request (`POST /api/funds/v2/{scope}`), built by
-/// [`FundsApi::create_fund_v2`]. Set optional parameters, then [`send`](Self::send) it.
+/// `POST /api/funds/v2/{scope}` (operation `CreateFundV2`)
+///
+/// The request builder of `CreateFundV2`, made by [`FundsApi::create_fund_v2`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateFundV2Request {
@@ -3401,6 +3173,15 @@ impl CreateFundV2Request {
         path_template: "/api/funds/v2/{scope}",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: CreateFundV2Params) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateFundV2Params {
@@ -3450,12 +3231,16 @@ impl CreateFundV2Request {
     }
 }
 
-/// The parameters of `CreateFund` (`POST /api/funds/{scope}`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `POST /api/funds/{scope}` (operation `CreateFund`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateFund`: what its request builder
+/// ([`CreateFundRequest`](crate::CreateFundRequest)) sends, and what the tag's trait method
+/// takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateFundParams {
@@ -3475,8 +3260,11 @@ impl CreateFundParams {
     }
 }
 
-/// The `CreateFund` request (`POST /api/funds/{scope}`), built by
-/// [`FundsApi::create_fund`]. Set optional parameters, then [`send`](Self::send) it.
+/// `POST /api/funds/{scope}` (operation `CreateFund`)
+///
+/// The request builder of `CreateFund`, made by [`FundsApi::create_fund`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateFundRequest {
@@ -3492,6 +3280,15 @@ impl CreateFundRequest {
         path_template: "/api/funds/{scope}",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: CreateFundParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateFundParams {
@@ -3541,12 +3338,16 @@ impl CreateFundRequest {
     }
 }
 
-/// The parameters of `GetFund` (`GET /api/funds/{scope}/{code}`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `GET /api/funds/{scope}/{code}` (operation `GetFund`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetFund`: what its request builder
+/// ([`GetFundRequest`](crate::GetFundRequest)) sends, and what the tag's trait method
+/// takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetFundParams {
@@ -3574,33 +3375,13 @@ impl GetFundParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetFund` request (`GET /api/funds/{scope}/{code}`), built by
-/// [`FundsApi::get_fund`]. Set optional parameters, then [`send`](Self::send) it.
+/// `GET /api/funds/{scope}/{code}` (operation `GetFund`)
+///
+/// The request builder of `GetFund`, made by [`FundsApi::get_fund`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetFundRequest {
@@ -3617,16 +3398,25 @@ impl GetFundRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: GetFundParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -3636,7 +3426,7 @@ impl GetFundRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -3692,12 +3482,16 @@ impl GetFundRequest {
     }
 }
 
-/// The parameters of `DeleteFund` (`DELETE /api/funds/{scope}/{code}`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `DELETE /api/funds/{scope}/{code}` (operation `DeleteFund`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteFund`: what its request builder
+/// ([`DeleteFundRequest`](crate::DeleteFundRequest)) sends, and what the tag's trait method
+/// takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteFundParams {
@@ -3717,8 +3511,11 @@ impl DeleteFundParams {
     }
 }
 
-/// The `DeleteFund` request (`DELETE /api/funds/{scope}/{code}`), built by
-/// [`FundsApi::delete_fund`]. Set optional parameters, then [`send`](Self::send) it.
+/// `DELETE /api/funds/{scope}/{code}` (operation `DeleteFund`)
+///
+/// The request builder of `DeleteFund`, made by [`FundsApi::delete_fund`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteFundRequest {
@@ -3734,6 +3531,15 @@ impl DeleteFundRequest {
         path_template: "/api/funds/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: DeleteFundParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteFundParams {
@@ -3785,12 +3591,16 @@ impl DeleteFundRequest {
     }
 }
 
-/// The parameters of `PatchFund` (`PATCH /api/funds/{scope}/{code}`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `PATCH /api/funds/{scope}/{code}` (operation `PatchFund`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `PatchFund`: what its request builder
+/// ([`PatchFundRequest`](crate::PatchFundRequest)) sends, and what the tag's trait method
+/// takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct PatchFundParams {
@@ -3818,16 +3628,13 @@ impl PatchFundParams {
             body: request_body,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
 }
 
-/// The `PatchFund` request (`PATCH /api/funds/{scope}/{code}`), built by
-/// [`FundsApi::patch_fund`]. Set optional parameters, then [`send`](Self::send) it.
+/// `PATCH /api/funds/{scope}/{code}` (operation `PatchFund`)
+///
+/// The request builder of `PatchFund`, made by [`FundsApi::patch_fund`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct PatchFundRequest {
@@ -3844,9 +3651,18 @@ impl PatchFundRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: PatchFundParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
@@ -3901,12 +3717,16 @@ impl PatchFundRequest {
     }
 }
 
-/// The parameters of `GetHoldingsForFund` (`POST /api/funds/{scope}/{code}/$holdings`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `POST /api/funds/{scope}/{code}/$holdings` (operation `GetHoldingsForFund`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetHoldingsForFund`: what its request builder
+/// ([`GetHoldingsForFundRequest`](crate::GetHoldingsForFundRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetHoldingsForFundParams {
@@ -3950,55 +3770,13 @@ impl GetHoldingsForFundParams {
             body: single_valuation_point_query_parameters,
         }
     }
-
-    /// Sets `navTypeCode` (query): string.
-    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.nav_type_code = Some(nav_type_code.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `byTaxlots` (query): boolean.
-    pub fn by_taxlots(mut self, by_taxlots: bool) -> Self {
-        self.by_taxlots = Some(by_taxlots);
-        self
-    }
-
-    /// Sets `includeSettlementEventsAfterDays` (query): integer.
-    pub fn include_settlement_events_after_days(
-        mut self,
-        include_settlement_events_after_days: i64,
-    ) -> Self {
-        self.include_settlement_events_after_days = Some(include_settlement_events_after_days);
-        self
-    }
 }
 
-/// The `GetHoldingsForFund` request (`POST /api/funds/{scope}/{code}/$holdings`), built by
-/// [`FundsApi::get_holdings_for_fund`]. Set optional parameters, then [`send`](Self::send)
-/// it.
+/// `POST /api/funds/{scope}/{code}/$holdings` (operation `GetHoldingsForFund`)
+///
+/// The request builder of `GetHoldingsForFund`, made by [`FundsApi::get_holdings_for_fund`]
+/// (or [`from_params`](Self::from_params)). Set optional parameters, then
+/// [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetHoldingsForFundRequest {
@@ -4015,22 +3793,31 @@ impl GetHoldingsForFundRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: GetHoldingsForFundParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.params = self.params.nav_type_code(nav_type_code);
+        self.params.nav_type_code = Some(nav_type_code.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -4040,13 +3827,13 @@ impl GetHoldingsForFundRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `byTaxlots` (query): boolean.
     pub fn by_taxlots(mut self, by_taxlots: bool) -> Self {
-        self.params = self.params.by_taxlots(by_taxlots);
+        self.params.by_taxlots = Some(by_taxlots);
         self
     }
 
@@ -4055,9 +3842,8 @@ impl GetHoldingsForFundRequest {
         mut self,
         include_settlement_events_after_days: i64,
     ) -> Self {
-        self.params = self
-            .params
-            .include_settlement_events_after_days(include_settlement_events_after_days);
+        self.params.include_settlement_events_after_days =
+            Some(include_settlement_events_after_days);
         self
     }
 
@@ -4124,12 +3910,16 @@ impl GetHoldingsForFundRequest {
     }
 }
 
-/// The parameters of `GetValuationForFund` (`POST /api/funds/{scope}/{code}/$valuation`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `POST /api/funds/{scope}/{code}/$valuation` (operation `GetValuationForFund`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetValuationForFund`: what its request builder
+/// ([`GetValuationForFundRequest`](crate::GetValuationForFundRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetValuationForFundParams {
@@ -4157,17 +3947,13 @@ impl GetValuationForFundParams {
             body: fund_valuation_request,
         }
     }
-
-    /// Sets `navTypeCode` (query): string.
-    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.nav_type_code = Some(nav_type_code.into());
-        self
-    }
 }
 
-/// The `GetValuationForFund` request (`POST /api/funds/{scope}/{code}/$valuation`), built
-/// by [`FundsApi::get_valuation_for_fund`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/funds/{scope}/{code}/$valuation` (operation `GetValuationForFund`)
+///
+/// The request builder of `GetValuationForFund`, made by
+/// [`FundsApi::get_valuation_for_fund`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetValuationForFundRequest {
@@ -4184,9 +3970,18 @@ impl GetValuationForFundRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: GetValuationForFundParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.params = self.params.nav_type_code(nav_type_code);
+        self.params.nav_type_code = Some(nav_type_code.into());
         self
     }
 
@@ -4242,13 +4037,16 @@ impl GetValuationForFundRequest {
     }
 }
 
-/// The parameters of `AddAllocationGroups` (`POST
-/// /api/funds/{scope}/{code}/allocationgroups`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `POST /api/funds/{scope}/{code}/allocationgroups` (operation `AddAllocationGroups`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `AddAllocationGroups`: what its request builder
+/// ([`AddAllocationGroupsRequest`](crate::AddAllocationGroupsRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct AddAllocationGroupsParams {
@@ -4275,9 +4073,11 @@ impl AddAllocationGroupsParams {
     }
 }
 
-/// The `AddAllocationGroups` request (`POST /api/funds/{scope}/{code}/allocationgroups`),
-/// built by [`FundsApi::add_allocation_groups`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/funds/{scope}/{code}/allocationgroups` (operation `AddAllocationGroups`)
+///
+/// The request builder of `AddAllocationGroups`, made by
+/// [`FundsApi::add_allocation_groups`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct AddAllocationGroupsRequest {
@@ -4293,6 +4093,15 @@ impl AddAllocationGroupsRequest {
         path_template: "/api/funds/{scope}/{code}/allocationgroups",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: AddAllocationGroupsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &AddAllocationGroupsParams {
@@ -4345,12 +4154,16 @@ impl AddAllocationGroupsRequest {
     }
 }
 
-/// The parameters of `UpsertBookmark` (`POST /api/funds/{scope}/{code}/bookmarks`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `POST /api/funds/{scope}/{code}/bookmarks` (operation `UpsertBookmark`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertBookmark`: what its request builder
+/// ([`UpsertBookmarkRequest`](crate::UpsertBookmarkRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertBookmarkParams {
@@ -4378,16 +4191,13 @@ impl UpsertBookmarkParams {
             body: upsert_fund_bookmark_request,
         }
     }
-
-    /// Sets `navTypeCode` (query): string.
-    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.nav_type_code = Some(nav_type_code.into());
-        self
-    }
 }
 
-/// The `UpsertBookmark` request (`POST /api/funds/{scope}/{code}/bookmarks`), built by
-/// [`FundsApi::upsert_bookmark`]. Set optional parameters, then [`send`](Self::send) it.
+/// `POST /api/funds/{scope}/{code}/bookmarks` (operation `UpsertBookmark`)
+///
+/// The request builder of `UpsertBookmark`, made by [`FundsApi::upsert_bookmark`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertBookmarkRequest {
@@ -4404,9 +4214,18 @@ impl UpsertBookmarkRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: UpsertBookmarkParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.params = self.params.nav_type_code(nav_type_code);
+        self.params.nav_type_code = Some(nav_type_code.into());
         self
     }
 
@@ -4462,13 +4281,16 @@ impl UpsertBookmarkRequest {
     }
 }
 
-/// The parameters of `DeleteBookmark` (`DELETE
-/// /api/funds/{scope}/{code}/bookmarks/{bookmarkCode}`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `DELETE /api/funds/{scope}/{code}/bookmarks/{bookmarkCode}` (operation `DeleteBookmark`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteBookmark`: what its request builder
+/// ([`DeleteBookmarkRequest`](crate::DeleteBookmarkRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteBookmarkParams {
@@ -4496,17 +4318,13 @@ impl DeleteBookmarkParams {
             nav_type_code: None,
         }
     }
-
-    /// Sets `navTypeCode` (query): string.
-    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.nav_type_code = Some(nav_type_code.into());
-        self
-    }
 }
 
-/// The `DeleteBookmark` request (`DELETE
-/// /api/funds/{scope}/{code}/bookmarks/{bookmarkCode}`), built by
-/// [`FundsApi::delete_bookmark`]. Set optional parameters, then [`send`](Self::send) it.
+/// `DELETE /api/funds/{scope}/{code}/bookmarks/{bookmarkCode}` (operation `DeleteBookmark`)
+///
+/// The request builder of `DeleteBookmark`, made by [`FundsApi::delete_bookmark`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteBookmarkRequest {
@@ -4523,9 +4341,18 @@ impl DeleteBookmarkRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: DeleteBookmarkParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.params = self.params.nav_type_code(nav_type_code);
+        self.params.nav_type_code = Some(nav_type_code.into());
         self
     }
 
@@ -4582,12 +4409,16 @@ impl DeleteBookmarkRequest {
     }
 }
 
-/// The parameters of `ListFundCalendar` (`GET /api/funds/{scope}/{code}/calendar`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `GET /api/funds/{scope}/{code}/calendar` (operation `ListFundCalendar`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListFundCalendar`: what its request builder
+/// ([`ListFundCalendarRequest`](crate::ListFundCalendarRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListFundCalendarParams {
@@ -4624,52 +4455,13 @@ impl ListFundCalendarParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListFundCalendar` request (`GET /api/funds/{scope}/{code}/calendar`), built by
-/// [`FundsApi::list_fund_calendar`]. Set optional parameters, then [`send`](Self::send) it.
+/// `GET /api/funds/{scope}/{code}/calendar` (operation `ListFundCalendar`)
+///
+/// The request builder of `ListFundCalendar`, made by [`FundsApi::list_fund_calendar`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListFundCalendarRequest {
@@ -4686,35 +4478,44 @@ impl ListFundCalendarRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: ListFundCalendarParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
@@ -4724,7 +4525,7 @@ impl ListFundCalendarRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -4793,79 +4594,84 @@ impl ListFundCalendarRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListFundCalendarParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListFundCalendar`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfFundCalendarEntry, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfFundCalendarEntry> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListFundCalendar`, in order. At most one page is held in
-    /// memory; the next page is requested when the current one is used up.
+    /// memory; the next page is requested when the current one is used up. Without an `asAt`,
+    /// the first request pins `asAt` to the current UTC time, so every page reads the same
+    /// snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::FundCalendarEntry, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::FundCalendarEntry> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListFundCalendar` with its items kept exactly as LUSID sent them, fields
     /// this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListFundCalendarRequest {
-    type Page = lusid_models::PagedResourceListOfFundCalendarEntry;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListFundCalendarParams {
+    const OPERATION_ID: &'static str = "ListFundCalendar";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `ListFundCalendarEntries` (`GET /api/funds/{scope}/{code}/calendars`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `GET /api/funds/{scope}/{code}/calendars` (operation `ListFundCalendarEntries`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListFundCalendarEntries`: what its request builder
+/// ([`ListFundCalendarEntriesRequest`](crate::ListFundCalendarEntriesRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListFundCalendarEntriesParams {
@@ -4902,53 +4708,13 @@ impl ListFundCalendarEntriesParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListFundCalendarEntries` request (`GET /api/funds/{scope}/{code}/calendars`), built
-/// by [`FundsApi::list_fund_calendar_entries`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/funds/{scope}/{code}/calendars` (operation `ListFundCalendarEntries`)
+///
+/// The request builder of `ListFundCalendarEntries`, made by
+/// [`FundsApi::list_fund_calendar_entries`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListFundCalendarEntriesRequest {
@@ -4965,35 +4731,44 @@ impl ListFundCalendarEntriesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: ListFundCalendarEntriesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
@@ -5003,7 +4778,7 @@ impl ListFundCalendarEntriesRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -5072,80 +4847,84 @@ impl ListFundCalendarEntriesRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListFundCalendarEntriesParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListFundCalendarEntries`, following `nextPage` until it is empty. Each
     /// page is requested only when the previous one has been taken, with the same parameters
     /// plus `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time,
     /// so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfFundCalendarEntries, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfFundCalendarEntries> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListFundCalendarEntries`, in order. At most one page is
-    /// held in memory; the next page is requested when the current one is used up.
+    /// held in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::FundCalendarEntries, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::FundCalendarEntries> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListFundCalendarEntries` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListFundCalendarEntriesRequest {
-    type Page = lusid_models::PagedResourceListOfFundCalendarEntries;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListFundCalendarEntriesParams {
+    const OPERATION_ID: &'static str = "ListFundCalendarEntries";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `ListPartnerCapitalAccounts` (`GET
-/// /api/funds/{scope}/{code}/capitalaccounts`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `GET /api/funds/{scope}/{code}/capitalaccounts` (operation `ListPartnerCapitalAccounts`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListPartnerCapitalAccounts`: what its request builder
+/// ([`ListPartnerCapitalAccountsRequest`](crate::ListPartnerCapitalAccountsRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListPartnerCapitalAccountsParams {
@@ -5184,51 +4963,13 @@ impl ListPartnerCapitalAccountsParams {
             limit: None,
         }
     }
-
-    /// Sets `periodStart` (query): date-time: a UTC instant with 100 ns precision, sent by
-    /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn period_start(mut self, period_start: time::OffsetDateTime) -> Self {
-        self.period_start = Some(period_start);
-        self
-    }
-
-    /// Sets `periodEnd` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID
-    /// as `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn period_end(mut self, period_end: time::OffsetDateTime) -> Self {
-        self.period_end = Some(period_end);
-        self
-    }
-
-    /// Sets `navTypeCode` (query): string.
-    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.nav_type_code = Some(nav_type_code.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
 }
 
-/// The `ListPartnerCapitalAccounts` request (`GET
-/// /api/funds/{scope}/{code}/capitalaccounts`), built by
-/// [`FundsApi::list_partner_capital_accounts`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/funds/{scope}/{code}/capitalaccounts` (operation `ListPartnerCapitalAccounts`)
+///
+/// The request builder of `ListPartnerCapitalAccounts`, made by
+/// [`FundsApi::list_partner_capital_accounts`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListPartnerCapitalAccountsRequest {
@@ -5245,42 +4986,51 @@ impl ListPartnerCapitalAccountsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: ListPartnerCapitalAccountsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `periodStart` (query): date-time: a UTC instant with 100 ns precision, sent by
     /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
     pub fn period_start(mut self, period_start: time::OffsetDateTime) -> Self {
-        self.params = self.params.period_start(period_start);
+        self.params.period_start = Some(period_start);
         self
     }
 
     /// Sets `periodEnd` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID
     /// as `2024-01-31T09:30:00.0000000+00:00`.
     pub fn period_end(mut self, period_end: time::OffsetDateTime) -> Self {
-        self.params = self.params.period_end(period_end);
+        self.params.period_end = Some(period_end);
         self
     }
 
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.params = self.params.nav_type_code(nav_type_code);
+        self.params.nav_type_code = Some(nav_type_code.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
@@ -5349,80 +5099,85 @@ impl ListPartnerCapitalAccountsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListPartnerCapitalAccountsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListPartnerCapitalAccounts`, following `nextPage` until it is empty. Each
     /// page is requested only when the previous one has been taken, with the same parameters
     /// plus `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time,
     /// so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfPartnerCapitalAccount, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfPartnerCapitalAccount> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListPartnerCapitalAccounts`, in order. At most one page is
-    /// held in memory; the next page is requested when the current one is used up.
+    /// held in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::PartnerCapitalAccount, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::PartnerCapitalAccount> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListPartnerCapitalAccounts` with its items kept exactly as LUSID sent
     /// them, fields this crate does not know included: for copying the data elsewhere
     /// unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListPartnerCapitalAccountsRequest {
-    type Page = lusid_models::PagedResourceListOfPartnerCapitalAccount;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListPartnerCapitalAccountsParams {
+    const OPERATION_ID: &'static str = "ListPartnerCapitalAccounts";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `AccrueCarry` (`POST /api/funds/{scope}/{code}/carry/$accrue`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `POST /api/funds/{scope}/{code}/carry/$accrue` (operation `AccrueCarry`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `AccrueCarry`: what its request builder
+/// ([`AccrueCarryRequest`](crate::AccrueCarryRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct AccrueCarryParams {
@@ -5451,17 +5206,13 @@ impl AccrueCarryParams {
             body: carry_accrual_request,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `AccrueCarry` request (`POST /api/funds/{scope}/{code}/carry/$accrue`), built by
-/// [`FundsApi::accrue_carry`]. Set optional parameters, then [`send`](Self::send) it.
+/// `POST /api/funds/{scope}/{code}/carry/$accrue` (operation `AccrueCarry`)
+///
+/// The request builder of `AccrueCarry`, made by [`FundsApi::accrue_carry`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct AccrueCarryRequest {
@@ -5478,10 +5229,19 @@ impl AccrueCarryRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: AccrueCarryParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -5537,13 +5297,16 @@ impl AccrueCarryRequest {
     }
 }
 
-/// The parameters of `DeactivateNavTypes` (`POST
-/// /api/funds/{scope}/{code}/deactivateNavTypes`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `POST /api/funds/{scope}/{code}/deactivateNavTypes` (operation `DeactivateNavTypes`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeactivateNavTypes`: what its request builder
+/// ([`DeactivateNavTypesRequest`](crate::DeactivateNavTypesRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeactivateNavTypesParams {
@@ -5551,8 +5314,9 @@ pub struct DeactivateNavTypesParams {
     pub scope: String,
     /// `code` (path): string.
     pub code: String,
-    /// `deleteMode` (query): string; known values `Soft` and `Hard`; documented default `Soft`.
-    pub delete_mode: Option<String>,
+    /// `deleteMode` (query): [`DeleteMode`](crate::params::DeleteMode) (or any string); known
+    /// values `Soft` and `Hard`; documented default `Soft`.
+    pub delete_mode: Option<crate::params::DeleteMode>,
     /// The JSON request body.
     pub body: Vec<String>,
 }
@@ -5571,17 +5335,12 @@ impl DeactivateNavTypesParams {
             body: request_body,
         }
     }
-
-    /// Sets `deleteMode` (query): string; known values `Soft` and `Hard`; documented default
-    /// `Soft`.
-    pub fn delete_mode(mut self, delete_mode: impl Into<String>) -> Self {
-        self.delete_mode = Some(delete_mode.into());
-        self
-    }
 }
 
-/// The `DeactivateNavTypes` request (`POST /api/funds/{scope}/{code}/deactivateNavTypes`),
-/// built by [`FundsApi::deactivate_nav_types`]. Set optional parameters, then
+/// `POST /api/funds/{scope}/{code}/deactivateNavTypes` (operation `DeactivateNavTypes`)
+///
+/// The request builder of `DeactivateNavTypes`, made by [`FundsApi::deactivate_nav_types`]
+/// (or [`from_params`](Self::from_params)). Set optional parameters, then
 /// [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -5599,10 +5358,19 @@ impl DeactivateNavTypesRequest {
         idempotent: false,
     };
 
-    /// Sets `deleteMode` (query): string; known values `Soft` and `Hard`; documented default
-    /// `Soft`.
-    pub fn delete_mode(mut self, delete_mode: impl Into<String>) -> Self {
-        self.params = self.params.delete_mode(delete_mode);
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: DeactivateNavTypesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
+    /// Sets `deleteMode` (query): [`DeleteMode`](crate::params::DeleteMode) (or any string);
+    /// known values `Soft` and `Hard`; documented default `Soft`.
+    pub fn delete_mode(mut self, delete_mode: impl Into<crate::params::DeleteMode>) -> Self {
+        self.params.delete_mode = Some(delete_mode.into());
         self
     }
 
@@ -5658,12 +5426,16 @@ impl DeactivateNavTypesRequest {
     }
 }
 
-/// The parameters of `ListFacilities` (`GET /api/funds/{scope}/{code}/facilities`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `GET /api/funds/{scope}/{code}/facilities` (operation `ListFacilities`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListFacilities`: what its request builder
+/// ([`ListFacilitiesRequest`](crate::ListFacilitiesRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListFacilitiesParams {
@@ -5700,48 +5472,13 @@ impl ListFacilitiesParams {
             sort_by: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListFacilities` request (`GET /api/funds/{scope}/{code}/facilities`), built by
-/// [`FundsApi::list_facilities`]. Set optional parameters, then [`send`](Self::send) it.
+/// `GET /api/funds/{scope}/{code}/facilities` (operation `ListFacilities`)
+///
+/// The request builder of `ListFacilities`, made by [`FundsApi::list_facilities`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListFacilitiesRequest {
@@ -5758,41 +5495,50 @@ impl ListFacilitiesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: ListFacilitiesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
@@ -5859,78 +5605,84 @@ impl ListFacilitiesRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListFacilitiesParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListFacilities`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfFacility, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfFacility> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListFacilities`, in order. At most one page is held in
-    /// memory; the next page is requested when the current one is used up.
+    /// memory; the next page is requested when the current one is used up. Without an `asAt`,
+    /// the first request pins `asAt` to the current UTC time, so every page reads the same
+    /// snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::Facility, crate::Error>> + Send + 'static
-    {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::Facility> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListFacilities` with its items kept exactly as LUSID sent them, fields
     /// this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListFacilitiesRequest {
-    type Page = lusid_models::PagedResourceListOfFacility;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListFacilitiesParams {
+    const OPERATION_ID: &'static str = "ListFacilities";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `CreateFacility` (`POST /api/funds/{scope}/{code}/facilities`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `POST /api/funds/{scope}/{code}/facilities` (operation `CreateFacility`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateFacility`: what its request builder
+/// ([`CreateFacilityRequest`](crate::CreateFacilityRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateFacilityParams {
@@ -5957,8 +5709,11 @@ impl CreateFacilityParams {
     }
 }
 
-/// The `CreateFacility` request (`POST /api/funds/{scope}/{code}/facilities`), built by
-/// [`FundsApi::create_facility`]. Set optional parameters, then [`send`](Self::send) it.
+/// `POST /api/funds/{scope}/{code}/facilities` (operation `CreateFacility`)
+///
+/// The request builder of `CreateFacility`, made by [`FundsApi::create_facility`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateFacilityRequest {
@@ -5974,6 +5729,15 @@ impl CreateFacilityRequest {
         path_template: "/api/funds/{scope}/{code}/facilities",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: CreateFacilityParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateFacilityParams {
@@ -6026,13 +5790,16 @@ impl CreateFacilityRequest {
     }
 }
 
-/// The parameters of `GetFacility` (`GET
-/// /api/funds/{scope}/{code}/facilities/{facilityCode}`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `GET /api/funds/{scope}/{code}/facilities/{facilityCode}` (operation `GetFacility`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetFacility`: what its request builder
+/// ([`GetFacilityRequest`](crate::GetFacilityRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetFacilityParams {
@@ -6064,23 +5831,12 @@ impl GetFacilityParams {
             as_at: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetFacility` request (`GET /api/funds/{scope}/{code}/facilities/{facilityCode}`),
-/// built by [`FundsApi::get_facility`]. Set optional parameters, then [`send`](Self::send)
+/// `GET /api/funds/{scope}/{code}/facilities/{facilityCode}` (operation `GetFacility`)
+///
+/// The request builder of `GetFacility`, made by [`FundsApi::get_facility`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
 /// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -6098,16 +5854,25 @@ impl GetFacilityRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: GetFacilityParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -6164,13 +5929,16 @@ impl GetFacilityRequest {
     }
 }
 
-/// The parameters of `DeleteFacility` (`DELETE
-/// /api/funds/{scope}/{code}/facilities/{facilityCode}`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `DELETE /api/funds/{scope}/{code}/facilities/{facilityCode}` (operation `DeleteFacility`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteFacility`: what its request builder
+/// ([`DeleteFacilityRequest`](crate::DeleteFacilityRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteFacilityParams {
@@ -6197,9 +5965,11 @@ impl DeleteFacilityParams {
     }
 }
 
-/// The `DeleteFacility` request (`DELETE
-/// /api/funds/{scope}/{code}/facilities/{facilityCode}`), built by
-/// [`FundsApi::delete_facility`]. Set optional parameters, then [`send`](Self::send) it.
+/// `DELETE /api/funds/{scope}/{code}/facilities/{facilityCode}` (operation `DeleteFacility`)
+///
+/// The request builder of `DeleteFacility`, made by [`FundsApi::delete_facility`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteFacilityRequest {
@@ -6215,6 +5985,15 @@ impl DeleteFacilityRequest {
         path_template: "/api/funds/{scope}/{code}/facilities/{facilityCode}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: DeleteFacilityParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteFacilityParams {
@@ -6268,12 +6047,16 @@ impl DeleteFacilityRequest {
     }
 }
 
-/// The parameters of `ListFees` (`GET /api/funds/{scope}/{code}/fees`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/funds/{scope}/{code}/fees` (operation `ListFees`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListFees`: what its request builder
+/// ([`ListFeesRequest`](crate::ListFeesRequest)) sends, and what the tag's trait method
+/// takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListFeesParams {
@@ -6313,58 +6096,13 @@ impl ListFeesParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListFees` request (`GET /api/funds/{scope}/{code}/fees`), built by
-/// [`FundsApi::list_fees`]. Set optional parameters, then [`send`](Self::send) it.
+/// `GET /api/funds/{scope}/{code}/fees` (operation `ListFees`)
+///
+/// The request builder of `ListFees`, made by [`FundsApi::list_fees`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListFeesRequest {
@@ -6381,41 +6119,50 @@ impl ListFeesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: ListFeesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
@@ -6425,7 +6172,7 @@ impl ListFeesRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -6492,77 +6239,81 @@ impl ListFeesRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListFeesParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListFees`, following `nextPage` until it is empty. Each page is requested
     /// only when the previous one has been taken, with the same parameters plus `page`. Without
     /// an `asAt`, the first request pins `asAt` to the current UTC time, so every page reads
     /// the same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::PagedResourceListOfFee, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::pages(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_pages(self) -> crate::PageStream<'static, lusid_models::PagedResourceListOfFee> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListFees`, in order. At most one page is held in memory;
-    /// the next page is requested when the current one is used up.
+    /// the next page is requested when the current one is used up. Without an `asAt`, the first
+    /// request pins `asAt` to the current UTC time, so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::Fee, crate::Error>> + Send + 'static
-    {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::Fee> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListFees` with its items kept exactly as LUSID sent them, fields this
     /// crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListFeesRequest {
-    type Page = lusid_models::PagedResourceListOfFee;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListFeesParams {
+    const OPERATION_ID: &'static str = "ListFees";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `CreateFee` (`POST /api/funds/{scope}/{code}/fees`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/funds/{scope}/{code}/fees` (operation `CreateFee`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateFee`: what its request builder
+/// ([`CreateFeeRequest`](crate::CreateFeeRequest)) sends, and what the tag's trait method
+/// takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateFeeParams {
@@ -6590,16 +6341,13 @@ impl CreateFeeParams {
             body: fee_request,
         }
     }
-
-    /// Sets `navTypeCode` (query): string.
-    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.nav_type_code = Some(nav_type_code.into());
-        self
-    }
 }
 
-/// The `CreateFee` request (`POST /api/funds/{scope}/{code}/fees`), built by
-/// [`FundsApi::create_fee`]. Set optional parameters, then [`send`](Self::send) it.
+/// `POST /api/funds/{scope}/{code}/fees` (operation `CreateFee`)
+///
+/// The request builder of `CreateFee`, made by [`FundsApi::create_fee`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateFeeRequest {
@@ -6616,9 +6364,18 @@ impl CreateFeeRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: CreateFeeParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.params = self.params.nav_type_code(nav_type_code);
+        self.params.nav_type_code = Some(nav_type_code.into());
         self
     }
 
@@ -6674,13 +6431,16 @@ impl CreateFeeRequest {
     }
 }
 
-/// The parameters of `CalculateManagementFees` (`POST
-/// /api/funds/{scope}/{code}/fees/$calculate`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `POST /api/funds/{scope}/{code}/fees/$calculate` (operation `CalculateManagementFees`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CalculateManagementFees`: what its request builder
+/// ([`CalculateManagementFeesRequest`](crate::CalculateManagementFeesRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CalculateManagementFeesParams {
@@ -6709,19 +6469,13 @@ impl CalculateManagementFeesParams {
             body: management_fee_request,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `CalculateManagementFees` request (`POST
-/// /api/funds/{scope}/{code}/fees/$calculate`), built by
-/// [`FundsApi::calculate_management_fees`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/funds/{scope}/{code}/fees/$calculate` (operation `CalculateManagementFees`)
+///
+/// The request builder of `CalculateManagementFees`, made by
+/// [`FundsApi::calculate_management_fees`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CalculateManagementFeesRequest {
@@ -6738,10 +6492,19 @@ impl CalculateManagementFeesRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: CalculateManagementFeesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -6797,12 +6560,15 @@ impl CalculateManagementFeesRequest {
     }
 }
 
-/// The parameters of `GetFee` (`GET /api/funds/{scope}/{code}/fees/{feeCode}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/funds/{scope}/{code}/fees/{feeCode}` (operation `GetFee`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetFee`: what its request builder
+/// ([`GetFeeRequest`](crate::GetFeeRequest)) sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetFeeParams {
@@ -6837,33 +6603,13 @@ impl GetFeeParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetFee` request (`GET /api/funds/{scope}/{code}/fees/{feeCode}`), built by
-/// [`FundsApi::get_fee`]. Set optional parameters, then [`send`](Self::send) it.
+/// `GET /api/funds/{scope}/{code}/fees/{feeCode}` (operation `GetFee`)
+///
+/// The request builder of `GetFee`, made by [`FundsApi::get_fee`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetFeeRequest {
@@ -6880,16 +6626,25 @@ impl GetFeeRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: GetFeeParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -6899,7 +6654,7 @@ impl GetFeeRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -6957,12 +6712,16 @@ impl GetFeeRequest {
     }
 }
 
-/// The parameters of `DeleteFee` (`DELETE /api/funds/{scope}/{code}/fees/{feeCode}`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `DELETE /api/funds/{scope}/{code}/fees/{feeCode}` (operation `DeleteFee`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteFee`: what its request builder
+/// ([`DeleteFeeRequest`](crate::DeleteFeeRequest)) sends, and what the tag's trait method
+/// takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteFeeParams {
@@ -6989,8 +6748,11 @@ impl DeleteFeeParams {
     }
 }
 
-/// The `DeleteFee` request (`DELETE /api/funds/{scope}/{code}/fees/{feeCode}`), built by
-/// [`FundsApi::delete_fee`]. Set optional parameters, then [`send`](Self::send) it.
+/// `DELETE /api/funds/{scope}/{code}/fees/{feeCode}` (operation `DeleteFee`)
+///
+/// The request builder of `DeleteFee`, made by [`FundsApi::delete_fee`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteFeeRequest {
@@ -7006,6 +6768,15 @@ impl DeleteFeeRequest {
         path_template: "/api/funds/{scope}/{code}/fees/{feeCode}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: DeleteFeeParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteFeeParams {
@@ -7059,12 +6830,16 @@ impl DeleteFeeRequest {
     }
 }
 
-/// The parameters of `PatchFee` (`PATCH /api/funds/{scope}/{code}/fees/{feeCode}`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `PATCH /api/funds/{scope}/{code}/fees/{feeCode}` (operation `PatchFee`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `PatchFee`: what its request builder
+/// ([`PatchFeeRequest`](crate::PatchFeeRequest)) sends, and what the tag's trait method
+/// takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct PatchFeeParams {
@@ -7095,8 +6870,11 @@ impl PatchFeeParams {
     }
 }
 
-/// The `PatchFee` request (`PATCH /api/funds/{scope}/{code}/fees/{feeCode}`), built by
-/// [`FundsApi::patch_fee`]. Set optional parameters, then [`send`](Self::send) it.
+/// `PATCH /api/funds/{scope}/{code}/fees/{feeCode}` (operation `PatchFee`)
+///
+/// The request builder of `PatchFee`, made by [`FundsApi::patch_fee`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct PatchFeeRequest {
@@ -7112,6 +6890,15 @@ impl PatchFeeRequest {
         path_template: "/api/funds/{scope}/{code}/fees/{feeCode}",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: PatchFeeParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &PatchFeeParams {
@@ -7165,13 +6952,16 @@ impl PatchFeeRequest {
     }
 }
 
-/// The parameters of `GetFeeProperties` (`GET
-/// /api/funds/{scope}/{code}/fees/{feeCode}/properties`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `GET /api/funds/{scope}/{code}/fees/{feeCode}/properties` (operation `GetFeeProperties`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetFeeProperties`: what its request builder
+/// ([`GetFeePropertiesRequest`](crate::GetFeePropertiesRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetFeePropertiesParams {
@@ -7203,24 +6993,13 @@ impl GetFeePropertiesParams {
             as_at: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetFeeProperties` request (`GET
-/// /api/funds/{scope}/{code}/fees/{feeCode}/properties`), built by
-/// [`FundsApi::get_fee_properties`]. Set optional parameters, then [`send`](Self::send) it.
+/// `GET /api/funds/{scope}/{code}/fees/{feeCode}/properties` (operation `GetFeeProperties`)
+///
+/// The request builder of `GetFeeProperties`, made by [`FundsApi::get_fee_properties`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetFeePropertiesRequest {
@@ -7237,16 +7016,25 @@ impl GetFeePropertiesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: GetFeePropertiesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -7304,13 +7092,16 @@ impl GetFeePropertiesRequest {
     }
 }
 
-/// The parameters of `UpsertFeeProperties` (`POST
-/// /api/funds/{scope}/{code}/fees/{feeCode}/properties/$upsert`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `POST /api/funds/{scope}/{code}/fees/{feeCode}/properties/$upsert` (operation `UpsertFeeProperties`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertFeeProperties`: what its request builder
+/// ([`UpsertFeePropertiesRequest`](crate::UpsertFeePropertiesRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertFeePropertiesParams {
@@ -7341,10 +7132,11 @@ impl UpsertFeePropertiesParams {
     }
 }
 
-/// The `UpsertFeeProperties` request (`POST
-/// /api/funds/{scope}/{code}/fees/{feeCode}/properties/$upsert`), built by
-/// [`FundsApi::upsert_fee_properties`]. Set optional parameters, then [`send`](Self::send)
-/// it.
+/// `POST /api/funds/{scope}/{code}/fees/{feeCode}/properties/$upsert` (operation `UpsertFeeProperties`)
+///
+/// The request builder of `UpsertFeeProperties`, made by
+/// [`FundsApi::upsert_fee_properties`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertFeePropertiesRequest {
@@ -7360,6 +7152,15 @@ impl UpsertFeePropertiesRequest {
         path_template: "/api/funds/{scope}/{code}/fees/{feeCode}/properties/$upsert",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: UpsertFeePropertiesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertFeePropertiesParams {
@@ -7414,13 +7215,16 @@ impl UpsertFeePropertiesRequest {
     }
 }
 
-/// The parameters of `GetHoldingContributorsForFund` (`POST
-/// /api/funds/{scope}/{code}/holdings/{holdingId}/contributors`): what its request builder
+/// `POST /api/funds/{scope}/{code}/holdings/{holdingId}/contributors` (operation `GetHoldingContributorsForFund`)
+///
+/// The parameters of `GetHoldingContributorsForFund`: what its request builder
+/// ([`GetHoldingContributorsForFundRequest`](crate::GetHoldingContributorsForFundRequest))
 /// sends, and what the tag's trait method takes.
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetHoldingContributorsForFundParams {
@@ -7471,55 +7275,13 @@ impl GetHoldingContributorsForFundParams {
             body: valuation_point_data_query_parameters,
         }
     }
-
-    /// Sets `navTypeCode` (query): string.
-    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.nav_type_code = Some(nav_type_code.into());
-        self
-    }
-
-    /// Sets `includeHistoric` (query): boolean.
-    pub fn include_historic(mut self, include_historic: bool) -> Self {
-        self.include_historic = Some(include_historic);
-        self
-    }
-
-    /// Sets `taxLotId` (query): string.
-    pub fn tax_lot_id(mut self, tax_lot_id: impl Into<String>) -> Self {
-        self.tax_lot_id = Some(tax_lot_id.into());
-        self
-    }
-
-    /// Sets `includeUnsettledMovements` (query): boolean.
-    pub fn include_unsettled_movements(mut self, include_unsettled_movements: bool) -> Self {
-        self.include_unsettled_movements = Some(include_unsettled_movements);
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
 }
 
-/// The `GetHoldingContributorsForFund` request (`POST
-/// /api/funds/{scope}/{code}/holdings/{holdingId}/contributors`), built by
-/// [`FundsApi::get_holding_contributors_for_fund`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/funds/{scope}/{code}/holdings/{holdingId}/contributors` (operation `GetHoldingContributorsForFund`)
+///
+/// The request builder of `GetHoldingContributorsForFund`, made by
+/// [`FundsApi::get_holding_contributors_for_fund`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetHoldingContributorsForFundRequest {
@@ -7536,48 +7298,55 @@ impl GetHoldingContributorsForFundRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: GetHoldingContributorsForFundParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.params = self.params.nav_type_code(nav_type_code);
+        self.params.nav_type_code = Some(nav_type_code.into());
         self
     }
 
     /// Sets `includeHistoric` (query): boolean.
     pub fn include_historic(mut self, include_historic: bool) -> Self {
-        self.params = self.params.include_historic(include_historic);
+        self.params.include_historic = Some(include_historic);
         self
     }
 
     /// Sets `taxLotId` (query): string.
     pub fn tax_lot_id(mut self, tax_lot_id: impl Into<String>) -> Self {
-        self.params = self.params.tax_lot_id(tax_lot_id);
+        self.params.tax_lot_id = Some(tax_lot_id.into());
         self
     }
 
     /// Sets `includeUnsettledMovements` (query): boolean.
     pub fn include_unsettled_movements(mut self, include_unsettled_movements: bool) -> Self {
-        self.params = self
-            .params
-            .include_unsettled_movements(include_unsettled_movements);
+        self.params.include_unsettled_movements = Some(include_unsettled_movements);
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
@@ -7653,81 +7422,85 @@ impl GetHoldingContributorsForFundRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: GetHoldingContributorsForFundParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `GetHoldingContributorsForFund`, following `nextPage` until it is empty.
     /// Each page is requested only when the previous one has been taken, with the same
     /// parameters plus `page`. Without an `asAt`, the first request pins `asAt` to the current
     /// UTC time, so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::VersionedResourceListOfHoldingContributor, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::VersionedResourceListOfHoldingContributor> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `GetHoldingContributorsForFund`, in order. At most one page
-    /// is held in memory; the next page is requested when the current one is used up.
+    /// is held in memory; the next page is requested when the current one is used up. Without
+    /// an `asAt`, the first request pins `asAt` to the current UTC time, so every page reads
+    /// the same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::HoldingContributor, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::HoldingContributor> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `GetHoldingContributorsForFund` with its items kept exactly as LUSID sent
     /// them, fields this crate does not know included: for copying the data elsewhere
     /// unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for GetHoldingContributorsForFundRequest {
-    type Page = lusid_models::VersionedResourceListOfHoldingContributor;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for GetHoldingContributorsForFundParams {
+    const OPERATION_ID: &'static str = "GetHoldingContributorsForFund";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `ListNavActivityAdjustments` (`GET
-/// /api/funds/{scope}/{code}/navAdjustment`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `GET /api/funds/{scope}/{code}/navAdjustment` (operation `ListNavActivityAdjustments`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListNavActivityAdjustments`: what its request builder
+/// ([`ListNavActivityAdjustmentsRequest`](crate::ListNavActivityAdjustmentsRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListNavActivityAdjustmentsParams {
@@ -7771,52 +7544,13 @@ impl ListNavActivityAdjustmentsParams {
             valuation_point_code_variant: None,
         }
     }
-
-    /// Sets `navTypeCode` (query): string.
-    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.nav_type_code = Some(nav_type_code.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `valuationPointCodeVariant` (query): string.
-    pub fn valuation_point_code_variant(
-        mut self,
-        valuation_point_code_variant: impl Into<String>,
-    ) -> Self {
-        self.valuation_point_code_variant = Some(valuation_point_code_variant.into());
-        self
-    }
 }
 
-/// The `ListNavActivityAdjustments` request (`GET
-/// /api/funds/{scope}/{code}/navAdjustment`), built by
-/// [`FundsApi::list_nav_activity_adjustments`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/funds/{scope}/{code}/navAdjustment` (operation `ListNavActivityAdjustments`)
+///
+/// The request builder of `ListNavActivityAdjustments`, made by
+/// [`FundsApi::list_nav_activity_adjustments`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListNavActivityAdjustmentsRequest {
@@ -7833,34 +7567,43 @@ impl ListNavActivityAdjustmentsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: ListNavActivityAdjustmentsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.params = self.params.nav_type_code(nav_type_code);
+        self.params.nav_type_code = Some(nav_type_code.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -7869,9 +7612,7 @@ impl ListNavActivityAdjustmentsRequest {
         mut self,
         valuation_point_code_variant: impl Into<String>,
     ) -> Self {
-        self.params = self
-            .params
-            .valuation_point_code_variant(valuation_point_code_variant);
+        self.params.valuation_point_code_variant = Some(valuation_point_code_variant.into());
         self
     }
 
@@ -7947,82 +7688,87 @@ impl ListNavActivityAdjustmentsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListNavActivityAdjustmentsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListNavActivityAdjustments`, following `nextPage` until it is empty. Each
     /// page is requested only when the previous one has been taken, with the same parameters
     /// plus `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time,
     /// so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::ResourceListOfNavActivityAdjustmentResponse, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::ResourceListOfNavActivityAdjustmentResponse> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListNavActivityAdjustments`, in order. At most one page is
-    /// held in memory; the next page is requested when the current one is used up.
+    /// held in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_stream(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::NavActivityAdjustmentResponse, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::items(self)
+    ) -> crate::ItemStream<'static, lusid_models::NavActivityAdjustmentResponse> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListNavActivityAdjustments` with its items kept exactly as LUSID sent
     /// them, fields this crate does not know included: for copying the data elsewhere
     /// unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListNavActivityAdjustmentsRequest {
-    type Page = lusid_models::ResourceListOfNavActivityAdjustmentResponse;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListNavActivityAdjustmentsParams {
+    const OPERATION_ID: &'static str = "ListNavActivityAdjustments";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `UpsertNavActivityAdjustments` (`POST
-/// /api/funds/{scope}/{code}/navAdjustment`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `POST /api/funds/{scope}/{code}/navAdjustment` (operation `UpsertNavActivityAdjustments`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertNavActivityAdjustments`: what its request builder
+/// ([`UpsertNavActivityAdjustmentsRequest`](crate::UpsertNavActivityAdjustmentsRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertNavActivityAdjustmentsParams {
@@ -8057,27 +7803,13 @@ impl UpsertNavActivityAdjustmentsParams {
             body: request_body,
         }
     }
-
-    /// Sets `navTypeCode` (query): string.
-    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.nav_type_code = Some(nav_type_code.into());
-        self
-    }
-
-    /// Sets `valuationPointCodeVariant` (query): string.
-    pub fn valuation_point_code_variant(
-        mut self,
-        valuation_point_code_variant: impl Into<String>,
-    ) -> Self {
-        self.valuation_point_code_variant = Some(valuation_point_code_variant.into());
-        self
-    }
 }
 
-/// The `UpsertNavActivityAdjustments` request (`POST
-/// /api/funds/{scope}/{code}/navAdjustment`), built by
-/// [`FundsApi::upsert_nav_activity_adjustments`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/funds/{scope}/{code}/navAdjustment` (operation `UpsertNavActivityAdjustments`)
+///
+/// The request builder of `UpsertNavActivityAdjustments`, made by
+/// [`FundsApi::upsert_nav_activity_adjustments`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertNavActivityAdjustmentsRequest {
@@ -8094,9 +7826,18 @@ impl UpsertNavActivityAdjustmentsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: UpsertNavActivityAdjustmentsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.params = self.params.nav_type_code(nav_type_code);
+        self.params.nav_type_code = Some(nav_type_code.into());
         self
     }
 
@@ -8105,9 +7846,7 @@ impl UpsertNavActivityAdjustmentsRequest {
         mut self,
         valuation_point_code_variant: impl Into<String>,
     ) -> Self {
-        self.params = self
-            .params
-            .valuation_point_code_variant(valuation_point_code_variant);
+        self.params.valuation_point_code_variant = Some(valuation_point_code_variant.into());
         self
     }
 
@@ -8173,13 +7912,16 @@ impl UpsertNavActivityAdjustmentsRequest {
     }
 }
 
-/// The parameters of `DeleteNavActivityAdjustments` (`POST
-/// /api/funds/{scope}/{code}/navAdjustment/$delete`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `POST /api/funds/{scope}/{code}/navAdjustment/$delete` (operation `DeleteNavActivityAdjustments`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteNavActivityAdjustments`: what its request builder
+/// ([`DeleteNavActivityAdjustmentsRequest`](crate::DeleteNavActivityAdjustmentsRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteNavActivityAdjustmentsParams {
@@ -8214,27 +7956,13 @@ impl DeleteNavActivityAdjustmentsParams {
             body: request_body,
         }
     }
-
-    /// Sets `navTypeCode` (query): string.
-    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.nav_type_code = Some(nav_type_code.into());
-        self
-    }
-
-    /// Sets `valuationPointCodeVariant` (query): string.
-    pub fn valuation_point_code_variant(
-        mut self,
-        valuation_point_code_variant: impl Into<String>,
-    ) -> Self {
-        self.valuation_point_code_variant = Some(valuation_point_code_variant.into());
-        self
-    }
 }
 
-/// The `DeleteNavActivityAdjustments` request (`POST
-/// /api/funds/{scope}/{code}/navAdjustment/$delete`), built by
-/// [`FundsApi::delete_nav_activity_adjustments`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/funds/{scope}/{code}/navAdjustment/$delete` (operation `DeleteNavActivityAdjustments`)
+///
+/// The request builder of `DeleteNavActivityAdjustments`, made by
+/// [`FundsApi::delete_nav_activity_adjustments`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteNavActivityAdjustmentsRequest {
@@ -8251,9 +7979,18 @@ impl DeleteNavActivityAdjustmentsRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: DeleteNavActivityAdjustmentsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.params = self.params.nav_type_code(nav_type_code);
+        self.params.nav_type_code = Some(nav_type_code.into());
         self
     }
 
@@ -8262,9 +7999,7 @@ impl DeleteNavActivityAdjustmentsRequest {
         mut self,
         valuation_point_code_variant: impl Into<String>,
     ) -> Self {
-        self.params = self
-            .params
-            .valuation_point_code_variant(valuation_point_code_variant);
+        self.params.valuation_point_code_variant = Some(valuation_point_code_variant.into());
         self
     }
 
@@ -8328,13 +8063,16 @@ impl DeleteNavActivityAdjustmentsRequest {
     }
 }
 
-/// The parameters of `RunPartnerAllocations` (`POST
-/// /api/funds/{scope}/{code}/partnerallocations/$run`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `POST /api/funds/{scope}/{code}/partnerallocations/$run` (operation `RunPartnerAllocations`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `RunPartnerAllocations`: what its request builder
+/// ([`RunPartnerAllocationsRequest`](crate::RunPartnerAllocationsRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct RunPartnerAllocationsParams {
@@ -8363,19 +8101,13 @@ impl RunPartnerAllocationsParams {
             body: partner_allocation_run_request,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `RunPartnerAllocations` request (`POST
-/// /api/funds/{scope}/{code}/partnerallocations/$run`), built by
-/// [`FundsApi::run_partner_allocations`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/funds/{scope}/{code}/partnerallocations/$run` (operation `RunPartnerAllocations`)
+///
+/// The request builder of `RunPartnerAllocations`, made by
+/// [`FundsApi::run_partner_allocations`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RunPartnerAllocationsRequest {
@@ -8392,10 +8124,19 @@ impl RunPartnerAllocationsRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: RunPartnerAllocationsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -8452,12 +8193,16 @@ impl RunPartnerAllocationsRequest {
     }
 }
 
-/// The parameters of `GetPartners` (`GET /api/funds/{scope}/{code}/partners`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/funds/{scope}/{code}/partners` (operation `GetPartners`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetPartners`: what its request builder
+/// ([`GetPartnersRequest`](crate::GetPartnersRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetPartnersParams {
@@ -8491,41 +8236,13 @@ impl GetPartnersParams {
             limit: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `includeClosed` (query): boolean.
-    pub fn include_closed(mut self, include_closed: bool) -> Self {
-        self.include_closed = Some(include_closed);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
 }
 
-/// The `GetPartners` request (`GET /api/funds/{scope}/{code}/partners`), built by
-/// [`FundsApi::get_partners`]. Set optional parameters, then [`send`](Self::send) it.
+/// `GET /api/funds/{scope}/{code}/partners` (operation `GetPartners`)
+///
+/// The request builder of `GetPartners`, made by [`FundsApi::get_partners`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPartnersRequest {
@@ -8542,34 +8259,43 @@ impl GetPartnersRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: GetPartnersParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `includeClosed` (query): boolean.
     pub fn include_closed(mut self, include_closed: bool) -> Self {
-        self.params = self.params.include_closed(include_closed);
+        self.params.include_closed = Some(include_closed);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
@@ -8635,79 +8361,83 @@ impl GetPartnersRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: GetPartnersParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `GetPartners`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfFundPartner, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfFundPartner> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `GetPartners`, in order. At most one page is held in memory;
-    /// the next page is requested when the current one is used up.
+    /// the next page is requested when the current one is used up. Without an `asAt`, the first
+    /// request pins `asAt` to the current UTC time, so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::FundPartner, crate::Error>> + Send + 'static
-    {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::FundPartner> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `GetPartners` with its items kept exactly as LUSID sent them, fields this
     /// crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for GetPartnersRequest {
-    type Page = lusid_models::PagedResourceListOfFundPartner;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for GetPartnersParams {
+    const OPERATION_ID: &'static str = "GetPartners";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `ListPartnerStatements` (`GET
-/// /api/funds/{scope}/{code}/partners/{investorRecordId}/statements`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/funds/{scope}/{code}/partners/{investorRecordId}/statements` (operation `ListPartnerStatements`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListPartnerStatements`: what its request builder
+/// ([`ListPartnerStatementsRequest`](crate::ListPartnerStatementsRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListPartnerStatementsParams {
@@ -8734,10 +8464,11 @@ impl ListPartnerStatementsParams {
     }
 }
 
-/// The `ListPartnerStatements` request (`GET
-/// /api/funds/{scope}/{code}/partners/{investorRecordId}/statements`), built by
-/// [`FundsApi::list_partner_statements`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/funds/{scope}/{code}/partners/{investorRecordId}/statements` (operation `ListPartnerStatements`)
+///
+/// The request builder of `ListPartnerStatements`, made by
+/// [`FundsApi::list_partner_statements`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListPartnerStatementsRequest {
@@ -8753,6 +8484,15 @@ impl ListPartnerStatementsRequest {
         path_template: "/api/funds/{scope}/{code}/partners/{investorRecordId}/statements",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: ListPartnerStatementsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &ListPartnerStatementsParams {
@@ -8807,13 +8547,16 @@ impl ListPartnerStatementsRequest {
     }
 }
 
-/// The parameters of `ProducePartnerStatement` (`POST
-/// /api/funds/{scope}/{code}/partners/{investorRecordId}/statements`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/funds/{scope}/{code}/partners/{investorRecordId}/statements` (operation `ProducePartnerStatement`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ProducePartnerStatement`: what its request builder
+/// ([`ProducePartnerStatementRequest`](crate::ProducePartnerStatementRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ProducePartnerStatementParams {
@@ -8846,19 +8589,13 @@ impl ProducePartnerStatementParams {
             body: partner_statement_request,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `ProducePartnerStatement` request (`POST
-/// /api/funds/{scope}/{code}/partners/{investorRecordId}/statements`), built by
-/// [`FundsApi::produce_partner_statement`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/funds/{scope}/{code}/partners/{investorRecordId}/statements` (operation `ProducePartnerStatement`)
+///
+/// The request builder of `ProducePartnerStatement`, made by
+/// [`FundsApi::produce_partner_statement`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ProducePartnerStatementRequest {
@@ -8875,10 +8612,19 @@ impl ProducePartnerStatementRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: ProducePartnerStatementParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -8936,13 +8682,16 @@ impl ProducePartnerStatementRequest {
     }
 }
 
-/// The parameters of `DiffPartnerStatement` (`GET
-/// /api/funds/{scope}/{code}/partners/{investorRecordId}/statements/{statementId}/$diff`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `GET /api/funds/{scope}/{code}/partners/{investorRecordId}/statements/{statementId}/$diff` (operation `DiffPartnerStatement`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DiffPartnerStatement`: what its request builder
+/// ([`DiffPartnerStatementRequest`](crate::DiffPartnerStatementRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DiffPartnerStatementParams {
@@ -8977,10 +8726,11 @@ impl DiffPartnerStatementParams {
     }
 }
 
-/// The `DiffPartnerStatement` request (`GET
-/// /api/funds/{scope}/{code}/partners/{investorRecordId}/statements/{statementId}/$diff`),
-/// built by [`FundsApi::diff_partner_statement`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/funds/{scope}/{code}/partners/{investorRecordId}/statements/{statementId}/$diff` (operation `DiffPartnerStatement`)
+///
+/// The request builder of `DiffPartnerStatement`, made by
+/// [`FundsApi::diff_partner_statement`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DiffPartnerStatementRequest {
@@ -8996,6 +8746,15 @@ impl DiffPartnerStatementRequest {
         path_template: "/api/funds/{scope}/{code}/partners/{investorRecordId}/statements/{statementId}/$diff",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: DiffPartnerStatementParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DiffPartnerStatementParams {
@@ -9052,13 +8811,16 @@ impl DiffPartnerStatementRequest {
     }
 }
 
-/// The parameters of `GetPartnerUnfundedReconciliation` (`GET
-/// /api/funds/{scope}/{code}/partners/{investorRecordId}/unfundedreconciliation`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/funds/{scope}/{code}/partners/{investorRecordId}/unfundedreconciliation` (operation `GetPartnerUnfundedReconciliation`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetPartnerUnfundedReconciliation`: what its request builder
+/// ([`GetPartnerUnfundedReconciliationRequest`](crate::GetPartnerUnfundedReconciliationRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetPartnerUnfundedReconciliationParams {
@@ -9094,25 +8856,14 @@ impl GetPartnerUnfundedReconciliationParams {
             as_at: None,
         }
     }
-
-    /// Sets `to` (query): string.
-    pub fn to(mut self, to: impl Into<String>) -> Self {
-        self.to = Some(to.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetPartnerUnfundedReconciliation` request (`GET
-/// /api/funds/{scope}/{code}/partners/{investorRecordId}/unfundedreconciliation`), built by
-/// [`FundsApi::get_partner_unfunded_reconciliation`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/funds/{scope}/{code}/partners/{investorRecordId}/unfundedreconciliation` (operation `GetPartnerUnfundedReconciliation`)
+///
+/// The request builder of `GetPartnerUnfundedReconciliation`, made by
+/// [`FundsApi::get_partner_unfunded_reconciliation`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPartnerUnfundedReconciliationRequest {
@@ -9129,16 +8880,25 @@ impl GetPartnerUnfundedReconciliationRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: GetPartnerUnfundedReconciliationParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `to` (query): string.
     pub fn to(mut self, to: impl Into<String>) -> Self {
-        self.params = self.params.to(to);
+        self.params.to = Some(to.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -9200,13 +8960,16 @@ impl GetPartnerUnfundedReconciliationRequest {
     }
 }
 
-/// The parameters of `GetPartnerCapitalAccount` (`GET
-/// /api/funds/{scope}/{code}/partners/{irScope}/{irCode}/capitalaccount`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/funds/{scope}/{code}/partners/{irScope}/{irCode}/capitalaccount` (operation `GetPartnerCapitalAccount`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetPartnerCapitalAccount`: what its request builder
+/// ([`GetPartnerCapitalAccountRequest`](crate::GetPartnerCapitalAccountRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetPartnerCapitalAccountParams {
@@ -9250,39 +9013,13 @@ impl GetPartnerCapitalAccountParams {
             as_at: None,
         }
     }
-
-    /// Sets `periodStart` (query): date-time: a UTC instant with 100 ns precision, sent by
-    /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn period_start(mut self, period_start: time::OffsetDateTime) -> Self {
-        self.period_start = Some(period_start);
-        self
-    }
-
-    /// Sets `periodEnd` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID
-    /// as `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn period_end(mut self, period_end: time::OffsetDateTime) -> Self {
-        self.period_end = Some(period_end);
-        self
-    }
-
-    /// Sets `navTypeCode` (query): string.
-    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.nav_type_code = Some(nav_type_code.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetPartnerCapitalAccount` request (`GET
-/// /api/funds/{scope}/{code}/partners/{irScope}/{irCode}/capitalaccount`), built by
-/// [`FundsApi::get_partner_capital_account`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/funds/{scope}/{code}/partners/{irScope}/{irCode}/capitalaccount` (operation `GetPartnerCapitalAccount`)
+///
+/// The request builder of `GetPartnerCapitalAccount`, made by
+/// [`FundsApi::get_partner_capital_account`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPartnerCapitalAccountRequest {
@@ -9299,30 +9036,39 @@ impl GetPartnerCapitalAccountRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: GetPartnerCapitalAccountParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `periodStart` (query): date-time: a UTC instant with 100 ns precision, sent by
     /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
     pub fn period_start(mut self, period_start: time::OffsetDateTime) -> Self {
-        self.params = self.params.period_start(period_start);
+        self.params.period_start = Some(period_start);
         self
     }
 
     /// Sets `periodEnd` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID
     /// as `2024-01-31T09:30:00.0000000+00:00`.
     pub fn period_end(mut self, period_end: time::OffsetDateTime) -> Self {
-        self.params = self.params.period_end(period_end);
+        self.params.period_end = Some(period_end);
         self
     }
 
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.params = self.params.nav_type_code(nav_type_code);
+        self.params.nav_type_code = Some(nav_type_code.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -9384,13 +9130,16 @@ impl GetPartnerCapitalAccountRequest {
     }
 }
 
-/// The parameters of `GetPartnerPerformance` (`GET
-/// /api/funds/{scope}/{code}/partners/{irScope}/{irCode}/performance`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/funds/{scope}/{code}/partners/{irScope}/{irCode}/performance` (operation `GetPartnerPerformance`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetPartnerPerformance`: what its request builder
+/// ([`GetPartnerPerformanceRequest`](crate::GetPartnerPerformanceRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetPartnerPerformanceParams {
@@ -9426,25 +9175,13 @@ impl GetPartnerPerformanceParams {
             as_at: None,
         }
     }
-
-    /// Sets `navTypeCode` (query): string.
-    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.nav_type_code = Some(nav_type_code.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetPartnerPerformance` request (`GET
-/// /api/funds/{scope}/{code}/partners/{irScope}/{irCode}/performance`), built by
-/// [`FundsApi::get_partner_performance`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/funds/{scope}/{code}/partners/{irScope}/{irCode}/performance` (operation `GetPartnerPerformance`)
+///
+/// The request builder of `GetPartnerPerformance`, made by
+/// [`FundsApi::get_partner_performance`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPartnerPerformanceRequest {
@@ -9461,16 +9198,25 @@ impl GetPartnerPerformanceRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: GetPartnerPerformanceParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.params = self.params.nav_type_code(nav_type_code);
+        self.params.nav_type_code = Some(nav_type_code.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -9530,13 +9276,16 @@ impl GetPartnerPerformanceRequest {
     }
 }
 
-/// The parameters of `GetPartnershipConfigPack` (`GET
-/// /api/funds/{scope}/{code}/partnershipaccounting/configpack`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `GET /api/funds/{scope}/{code}/partnershipaccounting/configpack` (operation `GetPartnershipConfigPack`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetPartnershipConfigPack`: what its request builder
+/// ([`GetPartnershipConfigPackRequest`](crate::GetPartnershipConfigPackRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetPartnershipConfigPackParams {
@@ -9558,19 +9307,13 @@ impl GetPartnershipConfigPackParams {
             as_at: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetPartnershipConfigPack` request (`GET
-/// /api/funds/{scope}/{code}/partnershipaccounting/configpack`), built by
-/// [`FundsApi::get_partnership_config_pack`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/funds/{scope}/{code}/partnershipaccounting/configpack` (operation `GetPartnershipConfigPack`)
+///
+/// The request builder of `GetPartnershipConfigPack`, made by
+/// [`FundsApi::get_partnership_config_pack`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPartnershipConfigPackRequest {
@@ -9587,10 +9330,19 @@ impl GetPartnershipConfigPackRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: GetPartnershipConfigPackParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -9645,12 +9397,16 @@ impl GetPartnershipConfigPackRequest {
     }
 }
 
-/// The parameters of `GetFundPerformance` (`GET /api/funds/{scope}/{code}/performance`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `GET /api/funds/{scope}/{code}/performance` (operation `GetFundPerformance`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetFundPerformance`: what its request builder
+/// ([`GetFundPerformanceRequest`](crate::GetFundPerformanceRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetFundPerformanceParams {
@@ -9675,24 +9431,13 @@ impl GetFundPerformanceParams {
             as_at: None,
         }
     }
-
-    /// Sets `navTypeCode` (query): string.
-    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.nav_type_code = Some(nav_type_code.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetFundPerformance` request (`GET /api/funds/{scope}/{code}/performance`), built by
-/// [`FundsApi::get_fund_performance`]. Set optional parameters, then [`send`](Self::send)
-/// it.
+/// `GET /api/funds/{scope}/{code}/performance` (operation `GetFundPerformance`)
+///
+/// The request builder of `GetFundPerformance`, made by [`FundsApi::get_fund_performance`]
+/// (or [`from_params`](Self::from_params)). Set optional parameters, then
+/// [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetFundPerformanceRequest {
@@ -9709,16 +9454,25 @@ impl GetFundPerformanceRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: GetFundPerformanceParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.params = self.params.nav_type_code(nav_type_code);
+        self.params.nav_type_code = Some(nav_type_code.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -9774,12 +9528,16 @@ impl GetFundPerformanceRequest {
     }
 }
 
-/// The parameters of `GetFundProperties` (`GET /api/funds/{scope}/{code}/properties`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `GET /api/funds/{scope}/{code}/properties` (operation `GetFundProperties`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetFundProperties`: what its request builder
+/// ([`GetFundPropertiesRequest`](crate::GetFundPropertiesRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetFundPropertiesParams {
@@ -9804,24 +9562,13 @@ impl GetFundPropertiesParams {
             as_at: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetFundProperties` request (`GET /api/funds/{scope}/{code}/properties`), built by
-/// [`FundsApi::get_fund_properties`]. Set optional parameters, then [`send`](Self::send)
-/// it.
+/// `GET /api/funds/{scope}/{code}/properties` (operation `GetFundProperties`)
+///
+/// The request builder of `GetFundProperties`, made by [`FundsApi::get_fund_properties`]
+/// (or [`from_params`](Self::from_params)). Set optional parameters, then
+/// [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetFundPropertiesRequest {
@@ -9838,16 +9585,25 @@ impl GetFundPropertiesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: GetFundPropertiesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -9903,13 +9659,16 @@ impl GetFundPropertiesRequest {
     }
 }
 
-/// The parameters of `UpsertFundProperties` (`POST
-/// /api/funds/{scope}/{code}/properties/$upsert`): what its request builder sends, and what
+/// `POST /api/funds/{scope}/{code}/properties/$upsert` (operation `UpsertFundProperties`)
+///
+/// The parameters of `UpsertFundProperties`: what its request builder
+/// ([`UpsertFundPropertiesRequest`](crate::UpsertFundPropertiesRequest)) sends, and what
 /// the tag's trait method takes.
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertFundPropertiesParams {
@@ -9936,10 +9695,11 @@ impl UpsertFundPropertiesParams {
     }
 }
 
-/// The `UpsertFundProperties` request (`POST
-/// /api/funds/{scope}/{code}/properties/$upsert`), built by
-/// [`FundsApi::upsert_fund_properties`]. Set optional parameters, then [`send`](Self::send)
-/// it.
+/// `POST /api/funds/{scope}/{code}/properties/$upsert` (operation `UpsertFundProperties`)
+///
+/// The request builder of `UpsertFundProperties`, made by
+/// [`FundsApi::upsert_fund_properties`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertFundPropertiesRequest {
@@ -9955,6 +9715,15 @@ impl UpsertFundPropertiesRequest {
         path_template: "/api/funds/{scope}/{code}/properties/$upsert",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: UpsertFundPropertiesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertFundPropertiesParams {
@@ -10007,12 +9776,16 @@ impl UpsertFundPropertiesRequest {
     }
 }
 
-/// The parameters of `GetSeries` (`GET /api/funds/{scope}/{code}/series`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/funds/{scope}/{code}/series` (operation `GetSeries`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetSeries`: what its request builder
+/// ([`GetSeriesRequest`](crate::GetSeriesRequest)) sends, and what the tag's trait method
+/// takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetSeriesParams {
@@ -10040,29 +9813,13 @@ impl GetSeriesParams {
             as_at: None,
         }
     }
-
-    /// Sets `shareClassCode` (query): string.
-    pub fn share_class_code(mut self, share_class_code: impl Into<String>) -> Self {
-        self.share_class_code = Some(share_class_code.into());
-        self
-    }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetSeries` request (`GET /api/funds/{scope}/{code}/series`), built by
-/// [`FundsApi::get_series`]. Set optional parameters, then [`send`](Self::send) it.
+/// `GET /api/funds/{scope}/{code}/series` (operation `GetSeries`)
+///
+/// The request builder of `GetSeries`, made by [`FundsApi::get_series`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSeriesRequest {
@@ -10079,22 +9836,31 @@ impl GetSeriesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: GetSeriesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `shareClassCode` (query): string.
     pub fn share_class_code(mut self, share_class_code: impl Into<String>) -> Self {
-        self.params = self.params.share_class_code(share_class_code);
+        self.params.share_class_code = Some(share_class_code.into());
         self
     }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -10151,12 +9917,16 @@ impl GetSeriesRequest {
     }
 }
 
-/// The parameters of `AddSeries` (`POST /api/funds/{scope}/{code}/series`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `POST /api/funds/{scope}/{code}/series` (operation `AddSeries`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `AddSeries`: what its request builder
+/// ([`AddSeriesRequest`](crate::AddSeriesRequest)) sends, and what the tag's trait method
+/// takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct AddSeriesParams {
@@ -10183,8 +9953,11 @@ impl AddSeriesParams {
     }
 }
 
-/// The `AddSeries` request (`POST /api/funds/{scope}/{code}/series`), built by
-/// [`FundsApi::add_series`]. Set optional parameters, then [`send`](Self::send) it.
+/// `POST /api/funds/{scope}/{code}/series` (operation `AddSeries`)
+///
+/// The request builder of `AddSeries`, made by [`FundsApi::add_series`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct AddSeriesRequest {
@@ -10200,6 +9973,15 @@ impl AddSeriesRequest {
         path_template: "/api/funds/{scope}/{code}/series",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: AddSeriesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &AddSeriesParams {
@@ -10252,13 +10034,16 @@ impl AddSeriesRequest {
     }
 }
 
-/// The parameters of `SetShareClassInstruments` (`PUT
-/// /api/funds/{scope}/{code}/shareclasses`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `PUT /api/funds/{scope}/{code}/shareclasses` (operation `SetShareClassInstruments`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `SetShareClassInstruments`: what its request builder
+/// ([`SetShareClassInstrumentsRequest`](crate::SetShareClassInstrumentsRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct SetShareClassInstrumentsParams {
@@ -10285,9 +10070,11 @@ impl SetShareClassInstrumentsParams {
     }
 }
 
-/// The `SetShareClassInstruments` request (`PUT /api/funds/{scope}/{code}/shareclasses`),
-/// built by [`FundsApi::set_share_class_instruments`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `PUT /api/funds/{scope}/{code}/shareclasses` (operation `SetShareClassInstruments`)
+///
+/// The request builder of `SetShareClassInstruments`, made by
+/// [`FundsApi::set_share_class_instruments`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetShareClassInstrumentsRequest {
@@ -10303,6 +10090,15 @@ impl SetShareClassInstrumentsRequest {
         path_template: "/api/funds/{scope}/{code}/shareclasses",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: SetShareClassInstrumentsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &SetShareClassInstrumentsParams {
@@ -10355,13 +10151,16 @@ impl SetShareClassInstrumentsRequest {
     }
 }
 
-/// The parameters of `DeleteSeries` (`DELETE
-/// /api/funds/{scope}/{code}/shareclasses/{shareClassCode}/series/{seriesIdentifier}`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `DELETE /api/funds/{scope}/{code}/shareclasses/{shareClassCode}/series/{seriesIdentifier}` (operation `DeleteSeries`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteSeries`: what its request builder
+/// ([`DeleteSeriesRequest`](crate::DeleteSeriesRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteSeriesParams {
@@ -10392,9 +10191,10 @@ impl DeleteSeriesParams {
     }
 }
 
-/// The `DeleteSeries` request (`DELETE
-/// /api/funds/{scope}/{code}/shareclasses/{shareClassCode}/series/{seriesIdentifier}`),
-/// built by [`FundsApi::delete_series`]. Set optional parameters, then [`send`](Self::send)
+/// `DELETE /api/funds/{scope}/{code}/shareclasses/{shareClassCode}/series/{seriesIdentifier}` (operation `DeleteSeries`)
+///
+/// The request builder of `DeleteSeries`, made by [`FundsApi::delete_series`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
 /// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -10411,6 +10211,15 @@ impl DeleteSeriesRequest {
         path_template: "/api/funds/{scope}/{code}/shareclasses/{shareClassCode}/series/{seriesIdentifier}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: DeleteSeriesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteSeriesParams {
@@ -10466,13 +10275,16 @@ impl DeleteSeriesRequest {
     }
 }
 
-/// The parameters of `ListValuationPointOverview` (`GET
-/// /api/funds/{scope}/{code}/valuationPointOverview`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `GET /api/funds/{scope}/{code}/valuationPointOverview` (operation `ListValuationPointOverview`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListValuationPointOverview`: what its request builder
+/// ([`ListValuationPointOverviewRequest`](crate::ListValuationPointOverviewRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListValuationPointOverviewParams {
@@ -10512,59 +10324,13 @@ impl ListValuationPointOverviewParams {
             nav_type_code: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `navTypeCode` (query): string.
-    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.nav_type_code = Some(nav_type_code.into());
-        self
-    }
 }
 
-/// The `ListValuationPointOverview` request (`GET
-/// /api/funds/{scope}/{code}/valuationPointOverview`), built by
-/// [`FundsApi::list_valuation_point_overview`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/funds/{scope}/{code}/valuationPointOverview` (operation `ListValuationPointOverview`)
+///
+/// The request builder of `ListValuationPointOverview`, made by
+/// [`FundsApi::list_valuation_point_overview`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListValuationPointOverviewRequest {
@@ -10581,34 +10347,43 @@ impl ListValuationPointOverviewRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: ListValuationPointOverviewParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -10618,13 +10393,13 @@ impl ListValuationPointOverviewRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.params = self.params.nav_type_code(nav_type_code);
+        self.params.nav_type_code = Some(nav_type_code.into());
         self
     }
 
@@ -10694,81 +10469,85 @@ impl ListValuationPointOverviewRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListValuationPointOverviewParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListValuationPointOverview`, following `nextPage` until it is empty. Each
     /// page is requested only when the previous one has been taken, with the same parameters
     /// plus `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time,
     /// so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfValuationPointOverview, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfValuationPointOverview> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListValuationPointOverview`, in order. At most one page is
-    /// held in memory; the next page is requested when the current one is used up.
+    /// held in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::ValuationPointOverview, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::ValuationPointOverview> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListValuationPointOverview` with its items kept exactly as LUSID sent
     /// them, fields this crate does not know included: for copying the data elsewhere
     /// unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListValuationPointOverviewRequest {
-    type Page = lusid_models::PagedResourceListOfValuationPointOverview;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListValuationPointOverviewParams {
+    const OPERATION_ID: &'static str = "ListValuationPointOverview";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `UpdateValuationPoint` (`PUT
-/// /api/funds/{scope}/{code}/valuationpoints`): what its request builder sends, and what
+/// `PUT /api/funds/{scope}/{code}/valuationpoints` (operation `UpdateValuationPoint`)
+///
+/// The parameters of `UpdateValuationPoint`: what its request builder
+/// ([`UpdateValuationPointRequest`](crate::UpdateValuationPointRequest)) sends, and what
 /// the tag's trait method takes.
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateValuationPointParams {
@@ -10796,17 +10575,13 @@ impl UpdateValuationPointParams {
             body: update_valuation_point_request,
         }
     }
-
-    /// Sets `navTypeCode` (query): string.
-    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.nav_type_code = Some(nav_type_code.into());
-        self
-    }
 }
 
-/// The `UpdateValuationPoint` request (`PUT /api/funds/{scope}/{code}/valuationpoints`),
-/// built by [`FundsApi::update_valuation_point`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `PUT /api/funds/{scope}/{code}/valuationpoints` (operation `UpdateValuationPoint`)
+///
+/// The request builder of `UpdateValuationPoint`, made by
+/// [`FundsApi::update_valuation_point`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateValuationPointRequest {
@@ -10823,9 +10598,18 @@ impl UpdateValuationPointRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: UpdateValuationPointParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.params = self.params.nav_type_code(nav_type_code);
+        self.params.nav_type_code = Some(nav_type_code.into());
         self
     }
 
@@ -10881,13 +10665,16 @@ impl UpdateValuationPointRequest {
     }
 }
 
-/// The parameters of `UpsertDiaryEntryTypeValuationPoint` (`POST
-/// /api/funds/{scope}/{code}/valuationpoints`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `POST /api/funds/{scope}/{code}/valuationpoints` (operation `UpsertDiaryEntryTypeValuationPoint`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertDiaryEntryTypeValuationPoint`: what its request builder
+/// ([`UpsertDiaryEntryTypeValuationPointRequest`](crate::UpsertDiaryEntryTypeValuationPointRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertDiaryEntryTypeValuationPointParams {
@@ -10915,18 +10702,14 @@ impl UpsertDiaryEntryTypeValuationPointParams {
             body: upsert_valuation_point_request,
         }
     }
-
-    /// Sets `navTypeCode` (query): string.
-    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.nav_type_code = Some(nav_type_code.into());
-        self
-    }
 }
 
-/// The `UpsertDiaryEntryTypeValuationPoint` request (`POST
-/// /api/funds/{scope}/{code}/valuationpoints`), built by
-/// [`FundsApi::upsert_diary_entry_type_valuation_point`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/funds/{scope}/{code}/valuationpoints` (operation `UpsertDiaryEntryTypeValuationPoint`)
+///
+/// The request builder of `UpsertDiaryEntryTypeValuationPoint`, made by
+/// [`FundsApi::upsert_diary_entry_type_valuation_point`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertDiaryEntryTypeValuationPointRequest {
@@ -10943,9 +10726,18 @@ impl UpsertDiaryEntryTypeValuationPointRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: UpsertDiaryEntryTypeValuationPointParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.params = self.params.nav_type_code(nav_type_code);
+        self.params.nav_type_code = Some(nav_type_code.into());
         self
     }
 
@@ -11001,13 +10793,16 @@ impl UpsertDiaryEntryTypeValuationPointRequest {
     }
 }
 
-/// The parameters of `AcceptEstimateValuationPoint` (`POST
-/// /api/funds/{scope}/{code}/valuationpoints/$acceptestimate`): what its request builder
+/// `POST /api/funds/{scope}/{code}/valuationpoints/$acceptestimate` (operation `AcceptEstimateValuationPoint`)
+///
+/// The parameters of `AcceptEstimateValuationPoint`: what its request builder
+/// ([`AcceptEstimateValuationPointRequest`](crate::AcceptEstimateValuationPointRequest))
 /// sends, and what the tag's trait method takes.
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct AcceptEstimateValuationPointParams {
@@ -11035,18 +10830,13 @@ impl AcceptEstimateValuationPointParams {
             body: valuation_point_data_request,
         }
     }
-
-    /// Sets `navTypeCode` (query): string.
-    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.nav_type_code = Some(nav_type_code.into());
-        self
-    }
 }
 
-/// The `AcceptEstimateValuationPoint` request (`POST
-/// /api/funds/{scope}/{code}/valuationpoints/$acceptestimate`), built by
-/// [`FundsApi::accept_estimate_valuation_point`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/funds/{scope}/{code}/valuationpoints/$acceptestimate` (operation `AcceptEstimateValuationPoint`)
+///
+/// The request builder of `AcceptEstimateValuationPoint`, made by
+/// [`FundsApi::accept_estimate_valuation_point`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct AcceptEstimateValuationPointRequest {
@@ -11063,9 +10853,18 @@ impl AcceptEstimateValuationPointRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: AcceptEstimateValuationPointParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.params = self.params.nav_type_code(nav_type_code);
+        self.params.nav_type_code = Some(nav_type_code.into());
         self
     }
 
@@ -11124,13 +10923,16 @@ impl AcceptEstimateValuationPointRequest {
     }
 }
 
-/// The parameters of `CreateValuationPoint` (`POST
-/// /api/funds/{scope}/{code}/valuationpoints/$create`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `POST /api/funds/{scope}/{code}/valuationpoints/$create` (operation `CreateValuationPoint`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateValuationPoint`: what its request builder
+/// ([`CreateValuationPointRequest`](crate::CreateValuationPointRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateValuationPointParams {
@@ -11158,18 +10960,13 @@ impl CreateValuationPointParams {
             body: create_valuation_point_request,
         }
     }
-
-    /// Sets `navTypeCode` (query): string.
-    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.nav_type_code = Some(nav_type_code.into());
-        self
-    }
 }
 
-/// The `CreateValuationPoint` request (`POST
-/// /api/funds/{scope}/{code}/valuationpoints/$create`), built by
-/// [`FundsApi::create_valuation_point`]. Set optional parameters, then [`send`](Self::send)
-/// it.
+/// `POST /api/funds/{scope}/{code}/valuationpoints/$create` (operation `CreateValuationPoint`)
+///
+/// The request builder of `CreateValuationPoint`, made by
+/// [`FundsApi::create_valuation_point`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateValuationPointRequest {
@@ -11186,9 +10983,18 @@ impl CreateValuationPointRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: CreateValuationPointParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.params = self.params.nav_type_code(nav_type_code);
+        self.params.nav_type_code = Some(nav_type_code.into());
         self
     }
 
@@ -11244,13 +11050,16 @@ impl CreateValuationPointRequest {
     }
 }
 
-/// The parameters of `FinaliseCandidateValuationPoint` (`POST
-/// /api/funds/{scope}/{code}/valuationpoints/$finalisecandidate`): what its request builder
+/// `POST /api/funds/{scope}/{code}/valuationpoints/$finalisecandidate` (operation `FinaliseCandidateValuationPoint`)
+///
+/// The parameters of `FinaliseCandidateValuationPoint`: what its request builder
+/// ([`FinaliseCandidateValuationPointRequest`](crate::FinaliseCandidateValuationPointRequest))
 /// sends, and what the tag's trait method takes.
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct FinaliseCandidateValuationPointParams {
@@ -11278,18 +11087,14 @@ impl FinaliseCandidateValuationPointParams {
             body: valuation_point_data_request,
         }
     }
-
-    /// Sets `navTypeCode` (query): string.
-    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.nav_type_code = Some(nav_type_code.into());
-        self
-    }
 }
 
-/// The `FinaliseCandidateValuationPoint` request (`POST
-/// /api/funds/{scope}/{code}/valuationpoints/$finalisecandidate`), built by
-/// [`FundsApi::finalise_candidate_valuation_point`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/funds/{scope}/{code}/valuationpoints/$finalisecandidate` (operation `FinaliseCandidateValuationPoint`)
+///
+/// The request builder of `FinaliseCandidateValuationPoint`, made by
+/// [`FundsApi::finalise_candidate_valuation_point`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct FinaliseCandidateValuationPointRequest {
@@ -11306,9 +11111,18 @@ impl FinaliseCandidateValuationPointRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: FinaliseCandidateValuationPointParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.params = self.params.nav_type_code(nav_type_code);
+        self.params.nav_type_code = Some(nav_type_code.into());
         self
     }
 
@@ -11365,13 +11179,16 @@ impl FinaliseCandidateValuationPointRequest {
     }
 }
 
-/// The parameters of `GetValuationPointData` (`POST
-/// /api/funds/{scope}/{code}/valuationpoints/$query`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `POST /api/funds/{scope}/{code}/valuationpoints/$query` (operation `GetValuationPointData`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetValuationPointData`: what its request builder
+/// ([`GetValuationPointDataRequest`](crate::GetValuationPointDataRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetValuationPointDataParams {
@@ -11403,25 +11220,13 @@ impl GetValuationPointDataParams {
             body: valuation_point_data_query_parameters,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `navTypeCode` (query): string.
-    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.nav_type_code = Some(nav_type_code.into());
-        self
-    }
 }
 
-/// The `GetValuationPointData` request (`POST
-/// /api/funds/{scope}/{code}/valuationpoints/$query`), built by
-/// [`FundsApi::get_valuation_point_data`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/funds/{scope}/{code}/valuationpoints/$query` (operation `GetValuationPointData`)
+///
+/// The request builder of `GetValuationPointData`, made by
+/// [`FundsApi::get_valuation_point_data`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetValuationPointDataRequest {
@@ -11438,16 +11243,25 @@ impl GetValuationPointDataRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: GetValuationPointDataParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.params = self.params.nav_type_code(nav_type_code);
+        self.params.nav_type_code = Some(nav_type_code.into());
         self
     }
 
@@ -11505,13 +11319,16 @@ impl GetValuationPointDataRequest {
     }
 }
 
-/// The parameters of `RevertValuationPointToEstimate` (`POST
-/// /api/funds/{scope}/{code}/valuationpoints/$reverttoestimate`): what its request builder
+/// `POST /api/funds/{scope}/{code}/valuationpoints/$reverttoestimate` (operation `RevertValuationPointToEstimate`)
+///
+/// The parameters of `RevertValuationPointToEstimate`: what its request builder
+/// ([`RevertValuationPointToEstimateRequest`](crate::RevertValuationPointToEstimateRequest))
 /// sends, and what the tag's trait method takes.
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct RevertValuationPointToEstimateParams {
@@ -11539,18 +11356,14 @@ impl RevertValuationPointToEstimateParams {
             body: revert_valuation_point_data_request,
         }
     }
-
-    /// Sets `navTypeCode` (query): string.
-    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.nav_type_code = Some(nav_type_code.into());
-        self
-    }
 }
 
-/// The `RevertValuationPointToEstimate` request (`POST
-/// /api/funds/{scope}/{code}/valuationpoints/$reverttoestimate`), built by
-/// [`FundsApi::revert_valuation_point_to_estimate`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/funds/{scope}/{code}/valuationpoints/$reverttoestimate` (operation `RevertValuationPointToEstimate`)
+///
+/// The request builder of `RevertValuationPointToEstimate`, made by
+/// [`FundsApi::revert_valuation_point_to_estimate`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RevertValuationPointToEstimateRequest {
@@ -11567,9 +11380,18 @@ impl RevertValuationPointToEstimateRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: RevertValuationPointToEstimateParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.params = self.params.nav_type_code(nav_type_code);
+        self.params.nav_type_code = Some(nav_type_code.into());
         self
     }
 
@@ -11626,13 +11448,16 @@ impl RevertValuationPointToEstimateRequest {
     }
 }
 
-/// The parameters of `GetA2BDataForFund` (`POST
-/// /api/funds/{scope}/{code}/valuationpoints/a2b/$query`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `POST /api/funds/{scope}/{code}/valuationpoints/a2b/$query` (operation `GetA2BDataForFund`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetA2BDataForFund`: what its request builder
+/// ([`GetA2BDataForFundRequest`](crate::GetA2BDataForFundRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetA2BDataForFundParams {
@@ -11670,41 +11495,13 @@ impl GetA2BDataForFundParams {
             body: valuation_point_data_query_parameters,
         }
     }
-
-    /// Sets `navTypeCode` (query): string.
-    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.nav_type_code = Some(nav_type_code.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetA2BDataForFund` request (`POST
-/// /api/funds/{scope}/{code}/valuationpoints/a2b/$query`), built by
-/// [`FundsApi::get_a2_b_data_for_fund`]. Set optional parameters, then [`send`](Self::send)
-/// it.
+/// `POST /api/funds/{scope}/{code}/valuationpoints/a2b/$query` (operation `GetA2BDataForFund`)
+///
+/// The request builder of `GetA2BDataForFund`, made by [`FundsApi::get_a2_b_data_for_fund`]
+/// (or [`from_params`](Self::from_params)). Set optional parameters, then
+/// [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetA2BDataForFundRequest {
@@ -11721,22 +11518,31 @@ impl GetA2BDataForFundRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: GetA2BDataForFundParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.params = self.params.nav_type_code(nav_type_code);
+        self.params.nav_type_code = Some(nav_type_code.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -11746,7 +11552,7 @@ impl GetA2BDataForFundRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -11808,13 +11614,16 @@ impl GetA2BDataForFundRequest {
     }
 }
 
-/// The parameters of `GetA2BMovementsForFund` (`POST
-/// /api/funds/{scope}/{code}/valuationpoints/a2bmovements/$query`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/funds/{scope}/{code}/valuationpoints/a2bmovements/$query` (operation `GetA2BMovementsForFund`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetA2BMovementsForFund`: what its request builder
+/// ([`GetA2BMovementsForFundRequest`](crate::GetA2BMovementsForFundRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetA2BMovementsForFundParams {
@@ -11852,41 +11661,13 @@ impl GetA2BMovementsForFundParams {
             body: valuation_point_data_query_parameters,
         }
     }
-
-    /// Sets `navTypeCode` (query): string.
-    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.nav_type_code = Some(nav_type_code.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetA2BMovementsForFund` request (`POST
-/// /api/funds/{scope}/{code}/valuationpoints/a2bmovements/$query`), built by
-/// [`FundsApi::get_a2_b_movements_for_fund`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/funds/{scope}/{code}/valuationpoints/a2bmovements/$query` (operation `GetA2BMovementsForFund`)
+///
+/// The request builder of `GetA2BMovementsForFund`, made by
+/// [`FundsApi::get_a2_b_movements_for_fund`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetA2BMovementsForFundRequest {
@@ -11903,22 +11684,31 @@ impl GetA2BMovementsForFundRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: GetA2BMovementsForFundParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.params = self.params.nav_type_code(nav_type_code);
+        self.params.nav_type_code = Some(nav_type_code.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -11928,7 +11718,7 @@ impl GetA2BMovementsForFundRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -11990,13 +11780,16 @@ impl GetA2BMovementsForFundRequest {
     }
 }
 
-/// The parameters of `QueryCashStatement` (`POST
-/// /api/funds/{scope}/{code}/valuationpoints/cashstatement/$query`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/funds/{scope}/{code}/valuationpoints/cashstatement/$query` (operation `QueryCashStatement`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `QueryCashStatement`: what its request builder
+/// ([`QueryCashStatementRequest`](crate::QueryCashStatementRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct QueryCashStatementParams {
@@ -12040,53 +11833,13 @@ impl QueryCashStatementParams {
             body: query_fund_cash_statement_parameters,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `navTypeCode` (query): string.
-    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.nav_type_code = Some(nav_type_code.into());
-        self
-    }
 }
 
-/// The `QueryCashStatement` request (`POST
-/// /api/funds/{scope}/{code}/valuationpoints/cashstatement/$query`), built by
-/// [`FundsApi::query_cash_statement`]. Set optional parameters, then [`send`](Self::send)
-/// it.
+/// `POST /api/funds/{scope}/{code}/valuationpoints/cashstatement/$query` (operation `QueryCashStatement`)
+///
+/// The request builder of `QueryCashStatement`, made by [`FundsApi::query_cash_statement`]
+/// (or [`from_params`](Self::from_params)). Set optional parameters, then
+/// [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct QueryCashStatementRequest {
@@ -12103,28 +11856,37 @@ impl QueryCashStatementRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: QueryCashStatementParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
@@ -12134,13 +11896,13 @@ impl QueryCashStatementRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.params = self.params.nav_type_code(nav_type_code);
+        self.params.nav_type_code = Some(nav_type_code.into());
         self
     }
 
@@ -12210,80 +11972,85 @@ impl QueryCashStatementRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: QueryCashStatementParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `QueryCashStatement`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::ValuationPointResourceListOfFundCashStatementRow, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::ValuationPointResourceListOfFundCashStatementRow>
+    {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `QueryCashStatement`, in order. At most one page is held in
-    /// memory; the next page is requested when the current one is used up.
+    /// memory; the next page is requested when the current one is used up. Without an `asAt`,
+    /// the first request pins `asAt` to the current UTC time, so every page reads the same
+    /// snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::FundCashStatementRow, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::FundCashStatementRow> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `QueryCashStatement` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for QueryCashStatementRequest {
-    type Page = lusid_models::ValuationPointResourceListOfFundCashStatementRow;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for QueryCashStatementParams {
+    const OPERATION_ID: &'static str = "QueryCashStatement";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `QueryCashStatementLocalCurrency` (`POST
-/// /api/funds/{scope}/{code}/valuationpoints/cashstatementlocalcurrency/$query`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `POST /api/funds/{scope}/{code}/valuationpoints/cashstatementlocalcurrency/$query` (operation `QueryCashStatementLocalCurrency`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `QueryCashStatementLocalCurrency`: what its request builder
+/// ([`QueryCashStatementLocalCurrencyRequest`](crate::QueryCashStatementLocalCurrencyRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct QueryCashStatementLocalCurrencyParams {
@@ -12327,53 +12094,14 @@ impl QueryCashStatementLocalCurrencyParams {
             body: query_fund_cash_statement_parameters,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `navTypeCode` (query): string.
-    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.nav_type_code = Some(nav_type_code.into());
-        self
-    }
 }
 
-/// The `QueryCashStatementLocalCurrency` request (`POST
-/// /api/funds/{scope}/{code}/valuationpoints/cashstatementlocalcurrency/$query`), built by
-/// [`FundsApi::query_cash_statement_local_currency`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/funds/{scope}/{code}/valuationpoints/cashstatementlocalcurrency/$query` (operation `QueryCashStatementLocalCurrency`)
+///
+/// The request builder of `QueryCashStatementLocalCurrency`, made by
+/// [`FundsApi::query_cash_statement_local_currency`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct QueryCashStatementLocalCurrencyRequest {
@@ -12390,28 +12118,37 @@ impl QueryCashStatementLocalCurrencyRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: QueryCashStatementLocalCurrencyParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
@@ -12421,13 +12158,13 @@ impl QueryCashStatementLocalCurrencyRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.params = self.params.nav_type_code(nav_type_code);
+        self.params.nav_type_code = Some(nav_type_code.into());
         self
     }
 
@@ -12500,85 +12237,90 @@ impl QueryCashStatementLocalCurrencyRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: QueryCashStatementLocalCurrencyParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `QueryCashStatementLocalCurrency`, following `nextPage` until it is empty.
     /// Each page is requested only when the previous one has been taken, with the same
     /// parameters plus `page`. Without an `asAt`, the first request pins `asAt` to the current
     /// UTC time, so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<
-            lusid_models::ValuationPointResourceListOfFundCashStatementLocalCurrency,
-            crate::Error,
-        >,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<
+        'static,
+        lusid_models::ValuationPointResourceListOfFundCashStatementLocalCurrency,
+    > {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `QueryCashStatementLocalCurrency`, in order. At most one
     /// page is held in memory; the next page is requested when the current one is used up.
+    /// Without an `asAt`, the first request pins `asAt` to the current UTC time, so every page
+    /// reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_stream(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::FundCashStatementLocalCurrency, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::items(self)
+    ) -> crate::ItemStream<'static, lusid_models::FundCashStatementLocalCurrency> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `QueryCashStatementLocalCurrency` with its items kept exactly as LUSID
     /// sent them, fields this crate does not know included: for copying the data elsewhere
     /// unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for QueryCashStatementLocalCurrencyRequest {
-    type Page = lusid_models::ValuationPointResourceListOfFundCashStatementLocalCurrency;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for QueryCashStatementLocalCurrencyParams {
+    const OPERATION_ID: &'static str = "QueryCashStatementLocalCurrency";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `ListValuationPointComplexMarketData` (`POST
-/// /api/funds/{scope}/{code}/valuationpoints/complexmarketdata/$query`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/funds/{scope}/{code}/valuationpoints/complexmarketdata/$query` (operation `ListValuationPointComplexMarketData`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListValuationPointComplexMarketData`: what its request builder
+/// ([`ListValuationPointComplexMarketDataRequest`](crate::ListValuationPointComplexMarketDataRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListValuationPointComplexMarketDataParams {
@@ -12616,37 +12358,14 @@ impl ListValuationPointComplexMarketDataParams {
             body: valuation_point_data_query_parameters,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `navTypeCode` (query): string.
-    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.nav_type_code = Some(nav_type_code.into());
-        self
-    }
 }
 
-/// The `ListValuationPointComplexMarketData` request (`POST
-/// /api/funds/{scope}/{code}/valuationpoints/complexmarketdata/$query`), built by
-/// [`FundsApi::list_valuation_point_complex_market_data`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/funds/{scope}/{code}/valuationpoints/complexmarketdata/$query` (operation `ListValuationPointComplexMarketData`)
+///
+/// The request builder of `ListValuationPointComplexMarketData`, made by
+/// [`FundsApi::list_valuation_point_complex_market_data`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListValuationPointComplexMarketDataRequest {
@@ -12663,28 +12382,37 @@ impl ListValuationPointComplexMarketDataRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: ListValuationPointComplexMarketDataParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.params = self.params.nav_type_code(nav_type_code);
+        self.params.nav_type_code = Some(nav_type_code.into());
         self
     }
 
@@ -12753,85 +12481,90 @@ impl ListValuationPointComplexMarketDataRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListValuationPointComplexMarketDataParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListValuationPointComplexMarketData`, following `nextPage` until it is
     /// empty. Each page is requested only when the previous one has been taken, with the same
     /// parameters plus `page`. Without an `asAt`, the first request pins `asAt` to the current
     /// UTC time, so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<
-            lusid_models::ValuationPointResourceListOfAccountedComplexMarketData,
-            crate::Error,
-        >,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<
+        'static,
+        lusid_models::ValuationPointResourceListOfAccountedComplexMarketData,
+    > {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListValuationPointComplexMarketData`, in order. At most one
     /// page is held in memory; the next page is requested when the current one is used up.
+    /// Without an `asAt`, the first request pins `asAt` to the current UTC time, so every page
+    /// reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_stream(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::AccountedComplexMarketData, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::items(self)
+    ) -> crate::ItemStream<'static, lusid_models::AccountedComplexMarketData> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListValuationPointComplexMarketData` with its items kept exactly as LUSID
     /// sent them, fields this crate does not know included: for copying the data elsewhere
     /// unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListValuationPointComplexMarketDataRequest {
-    type Page = lusid_models::ValuationPointResourceListOfAccountedComplexMarketData;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListValuationPointComplexMarketDataParams {
+    const OPERATION_ID: &'static str = "ListValuationPointComplexMarketData";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `ListValuationPointInstruments` (`GET
-/// /api/funds/{scope}/{code}/valuationpoints/instruments/$query`): what its request builder
+/// `GET /api/funds/{scope}/{code}/valuationpoints/instruments/$query` (operation `ListValuationPointInstruments`)
+///
+/// The parameters of `ListValuationPointInstruments`: what its request builder
+/// ([`ListValuationPointInstrumentsRequest`](crate::ListValuationPointInstrumentsRequest))
 /// sends, and what the tag's trait method takes.
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListValuationPointInstrumentsParams {
@@ -12882,72 +12615,13 @@ impl ListValuationPointInstrumentsParams {
             valuation_point_code_variant: None,
         }
     }
-
-    /// Sets `navTypeCode` (query): string.
-    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.nav_type_code = Some(nav_type_code.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `instrumentPropertyKeys` (query): a list of strings, sent as one
-    /// `instrumentPropertyKeys=` pair each. Replaces any earlier values.
-    pub fn instrument_property_keys(
-        mut self,
-        instrument_property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.instrument_property_keys = instrument_property_keys
-            .into_iter()
-            .map(Into::into)
-            .collect();
-        self
-    }
-
-    /// Sets `valuationPointCodeVariant` (query): string.
-    pub fn valuation_point_code_variant(
-        mut self,
-        valuation_point_code_variant: impl Into<String>,
-    ) -> Self {
-        self.valuation_point_code_variant = Some(valuation_point_code_variant.into());
-        self
-    }
 }
 
-/// The `ListValuationPointInstruments` request (`GET
-/// /api/funds/{scope}/{code}/valuationpoints/instruments/$query`), built by
-/// [`FundsApi::list_valuation_point_instruments`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/funds/{scope}/{code}/valuationpoints/instruments/$query` (operation `ListValuationPointInstruments`)
+///
+/// The request builder of `ListValuationPointInstruments`, made by
+/// [`FundsApi::list_valuation_point_instruments`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListValuationPointInstrumentsRequest {
@@ -12964,41 +12638,50 @@ impl ListValuationPointInstrumentsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: ListValuationPointInstrumentsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.params = self.params.nav_type_code(nav_type_code);
+        self.params.nav_type_code = Some(nav_type_code.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
@@ -13008,9 +12691,10 @@ impl ListValuationPointInstrumentsRequest {
         mut self,
         instrument_property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self
-            .params
-            .instrument_property_keys(instrument_property_keys);
+        self.params.instrument_property_keys = instrument_property_keys
+            .into_iter()
+            .map(Into::into)
+            .collect();
         self
     }
 
@@ -13019,9 +12703,7 @@ impl ListValuationPointInstrumentsRequest {
         mut self,
         valuation_point_code_variant: impl Into<String>,
     ) -> Self {
-        self.params = self
-            .params
-            .valuation_point_code_variant(valuation_point_code_variant);
+        self.params.valuation_point_code_variant = Some(valuation_point_code_variant.into());
         self
     }
 
@@ -13102,82 +12784,85 @@ impl ListValuationPointInstrumentsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListValuationPointInstrumentsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListValuationPointInstruments`, following `nextPage` until it is empty.
     /// Each page is requested only when the previous one has been taken, with the same
     /// parameters plus `page`. Without an `asAt`, the first request pins `asAt` to the current
     /// UTC time, so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfValuationPointInstrument, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfValuationPointInstrument> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListValuationPointInstruments`, in order. At most one page
-    /// is held in memory; the next page is requested when the current one is used up.
+    /// is held in memory; the next page is requested when the current one is used up. Without
+    /// an `asAt`, the first request pins `asAt` to the current UTC time, so every page reads
+    /// the same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::ValuationPointInstrument, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::ValuationPointInstrument> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListValuationPointInstruments` with its items kept exactly as LUSID sent
     /// them, fields this crate does not know included: for copying the data elsewhere
     /// unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListValuationPointInstrumentsRequest {
-    type Page = lusid_models::PagedResourceListOfValuationPointInstrument;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListValuationPointInstrumentsParams {
+    const OPERATION_ID: &'static str = "ListValuationPointInstruments";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `GetValuationPointJournalEntryLines` (`POST
-/// /api/funds/{scope}/{code}/valuationpoints/journalentrylines/$query`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/funds/{scope}/{code}/valuationpoints/journalentrylines/$query` (operation `GetValuationPointJournalEntryLines`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetValuationPointJournalEntryLines`: what its request builder
+/// ([`GetValuationPointJournalEntryLinesRequest`](crate::GetValuationPointJournalEntryLinesRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetValuationPointJournalEntryLinesParams {
@@ -13227,68 +12912,14 @@ impl GetValuationPointJournalEntryLinesParams {
             body: valuation_point_data_query_parameters,
         }
     }
-
-    /// Sets `generalLedgerProfileCode` (query): string.
-    pub fn general_ledger_profile_code(
-        mut self,
-        general_ledger_profile_code: impl Into<String>,
-    ) -> Self {
-        self.general_ledger_profile_code = Some(general_ledger_profile_code.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `navTypeCode` (query): string.
-    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.nav_type_code = Some(nav_type_code.into());
-        self
-    }
-
-    /// Sets `bucketSetCode` (query): string.
-    pub fn bucket_set_code(mut self, bucket_set_code: impl Into<String>) -> Self {
-        self.bucket_set_code = Some(bucket_set_code.into());
-        self
-    }
 }
 
-/// The `GetValuationPointJournalEntryLines` request (`POST
-/// /api/funds/{scope}/{code}/valuationpoints/journalentrylines/$query`), built by
-/// [`FundsApi::get_valuation_point_journal_entry_lines`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/funds/{scope}/{code}/valuationpoints/journalentrylines/$query` (operation `GetValuationPointJournalEntryLines`)
+///
+/// The request builder of `GetValuationPointJournalEntryLines`, made by
+/// [`FundsApi::get_valuation_point_journal_entry_lines`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetValuationPointJournalEntryLinesRequest {
@@ -13305,39 +12936,46 @@ impl GetValuationPointJournalEntryLinesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: GetValuationPointJournalEntryLinesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `generalLedgerProfileCode` (query): string.
     pub fn general_ledger_profile_code(
         mut self,
         general_ledger_profile_code: impl Into<String>,
     ) -> Self {
-        self.params = self
-            .params
-            .general_ledger_profile_code(general_ledger_profile_code);
+        self.params.general_ledger_profile_code = Some(general_ledger_profile_code.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
@@ -13347,19 +12985,19 @@ impl GetValuationPointJournalEntryLinesRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.params = self.params.nav_type_code(nav_type_code);
+        self.params.nav_type_code = Some(nav_type_code.into());
         self
     }
 
     /// Sets `bucketSetCode` (query): string.
     pub fn bucket_set_code(mut self, bucket_set_code: impl Into<String>) -> Self {
-        self.params = self.params.bucket_set_code(bucket_set_code);
+        self.params.bucket_set_code = Some(bucket_set_code.into());
         self
     }
 
@@ -13434,81 +13072,86 @@ impl GetValuationPointJournalEntryLinesRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: GetValuationPointJournalEntryLinesParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `GetValuationPointJournalEntryLines`, following `nextPage` until it is
     /// empty. Each page is requested only when the previous one has been taken, with the same
     /// parameters plus `page`. Without an `asAt`, the first request pins `asAt` to the current
     /// UTC time, so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::ValuationPointResourceListOfFundJournalEntryLine, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::ValuationPointResourceListOfFundJournalEntryLine>
+    {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `GetValuationPointJournalEntryLines`, in order. At most one
     /// page is held in memory; the next page is requested when the current one is used up.
+    /// Without an `asAt`, the first request pins `asAt` to the current UTC time, so every page
+    /// reads the same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::FundJournalEntryLine, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::FundJournalEntryLine> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `GetValuationPointJournalEntryLines` with its items kept exactly as LUSID
     /// sent them, fields this crate does not know included: for copying the data elsewhere
     /// unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for GetValuationPointJournalEntryLinesRequest {
-    type Page = lusid_models::ValuationPointResourceListOfFundJournalEntryLine;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for GetValuationPointJournalEntryLinesParams {
+    const OPERATION_ID: &'static str = "GetValuationPointJournalEntryLines";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `GetValuationPointPnlSummary` (`POST
-/// /api/funds/{scope}/{code}/valuationpoints/pnlsummary/$query`): what its request builder
+/// `POST /api/funds/{scope}/{code}/valuationpoints/pnlsummary/$query` (operation `GetValuationPointPnlSummary`)
+///
+/// The parameters of `GetValuationPointPnlSummary`: what its request builder
+/// ([`GetValuationPointPnlSummaryRequest`](crate::GetValuationPointPnlSummaryRequest))
 /// sends, and what the tag's trait method takes.
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetValuationPointPnlSummaryParams {
@@ -13552,52 +13195,13 @@ impl GetValuationPointPnlSummaryParams {
             body: valuation_point_data_query_parameters,
         }
     }
-
-    /// Sets `generalLedgerProfileCode` (query): string.
-    pub fn general_ledger_profile_code(
-        mut self,
-        general_ledger_profile_code: impl Into<String>,
-    ) -> Self {
-        self.general_ledger_profile_code = Some(general_ledger_profile_code.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `navTypeCode` (query): string.
-    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.nav_type_code = Some(nav_type_code.into());
-        self
-    }
 }
 
-/// The `GetValuationPointPnlSummary` request (`POST
-/// /api/funds/{scope}/{code}/valuationpoints/pnlsummary/$query`), built by
-/// [`FundsApi::get_valuation_point_pnl_summary`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/funds/{scope}/{code}/valuationpoints/pnlsummary/$query` (operation `GetValuationPointPnlSummary`)
+///
+/// The request builder of `GetValuationPointPnlSummary`, made by
+/// [`FundsApi::get_valuation_point_pnl_summary`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetValuationPointPnlSummaryRequest {
@@ -13614,45 +13218,52 @@ impl GetValuationPointPnlSummaryRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: GetValuationPointPnlSummaryParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `generalLedgerProfileCode` (query): string.
     pub fn general_ledger_profile_code(
         mut self,
         general_ledger_profile_code: impl Into<String>,
     ) -> Self {
-        self.params = self
-            .params
-            .general_ledger_profile_code(general_ledger_profile_code);
+        self.params.general_ledger_profile_code = Some(general_ledger_profile_code.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.params = self.params.nav_type_code(nav_type_code);
+        self.params.nav_type_code = Some(nav_type_code.into());
         self
     }
 
@@ -13725,81 +13336,86 @@ impl GetValuationPointPnlSummaryRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: GetValuationPointPnlSummaryParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `GetValuationPointPnlSummary`, following `nextPage` until it is empty.
     /// Each page is requested only when the previous one has been taken, with the same
     /// parameters plus `page`. Without an `asAt`, the first request pins `asAt` to the current
     /// UTC time, so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::ValuationPointResourceListOfPnlJournalEntryLine, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::ValuationPointResourceListOfPnlJournalEntryLine>
+    {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `GetValuationPointPnlSummary`, in order. At most one page is
-    /// held in memory; the next page is requested when the current one is used up.
+    /// held in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::PnlJournalEntryLine, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::PnlJournalEntryLine> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `GetValuationPointPnlSummary` with its items kept exactly as LUSID sent
     /// them, fields this crate does not know included: for copying the data elsewhere
     /// unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for GetValuationPointPnlSummaryRequest {
-    type Page = lusid_models::ValuationPointResourceListOfPnlJournalEntryLine;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for GetValuationPointPnlSummaryParams {
+    const OPERATION_ID: &'static str = "GetValuationPointPnlSummary";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `GetValuationPointQuotes` (`POST
-/// /api/funds/{scope}/{code}/valuationpoints/quotes/$query`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `POST /api/funds/{scope}/{code}/valuationpoints/quotes/$query` (operation `GetValuationPointQuotes`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetValuationPointQuotes`: what its request builder
+/// ([`GetValuationPointQuotesRequest`](crate::GetValuationPointQuotesRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetValuationPointQuotesParams {
@@ -13837,37 +13453,13 @@ impl GetValuationPointQuotesParams {
             body: valuation_point_data_query_parameters,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `navTypeCode` (query): string.
-    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.nav_type_code = Some(nav_type_code.into());
-        self
-    }
 }
 
-/// The `GetValuationPointQuotes` request (`POST
-/// /api/funds/{scope}/{code}/valuationpoints/quotes/$query`), built by
-/// [`FundsApi::get_valuation_point_quotes`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/funds/{scope}/{code}/valuationpoints/quotes/$query` (operation `GetValuationPointQuotes`)
+///
+/// The request builder of `GetValuationPointQuotes`, made by
+/// [`FundsApi::get_valuation_point_quotes`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetValuationPointQuotesRequest {
@@ -13884,28 +13476,37 @@ impl GetValuationPointQuotesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: GetValuationPointQuotesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.params = self.params.nav_type_code(nav_type_code);
+        self.params.nav_type_code = Some(nav_type_code.into());
         self
     }
 
@@ -13973,80 +13574,84 @@ impl GetValuationPointQuotesRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: GetValuationPointQuotesParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `GetValuationPointQuotes`, following `nextPage` until it is empty. Each
     /// page is requested only when the previous one has been taken, with the same parameters
     /// plus `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time,
     /// so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::ValuationPointResourceListOfAccountedQuote, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::ValuationPointResourceListOfAccountedQuote> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `GetValuationPointQuotes`, in order. At most one page is
-    /// held in memory; the next page is requested when the current one is used up.
+    /// held in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::AccountedQuote, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::AccountedQuote> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `GetValuationPointQuotes` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for GetValuationPointQuotesRequest {
-    type Page = lusid_models::ValuationPointResourceListOfAccountedQuote;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for GetValuationPointQuotesParams {
+    const OPERATION_ID: &'static str = "GetValuationPointQuotes";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `GetValuationPointTransactions` (`POST
-/// /api/funds/{scope}/{code}/valuationpoints/transactions/$query`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/funds/{scope}/{code}/valuationpoints/transactions/$query` (operation `GetValuationPointTransactions`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetValuationPointTransactions`: what its request builder
+/// ([`GetValuationPointTransactionsRequest`](crate::GetValuationPointTransactionsRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetValuationPointTransactionsParams {
@@ -14073,9 +13678,9 @@ pub struct GetValuationPointTransactionsParams {
     pub data_model_code: Option<String>,
     /// `showCancelledTransactions` (query): boolean.
     pub show_cancelled_transactions: Option<bool>,
-    /// `membershipType` (query): string; known values `All`, `Member` and `Candidate`;
-    /// documented default `Member`.
-    pub membership_type: Option<String>,
+    /// `membershipType` (query): [`MembershipType`](crate::params::MembershipType) (or any
+    /// string); known values `All`, `Member` and `Candidate`; documented default `Member`.
+    pub membership_type: Option<crate::params::MembershipType>,
     /// `returnExcludedTransactions` (query): boolean.
     pub return_excluded_transactions: Option<bool>,
     /// The JSON request body.
@@ -14106,84 +13711,13 @@ impl GetValuationPointTransactionsParams {
             body: valuation_point_data_query_parameters,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `navTypeCode` (query): string.
-    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.nav_type_code = Some(nav_type_code.into());
-        self
-    }
-
-    /// Sets `dataModelScope` (query): string.
-    pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
-        self.data_model_scope = Some(data_model_scope.into());
-        self
-    }
-
-    /// Sets `dataModelCode` (query): string.
-    pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
-        self.data_model_code = Some(data_model_code.into());
-        self
-    }
-
-    /// Sets `showCancelledTransactions` (query): boolean.
-    pub fn show_cancelled_transactions(mut self, show_cancelled_transactions: bool) -> Self {
-        self.show_cancelled_transactions = Some(show_cancelled_transactions);
-        self
-    }
-
-    /// Sets `membershipType` (query): string; known values `All`, `Member` and `Candidate`;
-    /// documented default `Member`.
-    pub fn membership_type(mut self, membership_type: impl Into<String>) -> Self {
-        self.membership_type = Some(membership_type.into());
-        self
-    }
-
-    /// Sets `returnExcludedTransactions` (query): boolean.
-    pub fn return_excluded_transactions(mut self, return_excluded_transactions: bool) -> Self {
-        self.return_excluded_transactions = Some(return_excluded_transactions);
-        self
-    }
 }
 
-/// The `GetValuationPointTransactions` request (`POST
-/// /api/funds/{scope}/{code}/valuationpoints/transactions/$query`), built by
-/// [`FundsApi::get_valuation_point_transactions`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/funds/{scope}/{code}/valuationpoints/transactions/$query` (operation `GetValuationPointTransactions`)
+///
+/// The request builder of `GetValuationPointTransactions`, made by
+/// [`FundsApi::get_valuation_point_transactions`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetValuationPointTransactionsRequest {
@@ -14200,28 +13734,37 @@ impl GetValuationPointTransactionsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: GetValuationPointTransactionsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
@@ -14231,48 +13774,47 @@ impl GetValuationPointTransactionsRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.params = self.params.nav_type_code(nav_type_code);
+        self.params.nav_type_code = Some(nav_type_code.into());
         self
     }
 
     /// Sets `dataModelScope` (query): string.
     pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
-        self.params = self.params.data_model_scope(data_model_scope);
+        self.params.data_model_scope = Some(data_model_scope.into());
         self
     }
 
     /// Sets `dataModelCode` (query): string.
     pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
-        self.params = self.params.data_model_code(data_model_code);
+        self.params.data_model_code = Some(data_model_code.into());
         self
     }
 
     /// Sets `showCancelledTransactions` (query): boolean.
     pub fn show_cancelled_transactions(mut self, show_cancelled_transactions: bool) -> Self {
-        self.params = self
-            .params
-            .show_cancelled_transactions(show_cancelled_transactions);
+        self.params.show_cancelled_transactions = Some(show_cancelled_transactions);
         self
     }
 
-    /// Sets `membershipType` (query): string; known values `All`, `Member` and `Candidate`;
-    /// documented default `Member`.
-    pub fn membership_type(mut self, membership_type: impl Into<String>) -> Self {
-        self.params = self.params.membership_type(membership_type);
+    /// Sets `membershipType` (query): [`MembershipType`](crate::params::MembershipType) (or any
+    /// string); known values `All`, `Member` and `Candidate`; documented default `Member`.
+    pub fn membership_type(
+        mut self,
+        membership_type: impl Into<crate::params::MembershipType>,
+    ) -> Self {
+        self.params.membership_type = Some(membership_type.into());
         self
     }
 
     /// Sets `returnExcludedTransactions` (query): boolean.
     pub fn return_excluded_transactions(mut self, return_excluded_transactions: bool) -> Self {
-        self.params = self
-            .params
-            .return_excluded_transactions(return_excluded_transactions);
+        self.params.return_excluded_transactions = Some(return_excluded_transactions);
         self
     }
 
@@ -14353,81 +13895,86 @@ impl GetValuationPointTransactionsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: GetValuationPointTransactionsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `GetValuationPointTransactions`, following `nextPage` until it is empty.
     /// Each page is requested only when the previous one has been taken, with the same
     /// parameters plus `page`. Without an `asAt`, the first request pins `asAt` to the current
     /// UTC time, so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::ValuationPointResourceListOfAccountedTransaction, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::ValuationPointResourceListOfAccountedTransaction>
+    {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `GetValuationPointTransactions`, in order. At most one page
-    /// is held in memory; the next page is requested when the current one is used up.
+    /// is held in memory; the next page is requested when the current one is used up. Without
+    /// an `asAt`, the first request pins `asAt` to the current UTC time, so every page reads
+    /// the same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::AccountedTransaction, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::AccountedTransaction> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `GetValuationPointTransactions` with its items kept exactly as LUSID sent
     /// them, fields this crate does not know included: for copying the data elsewhere
     /// unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for GetValuationPointTransactionsRequest {
-    type Page = lusid_models::ValuationPointResourceListOfAccountedTransaction;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for GetValuationPointTransactionsParams {
+    const OPERATION_ID: &'static str = "GetValuationPointTransactions";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `GetValuationPointTrialBalance` (`POST
-/// /api/funds/{scope}/{code}/valuationpoints/trialbalance/$query`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/funds/{scope}/{code}/valuationpoints/trialbalance/$query` (operation `GetValuationPointTrialBalance`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetValuationPointTrialBalance`: what its request builder
+/// ([`GetValuationPointTrialBalanceRequest`](crate::GetValuationPointTrialBalanceRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetValuationPointTrialBalanceParams {
@@ -14477,68 +14024,13 @@ impl GetValuationPointTrialBalanceParams {
             body: valuation_point_data_query_parameters,
         }
     }
-
-    /// Sets `generalLedgerProfileCode` (query): string.
-    pub fn general_ledger_profile_code(
-        mut self,
-        general_ledger_profile_code: impl Into<String>,
-    ) -> Self {
-        self.general_ledger_profile_code = Some(general_ledger_profile_code.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `navTypeCode` (query): string.
-    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.nav_type_code = Some(nav_type_code.into());
-        self
-    }
-
-    /// Sets `excludeCleardownModule` (query): boolean.
-    pub fn exclude_cleardown_module(mut self, exclude_cleardown_module: bool) -> Self {
-        self.exclude_cleardown_module = Some(exclude_cleardown_module);
-        self
-    }
 }
 
-/// The `GetValuationPointTrialBalance` request (`POST
-/// /api/funds/{scope}/{code}/valuationpoints/trialbalance/$query`), built by
-/// [`FundsApi::get_valuation_point_trial_balance`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/funds/{scope}/{code}/valuationpoints/trialbalance/$query` (operation `GetValuationPointTrialBalance`)
+///
+/// The request builder of `GetValuationPointTrialBalance`, made by
+/// [`FundsApi::get_valuation_point_trial_balance`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetValuationPointTrialBalanceRequest {
@@ -14555,39 +14047,46 @@ impl GetValuationPointTrialBalanceRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: GetValuationPointTrialBalanceParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `generalLedgerProfileCode` (query): string.
     pub fn general_ledger_profile_code(
         mut self,
         general_ledger_profile_code: impl Into<String>,
     ) -> Self {
-        self.params = self
-            .params
-            .general_ledger_profile_code(general_ledger_profile_code);
+        self.params.general_ledger_profile_code = Some(general_ledger_profile_code.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
@@ -14597,21 +14096,19 @@ impl GetValuationPointTrialBalanceRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.params = self.params.nav_type_code(nav_type_code);
+        self.params.nav_type_code = Some(nav_type_code.into());
         self
     }
 
     /// Sets `excludeCleardownModule` (query): boolean.
     pub fn exclude_cleardown_module(mut self, exclude_cleardown_module: bool) -> Self {
-        self.params = self
-            .params
-            .exclude_cleardown_module(exclude_cleardown_module);
+        self.params.exclude_cleardown_module = Some(exclude_cleardown_module);
         self
     }
 
@@ -14689,81 +14186,85 @@ impl GetValuationPointTrialBalanceRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: GetValuationPointTrialBalanceParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `GetValuationPointTrialBalance`, following `nextPage` until it is empty.
     /// Each page is requested only when the previous one has been taken, with the same
     /// parameters plus `page`. Without an `asAt`, the first request pins `asAt` to the current
     /// UTC time, so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::ValuationPointResourceListOfTrialBalance, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::ValuationPointResourceListOfTrialBalance> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `GetValuationPointTrialBalance`, in order. At most one page
-    /// is held in memory; the next page is requested when the current one is used up.
+    /// is held in memory; the next page is requested when the current one is used up. Without
+    /// an `asAt`, the first request pins `asAt` to the current UTC time, so every page reads
+    /// the same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::TrialBalance, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::TrialBalance> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `GetValuationPointTrialBalance` with its items kept exactly as LUSID sent
     /// them, fields this crate does not know included: for copying the data elsewhere
     /// unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for GetValuationPointTrialBalanceRequest {
-    type Page = lusid_models::ValuationPointResourceListOfTrialBalance;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for GetValuationPointTrialBalanceParams {
+    const OPERATION_ID: &'static str = "GetValuationPointTrialBalance";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `GetValuationPointUnsettledTransactions` (`POST
-/// /api/funds/{scope}/{code}/valuationpoints/unsettledtransactions/$query`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `POST /api/funds/{scope}/{code}/valuationpoints/unsettledtransactions/$query` (operation `GetValuationPointUnsettledTransactions`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetValuationPointUnsettledTransactions`: what its request builder
+/// ([`GetValuationPointUnsettledTransactionsRequest`](crate::GetValuationPointUnsettledTransactionsRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetValuationPointUnsettledTransactionsParams {
@@ -14807,53 +14308,14 @@ impl GetValuationPointUnsettledTransactionsParams {
             body: single_valuation_point_query_parameters,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `navTypeCode` (query): string.
-    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.nav_type_code = Some(nav_type_code.into());
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
 }
 
-/// The `GetValuationPointUnsettledTransactions` request (`POST
-/// /api/funds/{scope}/{code}/valuationpoints/unsettledtransactions/$query`), built by
-/// [`FundsApi::get_valuation_point_unsettled_transactions`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/funds/{scope}/{code}/valuationpoints/unsettledtransactions/$query` (operation `GetValuationPointUnsettledTransactions`)
+///
+/// The request builder of `GetValuationPointUnsettledTransactions`, made by
+/// [`FundsApi::get_valuation_point_unsettled_transactions`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetValuationPointUnsettledTransactionsRequest {
@@ -14870,22 +14332,34 @@ impl GetValuationPointUnsettledTransactionsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &FundsApi,
+        params: GetValuationPointUnsettledTransactionsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
@@ -14895,19 +14369,19 @@ impl GetValuationPointUnsettledTransactionsRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.params = self.params.nav_type_code(nav_type_code);
+        self.params.nav_type_code = Some(nav_type_code.into());
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -14977,81 +14451,86 @@ impl GetValuationPointUnsettledTransactionsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: GetValuationPointUnsettledTransactionsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `GetValuationPointUnsettledTransactions`, following `nextPage` until it is
     /// empty. Each page is requested only when the previous one has been taken, with the same
     /// parameters plus `page`. Without an `asAt`, the first request pins `asAt` to the current
     /// UTC time, so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::ValuationPointResourceListOfUnsettledTransaction, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::ValuationPointResourceListOfUnsettledTransaction>
+    {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `GetValuationPointUnsettledTransactions`, in order. At most
     /// one page is held in memory; the next page is requested when the current one is used up.
+    /// Without an `asAt`, the first request pins `asAt` to the current UTC time, so every page
+    /// reads the same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::UnsettledTransaction, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::UnsettledTransaction> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `GetValuationPointUnsettledTransactions` with its items kept exactly as
     /// LUSID sent them, fields this crate does not know included: for copying the data
     /// elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for GetValuationPointUnsettledTransactionsRequest {
-    type Page = lusid_models::ValuationPointResourceListOfUnsettledTransaction;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for GetValuationPointUnsettledTransactionsParams {
+    const OPERATION_ID: &'static str = "GetValuationPointUnsettledTransactions";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `DeleteValuationPoint` (`DELETE
-/// /api/funds/{scope}/{code}/valuationpoints/{diaryEntryCode}`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `DELETE /api/funds/{scope}/{code}/valuationpoints/{diaryEntryCode}` (operation `DeleteValuationPoint`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteValuationPoint`: what its request builder
+/// ([`DeleteValuationPointRequest`](crate::DeleteValuationPointRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteValuationPointParams {
@@ -15082,24 +14561,13 @@ impl DeleteValuationPointParams {
             nav_type_code: None,
         }
     }
-
-    /// Sets `diaryEntryCodeVariant` (query): string.
-    pub fn diary_entry_code_variant(mut self, diary_entry_code_variant: impl Into<String>) -> Self {
-        self.diary_entry_code_variant = Some(diary_entry_code_variant.into());
-        self
-    }
-
-    /// Sets `navTypeCode` (query): string.
-    pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.nav_type_code = Some(nav_type_code.into());
-        self
-    }
 }
 
-/// The `DeleteValuationPoint` request (`DELETE
-/// /api/funds/{scope}/{code}/valuationpoints/{diaryEntryCode}`), built by
-/// [`FundsApi::delete_valuation_point`]. Set optional parameters, then [`send`](Self::send)
-/// it.
+/// `DELETE /api/funds/{scope}/{code}/valuationpoints/{diaryEntryCode}` (operation `DeleteValuationPoint`)
+///
+/// The request builder of `DeleteValuationPoint`, made by
+/// [`FundsApi::delete_valuation_point`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteValuationPointRequest {
@@ -15116,17 +14584,24 @@ impl DeleteValuationPointRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &FundsApi, params: DeleteValuationPointParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `diaryEntryCodeVariant` (query): string.
     pub fn diary_entry_code_variant(mut self, diary_entry_code_variant: impl Into<String>) -> Self {
-        self.params = self
-            .params
-            .diary_entry_code_variant(diary_entry_code_variant);
+        self.params.diary_entry_code_variant = Some(diary_entry_code_variant.into());
         self
     }
 
     /// Sets `navTypeCode` (query): string.
     pub fn nav_type_code(mut self, nav_type_code: impl Into<String>) -> Self {
-        self.params = self.params.nav_type_code(nav_type_code);
+        self.params.nav_type_code = Some(nav_type_code.into());
         self
     }
 
@@ -15192,14 +14667,18 @@ impl DeleteValuationPointRequest {
 /// `client.funds()` in production and a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`FundsApi`] for streams, timeouts and `send_as`). With the `mock` feature,
-/// mockall generates `MockFundsApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of [`FundsApi`] add
+/// streams, timeouts and `send_as`. With the `mock` feature, mockall generates
+/// `MockFundsApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait FundsApiClient: Send + Sync {
-    /// `GET /api/funds` (operation `ListFunds`): [`FundsApi::list_funds`] with the parameters
-    /// of `params`.
+    /// `GET /api/funds` (operation `ListFunds`)
+    ///
+    /// [`FundsApi::list_funds`] with the parameters of `params`: one request (one page, for a
+    /// paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListFundsRequest::send): see [`Error`](crate::Error).
@@ -15208,8 +14687,10 @@ pub trait FundsApiClient: Send + Sync {
         params: ListFundsParams,
     ) -> Result<lusid_models::PagedResourceListOfFund, crate::Error>;
 
-    /// `POST /api/funds/v2/{scope}` (operation `CreateFundV2`): [`FundsApi::create_fund_v2`]
-    /// with the parameters of `params`.
+    /// `POST /api/funds/v2/{scope}` (operation `CreateFundV2`)
+    ///
+    /// [`FundsApi::create_fund_v2`] with the parameters of `params`: one request (one page, for
+    /// a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateFundV2Request::send): see [`Error`](crate::Error).
@@ -15218,8 +14699,10 @@ pub trait FundsApiClient: Send + Sync {
         params: CreateFundV2Params,
     ) -> Result<lusid_models::Fund, crate::Error>;
 
-    /// `POST /api/funds/{scope}` (operation `CreateFund`): [`FundsApi::create_fund`] with the
-    /// parameters of `params`.
+    /// `POST /api/funds/{scope}` (operation `CreateFund`)
+    ///
+    /// [`FundsApi::create_fund`] with the parameters of `params`: one request (one page, for a
+    /// paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateFundRequest::send): see [`Error`](crate::Error).
@@ -15228,15 +14711,19 @@ pub trait FundsApiClient: Send + Sync {
         params: CreateFundParams,
     ) -> Result<lusid_models::Fund, crate::Error>;
 
-    /// `GET /api/funds/{scope}/{code}` (operation `GetFund`): [`FundsApi::get_fund`] with the
-    /// parameters of `params`.
+    /// `GET /api/funds/{scope}/{code}` (operation `GetFund`)
+    ///
+    /// [`FundsApi::get_fund`] with the parameters of `params`: one request (one page, for a
+    /// paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetFundRequest::send): see [`Error`](crate::Error).
     async fn get_fund(&self, params: GetFundParams) -> Result<lusid_models::Fund, crate::Error>;
 
-    /// `DELETE /api/funds/{scope}/{code}` (operation `DeleteFund`): [`FundsApi::delete_fund`]
-    /// with the parameters of `params`.
+    /// `DELETE /api/funds/{scope}/{code}` (operation `DeleteFund`)
+    ///
+    /// [`FundsApi::delete_fund`] with the parameters of `params`: one request (one page, for a
+    /// paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteFundRequest::send): see [`Error`](crate::Error).
@@ -15245,16 +14732,20 @@ pub trait FundsApiClient: Send + Sync {
         params: DeleteFundParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `PATCH /api/funds/{scope}/{code}` (operation `PatchFund`): [`FundsApi::patch_fund`] with
-    /// the parameters of `params`.
+    /// `PATCH /api/funds/{scope}/{code}` (operation `PatchFund`)
+    ///
+    /// [`FundsApi::patch_fund`] with the parameters of `params`: one request (one page, for a
+    /// paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::PatchFundRequest::send): see [`Error`](crate::Error).
     async fn patch_fund(&self, params: PatchFundParams)
     -> Result<lusid_models::Fund, crate::Error>;
 
-    /// `POST /api/funds/{scope}/{code}/$holdings` (operation `GetHoldingsForFund`):
-    /// [`FundsApi::get_holdings_for_fund`] with the parameters of `params`.
+    /// `POST /api/funds/{scope}/{code}/$holdings` (operation `GetHoldingsForFund`)
+    ///
+    /// [`FundsApi::get_holdings_for_fund`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetHoldingsForFundRequest::send): see [`Error`](crate::Error).
@@ -15263,8 +14754,10 @@ pub trait FundsApiClient: Send + Sync {
         params: GetHoldingsForFundParams,
     ) -> Result<lusid_models::VersionedResourceListOfPortfolioHolding, crate::Error>;
 
-    /// `POST /api/funds/{scope}/{code}/$valuation` (operation `GetValuationForFund`):
-    /// [`FundsApi::get_valuation_for_fund`] with the parameters of `params`.
+    /// `POST /api/funds/{scope}/{code}/$valuation` (operation `GetValuationForFund`)
+    ///
+    /// [`FundsApi::get_valuation_for_fund`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetValuationForFundRequest::send): see [`Error`](crate::Error).
@@ -15273,8 +14766,10 @@ pub trait FundsApiClient: Send + Sync {
         params: GetValuationForFundParams,
     ) -> Result<lusid_models::ListAggregationResponse, crate::Error>;
 
-    /// `POST /api/funds/{scope}/{code}/allocationgroups` (operation `AddAllocationGroups`):
-    /// [`FundsApi::add_allocation_groups`] with the parameters of `params`.
+    /// `POST /api/funds/{scope}/{code}/allocationgroups` (operation `AddAllocationGroups`)
+    ///
+    /// [`FundsApi::add_allocation_groups`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::AddAllocationGroupsRequest::send): see [`Error`](crate::Error).
@@ -15283,8 +14778,10 @@ pub trait FundsApiClient: Send + Sync {
         params: AddAllocationGroupsParams,
     ) -> Result<lusid_models::Fund, crate::Error>;
 
-    /// `POST /api/funds/{scope}/{code}/bookmarks` (operation `UpsertBookmark`):
-    /// [`FundsApi::upsert_bookmark`] with the parameters of `params`.
+    /// `POST /api/funds/{scope}/{code}/bookmarks` (operation `UpsertBookmark`)
+    ///
+    /// [`FundsApi::upsert_bookmark`] with the parameters of `params`: one request (one page,
+    /// for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertBookmarkRequest::send): see [`Error`](crate::Error).
@@ -15293,8 +14790,10 @@ pub trait FundsApiClient: Send + Sync {
         params: UpsertBookmarkParams,
     ) -> Result<lusid_models::FundCalendarEntry, crate::Error>;
 
-    /// `DELETE /api/funds/{scope}/{code}/bookmarks/{bookmarkCode}` (operation
-    /// `DeleteBookmark`): [`FundsApi::delete_bookmark`] with the parameters of `params`.
+    /// `DELETE /api/funds/{scope}/{code}/bookmarks/{bookmarkCode}` (operation `DeleteBookmark`)
+    ///
+    /// [`FundsApi::delete_bookmark`] with the parameters of `params`: one request (one page,
+    /// for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteBookmarkRequest::send): see [`Error`](crate::Error).
@@ -15303,8 +14802,10 @@ pub trait FundsApiClient: Send + Sync {
         params: DeleteBookmarkParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `GET /api/funds/{scope}/{code}/calendar` (operation `ListFundCalendar`):
-    /// [`FundsApi::list_fund_calendar`] with the parameters of `params`.
+    /// `GET /api/funds/{scope}/{code}/calendar` (operation `ListFundCalendar`)
+    ///
+    /// [`FundsApi::list_fund_calendar`] with the parameters of `params`: one request (one page,
+    /// for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListFundCalendarRequest::send): see [`Error`](crate::Error).
@@ -15313,8 +14814,10 @@ pub trait FundsApiClient: Send + Sync {
         params: ListFundCalendarParams,
     ) -> Result<lusid_models::PagedResourceListOfFundCalendarEntry, crate::Error>;
 
-    /// `GET /api/funds/{scope}/{code}/calendars` (operation `ListFundCalendarEntries`):
-    /// [`FundsApi::list_fund_calendar_entries`] with the parameters of `params`.
+    /// `GET /api/funds/{scope}/{code}/calendars` (operation `ListFundCalendarEntries`)
+    ///
+    /// [`FundsApi::list_fund_calendar_entries`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListFundCalendarEntriesRequest::send): see [`Error`](crate::Error).
@@ -15323,9 +14826,10 @@ pub trait FundsApiClient: Send + Sync {
         params: ListFundCalendarEntriesParams,
     ) -> Result<lusid_models::PagedResourceListOfFundCalendarEntries, crate::Error>;
 
-    /// `GET /api/funds/{scope}/{code}/capitalaccounts` (operation
-    /// `ListPartnerCapitalAccounts`): [`FundsApi::list_partner_capital_accounts`] with the
-    /// parameters of `params`.
+    /// `GET /api/funds/{scope}/{code}/capitalaccounts` (operation `ListPartnerCapitalAccounts`)
+    ///
+    /// [`FundsApi::list_partner_capital_accounts`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListPartnerCapitalAccountsRequest::send): see [`Error`](crate::Error).
@@ -15334,8 +14838,10 @@ pub trait FundsApiClient: Send + Sync {
         params: ListPartnerCapitalAccountsParams,
     ) -> Result<lusid_models::PagedResourceListOfPartnerCapitalAccount, crate::Error>;
 
-    /// `POST /api/funds/{scope}/{code}/carry/$accrue` (operation `AccrueCarry`):
-    /// [`FundsApi::accrue_carry`] with the parameters of `params`.
+    /// `POST /api/funds/{scope}/{code}/carry/$accrue` (operation `AccrueCarry`)
+    ///
+    /// [`FundsApi::accrue_carry`] with the parameters of `params`: one request (one page, for a
+    /// paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::AccrueCarryRequest::send): see [`Error`](crate::Error).
@@ -15344,8 +14850,10 @@ pub trait FundsApiClient: Send + Sync {
         params: AccrueCarryParams,
     ) -> Result<lusid_models::CarryAccrualResult, crate::Error>;
 
-    /// `POST /api/funds/{scope}/{code}/deactivateNavTypes` (operation `DeactivateNavTypes`):
-    /// [`FundsApi::deactivate_nav_types`] with the parameters of `params`.
+    /// `POST /api/funds/{scope}/{code}/deactivateNavTypes` (operation `DeactivateNavTypes`)
+    ///
+    /// [`FundsApi::deactivate_nav_types`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeactivateNavTypesRequest::send): see [`Error`](crate::Error).
@@ -15354,8 +14862,10 @@ pub trait FundsApiClient: Send + Sync {
         params: DeactivateNavTypesParams,
     ) -> Result<lusid_models::Fund, crate::Error>;
 
-    /// `GET /api/funds/{scope}/{code}/facilities` (operation `ListFacilities`):
-    /// [`FundsApi::list_facilities`] with the parameters of `params`.
+    /// `GET /api/funds/{scope}/{code}/facilities` (operation `ListFacilities`)
+    ///
+    /// [`FundsApi::list_facilities`] with the parameters of `params`: one request (one page,
+    /// for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListFacilitiesRequest::send): see [`Error`](crate::Error).
@@ -15364,8 +14874,10 @@ pub trait FundsApiClient: Send + Sync {
         params: ListFacilitiesParams,
     ) -> Result<lusid_models::PagedResourceListOfFacility, crate::Error>;
 
-    /// `POST /api/funds/{scope}/{code}/facilities` (operation `CreateFacility`):
-    /// [`FundsApi::create_facility`] with the parameters of `params`.
+    /// `POST /api/funds/{scope}/{code}/facilities` (operation `CreateFacility`)
+    ///
+    /// [`FundsApi::create_facility`] with the parameters of `params`: one request (one page,
+    /// for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateFacilityRequest::send): see [`Error`](crate::Error).
@@ -15374,8 +14886,10 @@ pub trait FundsApiClient: Send + Sync {
         params: CreateFacilityParams,
     ) -> Result<lusid_models::Facility, crate::Error>;
 
-    /// `GET /api/funds/{scope}/{code}/facilities/{facilityCode}` (operation `GetFacility`):
-    /// [`FundsApi::get_facility`] with the parameters of `params`.
+    /// `GET /api/funds/{scope}/{code}/facilities/{facilityCode}` (operation `GetFacility`)
+    ///
+    /// [`FundsApi::get_facility`] with the parameters of `params`: one request (one page, for a
+    /// paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetFacilityRequest::send): see [`Error`](crate::Error).
@@ -15384,8 +14898,10 @@ pub trait FundsApiClient: Send + Sync {
         params: GetFacilityParams,
     ) -> Result<lusid_models::Facility, crate::Error>;
 
-    /// `DELETE /api/funds/{scope}/{code}/facilities/{facilityCode}` (operation
-    /// `DeleteFacility`): [`FundsApi::delete_facility`] with the parameters of `params`.
+    /// `DELETE /api/funds/{scope}/{code}/facilities/{facilityCode}` (operation `DeleteFacility`)
+    ///
+    /// [`FundsApi::delete_facility`] with the parameters of `params`: one request (one page,
+    /// for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteFacilityRequest::send): see [`Error`](crate::Error).
@@ -15394,8 +14910,10 @@ pub trait FundsApiClient: Send + Sync {
         params: DeleteFacilityParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `GET /api/funds/{scope}/{code}/fees` (operation `ListFees`): [`FundsApi::list_fees`]
-    /// with the parameters of `params`.
+    /// `GET /api/funds/{scope}/{code}/fees` (operation `ListFees`)
+    ///
+    /// [`FundsApi::list_fees`] with the parameters of `params`: one request (one page, for a
+    /// paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListFeesRequest::send): see [`Error`](crate::Error).
@@ -15404,15 +14922,19 @@ pub trait FundsApiClient: Send + Sync {
         params: ListFeesParams,
     ) -> Result<lusid_models::PagedResourceListOfFee, crate::Error>;
 
-    /// `POST /api/funds/{scope}/{code}/fees` (operation `CreateFee`): [`FundsApi::create_fee`]
-    /// with the parameters of `params`.
+    /// `POST /api/funds/{scope}/{code}/fees` (operation `CreateFee`)
+    ///
+    /// [`FundsApi::create_fee`] with the parameters of `params`: one request (one page, for a
+    /// paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateFeeRequest::send): see [`Error`](crate::Error).
     async fn create_fee(&self, params: CreateFeeParams) -> Result<lusid_models::Fee, crate::Error>;
 
-    /// `POST /api/funds/{scope}/{code}/fees/$calculate` (operation `CalculateManagementFees`):
-    /// [`FundsApi::calculate_management_fees`] with the parameters of `params`.
+    /// `POST /api/funds/{scope}/{code}/fees/$calculate` (operation `CalculateManagementFees`)
+    ///
+    /// [`FundsApi::calculate_management_fees`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::CalculateManagementFeesRequest::send): see [`Error`](crate::Error).
@@ -15421,15 +14943,19 @@ pub trait FundsApiClient: Send + Sync {
         params: CalculateManagementFeesParams,
     ) -> Result<lusid_models::ManagementFeeResult, crate::Error>;
 
-    /// `GET /api/funds/{scope}/{code}/fees/{feeCode}` (operation `GetFee`):
-    /// [`FundsApi::get_fee`] with the parameters of `params`.
+    /// `GET /api/funds/{scope}/{code}/fees/{feeCode}` (operation `GetFee`)
+    ///
+    /// [`FundsApi::get_fee`] with the parameters of `params`: one request (one page, for a
+    /// paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetFeeRequest::send): see [`Error`](crate::Error).
     async fn get_fee(&self, params: GetFeeParams) -> Result<lusid_models::Fee, crate::Error>;
 
-    /// `DELETE /api/funds/{scope}/{code}/fees/{feeCode}` (operation `DeleteFee`):
-    /// [`FundsApi::delete_fee`] with the parameters of `params`.
+    /// `DELETE /api/funds/{scope}/{code}/fees/{feeCode}` (operation `DeleteFee`)
+    ///
+    /// [`FundsApi::delete_fee`] with the parameters of `params`: one request (one page, for a
+    /// paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteFeeRequest::send): see [`Error`](crate::Error).
@@ -15438,15 +14964,19 @@ pub trait FundsApiClient: Send + Sync {
         params: DeleteFeeParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `PATCH /api/funds/{scope}/{code}/fees/{feeCode}` (operation `PatchFee`):
-    /// [`FundsApi::patch_fee`] with the parameters of `params`.
+    /// `PATCH /api/funds/{scope}/{code}/fees/{feeCode}` (operation `PatchFee`)
+    ///
+    /// [`FundsApi::patch_fee`] with the parameters of `params`: one request (one page, for a
+    /// paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::PatchFeeRequest::send): see [`Error`](crate::Error).
     async fn patch_fee(&self, params: PatchFeeParams) -> Result<lusid_models::Fee, crate::Error>;
 
-    /// `GET /api/funds/{scope}/{code}/fees/{feeCode}/properties` (operation
-    /// `GetFeeProperties`): [`FundsApi::get_fee_properties`] with the parameters of `params`.
+    /// `GET /api/funds/{scope}/{code}/fees/{feeCode}/properties` (operation `GetFeeProperties`)
+    ///
+    /// [`FundsApi::get_fee_properties`] with the parameters of `params`: one request (one page,
+    /// for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetFeePropertiesRequest::send): see [`Error`](crate::Error).
@@ -15455,9 +14985,10 @@ pub trait FundsApiClient: Send + Sync {
         params: GetFeePropertiesParams,
     ) -> Result<lusid_models::FeeProperties, crate::Error>;
 
-    /// `POST /api/funds/{scope}/{code}/fees/{feeCode}/properties/$upsert` (operation
-    /// `UpsertFeeProperties`): [`FundsApi::upsert_fee_properties`] with the parameters of
-    /// `params`.
+    /// `POST /api/funds/{scope}/{code}/fees/{feeCode}/properties/$upsert` (operation `UpsertFeeProperties`)
+    ///
+    /// [`FundsApi::upsert_fee_properties`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertFeePropertiesRequest::send): see [`Error`](crate::Error).
@@ -15466,9 +14997,11 @@ pub trait FundsApiClient: Send + Sync {
         params: UpsertFeePropertiesParams,
     ) -> Result<lusid_models::FeeProperties, crate::Error>;
 
-    /// `POST /api/funds/{scope}/{code}/holdings/{holdingId}/contributors` (operation
-    /// `GetHoldingContributorsForFund`): [`FundsApi::get_holding_contributors_for_fund`] with
-    /// the parameters of `params`.
+    /// `POST /api/funds/{scope}/{code}/holdings/{holdingId}/contributors` (operation `GetHoldingContributorsForFund`)
+    ///
+    /// [`FundsApi::get_holding_contributors_for_fund`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetHoldingContributorsForFundRequest::send): see [`Error`](crate::Error).
@@ -15477,8 +15010,10 @@ pub trait FundsApiClient: Send + Sync {
         params: GetHoldingContributorsForFundParams,
     ) -> Result<lusid_models::VersionedResourceListOfHoldingContributor, crate::Error>;
 
-    /// `GET /api/funds/{scope}/{code}/navAdjustment` (operation `ListNavActivityAdjustments`):
-    /// [`FundsApi::list_nav_activity_adjustments`] with the parameters of `params`.
+    /// `GET /api/funds/{scope}/{code}/navAdjustment` (operation `ListNavActivityAdjustments`)
+    ///
+    /// [`FundsApi::list_nav_activity_adjustments`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListNavActivityAdjustmentsRequest::send): see [`Error`](crate::Error).
@@ -15487,9 +15022,11 @@ pub trait FundsApiClient: Send + Sync {
         params: ListNavActivityAdjustmentsParams,
     ) -> Result<lusid_models::ResourceListOfNavActivityAdjustmentResponse, crate::Error>;
 
-    /// `POST /api/funds/{scope}/{code}/navAdjustment` (operation
-    /// `UpsertNavActivityAdjustments`): [`FundsApi::upsert_nav_activity_adjustments`] with the
-    /// parameters of `params`.
+    /// `POST /api/funds/{scope}/{code}/navAdjustment` (operation `UpsertNavActivityAdjustments`)
+    ///
+    /// [`FundsApi::upsert_nav_activity_adjustments`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertNavActivityAdjustmentsRequest::send): see [`Error`](crate::Error).
@@ -15498,9 +15035,11 @@ pub trait FundsApiClient: Send + Sync {
         params: UpsertNavActivityAdjustmentsParams,
     ) -> Result<time::OffsetDateTime, crate::Error>;
 
-    /// `POST /api/funds/{scope}/{code}/navAdjustment/$delete` (operation
-    /// `DeleteNavActivityAdjustments`): [`FundsApi::delete_nav_activity_adjustments`] with the
-    /// parameters of `params`.
+    /// `POST /api/funds/{scope}/{code}/navAdjustment/$delete` (operation `DeleteNavActivityAdjustments`)
+    ///
+    /// [`FundsApi::delete_nav_activity_adjustments`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteNavActivityAdjustmentsRequest::send): see [`Error`](crate::Error).
@@ -15509,9 +15048,10 @@ pub trait FundsApiClient: Send + Sync {
         params: DeleteNavActivityAdjustmentsParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `POST /api/funds/{scope}/{code}/partnerallocations/$run` (operation
-    /// `RunPartnerAllocations`): [`FundsApi::run_partner_allocations`] with the parameters of
-    /// `params`.
+    /// `POST /api/funds/{scope}/{code}/partnerallocations/$run` (operation `RunPartnerAllocations`)
+    ///
+    /// [`FundsApi::run_partner_allocations`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::RunPartnerAllocationsRequest::send): see [`Error`](crate::Error).
@@ -15520,8 +15060,10 @@ pub trait FundsApiClient: Send + Sync {
         params: RunPartnerAllocationsParams,
     ) -> Result<lusid_models::PartnerAllocationRunResult, crate::Error>;
 
-    /// `GET /api/funds/{scope}/{code}/partners` (operation `GetPartners`):
-    /// [`FundsApi::get_partners`] with the parameters of `params`.
+    /// `GET /api/funds/{scope}/{code}/partners` (operation `GetPartners`)
+    ///
+    /// [`FundsApi::get_partners`] with the parameters of `params`: one request (one page, for a
+    /// paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetPartnersRequest::send): see [`Error`](crate::Error).
@@ -15530,9 +15072,10 @@ pub trait FundsApiClient: Send + Sync {
         params: GetPartnersParams,
     ) -> Result<lusid_models::PagedResourceListOfFundPartner, crate::Error>;
 
-    /// `GET /api/funds/{scope}/{code}/partners/{investorRecordId}/statements` (operation
-    /// `ListPartnerStatements`): [`FundsApi::list_partner_statements`] with the parameters of
-    /// `params`.
+    /// `GET /api/funds/{scope}/{code}/partners/{investorRecordId}/statements` (operation `ListPartnerStatements`)
+    ///
+    /// [`FundsApi::list_partner_statements`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListPartnerStatementsRequest::send): see [`Error`](crate::Error).
@@ -15541,9 +15084,10 @@ pub trait FundsApiClient: Send + Sync {
         params: ListPartnerStatementsParams,
     ) -> Result<lusid_models::ResourceListOfPartnerStatement, crate::Error>;
 
-    /// `POST /api/funds/{scope}/{code}/partners/{investorRecordId}/statements` (operation
-    /// `ProducePartnerStatement`): [`FundsApi::produce_partner_statement`] with the parameters
-    /// of `params`.
+    /// `POST /api/funds/{scope}/{code}/partners/{investorRecordId}/statements` (operation `ProducePartnerStatement`)
+    ///
+    /// [`FundsApi::produce_partner_statement`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ProducePartnerStatementRequest::send): see [`Error`](crate::Error).
@@ -15552,10 +15096,10 @@ pub trait FundsApiClient: Send + Sync {
         params: ProducePartnerStatementParams,
     ) -> Result<lusid_models::PartnerStatement, crate::Error>;
 
-    /// `GET
-    /// /api/funds/{scope}/{code}/partners/{investorRecordId}/statements/{statementId}/$diff`
-    /// (operation `DiffPartnerStatement`): [`FundsApi::diff_partner_statement`] with the
-    /// parameters of `params`.
+    /// `GET /api/funds/{scope}/{code}/partners/{investorRecordId}/statements/{statementId}/$diff` (operation `DiffPartnerStatement`)
+    ///
+    /// [`FundsApi::diff_partner_statement`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DiffPartnerStatementRequest::send): see [`Error`](crate::Error).
@@ -15564,9 +15108,11 @@ pub trait FundsApiClient: Send + Sync {
         params: DiffPartnerStatementParams,
     ) -> Result<lusid_models::PartnerStatementDiff, crate::Error>;
 
-    /// `GET /api/funds/{scope}/{code}/partners/{investorRecordId}/unfundedreconciliation`
-    /// (operation `GetPartnerUnfundedReconciliation`):
-    /// [`FundsApi::get_partner_unfunded_reconciliation`] with the parameters of `params`.
+    /// `GET /api/funds/{scope}/{code}/partners/{investorRecordId}/unfundedreconciliation` (operation `GetPartnerUnfundedReconciliation`)
+    ///
+    /// [`FundsApi::get_partner_unfunded_reconciliation`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetPartnerUnfundedReconciliationRequest::send): see [`Error`](crate::Error).
@@ -15575,9 +15121,10 @@ pub trait FundsApiClient: Send + Sync {
         params: GetPartnerUnfundedReconciliationParams,
     ) -> Result<lusid_models::FundPartnerUnfundedReconciliation, crate::Error>;
 
-    /// `GET /api/funds/{scope}/{code}/partners/{irScope}/{irCode}/capitalaccount` (operation
-    /// `GetPartnerCapitalAccount`): [`FundsApi::get_partner_capital_account`] with the
-    /// parameters of `params`.
+    /// `GET /api/funds/{scope}/{code}/partners/{irScope}/{irCode}/capitalaccount` (operation `GetPartnerCapitalAccount`)
+    ///
+    /// [`FundsApi::get_partner_capital_account`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetPartnerCapitalAccountRequest::send): see [`Error`](crate::Error).
@@ -15586,9 +15133,10 @@ pub trait FundsApiClient: Send + Sync {
         params: GetPartnerCapitalAccountParams,
     ) -> Result<lusid_models::PartnerCapitalAccount, crate::Error>;
 
-    /// `GET /api/funds/{scope}/{code}/partners/{irScope}/{irCode}/performance` (operation
-    /// `GetPartnerPerformance`): [`FundsApi::get_partner_performance`] with the parameters of
-    /// `params`.
+    /// `GET /api/funds/{scope}/{code}/partners/{irScope}/{irCode}/performance` (operation `GetPartnerPerformance`)
+    ///
+    /// [`FundsApi::get_partner_performance`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetPartnerPerformanceRequest::send): see [`Error`](crate::Error).
@@ -15597,9 +15145,10 @@ pub trait FundsApiClient: Send + Sync {
         params: GetPartnerPerformanceParams,
     ) -> Result<lusid_models::PartnerPerformance, crate::Error>;
 
-    /// `GET /api/funds/{scope}/{code}/partnershipaccounting/configpack` (operation
-    /// `GetPartnershipConfigPack`): [`FundsApi::get_partnership_config_pack`] with the
-    /// parameters of `params`.
+    /// `GET /api/funds/{scope}/{code}/partnershipaccounting/configpack` (operation `GetPartnershipConfigPack`)
+    ///
+    /// [`FundsApi::get_partnership_config_pack`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetPartnershipConfigPackRequest::send): see [`Error`](crate::Error).
@@ -15608,8 +15157,10 @@ pub trait FundsApiClient: Send + Sync {
         params: GetPartnershipConfigPackParams,
     ) -> Result<lusid_models::PartnershipConfigPack, crate::Error>;
 
-    /// `GET /api/funds/{scope}/{code}/performance` (operation `GetFundPerformance`):
-    /// [`FundsApi::get_fund_performance`] with the parameters of `params`.
+    /// `GET /api/funds/{scope}/{code}/performance` (operation `GetFundPerformance`)
+    ///
+    /// [`FundsApi::get_fund_performance`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetFundPerformanceRequest::send): see [`Error`](crate::Error).
@@ -15618,8 +15169,10 @@ pub trait FundsApiClient: Send + Sync {
         params: GetFundPerformanceParams,
     ) -> Result<lusid_models::PartnerPerformance, crate::Error>;
 
-    /// `GET /api/funds/{scope}/{code}/properties` (operation `GetFundProperties`):
-    /// [`FundsApi::get_fund_properties`] with the parameters of `params`.
+    /// `GET /api/funds/{scope}/{code}/properties` (operation `GetFundProperties`)
+    ///
+    /// [`FundsApi::get_fund_properties`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetFundPropertiesRequest::send): see [`Error`](crate::Error).
@@ -15628,8 +15181,10 @@ pub trait FundsApiClient: Send + Sync {
         params: GetFundPropertiesParams,
     ) -> Result<lusid_models::FundProperties, crate::Error>;
 
-    /// `POST /api/funds/{scope}/{code}/properties/$upsert` (operation `UpsertFundProperties`):
-    /// [`FundsApi::upsert_fund_properties`] with the parameters of `params`.
+    /// `POST /api/funds/{scope}/{code}/properties/$upsert` (operation `UpsertFundProperties`)
+    ///
+    /// [`FundsApi::upsert_fund_properties`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertFundPropertiesRequest::send): see [`Error`](crate::Error).
@@ -15638,8 +15193,10 @@ pub trait FundsApiClient: Send + Sync {
         params: UpsertFundPropertiesParams,
     ) -> Result<lusid_models::FundProperties, crate::Error>;
 
-    /// `GET /api/funds/{scope}/{code}/series` (operation `GetSeries`): [`FundsApi::get_series`]
-    /// with the parameters of `params`.
+    /// `GET /api/funds/{scope}/{code}/series` (operation `GetSeries`)
+    ///
+    /// [`FundsApi::get_series`] with the parameters of `params`: one request (one page, for a
+    /// paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetSeriesRequest::send): see [`Error`](crate::Error).
@@ -15648,16 +15205,20 @@ pub trait FundsApiClient: Send + Sync {
         params: GetSeriesParams,
     ) -> Result<lusid_models::ResourceListOfSeries, crate::Error>;
 
-    /// `POST /api/funds/{scope}/{code}/series` (operation `AddSeries`):
-    /// [`FundsApi::add_series`] with the parameters of `params`.
+    /// `POST /api/funds/{scope}/{code}/series` (operation `AddSeries`)
+    ///
+    /// [`FundsApi::add_series`] with the parameters of `params`: one request (one page, for a
+    /// paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::AddSeriesRequest::send): see [`Error`](crate::Error).
     async fn add_series(&self, params: AddSeriesParams)
     -> Result<lusid_models::Fund, crate::Error>;
 
-    /// `PUT /api/funds/{scope}/{code}/shareclasses` (operation `SetShareClassInstruments`):
-    /// [`FundsApi::set_share_class_instruments`] with the parameters of `params`.
+    /// `PUT /api/funds/{scope}/{code}/shareclasses` (operation `SetShareClassInstruments`)
+    ///
+    /// [`FundsApi::set_share_class_instruments`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::SetShareClassInstrumentsRequest::send): see [`Error`](crate::Error).
@@ -15666,9 +15227,10 @@ pub trait FundsApiClient: Send + Sync {
         params: SetShareClassInstrumentsParams,
     ) -> Result<lusid_models::Fund, crate::Error>;
 
-    /// `DELETE
-    /// /api/funds/{scope}/{code}/shareclasses/{shareClassCode}/series/{seriesIdentifier}`
-    /// (operation `DeleteSeries`): [`FundsApi::delete_series`] with the parameters of `params`.
+    /// `DELETE /api/funds/{scope}/{code}/shareclasses/{shareClassCode}/series/{seriesIdentifier}` (operation `DeleteSeries`)
+    ///
+    /// [`FundsApi::delete_series`] with the parameters of `params`: one request (one page, for
+    /// a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteSeriesRequest::send): see [`Error`](crate::Error).
@@ -15677,9 +15239,10 @@ pub trait FundsApiClient: Send + Sync {
         params: DeleteSeriesParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `GET /api/funds/{scope}/{code}/valuationPointOverview` (operation
-    /// `ListValuationPointOverview`): [`FundsApi::list_valuation_point_overview`] with the
-    /// parameters of `params`.
+    /// `GET /api/funds/{scope}/{code}/valuationPointOverview` (operation `ListValuationPointOverview`)
+    ///
+    /// [`FundsApi::list_valuation_point_overview`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListValuationPointOverviewRequest::send): see [`Error`](crate::Error).
@@ -15688,8 +15251,10 @@ pub trait FundsApiClient: Send + Sync {
         params: ListValuationPointOverviewParams,
     ) -> Result<lusid_models::PagedResourceListOfValuationPointOverview, crate::Error>;
 
-    /// `PUT /api/funds/{scope}/{code}/valuationpoints` (operation `UpdateValuationPoint`):
-    /// [`FundsApi::update_valuation_point`] with the parameters of `params`.
+    /// `PUT /api/funds/{scope}/{code}/valuationpoints` (operation `UpdateValuationPoint`)
+    ///
+    /// [`FundsApi::update_valuation_point`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpdateValuationPointRequest::send): see [`Error`](crate::Error).
@@ -15698,9 +15263,11 @@ pub trait FundsApiClient: Send + Sync {
         params: UpdateValuationPointParams,
     ) -> Result<lusid_models::ValuationPoint, crate::Error>;
 
-    /// `POST /api/funds/{scope}/{code}/valuationpoints` (operation
-    /// `UpsertDiaryEntryTypeValuationPoint`):
-    /// [`FundsApi::upsert_diary_entry_type_valuation_point`] with the parameters of `params`.
+    /// `POST /api/funds/{scope}/{code}/valuationpoints` (operation `UpsertDiaryEntryTypeValuationPoint`)
+    ///
+    /// [`FundsApi::upsert_diary_entry_type_valuation_point`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertDiaryEntryTypeValuationPointRequest::send): see [`Error`](crate::Error).
@@ -15709,9 +15276,11 @@ pub trait FundsApiClient: Send + Sync {
         params: UpsertDiaryEntryTypeValuationPointParams,
     ) -> Result<lusid_models::DiaryEntry, crate::Error>;
 
-    /// `POST /api/funds/{scope}/{code}/valuationpoints/$acceptestimate` (operation
-    /// `AcceptEstimateValuationPoint`): [`FundsApi::accept_estimate_valuation_point`] with the
-    /// parameters of `params`.
+    /// `POST /api/funds/{scope}/{code}/valuationpoints/$acceptestimate` (operation `AcceptEstimateValuationPoint`)
+    ///
+    /// [`FundsApi::accept_estimate_valuation_point`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::AcceptEstimateValuationPointRequest::send): see [`Error`](crate::Error).
@@ -15720,9 +15289,10 @@ pub trait FundsApiClient: Send + Sync {
         params: AcceptEstimateValuationPointParams,
     ) -> Result<lusid_models::AcceptEstimateValuationPointResponse, crate::Error>;
 
-    /// `POST /api/funds/{scope}/{code}/valuationpoints/$create` (operation
-    /// `CreateValuationPoint`): [`FundsApi::create_valuation_point`] with the parameters of
-    /// `params`.
+    /// `POST /api/funds/{scope}/{code}/valuationpoints/$create` (operation `CreateValuationPoint`)
+    ///
+    /// [`FundsApi::create_valuation_point`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateValuationPointRequest::send): see [`Error`](crate::Error).
@@ -15731,9 +15301,11 @@ pub trait FundsApiClient: Send + Sync {
         params: CreateValuationPointParams,
     ) -> Result<lusid_models::ValuationPoint, crate::Error>;
 
-    /// `POST /api/funds/{scope}/{code}/valuationpoints/$finalisecandidate` (operation
-    /// `FinaliseCandidateValuationPoint`): [`FundsApi::finalise_candidate_valuation_point`]
-    /// with the parameters of `params`.
+    /// `POST /api/funds/{scope}/{code}/valuationpoints/$finalisecandidate` (operation `FinaliseCandidateValuationPoint`)
+    ///
+    /// [`FundsApi::finalise_candidate_valuation_point`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::FinaliseCandidateValuationPointRequest::send): see [`Error`](crate::Error).
@@ -15742,9 +15314,10 @@ pub trait FundsApiClient: Send + Sync {
         params: FinaliseCandidateValuationPointParams,
     ) -> Result<lusid_models::ValuationPointDataResponse, crate::Error>;
 
-    /// `POST /api/funds/{scope}/{code}/valuationpoints/$query` (operation
-    /// `GetValuationPointData`): [`FundsApi::get_valuation_point_data`] with the parameters of
-    /// `params`.
+    /// `POST /api/funds/{scope}/{code}/valuationpoints/$query` (operation `GetValuationPointData`)
+    ///
+    /// [`FundsApi::get_valuation_point_data`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetValuationPointDataRequest::send): see [`Error`](crate::Error).
@@ -15753,9 +15326,11 @@ pub trait FundsApiClient: Send + Sync {
         params: GetValuationPointDataParams,
     ) -> Result<lusid_models::ValuationPointDataResponse, crate::Error>;
 
-    /// `POST /api/funds/{scope}/{code}/valuationpoints/$reverttoestimate` (operation
-    /// `RevertValuationPointToEstimate`): [`FundsApi::revert_valuation_point_to_estimate`] with
-    /// the parameters of `params`.
+    /// `POST /api/funds/{scope}/{code}/valuationpoints/$reverttoestimate` (operation `RevertValuationPointToEstimate`)
+    ///
+    /// [`FundsApi::revert_valuation_point_to_estimate`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::RevertValuationPointToEstimateRequest::send): see [`Error`](crate::Error).
@@ -15764,9 +15339,10 @@ pub trait FundsApiClient: Send + Sync {
         params: RevertValuationPointToEstimateParams,
     ) -> Result<lusid_models::RevertValuationPointResponse, crate::Error>;
 
-    /// `POST /api/funds/{scope}/{code}/valuationpoints/a2b/$query` (operation
-    /// `GetA2BDataForFund`): [`FundsApi::get_a2_b_data_for_fund`] with the parameters of
-    /// `params`.
+    /// `POST /api/funds/{scope}/{code}/valuationpoints/a2b/$query` (operation `GetA2BDataForFund`)
+    ///
+    /// [`FundsApi::get_a2_b_data_for_fund`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetA2BDataForFundRequest::send): see [`Error`](crate::Error).
@@ -15775,9 +15351,10 @@ pub trait FundsApiClient: Send + Sync {
         params: GetA2BDataForFundParams,
     ) -> Result<lusid_models::VersionedResourceListOfFundA2BDataRecord, crate::Error>;
 
-    /// `POST /api/funds/{scope}/{code}/valuationpoints/a2bmovements/$query` (operation
-    /// `GetA2BMovementsForFund`): [`FundsApi::get_a2_b_movements_for_fund`] with the parameters
-    /// of `params`.
+    /// `POST /api/funds/{scope}/{code}/valuationpoints/a2bmovements/$query` (operation `GetA2BMovementsForFund`)
+    ///
+    /// [`FundsApi::get_a2_b_movements_for_fund`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetA2BMovementsForFundRequest::send): see [`Error`](crate::Error).
@@ -15786,9 +15363,10 @@ pub trait FundsApiClient: Send + Sync {
         params: GetA2BMovementsForFundParams,
     ) -> Result<lusid_models::VersionedResourceListOfFundA2BMovementRecord, crate::Error>;
 
-    /// `POST /api/funds/{scope}/{code}/valuationpoints/cashstatement/$query` (operation
-    /// `QueryCashStatement`): [`FundsApi::query_cash_statement`] with the parameters of
-    /// `params`.
+    /// `POST /api/funds/{scope}/{code}/valuationpoints/cashstatement/$query` (operation `QueryCashStatement`)
+    ///
+    /// [`FundsApi::query_cash_statement`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::QueryCashStatementRequest::send): see [`Error`](crate::Error).
@@ -15799,9 +15377,11 @@ pub trait FundsApiClient: Send + Sync {
         params: QueryCashStatementParams,
     ) -> Result<lusid_models::ValuationPointResourceListOfFundCashStatementRow, crate::Error>;
 
-    /// `POST /api/funds/{scope}/{code}/valuationpoints/cashstatementlocalcurrency/$query`
-    /// (operation `QueryCashStatementLocalCurrency`):
-    /// [`FundsApi::query_cash_statement_local_currency`] with the parameters of `params`.
+    /// `POST /api/funds/{scope}/{code}/valuationpoints/cashstatementlocalcurrency/$query` (operation `QueryCashStatementLocalCurrency`)
+    ///
+    /// [`FundsApi::query_cash_statement_local_currency`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::QueryCashStatementLocalCurrencyRequest::send): see [`Error`](crate::Error).
@@ -15813,9 +15393,11 @@ pub trait FundsApiClient: Send + Sync {
         crate::Error,
     >;
 
-    /// `POST /api/funds/{scope}/{code}/valuationpoints/complexmarketdata/$query` (operation
-    /// `ListValuationPointComplexMarketData`):
-    /// [`FundsApi::list_valuation_point_complex_market_data`] with the parameters of `params`.
+    /// `POST /api/funds/{scope}/{code}/valuationpoints/complexmarketdata/$query` (operation `ListValuationPointComplexMarketData`)
+    ///
+    /// [`FundsApi::list_valuation_point_complex_market_data`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListValuationPointComplexMarketDataRequest::send): see [`Error`](crate::Error).
@@ -15824,9 +15406,11 @@ pub trait FundsApiClient: Send + Sync {
         params: ListValuationPointComplexMarketDataParams,
     ) -> Result<lusid_models::ValuationPointResourceListOfAccountedComplexMarketData, crate::Error>;
 
-    /// `GET /api/funds/{scope}/{code}/valuationpoints/instruments/$query` (operation
-    /// `ListValuationPointInstruments`): [`FundsApi::list_valuation_point_instruments`] with
-    /// the parameters of `params`.
+    /// `GET /api/funds/{scope}/{code}/valuationpoints/instruments/$query` (operation `ListValuationPointInstruments`)
+    ///
+    /// [`FundsApi::list_valuation_point_instruments`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListValuationPointInstrumentsRequest::send): see [`Error`](crate::Error).
@@ -15835,9 +15419,11 @@ pub trait FundsApiClient: Send + Sync {
         params: ListValuationPointInstrumentsParams,
     ) -> Result<lusid_models::PagedResourceListOfValuationPointInstrument, crate::Error>;
 
-    /// `POST /api/funds/{scope}/{code}/valuationpoints/journalentrylines/$query` (operation
-    /// `GetValuationPointJournalEntryLines`):
-    /// [`FundsApi::get_valuation_point_journal_entry_lines`] with the parameters of `params`.
+    /// `POST /api/funds/{scope}/{code}/valuationpoints/journalentrylines/$query` (operation `GetValuationPointJournalEntryLines`)
+    ///
+    /// [`FundsApi::get_valuation_point_journal_entry_lines`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetValuationPointJournalEntryLinesRequest::send): see [`Error`](crate::Error).
@@ -15846,9 +15432,11 @@ pub trait FundsApiClient: Send + Sync {
         params: GetValuationPointJournalEntryLinesParams,
     ) -> Result<lusid_models::ValuationPointResourceListOfFundJournalEntryLine, crate::Error>;
 
-    /// `POST /api/funds/{scope}/{code}/valuationpoints/pnlsummary/$query` (operation
-    /// `GetValuationPointPnlSummary`): [`FundsApi::get_valuation_point_pnl_summary`] with the
-    /// parameters of `params`.
+    /// `POST /api/funds/{scope}/{code}/valuationpoints/pnlsummary/$query` (operation `GetValuationPointPnlSummary`)
+    ///
+    /// [`FundsApi::get_valuation_point_pnl_summary`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetValuationPointPnlSummaryRequest::send): see [`Error`](crate::Error).
@@ -15857,9 +15445,10 @@ pub trait FundsApiClient: Send + Sync {
         params: GetValuationPointPnlSummaryParams,
     ) -> Result<lusid_models::ValuationPointResourceListOfPnlJournalEntryLine, crate::Error>;
 
-    /// `POST /api/funds/{scope}/{code}/valuationpoints/quotes/$query` (operation
-    /// `GetValuationPointQuotes`): [`FundsApi::get_valuation_point_quotes`] with the parameters
-    /// of `params`.
+    /// `POST /api/funds/{scope}/{code}/valuationpoints/quotes/$query` (operation `GetValuationPointQuotes`)
+    ///
+    /// [`FundsApi::get_valuation_point_quotes`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetValuationPointQuotesRequest::send): see [`Error`](crate::Error).
@@ -15868,9 +15457,11 @@ pub trait FundsApiClient: Send + Sync {
         params: GetValuationPointQuotesParams,
     ) -> Result<lusid_models::ValuationPointResourceListOfAccountedQuote, crate::Error>;
 
-    /// `POST /api/funds/{scope}/{code}/valuationpoints/transactions/$query` (operation
-    /// `GetValuationPointTransactions`): [`FundsApi::get_valuation_point_transactions`] with
-    /// the parameters of `params`.
+    /// `POST /api/funds/{scope}/{code}/valuationpoints/transactions/$query` (operation `GetValuationPointTransactions`)
+    ///
+    /// [`FundsApi::get_valuation_point_transactions`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetValuationPointTransactionsRequest::send): see [`Error`](crate::Error).
@@ -15879,9 +15470,11 @@ pub trait FundsApiClient: Send + Sync {
         params: GetValuationPointTransactionsParams,
     ) -> Result<lusid_models::ValuationPointResourceListOfAccountedTransaction, crate::Error>;
 
-    /// `POST /api/funds/{scope}/{code}/valuationpoints/trialbalance/$query` (operation
-    /// `GetValuationPointTrialBalance`): [`FundsApi::get_valuation_point_trial_balance`] with
-    /// the parameters of `params`.
+    /// `POST /api/funds/{scope}/{code}/valuationpoints/trialbalance/$query` (operation `GetValuationPointTrialBalance`)
+    ///
+    /// [`FundsApi::get_valuation_point_trial_balance`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetValuationPointTrialBalanceRequest::send): see [`Error`](crate::Error).
@@ -15890,10 +15483,11 @@ pub trait FundsApiClient: Send + Sync {
         params: GetValuationPointTrialBalanceParams,
     ) -> Result<lusid_models::ValuationPointResourceListOfTrialBalance, crate::Error>;
 
-    /// `POST /api/funds/{scope}/{code}/valuationpoints/unsettledtransactions/$query` (operation
-    /// `GetValuationPointUnsettledTransactions`):
+    /// `POST /api/funds/{scope}/{code}/valuationpoints/unsettledtransactions/$query` (operation `GetValuationPointUnsettledTransactions`)
+    ///
     /// [`FundsApi::get_valuation_point_unsettled_transactions`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetValuationPointUnsettledTransactionsRequest::send): see [`Error`](crate::Error).
@@ -15902,9 +15496,10 @@ pub trait FundsApiClient: Send + Sync {
         params: GetValuationPointUnsettledTransactionsParams,
     ) -> Result<lusid_models::ValuationPointResourceListOfUnsettledTransaction, crate::Error>;
 
-    /// `DELETE /api/funds/{scope}/{code}/valuationpoints/{diaryEntryCode}` (operation
-    /// `DeleteValuationPoint`): [`FundsApi::delete_valuation_point`] with the parameters of
-    /// `params`.
+    /// `DELETE /api/funds/{scope}/{code}/valuationpoints/{diaryEntryCode}` (operation `DeleteValuationPoint`)
+    ///
+    /// [`FundsApi::delete_valuation_point`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteValuationPointRequest::send): see [`Error`](crate::Error).
@@ -15920,755 +15515,485 @@ impl FundsApiClient for FundsApi {
         &self,
         params: ListFundsParams,
     ) -> Result<lusid_models::PagedResourceListOfFund, crate::Error> {
-        ListFundsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListFundsRequest::from_params(self, params).send().await
     }
 
     async fn create_fund_v2(
         &self,
         params: CreateFundV2Params,
     ) -> Result<lusid_models::Fund, crate::Error> {
-        CreateFundV2Request {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateFundV2Request::from_params(self, params).send().await
     }
 
     async fn create_fund(
         &self,
         params: CreateFundParams,
     ) -> Result<lusid_models::Fund, crate::Error> {
-        CreateFundRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateFundRequest::from_params(self, params).send().await
     }
 
     async fn get_fund(&self, params: GetFundParams) -> Result<lusid_models::Fund, crate::Error> {
-        GetFundRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetFundRequest::from_params(self, params).send().await
     }
 
     async fn delete_fund(
         &self,
         params: DeleteFundParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteFundRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteFundRequest::from_params(self, params).send().await
     }
 
     async fn patch_fund(
         &self,
         params: PatchFundParams,
     ) -> Result<lusid_models::Fund, crate::Error> {
-        PatchFundRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        PatchFundRequest::from_params(self, params).send().await
     }
 
     async fn get_holdings_for_fund(
         &self,
         params: GetHoldingsForFundParams,
     ) -> Result<lusid_models::VersionedResourceListOfPortfolioHolding, crate::Error> {
-        GetHoldingsForFundRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetHoldingsForFundRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_valuation_for_fund(
         &self,
         params: GetValuationForFundParams,
     ) -> Result<lusid_models::ListAggregationResponse, crate::Error> {
-        GetValuationForFundRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetValuationForFundRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn add_allocation_groups(
         &self,
         params: AddAllocationGroupsParams,
     ) -> Result<lusid_models::Fund, crate::Error> {
-        AddAllocationGroupsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        AddAllocationGroupsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_bookmark(
         &self,
         params: UpsertBookmarkParams,
     ) -> Result<lusid_models::FundCalendarEntry, crate::Error> {
-        UpsertBookmarkRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertBookmarkRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_bookmark(
         &self,
         params: DeleteBookmarkParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteBookmarkRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteBookmarkRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_fund_calendar(
         &self,
         params: ListFundCalendarParams,
     ) -> Result<lusid_models::PagedResourceListOfFundCalendarEntry, crate::Error> {
-        ListFundCalendarRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListFundCalendarRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_fund_calendar_entries(
         &self,
         params: ListFundCalendarEntriesParams,
     ) -> Result<lusid_models::PagedResourceListOfFundCalendarEntries, crate::Error> {
-        ListFundCalendarEntriesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListFundCalendarEntriesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_partner_capital_accounts(
         &self,
         params: ListPartnerCapitalAccountsParams,
     ) -> Result<lusid_models::PagedResourceListOfPartnerCapitalAccount, crate::Error> {
-        ListPartnerCapitalAccountsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListPartnerCapitalAccountsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn accrue_carry(
         &self,
         params: AccrueCarryParams,
     ) -> Result<lusid_models::CarryAccrualResult, crate::Error> {
-        AccrueCarryRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        AccrueCarryRequest::from_params(self, params).send().await
     }
 
     async fn deactivate_nav_types(
         &self,
         params: DeactivateNavTypesParams,
     ) -> Result<lusid_models::Fund, crate::Error> {
-        DeactivateNavTypesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeactivateNavTypesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_facilities(
         &self,
         params: ListFacilitiesParams,
     ) -> Result<lusid_models::PagedResourceListOfFacility, crate::Error> {
-        ListFacilitiesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListFacilitiesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn create_facility(
         &self,
         params: CreateFacilityParams,
     ) -> Result<lusid_models::Facility, crate::Error> {
-        CreateFacilityRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateFacilityRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_facility(
         &self,
         params: GetFacilityParams,
     ) -> Result<lusid_models::Facility, crate::Error> {
-        GetFacilityRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetFacilityRequest::from_params(self, params).send().await
     }
 
     async fn delete_facility(
         &self,
         params: DeleteFacilityParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteFacilityRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteFacilityRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_fees(
         &self,
         params: ListFeesParams,
     ) -> Result<lusid_models::PagedResourceListOfFee, crate::Error> {
-        ListFeesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListFeesRequest::from_params(self, params).send().await
     }
 
     async fn create_fee(&self, params: CreateFeeParams) -> Result<lusid_models::Fee, crate::Error> {
-        CreateFeeRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateFeeRequest::from_params(self, params).send().await
     }
 
     async fn calculate_management_fees(
         &self,
         params: CalculateManagementFeesParams,
     ) -> Result<lusid_models::ManagementFeeResult, crate::Error> {
-        CalculateManagementFeesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CalculateManagementFeesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_fee(&self, params: GetFeeParams) -> Result<lusid_models::Fee, crate::Error> {
-        GetFeeRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetFeeRequest::from_params(self, params).send().await
     }
 
     async fn delete_fee(
         &self,
         params: DeleteFeeParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteFeeRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteFeeRequest::from_params(self, params).send().await
     }
 
     async fn patch_fee(&self, params: PatchFeeParams) -> Result<lusid_models::Fee, crate::Error> {
-        PatchFeeRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        PatchFeeRequest::from_params(self, params).send().await
     }
 
     async fn get_fee_properties(
         &self,
         params: GetFeePropertiesParams,
     ) -> Result<lusid_models::FeeProperties, crate::Error> {
-        GetFeePropertiesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetFeePropertiesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_fee_properties(
         &self,
         params: UpsertFeePropertiesParams,
     ) -> Result<lusid_models::FeeProperties, crate::Error> {
-        UpsertFeePropertiesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertFeePropertiesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_holding_contributors_for_fund(
         &self,
         params: GetHoldingContributorsForFundParams,
     ) -> Result<lusid_models::VersionedResourceListOfHoldingContributor, crate::Error> {
-        GetHoldingContributorsForFundRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetHoldingContributorsForFundRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_nav_activity_adjustments(
         &self,
         params: ListNavActivityAdjustmentsParams,
     ) -> Result<lusid_models::ResourceListOfNavActivityAdjustmentResponse, crate::Error> {
-        ListNavActivityAdjustmentsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListNavActivityAdjustmentsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_nav_activity_adjustments(
         &self,
         params: UpsertNavActivityAdjustmentsParams,
     ) -> Result<time::OffsetDateTime, crate::Error> {
-        UpsertNavActivityAdjustmentsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertNavActivityAdjustmentsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_nav_activity_adjustments(
         &self,
         params: DeleteNavActivityAdjustmentsParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteNavActivityAdjustmentsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteNavActivityAdjustmentsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn run_partner_allocations(
         &self,
         params: RunPartnerAllocationsParams,
     ) -> Result<lusid_models::PartnerAllocationRunResult, crate::Error> {
-        RunPartnerAllocationsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        RunPartnerAllocationsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_partners(
         &self,
         params: GetPartnersParams,
     ) -> Result<lusid_models::PagedResourceListOfFundPartner, crate::Error> {
-        GetPartnersRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetPartnersRequest::from_params(self, params).send().await
     }
 
     async fn list_partner_statements(
         &self,
         params: ListPartnerStatementsParams,
     ) -> Result<lusid_models::ResourceListOfPartnerStatement, crate::Error> {
-        ListPartnerStatementsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListPartnerStatementsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn produce_partner_statement(
         &self,
         params: ProducePartnerStatementParams,
     ) -> Result<lusid_models::PartnerStatement, crate::Error> {
-        ProducePartnerStatementRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ProducePartnerStatementRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn diff_partner_statement(
         &self,
         params: DiffPartnerStatementParams,
     ) -> Result<lusid_models::PartnerStatementDiff, crate::Error> {
-        DiffPartnerStatementRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DiffPartnerStatementRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_partner_unfunded_reconciliation(
         &self,
         params: GetPartnerUnfundedReconciliationParams,
     ) -> Result<lusid_models::FundPartnerUnfundedReconciliation, crate::Error> {
-        GetPartnerUnfundedReconciliationRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetPartnerUnfundedReconciliationRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_partner_capital_account(
         &self,
         params: GetPartnerCapitalAccountParams,
     ) -> Result<lusid_models::PartnerCapitalAccount, crate::Error> {
-        GetPartnerCapitalAccountRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetPartnerCapitalAccountRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_partner_performance(
         &self,
         params: GetPartnerPerformanceParams,
     ) -> Result<lusid_models::PartnerPerformance, crate::Error> {
-        GetPartnerPerformanceRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetPartnerPerformanceRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_partnership_config_pack(
         &self,
         params: GetPartnershipConfigPackParams,
     ) -> Result<lusid_models::PartnershipConfigPack, crate::Error> {
-        GetPartnershipConfigPackRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetPartnershipConfigPackRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_fund_performance(
         &self,
         params: GetFundPerformanceParams,
     ) -> Result<lusid_models::PartnerPerformance, crate::Error> {
-        GetFundPerformanceRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetFundPerformanceRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_fund_properties(
         &self,
         params: GetFundPropertiesParams,
     ) -> Result<lusid_models::FundProperties, crate::Error> {
-        GetFundPropertiesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetFundPropertiesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_fund_properties(
         &self,
         params: UpsertFundPropertiesParams,
     ) -> Result<lusid_models::FundProperties, crate::Error> {
-        UpsertFundPropertiesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertFundPropertiesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_series(
         &self,
         params: GetSeriesParams,
     ) -> Result<lusid_models::ResourceListOfSeries, crate::Error> {
-        GetSeriesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetSeriesRequest::from_params(self, params).send().await
     }
 
     async fn add_series(
         &self,
         params: AddSeriesParams,
     ) -> Result<lusid_models::Fund, crate::Error> {
-        AddSeriesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        AddSeriesRequest::from_params(self, params).send().await
     }
 
     async fn set_share_class_instruments(
         &self,
         params: SetShareClassInstrumentsParams,
     ) -> Result<lusid_models::Fund, crate::Error> {
-        SetShareClassInstrumentsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        SetShareClassInstrumentsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_series(
         &self,
         params: DeleteSeriesParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteSeriesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteSeriesRequest::from_params(self, params).send().await
     }
 
     async fn list_valuation_point_overview(
         &self,
         params: ListValuationPointOverviewParams,
     ) -> Result<lusid_models::PagedResourceListOfValuationPointOverview, crate::Error> {
-        ListValuationPointOverviewRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListValuationPointOverviewRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn update_valuation_point(
         &self,
         params: UpdateValuationPointParams,
     ) -> Result<lusid_models::ValuationPoint, crate::Error> {
-        UpdateValuationPointRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpdateValuationPointRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_diary_entry_type_valuation_point(
         &self,
         params: UpsertDiaryEntryTypeValuationPointParams,
     ) -> Result<lusid_models::DiaryEntry, crate::Error> {
-        UpsertDiaryEntryTypeValuationPointRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertDiaryEntryTypeValuationPointRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn accept_estimate_valuation_point(
         &self,
         params: AcceptEstimateValuationPointParams,
     ) -> Result<lusid_models::AcceptEstimateValuationPointResponse, crate::Error> {
-        AcceptEstimateValuationPointRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        AcceptEstimateValuationPointRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn create_valuation_point(
         &self,
         params: CreateValuationPointParams,
     ) -> Result<lusid_models::ValuationPoint, crate::Error> {
-        CreateValuationPointRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateValuationPointRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn finalise_candidate_valuation_point(
         &self,
         params: FinaliseCandidateValuationPointParams,
     ) -> Result<lusid_models::ValuationPointDataResponse, crate::Error> {
-        FinaliseCandidateValuationPointRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        FinaliseCandidateValuationPointRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_valuation_point_data(
         &self,
         params: GetValuationPointDataParams,
     ) -> Result<lusid_models::ValuationPointDataResponse, crate::Error> {
-        GetValuationPointDataRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetValuationPointDataRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn revert_valuation_point_to_estimate(
         &self,
         params: RevertValuationPointToEstimateParams,
     ) -> Result<lusid_models::RevertValuationPointResponse, crate::Error> {
-        RevertValuationPointToEstimateRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        RevertValuationPointToEstimateRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_a2_b_data_for_fund(
         &self,
         params: GetA2BDataForFundParams,
     ) -> Result<lusid_models::VersionedResourceListOfFundA2BDataRecord, crate::Error> {
-        GetA2BDataForFundRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetA2BDataForFundRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_a2_b_movements_for_fund(
         &self,
         params: GetA2BMovementsForFundParams,
     ) -> Result<lusid_models::VersionedResourceListOfFundA2BMovementRecord, crate::Error> {
-        GetA2BMovementsForFundRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetA2BMovementsForFundRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn query_cash_statement(
         &self,
         params: QueryCashStatementParams,
     ) -> Result<lusid_models::ValuationPointResourceListOfFundCashStatementRow, crate::Error> {
-        QueryCashStatementRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        QueryCashStatementRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn query_cash_statement_local_currency(
@@ -16678,13 +16003,9 @@ impl FundsApiClient for FundsApi {
         lusid_models::ValuationPointResourceListOfFundCashStatementLocalCurrency,
         crate::Error,
     > {
-        QueryCashStatementLocalCurrencyRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        QueryCashStatementLocalCurrencyRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_valuation_point_complex_market_data(
@@ -16692,116 +16013,80 @@ impl FundsApiClient for FundsApi {
         params: ListValuationPointComplexMarketDataParams,
     ) -> Result<lusid_models::ValuationPointResourceListOfAccountedComplexMarketData, crate::Error>
     {
-        ListValuationPointComplexMarketDataRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListValuationPointComplexMarketDataRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_valuation_point_instruments(
         &self,
         params: ListValuationPointInstrumentsParams,
     ) -> Result<lusid_models::PagedResourceListOfValuationPointInstrument, crate::Error> {
-        ListValuationPointInstrumentsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListValuationPointInstrumentsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_valuation_point_journal_entry_lines(
         &self,
         params: GetValuationPointJournalEntryLinesParams,
     ) -> Result<lusid_models::ValuationPointResourceListOfFundJournalEntryLine, crate::Error> {
-        GetValuationPointJournalEntryLinesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetValuationPointJournalEntryLinesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_valuation_point_pnl_summary(
         &self,
         params: GetValuationPointPnlSummaryParams,
     ) -> Result<lusid_models::ValuationPointResourceListOfPnlJournalEntryLine, crate::Error> {
-        GetValuationPointPnlSummaryRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetValuationPointPnlSummaryRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_valuation_point_quotes(
         &self,
         params: GetValuationPointQuotesParams,
     ) -> Result<lusid_models::ValuationPointResourceListOfAccountedQuote, crate::Error> {
-        GetValuationPointQuotesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetValuationPointQuotesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_valuation_point_transactions(
         &self,
         params: GetValuationPointTransactionsParams,
     ) -> Result<lusid_models::ValuationPointResourceListOfAccountedTransaction, crate::Error> {
-        GetValuationPointTransactionsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetValuationPointTransactionsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_valuation_point_trial_balance(
         &self,
         params: GetValuationPointTrialBalanceParams,
     ) -> Result<lusid_models::ValuationPointResourceListOfTrialBalance, crate::Error> {
-        GetValuationPointTrialBalanceRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetValuationPointTrialBalanceRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_valuation_point_unsettled_transactions(
         &self,
         params: GetValuationPointUnsettledTransactionsParams,
     ) -> Result<lusid_models::ValuationPointResourceListOfUnsettledTransaction, crate::Error> {
-        GetValuationPointUnsettledTransactionsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetValuationPointUnsettledTransactionsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_valuation_point(
         &self,
         params: DeleteValuationPointParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteValuationPointRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteValuationPointRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

@@ -51,11 +51,7 @@ impl GroupReconciliationsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_comparison_results(&self) -> ListComparisonResultsRequest {
-        ListComparisonResultsRequest {
-            client: self.client.clone(),
-            params: ListComparisonResultsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListComparisonResultsRequest::from_params(self, ListComparisonResultsParams::new())
     }
 
     /// `GET /api/reconciliations/comparisonrulesets` (operation `ListComparisonRulesets`)
@@ -89,11 +85,7 @@ impl GroupReconciliationsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_comparison_rulesets(&self) -> ListComparisonRulesetsRequest {
-        ListComparisonRulesetsRequest {
-            client: self.client.clone(),
-            params: ListComparisonRulesetsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListComparisonRulesetsRequest::from_params(self, ListComparisonRulesetsParams::new())
     }
 
     /// `POST /api/reconciliations/comparisonrulesets` (operation `CreateComparisonRuleset`)
@@ -125,17 +117,15 @@ impl GroupReconciliationsApi {
         &self,
         create_group_reconciliation_comparison_ruleset_request: lusid_models::CreateGroupReconciliationComparisonRulesetRequest,
     ) -> CreateComparisonRulesetRequest {
-        CreateComparisonRulesetRequest {
-            client: self.client.clone(),
-            params: CreateComparisonRulesetParams::new(
+        CreateComparisonRulesetRequest::from_params(
+            self,
+            CreateComparisonRulesetParams::new(
                 create_group_reconciliation_comparison_ruleset_request,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `GET /api/reconciliations/comparisonrulesets/{scope}/{code}` (operation
-    /// `GetComparisonRuleset`)
+    /// `GET /api/reconciliations/comparisonrulesets/{scope}/{code}` (operation `GetComparisonRuleset`)
     ///
     /// API status: `Experimental`. Idempotent: yes (a read).
     ///
@@ -165,15 +155,10 @@ impl GroupReconciliationsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetComparisonRulesetRequest {
-        GetComparisonRulesetRequest {
-            client: self.client.clone(),
-            params: GetComparisonRulesetParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetComparisonRulesetRequest::from_params(self, GetComparisonRulesetParams::new(scope, code))
     }
 
-    /// `PUT /api/reconciliations/comparisonrulesets/{scope}/{code}` (operation
-    /// `UpdateComparisonRuleset`)
+    /// `PUT /api/reconciliations/comparisonrulesets/{scope}/{code}` (operation `UpdateComparisonRuleset`)
     ///
     /// API status: `Experimental`. Idempotent: yes (PUT replaces).
     ///
@@ -205,19 +190,17 @@ impl GroupReconciliationsApi {
         code: impl Into<String>,
         update_group_reconciliation_comparison_ruleset_request: lusid_models::UpdateGroupReconciliationComparisonRulesetRequest,
     ) -> UpdateComparisonRulesetRequest {
-        UpdateComparisonRulesetRequest {
-            client: self.client.clone(),
-            params: UpdateComparisonRulesetParams::new(
+        UpdateComparisonRulesetRequest::from_params(
+            self,
+            UpdateComparisonRulesetParams::new(
                 scope,
                 code,
                 update_group_reconciliation_comparison_ruleset_request,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `DELETE /api/reconciliations/comparisonrulesets/{scope}/{code}` (operation
-    /// `DeleteComparisonRuleset`)
+    /// `DELETE /api/reconciliations/comparisonrulesets/{scope}/{code}` (operation `DeleteComparisonRuleset`)
     ///
     /// API status: `Experimental`. Idempotent: yes (DELETE).
     ///
@@ -242,15 +225,13 @@ impl GroupReconciliationsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteComparisonRulesetRequest {
-        DeleteComparisonRulesetRequest {
-            client: self.client.clone(),
-            params: DeleteComparisonRulesetParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteComparisonRulesetRequest::from_params(
+            self,
+            DeleteComparisonRulesetParams::new(scope, code),
+        )
     }
 
-    /// `GET /api/reconciliations/groupreconciliationdefinitions` (operation
-    /// `ListGroupReconciliationDefinitions`)
+    /// `GET /api/reconciliations/groupreconciliationdefinitions` (operation `ListGroupReconciliationDefinitions`)
     ///
     /// API status: `Experimental`. Idempotent: yes (a read).
     ///
@@ -288,15 +269,13 @@ impl GroupReconciliationsApi {
     pub fn list_group_reconciliation_definitions(
         &self,
     ) -> ListGroupReconciliationDefinitionsRequest {
-        ListGroupReconciliationDefinitionsRequest {
-            client: self.client.clone(),
-            params: ListGroupReconciliationDefinitionsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListGroupReconciliationDefinitionsRequest::from_params(
+            self,
+            ListGroupReconciliationDefinitionsParams::new(),
+        )
     }
 
-    /// `POST /api/reconciliations/groupreconciliationdefinitions` (operation
-    /// `CreateGroupReconciliationDefinition`)
+    /// `POST /api/reconciliations/groupreconciliationdefinitions` (operation `CreateGroupReconciliationDefinition`)
     ///
     /// API status: `Experimental`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
@@ -324,17 +303,15 @@ impl GroupReconciliationsApi {
         &self,
         create_group_reconciliation_definition_request: lusid_models::CreateGroupReconciliationDefinitionRequest,
     ) -> CreateGroupReconciliationDefinitionRequest {
-        CreateGroupReconciliationDefinitionRequest {
-            client: self.client.clone(),
-            params: CreateGroupReconciliationDefinitionParams::new(
+        CreateGroupReconciliationDefinitionRequest::from_params(
+            self,
+            CreateGroupReconciliationDefinitionParams::new(
                 create_group_reconciliation_definition_request,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `GET /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}` (operation
-    /// `GetGroupReconciliationDefinition`)
+    /// `GET /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}` (operation `GetGroupReconciliationDefinition`)
     ///
     /// API status: `Experimental`. Idempotent: yes (a read).
     ///
@@ -365,15 +342,13 @@ impl GroupReconciliationsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetGroupReconciliationDefinitionRequest {
-        GetGroupReconciliationDefinitionRequest {
-            client: self.client.clone(),
-            params: GetGroupReconciliationDefinitionParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetGroupReconciliationDefinitionRequest::from_params(
+            self,
+            GetGroupReconciliationDefinitionParams::new(scope, code),
+        )
     }
 
-    /// `PUT /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}` (operation
-    /// `UpdateGroupReconciliationDefinition`)
+    /// `PUT /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}` (operation `UpdateGroupReconciliationDefinition`)
     ///
     /// API status: `Experimental`. Idempotent: yes (PUT replaces).
     ///
@@ -404,19 +379,17 @@ impl GroupReconciliationsApi {
         code: impl Into<String>,
         update_group_reconciliation_definition_request: lusid_models::UpdateGroupReconciliationDefinitionRequest,
     ) -> UpdateGroupReconciliationDefinitionRequest {
-        UpdateGroupReconciliationDefinitionRequest {
-            client: self.client.clone(),
-            params: UpdateGroupReconciliationDefinitionParams::new(
+        UpdateGroupReconciliationDefinitionRequest::from_params(
+            self,
+            UpdateGroupReconciliationDefinitionParams::new(
                 scope,
                 code,
                 update_group_reconciliation_definition_request,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `DELETE /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}` (operation
-    /// `DeleteGroupReconciliationDefinition`)
+    /// `DELETE /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}` (operation `DeleteGroupReconciliationDefinition`)
     ///
     /// API status: `Experimental`. Idempotent: yes (DELETE).
     ///
@@ -441,15 +414,13 @@ impl GroupReconciliationsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteGroupReconciliationDefinitionRequest {
-        DeleteGroupReconciliationDefinitionRequest {
-            client: self.client.clone(),
-            params: DeleteGroupReconciliationDefinitionParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteGroupReconciliationDefinitionRequest::from_params(
+            self,
+            DeleteGroupReconciliationDefinitionParams::new(scope, code),
+        )
     }
 
-    /// `POST /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}/$run`
-    /// (operation `RunReconciliation`)
+    /// `POST /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}/$run` (operation `RunReconciliation`)
     ///
     /// API status: `Experimental`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
@@ -457,8 +428,9 @@ impl GroupReconciliationsApi {
     /// Parameters (required ones are arguments here, optional ones are setters on the request):
     /// - `scope` (path, required): string.
     /// - `code` (path, required): string.
-    /// - `instanceRunType` (query, optional): string; known values `Manual` and
-    ///   `WorkflowServiceTaskId`; documented default `Manual`; set with
+    /// - `instanceRunType` (query, optional):
+    ///   [`InstanceRunType`](crate::params::InstanceRunType) (or any string); known values
+    ///   `Manual` and `WorkflowServiceTaskId`; documented default `Manual`; set with
     ///   [`RunReconciliationRequest::instance_run_type`].
     ///
     /// Request body `group_reconciliation_run_request`:
@@ -484,16 +456,13 @@ impl GroupReconciliationsApi {
         code: impl Into<String>,
         group_reconciliation_run_request: lusid_models::GroupReconciliationRunRequest,
     ) -> RunReconciliationRequest {
-        RunReconciliationRequest {
-            client: self.client.clone(),
-            params: RunReconciliationParams::new(scope, code, group_reconciliation_run_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        RunReconciliationRequest::from_params(
+            self,
+            RunReconciliationParams::new(scope, code, group_reconciliation_run_request),
+        )
     }
 
-    /// `POST
-    /// /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}/comparisonresults/$batchReview`
-    /// (operation `BatchUpdateComparisonResults`)
+    /// `POST /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}/comparisonresults/$batchReview` (operation `BatchUpdateComparisonResults`)
     ///
     /// API status: `Experimental`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
@@ -528,15 +497,13 @@ impl GroupReconciliationsApi {
         code: impl Into<String>,
         request_body: Vec<lusid_models::BatchUpdateUserReviewForComparisonResultRequest>,
     ) -> BatchUpdateComparisonResultsRequest {
-        BatchUpdateComparisonResultsRequest {
-            client: self.client.clone(),
-            params: BatchUpdateComparisonResultsParams::new(scope, code, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        BatchUpdateComparisonResultsRequest::from_params(
+            self,
+            BatchUpdateComparisonResultsParams::new(scope, code, request_body),
+        )
     }
 
-    /// `GET /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}/{resultId}`
-    /// (operation `GetComparisonResult`)
+    /// `GET /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}/{resultId}` (operation `GetComparisonResult`)
     ///
     /// API status: `Experimental`. Idempotent: yes (a read).
     ///
@@ -568,21 +535,23 @@ impl GroupReconciliationsApi {
         code: impl Into<String>,
         result_id: impl Into<String>,
     ) -> GetComparisonResultRequest {
-        GetComparisonResultRequest {
-            client: self.client.clone(),
-            params: GetComparisonResultParams::new(scope, code, result_id),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetComparisonResultRequest::from_params(
+            self,
+            GetComparisonResultParams::new(scope, code, result_id),
+        )
     }
 }
 
-/// The parameters of `ListComparisonResults` (`GET
-/// /api/reconciliations/comparisonresults`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `GET /api/reconciliations/comparisonresults` (operation `ListComparisonResults`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListComparisonResults`: what its request builder
+/// ([`ListComparisonResultsRequest`](crate::ListComparisonResultsRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListComparisonResultsParams {
@@ -610,43 +579,14 @@ impl ListComparisonResultsParams {
             filter: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
 }
 
-/// The `ListComparisonResults` request (`GET /api/reconciliations/comparisonresults`),
-/// built by [`GroupReconciliationsApi::list_comparison_results`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `GET /api/reconciliations/comparisonresults` (operation `ListComparisonResults`)
+///
+/// The request builder of `ListComparisonResults`, made by
+/// [`GroupReconciliationsApi::list_comparison_results`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListComparisonResultsRequest {
@@ -663,35 +603,44 @@ impl ListComparisonResultsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &GroupReconciliationsApi, params: ListComparisonResultsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -756,84 +705,89 @@ impl ListComparisonResultsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListComparisonResultsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListComparisonResults`, following `nextPage` until it is empty. Each page
     /// is requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<
-            lusid_models::PagedResourceListOfGroupReconciliationComparisonResult,
-            crate::Error,
-        >,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<
+        'static,
+        lusid_models::PagedResourceListOfGroupReconciliationComparisonResult,
+    > {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListComparisonResults`, in order. At most one page is held
-    /// in memory; the next page is requested when the current one is used up.
+    /// in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_stream(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::GroupReconciliationComparisonResult, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::items(self)
+    ) -> crate::ItemStream<'static, lusid_models::GroupReconciliationComparisonResult> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListComparisonResults` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListComparisonResultsRequest {
-    type Page = lusid_models::PagedResourceListOfGroupReconciliationComparisonResult;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListComparisonResultsParams {
+    const OPERATION_ID: &'static str = "ListComparisonResults";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `ListComparisonRulesets` (`GET
-/// /api/reconciliations/comparisonrulesets`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `GET /api/reconciliations/comparisonrulesets` (operation `ListComparisonRulesets`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListComparisonRulesets`: what its request builder
+/// ([`ListComparisonRulesetsRequest`](crate::ListComparisonRulesetsRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListComparisonRulesetsParams {
@@ -861,43 +815,14 @@ impl ListComparisonRulesetsParams {
             filter: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
 }
 
-/// The `ListComparisonRulesets` request (`GET /api/reconciliations/comparisonrulesets`),
-/// built by [`GroupReconciliationsApi::list_comparison_rulesets`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `GET /api/reconciliations/comparisonrulesets` (operation `ListComparisonRulesets`)
+///
+/// The request builder of `ListComparisonRulesets`, made by
+/// [`GroupReconciliationsApi::list_comparison_rulesets`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListComparisonRulesetsRequest {
@@ -914,35 +839,47 @@ impl ListComparisonRulesetsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &GroupReconciliationsApi,
+        params: ListComparisonRulesetsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -1007,84 +944,89 @@ impl ListComparisonRulesetsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListComparisonRulesetsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListComparisonRulesets`, following `nextPage` until it is empty. Each
     /// page is requested only when the previous one has been taken, with the same parameters
     /// plus `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time,
     /// so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<
-            lusid_models::PagedResourceListOfGroupReconciliationComparisonRuleset,
-            crate::Error,
-        >,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<
+        'static,
+        lusid_models::PagedResourceListOfGroupReconciliationComparisonRuleset,
+    > {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListComparisonRulesets`, in order. At most one page is held
-    /// in memory; the next page is requested when the current one is used up.
+    /// in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_stream(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::GroupReconciliationComparisonRuleset, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::items(self)
+    ) -> crate::ItemStream<'static, lusid_models::GroupReconciliationComparisonRuleset> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListComparisonRulesets` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListComparisonRulesetsRequest {
-    type Page = lusid_models::PagedResourceListOfGroupReconciliationComparisonRuleset;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListComparisonRulesetsParams {
+    const OPERATION_ID: &'static str = "ListComparisonRulesets";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `CreateComparisonRuleset` (`POST
-/// /api/reconciliations/comparisonrulesets`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `POST /api/reconciliations/comparisonrulesets` (operation `CreateComparisonRuleset`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateComparisonRuleset`: what its request builder
+/// ([`CreateComparisonRulesetRequest`](crate::CreateComparisonRulesetRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateComparisonRulesetParams {
@@ -1103,9 +1045,12 @@ impl CreateComparisonRulesetParams {
     }
 }
 
-/// The `CreateComparisonRuleset` request (`POST /api/reconciliations/comparisonrulesets`),
-/// built by [`GroupReconciliationsApi::create_comparison_ruleset`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `POST /api/reconciliations/comparisonrulesets` (operation `CreateComparisonRuleset`)
+///
+/// The request builder of `CreateComparisonRuleset`, made by
+/// [`GroupReconciliationsApi::create_comparison_ruleset`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateComparisonRulesetRequest {
@@ -1121,6 +1066,18 @@ impl CreateComparisonRulesetRequest {
         path_template: "/api/reconciliations/comparisonrulesets",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &GroupReconciliationsApi,
+        params: CreateComparisonRulesetParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateComparisonRulesetParams {
@@ -1172,13 +1129,16 @@ impl CreateComparisonRulesetRequest {
     }
 }
 
-/// The parameters of `GetComparisonRuleset` (`GET
-/// /api/reconciliations/comparisonrulesets/{scope}/{code}`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `GET /api/reconciliations/comparisonrulesets/{scope}/{code}` (operation `GetComparisonRuleset`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetComparisonRuleset`: what its request builder
+/// ([`GetComparisonRulesetRequest`](crate::GetComparisonRulesetRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetComparisonRulesetParams {
@@ -1200,19 +1160,14 @@ impl GetComparisonRulesetParams {
             as_at: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetComparisonRuleset` request (`GET
-/// /api/reconciliations/comparisonrulesets/{scope}/{code}`), built by
-/// [`GroupReconciliationsApi::get_comparison_ruleset`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/reconciliations/comparisonrulesets/{scope}/{code}` (operation `GetComparisonRuleset`)
+///
+/// The request builder of `GetComparisonRuleset`, made by
+/// [`GroupReconciliationsApi::get_comparison_ruleset`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetComparisonRulesetRequest {
@@ -1229,10 +1184,19 @@ impl GetComparisonRulesetRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &GroupReconciliationsApi, params: GetComparisonRulesetParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -1289,13 +1253,16 @@ impl GetComparisonRulesetRequest {
     }
 }
 
-/// The parameters of `UpdateComparisonRuleset` (`PUT
-/// /api/reconciliations/comparisonrulesets/{scope}/{code}`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `PUT /api/reconciliations/comparisonrulesets/{scope}/{code}` (operation `UpdateComparisonRuleset`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpdateComparisonRuleset`: what its request builder
+/// ([`UpdateComparisonRulesetRequest`](crate::UpdateComparisonRulesetRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateComparisonRulesetParams {
@@ -1322,10 +1289,12 @@ impl UpdateComparisonRulesetParams {
     }
 }
 
-/// The `UpdateComparisonRuleset` request (`PUT
-/// /api/reconciliations/comparisonrulesets/{scope}/{code}`), built by
-/// [`GroupReconciliationsApi::update_comparison_ruleset`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `PUT /api/reconciliations/comparisonrulesets/{scope}/{code}` (operation `UpdateComparisonRuleset`)
+///
+/// The request builder of `UpdateComparisonRuleset`, made by
+/// [`GroupReconciliationsApi::update_comparison_ruleset`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateComparisonRulesetRequest {
@@ -1341,6 +1310,18 @@ impl UpdateComparisonRulesetRequest {
         path_template: "/api/reconciliations/comparisonrulesets/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &GroupReconciliationsApi,
+        params: UpdateComparisonRulesetParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpdateComparisonRulesetParams {
@@ -1395,13 +1376,16 @@ impl UpdateComparisonRulesetRequest {
     }
 }
 
-/// The parameters of `DeleteComparisonRuleset` (`DELETE
-/// /api/reconciliations/comparisonrulesets/{scope}/{code}`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `DELETE /api/reconciliations/comparisonrulesets/{scope}/{code}` (operation `DeleteComparisonRuleset`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteComparisonRuleset`: what its request builder
+/// ([`DeleteComparisonRulesetRequest`](crate::DeleteComparisonRulesetRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteComparisonRulesetParams {
@@ -1421,10 +1405,12 @@ impl DeleteComparisonRulesetParams {
     }
 }
 
-/// The `DeleteComparisonRuleset` request (`DELETE
-/// /api/reconciliations/comparisonrulesets/{scope}/{code}`), built by
-/// [`GroupReconciliationsApi::delete_comparison_ruleset`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/reconciliations/comparisonrulesets/{scope}/{code}` (operation `DeleteComparisonRuleset`)
+///
+/// The request builder of `DeleteComparisonRuleset`, made by
+/// [`GroupReconciliationsApi::delete_comparison_ruleset`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteComparisonRulesetRequest {
@@ -1440,6 +1426,18 @@ impl DeleteComparisonRulesetRequest {
         path_template: "/api/reconciliations/comparisonrulesets/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &GroupReconciliationsApi,
+        params: DeleteComparisonRulesetParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteComparisonRulesetParams {
@@ -1491,13 +1489,16 @@ impl DeleteComparisonRulesetRequest {
     }
 }
 
-/// The parameters of `ListGroupReconciliationDefinitions` (`GET
-/// /api/reconciliations/groupreconciliationdefinitions`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `GET /api/reconciliations/groupreconciliationdefinitions` (operation `ListGroupReconciliationDefinitions`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListGroupReconciliationDefinitions`: what its request builder
+/// ([`ListGroupReconciliationDefinitionsRequest`](crate::ListGroupReconciliationDefinitionsRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListGroupReconciliationDefinitionsParams {
@@ -1528,50 +1529,14 @@ impl ListGroupReconciliationDefinitionsParams {
             sort_by: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListGroupReconciliationDefinitions` request (`GET
-/// /api/reconciliations/groupreconciliationdefinitions`), built by
-/// [`GroupReconciliationsApi::list_group_reconciliation_definitions`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `GET /api/reconciliations/groupreconciliationdefinitions` (operation `ListGroupReconciliationDefinitions`)
+///
+/// The request builder of `ListGroupReconciliationDefinitions`, made by
+/// [`GroupReconciliationsApi::list_group_reconciliation_definitions`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListGroupReconciliationDefinitionsRequest {
@@ -1588,41 +1553,53 @@ impl ListGroupReconciliationDefinitionsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &GroupReconciliationsApi,
+        params: ListGroupReconciliationDefinitionsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
@@ -1687,82 +1664,88 @@ impl ListGroupReconciliationDefinitionsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListGroupReconciliationDefinitionsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListGroupReconciliationDefinitions`, following `nextPage` until it is
     /// empty. Each page is requested only when the previous one has been taken, with the same
     /// parameters plus `page`. Without an `asAt`, the first request pins `asAt` to the current
     /// UTC time, so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfGroupReconciliationDefinition, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfGroupReconciliationDefinition>
+    {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListGroupReconciliationDefinitions`, in order. At most one
     /// page is held in memory; the next page is requested when the current one is used up.
+    /// Without an `asAt`, the first request pins `asAt` to the current UTC time, so every page
+    /// reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_stream(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::GroupReconciliationDefinition, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::items(self)
+    ) -> crate::ItemStream<'static, lusid_models::GroupReconciliationDefinition> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListGroupReconciliationDefinitions` with its items kept exactly as LUSID
     /// sent them, fields this crate does not know included: for copying the data elsewhere
     /// unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListGroupReconciliationDefinitionsRequest {
-    type Page = lusid_models::PagedResourceListOfGroupReconciliationDefinition;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListGroupReconciliationDefinitionsParams {
+    const OPERATION_ID: &'static str = "ListGroupReconciliationDefinitions";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `CreateGroupReconciliationDefinition` (`POST
-/// /api/reconciliations/groupreconciliationdefinitions`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `POST /api/reconciliations/groupreconciliationdefinitions` (operation `CreateGroupReconciliationDefinition`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateGroupReconciliationDefinition`: what its request builder
+/// ([`CreateGroupReconciliationDefinitionRequest`](crate::CreateGroupReconciliationDefinitionRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateGroupReconciliationDefinitionParams {
@@ -1781,10 +1764,12 @@ impl CreateGroupReconciliationDefinitionParams {
     }
 }
 
-/// The `CreateGroupReconciliationDefinition` request (`POST
-/// /api/reconciliations/groupreconciliationdefinitions`), built by
-/// [`GroupReconciliationsApi::create_group_reconciliation_definition`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `POST /api/reconciliations/groupreconciliationdefinitions` (operation `CreateGroupReconciliationDefinition`)
+///
+/// The request builder of `CreateGroupReconciliationDefinition`, made by
+/// [`GroupReconciliationsApi::create_group_reconciliation_definition`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateGroupReconciliationDefinitionRequest {
@@ -1800,6 +1785,18 @@ impl CreateGroupReconciliationDefinitionRequest {
         path_template: "/api/reconciliations/groupreconciliationdefinitions",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &GroupReconciliationsApi,
+        params: CreateGroupReconciliationDefinitionParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateGroupReconciliationDefinitionParams {
@@ -1849,13 +1846,16 @@ impl CreateGroupReconciliationDefinitionRequest {
     }
 }
 
-/// The parameters of `GetGroupReconciliationDefinition` (`GET
-/// /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}` (operation `GetGroupReconciliationDefinition`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetGroupReconciliationDefinition`: what its request builder
+/// ([`GetGroupReconciliationDefinitionRequest`](crate::GetGroupReconciliationDefinitionRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetGroupReconciliationDefinitionParams {
@@ -1880,25 +1880,14 @@ impl GetGroupReconciliationDefinitionParams {
             as_at: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetGroupReconciliationDefinition` request (`GET
-/// /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}`), built by
-/// [`GroupReconciliationsApi::get_group_reconciliation_definition`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `GET /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}` (operation `GetGroupReconciliationDefinition`)
+///
+/// The request builder of `GetGroupReconciliationDefinition`, made by
+/// [`GroupReconciliationsApi::get_group_reconciliation_definition`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetGroupReconciliationDefinitionRequest {
@@ -1915,16 +1904,28 @@ impl GetGroupReconciliationDefinitionRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &GroupReconciliationsApi,
+        params: GetGroupReconciliationDefinitionParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -1980,13 +1981,16 @@ impl GetGroupReconciliationDefinitionRequest {
     }
 }
 
-/// The parameters of `UpdateGroupReconciliationDefinition` (`PUT
-/// /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `PUT /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}` (operation `UpdateGroupReconciliationDefinition`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpdateGroupReconciliationDefinition`: what its request builder
+/// ([`UpdateGroupReconciliationDefinitionRequest`](crate::UpdateGroupReconciliationDefinitionRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateGroupReconciliationDefinitionParams {
@@ -2013,10 +2017,12 @@ impl UpdateGroupReconciliationDefinitionParams {
     }
 }
 
-/// The `UpdateGroupReconciliationDefinition` request (`PUT
-/// /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}`), built by
-/// [`GroupReconciliationsApi::update_group_reconciliation_definition`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `PUT /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}` (operation `UpdateGroupReconciliationDefinition`)
+///
+/// The request builder of `UpdateGroupReconciliationDefinition`, made by
+/// [`GroupReconciliationsApi::update_group_reconciliation_definition`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateGroupReconciliationDefinitionRequest {
@@ -2032,6 +2038,18 @@ impl UpdateGroupReconciliationDefinitionRequest {
         path_template: "/api/reconciliations/groupreconciliationdefinitions/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &GroupReconciliationsApi,
+        params: UpdateGroupReconciliationDefinitionParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpdateGroupReconciliationDefinitionParams {
@@ -2084,13 +2102,16 @@ impl UpdateGroupReconciliationDefinitionRequest {
     }
 }
 
-/// The parameters of `DeleteGroupReconciliationDefinition` (`DELETE
-/// /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `DELETE /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}` (operation `DeleteGroupReconciliationDefinition`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteGroupReconciliationDefinition`: what its request builder
+/// ([`DeleteGroupReconciliationDefinitionRequest`](crate::DeleteGroupReconciliationDefinitionRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteGroupReconciliationDefinitionParams {
@@ -2110,10 +2131,12 @@ impl DeleteGroupReconciliationDefinitionParams {
     }
 }
 
-/// The `DeleteGroupReconciliationDefinition` request (`DELETE
-/// /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}`), built by
-/// [`GroupReconciliationsApi::delete_group_reconciliation_definition`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `DELETE /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}` (operation `DeleteGroupReconciliationDefinition`)
+///
+/// The request builder of `DeleteGroupReconciliationDefinition`, made by
+/// [`GroupReconciliationsApi::delete_group_reconciliation_definition`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteGroupReconciliationDefinitionRequest {
@@ -2129,6 +2152,18 @@ impl DeleteGroupReconciliationDefinitionRequest {
         path_template: "/api/reconciliations/groupreconciliationdefinitions/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &GroupReconciliationsApi,
+        params: DeleteGroupReconciliationDefinitionParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteGroupReconciliationDefinitionParams {
@@ -2180,13 +2215,16 @@ impl DeleteGroupReconciliationDefinitionRequest {
     }
 }
 
-/// The parameters of `RunReconciliation` (`POST
-/// /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}/$run`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `POST /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}/$run` (operation `RunReconciliation`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `RunReconciliation`: what its request builder
+/// ([`RunReconciliationRequest`](crate::RunReconciliationRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct RunReconciliationParams {
@@ -2194,9 +2232,9 @@ pub struct RunReconciliationParams {
     pub scope: String,
     /// `code` (path): string.
     pub code: String,
-    /// `instanceRunType` (query): string; known values `Manual` and `WorkflowServiceTaskId`;
-    /// documented default `Manual`.
-    pub instance_run_type: Option<String>,
+    /// `instanceRunType` (query): [`InstanceRunType`](crate::params::InstanceRunType) (or any
+    /// string); known values `Manual` and `WorkflowServiceTaskId`; documented default `Manual`.
+    pub instance_run_type: Option<crate::params::InstanceRunType>,
     /// The JSON request body.
     pub body: lusid_models::GroupReconciliationRunRequest,
 }
@@ -2215,19 +2253,13 @@ impl RunReconciliationParams {
             body: group_reconciliation_run_request,
         }
     }
-
-    /// Sets `instanceRunType` (query): string; known values `Manual` and
-    /// `WorkflowServiceTaskId`; documented default `Manual`.
-    pub fn instance_run_type(mut self, instance_run_type: impl Into<String>) -> Self {
-        self.instance_run_type = Some(instance_run_type.into());
-        self
-    }
 }
 
-/// The `RunReconciliation` request (`POST
-/// /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}/$run`), built by
-/// [`GroupReconciliationsApi::run_reconciliation`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}/$run` (operation `RunReconciliation`)
+///
+/// The request builder of `RunReconciliation`, made by
+/// [`GroupReconciliationsApi::run_reconciliation`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RunReconciliationRequest {
@@ -2244,10 +2276,23 @@ impl RunReconciliationRequest {
         idempotent: false,
     };
 
-    /// Sets `instanceRunType` (query): string; known values `Manual` and
-    /// `WorkflowServiceTaskId`; documented default `Manual`.
-    pub fn instance_run_type(mut self, instance_run_type: impl Into<String>) -> Self {
-        self.params = self.params.instance_run_type(instance_run_type);
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &GroupReconciliationsApi, params: RunReconciliationParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
+    /// Sets `instanceRunType` (query): [`InstanceRunType`](crate::params::InstanceRunType) (or
+    /// any string); known values `Manual` and `WorkflowServiceTaskId`; documented default
+    /// `Manual`.
+    pub fn instance_run_type(
+        mut self,
+        instance_run_type: impl Into<crate::params::InstanceRunType>,
+    ) -> Self {
+        self.params.instance_run_type = Some(instance_run_type.into());
         self
     }
 
@@ -2304,13 +2349,16 @@ impl RunReconciliationRequest {
     }
 }
 
-/// The parameters of `BatchUpdateComparisonResults` (`POST
-/// /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}/comparisonresults/$batchReview`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `POST /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}/comparisonresults/$batchReview` (operation `BatchUpdateComparisonResults`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `BatchUpdateComparisonResults`: what its request builder
+/// ([`BatchUpdateComparisonResultsRequest`](crate::BatchUpdateComparisonResultsRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct BatchUpdateComparisonResultsParams {
@@ -2338,18 +2386,14 @@ impl BatchUpdateComparisonResultsParams {
             body: request_body,
         }
     }
-
-    /// Sets `successMode` (query): string.
-    pub fn success_mode(mut self, success_mode: impl Into<String>) -> Self {
-        self.success_mode = Some(success_mode.into());
-        self
-    }
 }
 
-/// The `BatchUpdateComparisonResults` request (`POST
-/// /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}/comparisonresults/$batchReview`),
-/// built by [`GroupReconciliationsApi::batch_update_comparison_results`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `POST /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}/comparisonresults/$batchReview` (operation `BatchUpdateComparisonResults`)
+///
+/// The request builder of `BatchUpdateComparisonResults`, made by
+/// [`GroupReconciliationsApi::batch_update_comparison_results`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct BatchUpdateComparisonResultsRequest {
@@ -2366,9 +2410,21 @@ impl BatchUpdateComparisonResultsRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &GroupReconciliationsApi,
+        params: BatchUpdateComparisonResultsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `successMode` (query): string.
     pub fn success_mode(mut self, success_mode: impl Into<String>) -> Self {
-        self.params = self.params.success_mode(success_mode);
+        self.params.success_mode = Some(success_mode.into());
         self
     }
 
@@ -2427,13 +2483,16 @@ impl BatchUpdateComparisonResultsRequest {
     }
 }
 
-/// The parameters of `GetComparisonResult` (`GET
-/// /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}/{resultId}`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `GET /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}/{resultId}` (operation `GetComparisonResult`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetComparisonResult`: what its request builder
+/// ([`GetComparisonResultRequest`](crate::GetComparisonResultRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetComparisonResultParams {
@@ -2462,19 +2521,14 @@ impl GetComparisonResultParams {
             as_at: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetComparisonResult` request (`GET
-/// /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}/{resultId}`), built
-/// by [`GroupReconciliationsApi::get_comparison_result`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}/{resultId}` (operation `GetComparisonResult`)
+///
+/// The request builder of `GetComparisonResult`, made by
+/// [`GroupReconciliationsApi::get_comparison_result`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetComparisonResultRequest {
@@ -2491,10 +2545,19 @@ impl GetComparisonResultRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &GroupReconciliationsApi, params: GetComparisonResultParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -2559,15 +2622,19 @@ impl GetComparisonResultRequest {
 /// production and a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`GroupReconciliationsApi`] for streams, timeouts and `send_as`). With the
-/// `mock` feature, mockall generates `MockGroupReconciliationsApiClient`; see
-/// docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`GroupReconciliationsApi`] add streams, timeouts and `send_as`. With the `mock`
+/// feature, mockall generates `MockGroupReconciliationsApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait GroupReconciliationsApiClient: Send + Sync {
-    /// `GET /api/reconciliations/comparisonresults` (operation `ListComparisonResults`):
-    /// [`GroupReconciliationsApi::list_comparison_results`] with the parameters of `params`.
+    /// `GET /api/reconciliations/comparisonresults` (operation `ListComparisonResults`)
+    ///
+    /// [`GroupReconciliationsApi::list_comparison_results`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListComparisonResultsRequest::send): see [`Error`](crate::Error).
@@ -2576,8 +2643,11 @@ pub trait GroupReconciliationsApiClient: Send + Sync {
         params: ListComparisonResultsParams,
     ) -> Result<lusid_models::PagedResourceListOfGroupReconciliationComparisonResult, crate::Error>;
 
-    /// `GET /api/reconciliations/comparisonrulesets` (operation `ListComparisonRulesets`):
-    /// [`GroupReconciliationsApi::list_comparison_rulesets`] with the parameters of `params`.
+    /// `GET /api/reconciliations/comparisonrulesets` (operation `ListComparisonRulesets`)
+    ///
+    /// [`GroupReconciliationsApi::list_comparison_rulesets`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListComparisonRulesetsRequest::send): see [`Error`](crate::Error).
@@ -2586,8 +2656,11 @@ pub trait GroupReconciliationsApiClient: Send + Sync {
         params: ListComparisonRulesetsParams,
     ) -> Result<lusid_models::PagedResourceListOfGroupReconciliationComparisonRuleset, crate::Error>;
 
-    /// `POST /api/reconciliations/comparisonrulesets` (operation `CreateComparisonRuleset`):
-    /// [`GroupReconciliationsApi::create_comparison_ruleset`] with the parameters of `params`.
+    /// `POST /api/reconciliations/comparisonrulesets` (operation `CreateComparisonRuleset`)
+    ///
+    /// [`GroupReconciliationsApi::create_comparison_ruleset`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateComparisonRulesetRequest::send): see [`Error`](crate::Error).
@@ -2596,9 +2669,11 @@ pub trait GroupReconciliationsApiClient: Send + Sync {
         params: CreateComparisonRulesetParams,
     ) -> Result<lusid_models::GroupReconciliationComparisonRuleset, crate::Error>;
 
-    /// `GET /api/reconciliations/comparisonrulesets/{scope}/{code}` (operation
-    /// `GetComparisonRuleset`): [`GroupReconciliationsApi::get_comparison_ruleset`] with the
-    /// parameters of `params`.
+    /// `GET /api/reconciliations/comparisonrulesets/{scope}/{code}` (operation `GetComparisonRuleset`)
+    ///
+    /// [`GroupReconciliationsApi::get_comparison_ruleset`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetComparisonRulesetRequest::send): see [`Error`](crate::Error).
@@ -2607,9 +2682,11 @@ pub trait GroupReconciliationsApiClient: Send + Sync {
         params: GetComparisonRulesetParams,
     ) -> Result<lusid_models::GroupReconciliationComparisonRuleset, crate::Error>;
 
-    /// `PUT /api/reconciliations/comparisonrulesets/{scope}/{code}` (operation
-    /// `UpdateComparisonRuleset`): [`GroupReconciliationsApi::update_comparison_ruleset`] with
-    /// the parameters of `params`.
+    /// `PUT /api/reconciliations/comparisonrulesets/{scope}/{code}` (operation `UpdateComparisonRuleset`)
+    ///
+    /// [`GroupReconciliationsApi::update_comparison_ruleset`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpdateComparisonRulesetRequest::send): see [`Error`](crate::Error).
@@ -2618,9 +2695,11 @@ pub trait GroupReconciliationsApiClient: Send + Sync {
         params: UpdateComparisonRulesetParams,
     ) -> Result<lusid_models::GroupReconciliationComparisonRuleset, crate::Error>;
 
-    /// `DELETE /api/reconciliations/comparisonrulesets/{scope}/{code}` (operation
-    /// `DeleteComparisonRuleset`): [`GroupReconciliationsApi::delete_comparison_ruleset`] with
-    /// the parameters of `params`.
+    /// `DELETE /api/reconciliations/comparisonrulesets/{scope}/{code}` (operation `DeleteComparisonRuleset`)
+    ///
+    /// [`GroupReconciliationsApi::delete_comparison_ruleset`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteComparisonRulesetRequest::send): see [`Error`](crate::Error).
@@ -2629,10 +2708,11 @@ pub trait GroupReconciliationsApiClient: Send + Sync {
         params: DeleteComparisonRulesetParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `GET /api/reconciliations/groupreconciliationdefinitions` (operation
-    /// `ListGroupReconciliationDefinitions`):
+    /// `GET /api/reconciliations/groupreconciliationdefinitions` (operation `ListGroupReconciliationDefinitions`)
+    ///
     /// [`GroupReconciliationsApi::list_group_reconciliation_definitions`] with the parameters
-    /// of `params`.
+    /// of `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListGroupReconciliationDefinitionsRequest::send): see [`Error`](crate::Error).
@@ -2641,10 +2721,11 @@ pub trait GroupReconciliationsApiClient: Send + Sync {
         params: ListGroupReconciliationDefinitionsParams,
     ) -> Result<lusid_models::PagedResourceListOfGroupReconciliationDefinition, crate::Error>;
 
-    /// `POST /api/reconciliations/groupreconciliationdefinitions` (operation
-    /// `CreateGroupReconciliationDefinition`):
+    /// `POST /api/reconciliations/groupreconciliationdefinitions` (operation `CreateGroupReconciliationDefinition`)
+    ///
     /// [`GroupReconciliationsApi::create_group_reconciliation_definition`] with the parameters
-    /// of `params`.
+    /// of `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateGroupReconciliationDefinitionRequest::send): see [`Error`](crate::Error).
@@ -2653,10 +2734,11 @@ pub trait GroupReconciliationsApiClient: Send + Sync {
         params: CreateGroupReconciliationDefinitionParams,
     ) -> Result<lusid_models::GroupReconciliationDefinition, crate::Error>;
 
-    /// `GET /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}` (operation
-    /// `GetGroupReconciliationDefinition`):
+    /// `GET /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}` (operation `GetGroupReconciliationDefinition`)
+    ///
     /// [`GroupReconciliationsApi::get_group_reconciliation_definition`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetGroupReconciliationDefinitionRequest::send): see [`Error`](crate::Error).
@@ -2665,10 +2747,11 @@ pub trait GroupReconciliationsApiClient: Send + Sync {
         params: GetGroupReconciliationDefinitionParams,
     ) -> Result<lusid_models::GroupReconciliationDefinition, crate::Error>;
 
-    /// `PUT /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}` (operation
-    /// `UpdateGroupReconciliationDefinition`):
+    /// `PUT /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}` (operation `UpdateGroupReconciliationDefinition`)
+    ///
     /// [`GroupReconciliationsApi::update_group_reconciliation_definition`] with the parameters
-    /// of `params`.
+    /// of `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpdateGroupReconciliationDefinitionRequest::send): see [`Error`](crate::Error).
@@ -2677,10 +2760,11 @@ pub trait GroupReconciliationsApiClient: Send + Sync {
         params: UpdateGroupReconciliationDefinitionParams,
     ) -> Result<lusid_models::GroupReconciliationDefinition, crate::Error>;
 
-    /// `DELETE /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}` (operation
-    /// `DeleteGroupReconciliationDefinition`):
+    /// `DELETE /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}` (operation `DeleteGroupReconciliationDefinition`)
+    ///
     /// [`GroupReconciliationsApi::delete_group_reconciliation_definition`] with the parameters
-    /// of `params`.
+    /// of `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteGroupReconciliationDefinitionRequest::send): see [`Error`](crate::Error).
@@ -2689,9 +2773,11 @@ pub trait GroupReconciliationsApiClient: Send + Sync {
         params: DeleteGroupReconciliationDefinitionParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `POST /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}/$run`
-    /// (operation `RunReconciliation`): [`GroupReconciliationsApi::run_reconciliation`] with
-    /// the parameters of `params`.
+    /// `POST /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}/$run` (operation `RunReconciliation`)
+    ///
+    /// [`GroupReconciliationsApi::run_reconciliation`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::RunReconciliationRequest::send): see [`Error`](crate::Error).
@@ -2700,11 +2786,11 @@ pub trait GroupReconciliationsApiClient: Send + Sync {
         params: RunReconciliationParams,
     ) -> Result<lusid_models::GroupReconciliationRunResponse, crate::Error>;
 
-    /// `POST
-    /// /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}/comparisonresults/$batchReview`
-    /// (operation `BatchUpdateComparisonResults`):
+    /// `POST /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}/comparisonresults/$batchReview` (operation `BatchUpdateComparisonResults`)
+    ///
     /// [`GroupReconciliationsApi::batch_update_comparison_results`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::BatchUpdateComparisonResultsRequest::send): see [`Error`](crate::Error).
@@ -2713,9 +2799,11 @@ pub trait GroupReconciliationsApiClient: Send + Sync {
         params: BatchUpdateComparisonResultsParams,
     ) -> Result<lusid_models::BatchUpdateUserReviewForComparisonResultResponse, crate::Error>;
 
-    /// `GET /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}/{resultId}`
-    /// (operation `GetComparisonResult`): [`GroupReconciliationsApi::get_comparison_result`]
-    /// with the parameters of `params`.
+    /// `GET /api/reconciliations/groupreconciliationdefinitions/{scope}/{code}/{resultId}` (operation `GetComparisonResult`)
+    ///
+    /// [`GroupReconciliationsApi::get_comparison_result`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetComparisonResultRequest::send): see [`Error`](crate::Error).
@@ -2732,13 +2820,9 @@ impl GroupReconciliationsApiClient for GroupReconciliationsApi {
         params: ListComparisonResultsParams,
     ) -> Result<lusid_models::PagedResourceListOfGroupReconciliationComparisonResult, crate::Error>
     {
-        ListComparisonResultsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListComparisonResultsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_comparison_rulesets(
@@ -2746,168 +2830,116 @@ impl GroupReconciliationsApiClient for GroupReconciliationsApi {
         params: ListComparisonRulesetsParams,
     ) -> Result<lusid_models::PagedResourceListOfGroupReconciliationComparisonRuleset, crate::Error>
     {
-        ListComparisonRulesetsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListComparisonRulesetsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn create_comparison_ruleset(
         &self,
         params: CreateComparisonRulesetParams,
     ) -> Result<lusid_models::GroupReconciliationComparisonRuleset, crate::Error> {
-        CreateComparisonRulesetRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateComparisonRulesetRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_comparison_ruleset(
         &self,
         params: GetComparisonRulesetParams,
     ) -> Result<lusid_models::GroupReconciliationComparisonRuleset, crate::Error> {
-        GetComparisonRulesetRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetComparisonRulesetRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn update_comparison_ruleset(
         &self,
         params: UpdateComparisonRulesetParams,
     ) -> Result<lusid_models::GroupReconciliationComparisonRuleset, crate::Error> {
-        UpdateComparisonRulesetRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpdateComparisonRulesetRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_comparison_ruleset(
         &self,
         params: DeleteComparisonRulesetParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteComparisonRulesetRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteComparisonRulesetRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_group_reconciliation_definitions(
         &self,
         params: ListGroupReconciliationDefinitionsParams,
     ) -> Result<lusid_models::PagedResourceListOfGroupReconciliationDefinition, crate::Error> {
-        ListGroupReconciliationDefinitionsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListGroupReconciliationDefinitionsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn create_group_reconciliation_definition(
         &self,
         params: CreateGroupReconciliationDefinitionParams,
     ) -> Result<lusid_models::GroupReconciliationDefinition, crate::Error> {
-        CreateGroupReconciliationDefinitionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateGroupReconciliationDefinitionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_group_reconciliation_definition(
         &self,
         params: GetGroupReconciliationDefinitionParams,
     ) -> Result<lusid_models::GroupReconciliationDefinition, crate::Error> {
-        GetGroupReconciliationDefinitionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetGroupReconciliationDefinitionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn update_group_reconciliation_definition(
         &self,
         params: UpdateGroupReconciliationDefinitionParams,
     ) -> Result<lusid_models::GroupReconciliationDefinition, crate::Error> {
-        UpdateGroupReconciliationDefinitionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpdateGroupReconciliationDefinitionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_group_reconciliation_definition(
         &self,
         params: DeleteGroupReconciliationDefinitionParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteGroupReconciliationDefinitionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteGroupReconciliationDefinitionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn run_reconciliation(
         &self,
         params: RunReconciliationParams,
     ) -> Result<lusid_models::GroupReconciliationRunResponse, crate::Error> {
-        RunReconciliationRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        RunReconciliationRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn batch_update_comparison_results(
         &self,
         params: BatchUpdateComparisonResultsParams,
     ) -> Result<lusid_models::BatchUpdateUserReviewForComparisonResultResponse, crate::Error> {
-        BatchUpdateComparisonResultsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        BatchUpdateComparisonResultsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_comparison_result(
         &self,
         params: GetComparisonResultParams,
     ) -> Result<lusid_models::GroupReconciliationComparisonResult, crate::Error> {
-        GetComparisonResultRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetComparisonResultRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

@@ -57,11 +57,7 @@ impl IdentifierDefinitionsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_identifier_definitions(&self) -> ListIdentifierDefinitionsRequest {
-        ListIdentifierDefinitionsRequest {
-            client: self.client.clone(),
-            params: ListIdentifierDefinitionsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListIdentifierDefinitionsRequest::from_params(self, ListIdentifierDefinitionsParams::new())
     }
 
     /// `POST /api/identifierdefinitions` (operation `CreateIdentifierDefinition`)
@@ -91,31 +87,29 @@ impl IdentifierDefinitionsApi {
         &self,
         create_identifier_definition_request: lusid_models::CreateIdentifierDefinitionRequest,
     ) -> CreateIdentifierDefinitionRequest {
-        CreateIdentifierDefinitionRequest {
-            client: self.client.clone(),
-            params: CreateIdentifierDefinitionParams::new(create_identifier_definition_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateIdentifierDefinitionRequest::from_params(
+            self,
+            CreateIdentifierDefinitionParams::new(create_identifier_definition_request),
+        )
     }
 
-    /// `GET /api/identifierdefinitions/{domain}/{identifierScope}/{identifierType}` (operation
-    /// `GetIdentifierDefinition`)
+    /// `GET /api/identifierdefinitions/{domain}/{identifierScope}/{identifierType}` (operation `GetIdentifierDefinition`)
     ///
     /// API status: `Experimental`. Idempotent: yes (a read).
     ///
     /// Parameters (required ones are arguments here, optional ones are setters on the request):
-    /// - `domain` (path, required): string; known values `Transaction`, `Portfolio`, `Holding`,
-    ///   `ReferenceHolding`, `TransactionConfiguration`, `Instrument`, `PortfolioGroup`,
-    ///   `Person`, `Order`, `Allocation`, `Calendar`, `LegalEntity`, `InvestorRecord`,
-    ///   `InvestmentAccount`, `Placement`, `Execution`, `Block`, `Participation`, `Package`,
-    ///   `OrderInstruction`, `CustomEntity`, `InstrumentEvent`, `Account`, `ChartOfAccounts`,
-    ///   `CustodianAccount`, `CheckDefinition`, `Abor`, `AborConfiguration`, `Fund`,
-    ///   `FundConfiguration`, `FundStructure`, `ProcessingGroup`, `Fee`, `Reconciliation`,
-    ///   `PropertyDefinition`, `Compliance`, `DiaryEntry`, `Leg`, `DerivedValuation`,
-    ///   `Timeline`, `ClosedPeriod`, `TaskDefinition`, `Workflow`, `IdentifierDefinition`,
-    ///   `SettlementInstruction`, `TransactionFeeType`, `PaymentInstruction`, `Transfer`,
-    ///   `RecDefinition`, `RecResult`, `JournalEntry`, `CollateralAgreement` and
-    ///   `EligibleCollateralSchedule`.
+    /// - `domain` (path, required): [`Domain`](crate::params::Domain) (or any string); known
+    ///   values `Transaction`, `Portfolio`, `Holding`, `ReferenceHolding`,
+    ///   `TransactionConfiguration`, `Instrument`, `PortfolioGroup`, `Person`, `Order`,
+    ///   `Allocation`, `Calendar`, `LegalEntity`, `InvestorRecord`, `InvestmentAccount`,
+    ///   `Placement`, `Execution`, `Block`, `Participation`, `Package`, `OrderInstruction`,
+    ///   `CustomEntity`, `InstrumentEvent`, `Account`, `ChartOfAccounts`, `CustodianAccount`,
+    ///   `CheckDefinition`, `Abor`, `AborConfiguration`, `Fund`, `FundConfiguration`,
+    ///   `FundStructure`, `ProcessingGroup`, `Fee`, `Reconciliation`, `PropertyDefinition`,
+    ///   `Compliance`, `DiaryEntry`, `Leg`, `DerivedValuation`, `Timeline`, `ClosedPeriod`,
+    ///   `TaskDefinition`, `Workflow`, `IdentifierDefinition`, `SettlementInstruction`,
+    ///   `TransactionFeeType`, `PaymentInstruction`, `Transfer`, `RecDefinition`, `RecResult`,
+    ///   `JournalEntry`, `CollateralAgreement` and `EligibleCollateralSchedule`.
     /// - `identifierScope` (path, required): string.
     /// - `identifierType` (path, required): string.
     /// - `asAt` (query, optional): date-time: a UTC instant with 100 ns precision, sent by
@@ -140,35 +134,33 @@ impl IdentifierDefinitionsApi {
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn get_identifier_definition(
         &self,
-        domain: impl Into<String>,
+        domain: impl Into<crate::params::Domain>,
         identifier_scope: impl Into<String>,
         identifier_type: impl Into<String>,
     ) -> GetIdentifierDefinitionRequest {
-        GetIdentifierDefinitionRequest {
-            client: self.client.clone(),
-            params: GetIdentifierDefinitionParams::new(domain, identifier_scope, identifier_type),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetIdentifierDefinitionRequest::from_params(
+            self,
+            GetIdentifierDefinitionParams::new(domain, identifier_scope, identifier_type),
+        )
     }
 
-    /// `PUT /api/identifierdefinitions/{domain}/{identifierScope}/{identifierType}` (operation
-    /// `UpdateIdentifierDefinition`)
+    /// `PUT /api/identifierdefinitions/{domain}/{identifierScope}/{identifierType}` (operation `UpdateIdentifierDefinition`)
     ///
     /// API status: `Experimental`. Idempotent: yes (PUT replaces).
     ///
     /// Parameters (required ones are arguments here, optional ones are setters on the request):
-    /// - `domain` (path, required): string; known values `Transaction`, `Portfolio`, `Holding`,
-    ///   `ReferenceHolding`, `TransactionConfiguration`, `Instrument`, `PortfolioGroup`,
-    ///   `Person`, `Order`, `Allocation`, `Calendar`, `LegalEntity`, `InvestorRecord`,
-    ///   `InvestmentAccount`, `Placement`, `Execution`, `Block`, `Participation`, `Package`,
-    ///   `OrderInstruction`, `CustomEntity`, `InstrumentEvent`, `Account`, `ChartOfAccounts`,
-    ///   `CustodianAccount`, `CheckDefinition`, `Abor`, `AborConfiguration`, `Fund`,
-    ///   `FundConfiguration`, `FundStructure`, `ProcessingGroup`, `Fee`, `Reconciliation`,
-    ///   `PropertyDefinition`, `Compliance`, `DiaryEntry`, `Leg`, `DerivedValuation`,
-    ///   `Timeline`, `ClosedPeriod`, `TaskDefinition`, `Workflow`, `IdentifierDefinition`,
-    ///   `SettlementInstruction`, `TransactionFeeType`, `PaymentInstruction`, `Transfer`,
-    ///   `RecDefinition`, `RecResult`, `JournalEntry`, `CollateralAgreement` and
-    ///   `EligibleCollateralSchedule`.
+    /// - `domain` (path, required): [`Domain`](crate::params::Domain) (or any string); known
+    ///   values `Transaction`, `Portfolio`, `Holding`, `ReferenceHolding`,
+    ///   `TransactionConfiguration`, `Instrument`, `PortfolioGroup`, `Person`, `Order`,
+    ///   `Allocation`, `Calendar`, `LegalEntity`, `InvestorRecord`, `InvestmentAccount`,
+    ///   `Placement`, `Execution`, `Block`, `Participation`, `Package`, `OrderInstruction`,
+    ///   `CustomEntity`, `InstrumentEvent`, `Account`, `ChartOfAccounts`, `CustodianAccount`,
+    ///   `CheckDefinition`, `Abor`, `AborConfiguration`, `Fund`, `FundConfiguration`,
+    ///   `FundStructure`, `ProcessingGroup`, `Fee`, `Reconciliation`, `PropertyDefinition`,
+    ///   `Compliance`, `DiaryEntry`, `Leg`, `DerivedValuation`, `Timeline`, `ClosedPeriod`,
+    ///   `TaskDefinition`, `Workflow`, `IdentifierDefinition`, `SettlementInstruction`,
+    ///   `TransactionFeeType`, `PaymentInstruction`, `Transfer`, `RecDefinition`, `RecResult`,
+    ///   `JournalEntry`, `CollateralAgreement` and `EligibleCollateralSchedule`.
     /// - `identifierScope` (path, required): string.
     /// - `identifierType` (path, required): string.
     ///
@@ -190,41 +182,39 @@ impl IdentifierDefinitionsApi {
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn update_identifier_definition(
         &self,
-        domain: impl Into<String>,
+        domain: impl Into<crate::params::Domain>,
         identifier_scope: impl Into<String>,
         identifier_type: impl Into<String>,
         update_identifier_definition_request: lusid_models::UpdateIdentifierDefinitionRequest,
     ) -> UpdateIdentifierDefinitionRequest {
-        UpdateIdentifierDefinitionRequest {
-            client: self.client.clone(),
-            params: UpdateIdentifierDefinitionParams::new(
+        UpdateIdentifierDefinitionRequest::from_params(
+            self,
+            UpdateIdentifierDefinitionParams::new(
                 domain,
                 identifier_scope,
                 identifier_type,
                 update_identifier_definition_request,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `DELETE /api/identifierdefinitions/{domain}/{identifierScope}/{identifierType}`
-    /// (operation `DeleteIdentifierDefinition`)
+    /// `DELETE /api/identifierdefinitions/{domain}/{identifierScope}/{identifierType}` (operation `DeleteIdentifierDefinition`)
     ///
     /// API status: `Experimental`. Idempotent: yes (DELETE).
     ///
     /// Parameters (required ones are arguments here, optional ones are setters on the request):
-    /// - `domain` (path, required): string; known values `Transaction`, `Portfolio`, `Holding`,
-    ///   `ReferenceHolding`, `TransactionConfiguration`, `Instrument`, `PortfolioGroup`,
-    ///   `Person`, `Order`, `Allocation`, `Calendar`, `LegalEntity`, `InvestorRecord`,
-    ///   `InvestmentAccount`, `Placement`, `Execution`, `Block`, `Participation`, `Package`,
-    ///   `OrderInstruction`, `CustomEntity`, `InstrumentEvent`, `Account`, `ChartOfAccounts`,
-    ///   `CustodianAccount`, `CheckDefinition`, `Abor`, `AborConfiguration`, `Fund`,
-    ///   `FundConfiguration`, `FundStructure`, `ProcessingGroup`, `Fee`, `Reconciliation`,
-    ///   `PropertyDefinition`, `Compliance`, `DiaryEntry`, `Leg`, `DerivedValuation`,
-    ///   `Timeline`, `ClosedPeriod`, `TaskDefinition`, `Workflow`, `IdentifierDefinition`,
-    ///   `SettlementInstruction`, `TransactionFeeType`, `PaymentInstruction`, `Transfer`,
-    ///   `RecDefinition`, `RecResult`, `JournalEntry`, `CollateralAgreement` and
-    ///   `EligibleCollateralSchedule`.
+    /// - `domain` (path, required): [`Domain`](crate::params::Domain) (or any string); known
+    ///   values `Transaction`, `Portfolio`, `Holding`, `ReferenceHolding`,
+    ///   `TransactionConfiguration`, `Instrument`, `PortfolioGroup`, `Person`, `Order`,
+    ///   `Allocation`, `Calendar`, `LegalEntity`, `InvestorRecord`, `InvestmentAccount`,
+    ///   `Placement`, `Execution`, `Block`, `Participation`, `Package`, `OrderInstruction`,
+    ///   `CustomEntity`, `InstrumentEvent`, `Account`, `ChartOfAccounts`, `CustodianAccount`,
+    ///   `CheckDefinition`, `Abor`, `AborConfiguration`, `Fund`, `FundConfiguration`,
+    ///   `FundStructure`, `ProcessingGroup`, `Fee`, `Reconciliation`, `PropertyDefinition`,
+    ///   `Compliance`, `DiaryEntry`, `Leg`, `DerivedValuation`, `Timeline`, `ClosedPeriod`,
+    ///   `TaskDefinition`, `Workflow`, `IdentifierDefinition`, `SettlementInstruction`,
+    ///   `TransactionFeeType`, `PaymentInstruction`, `Transfer`, `RecDefinition`, `RecResult`,
+    ///   `JournalEntry`, `CollateralAgreement` and `EligibleCollateralSchedule`.
     /// - `identifierScope` (path, required): string.
     /// - `identifierType` (path, required): string.
     ///
@@ -242,28 +232,27 @@ impl IdentifierDefinitionsApi {
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn delete_identifier_definition(
         &self,
-        domain: impl Into<String>,
+        domain: impl Into<crate::params::Domain>,
         identifier_scope: impl Into<String>,
         identifier_type: impl Into<String>,
     ) -> DeleteIdentifierDefinitionRequest {
-        DeleteIdentifierDefinitionRequest {
-            client: self.client.clone(),
-            params: DeleteIdentifierDefinitionParams::new(
-                domain,
-                identifier_scope,
-                identifier_type,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteIdentifierDefinitionRequest::from_params(
+            self,
+            DeleteIdentifierDefinitionParams::new(domain, identifier_scope, identifier_type),
+        )
     }
 }
 
-/// The parameters of `ListIdentifierDefinitions` (`GET /api/identifierdefinitions`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `GET /api/identifierdefinitions` (operation `ListIdentifierDefinitions`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListIdentifierDefinitions`: what its request builder
+/// ([`ListIdentifierDefinitionsRequest`](crate::ListIdentifierDefinitionsRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListIdentifierDefinitionsParams {
@@ -297,59 +286,14 @@ impl ListIdentifierDefinitionsParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListIdentifierDefinitions` request (`GET /api/identifierdefinitions`), built by
-/// [`IdentifierDefinitionsApi::list_identifier_definitions`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/identifierdefinitions` (operation `ListIdentifierDefinitions`)
+///
+/// The request builder of `ListIdentifierDefinitions`, made by
+/// [`IdentifierDefinitionsApi::list_identifier_definitions`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListIdentifierDefinitionsRequest {
@@ -366,41 +310,53 @@ impl ListIdentifierDefinitionsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &IdentifierDefinitionsApi,
+        params: ListIdentifierDefinitionsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
@@ -410,7 +366,7 @@ impl ListIdentifierDefinitionsRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -476,80 +432,85 @@ impl ListIdentifierDefinitionsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListIdentifierDefinitionsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListIdentifierDefinitions`, following `nextPage` until it is empty. Each
     /// page is requested only when the previous one has been taken, with the same parameters
     /// plus `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time,
     /// so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfIdentifierDefinition, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfIdentifierDefinition> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListIdentifierDefinitions`, in order. At most one page is
-    /// held in memory; the next page is requested when the current one is used up.
+    /// held in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::IdentifierDefinition, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::IdentifierDefinition> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListIdentifierDefinitions` with its items kept exactly as LUSID sent
     /// them, fields this crate does not know included: for copying the data elsewhere
     /// unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListIdentifierDefinitionsRequest {
-    type Page = lusid_models::PagedResourceListOfIdentifierDefinition;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListIdentifierDefinitionsParams {
+    const OPERATION_ID: &'static str = "ListIdentifierDefinitions";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `CreateIdentifierDefinition` (`POST /api/identifierdefinitions`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `POST /api/identifierdefinitions` (operation `CreateIdentifierDefinition`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateIdentifierDefinition`: what its request builder
+/// ([`CreateIdentifierDefinitionRequest`](crate::CreateIdentifierDefinitionRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateIdentifierDefinitionParams {
@@ -568,9 +529,12 @@ impl CreateIdentifierDefinitionParams {
     }
 }
 
-/// The `CreateIdentifierDefinition` request (`POST /api/identifierdefinitions`), built by
-/// [`IdentifierDefinitionsApi::create_identifier_definition`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `POST /api/identifierdefinitions` (operation `CreateIdentifierDefinition`)
+///
+/// The request builder of `CreateIdentifierDefinition`, made by
+/// [`IdentifierDefinitionsApi::create_identifier_definition`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateIdentifierDefinitionRequest {
@@ -586,6 +550,18 @@ impl CreateIdentifierDefinitionRequest {
         path_template: "/api/identifierdefinitions",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &IdentifierDefinitionsApi,
+        params: CreateIdentifierDefinitionParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateIdentifierDefinitionParams {
@@ -634,29 +610,32 @@ impl CreateIdentifierDefinitionRequest {
     }
 }
 
-/// The parameters of `GetIdentifierDefinition` (`GET
-/// /api/identifierdefinitions/{domain}/{identifierScope}/{identifierType}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/identifierdefinitions/{domain}/{identifierScope}/{identifierType}` (operation `GetIdentifierDefinition`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetIdentifierDefinition`: what its request builder
+/// ([`GetIdentifierDefinitionRequest`](crate::GetIdentifierDefinitionRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetIdentifierDefinitionParams {
-    /// `domain` (path): string; known values `Transaction`, `Portfolio`, `Holding`,
-    /// `ReferenceHolding`, `TransactionConfiguration`, `Instrument`, `PortfolioGroup`,
-    /// `Person`, `Order`, `Allocation`, `Calendar`, `LegalEntity`, `InvestorRecord`,
-    /// `InvestmentAccount`, `Placement`, `Execution`, `Block`, `Participation`, `Package`,
-    /// `OrderInstruction`, `CustomEntity`, `InstrumentEvent`, `Account`, `ChartOfAccounts`,
-    /// `CustodianAccount`, `CheckDefinition`, `Abor`, `AborConfiguration`, `Fund`,
-    /// `FundConfiguration`, `FundStructure`, `ProcessingGroup`, `Fee`, `Reconciliation`,
-    /// `PropertyDefinition`, `Compliance`, `DiaryEntry`, `Leg`, `DerivedValuation`, `Timeline`,
-    /// `ClosedPeriod`, `TaskDefinition`, `Workflow`, `IdentifierDefinition`,
-    /// `SettlementInstruction`, `TransactionFeeType`, `PaymentInstruction`, `Transfer`,
-    /// `RecDefinition`, `RecResult`, `JournalEntry`, `CollateralAgreement` and
-    /// `EligibleCollateralSchedule`.
-    pub domain: String,
+    /// `domain` (path): [`Domain`](crate::params::Domain) (or any string); known values
+    /// `Transaction`, `Portfolio`, `Holding`, `ReferenceHolding`, `TransactionConfiguration`,
+    /// `Instrument`, `PortfolioGroup`, `Person`, `Order`, `Allocation`, `Calendar`,
+    /// `LegalEntity`, `InvestorRecord`, `InvestmentAccount`, `Placement`, `Execution`, `Block`,
+    /// `Participation`, `Package`, `OrderInstruction`, `CustomEntity`, `InstrumentEvent`,
+    /// `Account`, `ChartOfAccounts`, `CustodianAccount`, `CheckDefinition`, `Abor`,
+    /// `AborConfiguration`, `Fund`, `FundConfiguration`, `FundStructure`, `ProcessingGroup`,
+    /// `Fee`, `Reconciliation`, `PropertyDefinition`, `Compliance`, `DiaryEntry`, `Leg`,
+    /// `DerivedValuation`, `Timeline`, `ClosedPeriod`, `TaskDefinition`, `Workflow`,
+    /// `IdentifierDefinition`, `SettlementInstruction`, `TransactionFeeType`,
+    /// `PaymentInstruction`, `Transfer`, `RecDefinition`, `RecResult`, `JournalEntry`,
+    /// `CollateralAgreement` and `EligibleCollateralSchedule`.
+    pub domain: crate::params::Domain,
     /// `identifierScope` (path): string.
     pub identifier_scope: String,
     /// `identifierType` (path): string.
@@ -673,7 +652,7 @@ pub struct GetIdentifierDefinitionParams {
 impl GetIdentifierDefinitionParams {
     /// The required parameters; every optional one unset.
     pub fn new(
-        domain: impl Into<String>,
+        domain: impl Into<crate::params::Domain>,
         identifier_scope: impl Into<String>,
         identifier_type: impl Into<String>,
     ) -> Self {
@@ -686,35 +665,14 @@ impl GetIdentifierDefinitionParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetIdentifierDefinition` request (`GET
-/// /api/identifierdefinitions/{domain}/{identifierScope}/{identifierType}`), built by
-/// [`IdentifierDefinitionsApi::get_identifier_definition`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/identifierdefinitions/{domain}/{identifierScope}/{identifierType}` (operation `GetIdentifierDefinition`)
+///
+/// The request builder of `GetIdentifierDefinition`, made by
+/// [`IdentifierDefinitionsApi::get_identifier_definition`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetIdentifierDefinitionRequest {
@@ -731,16 +689,28 @@ impl GetIdentifierDefinitionRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &IdentifierDefinitionsApi,
+        params: GetIdentifierDefinitionParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
@@ -750,7 +720,7 @@ impl GetIdentifierDefinitionRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -808,29 +778,32 @@ impl GetIdentifierDefinitionRequest {
     }
 }
 
-/// The parameters of `UpdateIdentifierDefinition` (`PUT
-/// /api/identifierdefinitions/{domain}/{identifierScope}/{identifierType}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `PUT /api/identifierdefinitions/{domain}/{identifierScope}/{identifierType}` (operation `UpdateIdentifierDefinition`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpdateIdentifierDefinition`: what its request builder
+/// ([`UpdateIdentifierDefinitionRequest`](crate::UpdateIdentifierDefinitionRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateIdentifierDefinitionParams {
-    /// `domain` (path): string; known values `Transaction`, `Portfolio`, `Holding`,
-    /// `ReferenceHolding`, `TransactionConfiguration`, `Instrument`, `PortfolioGroup`,
-    /// `Person`, `Order`, `Allocation`, `Calendar`, `LegalEntity`, `InvestorRecord`,
-    /// `InvestmentAccount`, `Placement`, `Execution`, `Block`, `Participation`, `Package`,
-    /// `OrderInstruction`, `CustomEntity`, `InstrumentEvent`, `Account`, `ChartOfAccounts`,
-    /// `CustodianAccount`, `CheckDefinition`, `Abor`, `AborConfiguration`, `Fund`,
-    /// `FundConfiguration`, `FundStructure`, `ProcessingGroup`, `Fee`, `Reconciliation`,
-    /// `PropertyDefinition`, `Compliance`, `DiaryEntry`, `Leg`, `DerivedValuation`, `Timeline`,
-    /// `ClosedPeriod`, `TaskDefinition`, `Workflow`, `IdentifierDefinition`,
-    /// `SettlementInstruction`, `TransactionFeeType`, `PaymentInstruction`, `Transfer`,
-    /// `RecDefinition`, `RecResult`, `JournalEntry`, `CollateralAgreement` and
-    /// `EligibleCollateralSchedule`.
-    pub domain: String,
+    /// `domain` (path): [`Domain`](crate::params::Domain) (or any string); known values
+    /// `Transaction`, `Portfolio`, `Holding`, `ReferenceHolding`, `TransactionConfiguration`,
+    /// `Instrument`, `PortfolioGroup`, `Person`, `Order`, `Allocation`, `Calendar`,
+    /// `LegalEntity`, `InvestorRecord`, `InvestmentAccount`, `Placement`, `Execution`, `Block`,
+    /// `Participation`, `Package`, `OrderInstruction`, `CustomEntity`, `InstrumentEvent`,
+    /// `Account`, `ChartOfAccounts`, `CustodianAccount`, `CheckDefinition`, `Abor`,
+    /// `AborConfiguration`, `Fund`, `FundConfiguration`, `FundStructure`, `ProcessingGroup`,
+    /// `Fee`, `Reconciliation`, `PropertyDefinition`, `Compliance`, `DiaryEntry`, `Leg`,
+    /// `DerivedValuation`, `Timeline`, `ClosedPeriod`, `TaskDefinition`, `Workflow`,
+    /// `IdentifierDefinition`, `SettlementInstruction`, `TransactionFeeType`,
+    /// `PaymentInstruction`, `Transfer`, `RecDefinition`, `RecResult`, `JournalEntry`,
+    /// `CollateralAgreement` and `EligibleCollateralSchedule`.
+    pub domain: crate::params::Domain,
     /// `identifierScope` (path): string.
     pub identifier_scope: String,
     /// `identifierType` (path): string.
@@ -842,7 +815,7 @@ pub struct UpdateIdentifierDefinitionParams {
 impl UpdateIdentifierDefinitionParams {
     /// The required parameters; every optional one unset.
     pub fn new(
-        domain: impl Into<String>,
+        domain: impl Into<crate::params::Domain>,
         identifier_scope: impl Into<String>,
         identifier_type: impl Into<String>,
         update_identifier_definition_request: lusid_models::UpdateIdentifierDefinitionRequest,
@@ -856,10 +829,12 @@ impl UpdateIdentifierDefinitionParams {
     }
 }
 
-/// The `UpdateIdentifierDefinition` request (`PUT
-/// /api/identifierdefinitions/{domain}/{identifierScope}/{identifierType}`), built by
-/// [`IdentifierDefinitionsApi::update_identifier_definition`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `PUT /api/identifierdefinitions/{domain}/{identifierScope}/{identifierType}` (operation `UpdateIdentifierDefinition`)
+///
+/// The request builder of `UpdateIdentifierDefinition`, made by
+/// [`IdentifierDefinitionsApi::update_identifier_definition`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateIdentifierDefinitionRequest {
@@ -875,6 +850,18 @@ impl UpdateIdentifierDefinitionRequest {
         path_template: "/api/identifierdefinitions/{domain}/{identifierScope}/{identifierType}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &IdentifierDefinitionsApi,
+        params: UpdateIdentifierDefinitionParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpdateIdentifierDefinitionParams {
@@ -928,29 +915,32 @@ impl UpdateIdentifierDefinitionRequest {
     }
 }
 
-/// The parameters of `DeleteIdentifierDefinition` (`DELETE
-/// /api/identifierdefinitions/{domain}/{identifierScope}/{identifierType}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `DELETE /api/identifierdefinitions/{domain}/{identifierScope}/{identifierType}` (operation `DeleteIdentifierDefinition`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteIdentifierDefinition`: what its request builder
+/// ([`DeleteIdentifierDefinitionRequest`](crate::DeleteIdentifierDefinitionRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteIdentifierDefinitionParams {
-    /// `domain` (path): string; known values `Transaction`, `Portfolio`, `Holding`,
-    /// `ReferenceHolding`, `TransactionConfiguration`, `Instrument`, `PortfolioGroup`,
-    /// `Person`, `Order`, `Allocation`, `Calendar`, `LegalEntity`, `InvestorRecord`,
-    /// `InvestmentAccount`, `Placement`, `Execution`, `Block`, `Participation`, `Package`,
-    /// `OrderInstruction`, `CustomEntity`, `InstrumentEvent`, `Account`, `ChartOfAccounts`,
-    /// `CustodianAccount`, `CheckDefinition`, `Abor`, `AborConfiguration`, `Fund`,
-    /// `FundConfiguration`, `FundStructure`, `ProcessingGroup`, `Fee`, `Reconciliation`,
-    /// `PropertyDefinition`, `Compliance`, `DiaryEntry`, `Leg`, `DerivedValuation`, `Timeline`,
-    /// `ClosedPeriod`, `TaskDefinition`, `Workflow`, `IdentifierDefinition`,
-    /// `SettlementInstruction`, `TransactionFeeType`, `PaymentInstruction`, `Transfer`,
-    /// `RecDefinition`, `RecResult`, `JournalEntry`, `CollateralAgreement` and
-    /// `EligibleCollateralSchedule`.
-    pub domain: String,
+    /// `domain` (path): [`Domain`](crate::params::Domain) (or any string); known values
+    /// `Transaction`, `Portfolio`, `Holding`, `ReferenceHolding`, `TransactionConfiguration`,
+    /// `Instrument`, `PortfolioGroup`, `Person`, `Order`, `Allocation`, `Calendar`,
+    /// `LegalEntity`, `InvestorRecord`, `InvestmentAccount`, `Placement`, `Execution`, `Block`,
+    /// `Participation`, `Package`, `OrderInstruction`, `CustomEntity`, `InstrumentEvent`,
+    /// `Account`, `ChartOfAccounts`, `CustodianAccount`, `CheckDefinition`, `Abor`,
+    /// `AborConfiguration`, `Fund`, `FundConfiguration`, `FundStructure`, `ProcessingGroup`,
+    /// `Fee`, `Reconciliation`, `PropertyDefinition`, `Compliance`, `DiaryEntry`, `Leg`,
+    /// `DerivedValuation`, `Timeline`, `ClosedPeriod`, `TaskDefinition`, `Workflow`,
+    /// `IdentifierDefinition`, `SettlementInstruction`, `TransactionFeeType`,
+    /// `PaymentInstruction`, `Transfer`, `RecDefinition`, `RecResult`, `JournalEntry`,
+    /// `CollateralAgreement` and `EligibleCollateralSchedule`.
+    pub domain: crate::params::Domain,
     /// `identifierScope` (path): string.
     pub identifier_scope: String,
     /// `identifierType` (path): string.
@@ -960,7 +950,7 @@ pub struct DeleteIdentifierDefinitionParams {
 impl DeleteIdentifierDefinitionParams {
     /// The required parameters; every optional one unset.
     pub fn new(
-        domain: impl Into<String>,
+        domain: impl Into<crate::params::Domain>,
         identifier_scope: impl Into<String>,
         identifier_type: impl Into<String>,
     ) -> Self {
@@ -972,10 +962,12 @@ impl DeleteIdentifierDefinitionParams {
     }
 }
 
-/// The `DeleteIdentifierDefinition` request (`DELETE
-/// /api/identifierdefinitions/{domain}/{identifierScope}/{identifierType}`), built by
-/// [`IdentifierDefinitionsApi::delete_identifier_definition`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `DELETE /api/identifierdefinitions/{domain}/{identifierScope}/{identifierType}` (operation `DeleteIdentifierDefinition`)
+///
+/// The request builder of `DeleteIdentifierDefinition`, made by
+/// [`IdentifierDefinitionsApi::delete_identifier_definition`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteIdentifierDefinitionRequest {
@@ -991,6 +983,18 @@ impl DeleteIdentifierDefinitionRequest {
         path_template: "/api/identifierdefinitions/{domain}/{identifierScope}/{identifierType}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &IdentifierDefinitionsApi,
+        params: DeleteIdentifierDefinitionParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteIdentifierDefinitionParams {
@@ -1050,16 +1054,19 @@ impl DeleteIdentifierDefinitionRequest {
 /// in production and a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`IdentifierDefinitionsApi`] for streams, timeouts and `send_as`). With the
-/// `mock` feature, mockall generates `MockIdentifierDefinitionsApiClient`; see
-/// docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`IdentifierDefinitionsApi`] add streams, timeouts and `send_as`. With the `mock`
+/// feature, mockall generates `MockIdentifierDefinitionsApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait IdentifierDefinitionsApiClient: Send + Sync {
-    /// `GET /api/identifierdefinitions` (operation `ListIdentifierDefinitions`):
+    /// `GET /api/identifierdefinitions` (operation `ListIdentifierDefinitions`)
+    ///
     /// [`IdentifierDefinitionsApi::list_identifier_definitions`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListIdentifierDefinitionsRequest::send): see [`Error`](crate::Error).
@@ -1068,9 +1075,11 @@ pub trait IdentifierDefinitionsApiClient: Send + Sync {
         params: ListIdentifierDefinitionsParams,
     ) -> Result<lusid_models::PagedResourceListOfIdentifierDefinition, crate::Error>;
 
-    /// `POST /api/identifierdefinitions` (operation `CreateIdentifierDefinition`):
+    /// `POST /api/identifierdefinitions` (operation `CreateIdentifierDefinition`)
+    ///
     /// [`IdentifierDefinitionsApi::create_identifier_definition`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateIdentifierDefinitionRequest::send): see [`Error`](crate::Error).
@@ -1079,9 +1088,11 @@ pub trait IdentifierDefinitionsApiClient: Send + Sync {
         params: CreateIdentifierDefinitionParams,
     ) -> Result<lusid_models::IdentifierDefinition, crate::Error>;
 
-    /// `GET /api/identifierdefinitions/{domain}/{identifierScope}/{identifierType}` (operation
-    /// `GetIdentifierDefinition`): [`IdentifierDefinitionsApi::get_identifier_definition`] with
-    /// the parameters of `params`.
+    /// `GET /api/identifierdefinitions/{domain}/{identifierScope}/{identifierType}` (operation `GetIdentifierDefinition`)
+    ///
+    /// [`IdentifierDefinitionsApi::get_identifier_definition`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetIdentifierDefinitionRequest::send): see [`Error`](crate::Error).
@@ -1090,10 +1101,11 @@ pub trait IdentifierDefinitionsApiClient: Send + Sync {
         params: GetIdentifierDefinitionParams,
     ) -> Result<lusid_models::IdentifierDefinition, crate::Error>;
 
-    /// `PUT /api/identifierdefinitions/{domain}/{identifierScope}/{identifierType}` (operation
-    /// `UpdateIdentifierDefinition`):
+    /// `PUT /api/identifierdefinitions/{domain}/{identifierScope}/{identifierType}` (operation `UpdateIdentifierDefinition`)
+    ///
     /// [`IdentifierDefinitionsApi::update_identifier_definition`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpdateIdentifierDefinitionRequest::send): see [`Error`](crate::Error).
@@ -1102,10 +1114,11 @@ pub trait IdentifierDefinitionsApiClient: Send + Sync {
         params: UpdateIdentifierDefinitionParams,
     ) -> Result<lusid_models::IdentifierDefinition, crate::Error>;
 
-    /// `DELETE /api/identifierdefinitions/{domain}/{identifierScope}/{identifierType}`
-    /// (operation `DeleteIdentifierDefinition`):
+    /// `DELETE /api/identifierdefinitions/{domain}/{identifierScope}/{identifierType}` (operation `DeleteIdentifierDefinition`)
+    ///
     /// [`IdentifierDefinitionsApi::delete_identifier_definition`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteIdentifierDefinitionRequest::send): see [`Error`](crate::Error).
@@ -1121,64 +1134,44 @@ impl IdentifierDefinitionsApiClient for IdentifierDefinitionsApi {
         &self,
         params: ListIdentifierDefinitionsParams,
     ) -> Result<lusid_models::PagedResourceListOfIdentifierDefinition, crate::Error> {
-        ListIdentifierDefinitionsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListIdentifierDefinitionsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn create_identifier_definition(
         &self,
         params: CreateIdentifierDefinitionParams,
     ) -> Result<lusid_models::IdentifierDefinition, crate::Error> {
-        CreateIdentifierDefinitionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateIdentifierDefinitionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_identifier_definition(
         &self,
         params: GetIdentifierDefinitionParams,
     ) -> Result<lusid_models::IdentifierDefinition, crate::Error> {
-        GetIdentifierDefinitionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetIdentifierDefinitionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn update_identifier_definition(
         &self,
         params: UpdateIdentifierDefinitionParams,
     ) -> Result<lusid_models::IdentifierDefinition, crate::Error> {
-        UpdateIdentifierDefinitionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpdateIdentifierDefinitionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_identifier_definition(
         &self,
         params: DeleteIdentifierDefinitionParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteIdentifierDefinitionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteIdentifierDefinitionRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

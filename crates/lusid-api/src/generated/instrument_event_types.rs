@@ -21,8 +21,7 @@ pub struct InstrumentEventTypesApi {
 }
 
 impl InstrumentEventTypesApi {
-    /// `GET /api/instrumenteventtypes/transactiontemplates` (operation
-    /// `ListTransactionTemplates`)
+    /// `GET /api/instrumenteventtypes/transactiontemplates` (operation `ListTransactionTemplates`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
@@ -54,15 +53,10 @@ impl InstrumentEventTypesApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_transaction_templates(&self) -> ListTransactionTemplatesRequest {
-        ListTransactionTemplatesRequest {
-            client: self.client.clone(),
-            params: ListTransactionTemplatesParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListTransactionTemplatesRequest::from_params(self, ListTransactionTemplatesParams::new())
     }
 
-    /// `GET /api/instrumenteventtypes/transactiontemplatespecifications` (operation
-    /// `ListTransactionTemplateSpecifications`)
+    /// `GET /api/instrumenteventtypes/transactiontemplatespecifications` (operation `ListTransactionTemplateSpecifications`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
@@ -98,24 +92,22 @@ impl InstrumentEventTypesApi {
     pub fn list_transaction_template_specifications(
         &self,
     ) -> ListTransactionTemplateSpecificationsRequest {
-        ListTransactionTemplateSpecificationsRequest {
-            client: self.client.clone(),
-            params: ListTransactionTemplateSpecificationsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListTransactionTemplateSpecificationsRequest::from_params(
+            self,
+            ListTransactionTemplateSpecificationsParams::new(),
+        )
     }
 
-    /// `GET
-    /// /api/instrumenteventtypes/{instrumentEventType}/transactiontemplates/{instrumentType}/{scope}`
-    /// (operation `GetTransactionTemplate`)
+    /// `GET /api/instrumenteventtypes/{instrumentEventType}/transactiontemplates/{instrumentType}/{scope}` (operation `GetTransactionTemplate`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
     /// Parameters (required ones are arguments here, optional ones are setters on the request):
-    /// - `instrumentEventType` (path, required): string; known values `TransitionEvent`,
-    ///   `InformationalEvent`, `OpenEvent`, `CloseEvent`, `StockSplitEvent`,
-    ///   `BondDefaultEvent`, `CashDividendEvent`, `AmortisationEvent`, `CashFlowEvent`,
-    ///   `ExerciseEvent`, `ResetEvent`, `TriggerEvent`, `RawVendorEvent`,
+    /// - `instrumentEventType` (path, required):
+    ///   [`InstrumentEventType`](crate::params::InstrumentEventType) (or any string); known
+    ///   values `TransitionEvent`, `InformationalEvent`, `OpenEvent`, `CloseEvent`,
+    ///   `StockSplitEvent`, `BondDefaultEvent`, `CashDividendEvent`, `AmortisationEvent`,
+    ///   `CashFlowEvent`, `ExerciseEvent`, `ResetEvent`, `TriggerEvent`, `RawVendorEvent`,
     ///   `InformationalErrorEvent`, `BondCouponEvent`, `DividendReinvestmentEvent`,
     ///   `AccumulationEvent`, `BondPrincipalEvent`, `DividendOptionEvent`, `MaturityEvent`,
     ///   `FxForwardSettlementEvent`, `ExpiryEvent`, `ScripDividendEvent`, `StockDividendEvent`,
@@ -156,12 +148,12 @@ impl InstrumentEventTypesApi {
     ///   `RecallableCapitalExpiryEvent`, `CapitalInterestTransferEvent`, `FacilityDrawEvent`,
     ///   `FacilityRepaymentEvent`, `FacilityInterestEvent`, `FacilityCommitmentFeeEvent`,
     ///   `InstalmentCallEvent` and `DepositInterestCapitalisationEvent`.
-    /// - `instrumentType` (path, required): string; known values `QuotedSecurity`,
-    ///   `InterestRateSwap`, `FxForward`, `Future`, `ExoticInstrument`, `FxOption`,
-    ///   `CreditDefaultSwap`, `InterestRateSwaption`, `Bond`, `EquityOption`, `FixedLeg`,
-    ///   `FloatingLeg`, `BespokeCashFlowsLeg`, `Unknown`, `TermDeposit`,
-    ///   `ContractForDifference`, `EquitySwap`, `CashPerpetual`, `CapFloor`, `CashSettled`,
-    ///   `CdsIndex`, `Basket`, `FundingLeg`, `FxSwap`, `ForwardRateAgreement`,
+    /// - `instrumentType` (path, required): [`InstrumentType`](crate::params::InstrumentType)
+    ///   (or any string); known values `QuotedSecurity`, `InterestRateSwap`, `FxForward`,
+    ///   `Future`, `ExoticInstrument`, `FxOption`, `CreditDefaultSwap`, `InterestRateSwaption`,
+    ///   `Bond`, `EquityOption`, `FixedLeg`, `FloatingLeg`, `BespokeCashFlowsLeg`, `Unknown`,
+    ///   `TermDeposit`, `ContractForDifference`, `EquitySwap`, `CashPerpetual`, `CapFloor`,
+    ///   `CashSettled`, `CdsIndex`, `Basket`, `FundingLeg`, `FxSwap`, `ForwardRateAgreement`,
     ///   `SimpleInstrument`, `Repo`, `Equity`, `ExchangeTradedOption`, `ReferenceInstrument`,
     ///   `ComplexBond`, `InflationLinkedBond`, `InflationSwap`, `SimpleCashFlowLoan`,
     ///   `TotalReturnSwap`, `InflationLeg`, `FundShareClass`, `FlexibleLoan`, `UnsettledCash`,
@@ -188,32 +180,26 @@ impl InstrumentEventTypesApi {
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn get_transaction_template(
         &self,
-        instrument_event_type: impl Into<String>,
-        instrument_type: impl Into<String>,
+        instrument_event_type: impl Into<crate::params::InstrumentEventType>,
+        instrument_type: impl Into<crate::params::InstrumentType>,
         scope: impl Into<String>,
     ) -> GetTransactionTemplateRequest {
-        GetTransactionTemplateRequest {
-            client: self.client.clone(),
-            params: GetTransactionTemplateParams::new(
-                instrument_event_type,
-                instrument_type,
-                scope,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetTransactionTemplateRequest::from_params(
+            self,
+            GetTransactionTemplateParams::new(instrument_event_type, instrument_type, scope),
+        )
     }
 
-    /// `PUT
-    /// /api/instrumenteventtypes/{instrumentEventType}/transactiontemplates/{instrumentType}/{scope}`
-    /// (operation `UpdateTransactionTemplate`)
+    /// `PUT /api/instrumenteventtypes/{instrumentEventType}/transactiontemplates/{instrumentType}/{scope}` (operation `UpdateTransactionTemplate`)
     ///
     /// API status: `Stable`. Idempotent: yes (PUT replaces).
     ///
     /// Parameters (required ones are arguments here, optional ones are setters on the request):
-    /// - `instrumentEventType` (path, required): string; known values `TransitionEvent`,
-    ///   `InformationalEvent`, `OpenEvent`, `CloseEvent`, `StockSplitEvent`,
-    ///   `BondDefaultEvent`, `CashDividendEvent`, `AmortisationEvent`, `CashFlowEvent`,
-    ///   `ExerciseEvent`, `ResetEvent`, `TriggerEvent`, `RawVendorEvent`,
+    /// - `instrumentEventType` (path, required):
+    ///   [`InstrumentEventType`](crate::params::InstrumentEventType) (or any string); known
+    ///   values `TransitionEvent`, `InformationalEvent`, `OpenEvent`, `CloseEvent`,
+    ///   `StockSplitEvent`, `BondDefaultEvent`, `CashDividendEvent`, `AmortisationEvent`,
+    ///   `CashFlowEvent`, `ExerciseEvent`, `ResetEvent`, `TriggerEvent`, `RawVendorEvent`,
     ///   `InformationalErrorEvent`, `BondCouponEvent`, `DividendReinvestmentEvent`,
     ///   `AccumulationEvent`, `BondPrincipalEvent`, `DividendOptionEvent`, `MaturityEvent`,
     ///   `FxForwardSettlementEvent`, `ExpiryEvent`, `ScripDividendEvent`, `StockDividendEvent`,
@@ -254,12 +240,12 @@ impl InstrumentEventTypesApi {
     ///   `RecallableCapitalExpiryEvent`, `CapitalInterestTransferEvent`, `FacilityDrawEvent`,
     ///   `FacilityRepaymentEvent`, `FacilityInterestEvent`, `FacilityCommitmentFeeEvent`,
     ///   `InstalmentCallEvent` and `DepositInterestCapitalisationEvent`.
-    /// - `instrumentType` (path, required): string; known values `QuotedSecurity`,
-    ///   `InterestRateSwap`, `FxForward`, `Future`, `ExoticInstrument`, `FxOption`,
-    ///   `CreditDefaultSwap`, `InterestRateSwaption`, `Bond`, `EquityOption`, `FixedLeg`,
-    ///   `FloatingLeg`, `BespokeCashFlowsLeg`, `Unknown`, `TermDeposit`,
-    ///   `ContractForDifference`, `EquitySwap`, `CashPerpetual`, `CapFloor`, `CashSettled`,
-    ///   `CdsIndex`, `Basket`, `FundingLeg`, `FxSwap`, `ForwardRateAgreement`,
+    /// - `instrumentType` (path, required): [`InstrumentType`](crate::params::InstrumentType)
+    ///   (or any string); known values `QuotedSecurity`, `InterestRateSwap`, `FxForward`,
+    ///   `Future`, `ExoticInstrument`, `FxOption`, `CreditDefaultSwap`, `InterestRateSwaption`,
+    ///   `Bond`, `EquityOption`, `FixedLeg`, `FloatingLeg`, `BespokeCashFlowsLeg`, `Unknown`,
+    ///   `TermDeposit`, `ContractForDifference`, `EquitySwap`, `CashPerpetual`, `CapFloor`,
+    ///   `CashSettled`, `CdsIndex`, `Basket`, `FundingLeg`, `FxSwap`, `ForwardRateAgreement`,
     ///   `SimpleInstrument`, `Repo`, `Equity`, `ExchangeTradedOption`, `ReferenceInstrument`,
     ///   `ComplexBond`, `InflationLinkedBond`, `InflationSwap`, `SimpleCashFlowLoan`,
     ///   `TotalReturnSwap`, `InflationLeg`, `FundShareClass`, `FlexibleLoan`, `UnsettledCash`,
@@ -286,35 +272,33 @@ impl InstrumentEventTypesApi {
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn update_transaction_template(
         &self,
-        instrument_event_type: impl Into<String>,
-        instrument_type: impl Into<String>,
+        instrument_event_type: impl Into<crate::params::InstrumentEventType>,
+        instrument_type: impl Into<crate::params::InstrumentType>,
         scope: impl Into<String>,
         transaction_template_request: lusid_models::TransactionTemplateRequest,
     ) -> UpdateTransactionTemplateRequest {
-        UpdateTransactionTemplateRequest {
-            client: self.client.clone(),
-            params: UpdateTransactionTemplateParams::new(
+        UpdateTransactionTemplateRequest::from_params(
+            self,
+            UpdateTransactionTemplateParams::new(
                 instrument_event_type,
                 instrument_type,
                 scope,
                 transaction_template_request,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `POST
-    /// /api/instrumenteventtypes/{instrumentEventType}/transactiontemplates/{instrumentType}/{scope}`
-    /// (operation `CreateTransactionTemplate`)
+    /// `POST /api/instrumenteventtypes/{instrumentEventType}/transactiontemplates/{instrumentType}/{scope}` (operation `CreateTransactionTemplate`)
     ///
     /// API status: `Stable`. Idempotent: no (a POST that is neither an upsert nor a read-only
     /// query).
     ///
     /// Parameters (required ones are arguments here, optional ones are setters on the request):
-    /// - `instrumentEventType` (path, required): string; known values `TransitionEvent`,
-    ///   `InformationalEvent`, `OpenEvent`, `CloseEvent`, `StockSplitEvent`,
-    ///   `BondDefaultEvent`, `CashDividendEvent`, `AmortisationEvent`, `CashFlowEvent`,
-    ///   `ExerciseEvent`, `ResetEvent`, `TriggerEvent`, `RawVendorEvent`,
+    /// - `instrumentEventType` (path, required):
+    ///   [`InstrumentEventType`](crate::params::InstrumentEventType) (or any string); known
+    ///   values `TransitionEvent`, `InformationalEvent`, `OpenEvent`, `CloseEvent`,
+    ///   `StockSplitEvent`, `BondDefaultEvent`, `CashDividendEvent`, `AmortisationEvent`,
+    ///   `CashFlowEvent`, `ExerciseEvent`, `ResetEvent`, `TriggerEvent`, `RawVendorEvent`,
     ///   `InformationalErrorEvent`, `BondCouponEvent`, `DividendReinvestmentEvent`,
     ///   `AccumulationEvent`, `BondPrincipalEvent`, `DividendOptionEvent`, `MaturityEvent`,
     ///   `FxForwardSettlementEvent`, `ExpiryEvent`, `ScripDividendEvent`, `StockDividendEvent`,
@@ -355,12 +339,12 @@ impl InstrumentEventTypesApi {
     ///   `RecallableCapitalExpiryEvent`, `CapitalInterestTransferEvent`, `FacilityDrawEvent`,
     ///   `FacilityRepaymentEvent`, `FacilityInterestEvent`, `FacilityCommitmentFeeEvent`,
     ///   `InstalmentCallEvent` and `DepositInterestCapitalisationEvent`.
-    /// - `instrumentType` (path, required): string; known values `QuotedSecurity`,
-    ///   `InterestRateSwap`, `FxForward`, `Future`, `ExoticInstrument`, `FxOption`,
-    ///   `CreditDefaultSwap`, `InterestRateSwaption`, `Bond`, `EquityOption`, `FixedLeg`,
-    ///   `FloatingLeg`, `BespokeCashFlowsLeg`, `Unknown`, `TermDeposit`,
-    ///   `ContractForDifference`, `EquitySwap`, `CashPerpetual`, `CapFloor`, `CashSettled`,
-    ///   `CdsIndex`, `Basket`, `FundingLeg`, `FxSwap`, `ForwardRateAgreement`,
+    /// - `instrumentType` (path, required): [`InstrumentType`](crate::params::InstrumentType)
+    ///   (or any string); known values `QuotedSecurity`, `InterestRateSwap`, `FxForward`,
+    ///   `Future`, `ExoticInstrument`, `FxOption`, `CreditDefaultSwap`, `InterestRateSwaption`,
+    ///   `Bond`, `EquityOption`, `FixedLeg`, `FloatingLeg`, `BespokeCashFlowsLeg`, `Unknown`,
+    ///   `TermDeposit`, `ContractForDifference`, `EquitySwap`, `CashPerpetual`, `CapFloor`,
+    ///   `CashSettled`, `CdsIndex`, `Basket`, `FundingLeg`, `FxSwap`, `ForwardRateAgreement`,
     ///   `SimpleInstrument`, `Repo`, `Equity`, `ExchangeTradedOption`, `ReferenceInstrument`,
     ///   `ComplexBond`, `InflationLinkedBond`, `InflationSwap`, `SimpleCashFlowLoan`,
     ///   `TotalReturnSwap`, `InflationLeg`, `FundShareClass`, `FlexibleLoan`, `UnsettledCash`,
@@ -387,34 +371,32 @@ impl InstrumentEventTypesApi {
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn create_transaction_template(
         &self,
-        instrument_event_type: impl Into<String>,
-        instrument_type: impl Into<String>,
+        instrument_event_type: impl Into<crate::params::InstrumentEventType>,
+        instrument_type: impl Into<crate::params::InstrumentType>,
         scope: impl Into<String>,
         transaction_template_request: lusid_models::TransactionTemplateRequest,
     ) -> CreateTransactionTemplateRequest {
-        CreateTransactionTemplateRequest {
-            client: self.client.clone(),
-            params: CreateTransactionTemplateParams::new(
+        CreateTransactionTemplateRequest::from_params(
+            self,
+            CreateTransactionTemplateParams::new(
                 instrument_event_type,
                 instrument_type,
                 scope,
                 transaction_template_request,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `DELETE
-    /// /api/instrumenteventtypes/{instrumentEventType}/transactiontemplates/{instrumentType}/{scope}`
-    /// (operation `DeleteTransactionTemplate`)
+    /// `DELETE /api/instrumenteventtypes/{instrumentEventType}/transactiontemplates/{instrumentType}/{scope}` (operation `DeleteTransactionTemplate`)
     ///
     /// API status: `Stable`. Idempotent: yes (DELETE).
     ///
     /// Parameters (required ones are arguments here, optional ones are setters on the request):
-    /// - `instrumentEventType` (path, required): string; known values `TransitionEvent`,
-    ///   `InformationalEvent`, `OpenEvent`, `CloseEvent`, `StockSplitEvent`,
-    ///   `BondDefaultEvent`, `CashDividendEvent`, `AmortisationEvent`, `CashFlowEvent`,
-    ///   `ExerciseEvent`, `ResetEvent`, `TriggerEvent`, `RawVendorEvent`,
+    /// - `instrumentEventType` (path, required):
+    ///   [`InstrumentEventType`](crate::params::InstrumentEventType) (or any string); known
+    ///   values `TransitionEvent`, `InformationalEvent`, `OpenEvent`, `CloseEvent`,
+    ///   `StockSplitEvent`, `BondDefaultEvent`, `CashDividendEvent`, `AmortisationEvent`,
+    ///   `CashFlowEvent`, `ExerciseEvent`, `ResetEvent`, `TriggerEvent`, `RawVendorEvent`,
     ///   `InformationalErrorEvent`, `BondCouponEvent`, `DividendReinvestmentEvent`,
     ///   `AccumulationEvent`, `BondPrincipalEvent`, `DividendOptionEvent`, `MaturityEvent`,
     ///   `FxForwardSettlementEvent`, `ExpiryEvent`, `ScripDividendEvent`, `StockDividendEvent`,
@@ -455,12 +437,12 @@ impl InstrumentEventTypesApi {
     ///   `RecallableCapitalExpiryEvent`, `CapitalInterestTransferEvent`, `FacilityDrawEvent`,
     ///   `FacilityRepaymentEvent`, `FacilityInterestEvent`, `FacilityCommitmentFeeEvent`,
     ///   `InstalmentCallEvent` and `DepositInterestCapitalisationEvent`.
-    /// - `instrumentType` (path, required): string; known values `QuotedSecurity`,
-    ///   `InterestRateSwap`, `FxForward`, `Future`, `ExoticInstrument`, `FxOption`,
-    ///   `CreditDefaultSwap`, `InterestRateSwaption`, `Bond`, `EquityOption`, `FixedLeg`,
-    ///   `FloatingLeg`, `BespokeCashFlowsLeg`, `Unknown`, `TermDeposit`,
-    ///   `ContractForDifference`, `EquitySwap`, `CashPerpetual`, `CapFloor`, `CashSettled`,
-    ///   `CdsIndex`, `Basket`, `FundingLeg`, `FxSwap`, `ForwardRateAgreement`,
+    /// - `instrumentType` (path, required): [`InstrumentType`](crate::params::InstrumentType)
+    ///   (or any string); known values `QuotedSecurity`, `InterestRateSwap`, `FxForward`,
+    ///   `Future`, `ExoticInstrument`, `FxOption`, `CreditDefaultSwap`, `InterestRateSwaption`,
+    ///   `Bond`, `EquityOption`, `FixedLeg`, `FloatingLeg`, `BespokeCashFlowsLeg`, `Unknown`,
+    ///   `TermDeposit`, `ContractForDifference`, `EquitySwap`, `CashPerpetual`, `CapFloor`,
+    ///   `CashSettled`, `CdsIndex`, `Basket`, `FundingLeg`, `FxSwap`, `ForwardRateAgreement`,
     ///   `SimpleInstrument`, `Repo`, `Equity`, `ExchangeTradedOption`, `ReferenceInstrument`,
     ///   `ComplexBond`, `InflationLinkedBond`, `InflationSwap`, `SimpleCashFlowLoan`,
     ///   `TotalReturnSwap`, `InflationLeg`, `FundShareClass`, `FlexibleLoan`, `UnsettledCash`,
@@ -484,31 +466,26 @@ impl InstrumentEventTypesApi {
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn delete_transaction_template(
         &self,
-        instrument_event_type: impl Into<String>,
-        instrument_type: impl Into<String>,
+        instrument_event_type: impl Into<crate::params::InstrumentEventType>,
+        instrument_type: impl Into<crate::params::InstrumentType>,
         scope: impl Into<String>,
     ) -> DeleteTransactionTemplateRequest {
-        DeleteTransactionTemplateRequest {
-            client: self.client.clone(),
-            params: DeleteTransactionTemplateParams::new(
-                instrument_event_type,
-                instrument_type,
-                scope,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteTransactionTemplateRequest::from_params(
+            self,
+            DeleteTransactionTemplateParams::new(instrument_event_type, instrument_type, scope),
+        )
     }
 
-    /// `GET /api/instrumenteventtypes/{instrumentEventType}/transactiontemplatespecification`
-    /// (operation `GetTransactionTemplateSpecification`)
+    /// `GET /api/instrumenteventtypes/{instrumentEventType}/transactiontemplatespecification` (operation `GetTransactionTemplateSpecification`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
     /// Parameters (required ones are arguments here, optional ones are setters on the request):
-    /// - `instrumentEventType` (path, required): string; known values `TransitionEvent`,
-    ///   `InformationalEvent`, `OpenEvent`, `CloseEvent`, `StockSplitEvent`,
-    ///   `BondDefaultEvent`, `CashDividendEvent`, `AmortisationEvent`, `CashFlowEvent`,
-    ///   `ExerciseEvent`, `ResetEvent`, `TriggerEvent`, `RawVendorEvent`,
+    /// - `instrumentEventType` (path, required):
+    ///   [`InstrumentEventType`](crate::params::InstrumentEventType) (or any string); known
+    ///   values `TransitionEvent`, `InformationalEvent`, `OpenEvent`, `CloseEvent`,
+    ///   `StockSplitEvent`, `BondDefaultEvent`, `CashDividendEvent`, `AmortisationEvent`,
+    ///   `CashFlowEvent`, `ExerciseEvent`, `ResetEvent`, `TriggerEvent`, `RawVendorEvent`,
     ///   `InformationalErrorEvent`, `BondCouponEvent`, `DividendReinvestmentEvent`,
     ///   `AccumulationEvent`, `BondPrincipalEvent`, `DividendOptionEvent`, `MaturityEvent`,
     ///   `FxForwardSettlementEvent`, `ExpiryEvent`, `ScripDividendEvent`, `StockDividendEvent`,
@@ -566,23 +543,25 @@ impl InstrumentEventTypesApi {
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn get_transaction_template_specification(
         &self,
-        instrument_event_type: impl Into<String>,
+        instrument_event_type: impl Into<crate::params::InstrumentEventType>,
     ) -> GetTransactionTemplateSpecificationRequest {
-        GetTransactionTemplateSpecificationRequest {
-            client: self.client.clone(),
-            params: GetTransactionTemplateSpecificationParams::new(instrument_event_type),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetTransactionTemplateSpecificationRequest::from_params(
+            self,
+            GetTransactionTemplateSpecificationParams::new(instrument_event_type),
+        )
     }
 }
 
-/// The parameters of `ListTransactionTemplates` (`GET
-/// /api/instrumenteventtypes/transactiontemplates`): what its request builder sends, and
+/// `GET /api/instrumenteventtypes/transactiontemplates` (operation `ListTransactionTemplates`)
+///
+/// The parameters of `ListTransactionTemplates`: what its request builder
+/// ([`ListTransactionTemplatesRequest`](crate::ListTransactionTemplatesRequest)) sends, and
 /// what the tag's trait method takes.
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListTransactionTemplatesParams {
@@ -610,44 +589,14 @@ impl ListTransactionTemplatesParams {
             sort_by: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListTransactionTemplates` request (`GET
-/// /api/instrumenteventtypes/transactiontemplates`), built by
-/// [`InstrumentEventTypesApi::list_transaction_templates`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/instrumenteventtypes/transactiontemplates` (operation `ListTransactionTemplates`)
+///
+/// The request builder of `ListTransactionTemplates`, made by
+/// [`InstrumentEventTypesApi::list_transaction_templates`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListTransactionTemplatesRequest {
@@ -664,35 +613,47 @@ impl ListTransactionTemplatesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &InstrumentEventTypesApi,
+        params: ListTransactionTemplatesParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
@@ -756,80 +717,84 @@ impl ListTransactionTemplatesRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListTransactionTemplatesParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListTransactionTemplates`, following `nextPage` until it is empty. Each
     /// page is requested only when the previous one has been taken, with the same parameters
     /// plus `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time,
     /// so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfTransactionTemplate, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfTransactionTemplate> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListTransactionTemplates`, in order. At most one page is
-    /// held in memory; the next page is requested when the current one is used up.
+    /// held in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::TransactionTemplate, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::TransactionTemplate> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListTransactionTemplates` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListTransactionTemplatesRequest {
-    type Page = lusid_models::PagedResourceListOfTransactionTemplate;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListTransactionTemplatesParams {
+    const OPERATION_ID: &'static str = "ListTransactionTemplates";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `ListTransactionTemplateSpecifications` (`GET
-/// /api/instrumenteventtypes/transactiontemplatespecifications`): what its request builder
+/// `GET /api/instrumenteventtypes/transactiontemplatespecifications` (operation `ListTransactionTemplateSpecifications`)
+///
+/// The parameters of `ListTransactionTemplateSpecifications`: what its request builder
+/// ([`ListTransactionTemplateSpecificationsRequest`](crate::ListTransactionTemplateSpecificationsRequest))
 /// sends, and what the tag's trait method takes.
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListTransactionTemplateSpecificationsParams {
@@ -857,44 +822,14 @@ impl ListTransactionTemplateSpecificationsParams {
             sort_by: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListTransactionTemplateSpecifications` request (`GET
-/// /api/instrumenteventtypes/transactiontemplatespecifications`), built by
-/// [`InstrumentEventTypesApi::list_transaction_template_specifications`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `GET /api/instrumenteventtypes/transactiontemplatespecifications` (operation `ListTransactionTemplateSpecifications`)
+///
+/// The request builder of `ListTransactionTemplateSpecifications`, made by
+/// [`InstrumentEventTypesApi::list_transaction_template_specifications`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListTransactionTemplateSpecificationsRequest {
@@ -911,35 +846,47 @@ impl ListTransactionTemplateSpecificationsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &InstrumentEventTypesApi,
+        params: ListTransactionTemplateSpecificationsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
@@ -1004,94 +951,98 @@ impl ListTransactionTemplateSpecificationsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListTransactionTemplateSpecificationsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListTransactionTemplateSpecifications`, following `nextPage` until it is
     /// empty. Each page is requested only when the previous one has been taken, with the same
     /// parameters plus `page`. Without an `asAt`, the first request pins `asAt` to the current
     /// UTC time, so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<
-            lusid_models::PagedResourceListOfTransactionTemplateSpecification,
-            crate::Error,
-        >,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfTransactionTemplateSpecification>
+    {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListTransactionTemplateSpecifications`, in order. At most
     /// one page is held in memory; the next page is requested when the current one is used up.
+    /// Without an `asAt`, the first request pins `asAt` to the current UTC time, so every page
+    /// reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_stream(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::TransactionTemplateSpecification, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::items(self)
+    ) -> crate::ItemStream<'static, lusid_models::TransactionTemplateSpecification> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListTransactionTemplateSpecifications` with its items kept exactly as
     /// LUSID sent them, fields this crate does not know included: for copying the data
     /// elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListTransactionTemplateSpecificationsRequest {
-    type Page = lusid_models::PagedResourceListOfTransactionTemplateSpecification;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListTransactionTemplateSpecificationsParams {
+    const OPERATION_ID: &'static str = "ListTransactionTemplateSpecifications";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `GetTransactionTemplate` (`GET
-/// /api/instrumenteventtypes/{instrumentEventType}/transactiontemplates/{instrumentType}/{scope}`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `GET /api/instrumenteventtypes/{instrumentEventType}/transactiontemplates/{instrumentType}/{scope}` (operation `GetTransactionTemplate`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetTransactionTemplate`: what its request builder
+/// ([`GetTransactionTemplateRequest`](crate::GetTransactionTemplateRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetTransactionTemplateParams {
-    /// `instrumentEventType` (path): string; known values `TransitionEvent`,
-    /// `InformationalEvent`, `OpenEvent`, `CloseEvent`, `StockSplitEvent`, `BondDefaultEvent`,
-    /// `CashDividendEvent`, `AmortisationEvent`, `CashFlowEvent`, `ExerciseEvent`,
-    /// `ResetEvent`, `TriggerEvent`, `RawVendorEvent`, `InformationalErrorEvent`,
-    /// `BondCouponEvent`, `DividendReinvestmentEvent`, `AccumulationEvent`,
-    /// `BondPrincipalEvent`, `DividendOptionEvent`, `MaturityEvent`,
+    /// `instrumentEventType` (path):
+    /// [`InstrumentEventType`](crate::params::InstrumentEventType) (or any string); known
+    /// values `TransitionEvent`, `InformationalEvent`, `OpenEvent`, `CloseEvent`,
+    /// `StockSplitEvent`, `BondDefaultEvent`, `CashDividendEvent`, `AmortisationEvent`,
+    /// `CashFlowEvent`, `ExerciseEvent`, `ResetEvent`, `TriggerEvent`, `RawVendorEvent`,
+    /// `InformationalErrorEvent`, `BondCouponEvent`, `DividendReinvestmentEvent`,
+    /// `AccumulationEvent`, `BondPrincipalEvent`, `DividendOptionEvent`, `MaturityEvent`,
     /// `FxForwardSettlementEvent`, `ExpiryEvent`, `ScripDividendEvent`, `StockDividendEvent`,
     /// `ReverseStockSplitEvent`, `CapitalDistributionEvent`, `SpinOffEvent`, `MergerEvent`,
     /// `FutureExpiryEvent`, `SwapCashFlowEvent`, `SwapPrincipalEvent`,
@@ -1127,21 +1078,21 @@ pub struct GetTransactionTemplateParams {
     /// `RecallableCapitalExpiryEvent`, `CapitalInterestTransferEvent`, `FacilityDrawEvent`,
     /// `FacilityRepaymentEvent`, `FacilityInterestEvent`, `FacilityCommitmentFeeEvent`,
     /// `InstalmentCallEvent` and `DepositInterestCapitalisationEvent`.
-    pub instrument_event_type: String,
-    /// `instrumentType` (path): string; known values `QuotedSecurity`, `InterestRateSwap`,
-    /// `FxForward`, `Future`, `ExoticInstrument`, `FxOption`, `CreditDefaultSwap`,
-    /// `InterestRateSwaption`, `Bond`, `EquityOption`, `FixedLeg`, `FloatingLeg`,
-    /// `BespokeCashFlowsLeg`, `Unknown`, `TermDeposit`, `ContractForDifference`, `EquitySwap`,
-    /// `CashPerpetual`, `CapFloor`, `CashSettled`, `CdsIndex`, `Basket`, `FundingLeg`,
-    /// `FxSwap`, `ForwardRateAgreement`, `SimpleInstrument`, `Repo`, `Equity`,
-    /// `ExchangeTradedOption`, `ReferenceInstrument`, `ComplexBond`, `InflationLinkedBond`,
-    /// `InflationSwap`, `SimpleCashFlowLoan`, `TotalReturnSwap`, `InflationLeg`,
-    /// `FundShareClass`, `FlexibleLoan`, `UnsettledCash`, `Cash`, `MasteredInstrument`,
-    /// `LoanFacility`, `FlexibleDeposit`, `FlexibleRepo`, `ToBeAnnounced`, `VolatilitySwap`,
-    /// `ToBeAnnouncedOption`, `CommodityForward`, `BondOption`, `CdsOption`,
-    /// `CommodityCalendarSwap`, `BondForward`, `PreferredShare`, `CapitalInterest` and
-    /// `WholeLoanFacility`.
-    pub instrument_type: String,
+    pub instrument_event_type: crate::params::InstrumentEventType,
+    /// `instrumentType` (path): [`InstrumentType`](crate::params::InstrumentType) (or any
+    /// string); known values `QuotedSecurity`, `InterestRateSwap`, `FxForward`, `Future`,
+    /// `ExoticInstrument`, `FxOption`, `CreditDefaultSwap`, `InterestRateSwaption`, `Bond`,
+    /// `EquityOption`, `FixedLeg`, `FloatingLeg`, `BespokeCashFlowsLeg`, `Unknown`,
+    /// `TermDeposit`, `ContractForDifference`, `EquitySwap`, `CashPerpetual`, `CapFloor`,
+    /// `CashSettled`, `CdsIndex`, `Basket`, `FundingLeg`, `FxSwap`, `ForwardRateAgreement`,
+    /// `SimpleInstrument`, `Repo`, `Equity`, `ExchangeTradedOption`, `ReferenceInstrument`,
+    /// `ComplexBond`, `InflationLinkedBond`, `InflationSwap`, `SimpleCashFlowLoan`,
+    /// `TotalReturnSwap`, `InflationLeg`, `FundShareClass`, `FlexibleLoan`, `UnsettledCash`,
+    /// `Cash`, `MasteredInstrument`, `LoanFacility`, `FlexibleDeposit`, `FlexibleRepo`,
+    /// `ToBeAnnounced`, `VolatilitySwap`, `ToBeAnnouncedOption`, `CommodityForward`,
+    /// `BondOption`, `CdsOption`, `CommodityCalendarSwap`, `BondForward`, `PreferredShare`,
+    /// `CapitalInterest` and `WholeLoanFacility`.
+    pub instrument_type: crate::params::InstrumentType,
     /// `scope` (path): string.
     pub scope: String,
     /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
@@ -1152,8 +1103,8 @@ pub struct GetTransactionTemplateParams {
 impl GetTransactionTemplateParams {
     /// The required parameters; every optional one unset.
     pub fn new(
-        instrument_event_type: impl Into<String>,
-        instrument_type: impl Into<String>,
+        instrument_event_type: impl Into<crate::params::InstrumentEventType>,
+        instrument_type: impl Into<crate::params::InstrumentType>,
         scope: impl Into<String>,
     ) -> Self {
         Self {
@@ -1163,19 +1114,14 @@ impl GetTransactionTemplateParams {
             as_at: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetTransactionTemplate` request (`GET
-/// /api/instrumenteventtypes/{instrumentEventType}/transactiontemplates/{instrumentType}/{scope}`),
-/// built by [`InstrumentEventTypesApi::get_transaction_template`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `GET /api/instrumenteventtypes/{instrumentEventType}/transactiontemplates/{instrumentType}/{scope}` (operation `GetTransactionTemplate`)
+///
+/// The request builder of `GetTransactionTemplate`, made by
+/// [`InstrumentEventTypesApi::get_transaction_template`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetTransactionTemplateRequest {
@@ -1192,10 +1138,22 @@ impl GetTransactionTemplateRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &InstrumentEventTypesApi,
+        params: GetTransactionTemplateParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -1251,22 +1209,26 @@ impl GetTransactionTemplateRequest {
     }
 }
 
-/// The parameters of `UpdateTransactionTemplate` (`PUT
-/// /api/instrumenteventtypes/{instrumentEventType}/transactiontemplates/{instrumentType}/{scope}`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `PUT /api/instrumenteventtypes/{instrumentEventType}/transactiontemplates/{instrumentType}/{scope}` (operation `UpdateTransactionTemplate`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpdateTransactionTemplate`: what its request builder
+/// ([`UpdateTransactionTemplateRequest`](crate::UpdateTransactionTemplateRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateTransactionTemplateParams {
-    /// `instrumentEventType` (path): string; known values `TransitionEvent`,
-    /// `InformationalEvent`, `OpenEvent`, `CloseEvent`, `StockSplitEvent`, `BondDefaultEvent`,
-    /// `CashDividendEvent`, `AmortisationEvent`, `CashFlowEvent`, `ExerciseEvent`,
-    /// `ResetEvent`, `TriggerEvent`, `RawVendorEvent`, `InformationalErrorEvent`,
-    /// `BondCouponEvent`, `DividendReinvestmentEvent`, `AccumulationEvent`,
-    /// `BondPrincipalEvent`, `DividendOptionEvent`, `MaturityEvent`,
+    /// `instrumentEventType` (path):
+    /// [`InstrumentEventType`](crate::params::InstrumentEventType) (or any string); known
+    /// values `TransitionEvent`, `InformationalEvent`, `OpenEvent`, `CloseEvent`,
+    /// `StockSplitEvent`, `BondDefaultEvent`, `CashDividendEvent`, `AmortisationEvent`,
+    /// `CashFlowEvent`, `ExerciseEvent`, `ResetEvent`, `TriggerEvent`, `RawVendorEvent`,
+    /// `InformationalErrorEvent`, `BondCouponEvent`, `DividendReinvestmentEvent`,
+    /// `AccumulationEvent`, `BondPrincipalEvent`, `DividendOptionEvent`, `MaturityEvent`,
     /// `FxForwardSettlementEvent`, `ExpiryEvent`, `ScripDividendEvent`, `StockDividendEvent`,
     /// `ReverseStockSplitEvent`, `CapitalDistributionEvent`, `SpinOffEvent`, `MergerEvent`,
     /// `FutureExpiryEvent`, `SwapCashFlowEvent`, `SwapPrincipalEvent`,
@@ -1302,21 +1264,21 @@ pub struct UpdateTransactionTemplateParams {
     /// `RecallableCapitalExpiryEvent`, `CapitalInterestTransferEvent`, `FacilityDrawEvent`,
     /// `FacilityRepaymentEvent`, `FacilityInterestEvent`, `FacilityCommitmentFeeEvent`,
     /// `InstalmentCallEvent` and `DepositInterestCapitalisationEvent`.
-    pub instrument_event_type: String,
-    /// `instrumentType` (path): string; known values `QuotedSecurity`, `InterestRateSwap`,
-    /// `FxForward`, `Future`, `ExoticInstrument`, `FxOption`, `CreditDefaultSwap`,
-    /// `InterestRateSwaption`, `Bond`, `EquityOption`, `FixedLeg`, `FloatingLeg`,
-    /// `BespokeCashFlowsLeg`, `Unknown`, `TermDeposit`, `ContractForDifference`, `EquitySwap`,
-    /// `CashPerpetual`, `CapFloor`, `CashSettled`, `CdsIndex`, `Basket`, `FundingLeg`,
-    /// `FxSwap`, `ForwardRateAgreement`, `SimpleInstrument`, `Repo`, `Equity`,
-    /// `ExchangeTradedOption`, `ReferenceInstrument`, `ComplexBond`, `InflationLinkedBond`,
-    /// `InflationSwap`, `SimpleCashFlowLoan`, `TotalReturnSwap`, `InflationLeg`,
-    /// `FundShareClass`, `FlexibleLoan`, `UnsettledCash`, `Cash`, `MasteredInstrument`,
-    /// `LoanFacility`, `FlexibleDeposit`, `FlexibleRepo`, `ToBeAnnounced`, `VolatilitySwap`,
-    /// `ToBeAnnouncedOption`, `CommodityForward`, `BondOption`, `CdsOption`,
-    /// `CommodityCalendarSwap`, `BondForward`, `PreferredShare`, `CapitalInterest` and
-    /// `WholeLoanFacility`.
-    pub instrument_type: String,
+    pub instrument_event_type: crate::params::InstrumentEventType,
+    /// `instrumentType` (path): [`InstrumentType`](crate::params::InstrumentType) (or any
+    /// string); known values `QuotedSecurity`, `InterestRateSwap`, `FxForward`, `Future`,
+    /// `ExoticInstrument`, `FxOption`, `CreditDefaultSwap`, `InterestRateSwaption`, `Bond`,
+    /// `EquityOption`, `FixedLeg`, `FloatingLeg`, `BespokeCashFlowsLeg`, `Unknown`,
+    /// `TermDeposit`, `ContractForDifference`, `EquitySwap`, `CashPerpetual`, `CapFloor`,
+    /// `CashSettled`, `CdsIndex`, `Basket`, `FundingLeg`, `FxSwap`, `ForwardRateAgreement`,
+    /// `SimpleInstrument`, `Repo`, `Equity`, `ExchangeTradedOption`, `ReferenceInstrument`,
+    /// `ComplexBond`, `InflationLinkedBond`, `InflationSwap`, `SimpleCashFlowLoan`,
+    /// `TotalReturnSwap`, `InflationLeg`, `FundShareClass`, `FlexibleLoan`, `UnsettledCash`,
+    /// `Cash`, `MasteredInstrument`, `LoanFacility`, `FlexibleDeposit`, `FlexibleRepo`,
+    /// `ToBeAnnounced`, `VolatilitySwap`, `ToBeAnnouncedOption`, `CommodityForward`,
+    /// `BondOption`, `CdsOption`, `CommodityCalendarSwap`, `BondForward`, `PreferredShare`,
+    /// `CapitalInterest` and `WholeLoanFacility`.
+    pub instrument_type: crate::params::InstrumentType,
     /// `scope` (path): string.
     pub scope: String,
     /// The JSON request body.
@@ -1326,8 +1288,8 @@ pub struct UpdateTransactionTemplateParams {
 impl UpdateTransactionTemplateParams {
     /// The required parameters; every optional one unset.
     pub fn new(
-        instrument_event_type: impl Into<String>,
-        instrument_type: impl Into<String>,
+        instrument_event_type: impl Into<crate::params::InstrumentEventType>,
+        instrument_type: impl Into<crate::params::InstrumentType>,
         scope: impl Into<String>,
         transaction_template_request: lusid_models::TransactionTemplateRequest,
     ) -> Self {
@@ -1340,10 +1302,12 @@ impl UpdateTransactionTemplateParams {
     }
 }
 
-/// The `UpdateTransactionTemplate` request (`PUT
-/// /api/instrumenteventtypes/{instrumentEventType}/transactiontemplates/{instrumentType}/{scope}`),
-/// built by [`InstrumentEventTypesApi::update_transaction_template`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `PUT /api/instrumenteventtypes/{instrumentEventType}/transactiontemplates/{instrumentType}/{scope}` (operation `UpdateTransactionTemplate`)
+///
+/// The request builder of `UpdateTransactionTemplate`, made by
+/// [`InstrumentEventTypesApi::update_transaction_template`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateTransactionTemplateRequest {
@@ -1359,6 +1323,18 @@ impl UpdateTransactionTemplateRequest {
         path_template: "/api/instrumenteventtypes/{instrumentEventType}/transactiontemplates/{instrumentType}/{scope}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &InstrumentEventTypesApi,
+        params: UpdateTransactionTemplateParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpdateTransactionTemplateParams {
@@ -1412,22 +1388,26 @@ impl UpdateTransactionTemplateRequest {
     }
 }
 
-/// The parameters of `CreateTransactionTemplate` (`POST
-/// /api/instrumenteventtypes/{instrumentEventType}/transactiontemplates/{instrumentType}/{scope}`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `POST /api/instrumenteventtypes/{instrumentEventType}/transactiontemplates/{instrumentType}/{scope}` (operation `CreateTransactionTemplate`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateTransactionTemplate`: what its request builder
+/// ([`CreateTransactionTemplateRequest`](crate::CreateTransactionTemplateRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateTransactionTemplateParams {
-    /// `instrumentEventType` (path): string; known values `TransitionEvent`,
-    /// `InformationalEvent`, `OpenEvent`, `CloseEvent`, `StockSplitEvent`, `BondDefaultEvent`,
-    /// `CashDividendEvent`, `AmortisationEvent`, `CashFlowEvent`, `ExerciseEvent`,
-    /// `ResetEvent`, `TriggerEvent`, `RawVendorEvent`, `InformationalErrorEvent`,
-    /// `BondCouponEvent`, `DividendReinvestmentEvent`, `AccumulationEvent`,
-    /// `BondPrincipalEvent`, `DividendOptionEvent`, `MaturityEvent`,
+    /// `instrumentEventType` (path):
+    /// [`InstrumentEventType`](crate::params::InstrumentEventType) (or any string); known
+    /// values `TransitionEvent`, `InformationalEvent`, `OpenEvent`, `CloseEvent`,
+    /// `StockSplitEvent`, `BondDefaultEvent`, `CashDividendEvent`, `AmortisationEvent`,
+    /// `CashFlowEvent`, `ExerciseEvent`, `ResetEvent`, `TriggerEvent`, `RawVendorEvent`,
+    /// `InformationalErrorEvent`, `BondCouponEvent`, `DividendReinvestmentEvent`,
+    /// `AccumulationEvent`, `BondPrincipalEvent`, `DividendOptionEvent`, `MaturityEvent`,
     /// `FxForwardSettlementEvent`, `ExpiryEvent`, `ScripDividendEvent`, `StockDividendEvent`,
     /// `ReverseStockSplitEvent`, `CapitalDistributionEvent`, `SpinOffEvent`, `MergerEvent`,
     /// `FutureExpiryEvent`, `SwapCashFlowEvent`, `SwapPrincipalEvent`,
@@ -1463,21 +1443,21 @@ pub struct CreateTransactionTemplateParams {
     /// `RecallableCapitalExpiryEvent`, `CapitalInterestTransferEvent`, `FacilityDrawEvent`,
     /// `FacilityRepaymentEvent`, `FacilityInterestEvent`, `FacilityCommitmentFeeEvent`,
     /// `InstalmentCallEvent` and `DepositInterestCapitalisationEvent`.
-    pub instrument_event_type: String,
-    /// `instrumentType` (path): string; known values `QuotedSecurity`, `InterestRateSwap`,
-    /// `FxForward`, `Future`, `ExoticInstrument`, `FxOption`, `CreditDefaultSwap`,
-    /// `InterestRateSwaption`, `Bond`, `EquityOption`, `FixedLeg`, `FloatingLeg`,
-    /// `BespokeCashFlowsLeg`, `Unknown`, `TermDeposit`, `ContractForDifference`, `EquitySwap`,
-    /// `CashPerpetual`, `CapFloor`, `CashSettled`, `CdsIndex`, `Basket`, `FundingLeg`,
-    /// `FxSwap`, `ForwardRateAgreement`, `SimpleInstrument`, `Repo`, `Equity`,
-    /// `ExchangeTradedOption`, `ReferenceInstrument`, `ComplexBond`, `InflationLinkedBond`,
-    /// `InflationSwap`, `SimpleCashFlowLoan`, `TotalReturnSwap`, `InflationLeg`,
-    /// `FundShareClass`, `FlexibleLoan`, `UnsettledCash`, `Cash`, `MasteredInstrument`,
-    /// `LoanFacility`, `FlexibleDeposit`, `FlexibleRepo`, `ToBeAnnounced`, `VolatilitySwap`,
-    /// `ToBeAnnouncedOption`, `CommodityForward`, `BondOption`, `CdsOption`,
-    /// `CommodityCalendarSwap`, `BondForward`, `PreferredShare`, `CapitalInterest` and
-    /// `WholeLoanFacility`.
-    pub instrument_type: String,
+    pub instrument_event_type: crate::params::InstrumentEventType,
+    /// `instrumentType` (path): [`InstrumentType`](crate::params::InstrumentType) (or any
+    /// string); known values `QuotedSecurity`, `InterestRateSwap`, `FxForward`, `Future`,
+    /// `ExoticInstrument`, `FxOption`, `CreditDefaultSwap`, `InterestRateSwaption`, `Bond`,
+    /// `EquityOption`, `FixedLeg`, `FloatingLeg`, `BespokeCashFlowsLeg`, `Unknown`,
+    /// `TermDeposit`, `ContractForDifference`, `EquitySwap`, `CashPerpetual`, `CapFloor`,
+    /// `CashSettled`, `CdsIndex`, `Basket`, `FundingLeg`, `FxSwap`, `ForwardRateAgreement`,
+    /// `SimpleInstrument`, `Repo`, `Equity`, `ExchangeTradedOption`, `ReferenceInstrument`,
+    /// `ComplexBond`, `InflationLinkedBond`, `InflationSwap`, `SimpleCashFlowLoan`,
+    /// `TotalReturnSwap`, `InflationLeg`, `FundShareClass`, `FlexibleLoan`, `UnsettledCash`,
+    /// `Cash`, `MasteredInstrument`, `LoanFacility`, `FlexibleDeposit`, `FlexibleRepo`,
+    /// `ToBeAnnounced`, `VolatilitySwap`, `ToBeAnnouncedOption`, `CommodityForward`,
+    /// `BondOption`, `CdsOption`, `CommodityCalendarSwap`, `BondForward`, `PreferredShare`,
+    /// `CapitalInterest` and `WholeLoanFacility`.
+    pub instrument_type: crate::params::InstrumentType,
     /// `scope` (path): string.
     pub scope: String,
     /// The JSON request body.
@@ -1487,8 +1467,8 @@ pub struct CreateTransactionTemplateParams {
 impl CreateTransactionTemplateParams {
     /// The required parameters; every optional one unset.
     pub fn new(
-        instrument_event_type: impl Into<String>,
-        instrument_type: impl Into<String>,
+        instrument_event_type: impl Into<crate::params::InstrumentEventType>,
+        instrument_type: impl Into<crate::params::InstrumentType>,
         scope: impl Into<String>,
         transaction_template_request: lusid_models::TransactionTemplateRequest,
     ) -> Self {
@@ -1501,10 +1481,12 @@ impl CreateTransactionTemplateParams {
     }
 }
 
-/// The `CreateTransactionTemplate` request (`POST
-/// /api/instrumenteventtypes/{instrumentEventType}/transactiontemplates/{instrumentType}/{scope}`),
-/// built by [`InstrumentEventTypesApi::create_transaction_template`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `POST /api/instrumenteventtypes/{instrumentEventType}/transactiontemplates/{instrumentType}/{scope}` (operation `CreateTransactionTemplate`)
+///
+/// The request builder of `CreateTransactionTemplate`, made by
+/// [`InstrumentEventTypesApi::create_transaction_template`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateTransactionTemplateRequest {
@@ -1520,6 +1502,18 @@ impl CreateTransactionTemplateRequest {
         path_template: "/api/instrumenteventtypes/{instrumentEventType}/transactiontemplates/{instrumentType}/{scope}",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &InstrumentEventTypesApi,
+        params: CreateTransactionTemplateParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateTransactionTemplateParams {
@@ -1573,22 +1567,26 @@ impl CreateTransactionTemplateRequest {
     }
 }
 
-/// The parameters of `DeleteTransactionTemplate` (`DELETE
-/// /api/instrumenteventtypes/{instrumentEventType}/transactiontemplates/{instrumentType}/{scope}`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `DELETE /api/instrumenteventtypes/{instrumentEventType}/transactiontemplates/{instrumentType}/{scope}` (operation `DeleteTransactionTemplate`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteTransactionTemplate`: what its request builder
+/// ([`DeleteTransactionTemplateRequest`](crate::DeleteTransactionTemplateRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteTransactionTemplateParams {
-    /// `instrumentEventType` (path): string; known values `TransitionEvent`,
-    /// `InformationalEvent`, `OpenEvent`, `CloseEvent`, `StockSplitEvent`, `BondDefaultEvent`,
-    /// `CashDividendEvent`, `AmortisationEvent`, `CashFlowEvent`, `ExerciseEvent`,
-    /// `ResetEvent`, `TriggerEvent`, `RawVendorEvent`, `InformationalErrorEvent`,
-    /// `BondCouponEvent`, `DividendReinvestmentEvent`, `AccumulationEvent`,
-    /// `BondPrincipalEvent`, `DividendOptionEvent`, `MaturityEvent`,
+    /// `instrumentEventType` (path):
+    /// [`InstrumentEventType`](crate::params::InstrumentEventType) (or any string); known
+    /// values `TransitionEvent`, `InformationalEvent`, `OpenEvent`, `CloseEvent`,
+    /// `StockSplitEvent`, `BondDefaultEvent`, `CashDividendEvent`, `AmortisationEvent`,
+    /// `CashFlowEvent`, `ExerciseEvent`, `ResetEvent`, `TriggerEvent`, `RawVendorEvent`,
+    /// `InformationalErrorEvent`, `BondCouponEvent`, `DividendReinvestmentEvent`,
+    /// `AccumulationEvent`, `BondPrincipalEvent`, `DividendOptionEvent`, `MaturityEvent`,
     /// `FxForwardSettlementEvent`, `ExpiryEvent`, `ScripDividendEvent`, `StockDividendEvent`,
     /// `ReverseStockSplitEvent`, `CapitalDistributionEvent`, `SpinOffEvent`, `MergerEvent`,
     /// `FutureExpiryEvent`, `SwapCashFlowEvent`, `SwapPrincipalEvent`,
@@ -1624,21 +1622,21 @@ pub struct DeleteTransactionTemplateParams {
     /// `RecallableCapitalExpiryEvent`, `CapitalInterestTransferEvent`, `FacilityDrawEvent`,
     /// `FacilityRepaymentEvent`, `FacilityInterestEvent`, `FacilityCommitmentFeeEvent`,
     /// `InstalmentCallEvent` and `DepositInterestCapitalisationEvent`.
-    pub instrument_event_type: String,
-    /// `instrumentType` (path): string; known values `QuotedSecurity`, `InterestRateSwap`,
-    /// `FxForward`, `Future`, `ExoticInstrument`, `FxOption`, `CreditDefaultSwap`,
-    /// `InterestRateSwaption`, `Bond`, `EquityOption`, `FixedLeg`, `FloatingLeg`,
-    /// `BespokeCashFlowsLeg`, `Unknown`, `TermDeposit`, `ContractForDifference`, `EquitySwap`,
-    /// `CashPerpetual`, `CapFloor`, `CashSettled`, `CdsIndex`, `Basket`, `FundingLeg`,
-    /// `FxSwap`, `ForwardRateAgreement`, `SimpleInstrument`, `Repo`, `Equity`,
-    /// `ExchangeTradedOption`, `ReferenceInstrument`, `ComplexBond`, `InflationLinkedBond`,
-    /// `InflationSwap`, `SimpleCashFlowLoan`, `TotalReturnSwap`, `InflationLeg`,
-    /// `FundShareClass`, `FlexibleLoan`, `UnsettledCash`, `Cash`, `MasteredInstrument`,
-    /// `LoanFacility`, `FlexibleDeposit`, `FlexibleRepo`, `ToBeAnnounced`, `VolatilitySwap`,
-    /// `ToBeAnnouncedOption`, `CommodityForward`, `BondOption`, `CdsOption`,
-    /// `CommodityCalendarSwap`, `BondForward`, `PreferredShare`, `CapitalInterest` and
-    /// `WholeLoanFacility`.
-    pub instrument_type: String,
+    pub instrument_event_type: crate::params::InstrumentEventType,
+    /// `instrumentType` (path): [`InstrumentType`](crate::params::InstrumentType) (or any
+    /// string); known values `QuotedSecurity`, `InterestRateSwap`, `FxForward`, `Future`,
+    /// `ExoticInstrument`, `FxOption`, `CreditDefaultSwap`, `InterestRateSwaption`, `Bond`,
+    /// `EquityOption`, `FixedLeg`, `FloatingLeg`, `BespokeCashFlowsLeg`, `Unknown`,
+    /// `TermDeposit`, `ContractForDifference`, `EquitySwap`, `CashPerpetual`, `CapFloor`,
+    /// `CashSettled`, `CdsIndex`, `Basket`, `FundingLeg`, `FxSwap`, `ForwardRateAgreement`,
+    /// `SimpleInstrument`, `Repo`, `Equity`, `ExchangeTradedOption`, `ReferenceInstrument`,
+    /// `ComplexBond`, `InflationLinkedBond`, `InflationSwap`, `SimpleCashFlowLoan`,
+    /// `TotalReturnSwap`, `InflationLeg`, `FundShareClass`, `FlexibleLoan`, `UnsettledCash`,
+    /// `Cash`, `MasteredInstrument`, `LoanFacility`, `FlexibleDeposit`, `FlexibleRepo`,
+    /// `ToBeAnnounced`, `VolatilitySwap`, `ToBeAnnouncedOption`, `CommodityForward`,
+    /// `BondOption`, `CdsOption`, `CommodityCalendarSwap`, `BondForward`, `PreferredShare`,
+    /// `CapitalInterest` and `WholeLoanFacility`.
+    pub instrument_type: crate::params::InstrumentType,
     /// `scope` (path): string.
     pub scope: String,
 }
@@ -1646,8 +1644,8 @@ pub struct DeleteTransactionTemplateParams {
 impl DeleteTransactionTemplateParams {
     /// The required parameters; every optional one unset.
     pub fn new(
-        instrument_event_type: impl Into<String>,
-        instrument_type: impl Into<String>,
+        instrument_event_type: impl Into<crate::params::InstrumentEventType>,
+        instrument_type: impl Into<crate::params::InstrumentType>,
         scope: impl Into<String>,
     ) -> Self {
         Self {
@@ -1658,10 +1656,12 @@ impl DeleteTransactionTemplateParams {
     }
 }
 
-/// The `DeleteTransactionTemplate` request (`DELETE
-/// /api/instrumenteventtypes/{instrumentEventType}/transactiontemplates/{instrumentType}/{scope}`),
-/// built by [`InstrumentEventTypesApi::delete_transaction_template`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `DELETE /api/instrumenteventtypes/{instrumentEventType}/transactiontemplates/{instrumentType}/{scope}` (operation `DeleteTransactionTemplate`)
+///
+/// The request builder of `DeleteTransactionTemplate`, made by
+/// [`InstrumentEventTypesApi::delete_transaction_template`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteTransactionTemplateRequest {
@@ -1677,6 +1677,18 @@ impl DeleteTransactionTemplateRequest {
         path_template: "/api/instrumenteventtypes/{instrumentEventType}/transactiontemplates/{instrumentType}/{scope}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &InstrumentEventTypesApi,
+        params: DeleteTransactionTemplateParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteTransactionTemplateParams {
@@ -1732,22 +1744,26 @@ impl DeleteTransactionTemplateRequest {
     }
 }
 
-/// The parameters of `GetTransactionTemplateSpecification` (`GET
-/// /api/instrumenteventtypes/{instrumentEventType}/transactiontemplatespecification`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `GET /api/instrumenteventtypes/{instrumentEventType}/transactiontemplatespecification` (operation `GetTransactionTemplateSpecification`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetTransactionTemplateSpecification`: what its request builder
+/// ([`GetTransactionTemplateSpecificationRequest`](crate::GetTransactionTemplateSpecificationRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetTransactionTemplateSpecificationParams {
-    /// `instrumentEventType` (path): string; known values `TransitionEvent`,
-    /// `InformationalEvent`, `OpenEvent`, `CloseEvent`, `StockSplitEvent`, `BondDefaultEvent`,
-    /// `CashDividendEvent`, `AmortisationEvent`, `CashFlowEvent`, `ExerciseEvent`,
-    /// `ResetEvent`, `TriggerEvent`, `RawVendorEvent`, `InformationalErrorEvent`,
-    /// `BondCouponEvent`, `DividendReinvestmentEvent`, `AccumulationEvent`,
-    /// `BondPrincipalEvent`, `DividendOptionEvent`, `MaturityEvent`,
+    /// `instrumentEventType` (path):
+    /// [`InstrumentEventType`](crate::params::InstrumentEventType) (or any string); known
+    /// values `TransitionEvent`, `InformationalEvent`, `OpenEvent`, `CloseEvent`,
+    /// `StockSplitEvent`, `BondDefaultEvent`, `CashDividendEvent`, `AmortisationEvent`,
+    /// `CashFlowEvent`, `ExerciseEvent`, `ResetEvent`, `TriggerEvent`, `RawVendorEvent`,
+    /// `InformationalErrorEvent`, `BondCouponEvent`, `DividendReinvestmentEvent`,
+    /// `AccumulationEvent`, `BondPrincipalEvent`, `DividendOptionEvent`, `MaturityEvent`,
     /// `FxForwardSettlementEvent`, `ExpiryEvent`, `ScripDividendEvent`, `StockDividendEvent`,
     /// `ReverseStockSplitEvent`, `CapitalDistributionEvent`, `SpinOffEvent`, `MergerEvent`,
     /// `FutureExpiryEvent`, `SwapCashFlowEvent`, `SwapPrincipalEvent`,
@@ -1783,22 +1799,24 @@ pub struct GetTransactionTemplateSpecificationParams {
     /// `RecallableCapitalExpiryEvent`, `CapitalInterestTransferEvent`, `FacilityDrawEvent`,
     /// `FacilityRepaymentEvent`, `FacilityInterestEvent`, `FacilityCommitmentFeeEvent`,
     /// `InstalmentCallEvent` and `DepositInterestCapitalisationEvent`.
-    pub instrument_event_type: String,
+    pub instrument_event_type: crate::params::InstrumentEventType,
 }
 
 impl GetTransactionTemplateSpecificationParams {
     /// The required parameters; every optional one unset.
-    pub fn new(instrument_event_type: impl Into<String>) -> Self {
+    pub fn new(instrument_event_type: impl Into<crate::params::InstrumentEventType>) -> Self {
         Self {
             instrument_event_type: instrument_event_type.into(),
         }
     }
 }
 
-/// The `GetTransactionTemplateSpecification` request (`GET
-/// /api/instrumenteventtypes/{instrumentEventType}/transactiontemplatespecification`),
-/// built by [`InstrumentEventTypesApi::get_transaction_template_specification`]. Set
-/// optional parameters, then [`send`](Self::send) it.
+/// `GET /api/instrumenteventtypes/{instrumentEventType}/transactiontemplatespecification` (operation `GetTransactionTemplateSpecification`)
+///
+/// The request builder of `GetTransactionTemplateSpecification`, made by
+/// [`InstrumentEventTypesApi::get_transaction_template_specification`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetTransactionTemplateSpecificationRequest {
@@ -1814,6 +1832,18 @@ impl GetTransactionTemplateSpecificationRequest {
         path_template: "/api/instrumenteventtypes/{instrumentEventType}/transactiontemplatespecification",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &InstrumentEventTypesApi,
+        params: GetTransactionTemplateSpecificationParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &GetTransactionTemplateSpecificationParams {
@@ -1872,16 +1902,19 @@ impl GetTransactionTemplateSpecificationRequest {
 /// production and a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`InstrumentEventTypesApi`] for streams, timeouts and `send_as`). With the
-/// `mock` feature, mockall generates `MockInstrumentEventTypesApiClient`; see
-/// docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`InstrumentEventTypesApi`] add streams, timeouts and `send_as`. With the `mock`
+/// feature, mockall generates `MockInstrumentEventTypesApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait InstrumentEventTypesApiClient: Send + Sync {
-    /// `GET /api/instrumenteventtypes/transactiontemplates` (operation
-    /// `ListTransactionTemplates`): [`InstrumentEventTypesApi::list_transaction_templates`]
-    /// with the parameters of `params`.
+    /// `GET /api/instrumenteventtypes/transactiontemplates` (operation `ListTransactionTemplates`)
+    ///
+    /// [`InstrumentEventTypesApi::list_transaction_templates`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListTransactionTemplatesRequest::send): see [`Error`](crate::Error).
@@ -1890,10 +1923,11 @@ pub trait InstrumentEventTypesApiClient: Send + Sync {
         params: ListTransactionTemplatesParams,
     ) -> Result<lusid_models::PagedResourceListOfTransactionTemplate, crate::Error>;
 
-    /// `GET /api/instrumenteventtypes/transactiontemplatespecifications` (operation
-    /// `ListTransactionTemplateSpecifications`):
+    /// `GET /api/instrumenteventtypes/transactiontemplatespecifications` (operation `ListTransactionTemplateSpecifications`)
+    ///
     /// [`InstrumentEventTypesApi::list_transaction_template_specifications`] with the
-    /// parameters of `params`.
+    /// parameters of `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListTransactionTemplateSpecificationsRequest::send): see [`Error`](crate::Error).
@@ -1902,10 +1936,11 @@ pub trait InstrumentEventTypesApiClient: Send + Sync {
         params: ListTransactionTemplateSpecificationsParams,
     ) -> Result<lusid_models::PagedResourceListOfTransactionTemplateSpecification, crate::Error>;
 
-    /// `GET
-    /// /api/instrumenteventtypes/{instrumentEventType}/transactiontemplates/{instrumentType}/{scope}`
-    /// (operation `GetTransactionTemplate`):
-    /// [`InstrumentEventTypesApi::get_transaction_template`] with the parameters of `params`.
+    /// `GET /api/instrumenteventtypes/{instrumentEventType}/transactiontemplates/{instrumentType}/{scope}` (operation `GetTransactionTemplate`)
+    ///
+    /// [`InstrumentEventTypesApi::get_transaction_template`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetTransactionTemplateRequest::send): see [`Error`](crate::Error).
@@ -1914,11 +1949,11 @@ pub trait InstrumentEventTypesApiClient: Send + Sync {
         params: GetTransactionTemplateParams,
     ) -> Result<lusid_models::TransactionTemplate, crate::Error>;
 
-    /// `PUT
-    /// /api/instrumenteventtypes/{instrumentEventType}/transactiontemplates/{instrumentType}/{scope}`
-    /// (operation `UpdateTransactionTemplate`):
+    /// `PUT /api/instrumenteventtypes/{instrumentEventType}/transactiontemplates/{instrumentType}/{scope}` (operation `UpdateTransactionTemplate`)
+    ///
     /// [`InstrumentEventTypesApi::update_transaction_template`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpdateTransactionTemplateRequest::send): see [`Error`](crate::Error).
@@ -1927,11 +1962,11 @@ pub trait InstrumentEventTypesApiClient: Send + Sync {
         params: UpdateTransactionTemplateParams,
     ) -> Result<lusid_models::TransactionTemplate, crate::Error>;
 
-    /// `POST
-    /// /api/instrumenteventtypes/{instrumentEventType}/transactiontemplates/{instrumentType}/{scope}`
-    /// (operation `CreateTransactionTemplate`):
+    /// `POST /api/instrumenteventtypes/{instrumentEventType}/transactiontemplates/{instrumentType}/{scope}` (operation `CreateTransactionTemplate`)
+    ///
     /// [`InstrumentEventTypesApi::create_transaction_template`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateTransactionTemplateRequest::send): see [`Error`](crate::Error).
@@ -1940,11 +1975,11 @@ pub trait InstrumentEventTypesApiClient: Send + Sync {
         params: CreateTransactionTemplateParams,
     ) -> Result<lusid_models::TransactionTemplate, crate::Error>;
 
-    /// `DELETE
-    /// /api/instrumenteventtypes/{instrumentEventType}/transactiontemplates/{instrumentType}/{scope}`
-    /// (operation `DeleteTransactionTemplate`):
+    /// `DELETE /api/instrumenteventtypes/{instrumentEventType}/transactiontemplates/{instrumentType}/{scope}` (operation `DeleteTransactionTemplate`)
+    ///
     /// [`InstrumentEventTypesApi::delete_transaction_template`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteTransactionTemplateRequest::send): see [`Error`](crate::Error).
@@ -1953,10 +1988,11 @@ pub trait InstrumentEventTypesApiClient: Send + Sync {
         params: DeleteTransactionTemplateParams,
     ) -> Result<time::OffsetDateTime, crate::Error>;
 
-    /// `GET /api/instrumenteventtypes/{instrumentEventType}/transactiontemplatespecification`
-    /// (operation `GetTransactionTemplateSpecification`):
+    /// `GET /api/instrumenteventtypes/{instrumentEventType}/transactiontemplatespecification` (operation `GetTransactionTemplateSpecification`)
+    ///
     /// [`InstrumentEventTypesApi::get_transaction_template_specification`] with the parameters
-    /// of `params`.
+    /// of `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetTransactionTemplateSpecificationRequest::send): see [`Error`](crate::Error).
@@ -1972,13 +2008,9 @@ impl InstrumentEventTypesApiClient for InstrumentEventTypesApi {
         &self,
         params: ListTransactionTemplatesParams,
     ) -> Result<lusid_models::PagedResourceListOfTransactionTemplate, crate::Error> {
-        ListTransactionTemplatesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListTransactionTemplatesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_transaction_template_specifications(
@@ -1986,77 +2018,53 @@ impl InstrumentEventTypesApiClient for InstrumentEventTypesApi {
         params: ListTransactionTemplateSpecificationsParams,
     ) -> Result<lusid_models::PagedResourceListOfTransactionTemplateSpecification, crate::Error>
     {
-        ListTransactionTemplateSpecificationsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListTransactionTemplateSpecificationsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_transaction_template(
         &self,
         params: GetTransactionTemplateParams,
     ) -> Result<lusid_models::TransactionTemplate, crate::Error> {
-        GetTransactionTemplateRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetTransactionTemplateRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn update_transaction_template(
         &self,
         params: UpdateTransactionTemplateParams,
     ) -> Result<lusid_models::TransactionTemplate, crate::Error> {
-        UpdateTransactionTemplateRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpdateTransactionTemplateRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn create_transaction_template(
         &self,
         params: CreateTransactionTemplateParams,
     ) -> Result<lusid_models::TransactionTemplate, crate::Error> {
-        CreateTransactionTemplateRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateTransactionTemplateRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_transaction_template(
         &self,
         params: DeleteTransactionTemplateParams,
     ) -> Result<time::OffsetDateTime, crate::Error> {
-        DeleteTransactionTemplateRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteTransactionTemplateRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_transaction_template_specification(
         &self,
         params: GetTransactionTemplateSpecificationParams,
     ) -> Result<lusid_models::TransactionTemplateSpecification, crate::Error> {
-        GetTransactionTemplateSpecificationRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetTransactionTemplateSpecificationRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

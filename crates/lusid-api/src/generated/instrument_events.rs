@@ -51,15 +51,13 @@ impl InstrumentEventsApi {
         &self,
         query_instrument_events_request: lusid_models::QueryInstrumentEventsRequest,
     ) -> QueryInstrumentEventsRequest {
-        QueryInstrumentEventsRequest {
-            client: self.client.clone(),
-            params: QueryInstrumentEventsParams::new(query_instrument_events_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        QueryInstrumentEventsRequest::from_params(
+            self,
+            QueryInstrumentEventsParams::new(query_instrument_events_request),
+        )
     }
 
-    /// `POST /api/instrumentevents/$queryApplicableInstrumentEvents` (operation
-    /// `QueryApplicableInstrumentEvents`)
+    /// `POST /api/instrumentevents/$queryApplicableInstrumentEvents` (operation `QueryApplicableInstrumentEvents`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read-only POST).
     ///
@@ -96,17 +94,13 @@ impl InstrumentEventsApi {
         &self,
         query_applicable_instrument_events_request: lusid_models::QueryApplicableInstrumentEventsRequest,
     ) -> QueryApplicableInstrumentEventsRequest {
-        QueryApplicableInstrumentEventsRequest {
-            client: self.client.clone(),
-            params: QueryApplicableInstrumentEventsParams::new(
-                query_applicable_instrument_events_request,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        QueryApplicableInstrumentEventsRequest::from_params(
+            self,
+            QueryApplicableInstrumentEventsParams::new(query_applicable_instrument_events_request),
+        )
     }
 
-    /// `POST /api/instrumentevents/$queryBucketCashFlowDrillDown` (operation
-    /// `QueryBucketCashFlowDrillDown`)
+    /// `POST /api/instrumentevents/$queryBucketCashFlowDrillDown` (operation `QueryBucketCashFlowDrillDown`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read-only POST).
     ///
@@ -133,17 +127,13 @@ impl InstrumentEventsApi {
         &self,
         query_bucket_cash_flow_drill_down_request: lusid_models::QueryBucketCashFlowDrillDownRequest,
     ) -> QueryBucketCashFlowDrillDownRequest {
-        QueryBucketCashFlowDrillDownRequest {
-            client: self.client.clone(),
-            params: QueryBucketCashFlowDrillDownParams::new(
-                query_bucket_cash_flow_drill_down_request,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        QueryBucketCashFlowDrillDownRequest::from_params(
+            self,
+            QueryBucketCashFlowDrillDownParams::new(query_bucket_cash_flow_drill_down_request),
+        )
     }
 
-    /// `POST /api/instrumentevents/$queryBucketedCashFlows` (operation
-    /// `QueryBucketedCashFlows`)
+    /// `POST /api/instrumentevents/$queryBucketedCashFlows` (operation `QueryBucketedCashFlows`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read-only POST).
     ///
@@ -169,11 +159,10 @@ impl InstrumentEventsApi {
         &self,
         query_bucketed_cash_flows_request: lusid_models::QueryBucketedCashFlowsRequest,
     ) -> QueryBucketedCashFlowsRequest {
-        QueryBucketedCashFlowsRequest {
-            client: self.client.clone(),
-            params: QueryBucketedCashFlowsParams::new(query_bucketed_cash_flows_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        QueryBucketedCashFlowsRequest::from_params(
+            self,
+            QueryBucketedCashFlowsParams::new(query_bucketed_cash_flows_request),
+        )
     }
 
     /// `POST /api/instrumentevents/$queryCashFlows` (operation `QueryCashFlows`)
@@ -206,11 +195,10 @@ impl InstrumentEventsApi {
         &self,
         query_cash_flows_request: lusid_models::QueryCashFlowsRequest,
     ) -> QueryCashFlowsRequest {
-        QueryCashFlowsRequest {
-            client: self.client.clone(),
-            params: QueryCashFlowsParams::new(query_cash_flows_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        QueryCashFlowsRequest::from_params(
+            self,
+            QueryCashFlowsParams::new(query_cash_flows_request),
+        )
     }
 
     /// `POST /api/instrumentevents/$queryTradeTickets` (operation `QueryTradeTickets`)
@@ -243,20 +231,23 @@ impl InstrumentEventsApi {
         &self,
         query_trade_tickets_request: lusid_models::QueryTradeTicketsRequest,
     ) -> QueryTradeTicketsRequest {
-        QueryTradeTicketsRequest {
-            client: self.client.clone(),
-            params: QueryTradeTicketsParams::new(query_trade_tickets_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        QueryTradeTicketsRequest::from_params(
+            self,
+            QueryTradeTicketsParams::new(query_trade_tickets_request),
+        )
     }
 }
 
-/// The parameters of `QueryInstrumentEvents` (`POST /api/instrumentevents/$query`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `POST /api/instrumentevents/$query` (operation `QueryInstrumentEvents`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `QueryInstrumentEvents`: what its request builder
+/// ([`QueryInstrumentEventsRequest`](crate::QueryInstrumentEventsRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct QueryInstrumentEventsParams {
@@ -279,23 +270,14 @@ impl QueryInstrumentEventsParams {
             body: query_instrument_events_request,
         }
     }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
 }
 
-/// The `QueryInstrumentEvents` request (`POST /api/instrumentevents/$query`), built by
-/// [`InstrumentEventsApi::query_instrument_events`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/instrumentevents/$query` (operation `QueryInstrumentEvents`)
+///
+/// The request builder of `QueryInstrumentEvents`, made by
+/// [`InstrumentEventsApi::query_instrument_events`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct QueryInstrumentEventsRequest {
@@ -312,15 +294,24 @@ impl QueryInstrumentEventsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &InstrumentEventsApi, params: QueryInstrumentEventsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
@@ -382,75 +373,77 @@ impl QueryInstrumentEventsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: QueryInstrumentEventsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `QueryInstrumentEvents`, following `nextPage` until it is empty. Each page
     /// is requested only when the previous one has been taken, with the same parameters plus
     /// `page`.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::ResourceListOfInstrumentEventHolder, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::ResourceListOfInstrumentEventHolder> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `QueryInstrumentEvents`, in order. At most one page is held
     /// in memory; the next page is requested when the current one is used up.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::InstrumentEventHolder, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::InstrumentEventHolder> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `QueryInstrumentEvents` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for QueryInstrumentEventsRequest {
-    type Page = lusid_models::ResourceListOfInstrumentEventHolder;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for QueryInstrumentEventsParams {
+    const OPERATION_ID: &'static str = "QueryInstrumentEvents";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `QueryApplicableInstrumentEvents` (`POST
-/// /api/instrumentevents/$queryApplicableInstrumentEvents`): what its request builder
+/// `POST /api/instrumentevents/$queryApplicableInstrumentEvents` (operation `QueryApplicableInstrumentEvents`)
+///
+/// The parameters of `QueryApplicableInstrumentEvents`: what its request builder
+/// ([`QueryApplicableInstrumentEventsRequest`](crate::QueryApplicableInstrumentEventsRequest))
 /// sends, and what the tag's trait method takes.
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct QueryApplicableInstrumentEventsParams {
@@ -477,31 +470,14 @@ impl QueryApplicableInstrumentEventsParams {
             body: query_applicable_instrument_events_request,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
 }
 
-/// The `QueryApplicableInstrumentEvents` request (`POST
-/// /api/instrumentevents/$queryApplicableInstrumentEvents`), built by
-/// [`InstrumentEventsApi::query_applicable_instrument_events`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `POST /api/instrumentevents/$queryApplicableInstrumentEvents` (operation `QueryApplicableInstrumentEvents`)
+///
+/// The request builder of `QueryApplicableInstrumentEvents`, made by
+/// [`InstrumentEventsApi::query_applicable_instrument_events`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct QueryApplicableInstrumentEventsRequest {
@@ -518,22 +494,34 @@ impl QueryApplicableInstrumentEventsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &InstrumentEventsApi,
+        params: QueryApplicableInstrumentEventsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
@@ -596,82 +584,87 @@ impl QueryApplicableInstrumentEventsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: QueryApplicableInstrumentEventsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `QueryApplicableInstrumentEvents`, following `nextPage` until it is empty.
     /// Each page is requested only when the previous one has been taken, with the same
     /// parameters plus `page`. Without an `asAt`, the first request pins `asAt` to the current
     /// UTC time, so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::ResourceListOfApplicableInstrumentEvent, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::ResourceListOfApplicableInstrumentEvent> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `QueryApplicableInstrumentEvents`, in order. At most one
     /// page is held in memory; the next page is requested when the current one is used up.
+    /// Without an `asAt`, the first request pins `asAt` to the current UTC time, so every page
+    /// reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_stream(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::ApplicableInstrumentEvent, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::items(self)
+    ) -> crate::ItemStream<'static, lusid_models::ApplicableInstrumentEvent> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `QueryApplicableInstrumentEvents` with its items kept exactly as LUSID
     /// sent them, fields this crate does not know included: for copying the data elsewhere
     /// unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for QueryApplicableInstrumentEventsRequest {
-    type Page = lusid_models::ResourceListOfApplicableInstrumentEvent;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for QueryApplicableInstrumentEventsParams {
+    const OPERATION_ID: &'static str = "QueryApplicableInstrumentEvents";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `QueryBucketCashFlowDrillDown` (`POST
-/// /api/instrumentevents/$queryBucketCashFlowDrillDown`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `POST /api/instrumentevents/$queryBucketCashFlowDrillDown` (operation `QueryBucketCashFlowDrillDown`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `QueryBucketCashFlowDrillDown`: what its request builder
+/// ([`QueryBucketCashFlowDrillDownRequest`](crate::QueryBucketCashFlowDrillDownRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct QueryBucketCashFlowDrillDownParams {
@@ -690,10 +683,12 @@ impl QueryBucketCashFlowDrillDownParams {
     }
 }
 
-/// The `QueryBucketCashFlowDrillDown` request (`POST
-/// /api/instrumentevents/$queryBucketCashFlowDrillDown`), built by
-/// [`InstrumentEventsApi::query_bucket_cash_flow_drill_down`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `POST /api/instrumentevents/$queryBucketCashFlowDrillDown` (operation `QueryBucketCashFlowDrillDown`)
+///
+/// The request builder of `QueryBucketCashFlowDrillDown`, made by
+/// [`InstrumentEventsApi::query_bucket_cash_flow_drill_down`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct QueryBucketCashFlowDrillDownRequest {
@@ -709,6 +704,18 @@ impl QueryBucketCashFlowDrillDownRequest {
         path_template: "/api/instrumentevents/$queryBucketCashFlowDrillDown",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &InstrumentEventsApi,
+        params: QueryBucketCashFlowDrillDownParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &QueryBucketCashFlowDrillDownParams {
@@ -758,13 +765,16 @@ impl QueryBucketCashFlowDrillDownRequest {
     }
 }
 
-/// The parameters of `QueryBucketedCashFlows` (`POST
-/// /api/instrumentevents/$queryBucketedCashFlows`): what its request builder sends, and
+/// `POST /api/instrumentevents/$queryBucketedCashFlows` (operation `QueryBucketedCashFlows`)
+///
+/// The parameters of `QueryBucketedCashFlows`: what its request builder
+/// ([`QueryBucketedCashFlowsRequest`](crate::QueryBucketedCashFlowsRequest)) sends, and
 /// what the tag's trait method takes.
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct QueryBucketedCashFlowsParams {
@@ -783,10 +793,12 @@ impl QueryBucketedCashFlowsParams {
     }
 }
 
-/// The `QueryBucketedCashFlows` request (`POST
-/// /api/instrumentevents/$queryBucketedCashFlows`), built by
-/// [`InstrumentEventsApi::query_bucketed_cash_flows`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/instrumentevents/$queryBucketedCashFlows` (operation `QueryBucketedCashFlows`)
+///
+/// The request builder of `QueryBucketedCashFlows`, made by
+/// [`InstrumentEventsApi::query_bucketed_cash_flows`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct QueryBucketedCashFlowsRequest {
@@ -802,6 +814,15 @@ impl QueryBucketedCashFlowsRequest {
         path_template: "/api/instrumentevents/$queryBucketedCashFlows",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &InstrumentEventsApi, params: QueryBucketedCashFlowsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &QueryBucketedCashFlowsParams {
@@ -850,12 +871,16 @@ impl QueryBucketedCashFlowsRequest {
     }
 }
 
-/// The parameters of `QueryCashFlows` (`POST /api/instrumentevents/$queryCashFlows`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `POST /api/instrumentevents/$queryCashFlows` (operation `QueryCashFlows`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `QueryCashFlows`: what its request builder
+/// ([`QueryCashFlowsRequest`](crate::QueryCashFlowsRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct QueryCashFlowsParams {
@@ -876,23 +901,13 @@ impl QueryCashFlowsParams {
             body: query_cash_flows_request,
         }
     }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
 }
 
-/// The `QueryCashFlows` request (`POST /api/instrumentevents/$queryCashFlows`), built by
-/// [`InstrumentEventsApi::query_cash_flows`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/instrumentevents/$queryCashFlows` (operation `QueryCashFlows`)
+///
+/// The request builder of `QueryCashFlows`, made by
+/// [`InstrumentEventsApi::query_cash_flows`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct QueryCashFlowsRequest {
@@ -909,15 +924,24 @@ impl QueryCashFlowsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &InstrumentEventsApi, params: QueryCashFlowsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
@@ -979,74 +1003,77 @@ impl QueryCashFlowsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: QueryCashFlowsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `QueryCashFlows`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::ResourceListOfInstrumentCashFlow, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::ResourceListOfInstrumentCashFlow> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `QueryCashFlows`, in order. At most one page is held in
     /// memory; the next page is requested when the current one is used up.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::InstrumentCashFlow, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::InstrumentCashFlow> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `QueryCashFlows` with its items kept exactly as LUSID sent them, fields
     /// this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for QueryCashFlowsRequest {
-    type Page = lusid_models::ResourceListOfInstrumentCashFlow;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for QueryCashFlowsParams {
+    const OPERATION_ID: &'static str = "QueryCashFlows";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `QueryTradeTickets` (`POST /api/instrumentevents/$queryTradeTickets`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `POST /api/instrumentevents/$queryTradeTickets` (operation `QueryTradeTickets`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `QueryTradeTickets`: what its request builder
+/// ([`QueryTradeTicketsRequest`](crate::QueryTradeTicketsRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct QueryTradeTicketsParams {
@@ -1067,23 +1094,13 @@ impl QueryTradeTicketsParams {
             body: query_trade_tickets_request,
         }
     }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
 }
 
-/// The `QueryTradeTickets` request (`POST /api/instrumentevents/$queryTradeTickets`), built
-/// by [`InstrumentEventsApi::query_trade_tickets`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/instrumentevents/$queryTradeTickets` (operation `QueryTradeTickets`)
+///
+/// The request builder of `QueryTradeTickets`, made by
+/// [`InstrumentEventsApi::query_trade_tickets`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct QueryTradeTicketsRequest {
@@ -1100,15 +1117,24 @@ impl QueryTradeTicketsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &InstrumentEventsApi, params: QueryTradeTicketsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
@@ -1170,65 +1196,64 @@ impl QueryTradeTicketsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: QueryTradeTicketsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `QueryTradeTickets`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::ResourceListOfPortfolioTradeTicket, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::ResourceListOfPortfolioTradeTicket> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `QueryTradeTickets`, in order. At most one page is held in
     /// memory; the next page is requested when the current one is used up.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::PortfolioTradeTicket, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::PortfolioTradeTicket> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `QueryTradeTickets` with its items kept exactly as LUSID sent them, fields
     /// this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for QueryTradeTicketsRequest {
-    type Page = lusid_models::ResourceListOfPortfolioTradeTicket;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for QueryTradeTicketsParams {
+    const OPERATION_ID: &'static str = "QueryTradeTickets";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
@@ -1238,14 +1263,19 @@ impl crate::paginator::PagedRequest for QueryTradeTicketsRequest {
 /// mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`InstrumentEventsApi`] for streams, timeouts and `send_as`). With the
-/// `mock` feature, mockall generates `MockInstrumentEventsApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`InstrumentEventsApi`] add streams, timeouts and `send_as`. With the `mock` feature,
+/// mockall generates `MockInstrumentEventsApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait InstrumentEventsApiClient: Send + Sync {
-    /// `POST /api/instrumentevents/$query` (operation `QueryInstrumentEvents`):
-    /// [`InstrumentEventsApi::query_instrument_events`] with the parameters of `params`.
+    /// `POST /api/instrumentevents/$query` (operation `QueryInstrumentEvents`)
+    ///
+    /// [`InstrumentEventsApi::query_instrument_events`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::QueryInstrumentEventsRequest::send): see [`Error`](crate::Error).
@@ -1254,10 +1284,11 @@ pub trait InstrumentEventsApiClient: Send + Sync {
         params: QueryInstrumentEventsParams,
     ) -> Result<lusid_models::ResourceListOfInstrumentEventHolder, crate::Error>;
 
-    /// `POST /api/instrumentevents/$queryApplicableInstrumentEvents` (operation
-    /// `QueryApplicableInstrumentEvents`):
+    /// `POST /api/instrumentevents/$queryApplicableInstrumentEvents` (operation `QueryApplicableInstrumentEvents`)
+    ///
     /// [`InstrumentEventsApi::query_applicable_instrument_events`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::QueryApplicableInstrumentEventsRequest::send): see [`Error`](crate::Error).
@@ -1266,10 +1297,11 @@ pub trait InstrumentEventsApiClient: Send + Sync {
         params: QueryApplicableInstrumentEventsParams,
     ) -> Result<lusid_models::ResourceListOfApplicableInstrumentEvent, crate::Error>;
 
-    /// `POST /api/instrumentevents/$queryBucketCashFlowDrillDown` (operation
-    /// `QueryBucketCashFlowDrillDown`):
+    /// `POST /api/instrumentevents/$queryBucketCashFlowDrillDown` (operation `QueryBucketCashFlowDrillDown`)
+    ///
     /// [`InstrumentEventsApi::query_bucket_cash_flow_drill_down`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::QueryBucketCashFlowDrillDownRequest::send): see [`Error`](crate::Error).
@@ -1278,9 +1310,11 @@ pub trait InstrumentEventsApiClient: Send + Sync {
         params: QueryBucketCashFlowDrillDownParams,
     ) -> Result<lusid_models::ResourceListOfCashFlowDetail, crate::Error>;
 
-    /// `POST /api/instrumentevents/$queryBucketedCashFlows` (operation
-    /// `QueryBucketedCashFlows`): [`InstrumentEventsApi::query_bucketed_cash_flows`] with the
-    /// parameters of `params`.
+    /// `POST /api/instrumentevents/$queryBucketedCashFlows` (operation `QueryBucketedCashFlows`)
+    ///
+    /// [`InstrumentEventsApi::query_bucketed_cash_flows`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::QueryBucketedCashFlowsRequest::send): see [`Error`](crate::Error).
@@ -1289,8 +1323,10 @@ pub trait InstrumentEventsApiClient: Send + Sync {
         params: QueryBucketedCashFlowsParams,
     ) -> Result<lusid_models::BucketedCashFlowResponse, crate::Error>;
 
-    /// `POST /api/instrumentevents/$queryCashFlows` (operation `QueryCashFlows`):
-    /// [`InstrumentEventsApi::query_cash_flows`] with the parameters of `params`.
+    /// `POST /api/instrumentevents/$queryCashFlows` (operation `QueryCashFlows`)
+    ///
+    /// [`InstrumentEventsApi::query_cash_flows`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::QueryCashFlowsRequest::send): see [`Error`](crate::Error).
@@ -1299,8 +1335,11 @@ pub trait InstrumentEventsApiClient: Send + Sync {
         params: QueryCashFlowsParams,
     ) -> Result<lusid_models::ResourceListOfInstrumentCashFlow, crate::Error>;
 
-    /// `POST /api/instrumentevents/$queryTradeTickets` (operation `QueryTradeTickets`):
-    /// [`InstrumentEventsApi::query_trade_tickets`] with the parameters of `params`.
+    /// `POST /api/instrumentevents/$queryTradeTickets` (operation `QueryTradeTickets`)
+    ///
+    /// [`InstrumentEventsApi::query_trade_tickets`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::QueryTradeTicketsRequest::send): see [`Error`](crate::Error).
@@ -1316,77 +1355,53 @@ impl InstrumentEventsApiClient for InstrumentEventsApi {
         &self,
         params: QueryInstrumentEventsParams,
     ) -> Result<lusid_models::ResourceListOfInstrumentEventHolder, crate::Error> {
-        QueryInstrumentEventsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        QueryInstrumentEventsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn query_applicable_instrument_events(
         &self,
         params: QueryApplicableInstrumentEventsParams,
     ) -> Result<lusid_models::ResourceListOfApplicableInstrumentEvent, crate::Error> {
-        QueryApplicableInstrumentEventsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        QueryApplicableInstrumentEventsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn query_bucket_cash_flow_drill_down(
         &self,
         params: QueryBucketCashFlowDrillDownParams,
     ) -> Result<lusid_models::ResourceListOfCashFlowDetail, crate::Error> {
-        QueryBucketCashFlowDrillDownRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        QueryBucketCashFlowDrillDownRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn query_bucketed_cash_flows(
         &self,
         params: QueryBucketedCashFlowsParams,
     ) -> Result<lusid_models::BucketedCashFlowResponse, crate::Error> {
-        QueryBucketedCashFlowsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        QueryBucketedCashFlowsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn query_cash_flows(
         &self,
         params: QueryCashFlowsParams,
     ) -> Result<lusid_models::ResourceListOfInstrumentCashFlow, crate::Error> {
-        QueryCashFlowsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        QueryCashFlowsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn query_trade_tickets(
         &self,
         params: QueryTradeTicketsParams,
     ) -> Result<lusid_models::ResourceListOfPortfolioTradeTicket, crate::Error> {
-        QueryTradeTicketsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        QueryTradeTicketsRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

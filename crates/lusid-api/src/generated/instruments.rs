@@ -45,9 +45,9 @@ impl InstrumentsApi {
     ///   [`ListInstrumentsRequest::data_model_scope`].
     /// - `dataModelCode` (query, optional): string; set with
     ///   [`ListInstrumentsRequest::data_model_code`].
-    /// - `membershipType` (query, optional): string; known values `All`, `Member` and
-    ///   `Candidate`; documented default `Member`; set with
-    ///   [`ListInstrumentsRequest::membership_type`].
+    /// - `membershipType` (query, optional): [`MembershipType`](crate::params::MembershipType)
+    ///   (or any string); known values `All`, `Member` and `Candidate`; documented default
+    ///   `Member`; set with [`ListInstrumentsRequest::membership_type`].
     /// - `timelineScope` (query, optional): string; set with
     ///   [`ListInstrumentsRequest::timeline_scope`].
     /// - `timelineCode` (query, optional): string; set with
@@ -70,11 +70,7 @@ impl InstrumentsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_instruments(&self) -> ListInstrumentsRequest {
-        ListInstrumentsRequest {
-            client: self.client.clone(),
-            params: ListInstrumentsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListInstrumentsRequest::from_params(self, ListInstrumentsParams::new())
     }
 
     /// `POST /api/instruments` (operation `UpsertInstruments`)
@@ -108,15 +104,10 @@ impl InstrumentsApi {
         &self,
         request_body: std::collections::BTreeMap<String, lusid_models::InstrumentDefinition>,
     ) -> UpsertInstrumentsRequest {
-        UpsertInstrumentsRequest {
-            client: self.client.clone(),
-            params: UpsertInstrumentsParams::new(request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertInstrumentsRequest::from_params(self, UpsertInstrumentsParams::new(request_body))
     }
 
-    /// `POST /api/instruments/$batchupsertproperties` (operation
-    /// `BatchUpsertInstrumentProperties`)
+    /// `POST /api/instruments/$batchupsertproperties` (operation `BatchUpsertInstrumentProperties`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read-only or upsert action).
     ///
@@ -157,11 +148,10 @@ impl InstrumentsApi {
             lusid_models::UpsertInstrumentPropertyRequest,
         >,
     ) -> BatchUpsertInstrumentPropertiesRequest {
-        BatchUpsertInstrumentPropertiesRequest {
-            client: self.client.clone(),
-            params: BatchUpsertInstrumentPropertiesParams::new(request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        BatchUpsertInstrumentPropertiesRequest::from_params(
+            self,
+            BatchUpsertInstrumentPropertiesParams::new(request_body),
+        )
     }
 
     /// `POST /api/instruments/$delete` (operation `DeleteInstruments`)
@@ -170,8 +160,9 @@ impl InstrumentsApi {
     /// query).
     ///
     /// Parameters (required ones are arguments here, optional ones are setters on the request):
-    /// - `deleteMode` (query, optional): string; known values `Soft` and `Hard`; documented
-    ///   default `Soft`; set with [`DeleteInstrumentsRequest::delete_mode`].
+    /// - `deleteMode` (query, optional): [`DeleteMode`](crate::params::DeleteMode) (or any
+    ///   string); known values `Soft` and `Hard`; documented default `Soft`; set with
+    ///   [`DeleteInstrumentsRequest::delete_mode`].
     /// - `scope` (query, optional): string; set with [`DeleteInstrumentsRequest::scope`].
     ///
     /// Request body `request_body`: an array of string, sent as JSON.
@@ -190,11 +181,7 @@ impl InstrumentsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn delete_instruments(&self, request_body: Vec<String>) -> DeleteInstrumentsRequest {
-        DeleteInstrumentsRequest {
-            client: self.client.clone(),
-            params: DeleteInstrumentsParams::new(request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteInstrumentsRequest::from_params(self, DeleteInstrumentsParams::new(request_body))
     }
 
     /// `POST /api/instruments/$get` (operation `GetInstruments`)
@@ -238,11 +225,10 @@ impl InstrumentsApi {
         identifier_type: impl Into<String>,
         request_body: Vec<String>,
     ) -> GetInstrumentsRequest {
-        GetInstrumentsRequest {
-            client: self.client.clone(),
-            params: GetInstrumentsParams::new(identifier_type, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetInstrumentsRequest::from_params(
+            self,
+            GetInstrumentsParams::new(identifier_type, request_body),
+        )
     }
 
     /// `POST /api/instruments/$upsertproperties` (operation `UpsertInstrumentsProperties`)
@@ -279,11 +265,10 @@ impl InstrumentsApi {
         &self,
         request_body: Vec<lusid_models::UpsertInstrumentPropertyRequest>,
     ) -> UpsertInstrumentsPropertiesRequest {
-        UpsertInstrumentsPropertiesRequest {
-            client: self.client.clone(),
-            params: UpsertInstrumentsPropertiesParams::new(request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertInstrumentsPropertiesRequest::from_params(
+            self,
+            UpsertInstrumentsPropertiesParams::new(request_body),
+        )
     }
 
     /// `POST /api/instruments/capabilities` (operation `QueryInstrumentCapabilities`)
@@ -313,11 +298,10 @@ impl InstrumentsApi {
         &self,
         lusid_instrument: lusid_models::LusidInstrument,
     ) -> QueryInstrumentCapabilitiesRequest {
-        QueryInstrumentCapabilitiesRequest {
-            client: self.client.clone(),
-            params: QueryInstrumentCapabilitiesParams::new(lusid_instrument),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        QueryInstrumentCapabilitiesRequest::from_params(
+            self,
+            QueryInstrumentCapabilitiesParams::new(lusid_instrument),
+        )
     }
 
     /// `GET /api/instruments/identifierTypes` (operation `GetInstrumentIdentifierTypes`)
@@ -339,11 +323,10 @@ impl InstrumentsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn get_instrument_identifier_types(&self) -> GetInstrumentIdentifierTypesRequest {
-        GetInstrumentIdentifierTypesRequest {
-            client: self.client.clone(),
-            params: GetInstrumentIdentifierTypesParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetInstrumentIdentifierTypesRequest::from_params(
+            self,
+            GetInstrumentIdentifierTypesParams::new(),
+        )
     }
 
     /// `GET /api/instruments/{identifierType}/{identifier}` (operation `GetInstrument`)
@@ -392,15 +375,13 @@ impl InstrumentsApi {
         identifier_type: impl Into<String>,
         identifier: impl Into<String>,
     ) -> GetInstrumentRequest {
-        GetInstrumentRequest {
-            client: self.client.clone(),
-            params: GetInstrumentParams::new(identifier_type, identifier),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetInstrumentRequest::from_params(
+            self,
+            GetInstrumentParams::new(identifier_type, identifier),
+        )
     }
 
-    /// `POST /api/instruments/{identifierType}/{identifier}` (operation
-    /// `UpdateInstrumentIdentifier`)
+    /// `POST /api/instruments/{identifierType}/{identifier}` (operation `UpdateInstrumentIdentifier`)
     ///
     /// API status: `Stable`. Idempotent: no (a POST that is neither an upsert nor a read-only
     /// query).
@@ -437,15 +418,14 @@ impl InstrumentsApi {
         identifier: impl Into<String>,
         update_instrument_identifier_request: lusid_models::UpdateInstrumentIdentifierRequest,
     ) -> UpdateInstrumentIdentifierRequest {
-        UpdateInstrumentIdentifierRequest {
-            client: self.client.clone(),
-            params: UpdateInstrumentIdentifierParams::new(
+        UpdateInstrumentIdentifierRequest::from_params(
+            self,
+            UpdateInstrumentIdentifierParams::new(
                 identifier_type,
                 identifier,
                 update_instrument_identifier_request,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
     /// `DELETE /api/instruments/{identifierType}/{identifier}` (operation `DeleteInstrument`)
@@ -474,15 +454,13 @@ impl InstrumentsApi {
         identifier_type: impl Into<String>,
         identifier: impl Into<String>,
     ) -> DeleteInstrumentRequest {
-        DeleteInstrumentRequest {
-            client: self.client.clone(),
-            params: DeleteInstrumentParams::new(identifier_type, identifier),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteInstrumentRequest::from_params(
+            self,
+            DeleteInstrumentParams::new(identifier_type, identifier),
+        )
     }
 
-    /// `GET /api/instruments/{identifierType}/{identifier}/paymentdiary` (operation
-    /// `GetInstrumentPaymentDiary`)
+    /// `GET /api/instruments/{identifierType}/{identifier}/paymentdiary` (operation `GetInstrumentPaymentDiary`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
@@ -518,20 +496,18 @@ impl InstrumentsApi {
         recipe_scope: impl Into<String>,
         recipe_code: impl Into<String>,
     ) -> GetInstrumentPaymentDiaryRequest {
-        GetInstrumentPaymentDiaryRequest {
-            client: self.client.clone(),
-            params: GetInstrumentPaymentDiaryParams::new(
+        GetInstrumentPaymentDiaryRequest::from_params(
+            self,
+            GetInstrumentPaymentDiaryParams::new(
                 identifier_type,
                 identifier,
                 recipe_scope,
                 recipe_code,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `GET /api/instruments/{identifierType}/{identifier}/properties` (operation
-    /// `GetInstrumentProperties`)
+    /// `GET /api/instruments/{identifierType}/{identifier}/properties` (operation `GetInstrumentProperties`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
@@ -562,15 +538,13 @@ impl InstrumentsApi {
         identifier_type: impl Into<String>,
         identifier: impl Into<String>,
     ) -> GetInstrumentPropertiesRequest {
-        GetInstrumentPropertiesRequest {
-            client: self.client.clone(),
-            params: GetInstrumentPropertiesParams::new(identifier_type, identifier),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetInstrumentPropertiesRequest::from_params(
+            self,
+            GetInstrumentPropertiesParams::new(identifier_type, identifier),
+        )
     }
 
-    /// `POST /api/instruments/{identifierType}/{identifier}/properties/$delete` (operation
-    /// `DeleteInstrumentProperties`)
+    /// `POST /api/instruments/{identifierType}/{identifier}/properties/$delete` (operation `DeleteInstrumentProperties`)
     ///
     /// API status: `Stable`. Idempotent: no (a POST that is neither an upsert nor a read-only
     /// query).
@@ -609,19 +583,13 @@ impl InstrumentsApi {
         identifier: impl Into<String>,
         request_body: Vec<String>,
     ) -> DeleteInstrumentPropertiesRequest {
-        DeleteInstrumentPropertiesRequest {
-            client: self.client.clone(),
-            params: DeleteInstrumentPropertiesParams::new(
-                identifier_type,
-                identifier,
-                request_body,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteInstrumentPropertiesRequest::from_params(
+            self,
+            DeleteInstrumentPropertiesParams::new(identifier_type, identifier, request_body),
+        )
     }
 
-    /// `GET /api/instruments/{identifierType}/{identifier}/properties/list` (operation
-    /// `ListInstrumentProperties`)
+    /// `GET /api/instruments/{identifierType}/{identifier}/properties/list` (operation `ListInstrumentProperties`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
@@ -658,15 +626,13 @@ impl InstrumentsApi {
         identifier_type: impl Into<String>,
         identifier: impl Into<String>,
     ) -> ListInstrumentPropertiesRequest {
-        ListInstrumentPropertiesRequest {
-            client: self.client.clone(),
-            params: ListInstrumentPropertiesParams::new(identifier_type, identifier),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListInstrumentPropertiesRequest::from_params(
+            self,
+            ListInstrumentPropertiesParams::new(identifier_type, identifier),
+        )
     }
 
-    /// `GET /api/instruments/{identifierType}/{identifier}/properties/time-series` (operation
-    /// `GetInstrumentPropertyTimeSeries`)
+    /// `GET /api/instruments/{identifierType}/{identifier}/properties/time-series` (operation `GetInstrumentPropertyTimeSeries`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
@@ -709,19 +675,13 @@ impl InstrumentsApi {
         identifier: impl Into<String>,
         property_key: impl Into<String>,
     ) -> GetInstrumentPropertyTimeSeriesRequest {
-        GetInstrumentPropertyTimeSeriesRequest {
-            client: self.client.clone(),
-            params: GetInstrumentPropertyTimeSeriesParams::new(
-                identifier_type,
-                identifier,
-                property_key,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetInstrumentPropertyTimeSeriesRequest::from_params(
+            self,
+            GetInstrumentPropertyTimeSeriesParams::new(identifier_type, identifier, property_key),
+        )
     }
 
-    /// `GET /api/instruments/{identifierType}/{identifier}/relationships` (operation
-    /// `GetInstrumentRelationships`)
+    /// `GET /api/instruments/{identifierType}/{identifier}/relationships` (operation `GetInstrumentRelationships`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
@@ -758,15 +718,13 @@ impl InstrumentsApi {
         identifier_type: impl Into<String>,
         identifier: impl Into<String>,
     ) -> GetInstrumentRelationshipsRequest {
-        GetInstrumentRelationshipsRequest {
-            client: self.client.clone(),
-            params: GetInstrumentRelationshipsParams::new(identifier_type, identifier),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetInstrumentRelationshipsRequest::from_params(
+            self,
+            GetInstrumentRelationshipsParams::new(identifier_type, identifier),
+        )
     }
 
-    /// `GET /api/instruments/{identifierType}/{identifier}/settlementdate` (operation
-    /// `CalculateSettlementDate`)
+    /// `GET /api/instruments/{identifierType}/{identifier}/settlementdate` (operation `CalculateSettlementDate`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
@@ -798,15 +756,13 @@ impl InstrumentsApi {
         identifier_type: impl Into<String>,
         identifier: impl Into<String>,
     ) -> CalculateSettlementDateRequest {
-        CalculateSettlementDateRequest {
-            client: self.client.clone(),
-            params: CalculateSettlementDateParams::new(identifier_type, identifier),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CalculateSettlementDateRequest::from_params(
+            self,
+            CalculateSettlementDateParams::new(identifier_type, identifier),
+        )
     }
 
-    /// `GET /api/instruments/{identifier}/capabilities` (operation
-    /// `GetExistingInstrumentCapabilities`)
+    /// `GET /api/instruments/{identifier}/capabilities` (operation `GetExistingInstrumentCapabilities`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
@@ -842,11 +798,10 @@ impl InstrumentsApi {
         &self,
         identifier: impl Into<String>,
     ) -> GetExistingInstrumentCapabilitiesRequest {
-        GetExistingInstrumentCapabilitiesRequest {
-            client: self.client.clone(),
-            params: GetExistingInstrumentCapabilitiesParams::new(identifier),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetExistingInstrumentCapabilitiesRequest::from_params(
+            self,
+            GetExistingInstrumentCapabilitiesParams::new(identifier),
+        )
     }
 
     /// `GET /api/instruments/{identifier}/models` (operation `GetExistingInstrumentModels`)
@@ -883,11 +838,10 @@ impl InstrumentsApi {
         &self,
         identifier: impl Into<String>,
     ) -> GetExistingInstrumentModelsRequest {
-        GetExistingInstrumentModelsRequest {
-            client: self.client.clone(),
-            params: GetExistingInstrumentModelsParams::new(identifier),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetExistingInstrumentModelsRequest::from_params(
+            self,
+            GetExistingInstrumentModelsParams::new(identifier),
+        )
     }
 
     /// `GET /api/instruments/{instrumentType}/allfeatures` (operation `GetAllPossibleFeatures`)
@@ -913,20 +867,23 @@ impl InstrumentsApi {
         &self,
         instrument_type: impl Into<String>,
     ) -> GetAllPossibleFeaturesRequest {
-        GetAllPossibleFeaturesRequest {
-            client: self.client.clone(),
-            params: GetAllPossibleFeaturesParams::new(instrument_type),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetAllPossibleFeaturesRequest::from_params(
+            self,
+            GetAllPossibleFeaturesParams::new(instrument_type),
+        )
     }
 }
 
-/// The parameters of `ListInstruments` (`GET /api/instruments`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `GET /api/instruments` (operation `ListInstruments`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListInstruments`: what its request builder
+/// ([`ListInstrumentsRequest`](crate::ListInstrumentsRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListInstrumentsParams {
@@ -955,9 +912,9 @@ pub struct ListInstrumentsParams {
     pub data_model_scope: Option<String>,
     /// `dataModelCode` (query): string.
     pub data_model_code: Option<String>,
-    /// `membershipType` (query): string; known values `All`, `Member` and `Candidate`;
-    /// documented default `Member`.
-    pub membership_type: Option<String>,
+    /// `membershipType` (query): [`MembershipType`](crate::params::MembershipType) (or any
+    /// string); known values `All`, `Member` and `Candidate`; documented default `Member`.
+    pub membership_type: Option<crate::params::MembershipType>,
     /// `timelineScope` (query): string.
     pub timeline_scope: Option<String>,
     /// `timelineCode` (query): string.
@@ -987,118 +944,13 @@ impl ListInstrumentsParams {
             closed_period_id: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `instrumentPropertyKeys` (query): a list of strings, sent as one
-    /// `instrumentPropertyKeys=` pair each. Replaces any earlier values.
-    pub fn instrument_property_keys(
-        mut self,
-        instrument_property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.instrument_property_keys = instrument_property_keys
-            .into_iter()
-            .map(Into::into)
-            .collect();
-        self
-    }
-
-    /// Sets `scope` (query): string.
-    pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
-        self
-    }
-
-    /// Sets `relationshipDefinitionIds` (query): a list of strings, sent as one
-    /// `relationshipDefinitionIds=` pair each. Replaces any earlier values.
-    pub fn relationship_definition_ids(
-        mut self,
-        relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.relationship_definition_ids = relationship_definition_ids
-            .into_iter()
-            .map(Into::into)
-            .collect();
-        self
-    }
-
-    /// Sets `dataModelScope` (query): string.
-    pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
-        self.data_model_scope = Some(data_model_scope.into());
-        self
-    }
-
-    /// Sets `dataModelCode` (query): string.
-    pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
-        self.data_model_code = Some(data_model_code.into());
-        self
-    }
-
-    /// Sets `membershipType` (query): string; known values `All`, `Member` and `Candidate`;
-    /// documented default `Member`.
-    pub fn membership_type(mut self, membership_type: impl Into<String>) -> Self {
-        self.membership_type = Some(membership_type.into());
-        self
-    }
-
-    /// Sets `timelineScope` (query): string.
-    pub fn timeline_scope(mut self, timeline_scope: impl Into<String>) -> Self {
-        self.timeline_scope = Some(timeline_scope.into());
-        self
-    }
-
-    /// Sets `timelineCode` (query): string.
-    pub fn timeline_code(mut self, timeline_code: impl Into<String>) -> Self {
-        self.timeline_code = Some(timeline_code.into());
-        self
-    }
-
-    /// Sets `closedPeriodId` (query): string.
-    pub fn closed_period_id(mut self, closed_period_id: impl Into<String>) -> Self {
-        self.closed_period_id = Some(closed_period_id.into());
-        self
-    }
 }
 
-/// The `ListInstruments` request (`GET /api/instruments`), built by
-/// [`InstrumentsApi::list_instruments`]. Set optional parameters, then [`send`](Self::send)
-/// it.
+/// `GET /api/instruments` (operation `ListInstruments`)
+///
+/// The request builder of `ListInstruments`, made by [`InstrumentsApi::list_instruments`]
+/// (or [`from_params`](Self::from_params)). Set optional parameters, then
+/// [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListInstrumentsRequest {
@@ -1115,41 +967,50 @@ impl ListInstrumentsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &InstrumentsApi, params: ListInstrumentsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -1159,15 +1020,16 @@ impl ListInstrumentsRequest {
         mut self,
         instrument_property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self
-            .params
-            .instrument_property_keys(instrument_property_keys);
+        self.params.instrument_property_keys = instrument_property_keys
+            .into_iter()
+            .map(Into::into)
+            .collect();
         self
     }
 
     /// Sets `scope` (query): string.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.params = self.params.scope(scope);
+        self.params.scope = Some(scope.into());
         self
     }
 
@@ -1177,46 +1039,50 @@ impl ListInstrumentsRequest {
         mut self,
         relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self
-            .params
-            .relationship_definition_ids(relationship_definition_ids);
+        self.params.relationship_definition_ids = relationship_definition_ids
+            .into_iter()
+            .map(Into::into)
+            .collect();
         self
     }
 
     /// Sets `dataModelScope` (query): string.
     pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
-        self.params = self.params.data_model_scope(data_model_scope);
+        self.params.data_model_scope = Some(data_model_scope.into());
         self
     }
 
     /// Sets `dataModelCode` (query): string.
     pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
-        self.params = self.params.data_model_code(data_model_code);
+        self.params.data_model_code = Some(data_model_code.into());
         self
     }
 
-    /// Sets `membershipType` (query): string; known values `All`, `Member` and `Candidate`;
-    /// documented default `Member`.
-    pub fn membership_type(mut self, membership_type: impl Into<String>) -> Self {
-        self.params = self.params.membership_type(membership_type);
+    /// Sets `membershipType` (query): [`MembershipType`](crate::params::MembershipType) (or any
+    /// string); known values `All`, `Member` and `Candidate`; documented default `Member`.
+    pub fn membership_type(
+        mut self,
+        membership_type: impl Into<crate::params::MembershipType>,
+    ) -> Self {
+        self.params.membership_type = Some(membership_type.into());
         self
     }
 
     /// Sets `timelineScope` (query): string.
     pub fn timeline_scope(mut self, timeline_scope: impl Into<String>) -> Self {
-        self.params = self.params.timeline_scope(timeline_scope);
+        self.params.timeline_scope = Some(timeline_scope.into());
         self
     }
 
     /// Sets `timelineCode` (query): string.
     pub fn timeline_code(mut self, timeline_code: impl Into<String>) -> Self {
-        self.params = self.params.timeline_code(timeline_code);
+        self.params.timeline_code = Some(timeline_code.into());
         self
     }
 
     /// Sets `closedPeriodId` (query): string.
     pub fn closed_period_id(mut self, closed_period_id: impl Into<String>) -> Self {
-        self.params = self.params.closed_period_id(closed_period_id);
+        self.params.closed_period_id = Some(closed_period_id.into());
         self
     }
 
@@ -1294,78 +1160,84 @@ impl ListInstrumentsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListInstrumentsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListInstruments`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfInstrument, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfInstrument> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListInstruments`, in order. At most one page is held in
-    /// memory; the next page is requested when the current one is used up.
+    /// memory; the next page is requested when the current one is used up. Without an `asAt`,
+    /// the first request pins `asAt` to the current UTC time, so every page reads the same
+    /// snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::Instrument, crate::Error>> + Send + 'static
-    {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::Instrument> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListInstruments` with its items kept exactly as LUSID sent them, fields
     /// this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListInstrumentsRequest {
-    type Page = lusid_models::PagedResourceListOfInstrument;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListInstrumentsParams {
+    const OPERATION_ID: &'static str = "ListInstruments";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `UpsertInstruments` (`POST /api/instruments`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/instruments` (operation `UpsertInstruments`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertInstruments`: what its request builder
+/// ([`UpsertInstrumentsRequest`](crate::UpsertInstrumentsRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertInstrumentsParams {
@@ -1391,29 +1263,13 @@ impl UpsertInstrumentsParams {
             body: request_body,
         }
     }
-
-    /// Sets `scope` (query): string.
-    pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
-        self
-    }
-
-    /// Sets `dataModelScope` (query): string.
-    pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
-        self.data_model_scope = Some(data_model_scope.into());
-        self
-    }
-
-    /// Sets `dataModelCode` (query): string.
-    pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
-        self.data_model_code = Some(data_model_code.into());
-        self
-    }
 }
 
-/// The `UpsertInstruments` request (`POST /api/instruments`), built by
-/// [`InstrumentsApi::upsert_instruments`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/instruments` (operation `UpsertInstruments`)
+///
+/// The request builder of `UpsertInstruments`, made by
+/// [`InstrumentsApi::upsert_instruments`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertInstrumentsRequest {
@@ -1430,21 +1286,30 @@ impl UpsertInstrumentsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &InstrumentsApi, params: UpsertInstrumentsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `scope` (query): string.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.params = self.params.scope(scope);
+        self.params.scope = Some(scope.into());
         self
     }
 
     /// Sets `dataModelScope` (query): string.
     pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
-        self.params = self.params.data_model_scope(data_model_scope);
+        self.params.data_model_scope = Some(data_model_scope.into());
         self
     }
 
     /// Sets `dataModelCode` (query): string.
     pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
-        self.params = self.params.data_model_code(data_model_code);
+        self.params.data_model_code = Some(data_model_code.into());
         self
     }
 
@@ -1498,13 +1363,16 @@ impl UpsertInstrumentsRequest {
     }
 }
 
-/// The parameters of `BatchUpsertInstrumentProperties` (`POST
-/// /api/instruments/$batchupsertproperties`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `POST /api/instruments/$batchupsertproperties` (operation `BatchUpsertInstrumentProperties`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `BatchUpsertInstrumentProperties`: what its request builder
+/// ([`BatchUpsertInstrumentPropertiesRequest`](crate::BatchUpsertInstrumentPropertiesRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct BatchUpsertInstrumentPropertiesParams {
@@ -1539,42 +1407,14 @@ impl BatchUpsertInstrumentPropertiesParams {
             body: request_body,
         }
     }
-
-    /// Sets `scope` (query): string.
-    pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
-        self
-    }
-
-    /// Sets `identifierEffectiveAt` (query): string.
-    pub fn identifier_effective_at(mut self, identifier_effective_at: impl Into<String>) -> Self {
-        self.identifier_effective_at = Some(identifier_effective_at.into());
-        self
-    }
-
-    /// Sets `successMode` (query): string.
-    pub fn success_mode(mut self, success_mode: impl Into<String>) -> Self {
-        self.success_mode = Some(success_mode.into());
-        self
-    }
-
-    /// Sets `dataModelScope` (query): string.
-    pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
-        self.data_model_scope = Some(data_model_scope.into());
-        self
-    }
-
-    /// Sets `dataModelCode` (query): string.
-    pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
-        self.data_model_code = Some(data_model_code.into());
-        self
-    }
 }
 
-/// The `BatchUpsertInstrumentProperties` request (`POST
-/// /api/instruments/$batchupsertproperties`), built by
-/// [`InstrumentsApi::batch_upsert_instrument_properties`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/instruments/$batchupsertproperties` (operation `BatchUpsertInstrumentProperties`)
+///
+/// The request builder of `BatchUpsertInstrumentProperties`, made by
+/// [`InstrumentsApi::batch_upsert_instrument_properties`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct BatchUpsertInstrumentPropertiesRequest {
@@ -1591,33 +1431,45 @@ impl BatchUpsertInstrumentPropertiesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &InstrumentsApi,
+        params: BatchUpsertInstrumentPropertiesParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `scope` (query): string.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.params = self.params.scope(scope);
+        self.params.scope = Some(scope.into());
         self
     }
 
     /// Sets `identifierEffectiveAt` (query): string.
     pub fn identifier_effective_at(mut self, identifier_effective_at: impl Into<String>) -> Self {
-        self.params = self.params.identifier_effective_at(identifier_effective_at);
+        self.params.identifier_effective_at = Some(identifier_effective_at.into());
         self
     }
 
     /// Sets `successMode` (query): string.
     pub fn success_mode(mut self, success_mode: impl Into<String>) -> Self {
-        self.params = self.params.success_mode(success_mode);
+        self.params.success_mode = Some(success_mode.into());
         self
     }
 
     /// Sets `dataModelScope` (query): string.
     pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
-        self.params = self.params.data_model_scope(data_model_scope);
+        self.params.data_model_scope = Some(data_model_scope.into());
         self
     }
 
     /// Sets `dataModelCode` (query): string.
     pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
-        self.params = self.params.data_model_code(data_model_code);
+        self.params.data_model_code = Some(data_model_code.into());
         self
     }
 
@@ -1679,17 +1531,22 @@ impl BatchUpsertInstrumentPropertiesRequest {
     }
 }
 
-/// The parameters of `DeleteInstruments` (`POST /api/instruments/$delete`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `POST /api/instruments/$delete` (operation `DeleteInstruments`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteInstruments`: what its request builder
+/// ([`DeleteInstrumentsRequest`](crate::DeleteInstrumentsRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteInstrumentsParams {
-    /// `deleteMode` (query): string; known values `Soft` and `Hard`; documented default `Soft`.
-    pub delete_mode: Option<String>,
+    /// `deleteMode` (query): [`DeleteMode`](crate::params::DeleteMode) (or any string); known
+    /// values `Soft` and `Hard`; documented default `Soft`.
+    pub delete_mode: Option<crate::params::DeleteMode>,
     /// `scope` (query): string.
     pub scope: Option<String>,
     /// The JSON request body.
@@ -1705,24 +1562,13 @@ impl DeleteInstrumentsParams {
             body: request_body,
         }
     }
-
-    /// Sets `deleteMode` (query): string; known values `Soft` and `Hard`; documented default
-    /// `Soft`.
-    pub fn delete_mode(mut self, delete_mode: impl Into<String>) -> Self {
-        self.delete_mode = Some(delete_mode.into());
-        self
-    }
-
-    /// Sets `scope` (query): string.
-    pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
-        self
-    }
 }
 
-/// The `DeleteInstruments` request (`POST /api/instruments/$delete`), built by
-/// [`InstrumentsApi::delete_instruments`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/instruments/$delete` (operation `DeleteInstruments`)
+///
+/// The request builder of `DeleteInstruments`, made by
+/// [`InstrumentsApi::delete_instruments`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteInstrumentsRequest {
@@ -1739,16 +1585,25 @@ impl DeleteInstrumentsRequest {
         idempotent: false,
     };
 
-    /// Sets `deleteMode` (query): string; known values `Soft` and `Hard`; documented default
-    /// `Soft`.
-    pub fn delete_mode(mut self, delete_mode: impl Into<String>) -> Self {
-        self.params = self.params.delete_mode(delete_mode);
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &InstrumentsApi, params: DeleteInstrumentsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
+    /// Sets `deleteMode` (query): [`DeleteMode`](crate::params::DeleteMode) (or any string);
+    /// known values `Soft` and `Hard`; documented default `Soft`.
+    pub fn delete_mode(mut self, delete_mode: impl Into<crate::params::DeleteMode>) -> Self {
+        self.params.delete_mode = Some(delete_mode.into());
         self
     }
 
     /// Sets `scope` (query): string.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.params = self.params.scope(scope);
+        self.params.scope = Some(scope.into());
         self
     }
 
@@ -1801,12 +1656,16 @@ impl DeleteInstrumentsRequest {
     }
 }
 
-/// The parameters of `GetInstruments` (`POST /api/instruments/$get`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/instruments/$get` (operation `GetInstruments`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetInstruments`: what its request builder
+/// ([`GetInstrumentsRequest`](crate::GetInstrumentsRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetInstrumentsParams {
@@ -1847,64 +1706,12 @@ impl GetInstrumentsParams {
             body: request_body,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `scope` (query): string.
-    pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
-        self
-    }
-
-    /// Sets `relationshipDefinitionIds` (query): a list of strings, sent as one
-    /// `relationshipDefinitionIds=` pair each. Replaces any earlier values.
-    pub fn relationship_definition_ids(
-        mut self,
-        relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.relationship_definition_ids = relationship_definition_ids
-            .into_iter()
-            .map(Into::into)
-            .collect();
-        self
-    }
-
-    /// Sets `dataModelScope` (query): string.
-    pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
-        self.data_model_scope = Some(data_model_scope.into());
-        self
-    }
-
-    /// Sets `dataModelCode` (query): string.
-    pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
-        self.data_model_code = Some(data_model_code.into());
-        self
-    }
 }
 
-/// The `GetInstruments` request (`POST /api/instruments/$get`), built by
-/// [`InstrumentsApi::get_instruments`]. Set optional parameters, then [`send`](Self::send)
+/// `POST /api/instruments/$get` (operation `GetInstruments`)
+///
+/// The request builder of `GetInstruments`, made by [`InstrumentsApi::get_instruments`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
 /// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -1922,16 +1729,25 @@ impl GetInstrumentsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &InstrumentsApi, params: GetInstrumentsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -1941,13 +1757,13 @@ impl GetInstrumentsRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `scope` (query): string.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.params = self.params.scope(scope);
+        self.params.scope = Some(scope.into());
         self
     }
 
@@ -1957,21 +1773,22 @@ impl GetInstrumentsRequest {
         mut self,
         relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self
-            .params
-            .relationship_definition_ids(relationship_definition_ids);
+        self.params.relationship_definition_ids = relationship_definition_ids
+            .into_iter()
+            .map(Into::into)
+            .collect();
         self
     }
 
     /// Sets `dataModelScope` (query): string.
     pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
-        self.params = self.params.data_model_scope(data_model_scope);
+        self.params.data_model_scope = Some(data_model_scope.into());
         self
     }
 
     /// Sets `dataModelCode` (query): string.
     pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
-        self.params = self.params.data_model_code(data_model_code);
+        self.params.data_model_code = Some(data_model_code.into());
         self
     }
 
@@ -2033,13 +1850,16 @@ impl GetInstrumentsRequest {
     }
 }
 
-/// The parameters of `UpsertInstrumentsProperties` (`POST
-/// /api/instruments/$upsertproperties`): what its request builder sends, and what the tag's
-/// trait method takes.
+/// `POST /api/instruments/$upsertproperties` (operation `UpsertInstrumentsProperties`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertInstrumentsProperties`: what its request builder
+/// ([`UpsertInstrumentsPropertiesRequest`](crate::UpsertInstrumentsPropertiesRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertInstrumentsPropertiesParams {
@@ -2063,29 +1883,14 @@ impl UpsertInstrumentsPropertiesParams {
             body: request_body,
         }
     }
-
-    /// Sets `scope` (query): string.
-    pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
-        self
-    }
-
-    /// Sets `dataModelScope` (query): string.
-    pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
-        self.data_model_scope = Some(data_model_scope.into());
-        self
-    }
-
-    /// Sets `dataModelCode` (query): string.
-    pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
-        self.data_model_code = Some(data_model_code.into());
-        self
-    }
 }
 
-/// The `UpsertInstrumentsProperties` request (`POST /api/instruments/$upsertproperties`),
-/// built by [`InstrumentsApi::upsert_instruments_properties`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `POST /api/instruments/$upsertproperties` (operation `UpsertInstrumentsProperties`)
+///
+/// The request builder of `UpsertInstrumentsProperties`, made by
+/// [`InstrumentsApi::upsert_instruments_properties`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertInstrumentsPropertiesRequest {
@@ -2102,21 +1907,30 @@ impl UpsertInstrumentsPropertiesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &InstrumentsApi, params: UpsertInstrumentsPropertiesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `scope` (query): string.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.params = self.params.scope(scope);
+        self.params.scope = Some(scope.into());
         self
     }
 
     /// Sets `dataModelScope` (query): string.
     pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
-        self.params = self.params.data_model_scope(data_model_scope);
+        self.params.data_model_scope = Some(data_model_scope.into());
         self
     }
 
     /// Sets `dataModelCode` (query): string.
     pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
-        self.params = self.params.data_model_code(data_model_code);
+        self.params.data_model_code = Some(data_model_code.into());
         self
     }
 
@@ -2173,12 +1987,16 @@ impl UpsertInstrumentsPropertiesRequest {
     }
 }
 
-/// The parameters of `QueryInstrumentCapabilities` (`POST /api/instruments/capabilities`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `POST /api/instruments/capabilities` (operation `QueryInstrumentCapabilities`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `QueryInstrumentCapabilities`: what its request builder
+/// ([`QueryInstrumentCapabilitiesRequest`](crate::QueryInstrumentCapabilitiesRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct QueryInstrumentCapabilitiesParams {
@@ -2196,17 +2014,14 @@ impl QueryInstrumentCapabilitiesParams {
             body: lusid_instrument,
         }
     }
-
-    /// Sets `model` (query): string.
-    pub fn model(mut self, model: impl Into<String>) -> Self {
-        self.model = Some(model.into());
-        self
-    }
 }
 
-/// The `QueryInstrumentCapabilities` request (`POST /api/instruments/capabilities`), built
-/// by [`InstrumentsApi::query_instrument_capabilities`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/instruments/capabilities` (operation `QueryInstrumentCapabilities`)
+///
+/// The request builder of `QueryInstrumentCapabilities`, made by
+/// [`InstrumentsApi::query_instrument_capabilities`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct QueryInstrumentCapabilitiesRequest {
@@ -2223,9 +2038,18 @@ impl QueryInstrumentCapabilitiesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &InstrumentsApi, params: QueryInstrumentCapabilitiesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `model` (query): string.
     pub fn model(mut self, model: impl Into<String>) -> Self {
-        self.params = self.params.model(model);
+        self.params.model = Some(model.into());
         self
     }
 
@@ -2277,13 +2101,16 @@ impl QueryInstrumentCapabilitiesRequest {
     }
 }
 
-/// The parameters of `GetInstrumentIdentifierTypes` (`GET
-/// /api/instruments/identifierTypes`): what its request builder sends, and what the tag's
-/// trait method takes.
+/// `GET /api/instruments/identifierTypes` (operation `GetInstrumentIdentifierTypes`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetInstrumentIdentifierTypes`: what its request builder
+/// ([`GetInstrumentIdentifierTypesRequest`](crate::GetInstrumentIdentifierTypesRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct GetInstrumentIdentifierTypesParams {}
@@ -2295,9 +2122,12 @@ impl GetInstrumentIdentifierTypesParams {
     }
 }
 
-/// The `GetInstrumentIdentifierTypes` request (`GET /api/instruments/identifierTypes`),
-/// built by [`InstrumentsApi::get_instrument_identifier_types`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `GET /api/instruments/identifierTypes` (operation `GetInstrumentIdentifierTypes`)
+///
+/// The request builder of `GetInstrumentIdentifierTypes`, made by
+/// [`InstrumentsApi::get_instrument_identifier_types`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetInstrumentIdentifierTypesRequest {
@@ -2313,6 +2143,15 @@ impl GetInstrumentIdentifierTypesRequest {
         path_template: "/api/instruments/identifierTypes",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &InstrumentsApi, params: GetInstrumentIdentifierTypesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &GetInstrumentIdentifierTypesParams {
@@ -2363,13 +2202,16 @@ impl GetInstrumentIdentifierTypesRequest {
     }
 }
 
-/// The parameters of `GetInstrument` (`GET
-/// /api/instruments/{identifierType}/{identifier}`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `GET /api/instruments/{identifierType}/{identifier}` (operation `GetInstrument`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetInstrument`: what its request builder
+/// ([`GetInstrumentRequest`](crate::GetInstrumentRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetInstrumentParams {
@@ -2419,83 +2261,13 @@ impl GetInstrumentParams {
             closed_period_id: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `scope` (query): string.
-    pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
-        self
-    }
-
-    /// Sets `relationshipDefinitionIds` (query): a list of strings, sent as one
-    /// `relationshipDefinitionIds=` pair each. Replaces any earlier values.
-    pub fn relationship_definition_ids(
-        mut self,
-        relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.relationship_definition_ids = relationship_definition_ids
-            .into_iter()
-            .map(Into::into)
-            .collect();
-        self
-    }
-
-    /// Sets `dataModelScope` (query): string.
-    pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
-        self.data_model_scope = Some(data_model_scope.into());
-        self
-    }
-
-    /// Sets `dataModelCode` (query): string.
-    pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
-        self.data_model_code = Some(data_model_code.into());
-        self
-    }
-
-    /// Sets `timelineScope` (query): string.
-    pub fn timeline_scope(mut self, timeline_scope: impl Into<String>) -> Self {
-        self.timeline_scope = Some(timeline_scope.into());
-        self
-    }
-
-    /// Sets `timelineCode` (query): string.
-    pub fn timeline_code(mut self, timeline_code: impl Into<String>) -> Self {
-        self.timeline_code = Some(timeline_code.into());
-        self
-    }
-
-    /// Sets `closedPeriodId` (query): string.
-    pub fn closed_period_id(mut self, closed_period_id: impl Into<String>) -> Self {
-        self.closed_period_id = Some(closed_period_id.into());
-        self
-    }
 }
 
-/// The `GetInstrument` request (`GET /api/instruments/{identifierType}/{identifier}`),
-/// built by [`InstrumentsApi::get_instrument`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/instruments/{identifierType}/{identifier}` (operation `GetInstrument`)
+///
+/// The request builder of `GetInstrument`, made by [`InstrumentsApi::get_instrument`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetInstrumentRequest {
@@ -2512,16 +2284,25 @@ impl GetInstrumentRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &InstrumentsApi, params: GetInstrumentParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -2531,13 +2312,13 @@ impl GetInstrumentRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `scope` (query): string.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.params = self.params.scope(scope);
+        self.params.scope = Some(scope.into());
         self
     }
 
@@ -2547,39 +2328,40 @@ impl GetInstrumentRequest {
         mut self,
         relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self
-            .params
-            .relationship_definition_ids(relationship_definition_ids);
+        self.params.relationship_definition_ids = relationship_definition_ids
+            .into_iter()
+            .map(Into::into)
+            .collect();
         self
     }
 
     /// Sets `dataModelScope` (query): string.
     pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
-        self.params = self.params.data_model_scope(data_model_scope);
+        self.params.data_model_scope = Some(data_model_scope.into());
         self
     }
 
     /// Sets `dataModelCode` (query): string.
     pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
-        self.params = self.params.data_model_code(data_model_code);
+        self.params.data_model_code = Some(data_model_code.into());
         self
     }
 
     /// Sets `timelineScope` (query): string.
     pub fn timeline_scope(mut self, timeline_scope: impl Into<String>) -> Self {
-        self.params = self.params.timeline_scope(timeline_scope);
+        self.params.timeline_scope = Some(timeline_scope.into());
         self
     }
 
     /// Sets `timelineCode` (query): string.
     pub fn timeline_code(mut self, timeline_code: impl Into<String>) -> Self {
-        self.params = self.params.timeline_code(timeline_code);
+        self.params.timeline_code = Some(timeline_code.into());
         self
     }
 
     /// Sets `closedPeriodId` (query): string.
     pub fn closed_period_id(mut self, closed_period_id: impl Into<String>) -> Self {
-        self.params = self.params.closed_period_id(closed_period_id);
+        self.params.closed_period_id = Some(closed_period_id.into());
         self
     }
 
@@ -2645,13 +2427,16 @@ impl GetInstrumentRequest {
     }
 }
 
-/// The parameters of `UpdateInstrumentIdentifier` (`POST
-/// /api/instruments/{identifierType}/{identifier}`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `POST /api/instruments/{identifierType}/{identifier}` (operation `UpdateInstrumentIdentifier`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpdateInstrumentIdentifier`: what its request builder
+/// ([`UpdateInstrumentIdentifierRequest`](crate::UpdateInstrumentIdentifierRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateInstrumentIdentifierParams {
@@ -2685,30 +2470,14 @@ impl UpdateInstrumentIdentifierParams {
             body: update_instrument_identifier_request,
         }
     }
-
-    /// Sets `scope` (query): string.
-    pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
-        self
-    }
-
-    /// Sets `dataModelScope` (query): string.
-    pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
-        self.data_model_scope = Some(data_model_scope.into());
-        self
-    }
-
-    /// Sets `dataModelCode` (query): string.
-    pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
-        self.data_model_code = Some(data_model_code.into());
-        self
-    }
 }
 
-/// The `UpdateInstrumentIdentifier` request (`POST
-/// /api/instruments/{identifierType}/{identifier}`), built by
-/// [`InstrumentsApi::update_instrument_identifier`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/instruments/{identifierType}/{identifier}` (operation `UpdateInstrumentIdentifier`)
+///
+/// The request builder of `UpdateInstrumentIdentifier`, made by
+/// [`InstrumentsApi::update_instrument_identifier`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateInstrumentIdentifierRequest {
@@ -2725,21 +2494,30 @@ impl UpdateInstrumentIdentifierRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &InstrumentsApi, params: UpdateInstrumentIdentifierParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `scope` (query): string.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.params = self.params.scope(scope);
+        self.params.scope = Some(scope.into());
         self
     }
 
     /// Sets `dataModelScope` (query): string.
     pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
-        self.params = self.params.data_model_scope(data_model_scope);
+        self.params.data_model_scope = Some(data_model_scope.into());
         self
     }
 
     /// Sets `dataModelCode` (query): string.
     pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
-        self.params = self.params.data_model_code(data_model_code);
+        self.params.data_model_code = Some(data_model_code.into());
         self
     }
 
@@ -2796,13 +2574,16 @@ impl UpdateInstrumentIdentifierRequest {
     }
 }
 
-/// The parameters of `DeleteInstrument` (`DELETE
-/// /api/instruments/{identifierType}/{identifier}`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `DELETE /api/instruments/{identifierType}/{identifier}` (operation `DeleteInstrument`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteInstrument`: what its request builder
+/// ([`DeleteInstrumentRequest`](crate::DeleteInstrumentRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteInstrumentParams {
@@ -2823,17 +2604,12 @@ impl DeleteInstrumentParams {
             scope: None,
         }
     }
-
-    /// Sets `scope` (query): string.
-    pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
-        self
-    }
 }
 
-/// The `DeleteInstrument` request (`DELETE
-/// /api/instruments/{identifierType}/{identifier}`), built by
-/// [`InstrumentsApi::delete_instrument`]. Set optional parameters, then
+/// `DELETE /api/instruments/{identifierType}/{identifier}` (operation `DeleteInstrument`)
+///
+/// The request builder of `DeleteInstrument`, made by [`InstrumentsApi::delete_instrument`]
+/// (or [`from_params`](Self::from_params)). Set optional parameters, then
 /// [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -2851,9 +2627,18 @@ impl DeleteInstrumentRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &InstrumentsApi, params: DeleteInstrumentParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `scope` (query): string.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.params = self.params.scope(scope);
+        self.params.scope = Some(scope.into());
         self
     }
 
@@ -2908,13 +2693,16 @@ impl DeleteInstrumentRequest {
     }
 }
 
-/// The parameters of `GetInstrumentPaymentDiary` (`GET
-/// /api/instruments/{identifierType}/{identifier}/paymentdiary`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `GET /api/instruments/{identifierType}/{identifier}/paymentdiary` (operation `GetInstrumentPaymentDiary`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetInstrumentPaymentDiary`: what its request builder
+/// ([`GetInstrumentPaymentDiaryRequest`](crate::GetInstrumentPaymentDiaryRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetInstrumentPaymentDiaryParams {
@@ -2953,31 +2741,14 @@ impl GetInstrumentPaymentDiaryParams {
             scope: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `scope` (query): string.
-    pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
-        self
-    }
 }
 
-/// The `GetInstrumentPaymentDiary` request (`GET
-/// /api/instruments/{identifierType}/{identifier}/paymentdiary`), built by
-/// [`InstrumentsApi::get_instrument_payment_diary`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/instruments/{identifierType}/{identifier}/paymentdiary` (operation `GetInstrumentPaymentDiary`)
+///
+/// The request builder of `GetInstrumentPaymentDiary`, made by
+/// [`InstrumentsApi::get_instrument_payment_diary`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetInstrumentPaymentDiaryRequest {
@@ -2994,22 +2765,31 @@ impl GetInstrumentPaymentDiaryRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &InstrumentsApi, params: GetInstrumentPaymentDiaryParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `scope` (query): string.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.params = self.params.scope(scope);
+        self.params.scope = Some(scope.into());
         self
     }
 
@@ -3068,13 +2848,16 @@ impl GetInstrumentPaymentDiaryRequest {
     }
 }
 
-/// The parameters of `GetInstrumentProperties` (`GET
-/// /api/instruments/{identifierType}/{identifier}/properties`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `GET /api/instruments/{identifierType}/{identifier}/properties` (operation `GetInstrumentProperties`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetInstrumentProperties`: what its request builder
+/// ([`GetInstrumentPropertiesRequest`](crate::GetInstrumentPropertiesRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetInstrumentPropertiesParams {
@@ -3102,31 +2885,13 @@ impl GetInstrumentPropertiesParams {
             scope: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `scope` (query): string.
-    pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
-        self
-    }
 }
 
-/// The `GetInstrumentProperties` request (`GET
-/// /api/instruments/{identifierType}/{identifier}/properties`), built by
-/// [`InstrumentsApi::get_instrument_properties`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/instruments/{identifierType}/{identifier}/properties` (operation `GetInstrumentProperties`)
+///
+/// The request builder of `GetInstrumentProperties`, made by
+/// [`InstrumentsApi::get_instrument_properties`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetInstrumentPropertiesRequest {
@@ -3143,22 +2908,31 @@ impl GetInstrumentPropertiesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &InstrumentsApi, params: GetInstrumentPropertiesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `scope` (query): string.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.params = self.params.scope(scope);
+        self.params.scope = Some(scope.into());
         self
     }
 
@@ -3215,13 +2989,16 @@ impl GetInstrumentPropertiesRequest {
     }
 }
 
-/// The parameters of `DeleteInstrumentProperties` (`POST
-/// /api/instruments/{identifierType}/{identifier}/properties/$delete`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/instruments/{identifierType}/{identifier}/properties/$delete` (operation `DeleteInstrumentProperties`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteInstrumentProperties`: what its request builder
+/// ([`DeleteInstrumentPropertiesRequest`](crate::DeleteInstrumentPropertiesRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteInstrumentPropertiesParams {
@@ -3258,36 +3035,14 @@ impl DeleteInstrumentPropertiesParams {
             body: request_body,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `scope` (query): string.
-    pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
-        self
-    }
-
-    /// Sets `dataModelScope` (query): string.
-    pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
-        self.data_model_scope = Some(data_model_scope.into());
-        self
-    }
-
-    /// Sets `dataModelCode` (query): string.
-    pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
-        self.data_model_code = Some(data_model_code.into());
-        self
-    }
 }
 
-/// The `DeleteInstrumentProperties` request (`POST
-/// /api/instruments/{identifierType}/{identifier}/properties/$delete`), built by
-/// [`InstrumentsApi::delete_instrument_properties`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/instruments/{identifierType}/{identifier}/properties/$delete` (operation `DeleteInstrumentProperties`)
+///
+/// The request builder of `DeleteInstrumentProperties`, made by
+/// [`InstrumentsApi::delete_instrument_properties`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteInstrumentPropertiesRequest {
@@ -3304,27 +3059,36 @@ impl DeleteInstrumentPropertiesRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &InstrumentsApi, params: DeleteInstrumentPropertiesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `scope` (query): string.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.params = self.params.scope(scope);
+        self.params.scope = Some(scope.into());
         self
     }
 
     /// Sets `dataModelScope` (query): string.
     pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
-        self.params = self.params.data_model_scope(data_model_scope);
+        self.params.data_model_scope = Some(data_model_scope.into());
         self
     }
 
     /// Sets `dataModelCode` (query): string.
     pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
-        self.params = self.params.data_model_code(data_model_code);
+        self.params.data_model_code = Some(data_model_code.into());
         self
     }
 
@@ -3386,13 +3150,16 @@ impl DeleteInstrumentPropertiesRequest {
     }
 }
 
-/// The parameters of `ListInstrumentProperties` (`GET
-/// /api/instruments/{identifierType}/{identifier}/properties/list`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/instruments/{identifierType}/{identifier}/properties/list` (operation `ListInstrumentProperties`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListInstrumentProperties`: what its request builder
+/// ([`ListInstrumentPropertiesRequest`](crate::ListInstrumentPropertiesRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListInstrumentPropertiesParams {
@@ -3426,43 +3193,13 @@ impl ListInstrumentPropertiesParams {
             scope: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `scope` (query): string.
-    pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
-        self
-    }
 }
 
-/// The `ListInstrumentProperties` request (`GET
-/// /api/instruments/{identifierType}/{identifier}/properties/list`), built by
-/// [`InstrumentsApi::list_instrument_properties`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/instruments/{identifierType}/{identifier}/properties/list` (operation `ListInstrumentProperties`)
+///
+/// The request builder of `ListInstrumentProperties`, made by
+/// [`InstrumentsApi::list_instrument_properties`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListInstrumentPropertiesRequest {
@@ -3479,34 +3216,43 @@ impl ListInstrumentPropertiesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &InstrumentsApi, params: ListInstrumentPropertiesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `scope` (query): string.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.params = self.params.scope(scope);
+        self.params.scope = Some(scope.into());
         self
     }
 
@@ -3571,78 +3317,82 @@ impl ListInstrumentPropertiesRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListInstrumentPropertiesParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListInstrumentProperties`, following `nextPage` until it is empty. Each
     /// page is requested only when the previous one has been taken, with the same parameters
     /// plus `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time,
     /// so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::ResourceListOfProperty, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::pages(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_pages(self) -> crate::PageStream<'static, lusid_models::ResourceListOfProperty> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListInstrumentProperties`, in order. At most one page is
-    /// held in memory; the next page is requested when the current one is used up.
+    /// held in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::Property, crate::Error>> + Send + 'static
-    {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::Property> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListInstrumentProperties` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListInstrumentPropertiesRequest {
-    type Page = lusid_models::ResourceListOfProperty;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListInstrumentPropertiesParams {
+    const OPERATION_ID: &'static str = "ListInstrumentProperties";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `GetInstrumentPropertyTimeSeries` (`GET
-/// /api/instruments/{identifierType}/{identifier}/properties/time-series`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/instruments/{identifierType}/{identifier}/properties/time-series` (operation `GetInstrumentPropertyTimeSeries`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetInstrumentPropertyTimeSeries`: what its request builder
+/// ([`GetInstrumentPropertyTimeSeriesRequest`](crate::GetInstrumentPropertyTimeSeriesRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetInstrumentPropertyTimeSeriesParams {
@@ -3686,49 +3436,14 @@ impl GetInstrumentPropertyTimeSeriesParams {
             scope: None,
         }
     }
-
-    /// Sets `identifierEffectiveAt` (query): string.
-    pub fn identifier_effective_at(mut self, identifier_effective_at: impl Into<String>) -> Self {
-        self.identifier_effective_at = Some(identifier_effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `scope` (query): string.
-    pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
-        self
-    }
 }
 
-/// The `GetInstrumentPropertyTimeSeries` request (`GET
-/// /api/instruments/{identifierType}/{identifier}/properties/time-series`), built by
-/// [`InstrumentsApi::get_instrument_property_time_series`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/instruments/{identifierType}/{identifier}/properties/time-series` (operation `GetInstrumentPropertyTimeSeries`)
+///
+/// The request builder of `GetInstrumentPropertyTimeSeries`, made by
+/// [`InstrumentsApi::get_instrument_property_time_series`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetInstrumentPropertyTimeSeriesRequest {
@@ -3745,40 +3460,52 @@ impl GetInstrumentPropertyTimeSeriesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &InstrumentsApi,
+        params: GetInstrumentPropertyTimeSeriesParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `identifierEffectiveAt` (query): string.
     pub fn identifier_effective_at(mut self, identifier_effective_at: impl Into<String>) -> Self {
-        self.params = self.params.identifier_effective_at(identifier_effective_at);
+        self.params.identifier_effective_at = Some(identifier_effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `scope` (query): string.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.params = self.params.scope(scope);
+        self.params.scope = Some(scope.into());
         self
     }
 
@@ -3849,81 +3576,85 @@ impl GetInstrumentPropertyTimeSeriesRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: GetInstrumentPropertyTimeSeriesParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `GetInstrumentPropertyTimeSeries`, following `nextPage` until it is empty.
     /// Each page is requested only when the previous one has been taken, with the same
     /// parameters plus `page`. Without an `asAt`, the first request pins `asAt` to the current
     /// UTC time, so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::ResourceListOfPropertyInterval, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::ResourceListOfPropertyInterval> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `GetInstrumentPropertyTimeSeries`, in order. At most one
     /// page is held in memory; the next page is requested when the current one is used up.
+    /// Without an `asAt`, the first request pins `asAt` to the current UTC time, so every page
+    /// reads the same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::PropertyInterval, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::PropertyInterval> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `GetInstrumentPropertyTimeSeries` with its items kept exactly as LUSID
     /// sent them, fields this crate does not know included: for copying the data elsewhere
     /// unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for GetInstrumentPropertyTimeSeriesRequest {
-    type Page = lusid_models::ResourceListOfPropertyInterval;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for GetInstrumentPropertyTimeSeriesParams {
+    const OPERATION_ID: &'static str = "GetInstrumentPropertyTimeSeries";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `GetInstrumentRelationships` (`GET
-/// /api/instruments/{identifierType}/{identifier}/relationships`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `GET /api/instruments/{identifierType}/{identifier}/relationships` (operation `GetInstrumentRelationships`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetInstrumentRelationships`: what its request builder
+/// ([`GetInstrumentRelationshipsRequest`](crate::GetInstrumentRelationshipsRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetInstrumentRelationshipsParams {
@@ -3957,47 +3688,14 @@ impl GetInstrumentRelationshipsParams {
             scope: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `identifierTypes` (query): a list of strings, sent as one `identifierTypes=` pair
-    /// each. Replaces any earlier values.
-    pub fn identifier_types(
-        mut self,
-        identifier_types: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.identifier_types = identifier_types.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `scope` (query): string.
-    pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
-        self
-    }
 }
 
-/// The `GetInstrumentRelationships` request (`GET
-/// /api/instruments/{identifierType}/{identifier}/relationships`), built by
-/// [`InstrumentsApi::get_instrument_relationships`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/instruments/{identifierType}/{identifier}/relationships` (operation `GetInstrumentRelationships`)
+///
+/// The request builder of `GetInstrumentRelationships`, made by
+/// [`InstrumentsApi::get_instrument_relationships`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetInstrumentRelationshipsRequest {
@@ -4014,22 +3712,31 @@ impl GetInstrumentRelationshipsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &InstrumentsApi, params: GetInstrumentRelationshipsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -4039,13 +3746,13 @@ impl GetInstrumentRelationshipsRequest {
         mut self,
         identifier_types: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.identifier_types(identifier_types);
+        self.params.identifier_types = identifier_types.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `scope` (query): string.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.params = self.params.scope(scope);
+        self.params.scope = Some(scope.into());
         self
     }
 
@@ -4105,13 +3812,16 @@ impl GetInstrumentRelationshipsRequest {
     }
 }
 
-/// The parameters of `CalculateSettlementDate` (`GET
-/// /api/instruments/{identifierType}/{identifier}/settlementdate`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/instruments/{identifierType}/{identifier}/settlementdate` (operation `CalculateSettlementDate`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CalculateSettlementDate`: what its request builder
+/// ([`CalculateSettlementDateRequest`](crate::CalculateSettlementDateRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CalculateSettlementDateParams {
@@ -4139,31 +3849,13 @@ impl CalculateSettlementDateParams {
             as_at: None,
         }
     }
-
-    /// Sets `transactionDate` (query): string.
-    pub fn transaction_date(mut self, transaction_date: impl Into<String>) -> Self {
-        self.transaction_date = Some(transaction_date.into());
-        self
-    }
-
-    /// Sets `scope` (query): string.
-    pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `CalculateSettlementDate` request (`GET
-/// /api/instruments/{identifierType}/{identifier}/settlementdate`), built by
-/// [`InstrumentsApi::calculate_settlement_date`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/instruments/{identifierType}/{identifier}/settlementdate` (operation `CalculateSettlementDate`)
+///
+/// The request builder of `CalculateSettlementDate`, made by
+/// [`InstrumentsApi::calculate_settlement_date`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CalculateSettlementDateRequest {
@@ -4180,22 +3872,31 @@ impl CalculateSettlementDateRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &InstrumentsApi, params: CalculateSettlementDateParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `transactionDate` (query): string.
     pub fn transaction_date(mut self, transaction_date: impl Into<String>) -> Self {
-        self.params = self.params.transaction_date(transaction_date);
+        self.params.transaction_date = Some(transaction_date.into());
         self
     }
 
     /// Sets `scope` (query): string.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.params = self.params.scope(scope);
+        self.params.scope = Some(scope.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -4253,13 +3954,16 @@ impl CalculateSettlementDateRequest {
     }
 }
 
-/// The parameters of `GetExistingInstrumentCapabilities` (`GET
-/// /api/instruments/{identifier}/capabilities`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `GET /api/instruments/{identifier}/capabilities` (operation `GetExistingInstrumentCapabilities`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetExistingInstrumentCapabilities`: what its request builder
+/// ([`GetExistingInstrumentCapabilitiesRequest`](crate::GetExistingInstrumentCapabilitiesRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetExistingInstrumentCapabilitiesParams {
@@ -4293,49 +3997,14 @@ impl GetExistingInstrumentCapabilitiesParams {
             recipe_code: None,
         }
     }
-
-    /// Sets `model` (query): string.
-    pub fn model(mut self, model: impl Into<String>) -> Self {
-        self.model = Some(model.into());
-        self
-    }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `instrumentScope` (query): string.
-    pub fn instrument_scope(mut self, instrument_scope: impl Into<String>) -> Self {
-        self.instrument_scope = Some(instrument_scope.into());
-        self
-    }
-
-    /// Sets `recipeScope` (query): string.
-    pub fn recipe_scope(mut self, recipe_scope: impl Into<String>) -> Self {
-        self.recipe_scope = Some(recipe_scope.into());
-        self
-    }
-
-    /// Sets `recipeCode` (query): string.
-    pub fn recipe_code(mut self, recipe_code: impl Into<String>) -> Self {
-        self.recipe_code = Some(recipe_code.into());
-        self
-    }
 }
 
-/// The `GetExistingInstrumentCapabilities` request (`GET
-/// /api/instruments/{identifier}/capabilities`), built by
-/// [`InstrumentsApi::get_existing_instrument_capabilities`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/instruments/{identifier}/capabilities` (operation `GetExistingInstrumentCapabilities`)
+///
+/// The request builder of `GetExistingInstrumentCapabilities`, made by
+/// [`InstrumentsApi::get_existing_instrument_capabilities`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetExistingInstrumentCapabilitiesRequest {
@@ -4352,40 +4021,52 @@ impl GetExistingInstrumentCapabilitiesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &InstrumentsApi,
+        params: GetExistingInstrumentCapabilitiesParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `model` (query): string.
     pub fn model(mut self, model: impl Into<String>) -> Self {
-        self.params = self.params.model(model);
+        self.params.model = Some(model.into());
         self
     }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `instrumentScope` (query): string.
     pub fn instrument_scope(mut self, instrument_scope: impl Into<String>) -> Self {
-        self.params = self.params.instrument_scope(instrument_scope);
+        self.params.instrument_scope = Some(instrument_scope.into());
         self
     }
 
     /// Sets `recipeScope` (query): string.
     pub fn recipe_scope(mut self, recipe_scope: impl Into<String>) -> Self {
-        self.params = self.params.recipe_scope(recipe_scope);
+        self.params.recipe_scope = Some(recipe_scope.into());
         self
     }
 
     /// Sets `recipeCode` (query): string.
     pub fn recipe_code(mut self, recipe_code: impl Into<String>) -> Self {
-        self.params = self.params.recipe_code(recipe_code);
+        self.params.recipe_code = Some(recipe_code.into());
         self
     }
 
@@ -4443,13 +4124,16 @@ impl GetExistingInstrumentCapabilitiesRequest {
     }
 }
 
-/// The parameters of `GetExistingInstrumentModels` (`GET
-/// /api/instruments/{identifier}/models`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `GET /api/instruments/{identifier}/models` (operation `GetExistingInstrumentModels`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetExistingInstrumentModels`: what its request builder
+/// ([`GetExistingInstrumentModelsRequest`](crate::GetExistingInstrumentModelsRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetExistingInstrumentModelsParams {
@@ -4480,42 +4164,14 @@ impl GetExistingInstrumentModelsParams {
             recipe_code: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `instrumentScope` (query): string.
-    pub fn instrument_scope(mut self, instrument_scope: impl Into<String>) -> Self {
-        self.instrument_scope = Some(instrument_scope.into());
-        self
-    }
-
-    /// Sets `recipeScope` (query): string.
-    pub fn recipe_scope(mut self, recipe_scope: impl Into<String>) -> Self {
-        self.recipe_scope = Some(recipe_scope.into());
-        self
-    }
-
-    /// Sets `recipeCode` (query): string.
-    pub fn recipe_code(mut self, recipe_code: impl Into<String>) -> Self {
-        self.recipe_code = Some(recipe_code.into());
-        self
-    }
 }
 
-/// The `GetExistingInstrumentModels` request (`GET /api/instruments/{identifier}/models`),
-/// built by [`InstrumentsApi::get_existing_instrument_models`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `GET /api/instruments/{identifier}/models` (operation `GetExistingInstrumentModels`)
+///
+/// The request builder of `GetExistingInstrumentModels`, made by
+/// [`InstrumentsApi::get_existing_instrument_models`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetExistingInstrumentModelsRequest {
@@ -4532,34 +4188,43 @@ impl GetExistingInstrumentModelsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &InstrumentsApi, params: GetExistingInstrumentModelsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `instrumentScope` (query): string.
     pub fn instrument_scope(mut self, instrument_scope: impl Into<String>) -> Self {
-        self.params = self.params.instrument_scope(instrument_scope);
+        self.params.instrument_scope = Some(instrument_scope.into());
         self
     }
 
     /// Sets `recipeScope` (query): string.
     pub fn recipe_scope(mut self, recipe_scope: impl Into<String>) -> Self {
-        self.params = self.params.recipe_scope(recipe_scope);
+        self.params.recipe_scope = Some(recipe_scope.into());
         self
     }
 
     /// Sets `recipeCode` (query): string.
     pub fn recipe_code(mut self, recipe_code: impl Into<String>) -> Self {
-        self.params = self.params.recipe_code(recipe_code);
+        self.params.recipe_code = Some(recipe_code.into());
         self
     }
 
@@ -4616,13 +4281,16 @@ impl GetExistingInstrumentModelsRequest {
     }
 }
 
-/// The parameters of `GetAllPossibleFeatures` (`GET
-/// /api/instruments/{instrumentType}/allfeatures`): what its request builder sends, and
+/// `GET /api/instruments/{instrumentType}/allfeatures` (operation `GetAllPossibleFeatures`)
+///
+/// The parameters of `GetAllPossibleFeatures`: what its request builder
+/// ([`GetAllPossibleFeaturesRequest`](crate::GetAllPossibleFeaturesRequest)) sends, and
 /// what the tag's trait method takes.
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetAllPossibleFeaturesParams {
@@ -4639,10 +4307,11 @@ impl GetAllPossibleFeaturesParams {
     }
 }
 
-/// The `GetAllPossibleFeatures` request (`GET
-/// /api/instruments/{instrumentType}/allfeatures`), built by
-/// [`InstrumentsApi::get_all_possible_features`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/instruments/{instrumentType}/allfeatures` (operation `GetAllPossibleFeatures`)
+///
+/// The request builder of `GetAllPossibleFeatures`, made by
+/// [`InstrumentsApi::get_all_possible_features`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAllPossibleFeaturesRequest {
@@ -4658,6 +4327,15 @@ impl GetAllPossibleFeaturesRequest {
         path_template: "/api/instruments/{instrumentType}/allfeatures",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &InstrumentsApi, params: GetAllPossibleFeaturesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &GetAllPossibleFeaturesParams {
@@ -4716,14 +4394,18 @@ impl GetAllPossibleFeaturesRequest {
 /// tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`InstrumentsApi`] for streams, timeouts and `send_as`). With the `mock`
-/// feature, mockall generates `MockInstrumentsApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`InstrumentsApi`] add streams, timeouts and `send_as`. With the `mock` feature, mockall
+/// generates `MockInstrumentsApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait InstrumentsApiClient: Send + Sync {
-    /// `GET /api/instruments` (operation `ListInstruments`):
-    /// [`InstrumentsApi::list_instruments`] with the parameters of `params`.
+    /// `GET /api/instruments` (operation `ListInstruments`)
+    ///
+    /// [`InstrumentsApi::list_instruments`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListInstrumentsRequest::send): see [`Error`](crate::Error).
@@ -4732,8 +4414,10 @@ pub trait InstrumentsApiClient: Send + Sync {
         params: ListInstrumentsParams,
     ) -> Result<lusid_models::PagedResourceListOfInstrument, crate::Error>;
 
-    /// `POST /api/instruments` (operation `UpsertInstruments`):
-    /// [`InstrumentsApi::upsert_instruments`] with the parameters of `params`.
+    /// `POST /api/instruments` (operation `UpsertInstruments`)
+    ///
+    /// [`InstrumentsApi::upsert_instruments`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertInstrumentsRequest::send): see [`Error`](crate::Error).
@@ -4742,9 +4426,11 @@ pub trait InstrumentsApiClient: Send + Sync {
         params: UpsertInstrumentsParams,
     ) -> Result<lusid_models::UpsertInstrumentsResponse, crate::Error>;
 
-    /// `POST /api/instruments/$batchupsertproperties` (operation
-    /// `BatchUpsertInstrumentProperties`):
-    /// [`InstrumentsApi::batch_upsert_instrument_properties`] with the parameters of `params`.
+    /// `POST /api/instruments/$batchupsertproperties` (operation `BatchUpsertInstrumentProperties`)
+    ///
+    /// [`InstrumentsApi::batch_upsert_instrument_properties`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::BatchUpsertInstrumentPropertiesRequest::send): see [`Error`](crate::Error).
@@ -4753,8 +4439,10 @@ pub trait InstrumentsApiClient: Send + Sync {
         params: BatchUpsertInstrumentPropertiesParams,
     ) -> Result<lusid_models::BatchUpsertInstrumentPropertiesResponse, crate::Error>;
 
-    /// `POST /api/instruments/$delete` (operation `DeleteInstruments`):
-    /// [`InstrumentsApi::delete_instruments`] with the parameters of `params`.
+    /// `POST /api/instruments/$delete` (operation `DeleteInstruments`)
+    ///
+    /// [`InstrumentsApi::delete_instruments`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteInstrumentsRequest::send): see [`Error`](crate::Error).
@@ -4763,8 +4451,10 @@ pub trait InstrumentsApiClient: Send + Sync {
         params: DeleteInstrumentsParams,
     ) -> Result<lusid_models::DeleteInstrumentsResponse, crate::Error>;
 
-    /// `POST /api/instruments/$get` (operation `GetInstruments`):
-    /// [`InstrumentsApi::get_instruments`] with the parameters of `params`.
+    /// `POST /api/instruments/$get` (operation `GetInstruments`)
+    ///
+    /// [`InstrumentsApi::get_instruments`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetInstrumentsRequest::send): see [`Error`](crate::Error).
@@ -4773,8 +4463,11 @@ pub trait InstrumentsApiClient: Send + Sync {
         params: GetInstrumentsParams,
     ) -> Result<lusid_models::GetInstrumentsResponse, crate::Error>;
 
-    /// `POST /api/instruments/$upsertproperties` (operation `UpsertInstrumentsProperties`):
-    /// [`InstrumentsApi::upsert_instruments_properties`] with the parameters of `params`.
+    /// `POST /api/instruments/$upsertproperties` (operation `UpsertInstrumentsProperties`)
+    ///
+    /// [`InstrumentsApi::upsert_instruments_properties`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertInstrumentsPropertiesRequest::send): see [`Error`](crate::Error).
@@ -4783,8 +4476,11 @@ pub trait InstrumentsApiClient: Send + Sync {
         params: UpsertInstrumentsPropertiesParams,
     ) -> Result<lusid_models::UpsertInstrumentPropertiesResponse, crate::Error>;
 
-    /// `POST /api/instruments/capabilities` (operation `QueryInstrumentCapabilities`):
-    /// [`InstrumentsApi::query_instrument_capabilities`] with the parameters of `params`.
+    /// `POST /api/instruments/capabilities` (operation `QueryInstrumentCapabilities`)
+    ///
+    /// [`InstrumentsApi::query_instrument_capabilities`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::QueryInstrumentCapabilitiesRequest::send): see [`Error`](crate::Error).
@@ -4793,8 +4489,11 @@ pub trait InstrumentsApiClient: Send + Sync {
         params: QueryInstrumentCapabilitiesParams,
     ) -> Result<lusid_models::InstrumentCapabilities, crate::Error>;
 
-    /// `GET /api/instruments/identifierTypes` (operation `GetInstrumentIdentifierTypes`):
-    /// [`InstrumentsApi::get_instrument_identifier_types`] with the parameters of `params`.
+    /// `GET /api/instruments/identifierTypes` (operation `GetInstrumentIdentifierTypes`)
+    ///
+    /// [`InstrumentsApi::get_instrument_identifier_types`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetInstrumentIdentifierTypesRequest::send): see [`Error`](crate::Error).
@@ -4803,8 +4502,10 @@ pub trait InstrumentsApiClient: Send + Sync {
         params: GetInstrumentIdentifierTypesParams,
     ) -> Result<lusid_models::ResourceListOfInstrumentIdTypeDescriptor, crate::Error>;
 
-    /// `GET /api/instruments/{identifierType}/{identifier}` (operation `GetInstrument`):
-    /// [`InstrumentsApi::get_instrument`] with the parameters of `params`.
+    /// `GET /api/instruments/{identifierType}/{identifier}` (operation `GetInstrument`)
+    ///
+    /// [`InstrumentsApi::get_instrument`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetInstrumentRequest::send): see [`Error`](crate::Error).
@@ -4813,9 +4514,11 @@ pub trait InstrumentsApiClient: Send + Sync {
         params: GetInstrumentParams,
     ) -> Result<lusid_models::Instrument, crate::Error>;
 
-    /// `POST /api/instruments/{identifierType}/{identifier}` (operation
-    /// `UpdateInstrumentIdentifier`): [`InstrumentsApi::update_instrument_identifier`] with the
-    /// parameters of `params`.
+    /// `POST /api/instruments/{identifierType}/{identifier}` (operation `UpdateInstrumentIdentifier`)
+    ///
+    /// [`InstrumentsApi::update_instrument_identifier`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpdateInstrumentIdentifierRequest::send): see [`Error`](crate::Error).
@@ -4824,8 +4527,10 @@ pub trait InstrumentsApiClient: Send + Sync {
         params: UpdateInstrumentIdentifierParams,
     ) -> Result<lusid_models::Instrument, crate::Error>;
 
-    /// `DELETE /api/instruments/{identifierType}/{identifier}` (operation `DeleteInstrument`):
-    /// [`InstrumentsApi::delete_instrument`] with the parameters of `params`.
+    /// `DELETE /api/instruments/{identifierType}/{identifier}` (operation `DeleteInstrument`)
+    ///
+    /// [`InstrumentsApi::delete_instrument`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteInstrumentRequest::send): see [`Error`](crate::Error).
@@ -4834,9 +4539,11 @@ pub trait InstrumentsApiClient: Send + Sync {
         params: DeleteInstrumentParams,
     ) -> Result<lusid_models::DeleteInstrumentResponse, crate::Error>;
 
-    /// `GET /api/instruments/{identifierType}/{identifier}/paymentdiary` (operation
-    /// `GetInstrumentPaymentDiary`): [`InstrumentsApi::get_instrument_payment_diary`] with the
-    /// parameters of `params`.
+    /// `GET /api/instruments/{identifierType}/{identifier}/paymentdiary` (operation `GetInstrumentPaymentDiary`)
+    ///
+    /// [`InstrumentsApi::get_instrument_payment_diary`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetInstrumentPaymentDiaryRequest::send): see [`Error`](crate::Error).
@@ -4845,9 +4552,11 @@ pub trait InstrumentsApiClient: Send + Sync {
         params: GetInstrumentPaymentDiaryParams,
     ) -> Result<lusid_models::InstrumentPaymentDiary, crate::Error>;
 
-    /// `GET /api/instruments/{identifierType}/{identifier}/properties` (operation
-    /// `GetInstrumentProperties`): [`InstrumentsApi::get_instrument_properties`] with the
-    /// parameters of `params`.
+    /// `GET /api/instruments/{identifierType}/{identifier}/properties` (operation `GetInstrumentProperties`)
+    ///
+    /// [`InstrumentsApi::get_instrument_properties`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetInstrumentPropertiesRequest::send): see [`Error`](crate::Error).
@@ -4856,9 +4565,11 @@ pub trait InstrumentsApiClient: Send + Sync {
         params: GetInstrumentPropertiesParams,
     ) -> Result<lusid_models::InstrumentProperties, crate::Error>;
 
-    /// `POST /api/instruments/{identifierType}/{identifier}/properties/$delete` (operation
-    /// `DeleteInstrumentProperties`): [`InstrumentsApi::delete_instrument_properties`] with the
-    /// parameters of `params`.
+    /// `POST /api/instruments/{identifierType}/{identifier}/properties/$delete` (operation `DeleteInstrumentProperties`)
+    ///
+    /// [`InstrumentsApi::delete_instrument_properties`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteInstrumentPropertiesRequest::send): see [`Error`](crate::Error).
@@ -4867,9 +4578,11 @@ pub trait InstrumentsApiClient: Send + Sync {
         params: DeleteInstrumentPropertiesParams,
     ) -> Result<lusid_models::DeleteInstrumentPropertiesResponse, crate::Error>;
 
-    /// `GET /api/instruments/{identifierType}/{identifier}/properties/list` (operation
-    /// `ListInstrumentProperties`): [`InstrumentsApi::list_instrument_properties`] with the
-    /// parameters of `params`.
+    /// `GET /api/instruments/{identifierType}/{identifier}/properties/list` (operation `ListInstrumentProperties`)
+    ///
+    /// [`InstrumentsApi::list_instrument_properties`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListInstrumentPropertiesRequest::send): see [`Error`](crate::Error).
@@ -4878,9 +4591,11 @@ pub trait InstrumentsApiClient: Send + Sync {
         params: ListInstrumentPropertiesParams,
     ) -> Result<lusid_models::ResourceListOfProperty, crate::Error>;
 
-    /// `GET /api/instruments/{identifierType}/{identifier}/properties/time-series` (operation
-    /// `GetInstrumentPropertyTimeSeries`):
-    /// [`InstrumentsApi::get_instrument_property_time_series`] with the parameters of `params`.
+    /// `GET /api/instruments/{identifierType}/{identifier}/properties/time-series` (operation `GetInstrumentPropertyTimeSeries`)
+    ///
+    /// [`InstrumentsApi::get_instrument_property_time_series`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetInstrumentPropertyTimeSeriesRequest::send): see [`Error`](crate::Error).
@@ -4889,9 +4604,11 @@ pub trait InstrumentsApiClient: Send + Sync {
         params: GetInstrumentPropertyTimeSeriesParams,
     ) -> Result<lusid_models::ResourceListOfPropertyInterval, crate::Error>;
 
-    /// `GET /api/instruments/{identifierType}/{identifier}/relationships` (operation
-    /// `GetInstrumentRelationships`): [`InstrumentsApi::get_instrument_relationships`] with the
-    /// parameters of `params`.
+    /// `GET /api/instruments/{identifierType}/{identifier}/relationships` (operation `GetInstrumentRelationships`)
+    ///
+    /// [`InstrumentsApi::get_instrument_relationships`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetInstrumentRelationshipsRequest::send): see [`Error`](crate::Error).
@@ -4900,9 +4617,11 @@ pub trait InstrumentsApiClient: Send + Sync {
         params: GetInstrumentRelationshipsParams,
     ) -> Result<lusid_models::ResourceListOfRelationship, crate::Error>;
 
-    /// `GET /api/instruments/{identifierType}/{identifier}/settlementdate` (operation
-    /// `CalculateSettlementDate`): [`InstrumentsApi::calculate_settlement_date`] with the
-    /// parameters of `params`.
+    /// `GET /api/instruments/{identifierType}/{identifier}/settlementdate` (operation `CalculateSettlementDate`)
+    ///
+    /// [`InstrumentsApi::calculate_settlement_date`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::CalculateSettlementDateRequest::send): see [`Error`](crate::Error).
@@ -4911,10 +4630,11 @@ pub trait InstrumentsApiClient: Send + Sync {
         params: CalculateSettlementDateParams,
     ) -> Result<lusid_models::AddBusinessDaysToDateResponse, crate::Error>;
 
-    /// `GET /api/instruments/{identifier}/capabilities` (operation
-    /// `GetExistingInstrumentCapabilities`):
+    /// `GET /api/instruments/{identifier}/capabilities` (operation `GetExistingInstrumentCapabilities`)
+    ///
     /// [`InstrumentsApi::get_existing_instrument_capabilities`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetExistingInstrumentCapabilitiesRequest::send): see [`Error`](crate::Error).
@@ -4923,8 +4643,11 @@ pub trait InstrumentsApiClient: Send + Sync {
         params: GetExistingInstrumentCapabilitiesParams,
     ) -> Result<lusid_models::InstrumentCapabilities, crate::Error>;
 
-    /// `GET /api/instruments/{identifier}/models` (operation `GetExistingInstrumentModels`):
-    /// [`InstrumentsApi::get_existing_instrument_models`] with the parameters of `params`.
+    /// `GET /api/instruments/{identifier}/models` (operation `GetExistingInstrumentModels`)
+    ///
+    /// [`InstrumentsApi::get_existing_instrument_models`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetExistingInstrumentModelsRequest::send): see [`Error`](crate::Error).
@@ -4933,9 +4656,11 @@ pub trait InstrumentsApiClient: Send + Sync {
         params: GetExistingInstrumentModelsParams,
     ) -> Result<lusid_models::InstrumentModels, crate::Error>;
 
-    /// `GET /api/instruments/{instrumentType}/allfeatures` (operation
-    /// `GetAllPossibleFeatures`): [`InstrumentsApi::get_all_possible_features`] with the
-    /// parameters of `params`.
+    /// `GET /api/instruments/{instrumentType}/allfeatures` (operation `GetAllPossibleFeatures`)
+    ///
+    /// [`InstrumentsApi::get_all_possible_features`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetAllPossibleFeaturesRequest::send): see [`Error`](crate::Error).
@@ -4951,272 +4676,186 @@ impl InstrumentsApiClient for InstrumentsApi {
         &self,
         params: ListInstrumentsParams,
     ) -> Result<lusid_models::PagedResourceListOfInstrument, crate::Error> {
-        ListInstrumentsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListInstrumentsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_instruments(
         &self,
         params: UpsertInstrumentsParams,
     ) -> Result<lusid_models::UpsertInstrumentsResponse, crate::Error> {
-        UpsertInstrumentsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertInstrumentsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn batch_upsert_instrument_properties(
         &self,
         params: BatchUpsertInstrumentPropertiesParams,
     ) -> Result<lusid_models::BatchUpsertInstrumentPropertiesResponse, crate::Error> {
-        BatchUpsertInstrumentPropertiesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        BatchUpsertInstrumentPropertiesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_instruments(
         &self,
         params: DeleteInstrumentsParams,
     ) -> Result<lusid_models::DeleteInstrumentsResponse, crate::Error> {
-        DeleteInstrumentsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteInstrumentsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_instruments(
         &self,
         params: GetInstrumentsParams,
     ) -> Result<lusid_models::GetInstrumentsResponse, crate::Error> {
-        GetInstrumentsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetInstrumentsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_instruments_properties(
         &self,
         params: UpsertInstrumentsPropertiesParams,
     ) -> Result<lusid_models::UpsertInstrumentPropertiesResponse, crate::Error> {
-        UpsertInstrumentsPropertiesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertInstrumentsPropertiesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn query_instrument_capabilities(
         &self,
         params: QueryInstrumentCapabilitiesParams,
     ) -> Result<lusid_models::InstrumentCapabilities, crate::Error> {
-        QueryInstrumentCapabilitiesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        QueryInstrumentCapabilitiesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_instrument_identifier_types(
         &self,
         params: GetInstrumentIdentifierTypesParams,
     ) -> Result<lusid_models::ResourceListOfInstrumentIdTypeDescriptor, crate::Error> {
-        GetInstrumentIdentifierTypesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetInstrumentIdentifierTypesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_instrument(
         &self,
         params: GetInstrumentParams,
     ) -> Result<lusid_models::Instrument, crate::Error> {
-        GetInstrumentRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetInstrumentRequest::from_params(self, params).send().await
     }
 
     async fn update_instrument_identifier(
         &self,
         params: UpdateInstrumentIdentifierParams,
     ) -> Result<lusid_models::Instrument, crate::Error> {
-        UpdateInstrumentIdentifierRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpdateInstrumentIdentifierRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_instrument(
         &self,
         params: DeleteInstrumentParams,
     ) -> Result<lusid_models::DeleteInstrumentResponse, crate::Error> {
-        DeleteInstrumentRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteInstrumentRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_instrument_payment_diary(
         &self,
         params: GetInstrumentPaymentDiaryParams,
     ) -> Result<lusid_models::InstrumentPaymentDiary, crate::Error> {
-        GetInstrumentPaymentDiaryRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetInstrumentPaymentDiaryRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_instrument_properties(
         &self,
         params: GetInstrumentPropertiesParams,
     ) -> Result<lusid_models::InstrumentProperties, crate::Error> {
-        GetInstrumentPropertiesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetInstrumentPropertiesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_instrument_properties(
         &self,
         params: DeleteInstrumentPropertiesParams,
     ) -> Result<lusid_models::DeleteInstrumentPropertiesResponse, crate::Error> {
-        DeleteInstrumentPropertiesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteInstrumentPropertiesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_instrument_properties(
         &self,
         params: ListInstrumentPropertiesParams,
     ) -> Result<lusid_models::ResourceListOfProperty, crate::Error> {
-        ListInstrumentPropertiesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListInstrumentPropertiesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_instrument_property_time_series(
         &self,
         params: GetInstrumentPropertyTimeSeriesParams,
     ) -> Result<lusid_models::ResourceListOfPropertyInterval, crate::Error> {
-        GetInstrumentPropertyTimeSeriesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetInstrumentPropertyTimeSeriesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_instrument_relationships(
         &self,
         params: GetInstrumentRelationshipsParams,
     ) -> Result<lusid_models::ResourceListOfRelationship, crate::Error> {
-        GetInstrumentRelationshipsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetInstrumentRelationshipsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn calculate_settlement_date(
         &self,
         params: CalculateSettlementDateParams,
     ) -> Result<lusid_models::AddBusinessDaysToDateResponse, crate::Error> {
-        CalculateSettlementDateRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CalculateSettlementDateRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_existing_instrument_capabilities(
         &self,
         params: GetExistingInstrumentCapabilitiesParams,
     ) -> Result<lusid_models::InstrumentCapabilities, crate::Error> {
-        GetExistingInstrumentCapabilitiesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetExistingInstrumentCapabilitiesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_existing_instrument_models(
         &self,
         params: GetExistingInstrumentModelsParams,
     ) -> Result<lusid_models::InstrumentModels, crate::Error> {
-        GetExistingInstrumentModelsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetExistingInstrumentModelsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_all_possible_features(
         &self,
         params: GetAllPossibleFeaturesParams,
     ) -> Result<std::collections::BTreeMap<String, Vec<String>>, crate::Error> {
-        GetAllPossibleFeaturesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetAllPossibleFeaturesRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

@@ -59,11 +59,7 @@ impl InvestmentAccountsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_all_investment_accounts(&self) -> ListAllInvestmentAccountsRequest {
-        ListAllInvestmentAccountsRequest {
-            client: self.client.clone(),
-            params: ListAllInvestmentAccountsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListAllInvestmentAccountsRequest::from_params(self, ListAllInvestmentAccountsParams::new())
     }
 
     /// `POST /api/investmentaccounts/$batchUpsert` (operation `UpsertInvestmentAccounts`)
@@ -99,15 +95,13 @@ impl InvestmentAccountsApi {
             lusid_models::UpsertInvestmentAccountRequest,
         >,
     ) -> UpsertInvestmentAccountsRequest {
-        UpsertInvestmentAccountsRequest {
-            client: self.client.clone(),
-            params: UpsertInvestmentAccountsParams::new(success_mode, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertInvestmentAccountsRequest::from_params(
+            self,
+            UpsertInvestmentAccountsParams::new(success_mode, request_body),
+        )
     }
 
-    /// `GET /api/investmentaccounts/{identifierType}/{identifierValue}` (operation
-    /// `GetInvestmentAccount`)
+    /// `GET /api/investmentaccounts/{identifierType}/{identifierValue}` (operation `GetInvestmentAccount`)
     ///
     /// API status: `Experimental`. Idempotent: yes (a read).
     ///
@@ -146,20 +140,18 @@ impl InvestmentAccountsApi {
         scope: impl Into<String>,
         identifier_scope: impl Into<String>,
     ) -> GetInvestmentAccountRequest {
-        GetInvestmentAccountRequest {
-            client: self.client.clone(),
-            params: GetInvestmentAccountParams::new(
+        GetInvestmentAccountRequest::from_params(
+            self,
+            GetInvestmentAccountParams::new(
                 identifier_type,
                 identifier_value,
                 scope,
                 identifier_scope,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `DELETE /api/investmentaccounts/{identifierType}/{identifierValue}` (operation
-    /// `DeleteInvestmentAccount`)
+    /// `DELETE /api/investmentaccounts/{identifierType}/{identifierValue}` (operation `DeleteInvestmentAccount`)
     ///
     /// API status: `Experimental`. Idempotent: yes (DELETE).
     ///
@@ -188,20 +180,18 @@ impl InvestmentAccountsApi {
         scope: impl Into<String>,
         identifier_scope: impl Into<String>,
     ) -> DeleteInvestmentAccountRequest {
-        DeleteInvestmentAccountRequest {
-            client: self.client.clone(),
-            params: DeleteInvestmentAccountParams::new(
+        DeleteInvestmentAccountRequest::from_params(
+            self,
+            DeleteInvestmentAccountParams::new(
                 identifier_type,
                 identifier_value,
                 scope,
                 identifier_scope,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `GET /api/investmentaccounts/{identifierType}/{identifierValue}/metadata` (operation
-    /// `GetAllInvestmentAccountAccessMetadata`)
+    /// `GET /api/investmentaccounts/{identifierType}/{identifierValue}/metadata` (operation `GetAllInvestmentAccountAccessMetadata`)
     ///
     /// API status: `Experimental`. Idempotent: yes (a read).
     ///
@@ -236,20 +226,18 @@ impl InvestmentAccountsApi {
         scope: impl Into<String>,
         identifier_scope: impl Into<String>,
     ) -> GetAllInvestmentAccountAccessMetadataRequest {
-        GetAllInvestmentAccountAccessMetadataRequest {
-            client: self.client.clone(),
-            params: GetAllInvestmentAccountAccessMetadataParams::new(
+        GetAllInvestmentAccountAccessMetadataRequest::from_params(
+            self,
+            GetAllInvestmentAccountAccessMetadataParams::new(
                 identifier_type,
                 identifier_value,
                 scope,
                 identifier_scope,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `PATCH /api/investmentaccounts/{identifierType}/{identifierValue}/metadata` (operation
-    /// `PatchInvestmentAccountAccessMetadata`)
+    /// `PATCH /api/investmentaccounts/{identifierType}/{identifierValue}/metadata` (operation `PatchInvestmentAccountAccessMetadata`)
     ///
     /// API status: `Experimental`. Idempotent: no (not an upsert or read-only query).
     ///
@@ -288,22 +276,19 @@ impl InvestmentAccountsApi {
         identifier_scope: impl Into<String>,
         request_body: Vec<lusid_models::AccessMetadataOperation>,
     ) -> PatchInvestmentAccountAccessMetadataRequest {
-        PatchInvestmentAccountAccessMetadataRequest {
-            client: self.client.clone(),
-            params: PatchInvestmentAccountAccessMetadataParams::new(
+        PatchInvestmentAccountAccessMetadataRequest::from_params(
+            self,
+            PatchInvestmentAccountAccessMetadataParams::new(
                 identifier_type,
                 identifier_value,
                 scope,
                 identifier_scope,
                 request_body,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `DELETE
-    /// /api/investmentaccounts/{identifierType}/{identifierValue}/metadata/{metadataKey}`
-    /// (operation `DeleteInvestmentAccountAccessMetadata`)
+    /// `DELETE /api/investmentaccounts/{identifierType}/{identifierValue}/metadata/{metadataKey}` (operation `DeleteInvestmentAccountAccessMetadata`)
     ///
     /// API status: `Experimental`. Idempotent: yes (DELETE).
     ///
@@ -339,21 +324,19 @@ impl InvestmentAccountsApi {
         scope: impl Into<String>,
         identifier_scope: impl Into<String>,
     ) -> DeleteInvestmentAccountAccessMetadataRequest {
-        DeleteInvestmentAccountAccessMetadataRequest {
-            client: self.client.clone(),
-            params: DeleteInvestmentAccountAccessMetadataParams::new(
+        DeleteInvestmentAccountAccessMetadataRequest::from_params(
+            self,
+            DeleteInvestmentAccountAccessMetadataParams::new(
                 identifier_type,
                 identifier_value,
                 metadata_key,
                 scope,
                 identifier_scope,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `GET /api/investmentaccounts/{identifierType}/{identifierValue}/relationships`
-    /// (operation `GetInvestmentAccountRelationships`)
+    /// `GET /api/investmentaccounts/{identifierType}/{identifierValue}/relationships` (operation `GetInvestmentAccountRelationships`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -392,25 +375,28 @@ impl InvestmentAccountsApi {
         scope: impl Into<String>,
         identifier_scope: impl Into<String>,
     ) -> GetInvestmentAccountRelationshipsRequest {
-        GetInvestmentAccountRelationshipsRequest {
-            client: self.client.clone(),
-            params: GetInvestmentAccountRelationshipsParams::new(
+        GetInvestmentAccountRelationshipsRequest::from_params(
+            self,
+            GetInvestmentAccountRelationshipsParams::new(
                 identifier_type,
                 identifier_value,
                 scope,
                 identifier_scope,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 }
 
-/// The parameters of `ListAllInvestmentAccounts` (`GET /api/investmentaccounts`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/investmentaccounts` (operation `ListAllInvestmentAccounts`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListAllInvestmentAccounts`: what its request builder
+/// ([`ListAllInvestmentAccountsRequest`](crate::ListAllInvestmentAccountsRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListAllInvestmentAccountsParams {
@@ -448,72 +434,14 @@ impl ListAllInvestmentAccountsParams {
             relationship_definition_ids: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `relationshipDefinitionIds` (query): a list of strings, sent as one
-    /// `relationshipDefinitionIds=` pair each. Replaces any earlier values.
-    pub fn relationship_definition_ids(
-        mut self,
-        relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.relationship_definition_ids = relationship_definition_ids
-            .into_iter()
-            .map(Into::into)
-            .collect();
-        self
-    }
 }
 
-/// The `ListAllInvestmentAccounts` request (`GET /api/investmentaccounts`), built by
-/// [`InvestmentAccountsApi::list_all_investment_accounts`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/investmentaccounts` (operation `ListAllInvestmentAccounts`)
+///
+/// The request builder of `ListAllInvestmentAccounts`, made by
+/// [`InvestmentAccountsApi::list_all_investment_accounts`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListAllInvestmentAccountsRequest {
@@ -530,41 +458,53 @@ impl ListAllInvestmentAccountsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &InvestmentAccountsApi,
+        params: ListAllInvestmentAccountsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
@@ -574,7 +514,7 @@ impl ListAllInvestmentAccountsRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -584,9 +524,10 @@ impl ListAllInvestmentAccountsRequest {
         mut self,
         relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self
-            .params
-            .relationship_definition_ids(relationship_definition_ids);
+        self.params.relationship_definition_ids = relationship_definition_ids
+            .into_iter()
+            .map(Into::into)
+            .collect();
         self
     }
 
@@ -654,81 +595,85 @@ impl ListAllInvestmentAccountsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListAllInvestmentAccountsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListAllInvestmentAccounts`, following `nextPage` until it is empty. Each
     /// page is requested only when the previous one has been taken, with the same parameters
     /// plus `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time,
     /// so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::ResourceListOfInvestmentAccount, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::ResourceListOfInvestmentAccount> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListAllInvestmentAccounts`, in order. At most one page is
-    /// held in memory; the next page is requested when the current one is used up.
+    /// held in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::InvestmentAccount, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::InvestmentAccount> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListAllInvestmentAccounts` with its items kept exactly as LUSID sent
     /// them, fields this crate does not know included: for copying the data elsewhere
     /// unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListAllInvestmentAccountsRequest {
-    type Page = lusid_models::ResourceListOfInvestmentAccount;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListAllInvestmentAccountsParams {
+    const OPERATION_ID: &'static str = "ListAllInvestmentAccounts";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `UpsertInvestmentAccounts` (`POST
-/// /api/investmentaccounts/$batchUpsert`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `POST /api/investmentaccounts/$batchUpsert` (operation `UpsertInvestmentAccounts`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertInvestmentAccounts`: what its request builder
+/// ([`UpsertInvestmentAccountsRequest`](crate::UpsertInvestmentAccountsRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertInvestmentAccountsParams {
@@ -754,9 +699,12 @@ impl UpsertInvestmentAccountsParams {
     }
 }
 
-/// The `UpsertInvestmentAccounts` request (`POST /api/investmentaccounts/$batchUpsert`),
-/// built by [`InvestmentAccountsApi::upsert_investment_accounts`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `POST /api/investmentaccounts/$batchUpsert` (operation `UpsertInvestmentAccounts`)
+///
+/// The request builder of `UpsertInvestmentAccounts`, made by
+/// [`InvestmentAccountsApi::upsert_investment_accounts`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertInvestmentAccountsRequest {
@@ -772,6 +720,18 @@ impl UpsertInvestmentAccountsRequest {
         path_template: "/api/investmentaccounts/$batchUpsert",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &InvestmentAccountsApi,
+        params: UpsertInvestmentAccountsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertInvestmentAccountsParams {
@@ -824,13 +784,16 @@ impl UpsertInvestmentAccountsRequest {
     }
 }
 
-/// The parameters of `GetInvestmentAccount` (`GET
-/// /api/investmentaccounts/{identifierType}/{identifierValue}`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `GET /api/investmentaccounts/{identifierType}/{identifierValue}` (operation `GetInvestmentAccount`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetInvestmentAccount`: what its request builder
+/// ([`GetInvestmentAccountRequest`](crate::GetInvestmentAccountRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetInvestmentAccountParams {
@@ -873,48 +836,14 @@ impl GetInvestmentAccountParams {
             relationship_definition_ids: Vec::new(),
         }
     }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `relationshipDefinitionIds` (query): a list of strings, sent as one
-    /// `relationshipDefinitionIds=` pair each. Replaces any earlier values.
-    pub fn relationship_definition_ids(
-        mut self,
-        relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.relationship_definition_ids = relationship_definition_ids
-            .into_iter()
-            .map(Into::into)
-            .collect();
-        self
-    }
 }
 
-/// The `GetInvestmentAccount` request (`GET
-/// /api/investmentaccounts/{identifierType}/{identifierValue}`), built by
-/// [`InvestmentAccountsApi::get_investment_account`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/investmentaccounts/{identifierType}/{identifierValue}` (operation `GetInvestmentAccount`)
+///
+/// The request builder of `GetInvestmentAccount`, made by
+/// [`InvestmentAccountsApi::get_investment_account`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetInvestmentAccountRequest {
@@ -931,26 +860,35 @@ impl GetInvestmentAccountRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &InvestmentAccountsApi, params: GetInvestmentAccountParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
     /// Replaces any earlier values.
     pub fn property_keys(
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -960,9 +898,10 @@ impl GetInvestmentAccountRequest {
         mut self,
         relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self
-            .params
-            .relationship_definition_ids(relationship_definition_ids);
+        self.params.relationship_definition_ids = relationship_definition_ids
+            .into_iter()
+            .map(Into::into)
+            .collect();
         self
     }
 
@@ -1024,13 +963,16 @@ impl GetInvestmentAccountRequest {
     }
 }
 
-/// The parameters of `DeleteInvestmentAccount` (`DELETE
-/// /api/investmentaccounts/{identifierType}/{identifierValue}`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `DELETE /api/investmentaccounts/{identifierType}/{identifierValue}` (operation `DeleteInvestmentAccount`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteInvestmentAccount`: what its request builder
+/// ([`DeleteInvestmentAccountRequest`](crate::DeleteInvestmentAccountRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteInvestmentAccountParams {
@@ -1061,10 +1003,12 @@ impl DeleteInvestmentAccountParams {
     }
 }
 
-/// The `DeleteInvestmentAccount` request (`DELETE
-/// /api/investmentaccounts/{identifierType}/{identifierValue}`), built by
-/// [`InvestmentAccountsApi::delete_investment_account`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/investmentaccounts/{identifierType}/{identifierValue}` (operation `DeleteInvestmentAccount`)
+///
+/// The request builder of `DeleteInvestmentAccount`, made by
+/// [`InvestmentAccountsApi::delete_investment_account`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteInvestmentAccountRequest {
@@ -1080,6 +1024,15 @@ impl DeleteInvestmentAccountRequest {
         path_template: "/api/investmentaccounts/{identifierType}/{identifierValue}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &InvestmentAccountsApi, params: DeleteInvestmentAccountParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteInvestmentAccountParams {
@@ -1133,13 +1086,16 @@ impl DeleteInvestmentAccountRequest {
     }
 }
 
-/// The parameters of `GetAllInvestmentAccountAccessMetadata` (`GET
-/// /api/investmentaccounts/{identifierType}/{identifierValue}/metadata`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/investmentaccounts/{identifierType}/{identifierValue}/metadata` (operation `GetAllInvestmentAccountAccessMetadata`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetAllInvestmentAccountAccessMetadata`: what its request builder
+/// ([`GetAllInvestmentAccountAccessMetadataRequest`](crate::GetAllInvestmentAccountAccessMetadataRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetAllInvestmentAccountAccessMetadataParams {
@@ -1175,25 +1131,14 @@ impl GetAllInvestmentAccountAccessMetadataParams {
             as_at: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetAllInvestmentAccountAccessMetadata` request (`GET
-/// /api/investmentaccounts/{identifierType}/{identifierValue}/metadata`), built by
-/// [`InvestmentAccountsApi::get_all_investment_account_access_metadata`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `GET /api/investmentaccounts/{identifierType}/{identifierValue}/metadata` (operation `GetAllInvestmentAccountAccessMetadata`)
+///
+/// The request builder of `GetAllInvestmentAccountAccessMetadata`, made by
+/// [`InvestmentAccountsApi::get_all_investment_account_access_metadata`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAllInvestmentAccountAccessMetadataRequest {
@@ -1210,16 +1155,28 @@ impl GetAllInvestmentAccountAccessMetadataRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &InvestmentAccountsApi,
+        params: GetAllInvestmentAccountAccessMetadataParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -1283,13 +1240,16 @@ impl GetAllInvestmentAccountAccessMetadataRequest {
     }
 }
 
-/// The parameters of `PatchInvestmentAccountAccessMetadata` (`PATCH
-/// /api/investmentaccounts/{identifierType}/{identifierValue}/metadata`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `PATCH /api/investmentaccounts/{identifierType}/{identifierValue}/metadata` (operation `PatchInvestmentAccountAccessMetadata`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `PatchInvestmentAccountAccessMetadata`: what its request builder
+/// ([`PatchInvestmentAccountAccessMetadataRequest`](crate::PatchInvestmentAccountAccessMetadataRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct PatchInvestmentAccountAccessMetadataParams {
@@ -1329,25 +1289,14 @@ impl PatchInvestmentAccountAccessMetadataParams {
             body: request_body,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
-    /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.effective_until = Some(effective_until);
-        self
-    }
 }
 
-/// The `PatchInvestmentAccountAccessMetadata` request (`PATCH
-/// /api/investmentaccounts/{identifierType}/{identifierValue}/metadata`), built by
-/// [`InvestmentAccountsApi::patch_investment_account_access_metadata`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `PATCH /api/investmentaccounts/{identifierType}/{identifierValue}/metadata` (operation `PatchInvestmentAccountAccessMetadata`)
+///
+/// The request builder of `PatchInvestmentAccountAccessMetadata`, made by
+/// [`InvestmentAccountsApi::patch_investment_account_access_metadata`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct PatchInvestmentAccountAccessMetadataRequest {
@@ -1364,16 +1313,28 @@ impl PatchInvestmentAccountAccessMetadataRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &InvestmentAccountsApi,
+        params: PatchInvestmentAccountAccessMetadataParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
     /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
     pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.params = self.params.effective_until(effective_until);
+        self.params.effective_until = Some(effective_until);
         self
     }
 
@@ -1438,13 +1399,16 @@ impl PatchInvestmentAccountAccessMetadataRequest {
     }
 }
 
-/// The parameters of `DeleteInvestmentAccountAccessMetadata` (`DELETE
-/// /api/investmentaccounts/{identifierType}/{identifierValue}/metadata/{metadataKey}`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `DELETE /api/investmentaccounts/{identifierType}/{identifierValue}/metadata/{metadataKey}` (operation `DeleteInvestmentAccountAccessMetadata`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteInvestmentAccountAccessMetadata`: what its request builder
+/// ([`DeleteInvestmentAccountAccessMetadataRequest`](crate::DeleteInvestmentAccountAccessMetadataRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteInvestmentAccountAccessMetadataParams {
@@ -1484,25 +1448,14 @@ impl DeleteInvestmentAccountAccessMetadataParams {
             effective_until: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
-    /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.effective_until = Some(effective_until);
-        self
-    }
 }
 
-/// The `DeleteInvestmentAccountAccessMetadata` request (`DELETE
-/// /api/investmentaccounts/{identifierType}/{identifierValue}/metadata/{metadataKey}`),
-/// built by [`InvestmentAccountsApi::delete_investment_account_access_metadata`]. Set
-/// optional parameters, then [`send`](Self::send) it.
+/// `DELETE /api/investmentaccounts/{identifierType}/{identifierValue}/metadata/{metadataKey}` (operation `DeleteInvestmentAccountAccessMetadata`)
+///
+/// The request builder of `DeleteInvestmentAccountAccessMetadata`, made by
+/// [`InvestmentAccountsApi::delete_investment_account_access_metadata`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteInvestmentAccountAccessMetadataRequest {
@@ -1519,16 +1472,28 @@ impl DeleteInvestmentAccountAccessMetadataRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &InvestmentAccountsApi,
+        params: DeleteInvestmentAccountAccessMetadataParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
     /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
     pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.params = self.params.effective_until(effective_until);
+        self.params.effective_until = Some(effective_until);
         self
     }
 
@@ -1588,13 +1553,16 @@ impl DeleteInvestmentAccountAccessMetadataRequest {
     }
 }
 
-/// The parameters of `GetInvestmentAccountRelationships` (`GET
-/// /api/investmentaccounts/{identifierType}/{identifierValue}/relationships`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/investmentaccounts/{identifierType}/{identifierValue}/relationships` (operation `GetInvestmentAccountRelationships`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetInvestmentAccountRelationships`: what its request builder
+/// ([`GetInvestmentAccountRelationshipsRequest`](crate::GetInvestmentAccountRelationshipsRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetInvestmentAccountRelationshipsParams {
@@ -1636,41 +1604,14 @@ impl GetInvestmentAccountRelationshipsParams {
             identifier_types: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `identifierTypes` (query): a list of strings, sent as one `identifierTypes=` pair
-    /// each. Replaces any earlier values.
-    pub fn identifier_types(
-        mut self,
-        identifier_types: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.identifier_types = identifier_types.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetInvestmentAccountRelationships` request (`GET
-/// /api/investmentaccounts/{identifierType}/{identifierValue}/relationships`), built by
-/// [`InvestmentAccountsApi::get_investment_account_relationships`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `GET /api/investmentaccounts/{identifierType}/{identifierValue}/relationships` (operation `GetInvestmentAccountRelationships`)
+///
+/// The request builder of `GetInvestmentAccountRelationships`, made by
+/// [`InvestmentAccountsApi::get_investment_account_relationships`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetInvestmentAccountRelationshipsRequest {
@@ -1687,22 +1628,34 @@ impl GetInvestmentAccountRelationshipsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &InvestmentAccountsApi,
+        params: GetInvestmentAccountRelationshipsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -1712,7 +1665,7 @@ impl GetInvestmentAccountRelationshipsRequest {
         mut self,
         identifier_types: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.identifier_types(identifier_types);
+        self.params.identifier_types = identifier_types.into_iter().map(Into::into).collect();
         self
     }
 
@@ -1779,15 +1732,19 @@ impl GetInvestmentAccountRelationshipsRequest {
 /// production and a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`InvestmentAccountsApi`] for streams, timeouts and `send_as`). With the
-/// `mock` feature, mockall generates `MockInvestmentAccountsApiClient`; see
-/// docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`InvestmentAccountsApi`] add streams, timeouts and `send_as`. With the `mock` feature,
+/// mockall generates `MockInvestmentAccountsApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait InvestmentAccountsApiClient: Send + Sync {
-    /// `GET /api/investmentaccounts` (operation `ListAllInvestmentAccounts`):
-    /// [`InvestmentAccountsApi::list_all_investment_accounts`] with the parameters of `params`.
+    /// `GET /api/investmentaccounts` (operation `ListAllInvestmentAccounts`)
+    ///
+    /// [`InvestmentAccountsApi::list_all_investment_accounts`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListAllInvestmentAccountsRequest::send): see [`Error`](crate::Error).
@@ -1796,8 +1753,11 @@ pub trait InvestmentAccountsApiClient: Send + Sync {
         params: ListAllInvestmentAccountsParams,
     ) -> Result<lusid_models::ResourceListOfInvestmentAccount, crate::Error>;
 
-    /// `POST /api/investmentaccounts/$batchUpsert` (operation `UpsertInvestmentAccounts`):
-    /// [`InvestmentAccountsApi::upsert_investment_accounts`] with the parameters of `params`.
+    /// `POST /api/investmentaccounts/$batchUpsert` (operation `UpsertInvestmentAccounts`)
+    ///
+    /// [`InvestmentAccountsApi::upsert_investment_accounts`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertInvestmentAccountsRequest::send): see [`Error`](crate::Error).
@@ -1806,9 +1766,11 @@ pub trait InvestmentAccountsApiClient: Send + Sync {
         params: UpsertInvestmentAccountsParams,
     ) -> Result<lusid_models::UpsertInvestmentAccountsResponse, crate::Error>;
 
-    /// `GET /api/investmentaccounts/{identifierType}/{identifierValue}` (operation
-    /// `GetInvestmentAccount`): [`InvestmentAccountsApi::get_investment_account`] with the
-    /// parameters of `params`.
+    /// `GET /api/investmentaccounts/{identifierType}/{identifierValue}` (operation `GetInvestmentAccount`)
+    ///
+    /// [`InvestmentAccountsApi::get_investment_account`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetInvestmentAccountRequest::send): see [`Error`](crate::Error).
@@ -1817,9 +1779,11 @@ pub trait InvestmentAccountsApiClient: Send + Sync {
         params: GetInvestmentAccountParams,
     ) -> Result<lusid_models::InvestmentAccount, crate::Error>;
 
-    /// `DELETE /api/investmentaccounts/{identifierType}/{identifierValue}` (operation
-    /// `DeleteInvestmentAccount`): [`InvestmentAccountsApi::delete_investment_account`] with
-    /// the parameters of `params`.
+    /// `DELETE /api/investmentaccounts/{identifierType}/{identifierValue}` (operation `DeleteInvestmentAccount`)
+    ///
+    /// [`InvestmentAccountsApi::delete_investment_account`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteInvestmentAccountRequest::send): see [`Error`](crate::Error).
@@ -1828,10 +1792,11 @@ pub trait InvestmentAccountsApiClient: Send + Sync {
         params: DeleteInvestmentAccountParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `GET /api/investmentaccounts/{identifierType}/{identifierValue}/metadata` (operation
-    /// `GetAllInvestmentAccountAccessMetadata`):
+    /// `GET /api/investmentaccounts/{identifierType}/{identifierValue}/metadata` (operation `GetAllInvestmentAccountAccessMetadata`)
+    ///
     /// [`InvestmentAccountsApi::get_all_investment_account_access_metadata`] with the
-    /// parameters of `params`.
+    /// parameters of `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetAllInvestmentAccountAccessMetadataRequest::send): see [`Error`](crate::Error).
@@ -1843,10 +1808,11 @@ pub trait InvestmentAccountsApiClient: Send + Sync {
         crate::Error,
     >;
 
-    /// `PATCH /api/investmentaccounts/{identifierType}/{identifierValue}/metadata` (operation
-    /// `PatchInvestmentAccountAccessMetadata`):
+    /// `PATCH /api/investmentaccounts/{identifierType}/{identifierValue}/metadata` (operation `PatchInvestmentAccountAccessMetadata`)
+    ///
     /// [`InvestmentAccountsApi::patch_investment_account_access_metadata`] with the parameters
-    /// of `params`.
+    /// of `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::PatchInvestmentAccountAccessMetadataRequest::send): see [`Error`](crate::Error).
@@ -1858,11 +1824,11 @@ pub trait InvestmentAccountsApiClient: Send + Sync {
         crate::Error,
     >;
 
-    /// `DELETE
-    /// /api/investmentaccounts/{identifierType}/{identifierValue}/metadata/{metadataKey}`
-    /// (operation `DeleteInvestmentAccountAccessMetadata`):
+    /// `DELETE /api/investmentaccounts/{identifierType}/{identifierValue}/metadata/{metadataKey}` (operation `DeleteInvestmentAccountAccessMetadata`)
+    ///
     /// [`InvestmentAccountsApi::delete_investment_account_access_metadata`] with the parameters
-    /// of `params`.
+    /// of `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteInvestmentAccountAccessMetadataRequest::send): see [`Error`](crate::Error).
@@ -1871,10 +1837,11 @@ pub trait InvestmentAccountsApiClient: Send + Sync {
         params: DeleteInvestmentAccountAccessMetadataParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `GET /api/investmentaccounts/{identifierType}/{identifierValue}/relationships`
-    /// (operation `GetInvestmentAccountRelationships`):
+    /// `GET /api/investmentaccounts/{identifierType}/{identifierValue}/relationships` (operation `GetInvestmentAccountRelationships`)
+    ///
     /// [`InvestmentAccountsApi::get_investment_account_relationships`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetInvestmentAccountRelationshipsRequest::send): see [`Error`](crate::Error).
@@ -1890,52 +1857,36 @@ impl InvestmentAccountsApiClient for InvestmentAccountsApi {
         &self,
         params: ListAllInvestmentAccountsParams,
     ) -> Result<lusid_models::ResourceListOfInvestmentAccount, crate::Error> {
-        ListAllInvestmentAccountsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListAllInvestmentAccountsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_investment_accounts(
         &self,
         params: UpsertInvestmentAccountsParams,
     ) -> Result<lusid_models::UpsertInvestmentAccountsResponse, crate::Error> {
-        UpsertInvestmentAccountsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertInvestmentAccountsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_investment_account(
         &self,
         params: GetInvestmentAccountParams,
     ) -> Result<lusid_models::InvestmentAccount, crate::Error> {
-        GetInvestmentAccountRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetInvestmentAccountRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_investment_account(
         &self,
         params: DeleteInvestmentAccountParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteInvestmentAccountRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteInvestmentAccountRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_all_investment_account_access_metadata(
@@ -1945,13 +1896,9 @@ impl InvestmentAccountsApiClient for InvestmentAccountsApi {
         std::collections::BTreeMap<String, Vec<lusid_models::AccessMetadataValue>>,
         crate::Error,
     > {
-        GetAllInvestmentAccountAccessMetadataRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetAllInvestmentAccountAccessMetadataRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn patch_investment_account_access_metadata(
@@ -1961,38 +1908,26 @@ impl InvestmentAccountsApiClient for InvestmentAccountsApi {
         std::collections::BTreeMap<String, Vec<lusid_models::AccessMetadataValue>>,
         crate::Error,
     > {
-        PatchInvestmentAccountAccessMetadataRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        PatchInvestmentAccountAccessMetadataRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_investment_account_access_metadata(
         &self,
         params: DeleteInvestmentAccountAccessMetadataParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteInvestmentAccountAccessMetadataRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteInvestmentAccountAccessMetadataRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_investment_account_relationships(
         &self,
         params: GetInvestmentAccountRelationshipsParams,
     ) -> Result<lusid_models::ResourceListOfRelationship, crate::Error> {
-        GetInvestmentAccountRelationshipsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetInvestmentAccountRelationshipsRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

@@ -56,11 +56,7 @@ impl InvestorRecordsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_all_investor_records(&self) -> ListAllInvestorRecordsRequest {
-        ListAllInvestorRecordsRequest {
-            client: self.client.clone(),
-            params: ListAllInvestorRecordsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListAllInvestorRecordsRequest::from_params(self, ListAllInvestorRecordsParams::new())
     }
 
     /// `POST /api/investorrecords/$batchUpsert` (operation `UpsertInvestorRecords`)
@@ -92,15 +88,13 @@ impl InvestorRecordsApi {
         success_mode: impl Into<String>,
         request_body: std::collections::BTreeMap<String, lusid_models::UpsertInvestorRecordRequest>,
     ) -> UpsertInvestorRecordsRequest {
-        UpsertInvestorRecordsRequest {
-            client: self.client.clone(),
-            params: UpsertInvestorRecordsParams::new(success_mode, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertInvestorRecordsRequest::from_params(
+            self,
+            UpsertInvestorRecordsParams::new(success_mode, request_body),
+        )
     }
 
-    /// `GET /api/investorrecords/{identifierType}/{identifierValue}` (operation
-    /// `GetInvestorRecord`)
+    /// `GET /api/investorrecords/{identifierType}/{identifierValue}` (operation `GetInvestorRecord`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -139,20 +133,18 @@ impl InvestorRecordsApi {
         scope: impl Into<String>,
         identifier_scope: impl Into<String>,
     ) -> GetInvestorRecordRequest {
-        GetInvestorRecordRequest {
-            client: self.client.clone(),
-            params: GetInvestorRecordParams::new(
+        GetInvestorRecordRequest::from_params(
+            self,
+            GetInvestorRecordParams::new(
                 identifier_type,
                 identifier_value,
                 scope,
                 identifier_scope,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `DELETE /api/investorrecords/{identifierType}/{identifierValue}` (operation
-    /// `DeleteInvestorRecord`)
+    /// `DELETE /api/investorrecords/{identifierType}/{identifierValue}` (operation `DeleteInvestorRecord`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (DELETE).
     ///
@@ -181,20 +173,18 @@ impl InvestorRecordsApi {
         scope: impl Into<String>,
         identifier_scope: impl Into<String>,
     ) -> DeleteInvestorRecordRequest {
-        DeleteInvestorRecordRequest {
-            client: self.client.clone(),
-            params: DeleteInvestorRecordParams::new(
+        DeleteInvestorRecordRequest::from_params(
+            self,
+            DeleteInvestorRecordParams::new(
                 identifier_type,
                 identifier_value,
                 scope,
                 identifier_scope,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `GET /api/investorrecords/{identifierType}/{identifierValue}/metadata` (operation
-    /// `GetAllInvestorRecordAccessMetadata`)
+    /// `GET /api/investorrecords/{identifierType}/{identifierValue}/metadata` (operation `GetAllInvestorRecordAccessMetadata`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -229,20 +219,18 @@ impl InvestorRecordsApi {
         scope: impl Into<String>,
         identifier_scope: impl Into<String>,
     ) -> GetAllInvestorRecordAccessMetadataRequest {
-        GetAllInvestorRecordAccessMetadataRequest {
-            client: self.client.clone(),
-            params: GetAllInvestorRecordAccessMetadataParams::new(
+        GetAllInvestorRecordAccessMetadataRequest::from_params(
+            self,
+            GetAllInvestorRecordAccessMetadataParams::new(
                 identifier_type,
                 identifier_value,
                 scope,
                 identifier_scope,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `PATCH /api/investorrecords/{identifierType}/{identifierValue}/metadata` (operation
-    /// `PatchInvestorRecordAccessMetadata`)
+    /// `PATCH /api/investorrecords/{identifierType}/{identifierValue}/metadata` (operation `PatchInvestorRecordAccessMetadata`)
     ///
     /// API status: `EarlyAccess`. Idempotent: no (not an upsert or read-only query).
     ///
@@ -281,21 +269,19 @@ impl InvestorRecordsApi {
         identifier_scope: impl Into<String>,
         request_body: Vec<lusid_models::AccessMetadataOperation>,
     ) -> PatchInvestorRecordAccessMetadataRequest {
-        PatchInvestorRecordAccessMetadataRequest {
-            client: self.client.clone(),
-            params: PatchInvestorRecordAccessMetadataParams::new(
+        PatchInvestorRecordAccessMetadataRequest::from_params(
+            self,
+            PatchInvestorRecordAccessMetadataParams::new(
                 identifier_type,
                 identifier_value,
                 scope,
                 identifier_scope,
                 request_body,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `DELETE /api/investorrecords/{identifierType}/{identifierValue}/metadata/{metadataKey}`
-    /// (operation `DeleteInvestorRecordAccessMetadata`)
+    /// `DELETE /api/investorrecords/{identifierType}/{identifierValue}/metadata/{metadataKey}` (operation `DeleteInvestorRecordAccessMetadata`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (DELETE).
     ///
@@ -331,21 +317,19 @@ impl InvestorRecordsApi {
         scope: impl Into<String>,
         identifier_scope: impl Into<String>,
     ) -> DeleteInvestorRecordAccessMetadataRequest {
-        DeleteInvestorRecordAccessMetadataRequest {
-            client: self.client.clone(),
-            params: DeleteInvestorRecordAccessMetadataParams::new(
+        DeleteInvestorRecordAccessMetadataRequest::from_params(
+            self,
+            DeleteInvestorRecordAccessMetadataParams::new(
                 identifier_type,
                 identifier_value,
                 metadata_key,
                 scope,
                 identifier_scope,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `GET /api/investorrecords/{identifierType}/{identifierValue}/relationships` (operation
-    /// `GetInvestorRecordRelationships`)
+    /// `GET /api/investorrecords/{identifierType}/{identifierValue}/relationships` (operation `GetInvestorRecordRelationships`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -384,25 +368,28 @@ impl InvestorRecordsApi {
         scope: impl Into<String>,
         identifier_scope: impl Into<String>,
     ) -> GetInvestorRecordRelationshipsRequest {
-        GetInvestorRecordRelationshipsRequest {
-            client: self.client.clone(),
-            params: GetInvestorRecordRelationshipsParams::new(
+        GetInvestorRecordRelationshipsRequest::from_params(
+            self,
+            GetInvestorRecordRelationshipsParams::new(
                 identifier_type,
                 identifier_value,
                 scope,
                 identifier_scope,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 }
 
-/// The parameters of `ListAllInvestorRecords` (`GET /api/investorrecords`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/investorrecords` (operation `ListAllInvestorRecords`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListAllInvestorRecords`: what its request builder
+/// ([`ListAllInvestorRecordsRequest`](crate::ListAllInvestorRecordsRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListAllInvestorRecordsParams {
@@ -440,72 +427,14 @@ impl ListAllInvestorRecordsParams {
             relationship_definition_ids: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `relationshipDefinitionIds` (query): a list of strings, sent as one
-    /// `relationshipDefinitionIds=` pair each. Replaces any earlier values.
-    pub fn relationship_definition_ids(
-        mut self,
-        relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.relationship_definition_ids = relationship_definition_ids
-            .into_iter()
-            .map(Into::into)
-            .collect();
-        self
-    }
 }
 
-/// The `ListAllInvestorRecords` request (`GET /api/investorrecords`), built by
-/// [`InvestorRecordsApi::list_all_investor_records`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/investorrecords` (operation `ListAllInvestorRecords`)
+///
+/// The request builder of `ListAllInvestorRecords`, made by
+/// [`InvestorRecordsApi::list_all_investor_records`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListAllInvestorRecordsRequest {
@@ -522,41 +451,50 @@ impl ListAllInvestorRecordsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &InvestorRecordsApi, params: ListAllInvestorRecordsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
@@ -566,7 +504,7 @@ impl ListAllInvestorRecordsRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -576,9 +514,10 @@ impl ListAllInvestorRecordsRequest {
         mut self,
         relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self
-            .params
-            .relationship_definition_ids(relationship_definition_ids);
+        self.params.relationship_definition_ids = relationship_definition_ids
+            .into_iter()
+            .map(Into::into)
+            .collect();
         self
     }
 
@@ -646,79 +585,84 @@ impl ListAllInvestorRecordsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListAllInvestorRecordsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListAllInvestorRecords`, following `nextPage` until it is empty. Each
     /// page is requested only when the previous one has been taken, with the same parameters
     /// plus `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time,
     /// so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::ResourceListOfInvestorRecord, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::ResourceListOfInvestorRecord> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListAllInvestorRecords`, in order. At most one page is held
-    /// in memory; the next page is requested when the current one is used up.
+    /// in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::InvestorRecord, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::InvestorRecord> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListAllInvestorRecords` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListAllInvestorRecordsRequest {
-    type Page = lusid_models::ResourceListOfInvestorRecord;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListAllInvestorRecordsParams {
+    const OPERATION_ID: &'static str = "ListAllInvestorRecords";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `UpsertInvestorRecords` (`POST /api/investorrecords/$batchUpsert`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `POST /api/investorrecords/$batchUpsert` (operation `UpsertInvestorRecords`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertInvestorRecords`: what its request builder
+/// ([`UpsertInvestorRecordsRequest`](crate::UpsertInvestorRecordsRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertInvestorRecordsParams {
@@ -741,9 +685,11 @@ impl UpsertInvestorRecordsParams {
     }
 }
 
-/// The `UpsertInvestorRecords` request (`POST /api/investorrecords/$batchUpsert`), built by
-/// [`InvestorRecordsApi::upsert_investor_records`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/investorrecords/$batchUpsert` (operation `UpsertInvestorRecords`)
+///
+/// The request builder of `UpsertInvestorRecords`, made by
+/// [`InvestorRecordsApi::upsert_investor_records`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertInvestorRecordsRequest {
@@ -759,6 +705,15 @@ impl UpsertInvestorRecordsRequest {
         path_template: "/api/investorrecords/$batchUpsert",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &InvestorRecordsApi, params: UpsertInvestorRecordsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertInvestorRecordsParams {
@@ -809,13 +764,16 @@ impl UpsertInvestorRecordsRequest {
     }
 }
 
-/// The parameters of `GetInvestorRecord` (`GET
-/// /api/investorrecords/{identifierType}/{identifierValue}`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `GET /api/investorrecords/{identifierType}/{identifierValue}` (operation `GetInvestorRecord`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetInvestorRecord`: what its request builder
+/// ([`GetInvestorRecordRequest`](crate::GetInvestorRecordRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetInvestorRecordParams {
@@ -858,48 +816,13 @@ impl GetInvestorRecordParams {
             relationship_definition_ids: Vec::new(),
         }
     }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `relationshipDefinitionIds` (query): a list of strings, sent as one
-    /// `relationshipDefinitionIds=` pair each. Replaces any earlier values.
-    pub fn relationship_definition_ids(
-        mut self,
-        relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.relationship_definition_ids = relationship_definition_ids
-            .into_iter()
-            .map(Into::into)
-            .collect();
-        self
-    }
 }
 
-/// The `GetInvestorRecord` request (`GET
-/// /api/investorrecords/{identifierType}/{identifierValue}`), built by
-/// [`InvestorRecordsApi::get_investor_record`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/investorrecords/{identifierType}/{identifierValue}` (operation `GetInvestorRecord`)
+///
+/// The request builder of `GetInvestorRecord`, made by
+/// [`InvestorRecordsApi::get_investor_record`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetInvestorRecordRequest {
@@ -916,26 +839,35 @@ impl GetInvestorRecordRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &InvestorRecordsApi, params: GetInvestorRecordParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
     /// Replaces any earlier values.
     pub fn property_keys(
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -945,9 +877,10 @@ impl GetInvestorRecordRequest {
         mut self,
         relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self
-            .params
-            .relationship_definition_ids(relationship_definition_ids);
+        self.params.relationship_definition_ids = relationship_definition_ids
+            .into_iter()
+            .map(Into::into)
+            .collect();
         self
     }
 
@@ -1009,13 +942,16 @@ impl GetInvestorRecordRequest {
     }
 }
 
-/// The parameters of `DeleteInvestorRecord` (`DELETE
-/// /api/investorrecords/{identifierType}/{identifierValue}`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `DELETE /api/investorrecords/{identifierType}/{identifierValue}` (operation `DeleteInvestorRecord`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteInvestorRecord`: what its request builder
+/// ([`DeleteInvestorRecordRequest`](crate::DeleteInvestorRecordRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteInvestorRecordParams {
@@ -1046,10 +982,11 @@ impl DeleteInvestorRecordParams {
     }
 }
 
-/// The `DeleteInvestorRecord` request (`DELETE
-/// /api/investorrecords/{identifierType}/{identifierValue}`), built by
-/// [`InvestorRecordsApi::delete_investor_record`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/investorrecords/{identifierType}/{identifierValue}` (operation `DeleteInvestorRecord`)
+///
+/// The request builder of `DeleteInvestorRecord`, made by
+/// [`InvestorRecordsApi::delete_investor_record`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteInvestorRecordRequest {
@@ -1065,6 +1002,15 @@ impl DeleteInvestorRecordRequest {
         path_template: "/api/investorrecords/{identifierType}/{identifierValue}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &InvestorRecordsApi, params: DeleteInvestorRecordParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteInvestorRecordParams {
@@ -1118,13 +1064,16 @@ impl DeleteInvestorRecordRequest {
     }
 }
 
-/// The parameters of `GetAllInvestorRecordAccessMetadata` (`GET
-/// /api/investorrecords/{identifierType}/{identifierValue}/metadata`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/investorrecords/{identifierType}/{identifierValue}/metadata` (operation `GetAllInvestorRecordAccessMetadata`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetAllInvestorRecordAccessMetadata`: what its request builder
+/// ([`GetAllInvestorRecordAccessMetadataRequest`](crate::GetAllInvestorRecordAccessMetadataRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetAllInvestorRecordAccessMetadataParams {
@@ -1160,25 +1109,14 @@ impl GetAllInvestorRecordAccessMetadataParams {
             as_at: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetAllInvestorRecordAccessMetadata` request (`GET
-/// /api/investorrecords/{identifierType}/{identifierValue}/metadata`), built by
-/// [`InvestorRecordsApi::get_all_investor_record_access_metadata`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `GET /api/investorrecords/{identifierType}/{identifierValue}/metadata` (operation `GetAllInvestorRecordAccessMetadata`)
+///
+/// The request builder of `GetAllInvestorRecordAccessMetadata`, made by
+/// [`InvestorRecordsApi::get_all_investor_record_access_metadata`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAllInvestorRecordAccessMetadataRequest {
@@ -1195,16 +1133,28 @@ impl GetAllInvestorRecordAccessMetadataRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &InvestorRecordsApi,
+        params: GetAllInvestorRecordAccessMetadataParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -1268,13 +1218,16 @@ impl GetAllInvestorRecordAccessMetadataRequest {
     }
 }
 
-/// The parameters of `PatchInvestorRecordAccessMetadata` (`PATCH
-/// /api/investorrecords/{identifierType}/{identifierValue}/metadata`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `PATCH /api/investorrecords/{identifierType}/{identifierValue}/metadata` (operation `PatchInvestorRecordAccessMetadata`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `PatchInvestorRecordAccessMetadata`: what its request builder
+/// ([`PatchInvestorRecordAccessMetadataRequest`](crate::PatchInvestorRecordAccessMetadataRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct PatchInvestorRecordAccessMetadataParams {
@@ -1314,25 +1267,14 @@ impl PatchInvestorRecordAccessMetadataParams {
             body: request_body,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
-    /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.effective_until = Some(effective_until);
-        self
-    }
 }
 
-/// The `PatchInvestorRecordAccessMetadata` request (`PATCH
-/// /api/investorrecords/{identifierType}/{identifierValue}/metadata`), built by
-/// [`InvestorRecordsApi::patch_investor_record_access_metadata`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `PATCH /api/investorrecords/{identifierType}/{identifierValue}/metadata` (operation `PatchInvestorRecordAccessMetadata`)
+///
+/// The request builder of `PatchInvestorRecordAccessMetadata`, made by
+/// [`InvestorRecordsApi::patch_investor_record_access_metadata`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct PatchInvestorRecordAccessMetadataRequest {
@@ -1349,16 +1291,28 @@ impl PatchInvestorRecordAccessMetadataRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &InvestorRecordsApi,
+        params: PatchInvestorRecordAccessMetadataParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
     /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
     pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.params = self.params.effective_until(effective_until);
+        self.params.effective_until = Some(effective_until);
         self
     }
 
@@ -1423,13 +1377,16 @@ impl PatchInvestorRecordAccessMetadataRequest {
     }
 }
 
-/// The parameters of `DeleteInvestorRecordAccessMetadata` (`DELETE
-/// /api/investorrecords/{identifierType}/{identifierValue}/metadata/{metadataKey}`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `DELETE /api/investorrecords/{identifierType}/{identifierValue}/metadata/{metadataKey}` (operation `DeleteInvestorRecordAccessMetadata`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteInvestorRecordAccessMetadata`: what its request builder
+/// ([`DeleteInvestorRecordAccessMetadataRequest`](crate::DeleteInvestorRecordAccessMetadataRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteInvestorRecordAccessMetadataParams {
@@ -1469,25 +1426,14 @@ impl DeleteInvestorRecordAccessMetadataParams {
             effective_until: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
-    /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.effective_until = Some(effective_until);
-        self
-    }
 }
 
-/// The `DeleteInvestorRecordAccessMetadata` request (`DELETE
-/// /api/investorrecords/{identifierType}/{identifierValue}/metadata/{metadataKey}`), built
-/// by [`InvestorRecordsApi::delete_investor_record_access_metadata`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `DELETE /api/investorrecords/{identifierType}/{identifierValue}/metadata/{metadataKey}` (operation `DeleteInvestorRecordAccessMetadata`)
+///
+/// The request builder of `DeleteInvestorRecordAccessMetadata`, made by
+/// [`InvestorRecordsApi::delete_investor_record_access_metadata`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteInvestorRecordAccessMetadataRequest {
@@ -1504,16 +1450,28 @@ impl DeleteInvestorRecordAccessMetadataRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &InvestorRecordsApi,
+        params: DeleteInvestorRecordAccessMetadataParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
     /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
     pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.params = self.params.effective_until(effective_until);
+        self.params.effective_until = Some(effective_until);
         self
     }
 
@@ -1573,13 +1531,16 @@ impl DeleteInvestorRecordAccessMetadataRequest {
     }
 }
 
-/// The parameters of `GetInvestorRecordRelationships` (`GET
-/// /api/investorrecords/{identifierType}/{identifierValue}/relationships`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/investorrecords/{identifierType}/{identifierValue}/relationships` (operation `GetInvestorRecordRelationships`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetInvestorRecordRelationships`: what its request builder
+/// ([`GetInvestorRecordRelationshipsRequest`](crate::GetInvestorRecordRelationshipsRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetInvestorRecordRelationshipsParams {
@@ -1621,41 +1582,14 @@ impl GetInvestorRecordRelationshipsParams {
             identifier_types: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `identifierTypes` (query): a list of strings, sent as one `identifierTypes=` pair
-    /// each. Replaces any earlier values.
-    pub fn identifier_types(
-        mut self,
-        identifier_types: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.identifier_types = identifier_types.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetInvestorRecordRelationships` request (`GET
-/// /api/investorrecords/{identifierType}/{identifierValue}/relationships`), built by
-/// [`InvestorRecordsApi::get_investor_record_relationships`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/investorrecords/{identifierType}/{identifierValue}/relationships` (operation `GetInvestorRecordRelationships`)
+///
+/// The request builder of `GetInvestorRecordRelationships`, made by
+/// [`InvestorRecordsApi::get_investor_record_relationships`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetInvestorRecordRelationshipsRequest {
@@ -1672,22 +1606,34 @@ impl GetInvestorRecordRelationshipsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &InvestorRecordsApi,
+        params: GetInvestorRecordRelationshipsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -1697,7 +1643,7 @@ impl GetInvestorRecordRelationshipsRequest {
         mut self,
         identifier_types: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.identifier_types(identifier_types);
+        self.params.identifier_types = identifier_types.into_iter().map(Into::into).collect();
         self
     }
 
@@ -1764,14 +1710,19 @@ impl GetInvestorRecordRelationshipsRequest {
 /// mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`InvestorRecordsApi`] for streams, timeouts and `send_as`). With the `mock`
-/// feature, mockall generates `MockInvestorRecordsApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`InvestorRecordsApi`] add streams, timeouts and `send_as`. With the `mock` feature,
+/// mockall generates `MockInvestorRecordsApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait InvestorRecordsApiClient: Send + Sync {
-    /// `GET /api/investorrecords` (operation `ListAllInvestorRecords`):
-    /// [`InvestorRecordsApi::list_all_investor_records`] with the parameters of `params`.
+    /// `GET /api/investorrecords` (operation `ListAllInvestorRecords`)
+    ///
+    /// [`InvestorRecordsApi::list_all_investor_records`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListAllInvestorRecordsRequest::send): see [`Error`](crate::Error).
@@ -1780,8 +1731,11 @@ pub trait InvestorRecordsApiClient: Send + Sync {
         params: ListAllInvestorRecordsParams,
     ) -> Result<lusid_models::ResourceListOfInvestorRecord, crate::Error>;
 
-    /// `POST /api/investorrecords/$batchUpsert` (operation `UpsertInvestorRecords`):
-    /// [`InvestorRecordsApi::upsert_investor_records`] with the parameters of `params`.
+    /// `POST /api/investorrecords/$batchUpsert` (operation `UpsertInvestorRecords`)
+    ///
+    /// [`InvestorRecordsApi::upsert_investor_records`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertInvestorRecordsRequest::send): see [`Error`](crate::Error).
@@ -1790,9 +1744,10 @@ pub trait InvestorRecordsApiClient: Send + Sync {
         params: UpsertInvestorRecordsParams,
     ) -> Result<lusid_models::UpsertInvestorRecordsResponse, crate::Error>;
 
-    /// `GET /api/investorrecords/{identifierType}/{identifierValue}` (operation
-    /// `GetInvestorRecord`): [`InvestorRecordsApi::get_investor_record`] with the parameters of
-    /// `params`.
+    /// `GET /api/investorrecords/{identifierType}/{identifierValue}` (operation `GetInvestorRecord`)
+    ///
+    /// [`InvestorRecordsApi::get_investor_record`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetInvestorRecordRequest::send): see [`Error`](crate::Error).
@@ -1801,9 +1756,11 @@ pub trait InvestorRecordsApiClient: Send + Sync {
         params: GetInvestorRecordParams,
     ) -> Result<lusid_models::InvestorRecord, crate::Error>;
 
-    /// `DELETE /api/investorrecords/{identifierType}/{identifierValue}` (operation
-    /// `DeleteInvestorRecord`): [`InvestorRecordsApi::delete_investor_record`] with the
-    /// parameters of `params`.
+    /// `DELETE /api/investorrecords/{identifierType}/{identifierValue}` (operation `DeleteInvestorRecord`)
+    ///
+    /// [`InvestorRecordsApi::delete_investor_record`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteInvestorRecordRequest::send): see [`Error`](crate::Error).
@@ -1812,10 +1769,11 @@ pub trait InvestorRecordsApiClient: Send + Sync {
         params: DeleteInvestorRecordParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `GET /api/investorrecords/{identifierType}/{identifierValue}/metadata` (operation
-    /// `GetAllInvestorRecordAccessMetadata`):
+    /// `GET /api/investorrecords/{identifierType}/{identifierValue}/metadata` (operation `GetAllInvestorRecordAccessMetadata`)
+    ///
     /// [`InvestorRecordsApi::get_all_investor_record_access_metadata`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetAllInvestorRecordAccessMetadataRequest::send): see [`Error`](crate::Error).
@@ -1827,10 +1785,11 @@ pub trait InvestorRecordsApiClient: Send + Sync {
         crate::Error,
     >;
 
-    /// `PATCH /api/investorrecords/{identifierType}/{identifierValue}/metadata` (operation
-    /// `PatchInvestorRecordAccessMetadata`):
+    /// `PATCH /api/investorrecords/{identifierType}/{identifierValue}/metadata` (operation `PatchInvestorRecordAccessMetadata`)
+    ///
     /// [`InvestorRecordsApi::patch_investor_record_access_metadata`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::PatchInvestorRecordAccessMetadataRequest::send): see [`Error`](crate::Error).
@@ -1842,10 +1801,11 @@ pub trait InvestorRecordsApiClient: Send + Sync {
         crate::Error,
     >;
 
-    /// `DELETE /api/investorrecords/{identifierType}/{identifierValue}/metadata/{metadataKey}`
-    /// (operation `DeleteInvestorRecordAccessMetadata`):
+    /// `DELETE /api/investorrecords/{identifierType}/{identifierValue}/metadata/{metadataKey}` (operation `DeleteInvestorRecordAccessMetadata`)
+    ///
     /// [`InvestorRecordsApi::delete_investor_record_access_metadata`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteInvestorRecordAccessMetadataRequest::send): see [`Error`](crate::Error).
@@ -1854,10 +1814,11 @@ pub trait InvestorRecordsApiClient: Send + Sync {
         params: DeleteInvestorRecordAccessMetadataParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `GET /api/investorrecords/{identifierType}/{identifierValue}/relationships` (operation
-    /// `GetInvestorRecordRelationships`):
+    /// `GET /api/investorrecords/{identifierType}/{identifierValue}/relationships` (operation `GetInvestorRecordRelationships`)
+    ///
     /// [`InvestorRecordsApi::get_investor_record_relationships`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetInvestorRecordRelationshipsRequest::send): see [`Error`](crate::Error).
@@ -1873,52 +1834,36 @@ impl InvestorRecordsApiClient for InvestorRecordsApi {
         &self,
         params: ListAllInvestorRecordsParams,
     ) -> Result<lusid_models::ResourceListOfInvestorRecord, crate::Error> {
-        ListAllInvestorRecordsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListAllInvestorRecordsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_investor_records(
         &self,
         params: UpsertInvestorRecordsParams,
     ) -> Result<lusid_models::UpsertInvestorRecordsResponse, crate::Error> {
-        UpsertInvestorRecordsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertInvestorRecordsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_investor_record(
         &self,
         params: GetInvestorRecordParams,
     ) -> Result<lusid_models::InvestorRecord, crate::Error> {
-        GetInvestorRecordRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetInvestorRecordRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_investor_record(
         &self,
         params: DeleteInvestorRecordParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteInvestorRecordRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteInvestorRecordRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_all_investor_record_access_metadata(
@@ -1928,13 +1873,9 @@ impl InvestorRecordsApiClient for InvestorRecordsApi {
         std::collections::BTreeMap<String, Vec<lusid_models::AccessMetadataValue>>,
         crate::Error,
     > {
-        GetAllInvestorRecordAccessMetadataRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetAllInvestorRecordAccessMetadataRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn patch_investor_record_access_metadata(
@@ -1944,38 +1885,26 @@ impl InvestorRecordsApiClient for InvestorRecordsApi {
         std::collections::BTreeMap<String, Vec<lusid_models::AccessMetadataValue>>,
         crate::Error,
     > {
-        PatchInvestorRecordAccessMetadataRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        PatchInvestorRecordAccessMetadataRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_investor_record_access_metadata(
         &self,
         params: DeleteInvestorRecordAccessMetadataParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteInvestorRecordAccessMetadataRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteInvestorRecordAccessMetadataRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_investor_record_relationships(
         &self,
         params: GetInvestorRecordRelationshipsParams,
     ) -> Result<lusid_models::ResourceListOfRelationship, crate::Error> {
-        GetInvestorRecordRelationshipsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetInvestorRecordRelationshipsRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

@@ -51,11 +51,7 @@ impl LegacyComplianceApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_legacy_compliance_rules(&self) -> ListLegacyComplianceRulesRequest {
-        ListLegacyComplianceRulesRequest {
-            client: self.client.clone(),
-            params: ListLegacyComplianceRulesParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListLegacyComplianceRulesRequest::from_params(self, ListLegacyComplianceRulesParams::new())
     }
 
     /// `POST /api/legacy/compliance/rules` (operation `UpsertLegacyComplianceRules`)
@@ -87,11 +83,10 @@ impl LegacyComplianceApi {
         &self,
         request_body: std::collections::BTreeMap<String, lusid_models::ComplianceRuleUpsertRequest>,
     ) -> UpsertLegacyComplianceRulesRequest {
-        UpsertLegacyComplianceRulesRequest {
-            client: self.client.clone(),
-            params: UpsertLegacyComplianceRulesParams::new(request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertLegacyComplianceRulesRequest::from_params(
+            self,
+            UpsertLegacyComplianceRulesParams::new(request_body),
+        )
     }
 
     /// `GET /api/legacy/compliance/rules/{scope}/{code}` (operation `GetLegacyComplianceRule`)
@@ -124,15 +119,13 @@ impl LegacyComplianceApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetLegacyComplianceRuleRequest {
-        GetLegacyComplianceRuleRequest {
-            client: self.client.clone(),
-            params: GetLegacyComplianceRuleParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetLegacyComplianceRuleRequest::from_params(
+            self,
+            GetLegacyComplianceRuleParams::new(scope, code),
+        )
     }
 
-    /// `DELETE /api/legacy/compliance/rules/{scope}/{code}` (operation
-    /// `DeleteLegacyComplianceRule`)
+    /// `DELETE /api/legacy/compliance/rules/{scope}/{code}` (operation `DeleteLegacyComplianceRule`)
     ///
     /// API status: `Experimental`. Idempotent: yes (DELETE).
     ///
@@ -157,11 +150,10 @@ impl LegacyComplianceApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteLegacyComplianceRuleRequest {
-        DeleteLegacyComplianceRuleRequest {
-            client: self.client.clone(),
-            params: DeleteLegacyComplianceRuleParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteLegacyComplianceRuleRequest::from_params(
+            self,
+            DeleteLegacyComplianceRuleParams::new(scope, code),
+        )
     }
 
     /// `GET /api/legacy/compliance/runs` (operation `ListLegacyComplianceRunInfo`)
@@ -195,11 +187,10 @@ impl LegacyComplianceApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_legacy_compliance_run_info(&self) -> ListLegacyComplianceRunInfoRequest {
-        ListLegacyComplianceRunInfoRequest {
-            client: self.client.clone(),
-            params: ListLegacyComplianceRunInfoParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListLegacyComplianceRunInfoRequest::from_params(
+            self,
+            ListLegacyComplianceRunInfoParams::new(),
+        )
     }
 
     /// `POST /api/legacy/compliance/runs` (operation `RunLegacyCompliance`)
@@ -232,15 +223,13 @@ impl LegacyComplianceApi {
         is_pre_trade: bool,
         recipe_id_scope: impl Into<String>,
     ) -> RunLegacyComplianceRequest {
-        RunLegacyComplianceRequest {
-            client: self.client.clone(),
-            params: RunLegacyComplianceParams::new(is_pre_trade, recipe_id_scope),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        RunLegacyComplianceRequest::from_params(
+            self,
+            RunLegacyComplianceParams::new(is_pre_trade, recipe_id_scope),
+        )
     }
 
-    /// `GET /api/legacy/compliance/runs/breached/{runId}` (operation
-    /// `GetLegacyBreachedOrdersInfo`)
+    /// `GET /api/legacy/compliance/runs/breached/{runId}` (operation `GetLegacyBreachedOrdersInfo`)
     ///
     /// API status: `Experimental`. Idempotent: yes (a read).
     ///
@@ -271,11 +260,10 @@ impl LegacyComplianceApi {
         &self,
         run_id: impl Into<String>,
     ) -> GetLegacyBreachedOrdersInfoRequest {
-        GetLegacyBreachedOrdersInfoRequest {
-            client: self.client.clone(),
-            params: GetLegacyBreachedOrdersInfoParams::new(run_id),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetLegacyBreachedOrdersInfoRequest::from_params(
+            self,
+            GetLegacyBreachedOrdersInfoParams::new(run_id),
+        )
     }
 
     /// `GET /api/legacy/compliance/runs/{runId}` (operation `GetLegacyComplianceRunResults`)
@@ -311,20 +299,23 @@ impl LegacyComplianceApi {
         &self,
         run_id: impl Into<String>,
     ) -> GetLegacyComplianceRunResultsRequest {
-        GetLegacyComplianceRunResultsRequest {
-            client: self.client.clone(),
-            params: GetLegacyComplianceRunResultsParams::new(run_id),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetLegacyComplianceRunResultsRequest::from_params(
+            self,
+            GetLegacyComplianceRunResultsParams::new(run_id),
+        )
     }
 }
 
-/// The parameters of `ListLegacyComplianceRules` (`GET /api/legacy/compliance/rules`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `GET /api/legacy/compliance/rules` (operation `ListLegacyComplianceRules`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListLegacyComplianceRules`: what its request builder
+/// ([`ListLegacyComplianceRulesRequest`](crate::ListLegacyComplianceRulesRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListLegacyComplianceRulesParams {
@@ -352,42 +343,14 @@ impl ListLegacyComplianceRulesParams {
             filter: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
 }
 
-/// The `ListLegacyComplianceRules` request (`GET /api/legacy/compliance/rules`), built by
-/// [`LegacyComplianceApi::list_legacy_compliance_rules`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/legacy/compliance/rules` (operation `ListLegacyComplianceRules`)
+///
+/// The request builder of `ListLegacyComplianceRules`, made by
+/// [`LegacyComplianceApi::list_legacy_compliance_rules`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListLegacyComplianceRulesRequest {
@@ -404,34 +367,43 @@ impl ListLegacyComplianceRulesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &LegacyComplianceApi, params: ListLegacyComplianceRulesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -493,80 +465,85 @@ impl ListLegacyComplianceRulesRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListLegacyComplianceRulesParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListLegacyComplianceRules`, following `nextPage` until it is empty. Each
     /// page is requested only when the previous one has been taken, with the same parameters
     /// plus `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time,
     /// so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::ResourceListOfComplianceRule, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::ResourceListOfComplianceRule> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListLegacyComplianceRules`, in order. At most one page is
-    /// held in memory; the next page is requested when the current one is used up.
+    /// held in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::ComplianceRule, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::ComplianceRule> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListLegacyComplianceRules` with its items kept exactly as LUSID sent
     /// them, fields this crate does not know included: for copying the data elsewhere
     /// unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListLegacyComplianceRulesRequest {
-    type Page = lusid_models::ResourceListOfComplianceRule;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListLegacyComplianceRulesParams {
+    const OPERATION_ID: &'static str = "ListLegacyComplianceRules";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `UpsertLegacyComplianceRules` (`POST /api/legacy/compliance/rules`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `POST /api/legacy/compliance/rules` (operation `UpsertLegacyComplianceRules`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertLegacyComplianceRules`: what its request builder
+/// ([`UpsertLegacyComplianceRulesRequest`](crate::UpsertLegacyComplianceRulesRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertLegacyComplianceRulesParams {
@@ -586,17 +563,14 @@ impl UpsertLegacyComplianceRulesParams {
             body: request_body,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
 }
 
-/// The `UpsertLegacyComplianceRules` request (`POST /api/legacy/compliance/rules`), built
-/// by [`LegacyComplianceApi::upsert_legacy_compliance_rules`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `POST /api/legacy/compliance/rules` (operation `UpsertLegacyComplianceRules`)
+///
+/// The request builder of `UpsertLegacyComplianceRules`, made by
+/// [`LegacyComplianceApi::upsert_legacy_compliance_rules`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertLegacyComplianceRulesRequest {
@@ -613,9 +587,21 @@ impl UpsertLegacyComplianceRulesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &LegacyComplianceApi,
+        params: UpsertLegacyComplianceRulesParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
@@ -668,13 +654,16 @@ impl UpsertLegacyComplianceRulesRequest {
     }
 }
 
-/// The parameters of `GetLegacyComplianceRule` (`GET
-/// /api/legacy/compliance/rules/{scope}/{code}`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `GET /api/legacy/compliance/rules/{scope}/{code}` (operation `GetLegacyComplianceRule`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetLegacyComplianceRule`: what its request builder
+/// ([`GetLegacyComplianceRuleRequest`](crate::GetLegacyComplianceRuleRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetLegacyComplianceRuleParams {
@@ -699,25 +688,14 @@ impl GetLegacyComplianceRuleParams {
             as_at: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetLegacyComplianceRule` request (`GET
-/// /api/legacy/compliance/rules/{scope}/{code}`), built by
-/// [`LegacyComplianceApi::get_legacy_compliance_rule`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/legacy/compliance/rules/{scope}/{code}` (operation `GetLegacyComplianceRule`)
+///
+/// The request builder of `GetLegacyComplianceRule`, made by
+/// [`LegacyComplianceApi::get_legacy_compliance_rule`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetLegacyComplianceRuleRequest {
@@ -734,16 +712,25 @@ impl GetLegacyComplianceRuleRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &LegacyComplianceApi, params: GetLegacyComplianceRuleParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -798,13 +785,16 @@ impl GetLegacyComplianceRuleRequest {
     }
 }
 
-/// The parameters of `DeleteLegacyComplianceRule` (`DELETE
-/// /api/legacy/compliance/rules/{scope}/{code}`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `DELETE /api/legacy/compliance/rules/{scope}/{code}` (operation `DeleteLegacyComplianceRule`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteLegacyComplianceRule`: what its request builder
+/// ([`DeleteLegacyComplianceRuleRequest`](crate::DeleteLegacyComplianceRuleRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteLegacyComplianceRuleParams {
@@ -824,10 +814,12 @@ impl DeleteLegacyComplianceRuleParams {
     }
 }
 
-/// The `DeleteLegacyComplianceRule` request (`DELETE
-/// /api/legacy/compliance/rules/{scope}/{code}`), built by
-/// [`LegacyComplianceApi::delete_legacy_compliance_rule`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/legacy/compliance/rules/{scope}/{code}` (operation `DeleteLegacyComplianceRule`)
+///
+/// The request builder of `DeleteLegacyComplianceRule`, made by
+/// [`LegacyComplianceApi::delete_legacy_compliance_rule`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteLegacyComplianceRuleRequest {
@@ -843,6 +835,18 @@ impl DeleteLegacyComplianceRuleRequest {
         path_template: "/api/legacy/compliance/rules/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &LegacyComplianceApi,
+        params: DeleteLegacyComplianceRuleParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteLegacyComplianceRuleParams {
@@ -894,12 +898,16 @@ impl DeleteLegacyComplianceRuleRequest {
     }
 }
 
-/// The parameters of `ListLegacyComplianceRunInfo` (`GET /api/legacy/compliance/runs`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `GET /api/legacy/compliance/runs` (operation `ListLegacyComplianceRunInfo`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListLegacyComplianceRunInfo`: what its request builder
+/// ([`ListLegacyComplianceRunInfoRequest`](crate::ListLegacyComplianceRunInfoRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListLegacyComplianceRunInfoParams {
@@ -924,36 +932,14 @@ impl ListLegacyComplianceRunInfoParams {
             filter: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
 }
 
-/// The `ListLegacyComplianceRunInfo` request (`GET /api/legacy/compliance/runs`), built by
-/// [`LegacyComplianceApi::list_legacy_compliance_run_info`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/legacy/compliance/runs` (operation `ListLegacyComplianceRunInfo`)
+///
+/// The request builder of `ListLegacyComplianceRunInfo`, made by
+/// [`LegacyComplianceApi::list_legacy_compliance_run_info`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListLegacyComplianceRunInfoRequest {
@@ -970,28 +956,40 @@ impl ListLegacyComplianceRunInfoRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &LegacyComplianceApi,
+        params: ListLegacyComplianceRunInfoParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -1052,80 +1050,85 @@ impl ListLegacyComplianceRunInfoRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListLegacyComplianceRunInfoParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListLegacyComplianceRunInfo`, following `nextPage` until it is empty.
     /// Each page is requested only when the previous one has been taken, with the same
     /// parameters plus `page`. Without an `asAt`, the first request pins `asAt` to the current
     /// UTC time, so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::ResourceListOfComplianceRunInfo, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::ResourceListOfComplianceRunInfo> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListLegacyComplianceRunInfo`, in order. At most one page is
-    /// held in memory; the next page is requested when the current one is used up.
+    /// held in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::ComplianceRunInfo, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::ComplianceRunInfo> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListLegacyComplianceRunInfo` with its items kept exactly as LUSID sent
     /// them, fields this crate does not know included: for copying the data elsewhere
     /// unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListLegacyComplianceRunInfoRequest {
-    type Page = lusid_models::ResourceListOfComplianceRunInfo;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListLegacyComplianceRunInfoParams {
+    const OPERATION_ID: &'static str = "ListLegacyComplianceRunInfo";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `RunLegacyCompliance` (`POST /api/legacy/compliance/runs`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `POST /api/legacy/compliance/runs` (operation `RunLegacyCompliance`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `RunLegacyCompliance`: what its request builder
+/// ([`RunLegacyComplianceRequest`](crate::RunLegacyComplianceRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct RunLegacyComplianceParams {
@@ -1149,23 +1152,13 @@ impl RunLegacyComplianceParams {
             by_taxlots: None,
         }
     }
-
-    /// Sets `recipeIdCode` (query): string.
-    pub fn recipe_id_code(mut self, recipe_id_code: impl Into<String>) -> Self {
-        self.recipe_id_code = Some(recipe_id_code.into());
-        self
-    }
-
-    /// Sets `byTaxlots` (query): boolean.
-    pub fn by_taxlots(mut self, by_taxlots: bool) -> Self {
-        self.by_taxlots = Some(by_taxlots);
-        self
-    }
 }
 
-/// The `RunLegacyCompliance` request (`POST /api/legacy/compliance/runs`), built by
-/// [`LegacyComplianceApi::run_legacy_compliance`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/legacy/compliance/runs` (operation `RunLegacyCompliance`)
+///
+/// The request builder of `RunLegacyCompliance`, made by
+/// [`LegacyComplianceApi::run_legacy_compliance`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RunLegacyComplianceRequest {
@@ -1182,15 +1175,24 @@ impl RunLegacyComplianceRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &LegacyComplianceApi, params: RunLegacyComplianceParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `recipeIdCode` (query): string.
     pub fn recipe_id_code(mut self, recipe_id_code: impl Into<String>) -> Self {
-        self.params = self.params.recipe_id_code(recipe_id_code);
+        self.params.recipe_id_code = Some(recipe_id_code.into());
         self
     }
 
     /// Sets `byTaxlots` (query): boolean.
     pub fn by_taxlots(mut self, by_taxlots: bool) -> Self {
-        self.params = self.params.by_taxlots(by_taxlots);
+        self.params.by_taxlots = Some(by_taxlots);
         self
     }
 
@@ -1244,13 +1246,16 @@ impl RunLegacyComplianceRequest {
     }
 }
 
-/// The parameters of `GetLegacyBreachedOrdersInfo` (`GET
-/// /api/legacy/compliance/runs/breached/{runId}`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `GET /api/legacy/compliance/runs/breached/{runId}` (operation `GetLegacyBreachedOrdersInfo`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetLegacyBreachedOrdersInfo`: what its request builder
+/// ([`GetLegacyBreachedOrdersInfoRequest`](crate::GetLegacyBreachedOrdersInfoRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetLegacyBreachedOrdersInfoParams {
@@ -1274,30 +1279,14 @@ impl GetLegacyBreachedOrdersInfoParams {
             limit: None,
         }
     }
-
-    /// Sets `orderScope` (query): string.
-    pub fn order_scope(mut self, order_scope: impl Into<String>) -> Self {
-        self.order_scope = Some(order_scope.into());
-        self
-    }
-
-    /// Sets `orderCode` (query): string.
-    pub fn order_code(mut self, order_code: impl Into<String>) -> Self {
-        self.order_code = Some(order_code.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
 }
 
-/// The `GetLegacyBreachedOrdersInfo` request (`GET
-/// /api/legacy/compliance/runs/breached/{runId}`), built by
-/// [`LegacyComplianceApi::get_legacy_breached_orders_info`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/legacy/compliance/runs/breached/{runId}` (operation `GetLegacyBreachedOrdersInfo`)
+///
+/// The request builder of `GetLegacyBreachedOrdersInfo`, made by
+/// [`LegacyComplianceApi::get_legacy_breached_orders_info`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetLegacyBreachedOrdersInfoRequest {
@@ -1314,21 +1303,33 @@ impl GetLegacyBreachedOrdersInfoRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &LegacyComplianceApi,
+        params: GetLegacyBreachedOrdersInfoParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `orderScope` (query): string.
     pub fn order_scope(mut self, order_scope: impl Into<String>) -> Self {
-        self.params = self.params.order_scope(order_scope);
+        self.params.order_scope = Some(order_scope.into());
         self
     }
 
     /// Sets `orderCode` (query): string.
     pub fn order_code(mut self, order_code: impl Into<String>) -> Self {
-        self.params = self.params.order_code(order_code);
+        self.params.order_code = Some(order_code.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
@@ -1385,13 +1386,16 @@ impl GetLegacyBreachedOrdersInfoRequest {
     }
 }
 
-/// The parameters of `GetLegacyComplianceRunResults` (`GET
-/// /api/legacy/compliance/runs/{runId}`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `GET /api/legacy/compliance/runs/{runId}` (operation `GetLegacyComplianceRunResults`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetLegacyComplianceRunResults`: what its request builder
+/// ([`GetLegacyComplianceRunResultsRequest`](crate::GetLegacyComplianceRunResultsRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetLegacyComplianceRunResultsParams {
@@ -1415,29 +1419,14 @@ impl GetLegacyComplianceRunResultsParams {
             filter: None,
         }
     }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
 }
 
-/// The `GetLegacyComplianceRunResults` request (`GET /api/legacy/compliance/runs/{runId}`),
-/// built by [`LegacyComplianceApi::get_legacy_compliance_run_results`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `GET /api/legacy/compliance/runs/{runId}` (operation `GetLegacyComplianceRunResults`)
+///
+/// The request builder of `GetLegacyComplianceRunResults`, made by
+/// [`LegacyComplianceApi::get_legacy_compliance_run_results`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetLegacyComplianceRunResultsRequest {
@@ -1454,21 +1443,33 @@ impl GetLegacyComplianceRunResultsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &LegacyComplianceApi,
+        params: GetLegacyComplianceRunResultsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -1531,66 +1532,65 @@ impl GetLegacyComplianceRunResultsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: GetLegacyComplianceRunResultsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `GetLegacyComplianceRunResults`, following `nextPage` until it is empty.
     /// Each page is requested only when the previous one has been taken, with the same
     /// parameters plus `page`.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::ResourceListOfComplianceRuleResult, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::ResourceListOfComplianceRuleResult> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `GetLegacyComplianceRunResults`, in order. At most one page
     /// is held in memory; the next page is requested when the current one is used up.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::ComplianceRuleResult, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::ComplianceRuleResult> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `GetLegacyComplianceRunResults` with its items kept exactly as LUSID sent
     /// them, fields this crate does not know included: for copying the data elsewhere
     /// unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for GetLegacyComplianceRunResultsRequest {
-    type Page = lusid_models::ResourceListOfComplianceRuleResult;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for GetLegacyComplianceRunResultsParams {
+    const OPERATION_ID: &'static str = "GetLegacyComplianceRunResults";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
@@ -1600,14 +1600,19 @@ impl crate::paginator::PagedRequest for GetLegacyComplianceRunResultsRequest {
 /// mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`LegacyComplianceApi`] for streams, timeouts and `send_as`). With the
-/// `mock` feature, mockall generates `MockLegacyComplianceApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`LegacyComplianceApi`] add streams, timeouts and `send_as`. With the `mock` feature,
+/// mockall generates `MockLegacyComplianceApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait LegacyComplianceApiClient: Send + Sync {
-    /// `GET /api/legacy/compliance/rules` (operation `ListLegacyComplianceRules`):
-    /// [`LegacyComplianceApi::list_legacy_compliance_rules`] with the parameters of `params`.
+    /// `GET /api/legacy/compliance/rules` (operation `ListLegacyComplianceRules`)
+    ///
+    /// [`LegacyComplianceApi::list_legacy_compliance_rules`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListLegacyComplianceRulesRequest::send): see [`Error`](crate::Error).
@@ -1616,8 +1621,11 @@ pub trait LegacyComplianceApiClient: Send + Sync {
         params: ListLegacyComplianceRulesParams,
     ) -> Result<lusid_models::ResourceListOfComplianceRule, crate::Error>;
 
-    /// `POST /api/legacy/compliance/rules` (operation `UpsertLegacyComplianceRules`):
-    /// [`LegacyComplianceApi::upsert_legacy_compliance_rules`] with the parameters of `params`.
+    /// `POST /api/legacy/compliance/rules` (operation `UpsertLegacyComplianceRules`)
+    ///
+    /// [`LegacyComplianceApi::upsert_legacy_compliance_rules`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertLegacyComplianceRulesRequest::send): see [`Error`](crate::Error).
@@ -1626,8 +1634,11 @@ pub trait LegacyComplianceApiClient: Send + Sync {
         params: UpsertLegacyComplianceRulesParams,
     ) -> Result<lusid_models::ComplianceRuleUpsertResponse, crate::Error>;
 
-    /// `GET /api/legacy/compliance/rules/{scope}/{code}` (operation `GetLegacyComplianceRule`):
-    /// [`LegacyComplianceApi::get_legacy_compliance_rule`] with the parameters of `params`.
+    /// `GET /api/legacy/compliance/rules/{scope}/{code}` (operation `GetLegacyComplianceRule`)
+    ///
+    /// [`LegacyComplianceApi::get_legacy_compliance_rule`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetLegacyComplianceRuleRequest::send): see [`Error`](crate::Error).
@@ -1636,9 +1647,11 @@ pub trait LegacyComplianceApiClient: Send + Sync {
         params: GetLegacyComplianceRuleParams,
     ) -> Result<lusid_models::ComplianceRule, crate::Error>;
 
-    /// `DELETE /api/legacy/compliance/rules/{scope}/{code}` (operation
-    /// `DeleteLegacyComplianceRule`): [`LegacyComplianceApi::delete_legacy_compliance_rule`]
-    /// with the parameters of `params`.
+    /// `DELETE /api/legacy/compliance/rules/{scope}/{code}` (operation `DeleteLegacyComplianceRule`)
+    ///
+    /// [`LegacyComplianceApi::delete_legacy_compliance_rule`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteLegacyComplianceRuleRequest::send): see [`Error`](crate::Error).
@@ -1647,9 +1660,11 @@ pub trait LegacyComplianceApiClient: Send + Sync {
         params: DeleteLegacyComplianceRuleParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `GET /api/legacy/compliance/runs` (operation `ListLegacyComplianceRunInfo`):
+    /// `GET /api/legacy/compliance/runs` (operation `ListLegacyComplianceRunInfo`)
+    ///
     /// [`LegacyComplianceApi::list_legacy_compliance_run_info`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListLegacyComplianceRunInfoRequest::send): see [`Error`](crate::Error).
@@ -1658,8 +1673,11 @@ pub trait LegacyComplianceApiClient: Send + Sync {
         params: ListLegacyComplianceRunInfoParams,
     ) -> Result<lusid_models::ResourceListOfComplianceRunInfo, crate::Error>;
 
-    /// `POST /api/legacy/compliance/runs` (operation `RunLegacyCompliance`):
-    /// [`LegacyComplianceApi::run_legacy_compliance`] with the parameters of `params`.
+    /// `POST /api/legacy/compliance/runs` (operation `RunLegacyCompliance`)
+    ///
+    /// [`LegacyComplianceApi::run_legacy_compliance`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::RunLegacyComplianceRequest::send): see [`Error`](crate::Error).
@@ -1668,9 +1686,11 @@ pub trait LegacyComplianceApiClient: Send + Sync {
         params: RunLegacyComplianceParams,
     ) -> Result<lusid_models::ComplianceRunInfo, crate::Error>;
 
-    /// `GET /api/legacy/compliance/runs/breached/{runId}` (operation
-    /// `GetLegacyBreachedOrdersInfo`): [`LegacyComplianceApi::get_legacy_breached_orders_info`]
-    /// with the parameters of `params`.
+    /// `GET /api/legacy/compliance/runs/breached/{runId}` (operation `GetLegacyBreachedOrdersInfo`)
+    ///
+    /// [`LegacyComplianceApi::get_legacy_breached_orders_info`] with the parameters of
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetLegacyBreachedOrdersInfoRequest::send): see [`Error`](crate::Error).
@@ -1679,9 +1699,11 @@ pub trait LegacyComplianceApiClient: Send + Sync {
         params: GetLegacyBreachedOrdersInfoParams,
     ) -> Result<lusid_models::ResourceListOfComplianceBreachedOrderInfo, crate::Error>;
 
-    /// `GET /api/legacy/compliance/runs/{runId}` (operation `GetLegacyComplianceRunResults`):
+    /// `GET /api/legacy/compliance/runs/{runId}` (operation `GetLegacyComplianceRunResults`)
+    ///
     /// [`LegacyComplianceApi::get_legacy_compliance_run_results`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetLegacyComplianceRunResultsRequest::send): see [`Error`](crate::Error).
@@ -1697,103 +1719,71 @@ impl LegacyComplianceApiClient for LegacyComplianceApi {
         &self,
         params: ListLegacyComplianceRulesParams,
     ) -> Result<lusid_models::ResourceListOfComplianceRule, crate::Error> {
-        ListLegacyComplianceRulesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListLegacyComplianceRulesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_legacy_compliance_rules(
         &self,
         params: UpsertLegacyComplianceRulesParams,
     ) -> Result<lusid_models::ComplianceRuleUpsertResponse, crate::Error> {
-        UpsertLegacyComplianceRulesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertLegacyComplianceRulesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_legacy_compliance_rule(
         &self,
         params: GetLegacyComplianceRuleParams,
     ) -> Result<lusid_models::ComplianceRule, crate::Error> {
-        GetLegacyComplianceRuleRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetLegacyComplianceRuleRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_legacy_compliance_rule(
         &self,
         params: DeleteLegacyComplianceRuleParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteLegacyComplianceRuleRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteLegacyComplianceRuleRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_legacy_compliance_run_info(
         &self,
         params: ListLegacyComplianceRunInfoParams,
     ) -> Result<lusid_models::ResourceListOfComplianceRunInfo, crate::Error> {
-        ListLegacyComplianceRunInfoRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListLegacyComplianceRunInfoRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn run_legacy_compliance(
         &self,
         params: RunLegacyComplianceParams,
     ) -> Result<lusid_models::ComplianceRunInfo, crate::Error> {
-        RunLegacyComplianceRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        RunLegacyComplianceRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_legacy_breached_orders_info(
         &self,
         params: GetLegacyBreachedOrdersInfoParams,
     ) -> Result<lusid_models::ResourceListOfComplianceBreachedOrderInfo, crate::Error> {
-        GetLegacyBreachedOrdersInfoRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetLegacyBreachedOrdersInfoRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_legacy_compliance_run_results(
         &self,
         params: GetLegacyComplianceRunResultsParams,
     ) -> Result<lusid_models::ResourceListOfComplianceRuleResult, crate::Error> {
-        GetLegacyComplianceRunResultsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetLegacyComplianceRunResultsRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

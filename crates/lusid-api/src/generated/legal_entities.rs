@@ -55,11 +55,7 @@ impl LegalEntitiesApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_all_legal_entities(&self) -> ListAllLegalEntitiesRequest {
-        ListAllLegalEntitiesRequest {
-            client: self.client.clone(),
-            params: ListAllLegalEntitiesParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListAllLegalEntitiesRequest::from_params(self, ListAllLegalEntitiesParams::new())
     }
 
     /// `POST /api/legalentities` (operation `UpsertLegalEntity`)
@@ -87,11 +83,10 @@ impl LegalEntitiesApi {
         &self,
         upsert_legal_entity_request: lusid_models::UpsertLegalEntityRequest,
     ) -> UpsertLegalEntityRequest {
-        UpsertLegalEntityRequest {
-            client: self.client.clone(),
-            params: UpsertLegalEntityParams::new(upsert_legal_entity_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertLegalEntityRequest::from_params(
+            self,
+            UpsertLegalEntityParams::new(upsert_legal_entity_request),
+        )
     }
 
     /// `POST /api/legalentities/$batchUpsert` (operation `UpsertLegalEntities`)
@@ -122,11 +117,10 @@ impl LegalEntitiesApi {
         success_mode: impl Into<String>,
         request_body: std::collections::BTreeMap<String, lusid_models::UpsertLegalEntityRequest>,
     ) -> UpsertLegalEntitiesRequest {
-        UpsertLegalEntitiesRequest {
-            client: self.client.clone(),
-            params: UpsertLegalEntitiesParams::new(success_mode, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertLegalEntitiesRequest::from_params(
+            self,
+            UpsertLegalEntitiesParams::new(success_mode, request_body),
+        )
     }
 
     /// `GET /api/legalentities/{idTypeScope}/{idTypeCode}` (operation `ListLegalEntities`)
@@ -171,11 +165,10 @@ impl LegalEntitiesApi {
         id_type_scope: impl Into<String>,
         id_type_code: impl Into<String>,
     ) -> ListLegalEntitiesRequest {
-        ListLegalEntitiesRequest {
-            client: self.client.clone(),
-            params: ListLegalEntitiesParams::new(id_type_scope, id_type_code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListLegalEntitiesRequest::from_params(
+            self,
+            ListLegalEntitiesParams::new(id_type_scope, id_type_code),
+        )
     }
 
     /// `GET /api/legalentities/{idTypeScope}/{idTypeCode}/{code}` (operation `GetLegalEntity`)
@@ -215,15 +208,13 @@ impl LegalEntitiesApi {
         id_type_code: impl Into<String>,
         code: impl Into<String>,
     ) -> GetLegalEntityRequest {
-        GetLegalEntityRequest {
-            client: self.client.clone(),
-            params: GetLegalEntityParams::new(id_type_scope, id_type_code, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetLegalEntityRequest::from_params(
+            self,
+            GetLegalEntityParams::new(id_type_scope, id_type_code, code),
+        )
     }
 
-    /// `DELETE /api/legalentities/{idTypeScope}/{idTypeCode}/{code}` (operation
-    /// `DeleteLegalEntity`)
+    /// `DELETE /api/legalentities/{idTypeScope}/{idTypeCode}/{code}` (operation `DeleteLegalEntity`)
     ///
     /// API status: `Stable`. Idempotent: yes (DELETE).
     ///
@@ -250,15 +241,13 @@ impl LegalEntitiesApi {
         id_type_code: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteLegalEntityRequest {
-        DeleteLegalEntityRequest {
-            client: self.client.clone(),
-            params: DeleteLegalEntityParams::new(id_type_scope, id_type_code, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteLegalEntityRequest::from_params(
+            self,
+            DeleteLegalEntityParams::new(id_type_scope, id_type_code, code),
+        )
     }
 
-    /// `POST /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/identifiers` (operation
-    /// `SetLegalEntityIdentifiers`)
+    /// `POST /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/identifiers` (operation `SetLegalEntityIdentifiers`)
     ///
     /// API status: `EarlyAccess`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
@@ -291,20 +280,18 @@ impl LegalEntitiesApi {
         code: impl Into<String>,
         set_legal_entity_identifiers_request: lusid_models::SetLegalEntityIdentifiersRequest,
     ) -> SetLegalEntityIdentifiersRequest {
-        SetLegalEntityIdentifiersRequest {
-            client: self.client.clone(),
-            params: SetLegalEntityIdentifiersParams::new(
+        SetLegalEntityIdentifiersRequest::from_params(
+            self,
+            SetLegalEntityIdentifiersParams::new(
                 id_type_scope,
                 id_type_code,
                 code,
                 set_legal_entity_identifiers_request,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `DELETE /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/identifiers` (operation
-    /// `DeleteLegalEntityIdentifiers`)
+    /// `DELETE /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/identifiers` (operation `DeleteLegalEntityIdentifiers`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (DELETE).
     ///
@@ -336,20 +323,18 @@ impl LegalEntitiesApi {
         code: impl Into<String>,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> DeleteLegalEntityIdentifiersRequest {
-        DeleteLegalEntityIdentifiersRequest {
-            client: self.client.clone(),
-            params: DeleteLegalEntityIdentifiersParams::new(
+        DeleteLegalEntityIdentifiersRequest::from_params(
+            self,
+            DeleteLegalEntityIdentifiersParams::new(
                 id_type_scope,
                 id_type_code,
                 code,
                 property_keys,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `GET /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/metadata` (operation
-    /// `GetAllLegalEntityAccessMetadata`)
+    /// `GET /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/metadata` (operation `GetAllLegalEntityAccessMetadata`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
@@ -382,15 +367,13 @@ impl LegalEntitiesApi {
         id_type_code: impl Into<String>,
         code: impl Into<String>,
     ) -> GetAllLegalEntityAccessMetadataRequest {
-        GetAllLegalEntityAccessMetadataRequest {
-            client: self.client.clone(),
-            params: GetAllLegalEntityAccessMetadataParams::new(id_type_scope, id_type_code, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetAllLegalEntityAccessMetadataRequest::from_params(
+            self,
+            GetAllLegalEntityAccessMetadataParams::new(id_type_scope, id_type_code, code),
+        )
     }
 
-    /// `PATCH /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/metadata` (operation
-    /// `PatchLegalEntityAccessMetadata`)
+    /// `PATCH /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/metadata` (operation `PatchLegalEntityAccessMetadata`)
     ///
     /// API status: `EarlyAccess`. Idempotent: no (not an upsert or read-only query).
     ///
@@ -427,20 +410,18 @@ impl LegalEntitiesApi {
         code: impl Into<String>,
         request_body: Vec<lusid_models::AccessMetadataOperation>,
     ) -> PatchLegalEntityAccessMetadataRequest {
-        PatchLegalEntityAccessMetadataRequest {
-            client: self.client.clone(),
-            params: PatchLegalEntityAccessMetadataParams::new(
+        PatchLegalEntityAccessMetadataRequest::from_params(
+            self,
+            PatchLegalEntityAccessMetadataParams::new(
                 id_type_scope,
                 id_type_code,
                 code,
                 request_body,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `GET /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}`
-    /// (operation `GetLegalEntityAccessMetadataByKey`)
+    /// `GET /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}` (operation `GetLegalEntityAccessMetadataByKey`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -475,20 +456,18 @@ impl LegalEntitiesApi {
         code: impl Into<String>,
         metadata_key: impl Into<String>,
     ) -> GetLegalEntityAccessMetadataByKeyRequest {
-        GetLegalEntityAccessMetadataByKeyRequest {
-            client: self.client.clone(),
-            params: GetLegalEntityAccessMetadataByKeyParams::new(
+        GetLegalEntityAccessMetadataByKeyRequest::from_params(
+            self,
+            GetLegalEntityAccessMetadataByKeyParams::new(
                 id_type_scope,
                 id_type_code,
                 code,
                 metadata_key,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `PUT /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}`
-    /// (operation `UpsertLegalEntityAccessMetadata`)
+    /// `PUT /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}` (operation `UpsertLegalEntityAccessMetadata`)
     ///
     /// API status: `Stable`. Idempotent: yes (PUT replaces).
     ///
@@ -529,21 +508,19 @@ impl LegalEntitiesApi {
         metadata_key: impl Into<String>,
         upsert_legal_entity_access_metadata_request: lusid_models::UpsertLegalEntityAccessMetadataRequest,
     ) -> UpsertLegalEntityAccessMetadataRequest {
-        UpsertLegalEntityAccessMetadataRequest {
-            client: self.client.clone(),
-            params: UpsertLegalEntityAccessMetadataParams::new(
+        UpsertLegalEntityAccessMetadataRequest::from_params(
+            self,
+            UpsertLegalEntityAccessMetadataParams::new(
                 id_type_scope,
                 id_type_code,
                 code,
                 metadata_key,
                 upsert_legal_entity_access_metadata_request,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `DELETE /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}`
-    /// (operation `DeleteLegalEntityAccessMetadata`)
+    /// `DELETE /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}` (operation `DeleteLegalEntityAccessMetadata`)
     ///
     /// API status: `Stable`. Idempotent: yes (DELETE).
     ///
@@ -577,20 +554,18 @@ impl LegalEntitiesApi {
         code: impl Into<String>,
         metadata_key: impl Into<String>,
     ) -> DeleteLegalEntityAccessMetadataRequest {
-        DeleteLegalEntityAccessMetadataRequest {
-            client: self.client.clone(),
-            params: DeleteLegalEntityAccessMetadataParams::new(
+        DeleteLegalEntityAccessMetadataRequest::from_params(
+            self,
+            DeleteLegalEntityAccessMetadataParams::new(
                 id_type_scope,
                 id_type_code,
                 code,
                 metadata_key,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `POST /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/properties` (operation
-    /// `SetLegalEntityProperties`)
+    /// `POST /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/properties` (operation `SetLegalEntityProperties`)
     ///
     /// API status: `Stable`. Idempotent: no (a POST that is neither an upsert nor a read-only
     /// query).
@@ -623,20 +598,18 @@ impl LegalEntitiesApi {
         code: impl Into<String>,
         set_legal_entity_properties_request: lusid_models::SetLegalEntityPropertiesRequest,
     ) -> SetLegalEntityPropertiesRequest {
-        SetLegalEntityPropertiesRequest {
-            client: self.client.clone(),
-            params: SetLegalEntityPropertiesParams::new(
+        SetLegalEntityPropertiesRequest::from_params(
+            self,
+            SetLegalEntityPropertiesParams::new(
                 id_type_scope,
                 id_type_code,
                 code,
                 set_legal_entity_properties_request,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `DELETE /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/properties` (operation
-    /// `DeleteLegalEntityProperties`)
+    /// `DELETE /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/properties` (operation `DeleteLegalEntityProperties`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (DELETE).
     ///
@@ -668,20 +641,18 @@ impl LegalEntitiesApi {
         code: impl Into<String>,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> DeleteLegalEntityPropertiesRequest {
-        DeleteLegalEntityPropertiesRequest {
-            client: self.client.clone(),
-            params: DeleteLegalEntityPropertiesParams::new(
+        DeleteLegalEntityPropertiesRequest::from_params(
+            self,
+            DeleteLegalEntityPropertiesParams::new(
                 id_type_scope,
                 id_type_code,
                 code,
                 property_keys,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `GET /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/properties/time-series`
-    /// (operation `GetLegalEntityPropertyTimeSeries`)
+    /// `GET /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/properties/time-series` (operation `GetLegalEntityPropertyTimeSeries`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
@@ -722,20 +693,18 @@ impl LegalEntitiesApi {
         code: impl Into<String>,
         property_key: impl Into<String>,
     ) -> GetLegalEntityPropertyTimeSeriesRequest {
-        GetLegalEntityPropertyTimeSeriesRequest {
-            client: self.client.clone(),
-            params: GetLegalEntityPropertyTimeSeriesParams::new(
+        GetLegalEntityPropertyTimeSeriesRequest::from_params(
+            self,
+            GetLegalEntityPropertyTimeSeriesParams::new(
                 id_type_scope,
                 id_type_code,
                 code,
                 property_key,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `GET /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/relations` (operation
-    /// `GetLegalEntityRelations`)
+    /// `GET /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/relations` (operation `GetLegalEntityRelations`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
@@ -771,15 +740,13 @@ impl LegalEntitiesApi {
         id_type_code: impl Into<String>,
         code: impl Into<String>,
     ) -> GetLegalEntityRelationsRequest {
-        GetLegalEntityRelationsRequest {
-            client: self.client.clone(),
-            params: GetLegalEntityRelationsParams::new(id_type_scope, id_type_code, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetLegalEntityRelationsRequest::from_params(
+            self,
+            GetLegalEntityRelationsParams::new(id_type_scope, id_type_code, code),
+        )
     }
 
-    /// `GET /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/relationships` (operation
-    /// `GetLegalEntityRelationships`)
+    /// `GET /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/relationships` (operation `GetLegalEntityRelationships`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
@@ -816,20 +783,23 @@ impl LegalEntitiesApi {
         id_type_code: impl Into<String>,
         code: impl Into<String>,
     ) -> GetLegalEntityRelationshipsRequest {
-        GetLegalEntityRelationshipsRequest {
-            client: self.client.clone(),
-            params: GetLegalEntityRelationshipsParams::new(id_type_scope, id_type_code, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetLegalEntityRelationshipsRequest::from_params(
+            self,
+            GetLegalEntityRelationshipsParams::new(id_type_scope, id_type_code, code),
+        )
     }
 }
 
-/// The parameters of `ListAllLegalEntities` (`GET /api/legalentities`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/legalentities` (operation `ListAllLegalEntities`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListAllLegalEntities`: what its request builder
+/// ([`ListAllLegalEntitiesRequest`](crate::ListAllLegalEntitiesRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListAllLegalEntitiesParams {
@@ -867,72 +837,13 @@ impl ListAllLegalEntitiesParams {
             relationship_definition_ids: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `relationshipDefinitionIds` (query): a list of strings, sent as one
-    /// `relationshipDefinitionIds=` pair each. Replaces any earlier values.
-    pub fn relationship_definition_ids(
-        mut self,
-        relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.relationship_definition_ids = relationship_definition_ids
-            .into_iter()
-            .map(Into::into)
-            .collect();
-        self
-    }
 }
 
-/// The `ListAllLegalEntities` request (`GET /api/legalentities`), built by
-/// [`LegalEntitiesApi::list_all_legal_entities`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/legalentities` (operation `ListAllLegalEntities`)
+///
+/// The request builder of `ListAllLegalEntities`, made by
+/// [`LegalEntitiesApi::list_all_legal_entities`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListAllLegalEntitiesRequest {
@@ -949,41 +860,50 @@ impl ListAllLegalEntitiesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &LegalEntitiesApi, params: ListAllLegalEntitiesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
@@ -993,7 +913,7 @@ impl ListAllLegalEntitiesRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -1003,9 +923,10 @@ impl ListAllLegalEntitiesRequest {
         mut self,
         relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self
-            .params
-            .relationship_definition_ids(relationship_definition_ids);
+        self.params.relationship_definition_ids = relationship_definition_ids
+            .into_iter()
+            .map(Into::into)
+            .collect();
         self
     }
 
@@ -1072,78 +993,82 @@ impl ListAllLegalEntitiesRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListAllLegalEntitiesParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListAllLegalEntities`, following `nextPage` until it is empty. Each page
     /// is requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_pages(
-        self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::ResourceListOfLegalEntity, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_pages(self) -> crate::PageStream<'static, lusid_models::ResourceListOfLegalEntity> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListAllLegalEntities`, in order. At most one page is held
-    /// in memory; the next page is requested when the current one is used up.
+    /// in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::LegalEntity, crate::Error>> + Send + 'static
-    {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::LegalEntity> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListAllLegalEntities` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListAllLegalEntitiesRequest {
-    type Page = lusid_models::ResourceListOfLegalEntity;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListAllLegalEntitiesParams {
+    const OPERATION_ID: &'static str = "ListAllLegalEntities";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `UpsertLegalEntity` (`POST /api/legalentities`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/legalentities` (operation `UpsertLegalEntity`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertLegalEntity`: what its request builder
+/// ([`UpsertLegalEntityRequest`](crate::UpsertLegalEntityRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertLegalEntityParams {
@@ -1160,9 +1085,11 @@ impl UpsertLegalEntityParams {
     }
 }
 
-/// The `UpsertLegalEntity` request (`POST /api/legalentities`), built by
-/// [`LegalEntitiesApi::upsert_legal_entity`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/legalentities` (operation `UpsertLegalEntity`)
+///
+/// The request builder of `UpsertLegalEntity`, made by
+/// [`LegalEntitiesApi::upsert_legal_entity`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertLegalEntityRequest {
@@ -1178,6 +1105,15 @@ impl UpsertLegalEntityRequest {
         path_template: "/api/legalentities",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &LegalEntitiesApi, params: UpsertLegalEntityParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertLegalEntityParams {
@@ -1226,12 +1162,16 @@ impl UpsertLegalEntityRequest {
     }
 }
 
-/// The parameters of `UpsertLegalEntities` (`POST /api/legalentities/$batchUpsert`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `POST /api/legalentities/$batchUpsert` (operation `UpsertLegalEntities`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertLegalEntities`: what its request builder
+/// ([`UpsertLegalEntitiesRequest`](crate::UpsertLegalEntitiesRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertLegalEntitiesParams {
@@ -1254,9 +1194,11 @@ impl UpsertLegalEntitiesParams {
     }
 }
 
-/// The `UpsertLegalEntities` request (`POST /api/legalentities/$batchUpsert`), built by
-/// [`LegalEntitiesApi::upsert_legal_entities`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/legalentities/$batchUpsert` (operation `UpsertLegalEntities`)
+///
+/// The request builder of `UpsertLegalEntities`, made by
+/// [`LegalEntitiesApi::upsert_legal_entities`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertLegalEntitiesRequest {
@@ -1272,6 +1214,15 @@ impl UpsertLegalEntitiesRequest {
         path_template: "/api/legalentities/$batchUpsert",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &LegalEntitiesApi, params: UpsertLegalEntitiesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertLegalEntitiesParams {
@@ -1322,13 +1273,16 @@ impl UpsertLegalEntitiesRequest {
     }
 }
 
-/// The parameters of `ListLegalEntities` (`GET
-/// /api/legalentities/{idTypeScope}/{idTypeCode}`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `GET /api/legalentities/{idTypeScope}/{idTypeCode}` (operation `ListLegalEntities`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListLegalEntities`: what its request builder
+/// ([`ListLegalEntitiesRequest`](crate::ListLegalEntitiesRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListLegalEntitiesParams {
@@ -1372,72 +1326,13 @@ impl ListLegalEntitiesParams {
             relationship_definition_ids: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `relationshipDefinitionIds` (query): a list of strings, sent as one
-    /// `relationshipDefinitionIds=` pair each. Replaces any earlier values.
-    pub fn relationship_definition_ids(
-        mut self,
-        relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.relationship_definition_ids = relationship_definition_ids
-            .into_iter()
-            .map(Into::into)
-            .collect();
-        self
-    }
 }
 
-/// The `ListLegalEntities` request (`GET /api/legalentities/{idTypeScope}/{idTypeCode}`),
-/// built by [`LegalEntitiesApi::list_legal_entities`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/legalentities/{idTypeScope}/{idTypeCode}` (operation `ListLegalEntities`)
+///
+/// The request builder of `ListLegalEntities`, made by
+/// [`LegalEntitiesApi::list_legal_entities`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListLegalEntitiesRequest {
@@ -1454,41 +1349,50 @@ impl ListLegalEntitiesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &LegalEntitiesApi, params: ListLegalEntitiesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
@@ -1498,7 +1402,7 @@ impl ListLegalEntitiesRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -1508,9 +1412,10 @@ impl ListLegalEntitiesRequest {
         mut self,
         relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self
-            .params
-            .relationship_definition_ids(relationship_definition_ids);
+        self.params.relationship_definition_ids = relationship_definition_ids
+            .into_iter()
+            .map(Into::into)
+            .collect();
         self
     }
 
@@ -1581,79 +1486,84 @@ impl ListLegalEntitiesRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListLegalEntitiesParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListLegalEntities`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfLegalEntity, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfLegalEntity> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListLegalEntities`, in order. At most one page is held in
-    /// memory; the next page is requested when the current one is used up.
+    /// memory; the next page is requested when the current one is used up. Without an `asAt`,
+    /// the first request pins `asAt` to the current UTC time, so every page reads the same
+    /// snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::LegalEntity, crate::Error>> + Send + 'static
-    {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::LegalEntity> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListLegalEntities` with its items kept exactly as LUSID sent them, fields
     /// this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListLegalEntitiesRequest {
-    type Page = lusid_models::PagedResourceListOfLegalEntity;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListLegalEntitiesParams {
+    const OPERATION_ID: &'static str = "ListLegalEntities";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `GetLegalEntity` (`GET
-/// /api/legalentities/{idTypeScope}/{idTypeCode}/{code}`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `GET /api/legalentities/{idTypeScope}/{idTypeCode}/{code}` (operation `GetLegalEntity`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetLegalEntity`: what its request builder
+/// ([`GetLegalEntityRequest`](crate::GetLegalEntityRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetLegalEntityParams {
@@ -1692,47 +1602,12 @@ impl GetLegalEntityParams {
             relationship_definition_ids: Vec::new(),
         }
     }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `relationshipDefinitionIds` (query): a list of strings, sent as one
-    /// `relationshipDefinitionIds=` pair each. Replaces any earlier values.
-    pub fn relationship_definition_ids(
-        mut self,
-        relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.relationship_definition_ids = relationship_definition_ids
-            .into_iter()
-            .map(Into::into)
-            .collect();
-        self
-    }
 }
 
-/// The `GetLegalEntity` request (`GET
-/// /api/legalentities/{idTypeScope}/{idTypeCode}/{code}`), built by
-/// [`LegalEntitiesApi::get_legal_entity`]. Set optional parameters, then
+/// `GET /api/legalentities/{idTypeScope}/{idTypeCode}/{code}` (operation `GetLegalEntity`)
+///
+/// The request builder of `GetLegalEntity`, made by [`LegalEntitiesApi::get_legal_entity`]
+/// (or [`from_params`](Self::from_params)). Set optional parameters, then
 /// [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -1750,26 +1625,35 @@ impl GetLegalEntityRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &LegalEntitiesApi, params: GetLegalEntityParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
     /// Replaces any earlier values.
     pub fn property_keys(
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -1779,9 +1663,10 @@ impl GetLegalEntityRequest {
         mut self,
         relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self
-            .params
-            .relationship_definition_ids(relationship_definition_ids);
+        self.params.relationship_definition_ids = relationship_definition_ids
+            .into_iter()
+            .map(Into::into)
+            .collect();
         self
     }
 
@@ -1843,13 +1728,16 @@ impl GetLegalEntityRequest {
     }
 }
 
-/// The parameters of `DeleteLegalEntity` (`DELETE
-/// /api/legalentities/{idTypeScope}/{idTypeCode}/{code}`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `DELETE /api/legalentities/{idTypeScope}/{idTypeCode}/{code}` (operation `DeleteLegalEntity`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteLegalEntity`: what its request builder
+/// ([`DeleteLegalEntityRequest`](crate::DeleteLegalEntityRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteLegalEntityParams {
@@ -1876,10 +1764,11 @@ impl DeleteLegalEntityParams {
     }
 }
 
-/// The `DeleteLegalEntity` request (`DELETE
-/// /api/legalentities/{idTypeScope}/{idTypeCode}/{code}`), built by
-/// [`LegalEntitiesApi::delete_legal_entity`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/legalentities/{idTypeScope}/{idTypeCode}/{code}` (operation `DeleteLegalEntity`)
+///
+/// The request builder of `DeleteLegalEntity`, made by
+/// [`LegalEntitiesApi::delete_legal_entity`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteLegalEntityRequest {
@@ -1895,6 +1784,15 @@ impl DeleteLegalEntityRequest {
         path_template: "/api/legalentities/{idTypeScope}/{idTypeCode}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &LegalEntitiesApi, params: DeleteLegalEntityParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteLegalEntityParams {
@@ -1948,13 +1846,16 @@ impl DeleteLegalEntityRequest {
     }
 }
 
-/// The parameters of `SetLegalEntityIdentifiers` (`POST
-/// /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/identifiers`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/identifiers` (operation `SetLegalEntityIdentifiers`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `SetLegalEntityIdentifiers`: what its request builder
+/// ([`SetLegalEntityIdentifiersRequest`](crate::SetLegalEntityIdentifiersRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct SetLegalEntityIdentifiersParams {
@@ -1985,10 +1886,12 @@ impl SetLegalEntityIdentifiersParams {
     }
 }
 
-/// The `SetLegalEntityIdentifiers` request (`POST
-/// /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/identifiers`), built by
-/// [`LegalEntitiesApi::set_legal_entity_identifiers`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/identifiers` (operation `SetLegalEntityIdentifiers`)
+///
+/// The request builder of `SetLegalEntityIdentifiers`, made by
+/// [`LegalEntitiesApi::set_legal_entity_identifiers`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetLegalEntityIdentifiersRequest {
@@ -2004,6 +1907,15 @@ impl SetLegalEntityIdentifiersRequest {
         path_template: "/api/legalentities/{idTypeScope}/{idTypeCode}/{code}/identifiers",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &LegalEntitiesApi, params: SetLegalEntityIdentifiersParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &SetLegalEntityIdentifiersParams {
@@ -2058,13 +1970,16 @@ impl SetLegalEntityIdentifiersRequest {
     }
 }
 
-/// The parameters of `DeleteLegalEntityIdentifiers` (`DELETE
-/// /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/identifiers`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `DELETE /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/identifiers` (operation `DeleteLegalEntityIdentifiers`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteLegalEntityIdentifiers`: what its request builder
+/// ([`DeleteLegalEntityIdentifiersRequest`](crate::DeleteLegalEntityIdentifiersRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteLegalEntityIdentifiersParams {
@@ -2096,18 +2011,14 @@ impl DeleteLegalEntityIdentifiersParams {
             effective_at: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
 }
 
-/// The `DeleteLegalEntityIdentifiers` request (`DELETE
-/// /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/identifiers`), built by
-/// [`LegalEntitiesApi::delete_legal_entity_identifiers`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/identifiers` (operation `DeleteLegalEntityIdentifiers`)
+///
+/// The request builder of `DeleteLegalEntityIdentifiers`, made by
+/// [`LegalEntitiesApi::delete_legal_entity_identifiers`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteLegalEntityIdentifiersRequest {
@@ -2124,9 +2035,18 @@ impl DeleteLegalEntityIdentifiersRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &LegalEntitiesApi, params: DeleteLegalEntityIdentifiersParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
@@ -2185,13 +2105,16 @@ impl DeleteLegalEntityIdentifiersRequest {
     }
 }
 
-/// The parameters of `GetAllLegalEntityAccessMetadata` (`GET
-/// /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/metadata`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/metadata` (operation `GetAllLegalEntityAccessMetadata`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetAllLegalEntityAccessMetadata`: what its request builder
+/// ([`GetAllLegalEntityAccessMetadataRequest`](crate::GetAllLegalEntityAccessMetadataRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetAllLegalEntityAccessMetadataParams {
@@ -2223,25 +2146,14 @@ impl GetAllLegalEntityAccessMetadataParams {
             as_at: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetAllLegalEntityAccessMetadata` request (`GET
-/// /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/metadata`), built by
-/// [`LegalEntitiesApi::get_all_legal_entity_access_metadata`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `GET /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/metadata` (operation `GetAllLegalEntityAccessMetadata`)
+///
+/// The request builder of `GetAllLegalEntityAccessMetadata`, made by
+/// [`LegalEntitiesApi::get_all_legal_entity_access_metadata`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAllLegalEntityAccessMetadataRequest {
@@ -2258,16 +2170,28 @@ impl GetAllLegalEntityAccessMetadataRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &LegalEntitiesApi,
+        params: GetAllLegalEntityAccessMetadataParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -2331,13 +2255,16 @@ impl GetAllLegalEntityAccessMetadataRequest {
     }
 }
 
-/// The parameters of `PatchLegalEntityAccessMetadata` (`PATCH
-/// /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/metadata`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `PATCH /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/metadata` (operation `PatchLegalEntityAccessMetadata`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `PatchLegalEntityAccessMetadata`: what its request builder
+/// ([`PatchLegalEntityAccessMetadataRequest`](crate::PatchLegalEntityAccessMetadataRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct PatchLegalEntityAccessMetadataParams {
@@ -2373,25 +2300,14 @@ impl PatchLegalEntityAccessMetadataParams {
             body: request_body,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
-    /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.effective_until = Some(effective_until);
-        self
-    }
 }
 
-/// The `PatchLegalEntityAccessMetadata` request (`PATCH
-/// /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/metadata`), built by
-/// [`LegalEntitiesApi::patch_legal_entity_access_metadata`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `PATCH /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/metadata` (operation `PatchLegalEntityAccessMetadata`)
+///
+/// The request builder of `PatchLegalEntityAccessMetadata`, made by
+/// [`LegalEntitiesApi::patch_legal_entity_access_metadata`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct PatchLegalEntityAccessMetadataRequest {
@@ -2408,16 +2324,28 @@ impl PatchLegalEntityAccessMetadataRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &LegalEntitiesApi,
+        params: PatchLegalEntityAccessMetadataParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
     /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
     pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.params = self.params.effective_until(effective_until);
+        self.params.effective_until = Some(effective_until);
         self
     }
 
@@ -2482,13 +2410,16 @@ impl PatchLegalEntityAccessMetadataRequest {
     }
 }
 
-/// The parameters of `GetLegalEntityAccessMetadataByKey` (`GET
-/// /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}` (operation `GetLegalEntityAccessMetadataByKey`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetLegalEntityAccessMetadataByKey`: what its request builder
+/// ([`GetLegalEntityAccessMetadataByKeyRequest`](crate::GetLegalEntityAccessMetadataByKeyRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetLegalEntityAccessMetadataByKeyParams {
@@ -2524,25 +2455,14 @@ impl GetLegalEntityAccessMetadataByKeyParams {
             as_at: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetLegalEntityAccessMetadataByKey` request (`GET
-/// /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}`), built by
-/// [`LegalEntitiesApi::get_legal_entity_access_metadata_by_key`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `GET /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}` (operation `GetLegalEntityAccessMetadataByKey`)
+///
+/// The request builder of `GetLegalEntityAccessMetadataByKey`, made by
+/// [`LegalEntitiesApi::get_legal_entity_access_metadata_by_key`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetLegalEntityAccessMetadataByKeyRequest {
@@ -2559,16 +2479,28 @@ impl GetLegalEntityAccessMetadataByKeyRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &LegalEntitiesApi,
+        params: GetLegalEntityAccessMetadataByKeyParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -2627,13 +2559,16 @@ impl GetLegalEntityAccessMetadataByKeyRequest {
     }
 }
 
-/// The parameters of `UpsertLegalEntityAccessMetadata` (`PUT
-/// /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `PUT /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}` (operation `UpsertLegalEntityAccessMetadata`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertLegalEntityAccessMetadata`: what its request builder
+/// ([`UpsertLegalEntityAccessMetadataRequest`](crate::UpsertLegalEntityAccessMetadataRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertLegalEntityAccessMetadataParams {
@@ -2673,25 +2608,14 @@ impl UpsertLegalEntityAccessMetadataParams {
             body: upsert_legal_entity_access_metadata_request,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
-    /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.effective_until = Some(effective_until);
-        self
-    }
 }
 
-/// The `UpsertLegalEntityAccessMetadata` request (`PUT
-/// /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}`), built by
-/// [`LegalEntitiesApi::upsert_legal_entity_access_metadata`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `PUT /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}` (operation `UpsertLegalEntityAccessMetadata`)
+///
+/// The request builder of `UpsertLegalEntityAccessMetadata`, made by
+/// [`LegalEntitiesApi::upsert_legal_entity_access_metadata`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertLegalEntityAccessMetadataRequest {
@@ -2708,16 +2632,28 @@ impl UpsertLegalEntityAccessMetadataRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &LegalEntitiesApi,
+        params: UpsertLegalEntityAccessMetadataParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
     /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
     pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.params = self.params.effective_until(effective_until);
+        self.params.effective_until = Some(effective_until);
         self
     }
 
@@ -2780,13 +2716,16 @@ impl UpsertLegalEntityAccessMetadataRequest {
     }
 }
 
-/// The parameters of `DeleteLegalEntityAccessMetadata` (`DELETE
-/// /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `DELETE /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}` (operation `DeleteLegalEntityAccessMetadata`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteLegalEntityAccessMetadata`: what its request builder
+/// ([`DeleteLegalEntityAccessMetadataRequest`](crate::DeleteLegalEntityAccessMetadataRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteLegalEntityAccessMetadataParams {
@@ -2822,25 +2761,14 @@ impl DeleteLegalEntityAccessMetadataParams {
             effective_until: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
-    /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.effective_until = Some(effective_until);
-        self
-    }
 }
 
-/// The `DeleteLegalEntityAccessMetadata` request (`DELETE
-/// /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}`), built by
-/// [`LegalEntitiesApi::delete_legal_entity_access_metadata`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}` (operation `DeleteLegalEntityAccessMetadata`)
+///
+/// The request builder of `DeleteLegalEntityAccessMetadata`, made by
+/// [`LegalEntitiesApi::delete_legal_entity_access_metadata`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteLegalEntityAccessMetadataRequest {
@@ -2857,16 +2785,28 @@ impl DeleteLegalEntityAccessMetadataRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &LegalEntitiesApi,
+        params: DeleteLegalEntityAccessMetadataParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
     /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
     pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.params = self.params.effective_until(effective_until);
+        self.params.effective_until = Some(effective_until);
         self
     }
 
@@ -2926,13 +2866,16 @@ impl DeleteLegalEntityAccessMetadataRequest {
     }
 }
 
-/// The parameters of `SetLegalEntityProperties` (`POST
-/// /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/properties`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/properties` (operation `SetLegalEntityProperties`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `SetLegalEntityProperties`: what its request builder
+/// ([`SetLegalEntityPropertiesRequest`](crate::SetLegalEntityPropertiesRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct SetLegalEntityPropertiesParams {
@@ -2963,10 +2906,12 @@ impl SetLegalEntityPropertiesParams {
     }
 }
 
-/// The `SetLegalEntityProperties` request (`POST
-/// /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/properties`), built by
-/// [`LegalEntitiesApi::set_legal_entity_properties`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/properties` (operation `SetLegalEntityProperties`)
+///
+/// The request builder of `SetLegalEntityProperties`, made by
+/// [`LegalEntitiesApi::set_legal_entity_properties`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetLegalEntityPropertiesRequest {
@@ -2982,6 +2927,15 @@ impl SetLegalEntityPropertiesRequest {
         path_template: "/api/legalentities/{idTypeScope}/{idTypeCode}/{code}/properties",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &LegalEntitiesApi, params: SetLegalEntityPropertiesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &SetLegalEntityPropertiesParams {
@@ -3036,13 +2990,16 @@ impl SetLegalEntityPropertiesRequest {
     }
 }
 
-/// The parameters of `DeleteLegalEntityProperties` (`DELETE
-/// /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/properties`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `DELETE /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/properties` (operation `DeleteLegalEntityProperties`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteLegalEntityProperties`: what its request builder
+/// ([`DeleteLegalEntityPropertiesRequest`](crate::DeleteLegalEntityPropertiesRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteLegalEntityPropertiesParams {
@@ -3074,18 +3031,14 @@ impl DeleteLegalEntityPropertiesParams {
             effective_at: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
 }
 
-/// The `DeleteLegalEntityProperties` request (`DELETE
-/// /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/properties`), built by
-/// [`LegalEntitiesApi::delete_legal_entity_properties`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/properties` (operation `DeleteLegalEntityProperties`)
+///
+/// The request builder of `DeleteLegalEntityProperties`, made by
+/// [`LegalEntitiesApi::delete_legal_entity_properties`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteLegalEntityPropertiesRequest {
@@ -3102,9 +3055,18 @@ impl DeleteLegalEntityPropertiesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &LegalEntitiesApi, params: DeleteLegalEntityPropertiesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
@@ -3163,13 +3125,16 @@ impl DeleteLegalEntityPropertiesRequest {
     }
 }
 
-/// The parameters of `GetLegalEntityPropertyTimeSeries` (`GET
-/// /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/properties/time-series`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/properties/time-series` (operation `GetLegalEntityPropertyTimeSeries`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetLegalEntityPropertyTimeSeries`: what its request builder
+/// ([`GetLegalEntityPropertyTimeSeriesRequest`](crate::GetLegalEntityPropertyTimeSeriesRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetLegalEntityPropertyTimeSeriesParams {
@@ -3211,37 +3176,14 @@ impl GetLegalEntityPropertyTimeSeriesParams {
             limit: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
 }
 
-/// The `GetLegalEntityPropertyTimeSeries` request (`GET
-/// /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/properties/time-series`), built by
-/// [`LegalEntitiesApi::get_legal_entity_property_time_series`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `GET /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/properties/time-series` (operation `GetLegalEntityPropertyTimeSeries`)
+///
+/// The request builder of `GetLegalEntityPropertyTimeSeries`, made by
+/// [`LegalEntitiesApi::get_legal_entity_property_time_series`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetLegalEntityPropertyTimeSeriesRequest {
@@ -3258,28 +3200,40 @@ impl GetLegalEntityPropertyTimeSeriesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &LegalEntitiesApi,
+        params: GetLegalEntityPropertyTimeSeriesParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
@@ -3347,81 +3301,85 @@ impl GetLegalEntityPropertyTimeSeriesRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: GetLegalEntityPropertyTimeSeriesParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `GetLegalEntityPropertyTimeSeries`, following `nextPage` until it is
     /// empty. Each page is requested only when the previous one has been taken, with the same
     /// parameters plus `page`. Without an `asAt`, the first request pins `asAt` to the current
     /// UTC time, so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::ResourceListOfPropertyInterval, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::ResourceListOfPropertyInterval> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `GetLegalEntityPropertyTimeSeries`, in order. At most one
     /// page is held in memory; the next page is requested when the current one is used up.
+    /// Without an `asAt`, the first request pins `asAt` to the current UTC time, so every page
+    /// reads the same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::PropertyInterval, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::PropertyInterval> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `GetLegalEntityPropertyTimeSeries` with its items kept exactly as LUSID
     /// sent them, fields this crate does not know included: for copying the data elsewhere
     /// unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for GetLegalEntityPropertyTimeSeriesRequest {
-    type Page = lusid_models::ResourceListOfPropertyInterval;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for GetLegalEntityPropertyTimeSeriesParams {
+    const OPERATION_ID: &'static str = "GetLegalEntityPropertyTimeSeries";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `GetLegalEntityRelations` (`GET
-/// /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/relations`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/relations` (operation `GetLegalEntityRelations`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetLegalEntityRelations`: what its request builder
+/// ([`GetLegalEntityRelationsRequest`](crate::GetLegalEntityRelationsRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetLegalEntityRelationsParams {
@@ -3459,41 +3417,14 @@ impl GetLegalEntityRelationsParams {
             identifier_types: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `identifierTypes` (query): a list of strings, sent as one `identifierTypes=` pair
-    /// each. Replaces any earlier values.
-    pub fn identifier_types(
-        mut self,
-        identifier_types: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.identifier_types = identifier_types.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetLegalEntityRelations` request (`GET
-/// /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/relations`), built by
-/// [`LegalEntitiesApi::get_legal_entity_relations`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/relations` (operation `GetLegalEntityRelations`)
+///
+/// The request builder of `GetLegalEntityRelations`, made by
+/// [`LegalEntitiesApi::get_legal_entity_relations`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetLegalEntityRelationsRequest {
@@ -3510,22 +3441,31 @@ impl GetLegalEntityRelationsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &LegalEntitiesApi, params: GetLegalEntityRelationsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -3535,7 +3475,7 @@ impl GetLegalEntityRelationsRequest {
         mut self,
         identifier_types: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.identifier_types(identifier_types);
+        self.params.identifier_types = identifier_types.into_iter().map(Into::into).collect();
         self
     }
 
@@ -3595,13 +3535,16 @@ impl GetLegalEntityRelationsRequest {
     }
 }
 
-/// The parameters of `GetLegalEntityRelationships` (`GET
-/// /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/relationships`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/relationships` (operation `GetLegalEntityRelationships`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetLegalEntityRelationships`: what its request builder
+/// ([`GetLegalEntityRelationshipsRequest`](crate::GetLegalEntityRelationshipsRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetLegalEntityRelationshipsParams {
@@ -3639,41 +3582,14 @@ impl GetLegalEntityRelationshipsParams {
             identifier_types: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `identifierTypes` (query): a list of strings, sent as one `identifierTypes=` pair
-    /// each. Replaces any earlier values.
-    pub fn identifier_types(
-        mut self,
-        identifier_types: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.identifier_types = identifier_types.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetLegalEntityRelationships` request (`GET
-/// /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/relationships`), built by
-/// [`LegalEntitiesApi::get_legal_entity_relationships`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/relationships` (operation `GetLegalEntityRelationships`)
+///
+/// The request builder of `GetLegalEntityRelationships`, made by
+/// [`LegalEntitiesApi::get_legal_entity_relationships`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetLegalEntityRelationshipsRequest {
@@ -3690,22 +3606,31 @@ impl GetLegalEntityRelationshipsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &LegalEntitiesApi, params: GetLegalEntityRelationshipsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -3715,7 +3640,7 @@ impl GetLegalEntityRelationshipsRequest {
         mut self,
         identifier_types: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.identifier_types(identifier_types);
+        self.params.identifier_types = identifier_types.into_iter().map(Into::into).collect();
         self
     }
 
@@ -3782,14 +3707,19 @@ impl GetLegalEntityRelationshipsRequest {
 /// in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`LegalEntitiesApi`] for streams, timeouts and `send_as`). With the `mock`
-/// feature, mockall generates `MockLegalEntitiesApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`LegalEntitiesApi`] add streams, timeouts and `send_as`. With the `mock` feature,
+/// mockall generates `MockLegalEntitiesApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait LegalEntitiesApiClient: Send + Sync {
-    /// `GET /api/legalentities` (operation `ListAllLegalEntities`):
-    /// [`LegalEntitiesApi::list_all_legal_entities`] with the parameters of `params`.
+    /// `GET /api/legalentities` (operation `ListAllLegalEntities`)
+    ///
+    /// [`LegalEntitiesApi::list_all_legal_entities`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListAllLegalEntitiesRequest::send): see [`Error`](crate::Error).
@@ -3798,8 +3728,10 @@ pub trait LegalEntitiesApiClient: Send + Sync {
         params: ListAllLegalEntitiesParams,
     ) -> Result<lusid_models::ResourceListOfLegalEntity, crate::Error>;
 
-    /// `POST /api/legalentities` (operation `UpsertLegalEntity`):
-    /// [`LegalEntitiesApi::upsert_legal_entity`] with the parameters of `params`.
+    /// `POST /api/legalentities` (operation `UpsertLegalEntity`)
+    ///
+    /// [`LegalEntitiesApi::upsert_legal_entity`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertLegalEntityRequest::send): see [`Error`](crate::Error).
@@ -3808,8 +3740,10 @@ pub trait LegalEntitiesApiClient: Send + Sync {
         params: UpsertLegalEntityParams,
     ) -> Result<lusid_models::LegalEntity, crate::Error>;
 
-    /// `POST /api/legalentities/$batchUpsert` (operation `UpsertLegalEntities`):
-    /// [`LegalEntitiesApi::upsert_legal_entities`] with the parameters of `params`.
+    /// `POST /api/legalentities/$batchUpsert` (operation `UpsertLegalEntities`)
+    ///
+    /// [`LegalEntitiesApi::upsert_legal_entities`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertLegalEntitiesRequest::send): see [`Error`](crate::Error).
@@ -3818,8 +3752,10 @@ pub trait LegalEntitiesApiClient: Send + Sync {
         params: UpsertLegalEntitiesParams,
     ) -> Result<lusid_models::UpsertLegalEntitiesResponse, crate::Error>;
 
-    /// `GET /api/legalentities/{idTypeScope}/{idTypeCode}` (operation `ListLegalEntities`):
-    /// [`LegalEntitiesApi::list_legal_entities`] with the parameters of `params`.
+    /// `GET /api/legalentities/{idTypeScope}/{idTypeCode}` (operation `ListLegalEntities`)
+    ///
+    /// [`LegalEntitiesApi::list_legal_entities`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListLegalEntitiesRequest::send): see [`Error`](crate::Error).
@@ -3828,8 +3764,10 @@ pub trait LegalEntitiesApiClient: Send + Sync {
         params: ListLegalEntitiesParams,
     ) -> Result<lusid_models::PagedResourceListOfLegalEntity, crate::Error>;
 
-    /// `GET /api/legalentities/{idTypeScope}/{idTypeCode}/{code}` (operation `GetLegalEntity`):
-    /// [`LegalEntitiesApi::get_legal_entity`] with the parameters of `params`.
+    /// `GET /api/legalentities/{idTypeScope}/{idTypeCode}/{code}` (operation `GetLegalEntity`)
+    ///
+    /// [`LegalEntitiesApi::get_legal_entity`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetLegalEntityRequest::send): see [`Error`](crate::Error).
@@ -3838,9 +3776,10 @@ pub trait LegalEntitiesApiClient: Send + Sync {
         params: GetLegalEntityParams,
     ) -> Result<lusid_models::LegalEntity, crate::Error>;
 
-    /// `DELETE /api/legalentities/{idTypeScope}/{idTypeCode}/{code}` (operation
-    /// `DeleteLegalEntity`): [`LegalEntitiesApi::delete_legal_entity`] with the parameters of
-    /// `params`.
+    /// `DELETE /api/legalentities/{idTypeScope}/{idTypeCode}/{code}` (operation `DeleteLegalEntity`)
+    ///
+    /// [`LegalEntitiesApi::delete_legal_entity`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteLegalEntityRequest::send): see [`Error`](crate::Error).
@@ -3849,9 +3788,11 @@ pub trait LegalEntitiesApiClient: Send + Sync {
         params: DeleteLegalEntityParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `POST /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/identifiers` (operation
-    /// `SetLegalEntityIdentifiers`): [`LegalEntitiesApi::set_legal_entity_identifiers`] with
-    /// the parameters of `params`.
+    /// `POST /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/identifiers` (operation `SetLegalEntityIdentifiers`)
+    ///
+    /// [`LegalEntitiesApi::set_legal_entity_identifiers`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::SetLegalEntityIdentifiersRequest::send): see [`Error`](crate::Error).
@@ -3860,9 +3801,11 @@ pub trait LegalEntitiesApiClient: Send + Sync {
         params: SetLegalEntityIdentifiersParams,
     ) -> Result<lusid_models::LegalEntity, crate::Error>;
 
-    /// `DELETE /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/identifiers` (operation
-    /// `DeleteLegalEntityIdentifiers`): [`LegalEntitiesApi::delete_legal_entity_identifiers`]
-    /// with the parameters of `params`.
+    /// `DELETE /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/identifiers` (operation `DeleteLegalEntityIdentifiers`)
+    ///
+    /// [`LegalEntitiesApi::delete_legal_entity_identifiers`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteLegalEntityIdentifiersRequest::send): see [`Error`](crate::Error).
@@ -3871,10 +3814,11 @@ pub trait LegalEntitiesApiClient: Send + Sync {
         params: DeleteLegalEntityIdentifiersParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `GET /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/metadata` (operation
-    /// `GetAllLegalEntityAccessMetadata`):
+    /// `GET /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/metadata` (operation `GetAllLegalEntityAccessMetadata`)
+    ///
     /// [`LegalEntitiesApi::get_all_legal_entity_access_metadata`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetAllLegalEntityAccessMetadataRequest::send): see [`Error`](crate::Error).
@@ -3886,10 +3830,11 @@ pub trait LegalEntitiesApiClient: Send + Sync {
         crate::Error,
     >;
 
-    /// `PATCH /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/metadata` (operation
-    /// `PatchLegalEntityAccessMetadata`):
+    /// `PATCH /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/metadata` (operation `PatchLegalEntityAccessMetadata`)
+    ///
     /// [`LegalEntitiesApi::patch_legal_entity_access_metadata`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::PatchLegalEntityAccessMetadataRequest::send): see [`Error`](crate::Error).
@@ -3901,10 +3846,11 @@ pub trait LegalEntitiesApiClient: Send + Sync {
         crate::Error,
     >;
 
-    /// `GET /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}`
-    /// (operation `GetLegalEntityAccessMetadataByKey`):
+    /// `GET /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}` (operation `GetLegalEntityAccessMetadataByKey`)
+    ///
     /// [`LegalEntitiesApi::get_legal_entity_access_metadata_by_key`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetLegalEntityAccessMetadataByKeyRequest::send): see [`Error`](crate::Error).
@@ -3913,10 +3859,11 @@ pub trait LegalEntitiesApiClient: Send + Sync {
         params: GetLegalEntityAccessMetadataByKeyParams,
     ) -> Result<Vec<lusid_models::AccessMetadataValue>, crate::Error>;
 
-    /// `PUT /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}`
-    /// (operation `UpsertLegalEntityAccessMetadata`):
+    /// `PUT /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}` (operation `UpsertLegalEntityAccessMetadata`)
+    ///
     /// [`LegalEntitiesApi::upsert_legal_entity_access_metadata`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertLegalEntityAccessMetadataRequest::send): see [`Error`](crate::Error).
@@ -3925,10 +3872,11 @@ pub trait LegalEntitiesApiClient: Send + Sync {
         params: UpsertLegalEntityAccessMetadataParams,
     ) -> Result<lusid_models::ResourceListOfAccessMetadataValueOf, crate::Error>;
 
-    /// `DELETE /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}`
-    /// (operation `DeleteLegalEntityAccessMetadata`):
+    /// `DELETE /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}` (operation `DeleteLegalEntityAccessMetadata`)
+    ///
     /// [`LegalEntitiesApi::delete_legal_entity_access_metadata`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteLegalEntityAccessMetadataRequest::send): see [`Error`](crate::Error).
@@ -3937,9 +3885,11 @@ pub trait LegalEntitiesApiClient: Send + Sync {
         params: DeleteLegalEntityAccessMetadataParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `POST /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/properties` (operation
-    /// `SetLegalEntityProperties`): [`LegalEntitiesApi::set_legal_entity_properties`] with the
-    /// parameters of `params`.
+    /// `POST /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/properties` (operation `SetLegalEntityProperties`)
+    ///
+    /// [`LegalEntitiesApi::set_legal_entity_properties`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::SetLegalEntityPropertiesRequest::send): see [`Error`](crate::Error).
@@ -3948,9 +3898,11 @@ pub trait LegalEntitiesApiClient: Send + Sync {
         params: SetLegalEntityPropertiesParams,
     ) -> Result<lusid_models::LegalEntity, crate::Error>;
 
-    /// `DELETE /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/properties` (operation
-    /// `DeleteLegalEntityProperties`): [`LegalEntitiesApi::delete_legal_entity_properties`]
-    /// with the parameters of `params`.
+    /// `DELETE /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/properties` (operation `DeleteLegalEntityProperties`)
+    ///
+    /// [`LegalEntitiesApi::delete_legal_entity_properties`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteLegalEntityPropertiesRequest::send): see [`Error`](crate::Error).
@@ -3959,10 +3911,11 @@ pub trait LegalEntitiesApiClient: Send + Sync {
         params: DeleteLegalEntityPropertiesParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `GET /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/properties/time-series`
-    /// (operation `GetLegalEntityPropertyTimeSeries`):
+    /// `GET /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/properties/time-series` (operation `GetLegalEntityPropertyTimeSeries`)
+    ///
     /// [`LegalEntitiesApi::get_legal_entity_property_time_series`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetLegalEntityPropertyTimeSeriesRequest::send): see [`Error`](crate::Error).
@@ -3971,9 +3924,11 @@ pub trait LegalEntitiesApiClient: Send + Sync {
         params: GetLegalEntityPropertyTimeSeriesParams,
     ) -> Result<lusid_models::ResourceListOfPropertyInterval, crate::Error>;
 
-    /// `GET /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/relations` (operation
-    /// `GetLegalEntityRelations`): [`LegalEntitiesApi::get_legal_entity_relations`] with the
-    /// parameters of `params`.
+    /// `GET /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/relations` (operation `GetLegalEntityRelations`)
+    ///
+    /// [`LegalEntitiesApi::get_legal_entity_relations`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetLegalEntityRelationsRequest::send): see [`Error`](crate::Error).
@@ -3982,9 +3937,11 @@ pub trait LegalEntitiesApiClient: Send + Sync {
         params: GetLegalEntityRelationsParams,
     ) -> Result<lusid_models::ResourceListOfRelation, crate::Error>;
 
-    /// `GET /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/relationships` (operation
-    /// `GetLegalEntityRelationships`): [`LegalEntitiesApi::get_legal_entity_relationships`]
-    /// with the parameters of `params`.
+    /// `GET /api/legalentities/{idTypeScope}/{idTypeCode}/{code}/relationships` (operation `GetLegalEntityRelationships`)
+    ///
+    /// [`LegalEntitiesApi::get_legal_entity_relationships`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetLegalEntityRelationshipsRequest::send): see [`Error`](crate::Error).
@@ -4000,104 +3957,72 @@ impl LegalEntitiesApiClient for LegalEntitiesApi {
         &self,
         params: ListAllLegalEntitiesParams,
     ) -> Result<lusid_models::ResourceListOfLegalEntity, crate::Error> {
-        ListAllLegalEntitiesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListAllLegalEntitiesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_legal_entity(
         &self,
         params: UpsertLegalEntityParams,
     ) -> Result<lusid_models::LegalEntity, crate::Error> {
-        UpsertLegalEntityRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertLegalEntityRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_legal_entities(
         &self,
         params: UpsertLegalEntitiesParams,
     ) -> Result<lusid_models::UpsertLegalEntitiesResponse, crate::Error> {
-        UpsertLegalEntitiesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertLegalEntitiesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_legal_entities(
         &self,
         params: ListLegalEntitiesParams,
     ) -> Result<lusid_models::PagedResourceListOfLegalEntity, crate::Error> {
-        ListLegalEntitiesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListLegalEntitiesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_legal_entity(
         &self,
         params: GetLegalEntityParams,
     ) -> Result<lusid_models::LegalEntity, crate::Error> {
-        GetLegalEntityRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetLegalEntityRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_legal_entity(
         &self,
         params: DeleteLegalEntityParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteLegalEntityRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteLegalEntityRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn set_legal_entity_identifiers(
         &self,
         params: SetLegalEntityIdentifiersParams,
     ) -> Result<lusid_models::LegalEntity, crate::Error> {
-        SetLegalEntityIdentifiersRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        SetLegalEntityIdentifiersRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_legal_entity_identifiers(
         &self,
         params: DeleteLegalEntityIdentifiersParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteLegalEntityIdentifiersRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteLegalEntityIdentifiersRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_all_legal_entity_access_metadata(
@@ -4107,13 +4032,9 @@ impl LegalEntitiesApiClient for LegalEntitiesApi {
         std::collections::BTreeMap<String, Vec<lusid_models::AccessMetadataValue>>,
         crate::Error,
     > {
-        GetAllLegalEntityAccessMetadataRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetAllLegalEntityAccessMetadataRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn patch_legal_entity_access_metadata(
@@ -4123,116 +4044,80 @@ impl LegalEntitiesApiClient for LegalEntitiesApi {
         std::collections::BTreeMap<String, Vec<lusid_models::AccessMetadataValue>>,
         crate::Error,
     > {
-        PatchLegalEntityAccessMetadataRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        PatchLegalEntityAccessMetadataRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_legal_entity_access_metadata_by_key(
         &self,
         params: GetLegalEntityAccessMetadataByKeyParams,
     ) -> Result<Vec<lusid_models::AccessMetadataValue>, crate::Error> {
-        GetLegalEntityAccessMetadataByKeyRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetLegalEntityAccessMetadataByKeyRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_legal_entity_access_metadata(
         &self,
         params: UpsertLegalEntityAccessMetadataParams,
     ) -> Result<lusid_models::ResourceListOfAccessMetadataValueOf, crate::Error> {
-        UpsertLegalEntityAccessMetadataRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertLegalEntityAccessMetadataRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_legal_entity_access_metadata(
         &self,
         params: DeleteLegalEntityAccessMetadataParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteLegalEntityAccessMetadataRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteLegalEntityAccessMetadataRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn set_legal_entity_properties(
         &self,
         params: SetLegalEntityPropertiesParams,
     ) -> Result<lusid_models::LegalEntity, crate::Error> {
-        SetLegalEntityPropertiesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        SetLegalEntityPropertiesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_legal_entity_properties(
         &self,
         params: DeleteLegalEntityPropertiesParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteLegalEntityPropertiesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteLegalEntityPropertiesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_legal_entity_property_time_series(
         &self,
         params: GetLegalEntityPropertyTimeSeriesParams,
     ) -> Result<lusid_models::ResourceListOfPropertyInterval, crate::Error> {
-        GetLegalEntityPropertyTimeSeriesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetLegalEntityPropertyTimeSeriesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_legal_entity_relations(
         &self,
         params: GetLegalEntityRelationsParams,
     ) -> Result<lusid_models::ResourceListOfRelation, crate::Error> {
-        GetLegalEntityRelationsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetLegalEntityRelationsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_legal_entity_relationships(
         &self,
         params: GetLegalEntityRelationshipsParams,
     ) -> Result<lusid_models::ResourceListOfRelationship, crate::Error> {
-        GetLegalEntityRelationshipsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetLegalEntityRelationshipsRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

@@ -22,8 +22,7 @@ pub struct MarketDataFieldConfigurationApi {
 }
 
 impl MarketDataFieldConfigurationApi {
-    /// `GET /api/marketdata/fieldconfiguration/{marketDataCategory}` (operation
-    /// `GetMarketDataFieldConfiguration`)
+    /// `GET /api/marketdata/fieldconfiguration/{marketDataCategory}` (operation `GetMarketDataFieldConfiguration`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -50,15 +49,13 @@ impl MarketDataFieldConfigurationApi {
         &self,
         market_data_category: impl Into<String>,
     ) -> GetMarketDataFieldConfigurationRequest {
-        GetMarketDataFieldConfigurationRequest {
-            client: self.client.clone(),
-            params: GetMarketDataFieldConfigurationParams::new(market_data_category),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetMarketDataFieldConfigurationRequest::from_params(
+            self,
+            GetMarketDataFieldConfigurationParams::new(market_data_category),
+        )
     }
 
-    /// `POST /api/marketdata/fieldconfiguration/{marketDataCategory}/$update` (operation
-    /// `UpdateMarketDataFieldConfiguration`)
+    /// `POST /api/marketdata/fieldconfiguration/{marketDataCategory}/$update` (operation `UpdateMarketDataFieldConfiguration`)
     ///
     /// API status: `EarlyAccess`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
@@ -88,24 +85,26 @@ impl MarketDataFieldConfigurationApi {
         market_data_category: impl Into<String>,
         update_market_data_field_configuration_request: lusid_models::UpdateMarketDataFieldConfigurationRequest,
     ) -> UpdateMarketDataFieldConfigurationRequest {
-        UpdateMarketDataFieldConfigurationRequest {
-            client: self.client.clone(),
-            params: UpdateMarketDataFieldConfigurationParams::new(
+        UpdateMarketDataFieldConfigurationRequest::from_params(
+            self,
+            UpdateMarketDataFieldConfigurationParams::new(
                 market_data_category,
                 update_market_data_field_configuration_request,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 }
 
-/// The parameters of `GetMarketDataFieldConfiguration` (`GET
-/// /api/marketdata/fieldconfiguration/{marketDataCategory}`): what its request builder
+/// `GET /api/marketdata/fieldconfiguration/{marketDataCategory}` (operation `GetMarketDataFieldConfiguration`)
+///
+/// The parameters of `GetMarketDataFieldConfiguration`: what its request builder
+/// ([`GetMarketDataFieldConfigurationRequest`](crate::GetMarketDataFieldConfigurationRequest))
 /// sends, and what the tag's trait method takes.
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetMarketDataFieldConfigurationParams {
@@ -124,19 +123,14 @@ impl GetMarketDataFieldConfigurationParams {
             as_at: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetMarketDataFieldConfiguration` request (`GET
-/// /api/marketdata/fieldconfiguration/{marketDataCategory}`), built by
-/// [`MarketDataFieldConfigurationApi::get_market_data_field_configuration`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `GET /api/marketdata/fieldconfiguration/{marketDataCategory}` (operation `GetMarketDataFieldConfiguration`)
+///
+/// The request builder of `GetMarketDataFieldConfiguration`, made by
+/// [`MarketDataFieldConfigurationApi::get_market_data_field_configuration`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetMarketDataFieldConfigurationRequest {
@@ -153,10 +147,22 @@ impl GetMarketDataFieldConfigurationRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &MarketDataFieldConfigurationApi,
+        params: GetMarketDataFieldConfigurationParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -209,13 +215,16 @@ impl GetMarketDataFieldConfigurationRequest {
     }
 }
 
-/// The parameters of `UpdateMarketDataFieldConfiguration` (`POST
-/// /api/marketdata/fieldconfiguration/{marketDataCategory}/$update`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/marketdata/fieldconfiguration/{marketDataCategory}/$update` (operation `UpdateMarketDataFieldConfiguration`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpdateMarketDataFieldConfiguration`: what its request builder
+/// ([`UpdateMarketDataFieldConfigurationRequest`](crate::UpdateMarketDataFieldConfigurationRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateMarketDataFieldConfigurationParams {
@@ -238,10 +247,12 @@ impl UpdateMarketDataFieldConfigurationParams {
     }
 }
 
-/// The `UpdateMarketDataFieldConfiguration` request (`POST
-/// /api/marketdata/fieldconfiguration/{marketDataCategory}/$update`), built by
-/// [`MarketDataFieldConfigurationApi::update_market_data_field_configuration`]. Set
-/// optional parameters, then [`send`](Self::send) it.
+/// `POST /api/marketdata/fieldconfiguration/{marketDataCategory}/$update` (operation `UpdateMarketDataFieldConfiguration`)
+///
+/// The request builder of `UpdateMarketDataFieldConfiguration`, made by
+/// [`MarketDataFieldConfigurationApi::update_market_data_field_configuration`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateMarketDataFieldConfigurationRequest {
@@ -257,6 +268,18 @@ impl UpdateMarketDataFieldConfigurationRequest {
         path_template: "/api/marketdata/fieldconfiguration/{marketDataCategory}/$update",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &MarketDataFieldConfigurationApi,
+        params: UpdateMarketDataFieldConfigurationParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpdateMarketDataFieldConfigurationParams {
@@ -315,17 +338,20 @@ impl UpdateMarketDataFieldConfigurationRequest {
 /// tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`MarketDataFieldConfigurationApi`] for streams, timeouts and `send_as`).
-/// With the `mock` feature, mockall generates `MockMarketDataFieldConfigurationApiClient`;
-/// see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`MarketDataFieldConfigurationApi`] add streams, timeouts and `send_as`. With the `mock`
+/// feature, mockall generates `MockMarketDataFieldConfigurationApiClient`; see
+/// docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait MarketDataFieldConfigurationApiClient: Send + Sync {
-    /// `GET /api/marketdata/fieldconfiguration/{marketDataCategory}` (operation
-    /// `GetMarketDataFieldConfiguration`):
+    /// `GET /api/marketdata/fieldconfiguration/{marketDataCategory}` (operation `GetMarketDataFieldConfiguration`)
+    ///
     /// [`MarketDataFieldConfigurationApi::get_market_data_field_configuration`] with the
-    /// parameters of `params`.
+    /// parameters of `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetMarketDataFieldConfigurationRequest::send): see [`Error`](crate::Error).
@@ -334,10 +360,11 @@ pub trait MarketDataFieldConfigurationApiClient: Send + Sync {
         params: GetMarketDataFieldConfigurationParams,
     ) -> Result<lusid_models::MarketDataFieldConfiguration, crate::Error>;
 
-    /// `POST /api/marketdata/fieldconfiguration/{marketDataCategory}/$update` (operation
-    /// `UpdateMarketDataFieldConfiguration`):
+    /// `POST /api/marketdata/fieldconfiguration/{marketDataCategory}/$update` (operation `UpdateMarketDataFieldConfiguration`)
+    ///
     /// [`MarketDataFieldConfigurationApi::update_market_data_field_configuration`] with the
-    /// parameters of `params`.
+    /// parameters of `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpdateMarketDataFieldConfigurationRequest::send): see [`Error`](crate::Error).
@@ -353,25 +380,17 @@ impl MarketDataFieldConfigurationApiClient for MarketDataFieldConfigurationApi {
         &self,
         params: GetMarketDataFieldConfigurationParams,
     ) -> Result<lusid_models::MarketDataFieldConfiguration, crate::Error> {
-        GetMarketDataFieldConfigurationRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetMarketDataFieldConfigurationRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn update_market_data_field_configuration(
         &self,
         params: UpdateMarketDataFieldConfigurationParams,
     ) -> Result<lusid_models::MarketDataFieldConfiguration, crate::Error> {
-        UpdateMarketDataFieldConfigurationRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpdateMarketDataFieldConfigurationRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

@@ -115,3 +115,12 @@ gated!(feature = "translation"; translation);
 gated!(feature = "withholding_tax"; withholding_tax);
 gated!(feature = "workspace"; workspace);
 gated!(private pages);
+
+/// Declares a public module (rustfmt does not follow macro `mod` items).
+macro_rules! public {
+    ($module:ident) => {
+        pub mod $module;
+    };
+}
+
+public!(params);

@@ -55,15 +55,10 @@ impl OrderGraphApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_order_graph_blocks(&self) -> ListOrderGraphBlocksRequest {
-        ListOrderGraphBlocksRequest {
-            client: self.client.clone(),
-            params: ListOrderGraphBlocksParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListOrderGraphBlocksRequest::from_params(self, ListOrderGraphBlocksParams::new())
     }
 
-    /// `GET /api/ordergraph/placementchildren/{scope}/{code}` (operation
-    /// `ListOrderGraphPlacementChildren`)
+    /// `GET /api/ordergraph/placementchildren/{scope}/{code}` (operation `ListOrderGraphPlacementChildren`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -101,11 +96,10 @@ impl OrderGraphApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> ListOrderGraphPlacementChildrenRequest {
-        ListOrderGraphPlacementChildrenRequest {
-            client: self.client.clone(),
-            params: ListOrderGraphPlacementChildrenParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListOrderGraphPlacementChildrenRequest::from_params(
+            self,
+            ListOrderGraphPlacementChildrenParams::new(scope, code),
+        )
     }
 
     /// `GET /api/ordergraph/placements` (operation `ListOrderGraphPlacements`)
@@ -142,20 +136,20 @@ impl OrderGraphApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_order_graph_placements(&self) -> ListOrderGraphPlacementsRequest {
-        ListOrderGraphPlacementsRequest {
-            client: self.client.clone(),
-            params: ListOrderGraphPlacementsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListOrderGraphPlacementsRequest::from_params(self, ListOrderGraphPlacementsParams::new())
     }
 }
 
-/// The parameters of `ListOrderGraphBlocks` (`GET /api/ordergraph/blocks`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/ordergraph/blocks` (operation `ListOrderGraphBlocks`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListOrderGraphBlocks`: what its request builder
+/// ([`ListOrderGraphBlocksRequest`](crate::ListOrderGraphBlocksRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListOrderGraphBlocksParams {
@@ -192,65 +186,13 @@ impl ListOrderGraphBlocksParams {
             include_swept: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `paginationToken` (query): string.
-    pub fn pagination_token(mut self, pagination_token: impl Into<String>) -> Self {
-        self.pagination_token = Some(pagination_token.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `useComplianceV2` (query): boolean.
-    pub fn use_compliance_v2(mut self, use_compliance_v2: bool) -> Self {
-        self.use_compliance_v2 = Some(use_compliance_v2);
-        self
-    }
-
-    /// Sets `includeSwept` (query): boolean.
-    pub fn include_swept(mut self, include_swept: bool) -> Self {
-        self.include_swept = Some(include_swept);
-        self
-    }
 }
 
-/// The `ListOrderGraphBlocks` request (`GET /api/ordergraph/blocks`), built by
-/// [`OrderGraphApi::list_order_graph_blocks`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/ordergraph/blocks` (operation `ListOrderGraphBlocks`)
+///
+/// The request builder of `ListOrderGraphBlocks`, made by
+/// [`OrderGraphApi::list_order_graph_blocks`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListOrderGraphBlocksRequest {
@@ -267,35 +209,44 @@ impl ListOrderGraphBlocksRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &OrderGraphApi, params: ListOrderGraphBlocksParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `paginationToken` (query): string.
     pub fn pagination_token(mut self, pagination_token: impl Into<String>) -> Self {
-        self.params = self.params.pagination_token(pagination_token);
+        self.params.pagination_token = Some(pagination_token.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -305,19 +256,19 @@ impl ListOrderGraphBlocksRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `useComplianceV2` (query): boolean.
     pub fn use_compliance_v2(mut self, use_compliance_v2: bool) -> Self {
-        self.params = self.params.use_compliance_v2(use_compliance_v2);
+        self.params.use_compliance_v2 = Some(use_compliance_v2);
         self
     }
 
     /// Sets `includeSwept` (query): boolean.
     pub fn include_swept(mut self, include_swept: bool) -> Self {
-        self.params = self.params.include_swept(include_swept);
+        self.params.include_swept = Some(include_swept);
         self
     }
 
@@ -378,13 +329,16 @@ impl ListOrderGraphBlocksRequest {
     }
 }
 
-/// The parameters of `ListOrderGraphPlacementChildren` (`GET
-/// /api/ordergraph/placementchildren/{scope}/{code}`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `GET /api/ordergraph/placementchildren/{scope}/{code}` (operation `ListOrderGraphPlacementChildren`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListOrderGraphPlacementChildren`: what its request builder
+/// ([`ListOrderGraphPlacementChildrenRequest`](crate::ListOrderGraphPlacementChildrenRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListOrderGraphPlacementChildrenParams {
@@ -418,48 +372,14 @@ impl ListOrderGraphPlacementChildrenParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `paginationToken` (query): string.
-    pub fn pagination_token(mut self, pagination_token: impl Into<String>) -> Self {
-        self.pagination_token = Some(pagination_token.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListOrderGraphPlacementChildren` request (`GET
-/// /api/ordergraph/placementchildren/{scope}/{code}`), built by
-/// [`OrderGraphApi::list_order_graph_placement_children`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/ordergraph/placementchildren/{scope}/{code}` (operation `ListOrderGraphPlacementChildren`)
+///
+/// The request builder of `ListOrderGraphPlacementChildren`, made by
+/// [`OrderGraphApi::list_order_graph_placement_children`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListOrderGraphPlacementChildrenRequest {
@@ -476,29 +396,38 @@ impl ListOrderGraphPlacementChildrenRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &OrderGraphApi, params: ListOrderGraphPlacementChildrenParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `paginationToken` (query): string.
     pub fn pagination_token(mut self, pagination_token: impl Into<String>) -> Self {
-        self.params = self.params.pagination_token(pagination_token);
+        self.params.pagination_token = Some(pagination_token.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
@@ -508,7 +437,7 @@ impl ListOrderGraphPlacementChildrenRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -569,12 +498,16 @@ impl ListOrderGraphPlacementChildrenRequest {
     }
 }
 
-/// The parameters of `ListOrderGraphPlacements` (`GET /api/ordergraph/placements`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `GET /api/ordergraph/placements` (operation `ListOrderGraphPlacements`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListOrderGraphPlacements`: what its request builder
+/// ([`ListOrderGraphPlacementsRequest`](crate::ListOrderGraphPlacementsRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListOrderGraphPlacementsParams {
@@ -605,53 +538,13 @@ impl ListOrderGraphPlacementsParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `paginationToken` (query): string.
-    pub fn pagination_token(mut self, pagination_token: impl Into<String>) -> Self {
-        self.pagination_token = Some(pagination_token.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListOrderGraphPlacements` request (`GET /api/ordergraph/placements`), built by
-/// [`OrderGraphApi::list_order_graph_placements`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/ordergraph/placements` (operation `ListOrderGraphPlacements`)
+///
+/// The request builder of `ListOrderGraphPlacements`, made by
+/// [`OrderGraphApi::list_order_graph_placements`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListOrderGraphPlacementsRequest {
@@ -668,35 +561,44 @@ impl ListOrderGraphPlacementsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &OrderGraphApi, params: ListOrderGraphPlacementsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `paginationToken` (query): string.
     pub fn pagination_token(mut self, pagination_token: impl Into<String>) -> Self {
-        self.params = self.params.pagination_token(pagination_token);
+        self.params.pagination_token = Some(pagination_token.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -706,7 +608,7 @@ impl ListOrderGraphPlacementsRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -771,14 +673,18 @@ impl ListOrderGraphPlacementsRequest {
 /// tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`OrderGraphApi`] for streams, timeouts and `send_as`). With the `mock`
-/// feature, mockall generates `MockOrderGraphApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`OrderGraphApi`] add streams, timeouts and `send_as`. With the `mock` feature, mockall
+/// generates `MockOrderGraphApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait OrderGraphApiClient: Send + Sync {
-    /// `GET /api/ordergraph/blocks` (operation `ListOrderGraphBlocks`):
-    /// [`OrderGraphApi::list_order_graph_blocks`] with the parameters of `params`.
+    /// `GET /api/ordergraph/blocks` (operation `ListOrderGraphBlocks`)
+    ///
+    /// [`OrderGraphApi::list_order_graph_blocks`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListOrderGraphBlocksRequest::send): see [`Error`](crate::Error).
@@ -787,9 +693,11 @@ pub trait OrderGraphApiClient: Send + Sync {
         params: ListOrderGraphBlocksParams,
     ) -> Result<lusid_models::PagedResourceListOfOrderGraphBlock, crate::Error>;
 
-    /// `GET /api/ordergraph/placementchildren/{scope}/{code}` (operation
-    /// `ListOrderGraphPlacementChildren`):
-    /// [`OrderGraphApi::list_order_graph_placement_children`] with the parameters of `params`.
+    /// `GET /api/ordergraph/placementchildren/{scope}/{code}` (operation `ListOrderGraphPlacementChildren`)
+    ///
+    /// [`OrderGraphApi::list_order_graph_placement_children`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListOrderGraphPlacementChildrenRequest::send): see [`Error`](crate::Error).
@@ -798,8 +706,11 @@ pub trait OrderGraphApiClient: Send + Sync {
         params: ListOrderGraphPlacementChildrenParams,
     ) -> Result<lusid_models::PagedResourceListOfOrderGraphPlacement, crate::Error>;
 
-    /// `GET /api/ordergraph/placements` (operation `ListOrderGraphPlacements`):
-    /// [`OrderGraphApi::list_order_graph_placements`] with the parameters of `params`.
+    /// `GET /api/ordergraph/placements` (operation `ListOrderGraphPlacements`)
+    ///
+    /// [`OrderGraphApi::list_order_graph_placements`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListOrderGraphPlacementsRequest::send): see [`Error`](crate::Error).
@@ -815,38 +726,26 @@ impl OrderGraphApiClient for OrderGraphApi {
         &self,
         params: ListOrderGraphBlocksParams,
     ) -> Result<lusid_models::PagedResourceListOfOrderGraphBlock, crate::Error> {
-        ListOrderGraphBlocksRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListOrderGraphBlocksRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_order_graph_placement_children(
         &self,
         params: ListOrderGraphPlacementChildrenParams,
     ) -> Result<lusid_models::PagedResourceListOfOrderGraphPlacement, crate::Error> {
-        ListOrderGraphPlacementChildrenRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListOrderGraphPlacementChildrenRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_order_graph_placements(
         &self,
         params: ListOrderGraphPlacementsParams,
     ) -> Result<lusid_models::PagedResourceListOfOrderGraphPlacement, crate::Error> {
-        ListOrderGraphPlacementsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListOrderGraphPlacementsRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

@@ -52,11 +52,7 @@ impl OrderInstructionsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_order_instructions(&self) -> ListOrderInstructionsRequest {
-        ListOrderInstructionsRequest {
-            client: self.client.clone(),
-            params: ListOrderInstructionsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListOrderInstructionsRequest::from_params(self, ListOrderInstructionsParams::new())
     }
 
     /// `POST /api/orderinstructions` (operation `UpsertOrderInstructions`)
@@ -85,11 +81,10 @@ impl OrderInstructionsApi {
         &self,
         order_instruction_set_request: lusid_models::OrderInstructionSetRequest,
     ) -> UpsertOrderInstructionsRequest {
-        UpsertOrderInstructionsRequest {
-            client: self.client.clone(),
-            params: UpsertOrderInstructionsParams::new(order_instruction_set_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertOrderInstructionsRequest::from_params(
+            self,
+            UpsertOrderInstructionsParams::new(order_instruction_set_request),
+        )
     }
 
     /// `GET /api/orderinstructions/{scope}/{code}` (operation `GetOrderInstruction`)
@@ -122,11 +117,7 @@ impl OrderInstructionsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetOrderInstructionRequest {
-        GetOrderInstructionRequest {
-            client: self.client.clone(),
-            params: GetOrderInstructionParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetOrderInstructionRequest::from_params(self, GetOrderInstructionParams::new(scope, code))
     }
 
     /// `DELETE /api/orderinstructions/{scope}/{code}` (operation `DeleteOrderInstruction`)
@@ -154,20 +145,23 @@ impl OrderInstructionsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteOrderInstructionRequest {
-        DeleteOrderInstructionRequest {
-            client: self.client.clone(),
-            params: DeleteOrderInstructionParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteOrderInstructionRequest::from_params(
+            self,
+            DeleteOrderInstructionParams::new(scope, code),
+        )
     }
 }
 
-/// The parameters of `ListOrderInstructions` (`GET /api/orderinstructions`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/orderinstructions` (operation `ListOrderInstructions`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListOrderInstructions`: what its request builder
+/// ([`ListOrderInstructionsRequest`](crate::ListOrderInstructionsRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListOrderInstructionsParams {
@@ -198,53 +192,14 @@ impl ListOrderInstructionsParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListOrderInstructions` request (`GET /api/orderinstructions`), built by
-/// [`OrderInstructionsApi::list_order_instructions`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/orderinstructions` (operation `ListOrderInstructions`)
+///
+/// The request builder of `ListOrderInstructions`, made by
+/// [`OrderInstructionsApi::list_order_instructions`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListOrderInstructionsRequest {
@@ -261,35 +216,44 @@ impl ListOrderInstructionsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &OrderInstructionsApi, params: ListOrderInstructionsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -299,7 +263,7 @@ impl ListOrderInstructionsRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -364,79 +328,84 @@ impl ListOrderInstructionsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListOrderInstructionsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListOrderInstructions`, following `nextPage` until it is empty. Each page
     /// is requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfOrderInstruction, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfOrderInstruction> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListOrderInstructions`, in order. At most one page is held
-    /// in memory; the next page is requested when the current one is used up.
+    /// in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::OrderInstruction, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::OrderInstruction> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListOrderInstructions` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListOrderInstructionsRequest {
-    type Page = lusid_models::PagedResourceListOfOrderInstruction;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListOrderInstructionsParams {
+    const OPERATION_ID: &'static str = "ListOrderInstructions";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `UpsertOrderInstructions` (`POST /api/orderinstructions`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `POST /api/orderinstructions` (operation `UpsertOrderInstructions`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertOrderInstructions`: what its request builder
+/// ([`UpsertOrderInstructionsRequest`](crate::UpsertOrderInstructionsRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertOrderInstructionsParams {
@@ -453,9 +422,12 @@ impl UpsertOrderInstructionsParams {
     }
 }
 
-/// The `UpsertOrderInstructions` request (`POST /api/orderinstructions`), built by
-/// [`OrderInstructionsApi::upsert_order_instructions`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/orderinstructions` (operation `UpsertOrderInstructions`)
+///
+/// The request builder of `UpsertOrderInstructions`, made by
+/// [`OrderInstructionsApi::upsert_order_instructions`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertOrderInstructionsRequest {
@@ -471,6 +443,15 @@ impl UpsertOrderInstructionsRequest {
         path_template: "/api/orderinstructions",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &OrderInstructionsApi, params: UpsertOrderInstructionsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertOrderInstructionsParams {
@@ -520,12 +501,16 @@ impl UpsertOrderInstructionsRequest {
     }
 }
 
-/// The parameters of `GetOrderInstruction` (`GET /api/orderinstructions/{scope}/{code}`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `GET /api/orderinstructions/{scope}/{code}` (operation `GetOrderInstruction`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetOrderInstruction`: what its request builder
+/// ([`GetOrderInstructionRequest`](crate::GetOrderInstructionRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetOrderInstructionParams {
@@ -550,28 +535,13 @@ impl GetOrderInstructionParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetOrderInstruction` request (`GET /api/orderinstructions/{scope}/{code}`), built
-/// by [`OrderInstructionsApi::get_order_instruction`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/orderinstructions/{scope}/{code}` (operation `GetOrderInstruction`)
+///
+/// The request builder of `GetOrderInstruction`, made by
+/// [`OrderInstructionsApi::get_order_instruction`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetOrderInstructionRequest {
@@ -588,10 +558,19 @@ impl GetOrderInstructionRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &OrderInstructionsApi, params: GetOrderInstructionParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -601,7 +580,7 @@ impl GetOrderInstructionRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -656,13 +635,16 @@ impl GetOrderInstructionRequest {
     }
 }
 
-/// The parameters of `DeleteOrderInstruction` (`DELETE
-/// /api/orderinstructions/{scope}/{code}`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `DELETE /api/orderinstructions/{scope}/{code}` (operation `DeleteOrderInstruction`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteOrderInstruction`: what its request builder
+/// ([`DeleteOrderInstructionRequest`](crate::DeleteOrderInstructionRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteOrderInstructionParams {
@@ -682,9 +664,12 @@ impl DeleteOrderInstructionParams {
     }
 }
 
-/// The `DeleteOrderInstruction` request (`DELETE /api/orderinstructions/{scope}/{code}`),
-/// built by [`OrderInstructionsApi::delete_order_instruction`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `DELETE /api/orderinstructions/{scope}/{code}` (operation `DeleteOrderInstruction`)
+///
+/// The request builder of `DeleteOrderInstruction`, made by
+/// [`OrderInstructionsApi::delete_order_instruction`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteOrderInstructionRequest {
@@ -700,6 +685,15 @@ impl DeleteOrderInstructionRequest {
         path_template: "/api/orderinstructions/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &OrderInstructionsApi, params: DeleteOrderInstructionParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteOrderInstructionParams {
@@ -757,14 +751,19 @@ impl DeleteOrderInstructionRequest {
 /// a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`OrderInstructionsApi`] for streams, timeouts and `send_as`). With the
-/// `mock` feature, mockall generates `MockOrderInstructionsApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`OrderInstructionsApi`] add streams, timeouts and `send_as`. With the `mock` feature,
+/// mockall generates `MockOrderInstructionsApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait OrderInstructionsApiClient: Send + Sync {
-    /// `GET /api/orderinstructions` (operation `ListOrderInstructions`):
-    /// [`OrderInstructionsApi::list_order_instructions`] with the parameters of `params`.
+    /// `GET /api/orderinstructions` (operation `ListOrderInstructions`)
+    ///
+    /// [`OrderInstructionsApi::list_order_instructions`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListOrderInstructionsRequest::send): see [`Error`](crate::Error).
@@ -773,8 +772,11 @@ pub trait OrderInstructionsApiClient: Send + Sync {
         params: ListOrderInstructionsParams,
     ) -> Result<lusid_models::PagedResourceListOfOrderInstruction, crate::Error>;
 
-    /// `POST /api/orderinstructions` (operation `UpsertOrderInstructions`):
-    /// [`OrderInstructionsApi::upsert_order_instructions`] with the parameters of `params`.
+    /// `POST /api/orderinstructions` (operation `UpsertOrderInstructions`)
+    ///
+    /// [`OrderInstructionsApi::upsert_order_instructions`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertOrderInstructionsRequest::send): see [`Error`](crate::Error).
@@ -783,8 +785,11 @@ pub trait OrderInstructionsApiClient: Send + Sync {
         params: UpsertOrderInstructionsParams,
     ) -> Result<lusid_models::ResourceListOfOrderInstruction, crate::Error>;
 
-    /// `GET /api/orderinstructions/{scope}/{code}` (operation `GetOrderInstruction`):
-    /// [`OrderInstructionsApi::get_order_instruction`] with the parameters of `params`.
+    /// `GET /api/orderinstructions/{scope}/{code}` (operation `GetOrderInstruction`)
+    ///
+    /// [`OrderInstructionsApi::get_order_instruction`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetOrderInstructionRequest::send): see [`Error`](crate::Error).
@@ -793,8 +798,11 @@ pub trait OrderInstructionsApiClient: Send + Sync {
         params: GetOrderInstructionParams,
     ) -> Result<lusid_models::OrderInstruction, crate::Error>;
 
-    /// `DELETE /api/orderinstructions/{scope}/{code}` (operation `DeleteOrderInstruction`):
-    /// [`OrderInstructionsApi::delete_order_instruction`] with the parameters of `params`.
+    /// `DELETE /api/orderinstructions/{scope}/{code}` (operation `DeleteOrderInstruction`)
+    ///
+    /// [`OrderInstructionsApi::delete_order_instruction`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteOrderInstructionRequest::send): see [`Error`](crate::Error).
@@ -810,51 +818,35 @@ impl OrderInstructionsApiClient for OrderInstructionsApi {
         &self,
         params: ListOrderInstructionsParams,
     ) -> Result<lusid_models::PagedResourceListOfOrderInstruction, crate::Error> {
-        ListOrderInstructionsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListOrderInstructionsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_order_instructions(
         &self,
         params: UpsertOrderInstructionsParams,
     ) -> Result<lusid_models::ResourceListOfOrderInstruction, crate::Error> {
-        UpsertOrderInstructionsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertOrderInstructionsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_order_instruction(
         &self,
         params: GetOrderInstructionParams,
     ) -> Result<lusid_models::OrderInstruction, crate::Error> {
-        GetOrderInstructionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetOrderInstructionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_order_instruction(
         &self,
         params: DeleteOrderInstructionParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteOrderInstructionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteOrderInstructionRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

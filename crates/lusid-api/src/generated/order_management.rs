@@ -45,11 +45,7 @@ impl OrderManagementApi {
         &self,
         request_body: std::collections::BTreeMap<String, lusid_models::ResourceId>,
     ) -> CancelPlacementsRequest {
-        CancelPlacementsRequest {
-            client: self.client.clone(),
-            params: CancelPlacementsParams::new(request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CancelPlacementsRequest::from_params(self, CancelPlacementsParams::new(request_body))
     }
 
     /// `POST /api/ordermanagement/$updateplacements` (operation `UpdatePlacements`)
@@ -78,11 +74,7 @@ impl OrderManagementApi {
         &self,
         request_body: std::collections::BTreeMap<String, lusid_models::PlacementUpdateRequest>,
     ) -> UpdatePlacementsRequest {
-        UpdatePlacementsRequest {
-            client: self.client.clone(),
-            params: UpdatePlacementsParams::new(request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpdatePlacementsRequest::from_params(self, UpdatePlacementsParams::new(request_body))
     }
 
     /// `POST /api/ordermanagement/SweepBlocks` (operation `SweepBlocks`)
@@ -111,11 +103,7 @@ impl OrderManagementApi {
         &self,
         sweep_blocks_request: lusid_models::SweepBlocksRequest,
     ) -> SweepBlocksRequest {
-        SweepBlocksRequest {
-            client: self.client.clone(),
-            params: SweepBlocksParams::new(sweep_blocks_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        SweepBlocksRequest::from_params(self, SweepBlocksParams::new(sweep_blocks_request))
     }
 
     /// `POST /api/ordermanagement/allocate` (operation `RunAllocationService`)
@@ -147,15 +135,13 @@ impl OrderManagementApi {
         &self,
         request_body: Vec<lusid_models::ResourceId>,
     ) -> RunAllocationServiceRequest {
-        RunAllocationServiceRequest {
-            client: self.client.clone(),
-            params: RunAllocationServiceParams::new(request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        RunAllocationServiceRequest::from_params(
+            self,
+            RunAllocationServiceParams::new(request_body),
+        )
     }
 
-    /// `POST /api/ordermanagement/allocate/weighted` (operation
-    /// `RunAllocationServiceWithWeights`)
+    /// `POST /api/ordermanagement/allocate/weighted` (operation `RunAllocationServiceWithWeights`)
     ///
     /// API status: `Experimental`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
@@ -185,13 +171,10 @@ impl OrderManagementApi {
         &self,
         weighted_allocation_service_run_request: lusid_models::WeightedAllocationServiceRunRequest,
     ) -> RunAllocationServiceWithWeightsRequest {
-        RunAllocationServiceWithWeightsRequest {
-            client: self.client.clone(),
-            params: RunAllocationServiceWithWeightsParams::new(
-                weighted_allocation_service_run_request,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        RunAllocationServiceWithWeightsRequest::from_params(
+            self,
+            RunAllocationServiceWithWeightsParams::new(weighted_allocation_service_run_request),
+        )
     }
 
     /// `POST /api/ordermanagement/booktransactions` (operation `BookTransactions`)
@@ -224,11 +207,10 @@ impl OrderManagementApi {
         &self,
         book_transactions_request: lusid_models::BookTransactionsRequest,
     ) -> BookTransactionsRequest {
-        BookTransactionsRequest {
-            client: self.client.clone(),
-            params: BookTransactionsParams::new(book_transactions_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        BookTransactionsRequest::from_params(
+            self,
+            BookTransactionsParams::new(book_transactions_request),
+        )
     }
 
     /// `POST /api/ordermanagement/cancelorders` (operation `CancelOrders`)
@@ -257,15 +239,10 @@ impl OrderManagementApi {
         &self,
         request_body: std::collections::BTreeMap<String, lusid_models::ResourceId>,
     ) -> CancelOrdersRequest {
-        CancelOrdersRequest {
-            client: self.client.clone(),
-            params: CancelOrdersParams::new(request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CancelOrdersRequest::from_params(self, CancelOrdersParams::new(request_body))
     }
 
-    /// `POST /api/ordermanagement/cancelordersandmoveremaining` (operation
-    /// `CancelOrdersAndMoveRemaining`)
+    /// `POST /api/ordermanagement/cancelordersandmoveremaining` (operation `CancelOrdersAndMoveRemaining`)
     ///
     /// API status: `EarlyAccess`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
@@ -297,11 +274,10 @@ impl OrderManagementApi {
             lusid_models::CancelOrdersAndMoveRemainingRequest,
         >,
     ) -> CancelOrdersAndMoveRemainingRequest {
-        CancelOrdersAndMoveRemainingRequest {
-            client: self.client.clone(),
-            params: CancelOrdersAndMoveRemainingParams::new(request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CancelOrdersAndMoveRemainingRequest::from_params(
+            self,
+            CancelOrdersAndMoveRemainingParams::new(request_body),
+        )
     }
 
     /// `POST /api/ordermanagement/createorders` (operation `CreateOrders`)
@@ -332,11 +308,10 @@ impl OrderManagementApi {
         &self,
         block_and_orders_create_request: lusid_models::BlockAndOrdersCreateRequest,
     ) -> CreateOrdersRequest {
-        CreateOrdersRequest {
-            client: self.client.clone(),
-            params: CreateOrdersParams::new(block_and_orders_create_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateOrdersRequest::from_params(
+            self,
+            CreateOrdersParams::new(block_and_orders_create_request),
+        )
     }
 
     /// `POST /api/ordermanagement/moveorders` (operation `MoveOrders`)
@@ -368,11 +343,10 @@ impl OrderManagementApi {
         &self,
         move_orders_to_different_blocks_request: lusid_models::MoveOrdersToDifferentBlocksRequest,
     ) -> MoveOrdersRequest {
-        MoveOrdersRequest {
-            client: self.client.clone(),
-            params: MoveOrdersParams::new(move_orders_to_different_blocks_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        MoveOrdersRequest::from_params(
+            self,
+            MoveOrdersParams::new(move_orders_to_different_blocks_request),
+        )
     }
 
     /// `GET /api/ordermanagement/order/{scope}/{code}/$history` (operation `GetOrderHistory`)
@@ -406,11 +380,7 @@ impl OrderManagementApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetOrderHistoryRequest {
-        GetOrderHistoryRequest {
-            client: self.client.clone(),
-            params: GetOrderHistoryParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetOrderHistoryRequest::from_params(self, GetOrderHistoryParams::new(scope, code))
     }
 
     /// `POST /api/ordermanagement/placeblocks` (operation `PlaceBlocks`)
@@ -439,11 +409,7 @@ impl OrderManagementApi {
         &self,
         place_blocks_request: lusid_models::PlaceBlocksRequest,
     ) -> PlaceBlocksRequest {
-        PlaceBlocksRequest {
-            client: self.client.clone(),
-            params: PlaceBlocksParams::new(place_blocks_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        PlaceBlocksRequest::from_params(self, PlaceBlocksParams::new(place_blocks_request))
     }
 
     /// `POST /api/ordermanagement/updateorders` (operation `UpdateOrders`)
@@ -472,20 +438,20 @@ impl OrderManagementApi {
         &self,
         request_body: std::collections::BTreeMap<String, lusid_models::OrderUpdateRequest>,
     ) -> UpdateOrdersRequest {
-        UpdateOrdersRequest {
-            client: self.client.clone(),
-            params: UpdateOrdersParams::new(request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpdateOrdersRequest::from_params(self, UpdateOrdersParams::new(request_body))
     }
 }
 
-/// The parameters of `CancelPlacements` (`POST /api/ordermanagement/$cancelplacements`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `POST /api/ordermanagement/$cancelplacements` (operation `CancelPlacements`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CancelPlacements`: what its request builder
+/// ([`CancelPlacementsRequest`](crate::CancelPlacementsRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CancelPlacementsParams {
@@ -500,9 +466,11 @@ impl CancelPlacementsParams {
     }
 }
 
-/// The `CancelPlacements` request (`POST /api/ordermanagement/$cancelplacements`), built by
-/// [`OrderManagementApi::cancel_placements`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/ordermanagement/$cancelplacements` (operation `CancelPlacements`)
+///
+/// The request builder of `CancelPlacements`, made by
+/// [`OrderManagementApi::cancel_placements`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CancelPlacementsRequest {
@@ -518,6 +486,15 @@ impl CancelPlacementsRequest {
         path_template: "/api/ordermanagement/$cancelplacements",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &OrderManagementApi, params: CancelPlacementsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CancelPlacementsParams {
@@ -566,12 +543,16 @@ impl CancelPlacementsRequest {
     }
 }
 
-/// The parameters of `UpdatePlacements` (`POST /api/ordermanagement/$updateplacements`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `POST /api/ordermanagement/$updateplacements` (operation `UpdatePlacements`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpdatePlacements`: what its request builder
+/// ([`UpdatePlacementsRequest`](crate::UpdatePlacementsRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpdatePlacementsParams {
@@ -588,9 +569,11 @@ impl UpdatePlacementsParams {
     }
 }
 
-/// The `UpdatePlacements` request (`POST /api/ordermanagement/$updateplacements`), built by
-/// [`OrderManagementApi::update_placements`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/ordermanagement/$updateplacements` (operation `UpdatePlacements`)
+///
+/// The request builder of `UpdatePlacements`, made by
+/// [`OrderManagementApi::update_placements`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdatePlacementsRequest {
@@ -606,6 +589,15 @@ impl UpdatePlacementsRequest {
         path_template: "/api/ordermanagement/$updateplacements",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &OrderManagementApi, params: UpdatePlacementsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpdatePlacementsParams {
@@ -654,12 +646,16 @@ impl UpdatePlacementsRequest {
     }
 }
 
-/// The parameters of `SweepBlocks` (`POST /api/ordermanagement/SweepBlocks`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `POST /api/ordermanagement/SweepBlocks` (operation `SweepBlocks`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `SweepBlocks`: what its request builder
+/// ([`SweepBlocksRequest`](crate::SweepBlocksRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct SweepBlocksParams {
@@ -676,8 +672,10 @@ impl SweepBlocksParams {
     }
 }
 
-/// The `SweepBlocks` request (`POST /api/ordermanagement/SweepBlocks`), built by
-/// [`OrderManagementApi::sweep_blocks`]. Set optional parameters, then [`send`](Self::send)
+/// `POST /api/ordermanagement/SweepBlocks` (operation `SweepBlocks`)
+///
+/// The request builder of `SweepBlocks`, made by [`OrderManagementApi::sweep_blocks`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
 /// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -694,6 +692,15 @@ impl SweepBlocksRequest {
         path_template: "/api/ordermanagement/SweepBlocks",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &OrderManagementApi, params: SweepBlocksParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &SweepBlocksParams {
@@ -742,12 +749,16 @@ impl SweepBlocksRequest {
     }
 }
 
-/// The parameters of `RunAllocationService` (`POST /api/ordermanagement/allocate`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `POST /api/ordermanagement/allocate` (operation `RunAllocationService`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `RunAllocationService`: what its request builder
+/// ([`RunAllocationServiceRequest`](crate::RunAllocationServiceRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct RunAllocationServiceParams {
@@ -765,17 +776,13 @@ impl RunAllocationServiceParams {
             body: request_body,
         }
     }
-
-    /// Sets `allocationAlgorithm` (query): string.
-    pub fn allocation_algorithm(mut self, allocation_algorithm: impl Into<String>) -> Self {
-        self.allocation_algorithm = Some(allocation_algorithm.into());
-        self
-    }
 }
 
-/// The `RunAllocationService` request (`POST /api/ordermanagement/allocate`), built by
-/// [`OrderManagementApi::run_allocation_service`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/ordermanagement/allocate` (operation `RunAllocationService`)
+///
+/// The request builder of `RunAllocationService`, made by
+/// [`OrderManagementApi::run_allocation_service`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RunAllocationServiceRequest {
@@ -792,9 +799,18 @@ impl RunAllocationServiceRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &OrderManagementApi, params: RunAllocationServiceParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `allocationAlgorithm` (query): string.
     pub fn allocation_algorithm(mut self, allocation_algorithm: impl Into<String>) -> Self {
-        self.params = self.params.allocation_algorithm(allocation_algorithm);
+        self.params.allocation_algorithm = Some(allocation_algorithm.into());
         self
     }
 
@@ -850,13 +866,16 @@ impl RunAllocationServiceRequest {
     }
 }
 
-/// The parameters of `RunAllocationServiceWithWeights` (`POST
-/// /api/ordermanagement/allocate/weighted`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `POST /api/ordermanagement/allocate/weighted` (operation `RunAllocationServiceWithWeights`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `RunAllocationServiceWithWeights`: what its request builder
+/// ([`RunAllocationServiceWithWeightsRequest`](crate::RunAllocationServiceWithWeightsRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct RunAllocationServiceWithWeightsParams {
@@ -876,18 +895,14 @@ impl RunAllocationServiceWithWeightsParams {
             body: weighted_allocation_service_run_request,
         }
     }
-
-    /// Sets `allocationAlgorithm` (query): string.
-    pub fn allocation_algorithm(mut self, allocation_algorithm: impl Into<String>) -> Self {
-        self.allocation_algorithm = Some(allocation_algorithm.into());
-        self
-    }
 }
 
-/// The `RunAllocationServiceWithWeights` request (`POST
-/// /api/ordermanagement/allocate/weighted`), built by
-/// [`OrderManagementApi::run_allocation_service_with_weights`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `POST /api/ordermanagement/allocate/weighted` (operation `RunAllocationServiceWithWeights`)
+///
+/// The request builder of `RunAllocationServiceWithWeights`, made by
+/// [`OrderManagementApi::run_allocation_service_with_weights`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RunAllocationServiceWithWeightsRequest {
@@ -904,9 +919,21 @@ impl RunAllocationServiceWithWeightsRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &OrderManagementApi,
+        params: RunAllocationServiceWithWeightsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `allocationAlgorithm` (query): string.
     pub fn allocation_algorithm(mut self, allocation_algorithm: impl Into<String>) -> Self {
-        self.params = self.params.allocation_algorithm(allocation_algorithm);
+        self.params.allocation_algorithm = Some(allocation_algorithm.into());
         self
     }
 
@@ -962,12 +989,16 @@ impl RunAllocationServiceWithWeightsRequest {
     }
 }
 
-/// The parameters of `BookTransactions` (`POST /api/ordermanagement/booktransactions`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `POST /api/ordermanagement/booktransactions` (operation `BookTransactions`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `BookTransactions`: what its request builder
+/// ([`BookTransactionsRequest`](crate::BookTransactionsRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct BookTransactionsParams {
@@ -988,26 +1019,13 @@ impl BookTransactionsParams {
             body: book_transactions_request,
         }
     }
-
-    /// Sets `applyFeesAndCommission` (query): boolean.
-    pub fn apply_fees_and_commission(mut self, apply_fees_and_commission: bool) -> Self {
-        self.apply_fees_and_commission = Some(apply_fees_and_commission);
-        self
-    }
-
-    /// Sets `markOrdersAndAllocationsAsBooked` (query): boolean.
-    pub fn mark_orders_and_allocations_as_booked(
-        mut self,
-        mark_orders_and_allocations_as_booked: bool,
-    ) -> Self {
-        self.mark_orders_and_allocations_as_booked = Some(mark_orders_and_allocations_as_booked);
-        self
-    }
 }
 
-/// The `BookTransactions` request (`POST /api/ordermanagement/booktransactions`), built by
-/// [`OrderManagementApi::book_transactions`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/ordermanagement/booktransactions` (operation `BookTransactions`)
+///
+/// The request builder of `BookTransactions`, made by
+/// [`OrderManagementApi::book_transactions`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct BookTransactionsRequest {
@@ -1024,11 +1042,18 @@ impl BookTransactionsRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &OrderManagementApi, params: BookTransactionsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `applyFeesAndCommission` (query): boolean.
     pub fn apply_fees_and_commission(mut self, apply_fees_and_commission: bool) -> Self {
-        self.params = self
-            .params
-            .apply_fees_and_commission(apply_fees_and_commission);
+        self.params.apply_fees_and_commission = Some(apply_fees_and_commission);
         self
     }
 
@@ -1037,9 +1062,8 @@ impl BookTransactionsRequest {
         mut self,
         mark_orders_and_allocations_as_booked: bool,
     ) -> Self {
-        self.params = self
-            .params
-            .mark_orders_and_allocations_as_booked(mark_orders_and_allocations_as_booked);
+        self.params.mark_orders_and_allocations_as_booked =
+            Some(mark_orders_and_allocations_as_booked);
         self
     }
 
@@ -1098,12 +1122,16 @@ impl BookTransactionsRequest {
     }
 }
 
-/// The parameters of `CancelOrders` (`POST /api/ordermanagement/cancelorders`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `POST /api/ordermanagement/cancelorders` (operation `CancelOrders`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CancelOrders`: what its request builder
+/// ([`CancelOrdersRequest`](crate::CancelOrdersRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CancelOrdersParams {
@@ -1118,9 +1146,11 @@ impl CancelOrdersParams {
     }
 }
 
-/// The `CancelOrders` request (`POST /api/ordermanagement/cancelorders`), built by
-/// [`OrderManagementApi::cancel_orders`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/ordermanagement/cancelorders` (operation `CancelOrders`)
+///
+/// The request builder of `CancelOrders`, made by [`OrderManagementApi::cancel_orders`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CancelOrdersRequest {
@@ -1136,6 +1166,15 @@ impl CancelOrdersRequest {
         path_template: "/api/ordermanagement/cancelorders",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &OrderManagementApi, params: CancelOrdersParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CancelOrdersParams {
@@ -1184,13 +1223,16 @@ impl CancelOrdersRequest {
     }
 }
 
-/// The parameters of `CancelOrdersAndMoveRemaining` (`POST
-/// /api/ordermanagement/cancelordersandmoveremaining`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `POST /api/ordermanagement/cancelordersandmoveremaining` (operation `CancelOrdersAndMoveRemaining`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CancelOrdersAndMoveRemaining`: what its request builder
+/// ([`CancelOrdersAndMoveRemainingRequest`](crate::CancelOrdersAndMoveRemainingRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CancelOrdersAndMoveRemainingParams {
@@ -1210,10 +1252,12 @@ impl CancelOrdersAndMoveRemainingParams {
     }
 }
 
-/// The `CancelOrdersAndMoveRemaining` request (`POST
-/// /api/ordermanagement/cancelordersandmoveremaining`), built by
-/// [`OrderManagementApi::cancel_orders_and_move_remaining`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/ordermanagement/cancelordersandmoveremaining` (operation `CancelOrdersAndMoveRemaining`)
+///
+/// The request builder of `CancelOrdersAndMoveRemaining`, made by
+/// [`OrderManagementApi::cancel_orders_and_move_remaining`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CancelOrdersAndMoveRemainingRequest {
@@ -1229,6 +1273,18 @@ impl CancelOrdersAndMoveRemainingRequest {
         path_template: "/api/ordermanagement/cancelordersandmoveremaining",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &OrderManagementApi,
+        params: CancelOrdersAndMoveRemainingParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CancelOrdersAndMoveRemainingParams {
@@ -1280,12 +1336,16 @@ impl CancelOrdersAndMoveRemainingRequest {
     }
 }
 
-/// The parameters of `CreateOrders` (`POST /api/ordermanagement/createorders`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `POST /api/ordermanagement/createorders` (operation `CreateOrders`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateOrders`: what its request builder
+/// ([`CreateOrdersRequest`](crate::CreateOrdersRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateOrdersParams {
@@ -1302,9 +1362,11 @@ impl CreateOrdersParams {
     }
 }
 
-/// The `CreateOrders` request (`POST /api/ordermanagement/createorders`), built by
-/// [`OrderManagementApi::create_orders`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/ordermanagement/createorders` (operation `CreateOrders`)
+///
+/// The request builder of `CreateOrders`, made by [`OrderManagementApi::create_orders`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateOrdersRequest {
@@ -1320,6 +1382,15 @@ impl CreateOrdersRequest {
         path_template: "/api/ordermanagement/createorders",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &OrderManagementApi, params: CreateOrdersParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateOrdersParams {
@@ -1369,12 +1440,16 @@ impl CreateOrdersRequest {
     }
 }
 
-/// The parameters of `MoveOrders` (`POST /api/ordermanagement/moveorders`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `POST /api/ordermanagement/moveorders` (operation `MoveOrders`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `MoveOrders`: what its request builder
+/// ([`MoveOrdersRequest`](crate::MoveOrdersRequest)) sends, and what the tag's trait method
+/// takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct MoveOrdersParams {
@@ -1393,8 +1468,10 @@ impl MoveOrdersParams {
     }
 }
 
-/// The `MoveOrders` request (`POST /api/ordermanagement/moveorders`), built by
-/// [`OrderManagementApi::move_orders`]. Set optional parameters, then [`send`](Self::send)
+/// `POST /api/ordermanagement/moveorders` (operation `MoveOrders`)
+///
+/// The request builder of `MoveOrders`, made by [`OrderManagementApi::move_orders`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
 /// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -1411,6 +1488,15 @@ impl MoveOrdersRequest {
         path_template: "/api/ordermanagement/moveorders",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &OrderManagementApi, params: MoveOrdersParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &MoveOrdersParams {
@@ -1462,13 +1548,16 @@ impl MoveOrdersRequest {
     }
 }
 
-/// The parameters of `GetOrderHistory` (`GET
-/// /api/ordermanagement/order/{scope}/{code}/$history`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `GET /api/ordermanagement/order/{scope}/{code}/$history` (operation `GetOrderHistory`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetOrderHistory`: what its request builder
+/// ([`GetOrderHistoryRequest`](crate::GetOrderHistoryRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetOrderHistoryParams {
@@ -1490,19 +1579,13 @@ impl GetOrderHistoryParams {
             as_at: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetOrderHistory` request (`GET
-/// /api/ordermanagement/order/{scope}/{code}/$history`), built by
-/// [`OrderManagementApi::get_order_history`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/ordermanagement/order/{scope}/{code}/$history` (operation `GetOrderHistory`)
+///
+/// The request builder of `GetOrderHistory`, made by
+/// [`OrderManagementApi::get_order_history`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetOrderHistoryRequest {
@@ -1519,10 +1602,19 @@ impl GetOrderHistoryRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &OrderManagementApi, params: GetOrderHistoryParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -1581,12 +1673,16 @@ impl GetOrderHistoryRequest {
     }
 }
 
-/// The parameters of `PlaceBlocks` (`POST /api/ordermanagement/placeblocks`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `POST /api/ordermanagement/placeblocks` (operation `PlaceBlocks`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `PlaceBlocks`: what its request builder
+/// ([`PlaceBlocksRequest`](crate::PlaceBlocksRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct PlaceBlocksParams {
@@ -1603,8 +1699,10 @@ impl PlaceBlocksParams {
     }
 }
 
-/// The `PlaceBlocks` request (`POST /api/ordermanagement/placeblocks`), built by
-/// [`OrderManagementApi::place_blocks`]. Set optional parameters, then [`send`](Self::send)
+/// `POST /api/ordermanagement/placeblocks` (operation `PlaceBlocks`)
+///
+/// The request builder of `PlaceBlocks`, made by [`OrderManagementApi::place_blocks`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
 /// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -1621,6 +1719,15 @@ impl PlaceBlocksRequest {
         path_template: "/api/ordermanagement/placeblocks",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &OrderManagementApi, params: PlaceBlocksParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &PlaceBlocksParams {
@@ -1669,12 +1776,16 @@ impl PlaceBlocksRequest {
     }
 }
 
-/// The parameters of `UpdateOrders` (`POST /api/ordermanagement/updateorders`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `POST /api/ordermanagement/updateorders` (operation `UpdateOrders`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpdateOrders`: what its request builder
+/// ([`UpdateOrdersRequest`](crate::UpdateOrdersRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateOrdersParams {
@@ -1691,9 +1802,11 @@ impl UpdateOrdersParams {
     }
 }
 
-/// The `UpdateOrders` request (`POST /api/ordermanagement/updateorders`), built by
-/// [`OrderManagementApi::update_orders`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/ordermanagement/updateorders` (operation `UpdateOrders`)
+///
+/// The request builder of `UpdateOrders`, made by [`OrderManagementApi::update_orders`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateOrdersRequest {
@@ -1709,6 +1822,15 @@ impl UpdateOrdersRequest {
         path_template: "/api/ordermanagement/updateorders",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &OrderManagementApi, params: UpdateOrdersParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpdateOrdersParams {
@@ -1763,14 +1885,18 @@ impl UpdateOrdersRequest {
 /// mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`OrderManagementApi`] for streams, timeouts and `send_as`). With the `mock`
-/// feature, mockall generates `MockOrderManagementApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`OrderManagementApi`] add streams, timeouts and `send_as`. With the `mock` feature,
+/// mockall generates `MockOrderManagementApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait OrderManagementApiClient: Send + Sync {
-    /// `POST /api/ordermanagement/$cancelplacements` (operation `CancelPlacements`):
-    /// [`OrderManagementApi::cancel_placements`] with the parameters of `params`.
+    /// `POST /api/ordermanagement/$cancelplacements` (operation `CancelPlacements`)
+    ///
+    /// [`OrderManagementApi::cancel_placements`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::CancelPlacementsRequest::send): see [`Error`](crate::Error).
@@ -1779,8 +1905,10 @@ pub trait OrderManagementApiClient: Send + Sync {
         params: CancelPlacementsParams,
     ) -> Result<lusid_models::CancelPlacementsResponse, crate::Error>;
 
-    /// `POST /api/ordermanagement/$updateplacements` (operation `UpdatePlacements`):
-    /// [`OrderManagementApi::update_placements`] with the parameters of `params`.
+    /// `POST /api/ordermanagement/$updateplacements` (operation `UpdatePlacements`)
+    ///
+    /// [`OrderManagementApi::update_placements`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpdatePlacementsRequest::send): see [`Error`](crate::Error).
@@ -1789,8 +1917,10 @@ pub trait OrderManagementApiClient: Send + Sync {
         params: UpdatePlacementsParams,
     ) -> Result<lusid_models::UpdatePlacementsResponse, crate::Error>;
 
-    /// `POST /api/ordermanagement/SweepBlocks` (operation `SweepBlocks`):
-    /// [`OrderManagementApi::sweep_blocks`] with the parameters of `params`.
+    /// `POST /api/ordermanagement/SweepBlocks` (operation `SweepBlocks`)
+    ///
+    /// [`OrderManagementApi::sweep_blocks`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::SweepBlocksRequest::send): see [`Error`](crate::Error).
@@ -1799,8 +1929,11 @@ pub trait OrderManagementApiClient: Send + Sync {
         params: SweepBlocksParams,
     ) -> Result<lusid_models::SweepBlocksResponse, crate::Error>;
 
-    /// `POST /api/ordermanagement/allocate` (operation `RunAllocationService`):
-    /// [`OrderManagementApi::run_allocation_service`] with the parameters of `params`.
+    /// `POST /api/ordermanagement/allocate` (operation `RunAllocationService`)
+    ///
+    /// [`OrderManagementApi::run_allocation_service`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::RunAllocationServiceRequest::send): see [`Error`](crate::Error).
@@ -1809,10 +1942,11 @@ pub trait OrderManagementApiClient: Send + Sync {
         params: RunAllocationServiceParams,
     ) -> Result<lusid_models::AllocationServiceRunResponse, crate::Error>;
 
-    /// `POST /api/ordermanagement/allocate/weighted` (operation
-    /// `RunAllocationServiceWithWeights`):
+    /// `POST /api/ordermanagement/allocate/weighted` (operation `RunAllocationServiceWithWeights`)
+    ///
     /// [`OrderManagementApi::run_allocation_service_with_weights`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::RunAllocationServiceWithWeightsRequest::send): see [`Error`](crate::Error).
@@ -1821,8 +1955,10 @@ pub trait OrderManagementApiClient: Send + Sync {
         params: RunAllocationServiceWithWeightsParams,
     ) -> Result<lusid_models::AllocationServiceRunResponse, crate::Error>;
 
-    /// `POST /api/ordermanagement/booktransactions` (operation `BookTransactions`):
-    /// [`OrderManagementApi::book_transactions`] with the parameters of `params`.
+    /// `POST /api/ordermanagement/booktransactions` (operation `BookTransactions`)
+    ///
+    /// [`OrderManagementApi::book_transactions`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::BookTransactionsRequest::send): see [`Error`](crate::Error).
@@ -1831,8 +1967,10 @@ pub trait OrderManagementApiClient: Send + Sync {
         params: BookTransactionsParams,
     ) -> Result<lusid_models::BookTransactionsResponse, crate::Error>;
 
-    /// `POST /api/ordermanagement/cancelorders` (operation `CancelOrders`):
-    /// [`OrderManagementApi::cancel_orders`] with the parameters of `params`.
+    /// `POST /api/ordermanagement/cancelorders` (operation `CancelOrders`)
+    ///
+    /// [`OrderManagementApi::cancel_orders`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::CancelOrdersRequest::send): see [`Error`](crate::Error).
@@ -1841,10 +1979,11 @@ pub trait OrderManagementApiClient: Send + Sync {
         params: CancelOrdersParams,
     ) -> Result<lusid_models::CancelOrdersResponse, crate::Error>;
 
-    /// `POST /api/ordermanagement/cancelordersandmoveremaining` (operation
-    /// `CancelOrdersAndMoveRemaining`):
+    /// `POST /api/ordermanagement/cancelordersandmoveremaining` (operation `CancelOrdersAndMoveRemaining`)
+    ///
     /// [`OrderManagementApi::cancel_orders_and_move_remaining`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::CancelOrdersAndMoveRemainingRequest::send): see [`Error`](crate::Error).
@@ -1853,8 +1992,10 @@ pub trait OrderManagementApiClient: Send + Sync {
         params: CancelOrdersAndMoveRemainingParams,
     ) -> Result<lusid_models::CancelOrdersAndMoveRemainingResponse, crate::Error>;
 
-    /// `POST /api/ordermanagement/createorders` (operation `CreateOrders`):
-    /// [`OrderManagementApi::create_orders`] with the parameters of `params`.
+    /// `POST /api/ordermanagement/createorders` (operation `CreateOrders`)
+    ///
+    /// [`OrderManagementApi::create_orders`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateOrdersRequest::send): see [`Error`](crate::Error).
@@ -1863,8 +2004,10 @@ pub trait OrderManagementApiClient: Send + Sync {
         params: CreateOrdersParams,
     ) -> Result<lusid_models::ResourceListOfBlockAndOrders, crate::Error>;
 
-    /// `POST /api/ordermanagement/moveorders` (operation `MoveOrders`):
-    /// [`OrderManagementApi::move_orders`] with the parameters of `params`.
+    /// `POST /api/ordermanagement/moveorders` (operation `MoveOrders`)
+    ///
+    /// [`OrderManagementApi::move_orders`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::MoveOrdersRequest::send): see [`Error`](crate::Error).
@@ -1873,8 +2016,10 @@ pub trait OrderManagementApiClient: Send + Sync {
         params: MoveOrdersParams,
     ) -> Result<lusid_models::ResourceListOfMovedOrderToDifferentBlockResponse, crate::Error>;
 
-    /// `GET /api/ordermanagement/order/{scope}/{code}/$history` (operation `GetOrderHistory`):
-    /// [`OrderManagementApi::get_order_history`] with the parameters of `params`.
+    /// `GET /api/ordermanagement/order/{scope}/{code}/$history` (operation `GetOrderHistory`)
+    ///
+    /// [`OrderManagementApi::get_order_history`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetOrderHistoryRequest::send): see [`Error`](crate::Error).
@@ -1883,8 +2028,10 @@ pub trait OrderManagementApiClient: Send + Sync {
         params: GetOrderHistoryParams,
     ) -> Result<lusid_models::ResourceListOfChangeIntervalWithOrderManagementDetail, crate::Error>;
 
-    /// `POST /api/ordermanagement/placeblocks` (operation `PlaceBlocks`):
-    /// [`OrderManagementApi::place_blocks`] with the parameters of `params`.
+    /// `POST /api/ordermanagement/placeblocks` (operation `PlaceBlocks`)
+    ///
+    /// [`OrderManagementApi::place_blocks`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::PlaceBlocksRequest::send): see [`Error`](crate::Error).
@@ -1893,8 +2040,10 @@ pub trait OrderManagementApiClient: Send + Sync {
         params: PlaceBlocksParams,
     ) -> Result<lusid_models::ResourceListOfPlacement, crate::Error>;
 
-    /// `POST /api/ordermanagement/updateorders` (operation `UpdateOrders`):
-    /// [`OrderManagementApi::update_orders`] with the parameters of `params`.
+    /// `POST /api/ordermanagement/updateorders` (operation `UpdateOrders`)
+    ///
+    /// [`OrderManagementApi::update_orders`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpdateOrdersRequest::send): see [`Error`](crate::Error).
@@ -1910,130 +2059,82 @@ impl OrderManagementApiClient for OrderManagementApi {
         &self,
         params: CancelPlacementsParams,
     ) -> Result<lusid_models::CancelPlacementsResponse, crate::Error> {
-        CancelPlacementsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CancelPlacementsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn update_placements(
         &self,
         params: UpdatePlacementsParams,
     ) -> Result<lusid_models::UpdatePlacementsResponse, crate::Error> {
-        UpdatePlacementsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpdatePlacementsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn sweep_blocks(
         &self,
         params: SweepBlocksParams,
     ) -> Result<lusid_models::SweepBlocksResponse, crate::Error> {
-        SweepBlocksRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        SweepBlocksRequest::from_params(self, params).send().await
     }
 
     async fn run_allocation_service(
         &self,
         params: RunAllocationServiceParams,
     ) -> Result<lusid_models::AllocationServiceRunResponse, crate::Error> {
-        RunAllocationServiceRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        RunAllocationServiceRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn run_allocation_service_with_weights(
         &self,
         params: RunAllocationServiceWithWeightsParams,
     ) -> Result<lusid_models::AllocationServiceRunResponse, crate::Error> {
-        RunAllocationServiceWithWeightsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        RunAllocationServiceWithWeightsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn book_transactions(
         &self,
         params: BookTransactionsParams,
     ) -> Result<lusid_models::BookTransactionsResponse, crate::Error> {
-        BookTransactionsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        BookTransactionsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn cancel_orders(
         &self,
         params: CancelOrdersParams,
     ) -> Result<lusid_models::CancelOrdersResponse, crate::Error> {
-        CancelOrdersRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CancelOrdersRequest::from_params(self, params).send().await
     }
 
     async fn cancel_orders_and_move_remaining(
         &self,
         params: CancelOrdersAndMoveRemainingParams,
     ) -> Result<lusid_models::CancelOrdersAndMoveRemainingResponse, crate::Error> {
-        CancelOrdersAndMoveRemainingRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CancelOrdersAndMoveRemainingRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn create_orders(
         &self,
         params: CreateOrdersParams,
     ) -> Result<lusid_models::ResourceListOfBlockAndOrders, crate::Error> {
-        CreateOrdersRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateOrdersRequest::from_params(self, params).send().await
     }
 
     async fn move_orders(
         &self,
         params: MoveOrdersParams,
     ) -> Result<lusid_models::ResourceListOfMovedOrderToDifferentBlockResponse, crate::Error> {
-        MoveOrdersRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        MoveOrdersRequest::from_params(self, params).send().await
     }
 
     async fn get_order_history(
@@ -2041,38 +2142,22 @@ impl OrderManagementApiClient for OrderManagementApi {
         params: GetOrderHistoryParams,
     ) -> Result<lusid_models::ResourceListOfChangeIntervalWithOrderManagementDetail, crate::Error>
     {
-        GetOrderHistoryRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetOrderHistoryRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn place_blocks(
         &self,
         params: PlaceBlocksParams,
     ) -> Result<lusid_models::ResourceListOfPlacement, crate::Error> {
-        PlaceBlocksRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        PlaceBlocksRequest::from_params(self, params).send().await
     }
 
     async fn update_orders(
         &self,
         params: UpdateOrdersParams,
     ) -> Result<lusid_models::UpdateOrdersResponse, crate::Error> {
-        UpdateOrdersRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpdateOrdersRequest::from_params(self, params).send().await
     }
 }

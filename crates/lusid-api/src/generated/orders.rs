@@ -37,9 +37,9 @@ impl OrdersApi {
     ///   [`ListOrdersRequest::data_model_scope`].
     /// - `dataModelCode` (query, optional): string; set with
     ///   [`ListOrdersRequest::data_model_code`].
-    /// - `membershipType` (query, optional): string; known values `All`, `Member` and
-    ///   `Candidate`; documented default `Member`; set with
-    ///   [`ListOrdersRequest::membership_type`].
+    /// - `membershipType` (query, optional): [`MembershipType`](crate::params::MembershipType)
+    ///   (or any string); known values `All`, `Member` and `Candidate`; documented default
+    ///   `Member`; set with [`ListOrdersRequest::membership_type`].
     /// - `getDerivedComplianceStatuses` (query, optional): boolean; set with
     ///   [`ListOrdersRequest::get_derived_compliance_statuses`].
     ///
@@ -58,11 +58,7 @@ impl OrdersApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_orders(&self) -> ListOrdersRequest {
-        ListOrdersRequest {
-            client: self.client.clone(),
-            params: ListOrdersParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListOrdersRequest::from_params(self, ListOrdersParams::new())
     }
 
     /// `POST /api/orders` (operation `UpsertOrders`)
@@ -94,11 +90,7 @@ impl OrdersApi {
         &self,
         order_set_request: lusid_models::OrderSetRequest,
     ) -> UpsertOrdersRequest {
-        UpsertOrdersRequest {
-            client: self.client.clone(),
-            params: UpsertOrdersParams::new(order_set_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertOrdersRequest::from_params(self, UpsertOrdersParams::new(order_set_request))
     }
 
     /// `GET /api/orders/{scope}/{code}` (operation `GetOrder`)
@@ -126,11 +118,7 @@ impl OrdersApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn get_order(&self, scope: impl Into<String>, code: impl Into<String>) -> GetOrderRequest {
-        GetOrderRequest {
-            client: self.client.clone(),
-            params: GetOrderParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetOrderRequest::from_params(self, GetOrderParams::new(scope, code))
     }
 
     /// `DELETE /api/orders/{scope}/{code}` (operation `DeleteOrder`)
@@ -158,20 +146,20 @@ impl OrdersApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteOrderRequest {
-        DeleteOrderRequest {
-            client: self.client.clone(),
-            params: DeleteOrderParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteOrderRequest::from_params(self, DeleteOrderParams::new(scope, code))
     }
 }
 
-/// The parameters of `ListOrders` (`GET /api/orders`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `GET /api/orders` (operation `ListOrders`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListOrders`: what its request builder
+/// ([`ListOrdersRequest`](crate::ListOrdersRequest)) sends, and what the tag's trait method
+/// takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListOrdersParams {
@@ -192,9 +180,9 @@ pub struct ListOrdersParams {
     pub data_model_scope: Option<String>,
     /// `dataModelCode` (query): string.
     pub data_model_code: Option<String>,
-    /// `membershipType` (query): string; known values `All`, `Member` and `Candidate`;
-    /// documented default `Member`.
-    pub membership_type: Option<String>,
+    /// `membershipType` (query): [`MembershipType`](crate::params::MembershipType) (or any
+    /// string); known values `All`, `Member` and `Candidate`; documented default `Member`.
+    pub membership_type: Option<crate::params::MembershipType>,
     /// `getDerivedComplianceStatuses` (query): boolean.
     pub get_derived_compliance_statuses: Option<bool>,
 }
@@ -215,80 +203,13 @@ impl ListOrdersParams {
             get_derived_compliance_statuses: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `dataModelScope` (query): string.
-    pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
-        self.data_model_scope = Some(data_model_scope.into());
-        self
-    }
-
-    /// Sets `dataModelCode` (query): string.
-    pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
-        self.data_model_code = Some(data_model_code.into());
-        self
-    }
-
-    /// Sets `membershipType` (query): string; known values `All`, `Member` and `Candidate`;
-    /// documented default `Member`.
-    pub fn membership_type(mut self, membership_type: impl Into<String>) -> Self {
-        self.membership_type = Some(membership_type.into());
-        self
-    }
-
-    /// Sets `getDerivedComplianceStatuses` (query): boolean.
-    pub fn get_derived_compliance_statuses(
-        mut self,
-        get_derived_compliance_statuses: bool,
-    ) -> Self {
-        self.get_derived_compliance_statuses = Some(get_derived_compliance_statuses);
-        self
-    }
 }
 
-/// The `ListOrders` request (`GET /api/orders`), built by [`OrdersApi::list_orders`]. Set
-/// optional parameters, then [`send`](Self::send) it.
+/// `GET /api/orders` (operation `ListOrders`)
+///
+/// The request builder of `ListOrders`, made by [`OrdersApi::list_orders`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListOrdersRequest {
@@ -305,35 +226,44 @@ impl ListOrdersRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &OrdersApi, params: ListOrdersParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -343,26 +273,29 @@ impl ListOrdersRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `dataModelScope` (query): string.
     pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
-        self.params = self.params.data_model_scope(data_model_scope);
+        self.params.data_model_scope = Some(data_model_scope.into());
         self
     }
 
     /// Sets `dataModelCode` (query): string.
     pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
-        self.params = self.params.data_model_code(data_model_code);
+        self.params.data_model_code = Some(data_model_code.into());
         self
     }
 
-    /// Sets `membershipType` (query): string; known values `All`, `Member` and `Candidate`;
-    /// documented default `Member`.
-    pub fn membership_type(mut self, membership_type: impl Into<String>) -> Self {
-        self.params = self.params.membership_type(membership_type);
+    /// Sets `membershipType` (query): [`MembershipType`](crate::params::MembershipType) (or any
+    /// string); known values `All`, `Member` and `Candidate`; documented default `Member`.
+    pub fn membership_type(
+        mut self,
+        membership_type: impl Into<crate::params::MembershipType>,
+    ) -> Self {
+        self.params.membership_type = Some(membership_type.into());
         self
     }
 
@@ -371,9 +304,7 @@ impl ListOrdersRequest {
         mut self,
         get_derived_compliance_statuses: bool,
     ) -> Self {
-        self.params = self
-            .params
-            .get_derived_compliance_statuses(get_derived_compliance_statuses);
+        self.params.get_derived_compliance_statuses = Some(get_derived_compliance_statuses);
         self
     }
 
@@ -442,78 +373,81 @@ impl ListOrdersRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListOrdersParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListOrders`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_pages(
-        self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfOrder, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_pages(self) -> crate::PageStream<'static, lusid_models::PagedResourceListOfOrder> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListOrders`, in order. At most one page is held in memory;
-    /// the next page is requested when the current one is used up.
+    /// the next page is requested when the current one is used up. Without an `asAt`, the first
+    /// request pins `asAt` to the current UTC time, so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::Order, crate::Error>> + Send + 'static
-    {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::Order> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListOrders` with its items kept exactly as LUSID sent them, fields this
     /// crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListOrdersRequest {
-    type Page = lusid_models::PagedResourceListOfOrder;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListOrdersParams {
+    const OPERATION_ID: &'static str = "ListOrders";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `UpsertOrders` (`POST /api/orders`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `POST /api/orders` (operation `UpsertOrders`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertOrders`: what its request builder
+/// ([`UpsertOrdersRequest`](crate::UpsertOrdersRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertOrdersParams {
@@ -534,22 +468,13 @@ impl UpsertOrdersParams {
             body: order_set_request,
         }
     }
-
-    /// Sets `dataModelScope` (query): string.
-    pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
-        self.data_model_scope = Some(data_model_scope.into());
-        self
-    }
-
-    /// Sets `dataModelCode` (query): string.
-    pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
-        self.data_model_code = Some(data_model_code.into());
-        self
-    }
 }
 
-/// The `UpsertOrders` request (`POST /api/orders`), built by [`OrdersApi::upsert_orders`].
-/// Set optional parameters, then [`send`](Self::send) it.
+/// `POST /api/orders` (operation `UpsertOrders`)
+///
+/// The request builder of `UpsertOrders`, made by [`OrdersApi::upsert_orders`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertOrdersRequest {
@@ -566,15 +491,24 @@ impl UpsertOrdersRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &OrdersApi, params: UpsertOrdersParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `dataModelScope` (query): string.
     pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
-        self.params = self.params.data_model_scope(data_model_scope);
+        self.params.data_model_scope = Some(data_model_scope.into());
         self
     }
 
     /// Sets `dataModelCode` (query): string.
     pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
-        self.params = self.params.data_model_code(data_model_code);
+        self.params.data_model_code = Some(data_model_code.into());
         self
     }
 
@@ -627,12 +561,16 @@ impl UpsertOrdersRequest {
     }
 }
 
-/// The parameters of `GetOrder` (`GET /api/orders/{scope}/{code}`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/orders/{scope}/{code}` (operation `GetOrder`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetOrder`: what its request builder
+/// ([`GetOrderRequest`](crate::GetOrderRequest)) sends, and what the tag's trait method
+/// takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetOrderParams {
@@ -657,27 +595,13 @@ impl GetOrderParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetOrder` request (`GET /api/orders/{scope}/{code}`), built by
-/// [`OrdersApi::get_order`]. Set optional parameters, then [`send`](Self::send) it.
+/// `GET /api/orders/{scope}/{code}` (operation `GetOrder`)
+///
+/// The request builder of `GetOrder`, made by [`OrdersApi::get_order`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetOrderRequest {
@@ -694,10 +618,19 @@ impl GetOrderRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &OrdersApi, params: GetOrderParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -707,7 +640,7 @@ impl GetOrderRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -762,12 +695,16 @@ impl GetOrderRequest {
     }
 }
 
-/// The parameters of `DeleteOrder` (`DELETE /api/orders/{scope}/{code}`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `DELETE /api/orders/{scope}/{code}` (operation `DeleteOrder`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteOrder`: what its request builder
+/// ([`DeleteOrderRequest`](crate::DeleteOrderRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteOrderParams {
@@ -787,8 +724,11 @@ impl DeleteOrderParams {
     }
 }
 
-/// The `DeleteOrder` request (`DELETE /api/orders/{scope}/{code}`), built by
-/// [`OrdersApi::delete_order`]. Set optional parameters, then [`send`](Self::send) it.
+/// `DELETE /api/orders/{scope}/{code}` (operation `DeleteOrder`)
+///
+/// The request builder of `DeleteOrder`, made by [`OrdersApi::delete_order`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteOrderRequest {
@@ -804,6 +744,15 @@ impl DeleteOrderRequest {
         path_template: "/api/orders/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &OrdersApi, params: DeleteOrderParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteOrderParams {
@@ -860,14 +809,18 @@ impl DeleteOrderRequest {
 /// `client.orders()` in production and a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`OrdersApi`] for streams, timeouts and `send_as`). With the `mock` feature,
-/// mockall generates `MockOrdersApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of [`OrdersApi`]
+/// add streams, timeouts and `send_as`. With the `mock` feature, mockall generates
+/// `MockOrdersApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait OrdersApiClient: Send + Sync {
-    /// `GET /api/orders` (operation `ListOrders`): [`OrdersApi::list_orders`] with the
-    /// parameters of `params`.
+    /// `GET /api/orders` (operation `ListOrders`)
+    ///
+    /// [`OrdersApi::list_orders`] with the parameters of `params`: one request (one page, for a
+    /// paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListOrdersRequest::send): see [`Error`](crate::Error).
@@ -876,8 +829,10 @@ pub trait OrdersApiClient: Send + Sync {
         params: ListOrdersParams,
     ) -> Result<lusid_models::PagedResourceListOfOrder, crate::Error>;
 
-    /// `POST /api/orders` (operation `UpsertOrders`): [`OrdersApi::upsert_orders`] with the
-    /// parameters of `params`.
+    /// `POST /api/orders` (operation `UpsertOrders`)
+    ///
+    /// [`OrdersApi::upsert_orders`] with the parameters of `params`: one request (one page, for
+    /// a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertOrdersRequest::send): see [`Error`](crate::Error).
@@ -886,15 +841,19 @@ pub trait OrdersApiClient: Send + Sync {
         params: UpsertOrdersParams,
     ) -> Result<lusid_models::ResourceListOfOrder, crate::Error>;
 
-    /// `GET /api/orders/{scope}/{code}` (operation `GetOrder`): [`OrdersApi::get_order`] with
-    /// the parameters of `params`.
+    /// `GET /api/orders/{scope}/{code}` (operation `GetOrder`)
+    ///
+    /// [`OrdersApi::get_order`] with the parameters of `params`: one request (one page, for a
+    /// paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetOrderRequest::send): see [`Error`](crate::Error).
     async fn get_order(&self, params: GetOrderParams) -> Result<lusid_models::Order, crate::Error>;
 
-    /// `DELETE /api/orders/{scope}/{code}` (operation `DeleteOrder`):
-    /// [`OrdersApi::delete_order`] with the parameters of `params`.
+    /// `DELETE /api/orders/{scope}/{code}` (operation `DeleteOrder`)
+    ///
+    /// [`OrdersApi::delete_order`] with the parameters of `params`: one request (one page, for
+    /// a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteOrderRequest::send): see [`Error`](crate::Error).
@@ -910,48 +869,24 @@ impl OrdersApiClient for OrdersApi {
         &self,
         params: ListOrdersParams,
     ) -> Result<lusid_models::PagedResourceListOfOrder, crate::Error> {
-        ListOrdersRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListOrdersRequest::from_params(self, params).send().await
     }
 
     async fn upsert_orders(
         &self,
         params: UpsertOrdersParams,
     ) -> Result<lusid_models::ResourceListOfOrder, crate::Error> {
-        UpsertOrdersRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertOrdersRequest::from_params(self, params).send().await
     }
 
     async fn get_order(&self, params: GetOrderParams) -> Result<lusid_models::Order, crate::Error> {
-        GetOrderRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetOrderRequest::from_params(self, params).send().await
     }
 
     async fn delete_order(
         &self,
         params: DeleteOrderParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteOrderRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteOrderRequest::from_params(self, params).send().await
     }
 }

@@ -49,11 +49,7 @@ impl PackagesApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_packages(&self) -> ListPackagesRequest {
-        ListPackagesRequest {
-            client: self.client.clone(),
-            params: ListPackagesParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListPackagesRequest::from_params(self, ListPackagesParams::new())
     }
 
     /// `POST /api/packages` (operation `UpsertPackages`)
@@ -81,11 +77,7 @@ impl PackagesApi {
         &self,
         package_set_request: lusid_models::PackageSetRequest,
     ) -> UpsertPackagesRequest {
-        UpsertPackagesRequest {
-            client: self.client.clone(),
-            params: UpsertPackagesParams::new(package_set_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertPackagesRequest::from_params(self, UpsertPackagesParams::new(package_set_request))
     }
 
     /// `GET /api/packages/{scope}/{code}` (operation `GetPackage`)
@@ -117,11 +109,7 @@ impl PackagesApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetPackageRequest {
-        GetPackageRequest {
-            client: self.client.clone(),
-            params: GetPackageParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetPackageRequest::from_params(self, GetPackageParams::new(scope, code))
     }
 
     /// `DELETE /api/packages/{scope}/{code}` (operation `DeletePackage`)
@@ -149,20 +137,20 @@ impl PackagesApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeletePackageRequest {
-        DeletePackageRequest {
-            client: self.client.clone(),
-            params: DeletePackageParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeletePackageRequest::from_params(self, DeletePackageParams::new(scope, code))
     }
 }
 
-/// The parameters of `ListPackages` (`GET /api/packages`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `GET /api/packages` (operation `ListPackages`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListPackages`: what its request builder
+/// ([`ListPackagesRequest`](crate::ListPackagesRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListPackagesParams {
@@ -193,52 +181,13 @@ impl ListPackagesParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListPackages` request (`GET /api/packages`), built by
-/// [`PackagesApi::list_packages`]. Set optional parameters, then [`send`](Self::send) it.
+/// `GET /api/packages` (operation `ListPackages`)
+///
+/// The request builder of `ListPackages`, made by [`PackagesApi::list_packages`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListPackagesRequest {
@@ -255,35 +204,44 @@ impl ListPackagesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PackagesApi, params: ListPackagesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -293,7 +251,7 @@ impl ListPackagesRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -356,78 +314,84 @@ impl ListPackagesRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListPackagesParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListPackages`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfPackage, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfPackage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListPackages`, in order. At most one page is held in
-    /// memory; the next page is requested when the current one is used up.
+    /// memory; the next page is requested when the current one is used up. Without an `asAt`,
+    /// the first request pins `asAt` to the current UTC time, so every page reads the same
+    /// snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::Package, crate::Error>> + Send + 'static
-    {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::Package> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListPackages` with its items kept exactly as LUSID sent them, fields this
     /// crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListPackagesRequest {
-    type Page = lusid_models::PagedResourceListOfPackage;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListPackagesParams {
+    const OPERATION_ID: &'static str = "ListPackages";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `UpsertPackages` (`POST /api/packages`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `POST /api/packages` (operation `UpsertPackages`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertPackages`: what its request builder
+/// ([`UpsertPackagesRequest`](crate::UpsertPackagesRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertPackagesParams {
@@ -444,8 +408,11 @@ impl UpsertPackagesParams {
     }
 }
 
-/// The `UpsertPackages` request (`POST /api/packages`), built by
-/// [`PackagesApi::upsert_packages`]. Set optional parameters, then [`send`](Self::send) it.
+/// `POST /api/packages` (operation `UpsertPackages`)
+///
+/// The request builder of `UpsertPackages`, made by [`PackagesApi::upsert_packages`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertPackagesRequest {
@@ -461,6 +428,15 @@ impl UpsertPackagesRequest {
         path_template: "/api/packages",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PackagesApi, params: UpsertPackagesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertPackagesParams {
@@ -509,12 +485,16 @@ impl UpsertPackagesRequest {
     }
 }
 
-/// The parameters of `GetPackage` (`GET /api/packages/{scope}/{code}`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/packages/{scope}/{code}` (operation `GetPackage`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetPackage`: what its request builder
+/// ([`GetPackageRequest`](crate::GetPackageRequest)) sends, and what the tag's trait method
+/// takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetPackageParams {
@@ -539,27 +519,13 @@ impl GetPackageParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetPackage` request (`GET /api/packages/{scope}/{code}`), built by
-/// [`PackagesApi::get_package`]. Set optional parameters, then [`send`](Self::send) it.
+/// `GET /api/packages/{scope}/{code}` (operation `GetPackage`)
+///
+/// The request builder of `GetPackage`, made by [`PackagesApi::get_package`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPackageRequest {
@@ -576,10 +542,19 @@ impl GetPackageRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PackagesApi, params: GetPackageParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -589,7 +564,7 @@ impl GetPackageRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -644,12 +619,16 @@ impl GetPackageRequest {
     }
 }
 
-/// The parameters of `DeletePackage` (`DELETE /api/packages/{scope}/{code}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `DELETE /api/packages/{scope}/{code}` (operation `DeletePackage`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeletePackage`: what its request builder
+/// ([`DeletePackageRequest`](crate::DeletePackageRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeletePackageParams {
@@ -669,8 +648,11 @@ impl DeletePackageParams {
     }
 }
 
-/// The `DeletePackage` request (`DELETE /api/packages/{scope}/{code}`), built by
-/// [`PackagesApi::delete_package`]. Set optional parameters, then [`send`](Self::send) it.
+/// `DELETE /api/packages/{scope}/{code}` (operation `DeletePackage`)
+///
+/// The request builder of `DeletePackage`, made by [`PackagesApi::delete_package`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeletePackageRequest {
@@ -686,6 +668,15 @@ impl DeletePackageRequest {
         path_template: "/api/packages/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PackagesApi, params: DeletePackageParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeletePackageParams {
@@ -742,14 +733,18 @@ impl DeletePackageRequest {
 /// `client.packages()` in production and a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`PackagesApi`] for streams, timeouts and `send_as`). With the `mock`
-/// feature, mockall generates `MockPackagesApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of [`PackagesApi`]
+/// add streams, timeouts and `send_as`. With the `mock` feature, mockall generates
+/// `MockPackagesApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait PackagesApiClient: Send + Sync {
-    /// `GET /api/packages` (operation `ListPackages`): [`PackagesApi::list_packages`] with the
-    /// parameters of `params`.
+    /// `GET /api/packages` (operation `ListPackages`)
+    ///
+    /// [`PackagesApi::list_packages`] with the parameters of `params`: one request (one page,
+    /// for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListPackagesRequest::send): see [`Error`](crate::Error).
@@ -758,8 +753,10 @@ pub trait PackagesApiClient: Send + Sync {
         params: ListPackagesParams,
     ) -> Result<lusid_models::PagedResourceListOfPackage, crate::Error>;
 
-    /// `POST /api/packages` (operation `UpsertPackages`): [`PackagesApi::upsert_packages`] with
-    /// the parameters of `params`.
+    /// `POST /api/packages` (operation `UpsertPackages`)
+    ///
+    /// [`PackagesApi::upsert_packages`] with the parameters of `params`: one request (one page,
+    /// for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertPackagesRequest::send): see [`Error`](crate::Error).
@@ -768,8 +765,10 @@ pub trait PackagesApiClient: Send + Sync {
         params: UpsertPackagesParams,
     ) -> Result<lusid_models::ResourceListOfPackage, crate::Error>;
 
-    /// `GET /api/packages/{scope}/{code}` (operation `GetPackage`):
-    /// [`PackagesApi::get_package`] with the parameters of `params`.
+    /// `GET /api/packages/{scope}/{code}` (operation `GetPackage`)
+    ///
+    /// [`PackagesApi::get_package`] with the parameters of `params`: one request (one page, for
+    /// a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetPackageRequest::send): see [`Error`](crate::Error).
@@ -778,8 +777,10 @@ pub trait PackagesApiClient: Send + Sync {
         params: GetPackageParams,
     ) -> Result<lusid_models::Package, crate::Error>;
 
-    /// `DELETE /api/packages/{scope}/{code}` (operation `DeletePackage`):
-    /// [`PackagesApi::delete_package`] with the parameters of `params`.
+    /// `DELETE /api/packages/{scope}/{code}` (operation `DeletePackage`)
+    ///
+    /// [`PackagesApi::delete_package`] with the parameters of `params`: one request (one page,
+    /// for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeletePackageRequest::send): see [`Error`](crate::Error).
@@ -795,51 +796,29 @@ impl PackagesApiClient for PackagesApi {
         &self,
         params: ListPackagesParams,
     ) -> Result<lusid_models::PagedResourceListOfPackage, crate::Error> {
-        ListPackagesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListPackagesRequest::from_params(self, params).send().await
     }
 
     async fn upsert_packages(
         &self,
         params: UpsertPackagesParams,
     ) -> Result<lusid_models::ResourceListOfPackage, crate::Error> {
-        UpsertPackagesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertPackagesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_package(
         &self,
         params: GetPackageParams,
     ) -> Result<lusid_models::Package, crate::Error> {
-        GetPackageRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetPackageRequest::from_params(self, params).send().await
     }
 
     async fn delete_package(
         &self,
         params: DeletePackageParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeletePackageRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeletePackageRequest::from_params(self, params).send().await
     }
 }

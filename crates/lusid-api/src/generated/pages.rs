@@ -3,7 +3,7 @@
 //! How the paginator reads each page type.
 
 #[cfg(feature = "abor")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfAbor {
+impl crate::Page for lusid_models::PagedResourceListOfAbor {
     type Item = lusid_models::Abor;
 
     fn next_page(&self) -> Option<&str> {
@@ -16,7 +16,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfAbor {
 }
 
 #[cfg(feature = "abor")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfDiaryEntry {
+impl crate::Page for lusid_models::PagedResourceListOfDiaryEntry {
     type Item = lusid_models::DiaryEntry;
 
     fn next_page(&self) -> Option<&str> {
@@ -29,7 +29,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfDiaryEntry {
 }
 
 #[cfg(feature = "abor")]
-impl crate::paginator::Page for lusid_models::VersionedResourceListOfJournalEntryLine {
+impl crate::Page for lusid_models::VersionedResourceListOfJournalEntryLine {
     type Item = lusid_models::JournalEntryLine;
 
     fn next_page(&self) -> Option<&str> {
@@ -42,7 +42,7 @@ impl crate::paginator::Page for lusid_models::VersionedResourceListOfJournalEntr
 }
 
 #[cfg(feature = "abor")]
-impl crate::paginator::Page for lusid_models::VersionedResourceListOfTrialBalance {
+impl crate::Page for lusid_models::VersionedResourceListOfTrialBalance {
     type Item = lusid_models::TrialBalance;
 
     fn next_page(&self) -> Option<&str> {
@@ -55,7 +55,7 @@ impl crate::paginator::Page for lusid_models::VersionedResourceListOfTrialBalanc
 }
 
 #[cfg(feature = "abor_configuration")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfAborConfiguration {
+impl crate::Page for lusid_models::PagedResourceListOfAborConfiguration {
     type Item = lusid_models::AborConfiguration;
 
     fn next_page(&self) -> Option<&str> {
@@ -68,7 +68,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfAborConfigurati
 }
 
 #[cfg(feature = "address_key_alias")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfGetAddressKeyAliasResponse {
+impl crate::Page for lusid_models::PagedResourceListOfGetAddressKeyAliasResponse {
     type Item = lusid_models::GetAddressKeyAliasResponse;
 
     fn next_page(&self) -> Option<&str> {
@@ -81,7 +81,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfGetAddressKeyAl
 }
 
 #[cfg(feature = "address_key_definition")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfAddressKeyDefinition {
+impl crate::Page for lusid_models::PagedResourceListOfAddressKeyDefinition {
     type Item = lusid_models::AddressKeyDefinition;
 
     fn next_page(&self) -> Option<&str> {
@@ -94,7 +94,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfAddressKeyDefin
 }
 
 #[cfg(feature = "allocation_events")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfAllocationEvent {
+impl crate::Page for lusid_models::PagedResourceListOfAllocationEvent {
     type Item = lusid_models::AllocationEvent;
 
     fn next_page(&self) -> Option<&str> {
@@ -107,7 +107,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfAllocationEvent
 }
 
 #[cfg(feature = "allocation_maps")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfAllocationMap {
+impl crate::Page for lusid_models::PagedResourceListOfAllocationMap {
     type Item = lusid_models::AllocationMap;
 
     fn next_page(&self) -> Option<&str> {
@@ -120,7 +120,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfAllocationMap {
 }
 
 #[cfg(feature = "allocations")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfAllocation {
+impl crate::Page for lusid_models::PagedResourceListOfAllocation {
     type Item = lusid_models::Allocation;
 
     fn next_page(&self) -> Option<&str> {
@@ -133,7 +133,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfAllocation {
 }
 
 #[cfg(feature = "amortisation_rule_sets")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfAmortisationRuleSet {
+impl crate::Page for lusid_models::PagedResourceListOfAmortisationRuleSet {
     type Item = lusid_models::AmortisationRuleSet;
 
     fn next_page(&self) -> Option<&str> {
@@ -146,7 +146,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfAmortisationRul
 }
 
 #[cfg(feature = "blocks")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfBlock {
+impl crate::Page for lusid_models::PagedResourceListOfBlock {
     type Item = lusid_models::Block;
 
     fn next_page(&self) -> Option<&str> {
@@ -159,7 +159,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfBlock {
 }
 
 #[cfg(feature = "calendars")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfCalendar {
+impl crate::Page for lusid_models::PagedResourceListOfCalendar {
     type Item = lusid_models::Calendar;
 
     fn next_page(&self) -> Option<&str> {
@@ -172,7 +172,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfCalendar {
 }
 
 #[cfg(feature = "chart_of_accounts")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfChartOfAccounts {
+impl crate::Page for lusid_models::PagedResourceListOfChartOfAccounts {
     type Item = lusid_models::ChartOfAccounts;
 
     fn next_page(&self) -> Option<&str> {
@@ -185,7 +185,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfChartOfAccounts
 }
 
 #[cfg(feature = "chart_of_accounts")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfAccount {
+impl crate::Page for lusid_models::PagedResourceListOfAccount {
     type Item = lusid_models::Account;
 
     fn next_page(&self) -> Option<&str> {
@@ -198,7 +198,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfAccount {
 }
 
 #[cfg(feature = "chart_of_accounts")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfCleardownModuleResponse {
+impl crate::Page for lusid_models::PagedResourceListOfCleardownModuleResponse {
     type Item = lusid_models::CleardownModuleResponse;
 
     fn next_page(&self) -> Option<&str> {
@@ -211,7 +211,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfCleardownModule
 }
 
 #[cfg(feature = "chart_of_accounts")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfCleardownModuleRule {
+impl crate::Page for lusid_models::PagedResourceListOfCleardownModuleRule {
     type Item = lusid_models::CleardownModuleRule;
 
     fn next_page(&self) -> Option<&str> {
@@ -224,7 +224,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfCleardownModule
 }
 
 #[cfg(feature = "chart_of_accounts")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfGeneralLedgerProfileResponse {
+impl crate::Page for lusid_models::PagedResourceListOfGeneralLedgerProfileResponse {
     type Item = lusid_models::GeneralLedgerProfileResponse;
 
     fn next_page(&self) -> Option<&str> {
@@ -237,7 +237,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfGeneralLedgerPr
 }
 
 #[cfg(feature = "chart_of_accounts")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfPostingModuleResponse {
+impl crate::Page for lusid_models::PagedResourceListOfPostingModuleResponse {
     type Item = lusid_models::PostingModuleResponse;
 
     fn next_page(&self) -> Option<&str> {
@@ -250,7 +250,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfPostingModuleRe
 }
 
 #[cfg(feature = "chart_of_accounts")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfPostingModuleRuleResponse {
+impl crate::Page for lusid_models::PagedResourceListOfPostingModuleRuleResponse {
     type Item = lusid_models::PostingModuleRuleResponse;
 
     fn next_page(&self) -> Option<&str> {
@@ -263,7 +263,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfPostingModuleRu
 }
 
 #[cfg(feature = "collateral")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfMarginCall {
+impl crate::Page for lusid_models::PagedResourceListOfMarginCall {
     type Item = lusid_models::MarginCall;
 
     fn next_page(&self) -> Option<&str> {
@@ -276,7 +276,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfMarginCall {
 }
 
 #[cfg(feature = "collateral")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfMarginLine {
+impl crate::Page for lusid_models::PagedResourceListOfMarginLine {
     type Item = lusid_models::MarginLine;
 
     fn next_page(&self) -> Option<&str> {
@@ -289,7 +289,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfMarginLine {
 }
 
 #[cfg(feature = "collateral")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfMarginRun {
+impl crate::Page for lusid_models::PagedResourceListOfMarginRun {
     type Item = lusid_models::MarginRun;
 
     fn next_page(&self) -> Option<&str> {
@@ -302,7 +302,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfMarginRun {
 }
 
 #[cfg(feature = "collateral_agreements")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfCollateralAgreement {
+impl crate::Page for lusid_models::PagedResourceListOfCollateralAgreement {
     type Item = lusid_models::CollateralAgreement;
 
     fn next_page(&self) -> Option<&str> {
@@ -315,9 +315,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfCollateralAgree
 }
 
 #[cfg(feature = "complex_market_data")]
-impl crate::paginator::Page
-    for lusid_models::ResourceListOfListComplexMarketDataWithMetaDataResponse
-{
+impl crate::Page for lusid_models::ResourceListOfListComplexMarketDataWithMetaDataResponse {
     type Item = lusid_models::ListComplexMarketDataWithMetaDataResponse;
 
     fn next_page(&self) -> Option<&str> {
@@ -330,7 +328,7 @@ impl crate::paginator::Page
 }
 
 #[cfg(feature = "compliance")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfComplianceRuleResponse {
+impl crate::Page for lusid_models::PagedResourceListOfComplianceRuleResponse {
     type Item = lusid_models::ComplianceRuleResponse;
 
     fn next_page(&self) -> Option<&str> {
@@ -343,7 +341,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfComplianceRuleR
 }
 
 #[cfg(feature = "compliance")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfComplianceRunInfoV2 {
+impl crate::Page for lusid_models::PagedResourceListOfComplianceRunInfoV2 {
     type Item = lusid_models::ComplianceRunInfoV2;
 
     fn next_page(&self) -> Option<&str> {
@@ -356,7 +354,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfComplianceRunIn
 }
 
 #[cfg(feature = "compliance")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfOrderBreachHistory {
+impl crate::Page for lusid_models::PagedResourceListOfOrderBreachHistory {
     type Item = lusid_models::OrderBreachHistory;
 
     fn next_page(&self) -> Option<&str> {
@@ -369,7 +367,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfOrderBreachHist
 }
 
 #[cfg(feature = "compliance")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfComplianceTemplate {
+impl crate::Page for lusid_models::PagedResourceListOfComplianceTemplate {
     type Item = lusid_models::ComplianceTemplate;
 
     fn next_page(&self) -> Option<&str> {
@@ -382,7 +380,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfComplianceTempl
 }
 
 #[cfg(feature = "corporate_action_sources")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfCorporateActionSource {
+impl crate::Page for lusid_models::PagedResourceListOfCorporateActionSource {
     type Item = lusid_models::CorporateActionSource;
 
     fn next_page(&self) -> Option<&str> {
@@ -395,7 +393,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfCorporateAction
 }
 
 #[cfg(feature = "corporate_action_sources")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfInstrumentEventHolder {
+impl crate::Page for lusid_models::PagedResourceListOfInstrumentEventHolder {
     type Item = lusid_models::InstrumentEventHolder;
 
     fn next_page(&self) -> Option<&str> {
@@ -408,7 +406,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfInstrumentEvent
 }
 
 #[cfg(feature = "currency_groups")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfCurrencyGroupResponse {
+impl crate::Page for lusid_models::PagedResourceListOfCurrencyGroupResponse {
     type Item = lusid_models::CurrencyGroupResponse;
 
     fn next_page(&self) -> Option<&str> {
@@ -421,7 +419,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfCurrencyGroupRe
 }
 
 #[cfg(feature = "custom_entity_definitions")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfCustomEntityDefinition {
+impl crate::Page for lusid_models::PagedResourceListOfCustomEntityDefinition {
     type Item = lusid_models::CustomEntityDefinition;
 
     fn next_page(&self) -> Option<&str> {
@@ -434,7 +432,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfCustomEntityDef
 }
 
 #[cfg(feature = "custom_entities")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfCustomEntityResponse {
+impl crate::Page for lusid_models::PagedResourceListOfCustomEntityResponse {
     type Item = lusid_models::CustomEntityResponse;
 
     fn next_page(&self) -> Option<&str> {
@@ -447,7 +445,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfCustomEntityRes
 }
 
 #[cfg(feature = "custom_entity_types")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfCustomEntityType {
+impl crate::Page for lusid_models::PagedResourceListOfCustomEntityType {
     type Item = lusid_models::CustomEntityType;
 
     fn next_page(&self) -> Option<&str> {
@@ -460,7 +458,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfCustomEntityTyp
 }
 
 #[cfg(feature = "check_definitions")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfCheckDefinition {
+impl crate::Page for lusid_models::PagedResourceListOfCheckDefinition {
     type Item = lusid_models::CheckDefinition;
 
     fn next_page(&self) -> Option<&str> {
@@ -473,7 +471,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfCheckDefinition
 }
 
 #[cfg(feature = "data_types")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfDataTypeSummary {
+impl crate::Page for lusid_models::PagedResourceListOfDataTypeSummary {
     type Item = lusid_models::DataTypeSummary;
 
     fn next_page(&self) -> Option<&str> {
@@ -486,7 +484,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfDataTypeSummary
 }
 
 #[cfg(feature = "eligible_collateral_schedules")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfEligibleCollateralSchedule {
+impl crate::Page for lusid_models::PagedResourceListOfEligibleCollateralSchedule {
     type Item = lusid_models::EligibleCollateralSchedule;
 
     fn next_page(&self) -> Option<&str> {
@@ -499,7 +497,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfEligibleCollate
 }
 
 #[cfg(feature = "entities")]
-impl crate::paginator::Page for lusid_models::ResourceListOfChangeInterval {
+impl crate::Page for lusid_models::ResourceListOfChangeInterval {
     type Item = lusid_models::ChangeInterval;
 
     fn next_page(&self) -> Option<&str> {
@@ -512,7 +510,7 @@ impl crate::paginator::Page for lusid_models::ResourceListOfChangeInterval {
 }
 
 #[cfg(feature = "executions")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfExecution {
+impl crate::Page for lusid_models::PagedResourceListOfExecution {
     type Item = lusid_models::Execution;
 
     fn next_page(&self) -> Option<&str> {
@@ -525,7 +523,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfExecution {
 }
 
 #[cfg(feature = "fee_types")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfFeeType {
+impl crate::Page for lusid_models::PagedResourceListOfFeeType {
     type Item = lusid_models::FeeType;
 
     fn next_page(&self) -> Option<&str> {
@@ -538,7 +536,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfFeeType {
 }
 
 #[cfg(feature = "fund_configuration")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfFundConfiguration {
+impl crate::Page for lusid_models::PagedResourceListOfFundConfiguration {
     type Item = lusid_models::FundConfiguration;
 
     fn next_page(&self) -> Option<&str> {
@@ -551,7 +549,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfFundConfigurati
 }
 
 #[cfg(feature = "funds")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfFund {
+impl crate::Page for lusid_models::PagedResourceListOfFund {
     type Item = lusid_models::Fund;
 
     fn next_page(&self) -> Option<&str> {
@@ -564,7 +562,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfFund {
 }
 
 #[cfg(feature = "funds")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfFundCalendarEntry {
+impl crate::Page for lusid_models::PagedResourceListOfFundCalendarEntry {
     type Item = lusid_models::FundCalendarEntry;
 
     fn next_page(&self) -> Option<&str> {
@@ -577,7 +575,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfFundCalendarEnt
 }
 
 #[cfg(feature = "funds")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfFundCalendarEntries {
+impl crate::Page for lusid_models::PagedResourceListOfFundCalendarEntries {
     type Item = lusid_models::FundCalendarEntries;
 
     fn next_page(&self) -> Option<&str> {
@@ -590,7 +588,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfFundCalendarEnt
 }
 
 #[cfg(feature = "funds")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfPartnerCapitalAccount {
+impl crate::Page for lusid_models::PagedResourceListOfPartnerCapitalAccount {
     type Item = lusid_models::PartnerCapitalAccount;
 
     fn next_page(&self) -> Option<&str> {
@@ -603,7 +601,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfPartnerCapitalA
 }
 
 #[cfg(feature = "funds")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfFacility {
+impl crate::Page for lusid_models::PagedResourceListOfFacility {
     type Item = lusid_models::Facility;
 
     fn next_page(&self) -> Option<&str> {
@@ -616,7 +614,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfFacility {
 }
 
 #[cfg(feature = "funds")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfFee {
+impl crate::Page for lusid_models::PagedResourceListOfFee {
     type Item = lusid_models::Fee;
 
     fn next_page(&self) -> Option<&str> {
@@ -629,7 +627,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfFee {
 }
 
 #[cfg(any(feature = "funds", feature = "transaction_portfolios"))]
-impl crate::paginator::Page for lusid_models::VersionedResourceListOfHoldingContributor {
+impl crate::Page for lusid_models::VersionedResourceListOfHoldingContributor {
     type Item = lusid_models::HoldingContributor;
 
     fn next_page(&self) -> Option<&str> {
@@ -642,7 +640,7 @@ impl crate::paginator::Page for lusid_models::VersionedResourceListOfHoldingCont
 }
 
 #[cfg(feature = "funds")]
-impl crate::paginator::Page for lusid_models::ResourceListOfNavActivityAdjustmentResponse {
+impl crate::Page for lusid_models::ResourceListOfNavActivityAdjustmentResponse {
     type Item = lusid_models::NavActivityAdjustmentResponse;
 
     fn next_page(&self) -> Option<&str> {
@@ -655,7 +653,7 @@ impl crate::paginator::Page for lusid_models::ResourceListOfNavActivityAdjustmen
 }
 
 #[cfg(feature = "funds")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfFundPartner {
+impl crate::Page for lusid_models::PagedResourceListOfFundPartner {
     type Item = lusid_models::FundPartner;
 
     fn next_page(&self) -> Option<&str> {
@@ -668,7 +666,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfFundPartner {
 }
 
 #[cfg(feature = "funds")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfValuationPointOverview {
+impl crate::Page for lusid_models::PagedResourceListOfValuationPointOverview {
     type Item = lusid_models::ValuationPointOverview;
 
     fn next_page(&self) -> Option<&str> {
@@ -681,7 +679,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfValuationPointO
 }
 
 #[cfg(feature = "funds")]
-impl crate::paginator::Page for lusid_models::ValuationPointResourceListOfFundCashStatementRow {
+impl crate::Page for lusid_models::ValuationPointResourceListOfFundCashStatementRow {
     type Item = lusid_models::FundCashStatementRow;
 
     fn next_page(&self) -> Option<&str> {
@@ -694,9 +692,7 @@ impl crate::paginator::Page for lusid_models::ValuationPointResourceListOfFundCa
 }
 
 #[cfg(feature = "funds")]
-impl crate::paginator::Page
-    for lusid_models::ValuationPointResourceListOfFundCashStatementLocalCurrency
-{
+impl crate::Page for lusid_models::ValuationPointResourceListOfFundCashStatementLocalCurrency {
     type Item = lusid_models::FundCashStatementLocalCurrency;
 
     fn next_page(&self) -> Option<&str> {
@@ -709,9 +705,7 @@ impl crate::paginator::Page
 }
 
 #[cfg(feature = "funds")]
-impl crate::paginator::Page
-    for lusid_models::ValuationPointResourceListOfAccountedComplexMarketData
-{
+impl crate::Page for lusid_models::ValuationPointResourceListOfAccountedComplexMarketData {
     type Item = lusid_models::AccountedComplexMarketData;
 
     fn next_page(&self) -> Option<&str> {
@@ -724,7 +718,7 @@ impl crate::paginator::Page
 }
 
 #[cfg(feature = "funds")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfValuationPointInstrument {
+impl crate::Page for lusid_models::PagedResourceListOfValuationPointInstrument {
     type Item = lusid_models::ValuationPointInstrument;
 
     fn next_page(&self) -> Option<&str> {
@@ -737,7 +731,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfValuationPointI
 }
 
 #[cfg(feature = "funds")]
-impl crate::paginator::Page for lusid_models::ValuationPointResourceListOfFundJournalEntryLine {
+impl crate::Page for lusid_models::ValuationPointResourceListOfFundJournalEntryLine {
     type Item = lusid_models::FundJournalEntryLine;
 
     fn next_page(&self) -> Option<&str> {
@@ -750,7 +744,7 @@ impl crate::paginator::Page for lusid_models::ValuationPointResourceListOfFundJo
 }
 
 #[cfg(feature = "funds")]
-impl crate::paginator::Page for lusid_models::ValuationPointResourceListOfPnlJournalEntryLine {
+impl crate::Page for lusid_models::ValuationPointResourceListOfPnlJournalEntryLine {
     type Item = lusid_models::PnlJournalEntryLine;
 
     fn next_page(&self) -> Option<&str> {
@@ -763,7 +757,7 @@ impl crate::paginator::Page for lusid_models::ValuationPointResourceListOfPnlJou
 }
 
 #[cfg(feature = "funds")]
-impl crate::paginator::Page for lusid_models::ValuationPointResourceListOfAccountedQuote {
+impl crate::Page for lusid_models::ValuationPointResourceListOfAccountedQuote {
     type Item = lusid_models::AccountedQuote;
 
     fn next_page(&self) -> Option<&str> {
@@ -776,7 +770,7 @@ impl crate::paginator::Page for lusid_models::ValuationPointResourceListOfAccoun
 }
 
 #[cfg(feature = "funds")]
-impl crate::paginator::Page for lusid_models::ValuationPointResourceListOfAccountedTransaction {
+impl crate::Page for lusid_models::ValuationPointResourceListOfAccountedTransaction {
     type Item = lusid_models::AccountedTransaction;
 
     fn next_page(&self) -> Option<&str> {
@@ -789,7 +783,7 @@ impl crate::paginator::Page for lusid_models::ValuationPointResourceListOfAccoun
 }
 
 #[cfg(feature = "funds")]
-impl crate::paginator::Page for lusid_models::ValuationPointResourceListOfTrialBalance {
+impl crate::Page for lusid_models::ValuationPointResourceListOfTrialBalance {
     type Item = lusid_models::TrialBalance;
 
     fn next_page(&self) -> Option<&str> {
@@ -802,7 +796,7 @@ impl crate::paginator::Page for lusid_models::ValuationPointResourceListOfTrialB
 }
 
 #[cfg(feature = "funds")]
-impl crate::paginator::Page for lusid_models::ValuationPointResourceListOfUnsettledTransaction {
+impl crate::Page for lusid_models::ValuationPointResourceListOfUnsettledTransaction {
     type Item = lusid_models::UnsettledTransaction;
 
     fn next_page(&self) -> Option<&str> {
@@ -815,7 +809,7 @@ impl crate::paginator::Page for lusid_models::ValuationPointResourceListOfUnsett
 }
 
 #[cfg(feature = "fund_structures")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfFundStructure {
+impl crate::Page for lusid_models::PagedResourceListOfFundStructure {
     type Item = lusid_models::FundStructure;
 
     fn next_page(&self) -> Option<&str> {
@@ -828,7 +822,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfFundStructure {
 }
 
 #[cfg(feature = "identifier_definitions")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfIdentifierDefinition {
+impl crate::Page for lusid_models::PagedResourceListOfIdentifierDefinition {
     type Item = lusid_models::IdentifierDefinition;
 
     fn next_page(&self) -> Option<&str> {
@@ -841,7 +835,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfIdentifierDefin
 }
 
 #[cfg(feature = "instrument_events")]
-impl crate::paginator::Page for lusid_models::ResourceListOfInstrumentEventHolder {
+impl crate::Page for lusid_models::ResourceListOfInstrumentEventHolder {
     type Item = lusid_models::InstrumentEventHolder;
 
     fn next_page(&self) -> Option<&str> {
@@ -854,7 +848,7 @@ impl crate::paginator::Page for lusid_models::ResourceListOfInstrumentEventHolde
 }
 
 #[cfg(feature = "instrument_events")]
-impl crate::paginator::Page for lusid_models::ResourceListOfApplicableInstrumentEvent {
+impl crate::Page for lusid_models::ResourceListOfApplicableInstrumentEvent {
     type Item = lusid_models::ApplicableInstrumentEvent;
 
     fn next_page(&self) -> Option<&str> {
@@ -867,7 +861,7 @@ impl crate::paginator::Page for lusid_models::ResourceListOfApplicableInstrument
 }
 
 #[cfg(feature = "instrument_events")]
-impl crate::paginator::Page for lusid_models::ResourceListOfInstrumentCashFlow {
+impl crate::Page for lusid_models::ResourceListOfInstrumentCashFlow {
     type Item = lusid_models::InstrumentCashFlow;
 
     fn next_page(&self) -> Option<&str> {
@@ -880,7 +874,7 @@ impl crate::paginator::Page for lusid_models::ResourceListOfInstrumentCashFlow {
 }
 
 #[cfg(feature = "instrument_events")]
-impl crate::paginator::Page for lusid_models::ResourceListOfPortfolioTradeTicket {
+impl crate::Page for lusid_models::ResourceListOfPortfolioTradeTicket {
     type Item = lusid_models::PortfolioTradeTicket;
 
     fn next_page(&self) -> Option<&str> {
@@ -893,7 +887,7 @@ impl crate::paginator::Page for lusid_models::ResourceListOfPortfolioTradeTicket
 }
 
 #[cfg(feature = "instrument_event_types")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfTransactionTemplate {
+impl crate::Page for lusid_models::PagedResourceListOfTransactionTemplate {
     type Item = lusid_models::TransactionTemplate;
 
     fn next_page(&self) -> Option<&str> {
@@ -906,7 +900,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfTransactionTemp
 }
 
 #[cfg(feature = "instrument_event_types")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfTransactionTemplateSpecification {
+impl crate::Page for lusid_models::PagedResourceListOfTransactionTemplateSpecification {
     type Item = lusid_models::TransactionTemplateSpecification;
 
     fn next_page(&self) -> Option<&str> {
@@ -919,7 +913,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfTransactionTemp
 }
 
 #[cfg(feature = "instruments")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfInstrument {
+impl crate::Page for lusid_models::PagedResourceListOfInstrument {
     type Item = lusid_models::Instrument;
 
     fn next_page(&self) -> Option<&str> {
@@ -932,7 +926,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfInstrument {
 }
 
 #[cfg(any(feature = "instruments", feature = "portfolios"))]
-impl crate::paginator::Page for lusid_models::ResourceListOfProperty {
+impl crate::Page for lusid_models::ResourceListOfProperty {
     type Item = lusid_models::Property;
 
     fn next_page(&self) -> Option<&str> {
@@ -952,7 +946,7 @@ impl crate::paginator::Page for lusid_models::ResourceListOfProperty {
     feature = "portfolios",
     feature = "property_definitions"
 ))]
-impl crate::paginator::Page for lusid_models::ResourceListOfPropertyInterval {
+impl crate::Page for lusid_models::ResourceListOfPropertyInterval {
     type Item = lusid_models::PropertyInterval;
 
     fn next_page(&self) -> Option<&str> {
@@ -965,7 +959,7 @@ impl crate::paginator::Page for lusid_models::ResourceListOfPropertyInterval {
 }
 
 #[cfg(feature = "investment_accounts")]
-impl crate::paginator::Page for lusid_models::ResourceListOfInvestmentAccount {
+impl crate::Page for lusid_models::ResourceListOfInvestmentAccount {
     type Item = lusid_models::InvestmentAccount;
 
     fn next_page(&self) -> Option<&str> {
@@ -978,7 +972,7 @@ impl crate::paginator::Page for lusid_models::ResourceListOfInvestmentAccount {
 }
 
 #[cfg(feature = "investor_records")]
-impl crate::paginator::Page for lusid_models::ResourceListOfInvestorRecord {
+impl crate::Page for lusid_models::ResourceListOfInvestorRecord {
     type Item = lusid_models::InvestorRecord;
 
     fn next_page(&self) -> Option<&str> {
@@ -991,7 +985,7 @@ impl crate::paginator::Page for lusid_models::ResourceListOfInvestorRecord {
 }
 
 #[cfg(feature = "legacy_compliance")]
-impl crate::paginator::Page for lusid_models::ResourceListOfComplianceRule {
+impl crate::Page for lusid_models::ResourceListOfComplianceRule {
     type Item = lusid_models::ComplianceRule;
 
     fn next_page(&self) -> Option<&str> {
@@ -1004,7 +998,7 @@ impl crate::paginator::Page for lusid_models::ResourceListOfComplianceRule {
 }
 
 #[cfg(feature = "legacy_compliance")]
-impl crate::paginator::Page for lusid_models::ResourceListOfComplianceRunInfo {
+impl crate::Page for lusid_models::ResourceListOfComplianceRunInfo {
     type Item = lusid_models::ComplianceRunInfo;
 
     fn next_page(&self) -> Option<&str> {
@@ -1017,7 +1011,7 @@ impl crate::paginator::Page for lusid_models::ResourceListOfComplianceRunInfo {
 }
 
 #[cfg(feature = "legacy_compliance")]
-impl crate::paginator::Page for lusid_models::ResourceListOfComplianceRuleResult {
+impl crate::Page for lusid_models::ResourceListOfComplianceRuleResult {
     type Item = lusid_models::ComplianceRuleResult;
 
     fn next_page(&self) -> Option<&str> {
@@ -1030,7 +1024,7 @@ impl crate::paginator::Page for lusid_models::ResourceListOfComplianceRuleResult
 }
 
 #[cfg(feature = "legal_entities")]
-impl crate::paginator::Page for lusid_models::ResourceListOfLegalEntity {
+impl crate::Page for lusid_models::ResourceListOfLegalEntity {
     type Item = lusid_models::LegalEntity;
 
     fn next_page(&self) -> Option<&str> {
@@ -1043,7 +1037,7 @@ impl crate::paginator::Page for lusid_models::ResourceListOfLegalEntity {
 }
 
 #[cfg(feature = "legal_entities")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfLegalEntity {
+impl crate::Page for lusid_models::PagedResourceListOfLegalEntity {
     type Item = lusid_models::LegalEntity;
 
     fn next_page(&self) -> Option<&str> {
@@ -1056,7 +1050,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfLegalEntity {
 }
 
 #[cfg(feature = "order_instructions")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfOrderInstruction {
+impl crate::Page for lusid_models::PagedResourceListOfOrderInstruction {
     type Item = lusid_models::OrderInstruction;
 
     fn next_page(&self) -> Option<&str> {
@@ -1069,7 +1063,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfOrderInstructio
 }
 
 #[cfg(feature = "orders")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfOrder {
+impl crate::Page for lusid_models::PagedResourceListOfOrder {
     type Item = lusid_models::Order;
 
     fn next_page(&self) -> Option<&str> {
@@ -1082,7 +1076,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfOrder {
 }
 
 #[cfg(feature = "packages")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfPackage {
+impl crate::Page for lusid_models::PagedResourceListOfPackage {
     type Item = lusid_models::Package;
 
     fn next_page(&self) -> Option<&str> {
@@ -1095,7 +1089,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfPackage {
 }
 
 #[cfg(feature = "participations")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfParticipation {
+impl crate::Page for lusid_models::PagedResourceListOfParticipation {
     type Item = lusid_models::Participation;
 
     fn next_page(&self) -> Option<&str> {
@@ -1108,7 +1102,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfParticipation {
 }
 
 #[cfg(feature = "payment_instructions")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfPaymentInstruction {
+impl crate::Page for lusid_models::PagedResourceListOfPaymentInstruction {
     type Item = lusid_models::PaymentInstruction;
 
     fn next_page(&self) -> Option<&str> {
@@ -1121,7 +1115,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfPaymentInstruct
 }
 
 #[cfg(feature = "persons")]
-impl crate::paginator::Page for lusid_models::ResourceListOfPerson {
+impl crate::Page for lusid_models::ResourceListOfPerson {
     type Item = lusid_models::Person;
 
     fn next_page(&self) -> Option<&str> {
@@ -1134,7 +1128,7 @@ impl crate::paginator::Page for lusid_models::ResourceListOfPerson {
 }
 
 #[cfg(feature = "persons")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfPerson {
+impl crate::Page for lusid_models::PagedResourceListOfPerson {
     type Item = lusid_models::Person;
 
     fn next_page(&self) -> Option<&str> {
@@ -1147,7 +1141,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfPerson {
 }
 
 #[cfg(feature = "placements")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfPlacement {
+impl crate::Page for lusid_models::PagedResourceListOfPlacement {
     type Item = lusid_models::Placement;
 
     fn next_page(&self) -> Option<&str> {
@@ -1160,7 +1154,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfPlacement {
 }
 
 #[cfg(feature = "portfolio_groups")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfPortfolioGroup {
+impl crate::Page for lusid_models::PagedResourceListOfPortfolioGroup {
     type Item = lusid_models::PortfolioGroup;
 
     fn next_page(&self) -> Option<&str> {
@@ -1173,7 +1167,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfPortfolioGroup 
 }
 
 #[cfg(any(feature = "portfolio_groups", feature = "transaction_portfolios"))]
-impl crate::paginator::Page for lusid_models::VersionedResourceListOfTransaction {
+impl crate::Page for lusid_models::VersionedResourceListOfTransaction {
     type Item = lusid_models::Transaction;
 
     fn next_page(&self) -> Option<&str> {
@@ -1186,7 +1180,7 @@ impl crate::paginator::Page for lusid_models::VersionedResourceListOfTransaction
 }
 
 #[cfg(any(feature = "portfolio_groups", feature = "transaction_portfolios"))]
-impl crate::paginator::Page for lusid_models::VersionedResourceListOfOutputTransaction {
+impl crate::Page for lusid_models::VersionedResourceListOfOutputTransaction {
     type Item = lusid_models::OutputTransaction;
 
     fn next_page(&self) -> Option<&str> {
@@ -1199,7 +1193,7 @@ impl crate::paginator::Page for lusid_models::VersionedResourceListOfOutputTrans
 }
 
 #[cfg(feature = "portfolios")]
-impl crate::paginator::Page for lusid_models::ResourceListOfPortfolio {
+impl crate::Page for lusid_models::ResourceListOfPortfolio {
     type Item = lusid_models::Portfolio;
 
     fn next_page(&self) -> Option<&str> {
@@ -1212,7 +1206,7 @@ impl crate::paginator::Page for lusid_models::ResourceListOfPortfolio {
 }
 
 #[cfg(feature = "reconciliations")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfReconciliation {
+impl crate::Page for lusid_models::PagedResourceListOfReconciliation {
     type Item = lusid_models::Reconciliation;
 
     fn next_page(&self) -> Option<&str> {
@@ -1225,7 +1219,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfReconciliation 
 }
 
 #[cfg(feature = "portfolios")]
-impl crate::paginator::Page for lusid_models::ResourceListOfProcessedCommand {
+impl crate::Page for lusid_models::ResourceListOfProcessedCommand {
     type Item = lusid_models::ProcessedCommand;
 
     fn next_page(&self) -> Option<&str> {
@@ -1238,7 +1232,7 @@ impl crate::paginator::Page for lusid_models::ResourceListOfProcessedCommand {
 }
 
 #[cfg(feature = "portfolios")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfInstrumentEventInstruction {
+impl crate::Page for lusid_models::PagedResourceListOfInstrumentEventInstruction {
     type Item = lusid_models::InstrumentEventInstruction;
 
     fn next_page(&self) -> Option<&str> {
@@ -1251,7 +1245,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfInstrumentEvent
 }
 
 #[cfg(feature = "portfolios")]
-impl crate::paginator::Page for lusid_models::ResourceListOfPropertyIntervalTimeSeries {
+impl crate::Page for lusid_models::ResourceListOfPropertyIntervalTimeSeries {
     type Item = lusid_models::PropertyIntervalTimeSeries;
 
     fn next_page(&self) -> Option<&str> {
@@ -1264,7 +1258,7 @@ impl crate::paginator::Page for lusid_models::ResourceListOfPropertyIntervalTime
 }
 
 #[cfg(feature = "processing_group")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfProcessingGroup {
+impl crate::Page for lusid_models::PagedResourceListOfProcessingGroup {
     type Item = lusid_models::ProcessingGroup;
 
     fn next_page(&self) -> Option<&str> {
@@ -1277,7 +1271,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfProcessingGroup
 }
 
 #[cfg(feature = "property_definitions")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfPropertyDefinition {
+impl crate::Page for lusid_models::PagedResourceListOfPropertyDefinition {
     type Item = lusid_models::PropertyDefinition;
 
     fn next_page(&self) -> Option<&str> {
@@ -1290,7 +1284,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfPropertyDefinit
 }
 
 #[cfg(feature = "quotes")]
-impl crate::paginator::Page for lusid_models::ResourceListOfQuote {
+impl crate::Page for lusid_models::ResourceListOfQuote {
     type Item = lusid_models::Quote;
 
     fn next_page(&self) -> Option<&str> {
@@ -1303,9 +1297,7 @@ impl crate::paginator::Page for lusid_models::ResourceListOfQuote {
 }
 
 #[cfg(feature = "group_reconciliations")]
-impl crate::paginator::Page
-    for lusid_models::PagedResourceListOfGroupReconciliationComparisonResult
-{
+impl crate::Page for lusid_models::PagedResourceListOfGroupReconciliationComparisonResult {
     type Item = lusid_models::GroupReconciliationComparisonResult;
 
     fn next_page(&self) -> Option<&str> {
@@ -1318,9 +1310,7 @@ impl crate::paginator::Page
 }
 
 #[cfg(feature = "group_reconciliations")]
-impl crate::paginator::Page
-    for lusid_models::PagedResourceListOfGroupReconciliationComparisonRuleset
-{
+impl crate::Page for lusid_models::PagedResourceListOfGroupReconciliationComparisonRuleset {
     type Item = lusid_models::GroupReconciliationComparisonRuleset;
 
     fn next_page(&self) -> Option<&str> {
@@ -1333,7 +1323,7 @@ impl crate::paginator::Page
 }
 
 #[cfg(feature = "group_reconciliations")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfGroupReconciliationDefinition {
+impl crate::Page for lusid_models::PagedResourceListOfGroupReconciliationDefinition {
     type Item = lusid_models::GroupReconciliationDefinition;
 
     fn next_page(&self) -> Option<&str> {
@@ -1346,7 +1336,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfGroupReconcilia
 }
 
 #[cfg(feature = "recs")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfRecDefinition {
+impl crate::Page for lusid_models::PagedResourceListOfRecDefinition {
     type Item = lusid_models::RecDefinition;
 
     fn next_page(&self) -> Option<&str> {
@@ -1359,7 +1349,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfRecDefinition {
 }
 
 #[cfg(feature = "recs")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfRecInstance {
+impl crate::Page for lusid_models::PagedResourceListOfRecInstance {
     type Item = lusid_models::RecInstance;
 
     fn next_page(&self) -> Option<&str> {
@@ -1372,7 +1362,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfRecInstance {
 }
 
 #[cfg(feature = "recs")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfMatchingRuleset {
+impl crate::Page for lusid_models::PagedResourceListOfMatchingRuleset {
     type Item = lusid_models::MatchingRuleset;
 
     fn next_page(&self) -> Option<&str> {
@@ -1385,7 +1375,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfMatchingRuleset
 }
 
 #[cfg(feature = "recs")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfRecResult {
+impl crate::Page for lusid_models::PagedResourceListOfRecResult {
     type Item = lusid_models::RecResult;
 
     fn next_page(&self) -> Option<&str> {
@@ -1398,7 +1388,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfRecResult {
 }
 
 #[cfg(feature = "recs")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfRecResultSet {
+impl crate::Page for lusid_models::PagedResourceListOfRecResultSet {
     type Item = lusid_models::RecResultSet;
 
     fn next_page(&self) -> Option<&str> {
@@ -1411,7 +1401,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfRecResultSet {
 }
 
 #[cfg(feature = "reference_lists")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfReferenceListResponse {
+impl crate::Page for lusid_models::PagedResourceListOfReferenceListResponse {
     type Item = lusid_models::ReferenceListResponse;
 
     fn next_page(&self) -> Option<&str> {
@@ -1424,7 +1414,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfReferenceListRe
 }
 
 #[cfg(feature = "relational_dataset_definition")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfRelationalDatasetDefinition {
+impl crate::Page for lusid_models::PagedResourceListOfRelationalDatasetDefinition {
     type Item = lusid_models::RelationalDatasetDefinition;
 
     fn next_page(&self) -> Option<&str> {
@@ -1437,7 +1427,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfRelationalDatas
 }
 
 #[cfg(feature = "relational_datasets")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfRelationalDataPointResponse {
+impl crate::Page for lusid_models::PagedResourceListOfRelationalDataPointResponse {
     type Item = lusid_models::RelationalDataPointResponse;
 
     fn next_page(&self) -> Option<&str> {
@@ -1450,7 +1440,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfRelationalDataP
 }
 
 #[cfg(feature = "relationship_definitions")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfRelationshipDefinition {
+impl crate::Page for lusid_models::PagedResourceListOfRelationshipDefinition {
     type Item = lusid_models::RelationshipDefinition;
 
     fn next_page(&self) -> Option<&str> {
@@ -1463,7 +1453,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfRelationshipDef
 }
 
 #[cfg(any(feature = "resource_record", feature = "scopes"))]
-impl crate::paginator::Page for lusid_models::ResourceListOfScopeDefinition {
+impl crate::Page for lusid_models::ResourceListOfScopeDefinition {
     type Item = lusid_models::ScopeDefinition;
 
     fn next_page(&self) -> Option<&str> {
@@ -1476,7 +1466,7 @@ impl crate::paginator::Page for lusid_models::ResourceListOfScopeDefinition {
 }
 
 #[cfg(feature = "resource_record")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfResourceRecord {
+impl crate::Page for lusid_models::PagedResourceListOfResourceRecord {
     type Item = lusid_models::ResourceRecord;
 
     fn next_page(&self) -> Option<&str> {
@@ -1489,7 +1479,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfResourceRecord 
 }
 
 #[cfg(feature = "aggregation")]
-impl crate::paginator::Page for lusid_models::ResourceListOfAggregationQuery {
+impl crate::Page for lusid_models::ResourceListOfAggregationQuery {
     type Item = lusid_models::AggregationQuery;
 
     fn next_page(&self) -> Option<&str> {
@@ -1502,7 +1492,7 @@ impl crate::paginator::Page for lusid_models::ResourceListOfAggregationQuery {
 }
 
 #[cfg(feature = "scenarios")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfGetScenarioResponse {
+impl crate::Page for lusid_models::PagedResourceListOfGetScenarioResponse {
     type Item = lusid_models::GetScenarioResponse;
 
     fn next_page(&self) -> Option<&str> {
@@ -1515,7 +1505,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfGetScenarioResp
 }
 
 #[cfg(feature = "scenarios")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfVersion {
+impl crate::Page for lusid_models::PagedResourceListOfVersion {
     type Item = lusid_models::Version;
 
     fn next_page(&self) -> Option<&str> {
@@ -1528,7 +1518,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfVersion {
 }
 
 #[cfg(feature = "scripted_translation")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfDialectId {
+impl crate::Page for lusid_models::PagedResourceListOfDialectId {
     type Item = lusid_models::DialectId;
 
     fn next_page(&self) -> Option<&str> {
@@ -1541,7 +1531,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfDialectId {
 }
 
 #[cfg(feature = "scripted_translation")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfTranslationScriptId {
+impl crate::Page for lusid_models::PagedResourceListOfTranslationScriptId {
     type Item = lusid_models::TranslationScriptId;
 
     fn next_page(&self) -> Option<&str> {
@@ -1554,7 +1544,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfTranslationScri
 }
 
 #[cfg(feature = "search")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfPortfolioGroupSearchResult {
+impl crate::Page for lusid_models::PagedResourceListOfPortfolioGroupSearchResult {
     type Item = lusid_models::PortfolioGroupSearchResult;
 
     fn next_page(&self) -> Option<&str> {
@@ -1567,7 +1557,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfPortfolioGroupS
 }
 
 #[cfg(feature = "search")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfPortfolioSearchResult {
+impl crate::Page for lusid_models::PagedResourceListOfPortfolioSearchResult {
     type Item = lusid_models::PortfolioSearchResult;
 
     fn next_page(&self) -> Option<&str> {
@@ -1580,7 +1570,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfPortfolioSearch
 }
 
 #[cfg(feature = "search")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfPropertyDefinitionSearchResult {
+impl crate::Page for lusid_models::PagedResourceListOfPropertyDefinitionSearchResult {
     type Item = lusid_models::PropertyDefinitionSearchResult;
 
     fn next_page(&self) -> Option<&str> {
@@ -1593,7 +1583,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfPropertyDefinit
 }
 
 #[cfg(feature = "sequences")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfSequenceDefinition {
+impl crate::Page for lusid_models::PagedResourceListOfSequenceDefinition {
     type Item = lusid_models::SequenceDefinition;
 
     fn next_page(&self) -> Option<&str> {
@@ -1606,7 +1596,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfSequenceDefinit
 }
 
 #[cfg(feature = "staged_modifications")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfStagedModification {
+impl crate::Page for lusid_models::PagedResourceListOfStagedModification {
     type Item = lusid_models::StagedModification;
 
     fn next_page(&self) -> Option<&str> {
@@ -1619,9 +1609,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfStagedModificat
 }
 
 #[cfg(feature = "staged_modifications")]
-impl crate::paginator::Page
-    for lusid_models::PagedResourceListOfStagedModificationsRequestedChangeInterval
-{
+impl crate::Page for lusid_models::PagedResourceListOfStagedModificationsRequestedChangeInterval {
     type Item = lusid_models::StagedModificationsRequestedChangeInterval;
 
     fn next_page(&self) -> Option<&str> {
@@ -1634,7 +1622,7 @@ impl crate::paginator::Page
 }
 
 #[cfg(feature = "staging_rule_set")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfStagingRuleSet {
+impl crate::Page for lusid_models::PagedResourceListOfStagingRuleSet {
     type Item = lusid_models::StagingRuleSet;
 
     fn next_page(&self) -> Option<&str> {
@@ -1647,7 +1635,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfStagingRuleSet 
 }
 
 #[cfg(feature = "subscriptions")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfGetSubscriptionResponse {
+impl crate::Page for lusid_models::PagedResourceListOfGetSubscriptionResponse {
     type Item = lusid_models::GetSubscriptionResponse;
 
     fn next_page(&self) -> Option<&str> {
@@ -1660,7 +1648,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfGetSubscription
 }
 
 #[cfg(feature = "cut_label_definitions")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfCutLabelDefinition {
+impl crate::Page for lusid_models::PagedResourceListOfCutLabelDefinition {
     type Item = lusid_models::CutLabelDefinition;
 
     fn next_page(&self) -> Option<&str> {
@@ -1673,7 +1661,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfCutLabelDefinit
 }
 
 #[cfg(feature = "timelines")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfTimeline {
+impl crate::Page for lusid_models::PagedResourceListOfTimeline {
     type Item = lusid_models::Timeline;
 
     fn next_page(&self) -> Option<&str> {
@@ -1686,7 +1674,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfTimeline {
 }
 
 #[cfg(feature = "timelines")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfClosedPeriod {
+impl crate::Page for lusid_models::PagedResourceListOfClosedPeriod {
     type Item = lusid_models::ClosedPeriod;
 
     fn next_page(&self) -> Option<&str> {
@@ -1699,7 +1687,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfClosedPeriod {
 }
 
 #[cfg(feature = "transaction_portfolios")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfCustodianAccount {
+impl crate::Page for lusid_models::PagedResourceListOfCustodianAccount {
     type Item = lusid_models::CustodianAccount;
 
     fn next_page(&self) -> Option<&str> {
@@ -1712,9 +1700,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfCustodianAccoun
 }
 
 #[cfg(feature = "transaction_portfolios")]
-impl crate::paginator::Page
-    for lusid_models::VersionedResourceListOfTransactionSettlementInstruction
-{
+impl crate::Page for lusid_models::VersionedResourceListOfTransactionSettlementInstruction {
     type Item = lusid_models::TransactionSettlementInstruction;
 
     fn next_page(&self) -> Option<&str> {
@@ -1727,7 +1713,7 @@ impl crate::paginator::Page
 }
 
 #[cfg(feature = "transaction_fees")]
-impl crate::paginator::Page for lusid_models::ResourceListOfFeeRule {
+impl crate::Page for lusid_models::ResourceListOfFeeRule {
     type Item = lusid_models::FeeRule;
 
     fn next_page(&self) -> Option<&str> {
@@ -1740,7 +1726,7 @@ impl crate::paginator::Page for lusid_models::ResourceListOfFeeRule {
 }
 
 #[cfg(feature = "transaction_fee_types")]
-impl crate::paginator::Page for lusid_models::ResourceListOfTransactionFeeType {
+impl crate::Page for lusid_models::ResourceListOfTransactionFeeType {
     type Item = lusid_models::TransactionFeeType;
 
     fn next_page(&self) -> Option<&str> {
@@ -1753,7 +1739,7 @@ impl crate::paginator::Page for lusid_models::ResourceListOfTransactionFeeType {
 }
 
 #[cfg(feature = "transfers")]
-impl crate::paginator::Page for lusid_models::ResourceListOfTransfer {
+impl crate::Page for lusid_models::ResourceListOfTransfer {
     type Item = lusid_models::Transfer;
 
     fn next_page(&self) -> Option<&str> {
@@ -1766,7 +1752,7 @@ impl crate::paginator::Page for lusid_models::ResourceListOfTransfer {
 }
 
 #[cfg(feature = "structured_result_data")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfVirtualRow {
+impl crate::Page for lusid_models::PagedResourceListOfVirtualRow {
     type Item = lusid_models::VirtualRow;
 
     fn next_page(&self) -> Option<&str> {
@@ -1779,7 +1765,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfVirtualRow {
 }
 
 #[cfg(feature = "withholding_tax")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfWithholdingTaxConfiguration {
+impl crate::Page for lusid_models::PagedResourceListOfWithholdingTaxConfiguration {
     type Item = lusid_models::WithholdingTaxConfiguration;
 
     fn next_page(&self) -> Option<&str> {
@@ -1792,7 +1778,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfWithholdingTaxC
 }
 
 #[cfg(feature = "withholding_tax")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfWithholdingTaxDataset {
+impl crate::Page for lusid_models::PagedResourceListOfWithholdingTaxDataset {
     type Item = lusid_models::WithholdingTaxDataset;
 
     fn next_page(&self) -> Option<&str> {
@@ -1805,7 +1791,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfWithholdingTaxD
 }
 
 #[cfg(feature = "workspace")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfWorkspace {
+impl crate::Page for lusid_models::PagedResourceListOfWorkspace {
     type Item = lusid_models::Workspace;
 
     fn next_page(&self) -> Option<&str> {
@@ -1818,7 +1804,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfWorkspace {
 }
 
 #[cfg(feature = "workspace")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfItemAndWorkspace {
+impl crate::Page for lusid_models::PagedResourceListOfItemAndWorkspace {
     type Item = lusid_models::ItemAndWorkspace;
 
     fn next_page(&self) -> Option<&str> {
@@ -1831,7 +1817,7 @@ impl crate::paginator::Page for lusid_models::PagedResourceListOfItemAndWorkspac
 }
 
 #[cfg(feature = "workspace")]
-impl crate::paginator::Page for lusid_models::PagedResourceListOfWorkspaceItem {
+impl crate::Page for lusid_models::PagedResourceListOfWorkspaceItem {
     type Item = lusid_models::WorkspaceItem;
 
     fn next_page(&self) -> Option<&str> {

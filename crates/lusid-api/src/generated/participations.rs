@@ -51,11 +51,7 @@ impl ParticipationsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_participations(&self) -> ListParticipationsRequest {
-        ListParticipationsRequest {
-            client: self.client.clone(),
-            params: ListParticipationsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListParticipationsRequest::from_params(self, ListParticipationsParams::new())
     }
 
     /// `POST /api/participations` (operation `UpsertParticipations`)
@@ -84,11 +80,10 @@ impl ParticipationsApi {
         &self,
         participation_set_request: lusid_models::ParticipationSetRequest,
     ) -> UpsertParticipationsRequest {
-        UpsertParticipationsRequest {
-            client: self.client.clone(),
-            params: UpsertParticipationsParams::new(participation_set_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertParticipationsRequest::from_params(
+            self,
+            UpsertParticipationsParams::new(participation_set_request),
+        )
     }
 
     /// `GET /api/participations/{scope}/{code}` (operation `GetParticipation`)
@@ -121,11 +116,7 @@ impl ParticipationsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetParticipationRequest {
-        GetParticipationRequest {
-            client: self.client.clone(),
-            params: GetParticipationParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetParticipationRequest::from_params(self, GetParticipationParams::new(scope, code))
     }
 
     /// `DELETE /api/participations/{scope}/{code}` (operation `DeleteParticipation`)
@@ -153,20 +144,20 @@ impl ParticipationsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteParticipationRequest {
-        DeleteParticipationRequest {
-            client: self.client.clone(),
-            params: DeleteParticipationParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteParticipationRequest::from_params(self, DeleteParticipationParams::new(scope, code))
     }
 }
 
-/// The parameters of `ListParticipations` (`GET /api/participations`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/participations` (operation `ListParticipations`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListParticipations`: what its request builder
+/// ([`ListParticipationsRequest`](crate::ListParticipationsRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListParticipationsParams {
@@ -197,53 +188,13 @@ impl ListParticipationsParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListParticipations` request (`GET /api/participations`), built by
-/// [`ParticipationsApi::list_participations`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/participations` (operation `ListParticipations`)
+///
+/// The request builder of `ListParticipations`, made by
+/// [`ParticipationsApi::list_participations`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListParticipationsRequest {
@@ -260,35 +211,44 @@ impl ListParticipationsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ParticipationsApi, params: ListParticipationsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -298,7 +258,7 @@ impl ListParticipationsRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -363,79 +323,84 @@ impl ListParticipationsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListParticipationsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListParticipations`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfParticipation, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfParticipation> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListParticipations`, in order. At most one page is held in
-    /// memory; the next page is requested when the current one is used up.
+    /// memory; the next page is requested when the current one is used up. Without an `asAt`,
+    /// the first request pins `asAt` to the current UTC time, so every page reads the same
+    /// snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::Participation, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::Participation> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListParticipations` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListParticipationsRequest {
-    type Page = lusid_models::PagedResourceListOfParticipation;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListParticipationsParams {
+    const OPERATION_ID: &'static str = "ListParticipations";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `UpsertParticipations` (`POST /api/participations`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/participations` (operation `UpsertParticipations`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertParticipations`: what its request builder
+/// ([`UpsertParticipationsRequest`](crate::UpsertParticipationsRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertParticipationsParams {
@@ -452,9 +417,11 @@ impl UpsertParticipationsParams {
     }
 }
 
-/// The `UpsertParticipations` request (`POST /api/participations`), built by
-/// [`ParticipationsApi::upsert_participations`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/participations` (operation `UpsertParticipations`)
+///
+/// The request builder of `UpsertParticipations`, made by
+/// [`ParticipationsApi::upsert_participations`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertParticipationsRequest {
@@ -470,6 +437,15 @@ impl UpsertParticipationsRequest {
         path_template: "/api/participations",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ParticipationsApi, params: UpsertParticipationsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertParticipationsParams {
@@ -519,12 +495,16 @@ impl UpsertParticipationsRequest {
     }
 }
 
-/// The parameters of `GetParticipation` (`GET /api/participations/{scope}/{code}`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `GET /api/participations/{scope}/{code}` (operation `GetParticipation`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetParticipation`: what its request builder
+/// ([`GetParticipationRequest`](crate::GetParticipationRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetParticipationParams {
@@ -549,28 +529,13 @@ impl GetParticipationParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetParticipation` request (`GET /api/participations/{scope}/{code}`), built by
-/// [`ParticipationsApi::get_participation`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/participations/{scope}/{code}` (operation `GetParticipation`)
+///
+/// The request builder of `GetParticipation`, made by
+/// [`ParticipationsApi::get_participation`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetParticipationRequest {
@@ -587,10 +552,19 @@ impl GetParticipationRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ParticipationsApi, params: GetParticipationParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -600,7 +574,7 @@ impl GetParticipationRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -655,12 +629,16 @@ impl GetParticipationRequest {
     }
 }
 
-/// The parameters of `DeleteParticipation` (`DELETE /api/participations/{scope}/{code}`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `DELETE /api/participations/{scope}/{code}` (operation `DeleteParticipation`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteParticipation`: what its request builder
+/// ([`DeleteParticipationRequest`](crate::DeleteParticipationRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteParticipationParams {
@@ -680,9 +658,11 @@ impl DeleteParticipationParams {
     }
 }
 
-/// The `DeleteParticipation` request (`DELETE /api/participations/{scope}/{code}`), built
-/// by [`ParticipationsApi::delete_participation`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/participations/{scope}/{code}` (operation `DeleteParticipation`)
+///
+/// The request builder of `DeleteParticipation`, made by
+/// [`ParticipationsApi::delete_participation`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteParticipationRequest {
@@ -698,6 +678,15 @@ impl DeleteParticipationRequest {
         path_template: "/api/participations/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ParticipationsApi, params: DeleteParticipationParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteParticipationParams {
@@ -755,14 +744,18 @@ impl DeleteParticipationRequest {
 /// in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`ParticipationsApi`] for streams, timeouts and `send_as`). With the `mock`
-/// feature, mockall generates `MockParticipationsApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`ParticipationsApi`] add streams, timeouts and `send_as`. With the `mock` feature,
+/// mockall generates `MockParticipationsApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait ParticipationsApiClient: Send + Sync {
-    /// `GET /api/participations` (operation `ListParticipations`):
-    /// [`ParticipationsApi::list_participations`] with the parameters of `params`.
+    /// `GET /api/participations` (operation `ListParticipations`)
+    ///
+    /// [`ParticipationsApi::list_participations`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListParticipationsRequest::send): see [`Error`](crate::Error).
@@ -771,8 +764,11 @@ pub trait ParticipationsApiClient: Send + Sync {
         params: ListParticipationsParams,
     ) -> Result<lusid_models::PagedResourceListOfParticipation, crate::Error>;
 
-    /// `POST /api/participations` (operation `UpsertParticipations`):
-    /// [`ParticipationsApi::upsert_participations`] with the parameters of `params`.
+    /// `POST /api/participations` (operation `UpsertParticipations`)
+    ///
+    /// [`ParticipationsApi::upsert_participations`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertParticipationsRequest::send): see [`Error`](crate::Error).
@@ -781,8 +777,10 @@ pub trait ParticipationsApiClient: Send + Sync {
         params: UpsertParticipationsParams,
     ) -> Result<lusid_models::ResourceListOfParticipation, crate::Error>;
 
-    /// `GET /api/participations/{scope}/{code}` (operation `GetParticipation`):
-    /// [`ParticipationsApi::get_participation`] with the parameters of `params`.
+    /// `GET /api/participations/{scope}/{code}` (operation `GetParticipation`)
+    ///
+    /// [`ParticipationsApi::get_participation`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetParticipationRequest::send): see [`Error`](crate::Error).
@@ -791,8 +789,10 @@ pub trait ParticipationsApiClient: Send + Sync {
         params: GetParticipationParams,
     ) -> Result<lusid_models::Participation, crate::Error>;
 
-    /// `DELETE /api/participations/{scope}/{code}` (operation `DeleteParticipation`):
-    /// [`ParticipationsApi::delete_participation`] with the parameters of `params`.
+    /// `DELETE /api/participations/{scope}/{code}` (operation `DeleteParticipation`)
+    ///
+    /// [`ParticipationsApi::delete_participation`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteParticipationRequest::send): see [`Error`](crate::Error).
@@ -808,51 +808,35 @@ impl ParticipationsApiClient for ParticipationsApi {
         &self,
         params: ListParticipationsParams,
     ) -> Result<lusid_models::PagedResourceListOfParticipation, crate::Error> {
-        ListParticipationsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListParticipationsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_participations(
         &self,
         params: UpsertParticipationsParams,
     ) -> Result<lusid_models::ResourceListOfParticipation, crate::Error> {
-        UpsertParticipationsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertParticipationsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_participation(
         &self,
         params: GetParticipationParams,
     ) -> Result<lusid_models::Participation, crate::Error> {
-        GetParticipationRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetParticipationRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_participation(
         &self,
         params: DeleteParticipationParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteParticipationRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteParticipationRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

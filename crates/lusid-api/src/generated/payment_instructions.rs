@@ -56,11 +56,7 @@ impl PaymentInstructionsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_payment_instructions(&self) -> ListPaymentInstructionsRequest {
-        ListPaymentInstructionsRequest {
-            client: self.client.clone(),
-            params: ListPaymentInstructionsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListPaymentInstructionsRequest::from_params(self, ListPaymentInstructionsParams::new())
     }
 
     /// `POST /api/paymentinstructions` (operation `UpsertPaymentInstructions`)
@@ -89,15 +85,13 @@ impl PaymentInstructionsApi {
         &self,
         request_body: std::collections::BTreeMap<String, lusid_models::PaymentInstructionRequest>,
     ) -> UpsertPaymentInstructionsRequest {
-        UpsertPaymentInstructionsRequest {
-            client: self.client.clone(),
-            params: UpsertPaymentInstructionsParams::new(request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertPaymentInstructionsRequest::from_params(
+            self,
+            UpsertPaymentInstructionsParams::new(request_body),
+        )
     }
 
-    /// `POST /api/paymentinstructions/$getByPaymentRecordIds` (operation
-    /// `GetPaymentInstructionsByPaymentRecordIds`)
+    /// `POST /api/paymentinstructions/$getByPaymentRecordIds` (operation `GetPaymentInstructionsByPaymentRecordIds`)
     ///
     /// API status: `Experimental`. Idempotent: yes (a read-only POST).
     ///
@@ -129,15 +123,13 @@ impl PaymentInstructionsApi {
         &self,
         request_body: Vec<String>,
     ) -> GetPaymentInstructionsByPaymentRecordIdsRequest {
-        GetPaymentInstructionsByPaymentRecordIdsRequest {
-            client: self.client.clone(),
-            params: GetPaymentInstructionsByPaymentRecordIdsParams::new(request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetPaymentInstructionsByPaymentRecordIdsRequest::from_params(
+            self,
+            GetPaymentInstructionsByPaymentRecordIdsParams::new(request_body),
+        )
     }
 
-    /// `POST /api/paymentinstructions/$transitionStatuses` (operation
-    /// `TransitionPaymentInstructionStatuses`)
+    /// `POST /api/paymentinstructions/$transitionStatuses` (operation `TransitionPaymentInstructionStatuses`)
     ///
     /// API status: `Experimental`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
@@ -171,11 +163,10 @@ impl PaymentInstructionsApi {
             lusid_models::PaymentInstructionStatusTransitionRequest,
         >,
     ) -> TransitionPaymentInstructionStatusesRequest {
-        TransitionPaymentInstructionStatusesRequest {
-            client: self.client.clone(),
-            params: TransitionPaymentInstructionStatusesParams::new(request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        TransitionPaymentInstructionStatusesRequest::from_params(
+            self,
+            TransitionPaymentInstructionStatusesParams::new(request_body),
+        )
     }
 
     /// `GET /api/paymentinstructions/{scope}/{code}` (operation `GetPaymentInstruction`)
@@ -210,11 +201,10 @@ impl PaymentInstructionsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetPaymentInstructionRequest {
-        GetPaymentInstructionRequest {
-            client: self.client.clone(),
-            params: GetPaymentInstructionParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetPaymentInstructionRequest::from_params(
+            self,
+            GetPaymentInstructionParams::new(scope, code),
+        )
     }
 
     /// `DELETE /api/paymentinstructions/{scope}/{code}` (operation `DeletePaymentInstruction`)
@@ -242,20 +232,23 @@ impl PaymentInstructionsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeletePaymentInstructionRequest {
-        DeletePaymentInstructionRequest {
-            client: self.client.clone(),
-            params: DeletePaymentInstructionParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeletePaymentInstructionRequest::from_params(
+            self,
+            DeletePaymentInstructionParams::new(scope, code),
+        )
     }
 }
 
-/// The parameters of `ListPaymentInstructions` (`GET /api/paymentinstructions`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/paymentinstructions` (operation `ListPaymentInstructions`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListPaymentInstructions`: what its request builder
+/// ([`ListPaymentInstructionsRequest`](crate::ListPaymentInstructionsRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListPaymentInstructionsParams {
@@ -289,59 +282,14 @@ impl ListPaymentInstructionsParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListPaymentInstructions` request (`GET /api/paymentinstructions`), built by
-/// [`PaymentInstructionsApi::list_payment_instructions`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/paymentinstructions` (operation `ListPaymentInstructions`)
+///
+/// The request builder of `ListPaymentInstructions`, made by
+/// [`PaymentInstructionsApi::list_payment_instructions`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListPaymentInstructionsRequest {
@@ -358,41 +306,53 @@ impl ListPaymentInstructionsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &PaymentInstructionsApi,
+        params: ListPaymentInstructionsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
@@ -402,7 +362,7 @@ impl ListPaymentInstructionsRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -468,79 +428,84 @@ impl ListPaymentInstructionsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListPaymentInstructionsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListPaymentInstructions`, following `nextPage` until it is empty. Each
     /// page is requested only when the previous one has been taken, with the same parameters
     /// plus `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time,
     /// so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfPaymentInstruction, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfPaymentInstruction> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListPaymentInstructions`, in order. At most one page is
-    /// held in memory; the next page is requested when the current one is used up.
+    /// held in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::PaymentInstruction, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::PaymentInstruction> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListPaymentInstructions` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListPaymentInstructionsRequest {
-    type Page = lusid_models::PagedResourceListOfPaymentInstruction;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListPaymentInstructionsParams {
+    const OPERATION_ID: &'static str = "ListPaymentInstructions";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `UpsertPaymentInstructions` (`POST /api/paymentinstructions`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `POST /api/paymentinstructions` (operation `UpsertPaymentInstructions`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertPaymentInstructions`: what its request builder
+/// ([`UpsertPaymentInstructionsRequest`](crate::UpsertPaymentInstructionsRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertPaymentInstructionsParams {
@@ -557,9 +522,12 @@ impl UpsertPaymentInstructionsParams {
     }
 }
 
-/// The `UpsertPaymentInstructions` request (`POST /api/paymentinstructions`), built by
-/// [`PaymentInstructionsApi::upsert_payment_instructions`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/paymentinstructions` (operation `UpsertPaymentInstructions`)
+///
+/// The request builder of `UpsertPaymentInstructions`, made by
+/// [`PaymentInstructionsApi::upsert_payment_instructions`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertPaymentInstructionsRequest {
@@ -575,6 +543,18 @@ impl UpsertPaymentInstructionsRequest {
         path_template: "/api/paymentinstructions",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &PaymentInstructionsApi,
+        params: UpsertPaymentInstructionsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertPaymentInstructionsParams {
@@ -624,13 +604,16 @@ impl UpsertPaymentInstructionsRequest {
     }
 }
 
-/// The parameters of `GetPaymentInstructionsByPaymentRecordIds` (`POST
-/// /api/paymentinstructions/$getByPaymentRecordIds`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `POST /api/paymentinstructions/$getByPaymentRecordIds` (operation `GetPaymentInstructionsByPaymentRecordIds`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetPaymentInstructionsByPaymentRecordIds`: what its request builder
+/// ([`GetPaymentInstructionsByPaymentRecordIdsRequest`](crate::GetPaymentInstructionsByPaymentRecordIdsRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetPaymentInstructionsByPaymentRecordIdsParams {
@@ -655,35 +638,14 @@ impl GetPaymentInstructionsByPaymentRecordIdsParams {
             body: request_body,
         }
     }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetPaymentInstructionsByPaymentRecordIds` request (`POST
-/// /api/paymentinstructions/$getByPaymentRecordIds`), built by
-/// [`PaymentInstructionsApi::get_payment_instructions_by_payment_record_ids`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `POST /api/paymentinstructions/$getByPaymentRecordIds` (operation `GetPaymentInstructionsByPaymentRecordIds`)
+///
+/// The request builder of `GetPaymentInstructionsByPaymentRecordIds`, made by
+/// [`PaymentInstructionsApi::get_payment_instructions_by_payment_record_ids`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPaymentInstructionsByPaymentRecordIdsRequest {
@@ -700,26 +662,38 @@ impl GetPaymentInstructionsByPaymentRecordIdsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &PaymentInstructionsApi,
+        params: GetPaymentInstructionsByPaymentRecordIdsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
     /// Replaces any earlier values.
     pub fn property_keys(
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -774,13 +748,16 @@ impl GetPaymentInstructionsByPaymentRecordIdsRequest {
     }
 }
 
-/// The parameters of `TransitionPaymentInstructionStatuses` (`POST
-/// /api/paymentinstructions/$transitionStatuses`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `POST /api/paymentinstructions/$transitionStatuses` (operation `TransitionPaymentInstructionStatuses`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `TransitionPaymentInstructionStatuses`: what its request builder
+/// ([`TransitionPaymentInstructionStatusesRequest`](crate::TransitionPaymentInstructionStatusesRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct TransitionPaymentInstructionStatusesParams {
@@ -804,22 +781,14 @@ impl TransitionPaymentInstructionStatusesParams {
             body: request_body,
         }
     }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `TransitionPaymentInstructionStatuses` request (`POST
-/// /api/paymentinstructions/$transitionStatuses`), built by
-/// [`PaymentInstructionsApi::transition_payment_instruction_statuses`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `POST /api/paymentinstructions/$transitionStatuses` (operation `TransitionPaymentInstructionStatuses`)
+///
+/// The request builder of `TransitionPaymentInstructionStatuses`, made by
+/// [`PaymentInstructionsApi::transition_payment_instruction_statuses`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct TransitionPaymentInstructionStatusesRequest {
@@ -836,13 +805,25 @@ impl TransitionPaymentInstructionStatusesRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &PaymentInstructionsApi,
+        params: TransitionPaymentInstructionStatusesParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
     /// Replaces any earlier values.
     pub fn property_keys(
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -897,13 +878,16 @@ impl TransitionPaymentInstructionStatusesRequest {
     }
 }
 
-/// The parameters of `GetPaymentInstruction` (`GET
-/// /api/paymentinstructions/{scope}/{code}`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `GET /api/paymentinstructions/{scope}/{code}` (operation `GetPaymentInstruction`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetPaymentInstruction`: what its request builder
+/// ([`GetPaymentInstructionRequest`](crate::GetPaymentInstructionRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetPaymentInstructionParams {
@@ -931,34 +915,14 @@ impl GetPaymentInstructionParams {
             as_at: None,
         }
     }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetPaymentInstruction` request (`GET /api/paymentinstructions/{scope}/{code}`),
-/// built by [`PaymentInstructionsApi::get_payment_instruction`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `GET /api/paymentinstructions/{scope}/{code}` (operation `GetPaymentInstruction`)
+///
+/// The request builder of `GetPaymentInstruction`, made by
+/// [`PaymentInstructionsApi::get_payment_instruction`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPaymentInstructionRequest {
@@ -975,26 +939,35 @@ impl GetPaymentInstructionRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PaymentInstructionsApi, params: GetPaymentInstructionParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
     /// Replaces any earlier values.
     pub fn property_keys(
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -1050,13 +1023,16 @@ impl GetPaymentInstructionRequest {
     }
 }
 
-/// The parameters of `DeletePaymentInstruction` (`DELETE
-/// /api/paymentinstructions/{scope}/{code}`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `DELETE /api/paymentinstructions/{scope}/{code}` (operation `DeletePaymentInstruction`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeletePaymentInstruction`: what its request builder
+/// ([`DeletePaymentInstructionRequest`](crate::DeletePaymentInstructionRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeletePaymentInstructionParams {
@@ -1076,10 +1052,12 @@ impl DeletePaymentInstructionParams {
     }
 }
 
-/// The `DeletePaymentInstruction` request (`DELETE
-/// /api/paymentinstructions/{scope}/{code}`), built by
-/// [`PaymentInstructionsApi::delete_payment_instruction`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/paymentinstructions/{scope}/{code}` (operation `DeletePaymentInstruction`)
+///
+/// The request builder of `DeletePaymentInstruction`, made by
+/// [`PaymentInstructionsApi::delete_payment_instruction`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeletePaymentInstructionRequest {
@@ -1095,6 +1073,18 @@ impl DeletePaymentInstructionRequest {
         path_template: "/api/paymentinstructions/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &PaymentInstructionsApi,
+        params: DeletePaymentInstructionParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeletePaymentInstructionParams {
@@ -1152,15 +1142,19 @@ impl DeletePaymentInstructionRequest {
 /// production and a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`PaymentInstructionsApi`] for streams, timeouts and `send_as`). With the
-/// `mock` feature, mockall generates `MockPaymentInstructionsApiClient`; see
-/// docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`PaymentInstructionsApi`] add streams, timeouts and `send_as`. With the `mock` feature,
+/// mockall generates `MockPaymentInstructionsApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait PaymentInstructionsApiClient: Send + Sync {
-    /// `GET /api/paymentinstructions` (operation `ListPaymentInstructions`):
-    /// [`PaymentInstructionsApi::list_payment_instructions`] with the parameters of `params`.
+    /// `GET /api/paymentinstructions` (operation `ListPaymentInstructions`)
+    ///
+    /// [`PaymentInstructionsApi::list_payment_instructions`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListPaymentInstructionsRequest::send): see [`Error`](crate::Error).
@@ -1169,8 +1163,11 @@ pub trait PaymentInstructionsApiClient: Send + Sync {
         params: ListPaymentInstructionsParams,
     ) -> Result<lusid_models::PagedResourceListOfPaymentInstruction, crate::Error>;
 
-    /// `POST /api/paymentinstructions` (operation `UpsertPaymentInstructions`):
-    /// [`PaymentInstructionsApi::upsert_payment_instructions`] with the parameters of `params`.
+    /// `POST /api/paymentinstructions` (operation `UpsertPaymentInstructions`)
+    ///
+    /// [`PaymentInstructionsApi::upsert_payment_instructions`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertPaymentInstructionsRequest::send): see [`Error`](crate::Error).
@@ -1179,10 +1176,11 @@ pub trait PaymentInstructionsApiClient: Send + Sync {
         params: UpsertPaymentInstructionsParams,
     ) -> Result<lusid_models::PaymentInstructionsResponse, crate::Error>;
 
-    /// `POST /api/paymentinstructions/$getByPaymentRecordIds` (operation
-    /// `GetPaymentInstructionsByPaymentRecordIds`):
+    /// `POST /api/paymentinstructions/$getByPaymentRecordIds` (operation `GetPaymentInstructionsByPaymentRecordIds`)
+    ///
     /// [`PaymentInstructionsApi::get_payment_instructions_by_payment_record_ids`] with the
-    /// parameters of `params`.
+    /// parameters of `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetPaymentInstructionsByPaymentRecordIdsRequest::send): see [`Error`](crate::Error).
@@ -1191,10 +1189,11 @@ pub trait PaymentInstructionsApiClient: Send + Sync {
         params: GetPaymentInstructionsByPaymentRecordIdsParams,
     ) -> Result<lusid_models::GetPaymentInstructionsResponse, crate::Error>;
 
-    /// `POST /api/paymentinstructions/$transitionStatuses` (operation
-    /// `TransitionPaymentInstructionStatuses`):
+    /// `POST /api/paymentinstructions/$transitionStatuses` (operation `TransitionPaymentInstructionStatuses`)
+    ///
     /// [`PaymentInstructionsApi::transition_payment_instruction_statuses`] with the parameters
-    /// of `params`.
+    /// of `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::TransitionPaymentInstructionStatusesRequest::send): see [`Error`](crate::Error).
@@ -1203,8 +1202,11 @@ pub trait PaymentInstructionsApiClient: Send + Sync {
         params: TransitionPaymentInstructionStatusesParams,
     ) -> Result<lusid_models::TransitionPaymentInstructionsResponse, crate::Error>;
 
-    /// `GET /api/paymentinstructions/{scope}/{code}` (operation `GetPaymentInstruction`):
-    /// [`PaymentInstructionsApi::get_payment_instruction`] with the parameters of `params`.
+    /// `GET /api/paymentinstructions/{scope}/{code}` (operation `GetPaymentInstruction`)
+    ///
+    /// [`PaymentInstructionsApi::get_payment_instruction`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetPaymentInstructionRequest::send): see [`Error`](crate::Error).
@@ -1213,8 +1215,11 @@ pub trait PaymentInstructionsApiClient: Send + Sync {
         params: GetPaymentInstructionParams,
     ) -> Result<lusid_models::PaymentInstruction, crate::Error>;
 
-    /// `DELETE /api/paymentinstructions/{scope}/{code}` (operation `DeletePaymentInstruction`):
-    /// [`PaymentInstructionsApi::delete_payment_instruction`] with the parameters of `params`.
+    /// `DELETE /api/paymentinstructions/{scope}/{code}` (operation `DeletePaymentInstruction`)
+    ///
+    /// [`PaymentInstructionsApi::delete_payment_instruction`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeletePaymentInstructionRequest::send): see [`Error`](crate::Error).
@@ -1230,77 +1235,53 @@ impl PaymentInstructionsApiClient for PaymentInstructionsApi {
         &self,
         params: ListPaymentInstructionsParams,
     ) -> Result<lusid_models::PagedResourceListOfPaymentInstruction, crate::Error> {
-        ListPaymentInstructionsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListPaymentInstructionsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_payment_instructions(
         &self,
         params: UpsertPaymentInstructionsParams,
     ) -> Result<lusid_models::PaymentInstructionsResponse, crate::Error> {
-        UpsertPaymentInstructionsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertPaymentInstructionsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_payment_instructions_by_payment_record_ids(
         &self,
         params: GetPaymentInstructionsByPaymentRecordIdsParams,
     ) -> Result<lusid_models::GetPaymentInstructionsResponse, crate::Error> {
-        GetPaymentInstructionsByPaymentRecordIdsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetPaymentInstructionsByPaymentRecordIdsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn transition_payment_instruction_statuses(
         &self,
         params: TransitionPaymentInstructionStatusesParams,
     ) -> Result<lusid_models::TransitionPaymentInstructionsResponse, crate::Error> {
-        TransitionPaymentInstructionStatusesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        TransitionPaymentInstructionStatusesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_payment_instruction(
         &self,
         params: GetPaymentInstructionParams,
     ) -> Result<lusid_models::PaymentInstruction, crate::Error> {
-        GetPaymentInstructionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetPaymentInstructionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_payment_instruction(
         &self,
         params: DeletePaymentInstructionParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeletePaymentInstructionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeletePaymentInstructionRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

@@ -53,11 +53,7 @@ impl PersonsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_all_persons(&self) -> ListAllPersonsRequest {
-        ListAllPersonsRequest {
-            client: self.client.clone(),
-            params: ListAllPersonsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListAllPersonsRequest::from_params(self, ListAllPersonsParams::new())
     }
 
     /// `POST /api/persons` (operation `UpsertPerson`)
@@ -85,11 +81,7 @@ impl PersonsApi {
         &self,
         upsert_person_request: lusid_models::UpsertPersonRequest,
     ) -> UpsertPersonRequest {
-        UpsertPersonRequest {
-            client: self.client.clone(),
-            params: UpsertPersonParams::new(upsert_person_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertPersonRequest::from_params(self, UpsertPersonParams::new(upsert_person_request))
     }
 
     /// `POST /api/persons/$batchUpsert` (operation `UpsertPersons`)
@@ -119,11 +111,10 @@ impl PersonsApi {
         success_mode: impl Into<String>,
         request_body: std::collections::BTreeMap<String, lusid_models::UpsertPersonRequest>,
     ) -> UpsertPersonsRequest {
-        UpsertPersonsRequest {
-            client: self.client.clone(),
-            params: UpsertPersonsParams::new(success_mode, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertPersonsRequest::from_params(
+            self,
+            UpsertPersonsParams::new(success_mode, request_body),
+        )
     }
 
     /// `GET /api/persons/{idTypeScope}/{idTypeCode}` (operation `ListPersons`)
@@ -165,11 +156,7 @@ impl PersonsApi {
         id_type_scope: impl Into<String>,
         id_type_code: impl Into<String>,
     ) -> ListPersonsRequest {
-        ListPersonsRequest {
-            client: self.client.clone(),
-            params: ListPersonsParams::new(id_type_scope, id_type_code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListPersonsRequest::from_params(self, ListPersonsParams::new(id_type_scope, id_type_code))
     }
 
     /// `GET /api/persons/{idTypeScope}/{idTypeCode}/{code}` (operation `GetPerson`)
@@ -207,11 +194,10 @@ impl PersonsApi {
         id_type_code: impl Into<String>,
         code: impl Into<String>,
     ) -> GetPersonRequest {
-        GetPersonRequest {
-            client: self.client.clone(),
-            params: GetPersonParams::new(id_type_scope, id_type_code, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetPersonRequest::from_params(
+            self,
+            GetPersonParams::new(id_type_scope, id_type_code, code),
+        )
     }
 
     /// `DELETE /api/persons/{idTypeScope}/{idTypeCode}/{code}` (operation `DeletePerson`)
@@ -241,15 +227,13 @@ impl PersonsApi {
         id_type_code: impl Into<String>,
         code: impl Into<String>,
     ) -> DeletePersonRequest {
-        DeletePersonRequest {
-            client: self.client.clone(),
-            params: DeletePersonParams::new(id_type_scope, id_type_code, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeletePersonRequest::from_params(
+            self,
+            DeletePersonParams::new(id_type_scope, id_type_code, code),
+        )
     }
 
-    /// `POST /api/persons/{idTypeScope}/{idTypeCode}/{code}/identifiers` (operation
-    /// `SetPersonIdentifiers`)
+    /// `POST /api/persons/{idTypeScope}/{idTypeCode}/{code}/identifiers` (operation `SetPersonIdentifiers`)
     ///
     /// API status: `EarlyAccess`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
@@ -282,20 +266,18 @@ impl PersonsApi {
         code: impl Into<String>,
         set_person_identifiers_request: lusid_models::SetPersonIdentifiersRequest,
     ) -> SetPersonIdentifiersRequest {
-        SetPersonIdentifiersRequest {
-            client: self.client.clone(),
-            params: SetPersonIdentifiersParams::new(
+        SetPersonIdentifiersRequest::from_params(
+            self,
+            SetPersonIdentifiersParams::new(
                 id_type_scope,
                 id_type_code,
                 code,
                 set_person_identifiers_request,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `DELETE /api/persons/{idTypeScope}/{idTypeCode}/{code}/identifiers` (operation
-    /// `DeletePersonIdentifiers`)
+    /// `DELETE /api/persons/{idTypeScope}/{idTypeCode}/{code}/identifiers` (operation `DeletePersonIdentifiers`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (DELETE).
     ///
@@ -327,20 +309,13 @@ impl PersonsApi {
         code: impl Into<String>,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> DeletePersonIdentifiersRequest {
-        DeletePersonIdentifiersRequest {
-            client: self.client.clone(),
-            params: DeletePersonIdentifiersParams::new(
-                id_type_scope,
-                id_type_code,
-                code,
-                property_keys,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeletePersonIdentifiersRequest::from_params(
+            self,
+            DeletePersonIdentifiersParams::new(id_type_scope, id_type_code, code, property_keys),
+        )
     }
 
-    /// `GET /api/persons/{idTypeScope}/{idTypeCode}/{code}/metadata` (operation
-    /// `GetAllPersonAccessMetadata`)
+    /// `GET /api/persons/{idTypeScope}/{idTypeCode}/{code}/metadata` (operation `GetAllPersonAccessMetadata`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -373,15 +348,13 @@ impl PersonsApi {
         id_type_code: impl Into<String>,
         code: impl Into<String>,
     ) -> GetAllPersonAccessMetadataRequest {
-        GetAllPersonAccessMetadataRequest {
-            client: self.client.clone(),
-            params: GetAllPersonAccessMetadataParams::new(id_type_scope, id_type_code, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetAllPersonAccessMetadataRequest::from_params(
+            self,
+            GetAllPersonAccessMetadataParams::new(id_type_scope, id_type_code, code),
+        )
     }
 
-    /// `PATCH /api/persons/{idTypeScope}/{idTypeCode}/{code}/metadata` (operation
-    /// `PatchPersonAccessMetadata`)
+    /// `PATCH /api/persons/{idTypeScope}/{idTypeCode}/{code}/metadata` (operation `PatchPersonAccessMetadata`)
     ///
     /// API status: `EarlyAccess`. Idempotent: no (not an upsert or read-only query).
     ///
@@ -418,20 +391,13 @@ impl PersonsApi {
         code: impl Into<String>,
         request_body: Vec<lusid_models::AccessMetadataOperation>,
     ) -> PatchPersonAccessMetadataRequest {
-        PatchPersonAccessMetadataRequest {
-            client: self.client.clone(),
-            params: PatchPersonAccessMetadataParams::new(
-                id_type_scope,
-                id_type_code,
-                code,
-                request_body,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        PatchPersonAccessMetadataRequest::from_params(
+            self,
+            PatchPersonAccessMetadataParams::new(id_type_scope, id_type_code, code, request_body),
+        )
     }
 
-    /// `GET /api/persons/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}` (operation
-    /// `GetPersonAccessMetadataByKey`)
+    /// `GET /api/persons/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}` (operation `GetPersonAccessMetadataByKey`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -466,20 +432,18 @@ impl PersonsApi {
         code: impl Into<String>,
         metadata_key: impl Into<String>,
     ) -> GetPersonAccessMetadataByKeyRequest {
-        GetPersonAccessMetadataByKeyRequest {
-            client: self.client.clone(),
-            params: GetPersonAccessMetadataByKeyParams::new(
+        GetPersonAccessMetadataByKeyRequest::from_params(
+            self,
+            GetPersonAccessMetadataByKeyParams::new(
                 id_type_scope,
                 id_type_code,
                 code,
                 metadata_key,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `PUT /api/persons/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}` (operation
-    /// `UpsertPersonAccessMetadata`)
+    /// `PUT /api/persons/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}` (operation `UpsertPersonAccessMetadata`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (PUT replaces).
     ///
@@ -520,21 +484,19 @@ impl PersonsApi {
         metadata_key: impl Into<String>,
         upsert_person_access_metadata_request: lusid_models::UpsertPersonAccessMetadataRequest,
     ) -> UpsertPersonAccessMetadataRequest {
-        UpsertPersonAccessMetadataRequest {
-            client: self.client.clone(),
-            params: UpsertPersonAccessMetadataParams::new(
+        UpsertPersonAccessMetadataRequest::from_params(
+            self,
+            UpsertPersonAccessMetadataParams::new(
                 id_type_scope,
                 id_type_code,
                 code,
                 metadata_key,
                 upsert_person_access_metadata_request,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `DELETE /api/persons/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}`
-    /// (operation `DeletePersonAccessMetadata`)
+    /// `DELETE /api/persons/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}` (operation `DeletePersonAccessMetadata`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (DELETE).
     ///
@@ -568,20 +530,13 @@ impl PersonsApi {
         code: impl Into<String>,
         metadata_key: impl Into<String>,
     ) -> DeletePersonAccessMetadataRequest {
-        DeletePersonAccessMetadataRequest {
-            client: self.client.clone(),
-            params: DeletePersonAccessMetadataParams::new(
-                id_type_scope,
-                id_type_code,
-                code,
-                metadata_key,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeletePersonAccessMetadataRequest::from_params(
+            self,
+            DeletePersonAccessMetadataParams::new(id_type_scope, id_type_code, code, metadata_key),
+        )
     }
 
-    /// `POST /api/persons/{idTypeScope}/{idTypeCode}/{code}/properties` (operation
-    /// `SetPersonProperties`)
+    /// `POST /api/persons/{idTypeScope}/{idTypeCode}/{code}/properties` (operation `SetPersonProperties`)
     ///
     /// API status: `EarlyAccess`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
@@ -613,20 +568,18 @@ impl PersonsApi {
         code: impl Into<String>,
         set_person_properties_request: lusid_models::SetPersonPropertiesRequest,
     ) -> SetPersonPropertiesRequest {
-        SetPersonPropertiesRequest {
-            client: self.client.clone(),
-            params: SetPersonPropertiesParams::new(
+        SetPersonPropertiesRequest::from_params(
+            self,
+            SetPersonPropertiesParams::new(
                 id_type_scope,
                 id_type_code,
                 code,
                 set_person_properties_request,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `DELETE /api/persons/{idTypeScope}/{idTypeCode}/{code}/properties` (operation
-    /// `DeletePersonProperties`)
+    /// `DELETE /api/persons/{idTypeScope}/{idTypeCode}/{code}/properties` (operation `DeletePersonProperties`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (DELETE).
     ///
@@ -658,20 +611,13 @@ impl PersonsApi {
         code: impl Into<String>,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> DeletePersonPropertiesRequest {
-        DeletePersonPropertiesRequest {
-            client: self.client.clone(),
-            params: DeletePersonPropertiesParams::new(
-                id_type_scope,
-                id_type_code,
-                code,
-                property_keys,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeletePersonPropertiesRequest::from_params(
+            self,
+            DeletePersonPropertiesParams::new(id_type_scope, id_type_code, code, property_keys),
+        )
     }
 
-    /// `GET /api/persons/{idTypeScope}/{idTypeCode}/{code}/properties/time-series` (operation
-    /// `GetPersonPropertyTimeSeries`)
+    /// `GET /api/persons/{idTypeScope}/{idTypeCode}/{code}/properties/time-series` (operation `GetPersonPropertyTimeSeries`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -711,20 +657,13 @@ impl PersonsApi {
         code: impl Into<String>,
         property_key: impl Into<String>,
     ) -> GetPersonPropertyTimeSeriesRequest {
-        GetPersonPropertyTimeSeriesRequest {
-            client: self.client.clone(),
-            params: GetPersonPropertyTimeSeriesParams::new(
-                id_type_scope,
-                id_type_code,
-                code,
-                property_key,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetPersonPropertyTimeSeriesRequest::from_params(
+            self,
+            GetPersonPropertyTimeSeriesParams::new(id_type_scope, id_type_code, code, property_key),
+        )
     }
 
-    /// `GET /api/persons/{idTypeScope}/{idTypeCode}/{code}/relations` (operation
-    /// `GetPersonRelations`)
+    /// `GET /api/persons/{idTypeScope}/{idTypeCode}/{code}/relations` (operation `GetPersonRelations`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -759,15 +698,13 @@ impl PersonsApi {
         id_type_code: impl Into<String>,
         code: impl Into<String>,
     ) -> GetPersonRelationsRequest {
-        GetPersonRelationsRequest {
-            client: self.client.clone(),
-            params: GetPersonRelationsParams::new(id_type_scope, id_type_code, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetPersonRelationsRequest::from_params(
+            self,
+            GetPersonRelationsParams::new(id_type_scope, id_type_code, code),
+        )
     }
 
-    /// `GET /api/persons/{idTypeScope}/{idTypeCode}/{code}/relationships` (operation
-    /// `GetPersonRelationships`)
+    /// `GET /api/persons/{idTypeScope}/{idTypeCode}/{code}/relationships` (operation `GetPersonRelationships`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -804,20 +741,23 @@ impl PersonsApi {
         id_type_code: impl Into<String>,
         code: impl Into<String>,
     ) -> GetPersonRelationshipsRequest {
-        GetPersonRelationshipsRequest {
-            client: self.client.clone(),
-            params: GetPersonRelationshipsParams::new(id_type_scope, id_type_code, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetPersonRelationshipsRequest::from_params(
+            self,
+            GetPersonRelationshipsParams::new(id_type_scope, id_type_code, code),
+        )
     }
 }
 
-/// The parameters of `ListAllPersons` (`GET /api/persons`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `GET /api/persons` (operation `ListAllPersons`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListAllPersons`: what its request builder
+/// ([`ListAllPersonsRequest`](crate::ListAllPersonsRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListAllPersonsParams {
@@ -852,64 +792,13 @@ impl ListAllPersonsParams {
             relationship_definition_ids: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `relationshipDefinitionIds` (query): a list of strings, sent as one
-    /// `relationshipDefinitionIds=` pair each. Replaces any earlier values.
-    pub fn relationship_definition_ids(
-        mut self,
-        relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.relationship_definition_ids = relationship_definition_ids
-            .into_iter()
-            .map(Into::into)
-            .collect();
-        self
-    }
 }
 
-/// The `ListAllPersons` request (`GET /api/persons`), built by
-/// [`PersonsApi::list_all_persons`]. Set optional parameters, then [`send`](Self::send) it.
+/// `GET /api/persons` (operation `ListAllPersons`)
+///
+/// The request builder of `ListAllPersons`, made by [`PersonsApi::list_all_persons`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListAllPersonsRequest {
@@ -926,34 +815,43 @@ impl ListAllPersonsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PersonsApi, params: ListAllPersonsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -963,7 +861,7 @@ impl ListAllPersonsRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -973,9 +871,10 @@ impl ListAllPersonsRequest {
         mut self,
         relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self
-            .params
-            .relationship_definition_ids(relationship_definition_ids);
+        self.params.relationship_definition_ids = relationship_definition_ids
+            .into_iter()
+            .map(Into::into)
+            .collect();
         self
     }
 
@@ -1041,77 +940,82 @@ impl ListAllPersonsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListAllPersonsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListAllPersons`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::ResourceListOfPerson, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::pages(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_pages(self) -> crate::PageStream<'static, lusid_models::ResourceListOfPerson> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListAllPersons`, in order. At most one page is held in
-    /// memory; the next page is requested when the current one is used up.
+    /// memory; the next page is requested when the current one is used up. Without an `asAt`,
+    /// the first request pins `asAt` to the current UTC time, so every page reads the same
+    /// snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::Person, crate::Error>> + Send + 'static
-    {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::Person> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListAllPersons` with its items kept exactly as LUSID sent them, fields
     /// this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListAllPersonsRequest {
-    type Page = lusid_models::ResourceListOfPerson;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListAllPersonsParams {
+    const OPERATION_ID: &'static str = "ListAllPersons";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `UpsertPerson` (`POST /api/persons`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `POST /api/persons` (operation `UpsertPerson`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertPerson`: what its request builder
+/// ([`UpsertPersonRequest`](crate::UpsertPersonRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertPersonParams {
@@ -1128,8 +1032,11 @@ impl UpsertPersonParams {
     }
 }
 
-/// The `UpsertPerson` request (`POST /api/persons`), built by
-/// [`PersonsApi::upsert_person`]. Set optional parameters, then [`send`](Self::send) it.
+/// `POST /api/persons` (operation `UpsertPerson`)
+///
+/// The request builder of `UpsertPerson`, made by [`PersonsApi::upsert_person`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertPersonRequest {
@@ -1145,6 +1052,15 @@ impl UpsertPersonRequest {
         path_template: "/api/persons",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PersonsApi, params: UpsertPersonParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertPersonParams {
@@ -1193,12 +1109,16 @@ impl UpsertPersonRequest {
     }
 }
 
-/// The parameters of `UpsertPersons` (`POST /api/persons/$batchUpsert`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/persons/$batchUpsert` (operation `UpsertPersons`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertPersons`: what its request builder
+/// ([`UpsertPersonsRequest`](crate::UpsertPersonsRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertPersonsParams {
@@ -1221,8 +1141,11 @@ impl UpsertPersonsParams {
     }
 }
 
-/// The `UpsertPersons` request (`POST /api/persons/$batchUpsert`), built by
-/// [`PersonsApi::upsert_persons`]. Set optional parameters, then [`send`](Self::send) it.
+/// `POST /api/persons/$batchUpsert` (operation `UpsertPersons`)
+///
+/// The request builder of `UpsertPersons`, made by [`PersonsApi::upsert_persons`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertPersonsRequest {
@@ -1238,6 +1161,15 @@ impl UpsertPersonsRequest {
         path_template: "/api/persons/$batchUpsert",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PersonsApi, params: UpsertPersonsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertPersonsParams {
@@ -1287,12 +1219,16 @@ impl UpsertPersonsRequest {
     }
 }
 
-/// The parameters of `ListPersons` (`GET /api/persons/{idTypeScope}/{idTypeCode}`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `GET /api/persons/{idTypeScope}/{idTypeCode}` (operation `ListPersons`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListPersons`: what its request builder
+/// ([`ListPersonsRequest`](crate::ListPersonsRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListPersonsParams {
@@ -1333,64 +1269,13 @@ impl ListPersonsParams {
             relationship_definition_ids: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `relationshipDefinitionIds` (query): a list of strings, sent as one
-    /// `relationshipDefinitionIds=` pair each. Replaces any earlier values.
-    pub fn relationship_definition_ids(
-        mut self,
-        relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.relationship_definition_ids = relationship_definition_ids
-            .into_iter()
-            .map(Into::into)
-            .collect();
-        self
-    }
 }
 
-/// The `ListPersons` request (`GET /api/persons/{idTypeScope}/{idTypeCode}`), built by
-/// [`PersonsApi::list_persons`]. Set optional parameters, then [`send`](Self::send) it.
+/// `GET /api/persons/{idTypeScope}/{idTypeCode}` (operation `ListPersons`)
+///
+/// The request builder of `ListPersons`, made by [`PersonsApi::list_persons`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListPersonsRequest {
@@ -1407,34 +1292,43 @@ impl ListPersonsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PersonsApi, params: ListPersonsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -1444,7 +1338,7 @@ impl ListPersonsRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -1454,9 +1348,10 @@ impl ListPersonsRequest {
         mut self,
         relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self
-            .params
-            .relationship_definition_ids(relationship_definition_ids);
+        self.params.relationship_definition_ids = relationship_definition_ids
+            .into_iter()
+            .map(Into::into)
+            .collect();
         self
     }
 
@@ -1525,78 +1420,81 @@ impl ListPersonsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListPersonsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListPersons`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_pages(
-        self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfPerson, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_pages(self) -> crate::PageStream<'static, lusid_models::PagedResourceListOfPerson> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListPersons`, in order. At most one page is held in memory;
-    /// the next page is requested when the current one is used up.
+    /// the next page is requested when the current one is used up. Without an `asAt`, the first
+    /// request pins `asAt` to the current UTC time, so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::Person, crate::Error>> + Send + 'static
-    {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::Person> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListPersons` with its items kept exactly as LUSID sent them, fields this
     /// crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListPersonsRequest {
-    type Page = lusid_models::PagedResourceListOfPerson;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListPersonsParams {
+    const OPERATION_ID: &'static str = "ListPersons";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `GetPerson` (`GET /api/persons/{idTypeScope}/{idTypeCode}/{code}`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `GET /api/persons/{idTypeScope}/{idTypeCode}/{code}` (operation `GetPerson`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetPerson`: what its request builder
+/// ([`GetPersonRequest`](crate::GetPersonRequest)) sends, and what the tag's trait method
+/// takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetPersonParams {
@@ -1635,46 +1533,13 @@ impl GetPersonParams {
             relationship_definition_ids: Vec::new(),
         }
     }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `relationshipDefinitionIds` (query): a list of strings, sent as one
-    /// `relationshipDefinitionIds=` pair each. Replaces any earlier values.
-    pub fn relationship_definition_ids(
-        mut self,
-        relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.relationship_definition_ids = relationship_definition_ids
-            .into_iter()
-            .map(Into::into)
-            .collect();
-        self
-    }
 }
 
-/// The `GetPerson` request (`GET /api/persons/{idTypeScope}/{idTypeCode}/{code}`), built by
-/// [`PersonsApi::get_person`]. Set optional parameters, then [`send`](Self::send) it.
+/// `GET /api/persons/{idTypeScope}/{idTypeCode}/{code}` (operation `GetPerson`)
+///
+/// The request builder of `GetPerson`, made by [`PersonsApi::get_person`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPersonRequest {
@@ -1691,26 +1556,35 @@ impl GetPersonRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PersonsApi, params: GetPersonParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
     /// Replaces any earlier values.
     pub fn property_keys(
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -1720,9 +1594,10 @@ impl GetPersonRequest {
         mut self,
         relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self
-            .params
-            .relationship_definition_ids(relationship_definition_ids);
+        self.params.relationship_definition_ids = relationship_definition_ids
+            .into_iter()
+            .map(Into::into)
+            .collect();
         self
     }
 
@@ -1784,13 +1659,16 @@ impl GetPersonRequest {
     }
 }
 
-/// The parameters of `DeletePerson` (`DELETE
-/// /api/persons/{idTypeScope}/{idTypeCode}/{code}`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `DELETE /api/persons/{idTypeScope}/{idTypeCode}/{code}` (operation `DeletePerson`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeletePerson`: what its request builder
+/// ([`DeletePersonRequest`](crate::DeletePersonRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeletePersonParams {
@@ -1817,9 +1695,11 @@ impl DeletePersonParams {
     }
 }
 
-/// The `DeletePerson` request (`DELETE /api/persons/{idTypeScope}/{idTypeCode}/{code}`),
-/// built by [`PersonsApi::delete_person`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/persons/{idTypeScope}/{idTypeCode}/{code}` (operation `DeletePerson`)
+///
+/// The request builder of `DeletePerson`, made by [`PersonsApi::delete_person`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeletePersonRequest {
@@ -1835,6 +1715,15 @@ impl DeletePersonRequest {
         path_template: "/api/persons/{idTypeScope}/{idTypeCode}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PersonsApi, params: DeletePersonParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeletePersonParams {
@@ -1888,13 +1777,16 @@ impl DeletePersonRequest {
     }
 }
 
-/// The parameters of `SetPersonIdentifiers` (`POST
-/// /api/persons/{idTypeScope}/{idTypeCode}/{code}/identifiers`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `POST /api/persons/{idTypeScope}/{idTypeCode}/{code}/identifiers` (operation `SetPersonIdentifiers`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `SetPersonIdentifiers`: what its request builder
+/// ([`SetPersonIdentifiersRequest`](crate::SetPersonIdentifiersRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct SetPersonIdentifiersParams {
@@ -1925,10 +1817,11 @@ impl SetPersonIdentifiersParams {
     }
 }
 
-/// The `SetPersonIdentifiers` request (`POST
-/// /api/persons/{idTypeScope}/{idTypeCode}/{code}/identifiers`), built by
-/// [`PersonsApi::set_person_identifiers`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/persons/{idTypeScope}/{idTypeCode}/{code}/identifiers` (operation `SetPersonIdentifiers`)
+///
+/// The request builder of `SetPersonIdentifiers`, made by
+/// [`PersonsApi::set_person_identifiers`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetPersonIdentifiersRequest {
@@ -1944,6 +1837,15 @@ impl SetPersonIdentifiersRequest {
         path_template: "/api/persons/{idTypeScope}/{idTypeCode}/{code}/identifiers",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PersonsApi, params: SetPersonIdentifiersParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &SetPersonIdentifiersParams {
@@ -1998,13 +1900,16 @@ impl SetPersonIdentifiersRequest {
     }
 }
 
-/// The parameters of `DeletePersonIdentifiers` (`DELETE
-/// /api/persons/{idTypeScope}/{idTypeCode}/{code}/identifiers`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `DELETE /api/persons/{idTypeScope}/{idTypeCode}/{code}/identifiers` (operation `DeletePersonIdentifiers`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeletePersonIdentifiers`: what its request builder
+/// ([`DeletePersonIdentifiersRequest`](crate::DeletePersonIdentifiersRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeletePersonIdentifiersParams {
@@ -2036,18 +1941,13 @@ impl DeletePersonIdentifiersParams {
             effective_at: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
 }
 
-/// The `DeletePersonIdentifiers` request (`DELETE
-/// /api/persons/{idTypeScope}/{idTypeCode}/{code}/identifiers`), built by
-/// [`PersonsApi::delete_person_identifiers`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/persons/{idTypeScope}/{idTypeCode}/{code}/identifiers` (operation `DeletePersonIdentifiers`)
+///
+/// The request builder of `DeletePersonIdentifiers`, made by
+/// [`PersonsApi::delete_person_identifiers`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeletePersonIdentifiersRequest {
@@ -2064,9 +1964,18 @@ impl DeletePersonIdentifiersRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PersonsApi, params: DeletePersonIdentifiersParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
@@ -2125,13 +2034,16 @@ impl DeletePersonIdentifiersRequest {
     }
 }
 
-/// The parameters of `GetAllPersonAccessMetadata` (`GET
-/// /api/persons/{idTypeScope}/{idTypeCode}/{code}/metadata`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `GET /api/persons/{idTypeScope}/{idTypeCode}/{code}/metadata` (operation `GetAllPersonAccessMetadata`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetAllPersonAccessMetadata`: what its request builder
+/// ([`GetAllPersonAccessMetadataRequest`](crate::GetAllPersonAccessMetadataRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetAllPersonAccessMetadataParams {
@@ -2163,25 +2075,13 @@ impl GetAllPersonAccessMetadataParams {
             as_at: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetAllPersonAccessMetadata` request (`GET
-/// /api/persons/{idTypeScope}/{idTypeCode}/{code}/metadata`), built by
-/// [`PersonsApi::get_all_person_access_metadata`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/persons/{idTypeScope}/{idTypeCode}/{code}/metadata` (operation `GetAllPersonAccessMetadata`)
+///
+/// The request builder of `GetAllPersonAccessMetadata`, made by
+/// [`PersonsApi::get_all_person_access_metadata`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAllPersonAccessMetadataRequest {
@@ -2198,16 +2098,25 @@ impl GetAllPersonAccessMetadataRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PersonsApi, params: GetAllPersonAccessMetadataParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -2271,13 +2180,16 @@ impl GetAllPersonAccessMetadataRequest {
     }
 }
 
-/// The parameters of `PatchPersonAccessMetadata` (`PATCH
-/// /api/persons/{idTypeScope}/{idTypeCode}/{code}/metadata`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `PATCH /api/persons/{idTypeScope}/{idTypeCode}/{code}/metadata` (operation `PatchPersonAccessMetadata`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `PatchPersonAccessMetadata`: what its request builder
+/// ([`PatchPersonAccessMetadataRequest`](crate::PatchPersonAccessMetadataRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct PatchPersonAccessMetadataParams {
@@ -2313,25 +2225,13 @@ impl PatchPersonAccessMetadataParams {
             body: request_body,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
-    /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.effective_until = Some(effective_until);
-        self
-    }
 }
 
-/// The `PatchPersonAccessMetadata` request (`PATCH
-/// /api/persons/{idTypeScope}/{idTypeCode}/{code}/metadata`), built by
-/// [`PersonsApi::patch_person_access_metadata`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `PATCH /api/persons/{idTypeScope}/{idTypeCode}/{code}/metadata` (operation `PatchPersonAccessMetadata`)
+///
+/// The request builder of `PatchPersonAccessMetadata`, made by
+/// [`PersonsApi::patch_person_access_metadata`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct PatchPersonAccessMetadataRequest {
@@ -2348,16 +2248,25 @@ impl PatchPersonAccessMetadataRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PersonsApi, params: PatchPersonAccessMetadataParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
     /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
     pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.params = self.params.effective_until(effective_until);
+        self.params.effective_until = Some(effective_until);
         self
     }
 
@@ -2422,13 +2331,16 @@ impl PatchPersonAccessMetadataRequest {
     }
 }
 
-/// The parameters of `GetPersonAccessMetadataByKey` (`GET
-/// /api/persons/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/persons/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}` (operation `GetPersonAccessMetadataByKey`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetPersonAccessMetadataByKey`: what its request builder
+/// ([`GetPersonAccessMetadataByKeyRequest`](crate::GetPersonAccessMetadataByKeyRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetPersonAccessMetadataByKeyParams {
@@ -2464,25 +2376,14 @@ impl GetPersonAccessMetadataByKeyParams {
             as_at: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetPersonAccessMetadataByKey` request (`GET
-/// /api/persons/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}`), built by
-/// [`PersonsApi::get_person_access_metadata_by_key`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/persons/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}` (operation `GetPersonAccessMetadataByKey`)
+///
+/// The request builder of `GetPersonAccessMetadataByKey`, made by
+/// [`PersonsApi::get_person_access_metadata_by_key`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPersonAccessMetadataByKeyRequest {
@@ -2499,16 +2400,25 @@ impl GetPersonAccessMetadataByKeyRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PersonsApi, params: GetPersonAccessMetadataByKeyParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -2567,13 +2477,16 @@ impl GetPersonAccessMetadataByKeyRequest {
     }
 }
 
-/// The parameters of `UpsertPersonAccessMetadata` (`PUT
-/// /api/persons/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `PUT /api/persons/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}` (operation `UpsertPersonAccessMetadata`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertPersonAccessMetadata`: what its request builder
+/// ([`UpsertPersonAccessMetadataRequest`](crate::UpsertPersonAccessMetadataRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertPersonAccessMetadataParams {
@@ -2613,25 +2526,13 @@ impl UpsertPersonAccessMetadataParams {
             body: upsert_person_access_metadata_request,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
-    /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.effective_until = Some(effective_until);
-        self
-    }
 }
 
-/// The `UpsertPersonAccessMetadata` request (`PUT
-/// /api/persons/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}`), built by
-/// [`PersonsApi::upsert_person_access_metadata`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `PUT /api/persons/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}` (operation `UpsertPersonAccessMetadata`)
+///
+/// The request builder of `UpsertPersonAccessMetadata`, made by
+/// [`PersonsApi::upsert_person_access_metadata`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertPersonAccessMetadataRequest {
@@ -2648,16 +2549,25 @@ impl UpsertPersonAccessMetadataRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PersonsApi, params: UpsertPersonAccessMetadataParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
     /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
     pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.params = self.params.effective_until(effective_until);
+        self.params.effective_until = Some(effective_until);
         self
     }
 
@@ -2720,13 +2630,16 @@ impl UpsertPersonAccessMetadataRequest {
     }
 }
 
-/// The parameters of `DeletePersonAccessMetadata` (`DELETE
-/// /api/persons/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `DELETE /api/persons/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}` (operation `DeletePersonAccessMetadata`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeletePersonAccessMetadata`: what its request builder
+/// ([`DeletePersonAccessMetadataRequest`](crate::DeletePersonAccessMetadataRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeletePersonAccessMetadataParams {
@@ -2762,25 +2675,13 @@ impl DeletePersonAccessMetadataParams {
             effective_until: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
-    /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.effective_until = Some(effective_until);
-        self
-    }
 }
 
-/// The `DeletePersonAccessMetadata` request (`DELETE
-/// /api/persons/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}`), built by
-/// [`PersonsApi::delete_person_access_metadata`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/persons/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}` (operation `DeletePersonAccessMetadata`)
+///
+/// The request builder of `DeletePersonAccessMetadata`, made by
+/// [`PersonsApi::delete_person_access_metadata`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeletePersonAccessMetadataRequest {
@@ -2797,16 +2698,25 @@ impl DeletePersonAccessMetadataRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PersonsApi, params: DeletePersonAccessMetadataParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
     /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
     pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.params = self.params.effective_until(effective_until);
+        self.params.effective_until = Some(effective_until);
         self
     }
 
@@ -2866,13 +2776,16 @@ impl DeletePersonAccessMetadataRequest {
     }
 }
 
-/// The parameters of `SetPersonProperties` (`POST
-/// /api/persons/{idTypeScope}/{idTypeCode}/{code}/properties`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `POST /api/persons/{idTypeScope}/{idTypeCode}/{code}/properties` (operation `SetPersonProperties`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `SetPersonProperties`: what its request builder
+/// ([`SetPersonPropertiesRequest`](crate::SetPersonPropertiesRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct SetPersonPropertiesParams {
@@ -2903,10 +2816,11 @@ impl SetPersonPropertiesParams {
     }
 }
 
-/// The `SetPersonProperties` request (`POST
-/// /api/persons/{idTypeScope}/{idTypeCode}/{code}/properties`), built by
-/// [`PersonsApi::set_person_properties`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/persons/{idTypeScope}/{idTypeCode}/{code}/properties` (operation `SetPersonProperties`)
+///
+/// The request builder of `SetPersonProperties`, made by
+/// [`PersonsApi::set_person_properties`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetPersonPropertiesRequest {
@@ -2922,6 +2836,15 @@ impl SetPersonPropertiesRequest {
         path_template: "/api/persons/{idTypeScope}/{idTypeCode}/{code}/properties",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PersonsApi, params: SetPersonPropertiesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &SetPersonPropertiesParams {
@@ -2976,13 +2899,16 @@ impl SetPersonPropertiesRequest {
     }
 }
 
-/// The parameters of `DeletePersonProperties` (`DELETE
-/// /api/persons/{idTypeScope}/{idTypeCode}/{code}/properties`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `DELETE /api/persons/{idTypeScope}/{idTypeCode}/{code}/properties` (operation `DeletePersonProperties`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeletePersonProperties`: what its request builder
+/// ([`DeletePersonPropertiesRequest`](crate::DeletePersonPropertiesRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeletePersonPropertiesParams {
@@ -3014,18 +2940,13 @@ impl DeletePersonPropertiesParams {
             effective_at: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
 }
 
-/// The `DeletePersonProperties` request (`DELETE
-/// /api/persons/{idTypeScope}/{idTypeCode}/{code}/properties`), built by
-/// [`PersonsApi::delete_person_properties`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/persons/{idTypeScope}/{idTypeCode}/{code}/properties` (operation `DeletePersonProperties`)
+///
+/// The request builder of `DeletePersonProperties`, made by
+/// [`PersonsApi::delete_person_properties`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeletePersonPropertiesRequest {
@@ -3042,9 +2963,18 @@ impl DeletePersonPropertiesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PersonsApi, params: DeletePersonPropertiesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
@@ -3103,13 +3033,16 @@ impl DeletePersonPropertiesRequest {
     }
 }
 
-/// The parameters of `GetPersonPropertyTimeSeries` (`GET
-/// /api/persons/{idTypeScope}/{idTypeCode}/{code}/properties/time-series`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/persons/{idTypeScope}/{idTypeCode}/{code}/properties/time-series` (operation `GetPersonPropertyTimeSeries`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetPersonPropertyTimeSeries`: what its request builder
+/// ([`GetPersonPropertyTimeSeriesRequest`](crate::GetPersonPropertyTimeSeriesRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetPersonPropertyTimeSeriesParams {
@@ -3151,37 +3084,13 @@ impl GetPersonPropertyTimeSeriesParams {
             limit: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
 }
 
-/// The `GetPersonPropertyTimeSeries` request (`GET
-/// /api/persons/{idTypeScope}/{idTypeCode}/{code}/properties/time-series`), built by
-/// [`PersonsApi::get_person_property_time_series`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/persons/{idTypeScope}/{idTypeCode}/{code}/properties/time-series` (operation `GetPersonPropertyTimeSeries`)
+///
+/// The request builder of `GetPersonPropertyTimeSeries`, made by
+/// [`PersonsApi::get_person_property_time_series`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPersonPropertyTimeSeriesRequest {
@@ -3198,28 +3107,37 @@ impl GetPersonPropertyTimeSeriesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PersonsApi, params: GetPersonPropertyTimeSeriesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
@@ -3287,81 +3205,85 @@ impl GetPersonPropertyTimeSeriesRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: GetPersonPropertyTimeSeriesParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `GetPersonPropertyTimeSeries`, following `nextPage` until it is empty.
     /// Each page is requested only when the previous one has been taken, with the same
     /// parameters plus `page`. Without an `asAt`, the first request pins `asAt` to the current
     /// UTC time, so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::ResourceListOfPropertyInterval, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::ResourceListOfPropertyInterval> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `GetPersonPropertyTimeSeries`, in order. At most one page is
-    /// held in memory; the next page is requested when the current one is used up.
+    /// held in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::PropertyInterval, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::PropertyInterval> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `GetPersonPropertyTimeSeries` with its items kept exactly as LUSID sent
     /// them, fields this crate does not know included: for copying the data elsewhere
     /// unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for GetPersonPropertyTimeSeriesRequest {
-    type Page = lusid_models::ResourceListOfPropertyInterval;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for GetPersonPropertyTimeSeriesParams {
+    const OPERATION_ID: &'static str = "GetPersonPropertyTimeSeries";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `GetPersonRelations` (`GET
-/// /api/persons/{idTypeScope}/{idTypeCode}/{code}/relations`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `GET /api/persons/{idTypeScope}/{idTypeCode}/{code}/relations` (operation `GetPersonRelations`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetPersonRelations`: what its request builder
+/// ([`GetPersonRelationsRequest`](crate::GetPersonRelationsRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetPersonRelationsParams {
@@ -3399,41 +3321,13 @@ impl GetPersonRelationsParams {
             identifier_types: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `identifierTypes` (query): a list of strings, sent as one `identifierTypes=` pair
-    /// each. Replaces any earlier values.
-    pub fn identifier_types(
-        mut self,
-        identifier_types: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.identifier_types = identifier_types.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetPersonRelations` request (`GET
-/// /api/persons/{idTypeScope}/{idTypeCode}/{code}/relations`), built by
-/// [`PersonsApi::get_person_relations`]. Set optional parameters, then [`send`](Self::send)
-/// it.
+/// `GET /api/persons/{idTypeScope}/{idTypeCode}/{code}/relations` (operation `GetPersonRelations`)
+///
+/// The request builder of `GetPersonRelations`, made by
+/// [`PersonsApi::get_person_relations`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPersonRelationsRequest {
@@ -3450,22 +3344,31 @@ impl GetPersonRelationsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PersonsApi, params: GetPersonRelationsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -3475,7 +3378,7 @@ impl GetPersonRelationsRequest {
         mut self,
         identifier_types: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.identifier_types(identifier_types);
+        self.params.identifier_types = identifier_types.into_iter().map(Into::into).collect();
         self
     }
 
@@ -3535,13 +3438,16 @@ impl GetPersonRelationsRequest {
     }
 }
 
-/// The parameters of `GetPersonRelationships` (`GET
-/// /api/persons/{idTypeScope}/{idTypeCode}/{code}/relationships`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `GET /api/persons/{idTypeScope}/{idTypeCode}/{code}/relationships` (operation `GetPersonRelationships`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetPersonRelationships`: what its request builder
+/// ([`GetPersonRelationshipsRequest`](crate::GetPersonRelationshipsRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetPersonRelationshipsParams {
@@ -3579,41 +3485,13 @@ impl GetPersonRelationshipsParams {
             identifier_types: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `identifierTypes` (query): a list of strings, sent as one `identifierTypes=` pair
-    /// each. Replaces any earlier values.
-    pub fn identifier_types(
-        mut self,
-        identifier_types: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.identifier_types = identifier_types.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetPersonRelationships` request (`GET
-/// /api/persons/{idTypeScope}/{idTypeCode}/{code}/relationships`), built by
-/// [`PersonsApi::get_person_relationships`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/persons/{idTypeScope}/{idTypeCode}/{code}/relationships` (operation `GetPersonRelationships`)
+///
+/// The request builder of `GetPersonRelationships`, made by
+/// [`PersonsApi::get_person_relationships`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPersonRelationshipsRequest {
@@ -3630,22 +3508,31 @@ impl GetPersonRelationshipsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PersonsApi, params: GetPersonRelationshipsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -3655,7 +3542,7 @@ impl GetPersonRelationshipsRequest {
         mut self,
         identifier_types: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.identifier_types(identifier_types);
+        self.params.identifier_types = identifier_types.into_iter().map(Into::into).collect();
         self
     }
 
@@ -3721,14 +3608,18 @@ impl GetPersonRelationshipsRequest {
 /// `client.persons()` in production and a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`PersonsApi`] for streams, timeouts and `send_as`). With the `mock`
-/// feature, mockall generates `MockPersonsApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of [`PersonsApi`]
+/// add streams, timeouts and `send_as`. With the `mock` feature, mockall generates
+/// `MockPersonsApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait PersonsApiClient: Send + Sync {
-    /// `GET /api/persons` (operation `ListAllPersons`): [`PersonsApi::list_all_persons`] with
-    /// the parameters of `params`.
+    /// `GET /api/persons` (operation `ListAllPersons`)
+    ///
+    /// [`PersonsApi::list_all_persons`] with the parameters of `params`: one request (one page,
+    /// for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListAllPersonsRequest::send): see [`Error`](crate::Error).
@@ -3737,8 +3628,10 @@ pub trait PersonsApiClient: Send + Sync {
         params: ListAllPersonsParams,
     ) -> Result<lusid_models::ResourceListOfPerson, crate::Error>;
 
-    /// `POST /api/persons` (operation `UpsertPerson`): [`PersonsApi::upsert_person`] with the
-    /// parameters of `params`.
+    /// `POST /api/persons` (operation `UpsertPerson`)
+    ///
+    /// [`PersonsApi::upsert_person`] with the parameters of `params`: one request (one page,
+    /// for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertPersonRequest::send): see [`Error`](crate::Error).
@@ -3747,8 +3640,10 @@ pub trait PersonsApiClient: Send + Sync {
         params: UpsertPersonParams,
     ) -> Result<lusid_models::Person, crate::Error>;
 
-    /// `POST /api/persons/$batchUpsert` (operation `UpsertPersons`):
-    /// [`PersonsApi::upsert_persons`] with the parameters of `params`.
+    /// `POST /api/persons/$batchUpsert` (operation `UpsertPersons`)
+    ///
+    /// [`PersonsApi::upsert_persons`] with the parameters of `params`: one request (one page,
+    /// for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertPersonsRequest::send): see [`Error`](crate::Error).
@@ -3757,8 +3652,10 @@ pub trait PersonsApiClient: Send + Sync {
         params: UpsertPersonsParams,
     ) -> Result<lusid_models::UpsertPersonsResponse, crate::Error>;
 
-    /// `GET /api/persons/{idTypeScope}/{idTypeCode}` (operation `ListPersons`):
-    /// [`PersonsApi::list_persons`] with the parameters of `params`.
+    /// `GET /api/persons/{idTypeScope}/{idTypeCode}` (operation `ListPersons`)
+    ///
+    /// [`PersonsApi::list_persons`] with the parameters of `params`: one request (one page, for
+    /// a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListPersonsRequest::send): see [`Error`](crate::Error).
@@ -3767,8 +3664,10 @@ pub trait PersonsApiClient: Send + Sync {
         params: ListPersonsParams,
     ) -> Result<lusid_models::PagedResourceListOfPerson, crate::Error>;
 
-    /// `GET /api/persons/{idTypeScope}/{idTypeCode}/{code}` (operation `GetPerson`):
-    /// [`PersonsApi::get_person`] with the parameters of `params`.
+    /// `GET /api/persons/{idTypeScope}/{idTypeCode}/{code}` (operation `GetPerson`)
+    ///
+    /// [`PersonsApi::get_person`] with the parameters of `params`: one request (one page, for a
+    /// paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetPersonRequest::send): see [`Error`](crate::Error).
@@ -3777,8 +3676,10 @@ pub trait PersonsApiClient: Send + Sync {
         params: GetPersonParams,
     ) -> Result<lusid_models::Person, crate::Error>;
 
-    /// `DELETE /api/persons/{idTypeScope}/{idTypeCode}/{code}` (operation `DeletePerson`):
-    /// [`PersonsApi::delete_person`] with the parameters of `params`.
+    /// `DELETE /api/persons/{idTypeScope}/{idTypeCode}/{code}` (operation `DeletePerson`)
+    ///
+    /// [`PersonsApi::delete_person`] with the parameters of `params`: one request (one page,
+    /// for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeletePersonRequest::send): see [`Error`](crate::Error).
@@ -3787,9 +3688,10 @@ pub trait PersonsApiClient: Send + Sync {
         params: DeletePersonParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `POST /api/persons/{idTypeScope}/{idTypeCode}/{code}/identifiers` (operation
-    /// `SetPersonIdentifiers`): [`PersonsApi::set_person_identifiers`] with the parameters of
-    /// `params`.
+    /// `POST /api/persons/{idTypeScope}/{idTypeCode}/{code}/identifiers` (operation `SetPersonIdentifiers`)
+    ///
+    /// [`PersonsApi::set_person_identifiers`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::SetPersonIdentifiersRequest::send): see [`Error`](crate::Error).
@@ -3798,9 +3700,10 @@ pub trait PersonsApiClient: Send + Sync {
         params: SetPersonIdentifiersParams,
     ) -> Result<lusid_models::Person, crate::Error>;
 
-    /// `DELETE /api/persons/{idTypeScope}/{idTypeCode}/{code}/identifiers` (operation
-    /// `DeletePersonIdentifiers`): [`PersonsApi::delete_person_identifiers`] with the
-    /// parameters of `params`.
+    /// `DELETE /api/persons/{idTypeScope}/{idTypeCode}/{code}/identifiers` (operation `DeletePersonIdentifiers`)
+    ///
+    /// [`PersonsApi::delete_person_identifiers`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeletePersonIdentifiersRequest::send): see [`Error`](crate::Error).
@@ -3809,9 +3712,11 @@ pub trait PersonsApiClient: Send + Sync {
         params: DeletePersonIdentifiersParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `GET /api/persons/{idTypeScope}/{idTypeCode}/{code}/metadata` (operation
-    /// `GetAllPersonAccessMetadata`): [`PersonsApi::get_all_person_access_metadata`] with the
-    /// parameters of `params`.
+    /// `GET /api/persons/{idTypeScope}/{idTypeCode}/{code}/metadata` (operation `GetAllPersonAccessMetadata`)
+    ///
+    /// [`PersonsApi::get_all_person_access_metadata`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetAllPersonAccessMetadataRequest::send): see [`Error`](crate::Error).
@@ -3823,9 +3728,11 @@ pub trait PersonsApiClient: Send + Sync {
         crate::Error,
     >;
 
-    /// `PATCH /api/persons/{idTypeScope}/{idTypeCode}/{code}/metadata` (operation
-    /// `PatchPersonAccessMetadata`): [`PersonsApi::patch_person_access_metadata`] with the
-    /// parameters of `params`.
+    /// `PATCH /api/persons/{idTypeScope}/{idTypeCode}/{code}/metadata` (operation `PatchPersonAccessMetadata`)
+    ///
+    /// [`PersonsApi::patch_person_access_metadata`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::PatchPersonAccessMetadataRequest::send): see [`Error`](crate::Error).
@@ -3837,9 +3744,11 @@ pub trait PersonsApiClient: Send + Sync {
         crate::Error,
     >;
 
-    /// `GET /api/persons/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}` (operation
-    /// `GetPersonAccessMetadataByKey`): [`PersonsApi::get_person_access_metadata_by_key`] with
-    /// the parameters of `params`.
+    /// `GET /api/persons/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}` (operation `GetPersonAccessMetadataByKey`)
+    ///
+    /// [`PersonsApi::get_person_access_metadata_by_key`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetPersonAccessMetadataByKeyRequest::send): see [`Error`](crate::Error).
@@ -3848,9 +3757,11 @@ pub trait PersonsApiClient: Send + Sync {
         params: GetPersonAccessMetadataByKeyParams,
     ) -> Result<Vec<lusid_models::AccessMetadataValue>, crate::Error>;
 
-    /// `PUT /api/persons/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}` (operation
-    /// `UpsertPersonAccessMetadata`): [`PersonsApi::upsert_person_access_metadata`] with the
-    /// parameters of `params`.
+    /// `PUT /api/persons/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}` (operation `UpsertPersonAccessMetadata`)
+    ///
+    /// [`PersonsApi::upsert_person_access_metadata`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertPersonAccessMetadataRequest::send): see [`Error`](crate::Error).
@@ -3859,9 +3770,11 @@ pub trait PersonsApiClient: Send + Sync {
         params: UpsertPersonAccessMetadataParams,
     ) -> Result<lusid_models::ResourceListOfAccessMetadataValueOf, crate::Error>;
 
-    /// `DELETE /api/persons/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}`
-    /// (operation `DeletePersonAccessMetadata`): [`PersonsApi::delete_person_access_metadata`]
-    /// with the parameters of `params`.
+    /// `DELETE /api/persons/{idTypeScope}/{idTypeCode}/{code}/metadata/{metadataKey}` (operation `DeletePersonAccessMetadata`)
+    ///
+    /// [`PersonsApi::delete_person_access_metadata`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeletePersonAccessMetadataRequest::send): see [`Error`](crate::Error).
@@ -3870,9 +3783,10 @@ pub trait PersonsApiClient: Send + Sync {
         params: DeletePersonAccessMetadataParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `POST /api/persons/{idTypeScope}/{idTypeCode}/{code}/properties` (operation
-    /// `SetPersonProperties`): [`PersonsApi::set_person_properties`] with the parameters of
-    /// `params`.
+    /// `POST /api/persons/{idTypeScope}/{idTypeCode}/{code}/properties` (operation `SetPersonProperties`)
+    ///
+    /// [`PersonsApi::set_person_properties`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::SetPersonPropertiesRequest::send): see [`Error`](crate::Error).
@@ -3881,9 +3795,10 @@ pub trait PersonsApiClient: Send + Sync {
         params: SetPersonPropertiesParams,
     ) -> Result<lusid_models::Person, crate::Error>;
 
-    /// `DELETE /api/persons/{idTypeScope}/{idTypeCode}/{code}/properties` (operation
-    /// `DeletePersonProperties`): [`PersonsApi::delete_person_properties`] with the parameters
-    /// of `params`.
+    /// `DELETE /api/persons/{idTypeScope}/{idTypeCode}/{code}/properties` (operation `DeletePersonProperties`)
+    ///
+    /// [`PersonsApi::delete_person_properties`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeletePersonPropertiesRequest::send): see [`Error`](crate::Error).
@@ -3892,9 +3807,11 @@ pub trait PersonsApiClient: Send + Sync {
         params: DeletePersonPropertiesParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `GET /api/persons/{idTypeScope}/{idTypeCode}/{code}/properties/time-series` (operation
-    /// `GetPersonPropertyTimeSeries`): [`PersonsApi::get_person_property_time_series`] with the
-    /// parameters of `params`.
+    /// `GET /api/persons/{idTypeScope}/{idTypeCode}/{code}/properties/time-series` (operation `GetPersonPropertyTimeSeries`)
+    ///
+    /// [`PersonsApi::get_person_property_time_series`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetPersonPropertyTimeSeriesRequest::send): see [`Error`](crate::Error).
@@ -3903,9 +3820,10 @@ pub trait PersonsApiClient: Send + Sync {
         params: GetPersonPropertyTimeSeriesParams,
     ) -> Result<lusid_models::ResourceListOfPropertyInterval, crate::Error>;
 
-    /// `GET /api/persons/{idTypeScope}/{idTypeCode}/{code}/relations` (operation
-    /// `GetPersonRelations`): [`PersonsApi::get_person_relations`] with the parameters of
-    /// `params`.
+    /// `GET /api/persons/{idTypeScope}/{idTypeCode}/{code}/relations` (operation `GetPersonRelations`)
+    ///
+    /// [`PersonsApi::get_person_relations`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetPersonRelationsRequest::send): see [`Error`](crate::Error).
@@ -3914,9 +3832,10 @@ pub trait PersonsApiClient: Send + Sync {
         params: GetPersonRelationsParams,
     ) -> Result<lusid_models::ResourceListOfRelation, crate::Error>;
 
-    /// `GET /api/persons/{idTypeScope}/{idTypeCode}/{code}/relationships` (operation
-    /// `GetPersonRelationships`): [`PersonsApi::get_person_relationships`] with the parameters
-    /// of `params`.
+    /// `GET /api/persons/{idTypeScope}/{idTypeCode}/{code}/relationships` (operation `GetPersonRelationships`)
+    ///
+    /// [`PersonsApi::get_person_relationships`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetPersonRelationshipsRequest::send): see [`Error`](crate::Error).
@@ -3932,104 +3851,62 @@ impl PersonsApiClient for PersonsApi {
         &self,
         params: ListAllPersonsParams,
     ) -> Result<lusid_models::ResourceListOfPerson, crate::Error> {
-        ListAllPersonsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListAllPersonsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_person(
         &self,
         params: UpsertPersonParams,
     ) -> Result<lusid_models::Person, crate::Error> {
-        UpsertPersonRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertPersonRequest::from_params(self, params).send().await
     }
 
     async fn upsert_persons(
         &self,
         params: UpsertPersonsParams,
     ) -> Result<lusid_models::UpsertPersonsResponse, crate::Error> {
-        UpsertPersonsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertPersonsRequest::from_params(self, params).send().await
     }
 
     async fn list_persons(
         &self,
         params: ListPersonsParams,
     ) -> Result<lusid_models::PagedResourceListOfPerson, crate::Error> {
-        ListPersonsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListPersonsRequest::from_params(self, params).send().await
     }
 
     async fn get_person(
         &self,
         params: GetPersonParams,
     ) -> Result<lusid_models::Person, crate::Error> {
-        GetPersonRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetPersonRequest::from_params(self, params).send().await
     }
 
     async fn delete_person(
         &self,
         params: DeletePersonParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeletePersonRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeletePersonRequest::from_params(self, params).send().await
     }
 
     async fn set_person_identifiers(
         &self,
         params: SetPersonIdentifiersParams,
     ) -> Result<lusid_models::Person, crate::Error> {
-        SetPersonIdentifiersRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        SetPersonIdentifiersRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_person_identifiers(
         &self,
         params: DeletePersonIdentifiersParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeletePersonIdentifiersRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeletePersonIdentifiersRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_all_person_access_metadata(
@@ -4039,13 +3916,9 @@ impl PersonsApiClient for PersonsApi {
         std::collections::BTreeMap<String, Vec<lusid_models::AccessMetadataValue>>,
         crate::Error,
     > {
-        GetAllPersonAccessMetadataRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetAllPersonAccessMetadataRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn patch_person_access_metadata(
@@ -4055,116 +3928,80 @@ impl PersonsApiClient for PersonsApi {
         std::collections::BTreeMap<String, Vec<lusid_models::AccessMetadataValue>>,
         crate::Error,
     > {
-        PatchPersonAccessMetadataRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        PatchPersonAccessMetadataRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_person_access_metadata_by_key(
         &self,
         params: GetPersonAccessMetadataByKeyParams,
     ) -> Result<Vec<lusid_models::AccessMetadataValue>, crate::Error> {
-        GetPersonAccessMetadataByKeyRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetPersonAccessMetadataByKeyRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_person_access_metadata(
         &self,
         params: UpsertPersonAccessMetadataParams,
     ) -> Result<lusid_models::ResourceListOfAccessMetadataValueOf, crate::Error> {
-        UpsertPersonAccessMetadataRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertPersonAccessMetadataRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_person_access_metadata(
         &self,
         params: DeletePersonAccessMetadataParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeletePersonAccessMetadataRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeletePersonAccessMetadataRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn set_person_properties(
         &self,
         params: SetPersonPropertiesParams,
     ) -> Result<lusid_models::Person, crate::Error> {
-        SetPersonPropertiesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        SetPersonPropertiesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_person_properties(
         &self,
         params: DeletePersonPropertiesParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeletePersonPropertiesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeletePersonPropertiesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_person_property_time_series(
         &self,
         params: GetPersonPropertyTimeSeriesParams,
     ) -> Result<lusid_models::ResourceListOfPropertyInterval, crate::Error> {
-        GetPersonPropertyTimeSeriesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetPersonPropertyTimeSeriesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_person_relations(
         &self,
         params: GetPersonRelationsParams,
     ) -> Result<lusid_models::ResourceListOfRelation, crate::Error> {
-        GetPersonRelationsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetPersonRelationsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_person_relationships(
         &self,
         params: GetPersonRelationshipsParams,
     ) -> Result<lusid_models::ResourceListOfRelationship, crate::Error> {
-        GetPersonRelationshipsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetPersonRelationshipsRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

@@ -50,11 +50,7 @@ impl PlacementsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_placements(&self) -> ListPlacementsRequest {
-        ListPlacementsRequest {
-            client: self.client.clone(),
-            params: ListPlacementsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListPlacementsRequest::from_params(self, ListPlacementsParams::new())
     }
 
     /// `POST /api/placements` (operation `UpsertPlacements`)
@@ -82,11 +78,10 @@ impl PlacementsApi {
         &self,
         placement_set_request: lusid_models::PlacementSetRequest,
     ) -> UpsertPlacementsRequest {
-        UpsertPlacementsRequest {
-            client: self.client.clone(),
-            params: UpsertPlacementsParams::new(placement_set_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertPlacementsRequest::from_params(
+            self,
+            UpsertPlacementsParams::new(placement_set_request),
+        )
     }
 
     /// `GET /api/placements/{scope}/{code}` (operation `GetPlacement`)
@@ -118,11 +113,7 @@ impl PlacementsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetPlacementRequest {
-        GetPlacementRequest {
-            client: self.client.clone(),
-            params: GetPlacementParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetPlacementRequest::from_params(self, GetPlacementParams::new(scope, code))
     }
 
     /// `DELETE /api/placements/{scope}/{code}` (operation `DeletePlacement`)
@@ -150,20 +141,20 @@ impl PlacementsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeletePlacementRequest {
-        DeletePlacementRequest {
-            client: self.client.clone(),
-            params: DeletePlacementParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeletePlacementRequest::from_params(self, DeletePlacementParams::new(scope, code))
     }
 }
 
-/// The parameters of `ListPlacements` (`GET /api/placements`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `GET /api/placements` (operation `ListPlacements`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListPlacements`: what its request builder
+/// ([`ListPlacementsRequest`](crate::ListPlacementsRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListPlacementsParams {
@@ -194,52 +185,12 @@ impl ListPlacementsParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListPlacements` request (`GET /api/placements`), built by
-/// [`PlacementsApi::list_placements`]. Set optional parameters, then [`send`](Self::send)
+/// `GET /api/placements` (operation `ListPlacements`)
+///
+/// The request builder of `ListPlacements`, made by [`PlacementsApi::list_placements`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
 /// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -257,35 +208,44 @@ impl ListPlacementsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PlacementsApi, params: ListPlacementsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -295,7 +255,7 @@ impl ListPlacementsRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -358,78 +318,84 @@ impl ListPlacementsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListPlacementsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListPlacements`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfPlacement, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfPlacement> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListPlacements`, in order. At most one page is held in
-    /// memory; the next page is requested when the current one is used up.
+    /// memory; the next page is requested when the current one is used up. Without an `asAt`,
+    /// the first request pins `asAt` to the current UTC time, so every page reads the same
+    /// snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::Placement, crate::Error>> + Send + 'static
-    {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::Placement> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListPlacements` with its items kept exactly as LUSID sent them, fields
     /// this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListPlacementsRequest {
-    type Page = lusid_models::PagedResourceListOfPlacement;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListPlacementsParams {
+    const OPERATION_ID: &'static str = "ListPlacements";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `UpsertPlacements` (`POST /api/placements`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `POST /api/placements` (operation `UpsertPlacements`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertPlacements`: what its request builder
+/// ([`UpsertPlacementsRequest`](crate::UpsertPlacementsRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertPlacementsParams {
@@ -446,9 +412,11 @@ impl UpsertPlacementsParams {
     }
 }
 
-/// The `UpsertPlacements` request (`POST /api/placements`), built by
-/// [`PlacementsApi::upsert_placements`]. Set optional parameters, then [`send`](Self::send)
-/// it.
+/// `POST /api/placements` (operation `UpsertPlacements`)
+///
+/// The request builder of `UpsertPlacements`, made by [`PlacementsApi::upsert_placements`]
+/// (or [`from_params`](Self::from_params)). Set optional parameters, then
+/// [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertPlacementsRequest {
@@ -464,6 +432,15 @@ impl UpsertPlacementsRequest {
         path_template: "/api/placements",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PlacementsApi, params: UpsertPlacementsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertPlacementsParams {
@@ -512,12 +489,16 @@ impl UpsertPlacementsRequest {
     }
 }
 
-/// The parameters of `GetPlacement` (`GET /api/placements/{scope}/{code}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/placements/{scope}/{code}` (operation `GetPlacement`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetPlacement`: what its request builder
+/// ([`GetPlacementRequest`](crate::GetPlacementRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetPlacementParams {
@@ -542,27 +523,13 @@ impl GetPlacementParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetPlacement` request (`GET /api/placements/{scope}/{code}`), built by
-/// [`PlacementsApi::get_placement`]. Set optional parameters, then [`send`](Self::send) it.
+/// `GET /api/placements/{scope}/{code}` (operation `GetPlacement`)
+///
+/// The request builder of `GetPlacement`, made by [`PlacementsApi::get_placement`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPlacementRequest {
@@ -579,10 +546,19 @@ impl GetPlacementRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PlacementsApi, params: GetPlacementParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -592,7 +568,7 @@ impl GetPlacementRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -647,12 +623,16 @@ impl GetPlacementRequest {
     }
 }
 
-/// The parameters of `DeletePlacement` (`DELETE /api/placements/{scope}/{code}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `DELETE /api/placements/{scope}/{code}` (operation `DeletePlacement`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeletePlacement`: what its request builder
+/// ([`DeletePlacementRequest`](crate::DeletePlacementRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeletePlacementParams {
@@ -672,9 +652,11 @@ impl DeletePlacementParams {
     }
 }
 
-/// The `DeletePlacement` request (`DELETE /api/placements/{scope}/{code}`), built by
-/// [`PlacementsApi::delete_placement`]. Set optional parameters, then [`send`](Self::send)
-/// it.
+/// `DELETE /api/placements/{scope}/{code}` (operation `DeletePlacement`)
+///
+/// The request builder of `DeletePlacement`, made by [`PlacementsApi::delete_placement`]
+/// (or [`from_params`](Self::from_params)). Set optional parameters, then
+/// [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeletePlacementRequest {
@@ -690,6 +672,15 @@ impl DeletePlacementRequest {
         path_template: "/api/placements/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PlacementsApi, params: DeletePlacementParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeletePlacementParams {
@@ -747,14 +738,18 @@ impl DeletePlacementRequest {
 /// tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`PlacementsApi`] for streams, timeouts and `send_as`). With the `mock`
-/// feature, mockall generates `MockPlacementsApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`PlacementsApi`] add streams, timeouts and `send_as`. With the `mock` feature, mockall
+/// generates `MockPlacementsApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait PlacementsApiClient: Send + Sync {
-    /// `GET /api/placements` (operation `ListPlacements`): [`PlacementsApi::list_placements`]
-    /// with the parameters of `params`.
+    /// `GET /api/placements` (operation `ListPlacements`)
+    ///
+    /// [`PlacementsApi::list_placements`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListPlacementsRequest::send): see [`Error`](crate::Error).
@@ -763,8 +758,10 @@ pub trait PlacementsApiClient: Send + Sync {
         params: ListPlacementsParams,
     ) -> Result<lusid_models::PagedResourceListOfPlacement, crate::Error>;
 
-    /// `POST /api/placements` (operation `UpsertPlacements`):
-    /// [`PlacementsApi::upsert_placements`] with the parameters of `params`.
+    /// `POST /api/placements` (operation `UpsertPlacements`)
+    ///
+    /// [`PlacementsApi::upsert_placements`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertPlacementsRequest::send): see [`Error`](crate::Error).
@@ -773,8 +770,10 @@ pub trait PlacementsApiClient: Send + Sync {
         params: UpsertPlacementsParams,
     ) -> Result<lusid_models::ResourceListOfPlacement, crate::Error>;
 
-    /// `GET /api/placements/{scope}/{code}` (operation `GetPlacement`):
-    /// [`PlacementsApi::get_placement`] with the parameters of `params`.
+    /// `GET /api/placements/{scope}/{code}` (operation `GetPlacement`)
+    ///
+    /// [`PlacementsApi::get_placement`] with the parameters of `params`: one request (one page,
+    /// for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetPlacementRequest::send): see [`Error`](crate::Error).
@@ -783,8 +782,10 @@ pub trait PlacementsApiClient: Send + Sync {
         params: GetPlacementParams,
     ) -> Result<lusid_models::Placement, crate::Error>;
 
-    /// `DELETE /api/placements/{scope}/{code}` (operation `DeletePlacement`):
-    /// [`PlacementsApi::delete_placement`] with the parameters of `params`.
+    /// `DELETE /api/placements/{scope}/{code}` (operation `DeletePlacement`)
+    ///
+    /// [`PlacementsApi::delete_placement`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeletePlacementRequest::send): see [`Error`](crate::Error).
@@ -800,51 +801,33 @@ impl PlacementsApiClient for PlacementsApi {
         &self,
         params: ListPlacementsParams,
     ) -> Result<lusid_models::PagedResourceListOfPlacement, crate::Error> {
-        ListPlacementsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListPlacementsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_placements(
         &self,
         params: UpsertPlacementsParams,
     ) -> Result<lusid_models::ResourceListOfPlacement, crate::Error> {
-        UpsertPlacementsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertPlacementsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_placement(
         &self,
         params: GetPlacementParams,
     ) -> Result<lusid_models::Placement, crate::Error> {
-        GetPlacementRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetPlacementRequest::from_params(self, params).send().await
     }
 
     async fn delete_placement(
         &self,
         params: DeletePlacementParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeletePlacementRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeletePlacementRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

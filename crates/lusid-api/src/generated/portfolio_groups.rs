@@ -60,11 +60,7 @@ impl PortfolioGroupsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_all_portfolio_groups(&self) -> ListAllPortfolioGroupsRequest {
-        ListAllPortfolioGroupsRequest {
-            client: self.client.clone(),
-            params: ListAllPortfolioGroupsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListAllPortfolioGroupsRequest::from_params(self, ListAllPortfolioGroupsParams::new())
     }
 
     /// `GET /api/portfoliogroups/{scope}` (operation `ListPortfolioGroups`)
@@ -108,11 +104,7 @@ impl PortfolioGroupsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_portfolio_groups(&self, scope: impl Into<String>) -> ListPortfolioGroupsRequest {
-        ListPortfolioGroupsRequest {
-            client: self.client.clone(),
-            params: ListPortfolioGroupsParams::new(scope),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListPortfolioGroupsRequest::from_params(self, ListPortfolioGroupsParams::new(scope))
     }
 
     /// `POST /api/portfoliogroups/{scope}` (operation `CreatePortfolioGroup`)
@@ -144,11 +136,10 @@ impl PortfolioGroupsApi {
         scope: impl Into<String>,
         create_portfolio_group_request: lusid_models::CreatePortfolioGroupRequest,
     ) -> CreatePortfolioGroupRequest {
-        CreatePortfolioGroupRequest {
-            client: self.client.clone(),
-            params: CreatePortfolioGroupParams::new(scope, create_portfolio_group_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreatePortfolioGroupRequest::from_params(
+            self,
+            CreatePortfolioGroupParams::new(scope, create_portfolio_group_request),
+        )
     }
 
     /// `GET /api/portfoliogroups/{scope}/{code}` (operation `GetPortfolioGroup`)
@@ -189,11 +180,7 @@ impl PortfolioGroupsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetPortfolioGroupRequest {
-        GetPortfolioGroupRequest {
-            client: self.client.clone(),
-            params: GetPortfolioGroupParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetPortfolioGroupRequest::from_params(self, GetPortfolioGroupParams::new(scope, code))
     }
 
     /// `PUT /api/portfoliogroups/{scope}/{code}` (operation `UpdatePortfolioGroup`)
@@ -228,11 +215,10 @@ impl PortfolioGroupsApi {
         code: impl Into<String>,
         update_portfolio_group_request: lusid_models::UpdatePortfolioGroupRequest,
     ) -> UpdatePortfolioGroupRequest {
-        UpdatePortfolioGroupRequest {
-            client: self.client.clone(),
-            params: UpdatePortfolioGroupParams::new(scope, code, update_portfolio_group_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpdatePortfolioGroupRequest::from_params(
+            self,
+            UpdatePortfolioGroupParams::new(scope, code, update_portfolio_group_request),
+        )
     }
 
     /// `DELETE /api/portfoliogroups/{scope}/{code}` (operation `DeletePortfolioGroup`)
@@ -260,11 +246,7 @@ impl PortfolioGroupsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeletePortfolioGroupRequest {
-        DeletePortfolioGroupRequest {
-            client: self.client.clone(),
-            params: DeletePortfolioGroupParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeletePortfolioGroupRequest::from_params(self, DeletePortfolioGroupParams::new(scope, code))
     }
 
     /// `GET /api/portfoliogroups/{scope}/{code}/a2b` (operation `GetA2BDataForPortfolioGroup`)
@@ -309,20 +291,13 @@ impl PortfolioGroupsApi {
         from_effective_at: impl Into<String>,
         to_effective_at: impl Into<String>,
     ) -> GetA2BDataForPortfolioGroupRequest {
-        GetA2BDataForPortfolioGroupRequest {
-            client: self.client.clone(),
-            params: GetA2BDataForPortfolioGroupParams::new(
-                scope,
-                code,
-                from_effective_at,
-                to_effective_at,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetA2BDataForPortfolioGroupRequest::from_params(
+            self,
+            GetA2BDataForPortfolioGroupParams::new(scope, code, from_effective_at, to_effective_at),
+        )
     }
 
-    /// `GET /api/portfoliogroups/{scope}/{code}/commands` (operation
-    /// `GetPortfolioGroupCommands`)
+    /// `GET /api/portfoliogroups/{scope}/{code}/commands` (operation `GetPortfolioGroupCommands`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
@@ -356,15 +331,13 @@ impl PortfolioGroupsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetPortfolioGroupCommandsRequest {
-        GetPortfolioGroupCommandsRequest {
-            client: self.client.clone(),
-            params: GetPortfolioGroupCommandsParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetPortfolioGroupCommandsRequest::from_params(
+            self,
+            GetPortfolioGroupCommandsParams::new(scope, code),
+        )
     }
 
-    /// `GET /api/portfoliogroups/{scope}/{code}/expansion` (operation
-    /// `GetPortfolioGroupExpansion`)
+    /// `GET /api/portfoliogroups/{scope}/{code}/expansion` (operation `GetPortfolioGroupExpansion`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -396,15 +369,13 @@ impl PortfolioGroupsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetPortfolioGroupExpansionRequest {
-        GetPortfolioGroupExpansionRequest {
-            client: self.client.clone(),
-            params: GetPortfolioGroupExpansionParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetPortfolioGroupExpansionRequest::from_params(
+            self,
+            GetPortfolioGroupExpansionParams::new(scope, code),
+        )
     }
 
-    /// `GET /api/portfoliogroups/{scope}/{code}/holdings` (operation
-    /// `GetHoldingsForPortfolioGroup`)
+    /// `GET /api/portfoliogroups/{scope}/{code}/holdings` (operation `GetHoldingsForPortfolioGroup`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
@@ -444,15 +415,13 @@ impl PortfolioGroupsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetHoldingsForPortfolioGroupRequest {
-        GetHoldingsForPortfolioGroupRequest {
-            client: self.client.clone(),
-            params: GetHoldingsForPortfolioGroupParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetHoldingsForPortfolioGroupRequest::from_params(
+            self,
+            GetHoldingsForPortfolioGroupParams::new(scope, code),
+        )
     }
 
-    /// `GET /api/portfoliogroups/{scope}/{code}/metadata` (operation
-    /// `GetPortfolioGroupMetadata`)
+    /// `GET /api/portfoliogroups/{scope}/{code}/metadata` (operation `GetPortfolioGroupMetadata`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -483,15 +452,13 @@ impl PortfolioGroupsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetPortfolioGroupMetadataRequest {
-        GetPortfolioGroupMetadataRequest {
-            client: self.client.clone(),
-            params: GetPortfolioGroupMetadataParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetPortfolioGroupMetadataRequest::from_params(
+            self,
+            GetPortfolioGroupMetadataParams::new(scope, code),
+        )
     }
 
-    /// `PATCH /api/portfoliogroups/{scope}/{code}/metadata` (operation
-    /// `PatchPortfolioGroupAccessMetadata`)
+    /// `PATCH /api/portfoliogroups/{scope}/{code}/metadata` (operation `PatchPortfolioGroupAccessMetadata`)
     ///
     /// API status: `EarlyAccess`. Idempotent: no (not an upsert or read-only query).
     ///
@@ -526,15 +493,13 @@ impl PortfolioGroupsApi {
         code: impl Into<String>,
         request_body: Vec<lusid_models::AccessMetadataOperation>,
     ) -> PatchPortfolioGroupAccessMetadataRequest {
-        PatchPortfolioGroupAccessMetadataRequest {
-            client: self.client.clone(),
-            params: PatchPortfolioGroupAccessMetadataParams::new(scope, code, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        PatchPortfolioGroupAccessMetadataRequest::from_params(
+            self,
+            PatchPortfolioGroupAccessMetadataParams::new(scope, code, request_body),
+        )
     }
 
-    /// `GET /api/portfoliogroups/{scope}/{code}/metadata/{metadataKey}` (operation
-    /// `GetPortfolioGroupAccessMetadataByKey`)
+    /// `GET /api/portfoliogroups/{scope}/{code}/metadata/{metadataKey}` (operation `GetPortfolioGroupAccessMetadataByKey`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -567,15 +532,13 @@ impl PortfolioGroupsApi {
         code: impl Into<String>,
         metadata_key: impl Into<String>,
     ) -> GetPortfolioGroupAccessMetadataByKeyRequest {
-        GetPortfolioGroupAccessMetadataByKeyRequest {
-            client: self.client.clone(),
-            params: GetPortfolioGroupAccessMetadataByKeyParams::new(scope, code, metadata_key),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetPortfolioGroupAccessMetadataByKeyRequest::from_params(
+            self,
+            GetPortfolioGroupAccessMetadataByKeyParams::new(scope, code, metadata_key),
+        )
     }
 
-    /// `PUT /api/portfoliogroups/{scope}/{code}/metadata/{metadataKey}` (operation
-    /// `UpsertPortfolioGroupAccessMetadata`)
+    /// `PUT /api/portfoliogroups/{scope}/{code}/metadata/{metadataKey}` (operation `UpsertPortfolioGroupAccessMetadata`)
     ///
     /// API status: `Stable`. Idempotent: yes (PUT replaces).
     ///
@@ -614,20 +577,18 @@ impl PortfolioGroupsApi {
         metadata_key: impl Into<String>,
         upsert_portfolio_group_access_metadata_request: lusid_models::UpsertPortfolioGroupAccessMetadataRequest,
     ) -> UpsertPortfolioGroupAccessMetadataRequest {
-        UpsertPortfolioGroupAccessMetadataRequest {
-            client: self.client.clone(),
-            params: UpsertPortfolioGroupAccessMetadataParams::new(
+        UpsertPortfolioGroupAccessMetadataRequest::from_params(
+            self,
+            UpsertPortfolioGroupAccessMetadataParams::new(
                 scope,
                 code,
                 metadata_key,
                 upsert_portfolio_group_access_metadata_request,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `DELETE /api/portfoliogroups/{scope}/{code}/metadata/{metadataKey}` (operation
-    /// `DeleteKeyFromPortfolioGroupAccessMetadata`)
+    /// `DELETE /api/portfoliogroups/{scope}/{code}/metadata/{metadataKey}` (operation `DeleteKeyFromPortfolioGroupAccessMetadata`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (DELETE).
     ///
@@ -659,11 +620,10 @@ impl PortfolioGroupsApi {
         code: impl Into<String>,
         metadata_key: impl Into<String>,
     ) -> DeleteKeyFromPortfolioGroupAccessMetadataRequest {
-        DeleteKeyFromPortfolioGroupAccessMetadataRequest {
-            client: self.client.clone(),
-            params: DeleteKeyFromPortfolioGroupAccessMetadataParams::new(scope, code, metadata_key),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteKeyFromPortfolioGroupAccessMetadataRequest::from_params(
+            self,
+            DeleteKeyFromPortfolioGroupAccessMetadataParams::new(scope, code, metadata_key),
+        )
     }
 
     /// `POST /api/portfoliogroups/{scope}/{code}/portfolios` (operation `AddPortfolioToGroup`)
@@ -697,15 +657,13 @@ impl PortfolioGroupsApi {
         code: impl Into<String>,
         resource_id: lusid_models::ResourceId,
     ) -> AddPortfolioToGroupRequest {
-        AddPortfolioToGroupRequest {
-            client: self.client.clone(),
-            params: AddPortfolioToGroupParams::new(scope, code, resource_id),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        AddPortfolioToGroupRequest::from_params(
+            self,
+            AddPortfolioToGroupParams::new(scope, code, resource_id),
+        )
     }
 
-    /// `DELETE /api/portfoliogroups/{scope}/{code}/portfolios/{portfolioScope}/{portfolioCode}`
-    /// (operation `DeletePortfolioFromGroup`)
+    /// `DELETE /api/portfoliogroups/{scope}/{code}/portfolios/{portfolioScope}/{portfolioCode}` (operation `DeletePortfolioFromGroup`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (DELETE).
     ///
@@ -736,16 +694,10 @@ impl PortfolioGroupsApi {
         portfolio_scope: impl Into<String>,
         portfolio_code: impl Into<String>,
     ) -> DeletePortfolioFromGroupRequest {
-        DeletePortfolioFromGroupRequest {
-            client: self.client.clone(),
-            params: DeletePortfolioFromGroupParams::new(
-                scope,
-                code,
-                portfolio_scope,
-                portfolio_code,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeletePortfolioFromGroupRequest::from_params(
+            self,
+            DeletePortfolioFromGroupParams::new(scope, code, portfolio_scope, portfolio_code),
+        )
     }
 
     /// `GET /api/portfoliogroups/{scope}/{code}/properties` (operation `GetGroupProperties`)
@@ -778,15 +730,10 @@ impl PortfolioGroupsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetGroupPropertiesRequest {
-        GetGroupPropertiesRequest {
-            client: self.client.clone(),
-            params: GetGroupPropertiesParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetGroupPropertiesRequest::from_params(self, GetGroupPropertiesParams::new(scope, code))
     }
 
-    /// `POST /api/portfoliogroups/{scope}/{code}/properties/$delete` (operation
-    /// `DeleteGroupProperties`)
+    /// `POST /api/portfoliogroups/{scope}/{code}/properties/$delete` (operation `DeleteGroupProperties`)
     ///
     /// API status: `EarlyAccess`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
@@ -817,15 +764,13 @@ impl PortfolioGroupsApi {
         code: impl Into<String>,
         request_body: Vec<String>,
     ) -> DeleteGroupPropertiesRequest {
-        DeleteGroupPropertiesRequest {
-            client: self.client.clone(),
-            params: DeleteGroupPropertiesParams::new(scope, code, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteGroupPropertiesRequest::from_params(
+            self,
+            DeleteGroupPropertiesParams::new(scope, code, request_body),
+        )
     }
 
-    /// `POST /api/portfoliogroups/{scope}/{code}/properties/$upsert` (operation
-    /// `UpsertGroupProperties`)
+    /// `POST /api/portfoliogroups/{scope}/{code}/properties/$upsert` (operation `UpsertGroupProperties`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (an upsert).
     ///
@@ -854,15 +799,13 @@ impl PortfolioGroupsApi {
         code: impl Into<String>,
         request_body: std::collections::BTreeMap<String, lusid_models::Property>,
     ) -> UpsertGroupPropertiesRequest {
-        UpsertGroupPropertiesRequest {
-            client: self.client.clone(),
-            params: UpsertGroupPropertiesParams::new(scope, code, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertGroupPropertiesRequest::from_params(
+            self,
+            UpsertGroupPropertiesParams::new(scope, code, request_body),
+        )
     }
 
-    /// `GET /api/portfoliogroups/{scope}/{code}/properties/time-series` (operation
-    /// `GetPortfolioGroupPropertyTimeSeries`)
+    /// `GET /api/portfoliogroups/{scope}/{code}/properties/time-series` (operation `GetPortfolioGroupPropertyTimeSeries`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -903,15 +846,13 @@ impl PortfolioGroupsApi {
         code: impl Into<String>,
         property_key: impl Into<String>,
     ) -> GetPortfolioGroupPropertyTimeSeriesRequest {
-        GetPortfolioGroupPropertyTimeSeriesRequest {
-            client: self.client.clone(),
-            params: GetPortfolioGroupPropertyTimeSeriesParams::new(scope, code, property_key),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetPortfolioGroupPropertyTimeSeriesRequest::from_params(
+            self,
+            GetPortfolioGroupPropertyTimeSeriesParams::new(scope, code, property_key),
+        )
     }
 
-    /// `GET /api/portfoliogroups/{scope}/{code}/relations` (operation
-    /// `GetPortfolioGroupRelations`)
+    /// `GET /api/portfoliogroups/{scope}/{code}/relations` (operation `GetPortfolioGroupRelations`)
     ///
     /// API status: `Experimental`. Idempotent: yes (a read).
     ///
@@ -945,15 +886,13 @@ impl PortfolioGroupsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetPortfolioGroupRelationsRequest {
-        GetPortfolioGroupRelationsRequest {
-            client: self.client.clone(),
-            params: GetPortfolioGroupRelationsParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetPortfolioGroupRelationsRequest::from_params(
+            self,
+            GetPortfolioGroupRelationsParams::new(scope, code),
+        )
     }
 
-    /// `GET /api/portfoliogroups/{scope}/{code}/relationships` (operation
-    /// `GetPortfolioGroupRelationships`)
+    /// `GET /api/portfoliogroups/{scope}/{code}/relationships` (operation `GetPortfolioGroupRelationships`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -988,11 +927,10 @@ impl PortfolioGroupsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetPortfolioGroupRelationshipsRequest {
-        GetPortfolioGroupRelationshipsRequest {
-            client: self.client.clone(),
-            params: GetPortfolioGroupRelationshipsParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetPortfolioGroupRelationshipsRequest::from_params(
+            self,
+            GetPortfolioGroupRelationshipsParams::new(scope, code),
+        )
     }
 
     /// `POST /api/portfoliogroups/{scope}/{code}/subgroups` (operation `AddSubGroupToGroup`)
@@ -1026,15 +964,13 @@ impl PortfolioGroupsApi {
         code: impl Into<String>,
         resource_id: lusid_models::ResourceId,
     ) -> AddSubGroupToGroupRequest {
-        AddSubGroupToGroupRequest {
-            client: self.client.clone(),
-            params: AddSubGroupToGroupParams::new(scope, code, resource_id),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        AddSubGroupToGroupRequest::from_params(
+            self,
+            AddSubGroupToGroupParams::new(scope, code, resource_id),
+        )
     }
 
-    /// `DELETE /api/portfoliogroups/{scope}/{code}/subgroups/{subgroupScope}/{subgroupCode}`
-    /// (operation `DeleteSubGroupFromGroup`)
+    /// `DELETE /api/portfoliogroups/{scope}/{code}/subgroups/{subgroupScope}/{subgroupCode}` (operation `DeleteSubGroupFromGroup`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (DELETE).
     ///
@@ -1065,15 +1001,13 @@ impl PortfolioGroupsApi {
         subgroup_scope: impl Into<String>,
         subgroup_code: impl Into<String>,
     ) -> DeleteSubGroupFromGroupRequest {
-        DeleteSubGroupFromGroupRequest {
-            client: self.client.clone(),
-            params: DeleteSubGroupFromGroupParams::new(scope, code, subgroup_scope, subgroup_code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteSubGroupFromGroupRequest::from_params(
+            self,
+            DeleteSubGroupFromGroupParams::new(scope, code, subgroup_scope, subgroup_code),
+        )
     }
 
-    /// `GET /api/portfoliogroups/{scope}/{code}/transactions` (operation
-    /// `GetTransactionsForPortfolioGroup`)
+    /// `GET /api/portfoliogroups/{scope}/{code}/transactions` (operation `GetTransactionsForPortfolioGroup`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
@@ -1103,9 +1037,9 @@ impl PortfolioGroupsApi {
     ///   [`GetTransactionsForPortfolioGroupRequest::data_model_scope`].
     /// - `dataModelCode` (query, optional): string; set with
     ///   [`GetTransactionsForPortfolioGroupRequest::data_model_code`].
-    /// - `membershipType` (query, optional): string; known values `All`, `Member` and
-    ///   `Candidate`; documented default `Member`; set with
-    ///   [`GetTransactionsForPortfolioGroupRequest::membership_type`].
+    /// - `membershipType` (query, optional): [`MembershipType`](crate::params::MembershipType)
+    ///   (or any string); known values `All`, `Member` and `Candidate`; documented default
+    ///   `Member`; set with [`GetTransactionsForPortfolioGroupRequest::membership_type`].
     ///
     /// Returns
     /// [`VersionedResourceListOfTransaction`](lusid_models::VersionedResourceListOfTransaction)
@@ -1128,15 +1062,13 @@ impl PortfolioGroupsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetTransactionsForPortfolioGroupRequest {
-        GetTransactionsForPortfolioGroupRequest {
-            client: self.client.clone(),
-            params: GetTransactionsForPortfolioGroupParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetTransactionsForPortfolioGroupRequest::from_params(
+            self,
+            GetTransactionsForPortfolioGroupParams::new(scope, code),
+        )
     }
 
-    /// `POST /api/portfoliogroups/{scope}/{code}/transactions/$build` (operation
-    /// `BuildTransactionsForPortfolioGroup`)
+    /// `POST /api/portfoliogroups/{scope}/{code}/transactions/$build` (operation `BuildTransactionsForPortfolioGroup`)
     ///
     /// API status: `Stable`. Idempotent: no (a POST that is neither an upsert nor a read-only
     /// query).
@@ -1159,9 +1091,9 @@ impl PortfolioGroupsApi {
     ///   [`BuildTransactionsForPortfolioGroupRequest::data_model_scope`].
     /// - `dataModelCode` (query, optional): string; set with
     ///   [`BuildTransactionsForPortfolioGroupRequest::data_model_code`].
-    /// - `membershipType` (query, optional): string; known values `All`, `Member` and
-    ///   `Candidate`; documented default `Member`; set with
-    ///   [`BuildTransactionsForPortfolioGroupRequest::membership_type`].
+    /// - `membershipType` (query, optional): [`MembershipType`](crate::params::MembershipType)
+    ///   (or any string); known values `All`, `Member` and `Candidate`; documented default
+    ///   `Member`; set with [`BuildTransactionsForPortfolioGroupRequest::membership_type`].
     ///
     /// Request body `transaction_query_parameters`:
     /// [`TransactionQueryParameters`](lusid_models::TransactionQueryParameters), sent as JSON.
@@ -1188,24 +1120,27 @@ impl PortfolioGroupsApi {
         code: impl Into<String>,
         transaction_query_parameters: lusid_models::TransactionQueryParameters,
     ) -> BuildTransactionsForPortfolioGroupRequest {
-        BuildTransactionsForPortfolioGroupRequest {
-            client: self.client.clone(),
-            params: BuildTransactionsForPortfolioGroupParams::new(
+        BuildTransactionsForPortfolioGroupRequest::from_params(
+            self,
+            BuildTransactionsForPortfolioGroupParams::new(
                 scope,
                 code,
                 transaction_query_parameters,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 }
 
-/// The parameters of `ListAllPortfolioGroups` (`GET /api/portfoliogroups`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/portfoliogroups` (operation `ListAllPortfolioGroups`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListAllPortfolioGroups`: what its request builder
+/// ([`ListAllPortfolioGroupsRequest`](crate::ListAllPortfolioGroupsRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListAllPortfolioGroupsParams {
@@ -1247,85 +1182,14 @@ impl ListAllPortfolioGroupsParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `relatedEntityPropertyKeys` (query): a list of strings, sent as one
-    /// `relatedEntityPropertyKeys=` pair each. Replaces any earlier values.
-    pub fn related_entity_property_keys(
-        mut self,
-        related_entity_property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.related_entity_property_keys = related_entity_property_keys
-            .into_iter()
-            .map(Into::into)
-            .collect();
-        self
-    }
-
-    /// Sets `relationshipDefinitionIds` (query): a list of strings, sent as one
-    /// `relationshipDefinitionIds=` pair each. Replaces any earlier values.
-    pub fn relationship_definition_ids(
-        mut self,
-        relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.relationship_definition_ids = relationship_definition_ids
-            .into_iter()
-            .map(Into::into)
-            .collect();
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListAllPortfolioGroups` request (`GET /api/portfoliogroups`), built by
-/// [`PortfolioGroupsApi::list_all_portfolio_groups`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/portfoliogroups` (operation `ListAllPortfolioGroups`)
+///
+/// The request builder of `ListAllPortfolioGroups`, made by
+/// [`PortfolioGroupsApi::list_all_portfolio_groups`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListAllPortfolioGroupsRequest {
@@ -1342,41 +1206,50 @@ impl ListAllPortfolioGroupsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PortfolioGroupsApi, params: ListAllPortfolioGroupsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
@@ -1386,9 +1259,10 @@ impl ListAllPortfolioGroupsRequest {
         mut self,
         related_entity_property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self
-            .params
-            .related_entity_property_keys(related_entity_property_keys);
+        self.params.related_entity_property_keys = related_entity_property_keys
+            .into_iter()
+            .map(Into::into)
+            .collect();
         self
     }
 
@@ -1398,9 +1272,10 @@ impl ListAllPortfolioGroupsRequest {
         mut self,
         relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self
-            .params
-            .relationship_definition_ids(relationship_definition_ids);
+        self.params.relationship_definition_ids = relationship_definition_ids
+            .into_iter()
+            .map(Into::into)
+            .collect();
         self
     }
 
@@ -1410,7 +1285,7 @@ impl ListAllPortfolioGroupsRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -1484,79 +1359,84 @@ impl ListAllPortfolioGroupsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListAllPortfolioGroupsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListAllPortfolioGroups`, following `nextPage` until it is empty. Each
     /// page is requested only when the previous one has been taken, with the same parameters
     /// plus `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time,
     /// so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfPortfolioGroup, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfPortfolioGroup> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListAllPortfolioGroups`, in order. At most one page is held
-    /// in memory; the next page is requested when the current one is used up.
+    /// in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::PortfolioGroup, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::PortfolioGroup> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListAllPortfolioGroups` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListAllPortfolioGroupsRequest {
-    type Page = lusid_models::PagedResourceListOfPortfolioGroup;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListAllPortfolioGroupsParams {
+    const OPERATION_ID: &'static str = "ListAllPortfolioGroups";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `ListPortfolioGroups` (`GET /api/portfoliogroups/{scope}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/portfoliogroups/{scope}` (operation `ListPortfolioGroups`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListPortfolioGroups`: what its request builder
+/// ([`ListPortfolioGroupsRequest`](crate::ListPortfolioGroupsRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListPortfolioGroupsParams {
@@ -1601,85 +1481,13 @@ impl ListPortfolioGroupsParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `relatedEntityPropertyKeys` (query): a list of strings, sent as one
-    /// `relatedEntityPropertyKeys=` pair each. Replaces any earlier values.
-    pub fn related_entity_property_keys(
-        mut self,
-        related_entity_property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.related_entity_property_keys = related_entity_property_keys
-            .into_iter()
-            .map(Into::into)
-            .collect();
-        self
-    }
-
-    /// Sets `relationshipDefinitionIds` (query): a list of strings, sent as one
-    /// `relationshipDefinitionIds=` pair each. Replaces any earlier values.
-    pub fn relationship_definition_ids(
-        mut self,
-        relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.relationship_definition_ids = relationship_definition_ids
-            .into_iter()
-            .map(Into::into)
-            .collect();
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListPortfolioGroups` request (`GET /api/portfoliogroups/{scope}`), built by
-/// [`PortfolioGroupsApi::list_portfolio_groups`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/portfoliogroups/{scope}` (operation `ListPortfolioGroups`)
+///
+/// The request builder of `ListPortfolioGroups`, made by
+/// [`PortfolioGroupsApi::list_portfolio_groups`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListPortfolioGroupsRequest {
@@ -1696,41 +1504,50 @@ impl ListPortfolioGroupsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PortfolioGroupsApi, params: ListPortfolioGroupsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
@@ -1740,9 +1557,10 @@ impl ListPortfolioGroupsRequest {
         mut self,
         related_entity_property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self
-            .params
-            .related_entity_property_keys(related_entity_property_keys);
+        self.params.related_entity_property_keys = related_entity_property_keys
+            .into_iter()
+            .map(Into::into)
+            .collect();
         self
     }
 
@@ -1752,9 +1570,10 @@ impl ListPortfolioGroupsRequest {
         mut self,
         relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self
-            .params
-            .relationship_definition_ids(relationship_definition_ids);
+        self.params.relationship_definition_ids = relationship_definition_ids
+            .into_iter()
+            .map(Into::into)
+            .collect();
         self
     }
 
@@ -1764,7 +1583,7 @@ impl ListPortfolioGroupsRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -1839,79 +1658,84 @@ impl ListPortfolioGroupsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListPortfolioGroupsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListPortfolioGroups`, following `nextPage` until it is empty. Each page
     /// is requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfPortfolioGroup, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfPortfolioGroup> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListPortfolioGroups`, in order. At most one page is held in
-    /// memory; the next page is requested when the current one is used up.
+    /// memory; the next page is requested when the current one is used up. Without an `asAt`,
+    /// the first request pins `asAt` to the current UTC time, so every page reads the same
+    /// snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::PortfolioGroup, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::PortfolioGroup> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListPortfolioGroups` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListPortfolioGroupsRequest {
-    type Page = lusid_models::PagedResourceListOfPortfolioGroup;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListPortfolioGroupsParams {
+    const OPERATION_ID: &'static str = "ListPortfolioGroups";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `CreatePortfolioGroup` (`POST /api/portfoliogroups/{scope}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `POST /api/portfoliogroups/{scope}` (operation `CreatePortfolioGroup`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreatePortfolioGroup`: what its request builder
+/// ([`CreatePortfolioGroupRequest`](crate::CreatePortfolioGroupRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreatePortfolioGroupParams {
@@ -1934,9 +1758,11 @@ impl CreatePortfolioGroupParams {
     }
 }
 
-/// The `CreatePortfolioGroup` request (`POST /api/portfoliogroups/{scope}`), built by
-/// [`PortfolioGroupsApi::create_portfolio_group`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/portfoliogroups/{scope}` (operation `CreatePortfolioGroup`)
+///
+/// The request builder of `CreatePortfolioGroup`, made by
+/// [`PortfolioGroupsApi::create_portfolio_group`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreatePortfolioGroupRequest {
@@ -1952,6 +1778,15 @@ impl CreatePortfolioGroupRequest {
         path_template: "/api/portfoliogroups/{scope}",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PortfolioGroupsApi, params: CreatePortfolioGroupParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreatePortfolioGroupParams {
@@ -2001,12 +1836,16 @@ impl CreatePortfolioGroupRequest {
     }
 }
 
-/// The parameters of `GetPortfolioGroup` (`GET /api/portfoliogroups/{scope}/{code}`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `GET /api/portfoliogroups/{scope}/{code}` (operation `GetPortfolioGroup`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetPortfolioGroup`: what its request builder
+/// ([`GetPortfolioGroupRequest`](crate::GetPortfolioGroupRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetPortfolioGroupParams {
@@ -2042,60 +1881,13 @@ impl GetPortfolioGroupParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `relatedEntityPropertyKeys` (query): a list of strings, sent as one
-    /// `relatedEntityPropertyKeys=` pair each. Replaces any earlier values.
-    pub fn related_entity_property_keys(
-        mut self,
-        related_entity_property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.related_entity_property_keys = related_entity_property_keys
-            .into_iter()
-            .map(Into::into)
-            .collect();
-        self
-    }
-
-    /// Sets `relationshipDefinitionIds` (query): a list of strings, sent as one
-    /// `relationshipDefinitionIds=` pair each. Replaces any earlier values.
-    pub fn relationship_definition_ids(
-        mut self,
-        relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.relationship_definition_ids = relationship_definition_ids
-            .into_iter()
-            .map(Into::into)
-            .collect();
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetPortfolioGroup` request (`GET /api/portfoliogroups/{scope}/{code}`), built by
-/// [`PortfolioGroupsApi::get_portfolio_group`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/portfoliogroups/{scope}/{code}` (operation `GetPortfolioGroup`)
+///
+/// The request builder of `GetPortfolioGroup`, made by
+/// [`PortfolioGroupsApi::get_portfolio_group`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPortfolioGroupRequest {
@@ -2112,16 +1904,25 @@ impl GetPortfolioGroupRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PortfolioGroupsApi, params: GetPortfolioGroupParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -2131,9 +1932,10 @@ impl GetPortfolioGroupRequest {
         mut self,
         related_entity_property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self
-            .params
-            .related_entity_property_keys(related_entity_property_keys);
+        self.params.related_entity_property_keys = related_entity_property_keys
+            .into_iter()
+            .map(Into::into)
+            .collect();
         self
     }
 
@@ -2143,9 +1945,10 @@ impl GetPortfolioGroupRequest {
         mut self,
         relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self
-            .params
-            .relationship_definition_ids(relationship_definition_ids);
+        self.params.relationship_definition_ids = relationship_definition_ids
+            .into_iter()
+            .map(Into::into)
+            .collect();
         self
     }
 
@@ -2155,7 +1958,7 @@ impl GetPortfolioGroupRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -2219,12 +2022,16 @@ impl GetPortfolioGroupRequest {
     }
 }
 
-/// The parameters of `UpdatePortfolioGroup` (`PUT /api/portfoliogroups/{scope}/{code}`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `PUT /api/portfoliogroups/{scope}/{code}` (operation `UpdatePortfolioGroup`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpdatePortfolioGroup`: what its request builder
+/// ([`UpdatePortfolioGroupRequest`](crate::UpdatePortfolioGroupRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpdatePortfolioGroupParams {
@@ -2252,17 +2059,13 @@ impl UpdatePortfolioGroupParams {
             body: update_portfolio_group_request,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
 }
 
-/// The `UpdatePortfolioGroup` request (`PUT /api/portfoliogroups/{scope}/{code}`), built by
-/// [`PortfolioGroupsApi::update_portfolio_group`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `PUT /api/portfoliogroups/{scope}/{code}` (operation `UpdatePortfolioGroup`)
+///
+/// The request builder of `UpdatePortfolioGroup`, made by
+/// [`PortfolioGroupsApi::update_portfolio_group`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdatePortfolioGroupRequest {
@@ -2279,9 +2082,18 @@ impl UpdatePortfolioGroupRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PortfolioGroupsApi, params: UpdatePortfolioGroupParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
@@ -2336,12 +2148,16 @@ impl UpdatePortfolioGroupRequest {
     }
 }
 
-/// The parameters of `DeletePortfolioGroup` (`DELETE /api/portfoliogroups/{scope}/{code}`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `DELETE /api/portfoliogroups/{scope}/{code}` (operation `DeletePortfolioGroup`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeletePortfolioGroup`: what its request builder
+/// ([`DeletePortfolioGroupRequest`](crate::DeletePortfolioGroupRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeletePortfolioGroupParams {
@@ -2361,9 +2177,11 @@ impl DeletePortfolioGroupParams {
     }
 }
 
-/// The `DeletePortfolioGroup` request (`DELETE /api/portfoliogroups/{scope}/{code}`), built
-/// by [`PortfolioGroupsApi::delete_portfolio_group`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/portfoliogroups/{scope}/{code}` (operation `DeletePortfolioGroup`)
+///
+/// The request builder of `DeletePortfolioGroup`, made by
+/// [`PortfolioGroupsApi::delete_portfolio_group`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeletePortfolioGroupRequest {
@@ -2379,6 +2197,15 @@ impl DeletePortfolioGroupRequest {
         path_template: "/api/portfoliogroups/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PortfolioGroupsApi, params: DeletePortfolioGroupParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeletePortfolioGroupParams {
@@ -2430,13 +2257,16 @@ impl DeletePortfolioGroupRequest {
     }
 }
 
-/// The parameters of `GetA2BDataForPortfolioGroup` (`GET
-/// /api/portfoliogroups/{scope}/{code}/a2b`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `GET /api/portfoliogroups/{scope}/{code}/a2b` (operation `GetA2BDataForPortfolioGroup`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetA2BDataForPortfolioGroup`: what its request builder
+/// ([`GetA2BDataForPortfolioGroupRequest`](crate::GetA2BDataForPortfolioGroupRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetA2BDataForPortfolioGroupParams {
@@ -2481,47 +2311,14 @@ impl GetA2BDataForPortfolioGroupParams {
             filter: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `recipeIdScope` (query): string.
-    pub fn recipe_id_scope(mut self, recipe_id_scope: impl Into<String>) -> Self {
-        self.recipe_id_scope = Some(recipe_id_scope.into());
-        self
-    }
-
-    /// Sets `recipeIdCode` (query): string.
-    pub fn recipe_id_code(mut self, recipe_id_code: impl Into<String>) -> Self {
-        self.recipe_id_code = Some(recipe_id_code.into());
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
 }
 
-/// The `GetA2BDataForPortfolioGroup` request (`GET
-/// /api/portfoliogroups/{scope}/{code}/a2b`), built by
-/// [`PortfolioGroupsApi::get_a2_b_data_for_portfolio_group`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/portfoliogroups/{scope}/{code}/a2b` (operation `GetA2BDataForPortfolioGroup`)
+///
+/// The request builder of `GetA2BDataForPortfolioGroup`, made by
+/// [`PortfolioGroupsApi::get_a2_b_data_for_portfolio_group`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetA2BDataForPortfolioGroupRequest {
@@ -2538,22 +2335,34 @@ impl GetA2BDataForPortfolioGroupRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &PortfolioGroupsApi,
+        params: GetA2BDataForPortfolioGroupParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `recipeIdScope` (query): string.
     pub fn recipe_id_scope(mut self, recipe_id_scope: impl Into<String>) -> Self {
-        self.params = self.params.recipe_id_scope(recipe_id_scope);
+        self.params.recipe_id_scope = Some(recipe_id_scope.into());
         self
     }
 
     /// Sets `recipeIdCode` (query): string.
     pub fn recipe_id_code(mut self, recipe_id_code: impl Into<String>) -> Self {
-        self.params = self.params.recipe_id_code(recipe_id_code);
+        self.params.recipe_id_code = Some(recipe_id_code.into());
         self
     }
 
@@ -2563,13 +2372,13 @@ impl GetA2BDataForPortfolioGroupRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -2633,13 +2442,16 @@ impl GetA2BDataForPortfolioGroupRequest {
     }
 }
 
-/// The parameters of `GetPortfolioGroupCommands` (`GET
-/// /api/portfoliogroups/{scope}/{code}/commands`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `GET /api/portfoliogroups/{scope}/{code}/commands` (operation `GetPortfolioGroupCommands`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetPortfolioGroupCommands`: what its request builder
+/// ([`GetPortfolioGroupCommandsRequest`](crate::GetPortfolioGroupCommandsRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetPortfolioGroupCommandsParams {
@@ -2668,32 +2480,14 @@ impl GetPortfolioGroupCommandsParams {
             filter: None,
         }
     }
-
-    /// Sets `fromAsAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID
-    /// as `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn from_as_at(mut self, from_as_at: time::OffsetDateTime) -> Self {
-        self.from_as_at = Some(from_as_at);
-        self
-    }
-
-    /// Sets `toAsAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn to_as_at(mut self, to_as_at: time::OffsetDateTime) -> Self {
-        self.to_as_at = Some(to_as_at);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
 }
 
-/// The `GetPortfolioGroupCommands` request (`GET
-/// /api/portfoliogroups/{scope}/{code}/commands`), built by
-/// [`PortfolioGroupsApi::get_portfolio_group_commands`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/portfoliogroups/{scope}/{code}/commands` (operation `GetPortfolioGroupCommands`)
+///
+/// The request builder of `GetPortfolioGroupCommands`, made by
+/// [`PortfolioGroupsApi::get_portfolio_group_commands`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPortfolioGroupCommandsRequest {
@@ -2710,23 +2504,32 @@ impl GetPortfolioGroupCommandsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PortfolioGroupsApi, params: GetPortfolioGroupCommandsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `fromAsAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID
     /// as `2024-01-31T09:30:00.0000000+00:00`.
     pub fn from_as_at(mut self, from_as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.from_as_at(from_as_at);
+        self.params.from_as_at = Some(from_as_at);
         self
     }
 
     /// Sets `toAsAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn to_as_at(mut self, to_as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.to_as_at(to_as_at);
+        self.params.to_as_at = Some(to_as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -2784,13 +2587,16 @@ impl GetPortfolioGroupCommandsRequest {
     }
 }
 
-/// The parameters of `GetPortfolioGroupExpansion` (`GET
-/// /api/portfoliogroups/{scope}/{code}/expansion`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `GET /api/portfoliogroups/{scope}/{code}/expansion` (operation `GetPortfolioGroupExpansion`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetPortfolioGroupExpansion`: what its request builder
+/// ([`GetPortfolioGroupExpansionRequest`](crate::GetPortfolioGroupExpansionRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetPortfolioGroupExpansionParams {
@@ -2818,35 +2624,14 @@ impl GetPortfolioGroupExpansionParams {
             property_filter: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `propertyFilter` (query): a list of strings, sent as one `propertyFilter=` pair
-    /// each. Replaces any earlier values.
-    pub fn property_filter(
-        mut self,
-        property_filter: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_filter = property_filter.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetPortfolioGroupExpansion` request (`GET
-/// /api/portfoliogroups/{scope}/{code}/expansion`), built by
-/// [`PortfolioGroupsApi::get_portfolio_group_expansion`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/portfoliogroups/{scope}/{code}/expansion` (operation `GetPortfolioGroupExpansion`)
+///
+/// The request builder of `GetPortfolioGroupExpansion`, made by
+/// [`PortfolioGroupsApi::get_portfolio_group_expansion`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPortfolioGroupExpansionRequest {
@@ -2863,16 +2648,25 @@ impl GetPortfolioGroupExpansionRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PortfolioGroupsApi, params: GetPortfolioGroupExpansionParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -2882,7 +2676,7 @@ impl GetPortfolioGroupExpansionRequest {
         mut self,
         property_filter: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_filter(property_filter);
+        self.params.property_filter = property_filter.into_iter().map(Into::into).collect();
         self
     }
 
@@ -2939,13 +2733,16 @@ impl GetPortfolioGroupExpansionRequest {
     }
 }
 
-/// The parameters of `GetHoldingsForPortfolioGroup` (`GET
-/// /api/portfoliogroups/{scope}/{code}/holdings`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `GET /api/portfoliogroups/{scope}/{code}/holdings` (operation `GetHoldingsForPortfolioGroup`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetHoldingsForPortfolioGroup`: what its request builder
+/// ([`GetHoldingsForPortfolioGroupRequest`](crate::GetHoldingsForPortfolioGroupRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetHoldingsForPortfolioGroupParams {
@@ -2982,56 +2779,14 @@ impl GetHoldingsForPortfolioGroupParams {
             include_settlement_events_after_days: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `byTaxlots` (query): boolean.
-    pub fn by_taxlots(mut self, by_taxlots: bool) -> Self {
-        self.by_taxlots = Some(by_taxlots);
-        self
-    }
-
-    /// Sets `includeSettlementEventsAfterDays` (query): integer.
-    pub fn include_settlement_events_after_days(
-        mut self,
-        include_settlement_events_after_days: i64,
-    ) -> Self {
-        self.include_settlement_events_after_days = Some(include_settlement_events_after_days);
-        self
-    }
 }
 
-/// The `GetHoldingsForPortfolioGroup` request (`GET
-/// /api/portfoliogroups/{scope}/{code}/holdings`), built by
-/// [`PortfolioGroupsApi::get_holdings_for_portfolio_group`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/portfoliogroups/{scope}/{code}/holdings` (operation `GetHoldingsForPortfolioGroup`)
+///
+/// The request builder of `GetHoldingsForPortfolioGroup`, made by
+/// [`PortfolioGroupsApi::get_holdings_for_portfolio_group`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetHoldingsForPortfolioGroupRequest {
@@ -3048,22 +2803,34 @@ impl GetHoldingsForPortfolioGroupRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &PortfolioGroupsApi,
+        params: GetHoldingsForPortfolioGroupParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -3073,13 +2840,13 @@ impl GetHoldingsForPortfolioGroupRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `byTaxlots` (query): boolean.
     pub fn by_taxlots(mut self, by_taxlots: bool) -> Self {
-        self.params = self.params.by_taxlots(by_taxlots);
+        self.params.by_taxlots = Some(by_taxlots);
         self
     }
 
@@ -3088,9 +2855,8 @@ impl GetHoldingsForPortfolioGroupRequest {
         mut self,
         include_settlement_events_after_days: i64,
     ) -> Self {
-        self.params = self
-            .params
-            .include_settlement_events_after_days(include_settlement_events_after_days);
+        self.params.include_settlement_events_after_days =
+            Some(include_settlement_events_after_days);
         self
     }
 
@@ -3156,13 +2922,16 @@ impl GetHoldingsForPortfolioGroupRequest {
     }
 }
 
-/// The parameters of `GetPortfolioGroupMetadata` (`GET
-/// /api/portfoliogroups/{scope}/{code}/metadata`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `GET /api/portfoliogroups/{scope}/{code}/metadata` (operation `GetPortfolioGroupMetadata`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetPortfolioGroupMetadata`: what its request builder
+/// ([`GetPortfolioGroupMetadataRequest`](crate::GetPortfolioGroupMetadataRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetPortfolioGroupMetadataParams {
@@ -3187,25 +2956,14 @@ impl GetPortfolioGroupMetadataParams {
             as_at: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetPortfolioGroupMetadata` request (`GET
-/// /api/portfoliogroups/{scope}/{code}/metadata`), built by
-/// [`PortfolioGroupsApi::get_portfolio_group_metadata`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/portfoliogroups/{scope}/{code}/metadata` (operation `GetPortfolioGroupMetadata`)
+///
+/// The request builder of `GetPortfolioGroupMetadata`, made by
+/// [`PortfolioGroupsApi::get_portfolio_group_metadata`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPortfolioGroupMetadataRequest {
@@ -3222,16 +2980,25 @@ impl GetPortfolioGroupMetadataRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PortfolioGroupsApi, params: GetPortfolioGroupMetadataParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -3293,13 +3060,16 @@ impl GetPortfolioGroupMetadataRequest {
     }
 }
 
-/// The parameters of `PatchPortfolioGroupAccessMetadata` (`PATCH
-/// /api/portfoliogroups/{scope}/{code}/metadata`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `PATCH /api/portfoliogroups/{scope}/{code}/metadata` (operation `PatchPortfolioGroupAccessMetadata`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `PatchPortfolioGroupAccessMetadata`: what its request builder
+/// ([`PatchPortfolioGroupAccessMetadataRequest`](crate::PatchPortfolioGroupAccessMetadataRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct PatchPortfolioGroupAccessMetadataParams {
@@ -3331,25 +3101,14 @@ impl PatchPortfolioGroupAccessMetadataParams {
             body: request_body,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
-    /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.effective_until = Some(effective_until);
-        self
-    }
 }
 
-/// The `PatchPortfolioGroupAccessMetadata` request (`PATCH
-/// /api/portfoliogroups/{scope}/{code}/metadata`), built by
-/// [`PortfolioGroupsApi::patch_portfolio_group_access_metadata`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `PATCH /api/portfoliogroups/{scope}/{code}/metadata` (operation `PatchPortfolioGroupAccessMetadata`)
+///
+/// The request builder of `PatchPortfolioGroupAccessMetadata`, made by
+/// [`PortfolioGroupsApi::patch_portfolio_group_access_metadata`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct PatchPortfolioGroupAccessMetadataRequest {
@@ -3366,16 +3125,28 @@ impl PatchPortfolioGroupAccessMetadataRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &PortfolioGroupsApi,
+        params: PatchPortfolioGroupAccessMetadataParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
     /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
     pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.params = self.params.effective_until(effective_until);
+        self.params.effective_until = Some(effective_until);
         self
     }
 
@@ -3438,13 +3209,16 @@ impl PatchPortfolioGroupAccessMetadataRequest {
     }
 }
 
-/// The parameters of `GetPortfolioGroupAccessMetadataByKey` (`GET
-/// /api/portfoliogroups/{scope}/{code}/metadata/{metadataKey}`): what its request builder
+/// `GET /api/portfoliogroups/{scope}/{code}/metadata/{metadataKey}` (operation `GetPortfolioGroupAccessMetadataByKey`)
+///
+/// The parameters of `GetPortfolioGroupAccessMetadataByKey`: what its request builder
+/// ([`GetPortfolioGroupAccessMetadataByKeyRequest`](crate::GetPortfolioGroupAccessMetadataByKeyRequest))
 /// sends, and what the tag's trait method takes.
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetPortfolioGroupAccessMetadataByKeyParams {
@@ -3476,25 +3250,14 @@ impl GetPortfolioGroupAccessMetadataByKeyParams {
             as_at: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetPortfolioGroupAccessMetadataByKey` request (`GET
-/// /api/portfoliogroups/{scope}/{code}/metadata/{metadataKey}`), built by
-/// [`PortfolioGroupsApi::get_portfolio_group_access_metadata_by_key`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `GET /api/portfoliogroups/{scope}/{code}/metadata/{metadataKey}` (operation `GetPortfolioGroupAccessMetadataByKey`)
+///
+/// The request builder of `GetPortfolioGroupAccessMetadataByKey`, made by
+/// [`PortfolioGroupsApi::get_portfolio_group_access_metadata_by_key`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPortfolioGroupAccessMetadataByKeyRequest {
@@ -3511,16 +3274,28 @@ impl GetPortfolioGroupAccessMetadataByKeyRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &PortfolioGroupsApi,
+        params: GetPortfolioGroupAccessMetadataByKeyParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -3577,13 +3352,16 @@ impl GetPortfolioGroupAccessMetadataByKeyRequest {
     }
 }
 
-/// The parameters of `UpsertPortfolioGroupAccessMetadata` (`PUT
-/// /api/portfoliogroups/{scope}/{code}/metadata/{metadataKey}`): what its request builder
+/// `PUT /api/portfoliogroups/{scope}/{code}/metadata/{metadataKey}` (operation `UpsertPortfolioGroupAccessMetadata`)
+///
+/// The parameters of `UpsertPortfolioGroupAccessMetadata`: what its request builder
+/// ([`UpsertPortfolioGroupAccessMetadataRequest`](crate::UpsertPortfolioGroupAccessMetadataRequest))
 /// sends, and what the tag's trait method takes.
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertPortfolioGroupAccessMetadataParams {
@@ -3619,25 +3397,14 @@ impl UpsertPortfolioGroupAccessMetadataParams {
             body: upsert_portfolio_group_access_metadata_request,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
-    /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.effective_until = Some(effective_until);
-        self
-    }
 }
 
-/// The `UpsertPortfolioGroupAccessMetadata` request (`PUT
-/// /api/portfoliogroups/{scope}/{code}/metadata/{metadataKey}`), built by
-/// [`PortfolioGroupsApi::upsert_portfolio_group_access_metadata`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `PUT /api/portfoliogroups/{scope}/{code}/metadata/{metadataKey}` (operation `UpsertPortfolioGroupAccessMetadata`)
+///
+/// The request builder of `UpsertPortfolioGroupAccessMetadata`, made by
+/// [`PortfolioGroupsApi::upsert_portfolio_group_access_metadata`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertPortfolioGroupAccessMetadataRequest {
@@ -3654,16 +3421,28 @@ impl UpsertPortfolioGroupAccessMetadataRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &PortfolioGroupsApi,
+        params: UpsertPortfolioGroupAccessMetadataParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
     /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
     pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.params = self.params.effective_until(effective_until);
+        self.params.effective_until = Some(effective_until);
         self
     }
 
@@ -3724,13 +3503,16 @@ impl UpsertPortfolioGroupAccessMetadataRequest {
     }
 }
 
-/// The parameters of `DeleteKeyFromPortfolioGroupAccessMetadata` (`DELETE
-/// /api/portfoliogroups/{scope}/{code}/metadata/{metadataKey}`): what its request builder
+/// `DELETE /api/portfoliogroups/{scope}/{code}/metadata/{metadataKey}` (operation `DeleteKeyFromPortfolioGroupAccessMetadata`)
+///
+/// The parameters of `DeleteKeyFromPortfolioGroupAccessMetadata`: what its request builder
+/// ([`DeleteKeyFromPortfolioGroupAccessMetadataRequest`](crate::DeleteKeyFromPortfolioGroupAccessMetadataRequest))
 /// sends, and what the tag's trait method takes.
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteKeyFromPortfolioGroupAccessMetadataParams {
@@ -3762,25 +3544,14 @@ impl DeleteKeyFromPortfolioGroupAccessMetadataParams {
             effective_until: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
-    /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.effective_until = Some(effective_until);
-        self
-    }
 }
 
-/// The `DeleteKeyFromPortfolioGroupAccessMetadata` request (`DELETE
-/// /api/portfoliogroups/{scope}/{code}/metadata/{metadataKey}`), built by
-/// [`PortfolioGroupsApi::delete_key_from_portfolio_group_access_metadata`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `DELETE /api/portfoliogroups/{scope}/{code}/metadata/{metadataKey}` (operation `DeleteKeyFromPortfolioGroupAccessMetadata`)
+///
+/// The request builder of `DeleteKeyFromPortfolioGroupAccessMetadata`, made by
+/// [`PortfolioGroupsApi::delete_key_from_portfolio_group_access_metadata`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteKeyFromPortfolioGroupAccessMetadataRequest {
@@ -3797,16 +3568,28 @@ impl DeleteKeyFromPortfolioGroupAccessMetadataRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &PortfolioGroupsApi,
+        params: DeleteKeyFromPortfolioGroupAccessMetadataParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
     /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
     pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.params = self.params.effective_until(effective_until);
+        self.params.effective_until = Some(effective_until);
         self
     }
 
@@ -3864,13 +3647,16 @@ impl DeleteKeyFromPortfolioGroupAccessMetadataRequest {
     }
 }
 
-/// The parameters of `AddPortfolioToGroup` (`POST
-/// /api/portfoliogroups/{scope}/{code}/portfolios`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `POST /api/portfoliogroups/{scope}/{code}/portfolios` (operation `AddPortfolioToGroup`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `AddPortfolioToGroup`: what its request builder
+/// ([`AddPortfolioToGroupRequest`](crate::AddPortfolioToGroupRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct AddPortfolioToGroupParams {
@@ -3898,18 +3684,13 @@ impl AddPortfolioToGroupParams {
             body: resource_id,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
 }
 
-/// The `AddPortfolioToGroup` request (`POST
-/// /api/portfoliogroups/{scope}/{code}/portfolios`), built by
-/// [`PortfolioGroupsApi::add_portfolio_to_group`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/portfoliogroups/{scope}/{code}/portfolios` (operation `AddPortfolioToGroup`)
+///
+/// The request builder of `AddPortfolioToGroup`, made by
+/// [`PortfolioGroupsApi::add_portfolio_to_group`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct AddPortfolioToGroupRequest {
@@ -3926,9 +3707,18 @@ impl AddPortfolioToGroupRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PortfolioGroupsApi, params: AddPortfolioToGroupParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
@@ -3984,13 +3774,16 @@ impl AddPortfolioToGroupRequest {
     }
 }
 
-/// The parameters of `DeletePortfolioFromGroup` (`DELETE
-/// /api/portfoliogroups/{scope}/{code}/portfolios/{portfolioScope}/{portfolioCode}`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `DELETE /api/portfoliogroups/{scope}/{code}/portfolios/{portfolioScope}/{portfolioCode}` (operation `DeletePortfolioFromGroup`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeletePortfolioFromGroup`: what its request builder
+/// ([`DeletePortfolioFromGroupRequest`](crate::DeletePortfolioFromGroupRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeletePortfolioFromGroupParams {
@@ -4022,18 +3815,14 @@ impl DeletePortfolioFromGroupParams {
             effective_at: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
 }
 
-/// The `DeletePortfolioFromGroup` request (`DELETE
-/// /api/portfoliogroups/{scope}/{code}/portfolios/{portfolioScope}/{portfolioCode}`), built
-/// by [`PortfolioGroupsApi::delete_portfolio_from_group`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/portfoliogroups/{scope}/{code}/portfolios/{portfolioScope}/{portfolioCode}` (operation `DeletePortfolioFromGroup`)
+///
+/// The request builder of `DeletePortfolioFromGroup`, made by
+/// [`PortfolioGroupsApi::delete_portfolio_from_group`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeletePortfolioFromGroupRequest {
@@ -4050,9 +3839,18 @@ impl DeletePortfolioFromGroupRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PortfolioGroupsApi, params: DeletePortfolioFromGroupParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
@@ -4111,13 +3909,16 @@ impl DeletePortfolioFromGroupRequest {
     }
 }
 
-/// The parameters of `GetGroupProperties` (`GET
-/// /api/portfoliogroups/{scope}/{code}/properties`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `GET /api/portfoliogroups/{scope}/{code}/properties` (operation `GetGroupProperties`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetGroupProperties`: what its request builder
+/// ([`GetGroupPropertiesRequest`](crate::GetGroupPropertiesRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetGroupPropertiesParams {
@@ -4142,24 +3943,13 @@ impl GetGroupPropertiesParams {
             as_at: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetGroupProperties` request (`GET /api/portfoliogroups/{scope}/{code}/properties`),
-/// built by [`PortfolioGroupsApi::get_group_properties`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/portfoliogroups/{scope}/{code}/properties` (operation `GetGroupProperties`)
+///
+/// The request builder of `GetGroupProperties`, made by
+/// [`PortfolioGroupsApi::get_group_properties`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetGroupPropertiesRequest {
@@ -4176,16 +3966,25 @@ impl GetGroupPropertiesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PortfolioGroupsApi, params: GetGroupPropertiesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -4241,13 +4040,16 @@ impl GetGroupPropertiesRequest {
     }
 }
 
-/// The parameters of `DeleteGroupProperties` (`POST
-/// /api/portfoliogroups/{scope}/{code}/properties/$delete`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `POST /api/portfoliogroups/{scope}/{code}/properties/$delete` (operation `DeleteGroupProperties`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteGroupProperties`: what its request builder
+/// ([`DeleteGroupPropertiesRequest`](crate::DeleteGroupPropertiesRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteGroupPropertiesParams {
@@ -4275,18 +4077,13 @@ impl DeleteGroupPropertiesParams {
             body: request_body,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
 }
 
-/// The `DeleteGroupProperties` request (`POST
-/// /api/portfoliogroups/{scope}/{code}/properties/$delete`), built by
-/// [`PortfolioGroupsApi::delete_group_properties`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/portfoliogroups/{scope}/{code}/properties/$delete` (operation `DeleteGroupProperties`)
+///
+/// The request builder of `DeleteGroupProperties`, made by
+/// [`PortfolioGroupsApi::delete_group_properties`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteGroupPropertiesRequest {
@@ -4303,9 +4100,18 @@ impl DeleteGroupPropertiesRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PortfolioGroupsApi, params: DeleteGroupPropertiesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
@@ -4361,13 +4167,16 @@ impl DeleteGroupPropertiesRequest {
     }
 }
 
-/// The parameters of `UpsertGroupProperties` (`POST
-/// /api/portfoliogroups/{scope}/{code}/properties/$upsert`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `POST /api/portfoliogroups/{scope}/{code}/properties/$upsert` (operation `UpsertGroupProperties`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertGroupProperties`: what its request builder
+/// ([`UpsertGroupPropertiesRequest`](crate::UpsertGroupPropertiesRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertGroupPropertiesParams {
@@ -4394,10 +4203,11 @@ impl UpsertGroupPropertiesParams {
     }
 }
 
-/// The `UpsertGroupProperties` request (`POST
-/// /api/portfoliogroups/{scope}/{code}/properties/$upsert`), built by
-/// [`PortfolioGroupsApi::upsert_group_properties`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/portfoliogroups/{scope}/{code}/properties/$upsert` (operation `UpsertGroupProperties`)
+///
+/// The request builder of `UpsertGroupProperties`, made by
+/// [`PortfolioGroupsApi::upsert_group_properties`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertGroupPropertiesRequest {
@@ -4413,6 +4223,15 @@ impl UpsertGroupPropertiesRequest {
         path_template: "/api/portfoliogroups/{scope}/{code}/properties/$upsert",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PortfolioGroupsApi, params: UpsertGroupPropertiesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertGroupPropertiesParams {
@@ -4465,13 +4284,16 @@ impl UpsertGroupPropertiesRequest {
     }
 }
 
-/// The parameters of `GetPortfolioGroupPropertyTimeSeries` (`GET
-/// /api/portfoliogroups/{scope}/{code}/properties/time-series`): what its request builder
+/// `GET /api/portfoliogroups/{scope}/{code}/properties/time-series` (operation `GetPortfolioGroupPropertyTimeSeries`)
+///
+/// The parameters of `GetPortfolioGroupPropertyTimeSeries`: what its request builder
+/// ([`GetPortfolioGroupPropertyTimeSeriesRequest`](crate::GetPortfolioGroupPropertyTimeSeriesRequest))
 /// sends, and what the tag's trait method takes.
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetPortfolioGroupPropertyTimeSeriesParams {
@@ -4512,46 +4334,14 @@ impl GetPortfolioGroupPropertyTimeSeriesParams {
             limit: None,
         }
     }
-
-    /// Sets `portfolioGroupEffectiveAt` (query): string.
-    pub fn portfolio_group_effective_at(
-        mut self,
-        portfolio_group_effective_at: impl Into<String>,
-    ) -> Self {
-        self.portfolio_group_effective_at = Some(portfolio_group_effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
 }
 
-/// The `GetPortfolioGroupPropertyTimeSeries` request (`GET
-/// /api/portfoliogroups/{scope}/{code}/properties/time-series`), built by
-/// [`PortfolioGroupsApi::get_portfolio_group_property_time_series`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `GET /api/portfoliogroups/{scope}/{code}/properties/time-series` (operation `GetPortfolioGroupPropertyTimeSeries`)
+///
+/// The request builder of `GetPortfolioGroupPropertyTimeSeries`, made by
+/// [`PortfolioGroupsApi::get_portfolio_group_property_time_series`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPortfolioGroupPropertyTimeSeriesRequest {
@@ -4568,39 +4358,49 @@ impl GetPortfolioGroupPropertyTimeSeriesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &PortfolioGroupsApi,
+        params: GetPortfolioGroupPropertyTimeSeriesParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `portfolioGroupEffectiveAt` (query): string.
     pub fn portfolio_group_effective_at(
         mut self,
         portfolio_group_effective_at: impl Into<String>,
     ) -> Self {
-        self.params = self
-            .params
-            .portfolio_group_effective_at(portfolio_group_effective_at);
+        self.params.portfolio_group_effective_at = Some(portfolio_group_effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
@@ -4670,81 +4470,85 @@ impl GetPortfolioGroupPropertyTimeSeriesRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: GetPortfolioGroupPropertyTimeSeriesParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `GetPortfolioGroupPropertyTimeSeries`, following `nextPage` until it is
     /// empty. Each page is requested only when the previous one has been taken, with the same
     /// parameters plus `page`. Without an `asAt`, the first request pins `asAt` to the current
     /// UTC time, so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::ResourceListOfPropertyInterval, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::ResourceListOfPropertyInterval> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `GetPortfolioGroupPropertyTimeSeries`, in order. At most one
     /// page is held in memory; the next page is requested when the current one is used up.
+    /// Without an `asAt`, the first request pins `asAt` to the current UTC time, so every page
+    /// reads the same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::PropertyInterval, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::PropertyInterval> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `GetPortfolioGroupPropertyTimeSeries` with its items kept exactly as LUSID
     /// sent them, fields this crate does not know included: for copying the data elsewhere
     /// unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for GetPortfolioGroupPropertyTimeSeriesRequest {
-    type Page = lusid_models::ResourceListOfPropertyInterval;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for GetPortfolioGroupPropertyTimeSeriesParams {
+    const OPERATION_ID: &'static str = "GetPortfolioGroupPropertyTimeSeries";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `GetPortfolioGroupRelations` (`GET
-/// /api/portfoliogroups/{scope}/{code}/relations`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `GET /api/portfoliogroups/{scope}/{code}/relations` (operation `GetPortfolioGroupRelations`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetPortfolioGroupRelations`: what its request builder
+/// ([`GetPortfolioGroupRelationsRequest`](crate::GetPortfolioGroupRelationsRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetPortfolioGroupRelationsParams {
@@ -4775,41 +4579,14 @@ impl GetPortfolioGroupRelationsParams {
             identifier_types: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `identifierTypes` (query): a list of strings, sent as one `identifierTypes=` pair
-    /// each. Replaces any earlier values.
-    pub fn identifier_types(
-        mut self,
-        identifier_types: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.identifier_types = identifier_types.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetPortfolioGroupRelations` request (`GET
-/// /api/portfoliogroups/{scope}/{code}/relations`), built by
-/// [`PortfolioGroupsApi::get_portfolio_group_relations`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/portfoliogroups/{scope}/{code}/relations` (operation `GetPortfolioGroupRelations`)
+///
+/// The request builder of `GetPortfolioGroupRelations`, made by
+/// [`PortfolioGroupsApi::get_portfolio_group_relations`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPortfolioGroupRelationsRequest {
@@ -4826,22 +4603,31 @@ impl GetPortfolioGroupRelationsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PortfolioGroupsApi, params: GetPortfolioGroupRelationsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -4851,7 +4637,7 @@ impl GetPortfolioGroupRelationsRequest {
         mut self,
         identifier_types: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.identifier_types(identifier_types);
+        self.params.identifier_types = identifier_types.into_iter().map(Into::into).collect();
         self
     }
 
@@ -4909,13 +4695,16 @@ impl GetPortfolioGroupRelationsRequest {
     }
 }
 
-/// The parameters of `GetPortfolioGroupRelationships` (`GET
-/// /api/portfoliogroups/{scope}/{code}/relationships`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `GET /api/portfoliogroups/{scope}/{code}/relationships` (operation `GetPortfolioGroupRelationships`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetPortfolioGroupRelationships`: what its request builder
+/// ([`GetPortfolioGroupRelationshipsRequest`](crate::GetPortfolioGroupRelationshipsRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetPortfolioGroupRelationshipsParams {
@@ -4946,41 +4735,14 @@ impl GetPortfolioGroupRelationshipsParams {
             identifier_types: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `identifierTypes` (query): a list of strings, sent as one `identifierTypes=` pair
-    /// each. Replaces any earlier values.
-    pub fn identifier_types(
-        mut self,
-        identifier_types: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.identifier_types = identifier_types.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetPortfolioGroupRelationships` request (`GET
-/// /api/portfoliogroups/{scope}/{code}/relationships`), built by
-/// [`PortfolioGroupsApi::get_portfolio_group_relationships`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/portfoliogroups/{scope}/{code}/relationships` (operation `GetPortfolioGroupRelationships`)
+///
+/// The request builder of `GetPortfolioGroupRelationships`, made by
+/// [`PortfolioGroupsApi::get_portfolio_group_relationships`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPortfolioGroupRelationshipsRequest {
@@ -4997,22 +4759,34 @@ impl GetPortfolioGroupRelationshipsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &PortfolioGroupsApi,
+        params: GetPortfolioGroupRelationshipsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -5022,7 +4796,7 @@ impl GetPortfolioGroupRelationshipsRequest {
         mut self,
         identifier_types: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.identifier_types(identifier_types);
+        self.params.identifier_types = identifier_types.into_iter().map(Into::into).collect();
         self
     }
 
@@ -5081,13 +4855,16 @@ impl GetPortfolioGroupRelationshipsRequest {
     }
 }
 
-/// The parameters of `AddSubGroupToGroup` (`POST
-/// /api/portfoliogroups/{scope}/{code}/subgroups`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `POST /api/portfoliogroups/{scope}/{code}/subgroups` (operation `AddSubGroupToGroup`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `AddSubGroupToGroup`: what its request builder
+/// ([`AddSubGroupToGroupRequest`](crate::AddSubGroupToGroupRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct AddSubGroupToGroupParams {
@@ -5115,17 +4892,13 @@ impl AddSubGroupToGroupParams {
             body: resource_id,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
 }
 
-/// The `AddSubGroupToGroup` request (`POST /api/portfoliogroups/{scope}/{code}/subgroups`),
-/// built by [`PortfolioGroupsApi::add_sub_group_to_group`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/portfoliogroups/{scope}/{code}/subgroups` (operation `AddSubGroupToGroup`)
+///
+/// The request builder of `AddSubGroupToGroup`, made by
+/// [`PortfolioGroupsApi::add_sub_group_to_group`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct AddSubGroupToGroupRequest {
@@ -5142,9 +4915,18 @@ impl AddSubGroupToGroupRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PortfolioGroupsApi, params: AddSubGroupToGroupParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
@@ -5200,13 +4982,16 @@ impl AddSubGroupToGroupRequest {
     }
 }
 
-/// The parameters of `DeleteSubGroupFromGroup` (`DELETE
-/// /api/portfoliogroups/{scope}/{code}/subgroups/{subgroupScope}/{subgroupCode}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `DELETE /api/portfoliogroups/{scope}/{code}/subgroups/{subgroupScope}/{subgroupCode}` (operation `DeleteSubGroupFromGroup`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteSubGroupFromGroup`: what its request builder
+/// ([`DeleteSubGroupFromGroupRequest`](crate::DeleteSubGroupFromGroupRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteSubGroupFromGroupParams {
@@ -5238,18 +5023,14 @@ impl DeleteSubGroupFromGroupParams {
             effective_at: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
 }
 
-/// The `DeleteSubGroupFromGroup` request (`DELETE
-/// /api/portfoliogroups/{scope}/{code}/subgroups/{subgroupScope}/{subgroupCode}`), built by
-/// [`PortfolioGroupsApi::delete_sub_group_from_group`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/portfoliogroups/{scope}/{code}/subgroups/{subgroupScope}/{subgroupCode}` (operation `DeleteSubGroupFromGroup`)
+///
+/// The request builder of `DeleteSubGroupFromGroup`, made by
+/// [`PortfolioGroupsApi::delete_sub_group_from_group`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteSubGroupFromGroupRequest {
@@ -5266,9 +5047,18 @@ impl DeleteSubGroupFromGroupRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PortfolioGroupsApi, params: DeleteSubGroupFromGroupParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
@@ -5327,13 +5117,16 @@ impl DeleteSubGroupFromGroupRequest {
     }
 }
 
-/// The parameters of `GetTransactionsForPortfolioGroup` (`GET
-/// /api/portfoliogroups/{scope}/{code}/transactions`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `GET /api/portfoliogroups/{scope}/{code}/transactions` (operation `GetTransactionsForPortfolioGroup`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetTransactionsForPortfolioGroup`: what its request builder
+/// ([`GetTransactionsForPortfolioGroupRequest`](crate::GetTransactionsForPortfolioGroupRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetTransactionsForPortfolioGroupParams {
@@ -5364,9 +5157,9 @@ pub struct GetTransactionsForPortfolioGroupParams {
     pub data_model_scope: Option<String>,
     /// `dataModelCode` (query): string.
     pub data_model_code: Option<String>,
-    /// `membershipType` (query): string; known values `All`, `Member` and `Candidate`;
-    /// documented default `Member`.
-    pub membership_type: Option<String>,
+    /// `membershipType` (query): [`MembershipType`](crate::params::MembershipType) (or any
+    /// string); known values `All`, `Member` and `Candidate`; documented default `Member`.
+    pub membership_type: Option<crate::params::MembershipType>,
 }
 
 impl GetTransactionsForPortfolioGroupParams {
@@ -5389,91 +5182,14 @@ impl GetTransactionsForPortfolioGroupParams {
             membership_type: None,
         }
     }
-
-    /// Sets `fromTransactionDate` (query): string.
-    pub fn from_transaction_date(mut self, from_transaction_date: impl Into<String>) -> Self {
-        self.from_transaction_date = Some(from_transaction_date.into());
-        self
-    }
-
-    /// Sets `toTransactionDate` (query): string.
-    pub fn to_transaction_date(mut self, to_transaction_date: impl Into<String>) -> Self {
-        self.to_transaction_date = Some(to_transaction_date.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `showCancelledTransactions` (query): boolean.
-    pub fn show_cancelled_transactions(mut self, show_cancelled_transactions: bool) -> Self {
-        self.show_cancelled_transactions = Some(show_cancelled_transactions);
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `dataModelScope` (query): string.
-    pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
-        self.data_model_scope = Some(data_model_scope.into());
-        self
-    }
-
-    /// Sets `dataModelCode` (query): string.
-    pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
-        self.data_model_code = Some(data_model_code.into());
-        self
-    }
-
-    /// Sets `membershipType` (query): string; known values `All`, `Member` and `Candidate`;
-    /// documented default `Member`.
-    pub fn membership_type(mut self, membership_type: impl Into<String>) -> Self {
-        self.membership_type = Some(membership_type.into());
-        self
-    }
 }
 
-/// The `GetTransactionsForPortfolioGroup` request (`GET
-/// /api/portfoliogroups/{scope}/{code}/transactions`), built by
-/// [`PortfolioGroupsApi::get_transactions_for_portfolio_group`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `GET /api/portfoliogroups/{scope}/{code}/transactions` (operation `GetTransactionsForPortfolioGroup`)
+///
+/// The request builder of `GetTransactionsForPortfolioGroup`, made by
+/// [`PortfolioGroupsApi::get_transactions_for_portfolio_group`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetTransactionsForPortfolioGroupRequest {
@@ -5490,28 +5206,40 @@ impl GetTransactionsForPortfolioGroupRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &PortfolioGroupsApi,
+        params: GetTransactionsForPortfolioGroupParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `fromTransactionDate` (query): string.
     pub fn from_transaction_date(mut self, from_transaction_date: impl Into<String>) -> Self {
-        self.params = self.params.from_transaction_date(from_transaction_date);
+        self.params.from_transaction_date = Some(from_transaction_date.into());
         self
     }
 
     /// Sets `toTransactionDate` (query): string.
     pub fn to_transaction_date(mut self, to_transaction_date: impl Into<String>) -> Self {
-        self.params = self.params.to_transaction_date(to_transaction_date);
+        self.params.to_transaction_date = Some(to_transaction_date.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -5521,53 +5249,54 @@ impl GetTransactionsForPortfolioGroupRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `showCancelledTransactions` (query): boolean.
     pub fn show_cancelled_transactions(mut self, show_cancelled_transactions: bool) -> Self {
-        self.params = self
-            .params
-            .show_cancelled_transactions(show_cancelled_transactions);
+        self.params.show_cancelled_transactions = Some(show_cancelled_transactions);
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `dataModelScope` (query): string.
     pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
-        self.params = self.params.data_model_scope(data_model_scope);
+        self.params.data_model_scope = Some(data_model_scope.into());
         self
     }
 
     /// Sets `dataModelCode` (query): string.
     pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
-        self.params = self.params.data_model_code(data_model_code);
+        self.params.data_model_code = Some(data_model_code.into());
         self
     }
 
-    /// Sets `membershipType` (query): string; known values `All`, `Member` and `Candidate`;
-    /// documented default `Member`.
-    pub fn membership_type(mut self, membership_type: impl Into<String>) -> Self {
-        self.params = self.params.membership_type(membership_type);
+    /// Sets `membershipType` (query): [`MembershipType`](crate::params::MembershipType) (or any
+    /// string); known values `All`, `Member` and `Candidate`; documented default `Member`.
+    pub fn membership_type(
+        mut self,
+        membership_type: impl Into<crate::params::MembershipType>,
+    ) -> Self {
+        self.params.membership_type = Some(membership_type.into());
         self
     }
 
@@ -5651,80 +5380,85 @@ impl GetTransactionsForPortfolioGroupRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: GetTransactionsForPortfolioGroupParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `GetTransactionsForPortfolioGroup`, following `nextPage` until it is
     /// empty. Each page is requested only when the previous one has been taken, with the same
     /// parameters plus `page`. Without an `asAt`, the first request pins `asAt` to the current
     /// UTC time, so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::VersionedResourceListOfTransaction, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::VersionedResourceListOfTransaction> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `GetTransactionsForPortfolioGroup`, in order. At most one
     /// page is held in memory; the next page is requested when the current one is used up.
+    /// Without an `asAt`, the first request pins `asAt` to the current UTC time, so every page
+    /// reads the same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::Transaction, crate::Error>> + Send + 'static
-    {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::Transaction> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `GetTransactionsForPortfolioGroup` with its items kept exactly as LUSID
     /// sent them, fields this crate does not know included: for copying the data elsewhere
     /// unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for GetTransactionsForPortfolioGroupRequest {
-    type Page = lusid_models::VersionedResourceListOfTransaction;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for GetTransactionsForPortfolioGroupParams {
+    const OPERATION_ID: &'static str = "GetTransactionsForPortfolioGroup";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `BuildTransactionsForPortfolioGroup` (`POST
-/// /api/portfoliogroups/{scope}/{code}/transactions/$build`): what its request builder
+/// `POST /api/portfoliogroups/{scope}/{code}/transactions/$build` (operation `BuildTransactionsForPortfolioGroup`)
+///
+/// The parameters of `BuildTransactionsForPortfolioGroup`: what its request builder
+/// ([`BuildTransactionsForPortfolioGroupRequest`](crate::BuildTransactionsForPortfolioGroupRequest))
 /// sends, and what the tag's trait method takes.
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct BuildTransactionsForPortfolioGroupParams {
@@ -5747,9 +5481,9 @@ pub struct BuildTransactionsForPortfolioGroupParams {
     pub data_model_scope: Option<String>,
     /// `dataModelCode` (query): string.
     pub data_model_code: Option<String>,
-    /// `membershipType` (query): string; known values `All`, `Member` and `Candidate`;
-    /// documented default `Member`.
-    pub membership_type: Option<String>,
+    /// `membershipType` (query): [`MembershipType`](crate::params::MembershipType) (or any
+    /// string); known values `All`, `Member` and `Candidate`; documented default `Member`.
+    pub membership_type: Option<crate::params::MembershipType>,
     /// The JSON request body.
     pub body: lusid_models::TransactionQueryParameters,
 }
@@ -5775,66 +5509,14 @@ impl BuildTransactionsForPortfolioGroupParams {
             body: transaction_query_parameters,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `dataModelScope` (query): string.
-    pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
-        self.data_model_scope = Some(data_model_scope.into());
-        self
-    }
-
-    /// Sets `dataModelCode` (query): string.
-    pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
-        self.data_model_code = Some(data_model_code.into());
-        self
-    }
-
-    /// Sets `membershipType` (query): string; known values `All`, `Member` and `Candidate`;
-    /// documented default `Member`.
-    pub fn membership_type(mut self, membership_type: impl Into<String>) -> Self {
-        self.membership_type = Some(membership_type.into());
-        self
-    }
 }
 
-/// The `BuildTransactionsForPortfolioGroup` request (`POST
-/// /api/portfoliogroups/{scope}/{code}/transactions/$build`), built by
-/// [`PortfolioGroupsApi::build_transactions_for_portfolio_group`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `POST /api/portfoliogroups/{scope}/{code}/transactions/$build` (operation `BuildTransactionsForPortfolioGroup`)
+///
+/// The request builder of `BuildTransactionsForPortfolioGroup`, made by
+/// [`PortfolioGroupsApi::build_transactions_for_portfolio_group`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct BuildTransactionsForPortfolioGroupRequest {
@@ -5851,16 +5533,28 @@ impl BuildTransactionsForPortfolioGroupRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &PortfolioGroupsApi,
+        params: BuildTransactionsForPortfolioGroupParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -5870,38 +5564,41 @@ impl BuildTransactionsForPortfolioGroupRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `dataModelScope` (query): string.
     pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
-        self.params = self.params.data_model_scope(data_model_scope);
+        self.params.data_model_scope = Some(data_model_scope.into());
         self
     }
 
     /// Sets `dataModelCode` (query): string.
     pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
-        self.params = self.params.data_model_code(data_model_code);
+        self.params.data_model_code = Some(data_model_code.into());
         self
     }
 
-    /// Sets `membershipType` (query): string; known values `All`, `Member` and `Candidate`;
-    /// documented default `Member`.
-    pub fn membership_type(mut self, membership_type: impl Into<String>) -> Self {
-        self.params = self.params.membership_type(membership_type);
+    /// Sets `membershipType` (query): [`MembershipType`](crate::params::MembershipType) (or any
+    /// string); known values `All`, `Member` and `Candidate`; documented default `Member`.
+    pub fn membership_type(
+        mut self,
+        membership_type: impl Into<crate::params::MembershipType>,
+    ) -> Self {
+        self.params.membership_type = Some(membership_type.into());
         self
     }
 
@@ -5973,71 +5670,72 @@ impl BuildTransactionsForPortfolioGroupRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: BuildTransactionsForPortfolioGroupParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `BuildTransactionsForPortfolioGroup`, following `nextPage` until it is
     /// empty. Each page is requested only when the previous one has been taken, with the same
     /// parameters plus `page`. Without an `asAt`, the first request pins `asAt` to the current
     /// UTC time, so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::VersionedResourceListOfOutputTransaction, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::VersionedResourceListOfOutputTransaction> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `BuildTransactionsForPortfolioGroup`, in order. At most one
     /// page is held in memory; the next page is requested when the current one is used up.
+    /// Without an `asAt`, the first request pins `asAt` to the current UTC time, so every page
+    /// reads the same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::OutputTransaction, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::OutputTransaction> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `BuildTransactionsForPortfolioGroup` with its items kept exactly as LUSID
     /// sent them, fields this crate does not know included: for copying the data elsewhere
     /// unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for BuildTransactionsForPortfolioGroupRequest {
-    type Page = lusid_models::VersionedResourceListOfOutputTransaction;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for BuildTransactionsForPortfolioGroupParams {
+    const OPERATION_ID: &'static str = "BuildTransactionsForPortfolioGroup";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
@@ -6047,14 +5745,19 @@ impl crate::paginator::PagedRequest for BuildTransactionsForPortfolioGroupReques
 /// mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`PortfolioGroupsApi`] for streams, timeouts and `send_as`). With the `mock`
-/// feature, mockall generates `MockPortfolioGroupsApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`PortfolioGroupsApi`] add streams, timeouts and `send_as`. With the `mock` feature,
+/// mockall generates `MockPortfolioGroupsApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait PortfolioGroupsApiClient: Send + Sync {
-    /// `GET /api/portfoliogroups` (operation `ListAllPortfolioGroups`):
-    /// [`PortfolioGroupsApi::list_all_portfolio_groups`] with the parameters of `params`.
+    /// `GET /api/portfoliogroups` (operation `ListAllPortfolioGroups`)
+    ///
+    /// [`PortfolioGroupsApi::list_all_portfolio_groups`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListAllPortfolioGroupsRequest::send): see [`Error`](crate::Error).
@@ -6063,8 +5766,11 @@ pub trait PortfolioGroupsApiClient: Send + Sync {
         params: ListAllPortfolioGroupsParams,
     ) -> Result<lusid_models::PagedResourceListOfPortfolioGroup, crate::Error>;
 
-    /// `GET /api/portfoliogroups/{scope}` (operation `ListPortfolioGroups`):
-    /// [`PortfolioGroupsApi::list_portfolio_groups`] with the parameters of `params`.
+    /// `GET /api/portfoliogroups/{scope}` (operation `ListPortfolioGroups`)
+    ///
+    /// [`PortfolioGroupsApi::list_portfolio_groups`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListPortfolioGroupsRequest::send): see [`Error`](crate::Error).
@@ -6073,8 +5779,11 @@ pub trait PortfolioGroupsApiClient: Send + Sync {
         params: ListPortfolioGroupsParams,
     ) -> Result<lusid_models::PagedResourceListOfPortfolioGroup, crate::Error>;
 
-    /// `POST /api/portfoliogroups/{scope}` (operation `CreatePortfolioGroup`):
-    /// [`PortfolioGroupsApi::create_portfolio_group`] with the parameters of `params`.
+    /// `POST /api/portfoliogroups/{scope}` (operation `CreatePortfolioGroup`)
+    ///
+    /// [`PortfolioGroupsApi::create_portfolio_group`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreatePortfolioGroupRequest::send): see [`Error`](crate::Error).
@@ -6083,8 +5792,10 @@ pub trait PortfolioGroupsApiClient: Send + Sync {
         params: CreatePortfolioGroupParams,
     ) -> Result<lusid_models::PortfolioGroup, crate::Error>;
 
-    /// `GET /api/portfoliogroups/{scope}/{code}` (operation `GetPortfolioGroup`):
-    /// [`PortfolioGroupsApi::get_portfolio_group`] with the parameters of `params`.
+    /// `GET /api/portfoliogroups/{scope}/{code}` (operation `GetPortfolioGroup`)
+    ///
+    /// [`PortfolioGroupsApi::get_portfolio_group`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetPortfolioGroupRequest::send): see [`Error`](crate::Error).
@@ -6093,8 +5804,11 @@ pub trait PortfolioGroupsApiClient: Send + Sync {
         params: GetPortfolioGroupParams,
     ) -> Result<lusid_models::PortfolioGroup, crate::Error>;
 
-    /// `PUT /api/portfoliogroups/{scope}/{code}` (operation `UpdatePortfolioGroup`):
-    /// [`PortfolioGroupsApi::update_portfolio_group`] with the parameters of `params`.
+    /// `PUT /api/portfoliogroups/{scope}/{code}` (operation `UpdatePortfolioGroup`)
+    ///
+    /// [`PortfolioGroupsApi::update_portfolio_group`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpdatePortfolioGroupRequest::send): see [`Error`](crate::Error).
@@ -6103,8 +5817,11 @@ pub trait PortfolioGroupsApiClient: Send + Sync {
         params: UpdatePortfolioGroupParams,
     ) -> Result<lusid_models::PortfolioGroup, crate::Error>;
 
-    /// `DELETE /api/portfoliogroups/{scope}/{code}` (operation `DeletePortfolioGroup`):
-    /// [`PortfolioGroupsApi::delete_portfolio_group`] with the parameters of `params`.
+    /// `DELETE /api/portfoliogroups/{scope}/{code}` (operation `DeletePortfolioGroup`)
+    ///
+    /// [`PortfolioGroupsApi::delete_portfolio_group`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeletePortfolioGroupRequest::send): see [`Error`](crate::Error).
@@ -6113,9 +5830,11 @@ pub trait PortfolioGroupsApiClient: Send + Sync {
         params: DeletePortfolioGroupParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `GET /api/portfoliogroups/{scope}/{code}/a2b` (operation `GetA2BDataForPortfolioGroup`):
+    /// `GET /api/portfoliogroups/{scope}/{code}/a2b` (operation `GetA2BDataForPortfolioGroup`)
+    ///
     /// [`PortfolioGroupsApi::get_a2_b_data_for_portfolio_group`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetA2BDataForPortfolioGroupRequest::send): see [`Error`](crate::Error).
@@ -6124,9 +5843,11 @@ pub trait PortfolioGroupsApiClient: Send + Sync {
         params: GetA2BDataForPortfolioGroupParams,
     ) -> Result<lusid_models::VersionedResourceListOfA2BDataRecord, crate::Error>;
 
-    /// `GET /api/portfoliogroups/{scope}/{code}/commands` (operation
-    /// `GetPortfolioGroupCommands`): [`PortfolioGroupsApi::get_portfolio_group_commands`] with
-    /// the parameters of `params`.
+    /// `GET /api/portfoliogroups/{scope}/{code}/commands` (operation `GetPortfolioGroupCommands`)
+    ///
+    /// [`PortfolioGroupsApi::get_portfolio_group_commands`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetPortfolioGroupCommandsRequest::send): see [`Error`](crate::Error).
@@ -6135,9 +5856,11 @@ pub trait PortfolioGroupsApiClient: Send + Sync {
         params: GetPortfolioGroupCommandsParams,
     ) -> Result<lusid_models::ResourceListOfProcessedCommand, crate::Error>;
 
-    /// `GET /api/portfoliogroups/{scope}/{code}/expansion` (operation
-    /// `GetPortfolioGroupExpansion`): [`PortfolioGroupsApi::get_portfolio_group_expansion`]
-    /// with the parameters of `params`.
+    /// `GET /api/portfoliogroups/{scope}/{code}/expansion` (operation `GetPortfolioGroupExpansion`)
+    ///
+    /// [`PortfolioGroupsApi::get_portfolio_group_expansion`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetPortfolioGroupExpansionRequest::send): see [`Error`](crate::Error).
@@ -6146,10 +5869,11 @@ pub trait PortfolioGroupsApiClient: Send + Sync {
         params: GetPortfolioGroupExpansionParams,
     ) -> Result<lusid_models::ExpandedGroup, crate::Error>;
 
-    /// `GET /api/portfoliogroups/{scope}/{code}/holdings` (operation
-    /// `GetHoldingsForPortfolioGroup`):
+    /// `GET /api/portfoliogroups/{scope}/{code}/holdings` (operation `GetHoldingsForPortfolioGroup`)
+    ///
     /// [`PortfolioGroupsApi::get_holdings_for_portfolio_group`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetHoldingsForPortfolioGroupRequest::send): see [`Error`](crate::Error).
@@ -6158,9 +5882,11 @@ pub trait PortfolioGroupsApiClient: Send + Sync {
         params: GetHoldingsForPortfolioGroupParams,
     ) -> Result<lusid_models::VersionedResourceListOfPortfolioHolding, crate::Error>;
 
-    /// `GET /api/portfoliogroups/{scope}/{code}/metadata` (operation
-    /// `GetPortfolioGroupMetadata`): [`PortfolioGroupsApi::get_portfolio_group_metadata`] with
-    /// the parameters of `params`.
+    /// `GET /api/portfoliogroups/{scope}/{code}/metadata` (operation `GetPortfolioGroupMetadata`)
+    ///
+    /// [`PortfolioGroupsApi::get_portfolio_group_metadata`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetPortfolioGroupMetadataRequest::send): see [`Error`](crate::Error).
@@ -6172,10 +5898,11 @@ pub trait PortfolioGroupsApiClient: Send + Sync {
         crate::Error,
     >;
 
-    /// `PATCH /api/portfoliogroups/{scope}/{code}/metadata` (operation
-    /// `PatchPortfolioGroupAccessMetadata`):
+    /// `PATCH /api/portfoliogroups/{scope}/{code}/metadata` (operation `PatchPortfolioGroupAccessMetadata`)
+    ///
     /// [`PortfolioGroupsApi::patch_portfolio_group_access_metadata`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::PatchPortfolioGroupAccessMetadataRequest::send): see [`Error`](crate::Error).
@@ -6187,10 +5914,11 @@ pub trait PortfolioGroupsApiClient: Send + Sync {
         crate::Error,
     >;
 
-    /// `GET /api/portfoliogroups/{scope}/{code}/metadata/{metadataKey}` (operation
-    /// `GetPortfolioGroupAccessMetadataByKey`):
+    /// `GET /api/portfoliogroups/{scope}/{code}/metadata/{metadataKey}` (operation `GetPortfolioGroupAccessMetadataByKey`)
+    ///
     /// [`PortfolioGroupsApi::get_portfolio_group_access_metadata_by_key`] with the parameters
-    /// of `params`.
+    /// of `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetPortfolioGroupAccessMetadataByKeyRequest::send): see [`Error`](crate::Error).
@@ -6199,10 +5927,11 @@ pub trait PortfolioGroupsApiClient: Send + Sync {
         params: GetPortfolioGroupAccessMetadataByKeyParams,
     ) -> Result<Vec<lusid_models::AccessMetadataValue>, crate::Error>;
 
-    /// `PUT /api/portfoliogroups/{scope}/{code}/metadata/{metadataKey}` (operation
-    /// `UpsertPortfolioGroupAccessMetadata`):
+    /// `PUT /api/portfoliogroups/{scope}/{code}/metadata/{metadataKey}` (operation `UpsertPortfolioGroupAccessMetadata`)
+    ///
     /// [`PortfolioGroupsApi::upsert_portfolio_group_access_metadata`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertPortfolioGroupAccessMetadataRequest::send): see [`Error`](crate::Error).
@@ -6211,10 +5940,11 @@ pub trait PortfolioGroupsApiClient: Send + Sync {
         params: UpsertPortfolioGroupAccessMetadataParams,
     ) -> Result<lusid_models::ResourceListOfAccessMetadataValueOf, crate::Error>;
 
-    /// `DELETE /api/portfoliogroups/{scope}/{code}/metadata/{metadataKey}` (operation
-    /// `DeleteKeyFromPortfolioGroupAccessMetadata`):
+    /// `DELETE /api/portfoliogroups/{scope}/{code}/metadata/{metadataKey}` (operation `DeleteKeyFromPortfolioGroupAccessMetadata`)
+    ///
     /// [`PortfolioGroupsApi::delete_key_from_portfolio_group_access_metadata`] with the
-    /// parameters of `params`.
+    /// parameters of `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteKeyFromPortfolioGroupAccessMetadataRequest::send): see [`Error`](crate::Error).
@@ -6223,8 +5953,11 @@ pub trait PortfolioGroupsApiClient: Send + Sync {
         params: DeleteKeyFromPortfolioGroupAccessMetadataParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `POST /api/portfoliogroups/{scope}/{code}/portfolios` (operation `AddPortfolioToGroup`):
-    /// [`PortfolioGroupsApi::add_portfolio_to_group`] with the parameters of `params`.
+    /// `POST /api/portfoliogroups/{scope}/{code}/portfolios` (operation `AddPortfolioToGroup`)
+    ///
+    /// [`PortfolioGroupsApi::add_portfolio_to_group`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::AddPortfolioToGroupRequest::send): see [`Error`](crate::Error).
@@ -6233,9 +5966,11 @@ pub trait PortfolioGroupsApiClient: Send + Sync {
         params: AddPortfolioToGroupParams,
     ) -> Result<lusid_models::PortfolioGroup, crate::Error>;
 
-    /// `DELETE /api/portfoliogroups/{scope}/{code}/portfolios/{portfolioScope}/{portfolioCode}`
-    /// (operation `DeletePortfolioFromGroup`):
-    /// [`PortfolioGroupsApi::delete_portfolio_from_group`] with the parameters of `params`.
+    /// `DELETE /api/portfoliogroups/{scope}/{code}/portfolios/{portfolioScope}/{portfolioCode}` (operation `DeletePortfolioFromGroup`)
+    ///
+    /// [`PortfolioGroupsApi::delete_portfolio_from_group`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeletePortfolioFromGroupRequest::send): see [`Error`](crate::Error).
@@ -6244,8 +5979,11 @@ pub trait PortfolioGroupsApiClient: Send + Sync {
         params: DeletePortfolioFromGroupParams,
     ) -> Result<lusid_models::PortfolioGroup, crate::Error>;
 
-    /// `GET /api/portfoliogroups/{scope}/{code}/properties` (operation `GetGroupProperties`):
-    /// [`PortfolioGroupsApi::get_group_properties`] with the parameters of `params`.
+    /// `GET /api/portfoliogroups/{scope}/{code}/properties` (operation `GetGroupProperties`)
+    ///
+    /// [`PortfolioGroupsApi::get_group_properties`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetGroupPropertiesRequest::send): see [`Error`](crate::Error).
@@ -6254,9 +5992,11 @@ pub trait PortfolioGroupsApiClient: Send + Sync {
         params: GetGroupPropertiesParams,
     ) -> Result<lusid_models::PortfolioGroupProperties, crate::Error>;
 
-    /// `POST /api/portfoliogroups/{scope}/{code}/properties/$delete` (operation
-    /// `DeleteGroupProperties`): [`PortfolioGroupsApi::delete_group_properties`] with the
-    /// parameters of `params`.
+    /// `POST /api/portfoliogroups/{scope}/{code}/properties/$delete` (operation `DeleteGroupProperties`)
+    ///
+    /// [`PortfolioGroupsApi::delete_group_properties`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteGroupPropertiesRequest::send): see [`Error`](crate::Error).
@@ -6265,9 +6005,11 @@ pub trait PortfolioGroupsApiClient: Send + Sync {
         params: DeleteGroupPropertiesParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `POST /api/portfoliogroups/{scope}/{code}/properties/$upsert` (operation
-    /// `UpsertGroupProperties`): [`PortfolioGroupsApi::upsert_group_properties`] with the
-    /// parameters of `params`.
+    /// `POST /api/portfoliogroups/{scope}/{code}/properties/$upsert` (operation `UpsertGroupProperties`)
+    ///
+    /// [`PortfolioGroupsApi::upsert_group_properties`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertGroupPropertiesRequest::send): see [`Error`](crate::Error).
@@ -6276,10 +6018,11 @@ pub trait PortfolioGroupsApiClient: Send + Sync {
         params: UpsertGroupPropertiesParams,
     ) -> Result<lusid_models::PortfolioGroupProperties, crate::Error>;
 
-    /// `GET /api/portfoliogroups/{scope}/{code}/properties/time-series` (operation
-    /// `GetPortfolioGroupPropertyTimeSeries`):
+    /// `GET /api/portfoliogroups/{scope}/{code}/properties/time-series` (operation `GetPortfolioGroupPropertyTimeSeries`)
+    ///
     /// [`PortfolioGroupsApi::get_portfolio_group_property_time_series`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetPortfolioGroupPropertyTimeSeriesRequest::send): see [`Error`](crate::Error).
@@ -6288,9 +6031,11 @@ pub trait PortfolioGroupsApiClient: Send + Sync {
         params: GetPortfolioGroupPropertyTimeSeriesParams,
     ) -> Result<lusid_models::ResourceListOfPropertyInterval, crate::Error>;
 
-    /// `GET /api/portfoliogroups/{scope}/{code}/relations` (operation
-    /// `GetPortfolioGroupRelations`): [`PortfolioGroupsApi::get_portfolio_group_relations`]
-    /// with the parameters of `params`.
+    /// `GET /api/portfoliogroups/{scope}/{code}/relations` (operation `GetPortfolioGroupRelations`)
+    ///
+    /// [`PortfolioGroupsApi::get_portfolio_group_relations`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetPortfolioGroupRelationsRequest::send): see [`Error`](crate::Error).
@@ -6299,10 +6044,11 @@ pub trait PortfolioGroupsApiClient: Send + Sync {
         params: GetPortfolioGroupRelationsParams,
     ) -> Result<lusid_models::ResourceListOfRelation, crate::Error>;
 
-    /// `GET /api/portfoliogroups/{scope}/{code}/relationships` (operation
-    /// `GetPortfolioGroupRelationships`):
+    /// `GET /api/portfoliogroups/{scope}/{code}/relationships` (operation `GetPortfolioGroupRelationships`)
+    ///
     /// [`PortfolioGroupsApi::get_portfolio_group_relationships`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetPortfolioGroupRelationshipsRequest::send): see [`Error`](crate::Error).
@@ -6311,8 +6057,11 @@ pub trait PortfolioGroupsApiClient: Send + Sync {
         params: GetPortfolioGroupRelationshipsParams,
     ) -> Result<lusid_models::ResourceListOfRelationship, crate::Error>;
 
-    /// `POST /api/portfoliogroups/{scope}/{code}/subgroups` (operation `AddSubGroupToGroup`):
-    /// [`PortfolioGroupsApi::add_sub_group_to_group`] with the parameters of `params`.
+    /// `POST /api/portfoliogroups/{scope}/{code}/subgroups` (operation `AddSubGroupToGroup`)
+    ///
+    /// [`PortfolioGroupsApi::add_sub_group_to_group`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::AddSubGroupToGroupRequest::send): see [`Error`](crate::Error).
@@ -6321,9 +6070,11 @@ pub trait PortfolioGroupsApiClient: Send + Sync {
         params: AddSubGroupToGroupParams,
     ) -> Result<lusid_models::PortfolioGroup, crate::Error>;
 
-    /// `DELETE /api/portfoliogroups/{scope}/{code}/subgroups/{subgroupScope}/{subgroupCode}`
-    /// (operation `DeleteSubGroupFromGroup`):
-    /// [`PortfolioGroupsApi::delete_sub_group_from_group`] with the parameters of `params`.
+    /// `DELETE /api/portfoliogroups/{scope}/{code}/subgroups/{subgroupScope}/{subgroupCode}` (operation `DeleteSubGroupFromGroup`)
+    ///
+    /// [`PortfolioGroupsApi::delete_sub_group_from_group`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteSubGroupFromGroupRequest::send): see [`Error`](crate::Error).
@@ -6332,10 +6083,11 @@ pub trait PortfolioGroupsApiClient: Send + Sync {
         params: DeleteSubGroupFromGroupParams,
     ) -> Result<lusid_models::PortfolioGroup, crate::Error>;
 
-    /// `GET /api/portfoliogroups/{scope}/{code}/transactions` (operation
-    /// `GetTransactionsForPortfolioGroup`):
+    /// `GET /api/portfoliogroups/{scope}/{code}/transactions` (operation `GetTransactionsForPortfolioGroup`)
+    ///
     /// [`PortfolioGroupsApi::get_transactions_for_portfolio_group`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetTransactionsForPortfolioGroupRequest::send): see [`Error`](crate::Error).
@@ -6344,10 +6096,11 @@ pub trait PortfolioGroupsApiClient: Send + Sync {
         params: GetTransactionsForPortfolioGroupParams,
     ) -> Result<lusid_models::VersionedResourceListOfTransaction, crate::Error>;
 
-    /// `POST /api/portfoliogroups/{scope}/{code}/transactions/$build` (operation
-    /// `BuildTransactionsForPortfolioGroup`):
+    /// `POST /api/portfoliogroups/{scope}/{code}/transactions/$build` (operation `BuildTransactionsForPortfolioGroup`)
+    ///
     /// [`PortfolioGroupsApi::build_transactions_for_portfolio_group`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::BuildTransactionsForPortfolioGroupRequest::send): see [`Error`](crate::Error).
@@ -6363,130 +6116,90 @@ impl PortfolioGroupsApiClient for PortfolioGroupsApi {
         &self,
         params: ListAllPortfolioGroupsParams,
     ) -> Result<lusid_models::PagedResourceListOfPortfolioGroup, crate::Error> {
-        ListAllPortfolioGroupsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListAllPortfolioGroupsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_portfolio_groups(
         &self,
         params: ListPortfolioGroupsParams,
     ) -> Result<lusid_models::PagedResourceListOfPortfolioGroup, crate::Error> {
-        ListPortfolioGroupsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListPortfolioGroupsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn create_portfolio_group(
         &self,
         params: CreatePortfolioGroupParams,
     ) -> Result<lusid_models::PortfolioGroup, crate::Error> {
-        CreatePortfolioGroupRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreatePortfolioGroupRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_portfolio_group(
         &self,
         params: GetPortfolioGroupParams,
     ) -> Result<lusid_models::PortfolioGroup, crate::Error> {
-        GetPortfolioGroupRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetPortfolioGroupRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn update_portfolio_group(
         &self,
         params: UpdatePortfolioGroupParams,
     ) -> Result<lusid_models::PortfolioGroup, crate::Error> {
-        UpdatePortfolioGroupRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpdatePortfolioGroupRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_portfolio_group(
         &self,
         params: DeletePortfolioGroupParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeletePortfolioGroupRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeletePortfolioGroupRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_a2_b_data_for_portfolio_group(
         &self,
         params: GetA2BDataForPortfolioGroupParams,
     ) -> Result<lusid_models::VersionedResourceListOfA2BDataRecord, crate::Error> {
-        GetA2BDataForPortfolioGroupRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetA2BDataForPortfolioGroupRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_portfolio_group_commands(
         &self,
         params: GetPortfolioGroupCommandsParams,
     ) -> Result<lusid_models::ResourceListOfProcessedCommand, crate::Error> {
-        GetPortfolioGroupCommandsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetPortfolioGroupCommandsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_portfolio_group_expansion(
         &self,
         params: GetPortfolioGroupExpansionParams,
     ) -> Result<lusid_models::ExpandedGroup, crate::Error> {
-        GetPortfolioGroupExpansionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetPortfolioGroupExpansionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_holdings_for_portfolio_group(
         &self,
         params: GetHoldingsForPortfolioGroupParams,
     ) -> Result<lusid_models::VersionedResourceListOfPortfolioHolding, crate::Error> {
-        GetHoldingsForPortfolioGroupRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetHoldingsForPortfolioGroupRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_portfolio_group_metadata(
@@ -6496,13 +6209,9 @@ impl PortfolioGroupsApiClient for PortfolioGroupsApi {
         std::collections::BTreeMap<String, Vec<lusid_models::AccessMetadataValue>>,
         crate::Error,
     > {
-        GetPortfolioGroupMetadataRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetPortfolioGroupMetadataRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn patch_portfolio_group_access_metadata(
@@ -6512,207 +6221,143 @@ impl PortfolioGroupsApiClient for PortfolioGroupsApi {
         std::collections::BTreeMap<String, Vec<lusid_models::AccessMetadataValue>>,
         crate::Error,
     > {
-        PatchPortfolioGroupAccessMetadataRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        PatchPortfolioGroupAccessMetadataRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_portfolio_group_access_metadata_by_key(
         &self,
         params: GetPortfolioGroupAccessMetadataByKeyParams,
     ) -> Result<Vec<lusid_models::AccessMetadataValue>, crate::Error> {
-        GetPortfolioGroupAccessMetadataByKeyRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetPortfolioGroupAccessMetadataByKeyRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_portfolio_group_access_metadata(
         &self,
         params: UpsertPortfolioGroupAccessMetadataParams,
     ) -> Result<lusid_models::ResourceListOfAccessMetadataValueOf, crate::Error> {
-        UpsertPortfolioGroupAccessMetadataRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertPortfolioGroupAccessMetadataRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_key_from_portfolio_group_access_metadata(
         &self,
         params: DeleteKeyFromPortfolioGroupAccessMetadataParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteKeyFromPortfolioGroupAccessMetadataRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteKeyFromPortfolioGroupAccessMetadataRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn add_portfolio_to_group(
         &self,
         params: AddPortfolioToGroupParams,
     ) -> Result<lusid_models::PortfolioGroup, crate::Error> {
-        AddPortfolioToGroupRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        AddPortfolioToGroupRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_portfolio_from_group(
         &self,
         params: DeletePortfolioFromGroupParams,
     ) -> Result<lusid_models::PortfolioGroup, crate::Error> {
-        DeletePortfolioFromGroupRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeletePortfolioFromGroupRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_group_properties(
         &self,
         params: GetGroupPropertiesParams,
     ) -> Result<lusid_models::PortfolioGroupProperties, crate::Error> {
-        GetGroupPropertiesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetGroupPropertiesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_group_properties(
         &self,
         params: DeleteGroupPropertiesParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteGroupPropertiesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteGroupPropertiesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_group_properties(
         &self,
         params: UpsertGroupPropertiesParams,
     ) -> Result<lusid_models::PortfolioGroupProperties, crate::Error> {
-        UpsertGroupPropertiesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertGroupPropertiesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_portfolio_group_property_time_series(
         &self,
         params: GetPortfolioGroupPropertyTimeSeriesParams,
     ) -> Result<lusid_models::ResourceListOfPropertyInterval, crate::Error> {
-        GetPortfolioGroupPropertyTimeSeriesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetPortfolioGroupPropertyTimeSeriesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_portfolio_group_relations(
         &self,
         params: GetPortfolioGroupRelationsParams,
     ) -> Result<lusid_models::ResourceListOfRelation, crate::Error> {
-        GetPortfolioGroupRelationsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetPortfolioGroupRelationsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_portfolio_group_relationships(
         &self,
         params: GetPortfolioGroupRelationshipsParams,
     ) -> Result<lusid_models::ResourceListOfRelationship, crate::Error> {
-        GetPortfolioGroupRelationshipsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetPortfolioGroupRelationshipsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn add_sub_group_to_group(
         &self,
         params: AddSubGroupToGroupParams,
     ) -> Result<lusid_models::PortfolioGroup, crate::Error> {
-        AddSubGroupToGroupRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        AddSubGroupToGroupRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_sub_group_from_group(
         &self,
         params: DeleteSubGroupFromGroupParams,
     ) -> Result<lusid_models::PortfolioGroup, crate::Error> {
-        DeleteSubGroupFromGroupRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteSubGroupFromGroupRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_transactions_for_portfolio_group(
         &self,
         params: GetTransactionsForPortfolioGroupParams,
     ) -> Result<lusid_models::VersionedResourceListOfTransaction, crate::Error> {
-        GetTransactionsForPortfolioGroupRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetTransactionsForPortfolioGroupRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn build_transactions_for_portfolio_group(
         &self,
         params: BuildTransactionsForPortfolioGroupParams,
     ) -> Result<lusid_models::VersionedResourceListOfOutputTransaction, crate::Error> {
-        BuildTransactionsForPortfolioGroupRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        BuildTransactionsForPortfolioGroupRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

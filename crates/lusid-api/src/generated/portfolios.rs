@@ -56,11 +56,7 @@ impl PortfoliosApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_portfolios(&self) -> ListPortfoliosRequest {
-        ListPortfoliosRequest {
-            client: self.client.clone(),
-            params: ListPortfoliosParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListPortfoliosRequest::from_params(self, ListPortfoliosParams::new())
     }
 
     /// `PUT /api/portfolios/metadata` (operation `BatchUpsertPortfolioAccessMetadata`)
@@ -98,11 +94,10 @@ impl PortfoliosApi {
             lusid_models::BatchUpsertPortfolioAccessMetadataRequest,
         >,
     ) -> BatchUpsertPortfolioAccessMetadataRequest {
-        BatchUpsertPortfolioAccessMetadataRequest {
-            client: self.client.clone(),
-            params: BatchUpsertPortfolioAccessMetadataParams::new(request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        BatchUpsertPortfolioAccessMetadataRequest::from_params(
+            self,
+            BatchUpsertPortfolioAccessMetadataParams::new(request_body),
+        )
     }
 
     /// `GET /api/portfolios/{scope}` (operation `ListPortfoliosForScope`)
@@ -146,11 +141,7 @@ impl PortfoliosApi {
         &self,
         scope: impl Into<String>,
     ) -> ListPortfoliosForScopeRequest {
-        ListPortfoliosForScopeRequest {
-            client: self.client.clone(),
-            params: ListPortfoliosForScopeParams::new(scope),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListPortfoliosForScopeRequest::from_params(self, ListPortfoliosForScopeParams::new(scope))
     }
 
     /// `GET /api/portfolios/{scope}/{code}` (operation `GetPortfolio`)
@@ -187,11 +178,7 @@ impl PortfoliosApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetPortfolioRequest {
-        GetPortfolioRequest {
-            client: self.client.clone(),
-            params: GetPortfolioParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetPortfolioRequest::from_params(self, GetPortfolioParams::new(scope, code))
     }
 
     /// `PUT /api/portfolios/{scope}/{code}` (operation `UpdatePortfolio`)
@@ -225,11 +212,10 @@ impl PortfoliosApi {
         code: impl Into<String>,
         update_portfolio_request: lusid_models::UpdatePortfolioRequest,
     ) -> UpdatePortfolioRequest {
-        UpdatePortfolioRequest {
-            client: self.client.clone(),
-            params: UpdatePortfolioParams::new(scope, code, update_portfolio_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpdatePortfolioRequest::from_params(
+            self,
+            UpdatePortfolioParams::new(scope, code, update_portfolio_request),
+        )
     }
 
     /// `DELETE /api/portfolios/{scope}/{code}` (operation `DeletePortfolio`)
@@ -257,11 +243,7 @@ impl PortfoliosApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeletePortfolioRequest {
-        DeletePortfolioRequest {
-            client: self.client.clone(),
-            params: DeletePortfolioParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeletePortfolioRequest::from_params(self, DeletePortfolioParams::new(scope, code))
     }
 
     /// `PATCH /api/portfolios/{scope}/{code}` (operation `PatchPortfolio`)
@@ -293,11 +275,10 @@ impl PortfoliosApi {
         code: impl Into<String>,
         request_body: Vec<lusid_models::Operation>,
     ) -> PatchPortfolioRequest {
-        PatchPortfolioRequest {
-            client: self.client.clone(),
-            params: PatchPortfolioParams::new(scope, code, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        PatchPortfolioRequest::from_params(
+            self,
+            PatchPortfolioParams::new(scope, code, request_body),
+        )
     }
 
     /// `GET /api/portfolios/{scope}/{code}/commands` (operation `GetPortfolioCommands`)
@@ -336,15 +317,10 @@ impl PortfoliosApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetPortfolioCommandsRequest {
-        GetPortfolioCommandsRequest {
-            client: self.client.clone(),
-            params: GetPortfolioCommandsParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetPortfolioCommandsRequest::from_params(self, GetPortfolioCommandsParams::new(scope, code))
     }
 
-    /// `GET /api/portfolios/{scope}/{code}/instrumenteventinstructions` (operation
-    /// `ListInstrumentEventInstructions`)
+    /// `GET /api/portfolios/{scope}/{code}/instrumenteventinstructions` (operation `ListInstrumentEventInstructions`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -392,15 +368,13 @@ impl PortfoliosApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> ListInstrumentEventInstructionsRequest {
-        ListInstrumentEventInstructionsRequest {
-            client: self.client.clone(),
-            params: ListInstrumentEventInstructionsParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListInstrumentEventInstructionsRequest::from_params(
+            self,
+            ListInstrumentEventInstructionsParams::new(scope, code),
+        )
     }
 
-    /// `POST /api/portfolios/{scope}/{code}/instrumenteventinstructions` (operation
-    /// `UpsertInstrumentEventInstructions`)
+    /// `POST /api/portfolios/{scope}/{code}/instrumenteventinstructions` (operation `UpsertInstrumentEventInstructions`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (an upsert).
     ///
@@ -439,21 +413,13 @@ impl PortfoliosApi {
             lusid_models::InstrumentEventInstructionRequest,
         >,
     ) -> UpsertInstrumentEventInstructionsRequest {
-        UpsertInstrumentEventInstructionsRequest {
-            client: self.client.clone(),
-            params: UpsertInstrumentEventInstructionsParams::new(
-                scope,
-                code,
-                success_mode,
-                request_body,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertInstrumentEventInstructionsRequest::from_params(
+            self,
+            UpsertInstrumentEventInstructionsParams::new(scope, code, success_mode, request_body),
+        )
     }
 
-    /// `GET
-    /// /api/portfolios/{scope}/{code}/instrumenteventinstructions/{instrumentEventInstructionId}`
-    /// (operation `GetInstrumentEventInstruction`)
+    /// `GET /api/portfolios/{scope}/{code}/instrumenteventinstructions/{instrumentEventInstructionId}` (operation `GetInstrumentEventInstruction`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -492,20 +458,13 @@ impl PortfoliosApi {
         code: impl Into<String>,
         instrument_event_instruction_id: impl Into<String>,
     ) -> GetInstrumentEventInstructionRequest {
-        GetInstrumentEventInstructionRequest {
-            client: self.client.clone(),
-            params: GetInstrumentEventInstructionParams::new(
-                scope,
-                code,
-                instrument_event_instruction_id,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetInstrumentEventInstructionRequest::from_params(
+            self,
+            GetInstrumentEventInstructionParams::new(scope, code, instrument_event_instruction_id),
+        )
     }
 
-    /// `DELETE
-    /// /api/portfolios/{scope}/{code}/instrumenteventinstructions/{instrumentEventInstructionId}`
-    /// (operation `DeleteInstrumentEventInstruction`)
+    /// `DELETE /api/portfolios/{scope}/{code}/instrumenteventinstructions/{instrumentEventInstructionId}` (operation `DeleteInstrumentEventInstruction`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (DELETE).
     ///
@@ -534,15 +493,14 @@ impl PortfoliosApi {
         code: impl Into<String>,
         instrument_event_instruction_id: impl Into<String>,
     ) -> DeleteInstrumentEventInstructionRequest {
-        DeleteInstrumentEventInstructionRequest {
-            client: self.client.clone(),
-            params: DeleteInstrumentEventInstructionParams::new(
+        DeleteInstrumentEventInstructionRequest::from_params(
+            self,
+            DeleteInstrumentEventInstructionParams::new(
                 scope,
                 code,
                 instrument_event_instruction_id,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
     /// `GET /api/portfolios/{scope}/{code}/metadata` (operation `GetPortfolioMetadata`)
@@ -576,15 +534,10 @@ impl PortfoliosApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetPortfolioMetadataRequest {
-        GetPortfolioMetadataRequest {
-            client: self.client.clone(),
-            params: GetPortfolioMetadataParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetPortfolioMetadataRequest::from_params(self, GetPortfolioMetadataParams::new(scope, code))
     }
 
-    /// `PATCH /api/portfolios/{scope}/{code}/metadata` (operation
-    /// `PatchPortfolioAccessMetadata`)
+    /// `PATCH /api/portfolios/{scope}/{code}/metadata` (operation `PatchPortfolioAccessMetadata`)
     ///
     /// API status: `EarlyAccess`. Idempotent: no (not an upsert or read-only query).
     ///
@@ -619,15 +572,13 @@ impl PortfoliosApi {
         code: impl Into<String>,
         request_body: Vec<lusid_models::AccessMetadataOperation>,
     ) -> PatchPortfolioAccessMetadataRequest {
-        PatchPortfolioAccessMetadataRequest {
-            client: self.client.clone(),
-            params: PatchPortfolioAccessMetadataParams::new(scope, code, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        PatchPortfolioAccessMetadataRequest::from_params(
+            self,
+            PatchPortfolioAccessMetadataParams::new(scope, code, request_body),
+        )
     }
 
-    /// `GET /api/portfolios/{scope}/{code}/metadata/{metadataKey}` (operation
-    /// `GetPortfoliosAccessMetadataByKey`)
+    /// `GET /api/portfolios/{scope}/{code}/metadata/{metadataKey}` (operation `GetPortfoliosAccessMetadataByKey`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -660,15 +611,13 @@ impl PortfoliosApi {
         code: impl Into<String>,
         metadata_key: impl Into<String>,
     ) -> GetPortfoliosAccessMetadataByKeyRequest {
-        GetPortfoliosAccessMetadataByKeyRequest {
-            client: self.client.clone(),
-            params: GetPortfoliosAccessMetadataByKeyParams::new(scope, code, metadata_key),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetPortfoliosAccessMetadataByKeyRequest::from_params(
+            self,
+            GetPortfoliosAccessMetadataByKeyParams::new(scope, code, metadata_key),
+        )
     }
 
-    /// `PUT /api/portfolios/{scope}/{code}/metadata/{metadataKey}` (operation
-    /// `UpsertPortfolioAccessMetadata`)
+    /// `PUT /api/portfolios/{scope}/{code}/metadata/{metadataKey}` (operation `UpsertPortfolioAccessMetadata`)
     ///
     /// API status: `Stable`. Idempotent: yes (PUT replaces).
     ///
@@ -707,20 +656,18 @@ impl PortfoliosApi {
         metadata_key: impl Into<String>,
         upsert_portfolio_access_metadata_request: lusid_models::UpsertPortfolioAccessMetadataRequest,
     ) -> UpsertPortfolioAccessMetadataRequest {
-        UpsertPortfolioAccessMetadataRequest {
-            client: self.client.clone(),
-            params: UpsertPortfolioAccessMetadataParams::new(
+        UpsertPortfolioAccessMetadataRequest::from_params(
+            self,
+            UpsertPortfolioAccessMetadataParams::new(
                 scope,
                 code,
                 metadata_key,
                 upsert_portfolio_access_metadata_request,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `DELETE /api/portfolios/{scope}/{code}/metadata/{metadataKey}` (operation
-    /// `DeleteKeyFromPortfolioAccessMetadata`)
+    /// `DELETE /api/portfolios/{scope}/{code}/metadata/{metadataKey}` (operation `DeleteKeyFromPortfolioAccessMetadata`)
     ///
     /// API status: `Stable`. Idempotent: yes (DELETE).
     ///
@@ -752,11 +699,10 @@ impl PortfoliosApi {
         code: impl Into<String>,
         metadata_key: impl Into<String>,
     ) -> DeleteKeyFromPortfolioAccessMetadataRequest {
-        DeleteKeyFromPortfolioAccessMetadataRequest {
-            client: self.client.clone(),
-            params: DeleteKeyFromPortfolioAccessMetadataParams::new(scope, code, metadata_key),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteKeyFromPortfolioAccessMetadataRequest::from_params(
+            self,
+            DeleteKeyFromPortfolioAccessMetadataParams::new(scope, code, metadata_key),
+        )
     }
 
     /// `GET /api/portfolios/{scope}/{code}/properties` (operation `GetPortfolioProperties`)
@@ -789,11 +735,10 @@ impl PortfoliosApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetPortfolioPropertiesRequest {
-        GetPortfolioPropertiesRequest {
-            client: self.client.clone(),
-            params: GetPortfolioPropertiesParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetPortfolioPropertiesRequest::from_params(
+            self,
+            GetPortfolioPropertiesParams::new(scope, code),
+        )
     }
 
     /// `POST /api/portfolios/{scope}/{code}/properties` (operation `UpsertPortfolioProperties`)
@@ -825,15 +770,13 @@ impl PortfoliosApi {
         code: impl Into<String>,
         request_body: std::collections::BTreeMap<String, lusid_models::Property>,
     ) -> UpsertPortfolioPropertiesRequest {
-        UpsertPortfolioPropertiesRequest {
-            client: self.client.clone(),
-            params: UpsertPortfolioPropertiesParams::new(scope, code, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertPortfolioPropertiesRequest::from_params(
+            self,
+            UpsertPortfolioPropertiesParams::new(scope, code, request_body),
+        )
     }
 
-    /// `DELETE /api/portfolios/{scope}/{code}/properties` (operation
-    /// `DeletePortfolioProperties`)
+    /// `DELETE /api/portfolios/{scope}/{code}/properties` (operation `DeletePortfolioProperties`)
     ///
     /// API status: `Stable`. Idempotent: yes (DELETE).
     ///
@@ -863,15 +806,13 @@ impl PortfoliosApi {
         code: impl Into<String>,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> DeletePortfolioPropertiesRequest {
-        DeletePortfolioPropertiesRequest {
-            client: self.client.clone(),
-            params: DeletePortfolioPropertiesParams::new(scope, code, property_keys),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeletePortfolioPropertiesRequest::from_params(
+            self,
+            DeletePortfolioPropertiesParams::new(scope, code, property_keys),
+        )
     }
 
-    /// `GET /api/portfolios/{scope}/{code}/properties/list` (operation
-    /// `ListPortfolioProperties`)
+    /// `GET /api/portfolios/{scope}/{code}/properties/list` (operation `ListPortfolioProperties`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -906,15 +847,13 @@ impl PortfoliosApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> ListPortfolioPropertiesRequest {
-        ListPortfolioPropertiesRequest {
-            client: self.client.clone(),
-            params: ListPortfolioPropertiesParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListPortfolioPropertiesRequest::from_params(
+            self,
+            ListPortfolioPropertiesParams::new(scope, code),
+        )
     }
 
-    /// `GET /api/portfolios/{scope}/{code}/properties/time-series` (operation
-    /// `GetPortfolioPropertyTimeSeries`)
+    /// `GET /api/portfolios/{scope}/{code}/properties/time-series` (operation `GetPortfolioPropertyTimeSeries`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
@@ -955,15 +894,13 @@ impl PortfoliosApi {
         code: impl Into<String>,
         property_key: impl Into<String>,
     ) -> GetPortfolioPropertyTimeSeriesRequest {
-        GetPortfolioPropertyTimeSeriesRequest {
-            client: self.client.clone(),
-            params: GetPortfolioPropertyTimeSeriesParams::new(scope, code, property_key),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetPortfolioPropertyTimeSeriesRequest::from_params(
+            self,
+            GetPortfolioPropertyTimeSeriesParams::new(scope, code, property_key),
+        )
     }
 
-    /// `GET /api/portfolios/{scope}/{code}/properties/time-series/batch` (operation
-    /// `GetPortfolioPropertiesTimeSeries`)
+    /// `GET /api/portfolios/{scope}/{code}/properties/time-series/batch` (operation `GetPortfolioPropertiesTimeSeries`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
@@ -1006,11 +943,10 @@ impl PortfoliosApi {
         code: impl Into<String>,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> GetPortfolioPropertiesTimeSeriesRequest {
-        GetPortfolioPropertiesTimeSeriesRequest {
-            client: self.client.clone(),
-            params: GetPortfolioPropertiesTimeSeriesParams::new(scope, code, property_keys),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetPortfolioPropertiesTimeSeriesRequest::from_params(
+            self,
+            GetPortfolioPropertiesTimeSeriesParams::new(scope, code, property_keys),
+        )
     }
 
     /// `GET /api/portfolios/{scope}/{code}/relations` (operation `GetPortfolioRelations`)
@@ -1046,15 +982,13 @@ impl PortfoliosApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetPortfolioRelationsRequest {
-        GetPortfolioRelationsRequest {
-            client: self.client.clone(),
-            params: GetPortfolioRelationsParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetPortfolioRelationsRequest::from_params(
+            self,
+            GetPortfolioRelationsParams::new(scope, code),
+        )
     }
 
-    /// `GET /api/portfolios/{scope}/{code}/relationships` (operation
-    /// `GetPortfolioRelationships`)
+    /// `GET /api/portfolios/{scope}/{code}/relationships` (operation `GetPortfolioRelationships`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
@@ -1089,15 +1023,13 @@ impl PortfoliosApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetPortfolioRelationshipsRequest {
-        GetPortfolioRelationshipsRequest {
-            client: self.client.clone(),
-            params: GetPortfolioRelationshipsParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetPortfolioRelationshipsRequest::from_params(
+            self,
+            GetPortfolioRelationshipsParams::new(scope, code),
+        )
     }
 
-    /// `POST /api/portfolios/{scope}/{code}/returns/$aggregated` (operation
-    /// `GetPortfolioAggregatedReturns`)
+    /// `POST /api/portfolios/{scope}/{code}/returns/$aggregated` (operation `GetPortfolioAggregatedReturns`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read-only POST).
     ///
@@ -1134,19 +1066,13 @@ impl PortfoliosApi {
         code: impl Into<String>,
         aggregated_returns_request: lusid_models::AggregatedReturnsRequest,
     ) -> GetPortfolioAggregatedReturnsRequest {
-        GetPortfolioAggregatedReturnsRequest {
-            client: self.client.clone(),
-            params: GetPortfolioAggregatedReturnsParams::new(
-                scope,
-                code,
-                aggregated_returns_request,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetPortfolioAggregatedReturnsRequest::from_params(
+            self,
+            GetPortfolioAggregatedReturnsParams::new(scope, code, aggregated_returns_request),
+        )
     }
 
-    /// `POST /api/portfolios/{scope}/{code}/returns/breakdown` (operation
-    /// `GetCompositeBreakdown`)
+    /// `POST /api/portfolios/{scope}/{code}/returns/breakdown` (operation `GetCompositeBreakdown`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read-only POST).
     ///
@@ -1183,15 +1109,13 @@ impl PortfoliosApi {
         code: impl Into<String>,
         composite_breakdown_request: lusid_models::CompositeBreakdownRequest,
     ) -> GetCompositeBreakdownRequest {
-        GetCompositeBreakdownRequest {
-            client: self.client.clone(),
-            params: GetCompositeBreakdownParams::new(scope, code, composite_breakdown_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetCompositeBreakdownRequest::from_params(
+            self,
+            GetCompositeBreakdownParams::new(scope, code, composite_breakdown_request),
+        )
     }
 
-    /// `POST /api/portfolios/{scope}/{code}/returns/dispersion/$aggregated` (operation
-    /// `GetAggregatedReturnsDispersionMetrics`)
+    /// `POST /api/portfolios/{scope}/{code}/returns/dispersion/$aggregated` (operation `GetAggregatedReturnsDispersionMetrics`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read-only POST).
     ///
@@ -1225,19 +1149,17 @@ impl PortfoliosApi {
         code: impl Into<String>,
         aggregated_returns_dispersion_request: lusid_models::AggregatedReturnsDispersionRequest,
     ) -> GetAggregatedReturnsDispersionMetricsRequest {
-        GetAggregatedReturnsDispersionMetricsRequest {
-            client: self.client.clone(),
-            params: GetAggregatedReturnsDispersionMetricsParams::new(
+        GetAggregatedReturnsDispersionMetricsRequest::from_params(
+            self,
+            GetAggregatedReturnsDispersionMetricsParams::new(
                 scope,
                 code,
                 aggregated_returns_dispersion_request,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `GET /api/portfolios/{scope}/{code}/returns/{returnScope}/{returnCode}` (operation
-    /// `GetPortfolioReturns`)
+    /// `GET /api/portfolios/{scope}/{code}/returns/{returnScope}/{returnCode}` (operation `GetPortfolioReturns`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
@@ -1250,8 +1172,9 @@ impl PortfoliosApi {
     ///   [`GetPortfolioReturnsRequest::from_effective_at`].
     /// - `toEffectiveAt` (query, optional): string; set with
     ///   [`GetPortfolioReturnsRequest::to_effective_at`].
-    /// - `period` (query, optional): string; known values `Daily` and `Monthly`; documented
-    ///   default `Daily`; set with [`GetPortfolioReturnsRequest::period`].
+    /// - `period` (query, optional): [`Period`](crate::params::Period) (or any string); known
+    ///   values `Daily` and `Monthly`; documented default `Daily`; set with
+    ///   [`GetPortfolioReturnsRequest::period`].
     /// - `asAt` (query, optional): date-time: a UTC instant with 100 ns precision, sent by
     ///   LUSID as `2024-01-31T09:30:00.0000000+00:00`; set with
     ///   [`GetPortfolioReturnsRequest::as_at`].
@@ -1277,15 +1200,13 @@ impl PortfoliosApi {
         return_scope: impl Into<String>,
         return_code: impl Into<String>,
     ) -> GetPortfolioReturnsRequest {
-        GetPortfolioReturnsRequest {
-            client: self.client.clone(),
-            params: GetPortfolioReturnsParams::new(scope, code, return_scope, return_code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetPortfolioReturnsRequest::from_params(
+            self,
+            GetPortfolioReturnsParams::new(scope, code, return_scope, return_code),
+        )
     }
 
-    /// `POST /api/portfolios/{scope}/{code}/returns/{returnScope}/{returnCode}` (operation
-    /// `UpsertPortfolioReturns`)
+    /// `POST /api/portfolios/{scope}/{code}/returns/{returnScope}/{returnCode}` (operation `UpsertPortfolioReturns`)
     ///
     /// API status: `Stable`. Idempotent: yes (an upsert).
     ///
@@ -1318,21 +1239,13 @@ impl PortfoliosApi {
         return_code: impl Into<String>,
         request_body: Vec<lusid_models::PerformanceReturn>,
     ) -> UpsertPortfolioReturnsRequest {
-        UpsertPortfolioReturnsRequest {
-            client: self.client.clone(),
-            params: UpsertPortfolioReturnsParams::new(
-                scope,
-                code,
-                return_scope,
-                return_code,
-                request_body,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertPortfolioReturnsRequest::from_params(
+            self,
+            UpsertPortfolioReturnsParams::new(scope, code, return_scope, return_code, request_body),
+        )
     }
 
-    /// `DELETE /api/portfolios/{scope}/{code}/returns/{returnScope}/{returnCode}/$delete`
-    /// (operation `DeletePortfolioReturns`)
+    /// `DELETE /api/portfolios/{scope}/{code}/returns/{returnScope}/{returnCode}/$delete` (operation `DeletePortfolioReturns`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (DELETE).
     ///
@@ -1343,8 +1256,9 @@ impl PortfoliosApi {
     /// - `returnCode` (path, required): string.
     /// - `fromEffectiveAt` (query, required): string.
     /// - `toEffectiveAt` (query, required): string.
-    /// - `period` (query, optional): string; known values `Daily` and `Monthly`; documented
-    ///   default `Daily`; set with [`DeletePortfolioReturnsRequest::period`].
+    /// - `period` (query, optional): [`Period`](crate::params::Period) (or any string); known
+    ///   values `Daily` and `Monthly`; documented default `Daily`; set with
+    ///   [`DeletePortfolioReturnsRequest::period`].
     ///
     /// Returns [`DeletedEntityResponse`](lusid_models::DeletedEntityResponse) (HTTP 200).
     ///
@@ -1367,9 +1281,9 @@ impl PortfoliosApi {
         from_effective_at: impl Into<String>,
         to_effective_at: impl Into<String>,
     ) -> DeletePortfolioReturnsRequest {
-        DeletePortfolioReturnsRequest {
-            client: self.client.clone(),
-            params: DeletePortfolioReturnsParams::new(
+        DeletePortfolioReturnsRequest::from_params(
+            self,
+            DeletePortfolioReturnsParams::new(
                 scope,
                 code,
                 return_scope,
@@ -1377,12 +1291,10 @@ impl PortfoliosApi {
                 from_effective_at,
                 to_effective_at,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `GET /api/portfolios/{scope}/{code}/returns/{returnScope}/{returnCode}/aggregated`
-    /// (operation `GetPortfolioAggregateReturns`)
+    /// `GET /api/portfolios/{scope}/{code}/returns/{returnScope}/{returnCode}/aggregated` (operation `GetPortfolioAggregateReturns`)
     ///
     /// API status: `Deprecated`. Idempotent: yes (a read).
     ///
@@ -1399,12 +1311,16 @@ impl PortfoliosApi {
     ///   [`GetPortfolioAggregateReturnsRequest::from_effective_at`].
     /// - `toEffectiveAt` (query, optional): string; set with
     ///   [`GetPortfolioAggregateReturnsRequest::to_effective_at`].
-    /// - `compositeMethod` (query, optional): string; known values `Equal` and `Asset`; set
-    ///   with [`GetPortfolioAggregateReturnsRequest::composite_method`].
-    /// - `period` (query, optional): string; known values `Daily` and `Monthly`; set with
+    /// - `compositeMethod` (query, optional):
+    ///   [`CompositeMethod`](crate::params::CompositeMethod) (or any string); known values
+    ///   `Equal` and `Asset`; set with
+    ///   [`GetPortfolioAggregateReturnsRequest::composite_method`].
+    /// - `period` (query, optional): [`Period`](crate::params::Period) (or any string); known
+    ///   values `Daily` and `Monthly`; set with
     ///   [`GetPortfolioAggregateReturnsRequest::period`].
-    /// - `outputFrequency` (query, optional): string; known values `Daily`, `Weekly`,
-    ///   `Monthly`, `Quarterly`, `HalfYearly` and `Yearly`; set with
+    /// - `outputFrequency` (query, optional):
+    ///   [`OutputFrequency`](crate::params::OutputFrequency) (or any string); known values
+    ///   `Daily`, `Weekly`, `Monthly`, `Quarterly`, `HalfYearly` and `Yearly`; set with
     ///   [`GetPortfolioAggregateReturnsRequest::output_frequency`].
     /// - `metrics` (query, optional): a list of strings, sent as one `metrics=` pair each; set
     ///   with [`GetPortfolioAggregateReturnsRequest::metrics`].
@@ -1435,20 +1351,23 @@ impl PortfoliosApi {
         return_scope: impl Into<String>,
         return_code: impl Into<String>,
     ) -> GetPortfolioAggregateReturnsRequest {
-        GetPortfolioAggregateReturnsRequest {
-            client: self.client.clone(),
-            params: GetPortfolioAggregateReturnsParams::new(scope, code, return_scope, return_code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetPortfolioAggregateReturnsRequest::from_params(
+            self,
+            GetPortfolioAggregateReturnsParams::new(scope, code, return_scope, return_code),
+        )
     }
 }
 
-/// The parameters of `ListPortfolios` (`GET /api/portfolios`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `GET /api/portfolios` (operation `ListPortfolios`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListPortfolios`: what its request builder
+/// ([`ListPortfoliosRequest`](crate::ListPortfoliosRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListPortfoliosParams {
@@ -1489,77 +1408,12 @@ impl ListPortfoliosParams {
             relationship_definition_ids: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `query` (query): string.
-    pub fn query(mut self, query: impl Into<String>) -> Self {
-        self.query = Some(query.into());
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `relationshipDefinitionIds` (query): a list of strings, sent as one
-    /// `relationshipDefinitionIds=` pair each. Replaces any earlier values.
-    pub fn relationship_definition_ids(
-        mut self,
-        relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.relationship_definition_ids = relationship_definition_ids
-            .into_iter()
-            .map(Into::into)
-            .collect();
-        self
-    }
 }
 
-/// The `ListPortfolios` request (`GET /api/portfolios`), built by
-/// [`PortfoliosApi::list_portfolios`]. Set optional parameters, then [`send`](Self::send)
+/// `GET /api/portfolios` (operation `ListPortfolios`)
+///
+/// The request builder of `ListPortfolios`, made by [`PortfoliosApi::list_portfolios`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
 /// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -1577,47 +1431,56 @@ impl ListPortfoliosRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PortfoliosApi, params: ListPortfoliosParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `query` (query): string.
     pub fn query(mut self, query: impl Into<String>) -> Self {
-        self.params = self.params.query(query);
+        self.params.query = Some(query.into());
         self
     }
 
@@ -1627,7 +1490,7 @@ impl ListPortfoliosRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -1637,9 +1500,10 @@ impl ListPortfoliosRequest {
         mut self,
         relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self
-            .params
-            .relationship_definition_ids(relationship_definition_ids);
+        self.params.relationship_definition_ids = relationship_definition_ids
+            .into_iter()
+            .map(Into::into)
+            .collect();
         self
     }
 
@@ -1707,78 +1571,82 @@ impl ListPortfoliosRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListPortfoliosParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListPortfolios`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_pages(
-        self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::ResourceListOfPortfolio, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_pages(self) -> crate::PageStream<'static, lusid_models::ResourceListOfPortfolio> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListPortfolios`, in order. At most one page is held in
-    /// memory; the next page is requested when the current one is used up.
+    /// memory; the next page is requested when the current one is used up. Without an `asAt`,
+    /// the first request pins `asAt` to the current UTC time, so every page reads the same
+    /// snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::Portfolio, crate::Error>> + Send + 'static
-    {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::Portfolio> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListPortfolios` with its items kept exactly as LUSID sent them, fields
     /// this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListPortfoliosRequest {
-    type Page = lusid_models::ResourceListOfPortfolio;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListPortfoliosParams {
+    const OPERATION_ID: &'static str = "ListPortfolios";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `BatchUpsertPortfolioAccessMetadata` (`PUT /api/portfolios/metadata`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `PUT /api/portfolios/metadata` (operation `BatchUpsertPortfolioAccessMetadata`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `BatchUpsertPortfolioAccessMetadata`: what its request builder
+/// ([`BatchUpsertPortfolioAccessMetadataRequest`](crate::BatchUpsertPortfolioAccessMetadataRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct BatchUpsertPortfolioAccessMetadataParams {
@@ -1805,23 +1673,14 @@ impl BatchUpsertPortfolioAccessMetadataParams {
             body: request_body,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `effectiveUntil` (query): string.
-    pub fn effective_until(mut self, effective_until: impl Into<String>) -> Self {
-        self.effective_until = Some(effective_until.into());
-        self
-    }
 }
 
-/// The `BatchUpsertPortfolioAccessMetadata` request (`PUT /api/portfolios/metadata`), built
-/// by [`PortfoliosApi::batch_upsert_portfolio_access_metadata`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `PUT /api/portfolios/metadata` (operation `BatchUpsertPortfolioAccessMetadata`)
+///
+/// The request builder of `BatchUpsertPortfolioAccessMetadata`, made by
+/// [`PortfoliosApi::batch_upsert_portfolio_access_metadata`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct BatchUpsertPortfolioAccessMetadataRequest {
@@ -1838,15 +1697,27 @@ impl BatchUpsertPortfolioAccessMetadataRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &PortfoliosApi,
+        params: BatchUpsertPortfolioAccessMetadataParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `effectiveUntil` (query): string.
     pub fn effective_until(mut self, effective_until: impl Into<String>) -> Self {
-        self.params = self.params.effective_until(effective_until);
+        self.params.effective_until = Some(effective_until.into());
         self
     }
 
@@ -1902,12 +1773,16 @@ impl BatchUpsertPortfolioAccessMetadataRequest {
     }
 }
 
-/// The parameters of `ListPortfoliosForScope` (`GET /api/portfolios/{scope}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/portfolios/{scope}` (operation `ListPortfoliosForScope`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListPortfoliosForScope`: what its request builder
+/// ([`ListPortfoliosForScopeRequest`](crate::ListPortfoliosForScopeRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListPortfoliosForScopeParams {
@@ -1948,72 +1823,13 @@ impl ListPortfoliosForScopeParams {
             relationship_definition_ids: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `relationshipDefinitionIds` (query): a list of strings, sent as one
-    /// `relationshipDefinitionIds=` pair each. Replaces any earlier values.
-    pub fn relationship_definition_ids(
-        mut self,
-        relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.relationship_definition_ids = relationship_definition_ids
-            .into_iter()
-            .map(Into::into)
-            .collect();
-        self
-    }
 }
 
-/// The `ListPortfoliosForScope` request (`GET /api/portfolios/{scope}`), built by
-/// [`PortfoliosApi::list_portfolios_for_scope`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/portfolios/{scope}` (operation `ListPortfoliosForScope`)
+///
+/// The request builder of `ListPortfoliosForScope`, made by
+/// [`PortfoliosApi::list_portfolios_for_scope`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListPortfoliosForScopeRequest {
@@ -2030,41 +1846,50 @@ impl ListPortfoliosForScopeRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PortfoliosApi, params: ListPortfoliosForScopeParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
@@ -2074,7 +1899,7 @@ impl ListPortfoliosForScopeRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -2084,9 +1909,10 @@ impl ListPortfoliosForScopeRequest {
         mut self,
         relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self
-            .params
-            .relationship_definition_ids(relationship_definition_ids);
+        self.params.relationship_definition_ids = relationship_definition_ids
+            .into_iter()
+            .map(Into::into)
+            .collect();
         self
     }
 
@@ -2154,78 +1980,82 @@ impl ListPortfoliosForScopeRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListPortfoliosForScopeParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListPortfoliosForScope`, following `nextPage` until it is empty. Each
     /// page is requested only when the previous one has been taken, with the same parameters
     /// plus `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time,
     /// so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_pages(
-        self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::ResourceListOfPortfolio, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_pages(self) -> crate::PageStream<'static, lusid_models::ResourceListOfPortfolio> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListPortfoliosForScope`, in order. At most one page is held
-    /// in memory; the next page is requested when the current one is used up.
+    /// in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::Portfolio, crate::Error>> + Send + 'static
-    {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::Portfolio> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListPortfoliosForScope` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListPortfoliosForScopeRequest {
-    type Page = lusid_models::ResourceListOfPortfolio;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListPortfoliosForScopeParams {
+    const OPERATION_ID: &'static str = "ListPortfoliosForScope";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `GetPortfolio` (`GET /api/portfolios/{scope}/{code}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/portfolios/{scope}/{code}` (operation `GetPortfolio`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetPortfolio`: what its request builder
+/// ([`GetPortfolioRequest`](crate::GetPortfolioRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetPortfolioParams {
@@ -2257,46 +2087,13 @@ impl GetPortfolioParams {
             relationship_definition_ids: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `relationshipDefinitionIds` (query): a list of strings, sent as one
-    /// `relationshipDefinitionIds=` pair each. Replaces any earlier values.
-    pub fn relationship_definition_ids(
-        mut self,
-        relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.relationship_definition_ids = relationship_definition_ids
-            .into_iter()
-            .map(Into::into)
-            .collect();
-        self
-    }
 }
 
-/// The `GetPortfolio` request (`GET /api/portfolios/{scope}/{code}`), built by
-/// [`PortfoliosApi::get_portfolio`]. Set optional parameters, then [`send`](Self::send) it.
+/// `GET /api/portfolios/{scope}/{code}` (operation `GetPortfolio`)
+///
+/// The request builder of `GetPortfolio`, made by [`PortfoliosApi::get_portfolio`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPortfolioRequest {
@@ -2313,16 +2110,25 @@ impl GetPortfolioRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PortfoliosApi, params: GetPortfolioParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -2332,7 +2138,7 @@ impl GetPortfolioRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -2342,9 +2148,10 @@ impl GetPortfolioRequest {
         mut self,
         relationship_definition_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self
-            .params
-            .relationship_definition_ids(relationship_definition_ids);
+        self.params.relationship_definition_ids = relationship_definition_ids
+            .into_iter()
+            .map(Into::into)
+            .collect();
         self
     }
 
@@ -2404,12 +2211,16 @@ impl GetPortfolioRequest {
     }
 }
 
-/// The parameters of `UpdatePortfolio` (`PUT /api/portfolios/{scope}/{code}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `PUT /api/portfolios/{scope}/{code}` (operation `UpdatePortfolio`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpdatePortfolio`: what its request builder
+/// ([`UpdatePortfolioRequest`](crate::UpdatePortfolioRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpdatePortfolioParams {
@@ -2437,17 +2248,13 @@ impl UpdatePortfolioParams {
             body: update_portfolio_request,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
 }
 
-/// The `UpdatePortfolio` request (`PUT /api/portfolios/{scope}/{code}`), built by
-/// [`PortfoliosApi::update_portfolio`]. Set optional parameters, then [`send`](Self::send)
-/// it.
+/// `PUT /api/portfolios/{scope}/{code}` (operation `UpdatePortfolio`)
+///
+/// The request builder of `UpdatePortfolio`, made by [`PortfoliosApi::update_portfolio`]
+/// (or [`from_params`](Self::from_params)). Set optional parameters, then
+/// [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdatePortfolioRequest {
@@ -2464,9 +2271,18 @@ impl UpdatePortfolioRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PortfoliosApi, params: UpdatePortfolioParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
@@ -2521,12 +2337,16 @@ impl UpdatePortfolioRequest {
     }
 }
 
-/// The parameters of `DeletePortfolio` (`DELETE /api/portfolios/{scope}/{code}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `DELETE /api/portfolios/{scope}/{code}` (operation `DeletePortfolio`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeletePortfolio`: what its request builder
+/// ([`DeletePortfolioRequest`](crate::DeletePortfolioRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeletePortfolioParams {
@@ -2546,9 +2366,11 @@ impl DeletePortfolioParams {
     }
 }
 
-/// The `DeletePortfolio` request (`DELETE /api/portfolios/{scope}/{code}`), built by
-/// [`PortfoliosApi::delete_portfolio`]. Set optional parameters, then [`send`](Self::send)
-/// it.
+/// `DELETE /api/portfolios/{scope}/{code}` (operation `DeletePortfolio`)
+///
+/// The request builder of `DeletePortfolio`, made by [`PortfoliosApi::delete_portfolio`]
+/// (or [`from_params`](Self::from_params)). Set optional parameters, then
+/// [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeletePortfolioRequest {
@@ -2564,6 +2386,15 @@ impl DeletePortfolioRequest {
         path_template: "/api/portfolios/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PortfoliosApi, params: DeletePortfolioParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeletePortfolioParams {
@@ -2615,12 +2446,16 @@ impl DeletePortfolioRequest {
     }
 }
 
-/// The parameters of `PatchPortfolio` (`PATCH /api/portfolios/{scope}/{code}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `PATCH /api/portfolios/{scope}/{code}` (operation `PatchPortfolio`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `PatchPortfolio`: what its request builder
+/// ([`PatchPortfolioRequest`](crate::PatchPortfolioRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct PatchPortfolioParams {
@@ -2647,8 +2482,10 @@ impl PatchPortfolioParams {
     }
 }
 
-/// The `PatchPortfolio` request (`PATCH /api/portfolios/{scope}/{code}`), built by
-/// [`PortfoliosApi::patch_portfolio`]. Set optional parameters, then [`send`](Self::send)
+/// `PATCH /api/portfolios/{scope}/{code}` (operation `PatchPortfolio`)
+///
+/// The request builder of `PatchPortfolio`, made by [`PortfoliosApi::patch_portfolio`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
 /// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -2665,6 +2502,15 @@ impl PatchPortfolioRequest {
         path_template: "/api/portfolios/{scope}/{code}",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PortfoliosApi, params: PatchPortfolioParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &PatchPortfolioParams {
@@ -2716,13 +2562,16 @@ impl PatchPortfolioRequest {
     }
 }
 
-/// The parameters of `GetPortfolioCommands` (`GET
-/// /api/portfolios/{scope}/{code}/commands`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `GET /api/portfolios/{scope}/{code}/commands` (operation `GetPortfolioCommands`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetPortfolioCommands`: what its request builder
+/// ([`GetPortfolioCommandsRequest`](crate::GetPortfolioCommandsRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetPortfolioCommandsParams {
@@ -2757,43 +2606,13 @@ impl GetPortfolioCommandsParams {
             limit: None,
         }
     }
-
-    /// Sets `fromAsAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID
-    /// as `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn from_as_at(mut self, from_as_at: time::OffsetDateTime) -> Self {
-        self.from_as_at = Some(from_as_at);
-        self
-    }
-
-    /// Sets `toAsAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn to_as_at(mut self, to_as_at: time::OffsetDateTime) -> Self {
-        self.to_as_at = Some(to_as_at);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
 }
 
-/// The `GetPortfolioCommands` request (`GET /api/portfolios/{scope}/{code}/commands`),
-/// built by [`PortfoliosApi::get_portfolio_commands`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/portfolios/{scope}/{code}/commands` (operation `GetPortfolioCommands`)
+///
+/// The request builder of `GetPortfolioCommands`, made by
+/// [`PortfoliosApi::get_portfolio_commands`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPortfolioCommandsRequest {
@@ -2810,35 +2629,44 @@ impl GetPortfolioCommandsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PortfoliosApi, params: GetPortfolioCommandsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `fromAsAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID
     /// as `2024-01-31T09:30:00.0000000+00:00`.
     pub fn from_as_at(mut self, from_as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.from_as_at(from_as_at);
+        self.params.from_as_at = Some(from_as_at);
         self
     }
 
     /// Sets `toAsAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn to_as_at(mut self, to_as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.to_as_at(to_as_at);
+        self.params.to_as_at = Some(to_as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
@@ -2904,75 +2732,77 @@ impl GetPortfolioCommandsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: GetPortfolioCommandsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `GetPortfolioCommands`, following `nextPage` until it is empty. Each page
     /// is requested only when the previous one has been taken, with the same parameters plus
     /// `page`.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::ResourceListOfProcessedCommand, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::ResourceListOfProcessedCommand> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `GetPortfolioCommands`, in order. At most one page is held
     /// in memory; the next page is requested when the current one is used up.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::ProcessedCommand, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::ProcessedCommand> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `GetPortfolioCommands` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for GetPortfolioCommandsRequest {
-    type Page = lusid_models::ResourceListOfProcessedCommand;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for GetPortfolioCommandsParams {
+    const OPERATION_ID: &'static str = "GetPortfolioCommands";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `ListInstrumentEventInstructions` (`GET
-/// /api/portfolios/{scope}/{code}/instrumenteventinstructions`): what its request builder
+/// `GET /api/portfolios/{scope}/{code}/instrumenteventinstructions` (operation `ListInstrumentEventInstructions`)
+///
+/// The parameters of `ListInstrumentEventInstructions`: what its request builder
+/// ([`ListInstrumentEventInstructionsRequest`](crate::ListInstrumentEventInstructionsRequest))
 /// sends, and what the tag's trait method takes.
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListInstrumentEventInstructionsParams {
@@ -3018,68 +2848,14 @@ impl ListInstrumentEventInstructionsParams {
             closed_period_id: None,
         }
     }
-
-    /// Sets `portfolioEffectiveAt` (query): string.
-    pub fn portfolio_effective_at(mut self, portfolio_effective_at: impl Into<String>) -> Self {
-        self.portfolio_effective_at = Some(portfolio_effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `timelineScope` (query): string.
-    pub fn timeline_scope(mut self, timeline_scope: impl Into<String>) -> Self {
-        self.timeline_scope = Some(timeline_scope.into());
-        self
-    }
-
-    /// Sets `timelineCode` (query): string.
-    pub fn timeline_code(mut self, timeline_code: impl Into<String>) -> Self {
-        self.timeline_code = Some(timeline_code.into());
-        self
-    }
-
-    /// Sets `closedPeriodId` (query): string.
-    pub fn closed_period_id(mut self, closed_period_id: impl Into<String>) -> Self {
-        self.closed_period_id = Some(closed_period_id.into());
-        self
-    }
 }
 
-/// The `ListInstrumentEventInstructions` request (`GET
-/// /api/portfolios/{scope}/{code}/instrumenteventinstructions`), built by
-/// [`PortfoliosApi::list_instrument_event_instructions`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/portfolios/{scope}/{code}/instrumenteventinstructions` (operation `ListInstrumentEventInstructions`)
+///
+/// The request builder of `ListInstrumentEventInstructions`, made by
+/// [`PortfoliosApi::list_instrument_event_instructions`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListInstrumentEventInstructionsRequest {
@@ -3096,59 +2872,68 @@ impl ListInstrumentEventInstructionsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PortfoliosApi, params: ListInstrumentEventInstructionsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `portfolioEffectiveAt` (query): string.
     pub fn portfolio_effective_at(mut self, portfolio_effective_at: impl Into<String>) -> Self {
-        self.params = self.params.portfolio_effective_at(portfolio_effective_at);
+        self.params.portfolio_effective_at = Some(portfolio_effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `timelineScope` (query): string.
     pub fn timeline_scope(mut self, timeline_scope: impl Into<String>) -> Self {
-        self.params = self.params.timeline_scope(timeline_scope);
+        self.params.timeline_scope = Some(timeline_scope.into());
         self
     }
 
     /// Sets `timelineCode` (query): string.
     pub fn timeline_code(mut self, timeline_code: impl Into<String>) -> Self {
-        self.params = self.params.timeline_code(timeline_code);
+        self.params.timeline_code = Some(timeline_code.into());
         self
     }
 
     /// Sets `closedPeriodId` (query): string.
     pub fn closed_period_id(mut self, closed_period_id: impl Into<String>) -> Self {
-        self.params = self.params.closed_period_id(closed_period_id);
+        self.params.closed_period_id = Some(closed_period_id.into());
         self
     }
 
@@ -3223,82 +3008,88 @@ impl ListInstrumentEventInstructionsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListInstrumentEventInstructionsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListInstrumentEventInstructions`, following `nextPage` until it is empty.
     /// Each page is requested only when the previous one has been taken, with the same
     /// parameters plus `page`. Without an `asAt`, the first request pins `asAt` to the current
     /// UTC time, so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfInstrumentEventInstruction, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfInstrumentEventInstruction>
+    {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListInstrumentEventInstructions`, in order. At most one
     /// page is held in memory; the next page is requested when the current one is used up.
+    /// Without an `asAt`, the first request pins `asAt` to the current UTC time, so every page
+    /// reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_stream(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::InstrumentEventInstruction, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::items(self)
+    ) -> crate::ItemStream<'static, lusid_models::InstrumentEventInstruction> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListInstrumentEventInstructions` with its items kept exactly as LUSID
     /// sent them, fields this crate does not know included: for copying the data elsewhere
     /// unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListInstrumentEventInstructionsRequest {
-    type Page = lusid_models::PagedResourceListOfInstrumentEventInstruction;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListInstrumentEventInstructionsParams {
+    const OPERATION_ID: &'static str = "ListInstrumentEventInstructions";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `UpsertInstrumentEventInstructions` (`POST
-/// /api/portfolios/{scope}/{code}/instrumenteventinstructions`): what its request builder
+/// `POST /api/portfolios/{scope}/{code}/instrumenteventinstructions` (operation `UpsertInstrumentEventInstructions`)
+///
+/// The parameters of `UpsertInstrumentEventInstructions`: what its request builder
+/// ([`UpsertInstrumentEventInstructionsRequest`](crate::UpsertInstrumentEventInstructionsRequest))
 /// sends, and what the tag's trait method takes.
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertInstrumentEventInstructionsParams {
@@ -3333,18 +3124,14 @@ impl UpsertInstrumentEventInstructionsParams {
             body: request_body,
         }
     }
-
-    /// Sets `portfolioEffectiveAt` (query): string.
-    pub fn portfolio_effective_at(mut self, portfolio_effective_at: impl Into<String>) -> Self {
-        self.portfolio_effective_at = Some(portfolio_effective_at.into());
-        self
-    }
 }
 
-/// The `UpsertInstrumentEventInstructions` request (`POST
-/// /api/portfolios/{scope}/{code}/instrumenteventinstructions`), built by
-/// [`PortfoliosApi::upsert_instrument_event_instructions`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/portfolios/{scope}/{code}/instrumenteventinstructions` (operation `UpsertInstrumentEventInstructions`)
+///
+/// The request builder of `UpsertInstrumentEventInstructions`, made by
+/// [`PortfoliosApi::upsert_instrument_event_instructions`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertInstrumentEventInstructionsRequest {
@@ -3361,9 +3148,21 @@ impl UpsertInstrumentEventInstructionsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &PortfoliosApi,
+        params: UpsertInstrumentEventInstructionsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `portfolioEffectiveAt` (query): string.
     pub fn portfolio_effective_at(mut self, portfolio_effective_at: impl Into<String>) -> Self {
-        self.params = self.params.portfolio_effective_at(portfolio_effective_at);
+        self.params.portfolio_effective_at = Some(portfolio_effective_at.into());
         self
     }
 
@@ -3426,13 +3225,16 @@ impl UpsertInstrumentEventInstructionsRequest {
     }
 }
 
-/// The parameters of `GetInstrumentEventInstruction` (`GET
-/// /api/portfolios/{scope}/{code}/instrumenteventinstructions/{instrumentEventInstructionId}`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `GET /api/portfolios/{scope}/{code}/instrumenteventinstructions/{instrumentEventInstructionId}` (operation `GetInstrumentEventInstruction`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetInstrumentEventInstruction`: what its request builder
+/// ([`GetInstrumentEventInstructionRequest`](crate::GetInstrumentEventInstructionRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetInstrumentEventInstructionParams {
@@ -3473,43 +3275,14 @@ impl GetInstrumentEventInstructionParams {
             closed_period_id: None,
         }
     }
-
-    /// Sets `portfolioEffectiveAt` (query): string.
-    pub fn portfolio_effective_at(mut self, portfolio_effective_at: impl Into<String>) -> Self {
-        self.portfolio_effective_at = Some(portfolio_effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `timelineScope` (query): string.
-    pub fn timeline_scope(mut self, timeline_scope: impl Into<String>) -> Self {
-        self.timeline_scope = Some(timeline_scope.into());
-        self
-    }
-
-    /// Sets `timelineCode` (query): string.
-    pub fn timeline_code(mut self, timeline_code: impl Into<String>) -> Self {
-        self.timeline_code = Some(timeline_code.into());
-        self
-    }
-
-    /// Sets `closedPeriodId` (query): string.
-    pub fn closed_period_id(mut self, closed_period_id: impl Into<String>) -> Self {
-        self.closed_period_id = Some(closed_period_id.into());
-        self
-    }
 }
 
-/// The `GetInstrumentEventInstruction` request (`GET
-/// /api/portfolios/{scope}/{code}/instrumenteventinstructions/{instrumentEventInstructionId}`),
-/// built by [`PortfoliosApi::get_instrument_event_instruction`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `GET /api/portfolios/{scope}/{code}/instrumenteventinstructions/{instrumentEventInstructionId}` (operation `GetInstrumentEventInstruction`)
+///
+/// The request builder of `GetInstrumentEventInstruction`, made by
+/// [`PortfoliosApi::get_instrument_event_instruction`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetInstrumentEventInstructionRequest {
@@ -3526,34 +3299,43 @@ impl GetInstrumentEventInstructionRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PortfoliosApi, params: GetInstrumentEventInstructionParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `portfolioEffectiveAt` (query): string.
     pub fn portfolio_effective_at(mut self, portfolio_effective_at: impl Into<String>) -> Self {
-        self.params = self.params.portfolio_effective_at(portfolio_effective_at);
+        self.params.portfolio_effective_at = Some(portfolio_effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `timelineScope` (query): string.
     pub fn timeline_scope(mut self, timeline_scope: impl Into<String>) -> Self {
-        self.params = self.params.timeline_scope(timeline_scope);
+        self.params.timeline_scope = Some(timeline_scope.into());
         self
     }
 
     /// Sets `timelineCode` (query): string.
     pub fn timeline_code(mut self, timeline_code: impl Into<String>) -> Self {
-        self.params = self.params.timeline_code(timeline_code);
+        self.params.timeline_code = Some(timeline_code.into());
         self
     }
 
     /// Sets `closedPeriodId` (query): string.
     pub fn closed_period_id(mut self, closed_period_id: impl Into<String>) -> Self {
-        self.params = self.params.closed_period_id(closed_period_id);
+        self.params.closed_period_id = Some(closed_period_id.into());
         self
     }
 
@@ -3620,13 +3402,16 @@ impl GetInstrumentEventInstructionRequest {
     }
 }
 
-/// The parameters of `DeleteInstrumentEventInstruction` (`DELETE
-/// /api/portfolios/{scope}/{code}/instrumenteventinstructions/{instrumentEventInstructionId}`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `DELETE /api/portfolios/{scope}/{code}/instrumenteventinstructions/{instrumentEventInstructionId}` (operation `DeleteInstrumentEventInstruction`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteInstrumentEventInstruction`: what its request builder
+/// ([`DeleteInstrumentEventInstructionRequest`](crate::DeleteInstrumentEventInstructionRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteInstrumentEventInstructionParams {
@@ -3654,18 +3439,14 @@ impl DeleteInstrumentEventInstructionParams {
             portfolio_effective_at: None,
         }
     }
-
-    /// Sets `portfolioEffectiveAt` (query): string.
-    pub fn portfolio_effective_at(mut self, portfolio_effective_at: impl Into<String>) -> Self {
-        self.portfolio_effective_at = Some(portfolio_effective_at.into());
-        self
-    }
 }
 
-/// The `DeleteInstrumentEventInstruction` request (`DELETE
-/// /api/portfolios/{scope}/{code}/instrumenteventinstructions/{instrumentEventInstructionId}`),
-/// built by [`PortfoliosApi::delete_instrument_event_instruction`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `DELETE /api/portfolios/{scope}/{code}/instrumenteventinstructions/{instrumentEventInstructionId}` (operation `DeleteInstrumentEventInstruction`)
+///
+/// The request builder of `DeleteInstrumentEventInstruction`, made by
+/// [`PortfoliosApi::delete_instrument_event_instruction`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteInstrumentEventInstructionRequest {
@@ -3682,9 +3463,21 @@ impl DeleteInstrumentEventInstructionRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &PortfoliosApi,
+        params: DeleteInstrumentEventInstructionParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `portfolioEffectiveAt` (query): string.
     pub fn portfolio_effective_at(mut self, portfolio_effective_at: impl Into<String>) -> Self {
-        self.params = self.params.portfolio_effective_at(portfolio_effective_at);
+        self.params.portfolio_effective_at = Some(portfolio_effective_at.into());
         self
     }
 
@@ -3747,13 +3540,16 @@ impl DeleteInstrumentEventInstructionRequest {
     }
 }
 
-/// The parameters of `GetPortfolioMetadata` (`GET
-/// /api/portfolios/{scope}/{code}/metadata`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `GET /api/portfolios/{scope}/{code}/metadata` (operation `GetPortfolioMetadata`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetPortfolioMetadata`: what its request builder
+/// ([`GetPortfolioMetadataRequest`](crate::GetPortfolioMetadataRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetPortfolioMetadataParams {
@@ -3778,24 +3574,13 @@ impl GetPortfolioMetadataParams {
             as_at: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetPortfolioMetadata` request (`GET /api/portfolios/{scope}/{code}/metadata`),
-/// built by [`PortfoliosApi::get_portfolio_metadata`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/portfolios/{scope}/{code}/metadata` (operation `GetPortfolioMetadata`)
+///
+/// The request builder of `GetPortfolioMetadata`, made by
+/// [`PortfoliosApi::get_portfolio_metadata`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPortfolioMetadataRequest {
@@ -3812,16 +3597,25 @@ impl GetPortfolioMetadataRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PortfoliosApi, params: GetPortfolioMetadataParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -3883,13 +3677,16 @@ impl GetPortfolioMetadataRequest {
     }
 }
 
-/// The parameters of `PatchPortfolioAccessMetadata` (`PATCH
-/// /api/portfolios/{scope}/{code}/metadata`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `PATCH /api/portfolios/{scope}/{code}/metadata` (operation `PatchPortfolioAccessMetadata`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `PatchPortfolioAccessMetadata`: what its request builder
+/// ([`PatchPortfolioAccessMetadataRequest`](crate::PatchPortfolioAccessMetadataRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct PatchPortfolioAccessMetadataParams {
@@ -3921,25 +3718,14 @@ impl PatchPortfolioAccessMetadataParams {
             body: request_body,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
-    /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.effective_until = Some(effective_until);
-        self
-    }
 }
 
-/// The `PatchPortfolioAccessMetadata` request (`PATCH
-/// /api/portfolios/{scope}/{code}/metadata`), built by
-/// [`PortfoliosApi::patch_portfolio_access_metadata`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `PATCH /api/portfolios/{scope}/{code}/metadata` (operation `PatchPortfolioAccessMetadata`)
+///
+/// The request builder of `PatchPortfolioAccessMetadata`, made by
+/// [`PortfoliosApi::patch_portfolio_access_metadata`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct PatchPortfolioAccessMetadataRequest {
@@ -3956,16 +3742,25 @@ impl PatchPortfolioAccessMetadataRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PortfoliosApi, params: PatchPortfolioAccessMetadataParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
     /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
     pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.params = self.params.effective_until(effective_until);
+        self.params.effective_until = Some(effective_until);
         self
     }
 
@@ -4028,13 +3823,16 @@ impl PatchPortfolioAccessMetadataRequest {
     }
 }
 
-/// The parameters of `GetPortfoliosAccessMetadataByKey` (`GET
-/// /api/portfolios/{scope}/{code}/metadata/{metadataKey}`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `GET /api/portfolios/{scope}/{code}/metadata/{metadataKey}` (operation `GetPortfoliosAccessMetadataByKey`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetPortfoliosAccessMetadataByKey`: what its request builder
+/// ([`GetPortfoliosAccessMetadataByKeyRequest`](crate::GetPortfoliosAccessMetadataByKeyRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetPortfoliosAccessMetadataByKeyParams {
@@ -4066,25 +3864,14 @@ impl GetPortfoliosAccessMetadataByKeyParams {
             as_at: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetPortfoliosAccessMetadataByKey` request (`GET
-/// /api/portfolios/{scope}/{code}/metadata/{metadataKey}`), built by
-/// [`PortfoliosApi::get_portfolios_access_metadata_by_key`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/portfolios/{scope}/{code}/metadata/{metadataKey}` (operation `GetPortfoliosAccessMetadataByKey`)
+///
+/// The request builder of `GetPortfoliosAccessMetadataByKey`, made by
+/// [`PortfoliosApi::get_portfolios_access_metadata_by_key`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPortfoliosAccessMetadataByKeyRequest {
@@ -4101,16 +3888,28 @@ impl GetPortfoliosAccessMetadataByKeyRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &PortfoliosApi,
+        params: GetPortfoliosAccessMetadataByKeyParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -4167,13 +3966,16 @@ impl GetPortfoliosAccessMetadataByKeyRequest {
     }
 }
 
-/// The parameters of `UpsertPortfolioAccessMetadata` (`PUT
-/// /api/portfolios/{scope}/{code}/metadata/{metadataKey}`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `PUT /api/portfolios/{scope}/{code}/metadata/{metadataKey}` (operation `UpsertPortfolioAccessMetadata`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertPortfolioAccessMetadata`: what its request builder
+/// ([`UpsertPortfolioAccessMetadataRequest`](crate::UpsertPortfolioAccessMetadataRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertPortfolioAccessMetadataParams {
@@ -4209,25 +4011,14 @@ impl UpsertPortfolioAccessMetadataParams {
             body: upsert_portfolio_access_metadata_request,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
-    /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.effective_until = Some(effective_until);
-        self
-    }
 }
 
-/// The `UpsertPortfolioAccessMetadata` request (`PUT
-/// /api/portfolios/{scope}/{code}/metadata/{metadataKey}`), built by
-/// [`PortfoliosApi::upsert_portfolio_access_metadata`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `PUT /api/portfolios/{scope}/{code}/metadata/{metadataKey}` (operation `UpsertPortfolioAccessMetadata`)
+///
+/// The request builder of `UpsertPortfolioAccessMetadata`, made by
+/// [`PortfoliosApi::upsert_portfolio_access_metadata`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertPortfolioAccessMetadataRequest {
@@ -4244,16 +4035,25 @@ impl UpsertPortfolioAccessMetadataRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PortfoliosApi, params: UpsertPortfolioAccessMetadataParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
     /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
     pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.params = self.params.effective_until(effective_until);
+        self.params.effective_until = Some(effective_until);
         self
     }
 
@@ -4314,13 +4114,16 @@ impl UpsertPortfolioAccessMetadataRequest {
     }
 }
 
-/// The parameters of `DeleteKeyFromPortfolioAccessMetadata` (`DELETE
-/// /api/portfolios/{scope}/{code}/metadata/{metadataKey}`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `DELETE /api/portfolios/{scope}/{code}/metadata/{metadataKey}` (operation `DeleteKeyFromPortfolioAccessMetadata`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteKeyFromPortfolioAccessMetadata`: what its request builder
+/// ([`DeleteKeyFromPortfolioAccessMetadataRequest`](crate::DeleteKeyFromPortfolioAccessMetadataRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteKeyFromPortfolioAccessMetadataParams {
@@ -4352,25 +4155,14 @@ impl DeleteKeyFromPortfolioAccessMetadataParams {
             effective_until: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
-    /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.effective_until = Some(effective_until);
-        self
-    }
 }
 
-/// The `DeleteKeyFromPortfolioAccessMetadata` request (`DELETE
-/// /api/portfolios/{scope}/{code}/metadata/{metadataKey}`), built by
-/// [`PortfoliosApi::delete_key_from_portfolio_access_metadata`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `DELETE /api/portfolios/{scope}/{code}/metadata/{metadataKey}` (operation `DeleteKeyFromPortfolioAccessMetadata`)
+///
+/// The request builder of `DeleteKeyFromPortfolioAccessMetadata`, made by
+/// [`PortfoliosApi::delete_key_from_portfolio_access_metadata`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteKeyFromPortfolioAccessMetadataRequest {
@@ -4387,16 +4179,28 @@ impl DeleteKeyFromPortfolioAccessMetadataRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &PortfoliosApi,
+        params: DeleteKeyFromPortfolioAccessMetadataParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
     /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
     pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.params = self.params.effective_until(effective_until);
+        self.params.effective_until = Some(effective_until);
         self
     }
 
@@ -4454,13 +4258,16 @@ impl DeleteKeyFromPortfolioAccessMetadataRequest {
     }
 }
 
-/// The parameters of `GetPortfolioProperties` (`GET
-/// /api/portfolios/{scope}/{code}/properties`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `GET /api/portfolios/{scope}/{code}/properties` (operation `GetPortfolioProperties`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetPortfolioProperties`: what its request builder
+/// ([`GetPortfolioPropertiesRequest`](crate::GetPortfolioPropertiesRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetPortfolioPropertiesParams {
@@ -4485,24 +4292,13 @@ impl GetPortfolioPropertiesParams {
             as_at: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetPortfolioProperties` request (`GET /api/portfolios/{scope}/{code}/properties`),
-/// built by [`PortfoliosApi::get_portfolio_properties`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/portfolios/{scope}/{code}/properties` (operation `GetPortfolioProperties`)
+///
+/// The request builder of `GetPortfolioProperties`, made by
+/// [`PortfoliosApi::get_portfolio_properties`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPortfolioPropertiesRequest {
@@ -4519,16 +4315,25 @@ impl GetPortfolioPropertiesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PortfoliosApi, params: GetPortfolioPropertiesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -4584,13 +4389,16 @@ impl GetPortfolioPropertiesRequest {
     }
 }
 
-/// The parameters of `UpsertPortfolioProperties` (`POST
-/// /api/portfolios/{scope}/{code}/properties`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `POST /api/portfolios/{scope}/{code}/properties` (operation `UpsertPortfolioProperties`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertPortfolioProperties`: what its request builder
+/// ([`UpsertPortfolioPropertiesRequest`](crate::UpsertPortfolioPropertiesRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertPortfolioPropertiesParams {
@@ -4617,10 +4425,11 @@ impl UpsertPortfolioPropertiesParams {
     }
 }
 
-/// The `UpsertPortfolioProperties` request (`POST
-/// /api/portfolios/{scope}/{code}/properties`), built by
-/// [`PortfoliosApi::upsert_portfolio_properties`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/portfolios/{scope}/{code}/properties` (operation `UpsertPortfolioProperties`)
+///
+/// The request builder of `UpsertPortfolioProperties`, made by
+/// [`PortfoliosApi::upsert_portfolio_properties`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertPortfolioPropertiesRequest {
@@ -4636,6 +4445,15 @@ impl UpsertPortfolioPropertiesRequest {
         path_template: "/api/portfolios/{scope}/{code}/properties",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PortfoliosApi, params: UpsertPortfolioPropertiesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertPortfolioPropertiesParams {
@@ -4688,13 +4506,16 @@ impl UpsertPortfolioPropertiesRequest {
     }
 }
 
-/// The parameters of `DeletePortfolioProperties` (`DELETE
-/// /api/portfolios/{scope}/{code}/properties`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `DELETE /api/portfolios/{scope}/{code}/properties` (operation `DeletePortfolioProperties`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeletePortfolioProperties`: what its request builder
+/// ([`DeletePortfolioPropertiesRequest`](crate::DeletePortfolioPropertiesRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeletePortfolioPropertiesParams {
@@ -4722,18 +4543,13 @@ impl DeletePortfolioPropertiesParams {
             effective_at: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
 }
 
-/// The `DeletePortfolioProperties` request (`DELETE
-/// /api/portfolios/{scope}/{code}/properties`), built by
-/// [`PortfoliosApi::delete_portfolio_properties`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/portfolios/{scope}/{code}/properties` (operation `DeletePortfolioProperties`)
+///
+/// The request builder of `DeletePortfolioProperties`, made by
+/// [`PortfoliosApi::delete_portfolio_properties`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeletePortfolioPropertiesRequest {
@@ -4750,9 +4566,18 @@ impl DeletePortfolioPropertiesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PortfoliosApi, params: DeletePortfolioPropertiesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
@@ -4809,13 +4634,16 @@ impl DeletePortfolioPropertiesRequest {
     }
 }
 
-/// The parameters of `ListPortfolioProperties` (`GET
-/// /api/portfolios/{scope}/{code}/properties/list`): what its request builder sends, and
+/// `GET /api/portfolios/{scope}/{code}/properties/list` (operation `ListPortfolioProperties`)
+///
+/// The parameters of `ListPortfolioProperties`: what its request builder
+/// ([`ListPortfolioPropertiesRequest`](crate::ListPortfolioPropertiesRequest)) sends, and
 /// what the tag's trait method takes.
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListPortfolioPropertiesParams {
@@ -4846,37 +4674,13 @@ impl ListPortfolioPropertiesParams {
             limit: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
 }
 
-/// The `ListPortfolioProperties` request (`GET
-/// /api/portfolios/{scope}/{code}/properties/list`), built by
-/// [`PortfoliosApi::list_portfolio_properties`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/portfolios/{scope}/{code}/properties/list` (operation `ListPortfolioProperties`)
+///
+/// The request builder of `ListPortfolioProperties`, made by
+/// [`PortfoliosApi::list_portfolio_properties`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListPortfolioPropertiesRequest {
@@ -4893,28 +4697,37 @@ impl ListPortfolioPropertiesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PortfoliosApi, params: ListPortfolioPropertiesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
@@ -4978,78 +4791,82 @@ impl ListPortfolioPropertiesRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListPortfolioPropertiesParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListPortfolioProperties`, following `nextPage` until it is empty. Each
     /// page is requested only when the previous one has been taken, with the same parameters
     /// plus `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time,
     /// so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::ResourceListOfProperty, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::pages(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_pages(self) -> crate::PageStream<'static, lusid_models::ResourceListOfProperty> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListPortfolioProperties`, in order. At most one page is
-    /// held in memory; the next page is requested when the current one is used up.
+    /// held in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::Property, crate::Error>> + Send + 'static
-    {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::Property> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListPortfolioProperties` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListPortfolioPropertiesRequest {
-    type Page = lusid_models::ResourceListOfProperty;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListPortfolioPropertiesParams {
+    const OPERATION_ID: &'static str = "ListPortfolioProperties";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `GetPortfolioPropertyTimeSeries` (`GET
-/// /api/portfolios/{scope}/{code}/properties/time-series`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `GET /api/portfolios/{scope}/{code}/properties/time-series` (operation `GetPortfolioPropertyTimeSeries`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetPortfolioPropertyTimeSeries`: what its request builder
+/// ([`GetPortfolioPropertyTimeSeriesRequest`](crate::GetPortfolioPropertyTimeSeriesRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetPortfolioPropertyTimeSeriesParams {
@@ -5090,43 +4907,14 @@ impl GetPortfolioPropertyTimeSeriesParams {
             limit: None,
         }
     }
-
-    /// Sets `portfolioEffectiveAt` (query): string.
-    pub fn portfolio_effective_at(mut self, portfolio_effective_at: impl Into<String>) -> Self {
-        self.portfolio_effective_at = Some(portfolio_effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
 }
 
-/// The `GetPortfolioPropertyTimeSeries` request (`GET
-/// /api/portfolios/{scope}/{code}/properties/time-series`), built by
-/// [`PortfoliosApi::get_portfolio_property_time_series`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/portfolios/{scope}/{code}/properties/time-series` (operation `GetPortfolioPropertyTimeSeries`)
+///
+/// The request builder of `GetPortfolioPropertyTimeSeries`, made by
+/// [`PortfoliosApi::get_portfolio_property_time_series`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPortfolioPropertyTimeSeriesRequest {
@@ -5143,34 +4931,43 @@ impl GetPortfolioPropertyTimeSeriesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PortfoliosApi, params: GetPortfolioPropertyTimeSeriesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `portfolioEffectiveAt` (query): string.
     pub fn portfolio_effective_at(mut self, portfolio_effective_at: impl Into<String>) -> Self {
-        self.params = self.params.portfolio_effective_at(portfolio_effective_at);
+        self.params.portfolio_effective_at = Some(portfolio_effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
@@ -5240,81 +5037,85 @@ impl GetPortfolioPropertyTimeSeriesRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: GetPortfolioPropertyTimeSeriesParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `GetPortfolioPropertyTimeSeries`, following `nextPage` until it is empty.
     /// Each page is requested only when the previous one has been taken, with the same
     /// parameters plus `page`. Without an `asAt`, the first request pins `asAt` to the current
     /// UTC time, so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::ResourceListOfPropertyInterval, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::ResourceListOfPropertyInterval> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `GetPortfolioPropertyTimeSeries`, in order. At most one page
-    /// is held in memory; the next page is requested when the current one is used up.
+    /// is held in memory; the next page is requested when the current one is used up. Without
+    /// an `asAt`, the first request pins `asAt` to the current UTC time, so every page reads
+    /// the same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::PropertyInterval, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::PropertyInterval> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `GetPortfolioPropertyTimeSeries` with its items kept exactly as LUSID sent
     /// them, fields this crate does not know included: for copying the data elsewhere
     /// unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for GetPortfolioPropertyTimeSeriesRequest {
-    type Page = lusid_models::ResourceListOfPropertyInterval;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for GetPortfolioPropertyTimeSeriesParams {
+    const OPERATION_ID: &'static str = "GetPortfolioPropertyTimeSeries";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `GetPortfolioPropertiesTimeSeries` (`GET
-/// /api/portfolios/{scope}/{code}/properties/time-series/batch`): what its request builder
+/// `GET /api/portfolios/{scope}/{code}/properties/time-series/batch` (operation `GetPortfolioPropertiesTimeSeries`)
+///
+/// The parameters of `GetPortfolioPropertiesTimeSeries`: what its request builder
+/// ([`GetPortfolioPropertiesTimeSeriesRequest`](crate::GetPortfolioPropertiesTimeSeriesRequest))
 /// sends, and what the tag's trait method takes.
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetPortfolioPropertiesTimeSeriesParams {
@@ -5355,43 +5156,14 @@ impl GetPortfolioPropertiesTimeSeriesParams {
             limit: None,
         }
     }
-
-    /// Sets `portfolioEffectiveAt` (query): string.
-    pub fn portfolio_effective_at(mut self, portfolio_effective_at: impl Into<String>) -> Self {
-        self.portfolio_effective_at = Some(portfolio_effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
 }
 
-/// The `GetPortfolioPropertiesTimeSeries` request (`GET
-/// /api/portfolios/{scope}/{code}/properties/time-series/batch`), built by
-/// [`PortfoliosApi::get_portfolio_properties_time_series`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/portfolios/{scope}/{code}/properties/time-series/batch` (operation `GetPortfolioPropertiesTimeSeries`)
+///
+/// The request builder of `GetPortfolioPropertiesTimeSeries`, made by
+/// [`PortfoliosApi::get_portfolio_properties_time_series`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPortfolioPropertiesTimeSeriesRequest {
@@ -5408,34 +5180,46 @@ impl GetPortfolioPropertiesTimeSeriesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &PortfoliosApi,
+        params: GetPortfolioPropertiesTimeSeriesParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `portfolioEffectiveAt` (query): string.
     pub fn portfolio_effective_at(mut self, portfolio_effective_at: impl Into<String>) -> Self {
-        self.params = self.params.portfolio_effective_at(portfolio_effective_at);
+        self.params.portfolio_effective_at = Some(portfolio_effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
@@ -5507,82 +5291,87 @@ impl GetPortfolioPropertiesTimeSeriesRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: GetPortfolioPropertiesTimeSeriesParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `GetPortfolioPropertiesTimeSeries`, following `nextPage` until it is
     /// empty. Each page is requested only when the previous one has been taken, with the same
     /// parameters plus `page`. Without an `asAt`, the first request pins `asAt` to the current
     /// UTC time, so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::ResourceListOfPropertyIntervalTimeSeries, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::ResourceListOfPropertyIntervalTimeSeries> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `GetPortfolioPropertiesTimeSeries`, in order. At most one
     /// page is held in memory; the next page is requested when the current one is used up.
+    /// Without an `asAt`, the first request pins `asAt` to the current UTC time, so every page
+    /// reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_stream(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PropertyIntervalTimeSeries, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::items(self)
+    ) -> crate::ItemStream<'static, lusid_models::PropertyIntervalTimeSeries> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `GetPortfolioPropertiesTimeSeries` with its items kept exactly as LUSID
     /// sent them, fields this crate does not know included: for copying the data elsewhere
     /// unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for GetPortfolioPropertiesTimeSeriesRequest {
-    type Page = lusid_models::ResourceListOfPropertyIntervalTimeSeries;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for GetPortfolioPropertiesTimeSeriesParams {
+    const OPERATION_ID: &'static str = "GetPortfolioPropertiesTimeSeries";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `GetPortfolioRelations` (`GET
-/// /api/portfolios/{scope}/{code}/relations`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `GET /api/portfolios/{scope}/{code}/relations` (operation `GetPortfolioRelations`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetPortfolioRelations`: what its request builder
+/// ([`GetPortfolioRelationsRequest`](crate::GetPortfolioRelationsRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetPortfolioRelationsParams {
@@ -5613,40 +5402,13 @@ impl GetPortfolioRelationsParams {
             identifier_types: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `identifierTypes` (query): a list of strings, sent as one `identifierTypes=` pair
-    /// each. Replaces any earlier values.
-    pub fn identifier_types(
-        mut self,
-        identifier_types: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.identifier_types = identifier_types.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetPortfolioRelations` request (`GET /api/portfolios/{scope}/{code}/relations`),
-/// built by [`PortfoliosApi::get_portfolio_relations`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/portfolios/{scope}/{code}/relations` (operation `GetPortfolioRelations`)
+///
+/// The request builder of `GetPortfolioRelations`, made by
+/// [`PortfoliosApi::get_portfolio_relations`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPortfolioRelationsRequest {
@@ -5663,22 +5425,31 @@ impl GetPortfolioRelationsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PortfoliosApi, params: GetPortfolioRelationsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -5688,7 +5459,7 @@ impl GetPortfolioRelationsRequest {
         mut self,
         identifier_types: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.identifier_types(identifier_types);
+        self.params.identifier_types = identifier_types.into_iter().map(Into::into).collect();
         self
     }
 
@@ -5746,13 +5517,16 @@ impl GetPortfolioRelationsRequest {
     }
 }
 
-/// The parameters of `GetPortfolioRelationships` (`GET
-/// /api/portfolios/{scope}/{code}/relationships`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `GET /api/portfolios/{scope}/{code}/relationships` (operation `GetPortfolioRelationships`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetPortfolioRelationships`: what its request builder
+/// ([`GetPortfolioRelationshipsRequest`](crate::GetPortfolioRelationshipsRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetPortfolioRelationshipsParams {
@@ -5783,41 +5557,13 @@ impl GetPortfolioRelationshipsParams {
             identifier_types: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `identifierTypes` (query): a list of strings, sent as one `identifierTypes=` pair
-    /// each. Replaces any earlier values.
-    pub fn identifier_types(
-        mut self,
-        identifier_types: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.identifier_types = identifier_types.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetPortfolioRelationships` request (`GET
-/// /api/portfolios/{scope}/{code}/relationships`), built by
-/// [`PortfoliosApi::get_portfolio_relationships`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/portfolios/{scope}/{code}/relationships` (operation `GetPortfolioRelationships`)
+///
+/// The request builder of `GetPortfolioRelationships`, made by
+/// [`PortfoliosApi::get_portfolio_relationships`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPortfolioRelationshipsRequest {
@@ -5834,22 +5580,31 @@ impl GetPortfolioRelationshipsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PortfoliosApi, params: GetPortfolioRelationshipsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -5859,7 +5614,7 @@ impl GetPortfolioRelationshipsRequest {
         mut self,
         identifier_types: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.identifier_types(identifier_types);
+        self.params.identifier_types = identifier_types.into_iter().map(Into::into).collect();
         self
     }
 
@@ -5918,13 +5673,16 @@ impl GetPortfolioRelationshipsRequest {
     }
 }
 
-/// The parameters of `GetPortfolioAggregatedReturns` (`POST
-/// /api/portfolios/{scope}/{code}/returns/$aggregated`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `POST /api/portfolios/{scope}/{code}/returns/$aggregated` (operation `GetPortfolioAggregatedReturns`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetPortfolioAggregatedReturns`: what its request builder
+/// ([`GetPortfolioAggregatedReturnsRequest`](crate::GetPortfolioAggregatedReturnsRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetPortfolioAggregatedReturnsParams {
@@ -5959,31 +5717,14 @@ impl GetPortfolioAggregatedReturnsParams {
             body: aggregated_returns_request,
         }
     }
-
-    /// Sets `fromEffectiveAt` (query): string.
-    pub fn from_effective_at(mut self, from_effective_at: impl Into<String>) -> Self {
-        self.from_effective_at = Some(from_effective_at.into());
-        self
-    }
-
-    /// Sets `toEffectiveAt` (query): string.
-    pub fn to_effective_at(mut self, to_effective_at: impl Into<String>) -> Self {
-        self.to_effective_at = Some(to_effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetPortfolioAggregatedReturns` request (`POST
-/// /api/portfolios/{scope}/{code}/returns/$aggregated`), built by
-/// [`PortfoliosApi::get_portfolio_aggregated_returns`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/portfolios/{scope}/{code}/returns/$aggregated` (operation `GetPortfolioAggregatedReturns`)
+///
+/// The request builder of `GetPortfolioAggregatedReturns`, made by
+/// [`PortfoliosApi::get_portfolio_aggregated_returns`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPortfolioAggregatedReturnsRequest {
@@ -6000,22 +5741,31 @@ impl GetPortfolioAggregatedReturnsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PortfoliosApi, params: GetPortfolioAggregatedReturnsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `fromEffectiveAt` (query): string.
     pub fn from_effective_at(mut self, from_effective_at: impl Into<String>) -> Self {
-        self.params = self.params.from_effective_at(from_effective_at);
+        self.params.from_effective_at = Some(from_effective_at.into());
         self
     }
 
     /// Sets `toEffectiveAt` (query): string.
     pub fn to_effective_at(mut self, to_effective_at: impl Into<String>) -> Self {
-        self.params = self.params.to_effective_at(to_effective_at);
+        self.params.to_effective_at = Some(to_effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -6073,13 +5823,16 @@ impl GetPortfolioAggregatedReturnsRequest {
     }
 }
 
-/// The parameters of `GetCompositeBreakdown` (`POST
-/// /api/portfolios/{scope}/{code}/returns/breakdown`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `POST /api/portfolios/{scope}/{code}/returns/breakdown` (operation `GetCompositeBreakdown`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetCompositeBreakdown`: what its request builder
+/// ([`GetCompositeBreakdownRequest`](crate::GetCompositeBreakdownRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetCompositeBreakdownParams {
@@ -6114,31 +5867,13 @@ impl GetCompositeBreakdownParams {
             body: composite_breakdown_request,
         }
     }
-
-    /// Sets `fromEffectiveAt` (query): string.
-    pub fn from_effective_at(mut self, from_effective_at: impl Into<String>) -> Self {
-        self.from_effective_at = Some(from_effective_at.into());
-        self
-    }
-
-    /// Sets `toEffectiveAt` (query): string.
-    pub fn to_effective_at(mut self, to_effective_at: impl Into<String>) -> Self {
-        self.to_effective_at = Some(to_effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetCompositeBreakdown` request (`POST
-/// /api/portfolios/{scope}/{code}/returns/breakdown`), built by
-/// [`PortfoliosApi::get_composite_breakdown`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/portfolios/{scope}/{code}/returns/breakdown` (operation `GetCompositeBreakdown`)
+///
+/// The request builder of `GetCompositeBreakdown`, made by
+/// [`PortfoliosApi::get_composite_breakdown`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetCompositeBreakdownRequest {
@@ -6155,22 +5890,31 @@ impl GetCompositeBreakdownRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PortfoliosApi, params: GetCompositeBreakdownParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `fromEffectiveAt` (query): string.
     pub fn from_effective_at(mut self, from_effective_at: impl Into<String>) -> Self {
-        self.params = self.params.from_effective_at(from_effective_at);
+        self.params.from_effective_at = Some(from_effective_at.into());
         self
     }
 
     /// Sets `toEffectiveAt` (query): string.
     pub fn to_effective_at(mut self, to_effective_at: impl Into<String>) -> Self {
-        self.params = self.params.to_effective_at(to_effective_at);
+        self.params.to_effective_at = Some(to_effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -6229,13 +5973,16 @@ impl GetCompositeBreakdownRequest {
     }
 }
 
-/// The parameters of `GetAggregatedReturnsDispersionMetrics` (`POST
-/// /api/portfolios/{scope}/{code}/returns/dispersion/$aggregated`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/portfolios/{scope}/{code}/returns/dispersion/$aggregated` (operation `GetAggregatedReturnsDispersionMetrics`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetAggregatedReturnsDispersionMetrics`: what its request builder
+/// ([`GetAggregatedReturnsDispersionMetricsRequest`](crate::GetAggregatedReturnsDispersionMetricsRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetAggregatedReturnsDispersionMetricsParams {
@@ -6264,19 +6011,14 @@ impl GetAggregatedReturnsDispersionMetricsParams {
             body: aggregated_returns_dispersion_request,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetAggregatedReturnsDispersionMetrics` request (`POST
-/// /api/portfolios/{scope}/{code}/returns/dispersion/$aggregated`), built by
-/// [`PortfoliosApi::get_aggregated_returns_dispersion_metrics`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `POST /api/portfolios/{scope}/{code}/returns/dispersion/$aggregated` (operation `GetAggregatedReturnsDispersionMetrics`)
+///
+/// The request builder of `GetAggregatedReturnsDispersionMetrics`, made by
+/// [`PortfoliosApi::get_aggregated_returns_dispersion_metrics`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAggregatedReturnsDispersionMetricsRequest {
@@ -6293,10 +6035,22 @@ impl GetAggregatedReturnsDispersionMetricsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &PortfoliosApi,
+        params: GetAggregatedReturnsDispersionMetricsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -6353,13 +6107,16 @@ impl GetAggregatedReturnsDispersionMetricsRequest {
     }
 }
 
-/// The parameters of `GetPortfolioReturns` (`GET
-/// /api/portfolios/{scope}/{code}/returns/{returnScope}/{returnCode}`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/portfolios/{scope}/{code}/returns/{returnScope}/{returnCode}` (operation `GetPortfolioReturns`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetPortfolioReturns`: what its request builder
+/// ([`GetPortfolioReturnsRequest`](crate::GetPortfolioReturnsRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetPortfolioReturnsParams {
@@ -6375,9 +6132,9 @@ pub struct GetPortfolioReturnsParams {
     pub from_effective_at: Option<String>,
     /// `toEffectiveAt` (query): string.
     pub to_effective_at: Option<String>,
-    /// `period` (query): string; known values `Daily` and `Monthly`; documented default
-    /// `Daily`.
-    pub period: Option<String>,
+    /// `period` (query): [`Period`](crate::params::Period) (or any string); known values
+    /// `Daily` and `Monthly`; documented default `Daily`.
+    pub period: Option<crate::params::Period>,
     /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub as_at: Option<time::OffsetDateTime>,
@@ -6402,38 +6159,13 @@ impl GetPortfolioReturnsParams {
             as_at: None,
         }
     }
-
-    /// Sets `fromEffectiveAt` (query): string.
-    pub fn from_effective_at(mut self, from_effective_at: impl Into<String>) -> Self {
-        self.from_effective_at = Some(from_effective_at.into());
-        self
-    }
-
-    /// Sets `toEffectiveAt` (query): string.
-    pub fn to_effective_at(mut self, to_effective_at: impl Into<String>) -> Self {
-        self.to_effective_at = Some(to_effective_at.into());
-        self
-    }
-
-    /// Sets `period` (query): string; known values `Daily` and `Monthly`; documented default
-    /// `Daily`.
-    pub fn period(mut self, period: impl Into<String>) -> Self {
-        self.period = Some(period.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetPortfolioReturns` request (`GET
-/// /api/portfolios/{scope}/{code}/returns/{returnScope}/{returnCode}`), built by
-/// [`PortfoliosApi::get_portfolio_returns`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/portfolios/{scope}/{code}/returns/{returnScope}/{returnCode}` (operation `GetPortfolioReturns`)
+///
+/// The request builder of `GetPortfolioReturns`, made by
+/// [`PortfoliosApi::get_portfolio_returns`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPortfolioReturnsRequest {
@@ -6450,29 +6182,38 @@ impl GetPortfolioReturnsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PortfoliosApi, params: GetPortfolioReturnsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `fromEffectiveAt` (query): string.
     pub fn from_effective_at(mut self, from_effective_at: impl Into<String>) -> Self {
-        self.params = self.params.from_effective_at(from_effective_at);
+        self.params.from_effective_at = Some(from_effective_at.into());
         self
     }
 
     /// Sets `toEffectiveAt` (query): string.
     pub fn to_effective_at(mut self, to_effective_at: impl Into<String>) -> Self {
-        self.params = self.params.to_effective_at(to_effective_at);
+        self.params.to_effective_at = Some(to_effective_at.into());
         self
     }
 
-    /// Sets `period` (query): string; known values `Daily` and `Monthly`; documented default
-    /// `Daily`.
-    pub fn period(mut self, period: impl Into<String>) -> Self {
-        self.params = self.params.period(period);
+    /// Sets `period` (query): [`Period`](crate::params::Period) (or any string); known values
+    /// `Daily` and `Monthly`; documented default `Daily`.
+    pub fn period(mut self, period: impl Into<crate::params::Period>) -> Self {
+        self.params.period = Some(period.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -6534,13 +6275,16 @@ impl GetPortfolioReturnsRequest {
     }
 }
 
-/// The parameters of `UpsertPortfolioReturns` (`POST
-/// /api/portfolios/{scope}/{code}/returns/{returnScope}/{returnCode}`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/portfolios/{scope}/{code}/returns/{returnScope}/{returnCode}` (operation `UpsertPortfolioReturns`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertPortfolioReturns`: what its request builder
+/// ([`UpsertPortfolioReturnsRequest`](crate::UpsertPortfolioReturnsRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertPortfolioReturnsParams {
@@ -6575,10 +6319,11 @@ impl UpsertPortfolioReturnsParams {
     }
 }
 
-/// The `UpsertPortfolioReturns` request (`POST
-/// /api/portfolios/{scope}/{code}/returns/{returnScope}/{returnCode}`), built by
-/// [`PortfoliosApi::upsert_portfolio_returns`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/portfolios/{scope}/{code}/returns/{returnScope}/{returnCode}` (operation `UpsertPortfolioReturns`)
+///
+/// The request builder of `UpsertPortfolioReturns`, made by
+/// [`PortfoliosApi::upsert_portfolio_returns`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertPortfolioReturnsRequest {
@@ -6594,6 +6339,15 @@ impl UpsertPortfolioReturnsRequest {
         path_template: "/api/portfolios/{scope}/{code}/returns/{returnScope}/{returnCode}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PortfoliosApi, params: UpsertPortfolioReturnsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertPortfolioReturnsParams {
@@ -6649,13 +6403,16 @@ impl UpsertPortfolioReturnsRequest {
     }
 }
 
-/// The parameters of `DeletePortfolioReturns` (`DELETE
-/// /api/portfolios/{scope}/{code}/returns/{returnScope}/{returnCode}/$delete`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `DELETE /api/portfolios/{scope}/{code}/returns/{returnScope}/{returnCode}/$delete` (operation `DeletePortfolioReturns`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeletePortfolioReturns`: what its request builder
+/// ([`DeletePortfolioReturnsRequest`](crate::DeletePortfolioReturnsRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeletePortfolioReturnsParams {
@@ -6671,9 +6428,9 @@ pub struct DeletePortfolioReturnsParams {
     pub from_effective_at: String,
     /// `toEffectiveAt` (query): string.
     pub to_effective_at: String,
-    /// `period` (query): string; known values `Daily` and `Monthly`; documented default
-    /// `Daily`.
-    pub period: Option<String>,
+    /// `period` (query): [`Period`](crate::params::Period) (or any string); known values
+    /// `Daily` and `Monthly`; documented default `Daily`.
+    pub period: Option<crate::params::Period>,
 }
 
 impl DeletePortfolioReturnsParams {
@@ -6696,19 +6453,13 @@ impl DeletePortfolioReturnsParams {
             period: None,
         }
     }
-
-    /// Sets `period` (query): string; known values `Daily` and `Monthly`; documented default
-    /// `Daily`.
-    pub fn period(mut self, period: impl Into<String>) -> Self {
-        self.period = Some(period.into());
-        self
-    }
 }
 
-/// The `DeletePortfolioReturns` request (`DELETE
-/// /api/portfolios/{scope}/{code}/returns/{returnScope}/{returnCode}/$delete`), built by
-/// [`PortfoliosApi::delete_portfolio_returns`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/portfolios/{scope}/{code}/returns/{returnScope}/{returnCode}/$delete` (operation `DeletePortfolioReturns`)
+///
+/// The request builder of `DeletePortfolioReturns`, made by
+/// [`PortfoliosApi::delete_portfolio_returns`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeletePortfolioReturnsRequest {
@@ -6725,10 +6476,19 @@ impl DeletePortfolioReturnsRequest {
         idempotent: true,
     };
 
-    /// Sets `period` (query): string; known values `Daily` and `Monthly`; documented default
-    /// `Daily`.
-    pub fn period(mut self, period: impl Into<String>) -> Self {
-        self.params = self.params.period(period);
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PortfoliosApi, params: DeletePortfolioReturnsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
+    /// Sets `period` (query): [`Period`](crate::params::Period) (or any string); known values
+    /// `Daily` and `Monthly`; documented default `Daily`.
+    pub fn period(mut self, period: impl Into<crate::params::Period>) -> Self {
+        self.params.period = Some(period.into());
         self
     }
 
@@ -6790,13 +6550,16 @@ impl DeletePortfolioReturnsRequest {
     }
 }
 
-/// The parameters of `GetPortfolioAggregateReturns` (`GET
-/// /api/portfolios/{scope}/{code}/returns/{returnScope}/{returnCode}/aggregated`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/portfolios/{scope}/{code}/returns/{returnScope}/{returnCode}/aggregated` (operation `GetPortfolioAggregateReturns`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetPortfolioAggregateReturns`: what its request builder
+/// ([`GetPortfolioAggregateReturnsRequest`](crate::GetPortfolioAggregateReturnsRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetPortfolioAggregateReturnsParams {
@@ -6816,13 +6579,16 @@ pub struct GetPortfolioAggregateReturnsParams {
     pub from_effective_at: Option<String>,
     /// `toEffectiveAt` (query): string.
     pub to_effective_at: Option<String>,
-    /// `compositeMethod` (query): string; known values `Equal` and `Asset`.
-    pub composite_method: Option<String>,
-    /// `period` (query): string; known values `Daily` and `Monthly`.
-    pub period: Option<String>,
-    /// `outputFrequency` (query): string; known values `Daily`, `Weekly`, `Monthly`,
-    /// `Quarterly`, `HalfYearly` and `Yearly`.
-    pub output_frequency: Option<String>,
+    /// `compositeMethod` (query): [`CompositeMethod`](crate::params::CompositeMethod) (or any
+    /// string); known values `Equal` and `Asset`.
+    pub composite_method: Option<crate::params::CompositeMethod>,
+    /// `period` (query): [`Period`](crate::params::Period) (or any string); known values
+    /// `Daily` and `Monthly`.
+    pub period: Option<crate::params::Period>,
+    /// `outputFrequency` (query): [`OutputFrequency`](crate::params::OutputFrequency) (or any
+    /// string); known values `Daily`, `Weekly`, `Monthly`, `Quarterly`, `HalfYearly` and
+    /// `Yearly`.
+    pub output_frequency: Option<crate::params::OutputFrequency>,
     /// `metrics` (query): a list of strings, sent as one `metrics=` pair each.
     pub metrics: Vec<String>,
     /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
@@ -6857,75 +6623,14 @@ impl GetPortfolioAggregateReturnsParams {
             alternative_inc_date: None,
         }
     }
-
-    /// Sets `recipeIdScope` (query): string.
-    pub fn recipe_id_scope(mut self, recipe_id_scope: impl Into<String>) -> Self {
-        self.recipe_id_scope = Some(recipe_id_scope.into());
-        self
-    }
-
-    /// Sets `recipeIdCode` (query): string.
-    pub fn recipe_id_code(mut self, recipe_id_code: impl Into<String>) -> Self {
-        self.recipe_id_code = Some(recipe_id_code.into());
-        self
-    }
-
-    /// Sets `fromEffectiveAt` (query): string.
-    pub fn from_effective_at(mut self, from_effective_at: impl Into<String>) -> Self {
-        self.from_effective_at = Some(from_effective_at.into());
-        self
-    }
-
-    /// Sets `toEffectiveAt` (query): string.
-    pub fn to_effective_at(mut self, to_effective_at: impl Into<String>) -> Self {
-        self.to_effective_at = Some(to_effective_at.into());
-        self
-    }
-
-    /// Sets `compositeMethod` (query): string; known values `Equal` and `Asset`.
-    pub fn composite_method(mut self, composite_method: impl Into<String>) -> Self {
-        self.composite_method = Some(composite_method.into());
-        self
-    }
-
-    /// Sets `period` (query): string; known values `Daily` and `Monthly`.
-    pub fn period(mut self, period: impl Into<String>) -> Self {
-        self.period = Some(period.into());
-        self
-    }
-
-    /// Sets `outputFrequency` (query): string; known values `Daily`, `Weekly`, `Monthly`,
-    /// `Quarterly`, `HalfYearly` and `Yearly`.
-    pub fn output_frequency(mut self, output_frequency: impl Into<String>) -> Self {
-        self.output_frequency = Some(output_frequency.into());
-        self
-    }
-
-    /// Sets `metrics` (query): a list of strings, sent as one `metrics=` pair each. Replaces
-    /// any earlier values.
-    pub fn metrics(mut self, metrics: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.metrics = metrics.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `alternativeIncDate` (query): string.
-    pub fn alternative_inc_date(mut self, alternative_inc_date: impl Into<String>) -> Self {
-        self.alternative_inc_date = Some(alternative_inc_date.into());
-        self
-    }
 }
 
-/// The `GetPortfolioAggregateReturns` request (`GET
-/// /api/portfolios/{scope}/{code}/returns/{returnScope}/{returnCode}/aggregated`), built by
-/// [`PortfoliosApi::get_portfolio_aggregate_returns`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/portfolios/{scope}/{code}/returns/{returnScope}/{returnCode}/aggregated` (operation `GetPortfolioAggregateReturns`)
+///
+/// The request builder of `GetPortfolioAggregateReturns`, made by
+/// [`PortfoliosApi::get_portfolio_aggregate_returns`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPortfolioAggregateReturnsRequest {
@@ -6942,66 +6647,84 @@ impl GetPortfolioAggregateReturnsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PortfoliosApi, params: GetPortfolioAggregateReturnsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `recipeIdScope` (query): string.
     pub fn recipe_id_scope(mut self, recipe_id_scope: impl Into<String>) -> Self {
-        self.params = self.params.recipe_id_scope(recipe_id_scope);
+        self.params.recipe_id_scope = Some(recipe_id_scope.into());
         self
     }
 
     /// Sets `recipeIdCode` (query): string.
     pub fn recipe_id_code(mut self, recipe_id_code: impl Into<String>) -> Self {
-        self.params = self.params.recipe_id_code(recipe_id_code);
+        self.params.recipe_id_code = Some(recipe_id_code.into());
         self
     }
 
     /// Sets `fromEffectiveAt` (query): string.
     pub fn from_effective_at(mut self, from_effective_at: impl Into<String>) -> Self {
-        self.params = self.params.from_effective_at(from_effective_at);
+        self.params.from_effective_at = Some(from_effective_at.into());
         self
     }
 
     /// Sets `toEffectiveAt` (query): string.
     pub fn to_effective_at(mut self, to_effective_at: impl Into<String>) -> Self {
-        self.params = self.params.to_effective_at(to_effective_at);
+        self.params.to_effective_at = Some(to_effective_at.into());
         self
     }
 
-    /// Sets `compositeMethod` (query): string; known values `Equal` and `Asset`.
-    pub fn composite_method(mut self, composite_method: impl Into<String>) -> Self {
-        self.params = self.params.composite_method(composite_method);
+    /// Sets `compositeMethod` (query): [`CompositeMethod`](crate::params::CompositeMethod) (or
+    /// any string); known values `Equal` and `Asset`.
+    pub fn composite_method(
+        mut self,
+        composite_method: impl Into<crate::params::CompositeMethod>,
+    ) -> Self {
+        self.params.composite_method = Some(composite_method.into());
         self
     }
 
-    /// Sets `period` (query): string; known values `Daily` and `Monthly`.
-    pub fn period(mut self, period: impl Into<String>) -> Self {
-        self.params = self.params.period(period);
+    /// Sets `period` (query): [`Period`](crate::params::Period) (or any string); known values
+    /// `Daily` and `Monthly`.
+    pub fn period(mut self, period: impl Into<crate::params::Period>) -> Self {
+        self.params.period = Some(period.into());
         self
     }
 
-    /// Sets `outputFrequency` (query): string; known values `Daily`, `Weekly`, `Monthly`,
-    /// `Quarterly`, `HalfYearly` and `Yearly`.
-    pub fn output_frequency(mut self, output_frequency: impl Into<String>) -> Self {
-        self.params = self.params.output_frequency(output_frequency);
+    /// Sets `outputFrequency` (query): [`OutputFrequency`](crate::params::OutputFrequency) (or
+    /// any string); known values `Daily`, `Weekly`, `Monthly`, `Quarterly`, `HalfYearly` and
+    /// `Yearly`.
+    pub fn output_frequency(
+        mut self,
+        output_frequency: impl Into<crate::params::OutputFrequency>,
+    ) -> Self {
+        self.params.output_frequency = Some(output_frequency.into());
         self
     }
 
     /// Sets `metrics` (query): a list of strings, sent as one `metrics=` pair each. Replaces
     /// any earlier values.
     pub fn metrics(mut self, metrics: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.metrics(metrics);
+        self.params.metrics = metrics.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `alternativeIncDate` (query): string.
     pub fn alternative_inc_date(mut self, alternative_inc_date: impl Into<String>) -> Self {
-        self.params = self.params.alternative_inc_date(alternative_inc_date);
+        self.params.alternative_inc_date = Some(alternative_inc_date.into());
         self
     }
 
@@ -7079,14 +6802,18 @@ impl GetPortfolioAggregateReturnsRequest {
 /// tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`PortfoliosApi`] for streams, timeouts and `send_as`). With the `mock`
-/// feature, mockall generates `MockPortfoliosApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`PortfoliosApi`] add streams, timeouts and `send_as`. With the `mock` feature, mockall
+/// generates `MockPortfoliosApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait PortfoliosApiClient: Send + Sync {
-    /// `GET /api/portfolios` (operation `ListPortfolios`): [`PortfoliosApi::list_portfolios`]
-    /// with the parameters of `params`.
+    /// `GET /api/portfolios` (operation `ListPortfolios`)
+    ///
+    /// [`PortfoliosApi::list_portfolios`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListPortfoliosRequest::send): see [`Error`](crate::Error).
@@ -7095,9 +6822,11 @@ pub trait PortfoliosApiClient: Send + Sync {
         params: ListPortfoliosParams,
     ) -> Result<lusid_models::ResourceListOfPortfolio, crate::Error>;
 
-    /// `PUT /api/portfolios/metadata` (operation `BatchUpsertPortfolioAccessMetadata`):
+    /// `PUT /api/portfolios/metadata` (operation `BatchUpsertPortfolioAccessMetadata`)
+    ///
     /// [`PortfoliosApi::batch_upsert_portfolio_access_metadata`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::BatchUpsertPortfolioAccessMetadataRequest::send): see [`Error`](crate::Error).
@@ -7106,8 +6835,11 @@ pub trait PortfoliosApiClient: Send + Sync {
         params: BatchUpsertPortfolioAccessMetadataParams,
     ) -> Result<lusid_models::BatchUpsertPortfolioAccessMetadataResponse, crate::Error>;
 
-    /// `GET /api/portfolios/{scope}` (operation `ListPortfoliosForScope`):
-    /// [`PortfoliosApi::list_portfolios_for_scope`] with the parameters of `params`.
+    /// `GET /api/portfolios/{scope}` (operation `ListPortfoliosForScope`)
+    ///
+    /// [`PortfoliosApi::list_portfolios_for_scope`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListPortfoliosForScopeRequest::send): see [`Error`](crate::Error).
@@ -7116,8 +6848,10 @@ pub trait PortfoliosApiClient: Send + Sync {
         params: ListPortfoliosForScopeParams,
     ) -> Result<lusid_models::ResourceListOfPortfolio, crate::Error>;
 
-    /// `GET /api/portfolios/{scope}/{code}` (operation `GetPortfolio`):
-    /// [`PortfoliosApi::get_portfolio`] with the parameters of `params`.
+    /// `GET /api/portfolios/{scope}/{code}` (operation `GetPortfolio`)
+    ///
+    /// [`PortfoliosApi::get_portfolio`] with the parameters of `params`: one request (one page,
+    /// for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetPortfolioRequest::send): see [`Error`](crate::Error).
@@ -7126,8 +6860,10 @@ pub trait PortfoliosApiClient: Send + Sync {
         params: GetPortfolioParams,
     ) -> Result<lusid_models::Portfolio, crate::Error>;
 
-    /// `PUT /api/portfolios/{scope}/{code}` (operation `UpdatePortfolio`):
-    /// [`PortfoliosApi::update_portfolio`] with the parameters of `params`.
+    /// `PUT /api/portfolios/{scope}/{code}` (operation `UpdatePortfolio`)
+    ///
+    /// [`PortfoliosApi::update_portfolio`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpdatePortfolioRequest::send): see [`Error`](crate::Error).
@@ -7136,8 +6872,10 @@ pub trait PortfoliosApiClient: Send + Sync {
         params: UpdatePortfolioParams,
     ) -> Result<lusid_models::Portfolio, crate::Error>;
 
-    /// `DELETE /api/portfolios/{scope}/{code}` (operation `DeletePortfolio`):
-    /// [`PortfoliosApi::delete_portfolio`] with the parameters of `params`.
+    /// `DELETE /api/portfolios/{scope}/{code}` (operation `DeletePortfolio`)
+    ///
+    /// [`PortfoliosApi::delete_portfolio`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeletePortfolioRequest::send): see [`Error`](crate::Error).
@@ -7146,8 +6884,10 @@ pub trait PortfoliosApiClient: Send + Sync {
         params: DeletePortfolioParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `PATCH /api/portfolios/{scope}/{code}` (operation `PatchPortfolio`):
-    /// [`PortfoliosApi::patch_portfolio`] with the parameters of `params`.
+    /// `PATCH /api/portfolios/{scope}/{code}` (operation `PatchPortfolio`)
+    ///
+    /// [`PortfoliosApi::patch_portfolio`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::PatchPortfolioRequest::send): see [`Error`](crate::Error).
@@ -7156,8 +6896,10 @@ pub trait PortfoliosApiClient: Send + Sync {
         params: PatchPortfolioParams,
     ) -> Result<lusid_models::Portfolio, crate::Error>;
 
-    /// `GET /api/portfolios/{scope}/{code}/commands` (operation `GetPortfolioCommands`):
-    /// [`PortfoliosApi::get_portfolio_commands`] with the parameters of `params`.
+    /// `GET /api/portfolios/{scope}/{code}/commands` (operation `GetPortfolioCommands`)
+    ///
+    /// [`PortfoliosApi::get_portfolio_commands`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetPortfolioCommandsRequest::send): see [`Error`](crate::Error).
@@ -7166,9 +6908,11 @@ pub trait PortfoliosApiClient: Send + Sync {
         params: GetPortfolioCommandsParams,
     ) -> Result<lusid_models::ResourceListOfProcessedCommand, crate::Error>;
 
-    /// `GET /api/portfolios/{scope}/{code}/instrumenteventinstructions` (operation
-    /// `ListInstrumentEventInstructions`):
-    /// [`PortfoliosApi::list_instrument_event_instructions`] with the parameters of `params`.
+    /// `GET /api/portfolios/{scope}/{code}/instrumenteventinstructions` (operation `ListInstrumentEventInstructions`)
+    ///
+    /// [`PortfoliosApi::list_instrument_event_instructions`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListInstrumentEventInstructionsRequest::send): see [`Error`](crate::Error).
@@ -7177,9 +6921,11 @@ pub trait PortfoliosApiClient: Send + Sync {
         params: ListInstrumentEventInstructionsParams,
     ) -> Result<lusid_models::PagedResourceListOfInstrumentEventInstruction, crate::Error>;
 
-    /// `POST /api/portfolios/{scope}/{code}/instrumenteventinstructions` (operation
-    /// `UpsertInstrumentEventInstructions`):
-    /// [`PortfoliosApi::upsert_instrument_event_instructions`] with the parameters of `params`.
+    /// `POST /api/portfolios/{scope}/{code}/instrumenteventinstructions` (operation `UpsertInstrumentEventInstructions`)
+    ///
+    /// [`PortfoliosApi::upsert_instrument_event_instructions`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertInstrumentEventInstructionsRequest::send): see [`Error`](crate::Error).
@@ -7188,10 +6934,11 @@ pub trait PortfoliosApiClient: Send + Sync {
         params: UpsertInstrumentEventInstructionsParams,
     ) -> Result<lusid_models::InstrumentEventInstructionsResponse, crate::Error>;
 
-    /// `GET
-    /// /api/portfolios/{scope}/{code}/instrumenteventinstructions/{instrumentEventInstructionId}`
-    /// (operation `GetInstrumentEventInstruction`):
-    /// [`PortfoliosApi::get_instrument_event_instruction`] with the parameters of `params`.
+    /// `GET /api/portfolios/{scope}/{code}/instrumenteventinstructions/{instrumentEventInstructionId}` (operation `GetInstrumentEventInstruction`)
+    ///
+    /// [`PortfoliosApi::get_instrument_event_instruction`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetInstrumentEventInstructionRequest::send): see [`Error`](crate::Error).
@@ -7200,10 +6947,11 @@ pub trait PortfoliosApiClient: Send + Sync {
         params: GetInstrumentEventInstructionParams,
     ) -> Result<lusid_models::InstrumentEventInstruction, crate::Error>;
 
-    /// `DELETE
-    /// /api/portfolios/{scope}/{code}/instrumenteventinstructions/{instrumentEventInstructionId}`
-    /// (operation `DeleteInstrumentEventInstruction`):
-    /// [`PortfoliosApi::delete_instrument_event_instruction`] with the parameters of `params`.
+    /// `DELETE /api/portfolios/{scope}/{code}/instrumenteventinstructions/{instrumentEventInstructionId}` (operation `DeleteInstrumentEventInstruction`)
+    ///
+    /// [`PortfoliosApi::delete_instrument_event_instruction`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteInstrumentEventInstructionRequest::send): see [`Error`](crate::Error).
@@ -7212,8 +6960,10 @@ pub trait PortfoliosApiClient: Send + Sync {
         params: DeleteInstrumentEventInstructionParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `GET /api/portfolios/{scope}/{code}/metadata` (operation `GetPortfolioMetadata`):
-    /// [`PortfoliosApi::get_portfolio_metadata`] with the parameters of `params`.
+    /// `GET /api/portfolios/{scope}/{code}/metadata` (operation `GetPortfolioMetadata`)
+    ///
+    /// [`PortfoliosApi::get_portfolio_metadata`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetPortfolioMetadataRequest::send): see [`Error`](crate::Error).
@@ -7225,9 +6975,11 @@ pub trait PortfoliosApiClient: Send + Sync {
         crate::Error,
     >;
 
-    /// `PATCH /api/portfolios/{scope}/{code}/metadata` (operation
-    /// `PatchPortfolioAccessMetadata`): [`PortfoliosApi::patch_portfolio_access_metadata`] with
-    /// the parameters of `params`.
+    /// `PATCH /api/portfolios/{scope}/{code}/metadata` (operation `PatchPortfolioAccessMetadata`)
+    ///
+    /// [`PortfoliosApi::patch_portfolio_access_metadata`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::PatchPortfolioAccessMetadataRequest::send): see [`Error`](crate::Error).
@@ -7239,10 +6991,11 @@ pub trait PortfoliosApiClient: Send + Sync {
         crate::Error,
     >;
 
-    /// `GET /api/portfolios/{scope}/{code}/metadata/{metadataKey}` (operation
-    /// `GetPortfoliosAccessMetadataByKey`):
+    /// `GET /api/portfolios/{scope}/{code}/metadata/{metadataKey}` (operation `GetPortfoliosAccessMetadataByKey`)
+    ///
     /// [`PortfoliosApi::get_portfolios_access_metadata_by_key`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetPortfoliosAccessMetadataByKeyRequest::send): see [`Error`](crate::Error).
@@ -7251,9 +7004,11 @@ pub trait PortfoliosApiClient: Send + Sync {
         params: GetPortfoliosAccessMetadataByKeyParams,
     ) -> Result<Vec<lusid_models::AccessMetadataValue>, crate::Error>;
 
-    /// `PUT /api/portfolios/{scope}/{code}/metadata/{metadataKey}` (operation
-    /// `UpsertPortfolioAccessMetadata`): [`PortfoliosApi::upsert_portfolio_access_metadata`]
-    /// with the parameters of `params`.
+    /// `PUT /api/portfolios/{scope}/{code}/metadata/{metadataKey}` (operation `UpsertPortfolioAccessMetadata`)
+    ///
+    /// [`PortfoliosApi::upsert_portfolio_access_metadata`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertPortfolioAccessMetadataRequest::send): see [`Error`](crate::Error).
@@ -7262,10 +7017,11 @@ pub trait PortfoliosApiClient: Send + Sync {
         params: UpsertPortfolioAccessMetadataParams,
     ) -> Result<lusid_models::ResourceListOfAccessMetadataValueOf, crate::Error>;
 
-    /// `DELETE /api/portfolios/{scope}/{code}/metadata/{metadataKey}` (operation
-    /// `DeleteKeyFromPortfolioAccessMetadata`):
+    /// `DELETE /api/portfolios/{scope}/{code}/metadata/{metadataKey}` (operation `DeleteKeyFromPortfolioAccessMetadata`)
+    ///
     /// [`PortfoliosApi::delete_key_from_portfolio_access_metadata`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteKeyFromPortfolioAccessMetadataRequest::send): see [`Error`](crate::Error).
@@ -7274,8 +7030,10 @@ pub trait PortfoliosApiClient: Send + Sync {
         params: DeleteKeyFromPortfolioAccessMetadataParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `GET /api/portfolios/{scope}/{code}/properties` (operation `GetPortfolioProperties`):
-    /// [`PortfoliosApi::get_portfolio_properties`] with the parameters of `params`.
+    /// `GET /api/portfolios/{scope}/{code}/properties` (operation `GetPortfolioProperties`)
+    ///
+    /// [`PortfoliosApi::get_portfolio_properties`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetPortfolioPropertiesRequest::send): see [`Error`](crate::Error).
@@ -7284,9 +7042,11 @@ pub trait PortfoliosApiClient: Send + Sync {
         params: GetPortfolioPropertiesParams,
     ) -> Result<lusid_models::PortfolioProperties, crate::Error>;
 
-    /// `POST /api/portfolios/{scope}/{code}/properties` (operation
-    /// `UpsertPortfolioProperties`): [`PortfoliosApi::upsert_portfolio_properties`] with the
-    /// parameters of `params`.
+    /// `POST /api/portfolios/{scope}/{code}/properties` (operation `UpsertPortfolioProperties`)
+    ///
+    /// [`PortfoliosApi::upsert_portfolio_properties`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertPortfolioPropertiesRequest::send): see [`Error`](crate::Error).
@@ -7295,9 +7055,11 @@ pub trait PortfoliosApiClient: Send + Sync {
         params: UpsertPortfolioPropertiesParams,
     ) -> Result<lusid_models::PortfolioProperties, crate::Error>;
 
-    /// `DELETE /api/portfolios/{scope}/{code}/properties` (operation
-    /// `DeletePortfolioProperties`): [`PortfoliosApi::delete_portfolio_properties`] with the
-    /// parameters of `params`.
+    /// `DELETE /api/portfolios/{scope}/{code}/properties` (operation `DeletePortfolioProperties`)
+    ///
+    /// [`PortfoliosApi::delete_portfolio_properties`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeletePortfolioPropertiesRequest::send): see [`Error`](crate::Error).
@@ -7306,9 +7068,11 @@ pub trait PortfoliosApiClient: Send + Sync {
         params: DeletePortfolioPropertiesParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `GET /api/portfolios/{scope}/{code}/properties/list` (operation
-    /// `ListPortfolioProperties`): [`PortfoliosApi::list_portfolio_properties`] with the
-    /// parameters of `params`.
+    /// `GET /api/portfolios/{scope}/{code}/properties/list` (operation `ListPortfolioProperties`)
+    ///
+    /// [`PortfoliosApi::list_portfolio_properties`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListPortfolioPropertiesRequest::send): see [`Error`](crate::Error).
@@ -7317,9 +7081,11 @@ pub trait PortfoliosApiClient: Send + Sync {
         params: ListPortfolioPropertiesParams,
     ) -> Result<lusid_models::ResourceListOfProperty, crate::Error>;
 
-    /// `GET /api/portfolios/{scope}/{code}/properties/time-series` (operation
-    /// `GetPortfolioPropertyTimeSeries`): [`PortfoliosApi::get_portfolio_property_time_series`]
-    /// with the parameters of `params`.
+    /// `GET /api/portfolios/{scope}/{code}/properties/time-series` (operation `GetPortfolioPropertyTimeSeries`)
+    ///
+    /// [`PortfoliosApi::get_portfolio_property_time_series`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetPortfolioPropertyTimeSeriesRequest::send): see [`Error`](crate::Error).
@@ -7328,9 +7094,11 @@ pub trait PortfoliosApiClient: Send + Sync {
         params: GetPortfolioPropertyTimeSeriesParams,
     ) -> Result<lusid_models::ResourceListOfPropertyInterval, crate::Error>;
 
-    /// `GET /api/portfolios/{scope}/{code}/properties/time-series/batch` (operation
-    /// `GetPortfolioPropertiesTimeSeries`):
-    /// [`PortfoliosApi::get_portfolio_properties_time_series`] with the parameters of `params`.
+    /// `GET /api/portfolios/{scope}/{code}/properties/time-series/batch` (operation `GetPortfolioPropertiesTimeSeries`)
+    ///
+    /// [`PortfoliosApi::get_portfolio_properties_time_series`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetPortfolioPropertiesTimeSeriesRequest::send): see [`Error`](crate::Error).
@@ -7339,8 +7107,10 @@ pub trait PortfoliosApiClient: Send + Sync {
         params: GetPortfolioPropertiesTimeSeriesParams,
     ) -> Result<lusid_models::ResourceListOfPropertyIntervalTimeSeries, crate::Error>;
 
-    /// `GET /api/portfolios/{scope}/{code}/relations` (operation `GetPortfolioRelations`):
-    /// [`PortfoliosApi::get_portfolio_relations`] with the parameters of `params`.
+    /// `GET /api/portfolios/{scope}/{code}/relations` (operation `GetPortfolioRelations`)
+    ///
+    /// [`PortfoliosApi::get_portfolio_relations`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetPortfolioRelationsRequest::send): see [`Error`](crate::Error).
@@ -7349,9 +7119,11 @@ pub trait PortfoliosApiClient: Send + Sync {
         params: GetPortfolioRelationsParams,
     ) -> Result<lusid_models::ResourceListOfRelation, crate::Error>;
 
-    /// `GET /api/portfolios/{scope}/{code}/relationships` (operation
-    /// `GetPortfolioRelationships`): [`PortfoliosApi::get_portfolio_relationships`] with the
-    /// parameters of `params`.
+    /// `GET /api/portfolios/{scope}/{code}/relationships` (operation `GetPortfolioRelationships`)
+    ///
+    /// [`PortfoliosApi::get_portfolio_relationships`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetPortfolioRelationshipsRequest::send): see [`Error`](crate::Error).
@@ -7360,9 +7132,11 @@ pub trait PortfoliosApiClient: Send + Sync {
         params: GetPortfolioRelationshipsParams,
     ) -> Result<lusid_models::ResourceListOfRelationship, crate::Error>;
 
-    /// `POST /api/portfolios/{scope}/{code}/returns/$aggregated` (operation
-    /// `GetPortfolioAggregatedReturns`): [`PortfoliosApi::get_portfolio_aggregated_returns`]
-    /// with the parameters of `params`.
+    /// `POST /api/portfolios/{scope}/{code}/returns/$aggregated` (operation `GetPortfolioAggregatedReturns`)
+    ///
+    /// [`PortfoliosApi::get_portfolio_aggregated_returns`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetPortfolioAggregatedReturnsRequest::send): see [`Error`](crate::Error).
@@ -7371,9 +7145,10 @@ pub trait PortfoliosApiClient: Send + Sync {
         params: GetPortfolioAggregatedReturnsParams,
     ) -> Result<lusid_models::AggregatedReturnsResponse, crate::Error>;
 
-    /// `POST /api/portfolios/{scope}/{code}/returns/breakdown` (operation
-    /// `GetCompositeBreakdown`): [`PortfoliosApi::get_composite_breakdown`] with the parameters
-    /// of `params`.
+    /// `POST /api/portfolios/{scope}/{code}/returns/breakdown` (operation `GetCompositeBreakdown`)
+    ///
+    /// [`PortfoliosApi::get_composite_breakdown`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetCompositeBreakdownRequest::send): see [`Error`](crate::Error).
@@ -7382,10 +7157,11 @@ pub trait PortfoliosApiClient: Send + Sync {
         params: GetCompositeBreakdownParams,
     ) -> Result<lusid_models::CompositeBreakdownResponse, crate::Error>;
 
-    /// `POST /api/portfolios/{scope}/{code}/returns/dispersion/$aggregated` (operation
-    /// `GetAggregatedReturnsDispersionMetrics`):
+    /// `POST /api/portfolios/{scope}/{code}/returns/dispersion/$aggregated` (operation `GetAggregatedReturnsDispersionMetrics`)
+    ///
     /// [`PortfoliosApi::get_aggregated_returns_dispersion_metrics`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetAggregatedReturnsDispersionMetricsRequest::send): see [`Error`](crate::Error).
@@ -7394,9 +7170,10 @@ pub trait PortfoliosApiClient: Send + Sync {
         params: GetAggregatedReturnsDispersionMetricsParams,
     ) -> Result<lusid_models::CompositeDispersionResponse, crate::Error>;
 
-    /// `GET /api/portfolios/{scope}/{code}/returns/{returnScope}/{returnCode}` (operation
-    /// `GetPortfolioReturns`): [`PortfoliosApi::get_portfolio_returns`] with the parameters of
-    /// `params`.
+    /// `GET /api/portfolios/{scope}/{code}/returns/{returnScope}/{returnCode}` (operation `GetPortfolioReturns`)
+    ///
+    /// [`PortfoliosApi::get_portfolio_returns`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetPortfolioReturnsRequest::send): see [`Error`](crate::Error).
@@ -7405,9 +7182,10 @@ pub trait PortfoliosApiClient: Send + Sync {
         params: GetPortfolioReturnsParams,
     ) -> Result<lusid_models::ResourceListOfPerformanceReturn, crate::Error>;
 
-    /// `POST /api/portfolios/{scope}/{code}/returns/{returnScope}/{returnCode}` (operation
-    /// `UpsertPortfolioReturns`): [`PortfoliosApi::upsert_portfolio_returns`] with the
-    /// parameters of `params`.
+    /// `POST /api/portfolios/{scope}/{code}/returns/{returnScope}/{returnCode}` (operation `UpsertPortfolioReturns`)
+    ///
+    /// [`PortfoliosApi::upsert_portfolio_returns`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertPortfolioReturnsRequest::send): see [`Error`](crate::Error).
@@ -7416,9 +7194,10 @@ pub trait PortfoliosApiClient: Send + Sync {
         params: UpsertPortfolioReturnsParams,
     ) -> Result<lusid_models::UpsertReturnsResponse, crate::Error>;
 
-    /// `DELETE /api/portfolios/{scope}/{code}/returns/{returnScope}/{returnCode}/$delete`
-    /// (operation `DeletePortfolioReturns`): [`PortfoliosApi::delete_portfolio_returns`] with
-    /// the parameters of `params`.
+    /// `DELETE /api/portfolios/{scope}/{code}/returns/{returnScope}/{returnCode}/$delete` (operation `DeletePortfolioReturns`)
+    ///
+    /// [`PortfoliosApi::delete_portfolio_returns`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeletePortfolioReturnsRequest::send): see [`Error`](crate::Error).
@@ -7427,9 +7206,11 @@ pub trait PortfoliosApiClient: Send + Sync {
         params: DeletePortfolioReturnsParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `GET /api/portfolios/{scope}/{code}/returns/{returnScope}/{returnCode}/aggregated`
-    /// (operation `GetPortfolioAggregateReturns`):
-    /// [`PortfoliosApi::get_portfolio_aggregate_returns`] with the parameters of `params`.
+    /// `GET /api/portfolios/{scope}/{code}/returns/{returnScope}/{returnCode}/aggregated` (operation `GetPortfolioAggregateReturns`)
+    ///
+    /// [`PortfoliosApi::get_portfolio_aggregate_returns`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetPortfolioAggregateReturnsRequest::send): see [`Error`](crate::Error).
@@ -7447,156 +7228,106 @@ impl PortfoliosApiClient for PortfoliosApi {
         &self,
         params: ListPortfoliosParams,
     ) -> Result<lusid_models::ResourceListOfPortfolio, crate::Error> {
-        ListPortfoliosRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListPortfoliosRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn batch_upsert_portfolio_access_metadata(
         &self,
         params: BatchUpsertPortfolioAccessMetadataParams,
     ) -> Result<lusid_models::BatchUpsertPortfolioAccessMetadataResponse, crate::Error> {
-        BatchUpsertPortfolioAccessMetadataRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        BatchUpsertPortfolioAccessMetadataRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_portfolios_for_scope(
         &self,
         params: ListPortfoliosForScopeParams,
     ) -> Result<lusid_models::ResourceListOfPortfolio, crate::Error> {
-        ListPortfoliosForScopeRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListPortfoliosForScopeRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_portfolio(
         &self,
         params: GetPortfolioParams,
     ) -> Result<lusid_models::Portfolio, crate::Error> {
-        GetPortfolioRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetPortfolioRequest::from_params(self, params).send().await
     }
 
     async fn update_portfolio(
         &self,
         params: UpdatePortfolioParams,
     ) -> Result<lusid_models::Portfolio, crate::Error> {
-        UpdatePortfolioRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpdatePortfolioRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_portfolio(
         &self,
         params: DeletePortfolioParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeletePortfolioRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeletePortfolioRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn patch_portfolio(
         &self,
         params: PatchPortfolioParams,
     ) -> Result<lusid_models::Portfolio, crate::Error> {
-        PatchPortfolioRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        PatchPortfolioRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_portfolio_commands(
         &self,
         params: GetPortfolioCommandsParams,
     ) -> Result<lusid_models::ResourceListOfProcessedCommand, crate::Error> {
-        GetPortfolioCommandsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetPortfolioCommandsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_instrument_event_instructions(
         &self,
         params: ListInstrumentEventInstructionsParams,
     ) -> Result<lusid_models::PagedResourceListOfInstrumentEventInstruction, crate::Error> {
-        ListInstrumentEventInstructionsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListInstrumentEventInstructionsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_instrument_event_instructions(
         &self,
         params: UpsertInstrumentEventInstructionsParams,
     ) -> Result<lusid_models::InstrumentEventInstructionsResponse, crate::Error> {
-        UpsertInstrumentEventInstructionsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertInstrumentEventInstructionsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_instrument_event_instruction(
         &self,
         params: GetInstrumentEventInstructionParams,
     ) -> Result<lusid_models::InstrumentEventInstruction, crate::Error> {
-        GetInstrumentEventInstructionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetInstrumentEventInstructionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_instrument_event_instruction(
         &self,
         params: DeleteInstrumentEventInstructionParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteInstrumentEventInstructionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteInstrumentEventInstructionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_portfolio_metadata(
@@ -7606,13 +7337,9 @@ impl PortfoliosApiClient for PortfoliosApi {
         std::collections::BTreeMap<String, Vec<lusid_models::AccessMetadataValue>>,
         crate::Error,
     > {
-        GetPortfolioMetadataRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetPortfolioMetadataRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn patch_portfolio_access_metadata(
@@ -7622,246 +7349,170 @@ impl PortfoliosApiClient for PortfoliosApi {
         std::collections::BTreeMap<String, Vec<lusid_models::AccessMetadataValue>>,
         crate::Error,
     > {
-        PatchPortfolioAccessMetadataRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        PatchPortfolioAccessMetadataRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_portfolios_access_metadata_by_key(
         &self,
         params: GetPortfoliosAccessMetadataByKeyParams,
     ) -> Result<Vec<lusid_models::AccessMetadataValue>, crate::Error> {
-        GetPortfoliosAccessMetadataByKeyRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetPortfoliosAccessMetadataByKeyRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_portfolio_access_metadata(
         &self,
         params: UpsertPortfolioAccessMetadataParams,
     ) -> Result<lusid_models::ResourceListOfAccessMetadataValueOf, crate::Error> {
-        UpsertPortfolioAccessMetadataRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertPortfolioAccessMetadataRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_key_from_portfolio_access_metadata(
         &self,
         params: DeleteKeyFromPortfolioAccessMetadataParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteKeyFromPortfolioAccessMetadataRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteKeyFromPortfolioAccessMetadataRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_portfolio_properties(
         &self,
         params: GetPortfolioPropertiesParams,
     ) -> Result<lusid_models::PortfolioProperties, crate::Error> {
-        GetPortfolioPropertiesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetPortfolioPropertiesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_portfolio_properties(
         &self,
         params: UpsertPortfolioPropertiesParams,
     ) -> Result<lusid_models::PortfolioProperties, crate::Error> {
-        UpsertPortfolioPropertiesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertPortfolioPropertiesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_portfolio_properties(
         &self,
         params: DeletePortfolioPropertiesParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeletePortfolioPropertiesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeletePortfolioPropertiesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_portfolio_properties(
         &self,
         params: ListPortfolioPropertiesParams,
     ) -> Result<lusid_models::ResourceListOfProperty, crate::Error> {
-        ListPortfolioPropertiesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListPortfolioPropertiesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_portfolio_property_time_series(
         &self,
         params: GetPortfolioPropertyTimeSeriesParams,
     ) -> Result<lusid_models::ResourceListOfPropertyInterval, crate::Error> {
-        GetPortfolioPropertyTimeSeriesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetPortfolioPropertyTimeSeriesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_portfolio_properties_time_series(
         &self,
         params: GetPortfolioPropertiesTimeSeriesParams,
     ) -> Result<lusid_models::ResourceListOfPropertyIntervalTimeSeries, crate::Error> {
-        GetPortfolioPropertiesTimeSeriesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetPortfolioPropertiesTimeSeriesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_portfolio_relations(
         &self,
         params: GetPortfolioRelationsParams,
     ) -> Result<lusid_models::ResourceListOfRelation, crate::Error> {
-        GetPortfolioRelationsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetPortfolioRelationsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_portfolio_relationships(
         &self,
         params: GetPortfolioRelationshipsParams,
     ) -> Result<lusid_models::ResourceListOfRelationship, crate::Error> {
-        GetPortfolioRelationshipsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetPortfolioRelationshipsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_portfolio_aggregated_returns(
         &self,
         params: GetPortfolioAggregatedReturnsParams,
     ) -> Result<lusid_models::AggregatedReturnsResponse, crate::Error> {
-        GetPortfolioAggregatedReturnsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetPortfolioAggregatedReturnsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_composite_breakdown(
         &self,
         params: GetCompositeBreakdownParams,
     ) -> Result<lusid_models::CompositeBreakdownResponse, crate::Error> {
-        GetCompositeBreakdownRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetCompositeBreakdownRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_aggregated_returns_dispersion_metrics(
         &self,
         params: GetAggregatedReturnsDispersionMetricsParams,
     ) -> Result<lusid_models::CompositeDispersionResponse, crate::Error> {
-        GetAggregatedReturnsDispersionMetricsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetAggregatedReturnsDispersionMetricsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_portfolio_returns(
         &self,
         params: GetPortfolioReturnsParams,
     ) -> Result<lusid_models::ResourceListOfPerformanceReturn, crate::Error> {
-        GetPortfolioReturnsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetPortfolioReturnsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_portfolio_returns(
         &self,
         params: UpsertPortfolioReturnsParams,
     ) -> Result<lusid_models::UpsertReturnsResponse, crate::Error> {
-        UpsertPortfolioReturnsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertPortfolioReturnsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_portfolio_returns(
         &self,
         params: DeletePortfolioReturnsParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeletePortfolioReturnsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeletePortfolioReturnsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_portfolio_aggregate_returns(
         &self,
         params: GetPortfolioAggregateReturnsParams,
     ) -> Result<lusid_models::ResourceListOfAggregatedReturn, crate::Error> {
-        GetPortfolioAggregateReturnsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetPortfolioAggregateReturnsRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

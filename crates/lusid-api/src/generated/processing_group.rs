@@ -51,11 +51,7 @@ impl ProcessingGroupApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_processing_groups(&self) -> ListProcessingGroupsRequest {
-        ListProcessingGroupsRequest {
-            client: self.client.clone(),
-            params: ListProcessingGroupsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListProcessingGroupsRequest::from_params(self, ListProcessingGroupsParams::new())
     }
 
     /// `POST /api/processinggroups/{scope}` (operation `CreateProcessingGroup`)
@@ -86,11 +82,10 @@ impl ProcessingGroupApi {
         scope: impl Into<String>,
         processing_group_request: lusid_models::ProcessingGroupRequest,
     ) -> CreateProcessingGroupRequest {
-        CreateProcessingGroupRequest {
-            client: self.client.clone(),
-            params: CreateProcessingGroupParams::new(scope, processing_group_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateProcessingGroupRequest::from_params(
+            self,
+            CreateProcessingGroupParams::new(scope, processing_group_request),
+        )
     }
 
     /// `GET /api/processinggroups/{scope}/{code}` (operation `GetProcessingGroup`)
@@ -123,11 +118,7 @@ impl ProcessingGroupApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetProcessingGroupRequest {
-        GetProcessingGroupRequest {
-            client: self.client.clone(),
-            params: GetProcessingGroupParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetProcessingGroupRequest::from_params(self, GetProcessingGroupParams::new(scope, code))
     }
 
     /// `DELETE /api/processinggroups/{scope}/{code}` (operation `DeleteProcessingGroup`)
@@ -155,11 +146,10 @@ impl ProcessingGroupApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteProcessingGroupRequest {
-        DeleteProcessingGroupRequest {
-            client: self.client.clone(),
-            params: DeleteProcessingGroupParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteProcessingGroupRequest::from_params(
+            self,
+            DeleteProcessingGroupParams::new(scope, code),
+        )
     }
 
     /// `PATCH /api/processinggroups/{scope}/{code}` (operation `PatchProcessingGroup`)
@@ -191,15 +181,13 @@ impl ProcessingGroupApi {
         code: impl Into<String>,
         request_body: Vec<lusid_models::Operation>,
     ) -> PatchProcessingGroupRequest {
-        PatchProcessingGroupRequest {
-            client: self.client.clone(),
-            params: PatchProcessingGroupParams::new(scope, code, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        PatchProcessingGroupRequest::from_params(
+            self,
+            PatchProcessingGroupParams::new(scope, code, request_body),
+        )
     }
 
-    /// `GET /api/processinggroups/{scope}/{code}/schedule/$dates` (operation
-    /// `GetResolvedProcessingGroupSchedule`)
+    /// `GET /api/processinggroups/{scope}/{code}/schedule/$dates` (operation `GetResolvedProcessingGroupSchedule`)
     ///
     /// API status: `Experimental`. Idempotent: yes (a read).
     ///
@@ -231,20 +219,18 @@ impl ProcessingGroupApi {
         from_effective_at: impl Into<String>,
         to_effective_at: impl Into<String>,
     ) -> GetResolvedProcessingGroupScheduleRequest {
-        GetResolvedProcessingGroupScheduleRequest {
-            client: self.client.clone(),
-            params: GetResolvedProcessingGroupScheduleParams::new(
+        GetResolvedProcessingGroupScheduleRequest::from_params(
+            self,
+            GetResolvedProcessingGroupScheduleParams::new(
                 scope,
                 code,
                 from_effective_at,
                 to_effective_at,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `GET /api/processinggroups/{scope}/{code}/schedule/$next` (operation
-    /// `GetProcessingGroupNextScheduledDetails`)
+    /// `GET /api/processinggroups/{scope}/{code}/schedule/$next` (operation `GetProcessingGroupNextScheduledDetails`)
     ///
     /// API status: `Experimental`. Idempotent: yes (a read).
     ///
@@ -278,20 +264,23 @@ impl ProcessingGroupApi {
         code: impl Into<String>,
         effective_at: impl Into<String>,
     ) -> GetProcessingGroupNextScheduledDetailsRequest {
-        GetProcessingGroupNextScheduledDetailsRequest {
-            client: self.client.clone(),
-            params: GetProcessingGroupNextScheduledDetailsParams::new(scope, code, effective_at),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetProcessingGroupNextScheduledDetailsRequest::from_params(
+            self,
+            GetProcessingGroupNextScheduledDetailsParams::new(scope, code, effective_at),
+        )
     }
 }
 
-/// The parameters of `ListProcessingGroups` (`GET /api/processinggroups`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/processinggroups` (operation `ListProcessingGroups`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListProcessingGroups`: what its request builder
+/// ([`ListProcessingGroupsRequest`](crate::ListProcessingGroupsRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListProcessingGroupsParams {
@@ -322,49 +311,13 @@ impl ListProcessingGroupsParams {
             sort_by: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListProcessingGroups` request (`GET /api/processinggroups`), built by
-/// [`ProcessingGroupApi::list_processing_groups`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/processinggroups` (operation `ListProcessingGroups`)
+///
+/// The request builder of `ListProcessingGroups`, made by
+/// [`ProcessingGroupApi::list_processing_groups`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListProcessingGroupsRequest {
@@ -381,41 +334,50 @@ impl ListProcessingGroupsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ProcessingGroupApi, params: ListProcessingGroupsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
@@ -480,79 +442,84 @@ impl ListProcessingGroupsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListProcessingGroupsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListProcessingGroups`, following `nextPage` until it is empty. Each page
     /// is requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfProcessingGroup, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfProcessingGroup> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListProcessingGroups`, in order. At most one page is held
-    /// in memory; the next page is requested when the current one is used up.
+    /// in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::ProcessingGroup, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::ProcessingGroup> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListProcessingGroups` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListProcessingGroupsRequest {
-    type Page = lusid_models::PagedResourceListOfProcessingGroup;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListProcessingGroupsParams {
+    const OPERATION_ID: &'static str = "ListProcessingGroups";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `CreateProcessingGroup` (`POST /api/processinggroups/{scope}`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `POST /api/processinggroups/{scope}` (operation `CreateProcessingGroup`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateProcessingGroup`: what its request builder
+/// ([`CreateProcessingGroupRequest`](crate::CreateProcessingGroupRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateProcessingGroupParams {
@@ -575,9 +542,11 @@ impl CreateProcessingGroupParams {
     }
 }
 
-/// The `CreateProcessingGroup` request (`POST /api/processinggroups/{scope}`), built by
-/// [`ProcessingGroupApi::create_processing_group`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/processinggroups/{scope}` (operation `CreateProcessingGroup`)
+///
+/// The request builder of `CreateProcessingGroup`, made by
+/// [`ProcessingGroupApi::create_processing_group`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateProcessingGroupRequest {
@@ -593,6 +562,15 @@ impl CreateProcessingGroupRequest {
         path_template: "/api/processinggroups/{scope}",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ProcessingGroupApi, params: CreateProcessingGroupParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateProcessingGroupParams {
@@ -642,12 +620,16 @@ impl CreateProcessingGroupRequest {
     }
 }
 
-/// The parameters of `GetProcessingGroup` (`GET /api/processinggroups/{scope}/{code}`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `GET /api/processinggroups/{scope}/{code}` (operation `GetProcessingGroup`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetProcessingGroup`: what its request builder
+/// ([`GetProcessingGroupRequest`](crate::GetProcessingGroupRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetProcessingGroupParams {
@@ -672,24 +654,13 @@ impl GetProcessingGroupParams {
             as_at: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetProcessingGroup` request (`GET /api/processinggroups/{scope}/{code}`), built by
-/// [`ProcessingGroupApi::get_processing_group`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/processinggroups/{scope}/{code}` (operation `GetProcessingGroup`)
+///
+/// The request builder of `GetProcessingGroup`, made by
+/// [`ProcessingGroupApi::get_processing_group`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetProcessingGroupRequest {
@@ -706,16 +677,25 @@ impl GetProcessingGroupRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ProcessingGroupApi, params: GetProcessingGroupParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -770,13 +750,16 @@ impl GetProcessingGroupRequest {
     }
 }
 
-/// The parameters of `DeleteProcessingGroup` (`DELETE
-/// /api/processinggroups/{scope}/{code}`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `DELETE /api/processinggroups/{scope}/{code}` (operation `DeleteProcessingGroup`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteProcessingGroup`: what its request builder
+/// ([`DeleteProcessingGroupRequest`](crate::DeleteProcessingGroupRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteProcessingGroupParams {
@@ -796,9 +779,11 @@ impl DeleteProcessingGroupParams {
     }
 }
 
-/// The `DeleteProcessingGroup` request (`DELETE /api/processinggroups/{scope}/{code}`),
-/// built by [`ProcessingGroupApi::delete_processing_group`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/processinggroups/{scope}/{code}` (operation `DeleteProcessingGroup`)
+///
+/// The request builder of `DeleteProcessingGroup`, made by
+/// [`ProcessingGroupApi::delete_processing_group`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteProcessingGroupRequest {
@@ -814,6 +799,15 @@ impl DeleteProcessingGroupRequest {
         path_template: "/api/processinggroups/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ProcessingGroupApi, params: DeleteProcessingGroupParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteProcessingGroupParams {
@@ -865,12 +859,16 @@ impl DeleteProcessingGroupRequest {
     }
 }
 
-/// The parameters of `PatchProcessingGroup` (`PATCH /api/processinggroups/{scope}/{code}`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `PATCH /api/processinggroups/{scope}/{code}` (operation `PatchProcessingGroup`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `PatchProcessingGroup`: what its request builder
+/// ([`PatchProcessingGroupRequest`](crate::PatchProcessingGroupRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct PatchProcessingGroupParams {
@@ -897,9 +895,11 @@ impl PatchProcessingGroupParams {
     }
 }
 
-/// The `PatchProcessingGroup` request (`PATCH /api/processinggroups/{scope}/{code}`), built
-/// by [`ProcessingGroupApi::patch_processing_group`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `PATCH /api/processinggroups/{scope}/{code}` (operation `PatchProcessingGroup`)
+///
+/// The request builder of `PatchProcessingGroup`, made by
+/// [`ProcessingGroupApi::patch_processing_group`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct PatchProcessingGroupRequest {
@@ -915,6 +915,15 @@ impl PatchProcessingGroupRequest {
         path_template: "/api/processinggroups/{scope}/{code}",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ProcessingGroupApi, params: PatchProcessingGroupParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &PatchProcessingGroupParams {
@@ -966,13 +975,16 @@ impl PatchProcessingGroupRequest {
     }
 }
 
-/// The parameters of `GetResolvedProcessingGroupSchedule` (`GET
-/// /api/processinggroups/{scope}/{code}/schedule/$dates`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `GET /api/processinggroups/{scope}/{code}/schedule/$dates` (operation `GetResolvedProcessingGroupSchedule`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetResolvedProcessingGroupSchedule`: what its request builder
+/// ([`GetResolvedProcessingGroupScheduleRequest`](crate::GetResolvedProcessingGroupScheduleRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetResolvedProcessingGroupScheduleParams {
@@ -1005,19 +1017,14 @@ impl GetResolvedProcessingGroupScheduleParams {
             as_at: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetResolvedProcessingGroupSchedule` request (`GET
-/// /api/processinggroups/{scope}/{code}/schedule/$dates`), built by
-/// [`ProcessingGroupApi::get_resolved_processing_group_schedule`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `GET /api/processinggroups/{scope}/{code}/schedule/$dates` (operation `GetResolvedProcessingGroupSchedule`)
+///
+/// The request builder of `GetResolvedProcessingGroupSchedule`, made by
+/// [`ProcessingGroupApi::get_resolved_processing_group_schedule`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetResolvedProcessingGroupScheduleRequest {
@@ -1034,10 +1041,22 @@ impl GetResolvedProcessingGroupScheduleRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &ProcessingGroupApi,
+        params: GetResolvedProcessingGroupScheduleParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -1096,13 +1115,16 @@ impl GetResolvedProcessingGroupScheduleRequest {
     }
 }
 
-/// The parameters of `GetProcessingGroupNextScheduledDetails` (`GET
-/// /api/processinggroups/{scope}/{code}/schedule/$next`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `GET /api/processinggroups/{scope}/{code}/schedule/$next` (operation `GetProcessingGroupNextScheduledDetails`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetProcessingGroupNextScheduledDetails`: what its request builder
+/// ([`GetProcessingGroupNextScheduledDetailsRequest`](crate::GetProcessingGroupNextScheduledDetailsRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetProcessingGroupNextScheduledDetailsParams {
@@ -1131,19 +1153,14 @@ impl GetProcessingGroupNextScheduledDetailsParams {
             as_at: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetProcessingGroupNextScheduledDetails` request (`GET
-/// /api/processinggroups/{scope}/{code}/schedule/$next`), built by
-/// [`ProcessingGroupApi::get_processing_group_next_scheduled_details`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `GET /api/processinggroups/{scope}/{code}/schedule/$next` (operation `GetProcessingGroupNextScheduledDetails`)
+///
+/// The request builder of `GetProcessingGroupNextScheduledDetails`, made by
+/// [`ProcessingGroupApi::get_processing_group_next_scheduled_details`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetProcessingGroupNextScheduledDetailsRequest {
@@ -1160,10 +1177,22 @@ impl GetProcessingGroupNextScheduledDetailsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &ProcessingGroupApi,
+        params: GetProcessingGroupNextScheduledDetailsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -1228,14 +1257,19 @@ impl GetProcessingGroupNextScheduledDetailsRequest {
 /// mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`ProcessingGroupApi`] for streams, timeouts and `send_as`). With the `mock`
-/// feature, mockall generates `MockProcessingGroupApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`ProcessingGroupApi`] add streams, timeouts and `send_as`. With the `mock` feature,
+/// mockall generates `MockProcessingGroupApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait ProcessingGroupApiClient: Send + Sync {
-    /// `GET /api/processinggroups` (operation `ListProcessingGroups`):
-    /// [`ProcessingGroupApi::list_processing_groups`] with the parameters of `params`.
+    /// `GET /api/processinggroups` (operation `ListProcessingGroups`)
+    ///
+    /// [`ProcessingGroupApi::list_processing_groups`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListProcessingGroupsRequest::send): see [`Error`](crate::Error).
@@ -1244,8 +1278,11 @@ pub trait ProcessingGroupApiClient: Send + Sync {
         params: ListProcessingGroupsParams,
     ) -> Result<lusid_models::PagedResourceListOfProcessingGroup, crate::Error>;
 
-    /// `POST /api/processinggroups/{scope}` (operation `CreateProcessingGroup`):
-    /// [`ProcessingGroupApi::create_processing_group`] with the parameters of `params`.
+    /// `POST /api/processinggroups/{scope}` (operation `CreateProcessingGroup`)
+    ///
+    /// [`ProcessingGroupApi::create_processing_group`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateProcessingGroupRequest::send): see [`Error`](crate::Error).
@@ -1254,8 +1291,11 @@ pub trait ProcessingGroupApiClient: Send + Sync {
         params: CreateProcessingGroupParams,
     ) -> Result<lusid_models::ProcessingGroup, crate::Error>;
 
-    /// `GET /api/processinggroups/{scope}/{code}` (operation `GetProcessingGroup`):
-    /// [`ProcessingGroupApi::get_processing_group`] with the parameters of `params`.
+    /// `GET /api/processinggroups/{scope}/{code}` (operation `GetProcessingGroup`)
+    ///
+    /// [`ProcessingGroupApi::get_processing_group`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetProcessingGroupRequest::send): see [`Error`](crate::Error).
@@ -1264,8 +1304,11 @@ pub trait ProcessingGroupApiClient: Send + Sync {
         params: GetProcessingGroupParams,
     ) -> Result<lusid_models::ProcessingGroup, crate::Error>;
 
-    /// `DELETE /api/processinggroups/{scope}/{code}` (operation `DeleteProcessingGroup`):
-    /// [`ProcessingGroupApi::delete_processing_group`] with the parameters of `params`.
+    /// `DELETE /api/processinggroups/{scope}/{code}` (operation `DeleteProcessingGroup`)
+    ///
+    /// [`ProcessingGroupApi::delete_processing_group`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteProcessingGroupRequest::send): see [`Error`](crate::Error).
@@ -1274,8 +1317,11 @@ pub trait ProcessingGroupApiClient: Send + Sync {
         params: DeleteProcessingGroupParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `PATCH /api/processinggroups/{scope}/{code}` (operation `PatchProcessingGroup`):
-    /// [`ProcessingGroupApi::patch_processing_group`] with the parameters of `params`.
+    /// `PATCH /api/processinggroups/{scope}/{code}` (operation `PatchProcessingGroup`)
+    ///
+    /// [`ProcessingGroupApi::patch_processing_group`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::PatchProcessingGroupRequest::send): see [`Error`](crate::Error).
@@ -1284,10 +1330,11 @@ pub trait ProcessingGroupApiClient: Send + Sync {
         params: PatchProcessingGroupParams,
     ) -> Result<lusid_models::ProcessingGroup, crate::Error>;
 
-    /// `GET /api/processinggroups/{scope}/{code}/schedule/$dates` (operation
-    /// `GetResolvedProcessingGroupSchedule`):
+    /// `GET /api/processinggroups/{scope}/{code}/schedule/$dates` (operation `GetResolvedProcessingGroupSchedule`)
+    ///
     /// [`ProcessingGroupApi::get_resolved_processing_group_schedule`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetResolvedProcessingGroupScheduleRequest::send): see [`Error`](crate::Error).
@@ -1296,10 +1343,11 @@ pub trait ProcessingGroupApiClient: Send + Sync {
         params: GetResolvedProcessingGroupScheduleParams,
     ) -> Result<Vec<time::OffsetDateTime>, crate::Error>;
 
-    /// `GET /api/processinggroups/{scope}/{code}/schedule/$next` (operation
-    /// `GetProcessingGroupNextScheduledDetails`):
+    /// `GET /api/processinggroups/{scope}/{code}/schedule/$next` (operation `GetProcessingGroupNextScheduledDetails`)
+    ///
     /// [`ProcessingGroupApi::get_processing_group_next_scheduled_details`] with the parameters
-    /// of `params`.
+    /// of `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetProcessingGroupNextScheduledDetailsRequest::send): see [`Error`](crate::Error).
@@ -1315,90 +1363,62 @@ impl ProcessingGroupApiClient for ProcessingGroupApi {
         &self,
         params: ListProcessingGroupsParams,
     ) -> Result<lusid_models::PagedResourceListOfProcessingGroup, crate::Error> {
-        ListProcessingGroupsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListProcessingGroupsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn create_processing_group(
         &self,
         params: CreateProcessingGroupParams,
     ) -> Result<lusid_models::ProcessingGroup, crate::Error> {
-        CreateProcessingGroupRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateProcessingGroupRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_processing_group(
         &self,
         params: GetProcessingGroupParams,
     ) -> Result<lusid_models::ProcessingGroup, crate::Error> {
-        GetProcessingGroupRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetProcessingGroupRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_processing_group(
         &self,
         params: DeleteProcessingGroupParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteProcessingGroupRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteProcessingGroupRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn patch_processing_group(
         &self,
         params: PatchProcessingGroupParams,
     ) -> Result<lusid_models::ProcessingGroup, crate::Error> {
-        PatchProcessingGroupRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        PatchProcessingGroupRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_resolved_processing_group_schedule(
         &self,
         params: GetResolvedProcessingGroupScheduleParams,
     ) -> Result<Vec<time::OffsetDateTime>, crate::Error> {
-        GetResolvedProcessingGroupScheduleRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetResolvedProcessingGroupScheduleRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_processing_group_next_scheduled_details(
         &self,
         params: GetProcessingGroupNextScheduledDetailsParams,
     ) -> Result<lusid_models::ProcessingGroupNextScheduledDetails, crate::Error> {
-        GetProcessingGroupNextScheduledDetailsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetProcessingGroupNextScheduledDetailsRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

@@ -53,11 +53,10 @@ impl PropertyDefinitionsApi {
         &self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> GetMultiplePropertyDefinitionsRequest {
-        GetMultiplePropertyDefinitionsRequest {
-            client: self.client.clone(),
-            params: GetMultiplePropertyDefinitionsParams::new(property_keys),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetMultiplePropertyDefinitionsRequest::from_params(
+            self,
+            GetMultiplePropertyDefinitionsParams::new(property_keys),
+        )
     }
 
     /// `POST /api/propertydefinitions` (operation `CreatePropertyDefinition`)
@@ -87,11 +86,10 @@ impl PropertyDefinitionsApi {
         &self,
         create_property_definition_request: lusid_models::CreatePropertyDefinitionRequest,
     ) -> CreatePropertyDefinitionRequest {
-        CreatePropertyDefinitionRequest {
-            client: self.client.clone(),
-            params: CreatePropertyDefinitionParams::new(create_property_definition_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreatePropertyDefinitionRequest::from_params(
+            self,
+            CreatePropertyDefinitionParams::new(create_property_definition_request),
+        )
     }
 
     /// `GET /api/propertydefinitions/$list` (operation `ListPropertyDefinitions`)
@@ -130,11 +128,7 @@ impl PropertyDefinitionsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_property_definitions(&self) -> ListPropertyDefinitionsRequest {
-        ListPropertyDefinitionsRequest {
-            client: self.client.clone(),
-            params: ListPropertyDefinitionsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListPropertyDefinitionsRequest::from_params(self, ListPropertyDefinitionsParams::new())
     }
 
     /// `POST /api/propertydefinitions/derived` (operation `CreateDerivedPropertyDefinition`)
@@ -164,17 +158,13 @@ impl PropertyDefinitionsApi {
         &self,
         create_derived_property_definition_request: lusid_models::CreateDerivedPropertyDefinitionRequest,
     ) -> CreateDerivedPropertyDefinitionRequest {
-        CreateDerivedPropertyDefinitionRequest {
-            client: self.client.clone(),
-            params: CreateDerivedPropertyDefinitionParams::new(
-                create_derived_property_definition_request,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateDerivedPropertyDefinitionRequest::from_params(
+            self,
+            CreateDerivedPropertyDefinitionParams::new(create_derived_property_definition_request),
+        )
     }
 
-    /// `POST /api/propertydefinitions/derived/$formulaExplanation` (operation
-    /// `GetDerivedFormulaExplanation`)
+    /// `POST /api/propertydefinitions/derived/$formulaExplanation` (operation `GetDerivedFormulaExplanation`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read-only POST).
     ///
@@ -205,31 +195,29 @@ impl PropertyDefinitionsApi {
         &self,
         derivation_formula_explain_request: lusid_models::DerivationFormulaExplainRequest,
     ) -> GetDerivedFormulaExplanationRequest {
-        GetDerivedFormulaExplanationRequest {
-            client: self.client.clone(),
-            params: GetDerivedFormulaExplanationParams::new(derivation_formula_explain_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetDerivedFormulaExplanationRequest::from_params(
+            self,
+            GetDerivedFormulaExplanationParams::new(derivation_formula_explain_request),
+        )
     }
 
-    /// `PUT /api/propertydefinitions/derived/{domain}/{scope}/{code}` (operation
-    /// `UpdateDerivedPropertyDefinition`)
+    /// `PUT /api/propertydefinitions/derived/{domain}/{scope}/{code}` (operation `UpdateDerivedPropertyDefinition`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (PUT replaces).
     ///
     /// Parameters (required ones are arguments here, optional ones are setters on the request):
-    /// - `domain` (path, required): string; known values `Transaction`, `Portfolio`, `Holding`,
-    ///   `ReferenceHolding`, `TransactionConfiguration`, `Instrument`, `PortfolioGroup`,
-    ///   `Person`, `Order`, `Allocation`, `Calendar`, `LegalEntity`, `InvestorRecord`,
-    ///   `InvestmentAccount`, `Placement`, `Execution`, `Block`, `Participation`, `Package`,
-    ///   `OrderInstruction`, `CustomEntity`, `InstrumentEvent`, `Account`, `ChartOfAccounts`,
-    ///   `CustodianAccount`, `CheckDefinition`, `Abor`, `AborConfiguration`, `Fund`,
-    ///   `FundConfiguration`, `FundStructure`, `ProcessingGroup`, `Fee`, `Reconciliation`,
-    ///   `PropertyDefinition`, `Compliance`, `DiaryEntry`, `Leg`, `DerivedValuation`,
-    ///   `Timeline`, `ClosedPeriod`, `TaskDefinition`, `Workflow`, `IdentifierDefinition`,
-    ///   `SettlementInstruction`, `TransactionFeeType`, `PaymentInstruction`, `Transfer`,
-    ///   `RecDefinition`, `RecResult`, `JournalEntry`, `CollateralAgreement` and
-    ///   `EligibleCollateralSchedule`.
+    /// - `domain` (path, required): [`Domain`](crate::params::Domain) (or any string); known
+    ///   values `Transaction`, `Portfolio`, `Holding`, `ReferenceHolding`,
+    ///   `TransactionConfiguration`, `Instrument`, `PortfolioGroup`, `Person`, `Order`,
+    ///   `Allocation`, `Calendar`, `LegalEntity`, `InvestorRecord`, `InvestmentAccount`,
+    ///   `Placement`, `Execution`, `Block`, `Participation`, `Package`, `OrderInstruction`,
+    ///   `CustomEntity`, `InstrumentEvent`, `Account`, `ChartOfAccounts`, `CustodianAccount`,
+    ///   `CheckDefinition`, `Abor`, `AborConfiguration`, `Fund`, `FundConfiguration`,
+    ///   `FundStructure`, `ProcessingGroup`, `Fee`, `Reconciliation`, `PropertyDefinition`,
+    ///   `Compliance`, `DiaryEntry`, `Leg`, `DerivedValuation`, `Timeline`, `ClosedPeriod`,
+    ///   `TaskDefinition`, `Workflow`, `IdentifierDefinition`, `SettlementInstruction`,
+    ///   `TransactionFeeType`, `PaymentInstruction`, `Transfer`, `RecDefinition`, `RecResult`,
+    ///   `JournalEntry`, `CollateralAgreement` and `EligibleCollateralSchedule`.
     /// - `scope` (path, required): string.
     /// - `code` (path, required): string.
     ///
@@ -251,41 +239,39 @@ impl PropertyDefinitionsApi {
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn update_derived_property_definition(
         &self,
-        domain: impl Into<String>,
+        domain: impl Into<crate::params::Domain>,
         scope: impl Into<String>,
         code: impl Into<String>,
         update_derived_property_definition_request: lusid_models::UpdateDerivedPropertyDefinitionRequest,
     ) -> UpdateDerivedPropertyDefinitionRequest {
-        UpdateDerivedPropertyDefinitionRequest {
-            client: self.client.clone(),
-            params: UpdateDerivedPropertyDefinitionParams::new(
+        UpdateDerivedPropertyDefinitionRequest::from_params(
+            self,
+            UpdateDerivedPropertyDefinitionParams::new(
                 domain,
                 scope,
                 code,
                 update_derived_property_definition_request,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `GET /api/propertydefinitions/{domain}/{scope}/{code}` (operation
-    /// `GetPropertyDefinition`)
+    /// `GET /api/propertydefinitions/{domain}/{scope}/{code}` (operation `GetPropertyDefinition`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
     /// Parameters (required ones are arguments here, optional ones are setters on the request):
-    /// - `domain` (path, required): string; known values `Transaction`, `Portfolio`, `Holding`,
-    ///   `ReferenceHolding`, `TransactionConfiguration`, `Instrument`, `PortfolioGroup`,
-    ///   `Person`, `Order`, `Allocation`, `Calendar`, `LegalEntity`, `InvestorRecord`,
-    ///   `InvestmentAccount`, `Placement`, `Execution`, `Block`, `Participation`, `Package`,
-    ///   `OrderInstruction`, `CustomEntity`, `InstrumentEvent`, `Account`, `ChartOfAccounts`,
-    ///   `CustodianAccount`, `CheckDefinition`, `Abor`, `AborConfiguration`, `Fund`,
-    ///   `FundConfiguration`, `FundStructure`, `ProcessingGroup`, `Fee`, `Reconciliation`,
-    ///   `PropertyDefinition`, `Compliance`, `DiaryEntry`, `Leg`, `DerivedValuation`,
-    ///   `Timeline`, `ClosedPeriod`, `TaskDefinition`, `Workflow`, `IdentifierDefinition`,
-    ///   `SettlementInstruction`, `TransactionFeeType`, `PaymentInstruction`, `Transfer`,
-    ///   `RecDefinition`, `RecResult`, `JournalEntry`, `CollateralAgreement` and
-    ///   `EligibleCollateralSchedule`.
+    /// - `domain` (path, required): [`Domain`](crate::params::Domain) (or any string); known
+    ///   values `Transaction`, `Portfolio`, `Holding`, `ReferenceHolding`,
+    ///   `TransactionConfiguration`, `Instrument`, `PortfolioGroup`, `Person`, `Order`,
+    ///   `Allocation`, `Calendar`, `LegalEntity`, `InvestorRecord`, `InvestmentAccount`,
+    ///   `Placement`, `Execution`, `Block`, `Participation`, `Package`, `OrderInstruction`,
+    ///   `CustomEntity`, `InstrumentEvent`, `Account`, `ChartOfAccounts`, `CustodianAccount`,
+    ///   `CheckDefinition`, `Abor`, `AborConfiguration`, `Fund`, `FundConfiguration`,
+    ///   `FundStructure`, `ProcessingGroup`, `Fee`, `Reconciliation`, `PropertyDefinition`,
+    ///   `Compliance`, `DiaryEntry`, `Leg`, `DerivedValuation`, `Timeline`, `ClosedPeriod`,
+    ///   `TaskDefinition`, `Workflow`, `IdentifierDefinition`, `SettlementInstruction`,
+    ///   `TransactionFeeType`, `PaymentInstruction`, `Transfer`, `RecDefinition`, `RecResult`,
+    ///   `JournalEntry`, `CollateralAgreement` and `EligibleCollateralSchedule`.
     /// - `scope` (path, required): string.
     /// - `code` (path, required): string.
     /// - `asAt` (query, optional): date-time: a UTC instant with 100 ns precision, sent by
@@ -308,35 +294,33 @@ impl PropertyDefinitionsApi {
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn get_property_definition(
         &self,
-        domain: impl Into<String>,
+        domain: impl Into<crate::params::Domain>,
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetPropertyDefinitionRequest {
-        GetPropertyDefinitionRequest {
-            client: self.client.clone(),
-            params: GetPropertyDefinitionParams::new(domain, scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetPropertyDefinitionRequest::from_params(
+            self,
+            GetPropertyDefinitionParams::new(domain, scope, code),
+        )
     }
 
-    /// `PUT /api/propertydefinitions/{domain}/{scope}/{code}` (operation
-    /// `UpdatePropertyDefinition`)
+    /// `PUT /api/propertydefinitions/{domain}/{scope}/{code}` (operation `UpdatePropertyDefinition`)
     ///
     /// API status: `Stable`. Idempotent: yes (PUT replaces).
     ///
     /// Parameters (required ones are arguments here, optional ones are setters on the request):
-    /// - `domain` (path, required): string; known values `Transaction`, `Portfolio`, `Holding`,
-    ///   `ReferenceHolding`, `TransactionConfiguration`, `Instrument`, `PortfolioGroup`,
-    ///   `Person`, `Order`, `Allocation`, `Calendar`, `LegalEntity`, `InvestorRecord`,
-    ///   `InvestmentAccount`, `Placement`, `Execution`, `Block`, `Participation`, `Package`,
-    ///   `OrderInstruction`, `CustomEntity`, `InstrumentEvent`, `Account`, `ChartOfAccounts`,
-    ///   `CustodianAccount`, `CheckDefinition`, `Abor`, `AborConfiguration`, `Fund`,
-    ///   `FundConfiguration`, `FundStructure`, `ProcessingGroup`, `Fee`, `Reconciliation`,
-    ///   `PropertyDefinition`, `Compliance`, `DiaryEntry`, `Leg`, `DerivedValuation`,
-    ///   `Timeline`, `ClosedPeriod`, `TaskDefinition`, `Workflow`, `IdentifierDefinition`,
-    ///   `SettlementInstruction`, `TransactionFeeType`, `PaymentInstruction`, `Transfer`,
-    ///   `RecDefinition`, `RecResult`, `JournalEntry`, `CollateralAgreement` and
-    ///   `EligibleCollateralSchedule`.
+    /// - `domain` (path, required): [`Domain`](crate::params::Domain) (or any string); known
+    ///   values `Transaction`, `Portfolio`, `Holding`, `ReferenceHolding`,
+    ///   `TransactionConfiguration`, `Instrument`, `PortfolioGroup`, `Person`, `Order`,
+    ///   `Allocation`, `Calendar`, `LegalEntity`, `InvestorRecord`, `InvestmentAccount`,
+    ///   `Placement`, `Execution`, `Block`, `Participation`, `Package`, `OrderInstruction`,
+    ///   `CustomEntity`, `InstrumentEvent`, `Account`, `ChartOfAccounts`, `CustodianAccount`,
+    ///   `CheckDefinition`, `Abor`, `AborConfiguration`, `Fund`, `FundConfiguration`,
+    ///   `FundStructure`, `ProcessingGroup`, `Fee`, `Reconciliation`, `PropertyDefinition`,
+    ///   `Compliance`, `DiaryEntry`, `Leg`, `DerivedValuation`, `Timeline`, `ClosedPeriod`,
+    ///   `TaskDefinition`, `Workflow`, `IdentifierDefinition`, `SettlementInstruction`,
+    ///   `TransactionFeeType`, `PaymentInstruction`, `Transfer`, `RecDefinition`, `RecResult`,
+    ///   `JournalEntry`, `CollateralAgreement` and `EligibleCollateralSchedule`.
     /// - `scope` (path, required): string.
     /// - `code` (path, required): string.
     ///
@@ -358,41 +342,39 @@ impl PropertyDefinitionsApi {
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn update_property_definition(
         &self,
-        domain: impl Into<String>,
+        domain: impl Into<crate::params::Domain>,
         scope: impl Into<String>,
         code: impl Into<String>,
         update_property_definition_request: lusid_models::UpdatePropertyDefinitionRequest,
     ) -> UpdatePropertyDefinitionRequest {
-        UpdatePropertyDefinitionRequest {
-            client: self.client.clone(),
-            params: UpdatePropertyDefinitionParams::new(
+        UpdatePropertyDefinitionRequest::from_params(
+            self,
+            UpdatePropertyDefinitionParams::new(
                 domain,
                 scope,
                 code,
                 update_property_definition_request,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `DELETE /api/propertydefinitions/{domain}/{scope}/{code}` (operation
-    /// `DeletePropertyDefinition`)
+    /// `DELETE /api/propertydefinitions/{domain}/{scope}/{code}` (operation `DeletePropertyDefinition`)
     ///
     /// API status: `Stable`. Idempotent: yes (DELETE).
     ///
     /// Parameters (required ones are arguments here, optional ones are setters on the request):
-    /// - `domain` (path, required): string; known values `Transaction`, `Portfolio`, `Holding`,
-    ///   `ReferenceHolding`, `TransactionConfiguration`, `Instrument`, `PortfolioGroup`,
-    ///   `Person`, `Order`, `Allocation`, `Calendar`, `LegalEntity`, `InvestorRecord`,
-    ///   `InvestmentAccount`, `Placement`, `Execution`, `Block`, `Participation`, `Package`,
-    ///   `OrderInstruction`, `CustomEntity`, `InstrumentEvent`, `Account`, `ChartOfAccounts`,
-    ///   `CustodianAccount`, `CheckDefinition`, `Abor`, `AborConfiguration`, `Fund`,
-    ///   `FundConfiguration`, `FundStructure`, `ProcessingGroup`, `Fee`, `Reconciliation`,
-    ///   `PropertyDefinition`, `Compliance`, `DiaryEntry`, `Leg`, `DerivedValuation`,
-    ///   `Timeline`, `ClosedPeriod`, `TaskDefinition`, `Workflow`, `IdentifierDefinition`,
-    ///   `SettlementInstruction`, `TransactionFeeType`, `PaymentInstruction`, `Transfer`,
-    ///   `RecDefinition`, `RecResult`, `JournalEntry`, `CollateralAgreement` and
-    ///   `EligibleCollateralSchedule`.
+    /// - `domain` (path, required): [`Domain`](crate::params::Domain) (or any string); known
+    ///   values `Transaction`, `Portfolio`, `Holding`, `ReferenceHolding`,
+    ///   `TransactionConfiguration`, `Instrument`, `PortfolioGroup`, `Person`, `Order`,
+    ///   `Allocation`, `Calendar`, `LegalEntity`, `InvestorRecord`, `InvestmentAccount`,
+    ///   `Placement`, `Execution`, `Block`, `Participation`, `Package`, `OrderInstruction`,
+    ///   `CustomEntity`, `InstrumentEvent`, `Account`, `ChartOfAccounts`, `CustodianAccount`,
+    ///   `CheckDefinition`, `Abor`, `AborConfiguration`, `Fund`, `FundConfiguration`,
+    ///   `FundStructure`, `ProcessingGroup`, `Fee`, `Reconciliation`, `PropertyDefinition`,
+    ///   `Compliance`, `DiaryEntry`, `Leg`, `DerivedValuation`, `Timeline`, `ClosedPeriod`,
+    ///   `TaskDefinition`, `Workflow`, `IdentifierDefinition`, `SettlementInstruction`,
+    ///   `TransactionFeeType`, `PaymentInstruction`, `Transfer`, `RecDefinition`, `RecResult`,
+    ///   `JournalEntry`, `CollateralAgreement` and `EligibleCollateralSchedule`.
     /// - `scope` (path, required): string.
     /// - `code` (path, required): string.
     ///
@@ -410,35 +392,33 @@ impl PropertyDefinitionsApi {
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn delete_property_definition(
         &self,
-        domain: impl Into<String>,
+        domain: impl Into<crate::params::Domain>,
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeletePropertyDefinitionRequest {
-        DeletePropertyDefinitionRequest {
-            client: self.client.clone(),
-            params: DeletePropertyDefinitionParams::new(domain, scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeletePropertyDefinitionRequest::from_params(
+            self,
+            DeletePropertyDefinitionParams::new(domain, scope, code),
+        )
     }
 
-    /// `POST /api/propertydefinitions/{domain}/{scope}/{code}/properties` (operation
-    /// `UpsertPropertyDefinitionProperties`)
+    /// `POST /api/propertydefinitions/{domain}/{scope}/{code}/properties` (operation `UpsertPropertyDefinitionProperties`)
     ///
     /// API status: `Stable`. Idempotent: yes (an upsert).
     ///
     /// Parameters (required ones are arguments here, optional ones are setters on the request):
-    /// - `domain` (path, required): string; known values `Transaction`, `Portfolio`, `Holding`,
-    ///   `ReferenceHolding`, `TransactionConfiguration`, `Instrument`, `PortfolioGroup`,
-    ///   `Person`, `Order`, `Allocation`, `Calendar`, `LegalEntity`, `InvestorRecord`,
-    ///   `InvestmentAccount`, `Placement`, `Execution`, `Block`, `Participation`, `Package`,
-    ///   `OrderInstruction`, `CustomEntity`, `InstrumentEvent`, `Account`, `ChartOfAccounts`,
-    ///   `CustodianAccount`, `CheckDefinition`, `Abor`, `AborConfiguration`, `Fund`,
-    ///   `FundConfiguration`, `FundStructure`, `ProcessingGroup`, `Fee`, `Reconciliation`,
-    ///   `PropertyDefinition`, `Compliance`, `DiaryEntry`, `Leg`, `DerivedValuation`,
-    ///   `Timeline`, `ClosedPeriod`, `TaskDefinition`, `Workflow`, `IdentifierDefinition`,
-    ///   `SettlementInstruction`, `TransactionFeeType`, `PaymentInstruction`, `Transfer`,
-    ///   `RecDefinition`, `RecResult`, `JournalEntry`, `CollateralAgreement` and
-    ///   `EligibleCollateralSchedule`.
+    /// - `domain` (path, required): [`Domain`](crate::params::Domain) (or any string); known
+    ///   values `Transaction`, `Portfolio`, `Holding`, `ReferenceHolding`,
+    ///   `TransactionConfiguration`, `Instrument`, `PortfolioGroup`, `Person`, `Order`,
+    ///   `Allocation`, `Calendar`, `LegalEntity`, `InvestorRecord`, `InvestmentAccount`,
+    ///   `Placement`, `Execution`, `Block`, `Participation`, `Package`, `OrderInstruction`,
+    ///   `CustomEntity`, `InstrumentEvent`, `Account`, `ChartOfAccounts`, `CustodianAccount`,
+    ///   `CheckDefinition`, `Abor`, `AborConfiguration`, `Fund`, `FundConfiguration`,
+    ///   `FundStructure`, `ProcessingGroup`, `Fee`, `Reconciliation`, `PropertyDefinition`,
+    ///   `Compliance`, `DiaryEntry`, `Leg`, `DerivedValuation`, `Timeline`, `ClosedPeriod`,
+    ///   `TaskDefinition`, `Workflow`, `IdentifierDefinition`, `SettlementInstruction`,
+    ///   `TransactionFeeType`, `PaymentInstruction`, `Transfer`, `RecDefinition`, `RecResult`,
+    ///   `JournalEntry`, `CollateralAgreement` and `EligibleCollateralSchedule`.
     /// - `scope` (path, required): string.
     /// - `code` (path, required): string.
     /// - `successMode` (query, optional): string; set with
@@ -463,42 +443,35 @@ impl PropertyDefinitionsApi {
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn upsert_property_definition_properties(
         &self,
-        domain: impl Into<String>,
+        domain: impl Into<crate::params::Domain>,
         scope: impl Into<String>,
         code: impl Into<String>,
         request_body: std::collections::BTreeMap<String, lusid_models::Property>,
     ) -> UpsertPropertyDefinitionPropertiesRequest {
-        UpsertPropertyDefinitionPropertiesRequest {
-            client: self.client.clone(),
-            params: UpsertPropertyDefinitionPropertiesParams::new(
-                domain,
-                scope,
-                code,
-                request_body,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertPropertyDefinitionPropertiesRequest::from_params(
+            self,
+            UpsertPropertyDefinitionPropertiesParams::new(domain, scope, code, request_body),
+        )
     }
 
-    /// `POST /api/propertydefinitions/{domain}/{scope}/{code}/properties/$delete` (operation
-    /// `DeletePropertyDefinitionProperties`)
+    /// `POST /api/propertydefinitions/{domain}/{scope}/{code}/properties/$delete` (operation `DeletePropertyDefinitionProperties`)
     ///
     /// API status: `EarlyAccess`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
     ///
     /// Parameters (required ones are arguments here, optional ones are setters on the request):
-    /// - `domain` (path, required): string; known values `Transaction`, `Portfolio`, `Holding`,
-    ///   `ReferenceHolding`, `TransactionConfiguration`, `Instrument`, `PortfolioGroup`,
-    ///   `Person`, `Order`, `Allocation`, `Calendar`, `LegalEntity`, `InvestorRecord`,
-    ///   `InvestmentAccount`, `Placement`, `Execution`, `Block`, `Participation`, `Package`,
-    ///   `OrderInstruction`, `CustomEntity`, `InstrumentEvent`, `Account`, `ChartOfAccounts`,
-    ///   `CustodianAccount`, `CheckDefinition`, `Abor`, `AborConfiguration`, `Fund`,
-    ///   `FundConfiguration`, `FundStructure`, `ProcessingGroup`, `Fee`, `Reconciliation`,
-    ///   `PropertyDefinition`, `Compliance`, `DiaryEntry`, `Leg`, `DerivedValuation`,
-    ///   `Timeline`, `ClosedPeriod`, `TaskDefinition`, `Workflow`, `IdentifierDefinition`,
-    ///   `SettlementInstruction`, `TransactionFeeType`, `PaymentInstruction`, `Transfer`,
-    ///   `RecDefinition`, `RecResult`, `JournalEntry`, `CollateralAgreement` and
-    ///   `EligibleCollateralSchedule`.
+    /// - `domain` (path, required): [`Domain`](crate::params::Domain) (or any string); known
+    ///   values `Transaction`, `Portfolio`, `Holding`, `ReferenceHolding`,
+    ///   `TransactionConfiguration`, `Instrument`, `PortfolioGroup`, `Person`, `Order`,
+    ///   `Allocation`, `Calendar`, `LegalEntity`, `InvestorRecord`, `InvestmentAccount`,
+    ///   `Placement`, `Execution`, `Block`, `Participation`, `Package`, `OrderInstruction`,
+    ///   `CustomEntity`, `InstrumentEvent`, `Account`, `ChartOfAccounts`, `CustodianAccount`,
+    ///   `CheckDefinition`, `Abor`, `AborConfiguration`, `Fund`, `FundConfiguration`,
+    ///   `FundStructure`, `ProcessingGroup`, `Fee`, `Reconciliation`, `PropertyDefinition`,
+    ///   `Compliance`, `DiaryEntry`, `Leg`, `DerivedValuation`, `Timeline`, `ClosedPeriod`,
+    ///   `TaskDefinition`, `Workflow`, `IdentifierDefinition`, `SettlementInstruction`,
+    ///   `TransactionFeeType`, `PaymentInstruction`, `Transfer`, `RecDefinition`, `RecResult`,
+    ///   `JournalEntry`, `CollateralAgreement` and `EligibleCollateralSchedule`.
     /// - `scope` (path, required): string.
     /// - `code` (path, required): string.
     /// - `effectiveAt` (query, optional): string; set with
@@ -520,41 +493,34 @@ impl PropertyDefinitionsApi {
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn delete_property_definition_properties(
         &self,
-        domain: impl Into<String>,
+        domain: impl Into<crate::params::Domain>,
         scope: impl Into<String>,
         code: impl Into<String>,
         request_body: Vec<String>,
     ) -> DeletePropertyDefinitionPropertiesRequest {
-        DeletePropertyDefinitionPropertiesRequest {
-            client: self.client.clone(),
-            params: DeletePropertyDefinitionPropertiesParams::new(
-                domain,
-                scope,
-                code,
-                request_body,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeletePropertyDefinitionPropertiesRequest::from_params(
+            self,
+            DeletePropertyDefinitionPropertiesParams::new(domain, scope, code, request_body),
+        )
     }
 
-    /// `GET /api/propertydefinitions/{domain}/{scope}/{code}/properties/time-series` (operation
-    /// `GetPropertyDefinitionPropertyTimeSeries`)
+    /// `GET /api/propertydefinitions/{domain}/{scope}/{code}/properties/time-series` (operation `GetPropertyDefinitionPropertyTimeSeries`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
     /// Parameters (required ones are arguments here, optional ones are setters on the request):
-    /// - `domain` (path, required): string; known values `Transaction`, `Portfolio`, `Holding`,
-    ///   `ReferenceHolding`, `TransactionConfiguration`, `Instrument`, `PortfolioGroup`,
-    ///   `Person`, `Order`, `Allocation`, `Calendar`, `LegalEntity`, `InvestorRecord`,
-    ///   `InvestmentAccount`, `Placement`, `Execution`, `Block`, `Participation`, `Package`,
-    ///   `OrderInstruction`, `CustomEntity`, `InstrumentEvent`, `Account`, `ChartOfAccounts`,
-    ///   `CustodianAccount`, `CheckDefinition`, `Abor`, `AborConfiguration`, `Fund`,
-    ///   `FundConfiguration`, `FundStructure`, `ProcessingGroup`, `Fee`, `Reconciliation`,
-    ///   `PropertyDefinition`, `Compliance`, `DiaryEntry`, `Leg`, `DerivedValuation`,
-    ///   `Timeline`, `ClosedPeriod`, `TaskDefinition`, `Workflow`, `IdentifierDefinition`,
-    ///   `SettlementInstruction`, `TransactionFeeType`, `PaymentInstruction`, `Transfer`,
-    ///   `RecDefinition`, `RecResult`, `JournalEntry`, `CollateralAgreement` and
-    ///   `EligibleCollateralSchedule`.
+    /// - `domain` (path, required): [`Domain`](crate::params::Domain) (or any string); known
+    ///   values `Transaction`, `Portfolio`, `Holding`, `ReferenceHolding`,
+    ///   `TransactionConfiguration`, `Instrument`, `PortfolioGroup`, `Person`, `Order`,
+    ///   `Allocation`, `Calendar`, `LegalEntity`, `InvestorRecord`, `InvestmentAccount`,
+    ///   `Placement`, `Execution`, `Block`, `Participation`, `Package`, `OrderInstruction`,
+    ///   `CustomEntity`, `InstrumentEvent`, `Account`, `ChartOfAccounts`, `CustodianAccount`,
+    ///   `CheckDefinition`, `Abor`, `AborConfiguration`, `Fund`, `FundConfiguration`,
+    ///   `FundStructure`, `ProcessingGroup`, `Fee`, `Reconciliation`, `PropertyDefinition`,
+    ///   `Compliance`, `DiaryEntry`, `Leg`, `DerivedValuation`, `Timeline`, `ClosedPeriod`,
+    ///   `TaskDefinition`, `Workflow`, `IdentifierDefinition`, `SettlementInstruction`,
+    ///   `TransactionFeeType`, `PaymentInstruction`, `Transfer`, `RecDefinition`, `RecResult`,
+    ///   `JournalEntry`, `CollateralAgreement` and `EligibleCollateralSchedule`.
     /// - `scope` (path, required): string.
     /// - `code` (path, required): string.
     /// - `propertyKey` (query, required): string.
@@ -585,30 +551,28 @@ impl PropertyDefinitionsApi {
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn get_property_definition_property_time_series(
         &self,
-        domain: impl Into<String>,
+        domain: impl Into<crate::params::Domain>,
         scope: impl Into<String>,
         code: impl Into<String>,
         property_key: impl Into<String>,
     ) -> GetPropertyDefinitionPropertyTimeSeriesRequest {
-        GetPropertyDefinitionPropertyTimeSeriesRequest {
-            client: self.client.clone(),
-            params: GetPropertyDefinitionPropertyTimeSeriesParams::new(
-                domain,
-                scope,
-                code,
-                property_key,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetPropertyDefinitionPropertyTimeSeriesRequest::from_params(
+            self,
+            GetPropertyDefinitionPropertyTimeSeriesParams::new(domain, scope, code, property_key),
+        )
     }
 }
 
-/// The parameters of `GetMultiplePropertyDefinitions` (`GET /api/propertydefinitions`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `GET /api/propertydefinitions` (operation `GetMultiplePropertyDefinitions`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetMultiplePropertyDefinitions`: what its request builder
+/// ([`GetMultiplePropertyDefinitionsRequest`](crate::GetMultiplePropertyDefinitionsRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetMultiplePropertyDefinitionsParams {
@@ -633,30 +597,14 @@ impl GetMultiplePropertyDefinitionsParams {
             effective_at: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
 }
 
-/// The `GetMultiplePropertyDefinitions` request (`GET /api/propertydefinitions`), built by
-/// [`PropertyDefinitionsApi::get_multiple_property_definitions`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `GET /api/propertydefinitions` (operation `GetMultiplePropertyDefinitions`)
+///
+/// The request builder of `GetMultiplePropertyDefinitions`, made by
+/// [`PropertyDefinitionsApi::get_multiple_property_definitions`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetMultiplePropertyDefinitionsRequest {
@@ -673,22 +621,34 @@ impl GetMultiplePropertyDefinitionsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &PropertyDefinitionsApi,
+        params: GetMultiplePropertyDefinitionsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
@@ -745,12 +705,16 @@ impl GetMultiplePropertyDefinitionsRequest {
     }
 }
 
-/// The parameters of `CreatePropertyDefinition` (`POST /api/propertydefinitions`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `POST /api/propertydefinitions` (operation `CreatePropertyDefinition`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreatePropertyDefinition`: what its request builder
+/// ([`CreatePropertyDefinitionRequest`](crate::CreatePropertyDefinitionRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreatePropertyDefinitionParams {
@@ -769,9 +733,12 @@ impl CreatePropertyDefinitionParams {
     }
 }
 
-/// The `CreatePropertyDefinition` request (`POST /api/propertydefinitions`), built by
-/// [`PropertyDefinitionsApi::create_property_definition`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/propertydefinitions` (operation `CreatePropertyDefinition`)
+///
+/// The request builder of `CreatePropertyDefinition`, made by
+/// [`PropertyDefinitionsApi::create_property_definition`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreatePropertyDefinitionRequest {
@@ -787,6 +754,18 @@ impl CreatePropertyDefinitionRequest {
         path_template: "/api/propertydefinitions",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &PropertyDefinitionsApi,
+        params: CreatePropertyDefinitionParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreatePropertyDefinitionParams {
@@ -835,12 +814,16 @@ impl CreatePropertyDefinitionRequest {
     }
 }
 
-/// The parameters of `ListPropertyDefinitions` (`GET /api/propertydefinitions/$list`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `GET /api/propertydefinitions/$list` (operation `ListPropertyDefinitions`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListPropertyDefinitions`: what its request builder
+/// ([`ListPropertyDefinitionsRequest`](crate::ListPropertyDefinitionsRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListPropertyDefinitionsParams {
@@ -874,59 +857,14 @@ impl ListPropertyDefinitionsParams {
             sort_by: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListPropertyDefinitions` request (`GET /api/propertydefinitions/$list`), built by
-/// [`PropertyDefinitionsApi::list_property_definitions`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/propertydefinitions/$list` (operation `ListPropertyDefinitions`)
+///
+/// The request builder of `ListPropertyDefinitions`, made by
+/// [`PropertyDefinitionsApi::list_property_definitions`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListPropertyDefinitionsRequest {
@@ -943,16 +881,28 @@ impl ListPropertyDefinitionsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &PropertyDefinitionsApi,
+        params: ListPropertyDefinitionsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -962,32 +912,32 @@ impl ListPropertyDefinitionsRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
@@ -1053,80 +1003,84 @@ impl ListPropertyDefinitionsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListPropertyDefinitionsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListPropertyDefinitions`, following `nextPage` until it is empty. Each
     /// page is requested only when the previous one has been taken, with the same parameters
     /// plus `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time,
     /// so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfPropertyDefinition, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfPropertyDefinition> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListPropertyDefinitions`, in order. At most one page is
-    /// held in memory; the next page is requested when the current one is used up.
+    /// held in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::PropertyDefinition, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::PropertyDefinition> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListPropertyDefinitions` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListPropertyDefinitionsRequest {
-    type Page = lusid_models::PagedResourceListOfPropertyDefinition;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListPropertyDefinitionsParams {
+    const OPERATION_ID: &'static str = "ListPropertyDefinitions";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `CreateDerivedPropertyDefinition` (`POST
-/// /api/propertydefinitions/derived`): what its request builder sends, and what the tag's
-/// trait method takes.
+/// `POST /api/propertydefinitions/derived` (operation `CreateDerivedPropertyDefinition`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateDerivedPropertyDefinition`: what its request builder
+/// ([`CreateDerivedPropertyDefinitionRequest`](crate::CreateDerivedPropertyDefinitionRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateDerivedPropertyDefinitionParams {
@@ -1145,9 +1099,12 @@ impl CreateDerivedPropertyDefinitionParams {
     }
 }
 
-/// The `CreateDerivedPropertyDefinition` request (`POST /api/propertydefinitions/derived`),
-/// built by [`PropertyDefinitionsApi::create_derived_property_definition`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `POST /api/propertydefinitions/derived` (operation `CreateDerivedPropertyDefinition`)
+///
+/// The request builder of `CreateDerivedPropertyDefinition`, made by
+/// [`PropertyDefinitionsApi::create_derived_property_definition`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateDerivedPropertyDefinitionRequest {
@@ -1163,6 +1120,18 @@ impl CreateDerivedPropertyDefinitionRequest {
         path_template: "/api/propertydefinitions/derived",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &PropertyDefinitionsApi,
+        params: CreateDerivedPropertyDefinitionParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateDerivedPropertyDefinitionParams {
@@ -1211,13 +1180,16 @@ impl CreateDerivedPropertyDefinitionRequest {
     }
 }
 
-/// The parameters of `GetDerivedFormulaExplanation` (`POST
-/// /api/propertydefinitions/derived/$formulaExplanation`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `POST /api/propertydefinitions/derived/$formulaExplanation` (operation `GetDerivedFormulaExplanation`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetDerivedFormulaExplanation`: what its request builder
+/// ([`GetDerivedFormulaExplanationRequest`](crate::GetDerivedFormulaExplanationRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetDerivedFormulaExplanationParams {
@@ -1241,25 +1213,14 @@ impl GetDerivedFormulaExplanationParams {
             body: derivation_formula_explain_request,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
 }
 
-/// The `GetDerivedFormulaExplanation` request (`POST
-/// /api/propertydefinitions/derived/$formulaExplanation`), built by
-/// [`PropertyDefinitionsApi::get_derived_formula_explanation`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `POST /api/propertydefinitions/derived/$formulaExplanation` (operation `GetDerivedFormulaExplanation`)
+///
+/// The request builder of `GetDerivedFormulaExplanation`, made by
+/// [`PropertyDefinitionsApi::get_derived_formula_explanation`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetDerivedFormulaExplanationRequest {
@@ -1276,16 +1237,28 @@ impl GetDerivedFormulaExplanationRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &PropertyDefinitionsApi,
+        params: GetDerivedFormulaExplanationParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
@@ -1338,29 +1311,32 @@ impl GetDerivedFormulaExplanationRequest {
     }
 }
 
-/// The parameters of `UpdateDerivedPropertyDefinition` (`PUT
-/// /api/propertydefinitions/derived/{domain}/{scope}/{code}`): what its request builder
+/// `PUT /api/propertydefinitions/derived/{domain}/{scope}/{code}` (operation `UpdateDerivedPropertyDefinition`)
+///
+/// The parameters of `UpdateDerivedPropertyDefinition`: what its request builder
+/// ([`UpdateDerivedPropertyDefinitionRequest`](crate::UpdateDerivedPropertyDefinitionRequest))
 /// sends, and what the tag's trait method takes.
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateDerivedPropertyDefinitionParams {
-    /// `domain` (path): string; known values `Transaction`, `Portfolio`, `Holding`,
-    /// `ReferenceHolding`, `TransactionConfiguration`, `Instrument`, `PortfolioGroup`,
-    /// `Person`, `Order`, `Allocation`, `Calendar`, `LegalEntity`, `InvestorRecord`,
-    /// `InvestmentAccount`, `Placement`, `Execution`, `Block`, `Participation`, `Package`,
-    /// `OrderInstruction`, `CustomEntity`, `InstrumentEvent`, `Account`, `ChartOfAccounts`,
-    /// `CustodianAccount`, `CheckDefinition`, `Abor`, `AborConfiguration`, `Fund`,
-    /// `FundConfiguration`, `FundStructure`, `ProcessingGroup`, `Fee`, `Reconciliation`,
-    /// `PropertyDefinition`, `Compliance`, `DiaryEntry`, `Leg`, `DerivedValuation`, `Timeline`,
-    /// `ClosedPeriod`, `TaskDefinition`, `Workflow`, `IdentifierDefinition`,
-    /// `SettlementInstruction`, `TransactionFeeType`, `PaymentInstruction`, `Transfer`,
-    /// `RecDefinition`, `RecResult`, `JournalEntry`, `CollateralAgreement` and
-    /// `EligibleCollateralSchedule`.
-    pub domain: String,
+    /// `domain` (path): [`Domain`](crate::params::Domain) (or any string); known values
+    /// `Transaction`, `Portfolio`, `Holding`, `ReferenceHolding`, `TransactionConfiguration`,
+    /// `Instrument`, `PortfolioGroup`, `Person`, `Order`, `Allocation`, `Calendar`,
+    /// `LegalEntity`, `InvestorRecord`, `InvestmentAccount`, `Placement`, `Execution`, `Block`,
+    /// `Participation`, `Package`, `OrderInstruction`, `CustomEntity`, `InstrumentEvent`,
+    /// `Account`, `ChartOfAccounts`, `CustodianAccount`, `CheckDefinition`, `Abor`,
+    /// `AborConfiguration`, `Fund`, `FundConfiguration`, `FundStructure`, `ProcessingGroup`,
+    /// `Fee`, `Reconciliation`, `PropertyDefinition`, `Compliance`, `DiaryEntry`, `Leg`,
+    /// `DerivedValuation`, `Timeline`, `ClosedPeriod`, `TaskDefinition`, `Workflow`,
+    /// `IdentifierDefinition`, `SettlementInstruction`, `TransactionFeeType`,
+    /// `PaymentInstruction`, `Transfer`, `RecDefinition`, `RecResult`, `JournalEntry`,
+    /// `CollateralAgreement` and `EligibleCollateralSchedule`.
+    pub domain: crate::params::Domain,
     /// `scope` (path): string.
     pub scope: String,
     /// `code` (path): string.
@@ -1372,7 +1348,7 @@ pub struct UpdateDerivedPropertyDefinitionParams {
 impl UpdateDerivedPropertyDefinitionParams {
     /// The required parameters; every optional one unset.
     pub fn new(
-        domain: impl Into<String>,
+        domain: impl Into<crate::params::Domain>,
         scope: impl Into<String>,
         code: impl Into<String>,
         update_derived_property_definition_request: lusid_models::UpdateDerivedPropertyDefinitionRequest,
@@ -1386,10 +1362,12 @@ impl UpdateDerivedPropertyDefinitionParams {
     }
 }
 
-/// The `UpdateDerivedPropertyDefinition` request (`PUT
-/// /api/propertydefinitions/derived/{domain}/{scope}/{code}`), built by
-/// [`PropertyDefinitionsApi::update_derived_property_definition`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `PUT /api/propertydefinitions/derived/{domain}/{scope}/{code}` (operation `UpdateDerivedPropertyDefinition`)
+///
+/// The request builder of `UpdateDerivedPropertyDefinition`, made by
+/// [`PropertyDefinitionsApi::update_derived_property_definition`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateDerivedPropertyDefinitionRequest {
@@ -1405,6 +1383,18 @@ impl UpdateDerivedPropertyDefinitionRequest {
         path_template: "/api/propertydefinitions/derived/{domain}/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &PropertyDefinitionsApi,
+        params: UpdateDerivedPropertyDefinitionParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpdateDerivedPropertyDefinitionParams {
@@ -1458,29 +1448,32 @@ impl UpdateDerivedPropertyDefinitionRequest {
     }
 }
 
-/// The parameters of `GetPropertyDefinition` (`GET
-/// /api/propertydefinitions/{domain}/{scope}/{code}`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `GET /api/propertydefinitions/{domain}/{scope}/{code}` (operation `GetPropertyDefinition`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetPropertyDefinition`: what its request builder
+/// ([`GetPropertyDefinitionRequest`](crate::GetPropertyDefinitionRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetPropertyDefinitionParams {
-    /// `domain` (path): string; known values `Transaction`, `Portfolio`, `Holding`,
-    /// `ReferenceHolding`, `TransactionConfiguration`, `Instrument`, `PortfolioGroup`,
-    /// `Person`, `Order`, `Allocation`, `Calendar`, `LegalEntity`, `InvestorRecord`,
-    /// `InvestmentAccount`, `Placement`, `Execution`, `Block`, `Participation`, `Package`,
-    /// `OrderInstruction`, `CustomEntity`, `InstrumentEvent`, `Account`, `ChartOfAccounts`,
-    /// `CustodianAccount`, `CheckDefinition`, `Abor`, `AborConfiguration`, `Fund`,
-    /// `FundConfiguration`, `FundStructure`, `ProcessingGroup`, `Fee`, `Reconciliation`,
-    /// `PropertyDefinition`, `Compliance`, `DiaryEntry`, `Leg`, `DerivedValuation`, `Timeline`,
-    /// `ClosedPeriod`, `TaskDefinition`, `Workflow`, `IdentifierDefinition`,
-    /// `SettlementInstruction`, `TransactionFeeType`, `PaymentInstruction`, `Transfer`,
-    /// `RecDefinition`, `RecResult`, `JournalEntry`, `CollateralAgreement` and
-    /// `EligibleCollateralSchedule`.
-    pub domain: String,
+    /// `domain` (path): [`Domain`](crate::params::Domain) (or any string); known values
+    /// `Transaction`, `Portfolio`, `Holding`, `ReferenceHolding`, `TransactionConfiguration`,
+    /// `Instrument`, `PortfolioGroup`, `Person`, `Order`, `Allocation`, `Calendar`,
+    /// `LegalEntity`, `InvestorRecord`, `InvestmentAccount`, `Placement`, `Execution`, `Block`,
+    /// `Participation`, `Package`, `OrderInstruction`, `CustomEntity`, `InstrumentEvent`,
+    /// `Account`, `ChartOfAccounts`, `CustodianAccount`, `CheckDefinition`, `Abor`,
+    /// `AborConfiguration`, `Fund`, `FundConfiguration`, `FundStructure`, `ProcessingGroup`,
+    /// `Fee`, `Reconciliation`, `PropertyDefinition`, `Compliance`, `DiaryEntry`, `Leg`,
+    /// `DerivedValuation`, `Timeline`, `ClosedPeriod`, `TaskDefinition`, `Workflow`,
+    /// `IdentifierDefinition`, `SettlementInstruction`, `TransactionFeeType`,
+    /// `PaymentInstruction`, `Transfer`, `RecDefinition`, `RecResult`, `JournalEntry`,
+    /// `CollateralAgreement` and `EligibleCollateralSchedule`.
+    pub domain: crate::params::Domain,
     /// `scope` (path): string.
     pub scope: String,
     /// `code` (path): string.
@@ -1495,7 +1488,7 @@ pub struct GetPropertyDefinitionParams {
 impl GetPropertyDefinitionParams {
     /// The required parameters; every optional one unset.
     pub fn new(
-        domain: impl Into<String>,
+        domain: impl Into<crate::params::Domain>,
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> Self {
@@ -1507,25 +1500,14 @@ impl GetPropertyDefinitionParams {
             effective_at: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
 }
 
-/// The `GetPropertyDefinition` request (`GET
-/// /api/propertydefinitions/{domain}/{scope}/{code}`), built by
-/// [`PropertyDefinitionsApi::get_property_definition`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/propertydefinitions/{domain}/{scope}/{code}` (operation `GetPropertyDefinition`)
+///
+/// The request builder of `GetPropertyDefinition`, made by
+/// [`PropertyDefinitionsApi::get_property_definition`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPropertyDefinitionRequest {
@@ -1542,16 +1524,25 @@ impl GetPropertyDefinitionRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &PropertyDefinitionsApi, params: GetPropertyDefinitionParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
@@ -1608,29 +1599,32 @@ impl GetPropertyDefinitionRequest {
     }
 }
 
-/// The parameters of `UpdatePropertyDefinition` (`PUT
-/// /api/propertydefinitions/{domain}/{scope}/{code}`): what its request builder sends, and
+/// `PUT /api/propertydefinitions/{domain}/{scope}/{code}` (operation `UpdatePropertyDefinition`)
+///
+/// The parameters of `UpdatePropertyDefinition`: what its request builder
+/// ([`UpdatePropertyDefinitionRequest`](crate::UpdatePropertyDefinitionRequest)) sends, and
 /// what the tag's trait method takes.
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpdatePropertyDefinitionParams {
-    /// `domain` (path): string; known values `Transaction`, `Portfolio`, `Holding`,
-    /// `ReferenceHolding`, `TransactionConfiguration`, `Instrument`, `PortfolioGroup`,
-    /// `Person`, `Order`, `Allocation`, `Calendar`, `LegalEntity`, `InvestorRecord`,
-    /// `InvestmentAccount`, `Placement`, `Execution`, `Block`, `Participation`, `Package`,
-    /// `OrderInstruction`, `CustomEntity`, `InstrumentEvent`, `Account`, `ChartOfAccounts`,
-    /// `CustodianAccount`, `CheckDefinition`, `Abor`, `AborConfiguration`, `Fund`,
-    /// `FundConfiguration`, `FundStructure`, `ProcessingGroup`, `Fee`, `Reconciliation`,
-    /// `PropertyDefinition`, `Compliance`, `DiaryEntry`, `Leg`, `DerivedValuation`, `Timeline`,
-    /// `ClosedPeriod`, `TaskDefinition`, `Workflow`, `IdentifierDefinition`,
-    /// `SettlementInstruction`, `TransactionFeeType`, `PaymentInstruction`, `Transfer`,
-    /// `RecDefinition`, `RecResult`, `JournalEntry`, `CollateralAgreement` and
-    /// `EligibleCollateralSchedule`.
-    pub domain: String,
+    /// `domain` (path): [`Domain`](crate::params::Domain) (or any string); known values
+    /// `Transaction`, `Portfolio`, `Holding`, `ReferenceHolding`, `TransactionConfiguration`,
+    /// `Instrument`, `PortfolioGroup`, `Person`, `Order`, `Allocation`, `Calendar`,
+    /// `LegalEntity`, `InvestorRecord`, `InvestmentAccount`, `Placement`, `Execution`, `Block`,
+    /// `Participation`, `Package`, `OrderInstruction`, `CustomEntity`, `InstrumentEvent`,
+    /// `Account`, `ChartOfAccounts`, `CustodianAccount`, `CheckDefinition`, `Abor`,
+    /// `AborConfiguration`, `Fund`, `FundConfiguration`, `FundStructure`, `ProcessingGroup`,
+    /// `Fee`, `Reconciliation`, `PropertyDefinition`, `Compliance`, `DiaryEntry`, `Leg`,
+    /// `DerivedValuation`, `Timeline`, `ClosedPeriod`, `TaskDefinition`, `Workflow`,
+    /// `IdentifierDefinition`, `SettlementInstruction`, `TransactionFeeType`,
+    /// `PaymentInstruction`, `Transfer`, `RecDefinition`, `RecResult`, `JournalEntry`,
+    /// `CollateralAgreement` and `EligibleCollateralSchedule`.
+    pub domain: crate::params::Domain,
     /// `scope` (path): string.
     pub scope: String,
     /// `code` (path): string.
@@ -1642,7 +1636,7 @@ pub struct UpdatePropertyDefinitionParams {
 impl UpdatePropertyDefinitionParams {
     /// The required parameters; every optional one unset.
     pub fn new(
-        domain: impl Into<String>,
+        domain: impl Into<crate::params::Domain>,
         scope: impl Into<String>,
         code: impl Into<String>,
         update_property_definition_request: lusid_models::UpdatePropertyDefinitionRequest,
@@ -1656,10 +1650,12 @@ impl UpdatePropertyDefinitionParams {
     }
 }
 
-/// The `UpdatePropertyDefinition` request (`PUT
-/// /api/propertydefinitions/{domain}/{scope}/{code}`), built by
-/// [`PropertyDefinitionsApi::update_property_definition`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `PUT /api/propertydefinitions/{domain}/{scope}/{code}` (operation `UpdatePropertyDefinition`)
+///
+/// The request builder of `UpdatePropertyDefinition`, made by
+/// [`PropertyDefinitionsApi::update_property_definition`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdatePropertyDefinitionRequest {
@@ -1675,6 +1671,18 @@ impl UpdatePropertyDefinitionRequest {
         path_template: "/api/propertydefinitions/{domain}/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &PropertyDefinitionsApi,
+        params: UpdatePropertyDefinitionParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpdatePropertyDefinitionParams {
@@ -1728,29 +1736,32 @@ impl UpdatePropertyDefinitionRequest {
     }
 }
 
-/// The parameters of `DeletePropertyDefinition` (`DELETE
-/// /api/propertydefinitions/{domain}/{scope}/{code}`): what its request builder sends, and
+/// `DELETE /api/propertydefinitions/{domain}/{scope}/{code}` (operation `DeletePropertyDefinition`)
+///
+/// The parameters of `DeletePropertyDefinition`: what its request builder
+/// ([`DeletePropertyDefinitionRequest`](crate::DeletePropertyDefinitionRequest)) sends, and
 /// what the tag's trait method takes.
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeletePropertyDefinitionParams {
-    /// `domain` (path): string; known values `Transaction`, `Portfolio`, `Holding`,
-    /// `ReferenceHolding`, `TransactionConfiguration`, `Instrument`, `PortfolioGroup`,
-    /// `Person`, `Order`, `Allocation`, `Calendar`, `LegalEntity`, `InvestorRecord`,
-    /// `InvestmentAccount`, `Placement`, `Execution`, `Block`, `Participation`, `Package`,
-    /// `OrderInstruction`, `CustomEntity`, `InstrumentEvent`, `Account`, `ChartOfAccounts`,
-    /// `CustodianAccount`, `CheckDefinition`, `Abor`, `AborConfiguration`, `Fund`,
-    /// `FundConfiguration`, `FundStructure`, `ProcessingGroup`, `Fee`, `Reconciliation`,
-    /// `PropertyDefinition`, `Compliance`, `DiaryEntry`, `Leg`, `DerivedValuation`, `Timeline`,
-    /// `ClosedPeriod`, `TaskDefinition`, `Workflow`, `IdentifierDefinition`,
-    /// `SettlementInstruction`, `TransactionFeeType`, `PaymentInstruction`, `Transfer`,
-    /// `RecDefinition`, `RecResult`, `JournalEntry`, `CollateralAgreement` and
-    /// `EligibleCollateralSchedule`.
-    pub domain: String,
+    /// `domain` (path): [`Domain`](crate::params::Domain) (or any string); known values
+    /// `Transaction`, `Portfolio`, `Holding`, `ReferenceHolding`, `TransactionConfiguration`,
+    /// `Instrument`, `PortfolioGroup`, `Person`, `Order`, `Allocation`, `Calendar`,
+    /// `LegalEntity`, `InvestorRecord`, `InvestmentAccount`, `Placement`, `Execution`, `Block`,
+    /// `Participation`, `Package`, `OrderInstruction`, `CustomEntity`, `InstrumentEvent`,
+    /// `Account`, `ChartOfAccounts`, `CustodianAccount`, `CheckDefinition`, `Abor`,
+    /// `AborConfiguration`, `Fund`, `FundConfiguration`, `FundStructure`, `ProcessingGroup`,
+    /// `Fee`, `Reconciliation`, `PropertyDefinition`, `Compliance`, `DiaryEntry`, `Leg`,
+    /// `DerivedValuation`, `Timeline`, `ClosedPeriod`, `TaskDefinition`, `Workflow`,
+    /// `IdentifierDefinition`, `SettlementInstruction`, `TransactionFeeType`,
+    /// `PaymentInstruction`, `Transfer`, `RecDefinition`, `RecResult`, `JournalEntry`,
+    /// `CollateralAgreement` and `EligibleCollateralSchedule`.
+    pub domain: crate::params::Domain,
     /// `scope` (path): string.
     pub scope: String,
     /// `code` (path): string.
@@ -1760,7 +1771,7 @@ pub struct DeletePropertyDefinitionParams {
 impl DeletePropertyDefinitionParams {
     /// The required parameters; every optional one unset.
     pub fn new(
-        domain: impl Into<String>,
+        domain: impl Into<crate::params::Domain>,
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> Self {
@@ -1772,10 +1783,12 @@ impl DeletePropertyDefinitionParams {
     }
 }
 
-/// The `DeletePropertyDefinition` request (`DELETE
-/// /api/propertydefinitions/{domain}/{scope}/{code}`), built by
-/// [`PropertyDefinitionsApi::delete_property_definition`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/propertydefinitions/{domain}/{scope}/{code}` (operation `DeletePropertyDefinition`)
+///
+/// The request builder of `DeletePropertyDefinition`, made by
+/// [`PropertyDefinitionsApi::delete_property_definition`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeletePropertyDefinitionRequest {
@@ -1791,6 +1804,18 @@ impl DeletePropertyDefinitionRequest {
         path_template: "/api/propertydefinitions/{domain}/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &PropertyDefinitionsApi,
+        params: DeletePropertyDefinitionParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeletePropertyDefinitionParams {
@@ -1844,29 +1869,32 @@ impl DeletePropertyDefinitionRequest {
     }
 }
 
-/// The parameters of `UpsertPropertyDefinitionProperties` (`POST
-/// /api/propertydefinitions/{domain}/{scope}/{code}/properties`): what its request builder
+/// `POST /api/propertydefinitions/{domain}/{scope}/{code}/properties` (operation `UpsertPropertyDefinitionProperties`)
+///
+/// The parameters of `UpsertPropertyDefinitionProperties`: what its request builder
+/// ([`UpsertPropertyDefinitionPropertiesRequest`](crate::UpsertPropertyDefinitionPropertiesRequest))
 /// sends, and what the tag's trait method takes.
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertPropertyDefinitionPropertiesParams {
-    /// `domain` (path): string; known values `Transaction`, `Portfolio`, `Holding`,
-    /// `ReferenceHolding`, `TransactionConfiguration`, `Instrument`, `PortfolioGroup`,
-    /// `Person`, `Order`, `Allocation`, `Calendar`, `LegalEntity`, `InvestorRecord`,
-    /// `InvestmentAccount`, `Placement`, `Execution`, `Block`, `Participation`, `Package`,
-    /// `OrderInstruction`, `CustomEntity`, `InstrumentEvent`, `Account`, `ChartOfAccounts`,
-    /// `CustodianAccount`, `CheckDefinition`, `Abor`, `AborConfiguration`, `Fund`,
-    /// `FundConfiguration`, `FundStructure`, `ProcessingGroup`, `Fee`, `Reconciliation`,
-    /// `PropertyDefinition`, `Compliance`, `DiaryEntry`, `Leg`, `DerivedValuation`, `Timeline`,
-    /// `ClosedPeriod`, `TaskDefinition`, `Workflow`, `IdentifierDefinition`,
-    /// `SettlementInstruction`, `TransactionFeeType`, `PaymentInstruction`, `Transfer`,
-    /// `RecDefinition`, `RecResult`, `JournalEntry`, `CollateralAgreement` and
-    /// `EligibleCollateralSchedule`.
-    pub domain: String,
+    /// `domain` (path): [`Domain`](crate::params::Domain) (or any string); known values
+    /// `Transaction`, `Portfolio`, `Holding`, `ReferenceHolding`, `TransactionConfiguration`,
+    /// `Instrument`, `PortfolioGroup`, `Person`, `Order`, `Allocation`, `Calendar`,
+    /// `LegalEntity`, `InvestorRecord`, `InvestmentAccount`, `Placement`, `Execution`, `Block`,
+    /// `Participation`, `Package`, `OrderInstruction`, `CustomEntity`, `InstrumentEvent`,
+    /// `Account`, `ChartOfAccounts`, `CustodianAccount`, `CheckDefinition`, `Abor`,
+    /// `AborConfiguration`, `Fund`, `FundConfiguration`, `FundStructure`, `ProcessingGroup`,
+    /// `Fee`, `Reconciliation`, `PropertyDefinition`, `Compliance`, `DiaryEntry`, `Leg`,
+    /// `DerivedValuation`, `Timeline`, `ClosedPeriod`, `TaskDefinition`, `Workflow`,
+    /// `IdentifierDefinition`, `SettlementInstruction`, `TransactionFeeType`,
+    /// `PaymentInstruction`, `Transfer`, `RecDefinition`, `RecResult`, `JournalEntry`,
+    /// `CollateralAgreement` and `EligibleCollateralSchedule`.
+    pub domain: crate::params::Domain,
     /// `scope` (path): string.
     pub scope: String,
     /// `code` (path): string.
@@ -1880,7 +1908,7 @@ pub struct UpsertPropertyDefinitionPropertiesParams {
 impl UpsertPropertyDefinitionPropertiesParams {
     /// The required parameters; every optional one unset.
     pub fn new(
-        domain: impl Into<String>,
+        domain: impl Into<crate::params::Domain>,
         scope: impl Into<String>,
         code: impl Into<String>,
         request_body: std::collections::BTreeMap<String, lusid_models::Property>,
@@ -1893,18 +1921,14 @@ impl UpsertPropertyDefinitionPropertiesParams {
             body: request_body,
         }
     }
-
-    /// Sets `successMode` (query): string.
-    pub fn success_mode(mut self, success_mode: impl Into<String>) -> Self {
-        self.success_mode = Some(success_mode.into());
-        self
-    }
 }
 
-/// The `UpsertPropertyDefinitionProperties` request (`POST
-/// /api/propertydefinitions/{domain}/{scope}/{code}/properties`), built by
-/// [`PropertyDefinitionsApi::upsert_property_definition_properties`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `POST /api/propertydefinitions/{domain}/{scope}/{code}/properties` (operation `UpsertPropertyDefinitionProperties`)
+///
+/// The request builder of `UpsertPropertyDefinitionProperties`, made by
+/// [`PropertyDefinitionsApi::upsert_property_definition_properties`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertPropertyDefinitionPropertiesRequest {
@@ -1921,9 +1945,21 @@ impl UpsertPropertyDefinitionPropertiesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &PropertyDefinitionsApi,
+        params: UpsertPropertyDefinitionPropertiesParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `successMode` (query): string.
     pub fn success_mode(mut self, success_mode: impl Into<String>) -> Self {
-        self.params = self.params.success_mode(success_mode);
+        self.params.success_mode = Some(success_mode.into());
         self
     }
 
@@ -1984,29 +2020,32 @@ impl UpsertPropertyDefinitionPropertiesRequest {
     }
 }
 
-/// The parameters of `DeletePropertyDefinitionProperties` (`POST
-/// /api/propertydefinitions/{domain}/{scope}/{code}/properties/$delete`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/propertydefinitions/{domain}/{scope}/{code}/properties/$delete` (operation `DeletePropertyDefinitionProperties`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeletePropertyDefinitionProperties`: what its request builder
+/// ([`DeletePropertyDefinitionPropertiesRequest`](crate::DeletePropertyDefinitionPropertiesRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeletePropertyDefinitionPropertiesParams {
-    /// `domain` (path): string; known values `Transaction`, `Portfolio`, `Holding`,
-    /// `ReferenceHolding`, `TransactionConfiguration`, `Instrument`, `PortfolioGroup`,
-    /// `Person`, `Order`, `Allocation`, `Calendar`, `LegalEntity`, `InvestorRecord`,
-    /// `InvestmentAccount`, `Placement`, `Execution`, `Block`, `Participation`, `Package`,
-    /// `OrderInstruction`, `CustomEntity`, `InstrumentEvent`, `Account`, `ChartOfAccounts`,
-    /// `CustodianAccount`, `CheckDefinition`, `Abor`, `AborConfiguration`, `Fund`,
-    /// `FundConfiguration`, `FundStructure`, `ProcessingGroup`, `Fee`, `Reconciliation`,
-    /// `PropertyDefinition`, `Compliance`, `DiaryEntry`, `Leg`, `DerivedValuation`, `Timeline`,
-    /// `ClosedPeriod`, `TaskDefinition`, `Workflow`, `IdentifierDefinition`,
-    /// `SettlementInstruction`, `TransactionFeeType`, `PaymentInstruction`, `Transfer`,
-    /// `RecDefinition`, `RecResult`, `JournalEntry`, `CollateralAgreement` and
-    /// `EligibleCollateralSchedule`.
-    pub domain: String,
+    /// `domain` (path): [`Domain`](crate::params::Domain) (or any string); known values
+    /// `Transaction`, `Portfolio`, `Holding`, `ReferenceHolding`, `TransactionConfiguration`,
+    /// `Instrument`, `PortfolioGroup`, `Person`, `Order`, `Allocation`, `Calendar`,
+    /// `LegalEntity`, `InvestorRecord`, `InvestmentAccount`, `Placement`, `Execution`, `Block`,
+    /// `Participation`, `Package`, `OrderInstruction`, `CustomEntity`, `InstrumentEvent`,
+    /// `Account`, `ChartOfAccounts`, `CustodianAccount`, `CheckDefinition`, `Abor`,
+    /// `AborConfiguration`, `Fund`, `FundConfiguration`, `FundStructure`, `ProcessingGroup`,
+    /// `Fee`, `Reconciliation`, `PropertyDefinition`, `Compliance`, `DiaryEntry`, `Leg`,
+    /// `DerivedValuation`, `Timeline`, `ClosedPeriod`, `TaskDefinition`, `Workflow`,
+    /// `IdentifierDefinition`, `SettlementInstruction`, `TransactionFeeType`,
+    /// `PaymentInstruction`, `Transfer`, `RecDefinition`, `RecResult`, `JournalEntry`,
+    /// `CollateralAgreement` and `EligibleCollateralSchedule`.
+    pub domain: crate::params::Domain,
     /// `scope` (path): string.
     pub scope: String,
     /// `code` (path): string.
@@ -2020,7 +2059,7 @@ pub struct DeletePropertyDefinitionPropertiesParams {
 impl DeletePropertyDefinitionPropertiesParams {
     /// The required parameters; every optional one unset.
     pub fn new(
-        domain: impl Into<String>,
+        domain: impl Into<crate::params::Domain>,
         scope: impl Into<String>,
         code: impl Into<String>,
         request_body: Vec<String>,
@@ -2033,18 +2072,14 @@ impl DeletePropertyDefinitionPropertiesParams {
             body: request_body,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
 }
 
-/// The `DeletePropertyDefinitionProperties` request (`POST
-/// /api/propertydefinitions/{domain}/{scope}/{code}/properties/$delete`), built by
-/// [`PropertyDefinitionsApi::delete_property_definition_properties`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `POST /api/propertydefinitions/{domain}/{scope}/{code}/properties/$delete` (operation `DeletePropertyDefinitionProperties`)
+///
+/// The request builder of `DeletePropertyDefinitionProperties`, made by
+/// [`PropertyDefinitionsApi::delete_property_definition_properties`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeletePropertyDefinitionPropertiesRequest {
@@ -2061,9 +2096,21 @@ impl DeletePropertyDefinitionPropertiesRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &PropertyDefinitionsApi,
+        params: DeletePropertyDefinitionPropertiesParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
@@ -2121,29 +2168,32 @@ impl DeletePropertyDefinitionPropertiesRequest {
     }
 }
 
-/// The parameters of `GetPropertyDefinitionPropertyTimeSeries` (`GET
-/// /api/propertydefinitions/{domain}/{scope}/{code}/properties/time-series`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/propertydefinitions/{domain}/{scope}/{code}/properties/time-series` (operation `GetPropertyDefinitionPropertyTimeSeries`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetPropertyDefinitionPropertyTimeSeries`: what its request builder
+/// ([`GetPropertyDefinitionPropertyTimeSeriesRequest`](crate::GetPropertyDefinitionPropertyTimeSeriesRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetPropertyDefinitionPropertyTimeSeriesParams {
-    /// `domain` (path): string; known values `Transaction`, `Portfolio`, `Holding`,
-    /// `ReferenceHolding`, `TransactionConfiguration`, `Instrument`, `PortfolioGroup`,
-    /// `Person`, `Order`, `Allocation`, `Calendar`, `LegalEntity`, `InvestorRecord`,
-    /// `InvestmentAccount`, `Placement`, `Execution`, `Block`, `Participation`, `Package`,
-    /// `OrderInstruction`, `CustomEntity`, `InstrumentEvent`, `Account`, `ChartOfAccounts`,
-    /// `CustodianAccount`, `CheckDefinition`, `Abor`, `AborConfiguration`, `Fund`,
-    /// `FundConfiguration`, `FundStructure`, `ProcessingGroup`, `Fee`, `Reconciliation`,
-    /// `PropertyDefinition`, `Compliance`, `DiaryEntry`, `Leg`, `DerivedValuation`, `Timeline`,
-    /// `ClosedPeriod`, `TaskDefinition`, `Workflow`, `IdentifierDefinition`,
-    /// `SettlementInstruction`, `TransactionFeeType`, `PaymentInstruction`, `Transfer`,
-    /// `RecDefinition`, `RecResult`, `JournalEntry`, `CollateralAgreement` and
-    /// `EligibleCollateralSchedule`.
-    pub domain: String,
+    /// `domain` (path): [`Domain`](crate::params::Domain) (or any string); known values
+    /// `Transaction`, `Portfolio`, `Holding`, `ReferenceHolding`, `TransactionConfiguration`,
+    /// `Instrument`, `PortfolioGroup`, `Person`, `Order`, `Allocation`, `Calendar`,
+    /// `LegalEntity`, `InvestorRecord`, `InvestmentAccount`, `Placement`, `Execution`, `Block`,
+    /// `Participation`, `Package`, `OrderInstruction`, `CustomEntity`, `InstrumentEvent`,
+    /// `Account`, `ChartOfAccounts`, `CustodianAccount`, `CheckDefinition`, `Abor`,
+    /// `AborConfiguration`, `Fund`, `FundConfiguration`, `FundStructure`, `ProcessingGroup`,
+    /// `Fee`, `Reconciliation`, `PropertyDefinition`, `Compliance`, `DiaryEntry`, `Leg`,
+    /// `DerivedValuation`, `Timeline`, `ClosedPeriod`, `TaskDefinition`, `Workflow`,
+    /// `IdentifierDefinition`, `SettlementInstruction`, `TransactionFeeType`,
+    /// `PaymentInstruction`, `Transfer`, `RecDefinition`, `RecResult`, `JournalEntry`,
+    /// `CollateralAgreement` and `EligibleCollateralSchedule`.
+    pub domain: crate::params::Domain,
     /// `scope` (path): string.
     pub scope: String,
     /// `code` (path): string.
@@ -2164,7 +2214,7 @@ pub struct GetPropertyDefinitionPropertyTimeSeriesParams {
 impl GetPropertyDefinitionPropertyTimeSeriesParams {
     /// The required parameters; every optional one unset.
     pub fn new(
-        domain: impl Into<String>,
+        domain: impl Into<crate::params::Domain>,
         scope: impl Into<String>,
         code: impl Into<String>,
         property_key: impl Into<String>,
@@ -2180,37 +2230,14 @@ impl GetPropertyDefinitionPropertyTimeSeriesParams {
             limit: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
 }
 
-/// The `GetPropertyDefinitionPropertyTimeSeries` request (`GET
-/// /api/propertydefinitions/{domain}/{scope}/{code}/properties/time-series`), built by
-/// [`PropertyDefinitionsApi::get_property_definition_property_time_series`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `GET /api/propertydefinitions/{domain}/{scope}/{code}/properties/time-series` (operation `GetPropertyDefinitionPropertyTimeSeries`)
+///
+/// The request builder of `GetPropertyDefinitionPropertyTimeSeries`, made by
+/// [`PropertyDefinitionsApi::get_property_definition_property_time_series`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPropertyDefinitionPropertyTimeSeriesRequest {
@@ -2227,28 +2254,40 @@ impl GetPropertyDefinitionPropertyTimeSeriesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &PropertyDefinitionsApi,
+        params: GetPropertyDefinitionPropertyTimeSeriesParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
@@ -2316,71 +2355,72 @@ impl GetPropertyDefinitionPropertyTimeSeriesRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: GetPropertyDefinitionPropertyTimeSeriesParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `GetPropertyDefinitionPropertyTimeSeries`, following `nextPage` until it
     /// is empty. Each page is requested only when the previous one has been taken, with the
     /// same parameters plus `page`. Without an `asAt`, the first request pins `asAt` to the
     /// current UTC time, so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::ResourceListOfPropertyInterval, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::ResourceListOfPropertyInterval> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `GetPropertyDefinitionPropertyTimeSeries`, in order. At most
     /// one page is held in memory; the next page is requested when the current one is used up.
+    /// Without an `asAt`, the first request pins `asAt` to the current UTC time, so every page
+    /// reads the same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::PropertyInterval, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::PropertyInterval> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `GetPropertyDefinitionPropertyTimeSeries` with its items kept exactly as
     /// LUSID sent them, fields this crate does not know included: for copying the data
     /// elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for GetPropertyDefinitionPropertyTimeSeriesRequest {
-    type Page = lusid_models::ResourceListOfPropertyInterval;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for GetPropertyDefinitionPropertyTimeSeriesParams {
+    const OPERATION_ID: &'static str = "GetPropertyDefinitionPropertyTimeSeries";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
@@ -2390,16 +2430,19 @@ impl crate::paginator::PagedRequest for GetPropertyDefinitionPropertyTimeSeriesR
 /// production and a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`PropertyDefinitionsApi`] for streams, timeouts and `send_as`). With the
-/// `mock` feature, mockall generates `MockPropertyDefinitionsApiClient`; see
-/// docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`PropertyDefinitionsApi`] add streams, timeouts and `send_as`. With the `mock` feature,
+/// mockall generates `MockPropertyDefinitionsApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait PropertyDefinitionsApiClient: Send + Sync {
-    /// `GET /api/propertydefinitions` (operation `GetMultiplePropertyDefinitions`):
+    /// `GET /api/propertydefinitions` (operation `GetMultiplePropertyDefinitions`)
+    ///
     /// [`PropertyDefinitionsApi::get_multiple_property_definitions`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetMultiplePropertyDefinitionsRequest::send): see [`Error`](crate::Error).
@@ -2408,8 +2451,11 @@ pub trait PropertyDefinitionsApiClient: Send + Sync {
         params: GetMultiplePropertyDefinitionsParams,
     ) -> Result<lusid_models::ResourceListOfPropertyDefinition, crate::Error>;
 
-    /// `POST /api/propertydefinitions` (operation `CreatePropertyDefinition`):
-    /// [`PropertyDefinitionsApi::create_property_definition`] with the parameters of `params`.
+    /// `POST /api/propertydefinitions` (operation `CreatePropertyDefinition`)
+    ///
+    /// [`PropertyDefinitionsApi::create_property_definition`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreatePropertyDefinitionRequest::send): see [`Error`](crate::Error).
@@ -2418,8 +2464,11 @@ pub trait PropertyDefinitionsApiClient: Send + Sync {
         params: CreatePropertyDefinitionParams,
     ) -> Result<lusid_models::PropertyDefinition, crate::Error>;
 
-    /// `GET /api/propertydefinitions/$list` (operation `ListPropertyDefinitions`):
-    /// [`PropertyDefinitionsApi::list_property_definitions`] with the parameters of `params`.
+    /// `GET /api/propertydefinitions/$list` (operation `ListPropertyDefinitions`)
+    ///
+    /// [`PropertyDefinitionsApi::list_property_definitions`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListPropertyDefinitionsRequest::send): see [`Error`](crate::Error).
@@ -2428,9 +2477,11 @@ pub trait PropertyDefinitionsApiClient: Send + Sync {
         params: ListPropertyDefinitionsParams,
     ) -> Result<lusid_models::PagedResourceListOfPropertyDefinition, crate::Error>;
 
-    /// `POST /api/propertydefinitions/derived` (operation `CreateDerivedPropertyDefinition`):
+    /// `POST /api/propertydefinitions/derived` (operation `CreateDerivedPropertyDefinition`)
+    ///
     /// [`PropertyDefinitionsApi::create_derived_property_definition`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateDerivedPropertyDefinitionRequest::send): see [`Error`](crate::Error).
@@ -2439,10 +2490,11 @@ pub trait PropertyDefinitionsApiClient: Send + Sync {
         params: CreateDerivedPropertyDefinitionParams,
     ) -> Result<lusid_models::PropertyDefinition, crate::Error>;
 
-    /// `POST /api/propertydefinitions/derived/$formulaExplanation` (operation
-    /// `GetDerivedFormulaExplanation`):
+    /// `POST /api/propertydefinitions/derived/$formulaExplanation` (operation `GetDerivedFormulaExplanation`)
+    ///
     /// [`PropertyDefinitionsApi::get_derived_formula_explanation`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetDerivedFormulaExplanationRequest::send): see [`Error`](crate::Error).
@@ -2451,10 +2503,11 @@ pub trait PropertyDefinitionsApiClient: Send + Sync {
         params: GetDerivedFormulaExplanationParams,
     ) -> Result<lusid_models::DerivedPropertyComponent, crate::Error>;
 
-    /// `PUT /api/propertydefinitions/derived/{domain}/{scope}/{code}` (operation
-    /// `UpdateDerivedPropertyDefinition`):
+    /// `PUT /api/propertydefinitions/derived/{domain}/{scope}/{code}` (operation `UpdateDerivedPropertyDefinition`)
+    ///
     /// [`PropertyDefinitionsApi::update_derived_property_definition`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpdateDerivedPropertyDefinitionRequest::send): see [`Error`](crate::Error).
@@ -2463,9 +2516,11 @@ pub trait PropertyDefinitionsApiClient: Send + Sync {
         params: UpdateDerivedPropertyDefinitionParams,
     ) -> Result<lusid_models::PropertyDefinition, crate::Error>;
 
-    /// `GET /api/propertydefinitions/{domain}/{scope}/{code}` (operation
-    /// `GetPropertyDefinition`): [`PropertyDefinitionsApi::get_property_definition`] with the
-    /// parameters of `params`.
+    /// `GET /api/propertydefinitions/{domain}/{scope}/{code}` (operation `GetPropertyDefinition`)
+    ///
+    /// [`PropertyDefinitionsApi::get_property_definition`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetPropertyDefinitionRequest::send): see [`Error`](crate::Error).
@@ -2474,9 +2529,11 @@ pub trait PropertyDefinitionsApiClient: Send + Sync {
         params: GetPropertyDefinitionParams,
     ) -> Result<lusid_models::PropertyDefinition, crate::Error>;
 
-    /// `PUT /api/propertydefinitions/{domain}/{scope}/{code}` (operation
-    /// `UpdatePropertyDefinition`): [`PropertyDefinitionsApi::update_property_definition`] with
-    /// the parameters of `params`.
+    /// `PUT /api/propertydefinitions/{domain}/{scope}/{code}` (operation `UpdatePropertyDefinition`)
+    ///
+    /// [`PropertyDefinitionsApi::update_property_definition`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpdatePropertyDefinitionRequest::send): see [`Error`](crate::Error).
@@ -2485,9 +2542,11 @@ pub trait PropertyDefinitionsApiClient: Send + Sync {
         params: UpdatePropertyDefinitionParams,
     ) -> Result<lusid_models::PropertyDefinition, crate::Error>;
 
-    /// `DELETE /api/propertydefinitions/{domain}/{scope}/{code}` (operation
-    /// `DeletePropertyDefinition`): [`PropertyDefinitionsApi::delete_property_definition`] with
-    /// the parameters of `params`.
+    /// `DELETE /api/propertydefinitions/{domain}/{scope}/{code}` (operation `DeletePropertyDefinition`)
+    ///
+    /// [`PropertyDefinitionsApi::delete_property_definition`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeletePropertyDefinitionRequest::send): see [`Error`](crate::Error).
@@ -2496,10 +2555,11 @@ pub trait PropertyDefinitionsApiClient: Send + Sync {
         params: DeletePropertyDefinitionParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `POST /api/propertydefinitions/{domain}/{scope}/{code}/properties` (operation
-    /// `UpsertPropertyDefinitionProperties`):
+    /// `POST /api/propertydefinitions/{domain}/{scope}/{code}/properties` (operation `UpsertPropertyDefinitionProperties`)
+    ///
     /// [`PropertyDefinitionsApi::upsert_property_definition_properties`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertPropertyDefinitionPropertiesRequest::send): see [`Error`](crate::Error).
@@ -2508,10 +2568,11 @@ pub trait PropertyDefinitionsApiClient: Send + Sync {
         params: UpsertPropertyDefinitionPropertiesParams,
     ) -> Result<lusid_models::BatchUpsertPropertyDefinitionPropertiesResponse, crate::Error>;
 
-    /// `POST /api/propertydefinitions/{domain}/{scope}/{code}/properties/$delete` (operation
-    /// `DeletePropertyDefinitionProperties`):
+    /// `POST /api/propertydefinitions/{domain}/{scope}/{code}/properties/$delete` (operation `DeletePropertyDefinitionProperties`)
+    ///
     /// [`PropertyDefinitionsApi::delete_property_definition_properties`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeletePropertyDefinitionPropertiesRequest::send): see [`Error`](crate::Error).
@@ -2520,10 +2581,11 @@ pub trait PropertyDefinitionsApiClient: Send + Sync {
         params: DeletePropertyDefinitionPropertiesParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `GET /api/propertydefinitions/{domain}/{scope}/{code}/properties/time-series` (operation
-    /// `GetPropertyDefinitionPropertyTimeSeries`):
+    /// `GET /api/propertydefinitions/{domain}/{scope}/{code}/properties/time-series` (operation `GetPropertyDefinitionPropertyTimeSeries`)
+    ///
     /// [`PropertyDefinitionsApi::get_property_definition_property_time_series`] with the
-    /// parameters of `params`.
+    /// parameters of `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetPropertyDefinitionPropertyTimeSeriesRequest::send): see [`Error`](crate::Error).
@@ -2539,155 +2601,107 @@ impl PropertyDefinitionsApiClient for PropertyDefinitionsApi {
         &self,
         params: GetMultiplePropertyDefinitionsParams,
     ) -> Result<lusid_models::ResourceListOfPropertyDefinition, crate::Error> {
-        GetMultiplePropertyDefinitionsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetMultiplePropertyDefinitionsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn create_property_definition(
         &self,
         params: CreatePropertyDefinitionParams,
     ) -> Result<lusid_models::PropertyDefinition, crate::Error> {
-        CreatePropertyDefinitionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreatePropertyDefinitionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_property_definitions(
         &self,
         params: ListPropertyDefinitionsParams,
     ) -> Result<lusid_models::PagedResourceListOfPropertyDefinition, crate::Error> {
-        ListPropertyDefinitionsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListPropertyDefinitionsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn create_derived_property_definition(
         &self,
         params: CreateDerivedPropertyDefinitionParams,
     ) -> Result<lusid_models::PropertyDefinition, crate::Error> {
-        CreateDerivedPropertyDefinitionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateDerivedPropertyDefinitionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_derived_formula_explanation(
         &self,
         params: GetDerivedFormulaExplanationParams,
     ) -> Result<lusid_models::DerivedPropertyComponent, crate::Error> {
-        GetDerivedFormulaExplanationRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetDerivedFormulaExplanationRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn update_derived_property_definition(
         &self,
         params: UpdateDerivedPropertyDefinitionParams,
     ) -> Result<lusid_models::PropertyDefinition, crate::Error> {
-        UpdateDerivedPropertyDefinitionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpdateDerivedPropertyDefinitionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_property_definition(
         &self,
         params: GetPropertyDefinitionParams,
     ) -> Result<lusid_models::PropertyDefinition, crate::Error> {
-        GetPropertyDefinitionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetPropertyDefinitionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn update_property_definition(
         &self,
         params: UpdatePropertyDefinitionParams,
     ) -> Result<lusid_models::PropertyDefinition, crate::Error> {
-        UpdatePropertyDefinitionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpdatePropertyDefinitionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_property_definition(
         &self,
         params: DeletePropertyDefinitionParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeletePropertyDefinitionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeletePropertyDefinitionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_property_definition_properties(
         &self,
         params: UpsertPropertyDefinitionPropertiesParams,
     ) -> Result<lusid_models::BatchUpsertPropertyDefinitionPropertiesResponse, crate::Error> {
-        UpsertPropertyDefinitionPropertiesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertPropertyDefinitionPropertiesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_property_definition_properties(
         &self,
         params: DeletePropertyDefinitionPropertiesParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeletePropertyDefinitionPropertiesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeletePropertyDefinitionPropertiesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_property_definition_property_time_series(
         &self,
         params: GetPropertyDefinitionPropertyTimeSeriesParams,
     ) -> Result<lusid_models::ResourceListOfPropertyInterval, crate::Error> {
-        GetPropertyDefinitionPropertyTimeSeriesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetPropertyDefinitionPropertyTimeSeriesRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

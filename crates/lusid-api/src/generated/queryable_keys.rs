@@ -43,20 +43,20 @@ impl QueryableKeysApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn get_all_queryable_keys(&self) -> GetAllQueryableKeysRequest {
-        GetAllQueryableKeysRequest {
-            client: self.client.clone(),
-            params: GetAllQueryableKeysParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetAllQueryableKeysRequest::from_params(self, GetAllQueryableKeysParams::new())
     }
 }
 
-/// The parameters of `GetAllQueryableKeys` (`GET /api/queryablekeys`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/queryablekeys` (operation `GetAllQueryableKeys`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetAllQueryableKeys`: what its request builder
+/// ([`GetAllQueryableKeysRequest`](crate::GetAllQueryableKeysRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct GetAllQueryableKeysParams {
@@ -75,24 +75,13 @@ impl GetAllQueryableKeysParams {
             filter: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
 }
 
-/// The `GetAllQueryableKeys` request (`GET /api/queryablekeys`), built by
-/// [`QueryableKeysApi::get_all_queryable_keys`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/queryablekeys` (operation `GetAllQueryableKeys`)
+///
+/// The request builder of `GetAllQueryableKeys`, made by
+/// [`QueryableKeysApi::get_all_queryable_keys`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAllQueryableKeysRequest {
@@ -109,16 +98,25 @@ impl GetAllQueryableKeysRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &QueryableKeysApi, params: GetAllQueryableKeysParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -177,14 +175,19 @@ impl GetAllQueryableKeysRequest {
 /// in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`QueryableKeysApi`] for streams, timeouts and `send_as`). With the `mock`
-/// feature, mockall generates `MockQueryableKeysApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`QueryableKeysApi`] add streams, timeouts and `send_as`. With the `mock` feature,
+/// mockall generates `MockQueryableKeysApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait QueryableKeysApiClient: Send + Sync {
-    /// `GET /api/queryablekeys` (operation `GetAllQueryableKeys`):
-    /// [`QueryableKeysApi::get_all_queryable_keys`] with the parameters of `params`.
+    /// `GET /api/queryablekeys` (operation `GetAllQueryableKeys`)
+    ///
+    /// [`QueryableKeysApi::get_all_queryable_keys`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetAllQueryableKeysRequest::send): see [`Error`](crate::Error).
@@ -200,12 +203,8 @@ impl QueryableKeysApiClient for QueryableKeysApi {
         &self,
         params: GetAllQueryableKeysParams,
     ) -> Result<lusid_models::ResourceListOfQueryableKey, crate::Error> {
-        GetAllQueryableKeysRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetAllQueryableKeysRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

@@ -59,11 +59,10 @@ impl QuotesApi {
         &self,
         scope: impl Into<String>,
     ) -> GetQuotesAccessMetadataRuleRequest {
-        GetQuotesAccessMetadataRuleRequest {
-            client: self.client.clone(),
-            params: GetQuotesAccessMetadataRuleParams::new(scope),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetQuotesAccessMetadataRuleRequest::from_params(
+            self,
+            GetQuotesAccessMetadataRuleParams::new(scope),
+        )
     }
 
     /// `GET /api/metadata/quotes/rules/{scope}` (operation `ListQuotesAccessMetadataRules`)
@@ -94,11 +93,10 @@ impl QuotesApi {
         &self,
         scope: impl Into<String>,
     ) -> ListQuotesAccessMetadataRulesRequest {
-        ListQuotesAccessMetadataRulesRequest {
-            client: self.client.clone(),
-            params: ListQuotesAccessMetadataRulesParams::new(scope),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListQuotesAccessMetadataRulesRequest::from_params(
+            self,
+            ListQuotesAccessMetadataRulesParams::new(scope),
+        )
     }
 
     /// `POST /api/metadata/quotes/rules/{scope}` (operation `UpsertQuoteAccessMetadataRule`)
@@ -134,14 +132,13 @@ impl QuotesApi {
         scope: impl Into<String>,
         upsert_quote_access_metadata_rule_request: lusid_models::UpsertQuoteAccessMetadataRuleRequest,
     ) -> UpsertQuoteAccessMetadataRuleRequest {
-        UpsertQuoteAccessMetadataRuleRequest {
-            client: self.client.clone(),
-            params: UpsertQuoteAccessMetadataRuleParams::new(
+        UpsertQuoteAccessMetadataRuleRequest::from_params(
+            self,
+            UpsertQuoteAccessMetadataRuleParams::new(
                 scope,
                 upsert_quote_access_metadata_rule_request,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
     /// `DELETE /api/metadata/quotes/rules/{scope}` (operation `DeleteQuoteAccessMetadataRule`)
@@ -181,11 +178,10 @@ impl QuotesApi {
         &self,
         scope: impl Into<String>,
     ) -> DeleteQuoteAccessMetadataRuleRequest {
-        DeleteQuoteAccessMetadataRuleRequest {
-            client: self.client.clone(),
-            params: DeleteQuoteAccessMetadataRuleParams::new(scope),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteQuoteAccessMetadataRuleRequest::from_params(
+            self,
+            DeleteQuoteAccessMetadataRuleParams::new(scope),
+        )
     }
 
     /// `GET /api/quotes/{scope}` (operation `ListQuotesForScope`)
@@ -216,11 +212,7 @@ impl QuotesApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_quotes_for_scope(&self, scope: impl Into<String>) -> ListQuotesForScopeRequest {
-        ListQuotesForScopeRequest {
-            client: self.client.clone(),
-            params: ListQuotesForScopeParams::new(scope),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListQuotesForScopeRequest::from_params(self, ListQuotesForScopeParams::new(scope))
     }
 
     /// `POST /api/quotes/{scope}` (operation `UpsertQuotes`)
@@ -250,11 +242,7 @@ impl QuotesApi {
         scope: impl Into<String>,
         request_body: std::collections::BTreeMap<String, lusid_models::UpsertQuoteRequest>,
     ) -> UpsertQuotesRequest {
-        UpsertQuotesRequest {
-            client: self.client.clone(),
-            params: UpsertQuotesParams::new(scope, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertQuotesRequest::from_params(self, UpsertQuotesParams::new(scope, request_body))
     }
 
     /// `POST /api/quotes/{scope}/$delete` (operation `DeleteQuotes`)
@@ -285,11 +273,7 @@ impl QuotesApi {
         scope: impl Into<String>,
         request_body: std::collections::BTreeMap<String, lusid_models::QuoteId>,
     ) -> DeleteQuotesRequest {
-        DeleteQuotesRequest {
-            client: self.client.clone(),
-            params: DeleteQuotesParams::new(scope, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteQuotesRequest::from_params(self, DeleteQuotesParams::new(scope, request_body))
     }
 
     /// `GET /api/quotes/{scope}/$deprecated` (operation `ListQuotes`)
@@ -320,11 +304,7 @@ impl QuotesApi {
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     #[deprecated(note = "LUSID marks this operation as deprecated")]
     pub fn list_quotes(&self, scope: impl Into<String>) -> ListQuotesRequest {
-        ListQuotesRequest {
-            client: self.client.clone(),
-            params: ListQuotesParams::new(scope),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListQuotesRequest::from_params(self, ListQuotesParams::new(scope))
     }
 
     /// `POST /api/quotes/{scope}/$get` (operation `GetQuotes`)
@@ -358,20 +338,20 @@ impl QuotesApi {
         scope: impl Into<String>,
         request_body: std::collections::BTreeMap<String, lusid_models::QuoteSeriesId>,
     ) -> GetQuotesRequest {
-        GetQuotesRequest {
-            client: self.client.clone(),
-            params: GetQuotesParams::new(scope, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetQuotesRequest::from_params(self, GetQuotesParams::new(scope, request_body))
     }
 }
 
-/// The parameters of `GetQuotesAccessMetadataRule` (`GET /api/metadata/quotes/rules`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `GET /api/metadata/quotes/rules` (operation `GetQuotesAccessMetadataRule`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetQuotesAccessMetadataRule`: what its request builder
+/// ([`GetQuotesAccessMetadataRuleRequest`](crate::GetQuotesAccessMetadataRuleRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetQuotesAccessMetadataRuleParams {
@@ -411,60 +391,13 @@ impl GetQuotesAccessMetadataRuleParams {
             as_at: None,
         }
     }
-
-    /// Sets `provider` (query): string.
-    pub fn provider(mut self, provider: impl Into<String>) -> Self {
-        self.provider = Some(provider.into());
-        self
-    }
-
-    /// Sets `priceSource` (query): string.
-    pub fn price_source(mut self, price_source: impl Into<String>) -> Self {
-        self.price_source = Some(price_source.into());
-        self
-    }
-
-    /// Sets `instrumentIdType` (query): string.
-    pub fn instrument_id_type(mut self, instrument_id_type: impl Into<String>) -> Self {
-        self.instrument_id_type = Some(instrument_id_type.into());
-        self
-    }
-
-    /// Sets `instrumentId` (query): string.
-    pub fn instrument_id(mut self, instrument_id: impl Into<String>) -> Self {
-        self.instrument_id = Some(instrument_id.into());
-        self
-    }
-
-    /// Sets `quoteType` (query): string.
-    pub fn quote_type(mut self, quote_type: impl Into<String>) -> Self {
-        self.quote_type = Some(quote_type.into());
-        self
-    }
-
-    /// Sets `field` (query): string.
-    pub fn field(mut self, field: impl Into<String>) -> Self {
-        self.field = Some(field.into());
-        self
-    }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetQuotesAccessMetadataRule` request (`GET /api/metadata/quotes/rules`), built by
-/// [`QuotesApi::get_quotes_access_metadata_rule`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/metadata/quotes/rules` (operation `GetQuotesAccessMetadataRule`)
+///
+/// The request builder of `GetQuotesAccessMetadataRule`, made by
+/// [`QuotesApi::get_quotes_access_metadata_rule`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetQuotesAccessMetadataRuleRequest {
@@ -481,52 +414,61 @@ impl GetQuotesAccessMetadataRuleRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &QuotesApi, params: GetQuotesAccessMetadataRuleParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `provider` (query): string.
     pub fn provider(mut self, provider: impl Into<String>) -> Self {
-        self.params = self.params.provider(provider);
+        self.params.provider = Some(provider.into());
         self
     }
 
     /// Sets `priceSource` (query): string.
     pub fn price_source(mut self, price_source: impl Into<String>) -> Self {
-        self.params = self.params.price_source(price_source);
+        self.params.price_source = Some(price_source.into());
         self
     }
 
     /// Sets `instrumentIdType` (query): string.
     pub fn instrument_id_type(mut self, instrument_id_type: impl Into<String>) -> Self {
-        self.params = self.params.instrument_id_type(instrument_id_type);
+        self.params.instrument_id_type = Some(instrument_id_type.into());
         self
     }
 
     /// Sets `instrumentId` (query): string.
     pub fn instrument_id(mut self, instrument_id: impl Into<String>) -> Self {
-        self.params = self.params.instrument_id(instrument_id);
+        self.params.instrument_id = Some(instrument_id.into());
         self
     }
 
     /// Sets `quoteType` (query): string.
     pub fn quote_type(mut self, quote_type: impl Into<String>) -> Self {
-        self.params = self.params.quote_type(quote_type);
+        self.params.quote_type = Some(quote_type.into());
         self
     }
 
     /// Sets `field` (query): string.
     pub fn field(mut self, field: impl Into<String>) -> Self {
-        self.params = self.params.field(field);
+        self.params.field = Some(field.into());
         self
     }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -585,13 +527,16 @@ impl GetQuotesAccessMetadataRuleRequest {
     }
 }
 
-/// The parameters of `ListQuotesAccessMetadataRules` (`GET
-/// /api/metadata/quotes/rules/{scope}`): what its request builder sends, and what the tag's
-/// trait method takes.
+/// `GET /api/metadata/quotes/rules/{scope}` (operation `ListQuotesAccessMetadataRules`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListQuotesAccessMetadataRules`: what its request builder
+/// ([`ListQuotesAccessMetadataRulesRequest`](crate::ListQuotesAccessMetadataRulesRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListQuotesAccessMetadataRulesParams {
@@ -610,18 +555,14 @@ impl ListQuotesAccessMetadataRulesParams {
             as_at: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `ListQuotesAccessMetadataRules` request (`GET /api/metadata/quotes/rules/{scope}`),
-/// built by [`QuotesApi::list_quotes_access_metadata_rules`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/metadata/quotes/rules/{scope}` (operation `ListQuotesAccessMetadataRules`)
+///
+/// The request builder of `ListQuotesAccessMetadataRules`, made by
+/// [`QuotesApi::list_quotes_access_metadata_rules`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListQuotesAccessMetadataRulesRequest {
@@ -638,10 +579,19 @@ impl ListQuotesAccessMetadataRulesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &QuotesApi, params: ListQuotesAccessMetadataRulesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -696,13 +646,16 @@ impl ListQuotesAccessMetadataRulesRequest {
     }
 }
 
-/// The parameters of `UpsertQuoteAccessMetadataRule` (`POST
-/// /api/metadata/quotes/rules/{scope}`): what its request builder sends, and what the tag's
-/// trait method takes.
+/// `POST /api/metadata/quotes/rules/{scope}` (operation `UpsertQuoteAccessMetadataRule`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertQuoteAccessMetadataRule`: what its request builder
+/// ([`UpsertQuoteAccessMetadataRuleRequest`](crate::UpsertQuoteAccessMetadataRuleRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertQuoteAccessMetadataRuleParams {
@@ -730,24 +683,14 @@ impl UpsertQuoteAccessMetadataRuleParams {
             body: upsert_quote_access_metadata_rule_request,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
-    /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.effective_until = Some(effective_until);
-        self
-    }
 }
 
-/// The `UpsertQuoteAccessMetadataRule` request (`POST /api/metadata/quotes/rules/{scope}`),
-/// built by [`QuotesApi::upsert_quote_access_metadata_rule`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/metadata/quotes/rules/{scope}` (operation `UpsertQuoteAccessMetadataRule`)
+///
+/// The request builder of `UpsertQuoteAccessMetadataRule`, made by
+/// [`QuotesApi::upsert_quote_access_metadata_rule`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertQuoteAccessMetadataRuleRequest {
@@ -764,16 +707,25 @@ impl UpsertQuoteAccessMetadataRuleRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &QuotesApi, params: UpsertQuoteAccessMetadataRuleParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `effectiveUntil` (query): date-time: a UTC instant with 100 ns precision, sent by
     /// LUSID as `2024-01-31T09:30:00.0000000+00:00`.
     pub fn effective_until(mut self, effective_until: time::OffsetDateTime) -> Self {
-        self.params = self.params.effective_until(effective_until);
+        self.params.effective_until = Some(effective_until);
         self
     }
 
@@ -827,13 +779,16 @@ impl UpsertQuoteAccessMetadataRuleRequest {
     }
 }
 
-/// The parameters of `DeleteQuoteAccessMetadataRule` (`DELETE
-/// /api/metadata/quotes/rules/{scope}`): what its request builder sends, and what the tag's
-/// trait method takes.
+/// `DELETE /api/metadata/quotes/rules/{scope}` (operation `DeleteQuoteAccessMetadataRule`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteQuoteAccessMetadataRule`: what its request builder
+/// ([`DeleteQuoteAccessMetadataRuleRequest`](crate::DeleteQuoteAccessMetadataRuleRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteQuoteAccessMetadataRuleParams {
@@ -869,54 +824,14 @@ impl DeleteQuoteAccessMetadataRuleParams {
             effective_at: None,
         }
     }
-
-    /// Sets `provider` (query): string.
-    pub fn provider(mut self, provider: impl Into<String>) -> Self {
-        self.provider = Some(provider.into());
-        self
-    }
-
-    /// Sets `priceSource` (query): string.
-    pub fn price_source(mut self, price_source: impl Into<String>) -> Self {
-        self.price_source = Some(price_source.into());
-        self
-    }
-
-    /// Sets `instrumentIdType` (query): string.
-    pub fn instrument_id_type(mut self, instrument_id_type: impl Into<String>) -> Self {
-        self.instrument_id_type = Some(instrument_id_type.into());
-        self
-    }
-
-    /// Sets `instrumentId` (query): string.
-    pub fn instrument_id(mut self, instrument_id: impl Into<String>) -> Self {
-        self.instrument_id = Some(instrument_id.into());
-        self
-    }
-
-    /// Sets `quoteType` (query): string.
-    pub fn quote_type(mut self, quote_type: impl Into<String>) -> Self {
-        self.quote_type = Some(quote_type.into());
-        self
-    }
-
-    /// Sets `field` (query): string.
-    pub fn field(mut self, field: impl Into<String>) -> Self {
-        self.field = Some(field.into());
-        self
-    }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
 }
 
-/// The `DeleteQuoteAccessMetadataRule` request (`DELETE
-/// /api/metadata/quotes/rules/{scope}`), built by
-/// [`QuotesApi::delete_quote_access_metadata_rule`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/metadata/quotes/rules/{scope}` (operation `DeleteQuoteAccessMetadataRule`)
+///
+/// The request builder of `DeleteQuoteAccessMetadataRule`, made by
+/// [`QuotesApi::delete_quote_access_metadata_rule`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteQuoteAccessMetadataRuleRequest {
@@ -933,45 +848,54 @@ impl DeleteQuoteAccessMetadataRuleRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &QuotesApi, params: DeleteQuoteAccessMetadataRuleParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `provider` (query): string.
     pub fn provider(mut self, provider: impl Into<String>) -> Self {
-        self.params = self.params.provider(provider);
+        self.params.provider = Some(provider.into());
         self
     }
 
     /// Sets `priceSource` (query): string.
     pub fn price_source(mut self, price_source: impl Into<String>) -> Self {
-        self.params = self.params.price_source(price_source);
+        self.params.price_source = Some(price_source.into());
         self
     }
 
     /// Sets `instrumentIdType` (query): string.
     pub fn instrument_id_type(mut self, instrument_id_type: impl Into<String>) -> Self {
-        self.params = self.params.instrument_id_type(instrument_id_type);
+        self.params.instrument_id_type = Some(instrument_id_type.into());
         self
     }
 
     /// Sets `instrumentId` (query): string.
     pub fn instrument_id(mut self, instrument_id: impl Into<String>) -> Self {
-        self.params = self.params.instrument_id(instrument_id);
+        self.params.instrument_id = Some(instrument_id.into());
         self
     }
 
     /// Sets `quoteType` (query): string.
     pub fn quote_type(mut self, quote_type: impl Into<String>) -> Self {
-        self.params = self.params.quote_type(quote_type);
+        self.params.quote_type = Some(quote_type.into());
         self
     }
 
     /// Sets `field` (query): string.
     pub fn field(mut self, field: impl Into<String>) -> Self {
-        self.params = self.params.field(field);
+        self.params.field = Some(field.into());
         self
     }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
@@ -1030,12 +954,16 @@ impl DeleteQuoteAccessMetadataRuleRequest {
     }
 }
 
-/// The parameters of `ListQuotesForScope` (`GET /api/quotes/{scope}`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/quotes/{scope}` (operation `ListQuotesForScope`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListQuotesForScope`: what its request builder
+/// ([`ListQuotesForScopeRequest`](crate::ListQuotesForScopeRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListQuotesForScopeParams {
@@ -1063,36 +991,13 @@ impl ListQuotesForScopeParams {
             filter: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
 }
 
-/// The `ListQuotesForScope` request (`GET /api/quotes/{scope}`), built by
-/// [`QuotesApi::list_quotes_for_scope`]. Set optional parameters, then [`send`](Self::send)
-/// it.
+/// `GET /api/quotes/{scope}` (operation `ListQuotesForScope`)
+///
+/// The request builder of `ListQuotesForScope`, made by
+/// [`QuotesApi::list_quotes_for_scope`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListQuotesForScopeRequest {
@@ -1109,28 +1014,37 @@ impl ListQuotesForScopeRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &QuotesApi, params: ListQuotesForScopeParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -1191,77 +1105,82 @@ impl ListQuotesForScopeRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListQuotesForScopeParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListQuotesForScope`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::ResourceListOfQuote, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::pages(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_pages(self) -> crate::PageStream<'static, lusid_models::ResourceListOfQuote> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListQuotesForScope`, in order. At most one page is held in
-    /// memory; the next page is requested when the current one is used up.
+    /// memory; the next page is requested when the current one is used up. Without an `asAt`,
+    /// the first request pins `asAt` to the current UTC time, so every page reads the same
+    /// snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::Quote, crate::Error>> + Send + 'static
-    {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::Quote> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListQuotesForScope` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListQuotesForScopeRequest {
-    type Page = lusid_models::ResourceListOfQuote;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListQuotesForScopeParams {
+    const OPERATION_ID: &'static str = "ListQuotesForScope";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `UpsertQuotes` (`POST /api/quotes/{scope}`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `POST /api/quotes/{scope}` (operation `UpsertQuotes`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertQuotes`: what its request builder
+/// ([`UpsertQuotesRequest`](crate::UpsertQuotesRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertQuotesParams {
@@ -1284,8 +1203,11 @@ impl UpsertQuotesParams {
     }
 }
 
-/// The `UpsertQuotes` request (`POST /api/quotes/{scope}`), built by
-/// [`QuotesApi::upsert_quotes`]. Set optional parameters, then [`send`](Self::send) it.
+/// `POST /api/quotes/{scope}` (operation `UpsertQuotes`)
+///
+/// The request builder of `UpsertQuotes`, made by [`QuotesApi::upsert_quotes`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertQuotesRequest {
@@ -1301,6 +1223,15 @@ impl UpsertQuotesRequest {
         path_template: "/api/quotes/{scope}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &QuotesApi, params: UpsertQuotesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertQuotesParams {
@@ -1350,12 +1281,16 @@ impl UpsertQuotesRequest {
     }
 }
 
-/// The parameters of `DeleteQuotes` (`POST /api/quotes/{scope}/$delete`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/quotes/{scope}/$delete` (operation `DeleteQuotes`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteQuotes`: what its request builder
+/// ([`DeleteQuotesRequest`](crate::DeleteQuotesRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteQuotesParams {
@@ -1378,8 +1313,11 @@ impl DeleteQuotesParams {
     }
 }
 
-/// The `DeleteQuotes` request (`POST /api/quotes/{scope}/$delete`), built by
-/// [`QuotesApi::delete_quotes`]. Set optional parameters, then [`send`](Self::send) it.
+/// `POST /api/quotes/{scope}/$delete` (operation `DeleteQuotes`)
+///
+/// The request builder of `DeleteQuotes`, made by [`QuotesApi::delete_quotes`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteQuotesRequest {
@@ -1395,6 +1333,15 @@ impl DeleteQuotesRequest {
         path_template: "/api/quotes/{scope}/$delete",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &QuotesApi, params: DeleteQuotesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteQuotesParams {
@@ -1445,12 +1392,16 @@ impl DeleteQuotesRequest {
     }
 }
 
-/// The parameters of `ListQuotes` (`GET /api/quotes/{scope}/$deprecated`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/quotes/{scope}/$deprecated` (operation `ListQuotes`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListQuotes`: what its request builder
+/// ([`ListQuotesRequest`](crate::ListQuotesRequest)) sends, and what the tag's trait method
+/// takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListQuotesParams {
@@ -1478,35 +1429,13 @@ impl ListQuotesParams {
             filter: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
 }
 
-/// The `ListQuotes` request (`GET /api/quotes/{scope}/$deprecated`), built by
-/// [`QuotesApi::list_quotes`]. Set optional parameters, then [`send`](Self::send) it.
+/// `GET /api/quotes/{scope}/$deprecated` (operation `ListQuotes`)
+///
+/// The request builder of `ListQuotes`, made by [`QuotesApi::list_quotes`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListQuotesRequest {
@@ -1523,28 +1452,37 @@ impl ListQuotesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &QuotesApi, params: ListQuotesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -1606,77 +1544,81 @@ impl ListQuotesRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListQuotesParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListQuotes`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::ResourceListOfQuote, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::pages(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_pages(self) -> crate::PageStream<'static, lusid_models::ResourceListOfQuote> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListQuotes`, in order. At most one page is held in memory;
-    /// the next page is requested when the current one is used up.
+    /// the next page is requested when the current one is used up. Without an `asAt`, the first
+    /// request pins `asAt` to the current UTC time, so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::Quote, crate::Error>> + Send + 'static
-    {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::Quote> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListQuotes` with its items kept exactly as LUSID sent them, fields this
     /// crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListQuotesRequest {
-    type Page = lusid_models::ResourceListOfQuote;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListQuotesParams {
+    const OPERATION_ID: &'static str = "ListQuotes";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `GetQuotes` (`POST /api/quotes/{scope}/$get`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/quotes/{scope}/$get` (operation `GetQuotes`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetQuotes`: what its request builder
+/// ([`GetQuotesRequest`](crate::GetQuotesRequest)) sends, and what the tag's trait method
+/// takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetQuotesParams {
@@ -1707,29 +1649,13 @@ impl GetQuotesParams {
             body: request_body,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `maxAge` (query): string.
-    pub fn max_age(mut self, max_age: impl Into<String>) -> Self {
-        self.max_age = Some(max_age.into());
-        self
-    }
 }
 
-/// The `GetQuotes` request (`POST /api/quotes/{scope}/$get`), built by
-/// [`QuotesApi::get_quotes`]. Set optional parameters, then [`send`](Self::send) it.
+/// `POST /api/quotes/{scope}/$get` (operation `GetQuotes`)
+///
+/// The request builder of `GetQuotes`, made by [`QuotesApi::get_quotes`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetQuotesRequest {
@@ -1746,22 +1672,31 @@ impl GetQuotesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &QuotesApi, params: GetQuotesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `maxAge` (query): string.
     pub fn max_age(mut self, max_age: impl Into<String>) -> Self {
-        self.params = self.params.max_age(max_age);
+        self.params.max_age = Some(max_age.into());
         self
     }
 
@@ -1822,14 +1757,19 @@ impl GetQuotesRequest {
 /// `client.quotes()` in production and a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`QuotesApi`] for streams, timeouts and `send_as`). With the `mock` feature,
-/// mockall generates `MockQuotesApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of [`QuotesApi`]
+/// add streams, timeouts and `send_as`. With the `mock` feature, mockall generates
+/// `MockQuotesApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait QuotesApiClient: Send + Sync {
-    /// `GET /api/metadata/quotes/rules` (operation `GetQuotesAccessMetadataRule`):
-    /// [`QuotesApi::get_quotes_access_metadata_rule`] with the parameters of `params`.
+    /// `GET /api/metadata/quotes/rules` (operation `GetQuotesAccessMetadataRule`)
+    ///
+    /// [`QuotesApi::get_quotes_access_metadata_rule`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetQuotesAccessMetadataRuleRequest::send): see [`Error`](crate::Error).
@@ -1838,8 +1778,11 @@ pub trait QuotesApiClient: Send + Sync {
         params: GetQuotesAccessMetadataRuleParams,
     ) -> Result<lusid_models::QuoteAccessMetadataRule, crate::Error>;
 
-    /// `GET /api/metadata/quotes/rules/{scope}` (operation `ListQuotesAccessMetadataRules`):
-    /// [`QuotesApi::list_quotes_access_metadata_rules`] with the parameters of `params`.
+    /// `GET /api/metadata/quotes/rules/{scope}` (operation `ListQuotesAccessMetadataRules`)
+    ///
+    /// [`QuotesApi::list_quotes_access_metadata_rules`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListQuotesAccessMetadataRulesRequest::send): see [`Error`](crate::Error).
@@ -1848,8 +1791,11 @@ pub trait QuotesApiClient: Send + Sync {
         params: ListQuotesAccessMetadataRulesParams,
     ) -> Result<lusid_models::ResourceListOfQuoteAccessMetadataRule, crate::Error>;
 
-    /// `POST /api/metadata/quotes/rules/{scope}` (operation `UpsertQuoteAccessMetadataRule`):
-    /// [`QuotesApi::upsert_quote_access_metadata_rule`] with the parameters of `params`.
+    /// `POST /api/metadata/quotes/rules/{scope}` (operation `UpsertQuoteAccessMetadataRule`)
+    ///
+    /// [`QuotesApi::upsert_quote_access_metadata_rule`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertQuoteAccessMetadataRuleRequest::send): see [`Error`](crate::Error).
@@ -1858,8 +1804,11 @@ pub trait QuotesApiClient: Send + Sync {
         params: UpsertQuoteAccessMetadataRuleParams,
     ) -> Result<lusid_models::QuoteAccessMetadataRule, crate::Error>;
 
-    /// `DELETE /api/metadata/quotes/rules/{scope}` (operation `DeleteQuoteAccessMetadataRule`):
-    /// [`QuotesApi::delete_quote_access_metadata_rule`] with the parameters of `params`.
+    /// `DELETE /api/metadata/quotes/rules/{scope}` (operation `DeleteQuoteAccessMetadataRule`)
+    ///
+    /// [`QuotesApi::delete_quote_access_metadata_rule`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteQuoteAccessMetadataRuleRequest::send): see [`Error`](crate::Error).
@@ -1868,8 +1817,10 @@ pub trait QuotesApiClient: Send + Sync {
         params: DeleteQuoteAccessMetadataRuleParams,
     ) -> Result<lusid_models::QuoteAccessMetadataRule, crate::Error>;
 
-    /// `GET /api/quotes/{scope}` (operation `ListQuotesForScope`):
-    /// [`QuotesApi::list_quotes_for_scope`] with the parameters of `params`.
+    /// `GET /api/quotes/{scope}` (operation `ListQuotesForScope`)
+    ///
+    /// [`QuotesApi::list_quotes_for_scope`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListQuotesForScopeRequest::send): see [`Error`](crate::Error).
@@ -1878,8 +1829,10 @@ pub trait QuotesApiClient: Send + Sync {
         params: ListQuotesForScopeParams,
     ) -> Result<lusid_models::ResourceListOfQuote, crate::Error>;
 
-    /// `POST /api/quotes/{scope}` (operation `UpsertQuotes`): [`QuotesApi::upsert_quotes`] with
-    /// the parameters of `params`.
+    /// `POST /api/quotes/{scope}` (operation `UpsertQuotes`)
+    ///
+    /// [`QuotesApi::upsert_quotes`] with the parameters of `params`: one request (one page, for
+    /// a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertQuotesRequest::send): see [`Error`](crate::Error).
@@ -1888,8 +1841,10 @@ pub trait QuotesApiClient: Send + Sync {
         params: UpsertQuotesParams,
     ) -> Result<lusid_models::UpsertQuotesResponse, crate::Error>;
 
-    /// `POST /api/quotes/{scope}/$delete` (operation `DeleteQuotes`):
-    /// [`QuotesApi::delete_quotes`] with the parameters of `params`.
+    /// `POST /api/quotes/{scope}/$delete` (operation `DeleteQuotes`)
+    ///
+    /// [`QuotesApi::delete_quotes`] with the parameters of `params`: one request (one page, for
+    /// a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteQuotesRequest::send): see [`Error`](crate::Error).
@@ -1898,8 +1853,10 @@ pub trait QuotesApiClient: Send + Sync {
         params: DeleteQuotesParams,
     ) -> Result<lusid_models::AnnulQuotesResponse, crate::Error>;
 
-    /// `GET /api/quotes/{scope}/$deprecated` (operation `ListQuotes`):
-    /// [`QuotesApi::list_quotes`] with the parameters of `params`.
+    /// `GET /api/quotes/{scope}/$deprecated` (operation `ListQuotes`)
+    ///
+    /// [`QuotesApi::list_quotes`] with the parameters of `params`: one request (one page, for a
+    /// paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListQuotesRequest::send): see [`Error`](crate::Error).
@@ -1910,8 +1867,10 @@ pub trait QuotesApiClient: Send + Sync {
         params: ListQuotesParams,
     ) -> Result<lusid_models::ResourceListOfQuote, crate::Error>;
 
-    /// `POST /api/quotes/{scope}/$get` (operation `GetQuotes`): [`QuotesApi::get_quotes`] with
-    /// the parameters of `params`.
+    /// `POST /api/quotes/{scope}/$get` (operation `GetQuotes`)
+    ///
+    /// [`QuotesApi::get_quotes`] with the parameters of `params`: one request (one page, for a
+    /// paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetQuotesRequest::send): see [`Error`](crate::Error).
@@ -1927,116 +1886,72 @@ impl QuotesApiClient for QuotesApi {
         &self,
         params: GetQuotesAccessMetadataRuleParams,
     ) -> Result<lusid_models::QuoteAccessMetadataRule, crate::Error> {
-        GetQuotesAccessMetadataRuleRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetQuotesAccessMetadataRuleRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_quotes_access_metadata_rules(
         &self,
         params: ListQuotesAccessMetadataRulesParams,
     ) -> Result<lusid_models::ResourceListOfQuoteAccessMetadataRule, crate::Error> {
-        ListQuotesAccessMetadataRulesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListQuotesAccessMetadataRulesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_quote_access_metadata_rule(
         &self,
         params: UpsertQuoteAccessMetadataRuleParams,
     ) -> Result<lusid_models::QuoteAccessMetadataRule, crate::Error> {
-        UpsertQuoteAccessMetadataRuleRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertQuoteAccessMetadataRuleRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_quote_access_metadata_rule(
         &self,
         params: DeleteQuoteAccessMetadataRuleParams,
     ) -> Result<lusid_models::QuoteAccessMetadataRule, crate::Error> {
-        DeleteQuoteAccessMetadataRuleRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteQuoteAccessMetadataRuleRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_quotes_for_scope(
         &self,
         params: ListQuotesForScopeParams,
     ) -> Result<lusid_models::ResourceListOfQuote, crate::Error> {
-        ListQuotesForScopeRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListQuotesForScopeRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_quotes(
         &self,
         params: UpsertQuotesParams,
     ) -> Result<lusid_models::UpsertQuotesResponse, crate::Error> {
-        UpsertQuotesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertQuotesRequest::from_params(self, params).send().await
     }
 
     async fn delete_quotes(
         &self,
         params: DeleteQuotesParams,
     ) -> Result<lusid_models::AnnulQuotesResponse, crate::Error> {
-        DeleteQuotesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteQuotesRequest::from_params(self, params).send().await
     }
 
     async fn list_quotes(
         &self,
         params: ListQuotesParams,
     ) -> Result<lusid_models::ResourceListOfQuote, crate::Error> {
-        ListQuotesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListQuotesRequest::from_params(self, params).send().await
     }
 
     async fn get_quotes(
         &self,
         params: GetQuotesParams,
     ) -> Result<lusid_models::GetQuotesResponse, crate::Error> {
-        GetQuotesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetQuotesRequest::from_params(self, params).send().await
     }
 }

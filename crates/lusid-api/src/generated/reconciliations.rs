@@ -45,11 +45,10 @@ impl ReconciliationsApi {
         &self,
         reconciliation_request: lusid_models::ReconciliationRequest,
     ) -> ReconcileGenericRequest {
-        ReconcileGenericRequest {
-            client: self.client.clone(),
-            params: ReconcileGenericParams::new(reconciliation_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ReconcileGenericRequest::from_params(
+            self,
+            ReconcileGenericParams::new(reconciliation_request),
+        )
     }
 
     /// `POST /api/portfolios/$reconcileInline` (operation `ReconcileInline`)
@@ -80,11 +79,10 @@ impl ReconciliationsApi {
         &self,
         inline_valuations_reconciliation_request: lusid_models::InlineValuationsReconciliationRequest,
     ) -> ReconcileInlineRequest {
-        ReconcileInlineRequest {
-            client: self.client.clone(),
-            params: ReconcileInlineParams::new(inline_valuations_reconciliation_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ReconcileInlineRequest::from_params(
+            self,
+            ReconcileInlineParams::new(inline_valuations_reconciliation_request),
+        )
     }
 
     /// `POST /api/portfolios/$reconcileTransactions` (operation `ReconcileTransactions`)
@@ -116,11 +114,10 @@ impl ReconciliationsApi {
         &self,
         transaction_reconciliation_request: lusid_models::TransactionReconciliationRequest,
     ) -> ReconcileTransactionsRequest {
-        ReconcileTransactionsRequest {
-            client: self.client.clone(),
-            params: ReconcileTransactionsParams::new(transaction_reconciliation_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ReconcileTransactionsRequest::from_params(
+            self,
+            ReconcileTransactionsParams::new(transaction_reconciliation_request),
+        )
     }
 
     /// `POST /api/portfolios/$reconcileTransactionsV2` (operation `ReconcileTransactionsV2`)
@@ -150,11 +147,10 @@ impl ReconciliationsApi {
         &self,
         transaction_reconciliation_request_v2: lusid_models::TransactionReconciliationRequestV2,
     ) -> ReconcileTransactionsV2Request {
-        ReconcileTransactionsV2Request {
-            client: self.client.clone(),
-            params: ReconcileTransactionsV2Params::new(transaction_reconciliation_request_v2),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ReconcileTransactionsV2Request::from_params(
+            self,
+            ReconcileTransactionsV2Params::new(transaction_reconciliation_request_v2),
+        )
     }
 
     /// `POST /api/portfolios/$reconcileValuation` (operation `ReconcileValuation`)
@@ -185,11 +181,10 @@ impl ReconciliationsApi {
         &self,
         valuations_reconciliation_request: lusid_models::ValuationsReconciliationRequest,
     ) -> ReconcileValuationRequest {
-        ReconcileValuationRequest {
-            client: self.client.clone(),
-            params: ReconcileValuationParams::new(valuations_reconciliation_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ReconcileValuationRequest::from_params(
+            self,
+            ReconcileValuationParams::new(valuations_reconciliation_request),
+        )
     }
 
     /// `POST /api/portfolios/$reconcileholdings` (operation `ReconcileHoldings`)
@@ -225,11 +220,10 @@ impl ReconciliationsApi {
         &self,
         portfolios_reconciliation_request: lusid_models::PortfoliosReconciliationRequest,
     ) -> ReconcileHoldingsRequest {
-        ReconcileHoldingsRequest {
-            client: self.client.clone(),
-            params: ReconcileHoldingsParams::new(portfolios_reconciliation_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ReconcileHoldingsRequest::from_params(
+            self,
+            ReconcileHoldingsParams::new(portfolios_reconciliation_request),
+        )
     }
 
     /// `GET /api/portfolios/$scheduledReconciliations` (operation `ListReconciliations`)
@@ -264,15 +258,10 @@ impl ReconciliationsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_reconciliations(&self) -> ListReconciliationsRequest {
-        ListReconciliationsRequest {
-            client: self.client.clone(),
-            params: ListReconciliationsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListReconciliationsRequest::from_params(self, ListReconciliationsParams::new())
     }
 
-    /// `POST /api/portfolios/$scheduledReconciliations/{scope}` (operation
-    /// `CreateScheduledReconciliation`)
+    /// `POST /api/portfolios/$scheduledReconciliations/{scope}` (operation `CreateScheduledReconciliation`)
     ///
     /// API status: `Experimental`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
@@ -301,15 +290,13 @@ impl ReconciliationsApi {
         scope: impl Into<String>,
         create_reconciliation_request: lusid_models::CreateReconciliationRequest,
     ) -> CreateScheduledReconciliationRequest {
-        CreateScheduledReconciliationRequest {
-            client: self.client.clone(),
-            params: CreateScheduledReconciliationParams::new(scope, create_reconciliation_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateScheduledReconciliationRequest::from_params(
+            self,
+            CreateScheduledReconciliationParams::new(scope, create_reconciliation_request),
+        )
     }
 
-    /// `GET /api/portfolios/$scheduledReconciliations/{scope}/{code}` (operation
-    /// `GetReconciliation`)
+    /// `GET /api/portfolios/$scheduledReconciliations/{scope}/{code}` (operation `GetReconciliation`)
     ///
     /// API status: `Experimental`. Idempotent: yes (a read).
     ///
@@ -341,15 +328,10 @@ impl ReconciliationsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetReconciliationRequest {
-        GetReconciliationRequest {
-            client: self.client.clone(),
-            params: GetReconciliationParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetReconciliationRequest::from_params(self, GetReconciliationParams::new(scope, code))
     }
 
-    /// `POST /api/portfolios/$scheduledReconciliations/{scope}/{code}` (operation
-    /// `UpdateReconciliation`)
+    /// `POST /api/portfolios/$scheduledReconciliations/{scope}/{code}` (operation `UpdateReconciliation`)
     ///
     /// API status: `Experimental`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
@@ -380,15 +362,13 @@ impl ReconciliationsApi {
         code: impl Into<String>,
         update_reconciliation_request: lusid_models::UpdateReconciliationRequest,
     ) -> UpdateReconciliationRequest {
-        UpdateReconciliationRequest {
-            client: self.client.clone(),
-            params: UpdateReconciliationParams::new(scope, code, update_reconciliation_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpdateReconciliationRequest::from_params(
+            self,
+            UpdateReconciliationParams::new(scope, code, update_reconciliation_request),
+        )
     }
 
-    /// `DELETE /api/portfolios/$scheduledReconciliations/{scope}/{code}` (operation
-    /// `DeleteReconciliation`)
+    /// `DELETE /api/portfolios/$scheduledReconciliations/{scope}/{code}` (operation `DeleteReconciliation`)
     ///
     /// API status: `Experimental`. Idempotent: yes (DELETE).
     ///
@@ -413,11 +393,7 @@ impl ReconciliationsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteReconciliationRequest {
-        DeleteReconciliationRequest {
-            client: self.client.clone(),
-            params: DeleteReconciliationParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteReconciliationRequest::from_params(self, DeleteReconciliationParams::new(scope, code))
     }
 
     /// `GET /api/portfolios/mapping` (operation `ListReconciliationMappings`)
@@ -425,8 +401,10 @@ impl ReconciliationsApi {
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
     /// Parameters (required ones are arguments here, optional ones are setters on the request):
-    /// - `reconciliationType` (query, optional): string; known values `Transaction`, `Holding`,
-    ///   `Valuation`, `Cash` and `CashHolding`; documented default `Transaction`; set with
+    /// - `reconciliationType` (query, optional):
+    ///   [`ReconciliationType`](crate::params::ReconciliationType) (or any string); known
+    ///   values `Transaction`, `Holding`, `Valuation`, `Cash` and `CashHolding`; documented
+    ///   default `Transaction`; set with
     ///   [`ListReconciliationMappingsRequest::reconciliation_type`].
     ///
     /// Returns [`ResourceListOfMapping`](lusid_models::ResourceListOfMapping) (HTTP 200).
@@ -442,11 +420,10 @@ impl ReconciliationsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_reconciliation_mappings(&self) -> ListReconciliationMappingsRequest {
-        ListReconciliationMappingsRequest {
-            client: self.client.clone(),
-            params: ListReconciliationMappingsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListReconciliationMappingsRequest::from_params(
+            self,
+            ListReconciliationMappingsParams::new(),
+        )
     }
 
     /// `POST /api/portfolios/mapping` (operation `UpsertReconciliationMapping`)
@@ -473,11 +450,10 @@ impl ReconciliationsApi {
         &self,
         mapping: lusid_models::Mapping,
     ) -> UpsertReconciliationMappingRequest {
-        UpsertReconciliationMappingRequest {
-            client: self.client.clone(),
-            params: UpsertReconciliationMappingParams::new(mapping),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertReconciliationMappingRequest::from_params(
+            self,
+            UpsertReconciliationMappingParams::new(mapping),
+        )
     }
 
     /// `GET /api/portfolios/mapping/{scope}/{code}` (operation `GetReconciliationMapping`)
@@ -505,15 +481,13 @@ impl ReconciliationsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetReconciliationMappingRequest {
-        GetReconciliationMappingRequest {
-            client: self.client.clone(),
-            params: GetReconciliationMappingParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetReconciliationMappingRequest::from_params(
+            self,
+            GetReconciliationMappingParams::new(scope, code),
+        )
     }
 
-    /// `DELETE /api/portfolios/mapping/{scope}/{code}` (operation
-    /// `DeleteReconciliationMapping`)
+    /// `DELETE /api/portfolios/mapping/{scope}/{code}` (operation `DeleteReconciliationMapping`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (DELETE).
     ///
@@ -538,20 +512,23 @@ impl ReconciliationsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteReconciliationMappingRequest {
-        DeleteReconciliationMappingRequest {
-            client: self.client.clone(),
-            params: DeleteReconciliationMappingParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteReconciliationMappingRequest::from_params(
+            self,
+            DeleteReconciliationMappingParams::new(scope, code),
+        )
     }
 }
 
-/// The parameters of `ReconcileGeneric` (`POST /api/portfolios/$reconcileGeneric`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `POST /api/portfolios/$reconcileGeneric` (operation `ReconcileGeneric`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ReconcileGeneric`: what its request builder
+/// ([`ReconcileGenericRequest`](crate::ReconcileGenericRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ReconcileGenericParams {
@@ -568,9 +545,11 @@ impl ReconcileGenericParams {
     }
 }
 
-/// The `ReconcileGeneric` request (`POST /api/portfolios/$reconcileGeneric`), built by
-/// [`ReconciliationsApi::reconcile_generic`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/portfolios/$reconcileGeneric` (operation `ReconcileGeneric`)
+///
+/// The request builder of `ReconcileGeneric`, made by
+/// [`ReconciliationsApi::reconcile_generic`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ReconcileGenericRequest {
@@ -586,6 +565,15 @@ impl ReconcileGenericRequest {
         path_template: "/api/portfolios/$reconcileGeneric",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ReconciliationsApi, params: ReconcileGenericParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &ReconcileGenericParams {
@@ -634,12 +622,16 @@ impl ReconcileGenericRequest {
     }
 }
 
-/// The parameters of `ReconcileInline` (`POST /api/portfolios/$reconcileInline`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `POST /api/portfolios/$reconcileInline` (operation `ReconcileInline`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ReconcileInline`: what its request builder
+/// ([`ReconcileInlineRequest`](crate::ReconcileInlineRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ReconcileInlineParams {
@@ -658,9 +650,11 @@ impl ReconcileInlineParams {
     }
 }
 
-/// The `ReconcileInline` request (`POST /api/portfolios/$reconcileInline`), built by
-/// [`ReconciliationsApi::reconcile_inline`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/portfolios/$reconcileInline` (operation `ReconcileInline`)
+///
+/// The request builder of `ReconcileInline`, made by
+/// [`ReconciliationsApi::reconcile_inline`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ReconcileInlineRequest {
@@ -676,6 +670,15 @@ impl ReconcileInlineRequest {
         path_template: "/api/portfolios/$reconcileInline",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ReconciliationsApi, params: ReconcileInlineParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &ReconcileInlineParams {
@@ -725,13 +728,16 @@ impl ReconcileInlineRequest {
     }
 }
 
-/// The parameters of `ReconcileTransactions` (`POST
-/// /api/portfolios/$reconcileTransactions`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `POST /api/portfolios/$reconcileTransactions` (operation `ReconcileTransactions`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ReconcileTransactions`: what its request builder
+/// ([`ReconcileTransactionsRequest`](crate::ReconcileTransactionsRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ReconcileTransactionsParams {
@@ -750,9 +756,11 @@ impl ReconcileTransactionsParams {
     }
 }
 
-/// The `ReconcileTransactions` request (`POST /api/portfolios/$reconcileTransactions`),
-/// built by [`ReconciliationsApi::reconcile_transactions`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/portfolios/$reconcileTransactions` (operation `ReconcileTransactions`)
+///
+/// The request builder of `ReconcileTransactions`, made by
+/// [`ReconciliationsApi::reconcile_transactions`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ReconcileTransactionsRequest {
@@ -768,6 +776,15 @@ impl ReconcileTransactionsRequest {
         path_template: "/api/portfolios/$reconcileTransactions",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ReconciliationsApi, params: ReconcileTransactionsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &ReconcileTransactionsParams {
@@ -819,13 +836,16 @@ impl ReconcileTransactionsRequest {
     }
 }
 
-/// The parameters of `ReconcileTransactionsV2` (`POST
-/// /api/portfolios/$reconcileTransactionsV2`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `POST /api/portfolios/$reconcileTransactionsV2` (operation `ReconcileTransactionsV2`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ReconcileTransactionsV2`: what its request builder
+/// ([`ReconcileTransactionsV2Request`](crate::ReconcileTransactionsV2Request)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ReconcileTransactionsV2Params {
@@ -844,9 +864,12 @@ impl ReconcileTransactionsV2Params {
     }
 }
 
-/// The `ReconcileTransactionsV2` request (`POST /api/portfolios/$reconcileTransactionsV2`),
-/// built by [`ReconciliationsApi::reconcile_transactions_v2`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `POST /api/portfolios/$reconcileTransactionsV2` (operation `ReconcileTransactionsV2`)
+///
+/// The request builder of `ReconcileTransactionsV2`, made by
+/// [`ReconciliationsApi::reconcile_transactions_v2`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ReconcileTransactionsV2Request {
@@ -862,6 +885,15 @@ impl ReconcileTransactionsV2Request {
         path_template: "/api/portfolios/$reconcileTransactionsV2",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ReconciliationsApi, params: ReconcileTransactionsV2Params) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &ReconcileTransactionsV2Params {
@@ -910,12 +942,16 @@ impl ReconcileTransactionsV2Request {
     }
 }
 
-/// The parameters of `ReconcileValuation` (`POST /api/portfolios/$reconcileValuation`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `POST /api/portfolios/$reconcileValuation` (operation `ReconcileValuation`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ReconcileValuation`: what its request builder
+/// ([`ReconcileValuationRequest`](crate::ReconcileValuationRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ReconcileValuationParams {
@@ -934,9 +970,11 @@ impl ReconcileValuationParams {
     }
 }
 
-/// The `ReconcileValuation` request (`POST /api/portfolios/$reconcileValuation`), built by
-/// [`ReconciliationsApi::reconcile_valuation`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/portfolios/$reconcileValuation` (operation `ReconcileValuation`)
+///
+/// The request builder of `ReconcileValuation`, made by
+/// [`ReconciliationsApi::reconcile_valuation`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ReconcileValuationRequest {
@@ -952,6 +990,15 @@ impl ReconcileValuationRequest {
         path_template: "/api/portfolios/$reconcileValuation",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ReconciliationsApi, params: ReconcileValuationParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &ReconcileValuationParams {
@@ -1001,12 +1048,16 @@ impl ReconcileValuationRequest {
     }
 }
 
-/// The parameters of `ReconcileHoldings` (`POST /api/portfolios/$reconcileholdings`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `POST /api/portfolios/$reconcileholdings` (operation `ReconcileHoldings`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ReconcileHoldings`: what its request builder
+/// ([`ReconcileHoldingsRequest`](crate::ReconcileHoldingsRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ReconcileHoldingsParams {
@@ -1032,30 +1083,13 @@ impl ReconcileHoldingsParams {
             body: portfolios_reconciliation_request,
         }
     }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
 }
 
-/// The `ReconcileHoldings` request (`POST /api/portfolios/$reconcileholdings`), built by
-/// [`ReconciliationsApi::reconcile_holdings`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/portfolios/$reconcileholdings` (operation `ReconcileHoldings`)
+///
+/// The request builder of `ReconcileHoldings`, made by
+/// [`ReconciliationsApi::reconcile_holdings`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ReconcileHoldingsRequest {
@@ -1072,22 +1106,31 @@ impl ReconcileHoldingsRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ReconciliationsApi, params: ReconcileHoldingsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -1144,13 +1187,16 @@ impl ReconcileHoldingsRequest {
     }
 }
 
-/// The parameters of `ListReconciliations` (`GET
-/// /api/portfolios/$scheduledReconciliations`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `GET /api/portfolios/$scheduledReconciliations` (operation `ListReconciliations`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListReconciliations`: what its request builder
+/// ([`ListReconciliationsRequest`](crate::ListReconciliationsRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListReconciliationsParams {
@@ -1181,52 +1227,13 @@ impl ListReconciliationsParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListReconciliations` request (`GET /api/portfolios/$scheduledReconciliations`),
-/// built by [`ReconciliationsApi::list_reconciliations`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/portfolios/$scheduledReconciliations` (operation `ListReconciliations`)
+///
+/// The request builder of `ListReconciliations`, made by
+/// [`ReconciliationsApi::list_reconciliations`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListReconciliationsRequest {
@@ -1243,34 +1250,43 @@ impl ListReconciliationsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ReconciliationsApi, params: ListReconciliationsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -1280,7 +1296,7 @@ impl ListReconciliationsRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -1345,80 +1361,84 @@ impl ListReconciliationsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListReconciliationsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListReconciliations`, following `nextPage` until it is empty. Each page
     /// is requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfReconciliation, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfReconciliation> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListReconciliations`, in order. At most one page is held in
-    /// memory; the next page is requested when the current one is used up.
+    /// memory; the next page is requested when the current one is used up. Without an `asAt`,
+    /// the first request pins `asAt` to the current UTC time, so every page reads the same
+    /// snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::Reconciliation, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::Reconciliation> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListReconciliations` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListReconciliationsRequest {
-    type Page = lusid_models::PagedResourceListOfReconciliation;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListReconciliationsParams {
+    const OPERATION_ID: &'static str = "ListReconciliations";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `CreateScheduledReconciliation` (`POST
-/// /api/portfolios/$scheduledReconciliations/{scope}`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `POST /api/portfolios/$scheduledReconciliations/{scope}` (operation `CreateScheduledReconciliation`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateScheduledReconciliation`: what its request builder
+/// ([`CreateScheduledReconciliationRequest`](crate::CreateScheduledReconciliationRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateScheduledReconciliationParams {
@@ -1441,10 +1461,12 @@ impl CreateScheduledReconciliationParams {
     }
 }
 
-/// The `CreateScheduledReconciliation` request (`POST
-/// /api/portfolios/$scheduledReconciliations/{scope}`), built by
-/// [`ReconciliationsApi::create_scheduled_reconciliation`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/portfolios/$scheduledReconciliations/{scope}` (operation `CreateScheduledReconciliation`)
+///
+/// The request builder of `CreateScheduledReconciliation`, made by
+/// [`ReconciliationsApi::create_scheduled_reconciliation`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateScheduledReconciliationRequest {
@@ -1460,6 +1482,18 @@ impl CreateScheduledReconciliationRequest {
         path_template: "/api/portfolios/$scheduledReconciliations/{scope}",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &ReconciliationsApi,
+        params: CreateScheduledReconciliationParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateScheduledReconciliationParams {
@@ -1509,13 +1543,16 @@ impl CreateScheduledReconciliationRequest {
     }
 }
 
-/// The parameters of `GetReconciliation` (`GET
-/// /api/portfolios/$scheduledReconciliations/{scope}/{code}`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `GET /api/portfolios/$scheduledReconciliations/{scope}/{code}` (operation `GetReconciliation`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetReconciliation`: what its request builder
+/// ([`GetReconciliationRequest`](crate::GetReconciliationRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetReconciliationParams {
@@ -1543,35 +1580,13 @@ impl GetReconciliationParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetReconciliation` request (`GET
-/// /api/portfolios/$scheduledReconciliations/{scope}/{code}`), built by
-/// [`ReconciliationsApi::get_reconciliation`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/portfolios/$scheduledReconciliations/{scope}/{code}` (operation `GetReconciliation`)
+///
+/// The request builder of `GetReconciliation`, made by
+/// [`ReconciliationsApi::get_reconciliation`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetReconciliationRequest {
@@ -1588,16 +1603,25 @@ impl GetReconciliationRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ReconciliationsApi, params: GetReconciliationParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -1607,7 +1631,7 @@ impl GetReconciliationRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -1663,13 +1687,16 @@ impl GetReconciliationRequest {
     }
 }
 
-/// The parameters of `UpdateReconciliation` (`POST
-/// /api/portfolios/$scheduledReconciliations/{scope}/{code}`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `POST /api/portfolios/$scheduledReconciliations/{scope}/{code}` (operation `UpdateReconciliation`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpdateReconciliation`: what its request builder
+/// ([`UpdateReconciliationRequest`](crate::UpdateReconciliationRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateReconciliationParams {
@@ -1696,10 +1723,11 @@ impl UpdateReconciliationParams {
     }
 }
 
-/// The `UpdateReconciliation` request (`POST
-/// /api/portfolios/$scheduledReconciliations/{scope}/{code}`), built by
-/// [`ReconciliationsApi::update_reconciliation`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/portfolios/$scheduledReconciliations/{scope}/{code}` (operation `UpdateReconciliation`)
+///
+/// The request builder of `UpdateReconciliation`, made by
+/// [`ReconciliationsApi::update_reconciliation`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateReconciliationRequest {
@@ -1715,6 +1743,15 @@ impl UpdateReconciliationRequest {
         path_template: "/api/portfolios/$scheduledReconciliations/{scope}/{code}",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ReconciliationsApi, params: UpdateReconciliationParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpdateReconciliationParams {
@@ -1766,13 +1803,16 @@ impl UpdateReconciliationRequest {
     }
 }
 
-/// The parameters of `DeleteReconciliation` (`DELETE
-/// /api/portfolios/$scheduledReconciliations/{scope}/{code}`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `DELETE /api/portfolios/$scheduledReconciliations/{scope}/{code}` (operation `DeleteReconciliation`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteReconciliation`: what its request builder
+/// ([`DeleteReconciliationRequest`](crate::DeleteReconciliationRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteReconciliationParams {
@@ -1792,10 +1832,11 @@ impl DeleteReconciliationParams {
     }
 }
 
-/// The `DeleteReconciliation` request (`DELETE
-/// /api/portfolios/$scheduledReconciliations/{scope}/{code}`), built by
-/// [`ReconciliationsApi::delete_reconciliation`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/portfolios/$scheduledReconciliations/{scope}/{code}` (operation `DeleteReconciliation`)
+///
+/// The request builder of `DeleteReconciliation`, made by
+/// [`ReconciliationsApi::delete_reconciliation`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteReconciliationRequest {
@@ -1811,6 +1852,15 @@ impl DeleteReconciliationRequest {
         path_template: "/api/portfolios/$scheduledReconciliations/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ReconciliationsApi, params: DeleteReconciliationParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteReconciliationParams {
@@ -1862,18 +1912,23 @@ impl DeleteReconciliationRequest {
     }
 }
 
-/// The parameters of `ListReconciliationMappings` (`GET /api/portfolios/mapping`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/portfolios/mapping` (operation `ListReconciliationMappings`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListReconciliationMappings`: what its request builder
+/// ([`ListReconciliationMappingsRequest`](crate::ListReconciliationMappingsRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListReconciliationMappingsParams {
-    /// `reconciliationType` (query): string; known values `Transaction`, `Holding`,
-    /// `Valuation`, `Cash` and `CashHolding`; documented default `Transaction`.
-    pub reconciliation_type: Option<String>,
+    /// `reconciliationType` (query): [`ReconciliationType`](crate::params::ReconciliationType)
+    /// (or any string); known values `Transaction`, `Holding`, `Valuation`, `Cash` and
+    /// `CashHolding`; documented default `Transaction`.
+    pub reconciliation_type: Option<crate::params::ReconciliationType>,
 }
 
 impl ListReconciliationMappingsParams {
@@ -1883,18 +1938,14 @@ impl ListReconciliationMappingsParams {
             reconciliation_type: None,
         }
     }
-
-    /// Sets `reconciliationType` (query): string; known values `Transaction`, `Holding`,
-    /// `Valuation`, `Cash` and `CashHolding`; documented default `Transaction`.
-    pub fn reconciliation_type(mut self, reconciliation_type: impl Into<String>) -> Self {
-        self.reconciliation_type = Some(reconciliation_type.into());
-        self
-    }
 }
 
-/// The `ListReconciliationMappings` request (`GET /api/portfolios/mapping`), built by
-/// [`ReconciliationsApi::list_reconciliation_mappings`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/portfolios/mapping` (operation `ListReconciliationMappings`)
+///
+/// The request builder of `ListReconciliationMappings`, made by
+/// [`ReconciliationsApi::list_reconciliation_mappings`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListReconciliationMappingsRequest {
@@ -1911,10 +1962,24 @@ impl ListReconciliationMappingsRequest {
         idempotent: true,
     };
 
-    /// Sets `reconciliationType` (query): string; known values `Transaction`, `Holding`,
-    /// `Valuation`, `Cash` and `CashHolding`; documented default `Transaction`.
-    pub fn reconciliation_type(mut self, reconciliation_type: impl Into<String>) -> Self {
-        self.params = self.params.reconciliation_type(reconciliation_type);
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ReconciliationsApi, params: ListReconciliationMappingsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
+    /// Sets `reconciliationType` (query):
+    /// [`ReconciliationType`](crate::params::ReconciliationType) (or any string); known values
+    /// `Transaction`, `Holding`, `Valuation`, `Cash` and `CashHolding`; documented default
+    /// `Transaction`.
+    pub fn reconciliation_type(
+        mut self,
+        reconciliation_type: impl Into<crate::params::ReconciliationType>,
+    ) -> Self {
+        self.params.reconciliation_type = Some(reconciliation_type.into());
         self
     }
 
@@ -1968,12 +2033,16 @@ impl ListReconciliationMappingsRequest {
     }
 }
 
-/// The parameters of `UpsertReconciliationMapping` (`POST /api/portfolios/mapping`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `POST /api/portfolios/mapping` (operation `UpsertReconciliationMapping`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertReconciliationMapping`: what its request builder
+/// ([`UpsertReconciliationMappingRequest`](crate::UpsertReconciliationMappingRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertReconciliationMappingParams {
@@ -1988,9 +2057,12 @@ impl UpsertReconciliationMappingParams {
     }
 }
 
-/// The `UpsertReconciliationMapping` request (`POST /api/portfolios/mapping`), built by
-/// [`ReconciliationsApi::upsert_reconciliation_mapping`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/portfolios/mapping` (operation `UpsertReconciliationMapping`)
+///
+/// The request builder of `UpsertReconciliationMapping`, made by
+/// [`ReconciliationsApi::upsert_reconciliation_mapping`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertReconciliationMappingRequest {
@@ -2006,6 +2078,18 @@ impl UpsertReconciliationMappingRequest {
         path_template: "/api/portfolios/mapping",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &ReconciliationsApi,
+        params: UpsertReconciliationMappingParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertReconciliationMappingParams {
@@ -2054,13 +2138,16 @@ impl UpsertReconciliationMappingRequest {
     }
 }
 
-/// The parameters of `GetReconciliationMapping` (`GET
-/// /api/portfolios/mapping/{scope}/{code}`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `GET /api/portfolios/mapping/{scope}/{code}` (operation `GetReconciliationMapping`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetReconciliationMapping`: what its request builder
+/// ([`GetReconciliationMappingRequest`](crate::GetReconciliationMappingRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetReconciliationMappingParams {
@@ -2080,9 +2167,12 @@ impl GetReconciliationMappingParams {
     }
 }
 
-/// The `GetReconciliationMapping` request (`GET /api/portfolios/mapping/{scope}/{code}`),
-/// built by [`ReconciliationsApi::get_reconciliation_mapping`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `GET /api/portfolios/mapping/{scope}/{code}` (operation `GetReconciliationMapping`)
+///
+/// The request builder of `GetReconciliationMapping`, made by
+/// [`ReconciliationsApi::get_reconciliation_mapping`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetReconciliationMappingRequest {
@@ -2098,6 +2188,15 @@ impl GetReconciliationMappingRequest {
         path_template: "/api/portfolios/mapping/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ReconciliationsApi, params: GetReconciliationMappingParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &GetReconciliationMappingParams {
@@ -2148,13 +2247,16 @@ impl GetReconciliationMappingRequest {
     }
 }
 
-/// The parameters of `DeleteReconciliationMapping` (`DELETE
-/// /api/portfolios/mapping/{scope}/{code}`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `DELETE /api/portfolios/mapping/{scope}/{code}` (operation `DeleteReconciliationMapping`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteReconciliationMapping`: what its request builder
+/// ([`DeleteReconciliationMappingRequest`](crate::DeleteReconciliationMappingRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteReconciliationMappingParams {
@@ -2174,10 +2276,12 @@ impl DeleteReconciliationMappingParams {
     }
 }
 
-/// The `DeleteReconciliationMapping` request (`DELETE
-/// /api/portfolios/mapping/{scope}/{code}`), built by
-/// [`ReconciliationsApi::delete_reconciliation_mapping`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/portfolios/mapping/{scope}/{code}` (operation `DeleteReconciliationMapping`)
+///
+/// The request builder of `DeleteReconciliationMapping`, made by
+/// [`ReconciliationsApi::delete_reconciliation_mapping`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteReconciliationMappingRequest {
@@ -2193,6 +2297,18 @@ impl DeleteReconciliationMappingRequest {
         path_template: "/api/portfolios/mapping/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &ReconciliationsApi,
+        params: DeleteReconciliationMappingParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteReconciliationMappingParams {
@@ -2250,14 +2366,18 @@ impl DeleteReconciliationMappingRequest {
 /// mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`ReconciliationsApi`] for streams, timeouts and `send_as`). With the `mock`
-/// feature, mockall generates `MockReconciliationsApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`ReconciliationsApi`] add streams, timeouts and `send_as`. With the `mock` feature,
+/// mockall generates `MockReconciliationsApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait ReconciliationsApiClient: Send + Sync {
-    /// `POST /api/portfolios/$reconcileGeneric` (operation `ReconcileGeneric`):
-    /// [`ReconciliationsApi::reconcile_generic`] with the parameters of `params`.
+    /// `POST /api/portfolios/$reconcileGeneric` (operation `ReconcileGeneric`)
+    ///
+    /// [`ReconciliationsApi::reconcile_generic`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ReconcileGenericRequest::send): see [`Error`](crate::Error).
@@ -2266,8 +2386,10 @@ pub trait ReconciliationsApiClient: Send + Sync {
         params: ReconcileGenericParams,
     ) -> Result<lusid_models::ReconciliationResponse, crate::Error>;
 
-    /// `POST /api/portfolios/$reconcileInline` (operation `ReconcileInline`):
-    /// [`ReconciliationsApi::reconcile_inline`] with the parameters of `params`.
+    /// `POST /api/portfolios/$reconcileInline` (operation `ReconcileInline`)
+    ///
+    /// [`ReconciliationsApi::reconcile_inline`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ReconcileInlineRequest::send): see [`Error`](crate::Error).
@@ -2276,8 +2398,11 @@ pub trait ReconciliationsApiClient: Send + Sync {
         params: ReconcileInlineParams,
     ) -> Result<lusid_models::ListAggregationReconciliation, crate::Error>;
 
-    /// `POST /api/portfolios/$reconcileTransactions` (operation `ReconcileTransactions`):
-    /// [`ReconciliationsApi::reconcile_transactions`] with the parameters of `params`.
+    /// `POST /api/portfolios/$reconcileTransactions` (operation `ReconcileTransactions`)
+    ///
+    /// [`ReconciliationsApi::reconcile_transactions`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::ReconcileTransactionsRequest::send): see [`Error`](crate::Error).
@@ -2286,8 +2411,11 @@ pub trait ReconciliationsApiClient: Send + Sync {
         params: ReconcileTransactionsParams,
     ) -> Result<lusid_models::TransactionsReconciliationsResponse, crate::Error>;
 
-    /// `POST /api/portfolios/$reconcileTransactionsV2` (operation `ReconcileTransactionsV2`):
-    /// [`ReconciliationsApi::reconcile_transactions_v2`] with the parameters of `params`.
+    /// `POST /api/portfolios/$reconcileTransactionsV2` (operation `ReconcileTransactionsV2`)
+    ///
+    /// [`ReconciliationsApi::reconcile_transactions_v2`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::ReconcileTransactionsV2Request::send): see [`Error`](crate::Error).
@@ -2296,8 +2424,10 @@ pub trait ReconciliationsApiClient: Send + Sync {
         params: ReconcileTransactionsV2Params,
     ) -> Result<lusid_models::ReconciliationResponse, crate::Error>;
 
-    /// `POST /api/portfolios/$reconcileValuation` (operation `ReconcileValuation`):
-    /// [`ReconciliationsApi::reconcile_valuation`] with the parameters of `params`.
+    /// `POST /api/portfolios/$reconcileValuation` (operation `ReconcileValuation`)
+    ///
+    /// [`ReconciliationsApi::reconcile_valuation`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ReconcileValuationRequest::send): see [`Error`](crate::Error).
@@ -2306,8 +2436,10 @@ pub trait ReconciliationsApiClient: Send + Sync {
         params: ReconcileValuationParams,
     ) -> Result<lusid_models::ListAggregationReconciliation, crate::Error>;
 
-    /// `POST /api/portfolios/$reconcileholdings` (operation `ReconcileHoldings`):
-    /// [`ReconciliationsApi::reconcile_holdings`] with the parameters of `params`.
+    /// `POST /api/portfolios/$reconcileholdings` (operation `ReconcileHoldings`)
+    ///
+    /// [`ReconciliationsApi::reconcile_holdings`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ReconcileHoldingsRequest::send): see [`Error`](crate::Error).
@@ -2316,8 +2448,11 @@ pub trait ReconciliationsApiClient: Send + Sync {
         params: ReconcileHoldingsParams,
     ) -> Result<lusid_models::ResourceListOfReconciliationBreak, crate::Error>;
 
-    /// `GET /api/portfolios/$scheduledReconciliations` (operation `ListReconciliations`):
-    /// [`ReconciliationsApi::list_reconciliations`] with the parameters of `params`.
+    /// `GET /api/portfolios/$scheduledReconciliations` (operation `ListReconciliations`)
+    ///
+    /// [`ReconciliationsApi::list_reconciliations`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListReconciliationsRequest::send): see [`Error`](crate::Error).
@@ -2326,9 +2461,11 @@ pub trait ReconciliationsApiClient: Send + Sync {
         params: ListReconciliationsParams,
     ) -> Result<lusid_models::PagedResourceListOfReconciliation, crate::Error>;
 
-    /// `POST /api/portfolios/$scheduledReconciliations/{scope}` (operation
-    /// `CreateScheduledReconciliation`):
-    /// [`ReconciliationsApi::create_scheduled_reconciliation`] with the parameters of `params`.
+    /// `POST /api/portfolios/$scheduledReconciliations/{scope}` (operation `CreateScheduledReconciliation`)
+    ///
+    /// [`ReconciliationsApi::create_scheduled_reconciliation`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateScheduledReconciliationRequest::send): see [`Error`](crate::Error).
@@ -2337,9 +2474,10 @@ pub trait ReconciliationsApiClient: Send + Sync {
         params: CreateScheduledReconciliationParams,
     ) -> Result<lusid_models::Reconciliation, crate::Error>;
 
-    /// `GET /api/portfolios/$scheduledReconciliations/{scope}/{code}` (operation
-    /// `GetReconciliation`): [`ReconciliationsApi::get_reconciliation`] with the parameters of
-    /// `params`.
+    /// `GET /api/portfolios/$scheduledReconciliations/{scope}/{code}` (operation `GetReconciliation`)
+    ///
+    /// [`ReconciliationsApi::get_reconciliation`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetReconciliationRequest::send): see [`Error`](crate::Error).
@@ -2348,9 +2486,11 @@ pub trait ReconciliationsApiClient: Send + Sync {
         params: GetReconciliationParams,
     ) -> Result<lusid_models::Reconciliation, crate::Error>;
 
-    /// `POST /api/portfolios/$scheduledReconciliations/{scope}/{code}` (operation
-    /// `UpdateReconciliation`): [`ReconciliationsApi::update_reconciliation`] with the
-    /// parameters of `params`.
+    /// `POST /api/portfolios/$scheduledReconciliations/{scope}/{code}` (operation `UpdateReconciliation`)
+    ///
+    /// [`ReconciliationsApi::update_reconciliation`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpdateReconciliationRequest::send): see [`Error`](crate::Error).
@@ -2359,9 +2499,11 @@ pub trait ReconciliationsApiClient: Send + Sync {
         params: UpdateReconciliationParams,
     ) -> Result<lusid_models::Reconciliation, crate::Error>;
 
-    /// `DELETE /api/portfolios/$scheduledReconciliations/{scope}/{code}` (operation
-    /// `DeleteReconciliation`): [`ReconciliationsApi::delete_reconciliation`] with the
-    /// parameters of `params`.
+    /// `DELETE /api/portfolios/$scheduledReconciliations/{scope}/{code}` (operation `DeleteReconciliation`)
+    ///
+    /// [`ReconciliationsApi::delete_reconciliation`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteReconciliationRequest::send): see [`Error`](crate::Error).
@@ -2370,8 +2512,11 @@ pub trait ReconciliationsApiClient: Send + Sync {
         params: DeleteReconciliationParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `GET /api/portfolios/mapping` (operation `ListReconciliationMappings`):
-    /// [`ReconciliationsApi::list_reconciliation_mappings`] with the parameters of `params`.
+    /// `GET /api/portfolios/mapping` (operation `ListReconciliationMappings`)
+    ///
+    /// [`ReconciliationsApi::list_reconciliation_mappings`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListReconciliationMappingsRequest::send): see [`Error`](crate::Error).
@@ -2380,8 +2525,11 @@ pub trait ReconciliationsApiClient: Send + Sync {
         params: ListReconciliationMappingsParams,
     ) -> Result<lusid_models::ResourceListOfMapping, crate::Error>;
 
-    /// `POST /api/portfolios/mapping` (operation `UpsertReconciliationMapping`):
-    /// [`ReconciliationsApi::upsert_reconciliation_mapping`] with the parameters of `params`.
+    /// `POST /api/portfolios/mapping` (operation `UpsertReconciliationMapping`)
+    ///
+    /// [`ReconciliationsApi::upsert_reconciliation_mapping`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertReconciliationMappingRequest::send): see [`Error`](crate::Error).
@@ -2390,8 +2538,11 @@ pub trait ReconciliationsApiClient: Send + Sync {
         params: UpsertReconciliationMappingParams,
     ) -> Result<lusid_models::Mapping, crate::Error>;
 
-    /// `GET /api/portfolios/mapping/{scope}/{code}` (operation `GetReconciliationMapping`):
-    /// [`ReconciliationsApi::get_reconciliation_mapping`] with the parameters of `params`.
+    /// `GET /api/portfolios/mapping/{scope}/{code}` (operation `GetReconciliationMapping`)
+    ///
+    /// [`ReconciliationsApi::get_reconciliation_mapping`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetReconciliationMappingRequest::send): see [`Error`](crate::Error).
@@ -2400,9 +2551,11 @@ pub trait ReconciliationsApiClient: Send + Sync {
         params: GetReconciliationMappingParams,
     ) -> Result<lusid_models::Mapping, crate::Error>;
 
-    /// `DELETE /api/portfolios/mapping/{scope}/{code}` (operation
-    /// `DeleteReconciliationMapping`): [`ReconciliationsApi::delete_reconciliation_mapping`]
-    /// with the parameters of `params`.
+    /// `DELETE /api/portfolios/mapping/{scope}/{code}` (operation `DeleteReconciliationMapping`)
+    ///
+    /// [`ReconciliationsApi::delete_reconciliation_mapping`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteReconciliationMappingRequest::send): see [`Error`](crate::Error).
@@ -2418,194 +2571,134 @@ impl ReconciliationsApiClient for ReconciliationsApi {
         &self,
         params: ReconcileGenericParams,
     ) -> Result<lusid_models::ReconciliationResponse, crate::Error> {
-        ReconcileGenericRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ReconcileGenericRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn reconcile_inline(
         &self,
         params: ReconcileInlineParams,
     ) -> Result<lusid_models::ListAggregationReconciliation, crate::Error> {
-        ReconcileInlineRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ReconcileInlineRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn reconcile_transactions(
         &self,
         params: ReconcileTransactionsParams,
     ) -> Result<lusid_models::TransactionsReconciliationsResponse, crate::Error> {
-        ReconcileTransactionsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ReconcileTransactionsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn reconcile_transactions_v2(
         &self,
         params: ReconcileTransactionsV2Params,
     ) -> Result<lusid_models::ReconciliationResponse, crate::Error> {
-        ReconcileTransactionsV2Request {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ReconcileTransactionsV2Request::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn reconcile_valuation(
         &self,
         params: ReconcileValuationParams,
     ) -> Result<lusid_models::ListAggregationReconciliation, crate::Error> {
-        ReconcileValuationRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ReconcileValuationRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn reconcile_holdings(
         &self,
         params: ReconcileHoldingsParams,
     ) -> Result<lusid_models::ResourceListOfReconciliationBreak, crate::Error> {
-        ReconcileHoldingsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ReconcileHoldingsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_reconciliations(
         &self,
         params: ListReconciliationsParams,
     ) -> Result<lusid_models::PagedResourceListOfReconciliation, crate::Error> {
-        ListReconciliationsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListReconciliationsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn create_scheduled_reconciliation(
         &self,
         params: CreateScheduledReconciliationParams,
     ) -> Result<lusid_models::Reconciliation, crate::Error> {
-        CreateScheduledReconciliationRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateScheduledReconciliationRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_reconciliation(
         &self,
         params: GetReconciliationParams,
     ) -> Result<lusid_models::Reconciliation, crate::Error> {
-        GetReconciliationRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetReconciliationRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn update_reconciliation(
         &self,
         params: UpdateReconciliationParams,
     ) -> Result<lusid_models::Reconciliation, crate::Error> {
-        UpdateReconciliationRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpdateReconciliationRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_reconciliation(
         &self,
         params: DeleteReconciliationParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteReconciliationRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteReconciliationRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_reconciliation_mappings(
         &self,
         params: ListReconciliationMappingsParams,
     ) -> Result<lusid_models::ResourceListOfMapping, crate::Error> {
-        ListReconciliationMappingsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListReconciliationMappingsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_reconciliation_mapping(
         &self,
         params: UpsertReconciliationMappingParams,
     ) -> Result<lusid_models::Mapping, crate::Error> {
-        UpsertReconciliationMappingRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertReconciliationMappingRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_reconciliation_mapping(
         &self,
         params: GetReconciliationMappingParams,
     ) -> Result<lusid_models::Mapping, crate::Error> {
-        GetReconciliationMappingRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetReconciliationMappingRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_reconciliation_mapping(
         &self,
         params: DeleteReconciliationMappingParams,
     ) -> Result<String, crate::Error> {
-        DeleteReconciliationMappingRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteReconciliationMappingRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

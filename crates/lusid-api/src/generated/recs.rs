@@ -51,11 +51,7 @@ impl RecsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_rec_definitions(&self) -> ListRecDefinitionsRequest {
-        ListRecDefinitionsRequest {
-            client: self.client.clone(),
-            params: ListRecDefinitionsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListRecDefinitionsRequest::from_params(self, ListRecDefinitionsParams::new())
     }
 
     /// `POST /api/recs/definitions` (operation `CreateRecDefinition`)
@@ -84,11 +80,10 @@ impl RecsApi {
         &self,
         create_rec_definition_request: lusid_models::CreateRecDefinitionRequest,
     ) -> CreateRecDefinitionRequest {
-        CreateRecDefinitionRequest {
-            client: self.client.clone(),
-            params: CreateRecDefinitionParams::new(create_rec_definition_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateRecDefinitionRequest::from_params(
+            self,
+            CreateRecDefinitionParams::new(create_rec_definition_request),
+        )
     }
 
     /// `GET /api/recs/definitions/{scope}/{code}` (operation `GetRecDefinition`)
@@ -121,11 +116,7 @@ impl RecsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetRecDefinitionRequest {
-        GetRecDefinitionRequest {
-            client: self.client.clone(),
-            params: GetRecDefinitionParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetRecDefinitionRequest::from_params(self, GetRecDefinitionParams::new(scope, code))
     }
 
     /// `PUT /api/recs/definitions/{scope}/{code}` (operation `UpdateRecDefinition`)
@@ -157,11 +148,10 @@ impl RecsApi {
         code: impl Into<String>,
         update_rec_definition_request: lusid_models::UpdateRecDefinitionRequest,
     ) -> UpdateRecDefinitionRequest {
-        UpdateRecDefinitionRequest {
-            client: self.client.clone(),
-            params: UpdateRecDefinitionParams::new(scope, code, update_rec_definition_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpdateRecDefinitionRequest::from_params(
+            self,
+            UpdateRecDefinitionParams::new(scope, code, update_rec_definition_request),
+        )
     }
 
     /// `DELETE /api/recs/definitions/{scope}/{code}` (operation `DeleteRecDefinition`)
@@ -189,15 +179,10 @@ impl RecsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteRecDefinitionRequest {
-        DeleteRecDefinitionRequest {
-            client: self.client.clone(),
-            params: DeleteRecDefinitionParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteRecDefinitionRequest::from_params(self, DeleteRecDefinitionParams::new(scope, code))
     }
 
-    /// `POST /api/recs/definitions/{scope}/{code}/properties/$upsert` (operation
-    /// `UpsertRecDefinitionProperties`)
+    /// `POST /api/recs/definitions/{scope}/{code}/properties/$upsert` (operation `UpsertRecDefinitionProperties`)
     ///
     /// API status: `Experimental`. Idempotent: yes (an upsert).
     ///
@@ -228,11 +213,10 @@ impl RecsApi {
         code: impl Into<String>,
         request_body: std::collections::BTreeMap<String, lusid_models::PerpetualProperty>,
     ) -> UpsertRecDefinitionPropertiesRequest {
-        UpsertRecDefinitionPropertiesRequest {
-            client: self.client.clone(),
-            params: UpsertRecDefinitionPropertiesParams::new(scope, code, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertRecDefinitionPropertiesRequest::from_params(
+            self,
+            UpsertRecDefinitionPropertiesParams::new(scope, code, request_body),
+        )
     }
 
     /// `GET /api/recs/instances` (operation `ListRecInstances`)
@@ -264,11 +248,7 @@ impl RecsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_rec_instances(&self) -> ListRecInstancesRequest {
-        ListRecInstancesRequest {
-            client: self.client.clone(),
-            params: ListRecInstancesParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListRecInstancesRequest::from_params(self, ListRecInstancesParams::new())
     }
 
     /// `POST /api/recs/instances` (operation `InstantiateRec`)
@@ -297,21 +277,16 @@ impl RecsApi {
         &self,
         instantiate_rec_request: lusid_models::InstantiateRecRequest,
     ) -> InstantiateRecRequest {
-        InstantiateRecRequest {
-            client: self.client.clone(),
-            params: InstantiateRecParams::new(instantiate_rec_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        InstantiateRecRequest::from_params(self, InstantiateRecParams::new(instantiate_rec_request))
     }
 
-    /// `GET /api/recs/instances/{instanceIdType}/{instanceIdValue}` (operation
-    /// `GetRecInstance`)
+    /// `GET /api/recs/instances/{instanceIdType}/{instanceIdValue}` (operation `GetRecInstance`)
     ///
     /// API status: `Experimental`. Idempotent: yes (a read).
     ///
     /// Parameters (required ones are arguments here, optional ones are setters on the request):
-    /// - `instanceIdType` (path, required): string; known values `WorkflowServiceTaskId` and
-    ///   `Manual`.
+    /// - `instanceIdType` (path, required): [`InstanceIdType`](crate::params::InstanceIdType)
+    ///   (or any string); known values `WorkflowServiceTaskId` and `Manual`.
     /// - `instanceIdValue` (path, required): string.
     /// - `asAt` (query, optional): date-time: a UTC instant with 100 ns precision, sent by
     ///   LUSID as `2024-01-31T09:30:00.0000000+00:00`; set with
@@ -331,25 +306,23 @@ impl RecsApi {
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn get_rec_instance(
         &self,
-        instance_id_type: impl Into<String>,
+        instance_id_type: impl Into<crate::params::InstanceIdType>,
         instance_id_value: impl Into<String>,
     ) -> GetRecInstanceRequest {
-        GetRecInstanceRequest {
-            client: self.client.clone(),
-            params: GetRecInstanceParams::new(instance_id_type, instance_id_value),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetRecInstanceRequest::from_params(
+            self,
+            GetRecInstanceParams::new(instance_id_type, instance_id_value),
+        )
     }
 
-    /// `POST /api/recs/instances/{instanceIdType}/{instanceIdValue}/$transition` (operation
-    /// `TransitionRecInstance`)
+    /// `POST /api/recs/instances/{instanceIdType}/{instanceIdValue}/$transition` (operation `TransitionRecInstance`)
     ///
     /// API status: `Experimental`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
     ///
     /// Parameters (required ones are arguments here, optional ones are setters on the request):
-    /// - `instanceIdType` (path, required): string; known values `WorkflowServiceTaskId` and
-    ///   `Manual`.
+    /// - `instanceIdType` (path, required): [`InstanceIdType`](crate::params::InstanceIdType)
+    ///   (or any string); known values `WorkflowServiceTaskId` and `Manual`.
     /// - `instanceIdValue` (path, required): string.
     ///
     /// Request body `transition_rec_instance_request`:
@@ -370,19 +343,18 @@ impl RecsApi {
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn transition_rec_instance(
         &self,
-        instance_id_type: impl Into<String>,
+        instance_id_type: impl Into<crate::params::InstanceIdType>,
         instance_id_value: impl Into<String>,
         transition_rec_instance_request: lusid_models::TransitionRecInstanceRequest,
     ) -> TransitionRecInstanceRequest {
-        TransitionRecInstanceRequest {
-            client: self.client.clone(),
-            params: TransitionRecInstanceParams::new(
+        TransitionRecInstanceRequest::from_params(
+            self,
+            TransitionRecInstanceParams::new(
                 instance_id_type,
                 instance_id_value,
                 transition_rec_instance_request,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
     /// `GET /api/recs/matchingrulesets` (operation `ListMatchingRulesets`)
@@ -415,11 +387,7 @@ impl RecsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_matching_rulesets(&self) -> ListMatchingRulesetsRequest {
-        ListMatchingRulesetsRequest {
-            client: self.client.clone(),
-            params: ListMatchingRulesetsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListMatchingRulesetsRequest::from_params(self, ListMatchingRulesetsParams::new())
     }
 
     /// `POST /api/recs/matchingrulesets` (operation `CreateMatchingRuleset`)
@@ -449,11 +417,10 @@ impl RecsApi {
         &self,
         create_matching_ruleset_request: lusid_models::CreateMatchingRulesetRequest,
     ) -> CreateMatchingRulesetRequest {
-        CreateMatchingRulesetRequest {
-            client: self.client.clone(),
-            params: CreateMatchingRulesetParams::new(create_matching_ruleset_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateMatchingRulesetRequest::from_params(
+            self,
+            CreateMatchingRulesetParams::new(create_matching_ruleset_request),
+        )
     }
 
     /// `GET /api/recs/matchingrulesets/{scope}/{code}` (operation `GetMatchingRuleset`)
@@ -484,11 +451,7 @@ impl RecsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetMatchingRulesetRequest {
-        GetMatchingRulesetRequest {
-            client: self.client.clone(),
-            params: GetMatchingRulesetParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetMatchingRulesetRequest::from_params(self, GetMatchingRulesetParams::new(scope, code))
     }
 
     /// `PUT /api/recs/matchingrulesets/{scope}/{code}` (operation `UpdateMatchingRuleset`)
@@ -521,11 +484,10 @@ impl RecsApi {
         code: impl Into<String>,
         update_matching_ruleset_request: lusid_models::UpdateMatchingRulesetRequest,
     ) -> UpdateMatchingRulesetRequest {
-        UpdateMatchingRulesetRequest {
-            client: self.client.clone(),
-            params: UpdateMatchingRulesetParams::new(scope, code, update_matching_ruleset_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpdateMatchingRulesetRequest::from_params(
+            self,
+            UpdateMatchingRulesetParams::new(scope, code, update_matching_ruleset_request),
+        )
     }
 
     /// `DELETE /api/recs/matchingrulesets/{scope}/{code}` (operation `DeleteMatchingRuleset`)
@@ -553,11 +515,10 @@ impl RecsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteMatchingRulesetRequest {
-        DeleteMatchingRulesetRequest {
-            client: self.client.clone(),
-            params: DeleteMatchingRulesetParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteMatchingRulesetRequest::from_params(
+            self,
+            DeleteMatchingRulesetParams::new(scope, code),
+        )
     }
 
     /// `GET /api/recs/results` (operation `ListRecResults`)
@@ -591,11 +552,7 @@ impl RecsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_rec_results(&self) -> ListRecResultsRequest {
-        ListRecResultsRequest {
-            client: self.client.clone(),
-            params: ListRecResultsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListRecResultsRequest::from_params(self, ListRecResultsParams::new())
     }
 
     /// `POST /api/recs/results/$batchManageComments` (operation `BatchManageRecResultComments`)
@@ -627,11 +584,10 @@ impl RecsApi {
         &self,
         request_body: std::collections::BTreeMap<String, lusid_models::BatchManageCommentRequest>,
     ) -> BatchManageRecResultCommentsRequest {
-        BatchManageRecResultCommentsRequest {
-            client: self.client.clone(),
-            params: BatchManageRecResultCommentsParams::new(request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        BatchManageRecResultCommentsRequest::from_params(
+            self,
+            BatchManageRecResultCommentsParams::new(request_body),
+        )
     }
 
     /// `POST /api/recs/results/$batchReview` (operation `BatchReviewRecResults`)
@@ -664,25 +620,23 @@ impl RecsApi {
         &self,
         request_body: std::collections::BTreeMap<String, lusid_models::BatchReviewRecResultRequest>,
     ) -> BatchReviewRecResultsRequest {
-        BatchReviewRecResultsRequest {
-            client: self.client.clone(),
-            params: BatchReviewRecResultsParams::new(request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        BatchReviewRecResultsRequest::from_params(
+            self,
+            BatchReviewRecResultsParams::new(request_body),
+        )
     }
 
-    /// `GET /api/recs/results/{instanceIdType}/{instanceIdValue}/{recType}/{runNumber}/{id}`
-    /// (operation `GetRecResult`)
+    /// `GET /api/recs/results/{instanceIdType}/{instanceIdValue}/{recType}/{runNumber}/{id}` (operation `GetRecResult`)
     ///
     /// API status: `Experimental`. Idempotent: yes (a read).
     ///
     /// Parameters (required ones are arguments here, optional ones are setters on the request):
-    /// - `instanceIdType` (path, required): string; known values `WorkflowServiceTaskId` and
-    ///   `Manual`.
+    /// - `instanceIdType` (path, required): [`InstanceIdType`](crate::params::InstanceIdType)
+    ///   (or any string); known values `WorkflowServiceTaskId` and `Manual`.
     /// - `instanceIdValue` (path, required): string.
-    /// - `recType` (path, required): string; known values `Holding`, `CashHolding`,
-    ///   `Valuation`, `InputTransaction`, `OutputTransaction`, `SettlementActivity`, `External`
-    ///   and `Instrument`.
+    /// - `recType` (path, required): [`RecType`](crate::params::RecType) (or any string); known
+    ///   values `Holding`, `CashHolding`, `Valuation`, `InputTransaction`, `OutputTransaction`,
+    ///   `SettlementActivity`, `External` and `Instrument`.
     /// - `runNumber` (path, required): integer.
     /// - `id` (path, required): string.
     /// - `asAt` (query, optional): date-time: a UTC instant with 100 ns precision, sent by
@@ -704,23 +658,22 @@ impl RecsApi {
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn get_rec_result(
         &self,
-        instance_id_type: impl Into<String>,
+        instance_id_type: impl Into<crate::params::InstanceIdType>,
         instance_id_value: impl Into<String>,
-        rec_type: impl Into<String>,
+        rec_type: impl Into<crate::params::RecType>,
         run_number: i64,
         id: impl Into<String>,
     ) -> GetRecResultRequest {
-        GetRecResultRequest {
-            client: self.client.clone(),
-            params: GetRecResultParams::new(
+        GetRecResultRequest::from_params(
+            self,
+            GetRecResultParams::new(
                 instance_id_type,
                 instance_id_value,
                 rec_type,
                 run_number,
                 id,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
     /// `GET /api/recs/resultsets` (operation `ListRecResultSets`)
@@ -755,11 +708,7 @@ impl RecsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_rec_result_sets(&self) -> ListRecResultSetsRequest {
-        ListRecResultSetsRequest {
-            client: self.client.clone(),
-            params: ListRecResultSetsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListRecResultSetsRequest::from_params(self, ListRecResultSetsParams::new())
     }
 
     /// `GET /api/recs/resultsets/{entityUniqueId}` (operation `GetRecResultSet`)
@@ -790,15 +739,10 @@ impl RecsApi {
         &self,
         entity_unique_id: impl Into<String>,
     ) -> GetRecResultSetRequest {
-        GetRecResultSetRequest {
-            client: self.client.clone(),
-            params: GetRecResultSetParams::new(entity_unique_id),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetRecResultSetRequest::from_params(self, GetRecResultSetParams::new(entity_unique_id))
     }
 
-    /// `POST /api/recs/resultsets/{entityUniqueId}/$decide` (operation
-    /// `AddRecResultSetApprovalDecision`)
+    /// `POST /api/recs/resultsets/{entityUniqueId}/$decide` (operation `AddRecResultSetApprovalDecision`)
     ///
     /// API status: `Experimental`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
@@ -827,18 +771,16 @@ impl RecsApi {
         entity_unique_id: impl Into<String>,
         rec_result_set_approval_decision_request: lusid_models::RecResultSetApprovalDecisionRequest,
     ) -> AddRecResultSetApprovalDecisionRequest {
-        AddRecResultSetApprovalDecisionRequest {
-            client: self.client.clone(),
-            params: AddRecResultSetApprovalDecisionParams::new(
+        AddRecResultSetApprovalDecisionRequest::from_params(
+            self,
+            AddRecResultSetApprovalDecisionParams::new(
                 entity_unique_id,
                 rec_result_set_approval_decision_request,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `POST /api/recs/resultsets/{entityUniqueId}/$submit` (operation
-    /// `SubmitRecResultSetReview`)
+    /// `POST /api/recs/resultsets/{entityUniqueId}/$submit` (operation `SubmitRecResultSetReview`)
     ///
     /// API status: `Experimental`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
@@ -867,23 +809,26 @@ impl RecsApi {
         entity_unique_id: impl Into<String>,
         submit_rec_result_set_review_request: lusid_models::SubmitRecResultSetReviewRequest,
     ) -> SubmitRecResultSetReviewRequest {
-        SubmitRecResultSetReviewRequest {
-            client: self.client.clone(),
-            params: SubmitRecResultSetReviewParams::new(
+        SubmitRecResultSetReviewRequest::from_params(
+            self,
+            SubmitRecResultSetReviewParams::new(
                 entity_unique_id,
                 submit_rec_result_set_review_request,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 }
 
-/// The parameters of `ListRecDefinitions` (`GET /api/recs/definitions`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/recs/definitions` (operation `ListRecDefinitions`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListRecDefinitions`: what its request builder
+/// ([`ListRecDefinitionsRequest`](crate::ListRecDefinitionsRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListRecDefinitionsParams {
@@ -914,53 +859,13 @@ impl ListRecDefinitionsParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListRecDefinitions` request (`GET /api/recs/definitions`), built by
-/// [`RecsApi::list_rec_definitions`]. Set optional parameters, then [`send`](Self::send)
-/// it.
+/// `GET /api/recs/definitions` (operation `ListRecDefinitions`)
+///
+/// The request builder of `ListRecDefinitions`, made by [`RecsApi::list_rec_definitions`]
+/// (or [`from_params`](Self::from_params)). Set optional parameters, then
+/// [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListRecDefinitionsRequest {
@@ -977,35 +882,44 @@ impl ListRecDefinitionsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &RecsApi, params: ListRecDefinitionsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -1015,7 +929,7 @@ impl ListRecDefinitionsRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -1080,79 +994,84 @@ impl ListRecDefinitionsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListRecDefinitionsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListRecDefinitions`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfRecDefinition, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfRecDefinition> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListRecDefinitions`, in order. At most one page is held in
-    /// memory; the next page is requested when the current one is used up.
+    /// memory; the next page is requested when the current one is used up. Without an `asAt`,
+    /// the first request pins `asAt` to the current UTC time, so every page reads the same
+    /// snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::RecDefinition, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::RecDefinition> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListRecDefinitions` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListRecDefinitionsRequest {
-    type Page = lusid_models::PagedResourceListOfRecDefinition;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListRecDefinitionsParams {
+    const OPERATION_ID: &'static str = "ListRecDefinitions";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `CreateRecDefinition` (`POST /api/recs/definitions`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/recs/definitions` (operation `CreateRecDefinition`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateRecDefinition`: what its request builder
+/// ([`CreateRecDefinitionRequest`](crate::CreateRecDefinitionRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateRecDefinitionParams {
@@ -1169,9 +1088,11 @@ impl CreateRecDefinitionParams {
     }
 }
 
-/// The `CreateRecDefinition` request (`POST /api/recs/definitions`), built by
-/// [`RecsApi::create_rec_definition`]. Set optional parameters, then [`send`](Self::send)
-/// it.
+/// `POST /api/recs/definitions` (operation `CreateRecDefinition`)
+///
+/// The request builder of `CreateRecDefinition`, made by [`RecsApi::create_rec_definition`]
+/// (or [`from_params`](Self::from_params)). Set optional parameters, then
+/// [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateRecDefinitionRequest {
@@ -1187,6 +1108,15 @@ impl CreateRecDefinitionRequest {
         path_template: "/api/recs/definitions",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &RecsApi, params: CreateRecDefinitionParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateRecDefinitionParams {
@@ -1235,12 +1165,16 @@ impl CreateRecDefinitionRequest {
     }
 }
 
-/// The parameters of `GetRecDefinition` (`GET /api/recs/definitions/{scope}/{code}`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `GET /api/recs/definitions/{scope}/{code}` (operation `GetRecDefinition`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetRecDefinition`: what its request builder
+/// ([`GetRecDefinitionRequest`](crate::GetRecDefinitionRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetRecDefinitionParams {
@@ -1265,27 +1199,13 @@ impl GetRecDefinitionParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetRecDefinition` request (`GET /api/recs/definitions/{scope}/{code}`), built by
-/// [`RecsApi::get_rec_definition`]. Set optional parameters, then [`send`](Self::send) it.
+/// `GET /api/recs/definitions/{scope}/{code}` (operation `GetRecDefinition`)
+///
+/// The request builder of `GetRecDefinition`, made by [`RecsApi::get_rec_definition`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetRecDefinitionRequest {
@@ -1302,10 +1222,19 @@ impl GetRecDefinitionRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &RecsApi, params: GetRecDefinitionParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -1315,7 +1244,7 @@ impl GetRecDefinitionRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -1370,12 +1299,16 @@ impl GetRecDefinitionRequest {
     }
 }
 
-/// The parameters of `UpdateRecDefinition` (`PUT /api/recs/definitions/{scope}/{code}`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `PUT /api/recs/definitions/{scope}/{code}` (operation `UpdateRecDefinition`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpdateRecDefinition`: what its request builder
+/// ([`UpdateRecDefinitionRequest`](crate::UpdateRecDefinitionRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateRecDefinitionParams {
@@ -1402,9 +1335,11 @@ impl UpdateRecDefinitionParams {
     }
 }
 
-/// The `UpdateRecDefinition` request (`PUT /api/recs/definitions/{scope}/{code}`), built by
-/// [`RecsApi::update_rec_definition`]. Set optional parameters, then [`send`](Self::send)
-/// it.
+/// `PUT /api/recs/definitions/{scope}/{code}` (operation `UpdateRecDefinition`)
+///
+/// The request builder of `UpdateRecDefinition`, made by [`RecsApi::update_rec_definition`]
+/// (or [`from_params`](Self::from_params)). Set optional parameters, then
+/// [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateRecDefinitionRequest {
@@ -1420,6 +1355,15 @@ impl UpdateRecDefinitionRequest {
         path_template: "/api/recs/definitions/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &RecsApi, params: UpdateRecDefinitionParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpdateRecDefinitionParams {
@@ -1471,12 +1415,16 @@ impl UpdateRecDefinitionRequest {
     }
 }
 
-/// The parameters of `DeleteRecDefinition` (`DELETE /api/recs/definitions/{scope}/{code}`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `DELETE /api/recs/definitions/{scope}/{code}` (operation `DeleteRecDefinition`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteRecDefinition`: what its request builder
+/// ([`DeleteRecDefinitionRequest`](crate::DeleteRecDefinitionRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteRecDefinitionParams {
@@ -1496,8 +1444,10 @@ impl DeleteRecDefinitionParams {
     }
 }
 
-/// The `DeleteRecDefinition` request (`DELETE /api/recs/definitions/{scope}/{code}`), built
-/// by [`RecsApi::delete_rec_definition`]. Set optional parameters, then
+/// `DELETE /api/recs/definitions/{scope}/{code}` (operation `DeleteRecDefinition`)
+///
+/// The request builder of `DeleteRecDefinition`, made by [`RecsApi::delete_rec_definition`]
+/// (or [`from_params`](Self::from_params)). Set optional parameters, then
 /// [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -1514,6 +1464,15 @@ impl DeleteRecDefinitionRequest {
         path_template: "/api/recs/definitions/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &RecsApi, params: DeleteRecDefinitionParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteRecDefinitionParams {
@@ -1565,13 +1524,16 @@ impl DeleteRecDefinitionRequest {
     }
 }
 
-/// The parameters of `UpsertRecDefinitionProperties` (`POST
-/// /api/recs/definitions/{scope}/{code}/properties/$upsert`): what its request builder
+/// `POST /api/recs/definitions/{scope}/{code}/properties/$upsert` (operation `UpsertRecDefinitionProperties`)
+///
+/// The parameters of `UpsertRecDefinitionProperties`: what its request builder
+/// ([`UpsertRecDefinitionPropertiesRequest`](crate::UpsertRecDefinitionPropertiesRequest))
 /// sends, and what the tag's trait method takes.
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertRecDefinitionPropertiesParams {
@@ -1598,10 +1560,11 @@ impl UpsertRecDefinitionPropertiesParams {
     }
 }
 
-/// The `UpsertRecDefinitionProperties` request (`POST
-/// /api/recs/definitions/{scope}/{code}/properties/$upsert`), built by
-/// [`RecsApi::upsert_rec_definition_properties`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/recs/definitions/{scope}/{code}/properties/$upsert` (operation `UpsertRecDefinitionProperties`)
+///
+/// The request builder of `UpsertRecDefinitionProperties`, made by
+/// [`RecsApi::upsert_rec_definition_properties`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertRecDefinitionPropertiesRequest {
@@ -1617,6 +1580,15 @@ impl UpsertRecDefinitionPropertiesRequest {
         path_template: "/api/recs/definitions/{scope}/{code}/properties/$upsert",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &RecsApi, params: UpsertRecDefinitionPropertiesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertRecDefinitionPropertiesParams {
@@ -1672,12 +1644,16 @@ impl UpsertRecDefinitionPropertiesRequest {
     }
 }
 
-/// The parameters of `ListRecInstances` (`GET /api/recs/instances`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/recs/instances` (operation `ListRecInstances`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListRecInstances`: what its request builder
+/// ([`ListRecInstancesRequest`](crate::ListRecInstancesRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListRecInstancesParams {
@@ -1705,42 +1681,13 @@ impl ListRecInstancesParams {
             sort_by: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListRecInstances` request (`GET /api/recs/instances`), built by
-/// [`RecsApi::list_rec_instances`]. Set optional parameters, then [`send`](Self::send) it.
+/// `GET /api/recs/instances` (operation `ListRecInstances`)
+///
+/// The request builder of `ListRecInstances`, made by [`RecsApi::list_rec_instances`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListRecInstancesRequest {
@@ -1757,35 +1704,44 @@ impl ListRecInstancesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &RecsApi, params: ListRecInstancesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
@@ -1847,78 +1803,84 @@ impl ListRecInstancesRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListRecInstancesParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListRecInstances`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfRecInstance, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfRecInstance> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListRecInstances`, in order. At most one page is held in
-    /// memory; the next page is requested when the current one is used up.
+    /// memory; the next page is requested when the current one is used up. Without an `asAt`,
+    /// the first request pins `asAt` to the current UTC time, so every page reads the same
+    /// snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::RecInstance, crate::Error>> + Send + 'static
-    {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::RecInstance> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListRecInstances` with its items kept exactly as LUSID sent them, fields
     /// this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListRecInstancesRequest {
-    type Page = lusid_models::PagedResourceListOfRecInstance;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListRecInstancesParams {
+    const OPERATION_ID: &'static str = "ListRecInstances";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `InstantiateRec` (`POST /api/recs/instances`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/recs/instances` (operation `InstantiateRec`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `InstantiateRec`: what its request builder
+/// ([`InstantiateRecRequest`](crate::InstantiateRecRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct InstantiateRecParams {
@@ -1935,8 +1897,11 @@ impl InstantiateRecParams {
     }
 }
 
-/// The `InstantiateRec` request (`POST /api/recs/instances`), built by
-/// [`RecsApi::instantiate_rec`]. Set optional parameters, then [`send`](Self::send) it.
+/// `POST /api/recs/instances` (operation `InstantiateRec`)
+///
+/// The request builder of `InstantiateRec`, made by [`RecsApi::instantiate_rec`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct InstantiateRecRequest {
@@ -1952,6 +1917,15 @@ impl InstantiateRecRequest {
         path_template: "/api/recs/instances",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &RecsApi, params: InstantiateRecParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &InstantiateRecParams {
@@ -2000,18 +1974,22 @@ impl InstantiateRecRequest {
     }
 }
 
-/// The parameters of `GetRecInstance` (`GET
-/// /api/recs/instances/{instanceIdType}/{instanceIdValue}`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `GET /api/recs/instances/{instanceIdType}/{instanceIdValue}` (operation `GetRecInstance`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetRecInstance`: what its request builder
+/// ([`GetRecInstanceRequest`](crate::GetRecInstanceRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetRecInstanceParams {
-    /// `instanceIdType` (path): string; known values `WorkflowServiceTaskId` and `Manual`.
-    pub instance_id_type: String,
+    /// `instanceIdType` (path): [`InstanceIdType`](crate::params::InstanceIdType) (or any
+    /// string); known values `WorkflowServiceTaskId` and `Manual`.
+    pub instance_id_type: crate::params::InstanceIdType,
     /// `instanceIdValue` (path): string.
     pub instance_id_value: String,
     /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
@@ -2021,25 +1999,23 @@ pub struct GetRecInstanceParams {
 
 impl GetRecInstanceParams {
     /// The required parameters; every optional one unset.
-    pub fn new(instance_id_type: impl Into<String>, instance_id_value: impl Into<String>) -> Self {
+    pub fn new(
+        instance_id_type: impl Into<crate::params::InstanceIdType>,
+        instance_id_value: impl Into<String>,
+    ) -> Self {
         Self {
             instance_id_type: instance_id_type.into(),
             instance_id_value: instance_id_value.into(),
             as_at: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetRecInstance` request (`GET
-/// /api/recs/instances/{instanceIdType}/{instanceIdValue}`), built by
-/// [`RecsApi::get_rec_instance`]. Set optional parameters, then [`send`](Self::send) it.
+/// `GET /api/recs/instances/{instanceIdType}/{instanceIdValue}` (operation `GetRecInstance`)
+///
+/// The request builder of `GetRecInstance`, made by [`RecsApi::get_rec_instance`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetRecInstanceRequest {
@@ -2056,10 +2032,19 @@ impl GetRecInstanceRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &RecsApi, params: GetRecInstanceParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -2113,18 +2098,22 @@ impl GetRecInstanceRequest {
     }
 }
 
-/// The parameters of `TransitionRecInstance` (`POST
-/// /api/recs/instances/{instanceIdType}/{instanceIdValue}/$transition`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/recs/instances/{instanceIdType}/{instanceIdValue}/$transition` (operation `TransitionRecInstance`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `TransitionRecInstance`: what its request builder
+/// ([`TransitionRecInstanceRequest`](crate::TransitionRecInstanceRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct TransitionRecInstanceParams {
-    /// `instanceIdType` (path): string; known values `WorkflowServiceTaskId` and `Manual`.
-    pub instance_id_type: String,
+    /// `instanceIdType` (path): [`InstanceIdType`](crate::params::InstanceIdType) (or any
+    /// string); known values `WorkflowServiceTaskId` and `Manual`.
+    pub instance_id_type: crate::params::InstanceIdType,
     /// `instanceIdValue` (path): string.
     pub instance_id_value: String,
     /// The JSON request body.
@@ -2134,7 +2123,7 @@ pub struct TransitionRecInstanceParams {
 impl TransitionRecInstanceParams {
     /// The required parameters; every optional one unset.
     pub fn new(
-        instance_id_type: impl Into<String>,
+        instance_id_type: impl Into<crate::params::InstanceIdType>,
         instance_id_value: impl Into<String>,
         transition_rec_instance_request: lusid_models::TransitionRecInstanceRequest,
     ) -> Self {
@@ -2146,10 +2135,11 @@ impl TransitionRecInstanceParams {
     }
 }
 
-/// The `TransitionRecInstance` request (`POST
-/// /api/recs/instances/{instanceIdType}/{instanceIdValue}/$transition`), built by
-/// [`RecsApi::transition_rec_instance`]. Set optional parameters, then [`send`](Self::send)
-/// it.
+/// `POST /api/recs/instances/{instanceIdType}/{instanceIdValue}/$transition` (operation `TransitionRecInstance`)
+///
+/// The request builder of `TransitionRecInstance`, made by
+/// [`RecsApi::transition_rec_instance`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct TransitionRecInstanceRequest {
@@ -2165,6 +2155,15 @@ impl TransitionRecInstanceRequest {
         path_template: "/api/recs/instances/{instanceIdType}/{instanceIdValue}/$transition",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &RecsApi, params: TransitionRecInstanceParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &TransitionRecInstanceParams {
@@ -2217,12 +2216,16 @@ impl TransitionRecInstanceRequest {
     }
 }
 
-/// The parameters of `ListMatchingRulesets` (`GET /api/recs/matchingrulesets`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/recs/matchingrulesets` (operation `ListMatchingRulesets`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListMatchingRulesets`: what its request builder
+/// ([`ListMatchingRulesetsRequest`](crate::ListMatchingRulesetsRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListMatchingRulesetsParams {
@@ -2250,43 +2253,13 @@ impl ListMatchingRulesetsParams {
             filter: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
 }
 
-/// The `ListMatchingRulesets` request (`GET /api/recs/matchingrulesets`), built by
-/// [`RecsApi::list_matching_rulesets`]. Set optional parameters, then [`send`](Self::send)
-/// it.
+/// `GET /api/recs/matchingrulesets` (operation `ListMatchingRulesets`)
+///
+/// The request builder of `ListMatchingRulesets`, made by
+/// [`RecsApi::list_matching_rulesets`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListMatchingRulesetsRequest {
@@ -2303,35 +2276,44 @@ impl ListMatchingRulesetsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &RecsApi, params: ListMatchingRulesetsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -2395,79 +2377,84 @@ impl ListMatchingRulesetsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListMatchingRulesetsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListMatchingRulesets`, following `nextPage` until it is empty. Each page
     /// is requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfMatchingRuleset, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfMatchingRuleset> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListMatchingRulesets`, in order. At most one page is held
-    /// in memory; the next page is requested when the current one is used up.
+    /// in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::MatchingRuleset, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::MatchingRuleset> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListMatchingRulesets` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListMatchingRulesetsRequest {
-    type Page = lusid_models::PagedResourceListOfMatchingRuleset;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListMatchingRulesetsParams {
+    const OPERATION_ID: &'static str = "ListMatchingRulesets";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `CreateMatchingRuleset` (`POST /api/recs/matchingrulesets`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `POST /api/recs/matchingrulesets` (operation `CreateMatchingRuleset`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateMatchingRuleset`: what its request builder
+/// ([`CreateMatchingRulesetRequest`](crate::CreateMatchingRulesetRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateMatchingRulesetParams {
@@ -2486,9 +2473,11 @@ impl CreateMatchingRulesetParams {
     }
 }
 
-/// The `CreateMatchingRuleset` request (`POST /api/recs/matchingrulesets`), built by
-/// [`RecsApi::create_matching_ruleset`]. Set optional parameters, then [`send`](Self::send)
-/// it.
+/// `POST /api/recs/matchingrulesets` (operation `CreateMatchingRuleset`)
+///
+/// The request builder of `CreateMatchingRuleset`, made by
+/// [`RecsApi::create_matching_ruleset`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateMatchingRulesetRequest {
@@ -2504,6 +2493,15 @@ impl CreateMatchingRulesetRequest {
         path_template: "/api/recs/matchingrulesets",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &RecsApi, params: CreateMatchingRulesetParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateMatchingRulesetParams {
@@ -2552,13 +2550,16 @@ impl CreateMatchingRulesetRequest {
     }
 }
 
-/// The parameters of `GetMatchingRuleset` (`GET
-/// /api/recs/matchingrulesets/{scope}/{code}`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `GET /api/recs/matchingrulesets/{scope}/{code}` (operation `GetMatchingRuleset`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetMatchingRuleset`: what its request builder
+/// ([`GetMatchingRulesetRequest`](crate::GetMatchingRulesetRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetMatchingRulesetParams {
@@ -2580,17 +2581,12 @@ impl GetMatchingRulesetParams {
             as_at: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetMatchingRuleset` request (`GET /api/recs/matchingrulesets/{scope}/{code}`),
-/// built by [`RecsApi::get_matching_ruleset`]. Set optional parameters, then
+/// `GET /api/recs/matchingrulesets/{scope}/{code}` (operation `GetMatchingRuleset`)
+///
+/// The request builder of `GetMatchingRuleset`, made by [`RecsApi::get_matching_ruleset`]
+/// (or [`from_params`](Self::from_params)). Set optional parameters, then
 /// [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -2608,10 +2604,19 @@ impl GetMatchingRulesetRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &RecsApi, params: GetMatchingRulesetParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -2665,13 +2670,16 @@ impl GetMatchingRulesetRequest {
     }
 }
 
-/// The parameters of `UpdateMatchingRuleset` (`PUT
-/// /api/recs/matchingrulesets/{scope}/{code}`): what its request builder sends, and what
+/// `PUT /api/recs/matchingrulesets/{scope}/{code}` (operation `UpdateMatchingRuleset`)
+///
+/// The parameters of `UpdateMatchingRuleset`: what its request builder
+/// ([`UpdateMatchingRulesetRequest`](crate::UpdateMatchingRulesetRequest)) sends, and what
 /// the tag's trait method takes.
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateMatchingRulesetParams {
@@ -2698,9 +2706,11 @@ impl UpdateMatchingRulesetParams {
     }
 }
 
-/// The `UpdateMatchingRuleset` request (`PUT /api/recs/matchingrulesets/{scope}/{code}`),
-/// built by [`RecsApi::update_matching_ruleset`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `PUT /api/recs/matchingrulesets/{scope}/{code}` (operation `UpdateMatchingRuleset`)
+///
+/// The request builder of `UpdateMatchingRuleset`, made by
+/// [`RecsApi::update_matching_ruleset`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateMatchingRulesetRequest {
@@ -2716,6 +2726,15 @@ impl UpdateMatchingRulesetRequest {
         path_template: "/api/recs/matchingrulesets/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &RecsApi, params: UpdateMatchingRulesetParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpdateMatchingRulesetParams {
@@ -2767,13 +2786,16 @@ impl UpdateMatchingRulesetRequest {
     }
 }
 
-/// The parameters of `DeleteMatchingRuleset` (`DELETE
-/// /api/recs/matchingrulesets/{scope}/{code}`): what its request builder sends, and what
+/// `DELETE /api/recs/matchingrulesets/{scope}/{code}` (operation `DeleteMatchingRuleset`)
+///
+/// The parameters of `DeleteMatchingRuleset`: what its request builder
+/// ([`DeleteMatchingRulesetRequest`](crate::DeleteMatchingRulesetRequest)) sends, and what
 /// the tag's trait method takes.
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteMatchingRulesetParams {
@@ -2793,10 +2815,11 @@ impl DeleteMatchingRulesetParams {
     }
 }
 
-/// The `DeleteMatchingRuleset` request (`DELETE
-/// /api/recs/matchingrulesets/{scope}/{code}`), built by
-/// [`RecsApi::delete_matching_ruleset`]. Set optional parameters, then [`send`](Self::send)
-/// it.
+/// `DELETE /api/recs/matchingrulesets/{scope}/{code}` (operation `DeleteMatchingRuleset`)
+///
+/// The request builder of `DeleteMatchingRuleset`, made by
+/// [`RecsApi::delete_matching_ruleset`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteMatchingRulesetRequest {
@@ -2812,6 +2835,15 @@ impl DeleteMatchingRulesetRequest {
         path_template: "/api/recs/matchingrulesets/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &RecsApi, params: DeleteMatchingRulesetParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteMatchingRulesetParams {
@@ -2863,12 +2895,16 @@ impl DeleteMatchingRulesetRequest {
     }
 }
 
-/// The parameters of `ListRecResults` (`GET /api/recs/results`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `GET /api/recs/results` (operation `ListRecResults`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListRecResults`: what its request builder
+/// ([`ListRecResultsRequest`](crate::ListRecResultsRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListRecResultsParams {
@@ -2899,52 +2935,13 @@ impl ListRecResultsParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListRecResults` request (`GET /api/recs/results`), built by
-/// [`RecsApi::list_rec_results`]. Set optional parameters, then [`send`](Self::send) it.
+/// `GET /api/recs/results` (operation `ListRecResults`)
+///
+/// The request builder of `ListRecResults`, made by [`RecsApi::list_rec_results`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListRecResultsRequest {
@@ -2961,35 +2958,44 @@ impl ListRecResultsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &RecsApi, params: ListRecResultsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
@@ -2999,7 +3005,7 @@ impl ListRecResultsRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -3062,79 +3068,84 @@ impl ListRecResultsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListRecResultsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListRecResults`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfRecResult, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfRecResult> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListRecResults`, in order. At most one page is held in
-    /// memory; the next page is requested when the current one is used up.
+    /// memory; the next page is requested when the current one is used up. Without an `asAt`,
+    /// the first request pins `asAt` to the current UTC time, so every page reads the same
+    /// snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::RecResult, crate::Error>> + Send + 'static
-    {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::RecResult> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListRecResults` with its items kept exactly as LUSID sent them, fields
     /// this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListRecResultsRequest {
-    type Page = lusid_models::PagedResourceListOfRecResult;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListRecResultsParams {
+    const OPERATION_ID: &'static str = "ListRecResults";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `BatchManageRecResultComments` (`POST
-/// /api/recs/results/$batchManageComments`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `POST /api/recs/results/$batchManageComments` (operation `BatchManageRecResultComments`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `BatchManageRecResultComments`: what its request builder
+/// ([`BatchManageRecResultCommentsRequest`](crate::BatchManageRecResultCommentsRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct BatchManageRecResultCommentsParams {
@@ -3154,18 +3165,13 @@ impl BatchManageRecResultCommentsParams {
             body: request_body,
         }
     }
-
-    /// Sets `successMode` (query): string.
-    pub fn success_mode(mut self, success_mode: impl Into<String>) -> Self {
-        self.success_mode = Some(success_mode.into());
-        self
-    }
 }
 
-/// The `BatchManageRecResultComments` request (`POST
-/// /api/recs/results/$batchManageComments`), built by
-/// [`RecsApi::batch_manage_rec_result_comments`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/recs/results/$batchManageComments` (operation `BatchManageRecResultComments`)
+///
+/// The request builder of `BatchManageRecResultComments`, made by
+/// [`RecsApi::batch_manage_rec_result_comments`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct BatchManageRecResultCommentsRequest {
@@ -3182,9 +3188,18 @@ impl BatchManageRecResultCommentsRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &RecsApi, params: BatchManageRecResultCommentsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `successMode` (query): string.
     pub fn success_mode(mut self, success_mode: impl Into<String>) -> Self {
-        self.params = self.params.success_mode(success_mode);
+        self.params.success_mode = Some(success_mode.into());
         self
     }
 
@@ -3237,12 +3252,16 @@ impl BatchManageRecResultCommentsRequest {
     }
 }
 
-/// The parameters of `BatchReviewRecResults` (`POST /api/recs/results/$batchReview`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `POST /api/recs/results/$batchReview` (operation `BatchReviewRecResults`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `BatchReviewRecResults`: what its request builder
+/// ([`BatchReviewRecResultsRequest`](crate::BatchReviewRecResultsRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct BatchReviewRecResultsParams {
@@ -3262,17 +3281,13 @@ impl BatchReviewRecResultsParams {
             body: request_body,
         }
     }
-
-    /// Sets `successMode` (query): string.
-    pub fn success_mode(mut self, success_mode: impl Into<String>) -> Self {
-        self.success_mode = Some(success_mode.into());
-        self
-    }
 }
 
-/// The `BatchReviewRecResults` request (`POST /api/recs/results/$batchReview`), built by
-/// [`RecsApi::batch_review_rec_results`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/recs/results/$batchReview` (operation `BatchReviewRecResults`)
+///
+/// The request builder of `BatchReviewRecResults`, made by
+/// [`RecsApi::batch_review_rec_results`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct BatchReviewRecResultsRequest {
@@ -3289,9 +3304,18 @@ impl BatchReviewRecResultsRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &RecsApi, params: BatchReviewRecResultsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `successMode` (query): string.
     pub fn success_mode(mut self, success_mode: impl Into<String>) -> Self {
-        self.params = self.params.success_mode(success_mode);
+        self.params.success_mode = Some(success_mode.into());
         self
     }
 
@@ -3344,24 +3368,28 @@ impl BatchReviewRecResultsRequest {
     }
 }
 
-/// The parameters of `GetRecResult` (`GET
-/// /api/recs/results/{instanceIdType}/{instanceIdValue}/{recType}/{runNumber}/{id}`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `GET /api/recs/results/{instanceIdType}/{instanceIdValue}/{recType}/{runNumber}/{id}` (operation `GetRecResult`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetRecResult`: what its request builder
+/// ([`GetRecResultRequest`](crate::GetRecResultRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetRecResultParams {
-    /// `instanceIdType` (path): string; known values `WorkflowServiceTaskId` and `Manual`.
-    pub instance_id_type: String,
+    /// `instanceIdType` (path): [`InstanceIdType`](crate::params::InstanceIdType) (or any
+    /// string); known values `WorkflowServiceTaskId` and `Manual`.
+    pub instance_id_type: crate::params::InstanceIdType,
     /// `instanceIdValue` (path): string.
     pub instance_id_value: String,
-    /// `recType` (path): string; known values `Holding`, `CashHolding`, `Valuation`,
-    /// `InputTransaction`, `OutputTransaction`, `SettlementActivity`, `External` and
-    /// `Instrument`.
-    pub rec_type: String,
+    /// `recType` (path): [`RecType`](crate::params::RecType) (or any string); known values
+    /// `Holding`, `CashHolding`, `Valuation`, `InputTransaction`, `OutputTransaction`,
+    /// `SettlementActivity`, `External` and `Instrument`.
+    pub rec_type: crate::params::RecType,
     /// `runNumber` (path): integer.
     pub run_number: i64,
     /// `id` (path): string.
@@ -3376,9 +3404,9 @@ pub struct GetRecResultParams {
 impl GetRecResultParams {
     /// The required parameters; every optional one unset.
     pub fn new(
-        instance_id_type: impl Into<String>,
+        instance_id_type: impl Into<crate::params::InstanceIdType>,
         instance_id_value: impl Into<String>,
-        rec_type: impl Into<String>,
+        rec_type: impl Into<crate::params::RecType>,
         run_number: i64,
         id: impl Into<String>,
     ) -> Self {
@@ -3392,28 +3420,13 @@ impl GetRecResultParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetRecResult` request (`GET
-/// /api/recs/results/{instanceIdType}/{instanceIdValue}/{recType}/{runNumber}/{id}`), built
-/// by [`RecsApi::get_rec_result`]. Set optional parameters, then [`send`](Self::send) it.
+/// `GET /api/recs/results/{instanceIdType}/{instanceIdValue}/{recType}/{runNumber}/{id}` (operation `GetRecResult`)
+///
+/// The request builder of `GetRecResult`, made by [`RecsApi::get_rec_result`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetRecResultRequest {
@@ -3430,10 +3443,19 @@ impl GetRecResultRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &RecsApi, params: GetRecResultParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -3443,7 +3465,7 @@ impl GetRecResultRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -3504,12 +3526,16 @@ impl GetRecResultRequest {
     }
 }
 
-/// The parameters of `ListRecResultSets` (`GET /api/recs/resultsets`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/recs/resultsets` (operation `ListRecResultSets`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListRecResultSets`: what its request builder
+/// ([`ListRecResultSetsRequest`](crate::ListRecResultSetsRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListRecResultSetsParams {
@@ -3540,49 +3566,13 @@ impl ListRecResultSetsParams {
             sort_by: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `includePreviousRuns` (query): boolean.
-    pub fn include_previous_runs(mut self, include_previous_runs: bool) -> Self {
-        self.include_previous_runs = Some(include_previous_runs);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListRecResultSets` request (`GET /api/recs/resultsets`), built by
-/// [`RecsApi::list_rec_result_sets`]. Set optional parameters, then [`send`](Self::send)
-/// it.
+/// `GET /api/recs/resultsets` (operation `ListRecResultSets`)
+///
+/// The request builder of `ListRecResultSets`, made by [`RecsApi::list_rec_result_sets`]
+/// (or [`from_params`](Self::from_params)). Set optional parameters, then
+/// [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListRecResultSetsRequest {
@@ -3599,41 +3589,50 @@ impl ListRecResultSetsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &RecsApi, params: ListRecResultSetsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `includePreviousRuns` (query): boolean.
     pub fn include_previous_runs(mut self, include_previous_runs: bool) -> Self {
-        self.params = self.params.include_previous_runs(include_previous_runs);
+        self.params.include_previous_runs = Some(include_previous_runs);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
@@ -3699,79 +3698,84 @@ impl ListRecResultSetsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListRecResultSetsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListRecResultSets`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfRecResultSet, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfRecResultSet> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListRecResultSets`, in order. At most one page is held in
-    /// memory; the next page is requested when the current one is used up.
+    /// memory; the next page is requested when the current one is used up. Without an `asAt`,
+    /// the first request pins `asAt` to the current UTC time, so every page reads the same
+    /// snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::RecResultSet, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::RecResultSet> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListRecResultSets` with its items kept exactly as LUSID sent them, fields
     /// this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListRecResultSetsRequest {
-    type Page = lusid_models::PagedResourceListOfRecResultSet;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListRecResultSetsParams {
+    const OPERATION_ID: &'static str = "ListRecResultSets";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `GetRecResultSet` (`GET /api/recs/resultsets/{entityUniqueId}`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `GET /api/recs/resultsets/{entityUniqueId}` (operation `GetRecResultSet`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetRecResultSet`: what its request builder
+/// ([`GetRecResultSetRequest`](crate::GetRecResultSetRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetRecResultSetParams {
@@ -3793,23 +3797,13 @@ impl GetRecResultSetParams {
             include_previous_runs: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `includePreviousRuns` (query): boolean.
-    pub fn include_previous_runs(mut self, include_previous_runs: bool) -> Self {
-        self.include_previous_runs = Some(include_previous_runs);
-        self
-    }
 }
 
-/// The `GetRecResultSet` request (`GET /api/recs/resultsets/{entityUniqueId}`), built by
-/// [`RecsApi::get_rec_result_set`]. Set optional parameters, then [`send`](Self::send) it.
+/// `GET /api/recs/resultsets/{entityUniqueId}` (operation `GetRecResultSet`)
+///
+/// The request builder of `GetRecResultSet`, made by [`RecsApi::get_rec_result_set`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetRecResultSetRequest {
@@ -3826,16 +3820,25 @@ impl GetRecResultSetRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &RecsApi, params: GetRecResultSetParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `includePreviousRuns` (query): boolean.
     pub fn include_previous_runs(mut self, include_previous_runs: bool) -> Self {
-        self.params = self.params.include_previous_runs(include_previous_runs);
+        self.params.include_previous_runs = Some(include_previous_runs);
         self
     }
 
@@ -3891,13 +3894,16 @@ impl GetRecResultSetRequest {
     }
 }
 
-/// The parameters of `AddRecResultSetApprovalDecision` (`POST
-/// /api/recs/resultsets/{entityUniqueId}/$decide`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `POST /api/recs/resultsets/{entityUniqueId}/$decide` (operation `AddRecResultSetApprovalDecision`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `AddRecResultSetApprovalDecision`: what its request builder
+/// ([`AddRecResultSetApprovalDecisionRequest`](crate::AddRecResultSetApprovalDecisionRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct AddRecResultSetApprovalDecisionParams {
@@ -3920,10 +3926,12 @@ impl AddRecResultSetApprovalDecisionParams {
     }
 }
 
-/// The `AddRecResultSetApprovalDecision` request (`POST
-/// /api/recs/resultsets/{entityUniqueId}/$decide`), built by
-/// [`RecsApi::add_rec_result_set_approval_decision`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/recs/resultsets/{entityUniqueId}/$decide` (operation `AddRecResultSetApprovalDecision`)
+///
+/// The request builder of `AddRecResultSetApprovalDecision`, made by
+/// [`RecsApi::add_rec_result_set_approval_decision`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct AddRecResultSetApprovalDecisionRequest {
@@ -3939,6 +3947,15 @@ impl AddRecResultSetApprovalDecisionRequest {
         path_template: "/api/recs/resultsets/{entityUniqueId}/$decide",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &RecsApi, params: AddRecResultSetApprovalDecisionParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &AddRecResultSetApprovalDecisionParams {
@@ -3989,13 +4006,16 @@ impl AddRecResultSetApprovalDecisionRequest {
     }
 }
 
-/// The parameters of `SubmitRecResultSetReview` (`POST
-/// /api/recs/resultsets/{entityUniqueId}/$submit`): what its request builder sends, and
+/// `POST /api/recs/resultsets/{entityUniqueId}/$submit` (operation `SubmitRecResultSetReview`)
+///
+/// The parameters of `SubmitRecResultSetReview`: what its request builder
+/// ([`SubmitRecResultSetReviewRequest`](crate::SubmitRecResultSetReviewRequest)) sends, and
 /// what the tag's trait method takes.
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct SubmitRecResultSetReviewParams {
@@ -4018,10 +4038,11 @@ impl SubmitRecResultSetReviewParams {
     }
 }
 
-/// The `SubmitRecResultSetReview` request (`POST
-/// /api/recs/resultsets/{entityUniqueId}/$submit`), built by
-/// [`RecsApi::submit_rec_result_set_review`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/recs/resultsets/{entityUniqueId}/$submit` (operation `SubmitRecResultSetReview`)
+///
+/// The request builder of `SubmitRecResultSetReview`, made by
+/// [`RecsApi::submit_rec_result_set_review`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SubmitRecResultSetReviewRequest {
@@ -4037,6 +4058,15 @@ impl SubmitRecResultSetReviewRequest {
         path_template: "/api/recs/resultsets/{entityUniqueId}/$submit",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &RecsApi, params: SubmitRecResultSetReviewParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &SubmitRecResultSetReviewParams {
@@ -4092,14 +4122,18 @@ impl SubmitRecResultSetReviewRequest {
 /// in production and a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`RecsApi`] for streams, timeouts and `send_as`). With the `mock` feature,
-/// mockall generates `MockRecsApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of [`RecsApi`] add
+/// streams, timeouts and `send_as`. With the `mock` feature, mockall generates
+/// `MockRecsApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait RecsApiClient: Send + Sync {
-    /// `GET /api/recs/definitions` (operation `ListRecDefinitions`):
-    /// [`RecsApi::list_rec_definitions`] with the parameters of `params`.
+    /// `GET /api/recs/definitions` (operation `ListRecDefinitions`)
+    ///
+    /// [`RecsApi::list_rec_definitions`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListRecDefinitionsRequest::send): see [`Error`](crate::Error).
@@ -4108,8 +4142,10 @@ pub trait RecsApiClient: Send + Sync {
         params: ListRecDefinitionsParams,
     ) -> Result<lusid_models::PagedResourceListOfRecDefinition, crate::Error>;
 
-    /// `POST /api/recs/definitions` (operation `CreateRecDefinition`):
-    /// [`RecsApi::create_rec_definition`] with the parameters of `params`.
+    /// `POST /api/recs/definitions` (operation `CreateRecDefinition`)
+    ///
+    /// [`RecsApi::create_rec_definition`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateRecDefinitionRequest::send): see [`Error`](crate::Error).
@@ -4118,8 +4154,10 @@ pub trait RecsApiClient: Send + Sync {
         params: CreateRecDefinitionParams,
     ) -> Result<lusid_models::RecDefinition, crate::Error>;
 
-    /// `GET /api/recs/definitions/{scope}/{code}` (operation `GetRecDefinition`):
-    /// [`RecsApi::get_rec_definition`] with the parameters of `params`.
+    /// `GET /api/recs/definitions/{scope}/{code}` (operation `GetRecDefinition`)
+    ///
+    /// [`RecsApi::get_rec_definition`] with the parameters of `params`: one request (one page,
+    /// for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetRecDefinitionRequest::send): see [`Error`](crate::Error).
@@ -4128,8 +4166,10 @@ pub trait RecsApiClient: Send + Sync {
         params: GetRecDefinitionParams,
     ) -> Result<lusid_models::RecDefinition, crate::Error>;
 
-    /// `PUT /api/recs/definitions/{scope}/{code}` (operation `UpdateRecDefinition`):
-    /// [`RecsApi::update_rec_definition`] with the parameters of `params`.
+    /// `PUT /api/recs/definitions/{scope}/{code}` (operation `UpdateRecDefinition`)
+    ///
+    /// [`RecsApi::update_rec_definition`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpdateRecDefinitionRequest::send): see [`Error`](crate::Error).
@@ -4138,8 +4178,10 @@ pub trait RecsApiClient: Send + Sync {
         params: UpdateRecDefinitionParams,
     ) -> Result<lusid_models::RecDefinition, crate::Error>;
 
-    /// `DELETE /api/recs/definitions/{scope}/{code}` (operation `DeleteRecDefinition`):
-    /// [`RecsApi::delete_rec_definition`] with the parameters of `params`.
+    /// `DELETE /api/recs/definitions/{scope}/{code}` (operation `DeleteRecDefinition`)
+    ///
+    /// [`RecsApi::delete_rec_definition`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteRecDefinitionRequest::send): see [`Error`](crate::Error).
@@ -4148,9 +4190,11 @@ pub trait RecsApiClient: Send + Sync {
         params: DeleteRecDefinitionParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `POST /api/recs/definitions/{scope}/{code}/properties/$upsert` (operation
-    /// `UpsertRecDefinitionProperties`): [`RecsApi::upsert_rec_definition_properties`] with the
-    /// parameters of `params`.
+    /// `POST /api/recs/definitions/{scope}/{code}/properties/$upsert` (operation `UpsertRecDefinitionProperties`)
+    ///
+    /// [`RecsApi::upsert_rec_definition_properties`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertRecDefinitionPropertiesRequest::send): see [`Error`](crate::Error).
@@ -4159,8 +4203,10 @@ pub trait RecsApiClient: Send + Sync {
         params: UpsertRecDefinitionPropertiesParams,
     ) -> Result<lusid_models::UpsertRecDefinitionPropertiesResponse, crate::Error>;
 
-    /// `GET /api/recs/instances` (operation `ListRecInstances`):
-    /// [`RecsApi::list_rec_instances`] with the parameters of `params`.
+    /// `GET /api/recs/instances` (operation `ListRecInstances`)
+    ///
+    /// [`RecsApi::list_rec_instances`] with the parameters of `params`: one request (one page,
+    /// for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListRecInstancesRequest::send): see [`Error`](crate::Error).
@@ -4169,8 +4215,10 @@ pub trait RecsApiClient: Send + Sync {
         params: ListRecInstancesParams,
     ) -> Result<lusid_models::PagedResourceListOfRecInstance, crate::Error>;
 
-    /// `POST /api/recs/instances` (operation `InstantiateRec`): [`RecsApi::instantiate_rec`]
-    /// with the parameters of `params`.
+    /// `POST /api/recs/instances` (operation `InstantiateRec`)
+    ///
+    /// [`RecsApi::instantiate_rec`] with the parameters of `params`: one request (one page, for
+    /// a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::InstantiateRecRequest::send): see [`Error`](crate::Error).
@@ -4179,8 +4227,10 @@ pub trait RecsApiClient: Send + Sync {
         params: InstantiateRecParams,
     ) -> Result<lusid_models::RecInstance, crate::Error>;
 
-    /// `GET /api/recs/instances/{instanceIdType}/{instanceIdValue}` (operation
-    /// `GetRecInstance`): [`RecsApi::get_rec_instance`] with the parameters of `params`.
+    /// `GET /api/recs/instances/{instanceIdType}/{instanceIdValue}` (operation `GetRecInstance`)
+    ///
+    /// [`RecsApi::get_rec_instance`] with the parameters of `params`: one request (one page,
+    /// for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetRecInstanceRequest::send): see [`Error`](crate::Error).
@@ -4189,9 +4239,10 @@ pub trait RecsApiClient: Send + Sync {
         params: GetRecInstanceParams,
     ) -> Result<lusid_models::RecInstance, crate::Error>;
 
-    /// `POST /api/recs/instances/{instanceIdType}/{instanceIdValue}/$transition` (operation
-    /// `TransitionRecInstance`): [`RecsApi::transition_rec_instance`] with the parameters of
-    /// `params`.
+    /// `POST /api/recs/instances/{instanceIdType}/{instanceIdValue}/$transition` (operation `TransitionRecInstance`)
+    ///
+    /// [`RecsApi::transition_rec_instance`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::TransitionRecInstanceRequest::send): see [`Error`](crate::Error).
@@ -4200,8 +4251,10 @@ pub trait RecsApiClient: Send + Sync {
         params: TransitionRecInstanceParams,
     ) -> Result<lusid_models::RecInstance, crate::Error>;
 
-    /// `GET /api/recs/matchingrulesets` (operation `ListMatchingRulesets`):
-    /// [`RecsApi::list_matching_rulesets`] with the parameters of `params`.
+    /// `GET /api/recs/matchingrulesets` (operation `ListMatchingRulesets`)
+    ///
+    /// [`RecsApi::list_matching_rulesets`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListMatchingRulesetsRequest::send): see [`Error`](crate::Error).
@@ -4210,8 +4263,10 @@ pub trait RecsApiClient: Send + Sync {
         params: ListMatchingRulesetsParams,
     ) -> Result<lusid_models::PagedResourceListOfMatchingRuleset, crate::Error>;
 
-    /// `POST /api/recs/matchingrulesets` (operation `CreateMatchingRuleset`):
-    /// [`RecsApi::create_matching_ruleset`] with the parameters of `params`.
+    /// `POST /api/recs/matchingrulesets` (operation `CreateMatchingRuleset`)
+    ///
+    /// [`RecsApi::create_matching_ruleset`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateMatchingRulesetRequest::send): see [`Error`](crate::Error).
@@ -4220,8 +4275,10 @@ pub trait RecsApiClient: Send + Sync {
         params: CreateMatchingRulesetParams,
     ) -> Result<lusid_models::MatchingRuleset, crate::Error>;
 
-    /// `GET /api/recs/matchingrulesets/{scope}/{code}` (operation `GetMatchingRuleset`):
-    /// [`RecsApi::get_matching_ruleset`] with the parameters of `params`.
+    /// `GET /api/recs/matchingrulesets/{scope}/{code}` (operation `GetMatchingRuleset`)
+    ///
+    /// [`RecsApi::get_matching_ruleset`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetMatchingRulesetRequest::send): see [`Error`](crate::Error).
@@ -4230,8 +4287,10 @@ pub trait RecsApiClient: Send + Sync {
         params: GetMatchingRulesetParams,
     ) -> Result<lusid_models::MatchingRuleset, crate::Error>;
 
-    /// `PUT /api/recs/matchingrulesets/{scope}/{code}` (operation `UpdateMatchingRuleset`):
-    /// [`RecsApi::update_matching_ruleset`] with the parameters of `params`.
+    /// `PUT /api/recs/matchingrulesets/{scope}/{code}` (operation `UpdateMatchingRuleset`)
+    ///
+    /// [`RecsApi::update_matching_ruleset`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpdateMatchingRulesetRequest::send): see [`Error`](crate::Error).
@@ -4240,8 +4299,10 @@ pub trait RecsApiClient: Send + Sync {
         params: UpdateMatchingRulesetParams,
     ) -> Result<lusid_models::MatchingRuleset, crate::Error>;
 
-    /// `DELETE /api/recs/matchingrulesets/{scope}/{code}` (operation `DeleteMatchingRuleset`):
-    /// [`RecsApi::delete_matching_ruleset`] with the parameters of `params`.
+    /// `DELETE /api/recs/matchingrulesets/{scope}/{code}` (operation `DeleteMatchingRuleset`)
+    ///
+    /// [`RecsApi::delete_matching_ruleset`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteMatchingRulesetRequest::send): see [`Error`](crate::Error).
@@ -4250,8 +4311,10 @@ pub trait RecsApiClient: Send + Sync {
         params: DeleteMatchingRulesetParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `GET /api/recs/results` (operation `ListRecResults`): [`RecsApi::list_rec_results`] with
-    /// the parameters of `params`.
+    /// `GET /api/recs/results` (operation `ListRecResults`)
+    ///
+    /// [`RecsApi::list_rec_results`] with the parameters of `params`: one request (one page,
+    /// for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListRecResultsRequest::send): see [`Error`](crate::Error).
@@ -4260,9 +4323,11 @@ pub trait RecsApiClient: Send + Sync {
         params: ListRecResultsParams,
     ) -> Result<lusid_models::PagedResourceListOfRecResult, crate::Error>;
 
-    /// `POST /api/recs/results/$batchManageComments` (operation
-    /// `BatchManageRecResultComments`): [`RecsApi::batch_manage_rec_result_comments`] with the
-    /// parameters of `params`.
+    /// `POST /api/recs/results/$batchManageComments` (operation `BatchManageRecResultComments`)
+    ///
+    /// [`RecsApi::batch_manage_rec_result_comments`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::BatchManageRecResultCommentsRequest::send): see [`Error`](crate::Error).
@@ -4271,8 +4336,10 @@ pub trait RecsApiClient: Send + Sync {
         params: BatchManageRecResultCommentsParams,
     ) -> Result<lusid_models::BatchManageCommentResponse, crate::Error>;
 
-    /// `POST /api/recs/results/$batchReview` (operation `BatchReviewRecResults`):
-    /// [`RecsApi::batch_review_rec_results`] with the parameters of `params`.
+    /// `POST /api/recs/results/$batchReview` (operation `BatchReviewRecResults`)
+    ///
+    /// [`RecsApi::batch_review_rec_results`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::BatchReviewRecResultsRequest::send): see [`Error`](crate::Error).
@@ -4281,8 +4348,10 @@ pub trait RecsApiClient: Send + Sync {
         params: BatchReviewRecResultsParams,
     ) -> Result<lusid_models::BatchReviewRecResultResponse, crate::Error>;
 
-    /// `GET /api/recs/results/{instanceIdType}/{instanceIdValue}/{recType}/{runNumber}/{id}`
-    /// (operation `GetRecResult`): [`RecsApi::get_rec_result`] with the parameters of `params`.
+    /// `GET /api/recs/results/{instanceIdType}/{instanceIdValue}/{recType}/{runNumber}/{id}` (operation `GetRecResult`)
+    ///
+    /// [`RecsApi::get_rec_result`] with the parameters of `params`: one request (one page, for
+    /// a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetRecResultRequest::send): see [`Error`](crate::Error).
@@ -4291,8 +4360,10 @@ pub trait RecsApiClient: Send + Sync {
         params: GetRecResultParams,
     ) -> Result<lusid_models::RecResult, crate::Error>;
 
-    /// `GET /api/recs/resultsets` (operation `ListRecResultSets`):
-    /// [`RecsApi::list_rec_result_sets`] with the parameters of `params`.
+    /// `GET /api/recs/resultsets` (operation `ListRecResultSets`)
+    ///
+    /// [`RecsApi::list_rec_result_sets`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListRecResultSetsRequest::send): see [`Error`](crate::Error).
@@ -4301,8 +4372,10 @@ pub trait RecsApiClient: Send + Sync {
         params: ListRecResultSetsParams,
     ) -> Result<lusid_models::PagedResourceListOfRecResultSet, crate::Error>;
 
-    /// `GET /api/recs/resultsets/{entityUniqueId}` (operation `GetRecResultSet`):
-    /// [`RecsApi::get_rec_result_set`] with the parameters of `params`.
+    /// `GET /api/recs/resultsets/{entityUniqueId}` (operation `GetRecResultSet`)
+    ///
+    /// [`RecsApi::get_rec_result_set`] with the parameters of `params`: one request (one page,
+    /// for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetRecResultSetRequest::send): see [`Error`](crate::Error).
@@ -4311,9 +4384,11 @@ pub trait RecsApiClient: Send + Sync {
         params: GetRecResultSetParams,
     ) -> Result<lusid_models::RecResultSet, crate::Error>;
 
-    /// `POST /api/recs/resultsets/{entityUniqueId}/$decide` (operation
-    /// `AddRecResultSetApprovalDecision`): [`RecsApi::add_rec_result_set_approval_decision`]
-    /// with the parameters of `params`.
+    /// `POST /api/recs/resultsets/{entityUniqueId}/$decide` (operation `AddRecResultSetApprovalDecision`)
+    ///
+    /// [`RecsApi::add_rec_result_set_approval_decision`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::AddRecResultSetApprovalDecisionRequest::send): see [`Error`](crate::Error).
@@ -4322,9 +4397,10 @@ pub trait RecsApiClient: Send + Sync {
         params: AddRecResultSetApprovalDecisionParams,
     ) -> Result<lusid_models::RecResultSet, crate::Error>;
 
-    /// `POST /api/recs/resultsets/{entityUniqueId}/$submit` (operation
-    /// `SubmitRecResultSetReview`): [`RecsApi::submit_rec_result_set_review`] with the
-    /// parameters of `params`.
+    /// `POST /api/recs/resultsets/{entityUniqueId}/$submit` (operation `SubmitRecResultSetReview`)
+    ///
+    /// [`RecsApi::submit_rec_result_set_review`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::SubmitRecResultSetReviewRequest::send): see [`Error`](crate::Error).
@@ -4340,298 +4416,204 @@ impl RecsApiClient for RecsApi {
         &self,
         params: ListRecDefinitionsParams,
     ) -> Result<lusid_models::PagedResourceListOfRecDefinition, crate::Error> {
-        ListRecDefinitionsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListRecDefinitionsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn create_rec_definition(
         &self,
         params: CreateRecDefinitionParams,
     ) -> Result<lusid_models::RecDefinition, crate::Error> {
-        CreateRecDefinitionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateRecDefinitionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_rec_definition(
         &self,
         params: GetRecDefinitionParams,
     ) -> Result<lusid_models::RecDefinition, crate::Error> {
-        GetRecDefinitionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetRecDefinitionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn update_rec_definition(
         &self,
         params: UpdateRecDefinitionParams,
     ) -> Result<lusid_models::RecDefinition, crate::Error> {
-        UpdateRecDefinitionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpdateRecDefinitionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_rec_definition(
         &self,
         params: DeleteRecDefinitionParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteRecDefinitionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteRecDefinitionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_rec_definition_properties(
         &self,
         params: UpsertRecDefinitionPropertiesParams,
     ) -> Result<lusid_models::UpsertRecDefinitionPropertiesResponse, crate::Error> {
-        UpsertRecDefinitionPropertiesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertRecDefinitionPropertiesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_rec_instances(
         &self,
         params: ListRecInstancesParams,
     ) -> Result<lusid_models::PagedResourceListOfRecInstance, crate::Error> {
-        ListRecInstancesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListRecInstancesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn instantiate_rec(
         &self,
         params: InstantiateRecParams,
     ) -> Result<lusid_models::RecInstance, crate::Error> {
-        InstantiateRecRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        InstantiateRecRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_rec_instance(
         &self,
         params: GetRecInstanceParams,
     ) -> Result<lusid_models::RecInstance, crate::Error> {
-        GetRecInstanceRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetRecInstanceRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn transition_rec_instance(
         &self,
         params: TransitionRecInstanceParams,
     ) -> Result<lusid_models::RecInstance, crate::Error> {
-        TransitionRecInstanceRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        TransitionRecInstanceRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_matching_rulesets(
         &self,
         params: ListMatchingRulesetsParams,
     ) -> Result<lusid_models::PagedResourceListOfMatchingRuleset, crate::Error> {
-        ListMatchingRulesetsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListMatchingRulesetsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn create_matching_ruleset(
         &self,
         params: CreateMatchingRulesetParams,
     ) -> Result<lusid_models::MatchingRuleset, crate::Error> {
-        CreateMatchingRulesetRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateMatchingRulesetRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_matching_ruleset(
         &self,
         params: GetMatchingRulesetParams,
     ) -> Result<lusid_models::MatchingRuleset, crate::Error> {
-        GetMatchingRulesetRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetMatchingRulesetRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn update_matching_ruleset(
         &self,
         params: UpdateMatchingRulesetParams,
     ) -> Result<lusid_models::MatchingRuleset, crate::Error> {
-        UpdateMatchingRulesetRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpdateMatchingRulesetRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_matching_ruleset(
         &self,
         params: DeleteMatchingRulesetParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteMatchingRulesetRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteMatchingRulesetRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_rec_results(
         &self,
         params: ListRecResultsParams,
     ) -> Result<lusid_models::PagedResourceListOfRecResult, crate::Error> {
-        ListRecResultsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListRecResultsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn batch_manage_rec_result_comments(
         &self,
         params: BatchManageRecResultCommentsParams,
     ) -> Result<lusid_models::BatchManageCommentResponse, crate::Error> {
-        BatchManageRecResultCommentsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        BatchManageRecResultCommentsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn batch_review_rec_results(
         &self,
         params: BatchReviewRecResultsParams,
     ) -> Result<lusid_models::BatchReviewRecResultResponse, crate::Error> {
-        BatchReviewRecResultsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        BatchReviewRecResultsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_rec_result(
         &self,
         params: GetRecResultParams,
     ) -> Result<lusid_models::RecResult, crate::Error> {
-        GetRecResultRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetRecResultRequest::from_params(self, params).send().await
     }
 
     async fn list_rec_result_sets(
         &self,
         params: ListRecResultSetsParams,
     ) -> Result<lusid_models::PagedResourceListOfRecResultSet, crate::Error> {
-        ListRecResultSetsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListRecResultSetsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_rec_result_set(
         &self,
         params: GetRecResultSetParams,
     ) -> Result<lusid_models::RecResultSet, crate::Error> {
-        GetRecResultSetRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetRecResultSetRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn add_rec_result_set_approval_decision(
         &self,
         params: AddRecResultSetApprovalDecisionParams,
     ) -> Result<lusid_models::RecResultSet, crate::Error> {
-        AddRecResultSetApprovalDecisionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        AddRecResultSetApprovalDecisionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn submit_rec_result_set_review(
         &self,
         params: SubmitRecResultSetReviewParams,
     ) -> Result<lusid_models::RecResultSet, crate::Error> {
-        SubmitRecResultSetReviewRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        SubmitRecResultSetReviewRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

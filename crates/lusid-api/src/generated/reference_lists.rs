@@ -47,11 +47,7 @@ impl ReferenceListsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_reference_lists(&self) -> ListReferenceListsRequest {
-        ListReferenceListsRequest {
-            client: self.client.clone(),
-            params: ListReferenceListsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListReferenceListsRequest::from_params(self, ListReferenceListsParams::new())
     }
 
     /// `POST /api/referencelists` (operation `UpsertReferenceList`)
@@ -79,11 +75,10 @@ impl ReferenceListsApi {
         &self,
         reference_list_request: lusid_models::ReferenceListRequest,
     ) -> UpsertReferenceListRequest {
-        UpsertReferenceListRequest {
-            client: self.client.clone(),
-            params: UpsertReferenceListParams::new(reference_list_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertReferenceListRequest::from_params(
+            self,
+            UpsertReferenceListParams::new(reference_list_request),
+        )
     }
 
     /// `GET /api/referencelists/{scope}/{code}` (operation `GetReferenceList`)
@@ -115,11 +110,7 @@ impl ReferenceListsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetReferenceListRequest {
-        GetReferenceListRequest {
-            client: self.client.clone(),
-            params: GetReferenceListParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetReferenceListRequest::from_params(self, GetReferenceListParams::new(scope, code))
     }
 
     /// `DELETE /api/referencelists/{scope}/{code}` (operation `DeleteReferenceList`)
@@ -147,20 +138,20 @@ impl ReferenceListsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteReferenceListRequest {
-        DeleteReferenceListRequest {
-            client: self.client.clone(),
-            params: DeleteReferenceListParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteReferenceListRequest::from_params(self, DeleteReferenceListParams::new(scope, code))
     }
 }
 
-/// The parameters of `ListReferenceLists` (`GET /api/referencelists`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/referencelists` (operation `ListReferenceLists`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListReferenceLists`: what its request builder
+/// ([`ListReferenceListsRequest`](crate::ListReferenceListsRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListReferenceListsParams {
@@ -185,36 +176,13 @@ impl ListReferenceListsParams {
             filter: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
 }
 
-/// The `ListReferenceLists` request (`GET /api/referencelists`), built by
-/// [`ReferenceListsApi::list_reference_lists`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/referencelists` (operation `ListReferenceLists`)
+///
+/// The request builder of `ListReferenceLists`, made by
+/// [`ReferenceListsApi::list_reference_lists`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListReferenceListsRequest {
@@ -231,28 +199,37 @@ impl ListReferenceListsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ReferenceListsApi, params: ListReferenceListsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -315,79 +292,84 @@ impl ListReferenceListsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListReferenceListsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListReferenceLists`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfReferenceListResponse, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfReferenceListResponse> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListReferenceLists`, in order. At most one page is held in
-    /// memory; the next page is requested when the current one is used up.
+    /// memory; the next page is requested when the current one is used up. Without an `asAt`,
+    /// the first request pins `asAt` to the current UTC time, so every page reads the same
+    /// snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::ReferenceListResponse, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::ReferenceListResponse> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListReferenceLists` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListReferenceListsRequest {
-    type Page = lusid_models::PagedResourceListOfReferenceListResponse;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListReferenceListsParams {
+    const OPERATION_ID: &'static str = "ListReferenceLists";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `UpsertReferenceList` (`POST /api/referencelists`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/referencelists` (operation `UpsertReferenceList`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertReferenceList`: what its request builder
+/// ([`UpsertReferenceListRequest`](crate::UpsertReferenceListRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertReferenceListParams {
@@ -404,9 +386,11 @@ impl UpsertReferenceListParams {
     }
 }
 
-/// The `UpsertReferenceList` request (`POST /api/referencelists`), built by
-/// [`ReferenceListsApi::upsert_reference_list`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/referencelists` (operation `UpsertReferenceList`)
+///
+/// The request builder of `UpsertReferenceList`, made by
+/// [`ReferenceListsApi::upsert_reference_list`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertReferenceListRequest {
@@ -422,6 +406,15 @@ impl UpsertReferenceListRequest {
         path_template: "/api/referencelists",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ReferenceListsApi, params: UpsertReferenceListParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertReferenceListParams {
@@ -470,12 +463,16 @@ impl UpsertReferenceListRequest {
     }
 }
 
-/// The parameters of `GetReferenceList` (`GET /api/referencelists/{scope}/{code}`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `GET /api/referencelists/{scope}/{code}` (operation `GetReferenceList`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetReferenceList`: what its request builder
+/// ([`GetReferenceListRequest`](crate::GetReferenceListRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetReferenceListParams {
@@ -500,24 +497,13 @@ impl GetReferenceListParams {
             filter: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
 }
 
-/// The `GetReferenceList` request (`GET /api/referencelists/{scope}/{code}`), built by
-/// [`ReferenceListsApi::get_reference_list`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/referencelists/{scope}/{code}` (operation `GetReferenceList`)
+///
+/// The request builder of `GetReferenceList`, made by
+/// [`ReferenceListsApi::get_reference_list`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetReferenceListRequest {
@@ -534,16 +520,25 @@ impl GetReferenceListRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ReferenceListsApi, params: GetReferenceListParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -598,12 +593,16 @@ impl GetReferenceListRequest {
     }
 }
 
-/// The parameters of `DeleteReferenceList` (`DELETE /api/referencelists/{scope}/{code}`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `DELETE /api/referencelists/{scope}/{code}` (operation `DeleteReferenceList`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteReferenceList`: what its request builder
+/// ([`DeleteReferenceListRequest`](crate::DeleteReferenceListRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteReferenceListParams {
@@ -623,9 +622,11 @@ impl DeleteReferenceListParams {
     }
 }
 
-/// The `DeleteReferenceList` request (`DELETE /api/referencelists/{scope}/{code}`), built
-/// by [`ReferenceListsApi::delete_reference_list`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/referencelists/{scope}/{code}` (operation `DeleteReferenceList`)
+///
+/// The request builder of `DeleteReferenceList`, made by
+/// [`ReferenceListsApi::delete_reference_list`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteReferenceListRequest {
@@ -641,6 +642,15 @@ impl DeleteReferenceListRequest {
         path_template: "/api/referencelists/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ReferenceListsApi, params: DeleteReferenceListParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteReferenceListParams {
@@ -698,14 +708,18 @@ impl DeleteReferenceListRequest {
 /// mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`ReferenceListsApi`] for streams, timeouts and `send_as`). With the `mock`
-/// feature, mockall generates `MockReferenceListsApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`ReferenceListsApi`] add streams, timeouts and `send_as`. With the `mock` feature,
+/// mockall generates `MockReferenceListsApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait ReferenceListsApiClient: Send + Sync {
-    /// `GET /api/referencelists` (operation `ListReferenceLists`):
-    /// [`ReferenceListsApi::list_reference_lists`] with the parameters of `params`.
+    /// `GET /api/referencelists` (operation `ListReferenceLists`)
+    ///
+    /// [`ReferenceListsApi::list_reference_lists`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListReferenceListsRequest::send): see [`Error`](crate::Error).
@@ -714,8 +728,11 @@ pub trait ReferenceListsApiClient: Send + Sync {
         params: ListReferenceListsParams,
     ) -> Result<lusid_models::PagedResourceListOfReferenceListResponse, crate::Error>;
 
-    /// `POST /api/referencelists` (operation `UpsertReferenceList`):
-    /// [`ReferenceListsApi::upsert_reference_list`] with the parameters of `params`.
+    /// `POST /api/referencelists` (operation `UpsertReferenceList`)
+    ///
+    /// [`ReferenceListsApi::upsert_reference_list`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertReferenceListRequest::send): see [`Error`](crate::Error).
@@ -724,8 +741,10 @@ pub trait ReferenceListsApiClient: Send + Sync {
         params: UpsertReferenceListParams,
     ) -> Result<lusid_models::ReferenceListResponse, crate::Error>;
 
-    /// `GET /api/referencelists/{scope}/{code}` (operation `GetReferenceList`):
-    /// [`ReferenceListsApi::get_reference_list`] with the parameters of `params`.
+    /// `GET /api/referencelists/{scope}/{code}` (operation `GetReferenceList`)
+    ///
+    /// [`ReferenceListsApi::get_reference_list`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetReferenceListRequest::send): see [`Error`](crate::Error).
@@ -734,8 +753,11 @@ pub trait ReferenceListsApiClient: Send + Sync {
         params: GetReferenceListParams,
     ) -> Result<lusid_models::ReferenceListResponse, crate::Error>;
 
-    /// `DELETE /api/referencelists/{scope}/{code}` (operation `DeleteReferenceList`):
-    /// [`ReferenceListsApi::delete_reference_list`] with the parameters of `params`.
+    /// `DELETE /api/referencelists/{scope}/{code}` (operation `DeleteReferenceList`)
+    ///
+    /// [`ReferenceListsApi::delete_reference_list`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteReferenceListRequest::send): see [`Error`](crate::Error).
@@ -751,51 +773,35 @@ impl ReferenceListsApiClient for ReferenceListsApi {
         &self,
         params: ListReferenceListsParams,
     ) -> Result<lusid_models::PagedResourceListOfReferenceListResponse, crate::Error> {
-        ListReferenceListsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListReferenceListsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_reference_list(
         &self,
         params: UpsertReferenceListParams,
     ) -> Result<lusid_models::ReferenceListResponse, crate::Error> {
-        UpsertReferenceListRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertReferenceListRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_reference_list(
         &self,
         params: GetReferenceListParams,
     ) -> Result<lusid_models::ReferenceListResponse, crate::Error> {
-        GetReferenceListRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetReferenceListRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_reference_list(
         &self,
         params: DeleteReferenceListParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteReferenceListRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteReferenceListRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

@@ -49,15 +49,13 @@ impl ReferencePortfolioApi {
         scope: impl Into<String>,
         create_reference_portfolio_request: lusid_models::CreateReferencePortfolioRequest,
     ) -> CreateReferencePortfolioRequest {
-        CreateReferencePortfolioRequest {
-            client: self.client.clone(),
-            params: CreateReferencePortfolioParams::new(scope, create_reference_portfolio_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateReferencePortfolioRequest::from_params(
+            self,
+            CreateReferencePortfolioParams::new(scope, create_reference_portfolio_request),
+        )
     }
 
-    /// `GET /api/referenceportfolios/{scope}/{code}/constituents` (operation
-    /// `GetReferencePortfolioConstituents`)
+    /// `GET /api/referenceportfolios/{scope}/{code}/constituents` (operation `GetReferencePortfolioConstituents`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
@@ -91,15 +89,13 @@ impl ReferencePortfolioApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetReferencePortfolioConstituentsRequest {
-        GetReferencePortfolioConstituentsRequest {
-            client: self.client.clone(),
-            params: GetReferencePortfolioConstituentsParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetReferencePortfolioConstituentsRequest::from_params(
+            self,
+            GetReferencePortfolioConstituentsParams::new(scope, code),
+        )
     }
 
-    /// `POST /api/referenceportfolios/{scope}/{code}/constituents` (operation
-    /// `UpsertReferencePortfolioConstituents`)
+    /// `POST /api/referenceportfolios/{scope}/{code}/constituents` (operation `UpsertReferencePortfolioConstituents`)
     ///
     /// API status: `Stable`. Idempotent: yes (an upsert).
     ///
@@ -131,19 +127,17 @@ impl ReferencePortfolioApi {
         code: impl Into<String>,
         upsert_reference_portfolio_constituents_request: lusid_models::UpsertReferencePortfolioConstituentsRequest,
     ) -> UpsertReferencePortfolioConstituentsRequest {
-        UpsertReferencePortfolioConstituentsRequest {
-            client: self.client.clone(),
-            params: UpsertReferencePortfolioConstituentsParams::new(
+        UpsertReferencePortfolioConstituentsRequest::from_params(
+            self,
+            UpsertReferencePortfolioConstituentsParams::new(
                 scope,
                 code,
                 upsert_reference_portfolio_constituents_request,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `POST /api/referenceportfolios/{scope}/{code}/constituents/properties` (operation
-    /// `UpsertReferencePortfolioConstituentProperties`)
+    /// `POST /api/referenceportfolios/{scope}/{code}/constituents/properties` (operation `UpsertReferencePortfolioConstituentProperties`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (an upsert).
     ///
@@ -175,19 +169,17 @@ impl ReferencePortfolioApi {
         code: impl Into<String>,
         upsert_reference_portfolio_constituent_properties_request: lusid_models::UpsertReferencePortfolioConstituentPropertiesRequest,
     ) -> UpsertReferencePortfolioConstituentPropertiesRequest {
-        UpsertReferencePortfolioConstituentPropertiesRequest {
-            client: self.client.clone(),
-            params: UpsertReferencePortfolioConstituentPropertiesParams::new(
+        UpsertReferencePortfolioConstituentPropertiesRequest::from_params(
+            self,
+            UpsertReferencePortfolioConstituentPropertiesParams::new(
                 scope,
                 code,
                 upsert_reference_portfolio_constituent_properties_request,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `DELETE /api/referenceportfolios/{scope}/{code}/constituentsadjustment` (operation
-    /// `DeleteReferencePortfolioConstituentAdjustment`)
+    /// `DELETE /api/referenceportfolios/{scope}/{code}/constituentsadjustment` (operation `DeleteReferencePortfolioConstituentAdjustment`)
     ///
     /// API status: `Stable`. Idempotent: yes (DELETE).
     ///
@@ -214,19 +206,13 @@ impl ReferencePortfolioApi {
         code: impl Into<String>,
         effective_at: impl Into<String>,
     ) -> DeleteReferencePortfolioConstituentAdjustmentRequest {
-        DeleteReferencePortfolioConstituentAdjustmentRequest {
-            client: self.client.clone(),
-            params: DeleteReferencePortfolioConstituentAdjustmentParams::new(
-                scope,
-                code,
-                effective_at,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteReferencePortfolioConstituentAdjustmentRequest::from_params(
+            self,
+            DeleteReferencePortfolioConstituentAdjustmentParams::new(scope, code, effective_at),
+        )
     }
 
-    /// `GET /api/referenceportfolios/{scope}/{code}/constituentsadjustments` (operation
-    /// `ListConstituentsAdjustments`)
+    /// `GET /api/referenceportfolios/{scope}/{code}/constituentsadjustments` (operation `ListConstituentsAdjustments`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
@@ -260,25 +246,23 @@ impl ReferencePortfolioApi {
         from_effective_at: impl Into<String>,
         to_effective_at: impl Into<String>,
     ) -> ListConstituentsAdjustmentsRequest {
-        ListConstituentsAdjustmentsRequest {
-            client: self.client.clone(),
-            params: ListConstituentsAdjustmentsParams::new(
-                scope,
-                code,
-                from_effective_at,
-                to_effective_at,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListConstituentsAdjustmentsRequest::from_params(
+            self,
+            ListConstituentsAdjustmentsParams::new(scope, code, from_effective_at, to_effective_at),
+        )
     }
 }
 
-/// The parameters of `CreateReferencePortfolio` (`POST /api/referenceportfolios/{scope}`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `POST /api/referenceportfolios/{scope}` (operation `CreateReferencePortfolio`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateReferencePortfolio`: what its request builder
+/// ([`CreateReferencePortfolioRequest`](crate::CreateReferencePortfolioRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateReferencePortfolioParams {
@@ -301,9 +285,12 @@ impl CreateReferencePortfolioParams {
     }
 }
 
-/// The `CreateReferencePortfolio` request (`POST /api/referenceportfolios/{scope}`), built
-/// by [`ReferencePortfolioApi::create_reference_portfolio`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/referenceportfolios/{scope}` (operation `CreateReferencePortfolio`)
+///
+/// The request builder of `CreateReferencePortfolio`, made by
+/// [`ReferencePortfolioApi::create_reference_portfolio`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateReferencePortfolioRequest {
@@ -319,6 +306,18 @@ impl CreateReferencePortfolioRequest {
         path_template: "/api/referenceportfolios/{scope}",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &ReferencePortfolioApi,
+        params: CreateReferencePortfolioParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateReferencePortfolioParams {
@@ -368,13 +367,16 @@ impl CreateReferencePortfolioRequest {
     }
 }
 
-/// The parameters of `GetReferencePortfolioConstituents` (`GET
-/// /api/referenceportfolios/{scope}/{code}/constituents`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `GET /api/referenceportfolios/{scope}/{code}/constituents` (operation `GetReferencePortfolioConstituents`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetReferencePortfolioConstituents`: what its request builder
+/// ([`GetReferencePortfolioConstituentsRequest`](crate::GetReferencePortfolioConstituentsRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetReferencePortfolioConstituentsParams {
@@ -402,35 +404,14 @@ impl GetReferencePortfolioConstituentsParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetReferencePortfolioConstituents` request (`GET
-/// /api/referenceportfolios/{scope}/{code}/constituents`), built by
-/// [`ReferencePortfolioApi::get_reference_portfolio_constituents`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `GET /api/referenceportfolios/{scope}/{code}/constituents` (operation `GetReferencePortfolioConstituents`)
+///
+/// The request builder of `GetReferencePortfolioConstituents`, made by
+/// [`ReferencePortfolioApi::get_reference_portfolio_constituents`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetReferencePortfolioConstituentsRequest {
@@ -447,16 +428,28 @@ impl GetReferencePortfolioConstituentsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &ReferencePortfolioApi,
+        params: GetReferencePortfolioConstituentsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -466,7 +459,7 @@ impl GetReferencePortfolioConstituentsRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -526,13 +519,16 @@ impl GetReferencePortfolioConstituentsRequest {
     }
 }
 
-/// The parameters of `UpsertReferencePortfolioConstituents` (`POST
-/// /api/referenceportfolios/{scope}/{code}/constituents`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `POST /api/referenceportfolios/{scope}/{code}/constituents` (operation `UpsertReferencePortfolioConstituents`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertReferencePortfolioConstituents`: what its request builder
+/// ([`UpsertReferencePortfolioConstituentsRequest`](crate::UpsertReferencePortfolioConstituentsRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertReferencePortfolioConstituentsParams {
@@ -559,10 +555,12 @@ impl UpsertReferencePortfolioConstituentsParams {
     }
 }
 
-/// The `UpsertReferencePortfolioConstituents` request (`POST
-/// /api/referenceportfolios/{scope}/{code}/constituents`), built by
-/// [`ReferencePortfolioApi::upsert_reference_portfolio_constituents`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `POST /api/referenceportfolios/{scope}/{code}/constituents` (operation `UpsertReferencePortfolioConstituents`)
+///
+/// The request builder of `UpsertReferencePortfolioConstituents`, made by
+/// [`ReferencePortfolioApi::upsert_reference_portfolio_constituents`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertReferencePortfolioConstituentsRequest {
@@ -578,6 +576,18 @@ impl UpsertReferencePortfolioConstituentsRequest {
         path_template: "/api/referenceportfolios/{scope}/{code}/constituents",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &ReferencePortfolioApi,
+        params: UpsertReferencePortfolioConstituentsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertReferencePortfolioConstituentsParams {
@@ -633,13 +643,17 @@ impl UpsertReferencePortfolioConstituentsRequest {
     }
 }
 
-/// The parameters of `UpsertReferencePortfolioConstituentProperties` (`POST
-/// /api/referenceportfolios/{scope}/{code}/constituents/properties`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/referenceportfolios/{scope}/{code}/constituents/properties` (operation `UpsertReferencePortfolioConstituentProperties`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertReferencePortfolioConstituentProperties`: what its request
+/// builder
+/// ([`UpsertReferencePortfolioConstituentPropertiesRequest`](crate::UpsertReferencePortfolioConstituentPropertiesRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertReferencePortfolioConstituentPropertiesParams {
@@ -666,10 +680,12 @@ impl UpsertReferencePortfolioConstituentPropertiesParams {
     }
 }
 
-/// The `UpsertReferencePortfolioConstituentProperties` request (`POST
-/// /api/referenceportfolios/{scope}/{code}/constituents/properties`), built by
-/// [`ReferencePortfolioApi::upsert_reference_portfolio_constituent_properties`]. Set
-/// optional parameters, then [`send`](Self::send) it.
+/// `POST /api/referenceportfolios/{scope}/{code}/constituents/properties` (operation `UpsertReferencePortfolioConstituentProperties`)
+///
+/// The request builder of `UpsertReferencePortfolioConstituentProperties`, made by
+/// [`ReferencePortfolioApi::upsert_reference_portfolio_constituent_properties`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertReferencePortfolioConstituentPropertiesRequest {
@@ -685,6 +701,18 @@ impl UpsertReferencePortfolioConstituentPropertiesRequest {
         path_template: "/api/referenceportfolios/{scope}/{code}/constituents/properties",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &ReferencePortfolioApi,
+        params: UpsertReferencePortfolioConstituentPropertiesParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertReferencePortfolioConstituentPropertiesParams {
@@ -741,13 +769,17 @@ impl UpsertReferencePortfolioConstituentPropertiesRequest {
     }
 }
 
-/// The parameters of `DeleteReferencePortfolioConstituentAdjustment` (`DELETE
-/// /api/referenceportfolios/{scope}/{code}/constituentsadjustment`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `DELETE /api/referenceportfolios/{scope}/{code}/constituentsadjustment` (operation `DeleteReferencePortfolioConstituentAdjustment`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteReferencePortfolioConstituentAdjustment`: what its request
+/// builder
+/// ([`DeleteReferencePortfolioConstituentAdjustmentRequest`](crate::DeleteReferencePortfolioConstituentAdjustmentRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteReferencePortfolioConstituentAdjustmentParams {
@@ -774,10 +806,12 @@ impl DeleteReferencePortfolioConstituentAdjustmentParams {
     }
 }
 
-/// The `DeleteReferencePortfolioConstituentAdjustment` request (`DELETE
-/// /api/referenceportfolios/{scope}/{code}/constituentsadjustment`), built by
-/// [`ReferencePortfolioApi::delete_reference_portfolio_constituent_adjustment`]. Set
-/// optional parameters, then [`send`](Self::send) it.
+/// `DELETE /api/referenceportfolios/{scope}/{code}/constituentsadjustment` (operation `DeleteReferencePortfolioConstituentAdjustment`)
+///
+/// The request builder of `DeleteReferencePortfolioConstituentAdjustment`, made by
+/// [`ReferencePortfolioApi::delete_reference_portfolio_constituent_adjustment`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteReferencePortfolioConstituentAdjustmentRequest {
@@ -793,6 +827,18 @@ impl DeleteReferencePortfolioConstituentAdjustmentRequest {
         path_template: "/api/referenceportfolios/{scope}/{code}/constituentsadjustment",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &ReferencePortfolioApi,
+        params: DeleteReferencePortfolioConstituentAdjustmentParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteReferencePortfolioConstituentAdjustmentParams {
@@ -846,13 +892,16 @@ impl DeleteReferencePortfolioConstituentAdjustmentRequest {
     }
 }
 
-/// The parameters of `ListConstituentsAdjustments` (`GET
-/// /api/referenceportfolios/{scope}/{code}/constituentsadjustments`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/referenceportfolios/{scope}/{code}/constituentsadjustments` (operation `ListConstituentsAdjustments`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListConstituentsAdjustments`: what its request builder
+/// ([`ListConstituentsAdjustmentsRequest`](crate::ListConstituentsAdjustmentsRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListConstituentsAdjustmentsParams {
@@ -885,19 +934,14 @@ impl ListConstituentsAdjustmentsParams {
             as_at_time: None,
         }
     }
-
-    /// Sets `asAtTime` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID
-    /// as `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at_time(mut self, as_at_time: time::OffsetDateTime) -> Self {
-        self.as_at_time = Some(as_at_time);
-        self
-    }
 }
 
-/// The `ListConstituentsAdjustments` request (`GET
-/// /api/referenceportfolios/{scope}/{code}/constituentsadjustments`), built by
-/// [`ReferencePortfolioApi::list_constituents_adjustments`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/referenceportfolios/{scope}/{code}/constituentsadjustments` (operation `ListConstituentsAdjustments`)
+///
+/// The request builder of `ListConstituentsAdjustments`, made by
+/// [`ReferencePortfolioApi::list_constituents_adjustments`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListConstituentsAdjustmentsRequest {
@@ -914,10 +958,22 @@ impl ListConstituentsAdjustmentsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &ReferencePortfolioApi,
+        params: ListConstituentsAdjustmentsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAtTime` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID
     /// as `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at_time(mut self, as_at_time: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at_time(as_at_time);
+        self.params.as_at_time = Some(as_at_time);
         self
     }
 
@@ -983,15 +1039,19 @@ impl ListConstituentsAdjustmentsRequest {
 /// production and a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`ReferencePortfolioApi`] for streams, timeouts and `send_as`). With the
-/// `mock` feature, mockall generates `MockReferencePortfolioApiClient`; see
-/// docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`ReferencePortfolioApi`] add streams, timeouts and `send_as`. With the `mock` feature,
+/// mockall generates `MockReferencePortfolioApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait ReferencePortfolioApiClient: Send + Sync {
-    /// `POST /api/referenceportfolios/{scope}` (operation `CreateReferencePortfolio`):
-    /// [`ReferencePortfolioApi::create_reference_portfolio`] with the parameters of `params`.
+    /// `POST /api/referenceportfolios/{scope}` (operation `CreateReferencePortfolio`)
+    ///
+    /// [`ReferencePortfolioApi::create_reference_portfolio`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateReferencePortfolioRequest::send): see [`Error`](crate::Error).
@@ -1000,10 +1060,11 @@ pub trait ReferencePortfolioApiClient: Send + Sync {
         params: CreateReferencePortfolioParams,
     ) -> Result<lusid_models::Portfolio, crate::Error>;
 
-    /// `GET /api/referenceportfolios/{scope}/{code}/constituents` (operation
-    /// `GetReferencePortfolioConstituents`):
+    /// `GET /api/referenceportfolios/{scope}/{code}/constituents` (operation `GetReferencePortfolioConstituents`)
+    ///
     /// [`ReferencePortfolioApi::get_reference_portfolio_constituents`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetReferencePortfolioConstituentsRequest::send): see [`Error`](crate::Error).
@@ -1012,10 +1073,11 @@ pub trait ReferencePortfolioApiClient: Send + Sync {
         params: GetReferencePortfolioConstituentsParams,
     ) -> Result<lusid_models::GetReferencePortfolioConstituentsResponse, crate::Error>;
 
-    /// `POST /api/referenceportfolios/{scope}/{code}/constituents` (operation
-    /// `UpsertReferencePortfolioConstituents`):
+    /// `POST /api/referenceportfolios/{scope}/{code}/constituents` (operation `UpsertReferencePortfolioConstituents`)
+    ///
     /// [`ReferencePortfolioApi::upsert_reference_portfolio_constituents`] with the parameters
-    /// of `params`.
+    /// of `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertReferencePortfolioConstituentsRequest::send): see [`Error`](crate::Error).
@@ -1024,10 +1086,11 @@ pub trait ReferencePortfolioApiClient: Send + Sync {
         params: UpsertReferencePortfolioConstituentsParams,
     ) -> Result<lusid_models::UpsertReferencePortfolioConstituentsResponse, crate::Error>;
 
-    /// `POST /api/referenceportfolios/{scope}/{code}/constituents/properties` (operation
-    /// `UpsertReferencePortfolioConstituentProperties`):
+    /// `POST /api/referenceportfolios/{scope}/{code}/constituents/properties` (operation `UpsertReferencePortfolioConstituentProperties`)
+    ///
     /// [`ReferencePortfolioApi::upsert_reference_portfolio_constituent_properties`] with the
-    /// parameters of `params`.
+    /// parameters of `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertReferencePortfolioConstituentPropertiesRequest::send): see [`Error`](crate::Error).
@@ -1036,10 +1099,11 @@ pub trait ReferencePortfolioApiClient: Send + Sync {
         params: UpsertReferencePortfolioConstituentPropertiesParams,
     ) -> Result<lusid_models::UpsertReferencePortfolioConstituentPropertiesResponse, crate::Error>;
 
-    /// `DELETE /api/referenceportfolios/{scope}/{code}/constituentsadjustment` (operation
-    /// `DeleteReferencePortfolioConstituentAdjustment`):
+    /// `DELETE /api/referenceportfolios/{scope}/{code}/constituentsadjustment` (operation `DeleteReferencePortfolioConstituentAdjustment`)
+    ///
     /// [`ReferencePortfolioApi::delete_reference_portfolio_constituent_adjustment`] with the
-    /// parameters of `params`.
+    /// parameters of `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteReferencePortfolioConstituentAdjustmentRequest::send): see [`Error`](crate::Error).
@@ -1048,9 +1112,11 @@ pub trait ReferencePortfolioApiClient: Send + Sync {
         params: DeleteReferencePortfolioConstituentAdjustmentParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `GET /api/referenceportfolios/{scope}/{code}/constituentsadjustments` (operation
-    /// `ListConstituentsAdjustments`): [`ReferencePortfolioApi::list_constituents_adjustments`]
-    /// with the parameters of `params`.
+    /// `GET /api/referenceportfolios/{scope}/{code}/constituentsadjustments` (operation `ListConstituentsAdjustments`)
+    ///
+    /// [`ReferencePortfolioApi::list_constituents_adjustments`] with the parameters of
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListConstituentsAdjustmentsRequest::send): see [`Error`](crate::Error).
@@ -1066,39 +1132,27 @@ impl ReferencePortfolioApiClient for ReferencePortfolioApi {
         &self,
         params: CreateReferencePortfolioParams,
     ) -> Result<lusid_models::Portfolio, crate::Error> {
-        CreateReferencePortfolioRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateReferencePortfolioRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_reference_portfolio_constituents(
         &self,
         params: GetReferencePortfolioConstituentsParams,
     ) -> Result<lusid_models::GetReferencePortfolioConstituentsResponse, crate::Error> {
-        GetReferencePortfolioConstituentsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetReferencePortfolioConstituentsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_reference_portfolio_constituents(
         &self,
         params: UpsertReferencePortfolioConstituentsParams,
     ) -> Result<lusid_models::UpsertReferencePortfolioConstituentsResponse, crate::Error> {
-        UpsertReferencePortfolioConstituentsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertReferencePortfolioConstituentsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_reference_portfolio_constituent_properties(
@@ -1106,38 +1160,26 @@ impl ReferencePortfolioApiClient for ReferencePortfolioApi {
         params: UpsertReferencePortfolioConstituentPropertiesParams,
     ) -> Result<lusid_models::UpsertReferencePortfolioConstituentPropertiesResponse, crate::Error>
     {
-        UpsertReferencePortfolioConstituentPropertiesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertReferencePortfolioConstituentPropertiesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_reference_portfolio_constituent_adjustment(
         &self,
         params: DeleteReferencePortfolioConstituentAdjustmentParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteReferencePortfolioConstituentAdjustmentRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteReferencePortfolioConstituentAdjustmentRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_constituents_adjustments(
         &self,
         params: ListConstituentsAdjustmentsParams,
     ) -> Result<lusid_models::ResourceListOfConstituentsAdjustmentHeader, crate::Error> {
-        ListConstituentsAdjustmentsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListConstituentsAdjustmentsRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

@@ -47,11 +47,10 @@ impl RelationDefinitionsApi {
         &self,
         create_relation_definition_request: lusid_models::CreateRelationDefinitionRequest,
     ) -> CreateRelationDefinitionRequest {
-        CreateRelationDefinitionRequest {
-            client: self.client.clone(),
-            params: CreateRelationDefinitionParams::new(create_relation_definition_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateRelationDefinitionRequest::from_params(
+            self,
+            CreateRelationDefinitionParams::new(create_relation_definition_request),
+        )
     }
 
     /// `GET /api/relationdefinitions/{scope}/{code}` (operation `GetRelationDefinition`)
@@ -82,11 +81,10 @@ impl RelationDefinitionsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetRelationDefinitionRequest {
-        GetRelationDefinitionRequest {
-            client: self.client.clone(),
-            params: GetRelationDefinitionParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetRelationDefinitionRequest::from_params(
+            self,
+            GetRelationDefinitionParams::new(scope, code),
+        )
     }
 
     /// `DELETE /api/relationdefinitions/{scope}/{code}` (operation `DeleteRelationDefinition`)
@@ -114,20 +112,23 @@ impl RelationDefinitionsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteRelationDefinitionRequest {
-        DeleteRelationDefinitionRequest {
-            client: self.client.clone(),
-            params: DeleteRelationDefinitionParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteRelationDefinitionRequest::from_params(
+            self,
+            DeleteRelationDefinitionParams::new(scope, code),
+        )
     }
 }
 
-/// The parameters of `CreateRelationDefinition` (`POST /api/relationdefinitions`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `POST /api/relationdefinitions` (operation `CreateRelationDefinition`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateRelationDefinition`: what its request builder
+/// ([`CreateRelationDefinitionRequest`](crate::CreateRelationDefinitionRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateRelationDefinitionParams {
@@ -146,9 +147,12 @@ impl CreateRelationDefinitionParams {
     }
 }
 
-/// The `CreateRelationDefinition` request (`POST /api/relationdefinitions`), built by
-/// [`RelationDefinitionsApi::create_relation_definition`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/relationdefinitions` (operation `CreateRelationDefinition`)
+///
+/// The request builder of `CreateRelationDefinition`, made by
+/// [`RelationDefinitionsApi::create_relation_definition`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateRelationDefinitionRequest {
@@ -164,6 +168,18 @@ impl CreateRelationDefinitionRequest {
         path_template: "/api/relationdefinitions",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &RelationDefinitionsApi,
+        params: CreateRelationDefinitionParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateRelationDefinitionParams {
@@ -212,13 +228,16 @@ impl CreateRelationDefinitionRequest {
     }
 }
 
-/// The parameters of `GetRelationDefinition` (`GET
-/// /api/relationdefinitions/{scope}/{code}`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `GET /api/relationdefinitions/{scope}/{code}` (operation `GetRelationDefinition`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetRelationDefinition`: what its request builder
+/// ([`GetRelationDefinitionRequest`](crate::GetRelationDefinitionRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetRelationDefinitionParams {
@@ -240,18 +259,14 @@ impl GetRelationDefinitionParams {
             as_at: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetRelationDefinition` request (`GET /api/relationdefinitions/{scope}/{code}`),
-/// built by [`RelationDefinitionsApi::get_relation_definition`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `GET /api/relationdefinitions/{scope}/{code}` (operation `GetRelationDefinition`)
+///
+/// The request builder of `GetRelationDefinition`, made by
+/// [`RelationDefinitionsApi::get_relation_definition`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetRelationDefinitionRequest {
@@ -268,10 +283,19 @@ impl GetRelationDefinitionRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &RelationDefinitionsApi, params: GetRelationDefinitionParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -325,13 +349,16 @@ impl GetRelationDefinitionRequest {
     }
 }
 
-/// The parameters of `DeleteRelationDefinition` (`DELETE
-/// /api/relationdefinitions/{scope}/{code}`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `DELETE /api/relationdefinitions/{scope}/{code}` (operation `DeleteRelationDefinition`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteRelationDefinition`: what its request builder
+/// ([`DeleteRelationDefinitionRequest`](crate::DeleteRelationDefinitionRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteRelationDefinitionParams {
@@ -351,10 +378,12 @@ impl DeleteRelationDefinitionParams {
     }
 }
 
-/// The `DeleteRelationDefinition` request (`DELETE
-/// /api/relationdefinitions/{scope}/{code}`), built by
-/// [`RelationDefinitionsApi::delete_relation_definition`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/relationdefinitions/{scope}/{code}` (operation `DeleteRelationDefinition`)
+///
+/// The request builder of `DeleteRelationDefinition`, made by
+/// [`RelationDefinitionsApi::delete_relation_definition`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteRelationDefinitionRequest {
@@ -370,6 +399,18 @@ impl DeleteRelationDefinitionRequest {
         path_template: "/api/relationdefinitions/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &RelationDefinitionsApi,
+        params: DeleteRelationDefinitionParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteRelationDefinitionParams {
@@ -427,15 +468,19 @@ impl DeleteRelationDefinitionRequest {
 /// production and a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`RelationDefinitionsApi`] for streams, timeouts and `send_as`). With the
-/// `mock` feature, mockall generates `MockRelationDefinitionsApiClient`; see
-/// docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`RelationDefinitionsApi`] add streams, timeouts and `send_as`. With the `mock` feature,
+/// mockall generates `MockRelationDefinitionsApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait RelationDefinitionsApiClient: Send + Sync {
-    /// `POST /api/relationdefinitions` (operation `CreateRelationDefinition`):
-    /// [`RelationDefinitionsApi::create_relation_definition`] with the parameters of `params`.
+    /// `POST /api/relationdefinitions` (operation `CreateRelationDefinition`)
+    ///
+    /// [`RelationDefinitionsApi::create_relation_definition`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateRelationDefinitionRequest::send): see [`Error`](crate::Error).
@@ -444,8 +489,11 @@ pub trait RelationDefinitionsApiClient: Send + Sync {
         params: CreateRelationDefinitionParams,
     ) -> Result<lusid_models::RelationDefinition, crate::Error>;
 
-    /// `GET /api/relationdefinitions/{scope}/{code}` (operation `GetRelationDefinition`):
-    /// [`RelationDefinitionsApi::get_relation_definition`] with the parameters of `params`.
+    /// `GET /api/relationdefinitions/{scope}/{code}` (operation `GetRelationDefinition`)
+    ///
+    /// [`RelationDefinitionsApi::get_relation_definition`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetRelationDefinitionRequest::send): see [`Error`](crate::Error).
@@ -454,8 +502,11 @@ pub trait RelationDefinitionsApiClient: Send + Sync {
         params: GetRelationDefinitionParams,
     ) -> Result<lusid_models::RelationDefinition, crate::Error>;
 
-    /// `DELETE /api/relationdefinitions/{scope}/{code}` (operation `DeleteRelationDefinition`):
-    /// [`RelationDefinitionsApi::delete_relation_definition`] with the parameters of `params`.
+    /// `DELETE /api/relationdefinitions/{scope}/{code}` (operation `DeleteRelationDefinition`)
+    ///
+    /// [`RelationDefinitionsApi::delete_relation_definition`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteRelationDefinitionRequest::send): see [`Error`](crate::Error).
@@ -471,38 +522,26 @@ impl RelationDefinitionsApiClient for RelationDefinitionsApi {
         &self,
         params: CreateRelationDefinitionParams,
     ) -> Result<lusid_models::RelationDefinition, crate::Error> {
-        CreateRelationDefinitionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateRelationDefinitionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_relation_definition(
         &self,
         params: GetRelationDefinitionParams,
     ) -> Result<lusid_models::RelationDefinition, crate::Error> {
-        GetRelationDefinitionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetRelationDefinitionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_relation_definition(
         &self,
         params: DeleteRelationDefinitionParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteRelationDefinitionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteRelationDefinitionRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

@@ -56,11 +56,10 @@ impl RelationalDatasetDefinitionApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_relational_dataset_definitions(&self) -> ListRelationalDatasetDefinitionsRequest {
-        ListRelationalDatasetDefinitionsRequest {
-            client: self.client.clone(),
-            params: ListRelationalDatasetDefinitionsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListRelationalDatasetDefinitionsRequest::from_params(
+            self,
+            ListRelationalDatasetDefinitionsParams::new(),
+        )
     }
 
     /// `POST /api/relationaldatasetdefinitions` (operation `CreateRelationalDatasetDefinition`)
@@ -91,17 +90,15 @@ impl RelationalDatasetDefinitionApi {
         &self,
         create_relational_dataset_definition_request: lusid_models::CreateRelationalDatasetDefinitionRequest,
     ) -> CreateRelationalDatasetDefinitionRequest {
-        CreateRelationalDatasetDefinitionRequest {
-            client: self.client.clone(),
-            params: CreateRelationalDatasetDefinitionParams::new(
+        CreateRelationalDatasetDefinitionRequest::from_params(
+            self,
+            CreateRelationalDatasetDefinitionParams::new(
                 create_relational_dataset_definition_request,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `GET /api/relationaldatasetdefinitions/{scope}/{code}` (operation
-    /// `GetRelationalDatasetDefinition`)
+    /// `GET /api/relationaldatasetdefinitions/{scope}/{code}` (operation `GetRelationalDatasetDefinition`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
@@ -130,15 +127,13 @@ impl RelationalDatasetDefinitionApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetRelationalDatasetDefinitionRequest {
-        GetRelationalDatasetDefinitionRequest {
-            client: self.client.clone(),
-            params: GetRelationalDatasetDefinitionParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetRelationalDatasetDefinitionRequest::from_params(
+            self,
+            GetRelationalDatasetDefinitionParams::new(scope, code),
+        )
     }
 
-    /// `PUT /api/relationaldatasetdefinitions/{scope}/{code}` (operation
-    /// `UpdateRelationalDatasetDefinition`)
+    /// `PUT /api/relationaldatasetdefinitions/{scope}/{code}` (operation `UpdateRelationalDatasetDefinition`)
     ///
     /// API status: `Stable`. Idempotent: yes (PUT replaces).
     ///
@@ -169,19 +164,17 @@ impl RelationalDatasetDefinitionApi {
         code: impl Into<String>,
         update_relational_dataset_definition_request: lusid_models::UpdateRelationalDatasetDefinitionRequest,
     ) -> UpdateRelationalDatasetDefinitionRequest {
-        UpdateRelationalDatasetDefinitionRequest {
-            client: self.client.clone(),
-            params: UpdateRelationalDatasetDefinitionParams::new(
+        UpdateRelationalDatasetDefinitionRequest::from_params(
+            self,
+            UpdateRelationalDatasetDefinitionParams::new(
                 scope,
                 code,
                 update_relational_dataset_definition_request,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `DELETE /api/relationaldatasetdefinitions/{scope}/{code}` (operation
-    /// `DeleteRelationalDatasetDefinition`)
+    /// `DELETE /api/relationaldatasetdefinitions/{scope}/{code}` (operation `DeleteRelationalDatasetDefinition`)
     ///
     /// API status: `Stable`. Idempotent: yes (DELETE).
     ///
@@ -206,15 +199,13 @@ impl RelationalDatasetDefinitionApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteRelationalDatasetDefinitionRequest {
-        DeleteRelationalDatasetDefinitionRequest {
-            client: self.client.clone(),
-            params: DeleteRelationalDatasetDefinitionParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteRelationalDatasetDefinitionRequest::from_params(
+            self,
+            DeleteRelationalDatasetDefinitionParams::new(scope, code),
+        )
     }
 
-    /// `POST /api/relationaldatasetdefinitions/{scope}/{code}/details/$update` (operation
-    /// `UpdateRelationalDatasetDetails`)
+    /// `POST /api/relationaldatasetdefinitions/{scope}/{code}/details/$update` (operation `UpdateRelationalDatasetDetails`)
     ///
     /// API status: `Stable`. Idempotent: no (a POST that is neither an upsert nor a read-only
     /// query).
@@ -246,19 +237,17 @@ impl RelationalDatasetDefinitionApi {
         code: impl Into<String>,
         update_relational_dataset_details: lusid_models::UpdateRelationalDatasetDetails,
     ) -> UpdateRelationalDatasetDetailsRequest {
-        UpdateRelationalDatasetDetailsRequest {
-            client: self.client.clone(),
-            params: UpdateRelationalDatasetDetailsParams::new(
+        UpdateRelationalDatasetDetailsRequest::from_params(
+            self,
+            UpdateRelationalDatasetDetailsParams::new(
                 scope,
                 code,
                 update_relational_dataset_details,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `POST /api/relationaldatasetdefinitions/{scope}/{code}/fieldschema/$update` (operation
-    /// `UpdateRelationalDatasetFieldSchema`)
+    /// `POST /api/relationaldatasetdefinitions/{scope}/{code}/fieldschema/$update` (operation `UpdateRelationalDatasetFieldSchema`)
     ///
     /// API status: `Stable`. Idempotent: no (a POST that is neither an upsert nor a read-only
     /// query).
@@ -290,25 +279,27 @@ impl RelationalDatasetDefinitionApi {
         code: impl Into<String>,
         update_relational_dataset_field_schema: lusid_models::UpdateRelationalDatasetFieldSchema,
     ) -> UpdateRelationalDatasetFieldSchemaRequest {
-        UpdateRelationalDatasetFieldSchemaRequest {
-            client: self.client.clone(),
-            params: UpdateRelationalDatasetFieldSchemaParams::new(
+        UpdateRelationalDatasetFieldSchemaRequest::from_params(
+            self,
+            UpdateRelationalDatasetFieldSchemaParams::new(
                 scope,
                 code,
                 update_relational_dataset_field_schema,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 }
 
-/// The parameters of `ListRelationalDatasetDefinitions` (`GET
-/// /api/relationaldatasetdefinitions`): what its request builder sends, and what the tag's
-/// trait method takes.
+/// `GET /api/relationaldatasetdefinitions` (operation `ListRelationalDatasetDefinitions`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListRelationalDatasetDefinitions`: what its request builder
+/// ([`ListRelationalDatasetDefinitionsRequest`](crate::ListRelationalDatasetDefinitionsRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListRelationalDatasetDefinitionsParams {
@@ -336,44 +327,14 @@ impl ListRelationalDatasetDefinitionsParams {
             filter: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
 }
 
-/// The `ListRelationalDatasetDefinitions` request (`GET
-/// /api/relationaldatasetdefinitions`), built by
-/// [`RelationalDatasetDefinitionApi::list_relational_dataset_definitions`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `GET /api/relationaldatasetdefinitions` (operation `ListRelationalDatasetDefinitions`)
+///
+/// The request builder of `ListRelationalDatasetDefinitions`, made by
+/// [`RelationalDatasetDefinitionApi::list_relational_dataset_definitions`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListRelationalDatasetDefinitionsRequest {
@@ -390,35 +351,47 @@ impl ListRelationalDatasetDefinitionsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &RelationalDatasetDefinitionApi,
+        params: ListRelationalDatasetDefinitionsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -482,82 +455,88 @@ impl ListRelationalDatasetDefinitionsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListRelationalDatasetDefinitionsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListRelationalDatasetDefinitions`, following `nextPage` until it is
     /// empty. Each page is requested only when the previous one has been taken, with the same
     /// parameters plus `page`. Without an `asAt`, the first request pins `asAt` to the current
     /// UTC time, so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfRelationalDatasetDefinition, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfRelationalDatasetDefinition>
+    {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListRelationalDatasetDefinitions`, in order. At most one
     /// page is held in memory; the next page is requested when the current one is used up.
+    /// Without an `asAt`, the first request pins `asAt` to the current UTC time, so every page
+    /// reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_stream(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::RelationalDatasetDefinition, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::items(self)
+    ) -> crate::ItemStream<'static, lusid_models::RelationalDatasetDefinition> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListRelationalDatasetDefinitions` with its items kept exactly as LUSID
     /// sent them, fields this crate does not know included: for copying the data elsewhere
     /// unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListRelationalDatasetDefinitionsRequest {
-    type Page = lusid_models::PagedResourceListOfRelationalDatasetDefinition;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListRelationalDatasetDefinitionsParams {
+    const OPERATION_ID: &'static str = "ListRelationalDatasetDefinitions";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `CreateRelationalDatasetDefinition` (`POST
-/// /api/relationaldatasetdefinitions`): what its request builder sends, and what the tag's
-/// trait method takes.
+/// `POST /api/relationaldatasetdefinitions` (operation `CreateRelationalDatasetDefinition`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateRelationalDatasetDefinition`: what its request builder
+/// ([`CreateRelationalDatasetDefinitionRequest`](crate::CreateRelationalDatasetDefinitionRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateRelationalDatasetDefinitionParams {
@@ -576,10 +555,12 @@ impl CreateRelationalDatasetDefinitionParams {
     }
 }
 
-/// The `CreateRelationalDatasetDefinition` request (`POST
-/// /api/relationaldatasetdefinitions`), built by
-/// [`RelationalDatasetDefinitionApi::create_relational_dataset_definition`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `POST /api/relationaldatasetdefinitions` (operation `CreateRelationalDatasetDefinition`)
+///
+/// The request builder of `CreateRelationalDatasetDefinition`, made by
+/// [`RelationalDatasetDefinitionApi::create_relational_dataset_definition`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateRelationalDatasetDefinitionRequest {
@@ -595,6 +576,18 @@ impl CreateRelationalDatasetDefinitionRequest {
         path_template: "/api/relationaldatasetdefinitions",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &RelationalDatasetDefinitionApi,
+        params: CreateRelationalDatasetDefinitionParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateRelationalDatasetDefinitionParams {
@@ -644,13 +637,16 @@ impl CreateRelationalDatasetDefinitionRequest {
     }
 }
 
-/// The parameters of `GetRelationalDatasetDefinition` (`GET
-/// /api/relationaldatasetdefinitions/{scope}/{code}`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `GET /api/relationaldatasetdefinitions/{scope}/{code}` (operation `GetRelationalDatasetDefinition`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetRelationalDatasetDefinition`: what its request builder
+/// ([`GetRelationalDatasetDefinitionRequest`](crate::GetRelationalDatasetDefinitionRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetRelationalDatasetDefinitionParams {
@@ -672,19 +668,14 @@ impl GetRelationalDatasetDefinitionParams {
             as_at: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetRelationalDatasetDefinition` request (`GET
-/// /api/relationaldatasetdefinitions/{scope}/{code}`), built by
-/// [`RelationalDatasetDefinitionApi::get_relational_dataset_definition`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `GET /api/relationaldatasetdefinitions/{scope}/{code}` (operation `GetRelationalDatasetDefinition`)
+///
+/// The request builder of `GetRelationalDatasetDefinition`, made by
+/// [`RelationalDatasetDefinitionApi::get_relational_dataset_definition`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetRelationalDatasetDefinitionRequest {
@@ -701,10 +692,22 @@ impl GetRelationalDatasetDefinitionRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &RelationalDatasetDefinitionApi,
+        params: GetRelationalDatasetDefinitionParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -759,13 +762,16 @@ impl GetRelationalDatasetDefinitionRequest {
     }
 }
 
-/// The parameters of `UpdateRelationalDatasetDefinition` (`PUT
-/// /api/relationaldatasetdefinitions/{scope}/{code}`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `PUT /api/relationaldatasetdefinitions/{scope}/{code}` (operation `UpdateRelationalDatasetDefinition`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpdateRelationalDatasetDefinition`: what its request builder
+/// ([`UpdateRelationalDatasetDefinitionRequest`](crate::UpdateRelationalDatasetDefinitionRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateRelationalDatasetDefinitionParams {
@@ -792,10 +798,12 @@ impl UpdateRelationalDatasetDefinitionParams {
     }
 }
 
-/// The `UpdateRelationalDatasetDefinition` request (`PUT
-/// /api/relationaldatasetdefinitions/{scope}/{code}`), built by
-/// [`RelationalDatasetDefinitionApi::update_relational_dataset_definition`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `PUT /api/relationaldatasetdefinitions/{scope}/{code}` (operation `UpdateRelationalDatasetDefinition`)
+///
+/// The request builder of `UpdateRelationalDatasetDefinition`, made by
+/// [`RelationalDatasetDefinitionApi::update_relational_dataset_definition`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateRelationalDatasetDefinitionRequest {
@@ -811,6 +819,18 @@ impl UpdateRelationalDatasetDefinitionRequest {
         path_template: "/api/relationaldatasetdefinitions/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &RelationalDatasetDefinitionApi,
+        params: UpdateRelationalDatasetDefinitionParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpdateRelationalDatasetDefinitionParams {
@@ -863,13 +883,16 @@ impl UpdateRelationalDatasetDefinitionRequest {
     }
 }
 
-/// The parameters of `DeleteRelationalDatasetDefinition` (`DELETE
-/// /api/relationaldatasetdefinitions/{scope}/{code}`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `DELETE /api/relationaldatasetdefinitions/{scope}/{code}` (operation `DeleteRelationalDatasetDefinition`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteRelationalDatasetDefinition`: what its request builder
+/// ([`DeleteRelationalDatasetDefinitionRequest`](crate::DeleteRelationalDatasetDefinitionRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteRelationalDatasetDefinitionParams {
@@ -889,10 +912,12 @@ impl DeleteRelationalDatasetDefinitionParams {
     }
 }
 
-/// The `DeleteRelationalDatasetDefinition` request (`DELETE
-/// /api/relationaldatasetdefinitions/{scope}/{code}`), built by
-/// [`RelationalDatasetDefinitionApi::delete_relational_dataset_definition`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `DELETE /api/relationaldatasetdefinitions/{scope}/{code}` (operation `DeleteRelationalDatasetDefinition`)
+///
+/// The request builder of `DeleteRelationalDatasetDefinition`, made by
+/// [`RelationalDatasetDefinitionApi::delete_relational_dataset_definition`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteRelationalDatasetDefinitionRequest {
@@ -908,6 +933,18 @@ impl DeleteRelationalDatasetDefinitionRequest {
         path_template: "/api/relationaldatasetdefinitions/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &RelationalDatasetDefinitionApi,
+        params: DeleteRelationalDatasetDefinitionParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteRelationalDatasetDefinitionParams {
@@ -959,13 +996,16 @@ impl DeleteRelationalDatasetDefinitionRequest {
     }
 }
 
-/// The parameters of `UpdateRelationalDatasetDetails` (`POST
-/// /api/relationaldatasetdefinitions/{scope}/{code}/details/$update`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/relationaldatasetdefinitions/{scope}/{code}/details/$update` (operation `UpdateRelationalDatasetDetails`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpdateRelationalDatasetDetails`: what its request builder
+/// ([`UpdateRelationalDatasetDetailsRequest`](crate::UpdateRelationalDatasetDetailsRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateRelationalDatasetDetailsParams {
@@ -992,10 +1032,12 @@ impl UpdateRelationalDatasetDetailsParams {
     }
 }
 
-/// The `UpdateRelationalDatasetDetails` request (`POST
-/// /api/relationaldatasetdefinitions/{scope}/{code}/details/$update`), built by
-/// [`RelationalDatasetDefinitionApi::update_relational_dataset_details`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `POST /api/relationaldatasetdefinitions/{scope}/{code}/details/$update` (operation `UpdateRelationalDatasetDetails`)
+///
+/// The request builder of `UpdateRelationalDatasetDetails`, made by
+/// [`RelationalDatasetDefinitionApi::update_relational_dataset_details`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateRelationalDatasetDetailsRequest {
@@ -1011,6 +1053,18 @@ impl UpdateRelationalDatasetDetailsRequest {
         path_template: "/api/relationaldatasetdefinitions/{scope}/{code}/details/$update",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &RelationalDatasetDefinitionApi,
+        params: UpdateRelationalDatasetDetailsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpdateRelationalDatasetDetailsParams {
@@ -1064,13 +1118,16 @@ impl UpdateRelationalDatasetDetailsRequest {
     }
 }
 
-/// The parameters of `UpdateRelationalDatasetFieldSchema` (`POST
-/// /api/relationaldatasetdefinitions/{scope}/{code}/fieldschema/$update`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/relationaldatasetdefinitions/{scope}/{code}/fieldschema/$update` (operation `UpdateRelationalDatasetFieldSchema`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpdateRelationalDatasetFieldSchema`: what its request builder
+/// ([`UpdateRelationalDatasetFieldSchemaRequest`](crate::UpdateRelationalDatasetFieldSchemaRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateRelationalDatasetFieldSchemaParams {
@@ -1097,10 +1154,12 @@ impl UpdateRelationalDatasetFieldSchemaParams {
     }
 }
 
-/// The `UpdateRelationalDatasetFieldSchema` request (`POST
-/// /api/relationaldatasetdefinitions/{scope}/{code}/fieldschema/$update`), built by
-/// [`RelationalDatasetDefinitionApi::update_relational_dataset_field_schema`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `POST /api/relationaldatasetdefinitions/{scope}/{code}/fieldschema/$update` (operation `UpdateRelationalDatasetFieldSchema`)
+///
+/// The request builder of `UpdateRelationalDatasetFieldSchema`, made by
+/// [`RelationalDatasetDefinitionApi::update_relational_dataset_field_schema`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateRelationalDatasetFieldSchemaRequest {
@@ -1116,6 +1175,18 @@ impl UpdateRelationalDatasetFieldSchemaRequest {
         path_template: "/api/relationaldatasetdefinitions/{scope}/{code}/fieldschema/$update",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &RelationalDatasetDefinitionApi,
+        params: UpdateRelationalDatasetFieldSchemaParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpdateRelationalDatasetFieldSchemaParams {
@@ -1175,16 +1246,20 @@ impl UpdateRelationalDatasetFieldSchemaRequest {
 /// and give it `client.relational_dataset_definition()` in production and a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`RelationalDatasetDefinitionApi`] for streams, timeouts and `send_as`).
-/// With the `mock` feature, mockall generates `MockRelationalDatasetDefinitionApiClient`;
-/// see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`RelationalDatasetDefinitionApi`] add streams, timeouts and `send_as`. With the `mock`
+/// feature, mockall generates `MockRelationalDatasetDefinitionApiClient`; see
+/// docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait RelationalDatasetDefinitionApiClient: Send + Sync {
-    /// `GET /api/relationaldatasetdefinitions` (operation `ListRelationalDatasetDefinitions`):
+    /// `GET /api/relationaldatasetdefinitions` (operation `ListRelationalDatasetDefinitions`)
+    ///
     /// [`RelationalDatasetDefinitionApi::list_relational_dataset_definitions`] with the
-    /// parameters of `params`.
+    /// parameters of `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListRelationalDatasetDefinitionsRequest::send): see [`Error`](crate::Error).
@@ -1193,10 +1268,11 @@ pub trait RelationalDatasetDefinitionApiClient: Send + Sync {
         params: ListRelationalDatasetDefinitionsParams,
     ) -> Result<lusid_models::PagedResourceListOfRelationalDatasetDefinition, crate::Error>;
 
-    /// `POST /api/relationaldatasetdefinitions` (operation
-    /// `CreateRelationalDatasetDefinition`):
+    /// `POST /api/relationaldatasetdefinitions` (operation `CreateRelationalDatasetDefinition`)
+    ///
     /// [`RelationalDatasetDefinitionApi::create_relational_dataset_definition`] with the
-    /// parameters of `params`.
+    /// parameters of `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateRelationalDatasetDefinitionRequest::send): see [`Error`](crate::Error).
@@ -1205,10 +1281,11 @@ pub trait RelationalDatasetDefinitionApiClient: Send + Sync {
         params: CreateRelationalDatasetDefinitionParams,
     ) -> Result<lusid_models::RelationalDatasetDefinition, crate::Error>;
 
-    /// `GET /api/relationaldatasetdefinitions/{scope}/{code}` (operation
-    /// `GetRelationalDatasetDefinition`):
+    /// `GET /api/relationaldatasetdefinitions/{scope}/{code}` (operation `GetRelationalDatasetDefinition`)
+    ///
     /// [`RelationalDatasetDefinitionApi::get_relational_dataset_definition`] with the
-    /// parameters of `params`.
+    /// parameters of `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetRelationalDatasetDefinitionRequest::send): see [`Error`](crate::Error).
@@ -1217,10 +1294,11 @@ pub trait RelationalDatasetDefinitionApiClient: Send + Sync {
         params: GetRelationalDatasetDefinitionParams,
     ) -> Result<lusid_models::RelationalDatasetDefinition, crate::Error>;
 
-    /// `PUT /api/relationaldatasetdefinitions/{scope}/{code}` (operation
-    /// `UpdateRelationalDatasetDefinition`):
+    /// `PUT /api/relationaldatasetdefinitions/{scope}/{code}` (operation `UpdateRelationalDatasetDefinition`)
+    ///
     /// [`RelationalDatasetDefinitionApi::update_relational_dataset_definition`] with the
-    /// parameters of `params`.
+    /// parameters of `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpdateRelationalDatasetDefinitionRequest::send): see [`Error`](crate::Error).
@@ -1229,10 +1307,11 @@ pub trait RelationalDatasetDefinitionApiClient: Send + Sync {
         params: UpdateRelationalDatasetDefinitionParams,
     ) -> Result<lusid_models::RelationalDatasetDefinition, crate::Error>;
 
-    /// `DELETE /api/relationaldatasetdefinitions/{scope}/{code}` (operation
-    /// `DeleteRelationalDatasetDefinition`):
+    /// `DELETE /api/relationaldatasetdefinitions/{scope}/{code}` (operation `DeleteRelationalDatasetDefinition`)
+    ///
     /// [`RelationalDatasetDefinitionApi::delete_relational_dataset_definition`] with the
-    /// parameters of `params`.
+    /// parameters of `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteRelationalDatasetDefinitionRequest::send): see [`Error`](crate::Error).
@@ -1241,10 +1320,11 @@ pub trait RelationalDatasetDefinitionApiClient: Send + Sync {
         params: DeleteRelationalDatasetDefinitionParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `POST /api/relationaldatasetdefinitions/{scope}/{code}/details/$update` (operation
-    /// `UpdateRelationalDatasetDetails`):
+    /// `POST /api/relationaldatasetdefinitions/{scope}/{code}/details/$update` (operation `UpdateRelationalDatasetDetails`)
+    ///
     /// [`RelationalDatasetDefinitionApi::update_relational_dataset_details`] with the
-    /// parameters of `params`.
+    /// parameters of `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpdateRelationalDatasetDetailsRequest::send): see [`Error`](crate::Error).
@@ -1253,10 +1333,11 @@ pub trait RelationalDatasetDefinitionApiClient: Send + Sync {
         params: UpdateRelationalDatasetDetailsParams,
     ) -> Result<lusid_models::RelationalDatasetDefinition, crate::Error>;
 
-    /// `POST /api/relationaldatasetdefinitions/{scope}/{code}/fieldschema/$update` (operation
-    /// `UpdateRelationalDatasetFieldSchema`):
+    /// `POST /api/relationaldatasetdefinitions/{scope}/{code}/fieldschema/$update` (operation `UpdateRelationalDatasetFieldSchema`)
+    ///
     /// [`RelationalDatasetDefinitionApi::update_relational_dataset_field_schema`] with the
-    /// parameters of `params`.
+    /// parameters of `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpdateRelationalDatasetFieldSchemaRequest::send): see [`Error`](crate::Error).
@@ -1272,90 +1353,62 @@ impl RelationalDatasetDefinitionApiClient for RelationalDatasetDefinitionApi {
         &self,
         params: ListRelationalDatasetDefinitionsParams,
     ) -> Result<lusid_models::PagedResourceListOfRelationalDatasetDefinition, crate::Error> {
-        ListRelationalDatasetDefinitionsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListRelationalDatasetDefinitionsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn create_relational_dataset_definition(
         &self,
         params: CreateRelationalDatasetDefinitionParams,
     ) -> Result<lusid_models::RelationalDatasetDefinition, crate::Error> {
-        CreateRelationalDatasetDefinitionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateRelationalDatasetDefinitionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_relational_dataset_definition(
         &self,
         params: GetRelationalDatasetDefinitionParams,
     ) -> Result<lusid_models::RelationalDatasetDefinition, crate::Error> {
-        GetRelationalDatasetDefinitionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetRelationalDatasetDefinitionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn update_relational_dataset_definition(
         &self,
         params: UpdateRelationalDatasetDefinitionParams,
     ) -> Result<lusid_models::RelationalDatasetDefinition, crate::Error> {
-        UpdateRelationalDatasetDefinitionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpdateRelationalDatasetDefinitionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_relational_dataset_definition(
         &self,
         params: DeleteRelationalDatasetDefinitionParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteRelationalDatasetDefinitionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteRelationalDatasetDefinitionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn update_relational_dataset_details(
         &self,
         params: UpdateRelationalDatasetDetailsParams,
     ) -> Result<lusid_models::RelationalDatasetDefinition, crate::Error> {
-        UpdateRelationalDatasetDetailsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpdateRelationalDatasetDetailsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn update_relational_dataset_field_schema(
         &self,
         params: UpdateRelationalDatasetFieldSchemaParams,
     ) -> Result<lusid_models::RelationalDatasetDefinition, crate::Error> {
-        UpdateRelationalDatasetFieldSchemaRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpdateRelationalDatasetFieldSchemaRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

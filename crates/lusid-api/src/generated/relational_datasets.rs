@@ -20,9 +20,7 @@ pub struct RelationalDatasetsApi {
 }
 
 impl RelationalDatasetsApi {
-    /// `POST
-    /// /api/relationaldatasets/{relationalDatasetDefinitionScope}/{relationalDatasetDefinitionCode}/$batchDelete`
-    /// (operation `BatchDeleteRelationalData`)
+    /// `POST /api/relationaldatasets/{relationalDatasetDefinitionScope}/{relationalDatasetDefinitionCode}/$batchDelete` (operation `BatchDeleteRelationalData`)
     ///
     /// API status: `Stable`. Idempotent: no (a POST that is neither an upsert nor a read-only
     /// query).
@@ -60,20 +58,17 @@ impl RelationalDatasetsApi {
             lusid_models::DeleteRelationalDataPointRequest,
         >,
     ) -> BatchDeleteRelationalDataRequest {
-        BatchDeleteRelationalDataRequest {
-            client: self.client.clone(),
-            params: BatchDeleteRelationalDataParams::new(
+        BatchDeleteRelationalDataRequest::from_params(
+            self,
+            BatchDeleteRelationalDataParams::new(
                 relational_dataset_definition_scope,
                 relational_dataset_definition_code,
                 request_body,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `POST
-    /// /api/relationaldatasets/{relationalDatasetDefinitionScope}/{relationalDatasetDefinitionCode}/$batchUpsert`
-    /// (operation `BatchUpsertRelationalData`)
+    /// `POST /api/relationaldatasets/{relationalDatasetDefinitionScope}/{relationalDatasetDefinitionCode}/$batchUpsert` (operation `BatchUpsertRelationalData`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read-only or upsert action).
     ///
@@ -110,20 +105,17 @@ impl RelationalDatasetsApi {
             lusid_models::UpsertRelationalDataPointRequest,
         >,
     ) -> BatchUpsertRelationalDataRequest {
-        BatchUpsertRelationalDataRequest {
-            client: self.client.clone(),
-            params: BatchUpsertRelationalDataParams::new(
+        BatchUpsertRelationalDataRequest::from_params(
+            self,
+            BatchUpsertRelationalDataParams::new(
                 relational_dataset_definition_scope,
                 relational_dataset_definition_code,
                 request_body,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `POST
-    /// /api/relationaldatasets/{relationalDatasetDefinitionScope}/{relationalDatasetDefinitionCode}/$query`
-    /// (operation `QueryRelationalData`)
+    /// `POST /api/relationaldatasets/{relationalDatasetDefinitionScope}/{relationalDatasetDefinitionCode}/$query` (operation `QueryRelationalData`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read-only POST).
     ///
@@ -163,25 +155,27 @@ impl RelationalDatasetsApi {
         relational_dataset_definition_code: impl Into<String>,
         query_relational_dataset_request: lusid_models::QueryRelationalDatasetRequest,
     ) -> QueryRelationalDataRequest {
-        QueryRelationalDataRequest {
-            client: self.client.clone(),
-            params: QueryRelationalDataParams::new(
+        QueryRelationalDataRequest::from_params(
+            self,
+            QueryRelationalDataParams::new(
                 relational_dataset_definition_scope,
                 relational_dataset_definition_code,
                 query_relational_dataset_request,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 }
 
-/// The parameters of `BatchDeleteRelationalData` (`POST
-/// /api/relationaldatasets/{relationalDatasetDefinitionScope}/{relationalDatasetDefinitionCode}/$batchDelete`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `POST /api/relationaldatasets/{relationalDatasetDefinitionScope}/{relationalDatasetDefinitionCode}/$batchDelete` (operation `BatchDeleteRelationalData`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `BatchDeleteRelationalData`: what its request builder
+/// ([`BatchDeleteRelationalDataRequest`](crate::BatchDeleteRelationalDataRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct BatchDeleteRelationalDataParams {
@@ -212,18 +206,14 @@ impl BatchDeleteRelationalDataParams {
             body: request_body,
         }
     }
-
-    /// Sets `successMode` (query): string.
-    pub fn success_mode(mut self, success_mode: impl Into<String>) -> Self {
-        self.success_mode = Some(success_mode.into());
-        self
-    }
 }
 
-/// The `BatchDeleteRelationalData` request (`POST
-/// /api/relationaldatasets/{relationalDatasetDefinitionScope}/{relationalDatasetDefinitionCode}/$batchDelete`),
-/// built by [`RelationalDatasetsApi::batch_delete_relational_data`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `POST /api/relationaldatasets/{relationalDatasetDefinitionScope}/{relationalDatasetDefinitionCode}/$batchDelete` (operation `BatchDeleteRelationalData`)
+///
+/// The request builder of `BatchDeleteRelationalData`, made by
+/// [`RelationalDatasetsApi::batch_delete_relational_data`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct BatchDeleteRelationalDataRequest {
@@ -240,9 +230,21 @@ impl BatchDeleteRelationalDataRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &RelationalDatasetsApi,
+        params: BatchDeleteRelationalDataParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `successMode` (query): string.
     pub fn success_mode(mut self, success_mode: impl Into<String>) -> Self {
-        self.params = self.params.success_mode(success_mode);
+        self.params.success_mode = Some(success_mode.into());
         self
     }
 
@@ -307,13 +309,16 @@ impl BatchDeleteRelationalDataRequest {
     }
 }
 
-/// The parameters of `BatchUpsertRelationalData` (`POST
-/// /api/relationaldatasets/{relationalDatasetDefinitionScope}/{relationalDatasetDefinitionCode}/$batchUpsert`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `POST /api/relationaldatasets/{relationalDatasetDefinitionScope}/{relationalDatasetDefinitionCode}/$batchUpsert` (operation `BatchUpsertRelationalData`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `BatchUpsertRelationalData`: what its request builder
+/// ([`BatchUpsertRelationalDataRequest`](crate::BatchUpsertRelationalDataRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct BatchUpsertRelationalDataParams {
@@ -344,18 +349,14 @@ impl BatchUpsertRelationalDataParams {
             body: request_body,
         }
     }
-
-    /// Sets `successMode` (query): string.
-    pub fn success_mode(mut self, success_mode: impl Into<String>) -> Self {
-        self.success_mode = Some(success_mode.into());
-        self
-    }
 }
 
-/// The `BatchUpsertRelationalData` request (`POST
-/// /api/relationaldatasets/{relationalDatasetDefinitionScope}/{relationalDatasetDefinitionCode}/$batchUpsert`),
-/// built by [`RelationalDatasetsApi::batch_upsert_relational_data`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `POST /api/relationaldatasets/{relationalDatasetDefinitionScope}/{relationalDatasetDefinitionCode}/$batchUpsert` (operation `BatchUpsertRelationalData`)
+///
+/// The request builder of `BatchUpsertRelationalData`, made by
+/// [`RelationalDatasetsApi::batch_upsert_relational_data`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct BatchUpsertRelationalDataRequest {
@@ -372,9 +373,21 @@ impl BatchUpsertRelationalDataRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &RelationalDatasetsApi,
+        params: BatchUpsertRelationalDataParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `successMode` (query): string.
     pub fn success_mode(mut self, success_mode: impl Into<String>) -> Self {
-        self.params = self.params.success_mode(success_mode);
+        self.params.success_mode = Some(success_mode.into());
         self
     }
 
@@ -439,13 +452,16 @@ impl BatchUpsertRelationalDataRequest {
     }
 }
 
-/// The parameters of `QueryRelationalData` (`POST
-/// /api/relationaldatasets/{relationalDatasetDefinitionScope}/{relationalDatasetDefinitionCode}/$query`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `POST /api/relationaldatasets/{relationalDatasetDefinitionScope}/{relationalDatasetDefinitionCode}/$query` (operation `QueryRelationalData`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `QueryRelationalData`: what its request builder
+/// ([`QueryRelationalDataRequest`](crate::QueryRelationalDataRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct QueryRelationalDataParams {
@@ -483,37 +499,14 @@ impl QueryRelationalDataParams {
             body: query_relational_dataset_request,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
 }
 
-/// The `QueryRelationalData` request (`POST
-/// /api/relationaldatasets/{relationalDatasetDefinitionScope}/{relationalDatasetDefinitionCode}/$query`),
-/// built by [`RelationalDatasetsApi::query_relational_data`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/relationaldatasets/{relationalDatasetDefinitionScope}/{relationalDatasetDefinitionCode}/$query` (operation `QueryRelationalData`)
+///
+/// The request builder of `QueryRelationalData`, made by
+/// [`RelationalDatasetsApi::query_relational_data`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct QueryRelationalDataRequest {
@@ -530,28 +523,37 @@ impl QueryRelationalDataRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &RelationalDatasetsApi, params: QueryRelationalDataParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
@@ -625,71 +627,74 @@ impl QueryRelationalDataRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: QueryRelationalDataParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `QueryRelationalData`, following `nextPage` until it is empty. Each page
     /// is requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfRelationalDataPointResponse, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfRelationalDataPointResponse>
+    {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `QueryRelationalData`, in order. At most one page is held in
-    /// memory; the next page is requested when the current one is used up.
+    /// memory; the next page is requested when the current one is used up. Without an `asAt`,
+    /// the first request pins `asAt` to the current UTC time, so every page reads the same
+    /// snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_stream(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::RelationalDataPointResponse, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::items(self)
+    ) -> crate::ItemStream<'static, lusid_models::RelationalDataPointResponse> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `QueryRelationalData` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for QueryRelationalDataRequest {
-    type Page = lusid_models::PagedResourceListOfRelationalDataPointResponse;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for QueryRelationalDataParams {
+    const OPERATION_ID: &'static str = "QueryRelationalData";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
@@ -699,17 +704,19 @@ impl crate::paginator::PagedRequest for QueryRelationalDataRequest {
 /// production and a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`RelationalDatasetsApi`] for streams, timeouts and `send_as`). With the
-/// `mock` feature, mockall generates `MockRelationalDatasetsApiClient`; see
-/// docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`RelationalDatasetsApi`] add streams, timeouts and `send_as`. With the `mock` feature,
+/// mockall generates `MockRelationalDatasetsApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait RelationalDatasetsApiClient: Send + Sync {
-    /// `POST
-    /// /api/relationaldatasets/{relationalDatasetDefinitionScope}/{relationalDatasetDefinitionCode}/$batchDelete`
-    /// (operation `BatchDeleteRelationalData`):
-    /// [`RelationalDatasetsApi::batch_delete_relational_data`] with the parameters of `params`.
+    /// `POST /api/relationaldatasets/{relationalDatasetDefinitionScope}/{relationalDatasetDefinitionCode}/$batchDelete` (operation `BatchDeleteRelationalData`)
+    ///
+    /// [`RelationalDatasetsApi::batch_delete_relational_data`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::BatchDeleteRelationalDataRequest::send): see [`Error`](crate::Error).
@@ -718,10 +725,11 @@ pub trait RelationalDatasetsApiClient: Send + Sync {
         params: BatchDeleteRelationalDataParams,
     ) -> Result<lusid_models::BatchDeleteRelationalDataResponse, crate::Error>;
 
-    /// `POST
-    /// /api/relationaldatasets/{relationalDatasetDefinitionScope}/{relationalDatasetDefinitionCode}/$batchUpsert`
-    /// (operation `BatchUpsertRelationalData`):
-    /// [`RelationalDatasetsApi::batch_upsert_relational_data`] with the parameters of `params`.
+    /// `POST /api/relationaldatasets/{relationalDatasetDefinitionScope}/{relationalDatasetDefinitionCode}/$batchUpsert` (operation `BatchUpsertRelationalData`)
+    ///
+    /// [`RelationalDatasetsApi::batch_upsert_relational_data`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::BatchUpsertRelationalDataRequest::send): see [`Error`](crate::Error).
@@ -730,10 +738,11 @@ pub trait RelationalDatasetsApiClient: Send + Sync {
         params: BatchUpsertRelationalDataParams,
     ) -> Result<lusid_models::BatchUpsertRelationalDatasetsResponse, crate::Error>;
 
-    /// `POST
-    /// /api/relationaldatasets/{relationalDatasetDefinitionScope}/{relationalDatasetDefinitionCode}/$query`
-    /// (operation `QueryRelationalData`): [`RelationalDatasetsApi::query_relational_data`] with
-    /// the parameters of `params`.
+    /// `POST /api/relationaldatasets/{relationalDatasetDefinitionScope}/{relationalDatasetDefinitionCode}/$query` (operation `QueryRelationalData`)
+    ///
+    /// [`RelationalDatasetsApi::query_relational_data`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::QueryRelationalDataRequest::send): see [`Error`](crate::Error).
@@ -749,38 +758,26 @@ impl RelationalDatasetsApiClient for RelationalDatasetsApi {
         &self,
         params: BatchDeleteRelationalDataParams,
     ) -> Result<lusid_models::BatchDeleteRelationalDataResponse, crate::Error> {
-        BatchDeleteRelationalDataRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        BatchDeleteRelationalDataRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn batch_upsert_relational_data(
         &self,
         params: BatchUpsertRelationalDataParams,
     ) -> Result<lusid_models::BatchUpsertRelationalDatasetsResponse, crate::Error> {
-        BatchUpsertRelationalDataRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        BatchUpsertRelationalDataRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn query_relational_data(
         &self,
         params: QueryRelationalDataParams,
     ) -> Result<lusid_models::PagedResourceListOfRelationalDataPointResponse, crate::Error> {
-        QueryRelationalDataRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        QueryRelationalDataRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

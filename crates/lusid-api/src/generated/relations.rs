@@ -51,11 +51,10 @@ impl RelationsApi {
         code: impl Into<String>,
         create_relation_request: lusid_models::CreateRelationRequest,
     ) -> CreateRelationRequest {
-        CreateRelationRequest {
-            client: self.client.clone(),
-            params: CreateRelationParams::new(scope, code, create_relation_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateRelationRequest::from_params(
+            self,
+            CreateRelationParams::new(scope, code, create_relation_request),
+        )
     }
 
     /// `POST /api/relations/{scope}/{code}/$delete` (operation `DeleteRelation`)
@@ -90,20 +89,23 @@ impl RelationsApi {
         code: impl Into<String>,
         delete_relation_request: lusid_models::DeleteRelationRequest,
     ) -> DeleteRelationRequest {
-        DeleteRelationRequest {
-            client: self.client.clone(),
-            params: DeleteRelationParams::new(scope, code, delete_relation_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteRelationRequest::from_params(
+            self,
+            DeleteRelationParams::new(scope, code, delete_relation_request),
+        )
     }
 }
 
-/// The parameters of `CreateRelation` (`POST /api/relations/{scope}/{code}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `POST /api/relations/{scope}/{code}` (operation `CreateRelation`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateRelation`: what its request builder
+/// ([`CreateRelationRequest`](crate::CreateRelationRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateRelationParams {
@@ -131,16 +133,12 @@ impl CreateRelationParams {
             body: create_relation_request,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
 }
 
-/// The `CreateRelation` request (`POST /api/relations/{scope}/{code}`), built by
-/// [`RelationsApi::create_relation`]. Set optional parameters, then [`send`](Self::send)
+/// `POST /api/relations/{scope}/{code}` (operation `CreateRelation`)
+///
+/// The request builder of `CreateRelation`, made by [`RelationsApi::create_relation`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
 /// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -158,9 +156,18 @@ impl CreateRelationRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &RelationsApi, params: CreateRelationParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
@@ -215,12 +222,16 @@ impl CreateRelationRequest {
     }
 }
 
-/// The parameters of `DeleteRelation` (`POST /api/relations/{scope}/{code}/$delete`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `POST /api/relations/{scope}/{code}/$delete` (operation `DeleteRelation`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteRelation`: what its request builder
+/// ([`DeleteRelationRequest`](crate::DeleteRelationRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteRelationParams {
@@ -248,16 +259,12 @@ impl DeleteRelationParams {
             body: delete_relation_request,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
 }
 
-/// The `DeleteRelation` request (`POST /api/relations/{scope}/{code}/$delete`), built by
-/// [`RelationsApi::delete_relation`]. Set optional parameters, then [`send`](Self::send)
+/// `POST /api/relations/{scope}/{code}/$delete` (operation `DeleteRelation`)
+///
+/// The request builder of `DeleteRelation`, made by [`RelationsApi::delete_relation`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
 /// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -275,9 +282,18 @@ impl DeleteRelationRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &RelationsApi, params: DeleteRelationParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
@@ -338,14 +354,18 @@ impl DeleteRelationRequest {
 /// RelationsApiClient`) and give it `client.relations()` in production and a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`RelationsApi`] for streams, timeouts and `send_as`). With the `mock`
-/// feature, mockall generates `MockRelationsApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of [`RelationsApi`]
+/// add streams, timeouts and `send_as`. With the `mock` feature, mockall generates
+/// `MockRelationsApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait RelationsApiClient: Send + Sync {
-    /// `POST /api/relations/{scope}/{code}` (operation `CreateRelation`):
-    /// [`RelationsApi::create_relation`] with the parameters of `params`.
+    /// `POST /api/relations/{scope}/{code}` (operation `CreateRelation`)
+    ///
+    /// [`RelationsApi::create_relation`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateRelationRequest::send): see [`Error`](crate::Error).
@@ -354,8 +374,10 @@ pub trait RelationsApiClient: Send + Sync {
         params: CreateRelationParams,
     ) -> Result<lusid_models::CompleteRelation, crate::Error>;
 
-    /// `POST /api/relations/{scope}/{code}/$delete` (operation `DeleteRelation`):
-    /// [`RelationsApi::delete_relation`] with the parameters of `params`.
+    /// `POST /api/relations/{scope}/{code}/$delete` (operation `DeleteRelation`)
+    ///
+    /// [`RelationsApi::delete_relation`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteRelationRequest::send): see [`Error`](crate::Error).
@@ -371,25 +393,17 @@ impl RelationsApiClient for RelationsApi {
         &self,
         params: CreateRelationParams,
     ) -> Result<lusid_models::CompleteRelation, crate::Error> {
-        CreateRelationRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateRelationRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_relation(
         &self,
         params: DeleteRelationParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteRelationRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteRelationRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

@@ -54,11 +54,10 @@ impl RelationshipDefinitionsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_relationship_definitions(&self) -> ListRelationshipDefinitionsRequest {
-        ListRelationshipDefinitionsRequest {
-            client: self.client.clone(),
-            params: ListRelationshipDefinitionsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListRelationshipDefinitionsRequest::from_params(
+            self,
+            ListRelationshipDefinitionsParams::new(),
+        )
     }
 
     /// `POST /api/relationshipdefinitions` (operation `CreateRelationshipDefinition`)
@@ -88,15 +87,13 @@ impl RelationshipDefinitionsApi {
         &self,
         create_relationship_definition_request: lusid_models::CreateRelationshipDefinitionRequest,
     ) -> CreateRelationshipDefinitionRequest {
-        CreateRelationshipDefinitionRequest {
-            client: self.client.clone(),
-            params: CreateRelationshipDefinitionParams::new(create_relationship_definition_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateRelationshipDefinitionRequest::from_params(
+            self,
+            CreateRelationshipDefinitionParams::new(create_relationship_definition_request),
+        )
     }
 
-    /// `GET /api/relationshipdefinitions/{scope}/{code}` (operation
-    /// `GetRelationshipDefinition`)
+    /// `GET /api/relationshipdefinitions/{scope}/{code}` (operation `GetRelationshipDefinition`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -124,15 +121,13 @@ impl RelationshipDefinitionsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetRelationshipDefinitionRequest {
-        GetRelationshipDefinitionRequest {
-            client: self.client.clone(),
-            params: GetRelationshipDefinitionParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetRelationshipDefinitionRequest::from_params(
+            self,
+            GetRelationshipDefinitionParams::new(scope, code),
+        )
     }
 
-    /// `PUT /api/relationshipdefinitions/{scope}/{code}` (operation
-    /// `UpdateRelationshipDefinition`)
+    /// `PUT /api/relationshipdefinitions/{scope}/{code}` (operation `UpdateRelationshipDefinition`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (PUT replaces).
     ///
@@ -162,19 +157,17 @@ impl RelationshipDefinitionsApi {
         code: impl Into<String>,
         update_relationship_definition_request: lusid_models::UpdateRelationshipDefinitionRequest,
     ) -> UpdateRelationshipDefinitionRequest {
-        UpdateRelationshipDefinitionRequest {
-            client: self.client.clone(),
-            params: UpdateRelationshipDefinitionParams::new(
+        UpdateRelationshipDefinitionRequest::from_params(
+            self,
+            UpdateRelationshipDefinitionParams::new(
                 scope,
                 code,
                 update_relationship_definition_request,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `DELETE /api/relationshipdefinitions/{scope}/{code}` (operation
-    /// `DeleteRelationshipDefinition`)
+    /// `DELETE /api/relationshipdefinitions/{scope}/{code}` (operation `DeleteRelationshipDefinition`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (DELETE).
     ///
@@ -199,20 +192,23 @@ impl RelationshipDefinitionsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteRelationshipDefinitionRequest {
-        DeleteRelationshipDefinitionRequest {
-            client: self.client.clone(),
-            params: DeleteRelationshipDefinitionParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteRelationshipDefinitionRequest::from_params(
+            self,
+            DeleteRelationshipDefinitionParams::new(scope, code),
+        )
     }
 }
 
-/// The parameters of `ListRelationshipDefinitions` (`GET /api/relationshipdefinitions`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `GET /api/relationshipdefinitions` (operation `ListRelationshipDefinitions`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListRelationshipDefinitions`: what its request builder
+/// ([`ListRelationshipDefinitionsRequest`](crate::ListRelationshipDefinitionsRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListRelationshipDefinitionsParams {
@@ -240,43 +236,14 @@ impl ListRelationshipDefinitionsParams {
             sort_by: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListRelationshipDefinitions` request (`GET /api/relationshipdefinitions`), built by
-/// [`RelationshipDefinitionsApi::list_relationship_definitions`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `GET /api/relationshipdefinitions` (operation `ListRelationshipDefinitions`)
+///
+/// The request builder of `ListRelationshipDefinitions`, made by
+/// [`RelationshipDefinitionsApi::list_relationship_definitions`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListRelationshipDefinitionsRequest {
@@ -293,35 +260,47 @@ impl ListRelationshipDefinitionsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &RelationshipDefinitionsApi,
+        params: ListRelationshipDefinitionsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
@@ -385,80 +364,85 @@ impl ListRelationshipDefinitionsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListRelationshipDefinitionsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListRelationshipDefinitions`, following `nextPage` until it is empty.
     /// Each page is requested only when the previous one has been taken, with the same
     /// parameters plus `page`. Without an `asAt`, the first request pins `asAt` to the current
     /// UTC time, so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfRelationshipDefinition, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfRelationshipDefinition> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListRelationshipDefinitions`, in order. At most one page is
-    /// held in memory; the next page is requested when the current one is used up.
+    /// held in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::RelationshipDefinition, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::RelationshipDefinition> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListRelationshipDefinitions` with its items kept exactly as LUSID sent
     /// them, fields this crate does not know included: for copying the data elsewhere
     /// unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListRelationshipDefinitionsRequest {
-    type Page = lusid_models::PagedResourceListOfRelationshipDefinition;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListRelationshipDefinitionsParams {
+    const OPERATION_ID: &'static str = "ListRelationshipDefinitions";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `CreateRelationshipDefinition` (`POST /api/relationshipdefinitions`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `POST /api/relationshipdefinitions` (operation `CreateRelationshipDefinition`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateRelationshipDefinition`: what its request builder
+/// ([`CreateRelationshipDefinitionRequest`](crate::CreateRelationshipDefinitionRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateRelationshipDefinitionParams {
@@ -477,9 +461,12 @@ impl CreateRelationshipDefinitionParams {
     }
 }
 
-/// The `CreateRelationshipDefinition` request (`POST /api/relationshipdefinitions`), built
-/// by [`RelationshipDefinitionsApi::create_relationship_definition`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `POST /api/relationshipdefinitions` (operation `CreateRelationshipDefinition`)
+///
+/// The request builder of `CreateRelationshipDefinition`, made by
+/// [`RelationshipDefinitionsApi::create_relationship_definition`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateRelationshipDefinitionRequest {
@@ -495,6 +482,18 @@ impl CreateRelationshipDefinitionRequest {
         path_template: "/api/relationshipdefinitions",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &RelationshipDefinitionsApi,
+        params: CreateRelationshipDefinitionParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateRelationshipDefinitionParams {
@@ -543,13 +542,16 @@ impl CreateRelationshipDefinitionRequest {
     }
 }
 
-/// The parameters of `GetRelationshipDefinition` (`GET
-/// /api/relationshipdefinitions/{scope}/{code}`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `GET /api/relationshipdefinitions/{scope}/{code}` (operation `GetRelationshipDefinition`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetRelationshipDefinition`: what its request builder
+/// ([`GetRelationshipDefinitionRequest`](crate::GetRelationshipDefinitionRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetRelationshipDefinitionParams {
@@ -571,19 +573,14 @@ impl GetRelationshipDefinitionParams {
             as_at: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetRelationshipDefinition` request (`GET
-/// /api/relationshipdefinitions/{scope}/{code}`), built by
-/// [`RelationshipDefinitionsApi::get_relationship_definition`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `GET /api/relationshipdefinitions/{scope}/{code}` (operation `GetRelationshipDefinition`)
+///
+/// The request builder of `GetRelationshipDefinition`, made by
+/// [`RelationshipDefinitionsApi::get_relationship_definition`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetRelationshipDefinitionRequest {
@@ -600,10 +597,22 @@ impl GetRelationshipDefinitionRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &RelationshipDefinitionsApi,
+        params: GetRelationshipDefinitionParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -657,13 +666,16 @@ impl GetRelationshipDefinitionRequest {
     }
 }
 
-/// The parameters of `UpdateRelationshipDefinition` (`PUT
-/// /api/relationshipdefinitions/{scope}/{code}`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `PUT /api/relationshipdefinitions/{scope}/{code}` (operation `UpdateRelationshipDefinition`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpdateRelationshipDefinition`: what its request builder
+/// ([`UpdateRelationshipDefinitionRequest`](crate::UpdateRelationshipDefinitionRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateRelationshipDefinitionParams {
@@ -690,10 +702,12 @@ impl UpdateRelationshipDefinitionParams {
     }
 }
 
-/// The `UpdateRelationshipDefinition` request (`PUT
-/// /api/relationshipdefinitions/{scope}/{code}`), built by
-/// [`RelationshipDefinitionsApi::update_relationship_definition`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `PUT /api/relationshipdefinitions/{scope}/{code}` (operation `UpdateRelationshipDefinition`)
+///
+/// The request builder of `UpdateRelationshipDefinition`, made by
+/// [`RelationshipDefinitionsApi::update_relationship_definition`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateRelationshipDefinitionRequest {
@@ -709,6 +723,18 @@ impl UpdateRelationshipDefinitionRequest {
         path_template: "/api/relationshipdefinitions/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &RelationshipDefinitionsApi,
+        params: UpdateRelationshipDefinitionParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpdateRelationshipDefinitionParams {
@@ -760,13 +786,16 @@ impl UpdateRelationshipDefinitionRequest {
     }
 }
 
-/// The parameters of `DeleteRelationshipDefinition` (`DELETE
-/// /api/relationshipdefinitions/{scope}/{code}`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `DELETE /api/relationshipdefinitions/{scope}/{code}` (operation `DeleteRelationshipDefinition`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteRelationshipDefinition`: what its request builder
+/// ([`DeleteRelationshipDefinitionRequest`](crate::DeleteRelationshipDefinitionRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteRelationshipDefinitionParams {
@@ -786,10 +815,12 @@ impl DeleteRelationshipDefinitionParams {
     }
 }
 
-/// The `DeleteRelationshipDefinition` request (`DELETE
-/// /api/relationshipdefinitions/{scope}/{code}`), built by
-/// [`RelationshipDefinitionsApi::delete_relationship_definition`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `DELETE /api/relationshipdefinitions/{scope}/{code}` (operation `DeleteRelationshipDefinition`)
+///
+/// The request builder of `DeleteRelationshipDefinition`, made by
+/// [`RelationshipDefinitionsApi::delete_relationship_definition`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteRelationshipDefinitionRequest {
@@ -805,6 +836,18 @@ impl DeleteRelationshipDefinitionRequest {
         path_template: "/api/relationshipdefinitions/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &RelationshipDefinitionsApi,
+        params: DeleteRelationshipDefinitionParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteRelationshipDefinitionParams {
@@ -862,16 +905,19 @@ impl DeleteRelationshipDefinitionRequest {
 /// it `client.relationship_definitions()` in production and a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`RelationshipDefinitionsApi`] for streams, timeouts and `send_as`). With
-/// the `mock` feature, mockall generates `MockRelationshipDefinitionsApiClient`; see
-/// docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`RelationshipDefinitionsApi`] add streams, timeouts and `send_as`. With the `mock`
+/// feature, mockall generates `MockRelationshipDefinitionsApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait RelationshipDefinitionsApiClient: Send + Sync {
-    /// `GET /api/relationshipdefinitions` (operation `ListRelationshipDefinitions`):
+    /// `GET /api/relationshipdefinitions` (operation `ListRelationshipDefinitions`)
+    ///
     /// [`RelationshipDefinitionsApi::list_relationship_definitions`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListRelationshipDefinitionsRequest::send): see [`Error`](crate::Error).
@@ -880,9 +926,11 @@ pub trait RelationshipDefinitionsApiClient: Send + Sync {
         params: ListRelationshipDefinitionsParams,
     ) -> Result<lusid_models::PagedResourceListOfRelationshipDefinition, crate::Error>;
 
-    /// `POST /api/relationshipdefinitions` (operation `CreateRelationshipDefinition`):
+    /// `POST /api/relationshipdefinitions` (operation `CreateRelationshipDefinition`)
+    ///
     /// [`RelationshipDefinitionsApi::create_relationship_definition`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateRelationshipDefinitionRequest::send): see [`Error`](crate::Error).
@@ -891,10 +939,11 @@ pub trait RelationshipDefinitionsApiClient: Send + Sync {
         params: CreateRelationshipDefinitionParams,
     ) -> Result<lusid_models::RelationshipDefinition, crate::Error>;
 
-    /// `GET /api/relationshipdefinitions/{scope}/{code}` (operation
-    /// `GetRelationshipDefinition`):
+    /// `GET /api/relationshipdefinitions/{scope}/{code}` (operation `GetRelationshipDefinition`)
+    ///
     /// [`RelationshipDefinitionsApi::get_relationship_definition`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetRelationshipDefinitionRequest::send): see [`Error`](crate::Error).
@@ -903,10 +952,11 @@ pub trait RelationshipDefinitionsApiClient: Send + Sync {
         params: GetRelationshipDefinitionParams,
     ) -> Result<lusid_models::RelationshipDefinition, crate::Error>;
 
-    /// `PUT /api/relationshipdefinitions/{scope}/{code}` (operation
-    /// `UpdateRelationshipDefinition`):
+    /// `PUT /api/relationshipdefinitions/{scope}/{code}` (operation `UpdateRelationshipDefinition`)
+    ///
     /// [`RelationshipDefinitionsApi::update_relationship_definition`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpdateRelationshipDefinitionRequest::send): see [`Error`](crate::Error).
@@ -915,10 +965,11 @@ pub trait RelationshipDefinitionsApiClient: Send + Sync {
         params: UpdateRelationshipDefinitionParams,
     ) -> Result<lusid_models::RelationshipDefinition, crate::Error>;
 
-    /// `DELETE /api/relationshipdefinitions/{scope}/{code}` (operation
-    /// `DeleteRelationshipDefinition`):
+    /// `DELETE /api/relationshipdefinitions/{scope}/{code}` (operation `DeleteRelationshipDefinition`)
+    ///
     /// [`RelationshipDefinitionsApi::delete_relationship_definition`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteRelationshipDefinitionRequest::send): see [`Error`](crate::Error).
@@ -934,64 +985,44 @@ impl RelationshipDefinitionsApiClient for RelationshipDefinitionsApi {
         &self,
         params: ListRelationshipDefinitionsParams,
     ) -> Result<lusid_models::PagedResourceListOfRelationshipDefinition, crate::Error> {
-        ListRelationshipDefinitionsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListRelationshipDefinitionsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn create_relationship_definition(
         &self,
         params: CreateRelationshipDefinitionParams,
     ) -> Result<lusid_models::RelationshipDefinition, crate::Error> {
-        CreateRelationshipDefinitionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateRelationshipDefinitionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_relationship_definition(
         &self,
         params: GetRelationshipDefinitionParams,
     ) -> Result<lusid_models::RelationshipDefinition, crate::Error> {
-        GetRelationshipDefinitionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetRelationshipDefinitionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn update_relationship_definition(
         &self,
         params: UpdateRelationshipDefinitionParams,
     ) -> Result<lusid_models::RelationshipDefinition, crate::Error> {
-        UpdateRelationshipDefinitionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpdateRelationshipDefinitionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_relationship_definition(
         &self,
         params: DeleteRelationshipDefinitionParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteRelationshipDefinitionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteRelationshipDefinitionRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

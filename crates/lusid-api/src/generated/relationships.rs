@@ -19,8 +19,7 @@ pub struct RelationshipsApi {
 }
 
 impl RelationshipsApi {
-    /// `POST /api/relationshipdefinitions/{scope}/{code}/relationships` (operation
-    /// `CreateRelationship`)
+    /// `POST /api/relationshipdefinitions/{scope}/{code}/relationships` (operation `CreateRelationship`)
     ///
     /// API status: `Stable`. Idempotent: no (a POST that is neither an upsert nor a read-only
     /// query).
@@ -50,15 +49,13 @@ impl RelationshipsApi {
         code: impl Into<String>,
         create_relationship_request: lusid_models::CreateRelationshipRequest,
     ) -> CreateRelationshipRequest {
-        CreateRelationshipRequest {
-            client: self.client.clone(),
-            params: CreateRelationshipParams::new(scope, code, create_relationship_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateRelationshipRequest::from_params(
+            self,
+            CreateRelationshipParams::new(scope, code, create_relationship_request),
+        )
     }
 
-    /// `POST /api/relationshipdefinitions/{scope}/{code}/relationships/$delete` (operation
-    /// `DeleteRelationship`)
+    /// `POST /api/relationshipdefinitions/{scope}/{code}/relationships/$delete` (operation `DeleteRelationship`)
     ///
     /// API status: `EarlyAccess`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
@@ -88,21 +85,23 @@ impl RelationshipsApi {
         code: impl Into<String>,
         delete_relationship_request: lusid_models::DeleteRelationshipRequest,
     ) -> DeleteRelationshipRequest {
-        DeleteRelationshipRequest {
-            client: self.client.clone(),
-            params: DeleteRelationshipParams::new(scope, code, delete_relationship_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteRelationshipRequest::from_params(
+            self,
+            DeleteRelationshipParams::new(scope, code, delete_relationship_request),
+        )
     }
 }
 
-/// The parameters of `CreateRelationship` (`POST
-/// /api/relationshipdefinitions/{scope}/{code}/relationships`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `POST /api/relationshipdefinitions/{scope}/{code}/relationships` (operation `CreateRelationship`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateRelationship`: what its request builder
+/// ([`CreateRelationshipRequest`](crate::CreateRelationshipRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateRelationshipParams {
@@ -129,10 +128,11 @@ impl CreateRelationshipParams {
     }
 }
 
-/// The `CreateRelationship` request (`POST
-/// /api/relationshipdefinitions/{scope}/{code}/relationships`), built by
-/// [`RelationshipsApi::create_relationship`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/relationshipdefinitions/{scope}/{code}/relationships` (operation `CreateRelationship`)
+///
+/// The request builder of `CreateRelationship`, made by
+/// [`RelationshipsApi::create_relationship`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateRelationshipRequest {
@@ -148,6 +148,15 @@ impl CreateRelationshipRequest {
         path_template: "/api/relationshipdefinitions/{scope}/{code}/relationships",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &RelationshipsApi, params: CreateRelationshipParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateRelationshipParams {
@@ -200,13 +209,16 @@ impl CreateRelationshipRequest {
     }
 }
 
-/// The parameters of `DeleteRelationship` (`POST
-/// /api/relationshipdefinitions/{scope}/{code}/relationships/$delete`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/relationshipdefinitions/{scope}/{code}/relationships/$delete` (operation `DeleteRelationship`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteRelationship`: what its request builder
+/// ([`DeleteRelationshipRequest`](crate::DeleteRelationshipRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteRelationshipParams {
@@ -233,10 +245,11 @@ impl DeleteRelationshipParams {
     }
 }
 
-/// The `DeleteRelationship` request (`POST
-/// /api/relationshipdefinitions/{scope}/{code}/relationships/$delete`), built by
-/// [`RelationshipsApi::delete_relationship`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/relationshipdefinitions/{scope}/{code}/relationships/$delete` (operation `DeleteRelationship`)
+///
+/// The request builder of `DeleteRelationship`, made by
+/// [`RelationshipsApi::delete_relationship`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteRelationshipRequest {
@@ -252,6 +265,15 @@ impl DeleteRelationshipRequest {
         path_template: "/api/relationshipdefinitions/{scope}/{code}/relationships/$delete",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &RelationshipsApi, params: DeleteRelationshipParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteRelationshipParams {
@@ -310,15 +332,18 @@ impl DeleteRelationshipRequest {
 /// in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`RelationshipsApi`] for streams, timeouts and `send_as`). With the `mock`
-/// feature, mockall generates `MockRelationshipsApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`RelationshipsApi`] add streams, timeouts and `send_as`. With the `mock` feature,
+/// mockall generates `MockRelationshipsApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait RelationshipsApiClient: Send + Sync {
-    /// `POST /api/relationshipdefinitions/{scope}/{code}/relationships` (operation
-    /// `CreateRelationship`): [`RelationshipsApi::create_relationship`] with the parameters of
-    /// `params`.
+    /// `POST /api/relationshipdefinitions/{scope}/{code}/relationships` (operation `CreateRelationship`)
+    ///
+    /// [`RelationshipsApi::create_relationship`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateRelationshipRequest::send): see [`Error`](crate::Error).
@@ -327,9 +352,10 @@ pub trait RelationshipsApiClient: Send + Sync {
         params: CreateRelationshipParams,
     ) -> Result<lusid_models::CompleteRelationship, crate::Error>;
 
-    /// `POST /api/relationshipdefinitions/{scope}/{code}/relationships/$delete` (operation
-    /// `DeleteRelationship`): [`RelationshipsApi::delete_relationship`] with the parameters of
-    /// `params`.
+    /// `POST /api/relationshipdefinitions/{scope}/{code}/relationships/$delete` (operation `DeleteRelationship`)
+    ///
+    /// [`RelationshipsApi::delete_relationship`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteRelationshipRequest::send): see [`Error`](crate::Error).
@@ -345,25 +371,17 @@ impl RelationshipsApiClient for RelationshipsApi {
         &self,
         params: CreateRelationshipParams,
     ) -> Result<lusid_models::CompleteRelationship, crate::Error> {
-        CreateRelationshipRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateRelationshipRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_relationship(
         &self,
         params: DeleteRelationshipParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteRelationshipRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteRelationshipRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

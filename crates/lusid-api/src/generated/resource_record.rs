@@ -46,11 +46,7 @@ impl ResourceRecordApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_resource_record_scopes(&self) -> ListResourceRecordScopesRequest {
-        ListResourceRecordScopesRequest {
-            client: self.client.clone(),
-            params: ListResourceRecordScopesParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListResourceRecordScopesRequest::from_params(self, ListResourceRecordScopesParams::new())
     }
 
     /// `POST /api/resourcerecords` (operation `UpsertResourceRecord`)
@@ -79,11 +75,10 @@ impl ResourceRecordApi {
         &self,
         upsert_resource_record_request: lusid_models::UpsertResourceRecordRequest,
     ) -> UpsertResourceRecordRequest {
-        UpsertResourceRecordRequest {
-            client: self.client.clone(),
-            params: UpsertResourceRecordParams::new(upsert_resource_record_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertResourceRecordRequest::from_params(
+            self,
+            UpsertResourceRecordParams::new(upsert_resource_record_request),
+        )
     }
 
     /// `GET /api/resourcerecords/{scope}` (operation `ListResourceRecordCodes`)
@@ -114,11 +109,7 @@ impl ResourceRecordApi {
         &self,
         scope: impl Into<String>,
     ) -> ListResourceRecordCodesRequest {
-        ListResourceRecordCodesRequest {
-            client: self.client.clone(),
-            params: ListResourceRecordCodesParams::new(scope),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListResourceRecordCodesRequest::from_params(self, ListResourceRecordCodesParams::new(scope))
     }
 
     /// `GET /api/resourcerecords/{scope}/{code}` (operation `ListResourceRecords`)
@@ -157,11 +148,7 @@ impl ResourceRecordApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> ListResourceRecordsRequest {
-        ListResourceRecordsRequest {
-            client: self.client.clone(),
-            params: ListResourceRecordsParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListResourceRecordsRequest::from_params(self, ListResourceRecordsParams::new(scope, code))
     }
 
     /// `GET /api/resourcerecords/{scope}/{code}/{resourceId}` (operation `GetResourceRecord`)
@@ -194,15 +181,13 @@ impl ResourceRecordApi {
         code: impl Into<String>,
         resource_id: impl Into<String>,
     ) -> GetResourceRecordRequest {
-        GetResourceRecordRequest {
-            client: self.client.clone(),
-            params: GetResourceRecordParams::new(scope, code, resource_id),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetResourceRecordRequest::from_params(
+            self,
+            GetResourceRecordParams::new(scope, code, resource_id),
+        )
     }
 
-    /// `DELETE /api/resourcerecords/{scope}/{code}/{resourceId}` (operation
-    /// `DeleteResourceRecord`)
+    /// `DELETE /api/resourcerecords/{scope}/{code}/{resourceId}` (operation `DeleteResourceRecord`)
     ///
     /// API status: `Stable`. Idempotent: yes (DELETE).
     ///
@@ -229,20 +214,23 @@ impl ResourceRecordApi {
         code: impl Into<String>,
         resource_id: impl Into<String>,
     ) -> DeleteResourceRecordRequest {
-        DeleteResourceRecordRequest {
-            client: self.client.clone(),
-            params: DeleteResourceRecordParams::new(scope, code, resource_id),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteResourceRecordRequest::from_params(
+            self,
+            DeleteResourceRecordParams::new(scope, code, resource_id),
+        )
     }
 }
 
-/// The parameters of `ListResourceRecordScopes` (`GET /api/resourcerecords`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/resourcerecords` (operation `ListResourceRecordScopes`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListResourceRecordScopes`: what its request builder
+/// ([`ListResourceRecordScopesRequest`](crate::ListResourceRecordScopesRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListResourceRecordScopesParams {
@@ -264,30 +252,14 @@ impl ListResourceRecordScopesParams {
             limit: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
 }
 
-/// The `ListResourceRecordScopes` request (`GET /api/resourcerecords`), built by
-/// [`ResourceRecordApi::list_resource_record_scopes`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/resourcerecords` (operation `ListResourceRecordScopes`)
+///
+/// The request builder of `ListResourceRecordScopes`, made by
+/// [`ResourceRecordApi::list_resource_record_scopes`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListResourceRecordScopesRequest {
@@ -304,22 +276,31 @@ impl ListResourceRecordScopesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ResourceRecordApi, params: ListResourceRecordScopesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
@@ -379,79 +360,84 @@ impl ListResourceRecordScopesRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListResourceRecordScopesParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListResourceRecordScopes`, following `nextPage` until it is empty. Each
     /// page is requested only when the previous one has been taken, with the same parameters
     /// plus `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time,
     /// so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::ResourceListOfScopeDefinition, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::ResourceListOfScopeDefinition> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListResourceRecordScopes`, in order. At most one page is
-    /// held in memory; the next page is requested when the current one is used up.
+    /// held in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::ScopeDefinition, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::ScopeDefinition> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListResourceRecordScopes` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListResourceRecordScopesRequest {
-    type Page = lusid_models::ResourceListOfScopeDefinition;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListResourceRecordScopesParams {
+    const OPERATION_ID: &'static str = "ListResourceRecordScopes";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `UpsertResourceRecord` (`POST /api/resourcerecords`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/resourcerecords` (operation `UpsertResourceRecord`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertResourceRecord`: what its request builder
+/// ([`UpsertResourceRecordRequest`](crate::UpsertResourceRecordRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertResourceRecordParams {
@@ -468,9 +454,11 @@ impl UpsertResourceRecordParams {
     }
 }
 
-/// The `UpsertResourceRecord` request (`POST /api/resourcerecords`), built by
-/// [`ResourceRecordApi::upsert_resource_record`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/resourcerecords` (operation `UpsertResourceRecord`)
+///
+/// The request builder of `UpsertResourceRecord`, made by
+/// [`ResourceRecordApi::upsert_resource_record`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertResourceRecordRequest {
@@ -486,6 +474,15 @@ impl UpsertResourceRecordRequest {
         path_template: "/api/resourcerecords",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ResourceRecordApi, params: UpsertResourceRecordParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertResourceRecordParams {
@@ -534,12 +531,16 @@ impl UpsertResourceRecordRequest {
     }
 }
 
-/// The parameters of `ListResourceRecordCodes` (`GET /api/resourcerecords/{scope}`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `GET /api/resourcerecords/{scope}` (operation `ListResourceRecordCodes`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListResourceRecordCodes`: what its request builder
+/// ([`ListResourceRecordCodesRequest`](crate::ListResourceRecordCodesRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListResourceRecordCodesParams {
@@ -561,24 +562,14 @@ impl ListResourceRecordCodesParams {
             sort_order: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `sortOrder` (query): string.
-    pub fn sort_order(mut self, sort_order: impl Into<String>) -> Self {
-        self.sort_order = Some(sort_order.into());
-        self
-    }
 }
 
-/// The `ListResourceRecordCodes` request (`GET /api/resourcerecords/{scope}`), built by
-/// [`ResourceRecordApi::list_resource_record_codes`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/resourcerecords/{scope}` (operation `ListResourceRecordCodes`)
+///
+/// The request builder of `ListResourceRecordCodes`, made by
+/// [`ResourceRecordApi::list_resource_record_codes`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListResourceRecordCodesRequest {
@@ -595,16 +586,25 @@ impl ListResourceRecordCodesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ResourceRecordApi, params: ListResourceRecordCodesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `sortOrder` (query): string.
     pub fn sort_order(mut self, sort_order: impl Into<String>) -> Self {
-        self.params = self.params.sort_order(sort_order);
+        self.params.sort_order = Some(sort_order.into());
         self
     }
 
@@ -657,12 +657,16 @@ impl ListResourceRecordCodesRequest {
     }
 }
 
-/// The parameters of `ListResourceRecords` (`GET /api/resourcerecords/{scope}/{code}`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `GET /api/resourcerecords/{scope}/{code}` (operation `ListResourceRecords`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListResourceRecords`: what its request builder
+/// ([`ListResourceRecordsRequest`](crate::ListResourceRecordsRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListResourceRecordsParams {
@@ -696,43 +700,13 @@ impl ListResourceRecordsParams {
             filter: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
 }
 
-/// The `ListResourceRecords` request (`GET /api/resourcerecords/{scope}/{code}`), built by
-/// [`ResourceRecordApi::list_resource_records`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/resourcerecords/{scope}/{code}` (operation `ListResourceRecords`)
+///
+/// The request builder of `ListResourceRecords`, made by
+/// [`ResourceRecordApi::list_resource_records`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListResourceRecordsRequest {
@@ -749,35 +723,44 @@ impl ListResourceRecordsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ResourceRecordApi, params: ListResourceRecordsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -844,80 +827,84 @@ impl ListResourceRecordsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListResourceRecordsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListResourceRecords`, following `nextPage` until it is empty. Each page
     /// is requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfResourceRecord, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfResourceRecord> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListResourceRecords`, in order. At most one page is held in
-    /// memory; the next page is requested when the current one is used up.
+    /// memory; the next page is requested when the current one is used up. Without an `asAt`,
+    /// the first request pins `asAt` to the current UTC time, so every page reads the same
+    /// snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::ResourceRecord, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::ResourceRecord> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListResourceRecords` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListResourceRecordsRequest {
-    type Page = lusid_models::PagedResourceListOfResourceRecord;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListResourceRecordsParams {
+    const OPERATION_ID: &'static str = "ListResourceRecords";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `GetResourceRecord` (`GET
-/// /api/resourcerecords/{scope}/{code}/{resourceId}`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `GET /api/resourcerecords/{scope}/{code}/{resourceId}` (operation `GetResourceRecord`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetResourceRecord`: what its request builder
+/// ([`GetResourceRecordRequest`](crate::GetResourceRecordRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetResourceRecordParams {
@@ -946,19 +933,13 @@ impl GetResourceRecordParams {
             as_at: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetResourceRecord` request (`GET
-/// /api/resourcerecords/{scope}/{code}/{resourceId}`), built by
-/// [`ResourceRecordApi::get_resource_record`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/resourcerecords/{scope}/{code}/{resourceId}` (operation `GetResourceRecord`)
+///
+/// The request builder of `GetResourceRecord`, made by
+/// [`ResourceRecordApi::get_resource_record`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetResourceRecordRequest {
@@ -975,10 +956,19 @@ impl GetResourceRecordRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ResourceRecordApi, params: GetResourceRecordParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -1034,13 +1024,16 @@ impl GetResourceRecordRequest {
     }
 }
 
-/// The parameters of `DeleteResourceRecord` (`DELETE
-/// /api/resourcerecords/{scope}/{code}/{resourceId}`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `DELETE /api/resourcerecords/{scope}/{code}/{resourceId}` (operation `DeleteResourceRecord`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteResourceRecord`: what its request builder
+/// ([`DeleteResourceRecordRequest`](crate::DeleteResourceRecordRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteResourceRecordParams {
@@ -1067,10 +1060,11 @@ impl DeleteResourceRecordParams {
     }
 }
 
-/// The `DeleteResourceRecord` request (`DELETE
-/// /api/resourcerecords/{scope}/{code}/{resourceId}`), built by
-/// [`ResourceRecordApi::delete_resource_record`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/resourcerecords/{scope}/{code}/{resourceId}` (operation `DeleteResourceRecord`)
+///
+/// The request builder of `DeleteResourceRecord`, made by
+/// [`ResourceRecordApi::delete_resource_record`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteResourceRecordRequest {
@@ -1086,6 +1080,15 @@ impl DeleteResourceRecordRequest {
         path_template: "/api/resourcerecords/{scope}/{code}/{resourceId}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ResourceRecordApi, params: DeleteResourceRecordParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteResourceRecordParams {
@@ -1145,14 +1148,19 @@ impl DeleteResourceRecordRequest {
 /// mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`ResourceRecordApi`] for streams, timeouts and `send_as`). With the `mock`
-/// feature, mockall generates `MockResourceRecordApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`ResourceRecordApi`] add streams, timeouts and `send_as`. With the `mock` feature,
+/// mockall generates `MockResourceRecordApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait ResourceRecordApiClient: Send + Sync {
-    /// `GET /api/resourcerecords` (operation `ListResourceRecordScopes`):
-    /// [`ResourceRecordApi::list_resource_record_scopes`] with the parameters of `params`.
+    /// `GET /api/resourcerecords` (operation `ListResourceRecordScopes`)
+    ///
+    /// [`ResourceRecordApi::list_resource_record_scopes`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListResourceRecordScopesRequest::send): see [`Error`](crate::Error).
@@ -1161,8 +1169,11 @@ pub trait ResourceRecordApiClient: Send + Sync {
         params: ListResourceRecordScopesParams,
     ) -> Result<lusid_models::ResourceListOfScopeDefinition, crate::Error>;
 
-    /// `POST /api/resourcerecords` (operation `UpsertResourceRecord`):
-    /// [`ResourceRecordApi::upsert_resource_record`] with the parameters of `params`.
+    /// `POST /api/resourcerecords` (operation `UpsertResourceRecord`)
+    ///
+    /// [`ResourceRecordApi::upsert_resource_record`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertResourceRecordRequest::send): see [`Error`](crate::Error).
@@ -1171,8 +1182,11 @@ pub trait ResourceRecordApiClient: Send + Sync {
         params: UpsertResourceRecordParams,
     ) -> Result<lusid_models::ResourceRecord, crate::Error>;
 
-    /// `GET /api/resourcerecords/{scope}` (operation `ListResourceRecordCodes`):
-    /// [`ResourceRecordApi::list_resource_record_codes`] with the parameters of `params`.
+    /// `GET /api/resourcerecords/{scope}` (operation `ListResourceRecordCodes`)
+    ///
+    /// [`ResourceRecordApi::list_resource_record_codes`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListResourceRecordCodesRequest::send): see [`Error`](crate::Error).
@@ -1181,8 +1195,11 @@ pub trait ResourceRecordApiClient: Send + Sync {
         params: ListResourceRecordCodesParams,
     ) -> Result<lusid_models::ResourceListOfString, crate::Error>;
 
-    /// `GET /api/resourcerecords/{scope}/{code}` (operation `ListResourceRecords`):
-    /// [`ResourceRecordApi::list_resource_records`] with the parameters of `params`.
+    /// `GET /api/resourcerecords/{scope}/{code}` (operation `ListResourceRecords`)
+    ///
+    /// [`ResourceRecordApi::list_resource_records`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListResourceRecordsRequest::send): see [`Error`](crate::Error).
@@ -1191,8 +1208,10 @@ pub trait ResourceRecordApiClient: Send + Sync {
         params: ListResourceRecordsParams,
     ) -> Result<lusid_models::PagedResourceListOfResourceRecord, crate::Error>;
 
-    /// `GET /api/resourcerecords/{scope}/{code}/{resourceId}` (operation `GetResourceRecord`):
-    /// [`ResourceRecordApi::get_resource_record`] with the parameters of `params`.
+    /// `GET /api/resourcerecords/{scope}/{code}/{resourceId}` (operation `GetResourceRecord`)
+    ///
+    /// [`ResourceRecordApi::get_resource_record`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetResourceRecordRequest::send): see [`Error`](crate::Error).
@@ -1201,9 +1220,11 @@ pub trait ResourceRecordApiClient: Send + Sync {
         params: GetResourceRecordParams,
     ) -> Result<lusid_models::ResourceRecord, crate::Error>;
 
-    /// `DELETE /api/resourcerecords/{scope}/{code}/{resourceId}` (operation
-    /// `DeleteResourceRecord`): [`ResourceRecordApi::delete_resource_record`] with the
-    /// parameters of `params`.
+    /// `DELETE /api/resourcerecords/{scope}/{code}/{resourceId}` (operation `DeleteResourceRecord`)
+    ///
+    /// [`ResourceRecordApi::delete_resource_record`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteResourceRecordRequest::send): see [`Error`](crate::Error).
@@ -1219,77 +1240,53 @@ impl ResourceRecordApiClient for ResourceRecordApi {
         &self,
         params: ListResourceRecordScopesParams,
     ) -> Result<lusid_models::ResourceListOfScopeDefinition, crate::Error> {
-        ListResourceRecordScopesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListResourceRecordScopesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_resource_record(
         &self,
         params: UpsertResourceRecordParams,
     ) -> Result<lusid_models::ResourceRecord, crate::Error> {
-        UpsertResourceRecordRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertResourceRecordRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_resource_record_codes(
         &self,
         params: ListResourceRecordCodesParams,
     ) -> Result<lusid_models::ResourceListOfString, crate::Error> {
-        ListResourceRecordCodesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListResourceRecordCodesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_resource_records(
         &self,
         params: ListResourceRecordsParams,
     ) -> Result<lusid_models::PagedResourceListOfResourceRecord, crate::Error> {
-        ListResourceRecordsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListResourceRecordsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_resource_record(
         &self,
         params: GetResourceRecordParams,
     ) -> Result<lusid_models::ResourceRecord, crate::Error> {
-        GetResourceRecordRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetResourceRecordRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_resource_record(
         &self,
         params: DeleteResourceRecordParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteResourceRecordRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteResourceRecordRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

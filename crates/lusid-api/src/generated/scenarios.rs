@@ -47,11 +47,7 @@ impl ScenariosApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_scenarios(&self) -> ListScenariosRequest {
-        ListScenariosRequest {
-            client: self.client.clone(),
-            params: ListScenariosParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListScenariosRequest::from_params(self, ListScenariosParams::new())
     }
 
     /// `POST /api/scenarios` (operation `UpsertScenario`)
@@ -81,11 +77,7 @@ impl ScenariosApi {
         &self,
         upsert_scenario_request: lusid_models::UpsertScenarioRequest,
     ) -> UpsertScenarioRequest {
-        UpsertScenarioRequest {
-            client: self.client.clone(),
-            params: UpsertScenarioParams::new(upsert_scenario_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertScenarioRequest::from_params(self, UpsertScenarioParams::new(upsert_scenario_request))
     }
 
     /// `POST /api/scenarios/$preview` (operation `PreviewScenario`)
@@ -114,11 +106,10 @@ impl ScenariosApi {
         &self,
         scenario_preview_request: lusid_models::ScenarioPreviewRequest,
     ) -> PreviewScenarioRequest {
-        PreviewScenarioRequest {
-            client: self.client.clone(),
-            params: PreviewScenarioParams::new(scenario_preview_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        PreviewScenarioRequest::from_params(
+            self,
+            PreviewScenarioParams::new(scenario_preview_request),
+        )
     }
 
     /// `POST /api/scenarios/$reversestress` (operation `SolveReverseStress`)
@@ -147,11 +138,10 @@ impl ScenariosApi {
         &self,
         reverse_stress_request: lusid_models::ReverseStressRequest,
     ) -> SolveReverseStressRequest {
-        SolveReverseStressRequest {
-            client: self.client.clone(),
-            params: SolveReverseStressParams::new(reverse_stress_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        SolveReverseStressRequest::from_params(
+            self,
+            SolveReverseStressParams::new(reverse_stress_request),
+        )
     }
 
     /// `GET /api/scenarios/$templates` (operation `ListScenarioTemplates`)
@@ -173,11 +163,7 @@ impl ScenariosApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_scenario_templates(&self) -> ListScenarioTemplatesRequest {
-        ListScenarioTemplatesRequest {
-            client: self.client.clone(),
-            params: ListScenarioTemplatesParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListScenarioTemplatesRequest::from_params(self, ListScenarioTemplatesParams::new())
     }
 
     /// `GET /api/scenarios/{scope}` (operation `ListScenariosForScope`)
@@ -212,11 +198,7 @@ impl ScenariosApi {
         &self,
         scope: impl Into<String>,
     ) -> ListScenariosForScopeRequest {
-        ListScenariosForScopeRequest {
-            client: self.client.clone(),
-            params: ListScenariosForScopeParams::new(scope),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListScenariosForScopeRequest::from_params(self, ListScenariosForScopeParams::new(scope))
     }
 
     /// `POST /api/scenarios/{scope}/$fromTemplate` (operation `CreateScenarioFromTemplate`)
@@ -250,14 +232,10 @@ impl ScenariosApi {
         scope: impl Into<String>,
         create_scenario_from_template_request: lusid_models::CreateScenarioFromTemplateRequest,
     ) -> CreateScenarioFromTemplateRequest {
-        CreateScenarioFromTemplateRequest {
-            client: self.client.clone(),
-            params: CreateScenarioFromTemplateParams::new(
-                scope,
-                create_scenario_from_template_request,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateScenarioFromTemplateRequest::from_params(
+            self,
+            CreateScenarioFromTemplateParams::new(scope, create_scenario_from_template_request),
+        )
     }
 
     /// `GET /api/scenarios/{scope}/{code}` (operation `GetScenario`)
@@ -287,11 +265,7 @@ impl ScenariosApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetScenarioRequest {
-        GetScenarioRequest {
-            client: self.client.clone(),
-            params: GetScenarioParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetScenarioRequest::from_params(self, GetScenarioParams::new(scope, code))
     }
 
     /// `DELETE /api/scenarios/{scope}/{code}` (operation `DeleteScenario`)
@@ -321,11 +295,7 @@ impl ScenariosApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteScenarioRequest {
-        DeleteScenarioRequest {
-            client: self.client.clone(),
-            params: DeleteScenarioParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteScenarioRequest::from_params(self, DeleteScenarioParams::new(scope, code))
     }
 
     /// `GET /api/scenarios/{scope}/{code}/versions` (operation `ListScenarioVersions`)
@@ -360,20 +330,20 @@ impl ScenariosApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> ListScenarioVersionsRequest {
-        ListScenarioVersionsRequest {
-            client: self.client.clone(),
-            params: ListScenarioVersionsParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListScenarioVersionsRequest::from_params(self, ListScenarioVersionsParams::new(scope, code))
     }
 }
 
-/// The parameters of `ListScenarios` (`GET /api/scenarios`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `GET /api/scenarios` (operation `ListScenarios`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListScenarios`: what its request builder
+/// ([`ListScenariosRequest`](crate::ListScenariosRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListScenariosParams {
@@ -398,35 +368,13 @@ impl ListScenariosParams {
             page: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
 }
 
-/// The `ListScenarios` request (`GET /api/scenarios`), built by
-/// [`ScenariosApi::list_scenarios`]. Set optional parameters, then [`send`](Self::send) it.
+/// `GET /api/scenarios` (operation `ListScenarios`)
+///
+/// The request builder of `ListScenarios`, made by [`ScenariosApi::list_scenarios`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListScenariosRequest {
@@ -443,28 +391,37 @@ impl ListScenariosRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ScenariosApi, params: ListScenariosParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
@@ -527,79 +484,84 @@ impl ListScenariosRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListScenariosParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListScenarios`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfGetScenarioResponse, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfGetScenarioResponse> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListScenarios`, in order. At most one page is held in
-    /// memory; the next page is requested when the current one is used up.
+    /// memory; the next page is requested when the current one is used up. Without an `asAt`,
+    /// the first request pins `asAt` to the current UTC time, so every page reads the same
+    /// snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::GetScenarioResponse, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::GetScenarioResponse> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListScenarios` with its items kept exactly as LUSID sent them, fields
     /// this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListScenariosRequest {
-    type Page = lusid_models::PagedResourceListOfGetScenarioResponse;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListScenariosParams {
+    const OPERATION_ID: &'static str = "ListScenarios";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `UpsertScenario` (`POST /api/scenarios`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `POST /api/scenarios` (operation `UpsertScenario`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertScenario`: what its request builder
+/// ([`UpsertScenarioRequest`](crate::UpsertScenarioRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertScenarioParams {
@@ -616,8 +578,10 @@ impl UpsertScenarioParams {
     }
 }
 
-/// The `UpsertScenario` request (`POST /api/scenarios`), built by
-/// [`ScenariosApi::upsert_scenario`]. Set optional parameters, then [`send`](Self::send)
+/// `POST /api/scenarios` (operation `UpsertScenario`)
+///
+/// The request builder of `UpsertScenario`, made by [`ScenariosApi::upsert_scenario`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
 /// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -634,6 +598,15 @@ impl UpsertScenarioRequest {
         path_template: "/api/scenarios",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ScenariosApi, params: UpsertScenarioParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertScenarioParams {
@@ -685,12 +658,16 @@ impl UpsertScenarioRequest {
     }
 }
 
-/// The parameters of `PreviewScenario` (`POST /api/scenarios/$preview`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/scenarios/$preview` (operation `PreviewScenario`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `PreviewScenario`: what its request builder
+/// ([`PreviewScenarioRequest`](crate::PreviewScenarioRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct PreviewScenarioParams {
@@ -707,8 +684,10 @@ impl PreviewScenarioParams {
     }
 }
 
-/// The `PreviewScenario` request (`POST /api/scenarios/$preview`), built by
-/// [`ScenariosApi::preview_scenario`]. Set optional parameters, then [`send`](Self::send)
+/// `POST /api/scenarios/$preview` (operation `PreviewScenario`)
+///
+/// The request builder of `PreviewScenario`, made by [`ScenariosApi::preview_scenario`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
 /// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -725,6 +704,15 @@ impl PreviewScenarioRequest {
         path_template: "/api/scenarios/$preview",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ScenariosApi, params: PreviewScenarioParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &PreviewScenarioParams {
@@ -773,12 +761,16 @@ impl PreviewScenarioRequest {
     }
 }
 
-/// The parameters of `SolveReverseStress` (`POST /api/scenarios/$reversestress`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `POST /api/scenarios/$reversestress` (operation `SolveReverseStress`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `SolveReverseStress`: what its request builder
+/// ([`SolveReverseStressRequest`](crate::SolveReverseStressRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct SolveReverseStressParams {
@@ -795,9 +787,11 @@ impl SolveReverseStressParams {
     }
 }
 
-/// The `SolveReverseStress` request (`POST /api/scenarios/$reversestress`), built by
-/// [`ScenariosApi::solve_reverse_stress`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/scenarios/$reversestress` (operation `SolveReverseStress`)
+///
+/// The request builder of `SolveReverseStress`, made by
+/// [`ScenariosApi::solve_reverse_stress`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SolveReverseStressRequest {
@@ -813,6 +807,15 @@ impl SolveReverseStressRequest {
         path_template: "/api/scenarios/$reversestress",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ScenariosApi, params: SolveReverseStressParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &SolveReverseStressParams {
@@ -861,12 +864,16 @@ impl SolveReverseStressRequest {
     }
 }
 
-/// The parameters of `ListScenarioTemplates` (`GET /api/scenarios/$templates`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/scenarios/$templates` (operation `ListScenarioTemplates`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListScenarioTemplates`: what its request builder
+/// ([`ListScenarioTemplatesRequest`](crate::ListScenarioTemplatesRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListScenarioTemplatesParams {}
@@ -878,9 +885,11 @@ impl ListScenarioTemplatesParams {
     }
 }
 
-/// The `ListScenarioTemplates` request (`GET /api/scenarios/$templates`), built by
-/// [`ScenariosApi::list_scenario_templates`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/scenarios/$templates` (operation `ListScenarioTemplates`)
+///
+/// The request builder of `ListScenarioTemplates`, made by
+/// [`ScenariosApi::list_scenario_templates`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListScenarioTemplatesRequest {
@@ -896,6 +905,15 @@ impl ListScenarioTemplatesRequest {
         path_template: "/api/scenarios/$templates",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ScenariosApi, params: ListScenarioTemplatesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &ListScenarioTemplatesParams {
@@ -946,12 +964,16 @@ impl ListScenarioTemplatesRequest {
     }
 }
 
-/// The parameters of `ListScenariosForScope` (`GET /api/scenarios/{scope}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/scenarios/{scope}` (operation `ListScenariosForScope`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListScenariosForScope`: what its request builder
+/// ([`ListScenariosForScopeRequest`](crate::ListScenariosForScopeRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListScenariosForScopeParams {
@@ -979,36 +1001,13 @@ impl ListScenariosForScopeParams {
             page: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
 }
 
-/// The `ListScenariosForScope` request (`GET /api/scenarios/{scope}`), built by
-/// [`ScenariosApi::list_scenarios_for_scope`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/scenarios/{scope}` (operation `ListScenariosForScope`)
+///
+/// The request builder of `ListScenariosForScope`, made by
+/// [`ScenariosApi::list_scenarios_for_scope`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListScenariosForScopeRequest {
@@ -1025,28 +1024,37 @@ impl ListScenariosForScopeRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ScenariosApi, params: ListScenariosForScopeParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
@@ -1110,80 +1118,84 @@ impl ListScenariosForScopeRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListScenariosForScopeParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListScenariosForScope`, following `nextPage` until it is empty. Each page
     /// is requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfGetScenarioResponse, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfGetScenarioResponse> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListScenariosForScope`, in order. At most one page is held
-    /// in memory; the next page is requested when the current one is used up.
+    /// in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::GetScenarioResponse, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::GetScenarioResponse> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListScenariosForScope` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListScenariosForScopeRequest {
-    type Page = lusid_models::PagedResourceListOfGetScenarioResponse;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListScenariosForScopeParams {
+    const OPERATION_ID: &'static str = "ListScenariosForScope";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `CreateScenarioFromTemplate` (`POST
-/// /api/scenarios/{scope}/$fromTemplate`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `POST /api/scenarios/{scope}/$fromTemplate` (operation `CreateScenarioFromTemplate`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateScenarioFromTemplate`: what its request builder
+/// ([`CreateScenarioFromTemplateRequest`](crate::CreateScenarioFromTemplateRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateScenarioFromTemplateParams {
@@ -1206,9 +1218,11 @@ impl CreateScenarioFromTemplateParams {
     }
 }
 
-/// The `CreateScenarioFromTemplate` request (`POST /api/scenarios/{scope}/$fromTemplate`),
-/// built by [`ScenariosApi::create_scenario_from_template`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/scenarios/{scope}/$fromTemplate` (operation `CreateScenarioFromTemplate`)
+///
+/// The request builder of `CreateScenarioFromTemplate`, made by
+/// [`ScenariosApi::create_scenario_from_template`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateScenarioFromTemplateRequest {
@@ -1224,6 +1238,15 @@ impl CreateScenarioFromTemplateRequest {
         path_template: "/api/scenarios/{scope}/$fromTemplate",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ScenariosApi, params: CreateScenarioFromTemplateParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateScenarioFromTemplateParams {
@@ -1277,12 +1300,16 @@ impl CreateScenarioFromTemplateRequest {
     }
 }
 
-/// The parameters of `GetScenario` (`GET /api/scenarios/{scope}/{code}`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/scenarios/{scope}/{code}` (operation `GetScenario`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetScenario`: what its request builder
+/// ([`GetScenarioRequest`](crate::GetScenarioRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetScenarioParams {
@@ -1304,17 +1331,13 @@ impl GetScenarioParams {
             as_at: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetScenario` request (`GET /api/scenarios/{scope}/{code}`), built by
-/// [`ScenariosApi::get_scenario`]. Set optional parameters, then [`send`](Self::send) it.
+/// `GET /api/scenarios/{scope}/{code}` (operation `GetScenario`)
+///
+/// The request builder of `GetScenario`, made by [`ScenariosApi::get_scenario`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetScenarioRequest {
@@ -1331,10 +1354,19 @@ impl GetScenarioRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ScenariosApi, params: GetScenarioParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -1388,12 +1420,16 @@ impl GetScenarioRequest {
     }
 }
 
-/// The parameters of `DeleteScenario` (`DELETE /api/scenarios/{scope}/{code}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `DELETE /api/scenarios/{scope}/{code}` (operation `DeleteScenario`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteScenario`: what its request builder
+/// ([`DeleteScenarioRequest`](crate::DeleteScenarioRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteScenarioParams {
@@ -1413,8 +1449,10 @@ impl DeleteScenarioParams {
     }
 }
 
-/// The `DeleteScenario` request (`DELETE /api/scenarios/{scope}/{code}`), built by
-/// [`ScenariosApi::delete_scenario`]. Set optional parameters, then [`send`](Self::send)
+/// `DELETE /api/scenarios/{scope}/{code}` (operation `DeleteScenario`)
+///
+/// The request builder of `DeleteScenario`, made by [`ScenariosApi::delete_scenario`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
 /// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -1431,6 +1469,15 @@ impl DeleteScenarioRequest {
         path_template: "/api/scenarios/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ScenariosApi, params: DeleteScenarioParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteScenarioParams {
@@ -1485,12 +1532,16 @@ impl DeleteScenarioRequest {
     }
 }
 
-/// The parameters of `ListScenarioVersions` (`GET /api/scenarios/{scope}/{code}/versions`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `GET /api/scenarios/{scope}/{code}/versions` (operation `ListScenarioVersions`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListScenarioVersions`: what its request builder
+/// ([`ListScenarioVersionsRequest`](crate::ListScenarioVersionsRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListScenarioVersionsParams {
@@ -1518,30 +1569,13 @@ impl ListScenarioVersionsParams {
             page: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
 }
 
-/// The `ListScenarioVersions` request (`GET /api/scenarios/{scope}/{code}/versions`), built
-/// by [`ScenariosApi::list_scenario_versions`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/scenarios/{scope}/{code}/versions` (operation `ListScenarioVersions`)
+///
+/// The request builder of `ListScenarioVersions`, made by
+/// [`ScenariosApi::list_scenario_versions`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListScenarioVersionsRequest {
@@ -1558,22 +1592,31 @@ impl ListScenarioVersionsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ScenariosApi, params: ListScenarioVersionsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
@@ -1637,69 +1680,71 @@ impl ListScenarioVersionsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListScenarioVersionsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListScenarioVersions`, following `nextPage` until it is empty. Each page
     /// is requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfVersion, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfVersion> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListScenarioVersions`, in order. At most one page is held
-    /// in memory; the next page is requested when the current one is used up.
+    /// in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::Version, crate::Error>> + Send + 'static
-    {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::Version> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListScenarioVersions` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListScenarioVersionsRequest {
-    type Page = lusid_models::PagedResourceListOfVersion;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListScenarioVersionsParams {
+    const OPERATION_ID: &'static str = "ListScenarioVersions";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
@@ -1708,14 +1753,18 @@ impl crate::paginator::PagedRequest for ListScenarioVersionsRequest {
 /// ScenariosApiClient`) and give it `client.scenarios()` in production and a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`ScenariosApi`] for streams, timeouts and `send_as`). With the `mock`
-/// feature, mockall generates `MockScenariosApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of [`ScenariosApi`]
+/// add streams, timeouts and `send_as`. With the `mock` feature, mockall generates
+/// `MockScenariosApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait ScenariosApiClient: Send + Sync {
-    /// `GET /api/scenarios` (operation `ListScenarios`): [`ScenariosApi::list_scenarios`] with
-    /// the parameters of `params`.
+    /// `GET /api/scenarios` (operation `ListScenarios`)
+    ///
+    /// [`ScenariosApi::list_scenarios`] with the parameters of `params`: one request (one page,
+    /// for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListScenariosRequest::send): see [`Error`](crate::Error).
@@ -1724,8 +1773,10 @@ pub trait ScenariosApiClient: Send + Sync {
         params: ListScenariosParams,
     ) -> Result<lusid_models::PagedResourceListOfGetScenarioResponse, crate::Error>;
 
-    /// `POST /api/scenarios` (operation `UpsertScenario`): [`ScenariosApi::upsert_scenario`]
-    /// with the parameters of `params`.
+    /// `POST /api/scenarios` (operation `UpsertScenario`)
+    ///
+    /// [`ScenariosApi::upsert_scenario`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertScenarioRequest::send): see [`Error`](crate::Error).
@@ -1734,8 +1785,10 @@ pub trait ScenariosApiClient: Send + Sync {
         params: UpsertScenarioParams,
     ) -> Result<lusid_models::UpsertSingleStructuredDataResponse, crate::Error>;
 
-    /// `POST /api/scenarios/$preview` (operation `PreviewScenario`):
-    /// [`ScenariosApi::preview_scenario`] with the parameters of `params`.
+    /// `POST /api/scenarios/$preview` (operation `PreviewScenario`)
+    ///
+    /// [`ScenariosApi::preview_scenario`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::PreviewScenarioRequest::send): see [`Error`](crate::Error).
@@ -1744,8 +1797,10 @@ pub trait ScenariosApiClient: Send + Sync {
         params: PreviewScenarioParams,
     ) -> Result<lusid_models::ScenarioPreviewResponse, crate::Error>;
 
-    /// `POST /api/scenarios/$reversestress` (operation `SolveReverseStress`):
-    /// [`ScenariosApi::solve_reverse_stress`] with the parameters of `params`.
+    /// `POST /api/scenarios/$reversestress` (operation `SolveReverseStress`)
+    ///
+    /// [`ScenariosApi::solve_reverse_stress`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::SolveReverseStressRequest::send): see [`Error`](crate::Error).
@@ -1754,8 +1809,10 @@ pub trait ScenariosApiClient: Send + Sync {
         params: SolveReverseStressParams,
     ) -> Result<lusid_models::ReverseStressResponse, crate::Error>;
 
-    /// `GET /api/scenarios/$templates` (operation `ListScenarioTemplates`):
-    /// [`ScenariosApi::list_scenario_templates`] with the parameters of `params`.
+    /// `GET /api/scenarios/$templates` (operation `ListScenarioTemplates`)
+    ///
+    /// [`ScenariosApi::list_scenario_templates`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListScenarioTemplatesRequest::send): see [`Error`](crate::Error).
@@ -1764,8 +1821,10 @@ pub trait ScenariosApiClient: Send + Sync {
         params: ListScenarioTemplatesParams,
     ) -> Result<lusid_models::ResourceListOfScenarioTemplateDefinition, crate::Error>;
 
-    /// `GET /api/scenarios/{scope}` (operation `ListScenariosForScope`):
-    /// [`ScenariosApi::list_scenarios_for_scope`] with the parameters of `params`.
+    /// `GET /api/scenarios/{scope}` (operation `ListScenariosForScope`)
+    ///
+    /// [`ScenariosApi::list_scenarios_for_scope`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListScenariosForScopeRequest::send): see [`Error`](crate::Error).
@@ -1774,8 +1833,11 @@ pub trait ScenariosApiClient: Send + Sync {
         params: ListScenariosForScopeParams,
     ) -> Result<lusid_models::PagedResourceListOfGetScenarioResponse, crate::Error>;
 
-    /// `POST /api/scenarios/{scope}/$fromTemplate` (operation `CreateScenarioFromTemplate`):
-    /// [`ScenariosApi::create_scenario_from_template`] with the parameters of `params`.
+    /// `POST /api/scenarios/{scope}/$fromTemplate` (operation `CreateScenarioFromTemplate`)
+    ///
+    /// [`ScenariosApi::create_scenario_from_template`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateScenarioFromTemplateRequest::send): see [`Error`](crate::Error).
@@ -1784,8 +1846,10 @@ pub trait ScenariosApiClient: Send + Sync {
         params: CreateScenarioFromTemplateParams,
     ) -> Result<lusid_models::UpsertSingleStructuredDataResponse, crate::Error>;
 
-    /// `GET /api/scenarios/{scope}/{code}` (operation `GetScenario`):
-    /// [`ScenariosApi::get_scenario`] with the parameters of `params`.
+    /// `GET /api/scenarios/{scope}/{code}` (operation `GetScenario`)
+    ///
+    /// [`ScenariosApi::get_scenario`] with the parameters of `params`: one request (one page,
+    /// for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetScenarioRequest::send): see [`Error`](crate::Error).
@@ -1794,8 +1858,10 @@ pub trait ScenariosApiClient: Send + Sync {
         params: GetScenarioParams,
     ) -> Result<lusid_models::GetScenarioResponse, crate::Error>;
 
-    /// `DELETE /api/scenarios/{scope}/{code}` (operation `DeleteScenario`):
-    /// [`ScenariosApi::delete_scenario`] with the parameters of `params`.
+    /// `DELETE /api/scenarios/{scope}/{code}` (operation `DeleteScenario`)
+    ///
+    /// [`ScenariosApi::delete_scenario`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteScenarioRequest::send): see [`Error`](crate::Error).
@@ -1804,8 +1870,10 @@ pub trait ScenariosApiClient: Send + Sync {
         params: DeleteScenarioParams,
     ) -> Result<lusid_models::AnnulSingleStructuredDataResponse, crate::Error>;
 
-    /// `GET /api/scenarios/{scope}/{code}/versions` (operation `ListScenarioVersions`):
-    /// [`ScenariosApi::list_scenario_versions`] with the parameters of `params`.
+    /// `GET /api/scenarios/{scope}/{code}/versions` (operation `ListScenarioVersions`)
+    ///
+    /// [`ScenariosApi::list_scenario_versions`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListScenarioVersionsRequest::send): see [`Error`](crate::Error).
@@ -1821,129 +1889,85 @@ impl ScenariosApiClient for ScenariosApi {
         &self,
         params: ListScenariosParams,
     ) -> Result<lusid_models::PagedResourceListOfGetScenarioResponse, crate::Error> {
-        ListScenariosRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListScenariosRequest::from_params(self, params).send().await
     }
 
     async fn upsert_scenario(
         &self,
         params: UpsertScenarioParams,
     ) -> Result<lusid_models::UpsertSingleStructuredDataResponse, crate::Error> {
-        UpsertScenarioRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertScenarioRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn preview_scenario(
         &self,
         params: PreviewScenarioParams,
     ) -> Result<lusid_models::ScenarioPreviewResponse, crate::Error> {
-        PreviewScenarioRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        PreviewScenarioRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn solve_reverse_stress(
         &self,
         params: SolveReverseStressParams,
     ) -> Result<lusid_models::ReverseStressResponse, crate::Error> {
-        SolveReverseStressRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        SolveReverseStressRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_scenario_templates(
         &self,
         params: ListScenarioTemplatesParams,
     ) -> Result<lusid_models::ResourceListOfScenarioTemplateDefinition, crate::Error> {
-        ListScenarioTemplatesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListScenarioTemplatesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_scenarios_for_scope(
         &self,
         params: ListScenariosForScopeParams,
     ) -> Result<lusid_models::PagedResourceListOfGetScenarioResponse, crate::Error> {
-        ListScenariosForScopeRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListScenariosForScopeRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn create_scenario_from_template(
         &self,
         params: CreateScenarioFromTemplateParams,
     ) -> Result<lusid_models::UpsertSingleStructuredDataResponse, crate::Error> {
-        CreateScenarioFromTemplateRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateScenarioFromTemplateRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_scenario(
         &self,
         params: GetScenarioParams,
     ) -> Result<lusid_models::GetScenarioResponse, crate::Error> {
-        GetScenarioRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetScenarioRequest::from_params(self, params).send().await
     }
 
     async fn delete_scenario(
         &self,
         params: DeleteScenarioParams,
     ) -> Result<lusid_models::AnnulSingleStructuredDataResponse, crate::Error> {
-        DeleteScenarioRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteScenarioRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_scenario_versions(
         &self,
         params: ListScenarioVersionsParams,
     ) -> Result<lusid_models::PagedResourceListOfVersion, crate::Error> {
-        ListScenarioVersionsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListScenarioVersionsRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

@@ -36,11 +36,7 @@ impl SchemasApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_entities(&self) -> ListEntitiesRequest {
-        ListEntitiesRequest {
-            client: self.client.clone(),
-            params: ListEntitiesParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListEntitiesRequest::from_params(self, ListEntitiesParams::new())
     }
 
     /// `GET /api/schemas/entities/{entity}` (operation `GetEntitySchema`)
@@ -63,11 +59,7 @@ impl SchemasApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn get_entity_schema(&self, entity: impl Into<String>) -> GetEntitySchemaRequest {
-        GetEntitySchemaRequest {
-            client: self.client.clone(),
-            params: GetEntitySchemaParams::new(entity),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetEntitySchemaRequest::from_params(self, GetEntitySchemaParams::new(entity))
     }
 
     /// `GET /api/schemas/properties` (operation `GetPropertySchema`)
@@ -94,11 +86,7 @@ impl SchemasApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn get_property_schema(&self) -> GetPropertySchemaRequest {
-        GetPropertySchemaRequest {
-            client: self.client.clone(),
-            params: GetPropertySchemaParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetPropertySchemaRequest::from_params(self, GetPropertySchemaParams::new())
     }
 
     /// `GET /api/schemas/types` (operation `GetValueTypes`)
@@ -123,20 +111,20 @@ impl SchemasApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn get_value_types(&self) -> GetValueTypesRequest {
-        GetValueTypesRequest {
-            client: self.client.clone(),
-            params: GetValueTypesParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetValueTypesRequest::from_params(self, GetValueTypesParams::new())
     }
 }
 
-/// The parameters of `ListEntities` (`GET /api/schemas/entities`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `GET /api/schemas/entities` (operation `ListEntities`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListEntities`: what its request builder
+/// ([`ListEntitiesRequest`](crate::ListEntitiesRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListEntitiesParams {}
@@ -148,8 +136,11 @@ impl ListEntitiesParams {
     }
 }
 
-/// The `ListEntities` request (`GET /api/schemas/entities`), built by
-/// [`SchemasApi::list_entities`]. Set optional parameters, then [`send`](Self::send) it.
+/// `GET /api/schemas/entities` (operation `ListEntities`)
+///
+/// The request builder of `ListEntities`, made by [`SchemasApi::list_entities`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListEntitiesRequest {
@@ -165,6 +156,15 @@ impl ListEntitiesRequest {
         path_template: "/api/schemas/entities",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &SchemasApi, params: ListEntitiesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &ListEntitiesParams {
@@ -212,12 +212,16 @@ impl ListEntitiesRequest {
     }
 }
 
-/// The parameters of `GetEntitySchema` (`GET /api/schemas/entities/{entity}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/schemas/entities/{entity}` (operation `GetEntitySchema`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetEntitySchema`: what its request builder
+/// ([`GetEntitySchemaRequest`](crate::GetEntitySchemaRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetEntitySchemaParams {
@@ -234,8 +238,10 @@ impl GetEntitySchemaParams {
     }
 }
 
-/// The `GetEntitySchema` request (`GET /api/schemas/entities/{entity}`), built by
-/// [`SchemasApi::get_entity_schema`]. Set optional parameters, then [`send`](Self::send)
+/// `GET /api/schemas/entities/{entity}` (operation `GetEntitySchema`)
+///
+/// The request builder of `GetEntitySchema`, made by [`SchemasApi::get_entity_schema`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
 /// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -252,6 +258,15 @@ impl GetEntitySchemaRequest {
         path_template: "/api/schemas/entities/{entity}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &SchemasApi, params: GetEntitySchemaParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &GetEntitySchemaParams {
@@ -300,12 +315,16 @@ impl GetEntitySchemaRequest {
     }
 }
 
-/// The parameters of `GetPropertySchema` (`GET /api/schemas/properties`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/schemas/properties` (operation `GetPropertySchema`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetPropertySchema`: what its request builder
+/// ([`GetPropertySchemaRequest`](crate::GetPropertySchemaRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct GetPropertySchemaParams {
@@ -324,28 +343,13 @@ impl GetPropertySchemaParams {
             as_at: None,
         }
     }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetPropertySchema` request (`GET /api/schemas/properties`), built by
-/// [`SchemasApi::get_property_schema`]. Set optional parameters, then [`send`](Self::send)
-/// it.
+/// `GET /api/schemas/properties` (operation `GetPropertySchema`)
+///
+/// The request builder of `GetPropertySchema`, made by [`SchemasApi::get_property_schema`]
+/// (or [`from_params`](Self::from_params)). Set optional parameters, then
+/// [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPropertySchemaRequest {
@@ -362,20 +366,29 @@ impl GetPropertySchemaRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &SchemasApi, params: GetPropertySchemaParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
     /// Replaces any earlier values.
     pub fn property_keys(
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -427,12 +440,16 @@ impl GetPropertySchemaRequest {
     }
 }
 
-/// The parameters of `GetValueTypes` (`GET /api/schemas/types`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `GET /api/schemas/types` (operation `GetValueTypes`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetValueTypes`: what its request builder
+/// ([`GetValueTypesRequest`](crate::GetValueTypesRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct GetValueTypesParams {
@@ -450,23 +467,13 @@ impl GetValueTypesParams {
             limit: None,
         }
     }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
 }
 
-/// The `GetValueTypes` request (`GET /api/schemas/types`), built by
-/// [`SchemasApi::get_value_types`]. Set optional parameters, then [`send`](Self::send) it.
+/// `GET /api/schemas/types` (operation `GetValueTypes`)
+///
+/// The request builder of `GetValueTypes`, made by [`SchemasApi::get_value_types`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetValueTypesRequest {
@@ -483,16 +490,25 @@ impl GetValueTypesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &SchemasApi, params: GetValueTypesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
@@ -549,14 +565,18 @@ impl GetValueTypesRequest {
 /// `client.schemas()` in production and a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`SchemasApi`] for streams, timeouts and `send_as`). With the `mock`
-/// feature, mockall generates `MockSchemasApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of [`SchemasApi`]
+/// add streams, timeouts and `send_as`. With the `mock` feature, mockall generates
+/// `MockSchemasApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait SchemasApiClient: Send + Sync {
-    /// `GET /api/schemas/entities` (operation `ListEntities`): [`SchemasApi::list_entities`]
-    /// with the parameters of `params`.
+    /// `GET /api/schemas/entities` (operation `ListEntities`)
+    ///
+    /// [`SchemasApi::list_entities`] with the parameters of `params`: one request (one page,
+    /// for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListEntitiesRequest::send): see [`Error`](crate::Error).
@@ -565,8 +585,10 @@ pub trait SchemasApiClient: Send + Sync {
         params: ListEntitiesParams,
     ) -> Result<lusid_models::ResourceListOfString, crate::Error>;
 
-    /// `GET /api/schemas/entities/{entity}` (operation `GetEntitySchema`):
-    /// [`SchemasApi::get_entity_schema`] with the parameters of `params`.
+    /// `GET /api/schemas/entities/{entity}` (operation `GetEntitySchema`)
+    ///
+    /// [`SchemasApi::get_entity_schema`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetEntitySchemaRequest::send): see [`Error`](crate::Error).
@@ -575,8 +597,10 @@ pub trait SchemasApiClient: Send + Sync {
         params: GetEntitySchemaParams,
     ) -> Result<lusid_models::Schema, crate::Error>;
 
-    /// `GET /api/schemas/properties` (operation `GetPropertySchema`):
-    /// [`SchemasApi::get_property_schema`] with the parameters of `params`.
+    /// `GET /api/schemas/properties` (operation `GetPropertySchema`)
+    ///
+    /// [`SchemasApi::get_property_schema`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetPropertySchemaRequest::send): see [`Error`](crate::Error).
@@ -585,8 +609,10 @@ pub trait SchemasApiClient: Send + Sync {
         params: GetPropertySchemaParams,
     ) -> Result<lusid_models::PropertySchema, crate::Error>;
 
-    /// `GET /api/schemas/types` (operation `GetValueTypes`): [`SchemasApi::get_value_types`]
-    /// with the parameters of `params`.
+    /// `GET /api/schemas/types` (operation `GetValueTypes`)
+    ///
+    /// [`SchemasApi::get_value_types`] with the parameters of `params`: one request (one page,
+    /// for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetValueTypesRequest::send): see [`Error`](crate::Error).
@@ -602,51 +628,31 @@ impl SchemasApiClient for SchemasApi {
         &self,
         params: ListEntitiesParams,
     ) -> Result<lusid_models::ResourceListOfString, crate::Error> {
-        ListEntitiesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListEntitiesRequest::from_params(self, params).send().await
     }
 
     async fn get_entity_schema(
         &self,
         params: GetEntitySchemaParams,
     ) -> Result<lusid_models::Schema, crate::Error> {
-        GetEntitySchemaRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetEntitySchemaRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_property_schema(
         &self,
         params: GetPropertySchemaParams,
     ) -> Result<lusid_models::PropertySchema, crate::Error> {
-        GetPropertySchemaRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetPropertySchemaRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_value_types(
         &self,
         params: GetValueTypesParams,
     ) -> Result<lusid_models::ResourceListOfValueType, crate::Error> {
-        GetValueTypesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetValueTypesRequest::from_params(self, params).send().await
     }
 }

@@ -40,11 +40,7 @@ impl ScopesApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_scopes(&self) -> ListScopesRequest {
-        ListScopesRequest {
-            client: self.client.clone(),
-            params: ListScopesParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListScopesRequest::from_params(self, ListScopesParams::new())
     }
 
     /// `GET /api/scopes/{entityType}` (operation `ListEntityScopes`)
@@ -74,20 +70,20 @@ impl ScopesApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_entity_scopes(&self, entity_type: impl Into<String>) -> ListEntityScopesRequest {
-        ListEntityScopesRequest {
-            client: self.client.clone(),
-            params: ListEntityScopesParams::new(entity_type),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListEntityScopesRequest::from_params(self, ListEntityScopesParams::new(entity_type))
     }
 }
 
-/// The parameters of `ListScopes` (`GET /api/scopes`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `GET /api/scopes` (operation `ListScopes`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListScopes`: what its request builder
+/// ([`ListScopesRequest`](crate::ListScopesRequest)) sends, and what the tag's trait method
+/// takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListScopesParams {
@@ -100,16 +96,13 @@ impl ListScopesParams {
     pub fn new() -> Self {
         Self { filter: None }
     }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
 }
 
-/// The `ListScopes` request (`GET /api/scopes`), built by [`ScopesApi::list_scopes`]. Set
-/// optional parameters, then [`send`](Self::send) it.
+/// `GET /api/scopes` (operation `ListScopes`)
+///
+/// The request builder of `ListScopes`, made by [`ScopesApi::list_scopes`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListScopesRequest {
@@ -126,9 +119,18 @@ impl ListScopesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ScopesApi, params: ListScopesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -180,12 +182,16 @@ impl ListScopesRequest {
     }
 }
 
-/// The parameters of `ListEntityScopes` (`GET /api/scopes/{entityType}`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/scopes/{entityType}` (operation `ListEntityScopes`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListEntityScopes`: what its request builder
+/// ([`ListEntityScopesRequest`](crate::ListEntityScopesRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListEntityScopesParams {
@@ -210,29 +216,12 @@ impl ListEntityScopesParams {
             limit: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
 }
 
-/// The `ListEntityScopes` request (`GET /api/scopes/{entityType}`), built by
-/// [`ScopesApi::list_entity_scopes`]. Set optional parameters, then [`send`](Self::send)
+/// `GET /api/scopes/{entityType}` (operation `ListEntityScopes`)
+///
+/// The request builder of `ListEntityScopes`, made by [`ScopesApi::list_entity_scopes`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
 /// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -250,22 +239,31 @@ impl ListEntityScopesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ScopesApi, params: ListEntityScopesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
@@ -326,70 +324,71 @@ impl ListEntityScopesRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListEntityScopesParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListEntityScopes`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::ResourceListOfScopeDefinition, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::ResourceListOfScopeDefinition> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListEntityScopes`, in order. At most one page is held in
-    /// memory; the next page is requested when the current one is used up.
+    /// memory; the next page is requested when the current one is used up. Without an `asAt`,
+    /// the first request pins `asAt` to the current UTC time, so every page reads the same
+    /// snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::ScopeDefinition, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::ScopeDefinition> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListEntityScopes` with its items kept exactly as LUSID sent them, fields
     /// this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListEntityScopesRequest {
-    type Page = lusid_models::ResourceListOfScopeDefinition;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListEntityScopesParams {
+    const OPERATION_ID: &'static str = "ListEntityScopes";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
@@ -398,14 +397,18 @@ impl crate::paginator::PagedRequest for ListEntityScopesRequest {
 /// `client.scopes()` in production and a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`ScopesApi`] for streams, timeouts and `send_as`). With the `mock` feature,
-/// mockall generates `MockScopesApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of [`ScopesApi`]
+/// add streams, timeouts and `send_as`. With the `mock` feature, mockall generates
+/// `MockScopesApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait ScopesApiClient: Send + Sync {
-    /// `GET /api/scopes` (operation `ListScopes`): [`ScopesApi::list_scopes`] with the
-    /// parameters of `params`.
+    /// `GET /api/scopes` (operation `ListScopes`)
+    ///
+    /// [`ScopesApi::list_scopes`] with the parameters of `params`: one request (one page, for a
+    /// paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListScopesRequest::send): see [`Error`](crate::Error).
@@ -414,8 +417,10 @@ pub trait ScopesApiClient: Send + Sync {
         params: ListScopesParams,
     ) -> Result<lusid_models::ResourceListOfScopeDefinition, crate::Error>;
 
-    /// `GET /api/scopes/{entityType}` (operation `ListEntityScopes`):
-    /// [`ScopesApi::list_entity_scopes`] with the parameters of `params`.
+    /// `GET /api/scopes/{entityType}` (operation `ListEntityScopes`)
+    ///
+    /// [`ScopesApi::list_entity_scopes`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListEntityScopesRequest::send): see [`Error`](crate::Error).
@@ -431,25 +436,15 @@ impl ScopesApiClient for ScopesApi {
         &self,
         params: ListScopesParams,
     ) -> Result<lusid_models::ResourceListOfScopeDefinition, crate::Error> {
-        ListScopesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListScopesRequest::from_params(self, params).send().await
     }
 
     async fn list_entity_scopes(
         &self,
         params: ListEntityScopesParams,
     ) -> Result<lusid_models::ResourceListOfScopeDefinition, crate::Error> {
-        ListEntityScopesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListEntityScopesRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

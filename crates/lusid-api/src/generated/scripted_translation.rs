@@ -45,11 +45,10 @@ impl ScriptedTranslationApi {
         &self,
         upsert_dialect_request: lusid_models::UpsertDialectRequest,
     ) -> UpsertTranslationDialectRequest {
-        UpsertTranslationDialectRequest {
-            client: self.client.clone(),
-            params: UpsertTranslationDialectParams::new(upsert_dialect_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertTranslationDialectRequest::from_params(
+            self,
+            UpsertTranslationDialectParams::new(upsert_dialect_request),
+        )
     }
 
     /// `GET /api/scriptedtranslation/dialects/ids` (operation `ListDialectIds`)
@@ -79,16 +78,10 @@ impl ScriptedTranslationApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_dialect_ids(&self) -> ListDialectIdsRequest {
-        ListDialectIdsRequest {
-            client: self.client.clone(),
-            params: ListDialectIdsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListDialectIdsRequest::from_params(self, ListDialectIdsParams::new())
     }
 
-    /// `GET
-    /// /api/scriptedtranslation/dialects/{scope}/{vendor}/{sourceSystem}/{entityType}/{serialisationFormat}/{version}`
-    /// (operation `GetTranslationDialect`)
+    /// `GET /api/scriptedtranslation/dialects/{scope}/{vendor}/{sourceSystem}/{entityType}/{serialisationFormat}/{version}` (operation `GetTranslationDialect`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -96,8 +89,11 @@ impl ScriptedTranslationApi {
     /// - `scope` (path, required): string.
     /// - `vendor` (path, required): string.
     /// - `sourceSystem` (path, required): string.
-    /// - `entityType` (path, required): string; known values `Instrument`.
-    /// - `serialisationFormat` (path, required): string; known values `Json` and `Xml`.
+    /// - `entityType` (path, required): [`EntityType`](crate::params::EntityType) (or any
+    ///   string); known values `Instrument`.
+    /// - `serialisationFormat` (path, required):
+    ///   [`SerialisationFormat`](crate::params::SerialisationFormat) (or any string); known
+    ///   values `Json` and `Xml`.
     /// - `version` (path, required): string.
     /// - `asAt` (query, optional): date-time: a UTC instant with 100 ns precision, sent by
     ///   LUSID as `2024-01-31T09:30:00.0000000+00:00`; set with
@@ -120,13 +116,13 @@ impl ScriptedTranslationApi {
         scope: impl Into<String>,
         vendor: impl Into<String>,
         source_system: impl Into<String>,
-        entity_type: impl Into<String>,
-        serialisation_format: impl Into<String>,
+        entity_type: impl Into<crate::params::EntityType>,
+        serialisation_format: impl Into<crate::params::SerialisationFormat>,
         version: impl Into<String>,
     ) -> GetTranslationDialectRequest {
-        GetTranslationDialectRequest {
-            client: self.client.clone(),
-            params: GetTranslationDialectParams::new(
+        GetTranslationDialectRequest::from_params(
+            self,
+            GetTranslationDialectParams::new(
                 scope,
                 vendor,
                 source_system,
@@ -134,8 +130,7 @@ impl ScriptedTranslationApi {
                 serialisation_format,
                 version,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
     /// `POST /api/scriptedtranslation/scripts` (operation `UpsertTranslationScript`)
@@ -164,11 +159,10 @@ impl ScriptedTranslationApi {
         &self,
         upsert_translation_script_request: lusid_models::UpsertTranslationScriptRequest,
     ) -> UpsertTranslationScriptRequest {
-        UpsertTranslationScriptRequest {
-            client: self.client.clone(),
-            params: UpsertTranslationScriptParams::new(upsert_translation_script_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertTranslationScriptRequest::from_params(
+            self,
+            UpsertTranslationScriptParams::new(upsert_translation_script_request),
+        )
     }
 
     /// `GET /api/scriptedtranslation/scripts/ids` (operation `ListTranslationScriptIds`)
@@ -201,15 +195,10 @@ impl ScriptedTranslationApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_translation_script_ids(&self) -> ListTranslationScriptIdsRequest {
-        ListTranslationScriptIdsRequest {
-            client: self.client.clone(),
-            params: ListTranslationScriptIdsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListTranslationScriptIdsRequest::from_params(self, ListTranslationScriptIdsParams::new())
     }
 
-    /// `GET /api/scriptedtranslation/scripts/{scope}/{code}/{version}` (operation
-    /// `GetTranslationScript`)
+    /// `GET /api/scriptedtranslation/scripts/{scope}/{code}/{version}` (operation `GetTranslationScript`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -239,11 +228,10 @@ impl ScriptedTranslationApi {
         code: impl Into<String>,
         version: impl Into<String>,
     ) -> GetTranslationScriptRequest {
-        GetTranslationScriptRequest {
-            client: self.client.clone(),
-            params: GetTranslationScriptParams::new(scope, code, version),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetTranslationScriptRequest::from_params(
+            self,
+            GetTranslationScriptParams::new(scope, code, version),
+        )
     }
 
     /// `POST /api/scriptedtranslation/translateentities` (operation `TranslateEntities`)
@@ -273,15 +261,13 @@ impl ScriptedTranslationApi {
         &self,
         translate_entities_request: lusid_models::TranslateEntitiesRequest,
     ) -> TranslateEntitiesRequest {
-        TranslateEntitiesRequest {
-            client: self.client.clone(),
-            params: TranslateEntitiesParams::new(translate_entities_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        TranslateEntitiesRequest::from_params(
+            self,
+            TranslateEntitiesParams::new(translate_entities_request),
+        )
     }
 
-    /// `POST /api/scriptedtranslation/translateentitiesinlined` (operation
-    /// `TranslateEntitiesInlined`)
+    /// `POST /api/scriptedtranslation/translateentitiesinlined` (operation `TranslateEntitiesInlined`)
     ///
     /// API status: `EarlyAccess`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
@@ -309,20 +295,23 @@ impl ScriptedTranslationApi {
         &self,
         translate_entities_inlined_request: lusid_models::TranslateEntitiesInlinedRequest,
     ) -> TranslateEntitiesInlinedRequest {
-        TranslateEntitiesInlinedRequest {
-            client: self.client.clone(),
-            params: TranslateEntitiesInlinedParams::new(translate_entities_inlined_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        TranslateEntitiesInlinedRequest::from_params(
+            self,
+            TranslateEntitiesInlinedParams::new(translate_entities_inlined_request),
+        )
     }
 }
 
-/// The parameters of `UpsertTranslationDialect` (`POST /api/scriptedtranslation/dialects`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `POST /api/scriptedtranslation/dialects` (operation `UpsertTranslationDialect`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertTranslationDialect`: what its request builder
+/// ([`UpsertTranslationDialectRequest`](crate::UpsertTranslationDialectRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertTranslationDialectParams {
@@ -339,9 +328,12 @@ impl UpsertTranslationDialectParams {
     }
 }
 
-/// The `UpsertTranslationDialect` request (`POST /api/scriptedtranslation/dialects`), built
-/// by [`ScriptedTranslationApi::upsert_translation_dialect`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/scriptedtranslation/dialects` (operation `UpsertTranslationDialect`)
+///
+/// The request builder of `UpsertTranslationDialect`, made by
+/// [`ScriptedTranslationApi::upsert_translation_dialect`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertTranslationDialectRequest {
@@ -357,6 +349,18 @@ impl UpsertTranslationDialectRequest {
         path_template: "/api/scriptedtranslation/dialects",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &ScriptedTranslationApi,
+        params: UpsertTranslationDialectParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertTranslationDialectParams {
@@ -405,12 +409,16 @@ impl UpsertTranslationDialectRequest {
     }
 }
 
-/// The parameters of `ListDialectIds` (`GET /api/scriptedtranslation/dialects/ids`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `GET /api/scriptedtranslation/dialects/ids` (operation `ListDialectIds`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListDialectIds`: what its request builder
+/// ([`ListDialectIdsRequest`](crate::ListDialectIdsRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListDialectIdsParams {
@@ -435,36 +443,13 @@ impl ListDialectIdsParams {
             filter: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
 }
 
-/// The `ListDialectIds` request (`GET /api/scriptedtranslation/dialects/ids`), built by
-/// [`ScriptedTranslationApi::list_dialect_ids`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/scriptedtranslation/dialects/ids` (operation `ListDialectIds`)
+///
+/// The request builder of `ListDialectIds`, made by
+/// [`ScriptedTranslationApi::list_dialect_ids`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListDialectIdsRequest {
@@ -481,28 +466,37 @@ impl ListDialectIdsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ScriptedTranslationApi, params: ListDialectIdsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -563,79 +557,84 @@ impl ListDialectIdsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListDialectIdsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListDialectIds`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfDialectId, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfDialectId> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListDialectIds`, in order. At most one page is held in
-    /// memory; the next page is requested when the current one is used up.
+    /// memory; the next page is requested when the current one is used up. Without an `asAt`,
+    /// the first request pins `asAt` to the current UTC time, so every page reads the same
+    /// snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::DialectId, crate::Error>> + Send + 'static
-    {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::DialectId> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListDialectIds` with its items kept exactly as LUSID sent them, fields
     /// this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListDialectIdsRequest {
-    type Page = lusid_models::PagedResourceListOfDialectId;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListDialectIdsParams {
+    const OPERATION_ID: &'static str = "ListDialectIds";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `GetTranslationDialect` (`GET
-/// /api/scriptedtranslation/dialects/{scope}/{vendor}/{sourceSystem}/{entityType}/{serialisationFormat}/{version}`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `GET /api/scriptedtranslation/dialects/{scope}/{vendor}/{sourceSystem}/{entityType}/{serialisationFormat}/{version}` (operation `GetTranslationDialect`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetTranslationDialect`: what its request builder
+/// ([`GetTranslationDialectRequest`](crate::GetTranslationDialectRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetTranslationDialectParams {
@@ -645,10 +644,13 @@ pub struct GetTranslationDialectParams {
     pub vendor: String,
     /// `sourceSystem` (path): string.
     pub source_system: String,
-    /// `entityType` (path): string; known values `Instrument`.
-    pub entity_type: String,
-    /// `serialisationFormat` (path): string; known values `Json` and `Xml`.
-    pub serialisation_format: String,
+    /// `entityType` (path): [`EntityType`](crate::params::EntityType) (or any string); known
+    /// values `Instrument`.
+    pub entity_type: crate::params::EntityType,
+    /// `serialisationFormat` (path):
+    /// [`SerialisationFormat`](crate::params::SerialisationFormat) (or any string); known
+    /// values `Json` and `Xml`.
+    pub serialisation_format: crate::params::SerialisationFormat,
     /// `version` (path): string.
     pub version: String,
     /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
@@ -662,8 +664,8 @@ impl GetTranslationDialectParams {
         scope: impl Into<String>,
         vendor: impl Into<String>,
         source_system: impl Into<String>,
-        entity_type: impl Into<String>,
-        serialisation_format: impl Into<String>,
+        entity_type: impl Into<crate::params::EntityType>,
+        serialisation_format: impl Into<crate::params::SerialisationFormat>,
         version: impl Into<String>,
     ) -> Self {
         Self {
@@ -676,19 +678,14 @@ impl GetTranslationDialectParams {
             as_at: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetTranslationDialect` request (`GET
-/// /api/scriptedtranslation/dialects/{scope}/{vendor}/{sourceSystem}/{entityType}/{serialisationFormat}/{version}`),
-/// built by [`ScriptedTranslationApi::get_translation_dialect`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `GET /api/scriptedtranslation/dialects/{scope}/{vendor}/{sourceSystem}/{entityType}/{serialisationFormat}/{version}` (operation `GetTranslationDialect`)
+///
+/// The request builder of `GetTranslationDialect`, made by
+/// [`ScriptedTranslationApi::get_translation_dialect`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetTranslationDialectRequest {
@@ -705,10 +702,19 @@ impl GetTranslationDialectRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ScriptedTranslationApi, params: GetTranslationDialectParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -770,12 +776,16 @@ impl GetTranslationDialectRequest {
     }
 }
 
-/// The parameters of `UpsertTranslationScript` (`POST /api/scriptedtranslation/scripts`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `POST /api/scriptedtranslation/scripts` (operation `UpsertTranslationScript`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertTranslationScript`: what its request builder
+/// ([`UpsertTranslationScriptRequest`](crate::UpsertTranslationScriptRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertTranslationScriptParams {
@@ -794,9 +804,12 @@ impl UpsertTranslationScriptParams {
     }
 }
 
-/// The `UpsertTranslationScript` request (`POST /api/scriptedtranslation/scripts`), built
-/// by [`ScriptedTranslationApi::upsert_translation_script`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/scriptedtranslation/scripts` (operation `UpsertTranslationScript`)
+///
+/// The request builder of `UpsertTranslationScript`, made by
+/// [`ScriptedTranslationApi::upsert_translation_script`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertTranslationScriptRequest {
@@ -812,6 +825,18 @@ impl UpsertTranslationScriptRequest {
         path_template: "/api/scriptedtranslation/scripts",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &ScriptedTranslationApi,
+        params: UpsertTranslationScriptParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertTranslationScriptParams {
@@ -860,13 +885,16 @@ impl UpsertTranslationScriptRequest {
     }
 }
 
-/// The parameters of `ListTranslationScriptIds` (`GET
-/// /api/scriptedtranslation/scripts/ids`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `GET /api/scriptedtranslation/scripts/ids` (operation `ListTranslationScriptIds`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListTranslationScriptIds`: what its request builder
+/// ([`ListTranslationScriptIdsRequest`](crate::ListTranslationScriptIdsRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListTranslationScriptIdsParams {
@@ -891,36 +919,14 @@ impl ListTranslationScriptIdsParams {
             page: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
 }
 
-/// The `ListTranslationScriptIds` request (`GET /api/scriptedtranslation/scripts/ids`),
-/// built by [`ScriptedTranslationApi::list_translation_script_ids`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `GET /api/scriptedtranslation/scripts/ids` (operation `ListTranslationScriptIds`)
+///
+/// The request builder of `ListTranslationScriptIds`, made by
+/// [`ScriptedTranslationApi::list_translation_script_ids`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListTranslationScriptIdsRequest {
@@ -937,28 +943,40 @@ impl ListTranslationScriptIdsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &ScriptedTranslationApi,
+        params: ListTranslationScriptIdsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
@@ -1021,80 +1039,84 @@ impl ListTranslationScriptIdsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListTranslationScriptIdsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListTranslationScriptIds`, following `nextPage` until it is empty. Each
     /// page is requested only when the previous one has been taken, with the same parameters
     /// plus `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time,
     /// so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfTranslationScriptId, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfTranslationScriptId> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListTranslationScriptIds`, in order. At most one page is
-    /// held in memory; the next page is requested when the current one is used up.
+    /// held in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::TranslationScriptId, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::TranslationScriptId> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListTranslationScriptIds` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListTranslationScriptIdsRequest {
-    type Page = lusid_models::PagedResourceListOfTranslationScriptId;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListTranslationScriptIdsParams {
+    const OPERATION_ID: &'static str = "ListTranslationScriptIds";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `GetTranslationScript` (`GET
-/// /api/scriptedtranslation/scripts/{scope}/{code}/{version}`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `GET /api/scriptedtranslation/scripts/{scope}/{code}/{version}` (operation `GetTranslationScript`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetTranslationScript`: what its request builder
+/// ([`GetTranslationScriptRequest`](crate::GetTranslationScriptRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetTranslationScriptParams {
@@ -1123,19 +1145,14 @@ impl GetTranslationScriptParams {
             as_at: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetTranslationScript` request (`GET
-/// /api/scriptedtranslation/scripts/{scope}/{code}/{version}`), built by
-/// [`ScriptedTranslationApi::get_translation_script`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/scriptedtranslation/scripts/{scope}/{code}/{version}` (operation `GetTranslationScript`)
+///
+/// The request builder of `GetTranslationScript`, made by
+/// [`ScriptedTranslationApi::get_translation_script`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetTranslationScriptRequest {
@@ -1152,10 +1169,19 @@ impl GetTranslationScriptRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ScriptedTranslationApi, params: GetTranslationScriptParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -1211,13 +1237,16 @@ impl GetTranslationScriptRequest {
     }
 }
 
-/// The parameters of `TranslateEntities` (`POST
-/// /api/scriptedtranslation/translateentities`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `POST /api/scriptedtranslation/translateentities` (operation `TranslateEntities`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `TranslateEntities`: what its request builder
+/// ([`TranslateEntitiesRequest`](crate::TranslateEntitiesRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct TranslateEntitiesParams {
@@ -1234,9 +1263,11 @@ impl TranslateEntitiesParams {
     }
 }
 
-/// The `TranslateEntities` request (`POST /api/scriptedtranslation/translateentities`),
-/// built by [`ScriptedTranslationApi::translate_entities`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/scriptedtranslation/translateentities` (operation `TranslateEntities`)
+///
+/// The request builder of `TranslateEntities`, made by
+/// [`ScriptedTranslationApi::translate_entities`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct TranslateEntitiesRequest {
@@ -1252,6 +1283,15 @@ impl TranslateEntitiesRequest {
         path_template: "/api/scriptedtranslation/translateentities",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &ScriptedTranslationApi, params: TranslateEntitiesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &TranslateEntitiesParams {
@@ -1300,13 +1340,16 @@ impl TranslateEntitiesRequest {
     }
 }
 
-/// The parameters of `TranslateEntitiesInlined` (`POST
-/// /api/scriptedtranslation/translateentitiesinlined`): what its request builder sends, and
+/// `POST /api/scriptedtranslation/translateentitiesinlined` (operation `TranslateEntitiesInlined`)
+///
+/// The parameters of `TranslateEntitiesInlined`: what its request builder
+/// ([`TranslateEntitiesInlinedRequest`](crate::TranslateEntitiesInlinedRequest)) sends, and
 /// what the tag's trait method takes.
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct TranslateEntitiesInlinedParams {
@@ -1325,10 +1368,12 @@ impl TranslateEntitiesInlinedParams {
     }
 }
 
-/// The `TranslateEntitiesInlined` request (`POST
-/// /api/scriptedtranslation/translateentitiesinlined`), built by
-/// [`ScriptedTranslationApi::translate_entities_inlined`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/scriptedtranslation/translateentitiesinlined` (operation `TranslateEntitiesInlined`)
+///
+/// The request builder of `TranslateEntitiesInlined`, made by
+/// [`ScriptedTranslationApi::translate_entities_inlined`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct TranslateEntitiesInlinedRequest {
@@ -1344,6 +1389,18 @@ impl TranslateEntitiesInlinedRequest {
         path_template: "/api/scriptedtranslation/translateentitiesinlined",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &ScriptedTranslationApi,
+        params: TranslateEntitiesInlinedParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &TranslateEntitiesInlinedParams {
@@ -1398,15 +1455,19 @@ impl TranslateEntitiesInlinedRequest {
 /// production and a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`ScriptedTranslationApi`] for streams, timeouts and `send_as`). With the
-/// `mock` feature, mockall generates `MockScriptedTranslationApiClient`; see
-/// docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`ScriptedTranslationApi`] add streams, timeouts and `send_as`. With the `mock` feature,
+/// mockall generates `MockScriptedTranslationApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait ScriptedTranslationApiClient: Send + Sync {
-    /// `POST /api/scriptedtranslation/dialects` (operation `UpsertTranslationDialect`):
-    /// [`ScriptedTranslationApi::upsert_translation_dialect`] with the parameters of `params`.
+    /// `POST /api/scriptedtranslation/dialects` (operation `UpsertTranslationDialect`)
+    ///
+    /// [`ScriptedTranslationApi::upsert_translation_dialect`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertTranslationDialectRequest::send): see [`Error`](crate::Error).
@@ -1415,8 +1476,11 @@ pub trait ScriptedTranslationApiClient: Send + Sync {
         params: UpsertTranslationDialectParams,
     ) -> Result<lusid_models::Dialect, crate::Error>;
 
-    /// `GET /api/scriptedtranslation/dialects/ids` (operation `ListDialectIds`):
-    /// [`ScriptedTranslationApi::list_dialect_ids`] with the parameters of `params`.
+    /// `GET /api/scriptedtranslation/dialects/ids` (operation `ListDialectIds`)
+    ///
+    /// [`ScriptedTranslationApi::list_dialect_ids`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListDialectIdsRequest::send): see [`Error`](crate::Error).
@@ -1425,10 +1489,11 @@ pub trait ScriptedTranslationApiClient: Send + Sync {
         params: ListDialectIdsParams,
     ) -> Result<lusid_models::PagedResourceListOfDialectId, crate::Error>;
 
-    /// `GET
-    /// /api/scriptedtranslation/dialects/{scope}/{vendor}/{sourceSystem}/{entityType}/{serialisationFormat}/{version}`
-    /// (operation `GetTranslationDialect`): [`ScriptedTranslationApi::get_translation_dialect`]
-    /// with the parameters of `params`.
+    /// `GET /api/scriptedtranslation/dialects/{scope}/{vendor}/{sourceSystem}/{entityType}/{serialisationFormat}/{version}` (operation `GetTranslationDialect`)
+    ///
+    /// [`ScriptedTranslationApi::get_translation_dialect`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetTranslationDialectRequest::send): see [`Error`](crate::Error).
@@ -1437,8 +1502,11 @@ pub trait ScriptedTranslationApiClient: Send + Sync {
         params: GetTranslationDialectParams,
     ) -> Result<lusid_models::Dialect, crate::Error>;
 
-    /// `POST /api/scriptedtranslation/scripts` (operation `UpsertTranslationScript`):
-    /// [`ScriptedTranslationApi::upsert_translation_script`] with the parameters of `params`.
+    /// `POST /api/scriptedtranslation/scripts` (operation `UpsertTranslationScript`)
+    ///
+    /// [`ScriptedTranslationApi::upsert_translation_script`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertTranslationScriptRequest::send): see [`Error`](crate::Error).
@@ -1447,8 +1515,11 @@ pub trait ScriptedTranslationApiClient: Send + Sync {
         params: UpsertTranslationScriptParams,
     ) -> Result<lusid_models::TranslationScript, crate::Error>;
 
-    /// `GET /api/scriptedtranslation/scripts/ids` (operation `ListTranslationScriptIds`):
-    /// [`ScriptedTranslationApi::list_translation_script_ids`] with the parameters of `params`.
+    /// `GET /api/scriptedtranslation/scripts/ids` (operation `ListTranslationScriptIds`)
+    ///
+    /// [`ScriptedTranslationApi::list_translation_script_ids`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListTranslationScriptIdsRequest::send): see [`Error`](crate::Error).
@@ -1457,9 +1528,11 @@ pub trait ScriptedTranslationApiClient: Send + Sync {
         params: ListTranslationScriptIdsParams,
     ) -> Result<lusid_models::PagedResourceListOfTranslationScriptId, crate::Error>;
 
-    /// `GET /api/scriptedtranslation/scripts/{scope}/{code}/{version}` (operation
-    /// `GetTranslationScript`): [`ScriptedTranslationApi::get_translation_script`] with the
-    /// parameters of `params`.
+    /// `GET /api/scriptedtranslation/scripts/{scope}/{code}/{version}` (operation `GetTranslationScript`)
+    ///
+    /// [`ScriptedTranslationApi::get_translation_script`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetTranslationScriptRequest::send): see [`Error`](crate::Error).
@@ -1468,8 +1541,11 @@ pub trait ScriptedTranslationApiClient: Send + Sync {
         params: GetTranslationScriptParams,
     ) -> Result<lusid_models::TranslationScript, crate::Error>;
 
-    /// `POST /api/scriptedtranslation/translateentities` (operation `TranslateEntities`):
-    /// [`ScriptedTranslationApi::translate_entities`] with the parameters of `params`.
+    /// `POST /api/scriptedtranslation/translateentities` (operation `TranslateEntities`)
+    ///
+    /// [`ScriptedTranslationApi::translate_entities`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::TranslateEntitiesRequest::send): see [`Error`](crate::Error).
@@ -1478,9 +1554,11 @@ pub trait ScriptedTranslationApiClient: Send + Sync {
         params: TranslateEntitiesParams,
     ) -> Result<lusid_models::TranslateEntitiesResponse, crate::Error>;
 
-    /// `POST /api/scriptedtranslation/translateentitiesinlined` (operation
-    /// `TranslateEntitiesInlined`): [`ScriptedTranslationApi::translate_entities_inlined`] with
-    /// the parameters of `params`.
+    /// `POST /api/scriptedtranslation/translateentitiesinlined` (operation `TranslateEntitiesInlined`)
+    ///
+    /// [`ScriptedTranslationApi::translate_entities_inlined`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::TranslateEntitiesInlinedRequest::send): see [`Error`](crate::Error).
@@ -1496,103 +1574,71 @@ impl ScriptedTranslationApiClient for ScriptedTranslationApi {
         &self,
         params: UpsertTranslationDialectParams,
     ) -> Result<lusid_models::Dialect, crate::Error> {
-        UpsertTranslationDialectRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertTranslationDialectRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_dialect_ids(
         &self,
         params: ListDialectIdsParams,
     ) -> Result<lusid_models::PagedResourceListOfDialectId, crate::Error> {
-        ListDialectIdsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListDialectIdsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_translation_dialect(
         &self,
         params: GetTranslationDialectParams,
     ) -> Result<lusid_models::Dialect, crate::Error> {
-        GetTranslationDialectRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetTranslationDialectRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_translation_script(
         &self,
         params: UpsertTranslationScriptParams,
     ) -> Result<lusid_models::TranslationScript, crate::Error> {
-        UpsertTranslationScriptRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertTranslationScriptRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_translation_script_ids(
         &self,
         params: ListTranslationScriptIdsParams,
     ) -> Result<lusid_models::PagedResourceListOfTranslationScriptId, crate::Error> {
-        ListTranslationScriptIdsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListTranslationScriptIdsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_translation_script(
         &self,
         params: GetTranslationScriptParams,
     ) -> Result<lusid_models::TranslationScript, crate::Error> {
-        GetTranslationScriptRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetTranslationScriptRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn translate_entities(
         &self,
         params: TranslateEntitiesParams,
     ) -> Result<lusid_models::TranslateEntitiesResponse, crate::Error> {
-        TranslateEntitiesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        TranslateEntitiesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn translate_entities_inlined(
         &self,
         params: TranslateEntitiesInlinedParams,
     ) -> Result<lusid_models::TranslateEntitiesResponse, crate::Error> {
-        TranslateEntitiesInlinedRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        TranslateEntitiesInlinedRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

@@ -50,11 +50,7 @@ impl SearchApi {
         &self,
         request_body: Vec<lusid_models::InstrumentSearchProperty>,
     ) -> InstrumentsSearchRequest {
-        InstrumentsSearchRequest {
-            client: self.client.clone(),
-            params: InstrumentsSearchParams::new(request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        InstrumentsSearchRequest::from_params(self, InstrumentsSearchParams::new(request_body))
     }
 
     /// `GET /api/search/portfoliogroups` (operation `SearchPortfolioGroups`)
@@ -85,11 +81,7 @@ impl SearchApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn search_portfolio_groups(&self) -> SearchPortfolioGroupsRequest {
-        SearchPortfolioGroupsRequest {
-            client: self.client.clone(),
-            params: SearchPortfolioGroupsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        SearchPortfolioGroupsRequest::from_params(self, SearchPortfolioGroupsParams::new())
     }
 
     /// `GET /api/search/portfolios` (operation `SearchPortfolios`)
@@ -119,11 +111,7 @@ impl SearchApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn search_portfolios(&self) -> SearchPortfoliosRequest {
-        SearchPortfoliosRequest {
-            client: self.client.clone(),
-            params: SearchPortfoliosParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        SearchPortfoliosRequest::from_params(self, SearchPortfoliosParams::new())
     }
 
     /// `GET /api/search/propertydefinitions` (operation `SearchProperties`)
@@ -153,20 +141,20 @@ impl SearchApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn search_properties(&self) -> SearchPropertiesRequest {
-        SearchPropertiesRequest {
-            client: self.client.clone(),
-            params: SearchPropertiesParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        SearchPropertiesRequest::from_params(self, SearchPropertiesParams::new())
     }
 }
 
-/// The parameters of `InstrumentsSearch` (`POST /api/search/instruments`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/search/instruments` (operation `InstrumentsSearch`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `InstrumentsSearch`: what its request builder
+/// ([`InstrumentsSearchRequest`](crate::InstrumentsSearchRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct InstrumentsSearchParams {
@@ -190,29 +178,13 @@ impl InstrumentsSearchParams {
             body: request_body,
         }
     }
-
-    /// Sets `masteredEffectiveAt` (query): string.
-    pub fn mastered_effective_at(mut self, mastered_effective_at: impl Into<String>) -> Self {
-        self.mastered_effective_at = Some(mastered_effective_at.into());
-        self
-    }
-
-    /// Sets `masteredOnly` (query): boolean.
-    pub fn mastered_only(mut self, mastered_only: bool) -> Self {
-        self.mastered_only = Some(mastered_only);
-        self
-    }
-
-    /// Sets `scope` (query): string.
-    pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
-        self
-    }
 }
 
-/// The `InstrumentsSearch` request (`POST /api/search/instruments`), built by
-/// [`SearchApi::instruments_search`]. Set optional parameters, then [`send`](Self::send)
-/// it.
+/// `POST /api/search/instruments` (operation `InstrumentsSearch`)
+///
+/// The request builder of `InstrumentsSearch`, made by [`SearchApi::instruments_search`]
+/// (or [`from_params`](Self::from_params)). Set optional parameters, then
+/// [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct InstrumentsSearchRequest {
@@ -229,21 +201,30 @@ impl InstrumentsSearchRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &SearchApi, params: InstrumentsSearchParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `masteredEffectiveAt` (query): string.
     pub fn mastered_effective_at(mut self, mastered_effective_at: impl Into<String>) -> Self {
-        self.params = self.params.mastered_effective_at(mastered_effective_at);
+        self.params.mastered_effective_at = Some(mastered_effective_at.into());
         self
     }
 
     /// Sets `masteredOnly` (query): boolean.
     pub fn mastered_only(mut self, mastered_only: bool) -> Self {
-        self.params = self.params.mastered_only(mastered_only);
+        self.params.mastered_only = Some(mastered_only);
         self
     }
 
     /// Sets `scope` (query): string.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.params = self.params.scope(scope);
+        self.params.scope = Some(scope.into());
         self
     }
 
@@ -300,12 +281,16 @@ impl InstrumentsSearchRequest {
     }
 }
 
-/// The parameters of `SearchPortfolioGroups` (`GET /api/search/portfoliogroups`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/search/portfoliogroups` (operation `SearchPortfolioGroups`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `SearchPortfolioGroups`: what its request builder
+/// ([`SearchPortfolioGroupsRequest`](crate::SearchPortfolioGroupsRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct SearchPortfolioGroupsParams {
@@ -332,41 +317,13 @@ impl SearchPortfolioGroupsParams {
             page: None,
         }
     }
-
-    /// Sets `search` (query): string.
-    pub fn search(mut self, search: impl Into<String>) -> Self {
-        self.search = Some(search.into());
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): string.
-    pub fn sort_by(mut self, sort_by: impl Into<String>) -> Self {
-        self.sort_by = Some(sort_by.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
 }
 
-/// The `SearchPortfolioGroups` request (`GET /api/search/portfoliogroups`), built by
-/// [`SearchApi::search_portfolio_groups`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/search/portfoliogroups` (operation `SearchPortfolioGroups`)
+///
+/// The request builder of `SearchPortfolioGroups`, made by
+/// [`SearchApi::search_portfolio_groups`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SearchPortfolioGroupsRequest {
@@ -383,33 +340,42 @@ impl SearchPortfolioGroupsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &SearchApi, params: SearchPortfolioGroupsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `search` (query): string.
     pub fn search(mut self, search: impl Into<String>) -> Self {
-        self.params = self.params.search(search);
+        self.params.search = Some(search.into());
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): string.
     pub fn sort_by(mut self, sort_by: impl Into<String>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = Some(sort_by.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
@@ -473,75 +439,80 @@ impl SearchPortfolioGroupsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: SearchPortfolioGroupsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `SearchPortfolioGroups`, following `nextPage` until it is empty. Each page
     /// is requested only when the previous one has been taken, with the same parameters plus
     /// `page`.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfPortfolioGroupSearchResult, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfPortfolioGroupSearchResult>
+    {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `SearchPortfolioGroups`, in order. At most one page is held
     /// in memory; the next page is requested when the current one is used up.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_stream(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PortfolioGroupSearchResult, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::items(self)
+    ) -> crate::ItemStream<'static, lusid_models::PortfolioGroupSearchResult> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `SearchPortfolioGroups` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for SearchPortfolioGroupsRequest {
-    type Page = lusid_models::PagedResourceListOfPortfolioGroupSearchResult;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for SearchPortfolioGroupsParams {
+    const OPERATION_ID: &'static str = "SearchPortfolioGroups";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `SearchPortfolios` (`GET /api/search/portfolios`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/search/portfolios` (operation `SearchPortfolios`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `SearchPortfolios`: what its request builder
+/// ([`SearchPortfoliosRequest`](crate::SearchPortfoliosRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct SearchPortfoliosParams {
@@ -568,40 +539,13 @@ impl SearchPortfoliosParams {
             page: None,
         }
     }
-
-    /// Sets `search` (query): string.
-    pub fn search(mut self, search: impl Into<String>) -> Self {
-        self.search = Some(search.into());
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): string.
-    pub fn sort_by(mut self, sort_by: impl Into<String>) -> Self {
-        self.sort_by = Some(sort_by.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
 }
 
-/// The `SearchPortfolios` request (`GET /api/search/portfolios`), built by
-/// [`SearchApi::search_portfolios`]. Set optional parameters, then [`send`](Self::send) it.
+/// `GET /api/search/portfolios` (operation `SearchPortfolios`)
+///
+/// The request builder of `SearchPortfolios`, made by [`SearchApi::search_portfolios`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SearchPortfoliosRequest {
@@ -618,33 +562,42 @@ impl SearchPortfoliosRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &SearchApi, params: SearchPortfoliosParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `search` (query): string.
     pub fn search(mut self, search: impl Into<String>) -> Self {
-        self.params = self.params.search(search);
+        self.params.search = Some(search.into());
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): string.
     pub fn sort_by(mut self, sort_by: impl Into<String>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = Some(sort_by.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
@@ -708,74 +661,77 @@ impl SearchPortfoliosRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: SearchPortfoliosParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `SearchPortfolios`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfPortfolioSearchResult, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfPortfolioSearchResult> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `SearchPortfolios`, in order. At most one page is held in
     /// memory; the next page is requested when the current one is used up.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::PortfolioSearchResult, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::PortfolioSearchResult> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `SearchPortfolios` with its items kept exactly as LUSID sent them, fields
     /// this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for SearchPortfoliosRequest {
-    type Page = lusid_models::PagedResourceListOfPortfolioSearchResult;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for SearchPortfoliosParams {
+    const OPERATION_ID: &'static str = "SearchPortfolios";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `SearchProperties` (`GET /api/search/propertydefinitions`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/search/propertydefinitions` (operation `SearchProperties`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `SearchProperties`: what its request builder
+/// ([`SearchPropertiesRequest`](crate::SearchPropertiesRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct SearchPropertiesParams {
@@ -802,40 +758,13 @@ impl SearchPropertiesParams {
             page: None,
         }
     }
-
-    /// Sets `search` (query): string.
-    pub fn search(mut self, search: impl Into<String>) -> Self {
-        self.search = Some(search.into());
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): string.
-    pub fn sort_by(mut self, sort_by: impl Into<String>) -> Self {
-        self.sort_by = Some(sort_by.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
 }
 
-/// The `SearchProperties` request (`GET /api/search/propertydefinitions`), built by
-/// [`SearchApi::search_properties`]. Set optional parameters, then [`send`](Self::send) it.
+/// `GET /api/search/propertydefinitions` (operation `SearchProperties`)
+///
+/// The request builder of `SearchProperties`, made by [`SearchApi::search_properties`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SearchPropertiesRequest {
@@ -852,33 +781,42 @@ impl SearchPropertiesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &SearchApi, params: SearchPropertiesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `search` (query): string.
     pub fn search(mut self, search: impl Into<String>) -> Self {
-        self.params = self.params.search(search);
+        self.params.search = Some(search.into());
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): string.
     pub fn sort_by(mut self, sort_by: impl Into<String>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = Some(sort_by.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
@@ -942,69 +880,67 @@ impl SearchPropertiesRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: SearchPropertiesParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `SearchProperties`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<
-            lusid_models::PagedResourceListOfPropertyDefinitionSearchResult,
-            crate::Error,
-        >,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfPropertyDefinitionSearchResult>
+    {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `SearchProperties`, in order. At most one page is held in
     /// memory; the next page is requested when the current one is used up.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_stream(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PropertyDefinitionSearchResult, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::items(self)
+    ) -> crate::ItemStream<'static, lusid_models::PropertyDefinitionSearchResult> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `SearchProperties` with its items kept exactly as LUSID sent them, fields
     /// this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for SearchPropertiesRequest {
-    type Page = lusid_models::PagedResourceListOfPropertyDefinitionSearchResult;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for SearchPropertiesParams {
+    const OPERATION_ID: &'static str = "SearchProperties";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
@@ -1013,14 +949,18 @@ impl crate::paginator::PagedRequest for SearchPropertiesRequest {
 /// `client.search()` in production and a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`SearchApi`] for streams, timeouts and `send_as`). With the `mock` feature,
-/// mockall generates `MockSearchApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of [`SearchApi`]
+/// add streams, timeouts and `send_as`. With the `mock` feature, mockall generates
+/// `MockSearchApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait SearchApiClient: Send + Sync {
-    /// `POST /api/search/instruments` (operation `InstrumentsSearch`):
-    /// [`SearchApi::instruments_search`] with the parameters of `params`.
+    /// `POST /api/search/instruments` (operation `InstrumentsSearch`)
+    ///
+    /// [`SearchApi::instruments_search`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::InstrumentsSearchRequest::send): see [`Error`](crate::Error).
@@ -1029,8 +969,10 @@ pub trait SearchApiClient: Send + Sync {
         params: InstrumentsSearchParams,
     ) -> Result<Vec<lusid_models::InstrumentMatch>, crate::Error>;
 
-    /// `GET /api/search/portfoliogroups` (operation `SearchPortfolioGroups`):
-    /// [`SearchApi::search_portfolio_groups`] with the parameters of `params`.
+    /// `GET /api/search/portfoliogroups` (operation `SearchPortfolioGroups`)
+    ///
+    /// [`SearchApi::search_portfolio_groups`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::SearchPortfolioGroupsRequest::send): see [`Error`](crate::Error).
@@ -1039,8 +981,10 @@ pub trait SearchApiClient: Send + Sync {
         params: SearchPortfolioGroupsParams,
     ) -> Result<lusid_models::PagedResourceListOfPortfolioGroupSearchResult, crate::Error>;
 
-    /// `GET /api/search/portfolios` (operation `SearchPortfolios`):
-    /// [`SearchApi::search_portfolios`] with the parameters of `params`.
+    /// `GET /api/search/portfolios` (operation `SearchPortfolios`)
+    ///
+    /// [`SearchApi::search_portfolios`] with the parameters of `params`: one request (one page,
+    /// for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::SearchPortfoliosRequest::send): see [`Error`](crate::Error).
@@ -1049,8 +993,10 @@ pub trait SearchApiClient: Send + Sync {
         params: SearchPortfoliosParams,
     ) -> Result<lusid_models::PagedResourceListOfPortfolioSearchResult, crate::Error>;
 
-    /// `GET /api/search/propertydefinitions` (operation `SearchProperties`):
-    /// [`SearchApi::search_properties`] with the parameters of `params`.
+    /// `GET /api/search/propertydefinitions` (operation `SearchProperties`)
+    ///
+    /// [`SearchApi::search_properties`] with the parameters of `params`: one request (one page,
+    /// for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::SearchPropertiesRequest::send): see [`Error`](crate::Error).
@@ -1066,51 +1012,35 @@ impl SearchApiClient for SearchApi {
         &self,
         params: InstrumentsSearchParams,
     ) -> Result<Vec<lusid_models::InstrumentMatch>, crate::Error> {
-        InstrumentsSearchRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        InstrumentsSearchRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn search_portfolio_groups(
         &self,
         params: SearchPortfolioGroupsParams,
     ) -> Result<lusid_models::PagedResourceListOfPortfolioGroupSearchResult, crate::Error> {
-        SearchPortfolioGroupsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        SearchPortfolioGroupsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn search_portfolios(
         &self,
         params: SearchPortfoliosParams,
     ) -> Result<lusid_models::PagedResourceListOfPortfolioSearchResult, crate::Error> {
-        SearchPortfoliosRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        SearchPortfoliosRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn search_properties(
         &self,
         params: SearchPropertiesParams,
     ) -> Result<lusid_models::PagedResourceListOfPropertyDefinitionSearchResult, crate::Error> {
-        SearchPropertiesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        SearchPropertiesRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

@@ -44,11 +44,7 @@ impl SequencesApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_sequences(&self) -> ListSequencesRequest {
-        ListSequencesRequest {
-            client: self.client.clone(),
-            params: ListSequencesParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListSequencesRequest::from_params(self, ListSequencesParams::new())
     }
 
     /// `POST /api/sequences/{scope}` (operation `CreateSequence`)
@@ -79,11 +75,10 @@ impl SequencesApi {
         scope: impl Into<String>,
         create_sequence_request: lusid_models::CreateSequenceRequest,
     ) -> CreateSequenceRequest {
-        CreateSequenceRequest {
-            client: self.client.clone(),
-            params: CreateSequenceParams::new(scope, create_sequence_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateSequenceRequest::from_params(
+            self,
+            CreateSequenceParams::new(scope, create_sequence_request),
+        )
     }
 
     /// `GET /api/sequences/{scope}/{code}` (operation `GetSequence`)
@@ -111,11 +106,7 @@ impl SequencesApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetSequenceRequest {
-        GetSequenceRequest {
-            client: self.client.clone(),
-            params: GetSequenceParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetSequenceRequest::from_params(self, GetSequenceParams::new(scope, code))
     }
 
     /// `DELETE /api/sequences/{scope}/{code}` (operation `DeleteSequence`)
@@ -143,11 +134,7 @@ impl SequencesApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteSequenceRequest {
-        DeleteSequenceRequest {
-            client: self.client.clone(),
-            params: DeleteSequenceParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteSequenceRequest::from_params(self, DeleteSequenceParams::new(scope, code))
     }
 
     /// `GET /api/sequences/{scope}/{code}/next` (operation `Next`)
@@ -173,20 +160,20 @@ impl SequencesApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn next(&self, scope: impl Into<String>, code: impl Into<String>) -> NextRequest {
-        NextRequest {
-            client: self.client.clone(),
-            params: NextParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        NextRequest::from_params(self, NextParams::new(scope, code))
     }
 }
 
-/// The parameters of `ListSequences` (`GET /api/sequences`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `GET /api/sequences` (operation `ListSequences`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListSequences`: what its request builder
+/// ([`ListSequencesRequest`](crate::ListSequencesRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListSequencesParams {
@@ -207,28 +194,13 @@ impl ListSequencesParams {
             filter: None,
         }
     }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
 }
 
-/// The `ListSequences` request (`GET /api/sequences`), built by
-/// [`SequencesApi::list_sequences`]. Set optional parameters, then [`send`](Self::send) it.
+/// `GET /api/sequences` (operation `ListSequences`)
+///
+/// The request builder of `ListSequences`, made by [`SequencesApi::list_sequences`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListSequencesRequest {
@@ -245,21 +217,30 @@ impl ListSequencesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &SequencesApi, params: ListSequencesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -321,74 +302,77 @@ impl ListSequencesRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListSequencesParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListSequences`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfSequenceDefinition, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfSequenceDefinition> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListSequences`, in order. At most one page is held in
     /// memory; the next page is requested when the current one is used up.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::SequenceDefinition, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::SequenceDefinition> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListSequences` with its items kept exactly as LUSID sent them, fields
     /// this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListSequencesRequest {
-    type Page = lusid_models::PagedResourceListOfSequenceDefinition;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListSequencesParams {
+    const OPERATION_ID: &'static str = "ListSequences";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `CreateSequence` (`POST /api/sequences/{scope}`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/sequences/{scope}` (operation `CreateSequence`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateSequence`: what its request builder
+/// ([`CreateSequenceRequest`](crate::CreateSequenceRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateSequenceParams {
@@ -411,8 +395,10 @@ impl CreateSequenceParams {
     }
 }
 
-/// The `CreateSequence` request (`POST /api/sequences/{scope}`), built by
-/// [`SequencesApi::create_sequence`]. Set optional parameters, then [`send`](Self::send)
+/// `POST /api/sequences/{scope}` (operation `CreateSequence`)
+///
+/// The request builder of `CreateSequence`, made by [`SequencesApi::create_sequence`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
 /// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -429,6 +415,15 @@ impl CreateSequenceRequest {
         path_template: "/api/sequences/{scope}",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &SequencesApi, params: CreateSequenceParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateSequenceParams {
@@ -478,12 +473,16 @@ impl CreateSequenceRequest {
     }
 }
 
-/// The parameters of `GetSequence` (`GET /api/sequences/{scope}/{code}`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/sequences/{scope}/{code}` (operation `GetSequence`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetSequence`: what its request builder
+/// ([`GetSequenceRequest`](crate::GetSequenceRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetSequenceParams {
@@ -503,8 +502,11 @@ impl GetSequenceParams {
     }
 }
 
-/// The `GetSequence` request (`GET /api/sequences/{scope}/{code}`), built by
-/// [`SequencesApi::get_sequence`]. Set optional parameters, then [`send`](Self::send) it.
+/// `GET /api/sequences/{scope}/{code}` (operation `GetSequence`)
+///
+/// The request builder of `GetSequence`, made by [`SequencesApi::get_sequence`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSequenceRequest {
@@ -520,6 +522,15 @@ impl GetSequenceRequest {
         path_template: "/api/sequences/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &SequencesApi, params: GetSequenceParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &GetSequenceParams {
@@ -570,12 +581,16 @@ impl GetSequenceRequest {
     }
 }
 
-/// The parameters of `DeleteSequence` (`DELETE /api/sequences/{scope}/{code}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `DELETE /api/sequences/{scope}/{code}` (operation `DeleteSequence`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteSequence`: what its request builder
+/// ([`DeleteSequenceRequest`](crate::DeleteSequenceRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteSequenceParams {
@@ -595,8 +610,10 @@ impl DeleteSequenceParams {
     }
 }
 
-/// The `DeleteSequence` request (`DELETE /api/sequences/{scope}/{code}`), built by
-/// [`SequencesApi::delete_sequence`]. Set optional parameters, then [`send`](Self::send)
+/// `DELETE /api/sequences/{scope}/{code}` (operation `DeleteSequence`)
+///
+/// The request builder of `DeleteSequence`, made by [`SequencesApi::delete_sequence`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
 /// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -613,6 +630,15 @@ impl DeleteSequenceRequest {
         path_template: "/api/sequences/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &SequencesApi, params: DeleteSequenceParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteSequenceParams {
@@ -664,12 +690,15 @@ impl DeleteSequenceRequest {
     }
 }
 
-/// The parameters of `Next` (`GET /api/sequences/{scope}/{code}/next`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/sequences/{scope}/{code}/next` (operation `Next`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `Next`: what its request builder ([`NextRequest`](crate::NextRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct NextParams {
@@ -690,16 +719,13 @@ impl NextParams {
             batch: None,
         }
     }
-
-    /// Sets `batch` (query): integer.
-    pub fn batch(mut self, batch: i64) -> Self {
-        self.batch = Some(batch);
-        self
-    }
 }
 
-/// The `Next` request (`GET /api/sequences/{scope}/{code}/next`), built by
-/// [`SequencesApi::next`]. Set optional parameters, then [`send`](Self::send) it.
+/// `GET /api/sequences/{scope}/{code}/next` (operation `Next`)
+///
+/// The request builder of `Next`, made by [`SequencesApi::next`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct NextRequest {
@@ -716,9 +742,18 @@ impl NextRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &SequencesApi, params: NextParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `batch` (query): integer.
     pub fn batch(mut self, batch: i64) -> Self {
-        self.params = self.params.batch(batch);
+        self.params.batch = Some(batch);
         self
     }
 
@@ -779,14 +814,18 @@ impl NextRequest {
 /// SequencesApiClient`) and give it `client.sequences()` in production and a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`SequencesApi`] for streams, timeouts and `send_as`). With the `mock`
-/// feature, mockall generates `MockSequencesApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of [`SequencesApi`]
+/// add streams, timeouts and `send_as`. With the `mock` feature, mockall generates
+/// `MockSequencesApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait SequencesApiClient: Send + Sync {
-    /// `GET /api/sequences` (operation `ListSequences`): [`SequencesApi::list_sequences`] with
-    /// the parameters of `params`.
+    /// `GET /api/sequences` (operation `ListSequences`)
+    ///
+    /// [`SequencesApi::list_sequences`] with the parameters of `params`: one request (one page,
+    /// for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListSequencesRequest::send): see [`Error`](crate::Error).
@@ -795,8 +834,10 @@ pub trait SequencesApiClient: Send + Sync {
         params: ListSequencesParams,
     ) -> Result<lusid_models::PagedResourceListOfSequenceDefinition, crate::Error>;
 
-    /// `POST /api/sequences/{scope}` (operation `CreateSequence`):
-    /// [`SequencesApi::create_sequence`] with the parameters of `params`.
+    /// `POST /api/sequences/{scope}` (operation `CreateSequence`)
+    ///
+    /// [`SequencesApi::create_sequence`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateSequenceRequest::send): see [`Error`](crate::Error).
@@ -805,8 +846,10 @@ pub trait SequencesApiClient: Send + Sync {
         params: CreateSequenceParams,
     ) -> Result<lusid_models::SequenceDefinition, crate::Error>;
 
-    /// `GET /api/sequences/{scope}/{code}` (operation `GetSequence`):
-    /// [`SequencesApi::get_sequence`] with the parameters of `params`.
+    /// `GET /api/sequences/{scope}/{code}` (operation `GetSequence`)
+    ///
+    /// [`SequencesApi::get_sequence`] with the parameters of `params`: one request (one page,
+    /// for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetSequenceRequest::send): see [`Error`](crate::Error).
@@ -815,8 +858,10 @@ pub trait SequencesApiClient: Send + Sync {
         params: GetSequenceParams,
     ) -> Result<lusid_models::SequenceDefinition, crate::Error>;
 
-    /// `DELETE /api/sequences/{scope}/{code}` (operation `DeleteSequence`):
-    /// [`SequencesApi::delete_sequence`] with the parameters of `params`.
+    /// `DELETE /api/sequences/{scope}/{code}` (operation `DeleteSequence`)
+    ///
+    /// [`SequencesApi::delete_sequence`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteSequenceRequest::send): see [`Error`](crate::Error).
@@ -825,8 +870,10 @@ pub trait SequencesApiClient: Send + Sync {
         params: DeleteSequenceParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `GET /api/sequences/{scope}/{code}/next` (operation `Next`): [`SequencesApi::next`] with
-    /// the parameters of `params`.
+    /// `GET /api/sequences/{scope}/{code}/next` (operation `Next`)
+    ///
+    /// [`SequencesApi::next`] with the parameters of `params`: one request (one page, for a
+    /// paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::NextRequest::send): see [`Error`](crate::Error).
@@ -842,64 +889,38 @@ impl SequencesApiClient for SequencesApi {
         &self,
         params: ListSequencesParams,
     ) -> Result<lusid_models::PagedResourceListOfSequenceDefinition, crate::Error> {
-        ListSequencesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListSequencesRequest::from_params(self, params).send().await
     }
 
     async fn create_sequence(
         &self,
         params: CreateSequenceParams,
     ) -> Result<lusid_models::SequenceDefinition, crate::Error> {
-        CreateSequenceRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateSequenceRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_sequence(
         &self,
         params: GetSequenceParams,
     ) -> Result<lusid_models::SequenceDefinition, crate::Error> {
-        GetSequenceRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetSequenceRequest::from_params(self, params).send().await
     }
 
     async fn delete_sequence(
         &self,
         params: DeleteSequenceParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteSequenceRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteSequenceRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn next(
         &self,
         params: NextParams,
     ) -> Result<lusid_models::NextValueInSequenceResponse, crate::Error> {
-        NextRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        NextRequest::from_params(self, params).send().await
     }
 }

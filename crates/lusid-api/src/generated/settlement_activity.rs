@@ -47,20 +47,23 @@ impl SettlementActivityApi {
         &self,
         settlement_activity_query: lusid_models::SettlementActivityQuery,
     ) -> QuerySettlementActivityRequest {
-        QuerySettlementActivityRequest {
-            client: self.client.clone(),
-            params: QuerySettlementActivityParams::new(settlement_activity_query),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        QuerySettlementActivityRequest::from_params(
+            self,
+            QuerySettlementActivityParams::new(settlement_activity_query),
+        )
     }
 }
 
-/// The parameters of `QuerySettlementActivity` (`POST /api/settlementactivities/$query`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `POST /api/settlementactivities/$query` (operation `QuerySettlementActivity`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `QuerySettlementActivity`: what its request builder
+/// ([`QuerySettlementActivityRequest`](crate::QuerySettlementActivityRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct QuerySettlementActivityParams {
@@ -77,9 +80,12 @@ impl QuerySettlementActivityParams {
     }
 }
 
-/// The `QuerySettlementActivity` request (`POST /api/settlementactivities/$query`), built
-/// by [`SettlementActivityApi::query_settlement_activity`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/settlementactivities/$query` (operation `QuerySettlementActivity`)
+///
+/// The request builder of `QuerySettlementActivity`, made by
+/// [`SettlementActivityApi::query_settlement_activity`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct QuerySettlementActivityRequest {
@@ -95,6 +101,15 @@ impl QuerySettlementActivityRequest {
         path_template: "/api/settlementactivities/$query",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &SettlementActivityApi, params: QuerySettlementActivityParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &QuerySettlementActivityParams {
@@ -155,15 +170,19 @@ impl QuerySettlementActivityRequest {
 /// production and a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`SettlementActivityApi`] for streams, timeouts and `send_as`). With the
-/// `mock` feature, mockall generates `MockSettlementActivityApiClient`; see
-/// docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`SettlementActivityApi`] add streams, timeouts and `send_as`. With the `mock` feature,
+/// mockall generates `MockSettlementActivityApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait SettlementActivityApiClient: Send + Sync {
-    /// `POST /api/settlementactivities/$query` (operation `QuerySettlementActivity`):
-    /// [`SettlementActivityApi::query_settlement_activity`] with the parameters of `params`.
+    /// `POST /api/settlementactivities/$query` (operation `QuerySettlementActivity`)
+    ///
+    /// [`SettlementActivityApi::query_settlement_activity`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::QuerySettlementActivityRequest::send): see [`Error`](crate::Error).
@@ -185,12 +204,8 @@ impl SettlementActivityApiClient for SettlementActivityApi {
         lusid_models::ResourceListWithPostBodiesOfSettlementActivityToSettlementActivityQuery,
         crate::Error,
     > {
-        QuerySettlementActivityRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        QuerySettlementActivityRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

@@ -50,23 +50,26 @@ impl SimplePositionPortfoliosApi {
         scope: impl Into<String>,
         create_simple_position_portfolio_request: lusid_models::CreateSimplePositionPortfolioRequest,
     ) -> CreateSimplePositionPortfolioRequest {
-        CreateSimplePositionPortfolioRequest {
-            client: self.client.clone(),
-            params: CreateSimplePositionPortfolioParams::new(
+        CreateSimplePositionPortfolioRequest::from_params(
+            self,
+            CreateSimplePositionPortfolioParams::new(
                 scope,
                 create_simple_position_portfolio_request,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 }
 
-/// The parameters of `CreateSimplePositionPortfolio` (`POST /api/simpleposition/{scope}`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `POST /api/simpleposition/{scope}` (operation `CreateSimplePositionPortfolio`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateSimplePositionPortfolio`: what its request builder
+/// ([`CreateSimplePositionPortfolioRequest`](crate::CreateSimplePositionPortfolioRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateSimplePositionPortfolioParams {
@@ -89,9 +92,12 @@ impl CreateSimplePositionPortfolioParams {
     }
 }
 
-/// The `CreateSimplePositionPortfolio` request (`POST /api/simpleposition/{scope}`), built
-/// by [`SimplePositionPortfoliosApi::create_simple_position_portfolio`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `POST /api/simpleposition/{scope}` (operation `CreateSimplePositionPortfolio`)
+///
+/// The request builder of `CreateSimplePositionPortfolio`, made by
+/// [`SimplePositionPortfoliosApi::create_simple_position_portfolio`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateSimplePositionPortfolioRequest {
@@ -107,6 +113,18 @@ impl CreateSimplePositionPortfolioRequest {
         path_template: "/api/simpleposition/{scope}",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &SimplePositionPortfoliosApi,
+        params: CreateSimplePositionPortfolioParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateSimplePositionPortfolioParams {
@@ -162,16 +180,19 @@ impl CreateSimplePositionPortfolioRequest {
 /// give it `client.simple_position_portfolios()` in production and a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`SimplePositionPortfoliosApi`] for streams, timeouts and `send_as`). With
-/// the `mock` feature, mockall generates `MockSimplePositionPortfoliosApiClient`; see
-/// docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`SimplePositionPortfoliosApi`] add streams, timeouts and `send_as`. With the `mock`
+/// feature, mockall generates `MockSimplePositionPortfoliosApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait SimplePositionPortfoliosApiClient: Send + Sync {
-    /// `POST /api/simpleposition/{scope}` (operation `CreateSimplePositionPortfolio`):
+    /// `POST /api/simpleposition/{scope}` (operation `CreateSimplePositionPortfolio`)
+    ///
     /// [`SimplePositionPortfoliosApi::create_simple_position_portfolio`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateSimplePositionPortfolioRequest::send): see [`Error`](crate::Error).
@@ -187,12 +208,8 @@ impl SimplePositionPortfoliosApiClient for SimplePositionPortfoliosApi {
         &self,
         params: CreateSimplePositionPortfolioParams,
     ) -> Result<lusid_models::Portfolio, crate::Error> {
-        CreateSimplePositionPortfolioRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateSimplePositionPortfolioRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

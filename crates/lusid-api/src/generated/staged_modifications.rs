@@ -52,11 +52,7 @@ impl StagedModificationsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_staged_modifications(&self) -> ListStagedModificationsRequest {
-        ListStagedModificationsRequest {
-            client: self.client.clone(),
-            params: ListStagedModificationsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListStagedModificationsRequest::from_params(self, ListStagedModificationsParams::new())
     }
 
     /// `GET /api/stagedmodifications/{id}` (operation `GetStagedModification`)
@@ -82,11 +78,7 @@ impl StagedModificationsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn get_staged_modification(&self, id: impl Into<String>) -> GetStagedModificationRequest {
-        GetStagedModificationRequest {
-            client: self.client.clone(),
-            params: GetStagedModificationParams::new(id),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetStagedModificationRequest::from_params(self, GetStagedModificationParams::new(id))
     }
 
     /// `POST /api/stagedmodifications/{id}/decision` (operation `AddDecision`)
@@ -118,11 +110,10 @@ impl StagedModificationsApi {
         id: impl Into<String>,
         staged_modification_decision_request: lusid_models::StagedModificationDecisionRequest,
     ) -> AddDecisionRequest {
-        AddDecisionRequest {
-            client: self.client.clone(),
-            params: AddDecisionParams::new(id, staged_modification_decision_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        AddDecisionRequest::from_params(
+            self,
+            AddDecisionParams::new(id, staged_modification_decision_request),
+        )
     }
 
     /// `GET /api/stagedmodifications/{id}/requestedChanges` (operation `ListRequestedChanges`)
@@ -156,20 +147,20 @@ impl StagedModificationsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_requested_changes(&self, id: impl Into<String>) -> ListRequestedChangesRequest {
-        ListRequestedChangesRequest {
-            client: self.client.clone(),
-            params: ListRequestedChangesParams::new(id),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListRequestedChangesRequest::from_params(self, ListRequestedChangesParams::new(id))
     }
 }
 
-/// The parameters of `ListStagedModifications` (`GET /api/stagedmodifications`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/stagedmodifications` (operation `ListStagedModifications`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListStagedModifications`: what its request builder
+/// ([`ListStagedModificationsRequest`](crate::ListStagedModificationsRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListStagedModificationsParams {
@@ -197,43 +188,14 @@ impl ListStagedModificationsParams {
             sort_by: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListStagedModifications` request (`GET /api/stagedmodifications`), built by
-/// [`StagedModificationsApi::list_staged_modifications`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/stagedmodifications` (operation `ListStagedModifications`)
+///
+/// The request builder of `ListStagedModifications`, made by
+/// [`StagedModificationsApi::list_staged_modifications`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListStagedModificationsRequest {
@@ -250,35 +212,47 @@ impl ListStagedModificationsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &StagedModificationsApi,
+        params: ListStagedModificationsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
@@ -342,79 +316,84 @@ impl ListStagedModificationsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListStagedModificationsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListStagedModifications`, following `nextPage` until it is empty. Each
     /// page is requested only when the previous one has been taken, with the same parameters
     /// plus `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time,
     /// so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfStagedModification, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfStagedModification> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListStagedModifications`, in order. At most one page is
-    /// held in memory; the next page is requested when the current one is used up.
+    /// held in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::StagedModification, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::StagedModification> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListStagedModifications` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListStagedModificationsRequest {
-    type Page = lusid_models::PagedResourceListOfStagedModification;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListStagedModificationsParams {
+    const OPERATION_ID: &'static str = "ListStagedModifications";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `GetStagedModification` (`GET /api/stagedmodifications/{id}`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `GET /api/stagedmodifications/{id}` (operation `GetStagedModification`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetStagedModification`: what its request builder
+/// ([`GetStagedModificationRequest`](crate::GetStagedModificationRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetStagedModificationParams {
@@ -433,18 +412,14 @@ impl GetStagedModificationParams {
             as_at: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetStagedModification` request (`GET /api/stagedmodifications/{id}`), built by
-/// [`StagedModificationsApi::get_staged_modification`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/stagedmodifications/{id}` (operation `GetStagedModification`)
+///
+/// The request builder of `GetStagedModification`, made by
+/// [`StagedModificationsApi::get_staged_modification`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetStagedModificationRequest {
@@ -461,10 +436,19 @@ impl GetStagedModificationRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &StagedModificationsApi, params: GetStagedModificationParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -516,12 +500,16 @@ impl GetStagedModificationRequest {
     }
 }
 
-/// The parameters of `AddDecision` (`POST /api/stagedmodifications/{id}/decision`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `POST /api/stagedmodifications/{id}/decision` (operation `AddDecision`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `AddDecision`: what its request builder
+/// ([`AddDecisionRequest`](crate::AddDecisionRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct AddDecisionParams {
@@ -544,8 +532,10 @@ impl AddDecisionParams {
     }
 }
 
-/// The `AddDecision` request (`POST /api/stagedmodifications/{id}/decision`), built by
-/// [`StagedModificationsApi::add_decision`]. Set optional parameters, then
+/// `POST /api/stagedmodifications/{id}/decision` (operation `AddDecision`)
+///
+/// The request builder of `AddDecision`, made by [`StagedModificationsApi::add_decision`]
+/// (or [`from_params`](Self::from_params)). Set optional parameters, then
 /// [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -562,6 +552,15 @@ impl AddDecisionRequest {
         path_template: "/api/stagedmodifications/{id}/decision",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &StagedModificationsApi, params: AddDecisionParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &AddDecisionParams {
@@ -612,13 +611,16 @@ impl AddDecisionRequest {
     }
 }
 
-/// The parameters of `ListRequestedChanges` (`GET
-/// /api/stagedmodifications/{id}/requestedChanges`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `GET /api/stagedmodifications/{id}/requestedChanges` (operation `ListRequestedChanges`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListRequestedChanges`: what its request builder
+/// ([`ListRequestedChangesRequest`](crate::ListRequestedChangesRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListRequestedChangesParams {
@@ -649,44 +651,14 @@ impl ListRequestedChangesParams {
             sort_by: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListRequestedChanges` request (`GET
-/// /api/stagedmodifications/{id}/requestedChanges`), built by
-/// [`StagedModificationsApi::list_requested_changes`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/stagedmodifications/{id}/requestedChanges` (operation `ListRequestedChanges`)
+///
+/// The request builder of `ListRequestedChanges`, made by
+/// [`StagedModificationsApi::list_requested_changes`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListRequestedChangesRequest {
@@ -703,35 +675,44 @@ impl ListRequestedChangesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &StagedModificationsApi, params: ListRequestedChangesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
@@ -800,74 +781,76 @@ impl ListRequestedChangesRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListRequestedChangesParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListRequestedChanges`, following `nextPage` until it is empty. Each page
     /// is requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<
-            lusid_models::PagedResourceListOfStagedModificationsRequestedChangeInterval,
-            crate::Error,
-        >,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<
+        'static,
+        lusid_models::PagedResourceListOfStagedModificationsRequestedChangeInterval,
+    > {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListRequestedChanges`, in order. At most one page is held
-    /// in memory; the next page is requested when the current one is used up.
+    /// in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_stream(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::StagedModificationsRequestedChangeInterval, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::items(self)
+    ) -> crate::ItemStream<'static, lusid_models::StagedModificationsRequestedChangeInterval> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListRequestedChanges` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListRequestedChangesRequest {
-    type Page = lusid_models::PagedResourceListOfStagedModificationsRequestedChangeInterval;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListRequestedChangesParams {
+    const OPERATION_ID: &'static str = "ListRequestedChanges";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
@@ -877,15 +860,19 @@ impl crate::paginator::PagedRequest for ListRequestedChangesRequest {
 /// production and a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`StagedModificationsApi`] for streams, timeouts and `send_as`). With the
-/// `mock` feature, mockall generates `MockStagedModificationsApiClient`; see
-/// docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`StagedModificationsApi`] add streams, timeouts and `send_as`. With the `mock` feature,
+/// mockall generates `MockStagedModificationsApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait StagedModificationsApiClient: Send + Sync {
-    /// `GET /api/stagedmodifications` (operation `ListStagedModifications`):
-    /// [`StagedModificationsApi::list_staged_modifications`] with the parameters of `params`.
+    /// `GET /api/stagedmodifications` (operation `ListStagedModifications`)
+    ///
+    /// [`StagedModificationsApi::list_staged_modifications`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListStagedModificationsRequest::send): see [`Error`](crate::Error).
@@ -894,8 +881,11 @@ pub trait StagedModificationsApiClient: Send + Sync {
         params: ListStagedModificationsParams,
     ) -> Result<lusid_models::PagedResourceListOfStagedModification, crate::Error>;
 
-    /// `GET /api/stagedmodifications/{id}` (operation `GetStagedModification`):
-    /// [`StagedModificationsApi::get_staged_modification`] with the parameters of `params`.
+    /// `GET /api/stagedmodifications/{id}` (operation `GetStagedModification`)
+    ///
+    /// [`StagedModificationsApi::get_staged_modification`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetStagedModificationRequest::send): see [`Error`](crate::Error).
@@ -904,8 +894,10 @@ pub trait StagedModificationsApiClient: Send + Sync {
         params: GetStagedModificationParams,
     ) -> Result<lusid_models::StagedModification, crate::Error>;
 
-    /// `POST /api/stagedmodifications/{id}/decision` (operation `AddDecision`):
-    /// [`StagedModificationsApi::add_decision`] with the parameters of `params`.
+    /// `POST /api/stagedmodifications/{id}/decision` (operation `AddDecision`)
+    ///
+    /// [`StagedModificationsApi::add_decision`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::AddDecisionRequest::send): see [`Error`](crate::Error).
@@ -914,8 +906,11 @@ pub trait StagedModificationsApiClient: Send + Sync {
         params: AddDecisionParams,
     ) -> Result<lusid_models::StagedModification, crate::Error>;
 
-    /// `GET /api/stagedmodifications/{id}/requestedChanges` (operation `ListRequestedChanges`):
-    /// [`StagedModificationsApi::list_requested_changes`] with the parameters of `params`.
+    /// `GET /api/stagedmodifications/{id}/requestedChanges` (operation `ListRequestedChanges`)
+    ///
+    /// [`StagedModificationsApi::list_requested_changes`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListRequestedChangesRequest::send): see [`Error`](crate::Error).
@@ -934,39 +929,25 @@ impl StagedModificationsApiClient for StagedModificationsApi {
         &self,
         params: ListStagedModificationsParams,
     ) -> Result<lusid_models::PagedResourceListOfStagedModification, crate::Error> {
-        ListStagedModificationsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListStagedModificationsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_staged_modification(
         &self,
         params: GetStagedModificationParams,
     ) -> Result<lusid_models::StagedModification, crate::Error> {
-        GetStagedModificationRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetStagedModificationRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn add_decision(
         &self,
         params: AddDecisionParams,
     ) -> Result<lusid_models::StagedModification, crate::Error> {
-        AddDecisionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        AddDecisionRequest::from_params(self, params).send().await
     }
 
     async fn list_requested_changes(
@@ -976,12 +957,8 @@ impl StagedModificationsApiClient for StagedModificationsApi {
         lusid_models::PagedResourceListOfStagedModificationsRequestedChangeInterval,
         crate::Error,
     > {
-        ListRequestedChangesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListRequestedChangesRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

@@ -49,11 +49,7 @@ impl StagingRuleSetApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_staging_rule_sets(&self) -> ListStagingRuleSetsRequest {
-        ListStagingRuleSetsRequest {
-            client: self.client.clone(),
-            params: ListStagingRuleSetsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListStagingRuleSetsRequest::from_params(self, ListStagingRuleSetsParams::new())
     }
 
     /// `GET /api/stagingrulesets/{entityType}` (operation `GetStagingRuleSet`)
@@ -79,11 +75,7 @@ impl StagingRuleSetApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn get_staging_rule_set(&self, entity_type: impl Into<String>) -> GetStagingRuleSetRequest {
-        GetStagingRuleSetRequest {
-            client: self.client.clone(),
-            params: GetStagingRuleSetParams::new(entity_type),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetStagingRuleSetRequest::from_params(self, GetStagingRuleSetParams::new(entity_type))
     }
 
     /// `PUT /api/stagingrulesets/{entityType}` (operation `UpdateStagingRuleSet`)
@@ -114,11 +106,10 @@ impl StagingRuleSetApi {
         entity_type: impl Into<String>,
         update_staging_rule_set_request: lusid_models::UpdateStagingRuleSetRequest,
     ) -> UpdateStagingRuleSetRequest {
-        UpdateStagingRuleSetRequest {
-            client: self.client.clone(),
-            params: UpdateStagingRuleSetParams::new(entity_type, update_staging_rule_set_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpdateStagingRuleSetRequest::from_params(
+            self,
+            UpdateStagingRuleSetParams::new(entity_type, update_staging_rule_set_request),
+        )
     }
 
     /// `POST /api/stagingrulesets/{entityType}` (operation `CreateStagingRuleSet`)
@@ -150,11 +141,10 @@ impl StagingRuleSetApi {
         entity_type: impl Into<String>,
         create_staging_rule_set_request: lusid_models::CreateStagingRuleSetRequest,
     ) -> CreateStagingRuleSetRequest {
-        CreateStagingRuleSetRequest {
-            client: self.client.clone(),
-            params: CreateStagingRuleSetParams::new(entity_type, create_staging_rule_set_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateStagingRuleSetRequest::from_params(
+            self,
+            CreateStagingRuleSetParams::new(entity_type, create_staging_rule_set_request),
+        )
     }
 
     /// `DELETE /api/stagingrulesets/{entityType}` (operation `DeleteStagingRuleSet`)
@@ -180,20 +170,20 @@ impl StagingRuleSetApi {
         &self,
         entity_type: impl Into<String>,
     ) -> DeleteStagingRuleSetRequest {
-        DeleteStagingRuleSetRequest {
-            client: self.client.clone(),
-            params: DeleteStagingRuleSetParams::new(entity_type),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteStagingRuleSetRequest::from_params(self, DeleteStagingRuleSetParams::new(entity_type))
     }
 }
 
-/// The parameters of `ListStagingRuleSets` (`GET /api/stagingrulesets`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/stagingrulesets` (operation `ListStagingRuleSets`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListStagingRuleSets`: what its request builder
+/// ([`ListStagingRuleSetsRequest`](crate::ListStagingRuleSetsRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListStagingRuleSetsParams {
@@ -221,43 +211,13 @@ impl ListStagingRuleSetsParams {
             filter: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
 }
 
-/// The `ListStagingRuleSets` request (`GET /api/stagingrulesets`), built by
-/// [`StagingRuleSetApi::list_staging_rule_sets`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/stagingrulesets` (operation `ListStagingRuleSets`)
+///
+/// The request builder of `ListStagingRuleSets`, made by
+/// [`StagingRuleSetApi::list_staging_rule_sets`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListStagingRuleSetsRequest {
@@ -274,35 +234,44 @@ impl ListStagingRuleSetsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &StagingRuleSetApi, params: ListStagingRuleSetsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -366,79 +335,84 @@ impl ListStagingRuleSetsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListStagingRuleSetsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListStagingRuleSets`, following `nextPage` until it is empty. Each page
     /// is requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfStagingRuleSet, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfStagingRuleSet> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListStagingRuleSets`, in order. At most one page is held in
-    /// memory; the next page is requested when the current one is used up.
+    /// memory; the next page is requested when the current one is used up. Without an `asAt`,
+    /// the first request pins `asAt` to the current UTC time, so every page reads the same
+    /// snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::StagingRuleSet, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::StagingRuleSet> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListStagingRuleSets` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListStagingRuleSetsRequest {
-    type Page = lusid_models::PagedResourceListOfStagingRuleSet;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListStagingRuleSetsParams {
+    const OPERATION_ID: &'static str = "ListStagingRuleSets";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `GetStagingRuleSet` (`GET /api/stagingrulesets/{entityType}`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `GET /api/stagingrulesets/{entityType}` (operation `GetStagingRuleSet`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetStagingRuleSet`: what its request builder
+/// ([`GetStagingRuleSetRequest`](crate::GetStagingRuleSetRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetStagingRuleSetParams {
@@ -457,18 +431,13 @@ impl GetStagingRuleSetParams {
             as_at: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetStagingRuleSet` request (`GET /api/stagingrulesets/{entityType}`), built by
-/// [`StagingRuleSetApi::get_staging_rule_set`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/stagingrulesets/{entityType}` (operation `GetStagingRuleSet`)
+///
+/// The request builder of `GetStagingRuleSet`, made by
+/// [`StagingRuleSetApi::get_staging_rule_set`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetStagingRuleSetRequest {
@@ -485,10 +454,19 @@ impl GetStagingRuleSetRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &StagingRuleSetApi, params: GetStagingRuleSetParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -540,12 +518,16 @@ impl GetStagingRuleSetRequest {
     }
 }
 
-/// The parameters of `UpdateStagingRuleSet` (`PUT /api/stagingrulesets/{entityType}`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `PUT /api/stagingrulesets/{entityType}` (operation `UpdateStagingRuleSet`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpdateStagingRuleSet`: what its request builder
+/// ([`UpdateStagingRuleSetRequest`](crate::UpdateStagingRuleSetRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateStagingRuleSetParams {
@@ -568,9 +550,11 @@ impl UpdateStagingRuleSetParams {
     }
 }
 
-/// The `UpdateStagingRuleSet` request (`PUT /api/stagingrulesets/{entityType}`), built by
-/// [`StagingRuleSetApi::update_staging_rule_set`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `PUT /api/stagingrulesets/{entityType}` (operation `UpdateStagingRuleSet`)
+///
+/// The request builder of `UpdateStagingRuleSet`, made by
+/// [`StagingRuleSetApi::update_staging_rule_set`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateStagingRuleSetRequest {
@@ -586,6 +570,15 @@ impl UpdateStagingRuleSetRequest {
         path_template: "/api/stagingrulesets/{entityType}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &StagingRuleSetApi, params: UpdateStagingRuleSetParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpdateStagingRuleSetParams {
@@ -635,12 +628,16 @@ impl UpdateStagingRuleSetRequest {
     }
 }
 
-/// The parameters of `CreateStagingRuleSet` (`POST /api/stagingrulesets/{entityType}`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `POST /api/stagingrulesets/{entityType}` (operation `CreateStagingRuleSet`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateStagingRuleSet`: what its request builder
+/// ([`CreateStagingRuleSetRequest`](crate::CreateStagingRuleSetRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateStagingRuleSetParams {
@@ -663,9 +660,11 @@ impl CreateStagingRuleSetParams {
     }
 }
 
-/// The `CreateStagingRuleSet` request (`POST /api/stagingrulesets/{entityType}`), built by
-/// [`StagingRuleSetApi::create_staging_rule_set`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/stagingrulesets/{entityType}` (operation `CreateStagingRuleSet`)
+///
+/// The request builder of `CreateStagingRuleSet`, made by
+/// [`StagingRuleSetApi::create_staging_rule_set`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateStagingRuleSetRequest {
@@ -681,6 +680,15 @@ impl CreateStagingRuleSetRequest {
         path_template: "/api/stagingrulesets/{entityType}",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &StagingRuleSetApi, params: CreateStagingRuleSetParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateStagingRuleSetParams {
@@ -730,12 +738,16 @@ impl CreateStagingRuleSetRequest {
     }
 }
 
-/// The parameters of `DeleteStagingRuleSet` (`DELETE /api/stagingrulesets/{entityType}`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `DELETE /api/stagingrulesets/{entityType}` (operation `DeleteStagingRuleSet`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteStagingRuleSet`: what its request builder
+/// ([`DeleteStagingRuleSetRequest`](crate::DeleteStagingRuleSetRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteStagingRuleSetParams {
@@ -752,9 +764,11 @@ impl DeleteStagingRuleSetParams {
     }
 }
 
-/// The `DeleteStagingRuleSet` request (`DELETE /api/stagingrulesets/{entityType}`), built
-/// by [`StagingRuleSetApi::delete_staging_rule_set`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/stagingrulesets/{entityType}` (operation `DeleteStagingRuleSet`)
+///
+/// The request builder of `DeleteStagingRuleSet`, made by
+/// [`StagingRuleSetApi::delete_staging_rule_set`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteStagingRuleSetRequest {
@@ -770,6 +784,15 @@ impl DeleteStagingRuleSetRequest {
         path_template: "/api/stagingrulesets/{entityType}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &StagingRuleSetApi, params: DeleteStagingRuleSetParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteStagingRuleSetParams {
@@ -825,14 +848,19 @@ impl DeleteStagingRuleSetRequest {
 /// mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`StagingRuleSetApi`] for streams, timeouts and `send_as`). With the `mock`
-/// feature, mockall generates `MockStagingRuleSetApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`StagingRuleSetApi`] add streams, timeouts and `send_as`. With the `mock` feature,
+/// mockall generates `MockStagingRuleSetApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait StagingRuleSetApiClient: Send + Sync {
-    /// `GET /api/stagingrulesets` (operation `ListStagingRuleSets`):
-    /// [`StagingRuleSetApi::list_staging_rule_sets`] with the parameters of `params`.
+    /// `GET /api/stagingrulesets` (operation `ListStagingRuleSets`)
+    ///
+    /// [`StagingRuleSetApi::list_staging_rule_sets`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListStagingRuleSetsRequest::send): see [`Error`](crate::Error).
@@ -841,8 +869,10 @@ pub trait StagingRuleSetApiClient: Send + Sync {
         params: ListStagingRuleSetsParams,
     ) -> Result<lusid_models::PagedResourceListOfStagingRuleSet, crate::Error>;
 
-    /// `GET /api/stagingrulesets/{entityType}` (operation `GetStagingRuleSet`):
-    /// [`StagingRuleSetApi::get_staging_rule_set`] with the parameters of `params`.
+    /// `GET /api/stagingrulesets/{entityType}` (operation `GetStagingRuleSet`)
+    ///
+    /// [`StagingRuleSetApi::get_staging_rule_set`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetStagingRuleSetRequest::send): see [`Error`](crate::Error).
@@ -851,8 +881,11 @@ pub trait StagingRuleSetApiClient: Send + Sync {
         params: GetStagingRuleSetParams,
     ) -> Result<lusid_models::StagingRuleSet, crate::Error>;
 
-    /// `PUT /api/stagingrulesets/{entityType}` (operation `UpdateStagingRuleSet`):
-    /// [`StagingRuleSetApi::update_staging_rule_set`] with the parameters of `params`.
+    /// `PUT /api/stagingrulesets/{entityType}` (operation `UpdateStagingRuleSet`)
+    ///
+    /// [`StagingRuleSetApi::update_staging_rule_set`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpdateStagingRuleSetRequest::send): see [`Error`](crate::Error).
@@ -861,8 +894,11 @@ pub trait StagingRuleSetApiClient: Send + Sync {
         params: UpdateStagingRuleSetParams,
     ) -> Result<lusid_models::StagingRuleSet, crate::Error>;
 
-    /// `POST /api/stagingrulesets/{entityType}` (operation `CreateStagingRuleSet`):
-    /// [`StagingRuleSetApi::create_staging_rule_set`] with the parameters of `params`.
+    /// `POST /api/stagingrulesets/{entityType}` (operation `CreateStagingRuleSet`)
+    ///
+    /// [`StagingRuleSetApi::create_staging_rule_set`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateStagingRuleSetRequest::send): see [`Error`](crate::Error).
@@ -871,8 +907,11 @@ pub trait StagingRuleSetApiClient: Send + Sync {
         params: CreateStagingRuleSetParams,
     ) -> Result<lusid_models::StagingRuleSet, crate::Error>;
 
-    /// `DELETE /api/stagingrulesets/{entityType}` (operation `DeleteStagingRuleSet`):
-    /// [`StagingRuleSetApi::delete_staging_rule_set`] with the parameters of `params`.
+    /// `DELETE /api/stagingrulesets/{entityType}` (operation `DeleteStagingRuleSet`)
+    ///
+    /// [`StagingRuleSetApi::delete_staging_rule_set`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteStagingRuleSetRequest::send): see [`Error`](crate::Error).
@@ -888,64 +927,44 @@ impl StagingRuleSetApiClient for StagingRuleSetApi {
         &self,
         params: ListStagingRuleSetsParams,
     ) -> Result<lusid_models::PagedResourceListOfStagingRuleSet, crate::Error> {
-        ListStagingRuleSetsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListStagingRuleSetsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_staging_rule_set(
         &self,
         params: GetStagingRuleSetParams,
     ) -> Result<lusid_models::StagingRuleSet, crate::Error> {
-        GetStagingRuleSetRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetStagingRuleSetRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn update_staging_rule_set(
         &self,
         params: UpdateStagingRuleSetParams,
     ) -> Result<lusid_models::StagingRuleSet, crate::Error> {
-        UpdateStagingRuleSetRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpdateStagingRuleSetRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn create_staging_rule_set(
         &self,
         params: CreateStagingRuleSetParams,
     ) -> Result<lusid_models::StagingRuleSet, crate::Error> {
-        CreateStagingRuleSetRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateStagingRuleSetRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_staging_rule_set(
         &self,
         params: DeleteStagingRuleSetParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteStagingRuleSetRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteStagingRuleSetRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

@@ -50,11 +50,7 @@ impl StructuredResultDataApi {
         scope: impl Into<String>,
         request_body: std::collections::BTreeMap<String, lusid_models::CreateDataMapRequest>,
     ) -> CreateDataMapRequest {
-        CreateDataMapRequest {
-            client: self.client.clone(),
-            params: CreateDataMapParams::new(scope, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateDataMapRequest::from_params(self, CreateDataMapParams::new(scope, request_body))
     }
 
     /// `POST /api/unitresults/datamap/{scope}/$get` (operation `GetDataMap`)
@@ -84,11 +80,7 @@ impl StructuredResultDataApi {
         scope: impl Into<String>,
         request_body: std::collections::BTreeMap<String, lusid_models::DataMapKey>,
     ) -> GetDataMapRequest {
-        GetDataMapRequest {
-            client: self.client.clone(),
-            params: GetDataMapParams::new(scope, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetDataMapRequest::from_params(self, GetDataMapParams::new(scope, request_body))
     }
 
     /// `POST /api/unitresults/resultvalue/{scope}` (operation `UpsertResultValue`)
@@ -123,11 +115,10 @@ impl StructuredResultDataApi {
             lusid_models::UpsertResultValuesDataRequest,
         >,
     ) -> UpsertResultValueRequest {
-        UpsertResultValueRequest {
-            client: self.client.clone(),
-            params: UpsertResultValueParams::new(scope, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertResultValueRequest::from_params(
+            self,
+            UpsertResultValueParams::new(scope, request_body),
+        )
     }
 
     /// `POST /api/unitresults/virtualdocument/{scope}/$get` (operation `GetVirtualDocument`)
@@ -161,15 +152,13 @@ impl StructuredResultDataApi {
         scope: impl Into<String>,
         request_body: std::collections::BTreeMap<String, lusid_models::StructuredResultDataId>,
     ) -> GetVirtualDocumentRequest {
-        GetVirtualDocumentRequest {
-            client: self.client.clone(),
-            params: GetVirtualDocumentParams::new(scope, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetVirtualDocumentRequest::from_params(
+            self,
+            GetVirtualDocumentParams::new(scope, request_body),
+        )
     }
 
-    /// `GET /api/unitresults/virtualdocument/{scope}/{code}/{source}/{resultType}` (operation
-    /// `GetVirtualDocumentRows`)
+    /// `GET /api/unitresults/virtualdocument/{scope}/{code}/{source}/{resultType}` (operation `GetVirtualDocumentRows`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
@@ -209,22 +198,13 @@ impl StructuredResultDataApi {
         result_type: impl Into<String>,
         effective_at: impl Into<String>,
     ) -> GetVirtualDocumentRowsRequest {
-        GetVirtualDocumentRowsRequest {
-            client: self.client.clone(),
-            params: GetVirtualDocumentRowsParams::new(
-                scope,
-                code,
-                source,
-                result_type,
-                effective_at,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetVirtualDocumentRowsRequest::from_params(
+            self,
+            GetVirtualDocumentRowsParams::new(scope, code, source, result_type, effective_at),
+        )
     }
 
-    /// `GET
-    /// /api/unitresults/virtualdocument/{scope}/{code}/{source}/{resultType}/addresskeydefinitions`
-    /// (operation `GetAddressKeyDefinitionsForDocument`)
+    /// `GET /api/unitresults/virtualdocument/{scope}/{code}/{source}/{resultType}/addresskeydefinitions` (operation `GetAddressKeyDefinitionsForDocument`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
@@ -260,16 +240,10 @@ impl StructuredResultDataApi {
         source: impl Into<String>,
         result_type: impl Into<String>,
     ) -> GetAddressKeyDefinitionsForDocumentRequest {
-        GetAddressKeyDefinitionsForDocumentRequest {
-            client: self.client.clone(),
-            params: GetAddressKeyDefinitionsForDocumentParams::new(
-                scope,
-                code,
-                source,
-                result_type,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetAddressKeyDefinitionsForDocumentRequest::from_params(
+            self,
+            GetAddressKeyDefinitionsForDocumentParams::new(scope, code, source, result_type),
+        )
     }
 
     /// `POST /api/unitresults/{scope}` (operation `UpsertStructuredResultData`)
@@ -304,11 +278,10 @@ impl StructuredResultDataApi {
             lusid_models::UpsertStructuredResultDataRequest,
         >,
     ) -> UpsertStructuredResultDataRequest {
-        UpsertStructuredResultDataRequest {
-            client: self.client.clone(),
-            params: UpsertStructuredResultDataParams::new(scope, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertStructuredResultDataRequest::from_params(
+            self,
+            UpsertStructuredResultDataParams::new(scope, request_body),
+        )
     }
 
     /// `POST /api/unitresults/{scope}/$delete` (operation `DeleteStructuredResultData`)
@@ -340,11 +313,10 @@ impl StructuredResultDataApi {
         scope: impl Into<String>,
         request_body: std::collections::BTreeMap<String, lusid_models::StructuredResultDataId>,
     ) -> DeleteStructuredResultDataRequest {
-        DeleteStructuredResultDataRequest {
-            client: self.client.clone(),
-            params: DeleteStructuredResultDataParams::new(scope, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteStructuredResultDataRequest::from_params(
+            self,
+            DeleteStructuredResultDataParams::new(scope, request_body),
+        )
     }
 
     /// `POST /api/unitresults/{scope}/$get` (operation `GetStructuredResultData`)
@@ -381,20 +353,23 @@ impl StructuredResultDataApi {
         scope: impl Into<String>,
         request_body: std::collections::BTreeMap<String, lusid_models::StructuredResultDataId>,
     ) -> GetStructuredResultDataRequest {
-        GetStructuredResultDataRequest {
-            client: self.client.clone(),
-            params: GetStructuredResultDataParams::new(scope, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetStructuredResultDataRequest::from_params(
+            self,
+            GetStructuredResultDataParams::new(scope, request_body),
+        )
     }
 }
 
-/// The parameters of `CreateDataMap` (`POST /api/unitresults/datamap/{scope}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `POST /api/unitresults/datamap/{scope}` (operation `CreateDataMap`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateDataMap`: what its request builder
+/// ([`CreateDataMapRequest`](crate::CreateDataMapRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateDataMapParams {
@@ -417,9 +392,11 @@ impl CreateDataMapParams {
     }
 }
 
-/// The `CreateDataMap` request (`POST /api/unitresults/datamap/{scope}`), built by
-/// [`StructuredResultDataApi::create_data_map`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/unitresults/datamap/{scope}` (operation `CreateDataMap`)
+///
+/// The request builder of `CreateDataMap`, made by
+/// [`StructuredResultDataApi::create_data_map`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateDataMapRequest {
@@ -435,6 +412,15 @@ impl CreateDataMapRequest {
         path_template: "/api/unitresults/datamap/{scope}",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &StructuredResultDataApi, params: CreateDataMapParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateDataMapParams {
@@ -485,12 +471,16 @@ impl CreateDataMapRequest {
     }
 }
 
-/// The parameters of `GetDataMap` (`POST /api/unitresults/datamap/{scope}/$get`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `POST /api/unitresults/datamap/{scope}/$get` (operation `GetDataMap`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetDataMap`: what its request builder
+/// ([`GetDataMapRequest`](crate::GetDataMapRequest)) sends, and what the tag's trait method
+/// takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetDataMapParams {
@@ -513,8 +503,10 @@ impl GetDataMapParams {
     }
 }
 
-/// The `GetDataMap` request (`POST /api/unitresults/datamap/{scope}/$get`), built by
-/// [`StructuredResultDataApi::get_data_map`]. Set optional parameters, then
+/// `POST /api/unitresults/datamap/{scope}/$get` (operation `GetDataMap`)
+///
+/// The request builder of `GetDataMap`, made by [`StructuredResultDataApi::get_data_map`]
+/// (or [`from_params`](Self::from_params)). Set optional parameters, then
 /// [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -531,6 +523,15 @@ impl GetDataMapRequest {
         path_template: "/api/unitresults/datamap/{scope}/$get",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &StructuredResultDataApi, params: GetDataMapParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &GetDataMapParams {
@@ -581,12 +582,16 @@ impl GetDataMapRequest {
     }
 }
 
-/// The parameters of `UpsertResultValue` (`POST /api/unitresults/resultvalue/{scope}`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `POST /api/unitresults/resultvalue/{scope}` (operation `UpsertResultValue`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertResultValue`: what its request builder
+/// ([`UpsertResultValueRequest`](crate::UpsertResultValueRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertResultValueParams {
@@ -612,9 +617,12 @@ impl UpsertResultValueParams {
     }
 }
 
-/// The `UpsertResultValue` request (`POST /api/unitresults/resultvalue/{scope}`), built by
-/// [`StructuredResultDataApi::upsert_result_value`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/unitresults/resultvalue/{scope}` (operation `UpsertResultValue`)
+///
+/// The request builder of `UpsertResultValue`, made by
+/// [`StructuredResultDataApi::upsert_result_value`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertResultValueRequest {
@@ -630,6 +638,15 @@ impl UpsertResultValueRequest {
         path_template: "/api/unitresults/resultvalue/{scope}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &StructuredResultDataApi, params: UpsertResultValueParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertResultValueParams {
@@ -680,13 +697,16 @@ impl UpsertResultValueRequest {
     }
 }
 
-/// The parameters of `GetVirtualDocument` (`POST
-/// /api/unitresults/virtualdocument/{scope}/$get`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `POST /api/unitresults/virtualdocument/{scope}/$get` (operation `GetVirtualDocument`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetVirtualDocument`: what its request builder
+/// ([`GetVirtualDocumentRequest`](crate::GetVirtualDocumentRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetVirtualDocumentParams {
@@ -711,18 +731,14 @@ impl GetVirtualDocumentParams {
             body: request_body,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetVirtualDocument` request (`POST /api/unitresults/virtualdocument/{scope}/$get`),
-/// built by [`StructuredResultDataApi::get_virtual_document`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `POST /api/unitresults/virtualdocument/{scope}/$get` (operation `GetVirtualDocument`)
+///
+/// The request builder of `GetVirtualDocument`, made by
+/// [`StructuredResultDataApi::get_virtual_document`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetVirtualDocumentRequest {
@@ -739,10 +755,19 @@ impl GetVirtualDocumentRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &StructuredResultDataApi, params: GetVirtualDocumentParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -797,13 +822,16 @@ impl GetVirtualDocumentRequest {
     }
 }
 
-/// The parameters of `GetVirtualDocumentRows` (`GET
-/// /api/unitresults/virtualdocument/{scope}/{code}/{source}/{resultType}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/unitresults/virtualdocument/{scope}/{code}/{source}/{resultType}` (operation `GetVirtualDocumentRows`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetVirtualDocumentRows`: what its request builder
+/// ([`GetVirtualDocumentRowsRequest`](crate::GetVirtualDocumentRowsRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetVirtualDocumentRowsParams {
@@ -849,37 +877,14 @@ impl GetVirtualDocumentRowsParams {
             filter: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
 }
 
-/// The `GetVirtualDocumentRows` request (`GET
-/// /api/unitresults/virtualdocument/{scope}/{code}/{source}/{resultType}`), built by
-/// [`StructuredResultDataApi::get_virtual_document_rows`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/unitresults/virtualdocument/{scope}/{code}/{source}/{resultType}` (operation `GetVirtualDocumentRows`)
+///
+/// The request builder of `GetVirtualDocumentRows`, made by
+/// [`StructuredResultDataApi::get_virtual_document_rows`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetVirtualDocumentRowsRequest {
@@ -896,28 +901,40 @@ impl GetVirtualDocumentRowsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &StructuredResultDataApi,
+        params: GetVirtualDocumentRowsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -986,79 +1003,84 @@ impl GetVirtualDocumentRowsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: GetVirtualDocumentRowsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `GetVirtualDocumentRows`, following `nextPage` until it is empty. Each
     /// page is requested only when the previous one has been taken, with the same parameters
     /// plus `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time,
     /// so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfVirtualRow, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfVirtualRow> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `GetVirtualDocumentRows`, in order. At most one page is held
-    /// in memory; the next page is requested when the current one is used up.
+    /// in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::VirtualRow, crate::Error>> + Send + 'static
-    {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::VirtualRow> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `GetVirtualDocumentRows` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for GetVirtualDocumentRowsRequest {
-    type Page = lusid_models::PagedResourceListOfVirtualRow;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for GetVirtualDocumentRowsParams {
+    const OPERATION_ID: &'static str = "GetVirtualDocumentRows";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `GetAddressKeyDefinitionsForDocument` (`GET
-/// /api/unitresults/virtualdocument/{scope}/{code}/{source}/{resultType}/addresskeydefinitions`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `GET /api/unitresults/virtualdocument/{scope}/{code}/{source}/{resultType}/addresskeydefinitions` (operation `GetAddressKeyDefinitionsForDocument`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetAddressKeyDefinitionsForDocument`: what its request builder
+/// ([`GetAddressKeyDefinitionsForDocumentRequest`](crate::GetAddressKeyDefinitionsForDocumentRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetAddressKeyDefinitionsForDocumentParams {
@@ -1094,25 +1116,14 @@ impl GetAddressKeyDefinitionsForDocumentParams {
             as_at: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetAddressKeyDefinitionsForDocument` request (`GET
-/// /api/unitresults/virtualdocument/{scope}/{code}/{source}/{resultType}/addresskeydefinitions`),
-/// built by [`StructuredResultDataApi::get_address_key_definitions_for_document`]. Set
-/// optional parameters, then [`send`](Self::send) it.
+/// `GET /api/unitresults/virtualdocument/{scope}/{code}/{source}/{resultType}/addresskeydefinitions` (operation `GetAddressKeyDefinitionsForDocument`)
+///
+/// The request builder of `GetAddressKeyDefinitionsForDocument`, made by
+/// [`StructuredResultDataApi::get_address_key_definitions_for_document`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetAddressKeyDefinitionsForDocumentRequest {
@@ -1129,16 +1140,28 @@ impl GetAddressKeyDefinitionsForDocumentRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &StructuredResultDataApi,
+        params: GetAddressKeyDefinitionsForDocumentParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -1201,12 +1224,16 @@ impl GetAddressKeyDefinitionsForDocumentRequest {
     }
 }
 
-/// The parameters of `UpsertStructuredResultData` (`POST /api/unitresults/{scope}`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `POST /api/unitresults/{scope}` (operation `UpsertStructuredResultData`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertStructuredResultData`: what its request builder
+/// ([`UpsertStructuredResultDataRequest`](crate::UpsertStructuredResultDataRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertStructuredResultDataParams {
@@ -1232,9 +1259,12 @@ impl UpsertStructuredResultDataParams {
     }
 }
 
-/// The `UpsertStructuredResultData` request (`POST /api/unitresults/{scope}`), built by
-/// [`StructuredResultDataApi::upsert_structured_result_data`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `POST /api/unitresults/{scope}` (operation `UpsertStructuredResultData`)
+///
+/// The request builder of `UpsertStructuredResultData`, made by
+/// [`StructuredResultDataApi::upsert_structured_result_data`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertStructuredResultDataRequest {
@@ -1250,6 +1280,18 @@ impl UpsertStructuredResultDataRequest {
         path_template: "/api/unitresults/{scope}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &StructuredResultDataApi,
+        params: UpsertStructuredResultDataParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertStructuredResultDataParams {
@@ -1300,13 +1342,16 @@ impl UpsertStructuredResultDataRequest {
     }
 }
 
-/// The parameters of `DeleteStructuredResultData` (`POST
-/// /api/unitresults/{scope}/$delete`): what its request builder sends, and what the tag's
-/// trait method takes.
+/// `POST /api/unitresults/{scope}/$delete` (operation `DeleteStructuredResultData`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteStructuredResultData`: what its request builder
+/// ([`DeleteStructuredResultDataRequest`](crate::DeleteStructuredResultDataRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteStructuredResultDataParams {
@@ -1329,9 +1374,12 @@ impl DeleteStructuredResultDataParams {
     }
 }
 
-/// The `DeleteStructuredResultData` request (`POST /api/unitresults/{scope}/$delete`),
-/// built by [`StructuredResultDataApi::delete_structured_result_data`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `POST /api/unitresults/{scope}/$delete` (operation `DeleteStructuredResultData`)
+///
+/// The request builder of `DeleteStructuredResultData`, made by
+/// [`StructuredResultDataApi::delete_structured_result_data`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteStructuredResultDataRequest {
@@ -1347,6 +1395,18 @@ impl DeleteStructuredResultDataRequest {
         path_template: "/api/unitresults/{scope}/$delete",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &StructuredResultDataApi,
+        params: DeleteStructuredResultDataParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteStructuredResultDataParams {
@@ -1398,12 +1458,16 @@ impl DeleteStructuredResultDataRequest {
     }
 }
 
-/// The parameters of `GetStructuredResultData` (`POST /api/unitresults/{scope}/$get`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `POST /api/unitresults/{scope}/$get` (operation `GetStructuredResultData`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetStructuredResultData`: what its request builder
+/// ([`GetStructuredResultDataRequest`](crate::GetStructuredResultDataRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetStructuredResultDataParams {
@@ -1431,24 +1495,14 @@ impl GetStructuredResultDataParams {
             body: request_body,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `maxAge` (query): string.
-    pub fn max_age(mut self, max_age: impl Into<String>) -> Self {
-        self.max_age = Some(max_age.into());
-        self
-    }
 }
 
-/// The `GetStructuredResultData` request (`POST /api/unitresults/{scope}/$get`), built by
-/// [`StructuredResultDataApi::get_structured_result_data`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/unitresults/{scope}/$get` (operation `GetStructuredResultData`)
+///
+/// The request builder of `GetStructuredResultData`, made by
+/// [`StructuredResultDataApi::get_structured_result_data`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetStructuredResultDataRequest {
@@ -1465,16 +1519,28 @@ impl GetStructuredResultDataRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &StructuredResultDataApi,
+        params: GetStructuredResultDataParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `maxAge` (query): string.
     pub fn max_age(mut self, max_age: impl Into<String>) -> Self {
-        self.params = self.params.max_age(max_age);
+        self.params.max_age = Some(max_age.into());
         self
     }
 
@@ -1536,15 +1602,19 @@ impl GetStructuredResultDataRequest {
 /// production and a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`StructuredResultDataApi`] for streams, timeouts and `send_as`). With the
-/// `mock` feature, mockall generates `MockStructuredResultDataApiClient`; see
-/// docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`StructuredResultDataApi`] add streams, timeouts and `send_as`. With the `mock`
+/// feature, mockall generates `MockStructuredResultDataApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait StructuredResultDataApiClient: Send + Sync {
-    /// `POST /api/unitresults/datamap/{scope}` (operation `CreateDataMap`):
-    /// [`StructuredResultDataApi::create_data_map`] with the parameters of `params`.
+    /// `POST /api/unitresults/datamap/{scope}` (operation `CreateDataMap`)
+    ///
+    /// [`StructuredResultDataApi::create_data_map`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateDataMapRequest::send): see [`Error`](crate::Error).
@@ -1553,8 +1623,10 @@ pub trait StructuredResultDataApiClient: Send + Sync {
         params: CreateDataMapParams,
     ) -> Result<lusid_models::UpsertStructuredDataResponse, crate::Error>;
 
-    /// `POST /api/unitresults/datamap/{scope}/$get` (operation `GetDataMap`):
-    /// [`StructuredResultDataApi::get_data_map`] with the parameters of `params`.
+    /// `POST /api/unitresults/datamap/{scope}/$get` (operation `GetDataMap`)
+    ///
+    /// [`StructuredResultDataApi::get_data_map`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetDataMapRequest::send): see [`Error`](crate::Error).
@@ -1563,8 +1635,11 @@ pub trait StructuredResultDataApiClient: Send + Sync {
         params: GetDataMapParams,
     ) -> Result<lusid_models::GetDataMapResponse, crate::Error>;
 
-    /// `POST /api/unitresults/resultvalue/{scope}` (operation `UpsertResultValue`):
-    /// [`StructuredResultDataApi::upsert_result_value`] with the parameters of `params`.
+    /// `POST /api/unitresults/resultvalue/{scope}` (operation `UpsertResultValue`)
+    ///
+    /// [`StructuredResultDataApi::upsert_result_value`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertResultValueRequest::send): see [`Error`](crate::Error).
@@ -1573,8 +1648,11 @@ pub trait StructuredResultDataApiClient: Send + Sync {
         params: UpsertResultValueParams,
     ) -> Result<lusid_models::UpsertStructuredDataResponse, crate::Error>;
 
-    /// `POST /api/unitresults/virtualdocument/{scope}/$get` (operation `GetVirtualDocument`):
-    /// [`StructuredResultDataApi::get_virtual_document`] with the parameters of `params`.
+    /// `POST /api/unitresults/virtualdocument/{scope}/$get` (operation `GetVirtualDocument`)
+    ///
+    /// [`StructuredResultDataApi::get_virtual_document`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetVirtualDocumentRequest::send): see [`Error`](crate::Error).
@@ -1583,9 +1661,11 @@ pub trait StructuredResultDataApiClient: Send + Sync {
         params: GetVirtualDocumentParams,
     ) -> Result<lusid_models::GetVirtualDocumentResponse, crate::Error>;
 
-    /// `GET /api/unitresults/virtualdocument/{scope}/{code}/{source}/{resultType}` (operation
-    /// `GetVirtualDocumentRows`): [`StructuredResultDataApi::get_virtual_document_rows`] with
-    /// the parameters of `params`.
+    /// `GET /api/unitresults/virtualdocument/{scope}/{code}/{source}/{resultType}` (operation `GetVirtualDocumentRows`)
+    ///
+    /// [`StructuredResultDataApi::get_virtual_document_rows`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetVirtualDocumentRowsRequest::send): see [`Error`](crate::Error).
@@ -1594,11 +1674,11 @@ pub trait StructuredResultDataApiClient: Send + Sync {
         params: GetVirtualDocumentRowsParams,
     ) -> Result<lusid_models::PagedResourceListOfVirtualRow, crate::Error>;
 
-    /// `GET
-    /// /api/unitresults/virtualdocument/{scope}/{code}/{source}/{resultType}/addresskeydefinitions`
-    /// (operation `GetAddressKeyDefinitionsForDocument`):
+    /// `GET /api/unitresults/virtualdocument/{scope}/{code}/{source}/{resultType}/addresskeydefinitions` (operation `GetAddressKeyDefinitionsForDocument`)
+    ///
     /// [`StructuredResultDataApi::get_address_key_definitions_for_document`] with the
-    /// parameters of `params`.
+    /// parameters of `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetAddressKeyDefinitionsForDocumentRequest::send): see [`Error`](crate::Error).
@@ -1607,9 +1687,11 @@ pub trait StructuredResultDataApiClient: Send + Sync {
         params: GetAddressKeyDefinitionsForDocumentParams,
     ) -> Result<lusid_models::ResourceListOfAddressKeyDefinition, crate::Error>;
 
-    /// `POST /api/unitresults/{scope}` (operation `UpsertStructuredResultData`):
+    /// `POST /api/unitresults/{scope}` (operation `UpsertStructuredResultData`)
+    ///
     /// [`StructuredResultDataApi::upsert_structured_result_data`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertStructuredResultDataRequest::send): see [`Error`](crate::Error).
@@ -1618,9 +1700,11 @@ pub trait StructuredResultDataApiClient: Send + Sync {
         params: UpsertStructuredResultDataParams,
     ) -> Result<lusid_models::UpsertStructuredDataResponse, crate::Error>;
 
-    /// `POST /api/unitresults/{scope}/$delete` (operation `DeleteStructuredResultData`):
+    /// `POST /api/unitresults/{scope}/$delete` (operation `DeleteStructuredResultData`)
+    ///
     /// [`StructuredResultDataApi::delete_structured_result_data`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteStructuredResultDataRequest::send): see [`Error`](crate::Error).
@@ -1629,8 +1713,11 @@ pub trait StructuredResultDataApiClient: Send + Sync {
         params: DeleteStructuredResultDataParams,
     ) -> Result<lusid_models::AnnulStructuredDataResponse, crate::Error>;
 
-    /// `POST /api/unitresults/{scope}/$get` (operation `GetStructuredResultData`):
-    /// [`StructuredResultDataApi::get_structured_result_data`] with the parameters of `params`.
+    /// `POST /api/unitresults/{scope}/$get` (operation `GetStructuredResultData`)
+    ///
+    /// [`StructuredResultDataApi::get_structured_result_data`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetStructuredResultDataRequest::send): see [`Error`](crate::Error).
@@ -1646,116 +1733,76 @@ impl StructuredResultDataApiClient for StructuredResultDataApi {
         &self,
         params: CreateDataMapParams,
     ) -> Result<lusid_models::UpsertStructuredDataResponse, crate::Error> {
-        CreateDataMapRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateDataMapRequest::from_params(self, params).send().await
     }
 
     async fn get_data_map(
         &self,
         params: GetDataMapParams,
     ) -> Result<lusid_models::GetDataMapResponse, crate::Error> {
-        GetDataMapRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetDataMapRequest::from_params(self, params).send().await
     }
 
     async fn upsert_result_value(
         &self,
         params: UpsertResultValueParams,
     ) -> Result<lusid_models::UpsertStructuredDataResponse, crate::Error> {
-        UpsertResultValueRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertResultValueRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_virtual_document(
         &self,
         params: GetVirtualDocumentParams,
     ) -> Result<lusid_models::GetVirtualDocumentResponse, crate::Error> {
-        GetVirtualDocumentRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetVirtualDocumentRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_virtual_document_rows(
         &self,
         params: GetVirtualDocumentRowsParams,
     ) -> Result<lusid_models::PagedResourceListOfVirtualRow, crate::Error> {
-        GetVirtualDocumentRowsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetVirtualDocumentRowsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_address_key_definitions_for_document(
         &self,
         params: GetAddressKeyDefinitionsForDocumentParams,
     ) -> Result<lusid_models::ResourceListOfAddressKeyDefinition, crate::Error> {
-        GetAddressKeyDefinitionsForDocumentRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetAddressKeyDefinitionsForDocumentRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_structured_result_data(
         &self,
         params: UpsertStructuredResultDataParams,
     ) -> Result<lusid_models::UpsertStructuredDataResponse, crate::Error> {
-        UpsertStructuredResultDataRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertStructuredResultDataRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_structured_result_data(
         &self,
         params: DeleteStructuredResultDataParams,
     ) -> Result<lusid_models::AnnulStructuredDataResponse, crate::Error> {
-        DeleteStructuredResultDataRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteStructuredResultDataRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_structured_result_data(
         &self,
         params: GetStructuredResultDataParams,
     ) -> Result<lusid_models::GetStructuredResultDataResponse, crate::Error> {
-        GetStructuredResultDataRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetStructuredResultDataRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

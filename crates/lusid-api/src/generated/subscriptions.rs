@@ -46,11 +46,10 @@ impl SubscriptionsApi {
         &self,
         upsert_subscription_request: lusid_models::UpsertSubscriptionRequest,
     ) -> UpsertSubscriptionRequest {
-        UpsertSubscriptionRequest {
-            client: self.client.clone(),
-            params: UpsertSubscriptionParams::new(upsert_subscription_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertSubscriptionRequest::from_params(
+            self,
+            UpsertSubscriptionParams::new(upsert_subscription_request),
+        )
     }
 
     /// `GET /api/subscriptions/{scope}` (operation `ListSubscriptions`)
@@ -82,11 +81,7 @@ impl SubscriptionsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_subscriptions(&self, scope: impl Into<String>) -> ListSubscriptionsRequest {
-        ListSubscriptionsRequest {
-            client: self.client.clone(),
-            params: ListSubscriptionsParams::new(scope),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListSubscriptionsRequest::from_params(self, ListSubscriptionsParams::new(scope))
     }
 
     /// `GET /api/subscriptions/{scope}/{code}` (operation `GetSubscription`)
@@ -117,11 +112,7 @@ impl SubscriptionsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetSubscriptionRequest {
-        GetSubscriptionRequest {
-            client: self.client.clone(),
-            params: GetSubscriptionParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetSubscriptionRequest::from_params(self, GetSubscriptionParams::new(scope, code))
     }
 
     /// `DELETE /api/subscriptions/{scope}/{code}` (operation `DeleteSubscription`)
@@ -151,20 +142,20 @@ impl SubscriptionsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteSubscriptionRequest {
-        DeleteSubscriptionRequest {
-            client: self.client.clone(),
-            params: DeleteSubscriptionParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteSubscriptionRequest::from_params(self, DeleteSubscriptionParams::new(scope, code))
     }
 }
 
-/// The parameters of `UpsertSubscription` (`POST /api/subscriptions`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/subscriptions` (operation `UpsertSubscription`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertSubscription`: what its request builder
+/// ([`UpsertSubscriptionRequest`](crate::UpsertSubscriptionRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertSubscriptionParams {
@@ -181,9 +172,11 @@ impl UpsertSubscriptionParams {
     }
 }
 
-/// The `UpsertSubscription` request (`POST /api/subscriptions`), built by
-/// [`SubscriptionsApi::upsert_subscription`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/subscriptions` (operation `UpsertSubscription`)
+///
+/// The request builder of `UpsertSubscription`, made by
+/// [`SubscriptionsApi::upsert_subscription`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertSubscriptionRequest {
@@ -199,6 +192,15 @@ impl UpsertSubscriptionRequest {
         path_template: "/api/subscriptions",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &SubscriptionsApi, params: UpsertSubscriptionParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertSubscriptionParams {
@@ -250,12 +252,16 @@ impl UpsertSubscriptionRequest {
     }
 }
 
-/// The parameters of `ListSubscriptions` (`GET /api/subscriptions/{scope}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/subscriptions/{scope}` (operation `ListSubscriptions`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListSubscriptions`: what its request builder
+/// ([`ListSubscriptionsRequest`](crate::ListSubscriptionsRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListSubscriptionsParams {
@@ -283,36 +289,13 @@ impl ListSubscriptionsParams {
             page: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
 }
 
-/// The `ListSubscriptions` request (`GET /api/subscriptions/{scope}`), built by
-/// [`SubscriptionsApi::list_subscriptions`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/subscriptions/{scope}` (operation `ListSubscriptions`)
+///
+/// The request builder of `ListSubscriptions`, made by
+/// [`SubscriptionsApi::list_subscriptions`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListSubscriptionsRequest {
@@ -329,28 +312,37 @@ impl ListSubscriptionsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &SubscriptionsApi, params: ListSubscriptionsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
@@ -414,80 +406,84 @@ impl ListSubscriptionsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListSubscriptionsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListSubscriptions`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfGetSubscriptionResponse, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfGetSubscriptionResponse> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListSubscriptions`, in order. At most one page is held in
-    /// memory; the next page is requested when the current one is used up.
+    /// memory; the next page is requested when the current one is used up. Without an `asAt`,
+    /// the first request pins `asAt` to the current UTC time, so every page reads the same
+    /// snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::GetSubscriptionResponse, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::GetSubscriptionResponse> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListSubscriptions` with its items kept exactly as LUSID sent them, fields
     /// this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListSubscriptionsRequest {
-    type Page = lusid_models::PagedResourceListOfGetSubscriptionResponse;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListSubscriptionsParams {
+    const OPERATION_ID: &'static str = "ListSubscriptions";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `GetSubscription` (`GET /api/subscriptions/{scope}/{code}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/subscriptions/{scope}/{code}` (operation `GetSubscription`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetSubscription`: what its request builder
+/// ([`GetSubscriptionRequest`](crate::GetSubscriptionRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetSubscriptionParams {
@@ -509,17 +505,12 @@ impl GetSubscriptionParams {
             as_at: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetSubscription` request (`GET /api/subscriptions/{scope}/{code}`), built by
-/// [`SubscriptionsApi::get_subscription`]. Set optional parameters, then
+/// `GET /api/subscriptions/{scope}/{code}` (operation `GetSubscription`)
+///
+/// The request builder of `GetSubscription`, made by [`SubscriptionsApi::get_subscription`]
+/// (or [`from_params`](Self::from_params)). Set optional parameters, then
 /// [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -537,10 +528,19 @@ impl GetSubscriptionRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &SubscriptionsApi, params: GetSubscriptionParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -594,12 +594,16 @@ impl GetSubscriptionRequest {
     }
 }
 
-/// The parameters of `DeleteSubscription` (`DELETE /api/subscriptions/{scope}/{code}`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `DELETE /api/subscriptions/{scope}/{code}` (operation `DeleteSubscription`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteSubscription`: what its request builder
+/// ([`DeleteSubscriptionRequest`](crate::DeleteSubscriptionRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteSubscriptionParams {
@@ -619,9 +623,11 @@ impl DeleteSubscriptionParams {
     }
 }
 
-/// The `DeleteSubscription` request (`DELETE /api/subscriptions/{scope}/{code}`), built by
-/// [`SubscriptionsApi::delete_subscription`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/subscriptions/{scope}/{code}` (operation `DeleteSubscription`)
+///
+/// The request builder of `DeleteSubscription`, made by
+/// [`SubscriptionsApi::delete_subscription`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteSubscriptionRequest {
@@ -637,6 +643,15 @@ impl DeleteSubscriptionRequest {
         path_template: "/api/subscriptions/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &SubscriptionsApi, params: DeleteSubscriptionParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteSubscriptionParams {
@@ -697,14 +712,18 @@ impl DeleteSubscriptionRequest {
 /// in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`SubscriptionsApi`] for streams, timeouts and `send_as`). With the `mock`
-/// feature, mockall generates `MockSubscriptionsApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`SubscriptionsApi`] add streams, timeouts and `send_as`. With the `mock` feature,
+/// mockall generates `MockSubscriptionsApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait SubscriptionsApiClient: Send + Sync {
-    /// `POST /api/subscriptions` (operation `UpsertSubscription`):
-    /// [`SubscriptionsApi::upsert_subscription`] with the parameters of `params`.
+    /// `POST /api/subscriptions` (operation `UpsertSubscription`)
+    ///
+    /// [`SubscriptionsApi::upsert_subscription`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertSubscriptionRequest::send): see [`Error`](crate::Error).
@@ -713,8 +732,10 @@ pub trait SubscriptionsApiClient: Send + Sync {
         params: UpsertSubscriptionParams,
     ) -> Result<lusid_models::UpsertSingleStructuredDataResponse, crate::Error>;
 
-    /// `GET /api/subscriptions/{scope}` (operation `ListSubscriptions`):
-    /// [`SubscriptionsApi::list_subscriptions`] with the parameters of `params`.
+    /// `GET /api/subscriptions/{scope}` (operation `ListSubscriptions`)
+    ///
+    /// [`SubscriptionsApi::list_subscriptions`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListSubscriptionsRequest::send): see [`Error`](crate::Error).
@@ -723,8 +744,10 @@ pub trait SubscriptionsApiClient: Send + Sync {
         params: ListSubscriptionsParams,
     ) -> Result<lusid_models::PagedResourceListOfGetSubscriptionResponse, crate::Error>;
 
-    /// `GET /api/subscriptions/{scope}/{code}` (operation `GetSubscription`):
-    /// [`SubscriptionsApi::get_subscription`] with the parameters of `params`.
+    /// `GET /api/subscriptions/{scope}/{code}` (operation `GetSubscription`)
+    ///
+    /// [`SubscriptionsApi::get_subscription`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetSubscriptionRequest::send): see [`Error`](crate::Error).
@@ -733,8 +756,10 @@ pub trait SubscriptionsApiClient: Send + Sync {
         params: GetSubscriptionParams,
     ) -> Result<lusid_models::GetSubscriptionResponse, crate::Error>;
 
-    /// `DELETE /api/subscriptions/{scope}/{code}` (operation `DeleteSubscription`):
-    /// [`SubscriptionsApi::delete_subscription`] with the parameters of `params`.
+    /// `DELETE /api/subscriptions/{scope}/{code}` (operation `DeleteSubscription`)
+    ///
+    /// [`SubscriptionsApi::delete_subscription`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteSubscriptionRequest::send): see [`Error`](crate::Error).
@@ -750,51 +775,35 @@ impl SubscriptionsApiClient for SubscriptionsApi {
         &self,
         params: UpsertSubscriptionParams,
     ) -> Result<lusid_models::UpsertSingleStructuredDataResponse, crate::Error> {
-        UpsertSubscriptionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertSubscriptionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_subscriptions(
         &self,
         params: ListSubscriptionsParams,
     ) -> Result<lusid_models::PagedResourceListOfGetSubscriptionResponse, crate::Error> {
-        ListSubscriptionsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListSubscriptionsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_subscription(
         &self,
         params: GetSubscriptionParams,
     ) -> Result<lusid_models::GetSubscriptionResponse, crate::Error> {
-        GetSubscriptionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetSubscriptionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_subscription(
         &self,
         params: DeleteSubscriptionParams,
     ) -> Result<lusid_models::AnnulSingleStructuredDataResponse, crate::Error> {
-        DeleteSubscriptionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteSubscriptionRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

@@ -20,8 +20,7 @@ pub struct SystemConfigurationApi {
 }
 
 impl SystemConfigurationApi {
-    /// `GET /api/systemconfiguration/transactions` (operation
-    /// `ListConfigurationTransactionTypes`)
+    /// `GET /api/systemconfiguration/transactions` (operation `ListConfigurationTransactionTypes`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -45,15 +44,13 @@ impl SystemConfigurationApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_configuration_transaction_types(&self) -> ListConfigurationTransactionTypesRequest {
-        ListConfigurationTransactionTypesRequest {
-            client: self.client.clone(),
-            params: ListConfigurationTransactionTypesParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListConfigurationTransactionTypesRequest::from_params(
+            self,
+            ListConfigurationTransactionTypesParams::new(),
+        )
     }
 
-    /// `PUT /api/systemconfiguration/transactions` (operation
-    /// `SetConfigurationTransactionTypes`)
+    /// `PUT /api/systemconfiguration/transactions` (operation `SetConfigurationTransactionTypes`)
     ///
     /// API status: `Experimental`. Idempotent: yes (PUT replaces).
     ///
@@ -81,13 +78,10 @@ impl SystemConfigurationApi {
         &self,
         transaction_set_configuration_data_request: lusid_models::TransactionSetConfigurationDataRequest,
     ) -> SetConfigurationTransactionTypesRequest {
-        SetConfigurationTransactionTypesRequest {
-            client: self.client.clone(),
-            params: SetConfigurationTransactionTypesParams::new(
-                transaction_set_configuration_data_request,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        SetConfigurationTransactionTypesRequest::from_params(
+            self,
+            SetConfigurationTransactionTypesParams::new(transaction_set_configuration_data_request),
+        )
     }
 
     /// `POST /api/systemconfiguration/transactions/side` (operation `CreateSideDefinition`)
@@ -119,15 +113,13 @@ impl SystemConfigurationApi {
         &self,
         side_configuration_data_request: lusid_models::SideConfigurationDataRequest,
     ) -> CreateSideDefinitionRequest {
-        CreateSideDefinitionRequest {
-            client: self.client.clone(),
-            params: CreateSideDefinitionParams::new(side_configuration_data_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateSideDefinitionRequest::from_params(
+            self,
+            CreateSideDefinitionParams::new(side_configuration_data_request),
+        )
     }
 
-    /// `POST /api/systemconfiguration/transactions/type` (operation
-    /// `CreateConfigurationTransactionType`)
+    /// `POST /api/systemconfiguration/transactions/type` (operation `CreateConfigurationTransactionType`)
     ///
     /// API status: `EarlyAccess`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
@@ -156,17 +148,13 @@ impl SystemConfigurationApi {
         &self,
         transaction_configuration_data_request: lusid_models::TransactionConfigurationDataRequest,
     ) -> CreateConfigurationTransactionTypeRequest {
-        CreateConfigurationTransactionTypeRequest {
-            client: self.client.clone(),
-            params: CreateConfigurationTransactionTypeParams::new(
-                transaction_configuration_data_request,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateConfigurationTransactionTypeRequest::from_params(
+            self,
+            CreateConfigurationTransactionTypeParams::new(transaction_configuration_data_request),
+        )
     }
 
-    /// `GET /api/systemconfiguration/transactions/type/{source}` (operation
-    /// `GetTransactionConfigurationSource`)
+    /// `GET /api/systemconfiguration/transactions/type/{source}` (operation `GetTransactionConfigurationSource`)
     ///
     /// API status: `Experimental`. Idempotent: yes (a read).
     ///
@@ -194,15 +182,13 @@ impl SystemConfigurationApi {
         &self,
         source: impl Into<String>,
     ) -> GetTransactionConfigurationSourceRequest {
-        GetTransactionConfigurationSourceRequest {
-            client: self.client.clone(),
-            params: GetTransactionConfigurationSourceParams::new(source),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetTransactionConfigurationSourceRequest::from_params(
+            self,
+            GetTransactionConfigurationSourceParams::new(source),
+        )
     }
 
-    /// `PUT /api/systemconfiguration/transactions/type/{source}` (operation
-    /// `SetTransactionConfigurationSource`)
+    /// `PUT /api/systemconfiguration/transactions/type/{source}` (operation `SetTransactionConfigurationSource`)
     ///
     /// API status: `Experimental`. Idempotent: yes (PUT replaces).
     ///
@@ -232,15 +218,13 @@ impl SystemConfigurationApi {
         source: impl Into<String>,
         request_body: Vec<lusid_models::SetTransactionConfigurationSourceRequest>,
     ) -> SetTransactionConfigurationSourceRequest {
-        SetTransactionConfigurationSourceRequest {
-            client: self.client.clone(),
-            params: SetTransactionConfigurationSourceParams::new(source, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        SetTransactionConfigurationSourceRequest::from_params(
+            self,
+            SetTransactionConfigurationSourceParams::new(source, request_body),
+        )
     }
 
-    /// `DELETE /api/systemconfiguration/transactions/type/{source}` (operation
-    /// `DeleteTransactionConfigurationSource`)
+    /// `DELETE /api/systemconfiguration/transactions/type/{source}` (operation `DeleteTransactionConfigurationSource`)
     ///
     /// API status: `Experimental`. Idempotent: yes (DELETE).
     ///
@@ -263,21 +247,23 @@ impl SystemConfigurationApi {
         &self,
         source: impl Into<String>,
     ) -> DeleteTransactionConfigurationSourceRequest {
-        DeleteTransactionConfigurationSourceRequest {
-            client: self.client.clone(),
-            params: DeleteTransactionConfigurationSourceParams::new(source),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteTransactionConfigurationSourceRequest::from_params(
+            self,
+            DeleteTransactionConfigurationSourceParams::new(source),
+        )
     }
 }
 
-/// The parameters of `ListConfigurationTransactionTypes` (`GET
-/// /api/systemconfiguration/transactions`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `GET /api/systemconfiguration/transactions` (operation `ListConfigurationTransactionTypes`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListConfigurationTransactionTypes`: what its request builder
+/// ([`ListConfigurationTransactionTypesRequest`](crate::ListConfigurationTransactionTypesRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListConfigurationTransactionTypesParams {
@@ -291,19 +277,14 @@ impl ListConfigurationTransactionTypesParams {
     pub fn new() -> Self {
         Self { as_at: None }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `ListConfigurationTransactionTypes` request (`GET
-/// /api/systemconfiguration/transactions`), built by
-/// [`SystemConfigurationApi::list_configuration_transaction_types`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `GET /api/systemconfiguration/transactions` (operation `ListConfigurationTransactionTypes`)
+///
+/// The request builder of `ListConfigurationTransactionTypes`, made by
+/// [`SystemConfigurationApi::list_configuration_transaction_types`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListConfigurationTransactionTypesRequest {
@@ -320,10 +301,22 @@ impl ListConfigurationTransactionTypesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &SystemConfigurationApi,
+        params: ListConfigurationTransactionTypesParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -375,13 +368,16 @@ impl ListConfigurationTransactionTypesRequest {
     }
 }
 
-/// The parameters of `SetConfigurationTransactionTypes` (`PUT
-/// /api/systemconfiguration/transactions`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `PUT /api/systemconfiguration/transactions` (operation `SetConfigurationTransactionTypes`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `SetConfigurationTransactionTypes`: what its request builder
+/// ([`SetConfigurationTransactionTypesRequest`](crate::SetConfigurationTransactionTypesRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct SetConfigurationTransactionTypesParams {
@@ -400,10 +396,12 @@ impl SetConfigurationTransactionTypesParams {
     }
 }
 
-/// The `SetConfigurationTransactionTypes` request (`PUT
-/// /api/systemconfiguration/transactions`), built by
-/// [`SystemConfigurationApi::set_configuration_transaction_types`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `PUT /api/systemconfiguration/transactions` (operation `SetConfigurationTransactionTypes`)
+///
+/// The request builder of `SetConfigurationTransactionTypes`, made by
+/// [`SystemConfigurationApi::set_configuration_transaction_types`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetConfigurationTransactionTypesRequest {
@@ -419,6 +417,18 @@ impl SetConfigurationTransactionTypesRequest {
         path_template: "/api/systemconfiguration/transactions",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &SystemConfigurationApi,
+        params: SetConfigurationTransactionTypesParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &SetConfigurationTransactionTypesParams {
@@ -468,13 +478,16 @@ impl SetConfigurationTransactionTypesRequest {
     }
 }
 
-/// The parameters of `CreateSideDefinition` (`POST
-/// /api/systemconfiguration/transactions/side`): what its request builder sends, and what
+/// `POST /api/systemconfiguration/transactions/side` (operation `CreateSideDefinition`)
+///
+/// The parameters of `CreateSideDefinition`: what its request builder
+/// ([`CreateSideDefinitionRequest`](crate::CreateSideDefinitionRequest)) sends, and what
 /// the tag's trait method takes.
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateSideDefinitionParams {
@@ -493,9 +506,12 @@ impl CreateSideDefinitionParams {
     }
 }
 
-/// The `CreateSideDefinition` request (`POST /api/systemconfiguration/transactions/side`),
-/// built by [`SystemConfigurationApi::create_side_definition`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `POST /api/systemconfiguration/transactions/side` (operation `CreateSideDefinition`)
+///
+/// The request builder of `CreateSideDefinition`, made by
+/// [`SystemConfigurationApi::create_side_definition`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateSideDefinitionRequest {
@@ -511,6 +527,15 @@ impl CreateSideDefinitionRequest {
         path_template: "/api/systemconfiguration/transactions/side",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &SystemConfigurationApi, params: CreateSideDefinitionParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateSideDefinitionParams {
@@ -560,13 +585,16 @@ impl CreateSideDefinitionRequest {
     }
 }
 
-/// The parameters of `CreateConfigurationTransactionType` (`POST
-/// /api/systemconfiguration/transactions/type`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `POST /api/systemconfiguration/transactions/type` (operation `CreateConfigurationTransactionType`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateConfigurationTransactionType`: what its request builder
+/// ([`CreateConfigurationTransactionTypeRequest`](crate::CreateConfigurationTransactionTypeRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateConfigurationTransactionTypeParams {
@@ -585,10 +613,12 @@ impl CreateConfigurationTransactionTypeParams {
     }
 }
 
-/// The `CreateConfigurationTransactionType` request (`POST
-/// /api/systemconfiguration/transactions/type`), built by
-/// [`SystemConfigurationApi::create_configuration_transaction_type`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `POST /api/systemconfiguration/transactions/type` (operation `CreateConfigurationTransactionType`)
+///
+/// The request builder of `CreateConfigurationTransactionType`, made by
+/// [`SystemConfigurationApi::create_configuration_transaction_type`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateConfigurationTransactionTypeRequest {
@@ -604,6 +634,18 @@ impl CreateConfigurationTransactionTypeRequest {
         path_template: "/api/systemconfiguration/transactions/type",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &SystemConfigurationApi,
+        params: CreateConfigurationTransactionTypeParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateConfigurationTransactionTypeParams {
@@ -653,13 +695,16 @@ impl CreateConfigurationTransactionTypeRequest {
     }
 }
 
-/// The parameters of `GetTransactionConfigurationSource` (`GET
-/// /api/systemconfiguration/transactions/type/{source}`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `GET /api/systemconfiguration/transactions/type/{source}` (operation `GetTransactionConfigurationSource`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetTransactionConfigurationSource`: what its request builder
+/// ([`GetTransactionConfigurationSourceRequest`](crate::GetTransactionConfigurationSourceRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetTransactionConfigurationSourceParams {
@@ -678,19 +723,14 @@ impl GetTransactionConfigurationSourceParams {
             as_at: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetTransactionConfigurationSource` request (`GET
-/// /api/systemconfiguration/transactions/type/{source}`), built by
-/// [`SystemConfigurationApi::get_transaction_configuration_source`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `GET /api/systemconfiguration/transactions/type/{source}` (operation `GetTransactionConfigurationSource`)
+///
+/// The request builder of `GetTransactionConfigurationSource`, made by
+/// [`SystemConfigurationApi::get_transaction_configuration_source`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetTransactionConfigurationSourceRequest {
@@ -707,10 +747,22 @@ impl GetTransactionConfigurationSourceRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &SystemConfigurationApi,
+        params: GetTransactionConfigurationSourceParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -763,13 +815,16 @@ impl GetTransactionConfigurationSourceRequest {
     }
 }
 
-/// The parameters of `SetTransactionConfigurationSource` (`PUT
-/// /api/systemconfiguration/transactions/type/{source}`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `PUT /api/systemconfiguration/transactions/type/{source}` (operation `SetTransactionConfigurationSource`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `SetTransactionConfigurationSource`: what its request builder
+/// ([`SetTransactionConfigurationSourceRequest`](crate::SetTransactionConfigurationSourceRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct SetTransactionConfigurationSourceParams {
@@ -792,10 +847,12 @@ impl SetTransactionConfigurationSourceParams {
     }
 }
 
-/// The `SetTransactionConfigurationSource` request (`PUT
-/// /api/systemconfiguration/transactions/type/{source}`), built by
-/// [`SystemConfigurationApi::set_transaction_configuration_source`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `PUT /api/systemconfiguration/transactions/type/{source}` (operation `SetTransactionConfigurationSource`)
+///
+/// The request builder of `SetTransactionConfigurationSource`, made by
+/// [`SystemConfigurationApi::set_transaction_configuration_source`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetTransactionConfigurationSourceRequest {
@@ -811,6 +868,18 @@ impl SetTransactionConfigurationSourceRequest {
         path_template: "/api/systemconfiguration/transactions/type/{source}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &SystemConfigurationApi,
+        params: SetTransactionConfigurationSourceParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &SetTransactionConfigurationSourceParams {
@@ -861,13 +930,16 @@ impl SetTransactionConfigurationSourceRequest {
     }
 }
 
-/// The parameters of `DeleteTransactionConfigurationSource` (`DELETE
-/// /api/systemconfiguration/transactions/type/{source}`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `DELETE /api/systemconfiguration/transactions/type/{source}` (operation `DeleteTransactionConfigurationSource`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteTransactionConfigurationSource`: what its request builder
+/// ([`DeleteTransactionConfigurationSourceRequest`](crate::DeleteTransactionConfigurationSourceRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteTransactionConfigurationSourceParams {
@@ -884,10 +956,12 @@ impl DeleteTransactionConfigurationSourceParams {
     }
 }
 
-/// The `DeleteTransactionConfigurationSource` request (`DELETE
-/// /api/systemconfiguration/transactions/type/{source}`), built by
-/// [`SystemConfigurationApi::delete_transaction_configuration_source`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `DELETE /api/systemconfiguration/transactions/type/{source}` (operation `DeleteTransactionConfigurationSource`)
+///
+/// The request builder of `DeleteTransactionConfigurationSource`, made by
+/// [`SystemConfigurationApi::delete_transaction_configuration_source`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteTransactionConfigurationSourceRequest {
@@ -903,6 +977,18 @@ impl DeleteTransactionConfigurationSourceRequest {
         path_template: "/api/systemconfiguration/transactions/type/{source}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &SystemConfigurationApi,
+        params: DeleteTransactionConfigurationSourceParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteTransactionConfigurationSourceParams {
@@ -958,17 +1044,19 @@ impl DeleteTransactionConfigurationSourceRequest {
 /// production and a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`SystemConfigurationApi`] for streams, timeouts and `send_as`). With the
-/// `mock` feature, mockall generates `MockSystemConfigurationApiClient`; see
-/// docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`SystemConfigurationApi`] add streams, timeouts and `send_as`. With the `mock` feature,
+/// mockall generates `MockSystemConfigurationApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait SystemConfigurationApiClient: Send + Sync {
-    /// `GET /api/systemconfiguration/transactions` (operation
-    /// `ListConfigurationTransactionTypes`):
+    /// `GET /api/systemconfiguration/transactions` (operation `ListConfigurationTransactionTypes`)
+    ///
     /// [`SystemConfigurationApi::list_configuration_transaction_types`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListConfigurationTransactionTypesRequest::send): see [`Error`](crate::Error).
@@ -977,10 +1065,11 @@ pub trait SystemConfigurationApiClient: Send + Sync {
         params: ListConfigurationTransactionTypesParams,
     ) -> Result<lusid_models::TransactionSetConfigurationData, crate::Error>;
 
-    /// `PUT /api/systemconfiguration/transactions` (operation
-    /// `SetConfigurationTransactionTypes`):
+    /// `PUT /api/systemconfiguration/transactions` (operation `SetConfigurationTransactionTypes`)
+    ///
     /// [`SystemConfigurationApi::set_configuration_transaction_types`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::SetConfigurationTransactionTypesRequest::send): see [`Error`](crate::Error).
@@ -989,8 +1078,11 @@ pub trait SystemConfigurationApiClient: Send + Sync {
         params: SetConfigurationTransactionTypesParams,
     ) -> Result<lusid_models::TransactionSetConfigurationData, crate::Error>;
 
-    /// `POST /api/systemconfiguration/transactions/side` (operation `CreateSideDefinition`):
-    /// [`SystemConfigurationApi::create_side_definition`] with the parameters of `params`.
+    /// `POST /api/systemconfiguration/transactions/side` (operation `CreateSideDefinition`)
+    ///
+    /// [`SystemConfigurationApi::create_side_definition`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateSideDefinitionRequest::send): see [`Error`](crate::Error).
@@ -999,10 +1091,11 @@ pub trait SystemConfigurationApiClient: Send + Sync {
         params: CreateSideDefinitionParams,
     ) -> Result<lusid_models::TransactionSetConfigurationData, crate::Error>;
 
-    /// `POST /api/systemconfiguration/transactions/type` (operation
-    /// `CreateConfigurationTransactionType`):
+    /// `POST /api/systemconfiguration/transactions/type` (operation `CreateConfigurationTransactionType`)
+    ///
     /// [`SystemConfigurationApi::create_configuration_transaction_type`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateConfigurationTransactionTypeRequest::send): see [`Error`](crate::Error).
@@ -1011,10 +1104,11 @@ pub trait SystemConfigurationApiClient: Send + Sync {
         params: CreateConfigurationTransactionTypeParams,
     ) -> Result<lusid_models::TransactionSetConfigurationData, crate::Error>;
 
-    /// `GET /api/systemconfiguration/transactions/type/{source}` (operation
-    /// `GetTransactionConfigurationSource`):
+    /// `GET /api/systemconfiguration/transactions/type/{source}` (operation `GetTransactionConfigurationSource`)
+    ///
     /// [`SystemConfigurationApi::get_transaction_configuration_source`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetTransactionConfigurationSourceRequest::send): see [`Error`](crate::Error).
@@ -1023,10 +1117,11 @@ pub trait SystemConfigurationApiClient: Send + Sync {
         params: GetTransactionConfigurationSourceParams,
     ) -> Result<lusid_models::TransactionSetConfigurationData, crate::Error>;
 
-    /// `PUT /api/systemconfiguration/transactions/type/{source}` (operation
-    /// `SetTransactionConfigurationSource`):
+    /// `PUT /api/systemconfiguration/transactions/type/{source}` (operation `SetTransactionConfigurationSource`)
+    ///
     /// [`SystemConfigurationApi::set_transaction_configuration_source`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::SetTransactionConfigurationSourceRequest::send): see [`Error`](crate::Error).
@@ -1035,10 +1130,11 @@ pub trait SystemConfigurationApiClient: Send + Sync {
         params: SetTransactionConfigurationSourceParams,
     ) -> Result<lusid_models::TransactionSetConfigurationData, crate::Error>;
 
-    /// `DELETE /api/systemconfiguration/transactions/type/{source}` (operation
-    /// `DeleteTransactionConfigurationSource`):
+    /// `DELETE /api/systemconfiguration/transactions/type/{source}` (operation `DeleteTransactionConfigurationSource`)
+    ///
     /// [`SystemConfigurationApi::delete_transaction_configuration_source`] with the parameters
-    /// of `params`.
+    /// of `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteTransactionConfigurationSourceRequest::send): see [`Error`](crate::Error).
@@ -1054,90 +1150,62 @@ impl SystemConfigurationApiClient for SystemConfigurationApi {
         &self,
         params: ListConfigurationTransactionTypesParams,
     ) -> Result<lusid_models::TransactionSetConfigurationData, crate::Error> {
-        ListConfigurationTransactionTypesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListConfigurationTransactionTypesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn set_configuration_transaction_types(
         &self,
         params: SetConfigurationTransactionTypesParams,
     ) -> Result<lusid_models::TransactionSetConfigurationData, crate::Error> {
-        SetConfigurationTransactionTypesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        SetConfigurationTransactionTypesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn create_side_definition(
         &self,
         params: CreateSideDefinitionParams,
     ) -> Result<lusid_models::TransactionSetConfigurationData, crate::Error> {
-        CreateSideDefinitionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateSideDefinitionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn create_configuration_transaction_type(
         &self,
         params: CreateConfigurationTransactionTypeParams,
     ) -> Result<lusid_models::TransactionSetConfigurationData, crate::Error> {
-        CreateConfigurationTransactionTypeRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateConfigurationTransactionTypeRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_transaction_configuration_source(
         &self,
         params: GetTransactionConfigurationSourceParams,
     ) -> Result<lusid_models::TransactionSetConfigurationData, crate::Error> {
-        GetTransactionConfigurationSourceRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetTransactionConfigurationSourceRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn set_transaction_configuration_source(
         &self,
         params: SetTransactionConfigurationSourceParams,
     ) -> Result<lusid_models::TransactionSetConfigurationData, crate::Error> {
-        SetTransactionConfigurationSourceRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        SetTransactionConfigurationSourceRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_transaction_configuration_source(
         &self,
         params: DeleteTransactionConfigurationSourceParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteTransactionConfigurationSourceRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteTransactionConfigurationSourceRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

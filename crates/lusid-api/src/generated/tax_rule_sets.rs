@@ -43,11 +43,7 @@ impl TaxRuleSetsApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_tax_rule_sets(&self) -> ListTaxRuleSetsRequest {
-        ListTaxRuleSetsRequest {
-            client: self.client.clone(),
-            params: ListTaxRuleSetsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListTaxRuleSetsRequest::from_params(self, ListTaxRuleSetsParams::new())
     }
 
     /// `POST /api/tax/rulesets` (operation `CreateTaxRuleSet`)
@@ -78,11 +74,10 @@ impl TaxRuleSetsApi {
         &self,
         create_tax_rule_set_request: lusid_models::CreateTaxRuleSetRequest,
     ) -> CreateTaxRuleSetRequest {
-        CreateTaxRuleSetRequest {
-            client: self.client.clone(),
-            params: CreateTaxRuleSetParams::new(create_tax_rule_set_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateTaxRuleSetRequest::from_params(
+            self,
+            CreateTaxRuleSetParams::new(create_tax_rule_set_request),
+        )
     }
 
     /// `GET /api/tax/rulesets/{scope}/{code}` (operation `GetTaxRuleSet`)
@@ -115,11 +110,7 @@ impl TaxRuleSetsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetTaxRuleSetRequest {
-        GetTaxRuleSetRequest {
-            client: self.client.clone(),
-            params: GetTaxRuleSetParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetTaxRuleSetRequest::from_params(self, GetTaxRuleSetParams::new(scope, code))
     }
 
     /// `PUT /api/tax/rulesets/{scope}/{code}` (operation `UpdateTaxRuleSet`)
@@ -153,11 +144,10 @@ impl TaxRuleSetsApi {
         code: impl Into<String>,
         update_tax_rule_set_request: lusid_models::UpdateTaxRuleSetRequest,
     ) -> UpdateTaxRuleSetRequest {
-        UpdateTaxRuleSetRequest {
-            client: self.client.clone(),
-            params: UpdateTaxRuleSetParams::new(scope, code, update_tax_rule_set_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpdateTaxRuleSetRequest::from_params(
+            self,
+            UpdateTaxRuleSetParams::new(scope, code, update_tax_rule_set_request),
+        )
     }
 
     /// `DELETE /api/tax/rulesets/{scope}/{code}` (operation `DeleteTaxRuleSet`)
@@ -185,20 +175,20 @@ impl TaxRuleSetsApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteTaxRuleSetRequest {
-        DeleteTaxRuleSetRequest {
-            client: self.client.clone(),
-            params: DeleteTaxRuleSetParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteTaxRuleSetRequest::from_params(self, DeleteTaxRuleSetParams::new(scope, code))
     }
 }
 
-/// The parameters of `ListTaxRuleSets` (`GET /api/tax/rulesets`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `GET /api/tax/rulesets` (operation `ListTaxRuleSets`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListTaxRuleSets`: what its request builder
+/// ([`ListTaxRuleSetsRequest`](crate::ListTaxRuleSetsRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListTaxRuleSetsParams {
@@ -217,23 +207,12 @@ impl ListTaxRuleSetsParams {
             as_at: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `ListTaxRuleSets` request (`GET /api/tax/rulesets`), built by
-/// [`TaxRuleSetsApi::list_tax_rule_sets`]. Set optional parameters, then
+/// `GET /api/tax/rulesets` (operation `ListTaxRuleSets`)
+///
+/// The request builder of `ListTaxRuleSets`, made by [`TaxRuleSetsApi::list_tax_rule_sets`]
+/// (or [`from_params`](Self::from_params)). Set optional parameters, then
 /// [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -251,16 +230,25 @@ impl ListTaxRuleSetsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &TaxRuleSetsApi, params: ListTaxRuleSetsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -312,12 +300,16 @@ impl ListTaxRuleSetsRequest {
     }
 }
 
-/// The parameters of `CreateTaxRuleSet` (`POST /api/tax/rulesets`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/tax/rulesets` (operation `CreateTaxRuleSet`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateTaxRuleSet`: what its request builder
+/// ([`CreateTaxRuleSetRequest`](crate::CreateTaxRuleSetRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateTaxRuleSetParams {
@@ -335,17 +327,13 @@ impl CreateTaxRuleSetParams {
             body: create_tax_rule_set_request,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
 }
 
-/// The `CreateTaxRuleSet` request (`POST /api/tax/rulesets`), built by
-/// [`TaxRuleSetsApi::create_tax_rule_set`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/tax/rulesets` (operation `CreateTaxRuleSet`)
+///
+/// The request builder of `CreateTaxRuleSet`, made by
+/// [`TaxRuleSetsApi::create_tax_rule_set`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateTaxRuleSetRequest {
@@ -362,9 +350,18 @@ impl CreateTaxRuleSetRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &TaxRuleSetsApi, params: CreateTaxRuleSetParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
@@ -416,12 +413,16 @@ impl CreateTaxRuleSetRequest {
     }
 }
 
-/// The parameters of `GetTaxRuleSet` (`GET /api/tax/rulesets/{scope}/{code}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/tax/rulesets/{scope}/{code}` (operation `GetTaxRuleSet`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetTaxRuleSet`: what its request builder
+/// ([`GetTaxRuleSetRequest`](crate::GetTaxRuleSetRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetTaxRuleSetParams {
@@ -446,23 +447,12 @@ impl GetTaxRuleSetParams {
             as_at: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetTaxRuleSet` request (`GET /api/tax/rulesets/{scope}/{code}`), built by
-/// [`TaxRuleSetsApi::get_tax_rule_set`]. Set optional parameters, then [`send`](Self::send)
+/// `GET /api/tax/rulesets/{scope}/{code}` (operation `GetTaxRuleSet`)
+///
+/// The request builder of `GetTaxRuleSet`, made by [`TaxRuleSetsApi::get_tax_rule_set`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
 /// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -480,16 +470,25 @@ impl GetTaxRuleSetRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &TaxRuleSetsApi, params: GetTaxRuleSetParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -544,12 +543,16 @@ impl GetTaxRuleSetRequest {
     }
 }
 
-/// The parameters of `UpdateTaxRuleSet` (`PUT /api/tax/rulesets/{scope}/{code}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `PUT /api/tax/rulesets/{scope}/{code}` (operation `UpdateTaxRuleSet`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpdateTaxRuleSet`: what its request builder
+/// ([`UpdateTaxRuleSetRequest`](crate::UpdateTaxRuleSetRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateTaxRuleSetParams {
@@ -577,17 +580,13 @@ impl UpdateTaxRuleSetParams {
             body: update_tax_rule_set_request,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
 }
 
-/// The `UpdateTaxRuleSet` request (`PUT /api/tax/rulesets/{scope}/{code}`), built by
-/// [`TaxRuleSetsApi::update_tax_rule_set`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `PUT /api/tax/rulesets/{scope}/{code}` (operation `UpdateTaxRuleSet`)
+///
+/// The request builder of `UpdateTaxRuleSet`, made by
+/// [`TaxRuleSetsApi::update_tax_rule_set`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateTaxRuleSetRequest {
@@ -604,9 +603,18 @@ impl UpdateTaxRuleSetRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &TaxRuleSetsApi, params: UpdateTaxRuleSetParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
@@ -661,12 +669,16 @@ impl UpdateTaxRuleSetRequest {
     }
 }
 
-/// The parameters of `DeleteTaxRuleSet` (`DELETE /api/tax/rulesets/{scope}/{code}`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `DELETE /api/tax/rulesets/{scope}/{code}` (operation `DeleteTaxRuleSet`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteTaxRuleSet`: what its request builder
+/// ([`DeleteTaxRuleSetRequest`](crate::DeleteTaxRuleSetRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteTaxRuleSetParams {
@@ -686,9 +698,11 @@ impl DeleteTaxRuleSetParams {
     }
 }
 
-/// The `DeleteTaxRuleSet` request (`DELETE /api/tax/rulesets/{scope}/{code}`), built by
-/// [`TaxRuleSetsApi::delete_tax_rule_set`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/tax/rulesets/{scope}/{code}` (operation `DeleteTaxRuleSet`)
+///
+/// The request builder of `DeleteTaxRuleSet`, made by
+/// [`TaxRuleSetsApi::delete_tax_rule_set`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteTaxRuleSetRequest {
@@ -704,6 +718,15 @@ impl DeleteTaxRuleSetRequest {
         path_template: "/api/tax/rulesets/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &TaxRuleSetsApi, params: DeleteTaxRuleSetParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteTaxRuleSetParams {
@@ -761,14 +784,18 @@ impl DeleteTaxRuleSetRequest {
 /// tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`TaxRuleSetsApi`] for streams, timeouts and `send_as`). With the `mock`
-/// feature, mockall generates `MockTaxRuleSetsApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`TaxRuleSetsApi`] add streams, timeouts and `send_as`. With the `mock` feature, mockall
+/// generates `MockTaxRuleSetsApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait TaxRuleSetsApiClient: Send + Sync {
-    /// `GET /api/tax/rulesets` (operation `ListTaxRuleSets`):
-    /// [`TaxRuleSetsApi::list_tax_rule_sets`] with the parameters of `params`.
+    /// `GET /api/tax/rulesets` (operation `ListTaxRuleSets`)
+    ///
+    /// [`TaxRuleSetsApi::list_tax_rule_sets`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListTaxRuleSetsRequest::send): see [`Error`](crate::Error).
@@ -777,8 +804,10 @@ pub trait TaxRuleSetsApiClient: Send + Sync {
         params: ListTaxRuleSetsParams,
     ) -> Result<lusid_models::ResourceListOfTaxRuleSet, crate::Error>;
 
-    /// `POST /api/tax/rulesets` (operation `CreateTaxRuleSet`):
-    /// [`TaxRuleSetsApi::create_tax_rule_set`] with the parameters of `params`.
+    /// `POST /api/tax/rulesets` (operation `CreateTaxRuleSet`)
+    ///
+    /// [`TaxRuleSetsApi::create_tax_rule_set`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateTaxRuleSetRequest::send): see [`Error`](crate::Error).
@@ -787,8 +816,10 @@ pub trait TaxRuleSetsApiClient: Send + Sync {
         params: CreateTaxRuleSetParams,
     ) -> Result<lusid_models::TaxRuleSet, crate::Error>;
 
-    /// `GET /api/tax/rulesets/{scope}/{code}` (operation `GetTaxRuleSet`):
-    /// [`TaxRuleSetsApi::get_tax_rule_set`] with the parameters of `params`.
+    /// `GET /api/tax/rulesets/{scope}/{code}` (operation `GetTaxRuleSet`)
+    ///
+    /// [`TaxRuleSetsApi::get_tax_rule_set`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetTaxRuleSetRequest::send): see [`Error`](crate::Error).
@@ -797,8 +828,10 @@ pub trait TaxRuleSetsApiClient: Send + Sync {
         params: GetTaxRuleSetParams,
     ) -> Result<lusid_models::TaxRuleSet, crate::Error>;
 
-    /// `PUT /api/tax/rulesets/{scope}/{code}` (operation `UpdateTaxRuleSet`):
-    /// [`TaxRuleSetsApi::update_tax_rule_set`] with the parameters of `params`.
+    /// `PUT /api/tax/rulesets/{scope}/{code}` (operation `UpdateTaxRuleSet`)
+    ///
+    /// [`TaxRuleSetsApi::update_tax_rule_set`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpdateTaxRuleSetRequest::send): see [`Error`](crate::Error).
@@ -807,8 +840,10 @@ pub trait TaxRuleSetsApiClient: Send + Sync {
         params: UpdateTaxRuleSetParams,
     ) -> Result<lusid_models::TaxRuleSet, crate::Error>;
 
-    /// `DELETE /api/tax/rulesets/{scope}/{code}` (operation `DeleteTaxRuleSet`):
-    /// [`TaxRuleSetsApi::delete_tax_rule_set`] with the parameters of `params`.
+    /// `DELETE /api/tax/rulesets/{scope}/{code}` (operation `DeleteTaxRuleSet`)
+    ///
+    /// [`TaxRuleSetsApi::delete_tax_rule_set`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteTaxRuleSetRequest::send): see [`Error`](crate::Error).
@@ -824,64 +859,42 @@ impl TaxRuleSetsApiClient for TaxRuleSetsApi {
         &self,
         params: ListTaxRuleSetsParams,
     ) -> Result<lusid_models::ResourceListOfTaxRuleSet, crate::Error> {
-        ListTaxRuleSetsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListTaxRuleSetsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn create_tax_rule_set(
         &self,
         params: CreateTaxRuleSetParams,
     ) -> Result<lusid_models::TaxRuleSet, crate::Error> {
-        CreateTaxRuleSetRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateTaxRuleSetRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_tax_rule_set(
         &self,
         params: GetTaxRuleSetParams,
     ) -> Result<lusid_models::TaxRuleSet, crate::Error> {
-        GetTaxRuleSetRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetTaxRuleSetRequest::from_params(self, params).send().await
     }
 
     async fn update_tax_rule_set(
         &self,
         params: UpdateTaxRuleSetParams,
     ) -> Result<lusid_models::TaxRuleSet, crate::Error> {
-        UpdateTaxRuleSetRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpdateTaxRuleSetRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_tax_rule_set(
         &self,
         params: DeleteTaxRuleSetParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteTaxRuleSetRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteTaxRuleSetRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

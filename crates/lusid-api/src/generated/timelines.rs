@@ -52,11 +52,7 @@ impl TimelinesApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_timelines(&self) -> ListTimelinesRequest {
-        ListTimelinesRequest {
-            client: self.client.clone(),
-            params: ListTimelinesParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListTimelinesRequest::from_params(self, ListTimelinesParams::new())
     }
 
     /// `POST /api/timelines` (operation `CreateTimeline`)
@@ -85,11 +81,7 @@ impl TimelinesApi {
         &self,
         create_timeline_request: lusid_models::CreateTimelineRequest,
     ) -> CreateTimelineRequest {
-        CreateTimelineRequest {
-            client: self.client.clone(),
-            params: CreateTimelineParams::new(create_timeline_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateTimelineRequest::from_params(self, CreateTimelineParams::new(create_timeline_request))
     }
 
     /// `GET /api/timelines/{scope}/{code}` (operation `GetTimeline`)
@@ -123,11 +115,7 @@ impl TimelinesApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetTimelineRequest {
-        GetTimelineRequest {
-            client: self.client.clone(),
-            params: GetTimelineParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetTimelineRequest::from_params(self, GetTimelineParams::new(scope, code))
     }
 
     /// `PUT /api/timelines/{scope}/{code}` (operation `UpdateTimeline`)
@@ -159,11 +147,10 @@ impl TimelinesApi {
         code: impl Into<String>,
         update_timeline_request: lusid_models::UpdateTimelineRequest,
     ) -> UpdateTimelineRequest {
-        UpdateTimelineRequest {
-            client: self.client.clone(),
-            params: UpdateTimelineParams::new(scope, code, update_timeline_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpdateTimelineRequest::from_params(
+            self,
+            UpdateTimelineParams::new(scope, code, update_timeline_request),
+        )
     }
 
     /// `DELETE /api/timelines/{scope}/{code}` (operation `DeleteTimeline`)
@@ -191,11 +178,7 @@ impl TimelinesApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteTimelineRequest {
-        DeleteTimelineRequest {
-            client: self.client.clone(),
-            params: DeleteTimelineParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteTimelineRequest::from_params(self, DeleteTimelineParams::new(scope, code))
     }
 
     /// `GET /api/timelines/{scope}/{code}/closedperiods` (operation `ListClosedPeriods`)
@@ -236,11 +219,7 @@ impl TimelinesApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> ListClosedPeriodsRequest {
-        ListClosedPeriodsRequest {
-            client: self.client.clone(),
-            params: ListClosedPeriodsParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListClosedPeriodsRequest::from_params(self, ListClosedPeriodsParams::new(scope, code))
     }
 
     /// `POST /api/timelines/{scope}/{code}/closedperiods` (operation `CreateClosedPeriod`)
@@ -273,15 +252,13 @@ impl TimelinesApi {
         code: impl Into<String>,
         create_closed_period_request: lusid_models::CreateClosedPeriodRequest,
     ) -> CreateClosedPeriodRequest {
-        CreateClosedPeriodRequest {
-            client: self.client.clone(),
-            params: CreateClosedPeriodParams::new(scope, code, create_closed_period_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateClosedPeriodRequest::from_params(
+            self,
+            CreateClosedPeriodParams::new(scope, code, create_closed_period_request),
+        )
     }
 
-    /// `POST /api/timelines/{scope}/{code}/closedperiods/$batchCreate` (operation
-    /// `BatchCreateClosedPeriods`)
+    /// `POST /api/timelines/{scope}/{code}/closedperiods/$batchCreate` (operation `BatchCreateClosedPeriods`)
     ///
     /// API status: `Experimental`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
@@ -313,19 +290,13 @@ impl TimelinesApi {
         code: impl Into<String>,
         batch_create_closed_periods_request: lusid_models::BatchCreateClosedPeriodsRequest,
     ) -> BatchCreateClosedPeriodsRequest {
-        BatchCreateClosedPeriodsRequest {
-            client: self.client.clone(),
-            params: BatchCreateClosedPeriodsParams::new(
-                scope,
-                code,
-                batch_create_closed_periods_request,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        BatchCreateClosedPeriodsRequest::from_params(
+            self,
+            BatchCreateClosedPeriodsParams::new(scope, code, batch_create_closed_periods_request),
+        )
     }
 
-    /// `POST /api/timelines/{scope}/{code}/closedperiods/candidate` (operation
-    /// `CreateClosedPeriodCandidate`)
+    /// `POST /api/timelines/{scope}/{code}/closedperiods/candidate` (operation `CreateClosedPeriodCandidate`)
     ///
     /// API status: `Experimental`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
@@ -355,19 +326,13 @@ impl TimelinesApi {
         code: impl Into<String>,
         create_closed_period_request: lusid_models::CreateClosedPeriodRequest,
     ) -> CreateClosedPeriodCandidateRequest {
-        CreateClosedPeriodCandidateRequest {
-            client: self.client.clone(),
-            params: CreateClosedPeriodCandidateParams::new(
-                scope,
-                code,
-                create_closed_period_request,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateClosedPeriodCandidateRequest::from_params(
+            self,
+            CreateClosedPeriodCandidateParams::new(scope, code, create_closed_period_request),
+        )
     }
 
-    /// `POST /api/timelines/{scope}/{code}/closedperiods/candidate/$batchCreate` (operation
-    /// `BatchCreateClosedPeriodCandidates`)
+    /// `POST /api/timelines/{scope}/{code}/closedperiods/candidate/$batchCreate` (operation `BatchCreateClosedPeriodCandidates`)
     ///
     /// API status: `Experimental`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
@@ -399,19 +364,17 @@ impl TimelinesApi {
         code: impl Into<String>,
         batch_create_closed_periods_request: lusid_models::BatchCreateClosedPeriodsRequest,
     ) -> BatchCreateClosedPeriodCandidatesRequest {
-        BatchCreateClosedPeriodCandidatesRequest {
-            client: self.client.clone(),
-            params: BatchCreateClosedPeriodCandidatesParams::new(
+        BatchCreateClosedPeriodCandidatesRequest::from_params(
+            self,
+            BatchCreateClosedPeriodCandidatesParams::new(
                 scope,
                 code,
                 batch_create_closed_periods_request,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `GET /api/timelines/{scope}/{code}/closedperiods/{closedPeriodId}` (operation
-    /// `GetClosedPeriod`)
+    /// `GET /api/timelines/{scope}/{code}/closedperiods/{closedPeriodId}` (operation `GetClosedPeriod`)
     ///
     /// API status: `Experimental`. Idempotent: yes (a read).
     ///
@@ -443,15 +406,13 @@ impl TimelinesApi {
         code: impl Into<String>,
         closed_period_id: impl Into<String>,
     ) -> GetClosedPeriodRequest {
-        GetClosedPeriodRequest {
-            client: self.client.clone(),
-            params: GetClosedPeriodParams::new(scope, code, closed_period_id),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetClosedPeriodRequest::from_params(
+            self,
+            GetClosedPeriodParams::new(scope, code, closed_period_id),
+        )
     }
 
-    /// `POST /api/timelines/{scope}/{code}/closedperiods/{closedPeriodId}/$confirm` (operation
-    /// `ConfirmClosedPeriod`)
+    /// `POST /api/timelines/{scope}/{code}/closedperiods/{closedPeriodId}/$confirm` (operation `ConfirmClosedPeriod`)
     ///
     /// API status: `Experimental`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
@@ -483,15 +444,13 @@ impl TimelinesApi {
         closed_period_id: impl Into<String>,
         request_body: std::collections::BTreeMap<String, lusid_models::RawJson>,
     ) -> ConfirmClosedPeriodRequest {
-        ConfirmClosedPeriodRequest {
-            client: self.client.clone(),
-            params: ConfirmClosedPeriodParams::new(scope, code, closed_period_id, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ConfirmClosedPeriodRequest::from_params(
+            self,
+            ConfirmClosedPeriodParams::new(scope, code, closed_period_id, request_body),
+        )
     }
 
-    /// `POST /api/timelines/{scope}/{code}/closedperiods/{closedPeriodId}/$unconfirm`
-    /// (operation `UnconfirmClosedPeriod`)
+    /// `POST /api/timelines/{scope}/{code}/closedperiods/{closedPeriodId}/$unconfirm` (operation `UnconfirmClosedPeriod`)
     ///
     /// API status: `Experimental`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
@@ -524,20 +483,18 @@ impl TimelinesApi {
         closed_period_id: impl Into<String>,
         unconfirm_closed_period_request: lusid_models::UnconfirmClosedPeriodRequest,
     ) -> UnconfirmClosedPeriodRequest {
-        UnconfirmClosedPeriodRequest {
-            client: self.client.clone(),
-            params: UnconfirmClosedPeriodParams::new(
+        UnconfirmClosedPeriodRequest::from_params(
+            self,
+            UnconfirmClosedPeriodParams::new(
                 scope,
                 code,
                 closed_period_id,
                 unconfirm_closed_period_request,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `POST /api/timelines/{scope}/{code}/closedperiods/{closedPeriodId}/postcloseactivity`
-    /// (operation `SetPostCloseActivity`)
+    /// `POST /api/timelines/{scope}/{code}/closedperiods/{closedPeriodId}/postcloseactivity` (operation `SetPostCloseActivity`)
     ///
     /// API status: `Experimental`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
@@ -569,25 +526,28 @@ impl TimelinesApi {
         closed_period_id: impl Into<String>,
         post_close_activities_request: lusid_models::PostCloseActivitiesRequest,
     ) -> SetPostCloseActivityRequest {
-        SetPostCloseActivityRequest {
-            client: self.client.clone(),
-            params: SetPostCloseActivityParams::new(
+        SetPostCloseActivityRequest::from_params(
+            self,
+            SetPostCloseActivityParams::new(
                 scope,
                 code,
                 closed_period_id,
                 post_close_activities_request,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 }
 
-/// The parameters of `ListTimelines` (`GET /api/timelines`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `GET /api/timelines` (operation `ListTimelines`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListTimelines`: what its request builder
+/// ([`ListTimelinesRequest`](crate::ListTimelinesRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListTimelinesParams {
@@ -621,58 +581,13 @@ impl ListTimelinesParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListTimelines` request (`GET /api/timelines`), built by
-/// [`TimelinesApi::list_timelines`]. Set optional parameters, then [`send`](Self::send) it.
+/// `GET /api/timelines` (operation `ListTimelines`)
+///
+/// The request builder of `ListTimelines`, made by [`TimelinesApi::list_timelines`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListTimelinesRequest {
@@ -689,41 +604,50 @@ impl ListTimelinesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &TimelinesApi, params: ListTimelinesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
@@ -733,7 +657,7 @@ impl ListTimelinesRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -797,78 +721,84 @@ impl ListTimelinesRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListTimelinesParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListTimelines`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfTimeline, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfTimeline> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListTimelines`, in order. At most one page is held in
-    /// memory; the next page is requested when the current one is used up.
+    /// memory; the next page is requested when the current one is used up. Without an `asAt`,
+    /// the first request pins `asAt` to the current UTC time, so every page reads the same
+    /// snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::Timeline, crate::Error>> + Send + 'static
-    {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::Timeline> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListTimelines` with its items kept exactly as LUSID sent them, fields
     /// this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListTimelinesRequest {
-    type Page = lusid_models::PagedResourceListOfTimeline;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListTimelinesParams {
+    const OPERATION_ID: &'static str = "ListTimelines";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `CreateTimeline` (`POST /api/timelines`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `POST /api/timelines` (operation `CreateTimeline`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateTimeline`: what its request builder
+/// ([`CreateTimelineRequest`](crate::CreateTimelineRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateTimelineParams {
@@ -885,8 +815,10 @@ impl CreateTimelineParams {
     }
 }
 
-/// The `CreateTimeline` request (`POST /api/timelines`), built by
-/// [`TimelinesApi::create_timeline`]. Set optional parameters, then [`send`](Self::send)
+/// `POST /api/timelines` (operation `CreateTimeline`)
+///
+/// The request builder of `CreateTimeline`, made by [`TimelinesApi::create_timeline`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
 /// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -903,6 +835,15 @@ impl CreateTimelineRequest {
         path_template: "/api/timelines",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &TimelinesApi, params: CreateTimelineParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateTimelineParams {
@@ -951,12 +892,16 @@ impl CreateTimelineRequest {
     }
 }
 
-/// The parameters of `GetTimeline` (`GET /api/timelines/{scope}/{code}`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/timelines/{scope}/{code}` (operation `GetTimeline`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetTimeline`: what its request builder
+/// ([`GetTimelineRequest`](crate::GetTimelineRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetTimelineParams {
@@ -984,33 +929,13 @@ impl GetTimelineParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetTimeline` request (`GET /api/timelines/{scope}/{code}`), built by
-/// [`TimelinesApi::get_timeline`]. Set optional parameters, then [`send`](Self::send) it.
+/// `GET /api/timelines/{scope}/{code}` (operation `GetTimeline`)
+///
+/// The request builder of `GetTimeline`, made by [`TimelinesApi::get_timeline`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetTimelineRequest {
@@ -1027,16 +952,25 @@ impl GetTimelineRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &TimelinesApi, params: GetTimelineParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
@@ -1046,7 +980,7 @@ impl GetTimelineRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -1102,12 +1036,16 @@ impl GetTimelineRequest {
     }
 }
 
-/// The parameters of `UpdateTimeline` (`PUT /api/timelines/{scope}/{code}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `PUT /api/timelines/{scope}/{code}` (operation `UpdateTimeline`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpdateTimeline`: what its request builder
+/// ([`UpdateTimelineRequest`](crate::UpdateTimelineRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateTimelineParams {
@@ -1134,8 +1072,10 @@ impl UpdateTimelineParams {
     }
 }
 
-/// The `UpdateTimeline` request (`PUT /api/timelines/{scope}/{code}`), built by
-/// [`TimelinesApi::update_timeline`]. Set optional parameters, then [`send`](Self::send)
+/// `PUT /api/timelines/{scope}/{code}` (operation `UpdateTimeline`)
+///
+/// The request builder of `UpdateTimeline`, made by [`TimelinesApi::update_timeline`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
 /// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -1152,6 +1092,15 @@ impl UpdateTimelineRequest {
         path_template: "/api/timelines/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &TimelinesApi, params: UpdateTimelineParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpdateTimelineParams {
@@ -1203,12 +1152,16 @@ impl UpdateTimelineRequest {
     }
 }
 
-/// The parameters of `DeleteTimeline` (`DELETE /api/timelines/{scope}/{code}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `DELETE /api/timelines/{scope}/{code}` (operation `DeleteTimeline`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteTimeline`: what its request builder
+/// ([`DeleteTimelineRequest`](crate::DeleteTimelineRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteTimelineParams {
@@ -1228,8 +1181,10 @@ impl DeleteTimelineParams {
     }
 }
 
-/// The `DeleteTimeline` request (`DELETE /api/timelines/{scope}/{code}`), built by
-/// [`TimelinesApi::delete_timeline`]. Set optional parameters, then [`send`](Self::send)
+/// `DELETE /api/timelines/{scope}/{code}` (operation `DeleteTimeline`)
+///
+/// The request builder of `DeleteTimeline`, made by [`TimelinesApi::delete_timeline`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
 /// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -1246,6 +1201,15 @@ impl DeleteTimelineRequest {
         path_template: "/api/timelines/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &TimelinesApi, params: DeleteTimelineParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteTimelineParams {
@@ -1297,13 +1261,16 @@ impl DeleteTimelineRequest {
     }
 }
 
-/// The parameters of `ListClosedPeriods` (`GET
-/// /api/timelines/{scope}/{code}/closedperiods`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `GET /api/timelines/{scope}/{code}/closedperiods` (operation `ListClosedPeriods`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListClosedPeriods`: what its request builder
+/// ([`ListClosedPeriodsRequest`](crate::ListClosedPeriodsRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListClosedPeriodsParams {
@@ -1340,53 +1307,13 @@ impl ListClosedPeriodsParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListClosedPeriods` request (`GET /api/timelines/{scope}/{code}/closedperiods`),
-/// built by [`TimelinesApi::list_closed_periods`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/timelines/{scope}/{code}/closedperiods` (operation `ListClosedPeriods`)
+///
+/// The request builder of `ListClosedPeriods`, made by
+/// [`TimelinesApi::list_closed_periods`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListClosedPeriodsRequest {
@@ -1403,35 +1330,44 @@ impl ListClosedPeriodsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &TimelinesApi, params: ListClosedPeriodsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
@@ -1441,7 +1377,7 @@ impl ListClosedPeriodsRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -1508,80 +1444,84 @@ impl ListClosedPeriodsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListClosedPeriodsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListClosedPeriods`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfClosedPeriod, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfClosedPeriod> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListClosedPeriods`, in order. At most one page is held in
-    /// memory; the next page is requested when the current one is used up.
+    /// memory; the next page is requested when the current one is used up. Without an `asAt`,
+    /// the first request pins `asAt` to the current UTC time, so every page reads the same
+    /// snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::ClosedPeriod, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::ClosedPeriod> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListClosedPeriods` with its items kept exactly as LUSID sent them, fields
     /// this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListClosedPeriodsRequest {
-    type Page = lusid_models::PagedResourceListOfClosedPeriod;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListClosedPeriodsParams {
+    const OPERATION_ID: &'static str = "ListClosedPeriods";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `CreateClosedPeriod` (`POST
-/// /api/timelines/{scope}/{code}/closedperiods`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `POST /api/timelines/{scope}/{code}/closedperiods` (operation `CreateClosedPeriod`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateClosedPeriod`: what its request builder
+/// ([`CreateClosedPeriodRequest`](crate::CreateClosedPeriodRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateClosedPeriodParams {
@@ -1608,9 +1548,11 @@ impl CreateClosedPeriodParams {
     }
 }
 
-/// The `CreateClosedPeriod` request (`POST /api/timelines/{scope}/{code}/closedperiods`),
-/// built by [`TimelinesApi::create_closed_period`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/timelines/{scope}/{code}/closedperiods` (operation `CreateClosedPeriod`)
+///
+/// The request builder of `CreateClosedPeriod`, made by
+/// [`TimelinesApi::create_closed_period`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateClosedPeriodRequest {
@@ -1626,6 +1568,15 @@ impl CreateClosedPeriodRequest {
         path_template: "/api/timelines/{scope}/{code}/closedperiods",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &TimelinesApi, params: CreateClosedPeriodParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateClosedPeriodParams {
@@ -1678,13 +1629,16 @@ impl CreateClosedPeriodRequest {
     }
 }
 
-/// The parameters of `BatchCreateClosedPeriods` (`POST
-/// /api/timelines/{scope}/{code}/closedperiods/$batchCreate`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `POST /api/timelines/{scope}/{code}/closedperiods/$batchCreate` (operation `BatchCreateClosedPeriods`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `BatchCreateClosedPeriods`: what its request builder
+/// ([`BatchCreateClosedPeriodsRequest`](crate::BatchCreateClosedPeriodsRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct BatchCreateClosedPeriodsParams {
@@ -1711,10 +1665,11 @@ impl BatchCreateClosedPeriodsParams {
     }
 }
 
-/// The `BatchCreateClosedPeriods` request (`POST
-/// /api/timelines/{scope}/{code}/closedperiods/$batchCreate`), built by
-/// [`TimelinesApi::batch_create_closed_periods`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/timelines/{scope}/{code}/closedperiods/$batchCreate` (operation `BatchCreateClosedPeriods`)
+///
+/// The request builder of `BatchCreateClosedPeriods`, made by
+/// [`TimelinesApi::batch_create_closed_periods`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct BatchCreateClosedPeriodsRequest {
@@ -1730,6 +1685,15 @@ impl BatchCreateClosedPeriodsRequest {
         path_template: "/api/timelines/{scope}/{code}/closedperiods/$batchCreate",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &TimelinesApi, params: BatchCreateClosedPeriodsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &BatchCreateClosedPeriodsParams {
@@ -1783,13 +1747,16 @@ impl BatchCreateClosedPeriodsRequest {
     }
 }
 
-/// The parameters of `CreateClosedPeriodCandidate` (`POST
-/// /api/timelines/{scope}/{code}/closedperiods/candidate`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `POST /api/timelines/{scope}/{code}/closedperiods/candidate` (operation `CreateClosedPeriodCandidate`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateClosedPeriodCandidate`: what its request builder
+/// ([`CreateClosedPeriodCandidateRequest`](crate::CreateClosedPeriodCandidateRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateClosedPeriodCandidateParams {
@@ -1816,10 +1783,12 @@ impl CreateClosedPeriodCandidateParams {
     }
 }
 
-/// The `CreateClosedPeriodCandidate` request (`POST
-/// /api/timelines/{scope}/{code}/closedperiods/candidate`), built by
-/// [`TimelinesApi::create_closed_period_candidate`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/timelines/{scope}/{code}/closedperiods/candidate` (operation `CreateClosedPeriodCandidate`)
+///
+/// The request builder of `CreateClosedPeriodCandidate`, made by
+/// [`TimelinesApi::create_closed_period_candidate`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateClosedPeriodCandidateRequest {
@@ -1835,6 +1804,15 @@ impl CreateClosedPeriodCandidateRequest {
         path_template: "/api/timelines/{scope}/{code}/closedperiods/candidate",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &TimelinesApi, params: CreateClosedPeriodCandidateParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateClosedPeriodCandidateParams {
@@ -1887,13 +1865,16 @@ impl CreateClosedPeriodCandidateRequest {
     }
 }
 
-/// The parameters of `BatchCreateClosedPeriodCandidates` (`POST
-/// /api/timelines/{scope}/{code}/closedperiods/candidate/$batchCreate`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/timelines/{scope}/{code}/closedperiods/candidate/$batchCreate` (operation `BatchCreateClosedPeriodCandidates`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `BatchCreateClosedPeriodCandidates`: what its request builder
+/// ([`BatchCreateClosedPeriodCandidatesRequest`](crate::BatchCreateClosedPeriodCandidatesRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct BatchCreateClosedPeriodCandidatesParams {
@@ -1920,10 +1901,12 @@ impl BatchCreateClosedPeriodCandidatesParams {
     }
 }
 
-/// The `BatchCreateClosedPeriodCandidates` request (`POST
-/// /api/timelines/{scope}/{code}/closedperiods/candidate/$batchCreate`), built by
-/// [`TimelinesApi::batch_create_closed_period_candidates`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/timelines/{scope}/{code}/closedperiods/candidate/$batchCreate` (operation `BatchCreateClosedPeriodCandidates`)
+///
+/// The request builder of `BatchCreateClosedPeriodCandidates`, made by
+/// [`TimelinesApi::batch_create_closed_period_candidates`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct BatchCreateClosedPeriodCandidatesRequest {
@@ -1939,6 +1922,18 @@ impl BatchCreateClosedPeriodCandidatesRequest {
         path_template: "/api/timelines/{scope}/{code}/closedperiods/candidate/$batchCreate",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &TimelinesApi,
+        params: BatchCreateClosedPeriodCandidatesParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &BatchCreateClosedPeriodCandidatesParams {
@@ -1992,13 +1987,16 @@ impl BatchCreateClosedPeriodCandidatesRequest {
     }
 }
 
-/// The parameters of `GetClosedPeriod` (`GET
-/// /api/timelines/{scope}/{code}/closedperiods/{closedPeriodId}`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `GET /api/timelines/{scope}/{code}/closedperiods/{closedPeriodId}` (operation `GetClosedPeriod`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetClosedPeriod`: what its request builder
+/// ([`GetClosedPeriodRequest`](crate::GetClosedPeriodRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetClosedPeriodParams {
@@ -2030,29 +2028,13 @@ impl GetClosedPeriodParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetClosedPeriod` request (`GET
-/// /api/timelines/{scope}/{code}/closedperiods/{closedPeriodId}`), built by
-/// [`TimelinesApi::get_closed_period`]. Set optional parameters, then [`send`](Self::send)
-/// it.
+/// `GET /api/timelines/{scope}/{code}/closedperiods/{closedPeriodId}` (operation `GetClosedPeriod`)
+///
+/// The request builder of `GetClosedPeriod`, made by [`TimelinesApi::get_closed_period`]
+/// (or [`from_params`](Self::from_params)). Set optional parameters, then
+/// [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetClosedPeriodRequest {
@@ -2069,10 +2051,19 @@ impl GetClosedPeriodRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &TimelinesApi, params: GetClosedPeriodParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -2082,7 +2073,7 @@ impl GetClosedPeriodRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -2139,13 +2130,16 @@ impl GetClosedPeriodRequest {
     }
 }
 
-/// The parameters of `ConfirmClosedPeriod` (`POST
-/// /api/timelines/{scope}/{code}/closedperiods/{closedPeriodId}/$confirm`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `POST /api/timelines/{scope}/{code}/closedperiods/{closedPeriodId}/$confirm` (operation `ConfirmClosedPeriod`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ConfirmClosedPeriod`: what its request builder
+/// ([`ConfirmClosedPeriodRequest`](crate::ConfirmClosedPeriodRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ConfirmClosedPeriodParams {
@@ -2176,10 +2170,11 @@ impl ConfirmClosedPeriodParams {
     }
 }
 
-/// The `ConfirmClosedPeriod` request (`POST
-/// /api/timelines/{scope}/{code}/closedperiods/{closedPeriodId}/$confirm`), built by
-/// [`TimelinesApi::confirm_closed_period`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/timelines/{scope}/{code}/closedperiods/{closedPeriodId}/$confirm` (operation `ConfirmClosedPeriod`)
+///
+/// The request builder of `ConfirmClosedPeriod`, made by
+/// [`TimelinesApi::confirm_closed_period`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ConfirmClosedPeriodRequest {
@@ -2195,6 +2190,15 @@ impl ConfirmClosedPeriodRequest {
         path_template: "/api/timelines/{scope}/{code}/closedperiods/{closedPeriodId}/$confirm",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &TimelinesApi, params: ConfirmClosedPeriodParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &ConfirmClosedPeriodParams {
@@ -2249,13 +2253,16 @@ impl ConfirmClosedPeriodRequest {
     }
 }
 
-/// The parameters of `UnconfirmClosedPeriod` (`POST
-/// /api/timelines/{scope}/{code}/closedperiods/{closedPeriodId}/$unconfirm`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `POST /api/timelines/{scope}/{code}/closedperiods/{closedPeriodId}/$unconfirm` (operation `UnconfirmClosedPeriod`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UnconfirmClosedPeriod`: what its request builder
+/// ([`UnconfirmClosedPeriodRequest`](crate::UnconfirmClosedPeriodRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UnconfirmClosedPeriodParams {
@@ -2286,10 +2293,11 @@ impl UnconfirmClosedPeriodParams {
     }
 }
 
-/// The `UnconfirmClosedPeriod` request (`POST
-/// /api/timelines/{scope}/{code}/closedperiods/{closedPeriodId}/$unconfirm`), built by
-/// [`TimelinesApi::unconfirm_closed_period`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/timelines/{scope}/{code}/closedperiods/{closedPeriodId}/$unconfirm` (operation `UnconfirmClosedPeriod`)
+///
+/// The request builder of `UnconfirmClosedPeriod`, made by
+/// [`TimelinesApi::unconfirm_closed_period`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UnconfirmClosedPeriodRequest {
@@ -2305,6 +2313,15 @@ impl UnconfirmClosedPeriodRequest {
         path_template: "/api/timelines/{scope}/{code}/closedperiods/{closedPeriodId}/$unconfirm",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &TimelinesApi, params: UnconfirmClosedPeriodParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UnconfirmClosedPeriodParams {
@@ -2359,13 +2376,16 @@ impl UnconfirmClosedPeriodRequest {
     }
 }
 
-/// The parameters of `SetPostCloseActivity` (`POST
-/// /api/timelines/{scope}/{code}/closedperiods/{closedPeriodId}/postcloseactivity`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `POST /api/timelines/{scope}/{code}/closedperiods/{closedPeriodId}/postcloseactivity` (operation `SetPostCloseActivity`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `SetPostCloseActivity`: what its request builder
+/// ([`SetPostCloseActivityRequest`](crate::SetPostCloseActivityRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct SetPostCloseActivityParams {
@@ -2396,10 +2416,11 @@ impl SetPostCloseActivityParams {
     }
 }
 
-/// The `SetPostCloseActivity` request (`POST
-/// /api/timelines/{scope}/{code}/closedperiods/{closedPeriodId}/postcloseactivity`), built
-/// by [`TimelinesApi::set_post_close_activity`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/timelines/{scope}/{code}/closedperiods/{closedPeriodId}/postcloseactivity` (operation `SetPostCloseActivity`)
+///
+/// The request builder of `SetPostCloseActivity`, made by
+/// [`TimelinesApi::set_post_close_activity`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetPostCloseActivityRequest {
@@ -2415,6 +2436,15 @@ impl SetPostCloseActivityRequest {
         path_template: "/api/timelines/{scope}/{code}/closedperiods/{closedPeriodId}/postcloseactivity",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &TimelinesApi, params: SetPostCloseActivityParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &SetPostCloseActivityParams {
@@ -2474,14 +2504,18 @@ impl SetPostCloseActivityRequest {
 /// TimelinesApiClient`) and give it `client.timelines()` in production and a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`TimelinesApi`] for streams, timeouts and `send_as`). With the `mock`
-/// feature, mockall generates `MockTimelinesApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of [`TimelinesApi`]
+/// add streams, timeouts and `send_as`. With the `mock` feature, mockall generates
+/// `MockTimelinesApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait TimelinesApiClient: Send + Sync {
-    /// `GET /api/timelines` (operation `ListTimelines`): [`TimelinesApi::list_timelines`] with
-    /// the parameters of `params`.
+    /// `GET /api/timelines` (operation `ListTimelines`)
+    ///
+    /// [`TimelinesApi::list_timelines`] with the parameters of `params`: one request (one page,
+    /// for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListTimelinesRequest::send): see [`Error`](crate::Error).
@@ -2490,8 +2524,10 @@ pub trait TimelinesApiClient: Send + Sync {
         params: ListTimelinesParams,
     ) -> Result<lusid_models::PagedResourceListOfTimeline, crate::Error>;
 
-    /// `POST /api/timelines` (operation `CreateTimeline`): [`TimelinesApi::create_timeline`]
-    /// with the parameters of `params`.
+    /// `POST /api/timelines` (operation `CreateTimeline`)
+    ///
+    /// [`TimelinesApi::create_timeline`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateTimelineRequest::send): see [`Error`](crate::Error).
@@ -2500,8 +2536,10 @@ pub trait TimelinesApiClient: Send + Sync {
         params: CreateTimelineParams,
     ) -> Result<lusid_models::Timeline, crate::Error>;
 
-    /// `GET /api/timelines/{scope}/{code}` (operation `GetTimeline`):
-    /// [`TimelinesApi::get_timeline`] with the parameters of `params`.
+    /// `GET /api/timelines/{scope}/{code}` (operation `GetTimeline`)
+    ///
+    /// [`TimelinesApi::get_timeline`] with the parameters of `params`: one request (one page,
+    /// for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetTimelineRequest::send): see [`Error`](crate::Error).
@@ -2510,8 +2548,10 @@ pub trait TimelinesApiClient: Send + Sync {
         params: GetTimelineParams,
     ) -> Result<lusid_models::Timeline, crate::Error>;
 
-    /// `PUT /api/timelines/{scope}/{code}` (operation `UpdateTimeline`):
-    /// [`TimelinesApi::update_timeline`] with the parameters of `params`.
+    /// `PUT /api/timelines/{scope}/{code}` (operation `UpdateTimeline`)
+    ///
+    /// [`TimelinesApi::update_timeline`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpdateTimelineRequest::send): see [`Error`](crate::Error).
@@ -2520,8 +2560,10 @@ pub trait TimelinesApiClient: Send + Sync {
         params: UpdateTimelineParams,
     ) -> Result<lusid_models::Timeline, crate::Error>;
 
-    /// `DELETE /api/timelines/{scope}/{code}` (operation `DeleteTimeline`):
-    /// [`TimelinesApi::delete_timeline`] with the parameters of `params`.
+    /// `DELETE /api/timelines/{scope}/{code}` (operation `DeleteTimeline`)
+    ///
+    /// [`TimelinesApi::delete_timeline`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteTimelineRequest::send): see [`Error`](crate::Error).
@@ -2530,8 +2572,10 @@ pub trait TimelinesApiClient: Send + Sync {
         params: DeleteTimelineParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `GET /api/timelines/{scope}/{code}/closedperiods` (operation `ListClosedPeriods`):
-    /// [`TimelinesApi::list_closed_periods`] with the parameters of `params`.
+    /// `GET /api/timelines/{scope}/{code}/closedperiods` (operation `ListClosedPeriods`)
+    ///
+    /// [`TimelinesApi::list_closed_periods`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListClosedPeriodsRequest::send): see [`Error`](crate::Error).
@@ -2540,8 +2584,10 @@ pub trait TimelinesApiClient: Send + Sync {
         params: ListClosedPeriodsParams,
     ) -> Result<lusid_models::PagedResourceListOfClosedPeriod, crate::Error>;
 
-    /// `POST /api/timelines/{scope}/{code}/closedperiods` (operation `CreateClosedPeriod`):
-    /// [`TimelinesApi::create_closed_period`] with the parameters of `params`.
+    /// `POST /api/timelines/{scope}/{code}/closedperiods` (operation `CreateClosedPeriod`)
+    ///
+    /// [`TimelinesApi::create_closed_period`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateClosedPeriodRequest::send): see [`Error`](crate::Error).
@@ -2550,9 +2596,11 @@ pub trait TimelinesApiClient: Send + Sync {
         params: CreateClosedPeriodParams,
     ) -> Result<lusid_models::ClosedPeriod, crate::Error>;
 
-    /// `POST /api/timelines/{scope}/{code}/closedperiods/$batchCreate` (operation
-    /// `BatchCreateClosedPeriods`): [`TimelinesApi::batch_create_closed_periods`] with the
-    /// parameters of `params`.
+    /// `POST /api/timelines/{scope}/{code}/closedperiods/$batchCreate` (operation `BatchCreateClosedPeriods`)
+    ///
+    /// [`TimelinesApi::batch_create_closed_periods`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::BatchCreateClosedPeriodsRequest::send): see [`Error`](crate::Error).
@@ -2561,9 +2609,11 @@ pub trait TimelinesApiClient: Send + Sync {
         params: BatchCreateClosedPeriodsParams,
     ) -> Result<lusid_models::ResourceListOfClosedPeriod, crate::Error>;
 
-    /// `POST /api/timelines/{scope}/{code}/closedperiods/candidate` (operation
-    /// `CreateClosedPeriodCandidate`): [`TimelinesApi::create_closed_period_candidate`] with
-    /// the parameters of `params`.
+    /// `POST /api/timelines/{scope}/{code}/closedperiods/candidate` (operation `CreateClosedPeriodCandidate`)
+    ///
+    /// [`TimelinesApi::create_closed_period_candidate`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateClosedPeriodCandidateRequest::send): see [`Error`](crate::Error).
@@ -2572,9 +2622,11 @@ pub trait TimelinesApiClient: Send + Sync {
         params: CreateClosedPeriodCandidateParams,
     ) -> Result<lusid_models::ClosedPeriod, crate::Error>;
 
-    /// `POST /api/timelines/{scope}/{code}/closedperiods/candidate/$batchCreate` (operation
-    /// `BatchCreateClosedPeriodCandidates`):
-    /// [`TimelinesApi::batch_create_closed_period_candidates`] with the parameters of `params`.
+    /// `POST /api/timelines/{scope}/{code}/closedperiods/candidate/$batchCreate` (operation `BatchCreateClosedPeriodCandidates`)
+    ///
+    /// [`TimelinesApi::batch_create_closed_period_candidates`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::BatchCreateClosedPeriodCandidatesRequest::send): see [`Error`](crate::Error).
@@ -2583,8 +2635,10 @@ pub trait TimelinesApiClient: Send + Sync {
         params: BatchCreateClosedPeriodCandidatesParams,
     ) -> Result<lusid_models::ResourceListOfClosedPeriod, crate::Error>;
 
-    /// `GET /api/timelines/{scope}/{code}/closedperiods/{closedPeriodId}` (operation
-    /// `GetClosedPeriod`): [`TimelinesApi::get_closed_period`] with the parameters of `params`.
+    /// `GET /api/timelines/{scope}/{code}/closedperiods/{closedPeriodId}` (operation `GetClosedPeriod`)
+    ///
+    /// [`TimelinesApi::get_closed_period`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetClosedPeriodRequest::send): see [`Error`](crate::Error).
@@ -2593,9 +2647,10 @@ pub trait TimelinesApiClient: Send + Sync {
         params: GetClosedPeriodParams,
     ) -> Result<lusid_models::ClosedPeriod, crate::Error>;
 
-    /// `POST /api/timelines/{scope}/{code}/closedperiods/{closedPeriodId}/$confirm` (operation
-    /// `ConfirmClosedPeriod`): [`TimelinesApi::confirm_closed_period`] with the parameters of
-    /// `params`.
+    /// `POST /api/timelines/{scope}/{code}/closedperiods/{closedPeriodId}/$confirm` (operation `ConfirmClosedPeriod`)
+    ///
+    /// [`TimelinesApi::confirm_closed_period`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ConfirmClosedPeriodRequest::send): see [`Error`](crate::Error).
@@ -2604,9 +2659,10 @@ pub trait TimelinesApiClient: Send + Sync {
         params: ConfirmClosedPeriodParams,
     ) -> Result<lusid_models::ClosedPeriod, crate::Error>;
 
-    /// `POST /api/timelines/{scope}/{code}/closedperiods/{closedPeriodId}/$unconfirm`
-    /// (operation `UnconfirmClosedPeriod`): [`TimelinesApi::unconfirm_closed_period`] with the
-    /// parameters of `params`.
+    /// `POST /api/timelines/{scope}/{code}/closedperiods/{closedPeriodId}/$unconfirm` (operation `UnconfirmClosedPeriod`)
+    ///
+    /// [`TimelinesApi::unconfirm_closed_period`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UnconfirmClosedPeriodRequest::send): see [`Error`](crate::Error).
@@ -2615,9 +2671,10 @@ pub trait TimelinesApiClient: Send + Sync {
         params: UnconfirmClosedPeriodParams,
     ) -> Result<lusid_models::ClosedPeriod, crate::Error>;
 
-    /// `POST /api/timelines/{scope}/{code}/closedperiods/{closedPeriodId}/postcloseactivity`
-    /// (operation `SetPostCloseActivity`): [`TimelinesApi::set_post_close_activity`] with the
-    /// parameters of `params`.
+    /// `POST /api/timelines/{scope}/{code}/closedperiods/{closedPeriodId}/postcloseactivity` (operation `SetPostCloseActivity`)
+    ///
+    /// [`TimelinesApi::set_post_close_activity`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::SetPostCloseActivityRequest::send): see [`Error`](crate::Error).
@@ -2633,181 +2690,121 @@ impl TimelinesApiClient for TimelinesApi {
         &self,
         params: ListTimelinesParams,
     ) -> Result<lusid_models::PagedResourceListOfTimeline, crate::Error> {
-        ListTimelinesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListTimelinesRequest::from_params(self, params).send().await
     }
 
     async fn create_timeline(
         &self,
         params: CreateTimelineParams,
     ) -> Result<lusid_models::Timeline, crate::Error> {
-        CreateTimelineRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateTimelineRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_timeline(
         &self,
         params: GetTimelineParams,
     ) -> Result<lusid_models::Timeline, crate::Error> {
-        GetTimelineRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetTimelineRequest::from_params(self, params).send().await
     }
 
     async fn update_timeline(
         &self,
         params: UpdateTimelineParams,
     ) -> Result<lusid_models::Timeline, crate::Error> {
-        UpdateTimelineRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpdateTimelineRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_timeline(
         &self,
         params: DeleteTimelineParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteTimelineRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteTimelineRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_closed_periods(
         &self,
         params: ListClosedPeriodsParams,
     ) -> Result<lusid_models::PagedResourceListOfClosedPeriod, crate::Error> {
-        ListClosedPeriodsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListClosedPeriodsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn create_closed_period(
         &self,
         params: CreateClosedPeriodParams,
     ) -> Result<lusid_models::ClosedPeriod, crate::Error> {
-        CreateClosedPeriodRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateClosedPeriodRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn batch_create_closed_periods(
         &self,
         params: BatchCreateClosedPeriodsParams,
     ) -> Result<lusid_models::ResourceListOfClosedPeriod, crate::Error> {
-        BatchCreateClosedPeriodsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        BatchCreateClosedPeriodsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn create_closed_period_candidate(
         &self,
         params: CreateClosedPeriodCandidateParams,
     ) -> Result<lusid_models::ClosedPeriod, crate::Error> {
-        CreateClosedPeriodCandidateRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateClosedPeriodCandidateRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn batch_create_closed_period_candidates(
         &self,
         params: BatchCreateClosedPeriodCandidatesParams,
     ) -> Result<lusid_models::ResourceListOfClosedPeriod, crate::Error> {
-        BatchCreateClosedPeriodCandidatesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        BatchCreateClosedPeriodCandidatesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_closed_period(
         &self,
         params: GetClosedPeriodParams,
     ) -> Result<lusid_models::ClosedPeriod, crate::Error> {
-        GetClosedPeriodRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetClosedPeriodRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn confirm_closed_period(
         &self,
         params: ConfirmClosedPeriodParams,
     ) -> Result<lusid_models::ClosedPeriod, crate::Error> {
-        ConfirmClosedPeriodRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ConfirmClosedPeriodRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn unconfirm_closed_period(
         &self,
         params: UnconfirmClosedPeriodParams,
     ) -> Result<lusid_models::ClosedPeriod, crate::Error> {
-        UnconfirmClosedPeriodRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UnconfirmClosedPeriodRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn set_post_close_activity(
         &self,
         params: SetPostCloseActivityParams,
     ) -> Result<lusid_models::ClosedPeriod, crate::Error> {
-        SetPostCloseActivityRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        SetPostCloseActivityRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

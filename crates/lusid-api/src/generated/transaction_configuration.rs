@@ -47,11 +47,7 @@ impl TransactionConfigurationApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_side_definitions(&self) -> ListSideDefinitionsRequest {
-        ListSideDefinitionsRequest {
-            client: self.client.clone(),
-            params: ListSideDefinitionsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListSideDefinitionsRequest::from_params(self, ListSideDefinitionsParams::new())
     }
 
     /// `PUT /api/transactionconfiguration/sides` (operation `SetSideDefinitions`)
@@ -81,11 +77,7 @@ impl TransactionConfigurationApi {
         &self,
         request_body: Vec<lusid_models::SidesDefinitionRequest>,
     ) -> SetSideDefinitionsRequest {
-        SetSideDefinitionsRequest {
-            client: self.client.clone(),
-            params: SetSideDefinitionsParams::new(request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        SetSideDefinitionsRequest::from_params(self, SetSideDefinitionsParams::new(request_body))
     }
 
     /// `GET /api/transactionconfiguration/sides/{side}` (operation `GetSideDefinition`)
@@ -114,11 +106,7 @@ impl TransactionConfigurationApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn get_side_definition(&self, side: impl Into<String>) -> GetSideDefinitionRequest {
-        GetSideDefinitionRequest {
-            client: self.client.clone(),
-            params: GetSideDefinitionParams::new(side),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetSideDefinitionRequest::from_params(self, GetSideDefinitionParams::new(side))
     }
 
     /// `PUT /api/transactionconfiguration/sides/{side}` (operation `SetSideDefinition`)
@@ -149,15 +137,13 @@ impl TransactionConfigurationApi {
         side: impl Into<String>,
         side_definition_request: lusid_models::SideDefinitionRequest,
     ) -> SetSideDefinitionRequest {
-        SetSideDefinitionRequest {
-            client: self.client.clone(),
-            params: SetSideDefinitionParams::new(side, side_definition_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        SetSideDefinitionRequest::from_params(
+            self,
+            SetSideDefinitionParams::new(side, side_definition_request),
+        )
     }
 
-    /// `DELETE /api/transactionconfiguration/sides/{side}/$delete` (operation
-    /// `DeleteSideDefinition`)
+    /// `DELETE /api/transactionconfiguration/sides/{side}/$delete` (operation `DeleteSideDefinition`)
     ///
     /// API status: `Stable`. Idempotent: yes (DELETE).
     ///
@@ -178,11 +164,7 @@ impl TransactionConfigurationApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn delete_side_definition(&self, side: impl Into<String>) -> DeleteSideDefinitionRequest {
-        DeleteSideDefinitionRequest {
-            client: self.client.clone(),
-            params: DeleteSideDefinitionParams::new(side),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteSideDefinitionRequest::from_params(self, DeleteSideDefinitionParams::new(side))
     }
 
     /// `GET /api/transactionconfiguration/types` (operation `ListTransactionTypes`)
@@ -211,15 +193,10 @@ impl TransactionConfigurationApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_transaction_types(&self) -> ListTransactionTypesRequest {
-        ListTransactionTypesRequest {
-            client: self.client.clone(),
-            params: ListTransactionTypesParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListTransactionTypesRequest::from_params(self, ListTransactionTypesParams::new())
     }
 
-    /// `PUT /api/transactionconfiguration/types/{source}` (operation
-    /// `SetTransactionTypeSource`)
+    /// `PUT /api/transactionconfiguration/types/{source}` (operation `SetTransactionTypeSource`)
     ///
     /// API status: `Stable`. Idempotent: yes (PUT replaces).
     ///
@@ -249,15 +226,13 @@ impl TransactionConfigurationApi {
         source: impl Into<String>,
         request_body: Vec<lusid_models::TransactionTypeRequest>,
     ) -> SetTransactionTypeSourceRequest {
-        SetTransactionTypeSourceRequest {
-            client: self.client.clone(),
-            params: SetTransactionTypeSourceParams::new(source, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        SetTransactionTypeSourceRequest::from_params(
+            self,
+            SetTransactionTypeSourceParams::new(source, request_body),
+        )
     }
 
-    /// `DELETE /api/transactionconfiguration/types/{source}/$delete` (operation
-    /// `DeleteTransactionTypeSource`)
+    /// `DELETE /api/transactionconfiguration/types/{source}/$delete` (operation `DeleteTransactionTypeSource`)
     ///
     /// API status: `Stable`. Idempotent: yes (DELETE).
     ///
@@ -282,15 +257,13 @@ impl TransactionConfigurationApi {
         &self,
         source: impl Into<String>,
     ) -> DeleteTransactionTypeSourceRequest {
-        DeleteTransactionTypeSourceRequest {
-            client: self.client.clone(),
-            params: DeleteTransactionTypeSourceParams::new(source),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteTransactionTypeSourceRequest::from_params(
+            self,
+            DeleteTransactionTypeSourceParams::new(source),
+        )
     }
 
-    /// `GET /api/transactionconfiguration/types/{source}/{type}` (operation
-    /// `GetTransactionType`)
+    /// `GET /api/transactionconfiguration/types/{source}/{type}` (operation `GetTransactionType`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
@@ -321,15 +294,10 @@ impl TransactionConfigurationApi {
         source: impl Into<String>,
         type_: impl Into<String>,
     ) -> GetTransactionTypeRequest {
-        GetTransactionTypeRequest {
-            client: self.client.clone(),
-            params: GetTransactionTypeParams::new(source, type_),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetTransactionTypeRequest::from_params(self, GetTransactionTypeParams::new(source, type_))
     }
 
-    /// `PUT /api/transactionconfiguration/types/{source}/{type}` (operation
-    /// `SetTransactionType`)
+    /// `PUT /api/transactionconfiguration/types/{source}/{type}` (operation `SetTransactionType`)
     ///
     /// API status: `Stable`. Idempotent: yes (PUT replaces).
     ///
@@ -359,15 +327,13 @@ impl TransactionConfigurationApi {
         type_: impl Into<String>,
         transaction_type_request: lusid_models::TransactionTypeRequest,
     ) -> SetTransactionTypeRequest {
-        SetTransactionTypeRequest {
-            client: self.client.clone(),
-            params: SetTransactionTypeParams::new(source, type_, transaction_type_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        SetTransactionTypeRequest::from_params(
+            self,
+            SetTransactionTypeParams::new(source, type_, transaction_type_request),
+        )
     }
 
-    /// `DELETE /api/transactionconfiguration/types/{source}/{type}` (operation
-    /// `DeleteTransactionType`)
+    /// `DELETE /api/transactionconfiguration/types/{source}/{type}` (operation `DeleteTransactionType`)
     ///
     /// API status: `Stable`. Idempotent: yes (DELETE).
     ///
@@ -393,20 +359,23 @@ impl TransactionConfigurationApi {
         source: impl Into<String>,
         type_: impl Into<String>,
     ) -> DeleteTransactionTypeRequest {
-        DeleteTransactionTypeRequest {
-            client: self.client.clone(),
-            params: DeleteTransactionTypeParams::new(source, type_),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteTransactionTypeRequest::from_params(
+            self,
+            DeleteTransactionTypeParams::new(source, type_),
+        )
     }
 }
 
-/// The parameters of `ListSideDefinitions` (`GET /api/transactionconfiguration/sides`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `GET /api/transactionconfiguration/sides` (operation `ListSideDefinitions`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListSideDefinitions`: what its request builder
+/// ([`ListSideDefinitionsRequest`](crate::ListSideDefinitionsRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListSideDefinitionsParams {
@@ -428,30 +397,14 @@ impl ListSideDefinitionsParams {
             include_system_types: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `scope` (query): string.
-    pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
-        self
-    }
-
-    /// Sets `includeSystemTypes` (query): boolean.
-    pub fn include_system_types(mut self, include_system_types: bool) -> Self {
-        self.include_system_types = Some(include_system_types);
-        self
-    }
 }
 
-/// The `ListSideDefinitions` request (`GET /api/transactionconfiguration/sides`), built by
-/// [`TransactionConfigurationApi::list_side_definitions`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/transactionconfiguration/sides` (operation `ListSideDefinitions`)
+///
+/// The request builder of `ListSideDefinitions`, made by
+/// [`TransactionConfigurationApi::list_side_definitions`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListSideDefinitionsRequest {
@@ -468,22 +421,34 @@ impl ListSideDefinitionsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &TransactionConfigurationApi,
+        params: ListSideDefinitionsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `scope` (query): string.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.params = self.params.scope(scope);
+        self.params.scope = Some(scope.into());
         self
     }
 
     /// Sets `includeSystemTypes` (query): boolean.
     pub fn include_system_types(mut self, include_system_types: bool) -> Self {
-        self.params = self.params.include_system_types(include_system_types);
+        self.params.include_system_types = Some(include_system_types);
         self
     }
 
@@ -540,12 +505,16 @@ impl ListSideDefinitionsRequest {
     }
 }
 
-/// The parameters of `SetSideDefinitions` (`PUT /api/transactionconfiguration/sides`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `PUT /api/transactionconfiguration/sides` (operation `SetSideDefinitions`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `SetSideDefinitions`: what its request builder
+/// ([`SetSideDefinitionsRequest`](crate::SetSideDefinitionsRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct SetSideDefinitionsParams {
@@ -563,17 +532,14 @@ impl SetSideDefinitionsParams {
             body: request_body,
         }
     }
-
-    /// Sets `scope` (query): string.
-    pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
-        self
-    }
 }
 
-/// The `SetSideDefinitions` request (`PUT /api/transactionconfiguration/sides`), built by
-/// [`TransactionConfigurationApi::set_side_definitions`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `PUT /api/transactionconfiguration/sides` (operation `SetSideDefinitions`)
+///
+/// The request builder of `SetSideDefinitions`, made by
+/// [`TransactionConfigurationApi::set_side_definitions`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetSideDefinitionsRequest {
@@ -590,9 +556,21 @@ impl SetSideDefinitionsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &TransactionConfigurationApi,
+        params: SetSideDefinitionsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `scope` (query): string.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.params = self.params.scope(scope);
+        self.params.scope = Some(scope.into());
         self
     }
 
@@ -645,13 +623,16 @@ impl SetSideDefinitionsRequest {
     }
 }
 
-/// The parameters of `GetSideDefinition` (`GET
-/// /api/transactionconfiguration/sides/{side}`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `GET /api/transactionconfiguration/sides/{side}` (operation `GetSideDefinition`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetSideDefinition`: what its request builder
+/// ([`GetSideDefinitionRequest`](crate::GetSideDefinitionRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetSideDefinitionParams {
@@ -676,30 +657,14 @@ impl GetSideDefinitionParams {
             include_system_types: None,
         }
     }
-
-    /// Sets `scope` (query): string.
-    pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `includeSystemTypes` (query): boolean.
-    pub fn include_system_types(mut self, include_system_types: bool) -> Self {
-        self.include_system_types = Some(include_system_types);
-        self
-    }
 }
 
-/// The `GetSideDefinition` request (`GET /api/transactionconfiguration/sides/{side}`),
-/// built by [`TransactionConfigurationApi::get_side_definition`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `GET /api/transactionconfiguration/sides/{side}` (operation `GetSideDefinition`)
+///
+/// The request builder of `GetSideDefinition`, made by
+/// [`TransactionConfigurationApi::get_side_definition`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetSideDefinitionRequest {
@@ -716,22 +681,31 @@ impl GetSideDefinitionRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &TransactionConfigurationApi, params: GetSideDefinitionParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `scope` (query): string.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.params = self.params.scope(scope);
+        self.params.scope = Some(scope.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `includeSystemTypes` (query): boolean.
     pub fn include_system_types(mut self, include_system_types: bool) -> Self {
-        self.params = self.params.include_system_types(include_system_types);
+        self.params.include_system_types = Some(include_system_types);
         self
     }
 
@@ -788,13 +762,16 @@ impl GetSideDefinitionRequest {
     }
 }
 
-/// The parameters of `SetSideDefinition` (`PUT
-/// /api/transactionconfiguration/sides/{side}`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `PUT /api/transactionconfiguration/sides/{side}` (operation `SetSideDefinition`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `SetSideDefinition`: what its request builder
+/// ([`SetSideDefinitionRequest`](crate::SetSideDefinitionRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct SetSideDefinitionParams {
@@ -818,17 +795,14 @@ impl SetSideDefinitionParams {
             body: side_definition_request,
         }
     }
-
-    /// Sets `scope` (query): string.
-    pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
-        self
-    }
 }
 
-/// The `SetSideDefinition` request (`PUT /api/transactionconfiguration/sides/{side}`),
-/// built by [`TransactionConfigurationApi::set_side_definition`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `PUT /api/transactionconfiguration/sides/{side}` (operation `SetSideDefinition`)
+///
+/// The request builder of `SetSideDefinition`, made by
+/// [`TransactionConfigurationApi::set_side_definition`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetSideDefinitionRequest {
@@ -845,9 +819,18 @@ impl SetSideDefinitionRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &TransactionConfigurationApi, params: SetSideDefinitionParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `scope` (query): string.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.params = self.params.scope(scope);
+        self.params.scope = Some(scope.into());
         self
     }
 
@@ -900,13 +883,16 @@ impl SetSideDefinitionRequest {
     }
 }
 
-/// The parameters of `DeleteSideDefinition` (`DELETE
-/// /api/transactionconfiguration/sides/{side}/$delete`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `DELETE /api/transactionconfiguration/sides/{side}/$delete` (operation `DeleteSideDefinition`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteSideDefinition`: what its request builder
+/// ([`DeleteSideDefinitionRequest`](crate::DeleteSideDefinitionRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteSideDefinitionParams {
@@ -924,18 +910,14 @@ impl DeleteSideDefinitionParams {
             scope: None,
         }
     }
-
-    /// Sets `scope` (query): string.
-    pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
-        self
-    }
 }
 
-/// The `DeleteSideDefinition` request (`DELETE
-/// /api/transactionconfiguration/sides/{side}/$delete`), built by
-/// [`TransactionConfigurationApi::delete_side_definition`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/transactionconfiguration/sides/{side}/$delete` (operation `DeleteSideDefinition`)
+///
+/// The request builder of `DeleteSideDefinition`, made by
+/// [`TransactionConfigurationApi::delete_side_definition`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteSideDefinitionRequest {
@@ -952,9 +934,21 @@ impl DeleteSideDefinitionRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &TransactionConfigurationApi,
+        params: DeleteSideDefinitionParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `scope` (query): string.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.params = self.params.scope(scope);
+        self.params.scope = Some(scope.into());
         self
     }
 
@@ -1008,12 +1002,16 @@ impl DeleteSideDefinitionRequest {
     }
 }
 
-/// The parameters of `ListTransactionTypes` (`GET /api/transactionconfiguration/types`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `GET /api/transactionconfiguration/types` (operation `ListTransactionTypes`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListTransactionTypes`: what its request builder
+/// ([`ListTransactionTypesRequest`](crate::ListTransactionTypesRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListTransactionTypesParams {
@@ -1035,30 +1033,14 @@ impl ListTransactionTypesParams {
             include_system_types: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `scope` (query): string.
-    pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
-        self
-    }
-
-    /// Sets `includeSystemTypes` (query): boolean.
-    pub fn include_system_types(mut self, include_system_types: bool) -> Self {
-        self.include_system_types = Some(include_system_types);
-        self
-    }
 }
 
-/// The `ListTransactionTypes` request (`GET /api/transactionconfiguration/types`), built by
-/// [`TransactionConfigurationApi::list_transaction_types`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/transactionconfiguration/types` (operation `ListTransactionTypes`)
+///
+/// The request builder of `ListTransactionTypes`, made by
+/// [`TransactionConfigurationApi::list_transaction_types`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListTransactionTypesRequest {
@@ -1075,22 +1057,34 @@ impl ListTransactionTypesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &TransactionConfigurationApi,
+        params: ListTransactionTypesParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `scope` (query): string.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.params = self.params.scope(scope);
+        self.params.scope = Some(scope.into());
         self
     }
 
     /// Sets `includeSystemTypes` (query): boolean.
     pub fn include_system_types(mut self, include_system_types: bool) -> Self {
-        self.params = self.params.include_system_types(include_system_types);
+        self.params.include_system_types = Some(include_system_types);
         self
     }
 
@@ -1150,13 +1144,16 @@ impl ListTransactionTypesRequest {
     }
 }
 
-/// The parameters of `SetTransactionTypeSource` (`PUT
-/// /api/transactionconfiguration/types/{source}`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `PUT /api/transactionconfiguration/types/{source}` (operation `SetTransactionTypeSource`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `SetTransactionTypeSource`: what its request builder
+/// ([`SetTransactionTypeSourceRequest`](crate::SetTransactionTypeSourceRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct SetTransactionTypeSourceParams {
@@ -1180,18 +1177,14 @@ impl SetTransactionTypeSourceParams {
             body: request_body,
         }
     }
-
-    /// Sets `scope` (query): string.
-    pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
-        self
-    }
 }
 
-/// The `SetTransactionTypeSource` request (`PUT
-/// /api/transactionconfiguration/types/{source}`), built by
-/// [`TransactionConfigurationApi::set_transaction_type_source`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `PUT /api/transactionconfiguration/types/{source}` (operation `SetTransactionTypeSource`)
+///
+/// The request builder of `SetTransactionTypeSource`, made by
+/// [`TransactionConfigurationApi::set_transaction_type_source`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetTransactionTypeSourceRequest {
@@ -1208,9 +1201,21 @@ impl SetTransactionTypeSourceRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &TransactionConfigurationApi,
+        params: SetTransactionTypeSourceParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `scope` (query): string.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.params = self.params.scope(scope);
+        self.params.scope = Some(scope.into());
         self
     }
 
@@ -1264,13 +1269,16 @@ impl SetTransactionTypeSourceRequest {
     }
 }
 
-/// The parameters of `DeleteTransactionTypeSource` (`DELETE
-/// /api/transactionconfiguration/types/{source}/$delete`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `DELETE /api/transactionconfiguration/types/{source}/$delete` (operation `DeleteTransactionTypeSource`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteTransactionTypeSource`: what its request builder
+/// ([`DeleteTransactionTypeSourceRequest`](crate::DeleteTransactionTypeSourceRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteTransactionTypeSourceParams {
@@ -1288,18 +1296,14 @@ impl DeleteTransactionTypeSourceParams {
             scope: None,
         }
     }
-
-    /// Sets `scope` (query): string.
-    pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
-        self
-    }
 }
 
-/// The `DeleteTransactionTypeSource` request (`DELETE
-/// /api/transactionconfiguration/types/{source}/$delete`), built by
-/// [`TransactionConfigurationApi::delete_transaction_type_source`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `DELETE /api/transactionconfiguration/types/{source}/$delete` (operation `DeleteTransactionTypeSource`)
+///
+/// The request builder of `DeleteTransactionTypeSource`, made by
+/// [`TransactionConfigurationApi::delete_transaction_type_source`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteTransactionTypeSourceRequest {
@@ -1316,9 +1320,21 @@ impl DeleteTransactionTypeSourceRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &TransactionConfigurationApi,
+        params: DeleteTransactionTypeSourceParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `scope` (query): string.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.params = self.params.scope(scope);
+        self.params.scope = Some(scope.into());
         self
     }
 
@@ -1372,13 +1388,16 @@ impl DeleteTransactionTypeSourceRequest {
     }
 }
 
-/// The parameters of `GetTransactionType` (`GET
-/// /api/transactionconfiguration/types/{source}/{type}`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `GET /api/transactionconfiguration/types/{source}/{type}` (operation `GetTransactionType`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetTransactionType`: what its request builder
+/// ([`GetTransactionTypeRequest`](crate::GetTransactionTypeRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetTransactionTypeParams {
@@ -1406,31 +1425,14 @@ impl GetTransactionTypeParams {
             include_system_types: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `scope` (query): string.
-    pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
-        self
-    }
-
-    /// Sets `includeSystemTypes` (query): boolean.
-    pub fn include_system_types(mut self, include_system_types: bool) -> Self {
-        self.include_system_types = Some(include_system_types);
-        self
-    }
 }
 
-/// The `GetTransactionType` request (`GET
-/// /api/transactionconfiguration/types/{source}/{type}`), built by
-/// [`TransactionConfigurationApi::get_transaction_type`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/transactionconfiguration/types/{source}/{type}` (operation `GetTransactionType`)
+///
+/// The request builder of `GetTransactionType`, made by
+/// [`TransactionConfigurationApi::get_transaction_type`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetTransactionTypeRequest {
@@ -1447,22 +1449,34 @@ impl GetTransactionTypeRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &TransactionConfigurationApi,
+        params: GetTransactionTypeParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `scope` (query): string.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.params = self.params.scope(scope);
+        self.params.scope = Some(scope.into());
         self
     }
 
     /// Sets `includeSystemTypes` (query): boolean.
     pub fn include_system_types(mut self, include_system_types: bool) -> Self {
-        self.params = self.params.include_system_types(include_system_types);
+        self.params.include_system_types = Some(include_system_types);
         self
     }
 
@@ -1521,13 +1535,16 @@ impl GetTransactionTypeRequest {
     }
 }
 
-/// The parameters of `SetTransactionType` (`PUT
-/// /api/transactionconfiguration/types/{source}/{type}`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `PUT /api/transactionconfiguration/types/{source}/{type}` (operation `SetTransactionType`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `SetTransactionType`: what its request builder
+/// ([`SetTransactionTypeRequest`](crate::SetTransactionTypeRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct SetTransactionTypeParams {
@@ -1555,18 +1572,14 @@ impl SetTransactionTypeParams {
             body: transaction_type_request,
         }
     }
-
-    /// Sets `scope` (query): string.
-    pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
-        self
-    }
 }
 
-/// The `SetTransactionType` request (`PUT
-/// /api/transactionconfiguration/types/{source}/{type}`), built by
-/// [`TransactionConfigurationApi::set_transaction_type`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `PUT /api/transactionconfiguration/types/{source}/{type}` (operation `SetTransactionType`)
+///
+/// The request builder of `SetTransactionType`, made by
+/// [`TransactionConfigurationApi::set_transaction_type`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetTransactionTypeRequest {
@@ -1583,9 +1596,21 @@ impl SetTransactionTypeRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &TransactionConfigurationApi,
+        params: SetTransactionTypeParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `scope` (query): string.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.params = self.params.scope(scope);
+        self.params.scope = Some(scope.into());
         self
     }
 
@@ -1640,13 +1665,16 @@ impl SetTransactionTypeRequest {
     }
 }
 
-/// The parameters of `DeleteTransactionType` (`DELETE
-/// /api/transactionconfiguration/types/{source}/{type}`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `DELETE /api/transactionconfiguration/types/{source}/{type}` (operation `DeleteTransactionType`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteTransactionType`: what its request builder
+/// ([`DeleteTransactionTypeRequest`](crate::DeleteTransactionTypeRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteTransactionTypeParams {
@@ -1667,18 +1695,14 @@ impl DeleteTransactionTypeParams {
             scope: None,
         }
     }
-
-    /// Sets `scope` (query): string.
-    pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
-        self
-    }
 }
 
-/// The `DeleteTransactionType` request (`DELETE
-/// /api/transactionconfiguration/types/{source}/{type}`), built by
-/// [`TransactionConfigurationApi::delete_transaction_type`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/transactionconfiguration/types/{source}/{type}` (operation `DeleteTransactionType`)
+///
+/// The request builder of `DeleteTransactionType`, made by
+/// [`TransactionConfigurationApi::delete_transaction_type`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteTransactionTypeRequest {
@@ -1695,9 +1719,21 @@ impl DeleteTransactionTypeRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &TransactionConfigurationApi,
+        params: DeleteTransactionTypeParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `scope` (query): string.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.params = self.params.scope(scope);
+        self.params.scope = Some(scope.into());
         self
     }
 
@@ -1758,15 +1794,19 @@ impl DeleteTransactionTypeRequest {
 /// give it `client.transaction_configuration()` in production and a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`TransactionConfigurationApi`] for streams, timeouts and `send_as`). With
-/// the `mock` feature, mockall generates `MockTransactionConfigurationApiClient`; see
-/// docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`TransactionConfigurationApi`] add streams, timeouts and `send_as`. With the `mock`
+/// feature, mockall generates `MockTransactionConfigurationApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait TransactionConfigurationApiClient: Send + Sync {
-    /// `GET /api/transactionconfiguration/sides` (operation `ListSideDefinitions`):
-    /// [`TransactionConfigurationApi::list_side_definitions`] with the parameters of `params`.
+    /// `GET /api/transactionconfiguration/sides` (operation `ListSideDefinitions`)
+    ///
+    /// [`TransactionConfigurationApi::list_side_definitions`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListSideDefinitionsRequest::send): see [`Error`](crate::Error).
@@ -1775,8 +1815,11 @@ pub trait TransactionConfigurationApiClient: Send + Sync {
         params: ListSideDefinitionsParams,
     ) -> Result<lusid_models::ResourceListOfSideDefinition, crate::Error>;
 
-    /// `PUT /api/transactionconfiguration/sides` (operation `SetSideDefinitions`):
-    /// [`TransactionConfigurationApi::set_side_definitions`] with the parameters of `params`.
+    /// `PUT /api/transactionconfiguration/sides` (operation `SetSideDefinitions`)
+    ///
+    /// [`TransactionConfigurationApi::set_side_definitions`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::SetSideDefinitionsRequest::send): see [`Error`](crate::Error).
@@ -1785,8 +1828,11 @@ pub trait TransactionConfigurationApiClient: Send + Sync {
         params: SetSideDefinitionsParams,
     ) -> Result<lusid_models::ResourceListOfSideDefinition, crate::Error>;
 
-    /// `GET /api/transactionconfiguration/sides/{side}` (operation `GetSideDefinition`):
-    /// [`TransactionConfigurationApi::get_side_definition`] with the parameters of `params`.
+    /// `GET /api/transactionconfiguration/sides/{side}` (operation `GetSideDefinition`)
+    ///
+    /// [`TransactionConfigurationApi::get_side_definition`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetSideDefinitionRequest::send): see [`Error`](crate::Error).
@@ -1795,8 +1841,11 @@ pub trait TransactionConfigurationApiClient: Send + Sync {
         params: GetSideDefinitionParams,
     ) -> Result<lusid_models::SideDefinition, crate::Error>;
 
-    /// `PUT /api/transactionconfiguration/sides/{side}` (operation `SetSideDefinition`):
-    /// [`TransactionConfigurationApi::set_side_definition`] with the parameters of `params`.
+    /// `PUT /api/transactionconfiguration/sides/{side}` (operation `SetSideDefinition`)
+    ///
+    /// [`TransactionConfigurationApi::set_side_definition`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::SetSideDefinitionRequest::send): see [`Error`](crate::Error).
@@ -1805,9 +1854,11 @@ pub trait TransactionConfigurationApiClient: Send + Sync {
         params: SetSideDefinitionParams,
     ) -> Result<lusid_models::SideDefinition, crate::Error>;
 
-    /// `DELETE /api/transactionconfiguration/sides/{side}/$delete` (operation
-    /// `DeleteSideDefinition`): [`TransactionConfigurationApi::delete_side_definition`] with
-    /// the parameters of `params`.
+    /// `DELETE /api/transactionconfiguration/sides/{side}/$delete` (operation `DeleteSideDefinition`)
+    ///
+    /// [`TransactionConfigurationApi::delete_side_definition`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteSideDefinitionRequest::send): see [`Error`](crate::Error).
@@ -1816,8 +1867,11 @@ pub trait TransactionConfigurationApiClient: Send + Sync {
         params: DeleteSideDefinitionParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `GET /api/transactionconfiguration/types` (operation `ListTransactionTypes`):
-    /// [`TransactionConfigurationApi::list_transaction_types`] with the parameters of `params`.
+    /// `GET /api/transactionconfiguration/types` (operation `ListTransactionTypes`)
+    ///
+    /// [`TransactionConfigurationApi::list_transaction_types`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListTransactionTypesRequest::send): see [`Error`](crate::Error).
@@ -1826,10 +1880,11 @@ pub trait TransactionConfigurationApiClient: Send + Sync {
         params: ListTransactionTypesParams,
     ) -> Result<std::collections::BTreeMap<String, Vec<lusid_models::TransactionType>>, crate::Error>;
 
-    /// `PUT /api/transactionconfiguration/types/{source}` (operation
-    /// `SetTransactionTypeSource`):
+    /// `PUT /api/transactionconfiguration/types/{source}` (operation `SetTransactionTypeSource`)
+    ///
     /// [`TransactionConfigurationApi::set_transaction_type_source`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::SetTransactionTypeSourceRequest::send): see [`Error`](crate::Error).
@@ -1838,10 +1893,11 @@ pub trait TransactionConfigurationApiClient: Send + Sync {
         params: SetTransactionTypeSourceParams,
     ) -> Result<lusid_models::ResourceListOfTransactionType, crate::Error>;
 
-    /// `DELETE /api/transactionconfiguration/types/{source}/$delete` (operation
-    /// `DeleteTransactionTypeSource`):
+    /// `DELETE /api/transactionconfiguration/types/{source}/$delete` (operation `DeleteTransactionTypeSource`)
+    ///
     /// [`TransactionConfigurationApi::delete_transaction_type_source`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteTransactionTypeSourceRequest::send): see [`Error`](crate::Error).
@@ -1850,9 +1906,11 @@ pub trait TransactionConfigurationApiClient: Send + Sync {
         params: DeleteTransactionTypeSourceParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `GET /api/transactionconfiguration/types/{source}/{type}` (operation
-    /// `GetTransactionType`): [`TransactionConfigurationApi::get_transaction_type`] with the
-    /// parameters of `params`.
+    /// `GET /api/transactionconfiguration/types/{source}/{type}` (operation `GetTransactionType`)
+    ///
+    /// [`TransactionConfigurationApi::get_transaction_type`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetTransactionTypeRequest::send): see [`Error`](crate::Error).
@@ -1861,9 +1919,11 @@ pub trait TransactionConfigurationApiClient: Send + Sync {
         params: GetTransactionTypeParams,
     ) -> Result<lusid_models::TransactionType, crate::Error>;
 
-    /// `PUT /api/transactionconfiguration/types/{source}/{type}` (operation
-    /// `SetTransactionType`): [`TransactionConfigurationApi::set_transaction_type`] with the
-    /// parameters of `params`.
+    /// `PUT /api/transactionconfiguration/types/{source}/{type}` (operation `SetTransactionType`)
+    ///
+    /// [`TransactionConfigurationApi::set_transaction_type`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::SetTransactionTypeRequest::send): see [`Error`](crate::Error).
@@ -1872,9 +1932,11 @@ pub trait TransactionConfigurationApiClient: Send + Sync {
         params: SetTransactionTypeParams,
     ) -> Result<lusid_models::TransactionType, crate::Error>;
 
-    /// `DELETE /api/transactionconfiguration/types/{source}/{type}` (operation
-    /// `DeleteTransactionType`): [`TransactionConfigurationApi::delete_transaction_type`] with
-    /// the parameters of `params`.
+    /// `DELETE /api/transactionconfiguration/types/{source}/{type}` (operation `DeleteTransactionType`)
+    ///
+    /// [`TransactionConfigurationApi::delete_transaction_type`] with the parameters of
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteTransactionTypeRequest::send): see [`Error`](crate::Error).
@@ -1890,65 +1952,45 @@ impl TransactionConfigurationApiClient for TransactionConfigurationApi {
         &self,
         params: ListSideDefinitionsParams,
     ) -> Result<lusid_models::ResourceListOfSideDefinition, crate::Error> {
-        ListSideDefinitionsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListSideDefinitionsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn set_side_definitions(
         &self,
         params: SetSideDefinitionsParams,
     ) -> Result<lusid_models::ResourceListOfSideDefinition, crate::Error> {
-        SetSideDefinitionsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        SetSideDefinitionsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_side_definition(
         &self,
         params: GetSideDefinitionParams,
     ) -> Result<lusid_models::SideDefinition, crate::Error> {
-        GetSideDefinitionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetSideDefinitionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn set_side_definition(
         &self,
         params: SetSideDefinitionParams,
     ) -> Result<lusid_models::SideDefinition, crate::Error> {
-        SetSideDefinitionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        SetSideDefinitionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_side_definition(
         &self,
         params: DeleteSideDefinitionParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteSideDefinitionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteSideDefinitionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_transaction_types(
@@ -1956,77 +1998,53 @@ impl TransactionConfigurationApiClient for TransactionConfigurationApi {
         params: ListTransactionTypesParams,
     ) -> Result<std::collections::BTreeMap<String, Vec<lusid_models::TransactionType>>, crate::Error>
     {
-        ListTransactionTypesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListTransactionTypesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn set_transaction_type_source(
         &self,
         params: SetTransactionTypeSourceParams,
     ) -> Result<lusid_models::ResourceListOfTransactionType, crate::Error> {
-        SetTransactionTypeSourceRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        SetTransactionTypeSourceRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_transaction_type_source(
         &self,
         params: DeleteTransactionTypeSourceParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteTransactionTypeSourceRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteTransactionTypeSourceRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_transaction_type(
         &self,
         params: GetTransactionTypeParams,
     ) -> Result<lusid_models::TransactionType, crate::Error> {
-        GetTransactionTypeRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetTransactionTypeRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn set_transaction_type(
         &self,
         params: SetTransactionTypeParams,
     ) -> Result<lusid_models::TransactionType, crate::Error> {
-        SetTransactionTypeRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        SetTransactionTypeRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_transaction_type(
         &self,
         params: DeleteTransactionTypeParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteTransactionTypeRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteTransactionTypeRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

@@ -57,15 +57,10 @@ impl TransactionFeeTypesApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_transaction_fee_types(&self) -> ListTransactionFeeTypesRequest {
-        ListTransactionFeeTypesRequest {
-            client: self.client.clone(),
-            params: ListTransactionFeeTypesParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListTransactionFeeTypesRequest::from_params(self, ListTransactionFeeTypesParams::new())
     }
 
-    /// `GET /api/transactions/transactionfeetypes/{scope}/{code}` (operation
-    /// `GetTransactionFeeType`)
+    /// `GET /api/transactions/transactionfeetypes/{scope}/{code}` (operation `GetTransactionFeeType`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -97,15 +92,13 @@ impl TransactionFeeTypesApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetTransactionFeeTypeRequest {
-        GetTransactionFeeTypeRequest {
-            client: self.client.clone(),
-            params: GetTransactionFeeTypeParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetTransactionFeeTypeRequest::from_params(
+            self,
+            GetTransactionFeeTypeParams::new(scope, code),
+        )
     }
 
-    /// `PUT /api/transactions/transactionfeetypes/{scope}/{code}` (operation
-    /// `UpdateTransactionFeeType`)
+    /// `PUT /api/transactions/transactionfeetypes/{scope}/{code}` (operation `UpdateTransactionFeeType`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (PUT replaces).
     ///
@@ -135,19 +128,13 @@ impl TransactionFeeTypesApi {
         code: impl Into<String>,
         update_transaction_fee_type_request: lusid_models::UpdateTransactionFeeTypeRequest,
     ) -> UpdateTransactionFeeTypeRequest {
-        UpdateTransactionFeeTypeRequest {
-            client: self.client.clone(),
-            params: UpdateTransactionFeeTypeParams::new(
-                scope,
-                code,
-                update_transaction_fee_type_request,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpdateTransactionFeeTypeRequest::from_params(
+            self,
+            UpdateTransactionFeeTypeParams::new(scope, code, update_transaction_fee_type_request),
+        )
     }
 
-    /// `POST /api/transactions/transactionfeetypes/{scope}/{code}` (operation
-    /// `CreateTransactionFeeType`)
+    /// `POST /api/transactions/transactionfeetypes/{scope}/{code}` (operation `CreateTransactionFeeType`)
     ///
     /// API status: `EarlyAccess`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
@@ -178,19 +165,13 @@ impl TransactionFeeTypesApi {
         code: impl Into<String>,
         create_transaction_fee_type_request: lusid_models::CreateTransactionFeeTypeRequest,
     ) -> CreateTransactionFeeTypeRequest {
-        CreateTransactionFeeTypeRequest {
-            client: self.client.clone(),
-            params: CreateTransactionFeeTypeParams::new(
-                scope,
-                code,
-                create_transaction_fee_type_request,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateTransactionFeeTypeRequest::from_params(
+            self,
+            CreateTransactionFeeTypeParams::new(scope, code, create_transaction_fee_type_request),
+        )
     }
 
-    /// `DELETE /api/transactions/transactionfeetypes/{scope}/{code}` (operation
-    /// `DeleteTransactionFeeType`)
+    /// `DELETE /api/transactions/transactionfeetypes/{scope}/{code}` (operation `DeleteTransactionFeeType`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (DELETE).
     ///
@@ -215,21 +196,23 @@ impl TransactionFeeTypesApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteTransactionFeeTypeRequest {
-        DeleteTransactionFeeTypeRequest {
-            client: self.client.clone(),
-            params: DeleteTransactionFeeTypeParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteTransactionFeeTypeRequest::from_params(
+            self,
+            DeleteTransactionFeeTypeParams::new(scope, code),
+        )
     }
 }
 
-/// The parameters of `ListTransactionFeeTypes` (`GET
-/// /api/transactions/transactionfeetypes`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `GET /api/transactions/transactionfeetypes` (operation `ListTransactionFeeTypes`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListTransactionFeeTypes`: what its request builder
+/// ([`ListTransactionFeeTypesRequest`](crate::ListTransactionFeeTypesRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListTransactionFeeTypesParams {
@@ -263,59 +246,14 @@ impl ListTransactionFeeTypesParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListTransactionFeeTypes` request (`GET /api/transactions/transactionfeetypes`),
-/// built by [`TransactionFeeTypesApi::list_transaction_fee_types`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `GET /api/transactions/transactionfeetypes` (operation `ListTransactionFeeTypes`)
+///
+/// The request builder of `ListTransactionFeeTypes`, made by
+/// [`TransactionFeeTypesApi::list_transaction_fee_types`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListTransactionFeeTypesRequest {
@@ -332,41 +270,53 @@ impl ListTransactionFeeTypesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &TransactionFeeTypesApi,
+        params: ListTransactionFeeTypesParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
@@ -376,7 +326,7 @@ impl ListTransactionFeeTypesRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -442,80 +392,84 @@ impl ListTransactionFeeTypesRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListTransactionFeeTypesParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListTransactionFeeTypes`, following `nextPage` until it is empty. Each
     /// page is requested only when the previous one has been taken, with the same parameters
     /// plus `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time,
     /// so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::ResourceListOfTransactionFeeType, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::ResourceListOfTransactionFeeType> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListTransactionFeeTypes`, in order. At most one page is
-    /// held in memory; the next page is requested when the current one is used up.
+    /// held in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::TransactionFeeType, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::TransactionFeeType> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListTransactionFeeTypes` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListTransactionFeeTypesRequest {
-    type Page = lusid_models::ResourceListOfTransactionFeeType;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListTransactionFeeTypesParams {
+    const OPERATION_ID: &'static str = "ListTransactionFeeTypes";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `GetTransactionFeeType` (`GET
-/// /api/transactions/transactionfeetypes/{scope}/{code}`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `GET /api/transactions/transactionfeetypes/{scope}/{code}` (operation `GetTransactionFeeType`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetTransactionFeeType`: what its request builder
+/// ([`GetTransactionFeeTypeRequest`](crate::GetTransactionFeeTypeRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetTransactionFeeTypeParams {
@@ -543,35 +497,14 @@ impl GetTransactionFeeTypeParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetTransactionFeeType` request (`GET
-/// /api/transactions/transactionfeetypes/{scope}/{code}`), built by
-/// [`TransactionFeeTypesApi::get_transaction_fee_type`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/transactions/transactionfeetypes/{scope}/{code}` (operation `GetTransactionFeeType`)
+///
+/// The request builder of `GetTransactionFeeType`, made by
+/// [`TransactionFeeTypesApi::get_transaction_fee_type`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetTransactionFeeTypeRequest {
@@ -588,16 +521,25 @@ impl GetTransactionFeeTypeRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &TransactionFeeTypesApi, params: GetTransactionFeeTypeParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -607,7 +549,7 @@ impl GetTransactionFeeTypeRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -663,13 +605,16 @@ impl GetTransactionFeeTypeRequest {
     }
 }
 
-/// The parameters of `UpdateTransactionFeeType` (`PUT
-/// /api/transactions/transactionfeetypes/{scope}/{code}`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `PUT /api/transactions/transactionfeetypes/{scope}/{code}` (operation `UpdateTransactionFeeType`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpdateTransactionFeeType`: what its request builder
+/// ([`UpdateTransactionFeeTypeRequest`](crate::UpdateTransactionFeeTypeRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateTransactionFeeTypeParams {
@@ -696,10 +641,12 @@ impl UpdateTransactionFeeTypeParams {
     }
 }
 
-/// The `UpdateTransactionFeeType` request (`PUT
-/// /api/transactions/transactionfeetypes/{scope}/{code}`), built by
-/// [`TransactionFeeTypesApi::update_transaction_fee_type`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `PUT /api/transactions/transactionfeetypes/{scope}/{code}` (operation `UpdateTransactionFeeType`)
+///
+/// The request builder of `UpdateTransactionFeeType`, made by
+/// [`TransactionFeeTypesApi::update_transaction_fee_type`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateTransactionFeeTypeRequest {
@@ -715,6 +662,18 @@ impl UpdateTransactionFeeTypeRequest {
         path_template: "/api/transactions/transactionfeetypes/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &TransactionFeeTypesApi,
+        params: UpdateTransactionFeeTypeParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpdateTransactionFeeTypeParams {
@@ -766,13 +725,16 @@ impl UpdateTransactionFeeTypeRequest {
     }
 }
 
-/// The parameters of `CreateTransactionFeeType` (`POST
-/// /api/transactions/transactionfeetypes/{scope}/{code}`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `POST /api/transactions/transactionfeetypes/{scope}/{code}` (operation `CreateTransactionFeeType`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateTransactionFeeType`: what its request builder
+/// ([`CreateTransactionFeeTypeRequest`](crate::CreateTransactionFeeTypeRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateTransactionFeeTypeParams {
@@ -799,10 +761,12 @@ impl CreateTransactionFeeTypeParams {
     }
 }
 
-/// The `CreateTransactionFeeType` request (`POST
-/// /api/transactions/transactionfeetypes/{scope}/{code}`), built by
-/// [`TransactionFeeTypesApi::create_transaction_fee_type`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/transactions/transactionfeetypes/{scope}/{code}` (operation `CreateTransactionFeeType`)
+///
+/// The request builder of `CreateTransactionFeeType`, made by
+/// [`TransactionFeeTypesApi::create_transaction_fee_type`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateTransactionFeeTypeRequest {
@@ -818,6 +782,18 @@ impl CreateTransactionFeeTypeRequest {
         path_template: "/api/transactions/transactionfeetypes/{scope}/{code}",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &TransactionFeeTypesApi,
+        params: CreateTransactionFeeTypeParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateTransactionFeeTypeParams {
@@ -869,13 +845,16 @@ impl CreateTransactionFeeTypeRequest {
     }
 }
 
-/// The parameters of `DeleteTransactionFeeType` (`DELETE
-/// /api/transactions/transactionfeetypes/{scope}/{code}`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `DELETE /api/transactions/transactionfeetypes/{scope}/{code}` (operation `DeleteTransactionFeeType`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteTransactionFeeType`: what its request builder
+/// ([`DeleteTransactionFeeTypeRequest`](crate::DeleteTransactionFeeTypeRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteTransactionFeeTypeParams {
@@ -895,10 +874,12 @@ impl DeleteTransactionFeeTypeParams {
     }
 }
 
-/// The `DeleteTransactionFeeType` request (`DELETE
-/// /api/transactions/transactionfeetypes/{scope}/{code}`), built by
-/// [`TransactionFeeTypesApi::delete_transaction_fee_type`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/transactions/transactionfeetypes/{scope}/{code}` (operation `DeleteTransactionFeeType`)
+///
+/// The request builder of `DeleteTransactionFeeType`, made by
+/// [`TransactionFeeTypesApi::delete_transaction_fee_type`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteTransactionFeeTypeRequest {
@@ -914,6 +895,18 @@ impl DeleteTransactionFeeTypeRequest {
         path_template: "/api/transactions/transactionfeetypes/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &TransactionFeeTypesApi,
+        params: DeleteTransactionFeeTypeParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteTransactionFeeTypeParams {
@@ -971,15 +964,19 @@ impl DeleteTransactionFeeTypeRequest {
 /// production and a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`TransactionFeeTypesApi`] for streams, timeouts and `send_as`). With the
-/// `mock` feature, mockall generates `MockTransactionFeeTypesApiClient`; see
-/// docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`TransactionFeeTypesApi`] add streams, timeouts and `send_as`. With the `mock` feature,
+/// mockall generates `MockTransactionFeeTypesApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait TransactionFeeTypesApiClient: Send + Sync {
-    /// `GET /api/transactions/transactionfeetypes` (operation `ListTransactionFeeTypes`):
-    /// [`TransactionFeeTypesApi::list_transaction_fee_types`] with the parameters of `params`.
+    /// `GET /api/transactions/transactionfeetypes` (operation `ListTransactionFeeTypes`)
+    ///
+    /// [`TransactionFeeTypesApi::list_transaction_fee_types`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListTransactionFeeTypesRequest::send): see [`Error`](crate::Error).
@@ -988,9 +985,11 @@ pub trait TransactionFeeTypesApiClient: Send + Sync {
         params: ListTransactionFeeTypesParams,
     ) -> Result<lusid_models::ResourceListOfTransactionFeeType, crate::Error>;
 
-    /// `GET /api/transactions/transactionfeetypes/{scope}/{code}` (operation
-    /// `GetTransactionFeeType`): [`TransactionFeeTypesApi::get_transaction_fee_type`] with the
-    /// parameters of `params`.
+    /// `GET /api/transactions/transactionfeetypes/{scope}/{code}` (operation `GetTransactionFeeType`)
+    ///
+    /// [`TransactionFeeTypesApi::get_transaction_fee_type`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetTransactionFeeTypeRequest::send): see [`Error`](crate::Error).
@@ -999,9 +998,11 @@ pub trait TransactionFeeTypesApiClient: Send + Sync {
         params: GetTransactionFeeTypeParams,
     ) -> Result<lusid_models::TransactionFeeType, crate::Error>;
 
-    /// `PUT /api/transactions/transactionfeetypes/{scope}/{code}` (operation
-    /// `UpdateTransactionFeeType`): [`TransactionFeeTypesApi::update_transaction_fee_type`]
-    /// with the parameters of `params`.
+    /// `PUT /api/transactions/transactionfeetypes/{scope}/{code}` (operation `UpdateTransactionFeeType`)
+    ///
+    /// [`TransactionFeeTypesApi::update_transaction_fee_type`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpdateTransactionFeeTypeRequest::send): see [`Error`](crate::Error).
@@ -1010,9 +1011,11 @@ pub trait TransactionFeeTypesApiClient: Send + Sync {
         params: UpdateTransactionFeeTypeParams,
     ) -> Result<lusid_models::TransactionFeeType, crate::Error>;
 
-    /// `POST /api/transactions/transactionfeetypes/{scope}/{code}` (operation
-    /// `CreateTransactionFeeType`): [`TransactionFeeTypesApi::create_transaction_fee_type`]
-    /// with the parameters of `params`.
+    /// `POST /api/transactions/transactionfeetypes/{scope}/{code}` (operation `CreateTransactionFeeType`)
+    ///
+    /// [`TransactionFeeTypesApi::create_transaction_fee_type`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateTransactionFeeTypeRequest::send): see [`Error`](crate::Error).
@@ -1021,9 +1024,11 @@ pub trait TransactionFeeTypesApiClient: Send + Sync {
         params: CreateTransactionFeeTypeParams,
     ) -> Result<lusid_models::TransactionFeeType, crate::Error>;
 
-    /// `DELETE /api/transactions/transactionfeetypes/{scope}/{code}` (operation
-    /// `DeleteTransactionFeeType`): [`TransactionFeeTypesApi::delete_transaction_fee_type`]
-    /// with the parameters of `params`.
+    /// `DELETE /api/transactions/transactionfeetypes/{scope}/{code}` (operation `DeleteTransactionFeeType`)
+    ///
+    /// [`TransactionFeeTypesApi::delete_transaction_fee_type`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteTransactionFeeTypeRequest::send): see [`Error`](crate::Error).
@@ -1039,64 +1044,44 @@ impl TransactionFeeTypesApiClient for TransactionFeeTypesApi {
         &self,
         params: ListTransactionFeeTypesParams,
     ) -> Result<lusid_models::ResourceListOfTransactionFeeType, crate::Error> {
-        ListTransactionFeeTypesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListTransactionFeeTypesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_transaction_fee_type(
         &self,
         params: GetTransactionFeeTypeParams,
     ) -> Result<lusid_models::TransactionFeeType, crate::Error> {
-        GetTransactionFeeTypeRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetTransactionFeeTypeRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn update_transaction_fee_type(
         &self,
         params: UpdateTransactionFeeTypeParams,
     ) -> Result<lusid_models::TransactionFeeType, crate::Error> {
-        UpdateTransactionFeeTypeRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpdateTransactionFeeTypeRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn create_transaction_fee_type(
         &self,
         params: CreateTransactionFeeTypeParams,
     ) -> Result<lusid_models::TransactionFeeType, crate::Error> {
-        CreateTransactionFeeTypeRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateTransactionFeeTypeRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_transaction_fee_type(
         &self,
         params: DeleteTransactionFeeTypeParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteTransactionFeeTypeRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteTransactionFeeTypeRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

@@ -19,8 +19,7 @@ pub struct TransactionFeesApi {
 }
 
 impl TransactionFeesApi {
-    /// `POST /api/transactions/fees/$GetApplicableFees` (operation
-    /// `GetApplicableTransactionFees`)
+    /// `POST /api/transactions/fees/$GetApplicableFees` (operation `GetApplicableTransactionFees`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read-only POST).
     ///
@@ -57,11 +56,10 @@ impl TransactionFeesApi {
         &self,
         request_body: std::collections::BTreeMap<String, String>,
     ) -> GetApplicableTransactionFeesRequest {
-        GetApplicableTransactionFeesRequest {
-            client: self.client.clone(),
-            params: GetApplicableTransactionFeesParams::new(request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetApplicableTransactionFeesRequest::from_params(
+            self,
+            GetApplicableTransactionFeesParams::new(request_body),
+        )
     }
 
     /// `GET /api/transactions/fees/rules` (operation `ListTransactionFeeRules`)
@@ -95,11 +93,7 @@ impl TransactionFeesApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_transaction_fee_rules(&self) -> ListTransactionFeeRulesRequest {
-        ListTransactionFeeRulesRequest {
-            client: self.client.clone(),
-            params: ListTransactionFeeRulesParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListTransactionFeeRulesRequest::from_params(self, ListTransactionFeeRulesParams::new())
     }
 
     /// `POST /api/transactions/fees/rules` (operation `UpsertTransactionFeeRules`)
@@ -129,11 +123,10 @@ impl TransactionFeesApi {
         &self,
         request_body: std::collections::BTreeMap<String, lusid_models::FeeRuleUpsertRequest>,
     ) -> UpsertTransactionFeeRulesRequest {
-        UpsertTransactionFeeRulesRequest {
-            client: self.client.clone(),
-            params: UpsertTransactionFeeRulesParams::new(request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertTransactionFeeRulesRequest::from_params(
+            self,
+            UpsertTransactionFeeRulesParams::new(request_body),
+        )
     }
 
     /// `GET /api/transactions/fees/rules/{code}` (operation `GetTransactionFeeRule`)
@@ -164,11 +157,7 @@ impl TransactionFeesApi {
         &self,
         code: impl Into<String>,
     ) -> GetTransactionFeeRuleRequest {
-        GetTransactionFeeRuleRequest {
-            client: self.client.clone(),
-            params: GetTransactionFeeRuleParams::new(code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetTransactionFeeRuleRequest::from_params(self, GetTransactionFeeRuleParams::new(code))
     }
 
     /// `DELETE /api/transactions/fees/rules/{code}` (operation `DeleteTransactionFeeRule`)
@@ -194,21 +183,23 @@ impl TransactionFeesApi {
         &self,
         code: impl Into<String>,
     ) -> DeleteTransactionFeeRuleRequest {
-        DeleteTransactionFeeRuleRequest {
-            client: self.client.clone(),
-            params: DeleteTransactionFeeRuleParams::new(code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteTransactionFeeRuleRequest::from_params(
+            self,
+            DeleteTransactionFeeRuleParams::new(code),
+        )
     }
 }
 
-/// The parameters of `GetApplicableTransactionFees` (`POST
-/// /api/transactions/fees/$GetApplicableFees`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `POST /api/transactions/fees/$GetApplicableFees` (operation `GetApplicableTransactionFees`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetApplicableTransactionFees`: what its request builder
+/// ([`GetApplicableTransactionFeesRequest`](crate::GetApplicableTransactionFeesRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetApplicableTransactionFeesParams {
@@ -242,52 +233,14 @@ impl GetApplicableTransactionFeesParams {
             body: request_body,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `instrumentIdentifierType` (query): string.
-    pub fn instrument_identifier_type(
-        mut self,
-        instrument_identifier_type: impl Into<String>,
-    ) -> Self {
-        self.instrument_identifier_type = Some(instrument_identifier_type.into());
-        self
-    }
-
-    /// Sets `instrumentIdentifier` (query): string.
-    pub fn instrument_identifier(mut self, instrument_identifier: impl Into<String>) -> Self {
-        self.instrument_identifier = Some(instrument_identifier.into());
-        self
-    }
-
-    /// Sets `portfolioScope` (query): string.
-    pub fn portfolio_scope(mut self, portfolio_scope: impl Into<String>) -> Self {
-        self.portfolio_scope = Some(portfolio_scope.into());
-        self
-    }
-
-    /// Sets `portfolioCode` (query): string.
-    pub fn portfolio_code(mut self, portfolio_code: impl Into<String>) -> Self {
-        self.portfolio_code = Some(portfolio_code.into());
-        self
-    }
 }
 
-/// The `GetApplicableTransactionFees` request (`POST
-/// /api/transactions/fees/$GetApplicableFees`), built by
-/// [`TransactionFeesApi::get_applicable_transaction_fees`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/transactions/fees/$GetApplicableFees` (operation `GetApplicableTransactionFees`)
+///
+/// The request builder of `GetApplicableTransactionFees`, made by
+/// [`TransactionFeesApi::get_applicable_transaction_fees`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetApplicableTransactionFeesRequest {
@@ -304,16 +257,28 @@ impl GetApplicableTransactionFeesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &TransactionFeesApi,
+        params: GetApplicableTransactionFeesParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -322,27 +287,25 @@ impl GetApplicableTransactionFeesRequest {
         mut self,
         instrument_identifier_type: impl Into<String>,
     ) -> Self {
-        self.params = self
-            .params
-            .instrument_identifier_type(instrument_identifier_type);
+        self.params.instrument_identifier_type = Some(instrument_identifier_type.into());
         self
     }
 
     /// Sets `instrumentIdentifier` (query): string.
     pub fn instrument_identifier(mut self, instrument_identifier: impl Into<String>) -> Self {
-        self.params = self.params.instrument_identifier(instrument_identifier);
+        self.params.instrument_identifier = Some(instrument_identifier.into());
         self
     }
 
     /// Sets `portfolioScope` (query): string.
     pub fn portfolio_scope(mut self, portfolio_scope: impl Into<String>) -> Self {
-        self.params = self.params.portfolio_scope(portfolio_scope);
+        self.params.portfolio_scope = Some(portfolio_scope.into());
         self
     }
 
     /// Sets `portfolioCode` (query): string.
     pub fn portfolio_code(mut self, portfolio_code: impl Into<String>) -> Self {
-        self.params = self.params.portfolio_code(portfolio_code);
+        self.params.portfolio_code = Some(portfolio_code.into());
         self
     }
 
@@ -405,12 +368,16 @@ impl GetApplicableTransactionFeesRequest {
     }
 }
 
-/// The parameters of `ListTransactionFeeRules` (`GET /api/transactions/fees/rules`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `GET /api/transactions/fees/rules` (operation `ListTransactionFeeRules`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListTransactionFeeRules`: what its request builder
+/// ([`ListTransactionFeeRulesRequest`](crate::ListTransactionFeeRulesRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListTransactionFeeRulesParams {
@@ -438,42 +405,14 @@ impl ListTransactionFeeRulesParams {
             page: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
 }
 
-/// The `ListTransactionFeeRules` request (`GET /api/transactions/fees/rules`), built by
-/// [`TransactionFeesApi::list_transaction_fee_rules`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/transactions/fees/rules` (operation `ListTransactionFeeRules`)
+///
+/// The request builder of `ListTransactionFeeRules`, made by
+/// [`TransactionFeesApi::list_transaction_fee_rules`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListTransactionFeeRulesRequest {
@@ -490,34 +429,43 @@ impl ListTransactionFeeRulesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &TransactionFeesApi, params: ListTransactionFeeRulesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
@@ -578,77 +526,82 @@ impl ListTransactionFeeRulesRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListTransactionFeeRulesParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListTransactionFeeRules`, following `nextPage` until it is empty. Each
     /// page is requested only when the previous one has been taken, with the same parameters
     /// plus `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time,
     /// so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::ResourceListOfFeeRule, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::pages(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_pages(self) -> crate::PageStream<'static, lusid_models::ResourceListOfFeeRule> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListTransactionFeeRules`, in order. At most one page is
-    /// held in memory; the next page is requested when the current one is used up.
+    /// held in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::FeeRule, crate::Error>> + Send + 'static
-    {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::FeeRule> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListTransactionFeeRules` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListTransactionFeeRulesRequest {
-    type Page = lusid_models::ResourceListOfFeeRule;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListTransactionFeeRulesParams {
+    const OPERATION_ID: &'static str = "ListTransactionFeeRules";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `UpsertTransactionFeeRules` (`POST /api/transactions/fees/rules`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `POST /api/transactions/fees/rules` (operation `UpsertTransactionFeeRules`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertTransactionFeeRules`: what its request builder
+/// ([`UpsertTransactionFeeRulesRequest`](crate::UpsertTransactionFeeRulesRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertTransactionFeeRulesParams {
@@ -668,17 +621,14 @@ impl UpsertTransactionFeeRulesParams {
             body: request_body,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
 }
 
-/// The `UpsertTransactionFeeRules` request (`POST /api/transactions/fees/rules`), built by
-/// [`TransactionFeesApi::upsert_transaction_fee_rules`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/transactions/fees/rules` (operation `UpsertTransactionFeeRules`)
+///
+/// The request builder of `UpsertTransactionFeeRules`, made by
+/// [`TransactionFeesApi::upsert_transaction_fee_rules`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertTransactionFeeRulesRequest {
@@ -695,9 +645,18 @@ impl UpsertTransactionFeeRulesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &TransactionFeesApi, params: UpsertTransactionFeeRulesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
@@ -749,12 +708,16 @@ impl UpsertTransactionFeeRulesRequest {
     }
 }
 
-/// The parameters of `GetTransactionFeeRule` (`GET /api/transactions/fees/rules/{code}`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `GET /api/transactions/fees/rules/{code}` (operation `GetTransactionFeeRule`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetTransactionFeeRule`: what its request builder
+/// ([`GetTransactionFeeRuleRequest`](crate::GetTransactionFeeRuleRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetTransactionFeeRuleParams {
@@ -776,24 +739,14 @@ impl GetTransactionFeeRuleParams {
             as_at: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetTransactionFeeRule` request (`GET /api/transactions/fees/rules/{code}`), built
-/// by [`TransactionFeesApi::get_transaction_fee_rule`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/transactions/fees/rules/{code}` (operation `GetTransactionFeeRule`)
+///
+/// The request builder of `GetTransactionFeeRule`, made by
+/// [`TransactionFeesApi::get_transaction_fee_rule`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetTransactionFeeRuleRequest {
@@ -810,16 +763,25 @@ impl GetTransactionFeeRuleRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &TransactionFeesApi, params: GetTransactionFeeRuleParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -872,13 +834,16 @@ impl GetTransactionFeeRuleRequest {
     }
 }
 
-/// The parameters of `DeleteTransactionFeeRule` (`DELETE
-/// /api/transactions/fees/rules/{code}`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `DELETE /api/transactions/fees/rules/{code}` (operation `DeleteTransactionFeeRule`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteTransactionFeeRule`: what its request builder
+/// ([`DeleteTransactionFeeRuleRequest`](crate::DeleteTransactionFeeRuleRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteTransactionFeeRuleParams {
@@ -893,9 +858,12 @@ impl DeleteTransactionFeeRuleParams {
     }
 }
 
-/// The `DeleteTransactionFeeRule` request (`DELETE /api/transactions/fees/rules/{code}`),
-/// built by [`TransactionFeesApi::delete_transaction_fee_rule`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `DELETE /api/transactions/fees/rules/{code}` (operation `DeleteTransactionFeeRule`)
+///
+/// The request builder of `DeleteTransactionFeeRule`, made by
+/// [`TransactionFeesApi::delete_transaction_fee_rule`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteTransactionFeeRuleRequest {
@@ -911,6 +879,15 @@ impl DeleteTransactionFeeRuleRequest {
         path_template: "/api/transactions/fees/rules/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &TransactionFeesApi, params: DeleteTransactionFeeRuleParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteTransactionFeeRuleParams {
@@ -966,15 +943,19 @@ impl DeleteTransactionFeeRuleRequest {
 /// mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`TransactionFeesApi`] for streams, timeouts and `send_as`). With the `mock`
-/// feature, mockall generates `MockTransactionFeesApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`TransactionFeesApi`] add streams, timeouts and `send_as`. With the `mock` feature,
+/// mockall generates `MockTransactionFeesApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait TransactionFeesApiClient: Send + Sync {
-    /// `POST /api/transactions/fees/$GetApplicableFees` (operation
-    /// `GetApplicableTransactionFees`): [`TransactionFeesApi::get_applicable_transaction_fees`]
-    /// with the parameters of `params`.
+    /// `POST /api/transactions/fees/$GetApplicableFees` (operation `GetApplicableTransactionFees`)
+    ///
+    /// [`TransactionFeesApi::get_applicable_transaction_fees`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetApplicableTransactionFeesRequest::send): see [`Error`](crate::Error).
@@ -983,8 +964,11 @@ pub trait TransactionFeesApiClient: Send + Sync {
         params: GetApplicableTransactionFeesParams,
     ) -> Result<lusid_models::ResourceListOfFeeRule, crate::Error>;
 
-    /// `GET /api/transactions/fees/rules` (operation `ListTransactionFeeRules`):
-    /// [`TransactionFeesApi::list_transaction_fee_rules`] with the parameters of `params`.
+    /// `GET /api/transactions/fees/rules` (operation `ListTransactionFeeRules`)
+    ///
+    /// [`TransactionFeesApi::list_transaction_fee_rules`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListTransactionFeeRulesRequest::send): see [`Error`](crate::Error).
@@ -993,8 +977,11 @@ pub trait TransactionFeesApiClient: Send + Sync {
         params: ListTransactionFeeRulesParams,
     ) -> Result<lusid_models::ResourceListOfFeeRule, crate::Error>;
 
-    /// `POST /api/transactions/fees/rules` (operation `UpsertTransactionFeeRules`):
-    /// [`TransactionFeesApi::upsert_transaction_fee_rules`] with the parameters of `params`.
+    /// `POST /api/transactions/fees/rules` (operation `UpsertTransactionFeeRules`)
+    ///
+    /// [`TransactionFeesApi::upsert_transaction_fee_rules`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertTransactionFeeRulesRequest::send): see [`Error`](crate::Error).
@@ -1003,8 +990,11 @@ pub trait TransactionFeesApiClient: Send + Sync {
         params: UpsertTransactionFeeRulesParams,
     ) -> Result<lusid_models::FeeRuleUpsertResponse, crate::Error>;
 
-    /// `GET /api/transactions/fees/rules/{code}` (operation `GetTransactionFeeRule`):
-    /// [`TransactionFeesApi::get_transaction_fee_rule`] with the parameters of `params`.
+    /// `GET /api/transactions/fees/rules/{code}` (operation `GetTransactionFeeRule`)
+    ///
+    /// [`TransactionFeesApi::get_transaction_fee_rule`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetTransactionFeeRuleRequest::send): see [`Error`](crate::Error).
@@ -1013,8 +1003,11 @@ pub trait TransactionFeesApiClient: Send + Sync {
         params: GetTransactionFeeRuleParams,
     ) -> Result<lusid_models::FeeRule, crate::Error>;
 
-    /// `DELETE /api/transactions/fees/rules/{code}` (operation `DeleteTransactionFeeRule`):
-    /// [`TransactionFeesApi::delete_transaction_fee_rule`] with the parameters of `params`.
+    /// `DELETE /api/transactions/fees/rules/{code}` (operation `DeleteTransactionFeeRule`)
+    ///
+    /// [`TransactionFeesApi::delete_transaction_fee_rule`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteTransactionFeeRuleRequest::send): see [`Error`](crate::Error).
@@ -1030,64 +1023,44 @@ impl TransactionFeesApiClient for TransactionFeesApi {
         &self,
         params: GetApplicableTransactionFeesParams,
     ) -> Result<lusid_models::ResourceListOfFeeRule, crate::Error> {
-        GetApplicableTransactionFeesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetApplicableTransactionFeesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_transaction_fee_rules(
         &self,
         params: ListTransactionFeeRulesParams,
     ) -> Result<lusid_models::ResourceListOfFeeRule, crate::Error> {
-        ListTransactionFeeRulesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListTransactionFeeRulesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_transaction_fee_rules(
         &self,
         params: UpsertTransactionFeeRulesParams,
     ) -> Result<lusid_models::FeeRuleUpsertResponse, crate::Error> {
-        UpsertTransactionFeeRulesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertTransactionFeeRulesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_transaction_fee_rule(
         &self,
         params: GetTransactionFeeRuleParams,
     ) -> Result<lusid_models::FeeRule, crate::Error> {
-        GetTransactionFeeRuleRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetTransactionFeeRuleRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_transaction_fee_rule(
         &self,
         params: DeleteTransactionFeeRuleParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteTransactionFeeRuleRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteTransactionFeeRuleRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

@@ -50,15 +50,13 @@ impl TransactionPortfoliosApi {
         scope: impl Into<String>,
         create_transaction_portfolio_request: lusid_models::CreateTransactionPortfolioRequest,
     ) -> CreatePortfolioRequest {
-        CreatePortfolioRequest {
-            client: self.client.clone(),
-            params: CreatePortfolioParams::new(scope, create_transaction_portfolio_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreatePortfolioRequest::from_params(
+            self,
+            CreatePortfolioParams::new(scope, create_transaction_portfolio_request),
+        )
     }
 
-    /// `POST /api/transactionportfolios/{scope}/{code}/$batchtradetickets` (operation
-    /// `BatchCreateTradeTickets`)
+    /// `POST /api/transactionportfolios/{scope}/{code}/$batchtradetickets` (operation `BatchCreateTradeTickets`)
     ///
     /// API status: `Stable`. Idempotent: no (a POST that is neither an upsert nor a read-only
     /// query).
@@ -89,15 +87,13 @@ impl TransactionPortfoliosApi {
         code: impl Into<String>,
         request_body: Vec<lusid_models::LusidTradeTicket>,
     ) -> BatchCreateTradeTicketsRequest {
-        BatchCreateTradeTicketsRequest {
-            client: self.client.clone(),
-            params: BatchCreateTradeTicketsParams::new(scope, code, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        BatchCreateTradeTicketsRequest::from_params(
+            self,
+            BatchCreateTradeTicketsParams::new(scope, code, request_body),
+        )
     }
 
-    /// `POST /api/transactionportfolios/{scope}/{code}/$resolve` (operation
-    /// `ResolveInstrument`)
+    /// `POST /api/transactionportfolios/{scope}/{code}/$resolve` (operation `ResolveInstrument`)
     ///
     /// API status: `Stable`. Idempotent: no (a POST that is neither an upsert nor a read-only
     /// query).
@@ -136,21 +132,19 @@ impl TransactionPortfoliosApi {
         instrument_identifier_value: impl Into<String>,
         request_body: std::collections::BTreeMap<String, String>,
     ) -> ResolveInstrumentRequest {
-        ResolveInstrumentRequest {
-            client: self.client.clone(),
-            params: ResolveInstrumentParams::new(
+        ResolveInstrumentRequest::from_params(
+            self,
+            ResolveInstrumentParams::new(
                 scope,
                 code,
                 instrument_identifier_type,
                 instrument_identifier_value,
                 request_body,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `POST /api/transactionportfolios/{scope}/{code}/$tradeticket` (operation
-    /// `CreateTradeTicket`)
+    /// `POST /api/transactionportfolios/{scope}/{code}/$tradeticket` (operation `CreateTradeTicket`)
     ///
     /// API status: `Stable`. Idempotent: no (a POST that is neither an upsert nor a read-only
     /// query).
@@ -180,11 +174,10 @@ impl TransactionPortfoliosApi {
         code: impl Into<String>,
         lusid_trade_ticket: lusid_models::LusidTradeTicket,
     ) -> CreateTradeTicketRequest {
-        CreateTradeTicketRequest {
-            client: self.client.clone(),
-            params: CreateTradeTicketParams::new(scope, code, lusid_trade_ticket),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateTradeTicketRequest::from_params(
+            self,
+            CreateTradeTicketParams::new(scope, code, lusid_trade_ticket),
+        )
     }
 
     /// `GET /api/transactionportfolios/{scope}/{code}/a2b` (operation `GetA2BData`)
@@ -227,15 +220,13 @@ impl TransactionPortfoliosApi {
         from_effective_at: impl Into<String>,
         to_effective_at: impl Into<String>,
     ) -> GetA2BDataRequest {
-        GetA2BDataRequest {
-            client: self.client.clone(),
-            params: GetA2BDataParams::new(scope, code, from_effective_at, to_effective_at),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetA2BDataRequest::from_params(
+            self,
+            GetA2BDataParams::new(scope, code, from_effective_at, to_effective_at),
+        )
     }
 
-    /// `GET /api/transactionportfolios/{scope}/{code}/a2bmovements` (operation
-    /// `GetA2BMovements`)
+    /// `GET /api/transactionportfolios/{scope}/{code}/a2bmovements` (operation `GetA2BMovements`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
@@ -284,15 +275,13 @@ impl TransactionPortfoliosApi {
         from_effective_at: impl Into<String>,
         to_effective_at: impl Into<String>,
     ) -> GetA2BMovementsRequest {
-        GetA2BMovementsRequest {
-            client: self.client.clone(),
-            params: GetA2BMovementsParams::new(scope, code, from_effective_at, to_effective_at),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetA2BMovementsRequest::from_params(
+            self,
+            GetA2BMovementsParams::new(scope, code, from_effective_at, to_effective_at),
+        )
     }
 
-    /// `GET /api/transactionportfolios/{scope}/{code}/a2bmovements/tradingvsholding` (operation
-    /// `GetA2BMovementsTradingVsHolding`)
+    /// `GET /api/transactionportfolios/{scope}/{code}/a2bmovements/tradingvsholding` (operation `GetA2BMovementsTradingVsHolding`)
     ///
     /// API status: `Experimental`. Idempotent: yes (a read).
     ///
@@ -340,20 +329,18 @@ impl TransactionPortfoliosApi {
         from_effective_at: impl Into<String>,
         to_effective_at: impl Into<String>,
     ) -> GetA2BMovementsTradingVsHoldingRequest {
-        GetA2BMovementsTradingVsHoldingRequest {
-            client: self.client.clone(),
-            params: GetA2BMovementsTradingVsHoldingParams::new(
+        GetA2BMovementsTradingVsHoldingRequest::from_params(
+            self,
+            GetA2BMovementsTradingVsHoldingParams::new(
                 scope,
                 code,
                 from_effective_at,
                 to_effective_at,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `POST /api/transactionportfolios/{scope}/{code}/bucketedCashFlows` (operation
-    /// `GetBucketedCashFlows`)
+    /// `POST /api/transactionportfolios/{scope}/{code}/bucketedCashFlows` (operation `GetBucketedCashFlows`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read-only POST).
     ///
@@ -382,15 +369,13 @@ impl TransactionPortfoliosApi {
         code: impl Into<String>,
         bucketed_cash_flow_request: lusid_models::BucketedCashFlowRequest,
     ) -> GetBucketedCashFlowsRequest {
-        GetBucketedCashFlowsRequest {
-            client: self.client.clone(),
-            params: GetBucketedCashFlowsParams::new(scope, code, bucketed_cash_flow_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetBucketedCashFlowsRequest::from_params(
+            self,
+            GetBucketedCashFlowsParams::new(scope, code, bucketed_cash_flow_request),
+        )
     }
 
-    /// `GET /api/transactionportfolios/{scope}/{code}/cashflows` (operation
-    /// `GetPortfolioCashFlows`)
+    /// `GET /api/transactionportfolios/{scope}/{code}/cashflows` (operation `GetPortfolioCashFlows`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
@@ -435,15 +420,13 @@ impl TransactionPortfoliosApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetPortfolioCashFlowsRequest {
-        GetPortfolioCashFlowsRequest {
-            client: self.client.clone(),
-            params: GetPortfolioCashFlowsParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetPortfolioCashFlowsRequest::from_params(
+            self,
+            GetPortfolioCashFlowsParams::new(scope, code),
+        )
     }
 
-    /// `GET /api/transactionportfolios/{scope}/{code}/cashladder` (operation
-    /// `GetPortfolioCashLadder`)
+    /// `GET /api/transactionportfolios/{scope}/{code}/cashladder` (operation `GetPortfolioCashLadder`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
@@ -489,21 +472,19 @@ impl TransactionPortfoliosApi {
         to_effective_at: impl Into<String>,
         effective_at: impl Into<String>,
     ) -> GetPortfolioCashLadderRequest {
-        GetPortfolioCashLadderRequest {
-            client: self.client.clone(),
-            params: GetPortfolioCashLadderParams::new(
+        GetPortfolioCashLadderRequest::from_params(
+            self,
+            GetPortfolioCashLadderParams::new(
                 scope,
                 code,
                 from_effective_at,
                 to_effective_at,
                 effective_at,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `GET /api/transactionportfolios/{scope}/{code}/cashstatement` (operation
-    /// `GetPortfolioCashStatement`)
+    /// `GET /api/transactionportfolios/{scope}/{code}/cashstatement` (operation `GetPortfolioCashStatement`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
@@ -545,20 +526,13 @@ impl TransactionPortfoliosApi {
         from_effective_at: impl Into<String>,
         to_effective_at: impl Into<String>,
     ) -> GetPortfolioCashStatementRequest {
-        GetPortfolioCashStatementRequest {
-            client: self.client.clone(),
-            params: GetPortfolioCashStatementParams::new(
-                scope,
-                code,
-                from_effective_at,
-                to_effective_at,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetPortfolioCashStatementRequest::from_params(
+            self,
+            GetPortfolioCashStatementParams::new(scope, code, from_effective_at, to_effective_at),
+        )
     }
 
-    /// `GET /api/transactionportfolios/{scope}/{code}/custodianaccounts` (operation
-    /// `ListCustodianAccounts`)
+    /// `GET /api/transactionportfolios/{scope}/{code}/custodianaccounts` (operation `ListCustodianAccounts`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
@@ -596,15 +570,13 @@ impl TransactionPortfoliosApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> ListCustodianAccountsRequest {
-        ListCustodianAccountsRequest {
-            client: self.client.clone(),
-            params: ListCustodianAccountsParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListCustodianAccountsRequest::from_params(
+            self,
+            ListCustodianAccountsParams::new(scope, code),
+        )
     }
 
-    /// `POST /api/transactionportfolios/{scope}/{code}/custodianaccounts` (operation
-    /// `UpsertCustodianAccounts`)
+    /// `POST /api/transactionportfolios/{scope}/{code}/custodianaccounts` (operation `UpsertCustodianAccounts`)
     ///
     /// API status: `Stable`. Idempotent: yes (an upsert).
     ///
@@ -635,15 +607,13 @@ impl TransactionPortfoliosApi {
         code: impl Into<String>,
         request_body: Vec<lusid_models::CustodianAccountRequest>,
     ) -> UpsertCustodianAccountsRequest {
-        UpsertCustodianAccountsRequest {
-            client: self.client.clone(),
-            params: UpsertCustodianAccountsParams::new(scope, code, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertCustodianAccountsRequest::from_params(
+            self,
+            UpsertCustodianAccountsParams::new(scope, code, request_body),
+        )
     }
 
-    /// `POST /api/transactionportfolios/{scope}/{code}/custodianaccounts/$delete` (operation
-    /// `DeleteCustodianAccounts`)
+    /// `POST /api/transactionportfolios/{scope}/{code}/custodianaccounts/$delete` (operation `DeleteCustodianAccounts`)
     ///
     /// API status: `Stable`. Idempotent: no (a POST that is neither an upsert nor a read-only
     /// query).
@@ -651,8 +621,9 @@ impl TransactionPortfoliosApi {
     /// Parameters (required ones are arguments here, optional ones are setters on the request):
     /// - `scope` (path, required): string.
     /// - `code` (path, required): string.
-    /// - `deleteMode` (query, optional): string; known values `Soft` and `Hard`; documented
-    ///   default `Soft`; set with [`DeleteCustodianAccountsRequest::delete_mode`].
+    /// - `deleteMode` (query, optional): [`DeleteMode`](crate::params::DeleteMode) (or any
+    ///   string); known values `Soft` and `Hard`; documented default `Soft`; set with
+    ///   [`DeleteCustodianAccountsRequest::delete_mode`].
     ///
     /// Request body `request_body`: an array of [`ResourceId`](lusid_models::ResourceId), sent
     /// as JSON.
@@ -677,16 +648,13 @@ impl TransactionPortfoliosApi {
         code: impl Into<String>,
         request_body: Vec<lusid_models::ResourceId>,
     ) -> DeleteCustodianAccountsRequest {
-        DeleteCustodianAccountsRequest {
-            client: self.client.clone(),
-            params: DeleteCustodianAccountsParams::new(scope, code, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteCustodianAccountsRequest::from_params(
+            self,
+            DeleteCustodianAccountsParams::new(scope, code, request_body),
+        )
     }
 
-    /// `GET
-    /// /api/transactionportfolios/{scope}/{code}/custodianaccounts/{custodianAccountScope}/{custodianAccountCode}`
-    /// (operation `GetCustodianAccount`)
+    /// `GET /api/transactionportfolios/{scope}/{code}/custodianaccounts/{custodianAccountScope}/{custodianAccountCode}` (operation `GetCustodianAccount`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
@@ -722,21 +690,18 @@ impl TransactionPortfoliosApi {
         custodian_account_scope: impl Into<String>,
         custodian_account_code: impl Into<String>,
     ) -> GetCustodianAccountRequest {
-        GetCustodianAccountRequest {
-            client: self.client.clone(),
-            params: GetCustodianAccountParams::new(
+        GetCustodianAccountRequest::from_params(
+            self,
+            GetCustodianAccountParams::new(
                 scope,
                 code,
                 custodian_account_scope,
                 custodian_account_code,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `POST
-    /// /api/transactionportfolios/{scope}/{code}/custodianaccounts/{custodianAccountScope}/{custodianAccountCode}/properties/$upsert`
-    /// (operation `UpsertCustodianAccountsProperties`)
+    /// `POST /api/transactionportfolios/{scope}/{code}/custodianaccounts/{custodianAccountScope}/{custodianAccountCode}/properties/$upsert` (operation `UpsertCustodianAccountsProperties`)
     ///
     /// API status: `Stable`. Idempotent: yes (an upsert).
     ///
@@ -770,17 +735,16 @@ impl TransactionPortfoliosApi {
         custodian_account_code: impl Into<String>,
         request_body: std::collections::BTreeMap<String, lusid_models::Property>,
     ) -> UpsertCustodianAccountsPropertiesRequest {
-        UpsertCustodianAccountsPropertiesRequest {
-            client: self.client.clone(),
-            params: UpsertCustodianAccountsPropertiesParams::new(
+        UpsertCustodianAccountsPropertiesRequest::from_params(
+            self,
+            UpsertCustodianAccountsPropertiesParams::new(
                 scope,
                 code,
                 custodian_account_scope,
                 custodian_account_code,
                 request_body,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
     /// `GET /api/transactionportfolios/{scope}/{code}/details` (operation `GetDetails`)
@@ -811,15 +775,10 @@ impl TransactionPortfoliosApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetDetailsRequest {
-        GetDetailsRequest {
-            client: self.client.clone(),
-            params: GetDetailsParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetDetailsRequest::from_params(self, GetDetailsParams::new(scope, code))
     }
 
-    /// `POST /api/transactionportfolios/{scope}/{code}/details` (operation
-    /// `UpsertPortfolioDetails`)
+    /// `POST /api/transactionportfolios/{scope}/{code}/details` (operation `UpsertPortfolioDetails`)
     ///
     /// API status: `Stable`. Idempotent: yes (an upsert).
     ///
@@ -850,15 +809,13 @@ impl TransactionPortfoliosApi {
         code: impl Into<String>,
         create_portfolio_details: lusid_models::CreatePortfolioDetails,
     ) -> UpsertPortfolioDetailsRequest {
-        UpsertPortfolioDetailsRequest {
-            client: self.client.clone(),
-            params: UpsertPortfolioDetailsParams::new(scope, code, create_portfolio_details),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertPortfolioDetailsRequest::from_params(
+            self,
+            UpsertPortfolioDetailsParams::new(scope, code, create_portfolio_details),
+        )
     }
 
-    /// `PATCH /api/transactionportfolios/{scope}/{code}/details` (operation
-    /// `PatchPortfolioDetails`)
+    /// `PATCH /api/transactionportfolios/{scope}/{code}/details` (operation `PatchPortfolioDetails`)
     ///
     /// API status: `Stable`. Idempotent: no (not an upsert or read-only query).
     ///
@@ -889,11 +846,10 @@ impl TransactionPortfoliosApi {
         code: impl Into<String>,
         request_body: Vec<lusid_models::Operation>,
     ) -> PatchPortfolioDetailsRequest {
-        PatchPortfolioDetailsRequest {
-            client: self.client.clone(),
-            params: PatchPortfolioDetailsParams::new(scope, code, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        PatchPortfolioDetailsRequest::from_params(
+            self,
+            PatchPortfolioDetailsParams::new(scope, code, request_body),
+        )
     }
 
     /// `GET /api/transactionportfolios/{scope}/{code}/holdings` (operation `GetHoldings`)
@@ -941,11 +897,7 @@ impl TransactionPortfoliosApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetHoldingsRequest {
-        GetHoldingsRequest {
-            client: self.client.clone(),
-            params: GetHoldingsParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetHoldingsRequest::from_params(self, GetHoldingsParams::new(scope, code))
     }
 
     /// `PUT /api/transactionportfolios/{scope}/{code}/holdings` (operation `SetHoldings`)
@@ -986,11 +938,10 @@ impl TransactionPortfoliosApi {
         effective_at: impl Into<String>,
         request_body: Vec<lusid_models::AdjustHoldingRequest>,
     ) -> SetHoldingsRequest {
-        SetHoldingsRequest {
-            client: self.client.clone(),
-            params: SetHoldingsParams::new(scope, code, effective_at, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        SetHoldingsRequest::from_params(
+            self,
+            SetHoldingsParams::new(scope, code, effective_at, request_body),
+        )
     }
 
     /// `POST /api/transactionportfolios/{scope}/{code}/holdings` (operation `AdjustHoldings`)
@@ -1032,15 +983,13 @@ impl TransactionPortfoliosApi {
         effective_at: impl Into<String>,
         request_body: Vec<lusid_models::AdjustHoldingRequest>,
     ) -> AdjustHoldingsRequest {
-        AdjustHoldingsRequest {
-            client: self.client.clone(),
-            params: AdjustHoldingsParams::new(scope, code, effective_at, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        AdjustHoldingsRequest::from_params(
+            self,
+            AdjustHoldingsParams::new(scope, code, effective_at, request_body),
+        )
     }
 
-    /// `DELETE /api/transactionportfolios/{scope}/{code}/holdings` (operation
-    /// `CancelAdjustHoldings`)
+    /// `DELETE /api/transactionportfolios/{scope}/{code}/holdings` (operation `CancelAdjustHoldings`)
     ///
     /// API status: `Stable`. Idempotent: yes (DELETE).
     ///
@@ -1067,15 +1016,13 @@ impl TransactionPortfoliosApi {
         code: impl Into<String>,
         effective_at: impl Into<String>,
     ) -> CancelAdjustHoldingsRequest {
-        CancelAdjustHoldingsRequest {
-            client: self.client.clone(),
-            params: CancelAdjustHoldingsParams::new(scope, code, effective_at),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CancelAdjustHoldingsRequest::from_params(
+            self,
+            CancelAdjustHoldingsParams::new(scope, code, effective_at),
+        )
     }
 
-    /// `POST /api/transactionportfolios/{scope}/{code}/holdings/$batchAdjust` (operation
-    /// `BatchAdjustHoldings`)
+    /// `POST /api/transactionportfolios/{scope}/{code}/holdings/$batchAdjust` (operation `BatchAdjustHoldings`)
     ///
     /// API status: `Stable`. Idempotent: no (a POST that is neither an upsert nor a read-only
     /// query).
@@ -1112,15 +1059,13 @@ impl TransactionPortfoliosApi {
         success_mode: impl Into<String>,
         request_body: std::collections::BTreeMap<String, lusid_models::AdjustHoldingForDateRequest>,
     ) -> BatchAdjustHoldingsRequest {
-        BatchAdjustHoldingsRequest {
-            client: self.client.clone(),
-            params: BatchAdjustHoldingsParams::new(scope, code, success_mode, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        BatchAdjustHoldingsRequest::from_params(
+            self,
+            BatchAdjustHoldingsParams::new(scope, code, success_mode, request_body),
+        )
     }
 
-    /// `POST /api/transactionportfolios/{scope}/{code}/holdings/$batchSet` (operation
-    /// `BatchSetHoldings`)
+    /// `POST /api/transactionportfolios/{scope}/{code}/holdings/$batchSet` (operation `BatchSetHoldings`)
     ///
     /// API status: `Stable`. Idempotent: no (a POST that is neither an upsert nor a read-only
     /// query).
@@ -1129,8 +1074,9 @@ impl TransactionPortfoliosApi {
     /// - `scope` (path, required): string.
     /// - `code` (path, required): string.
     /// - `successMode` (query, required): string.
-    /// - `reconciliationMethods` (query, optional): a list of strings, sent as one
-    ///   `reconciliationMethods=` pair each; known values `FxForward`; set with
+    /// - `reconciliationMethods` (query, optional): a list of
+    ///   [`ReconciliationMethods`](crate::params::ReconciliationMethods) (or strings), sent as
+    ///   one `reconciliationMethods=` pair each; known values `FxForward`; set with
     ///   [`BatchSetHoldingsRequest::reconciliation_methods`].
     ///
     /// Request body `request_body`: an object mapping keys to
@@ -1157,15 +1103,13 @@ impl TransactionPortfoliosApi {
         success_mode: impl Into<String>,
         request_body: std::collections::BTreeMap<String, lusid_models::AdjustHoldingForDateRequest>,
     ) -> BatchSetHoldingsRequest {
-        BatchSetHoldingsRequest {
-            client: self.client.clone(),
-            params: BatchSetHoldingsParams::new(scope, code, success_mode, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        BatchSetHoldingsRequest::from_params(
+            self,
+            BatchSetHoldingsParams::new(scope, code, success_mode, request_body),
+        )
     }
 
-    /// `POST /api/transactionportfolios/{scope}/{code}/holdings/$cancelAdjustment` (operation
-    /// `CancelSingleAdjustHolding`)
+    /// `POST /api/transactionportfolios/{scope}/{code}/holdings/$cancelAdjustment` (operation `CancelSingleAdjustHolding`)
     ///
     /// API status: `Stable`. Idempotent: no (a POST that is neither an upsert nor a read-only
     /// query).
@@ -1198,20 +1142,18 @@ impl TransactionPortfoliosApi {
         effective_at: impl Into<String>,
         cancel_single_holding_adjustment_request: lusid_models::CancelSingleHoldingAdjustmentRequest,
     ) -> CancelSingleAdjustHoldingRequest {
-        CancelSingleAdjustHoldingRequest {
-            client: self.client.clone(),
-            params: CancelSingleAdjustHoldingParams::new(
+        CancelSingleAdjustHoldingRequest::from_params(
+            self,
+            CancelSingleAdjustHoldingParams::new(
                 scope,
                 code,
                 effective_at,
                 cancel_single_holding_adjustment_request,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `POST /api/transactionportfolios/{scope}/{code}/holdings/contributors/$get` (operation
-    /// `GetMultipleHoldingContributors`)
+    /// `POST /api/transactionportfolios/{scope}/{code}/holdings/contributors/$get` (operation `GetMultipleHoldingContributors`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read-only POST).
     ///
@@ -1267,15 +1209,13 @@ impl TransactionPortfoliosApi {
         code: impl Into<String>,
         holding_ids_request: lusid_models::HoldingIdsRequest,
     ) -> GetMultipleHoldingContributorsRequest {
-        GetMultipleHoldingContributorsRequest {
-            client: self.client.clone(),
-            params: GetMultipleHoldingContributorsParams::new(scope, code, holding_ids_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetMultipleHoldingContributorsRequest::from_params(
+            self,
+            GetMultipleHoldingContributorsParams::new(scope, code, holding_ids_request),
+        )
     }
 
-    /// `GET /api/transactionportfolios/{scope}/{code}/holdings/{holdingId}/contributors`
-    /// (operation `GetHoldingContributors`)
+    /// `GET /api/transactionportfolios/{scope}/{code}/holdings/{holdingId}/contributors` (operation `GetHoldingContributors`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
@@ -1326,15 +1266,13 @@ impl TransactionPortfoliosApi {
         code: impl Into<String>,
         holding_id: i64,
     ) -> GetHoldingContributorsRequest {
-        GetHoldingContributorsRequest {
-            client: self.client.clone(),
-            params: GetHoldingContributorsParams::new(scope, code, holding_id),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetHoldingContributorsRequest::from_params(
+            self,
+            GetHoldingContributorsParams::new(scope, code, holding_id),
+        )
     }
 
-    /// `GET /api/transactionportfolios/{scope}/{code}/holdingsWithOrders` (operation
-    /// `GetHoldingsWithOrders`)
+    /// `GET /api/transactionportfolios/{scope}/{code}/holdingsWithOrders` (operation `GetHoldingsWithOrders`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
@@ -1379,15 +1317,13 @@ impl TransactionPortfoliosApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetHoldingsWithOrdersRequest {
-        GetHoldingsWithOrdersRequest {
-            client: self.client.clone(),
-            params: GetHoldingsWithOrdersParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetHoldingsWithOrdersRequest::from_params(
+            self,
+            GetHoldingsWithOrdersParams::new(scope, code),
+        )
     }
 
-    /// `GET /api/transactionportfolios/{scope}/{code}/holdingsadjustments` (operation
-    /// `ListHoldingsAdjustments`)
+    /// `GET /api/transactionportfolios/{scope}/{code}/holdingsadjustments` (operation `ListHoldingsAdjustments`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
@@ -1423,15 +1359,13 @@ impl TransactionPortfoliosApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> ListHoldingsAdjustmentsRequest {
-        ListHoldingsAdjustmentsRequest {
-            client: self.client.clone(),
-            params: ListHoldingsAdjustmentsParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListHoldingsAdjustmentsRequest::from_params(
+            self,
+            ListHoldingsAdjustmentsParams::new(scope, code),
+        )
     }
 
-    /// `GET /api/transactionportfolios/{scope}/{code}/holdingsadjustments/{effectiveAt}`
-    /// (operation `GetHoldingsAdjustment`)
+    /// `GET /api/transactionportfolios/{scope}/{code}/holdingsadjustments/{effectiveAt}` (operation `GetHoldingsAdjustment`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
@@ -1464,15 +1398,13 @@ impl TransactionPortfoliosApi {
         code: impl Into<String>,
         effective_at: impl Into<String>,
     ) -> GetHoldingsAdjustmentRequest {
-        GetHoldingsAdjustmentRequest {
-            client: self.client.clone(),
-            params: GetHoldingsAdjustmentParams::new(scope, code, effective_at),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetHoldingsAdjustmentRequest::from_params(
+            self,
+            GetHoldingsAdjustmentParams::new(scope, code, effective_at),
+        )
     }
 
-    /// `GET /api/transactionportfolios/{scope}/{code}/overridevirtualtransactions` (operation
-    /// `GetVirtualTransactionOverride`)
+    /// `GET /api/transactionportfolios/{scope}/{code}/overridevirtualtransactions` (operation `GetVirtualTransactionOverride`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -1506,15 +1438,13 @@ impl TransactionPortfoliosApi {
         code: impl Into<String>,
         instrument_event_id: impl Into<String>,
     ) -> GetVirtualTransactionOverrideRequest {
-        GetVirtualTransactionOverrideRequest {
-            client: self.client.clone(),
-            params: GetVirtualTransactionOverrideParams::new(scope, code, instrument_event_id),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetVirtualTransactionOverrideRequest::from_params(
+            self,
+            GetVirtualTransactionOverrideParams::new(scope, code, instrument_event_id),
+        )
     }
 
-    /// `POST /api/transactionportfolios/{scope}/{code}/overridevirtualtransactions` (operation
-    /// `UpsertVirtualTransactionOverride`)
+    /// `POST /api/transactionportfolios/{scope}/{code}/overridevirtualtransactions` (operation `UpsertVirtualTransactionOverride`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (an upsert).
     ///
@@ -1552,20 +1482,18 @@ impl TransactionPortfoliosApi {
         instrument_event_id: impl Into<String>,
         override_virtual_transactions_request: lusid_models::OverrideVirtualTransactionsRequest,
     ) -> UpsertVirtualTransactionOverrideRequest {
-        UpsertVirtualTransactionOverrideRequest {
-            client: self.client.clone(),
-            params: UpsertVirtualTransactionOverrideParams::new(
+        UpsertVirtualTransactionOverrideRequest::from_params(
+            self,
+            UpsertVirtualTransactionOverrideParams::new(
                 scope,
                 code,
                 instrument_event_id,
                 override_virtual_transactions_request,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `DELETE /api/transactionportfolios/{scope}/{code}/overridevirtualtransactions`
-    /// (operation `DeleteVirtualTransactionOverride`)
+    /// `DELETE /api/transactionportfolios/{scope}/{code}/overridevirtualtransactions` (operation `DeleteVirtualTransactionOverride`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (DELETE).
     ///
@@ -1594,15 +1522,13 @@ impl TransactionPortfoliosApi {
         code: impl Into<String>,
         instrument_event_id: impl Into<String>,
     ) -> DeleteVirtualTransactionOverrideRequest {
-        DeleteVirtualTransactionOverrideRequest {
-            client: self.client.clone(),
-            params: DeleteVirtualTransactionOverrideParams::new(scope, code, instrument_event_id),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteVirtualTransactionOverrideRequest::from_params(
+            self,
+            DeleteVirtualTransactionOverrideParams::new(scope, code, instrument_event_id),
+        )
     }
 
-    /// `GET /api/transactionportfolios/{scope}/{code}/overridevirtualtransactions/$list`
-    /// (operation `ListVirtualTransactionOverrides`)
+    /// `GET /api/transactionportfolios/{scope}/{code}/overridevirtualtransactions/$list` (operation `ListVirtualTransactionOverrides`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -1614,12 +1540,15 @@ impl TransactionPortfoliosApi {
     /// - `asAt` (query, optional): date-time: a UTC instant with 100 ns precision, sent by
     ///   LUSID as `2024-01-31T09:30:00.0000000+00:00`; set with
     ///   [`ListVirtualTransactionOverridesRequest::as_at`].
-    /// - `overrideMatchStatus` (query, optional): a list of strings, sent as one
+    /// - `overrideMatchStatus` (query, optional): a list of
+    ///   [`OverrideMatchStatus`](crate::params::OverrideMatchStatus) (or strings), sent as one
     ///   `overrideMatchStatus=` pair each; known values `Matched` and `Orphaned`; set with
     ///   [`ListVirtualTransactionOverridesRequest::override_match_status`].
-    /// - `overrideApplicationStatus` (query, optional): a list of strings, sent as one
-    ///   `overrideApplicationStatus=` pair each; known values `Full`, `Partial` and `Orphaned`;
-    ///   set with [`ListVirtualTransactionOverridesRequest::override_application_status`].
+    /// - `overrideApplicationStatus` (query, optional): a list of
+    ///   [`OverrideApplicationStatus`](crate::params::OverrideApplicationStatus) (or strings),
+    ///   sent as one `overrideApplicationStatus=` pair each; known values `Full`, `Partial` and
+    ///   `Orphaned`; set with
+    ///   [`ListVirtualTransactionOverridesRequest::override_application_status`].
     ///
     /// Returns
     /// [`ResourceListOfVirtualTransactionOverrideRecord`](lusid_models::ResourceListOfVirtualTransactionOverrideRecord)
@@ -1640,15 +1569,13 @@ impl TransactionPortfoliosApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> ListVirtualTransactionOverridesRequest {
-        ListVirtualTransactionOverridesRequest {
-            client: self.client.clone(),
-            params: ListVirtualTransactionOverridesParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListVirtualTransactionOverridesRequest::from_params(
+            self,
+            ListVirtualTransactionOverridesParams::new(scope, code),
+        )
     }
 
-    /// `POST /api/transactionportfolios/{scope}/{code}/previewTransaction` (operation
-    /// `PreviewTransaction`)
+    /// `POST /api/transactionportfolios/{scope}/{code}/previewTransaction` (operation `PreviewTransaction`)
     ///
     /// API status: `Stable`. Idempotent: no (a POST that is neither an upsert nor a read-only
     /// query).
@@ -1690,15 +1617,13 @@ impl TransactionPortfoliosApi {
         code: impl Into<String>,
         transaction_request: lusid_models::TransactionRequest,
     ) -> PreviewTransactionRequest {
-        PreviewTransactionRequest {
-            client: self.client.clone(),
-            params: PreviewTransactionParams::new(scope, code, transaction_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        PreviewTransactionRequest::from_params(
+            self,
+            PreviewTransactionParams::new(scope, code, transaction_request),
+        )
     }
 
-    /// `GET /api/transactionportfolios/{scope}/{code}/settlementinstructions` (operation
-    /// `ListSettlementInstructions`)
+    /// `GET /api/transactionportfolios/{scope}/{code}/settlementinstructions` (operation `ListSettlementInstructions`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -1747,15 +1672,13 @@ impl TransactionPortfoliosApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> ListSettlementInstructionsRequest {
-        ListSettlementInstructionsRequest {
-            client: self.client.clone(),
-            params: ListSettlementInstructionsParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListSettlementInstructionsRequest::from_params(
+            self,
+            ListSettlementInstructionsParams::new(scope, code),
+        )
     }
 
-    /// `POST /api/transactionportfolios/{scope}/{code}/settlementinstructions` (operation
-    /// `UpsertSettlementInstructions`)
+    /// `POST /api/transactionportfolios/{scope}/{code}/settlementinstructions` (operation `UpsertSettlementInstructions`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (an upsert).
     ///
@@ -1787,15 +1710,13 @@ impl TransactionPortfoliosApi {
         code: impl Into<String>,
         request_body: Vec<lusid_models::SettlementInstructionRequest>,
     ) -> UpsertSettlementInstructionsRequest {
-        UpsertSettlementInstructionsRequest {
-            client: self.client.clone(),
-            params: UpsertSettlementInstructionsParams::new(scope, code, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertSettlementInstructionsRequest::from_params(
+            self,
+            UpsertSettlementInstructionsParams::new(scope, code, request_body),
+        )
     }
 
-    /// `DELETE /api/transactionportfolios/{scope}/{code}/settlementinstructions` (operation
-    /// `DeleteSettlementInstructions`)
+    /// `DELETE /api/transactionportfolios/{scope}/{code}/settlementinstructions` (operation `DeleteSettlementInstructions`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (DELETE).
     ///
@@ -1823,19 +1744,13 @@ impl TransactionPortfoliosApi {
         code: impl Into<String>,
         settlement_instruction_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> DeleteSettlementInstructionsRequest {
-        DeleteSettlementInstructionsRequest {
-            client: self.client.clone(),
-            params: DeleteSettlementInstructionsParams::new(
-                scope,
-                code,
-                settlement_instruction_ids,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteSettlementInstructionsRequest::from_params(
+            self,
+            DeleteSettlementInstructionsParams::new(scope, code, settlement_instruction_ids),
+        )
     }
 
-    /// `POST /api/transactionportfolios/{scope}/{code}/settlementinstructions/$batchAmend`
-    /// (operation `BatchAmendSettlementInstructions`)
+    /// `POST /api/transactionportfolios/{scope}/{code}/settlementinstructions/$batchAmend` (operation `BatchAmendSettlementInstructions`)
     ///
     /// API status: `EarlyAccess`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
@@ -1873,15 +1788,13 @@ impl TransactionPortfoliosApi {
             lusid_models::SettlementInstructionAmendRequest,
         >,
     ) -> BatchAmendSettlementInstructionsRequest {
-        BatchAmendSettlementInstructionsRequest {
-            client: self.client.clone(),
-            params: BatchAmendSettlementInstructionsParams::new(scope, code, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        BatchAmendSettlementInstructionsRequest::from_params(
+            self,
+            BatchAmendSettlementInstructionsParams::new(scope, code, request_body),
+        )
     }
 
-    /// `POST /api/transactionportfolios/{scope}/{code}/settlementinstructions/$batchUpsert`
-    /// (operation `BatchUpsertSettlementInstructions`)
+    /// `POST /api/transactionportfolios/{scope}/{code}/settlementinstructions/$batchUpsert` (operation `BatchUpsertSettlementInstructions`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read-only or upsert action).
     ///
@@ -1918,15 +1831,13 @@ impl TransactionPortfoliosApi {
             lusid_models::SettlementInstructionRequest,
         >,
     ) -> BatchUpsertSettlementInstructionsRequest {
-        BatchUpsertSettlementInstructionsRequest {
-            client: self.client.clone(),
-            params: BatchUpsertSettlementInstructionsParams::new(scope, code, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        BatchUpsertSettlementInstructionsRequest::from_params(
+            self,
+            BatchUpsertSettlementInstructionsParams::new(scope, code, request_body),
+        )
     }
 
-    /// `POST /api/transactionportfolios/{scope}/{code}/settlementinstructions/$build`
-    /// (operation `BuildSettlementInstructions`)
+    /// `POST /api/transactionportfolios/{scope}/{code}/settlementinstructions/$build` (operation `BuildSettlementInstructions`)
     ///
     /// API status: `EarlyAccess`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
@@ -1958,19 +1869,13 @@ impl TransactionPortfoliosApi {
         code: impl Into<String>,
         settlement_instruction_query: lusid_models::SettlementInstructionQuery,
     ) -> BuildSettlementInstructionsRequest {
-        BuildSettlementInstructionsRequest {
-            client: self.client.clone(),
-            params: BuildSettlementInstructionsParams::new(
-                scope,
-                code,
-                settlement_instruction_query,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        BuildSettlementInstructionsRequest::from_params(
+            self,
+            BuildSettlementInstructionsParams::new(scope, code, settlement_instruction_query),
+        )
     }
 
-    /// `GET /api/transactionportfolios/{scope}/{code}/transactions` (operation
-    /// `GetTransactions`)
+    /// `GET /api/transactionportfolios/{scope}/{code}/transactions` (operation `GetTransactions`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
@@ -1997,9 +1902,9 @@ impl TransactionPortfoliosApi {
     ///   [`GetTransactionsRequest::data_model_scope`].
     /// - `dataModelCode` (query, optional): string; set with
     ///   [`GetTransactionsRequest::data_model_code`].
-    /// - `membershipType` (query, optional): string; known values `All`, `Member` and
-    ///   `Candidate`; documented default `Member`; set with
-    ///   [`GetTransactionsRequest::membership_type`].
+    /// - `membershipType` (query, optional): [`MembershipType`](crate::params::MembershipType)
+    ///   (or any string); known values `All`, `Member` and `Candidate`; documented default
+    ///   `Member`; set with [`GetTransactionsRequest::membership_type`].
     ///
     /// Returns
     /// [`VersionedResourceListOfTransaction`](lusid_models::VersionedResourceListOfTransaction)
@@ -2021,15 +1926,10 @@ impl TransactionPortfoliosApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetTransactionsRequest {
-        GetTransactionsRequest {
-            client: self.client.clone(),
-            params: GetTransactionsParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetTransactionsRequest::from_params(self, GetTransactionsParams::new(scope, code))
     }
 
-    /// `POST /api/transactionportfolios/{scope}/{code}/transactions` (operation
-    /// `UpsertTransactions`)
+    /// `POST /api/transactionportfolios/{scope}/{code}/transactions` (operation `UpsertTransactions`)
     ///
     /// API status: `Stable`. Idempotent: yes (an upsert).
     ///
@@ -2066,15 +1966,13 @@ impl TransactionPortfoliosApi {
         code: impl Into<String>,
         request_body: Vec<lusid_models::TransactionRequest>,
     ) -> UpsertTransactionsRequest {
-        UpsertTransactionsRequest {
-            client: self.client.clone(),
-            params: UpsertTransactionsParams::new(scope, code, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertTransactionsRequest::from_params(
+            self,
+            UpsertTransactionsParams::new(scope, code, request_body),
+        )
     }
 
-    /// `DELETE /api/transactionportfolios/{scope}/{code}/transactions` (operation
-    /// `CancelTransactions`)
+    /// `DELETE /api/transactionportfolios/{scope}/{code}/transactions` (operation `CancelTransactions`)
     ///
     /// API status: `Stable`. Idempotent: yes (DELETE).
     ///
@@ -2102,15 +2000,13 @@ impl TransactionPortfoliosApi {
         code: impl Into<String>,
         transaction_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> CancelTransactionsRequest {
-        CancelTransactionsRequest {
-            client: self.client.clone(),
-            params: CancelTransactionsParams::new(scope, code, transaction_ids),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CancelTransactionsRequest::from_params(
+            self,
+            CancelTransactionsParams::new(scope, code, transaction_ids),
+        )
     }
 
-    /// `POST /api/transactionportfolios/{scope}/{code}/transactions/$batchUpsert` (operation
-    /// `BatchUpsertTransactions`)
+    /// `POST /api/transactionportfolios/{scope}/{code}/transactions/$batchUpsert` (operation `BatchUpsertTransactions`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read-only or upsert action).
     ///
@@ -2149,15 +2045,13 @@ impl TransactionPortfoliosApi {
         success_mode: impl Into<String>,
         request_body: std::collections::BTreeMap<String, lusid_models::TransactionRequest>,
     ) -> BatchUpsertTransactionsRequest {
-        BatchUpsertTransactionsRequest {
-            client: self.client.clone(),
-            params: BatchUpsertTransactionsParams::new(scope, code, success_mode, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        BatchUpsertTransactionsRequest::from_params(
+            self,
+            BatchUpsertTransactionsParams::new(scope, code, success_mode, request_body),
+        )
     }
 
-    /// `POST /api/transactionportfolios/{scope}/{code}/transactions/$build` (operation
-    /// `BuildTransactions`)
+    /// `POST /api/transactionportfolios/{scope}/{code}/transactions/$build` (operation `BuildTransactions`)
     ///
     /// API status: `Stable`. Idempotent: no (a POST that is neither an upsert nor a read-only
     /// query).
@@ -2177,9 +2071,9 @@ impl TransactionPortfoliosApi {
     ///   [`BuildTransactionsRequest::data_model_scope`].
     /// - `dataModelCode` (query, optional): string; set with
     ///   [`BuildTransactionsRequest::data_model_code`].
-    /// - `membershipType` (query, optional): string; known values `All`, `Member` and
-    ///   `Candidate`; documented default `Member`; set with
-    ///   [`BuildTransactionsRequest::membership_type`].
+    /// - `membershipType` (query, optional): [`MembershipType`](crate::params::MembershipType)
+    ///   (or any string); known values `All`, `Member` and `Candidate`; documented default
+    ///   `Member`; set with [`BuildTransactionsRequest::membership_type`].
     ///
     /// Request body `transaction_query_parameters`:
     /// [`TransactionQueryParameters`](lusid_models::TransactionQueryParameters), sent as JSON.
@@ -2205,15 +2099,13 @@ impl TransactionPortfoliosApi {
         code: impl Into<String>,
         transaction_query_parameters: lusid_models::TransactionQueryParameters,
     ) -> BuildTransactionsRequest {
-        BuildTransactionsRequest {
-            client: self.client.clone(),
-            params: BuildTransactionsParams::new(scope, code, transaction_query_parameters),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        BuildTransactionsRequest::from_params(
+            self,
+            BuildTransactionsParams::new(scope, code, transaction_query_parameters),
+        )
     }
 
-    /// `GET /api/transactionportfolios/{scope}/{code}/transactions/{transactionId}/history`
-    /// (operation `GetTransactionHistory`)
+    /// `GET /api/transactionportfolios/{scope}/{code}/transactions/{transactionId}/history` (operation `GetTransactionHistory`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
@@ -2244,15 +2136,13 @@ impl TransactionPortfoliosApi {
         code: impl Into<String>,
         transaction_id: impl Into<String>,
     ) -> GetTransactionHistoryRequest {
-        GetTransactionHistoryRequest {
-            client: self.client.clone(),
-            params: GetTransactionHistoryParams::new(scope, code, transaction_id),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetTransactionHistoryRequest::from_params(
+            self,
+            GetTransactionHistoryParams::new(scope, code, transaction_id),
+        )
     }
 
-    /// `POST /api/transactionportfolios/{scope}/{code}/transactions/{transactionId}/properties`
-    /// (operation `UpsertTransactionProperties`)
+    /// `POST /api/transactionportfolios/{scope}/{code}/transactions/{transactionId}/properties` (operation `UpsertTransactionProperties`)
     ///
     /// API status: `Stable`. Idempotent: yes (an upsert).
     ///
@@ -2285,21 +2175,13 @@ impl TransactionPortfoliosApi {
         transaction_id: impl Into<String>,
         request_body: std::collections::BTreeMap<String, lusid_models::PerpetualProperty>,
     ) -> UpsertTransactionPropertiesRequest {
-        UpsertTransactionPropertiesRequest {
-            client: self.client.clone(),
-            params: UpsertTransactionPropertiesParams::new(
-                scope,
-                code,
-                transaction_id,
-                request_body,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertTransactionPropertiesRequest::from_params(
+            self,
+            UpsertTransactionPropertiesParams::new(scope, code, transaction_id, request_body),
+        )
     }
 
-    /// `DELETE
-    /// /api/transactionportfolios/{scope}/{code}/transactions/{transactionId}/properties`
-    /// (operation `DeletePropertiesFromTransaction`)
+    /// `DELETE /api/transactionportfolios/{scope}/{code}/transactions/{transactionId}/properties` (operation `DeletePropertiesFromTransaction`)
     ///
     /// API status: `Stable`. Idempotent: yes (DELETE).
     ///
@@ -2329,21 +2211,13 @@ impl TransactionPortfoliosApi {
         transaction_id: impl Into<String>,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> DeletePropertiesFromTransactionRequest {
-        DeletePropertiesFromTransactionRequest {
-            client: self.client.clone(),
-            params: DeletePropertiesFromTransactionParams::new(
-                scope,
-                code,
-                transaction_id,
-                property_keys,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeletePropertiesFromTransactionRequest::from_params(
+            self,
+            DeletePropertiesFromTransactionParams::new(scope, code, transaction_id, property_keys),
+        )
     }
 
-    /// `GET
-    /// /api/transactionportfolios/{scope}/{code}/transactions/{transactionId}/settlementstatus`
-    /// (operation `GetTransactionSettlementStatus`)
+    /// `GET /api/transactionportfolios/{scope}/{code}/transactions/{transactionId}/settlementstatus` (operation `GetTransactionSettlementStatus`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -2378,15 +2252,13 @@ impl TransactionPortfoliosApi {
         code: impl Into<String>,
         transaction_id: impl Into<String>,
     ) -> GetTransactionSettlementStatusRequest {
-        GetTransactionSettlementStatusRequest {
-            client: self.client.clone(),
-            params: GetTransactionSettlementStatusParams::new(scope, code, transaction_id),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetTransactionSettlementStatusRequest::from_params(
+            self,
+            GetTransactionSettlementStatusParams::new(scope, code, transaction_id),
+        )
     }
 
-    /// `GET /api/transactionportfolios/{scope}/{code}/upsertablecashflows` (operation
-    /// `GetUpsertablePortfolioCashFlows`)
+    /// `GET /api/transactionportfolios/{scope}/{code}/upsertablecashflows` (operation `GetUpsertablePortfolioCashFlows`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
@@ -2431,20 +2303,23 @@ impl TransactionPortfoliosApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetUpsertablePortfolioCashFlowsRequest {
-        GetUpsertablePortfolioCashFlowsRequest {
-            client: self.client.clone(),
-            params: GetUpsertablePortfolioCashFlowsParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetUpsertablePortfolioCashFlowsRequest::from_params(
+            self,
+            GetUpsertablePortfolioCashFlowsParams::new(scope, code),
+        )
     }
 }
 
-/// The parameters of `CreatePortfolio` (`POST /api/transactionportfolios/{scope}`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `POST /api/transactionportfolios/{scope}` (operation `CreatePortfolio`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreatePortfolio`: what its request builder
+/// ([`CreatePortfolioRequest`](crate::CreatePortfolioRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreatePortfolioParams {
@@ -2467,9 +2342,11 @@ impl CreatePortfolioParams {
     }
 }
 
-/// The `CreatePortfolio` request (`POST /api/transactionportfolios/{scope}`), built by
-/// [`TransactionPortfoliosApi::create_portfolio`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/transactionportfolios/{scope}` (operation `CreatePortfolio`)
+///
+/// The request builder of `CreatePortfolio`, made by
+/// [`TransactionPortfoliosApi::create_portfolio`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreatePortfolioRequest {
@@ -2485,6 +2362,15 @@ impl CreatePortfolioRequest {
         path_template: "/api/transactionportfolios/{scope}",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &TransactionPortfoliosApi, params: CreatePortfolioParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreatePortfolioParams {
@@ -2534,13 +2420,16 @@ impl CreatePortfolioRequest {
     }
 }
 
-/// The parameters of `BatchCreateTradeTickets` (`POST
-/// /api/transactionportfolios/{scope}/{code}/$batchtradetickets`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `POST /api/transactionportfolios/{scope}/{code}/$batchtradetickets` (operation `BatchCreateTradeTickets`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `BatchCreateTradeTickets`: what its request builder
+/// ([`BatchCreateTradeTicketsRequest`](crate::BatchCreateTradeTicketsRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct BatchCreateTradeTicketsParams {
@@ -2567,10 +2456,12 @@ impl BatchCreateTradeTicketsParams {
     }
 }
 
-/// The `BatchCreateTradeTickets` request (`POST
-/// /api/transactionportfolios/{scope}/{code}/$batchtradetickets`), built by
-/// [`TransactionPortfoliosApi::batch_create_trade_tickets`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/transactionportfolios/{scope}/{code}/$batchtradetickets` (operation `BatchCreateTradeTickets`)
+///
+/// The request builder of `BatchCreateTradeTickets`, made by
+/// [`TransactionPortfoliosApi::batch_create_trade_tickets`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct BatchCreateTradeTicketsRequest {
@@ -2586,6 +2477,18 @@ impl BatchCreateTradeTicketsRequest {
         path_template: "/api/transactionportfolios/{scope}/{code}/$batchtradetickets",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &TransactionPortfoliosApi,
+        params: BatchCreateTradeTicketsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &BatchCreateTradeTicketsParams {
@@ -2639,13 +2542,16 @@ impl BatchCreateTradeTicketsRequest {
     }
 }
 
-/// The parameters of `ResolveInstrument` (`POST
-/// /api/transactionportfolios/{scope}/{code}/$resolve`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `POST /api/transactionportfolios/{scope}/{code}/$resolve` (operation `ResolveInstrument`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ResolveInstrument`: what its request builder
+/// ([`ResolveInstrumentRequest`](crate::ResolveInstrumentRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ResolveInstrumentParams {
@@ -2684,24 +2590,14 @@ impl ResolveInstrumentParams {
             body: request_body,
         }
     }
-
-    /// Sets `fromEffectiveAt` (query): string.
-    pub fn from_effective_at(mut self, from_effective_at: impl Into<String>) -> Self {
-        self.from_effective_at = Some(from_effective_at.into());
-        self
-    }
-
-    /// Sets `reResolve` (query): boolean.
-    pub fn re_resolve(mut self, re_resolve: bool) -> Self {
-        self.re_resolve = Some(re_resolve);
-        self
-    }
 }
 
-/// The `ResolveInstrument` request (`POST
-/// /api/transactionportfolios/{scope}/{code}/$resolve`), built by
-/// [`TransactionPortfoliosApi::resolve_instrument`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/transactionportfolios/{scope}/{code}/$resolve` (operation `ResolveInstrument`)
+///
+/// The request builder of `ResolveInstrument`, made by
+/// [`TransactionPortfoliosApi::resolve_instrument`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ResolveInstrumentRequest {
@@ -2718,15 +2614,24 @@ impl ResolveInstrumentRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &TransactionPortfoliosApi, params: ResolveInstrumentParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `fromEffectiveAt` (query): string.
     pub fn from_effective_at(mut self, from_effective_at: impl Into<String>) -> Self {
-        self.params = self.params.from_effective_at(from_effective_at);
+        self.params.from_effective_at = Some(from_effective_at.into());
         self
     }
 
     /// Sets `reResolve` (query): boolean.
     pub fn re_resolve(mut self, re_resolve: bool) -> Self {
-        self.params = self.params.re_resolve(re_resolve);
+        self.params.re_resolve = Some(re_resolve);
         self
     }
 
@@ -2794,13 +2699,16 @@ impl ResolveInstrumentRequest {
     }
 }
 
-/// The parameters of `CreateTradeTicket` (`POST
-/// /api/transactionportfolios/{scope}/{code}/$tradeticket`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `POST /api/transactionportfolios/{scope}/{code}/$tradeticket` (operation `CreateTradeTicket`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateTradeTicket`: what its request builder
+/// ([`CreateTradeTicketRequest`](crate::CreateTradeTicketRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateTradeTicketParams {
@@ -2827,10 +2735,12 @@ impl CreateTradeTicketParams {
     }
 }
 
-/// The `CreateTradeTicket` request (`POST
-/// /api/transactionportfolios/{scope}/{code}/$tradeticket`), built by
-/// [`TransactionPortfoliosApi::create_trade_ticket`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/transactionportfolios/{scope}/{code}/$tradeticket` (operation `CreateTradeTicket`)
+///
+/// The request builder of `CreateTradeTicket`, made by
+/// [`TransactionPortfoliosApi::create_trade_ticket`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateTradeTicketRequest {
@@ -2846,6 +2756,15 @@ impl CreateTradeTicketRequest {
         path_template: "/api/transactionportfolios/{scope}/{code}/$tradeticket",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &TransactionPortfoliosApi, params: CreateTradeTicketParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateTradeTicketParams {
@@ -2898,12 +2817,16 @@ impl CreateTradeTicketRequest {
     }
 }
 
-/// The parameters of `GetA2BData` (`GET /api/transactionportfolios/{scope}/{code}/a2b`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `GET /api/transactionportfolios/{scope}/{code}/a2b` (operation `GetA2BData`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetA2BData`: what its request builder
+/// ([`GetA2BDataRequest`](crate::GetA2BDataRequest)) sends, and what the tag's trait method
+/// takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetA2BDataParams {
@@ -2948,45 +2871,12 @@ impl GetA2BDataParams {
             filter: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `recipeIdScope` (query): string.
-    pub fn recipe_id_scope(mut self, recipe_id_scope: impl Into<String>) -> Self {
-        self.recipe_id_scope = Some(recipe_id_scope.into());
-        self
-    }
-
-    /// Sets `recipeIdCode` (query): string.
-    pub fn recipe_id_code(mut self, recipe_id_code: impl Into<String>) -> Self {
-        self.recipe_id_code = Some(recipe_id_code.into());
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
 }
 
-/// The `GetA2BData` request (`GET /api/transactionportfolios/{scope}/{code}/a2b`), built by
-/// [`TransactionPortfoliosApi::get_a2_b_data`]. Set optional parameters, then
+/// `GET /api/transactionportfolios/{scope}/{code}/a2b` (operation `GetA2BData`)
+///
+/// The request builder of `GetA2BData`, made by [`TransactionPortfoliosApi::get_a2_b_data`]
+/// (or [`from_params`](Self::from_params)). Set optional parameters, then
 /// [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -3004,22 +2894,31 @@ impl GetA2BDataRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &TransactionPortfoliosApi, params: GetA2BDataParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `recipeIdScope` (query): string.
     pub fn recipe_id_scope(mut self, recipe_id_scope: impl Into<String>) -> Self {
-        self.params = self.params.recipe_id_scope(recipe_id_scope);
+        self.params.recipe_id_scope = Some(recipe_id_scope.into());
         self
     }
 
     /// Sets `recipeIdCode` (query): string.
     pub fn recipe_id_code(mut self, recipe_id_code: impl Into<String>) -> Self {
-        self.params = self.params.recipe_id_code(recipe_id_code);
+        self.params.recipe_id_code = Some(recipe_id_code.into());
         self
     }
 
@@ -3029,13 +2928,13 @@ impl GetA2BDataRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -3099,13 +2998,16 @@ impl GetA2BDataRequest {
     }
 }
 
-/// The parameters of `GetA2BMovements` (`GET
-/// /api/transactionportfolios/{scope}/{code}/a2bmovements`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `GET /api/transactionportfolios/{scope}/{code}/a2bmovements` (operation `GetA2BMovements`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetA2BMovements`: what its request builder
+/// ([`GetA2BMovementsRequest`](crate::GetA2BMovementsRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetA2BMovementsParams {
@@ -3162,71 +3064,14 @@ impl GetA2BMovementsParams {
             closed_period_id: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `recipeIdScope` (query): string.
-    pub fn recipe_id_scope(mut self, recipe_id_scope: impl Into<String>) -> Self {
-        self.recipe_id_scope = Some(recipe_id_scope.into());
-        self
-    }
-
-    /// Sets `recipeIdCode` (query): string.
-    pub fn recipe_id_code(mut self, recipe_id_code: impl Into<String>) -> Self {
-        self.recipe_id_code = Some(recipe_id_code.into());
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `splitHeldAndTradingReturns` (query): boolean.
-    pub fn split_held_and_trading_returns(mut self, split_held_and_trading_returns: bool) -> Self {
-        self.split_held_and_trading_returns = Some(split_held_and_trading_returns);
-        self
-    }
-
-    /// Sets `timelineScope` (query): string.
-    pub fn timeline_scope(mut self, timeline_scope: impl Into<String>) -> Self {
-        self.timeline_scope = Some(timeline_scope.into());
-        self
-    }
-
-    /// Sets `timelineCode` (query): string.
-    pub fn timeline_code(mut self, timeline_code: impl Into<String>) -> Self {
-        self.timeline_code = Some(timeline_code.into());
-        self
-    }
-
-    /// Sets `closedPeriodId` (query): string.
-    pub fn closed_period_id(mut self, closed_period_id: impl Into<String>) -> Self {
-        self.closed_period_id = Some(closed_period_id.into());
-        self
-    }
 }
 
-/// The `GetA2BMovements` request (`GET
-/// /api/transactionportfolios/{scope}/{code}/a2bmovements`), built by
-/// [`TransactionPortfoliosApi::get_a2_b_movements`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/transactionportfolios/{scope}/{code}/a2bmovements` (operation `GetA2BMovements`)
+///
+/// The request builder of `GetA2BMovements`, made by
+/// [`TransactionPortfoliosApi::get_a2_b_movements`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetA2BMovementsRequest {
@@ -3243,22 +3088,31 @@ impl GetA2BMovementsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &TransactionPortfoliosApi, params: GetA2BMovementsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `recipeIdScope` (query): string.
     pub fn recipe_id_scope(mut self, recipe_id_scope: impl Into<String>) -> Self {
-        self.params = self.params.recipe_id_scope(recipe_id_scope);
+        self.params.recipe_id_scope = Some(recipe_id_scope.into());
         self
     }
 
     /// Sets `recipeIdCode` (query): string.
     pub fn recipe_id_code(mut self, recipe_id_code: impl Into<String>) -> Self {
-        self.params = self.params.recipe_id_code(recipe_id_code);
+        self.params.recipe_id_code = Some(recipe_id_code.into());
         self
     }
 
@@ -3268,39 +3122,37 @@ impl GetA2BMovementsRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `splitHeldAndTradingReturns` (query): boolean.
     pub fn split_held_and_trading_returns(mut self, split_held_and_trading_returns: bool) -> Self {
-        self.params = self
-            .params
-            .split_held_and_trading_returns(split_held_and_trading_returns);
+        self.params.split_held_and_trading_returns = Some(split_held_and_trading_returns);
         self
     }
 
     /// Sets `timelineScope` (query): string.
     pub fn timeline_scope(mut self, timeline_scope: impl Into<String>) -> Self {
-        self.params = self.params.timeline_scope(timeline_scope);
+        self.params.timeline_scope = Some(timeline_scope.into());
         self
     }
 
     /// Sets `timelineCode` (query): string.
     pub fn timeline_code(mut self, timeline_code: impl Into<String>) -> Self {
-        self.params = self.params.timeline_code(timeline_code);
+        self.params.timeline_code = Some(timeline_code.into());
         self
     }
 
     /// Sets `closedPeriodId` (query): string.
     pub fn closed_period_id(mut self, closed_period_id: impl Into<String>) -> Self {
-        self.params = self.params.closed_period_id(closed_period_id);
+        self.params.closed_period_id = Some(closed_period_id.into());
         self
     }
 
@@ -3371,13 +3223,16 @@ impl GetA2BMovementsRequest {
     }
 }
 
-/// The parameters of `GetA2BMovementsTradingVsHolding` (`GET
-/// /api/transactionportfolios/{scope}/{code}/a2bmovements/tradingvsholding`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/transactionportfolios/{scope}/{code}/a2bmovements/tradingvsholding` (operation `GetA2BMovementsTradingVsHolding`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetA2BMovementsTradingVsHolding`: what its request builder
+/// ([`GetA2BMovementsTradingVsHoldingRequest`](crate::GetA2BMovementsTradingVsHoldingRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetA2BMovementsTradingVsHoldingParams {
@@ -3431,65 +3286,14 @@ impl GetA2BMovementsTradingVsHoldingParams {
             closed_period_id: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `recipeIdScope` (query): string.
-    pub fn recipe_id_scope(mut self, recipe_id_scope: impl Into<String>) -> Self {
-        self.recipe_id_scope = Some(recipe_id_scope.into());
-        self
-    }
-
-    /// Sets `recipeIdCode` (query): string.
-    pub fn recipe_id_code(mut self, recipe_id_code: impl Into<String>) -> Self {
-        self.recipe_id_code = Some(recipe_id_code.into());
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `timelineScope` (query): string.
-    pub fn timeline_scope(mut self, timeline_scope: impl Into<String>) -> Self {
-        self.timeline_scope = Some(timeline_scope.into());
-        self
-    }
-
-    /// Sets `timelineCode` (query): string.
-    pub fn timeline_code(mut self, timeline_code: impl Into<String>) -> Self {
-        self.timeline_code = Some(timeline_code.into());
-        self
-    }
-
-    /// Sets `closedPeriodId` (query): string.
-    pub fn closed_period_id(mut self, closed_period_id: impl Into<String>) -> Self {
-        self.closed_period_id = Some(closed_period_id.into());
-        self
-    }
 }
 
-/// The `GetA2BMovementsTradingVsHolding` request (`GET
-/// /api/transactionportfolios/{scope}/{code}/a2bmovements/tradingvsholding`), built by
-/// [`TransactionPortfoliosApi::get_a2_b_movements_trading_vs_holding`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `GET /api/transactionportfolios/{scope}/{code}/a2bmovements/tradingvsholding` (operation `GetA2BMovementsTradingVsHolding`)
+///
+/// The request builder of `GetA2BMovementsTradingVsHolding`, made by
+/// [`TransactionPortfoliosApi::get_a2_b_movements_trading_vs_holding`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetA2BMovementsTradingVsHoldingRequest {
@@ -3506,22 +3310,34 @@ impl GetA2BMovementsTradingVsHoldingRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &TransactionPortfoliosApi,
+        params: GetA2BMovementsTradingVsHoldingParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `recipeIdScope` (query): string.
     pub fn recipe_id_scope(mut self, recipe_id_scope: impl Into<String>) -> Self {
-        self.params = self.params.recipe_id_scope(recipe_id_scope);
+        self.params.recipe_id_scope = Some(recipe_id_scope.into());
         self
     }
 
     /// Sets `recipeIdCode` (query): string.
     pub fn recipe_id_code(mut self, recipe_id_code: impl Into<String>) -> Self {
-        self.params = self.params.recipe_id_code(recipe_id_code);
+        self.params.recipe_id_code = Some(recipe_id_code.into());
         self
     }
 
@@ -3531,31 +3347,31 @@ impl GetA2BMovementsTradingVsHoldingRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `timelineScope` (query): string.
     pub fn timeline_scope(mut self, timeline_scope: impl Into<String>) -> Self {
-        self.params = self.params.timeline_scope(timeline_scope);
+        self.params.timeline_scope = Some(timeline_scope.into());
         self
     }
 
     /// Sets `timelineCode` (query): string.
     pub fn timeline_code(mut self, timeline_code: impl Into<String>) -> Self {
-        self.params = self.params.timeline_code(timeline_code);
+        self.params.timeline_code = Some(timeline_code.into());
         self
     }
 
     /// Sets `closedPeriodId` (query): string.
     pub fn closed_period_id(mut self, closed_period_id: impl Into<String>) -> Self {
-        self.params = self.params.closed_period_id(closed_period_id);
+        self.params.closed_period_id = Some(closed_period_id.into());
         self
     }
 
@@ -3622,13 +3438,16 @@ impl GetA2BMovementsTradingVsHoldingRequest {
     }
 }
 
-/// The parameters of `GetBucketedCashFlows` (`POST
-/// /api/transactionportfolios/{scope}/{code}/bucketedCashFlows`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `POST /api/transactionportfolios/{scope}/{code}/bucketedCashFlows` (operation `GetBucketedCashFlows`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetBucketedCashFlows`: what its request builder
+/// ([`GetBucketedCashFlowsRequest`](crate::GetBucketedCashFlowsRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetBucketedCashFlowsParams {
@@ -3655,10 +3474,12 @@ impl GetBucketedCashFlowsParams {
     }
 }
 
-/// The `GetBucketedCashFlows` request (`POST
-/// /api/transactionportfolios/{scope}/{code}/bucketedCashFlows`), built by
-/// [`TransactionPortfoliosApi::get_bucketed_cash_flows`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/transactionportfolios/{scope}/{code}/bucketedCashFlows` (operation `GetBucketedCashFlows`)
+///
+/// The request builder of `GetBucketedCashFlows`, made by
+/// [`TransactionPortfoliosApi::get_bucketed_cash_flows`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetBucketedCashFlowsRequest {
@@ -3674,6 +3495,15 @@ impl GetBucketedCashFlowsRequest {
         path_template: "/api/transactionportfolios/{scope}/{code}/bucketedCashFlows",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &TransactionPortfoliosApi, params: GetBucketedCashFlowsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &GetBucketedCashFlowsParams {
@@ -3726,13 +3556,16 @@ impl GetBucketedCashFlowsRequest {
     }
 }
 
-/// The parameters of `GetPortfolioCashFlows` (`GET
-/// /api/transactionportfolios/{scope}/{code}/cashflows`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `GET /api/transactionportfolios/{scope}/{code}/cashflows` (operation `GetPortfolioCashFlows`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetPortfolioCashFlows`: what its request builder
+/// ([`GetPortfolioCashFlowsRequest`](crate::GetPortfolioCashFlowsRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetPortfolioCashFlowsParams {
@@ -3778,70 +3611,14 @@ impl GetPortfolioCashFlowsParams {
             cash_flow_calculation_version: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `windowStart` (query): string.
-    pub fn window_start(mut self, window_start: impl Into<String>) -> Self {
-        self.window_start = Some(window_start.into());
-        self
-    }
-
-    /// Sets `windowEnd` (query): string.
-    pub fn window_end(mut self, window_end: impl Into<String>) -> Self {
-        self.window_end = Some(window_end.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `recipeIdScope` (query): string.
-    pub fn recipe_id_scope(mut self, recipe_id_scope: impl Into<String>) -> Self {
-        self.recipe_id_scope = Some(recipe_id_scope.into());
-        self
-    }
-
-    /// Sets `recipeIdCode` (query): string.
-    pub fn recipe_id_code(mut self, recipe_id_code: impl Into<String>) -> Self {
-        self.recipe_id_code = Some(recipe_id_code.into());
-        self
-    }
-
-    /// Sets `excludeUnsettledTrades` (query): boolean.
-    pub fn exclude_unsettled_trades(mut self, exclude_unsettled_trades: bool) -> Self {
-        self.exclude_unsettled_trades = Some(exclude_unsettled_trades);
-        self
-    }
-
-    /// Sets `cashFlowCalculationVersion` (query): string.
-    pub fn cash_flow_calculation_version(
-        mut self,
-        cash_flow_calculation_version: impl Into<String>,
-    ) -> Self {
-        self.cash_flow_calculation_version = Some(cash_flow_calculation_version.into());
-        self
-    }
 }
 
-/// The `GetPortfolioCashFlows` request (`GET
-/// /api/transactionportfolios/{scope}/{code}/cashflows`), built by
-/// [`TransactionPortfoliosApi::get_portfolio_cash_flows`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/transactionportfolios/{scope}/{code}/cashflows` (operation `GetPortfolioCashFlows`)
+///
+/// The request builder of `GetPortfolioCashFlows`, made by
+/// [`TransactionPortfoliosApi::get_portfolio_cash_flows`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPortfolioCashFlowsRequest {
@@ -3858,54 +3635,64 @@ impl GetPortfolioCashFlowsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &TransactionPortfoliosApi,
+        params: GetPortfolioCashFlowsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `windowStart` (query): string.
     pub fn window_start(mut self, window_start: impl Into<String>) -> Self {
-        self.params = self.params.window_start(window_start);
+        self.params.window_start = Some(window_start.into());
         self
     }
 
     /// Sets `windowEnd` (query): string.
     pub fn window_end(mut self, window_end: impl Into<String>) -> Self {
-        self.params = self.params.window_end(window_end);
+        self.params.window_end = Some(window_end.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `recipeIdScope` (query): string.
     pub fn recipe_id_scope(mut self, recipe_id_scope: impl Into<String>) -> Self {
-        self.params = self.params.recipe_id_scope(recipe_id_scope);
+        self.params.recipe_id_scope = Some(recipe_id_scope.into());
         self
     }
 
     /// Sets `recipeIdCode` (query): string.
     pub fn recipe_id_code(mut self, recipe_id_code: impl Into<String>) -> Self {
-        self.params = self.params.recipe_id_code(recipe_id_code);
+        self.params.recipe_id_code = Some(recipe_id_code.into());
         self
     }
 
     /// Sets `excludeUnsettledTrades` (query): boolean.
     pub fn exclude_unsettled_trades(mut self, exclude_unsettled_trades: bool) -> Self {
-        self.params = self
-            .params
-            .exclude_unsettled_trades(exclude_unsettled_trades);
+        self.params.exclude_unsettled_trades = Some(exclude_unsettled_trades);
         self
     }
 
@@ -3914,9 +3701,7 @@ impl GetPortfolioCashFlowsRequest {
         mut self,
         cash_flow_calculation_version: impl Into<String>,
     ) -> Self {
-        self.params = self
-            .params
-            .cash_flow_calculation_version(cash_flow_calculation_version);
+        self.params.cash_flow_calculation_version = Some(cash_flow_calculation_version.into());
         self
     }
 
@@ -3988,13 +3773,16 @@ impl GetPortfolioCashFlowsRequest {
     }
 }
 
-/// The parameters of `GetPortfolioCashLadder` (`GET
-/// /api/transactionportfolios/{scope}/{code}/cashladder`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `GET /api/transactionportfolios/{scope}/{code}/cashladder` (operation `GetPortfolioCashLadder`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetPortfolioCashLadder`: what its request builder
+/// ([`GetPortfolioCashLadderRequest`](crate::GetPortfolioCashLadderRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetPortfolioCashLadderParams {
@@ -4046,52 +3834,14 @@ impl GetPortfolioCashLadderParams {
             cash_flow_calculation_version: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `recipeIdScope` (query): string.
-    pub fn recipe_id_scope(mut self, recipe_id_scope: impl Into<String>) -> Self {
-        self.recipe_id_scope = Some(recipe_id_scope.into());
-        self
-    }
-
-    /// Sets `recipeIdCode` (query): string.
-    pub fn recipe_id_code(mut self, recipe_id_code: impl Into<String>) -> Self {
-        self.recipe_id_code = Some(recipe_id_code.into());
-        self
-    }
-
-    /// Sets `excludeUnsettledTrades` (query): boolean.
-    pub fn exclude_unsettled_trades(mut self, exclude_unsettled_trades: bool) -> Self {
-        self.exclude_unsettled_trades = Some(exclude_unsettled_trades);
-        self
-    }
-
-    /// Sets `cashFlowCalculationVersion` (query): string.
-    pub fn cash_flow_calculation_version(
-        mut self,
-        cash_flow_calculation_version: impl Into<String>,
-    ) -> Self {
-        self.cash_flow_calculation_version = Some(cash_flow_calculation_version.into());
-        self
-    }
 }
 
-/// The `GetPortfolioCashLadder` request (`GET
-/// /api/transactionportfolios/{scope}/{code}/cashladder`), built by
-/// [`TransactionPortfoliosApi::get_portfolio_cash_ladder`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/transactionportfolios/{scope}/{code}/cashladder` (operation `GetPortfolioCashLadder`)
+///
+/// The request builder of `GetPortfolioCashLadder`, made by
+/// [`TransactionPortfoliosApi::get_portfolio_cash_ladder`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPortfolioCashLadderRequest {
@@ -4108,36 +3858,46 @@ impl GetPortfolioCashLadderRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &TransactionPortfoliosApi,
+        params: GetPortfolioCashLadderParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `recipeIdScope` (query): string.
     pub fn recipe_id_scope(mut self, recipe_id_scope: impl Into<String>) -> Self {
-        self.params = self.params.recipe_id_scope(recipe_id_scope);
+        self.params.recipe_id_scope = Some(recipe_id_scope.into());
         self
     }
 
     /// Sets `recipeIdCode` (query): string.
     pub fn recipe_id_code(mut self, recipe_id_code: impl Into<String>) -> Self {
-        self.params = self.params.recipe_id_code(recipe_id_code);
+        self.params.recipe_id_code = Some(recipe_id_code.into());
         self
     }
 
     /// Sets `excludeUnsettledTrades` (query): boolean.
     pub fn exclude_unsettled_trades(mut self, exclude_unsettled_trades: bool) -> Self {
-        self.params = self
-            .params
-            .exclude_unsettled_trades(exclude_unsettled_trades);
+        self.params.exclude_unsettled_trades = Some(exclude_unsettled_trades);
         self
     }
 
@@ -4146,9 +3906,7 @@ impl GetPortfolioCashLadderRequest {
         mut self,
         cash_flow_calculation_version: impl Into<String>,
     ) -> Self {
-        self.params = self
-            .params
-            .cash_flow_calculation_version(cash_flow_calculation_version);
+        self.params.cash_flow_calculation_version = Some(cash_flow_calculation_version.into());
         self
     }
 
@@ -4220,13 +3978,16 @@ impl GetPortfolioCashLadderRequest {
     }
 }
 
-/// The parameters of `GetPortfolioCashStatement` (`GET
-/// /api/transactionportfolios/{scope}/{code}/cashstatement`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `GET /api/transactionportfolios/{scope}/{code}/cashstatement` (operation `GetPortfolioCashStatement`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetPortfolioCashStatement`: what its request builder
+/// ([`GetPortfolioCashStatementRequest`](crate::GetPortfolioCashStatementRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetPortfolioCashStatementParams {
@@ -4271,47 +4032,14 @@ impl GetPortfolioCashStatementParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `recipeIdScope` (query): string.
-    pub fn recipe_id_scope(mut self, recipe_id_scope: impl Into<String>) -> Self {
-        self.recipe_id_scope = Some(recipe_id_scope.into());
-        self
-    }
-
-    /// Sets `recipeIdCode` (query): string.
-    pub fn recipe_id_code(mut self, recipe_id_code: impl Into<String>) -> Self {
-        self.recipe_id_code = Some(recipe_id_code.into());
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetPortfolioCashStatement` request (`GET
-/// /api/transactionportfolios/{scope}/{code}/cashstatement`), built by
-/// [`TransactionPortfoliosApi::get_portfolio_cash_statement`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `GET /api/transactionportfolios/{scope}/{code}/cashstatement` (operation `GetPortfolioCashStatement`)
+///
+/// The request builder of `GetPortfolioCashStatement`, made by
+/// [`TransactionPortfoliosApi::get_portfolio_cash_statement`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetPortfolioCashStatementRequest {
@@ -4328,28 +4056,40 @@ impl GetPortfolioCashStatementRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &TransactionPortfoliosApi,
+        params: GetPortfolioCashStatementParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `recipeIdScope` (query): string.
     pub fn recipe_id_scope(mut self, recipe_id_scope: impl Into<String>) -> Self {
-        self.params = self.params.recipe_id_scope(recipe_id_scope);
+        self.params.recipe_id_scope = Some(recipe_id_scope.into());
         self
     }
 
     /// Sets `recipeIdCode` (query): string.
     pub fn recipe_id_code(mut self, recipe_id_code: impl Into<String>) -> Self {
-        self.params = self.params.recipe_id_code(recipe_id_code);
+        self.params.recipe_id_code = Some(recipe_id_code.into());
         self
     }
 
@@ -4359,7 +4099,7 @@ impl GetPortfolioCashStatementRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -4421,13 +4161,16 @@ impl GetPortfolioCashStatementRequest {
     }
 }
 
-/// The parameters of `ListCustodianAccounts` (`GET
-/// /api/transactionportfolios/{scope}/{code}/custodianaccounts`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `GET /api/transactionportfolios/{scope}/{code}/custodianaccounts` (operation `ListCustodianAccounts`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListCustodianAccounts`: what its request builder
+/// ([`ListCustodianAccountsRequest`](crate::ListCustodianAccountsRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListCustodianAccountsParams {
@@ -4464,53 +4207,14 @@ impl ListCustodianAccountsParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListCustodianAccounts` request (`GET
-/// /api/transactionportfolios/{scope}/{code}/custodianaccounts`), built by
-/// [`TransactionPortfoliosApi::list_custodian_accounts`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/transactionportfolios/{scope}/{code}/custodianaccounts` (operation `ListCustodianAccounts`)
+///
+/// The request builder of `ListCustodianAccounts`, made by
+/// [`TransactionPortfoliosApi::list_custodian_accounts`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListCustodianAccountsRequest {
@@ -4527,34 +4231,46 @@ impl ListCustodianAccountsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &TransactionPortfoliosApi,
+        params: ListCustodianAccountsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -4564,7 +4280,7 @@ impl ListCustodianAccountsRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -4633,80 +4349,84 @@ impl ListCustodianAccountsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListCustodianAccountsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListCustodianAccounts`, following `nextPage` until it is empty. Each page
     /// is requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfCustodianAccount, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfCustodianAccount> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListCustodianAccounts`, in order. At most one page is held
-    /// in memory; the next page is requested when the current one is used up.
+    /// in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::CustodianAccount, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::CustodianAccount> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListCustodianAccounts` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListCustodianAccountsRequest {
-    type Page = lusid_models::PagedResourceListOfCustodianAccount;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListCustodianAccountsParams {
+    const OPERATION_ID: &'static str = "ListCustodianAccounts";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `UpsertCustodianAccounts` (`POST
-/// /api/transactionportfolios/{scope}/{code}/custodianaccounts`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `POST /api/transactionportfolios/{scope}/{code}/custodianaccounts` (operation `UpsertCustodianAccounts`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertCustodianAccounts`: what its request builder
+/// ([`UpsertCustodianAccountsRequest`](crate::UpsertCustodianAccountsRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertCustodianAccountsParams {
@@ -4733,10 +4453,12 @@ impl UpsertCustodianAccountsParams {
     }
 }
 
-/// The `UpsertCustodianAccounts` request (`POST
-/// /api/transactionportfolios/{scope}/{code}/custodianaccounts`), built by
-/// [`TransactionPortfoliosApi::upsert_custodian_accounts`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/transactionportfolios/{scope}/{code}/custodianaccounts` (operation `UpsertCustodianAccounts`)
+///
+/// The request builder of `UpsertCustodianAccounts`, made by
+/// [`TransactionPortfoliosApi::upsert_custodian_accounts`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertCustodianAccountsRequest {
@@ -4752,6 +4474,18 @@ impl UpsertCustodianAccountsRequest {
         path_template: "/api/transactionportfolios/{scope}/{code}/custodianaccounts",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &TransactionPortfoliosApi,
+        params: UpsertCustodianAccountsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertCustodianAccountsParams {
@@ -4805,13 +4539,16 @@ impl UpsertCustodianAccountsRequest {
     }
 }
 
-/// The parameters of `DeleteCustodianAccounts` (`POST
-/// /api/transactionportfolios/{scope}/{code}/custodianaccounts/$delete`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/transactionportfolios/{scope}/{code}/custodianaccounts/$delete` (operation `DeleteCustodianAccounts`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteCustodianAccounts`: what its request builder
+/// ([`DeleteCustodianAccountsRequest`](crate::DeleteCustodianAccountsRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteCustodianAccountsParams {
@@ -4819,8 +4556,9 @@ pub struct DeleteCustodianAccountsParams {
     pub scope: String,
     /// `code` (path): string.
     pub code: String,
-    /// `deleteMode` (query): string; known values `Soft` and `Hard`; documented default `Soft`.
-    pub delete_mode: Option<String>,
+    /// `deleteMode` (query): [`DeleteMode`](crate::params::DeleteMode) (or any string); known
+    /// values `Soft` and `Hard`; documented default `Soft`.
+    pub delete_mode: Option<crate::params::DeleteMode>,
     /// The JSON request body.
     pub body: Vec<lusid_models::ResourceId>,
 }
@@ -4839,19 +4577,14 @@ impl DeleteCustodianAccountsParams {
             body: request_body,
         }
     }
-
-    /// Sets `deleteMode` (query): string; known values `Soft` and `Hard`; documented default
-    /// `Soft`.
-    pub fn delete_mode(mut self, delete_mode: impl Into<String>) -> Self {
-        self.delete_mode = Some(delete_mode.into());
-        self
-    }
 }
 
-/// The `DeleteCustodianAccounts` request (`POST
-/// /api/transactionportfolios/{scope}/{code}/custodianaccounts/$delete`), built by
-/// [`TransactionPortfoliosApi::delete_custodian_accounts`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/transactionportfolios/{scope}/{code}/custodianaccounts/$delete` (operation `DeleteCustodianAccounts`)
+///
+/// The request builder of `DeleteCustodianAccounts`, made by
+/// [`TransactionPortfoliosApi::delete_custodian_accounts`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteCustodianAccountsRequest {
@@ -4868,10 +4601,22 @@ impl DeleteCustodianAccountsRequest {
         idempotent: false,
     };
 
-    /// Sets `deleteMode` (query): string; known values `Soft` and `Hard`; documented default
-    /// `Soft`.
-    pub fn delete_mode(mut self, delete_mode: impl Into<String>) -> Self {
-        self.params = self.params.delete_mode(delete_mode);
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &TransactionPortfoliosApi,
+        params: DeleteCustodianAccountsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
+    /// Sets `deleteMode` (query): [`DeleteMode`](crate::params::DeleteMode) (or any string);
+    /// known values `Soft` and `Hard`; documented default `Soft`.
+    pub fn delete_mode(mut self, delete_mode: impl Into<crate::params::DeleteMode>) -> Self {
+        self.params.delete_mode = Some(delete_mode.into());
         self
     }
 
@@ -4928,13 +4673,16 @@ impl DeleteCustodianAccountsRequest {
     }
 }
 
-/// The parameters of `GetCustodianAccount` (`GET
-/// /api/transactionportfolios/{scope}/{code}/custodianaccounts/{custodianAccountScope}/{custodianAccountCode}`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `GET /api/transactionportfolios/{scope}/{code}/custodianaccounts/{custodianAccountScope}/{custodianAccountCode}` (operation `GetCustodianAccount`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetCustodianAccount`: what its request builder
+/// ([`GetCustodianAccountRequest`](crate::GetCustodianAccountRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetCustodianAccountParams {
@@ -4973,35 +4721,14 @@ impl GetCustodianAccountParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetCustodianAccount` request (`GET
-/// /api/transactionportfolios/{scope}/{code}/custodianaccounts/{custodianAccountScope}/{custodianAccountCode}`),
-/// built by [`TransactionPortfoliosApi::get_custodian_account`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `GET /api/transactionportfolios/{scope}/{code}/custodianaccounts/{custodianAccountScope}/{custodianAccountCode}` (operation `GetCustodianAccount`)
+///
+/// The request builder of `GetCustodianAccount`, made by
+/// [`TransactionPortfoliosApi::get_custodian_account`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetCustodianAccountRequest {
@@ -5018,16 +4745,25 @@ impl GetCustodianAccountRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &TransactionPortfoliosApi, params: GetCustodianAccountParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -5037,7 +4773,7 @@ impl GetCustodianAccountRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -5100,13 +4836,16 @@ impl GetCustodianAccountRequest {
     }
 }
 
-/// The parameters of `UpsertCustodianAccountsProperties` (`POST
-/// /api/transactionportfolios/{scope}/{code}/custodianaccounts/{custodianAccountScope}/{custodianAccountCode}/properties/$upsert`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `POST /api/transactionportfolios/{scope}/{code}/custodianaccounts/{custodianAccountScope}/{custodianAccountCode}/properties/$upsert` (operation `UpsertCustodianAccountsProperties`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertCustodianAccountsProperties`: what its request builder
+/// ([`UpsertCustodianAccountsPropertiesRequest`](crate::UpsertCustodianAccountsPropertiesRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertCustodianAccountsPropertiesParams {
@@ -5141,10 +4880,12 @@ impl UpsertCustodianAccountsPropertiesParams {
     }
 }
 
-/// The `UpsertCustodianAccountsProperties` request (`POST
-/// /api/transactionportfolios/{scope}/{code}/custodianaccounts/{custodianAccountScope}/{custodianAccountCode}/properties/$upsert`),
-/// built by [`TransactionPortfoliosApi::upsert_custodian_accounts_properties`]. Set
-/// optional parameters, then [`send`](Self::send) it.
+/// `POST /api/transactionportfolios/{scope}/{code}/custodianaccounts/{custodianAccountScope}/{custodianAccountCode}/properties/$upsert` (operation `UpsertCustodianAccountsProperties`)
+///
+/// The request builder of `UpsertCustodianAccountsProperties`, made by
+/// [`TransactionPortfoliosApi::upsert_custodian_accounts_properties`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertCustodianAccountsPropertiesRequest {
@@ -5160,6 +4901,18 @@ impl UpsertCustodianAccountsPropertiesRequest {
         path_template: "/api/transactionportfolios/{scope}/{code}/custodianaccounts/{custodianAccountScope}/{custodianAccountCode}/properties/$upsert",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &TransactionPortfoliosApi,
+        params: UpsertCustodianAccountsPropertiesParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertCustodianAccountsPropertiesParams {
@@ -5220,13 +4973,16 @@ impl UpsertCustodianAccountsPropertiesRequest {
     }
 }
 
-/// The parameters of `GetDetails` (`GET
-/// /api/transactionportfolios/{scope}/{code}/details`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `GET /api/transactionportfolios/{scope}/{code}/details` (operation `GetDetails`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetDetails`: what its request builder
+/// ([`GetDetailsRequest`](crate::GetDetailsRequest)) sends, and what the tag's trait method
+/// takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetDetailsParams {
@@ -5251,23 +5007,12 @@ impl GetDetailsParams {
             as_at: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetDetails` request (`GET /api/transactionportfolios/{scope}/{code}/details`),
-/// built by [`TransactionPortfoliosApi::get_details`]. Set optional parameters, then
+/// `GET /api/transactionportfolios/{scope}/{code}/details` (operation `GetDetails`)
+///
+/// The request builder of `GetDetails`, made by [`TransactionPortfoliosApi::get_details`]
+/// (or [`from_params`](Self::from_params)). Set optional parameters, then
 /// [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -5285,16 +5030,25 @@ impl GetDetailsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &TransactionPortfoliosApi, params: GetDetailsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -5350,13 +5104,16 @@ impl GetDetailsRequest {
     }
 }
 
-/// The parameters of `UpsertPortfolioDetails` (`POST
-/// /api/transactionportfolios/{scope}/{code}/details`): what its request builder sends, and
+/// `POST /api/transactionportfolios/{scope}/{code}/details` (operation `UpsertPortfolioDetails`)
+///
+/// The parameters of `UpsertPortfolioDetails`: what its request builder
+/// ([`UpsertPortfolioDetailsRequest`](crate::UpsertPortfolioDetailsRequest)) sends, and
 /// what the tag's trait method takes.
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertPortfolioDetailsParams {
@@ -5384,18 +5141,14 @@ impl UpsertPortfolioDetailsParams {
             body: create_portfolio_details,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
 }
 
-/// The `UpsertPortfolioDetails` request (`POST
-/// /api/transactionportfolios/{scope}/{code}/details`), built by
-/// [`TransactionPortfoliosApi::upsert_portfolio_details`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/transactionportfolios/{scope}/{code}/details` (operation `UpsertPortfolioDetails`)
+///
+/// The request builder of `UpsertPortfolioDetails`, made by
+/// [`TransactionPortfoliosApi::upsert_portfolio_details`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertPortfolioDetailsRequest {
@@ -5412,9 +5165,21 @@ impl UpsertPortfolioDetailsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &TransactionPortfoliosApi,
+        params: UpsertPortfolioDetailsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
@@ -5470,13 +5235,16 @@ impl UpsertPortfolioDetailsRequest {
     }
 }
 
-/// The parameters of `PatchPortfolioDetails` (`PATCH
-/// /api/transactionportfolios/{scope}/{code}/details`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `PATCH /api/transactionportfolios/{scope}/{code}/details` (operation `PatchPortfolioDetails`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `PatchPortfolioDetails`: what its request builder
+/// ([`PatchPortfolioDetailsRequest`](crate::PatchPortfolioDetailsRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct PatchPortfolioDetailsParams {
@@ -5504,18 +5272,14 @@ impl PatchPortfolioDetailsParams {
             body: request_body,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
 }
 
-/// The `PatchPortfolioDetails` request (`PATCH
-/// /api/transactionportfolios/{scope}/{code}/details`), built by
-/// [`TransactionPortfoliosApi::patch_portfolio_details`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `PATCH /api/transactionportfolios/{scope}/{code}/details` (operation `PatchPortfolioDetails`)
+///
+/// The request builder of `PatchPortfolioDetails`, made by
+/// [`TransactionPortfoliosApi::patch_portfolio_details`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct PatchPortfolioDetailsRequest {
@@ -5532,9 +5296,21 @@ impl PatchPortfolioDetailsRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &TransactionPortfoliosApi,
+        params: PatchPortfolioDetailsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
@@ -5590,13 +5366,16 @@ impl PatchPortfolioDetailsRequest {
     }
 }
 
-/// The parameters of `GetHoldings` (`GET
-/// /api/transactionportfolios/{scope}/{code}/holdings`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `GET /api/transactionportfolios/{scope}/{code}/holdings` (operation `GetHoldings`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetHoldings`: what its request builder
+/// ([`GetHoldingsRequest`](crate::GetHoldingsRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetHoldingsParams {
@@ -5645,78 +5424,12 @@ impl GetHoldingsParams {
             aggregate_cash_commitments: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `byTaxlots` (query): boolean.
-    pub fn by_taxlots(mut self, by_taxlots: bool) -> Self {
-        self.by_taxlots = Some(by_taxlots);
-        self
-    }
-
-    /// Sets `includeSettlementEventsAfterDays` (query): integer.
-    pub fn include_settlement_events_after_days(
-        mut self,
-        include_settlement_events_after_days: i64,
-    ) -> Self {
-        self.include_settlement_events_after_days = Some(include_settlement_events_after_days);
-        self
-    }
-
-    /// Sets `timelineScope` (query): string.
-    pub fn timeline_scope(mut self, timeline_scope: impl Into<String>) -> Self {
-        self.timeline_scope = Some(timeline_scope.into());
-        self
-    }
-
-    /// Sets `timelineCode` (query): string.
-    pub fn timeline_code(mut self, timeline_code: impl Into<String>) -> Self {
-        self.timeline_code = Some(timeline_code.into());
-        self
-    }
-
-    /// Sets `closedPeriodId` (query): string.
-    pub fn closed_period_id(mut self, closed_period_id: impl Into<String>) -> Self {
-        self.closed_period_id = Some(closed_period_id.into());
-        self
-    }
-
-    /// Sets `aggregateCashCommitments` (query): boolean.
-    pub fn aggregate_cash_commitments(mut self, aggregate_cash_commitments: bool) -> Self {
-        self.aggregate_cash_commitments = Some(aggregate_cash_commitments);
-        self
-    }
 }
 
-/// The `GetHoldings` request (`GET /api/transactionportfolios/{scope}/{code}/holdings`),
-/// built by [`TransactionPortfoliosApi::get_holdings`]. Set optional parameters, then
+/// `GET /api/transactionportfolios/{scope}/{code}/holdings` (operation `GetHoldings`)
+///
+/// The request builder of `GetHoldings`, made by [`TransactionPortfoliosApi::get_holdings`]
+/// (or [`from_params`](Self::from_params)). Set optional parameters, then
 /// [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -5734,22 +5447,31 @@ impl GetHoldingsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &TransactionPortfoliosApi, params: GetHoldingsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -5759,13 +5481,13 @@ impl GetHoldingsRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `byTaxlots` (query): boolean.
     pub fn by_taxlots(mut self, by_taxlots: bool) -> Self {
-        self.params = self.params.by_taxlots(by_taxlots);
+        self.params.by_taxlots = Some(by_taxlots);
         self
     }
 
@@ -5774,35 +5496,32 @@ impl GetHoldingsRequest {
         mut self,
         include_settlement_events_after_days: i64,
     ) -> Self {
-        self.params = self
-            .params
-            .include_settlement_events_after_days(include_settlement_events_after_days);
+        self.params.include_settlement_events_after_days =
+            Some(include_settlement_events_after_days);
         self
     }
 
     /// Sets `timelineScope` (query): string.
     pub fn timeline_scope(mut self, timeline_scope: impl Into<String>) -> Self {
-        self.params = self.params.timeline_scope(timeline_scope);
+        self.params.timeline_scope = Some(timeline_scope.into());
         self
     }
 
     /// Sets `timelineCode` (query): string.
     pub fn timeline_code(mut self, timeline_code: impl Into<String>) -> Self {
-        self.params = self.params.timeline_code(timeline_code);
+        self.params.timeline_code = Some(timeline_code.into());
         self
     }
 
     /// Sets `closedPeriodId` (query): string.
     pub fn closed_period_id(mut self, closed_period_id: impl Into<String>) -> Self {
-        self.params = self.params.closed_period_id(closed_period_id);
+        self.params.closed_period_id = Some(closed_period_id.into());
         self
     }
 
     /// Sets `aggregateCashCommitments` (query): boolean.
     pub fn aggregate_cash_commitments(mut self, aggregate_cash_commitments: bool) -> Self {
-        self.params = self
-            .params
-            .aggregate_cash_commitments(aggregate_cash_commitments);
+        self.params.aggregate_cash_commitments = Some(aggregate_cash_commitments);
         self
     }
 
@@ -5876,13 +5595,16 @@ impl GetHoldingsRequest {
     }
 }
 
-/// The parameters of `SetHoldings` (`PUT
-/// /api/transactionportfolios/{scope}/{code}/holdings`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `PUT /api/transactionportfolios/{scope}/{code}/holdings` (operation `SetHoldings`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `SetHoldings`: what its request builder
+/// ([`SetHoldingsRequest`](crate::SetHoldingsRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct SetHoldingsParams {
@@ -5921,35 +5643,12 @@ impl SetHoldingsParams {
             body: request_body,
         }
     }
-
-    /// Sets `reconciliationMethods` (query): a list of strings, sent as one
-    /// `reconciliationMethods=` pair each. Replaces any earlier values.
-    pub fn reconciliation_methods(
-        mut self,
-        reconciliation_methods: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.reconciliation_methods = reconciliation_methods.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `overrideMovementName` (query): string.
-    pub fn override_movement_name(mut self, override_movement_name: impl Into<String>) -> Self {
-        self.override_movement_name = Some(override_movement_name.into());
-        self
-    }
-
-    /// Sets `overrideOffsetMovementName` (query): string.
-    pub fn override_offset_movement_name(
-        mut self,
-        override_offset_movement_name: impl Into<String>,
-    ) -> Self {
-        self.override_offset_movement_name = Some(override_offset_movement_name.into());
-        self
-    }
 }
 
-/// The `SetHoldings` request (`PUT /api/transactionportfolios/{scope}/{code}/holdings`),
-/// built by [`TransactionPortfoliosApi::set_holdings`]. Set optional parameters, then
+/// `PUT /api/transactionportfolios/{scope}/{code}/holdings` (operation `SetHoldings`)
+///
+/// The request builder of `SetHoldings`, made by [`TransactionPortfoliosApi::set_holdings`]
+/// (or [`from_params`](Self::from_params)). Set optional parameters, then
 /// [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -5967,19 +5666,29 @@ impl SetHoldingsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &TransactionPortfoliosApi, params: SetHoldingsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `reconciliationMethods` (query): a list of strings, sent as one
     /// `reconciliationMethods=` pair each. Replaces any earlier values.
     pub fn reconciliation_methods(
         mut self,
         reconciliation_methods: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.reconciliation_methods(reconciliation_methods);
+        self.params.reconciliation_methods =
+            reconciliation_methods.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `overrideMovementName` (query): string.
     pub fn override_movement_name(mut self, override_movement_name: impl Into<String>) -> Self {
-        self.params = self.params.override_movement_name(override_movement_name);
+        self.params.override_movement_name = Some(override_movement_name.into());
         self
     }
 
@@ -5988,9 +5697,7 @@ impl SetHoldingsRequest {
         mut self,
         override_offset_movement_name: impl Into<String>,
     ) -> Self {
-        self.params = self
-            .params
-            .override_offset_movement_name(override_offset_movement_name);
+        self.params.override_offset_movement_name = Some(override_offset_movement_name.into());
         self
     }
 
@@ -6055,13 +5762,16 @@ impl SetHoldingsRequest {
     }
 }
 
-/// The parameters of `AdjustHoldings` (`POST
-/// /api/transactionportfolios/{scope}/{code}/holdings`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `POST /api/transactionportfolios/{scope}/{code}/holdings` (operation `AdjustHoldings`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `AdjustHoldings`: what its request builder
+/// ([`AdjustHoldingsRequest`](crate::AdjustHoldingsRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct AdjustHoldingsParams {
@@ -6100,37 +5810,13 @@ impl AdjustHoldingsParams {
             body: request_body,
         }
     }
-
-    /// Sets `reconciliationMethods` (query): a list of strings, sent as one
-    /// `reconciliationMethods=` pair each. Replaces any earlier values.
-    pub fn reconciliation_methods(
-        mut self,
-        reconciliation_methods: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.reconciliation_methods = reconciliation_methods.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `overrideMovementName` (query): string.
-    pub fn override_movement_name(mut self, override_movement_name: impl Into<String>) -> Self {
-        self.override_movement_name = Some(override_movement_name.into());
-        self
-    }
-
-    /// Sets `overrideOffsetMovementName` (query): string.
-    pub fn override_offset_movement_name(
-        mut self,
-        override_offset_movement_name: impl Into<String>,
-    ) -> Self {
-        self.override_offset_movement_name = Some(override_offset_movement_name.into());
-        self
-    }
 }
 
-/// The `AdjustHoldings` request (`POST
-/// /api/transactionportfolios/{scope}/{code}/holdings`), built by
-/// [`TransactionPortfoliosApi::adjust_holdings`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/transactionportfolios/{scope}/{code}/holdings` (operation `AdjustHoldings`)
+///
+/// The request builder of `AdjustHoldings`, made by
+/// [`TransactionPortfoliosApi::adjust_holdings`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct AdjustHoldingsRequest {
@@ -6147,19 +5833,29 @@ impl AdjustHoldingsRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &TransactionPortfoliosApi, params: AdjustHoldingsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `reconciliationMethods` (query): a list of strings, sent as one
     /// `reconciliationMethods=` pair each. Replaces any earlier values.
     pub fn reconciliation_methods(
         mut self,
         reconciliation_methods: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.reconciliation_methods(reconciliation_methods);
+        self.params.reconciliation_methods =
+            reconciliation_methods.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `overrideMovementName` (query): string.
     pub fn override_movement_name(mut self, override_movement_name: impl Into<String>) -> Self {
-        self.params = self.params.override_movement_name(override_movement_name);
+        self.params.override_movement_name = Some(override_movement_name.into());
         self
     }
 
@@ -6168,9 +5864,7 @@ impl AdjustHoldingsRequest {
         mut self,
         override_offset_movement_name: impl Into<String>,
     ) -> Self {
-        self.params = self
-            .params
-            .override_offset_movement_name(override_offset_movement_name);
+        self.params.override_offset_movement_name = Some(override_offset_movement_name.into());
         self
     }
 
@@ -6235,13 +5929,16 @@ impl AdjustHoldingsRequest {
     }
 }
 
-/// The parameters of `CancelAdjustHoldings` (`DELETE
-/// /api/transactionportfolios/{scope}/{code}/holdings`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `DELETE /api/transactionportfolios/{scope}/{code}/holdings` (operation `CancelAdjustHoldings`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CancelAdjustHoldings`: what its request builder
+/// ([`CancelAdjustHoldingsRequest`](crate::CancelAdjustHoldingsRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CancelAdjustHoldingsParams {
@@ -6268,10 +5965,12 @@ impl CancelAdjustHoldingsParams {
     }
 }
 
-/// The `CancelAdjustHoldings` request (`DELETE
-/// /api/transactionportfolios/{scope}/{code}/holdings`), built by
-/// [`TransactionPortfoliosApi::cancel_adjust_holdings`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/transactionportfolios/{scope}/{code}/holdings` (operation `CancelAdjustHoldings`)
+///
+/// The request builder of `CancelAdjustHoldings`, made by
+/// [`TransactionPortfoliosApi::cancel_adjust_holdings`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CancelAdjustHoldingsRequest {
@@ -6287,6 +5986,15 @@ impl CancelAdjustHoldingsRequest {
         path_template: "/api/transactionportfolios/{scope}/{code}/holdings",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &TransactionPortfoliosApi, params: CancelAdjustHoldingsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CancelAdjustHoldingsParams {
@@ -6340,13 +6048,16 @@ impl CancelAdjustHoldingsRequest {
     }
 }
 
-/// The parameters of `BatchAdjustHoldings` (`POST
-/// /api/transactionportfolios/{scope}/{code}/holdings/$batchAdjust`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/transactionportfolios/{scope}/{code}/holdings/$batchAdjust` (operation `BatchAdjustHoldings`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `BatchAdjustHoldings`: what its request builder
+/// ([`BatchAdjustHoldingsRequest`](crate::BatchAdjustHoldingsRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct BatchAdjustHoldingsParams {
@@ -6379,22 +6090,14 @@ impl BatchAdjustHoldingsParams {
             body: request_body,
         }
     }
-
-    /// Sets `reconciliationMethods` (query): a list of strings, sent as one
-    /// `reconciliationMethods=` pair each. Replaces any earlier values.
-    pub fn reconciliation_methods(
-        mut self,
-        reconciliation_methods: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.reconciliation_methods = reconciliation_methods.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `BatchAdjustHoldings` request (`POST
-/// /api/transactionportfolios/{scope}/{code}/holdings/$batchAdjust`), built by
-/// [`TransactionPortfoliosApi::batch_adjust_holdings`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/transactionportfolios/{scope}/{code}/holdings/$batchAdjust` (operation `BatchAdjustHoldings`)
+///
+/// The request builder of `BatchAdjustHoldings`, made by
+/// [`TransactionPortfoliosApi::batch_adjust_holdings`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct BatchAdjustHoldingsRequest {
@@ -6411,13 +6114,23 @@ impl BatchAdjustHoldingsRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &TransactionPortfoliosApi, params: BatchAdjustHoldingsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `reconciliationMethods` (query): a list of strings, sent as one
     /// `reconciliationMethods=` pair each. Replaces any earlier values.
     pub fn reconciliation_methods(
         mut self,
         reconciliation_methods: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.reconciliation_methods(reconciliation_methods);
+        self.params.reconciliation_methods =
+            reconciliation_methods.into_iter().map(Into::into).collect();
         self
     }
 
@@ -6475,13 +6188,16 @@ impl BatchAdjustHoldingsRequest {
     }
 }
 
-/// The parameters of `BatchSetHoldings` (`POST
-/// /api/transactionportfolios/{scope}/{code}/holdings/$batchSet`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `POST /api/transactionportfolios/{scope}/{code}/holdings/$batchSet` (operation `BatchSetHoldings`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `BatchSetHoldings`: what its request builder
+/// ([`BatchSetHoldingsRequest`](crate::BatchSetHoldingsRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct BatchSetHoldingsParams {
@@ -6491,9 +6207,10 @@ pub struct BatchSetHoldingsParams {
     pub code: String,
     /// `successMode` (query): string.
     pub success_mode: String,
-    /// `reconciliationMethods` (query): a list of strings, sent as one `reconciliationMethods=`
-    /// pair each; known values `FxForward`.
-    pub reconciliation_methods: Vec<String>,
+    /// `reconciliationMethods` (query): a list of
+    /// [`ReconciliationMethods`](crate::params::ReconciliationMethods) (or strings), sent as
+    /// one `reconciliationMethods=` pair each; known values `FxForward`.
+    pub reconciliation_methods: Vec<crate::params::ReconciliationMethods>,
     /// The JSON request body.
     pub body: std::collections::BTreeMap<String, lusid_models::AdjustHoldingForDateRequest>,
 }
@@ -6514,23 +6231,14 @@ impl BatchSetHoldingsParams {
             body: request_body,
         }
     }
-
-    /// Sets `reconciliationMethods` (query): a list of strings, sent as one
-    /// `reconciliationMethods=` pair each; known values `FxForward`. Replaces any earlier
-    /// values.
-    pub fn reconciliation_methods(
-        mut self,
-        reconciliation_methods: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.reconciliation_methods = reconciliation_methods.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `BatchSetHoldings` request (`POST
-/// /api/transactionportfolios/{scope}/{code}/holdings/$batchSet`), built by
-/// [`TransactionPortfoliosApi::batch_set_holdings`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/transactionportfolios/{scope}/{code}/holdings/$batchSet` (operation `BatchSetHoldings`)
+///
+/// The request builder of `BatchSetHoldings`, made by
+/// [`TransactionPortfoliosApi::batch_set_holdings`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct BatchSetHoldingsRequest {
@@ -6547,14 +6255,27 @@ impl BatchSetHoldingsRequest {
         idempotent: false,
     };
 
-    /// Sets `reconciliationMethods` (query): a list of strings, sent as one
-    /// `reconciliationMethods=` pair each; known values `FxForward`. Replaces any earlier
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &TransactionPortfoliosApi, params: BatchSetHoldingsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
+    /// Sets `reconciliationMethods` (query): a list of
+    /// [`ReconciliationMethods`](crate::params::ReconciliationMethods) (or strings), sent as
+    /// one `reconciliationMethods=` pair each; known values `FxForward`. Replaces any earlier
     /// values.
     pub fn reconciliation_methods(
         mut self,
-        reconciliation_methods: impl IntoIterator<Item = impl Into<String>>,
+        reconciliation_methods: impl IntoIterator<
+            Item = impl Into<crate::params::ReconciliationMethods>,
+        >,
     ) -> Self {
-        self.params = self.params.reconciliation_methods(reconciliation_methods);
+        self.params.reconciliation_methods =
+            reconciliation_methods.into_iter().map(Into::into).collect();
         self
     }
 
@@ -6612,13 +6333,16 @@ impl BatchSetHoldingsRequest {
     }
 }
 
-/// The parameters of `CancelSingleAdjustHolding` (`POST
-/// /api/transactionportfolios/{scope}/{code}/holdings/$cancelAdjustment`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/transactionportfolios/{scope}/{code}/holdings/$cancelAdjustment` (operation `CancelSingleAdjustHolding`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CancelSingleAdjustHolding`: what its request builder
+/// ([`CancelSingleAdjustHoldingRequest`](crate::CancelSingleAdjustHoldingRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CancelSingleAdjustHoldingParams {
@@ -6649,10 +6373,12 @@ impl CancelSingleAdjustHoldingParams {
     }
 }
 
-/// The `CancelSingleAdjustHolding` request (`POST
-/// /api/transactionportfolios/{scope}/{code}/holdings/$cancelAdjustment`), built by
-/// [`TransactionPortfoliosApi::cancel_single_adjust_holding`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `POST /api/transactionportfolios/{scope}/{code}/holdings/$cancelAdjustment` (operation `CancelSingleAdjustHolding`)
+///
+/// The request builder of `CancelSingleAdjustHolding`, made by
+/// [`TransactionPortfoliosApi::cancel_single_adjust_holding`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CancelSingleAdjustHoldingRequest {
@@ -6668,6 +6394,18 @@ impl CancelSingleAdjustHoldingRequest {
         path_template: "/api/transactionportfolios/{scope}/{code}/holdings/$cancelAdjustment",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &TransactionPortfoliosApi,
+        params: CancelSingleAdjustHoldingParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CancelSingleAdjustHoldingParams {
@@ -6721,13 +6459,16 @@ impl CancelSingleAdjustHoldingRequest {
     }
 }
 
-/// The parameters of `GetMultipleHoldingContributors` (`POST
-/// /api/transactionportfolios/{scope}/{code}/holdings/contributors/$get`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/transactionportfolios/{scope}/{code}/holdings/contributors/$get` (operation `GetMultipleHoldingContributors`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetMultipleHoldingContributors`: what its request builder
+/// ([`GetMultipleHoldingContributorsRequest`](crate::GetMultipleHoldingContributorsRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetMultipleHoldingContributorsParams {
@@ -6786,79 +6527,14 @@ impl GetMultipleHoldingContributorsParams {
             body: holding_ids_request,
         }
     }
-
-    /// Sets `effectiveDate` (query): string.
-    pub fn effective_date(mut self, effective_date: impl Into<String>) -> Self {
-        self.effective_date = Some(effective_date.into());
-        self
-    }
-
-    /// Sets `fromTransactionDate` (query): string.
-    pub fn from_transaction_date(mut self, from_transaction_date: impl Into<String>) -> Self {
-        self.from_transaction_date = Some(from_transaction_date.into());
-        self
-    }
-
-    /// Sets `toTransactionDate` (query): string.
-    pub fn to_transaction_date(mut self, to_transaction_date: impl Into<String>) -> Self {
-        self.to_transaction_date = Some(to_transaction_date.into());
-        self
-    }
-
-    /// Sets `includeHistoric` (query): boolean.
-    pub fn include_historic(mut self, include_historic: bool) -> Self {
-        self.include_historic = Some(include_historic);
-        self
-    }
-
-    /// Sets `taxLotId` (query): string.
-    pub fn tax_lot_id(mut self, tax_lot_id: impl Into<String>) -> Self {
-        self.tax_lot_id = Some(tax_lot_id.into());
-        self
-    }
-
-    /// Sets `includeUnsettledMovements` (query): boolean.
-    pub fn include_unsettled_movements(mut self, include_unsettled_movements: bool) -> Self {
-        self.include_unsettled_movements = Some(include_unsettled_movements);
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `timelineScope` (query): string.
-    pub fn timeline_scope(mut self, timeline_scope: impl Into<String>) -> Self {
-        self.timeline_scope = Some(timeline_scope.into());
-        self
-    }
-
-    /// Sets `timelineCode` (query): string.
-    pub fn timeline_code(mut self, timeline_code: impl Into<String>) -> Self {
-        self.timeline_code = Some(timeline_code.into());
-        self
-    }
 }
 
-/// The `GetMultipleHoldingContributors` request (`POST
-/// /api/transactionportfolios/{scope}/{code}/holdings/contributors/$get`), built by
-/// [`TransactionPortfoliosApi::get_multiple_holding_contributors`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `POST /api/transactionportfolios/{scope}/{code}/holdings/contributors/$get` (operation `GetMultipleHoldingContributors`)
+///
+/// The request builder of `GetMultipleHoldingContributors`, made by
+/// [`TransactionPortfoliosApi::get_multiple_holding_contributors`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetMultipleHoldingContributorsRequest {
@@ -6875,72 +6551,82 @@ impl GetMultipleHoldingContributorsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &TransactionPortfoliosApi,
+        params: GetMultipleHoldingContributorsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveDate` (query): string.
     pub fn effective_date(mut self, effective_date: impl Into<String>) -> Self {
-        self.params = self.params.effective_date(effective_date);
+        self.params.effective_date = Some(effective_date.into());
         self
     }
 
     /// Sets `fromTransactionDate` (query): string.
     pub fn from_transaction_date(mut self, from_transaction_date: impl Into<String>) -> Self {
-        self.params = self.params.from_transaction_date(from_transaction_date);
+        self.params.from_transaction_date = Some(from_transaction_date.into());
         self
     }
 
     /// Sets `toTransactionDate` (query): string.
     pub fn to_transaction_date(mut self, to_transaction_date: impl Into<String>) -> Self {
-        self.params = self.params.to_transaction_date(to_transaction_date);
+        self.params.to_transaction_date = Some(to_transaction_date.into());
         self
     }
 
     /// Sets `includeHistoric` (query): boolean.
     pub fn include_historic(mut self, include_historic: bool) -> Self {
-        self.params = self.params.include_historic(include_historic);
+        self.params.include_historic = Some(include_historic);
         self
     }
 
     /// Sets `taxLotId` (query): string.
     pub fn tax_lot_id(mut self, tax_lot_id: impl Into<String>) -> Self {
-        self.params = self.params.tax_lot_id(tax_lot_id);
+        self.params.tax_lot_id = Some(tax_lot_id.into());
         self
     }
 
     /// Sets `includeUnsettledMovements` (query): boolean.
     pub fn include_unsettled_movements(mut self, include_unsettled_movements: bool) -> Self {
-        self.params = self
-            .params
-            .include_unsettled_movements(include_unsettled_movements);
+        self.params.include_unsettled_movements = Some(include_unsettled_movements);
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `timelineScope` (query): string.
     pub fn timeline_scope(mut self, timeline_scope: impl Into<String>) -> Self {
-        self.params = self.params.timeline_scope(timeline_scope);
+        self.params.timeline_scope = Some(timeline_scope.into());
         self
     }
 
     /// Sets `timelineCode` (query): string.
     pub fn timeline_code(mut self, timeline_code: impl Into<String>) -> Self {
-        self.params = self.params.timeline_code(timeline_code);
+        self.params.timeline_code = Some(timeline_code.into());
         self
     }
 
@@ -7024,81 +6710,85 @@ impl GetMultipleHoldingContributorsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: GetMultipleHoldingContributorsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `GetMultipleHoldingContributors`, following `nextPage` until it is empty.
     /// Each page is requested only when the previous one has been taken, with the same
     /// parameters plus `page`. Without an `asAt`, the first request pins `asAt` to the current
     /// UTC time, so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::VersionedResourceListOfHoldingContributor, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::VersionedResourceListOfHoldingContributor> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `GetMultipleHoldingContributors`, in order. At most one page
-    /// is held in memory; the next page is requested when the current one is used up.
+    /// is held in memory; the next page is requested when the current one is used up. Without
+    /// an `asAt`, the first request pins `asAt` to the current UTC time, so every page reads
+    /// the same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::HoldingContributor, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::HoldingContributor> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `GetMultipleHoldingContributors` with its items kept exactly as LUSID sent
     /// them, fields this crate does not know included: for copying the data elsewhere
     /// unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for GetMultipleHoldingContributorsRequest {
-    type Page = lusid_models::VersionedResourceListOfHoldingContributor;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for GetMultipleHoldingContributorsParams {
+    const OPERATION_ID: &'static str = "GetMultipleHoldingContributors";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `GetHoldingContributors` (`GET
-/// /api/transactionportfolios/{scope}/{code}/holdings/{holdingId}/contributors`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/transactionportfolios/{scope}/{code}/holdings/{holdingId}/contributors` (operation `GetHoldingContributors`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetHoldingContributors`: what its request builder
+/// ([`GetHoldingContributorsRequest`](crate::GetHoldingContributorsRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetHoldingContributorsParams {
@@ -7153,79 +6843,14 @@ impl GetHoldingContributorsParams {
             timeline_code: None,
         }
     }
-
-    /// Sets `effectiveDate` (query): string.
-    pub fn effective_date(mut self, effective_date: impl Into<String>) -> Self {
-        self.effective_date = Some(effective_date.into());
-        self
-    }
-
-    /// Sets `fromTradeDate` (query): string.
-    pub fn from_trade_date(mut self, from_trade_date: impl Into<String>) -> Self {
-        self.from_trade_date = Some(from_trade_date.into());
-        self
-    }
-
-    /// Sets `toTradeDate` (query): string.
-    pub fn to_trade_date(mut self, to_trade_date: impl Into<String>) -> Self {
-        self.to_trade_date = Some(to_trade_date.into());
-        self
-    }
-
-    /// Sets `includeHistoric` (query): boolean.
-    pub fn include_historic(mut self, include_historic: bool) -> Self {
-        self.include_historic = Some(include_historic);
-        self
-    }
-
-    /// Sets `taxLotId` (query): string.
-    pub fn tax_lot_id(mut self, tax_lot_id: impl Into<String>) -> Self {
-        self.tax_lot_id = Some(tax_lot_id.into());
-        self
-    }
-
-    /// Sets `includeUnsettledMovements` (query): boolean.
-    pub fn include_unsettled_movements(mut self, include_unsettled_movements: bool) -> Self {
-        self.include_unsettled_movements = Some(include_unsettled_movements);
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `timelineScope` (query): string.
-    pub fn timeline_scope(mut self, timeline_scope: impl Into<String>) -> Self {
-        self.timeline_scope = Some(timeline_scope.into());
-        self
-    }
-
-    /// Sets `timelineCode` (query): string.
-    pub fn timeline_code(mut self, timeline_code: impl Into<String>) -> Self {
-        self.timeline_code = Some(timeline_code.into());
-        self
-    }
 }
 
-/// The `GetHoldingContributors` request (`GET
-/// /api/transactionportfolios/{scope}/{code}/holdings/{holdingId}/contributors`), built by
-/// [`TransactionPortfoliosApi::get_holding_contributors`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/transactionportfolios/{scope}/{code}/holdings/{holdingId}/contributors` (operation `GetHoldingContributors`)
+///
+/// The request builder of `GetHoldingContributors`, made by
+/// [`TransactionPortfoliosApi::get_holding_contributors`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetHoldingContributorsRequest {
@@ -7242,72 +6867,82 @@ impl GetHoldingContributorsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &TransactionPortfoliosApi,
+        params: GetHoldingContributorsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveDate` (query): string.
     pub fn effective_date(mut self, effective_date: impl Into<String>) -> Self {
-        self.params = self.params.effective_date(effective_date);
+        self.params.effective_date = Some(effective_date.into());
         self
     }
 
     /// Sets `fromTradeDate` (query): string.
     pub fn from_trade_date(mut self, from_trade_date: impl Into<String>) -> Self {
-        self.params = self.params.from_trade_date(from_trade_date);
+        self.params.from_trade_date = Some(from_trade_date.into());
         self
     }
 
     /// Sets `toTradeDate` (query): string.
     pub fn to_trade_date(mut self, to_trade_date: impl Into<String>) -> Self {
-        self.params = self.params.to_trade_date(to_trade_date);
+        self.params.to_trade_date = Some(to_trade_date.into());
         self
     }
 
     /// Sets `includeHistoric` (query): boolean.
     pub fn include_historic(mut self, include_historic: bool) -> Self {
-        self.params = self.params.include_historic(include_historic);
+        self.params.include_historic = Some(include_historic);
         self
     }
 
     /// Sets `taxLotId` (query): string.
     pub fn tax_lot_id(mut self, tax_lot_id: impl Into<String>) -> Self {
-        self.params = self.params.tax_lot_id(tax_lot_id);
+        self.params.tax_lot_id = Some(tax_lot_id.into());
         self
     }
 
     /// Sets `includeUnsettledMovements` (query): boolean.
     pub fn include_unsettled_movements(mut self, include_unsettled_movements: bool) -> Self {
-        self.params = self
-            .params
-            .include_unsettled_movements(include_unsettled_movements);
+        self.params.include_unsettled_movements = Some(include_unsettled_movements);
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `timelineScope` (query): string.
     pub fn timeline_scope(mut self, timeline_scope: impl Into<String>) -> Self {
-        self.params = self.params.timeline_scope(timeline_scope);
+        self.params.timeline_scope = Some(timeline_scope.into());
         self
     }
 
     /// Sets `timelineCode` (query): string.
     pub fn timeline_code(mut self, timeline_code: impl Into<String>) -> Self {
-        self.params = self.params.timeline_code(timeline_code);
+        self.params.timeline_code = Some(timeline_code.into());
         self
     }
 
@@ -7386,80 +7021,84 @@ impl GetHoldingContributorsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: GetHoldingContributorsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `GetHoldingContributors`, following `nextPage` until it is empty. Each
     /// page is requested only when the previous one has been taken, with the same parameters
     /// plus `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time,
     /// so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::VersionedResourceListOfHoldingContributor, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::VersionedResourceListOfHoldingContributor> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `GetHoldingContributors`, in order. At most one page is held
-    /// in memory; the next page is requested when the current one is used up.
+    /// in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::HoldingContributor, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::HoldingContributor> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `GetHoldingContributors` with its items kept exactly as LUSID sent them,
     /// fields this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for GetHoldingContributorsRequest {
-    type Page = lusid_models::VersionedResourceListOfHoldingContributor;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for GetHoldingContributorsParams {
+    const OPERATION_ID: &'static str = "GetHoldingContributors";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `GetHoldingsWithOrders` (`GET
-/// /api/transactionportfolios/{scope}/{code}/holdingsWithOrders`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `GET /api/transactionportfolios/{scope}/{code}/holdingsWithOrders` (operation `GetHoldingsWithOrders`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetHoldingsWithOrders`: what its request builder
+/// ([`GetHoldingsWithOrdersRequest`](crate::GetHoldingsWithOrdersRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetHoldingsWithOrdersParams {
@@ -7505,74 +7144,14 @@ impl GetHoldingsWithOrdersParams {
             aggregate_cash_commitments: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `byTaxlots` (query): boolean.
-    pub fn by_taxlots(mut self, by_taxlots: bool) -> Self {
-        self.by_taxlots = Some(by_taxlots);
-        self
-    }
-
-    /// Sets `recipeIdScope` (query): string.
-    pub fn recipe_id_scope(mut self, recipe_id_scope: impl Into<String>) -> Self {
-        self.recipe_id_scope = Some(recipe_id_scope.into());
-        self
-    }
-
-    /// Sets `recipeIdCode` (query): string.
-    pub fn recipe_id_code(mut self, recipe_id_code: impl Into<String>) -> Self {
-        self.recipe_id_code = Some(recipe_id_code.into());
-        self
-    }
-
-    /// Sets `includeSettlementEventsAfterDays` (query): integer.
-    pub fn include_settlement_events_after_days(
-        mut self,
-        include_settlement_events_after_days: i64,
-    ) -> Self {
-        self.include_settlement_events_after_days = Some(include_settlement_events_after_days);
-        self
-    }
-
-    /// Sets `aggregateCashCommitments` (query): boolean.
-    pub fn aggregate_cash_commitments(mut self, aggregate_cash_commitments: bool) -> Self {
-        self.aggregate_cash_commitments = Some(aggregate_cash_commitments);
-        self
-    }
 }
 
-/// The `GetHoldingsWithOrders` request (`GET
-/// /api/transactionportfolios/{scope}/{code}/holdingsWithOrders`), built by
-/// [`TransactionPortfoliosApi::get_holdings_with_orders`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/transactionportfolios/{scope}/{code}/holdingsWithOrders` (operation `GetHoldingsWithOrders`)
+///
+/// The request builder of `GetHoldingsWithOrders`, made by
+/// [`TransactionPortfoliosApi::get_holdings_with_orders`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetHoldingsWithOrdersRequest {
@@ -7589,22 +7168,34 @@ impl GetHoldingsWithOrdersRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &TransactionPortfoliosApi,
+        params: GetHoldingsWithOrdersParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -7614,25 +7205,25 @@ impl GetHoldingsWithOrdersRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `byTaxlots` (query): boolean.
     pub fn by_taxlots(mut self, by_taxlots: bool) -> Self {
-        self.params = self.params.by_taxlots(by_taxlots);
+        self.params.by_taxlots = Some(by_taxlots);
         self
     }
 
     /// Sets `recipeIdScope` (query): string.
     pub fn recipe_id_scope(mut self, recipe_id_scope: impl Into<String>) -> Self {
-        self.params = self.params.recipe_id_scope(recipe_id_scope);
+        self.params.recipe_id_scope = Some(recipe_id_scope.into());
         self
     }
 
     /// Sets `recipeIdCode` (query): string.
     pub fn recipe_id_code(mut self, recipe_id_code: impl Into<String>) -> Self {
-        self.params = self.params.recipe_id_code(recipe_id_code);
+        self.params.recipe_id_code = Some(recipe_id_code.into());
         self
     }
 
@@ -7641,17 +7232,14 @@ impl GetHoldingsWithOrdersRequest {
         mut self,
         include_settlement_events_after_days: i64,
     ) -> Self {
-        self.params = self
-            .params
-            .include_settlement_events_after_days(include_settlement_events_after_days);
+        self.params.include_settlement_events_after_days =
+            Some(include_settlement_events_after_days);
         self
     }
 
     /// Sets `aggregateCashCommitments` (query): boolean.
     pub fn aggregate_cash_commitments(mut self, aggregate_cash_commitments: bool) -> Self {
-        self.params = self
-            .params
-            .aggregate_cash_commitments(aggregate_cash_commitments);
+        self.params.aggregate_cash_commitments = Some(aggregate_cash_commitments);
         self
     }
 
@@ -7724,13 +7312,16 @@ impl GetHoldingsWithOrdersRequest {
     }
 }
 
-/// The parameters of `ListHoldingsAdjustments` (`GET
-/// /api/transactionportfolios/{scope}/{code}/holdingsadjustments`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/transactionportfolios/{scope}/{code}/holdingsadjustments` (operation `ListHoldingsAdjustments`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListHoldingsAdjustments`: what its request builder
+/// ([`ListHoldingsAdjustmentsRequest`](crate::ListHoldingsAdjustmentsRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListHoldingsAdjustmentsParams {
@@ -7761,37 +7352,14 @@ impl ListHoldingsAdjustmentsParams {
             filter: None,
         }
     }
-
-    /// Sets `fromEffectiveAt` (query): string.
-    pub fn from_effective_at(mut self, from_effective_at: impl Into<String>) -> Self {
-        self.from_effective_at = Some(from_effective_at.into());
-        self
-    }
-
-    /// Sets `toEffectiveAt` (query): string.
-    pub fn to_effective_at(mut self, to_effective_at: impl Into<String>) -> Self {
-        self.to_effective_at = Some(to_effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
 }
 
-/// The `ListHoldingsAdjustments` request (`GET
-/// /api/transactionportfolios/{scope}/{code}/holdingsadjustments`), built by
-/// [`TransactionPortfoliosApi::list_holdings_adjustments`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/transactionportfolios/{scope}/{code}/holdingsadjustments` (operation `ListHoldingsAdjustments`)
+///
+/// The request builder of `ListHoldingsAdjustments`, made by
+/// [`TransactionPortfoliosApi::list_holdings_adjustments`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListHoldingsAdjustmentsRequest {
@@ -7808,28 +7376,40 @@ impl ListHoldingsAdjustmentsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &TransactionPortfoliosApi,
+        params: ListHoldingsAdjustmentsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `fromEffectiveAt` (query): string.
     pub fn from_effective_at(mut self, from_effective_at: impl Into<String>) -> Self {
-        self.params = self.params.from_effective_at(from_effective_at);
+        self.params.from_effective_at = Some(from_effective_at.into());
         self
     }
 
     /// Sets `toEffectiveAt` (query): string.
     pub fn to_effective_at(mut self, to_effective_at: impl Into<String>) -> Self {
-        self.params = self.params.to_effective_at(to_effective_at);
+        self.params.to_effective_at = Some(to_effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -7890,13 +7470,16 @@ impl ListHoldingsAdjustmentsRequest {
     }
 }
 
-/// The parameters of `GetHoldingsAdjustment` (`GET
-/// /api/transactionportfolios/{scope}/{code}/holdingsadjustments/{effectiveAt}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/transactionportfolios/{scope}/{code}/holdingsadjustments/{effectiveAt}` (operation `GetHoldingsAdjustment`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetHoldingsAdjustment`: what its request builder
+/// ([`GetHoldingsAdjustmentRequest`](crate::GetHoldingsAdjustmentRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetHoldingsAdjustmentParams {
@@ -7931,35 +7514,14 @@ impl GetHoldingsAdjustmentParams {
             filter: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
 }
 
-/// The `GetHoldingsAdjustment` request (`GET
-/// /api/transactionportfolios/{scope}/{code}/holdingsadjustments/{effectiveAt}`), built by
-/// [`TransactionPortfoliosApi::get_holdings_adjustment`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/transactionportfolios/{scope}/{code}/holdingsadjustments/{effectiveAt}` (operation `GetHoldingsAdjustment`)
+///
+/// The request builder of `GetHoldingsAdjustment`, made by
+/// [`TransactionPortfoliosApi::get_holdings_adjustment`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetHoldingsAdjustmentRequest {
@@ -7976,10 +7538,22 @@ impl GetHoldingsAdjustmentRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &TransactionPortfoliosApi,
+        params: GetHoldingsAdjustmentParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -7989,13 +7563,13 @@ impl GetHoldingsAdjustmentRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -8053,13 +7627,16 @@ impl GetHoldingsAdjustmentRequest {
     }
 }
 
-/// The parameters of `GetVirtualTransactionOverride` (`GET
-/// /api/transactionportfolios/{scope}/{code}/overridevirtualtransactions`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/transactionportfolios/{scope}/{code}/overridevirtualtransactions` (operation `GetVirtualTransactionOverride`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetVirtualTransactionOverride`: what its request builder
+/// ([`GetVirtualTransactionOverrideRequest`](crate::GetVirtualTransactionOverrideRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetVirtualTransactionOverrideParams {
@@ -8091,25 +7668,14 @@ impl GetVirtualTransactionOverrideParams {
             as_at: None,
         }
     }
-
-    /// Sets `portfolioEffectiveAt` (query): string.
-    pub fn portfolio_effective_at(mut self, portfolio_effective_at: impl Into<String>) -> Self {
-        self.portfolio_effective_at = Some(portfolio_effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetVirtualTransactionOverride` request (`GET
-/// /api/transactionportfolios/{scope}/{code}/overridevirtualtransactions`), built by
-/// [`TransactionPortfoliosApi::get_virtual_transaction_override`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `GET /api/transactionportfolios/{scope}/{code}/overridevirtualtransactions` (operation `GetVirtualTransactionOverride`)
+///
+/// The request builder of `GetVirtualTransactionOverride`, made by
+/// [`TransactionPortfoliosApi::get_virtual_transaction_override`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetVirtualTransactionOverrideRequest {
@@ -8126,16 +7692,28 @@ impl GetVirtualTransactionOverrideRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &TransactionPortfoliosApi,
+        params: GetVirtualTransactionOverrideParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `portfolioEffectiveAt` (query): string.
     pub fn portfolio_effective_at(mut self, portfolio_effective_at: impl Into<String>) -> Self {
-        self.params = self.params.portfolio_effective_at(portfolio_effective_at);
+        self.params.portfolio_effective_at = Some(portfolio_effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -8198,13 +7776,16 @@ impl GetVirtualTransactionOverrideRequest {
     }
 }
 
-/// The parameters of `UpsertVirtualTransactionOverride` (`POST
-/// /api/transactionportfolios/{scope}/{code}/overridevirtualtransactions`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `POST /api/transactionportfolios/{scope}/{code}/overridevirtualtransactions` (operation `UpsertVirtualTransactionOverride`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertVirtualTransactionOverride`: what its request builder
+/// ([`UpsertVirtualTransactionOverrideRequest`](crate::UpsertVirtualTransactionOverrideRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertVirtualTransactionOverrideParams {
@@ -8239,24 +7820,14 @@ impl UpsertVirtualTransactionOverrideParams {
             body: override_virtual_transactions_request,
         }
     }
-
-    /// Sets `portfolioEffectiveAt` (query): string.
-    pub fn portfolio_effective_at(mut self, portfolio_effective_at: impl Into<String>) -> Self {
-        self.portfolio_effective_at = Some(portfolio_effective_at.into());
-        self
-    }
-
-    /// Sets `preserveProperties` (query): boolean.
-    pub fn preserve_properties(mut self, preserve_properties: bool) -> Self {
-        self.preserve_properties = Some(preserve_properties);
-        self
-    }
 }
 
-/// The `UpsertVirtualTransactionOverride` request (`POST
-/// /api/transactionportfolios/{scope}/{code}/overridevirtualtransactions`), built by
-/// [`TransactionPortfoliosApi::upsert_virtual_transaction_override`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `POST /api/transactionportfolios/{scope}/{code}/overridevirtualtransactions` (operation `UpsertVirtualTransactionOverride`)
+///
+/// The request builder of `UpsertVirtualTransactionOverride`, made by
+/// [`TransactionPortfoliosApi::upsert_virtual_transaction_override`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertVirtualTransactionOverrideRequest {
@@ -8273,15 +7844,27 @@ impl UpsertVirtualTransactionOverrideRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &TransactionPortfoliosApi,
+        params: UpsertVirtualTransactionOverrideParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `portfolioEffectiveAt` (query): string.
     pub fn portfolio_effective_at(mut self, portfolio_effective_at: impl Into<String>) -> Self {
-        self.params = self.params.portfolio_effective_at(portfolio_effective_at);
+        self.params.portfolio_effective_at = Some(portfolio_effective_at.into());
         self
     }
 
     /// Sets `preserveProperties` (query): boolean.
     pub fn preserve_properties(mut self, preserve_properties: bool) -> Self {
-        self.params = self.params.preserve_properties(preserve_properties);
+        self.params.preserve_properties = Some(preserve_properties);
         self
     }
 
@@ -8348,13 +7931,16 @@ impl UpsertVirtualTransactionOverrideRequest {
     }
 }
 
-/// The parameters of `DeleteVirtualTransactionOverride` (`DELETE
-/// /api/transactionportfolios/{scope}/{code}/overridevirtualtransactions`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `DELETE /api/transactionportfolios/{scope}/{code}/overridevirtualtransactions` (operation `DeleteVirtualTransactionOverride`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteVirtualTransactionOverride`: what its request builder
+/// ([`DeleteVirtualTransactionOverrideRequest`](crate::DeleteVirtualTransactionOverrideRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteVirtualTransactionOverrideParams {
@@ -8382,18 +7968,14 @@ impl DeleteVirtualTransactionOverrideParams {
             portfolio_effective_at: None,
         }
     }
-
-    /// Sets `portfolioEffectiveAt` (query): string.
-    pub fn portfolio_effective_at(mut self, portfolio_effective_at: impl Into<String>) -> Self {
-        self.portfolio_effective_at = Some(portfolio_effective_at.into());
-        self
-    }
 }
 
-/// The `DeleteVirtualTransactionOverride` request (`DELETE
-/// /api/transactionportfolios/{scope}/{code}/overridevirtualtransactions`), built by
-/// [`TransactionPortfoliosApi::delete_virtual_transaction_override`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `DELETE /api/transactionportfolios/{scope}/{code}/overridevirtualtransactions` (operation `DeleteVirtualTransactionOverride`)
+///
+/// The request builder of `DeleteVirtualTransactionOverride`, made by
+/// [`TransactionPortfoliosApi::delete_virtual_transaction_override`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteVirtualTransactionOverrideRequest {
@@ -8410,9 +7992,21 @@ impl DeleteVirtualTransactionOverrideRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &TransactionPortfoliosApi,
+        params: DeleteVirtualTransactionOverrideParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `portfolioEffectiveAt` (query): string.
     pub fn portfolio_effective_at(mut self, portfolio_effective_at: impl Into<String>) -> Self {
-        self.params = self.params.portfolio_effective_at(portfolio_effective_at);
+        self.params.portfolio_effective_at = Some(portfolio_effective_at.into());
         self
     }
 
@@ -8472,13 +8066,16 @@ impl DeleteVirtualTransactionOverrideRequest {
     }
 }
 
-/// The parameters of `ListVirtualTransactionOverrides` (`GET
-/// /api/transactionportfolios/{scope}/{code}/overridevirtualtransactions/$list`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/transactionportfolios/{scope}/{code}/overridevirtualtransactions/$list` (operation `ListVirtualTransactionOverrides`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListVirtualTransactionOverrides`: what its request builder
+/// ([`ListVirtualTransactionOverridesRequest`](crate::ListVirtualTransactionOverridesRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListVirtualTransactionOverridesParams {
@@ -8491,12 +8088,15 @@ pub struct ListVirtualTransactionOverridesParams {
     /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub as_at: Option<time::OffsetDateTime>,
-    /// `overrideMatchStatus` (query): a list of strings, sent as one `overrideMatchStatus=`
-    /// pair each; known values `Matched` and `Orphaned`.
-    pub override_match_status: Vec<String>,
-    /// `overrideApplicationStatus` (query): a list of strings, sent as one
-    /// `overrideApplicationStatus=` pair each; known values `Full`, `Partial` and `Orphaned`.
-    pub override_application_status: Vec<String>,
+    /// `overrideMatchStatus` (query): a list of
+    /// [`OverrideMatchStatus`](crate::params::OverrideMatchStatus) (or strings), sent as one
+    /// `overrideMatchStatus=` pair each; known values `Matched` and `Orphaned`.
+    pub override_match_status: Vec<crate::params::OverrideMatchStatus>,
+    /// `overrideApplicationStatus` (query): a list of
+    /// [`OverrideApplicationStatus`](crate::params::OverrideApplicationStatus) (or strings),
+    /// sent as one `overrideApplicationStatus=` pair each; known values `Full`, `Partial` and
+    /// `Orphaned`.
+    pub override_application_status: Vec<crate::params::OverrideApplicationStatus>,
 }
 
 impl ListVirtualTransactionOverridesParams {
@@ -8511,50 +8111,14 @@ impl ListVirtualTransactionOverridesParams {
             override_application_status: Vec::new(),
         }
     }
-
-    /// Sets `portfolioEffectiveAt` (query): string.
-    pub fn portfolio_effective_at(mut self, portfolio_effective_at: impl Into<String>) -> Self {
-        self.portfolio_effective_at = Some(portfolio_effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `overrideMatchStatus` (query): a list of strings, sent as one
-    /// `overrideMatchStatus=` pair each; known values `Matched` and `Orphaned`. Replaces any
-    /// earlier values.
-    pub fn override_match_status(
-        mut self,
-        override_match_status: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.override_match_status = override_match_status.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `overrideApplicationStatus` (query): a list of strings, sent as one
-    /// `overrideApplicationStatus=` pair each; known values `Full`, `Partial` and `Orphaned`.
-    /// Replaces any earlier values.
-    pub fn override_application_status(
-        mut self,
-        override_application_status: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.override_application_status = override_application_status
-            .into_iter()
-            .map(Into::into)
-            .collect();
-        self
-    }
 }
 
-/// The `ListVirtualTransactionOverrides` request (`GET
-/// /api/transactionportfolios/{scope}/{code}/overridevirtualtransactions/$list`), built by
-/// [`TransactionPortfoliosApi::list_virtual_transaction_overrides`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `GET /api/transactionportfolios/{scope}/{code}/overridevirtualtransactions/$list` (operation `ListVirtualTransactionOverrides`)
+///
+/// The request builder of `ListVirtualTransactionOverrides`, made by
+/// [`TransactionPortfoliosApi::list_virtual_transaction_overrides`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListVirtualTransactionOverridesRequest {
@@ -8571,40 +8135,58 @@ impl ListVirtualTransactionOverridesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &TransactionPortfoliosApi,
+        params: ListVirtualTransactionOverridesParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `portfolioEffectiveAt` (query): string.
     pub fn portfolio_effective_at(mut self, portfolio_effective_at: impl Into<String>) -> Self {
-        self.params = self.params.portfolio_effective_at(portfolio_effective_at);
+        self.params.portfolio_effective_at = Some(portfolio_effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
-    /// Sets `overrideMatchStatus` (query): a list of strings, sent as one
+    /// Sets `overrideMatchStatus` (query): a list of
+    /// [`OverrideMatchStatus`](crate::params::OverrideMatchStatus) (or strings), sent as one
     /// `overrideMatchStatus=` pair each; known values `Matched` and `Orphaned`. Replaces any
     /// earlier values.
     pub fn override_match_status(
         mut self,
-        override_match_status: impl IntoIterator<Item = impl Into<String>>,
+        override_match_status: impl IntoIterator<Item = impl Into<crate::params::OverrideMatchStatus>>,
     ) -> Self {
-        self.params = self.params.override_match_status(override_match_status);
+        self.params.override_match_status =
+            override_match_status.into_iter().map(Into::into).collect();
         self
     }
 
-    /// Sets `overrideApplicationStatus` (query): a list of strings, sent as one
-    /// `overrideApplicationStatus=` pair each; known values `Full`, `Partial` and `Orphaned`.
-    /// Replaces any earlier values.
+    /// Sets `overrideApplicationStatus` (query): a list of
+    /// [`OverrideApplicationStatus`](crate::params::OverrideApplicationStatus) (or strings),
+    /// sent as one `overrideApplicationStatus=` pair each; known values `Full`, `Partial` and
+    /// `Orphaned`. Replaces any earlier values.
     pub fn override_application_status(
         mut self,
-        override_application_status: impl IntoIterator<Item = impl Into<String>>,
+        override_application_status: impl IntoIterator<
+            Item = impl Into<crate::params::OverrideApplicationStatus>,
+        >,
     ) -> Self {
-        self.params = self
-            .params
-            .override_application_status(override_application_status);
+        self.params.override_application_status = override_application_status
+            .into_iter()
+            .map(Into::into)
+            .collect();
         self
     }
 
@@ -8671,13 +8253,16 @@ impl ListVirtualTransactionOverridesRequest {
     }
 }
 
-/// The parameters of `PreviewTransaction` (`POST
-/// /api/transactionportfolios/{scope}/{code}/previewTransaction`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `POST /api/transactionportfolios/{scope}/{code}/previewTransaction` (operation `PreviewTransaction`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `PreviewTransaction`: what its request builder
+/// ([`PreviewTransactionRequest`](crate::PreviewTransactionRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct PreviewTransactionParams {
@@ -8717,46 +8302,14 @@ impl PreviewTransactionParams {
             body: transaction_request,
         }
     }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `showCancelledTransactions` (query): boolean.
-    pub fn show_cancelled_transactions(mut self, show_cancelled_transactions: bool) -> Self {
-        self.show_cancelled_transactions = Some(show_cancelled_transactions);
-        self
-    }
-
-    /// Sets `preserveProperties` (query): boolean.
-    pub fn preserve_properties(mut self, preserve_properties: bool) -> Self {
-        self.preserve_properties = Some(preserve_properties);
-        self
-    }
-
-    /// Sets `dataModelScope` (query): string.
-    pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
-        self.data_model_scope = Some(data_model_scope.into());
-        self
-    }
-
-    /// Sets `dataModelCode` (query): string.
-    pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
-        self.data_model_code = Some(data_model_code.into());
-        self
-    }
 }
 
-/// The `PreviewTransaction` request (`POST
-/// /api/transactionportfolios/{scope}/{code}/previewTransaction`), built by
-/// [`TransactionPortfoliosApi::preview_transaction`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/transactionportfolios/{scope}/{code}/previewTransaction` (operation `PreviewTransaction`)
+///
+/// The request builder of `PreviewTransaction`, made by
+/// [`TransactionPortfoliosApi::preview_transaction`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct PreviewTransactionRequest {
@@ -8773,39 +8326,46 @@ impl PreviewTransactionRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &TransactionPortfoliosApi, params: PreviewTransactionParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
     /// Replaces any earlier values.
     pub fn property_keys(
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `showCancelledTransactions` (query): boolean.
     pub fn show_cancelled_transactions(mut self, show_cancelled_transactions: bool) -> Self {
-        self.params = self
-            .params
-            .show_cancelled_transactions(show_cancelled_transactions);
+        self.params.show_cancelled_transactions = Some(show_cancelled_transactions);
         self
     }
 
     /// Sets `preserveProperties` (query): boolean.
     pub fn preserve_properties(mut self, preserve_properties: bool) -> Self {
-        self.params = self.params.preserve_properties(preserve_properties);
+        self.params.preserve_properties = Some(preserve_properties);
         self
     }
 
     /// Sets `dataModelScope` (query): string.
     pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
-        self.params = self.params.data_model_scope(data_model_scope);
+        self.params.data_model_scope = Some(data_model_scope.into());
         self
     }
 
     /// Sets `dataModelCode` (query): string.
     pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
-        self.params = self.params.data_model_code(data_model_code);
+        self.params.data_model_code = Some(data_model_code.into());
         self
     }
 
@@ -8872,13 +8432,16 @@ impl PreviewTransactionRequest {
     }
 }
 
-/// The parameters of `ListSettlementInstructions` (`GET
-/// /api/transactionportfolios/{scope}/{code}/settlementinstructions`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/transactionportfolios/{scope}/{code}/settlementinstructions` (operation `ListSettlementInstructions`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListSettlementInstructions`: what its request builder
+/// ([`ListSettlementInstructionsRequest`](crate::ListSettlementInstructionsRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListSettlementInstructionsParams {
@@ -8927,77 +8490,14 @@ impl ListSettlementInstructionsParams {
             closed_period_id: None,
         }
     }
-
-    /// Sets `fromDate` (query): string.
-    pub fn from_date(mut self, from_date: impl Into<String>) -> Self {
-        self.from_date = Some(from_date.into());
-        self
-    }
-
-    /// Sets `toDate` (query): string.
-    pub fn to_date(mut self, to_date: impl Into<String>) -> Self {
-        self.to_date = Some(to_date.into());
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `timelineScope` (query): string.
-    pub fn timeline_scope(mut self, timeline_scope: impl Into<String>) -> Self {
-        self.timeline_scope = Some(timeline_scope.into());
-        self
-    }
-
-    /// Sets `timelineCode` (query): string.
-    pub fn timeline_code(mut self, timeline_code: impl Into<String>) -> Self {
-        self.timeline_code = Some(timeline_code.into());
-        self
-    }
-
-    /// Sets `closedPeriodId` (query): string.
-    pub fn closed_period_id(mut self, closed_period_id: impl Into<String>) -> Self {
-        self.closed_period_id = Some(closed_period_id.into());
-        self
-    }
 }
 
-/// The `ListSettlementInstructions` request (`GET
-/// /api/transactionportfolios/{scope}/{code}/settlementinstructions`), built by
-/// [`TransactionPortfoliosApi::list_settlement_instructions`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `GET /api/transactionportfolios/{scope}/{code}/settlementinstructions` (operation `ListSettlementInstructions`)
+///
+/// The request builder of `ListSettlementInstructions`, made by
+/// [`TransactionPortfoliosApi::list_settlement_instructions`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListSettlementInstructionsRequest {
@@ -9014,40 +8514,52 @@ impl ListSettlementInstructionsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &TransactionPortfoliosApi,
+        params: ListSettlementInstructionsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `fromDate` (query): string.
     pub fn from_date(mut self, from_date: impl Into<String>) -> Self {
-        self.params = self.params.from_date(from_date);
+        self.params.from_date = Some(from_date.into());
         self
     }
 
     /// Sets `toDate` (query): string.
     pub fn to_date(mut self, to_date: impl Into<String>) -> Self {
-        self.params = self.params.to_date(to_date);
+        self.params.to_date = Some(to_date.into());
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -9057,25 +8569,25 @@ impl ListSettlementInstructionsRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `timelineScope` (query): string.
     pub fn timeline_scope(mut self, timeline_scope: impl Into<String>) -> Self {
-        self.params = self.params.timeline_scope(timeline_scope);
+        self.params.timeline_scope = Some(timeline_scope.into());
         self
     }
 
     /// Sets `timelineCode` (query): string.
     pub fn timeline_code(mut self, timeline_code: impl Into<String>) -> Self {
-        self.params = self.params.timeline_code(timeline_code);
+        self.params.timeline_code = Some(timeline_code.into());
         self
     }
 
     /// Sets `closedPeriodId` (query): string.
     pub fn closed_period_id(mut self, closed_period_id: impl Into<String>) -> Self {
-        self.params = self.params.closed_period_id(closed_period_id);
+        self.params.closed_period_id = Some(closed_period_id.into());
         self
     }
 
@@ -9149,85 +8661,90 @@ impl ListSettlementInstructionsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListSettlementInstructionsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListSettlementInstructions`, following `nextPage` until it is empty. Each
     /// page is requested only when the previous one has been taken, with the same parameters
     /// plus `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time,
     /// so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<
-            lusid_models::VersionedResourceListOfTransactionSettlementInstruction,
-            crate::Error,
-        >,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<
+        'static,
+        lusid_models::VersionedResourceListOfTransactionSettlementInstruction,
+    > {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListSettlementInstructions`, in order. At most one page is
-    /// held in memory; the next page is requested when the current one is used up.
+    /// held in memory; the next page is requested when the current one is used up. Without an
+    /// `asAt`, the first request pins `asAt` to the current UTC time, so every page reads the
+    /// same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_stream(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::TransactionSettlementInstruction, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::items(self)
+    ) -> crate::ItemStream<'static, lusid_models::TransactionSettlementInstruction> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListSettlementInstructions` with its items kept exactly as LUSID sent
     /// them, fields this crate does not know included: for copying the data elsewhere
     /// unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListSettlementInstructionsRequest {
-    type Page = lusid_models::VersionedResourceListOfTransactionSettlementInstruction;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListSettlementInstructionsParams {
+    const OPERATION_ID: &'static str = "ListSettlementInstructions";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `UpsertSettlementInstructions` (`POST
-/// /api/transactionportfolios/{scope}/{code}/settlementinstructions`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/transactionportfolios/{scope}/{code}/settlementinstructions` (operation `UpsertSettlementInstructions`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertSettlementInstructions`: what its request builder
+/// ([`UpsertSettlementInstructionsRequest`](crate::UpsertSettlementInstructionsRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertSettlementInstructionsParams {
@@ -9254,10 +8771,12 @@ impl UpsertSettlementInstructionsParams {
     }
 }
 
-/// The `UpsertSettlementInstructions` request (`POST
-/// /api/transactionportfolios/{scope}/{code}/settlementinstructions`), built by
-/// [`TransactionPortfoliosApi::upsert_settlement_instructions`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `POST /api/transactionportfolios/{scope}/{code}/settlementinstructions` (operation `UpsertSettlementInstructions`)
+///
+/// The request builder of `UpsertSettlementInstructions`, made by
+/// [`TransactionPortfoliosApi::upsert_settlement_instructions`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertSettlementInstructionsRequest {
@@ -9273,6 +8792,18 @@ impl UpsertSettlementInstructionsRequest {
         path_template: "/api/transactionportfolios/{scope}/{code}/settlementinstructions",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &TransactionPortfoliosApi,
+        params: UpsertSettlementInstructionsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertSettlementInstructionsParams {
@@ -9328,13 +8859,16 @@ impl UpsertSettlementInstructionsRequest {
     }
 }
 
-/// The parameters of `DeleteSettlementInstructions` (`DELETE
-/// /api/transactionportfolios/{scope}/{code}/settlementinstructions`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `DELETE /api/transactionportfolios/{scope}/{code}/settlementinstructions` (operation `DeleteSettlementInstructions`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteSettlementInstructions`: what its request builder
+/// ([`DeleteSettlementInstructionsRequest`](crate::DeleteSettlementInstructionsRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteSettlementInstructionsParams {
@@ -9365,10 +8899,12 @@ impl DeleteSettlementInstructionsParams {
     }
 }
 
-/// The `DeleteSettlementInstructions` request (`DELETE
-/// /api/transactionportfolios/{scope}/{code}/settlementinstructions`), built by
-/// [`TransactionPortfoliosApi::delete_settlement_instructions`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `DELETE /api/transactionportfolios/{scope}/{code}/settlementinstructions` (operation `DeleteSettlementInstructions`)
+///
+/// The request builder of `DeleteSettlementInstructions`, made by
+/// [`TransactionPortfoliosApi::delete_settlement_instructions`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteSettlementInstructionsRequest {
@@ -9384,6 +8920,18 @@ impl DeleteSettlementInstructionsRequest {
         path_template: "/api/transactionportfolios/{scope}/{code}/settlementinstructions",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &TransactionPortfoliosApi,
+        params: DeleteSettlementInstructionsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteSettlementInstructionsParams {
@@ -9440,13 +8988,16 @@ impl DeleteSettlementInstructionsRequest {
     }
 }
 
-/// The parameters of `BatchAmendSettlementInstructions` (`POST
-/// /api/transactionportfolios/{scope}/{code}/settlementinstructions/$batchAmend`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `POST /api/transactionportfolios/{scope}/{code}/settlementinstructions/$batchAmend` (operation `BatchAmendSettlementInstructions`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `BatchAmendSettlementInstructions`: what its request builder
+/// ([`BatchAmendSettlementInstructionsRequest`](crate::BatchAmendSettlementInstructionsRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct BatchAmendSettlementInstructionsParams {
@@ -9477,18 +9028,14 @@ impl BatchAmendSettlementInstructionsParams {
             body: request_body,
         }
     }
-
-    /// Sets `successMode` (query): string.
-    pub fn success_mode(mut self, success_mode: impl Into<String>) -> Self {
-        self.success_mode = Some(success_mode.into());
-        self
-    }
 }
 
-/// The `BatchAmendSettlementInstructions` request (`POST
-/// /api/transactionportfolios/{scope}/{code}/settlementinstructions/$batchAmend`), built by
-/// [`TransactionPortfoliosApi::batch_amend_settlement_instructions`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `POST /api/transactionportfolios/{scope}/{code}/settlementinstructions/$batchAmend` (operation `BatchAmendSettlementInstructions`)
+///
+/// The request builder of `BatchAmendSettlementInstructions`, made by
+/// [`TransactionPortfoliosApi::batch_amend_settlement_instructions`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct BatchAmendSettlementInstructionsRequest {
@@ -9505,9 +9052,21 @@ impl BatchAmendSettlementInstructionsRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &TransactionPortfoliosApi,
+        params: BatchAmendSettlementInstructionsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `successMode` (query): string.
     pub fn success_mode(mut self, success_mode: impl Into<String>) -> Self {
-        self.params = self.params.success_mode(success_mode);
+        self.params.success_mode = Some(success_mode.into());
         self
     }
 
@@ -9567,13 +9126,16 @@ impl BatchAmendSettlementInstructionsRequest {
     }
 }
 
-/// The parameters of `BatchUpsertSettlementInstructions` (`POST
-/// /api/transactionportfolios/{scope}/{code}/settlementinstructions/$batchUpsert`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `POST /api/transactionportfolios/{scope}/{code}/settlementinstructions/$batchUpsert` (operation `BatchUpsertSettlementInstructions`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `BatchUpsertSettlementInstructions`: what its request builder
+/// ([`BatchUpsertSettlementInstructionsRequest`](crate::BatchUpsertSettlementInstructionsRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct BatchUpsertSettlementInstructionsParams {
@@ -9604,18 +9166,14 @@ impl BatchUpsertSettlementInstructionsParams {
             body: request_body,
         }
     }
-
-    /// Sets `successMode` (query): string.
-    pub fn success_mode(mut self, success_mode: impl Into<String>) -> Self {
-        self.success_mode = Some(success_mode.into());
-        self
-    }
 }
 
-/// The `BatchUpsertSettlementInstructions` request (`POST
-/// /api/transactionportfolios/{scope}/{code}/settlementinstructions/$batchUpsert`), built
-/// by [`TransactionPortfoliosApi::batch_upsert_settlement_instructions`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `POST /api/transactionportfolios/{scope}/{code}/settlementinstructions/$batchUpsert` (operation `BatchUpsertSettlementInstructions`)
+///
+/// The request builder of `BatchUpsertSettlementInstructions`, made by
+/// [`TransactionPortfoliosApi::batch_upsert_settlement_instructions`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct BatchUpsertSettlementInstructionsRequest {
@@ -9632,9 +9190,21 @@ impl BatchUpsertSettlementInstructionsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &TransactionPortfoliosApi,
+        params: BatchUpsertSettlementInstructionsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `successMode` (query): string.
     pub fn success_mode(mut self, success_mode: impl Into<String>) -> Self {
-        self.params = self.params.success_mode(success_mode);
+        self.params.success_mode = Some(success_mode.into());
         self
     }
 
@@ -9694,13 +9264,16 @@ impl BatchUpsertSettlementInstructionsRequest {
     }
 }
 
-/// The parameters of `BuildSettlementInstructions` (`POST
-/// /api/transactionportfolios/{scope}/{code}/settlementinstructions/$build`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `POST /api/transactionportfolios/{scope}/{code}/settlementinstructions/$build` (operation `BuildSettlementInstructions`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `BuildSettlementInstructions`: what its request builder
+/// ([`BuildSettlementInstructionsRequest`](crate::BuildSettlementInstructionsRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct BuildSettlementInstructionsParams {
@@ -9727,10 +9300,12 @@ impl BuildSettlementInstructionsParams {
     }
 }
 
-/// The `BuildSettlementInstructions` request (`POST
-/// /api/transactionportfolios/{scope}/{code}/settlementinstructions/$build`), built by
-/// [`TransactionPortfoliosApi::build_settlement_instructions`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `POST /api/transactionportfolios/{scope}/{code}/settlementinstructions/$build` (operation `BuildSettlementInstructions`)
+///
+/// The request builder of `BuildSettlementInstructions`, made by
+/// [`TransactionPortfoliosApi::build_settlement_instructions`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct BuildSettlementInstructionsRequest {
@@ -9746,6 +9321,18 @@ impl BuildSettlementInstructionsRequest {
         path_template: "/api/transactionportfolios/{scope}/{code}/settlementinstructions/$build",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &TransactionPortfoliosApi,
+        params: BuildSettlementInstructionsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &BuildSettlementInstructionsParams {
@@ -9799,13 +9386,16 @@ impl BuildSettlementInstructionsRequest {
     }
 }
 
-/// The parameters of `GetTransactions` (`GET
-/// /api/transactionportfolios/{scope}/{code}/transactions`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `GET /api/transactionportfolios/{scope}/{code}/transactions` (operation `GetTransactions`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetTransactions`: what its request builder
+/// ([`GetTransactionsRequest`](crate::GetTransactionsRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetTransactionsParams {
@@ -9836,9 +9426,9 @@ pub struct GetTransactionsParams {
     pub data_model_scope: Option<String>,
     /// `dataModelCode` (query): string.
     pub data_model_code: Option<String>,
-    /// `membershipType` (query): string; known values `All`, `Member` and `Candidate`;
-    /// documented default `Member`.
-    pub membership_type: Option<String>,
+    /// `membershipType` (query): [`MembershipType`](crate::params::MembershipType) (or any
+    /// string); known values `All`, `Member` and `Candidate`; documented default `Member`.
+    pub membership_type: Option<crate::params::MembershipType>,
 }
 
 impl GetTransactionsParams {
@@ -9861,91 +9451,13 @@ impl GetTransactionsParams {
             membership_type: None,
         }
     }
-
-    /// Sets `fromTransactionDate` (query): string.
-    pub fn from_transaction_date(mut self, from_transaction_date: impl Into<String>) -> Self {
-        self.from_transaction_date = Some(from_transaction_date.into());
-        self
-    }
-
-    /// Sets `toTransactionDate` (query): string.
-    pub fn to_transaction_date(mut self, to_transaction_date: impl Into<String>) -> Self {
-        self.to_transaction_date = Some(to_transaction_date.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `showCancelledTransactions` (query): boolean.
-    pub fn show_cancelled_transactions(mut self, show_cancelled_transactions: bool) -> Self {
-        self.show_cancelled_transactions = Some(show_cancelled_transactions);
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `dataModelScope` (query): string.
-    pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
-        self.data_model_scope = Some(data_model_scope.into());
-        self
-    }
-
-    /// Sets `dataModelCode` (query): string.
-    pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
-        self.data_model_code = Some(data_model_code.into());
-        self
-    }
-
-    /// Sets `membershipType` (query): string; known values `All`, `Member` and `Candidate`;
-    /// documented default `Member`.
-    pub fn membership_type(mut self, membership_type: impl Into<String>) -> Self {
-        self.membership_type = Some(membership_type.into());
-        self
-    }
 }
 
-/// The `GetTransactions` request (`GET
-/// /api/transactionportfolios/{scope}/{code}/transactions`), built by
-/// [`TransactionPortfoliosApi::get_transactions`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/transactionportfolios/{scope}/{code}/transactions` (operation `GetTransactions`)
+///
+/// The request builder of `GetTransactions`, made by
+/// [`TransactionPortfoliosApi::get_transactions`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetTransactionsRequest {
@@ -9962,28 +9474,37 @@ impl GetTransactionsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &TransactionPortfoliosApi, params: GetTransactionsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `fromTransactionDate` (query): string.
     pub fn from_transaction_date(mut self, from_transaction_date: impl Into<String>) -> Self {
-        self.params = self.params.from_transaction_date(from_transaction_date);
+        self.params.from_transaction_date = Some(from_transaction_date.into());
         self
     }
 
     /// Sets `toTransactionDate` (query): string.
     pub fn to_transaction_date(mut self, to_transaction_date: impl Into<String>) -> Self {
-        self.params = self.params.to_transaction_date(to_transaction_date);
+        self.params.to_transaction_date = Some(to_transaction_date.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -9993,53 +9514,54 @@ impl GetTransactionsRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `showCancelledTransactions` (query): boolean.
     pub fn show_cancelled_transactions(mut self, show_cancelled_transactions: bool) -> Self {
-        self.params = self
-            .params
-            .show_cancelled_transactions(show_cancelled_transactions);
+        self.params.show_cancelled_transactions = Some(show_cancelled_transactions);
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `dataModelScope` (query): string.
     pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
-        self.params = self.params.data_model_scope(data_model_scope);
+        self.params.data_model_scope = Some(data_model_scope.into());
         self
     }
 
     /// Sets `dataModelCode` (query): string.
     pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
-        self.params = self.params.data_model_code(data_model_code);
+        self.params.data_model_code = Some(data_model_code.into());
         self
     }
 
-    /// Sets `membershipType` (query): string; known values `All`, `Member` and `Candidate`;
-    /// documented default `Member`.
-    pub fn membership_type(mut self, membership_type: impl Into<String>) -> Self {
-        self.params = self.params.membership_type(membership_type);
+    /// Sets `membershipType` (query): [`MembershipType`](crate::params::MembershipType) (or any
+    /// string); known values `All`, `Member` and `Candidate`; documented default `Member`.
+    pub fn membership_type(
+        mut self,
+        membership_type: impl Into<crate::params::MembershipType>,
+    ) -> Self {
+        self.params.membership_type = Some(membership_type.into());
         self
     }
 
@@ -10123,79 +9645,84 @@ impl GetTransactionsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: GetTransactionsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `GetTransactions`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::VersionedResourceListOfTransaction, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::VersionedResourceListOfTransaction> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `GetTransactions`, in order. At most one page is held in
-    /// memory; the next page is requested when the current one is used up.
+    /// memory; the next page is requested when the current one is used up. Without an `asAt`,
+    /// the first request pins `asAt` to the current UTC time, so every page reads the same
+    /// snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::Transaction, crate::Error>> + Send + 'static
-    {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::Transaction> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `GetTransactions` with its items kept exactly as LUSID sent them, fields
     /// this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for GetTransactionsRequest {
-    type Page = lusid_models::VersionedResourceListOfTransaction;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for GetTransactionsParams {
+    const OPERATION_ID: &'static str = "GetTransactions";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `UpsertTransactions` (`POST
-/// /api/transactionportfolios/{scope}/{code}/transactions`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `POST /api/transactionportfolios/{scope}/{code}/transactions` (operation `UpsertTransactions`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertTransactions`: what its request builder
+/// ([`UpsertTransactionsRequest`](crate::UpsertTransactionsRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertTransactionsParams {
@@ -10229,30 +9756,14 @@ impl UpsertTransactionsParams {
             body: request_body,
         }
     }
-
-    /// Sets `preserveProperties` (query): boolean.
-    pub fn preserve_properties(mut self, preserve_properties: bool) -> Self {
-        self.preserve_properties = Some(preserve_properties);
-        self
-    }
-
-    /// Sets `dataModelScope` (query): string.
-    pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
-        self.data_model_scope = Some(data_model_scope.into());
-        self
-    }
-
-    /// Sets `dataModelCode` (query): string.
-    pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
-        self.data_model_code = Some(data_model_code.into());
-        self
-    }
 }
 
-/// The `UpsertTransactions` request (`POST
-/// /api/transactionportfolios/{scope}/{code}/transactions`), built by
-/// [`TransactionPortfoliosApi::upsert_transactions`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/transactionportfolios/{scope}/{code}/transactions` (operation `UpsertTransactions`)
+///
+/// The request builder of `UpsertTransactions`, made by
+/// [`TransactionPortfoliosApi::upsert_transactions`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertTransactionsRequest {
@@ -10269,21 +9780,30 @@ impl UpsertTransactionsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &TransactionPortfoliosApi, params: UpsertTransactionsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `preserveProperties` (query): boolean.
     pub fn preserve_properties(mut self, preserve_properties: bool) -> Self {
-        self.params = self.params.preserve_properties(preserve_properties);
+        self.params.preserve_properties = Some(preserve_properties);
         self
     }
 
     /// Sets `dataModelScope` (query): string.
     pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
-        self.params = self.params.data_model_scope(data_model_scope);
+        self.params.data_model_scope = Some(data_model_scope.into());
         self
     }
 
     /// Sets `dataModelCode` (query): string.
     pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
-        self.params = self.params.data_model_code(data_model_code);
+        self.params.data_model_code = Some(data_model_code.into());
         self
     }
 
@@ -10347,13 +9867,16 @@ impl UpsertTransactionsRequest {
     }
 }
 
-/// The parameters of `CancelTransactions` (`DELETE
-/// /api/transactionportfolios/{scope}/{code}/transactions`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `DELETE /api/transactionportfolios/{scope}/{code}/transactions` (operation `CancelTransactions`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CancelTransactions`: what its request builder
+/// ([`CancelTransactionsRequest`](crate::CancelTransactionsRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CancelTransactionsParams {
@@ -10380,10 +9903,12 @@ impl CancelTransactionsParams {
     }
 }
 
-/// The `CancelTransactions` request (`DELETE
-/// /api/transactionportfolios/{scope}/{code}/transactions`), built by
-/// [`TransactionPortfoliosApi::cancel_transactions`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/transactionportfolios/{scope}/{code}/transactions` (operation `CancelTransactions`)
+///
+/// The request builder of `CancelTransactions`, made by
+/// [`TransactionPortfoliosApi::cancel_transactions`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CancelTransactionsRequest {
@@ -10399,6 +9924,15 @@ impl CancelTransactionsRequest {
         path_template: "/api/transactionportfolios/{scope}/{code}/transactions",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &TransactionPortfoliosApi, params: CancelTransactionsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CancelTransactionsParams {
@@ -10452,13 +9986,16 @@ impl CancelTransactionsRequest {
     }
 }
 
-/// The parameters of `BatchUpsertTransactions` (`POST
-/// /api/transactionportfolios/{scope}/{code}/transactions/$batchUpsert`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/transactionportfolios/{scope}/{code}/transactions/$batchUpsert` (operation `BatchUpsertTransactions`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `BatchUpsertTransactions`: what its request builder
+/// ([`BatchUpsertTransactionsRequest`](crate::BatchUpsertTransactionsRequest)) sends, and
+/// what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct BatchUpsertTransactionsParams {
@@ -10496,30 +10033,14 @@ impl BatchUpsertTransactionsParams {
             body: request_body,
         }
     }
-
-    /// Sets `preserveProperties` (query): boolean.
-    pub fn preserve_properties(mut self, preserve_properties: bool) -> Self {
-        self.preserve_properties = Some(preserve_properties);
-        self
-    }
-
-    /// Sets `dataModelScope` (query): string.
-    pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
-        self.data_model_scope = Some(data_model_scope.into());
-        self
-    }
-
-    /// Sets `dataModelCode` (query): string.
-    pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
-        self.data_model_code = Some(data_model_code.into());
-        self
-    }
 }
 
-/// The `BatchUpsertTransactions` request (`POST
-/// /api/transactionportfolios/{scope}/{code}/transactions/$batchUpsert`), built by
-/// [`TransactionPortfoliosApi::batch_upsert_transactions`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/transactionportfolios/{scope}/{code}/transactions/$batchUpsert` (operation `BatchUpsertTransactions`)
+///
+/// The request builder of `BatchUpsertTransactions`, made by
+/// [`TransactionPortfoliosApi::batch_upsert_transactions`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct BatchUpsertTransactionsRequest {
@@ -10536,21 +10057,33 @@ impl BatchUpsertTransactionsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &TransactionPortfoliosApi,
+        params: BatchUpsertTransactionsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `preserveProperties` (query): boolean.
     pub fn preserve_properties(mut self, preserve_properties: bool) -> Self {
-        self.params = self.params.preserve_properties(preserve_properties);
+        self.params.preserve_properties = Some(preserve_properties);
         self
     }
 
     /// Sets `dataModelScope` (query): string.
     pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
-        self.params = self.params.data_model_scope(data_model_scope);
+        self.params.data_model_scope = Some(data_model_scope.into());
         self
     }
 
     /// Sets `dataModelCode` (query): string.
     pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
-        self.params = self.params.data_model_code(data_model_code);
+        self.params.data_model_code = Some(data_model_code.into());
         self
     }
 
@@ -10615,13 +10148,16 @@ impl BatchUpsertTransactionsRequest {
     }
 }
 
-/// The parameters of `BuildTransactions` (`POST
-/// /api/transactionportfolios/{scope}/{code}/transactions/$build`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `POST /api/transactionportfolios/{scope}/{code}/transactions/$build` (operation `BuildTransactions`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `BuildTransactions`: what its request builder
+/// ([`BuildTransactionsRequest`](crate::BuildTransactionsRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct BuildTransactionsParams {
@@ -10644,9 +10180,9 @@ pub struct BuildTransactionsParams {
     pub data_model_scope: Option<String>,
     /// `dataModelCode` (query): string.
     pub data_model_code: Option<String>,
-    /// `membershipType` (query): string; known values `All`, `Member` and `Candidate`;
-    /// documented default `Member`.
-    pub membership_type: Option<String>,
+    /// `membershipType` (query): [`MembershipType`](crate::params::MembershipType) (or any
+    /// string); known values `All`, `Member` and `Candidate`; documented default `Member`.
+    pub membership_type: Option<crate::params::MembershipType>,
     /// The JSON request body.
     pub body: lusid_models::TransactionQueryParameters,
 }
@@ -10672,66 +10208,14 @@ impl BuildTransactionsParams {
             body: transaction_query_parameters,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `dataModelScope` (query): string.
-    pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
-        self.data_model_scope = Some(data_model_scope.into());
-        self
-    }
-
-    /// Sets `dataModelCode` (query): string.
-    pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
-        self.data_model_code = Some(data_model_code.into());
-        self
-    }
-
-    /// Sets `membershipType` (query): string; known values `All`, `Member` and `Candidate`;
-    /// documented default `Member`.
-    pub fn membership_type(mut self, membership_type: impl Into<String>) -> Self {
-        self.membership_type = Some(membership_type.into());
-        self
-    }
 }
 
-/// The `BuildTransactions` request (`POST
-/// /api/transactionportfolios/{scope}/{code}/transactions/$build`), built by
-/// [`TransactionPortfoliosApi::build_transactions`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/transactionportfolios/{scope}/{code}/transactions/$build` (operation `BuildTransactions`)
+///
+/// The request builder of `BuildTransactions`, made by
+/// [`TransactionPortfoliosApi::build_transactions`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct BuildTransactionsRequest {
@@ -10748,16 +10232,25 @@ impl BuildTransactionsRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &TransactionPortfoliosApi, params: BuildTransactionsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -10767,38 +10260,41 @@ impl BuildTransactionsRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `dataModelScope` (query): string.
     pub fn data_model_scope(mut self, data_model_scope: impl Into<String>) -> Self {
-        self.params = self.params.data_model_scope(data_model_scope);
+        self.params.data_model_scope = Some(data_model_scope.into());
         self
     }
 
     /// Sets `dataModelCode` (query): string.
     pub fn data_model_code(mut self, data_model_code: impl Into<String>) -> Self {
-        self.params = self.params.data_model_code(data_model_code);
+        self.params.data_model_code = Some(data_model_code.into());
         self
     }
 
-    /// Sets `membershipType` (query): string; known values `All`, `Member` and `Candidate`;
-    /// documented default `Member`.
-    pub fn membership_type(mut self, membership_type: impl Into<String>) -> Self {
-        self.params = self.params.membership_type(membership_type);
+    /// Sets `membershipType` (query): [`MembershipType`](crate::params::MembershipType) (or any
+    /// string); known values `All`, `Member` and `Candidate`; documented default `Member`.
+    pub fn membership_type(
+        mut self,
+        membership_type: impl Into<crate::params::MembershipType>,
+    ) -> Self {
+        self.params.membership_type = Some(membership_type.into());
         self
     }
 
@@ -10870,80 +10366,84 @@ impl BuildTransactionsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: BuildTransactionsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `BuildTransactions`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::VersionedResourceListOfOutputTransaction, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::VersionedResourceListOfOutputTransaction> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `BuildTransactions`, in order. At most one page is held in
-    /// memory; the next page is requested when the current one is used up.
+    /// memory; the next page is requested when the current one is used up. Without an `asAt`,
+    /// the first request pins `asAt` to the current UTC time, so every page reads the same
+    /// snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::OutputTransaction, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::OutputTransaction> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `BuildTransactions` with its items kept exactly as LUSID sent them, fields
     /// this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for BuildTransactionsRequest {
-    type Page = lusid_models::VersionedResourceListOfOutputTransaction;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for BuildTransactionsParams {
+    const OPERATION_ID: &'static str = "BuildTransactions";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `GetTransactionHistory` (`GET
-/// /api/transactionportfolios/{scope}/{code}/transactions/{transactionId}/history`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `GET /api/transactionportfolios/{scope}/{code}/transactions/{transactionId}/history` (operation `GetTransactionHistory`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetTransactionHistory`: what its request builder
+/// ([`GetTransactionHistoryRequest`](crate::GetTransactionHistoryRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetTransactionHistoryParams {
@@ -10972,19 +10472,14 @@ impl GetTransactionHistoryParams {
             as_at: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetTransactionHistory` request (`GET
-/// /api/transactionportfolios/{scope}/{code}/transactions/{transactionId}/history`), built
-/// by [`TransactionPortfoliosApi::get_transaction_history`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/transactionportfolios/{scope}/{code}/transactions/{transactionId}/history` (operation `GetTransactionHistory`)
+///
+/// The request builder of `GetTransactionHistory`, made by
+/// [`TransactionPortfoliosApi::get_transaction_history`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetTransactionHistoryRequest {
@@ -11001,10 +10496,22 @@ impl GetTransactionHistoryRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &TransactionPortfoliosApi,
+        params: GetTransactionHistoryParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -11062,13 +10569,16 @@ impl GetTransactionHistoryRequest {
     }
 }
 
-/// The parameters of `UpsertTransactionProperties` (`POST
-/// /api/transactionportfolios/{scope}/{code}/transactions/{transactionId}/properties`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `POST /api/transactionportfolios/{scope}/{code}/transactions/{transactionId}/properties` (operation `UpsertTransactionProperties`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertTransactionProperties`: what its request builder
+/// ([`UpsertTransactionPropertiesRequest`](crate::UpsertTransactionPropertiesRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertTransactionPropertiesParams {
@@ -11099,10 +10609,12 @@ impl UpsertTransactionPropertiesParams {
     }
 }
 
-/// The `UpsertTransactionProperties` request (`POST
-/// /api/transactionportfolios/{scope}/{code}/transactions/{transactionId}/properties`),
-/// built by [`TransactionPortfoliosApi::upsert_transaction_properties`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `POST /api/transactionportfolios/{scope}/{code}/transactions/{transactionId}/properties` (operation `UpsertTransactionProperties`)
+///
+/// The request builder of `UpsertTransactionProperties`, made by
+/// [`TransactionPortfoliosApi::upsert_transaction_properties`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertTransactionPropertiesRequest {
@@ -11118,6 +10630,18 @@ impl UpsertTransactionPropertiesRequest {
         path_template: "/api/transactionportfolios/{scope}/{code}/transactions/{transactionId}/properties",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &TransactionPortfoliosApi,
+        params: UpsertTransactionPropertiesParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertTransactionPropertiesParams {
@@ -11175,13 +10699,16 @@ impl UpsertTransactionPropertiesRequest {
     }
 }
 
-/// The parameters of `DeletePropertiesFromTransaction` (`DELETE
-/// /api/transactionportfolios/{scope}/{code}/transactions/{transactionId}/properties`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `DELETE /api/transactionportfolios/{scope}/{code}/transactions/{transactionId}/properties` (operation `DeletePropertiesFromTransaction`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeletePropertiesFromTransaction`: what its request builder
+/// ([`DeletePropertiesFromTransactionRequest`](crate::DeletePropertiesFromTransactionRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeletePropertiesFromTransactionParams {
@@ -11212,10 +10739,12 @@ impl DeletePropertiesFromTransactionParams {
     }
 }
 
-/// The `DeletePropertiesFromTransaction` request (`DELETE
-/// /api/transactionportfolios/{scope}/{code}/transactions/{transactionId}/properties`),
-/// built by [`TransactionPortfoliosApi::delete_properties_from_transaction`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `DELETE /api/transactionportfolios/{scope}/{code}/transactions/{transactionId}/properties` (operation `DeletePropertiesFromTransaction`)
+///
+/// The request builder of `DeletePropertiesFromTransaction`, made by
+/// [`TransactionPortfoliosApi::delete_properties_from_transaction`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeletePropertiesFromTransactionRequest {
@@ -11231,6 +10760,18 @@ impl DeletePropertiesFromTransactionRequest {
         path_template: "/api/transactionportfolios/{scope}/{code}/transactions/{transactionId}/properties",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &TransactionPortfoliosApi,
+        params: DeletePropertiesFromTransactionParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeletePropertiesFromTransactionParams {
@@ -11286,13 +10827,16 @@ impl DeletePropertiesFromTransactionRequest {
     }
 }
 
-/// The parameters of `GetTransactionSettlementStatus` (`GET
-/// /api/transactionportfolios/{scope}/{code}/transactions/{transactionId}/settlementstatus`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `GET /api/transactionportfolios/{scope}/{code}/transactions/{transactionId}/settlementstatus` (operation `GetTransactionSettlementStatus`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetTransactionSettlementStatus`: what its request builder
+/// ([`GetTransactionSettlementStatusRequest`](crate::GetTransactionSettlementStatusRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetTransactionSettlementStatusParams {
@@ -11327,35 +10871,14 @@ impl GetTransactionSettlementStatusParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `GetTransactionSettlementStatus` request (`GET
-/// /api/transactionportfolios/{scope}/{code}/transactions/{transactionId}/settlementstatus`),
-/// built by [`TransactionPortfoliosApi::get_transaction_settlement_status`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `GET /api/transactionportfolios/{scope}/{code}/transactions/{transactionId}/settlementstatus` (operation `GetTransactionSettlementStatus`)
+///
+/// The request builder of `GetTransactionSettlementStatus`, made by
+/// [`TransactionPortfoliosApi::get_transaction_settlement_status`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetTransactionSettlementStatusRequest {
@@ -11372,16 +10895,28 @@ impl GetTransactionSettlementStatusRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &TransactionPortfoliosApi,
+        params: GetTransactionSettlementStatusParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -11391,7 +10926,7 @@ impl GetTransactionSettlementStatusRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -11451,13 +10986,16 @@ impl GetTransactionSettlementStatusRequest {
     }
 }
 
-/// The parameters of `GetUpsertablePortfolioCashFlows` (`GET
-/// /api/transactionportfolios/{scope}/{code}/upsertablecashflows`): what its request
-/// builder sends, and what the tag's trait method takes.
+/// `GET /api/transactionportfolios/{scope}/{code}/upsertablecashflows` (operation `GetUpsertablePortfolioCashFlows`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetUpsertablePortfolioCashFlows`: what its request builder
+/// ([`GetUpsertablePortfolioCashFlowsRequest`](crate::GetUpsertablePortfolioCashFlowsRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetUpsertablePortfolioCashFlowsParams {
@@ -11503,70 +11041,14 @@ impl GetUpsertablePortfolioCashFlowsParams {
             cash_flow_calculation_version: None,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `windowStart` (query): string.
-    pub fn window_start(mut self, window_start: impl Into<String>) -> Self {
-        self.window_start = Some(window_start.into());
-        self
-    }
-
-    /// Sets `windowEnd` (query): string.
-    pub fn window_end(mut self, window_end: impl Into<String>) -> Self {
-        self.window_end = Some(window_end.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `recipeIdScope` (query): string.
-    pub fn recipe_id_scope(mut self, recipe_id_scope: impl Into<String>) -> Self {
-        self.recipe_id_scope = Some(recipe_id_scope.into());
-        self
-    }
-
-    /// Sets `recipeIdCode` (query): string.
-    pub fn recipe_id_code(mut self, recipe_id_code: impl Into<String>) -> Self {
-        self.recipe_id_code = Some(recipe_id_code.into());
-        self
-    }
-
-    /// Sets `excludeUnsettledTrades` (query): boolean.
-    pub fn exclude_unsettled_trades(mut self, exclude_unsettled_trades: bool) -> Self {
-        self.exclude_unsettled_trades = Some(exclude_unsettled_trades);
-        self
-    }
-
-    /// Sets `cashFlowCalculationVersion` (query): string.
-    pub fn cash_flow_calculation_version(
-        mut self,
-        cash_flow_calculation_version: impl Into<String>,
-    ) -> Self {
-        self.cash_flow_calculation_version = Some(cash_flow_calculation_version.into());
-        self
-    }
 }
 
-/// The `GetUpsertablePortfolioCashFlows` request (`GET
-/// /api/transactionportfolios/{scope}/{code}/upsertablecashflows`), built by
-/// [`TransactionPortfoliosApi::get_upsertable_portfolio_cash_flows`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `GET /api/transactionportfolios/{scope}/{code}/upsertablecashflows` (operation `GetUpsertablePortfolioCashFlows`)
+///
+/// The request builder of `GetUpsertablePortfolioCashFlows`, made by
+/// [`TransactionPortfoliosApi::get_upsertable_portfolio_cash_flows`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetUpsertablePortfolioCashFlowsRequest {
@@ -11583,54 +11065,64 @@ impl GetUpsertablePortfolioCashFlowsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &TransactionPortfoliosApi,
+        params: GetUpsertablePortfolioCashFlowsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `windowStart` (query): string.
     pub fn window_start(mut self, window_start: impl Into<String>) -> Self {
-        self.params = self.params.window_start(window_start);
+        self.params.window_start = Some(window_start.into());
         self
     }
 
     /// Sets `windowEnd` (query): string.
     pub fn window_end(mut self, window_end: impl Into<String>) -> Self {
-        self.params = self.params.window_end(window_end);
+        self.params.window_end = Some(window_end.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `recipeIdScope` (query): string.
     pub fn recipe_id_scope(mut self, recipe_id_scope: impl Into<String>) -> Self {
-        self.params = self.params.recipe_id_scope(recipe_id_scope);
+        self.params.recipe_id_scope = Some(recipe_id_scope.into());
         self
     }
 
     /// Sets `recipeIdCode` (query): string.
     pub fn recipe_id_code(mut self, recipe_id_code: impl Into<String>) -> Self {
-        self.params = self.params.recipe_id_code(recipe_id_code);
+        self.params.recipe_id_code = Some(recipe_id_code.into());
         self
     }
 
     /// Sets `excludeUnsettledTrades` (query): boolean.
     pub fn exclude_unsettled_trades(mut self, exclude_unsettled_trades: bool) -> Self {
-        self.params = self
-            .params
-            .exclude_unsettled_trades(exclude_unsettled_trades);
+        self.params.exclude_unsettled_trades = Some(exclude_unsettled_trades);
         self
     }
 
@@ -11639,9 +11131,7 @@ impl GetUpsertablePortfolioCashFlowsRequest {
         mut self,
         cash_flow_calculation_version: impl Into<String>,
     ) -> Self {
-        self.params = self
-            .params
-            .cash_flow_calculation_version(cash_flow_calculation_version);
+        self.params.cash_flow_calculation_version = Some(cash_flow_calculation_version.into());
         self
     }
 
@@ -11716,15 +11206,19 @@ impl GetUpsertablePortfolioCashFlowsRequest {
 /// in production and a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`TransactionPortfoliosApi`] for streams, timeouts and `send_as`). With the
-/// `mock` feature, mockall generates `MockTransactionPortfoliosApiClient`; see
-/// docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`TransactionPortfoliosApi`] add streams, timeouts and `send_as`. With the `mock`
+/// feature, mockall generates `MockTransactionPortfoliosApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait TransactionPortfoliosApiClient: Send + Sync {
-    /// `POST /api/transactionportfolios/{scope}` (operation `CreatePortfolio`):
-    /// [`TransactionPortfoliosApi::create_portfolio`] with the parameters of `params`.
+    /// `POST /api/transactionportfolios/{scope}` (operation `CreatePortfolio`)
+    ///
+    /// [`TransactionPortfoliosApi::create_portfolio`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreatePortfolioRequest::send): see [`Error`](crate::Error).
@@ -11733,9 +11227,11 @@ pub trait TransactionPortfoliosApiClient: Send + Sync {
         params: CreatePortfolioParams,
     ) -> Result<lusid_models::Portfolio, crate::Error>;
 
-    /// `POST /api/transactionportfolios/{scope}/{code}/$batchtradetickets` (operation
-    /// `BatchCreateTradeTickets`): [`TransactionPortfoliosApi::batch_create_trade_tickets`]
-    /// with the parameters of `params`.
+    /// `POST /api/transactionportfolios/{scope}/{code}/$batchtradetickets` (operation `BatchCreateTradeTickets`)
+    ///
+    /// [`TransactionPortfoliosApi::batch_create_trade_tickets`] with the parameters of
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::BatchCreateTradeTicketsRequest::send): see [`Error`](crate::Error).
@@ -11744,9 +11240,11 @@ pub trait TransactionPortfoliosApiClient: Send + Sync {
         params: BatchCreateTradeTicketsParams,
     ) -> Result<lusid_models::CreateTradeTicketsResponse, crate::Error>;
 
-    /// `POST /api/transactionportfolios/{scope}/{code}/$resolve` (operation
-    /// `ResolveInstrument`): [`TransactionPortfoliosApi::resolve_instrument`] with the
-    /// parameters of `params`.
+    /// `POST /api/transactionportfolios/{scope}/{code}/$resolve` (operation `ResolveInstrument`)
+    ///
+    /// [`TransactionPortfoliosApi::resolve_instrument`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::ResolveInstrumentRequest::send): see [`Error`](crate::Error).
@@ -11755,9 +11253,11 @@ pub trait TransactionPortfoliosApiClient: Send + Sync {
         params: ResolveInstrumentParams,
     ) -> Result<lusid_models::UpsertPortfolioTransactionsResponse, crate::Error>;
 
-    /// `POST /api/transactionportfolios/{scope}/{code}/$tradeticket` (operation
-    /// `CreateTradeTicket`): [`TransactionPortfoliosApi::create_trade_ticket`] with the
-    /// parameters of `params`.
+    /// `POST /api/transactionportfolios/{scope}/{code}/$tradeticket` (operation `CreateTradeTicket`)
+    ///
+    /// [`TransactionPortfoliosApi::create_trade_ticket`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateTradeTicketRequest::send): see [`Error`](crate::Error).
@@ -11766,8 +11266,10 @@ pub trait TransactionPortfoliosApiClient: Send + Sync {
         params: CreateTradeTicketParams,
     ) -> Result<lusid_models::LusidTradeTicket, crate::Error>;
 
-    /// `GET /api/transactionportfolios/{scope}/{code}/a2b` (operation `GetA2BData`):
-    /// [`TransactionPortfoliosApi::get_a2_b_data`] with the parameters of `params`.
+    /// `GET /api/transactionportfolios/{scope}/{code}/a2b` (operation `GetA2BData`)
+    ///
+    /// [`TransactionPortfoliosApi::get_a2_b_data`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetA2BDataRequest::send): see [`Error`](crate::Error).
@@ -11776,9 +11278,11 @@ pub trait TransactionPortfoliosApiClient: Send + Sync {
         params: GetA2BDataParams,
     ) -> Result<lusid_models::VersionedResourceListOfA2BDataRecord, crate::Error>;
 
-    /// `GET /api/transactionportfolios/{scope}/{code}/a2bmovements` (operation
-    /// `GetA2BMovements`): [`TransactionPortfoliosApi::get_a2_b_movements`] with the parameters
-    /// of `params`.
+    /// `GET /api/transactionportfolios/{scope}/{code}/a2bmovements` (operation `GetA2BMovements`)
+    ///
+    /// [`TransactionPortfoliosApi::get_a2_b_movements`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetA2BMovementsRequest::send): see [`Error`](crate::Error).
@@ -11787,10 +11291,11 @@ pub trait TransactionPortfoliosApiClient: Send + Sync {
         params: GetA2BMovementsParams,
     ) -> Result<lusid_models::VersionedResourceListOfA2BMovementRecord, crate::Error>;
 
-    /// `GET /api/transactionportfolios/{scope}/{code}/a2bmovements/tradingvsholding` (operation
-    /// `GetA2BMovementsTradingVsHolding`):
+    /// `GET /api/transactionportfolios/{scope}/{code}/a2bmovements/tradingvsholding` (operation `GetA2BMovementsTradingVsHolding`)
+    ///
     /// [`TransactionPortfoliosApi::get_a2_b_movements_trading_vs_holding`] with the parameters
-    /// of `params`.
+    /// of `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetA2BMovementsTradingVsHoldingRequest::send): see [`Error`](crate::Error).
@@ -11799,9 +11304,11 @@ pub trait TransactionPortfoliosApiClient: Send + Sync {
         params: GetA2BMovementsTradingVsHoldingParams,
     ) -> Result<lusid_models::VersionedResourceListOfA2BMovementRecord, crate::Error>;
 
-    /// `POST /api/transactionportfolios/{scope}/{code}/bucketedCashFlows` (operation
-    /// `GetBucketedCashFlows`): [`TransactionPortfoliosApi::get_bucketed_cash_flows`] with the
-    /// parameters of `params`.
+    /// `POST /api/transactionportfolios/{scope}/{code}/bucketedCashFlows` (operation `GetBucketedCashFlows`)
+    ///
+    /// [`TransactionPortfoliosApi::get_bucketed_cash_flows`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetBucketedCashFlowsRequest::send): see [`Error`](crate::Error).
@@ -11810,9 +11317,11 @@ pub trait TransactionPortfoliosApiClient: Send + Sync {
         params: GetBucketedCashFlowsParams,
     ) -> Result<lusid_models::BucketedCashFlowResponse, crate::Error>;
 
-    /// `GET /api/transactionportfolios/{scope}/{code}/cashflows` (operation
-    /// `GetPortfolioCashFlows`): [`TransactionPortfoliosApi::get_portfolio_cash_flows`] with
-    /// the parameters of `params`.
+    /// `GET /api/transactionportfolios/{scope}/{code}/cashflows` (operation `GetPortfolioCashFlows`)
+    ///
+    /// [`TransactionPortfoliosApi::get_portfolio_cash_flows`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetPortfolioCashFlowsRequest::send): see [`Error`](crate::Error).
@@ -11821,9 +11330,11 @@ pub trait TransactionPortfoliosApiClient: Send + Sync {
         params: GetPortfolioCashFlowsParams,
     ) -> Result<lusid_models::ResourceListOfInstrumentCashFlow, crate::Error>;
 
-    /// `GET /api/transactionportfolios/{scope}/{code}/cashladder` (operation
-    /// `GetPortfolioCashLadder`): [`TransactionPortfoliosApi::get_portfolio_cash_ladder`] with
-    /// the parameters of `params`.
+    /// `GET /api/transactionportfolios/{scope}/{code}/cashladder` (operation `GetPortfolioCashLadder`)
+    ///
+    /// [`TransactionPortfoliosApi::get_portfolio_cash_ladder`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetPortfolioCashLadderRequest::send): see [`Error`](crate::Error).
@@ -11832,9 +11343,11 @@ pub trait TransactionPortfoliosApiClient: Send + Sync {
         params: GetPortfolioCashLadderParams,
     ) -> Result<lusid_models::ResourceListOfPortfolioCashLadder, crate::Error>;
 
-    /// `GET /api/transactionportfolios/{scope}/{code}/cashstatement` (operation
-    /// `GetPortfolioCashStatement`): [`TransactionPortfoliosApi::get_portfolio_cash_statement`]
-    /// with the parameters of `params`.
+    /// `GET /api/transactionportfolios/{scope}/{code}/cashstatement` (operation `GetPortfolioCashStatement`)
+    ///
+    /// [`TransactionPortfoliosApi::get_portfolio_cash_statement`] with the parameters of
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetPortfolioCashStatementRequest::send): see [`Error`](crate::Error).
@@ -11843,9 +11356,11 @@ pub trait TransactionPortfoliosApiClient: Send + Sync {
         params: GetPortfolioCashStatementParams,
     ) -> Result<lusid_models::ResourceListOfPortfolioCashFlow, crate::Error>;
 
-    /// `GET /api/transactionportfolios/{scope}/{code}/custodianaccounts` (operation
-    /// `ListCustodianAccounts`): [`TransactionPortfoliosApi::list_custodian_accounts`] with the
-    /// parameters of `params`.
+    /// `GET /api/transactionportfolios/{scope}/{code}/custodianaccounts` (operation `ListCustodianAccounts`)
+    ///
+    /// [`TransactionPortfoliosApi::list_custodian_accounts`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListCustodianAccountsRequest::send): see [`Error`](crate::Error).
@@ -11854,9 +11369,11 @@ pub trait TransactionPortfoliosApiClient: Send + Sync {
         params: ListCustodianAccountsParams,
     ) -> Result<lusid_models::PagedResourceListOfCustodianAccount, crate::Error>;
 
-    /// `POST /api/transactionportfolios/{scope}/{code}/custodianaccounts` (operation
-    /// `UpsertCustodianAccounts`): [`TransactionPortfoliosApi::upsert_custodian_accounts`] with
-    /// the parameters of `params`.
+    /// `POST /api/transactionportfolios/{scope}/{code}/custodianaccounts` (operation `UpsertCustodianAccounts`)
+    ///
+    /// [`TransactionPortfoliosApi::upsert_custodian_accounts`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertCustodianAccountsRequest::send): see [`Error`](crate::Error).
@@ -11865,9 +11382,11 @@ pub trait TransactionPortfoliosApiClient: Send + Sync {
         params: UpsertCustodianAccountsParams,
     ) -> Result<lusid_models::CustodianAccountsUpsertResponse, crate::Error>;
 
-    /// `POST /api/transactionportfolios/{scope}/{code}/custodianaccounts/$delete` (operation
-    /// `DeleteCustodianAccounts`): [`TransactionPortfoliosApi::delete_custodian_accounts`] with
-    /// the parameters of `params`.
+    /// `POST /api/transactionportfolios/{scope}/{code}/custodianaccounts/$delete` (operation `DeleteCustodianAccounts`)
+    ///
+    /// [`TransactionPortfoliosApi::delete_custodian_accounts`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteCustodianAccountsRequest::send): see [`Error`](crate::Error).
@@ -11876,10 +11395,11 @@ pub trait TransactionPortfoliosApiClient: Send + Sync {
         params: DeleteCustodianAccountsParams,
     ) -> Result<lusid_models::DeleteCustodianAccountsResponse, crate::Error>;
 
-    /// `GET
-    /// /api/transactionportfolios/{scope}/{code}/custodianaccounts/{custodianAccountScope}/{custodianAccountCode}`
-    /// (operation `GetCustodianAccount`): [`TransactionPortfoliosApi::get_custodian_account`]
-    /// with the parameters of `params`.
+    /// `GET /api/transactionportfolios/{scope}/{code}/custodianaccounts/{custodianAccountScope}/{custodianAccountCode}` (operation `GetCustodianAccount`)
+    ///
+    /// [`TransactionPortfoliosApi::get_custodian_account`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetCustodianAccountRequest::send): see [`Error`](crate::Error).
@@ -11888,11 +11408,11 @@ pub trait TransactionPortfoliosApiClient: Send + Sync {
         params: GetCustodianAccountParams,
     ) -> Result<lusid_models::CustodianAccount, crate::Error>;
 
-    /// `POST
-    /// /api/transactionportfolios/{scope}/{code}/custodianaccounts/{custodianAccountScope}/{custodianAccountCode}/properties/$upsert`
-    /// (operation `UpsertCustodianAccountsProperties`):
+    /// `POST /api/transactionportfolios/{scope}/{code}/custodianaccounts/{custodianAccountScope}/{custodianAccountCode}/properties/$upsert` (operation `UpsertCustodianAccountsProperties`)
+    ///
     /// [`TransactionPortfoliosApi::upsert_custodian_accounts_properties`] with the parameters
-    /// of `params`.
+    /// of `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertCustodianAccountsPropertiesRequest::send): see [`Error`](crate::Error).
@@ -11901,8 +11421,10 @@ pub trait TransactionPortfoliosApiClient: Send + Sync {
         params: UpsertCustodianAccountsPropertiesParams,
     ) -> Result<lusid_models::CustodianAccountProperties, crate::Error>;
 
-    /// `GET /api/transactionportfolios/{scope}/{code}/details` (operation `GetDetails`):
-    /// [`TransactionPortfoliosApi::get_details`] with the parameters of `params`.
+    /// `GET /api/transactionportfolios/{scope}/{code}/details` (operation `GetDetails`)
+    ///
+    /// [`TransactionPortfoliosApi::get_details`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetDetailsRequest::send): see [`Error`](crate::Error).
@@ -11911,9 +11433,11 @@ pub trait TransactionPortfoliosApiClient: Send + Sync {
         params: GetDetailsParams,
     ) -> Result<lusid_models::PortfolioDetails, crate::Error>;
 
-    /// `POST /api/transactionportfolios/{scope}/{code}/details` (operation
-    /// `UpsertPortfolioDetails`): [`TransactionPortfoliosApi::upsert_portfolio_details`] with
-    /// the parameters of `params`.
+    /// `POST /api/transactionportfolios/{scope}/{code}/details` (operation `UpsertPortfolioDetails`)
+    ///
+    /// [`TransactionPortfoliosApi::upsert_portfolio_details`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertPortfolioDetailsRequest::send): see [`Error`](crate::Error).
@@ -11922,9 +11446,11 @@ pub trait TransactionPortfoliosApiClient: Send + Sync {
         params: UpsertPortfolioDetailsParams,
     ) -> Result<lusid_models::PortfolioDetails, crate::Error>;
 
-    /// `PATCH /api/transactionportfolios/{scope}/{code}/details` (operation
-    /// `PatchPortfolioDetails`): [`TransactionPortfoliosApi::patch_portfolio_details`] with the
-    /// parameters of `params`.
+    /// `PATCH /api/transactionportfolios/{scope}/{code}/details` (operation `PatchPortfolioDetails`)
+    ///
+    /// [`TransactionPortfoliosApi::patch_portfolio_details`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::PatchPortfolioDetailsRequest::send): see [`Error`](crate::Error).
@@ -11933,8 +11459,10 @@ pub trait TransactionPortfoliosApiClient: Send + Sync {
         params: PatchPortfolioDetailsParams,
     ) -> Result<lusid_models::PortfolioDetails, crate::Error>;
 
-    /// `GET /api/transactionportfolios/{scope}/{code}/holdings` (operation `GetHoldings`):
-    /// [`TransactionPortfoliosApi::get_holdings`] with the parameters of `params`.
+    /// `GET /api/transactionportfolios/{scope}/{code}/holdings` (operation `GetHoldings`)
+    ///
+    /// [`TransactionPortfoliosApi::get_holdings`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetHoldingsRequest::send): see [`Error`](crate::Error).
@@ -11943,8 +11471,10 @@ pub trait TransactionPortfoliosApiClient: Send + Sync {
         params: GetHoldingsParams,
     ) -> Result<lusid_models::VersionedResourceListWithWarningsOfPortfolioHolding, crate::Error>;
 
-    /// `PUT /api/transactionportfolios/{scope}/{code}/holdings` (operation `SetHoldings`):
-    /// [`TransactionPortfoliosApi::set_holdings`] with the parameters of `params`.
+    /// `PUT /api/transactionportfolios/{scope}/{code}/holdings` (operation `SetHoldings`)
+    ///
+    /// [`TransactionPortfoliosApi::set_holdings`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::SetHoldingsRequest::send): see [`Error`](crate::Error).
@@ -11953,8 +11483,11 @@ pub trait TransactionPortfoliosApiClient: Send + Sync {
         params: SetHoldingsParams,
     ) -> Result<lusid_models::AdjustHolding, crate::Error>;
 
-    /// `POST /api/transactionportfolios/{scope}/{code}/holdings` (operation `AdjustHoldings`):
-    /// [`TransactionPortfoliosApi::adjust_holdings`] with the parameters of `params`.
+    /// `POST /api/transactionportfolios/{scope}/{code}/holdings` (operation `AdjustHoldings`)
+    ///
+    /// [`TransactionPortfoliosApi::adjust_holdings`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::AdjustHoldingsRequest::send): see [`Error`](crate::Error).
@@ -11963,9 +11496,11 @@ pub trait TransactionPortfoliosApiClient: Send + Sync {
         params: AdjustHoldingsParams,
     ) -> Result<lusid_models::AdjustHolding, crate::Error>;
 
-    /// `DELETE /api/transactionportfolios/{scope}/{code}/holdings` (operation
-    /// `CancelAdjustHoldings`): [`TransactionPortfoliosApi::cancel_adjust_holdings`] with the
-    /// parameters of `params`.
+    /// `DELETE /api/transactionportfolios/{scope}/{code}/holdings` (operation `CancelAdjustHoldings`)
+    ///
+    /// [`TransactionPortfoliosApi::cancel_adjust_holdings`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::CancelAdjustHoldingsRequest::send): see [`Error`](crate::Error).
@@ -11974,9 +11509,11 @@ pub trait TransactionPortfoliosApiClient: Send + Sync {
         params: CancelAdjustHoldingsParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `POST /api/transactionportfolios/{scope}/{code}/holdings/$batchAdjust` (operation
-    /// `BatchAdjustHoldings`): [`TransactionPortfoliosApi::batch_adjust_holdings`] with the
-    /// parameters of `params`.
+    /// `POST /api/transactionportfolios/{scope}/{code}/holdings/$batchAdjust` (operation `BatchAdjustHoldings`)
+    ///
+    /// [`TransactionPortfoliosApi::batch_adjust_holdings`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::BatchAdjustHoldingsRequest::send): see [`Error`](crate::Error).
@@ -11985,9 +11522,11 @@ pub trait TransactionPortfoliosApiClient: Send + Sync {
         params: BatchAdjustHoldingsParams,
     ) -> Result<lusid_models::BatchAdjustHoldingsResponse, crate::Error>;
 
-    /// `POST /api/transactionportfolios/{scope}/{code}/holdings/$batchSet` (operation
-    /// `BatchSetHoldings`): [`TransactionPortfoliosApi::batch_set_holdings`] with the
-    /// parameters of `params`.
+    /// `POST /api/transactionportfolios/{scope}/{code}/holdings/$batchSet` (operation `BatchSetHoldings`)
+    ///
+    /// [`TransactionPortfoliosApi::batch_set_holdings`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::BatchSetHoldingsRequest::send): see [`Error`](crate::Error).
@@ -11996,9 +11535,11 @@ pub trait TransactionPortfoliosApiClient: Send + Sync {
         params: BatchSetHoldingsParams,
     ) -> Result<lusid_models::BatchAdjustHoldingsResponse, crate::Error>;
 
-    /// `POST /api/transactionportfolios/{scope}/{code}/holdings/$cancelAdjustment` (operation
-    /// `CancelSingleAdjustHolding`): [`TransactionPortfoliosApi::cancel_single_adjust_holding`]
-    /// with the parameters of `params`.
+    /// `POST /api/transactionportfolios/{scope}/{code}/holdings/$cancelAdjustment` (operation `CancelSingleAdjustHolding`)
+    ///
+    /// [`TransactionPortfoliosApi::cancel_single_adjust_holding`] with the parameters of
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::CancelSingleAdjustHoldingRequest::send): see [`Error`](crate::Error).
@@ -12007,10 +11548,11 @@ pub trait TransactionPortfoliosApiClient: Send + Sync {
         params: CancelSingleAdjustHoldingParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `POST /api/transactionportfolios/{scope}/{code}/holdings/contributors/$get` (operation
-    /// `GetMultipleHoldingContributors`):
+    /// `POST /api/transactionportfolios/{scope}/{code}/holdings/contributors/$get` (operation `GetMultipleHoldingContributors`)
+    ///
     /// [`TransactionPortfoliosApi::get_multiple_holding_contributors`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetMultipleHoldingContributorsRequest::send): see [`Error`](crate::Error).
@@ -12019,9 +11561,11 @@ pub trait TransactionPortfoliosApiClient: Send + Sync {
         params: GetMultipleHoldingContributorsParams,
     ) -> Result<lusid_models::VersionedResourceListOfHoldingContributor, crate::Error>;
 
-    /// `GET /api/transactionportfolios/{scope}/{code}/holdings/{holdingId}/contributors`
-    /// (operation `GetHoldingContributors`):
-    /// [`TransactionPortfoliosApi::get_holding_contributors`] with the parameters of `params`.
+    /// `GET /api/transactionportfolios/{scope}/{code}/holdings/{holdingId}/contributors` (operation `GetHoldingContributors`)
+    ///
+    /// [`TransactionPortfoliosApi::get_holding_contributors`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetHoldingContributorsRequest::send): see [`Error`](crate::Error).
@@ -12030,9 +11574,11 @@ pub trait TransactionPortfoliosApiClient: Send + Sync {
         params: GetHoldingContributorsParams,
     ) -> Result<lusid_models::VersionedResourceListOfHoldingContributor, crate::Error>;
 
-    /// `GET /api/transactionportfolios/{scope}/{code}/holdingsWithOrders` (operation
-    /// `GetHoldingsWithOrders`): [`TransactionPortfoliosApi::get_holdings_with_orders`] with
-    /// the parameters of `params`.
+    /// `GET /api/transactionportfolios/{scope}/{code}/holdingsWithOrders` (operation `GetHoldingsWithOrders`)
+    ///
+    /// [`TransactionPortfoliosApi::get_holdings_with_orders`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetHoldingsWithOrdersRequest::send): see [`Error`](crate::Error).
@@ -12041,9 +11587,11 @@ pub trait TransactionPortfoliosApiClient: Send + Sync {
         params: GetHoldingsWithOrdersParams,
     ) -> Result<lusid_models::VersionedResourceListWithWarningsOfPortfolioHolding, crate::Error>;
 
-    /// `GET /api/transactionportfolios/{scope}/{code}/holdingsadjustments` (operation
-    /// `ListHoldingsAdjustments`): [`TransactionPortfoliosApi::list_holdings_adjustments`] with
-    /// the parameters of `params`.
+    /// `GET /api/transactionportfolios/{scope}/{code}/holdingsadjustments` (operation `ListHoldingsAdjustments`)
+    ///
+    /// [`TransactionPortfoliosApi::list_holdings_adjustments`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListHoldingsAdjustmentsRequest::send): see [`Error`](crate::Error).
@@ -12052,9 +11600,11 @@ pub trait TransactionPortfoliosApiClient: Send + Sync {
         params: ListHoldingsAdjustmentsParams,
     ) -> Result<lusid_models::ResourceListOfHoldingsAdjustmentHeader, crate::Error>;
 
-    /// `GET /api/transactionportfolios/{scope}/{code}/holdingsadjustments/{effectiveAt}`
-    /// (operation `GetHoldingsAdjustment`):
-    /// [`TransactionPortfoliosApi::get_holdings_adjustment`] with the parameters of `params`.
+    /// `GET /api/transactionportfolios/{scope}/{code}/holdingsadjustments/{effectiveAt}` (operation `GetHoldingsAdjustment`)
+    ///
+    /// [`TransactionPortfoliosApi::get_holdings_adjustment`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetHoldingsAdjustmentRequest::send): see [`Error`](crate::Error).
@@ -12063,10 +11613,11 @@ pub trait TransactionPortfoliosApiClient: Send + Sync {
         params: GetHoldingsAdjustmentParams,
     ) -> Result<lusid_models::HoldingsAdjustment, crate::Error>;
 
-    /// `GET /api/transactionportfolios/{scope}/{code}/overridevirtualtransactions` (operation
-    /// `GetVirtualTransactionOverride`):
+    /// `GET /api/transactionportfolios/{scope}/{code}/overridevirtualtransactions` (operation `GetVirtualTransactionOverride`)
+    ///
     /// [`TransactionPortfoliosApi::get_virtual_transaction_override`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetVirtualTransactionOverrideRequest::send): see [`Error`](crate::Error).
@@ -12075,10 +11626,11 @@ pub trait TransactionPortfoliosApiClient: Send + Sync {
         params: GetVirtualTransactionOverrideParams,
     ) -> Result<lusid_models::VirtualTransactionOverridesResponse, crate::Error>;
 
-    /// `POST /api/transactionportfolios/{scope}/{code}/overridevirtualtransactions` (operation
-    /// `UpsertVirtualTransactionOverride`):
+    /// `POST /api/transactionportfolios/{scope}/{code}/overridevirtualtransactions` (operation `UpsertVirtualTransactionOverride`)
+    ///
     /// [`TransactionPortfoliosApi::upsert_virtual_transaction_override`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertVirtualTransactionOverrideRequest::send): see [`Error`](crate::Error).
@@ -12087,10 +11639,11 @@ pub trait TransactionPortfoliosApiClient: Send + Sync {
         params: UpsertVirtualTransactionOverrideParams,
     ) -> Result<lusid_models::UpsertVirtualTransactionOverrideResponse, crate::Error>;
 
-    /// `DELETE /api/transactionportfolios/{scope}/{code}/overridevirtualtransactions`
-    /// (operation `DeleteVirtualTransactionOverride`):
+    /// `DELETE /api/transactionportfolios/{scope}/{code}/overridevirtualtransactions` (operation `DeleteVirtualTransactionOverride`)
+    ///
     /// [`TransactionPortfoliosApi::delete_virtual_transaction_override`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteVirtualTransactionOverrideRequest::send): see [`Error`](crate::Error).
@@ -12099,10 +11652,11 @@ pub trait TransactionPortfoliosApiClient: Send + Sync {
         params: DeleteVirtualTransactionOverrideParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `GET /api/transactionportfolios/{scope}/{code}/overridevirtualtransactions/$list`
-    /// (operation `ListVirtualTransactionOverrides`):
+    /// `GET /api/transactionportfolios/{scope}/{code}/overridevirtualtransactions/$list` (operation `ListVirtualTransactionOverrides`)
+    ///
     /// [`TransactionPortfoliosApi::list_virtual_transaction_overrides`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListVirtualTransactionOverridesRequest::send): see [`Error`](crate::Error).
@@ -12111,9 +11665,11 @@ pub trait TransactionPortfoliosApiClient: Send + Sync {
         params: ListVirtualTransactionOverridesParams,
     ) -> Result<lusid_models::ResourceListOfVirtualTransactionOverrideRecord, crate::Error>;
 
-    /// `POST /api/transactionportfolios/{scope}/{code}/previewTransaction` (operation
-    /// `PreviewTransaction`): [`TransactionPortfoliosApi::preview_transaction`] with the
-    /// parameters of `params`.
+    /// `POST /api/transactionportfolios/{scope}/{code}/previewTransaction` (operation `PreviewTransaction`)
+    ///
+    /// [`TransactionPortfoliosApi::preview_transaction`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::PreviewTransactionRequest::send): see [`Error`](crate::Error).
@@ -12122,10 +11678,11 @@ pub trait TransactionPortfoliosApiClient: Send + Sync {
         params: PreviewTransactionParams,
     ) -> Result<lusid_models::ResourceListOfOutputTransaction, crate::Error>;
 
-    /// `GET /api/transactionportfolios/{scope}/{code}/settlementinstructions` (operation
-    /// `ListSettlementInstructions`):
+    /// `GET /api/transactionportfolios/{scope}/{code}/settlementinstructions` (operation `ListSettlementInstructions`)
+    ///
     /// [`TransactionPortfoliosApi::list_settlement_instructions`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListSettlementInstructionsRequest::send): see [`Error`](crate::Error).
@@ -12134,10 +11691,11 @@ pub trait TransactionPortfoliosApiClient: Send + Sync {
         params: ListSettlementInstructionsParams,
     ) -> Result<lusid_models::VersionedResourceListOfTransactionSettlementInstruction, crate::Error>;
 
-    /// `POST /api/transactionportfolios/{scope}/{code}/settlementinstructions` (operation
-    /// `UpsertSettlementInstructions`):
+    /// `POST /api/transactionportfolios/{scope}/{code}/settlementinstructions` (operation `UpsertSettlementInstructions`)
+    ///
     /// [`TransactionPortfoliosApi::upsert_settlement_instructions`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertSettlementInstructionsRequest::send): see [`Error`](crate::Error).
@@ -12146,10 +11704,11 @@ pub trait TransactionPortfoliosApiClient: Send + Sync {
         params: UpsertSettlementInstructionsParams,
     ) -> Result<lusid_models::ResourceListOfTransactionSettlementInstruction, crate::Error>;
 
-    /// `DELETE /api/transactionportfolios/{scope}/{code}/settlementinstructions` (operation
-    /// `DeleteSettlementInstructions`):
+    /// `DELETE /api/transactionportfolios/{scope}/{code}/settlementinstructions` (operation `DeleteSettlementInstructions`)
+    ///
     /// [`TransactionPortfoliosApi::delete_settlement_instructions`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteSettlementInstructionsRequest::send): see [`Error`](crate::Error).
@@ -12158,10 +11717,11 @@ pub trait TransactionPortfoliosApiClient: Send + Sync {
         params: DeleteSettlementInstructionsParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `POST /api/transactionportfolios/{scope}/{code}/settlementinstructions/$batchAmend`
-    /// (operation `BatchAmendSettlementInstructions`):
+    /// `POST /api/transactionportfolios/{scope}/{code}/settlementinstructions/$batchAmend` (operation `BatchAmendSettlementInstructions`)
+    ///
     /// [`TransactionPortfoliosApi::batch_amend_settlement_instructions`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::BatchAmendSettlementInstructionsRequest::send): see [`Error`](crate::Error).
@@ -12170,10 +11730,11 @@ pub trait TransactionPortfoliosApiClient: Send + Sync {
         params: BatchAmendSettlementInstructionsParams,
     ) -> Result<lusid_models::BatchAmendTransactionSettlementInstructionResponse, crate::Error>;
 
-    /// `POST /api/transactionportfolios/{scope}/{code}/settlementinstructions/$batchUpsert`
-    /// (operation `BatchUpsertSettlementInstructions`):
+    /// `POST /api/transactionportfolios/{scope}/{code}/settlementinstructions/$batchUpsert` (operation `BatchUpsertSettlementInstructions`)
+    ///
     /// [`TransactionPortfoliosApi::batch_upsert_settlement_instructions`] with the parameters
-    /// of `params`.
+    /// of `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::BatchUpsertSettlementInstructionsRequest::send): see [`Error`](crate::Error).
@@ -12182,18 +11743,21 @@ pub trait TransactionPortfoliosApiClient: Send + Sync {
         params: BatchUpsertSettlementInstructionsParams,
     ) -> Result<lusid_models::BatchUpsertTransactionSettlementInstructionResponse, crate::Error>;
 
-    /// `POST /api/transactionportfolios/{scope}/{code}/settlementinstructions/$build`
-    /// (operation `BuildSettlementInstructions`):
+    /// `POST /api/transactionportfolios/{scope}/{code}/settlementinstructions/$build` (operation `BuildSettlementInstructions`)
+    ///
     /// [`TransactionPortfoliosApi::build_settlement_instructions`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::BuildSettlementInstructionsRequest::send): see [`Error`](crate::Error).
     async fn build_settlement_instructions(&self, params: BuildSettlementInstructionsParams) -> Result<lusid_models::VersionedResourceListWithPostBodiesOfSettlementInstructionWithTransactionToSettlementInstructionQuery, crate::Error>;
 
-    /// `GET /api/transactionportfolios/{scope}/{code}/transactions` (operation
-    /// `GetTransactions`): [`TransactionPortfoliosApi::get_transactions`] with the parameters
-    /// of `params`.
+    /// `GET /api/transactionportfolios/{scope}/{code}/transactions` (operation `GetTransactions`)
+    ///
+    /// [`TransactionPortfoliosApi::get_transactions`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetTransactionsRequest::send): see [`Error`](crate::Error).
@@ -12202,9 +11766,11 @@ pub trait TransactionPortfoliosApiClient: Send + Sync {
         params: GetTransactionsParams,
     ) -> Result<lusid_models::VersionedResourceListOfTransaction, crate::Error>;
 
-    /// `POST /api/transactionportfolios/{scope}/{code}/transactions` (operation
-    /// `UpsertTransactions`): [`TransactionPortfoliosApi::upsert_transactions`] with the
-    /// parameters of `params`.
+    /// `POST /api/transactionportfolios/{scope}/{code}/transactions` (operation `UpsertTransactions`)
+    ///
+    /// [`TransactionPortfoliosApi::upsert_transactions`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertTransactionsRequest::send): see [`Error`](crate::Error).
@@ -12213,9 +11779,11 @@ pub trait TransactionPortfoliosApiClient: Send + Sync {
         params: UpsertTransactionsParams,
     ) -> Result<lusid_models::UpsertPortfolioTransactionsResponse, crate::Error>;
 
-    /// `DELETE /api/transactionportfolios/{scope}/{code}/transactions` (operation
-    /// `CancelTransactions`): [`TransactionPortfoliosApi::cancel_transactions`] with the
-    /// parameters of `params`.
+    /// `DELETE /api/transactionportfolios/{scope}/{code}/transactions` (operation `CancelTransactions`)
+    ///
+    /// [`TransactionPortfoliosApi::cancel_transactions`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::CancelTransactionsRequest::send): see [`Error`](crate::Error).
@@ -12224,9 +11792,11 @@ pub trait TransactionPortfoliosApiClient: Send + Sync {
         params: CancelTransactionsParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `POST /api/transactionportfolios/{scope}/{code}/transactions/$batchUpsert` (operation
-    /// `BatchUpsertTransactions`): [`TransactionPortfoliosApi::batch_upsert_transactions`] with
-    /// the parameters of `params`.
+    /// `POST /api/transactionportfolios/{scope}/{code}/transactions/$batchUpsert` (operation `BatchUpsertTransactions`)
+    ///
+    /// [`TransactionPortfoliosApi::batch_upsert_transactions`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::BatchUpsertTransactionsRequest::send): see [`Error`](crate::Error).
@@ -12235,9 +11805,11 @@ pub trait TransactionPortfoliosApiClient: Send + Sync {
         params: BatchUpsertTransactionsParams,
     ) -> Result<lusid_models::BatchUpsertPortfolioTransactionsResponse, crate::Error>;
 
-    /// `POST /api/transactionportfolios/{scope}/{code}/transactions/$build` (operation
-    /// `BuildTransactions`): [`TransactionPortfoliosApi::build_transactions`] with the
-    /// parameters of `params`.
+    /// `POST /api/transactionportfolios/{scope}/{code}/transactions/$build` (operation `BuildTransactions`)
+    ///
+    /// [`TransactionPortfoliosApi::build_transactions`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::BuildTransactionsRequest::send): see [`Error`](crate::Error).
@@ -12246,9 +11818,11 @@ pub trait TransactionPortfoliosApiClient: Send + Sync {
         params: BuildTransactionsParams,
     ) -> Result<lusid_models::VersionedResourceListOfOutputTransaction, crate::Error>;
 
-    /// `GET /api/transactionportfolios/{scope}/{code}/transactions/{transactionId}/history`
-    /// (operation `GetTransactionHistory`):
-    /// [`TransactionPortfoliosApi::get_transaction_history`] with the parameters of `params`.
+    /// `GET /api/transactionportfolios/{scope}/{code}/transactions/{transactionId}/history` (operation `GetTransactionHistory`)
+    ///
+    /// [`TransactionPortfoliosApi::get_transaction_history`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetTransactionHistoryRequest::send): see [`Error`](crate::Error).
@@ -12257,10 +11831,11 @@ pub trait TransactionPortfoliosApiClient: Send + Sync {
         params: GetTransactionHistoryParams,
     ) -> Result<lusid_models::ResourceListOfChangeHistory, crate::Error>;
 
-    /// `POST /api/transactionportfolios/{scope}/{code}/transactions/{transactionId}/properties`
-    /// (operation `UpsertTransactionProperties`):
+    /// `POST /api/transactionportfolios/{scope}/{code}/transactions/{transactionId}/properties` (operation `UpsertTransactionProperties`)
+    ///
     /// [`TransactionPortfoliosApi::upsert_transaction_properties`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertTransactionPropertiesRequest::send): see [`Error`](crate::Error).
@@ -12269,11 +11844,11 @@ pub trait TransactionPortfoliosApiClient: Send + Sync {
         params: UpsertTransactionPropertiesParams,
     ) -> Result<lusid_models::UpsertTransactionPropertiesResponse, crate::Error>;
 
-    /// `DELETE
-    /// /api/transactionportfolios/{scope}/{code}/transactions/{transactionId}/properties`
-    /// (operation `DeletePropertiesFromTransaction`):
+    /// `DELETE /api/transactionportfolios/{scope}/{code}/transactions/{transactionId}/properties` (operation `DeletePropertiesFromTransaction`)
+    ///
     /// [`TransactionPortfoliosApi::delete_properties_from_transaction`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeletePropertiesFromTransactionRequest::send): see [`Error`](crate::Error).
@@ -12282,11 +11857,11 @@ pub trait TransactionPortfoliosApiClient: Send + Sync {
         params: DeletePropertiesFromTransactionParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `GET
-    /// /api/transactionportfolios/{scope}/{code}/transactions/{transactionId}/settlementstatus`
-    /// (operation `GetTransactionSettlementStatus`):
+    /// `GET /api/transactionportfolios/{scope}/{code}/transactions/{transactionId}/settlementstatus` (operation `GetTransactionSettlementStatus`)
+    ///
     /// [`TransactionPortfoliosApi::get_transaction_settlement_status`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetTransactionSettlementStatusRequest::send): see [`Error`](crate::Error).
@@ -12295,10 +11870,11 @@ pub trait TransactionPortfoliosApiClient: Send + Sync {
         params: GetTransactionSettlementStatusParams,
     ) -> Result<lusid_models::TransactionSettlementStatus, crate::Error>;
 
-    /// `GET /api/transactionportfolios/{scope}/{code}/upsertablecashflows` (operation
-    /// `GetUpsertablePortfolioCashFlows`):
+    /// `GET /api/transactionportfolios/{scope}/{code}/upsertablecashflows` (operation `GetUpsertablePortfolioCashFlows`)
+    ///
     /// [`TransactionPortfoliosApi::get_upsertable_portfolio_cash_flows`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetUpsertablePortfolioCashFlowsRequest::send): see [`Error`](crate::Error).
@@ -12314,247 +11890,167 @@ impl TransactionPortfoliosApiClient for TransactionPortfoliosApi {
         &self,
         params: CreatePortfolioParams,
     ) -> Result<lusid_models::Portfolio, crate::Error> {
-        CreatePortfolioRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreatePortfolioRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn batch_create_trade_tickets(
         &self,
         params: BatchCreateTradeTicketsParams,
     ) -> Result<lusid_models::CreateTradeTicketsResponse, crate::Error> {
-        BatchCreateTradeTicketsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        BatchCreateTradeTicketsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn resolve_instrument(
         &self,
         params: ResolveInstrumentParams,
     ) -> Result<lusid_models::UpsertPortfolioTransactionsResponse, crate::Error> {
-        ResolveInstrumentRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ResolveInstrumentRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn create_trade_ticket(
         &self,
         params: CreateTradeTicketParams,
     ) -> Result<lusid_models::LusidTradeTicket, crate::Error> {
-        CreateTradeTicketRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateTradeTicketRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_a2_b_data(
         &self,
         params: GetA2BDataParams,
     ) -> Result<lusid_models::VersionedResourceListOfA2BDataRecord, crate::Error> {
-        GetA2BDataRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetA2BDataRequest::from_params(self, params).send().await
     }
 
     async fn get_a2_b_movements(
         &self,
         params: GetA2BMovementsParams,
     ) -> Result<lusid_models::VersionedResourceListOfA2BMovementRecord, crate::Error> {
-        GetA2BMovementsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetA2BMovementsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_a2_b_movements_trading_vs_holding(
         &self,
         params: GetA2BMovementsTradingVsHoldingParams,
     ) -> Result<lusid_models::VersionedResourceListOfA2BMovementRecord, crate::Error> {
-        GetA2BMovementsTradingVsHoldingRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetA2BMovementsTradingVsHoldingRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_bucketed_cash_flows(
         &self,
         params: GetBucketedCashFlowsParams,
     ) -> Result<lusid_models::BucketedCashFlowResponse, crate::Error> {
-        GetBucketedCashFlowsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetBucketedCashFlowsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_portfolio_cash_flows(
         &self,
         params: GetPortfolioCashFlowsParams,
     ) -> Result<lusid_models::ResourceListOfInstrumentCashFlow, crate::Error> {
-        GetPortfolioCashFlowsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetPortfolioCashFlowsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_portfolio_cash_ladder(
         &self,
         params: GetPortfolioCashLadderParams,
     ) -> Result<lusid_models::ResourceListOfPortfolioCashLadder, crate::Error> {
-        GetPortfolioCashLadderRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetPortfolioCashLadderRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_portfolio_cash_statement(
         &self,
         params: GetPortfolioCashStatementParams,
     ) -> Result<lusid_models::ResourceListOfPortfolioCashFlow, crate::Error> {
-        GetPortfolioCashStatementRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetPortfolioCashStatementRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_custodian_accounts(
         &self,
         params: ListCustodianAccountsParams,
     ) -> Result<lusid_models::PagedResourceListOfCustodianAccount, crate::Error> {
-        ListCustodianAccountsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListCustodianAccountsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_custodian_accounts(
         &self,
         params: UpsertCustodianAccountsParams,
     ) -> Result<lusid_models::CustodianAccountsUpsertResponse, crate::Error> {
-        UpsertCustodianAccountsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertCustodianAccountsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_custodian_accounts(
         &self,
         params: DeleteCustodianAccountsParams,
     ) -> Result<lusid_models::DeleteCustodianAccountsResponse, crate::Error> {
-        DeleteCustodianAccountsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteCustodianAccountsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_custodian_account(
         &self,
         params: GetCustodianAccountParams,
     ) -> Result<lusid_models::CustodianAccount, crate::Error> {
-        GetCustodianAccountRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetCustodianAccountRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_custodian_accounts_properties(
         &self,
         params: UpsertCustodianAccountsPropertiesParams,
     ) -> Result<lusid_models::CustodianAccountProperties, crate::Error> {
-        UpsertCustodianAccountsPropertiesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertCustodianAccountsPropertiesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_details(
         &self,
         params: GetDetailsParams,
     ) -> Result<lusid_models::PortfolioDetails, crate::Error> {
-        GetDetailsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetDetailsRequest::from_params(self, params).send().await
     }
 
     async fn upsert_portfolio_details(
         &self,
         params: UpsertPortfolioDetailsParams,
     ) -> Result<lusid_models::PortfolioDetails, crate::Error> {
-        UpsertPortfolioDetailsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertPortfolioDetailsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn patch_portfolio_details(
         &self,
         params: PatchPortfolioDetailsParams,
     ) -> Result<lusid_models::PortfolioDetails, crate::Error> {
-        PatchPortfolioDetailsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        PatchPortfolioDetailsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_holdings(
@@ -12562,117 +12058,77 @@ impl TransactionPortfoliosApiClient for TransactionPortfoliosApi {
         params: GetHoldingsParams,
     ) -> Result<lusid_models::VersionedResourceListWithWarningsOfPortfolioHolding, crate::Error>
     {
-        GetHoldingsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetHoldingsRequest::from_params(self, params).send().await
     }
 
     async fn set_holdings(
         &self,
         params: SetHoldingsParams,
     ) -> Result<lusid_models::AdjustHolding, crate::Error> {
-        SetHoldingsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        SetHoldingsRequest::from_params(self, params).send().await
     }
 
     async fn adjust_holdings(
         &self,
         params: AdjustHoldingsParams,
     ) -> Result<lusid_models::AdjustHolding, crate::Error> {
-        AdjustHoldingsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        AdjustHoldingsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn cancel_adjust_holdings(
         &self,
         params: CancelAdjustHoldingsParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        CancelAdjustHoldingsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CancelAdjustHoldingsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn batch_adjust_holdings(
         &self,
         params: BatchAdjustHoldingsParams,
     ) -> Result<lusid_models::BatchAdjustHoldingsResponse, crate::Error> {
-        BatchAdjustHoldingsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        BatchAdjustHoldingsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn batch_set_holdings(
         &self,
         params: BatchSetHoldingsParams,
     ) -> Result<lusid_models::BatchAdjustHoldingsResponse, crate::Error> {
-        BatchSetHoldingsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        BatchSetHoldingsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn cancel_single_adjust_holding(
         &self,
         params: CancelSingleAdjustHoldingParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        CancelSingleAdjustHoldingRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CancelSingleAdjustHoldingRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_multiple_holding_contributors(
         &self,
         params: GetMultipleHoldingContributorsParams,
     ) -> Result<lusid_models::VersionedResourceListOfHoldingContributor, crate::Error> {
-        GetMultipleHoldingContributorsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetMultipleHoldingContributorsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_holding_contributors(
         &self,
         params: GetHoldingContributorsParams,
     ) -> Result<lusid_models::VersionedResourceListOfHoldingContributor, crate::Error> {
-        GetHoldingContributorsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetHoldingContributorsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_holdings_with_orders(
@@ -12680,104 +12136,72 @@ impl TransactionPortfoliosApiClient for TransactionPortfoliosApi {
         params: GetHoldingsWithOrdersParams,
     ) -> Result<lusid_models::VersionedResourceListWithWarningsOfPortfolioHolding, crate::Error>
     {
-        GetHoldingsWithOrdersRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetHoldingsWithOrdersRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_holdings_adjustments(
         &self,
         params: ListHoldingsAdjustmentsParams,
     ) -> Result<lusid_models::ResourceListOfHoldingsAdjustmentHeader, crate::Error> {
-        ListHoldingsAdjustmentsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListHoldingsAdjustmentsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_holdings_adjustment(
         &self,
         params: GetHoldingsAdjustmentParams,
     ) -> Result<lusid_models::HoldingsAdjustment, crate::Error> {
-        GetHoldingsAdjustmentRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetHoldingsAdjustmentRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_virtual_transaction_override(
         &self,
         params: GetVirtualTransactionOverrideParams,
     ) -> Result<lusid_models::VirtualTransactionOverridesResponse, crate::Error> {
-        GetVirtualTransactionOverrideRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetVirtualTransactionOverrideRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_virtual_transaction_override(
         &self,
         params: UpsertVirtualTransactionOverrideParams,
     ) -> Result<lusid_models::UpsertVirtualTransactionOverrideResponse, crate::Error> {
-        UpsertVirtualTransactionOverrideRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertVirtualTransactionOverrideRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_virtual_transaction_override(
         &self,
         params: DeleteVirtualTransactionOverrideParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteVirtualTransactionOverrideRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteVirtualTransactionOverrideRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_virtual_transaction_overrides(
         &self,
         params: ListVirtualTransactionOverridesParams,
     ) -> Result<lusid_models::ResourceListOfVirtualTransactionOverrideRecord, crate::Error> {
-        ListVirtualTransactionOverridesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListVirtualTransactionOverridesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn preview_transaction(
         &self,
         params: PreviewTransactionParams,
     ) -> Result<lusid_models::ResourceListOfOutputTransaction, crate::Error> {
-        PreviewTransactionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        PreviewTransactionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_settlement_instructions(
@@ -12785,39 +12209,27 @@ impl TransactionPortfoliosApiClient for TransactionPortfoliosApi {
         params: ListSettlementInstructionsParams,
     ) -> Result<lusid_models::VersionedResourceListOfTransactionSettlementInstruction, crate::Error>
     {
-        ListSettlementInstructionsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListSettlementInstructionsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_settlement_instructions(
         &self,
         params: UpsertSettlementInstructionsParams,
     ) -> Result<lusid_models::ResourceListOfTransactionSettlementInstruction, crate::Error> {
-        UpsertSettlementInstructionsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertSettlementInstructionsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_settlement_instructions(
         &self,
         params: DeleteSettlementInstructionsParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteSettlementInstructionsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteSettlementInstructionsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn batch_amend_settlement_instructions(
@@ -12825,13 +12237,9 @@ impl TransactionPortfoliosApiClient for TransactionPortfoliosApi {
         params: BatchAmendSettlementInstructionsParams,
     ) -> Result<lusid_models::BatchAmendTransactionSettlementInstructionResponse, crate::Error>
     {
-        BatchAmendSettlementInstructionsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        BatchAmendSettlementInstructionsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn batch_upsert_settlement_instructions(
@@ -12839,152 +12247,104 @@ impl TransactionPortfoliosApiClient for TransactionPortfoliosApi {
         params: BatchUpsertSettlementInstructionsParams,
     ) -> Result<lusid_models::BatchUpsertTransactionSettlementInstructionResponse, crate::Error>
     {
-        BatchUpsertSettlementInstructionsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        BatchUpsertSettlementInstructionsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn build_settlement_instructions(&self, params: BuildSettlementInstructionsParams) -> Result<lusid_models::VersionedResourceListWithPostBodiesOfSettlementInstructionWithTransactionToSettlementInstructionQuery, crate::Error>{
-        BuildSettlementInstructionsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        BuildSettlementInstructionsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_transactions(
         &self,
         params: GetTransactionsParams,
     ) -> Result<lusid_models::VersionedResourceListOfTransaction, crate::Error> {
-        GetTransactionsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetTransactionsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_transactions(
         &self,
         params: UpsertTransactionsParams,
     ) -> Result<lusid_models::UpsertPortfolioTransactionsResponse, crate::Error> {
-        UpsertTransactionsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertTransactionsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn cancel_transactions(
         &self,
         params: CancelTransactionsParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        CancelTransactionsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CancelTransactionsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn batch_upsert_transactions(
         &self,
         params: BatchUpsertTransactionsParams,
     ) -> Result<lusid_models::BatchUpsertPortfolioTransactionsResponse, crate::Error> {
-        BatchUpsertTransactionsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        BatchUpsertTransactionsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn build_transactions(
         &self,
         params: BuildTransactionsParams,
     ) -> Result<lusid_models::VersionedResourceListOfOutputTransaction, crate::Error> {
-        BuildTransactionsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        BuildTransactionsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_transaction_history(
         &self,
         params: GetTransactionHistoryParams,
     ) -> Result<lusid_models::ResourceListOfChangeHistory, crate::Error> {
-        GetTransactionHistoryRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetTransactionHistoryRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_transaction_properties(
         &self,
         params: UpsertTransactionPropertiesParams,
     ) -> Result<lusid_models::UpsertTransactionPropertiesResponse, crate::Error> {
-        UpsertTransactionPropertiesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertTransactionPropertiesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_properties_from_transaction(
         &self,
         params: DeletePropertiesFromTransactionParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeletePropertiesFromTransactionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeletePropertiesFromTransactionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_transaction_settlement_status(
         &self,
         params: GetTransactionSettlementStatusParams,
     ) -> Result<lusid_models::TransactionSettlementStatus, crate::Error> {
-        GetTransactionSettlementStatusRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetTransactionSettlementStatusRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_upsertable_portfolio_cash_flows(
         &self,
         params: GetUpsertablePortfolioCashFlowsParams,
     ) -> Result<lusid_models::ResourceListOfTransaction, crate::Error> {
-        GetUpsertablePortfolioCashFlowsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetUpsertablePortfolioCashFlowsRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

@@ -46,11 +46,7 @@ impl TransferAgencyApi {
         &self,
         request_body: std::collections::BTreeMap<String, lusid_models::CalculateOrderDatesRequest>,
     ) -> CalculateOrderDatesRequest {
-        CalculateOrderDatesRequest {
-            client: self.client.clone(),
-            params: CalculateOrderDatesParams::new(request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CalculateOrderDatesRequest::from_params(self, CalculateOrderDatesParams::new(request_body))
     }
 
     /// `POST /api/transferagency/orders` (operation `UpsertTransferAgencyOrders`)
@@ -83,11 +79,10 @@ impl TransferAgencyApi {
             lusid_models::UpsertTransferAgencyOrderRequest,
         >,
     ) -> UpsertTransferAgencyOrdersRequest {
-        UpsertTransferAgencyOrdersRequest {
-            client: self.client.clone(),
-            params: UpsertTransferAgencyOrdersParams::new(request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertTransferAgencyOrdersRequest::from_params(
+            self,
+            UpsertTransferAgencyOrdersParams::new(request_body),
+        )
     }
 
     /// `POST /api/transferagency/orders/$delete` (operation `DeleteTransferAgencyOrders`)
@@ -122,11 +117,10 @@ impl TransferAgencyApi {
             lusid_models::DeleteTransferAgencyOrderRequest,
         >,
     ) -> DeleteTransferAgencyOrdersRequest {
-        DeleteTransferAgencyOrdersRequest {
-            client: self.client.clone(),
-            params: DeleteTransferAgencyOrdersParams::new(request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteTransferAgencyOrdersRequest::from_params(
+            self,
+            DeleteTransferAgencyOrdersParams::new(request_body),
+        )
     }
 
     /// `POST /api/transferagency/orders/$estimate` (operation `EstimateTransferAgencyOrders`)
@@ -161,15 +155,13 @@ impl TransferAgencyApi {
             lusid_models::EstimateTransferAgencyOrderRequest,
         >,
     ) -> EstimateTransferAgencyOrdersRequest {
-        EstimateTransferAgencyOrdersRequest {
-            client: self.client.clone(),
-            params: EstimateTransferAgencyOrdersParams::new(request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        EstimateTransferAgencyOrdersRequest::from_params(
+            self,
+            EstimateTransferAgencyOrdersParams::new(request_body),
+        )
     }
 
-    /// `POST /api/transferagency/transactions/$fromOrders` (operation
-    /// `UpsertTransferAgencyTransactionsFromOrders`)
+    /// `POST /api/transferagency/transactions/$fromOrders` (operation `UpsertTransferAgencyTransactionsFromOrders`)
     ///
     /// API status: `Experimental`. Idempotent: yes (an upsert).
     ///
@@ -202,20 +194,23 @@ impl TransferAgencyApi {
             lusid_models::UpsertTransferAgencyTransactionFromOrderRequest,
         >,
     ) -> UpsertTransferAgencyTransactionsFromOrdersRequest {
-        UpsertTransferAgencyTransactionsFromOrdersRequest {
-            client: self.client.clone(),
-            params: UpsertTransferAgencyTransactionsFromOrdersParams::new(request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpsertTransferAgencyTransactionsFromOrdersRequest::from_params(
+            self,
+            UpsertTransferAgencyTransactionsFromOrdersParams::new(request_body),
+        )
     }
 }
 
-/// The parameters of `CalculateOrderDates` (`POST /api/transferagency/orderdates`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `POST /api/transferagency/orderdates` (operation `CalculateOrderDates`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CalculateOrderDates`: what its request builder
+/// ([`CalculateOrderDatesRequest`](crate::CalculateOrderDatesRequest)) sends, and what the
+/// tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CalculateOrderDatesParams {
@@ -232,9 +227,11 @@ impl CalculateOrderDatesParams {
     }
 }
 
-/// The `CalculateOrderDates` request (`POST /api/transferagency/orderdates`), built by
-/// [`TransferAgencyApi::calculate_order_dates`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/transferagency/orderdates` (operation `CalculateOrderDates`)
+///
+/// The request builder of `CalculateOrderDates`, made by
+/// [`TransferAgencyApi::calculate_order_dates`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CalculateOrderDatesRequest {
@@ -250,6 +247,15 @@ impl CalculateOrderDatesRequest {
         path_template: "/api/transferagency/orderdates",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &TransferAgencyApi, params: CalculateOrderDatesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CalculateOrderDatesParams {
@@ -299,12 +305,16 @@ impl CalculateOrderDatesRequest {
     }
 }
 
-/// The parameters of `UpsertTransferAgencyOrders` (`POST /api/transferagency/orders`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `POST /api/transferagency/orders` (operation `UpsertTransferAgencyOrders`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertTransferAgencyOrders`: what its request builder
+/// ([`UpsertTransferAgencyOrdersRequest`](crate::UpsertTransferAgencyOrdersRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertTransferAgencyOrdersParams {
@@ -324,9 +334,12 @@ impl UpsertTransferAgencyOrdersParams {
     }
 }
 
-/// The `UpsertTransferAgencyOrders` request (`POST /api/transferagency/orders`), built by
-/// [`TransferAgencyApi::upsert_transfer_agency_orders`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/transferagency/orders` (operation `UpsertTransferAgencyOrders`)
+///
+/// The request builder of `UpsertTransferAgencyOrders`, made by
+/// [`TransferAgencyApi::upsert_transfer_agency_orders`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertTransferAgencyOrdersRequest {
@@ -342,6 +355,15 @@ impl UpsertTransferAgencyOrdersRequest {
         path_template: "/api/transferagency/orders",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &TransferAgencyApi, params: UpsertTransferAgencyOrdersParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertTransferAgencyOrdersParams {
@@ -391,13 +413,16 @@ impl UpsertTransferAgencyOrdersRequest {
     }
 }
 
-/// The parameters of `DeleteTransferAgencyOrders` (`POST
-/// /api/transferagency/orders/$delete`): what its request builder sends, and what the tag's
-/// trait method takes.
+/// `POST /api/transferagency/orders/$delete` (operation `DeleteTransferAgencyOrders`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteTransferAgencyOrders`: what its request builder
+/// ([`DeleteTransferAgencyOrdersRequest`](crate::DeleteTransferAgencyOrdersRequest)) sends,
+/// and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteTransferAgencyOrdersParams {
@@ -417,9 +442,12 @@ impl DeleteTransferAgencyOrdersParams {
     }
 }
 
-/// The `DeleteTransferAgencyOrders` request (`POST /api/transferagency/orders/$delete`),
-/// built by [`TransferAgencyApi::delete_transfer_agency_orders`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `POST /api/transferagency/orders/$delete` (operation `DeleteTransferAgencyOrders`)
+///
+/// The request builder of `DeleteTransferAgencyOrders`, made by
+/// [`TransferAgencyApi::delete_transfer_agency_orders`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteTransferAgencyOrdersRequest {
@@ -435,6 +463,15 @@ impl DeleteTransferAgencyOrdersRequest {
         path_template: "/api/transferagency/orders/$delete",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &TransferAgencyApi, params: DeleteTransferAgencyOrdersParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteTransferAgencyOrdersParams {
@@ -486,13 +523,16 @@ impl DeleteTransferAgencyOrdersRequest {
     }
 }
 
-/// The parameters of `EstimateTransferAgencyOrders` (`POST
-/// /api/transferagency/orders/$estimate`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `POST /api/transferagency/orders/$estimate` (operation `EstimateTransferAgencyOrders`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `EstimateTransferAgencyOrders`: what its request builder
+/// ([`EstimateTransferAgencyOrdersRequest`](crate::EstimateTransferAgencyOrdersRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct EstimateTransferAgencyOrdersParams {
@@ -512,10 +552,12 @@ impl EstimateTransferAgencyOrdersParams {
     }
 }
 
-/// The `EstimateTransferAgencyOrders` request (`POST
-/// /api/transferagency/orders/$estimate`), built by
-/// [`TransferAgencyApi::estimate_transfer_agency_orders`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/transferagency/orders/$estimate` (operation `EstimateTransferAgencyOrders`)
+///
+/// The request builder of `EstimateTransferAgencyOrders`, made by
+/// [`TransferAgencyApi::estimate_transfer_agency_orders`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct EstimateTransferAgencyOrdersRequest {
@@ -531,6 +573,18 @@ impl EstimateTransferAgencyOrdersRequest {
         path_template: "/api/transferagency/orders/$estimate",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &TransferAgencyApi,
+        params: EstimateTransferAgencyOrdersParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &EstimateTransferAgencyOrdersParams {
@@ -582,13 +636,16 @@ impl EstimateTransferAgencyOrdersRequest {
     }
 }
 
-/// The parameters of `UpsertTransferAgencyTransactionsFromOrders` (`POST
-/// /api/transferagency/transactions/$fromOrders`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `POST /api/transferagency/transactions/$fromOrders` (operation `UpsertTransferAgencyTransactionsFromOrders`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertTransferAgencyTransactionsFromOrders`: what its request builder
+/// ([`UpsertTransferAgencyTransactionsFromOrdersRequest`](crate::UpsertTransferAgencyTransactionsFromOrdersRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertTransferAgencyTransactionsFromOrdersParams {
@@ -614,18 +671,14 @@ impl UpsertTransferAgencyTransactionsFromOrdersParams {
             body: request_body,
         }
     }
-
-    /// Sets `successMode` (query): string.
-    pub fn success_mode(mut self, success_mode: impl Into<String>) -> Self {
-        self.success_mode = Some(success_mode.into());
-        self
-    }
 }
 
-/// The `UpsertTransferAgencyTransactionsFromOrders` request (`POST
-/// /api/transferagency/transactions/$fromOrders`), built by
-/// [`TransferAgencyApi::upsert_transfer_agency_transactions_from_orders`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `POST /api/transferagency/transactions/$fromOrders` (operation `UpsertTransferAgencyTransactionsFromOrders`)
+///
+/// The request builder of `UpsertTransferAgencyTransactionsFromOrders`, made by
+/// [`TransferAgencyApi::upsert_transfer_agency_transactions_from_orders`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertTransferAgencyTransactionsFromOrdersRequest {
@@ -642,9 +695,21 @@ impl UpsertTransferAgencyTransactionsFromOrdersRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &TransferAgencyApi,
+        params: UpsertTransferAgencyTransactionsFromOrdersParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `successMode` (query): string.
     pub fn success_mode(mut self, success_mode: impl Into<String>) -> Self {
-        self.params = self.params.success_mode(success_mode);
+        self.params.success_mode = Some(success_mode.into());
         self
     }
 
@@ -706,14 +771,19 @@ impl UpsertTransferAgencyTransactionsFromOrdersRequest {
 /// mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`TransferAgencyApi`] for streams, timeouts and `send_as`). With the `mock`
-/// feature, mockall generates `MockTransferAgencyApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`TransferAgencyApi`] add streams, timeouts and `send_as`. With the `mock` feature,
+/// mockall generates `MockTransferAgencyApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait TransferAgencyApiClient: Send + Sync {
-    /// `POST /api/transferagency/orderdates` (operation `CalculateOrderDates`):
-    /// [`TransferAgencyApi::calculate_order_dates`] with the parameters of `params`.
+    /// `POST /api/transferagency/orderdates` (operation `CalculateOrderDates`)
+    ///
+    /// [`TransferAgencyApi::calculate_order_dates`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::CalculateOrderDatesRequest::send): see [`Error`](crate::Error).
@@ -722,8 +792,11 @@ pub trait TransferAgencyApiClient: Send + Sync {
         params: CalculateOrderDatesParams,
     ) -> Result<lusid_models::CalculateOrderDatesResponse, crate::Error>;
 
-    /// `POST /api/transferagency/orders` (operation `UpsertTransferAgencyOrders`):
-    /// [`TransferAgencyApi::upsert_transfer_agency_orders`] with the parameters of `params`.
+    /// `POST /api/transferagency/orders` (operation `UpsertTransferAgencyOrders`)
+    ///
+    /// [`TransferAgencyApi::upsert_transfer_agency_orders`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertTransferAgencyOrdersRequest::send): see [`Error`](crate::Error).
@@ -732,8 +805,11 @@ pub trait TransferAgencyApiClient: Send + Sync {
         params: UpsertTransferAgencyOrdersParams,
     ) -> Result<lusid_models::TransferAgencyOrdersResponse, crate::Error>;
 
-    /// `POST /api/transferagency/orders/$delete` (operation `DeleteTransferAgencyOrders`):
-    /// [`TransferAgencyApi::delete_transfer_agency_orders`] with the parameters of `params`.
+    /// `POST /api/transferagency/orders/$delete` (operation `DeleteTransferAgencyOrders`)
+    ///
+    /// [`TransferAgencyApi::delete_transfer_agency_orders`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteTransferAgencyOrdersRequest::send): see [`Error`](crate::Error).
@@ -742,8 +818,11 @@ pub trait TransferAgencyApiClient: Send + Sync {
         params: DeleteTransferAgencyOrdersParams,
     ) -> Result<lusid_models::DeleteTransferAgencyOrdersResponse, crate::Error>;
 
-    /// `POST /api/transferagency/orders/$estimate` (operation `EstimateTransferAgencyOrders`):
-    /// [`TransferAgencyApi::estimate_transfer_agency_orders`] with the parameters of `params`.
+    /// `POST /api/transferagency/orders/$estimate` (operation `EstimateTransferAgencyOrders`)
+    ///
+    /// [`TransferAgencyApi::estimate_transfer_agency_orders`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::EstimateTransferAgencyOrdersRequest::send): see [`Error`](crate::Error).
@@ -752,10 +831,11 @@ pub trait TransferAgencyApiClient: Send + Sync {
         params: EstimateTransferAgencyOrdersParams,
     ) -> Result<lusid_models::EstimateTransferAgencyOrdersResponse, crate::Error>;
 
-    /// `POST /api/transferagency/transactions/$fromOrders` (operation
-    /// `UpsertTransferAgencyTransactionsFromOrders`):
+    /// `POST /api/transferagency/transactions/$fromOrders` (operation `UpsertTransferAgencyTransactionsFromOrders`)
+    ///
     /// [`TransferAgencyApi::upsert_transfer_agency_transactions_from_orders`] with the
-    /// parameters of `params`.
+    /// parameters of `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertTransferAgencyTransactionsFromOrdersRequest::send): see [`Error`](crate::Error).
@@ -771,52 +851,36 @@ impl TransferAgencyApiClient for TransferAgencyApi {
         &self,
         params: CalculateOrderDatesParams,
     ) -> Result<lusid_models::CalculateOrderDatesResponse, crate::Error> {
-        CalculateOrderDatesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CalculateOrderDatesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_transfer_agency_orders(
         &self,
         params: UpsertTransferAgencyOrdersParams,
     ) -> Result<lusid_models::TransferAgencyOrdersResponse, crate::Error> {
-        UpsertTransferAgencyOrdersRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertTransferAgencyOrdersRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_transfer_agency_orders(
         &self,
         params: DeleteTransferAgencyOrdersParams,
     ) -> Result<lusid_models::DeleteTransferAgencyOrdersResponse, crate::Error> {
-        DeleteTransferAgencyOrdersRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteTransferAgencyOrdersRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn estimate_transfer_agency_orders(
         &self,
         params: EstimateTransferAgencyOrdersParams,
     ) -> Result<lusid_models::EstimateTransferAgencyOrdersResponse, crate::Error> {
-        EstimateTransferAgencyOrdersRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        EstimateTransferAgencyOrdersRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_transfer_agency_transactions_from_orders(
@@ -824,12 +888,8 @@ impl TransferAgencyApiClient for TransferAgencyApi {
         params: UpsertTransferAgencyTransactionsFromOrdersParams,
     ) -> Result<lusid_models::UpsertTransferAgencyTransactionsFromOrdersResponse, crate::Error>
     {
-        UpsertTransferAgencyTransactionsFromOrdersRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertTransferAgencyTransactionsFromOrdersRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

@@ -50,11 +50,7 @@ impl TransfersApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_transfers(&self) -> ListTransfersRequest {
-        ListTransfersRequest {
-            client: self.client.clone(),
-            params: ListTransfersParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListTransfersRequest::from_params(self, ListTransfersParams::new())
     }
 
     /// `POST /api/transfers` (operation `CreateTransfer`)
@@ -83,11 +79,7 @@ impl TransfersApi {
         &self,
         create_transfer_request: lusid_models::CreateTransferRequest,
     ) -> CreateTransferRequest {
-        CreateTransferRequest {
-            client: self.client.clone(),
-            params: CreateTransferParams::new(create_transfer_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateTransferRequest::from_params(self, CreateTransferParams::new(create_transfer_request))
     }
 
     /// `POST /api/transfers/$get` (operation `GetTransfer`)
@@ -119,11 +111,7 @@ impl TransfersApi {
         &self,
         get_transfer_request: lusid_models::GetTransferRequest,
     ) -> GetTransferRequest {
-        GetTransferRequest {
-            client: self.client.clone(),
-            params: GetTransferParams::new(get_transfer_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetTransferRequest::from_params(self, GetTransferParams::new(get_transfer_request))
     }
 
     /// `DELETE /api/transfers/{scope}/{code}` (operation `DeleteTransfer`)
@@ -161,9 +149,9 @@ impl TransfersApi {
         portfolio_scope_in: impl Into<String>,
         portfolio_code_in: impl Into<String>,
     ) -> DeleteTransferRequest {
-        DeleteTransferRequest {
-            client: self.client.clone(),
-            params: DeleteTransferParams::new(
+        DeleteTransferRequest::from_params(
+            self,
+            DeleteTransferParams::new(
                 scope,
                 code,
                 portfolio_scope_out,
@@ -171,17 +159,20 @@ impl TransfersApi {
                 portfolio_scope_in,
                 portfolio_code_in,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 }
 
-/// The parameters of `ListTransfers` (`GET /api/transfers`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `GET /api/transfers` (operation `ListTransfers`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListTransfers`: what its request builder
+/// ([`ListTransfersRequest`](crate::ListTransfersRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListTransfersParams {
@@ -212,52 +203,13 @@ impl ListTransfersParams {
             property_keys: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `propertyKeys` (query): a list of strings, sent as one `propertyKeys=` pair each.
-    /// Replaces any earlier values.
-    pub fn property_keys(
-        mut self,
-        property_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.property_keys = property_keys.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListTransfers` request (`GET /api/transfers`), built by
-/// [`TransfersApi::list_transfers`]. Set optional parameters, then [`send`](Self::send) it.
+/// `GET /api/transfers` (operation `ListTransfers`)
+///
+/// The request builder of `ListTransfers`, made by [`TransfersApi::list_transfers`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListTransfersRequest {
@@ -274,35 +226,44 @@ impl ListTransfersRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &TransfersApi, params: ListTransfersParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
@@ -312,7 +273,7 @@ impl ListTransfersRequest {
         mut self,
         property_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        self.params = self.params.property_keys(property_keys);
+        self.params.property_keys = property_keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -374,77 +335,82 @@ impl ListTransfersRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListTransfersParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListTransfers`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::ResourceListOfTransfer, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::pages(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_pages(self) -> crate::PageStream<'static, lusid_models::ResourceListOfTransfer> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListTransfers`, in order. At most one page is held in
-    /// memory; the next page is requested when the current one is used up.
+    /// memory; the next page is requested when the current one is used up. Without an `asAt`,
+    /// the first request pins `asAt` to the current UTC time, so every page reads the same
+    /// snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::Transfer, crate::Error>> + Send + 'static
-    {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::Transfer> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListTransfers` with its items kept exactly as LUSID sent them, fields
     /// this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListTransfersRequest {
-    type Page = lusid_models::ResourceListOfTransfer;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListTransfersParams {
+    const OPERATION_ID: &'static str = "ListTransfers";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `CreateTransfer` (`POST /api/transfers`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `POST /api/transfers` (operation `CreateTransfer`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateTransfer`: what its request builder
+/// ([`CreateTransferRequest`](crate::CreateTransferRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateTransferParams {
@@ -461,8 +427,10 @@ impl CreateTransferParams {
     }
 }
 
-/// The `CreateTransfer` request (`POST /api/transfers`), built by
-/// [`TransfersApi::create_transfer`]. Set optional parameters, then [`send`](Self::send)
+/// `POST /api/transfers` (operation `CreateTransfer`)
+///
+/// The request builder of `CreateTransfer`, made by [`TransfersApi::create_transfer`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
 /// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -479,6 +447,15 @@ impl CreateTransferRequest {
         path_template: "/api/transfers",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &TransfersApi, params: CreateTransferParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateTransferParams {
@@ -527,12 +504,16 @@ impl CreateTransferRequest {
     }
 }
 
-/// The parameters of `GetTransfer` (`POST /api/transfers/$get`): what its request builder
-/// sends, and what the tag's trait method takes.
+/// `POST /api/transfers/$get` (operation `GetTransfer`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetTransfer`: what its request builder
+/// ([`GetTransferRequest`](crate::GetTransferRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetTransferParams {
@@ -551,17 +532,13 @@ impl GetTransferParams {
             body: get_transfer_request,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetTransfer` request (`POST /api/transfers/$get`), built by
-/// [`TransfersApi::get_transfer`]. Set optional parameters, then [`send`](Self::send) it.
+/// `POST /api/transfers/$get` (operation `GetTransfer`)
+///
+/// The request builder of `GetTransfer`, made by [`TransfersApi::get_transfer`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetTransferRequest {
@@ -578,10 +555,19 @@ impl GetTransferRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &TransfersApi, params: GetTransferParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -633,12 +619,16 @@ impl GetTransferRequest {
     }
 }
 
-/// The parameters of `DeleteTransfer` (`DELETE /api/transfers/{scope}/{code}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `DELETE /api/transfers/{scope}/{code}` (operation `DeleteTransfer`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteTransfer`: what its request builder
+/// ([`DeleteTransferRequest`](crate::DeleteTransferRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteTransferParams {
@@ -677,8 +667,10 @@ impl DeleteTransferParams {
     }
 }
 
-/// The `DeleteTransfer` request (`DELETE /api/transfers/{scope}/{code}`), built by
-/// [`TransfersApi::delete_transfer`]. Set optional parameters, then [`send`](Self::send)
+/// `DELETE /api/transfers/{scope}/{code}` (operation `DeleteTransfer`)
+///
+/// The request builder of `DeleteTransfer`, made by [`TransfersApi::delete_transfer`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
 /// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -695,6 +687,15 @@ impl DeleteTransferRequest {
         path_template: "/api/transfers/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &TransfersApi, params: DeleteTransferParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteTransferParams {
@@ -755,14 +756,18 @@ impl DeleteTransferRequest {
 /// TransfersApiClient`) and give it `client.transfers()` in production and a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`TransfersApi`] for streams, timeouts and `send_as`). With the `mock`
-/// feature, mockall generates `MockTransfersApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of [`TransfersApi`]
+/// add streams, timeouts and `send_as`. With the `mock` feature, mockall generates
+/// `MockTransfersApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait TransfersApiClient: Send + Sync {
-    /// `GET /api/transfers` (operation `ListTransfers`): [`TransfersApi::list_transfers`] with
-    /// the parameters of `params`.
+    /// `GET /api/transfers` (operation `ListTransfers`)
+    ///
+    /// [`TransfersApi::list_transfers`] with the parameters of `params`: one request (one page,
+    /// for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListTransfersRequest::send): see [`Error`](crate::Error).
@@ -771,8 +776,10 @@ pub trait TransfersApiClient: Send + Sync {
         params: ListTransfersParams,
     ) -> Result<lusid_models::ResourceListOfTransfer, crate::Error>;
 
-    /// `POST /api/transfers` (operation `CreateTransfer`): [`TransfersApi::create_transfer`]
-    /// with the parameters of `params`.
+    /// `POST /api/transfers` (operation `CreateTransfer`)
+    ///
+    /// [`TransfersApi::create_transfer`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateTransferRequest::send): see [`Error`](crate::Error).
@@ -781,8 +788,10 @@ pub trait TransfersApiClient: Send + Sync {
         params: CreateTransferParams,
     ) -> Result<lusid_models::CreateTransferResponse, crate::Error>;
 
-    /// `POST /api/transfers/$get` (operation `GetTransfer`): [`TransfersApi::get_transfer`]
-    /// with the parameters of `params`.
+    /// `POST /api/transfers/$get` (operation `GetTransfer`)
+    ///
+    /// [`TransfersApi::get_transfer`] with the parameters of `params`: one request (one page,
+    /// for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetTransferRequest::send): see [`Error`](crate::Error).
@@ -791,8 +800,10 @@ pub trait TransfersApiClient: Send + Sync {
         params: GetTransferParams,
     ) -> Result<lusid_models::Transfer, crate::Error>;
 
-    /// `DELETE /api/transfers/{scope}/{code}` (operation `DeleteTransfer`):
-    /// [`TransfersApi::delete_transfer`] with the parameters of `params`.
+    /// `DELETE /api/transfers/{scope}/{code}` (operation `DeleteTransfer`)
+    ///
+    /// [`TransfersApi::delete_transfer`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteTransferRequest::send): see [`Error`](crate::Error).
@@ -808,51 +819,31 @@ impl TransfersApiClient for TransfersApi {
         &self,
         params: ListTransfersParams,
     ) -> Result<lusid_models::ResourceListOfTransfer, crate::Error> {
-        ListTransfersRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListTransfersRequest::from_params(self, params).send().await
     }
 
     async fn create_transfer(
         &self,
         params: CreateTransferParams,
     ) -> Result<lusid_models::CreateTransferResponse, crate::Error> {
-        CreateTransferRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateTransferRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_transfer(
         &self,
         params: GetTransferParams,
     ) -> Result<lusid_models::Transfer, crate::Error> {
-        GetTransferRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetTransferRequest::from_params(self, params).send().await
     }
 
     async fn delete_transfer(
         &self,
         params: DeleteTransferParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteTransferRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteTransferRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

@@ -19,8 +19,7 @@ pub struct TranslationApi {
 }
 
 impl TranslationApi {
-    /// `POST /api/translation/instrumentdefinitions` (operation
-    /// `TranslateInstrumentDefinitions`)
+    /// `POST /api/translation/instrumentdefinitions` (operation `TranslateInstrumentDefinitions`)
     ///
     /// API status: `Experimental`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
@@ -49,13 +48,10 @@ impl TranslationApi {
         &self,
         translate_instrument_definitions_request: lusid_models::TranslateInstrumentDefinitionsRequest,
     ) -> TranslateInstrumentDefinitionsRequest {
-        TranslateInstrumentDefinitionsRequest {
-            client: self.client.clone(),
-            params: TranslateInstrumentDefinitionsParams::new(
-                translate_instrument_definitions_request,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        TranslateInstrumentDefinitionsRequest::from_params(
+            self,
+            TranslateInstrumentDefinitionsParams::new(translate_instrument_definitions_request),
+        )
     }
 
     /// `POST /api/translation/tradetickets` (operation `TranslateTradeTickets`)
@@ -86,21 +82,23 @@ impl TranslationApi {
         &self,
         translate_trade_ticket_request: lusid_models::TranslateTradeTicketRequest,
     ) -> TranslateTradeTicketsRequest {
-        TranslateTradeTicketsRequest {
-            client: self.client.clone(),
-            params: TranslateTradeTicketsParams::new(translate_trade_ticket_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        TranslateTradeTicketsRequest::from_params(
+            self,
+            TranslateTradeTicketsParams::new(translate_trade_ticket_request),
+        )
     }
 }
 
-/// The parameters of `TranslateInstrumentDefinitions` (`POST
-/// /api/translation/instrumentdefinitions`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `POST /api/translation/instrumentdefinitions` (operation `TranslateInstrumentDefinitions`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `TranslateInstrumentDefinitions`: what its request builder
+/// ([`TranslateInstrumentDefinitionsRequest`](crate::TranslateInstrumentDefinitionsRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct TranslateInstrumentDefinitionsParams {
@@ -119,10 +117,12 @@ impl TranslateInstrumentDefinitionsParams {
     }
 }
 
-/// The `TranslateInstrumentDefinitions` request (`POST
-/// /api/translation/instrumentdefinitions`), built by
-/// [`TranslationApi::translate_instrument_definitions`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/translation/instrumentdefinitions` (operation `TranslateInstrumentDefinitions`)
+///
+/// The request builder of `TranslateInstrumentDefinitions`, made by
+/// [`TranslationApi::translate_instrument_definitions`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct TranslateInstrumentDefinitionsRequest {
@@ -138,6 +138,15 @@ impl TranslateInstrumentDefinitionsRequest {
         path_template: "/api/translation/instrumentdefinitions",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &TranslationApi, params: TranslateInstrumentDefinitionsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &TranslateInstrumentDefinitionsParams {
@@ -189,12 +198,16 @@ impl TranslateInstrumentDefinitionsRequest {
     }
 }
 
-/// The parameters of `TranslateTradeTickets` (`POST /api/translation/tradetickets`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `POST /api/translation/tradetickets` (operation `TranslateTradeTickets`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `TranslateTradeTickets`: what its request builder
+/// ([`TranslateTradeTicketsRequest`](crate::TranslateTradeTicketsRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct TranslateTradeTicketsParams {
@@ -211,9 +224,11 @@ impl TranslateTradeTicketsParams {
     }
 }
 
-/// The `TranslateTradeTickets` request (`POST /api/translation/tradetickets`), built by
-/// [`TranslationApi::translate_trade_tickets`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/translation/tradetickets` (operation `TranslateTradeTickets`)
+///
+/// The request builder of `TranslateTradeTickets`, made by
+/// [`TranslationApi::translate_trade_tickets`] (or [`from_params`](Self::from_params)). Set
+/// optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct TranslateTradeTicketsRequest {
@@ -229,6 +244,15 @@ impl TranslateTradeTicketsRequest {
         path_template: "/api/translation/tradetickets",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &TranslationApi, params: TranslateTradeTicketsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &TranslateTradeTicketsParams {
@@ -284,15 +308,19 @@ impl TranslateTradeTicketsRequest {
 /// tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`TranslationApi`] for streams, timeouts and `send_as`). With the `mock`
-/// feature, mockall generates `MockTranslationApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`TranslationApi`] add streams, timeouts and `send_as`. With the `mock` feature, mockall
+/// generates `MockTranslationApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait TranslationApiClient: Send + Sync {
-    /// `POST /api/translation/instrumentdefinitions` (operation
-    /// `TranslateInstrumentDefinitions`): [`TranslationApi::translate_instrument_definitions`]
-    /// with the parameters of `params`.
+    /// `POST /api/translation/instrumentdefinitions` (operation `TranslateInstrumentDefinitions`)
+    ///
+    /// [`TranslationApi::translate_instrument_definitions`] with the parameters of `params`:
+    /// one request (one page, for a paginated operation; [`paginate`](crate::paginate) follows
+    /// the pages).
     ///
     /// # Errors
     /// As [`send`](crate::TranslateInstrumentDefinitionsRequest::send): see [`Error`](crate::Error).
@@ -301,8 +329,10 @@ pub trait TranslationApiClient: Send + Sync {
         params: TranslateInstrumentDefinitionsParams,
     ) -> Result<lusid_models::TranslateInstrumentDefinitionsResponse, crate::Error>;
 
-    /// `POST /api/translation/tradetickets` (operation `TranslateTradeTickets`):
-    /// [`TranslationApi::translate_trade_tickets`] with the parameters of `params`.
+    /// `POST /api/translation/tradetickets` (operation `TranslateTradeTickets`)
+    ///
+    /// [`TranslationApi::translate_trade_tickets`] with the parameters of `params`: one request
+    /// (one page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::TranslateTradeTicketsRequest::send): see [`Error`](crate::Error).
@@ -318,25 +348,17 @@ impl TranslationApiClient for TranslationApi {
         &self,
         params: TranslateInstrumentDefinitionsParams,
     ) -> Result<lusid_models::TranslateInstrumentDefinitionsResponse, crate::Error> {
-        TranslateInstrumentDefinitionsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        TranslateInstrumentDefinitionsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn translate_trade_tickets(
         &self,
         params: TranslateTradeTicketsParams,
     ) -> Result<lusid_models::TranslateTradeTicketsResponse, crate::Error> {
-        TranslateTradeTicketsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        TranslateTradeTicketsRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

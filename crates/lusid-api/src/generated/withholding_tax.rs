@@ -52,11 +52,10 @@ impl WithholdingTaxApi {
         &self,
         resolve_withholding_tax_request: lusid_models::ResolveWithholdingTaxRequest,
     ) -> ResolveWithholdingTaxRequest {
-        ResolveWithholdingTaxRequest {
-            client: self.client.clone(),
-            params: ResolveWithholdingTaxParams::new(resolve_withholding_tax_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ResolveWithholdingTaxRequest::from_params(
+            self,
+            ResolveWithholdingTaxParams::new(resolve_withholding_tax_request),
+        )
     }
 
     /// `GET /api/withholdingtax/configurations` (operation `ListWithholdingTaxConfigurations`)
@@ -93,15 +92,13 @@ impl WithholdingTaxApi {
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_withholding_tax_configurations(&self) -> ListWithholdingTaxConfigurationsRequest {
-        ListWithholdingTaxConfigurationsRequest {
-            client: self.client.clone(),
-            params: ListWithholdingTaxConfigurationsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListWithholdingTaxConfigurationsRequest::from_params(
+            self,
+            ListWithholdingTaxConfigurationsParams::new(),
+        )
     }
 
-    /// `GET /api/withholdingtax/configurations/{scope}/{code}` (operation
-    /// `GetWithholdingTaxConfiguration`)
+    /// `GET /api/withholdingtax/configurations/{scope}/{code}` (operation `GetWithholdingTaxConfiguration`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -130,15 +127,13 @@ impl WithholdingTaxApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetWithholdingTaxConfigurationRequest {
-        GetWithholdingTaxConfigurationRequest {
-            client: self.client.clone(),
-            params: GetWithholdingTaxConfigurationParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetWithholdingTaxConfigurationRequest::from_params(
+            self,
+            GetWithholdingTaxConfigurationParams::new(scope, code),
+        )
     }
 
-    /// `POST /api/withholdingtax/configurations/{scope}/{code}` (operation
-    /// `UpsertWithholdingTaxConfiguration`)
+    /// `POST /api/withholdingtax/configurations/{scope}/{code}` (operation `UpsertWithholdingTaxConfiguration`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (an upsert).
     ///
@@ -169,19 +164,17 @@ impl WithholdingTaxApi {
         code: impl Into<String>,
         upsert_withholding_tax_configuration_request: lusid_models::UpsertWithholdingTaxConfigurationRequest,
     ) -> UpsertWithholdingTaxConfigurationRequest {
-        UpsertWithholdingTaxConfigurationRequest {
-            client: self.client.clone(),
-            params: UpsertWithholdingTaxConfigurationParams::new(
+        UpsertWithholdingTaxConfigurationRequest::from_params(
+            self,
+            UpsertWithholdingTaxConfigurationParams::new(
                 scope,
                 code,
                 upsert_withholding_tax_configuration_request,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `DELETE /api/withholdingtax/configurations/{scope}/{code}` (operation
-    /// `DeleteWithholdingTaxConfiguration`)
+    /// `DELETE /api/withholdingtax/configurations/{scope}/{code}` (operation `DeleteWithholdingTaxConfiguration`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (DELETE).
     ///
@@ -206,15 +199,13 @@ impl WithholdingTaxApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteWithholdingTaxConfigurationRequest {
-        DeleteWithholdingTaxConfigurationRequest {
-            client: self.client.clone(),
-            params: DeleteWithholdingTaxConfigurationParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteWithholdingTaxConfigurationRequest::from_params(
+            self,
+            DeleteWithholdingTaxConfigurationParams::new(scope, code),
+        )
     }
 
-    /// `GET /api/withholdingtax/datasetdefinitions` (operation
-    /// `ListWithholdingTaxDatasetDefinitions`)
+    /// `GET /api/withholdingtax/datasetdefinitions` (operation `ListWithholdingTaxDatasetDefinitions`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -250,15 +241,13 @@ impl WithholdingTaxApi {
     pub fn list_withholding_tax_dataset_definitions(
         &self,
     ) -> ListWithholdingTaxDatasetDefinitionsRequest {
-        ListWithholdingTaxDatasetDefinitionsRequest {
-            client: self.client.clone(),
-            params: ListWithholdingTaxDatasetDefinitionsParams::new(),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListWithholdingTaxDatasetDefinitionsRequest::from_params(
+            self,
+            ListWithholdingTaxDatasetDefinitionsParams::new(),
+        )
     }
 
-    /// `POST /api/withholdingtax/datasetdefinitions` (operation
-    /// `CreateWithholdingTaxDatasetDefinitions`)
+    /// `POST /api/withholdingtax/datasetdefinitions` (operation `CreateWithholdingTaxDatasetDefinitions`)
     ///
     /// API status: `EarlyAccess`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
@@ -287,17 +276,15 @@ impl WithholdingTaxApi {
         &self,
         create_withholding_tax_dataset_definitions_request: lusid_models::CreateWithholdingTaxDatasetDefinitionsRequest,
     ) -> CreateWithholdingTaxDatasetDefinitionsRequest {
-        CreateWithholdingTaxDatasetDefinitionsRequest {
-            client: self.client.clone(),
-            params: CreateWithholdingTaxDatasetDefinitionsParams::new(
+        CreateWithholdingTaxDatasetDefinitionsRequest::from_params(
+            self,
+            CreateWithholdingTaxDatasetDefinitionsParams::new(
                 create_withholding_tax_dataset_definitions_request,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `GET /api/withholdingtax/datasetdefinitions/{scope}/{code}` (operation
-    /// `GetWithholdingTaxDatasetDefinition`)
+    /// `GET /api/withholdingtax/datasetdefinitions/{scope}/{code}` (operation `GetWithholdingTaxDatasetDefinition`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read).
     ///
@@ -325,15 +312,13 @@ impl WithholdingTaxApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> GetWithholdingTaxDatasetDefinitionRequest {
-        GetWithholdingTaxDatasetDefinitionRequest {
-            client: self.client.clone(),
-            params: GetWithholdingTaxDatasetDefinitionParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetWithholdingTaxDatasetDefinitionRequest::from_params(
+            self,
+            GetWithholdingTaxDatasetDefinitionParams::new(scope, code),
+        )
     }
 
-    /// `DELETE /api/withholdingtax/datasetdefinitions/{scope}/{code}` (operation
-    /// `DeleteWithholdingTaxDatasetDefinition`)
+    /// `DELETE /api/withholdingtax/datasetdefinitions/{scope}/{code}` (operation `DeleteWithholdingTaxDatasetDefinition`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (DELETE).
     ///
@@ -358,15 +343,13 @@ impl WithholdingTaxApi {
         scope: impl Into<String>,
         code: impl Into<String>,
     ) -> DeleteWithholdingTaxDatasetDefinitionRequest {
-        DeleteWithholdingTaxDatasetDefinitionRequest {
-            client: self.client.clone(),
-            params: DeleteWithholdingTaxDatasetDefinitionParams::new(scope, code),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteWithholdingTaxDatasetDefinitionRequest::from_params(
+            self,
+            DeleteWithholdingTaxDatasetDefinitionParams::new(scope, code),
+        )
     }
 
-    /// `PATCH /api/withholdingtax/datasetdefinitions/{scope}/{code}` (operation
-    /// `PatchWithholdingTaxDatasetDefinition`)
+    /// `PATCH /api/withholdingtax/datasetdefinitions/{scope}/{code}` (operation `PatchWithholdingTaxDatasetDefinition`)
     ///
     /// API status: `EarlyAccess`. Idempotent: no (not an upsert or read-only query).
     ///
@@ -395,15 +378,13 @@ impl WithholdingTaxApi {
         code: impl Into<String>,
         request_body: Vec<lusid_models::Operation>,
     ) -> PatchWithholdingTaxDatasetDefinitionRequest {
-        PatchWithholdingTaxDatasetDefinitionRequest {
-            client: self.client.clone(),
-            params: PatchWithholdingTaxDatasetDefinitionParams::new(scope, code, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        PatchWithholdingTaxDatasetDefinitionRequest::from_params(
+            self,
+            PatchWithholdingTaxDatasetDefinitionParams::new(scope, code, request_body),
+        )
     }
 
-    /// `POST /api/withholdingtax/rates/{scope}/{code}/$batchDelete` (operation
-    /// `BatchDeleteWithholdingTaxRates`)
+    /// `POST /api/withholdingtax/rates/{scope}/{code}/$batchDelete` (operation `BatchDeleteWithholdingTaxRates`)
     ///
     /// API status: `EarlyAccess`. Idempotent: no (a POST that is neither an upsert nor a
     /// read-only query).
@@ -443,15 +424,13 @@ impl WithholdingTaxApi {
             lusid_models::DeleteWithholdingTaxRateRequest,
         >,
     ) -> BatchDeleteWithholdingTaxRatesRequest {
-        BatchDeleteWithholdingTaxRatesRequest {
-            client: self.client.clone(),
-            params: BatchDeleteWithholdingTaxRatesParams::new(scope, code, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        BatchDeleteWithholdingTaxRatesRequest::from_params(
+            self,
+            BatchDeleteWithholdingTaxRatesParams::new(scope, code, request_body),
+        )
     }
 
-    /// `POST /api/withholdingtax/rates/{scope}/{code}/$batchUpsert` (operation
-    /// `BatchUpsertWithholdingTaxRates`)
+    /// `POST /api/withholdingtax/rates/{scope}/{code}/$batchUpsert` (operation `BatchUpsertWithholdingTaxRates`)
     ///
     /// API status: `EarlyAccess`. Idempotent: yes (a read-only or upsert action).
     ///
@@ -490,20 +469,23 @@ impl WithholdingTaxApi {
             lusid_models::UpsertWithholdingTaxRateRequest,
         >,
     ) -> BatchUpsertWithholdingTaxRatesRequest {
-        BatchUpsertWithholdingTaxRatesRequest {
-            client: self.client.clone(),
-            params: BatchUpsertWithholdingTaxRatesParams::new(scope, code, request_body),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        BatchUpsertWithholdingTaxRatesRequest::from_params(
+            self,
+            BatchUpsertWithholdingTaxRatesParams::new(scope, code, request_body),
+        )
     }
 }
 
-/// The parameters of `ResolveWithholdingTax` (`POST /api/withholdingtax/$resolve`): what
-/// its request builder sends, and what the tag's trait method takes.
+/// `POST /api/withholdingtax/$resolve` (operation `ResolveWithholdingTax`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ResolveWithholdingTax`: what its request builder
+/// ([`ResolveWithholdingTaxRequest`](crate::ResolveWithholdingTaxRequest)) sends, and what
+/// the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ResolveWithholdingTaxParams {
@@ -530,30 +512,13 @@ impl ResolveWithholdingTaxParams {
             body: resolve_withholding_tax_request,
         }
     }
-
-    /// Sets `effectiveAt` (query): string.
-    pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.effective_at = Some(effective_at.into());
-        self
-    }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
 }
 
-/// The `ResolveWithholdingTax` request (`POST /api/withholdingtax/$resolve`), built by
-/// [`WithholdingTaxApi::resolve_withholding_tax`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/withholdingtax/$resolve` (operation `ResolveWithholdingTax`)
+///
+/// The request builder of `ResolveWithholdingTax`, made by
+/// [`WithholdingTaxApi::resolve_withholding_tax`] (or [`from_params`](Self::from_params)).
+/// Set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ResolveWithholdingTaxRequest {
@@ -570,22 +535,31 @@ impl ResolveWithholdingTaxRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &WithholdingTaxApi, params: ResolveWithholdingTaxParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `effectiveAt` (query): string.
     pub fn effective_at(mut self, effective_at: impl Into<String>) -> Self {
-        self.params = self.params.effective_at(effective_at);
+        self.params.effective_at = Some(effective_at.into());
         self
     }
 
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
@@ -639,13 +613,16 @@ impl ResolveWithholdingTaxRequest {
     }
 }
 
-/// The parameters of `ListWithholdingTaxConfigurations` (`GET
-/// /api/withholdingtax/configurations`): what its request builder sends, and what the tag's
-/// trait method takes.
+/// `GET /api/withholdingtax/configurations` (operation `ListWithholdingTaxConfigurations`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListWithholdingTaxConfigurations`: what its request builder
+/// ([`ListWithholdingTaxConfigurationsRequest`](crate::ListWithholdingTaxConfigurationsRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListWithholdingTaxConfigurationsParams {
@@ -673,44 +650,14 @@ impl ListWithholdingTaxConfigurationsParams {
             sort_by: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListWithholdingTaxConfigurations` request (`GET
-/// /api/withholdingtax/configurations`), built by
-/// [`WithholdingTaxApi::list_withholding_tax_configurations`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `GET /api/withholdingtax/configurations` (operation `ListWithholdingTaxConfigurations`)
+///
+/// The request builder of `ListWithholdingTaxConfigurations`, made by
+/// [`WithholdingTaxApi::list_withholding_tax_configurations`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListWithholdingTaxConfigurationsRequest {
@@ -727,35 +674,47 @@ impl ListWithholdingTaxConfigurationsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &WithholdingTaxApi,
+        params: ListWithholdingTaxConfigurationsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
@@ -819,82 +778,88 @@ impl ListWithholdingTaxConfigurationsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListWithholdingTaxConfigurationsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListWithholdingTaxConfigurations`, following `nextPage` until it is
     /// empty. Each page is requested only when the previous one has been taken, with the same
     /// parameters plus `page`. Without an `asAt`, the first request pins `asAt` to the current
     /// UTC time, so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfWithholdingTaxConfiguration, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfWithholdingTaxConfiguration>
+    {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListWithholdingTaxConfigurations`, in order. At most one
     /// page is held in memory; the next page is requested when the current one is used up.
+    /// Without an `asAt`, the first request pins `asAt` to the current UTC time, so every page
+    /// reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_stream(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::WithholdingTaxConfiguration, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::items(self)
+    ) -> crate::ItemStream<'static, lusid_models::WithholdingTaxConfiguration> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListWithholdingTaxConfigurations` with its items kept exactly as LUSID
     /// sent them, fields this crate does not know included: for copying the data elsewhere
     /// unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListWithholdingTaxConfigurationsRequest {
-    type Page = lusid_models::PagedResourceListOfWithholdingTaxConfiguration;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListWithholdingTaxConfigurationsParams {
+    const OPERATION_ID: &'static str = "ListWithholdingTaxConfigurations";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `GetWithholdingTaxConfiguration` (`GET
-/// /api/withholdingtax/configurations/{scope}/{code}`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `GET /api/withholdingtax/configurations/{scope}/{code}` (operation `GetWithholdingTaxConfiguration`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetWithholdingTaxConfiguration`: what its request builder
+/// ([`GetWithholdingTaxConfigurationRequest`](crate::GetWithholdingTaxConfigurationRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetWithholdingTaxConfigurationParams {
@@ -916,19 +881,14 @@ impl GetWithholdingTaxConfigurationParams {
             as_at: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetWithholdingTaxConfiguration` request (`GET
-/// /api/withholdingtax/configurations/{scope}/{code}`), built by
-/// [`WithholdingTaxApi::get_withholding_tax_configuration`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/withholdingtax/configurations/{scope}/{code}` (operation `GetWithholdingTaxConfiguration`)
+///
+/// The request builder of `GetWithholdingTaxConfiguration`, made by
+/// [`WithholdingTaxApi::get_withholding_tax_configuration`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetWithholdingTaxConfigurationRequest {
@@ -945,10 +905,22 @@ impl GetWithholdingTaxConfigurationRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &WithholdingTaxApi,
+        params: GetWithholdingTaxConfigurationParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -1003,13 +975,16 @@ impl GetWithholdingTaxConfigurationRequest {
     }
 }
 
-/// The parameters of `UpsertWithholdingTaxConfiguration` (`POST
-/// /api/withholdingtax/configurations/{scope}/{code}`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `POST /api/withholdingtax/configurations/{scope}/{code}` (operation `UpsertWithholdingTaxConfiguration`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpsertWithholdingTaxConfiguration`: what its request builder
+/// ([`UpsertWithholdingTaxConfigurationRequest`](crate::UpsertWithholdingTaxConfigurationRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpsertWithholdingTaxConfigurationParams {
@@ -1036,10 +1011,12 @@ impl UpsertWithholdingTaxConfigurationParams {
     }
 }
 
-/// The `UpsertWithholdingTaxConfiguration` request (`POST
-/// /api/withholdingtax/configurations/{scope}/{code}`), built by
-/// [`WithholdingTaxApi::upsert_withholding_tax_configuration`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `POST /api/withholdingtax/configurations/{scope}/{code}` (operation `UpsertWithholdingTaxConfiguration`)
+///
+/// The request builder of `UpsertWithholdingTaxConfiguration`, made by
+/// [`WithholdingTaxApi::upsert_withholding_tax_configuration`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpsertWithholdingTaxConfigurationRequest {
@@ -1055,6 +1032,18 @@ impl UpsertWithholdingTaxConfigurationRequest {
         path_template: "/api/withholdingtax/configurations/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &WithholdingTaxApi,
+        params: UpsertWithholdingTaxConfigurationParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpsertWithholdingTaxConfigurationParams {
@@ -1107,13 +1096,16 @@ impl UpsertWithholdingTaxConfigurationRequest {
     }
 }
 
-/// The parameters of `DeleteWithholdingTaxConfiguration` (`DELETE
-/// /api/withholdingtax/configurations/{scope}/{code}`): what its request builder sends, and
-/// what the tag's trait method takes.
+/// `DELETE /api/withholdingtax/configurations/{scope}/{code}` (operation `DeleteWithholdingTaxConfiguration`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteWithholdingTaxConfiguration`: what its request builder
+/// ([`DeleteWithholdingTaxConfigurationRequest`](crate::DeleteWithholdingTaxConfigurationRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteWithholdingTaxConfigurationParams {
@@ -1133,10 +1125,12 @@ impl DeleteWithholdingTaxConfigurationParams {
     }
 }
 
-/// The `DeleteWithholdingTaxConfiguration` request (`DELETE
-/// /api/withholdingtax/configurations/{scope}/{code}`), built by
-/// [`WithholdingTaxApi::delete_withholding_tax_configuration`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `DELETE /api/withholdingtax/configurations/{scope}/{code}` (operation `DeleteWithholdingTaxConfiguration`)
+///
+/// The request builder of `DeleteWithholdingTaxConfiguration`, made by
+/// [`WithholdingTaxApi::delete_withholding_tax_configuration`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteWithholdingTaxConfigurationRequest {
@@ -1152,6 +1146,18 @@ impl DeleteWithholdingTaxConfigurationRequest {
         path_template: "/api/withholdingtax/configurations/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &WithholdingTaxApi,
+        params: DeleteWithholdingTaxConfigurationParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteWithholdingTaxConfigurationParams {
@@ -1203,13 +1209,16 @@ impl DeleteWithholdingTaxConfigurationRequest {
     }
 }
 
-/// The parameters of `ListWithholdingTaxDatasetDefinitions` (`GET
-/// /api/withholdingtax/datasetdefinitions`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `GET /api/withholdingtax/datasetdefinitions` (operation `ListWithholdingTaxDatasetDefinitions`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListWithholdingTaxDatasetDefinitions`: what its request builder
+/// ([`ListWithholdingTaxDatasetDefinitionsRequest`](crate::ListWithholdingTaxDatasetDefinitionsRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ListWithholdingTaxDatasetDefinitionsParams {
@@ -1237,44 +1246,14 @@ impl ListWithholdingTaxDatasetDefinitionsParams {
             sort_by: Vec::new(),
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
 }
 
-/// The `ListWithholdingTaxDatasetDefinitions` request (`GET
-/// /api/withholdingtax/datasetdefinitions`), built by
-/// [`WithholdingTaxApi::list_withholding_tax_dataset_definitions`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `GET /api/withholdingtax/datasetdefinitions` (operation `ListWithholdingTaxDatasetDefinitions`)
+///
+/// The request builder of `ListWithholdingTaxDatasetDefinitions`, made by
+/// [`WithholdingTaxApi::list_withholding_tax_dataset_definitions`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListWithholdingTaxDatasetDefinitionsRequest {
@@ -1291,35 +1270,47 @@ impl ListWithholdingTaxDatasetDefinitionsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &WithholdingTaxApi,
+        params: ListWithholdingTaxDatasetDefinitionsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
@@ -1383,81 +1374,85 @@ impl ListWithholdingTaxDatasetDefinitionsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListWithholdingTaxDatasetDefinitionsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListWithholdingTaxDatasetDefinitions`, following `nextPage` until it is
     /// empty. Each page is requested only when the previous one has been taken, with the same
     /// parameters plus `page`. Without an `asAt`, the first request pins `asAt` to the current
     /// UTC time, so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfWithholdingTaxDataset, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfWithholdingTaxDataset> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListWithholdingTaxDatasetDefinitions`, in order. At most
     /// one page is held in memory; the next page is requested when the current one is used up.
+    /// Without an `asAt`, the first request pins `asAt` to the current UTC time, so every page
+    /// reads the same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::WithholdingTaxDataset, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::WithholdingTaxDataset> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListWithholdingTaxDatasetDefinitions` with its items kept exactly as
     /// LUSID sent them, fields this crate does not know included: for copying the data
     /// elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListWithholdingTaxDatasetDefinitionsRequest {
-    type Page = lusid_models::PagedResourceListOfWithholdingTaxDataset;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListWithholdingTaxDatasetDefinitionsParams {
+    const OPERATION_ID: &'static str = "ListWithholdingTaxDatasetDefinitions";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `CreateWithholdingTaxDatasetDefinitions` (`POST
-/// /api/withholdingtax/datasetdefinitions`): what its request builder sends, and what the
-/// tag's trait method takes.
+/// `POST /api/withholdingtax/datasetdefinitions` (operation `CreateWithholdingTaxDatasetDefinitions`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateWithholdingTaxDatasetDefinitions`: what its request builder
+/// ([`CreateWithholdingTaxDatasetDefinitionsRequest`](crate::CreateWithholdingTaxDatasetDefinitionsRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateWithholdingTaxDatasetDefinitionsParams {
@@ -1476,10 +1471,12 @@ impl CreateWithholdingTaxDatasetDefinitionsParams {
     }
 }
 
-/// The `CreateWithholdingTaxDatasetDefinitions` request (`POST
-/// /api/withholdingtax/datasetdefinitions`), built by
-/// [`WithholdingTaxApi::create_withholding_tax_dataset_definitions`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `POST /api/withholdingtax/datasetdefinitions` (operation `CreateWithholdingTaxDatasetDefinitions`)
+///
+/// The request builder of `CreateWithholdingTaxDatasetDefinitions`, made by
+/// [`WithholdingTaxApi::create_withholding_tax_dataset_definitions`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateWithholdingTaxDatasetDefinitionsRequest {
@@ -1495,6 +1492,18 @@ impl CreateWithholdingTaxDatasetDefinitionsRequest {
         path_template: "/api/withholdingtax/datasetdefinitions",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &WithholdingTaxApi,
+        params: CreateWithholdingTaxDatasetDefinitionsParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateWithholdingTaxDatasetDefinitionsParams {
@@ -1546,13 +1555,16 @@ impl CreateWithholdingTaxDatasetDefinitionsRequest {
     }
 }
 
-/// The parameters of `GetWithholdingTaxDatasetDefinition` (`GET
-/// /api/withholdingtax/datasetdefinitions/{scope}/{code}`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `GET /api/withholdingtax/datasetdefinitions/{scope}/{code}` (operation `GetWithholdingTaxDatasetDefinition`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetWithholdingTaxDatasetDefinition`: what its request builder
+/// ([`GetWithholdingTaxDatasetDefinitionRequest`](crate::GetWithholdingTaxDatasetDefinitionRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetWithholdingTaxDatasetDefinitionParams {
@@ -1574,19 +1586,14 @@ impl GetWithholdingTaxDatasetDefinitionParams {
             as_at: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetWithholdingTaxDatasetDefinition` request (`GET
-/// /api/withholdingtax/datasetdefinitions/{scope}/{code}`), built by
-/// [`WithholdingTaxApi::get_withholding_tax_dataset_definition`]. Set optional parameters,
-/// then [`send`](Self::send) it.
+/// `GET /api/withholdingtax/datasetdefinitions/{scope}/{code}` (operation `GetWithholdingTaxDatasetDefinition`)
+///
+/// The request builder of `GetWithholdingTaxDatasetDefinition`, made by
+/// [`WithholdingTaxApi::get_withholding_tax_dataset_definition`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetWithholdingTaxDatasetDefinitionRequest {
@@ -1603,10 +1610,22 @@ impl GetWithholdingTaxDatasetDefinitionRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &WithholdingTaxApi,
+        params: GetWithholdingTaxDatasetDefinitionParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -1660,13 +1679,16 @@ impl GetWithholdingTaxDatasetDefinitionRequest {
     }
 }
 
-/// The parameters of `DeleteWithholdingTaxDatasetDefinition` (`DELETE
-/// /api/withholdingtax/datasetdefinitions/{scope}/{code}`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `DELETE /api/withholdingtax/datasetdefinitions/{scope}/{code}` (operation `DeleteWithholdingTaxDatasetDefinition`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteWithholdingTaxDatasetDefinition`: what its request builder
+/// ([`DeleteWithholdingTaxDatasetDefinitionRequest`](crate::DeleteWithholdingTaxDatasetDefinitionRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteWithholdingTaxDatasetDefinitionParams {
@@ -1686,10 +1708,12 @@ impl DeleteWithholdingTaxDatasetDefinitionParams {
     }
 }
 
-/// The `DeleteWithholdingTaxDatasetDefinition` request (`DELETE
-/// /api/withholdingtax/datasetdefinitions/{scope}/{code}`), built by
-/// [`WithholdingTaxApi::delete_withholding_tax_dataset_definition`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `DELETE /api/withholdingtax/datasetdefinitions/{scope}/{code}` (operation `DeleteWithholdingTaxDatasetDefinition`)
+///
+/// The request builder of `DeleteWithholdingTaxDatasetDefinition`, made by
+/// [`WithholdingTaxApi::delete_withholding_tax_dataset_definition`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteWithholdingTaxDatasetDefinitionRequest {
@@ -1705,6 +1729,18 @@ impl DeleteWithholdingTaxDatasetDefinitionRequest {
         path_template: "/api/withholdingtax/datasetdefinitions/{scope}/{code}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &WithholdingTaxApi,
+        params: DeleteWithholdingTaxDatasetDefinitionParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteWithholdingTaxDatasetDefinitionParams {
@@ -1756,13 +1792,16 @@ impl DeleteWithholdingTaxDatasetDefinitionRequest {
     }
 }
 
-/// The parameters of `PatchWithholdingTaxDatasetDefinition` (`PATCH
-/// /api/withholdingtax/datasetdefinitions/{scope}/{code}`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `PATCH /api/withholdingtax/datasetdefinitions/{scope}/{code}` (operation `PatchWithholdingTaxDatasetDefinition`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `PatchWithholdingTaxDatasetDefinition`: what its request builder
+/// ([`PatchWithholdingTaxDatasetDefinitionRequest`](crate::PatchWithholdingTaxDatasetDefinitionRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct PatchWithholdingTaxDatasetDefinitionParams {
@@ -1789,10 +1828,12 @@ impl PatchWithholdingTaxDatasetDefinitionParams {
     }
 }
 
-/// The `PatchWithholdingTaxDatasetDefinition` request (`PATCH
-/// /api/withholdingtax/datasetdefinitions/{scope}/{code}`), built by
-/// [`WithholdingTaxApi::patch_withholding_tax_dataset_definition`]. Set optional
-/// parameters, then [`send`](Self::send) it.
+/// `PATCH /api/withholdingtax/datasetdefinitions/{scope}/{code}` (operation `PatchWithholdingTaxDatasetDefinition`)
+///
+/// The request builder of `PatchWithholdingTaxDatasetDefinition`, made by
+/// [`WithholdingTaxApi::patch_withholding_tax_dataset_definition`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct PatchWithholdingTaxDatasetDefinitionRequest {
@@ -1808,6 +1849,18 @@ impl PatchWithholdingTaxDatasetDefinitionRequest {
         path_template: "/api/withholdingtax/datasetdefinitions/{scope}/{code}",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &WithholdingTaxApi,
+        params: PatchWithholdingTaxDatasetDefinitionParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &PatchWithholdingTaxDatasetDefinitionParams {
@@ -1859,13 +1912,16 @@ impl PatchWithholdingTaxDatasetDefinitionRequest {
     }
 }
 
-/// The parameters of `BatchDeleteWithholdingTaxRates` (`POST
-/// /api/withholdingtax/rates/{scope}/{code}/$batchDelete`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `POST /api/withholdingtax/rates/{scope}/{code}/$batchDelete` (operation `BatchDeleteWithholdingTaxRates`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `BatchDeleteWithholdingTaxRates`: what its request builder
+/// ([`BatchDeleteWithholdingTaxRatesRequest`](crate::BatchDeleteWithholdingTaxRatesRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct BatchDeleteWithholdingTaxRatesParams {
@@ -1899,24 +1955,14 @@ impl BatchDeleteWithholdingTaxRatesParams {
             body: request_body,
         }
     }
-
-    /// Sets `successMode` (query): string.
-    pub fn success_mode(mut self, success_mode: impl Into<String>) -> Self {
-        self.success_mode = Some(success_mode.into());
-        self
-    }
-
-    /// Sets `ruleSource` (query): string.
-    pub fn rule_source(mut self, rule_source: impl Into<String>) -> Self {
-        self.rule_source = Some(rule_source.into());
-        self
-    }
 }
 
-/// The `BatchDeleteWithholdingTaxRates` request (`POST
-/// /api/withholdingtax/rates/{scope}/{code}/$batchDelete`), built by
-/// [`WithholdingTaxApi::batch_delete_withholding_tax_rates`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/withholdingtax/rates/{scope}/{code}/$batchDelete` (operation `BatchDeleteWithholdingTaxRates`)
+///
+/// The request builder of `BatchDeleteWithholdingTaxRates`, made by
+/// [`WithholdingTaxApi::batch_delete_withholding_tax_rates`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct BatchDeleteWithholdingTaxRatesRequest {
@@ -1933,15 +1979,27 @@ impl BatchDeleteWithholdingTaxRatesRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &WithholdingTaxApi,
+        params: BatchDeleteWithholdingTaxRatesParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `successMode` (query): string.
     pub fn success_mode(mut self, success_mode: impl Into<String>) -> Self {
-        self.params = self.params.success_mode(success_mode);
+        self.params.success_mode = Some(success_mode.into());
         self
     }
 
     /// Sets `ruleSource` (query): string.
     pub fn rule_source(mut self, rule_source: impl Into<String>) -> Self {
-        self.params = self.params.rule_source(rule_source);
+        self.params.rule_source = Some(rule_source.into());
         self
     }
 
@@ -2001,13 +2059,16 @@ impl BatchDeleteWithholdingTaxRatesRequest {
     }
 }
 
-/// The parameters of `BatchUpsertWithholdingTaxRates` (`POST
-/// /api/withholdingtax/rates/{scope}/{code}/$batchUpsert`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `POST /api/withholdingtax/rates/{scope}/{code}/$batchUpsert` (operation `BatchUpsertWithholdingTaxRates`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `BatchUpsertWithholdingTaxRates`: what its request builder
+/// ([`BatchUpsertWithholdingTaxRatesRequest`](crate::BatchUpsertWithholdingTaxRatesRequest))
+/// sends, and what the tag's trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct BatchUpsertWithholdingTaxRatesParams {
@@ -2041,24 +2102,14 @@ impl BatchUpsertWithholdingTaxRatesParams {
             body: request_body,
         }
     }
-
-    /// Sets `successMode` (query): string.
-    pub fn success_mode(mut self, success_mode: impl Into<String>) -> Self {
-        self.success_mode = Some(success_mode.into());
-        self
-    }
-
-    /// Sets `ruleSource` (query): string.
-    pub fn rule_source(mut self, rule_source: impl Into<String>) -> Self {
-        self.rule_source = Some(rule_source.into());
-        self
-    }
 }
 
-/// The `BatchUpsertWithholdingTaxRates` request (`POST
-/// /api/withholdingtax/rates/{scope}/{code}/$batchUpsert`), built by
-/// [`WithholdingTaxApi::batch_upsert_withholding_tax_rates`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/withholdingtax/rates/{scope}/{code}/$batchUpsert` (operation `BatchUpsertWithholdingTaxRates`)
+///
+/// The request builder of `BatchUpsertWithholdingTaxRates`, made by
+/// [`WithholdingTaxApi::batch_upsert_withholding_tax_rates`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct BatchUpsertWithholdingTaxRatesRequest {
@@ -2075,15 +2126,27 @@ impl BatchUpsertWithholdingTaxRatesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(
+        api: &WithholdingTaxApi,
+        params: BatchUpsertWithholdingTaxRatesParams,
+    ) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `successMode` (query): string.
     pub fn success_mode(mut self, success_mode: impl Into<String>) -> Self {
-        self.params = self.params.success_mode(success_mode);
+        self.params.success_mode = Some(success_mode.into());
         self
     }
 
     /// Sets `ruleSource` (query): string.
     pub fn rule_source(mut self, rule_source: impl Into<String>) -> Self {
-        self.params = self.params.rule_source(rule_source);
+        self.params.rule_source = Some(rule_source.into());
         self
     }
 
@@ -2149,14 +2212,19 @@ impl BatchUpsertWithholdingTaxRatesRequest {
 /// mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`WithholdingTaxApi`] for streams, timeouts and `send_as`). With the `mock`
-/// feature, mockall generates `MockWithholdingTaxApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of
+/// [`WithholdingTaxApi`] add streams, timeouts and `send_as`. With the `mock` feature,
+/// mockall generates `MockWithholdingTaxApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait WithholdingTaxApiClient: Send + Sync {
-    /// `POST /api/withholdingtax/$resolve` (operation `ResolveWithholdingTax`):
-    /// [`WithholdingTaxApi::resolve_withholding_tax`] with the parameters of `params`.
+    /// `POST /api/withholdingtax/$resolve` (operation `ResolveWithholdingTax`)
+    ///
+    /// [`WithholdingTaxApi::resolve_withholding_tax`] with the parameters of `params`: one
+    /// request (one page, for a paginated operation; [`paginate`](crate::paginate) follows the
+    /// pages).
     ///
     /// # Errors
     /// As [`send`](crate::ResolveWithholdingTaxRequest::send): see [`Error`](crate::Error).
@@ -2165,9 +2233,11 @@ pub trait WithholdingTaxApiClient: Send + Sync {
         params: ResolveWithholdingTaxParams,
     ) -> Result<lusid_models::WithholdingTaxResolution, crate::Error>;
 
-    /// `GET /api/withholdingtax/configurations` (operation `ListWithholdingTaxConfigurations`):
+    /// `GET /api/withholdingtax/configurations` (operation `ListWithholdingTaxConfigurations`)
+    ///
     /// [`WithholdingTaxApi::list_withholding_tax_configurations`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListWithholdingTaxConfigurationsRequest::send): see [`Error`](crate::Error).
@@ -2176,10 +2246,11 @@ pub trait WithholdingTaxApiClient: Send + Sync {
         params: ListWithholdingTaxConfigurationsParams,
     ) -> Result<lusid_models::PagedResourceListOfWithholdingTaxConfiguration, crate::Error>;
 
-    /// `GET /api/withholdingtax/configurations/{scope}/{code}` (operation
-    /// `GetWithholdingTaxConfiguration`):
+    /// `GET /api/withholdingtax/configurations/{scope}/{code}` (operation `GetWithholdingTaxConfiguration`)
+    ///
     /// [`WithholdingTaxApi::get_withholding_tax_configuration`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetWithholdingTaxConfigurationRequest::send): see [`Error`](crate::Error).
@@ -2188,10 +2259,11 @@ pub trait WithholdingTaxApiClient: Send + Sync {
         params: GetWithholdingTaxConfigurationParams,
     ) -> Result<lusid_models::WithholdingTaxConfiguration, crate::Error>;
 
-    /// `POST /api/withholdingtax/configurations/{scope}/{code}` (operation
-    /// `UpsertWithholdingTaxConfiguration`):
+    /// `POST /api/withholdingtax/configurations/{scope}/{code}` (operation `UpsertWithholdingTaxConfiguration`)
+    ///
     /// [`WithholdingTaxApi::upsert_withholding_tax_configuration`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpsertWithholdingTaxConfigurationRequest::send): see [`Error`](crate::Error).
@@ -2200,10 +2272,11 @@ pub trait WithholdingTaxApiClient: Send + Sync {
         params: UpsertWithholdingTaxConfigurationParams,
     ) -> Result<lusid_models::WithholdingTaxConfiguration, crate::Error>;
 
-    /// `DELETE /api/withholdingtax/configurations/{scope}/{code}` (operation
-    /// `DeleteWithholdingTaxConfiguration`):
+    /// `DELETE /api/withholdingtax/configurations/{scope}/{code}` (operation `DeleteWithholdingTaxConfiguration`)
+    ///
     /// [`WithholdingTaxApi::delete_withholding_tax_configuration`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteWithholdingTaxConfigurationRequest::send): see [`Error`](crate::Error).
@@ -2212,10 +2285,11 @@ pub trait WithholdingTaxApiClient: Send + Sync {
         params: DeleteWithholdingTaxConfigurationParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `GET /api/withholdingtax/datasetdefinitions` (operation
-    /// `ListWithholdingTaxDatasetDefinitions`):
+    /// `GET /api/withholdingtax/datasetdefinitions` (operation `ListWithholdingTaxDatasetDefinitions`)
+    ///
     /// [`WithholdingTaxApi::list_withholding_tax_dataset_definitions`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListWithholdingTaxDatasetDefinitionsRequest::send): see [`Error`](crate::Error).
@@ -2224,10 +2298,11 @@ pub trait WithholdingTaxApiClient: Send + Sync {
         params: ListWithholdingTaxDatasetDefinitionsParams,
     ) -> Result<lusid_models::PagedResourceListOfWithholdingTaxDataset, crate::Error>;
 
-    /// `POST /api/withholdingtax/datasetdefinitions` (operation
-    /// `CreateWithholdingTaxDatasetDefinitions`):
+    /// `POST /api/withholdingtax/datasetdefinitions` (operation `CreateWithholdingTaxDatasetDefinitions`)
+    ///
     /// [`WithholdingTaxApi::create_withholding_tax_dataset_definitions`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateWithholdingTaxDatasetDefinitionsRequest::send): see [`Error`](crate::Error).
@@ -2236,10 +2311,11 @@ pub trait WithholdingTaxApiClient: Send + Sync {
         params: CreateWithholdingTaxDatasetDefinitionsParams,
     ) -> Result<lusid_models::WithholdingTaxDatasetDefinitions, crate::Error>;
 
-    /// `GET /api/withholdingtax/datasetdefinitions/{scope}/{code}` (operation
-    /// `GetWithholdingTaxDatasetDefinition`):
+    /// `GET /api/withholdingtax/datasetdefinitions/{scope}/{code}` (operation `GetWithholdingTaxDatasetDefinition`)
+    ///
     /// [`WithholdingTaxApi::get_withholding_tax_dataset_definition`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetWithholdingTaxDatasetDefinitionRequest::send): see [`Error`](crate::Error).
@@ -2248,10 +2324,11 @@ pub trait WithholdingTaxApiClient: Send + Sync {
         params: GetWithholdingTaxDatasetDefinitionParams,
     ) -> Result<lusid_models::WithholdingTaxDataset, crate::Error>;
 
-    /// `DELETE /api/withholdingtax/datasetdefinitions/{scope}/{code}` (operation
-    /// `DeleteWithholdingTaxDatasetDefinition`):
+    /// `DELETE /api/withholdingtax/datasetdefinitions/{scope}/{code}` (operation `DeleteWithholdingTaxDatasetDefinition`)
+    ///
     /// [`WithholdingTaxApi::delete_withholding_tax_dataset_definition`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteWithholdingTaxDatasetDefinitionRequest::send): see [`Error`](crate::Error).
@@ -2260,10 +2337,11 @@ pub trait WithholdingTaxApiClient: Send + Sync {
         params: DeleteWithholdingTaxDatasetDefinitionParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `PATCH /api/withholdingtax/datasetdefinitions/{scope}/{code}` (operation
-    /// `PatchWithholdingTaxDatasetDefinition`):
+    /// `PATCH /api/withholdingtax/datasetdefinitions/{scope}/{code}` (operation `PatchWithholdingTaxDatasetDefinition`)
+    ///
     /// [`WithholdingTaxApi::patch_withholding_tax_dataset_definition`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::PatchWithholdingTaxDatasetDefinitionRequest::send): see [`Error`](crate::Error).
@@ -2272,10 +2350,11 @@ pub trait WithholdingTaxApiClient: Send + Sync {
         params: PatchWithholdingTaxDatasetDefinitionParams,
     ) -> Result<lusid_models::WithholdingTaxDataset, crate::Error>;
 
-    /// `POST /api/withholdingtax/rates/{scope}/{code}/$batchDelete` (operation
-    /// `BatchDeleteWithholdingTaxRates`):
+    /// `POST /api/withholdingtax/rates/{scope}/{code}/$batchDelete` (operation `BatchDeleteWithholdingTaxRates`)
+    ///
     /// [`WithholdingTaxApi::batch_delete_withholding_tax_rates`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::BatchDeleteWithholdingTaxRatesRequest::send): see [`Error`](crate::Error).
@@ -2284,10 +2363,11 @@ pub trait WithholdingTaxApiClient: Send + Sync {
         params: BatchDeleteWithholdingTaxRatesParams,
     ) -> Result<lusid_models::BatchDeleteRelationalDataResponse, crate::Error>;
 
-    /// `POST /api/withholdingtax/rates/{scope}/{code}/$batchUpsert` (operation
-    /// `BatchUpsertWithholdingTaxRates`):
+    /// `POST /api/withholdingtax/rates/{scope}/{code}/$batchUpsert` (operation `BatchUpsertWithholdingTaxRates`)
+    ///
     /// [`WithholdingTaxApi::batch_upsert_withholding_tax_rates`] with the parameters of
-    /// `params`.
+    /// `params`: one request (one page, for a paginated operation;
+    /// [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::BatchUpsertWithholdingTaxRatesRequest::send): see [`Error`](crate::Error).
@@ -2303,155 +2383,107 @@ impl WithholdingTaxApiClient for WithholdingTaxApi {
         &self,
         params: ResolveWithholdingTaxParams,
     ) -> Result<lusid_models::WithholdingTaxResolution, crate::Error> {
-        ResolveWithholdingTaxRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ResolveWithholdingTaxRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_withholding_tax_configurations(
         &self,
         params: ListWithholdingTaxConfigurationsParams,
     ) -> Result<lusid_models::PagedResourceListOfWithholdingTaxConfiguration, crate::Error> {
-        ListWithholdingTaxConfigurationsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListWithholdingTaxConfigurationsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_withholding_tax_configuration(
         &self,
         params: GetWithholdingTaxConfigurationParams,
     ) -> Result<lusid_models::WithholdingTaxConfiguration, crate::Error> {
-        GetWithholdingTaxConfigurationRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetWithholdingTaxConfigurationRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn upsert_withholding_tax_configuration(
         &self,
         params: UpsertWithholdingTaxConfigurationParams,
     ) -> Result<lusid_models::WithholdingTaxConfiguration, crate::Error> {
-        UpsertWithholdingTaxConfigurationRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpsertWithholdingTaxConfigurationRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_withholding_tax_configuration(
         &self,
         params: DeleteWithholdingTaxConfigurationParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteWithholdingTaxConfigurationRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteWithholdingTaxConfigurationRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_withholding_tax_dataset_definitions(
         &self,
         params: ListWithholdingTaxDatasetDefinitionsParams,
     ) -> Result<lusid_models::PagedResourceListOfWithholdingTaxDataset, crate::Error> {
-        ListWithholdingTaxDatasetDefinitionsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListWithholdingTaxDatasetDefinitionsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn create_withholding_tax_dataset_definitions(
         &self,
         params: CreateWithholdingTaxDatasetDefinitionsParams,
     ) -> Result<lusid_models::WithholdingTaxDatasetDefinitions, crate::Error> {
-        CreateWithholdingTaxDatasetDefinitionsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateWithholdingTaxDatasetDefinitionsRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn get_withholding_tax_dataset_definition(
         &self,
         params: GetWithholdingTaxDatasetDefinitionParams,
     ) -> Result<lusid_models::WithholdingTaxDataset, crate::Error> {
-        GetWithholdingTaxDatasetDefinitionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetWithholdingTaxDatasetDefinitionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_withholding_tax_dataset_definition(
         &self,
         params: DeleteWithholdingTaxDatasetDefinitionParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteWithholdingTaxDatasetDefinitionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteWithholdingTaxDatasetDefinitionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn patch_withholding_tax_dataset_definition(
         &self,
         params: PatchWithholdingTaxDatasetDefinitionParams,
     ) -> Result<lusid_models::WithholdingTaxDataset, crate::Error> {
-        PatchWithholdingTaxDatasetDefinitionRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        PatchWithholdingTaxDatasetDefinitionRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn batch_delete_withholding_tax_rates(
         &self,
         params: BatchDeleteWithholdingTaxRatesParams,
     ) -> Result<lusid_models::BatchDeleteRelationalDataResponse, crate::Error> {
-        BatchDeleteWithholdingTaxRatesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        BatchDeleteWithholdingTaxRatesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn batch_upsert_withholding_tax_rates(
         &self,
         params: BatchUpsertWithholdingTaxRatesParams,
     ) -> Result<lusid_models::BatchUpsertWithholdingTaxRatesResponse, crate::Error> {
-        BatchUpsertWithholdingTaxRatesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        BatchUpsertWithholdingTaxRatesRequest::from_params(self, params)
+            .send()
+            .await
     }
 }

@@ -24,7 +24,8 @@ impl WorkspaceApi {
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
     /// Parameters (required ones are arguments here, optional ones are setters on the request):
-    /// - `visibility` (path, required): string; known values `shared` and `personal`.
+    /// - `visibility` (path, required): [`Visibility`](crate::params::Visibility) (or any
+    ///   string); known values `shared` and `personal`.
     /// - `asAt` (query, optional): date-time: a UTC instant with 100 ns precision, sent by
     ///   LUSID as `2024-01-31T09:30:00.0000000+00:00`; set with
     ///   [`ListWorkspacesRequest::as_at`].
@@ -50,12 +51,11 @@ impl WorkspaceApi {
     /// - [`Error::Decode`](crate::Error::Decode) when the response body does not match;
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
-    pub fn list_workspaces(&self, visibility: impl Into<String>) -> ListWorkspacesRequest {
-        ListWorkspacesRequest {
-            client: self.client.clone(),
-            params: ListWorkspacesParams::new(visibility),
-            call_options: lusid_http::CallOptions::new(),
-        }
+    pub fn list_workspaces(
+        &self,
+        visibility: impl Into<crate::params::Visibility>,
+    ) -> ListWorkspacesRequest {
+        ListWorkspacesRequest::from_params(self, ListWorkspacesParams::new(visibility))
     }
 
     /// `POST /api/workspaces/{visibility}` (operation `CreateWorkspace`)
@@ -64,7 +64,8 @@ impl WorkspaceApi {
     /// query).
     ///
     /// Parameters (required ones are arguments here, optional ones are setters on the request):
-    /// - `visibility` (path, required): string; known values `shared` and `personal`.
+    /// - `visibility` (path, required): [`Visibility`](crate::params::Visibility) (or any
+    ///   string); known values `shared` and `personal`.
     /// - `includeItemAccess` (query, optional): boolean; set with
     ///   [`CreateWorkspaceRequest::include_item_access`].
     ///
@@ -85,14 +86,13 @@ impl WorkspaceApi {
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn create_workspace(
         &self,
-        visibility: impl Into<String>,
+        visibility: impl Into<crate::params::Visibility>,
         workspace_creation_request: lusid_models::WorkspaceCreationRequest,
     ) -> CreateWorkspaceRequest {
-        CreateWorkspaceRequest {
-            client: self.client.clone(),
-            params: CreateWorkspaceParams::new(visibility, workspace_creation_request),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateWorkspaceRequest::from_params(
+            self,
+            CreateWorkspaceParams::new(visibility, workspace_creation_request),
+        )
     }
 
     /// `GET /api/workspaces/{visibility}/items` (operation `SearchItems`)
@@ -100,7 +100,8 @@ impl WorkspaceApi {
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
     /// Parameters (required ones are arguments here, optional ones are setters on the request):
-    /// - `visibility` (path, required): string; known values `shared` and `personal`.
+    /// - `visibility` (path, required): [`Visibility`](crate::params::Visibility) (or any
+    ///   string); known values `shared` and `personal`.
     /// - `asAt` (query, optional): date-time: a UTC instant with 100 ns precision, sent by
     ///   LUSID as `2024-01-31T09:30:00.0000000+00:00`; set with [`SearchItemsRequest::as_at`].
     /// - `page` (query, optional): string; set with [`SearchItemsRequest::page`].
@@ -124,12 +125,11 @@ impl WorkspaceApi {
     /// - [`Error::Decode`](crate::Error::Decode) when the response body does not match;
     /// - [`Error::InvalidParameter`](crate::Error::InvalidParameter) or
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
-    pub fn search_items(&self, visibility: impl Into<String>) -> SearchItemsRequest {
-        SearchItemsRequest {
-            client: self.client.clone(),
-            params: SearchItemsParams::new(visibility),
-            call_options: lusid_http::CallOptions::new(),
-        }
+    pub fn search_items(
+        &self,
+        visibility: impl Into<crate::params::Visibility>,
+    ) -> SearchItemsRequest {
+        SearchItemsRequest::from_params(self, SearchItemsParams::new(visibility))
     }
 
     /// `GET /api/workspaces/{visibility}/{workspaceName}` (operation `GetWorkspace`)
@@ -137,7 +137,8 @@ impl WorkspaceApi {
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
     /// Parameters (required ones are arguments here, optional ones are setters on the request):
-    /// - `visibility` (path, required): string; known values `shared` and `personal`.
+    /// - `visibility` (path, required): [`Visibility`](crate::params::Visibility) (or any
+    ///   string); known values `shared` and `personal`.
     /// - `workspaceName` (path, required): string.
     /// - `asAt` (query, optional): date-time: a UTC instant with 100 ns precision, sent by
     ///   LUSID as `2024-01-31T09:30:00.0000000+00:00`; set with [`GetWorkspaceRequest::as_at`].
@@ -158,14 +159,10 @@ impl WorkspaceApi {
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn get_workspace(
         &self,
-        visibility: impl Into<String>,
+        visibility: impl Into<crate::params::Visibility>,
         workspace_name: impl Into<String>,
     ) -> GetWorkspaceRequest {
-        GetWorkspaceRequest {
-            client: self.client.clone(),
-            params: GetWorkspaceParams::new(visibility, workspace_name),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetWorkspaceRequest::from_params(self, GetWorkspaceParams::new(visibility, workspace_name))
     }
 
     /// `PUT /api/workspaces/{visibility}/{workspaceName}` (operation `UpdateWorkspace`)
@@ -173,7 +170,8 @@ impl WorkspaceApi {
     /// API status: `Stable`. Idempotent: yes (PUT replaces).
     ///
     /// Parameters (required ones are arguments here, optional ones are setters on the request):
-    /// - `visibility` (path, required): string; known values `shared` and `personal`.
+    /// - `visibility` (path, required): [`Visibility`](crate::params::Visibility) (or any
+    ///   string); known values `shared` and `personal`.
     /// - `workspaceName` (path, required): string.
     /// - `includeItemAccess` (query, optional): boolean; set with
     ///   [`UpdateWorkspaceRequest::include_item_access`].
@@ -195,19 +193,14 @@ impl WorkspaceApi {
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn update_workspace(
         &self,
-        visibility: impl Into<String>,
+        visibility: impl Into<crate::params::Visibility>,
         workspace_name: impl Into<String>,
         workspace_update_request: lusid_models::WorkspaceUpdateRequest,
     ) -> UpdateWorkspaceRequest {
-        UpdateWorkspaceRequest {
-            client: self.client.clone(),
-            params: UpdateWorkspaceParams::new(
-                visibility,
-                workspace_name,
-                workspace_update_request,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        UpdateWorkspaceRequest::from_params(
+            self,
+            UpdateWorkspaceParams::new(visibility, workspace_name, workspace_update_request),
+        )
     }
 
     /// `DELETE /api/workspaces/{visibility}/{workspaceName}` (operation `DeleteWorkspace`)
@@ -215,7 +208,8 @@ impl WorkspaceApi {
     /// API status: `Stable`. Idempotent: yes (DELETE).
     ///
     /// Parameters (required ones are arguments here, optional ones are setters on the request):
-    /// - `visibility` (path, required): string; known values `shared` and `personal`.
+    /// - `visibility` (path, required): [`Visibility`](crate::params::Visibility) (or any
+    ///   string); known values `shared` and `personal`.
     /// - `workspaceName` (path, required): string.
     /// - `recurse` (query, optional): boolean; set with [`DeleteWorkspaceRequest::recurse`].
     ///
@@ -233,14 +227,13 @@ impl WorkspaceApi {
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn delete_workspace(
         &self,
-        visibility: impl Into<String>,
+        visibility: impl Into<crate::params::Visibility>,
         workspace_name: impl Into<String>,
     ) -> DeleteWorkspaceRequest {
-        DeleteWorkspaceRequest {
-            client: self.client.clone(),
-            params: DeleteWorkspaceParams::new(visibility, workspace_name),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteWorkspaceRequest::from_params(
+            self,
+            DeleteWorkspaceParams::new(visibility, workspace_name),
+        )
     }
 
     /// `GET /api/workspaces/{visibility}/{workspaceName}/items` (operation `ListItems`)
@@ -248,7 +241,8 @@ impl WorkspaceApi {
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
     /// Parameters (required ones are arguments here, optional ones are setters on the request):
-    /// - `visibility` (path, required): string; known values `shared` and `personal`.
+    /// - `visibility` (path, required): [`Visibility`](crate::params::Visibility) (or any
+    ///   string); known values `shared` and `personal`.
     /// - `workspaceName` (path, required): string.
     /// - `asAt` (query, optional): date-time: a UTC instant with 100 ns precision, sent by
     ///   LUSID as `2024-01-31T09:30:00.0000000+00:00`; set with [`ListItemsRequest::as_at`].
@@ -275,14 +269,10 @@ impl WorkspaceApi {
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn list_items(
         &self,
-        visibility: impl Into<String>,
+        visibility: impl Into<crate::params::Visibility>,
         workspace_name: impl Into<String>,
     ) -> ListItemsRequest {
-        ListItemsRequest {
-            client: self.client.clone(),
-            params: ListItemsParams::new(visibility, workspace_name),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        ListItemsRequest::from_params(self, ListItemsParams::new(visibility, workspace_name))
     }
 
     /// `POST /api/workspaces/{visibility}/{workspaceName}/items` (operation `CreateItem`)
@@ -291,7 +281,8 @@ impl WorkspaceApi {
     /// query).
     ///
     /// Parameters (required ones are arguments here, optional ones are setters on the request):
-    /// - `visibility` (path, required): string; known values `shared` and `personal`.
+    /// - `visibility` (path, required): [`Visibility`](crate::params::Visibility) (or any
+    ///   string); known values `shared` and `personal`.
     /// - `workspaceName` (path, required): string.
     ///
     /// Request body `workspace_item_creation_request`:
@@ -312,28 +303,23 @@ impl WorkspaceApi {
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn create_item(
         &self,
-        visibility: impl Into<String>,
+        visibility: impl Into<crate::params::Visibility>,
         workspace_name: impl Into<String>,
         workspace_item_creation_request: lusid_models::WorkspaceItemCreationRequest,
     ) -> CreateItemRequest {
-        CreateItemRequest {
-            client: self.client.clone(),
-            params: CreateItemParams::new(
-                visibility,
-                workspace_name,
-                workspace_item_creation_request,
-            ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        CreateItemRequest::from_params(
+            self,
+            CreateItemParams::new(visibility, workspace_name, workspace_item_creation_request),
+        )
     }
 
-    /// `GET /api/workspaces/{visibility}/{workspaceName}/items/{groupName}/{itemName}`
-    /// (operation `GetItem`)
+    /// `GET /api/workspaces/{visibility}/{workspaceName}/items/{groupName}/{itemName}` (operation `GetItem`)
     ///
     /// API status: `Stable`. Idempotent: yes (a read).
     ///
     /// Parameters (required ones are arguments here, optional ones are setters on the request):
-    /// - `visibility` (path, required): string; known values `shared` and `personal`.
+    /// - `visibility` (path, required): [`Visibility`](crate::params::Visibility) (or any
+    ///   string); known values `shared` and `personal`.
     /// - `workspaceName` (path, required): string.
     /// - `groupName` (path, required): string.
     /// - `itemName` (path, required): string.
@@ -354,25 +340,24 @@ impl WorkspaceApi {
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn get_item(
         &self,
-        visibility: impl Into<String>,
+        visibility: impl Into<crate::params::Visibility>,
         workspace_name: impl Into<String>,
         group_name: impl Into<String>,
         item_name: impl Into<String>,
     ) -> GetItemRequest {
-        GetItemRequest {
-            client: self.client.clone(),
-            params: GetItemParams::new(visibility, workspace_name, group_name, item_name),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        GetItemRequest::from_params(
+            self,
+            GetItemParams::new(visibility, workspace_name, group_name, item_name),
+        )
     }
 
-    /// `PUT /api/workspaces/{visibility}/{workspaceName}/items/{groupName}/{itemName}`
-    /// (operation `UpdateItem`)
+    /// `PUT /api/workspaces/{visibility}/{workspaceName}/items/{groupName}/{itemName}` (operation `UpdateItem`)
     ///
     /// API status: `Stable`. Idempotent: yes (PUT replaces).
     ///
     /// Parameters (required ones are arguments here, optional ones are setters on the request):
-    /// - `visibility` (path, required): string; known values `shared` and `personal`.
+    /// - `visibility` (path, required): [`Visibility`](crate::params::Visibility) (or any
+    ///   string); known values `shared` and `personal`.
     /// - `workspaceName` (path, required): string.
     /// - `groupName` (path, required): string.
     /// - `itemName` (path, required): string.
@@ -394,32 +379,31 @@ impl WorkspaceApi {
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn update_item(
         &self,
-        visibility: impl Into<String>,
+        visibility: impl Into<crate::params::Visibility>,
         workspace_name: impl Into<String>,
         group_name: impl Into<String>,
         item_name: impl Into<String>,
         workspace_item_update_request: lusid_models::WorkspaceItemUpdateRequest,
     ) -> UpdateItemRequest {
-        UpdateItemRequest {
-            client: self.client.clone(),
-            params: UpdateItemParams::new(
+        UpdateItemRequest::from_params(
+            self,
+            UpdateItemParams::new(
                 visibility,
                 workspace_name,
                 group_name,
                 item_name,
                 workspace_item_update_request,
             ),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        )
     }
 
-    /// `DELETE /api/workspaces/{visibility}/{workspaceName}/items/{groupName}/{itemName}`
-    /// (operation `DeleteItem`)
+    /// `DELETE /api/workspaces/{visibility}/{workspaceName}/items/{groupName}/{itemName}` (operation `DeleteItem`)
     ///
     /// API status: `Stable`. Idempotent: yes (DELETE).
     ///
     /// Parameters (required ones are arguments here, optional ones are setters on the request):
-    /// - `visibility` (path, required): string; known values `shared` and `personal`.
+    /// - `visibility` (path, required): [`Visibility`](crate::params::Visibility) (or any
+    ///   string); known values `shared` and `personal`.
     /// - `workspaceName` (path, required): string.
     /// - `groupName` (path, required): string.
     /// - `itemName` (path, required): string.
@@ -438,30 +422,34 @@ impl WorkspaceApi {
     ///   [`Error::Encode`](crate::Error::Encode) when the request cannot be built.
     pub fn delete_item(
         &self,
-        visibility: impl Into<String>,
+        visibility: impl Into<crate::params::Visibility>,
         workspace_name: impl Into<String>,
         group_name: impl Into<String>,
         item_name: impl Into<String>,
     ) -> DeleteItemRequest {
-        DeleteItemRequest {
-            client: self.client.clone(),
-            params: DeleteItemParams::new(visibility, workspace_name, group_name, item_name),
-            call_options: lusid_http::CallOptions::new(),
-        }
+        DeleteItemRequest::from_params(
+            self,
+            DeleteItemParams::new(visibility, workspace_name, group_name, item_name),
+        )
     }
 }
 
-/// The parameters of `ListWorkspaces` (`GET /api/workspaces/{visibility}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/workspaces/{visibility}` (operation `ListWorkspaces`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListWorkspaces`: what its request builder
+/// ([`ListWorkspacesRequest`](crate::ListWorkspacesRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListWorkspacesParams {
-    /// `visibility` (path): string; known values `shared` and `personal`.
-    pub visibility: String,
+    /// `visibility` (path): [`Visibility`](crate::params::Visibility) (or any string); known
+    /// values `shared` and `personal`.
+    pub visibility: crate::params::Visibility,
     /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub as_at: Option<time::OffsetDateTime>,
@@ -479,7 +467,7 @@ pub struct ListWorkspacesParams {
 
 impl ListWorkspacesParams {
     /// The required parameters; every optional one unset.
-    pub fn new(visibility: impl Into<String>) -> Self {
+    pub fn new(visibility: impl Into<crate::params::Visibility>) -> Self {
         Self {
             visibility: visibility.into(),
             as_at: None,
@@ -490,48 +478,12 @@ impl ListWorkspacesParams {
             include_item_access: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
-
-    /// Sets `includeItemAccess` (query): boolean.
-    pub fn include_item_access(mut self, include_item_access: bool) -> Self {
-        self.include_item_access = Some(include_item_access);
-        self
-    }
 }
 
-/// The `ListWorkspaces` request (`GET /api/workspaces/{visibility}`), built by
-/// [`WorkspaceApi::list_workspaces`]. Set optional parameters, then [`send`](Self::send)
+/// `GET /api/workspaces/{visibility}` (operation `ListWorkspaces`)
+///
+/// The request builder of `ListWorkspaces`, made by [`WorkspaceApi::list_workspaces`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
 /// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -549,41 +501,50 @@ impl ListWorkspacesRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &WorkspaceApi, params: ListWorkspacesParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
     /// Sets `includeItemAccess` (query): boolean.
     pub fn include_item_access(mut self, include_item_access: bool) -> Self {
-        self.params = self.params.include_item_access(include_item_access);
+        self.params.include_item_access = Some(include_item_access);
         self
     }
 
@@ -650,83 +611,90 @@ impl ListWorkspacesRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListWorkspacesParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListWorkspaces`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfWorkspace, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfWorkspace> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListWorkspaces`, in order. At most one page is held in
-    /// memory; the next page is requested when the current one is used up.
+    /// memory; the next page is requested when the current one is used up. Without an `asAt`,
+    /// the first request pins `asAt` to the current UTC time, so every page reads the same
+    /// snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::Workspace, crate::Error>> + Send + 'static
-    {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::Workspace> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListWorkspaces` with its items kept exactly as LUSID sent them, fields
     /// this crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListWorkspacesRequest {
-    type Page = lusid_models::PagedResourceListOfWorkspace;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListWorkspacesParams {
+    const OPERATION_ID: &'static str = "ListWorkspaces";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `CreateWorkspace` (`POST /api/workspaces/{visibility}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `POST /api/workspaces/{visibility}` (operation `CreateWorkspace`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateWorkspace`: what its request builder
+/// ([`CreateWorkspaceRequest`](crate::CreateWorkspaceRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateWorkspaceParams {
-    /// `visibility` (path): string; known values `shared` and `personal`.
-    pub visibility: String,
+    /// `visibility` (path): [`Visibility`](crate::params::Visibility) (or any string); known
+    /// values `shared` and `personal`.
+    pub visibility: crate::params::Visibility,
     /// `includeItemAccess` (query): boolean.
     pub include_item_access: Option<bool>,
     /// The JSON request body.
@@ -736,7 +704,7 @@ pub struct CreateWorkspaceParams {
 impl CreateWorkspaceParams {
     /// The required parameters; every optional one unset.
     pub fn new(
-        visibility: impl Into<String>,
+        visibility: impl Into<crate::params::Visibility>,
         workspace_creation_request: lusid_models::WorkspaceCreationRequest,
     ) -> Self {
         Self {
@@ -745,16 +713,12 @@ impl CreateWorkspaceParams {
             body: workspace_creation_request,
         }
     }
-
-    /// Sets `includeItemAccess` (query): boolean.
-    pub fn include_item_access(mut self, include_item_access: bool) -> Self {
-        self.include_item_access = Some(include_item_access);
-        self
-    }
 }
 
-/// The `CreateWorkspace` request (`POST /api/workspaces/{visibility}`), built by
-/// [`WorkspaceApi::create_workspace`]. Set optional parameters, then [`send`](Self::send)
+/// `POST /api/workspaces/{visibility}` (operation `CreateWorkspace`)
+///
+/// The request builder of `CreateWorkspace`, made by [`WorkspaceApi::create_workspace`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
 /// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -772,9 +736,18 @@ impl CreateWorkspaceRequest {
         idempotent: false,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &WorkspaceApi, params: CreateWorkspaceParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `includeItemAccess` (query): boolean.
     pub fn include_item_access(mut self, include_item_access: bool) -> Self {
-        self.params = self.params.include_item_access(include_item_access);
+        self.params.include_item_access = Some(include_item_access);
         self
     }
 
@@ -830,17 +803,22 @@ impl CreateWorkspaceRequest {
     }
 }
 
-/// The parameters of `SearchItems` (`GET /api/workspaces/{visibility}/items`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/workspaces/{visibility}/items` (operation `SearchItems`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `SearchItems`: what its request builder
+/// ([`SearchItemsRequest`](crate::SearchItemsRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct SearchItemsParams {
-    /// `visibility` (path): string; known values `shared` and `personal`.
-    pub visibility: String,
+    /// `visibility` (path): [`Visibility`](crate::params::Visibility) (or any string); known
+    /// values `shared` and `personal`.
+    pub visibility: crate::params::Visibility,
     /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub as_at: Option<time::OffsetDateTime>,
@@ -856,7 +834,7 @@ pub struct SearchItemsParams {
 
 impl SearchItemsParams {
     /// The required parameters; every optional one unset.
-    pub fn new(visibility: impl Into<String>) -> Self {
+    pub fn new(visibility: impl Into<crate::params::Visibility>) -> Self {
         Self {
             visibility: visibility.into(),
             as_at: None,
@@ -866,42 +844,13 @@ impl SearchItemsParams {
             filter: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
 }
 
-/// The `SearchItems` request (`GET /api/workspaces/{visibility}/items`), built by
-/// [`WorkspaceApi::search_items`]. Set optional parameters, then [`send`](Self::send) it.
+/// `GET /api/workspaces/{visibility}/items` (operation `SearchItems`)
+///
+/// The request builder of `SearchItems`, made by [`WorkspaceApi::search_items`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SearchItemsRequest {
@@ -918,35 +867,44 @@ impl SearchItemsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &WorkspaceApi, params: SearchItemsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -1012,84 +970,89 @@ impl SearchItemsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: SearchItemsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `SearchItems`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfItemAndWorkspace, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfItemAndWorkspace> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `SearchItems`, in order. At most one page is held in memory;
-    /// the next page is requested when the current one is used up.
+    /// the next page is requested when the current one is used up. Without an `asAt`, the first
+    /// request pins `asAt` to the current UTC time, so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::ItemAndWorkspace, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::ItemAndWorkspace> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `SearchItems` with its items kept exactly as LUSID sent them, fields this
     /// crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for SearchItemsRequest {
-    type Page = lusid_models::PagedResourceListOfItemAndWorkspace;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for SearchItemsParams {
+    const OPERATION_ID: &'static str = "SearchItems";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `GetWorkspace` (`GET /api/workspaces/{visibility}/{workspaceName}`):
-/// what its request builder sends, and what the tag's trait method takes.
+/// `GET /api/workspaces/{visibility}/{workspaceName}` (operation `GetWorkspace`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetWorkspace`: what its request builder
+/// ([`GetWorkspaceRequest`](crate::GetWorkspaceRequest)) sends, and what the tag's trait
+/// method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetWorkspaceParams {
-    /// `visibility` (path): string; known values `shared` and `personal`.
-    pub visibility: String,
+    /// `visibility` (path): [`Visibility`](crate::params::Visibility) (or any string); known
+    /// values `shared` and `personal`.
+    pub visibility: crate::params::Visibility,
     /// `workspaceName` (path): string.
     pub workspace_name: String,
     /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
@@ -1101,7 +1064,10 @@ pub struct GetWorkspaceParams {
 
 impl GetWorkspaceParams {
     /// The required parameters; every optional one unset.
-    pub fn new(visibility: impl Into<String>, workspace_name: impl Into<String>) -> Self {
+    pub fn new(
+        visibility: impl Into<crate::params::Visibility>,
+        workspace_name: impl Into<String>,
+    ) -> Self {
         Self {
             visibility: visibility.into(),
             workspace_name: workspace_name.into(),
@@ -1109,23 +1075,12 @@ impl GetWorkspaceParams {
             include_item_access: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `includeItemAccess` (query): boolean.
-    pub fn include_item_access(mut self, include_item_access: bool) -> Self {
-        self.include_item_access = Some(include_item_access);
-        self
-    }
 }
 
-/// The `GetWorkspace` request (`GET /api/workspaces/{visibility}/{workspaceName}`), built
-/// by [`WorkspaceApi::get_workspace`]. Set optional parameters, then [`send`](Self::send)
+/// `GET /api/workspaces/{visibility}/{workspaceName}` (operation `GetWorkspace`)
+///
+/// The request builder of `GetWorkspace`, made by [`WorkspaceApi::get_workspace`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
 /// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -1143,16 +1098,25 @@ impl GetWorkspaceRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &WorkspaceApi, params: GetWorkspaceParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `includeItemAccess` (query): boolean.
     pub fn include_item_access(mut self, include_item_access: bool) -> Self {
-        self.params = self.params.include_item_access(include_item_access);
+        self.params.include_item_access = Some(include_item_access);
         self
     }
 
@@ -1210,18 +1174,22 @@ impl GetWorkspaceRequest {
     }
 }
 
-/// The parameters of `UpdateWorkspace` (`PUT
-/// /api/workspaces/{visibility}/{workspaceName}`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `PUT /api/workspaces/{visibility}/{workspaceName}` (operation `UpdateWorkspace`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpdateWorkspace`: what its request builder
+/// ([`UpdateWorkspaceRequest`](crate::UpdateWorkspaceRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateWorkspaceParams {
-    /// `visibility` (path): string; known values `shared` and `personal`.
-    pub visibility: String,
+    /// `visibility` (path): [`Visibility`](crate::params::Visibility) (or any string); known
+    /// values `shared` and `personal`.
+    pub visibility: crate::params::Visibility,
     /// `workspaceName` (path): string.
     pub workspace_name: String,
     /// `includeItemAccess` (query): boolean.
@@ -1233,7 +1201,7 @@ pub struct UpdateWorkspaceParams {
 impl UpdateWorkspaceParams {
     /// The required parameters; every optional one unset.
     pub fn new(
-        visibility: impl Into<String>,
+        visibility: impl Into<crate::params::Visibility>,
         workspace_name: impl Into<String>,
         workspace_update_request: lusid_models::WorkspaceUpdateRequest,
     ) -> Self {
@@ -1244,17 +1212,13 @@ impl UpdateWorkspaceParams {
             body: workspace_update_request,
         }
     }
-
-    /// Sets `includeItemAccess` (query): boolean.
-    pub fn include_item_access(mut self, include_item_access: bool) -> Self {
-        self.include_item_access = Some(include_item_access);
-        self
-    }
 }
 
-/// The `UpdateWorkspace` request (`PUT /api/workspaces/{visibility}/{workspaceName}`),
-/// built by [`WorkspaceApi::update_workspace`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `PUT /api/workspaces/{visibility}/{workspaceName}` (operation `UpdateWorkspace`)
+///
+/// The request builder of `UpdateWorkspace`, made by [`WorkspaceApi::update_workspace`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateWorkspaceRequest {
@@ -1271,9 +1235,18 @@ impl UpdateWorkspaceRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &WorkspaceApi, params: UpdateWorkspaceParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `includeItemAccess` (query): boolean.
     pub fn include_item_access(mut self, include_item_access: bool) -> Self {
-        self.params = self.params.include_item_access(include_item_access);
+        self.params.include_item_access = Some(include_item_access);
         self
     }
 
@@ -1331,18 +1304,22 @@ impl UpdateWorkspaceRequest {
     }
 }
 
-/// The parameters of `DeleteWorkspace` (`DELETE
-/// /api/workspaces/{visibility}/{workspaceName}`): what its request builder sends, and what
-/// the tag's trait method takes.
+/// `DELETE /api/workspaces/{visibility}/{workspaceName}` (operation `DeleteWorkspace`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteWorkspace`: what its request builder
+/// ([`DeleteWorkspaceRequest`](crate::DeleteWorkspaceRequest)) sends, and what the tag's
+/// trait method takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteWorkspaceParams {
-    /// `visibility` (path): string; known values `shared` and `personal`.
-    pub visibility: String,
+    /// `visibility` (path): [`Visibility`](crate::params::Visibility) (or any string); known
+    /// values `shared` and `personal`.
+    pub visibility: crate::params::Visibility,
     /// `workspaceName` (path): string.
     pub workspace_name: String,
     /// `recurse` (query): boolean.
@@ -1351,24 +1328,23 @@ pub struct DeleteWorkspaceParams {
 
 impl DeleteWorkspaceParams {
     /// The required parameters; every optional one unset.
-    pub fn new(visibility: impl Into<String>, workspace_name: impl Into<String>) -> Self {
+    pub fn new(
+        visibility: impl Into<crate::params::Visibility>,
+        workspace_name: impl Into<String>,
+    ) -> Self {
         Self {
             visibility: visibility.into(),
             workspace_name: workspace_name.into(),
             recurse: None,
         }
     }
-
-    /// Sets `recurse` (query): boolean.
-    pub fn recurse(mut self, recurse: bool) -> Self {
-        self.recurse = Some(recurse);
-        self
-    }
 }
 
-/// The `DeleteWorkspace` request (`DELETE /api/workspaces/{visibility}/{workspaceName}`),
-/// built by [`WorkspaceApi::delete_workspace`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `DELETE /api/workspaces/{visibility}/{workspaceName}` (operation `DeleteWorkspace`)
+///
+/// The request builder of `DeleteWorkspace`, made by [`WorkspaceApi::delete_workspace`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteWorkspaceRequest {
@@ -1385,9 +1361,18 @@ impl DeleteWorkspaceRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &WorkspaceApi, params: DeleteWorkspaceParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `recurse` (query): boolean.
     pub fn recurse(mut self, recurse: bool) -> Self {
-        self.params = self.params.recurse(recurse);
+        self.params.recurse = Some(recurse);
         self
     }
 
@@ -1442,18 +1427,22 @@ impl DeleteWorkspaceRequest {
     }
 }
 
-/// The parameters of `ListItems` (`GET
-/// /api/workspaces/{visibility}/{workspaceName}/items`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `GET /api/workspaces/{visibility}/{workspaceName}/items` (operation `ListItems`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `ListItems`: what its request builder
+/// ([`ListItemsRequest`](crate::ListItemsRequest)) sends, and what the tag's trait method
+/// takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListItemsParams {
-    /// `visibility` (path): string; known values `shared` and `personal`.
-    pub visibility: String,
+    /// `visibility` (path): [`Visibility`](crate::params::Visibility) (or any string); known
+    /// values `shared` and `personal`.
+    pub visibility: crate::params::Visibility,
     /// `workspaceName` (path): string.
     pub workspace_name: String,
     /// `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
@@ -1471,7 +1460,10 @@ pub struct ListItemsParams {
 
 impl ListItemsParams {
     /// The required parameters; every optional one unset.
-    pub fn new(visibility: impl Into<String>, workspace_name: impl Into<String>) -> Self {
+    pub fn new(
+        visibility: impl Into<crate::params::Visibility>,
+        workspace_name: impl Into<String>,
+    ) -> Self {
         Self {
             visibility: visibility.into(),
             workspace_name: workspace_name.into(),
@@ -1482,43 +1474,13 @@ impl ListItemsParams {
             filter: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
-
-    /// Sets `page` (query): string.
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
-        self
-    }
-
-    /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
-    /// earlier values.
-    pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.sort_by = sort_by.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `limit` (query): integer.
-    pub fn limit(mut self, limit: i64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sets `filter` (query): string.
-    pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(filter.into());
-        self
-    }
 }
 
-/// The `ListItems` request (`GET /api/workspaces/{visibility}/{workspaceName}/items`),
-/// built by [`WorkspaceApi::list_items`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `GET /api/workspaces/{visibility}/{workspaceName}/items` (operation `ListItems`)
+///
+/// The request builder of `ListItems`, made by [`WorkspaceApi::list_items`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListItemsRequest {
@@ -1535,35 +1497,44 @@ impl ListItemsRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &WorkspaceApi, params: ListItemsParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
     /// Sets `page` (query): string.
     pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.params = self.params.page(page);
+        self.params.page = Some(page.into());
         self
     }
 
     /// Sets `sortBy` (query): a list of strings, sent as one `sortBy=` pair each. Replaces any
     /// earlier values.
     pub fn sort_by(mut self, sort_by: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.params = self.params.sort_by(sort_by);
+        self.params.sort_by = sort_by.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `limit` (query): integer.
     pub fn limit(mut self, limit: i64) -> Self {
-        self.params = self.params.limit(limit);
+        self.params.limit = Some(limit);
         self
     }
 
     /// Sets `filter` (query): string.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.params = self.params.filter(filter);
+        self.params.filter = Some(filter.into());
         self
     }
 
@@ -1631,85 +1602,89 @@ impl ListItemsRequest {
         self.limit(size)
     }
 
+    /// This request with other parameters (the paginator's next page).
+    fn with_params(&self, params: ListItemsParams) -> Self {
+        Self {
+            client: self.client.clone(),
+            params,
+            call_options: self.call_options,
+        }
+    }
+
     /// Every page of `ListItems`, following `nextPage` until it is empty. Each page is
     /// requested only when the previous one has been taken, with the same parameters plus
     /// `page`. Without an `asAt`, the first request pins `asAt` to the current UTC time, so
     /// every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
     pub fn into_pages(
         self,
-    ) -> impl futures_util::Stream<
-        Item = Result<lusid_models::PagedResourceListOfWorkspaceItem, crate::Error>,
-    > + Send
-    + 'static {
-        crate::paginator::pages(self)
+    ) -> crate::PageStream<'static, lusid_models::PagedResourceListOfWorkspaceItem> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| self.with_params(params).send())
     }
 
     /// Every item of every page of `ListItems`, in order. At most one page is held in memory;
-    /// the next page is requested when the current one is used up.
+    /// the next page is requested when the current one is used up. Without an `asAt`, the first
+    /// request pins `asAt` to the current UTC time, so every page reads the same snapshot.
     ///
-    /// The stream ends after the first error.
-    pub fn into_stream(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<lusid_models::WorkspaceItem, crate::Error>>
-    + Send
-    + 'static {
-        crate::paginator::items(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_stream(self) -> crate::ItemStream<'static, lusid_models::WorkspaceItem> {
+        let params = self.params.clone();
+        crate::paginate(params, move |params| self.with_params(params).send())
     }
 
     /// Every page of `ListItems` with its items kept exactly as LUSID sent them, fields this
     /// crate does not know included: for copying the data elsewhere unchanged.
     ///
-    /// The stream ends after the first error.
-    pub fn into_raw_pages(
-        self,
-    ) -> impl futures_util::Stream<Item = Result<crate::RawPage, crate::Error>> + Send + 'static
-    {
-        crate::paginator::pages_as::<Self, crate::RawPage>(self)
+    /// The stream ends after the first error. It is `Unpin`: `while let Some(x) =
+    /// stream.try_next().await? {}` needs no `pin!` and no trait import.
+    pub fn into_raw_pages(self) -> crate::PageStream<'static, crate::RawPage> {
+        let params = self.params.clone();
+        crate::paginate_pages(params, move |params| {
+            self.with_params(params).send_as::<crate::RawPage>()
+        })
     }
 }
 
-impl crate::paginator::PagedRequest for ListItemsRequest {
-    type Page = lusid_models::PagedResourceListOfWorkspaceItem;
-
-    const OPERATION_ID: &'static str = Self::OPERATION.id;
+impl crate::PagedParams for ListItemsParams {
+    const OPERATION_ID: &'static str = "ListItems";
 
     fn page_size(&self) -> Option<i64> {
-        self.params.limit
+        self.limit
     }
 
     fn set_page_size(&mut self, size: i64) {
-        self.params.limit = Some(size);
+        self.limit = Some(size);
     }
 
     fn pin_as_at(&mut self, now: time::OffsetDateTime) {
-        self.params.as_at.get_or_insert(now);
+        self.as_at.get_or_insert(now);
     }
 
     fn set_page_token(&mut self, token: String) {
-        self.params.page = Some(token);
-    }
-
-    fn send_page_as<P: serde::de::DeserializeOwned + Send>(
-        self,
-    ) -> impl std::future::Future<Output = Result<P, crate::Error>> + Send {
-        self.send_as()
+        self.page = Some(token);
     }
 }
 
-/// The parameters of `CreateItem` (`POST
-/// /api/workspaces/{visibility}/{workspaceName}/items`): what its request builder sends,
-/// and what the tag's trait method takes.
+/// `POST /api/workspaces/{visibility}/{workspaceName}/items` (operation `CreateItem`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `CreateItem`: what its request builder
+/// ([`CreateItemRequest`](crate::CreateItemRequest)) sends, and what the tag's trait method
+/// takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateItemParams {
-    /// `visibility` (path): string; known values `shared` and `personal`.
-    pub visibility: String,
+    /// `visibility` (path): [`Visibility`](crate::params::Visibility) (or any string); known
+    /// values `shared` and `personal`.
+    pub visibility: crate::params::Visibility,
     /// `workspaceName` (path): string.
     pub workspace_name: String,
     /// The JSON request body.
@@ -1719,7 +1694,7 @@ pub struct CreateItemParams {
 impl CreateItemParams {
     /// The required parameters; every optional one unset.
     pub fn new(
-        visibility: impl Into<String>,
+        visibility: impl Into<crate::params::Visibility>,
         workspace_name: impl Into<String>,
         workspace_item_creation_request: lusid_models::WorkspaceItemCreationRequest,
     ) -> Self {
@@ -1731,9 +1706,11 @@ impl CreateItemParams {
     }
 }
 
-/// The `CreateItem` request (`POST /api/workspaces/{visibility}/{workspaceName}/items`),
-/// built by [`WorkspaceApi::create_item`]. Set optional parameters, then
-/// [`send`](Self::send) it.
+/// `POST /api/workspaces/{visibility}/{workspaceName}/items` (operation `CreateItem`)
+///
+/// The request builder of `CreateItem`, made by [`WorkspaceApi::create_item`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateItemRequest {
@@ -1749,6 +1726,15 @@ impl CreateItemRequest {
         path_template: "/api/workspaces/{visibility}/{workspaceName}/items",
         idempotent: false,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &WorkspaceApi, params: CreateItemParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &CreateItemParams {
@@ -1801,18 +1787,22 @@ impl CreateItemRequest {
     }
 }
 
-/// The parameters of `GetItem` (`GET
-/// /api/workspaces/{visibility}/{workspaceName}/items/{groupName}/{itemName}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `GET /api/workspaces/{visibility}/{workspaceName}/items/{groupName}/{itemName}` (operation `GetItem`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `GetItem`: what its request builder
+/// ([`GetItemRequest`](crate::GetItemRequest)) sends, and what the tag's trait method
+/// takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetItemParams {
-    /// `visibility` (path): string; known values `shared` and `personal`.
-    pub visibility: String,
+    /// `visibility` (path): [`Visibility`](crate::params::Visibility) (or any string); known
+    /// values `shared` and `personal`.
+    pub visibility: crate::params::Visibility,
     /// `workspaceName` (path): string.
     pub workspace_name: String,
     /// `groupName` (path): string.
@@ -1827,7 +1817,7 @@ pub struct GetItemParams {
 impl GetItemParams {
     /// The required parameters; every optional one unset.
     pub fn new(
-        visibility: impl Into<String>,
+        visibility: impl Into<crate::params::Visibility>,
         workspace_name: impl Into<String>,
         group_name: impl Into<String>,
         item_name: impl Into<String>,
@@ -1840,18 +1830,13 @@ impl GetItemParams {
             as_at: None,
         }
     }
-
-    /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
-    /// `2024-01-31T09:30:00.0000000+00:00`.
-    pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.as_at = Some(as_at);
-        self
-    }
 }
 
-/// The `GetItem` request (`GET
-/// /api/workspaces/{visibility}/{workspaceName}/items/{groupName}/{itemName}`), built by
-/// [`WorkspaceApi::get_item`]. Set optional parameters, then [`send`](Self::send) it.
+/// `GET /api/workspaces/{visibility}/{workspaceName}/items/{groupName}/{itemName}` (operation `GetItem`)
+///
+/// The request builder of `GetItem`, made by [`WorkspaceApi::get_item`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetItemRequest {
@@ -1868,10 +1853,19 @@ impl GetItemRequest {
         idempotent: true,
     };
 
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &WorkspaceApi, params: GetItemParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
+
     /// Sets `asAt` (query): date-time: a UTC instant with 100 ns precision, sent by LUSID as
     /// `2024-01-31T09:30:00.0000000+00:00`.
     pub fn as_at(mut self, as_at: time::OffsetDateTime) -> Self {
-        self.params = self.params.as_at(as_at);
+        self.params.as_at = Some(as_at);
         self
     }
 
@@ -1929,18 +1923,22 @@ impl GetItemRequest {
     }
 }
 
-/// The parameters of `UpdateItem` (`PUT
-/// /api/workspaces/{visibility}/{workspaceName}/items/{groupName}/{itemName}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `PUT /api/workspaces/{visibility}/{workspaceName}/items/{groupName}/{itemName}` (operation `UpdateItem`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `UpdateItem`: what its request builder
+/// ([`UpdateItemRequest`](crate::UpdateItemRequest)) sends, and what the tag's trait method
+/// takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateItemParams {
-    /// `visibility` (path): string; known values `shared` and `personal`.
-    pub visibility: String,
+    /// `visibility` (path): [`Visibility`](crate::params::Visibility) (or any string); known
+    /// values `shared` and `personal`.
+    pub visibility: crate::params::Visibility,
     /// `workspaceName` (path): string.
     pub workspace_name: String,
     /// `groupName` (path): string.
@@ -1954,7 +1952,7 @@ pub struct UpdateItemParams {
 impl UpdateItemParams {
     /// The required parameters; every optional one unset.
     pub fn new(
-        visibility: impl Into<String>,
+        visibility: impl Into<crate::params::Visibility>,
         workspace_name: impl Into<String>,
         group_name: impl Into<String>,
         item_name: impl Into<String>,
@@ -1970,9 +1968,11 @@ impl UpdateItemParams {
     }
 }
 
-/// The `UpdateItem` request (`PUT
-/// /api/workspaces/{visibility}/{workspaceName}/items/{groupName}/{itemName}`), built by
-/// [`WorkspaceApi::update_item`]. Set optional parameters, then [`send`](Self::send) it.
+/// `PUT /api/workspaces/{visibility}/{workspaceName}/items/{groupName}/{itemName}` (operation `UpdateItem`)
+///
+/// The request builder of `UpdateItem`, made by [`WorkspaceApi::update_item`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateItemRequest {
@@ -1988,6 +1988,15 @@ impl UpdateItemRequest {
         path_template: "/api/workspaces/{visibility}/{workspaceName}/items/{groupName}/{itemName}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &WorkspaceApi, params: UpdateItemParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &UpdateItemParams {
@@ -2043,18 +2052,22 @@ impl UpdateItemRequest {
     }
 }
 
-/// The parameters of `DeleteItem` (`DELETE
-/// /api/workspaces/{visibility}/{workspaceName}/items/{groupName}/{itemName}`): what its
-/// request builder sends, and what the tag's trait method takes.
+/// `DELETE /api/workspaces/{visibility}/{workspaceName}/items/{groupName}/{itemName}` (operation `DeleteItem`)
 ///
-/// Build one with [`new`](Self::new) (the required parameters) and the setters of the
-/// optional ones; read any of them through the public fields, for instance in a mock's
-/// expectations. `#[non_exhaustive]`: LUSID adds parameters over time.
+/// The parameters of `DeleteItem`: what its request builder
+/// ([`DeleteItemRequest`](crate::DeleteItemRequest)) sends, and what the tag's trait method
+/// takes.
+///
+/// Plain data: build one with [`new`](Self::new) (the required parameters), then set the
+/// public fields of the optional ones (or take one from a request builder with
+/// `into_params()`); read them in a mock's expectations. `#[non_exhaustive]`: LUSID adds
+/// parameters over time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteItemParams {
-    /// `visibility` (path): string; known values `shared` and `personal`.
-    pub visibility: String,
+    /// `visibility` (path): [`Visibility`](crate::params::Visibility) (or any string); known
+    /// values `shared` and `personal`.
+    pub visibility: crate::params::Visibility,
     /// `workspaceName` (path): string.
     pub workspace_name: String,
     /// `groupName` (path): string.
@@ -2066,7 +2079,7 @@ pub struct DeleteItemParams {
 impl DeleteItemParams {
     /// The required parameters; every optional one unset.
     pub fn new(
-        visibility: impl Into<String>,
+        visibility: impl Into<crate::params::Visibility>,
         workspace_name: impl Into<String>,
         group_name: impl Into<String>,
         item_name: impl Into<String>,
@@ -2080,9 +2093,11 @@ impl DeleteItemParams {
     }
 }
 
-/// The `DeleteItem` request (`DELETE
-/// /api/workspaces/{visibility}/{workspaceName}/items/{groupName}/{itemName}`), built by
-/// [`WorkspaceApi::delete_item`]. Set optional parameters, then [`send`](Self::send) it.
+/// `DELETE /api/workspaces/{visibility}/{workspaceName}/items/{groupName}/{itemName}` (operation `DeleteItem`)
+///
+/// The request builder of `DeleteItem`, made by [`WorkspaceApi::delete_item`] (or
+/// [`from_params`](Self::from_params)). Set optional parameters, then [`send`](Self::send)
+/// it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteItemRequest {
@@ -2098,6 +2113,15 @@ impl DeleteItemRequest {
         path_template: "/api/workspaces/{visibility}/{workspaceName}/items/{groupName}/{itemName}",
         idempotent: true,
     };
+
+    /// The request sending `params` with `api`'s client: what the group method and setters build.
+    pub fn from_params(api: &WorkspaceApi, params: DeleteItemParams) -> Self {
+        Self {
+            client: api.client.clone(),
+            params,
+            call_options: lusid_http::CallOptions::new(),
+        }
+    }
 
     /// The parameters this request sends.
     pub fn params(&self) -> &DeleteItemParams {
@@ -2158,14 +2182,18 @@ impl DeleteItemRequest {
 /// WorkspaceApiClient`) and give it `client.workspace()` in production and a mock in tests.
 ///
 /// Each method sends one request with every parameter taken from its parameters struct and
-/// returns the decoded response (one page, for a paginated operation; use the request
-/// builders of [`WorkspaceApi`] for streams, timeouts and `send_as`). With the `mock`
-/// feature, mockall generates `MockWorkspaceApiClient`; see docs/codegen.md.
+/// returns the decoded response: one page, for a paginated operation
+/// ([`paginate`](crate::paginate) and [`paginate_pages`](crate::paginate_pages) follow the
+/// pages over any implementation, mocks included); the request builders of [`WorkspaceApi`]
+/// add streams, timeouts and `send_as`. With the `mock` feature, mockall generates
+/// `MockWorkspaceApiClient`; see docs/codegen.md.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait WorkspaceApiClient: Send + Sync {
-    /// `GET /api/workspaces/{visibility}` (operation `ListWorkspaces`):
-    /// [`WorkspaceApi::list_workspaces`] with the parameters of `params`.
+    /// `GET /api/workspaces/{visibility}` (operation `ListWorkspaces`)
+    ///
+    /// [`WorkspaceApi::list_workspaces`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListWorkspacesRequest::send): see [`Error`](crate::Error).
@@ -2174,8 +2202,10 @@ pub trait WorkspaceApiClient: Send + Sync {
         params: ListWorkspacesParams,
     ) -> Result<lusid_models::PagedResourceListOfWorkspace, crate::Error>;
 
-    /// `POST /api/workspaces/{visibility}` (operation `CreateWorkspace`):
-    /// [`WorkspaceApi::create_workspace`] with the parameters of `params`.
+    /// `POST /api/workspaces/{visibility}` (operation `CreateWorkspace`)
+    ///
+    /// [`WorkspaceApi::create_workspace`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateWorkspaceRequest::send): see [`Error`](crate::Error).
@@ -2184,8 +2214,10 @@ pub trait WorkspaceApiClient: Send + Sync {
         params: CreateWorkspaceParams,
     ) -> Result<lusid_models::Workspace, crate::Error>;
 
-    /// `GET /api/workspaces/{visibility}/items` (operation `SearchItems`):
-    /// [`WorkspaceApi::search_items`] with the parameters of `params`.
+    /// `GET /api/workspaces/{visibility}/items` (operation `SearchItems`)
+    ///
+    /// [`WorkspaceApi::search_items`] with the parameters of `params`: one request (one page,
+    /// for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::SearchItemsRequest::send): see [`Error`](crate::Error).
@@ -2194,8 +2226,10 @@ pub trait WorkspaceApiClient: Send + Sync {
         params: SearchItemsParams,
     ) -> Result<lusid_models::PagedResourceListOfItemAndWorkspace, crate::Error>;
 
-    /// `GET /api/workspaces/{visibility}/{workspaceName}` (operation `GetWorkspace`):
-    /// [`WorkspaceApi::get_workspace`] with the parameters of `params`.
+    /// `GET /api/workspaces/{visibility}/{workspaceName}` (operation `GetWorkspace`)
+    ///
+    /// [`WorkspaceApi::get_workspace`] with the parameters of `params`: one request (one page,
+    /// for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetWorkspaceRequest::send): see [`Error`](crate::Error).
@@ -2204,8 +2238,10 @@ pub trait WorkspaceApiClient: Send + Sync {
         params: GetWorkspaceParams,
     ) -> Result<lusid_models::Workspace, crate::Error>;
 
-    /// `PUT /api/workspaces/{visibility}/{workspaceName}` (operation `UpdateWorkspace`):
-    /// [`WorkspaceApi::update_workspace`] with the parameters of `params`.
+    /// `PUT /api/workspaces/{visibility}/{workspaceName}` (operation `UpdateWorkspace`)
+    ///
+    /// [`WorkspaceApi::update_workspace`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpdateWorkspaceRequest::send): see [`Error`](crate::Error).
@@ -2214,8 +2250,10 @@ pub trait WorkspaceApiClient: Send + Sync {
         params: UpdateWorkspaceParams,
     ) -> Result<lusid_models::Workspace, crate::Error>;
 
-    /// `DELETE /api/workspaces/{visibility}/{workspaceName}` (operation `DeleteWorkspace`):
-    /// [`WorkspaceApi::delete_workspace`] with the parameters of `params`.
+    /// `DELETE /api/workspaces/{visibility}/{workspaceName}` (operation `DeleteWorkspace`)
+    ///
+    /// [`WorkspaceApi::delete_workspace`] with the parameters of `params`: one request (one
+    /// page, for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteWorkspaceRequest::send): see [`Error`](crate::Error).
@@ -2224,8 +2262,10 @@ pub trait WorkspaceApiClient: Send + Sync {
         params: DeleteWorkspaceParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 
-    /// `GET /api/workspaces/{visibility}/{workspaceName}/items` (operation `ListItems`):
-    /// [`WorkspaceApi::list_items`] with the parameters of `params`.
+    /// `GET /api/workspaces/{visibility}/{workspaceName}/items` (operation `ListItems`)
+    ///
+    /// [`WorkspaceApi::list_items`] with the parameters of `params`: one request (one page, for
+    /// a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::ListItemsRequest::send): see [`Error`](crate::Error).
@@ -2234,8 +2274,10 @@ pub trait WorkspaceApiClient: Send + Sync {
         params: ListItemsParams,
     ) -> Result<lusid_models::PagedResourceListOfWorkspaceItem, crate::Error>;
 
-    /// `POST /api/workspaces/{visibility}/{workspaceName}/items` (operation `CreateItem`):
-    /// [`WorkspaceApi::create_item`] with the parameters of `params`.
+    /// `POST /api/workspaces/{visibility}/{workspaceName}/items` (operation `CreateItem`)
+    ///
+    /// [`WorkspaceApi::create_item`] with the parameters of `params`: one request (one page,
+    /// for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::CreateItemRequest::send): see [`Error`](crate::Error).
@@ -2244,8 +2286,10 @@ pub trait WorkspaceApiClient: Send + Sync {
         params: CreateItemParams,
     ) -> Result<lusid_models::WorkspaceItem, crate::Error>;
 
-    /// `GET /api/workspaces/{visibility}/{workspaceName}/items/{groupName}/{itemName}`
-    /// (operation `GetItem`): [`WorkspaceApi::get_item`] with the parameters of `params`.
+    /// `GET /api/workspaces/{visibility}/{workspaceName}/items/{groupName}/{itemName}` (operation `GetItem`)
+    ///
+    /// [`WorkspaceApi::get_item`] with the parameters of `params`: one request (one page, for a
+    /// paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::GetItemRequest::send): see [`Error`](crate::Error).
@@ -2254,8 +2298,10 @@ pub trait WorkspaceApiClient: Send + Sync {
         params: GetItemParams,
     ) -> Result<lusid_models::WorkspaceItem, crate::Error>;
 
-    /// `PUT /api/workspaces/{visibility}/{workspaceName}/items/{groupName}/{itemName}`
-    /// (operation `UpdateItem`): [`WorkspaceApi::update_item`] with the parameters of `params`.
+    /// `PUT /api/workspaces/{visibility}/{workspaceName}/items/{groupName}/{itemName}` (operation `UpdateItem`)
+    ///
+    /// [`WorkspaceApi::update_item`] with the parameters of `params`: one request (one page,
+    /// for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::UpdateItemRequest::send): see [`Error`](crate::Error).
@@ -2264,8 +2310,10 @@ pub trait WorkspaceApiClient: Send + Sync {
         params: UpdateItemParams,
     ) -> Result<lusid_models::WorkspaceItem, crate::Error>;
 
-    /// `DELETE /api/workspaces/{visibility}/{workspaceName}/items/{groupName}/{itemName}`
-    /// (operation `DeleteItem`): [`WorkspaceApi::delete_item`] with the parameters of `params`.
+    /// `DELETE /api/workspaces/{visibility}/{workspaceName}/items/{groupName}/{itemName}` (operation `DeleteItem`)
+    ///
+    /// [`WorkspaceApi::delete_item`] with the parameters of `params`: one request (one page,
+    /// for a paginated operation; [`paginate`](crate::paginate) follows the pages).
     ///
     /// # Errors
     /// As [`send`](crate::DeleteItemRequest::send): see [`Error`](crate::Error).
@@ -2281,142 +2329,84 @@ impl WorkspaceApiClient for WorkspaceApi {
         &self,
         params: ListWorkspacesParams,
     ) -> Result<lusid_models::PagedResourceListOfWorkspace, crate::Error> {
-        ListWorkspacesRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListWorkspacesRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn create_workspace(
         &self,
         params: CreateWorkspaceParams,
     ) -> Result<lusid_models::Workspace, crate::Error> {
-        CreateWorkspaceRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateWorkspaceRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn search_items(
         &self,
         params: SearchItemsParams,
     ) -> Result<lusid_models::PagedResourceListOfItemAndWorkspace, crate::Error> {
-        SearchItemsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        SearchItemsRequest::from_params(self, params).send().await
     }
 
     async fn get_workspace(
         &self,
         params: GetWorkspaceParams,
     ) -> Result<lusid_models::Workspace, crate::Error> {
-        GetWorkspaceRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetWorkspaceRequest::from_params(self, params).send().await
     }
 
     async fn update_workspace(
         &self,
         params: UpdateWorkspaceParams,
     ) -> Result<lusid_models::Workspace, crate::Error> {
-        UpdateWorkspaceRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpdateWorkspaceRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn delete_workspace(
         &self,
         params: DeleteWorkspaceParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteWorkspaceRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteWorkspaceRequest::from_params(self, params)
+            .send()
+            .await
     }
 
     async fn list_items(
         &self,
         params: ListItemsParams,
     ) -> Result<lusid_models::PagedResourceListOfWorkspaceItem, crate::Error> {
-        ListItemsRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        ListItemsRequest::from_params(self, params).send().await
     }
 
     async fn create_item(
         &self,
         params: CreateItemParams,
     ) -> Result<lusid_models::WorkspaceItem, crate::Error> {
-        CreateItemRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        CreateItemRequest::from_params(self, params).send().await
     }
 
     async fn get_item(
         &self,
         params: GetItemParams,
     ) -> Result<lusid_models::WorkspaceItem, crate::Error> {
-        GetItemRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        GetItemRequest::from_params(self, params).send().await
     }
 
     async fn update_item(
         &self,
         params: UpdateItemParams,
     ) -> Result<lusid_models::WorkspaceItem, crate::Error> {
-        UpdateItemRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        UpdateItemRequest::from_params(self, params).send().await
     }
 
     async fn delete_item(
         &self,
         params: DeleteItemParams,
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error> {
-        DeleteItemRequest {
-            client: self.client.clone(),
-            params,
-            call_options: lusid_http::CallOptions::new(),
-        }
-        .send()
-        .await
+        DeleteItemRequest::from_params(self, params).send().await
     }
 }
