@@ -68,35 +68,33 @@ impl Client {
 
 /// Decodes a JSON body as `T`, reporting where in the document it failed.
 ///
-/// The common case pays for no path tracking: the body is decoded once
-/// with plain serde_json from text, and only a body that fails is decoded again with
-/// `serde_path_to_error` to find where.
+/// The body is decoded once; a failure's position is turned into a JSON
+/// path by scanning the text (`lusid_models::json_path`), so no second,
+/// path-tracking decode of every response type is compiled.
 fn decode<T: DeserializeOwned>(operation: &'static str, body: &[u8]) -> Result<T, Error> {
     // UTF-8 is checked once for the whole body (reading from text spares
-    // serde_json a check per string); invalid UTF-8 takes the slow path,
-    // which says where.
-    if let Ok(text) = std::str::from_utf8(body) {
-        if let Ok(value) = serde_json::from_str(text) {
-            return Ok(value);
+    // serde_json a check per string).
+    let text = match std::str::from_utf8(body) {
+        Ok(text) => text,
+        Err(utf8) => {
+            let valid = std::str::from_utf8(&body[..utf8.valid_up_to()]).unwrap_or_default();
+            return Err(Error::Decode {
+                operation,
+                path: lusid_models::json_path::path_at(valid, valid.len()),
+                source: <serde_json::Error as serde::de::Error>::custom(format_args!(
+                    "the body is not UTF-8 after byte {}",
+                    utf8.valid_up_to()
+                )),
+                body_excerpt: body_excerpt(body),
+            });
         }
-    }
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let decoded = serde_path_to_error::deserialize(&mut deserializer)
-        .map_err(|error| (error.path().to_string(), error.into_inner()));
-    decoded
-        .and_then(|value: T| {
-            // Trailing characters after the document.
-            deserializer
-                .end()
-                .map(|()| value)
-                .map_err(|source| (".".to_owned(), source))
-        })
-        .map_err(|(path, source)| Error::Decode {
-            operation,
-            path,
-            source,
-            body_excerpt: body_excerpt(body),
-        })
+    };
+    serde_json::from_str(text).map_err(|source| Error::Decode {
+        operation,
+        path: lusid_models::json_path::path_at_line_column(text, source.line(), source.column()),
+        source,
+        body_excerpt: body_excerpt(body),
+    })
 }
 
 /// The operation id a request carries, or `"request"` when it has none.

@@ -44,8 +44,9 @@ pub(crate) fn peek(text: &str, property: &'static str) -> String {
 
 /// Decodes a member from the captured text.
 ///
-/// The text is decoded once without path tracking; only when that fails is
-/// it decoded again with `serde_path_to_error`, to name where.
+/// The text is decoded once; when that fails, the error's position is
+/// turned into a JSON path by scanning the text ([`crate::json_path`]), so
+/// no second, path-tracking decode is compiled.
 ///
 /// # Errors
 /// The member's decoding error, naming the tag and the JSON path inside the
@@ -54,17 +55,11 @@ pub(crate) fn decode<T: de::DeserializeOwned, E: de::Error>(
     tag: &str,
     raw: &RawValue,
 ) -> Result<Box<T>, E> {
-    if let Ok(value) = serde_json::from_str(raw.get()) {
-        return Ok(Box::new(value));
-    }
-    let mut json = serde_json::Deserializer::from_str(raw.get());
-    serde_path_to_error::deserialize(&mut json)
+    serde_json::from_str(raw.get())
         .map(Box::new)
         .map_err(|error| {
-            E::custom(format_args!(
-                "member `{tag}` at `{}`: {}",
-                error.path(),
-                error.inner()
-            ))
+            let path =
+                crate::json_path::path_at_line_column(raw.get(), error.line(), error.column());
+            E::custom(format_args!("member `{tag}` at `{path}`: {error}"))
         })
 }

@@ -45,6 +45,7 @@ mod de;
 #[allow(dead_code)]
 mod family;
 mod generated;
+pub mod json_path;
 // Used by `de`.
 #[allow(dead_code)]
 mod key;

@@ -34,14 +34,8 @@ impl std::fmt::Display for Failure {
 /// Decodes `json` as `T` (the whole text: trailing characters fail) and
 /// encodes it again.
 fn run<T: DeserializeOwned + Serialize>(json: &str) -> Result<String, Failure> {
-    let mut deserializer = serde_json::Deserializer::from_str(json);
-    let value: T =
-        serde_path_to_error::deserialize(&mut deserializer).map_err(|error| Failure {
-            path: error.path().to_string(),
-            message: error.into_inner().to_string(),
-        })?;
-    deserializer.end().map_err(|error| Failure {
-        path: ".".to_owned(),
+    let value: T = serde_json::from_str(json).map_err(|error| Failure {
+        path: lusid_models::json_path::path_at_line_column(json, error.line(), error.column()),
         message: error.to_string(),
     })?;
     serde_json::to_string(&value).map_err(|error| Failure {
