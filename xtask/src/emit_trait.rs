@@ -44,10 +44,13 @@ pub fn render_trait(tag: &str, operations: &[&Operation]) -> String {
              of [`{api}`] add streams, timeouts and `send_as`. With the `mock` feature, \
              mockall generates `Mock{name}`; see docs/codegen.md."
         ),
+        "Compiled with the `traits` feature (which `mock` turns on), so builds that do not \
+         use the traits do not compile a boxed future per operation."
+            .to_owned(),
     ]);
     out.push_str(&format!(
-        "#[cfg_attr(feature = \"mock\", mockall::automock)]\n#[async_trait::async_trait]\n\
-         pub trait {name}: Send + Sync {{\n"
+        "#[cfg(feature = \"traits\")]\n#[cfg_attr(feature = \"mock\", mockall::automock)]\n\
+         #[async_trait::async_trait]\npub trait {name}: Send + Sync {{\n"
     ));
     for operation in operations {
         out.push_str(&operation_line(operation));
@@ -72,7 +75,7 @@ pub fn render_trait(tag: &str, operations: &[&Operation]) -> String {
     }
     out.push_str("}\n\n");
     out.push_str(&format!(
-        "#[async_trait::async_trait]\nimpl {name} for {api} {{\n"
+        "#[cfg(feature = \"traits\")]\n#[async_trait::async_trait]\nimpl {name} for {api} {{\n"
     ));
     for operation in operations {
         out.push_str(&format!(

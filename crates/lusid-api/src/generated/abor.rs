@@ -2858,6 +2858,10 @@ impl crate::PagedParams for GetTrialBalanceParams {
 /// pages over any implementation, mocks included); the request builders of [`AborApi`] add
 /// streams, timeouts and `send_as`. With the `mock` feature, mockall generates
 /// `MockAborApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait AborApiClient: Send + Sync {
@@ -3037,6 +3041,7 @@ pub trait AborApiClient: Send + Sync {
     ) -> Result<lusid_models::VersionedResourceListOfTrialBalance, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl AborApiClient for AborApi {
     async fn list_abors(

@@ -1273,6 +1273,10 @@ impl UpsertAborConfigurationPropertiesRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`AborConfigurationApi`] add streams, timeouts and `send_as`. With the `mock` feature,
 /// mockall generates `MockAborConfigurationApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait AborConfigurationApiClient: Send + Sync {
@@ -1368,6 +1372,7 @@ pub trait AborConfigurationApiClient: Send + Sync {
     ) -> Result<lusid_models::AborConfigurationProperties, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl AborConfigurationApiClient for AborConfigurationApi {
     async fn list_abor_configurations(

@@ -734,6 +734,10 @@ impl DeleteAddressKeyAliasRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`AddressKeyAliasApi`] add streams, timeouts and `send_as`. With the `mock` feature,
 /// mockall generates `MockAddressKeyAliasApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait AddressKeyAliasApiClient: Send + Sync {
@@ -790,6 +794,7 @@ pub trait AddressKeyAliasApiClient: Send + Sync {
     ) -> Result<lusid_models::AnnulSingleStructuredDataResponse, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl AddressKeyAliasApiClient for AddressKeyAliasApi {
     async fn upsert_address_key_alias(

@@ -579,6 +579,10 @@ impl GetAddressKeyDefinitionRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`AddressKeyDefinitionApi`] add streams, timeouts and `send_as`. With the `mock`
 /// feature, mockall generates `MockAddressKeyDefinitionApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait AddressKeyDefinitionApiClient: Send + Sync {
@@ -622,6 +626,7 @@ pub trait AddressKeyDefinitionApiClient: Send + Sync {
     ) -> Result<lusid_models::AddressKeyDefinition, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl AddressKeyDefinitionApiClient for AddressKeyDefinitionApi {
     async fn list_address_key_definitions(

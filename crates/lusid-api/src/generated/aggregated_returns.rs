@@ -729,6 +729,10 @@ impl DeleteReturnsEntityRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`AggregatedReturnsApi`] add streams, timeouts and `send_as`. With the `mock` feature,
 /// mockall generates `MockAggregatedReturnsApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait AggregatedReturnsApiClient: Send + Sync {
@@ -798,6 +802,7 @@ pub trait AggregatedReturnsApiClient: Send + Sync {
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl AggregatedReturnsApiClient for AggregatedReturnsApi {
     async fn list_returns_entities(

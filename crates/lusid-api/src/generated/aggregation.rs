@@ -819,6 +819,10 @@ impl crate::PagedParams for GetQueryableKeysParams {
 /// pages over any implementation, mocks included); the request builders of
 /// [`AggregationApi`] add streams, timeouts and `send_as`. With the `mock` feature, mockall
 /// generates `MockAggregationApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait AggregationApiClient: Send + Sync {
@@ -886,6 +890,7 @@ pub trait AggregationApiClient: Send + Sync {
     ) -> Result<lusid_models::ResourceListOfAggregationQuery, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl AggregationApiClient for AggregationApi {
     async fn get_queryable_keys_for_metrics(

@@ -2606,6 +2606,10 @@ impl UnbookAllocationEventRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`AllocationEventsApi`] add streams, timeouts and `send_as`. With the `mock` feature,
 /// mockall generates `MockAllocationEventsApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait AllocationEventsApiClient: Send + Sync {
@@ -2805,6 +2809,7 @@ pub trait AllocationEventsApiClient: Send + Sync {
     ) -> Result<lusid_models::AllocationEvent, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl AllocationEventsApiClient for AllocationEventsApi {
     async fn list_allocation_events(

@@ -1426,6 +1426,10 @@ impl ResolveAllocationMapRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`AllocationMapsApi`] add streams, timeouts and `send_as`. With the `mock` feature,
 /// mockall generates `MockAllocationMapsApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait AllocationMapsApiClient: Send + Sync {
@@ -1532,6 +1536,7 @@ pub trait AllocationMapsApiClient: Send + Sync {
     ) -> Result<lusid_models::AllocationMapResolution, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl AllocationMapsApiClient for AllocationMapsApi {
     async fn list_allocation_maps(

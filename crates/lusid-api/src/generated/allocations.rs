@@ -774,6 +774,10 @@ impl DeleteAllocationRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`AllocationsApi`] add streams, timeouts and `send_as`. With the `mock` feature, mockall
 /// generates `MockAllocationsApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait AllocationsApiClient: Send + Sync {
@@ -826,6 +830,7 @@ pub trait AllocationsApiClient: Send + Sync {
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl AllocationsApiClient for AllocationsApi {
     async fn list_allocations(

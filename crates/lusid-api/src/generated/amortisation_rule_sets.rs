@@ -1276,6 +1276,10 @@ impl ListAmortisationRulesIntervalsRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`AmortisationRuleSetsApi`] add streams, timeouts and `send_as`. With the `mock`
 /// feature, mockall generates `MockAmortisationRuleSetsApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait AmortisationRuleSetsApiClient: Send + Sync {
@@ -1371,6 +1375,7 @@ pub trait AmortisationRuleSetsApiClient: Send + Sync {
     ) -> Result<lusid_models::ResourceListOfRulesInterval, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl AmortisationRuleSetsApiClient for AmortisationRuleSetsApi {
     async fn list_amortisation_rule_sets(

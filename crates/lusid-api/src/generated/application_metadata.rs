@@ -656,6 +656,10 @@ impl GetLusidVersionsRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`ApplicationMetadataApi`] add streams, timeouts and `send_as`. With the `mock` feature,
 /// mockall generates `MockApplicationMetadataApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait ApplicationMetadataApiClient: Send + Sync {
@@ -724,6 +728,7 @@ pub trait ApplicationMetadataApiClient: Send + Sync {
     ) -> Result<lusid_models::VersionSummaryDto, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl ApplicationMetadataApiClient for ApplicationMetadataApi {
     async fn list_access_controlled_resources(

@@ -730,6 +730,10 @@ impl DeleteBlockRequest {
 /// pages over any implementation, mocks included); the request builders of [`BlocksApi`]
 /// add streams, timeouts and `send_as`. With the `mock` feature, mockall generates
 /// `MockBlocksApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait BlocksApiClient: Send + Sync {
@@ -779,6 +783,7 @@ pub trait BlocksApiClient: Send + Sync {
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl BlocksApiClient for BlocksApi {
     async fn list_blocks(

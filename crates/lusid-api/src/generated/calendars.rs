@@ -2563,6 +2563,10 @@ impl ResolveTenorsRequest {
 /// pages over any implementation, mocks included); the request builders of [`CalendarsApi`]
 /// add streams, timeouts and `send_as`. With the `mock` feature, mockall generates
 /// `MockCalendarsApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait CalendarsApiClient: Send + Sync {
@@ -2749,6 +2753,7 @@ pub trait CalendarsApiClient: Send + Sync {
     ) -> Result<lusid_models::ResolveTenorsResponse, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl CalendarsApiClient for CalendarsApi {
     async fn add_business_days_to_date(

@@ -6581,6 +6581,10 @@ impl UpsertChartOfAccountsPropertiesRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`ChartOfAccountsApi`] add streams, timeouts and `send_as`. With the `mock` feature,
 /// mockall generates `MockChartOfAccountsApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait ChartOfAccountsApiClient: Send + Sync {
@@ -7035,6 +7039,7 @@ pub trait ChartOfAccountsApiClient: Send + Sync {
     ) -> Result<lusid_models::ChartOfAccountsProperties, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl ChartOfAccountsApiClient for ChartOfAccountsApi {
     async fn list_charts_of_accounts(

@@ -1386,6 +1386,10 @@ impl UpsertRulesRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`CheckDefinitionsApi`] add streams, timeouts and `send_as`. With the `mock` feature,
 /// mockall generates `MockCheckDefinitionsApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait CheckDefinitionsApiClient: Send + Sync {
@@ -1492,6 +1496,7 @@ pub trait CheckDefinitionsApiClient: Send + Sync {
     ) -> Result<lusid_models::CheckDefinition, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl CheckDefinitionsApiClient for CheckDefinitionsApi {
     async fn list_check_definitions(

@@ -2350,6 +2350,10 @@ impl crate::PagedParams for ListMarginLinesParams {
 /// pages over any implementation, mocks included); the request builders of
 /// [`CollateralApi`] add streams, timeouts and `send_as`. With the `mock` feature, mockall
 /// generates `MockCollateralApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait CollateralApiClient: Send + Sync {
@@ -2500,6 +2504,7 @@ pub trait CollateralApiClient: Send + Sync {
     ) -> Result<lusid_models::PagedResourceListOfMarginLine, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl CollateralApiClient for CollateralApi {
     async fn run_margin_calculation(

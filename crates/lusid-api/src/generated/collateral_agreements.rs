@@ -1163,6 +1163,10 @@ impl GetCollateralAgreementApplicabilityRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`CollateralAgreementsApi`] add streams, timeouts and `send_as`. With the `mock`
 /// feature, mockall generates `MockCollateralAgreementsApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait CollateralAgreementsApiClient: Send + Sync {
@@ -1245,6 +1249,7 @@ pub trait CollateralAgreementsApiClient: Send + Sync {
     ) -> Result<lusid_models::CollateralAgreementApplicability, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl CollateralAgreementsApiClient for CollateralAgreementsApi {
     async fn list_collateral_agreements(

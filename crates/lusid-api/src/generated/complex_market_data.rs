@@ -1038,6 +1038,10 @@ impl GetComplexMarketDataRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`ComplexMarketDataApi`] add streams, timeouts and `send_as`. With the `mock` feature,
 /// mockall generates `MockComplexMarketDataApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait ComplexMarketDataApiClient: Send + Sync {
@@ -1107,6 +1111,7 @@ pub trait ComplexMarketDataApiClient: Send + Sync {
     ) -> Result<lusid_models::GetComplexMarketDataResponse, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl ComplexMarketDataApiClient for ComplexMarketDataApi {
     async fn list_complex_market_data(

@@ -3214,6 +3214,10 @@ impl DeleteComplianceTemplateRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`ComplianceApi`] add streams, timeouts and `send_as`. With the `mock` feature, mockall
 /// generates `MockComplianceApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait ComplianceApiClient: Send + Sync {
@@ -3444,6 +3448,7 @@ pub trait ComplianceApiClient: Send + Sync {
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl ComplianceApiClient for ComplianceApi {
     async fn run_compliance_preview(

@@ -1664,6 +1664,10 @@ impl DeleteConfigurationRecipeRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`ConfigurationRecipeApi`] add streams, timeouts and `send_as`. With the `mock` feature,
 /// mockall generates `MockConfigurationRecipeApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait ConfigurationRecipeApiClient: Send + Sync {
@@ -1811,6 +1815,7 @@ pub trait ConfigurationRecipeApiClient: Send + Sync {
     ) -> Result<lusid_models::AnnulSingleStructuredDataResponse, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl ConfigurationRecipeApiClient for ConfigurationRecipeApi {
     async fn list_configuration_recipes(

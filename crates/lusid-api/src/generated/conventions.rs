@@ -1771,6 +1771,10 @@ impl DeleteIndexConventionRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`ConventionsApi`] add streams, timeouts and `send_as`. With the `mock` feature, mockall
 /// generates `MockConventionsApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait ConventionsApiClient: Send + Sync {
@@ -1923,6 +1927,7 @@ pub trait ConventionsApiClient: Send + Sync {
     ) -> Result<lusid_models::AnnulSingleStructuredDataResponse, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl ConventionsApiClient for ConventionsApi {
     async fn list_cds_flow_conventions(

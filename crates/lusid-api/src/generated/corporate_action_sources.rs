@@ -1741,6 +1741,10 @@ impl DeleteInstrumentEventsRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`CorporateActionSourcesApi`] add streams, timeouts and `send_as`. With the `mock`
 /// feature, mockall generates `MockCorporateActionSourcesApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait CorporateActionSourcesApiClient: Send + Sync {
@@ -1862,6 +1866,7 @@ pub trait CorporateActionSourcesApiClient: Send + Sync {
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl CorporateActionSourcesApiClient for CorporateActionSourcesApi {
     async fn list_corporate_action_sources(

@@ -1208,6 +1208,10 @@ impl DeleteCreditSupportAnnexRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`CounterpartiesApi`] add streams, timeouts and `send_as`. With the `mock` feature,
 /// mockall generates `MockCounterpartiesApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait CounterpartiesApiClient: Send + Sync {
@@ -1316,6 +1320,7 @@ pub trait CounterpartiesApiClient: Send + Sync {
     ) -> Result<lusid_models::AnnulSingleStructuredDataResponse, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl CounterpartiesApiClient for CounterpartiesApi {
     async fn list_counterparty_agreements(

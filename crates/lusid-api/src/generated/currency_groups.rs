@@ -693,6 +693,10 @@ impl DeleteCurrencyGroupRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`CurrencyGroupsApi`] add streams, timeouts and `send_as`. With the `mock` feature,
 /// mockall generates `MockCurrencyGroupsApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait CurrencyGroupsApiClient: Send + Sync {
@@ -747,6 +751,7 @@ pub trait CurrencyGroupsApiClient: Send + Sync {
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl CurrencyGroupsApiClient for CurrencyGroupsApi {
     async fn list_currency_groups(

@@ -1089,6 +1089,10 @@ impl DeleteCustomDataModelRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`CustomDataModelsApi`] add streams, timeouts and `send_as`. With the `mock` feature,
 /// mockall generates `MockCustomDataModelsApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait CustomDataModelsApiClient: Send + Sync {
@@ -1183,6 +1187,7 @@ pub trait CustomDataModelsApiClient: Send + Sync {
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl CustomDataModelsApiClient for CustomDataModelsApi {
     async fn batch_amend(

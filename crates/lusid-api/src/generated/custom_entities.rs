@@ -2539,6 +2539,10 @@ impl GetCustomEntityRelationshipsRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`CustomEntitiesApi`] add streams, timeouts and `send_as`. With the `mock` feature,
 /// mockall generates `MockCustomEntitiesApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait CustomEntitiesApiClient: Send + Sync {
@@ -2701,6 +2705,7 @@ pub trait CustomEntitiesApiClient: Send + Sync {
     ) -> Result<lusid_models::ResourceListOfRelationship, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl CustomEntitiesApiClient for CustomEntitiesApi {
     async fn list_custom_entities(

@@ -855,6 +855,10 @@ impl DeleteDefinitionRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`CustomEntityDefinitionsApi`] add streams, timeouts and `send_as`. With the `mock`
 /// feature, mockall generates `MockCustomEntityDefinitionsApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait CustomEntityDefinitionsApiClient: Send + Sync {
@@ -924,6 +928,7 @@ pub trait CustomEntityDefinitionsApiClient: Send + Sync {
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl CustomEntityDefinitionsApiClient for CustomEntityDefinitionsApi {
     async fn list_custom_entity_definitions(

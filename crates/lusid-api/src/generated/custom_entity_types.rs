@@ -858,6 +858,10 @@ impl DeleteCustomEntityTypeRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`CustomEntityTypesApi`] add streams, timeouts and `send_as`. With the `mock` feature,
 /// mockall generates `MockCustomEntityTypesApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait CustomEntityTypesApiClient: Send + Sync {
@@ -927,6 +931,7 @@ pub trait CustomEntityTypesApiClient: Send + Sync {
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl CustomEntityTypesApiClient for CustomEntityTypesApi {
     async fn list_custom_entity_types(

@@ -873,6 +873,10 @@ impl DeleteCutLabelDefinitionRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`CutLabelDefinitionsApi`] add streams, timeouts and `send_as`. With the `mock` feature,
 /// mockall generates `MockCutLabelDefinitionsApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait CutLabelDefinitionsApiClient: Send + Sync {
@@ -942,6 +946,7 @@ pub trait CutLabelDefinitionsApiClient: Send + Sync {
     ) -> Result<time::OffsetDateTime, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl CutLabelDefinitionsApiClient for CutLabelDefinitionsApi {
     async fn list_cut_label_definitions(

@@ -1539,6 +1539,10 @@ impl GetUnitsFromDataTypeRequest {
 /// pages over any implementation, mocks included); the request builders of [`DataTypesApi`]
 /// add streams, timeouts and `send_as`. With the `mock` feature, mockall generates
 /// `MockDataTypesApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait DataTypesApiClient: Send + Sync {
@@ -1651,6 +1655,7 @@ pub trait DataTypesApiClient: Send + Sync {
     ) -> Result<lusid_models::ResourceListOfIUnitDefinitionDto, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl DataTypesApiClient for DataTypesApi {
     async fn list_data_type_summaries(

@@ -341,6 +341,10 @@ impl DeleteDerivedPortfolioDetailsRequest {
 /// [`DerivedTransactionPortfoliosApi`] add streams, timeouts and `send_as`. With the `mock`
 /// feature, mockall generates `MockDerivedTransactionPortfoliosApiClient`; see
 /// docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait DerivedTransactionPortfoliosApiClient: Send + Sync {
@@ -371,6 +375,7 @@ pub trait DerivedTransactionPortfoliosApiClient: Send + Sync {
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl DerivedTransactionPortfoliosApiClient for DerivedTransactionPortfoliosApi {
     async fn create_derived_portfolio(

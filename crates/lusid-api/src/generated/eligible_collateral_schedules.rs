@@ -1000,6 +1000,10 @@ impl DeleteEligibleCollateralScheduleRequest {
 /// [`EligibleCollateralSchedulesApi`] add streams, timeouts and `send_as`. With the `mock`
 /// feature, mockall generates `MockEligibleCollateralSchedulesApiClient`; see
 /// docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait EligibleCollateralSchedulesApiClient: Send + Sync {
@@ -1069,6 +1073,7 @@ pub trait EligibleCollateralSchedulesApiClient: Send + Sync {
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl EligibleCollateralSchedulesApiClient for EligibleCollateralSchedulesApi {
     async fn list_eligible_collateral_schedules(

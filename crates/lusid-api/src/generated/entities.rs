@@ -2675,6 +2675,10 @@ impl crate::PagedParams for GetEntityHistoryParams {
 /// pages over any implementation, mocks included); the request builders of [`EntitiesApi`]
 /// add streams, timeouts and `send_as`. With the `mock` feature, mockall generates
 /// `MockEntitiesApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait EntitiesApiClient: Send + Sync {
@@ -2872,6 +2876,7 @@ pub trait EntitiesApiClient: Send + Sync {
     ) -> Result<lusid_models::ResourceListOfChangeInterval, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl EntitiesApiClient for EntitiesApi {
     async fn get_bookmark_by_entity_unique_id(

@@ -607,6 +607,10 @@ impl DeleteEntityResolverRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`EntityResolversApi`] add streams, timeouts and `send_as`. With the `mock` feature,
 /// mockall generates `MockEntityResolversApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait EntityResolversApiClient: Send + Sync {
@@ -662,6 +666,7 @@ pub trait EntityResolversApiClient: Send + Sync {
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl EntityResolversApiClient for EntityResolversApi {
     async fn create_entity_resolver(

@@ -743,6 +743,10 @@ impl DeleteExecutionRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`ExecutionsApi`] add streams, timeouts and `send_as`. With the `mock` feature, mockall
 /// generates `MockExecutionsApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait ExecutionsApiClient: Send + Sync {
@@ -795,6 +799,7 @@ pub trait ExecutionsApiClient: Send + Sync {
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl ExecutionsApiClient for ExecutionsApi {
     async fn list_executions(

@@ -990,6 +990,10 @@ impl DeleteFeeTypeRequest {
 /// pages over any implementation, mocks included); the request builders of [`FeeTypesApi`]
 /// add streams, timeouts and `send_as`. With the `mock` feature, mockall generates
 /// `MockFeeTypesApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait FeeTypesApiClient: Send + Sync {
@@ -1067,6 +1071,7 @@ pub trait FeeTypesApiClient: Send + Sync {
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl FeeTypesApiClient for FeeTypesApi {
     async fn list_fee_types(

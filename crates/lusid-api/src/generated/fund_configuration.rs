@@ -1100,6 +1100,10 @@ impl UpsertFundConfigurationPropertiesRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`FundConfigurationApi`] add streams, timeouts and `send_as`. With the `mock` feature,
 /// mockall generates `MockFundConfigurationApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait FundConfigurationApiClient: Send + Sync {
@@ -1182,6 +1186,7 @@ pub trait FundConfigurationApiClient: Send + Sync {
     ) -> Result<lusid_models::FundConfigurationProperties, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl FundConfigurationApiClient for FundConfigurationApi {
     async fn list_fund_configurations(

@@ -1442,6 +1442,10 @@ impl RemoveFundStructureMemberRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`FundStructuresApi`] add streams, timeouts and `send_as`. With the `mock` feature,
 /// mockall generates `MockFundStructuresApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait FundStructuresApiClient: Send + Sync {
@@ -1547,6 +1551,7 @@ pub trait FundStructuresApiClient: Send + Sync {
     ) -> Result<lusid_models::FundStructure, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl FundStructuresApiClient for FundStructuresApi {
     async fn list_fund_structures(

@@ -14672,6 +14672,10 @@ impl DeleteValuationPointRequest {
 /// pages over any implementation, mocks included); the request builders of [`FundsApi`] add
 /// streams, timeouts and `send_as`. With the `mock` feature, mockall generates
 /// `MockFundsApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait FundsApiClient: Send + Sync {
@@ -15509,6 +15513,7 @@ pub trait FundsApiClient: Send + Sync {
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl FundsApiClient for FundsApi {
     async fn list_funds(

@@ -2627,6 +2627,10 @@ impl GetComparisonResultRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`GroupReconciliationsApi`] add streams, timeouts and `send_as`. With the `mock`
 /// feature, mockall generates `MockGroupReconciliationsApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait GroupReconciliationsApiClient: Send + Sync {
@@ -2813,6 +2817,7 @@ pub trait GroupReconciliationsApiClient: Send + Sync {
     ) -> Result<lusid_models::GroupReconciliationComparisonResult, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl GroupReconciliationsApiClient for GroupReconciliationsApi {
     async fn list_comparison_results(

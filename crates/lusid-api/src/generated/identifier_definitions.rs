@@ -1059,6 +1059,10 @@ impl DeleteIdentifierDefinitionRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`IdentifierDefinitionsApi`] add streams, timeouts and `send_as`. With the `mock`
 /// feature, mockall generates `MockIdentifierDefinitionsApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait IdentifierDefinitionsApiClient: Send + Sync {
@@ -1128,6 +1132,7 @@ pub trait IdentifierDefinitionsApiClient: Send + Sync {
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl IdentifierDefinitionsApiClient for IdentifierDefinitionsApi {
     async fn list_identifier_definitions(

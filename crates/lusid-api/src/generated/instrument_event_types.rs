@@ -1907,6 +1907,10 @@ impl GetTransactionTemplateSpecificationRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`InstrumentEventTypesApi`] add streams, timeouts and `send_as`. With the `mock`
 /// feature, mockall generates `MockInstrumentEventTypesApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait InstrumentEventTypesApiClient: Send + Sync {
@@ -2002,6 +2006,7 @@ pub trait InstrumentEventTypesApiClient: Send + Sync {
     ) -> Result<lusid_models::TransactionTemplateSpecification, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl InstrumentEventTypesApiClient for InstrumentEventTypesApi {
     async fn list_transaction_templates(

@@ -1268,6 +1268,10 @@ impl crate::PagedParams for QueryTradeTicketsParams {
 /// pages over any implementation, mocks included); the request builders of
 /// [`InstrumentEventsApi`] add streams, timeouts and `send_as`. With the `mock` feature,
 /// mockall generates `MockInstrumentEventsApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait InstrumentEventsApiClient: Send + Sync {
@@ -1349,6 +1353,7 @@ pub trait InstrumentEventsApiClient: Send + Sync {
     ) -> Result<lusid_models::ResourceListOfPortfolioTradeTicket, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl InstrumentEventsApiClient for InstrumentEventsApi {
     async fn query_instrument_events(

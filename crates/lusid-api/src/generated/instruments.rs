@@ -4399,6 +4399,10 @@ impl GetAllPossibleFeaturesRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`InstrumentsApi`] add streams, timeouts and `send_as`. With the `mock` feature, mockall
 /// generates `MockInstrumentsApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait InstrumentsApiClient: Send + Sync {
@@ -4670,6 +4674,7 @@ pub trait InstrumentsApiClient: Send + Sync {
     ) -> Result<std::collections::BTreeMap<String, Vec<String>>, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl InstrumentsApiClient for InstrumentsApi {
     async fn list_instruments(

@@ -1737,6 +1737,10 @@ impl GetInvestmentAccountRelationshipsRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`InvestmentAccountsApi`] add streams, timeouts and `send_as`. With the `mock` feature,
 /// mockall generates `MockInvestmentAccountsApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait InvestmentAccountsApiClient: Send + Sync {
@@ -1851,6 +1855,7 @@ pub trait InvestmentAccountsApiClient: Send + Sync {
     ) -> Result<lusid_models::ResourceListOfRelationship, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl InvestmentAccountsApiClient for InvestmentAccountsApi {
     async fn list_all_investment_accounts(

@@ -1715,6 +1715,10 @@ impl GetInvestorRecordRelationshipsRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`InvestorRecordsApi`] add streams, timeouts and `send_as`. With the `mock` feature,
 /// mockall generates `MockInvestorRecordsApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait InvestorRecordsApiClient: Send + Sync {
@@ -1828,6 +1832,7 @@ pub trait InvestorRecordsApiClient: Send + Sync {
     ) -> Result<lusid_models::ResourceListOfRelationship, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl InvestorRecordsApiClient for InvestorRecordsApi {
     async fn list_all_investor_records(

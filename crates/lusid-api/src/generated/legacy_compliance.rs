@@ -1605,6 +1605,10 @@ impl crate::PagedParams for GetLegacyComplianceRunResultsParams {
 /// pages over any implementation, mocks included); the request builders of
 /// [`LegacyComplianceApi`] add streams, timeouts and `send_as`. With the `mock` feature,
 /// mockall generates `MockLegacyComplianceApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait LegacyComplianceApiClient: Send + Sync {
@@ -1713,6 +1717,7 @@ pub trait LegacyComplianceApiClient: Send + Sync {
     ) -> Result<lusid_models::ResourceListOfComplianceRuleResult, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl LegacyComplianceApiClient for LegacyComplianceApi {
     async fn list_legacy_compliance_rules(

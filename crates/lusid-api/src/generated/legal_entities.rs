@@ -3712,6 +3712,10 @@ impl GetLegalEntityRelationshipsRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`LegalEntitiesApi`] add streams, timeouts and `send_as`. With the `mock` feature,
 /// mockall generates `MockLegalEntitiesApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait LegalEntitiesApiClient: Send + Sync {
@@ -3951,6 +3955,7 @@ pub trait LegalEntitiesApiClient: Send + Sync {
     ) -> Result<lusid_models::ResourceListOfRelationship, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl LegalEntitiesApiClient for LegalEntitiesApi {
     async fn list_all_legal_entities(

@@ -344,6 +344,10 @@ impl UpdateMarketDataFieldConfigurationRequest {
 /// [`MarketDataFieldConfigurationApi`] add streams, timeouts and `send_as`. With the `mock`
 /// feature, mockall generates `MockMarketDataFieldConfigurationApiClient`; see
 /// docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait MarketDataFieldConfigurationApiClient: Send + Sync {
@@ -374,6 +378,7 @@ pub trait MarketDataFieldConfigurationApiClient: Send + Sync {
     ) -> Result<lusid_models::MarketDataFieldConfiguration, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl MarketDataFieldConfigurationApiClient for MarketDataFieldConfigurationApi {
     async fn get_market_data_field_configuration(

@@ -678,6 +678,10 @@ impl ListOrderGraphPlacementsRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`OrderGraphApi`] add streams, timeouts and `send_as`. With the `mock` feature, mockall
 /// generates `MockOrderGraphApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait OrderGraphApiClient: Send + Sync {
@@ -720,6 +724,7 @@ pub trait OrderGraphApiClient: Send + Sync {
     ) -> Result<lusid_models::PagedResourceListOfOrderGraphPlacement, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl OrderGraphApiClient for OrderGraphApi {
     async fn list_order_graph_blocks(

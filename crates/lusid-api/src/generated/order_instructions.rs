@@ -756,6 +756,10 @@ impl DeleteOrderInstructionRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`OrderInstructionsApi`] add streams, timeouts and `send_as`. With the `mock` feature,
 /// mockall generates `MockOrderInstructionsApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait OrderInstructionsApiClient: Send + Sync {
@@ -812,6 +816,7 @@ pub trait OrderInstructionsApiClient: Send + Sync {
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl OrderInstructionsApiClient for OrderInstructionsApi {
     async fn list_order_instructions(

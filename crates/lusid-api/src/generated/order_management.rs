@@ -1890,6 +1890,10 @@ impl UpdateOrdersRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`OrderManagementApi`] add streams, timeouts and `send_as`. With the `mock` feature,
 /// mockall generates `MockOrderManagementApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait OrderManagementApiClient: Send + Sync {
@@ -2053,6 +2057,7 @@ pub trait OrderManagementApiClient: Send + Sync {
     ) -> Result<lusid_models::UpdateOrdersResponse, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl OrderManagementApiClient for OrderManagementApi {
     async fn cancel_placements(

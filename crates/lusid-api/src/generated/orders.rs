@@ -814,6 +814,10 @@ impl DeleteOrderRequest {
 /// pages over any implementation, mocks included); the request builders of [`OrdersApi`]
 /// add streams, timeouts and `send_as`. With the `mock` feature, mockall generates
 /// `MockOrdersApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait OrdersApiClient: Send + Sync {
@@ -863,6 +867,7 @@ pub trait OrdersApiClient: Send + Sync {
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl OrdersApiClient for OrdersApi {
     async fn list_orders(

@@ -738,6 +738,10 @@ impl DeletePackageRequest {
 /// pages over any implementation, mocks included); the request builders of [`PackagesApi`]
 /// add streams, timeouts and `send_as`. With the `mock` feature, mockall generates
 /// `MockPackagesApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait PackagesApiClient: Send + Sync {
@@ -790,6 +794,7 @@ pub trait PackagesApiClient: Send + Sync {
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl PackagesApiClient for PackagesApi {
     async fn list_packages(

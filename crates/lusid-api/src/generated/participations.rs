@@ -749,6 +749,10 @@ impl DeleteParticipationRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`ParticipationsApi`] add streams, timeouts and `send_as`. With the `mock` feature,
 /// mockall generates `MockParticipationsApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait ParticipationsApiClient: Send + Sync {
@@ -802,6 +806,7 @@ pub trait ParticipationsApiClient: Send + Sync {
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl ParticipationsApiClient for ParticipationsApi {
     async fn list_participations(

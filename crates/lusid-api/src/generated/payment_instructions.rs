@@ -1147,6 +1147,10 @@ impl DeletePaymentInstructionRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`PaymentInstructionsApi`] add streams, timeouts and `send_as`. With the `mock` feature,
 /// mockall generates `MockPaymentInstructionsApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait PaymentInstructionsApiClient: Send + Sync {
@@ -1229,6 +1233,7 @@ pub trait PaymentInstructionsApiClient: Send + Sync {
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl PaymentInstructionsApiClient for PaymentInstructionsApi {
     async fn list_payment_instructions(

@@ -3613,6 +3613,10 @@ impl GetPersonRelationshipsRequest {
 /// pages over any implementation, mocks included); the request builders of [`PersonsApi`]
 /// add streams, timeouts and `send_as`. With the `mock` feature, mockall generates
 /// `MockPersonsApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait PersonsApiClient: Send + Sync {
@@ -3845,6 +3849,7 @@ pub trait PersonsApiClient: Send + Sync {
     ) -> Result<lusid_models::ResourceListOfRelationship, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl PersonsApiClient for PersonsApi {
     async fn list_all_persons(

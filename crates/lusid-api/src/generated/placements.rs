@@ -743,6 +743,10 @@ impl DeletePlacementRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`PlacementsApi`] add streams, timeouts and `send_as`. With the `mock` feature, mockall
 /// generates `MockPlacementsApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait PlacementsApiClient: Send + Sync {
@@ -795,6 +799,7 @@ pub trait PlacementsApiClient: Send + Sync {
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl PlacementsApiClient for PlacementsApi {
     async fn list_placements(

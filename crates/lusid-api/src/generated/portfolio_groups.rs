@@ -5750,6 +5750,10 @@ impl crate::PagedParams for BuildTransactionsForPortfolioGroupParams {
 /// pages over any implementation, mocks included); the request builders of
 /// [`PortfolioGroupsApi`] add streams, timeouts and `send_as`. With the `mock` feature,
 /// mockall generates `MockPortfolioGroupsApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait PortfolioGroupsApiClient: Send + Sync {
@@ -6110,6 +6114,7 @@ pub trait PortfolioGroupsApiClient: Send + Sync {
     ) -> Result<lusid_models::VersionedResourceListOfOutputTransaction, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl PortfolioGroupsApiClient for PortfolioGroupsApi {
     async fn list_all_portfolio_groups(

@@ -6807,6 +6807,10 @@ impl GetPortfolioAggregateReturnsRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`PortfoliosApi`] add streams, timeouts and `send_as`. With the `mock` feature, mockall
 /// generates `MockPortfoliosApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait PortfoliosApiClient: Send + Sync {
@@ -7222,6 +7226,7 @@ pub trait PortfoliosApiClient: Send + Sync {
     ) -> Result<lusid_models::ResourceListOfAggregatedReturn, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl PortfoliosApiClient for PortfoliosApi {
     async fn list_portfolios(

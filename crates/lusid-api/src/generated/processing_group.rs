@@ -1262,6 +1262,10 @@ impl GetProcessingGroupNextScheduledDetailsRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`ProcessingGroupApi`] add streams, timeouts and `send_as`. With the `mock` feature,
 /// mockall generates `MockProcessingGroupApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait ProcessingGroupApiClient: Send + Sync {
@@ -1357,6 +1361,7 @@ pub trait ProcessingGroupApiClient: Send + Sync {
     ) -> Result<lusid_models::ProcessingGroupNextScheduledDetails, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl ProcessingGroupApiClient for ProcessingGroupApi {
     async fn list_processing_groups(

@@ -2435,6 +2435,10 @@ impl crate::PagedParams for GetPropertyDefinitionPropertyTimeSeriesParams {
 /// pages over any implementation, mocks included); the request builders of
 /// [`PropertyDefinitionsApi`] add streams, timeouts and `send_as`. With the `mock` feature,
 /// mockall generates `MockPropertyDefinitionsApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait PropertyDefinitionsApiClient: Send + Sync {
@@ -2595,6 +2599,7 @@ pub trait PropertyDefinitionsApiClient: Send + Sync {
     ) -> Result<lusid_models::ResourceListOfPropertyInterval, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl PropertyDefinitionsApiClient for PropertyDefinitionsApi {
     async fn get_multiple_property_definitions(

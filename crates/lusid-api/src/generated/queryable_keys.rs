@@ -180,6 +180,10 @@ impl GetAllQueryableKeysRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`QueryableKeysApi`] add streams, timeouts and `send_as`. With the `mock` feature,
 /// mockall generates `MockQueryableKeysApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait QueryableKeysApiClient: Send + Sync {
@@ -197,6 +201,7 @@ pub trait QueryableKeysApiClient: Send + Sync {
     ) -> Result<lusid_models::ResourceListOfQueryableKey, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl QueryableKeysApiClient for QueryableKeysApi {
     async fn get_all_queryable_keys(

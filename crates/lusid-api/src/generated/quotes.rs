@@ -1762,6 +1762,10 @@ impl GetQuotesRequest {
 /// pages over any implementation, mocks included); the request builders of [`QuotesApi`]
 /// add streams, timeouts and `send_as`. With the `mock` feature, mockall generates
 /// `MockQuotesApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait QuotesApiClient: Send + Sync {
@@ -1880,6 +1884,7 @@ pub trait QuotesApiClient: Send + Sync {
     ) -> Result<lusid_models::GetQuotesResponse, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl QuotesApiClient for QuotesApi {
     async fn get_quotes_access_metadata_rule(

@@ -2371,6 +2371,10 @@ impl DeleteReconciliationMappingRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`ReconciliationsApi`] add streams, timeouts and `send_as`. With the `mock` feature,
 /// mockall generates `MockReconciliationsApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait ReconciliationsApiClient: Send + Sync {
@@ -2565,6 +2569,7 @@ pub trait ReconciliationsApiClient: Send + Sync {
     ) -> Result<String, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl ReconciliationsApiClient for ReconciliationsApi {
     async fn reconcile_generic(

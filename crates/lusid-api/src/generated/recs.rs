@@ -4127,6 +4127,10 @@ impl SubmitRecResultSetReviewRequest {
 /// pages over any implementation, mocks included); the request builders of [`RecsApi`] add
 /// streams, timeouts and `send_as`. With the `mock` feature, mockall generates
 /// `MockRecsApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait RecsApiClient: Send + Sync {
@@ -4410,6 +4414,7 @@ pub trait RecsApiClient: Send + Sync {
     ) -> Result<lusid_models::RecResultSet, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl RecsApiClient for RecsApi {
     async fn list_rec_definitions(

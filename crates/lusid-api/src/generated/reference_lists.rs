@@ -713,6 +713,10 @@ impl DeleteReferenceListRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`ReferenceListsApi`] add streams, timeouts and `send_as`. With the `mock` feature,
 /// mockall generates `MockReferenceListsApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait ReferenceListsApiClient: Send + Sync {
@@ -767,6 +771,7 @@ pub trait ReferenceListsApiClient: Send + Sync {
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl ReferenceListsApiClient for ReferenceListsApi {
     async fn list_reference_lists(

@@ -1044,6 +1044,10 @@ impl ListConstituentsAdjustmentsRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`ReferencePortfolioApi`] add streams, timeouts and `send_as`. With the `mock` feature,
 /// mockall generates `MockReferencePortfolioApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait ReferencePortfolioApiClient: Send + Sync {
@@ -1126,6 +1130,7 @@ pub trait ReferencePortfolioApiClient: Send + Sync {
     ) -> Result<lusid_models::ResourceListOfConstituentsAdjustmentHeader, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl ReferencePortfolioApiClient for ReferencePortfolioApi {
     async fn create_reference_portfolio(

@@ -473,6 +473,10 @@ impl DeleteRelationDefinitionRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`RelationDefinitionsApi`] add streams, timeouts and `send_as`. With the `mock` feature,
 /// mockall generates `MockRelationDefinitionsApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait RelationDefinitionsApiClient: Send + Sync {
@@ -516,6 +520,7 @@ pub trait RelationDefinitionsApiClient: Send + Sync {
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl RelationDefinitionsApiClient for RelationDefinitionsApi {
     async fn create_relation_definition(

@@ -1252,6 +1252,10 @@ impl UpdateRelationalDatasetFieldSchemaRequest {
 /// [`RelationalDatasetDefinitionApi`] add streams, timeouts and `send_as`. With the `mock`
 /// feature, mockall generates `MockRelationalDatasetDefinitionApiClient`; see
 /// docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait RelationalDatasetDefinitionApiClient: Send + Sync {
@@ -1347,6 +1351,7 @@ pub trait RelationalDatasetDefinitionApiClient: Send + Sync {
     ) -> Result<lusid_models::RelationalDatasetDefinition, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl RelationalDatasetDefinitionApiClient for RelationalDatasetDefinitionApi {
     async fn list_relational_dataset_definitions(

@@ -709,6 +709,10 @@ impl crate::PagedParams for QueryRelationalDataParams {
 /// pages over any implementation, mocks included); the request builders of
 /// [`RelationalDatasetsApi`] add streams, timeouts and `send_as`. With the `mock` feature,
 /// mockall generates `MockRelationalDatasetsApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait RelationalDatasetsApiClient: Send + Sync {
@@ -752,6 +756,7 @@ pub trait RelationalDatasetsApiClient: Send + Sync {
     ) -> Result<lusid_models::PagedResourceListOfRelationalDataPointResponse, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl RelationalDatasetsApiClient for RelationalDatasetsApi {
     async fn batch_delete_relational_data(

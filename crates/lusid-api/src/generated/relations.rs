@@ -359,6 +359,10 @@ impl DeleteRelationRequest {
 /// pages over any implementation, mocks included); the request builders of [`RelationsApi`]
 /// add streams, timeouts and `send_as`. With the `mock` feature, mockall generates
 /// `MockRelationsApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait RelationsApiClient: Send + Sync {
@@ -387,6 +391,7 @@ pub trait RelationsApiClient: Send + Sync {
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl RelationsApiClient for RelationsApi {
     async fn create_relation(

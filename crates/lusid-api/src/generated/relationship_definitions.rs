@@ -910,6 +910,10 @@ impl DeleteRelationshipDefinitionRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`RelationshipDefinitionsApi`] add streams, timeouts and `send_as`. With the `mock`
 /// feature, mockall generates `MockRelationshipDefinitionsApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait RelationshipDefinitionsApiClient: Send + Sync {
@@ -979,6 +983,7 @@ pub trait RelationshipDefinitionsApiClient: Send + Sync {
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl RelationshipDefinitionsApiClient for RelationshipDefinitionsApi {
     async fn list_relationship_definitions(

@@ -337,6 +337,10 @@ impl DeleteRelationshipRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`RelationshipsApi`] add streams, timeouts and `send_as`. With the `mock` feature,
 /// mockall generates `MockRelationshipsApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait RelationshipsApiClient: Send + Sync {
@@ -365,6 +369,7 @@ pub trait RelationshipsApiClient: Send + Sync {
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl RelationshipsApiClient for RelationshipsApi {
     async fn create_relationship(

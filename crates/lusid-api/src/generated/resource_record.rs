@@ -1153,6 +1153,10 @@ impl DeleteResourceRecordRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`ResourceRecordApi`] add streams, timeouts and `send_as`. With the `mock` feature,
 /// mockall generates `MockResourceRecordApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait ResourceRecordApiClient: Send + Sync {
@@ -1234,6 +1238,7 @@ pub trait ResourceRecordApiClient: Send + Sync {
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl ResourceRecordApiClient for ResourceRecordApi {
     async fn list_resource_record_scopes(

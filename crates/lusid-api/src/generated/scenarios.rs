@@ -1758,6 +1758,10 @@ impl crate::PagedParams for ListScenarioVersionsParams {
 /// pages over any implementation, mocks included); the request builders of [`ScenariosApi`]
 /// add streams, timeouts and `send_as`. With the `mock` feature, mockall generates
 /// `MockScenariosApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait ScenariosApiClient: Send + Sync {
@@ -1883,6 +1887,7 @@ pub trait ScenariosApiClient: Send + Sync {
     ) -> Result<lusid_models::PagedResourceListOfVersion, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl ScenariosApiClient for ScenariosApi {
     async fn list_scenarios(

@@ -570,6 +570,10 @@ impl GetValueTypesRequest {
 /// pages over any implementation, mocks included); the request builders of [`SchemasApi`]
 /// add streams, timeouts and `send_as`. With the `mock` feature, mockall generates
 /// `MockSchemasApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait SchemasApiClient: Send + Sync {
@@ -622,6 +626,7 @@ pub trait SchemasApiClient: Send + Sync {
     ) -> Result<lusid_models::ResourceListOfValueType, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl SchemasApiClient for SchemasApi {
     async fn list_entities(

@@ -402,6 +402,10 @@ impl crate::PagedParams for ListEntityScopesParams {
 /// pages over any implementation, mocks included); the request builders of [`ScopesApi`]
 /// add streams, timeouts and `send_as`. With the `mock` feature, mockall generates
 /// `MockScopesApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait ScopesApiClient: Send + Sync {
@@ -430,6 +434,7 @@ pub trait ScopesApiClient: Send + Sync {
     ) -> Result<lusid_models::ResourceListOfScopeDefinition, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl ScopesApiClient for ScopesApi {
     async fn list_scopes(

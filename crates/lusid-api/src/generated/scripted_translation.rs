@@ -1460,6 +1460,10 @@ impl TranslateEntitiesInlinedRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`ScriptedTranslationApi`] add streams, timeouts and `send_as`. With the `mock` feature,
 /// mockall generates `MockScriptedTranslationApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait ScriptedTranslationApiClient: Send + Sync {
@@ -1568,6 +1572,7 @@ pub trait ScriptedTranslationApiClient: Send + Sync {
     ) -> Result<lusid_models::TranslateEntitiesResponse, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl ScriptedTranslationApiClient for ScriptedTranslationApi {
     async fn upsert_translation_dialect(

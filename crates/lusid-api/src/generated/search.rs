@@ -954,6 +954,10 @@ impl crate::PagedParams for SearchPropertiesParams {
 /// pages over any implementation, mocks included); the request builders of [`SearchApi`]
 /// add streams, timeouts and `send_as`. With the `mock` feature, mockall generates
 /// `MockSearchApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait SearchApiClient: Send + Sync {
@@ -1006,6 +1010,7 @@ pub trait SearchApiClient: Send + Sync {
     ) -> Result<lusid_models::PagedResourceListOfPropertyDefinitionSearchResult, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl SearchApiClient for SearchApi {
     async fn instruments_search(

@@ -819,6 +819,10 @@ impl NextRequest {
 /// pages over any implementation, mocks included); the request builders of [`SequencesApi`]
 /// add streams, timeouts and `send_as`. With the `mock` feature, mockall generates
 /// `MockSequencesApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait SequencesApiClient: Send + Sync {
@@ -883,6 +887,7 @@ pub trait SequencesApiClient: Send + Sync {
     ) -> Result<lusid_models::NextValueInSequenceResponse, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl SequencesApiClient for SequencesApi {
     async fn list_sequences(

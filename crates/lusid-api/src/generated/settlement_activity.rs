@@ -175,6 +175,10 @@ impl QuerySettlementActivityRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`SettlementActivityApi`] add streams, timeouts and `send_as`. With the `mock` feature,
 /// mockall generates `MockSettlementActivityApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait SettlementActivityApiClient: Send + Sync {
@@ -195,6 +199,7 @@ pub trait SettlementActivityApiClient: Send + Sync {
     >;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl SettlementActivityApiClient for SettlementActivityApi {
     async fn query_settlement_activity(

@@ -185,6 +185,10 @@ impl CreateSimplePositionPortfolioRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`SimplePositionPortfoliosApi`] add streams, timeouts and `send_as`. With the `mock`
 /// feature, mockall generates `MockSimplePositionPortfoliosApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait SimplePositionPortfoliosApiClient: Send + Sync {
@@ -202,6 +206,7 @@ pub trait SimplePositionPortfoliosApiClient: Send + Sync {
     ) -> Result<lusid_models::Portfolio, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl SimplePositionPortfoliosApiClient for SimplePositionPortfoliosApi {
     async fn create_simple_position_portfolio(

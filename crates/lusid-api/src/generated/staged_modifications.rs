@@ -865,6 +865,10 @@ impl crate::PagedParams for ListRequestedChangesParams {
 /// pages over any implementation, mocks included); the request builders of
 /// [`StagedModificationsApi`] add streams, timeouts and `send_as`. With the `mock` feature,
 /// mockall generates `MockStagedModificationsApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait StagedModificationsApiClient: Send + Sync {
@@ -923,6 +927,7 @@ pub trait StagedModificationsApiClient: Send + Sync {
     >;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl StagedModificationsApiClient for StagedModificationsApi {
     async fn list_staged_modifications(

@@ -853,6 +853,10 @@ impl DeleteStagingRuleSetRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`StagingRuleSetApi`] add streams, timeouts and `send_as`. With the `mock` feature,
 /// mockall generates `MockStagingRuleSetApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait StagingRuleSetApiClient: Send + Sync {
@@ -921,6 +925,7 @@ pub trait StagingRuleSetApiClient: Send + Sync {
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl StagingRuleSetApiClient for StagingRuleSetApi {
     async fn list_staging_rule_sets(

@@ -1607,6 +1607,10 @@ impl GetStructuredResultDataRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`StructuredResultDataApi`] add streams, timeouts and `send_as`. With the `mock`
 /// feature, mockall generates `MockStructuredResultDataApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait StructuredResultDataApiClient: Send + Sync {
@@ -1727,6 +1731,7 @@ pub trait StructuredResultDataApiClient: Send + Sync {
     ) -> Result<lusid_models::GetStructuredResultDataResponse, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl StructuredResultDataApiClient for StructuredResultDataApi {
     async fn create_data_map(

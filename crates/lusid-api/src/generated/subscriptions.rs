@@ -717,6 +717,10 @@ impl DeleteSubscriptionRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`SubscriptionsApi`] add streams, timeouts and `send_as`. With the `mock` feature,
 /// mockall generates `MockSubscriptionsApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait SubscriptionsApiClient: Send + Sync {
@@ -769,6 +773,7 @@ pub trait SubscriptionsApiClient: Send + Sync {
     ) -> Result<lusid_models::AnnulSingleStructuredDataResponse, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl SubscriptionsApiClient for SubscriptionsApi {
     async fn upsert_subscription(

@@ -1049,6 +1049,10 @@ impl DeleteTransactionConfigurationSourceRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`SystemConfigurationApi`] add streams, timeouts and `send_as`. With the `mock` feature,
 /// mockall generates `MockSystemConfigurationApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait SystemConfigurationApiClient: Send + Sync {
@@ -1144,6 +1148,7 @@ pub trait SystemConfigurationApiClient: Send + Sync {
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl SystemConfigurationApiClient for SystemConfigurationApi {
     async fn list_configuration_transaction_types(

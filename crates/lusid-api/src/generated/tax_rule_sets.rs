@@ -789,6 +789,10 @@ impl DeleteTaxRuleSetRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`TaxRuleSetsApi`] add streams, timeouts and `send_as`. With the `mock` feature, mockall
 /// generates `MockTaxRuleSetsApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait TaxRuleSetsApiClient: Send + Sync {
@@ -853,6 +857,7 @@ pub trait TaxRuleSetsApiClient: Send + Sync {
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl TaxRuleSetsApiClient for TaxRuleSetsApi {
     async fn list_tax_rule_sets(

@@ -2509,6 +2509,10 @@ impl SetPostCloseActivityRequest {
 /// pages over any implementation, mocks included); the request builders of [`TimelinesApi`]
 /// add streams, timeouts and `send_as`. With the `mock` feature, mockall generates
 /// `MockTimelinesApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait TimelinesApiClient: Send + Sync {
@@ -2684,6 +2688,7 @@ pub trait TimelinesApiClient: Send + Sync {
     ) -> Result<lusid_models::ClosedPeriod, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl TimelinesApiClient for TimelinesApi {
     async fn list_timelines(

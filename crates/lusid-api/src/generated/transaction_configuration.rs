@@ -1799,6 +1799,10 @@ impl DeleteTransactionTypeRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`TransactionConfigurationApi`] add streams, timeouts and `send_as`. With the `mock`
 /// feature, mockall generates `MockTransactionConfigurationApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait TransactionConfigurationApiClient: Send + Sync {
@@ -1946,6 +1950,7 @@ pub trait TransactionConfigurationApiClient: Send + Sync {
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl TransactionConfigurationApiClient for TransactionConfigurationApi {
     async fn list_side_definitions(

@@ -969,6 +969,10 @@ impl DeleteTransactionFeeTypeRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`TransactionFeeTypesApi`] add streams, timeouts and `send_as`. With the `mock` feature,
 /// mockall generates `MockTransactionFeeTypesApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait TransactionFeeTypesApiClient: Send + Sync {
@@ -1038,6 +1042,7 @@ pub trait TransactionFeeTypesApiClient: Send + Sync {
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl TransactionFeeTypesApiClient for TransactionFeeTypesApi {
     async fn list_transaction_fee_types(

@@ -948,6 +948,10 @@ impl DeleteTransactionFeeRuleRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`TransactionFeesApi`] add streams, timeouts and `send_as`. With the `mock` feature,
 /// mockall generates `MockTransactionFeesApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait TransactionFeesApiClient: Send + Sync {
@@ -1017,6 +1021,7 @@ pub trait TransactionFeesApiClient: Send + Sync {
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl TransactionFeesApiClient for TransactionFeesApi {
     async fn get_applicable_transaction_fees(

@@ -11211,6 +11211,10 @@ impl GetUpsertablePortfolioCashFlowsRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`TransactionPortfoliosApi`] add streams, timeouts and `send_as`. With the `mock`
 /// feature, mockall generates `MockTransactionPortfoliosApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait TransactionPortfoliosApiClient: Send + Sync {
@@ -11884,6 +11888,7 @@ pub trait TransactionPortfoliosApiClient: Send + Sync {
     ) -> Result<lusid_models::ResourceListOfTransaction, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl TransactionPortfoliosApiClient for TransactionPortfoliosApi {
     async fn create_portfolio(

@@ -776,6 +776,10 @@ impl UpsertTransferAgencyTransactionsFromOrdersRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`TransferAgencyApi`] add streams, timeouts and `send_as`. With the `mock` feature,
 /// mockall generates `MockTransferAgencyApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait TransferAgencyApiClient: Send + Sync {
@@ -845,6 +849,7 @@ pub trait TransferAgencyApiClient: Send + Sync {
     ) -> Result<lusid_models::UpsertTransferAgencyTransactionsFromOrdersResponse, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl TransferAgencyApiClient for TransferAgencyApi {
     async fn calculate_order_dates(

@@ -761,6 +761,10 @@ impl DeleteTransferRequest {
 /// pages over any implementation, mocks included); the request builders of [`TransfersApi`]
 /// add streams, timeouts and `send_as`. With the `mock` feature, mockall generates
 /// `MockTransfersApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait TransfersApiClient: Send + Sync {
@@ -813,6 +817,7 @@ pub trait TransfersApiClient: Send + Sync {
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl TransfersApiClient for TransfersApi {
     async fn list_transfers(

@@ -313,6 +313,10 @@ impl TranslateTradeTicketsRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`TranslationApi`] add streams, timeouts and `send_as`. With the `mock` feature, mockall
 /// generates `MockTranslationApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait TranslationApiClient: Send + Sync {
@@ -342,6 +346,7 @@ pub trait TranslationApiClient: Send + Sync {
     ) -> Result<lusid_models::TranslateTradeTicketsResponse, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl TranslationApiClient for TranslationApi {
     async fn translate_instrument_definitions(

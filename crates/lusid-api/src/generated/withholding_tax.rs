@@ -2217,6 +2217,10 @@ impl BatchUpsertWithholdingTaxRatesRequest {
 /// pages over any implementation, mocks included); the request builders of
 /// [`WithholdingTaxApi`] add streams, timeouts and `send_as`. With the `mock` feature,
 /// mockall generates `MockWithholdingTaxApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait WithholdingTaxApiClient: Send + Sync {
@@ -2377,6 +2381,7 @@ pub trait WithholdingTaxApiClient: Send + Sync {
     ) -> Result<lusid_models::BatchUpsertWithholdingTaxRatesResponse, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl WithholdingTaxApiClient for WithholdingTaxApi {
     async fn resolve_withholding_tax(

@@ -2187,6 +2187,10 @@ impl DeleteItemRequest {
 /// pages over any implementation, mocks included); the request builders of [`WorkspaceApi`]
 /// add streams, timeouts and `send_as`. With the `mock` feature, mockall generates
 /// `MockWorkspaceApiClient`; see docs/codegen.md.
+///
+/// Compiled with the `traits` feature (which `mock` turns on), so builds that do not use
+/// the traits do not compile a boxed future per operation.
+#[cfg(feature = "traits")]
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait::async_trait]
 pub trait WorkspaceApiClient: Send + Sync {
@@ -2323,6 +2327,7 @@ pub trait WorkspaceApiClient: Send + Sync {
     ) -> Result<lusid_models::DeletedEntityResponse, crate::Error>;
 }
 
+#[cfg(feature = "traits")]
 #[async_trait::async_trait]
 impl WorkspaceApiClient for WorkspaceApi {
     async fn list_workspaces(
