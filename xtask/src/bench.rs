@@ -8,6 +8,7 @@
 //! with `--skip-python`).
 //! Prints a table and writes it to `docs/benchmarks.md`.
 
+mod load;
 pub mod process;
 
 use std::path::{Path, PathBuf};
@@ -22,7 +23,7 @@ const USAGE: &str =
     "usage: cargo xtask bench export [--instruments N] [--page-size P] [--skip-python]";
 
 /// The flag that leaves the (slow) Python row out.
-const SKIP_PYTHON: &str = "--skip-python";
+pub(crate) const SKIP_PYTHON: &str = "--skip-python";
 
 const PYTHON_EXTRACT: &str = r#"import json, sys
 import lusid
@@ -46,11 +47,15 @@ print(count, "instruments", file=sys.stderr)
 
 /// Entry point of `cargo xtask bench ...`.
 pub fn main(root: &Path, args: &[&str]) -> ExitCode {
-    let Some((&"export", options)) = args.split_first() else {
-        eprintln!("{USAGE}");
-        return ExitCode::from(2);
+    let result = match args.split_first() {
+        Some((&"export", options)) => export(root, options),
+        Some((&"load", options)) => load::load(root, options),
+        _ => {
+            eprintln!("{USAGE}\n       cargo xtask bench load [--instruments N] [--skip-python]");
+            return ExitCode::from(2);
+        }
     };
-    match export(root, options) {
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error}");
@@ -246,7 +251,7 @@ fn render(rows: &[Row], instruments: u64) -> String {
 /// The venv's Python with `lusid-sdk` installed (the venv of
 /// `tests/official-sdk/run.sh`, created if needed); an error saying why not
 /// when `skip` is set or Python or the SDK is missing.
-fn python_sdk(root: &Path, skip: bool) -> std::result::Result<PathBuf, String> {
+pub(crate) fn python_sdk(root: &Path, skip: bool) -> std::result::Result<PathBuf, String> {
     if skip {
         return Err(format!("{SKIP_PYTHON} was given"));
     }
@@ -286,7 +291,7 @@ fn python_sdk(root: &Path, skip: bool) -> std::result::Result<PathBuf, String> {
     Ok(python)
 }
 
-fn sdk_version(python: &Path) -> String {
+pub(crate) fn sdk_version(python: &Path) -> String {
     Command::new(python)
         .args(["-c", "import importlib.metadata as m, sys; print('lusid-sdk', m.version('lusid-sdk') + ', Python', sys.version.split()[0])"])
         .output()

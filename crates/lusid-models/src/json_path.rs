@@ -20,8 +20,13 @@ pub fn path_at_line_column(text: &str, line: usize, column: usize) -> String {
 /// The JSON path of the innermost value open at byte `offset` of `text`.
 pub fn path_at(text: &str, offset: usize) -> String {
     enum Frame<'a> {
-        Object { key: Option<&'a str>, awaiting_key: bool },
-        Array { index: usize },
+        Object {
+            key: Option<&'a str>,
+            awaiting_key: bool,
+        },
+        Array {
+            index: usize,
+        },
     }
     let bytes = text.as_bytes();
     let end = offset.min(bytes.len());
@@ -138,7 +143,10 @@ mod tests {
 
     #[test]
     fn a_container_of_the_wrong_kind_is_the_value_itself() {
-        assert_eq!(path_of::<Page>(r#"{"values":[{"name":[1]}]}"#), "values[0].name");
+        assert_eq!(
+            path_of::<Page>(r#"{"values":[{"name":[1]}]}"#),
+            "values[0].name"
+        );
         assert_eq!(path_of::<Page>(r#"{"values":{"a":1}}"#), "values");
     }
 

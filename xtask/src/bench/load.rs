@@ -66,7 +66,12 @@ pub fn load(root: &Path, options: &[&str]) -> Result<()> {
     let mut rows = Vec::new();
     eprintln!("lusid CLI ...");
     {
-        let emulator = Emulator::start(&lusid, &work, "load-secrets", &["--equities".into(), "0".into()])?;
+        let emulator = Emulator::start(
+            &lusid,
+            &work,
+            "load-secrets",
+            &["--equities".into(), "0".into()],
+        )?;
         let report = work.join("load-report.ndjson");
         let _ = std::fs::remove_file(&report);
         let args = [
@@ -85,13 +90,22 @@ pub fn load(root: &Path, options: &[&str]) -> Result<()> {
         if !stdout.iter().any(|line| line.starts_with(&expected)) {
             return fail(format!("the CLI did not upsert every row: {stdout:?}"));
         }
-        rows.push(("`lusid instruments upsert` (release, batches of 2000, 4 in flight)", Some(measured), String::new()));
+        rows.push((
+            "`lusid instruments upsert` (release, batches of 2000, 4 in flight)",
+            Some(measured),
+            String::new(),
+        ));
     }
 
     eprintln!("official Python SDK ...");
     match super::python_sdk(root, skip_python) {
         Ok(python) => {
-            let emulator = Emulator::start(&lusid, &work, "load-secrets-python", &["--equities".into(), "0".into()])?;
+            let emulator = Emulator::start(
+                &lusid,
+                &work,
+                "load-secrets-python",
+                &["--equities".into(), "0".into()],
+            )?;
             let script = work.join("load_official.py");
             std::fs::write(&script, PYTHON_LOAD)?;
             let args = [
@@ -100,10 +114,19 @@ pub fn load(root: &Path, options: &[&str]) -> Result<()> {
                 input_arg.clone(),
             ];
             let (measured, stdout) = process::measure_lines(&python, &args, &work, "load-python")?;
-            if !stdout.iter().any(|line| line.starts_with(&format!("{count} upserted, 0 failed"))) {
-                return fail(format!("the Python SDK did not upsert every row: {stdout:?}"));
+            if !stdout
+                .iter()
+                .any(|line| line.starts_with(&format!("{count} upserted, 0 failed")))
+            {
+                return fail(format!(
+                    "the Python SDK did not upsert every row: {stdout:?}"
+                ));
             }
-            rows.push(("official Python SDK (`upsert_instruments`, batches of 2000 on 5 threads)", Some(measured), super::sdk_version(&python)));
+            rows.push((
+                "official Python SDK (`upsert_instruments`, batches of 2000 on 5 threads)",
+                Some(measured),
+                super::sdk_version(&python),
+            ));
         }
         Err(reason) => {
             eprintln!("skipping the official Python SDK: {reason}");
@@ -113,7 +136,11 @@ pub fn load(root: &Path, options: &[&str]) -> Result<()> {
 
     let table = render(&rows, count);
     println!("{table}");
-    let flag = if skip_python { format!(" {}", super::SKIP_PYTHON) } else { String::new() };
+    let flag = if skip_python {
+        format!(" {}", super::SKIP_PYTHON)
+    } else {
+        String::new()
+    };
     let section = format!(
         "## Load: `cargo xtask bench load --instruments {count}{flag}`\n\n\
          Measured {} on {}: {count} instrument definitions (NDJSON, a ClientInternal \
@@ -150,7 +177,11 @@ fn render(rows: &[(&str, Option<Measured>, String)], count: u64) -> String {
          | --- | --- | --- | --- | --- | --- | --- |\n",
     );
     for (client, measured, note) in rows {
-        let note = if note.is_empty() { String::new() } else { format!(" ({note})") };
+        let note = if note.is_empty() {
+            String::new()
+        } else {
+            format!(" ({note})")
+        };
         match measured {
             Some(m) => {
                 let _ = writeln!(

@@ -152,6 +152,17 @@ pub fn measure(
     work: &Path,
     name: &str,
 ) -> Result<(Measured, Vec<String>)> {
+    measure_with(program, args, work, name, |reader| luids(reader, name))
+}
+
+/// [`measure`] with `read` consuming the program's stdout.
+fn measure_with(
+    program: &Path,
+    args: &[String],
+    work: &Path,
+    name: &str,
+    read: impl FnOnce(BufReader<std::process::ChildStdout>) -> Result<Vec<String>>,
+) -> Result<(Measured, Vec<String>)> {
     let report = work.join(format!("{name}.time"));
     let errors = work.join(format!("{name}.stderr"));
     let mut command = Command::new("/usr/bin/time");
@@ -173,7 +184,7 @@ pub fn measure(
     // The output is read here, not written to disk (a million instruments
     // is over a gigabyte of NDJSON).
     let read = match child.stdout.take() {
-        Some(stdout) => luids(BufReader::with_capacity(1 << 20, stdout), name),
+        Some(stdout) => read(BufReader::with_capacity(1 << 20, stdout)),
         None => fail("no stdout"),
     };
     let status = child.wait()?;
@@ -209,6 +220,22 @@ pub fn measure(
         max_rss_kib: number(3)? as u64,
     };
     Ok((measured, read?))
+}
+
+/// Runs `program args` under `/usr/bin/time` as [`measure`] does, keeping
+/// its stdout lines (a summary, not an extraction).
+pub fn measure_lines(
+    program: &Path,
+    args: &[String],
+    work: &Path,
+    name: &str,
+) -> Result<(Measured, Vec<String>)> {
+    measure_with(program, args, work, name, |reader| {
+        reader
+            .lines()
+            .collect::<std::io::Result<Vec<_>>>()
+            .map_err(Into::into)
+    })
 }
 
 /// The LUIDs of an NDJSON extraction, in order, read by substring (fast
