@@ -93,6 +93,7 @@ async fn every_item_gets_exactly_one_outcome() {
     assert_eq!(summary.failed, 2);
     assert_eq!(summary.upserted, 4_495);
     assert_eq!(summary.not_sent + summary.staged + summary.unconfirmed, 0);
+    assert_eq!(summary.retries, 0);
     assert_eq!(summary.batches, 3, "2000 + 2000 + 500");
     assert!(!summary.all_succeeded());
 }
@@ -129,6 +130,7 @@ async fn transient_faults_are_retried_by_the_stack_once_per_attempt() {
     );
     assert!(summary.all_succeeded());
     assert_eq!(summary.batches, 3);
+    assert_eq!(summary.retries, 3, "one per injected fault");
     // Every instrument exists once: the retried batch was not applied twice
     // under new LUIDs.
     let listed = client

@@ -349,6 +349,12 @@ self.call_options = self.call_options.total_timeout(timeout);
 self
 }
 
+/// Also counts this call's retries into `tally` (shared by its clones), for a caller's own statistics; the retries themselves follow the client's retry policy.
+pub fn retry_tally(mut self, tally: lusid_http::RetryTally) -> Self {
+self.call_options = self.call_options.retry_tally(tally);
+self
+}
+
 ";
 
 /// `send`: builds the HTTP request and executes it.
@@ -457,7 +463,7 @@ fn render_pagination_methods(
     out.push_str(&format!(
         "/// This request with other parameters (the paginator's next page).\n\
          fn with_params(&self, params: {params}) -> Self {{\n\
-         Self {{ client: self.client.clone(), params, call_options: self.call_options }}\n}}\n\n"
+         Self {{ client: self.client.clone(), params, call_options: self.call_options.clone() }}\n}}\n\n"
     ));
     let as_at = if pagination.as_at.is_some() {
         " Without an `asAt`, the first request pins `asAt` to the current UTC time, so \

@@ -45,7 +45,7 @@ pub use error::{BuildError, Error, TimeoutKind};
 pub use lusid_retry::{Backoff, FailureKind, RetryBudget, RetryPolicy};
 pub use metadata::ResponseMetadata;
 pub use operation::Operation;
-pub use options::{CallOptions, StreamResponse};
+pub use options::{CallOptions, RetryTally, StreamResponse};
 pub use stack::{DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_TOTAL_TIMEOUT, HttpService, StackBuilder};
 pub use transport::settings::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT};
 pub use transport::{Proxy, ProxyError, Transport, TransportSettings};

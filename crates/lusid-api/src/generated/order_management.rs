@@ -518,6 +518,12 @@ impl CancelPlacementsRequest {
         self
     }
 
+    /// Also counts this call's retries into `tally` (shared by its clones), for a caller's own statistics; the retries themselves follow the client's retry policy.
+    pub fn retry_tally(mut self, tally: lusid_http::RetryTally) -> Self {
+        self.call_options = self.call_options.retry_tally(tally);
+        self
+    }
+
     /// Sends the request and decodes the response as `lusid_models::CancelPlacementsResponse`.
     ///
     /// # Errors
@@ -621,6 +627,12 @@ impl UpdatePlacementsRequest {
         self
     }
 
+    /// Also counts this call's retries into `tally` (shared by its clones), for a caller's own statistics; the retries themselves follow the client's retry policy.
+    pub fn retry_tally(mut self, tally: lusid_http::RetryTally) -> Self {
+        self.call_options = self.call_options.retry_tally(tally);
+        self
+    }
+
     /// Sends the request and decodes the response as `lusid_models::UpdatePlacementsResponse`.
     ///
     /// # Errors
@@ -721,6 +733,12 @@ impl SweepBlocksRequest {
     /// Bounds this whole call, every retry and wait included, instead of the client's total timeout.
     pub fn total_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.call_options = self.call_options.total_timeout(timeout);
+        self
+    }
+
+    /// Also counts this call's retries into `tally` (shared by its clones), for a caller's own statistics; the retries themselves follow the client's retry policy.
+    pub fn retry_tally(mut self, tally: lusid_http::RetryTally) -> Self {
+        self.call_options = self.call_options.retry_tally(tally);
         self
     }
 
@@ -833,6 +851,12 @@ impl RunAllocationServiceRequest {
     /// Bounds this whole call, every retry and wait included, instead of the client's total timeout.
     pub fn total_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.call_options = self.call_options.total_timeout(timeout);
+        self
+    }
+
+    /// Also counts this call's retries into `tally` (shared by its clones), for a caller's own statistics; the retries themselves follow the client's retry policy.
+    pub fn retry_tally(mut self, tally: lusid_http::RetryTally) -> Self {
+        self.call_options = self.call_options.retry_tally(tally);
         self
     }
 
@@ -956,6 +980,12 @@ impl RunAllocationServiceWithWeightsRequest {
     /// Bounds this whole call, every retry and wait included, instead of the client's total timeout.
     pub fn total_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.call_options = self.call_options.total_timeout(timeout);
+        self
+    }
+
+    /// Also counts this call's retries into `tally` (shared by its clones), for a caller's own statistics; the retries themselves follow the client's retry policy.
+    pub fn retry_tally(mut self, tally: lusid_http::RetryTally) -> Self {
+        self.call_options = self.call_options.retry_tally(tally);
         self
     }
 
@@ -1089,6 +1119,12 @@ impl BookTransactionsRequest {
         self
     }
 
+    /// Also counts this call's retries into `tally` (shared by its clones), for a caller's own statistics; the retries themselves follow the client's retry policy.
+    pub fn retry_tally(mut self, tally: lusid_http::RetryTally) -> Self {
+        self.call_options = self.call_options.retry_tally(tally);
+        self
+    }
+
     /// Sends the request and decodes the response as `lusid_models::BookTransactionsResponse`.
     ///
     /// # Errors
@@ -1195,6 +1231,12 @@ impl CancelOrdersRequest {
     /// Bounds this whole call, every retry and wait included, instead of the client's total timeout.
     pub fn total_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.call_options = self.call_options.total_timeout(timeout);
+        self
+    }
+
+    /// Also counts this call's retries into `tally` (shared by its clones), for a caller's own statistics; the retries themselves follow the client's retry policy.
+    pub fn retry_tally(mut self, tally: lusid_http::RetryTally) -> Self {
+        self.call_options = self.call_options.retry_tally(tally);
         self
     }
 
@@ -1308,6 +1350,12 @@ impl CancelOrdersAndMoveRemainingRequest {
         self
     }
 
+    /// Also counts this call's retries into `tally` (shared by its clones), for a caller's own statistics; the retries themselves follow the client's retry policy.
+    pub fn retry_tally(mut self, tally: lusid_http::RetryTally) -> Self {
+        self.call_options = self.call_options.retry_tally(tally);
+        self
+    }
+
     /// Sends the request and decodes the response as
     /// `lusid_models::CancelOrdersAndMoveRemainingResponse`.
     ///
@@ -1414,6 +1462,12 @@ impl CreateOrdersRequest {
         self
     }
 
+    /// Also counts this call's retries into `tally` (shared by its clones), for a caller's own statistics; the retries themselves follow the client's retry policy.
+    pub fn retry_tally(mut self, tally: lusid_http::RetryTally) -> Self {
+        self.call_options = self.call_options.retry_tally(tally);
+        self
+    }
+
     /// Sends the request and decodes the response as
     /// `lusid_models::ResourceListOfBlockAndOrders`.
     ///
@@ -1517,6 +1571,12 @@ impl MoveOrdersRequest {
     /// Bounds this whole call, every retry and wait included, instead of the client's total timeout.
     pub fn total_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.call_options = self.call_options.total_timeout(timeout);
+        self
+    }
+
+    /// Also counts this call's retries into `tally` (shared by its clones), for a caller's own statistics; the retries themselves follow the client's retry policy.
+    pub fn retry_tally(mut self, tally: lusid_http::RetryTally) -> Self {
+        self.call_options = self.call_options.retry_tally(tally);
         self
     }
 
@@ -1640,6 +1700,12 @@ impl GetOrderHistoryRequest {
         self
     }
 
+    /// Also counts this call's retries into `tally` (shared by its clones), for a caller's own statistics; the retries themselves follow the client's retry policy.
+    pub fn retry_tally(mut self, tally: lusid_http::RetryTally) -> Self {
+        self.call_options = self.call_options.retry_tally(tally);
+        self
+    }
+
     /// Sends the request and decodes the response as
     /// `lusid_models::ResourceListOfChangeIntervalWithOrderManagementDetail`.
     ///
@@ -1751,6 +1817,12 @@ impl PlaceBlocksRequest {
         self
     }
 
+    /// Also counts this call's retries into `tally` (shared by its clones), for a caller's own statistics; the retries themselves follow the client's retry policy.
+    pub fn retry_tally(mut self, tally: lusid_http::RetryTally) -> Self {
+        self.call_options = self.call_options.retry_tally(tally);
+        self
+    }
+
     /// Sends the request and decodes the response as `lusid_models::ResourceListOfPlacement`.
     ///
     /// # Errors
@@ -1851,6 +1923,12 @@ impl UpdateOrdersRequest {
     /// Bounds this whole call, every retry and wait included, instead of the client's total timeout.
     pub fn total_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.call_options = self.call_options.total_timeout(timeout);
+        self
+    }
+
+    /// Also counts this call's retries into `tally` (shared by its clones), for a caller's own statistics; the retries themselves follow the client's retry policy.
+    pub fn retry_tally(mut self, tally: lusid_http::RetryTally) -> Self {
+        self.call_options = self.call_options.retry_tally(tally);
         self
     }
 

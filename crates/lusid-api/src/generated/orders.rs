@@ -330,6 +330,12 @@ impl ListOrdersRequest {
         self
     }
 
+    /// Also counts this call's retries into `tally` (shared by its clones), for a caller's own statistics; the retries themselves follow the client's retry policy.
+    pub fn retry_tally(mut self, tally: lusid_http::RetryTally) -> Self {
+        self.call_options = self.call_options.retry_tally(tally);
+        self
+    }
+
     /// Sends the request and decodes the response as `lusid_models::PagedResourceListOfOrder`.
     ///
     /// # Errors
@@ -378,7 +384,7 @@ impl ListOrdersRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options,
+            call_options: self.call_options.clone(),
         }
     }
 
@@ -534,6 +540,12 @@ impl UpsertOrdersRequest {
         self
     }
 
+    /// Also counts this call's retries into `tally` (shared by its clones), for a caller's own statistics; the retries themselves follow the client's retry policy.
+    pub fn retry_tally(mut self, tally: lusid_http::RetryTally) -> Self {
+        self.call_options = self.call_options.retry_tally(tally);
+        self
+    }
+
     /// Sends the request and decodes the response as `lusid_models::ResourceListOfOrder`.
     ///
     /// # Errors
@@ -666,6 +678,12 @@ impl GetOrderRequest {
         self
     }
 
+    /// Also counts this call's retries into `tally` (shared by its clones), for a caller's own statistics; the retries themselves follow the client's retry policy.
+    pub fn retry_tally(mut self, tally: lusid_http::RetryTally) -> Self {
+        self.call_options = self.call_options.retry_tally(tally);
+        self
+    }
+
     /// Sends the request and decodes the response as `lusid_models::Order`.
     ///
     /// # Errors
@@ -773,6 +791,12 @@ impl DeleteOrderRequest {
     /// Bounds this whole call, every retry and wait included, instead of the client's total timeout.
     pub fn total_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.call_options = self.call_options.total_timeout(timeout);
+        self
+    }
+
+    /// Also counts this call's retries into `tally` (shared by its clones), for a caller's own statistics; the retries themselves follow the client's retry policy.
+    pub fn retry_tally(mut self, tally: lusid_http::RetryTally) -> Self {
+        self.call_options = self.call_options.retry_tally(tally);
         self
     }
 

@@ -955,6 +955,12 @@ impl ListRecDefinitionsRequest {
         self
     }
 
+    /// Also counts this call's retries into `tally` (shared by its clones), for a caller's own statistics; the retries themselves follow the client's retry policy.
+    pub fn retry_tally(mut self, tally: lusid_http::RetryTally) -> Self {
+        self.call_options = self.call_options.retry_tally(tally);
+        self
+    }
+
     /// Sends the request and decodes the response as
     /// `lusid_models::PagedResourceListOfRecDefinition`.
     ///
@@ -999,7 +1005,7 @@ impl ListRecDefinitionsRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options,
+            call_options: self.call_options.clone(),
         }
     }
 
@@ -1140,6 +1146,12 @@ impl CreateRecDefinitionRequest {
         self
     }
 
+    /// Also counts this call's retries into `tally` (shared by its clones), for a caller's own statistics; the retries themselves follow the client's retry policy.
+    pub fn retry_tally(mut self, tally: lusid_http::RetryTally) -> Self {
+        self.call_options = self.call_options.retry_tally(tally);
+        self
+    }
+
     /// Sends the request and decodes the response as `lusid_models::RecDefinition`.
     ///
     /// # Errors
@@ -1270,6 +1282,12 @@ impl GetRecDefinitionRequest {
         self
     }
 
+    /// Also counts this call's retries into `tally` (shared by its clones), for a caller's own statistics; the retries themselves follow the client's retry policy.
+    pub fn retry_tally(mut self, tally: lusid_http::RetryTally) -> Self {
+        self.call_options = self.call_options.retry_tally(tally);
+        self
+    }
+
     /// Sends the request and decodes the response as `lusid_models::RecDefinition`.
     ///
     /// # Errors
@@ -1387,6 +1405,12 @@ impl UpdateRecDefinitionRequest {
         self
     }
 
+    /// Also counts this call's retries into `tally` (shared by its clones), for a caller's own statistics; the retries themselves follow the client's retry policy.
+    pub fn retry_tally(mut self, tally: lusid_http::RetryTally) -> Self {
+        self.call_options = self.call_options.retry_tally(tally);
+        self
+    }
+
     /// Sends the request and decodes the response as `lusid_models::RecDefinition`.
     ///
     /// # Errors
@@ -1493,6 +1517,12 @@ impl DeleteRecDefinitionRequest {
     /// Bounds this whole call, every retry and wait included, instead of the client's total timeout.
     pub fn total_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.call_options = self.call_options.total_timeout(timeout);
+        self
+    }
+
+    /// Also counts this call's retries into `tally` (shared by its clones), for a caller's own statistics; the retries themselves follow the client's retry policy.
+    pub fn retry_tally(mut self, tally: lusid_http::RetryTally) -> Self {
+        self.call_options = self.call_options.retry_tally(tally);
         self
     }
 
@@ -1609,6 +1639,12 @@ impl UpsertRecDefinitionPropertiesRequest {
     /// Bounds this whole call, every retry and wait included, instead of the client's total timeout.
     pub fn total_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.call_options = self.call_options.total_timeout(timeout);
+        self
+    }
+
+    /// Also counts this call's retries into `tally` (shared by its clones), for a caller's own statistics; the retries themselves follow the client's retry policy.
+    pub fn retry_tally(mut self, tally: lusid_http::RetryTally) -> Self {
+        self.call_options = self.call_options.retry_tally(tally);
         self
     }
 
@@ -1767,6 +1803,12 @@ impl ListRecInstancesRequest {
         self
     }
 
+    /// Also counts this call's retries into `tally` (shared by its clones), for a caller's own statistics; the retries themselves follow the client's retry policy.
+    pub fn retry_tally(mut self, tally: lusid_http::RetryTally) -> Self {
+        self.call_options = self.call_options.retry_tally(tally);
+        self
+    }
+
     /// Sends the request and decodes the response as
     /// `lusid_models::PagedResourceListOfRecInstance`.
     ///
@@ -1808,7 +1850,7 @@ impl ListRecInstancesRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options,
+            call_options: self.call_options.clone(),
         }
     }
 
@@ -1949,6 +1991,12 @@ impl InstantiateRecRequest {
         self
     }
 
+    /// Also counts this call's retries into `tally` (shared by its clones), for a caller's own statistics; the retries themselves follow the client's retry policy.
+    pub fn retry_tally(mut self, tally: lusid_http::RetryTally) -> Self {
+        self.call_options = self.call_options.retry_tally(tally);
+        self
+    }
+
     /// Sends the request and decodes the response as `lusid_models::RecInstance`.
     ///
     /// # Errors
@@ -2070,6 +2118,12 @@ impl GetRecInstanceRequest {
         self
     }
 
+    /// Also counts this call's retries into `tally` (shared by its clones), for a caller's own statistics; the retries themselves follow the client's retry policy.
+    pub fn retry_tally(mut self, tally: lusid_http::RetryTally) -> Self {
+        self.call_options = self.call_options.retry_tally(tally);
+        self
+    }
+
     /// Sends the request and decodes the response as `lusid_models::RecInstance`.
     ///
     /// # Errors
@@ -2184,6 +2238,12 @@ impl TransitionRecInstanceRequest {
     /// Bounds this whole call, every retry and wait included, instead of the client's total timeout.
     pub fn total_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.call_options = self.call_options.total_timeout(timeout);
+        self
+    }
+
+    /// Also counts this call's retries into `tally` (shared by its clones), for a caller's own statistics; the retries themselves follow the client's retry policy.
+    pub fn retry_tally(mut self, tally: lusid_http::RetryTally) -> Self {
+        self.call_options = self.call_options.retry_tally(tally);
         self
     }
 
@@ -2339,6 +2399,12 @@ impl ListMatchingRulesetsRequest {
         self
     }
 
+    /// Also counts this call's retries into `tally` (shared by its clones), for a caller's own statistics; the retries themselves follow the client's retry policy.
+    pub fn retry_tally(mut self, tally: lusid_http::RetryTally) -> Self {
+        self.call_options = self.call_options.retry_tally(tally);
+        self
+    }
+
     /// Sends the request and decodes the response as
     /// `lusid_models::PagedResourceListOfMatchingRuleset`.
     ///
@@ -2382,7 +2448,7 @@ impl ListMatchingRulesetsRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options,
+            call_options: self.call_options.clone(),
         }
     }
 
@@ -2525,6 +2591,12 @@ impl CreateMatchingRulesetRequest {
         self
     }
 
+    /// Also counts this call's retries into `tally` (shared by its clones), for a caller's own statistics; the retries themselves follow the client's retry policy.
+    pub fn retry_tally(mut self, tally: lusid_http::RetryTally) -> Self {
+        self.call_options = self.call_options.retry_tally(tally);
+        self
+    }
+
     /// Sends the request and decodes the response as `lusid_models::MatchingRuleset`.
     ///
     /// # Errors
@@ -2639,6 +2711,12 @@ impl GetMatchingRulesetRequest {
     /// Bounds this whole call, every retry and wait included, instead of the client's total timeout.
     pub fn total_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.call_options = self.call_options.total_timeout(timeout);
+        self
+    }
+
+    /// Also counts this call's retries into `tally` (shared by its clones), for a caller's own statistics; the retries themselves follow the client's retry policy.
+    pub fn retry_tally(mut self, tally: lusid_http::RetryTally) -> Self {
+        self.call_options = self.call_options.retry_tally(tally);
         self
     }
 
@@ -2758,6 +2836,12 @@ impl UpdateMatchingRulesetRequest {
         self
     }
 
+    /// Also counts this call's retries into `tally` (shared by its clones), for a caller's own statistics; the retries themselves follow the client's retry policy.
+    pub fn retry_tally(mut self, tally: lusid_http::RetryTally) -> Self {
+        self.call_options = self.call_options.retry_tally(tally);
+        self
+    }
+
     /// Sends the request and decodes the response as `lusid_models::MatchingRuleset`.
     ///
     /// # Errors
@@ -2864,6 +2948,12 @@ impl DeleteMatchingRulesetRequest {
     /// Bounds this whole call, every retry and wait included, instead of the client's total timeout.
     pub fn total_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.call_options = self.call_options.total_timeout(timeout);
+        self
+    }
+
+    /// Also counts this call's retries into `tally` (shared by its clones), for a caller's own statistics; the retries themselves follow the client's retry policy.
+    pub fn retry_tally(mut self, tally: lusid_http::RetryTally) -> Self {
+        self.call_options = self.call_options.retry_tally(tally);
         self
     }
 
@@ -3031,6 +3121,12 @@ impl ListRecResultsRequest {
         self
     }
 
+    /// Also counts this call's retries into `tally` (shared by its clones), for a caller's own statistics; the retries themselves follow the client's retry policy.
+    pub fn retry_tally(mut self, tally: lusid_http::RetryTally) -> Self {
+        self.call_options = self.call_options.retry_tally(tally);
+        self
+    }
+
     /// Sends the request and decodes the response as
     /// `lusid_models::PagedResourceListOfRecResult`.
     ///
@@ -3073,7 +3169,7 @@ impl ListRecResultsRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options,
+            call_options: self.call_options.clone(),
         }
     }
 
@@ -3225,6 +3321,12 @@ impl BatchManageRecResultCommentsRequest {
         self
     }
 
+    /// Also counts this call's retries into `tally` (shared by its clones), for a caller's own statistics; the retries themselves follow the client's retry policy.
+    pub fn retry_tally(mut self, tally: lusid_http::RetryTally) -> Self {
+        self.call_options = self.call_options.retry_tally(tally);
+        self
+    }
+
     /// Sends the request and decodes the response as
     /// `lusid_models::BatchManageCommentResponse`.
     ///
@@ -3338,6 +3440,12 @@ impl BatchReviewRecResultsRequest {
     /// Bounds this whole call, every retry and wait included, instead of the client's total timeout.
     pub fn total_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.call_options = self.call_options.total_timeout(timeout);
+        self
+    }
+
+    /// Also counts this call's retries into `tally` (shared by its clones), for a caller's own statistics; the retries themselves follow the client's retry policy.
+    pub fn retry_tally(mut self, tally: lusid_http::RetryTally) -> Self {
+        self.call_options = self.call_options.retry_tally(tally);
         self
     }
 
@@ -3488,6 +3596,12 @@ impl GetRecResultRequest {
     /// Bounds this whole call, every retry and wait included, instead of the client's total timeout.
     pub fn total_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.call_options = self.call_options.total_timeout(timeout);
+        self
+    }
+
+    /// Also counts this call's retries into `tally` (shared by its clones), for a caller's own statistics; the retries themselves follow the client's retry policy.
+    pub fn retry_tally(mut self, tally: lusid_http::RetryTally) -> Self {
+        self.call_options = self.call_options.retry_tally(tally);
         self
     }
 
@@ -3658,6 +3772,12 @@ impl ListRecResultSetsRequest {
         self
     }
 
+    /// Also counts this call's retries into `tally` (shared by its clones), for a caller's own statistics; the retries themselves follow the client's retry policy.
+    pub fn retry_tally(mut self, tally: lusid_http::RetryTally) -> Self {
+        self.call_options = self.call_options.retry_tally(tally);
+        self
+    }
+
     /// Sends the request and decodes the response as
     /// `lusid_models::PagedResourceListOfRecResultSet`.
     ///
@@ -3703,7 +3823,7 @@ impl ListRecResultSetsRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options,
+            call_options: self.call_options.clone(),
         }
     }
 
@@ -3864,6 +3984,12 @@ impl GetRecResultSetRequest {
         self
     }
 
+    /// Also counts this call's retries into `tally` (shared by its clones), for a caller's own statistics; the retries themselves follow the client's retry policy.
+    pub fn retry_tally(mut self, tally: lusid_http::RetryTally) -> Self {
+        self.call_options = self.call_options.retry_tally(tally);
+        self
+    }
+
     /// Sends the request and decodes the response as `lusid_models::RecResultSet`.
     ///
     /// # Errors
@@ -3979,6 +4105,12 @@ impl AddRecResultSetApprovalDecisionRequest {
         self
     }
 
+    /// Also counts this call's retries into `tally` (shared by its clones), for a caller's own statistics; the retries themselves follow the client's retry policy.
+    pub fn retry_tally(mut self, tally: lusid_http::RetryTally) -> Self {
+        self.call_options = self.call_options.retry_tally(tally);
+        self
+    }
+
     /// Sends the request and decodes the response as `lusid_models::RecResultSet`.
     ///
     /// # Errors
@@ -4087,6 +4219,12 @@ impl SubmitRecResultSetReviewRequest {
     /// Bounds this whole call, every retry and wait included, instead of the client's total timeout.
     pub fn total_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.call_options = self.call_options.total_timeout(timeout);
+        self
+    }
+
+    /// Also counts this call's retries into `tally` (shared by its clones), for a caller's own statistics; the retries themselves follow the client's retry policy.
+    pub fn retry_tally(mut self, tally: lusid_http::RetryTally) -> Self {
+        self.call_options = self.call_options.retry_tally(tally);
         self
     }
 

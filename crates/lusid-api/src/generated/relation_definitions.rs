@@ -203,6 +203,12 @@ impl CreateRelationDefinitionRequest {
         self
     }
 
+    /// Also counts this call's retries into `tally` (shared by its clones), for a caller's own statistics; the retries themselves follow the client's retry policy.
+    pub fn retry_tally(mut self, tally: lusid_http::RetryTally) -> Self {
+        self.call_options = self.call_options.retry_tally(tally);
+        self
+    }
+
     /// Sends the request and decodes the response as `lusid_models::RelationDefinition`.
     ///
     /// # Errors
@@ -321,6 +327,12 @@ impl GetRelationDefinitionRequest {
         self
     }
 
+    /// Also counts this call's retries into `tally` (shared by its clones), for a caller's own statistics; the retries themselves follow the client's retry policy.
+    pub fn retry_tally(mut self, tally: lusid_http::RetryTally) -> Self {
+        self.call_options = self.call_options.retry_tally(tally);
+        self
+    }
+
     /// Sends the request and decodes the response as `lusid_models::RelationDefinition`.
     ///
     /// # Errors
@@ -431,6 +443,12 @@ impl DeleteRelationDefinitionRequest {
     /// Bounds this whole call, every retry and wait included, instead of the client's total timeout.
     pub fn total_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.call_options = self.call_options.total_timeout(timeout);
+        self
+    }
+
+    /// Also counts this call's retries into `tally` (shared by its clones), for a caller's own statistics; the retries themselves follow the client's retry policy.
+    pub fn retry_tally(mut self, tally: lusid_http::RetryTally) -> Self {
+        self.call_options = self.call_options.retry_tally(tally);
         self
     }
 

@@ -250,6 +250,12 @@ impl InstrumentsSearchRequest {
         self
     }
 
+    /// Also counts this call's retries into `tally` (shared by its clones), for a caller's own statistics; the retries themselves follow the client's retry policy.
+    pub fn retry_tally(mut self, tally: lusid_http::RetryTally) -> Self {
+        self.call_options = self.call_options.retry_tally(tally);
+        self
+    }
+
     /// Sends the request and decodes the response as `Vec<lusid_models::InstrumentMatch>`.
     ///
     /// # Errors
@@ -401,6 +407,12 @@ impl SearchPortfolioGroupsRequest {
         self
     }
 
+    /// Also counts this call's retries into `tally` (shared by its clones), for a caller's own statistics; the retries themselves follow the client's retry policy.
+    pub fn retry_tally(mut self, tally: lusid_http::RetryTally) -> Self {
+        self.call_options = self.call_options.retry_tally(tally);
+        self
+    }
+
     /// Sends the request and decodes the response as
     /// `lusid_models::PagedResourceListOfPortfolioGroupSearchResult`.
     ///
@@ -444,7 +456,7 @@ impl SearchPortfolioGroupsRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options,
+            call_options: self.call_options.clone(),
         }
     }
 
@@ -623,6 +635,12 @@ impl SearchPortfoliosRequest {
         self
     }
 
+    /// Also counts this call's retries into `tally` (shared by its clones), for a caller's own statistics; the retries themselves follow the client's retry policy.
+    pub fn retry_tally(mut self, tally: lusid_http::RetryTally) -> Self {
+        self.call_options = self.call_options.retry_tally(tally);
+        self
+    }
+
     /// Sends the request and decodes the response as
     /// `lusid_models::PagedResourceListOfPortfolioSearchResult`.
     ///
@@ -666,7 +684,7 @@ impl SearchPortfoliosRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options,
+            call_options: self.call_options.clone(),
         }
     }
 
@@ -842,6 +860,12 @@ impl SearchPropertiesRequest {
         self
     }
 
+    /// Also counts this call's retries into `tally` (shared by its clones), for a caller's own statistics; the retries themselves follow the client's retry policy.
+    pub fn retry_tally(mut self, tally: lusid_http::RetryTally) -> Self {
+        self.call_options = self.call_options.retry_tally(tally);
+        self
+    }
+
     /// Sends the request and decodes the response as
     /// `lusid_models::PagedResourceListOfPropertyDefinitionSearchResult`.
     ///
@@ -885,7 +909,7 @@ impl SearchPropertiesRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options,
+            call_options: self.call_options.clone(),
         }
     }
 

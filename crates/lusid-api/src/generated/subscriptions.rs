@@ -224,6 +224,12 @@ impl UpsertSubscriptionRequest {
         self
     }
 
+    /// Also counts this call's retries into `tally` (shared by its clones), for a caller's own statistics; the retries themselves follow the client's retry policy.
+    pub fn retry_tally(mut self, tally: lusid_http::RetryTally) -> Self {
+        self.call_options = self.call_options.retry_tally(tally);
+        self
+    }
+
     /// Sends the request and decodes the response as
     /// `lusid_models::UpsertSingleStructuredDataResponse`.
     ///
@@ -368,6 +374,12 @@ impl ListSubscriptionsRequest {
         self
     }
 
+    /// Also counts this call's retries into `tally` (shared by its clones), for a caller's own statistics; the retries themselves follow the client's retry policy.
+    pub fn retry_tally(mut self, tally: lusid_http::RetryTally) -> Self {
+        self.call_options = self.call_options.retry_tally(tally);
+        self
+    }
+
     /// Sends the request and decodes the response as
     /// `lusid_models::PagedResourceListOfGetSubscriptionResponse`.
     ///
@@ -411,7 +423,7 @@ impl ListSubscriptionsRequest {
         Self {
             client: self.client.clone(),
             params,
-            call_options: self.call_options,
+            call_options: self.call_options.clone(),
         }
     }
 
@@ -566,6 +578,12 @@ impl GetSubscriptionRequest {
         self
     }
 
+    /// Also counts this call's retries into `tally` (shared by its clones), for a caller's own statistics; the retries themselves follow the client's retry policy.
+    pub fn retry_tally(mut self, tally: lusid_http::RetryTally) -> Self {
+        self.call_options = self.call_options.retry_tally(tally);
+        self
+    }
+
     /// Sends the request and decodes the response as `lusid_models::GetSubscriptionResponse`.
     ///
     /// # Errors
@@ -672,6 +690,12 @@ impl DeleteSubscriptionRequest {
     /// Bounds this whole call, every retry and wait included, instead of the client's total timeout.
     pub fn total_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.call_options = self.call_options.total_timeout(timeout);
+        self
+    }
+
+    /// Also counts this call's retries into `tally` (shared by its clones), for a caller's own statistics; the retries themselves follow the client's retry policy.
+    pub fn retry_tally(mut self, tally: lusid_http::RetryTally) -> Self {
+        self.call_options = self.call_options.retry_tally(tally);
         self
     }
 

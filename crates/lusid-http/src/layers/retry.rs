@@ -136,6 +136,13 @@ impl tower::retry::Policy<Request, Response, Error> for CallRetry {
             outcome = %Described(result),
             "retrying LUSID request"
         );
+        if let Some(tally) = request
+            .extensions()
+            .get::<crate::CallOptions>()
+            .and_then(|options| options.retry_tally.as_ref())
+        {
+            tally.add_one();
+        }
         Some(RetryWait {
             sleep: tokio::time::sleep(wait),
             counter: request.extensions().get::<AttemptCounter>().cloned(),

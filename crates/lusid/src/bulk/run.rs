@@ -7,6 +7,7 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use futures_util::stream::{self, BoxStream, Stream, StreamExt};
+use lusid_http::RetryTally;
 
 use super::{ItemOutcome, MapUpsert, Outcome, Summary};
 
@@ -118,16 +119,19 @@ impl<U: MapUpsert> BulkUpsert<U> {
         let started = Instant::now();
         let upsert = self.upsert;
         let counted = summary.clone();
+        let retries = RetryTally::new();
+        let tally = retries.clone();
         let outcomes = items
             .enumerate()
             .chunks(self.batch_size)
-            .map(move |chunk| send_batch(upsert.clone(), chunk, counted.clone()))
+            .map(move |chunk| send_batch(upsert.clone(), chunk, counted.clone(), tally.clone()))
             .buffer_unordered(self.concurrency)
             .flat_map(stream::iter)
             .boxed();
         OutcomeStream {
             outcomes,
             summary,
+            retries,
             started,
             ended: false,
         }
@@ -140,6 +144,7 @@ async fn send_batch<U: MapUpsert>(
     upsert: U,
     chunk: Vec<(usize, BulkItem<U::Item>)>,
     summary: Arc<Mutex<Summary>>,
+    retries: RetryTally,
 ) -> Vec<ItemOutcome> {
     let mut outcomes = Vec::with_capacity(chunk.len());
     let mut batch = BTreeMap::new();
@@ -169,7 +174,7 @@ async fn send_batch<U: MapUpsert>(
     if sent.is_empty() {
         return outcomes;
     }
-    let result = upsert.upsert(batch).await;
+    let result = upsert.upsert(batch, &retries).await;
     {
         let mut summary = summary.lock().unwrap_or_else(PoisonError::into_inner);
         summary.batches += 1;
@@ -201,6 +206,7 @@ async fn send_batch<U: MapUpsert>(
 pub struct OutcomeStream {
     outcomes: BoxStream<'static, ItemOutcome>,
     summary: Arc<Mutex<Summary>>,
+    retries: RetryTally,
     started: Instant,
     ended: bool,
 }
@@ -223,10 +229,13 @@ impl OutcomeStream {
     /// The counts so far; after the stream has ended, of the whole upsert.
     /// `elapsed` runs until the stream ends.
     pub fn summary(&self) -> Summary {
-        self.summary
+        let mut summary = self
+            .summary
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+            .clone();
+        summary.retries = self.retries.get();
+        summary
     }
 }
 

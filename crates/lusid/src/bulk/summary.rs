@@ -26,6 +26,9 @@ pub struct Summary {
     pub batches: u64,
     /// Batches that failed for good.
     pub failed_batches: u64,
+    /// Retries the stack made for the batches (429s, 5xx, broken
+    /// connections), counted per request.
+    pub retries: u64,
     /// Time since the upsert started.
     pub elapsed: Duration,
 }

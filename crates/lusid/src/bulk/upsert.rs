@@ -4,6 +4,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 
+use lusid_http::RetryTally;
+
 use super::Outcome;
 use crate::Error;
 
@@ -22,7 +24,8 @@ pub trait MapUpsert: Clone + Send + Sync + 'static {
     /// The most items LUSID accepts in one request.
     const MAX_BATCH: usize;
 
-    /// Sends one batch (one request, through the stack's own retries) and
+    /// Sends one batch (one request, through the stack's own retries, each
+    /// retry counted into `retries` with the request's `retry_tally`) and
     /// returns what the response says of each id.
     ///
     /// # Errors
@@ -30,6 +33,7 @@ pub trait MapUpsert: Clone + Send + Sync + 'static {
     fn upsert(
         &self,
         batch: BTreeMap<String, Self::Item>,
+        retries: &RetryTally,
     ) -> impl Future<Output = Result<BatchResponse, Error>> + Send;
 }
 
@@ -92,8 +96,16 @@ impl MapUpsert for UpsertInstruments {
     /// LUSID's documented limit for UpsertInstruments.
     const MAX_BATCH: usize = 2000;
 
-    async fn upsert(&self, batch: BTreeMap<String, Self::Item>) -> Result<BatchResponse, Error> {
-        let mut request = self.client.instruments().upsert_instruments(batch);
+    async fn upsert(
+        &self,
+        batch: BTreeMap<String, Self::Item>,
+        retries: &RetryTally,
+    ) -> Result<BatchResponse, Error> {
+        let mut request = self
+            .client
+            .instruments()
+            .upsert_instruments(batch)
+            .retry_tally(retries.clone());
         if let Some(scope) = &self.scope {
             request = request.scope(scope.clone());
         }

@@ -339,8 +339,9 @@ fn print_summary(
         ));
     }
     line.push_str(&format!(
-        "; {} batches in {:.1} s",
+        "; {} batches ({} retries) in {:.1} s",
         summary.batches,
+        summary.retries,
         summary.elapsed.as_secs_f64()
     ));
     if let Some(report) = report {
