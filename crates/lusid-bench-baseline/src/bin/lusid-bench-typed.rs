@@ -7,8 +7,6 @@
 
 use std::io::Write;
 
-use futures_util::TryStreamExt;
-
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let secrets = args
@@ -20,13 +18,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build()?;
     runtime.block_on(async {
         let client = lusid::Client::builder().secrets_file(secrets).build()?;
-        let mut instruments = std::pin::pin!(
-            client
-                .instruments()
-                .list_instruments()
-                .page_size(page_size)
-                .into_stream()
-        );
+        let mut instruments = client
+            .instruments()
+            .list_instruments()
+            .page_size(page_size)
+            .into_stream();
         let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
         while let Some(instrument) = instruments.try_next().await? {
             writeln!(

@@ -2,8 +2,6 @@
 
 use std::io::Write;
 
-use futures_util::TryStreamExt;
-
 use crate::cli::{DeleteArgs, GetArgs, ListArgs};
 use crate::error::{CliError, Kept};
 use crate::output::{self, Output, Shape, WriteError};
@@ -75,7 +73,7 @@ pub async fn list(
     let limit_reached = |written: u64| args.limit.is_some_and(|limit| written >= limit);
     let mut written: u64 = 0;
     let extraction = async {
-        let mut pages = std::pin::pin!(request.into_raw_pages());
+        let mut pages = request.into_raw_pages();
         while !limit_reached(written) {
             let Some(page) = pages.try_next().await? else {
                 break;
