@@ -173,7 +173,7 @@ pub struct UpsertArgs {
     )]
     pub concurrency: usize,
     /// Check every row and report; send nothing.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "resume")]
     pub dry_run: bool,
     /// Append one NDJSON line per row (row, id, outcome, LUID or error) to
     /// this file, flushed after every batch.

@@ -109,8 +109,18 @@ pub enum CliError {
     /// The `--resume` report cannot be read.
     #[error("{0}")]
     Resume(String),
+    /// SIGINT or SIGTERM stopped an upsert.
+    #[error("interrupted by {caught}: the upsert stopped after {rows} {}{}", if *.rows == 1 { "row" } else { "rows" }, .report.as_ref().map_or(String::new(), |p| format!(", each recorded in {}; finish with --resume {0}", p.display())))]
+    UpsertInterrupted {
+        /// The signal.
+        caught: Caught,
+        /// Rows with an outcome.
+        rows: u64,
+        /// The report.
+        report: Option<PathBuf>,
+    },
     /// Some rows were not upserted (failed, invalid or not sent).
-    #[error("{rows} rows were not loaded{}", .report.as_ref().map_or(String::new(), |p| format!("; see {}", p.display())))]
+    #[error("{rows} {} not loaded{}", if *.rows == 1 { "row was" } else { "rows were" }, .report.as_ref().map_or(String::new(), |p| format!("; see {}", p.display())))]
     RowsNotLoaded {
         /// Rows not upserted or staged.
         rows: u64,
@@ -221,7 +231,9 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::Usage(_) => 2,
-            CliError::Signalled { caught, .. } => caught.exit_code(),
+            CliError::Signalled { caught, .. } | CliError::UpsertInterrupted { caught, .. } => {
+                caught.exit_code()
+            }
             CliError::Interrupted { source, .. } => source.exit_code(),
             CliError::Hinted { error, .. } => error.exit_code(),
             _ => 1,

@@ -552,3 +552,297 @@ fn limits_and_inputs_have_clear_messages() {
         text(&output.stdout)
     );
 }
+
+/// The cases a fresh reviewer found, kept as tests.
+mod review {
+    use super::*;
+
+    fn upsert(served: &Served, args: &[&str]) -> Output {
+        let mut all = vec!["instruments", "upsert"];
+        all.extend_from_slice(args);
+        served.run(&all)
+    }
+
+    fn write(served: &Served, name: &str, text: &str) -> PathBuf {
+        let path = served.path(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    #[test]
+    fn a_report_or_resume_that_is_the_input_is_refused_and_the_input_is_untouched() {
+        let served = serve(0);
+        let input = write(
+            &served,
+            "rows.ndjson",
+            "{\"name\":\"A\",\"identifiers\":{\"ClientInternal\":{\"value\":\"a\"}}}\n",
+        );
+        let before = std::fs::read(&input).unwrap();
+        for flag in ["--report", "--resume"] {
+            let output = upsert(
+                &served,
+                &[
+                    "--from",
+                    input.to_str().unwrap(),
+                    flag,
+                    input.to_str().unwrap(),
+                ],
+            );
+            assert_eq!(
+                output.status.code(),
+                Some(2),
+                "{flag}: {}",
+                text(&output.stderr)
+            );
+            assert!(
+                text(&output.stderr).contains("is the input file"),
+                "{}",
+                text(&output.stderr)
+            );
+        }
+        assert_eq!(std::fs::read(&input).unwrap(), before);
+        assert_eq!(served.client_internal_count(), 0);
+    }
+
+    #[test]
+    fn report_paths_that_would_mix_runs_are_refused() {
+        let served = serve(0);
+        let input = write(
+            &served,
+            "rows.ndjson",
+            "{\"name\":\"A\",\"identifiers\":{\"ClientInternal\":{\"value\":\"a\"}}}\n",
+        );
+        let from = input.to_str().unwrap();
+        let missing = served.path("missing.ndjson");
+        let output = upsert(
+            &served,
+            &["--from", from, "--resume", missing.to_str().unwrap()],
+        );
+        assert_eq!(output.status.code(), Some(1));
+        assert!(
+            text(&output.stderr).contains("no such report file"),
+            "{}",
+            text(&output.stderr)
+        );
+        assert!(!missing.exists(), "a missing resume report is not created");
+        let garbage = write(&served, "garbage.ndjson", "name,Figi\nA,B\n");
+        let output = upsert(
+            &served,
+            &["--from", from, "--resume", garbage.to_str().unwrap()],
+        );
+        assert_eq!(output.status.code(), Some(1));
+        assert!(
+            text(&output.stderr).contains("is not a report"),
+            "{}",
+            text(&output.stderr)
+        );
+        let used = write(
+            &served,
+            "used.ndjson",
+            "{\"row\":1,\"id\":\"1\",\"outcome\":\"upserted\"}\n",
+        );
+        let output = upsert(
+            &served,
+            &["--from", from, "--report", used.to_str().unwrap()],
+        );
+        assert_eq!(output.status.code(), Some(2));
+        assert!(
+            text(&output.stderr).contains("already has lines"),
+            "{}",
+            text(&output.stderr)
+        );
+        let output = upsert(&served, &["--from", from, "--report", "-"]);
+        assert_eq!(output.status.code(), Some(2));
+        let output = upsert(
+            &served,
+            &[
+                "--from",
+                from,
+                "--dry-run",
+                "--resume",
+                used.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(output.status.code(), Some(2));
+        assert_eq!(served.client_internal_count(), 0);
+        let empty = write(&served, "empty.ndjson", "");
+        let output = upsert(&served, &["--from", empty.to_str().unwrap()]);
+        assert_ne!(output.status.code(), Some(0));
+        assert!(
+            text(&output.stderr).contains("has no rows"),
+            "{}",
+            text(&output.stderr)
+        );
+    }
+
+    #[test]
+    fn resume_matches_rows_not_just_ids_and_a_new_report_accounts_for_every_row() {
+        let served = serve(0);
+        let csv = write(
+            &served,
+            "dup.csv",
+            "Ref,name,ClientInternal\nr1,A,DUP-A\nr2,B,DUP-B\nr1,C,DUP-C\nr3,D,DUP-A\n",
+        );
+        let mapping = write(&served, "mapping.json", r#"{"id": "Ref"}"#);
+        let first = served.path("first.ndjson");
+        let output = upsert(
+            &served,
+            &[
+                "--from",
+                csv.to_str().unwrap(),
+                "--mapping",
+                mapping.to_str().unwrap(),
+                "--report",
+                first.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(output.status.code(), Some(1));
+        let lines = report(&first);
+        let outcome = |row: u64| lines.iter().find(|l| l["row"] == row).unwrap().clone();
+        assert_eq!(outcome(2)["outcome"], "upserted");
+        assert_eq!(outcome(4)["outcome"], "invalid", "a reused correlation id");
+        assert_eq!(
+            outcome(5)["outcome"],
+            "invalid",
+            "a unique identifier of row 2 again"
+        );
+        assert_eq!(outcome(5)["column"], "ClientInternal");
+        assert!(
+            outcome(5)["reason"]
+                .as_str()
+                .unwrap()
+                .contains("also used by row 2")
+        );
+
+        let second = served.path("second.ndjson");
+        let output = upsert(
+            &served,
+            &[
+                "--from",
+                csv.to_str().unwrap(),
+                "--mapping",
+                mapping.to_str().unwrap(),
+                "--resume",
+                first.to_str().unwrap(),
+                "--report",
+                second.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "rows 4 and 5 are still not loaded"
+        );
+        assert!(
+            text(&output.stdout).contains("2 skipped"),
+            "{}",
+            text(&output.stdout)
+        );
+        let lines = report(&second);
+        let rows: Vec<u64> = {
+            let mut rows: Vec<u64> = lines.iter().map(|l| l["row"].as_u64().unwrap()).collect();
+            rows.sort();
+            rows
+        };
+        assert_eq!(rows, [2, 3, 4, 5], "every row has a line in the new report");
+        assert_eq!(served.client_internal_count(), 2);
+    }
+
+    #[test]
+    fn crlf_csv_rows_are_numbered_by_their_lines() {
+        let served = serve(0);
+        let csv = write(
+            &served,
+            "crlf.csv",
+            "name,ClientInternal\r\nA,CR1\r\n\r\nB,CR2\r\nC,CR3\r\n",
+        );
+        let report_path = served.path("report.ndjson");
+        let output = upsert(
+            &served,
+            &[
+                "--from",
+                csv.to_str().unwrap(),
+                "--report",
+                report_path.to_str().unwrap(),
+            ],
+        );
+        assert!(output.status.success(), "{}", text(&output.stderr));
+        let mut rows: Vec<u64> = report(&report_path)
+            .iter()
+            .map(|l| l["row"].as_u64().unwrap())
+            .collect();
+        rows.sort();
+        assert_eq!(rows, [2, 4, 5]);
+    }
+
+    #[test]
+    fn mapping_entries_that_match_nothing_are_refused_before_sending() {
+        let served = serve(0);
+        let csv = write(&served, "rows.csv", "name,ClientInternal,Px\nA,a,abc\n");
+        let mapping = write(
+            &served,
+            "mapping.json",
+            r#"{"columns": {"Px": "property:Instrument/ibor/Price"}, "metrics": {"Instrument/ibor/Price": "GBP"}}"#,
+        );
+        let output = upsert(
+            &served,
+            &[
+                "--from",
+                csv.to_str().unwrap(),
+                "--mapping",
+                mapping.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(output.status.code(), Some(1));
+        assert!(
+            text(&output.stderr).contains("`Instrument/ibor/Price` is not used"),
+            "{}",
+            text(&output.stderr)
+        );
+        assert_eq!(served.client_internal_count(), 0);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn sigint_during_the_check_pass_stops_with_nothing_sent() {
+        let served = serve(0);
+        let mut ndjson = String::new();
+        for i in 0..300_000 {
+            writeln!(
+                ndjson,
+                r#"{{"name":"R{i}","identifiers":{{"ClientInternal":{{"value":"c{i}"}}}}}}"#
+            )
+            .unwrap();
+        }
+        let input = write(&served, "big.ndjson", &ndjson);
+        let child = command(&[
+            "--secrets",
+            served.secrets.to_str().unwrap(),
+            "instruments",
+            "upsert",
+            "--from",
+            input.to_str().unwrap(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        let pid = child.id().to_string();
+        assert!(
+            Command::new("kill")
+                .args(["-INT", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(output.status.code(), Some(130), "{}", text(&output.stderr));
+        assert!(
+            text(&output.stderr).contains("the upsert stopped after 0 rows"),
+            "{}",
+            text(&output.stderr)
+        );
+        assert_eq!(served.client_internal_count(), 0);
+    }
+}

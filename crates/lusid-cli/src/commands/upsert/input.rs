@@ -50,6 +50,11 @@ pub enum InputError {
         #[source]
         source: MappingError,
     },
+    /// `--from -` with stdin a terminal.
+    #[error(
+        "--from - reads stdin, which is a terminal here: pipe the rows in, or give --from FILE"
+    )]
+    Terminal,
     /// The format cannot be told from the file name.
     #[error("cannot tell the format of {} from its name: give --input-format csv, ndjson or json", .0.display())]
     UnknownFormat(PathBuf),
@@ -66,9 +71,11 @@ pub struct Input {
 }
 
 impl Input {
-    /// Opens `path` (`-`: stdin) as `format`, or as its extension says.
-    pub fn open(
-        path: &Path,
+    /// Opens `path` (`-`: stdin, which must not be a terminal) as `format`,
+    /// or as its extension says. Copying stdin runs on a blocking thread, so
+    /// a signal can stop the wait.
+    pub async fn open(
+        path: PathBuf,
         format: Option<InputFormat>,
         mapping: Mapping,
     ) -> Result<Self, InputError> {
@@ -85,25 +92,40 @@ impl Input {
                     InputFormat::Ndjson
                 }
                 _ if path == Path::new("-") => InputFormat::Ndjson,
-                _ => return Err(InputError::UnknownFormat(path.to_owned())),
+                _ => return Err(InputError::UnknownFormat(path)),
             },
         };
-        let io = |source| InputError::Io {
+        let io = |path: &Path, source| InputError::Io {
             path: path.to_owned(),
             source,
         };
         let (read_path, spooled) = if path == Path::new("-") {
-            let mut file = tempfile::NamedTempFile::new().map_err(io)?;
-            std::io::copy(&mut std::io::stdin().lock(), &mut file).map_err(io)?;
-            let spooled = file.into_temp_path();
+            if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+                return Err(InputError::Terminal);
+            }
+            let spool = tokio::task::spawn_blocking(|| -> std::io::Result<tempfile::TempPath> {
+                let mut file = tempfile::NamedTempFile::new()?;
+                std::io::copy(&mut std::io::stdin().lock(), &mut file)?;
+                Ok(file.into_temp_path())
+            });
+            let spooled = match spool.await {
+                Ok(result) => result.map_err(|e| io(&path, e))?,
+                Err(join) => return Err(io(&path, std::io::Error::other(join.to_string()))),
+            };
             (spooled.to_path_buf(), Some(spooled))
         } else {
-            File::open(path).map_err(io)?;
-            (path.to_owned(), None)
+            if path.is_dir() {
+                return Err(io(
+                    &path,
+                    std::io::Error::new(std::io::ErrorKind::InvalidInput, "it is a directory"),
+                ));
+            }
+            File::open(&path).map_err(|e| io(&path, e))?;
+            (path.clone(), None)
         };
         Ok(Self {
             path: read_path,
-            shown: path.to_owned(),
+            shown: path,
             format,
             mapping: Arc::new(mapping),
             _spooled: spooled,
@@ -150,7 +172,7 @@ fn read(
         line,
         reason,
     };
-    let file = BufReader::with_capacity(256 * 1024, File::open(path).map_err(io)?);
+    let file = BufReader::with_capacity(256 * 1024, CrlfToLf::new(File::open(path).map_err(io)?));
     match format {
         InputFormat::Ndjson => {
             for (index, line) in file.lines().enumerate() {
@@ -187,7 +209,24 @@ fn read(
                 match reader.read_record(&mut record) {
                     Ok(false) => return Ok(()),
                     Ok(true) => {
-                        let line = record.position().map_or(line, |p| p.line());
+                        // The reader is now past the record's terminator
+                        // (blank lines before it were skipped): its first
+                        // line is found back from its end.
+                        let inside: u64 = record
+                            .iter()
+                            .map(|field| field.matches('\n').count() as u64)
+                            .sum();
+                        let after = reader.position().line();
+                        let last = if reader.is_done() {
+                            after
+                        } else {
+                            after.saturating_sub(1)
+                        };
+                        // The record's own position is right unless blank
+                        // lines preceded it, the end-based one unless the
+                        // file ends without a newline: the larger is right.
+                        let from_start = record.position().map_or(line, |p| p.line());
+                        let line = last.saturating_sub(inside).max(from_start).max(2);
                         if !send(rows::from_csv(line, &columns, &record, mapping)) {
                             return Ok(());
                         }
@@ -229,4 +268,96 @@ fn read_json_array(
     let mut deserializer = serde_json::Deserializer::from_reader(reader);
     deserializer.deserialize_seq(Elements(send))?;
     deserializer.end()
+}
+
+/// A reader that turns each CRLF into LF, so that line numbers (which the
+/// CSV reader counts by LF) are right for files written on Windows.
+struct CrlfToLf<R> {
+    inner: R,
+    /// A `\r` read at the end of the last chunk, not yet known to precede `\n`.
+    pending_cr: bool,
+}
+
+impl<R: Read> CrlfToLf<R> {
+    fn new(inner: R) -> Self {
+        Self {
+            inner,
+            pending_cr: false,
+        }
+    }
+}
+
+impl<R: Read> Read for CrlfToLf<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            // Room for a held-back `\r`.
+            let start = usize::from(self.pending_cr);
+            let read = self.inner.read(&mut buf[start..])?;
+            if read == 0 {
+                if self.pending_cr {
+                    self.pending_cr = false;
+                    buf[0] = b'\r';
+                    return Ok(1);
+                }
+                return Ok(0);
+            }
+            if self.pending_cr {
+                buf[0] = b'\r';
+                self.pending_cr = false;
+            }
+            let mut end = start + read;
+            if buf[end - 1] == b'\r' {
+                self.pending_cr = true;
+                end -= 1;
+            }
+            let mut out = 0;
+            for i in 0..end {
+                if buf[i] == b'\r' && i + 1 < end && buf[i + 1] == b'\n' {
+                    continue;
+                }
+                buf[out] = buf[i];
+                out += 1;
+            }
+            if out > 0 {
+                return Ok(out);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn convert(input: &[u8], chunk: usize) -> Vec<u8> {
+        struct Chunked<'a>(&'a [u8], usize);
+        impl Read for Chunked<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let n = self.0.len().min(self.1).min(buf.len());
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let mut out = Vec::new();
+        CrlfToLf::new(Chunked(input, chunk))
+            .read_to_end(&mut out)
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn crlf_becomes_lf_across_chunk_boundaries() {
+        let input = b"name,Figi\r\nA,B\r\n\r\nlone\rcr\r";
+        for chunk in 1..8 {
+            assert_eq!(
+                convert(input, chunk),
+                b"name,Figi\nA,B\n\nlone\rcr\r",
+                "{chunk}"
+            );
+        }
+    }
 }

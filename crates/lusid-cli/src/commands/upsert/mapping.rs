@@ -135,6 +135,16 @@ pub enum MappingError {
         /// What they both set.
         target: String,
     },
+    /// A mapping entry names nothing in this file.
+    #[error("the mapping's {entry} entry `{name}` is not used: {reason}")]
+    Unused {
+        /// `columns`, `ignore` or `metrics`.
+        entry: &'static str,
+        /// The entry's name.
+        name: String,
+        /// Why it matches nothing.
+        reason: &'static str,
+    },
     /// The header has no `name` column.
     #[error(
         "the CSV header has no `name` column (map one with --mapping: {{\"columns\": {{\"<header>\": \"name\"}}}})"
@@ -185,6 +195,34 @@ impl Mapping {
         }
         if !columns.iter().any(|c| matches!(c, Column::Name(_))) {
             return Err(MappingError::NoName);
+        }
+        let headers: Vec<&str> = header.iter().map(str::trim).collect();
+        for (entry, names) in [
+            (
+                "columns",
+                self.columns.keys().map(String::as_str).collect::<Vec<_>>(),
+            ),
+            ("ignore", self.ignore.iter().map(String::as_str).collect()),
+        ] {
+            if let Some(missing) = names.iter().find(|name| !headers.contains(name)) {
+                return Err(MappingError::Unused {
+                    entry,
+                    name: (*missing).to_owned(),
+                    reason: "the CSV header has no such column",
+                });
+            }
+        }
+        for target in self.metrics.keys() {
+            let used = columns.iter().any(|c| {
+                matches!(c, Column::Property { key, .. } if target.strip_prefix(PROPERTY) == Some(key.as_str()))
+            });
+            if !used {
+                return Err(MappingError::Unused {
+                    entry: "metrics",
+                    name: target.clone(),
+                    reason: "no column is that property (metrics are keyed by target, such as property:Instrument/ibor/Price)",
+                });
+            }
         }
         if let Some(id) = &self.id {
             if !columns.contains(&Column::Id) {
@@ -283,6 +321,22 @@ mod tests {
         assert_eq!(columns[0], Column::Id);
         assert!(matches!(&columns[2], Column::Property { unit: Some(unit), .. } if unit == "GBP"));
         assert_eq!(columns[3], Column::Ignored);
+    }
+
+    #[test]
+    fn mapping_entries_that_match_nothing_are_refused() {
+        for mapping in [
+            r#"{"columns": {"Missing": "Figi"}}"#,
+            r#"{"ignore": ["Absent"]}"#,
+            r#"{"metrics": {"Instrument/ibor/Px": "GBP"}}"#,
+            r#"{"metrics": {"property:Instrument/ibor/Other": "GBP"}}"#,
+        ] {
+            let mapping: Mapping = serde_json::from_str(mapping).unwrap();
+            let error = mapping
+                .columns(&header(&["name", "Figi", "property:Instrument/ibor/Px"]))
+                .unwrap_err();
+            assert!(matches!(error, MappingError::Unused { .. }), "{error}");
+        }
     }
 
     #[test]

@@ -33,7 +33,7 @@ pub use input::InputError;
 pub use mapping::MappingError;
 
 use crate::cli::UpsertArgs;
-use crate::error::{CliError, Kept};
+use crate::error::CliError;
 use crate::session::Session;
 use crate::signals::{Caught, Interrupt};
 use input::Input;
@@ -51,7 +51,19 @@ pub async fn upsert(
         Some(path) => Mapping::read(path).map_err(|source| CliError::Mapping(Box::new(source)))?,
         None => Mapping::default(),
     };
-    let input = Input::open(&args.from, args.input_format, mapping)?;
+    check_paths(args)?;
+    let input = match interrupt
+        .guard(Input::open(args.from.clone(), args.input_format, mapping))
+        .await
+    {
+        Ok(input) => input?,
+        Err(caught) => return Err(stopped(caught, 0, None)),
+    };
+    // The resume report is read before anything is appended to it.
+    let done = match &args.resume {
+        Some(path) => report::done_rows(path).map_err(CliError::Resume)?,
+        None => HashSet::new(),
+    };
     let report_path = args.report.as_ref().or(args.resume.as_ref());
     let mut report = match report_path {
         Some(path) => Some(Report::append(path).map_err(|source| CliError::Report {
@@ -60,16 +72,30 @@ pub async fn upsert(
         })?),
         None => None,
     };
+    // Rows the resumed report already holds get a line only in a new report.
+    let record_skipped =
+        args.report.is_some() && args.resume.is_some() && args.report != args.resume;
 
-    // Pass 1: check every row.
-    let checked = check_all(&input, args.dry_run.then_some(()).and(report.as_mut())).await?;
-    if args.dry_run {
-        return dry_run_summary(&checked);
-    }
-    let done = match &args.resume {
-        Some(path) => report::done_ids(path).map_err(CliError::Resume)?,
-        None => HashSet::new(),
+    // Pass 1: check every row (a signal stops it with nothing sent).
+    let checked = match interrupt
+        .guard(check_all(
+            &input,
+            args.dry_run.then_some(()).and(report.as_mut()),
+        ))
+        .await
+    {
+        Ok(checked) => checked?,
+        Err(caught) => return Err(stopped(caught, 0, report_path)),
     };
+    if checked.rows == 0 {
+        return Err(CliError::Usage(format!(
+            "{} has no rows to load",
+            args.from.display()
+        )));
+    }
+    if args.dry_run {
+        return dry_run_summary(&checked, report_path.map(|p| p.as_path()));
+    }
 
     // Pass 2: send.
     let client = session.client()?;
@@ -84,13 +110,15 @@ pub async fn upsert(
     let pending: Arc<Pending> = Arc::default();
     let read_error: Arc<std::sync::Mutex<Option<InputError>>> = Arc::default();
     let skipped = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let skipped_rows: Arc<std::sync::Mutex<Vec<(u64, String)>>> = Arc::default();
 
     let items = {
-        let (stop, pending, read_error, skipped) = (
+        let (stop, pending, read_error, skipped, skipped_rows) = (
             stop.clone(),
             pending.clone(),
             read_error.clone(),
             skipped.clone(),
+            skipped_rows.clone(),
         );
         let duplicates = Arc::new(checked.duplicates);
         let rows = stream::unfold(input.rows(), |mut rows| async move {
@@ -106,8 +134,11 @@ pub async fn upsert(
                         return future::ready(None);
                     }
                 };
-                if done.contains(&row.id) {
+                if done.contains(&(row.row, row.id.clone())) {
                     skipped.fetch_add(1, Ordering::Relaxed);
+                    if record_skipped {
+                        lock(&skipped_rows).push((row.row, row.id));
+                    }
                     return future::ready(None);
                 }
                 let item = to_item(row, &duplicates, &pending, index);
@@ -129,6 +160,11 @@ pub async fn upsert(
             None => {
                 // About to wait for a batch: everything so far is on disk.
                 if let Some(report) = report.as_mut() {
+                    for (row, id) in lock(&skipped_rows).drain(..) {
+                        report
+                            .write_skipped(row, &id)
+                            .map_err(|e| report_error(report.path(), e))?;
+                    }
                     report.flush().map_err(|e| report_error(report.path(), e))?;
                 }
                 progress.show(&outcomes.summary());
@@ -168,6 +204,11 @@ pub async fn upsert(
         }
     }
     if let Some(report) = report.as_mut() {
+        for (row, id) in lock(&skipped_rows).drain(..) {
+            report
+                .write_skipped(row, &id)
+                .map_err(|e| report_error(report.path(), e))?;
+        }
         report.flush().map_err(|e| report_error(report.path(), e))?;
     }
     let summary = outcomes.summary();
@@ -178,11 +219,7 @@ pub async fn upsert(
     let skipped = skipped.load(Ordering::Relaxed);
     print_summary(&summary, skipped, report_path.map(|p| p.as_path()))?;
     if let Some(caught) = caught {
-        return Err(CliError::Signalled {
-            caught,
-            written: summary.items,
-            kept: report_path.map_or(Kept::Nothing, |path| Kept::InPlace(path.clone())),
-        });
+        return Err(stopped(caught, summary.items, report_path));
     }
     let unsettled = summary.items - summary.upserted - summary.staged;
     if unsettled > 0 {
@@ -190,6 +227,61 @@ pub async fn upsert(
             rows: unsettled,
             report: report_path.cloned(),
         });
+    }
+    Ok(())
+}
+
+/// The error of an upsert stopped by a signal after `rows` rows.
+fn stopped(caught: Caught, rows: u64, report: Option<&std::path::PathBuf>) -> CliError {
+    CliError::UpsertInterrupted {
+        caught,
+        rows,
+        report: report.cloned(),
+    }
+}
+
+/// Refuses paths that would lose data: a report or resume file that is the
+/// input, a report that already has lines (unless it is the resumed one),
+/// `-` as a report.
+fn check_paths(args: &UpsertArgs) -> Result<(), CliError> {
+    let same_file = |a: &std::path::Path, b: &std::path::Path| match (
+        std::fs::canonicalize(a),
+        std::fs::canonicalize(b),
+    ) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    for (flag, path) in [("--report", &args.report), ("--resume", &args.resume)] {
+        let Some(path) = path else { continue };
+        if path.as_os_str() == "-" {
+            return Err(CliError::Usage(format!(
+                "{flag} needs a file: the report is also what --resume reads"
+            )));
+        }
+        if same_file(path, &args.from) {
+            return Err(CliError::Usage(format!(
+                "{flag} {} is the input file: the report would be appended to the rows being read",
+                path.display()
+            )));
+        }
+    }
+    if let Some(resume) = &args.resume {
+        if !resume.is_file() {
+            return Err(CliError::Resume(format!(
+                "cannot resume from {}: no such report file",
+                resume.display()
+            )));
+        }
+    }
+    if let Some(report) = &args.report {
+        let resumed = args.resume.as_deref().is_some_and(|r| same_file(r, report));
+        let has_lines = std::fs::metadata(report).is_ok_and(|m| m.len() > 0);
+        if has_lines && !resumed {
+            return Err(CliError::Usage(format!(
+                "the report {} already has lines: give a new file, or --resume {0} to finish that load",
+                report.display()
+            )));
+        }
     }
     Ok(())
 }
@@ -209,15 +301,12 @@ fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// column) until its outcome comes back.
 fn to_item(
     row: Row,
-    duplicates: &HashMap<u64, u64>,
+    duplicates: &HashMap<u64, RowError>,
     pending: &Pending,
     index: u64,
 ) -> BulkItem<InstrumentDefinition> {
     let parsed = match duplicates.get(&row.row) {
-        Some(first) => Err(RowError {
-            column: None,
-            reason: format!("correlation id `{}` is also used by row {first}", row.id),
-        }),
+        Some(error) => Err(error.clone()),
         None => row.parsed,
     };
     match parsed {
@@ -239,7 +328,7 @@ struct Checked {
     invalid: u64,
     /// Row → the first row with the same correlation id, for every later
     /// row reusing one.
-    duplicates: HashMap<u64, u64>,
+    duplicates: HashMap<u64, RowError>,
 }
 
 /// Reads and checks every row; with `dry_run_report`, records each.
@@ -251,6 +340,10 @@ async fn check_all(
     // the id itself), so memory stays small for millions of rows.
     let hasher = std::collections::hash_map::RandomState::new();
     let mut first_row_of: HashMap<u64, u64> = HashMap::new();
+    // Unique identifiers (type and value), likewise: two rows with the same
+    // one would be upserted into the same instrument, the later one
+    // overwriting the earlier.
+    let mut first_row_with: HashMap<u64, u64> = HashMap::new();
     let mut checked = Checked {
         rows: 0,
         invalid: 0,
@@ -263,8 +356,7 @@ async fn check_all(
         let first = *first_row_of
             .entry(hasher.hash_one(&row.id))
             .or_insert(row.row);
-        let error = if first != row.row {
-            checked.duplicates.insert(row.row, first);
+        let mut error = if first != row.row {
             Some(RowError {
                 column: None,
                 reason: format!("correlation id `{}` is also used by row {first}", row.id),
@@ -272,6 +364,29 @@ async fn check_all(
         } else {
             row.parsed.as_ref().err().cloned()
         };
+        if let (None, Ok(definition)) = (&error, &row.parsed) {
+            for (kind, value) in &definition.identifiers {
+                if !rows::UNIQUE_IDENTIFIER_TYPES.contains(&kind.as_str()) {
+                    continue;
+                }
+                let first = *first_row_with
+                    .entry(hasher.hash_one((kind, &value.value)))
+                    .or_insert(row.row);
+                if first != row.row {
+                    error = Some(RowError {
+                        column: Some(kind.clone()),
+                        reason: format!(
+                            "{kind} `{}` is also used by row {first}: both would be upserted into one instrument",
+                            value.value
+                        ),
+                    });
+                    break;
+                }
+            }
+        }
+        if let (Some(error), true) = (&error, row.parsed.is_ok() || first != row.row) {
+            checked.duplicates.insert(row.row, error.clone());
+        }
         if error.is_some() {
             checked.invalid += 1;
         }
@@ -296,7 +411,7 @@ async fn check_all(
     Ok(checked)
 }
 
-fn dry_run_summary(checked: &Checked) -> Result<(), CliError> {
+fn dry_run_summary(checked: &Checked, report: Option<&std::path::Path>) -> Result<(), CliError> {
     let mut stdout = std::io::stdout().lock();
     writeln!(
         stdout,
@@ -309,7 +424,7 @@ fn dry_run_summary(checked: &Checked) -> Result<(), CliError> {
     if checked.invalid > 0 {
         return Err(CliError::RowsNotLoaded {
             rows: checked.invalid,
-            report: None,
+            report: report.map(ToOwned::to_owned),
         });
     }
     Ok(())

@@ -8,7 +8,7 @@
 
 use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use lusid::bulk::Outcome;
@@ -122,6 +122,16 @@ impl Report {
         })
     }
 
+    /// Adds a `skipped` line: a row a resumed report records as upserted.
+    pub fn write_skipped(&mut self, row: u64, id: &str) -> std::io::Result<()> {
+        self.record(&Recorded {
+            row,
+            id,
+            outcome: "skipped",
+            ..Recorded::default()
+        })
+    }
+
     fn record(&mut self, record: &Recorded<'_>) -> std::io::Result<()> {
         serde_json::to_writer(&mut self.out, record)?;
         self.out.write_all(b"\n")
@@ -134,27 +144,41 @@ impl Report {
     }
 }
 
-/// The correlation ids a previous report records as upserted or staged.
-pub fn done_ids(path: &Path) -> Result<HashSet<String>, String> {
-    let file = File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+/// The rows (row, correlation id) a previous report records as upserted
+/// or staged (`skipped` lines of an earlier resume count too).
+///
+/// # Errors
+/// The file cannot be read, or a line other than the last is not a report
+/// line (so a file that is not a report is refused).
+pub fn done_rows(path: &Path) -> Result<HashSet<(u64, String)>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the report {}: {e}", path.display()))?;
+    #[derive(serde::Deserialize)]
+    struct Recorded {
+        row: u64,
+        id: String,
+        outcome: String,
+    }
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     let mut done = HashSet::new();
-    for (index, line) in BufReader::new(file).lines().enumerate() {
-        let line = line.map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        #[derive(serde::Deserialize)]
-        struct Recorded {
-            id: String,
-            outcome: String,
-        }
-        // A line cut short by a crash mid-write is the last one: skip it.
-        let Ok(recorded) = serde_json::from_str::<Recorded>(&line) else {
-            tracing::warn!(line = index + 1, "skipping an unreadable report line");
-            continue;
-        };
-        if recorded.outcome == "upserted" || recorded.outcome == "staged" {
-            done.insert(recorded.id);
+    for (index, line) in lines.iter().enumerate() {
+        match serde_json::from_str::<Recorded>(line) {
+            Ok(recorded) => {
+                if matches!(recorded.outcome.as_str(), "upserted" | "staged" | "skipped") {
+                    done.insert((recorded.row, recorded.id));
+                }
+            }
+            // A last line cut short by a crash mid-write.
+            Err(_) if index + 1 == lines.len() && !text.ends_with('\n') => {
+                tracing::warn!(line = index + 1, "skipping the cut-short last report line");
+            }
+            Err(error) => {
+                return Err(format!(
+                    "{} is not a report of `lusid instruments upsert`: line {}: {error}",
+                    path.display(),
+                    index + 1
+                ));
+            }
         }
     }
     Ok(done)
