@@ -547,7 +547,7 @@ fn limits_and_inputs_have_clear_messages() {
     let output = child.wait_with_output().unwrap();
     assert!(output.status.success());
     assert!(
-        text(&output.stdout).contains("1 rows: 1 upserted"),
+        text(&output.stdout).contains("1 row: 1 upserted"),
         "{}",
         text(&output.stdout)
     );

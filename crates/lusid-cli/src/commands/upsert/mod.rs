@@ -437,8 +437,9 @@ fn print_summary(
 ) -> Result<(), CliError> {
     let mut stdout = std::io::stdout().lock();
     let mut line = format!(
-        "{} rows: {} upserted, {} staged, {} failed, {} invalid, {} not sent",
+        "{} {}: {} upserted, {} staged, {} failed, {} invalid, {} not sent",
         summary.items,
+        if summary.items == 1 { "row" } else { "rows" },
         summary.upserted,
         summary.staged,
         summary.failed,

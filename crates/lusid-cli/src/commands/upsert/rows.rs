@@ -154,6 +154,7 @@ pub fn from_json(row: u64, text: &RawValue) -> Row {
 
 fn definition_from_json(text: &str) -> Result<InstrumentDefinition, RowError> {
     #[derive(serde::Deserialize)]
+    #[serde(expecting = "a JSON object: an instrument definition or an instrument")]
     struct Peek {
         #[serde(rename = "lusidInstrumentId")]
         luid: Option<serde::de::IgnoredAny>,
