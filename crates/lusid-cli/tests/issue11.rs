@@ -6,67 +6,22 @@
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use lusid::models::{InstrumentDefinition, InstrumentIdValue};
-use lusid_emulator::{Emulator, RunningEmulator};
 
-/// A `lusid` command with no `FBN_*`, proxy or `RUST_LOG` variables from
-/// the caller's environment.
-fn command(args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_lusid"));
-    command.args(args).env_remove("RUST_LOG");
-    for (name, _) in std::env::vars() {
-        if name.starts_with("FBN_") || name.to_ascii_uppercase().ends_with("_PROXY") {
-            command.env_remove(name);
-        }
-    }
-    command
+mod common;
+
+use common::{Served, command, lusid, serve, text};
+
+/// Test set-up of this file.
+trait Seeding {
+    fn upsert(&self, name: &str, client_internal: &str, properties: &str);
 }
 
-fn lusid(args: &[&str]) -> Output {
-    command(args).output().expect("the lusid binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// An in-process emulator on its own runtime, with its secrets file.
-struct Served {
-    runtime: tokio::runtime::Runtime,
-    emulator: RunningEmulator,
-    secrets: PathBuf,
-    dir: tempfile::TempDir,
-}
-
-fn serve(equities: usize) -> Served {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let emulator = runtime
-        .block_on(Emulator::builder().equities(equities).start())
-        .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let secrets = dir.path().join("secrets.json");
-    emulator.write_secrets(&secrets).unwrap();
-    Served {
-        runtime,
-        emulator,
-        secrets,
-        dir,
-    }
-}
-
-impl Served {
-    fn secrets(&self) -> &str {
-        self.secrets.to_str().unwrap()
-    }
-
+impl Seeding for Served {
     /// Upserts one instrument; `properties` is JSON for its `properties`.
     fn upsert(&self, name: &str, client_internal: &str, properties: &str) {
         let client = lusid::Client::builder()

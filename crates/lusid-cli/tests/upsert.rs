@@ -9,62 +9,19 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use lusid_emulator::{Emulator, RunningEmulator};
 use serde_json::Value;
 
-fn command(args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_lusid"));
-    command.args(args).env_remove("RUST_LOG");
-    for (name, _) in std::env::vars() {
-        if name.starts_with("FBN_") || name.to_ascii_uppercase().ends_with("_PROXY") {
-            command.env_remove(name);
-        }
-    }
-    command
+mod common;
+
+use common::{Served, command, serve, text};
+
+/// Extraction helpers of these tests.
+trait Listing {
+    fn instruments(&self, extra: &[&str]) -> Vec<Value>;
+    fn client_internal_count(&self) -> usize;
 }
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-struct Served {
-    _runtime: tokio::runtime::Runtime,
-    emulator: RunningEmulator,
-    secrets: PathBuf,
-    dir: tempfile::TempDir,
-}
-
-fn serve(equities: usize) -> Served {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let emulator = runtime
-        .block_on(Emulator::builder().equities(equities).start())
-        .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let secrets = dir.path().join("secrets.json");
-    emulator.write_secrets(&secrets).unwrap();
-    Served {
-        _runtime: runtime,
-        emulator,
-        secrets,
-        dir,
-    }
-}
-
-impl Served {
-    fn run(&self, args: &[&str]) -> Output {
-        let mut all = vec!["--secrets", self.secrets.to_str().unwrap()];
-        all.extend_from_slice(args);
-        command(&all).output().unwrap()
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
+impl Listing for Served {
     /// Every instrument of scope `default`, as NDJSON records.
     fn instruments(&self, extra: &[&str]) -> Vec<Value> {
         let mut args = vec!["instruments", "list", "--format", "ndjson"];
@@ -805,6 +762,17 @@ mod review {
     #[cfg(unix)]
     #[test]
     fn sigint_during_the_check_pass_stops_with_nothing_sent() {
+        signal_during_the_check_pass("-INT", 130);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn sigterm_during_the_check_pass_stops_with_nothing_sent() {
+        signal_during_the_check_pass("-TERM", 143);
+    }
+
+    #[cfg(unix)]
+    fn signal_during_the_check_pass(signal: &str, code: i32) {
         let served = serve(0);
         let mut ndjson = String::new();
         for i in 0..300_000 {
@@ -831,18 +799,59 @@ mod review {
         let pid = child.id().to_string();
         assert!(
             Command::new("kill")
-                .args(["-INT", &pid])
+                .args([signal, &pid])
                 .status()
                 .unwrap()
                 .success()
         );
         let output = child.wait_with_output().unwrap();
-        assert_eq!(output.status.code(), Some(130), "{}", text(&output.stderr));
+        assert_eq!(output.status.code(), Some(code), "{}", text(&output.stderr));
         assert!(
             text(&output.stderr).contains("the upsert stopped after 0 rows"),
             "{}",
             text(&output.stderr)
         );
         assert_eq!(served.client_internal_count(), 0);
+    }
+
+    #[test]
+    fn input_format_and_scope_are_used() {
+        let served = serve(0);
+        let input = write(
+            &served,
+            "rows.txt",
+            "{\"name\":\"Scoped\",\"identifiers\":{\"ClientInternal\":{\"value\":\"s1\"}}}\n",
+        );
+        let output = upsert(
+            &served,
+            &[
+                "--from",
+                input.to_str().unwrap(),
+                "--input-format",
+                "ndjson",
+                "--scope",
+                "desk-a",
+            ],
+        );
+        assert!(output.status.success(), "{}", text(&output.stderr));
+        assert_eq!(served.client_internal_count(), 0, "not in scope default");
+        let listed = served.run(&[
+            "instruments",
+            "list",
+            "--format",
+            "ndjson",
+            "--scope",
+            "desk-a",
+        ]);
+        assert!(
+            text(&listed.stdout).contains("\"name\":\"Scoped\""),
+            "{}",
+            text(&listed.stdout)
+        );
+        assert!(
+            text(&listed.stdout).contains("\"scope\":\"desk-a\""),
+            "{}",
+            text(&listed.stdout)
+        );
     }
 }

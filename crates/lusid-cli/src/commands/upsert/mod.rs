@@ -160,12 +160,7 @@ pub async fn upsert(
             None => {
                 // About to wait for a batch: everything so far is on disk.
                 if let Some(report) = report.as_mut() {
-                    for (row, id) in lock(&skipped_rows).drain(..) {
-                        report
-                            .write_skipped(row, &id)
-                            .map_err(|e| report_error(report.path(), e))?;
-                    }
-                    report.flush().map_err(|e| report_error(report.path(), e))?;
+                    settle(report, &skipped_rows)?;
                 }
                 progress.show(&outcomes.summary());
                 if caught.is_some() {
@@ -204,12 +199,7 @@ pub async fn upsert(
         }
     }
     if let Some(report) = report.as_mut() {
-        for (row, id) in lock(&skipped_rows).drain(..) {
-            report
-                .write_skipped(row, &id)
-                .map_err(|e| report_error(report.path(), e))?;
-        }
-        report.flush().map_err(|e| report_error(report.path(), e))?;
+        settle(report, &skipped_rows)?;
     }
     let summary = outcomes.summary();
     progress.finish();
@@ -229,6 +219,23 @@ pub async fn upsert(
         });
     }
     Ok(())
+}
+
+/// Writes the `skipped` lines gathered so far, then flushes the report to
+/// disk (after every batch and at the end).
+fn settle(
+    report: &mut Report,
+    skipped_rows: &std::sync::Mutex<Vec<(u64, String)>>,
+) -> Result<(), CliError> {
+    let path = report.path().to_owned();
+    let error = |source| CliError::Report {
+        path: path.clone(),
+        source,
+    };
+    for (row, id) in lock(skipped_rows).drain(..) {
+        report.write_skipped(row, &id).map_err(error)?;
+    }
+    report.flush().map_err(error)
 }
 
 /// The error of an upsert stopped by a signal after `rows` rows.
