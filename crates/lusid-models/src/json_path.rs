@@ -35,17 +35,15 @@ pub fn path_at(text: &str, offset: usize) -> String {
     while i < end {
         match bytes[i] {
             b'"' => {
-                let start = i + 1;
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
+                let end = crate::scan::string_end(bytes, i);
                 if let Some(Frame::Object { key, awaiting_key }) = stack.last_mut() {
                     if *awaiting_key {
-                        *key = text.get(start..i.min(bytes.len()));
+                        *key = text.get(i + 1..end.saturating_sub(1).max(i + 1));
                         *awaiting_key = false;
                     }
                 }
+                // Past the closing quote (the loop adds one).
+                i = end - 1;
             }
             b'{' => stack.push(Frame::Object {
                 key: None,

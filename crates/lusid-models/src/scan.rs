@@ -74,7 +74,7 @@ fn skip_space(bytes: &[u8], mut at: usize) -> usize {
 }
 
 /// The index just past the string starting with the quote at `at`.
-fn string_end(bytes: &[u8], at: usize) -> usize {
+pub(crate) fn string_end(bytes: &[u8], at: usize) -> usize {
     let mut index = at + 1;
     while let Some(&byte) = bytes.get(index) {
         match byte {
