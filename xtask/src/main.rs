@@ -17,6 +17,7 @@
 mod bench;
 mod docs;
 mod emit_api;
+mod emit_cli_operations;
 mod emit_facade;
 mod emit_family;
 mod emit_models;
@@ -188,6 +189,7 @@ fn codegen(root: &Path, mode: Mode, stats: bool) -> Result<ExitCode> {
     files.extend(emit_facade::render(&operations));
     files.push(emit_roundtrip::render(&models));
     files.push(emit_spec_operations::render(&spec)?);
+    files.push(emit_cli_operations::render(&spec)?);
     let tags = operations
         .iter()
         .map(|operation| operation.feature.clone())
@@ -204,6 +206,7 @@ fn codegen(root: &Path, mode: Mode, stats: bool) -> Result<ExitCode> {
         emit_api::DIR,
         emit_facade::DIR,
         emit_spec_operations::DIR,
+        emit_cli_operations::DIR,
     ];
     match mode {
         Mode::Write => {

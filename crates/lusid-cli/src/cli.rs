@@ -110,6 +110,130 @@ pub enum Command {
     /// Inspect the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Call any LUSID operation: `lusid api OPERATION [-p NAME=VALUE]...`;
+    /// `lusid api list` and `lusid api describe OPERATION` tell what there is.
+    #[command(subcommand, after_help = API_HELP)]
+    Api(ApiCommand),
+    /// Print a shell completion script (commands, options, operations and
+    /// their parameters) to stdout.
+    Completions(CompletionsArgs),
+}
+
+/// The help text after `lusid api --help`.
+const API_HELP: &str = "Call an operation:\n  lusid api OPERATION [-p NAME=VALUE]... [--body FILE|-] [--all-pages] [--format json|ndjson] [--output PATH] [--dry-run]\n\nOPERATION is an operationId such as ListPortfolios; `lusid api OPERATION --help` lists the call's options. See docs/cli.md.";
+
+/// `lusid api` commands.
+#[derive(Debug, Subcommand)]
+pub enum ApiCommand {
+    /// List the operations: id, method, path, tag and API status, one a line.
+    List(ApiListArgs),
+    /// Describe one operation: parameters, body schema, response, paging
+    /// and idempotency.
+    Describe(ApiDescribeArgs),
+    /// Call an operation (any name besides list and describe is an operationId).
+    #[command(external_subcommand)]
+    Call(Vec<String>),
+}
+
+/// Arguments of `lusid api list`.
+#[derive(Debug, Args)]
+pub struct ApiListArgs {
+    /// Only the operations of this tag, such as Portfolios (case-insensitive).
+    #[arg(long, value_name = "TAG")]
+    pub tag: Option<String>,
+    /// Only the operations whose id, path or tag contains this word
+    /// (case-insensitive).
+    #[arg(long, value_name = "WORD")]
+    pub search: Option<String>,
+    /// The service whose operations to list.
+    #[arg(long, default_value = "lusid", value_name = "NAME")]
+    pub service: String,
+}
+
+/// Arguments of `lusid api describe`.
+#[derive(Debug, Args)]
+pub struct ApiDescribeArgs {
+    /// The operationId, such as ListPortfolios.
+    pub operation: String,
+    /// The service the operation belongs to.
+    #[arg(long, default_value = "lusid", value_name = "NAME")]
+    pub service: String,
+}
+
+/// Arguments of `lusid api OPERATION` (parsed from what follows `api`).
+#[derive(Debug, Parser)]
+#[command(
+    name = "lusid api",
+    about = "Call a LUSID operation.",
+    after_help = "See `lusid api describe OPERATION` for its parameters and body."
+)]
+pub struct ApiCallArgs {
+    /// The operationId, such as ListPortfolios.
+    pub operation: String,
+    /// A parameter by its wire name (`-p scope=uk-equities`); repeat the
+    /// name for each value of a list parameter.
+    #[arg(
+        short = 'p',
+        long = "param",
+        value_name = "NAME=VALUE",
+        allow_hyphen_values = true
+    )]
+    pub params: Vec<String>,
+    /// The request body: a file, or `-` for stdin. JSON bodies are checked
+    /// against the operation's schema and sent byte for byte as written.
+    #[arg(long, value_name = "FILE")]
+    pub body: Option<PathBuf>,
+    /// Follow `nextPage` to the last page (paged operations only), with
+    /// asAt pinned and every other parameter unchanged.
+    #[arg(long)]
+    pub all_pages: bool,
+    /// Output format: json writes the response as LUSID sent it (with
+    /// --all-pages, one array of every page's items); ndjson writes one
+    /// item of a page per line (a response without items as one line).
+    #[arg(long, value_enum, default_value_t = ApiFormat::Json)]
+    pub format: ApiFormat,
+    /// Write to this file instead of stdout (`-` is stdout), replaced only
+    /// when the call succeeded.
+    #[arg(long, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+    /// Print the request as JSON (method, url, headers without
+    /// Authorization, body) and send nothing, not even a token request.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// The service the operation belongs to.
+    #[arg(long, default_value = "lusid", value_name = "NAME")]
+    pub service: String,
+    /// The global options, also accepted after the operation.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+/// How `lusid api` writes a response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ApiFormat {
+    /// JSON, as LUSID sent it.
+    Json,
+    /// One JSON value per line.
+    Ndjson,
+}
+
+/// Arguments of `lusid completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: CompletionShell,
+}
+
+/// Shells `lusid completions` writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompletionShell {
+    /// GNU bash (`source <(lusid completions bash)`).
+    Bash,
+    /// zsh (write it as `_lusid` into a directory on `$fpath`).
+    Zsh,
+    /// fish (write it to `~/.config/fish/completions/lusid.fish`).
+    Fish,
 }
 
 /// Configuration commands.

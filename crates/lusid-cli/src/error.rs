@@ -127,6 +127,41 @@ pub enum CliError {
         /// The report that lists them.
         report: Option<PathBuf>,
     },
+    /// `lusid api`: the service's table cannot be used.
+    #[error(transparent)]
+    Table(#[from] crate::api::TableError),
+    /// `lusid api`: no operation of that name.
+    #[error("{service} has no operation {operation:?}{}; `lusid api list --search WORD` finds one", if .near.is_empty() { String::new() } else { format!(" (did you mean {}?)", .near.join(", ")) })]
+    UnknownOperation {
+        /// The service.
+        service: String,
+        /// The name given.
+        operation: String,
+        /// Operations with a similar name.
+        near: Vec<String>,
+    },
+    /// `lusid api`: a parameter cannot be sent.
+    #[error(transparent)]
+    Param(#[from] crate::api::params::ParamError),
+    /// `lusid api`: the body does not fit the operation's schema.
+    #[error("{operation}: --body {}: {error}", .path.display())]
+    Body {
+        /// The operationId.
+        operation: String,
+        /// The `--body` argument.
+        path: PathBuf,
+        /// Where and how it does not fit.
+        error: crate::api::validate::BodyError,
+    },
+    /// `lusid api`: the `--body` file cannot be read.
+    #[error("cannot read the body {}", .path.display())]
+    BodyFile {
+        /// The `--body` argument.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
     /// An error with advice on its likely cause, printed after it.
     #[error("{error}")]
     Hinted {
@@ -230,7 +265,10 @@ impl CliError {
     /// SIGTERM, 1 for every other failure.
     pub fn exit_code(&self) -> u8 {
         match self {
-            CliError::Usage(_) => 2,
+            CliError::Usage(_)
+            | CliError::Table(_)
+            | CliError::UnknownOperation { .. }
+            | CliError::Param(_) => 2,
             CliError::Signalled { caught, .. } | CliError::UpsertInterrupted { caught, .. } => {
                 caught.exit_code()
             }

@@ -6,6 +6,7 @@
 //! success, 1 failure, 2 usage error, 130 after SIGINT, 143 after SIGTERM
 //! (see docs/cli.md).
 
+mod api;
 mod cli;
 mod commands;
 mod error;

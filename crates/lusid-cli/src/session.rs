@@ -174,6 +174,15 @@ impl Session {
     /// A client over this session's configuration, with `--timeout`,
     /// `--attempt-timeout` and `--retries` applied.
     pub fn client(&self) -> Result<lusid::Client, CliError> {
+        self.client_with(|builder| builder)
+    }
+
+    /// Like [`client`](Self::client), with `shape` applied to the builder
+    /// last (such as a layer of its own).
+    pub fn client_with(
+        &self,
+        shape: impl FnOnce(lusid::ClientBuilder) -> lusid::ClientBuilder,
+    ) -> Result<lusid::Client, CliError> {
         let mut builder = lusid::Client::builder().config(self.config.clone());
         if let Some(timeout) = self.global.timeout {
             builder = builder.total_timeout(timeout);
@@ -188,7 +197,7 @@ impl Session {
             }
             builder = builder.retry_policy(policy);
         }
-        Ok(builder.build()?)
+        Ok(shape(builder).build()?)
     }
 
     /// `error`, with a hint when its likely cause is the configuration:

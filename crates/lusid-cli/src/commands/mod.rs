@@ -1,5 +1,7 @@
 //! One module per command.
 
+mod api;
+mod completions;
 mod config;
 mod emulator;
 mod instruments;
@@ -10,7 +12,11 @@ pub use upsert::{InputError, MappingError};
 
 use std::future::Future;
 
-use crate::cli::{Cli, Command, ConfigCommand, GlobalArgs, InstrumentsCommand};
+use clap::Parser;
+
+use crate::cli::{
+    ApiCallArgs, ApiCommand, Cli, Command, ConfigCommand, GlobalArgs, InstrumentsCommand,
+};
 use crate::error::{CliError, Kept};
 use crate::session::Session;
 use crate::signals::Interrupt;
@@ -49,6 +55,23 @@ pub async fn run(cli: Cli, interrupt: &mut Interrupt) -> Result<(), CliError> {
                 .await
                 .map_err(|error| session.explain(error))
         }
+        Command::Api(ApiCommand::List(args)) => api::list(args),
+        Command::Api(ApiCommand::Describe(args)) => api::describe(args),
+        Command::Api(ApiCommand::Call(words)) => {
+            let args = ApiCallArgs::try_parse_from(
+                std::iter::once("lusid api".to_owned()).chain(words.iter().cloned()),
+            )
+            .unwrap_or_else(|error| error.exit());
+            let global = merge(global, &args.global);
+            // Everything that can be checked without LUSID is checked
+            // before the session opens.
+            let prepared = api::prepare(&args, &mut std::io::stdin().lock())?;
+            let session = guarded(interrupt, Session::open(&global)).await?;
+            guarded(interrupt, api::call(&session, &args, prepared))
+                .await
+                .map_err(|error| session.explain(error))
+        }
+        Command::Completions(args) => completions::print(args.shell),
         Command::Token => {
             let session = guarded(interrupt, Session::open(global)).await?;
             guarded(interrupt, token::print(&session)).await
@@ -69,6 +92,19 @@ async fn guarded<T>(
             written: 0,
             kept: Kept::Nothing,
         }),
+    }
+}
+
+/// The global options given before `api` merged with those given after
+/// the operation (which win).
+fn merge(before: &GlobalArgs, after: &GlobalArgs) -> GlobalArgs {
+    GlobalArgs {
+        secrets: after.secrets.clone().or_else(|| before.secrets.clone()),
+        emulator: before.emulator || after.emulator,
+        timeout: after.timeout.or(before.timeout),
+        attempt_timeout: after.attempt_timeout.or(before.attempt_timeout),
+        retries: after.retries.or(before.retries),
+        verbose: before.verbose.saturating_add(after.verbose),
     }
 }
 

@@ -1,0 +1,535 @@
+//! `lusid api list`, `lusid api describe` and `lusid api OPERATION`.
+
+use std::io::{Read, Write};
+use std::path::Path;
+
+use bytes::Bytes;
+use lusid::api::RawPage;
+use lusid::models::RawJson;
+
+use crate::api::capture::{CaptureLayer, Captured};
+use crate::api::params::Values;
+use crate::api::request::{self, Payload};
+use crate::api::table::{Operation, Service, StrFormat, Type};
+use crate::api::validate;
+use crate::cli::{ApiCallArgs, ApiDescribeArgs, ApiFormat, ApiListArgs, Format};
+use crate::error::CliError;
+use crate::output::{self, Output, Shape, WriteError};
+use crate::session::Session;
+
+/// `lusid api list`: one line per operation: id, method, path, tag, API
+/// status (columns aligned, separated by two spaces or more).
+pub fn list(args: &ApiListArgs) -> Result<(), CliError> {
+    let service = crate::api::service(&args.service)?;
+    let text = list_text(&service, args.tag.as_deref(), args.search.as_deref());
+    print(&text)
+}
+
+/// The lines `lusid api list` prints.
+pub fn list_text(service: &Service<'_>, tag: Option<&str>, search: Option<&str>) -> String {
+    let search = search.map(str::to_ascii_lowercase);
+    let chosen: Vec<&Operation<'_>> = service
+        .operations
+        .iter()
+        .filter(|op| tag.is_none_or(|tag| op.tag.eq_ignore_ascii_case(tag)))
+        .filter(|op| {
+            search.as_deref().is_none_or(|word| {
+                op.id.to_ascii_lowercase().contains(word)
+                    || op.path.to_ascii_lowercase().contains(word)
+                    || op.tag.to_ascii_lowercase().contains(word)
+            })
+        })
+        .collect();
+    let width = |f: for<'o> fn(&'o Operation<'_>) -> &'o str| {
+        chosen.iter().map(|op| f(op).len()).max().unwrap_or(0)
+    };
+    let (id_w, method_w, path_w, tag_w) = (
+        width(|op| op.id),
+        width(|op| op.method),
+        width(|op| op.path),
+        width(|op| op.tag),
+    );
+    let mut text = String::new();
+    for op in chosen {
+        let status = if op.deprecated {
+            format!("{} (deprecated)", op.status)
+        } else {
+            op.status.to_owned()
+        };
+        let line = format!(
+            "{:id_w$}  {:method_w$}  {:path_w$}  {:tag_w$}  {status}",
+            op.id, op.method, op.path, op.tag
+        );
+        text.push_str(line.trim_end());
+        text.push('\n');
+    }
+    text
+}
+
+/// `lusid api describe OPERATION`.
+pub fn describe(args: &ApiDescribeArgs) -> Result<(), CliError> {
+    let service = crate::api::service(&args.service)?;
+    let operation = find(&service, &args.operation)?;
+    print(&describe_text(&service, operation))
+}
+
+/// What `lusid api describe` prints for `operation`.
+pub fn describe_text(service: &Service<'_>, operation: &Operation<'_>) -> String {
+    let yes_no = |b: bool| if b { "yes" } else { "no" };
+    let mut text = format!(
+        "{}: {} {}\ntag: {}\nstatus: {}{}\npaged: {}\nidempotent: {}\n",
+        operation.id,
+        operation.method,
+        operation.path,
+        operation.tag,
+        operation.status,
+        if operation.deprecated {
+            " (deprecated)"
+        } else {
+            ""
+        },
+        if operation.paged {
+            "yes (nextPage; --all-pages follows it)"
+        } else {
+            "no"
+        },
+        yes_no(operation.idempotent),
+    );
+    if operation.params.is_empty() {
+        text.push_str("parameters: none\n");
+    } else {
+        text.push_str("parameters (-p NAME=VALUE):\n");
+        let width = operation
+            .params
+            .iter()
+            .map(|p| p.name.len())
+            .max()
+            .unwrap_or(0);
+        for param in &operation.params {
+            let mut line = format!(
+                "  {:width$}  {:6}  {}{}",
+                param.name,
+                param.location.as_str(),
+                param.kind.as_str(),
+                if param.repeated { " (repeatable)" } else { "" }
+            );
+            if param.required {
+                line.push_str("  required");
+            }
+            if !param.values.is_empty() {
+                line.push_str(&format!("  allowed: {}", param.values.join(", ")));
+            }
+            if let Some(default) = &param.default {
+                line.push_str(&format!("  default: {default}"));
+            }
+            text.push_str(&line);
+            text.push('\n');
+        }
+    }
+    match &operation.body {
+        None => text.push_str("body: none\n"),
+        Some(body) => {
+            text.push_str(&format!(
+                "body ({}, {}): {}\n",
+                body.media_type,
+                if body.required {
+                    "required"
+                } else {
+                    "optional"
+                },
+                validate::name(service, &body.ty)
+            ));
+            describe_fields(service, &body.ty, &mut text);
+        }
+    }
+    match &operation.response {
+        None => text.push_str("response: none\n"),
+        Some(ty) => text.push_str(&format!("response: {}\n", validate::name(service, ty))),
+    }
+    text
+}
+
+/// The fields of the object a body holds (directly, or as the items of an
+/// array or the values of a map), required ones marked.
+fn describe_fields(service: &Service<'_>, ty: &Type, text: &mut String) {
+    let mut ty = ty;
+    let mut within = String::new();
+    loop {
+        match ty {
+            Type::Nullable(inner) => ty = inner,
+            Type::Array(items) => {
+                within = " (each item)".to_owned();
+                ty = items;
+            }
+            Type::Map(values) => {
+                within = " (each value)".to_owned();
+                ty = values;
+            }
+            Type::Ref(index) => match service.schemas.get(usize::from(*index)) {
+                Some(schema) => ty = &schema.ty,
+                None => return,
+            },
+            _ => break,
+        }
+    }
+    let mut fields = Vec::new();
+    collect_fields(service, ty, &mut fields);
+    if fields.is_empty() {
+        return;
+    }
+    text.push_str(&format!("  fields{within}:\n"));
+    let width = fields
+        .iter()
+        .map(|(name, ..)| name.len())
+        .max()
+        .unwrap_or(0);
+    for (name, kind, required, values) in fields {
+        let mut line = format!("    {name:width$}  {kind}");
+        if required {
+            line.push_str("  required");
+        }
+        if !values.is_empty() {
+            line.push_str(&format!("  values: {values}"));
+        }
+        text.push_str(&line);
+        text.push('\n');
+    }
+}
+
+/// (name, type, required, listed values) of an object's properties,
+/// through `allOf`.
+fn collect_fields(
+    service: &Service<'_>,
+    ty: &Type,
+    fields: &mut Vec<(String, String, bool, String)>,
+) {
+    match ty {
+        Type::Object(object) => {
+            for property in &object.properties {
+                let mut inner = &property.ty;
+                while let Type::Nullable(t) = inner {
+                    inner = t;
+                }
+                let values = match inner {
+                    Type::Str(strings) if !strings.values.is_empty() => {
+                        let mut list = strings.values.join(", ");
+                        if strings.format == StrFormat::Plain && !strings.enforced {
+                            list.push_str(" (not enforced)");
+                        }
+                        list
+                    }
+                    _ => String::new(),
+                };
+                fields.push((
+                    property.name.clone(),
+                    validate::name(service, &property.ty),
+                    object.required.contains(&property.name),
+                    values,
+                ));
+            }
+        }
+        Type::AllOf(members) => {
+            for member in members {
+                collect_fields(service, member, fields);
+            }
+        }
+        Type::Ref(index) => {
+            if let Some(schema) = service.schemas.get(usize::from(*index)) {
+                collect_fields(service, &schema.ty, fields);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The operation called `id`, or an error suggesting near names.
+pub fn find<'s, 'a>(service: &'s Service<'a>, id: &str) -> Result<&'s Operation<'a>, CliError> {
+    if let Some(operation) = service.operation(id) {
+        return Ok(operation);
+    }
+    let lower = id.to_ascii_lowercase();
+    let mut near: Vec<&str> = service
+        .operations
+        .iter()
+        .map(|op| op.id)
+        .filter(|candidate| {
+            let candidate = candidate.to_ascii_lowercase();
+            candidate == lower
+                || (lower.len() >= 4 && (candidate.contains(&lower) || lower.contains(&candidate)))
+        })
+        .collect();
+    near.truncate(8);
+    Err(CliError::UnknownOperation {
+        service: service.name.clone(),
+        operation: id.to_owned(),
+        near: near.into_iter().map(str::to_owned).collect(),
+    })
+}
+
+/// Writes text to stdout.
+fn print(text: &str) -> Result<(), CliError> {
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|source| CliError::Output { path: None, source })
+}
+
+/// A call checked and ready to send: the operation, its parameters and
+/// its body.
+pub struct Prepared {
+    /// The service's table.
+    pub service: Service<'static>,
+    /// The operation's index in the table.
+    index: usize,
+    /// The checked parameters.
+    pub values: Values,
+    /// The body, if any.
+    pub payload: Option<Payload>,
+}
+
+impl Prepared {
+    /// The operation.
+    pub fn operation(&self) -> &Operation<'static> {
+        &self.service.operations[self.index]
+    }
+}
+
+/// Checks everything about a call that can be checked without LUSID:
+/// the operation, its parameters and its body (read from `body`, or from
+/// `stdin` for `-`).
+pub fn prepare(args: &ApiCallArgs, stdin: &mut dyn Read) -> Result<Prepared, CliError> {
+    let service = crate::api::service(&args.service)?;
+    let operation = find(&service, &args.operation)?;
+    let index = service
+        .operations
+        .iter()
+        .position(|op| op.id == operation.id)
+        .unwrap_or_default();
+    let values = Values::parse(operation, &args.params)?;
+    if args.all_pages && !operation.paged {
+        return Err(CliError::Usage(format!(
+            "{} does not page (it has no page parameter and nextPage): drop --all-pages",
+            operation.id
+        )));
+    }
+    let payload = match (&operation.body, &args.body) {
+        (None, Some(_)) => {
+            return Err(CliError::Usage(format!(
+                "{} takes no request body: drop --body",
+                operation.id
+            )));
+        }
+        (Some(body), None) if body.required => {
+            return Err(CliError::Usage(format!(
+                "{} requires a request body ({}): pass --body FILE, or --body - for stdin (`lusid api describe {}` shows its fields)",
+                operation.id,
+                validate::name(&service, &body.ty),
+                operation.id
+            )));
+        }
+        (_, None) => None,
+        (Some(body), Some(path)) => {
+            let bytes = read_body(path, stdin)?;
+            let media_type = request::media_type(&body.media_type);
+            if media_type == "application/json" {
+                validate::check(&service, &body.ty, &bytes).map_err(|error| CliError::Body {
+                    operation: operation.id.to_owned(),
+                    path: path.clone(),
+                    error,
+                })?;
+            }
+            Some(Payload { bytes, media_type })
+        }
+    };
+    Ok(Prepared {
+        service,
+        index,
+        values,
+        payload,
+    })
+}
+
+/// Reads `--body`: a file, or stdin for `-`.
+fn read_body(path: &Path, stdin: &mut dyn Read) -> Result<Bytes, CliError> {
+    let mut bytes = Vec::new();
+    let read = if path == Path::new("-") {
+        stdin.read_to_end(&mut bytes).map(|_| ())
+    } else {
+        std::fs::read(path).map(|read| bytes = read)
+    };
+    read.map_err(|source| CliError::BodyFile {
+        path: path.to_owned(),
+        source,
+    })?;
+    Ok(Bytes::from(bytes))
+}
+
+/// `lusid api OPERATION`: sends the call (or, with `--dry-run`, prints it)
+/// and writes the response.
+pub async fn call(
+    session: &Session,
+    args: &ApiCallArgs,
+    prepared: Prepared,
+) -> Result<(), CliError> {
+    if args.dry_run {
+        return dry_run(session, args, &prepared).await;
+    }
+    let client = session.client()?;
+    let output = Output::open(args.output.as_deref()).map_err(|source| CliError::Output {
+        path: args.output.clone(),
+        source,
+    })?;
+    let output_path = output.path().map(ToOwned::to_owned);
+    let output_error = |source| CliError::Output {
+        path: output_path.clone(),
+        source,
+    };
+    let format = match args.format {
+        ApiFormat::Json => Format::Json,
+        ApiFormat::Ndjson => Format::Ndjson,
+    };
+    let operation = prepared.operation();
+    let shape = if args.all_pages {
+        Shape::Many
+    } else {
+        Shape::One
+    };
+    let mut writer = output::writer(format, shape, &[], output.writer().map_err(output_error)?);
+    let mut written = 0_u64;
+    let mut write = |item: &RawJson| {
+        written += 1;
+        writer.write(item).map_err(|error| match error {
+            WriteError::Io(source) => output_error(source),
+            WriteError::Decode(source) => CliError::Decode {
+                position: written,
+                source,
+            },
+        })
+    };
+    if args.all_pages {
+        let payload = prepared.payload.clone();
+        let mut pages = lusid::api::paginate_pages(prepared.values.clone(), |values: Values| {
+            let client = client.clone();
+            let request = request::build(operation, &values, payload.as_ref());
+            async move { client.api().execute::<RawPage>(request?).await }
+        });
+        while let Some(page) = pages.try_next().await? {
+            for item in &page.values {
+                write(item)?;
+            }
+        }
+    } else {
+        let request = request::build(operation, &prepared.values, prepared.payload.as_ref())?;
+        let response: RawJson = client.api().execute(request).await?;
+        match args.format {
+            ApiFormat::Ndjson if operation.paged => {
+                let page: RawPage =
+                    response
+                        .deserialize_into()
+                        .map_err(|source| CliError::Decode {
+                            position: 1,
+                            source,
+                        })?;
+                for item in &page.values {
+                    write(item)?;
+                }
+            }
+            _ => write(&response)?,
+        }
+    }
+    drop(write);
+    writer.finish().map_err(output_error)?;
+    drop(writer);
+    output.commit().map_err(output_error)
+}
+
+/// `--dry-run`: the request through the real stack down to the auth
+/// layer, printed as JSON.
+async fn dry_run(
+    session: &Session,
+    args: &ApiCallArgs,
+    prepared: &Prepared,
+) -> Result<(), CliError> {
+    let capture = CaptureLayer::default();
+    let client = session.client_with(|builder| builder.layer(capture.clone()))?;
+    let operation = prepared.operation();
+    let mut values = prepared.values.clone();
+    if args.all_pages {
+        lusid::api::PagedParams::pin_as_at(&mut values, time::OffsetDateTime::now_utc());
+    }
+    let request = request::build(operation, &values, prepared.payload.as_ref())?;
+    let _: RawJson = client.api().execute(request).await?;
+    let captured = capture
+        .take()
+        .ok_or_else(|| CliError::Unsupported("the dry run captured no request".to_owned()))?;
+    let text = dry_run_json(&captured, prepared.payload.as_ref())?;
+    let output = Output::open(args.output.as_deref()).map_err(|source| CliError::Output {
+        path: args.output.clone(),
+        source,
+    })?;
+    let output_path = output.path().map(ToOwned::to_owned);
+    let output_error = |source| CliError::Output {
+        path: output_path.clone(),
+        source,
+    };
+    let mut out = output.writer().map_err(output_error)?;
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush())
+        .map_err(output_error)?;
+    drop(out);
+    output.commit().map_err(output_error)
+}
+
+/// `{"method","url","headers","body"}`: a JSON body as written (not
+/// re-serialised), any other body as a string, no body as null.
+pub fn dry_run_json(captured: &Captured, payload: Option<&Payload>) -> Result<String, CliError> {
+    use serde_json::value::RawValue;
+    let body: Option<Box<RawValue>> = match (&captured.body, payload) {
+        (Some(bytes), Some(payload)) if payload.media_type == "application/json" => {
+            let text = String::from_utf8_lossy(bytes).trim().to_owned();
+            Some(
+                RawValue::from_string(text).map_err(|source| CliError::Decode {
+                    position: 1,
+                    source,
+                })?,
+            )
+        }
+        (Some(bytes), _) => {
+            let text =
+                serde_json::to_string(&String::from_utf8_lossy(bytes)).map_err(|source| {
+                    CliError::Decode {
+                        position: 1,
+                        source,
+                    }
+                })?;
+            RawValue::from_string(text).ok()
+        }
+        (None, _) => None,
+    };
+    let mut headers = serde_json::Map::new();
+    for (name, value) in &captured.headers {
+        if name.eq_ignore_ascii_case("authorization") {
+            continue;
+        }
+        headers.insert(name.clone(), serde_json::Value::String(value.clone()));
+    }
+    #[derive(serde::Serialize)]
+    struct DryRun<'a> {
+        method: &'a str,
+        url: &'a str,
+        headers: serde_json::Map<String, serde_json::Value>,
+        body: Option<Box<RawValue>>,
+    }
+    serde_json::to_string_pretty(&DryRun {
+        method: &captured.method,
+        url: &captured.url,
+        headers,
+        body,
+    })
+    .map_err(|source| CliError::Decode {
+        position: 1,
+        source,
+    })
+}

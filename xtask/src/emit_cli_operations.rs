@@ -1,0 +1,363 @@
+//! The CLI's operation table for `lusid api`: every operation of the
+//! specification with its parameters, request body, response, paging and
+//! idempotency, plus a compact table of every schema (types, required
+//! fields, enums, formats, nested objects, arrays and maps, `$ref`s,
+//! `allOf`, `oneOf` and discriminators) that the CLI's own validator checks
+//! request bodies against, so the CLI compiles no model.
+//!
+//! One data file per service (`crates/lusid-cli/src/api/generated/<service>.json`,
+//! compact JSON the CLI embeds and reads at run time, so no table is
+//! compiled); the table's types live in the CLI
+//! (`crates/lusid-cli/src/api/table.rs`).
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use crate::error::{Context, Error, Result, bail};
+use crate::idempotency::idempotency;
+use crate::json::Json;
+use crate::output::GeneratedFile;
+use crate::spec::{Spec, flag, json_content_schema, opt_str, ref_name, str_list};
+
+/// The directory of the CLI's generated tables.
+pub const DIR: &str = "crates/lusid-cli/src/api/generated";
+
+/// `lusid.json`: the LUSID service's table, one operation or schema per
+/// line (compact JSON, read by the CLI at run time, so the table costs the
+/// CLI's build nothing).
+pub fn render(spec: &Spec) -> Result<GeneratedFile> {
+    let names = spec.schema_names()?;
+    let index: HashMap<&str, usize> = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| (name.as_str(), i))
+        .collect();
+    let emitter = Emitter { spec, index: &index };
+    let mut out = String::from("{\"name\":\"lusid\",\n\"generated\":\"by `cargo xtask codegen` from spec/lusid.json; do not edit by hand\",\n\"operations\":[\n");
+    for (i, operation) in spec.operations()?.into_iter().enumerate() {
+        let id = operation.id()?;
+        let text = emitter
+            .operation(operation.method, operation.path, id, operation.operation)
+            .with_context(|| format!("operation {id}"))?;
+        if i > 0 {
+            out.push_str(",\n");
+        }
+        out.push_str(&text);
+    }
+    out.push_str("\n],\n\"schemas\":[\n");
+    for (i, name) in names.iter().enumerate() {
+        let schema = spec.schema(name)?;
+        let ty = emitter
+            .ty(schema)
+            .with_context(|| format!("schema {name}"))?;
+        if i > 0 {
+            out.push_str(",\n");
+        }
+        let _ = write!(out, "{{\"name\":{},\"ty\":{ty}}}", q(name));
+    }
+    out.push_str("\n]}\n");
+    Ok(GeneratedFile::verbatim(format!("{DIR}/lusid.json"), out))
+}
+
+/// A JSON string literal.
+fn q(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_else(|_| String::from("\"\""))
+}
+
+/// A JSON array of string literals.
+fn qs(texts: &[&str]) -> String {
+    format!("[{}]", texts.iter().map(|t| q(t)).collect::<Vec<_>>().join(","))
+}
+
+/// Renders table entries.
+struct Emitter<'a> {
+    spec: &'a Spec,
+    index: &'a HashMap<&'a str, usize>,
+}
+
+impl Emitter<'_> {
+    /// One operation object.
+    fn operation(&self, method: &str, path: &str, id: &str, operation: &Json) -> Result<String> {
+        let tag = operation
+            .get("tags")
+            .and_then(Json::as_array)
+            .and_then(|tags| tags.first())
+            .and_then(Json::as_str)
+            .unwrap_or("");
+        let status = opt_str(operation, "x-fbn-apistatus").unwrap_or("");
+        let mut params = Vec::new();
+        let mut has_page = false;
+        for param in operation
+            .get("parameters")
+            .and_then(Json::as_array)
+            .unwrap_or(&[])
+        {
+            let name = opt_str(param, "name").ok_or_else(|| Error::new("parameter without name"))?;
+            let location = match opt_str(param, "in") {
+                Some(location @ ("path" | "query" | "header")) => location,
+                other => bail!("parameter {name}: unsupported location {other:?}"),
+            };
+            let schema = param
+                .get("schema")
+                .ok_or_else(|| Error::new(format!("parameter {name} has no schema")))?;
+            let (repeated, scalar) = match opt_str(schema, "type") {
+                Some("array") => (
+                    true,
+                    schema.get("items").ok_or_else(|| {
+                        Error::new(format!("parameter {name}: array without items"))
+                    })?,
+                ),
+                _ => (false, schema),
+            };
+            let kind = match (opt_str(scalar, "type"), opt_str(scalar, "format")) {
+                (Some("string"), Some("date-time")) => "date-time",
+                (Some("string"), _) => "string",
+                (Some("integer"), _) => "integer",
+                (Some("number"), _) => "number",
+                (Some("boolean"), _) => "boolean",
+                other => bail!("parameter {name}: unsupported type {other:?}"),
+            };
+            if name == "page" && location == "query" && kind == "string" {
+                has_page = true;
+            }
+            let mut text = format!(
+                "{{\"name\":{},\"in\":\"{location}\",\"kind\":\"{kind}\"",
+                q(name)
+            );
+            if flag(param, "required") {
+                text.push_str(",\"required\":true");
+            }
+            if repeated {
+                text.push_str(",\"repeated\":true");
+            }
+            let values = str_list(scalar, "x-allowed-values")?;
+            if !values.is_empty() {
+                let _ = write!(text, ",\"values\":{}", qs(&values));
+            }
+            let default = match schema
+                .get("x-documented-default")
+                .or_else(|| schema.get("default"))
+            {
+                Some(Json::String(text)) => Some(text.clone()),
+                Some(Json::Number(text)) => Some(text.clone()),
+                Some(Json::Bool(value)) => Some(value.to_string()),
+                _ => None,
+            };
+            if let Some(default) = default {
+                let _ = write!(text, ",\"default\":{}", q(&default));
+            }
+            text.push('}');
+            params.push(text);
+        }
+        let mut out = format!(
+            "{{\"id\":{},\"method\":\"{method}\",\"path\":{},\"tag\":{},\"status\":{}",
+            q(id),
+            q(path),
+            q(tag),
+            q(status)
+        );
+        if flag(operation, "deprecated") {
+            out.push_str(",\"deprecated\":true");
+        }
+        let _ = write!(out, ",\"params\":[{}]", params.join(","));
+        if let Some(body) = operation.get("requestBody") {
+            let content = body
+                .get("content")
+                .and_then(Json::as_object)
+                .ok_or_else(|| Error::new("request body without content"))?;
+            let (media_type, media) = content
+                .iter()
+                .find(|(media, _)| media == "application/json")
+                .or_else(|| content.first())
+                .map(|(media, value)| (media.as_str(), value))
+                .ok_or_else(|| Error::new("request body without a media type"))?;
+            let ty = match media.get("schema") {
+                Some(schema) => self.ty(schema)?,
+                None => "\"Any\"".to_owned(),
+            };
+            let _ = write!(
+                out,
+                ",\"body\":{{\"media_type\":{},\"required\":{},\"ty\":{ty}}}",
+                q(media_type),
+                flag(body, "required")
+            );
+        }
+        let success = operation
+            .get("responses")
+            .and_then(Json::as_object)
+            .and_then(|responses| {
+                responses
+                    .iter()
+                    .find(|(code, _)| code.starts_with('2'))
+                    .map(|(_, response)| response)
+            });
+        let response_schema = success.and_then(json_content_schema);
+        if let Some(schema) = response_schema {
+            let _ = write!(out, ",\"response\":{}", self.ty(schema)?);
+        }
+        let paged = has_page && response_schema.is_some_and(|schema| self.is_page(schema));
+        let (idempotent, _) = idempotency(method, path, id);
+        let _ = write!(out, ",\"paged\":{paged},\"idempotent\":{idempotent}}}");
+        Ok(out)
+    }
+
+    /// Whether a response schema is a page: an object with a string
+    /// `nextPage` and an array `values`.
+    fn is_page(&self, schema: &Json) -> bool {
+        let schema = match ref_name(schema) {
+            Ok(Some(name)) => match self.spec.schema(name) {
+                Ok(schema) => schema,
+                Err(_) => return false,
+            },
+            _ => schema,
+        };
+        let property = |name: &str| schema.get("properties").and_then(|p| p.get(name));
+        property("nextPage").and_then(|p| opt_str(p, "type")) == Some("string")
+            && property("values").and_then(|p| opt_str(p, "type")) == Some("array")
+    }
+
+    /// The JSON of a schema's `Type`.
+    fn ty(&self, schema: &Json) -> Result<String> {
+        let inner = self.bare(schema)?;
+        Ok(if flag(schema, "nullable") {
+            format!("{{\"Nullable\":{inner}}}")
+        } else {
+            inner
+        })
+    }
+
+    /// The JSON of a schema's `Type`, ignoring `nullable`.
+    fn bare(&self, schema: &Json) -> Result<String> {
+        if let Some(name) = ref_name(schema)? {
+            return Ok(format!("{{\"Ref\":{}}}", self.reference(name)?));
+        }
+        if let Some(members) = schema.get("allOf").and_then(Json::as_array) {
+            let parts = members
+                .iter()
+                .map(|member| self.ty(member))
+                .collect::<Result<Vec<_>>>()?;
+            return Ok(format!("{{\"AllOf\":[{}]}}", parts.join(",")));
+        }
+        if let Some(members) = schema.get("oneOf").and_then(Json::as_array) {
+            let mut indices = Vec::new();
+            for member in members {
+                let name = ref_name(member)?
+                    .ok_or_else(|| Error::new("a oneOf member that is not a $ref"))?;
+                indices.push(self.reference(name)?.to_string());
+            }
+            let mut out = format!("{{\"OneOf\":{{\"members\":[{}]", indices.join(","));
+            if let Some(discriminator) = self.discriminator(schema)? {
+                let _ = write!(out, ",\"discriminator\":{discriminator}");
+            }
+            out.push_str("}}");
+            return Ok(out);
+        }
+        Ok(match opt_str(schema, "type") {
+            Some("string") => {
+                let mut out = String::from("{\"Str\":{");
+                let mut fields = Vec::new();
+                match opt_str(schema, "format") {
+                    Some("date-time") => fields.push("\"format\":\"DateTime\"".to_owned()),
+                    Some("binary") => fields.push("\"format\":\"Binary\"".to_owned()),
+                    _ => {}
+                }
+                let (values, enforced) = match schema.get("enum") {
+                    Some(_) => (str_list(schema, "enum")?, true),
+                    None => (str_list(schema, "x-allowed-values")?, false),
+                };
+                if !values.is_empty() {
+                    fields.push(format!("\"values\":{}", qs(&values)));
+                }
+                if enforced {
+                    fields.push("\"enforced\":true".to_owned());
+                }
+                out.push_str(&fields.join(","));
+                out.push_str("}}");
+                out
+            }
+            Some("integer") => "\"Integer\"".to_owned(),
+            Some("number") => "\"Number\"".to_owned(),
+            Some("boolean") => "\"Boolean\"".to_owned(),
+            Some("array") => {
+                let items = schema
+                    .get("items")
+                    .ok_or_else(|| Error::new("array without items"))?;
+                format!("{{\"Array\":{}}}", self.ty(items)?)
+            }
+            Some("object") | None => {
+                let properties = schema.get("properties").and_then(Json::as_object);
+                match (properties, schema.get("additionalProperties")) {
+                    (None, Some(Json::Bool(true))) => "{\"Map\":\"Any\"}".to_owned(),
+                    (None, Some(values @ Json::Object(_))) => {
+                        format!("{{\"Map\":{}}}", self.ty(values)?)
+                    }
+                    (None, _) if opt_str(schema, "type").is_none() => "\"Any\"".to_owned(),
+                    (properties, _) => {
+                        let mut props = Vec::new();
+                        for (name, property) in properties.unwrap_or(&[]) {
+                            let ty = self
+                                .ty(property)
+                                .with_context(|| format!("property {name}"))?;
+                            props.push(format!("[{},{ty}]", q(name)));
+                        }
+                        let mut out = format!("{{\"Object\":{{\"properties\":[{}]", props.join(","));
+                        let required = str_list(schema, "required")?;
+                        if !required.is_empty() {
+                            let _ = write!(out, ",\"required\":{}", qs(&required));
+                        }
+                        if let Some(discriminator) = self.discriminator(schema)? {
+                            let _ = write!(out, ",\"discriminator\":{discriminator}");
+                        }
+                        out.push_str("}}");
+                        out
+                    }
+                }
+            }
+            Some(other) => bail!("unsupported type {other:?}"),
+        })
+    }
+
+    /// The JSON of a schema's `Discriminator`, if it has one.
+    fn discriminator(&self, schema: &Json) -> Result<Option<String>> {
+        let Some(discriminator) = schema.get("discriminator") else {
+            return Ok(None);
+        };
+        let property = opt_str(discriminator, "propertyName")
+            .ok_or_else(|| Error::new("discriminator without propertyName"))?;
+        let mut mapping = Vec::new();
+        for (value, target) in discriminator
+            .get("mapping")
+            .and_then(Json::as_object)
+            .unwrap_or(&[])
+        {
+            let target = target
+                .as_str()
+                .and_then(|target| target.strip_prefix("#/components/schemas/"))
+                .ok_or_else(|| {
+                    Error::new(format!(
+                        "discriminator mapping {value}: not a schema reference"
+                    ))
+                })?;
+            mapping.push(format!("[{},{}]", q(value), self.reference(target)?));
+        }
+        let mut out = format!(
+            "{{\"property\":{},\"mapping\":[{}]",
+            q(property),
+            mapping.join(",")
+        );
+        let without = str_list(schema, "x-discriminator-values-without-schema")?;
+        if !without.is_empty() {
+            let _ = write!(out, ",\"without_schema\":{}", qs(&without));
+        }
+        out.push('}');
+        Ok(Some(out))
+    }
+
+    /// The index of a named schema.
+    fn reference(&self, name: &str) -> Result<usize> {
+        self.index
+            .get(name)
+            .copied()
+            .ok_or_else(|| Error::new(format!("$ref to unknown schema {name}")))
+    }
+}
