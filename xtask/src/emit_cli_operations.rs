@@ -32,8 +32,13 @@ pub fn render(spec: &Spec) -> Result<GeneratedFile> {
         .enumerate()
         .map(|(i, name)| (name.as_str(), i))
         .collect();
-    let emitter = Emitter { spec, index: &index };
-    let mut out = String::from("{\"name\":\"lusid\",\n\"generated\":\"by `cargo xtask codegen` from spec/lusid.json; do not edit by hand\",\n\"operations\":[\n");
+    let emitter = Emitter {
+        spec,
+        index: &index,
+    };
+    let mut out = String::from(
+        "{\"name\":\"lusid\",\n\"generated\":\"by `cargo xtask codegen` from spec/lusid.json; do not edit by hand\",\n\"operations\":[\n",
+    );
     for (i, operation) in spec.operations()?.into_iter().enumerate() {
         let id = operation.id()?;
         let text = emitter
@@ -66,7 +71,10 @@ fn q(text: &str) -> String {
 
 /// A JSON array of string literals.
 fn qs(texts: &[&str]) -> String {
-    format!("[{}]", texts.iter().map(|t| q(t)).collect::<Vec<_>>().join(","))
+    format!(
+        "[{}]",
+        texts.iter().map(|t| q(t)).collect::<Vec<_>>().join(",")
+    )
 }
 
 /// Renders table entries.
@@ -92,7 +100,8 @@ impl Emitter<'_> {
             .and_then(Json::as_array)
             .unwrap_or(&[])
         {
-            let name = opt_str(param, "name").ok_or_else(|| Error::new("parameter without name"))?;
+            let name =
+                opt_str(param, "name").ok_or_else(|| Error::new("parameter without name"))?;
             let location = match opt_str(param, "in") {
                 Some(location @ ("path" | "query" | "header")) => location,
                 other => bail!("parameter {name}: unsupported location {other:?}"),
@@ -300,7 +309,8 @@ impl Emitter<'_> {
                                 .with_context(|| format!("property {name}"))?;
                             props.push(format!("[{},{ty}]", q(name)));
                         }
-                        let mut out = format!("{{\"Object\":{{\"properties\":[{}]", props.join(","));
+                        let mut out =
+                            format!("{{\"Object\":{{\"properties\":[{}]", props.join(","));
                         let required = str_list(schema, "required")?;
                         if !required.is_empty() {
                             let _ = write!(out, ",\"required\":{}", qs(&required));

@@ -428,22 +428,35 @@ fn is_date_time(text: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn lusid() -> &'static Service {
+    fn lusid() -> Service<'static> {
         crate::api::service("lusid").expect("the lusid service")
     }
 
-    fn body_of(operation: &str) -> &'static Type {
-        &lusid()
+    fn body_of<'s>(service: &'s Service<'_>, operation: &str) -> &'s Type {
+        &service
             .operation(operation)
             .and_then(|o| o.body.as_ref())
             .expect("a body")
             .ty
     }
 
+    fn schema(service: &Service<'_>, name: &str) -> Type {
+        Type::Ref(
+            service
+                .schemas
+                .iter()
+                .position(|s| s.name == name)
+                .and_then(|i| u16::try_from(i).ok())
+                .expect("the schema"),
+        )
+    }
+
     #[test]
     fn names_the_json_path_of_a_mistake() {
+        let service = lusid();
         let body = br#"{"inst1": {"name": "A", "identifiers": "Figi"}}"#;
-        let error = check(lusid(), body_of("UpsertInstruments"), body).expect_err("a mismatch");
+        let error = check(&service, body_of(&service, "UpsertInstruments"), body)
+            .expect_err("a mismatch");
         let BodyError::Mismatch {
             path,
             expected,
@@ -459,13 +472,11 @@ mod tests {
     }
 
     #[test]
-    fn reports_missing_required_properties_and_bad_numbers() {
-        let error = check(
-            lusid(),
-            body_of("UpsertInstruments"),
-            br#"{"a": {"name": "A"}}"#,
-        )
-        .expect_err("identifiers missing");
+    fn reports_missing_required_properties_syntax_and_types() {
+        let service = lusid();
+        let upsert = body_of(&service, "UpsertInstruments");
+        let error = check(&service, upsert, br#"{"a": {"name": "A"}}"#)
+            .expect_err("identifiers missing");
         assert!(
             error
                 .to_string()
@@ -473,37 +484,50 @@ mod tests {
             "{error}"
         );
         let ok = br#"{"a": {"name": "A", "identifiers": {"ClientInternal": {"value": "x"}}}}"#;
-        check(lusid(), body_of("UpsertInstruments"), ok).expect("valid");
-        let error =
-            check(lusid(), body_of("UpsertInstruments"), b"{\"a\": [1,").expect_err("syntax");
+        check(&service, upsert, ok).expect("valid");
+        let error = check(&service, upsert, b"{\"a\": [1,").expect_err("syntax");
         assert!(matches!(error, BodyError::Syntax { .. }), "{error}");
+        let error = check(&service, upsert, br#"{"a": {"name": 5, "identifiers": {}}}"#)
+            .expect_err("name is a string");
+        assert!(error.to_string().contains("$.a.name: expected a string, found the number 5"), "{error}");
+    }
+
+    #[test]
+    fn checks_integers_date_times_and_arrays() {
+        let service = lusid();
+        let ty = schema(&service, "ResourceListOfPortfolio");
+        let bad = br#"{"values": [{"created": "yesterday"}]}"#;
+        let error = check(&service, &ty, bad).expect_err("a bad date-time");
+        assert!(error.to_string().contains("$.values[0]"), "{error}");
+        let version = schema(&service, "Version");
+        let error = check(
+            &service,
+            &version,
+            br#"{"effectiveFrom": "2024-01-01T00:00:00Z", "asAtDate": "2024-01-01T00:00:00.12345678Z"}"#,
+        )
+        .expect_err("8 fractional digits");
+        assert!(error.to_string().contains("$.asAtDate"), "{error}");
     }
 
     #[test]
     fn dispatches_on_discriminators() {
-        // LusidInstrument subtypes are chosen by instrumentType.
-        let ty = Type::Ref(
-            lusid()
-                .schemas
-                .iter()
-                .position(|s| s.name == "LusidInstrument")
-                .and_then(|i| u16::try_from(i).ok())
-                .expect("LusidInstrument"),
+        let service = lusid();
+        let ty = schema(&service, "LusidInstrument");
+        let error = check(&service, &ty, br#"{"instrumentType": "NoSuchType"}"#)
+            .expect_err("bad tag");
+        assert!(
+            error.to_string().contains("$.instrumentType: expected one of"),
+            "{error}"
         );
-        let error =
-            check(lusid(), &ty, br#"{"instrumentType": "NoSuchType"}"#).expect_err("bad tag");
+        let error = check(&service, &ty, br#"{"instrumentType": "SimpleInstrument", "domCcy": 5, "assetClass": "Equities", "simpleInstrumentType": "x"}"#)
+            .expect_err("SimpleInstrument.domCcy is a string");
         assert!(
             error
                 .to_string()
-                .contains("$.instrumentType: expected one of"),
+                .contains("$.domCcy: expected a string, found the number 5"),
             "{error}"
         );
-        let error = check(
-            lusid(),
-            &ty,
-            br#"{"instrumentType": "Equity", "domCcy": 5}"#,
-        )
-        .expect_err("Equity.domCcy");
-        assert!(error.to_string().contains("$.domCcy"), "{error}");
+        let ok = br#"{"instrumentType": "SimpleInstrument", "domCcy": "GBP", "assetClass": "Equities", "simpleInstrumentType": "x"}"#;
+        check(&service, &ty, ok).expect("a valid SimpleInstrument");
     }
 }
