@@ -455,8 +455,8 @@ mod tests {
     fn names_the_json_path_of_a_mistake() {
         let service = lusid();
         let body = br#"{"inst1": {"name": "A", "identifiers": "Figi"}}"#;
-        let error = check(&service, body_of(&service, "UpsertInstruments"), body)
-            .expect_err("a mismatch");
+        let error =
+            check(&service, body_of(&service, "UpsertInstruments"), body).expect_err("a mismatch");
         let BodyError::Mismatch {
             path,
             expected,
@@ -475,8 +475,8 @@ mod tests {
     fn reports_missing_required_properties_syntax_and_types() {
         let service = lusid();
         let upsert = body_of(&service, "UpsertInstruments");
-        let error = check(&service, upsert, br#"{"a": {"name": "A"}}"#)
-            .expect_err("identifiers missing");
+        let error =
+            check(&service, upsert, br#"{"a": {"name": "A"}}"#).expect_err("identifiers missing");
         assert!(
             error
                 .to_string()
@@ -487,9 +487,18 @@ mod tests {
         check(&service, upsert, ok).expect("valid");
         let error = check(&service, upsert, b"{\"a\": [1,").expect_err("syntax");
         assert!(matches!(error, BodyError::Syntax { .. }), "{error}");
-        let error = check(&service, upsert, br#"{"a": {"name": 5, "identifiers": {}}}"#)
-            .expect_err("name is a string");
-        assert!(error.to_string().contains("$.a.name: expected a string, found the number 5"), "{error}");
+        let error = check(
+            &service,
+            upsert,
+            br#"{"a": {"name": 5, "identifiers": {}}}"#,
+        )
+        .expect_err("name is a string");
+        assert!(
+            error
+                .to_string()
+                .contains("$.a.name: expected a string, found the number 5"),
+            "{error}"
+        );
     }
 
     #[test]
@@ -513,10 +522,12 @@ mod tests {
     fn dispatches_on_discriminators() {
         let service = lusid();
         let ty = schema(&service, "LusidInstrument");
-        let error = check(&service, &ty, br#"{"instrumentType": "NoSuchType"}"#)
-            .expect_err("bad tag");
+        let error =
+            check(&service, &ty, br#"{"instrumentType": "NoSuchType"}"#).expect_err("bad tag");
         assert!(
-            error.to_string().contains("$.instrumentType: expected one of"),
+            error
+                .to_string()
+                .contains("$.instrumentType: expected one of"),
             "{error}"
         );
         let error = check(&service, &ty, br#"{"instrumentType": "SimpleInstrument", "domCcy": 5, "assetClass": "Equities", "simpleInstrumentType": "x"}"#)

@@ -277,9 +277,9 @@ fn print(text: &str) -> Result<(), CliError> {
 
 /// A call checked and ready to send: the operation, its parameters and
 /// its body.
-pub struct Prepared {
+pub struct Prepared<'s> {
     /// The service's table.
-    pub service: Service<'static>,
+    pub service: &'s Service<'static>,
     /// The operation's index in the table.
     index: usize,
     /// The checked parameters.
@@ -288,7 +288,7 @@ pub struct Prepared {
     pub payload: Option<Payload>,
 }
 
-impl Prepared {
+impl Prepared<'_> {
     /// The operation.
     pub fn operation(&self) -> &Operation<'static> {
         &self.service.operations[self.index]
@@ -298,9 +298,12 @@ impl Prepared {
 /// Checks everything about a call that can be checked without LUSID:
 /// the operation, its parameters and its body (read from `body`, or from
 /// `stdin` for `-`).
-pub fn prepare(args: &ApiCallArgs, stdin: &mut dyn Read) -> Result<Prepared, CliError> {
-    let service = crate::api::service(&args.service)?;
-    let operation = find(&service, &args.operation)?;
+pub fn prepare<'s>(
+    service: &'s Service<'static>,
+    args: &ApiCallArgs,
+    stdin: &mut dyn Read,
+) -> Result<Prepared<'s>, CliError> {
+    let operation = find(service, &args.operation)?;
     let index = service
         .operations
         .iter()
@@ -324,7 +327,7 @@ pub fn prepare(args: &ApiCallArgs, stdin: &mut dyn Read) -> Result<Prepared, Cli
             return Err(CliError::Usage(format!(
                 "{} requires a request body ({}): pass --body FILE, or --body - for stdin (`lusid api describe {}` shows its fields)",
                 operation.id,
-                validate::name(&service, &body.ty),
+                validate::name(service, &body.ty),
                 operation.id
             )));
         }
@@ -333,7 +336,7 @@ pub fn prepare(args: &ApiCallArgs, stdin: &mut dyn Read) -> Result<Prepared, Cli
             let bytes = read_body(path, stdin)?;
             let media_type = request::media_type(&body.media_type);
             if media_type == "application/json" {
-                validate::check(&service, &body.ty, &bytes).map_err(|error| CliError::Body {
+                validate::check(service, &body.ty, &bytes).map_err(|error| CliError::Body {
                     operation: operation.id.to_owned(),
                     path: path.clone(),
                     error,
@@ -370,7 +373,7 @@ fn read_body(path: &Path, stdin: &mut dyn Read) -> Result<Bytes, CliError> {
 pub async fn call(
     session: &Session,
     args: &ApiCallArgs,
-    prepared: Prepared,
+    prepared: Prepared<'_>,
 ) -> Result<(), CliError> {
     if args.dry_run {
         return dry_run(session, args, &prepared).await;
@@ -449,20 +452,11 @@ pub async fn call(
 async fn dry_run(
     session: &Session,
     args: &ApiCallArgs,
-    prepared: &Prepared,
+    prepared: &Prepared<'_>,
 ) -> Result<(), CliError> {
-    let capture = CaptureLayer::default();
-    let client = session.client_with(|builder| builder.layer(capture.clone()))?;
-    let operation = prepared.operation();
-    let mut values = prepared.values.clone();
-    if args.all_pages {
-        lusid::api::PagedParams::pin_as_at(&mut values, time::OffsetDateTime::now_utc());
-    }
-    let request = request::build(operation, &values, prepared.payload.as_ref())?;
-    let _: RawJson = client.api().execute(request).await?;
-    let captured = capture
-        .take()
-        .ok_or_else(|| CliError::Unsupported("the dry run captured no request".to_owned()))?;
+    let layer = CaptureLayer::default();
+    let client = session.client_with(|builder| builder.layer(layer.clone()))?;
+    let captured = capture(&client, &layer, prepared, args.all_pages).await?;
     let text = dry_run_json(&captured, prepared.payload.as_ref())?;
     let output = Output::open(args.output.as_deref()).map_err(|source| CliError::Output {
         path: args.output.clone(),
@@ -480,6 +474,31 @@ async fn dry_run(
         .map_err(output_error)?;
     drop(out);
     output.commit().map_err(output_error)
+}
+
+/// The request a call would send, as it reaches the auth layer of
+/// `client`'s stack (built with `layer`) (which it never reaches: nothing is sent). With
+/// `all_pages`, the first page's, asAt pinned as the paginator pins it.
+pub async fn capture(
+    client: &lusid::Client,
+    layer: &CaptureLayer,
+    prepared: &Prepared<'_>,
+    all_pages: bool,
+) -> Result<Captured, CliError> {
+    let operation = prepared.operation();
+    let mut values = prepared.values.clone();
+    if all_pages {
+        use lusid::api::PagedParams;
+        if values.page_size().is_none() {
+            values.set_page_size(lusid::api::DEFAULT_PAGE_SIZE);
+        }
+        values.pin_as_at(time::OffsetDateTime::now_utc());
+    }
+    let request = request::build(operation, &values, prepared.payload.as_ref())?;
+    let _: RawJson = client.api().execute(request).await?;
+    layer
+        .take()
+        .ok_or_else(|| CliError::Unsupported("the dry run captured no request".to_owned()))
 }
 
 /// `{"method","url","headers","body"}`: a JSON body as written (not
@@ -533,3 +552,7 @@ pub fn dry_run_json(captured: &Captured, payload: Option<&Payload>) -> Result<St
         source,
     })
 }
+
+#[cfg(test)]
+#[path = "api_tests.rs"]
+mod tests;

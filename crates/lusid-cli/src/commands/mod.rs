@@ -65,7 +65,8 @@ pub async fn run(cli: Cli, interrupt: &mut Interrupt) -> Result<(), CliError> {
             let global = merge(global, &args.global);
             // Everything that can be checked without LUSID is checked
             // before the session opens.
-            let prepared = api::prepare(&args, &mut std::io::stdin().lock())?;
+            let service = crate::api::service(&args.service)?;
+            let prepared = api::prepare(&service, &args, &mut std::io::stdin().lock())?;
             let session = guarded(interrupt, Session::open(&global)).await?;
             guarded(interrupt, api::call(&session, &args, prepared))
                 .await
