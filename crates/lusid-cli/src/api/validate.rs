@@ -47,11 +47,11 @@ pub fn check(service: &Service<'_>, ty: &Type, bytes: &[u8]) -> Result<(), BodyE
     let value: Value = serde_json::from_slice(bytes).map_err(|error| {
         let text = String::from_utf8_lossy(bytes);
         BodyError::Syntax {
-            path: lusid::models::json_path::path_at_line_column(
+            path: dollar(&lusid::models::json_path::path_at_line_column(
                 &text,
                 error.line(),
                 error.column(),
-            ),
+            )),
             reason: error.to_string(),
         }
     })?;
@@ -391,6 +391,17 @@ fn found(value: &Value) -> String {
         Value::String(s) => format!("the string {s:?}"),
         Value::Array(_) => "an array".to_owned(),
         Value::Object(_) => "an object".to_owned(),
+    }
+}
+
+/// A path of `lusid_models::json_path` (`values[3].name`, `.` for the
+/// whole document) in the `$` form the validator uses.
+fn dollar(path: &str) -> String {
+    match path {
+        "" | "." | "$" => "$".to_owned(),
+        path if path.starts_with('$') => path.to_owned(),
+        path if path.starts_with('[') || path.starts_with('.') => format!("${path}"),
+        path => format!("$.{path}"),
     }
 }
 
