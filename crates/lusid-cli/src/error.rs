@@ -151,7 +151,7 @@ pub enum CliError {
         /// The `--body` argument.
         path: PathBuf,
         /// Where and how it does not fit.
-        error: crate::api::validate::BodyError,
+        error: Box<crate::api::validate::BodyError>,
     },
     /// `lusid api`: the `--body` file cannot be read.
     #[error("cannot read the body {}", .path.display())]

@@ -339,7 +339,7 @@ pub fn prepare<'s>(
                 validate::check(service, &body.ty, &bytes).map_err(|error| CliError::Body {
                     operation: operation.id.to_owned(),
                     path: path.clone(),
-                    error,
+                    error: Box::new(error),
                 })?;
             }
             Some(Payload { bytes, media_type })
@@ -441,7 +441,6 @@ pub async fn call(
             _ => write(&response)?,
         }
     }
-    drop(write);
     writer.finish().map_err(output_error)?;
     drop(writer);
     output.commit().map_err(output_error)
