@@ -36,7 +36,7 @@ pub struct Cli {
 
 /// Options of every command, accepted before or after the command name.
 /// Their names are reserved: no command has an option of the same name
-/// (operation parameters of `lusid api` will be passed as `-p NAME=VALUE`).
+/// (operation parameters of `lusid api` are passed as `-p NAME=VALUE`).
 #[derive(Debug, Args, Default, Clone)]
 pub struct GlobalArgs {
     /// Secrets file exported by the LUSID web app (`{"api": {"tokenUrl", ...}}`).
