@@ -345,3 +345,54 @@ impl PagedParams for Values {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn date_times_are_rfc_3339_with_at_most_seven_fractional_digits() {
+        assert!(date_time("2024-01-31T00:00:00Z").is_ok());
+        assert!(date_time("2024-01-31T09:30:00.1234567+01:00").is_ok());
+        assert!(date_time("2024-01-31").is_err());
+        let error = date_time("2024-01-31T09:30:00.12345678Z").expect_err("8 digits");
+        assert!(error.contains("at most 7 fractional digits"), "{error}");
+    }
+
+    #[test]
+    fn decimals_are_json_numbers() {
+        for good in [
+            "0",
+            "-12.5",
+            "1e-3",
+            "3.0E+2",
+            "100000000000000000000.000000000000001",
+        ] {
+            assert!(is_decimal(good), "{good}");
+        }
+        for bad in ["", "-", "1.", ".5", "1e", "abc", "1,5", "NaN"] {
+            assert!(!is_decimal(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn values_are_encoded_into_the_path_and_query_in_specification_order() {
+        let service = crate::api::service("lusid").expect("the table");
+        let operation = service.operation("GetInstrument").expect("GetInstrument");
+        let pairs: Vec<String> = [
+            "propertyKeys=Instrument/a/b c",
+            "identifier=BBG/1 é",
+            "identifierType=Figi",
+            "propertyKeys=x&y=z",
+            "asAt=2024-01-31T00:00:00Z",
+        ]
+        .iter()
+        .map(|pair| (*pair).to_owned())
+        .collect();
+        let values = Values::parse(operation, &pairs).expect("valid");
+        assert_eq!(
+            values.target(operation),
+            "/api/instruments/Figi/BBG%2F1%20%C3%A9?asAt=2024-01-31T00%3A00%3A00Z&propertyKeys=Instrument%2Fa%2Fb%20c&propertyKeys=x%26y%3Dz"
+        );
+    }
+}
