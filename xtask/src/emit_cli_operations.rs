@@ -371,3 +371,39 @@ impl Emitter<'_> {
             .ok_or_else(|| Error::new(format!("$ref to unknown schema {name}")))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::render;
+    use crate::spec::Spec;
+
+    #[test]
+    fn renders_every_operation_and_schema_as_json() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let spec = Spec::load(&root.join("spec/lusid.json")).expect("the specification");
+        let file = render(&spec).expect("the table");
+        assert_eq!(file.path, "crates/lusid-cli/src/api/generated/lusid.json");
+        let table: serde_json::Value = serde_json::from_str(&file.contents).expect("JSON");
+        let operations = table["operations"].as_array().expect("operations");
+        assert_eq!(operations.len(), 898);
+        assert_eq!(table["schemas"].as_array().map(Vec::len), Some(2004));
+        let find = |id: &str| {
+            operations
+                .iter()
+                .find(|op| op["id"] == id)
+                .unwrap_or_else(|| panic!("{id}"))
+        };
+        let list = find("ListPortfolios");
+        assert_eq!(list["paged"], true);
+        assert_eq!(list["idempotent"], true);
+        assert_eq!(list["params"][1]["name"], "asAt");
+        assert_eq!(list["params"][1]["kind"], "date-time");
+        let create = find("CreatePortfolio");
+        assert_eq!(create["paged"], false);
+        assert_eq!(create["idempotent"], false);
+        assert_eq!(create["body"]["required"], true);
+        let get = find("GetInstrument");
+        assert_eq!(get["params"][0]["in"], "path");
+        assert_eq!(get["params"][0]["required"], true);
+    }
+}
