@@ -740,3 +740,65 @@ fn global_options_are_accepted_after_the_operation() {
             .ends_with("/api/api/portfolios?limit=1")
     );
 }
+
+#[test]
+fn param_is_the_long_form_of_p_and_service_names_the_table() {
+    let output = lusid(&[
+        "api",
+        "ListPortfolios",
+        "--emulator",
+        "--param",
+        "limit=1",
+        "--service",
+        "lusid",
+        "--format",
+        "json",
+        "--dry-run",
+    ]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        json(&output)["url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/api/api/portfolios?limit=1")
+    );
+
+    let output = lusid(&[
+        "api",
+        "ListPortfolios",
+        "--emulator",
+        "--service",
+        "nope",
+        "--dry-run",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("no service \"nope\": the services are lusid"),
+        "{}",
+        text(&output.stderr)
+    );
+    let output = lusid(&[
+        "api",
+        "list",
+        "--service",
+        "lusid",
+        "--search",
+        "ListPortfolios",
+    ]);
+    assert!(text(&output.stdout).starts_with("ListPortfolios "));
+}
+
+#[test]
+fn dry_run_with_all_pages_shows_the_first_page_with_as_at_pinned() {
+    let output = lusid(&[
+        "--emulator",
+        "api",
+        "ListPortfolios",
+        "--all-pages",
+        "--dry-run",
+    ]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let url = json(&output)["url"].as_str().unwrap().to_owned();
+    assert!(url.contains("/api/api/portfolios?asAt=20"), "{url}");
+    assert!(url.contains("&limit=2000"), "{url}");
+}

@@ -417,7 +417,19 @@ pub async fn call(
             let request = request::build(operation, &values, payload.as_ref());
             async move { client.api().execute::<RawPage>(request?).await }
         });
-        while let Some(page) = pages.try_next().await? {
+        // The paginator names its own errors by a constant; name the
+        // operation instead.
+        let named = |error: lusid::Error| match error {
+            lusid::Error::RepeatedPageToken { token, pages, .. } => {
+                lusid::Error::RepeatedPageToken {
+                    operation: operation.id,
+                    token,
+                    pages,
+                }
+            }
+            other => other,
+        };
+        while let Some(page) = pages.try_next().await.map_err(named)? {
             for item in &page.values {
                 write(item)?;
             }
