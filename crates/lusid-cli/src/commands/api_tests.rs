@@ -249,3 +249,31 @@ fn a_text_body_is_sent_as_given() {
         Some(sql.as_bytes().to_vec())
     );
 }
+
+#[test]
+fn requests_carry_the_operation_and_its_idempotency_for_the_retry_layer() {
+    let service = crate::api::service("lusid").expect("the table");
+    for (id, idempotent) in [
+        ("UpsertInstruments", true),
+        ("GetInstrument", true),
+        ("CreatePortfolio", false),
+        ("PatchPortfolio", false),
+    ] {
+        let operation = service.operation(id).expect("the operation");
+        let pairs: Vec<String> = operation
+            .params
+            .iter()
+            .filter(|p| p.required)
+            .map(|p| format!("{}={}", p.name, sample_param(p)))
+            .collect();
+        let values = Values::parse(operation, &pairs).expect("valid");
+        let request = request::build(operation, &values, None).expect("a request");
+        let carried = request
+            .extensions()
+            .get::<lusid::stack::Operation>()
+            .expect("the operation extension");
+        assert_eq!(carried.id, id);
+        assert_eq!(carried.path_template, operation.path);
+        assert_eq!(carried.idempotent, idempotent, "{id}");
+    }
+}
