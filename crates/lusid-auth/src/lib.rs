@@ -49,6 +49,7 @@ mod file_token;
 mod http_client;
 mod okta;
 mod provider;
+mod service;
 mod token;
 pub mod uri;
 
@@ -66,6 +67,7 @@ pub use okta::{DEFAULT_SCOPE, DEFAULT_TIMEOUT, IssuedToken, OktaClient};
 #[cfg(feature = "mock")]
 pub use provider::MockTokenProvider;
 pub use provider::{StaticTokenProvider, TokenProvider};
+pub use service::{Service, ServiceUrl, UnknownService};
 pub use token::AccessToken;
 
 /// Re-exported so callers can name [`SecretString`](secrecy::SecretString)

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::layer::{Key, Layer};
 use super::{Config, ConfigSource, env, secrets_file};
-use crate::ConfigError;
+use crate::{ConfigError, Service};
 
 /// Field names in errors, indexed by [`Key`]: the setter names.
 pub(super) const FIELD_NAMES: [&str; Key::COUNT] = [
@@ -31,6 +31,16 @@ pub(super) const FIELD_NAMES: [&str; Key::COUNT] = [
     "proxy_password",
     "no_proxy",
     "environment_proxy",
+    "service_url(Access)",
+    "service_url(Horizon)",
+    "service_url(Identity)",
+    "service_url(Insights)",
+    "service_url(Luminesce)",
+    "service_url(Configuration)",
+    "service_url(Drive)",
+    "service_url(Notifications)",
+    "service_url(Scheduler)",
+    "service_url(Workflow)",
 ];
 
 /// A variable lookup: name → value.
@@ -179,6 +189,16 @@ impl ConfigBuilder {
         /// suffixes (`.acme.com`), IP addresses or CIDR blocks, or `*`.
         /// Optional.
         no_proxy => NoProxy;
+    }
+
+    /// The base URL of one FINBOURNE service, e.g.
+    /// `service_url(Service::Drive, "https://acme.lusid.com/drive")`.
+    /// Optional: a service without one is derived from the LUSID URL's
+    /// origin and the service's base path. `Service::Lusid` sets the
+    /// [`lusid_url`](Self::lusid_url).
+    pub fn service_url(mut self, service: Service, url: impl Into<String>) -> Self {
+        self.layer.set(Key::service_url(service), url.into());
+        self
     }
 
     /// A file holding a personal access token (trimmed; re-read when it

@@ -2,7 +2,7 @@
 
 use super::ConfigSource;
 use super::layer::{Key, Layer};
-use crate::ConfigError;
+use crate::{ConfigError, Service};
 
 /// Variable names, indexed by [`Key`].
 pub(super) const VARIABLE_NAMES: [&str; Key::COUNT] = [
@@ -26,6 +26,16 @@ pub(super) const VARIABLE_NAMES: [&str; Key::COUNT] = [
     "FBN_PROXY_PASSWORD",
     "NO_PROXY",
     "HTTPS_PROXY",
+    "FBN_ACCESS_URL",
+    "FBN_HORIZON_URL",
+    "FBN_IDENTITY_URL",
+    "FBN_INSIGHTS_URL",
+    "FBN_LUMINESCE_URL",
+    "FBN_CONFIGURATION_URL",
+    "FBN_DRIVE_URL",
+    "FBN_NOTIFICATIONS_URL",
+    "FBN_SCHEDULER_URL",
+    "FBN_WORKFLOW_URL",
 ];
 
 /// Where the environment names a proxy for `https` destinations, in order
@@ -33,14 +43,14 @@ pub(super) const VARIABLE_NAMES: [&str; Key::COUNT] = [
 const ENVIRONMENT_PROXY: [&str; 4] = ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"];
 const NO_PROXY: [&str; 2] = ["NO_PROXY", "no_proxy"];
 
-/// The older name of `FBN_LUSID_URL`, used when that one is unset or empty.
-const LUSID_URL_FALLBACK: &str = "FBN_LUSID_API_URL";
-
 /// Reads the variables through `lookup`.
 pub(super) fn read(lookup: impl Fn(&str) -> Option<String>) -> Layer {
     let mut layer = Layer::new(ConfigSource::Environment);
-    if let Some(url) = lookup(LUSID_URL_FALLBACK) {
-        layer.set_named(Key::LusidUrl, LUSID_URL_FALLBACK, url);
+    // Older names first, so that the current name, read below, wins.
+    for (service, key) in Key::SERVICE_URLS {
+        if let Some(url) = lookup(service.older_env_var()) {
+            layer.set_named(key, service.older_env_var(), url);
+        }
     }
     for key in Key::ALL {
         if matches!(key, Key::NoProxy | Key::EnvironmentProxy) {
@@ -71,14 +81,15 @@ pub(super) fn read(lookup: impl Fn(&str) -> Option<String>) -> Layer {
 pub(super) fn check_unicode() -> Result<(), ConfigError> {
     let names = VARIABLE_NAMES
         .iter()
-        .chain([&LUSID_URL_FALLBACK])
-        .chain(ENVIRONMENT_PROXY.iter())
-        .chain(NO_PROXY.iter());
+        .copied()
+        .chain(Service::ALL.iter().map(|service| service.older_env_var()))
+        .chain(ENVIRONMENT_PROXY.iter().copied())
+        .chain(NO_PROXY.iter().copied());
     for name in names {
         if let Some(value) = std::env::var_os(name) {
             if value.to_str().is_none() {
                 return Err(ConfigError::NotUnicode {
-                    variable: (*name).to_owned(),
+                    variable: name.to_owned(),
                 });
             }
         }

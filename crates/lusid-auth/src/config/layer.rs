@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use secrecy::{ExposeSecret, SecretString};
 
 use super::{ConfigSource, builder, env, secrets_file};
+use crate::Service;
 
 /// One setting, in the order of the per-source name tables.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,10 +31,20 @@ pub(crate) enum Key {
     ProxyPassword,
     NoProxy,
     EnvironmentProxy,
+    AccessUrl,
+    HorizonUrl,
+    IdentityUrl,
+    InsightsUrl,
+    LuminesceUrl,
+    ConfigurationUrl,
+    DriveUrl,
+    NotificationsUrl,
+    SchedulerUrl,
+    WorkflowUrl,
 }
 
 impl Key {
-    pub(crate) const COUNT: usize = 20;
+    pub(crate) const COUNT: usize = 30;
 
     /// Every key, in table order.
     pub(crate) const ALL: [Key; Key::COUNT] = [
@@ -57,6 +68,32 @@ impl Key {
         Key::ProxyPassword,
         Key::NoProxy,
         Key::EnvironmentProxy,
+        Key::AccessUrl,
+        Key::HorizonUrl,
+        Key::IdentityUrl,
+        Key::InsightsUrl,
+        Key::LuminesceUrl,
+        Key::ConfigurationUrl,
+        Key::DriveUrl,
+        Key::NotificationsUrl,
+        Key::SchedulerUrl,
+        Key::WorkflowUrl,
+    ];
+
+    /// The URL key of every service, in [`Service::ALL`] order (LUSID's is
+    /// [`Key::LusidUrl`]).
+    pub(crate) const SERVICE_URLS: [(Service, Key); Service::COUNT] = [
+        (Service::Lusid, Key::LusidUrl),
+        (Service::Access, Key::AccessUrl),
+        (Service::Horizon, Key::HorizonUrl),
+        (Service::Identity, Key::IdentityUrl),
+        (Service::Insights, Key::InsightsUrl),
+        (Service::Luminesce, Key::LuminesceUrl),
+        (Service::Configuration, Key::ConfigurationUrl),
+        (Service::Drive, Key::DriveUrl),
+        (Service::Notifications, Key::NotificationsUrl),
+        (Service::Scheduler, Key::SchedulerUrl),
+        (Service::Workflow, Key::WorkflowUrl),
     ];
 
     /// The settings of the Okta password flow.
@@ -67,6 +104,11 @@ impl Key {
         Key::ClientId,
         Key::ClientSecret,
     ];
+
+    /// The key of `service`'s URL.
+    pub(crate) fn service_url(service: Service) -> Key {
+        Key::SERVICE_URLS[service as usize].1
+    }
 
     /// Whether the value is a secret (never shown, only `****`).
     pub(crate) fn is_secret(self) -> bool {
@@ -88,7 +130,9 @@ impl ConfigSource {
         let names = match self {
             ConfigSource::SecretsFile(_) => &secrets_file::FIELD_NAMES,
             ConfigSource::Environment => &env::VARIABLE_NAMES,
-            ConfigSource::Builder | ConfigSource::Combined(_) => &builder::FIELD_NAMES,
+            ConfigSource::Builder | ConfigSource::Combined(_) | ConfigSource::Derived => {
+                &builder::FIELD_NAMES
+            }
         };
         names[key as usize]
     }
@@ -99,6 +143,7 @@ impl ConfigSource {
             ConfigSource::Builder | ConfigSource::Combined(_) => 0,
             ConfigSource::Environment => 1,
             ConfigSource::SecretsFile(_) => 2,
+            ConfigSource::Derived => 3,
         }
     }
 }

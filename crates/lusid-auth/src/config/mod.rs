@@ -28,7 +28,7 @@ use std::time::Duration;
 use http::Uri;
 use secrecy::SecretString;
 
-use crate::{AccessToken, ConfigError};
+use crate::{AccessToken, ConfigError, Service, ServiceUrl};
 
 pub use builder::ConfigBuilder;
 pub use settings::Setting;
@@ -53,6 +53,8 @@ pub struct Config {
     rate_limit_retries: Option<u32>,
     correlation_id: Option<String>,
     settings: Vec<Setting>,
+    /// Indexed by `Service as usize`.
+    service_urls: Vec<ServiceUrl>,
 }
 
 impl Config {
@@ -210,8 +212,24 @@ impl Config {
         self.correlation_id.as_deref()
     }
 
+    /// The base URL of `service`: [`lusid_url`](Self::lusid_url) for
+    /// [`Service::Lusid`]; for another service its configured URL
+    /// (`FBN_DRIVE_URL` or the older `FBN_LUSID_DRIVE_API_URL`, secrets key
+    /// `api.driveUrl` or the older `api.lusid_driveUrl`, the builder's
+    /// [`service_url`](ConfigBuilder::service_url); see [`Service`] for each
+    /// service's names), else the LUSID URL's origin with the service's
+    /// base path (`https://acme.lusid.com/api` gives
+    /// `https://acme.lusid.com/drive`), marked
+    /// [`is_derived`](ServiceUrl::is_derived).
+    pub fn service_url(&self, service: Service) -> &ServiceUrl {
+        // Resolution fills one entry per service, in `Service::ALL` order.
+        &self.service_urls[service as usize]
+    }
+
     /// Every value that was set, in a fixed order, with where it came from
-    /// and secrets masked: what `lusid config show` prints.
+    /// and secrets masked: what `lusid config show` prints. Service URLs
+    /// that were not configured are listed with
+    /// [`ConfigSource::Derived`].
     pub fn settings(&self) -> &[Setting] {
         &self.settings
     }
@@ -443,6 +461,9 @@ pub enum ConfigSource {
     /// Several sources merged, highest precedence first; used for errors
     /// about the whole configuration (such as missing settings).
     Combined(Vec<ConfigSource>),
+    /// Not configured: derived from the LUSID URL (a service URL from the
+    /// LUSID URL's origin and the service's base path).
+    Derived,
 }
 
 impl fmt::Display for ConfigSource {
@@ -451,6 +472,7 @@ impl fmt::Display for ConfigSource {
             ConfigSource::SecretsFile(path) => write!(f, "secrets file {}", path.display()),
             ConfigSource::Environment => f.write_str("environment"),
             ConfigSource::Builder => f.write_str("explicit configuration"),
+            ConfigSource::Derived => f.write_str("derived from the LUSID URL"),
             ConfigSource::Combined(sources) => {
                 f.write_str("configuration (")?;
                 for (index, source) in sources.iter().enumerate() {

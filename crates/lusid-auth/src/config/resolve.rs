@@ -1,12 +1,15 @@
 //! [`Layer::resolve`]: checks a (possibly merged) layer and builds the
 //! [`Config`].
 
+use http::Uri;
 use secrecy::SecretString;
 
 use super::layer::{Entry, Key, Layer};
 use super::settings::Setting;
-use super::{AccessTokenFile, Config, Credentials, PasswordCredentials, ProxyConfig, validate};
-use crate::{AccessToken, ConfigError};
+use super::{
+    AccessTokenFile, Config, ConfigSource, Credentials, PasswordCredentials, ProxyConfig, validate,
+};
+use crate::{AccessToken, ConfigError, Service, ServiceUrl};
 
 impl Layer {
     /// Which personal-access-token setting wins, if any: the one from the
@@ -49,6 +52,7 @@ impl Layer {
         }
 
         let lusid_url = validate::base_url(self.required(Key::LusidUrl)?)?;
+        let service_urls = self.service_urls(&lusid_url)?;
         let (credentials, token_url) = match pat_key {
             Some(Key::AccessTokenFile) => {
                 let entry = self.required(Key::AccessTokenFile)?;
@@ -118,7 +122,9 @@ impl Layer {
             settings: self.settings(
                 pat_key,
                 token_url.as_ref().map(ToString::to_string).as_deref(),
+                &service_urls,
             ),
+            service_urls,
             lusid_url,
             credentials,
             proxy,
@@ -128,12 +134,52 @@ impl Layer {
         Ok(config)
     }
 
-    /// Every value present, with its provenance, for display.
-    fn settings(&self, pat_key: Option<Key>, token_url: Option<&str>) -> Vec<Setting> {
+    /// Every service's URL, in [`Service::ALL`] order: as configured
+    /// (checked as the LUSID URL is), or derived from the LUSID URL.
+    fn service_urls(&self, lusid_url: &Uri) -> Result<Vec<ServiceUrl>, ConfigError> {
+        Key::SERVICE_URLS
+            .iter()
+            .map(|(service, key)| match (service, self.get(*key)) {
+                (Service::Lusid, _) => Ok(ServiceUrl::configured(lusid_url.clone())),
+                (_, Some(entry)) => validate::base_url(entry).map(ServiceUrl::configured),
+                (service, None) => ServiceUrl::derived(lusid_url, *service).ok_or_else(|| {
+                    ConfigError::InvalidUrl {
+                        origin: ConfigSource::Derived,
+                        field: key.canonical_name().to_owned(),
+                        reason: format!(
+                            "it cannot be derived from the LUSID URL and {}",
+                            service.base_path()
+                        ),
+                    }
+                }),
+            })
+            .collect()
+    }
+
+    /// Every value present, with its provenance, for display; a service
+    /// URL that was not configured is shown as derived.
+    fn settings(
+        &self,
+        pat_key: Option<Key>,
+        token_url: Option<&str>,
+        service_urls: &[ServiceUrl],
+    ) -> Vec<Setting> {
+        let lusid_field = self.get(Key::LusidUrl).map_or("", |entry| entry.field);
         Key::ALL
             .iter()
             .filter_map(|key| {
-                let entry = self.get(*key)?;
+                let Some(entry) = self.get(*key) else {
+                    let (service, _) = Key::SERVICE_URLS.iter().find(|(_, k)| k == key)?;
+                    let url = service_urls.get(*service as usize)?;
+                    return Some(Setting {
+                        name: key.canonical_name(),
+                        value: Some(url.url().to_string()),
+                        secret: false,
+                        origin: ConfigSource::Derived,
+                        field: lusid_field,
+                        used: true,
+                    });
+                };
                 let used = match key {
                     Key::AccessToken | Key::AccessTokenFile => pat_key == Some(*key),
                     key if Key::PASSWORD_FLOW.contains(key) => pat_key.is_none(),

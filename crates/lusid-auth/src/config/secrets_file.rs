@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use super::ConfigSource;
 use super::layer::{Key, Layer};
-use crate::ConfigError;
+use crate::{ConfigError, Service};
 
 /// Field names in the file, indexed by [`Key`].
 pub(super) const FIELD_NAMES: [&str; Key::COUNT] = [
@@ -32,9 +32,19 @@ pub(super) const FIELD_NAMES: [&str; Key::COUNT] = [
     // variables'.
     "NO_PROXY",
     "HTTPS_PROXY",
+    "api.accessUrl",
+    "api.horizonUrl",
+    "api.identityUrl",
+    "api.insightsUrl",
+    "api.luminesceUrl",
+    "api.configurationUrl",
+    "api.driveUrl",
+    "api.notificationsUrl",
+    "api.schedulerUrl",
+    "api.workflowUrl",
 ];
 
-/// `api` string keys other than the LUSID URL, which has an alias.
+/// `api` string keys other than the services' URLs, which have older names.
 const API_KEYS: [(&str, Key); 10] = [
     ("tokenUrl", Key::TokenUrl),
     ("username", Key::Username),
@@ -89,14 +99,19 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<Layer, ConfigError> {
 
     if let Some(api) = root.get("api") {
         if let Some(api) = object(&origin, "api", api)? {
-            // `lusidUrl` wins over its older name `apiUrl`; both are type-checked.
-            let older = string(&origin, "api.apiUrl", api.get("apiUrl"))?;
-            let newer = string(&origin, "api.lusidUrl", api.get("lusidUrl"))?;
-            if let Some(url) = older {
-                layer.set_named(Key::LusidUrl, "api.apiUrl", url);
-            }
-            if let Some(url) = newer {
-                layer.set_named(Key::LusidUrl, "api.lusidUrl", url);
+            // A service's URL key (`lusidUrl`, `driveUrl`) wins over its older
+            // name (`apiUrl`, `lusid_driveUrl`); both are type-checked.
+            for (service, key) in Key::SERVICE_URLS {
+                if let Some(field) = older_field_name(service) {
+                    let older = field.trim_start_matches("api.");
+                    if let Some(url) = string(&origin, field, api.get(older))? {
+                        layer.set_named(key, field, url);
+                    }
+                }
+                let field = FIELD_NAMES[key as usize];
+                if let Some(url) = string(&origin, field, api.get(service.secrets_key()))? {
+                    layer.set(key, url);
+                }
             }
             for (name, key) in API_KEYS {
                 let field = FIELD_NAMES[key as usize];
@@ -123,6 +138,25 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<Layer, ConfigError> {
         }
     }
     Ok(layer)
+}
+
+/// The field name of a service URL's older key, as errors and `config show`
+/// name it: `api.apiUrl`, `api.lusid_driveUrl`, …; Luminesce has none.
+/// The key is [`Service::older_secrets_key`].
+fn older_field_name(service: Service) -> Option<&'static str> {
+    Some(match service {
+        Service::Lusid => "api.apiUrl",
+        Service::Access => "api.finbourne_accessUrl",
+        Service::Horizon => "api.finbourne_horizonUrl",
+        Service::Identity => "api.finbourne_identityUrl",
+        Service::Insights => "api.finbourne_insightsUrl",
+        Service::Configuration => "api.lusid_configurationUrl",
+        Service::Drive => "api.lusid_driveUrl",
+        Service::Notifications => "api.lusid_notificationsUrl",
+        Service::Scheduler => "api.lusid_schedulerUrl",
+        Service::Workflow => "api.lusid_workflowUrl",
+        Service::Luminesce => return None,
+    })
 }
 
 /// An object, or `None` for `null`.

@@ -62,21 +62,21 @@ pub(super) fn http_url(entry: &Entry) -> Result<Uri, ConfigError> {
     Ok(url)
 }
 
-/// The LUSID API base URL: an [`http_url`] without a query or fragment,
+/// The base URL of LUSID or another service: an [`http_url`] without a query or fragment,
 /// since request paths are appended to it.
 pub(super) fn base_url(entry: &Entry) -> Result<Uri, ConfigError> {
     let url = http_url(entry)?;
     if url.scheme_str() != Some("https") && !uri::is_loopback(&url) {
         return Err(invalid_url(
             entry,
-            "the LUSID URL must use https: every request carries a bearer token, which plain http \
+            "a LUSID or service URL must use https: every request carries a bearer token, which plain http \
              would send in clear text (plain http is allowed only for localhost, 127.0.0.0/8 and ::1)",
         ));
     }
     if url.query().is_some() {
         return Err(invalid_url(
             entry,
-            "the LUSID URL must not have a query or fragment: request paths are appended to it",
+            "a LUSID or service URL must not have a query or fragment: request paths are appended to it",
         ));
     }
     Ok(url)
