@@ -20,7 +20,9 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 use crate::cli::Cli;
 use crate::error::CliError;
@@ -28,9 +30,11 @@ use crate::error::CliError;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(log_filter(cli.global.verbose))
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
+        .with_max_level(LevelFilter::TRACE)
+        .finish()
+        .with(log_filter(cli.global.verbose))
         .init();
     // One extraction is one sequential stream of pages: a single-threaded
     // runtime avoids waking the connection task on another thread for every
@@ -56,17 +60,18 @@ fn main() -> ExitCode {
 }
 
 /// The log filter: `-v` info, `-vv` debug, `-vvv` trace for everything;
-/// without `-v`, `RUST_LOG` (any `EnvFilter` directives), else `warn`.
-fn log_filter(verbose: u8) -> EnvFilter {
-    let level = match verbose {
-        0 => None,
-        1 => Some("info"),
-        2 => Some("debug"),
-        _ => Some("trace"),
-    };
-    match level {
-        Some(level) => EnvFilter::new(level),
-        None => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")),
+/// without `-v`, `RUST_LOG` (comma-separated `target=level` directives and
+/// a bare default `level`, such as `lusid_http=debug,warn`), else `warn`.
+fn log_filter(verbose: u8) -> Targets {
+    let everything = |level| Targets::new().with_default(level);
+    match verbose {
+        0 => std::env::var("RUST_LOG")
+            .ok()
+            .and_then(|directives| directives.parse::<Targets>().ok())
+            .unwrap_or_else(|| everything(LevelFilter::WARN)),
+        1 => everything(LevelFilter::INFO),
+        2 => everything(LevelFilter::DEBUG),
+        _ => everything(LevelFilter::TRACE),
     }
 }
 
