@@ -37,6 +37,7 @@ mod fault_profile;
 mod faults;
 mod filter;
 mod index;
+mod journal;
 mod metrics;
 mod model;
 mod paging;
@@ -65,5 +66,6 @@ pub use builder::{
 pub use error::EmulatorError;
 pub use fault_profile::{FaultProfile, FaultRates, RetryAfterStyle};
 pub use faults::{Fault, FaultParseError, Faults};
+pub use journal::{JOURNAL_CAPACITY, ReceivedRequest};
 pub use metrics::Metrics;
 pub use running::RunningEmulator;

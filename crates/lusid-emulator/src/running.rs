@@ -186,6 +186,15 @@ impl RunningEmulator {
         self.state.metrics.snapshot()
     }
 
+    /// Every request received on the API (`/api/...`) and token routes,
+    /// oldest first, as received: method, path and query, headers
+    /// (including `Authorization`) and body. Faulted, refused (401) and
+    /// unimplemented (501) requests are recorded too. Only the most recent
+    /// [`crate::JOURNAL_CAPACITY`] (10,000) requests are kept.
+    pub fn requests(&self) -> Vec<crate::ReceivedRequest> {
+        self.state.journal.snapshot()
+    }
+
     /// The fault-injection handle (shared with the server).
     pub fn faults(&self) -> Faults {
         self.state.faults.clone()

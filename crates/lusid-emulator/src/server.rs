@@ -14,6 +14,7 @@ use serde_json::json;
 
 use crate::conn::{ConnAction, ConnControl};
 use crate::faults::{Fault, FaultOrigin};
+use crate::journal::ReceivedRequest;
 use crate::problem::{Problem, json_response};
 use crate::routes::instruments;
 use crate::spec_routes::{self, SpecMatch};
@@ -323,6 +324,47 @@ async fn act_on_connection(control: Option<ConnControl>, action: ConnAction) -> 
     }
 }
 
+/// Reads the body of `request`, records the request in the journal and
+/// gives the request back with the same body; a body over the limit is
+/// answered 413.
+async fn record(state: &SharedState, request: Request) -> Result<Request, Response> {
+    use http_body_util::BodyExt;
+
+    let (parts, body) = request.into_parts();
+    let body = match http_body_util::Limited::new(body, BODY_LIMIT)
+        .collect()
+        .await
+    {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => {
+            return Err((
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("The request body exceeds {BODY_LIMIT} bytes."),
+            )
+                .into_response());
+        }
+    };
+    state.journal.record(ReceivedRequest {
+        method: parts.method.as_str().to_owned(),
+        uri: parts
+            .uri
+            .path_and_query()
+            .map_or_else(|| parts.uri.path().to_owned(), |pq| pq.as_str().to_owned()),
+        headers: parts
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                (
+                    name.as_str().to_owned(),
+                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                )
+            })
+            .collect(),
+        body: body.clone(),
+    });
+    Ok(Request::from_parts(parts, axum::body::Body::from(body)))
+}
+
 /// Per-request middleware (see the module docs).
 async fn middleware(
     State(state): State<SharedState>,
@@ -336,6 +378,12 @@ async fn middleware(
     let kind = classify(&method, &path);
     let version = request.version();
     state.metrics.http_version(version);
+    if kind != RouteKind::Other {
+        request = match record(&state, request).await {
+            Ok(request) => request,
+            Err(response) => return response,
+        };
+    }
 
     let latency = state.faults.latency(kind == RouteKind::Token);
     if !latency.is_zero() && kind != RouteKind::Other {

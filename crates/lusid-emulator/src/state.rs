@@ -8,6 +8,7 @@ use fastrand::Rng;
 
 use crate::builder::EmulatorCredentials;
 use crate::faults::Faults;
+use crate::journal::Journal;
 use crate::metrics::MetricsRecorder;
 use crate::model::okta_user_id;
 use crate::store::Store;
@@ -37,6 +38,8 @@ pub(crate) struct AppState {
     pub(crate) tokens: TokenStore,
     pub(crate) faults: Faults,
     pub(crate) metrics: MetricsRecorder,
+    /// Every API and token request received (bounded).
+    pub(crate) journal: Journal,
     /// Generator of new LUIDs (seeded, so upserts are reproducible).
     pub(crate) luid_rng: Mutex<Rng>,
     request_seq: AtomicU64,
@@ -80,6 +83,7 @@ impl AppState {
             tokens: TokenStore::default(),
             faults: Faults::default(),
             metrics: MetricsRecorder::default(),
+            journal: Journal::default(),
             luid_rng: Mutex::new(Rng::with_seed(luid_seed)),
             persist_lock: Mutex::new(()),
             request_seq: AtomicU64::new(0),
