@@ -29,9 +29,11 @@
 
 #![deny(missing_docs)]
 
+mod bitemporal;
 mod builder;
 mod canonical_json;
 mod conn;
+mod domains;
 mod error;
 mod fault_profile;
 mod faults;

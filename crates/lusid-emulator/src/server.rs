@@ -13,6 +13,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use serde_json::json;
 
 use crate::conn::{ConnAction, ConnControl};
+use crate::domains::{holdings, portfolios, property_definitions, quotes, transactions};
 use crate::faults::{Fault, FaultOrigin};
 use crate::journal::ReceivedRequest;
 use crate::problem::{Problem, json_response};
@@ -73,6 +74,46 @@ pub(crate) fn router(state: SharedState) -> Router {
             "/api/api/instruments/{identifierType}/{identifier}",
             get(instruments::get_one).delete(instruments::delete_one),
         )
+        .route(
+            "/api/api/propertydefinitions",
+            post(property_definitions::create),
+        )
+        .route(
+            "/api/api/propertydefinitions/$list",
+            get(property_definitions::list),
+        )
+        .route(
+            "/api/api/propertydefinitions/{domain}/{scope}/{code}",
+            get(property_definitions::get_one).delete(property_definitions::delete_one),
+        )
+        .route("/api/api/portfolios", get(portfolios::list))
+        .route(
+            "/api/api/portfolios/{scope}",
+            get(portfolios::list_for_scope),
+        )
+        .route(
+            "/api/api/portfolios/{scope}/{code}",
+            get(portfolios::get_one).delete(portfolios::delete_one),
+        )
+        .route(
+            "/api/api/transactionportfolios/{scope}",
+            post(portfolios::create),
+        )
+        .route(
+            "/api/api/transactionportfolios/{scope}/{code}/transactions",
+            get(transactions::list)
+                .post(transactions::upsert)
+                .delete(transactions::cancel),
+        )
+        .route(
+            "/api/api/transactionportfolios/{scope}/{code}/holdings",
+            get(holdings::get),
+        )
+        .route(
+            "/api/api/quotes/{scope}",
+            get(quotes::list).post(quotes::upsert),
+        )
+        .route("/api/api/quotes/{scope}/$get", post(quotes::get_many))
         .route(TOKEN_PATH, post(token::token))
         .route(METRICS_PATH, get(metrics_json))
         .fallback(not_found)
