@@ -29,6 +29,7 @@
 
 #![deny(missing_docs)]
 
+mod auth;
 mod bitemporal;
 mod builder;
 mod canonical_json;
@@ -41,13 +42,14 @@ mod filter;
 mod index;
 mod journal;
 mod metrics;
+mod middleware;
 mod model;
 mod paging;
 mod persist;
 mod problem;
 pub mod proxy;
+mod query;
 mod render;
-mod routes;
 mod running;
 mod seed;
 mod server;
@@ -57,8 +59,6 @@ mod state;
 mod store;
 mod time_fmt;
 mod tls;
-mod token;
-mod tokens;
 
 pub use builder::{
     DEFAULT_APPLICATION_NAME, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_EQUITIES,

@@ -252,6 +252,12 @@ impl Problem {
     }
 }
 
+impl From<Box<Problem>> for Problem {
+    fn from(problem: Box<Problem>) -> Self {
+        *problem
+    }
+}
+
 /// A JSON response (`application/json; charset=utf-8`).
 pub(crate) fn json_response<T: serde::Serialize>(status: StatusCode, body: &T) -> Response {
     match serde_json::to_vec(body) {

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use fastrand::Rng;
 
+use crate::auth::tokens::{Principal, TokenStore};
 use crate::bitemporal::AsAtClock;
 use crate::builder::EmulatorCredentials;
 use crate::domains::Ledger;
@@ -14,7 +15,6 @@ use crate::journal::Journal;
 use crate::metrics::MetricsRecorder;
 use crate::model::okta_user_id;
 use crate::store::Store;
-use crate::tokens::{Principal, TokenStore};
 
 /// Fixed configuration of a running emulator.
 #[derive(Clone, Debug)]

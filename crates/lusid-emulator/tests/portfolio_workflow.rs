@@ -458,10 +458,6 @@ async fn quotes_are_keyed_and_bitemporal() {
         }
     };
     assert_eq!(
-        get("effectiveAt=2024-01-03".into()).await["values"]["k"]["metricValue"]["value"],
-        json!(101.123456789012345_f64)
-    );
-    assert_eq!(
         get("effectiveAt=2024-01-06".into()).await["values"]["k"]["metricValue"]["value"],
         json!(105)
     );

@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 
 use crate::paging::MAX_LIMIT;
 use crate::problem::Problem;
-use crate::routes::QueryParams;
+use crate::query::QueryParams;
 use crate::state::{RequestCtx, SharedState};
 use crate::time_fmt::{format_lusid, parse_lusid, to_ticks};
 
@@ -29,8 +29,12 @@ pub(crate) fn push_error(errors: &mut Errors, field: &str, message: impl Into<St
 }
 
 /// Renders `problem` for this request.
-pub(crate) fn reply(state: &SharedState, ctx: &RequestCtx, problem: Problem) -> Response {
-    problem.render(&state.base_url, &ctx.request_id)
+pub(crate) fn reply(
+    state: &SharedState,
+    ctx: &RequestCtx,
+    problem: impl Into<Problem>,
+) -> Response {
+    problem.into().render(&state.base_url, &ctx.request_id)
 }
 
 /// The request's URL (`href` of a response).
@@ -93,12 +97,12 @@ pub(crate) fn limit_param(q: &QueryParams, errors: &mut Errors) -> usize {
 
 /// Parses a JSON body into `T`; a body that is not valid JSON of that shape
 /// is a `ValidationError` on `requestBody` naming the line and column.
-pub(crate) fn json_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
+pub(crate) fn json_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, Box<Problem>> {
     serde_json::from_slice(body).map_err(|error| {
-        Problem::invalid_field(
+        Box::new(Problem::invalid_field(
             "requestBody",
             format!("The request body is not valid: {error}."),
-        )
+        ))
     })
 }
 
@@ -132,7 +136,7 @@ impl Paging {
         identity: String,
         now: OffsetDateTime,
         errors: &mut Errors,
-    ) -> Result<Self, Problem> {
+    ) -> Result<Self, Box<Problem>> {
         let limit = limit_param(q, errors);
         let as_at = time_param(q, "asAt", errors).unwrap_or(now);
         let Some(raw) = q.get("page") else {
@@ -157,9 +161,9 @@ impl Paging {
                 limit,
                 identity,
             }),
-            None => Err(Problem::invalid_page_token(format!(
+            None => Err(Box::new(Problem::invalid_page_token(format!(
                 "The page token '{raw}' is not a token of this query."
-            ))),
+            )))),
         }
     }
 

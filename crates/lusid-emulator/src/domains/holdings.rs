@@ -30,7 +30,7 @@ use super::portfolios::find;
 use super::transactions::{TransactionRecord, visible};
 use super::wire::{CurrencyAndAmount, Link, PropertyMap, ResourceId, VersionWire};
 use crate::problem::{Problem, json_response};
-use crate::routes::QueryParams;
+use crate::query::QueryParams;
 use crate::state::{RequestCtx, SharedState};
 
 /// `PortfolioHolding`.

@@ -1,12 +1,14 @@
-//! LUSID's domains beyond the instrument master, one module each (its
-//! routes, store records and rules): property definitions, portfolios,
-//! transactions, holdings (computed from transactions) and quotes. They
-//! keep their entities in the generic [`crate::bitemporal::Bitemporal`]
-//! store, inside one [`Ledger`] behind the state's lock, and share the
-//! wire types of [`wire`] and the request handling of [`common`].
+//! LUSID's domains, one module each with its routes and rules: the
+//! instrument master ([`instruments`], over the seeded instrument store of
+//! `crate::store`), and property definitions, portfolios, transactions,
+//! holdings (computed from transactions) and quotes, which keep their
+//! entities in the generic [`crate::bitemporal::Bitemporal`] store inside
+//! one [`Ledger`] behind the state's lock and share the wire types of
+//! [`wire`] and the request handling of [`common`].
 
 pub(crate) mod common;
 pub(crate) mod holdings;
+pub(crate) mod instruments;
 pub(crate) mod portfolios;
 pub(crate) mod property_definitions;
 pub(crate) mod quotes;

@@ -17,7 +17,7 @@ use super::{Ledger, provenance};
 use crate::bitemporal::Seen;
 use crate::model::uuid_like;
 use crate::problem::{Problem, json_response};
-use crate::routes::QueryParams;
+use crate::query::QueryParams;
 use crate::state::{RequestCtx, SharedState};
 use crate::time_fmt::{format_lusid, parse_lusid, to_ticks};
 
@@ -164,11 +164,11 @@ pub(crate) fn find<'a>(
     ledger: &'a Ledger,
     id: &ResourceId,
     as_at: OffsetDateTime,
-) -> Result<Seen<'a, PortfolioRecord>, Problem> {
+) -> Result<Seen<'a, PortfolioRecord>, Box<Problem>> {
     ledger
         .portfolios
         .get(id, as_at)
-        .ok_or_else(|| not_found(id))
+        .ok_or_else(|| Box::new(not_found(id)))
 }
 
 /// Whether `raw` is an ISO 4217-shaped code (three upper-case letters).

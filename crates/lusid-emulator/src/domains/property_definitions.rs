@@ -19,7 +19,7 @@ use super::{Ledger, provenance};
 use crate::bitemporal::Seen;
 use crate::model::uuid_like;
 use crate::problem::{Problem, json_response};
-use crate::routes::QueryParams;
+use crate::query::QueryParams;
 use crate::state::{RequestCtx, SharedState};
 use crate::time_fmt::MIN_EFFECTIVE;
 
@@ -396,7 +396,7 @@ pub(crate) fn check_defined<'a>(
     domain: &str,
     keys: impl IntoIterator<Item = &'a str>,
     as_at: OffsetDateTime,
-) -> Result<(), Problem> {
+) -> Result<(), Box<Problem>> {
     let missing: Vec<&str> = keys
         .into_iter()
         .filter(|key| {
@@ -426,5 +426,5 @@ pub(crate) fn check_defined<'a>(
             .error_details
             .push([("key".to_owned(), key.to_owned())].into());
     }
-    Err(problem)
+    Err(Box::new(problem))
 }

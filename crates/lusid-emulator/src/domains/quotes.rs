@@ -19,7 +19,7 @@ use super::provenance;
 use super::wire::{Link, MetricValue, decimal};
 use crate::bitemporal::Seen;
 use crate::problem::{Problem, json_response};
-use crate::routes::QueryParams;
+use crate::query::QueryParams;
 use crate::state::{RequestCtx, SharedState};
 use crate::time_fmt::{MIN_EFFECTIVE, format_lusid, parse_lusid, to_ticks};
 

@@ -27,7 +27,7 @@ use super::wire::{
 };
 use crate::model::{DEFAULT_SCOPE, canonical_identifier_type};
 use crate::problem::{Problem, json_response};
-use crate::routes::QueryParams;
+use crate::query::QueryParams;
 use crate::state::{RequestCtx, SharedState};
 use crate::store::Store;
 use crate::time_fmt::{format_lusid, parse_lusid, to_ticks};
