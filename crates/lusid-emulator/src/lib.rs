@@ -1,10 +1,14 @@
 //! A local LUSID for development and tests.
 //!
 //! The emulator serves, on a loopback TCP port, an Okta-style token
-//! endpoint (`POST /oauth2/default/v1/token`) and LUSID's instrument REST
-//! surface under `/api/api/instruments`, over deterministic seed data: the
-//! ISO 4217 currencies (`CCY_<code>`) and synthetic equities with valid
-//! FIGIs and ISINs. Errors use LUSID's problem-details JSON; every response
+//! endpoint (`POST /oauth2/default/v1/token`) and LUSID's REST surface for
+//! the first workflow: the instrument master under `/api/api/instruments`
+//! over deterministic seed data (the ISO 4217 currencies `CCY_<code>` and
+//! synthetic equities with valid FIGIs and ISINs), property definitions,
+//! transaction portfolios, transactions, holdings computed from them, and
+//! quotes, all bitemporal and with exact decimals. Every other LUSID
+//! operation answers 501 naming itself. [`RunningEmulator::requests`] lists
+//! the requests received. Errors use LUSID's problem-details JSON; every response
 //! carries a `lusid-meta-requestId` header. A [`Faults`] handle scripts
 //! error responses and latency for retry tests; [`Metrics`] counts
 //! requests. [`EmulatorBuilder::tls`] serves HTTPS (HTTP/2 or HTTP/1.1 by
@@ -26,6 +30,14 @@
 //!
 //! See `docs/emulator.md` for routes, paging tokens, seed data and what is
 //! not emulated yet.
+//!
+//! Where the code is: one module per LUSID domain in `domains/` (routes and
+//! rules: `instruments`, `property_definitions`, `portfolios`,
+//! `transactions`, `holdings`, `quotes`), the generic bitemporal store in
+//! `bitemporal`, the seeded instrument store in `store` (with `index`,
+//! `seed`, `filter`, `sort`, `paging`, `render`), authentication in `auth`,
+//! the request path in `middleware` (journal, faults, auth, meta headers),
+//! problems in `problem`, the spec's operation table in `spec_routes`.
 
 #![deny(missing_docs)]
 
