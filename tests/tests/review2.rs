@@ -620,7 +620,11 @@ async fn an_unimplemented_operation_is_a_501_naming_it_and_metrics_count_everyth
     .await;
     assert!(calendars.starts_with("HTTP/1.1 501"), "{calendars}");
     assert!(calendars.contains("ListCalendars"), "{calendars}");
-    let unauthorised = raw_http(emulator.addr(), &head("GET", "/api/api/calendars/generic", None)).await;
+    let unauthorised = raw_http(
+        emulator.addr(),
+        &head("GET", "/api/api/calendars/generic", None),
+    )
+    .await;
     assert!(unauthorised.starts_with("HTTP/1.1 401"), "{unauthorised}");
     let unknown = raw_http(
         emulator.addr(),
