@@ -262,3 +262,79 @@ pub(crate) async fn get(
         },
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time_fmt::parse_lusid;
+
+    fn at(date: &str) -> OffsetDateTime {
+        parse_lusid(date).expect("date")
+    }
+
+    fn dec(s: &str) -> Decimal {
+        s.parse().expect("decimal")
+    }
+
+    #[test]
+    fn the_six_default_types_move_positions_and_cash() {
+        let txs = [
+            TransactionRecord::example(
+                "FundsIn",
+                "CCY_GBP",
+                "2024-01-01",
+                "2024-01-01",
+                "1000.00",
+                "1000.00",
+            ),
+            TransactionRecord::example(
+                "StockIn",
+                "LUID_A",
+                "2024-01-02",
+                "2024-01-02",
+                "30",
+                "300.30",
+            ),
+            TransactionRecord::example("Buy", "LUID_A", "2024-01-03", "2024-01-04", "0.5", "7.25"),
+            TransactionRecord::example(
+                "StockOut",
+                "LUID_A",
+                "2024-01-05",
+                "2024-01-05",
+                "10.5",
+                "0",
+            ),
+            TransactionRecord::example(
+                "FundsOut",
+                "CCY_GBP",
+                "2024-01-06",
+                "2024-01-08",
+                "100",
+                "100",
+            ),
+            TransactionRecord::example("Sell", "LUID_B", "2024-01-06", "2024-01-06", "5", "50"),
+        ];
+        let h = Holdings::compute(txs.iter(), at("2024-01-07"));
+        let a = &h.positions["LUID_A"];
+        assert_eq!(a.units, dec("20"));
+        // 307.55 less 10.5/30.5 of it, exactly as Decimal computes it.
+        let expected = dec("307.55") - dec("307.55") * dec("10.5") / dec("30.5");
+        assert_eq!(a.cost, expected);
+        // Selling what is not held opens a short at minus the consideration.
+        let b = &h.positions["LUID_B"];
+        assert_eq!((b.units, b.cost), (dec("-5"), dec("-50")));
+        let cash = &h.cash["GBP"];
+        // 1000 - 7.25 (buy settled on the 4th) + 50 (sell); the FundsOut settles on the 8th.
+        assert_eq!(cash.settled, dec("1042.75"));
+        assert_eq!(cash.unsettled, dec("-100"));
+        // Before anything settles on day 3 the buy's cash is a commitment
+        // and its units are not settled.
+        let h = Holdings::compute(txs.iter(), at("2024-01-03"));
+        assert_eq!(h.positions["LUID_A"].settled, dec("30"));
+        assert_eq!(h.positions["LUID_A"].units, dec("30.5"));
+        assert_eq!(h.cash["GBP"].unsettled, dec("-7.25"));
+        let rendered = h.render("GBP");
+        let kinds: Vec<&str> = rendered.iter().map(|r| r.holding_type).collect();
+        assert_eq!(kinds, ["P", "B", "C"]);
+    }
+}

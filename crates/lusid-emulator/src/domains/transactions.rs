@@ -108,6 +108,45 @@ pub(crate) struct TransactionRecord {
     source: Option<String>,
 }
 
+#[cfg(test)]
+impl TransactionRecord {
+    /// A transaction for rule tests: `units` and `amount` as literals,
+    /// dates as `YYYY-MM-DD`, settled in GBP.
+    pub(crate) fn example(
+        kind: &str,
+        luid: &str,
+        date: &str,
+        settle: &str,
+        units: &str,
+        amount: &str,
+    ) -> Self {
+        let number = |s: &str| s.parse::<Number>().expect("number");
+        let at = |s: &str| parse_lusid(s).expect("date");
+        let mut consideration = CurrencyAndAmount::new(Decimal::ZERO, "GBP");
+        consideration.amount = Some(number(amount));
+        Self {
+            transaction_id: format!("{kind}-{date}"),
+            type_: kind.to_owned(),
+            instrument_identifiers: BTreeMap::new(),
+            instrument_scope: DEFAULT_SCOPE.to_owned(),
+            instrument_uid: luid.to_owned(),
+            transaction_date: at(date),
+            settlement_date: at(settle),
+            units: decimal(&number(units)).expect("units"),
+            units_wire: number(units),
+            transaction_price: None,
+            total_consideration: decimal(&number(amount)).expect("amount"),
+            settlement_currency: "GBP".to_owned(),
+            total_consideration_wire: consideration,
+            exchange_rate: None,
+            transaction_currency: None,
+            properties: PropertyMap::new(),
+            counterparty_id: None,
+            source: None,
+        }
+    }
+}
+
 /// `Transaction`.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
