@@ -1,14 +1,26 @@
 #!/usr/bin/env bash
-# The official-SDK check: installs the official LUSID Python SDK (`lusid-sdk`
+# The official-SDK checks: installs the official LUSID Python SDK (`lusid-sdk`
 # from PyPI) into a venv under target/, starts `lusid emulator
-# --write-secrets`, runs check.py against it and reports. Skips (exit 0) with
-# a message when Python or PyPI is unavailable. Not part of `cargo test`.
+# --write-secrets`, runs the named check scripts of this directory against it
+# (default: check.py, the instrument check, and portfolio_workflow.py, the
+# first portfolio workflow) and reports. Skips (exit 0) with a message saying
+# why when Python or PyPI is unavailable. Not part of `cargo test`.
 #
-#   tests/official-sdk/run.sh            # latest lusid-sdk
+#   tests/official-sdk/run.sh                        # both, latest lusid-sdk
+#   tests/official-sdk/run.sh portfolio_workflow.py  # one
 #   LUSID_SDK_VERSION=2.3.313 tests/official-sdk/run.sh
 set -uo pipefail
 
 root="$(cd "$(dirname "$0")/../.." && pwd)"
+if [ "$#" -eq 0 ]; then
+    set -- check.py portfolio_workflow.py
+fi
+for script in "$@"; do
+    if [ ! -f "$root/tests/official-sdk/$script" ]; then
+        echo "FAIL: no check script tests/official-sdk/$script"
+        exit 2
+    fi
+done
 work="$root/target/official-sdk"
 venv="$work/venv"
 mkdir -p "$work"
@@ -50,9 +62,13 @@ if [ ! -s "$secrets" ]; then
 fi
 
 echo "lusid-sdk $sdk_version, $("$venv/bin/python" --version 2>&1), emulator at $(head -n1 "$work/emulator.out")"
-if "$venv/bin/python" "$root/tests/official-sdk/check.py" "$secrets"; then
-    echo "official-SDK check: PASS (lusid-sdk $sdk_version)"
-else
-    echo "official-SDK check: FAIL (lusid-sdk $sdk_version)"
-    exit 1
-fi
+status=0
+for script in "$@"; do
+    if "$venv/bin/python" "$root/tests/official-sdk/$script" "$secrets"; then
+        echo "official-SDK $script: PASS (lusid-sdk $sdk_version)"
+    else
+        echo "official-SDK $script: FAIL (lusid-sdk $sdk_version)"
+        status=1
+    fi
+done
+exit "$status"

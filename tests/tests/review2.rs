@@ -613,14 +613,18 @@ async fn an_unimplemented_operation_is_a_501_naming_it_and_metrics_count_everyth
             .unwrap_or_default();
         format!("{method} {path} HTTP/1.1\r\nHost: x\r\n{auth}Connection: close\r\n\r\n")
     };
-    let portfolios = raw_http(
+    let calendars = raw_http(
         emulator.addr(),
-        &head("GET", "/api/api/portfolios", Some(&token)),
+        &head("GET", "/api/api/calendars/generic", Some(&token)),
     )
     .await;
-    assert!(portfolios.starts_with("HTTP/1.1 501"), "{portfolios}");
-    assert!(portfolios.contains("ListPortfolios"), "{portfolios}");
-    let unauthorised = raw_http(emulator.addr(), &head("GET", "/api/api/portfolios", None)).await;
+    assert!(calendars.starts_with("HTTP/1.1 501"), "{calendars}");
+    assert!(calendars.contains("ListCalendars"), "{calendars}");
+    let unauthorised = raw_http(
+        emulator.addr(),
+        &head("GET", "/api/api/calendars/generic", None),
+    )
+    .await;
     assert!(unauthorised.starts_with("HTTP/1.1 401"), "{unauthorised}");
     let unknown = raw_http(
         emulator.addr(),
@@ -639,8 +643,8 @@ async fn an_unimplemented_operation_is_a_501_naming_it_and_metrics_count_everyth
     assert!(metrics_http.starts_with("HTTP/1.1 200"), "{metrics_http}");
     let json: serde_json::Value =
         serde_json::from_str(metrics_http.split("\r\n\r\n").nth(1).unwrap()).unwrap();
-    assert_eq!(json["apiRequests"]["ListPortfolios"]["501"], 1, "{json}");
-    assert_eq!(json["apiRequests"]["ListPortfolios"]["401"], 1, "{json}");
+    assert_eq!(json["apiRequests"]["ListCalendars"]["501"], 1, "{json}");
+    assert_eq!(json["apiRequests"]["ListCalendars"]["401"], 1, "{json}");
     assert_eq!(json["unauthorized"], 1, "{json}");
     let metrics = emulator.metrics();
     assert_eq!(metrics.api_count("GetInstrumentIdentifierTypes", 501), 1);

@@ -1,10 +1,14 @@
 //! A local LUSID for development and tests.
 //!
 //! The emulator serves, on a loopback TCP port, an Okta-style token
-//! endpoint (`POST /oauth2/default/v1/token`) and LUSID's instrument REST
-//! surface under `/api/api/instruments`, over deterministic seed data: the
-//! ISO 4217 currencies (`CCY_<code>`) and synthetic equities with valid
-//! FIGIs and ISINs. Errors use LUSID's problem-details JSON; every response
+//! endpoint (`POST /oauth2/default/v1/token`) and LUSID's REST surface for
+//! the first workflow: the instrument master under `/api/api/instruments`
+//! over deterministic seed data (the ISO 4217 currencies `CCY_<code>` and
+//! synthetic equities with valid FIGIs and ISINs), property definitions,
+//! transaction portfolios, transactions, holdings computed from them, and
+//! quotes, all bitemporal and with exact decimals. Every other LUSID
+//! operation answers 501 naming itself. [`RunningEmulator::requests`] lists
+//! the requests received. Errors use LUSID's problem-details JSON; every response
 //! carries a `lusid-meta-requestId` header. A [`Faults`] handle scripts
 //! error responses and latency for retry tests; [`Metrics`] counts
 //! requests. [`EmulatorBuilder::tls`] serves HTTPS (HTTP/2 or HTTP/1.1 by
@@ -26,12 +30,23 @@
 //!
 //! See `docs/emulator.md` for routes, paging tokens, seed data and what is
 //! not emulated yet.
+//!
+//! Where the code is: one module per LUSID domain in `domains/` (routes and
+//! rules: `instruments`, `property_definitions`, `portfolios`,
+//! `transactions`, `holdings`, `quotes`), the generic bitemporal store in
+//! `bitemporal`, the seeded instrument store in `store` (with `index`,
+//! `seed`, `filter`, `sort`, `paging`, `render`), authentication in `auth`,
+//! the request path in `middleware` (journal, faults, auth, meta headers),
+//! problems in `problem`, the spec's operation table in `spec_routes`.
 
 #![deny(missing_docs)]
 
+mod auth;
+mod bitemporal;
 mod builder;
 mod canonical_json;
 mod conn;
+mod domains;
 mod error;
 mod fault_profile;
 mod faults;
@@ -39,13 +54,14 @@ mod filter;
 mod index;
 mod journal;
 mod metrics;
+mod middleware;
 mod model;
 mod paging;
 mod persist;
 mod problem;
 pub mod proxy;
+mod query;
 mod render;
-mod routes;
 mod running;
 mod seed;
 mod server;
@@ -55,8 +71,6 @@ mod state;
 mod store;
 mod time_fmt;
 mod tls;
-mod token;
-mod tokens;
 
 pub use builder::{
     DEFAULT_APPLICATION_NAME, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_EQUITIES,

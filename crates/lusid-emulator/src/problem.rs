@@ -173,7 +173,7 @@ impl Problem {
             CODE_UNKNOWN,
             format!("{operation} is not implemented by the emulator"),
             format!(
-                "The LUSID operation {operation} ({method} {path}) is part of LUSID's API but not of the emulator, which serves the instrument master only."
+                "The LUSID operation {operation} ({method} {path}) is part of LUSID's API but not of the emulator, which serves the instrument master, property definitions, portfolios, transactions, holdings and quotes only (see docs/emulator.md)."
             ),
         );
         problem.error_details.push(BTreeMap::from([(
@@ -249,6 +249,12 @@ impl Problem {
             }
         }
         response
+    }
+}
+
+impl From<Box<Problem>> for Problem {
+    fn from(problem: Box<Problem>) -> Self {
+        *problem
     }
 }
 

@@ -11,6 +11,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::auth::token_endpoint::TOKEN_PATH;
 use crate::builder::EmulatorCredentials;
 use crate::error::EmulatorError;
 use crate::faults::Faults;
@@ -18,7 +19,6 @@ use crate::metrics::Metrics;
 use crate::server::router;
 use crate::state::SharedState;
 use crate::tls::TlsSetup;
-use crate::token::TOKEN_PATH;
 
 /// How long [`RunningEmulator::shutdown`] waits for open connections.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);

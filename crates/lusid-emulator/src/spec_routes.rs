@@ -23,6 +23,22 @@ pub(crate) const IMPLEMENTED: &[&str] = &[
     "GetInstruments",
     "UpsertInstruments",
     "DeleteInstrument",
+    "CreatePropertyDefinition",
+    "GetPropertyDefinition",
+    "ListPropertyDefinitions",
+    "DeletePropertyDefinition",
+    "CreatePortfolio",
+    "GetPortfolio",
+    "ListPortfolios",
+    "ListPortfoliosForScope",
+    "DeletePortfolio",
+    "UpsertTransactions",
+    "GetTransactions",
+    "CancelTransactions",
+    "GetHoldings",
+    "UpsertQuotes",
+    "GetQuotes",
+    "ListQuotesForScope",
 ];
 
 /// The prefix served paths add to spec paths.
@@ -174,5 +190,16 @@ mod tests {
         );
         assert_eq!(lookup(&Method::GET, "/api/api/nope"), SpecMatch::NotFound);
         assert_eq!(lookup(&Method::GET, "/elsewhere"), SpecMatch::NotFound);
+    }
+
+    #[test]
+    fn every_implemented_operation_is_a_spec_operation() {
+        for operation in IMPLEMENTED {
+            assert!(
+                SPEC_OPERATIONS.iter().any(|(_, _, op)| op == operation),
+                "{operation} is not in spec/lusid.json"
+            );
+            assert!(is_implemented(operation));
+        }
     }
 }

@@ -6,13 +6,15 @@ use std::time::Duration;
 
 use fastrand::Rng;
 
+use crate::auth::tokens::{Principal, TokenStore};
+use crate::bitemporal::AsAtClock;
 use crate::builder::EmulatorCredentials;
+use crate::domains::Ledger;
 use crate::faults::Faults;
 use crate::journal::Journal;
 use crate::metrics::MetricsRecorder;
 use crate::model::okta_user_id;
 use crate::store::Store;
-use crate::tokens::{Principal, TokenStore};
 
 /// Fixed configuration of a running emulator.
 #[derive(Clone, Debug)]
@@ -35,6 +37,10 @@ pub(crate) struct AppState {
     /// `http://127.0.0.1:PORT`, no trailing slash.
     pub(crate) base_url: String,
     pub(crate) store: RwLock<Store>,
+    /// The domains beyond instruments (portfolios, transactions, quotes...).
+    pub(crate) ledger: RwLock<Ledger>,
+    /// Server `asAt` stamps of the ledger's writes.
+    pub(crate) clock: AsAtClock,
     pub(crate) tokens: TokenStore,
     pub(crate) faults: Faults,
     pub(crate) metrics: MetricsRecorder,
@@ -80,6 +86,8 @@ impl AppState {
             config,
             base_url,
             store: RwLock::new(store),
+            ledger: RwLock::new(Ledger::default()),
+            clock: AsAtClock::default(),
             tokens: TokenStore::default(),
             faults: Faults::default(),
             metrics: MetricsRecorder::default(),
@@ -105,6 +113,16 @@ impl AppState {
     /// Write access to the store (recovering from a poisoned lock).
     pub(crate) fn write_store(&self) -> RwLockWriteGuard<'_, Store> {
         self.store.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Read access to the ledger (recovering from a poisoned lock).
+    pub(crate) fn read_ledger(&self) -> RwLockReadGuard<'_, Ledger> {
+        self.ledger.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Write access to the ledger (recovering from a poisoned lock).
+    pub(crate) fn write_ledger(&self) -> RwLockWriteGuard<'_, Ledger> {
+        self.ledger.write().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Writes the state file, if one is configured (blocking; call from

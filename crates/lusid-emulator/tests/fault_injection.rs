@@ -224,7 +224,7 @@ async fn builder_scripts_and_metrics_route() {
         200
     );
     assert_eq!(
-        api(&emu, &token, "GET", "/api/portfolios", None)
+        api(&emu, &token, "GET", "/api/calendars/generic", None)
             .await
             .status,
         501
@@ -244,6 +244,6 @@ async fn builder_scripts_and_metrics_route() {
     assert_eq!(metrics["routes"]["Token"]["200"], 1);
     assert_eq!(metrics["routes"]["ListInstruments"]["503"], 1);
     assert_eq!(metrics["routes"]["ListInstruments"]["200"], 1);
-    assert_eq!(metrics["routes"]["ListPortfolios"]["501"], 1);
+    assert_eq!(metrics["routes"]["ListCalendars"]["501"], 1);
     assert_eq!(metrics["apiRequests"]["ListInstruments"]["200"], 1);
 }

@@ -524,22 +524,22 @@ async fn unknown_api_paths_are_404_and_other_spec_operations_501_problems() {
     assert_eq!(resp.status, 404);
     assert!(resp.header("lusid-meta-requestId").is_some());
     assert_eq!(resp.json()["status"], 404);
-    let resp = api(&emu, &token, "GET", "/api/portfolios", None).await;
+    let resp = api(&emu, &token, "GET", "/api/calendars/generic", None).await;
     assert_eq!(resp.status, 501);
     assert!(resp.header("lusid-meta-requestId").is_some());
     let body = resp.json();
     assert_eq!(body["status"], 501);
-    assert_eq!(body["errorDetails"][0]["operationId"], "ListPortfolios");
+    assert_eq!(body["errorDetails"][0]["operationId"], "ListCalendars");
     assert!(
         body["title"]
             .as_str()
-            .is_some_and(|t| t.contains("ListPortfolios"))
+            .is_some_and(|t| t.contains("ListCalendars"))
     );
     let resp = api(&emu, &token, "PUT", "/api/instruments", None).await;
     assert_eq!(resp.status, 405);
     let metrics = emu.metrics();
     assert_eq!(metrics.api_count("Unknown", 404), 1);
-    assert_eq!(metrics.api_count("ListPortfolios", 501), 1);
+    assert_eq!(metrics.api_count("ListCalendars", 501), 1);
 }
 
 #[tokio::test]

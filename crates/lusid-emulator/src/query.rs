@@ -1,6 +1,4 @@
-//! LUSID API route handlers and their shared helpers.
-
-pub(crate) mod instruments;
+//! Query parameters as LUSID's routes read them.
 
 /// Query parameters in order; names match case-insensitively, as in
 /// LUSID's ASP.NET model binding.

@@ -22,8 +22,8 @@ use crate::model::{
 };
 use crate::paging::{MAX_LIMIT, PageQuery, PageToken, QueryIdentity, collect_page};
 use crate::problem::{CODE_CURRENCY_CANNOT_BE_DELETED, Problem, json_response};
+use crate::query::QueryParams;
 use crate::render::{PropertySelection, instrument, raw};
-use crate::routes::QueryParams;
 use crate::sort::SortSpec;
 use crate::state::{RequestCtx, SharedState};
 use crate::store::{DeleteFailure, UpsertFailure, UpsertItem};

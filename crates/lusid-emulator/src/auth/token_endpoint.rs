@@ -17,10 +17,10 @@ use serde::Serialize;
 use serde_json::json;
 use time::OffsetDateTime;
 
+use crate::auth::tokens::Principal;
 use crate::model::okta_user_id;
 use crate::problem::json_response;
 use crate::state::SharedState;
-use crate::tokens::Principal;
 
 /// Path of the token endpoint.
 pub(crate) const TOKEN_PATH: &str = "/oauth2/default/v1/token";

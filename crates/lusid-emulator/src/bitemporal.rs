@@ -1,0 +1,197 @@
+//! The generic bitemporal store the domains (property definitions,
+//! portfolios, transactions, quotes) keep their entities in.
+//!
+//! Every write is stamped with a server `asAt` from the [`AsAtClock`]
+//! (strictly increasing, LUSID's 100 ns precision) and never overwrites: a
+//! key's history is a list of versions, the latest at or before a read's
+//! `asAt` is what that read sees, and a delete is a version without a
+//! value. Business time (`effectiveAt`) is the domain's part: each value
+//! carries its own effective dates (a portfolio's `created`, a
+//! transaction's `transactionDate`, a quote's `effectiveAt`), which the
+//! domain's rules filter on.
+
+use std::collections::BTreeMap;
+use std::ops::RangeBounds;
+use std::sync::{Mutex, PoisonError};
+
+use time::{Duration, OffsetDateTime};
+
+use crate::model::Provenance;
+use crate::time_fmt::to_ticks;
+
+/// Hands out server `asAt` stamps: now (in 100 ns ticks), but always after
+/// the previous stamp, so versions written in the same tick stay ordered.
+#[derive(Debug)]
+pub(crate) struct AsAtClock {
+    last: Mutex<OffsetDateTime>,
+}
+
+impl Default for AsAtClock {
+    fn default() -> Self {
+        Self {
+            last: Mutex::new(OffsetDateTime::UNIX_EPOCH),
+        }
+    }
+}
+
+impl AsAtClock {
+    /// The next stamp.
+    pub(crate) fn tick(&self) -> OffsetDateTime {
+        let mut last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
+        let now = to_ticks(OffsetDateTime::now_utc());
+        let next = if now > *last {
+            now
+        } else {
+            *last + Duration::nanoseconds(100)
+        };
+        *last = next;
+        next
+    }
+}
+
+/// One version of an entity: its value from `as_at` on (`None`: deleted).
+#[derive(Clone, Debug)]
+pub(crate) struct Version<V> {
+    /// System time the version was written.
+    pub(crate) as_at: OffsetDateTime,
+    /// Who wrote it.
+    pub(crate) provenance: Provenance,
+    /// The value, or `None` for a delete.
+    pub(crate) value: Option<V>,
+}
+
+/// What a read at some `asAt` sees of one entity.
+#[derive(Debug)]
+pub(crate) struct Seen<'a, V> {
+    /// The value.
+    pub(crate) value: &'a V,
+    /// The version that created the entity (after its latest delete).
+    pub(crate) created: &'a Version<V>,
+    /// The version seen (its latest modification at that `asAt`).
+    pub(crate) modified: &'a Version<V>,
+    /// 1 for the creating version, counting up with each modification.
+    pub(crate) number: usize,
+}
+
+/// Entities keyed by `K`, each with its history of versions.
+#[derive(Debug)]
+pub(crate) struct Bitemporal<K, V> {
+    entries: BTreeMap<K, Vec<Version<V>>>,
+}
+
+impl<K, V> Default for Bitemporal<K, V> {
+    fn default() -> Self {
+        Self {
+            entries: BTreeMap::new(),
+        }
+    }
+}
+
+impl<K: Ord + Clone, V> Bitemporal<K, V> {
+    /// Writes `value` for `key` as of `as_at` (which must not be before the
+    /// key's latest version; the [`AsAtClock`] guarantees it).
+    pub(crate) fn put(&mut self, key: K, value: V, as_at: OffsetDateTime, provenance: Provenance) {
+        self.entries.entry(key).or_default().push(Version {
+            as_at,
+            provenance,
+            value: Some(value),
+        });
+    }
+
+    /// Deletes `key` as of `as_at`; `false` if it was not live then.
+    pub(crate) fn delete(
+        &mut self,
+        key: &K,
+        as_at: OffsetDateTime,
+        provenance: Provenance,
+    ) -> bool {
+        if self.get(key, as_at).is_none() {
+            return false;
+        }
+        if let Some(versions) = self.entries.get_mut(key) {
+            versions.push(Version {
+                as_at,
+                provenance,
+                value: None,
+            });
+        }
+        true
+    }
+
+    /// What a read at `as_at` sees of `key`.
+    pub(crate) fn get(&self, key: &K, as_at: OffsetDateTime) -> Option<Seen<'_, V>> {
+        self.entries
+            .get(key)
+            .and_then(|versions| seen(versions, as_at))
+    }
+
+    /// The live entities at `as_at`, in key order.
+    pub(crate) fn iter_at(&self, as_at: OffsetDateTime) -> impl Iterator<Item = (&K, Seen<'_, V>)> {
+        self.entries
+            .iter()
+            .filter_map(move |(key, versions)| seen(versions, as_at).map(|s| (key, s)))
+    }
+
+    /// The live entities at `as_at` whose keys fall in `range`, in key order.
+    pub(crate) fn range_at<R: RangeBounds<K>>(
+        &self,
+        range: R,
+        as_at: OffsetDateTime,
+    ) -> impl DoubleEndedIterator<Item = (&K, Seen<'_, V>)> {
+        self.entries
+            .range(range)
+            .filter_map(move |(key, versions)| seen(versions, as_at).map(|s| (key, s)))
+    }
+}
+
+/// The view of one history at `as_at`.
+fn seen<V>(versions: &[Version<V>], as_at: OffsetDateTime) -> Option<Seen<'_, V>> {
+    let visible = versions.iter().rposition(|v| v.as_at <= as_at)?;
+    let modified = &versions[visible];
+    let value = modified.value.as_ref()?;
+    let created_at = versions[..=visible]
+        .iter()
+        .rposition(|v| v.value.is_none())
+        .map_or(0, |deleted| deleted + 1);
+    Some(Seen {
+        value,
+        created: &versions[created_at],
+        modified,
+        number: visible - created_at + 1,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn who() -> Provenance {
+        Provenance {
+            user_id: "u".into(),
+            request_id: "r".into(),
+        }
+    }
+
+    #[test]
+    fn reads_honour_as_at_and_deletes() {
+        let clock = AsAtClock::default();
+        let (t1, t2, t3, t4) = (clock.tick(), clock.tick(), clock.tick(), clock.tick());
+        assert!(t1 < t2 && t2 < t3 && t3 < t4);
+        let mut store: Bitemporal<&str, i32> = Bitemporal::default();
+        store.put("a", 1, t1, who());
+        store.put("a", 2, t2, who());
+        assert!(store.get(&"a", t1 - Duration::nanoseconds(100)).is_none());
+        assert_eq!(*store.get(&"a", t1).map(|s| s.value).unwrap(), 1);
+        let seen = store.get(&"a", t2).unwrap();
+        assert_eq!((*seen.value, seen.number, seen.created.as_at), (2, 2, t1));
+        assert!(store.delete(&"a", t3, who()));
+        assert!(!store.delete(&"a", t3, who()));
+        assert!(store.get(&"a", t3).is_none());
+        assert_eq!(*store.get(&"a", t2).unwrap().value, 2);
+        store.put("a", 5, t4, who());
+        let seen = store.get(&"a", t4).unwrap();
+        assert_eq!((*seen.value, seen.number, seen.created.as_at), (5, 1, t4));
+        assert_eq!(store.iter_at(t3).count(), 0);
+        assert_eq!(store.iter_at(t4).count(), 1);
+    }
+}

@@ -1,0 +1,121 @@
+//! The middleware every request passes through, one concern per module:
+//! the request journal ([`journal`]), fault injection ([`faults`]), the
+//! bearer-token check ([`auth`]), the 501 of unimplemented operations, and
+//! the meta headers, metrics and trace of the response ([`meta`]).
+
+mod auth;
+mod faults;
+mod journal;
+pub(crate) mod meta;
+
+use std::time::Instant;
+
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use http::Method;
+
+use crate::auth::token_endpoint::TOKEN_PATH;
+use crate::problem::Problem;
+use crate::spec_routes::{self, SpecMatch};
+use crate::state::{RequestCtx, SharedState};
+use faults::FaultStep;
+
+/// Largest request body accepted.
+pub(crate) const BODY_LIMIT: usize = 32 * 1024 * 1024;
+
+/// Which endpoint a request is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RouteKind {
+    /// The token endpoint.
+    Token,
+    /// A LUSID API path; the spec operation id or `Unknown`.
+    Api(&'static str),
+    /// Anything else (including `/emulator/...`).
+    Other,
+}
+
+/// Classifies a request by method and path (for faults, metrics and 501s),
+/// using the operation table extracted from `spec/lusid.json`.
+pub(crate) fn classify(method: &Method, path: &str) -> RouteKind {
+    if path == TOKEN_PATH {
+        return RouteKind::Token;
+    }
+    if !path.starts_with("/api/") {
+        return RouteKind::Other;
+    }
+    match spec_routes::lookup(method, path) {
+        SpecMatch::Operation(operation) => RouteKind::Api(operation),
+        SpecMatch::MethodNotAllowed | SpecMatch::NotFound => RouteKind::Api("Unknown"),
+    }
+}
+
+/// Per-request middleware: journal, faults, authentication, 501, handler,
+/// meta headers (see the module docs).
+pub(crate) async fn middleware(
+    State(state): State<SharedState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let started = Instant::now();
+    let request_id = state.next_request_id();
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let kind = classify(&method, &path);
+    state.metrics.http_version(request.version());
+    if kind != RouteKind::Other {
+        request = match journal::record(&state, request).await {
+            Ok(request) => request,
+            Err(response) => return response,
+        };
+    }
+    let route = match kind {
+        RouteKind::Token => "Token",
+        RouteKind::Api(operation) => operation,
+        RouteKind::Other => "Other",
+    };
+
+    let (mut response, faulted) = match faults::inject(&state, &request, kind, &request_id).await {
+        FaultStep::Final(response) => return response,
+        FaultStep::Answer(response) => (Some(response), true),
+        FaultStep::Serve => (None, false),
+    };
+    if response.is_none() {
+        let mut principal = None;
+        if let RouteKind::Api(operation) = kind {
+            match auth::authenticate(&state, request.headers(), &request_id) {
+                Ok(p) => principal = Some(p),
+                Err(refused) => response = Some(*refused),
+            }
+            if response.is_none()
+                && operation != "Unknown"
+                && !spec_routes::is_implemented(operation)
+            {
+                response = Some(
+                    Problem::not_implemented(operation, method.as_str(), &path)
+                        .render(&state.base_url, &request_id),
+                );
+            }
+        }
+        if response.is_none() {
+            request.extensions_mut().insert(RequestCtx {
+                request_id: request_id.clone(),
+                principal,
+            });
+            response = Some(next.run(request).await);
+        }
+    }
+    meta::finish(
+        &state,
+        response,
+        meta::Served {
+            started,
+            request_id: &request_id,
+            method: &method,
+            path: &path,
+            kind,
+            route,
+            faulted,
+        },
+    )
+}
