@@ -20,7 +20,7 @@ use crate::scan;
 /// # Errors
 /// When the value is not a JSON object, or not JSON text (deserializers
 /// other than serde_json's text deserializers cannot capture raw values).
-pub(crate) fn read<'de, D: Deserializer<'de>>(
+pub fn read<'de, D: Deserializer<'de>>(
     deserializer: D,
     property: &'static str,
 ) -> Result<(String, Box<RawValue>), D::Error> {
@@ -35,7 +35,7 @@ pub(crate) fn read<'de, D: Deserializer<'de>>(
 
 /// The discriminator of JSON text; empty when absent or not a string, or
 /// when the text is not an object.
-pub(crate) fn peek(text: &str, property: &'static str) -> String {
+pub fn peek(text: &str, property: &'static str) -> String {
     scan::top_level_string(text, property)
         .ok()
         .flatten()
@@ -51,7 +51,7 @@ pub(crate) fn peek(text: &str, property: &'static str) -> String {
 /// # Errors
 /// The member's decoding error, naming the tag and the JSON path inside the
 /// value.
-pub(crate) fn decode<T: de::DeserializeOwned, E: de::Error>(
+pub fn decode<T: de::DeserializeOwned, E: de::Error>(
     tag: &str,
     raw: &RawValue,
 ) -> Result<Box<T>, E> {

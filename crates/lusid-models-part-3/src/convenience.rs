@@ -2,22 +2,7 @@
 //! identifiers from `(type, value)` pairs, label and metric property values,
 //! and properties keyed `Instrument/<scope>/<code>`.
 //!
-//! ```
-//! use lusid_models::{InstrumentDefinition, Property, PropertyValue, identifiers};
-//!
-//! let definition = InstrumentDefinition::new(
-//!     "Acme plc",
-//!     identifiers([("Figi", "BBG000BLNNH6"), ("ClientInternal", "acme-1")]),
-//! )
-//! .with_property(Property::instrument("default", "Sector", PropertyValue::label("Tech"))?)
-//! .with_property(Property::instrument(
-//!     "default",
-//!     "SharesOutstanding",
-//!     PropertyValue::metric("1234567.8901234567890".parse::<lusid_models::Number>()?, "Shares"),
-//! )?);
-//! assert_eq!(definition.properties.map(|p| p.len()), Some(2));
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
+//! `lusid-models`' crate documentation shows them together.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -86,10 +71,7 @@ impl PropertyValue {
     /// rather than going through `f64`.
     pub fn metric(value: impl Into<Number>, unit: impl Into<String>) -> Self {
         Self {
-            metric_value: Some(MetricValue {
-                value: Some(value.into()),
-                unit: Some(unit.into()),
-            }),
+            metric_value: Some(MetricValue::default().with_value(value).with_unit(unit)),
             ..Self::default()
         }
     }

@@ -6,7 +6,7 @@ use serde::de::{Deserialize, Deserializer, Visitor};
 
 /// A JSON object key: borrowed from the input when it has no escapes and
 /// the deserializer reads from memory, owned otherwise.
-pub(crate) enum Key<'de> {
+pub enum Key<'de> {
     /// Borrowed from the input.
     Borrowed(&'de str),
     /// Unescaped into a new string.
@@ -15,7 +15,7 @@ pub(crate) enum Key<'de> {
 
 impl Key<'_> {
     /// The key text.
-    pub(crate) fn as_str(&self) -> &str {
+    pub fn as_str(&self) -> &str {
         match self {
             Self::Borrowed(text) => text,
             Self::Owned(text) => text,
@@ -23,7 +23,7 @@ impl Key<'_> {
     }
 
     /// The key as an owned string.
-    pub(crate) fn into_string(self) -> String {
+    pub fn into_string(self) -> String {
         match self {
             Self::Borrowed(text) => text.to_owned(),
             Self::Owned(text) => text,

@@ -11,10 +11,10 @@ use std::marker::PhantomData;
 
 use serde::de::{Deserializer, Error, MapAccess, Visitor};
 
-pub(crate) use crate::key::Key;
+pub use crate::key::Key;
 
 /// A struct read from the entries of a JSON object.
-pub(crate) trait FromMap<'de>: Sized {
+pub trait FromMap<'de>: Sized {
     /// The schema name, for "expected struct ..." messages.
     const NAME: &'static str;
 
@@ -29,7 +29,7 @@ pub(crate) trait FromMap<'de>: Sized {
 ///
 /// # Errors
 /// The deserializer's error, or one of [`FromMap::from_map`].
-pub(crate) fn deserialize<'de, T: FromMap<'de>, D: Deserializer<'de>>(
+pub fn deserialize<'de, T: FromMap<'de>, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<T, D::Error> {
     deserializer.deserialize_struct(T::NAME, &[], StructVisitor(PhantomData))
@@ -39,7 +39,7 @@ pub(crate) fn deserialize<'de, T: FromMap<'de>, D: Deserializer<'de>>(
 ///
 /// # Errors
 /// `duplicate field` naming the wire name.
-pub(crate) fn set<T, E: Error>(
+pub fn set<T, E: Error>(
     slot: &mut Option<T>,
     value: T,
     wire: &'static str,
@@ -55,7 +55,7 @@ pub(crate) fn set<T, E: Error>(
 ///
 /// # Errors
 /// `missing field` naming the wire name when the key was absent.
-pub(crate) fn required<T, E: Error>(slot: Option<T>, wire: &'static str) -> Result<T, E> {
+pub fn required<T, E: Error>(slot: Option<T>, wire: &'static str) -> Result<T, E> {
     slot.ok_or_else(|| E::missing_field(wire))
 }
 

@@ -12,7 +12,7 @@ use serde_json::value::RawValue;
 /// unchanged.
 ///
 /// Used where the generated types do not model a schema yet: polymorphic
-/// schemas such as [`LusidInstrument`](crate::LusidInstrument) (whose concrete
+/// schemas such as `lusid_models::LusidInstrument` (whose concrete
 /// type depends on a discriminator field) and untyped values. Nothing is lost:
 /// read it with [`RawJson::to_value`] or [`RawJson::deserialize_into`].
 ///
@@ -55,10 +55,9 @@ impl RawJson {
 
 impl RawJson {
     /// Wraps captured raw JSON (used by the generated code of the schemas
-    /// that keep unknown keys or are families, so unused when no feature
-    /// compiles one).
-    #[allow(dead_code)]
-    pub(crate) fn from_raw_value(raw: Box<RawValue>) -> Self {
+    /// that keep unknown keys or are families).
+    #[doc(hidden)]
+    pub fn from_raw_value(raw: Box<RawValue>) -> Self {
         Self(raw)
     }
 }
