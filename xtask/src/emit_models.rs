@@ -389,7 +389,7 @@ pub fn render_enum(definition: &EnumDef) -> String {
          fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {{\nserializer.serialize_str(self.as_str())\n}}\n}}\n\n\
          impl<'de> serde::Deserialize<'de> for {name} {{\n\
          fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {{\n\
-         <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)\n}}\n}}\n\n"
+         crate::de::open_enum(deserializer, Self::known, Self::Other)\n}}\n}}\n\n"
     ));
     out
 }

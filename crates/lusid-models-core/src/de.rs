@@ -59,6 +59,45 @@ pub fn required<T, E: Error>(slot: Option<T>, wire: &'static str) -> Result<T, E
     slot.ok_or_else(|| E::missing_field(wire))
 }
 
+/// Deserialises an open enum from a JSON string: a listed value (`known`)
+/// becomes its variant without copying the text; any other value is kept
+/// in the `Other` variant (`other`).
+///
+/// # Errors
+/// When the value is not a string.
+pub fn open_enum<'de, T, D: Deserializer<'de>>(
+    deserializer: D,
+    known: fn(&str) -> Option<T>,
+    other: fn(String) -> T,
+) -> Result<T, D::Error> {
+    deserializer.deserialize_str(OpenEnumVisitor { known, other })
+}
+
+/// Reads an open enum's string, allocating only for unlisted values.
+struct OpenEnumVisitor<T> {
+    known: fn(&str) -> Option<T>,
+    other: fn(String) -> T,
+}
+
+impl<T> Visitor<'_> for OpenEnumVisitor<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_str<E: Error>(self, text: &str) -> Result<T, E> {
+        Ok((self.known)(text).unwrap_or_else(|| (self.other)(text.to_owned())))
+    }
+
+    fn visit_string<E: Error>(self, text: String) -> Result<T, E> {
+        Ok(match (self.known)(&text) {
+            Some(value) => value,
+            None => (self.other)(text),
+        })
+    }
+}
+
 /// Hands the object's entries to [`FromMap::from_map`].
 struct StructVisitor<T>(PhantomData<T>);
 

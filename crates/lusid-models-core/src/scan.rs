@@ -2,6 +2,8 @@
 //! valid (a captured raw value): finds one string property without a serde
 //! pass and without allocating, unless the key or the value has escapes.
 
+use std::borrow::Cow;
+
 /// The text is not a JSON object (the only failure: the input is valid JSON).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct NotAnObject;
@@ -14,7 +16,10 @@ pub(crate) struct NotAnObject;
 ///
 /// # Errors
 /// [`NotAnObject`] when the value is not an object.
-pub(crate) fn top_level_string(text: &str, property: &str) -> Result<Option<String>, NotAnObject> {
+pub(crate) fn top_level_string<'a>(
+    text: &'a str,
+    property: &str,
+) -> Result<Option<Cow<'a, str>>, NotAnObject> {
     let bytes = text.as_bytes();
     let mut at = skip_space(bytes, 0);
     if bytes.get(at) != Some(&b'{') {
@@ -55,13 +60,14 @@ fn key_matches(quoted: &str, property: &str) -> bool {
     }
 }
 
-/// The unescaped contents of a quoted JSON string.
-fn unquote(quoted: &str) -> String {
+/// The unescaped contents of a quoted JSON string, borrowed when it has no
+/// escapes.
+fn unquote(quoted: &str) -> Cow<'_, str> {
     let inner = &quoted[1..quoted.len() - 1];
     if inner.contains('\\') {
-        serde_json::from_str(quoted).unwrap_or_default()
+        Cow::Owned(serde_json::from_str(quoted).unwrap_or_default())
     } else {
-        inner.to_owned()
+        Cow::Borrowed(inner)
     }
 }
 
@@ -147,7 +153,7 @@ mod tests {
         for (text, expected) in cases {
             assert_eq!(
                 top_level_string(text, "t"),
-                Ok(expected.map(str::to_owned)),
+                Ok(expected.map(Cow::Borrowed)),
                 "{text}"
             );
         }

@@ -213,6 +213,6 @@ impl serde::Serialize for AddressDefinitionType {
 
 impl<'de> serde::Deserialize<'de> for AddressDefinitionType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -230,7 +230,7 @@ impl serde::Serialize for AggregateMatchingRuleLeftOperation {
 
 impl<'de> serde::Deserialize<'de> for AggregateMatchingRuleLeftOperation {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -349,6 +349,6 @@ impl serde::Serialize for AggregateMatchingRuleRightOperation {
 
 impl<'de> serde::Deserialize<'de> for AggregateMatchingRuleRightOperation {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -254,7 +254,7 @@ impl serde::Serialize for AggregateNumericToleranceReferenceSide {
 
 impl<'de> serde::Deserialize<'de> for AggregateNumericToleranceReferenceSide {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -329,7 +329,7 @@ impl serde::Serialize for AggregateNumericToleranceThresholdPriority {
 
 impl<'de> serde::Deserialize<'de> for AggregateNumericToleranceThresholdPriority {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -408,7 +408,7 @@ impl serde::Serialize for AggregateNumericToleranceOffset {
 
 impl<'de> serde::Deserialize<'de> for AggregateNumericToleranceOffset {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -491,6 +491,6 @@ impl serde::Serialize for AggregateNumericToleranceToleranceType {
 
 impl<'de> serde::Deserialize<'de> for AggregateNumericToleranceToleranceType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

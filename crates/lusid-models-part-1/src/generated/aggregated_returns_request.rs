@@ -318,7 +318,7 @@ impl serde::Serialize for AggregatedReturnsRequestCompositeMethod {
 
 impl<'de> serde::Deserialize<'de> for AggregatedReturnsRequestCompositeMethod {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -393,7 +393,7 @@ impl serde::Serialize for AggregatedReturnsRequestPeriod {
 
 impl<'de> serde::Deserialize<'de> for AggregatedReturnsRequestPeriod {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -484,7 +484,7 @@ impl serde::Serialize for AggregatedReturnsRequestOutputFrequency {
 
 impl<'de> serde::Deserialize<'de> for AggregatedReturnsRequestOutputFrequency {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -567,6 +567,6 @@ impl serde::Serialize for AggregatedReturnsRequestRunMode {
 
 impl<'de> serde::Deserialize<'de> for AggregatedReturnsRequestRunMode {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

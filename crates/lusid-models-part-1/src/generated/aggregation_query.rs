@@ -263,7 +263,7 @@ impl serde::Serialize for AggregationQueryType {
 
 impl<'de> serde::Deserialize<'de> for AggregationQueryType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -374,6 +374,6 @@ impl serde::Serialize for AggregationQueryFlattenedType {
 
 impl<'de> serde::Deserialize<'de> for AggregationQueryFlattenedType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -296,7 +296,7 @@ impl serde::Serialize for AllocationEventEqualisationTreatment {
 
 impl<'de> serde::Deserialize<'de> for AllocationEventEqualisationTreatment {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -371,6 +371,6 @@ impl serde::Serialize for AllocationEventEqualisationPnl {
 
 impl<'de> serde::Deserialize<'de> for AllocationEventEqualisationPnl {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

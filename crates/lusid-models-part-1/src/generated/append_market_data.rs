@@ -75,24 +75,24 @@ impl serde::Serialize for AppendMarketData {
 impl<'de> serde::Deserialize<'de> for AppendMarketData {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let (tag, raw) = crate::family::read(deserializer, Self::DISCRIMINATOR)?;
-        Ok(match tag.as_str() {
-            "AppendFxForwardCurveByQuoteReference" => {
-                Self::AppendFxForwardCurveByQuoteReference(crate::family::decode(&tag, &raw)?)
-            }
+        Ok(match tag.get(&raw) {
+            "AppendFxForwardCurveByQuoteReference" => Self::AppendFxForwardCurveByQuoteReference(
+                crate::family::decode(tag.get(&raw), &raw)?,
+            ),
             "AppendFxForwardCurveData" => {
-                Self::AppendFxForwardCurveData(crate::family::decode(&tag, &raw)?)
+                Self::AppendFxForwardCurveData(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "AppendFxForwardPipsCurveData" => {
-                Self::AppendFxForwardPipsCurveData(crate::family::decode(&tag, &raw)?)
+                Self::AppendFxForwardPipsCurveData(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "AppendFxForwardTenorCurveData" => {
-                Self::AppendFxForwardTenorCurveData(crate::family::decode(&tag, &raw)?)
+                Self::AppendFxForwardTenorCurveData(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "AppendFxForwardTenorPipsCurveData" => {
-                Self::AppendFxForwardTenorPipsCurveData(crate::family::decode(&tag, &raw)?)
+                Self::AppendFxForwardTenorPipsCurveData(crate::family::decode(tag.get(&raw), &raw)?)
             }
             _ => Self::Unknown {
-                tag,
+                tag: tag.into_string(&raw),
                 raw: crate::RawJson::from_raw_value(raw),
             },
         })
@@ -184,6 +184,6 @@ impl serde::Serialize for AppendMarketDataMarketDataType {
 
 impl<'de> serde::Deserialize<'de> for AppendMarketDataMarketDataType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -179,7 +179,7 @@ impl serde::Serialize for BarrierDirection {
 
 impl<'de> serde::Deserialize<'de> for BarrierDirection {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -257,7 +257,7 @@ impl serde::Serialize for BarrierMonitoring {
 
 impl<'de> serde::Deserialize<'de> for BarrierMonitoring {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -331,6 +331,6 @@ impl serde::Serialize for BarrierType {
 
 impl<'de> serde::Deserialize<'de> for BarrierType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -242,7 +242,7 @@ impl serde::Serialize for BucketDefinitionBucketType {
 
 impl<'de> serde::Deserialize<'de> for BucketDefinitionBucketType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -317,6 +317,6 @@ impl serde::Serialize for BucketDefinitionCleardownBehaviour {
 
 impl<'de> serde::Deserialize<'de> for BucketDefinitionCleardownBehaviour {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -173,7 +173,7 @@ impl serde::Serialize for BucketingScheduleRollDirection {
 
 impl<'de> serde::Deserialize<'de> for BucketingScheduleRollDirection {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -247,6 +247,6 @@ impl serde::Serialize for BucketingScheduleStubType {
 
 impl<'de> serde::Deserialize<'de> for BucketingScheduleStubType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

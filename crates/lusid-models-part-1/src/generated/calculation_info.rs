@@ -174,7 +174,7 @@ impl serde::Serialize for CalculationInfoCalculationMethod {
 
 impl<'de> serde::Deserialize<'de> for CalculationInfoCalculationMethod {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -252,6 +252,6 @@ impl serde::Serialize for CalculationInfoMultiplier {
 
 impl<'de> serde::Deserialize<'de> for CalculationInfoMultiplier {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -204,7 +204,7 @@ impl serde::Serialize for CapabilityOverrideCapability {
 
 impl<'de> serde::Deserialize<'de> for CapabilityOverrideCapability {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -278,6 +278,6 @@ impl serde::Serialize for CapabilityOverrideSetting {
 
 impl<'de> serde::Deserialize<'de> for CapabilityOverrideSetting {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

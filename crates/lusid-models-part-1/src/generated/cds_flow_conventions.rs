@@ -452,7 +452,7 @@ impl serde::Serialize for CdsFlowConventionsDayCountConvention {
 
 impl<'de> serde::Deserialize<'de> for CdsFlowConventionsDayCountConvention {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -791,7 +791,7 @@ impl serde::Serialize for CdsFlowConventionsRollConvention {
 
 impl<'de> serde::Deserialize<'de> for CdsFlowConventionsRollConvention {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -910,6 +910,6 @@ impl serde::Serialize for CdsFlowConventionsBusinessDayConvention {
 
 impl<'de> serde::Deserialize<'de> for CdsFlowConventionsBusinessDayConvention {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

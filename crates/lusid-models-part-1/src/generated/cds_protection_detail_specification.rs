@@ -235,7 +235,7 @@ impl serde::Serialize for CdsProtectionDetailSpecificationSeniority {
 
 impl<'de> serde::Deserialize<'de> for CdsProtectionDetailSpecificationSeniority {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -338,6 +338,6 @@ impl serde::Serialize for CdsProtectionDetailSpecificationRestructuringType {
 
 impl<'de> serde::Deserialize<'de> for CdsProtectionDetailSpecificationRestructuringType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

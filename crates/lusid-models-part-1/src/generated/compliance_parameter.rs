@@ -128,75 +128,81 @@ impl serde::Serialize for ComplianceParameter {
 impl<'de> serde::Deserialize<'de> for ComplianceParameter {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let (tag, raw) = crate::family::read(deserializer, Self::DISCRIMINATOR)?;
-        Ok(match tag.as_str() {
+        Ok(match tag.get(&raw) {
             "AddressKeyComplianceParameter" => {
-                Self::AddressKeyComplianceParameter(crate::family::decode(&tag, &raw)?)
+                Self::AddressKeyComplianceParameter(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "AddressKeyListComplianceParameter" => {
-                Self::AddressKeyListComplianceParameter(crate::family::decode(&tag, &raw)?)
+                Self::AddressKeyListComplianceParameter(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "BoolComplianceParameter" => {
-                Self::BoolComplianceParameter(crate::family::decode(&tag, &raw)?)
+                Self::BoolComplianceParameter(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "BoolListComplianceParameter" => {
-                Self::BoolListComplianceParameter(crate::family::decode(&tag, &raw)?)
+                Self::BoolListComplianceParameter(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "DateTimeComplianceParameter" => {
-                Self::DateTimeComplianceParameter(crate::family::decode(&tag, &raw)?)
+                Self::DateTimeComplianceParameter(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "DateTimeListComplianceParameter" => {
-                Self::DateTimeListComplianceParameter(crate::family::decode(&tag, &raw)?)
+                Self::DateTimeListComplianceParameter(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "DecimalComplianceParameter" => {
-                Self::DecimalComplianceParameter(crate::family::decode(&tag, &raw)?)
+                Self::DecimalComplianceParameter(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "DecimalListComplianceParameter" => {
-                Self::DecimalListComplianceParameter(crate::family::decode(&tag, &raw)?)
+                Self::DecimalListComplianceParameter(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "FilterPredicateComplianceParameter" => {
-                Self::FilterPredicateComplianceParameter(crate::family::decode(&tag, &raw)?)
-            }
-            "GroupBySelectorComplianceParameter" => {
-                Self::GroupBySelectorComplianceParameter(crate::family::decode(&tag, &raw)?)
-            }
-            "GroupCalculationComplianceParameter" => {
-                Self::GroupCalculationComplianceParameter(crate::family::decode(&tag, &raw)?)
-            }
+            "FilterPredicateComplianceParameter" => Self::FilterPredicateComplianceParameter(
+                crate::family::decode(tag.get(&raw), &raw)?,
+            ),
+            "GroupBySelectorComplianceParameter" => Self::GroupBySelectorComplianceParameter(
+                crate::family::decode(tag.get(&raw), &raw)?,
+            ),
+            "GroupCalculationComplianceParameter" => Self::GroupCalculationComplianceParameter(
+                crate::family::decode(tag.get(&raw), &raw)?,
+            ),
             "GroupFilterPredicateComplianceParameter" => {
-                Self::GroupFilterPredicateComplianceParameter(crate::family::decode(&tag, &raw)?)
+                Self::GroupFilterPredicateComplianceParameter(crate::family::decode(
+                    tag.get(&raw),
+                    &raw,
+                )?)
             }
             "InstrumentListComplianceParameter" => {
-                Self::InstrumentListComplianceParameter(crate::family::decode(&tag, &raw)?)
+                Self::InstrumentListComplianceParameter(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "PortfolioGroupIdComplianceParameter" => {
-                Self::PortfolioGroupIdComplianceParameter(crate::family::decode(&tag, &raw)?)
-            }
+            "PortfolioGroupIdComplianceParameter" => Self::PortfolioGroupIdComplianceParameter(
+                crate::family::decode(tag.get(&raw), &raw)?,
+            ),
             "PortfolioGroupIdListComplianceParameter" => {
-                Self::PortfolioGroupIdListComplianceParameter(crate::family::decode(&tag, &raw)?)
+                Self::PortfolioGroupIdListComplianceParameter(crate::family::decode(
+                    tag.get(&raw),
+                    &raw,
+                )?)
             }
             "PortfolioIdComplianceParameter" => {
-                Self::PortfolioIdComplianceParameter(crate::family::decode(&tag, &raw)?)
+                Self::PortfolioIdComplianceParameter(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "PortfolioIdListComplianceParameter" => {
-                Self::PortfolioIdListComplianceParameter(crate::family::decode(&tag, &raw)?)
-            }
+            "PortfolioIdListComplianceParameter" => Self::PortfolioIdListComplianceParameter(
+                crate::family::decode(tag.get(&raw), &raw)?,
+            ),
             "PropertyKeyComplianceParameter" => {
-                Self::PropertyKeyComplianceParameter(crate::family::decode(&tag, &raw)?)
+                Self::PropertyKeyComplianceParameter(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "PropertyKeyListComplianceParameter" => {
-                Self::PropertyKeyListComplianceParameter(crate::family::decode(&tag, &raw)?)
-            }
+            "PropertyKeyListComplianceParameter" => Self::PropertyKeyListComplianceParameter(
+                crate::family::decode(tag.get(&raw), &raw)?,
+            ),
             "PropertyListComplianceParameter" => {
-                Self::PropertyListComplianceParameter(crate::family::decode(&tag, &raw)?)
+                Self::PropertyListComplianceParameter(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "StringComplianceParameter" => {
-                Self::StringComplianceParameter(crate::family::decode(&tag, &raw)?)
+                Self::StringComplianceParameter(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "StringListComplianceParameter" => {
-                Self::StringListComplianceParameter(crate::family::decode(&tag, &raw)?)
+                Self::StringListComplianceParameter(crate::family::decode(tag.get(&raw), &raw)?)
             }
             _ => Self::Unknown {
-                tag,
+                tag: tag.into_string(&raw),
                 raw: crate::RawJson::from_raw_value(raw),
             },
         })
@@ -366,6 +372,6 @@ impl serde::Serialize for ComplianceParameterComplianceParameterType {
 
 impl<'de> serde::Deserialize<'de> for ComplianceParameterComplianceParameterType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

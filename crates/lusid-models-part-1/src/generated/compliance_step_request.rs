@@ -81,22 +81,30 @@ impl serde::Serialize for ComplianceStepRequest {
 impl<'de> serde::Deserialize<'de> for ComplianceStepRequest {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let (tag, raw) = crate::family::read(deserializer, Self::DISCRIMINATOR)?;
-        Ok(match tag.as_str() {
-            "BranchStepRequest" => Self::BranchStepRequest(crate::family::decode(&tag, &raw)?),
-            "CheckStepRequest" => Self::CheckStepRequest(crate::family::decode(&tag, &raw)?),
-            "FilterStepRequest" => Self::FilterStepRequest(crate::family::decode(&tag, &raw)?),
-            "GroupByStepRequest" => Self::GroupByStepRequest(crate::family::decode(&tag, &raw)?),
+        Ok(match tag.get(&raw) {
+            "BranchStepRequest" => {
+                Self::BranchStepRequest(crate::family::decode(tag.get(&raw), &raw)?)
+            }
+            "CheckStepRequest" => {
+                Self::CheckStepRequest(crate::family::decode(tag.get(&raw), &raw)?)
+            }
+            "FilterStepRequest" => {
+                Self::FilterStepRequest(crate::family::decode(tag.get(&raw), &raw)?)
+            }
+            "GroupByStepRequest" => {
+                Self::GroupByStepRequest(crate::family::decode(tag.get(&raw), &raw)?)
+            }
             "GroupFilterStepRequest" => {
-                Self::GroupFilterStepRequest(crate::family::decode(&tag, &raw)?)
+                Self::GroupFilterStepRequest(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "IntermediateComplianceStepRequest" => {
-                Self::IntermediateComplianceStepRequest(crate::family::decode(&tag, &raw)?)
+                Self::IntermediateComplianceStepRequest(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "PercentCheckStepRequest" => {
-                Self::PercentCheckStepRequest(crate::family::decode(&tag, &raw)?)
+                Self::PercentCheckStepRequest(crate::family::decode(tag.get(&raw), &raw)?)
             }
             _ => Self::Unknown {
-                tag,
+                tag: tag.into_string(&raw),
                 raw: crate::RawJson::from_raw_value(raw),
             },
         })
@@ -190,6 +198,6 @@ impl serde::Serialize for ComplianceStepRequestComplianceStepTypeRequest {
 
 impl<'de> serde::Deserialize<'de> for ComplianceStepRequestComplianceStepTypeRequest {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -288,7 +288,7 @@ impl serde::Serialize for CompoundingAveragingMethod {
 
 impl<'de> serde::Deserialize<'de> for CompoundingAveragingMethod {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -371,7 +371,7 @@ impl serde::Serialize for CompoundingCalculationShiftMethod {
 
 impl<'de> serde::Deserialize<'de> for CompoundingCalculationShiftMethod {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -459,7 +459,7 @@ impl serde::Serialize for CompoundingCompoundingMethod {
 
 impl<'de> serde::Deserialize<'de> for CompoundingCompoundingMethod {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -554,6 +554,6 @@ impl serde::Serialize for CompoundingSpreadCompoundingMethod {
 
 impl<'de> serde::Deserialize<'de> for CompoundingSpreadCompoundingMethod {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

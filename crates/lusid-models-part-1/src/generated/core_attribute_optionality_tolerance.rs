@@ -183,7 +183,7 @@ impl serde::Serialize for CoreAttributeOptionalityToleranceOptionalSide {
 
 impl<'de> serde::Deserialize<'de> for CoreAttributeOptionalityToleranceOptionalSide {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -266,6 +266,6 @@ impl serde::Serialize for CoreAttributeOptionalityToleranceToleranceType {
 
 impl<'de> serde::Deserialize<'de> for CoreAttributeOptionalityToleranceToleranceType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -191,7 +191,7 @@ impl serde::Serialize for CoreDateToleranceReferenceSide {
 
 impl<'de> serde::Deserialize<'de> for CoreDateToleranceReferenceSide {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -269,7 +269,7 @@ impl serde::Serialize for CoreDateToleranceOffset {
 
 impl<'de> serde::Deserialize<'de> for CoreDateToleranceOffset {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -352,6 +352,6 @@ impl serde::Serialize for CoreDateToleranceToleranceType {
 
 impl<'de> serde::Deserialize<'de> for CoreDateToleranceToleranceType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -200,7 +200,7 @@ impl serde::Serialize for CoreStringCrossToleranceReferenceSide {
 
 impl<'de> serde::Deserialize<'de> for CoreStringCrossToleranceReferenceSide {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -283,6 +283,6 @@ impl serde::Serialize for CoreStringCrossToleranceToleranceType {
 
 impl<'de> serde::Deserialize<'de> for CoreStringCrossToleranceToleranceType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

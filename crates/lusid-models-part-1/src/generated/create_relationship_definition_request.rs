@@ -255,7 +255,7 @@ impl serde::Serialize for CreateRelationshipDefinitionRequestLifeTime {
 
 impl<'de> serde::Deserialize<'de> for CreateRelationshipDefinitionRequestLifeTime {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -331,6 +331,6 @@ impl serde::Serialize for CreateRelationshipDefinitionRequestRelationshipCardina
 
 impl<'de> serde::Deserialize<'de> for CreateRelationshipDefinitionRequestRelationshipCardinality {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -424,7 +424,7 @@ impl serde::Serialize for CurveOptionsDayCountConvention {
 
 impl<'de> serde::Deserialize<'de> for CurveOptionsDayCountConvention {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -503,7 +503,7 @@ impl serde::Serialize for CurveOptionsFrontExtrapolationType {
 
 impl<'de> serde::Deserialize<'de> for CurveOptionsFrontExtrapolationType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -582,7 +582,7 @@ impl serde::Serialize for CurveOptionsBackExtrapolationType {
 
 impl<'de> serde::Deserialize<'de> for CurveOptionsBackExtrapolationType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -677,7 +677,7 @@ impl serde::Serialize for CurveOptionsInterpolationType {
 
 impl<'de> serde::Deserialize<'de> for CurveOptionsInterpolationType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -751,6 +751,6 @@ impl serde::Serialize for CurveOptionsOriginAnchor {
 
 impl<'de> serde::Deserialize<'de> for CurveOptionsOriginAnchor {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

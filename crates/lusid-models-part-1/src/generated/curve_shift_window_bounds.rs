@@ -78,6 +78,6 @@ impl serde::Serialize for CurveShiftWindowBounds {
 
 impl<'de> serde::Deserialize<'de> for CurveShiftWindowBounds {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

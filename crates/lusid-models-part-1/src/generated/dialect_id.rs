@@ -189,7 +189,7 @@ impl serde::Serialize for DialectIdSerialisationFormat {
 
 impl<'de> serde::Deserialize<'de> for DialectIdSerialisationFormat {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -259,6 +259,6 @@ impl serde::Serialize for DialectIdEntityType {
 
 impl<'de> serde::Deserialize<'de> for DialectIdEntityType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

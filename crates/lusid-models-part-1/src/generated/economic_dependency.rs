@@ -105,33 +105,41 @@ impl serde::Serialize for EconomicDependency {
 impl<'de> serde::Deserialize<'de> for EconomicDependency {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let (tag, raw) = crate::family::read(deserializer, Self::DISCRIMINATOR)?;
-        Ok(match tag.as_str() {
-            "CalendarDependency" => Self::CalendarDependency(crate::family::decode(&tag, &raw)?),
-            "CashDependency" => Self::CashDependency(crate::family::decode(&tag, &raw)?),
+        Ok(match tag.get(&raw) {
+            "CalendarDependency" => {
+                Self::CalendarDependency(crate::family::decode(tag.get(&raw), &raw)?)
+            }
+            "CashDependency" => Self::CashDependency(crate::family::decode(tag.get(&raw), &raw)?),
             "DiscountingDependency" => {
-                Self::DiscountingDependency(crate::family::decode(&tag, &raw)?)
+                Self::DiscountingDependency(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "EquityCurveDependency" => {
-                Self::EquityCurveDependency(crate::family::decode(&tag, &raw)?)
+                Self::EquityCurveDependency(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "EquityVolDependency" => Self::EquityVolDependency(crate::family::decode(&tag, &raw)?),
-            "FxDependency" => Self::FxDependency(crate::family::decode(&tag, &raw)?),
+            "EquityVolDependency" => {
+                Self::EquityVolDependency(crate::family::decode(tag.get(&raw), &raw)?)
+            }
+            "FxDependency" => Self::FxDependency(crate::family::decode(tag.get(&raw), &raw)?),
             "FxForwardsDependency" => {
-                Self::FxForwardsDependency(crate::family::decode(&tag, &raw)?)
+                Self::FxForwardsDependency(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "FxVolDependency" => Self::FxVolDependency(crate::family::decode(&tag, &raw)?),
+            "FxVolDependency" => Self::FxVolDependency(crate::family::decode(tag.get(&raw), &raw)?),
             "IndexProjectionDependency" => {
-                Self::IndexProjectionDependency(crate::family::decode(&tag, &raw)?)
+                Self::IndexProjectionDependency(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "InflationFixingDependency" => {
-                Self::InflationFixingDependency(crate::family::decode(&tag, &raw)?)
+                Self::InflationFixingDependency(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "IrVolDependency" => Self::IrVolDependency(crate::family::decode(&tag, &raw)?),
-            "OpaqueDependency" => Self::OpaqueDependency(crate::family::decode(&tag, &raw)?),
-            "QuoteDependency" => Self::QuoteDependency(crate::family::decode(&tag, &raw)?),
-            "VendorDependency" => Self::VendorDependency(crate::family::decode(&tag, &raw)?),
+            "IrVolDependency" => Self::IrVolDependency(crate::family::decode(tag.get(&raw), &raw)?),
+            "OpaqueDependency" => {
+                Self::OpaqueDependency(crate::family::decode(tag.get(&raw), &raw)?)
+            }
+            "QuoteDependency" => Self::QuoteDependency(crate::family::decode(tag.get(&raw), &raw)?),
+            "VendorDependency" => {
+                Self::VendorDependency(crate::family::decode(tag.get(&raw), &raw)?)
+            }
             _ => Self::Unknown {
-                tag,
+                tag: tag.into_string(&raw),
                 raw: crate::RawJson::from_raw_value(raw),
             },
         })
@@ -257,6 +265,6 @@ impl serde::Serialize for EconomicDependencyDependencyType {
 
 impl<'de> serde::Deserialize<'de> for EconomicDependencyDependencyType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

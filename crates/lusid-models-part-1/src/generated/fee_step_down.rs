@@ -212,7 +212,7 @@ impl serde::Serialize for FeeStepDownTrigger {
 
 impl<'de> serde::Deserialize<'de> for FeeStepDownTrigger {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -294,6 +294,6 @@ impl serde::Serialize for FeeStepDownBasis {
 
 impl<'de> serde::Deserialize<'de> for FeeStepDownBasis {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -519,7 +519,7 @@ impl serde::Serialize for FuturesContractDetailsAssetClass {
 
 impl<'de> serde::Deserialize<'de> for FuturesContractDetailsAssetClass {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -634,7 +634,7 @@ impl serde::Serialize for FuturesContractDetailsContractMonth {
 
 impl<'de> serde::Deserialize<'de> for FuturesContractDetailsContractMonth {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -829,7 +829,7 @@ impl serde::Serialize for FuturesContractDetailsConvention {
 
 impl<'de> serde::Deserialize<'de> for FuturesContractDetailsConvention {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -904,6 +904,6 @@ impl serde::Serialize for FuturesContractDetailsDeliveryType {
 
 impl<'de> serde::Deserialize<'de> for FuturesContractDetailsDeliveryType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

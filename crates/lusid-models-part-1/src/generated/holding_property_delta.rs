@@ -212,7 +212,7 @@ impl serde::Serialize for HoldingPropertyDeltaHoldingPropertyKey {
 
 impl<'de> serde::Deserialize<'de> for HoldingPropertyDeltaHoldingPropertyKey {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -294,7 +294,7 @@ impl serde::Serialize for HoldingPropertyDeltaSource {
 
 impl<'de> serde::Deserialize<'de> for HoldingPropertyDeltaSource {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -369,6 +369,6 @@ impl serde::Serialize for HoldingPropertyDeltaDirection {
 
 impl<'de> serde::Deserialize<'de> for HoldingPropertyDeltaDirection {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -160,7 +160,7 @@ impl serde::Serialize for MarginRoundingDeliveries {
 
 impl<'de> serde::Deserialize<'de> for MarginRoundingDeliveries {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -238,6 +238,6 @@ impl serde::Serialize for MarginRoundingReturns {
 
 impl<'de> serde::Deserialize<'de> for MarginRoundingReturns {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

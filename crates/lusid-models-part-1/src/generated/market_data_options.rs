@@ -67,10 +67,10 @@ impl serde::Serialize for MarketDataOptions {
 impl<'de> serde::Deserialize<'de> for MarketDataOptions {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let (tag, raw) = crate::family::read(deserializer, Self::DISCRIMINATOR)?;
-        Ok(match tag.as_str() {
-            "CurveOptions" => Self::CurveOptions(crate::family::decode(&tag, &raw)?),
+        Ok(match tag.get(&raw) {
+            "CurveOptions" => Self::CurveOptions(crate::family::decode(tag.get(&raw), &raw)?),
             _ => Self::Unknown {
-                tag,
+                tag: tag.into_string(&raw),
                 raw: crate::RawJson::from_raw_value(raw),
             },
         })
@@ -144,6 +144,6 @@ impl serde::Serialize for MarketDataOptionsMarketDataOptionsType {
 
 impl<'de> serde::Deserialize<'de> for MarketDataOptionsMarketDataOptionsType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -275,6 +275,6 @@ impl serde::Serialize for MarketOptionsPricingBasis {
 
 impl<'de> serde::Deserialize<'de> for MarketOptionsPricingBasis {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -71,14 +71,16 @@ impl serde::Serialize for MatchCriterion {
 impl<'de> serde::Deserialize<'de> for MatchCriterion {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let (tag, raw) = crate::family::read(deserializer, Self::DISCRIMINATOR)?;
-        Ok(match tag.as_str() {
-            "PropertyValueEquals" => Self::PropertyValueEquals(crate::family::decode(&tag, &raw)?),
-            "PropertyValueIn" => Self::PropertyValueIn(crate::family::decode(&tag, &raw)?),
+        Ok(match tag.get(&raw) {
+            "PropertyValueEquals" => {
+                Self::PropertyValueEquals(crate::family::decode(tag.get(&raw), &raw)?)
+            }
+            "PropertyValueIn" => Self::PropertyValueIn(crate::family::decode(tag.get(&raw), &raw)?),
             "SubHoldingKeyValueEquals" => {
-                Self::SubHoldingKeyValueEquals(crate::family::decode(&tag, &raw)?)
+                Self::SubHoldingKeyValueEquals(crate::family::decode(tag.get(&raw), &raw)?)
             }
             _ => Self::Unknown {
-                tag,
+                tag: tag.into_string(&raw),
                 raw: crate::RawJson::from_raw_value(raw),
             },
         })
@@ -159,6 +161,6 @@ impl serde::Serialize for MatchCriterionCriterionType {
 
 impl<'de> serde::Deserialize<'de> for MatchCriterionCriterionType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

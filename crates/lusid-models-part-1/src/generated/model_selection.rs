@@ -174,7 +174,7 @@ impl serde::Serialize for ModelSelectionLibrary {
 
 impl<'de> serde::Deserialize<'de> for ModelSelectionLibrary {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -348,6 +348,6 @@ impl serde::Serialize for ModelSelectionModel {
 
 impl<'de> serde::Deserialize<'de> for ModelSelectionModel {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

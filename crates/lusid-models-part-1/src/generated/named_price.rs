@@ -167,7 +167,7 @@ impl serde::Serialize for NamedPriceBase {
 
 impl<'de> serde::Deserialize<'de> for NamedPriceBase {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -245,6 +245,6 @@ impl serde::Serialize for NamedPriceNdc {
 
 impl<'de> serde::Deserialize<'de> for NamedPriceNdc {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

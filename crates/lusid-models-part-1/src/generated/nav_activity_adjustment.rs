@@ -75,20 +75,22 @@ impl serde::Serialize for NavActivityAdjustment {
 impl<'de> serde::Deserialize<'de> for NavActivityAdjustment {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let (tag, raw) = crate::family::read(deserializer, Self::DISCRIMINATOR)?;
-        Ok(match tag.as_str() {
+        Ok(match tag.get(&raw) {
             "ComplexMarketDataActivity" => {
-                Self::ComplexMarketDataActivity(crate::family::decode(&tag, &raw)?)
+                Self::ComplexMarketDataActivity(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "InstrumentActivity" => Self::InstrumentActivity(crate::family::decode(&tag, &raw)?),
+            "InstrumentActivity" => {
+                Self::InstrumentActivity(crate::family::decode(tag.get(&raw), &raw)?)
+            }
             "PortfolioSettlementInstruction" => {
-                Self::PortfolioSettlementInstruction(crate::family::decode(&tag, &raw)?)
+                Self::PortfolioSettlementInstruction(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "PortfolioTransaction" => {
-                Self::PortfolioTransaction(crate::family::decode(&tag, &raw)?)
+                Self::PortfolioTransaction(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "QuoteActivity" => Self::QuoteActivity(crate::family::decode(&tag, &raw)?),
+            "QuoteActivity" => Self::QuoteActivity(crate::family::decode(tag.get(&raw), &raw)?),
             _ => Self::Unknown {
-                tag,
+                tag: tag.into_string(&raw),
                 raw: crate::RawJson::from_raw_value(raw),
             },
         })
@@ -178,6 +180,6 @@ impl serde::Serialize for NavActivityAdjustmentNavActivityAdjustmentType {
 
 impl<'de> serde::Deserialize<'de> for NavActivityAdjustmentNavActivityAdjustmentType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -76,24 +76,27 @@ impl serde::Serialize for NavActivityAdjustmentResponse {
 impl<'de> serde::Deserialize<'de> for NavActivityAdjustmentResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let (tag, raw) = crate::family::read(deserializer, Self::DISCRIMINATOR)?;
-        Ok(match tag.as_str() {
-            "ComplexMarketDataActivityAdjustment" => {
-                Self::ComplexMarketDataActivityAdjustment(crate::family::decode(&tag, &raw)?)
-            }
+        Ok(match tag.get(&raw) {
+            "ComplexMarketDataActivityAdjustment" => Self::ComplexMarketDataActivityAdjustment(
+                crate::family::decode(tag.get(&raw), &raw)?,
+            ),
             "InstrumentActivityAdjustment" => {
-                Self::InstrumentActivityAdjustment(crate::family::decode(&tag, &raw)?)
+                Self::InstrumentActivityAdjustment(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "PortfolioSettlementInstructionAdjustment" => {
-                Self::PortfolioSettlementInstructionAdjustment(crate::family::decode(&tag, &raw)?)
+                Self::PortfolioSettlementInstructionAdjustment(crate::family::decode(
+                    tag.get(&raw),
+                    &raw,
+                )?)
             }
             "PortfolioTransactionAdjustment" => {
-                Self::PortfolioTransactionAdjustment(crate::family::decode(&tag, &raw)?)
+                Self::PortfolioTransactionAdjustment(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "QuoteActivityAdjustment" => {
-                Self::QuoteActivityAdjustment(crate::family::decode(&tag, &raw)?)
+                Self::QuoteActivityAdjustment(crate::family::decode(tag.get(&raw), &raw)?)
             }
             _ => Self::Unknown {
-                tag,
+                tag: tag.into_string(&raw),
                 raw: crate::RawJson::from_raw_value(raw),
             },
         })
@@ -190,6 +193,6 @@ impl serde::Serialize for NavActivityAdjustmentResponseNavActivityAdjustmentType
 
 impl<'de> serde::Deserialize<'de> for NavActivityAdjustmentResponseNavActivityAdjustmentType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -245,6 +245,6 @@ impl<'de> serde::Deserialize<'de>
     for PortfolioSettlementInstructionAdjustmentNavActivityAdjustmentSource
 {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

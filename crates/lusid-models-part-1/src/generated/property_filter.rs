@@ -215,7 +215,7 @@ impl serde::Serialize for PropertyFilterOperator {
 
 impl<'de> serde::Deserialize<'de> for PropertyFilterOperator {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -290,6 +290,6 @@ impl serde::Serialize for PropertyFilterRightOperandType {
 
 impl<'de> serde::Deserialize<'de> for PropertyFilterRightOperandType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -248,7 +248,7 @@ impl serde::Serialize for QuoteSeriesIdInstrumentIdType {
 
 impl<'de> serde::Deserialize<'de> for QuoteSeriesIdInstrumentIdType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -398,6 +398,6 @@ impl serde::Serialize for QuoteSeriesIdQuoteType {
 
 impl<'de> serde::Deserialize<'de> for QuoteSeriesIdQuoteType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

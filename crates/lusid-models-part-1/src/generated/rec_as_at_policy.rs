@@ -147,7 +147,7 @@ impl serde::Serialize for RecAsAtPolicyLeft {
 
 impl<'de> serde::Deserialize<'de> for RecAsAtPolicyLeft {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -221,6 +221,6 @@ impl serde::Serialize for RecAsAtPolicyRight {
 
 impl<'de> serde::Deserialize<'de> for RecAsAtPolicyRight {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -168,7 +168,7 @@ impl serde::Serialize for RecResultExceptionStatus {
 
 impl<'de> serde::Deserialize<'de> for RecResultExceptionStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -247,6 +247,6 @@ impl serde::Serialize for RecResultExceptionClosureType {
 
 impl<'de> serde::Deserialize<'de> for RecResultExceptionClosureType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

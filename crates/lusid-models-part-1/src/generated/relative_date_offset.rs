@@ -223,7 +223,7 @@ impl serde::Serialize for RelativeDateOffsetBusinessDayConvention {
 
 impl<'de> serde::Deserialize<'de> for RelativeDateOffsetBusinessDayConvention {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -297,6 +297,6 @@ impl serde::Serialize for RelativeDateOffsetDayType {
 
 impl<'de> serde::Deserialize<'de> for RelativeDateOffsetDayType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

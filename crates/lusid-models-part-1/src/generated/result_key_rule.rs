@@ -70,13 +70,15 @@ impl serde::Serialize for ResultKeyRule {
 impl<'de> serde::Deserialize<'de> for ResultKeyRule {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let (tag, raw) = crate::family::read(deserializer, Self::DISCRIMINATOR)?;
-        Ok(match tag.as_str() {
+        Ok(match tag.get(&raw) {
             "PortfolioResultDataKeyRule" => {
-                Self::PortfolioResultDataKeyRule(crate::family::decode(&tag, &raw)?)
+                Self::PortfolioResultDataKeyRule(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "ResultDataKeyRule" => Self::ResultDataKeyRule(crate::family::decode(&tag, &raw)?),
+            "ResultDataKeyRule" => {
+                Self::ResultDataKeyRule(crate::family::decode(tag.get(&raw), &raw)?)
+            }
             _ => Self::Unknown {
-                tag,
+                tag: tag.into_string(&raw),
                 raw: crate::RawJson::from_raw_value(raw),
             },
         })
@@ -158,6 +160,6 @@ impl serde::Serialize for ResultKeyRuleResultKeyRuleType {
 
 impl<'de> serde::Deserialize<'de> for ResultKeyRuleResultKeyRuleType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -205,7 +205,7 @@ impl serde::Serialize for RoundingConventionRoundingTarget {
 
 impl<'de> serde::Deserialize<'de> for RoundingConventionRoundingTarget {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -288,6 +288,6 @@ impl serde::Serialize for RoundingConventionRoundingType {
 
 impl<'de> serde::Deserialize<'de> for RoundingConventionRoundingType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -196,7 +196,7 @@ impl serde::Serialize for SwingPricingRuleInflowBasis {
 
 impl<'de> serde::Deserialize<'de> for SwingPricingRuleInflowBasis {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -274,6 +274,6 @@ impl serde::Serialize for SwingPricingRuleOutflowBasis {
 
 impl<'de> serde::Deserialize<'de> for SwingPricingRuleOutflowBasis {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

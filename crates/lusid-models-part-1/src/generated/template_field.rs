@@ -193,7 +193,7 @@ impl serde::Serialize for TemplateFieldSpecificity {
 
 impl<'de> serde::Deserialize<'de> for TemplateFieldSpecificity {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -295,7 +295,7 @@ impl serde::Serialize for TemplateFieldType {
 
 impl<'de> serde::Deserialize<'de> for TemplateFieldType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -373,6 +373,6 @@ impl serde::Serialize for TemplateFieldAvailability {
 
 impl<'de> serde::Deserialize<'de> for TemplateFieldAvailability {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -179,7 +179,7 @@ impl serde::Serialize for TouchDirection {
 
 impl<'de> serde::Deserialize<'de> for TouchDirection {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -257,7 +257,7 @@ impl serde::Serialize for TouchMonitoring {
 
 impl<'de> serde::Deserialize<'de> for TouchMonitoring {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -331,6 +331,6 @@ impl serde::Serialize for TouchType {
 
 impl<'de> serde::Deserialize<'de> for TouchType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

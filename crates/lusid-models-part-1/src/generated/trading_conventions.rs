@@ -236,7 +236,7 @@ impl serde::Serialize for TradingConventionsPriceQuotationType {
 
 impl<'de> serde::Deserialize<'de> for TradingConventionsPriceQuotationType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -323,6 +323,6 @@ impl serde::Serialize for TradingConventionsPriceFractionConvention {
 
 impl<'de> serde::Deserialize<'de> for TradingConventionsPriceFractionConvention {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -326,7 +326,7 @@ impl serde::Serialize for TransactionQueryParametersQueryMode {
 
 impl<'de> serde::Deserialize<'de> for TransactionQueryParametersQueryMode {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -401,6 +401,6 @@ impl serde::Serialize for TransactionQueryParametersAllocationExpansion {
 
 impl<'de> serde::Deserialize<'de> for TransactionQueryParametersAllocationExpansion {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

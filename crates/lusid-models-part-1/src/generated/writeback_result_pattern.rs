@@ -193,7 +193,7 @@ impl serde::Serialize for WritebackResultPatternUnitsDifference {
 
 impl<'de> serde::Deserialize<'de> for WritebackResultPatternUnitsDifference {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -296,6 +296,6 @@ impl serde::Serialize for WritebackResultPatternResultCardinality {
 
 impl<'de> serde::Deserialize<'de> for WritebackResultPatternResultCardinality {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

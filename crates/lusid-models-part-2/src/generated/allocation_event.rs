@@ -478,7 +478,7 @@ impl serde::Serialize for AllocationEventEventType {
 
 impl<'de> serde::Deserialize<'de> for AllocationEventEventType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -564,6 +564,6 @@ impl serde::Serialize for AllocationEventStatus {
 
 impl<'de> serde::Deserialize<'de> for AllocationEventStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

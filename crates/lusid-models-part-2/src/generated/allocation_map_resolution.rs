@@ -250,7 +250,7 @@ impl serde::Serialize for AllocationMapResolutionEventType {
 
 impl<'de> serde::Deserialize<'de> for AllocationMapResolutionEventType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -361,6 +361,6 @@ impl serde::Serialize for AllocationMapResolutionBasisRule {
 
 impl<'de> serde::Deserialize<'de> for AllocationMapResolutionBasisRule {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

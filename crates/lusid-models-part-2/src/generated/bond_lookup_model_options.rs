@@ -257,7 +257,7 @@ impl serde::Serialize for BondLookupModelOptionsSpreadAnchorSource {
 
 impl<'de> serde::Deserialize<'de> for BondLookupModelOptionsSpreadAnchorSource {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -332,6 +332,6 @@ impl serde::Serialize for BondLookupModelOptionsWorkout {
 
 impl<'de> serde::Deserialize<'de> for BondLookupModelOptionsWorkout {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -322,6 +322,6 @@ impl serde::Serialize for BucketSetNodeNodeType {
 
 impl<'de> serde::Deserialize<'de> for BucketSetNodeNodeType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -403,7 +403,7 @@ impl serde::Serialize for BucketedCashFlowRequestRoundingMethod {
 
 impl<'de> serde::Deserialize<'de> for BucketedCashFlowRequestRoundingMethod {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -482,6 +482,6 @@ impl serde::Serialize for BucketedCashFlowRequestCashFlowType {
 
 impl<'de> serde::Deserialize<'de> for BucketedCashFlowRequestCashFlowType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -282,7 +282,7 @@ impl serde::Serialize for ComplianceRuleType {
 
 impl<'de> serde::Deserialize<'de> for ComplianceRuleType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -360,6 +360,6 @@ impl serde::Serialize for ComplianceRuleSchedule {
 
 impl<'de> serde::Deserialize<'de> for ComplianceRuleSchedule {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

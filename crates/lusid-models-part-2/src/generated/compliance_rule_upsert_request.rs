@@ -320,7 +320,7 @@ impl serde::Serialize for ComplianceRuleUpsertRequestType {
 
 impl<'de> serde::Deserialize<'de> for ComplianceRuleUpsertRequestType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -399,6 +399,6 @@ impl serde::Serialize for ComplianceRuleUpsertRequestSchedule {
 
 impl<'de> serde::Deserialize<'de> for ComplianceRuleUpsertRequestSchedule {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -86,19 +86,21 @@ impl serde::Serialize for ComplianceStep {
 impl<'de> serde::Deserialize<'de> for ComplianceStep {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let (tag, raw) = crate::family::read(deserializer, Self::DISCRIMINATOR)?;
-        Ok(match tag.as_str() {
-            "BranchStep" => Self::BranchStep(crate::family::decode(&tag, &raw)?),
-            "CheckStep" => Self::CheckStep(crate::family::decode(&tag, &raw)?),
-            "FilterStep" => Self::FilterStep(crate::family::decode(&tag, &raw)?),
-            "GroupByStep" => Self::GroupByStep(crate::family::decode(&tag, &raw)?),
-            "GroupFilterStep" => Self::GroupFilterStep(crate::family::decode(&tag, &raw)?),
+        Ok(match tag.get(&raw) {
+            "BranchStep" => Self::BranchStep(crate::family::decode(tag.get(&raw), &raw)?),
+            "CheckStep" => Self::CheckStep(crate::family::decode(tag.get(&raw), &raw)?),
+            "FilterStep" => Self::FilterStep(crate::family::decode(tag.get(&raw), &raw)?),
+            "GroupByStep" => Self::GroupByStep(crate::family::decode(tag.get(&raw), &raw)?),
+            "GroupFilterStep" => Self::GroupFilterStep(crate::family::decode(tag.get(&raw), &raw)?),
             "IntermediateComplianceStep" => {
-                Self::IntermediateComplianceStep(crate::family::decode(&tag, &raw)?)
+                Self::IntermediateComplianceStep(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "PercentCheckStep" => Self::PercentCheckStep(crate::family::decode(&tag, &raw)?),
-            "RecombineStep" => Self::RecombineStep(crate::family::decode(&tag, &raw)?),
+            "PercentCheckStep" => {
+                Self::PercentCheckStep(crate::family::decode(tag.get(&raw), &raw)?)
+            }
+            "RecombineStep" => Self::RecombineStep(crate::family::decode(tag.get(&raw), &raw)?),
             _ => Self::Unknown {
-                tag,
+                tag: tag.into_string(&raw),
                 raw: crate::RawJson::from_raw_value(raw),
             },
         })
@@ -196,6 +198,6 @@ impl serde::Serialize for ComplianceStepComplianceStepType {
 
 impl<'de> serde::Deserialize<'de> for ComplianceStepComplianceStepType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

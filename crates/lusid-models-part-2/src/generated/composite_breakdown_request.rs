@@ -225,7 +225,7 @@ impl serde::Serialize for CompositeBreakdownRequestCompositeMethod {
 
 impl<'de> serde::Deserialize<'de> for CompositeBreakdownRequestCompositeMethod {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -300,6 +300,6 @@ impl serde::Serialize for CompositeBreakdownRequestPeriod {
 
 impl<'de> serde::Deserialize<'de> for CompositeBreakdownRequestPeriod {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

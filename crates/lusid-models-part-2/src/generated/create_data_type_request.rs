@@ -274,7 +274,7 @@ impl serde::Serialize for CreateDataTypeRequestTypeValueRange {
 
 impl<'de> serde::Deserialize<'de> for CreateDataTypeRequestTypeValueRange {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -425,7 +425,7 @@ impl serde::Serialize for CreateDataTypeRequestValueType {
 
 impl<'de> serde::Deserialize<'de> for CreateDataTypeRequestValueType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -504,6 +504,6 @@ impl serde::Serialize for CreateDataTypeRequestUnitSchema {
 
 impl<'de> serde::Deserialize<'de> for CreateDataTypeRequestUnitSchema {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

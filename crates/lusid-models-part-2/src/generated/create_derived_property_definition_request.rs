@@ -676,7 +676,7 @@ impl serde::Serialize for CreateDerivedPropertyDefinitionRequestDomain {
 
 impl<'de> serde::Deserialize<'de> for CreateDerivedPropertyDefinitionRequestDomain {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -751,6 +751,6 @@ impl serde::Serialize for CreateDerivedPropertyDefinitionRequestValueFormat {
 
 impl<'de> serde::Deserialize<'de> for CreateDerivedPropertyDefinitionRequestValueFormat {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

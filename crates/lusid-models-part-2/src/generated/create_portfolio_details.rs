@@ -238,7 +238,7 @@ impl serde::Serialize for CreatePortfolioDetailsTaxLotSelectionCostBasis {
 
 impl<'de> serde::Deserialize<'de> for CreatePortfolioDetailsTaxLotSelectionCostBasis {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -313,6 +313,6 @@ impl serde::Serialize for CreatePortfolioDetailsHoldingsFungibility {
 
 impl<'de> serde::Deserialize<'de> for CreatePortfolioDetailsHoldingsFungibility {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

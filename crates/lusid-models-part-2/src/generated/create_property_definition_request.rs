@@ -764,7 +764,7 @@ impl serde::Serialize for CreatePropertyDefinitionRequestDomain {
 
 impl<'de> serde::Deserialize<'de> for CreatePropertyDefinitionRequestDomain {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -839,7 +839,7 @@ impl serde::Serialize for CreatePropertyDefinitionRequestLifeTime {
 
 impl<'de> serde::Deserialize<'de> for CreatePropertyDefinitionRequestLifeTime {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -914,7 +914,7 @@ impl serde::Serialize for CreatePropertyDefinitionRequestCollectionType {
 
 impl<'de> serde::Deserialize<'de> for CreatePropertyDefinitionRequestCollectionType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -989,6 +989,6 @@ impl serde::Serialize for CreatePropertyDefinitionRequestValueFormat {
 
 impl<'de> serde::Deserialize<'de> for CreatePropertyDefinitionRequestValueFormat {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

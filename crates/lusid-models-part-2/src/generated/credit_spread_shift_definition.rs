@@ -336,7 +336,7 @@ impl serde::Serialize for CreditSpreadShiftDefinitionShiftType {
 
 impl<'de> serde::Deserialize<'de> for CreditSpreadShiftDefinitionShiftType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -411,7 +411,7 @@ impl serde::Serialize for CreditSpreadShiftDefinitionScale {
 
 impl<'de> serde::Deserialize<'de> for CreditSpreadShiftDefinitionScale {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -490,6 +490,6 @@ impl serde::Serialize for CreditSpreadShiftDefinitionApplyWhenValue {
 
 impl<'de> serde::Deserialize<'de> for CreditSpreadShiftDefinitionApplyWhenValue {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

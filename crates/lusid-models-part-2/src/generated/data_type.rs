@@ -269,7 +269,7 @@ impl serde::Serialize for DataTypeTypeValueRange {
 
 impl<'de> serde::Deserialize<'de> for DataTypeTypeValueRange {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -419,7 +419,7 @@ impl serde::Serialize for DataTypeValueType {
 
 impl<'de> serde::Deserialize<'de> for DataTypeValueType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -497,6 +497,6 @@ impl serde::Serialize for DataTypeUnitSchema {
 
 impl<'de> serde::Deserialize<'de> for DataTypeUnitSchema {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

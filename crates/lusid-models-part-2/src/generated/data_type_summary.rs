@@ -227,7 +227,7 @@ impl serde::Serialize for DataTypeSummaryTypeValueRange {
 
 impl<'de> serde::Deserialize<'de> for DataTypeSummaryTypeValueRange {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -377,7 +377,7 @@ impl serde::Serialize for DataTypeSummaryValueType {
 
 impl<'de> serde::Deserialize<'de> for DataTypeSummaryValueType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -455,6 +455,6 @@ impl serde::Serialize for DataTypeSummaryUnitSchema {
 
 impl<'de> serde::Deserialize<'de> for DataTypeSummaryUnitSchema {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -545,7 +545,7 @@ impl serde::Serialize for FlowConventionsDayCountConvention {
 
 impl<'de> serde::Deserialize<'de> for FlowConventionsDayCountConvention {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -884,7 +884,7 @@ impl serde::Serialize for FlowConventionsRollConvention {
 
 impl<'de> serde::Deserialize<'de> for FlowConventionsRollConvention {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -959,7 +959,7 @@ impl serde::Serialize for FlowConventionsAccrualDateAdjustment {
 
 impl<'de> serde::Deserialize<'de> for FlowConventionsAccrualDateAdjustment {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -1078,6 +1078,6 @@ impl serde::Serialize for FlowConventionsBusinessDayConvention {
 
 impl<'de> serde::Deserialize<'de> for FlowConventionsBusinessDayConvention {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -254,7 +254,7 @@ impl serde::Serialize for FundPartnerPartnerRole {
 
 impl<'de> serde::Deserialize<'de> for FundPartnerPartnerRole {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -328,6 +328,6 @@ impl serde::Serialize for FundPartnerRegisterRole {
 
 impl<'de> serde::Deserialize<'de> for FundPartnerRegisterRole {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -241,7 +241,7 @@ impl serde::Serialize for FxForwardModelOptionsForwardRateObservableType {
 
 impl<'de> serde::Deserialize<'de> for FxForwardModelOptionsForwardRateObservableType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -320,6 +320,6 @@ impl serde::Serialize for FxForwardModelOptionsDiscountingMethod {
 
 impl<'de> serde::Deserialize<'de> for FxForwardModelOptionsDiscountingMethod {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

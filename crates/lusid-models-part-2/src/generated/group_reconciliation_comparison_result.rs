@@ -349,7 +349,7 @@ impl serde::Serialize for GroupReconciliationComparisonResultReconciliationType 
 
 impl<'de> serde::Deserialize<'de> for GroupReconciliationComparisonResultReconciliationType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -436,7 +436,7 @@ impl serde::Serialize for GroupReconciliationComparisonResultResultType {
 
 impl<'de> serde::Deserialize<'de> for GroupReconciliationComparisonResultResultType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -515,7 +515,7 @@ impl serde::Serialize for GroupReconciliationComparisonResultResultStatus {
 
 impl<'de> serde::Deserialize<'de> for GroupReconciliationComparisonResultResultStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -598,6 +598,6 @@ impl serde::Serialize for GroupReconciliationComparisonResultReviewStatus {
 
 impl<'de> serde::Deserialize<'de> for GroupReconciliationComparisonResultReviewStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -348,7 +348,7 @@ impl serde::Serialize for InflationCurveShiftDefinitionShiftType {
 
 impl<'de> serde::Deserialize<'de> for InflationCurveShiftDefinitionShiftType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -423,7 +423,7 @@ impl serde::Serialize for InflationCurveShiftDefinitionScale {
 
 impl<'de> serde::Deserialize<'de> for InflationCurveShiftDefinitionScale {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -506,7 +506,7 @@ impl serde::Serialize for InflationCurveShiftDefinitionWindowBounds {
 
 impl<'de> serde::Deserialize<'de> for InflationCurveShiftDefinitionWindowBounds {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -585,6 +585,6 @@ impl serde::Serialize for InflationCurveShiftDefinitionApplyWhenValue {
 
 impl<'de> serde::Deserialize<'de> for InflationCurveShiftDefinitionApplyWhenValue {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

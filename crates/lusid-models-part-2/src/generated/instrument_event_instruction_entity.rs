@@ -256,7 +256,7 @@ impl serde::Serialize for InstrumentEventInstructionEntityStatus {
 
 impl<'de> serde::Deserialize<'de> for InstrumentEventInstructionEntityStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -335,6 +335,6 @@ impl serde::Serialize for InstrumentEventInstructionEntityPreviewedStatus {
 
 impl<'de> serde::Deserialize<'de> for InstrumentEventInstructionEntityPreviewedStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

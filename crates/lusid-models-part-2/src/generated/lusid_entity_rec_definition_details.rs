@@ -230,7 +230,7 @@ impl serde::Serialize for LusidEntityRecDefinitionDetailsEntityType {
 
 impl<'de> serde::Deserialize<'de> for LusidEntityRecDefinitionDetailsEntityType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -309,6 +309,6 @@ impl serde::Serialize for LusidEntityRecDefinitionDetailsDefinitionType {
 
 impl<'de> serde::Deserialize<'de> for LusidEntityRecDefinitionDetailsDefinitionType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

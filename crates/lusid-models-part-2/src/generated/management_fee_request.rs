@@ -212,6 +212,6 @@ impl serde::Serialize for ManagementFeeRequestBasis {
 
 impl<'de> serde::Deserialize<'de> for ManagementFeeRequestBasis {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

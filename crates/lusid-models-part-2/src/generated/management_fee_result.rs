@@ -211,6 +211,6 @@ impl serde::Serialize for ManagementFeeResultBasis {
 
 impl<'de> serde::Deserialize<'de> for ManagementFeeResultBasis {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -321,7 +321,7 @@ impl serde::Serialize for MarginCalculationMethod {
 
 impl<'de> serde::Deserialize<'de> for MarginCalculationMethod {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -396,6 +396,6 @@ impl serde::Serialize for MarginCalculationExposureMethod {
 
 impl<'de> serde::Deserialize<'de> for MarginCalculationExposureMethod {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

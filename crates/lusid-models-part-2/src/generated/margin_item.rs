@@ -264,7 +264,7 @@ impl serde::Serialize for MarginItemSettlement {
 
 impl<'de> serde::Deserialize<'de> for MarginItemSettlement {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -338,6 +338,6 @@ impl serde::Serialize for MarginItemLegalMechanism {
 
 impl<'de> serde::Deserialize<'de> for MarginItemLegalMechanism {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -100,33 +100,43 @@ impl serde::Serialize for ModelOptions {
 impl<'de> serde::Deserialize<'de> for ModelOptions {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let (tag, raw) = crate::family::read(deserializer, Self::DISCRIMINATOR)?;
-        Ok(match tag.as_str() {
+        Ok(match tag.get(&raw) {
             "BondForwardModelOptions" => {
-                Self::BondForwardModelOptions(crate::family::decode(&tag, &raw)?)
+                Self::BondForwardModelOptions(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "BondLookupModelOptions" => {
-                Self::BondLookupModelOptions(crate::family::decode(&tag, &raw)?)
+                Self::BondLookupModelOptions(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "CdsModelOptions" => Self::CdsModelOptions(crate::family::decode(&tag, &raw)?),
-            "EmptyModelOptions" => Self::EmptyModelOptions(crate::family::decode(&tag, &raw)?),
-            "EquityModelOptions" => Self::EquityModelOptions(crate::family::decode(&tag, &raw)?),
+            "CdsModelOptions" => Self::CdsModelOptions(crate::family::decode(tag.get(&raw), &raw)?),
+            "EmptyModelOptions" => {
+                Self::EmptyModelOptions(crate::family::decode(tag.get(&raw), &raw)?)
+            }
+            "EquityModelOptions" => {
+                Self::EquityModelOptions(crate::family::decode(tag.get(&raw), &raw)?)
+            }
             "FlexibleLoanPricerOptions" => {
-                Self::FlexibleLoanPricerOptions(crate::family::decode(&tag, &raw)?)
+                Self::FlexibleLoanPricerOptions(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "FundingLegModelOptions" => {
-                Self::FundingLegModelOptions(crate::family::decode(&tag, &raw)?)
+                Self::FundingLegModelOptions(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "FxForwardModelOptions" => {
-                Self::FxForwardModelOptions(crate::family::decode(&tag, &raw)?)
+                Self::FxForwardModelOptions(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "HullWhiteModelOptions" => {
-                Self::HullWhiteModelOptions(crate::family::decode(&tag, &raw)?)
+                Self::HullWhiteModelOptions(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "IndexModelOptions" => Self::IndexModelOptions(crate::family::decode(&tag, &raw)?),
-            "OpaqueModelOptions" => Self::OpaqueModelOptions(crate::family::decode(&tag, &raw)?),
-            "SimpleModelOptions" => Self::SimpleModelOptions(crate::family::decode(&tag, &raw)?),
+            "IndexModelOptions" => {
+                Self::IndexModelOptions(crate::family::decode(tag.get(&raw), &raw)?)
+            }
+            "OpaqueModelOptions" => {
+                Self::OpaqueModelOptions(crate::family::decode(tag.get(&raw), &raw)?)
+            }
+            "SimpleModelOptions" => {
+                Self::SimpleModelOptions(crate::family::decode(tag.get(&raw), &raw)?)
+            }
             _ => Self::Unknown {
-                tag,
+                tag: tag.into_string(&raw),
                 raw: crate::RawJson::from_raw_value(raw),
             },
         })
@@ -247,6 +257,6 @@ impl serde::Serialize for ModelOptionsModelOptionsType {
 
 impl<'de> serde::Deserialize<'de> for ModelOptionsModelOptionsType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -423,7 +423,7 @@ impl serde::Serialize for NavTypeStatus {
 
 impl<'de> serde::Deserialize<'de> for NavTypeStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -557,7 +557,7 @@ impl serde::Serialize for NavTypeAccountingMethod {
 
 impl<'de> serde::Deserialize<'de> for NavTypeAccountingMethod {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -643,7 +643,7 @@ impl serde::Serialize for NavTypeAmortisationMethod {
 
 impl<'de> serde::Deserialize<'de> for NavTypeAmortisationMethod {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -718,7 +718,7 @@ impl serde::Serialize for NavTypeCashGainLossCalculationDate {
 
 impl<'de> serde::Deserialize<'de> for NavTypeCashGainLossCalculationDate {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -796,6 +796,6 @@ impl serde::Serialize for NavTypePricingBasis {
 
 impl<'de> serde::Deserialize<'de> for NavTypePricingBasis {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -566,7 +566,7 @@ impl serde::Serialize for NavTypeDefinitionAccountingMethod {
 
 impl<'de> serde::Deserialize<'de> for NavTypeDefinitionAccountingMethod {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -653,7 +653,7 @@ impl serde::Serialize for NavTypeDefinitionAmortisationMethod {
 
 impl<'de> serde::Deserialize<'de> for NavTypeDefinitionAmortisationMethod {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -728,7 +728,7 @@ impl serde::Serialize for NavTypeDefinitionCashGainLossCalculationDate {
 
 impl<'de> serde::Deserialize<'de> for NavTypeDefinitionCashGainLossCalculationDate {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -807,6 +807,6 @@ impl serde::Serialize for NavTypeDefinitionPricingBasis {
 
 impl<'de> serde::Deserialize<'de> for NavTypeDefinitionPricingBasis {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

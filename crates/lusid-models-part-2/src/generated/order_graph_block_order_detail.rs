@@ -242,7 +242,7 @@ impl serde::Serialize for OrderGraphBlockOrderDetailComplianceState {
 
 impl<'de> serde::Deserialize<'de> for OrderGraphBlockOrderDetailComplianceState {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -325,6 +325,6 @@ impl serde::Serialize for OrderGraphBlockOrderDetailApprovalState {
 
 impl<'de> serde::Deserialize<'de> for OrderGraphBlockOrderDetailApprovalState {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -339,7 +339,7 @@ impl serde::Serialize for PartnershipAccountingConfigurationCommitmentCurrencyPo
 
 impl<'de> serde::Deserialize<'de> for PartnershipAccountingConfigurationCommitmentCurrencyPolicy {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -414,6 +414,6 @@ impl serde::Serialize for PartnershipAccountingConfigurationCapitalModel {
 
 impl<'de> serde::Deserialize<'de> for PartnershipAccountingConfigurationCapitalModel {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -243,7 +243,7 @@ impl serde::Serialize for PriceShiftDefinitionShiftType {
 
 impl<'de> serde::Deserialize<'de> for PriceShiftDefinitionShiftType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -394,6 +394,6 @@ impl serde::Serialize for PriceShiftDefinitionQuoteType {
 
 impl<'de> serde::Deserialize<'de> for PriceShiftDefinitionQuoteType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

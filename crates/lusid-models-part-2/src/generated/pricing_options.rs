@@ -747,7 +747,7 @@ impl serde::Serialize for PricingOptionsRiskEngine {
 
 impl<'de> serde::Deserialize<'de> for PricingOptionsRiskEngine {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -826,7 +826,7 @@ impl serde::Serialize for PricingOptionsFindOrCalculate {
 
 impl<'de> serde::Deserialize<'de> for PricingOptionsFindOrCalculate {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -902,6 +902,6 @@ impl serde::Serialize for PricingOptionsConservedQuantityForLookthroughExpansion
 
 impl<'de> serde::Deserialize<'de> for PricingOptionsConservedQuantityForLookthroughExpansion {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

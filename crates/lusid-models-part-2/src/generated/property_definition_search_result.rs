@@ -407,7 +407,7 @@ impl serde::Serialize for PropertyDefinitionSearchResultValueType {
 
 impl<'de> serde::Deserialize<'de> for PropertyDefinitionSearchResultValueType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -486,7 +486,7 @@ impl serde::Serialize for PropertyDefinitionSearchResultType {
 
 impl<'de> serde::Deserialize<'de> for PropertyDefinitionSearchResultType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -565,7 +565,7 @@ impl serde::Serialize for PropertyDefinitionSearchResultUnitSchema {
 
 impl<'de> serde::Deserialize<'de> for PropertyDefinitionSearchResultUnitSchema {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -1032,7 +1032,7 @@ impl serde::Serialize for PropertyDefinitionSearchResultDomain {
 
 impl<'de> serde::Deserialize<'de> for PropertyDefinitionSearchResultDomain {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -1107,7 +1107,7 @@ impl serde::Serialize for PropertyDefinitionSearchResultLifeTime {
 
 impl<'de> serde::Deserialize<'de> for PropertyDefinitionSearchResultLifeTime {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -1183,6 +1183,6 @@ impl serde::Serialize for PropertyDefinitionSearchResultPropertyDefinitionType {
 
 impl<'de> serde::Deserialize<'de> for PropertyDefinitionSearchResultPropertyDefinitionType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -329,7 +329,7 @@ impl serde::Serialize for QueryBucketCashFlowDrillDownRequestCashType {
 
 impl<'de> serde::Deserialize<'de> for QueryBucketCashFlowDrillDownRequestCashType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -408,6 +408,6 @@ impl serde::Serialize for QueryBucketCashFlowDrillDownRequestFxRateType {
 
 impl<'de> serde::Deserialize<'de> for QueryBucketCashFlowDrillDownRequestFxRateType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

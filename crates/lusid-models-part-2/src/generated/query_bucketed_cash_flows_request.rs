@@ -454,7 +454,7 @@ impl serde::Serialize for QueryBucketedCashFlowsRequestRoundingMethod {
 
 impl<'de> serde::Deserialize<'de> for QueryBucketedCashFlowsRequestRoundingMethod {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -533,7 +533,7 @@ impl serde::Serialize for QueryBucketedCashFlowsRequestCashFlowType {
 
 impl<'de> serde::Deserialize<'de> for QueryBucketedCashFlowsRequestCashFlowType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -608,6 +608,6 @@ impl serde::Serialize for QueryBucketedCashFlowsRequestStartingBalance {
 
 impl<'de> serde::Deserialize<'de> for QueryBucketedCashFlowsRequestStartingBalance {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

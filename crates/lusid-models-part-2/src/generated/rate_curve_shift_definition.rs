@@ -375,7 +375,7 @@ impl serde::Serialize for RateCurveShiftDefinitionShiftType {
 
 impl<'de> serde::Deserialize<'de> for RateCurveShiftDefinitionShiftType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -450,7 +450,7 @@ impl serde::Serialize for RateCurveShiftDefinitionScale {
 
 impl<'de> serde::Deserialize<'de> for RateCurveShiftDefinitionScale {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -533,7 +533,7 @@ impl serde::Serialize for RateCurveShiftDefinitionWindowBounds {
 
 impl<'de> serde::Deserialize<'de> for RateCurveShiftDefinitionWindowBounds {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -612,6 +612,6 @@ impl serde::Serialize for RateCurveShiftDefinitionApplyWhenValue {
 
 impl<'de> serde::Deserialize<'de> for RateCurveShiftDefinitionApplyWhenValue {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -65,12 +65,12 @@ impl serde::Serialize for RecActivityWindow {
 impl<'de> serde::Deserialize<'de> for RecActivityWindow {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let (tag, raw) = crate::family::read(deserializer, Self::DISCRIMINATOR)?;
-        Ok(match tag.as_str() {
+        Ok(match tag.get(&raw) {
             "Contiguous" | "ContiguousActivityWindow" => {
-                Self::ContiguousActivityWindow(crate::family::decode(&tag, &raw)?)
+                Self::ContiguousActivityWindow(crate::family::decode(tag.get(&raw), &raw)?)
             }
             _ => Self::Unknown {
-                tag,
+                tag: tag.into_string(&raw),
                 raw: crate::RawJson::from_raw_value(raw),
             },
         })

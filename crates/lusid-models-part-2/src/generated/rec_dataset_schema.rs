@@ -185,7 +185,7 @@ impl serde::Serialize for RecDatasetSchemaType {
 
 impl<'de> serde::Deserialize<'de> for RecDatasetSchemaType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -275,6 +275,6 @@ impl serde::Serialize for RecDatasetSchemaEntityType {
 
 impl<'de> serde::Deserialize<'de> for RecDatasetSchemaEntityType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

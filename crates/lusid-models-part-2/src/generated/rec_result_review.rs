@@ -162,7 +162,7 @@ impl serde::Serialize for RecResultReviewStatus {
 
 impl<'de> serde::Deserialize<'de> for RecResultReviewStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -252,6 +252,6 @@ impl serde::Serialize for RecResultReviewDecision {
 
 impl<'de> serde::Deserialize<'de> for RecResultReviewDecision {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -70,16 +70,18 @@ impl serde::Serialize for ReconciliationRule {
 impl<'de> serde::Deserialize<'de> for ReconciliationRule {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let (tag, raw) = crate::family::read(deserializer, Self::DISCRIMINATOR)?;
-        Ok(match tag.as_str() {
+        Ok(match tag.get(&raw) {
             "ReconcileDateTimeRule" => {
-                Self::ReconcileDateTimeRule(crate::family::decode(&tag, &raw)?)
+                Self::ReconcileDateTimeRule(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "ReconcileNumericRule" => {
-                Self::ReconcileNumericRule(crate::family::decode(&tag, &raw)?)
+                Self::ReconcileNumericRule(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "ReconcileStringRule" => Self::ReconcileStringRule(crate::family::decode(&tag, &raw)?),
+            "ReconcileStringRule" => {
+                Self::ReconcileStringRule(crate::family::decode(tag.get(&raw), &raw)?)
+            }
             _ => Self::Unknown {
-                tag,
+                tag: tag.into_string(&raw),
                 raw: crate::RawJson::from_raw_value(raw),
             },
         })
@@ -164,6 +166,6 @@ impl serde::Serialize for ReconciliationRuleRuleType {
 
 impl<'de> serde::Deserialize<'de> for ReconciliationRuleRuleType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

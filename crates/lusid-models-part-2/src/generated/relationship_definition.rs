@@ -269,7 +269,7 @@ impl serde::Serialize for RelationshipDefinitionSourceEntityType {
 
 impl<'de> serde::Deserialize<'de> for RelationshipDefinitionSourceEntityType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -356,7 +356,7 @@ impl serde::Serialize for RelationshipDefinitionTargetEntityType {
 
 impl<'de> serde::Deserialize<'de> for RelationshipDefinitionTargetEntityType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -431,7 +431,7 @@ impl serde::Serialize for RelationshipDefinitionLifeTime {
 
 impl<'de> serde::Deserialize<'de> for RelationshipDefinitionLifeTime {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -506,6 +506,6 @@ impl serde::Serialize for RelationshipDefinitionRelationshipCardinality {
 
 impl<'de> serde::Deserialize<'de> for RelationshipDefinitionRelationshipCardinality {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -99,24 +99,34 @@ impl serde::Serialize for ResultValue {
 impl<'de> serde::Deserialize<'de> for ResultValue {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let (tag, raw) = crate::family::read(deserializer, Self::DISCRIMINATOR)?;
-        Ok(match tag.as_str() {
-            "CashFlowValue" => Self::CashFlowValue(crate::family::decode(&tag, &raw)?),
-            "CashFlowValueSet" => Self::CashFlowValueSet(crate::family::decode(&tag, &raw)?),
-            "LifeCycleEventValue" => Self::LifeCycleEventValue(crate::family::decode(&tag, &raw)?),
-            "ResultValue0D" => Self::ResultValue0D(crate::family::decode(&tag, &raw)?),
-            "ResultValueBool" => Self::ResultValueBool(crate::family::decode(&tag, &raw)?),
-            "ResultValueCurrency" => Self::ResultValueCurrency(crate::family::decode(&tag, &raw)?),
+        Ok(match tag.get(&raw) {
+            "CashFlowValue" => Self::CashFlowValue(crate::family::decode(tag.get(&raw), &raw)?),
+            "CashFlowValueSet" => {
+                Self::CashFlowValueSet(crate::family::decode(tag.get(&raw), &raw)?)
+            }
+            "LifeCycleEventValue" => {
+                Self::LifeCycleEventValue(crate::family::decode(tag.get(&raw), &raw)?)
+            }
+            "ResultValue0D" => Self::ResultValue0D(crate::family::decode(tag.get(&raw), &raw)?),
+            "ResultValueBool" => Self::ResultValueBool(crate::family::decode(tag.get(&raw), &raw)?),
+            "ResultValueCurrency" => {
+                Self::ResultValueCurrency(crate::family::decode(tag.get(&raw), &raw)?)
+            }
             "ResultValueDateTimeOffset" => {
-                Self::ResultValueDateTimeOffset(crate::family::decode(&tag, &raw)?)
+                Self::ResultValueDateTimeOffset(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "ResultValueDecimal" => Self::ResultValueDecimal(crate::family::decode(&tag, &raw)?),
+            "ResultValueDecimal" => {
+                Self::ResultValueDecimal(crate::family::decode(tag.get(&raw), &raw)?)
+            }
             "ResultValueDictionary" => {
-                Self::ResultValueDictionary(crate::family::decode(&tag, &raw)?)
+                Self::ResultValueDictionary(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "ResultValueInt" => Self::ResultValueInt(crate::family::decode(&tag, &raw)?),
-            "ResultValueString" => Self::ResultValueString(crate::family::decode(&tag, &raw)?),
+            "ResultValueInt" => Self::ResultValueInt(crate::family::decode(tag.get(&raw), &raw)?),
+            "ResultValueString" => {
+                Self::ResultValueString(crate::family::decode(tag.get(&raw), &raw)?)
+            }
             _ => Self::Unknown {
-                tag,
+                tag: tag.into_string(&raw),
                 raw: crate::RawJson::from_raw_value(raw),
             },
         })
@@ -233,6 +243,6 @@ impl serde::Serialize for ResultValueResultValueType {
 
 impl<'de> serde::Deserialize<'de> for ResultValueResultValueType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

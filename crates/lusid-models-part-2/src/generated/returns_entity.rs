@@ -270,7 +270,7 @@ impl serde::Serialize for ReturnsEntityRecipeEntity {
 
 impl<'de> serde::Deserialize<'de> for ReturnsEntityRecipeEntity {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -344,7 +344,7 @@ impl serde::Serialize for ReturnsEntityFeeHandling {
 
 impl<'de> serde::Deserialize<'de> for ReturnsEntityFeeHandling {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -418,7 +418,7 @@ impl serde::Serialize for ReturnsEntityFlowHandling {
 
 impl<'de> serde::Deserialize<'de> for ReturnsEntityFlowHandling {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -497,6 +497,6 @@ impl serde::Serialize for ReturnsEntityHandleFlowDiscrepancy {
 
 impl<'de> serde::Deserialize<'de> for ReturnsEntityHandleFlowDiscrepancy {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -85,31 +85,33 @@ impl serde::Serialize for ScenarioShiftDefinition {
 impl<'de> serde::Deserialize<'de> for ScenarioShiftDefinition {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let (tag, raw) = crate::family::read(deserializer, Self::DISCRIMINATOR)?;
-        Ok(match tag.as_str() {
+        Ok(match tag.get(&raw) {
             "CreditSpreadShiftDefinition" => {
-                Self::CreditSpreadShiftDefinition(crate::family::decode(&tag, &raw)?)
+                Self::CreditSpreadShiftDefinition(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "FxShiftDefinition" => Self::FxShiftDefinition(crate::family::decode(&tag, &raw)?),
+            "FxShiftDefinition" => {
+                Self::FxShiftDefinition(crate::family::decode(tag.get(&raw), &raw)?)
+            }
             "InflationCurveShiftDefinition" => {
-                Self::InflationCurveShiftDefinition(crate::family::decode(&tag, &raw)?)
+                Self::InflationCurveShiftDefinition(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "MdkrGroupShiftDefinition" => {
-                Self::MdkrGroupShiftDefinition(crate::family::decode(&tag, &raw)?)
+                Self::MdkrGroupShiftDefinition(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "ModelOptionShiftDefinition" => {
-                Self::ModelOptionShiftDefinition(crate::family::decode(&tag, &raw)?)
+                Self::ModelOptionShiftDefinition(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "PriceShiftDefinition" => {
-                Self::PriceShiftDefinition(crate::family::decode(&tag, &raw)?)
+                Self::PriceShiftDefinition(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "RateCurveShiftDefinition" => {
-                Self::RateCurveShiftDefinition(crate::family::decode(&tag, &raw)?)
+                Self::RateCurveShiftDefinition(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "VolSurfaceShiftDefinition" => {
-                Self::VolSurfaceShiftDefinition(crate::family::decode(&tag, &raw)?)
+                Self::VolSurfaceShiftDefinition(crate::family::decode(tag.get(&raw), &raw)?)
             }
             _ => Self::Unknown {
-                tag,
+                tag: tag.into_string(&raw),
                 raw: crate::RawJson::from_raw_value(raw),
             },
         })
@@ -211,6 +213,6 @@ impl serde::Serialize for ScenarioShiftDefinitionScenarioShiftType {
 
 impl<'de> serde::Deserialize<'de> for ScenarioShiftDefinitionScenarioShiftType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -182,7 +182,7 @@ impl serde::Serialize for SettleExpectedActivityWritebackConfigurationWritebackT
 
 impl<'de> serde::Deserialize<'de> for SettleExpectedActivityWritebackConfigurationWritebackType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -258,6 +258,6 @@ impl serde::Serialize for SettleExpectedActivityWritebackConfigurationTargetSide
 
 impl<'de> serde::Deserialize<'de> for SettleExpectedActivityWritebackConfigurationTargetSide {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -74,19 +74,21 @@ impl serde::Serialize for ToleranceBase {
 impl<'de> serde::Deserialize<'de> for ToleranceBase {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let (tag, raw) = crate::family::read(deserializer, Self::DISCRIMINATOR)?;
-        Ok(match tag.as_str() {
+        Ok(match tag.get(&raw) {
             "CoreAttributeOptionality" | "CoreAttributeOptionalityTolerance" => {
-                Self::CoreAttributeOptionalityTolerance(crate::family::decode(&tag, &raw)?)
+                Self::CoreAttributeOptionalityTolerance(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "CoreDateTolerance" => Self::CoreDateTolerance(crate::family::decode(&tag, &raw)?),
+            "CoreDateTolerance" => {
+                Self::CoreDateTolerance(crate::family::decode(tag.get(&raw), &raw)?)
+            }
             "CoreStringCross" | "CoreStringCrossTolerance" => {
-                Self::CoreStringCrossTolerance(crate::family::decode(&tag, &raw)?)
+                Self::CoreStringCrossTolerance(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "Numeric" | "AggregateNumericTolerance" => {
-                Self::AggregateNumericTolerance(crate::family::decode(&tag, &raw)?)
+                Self::AggregateNumericTolerance(crate::family::decode(tag.get(&raw), &raw)?)
             }
             _ => Self::Unknown {
-                tag,
+                tag: tag.into_string(&raw),
                 raw: crate::RawJson::from_raw_value(raw),
             },
         })

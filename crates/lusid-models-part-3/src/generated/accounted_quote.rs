@@ -173,6 +173,6 @@ impl serde::Serialize for AccountedQuoteValuationPointOrigin {
 
 impl<'de> serde::Deserialize<'de> for AccountedQuoteValuationPointOrigin {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

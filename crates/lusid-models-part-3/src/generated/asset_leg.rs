@@ -236,7 +236,7 @@ impl serde::Serialize for AssetLegAssetSwapStructure {
 
 impl<'de> serde::Deserialize<'de> for AssetLegAssetSwapStructure {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -314,7 +314,7 @@ impl serde::Serialize for AssetLegIncomePolicy {
 
 impl<'de> serde::Deserialize<'de> for AssetLegIncomePolicy {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -388,6 +388,6 @@ impl serde::Serialize for AssetLegPayReceive {
 
 impl<'de> serde::Deserialize<'de> for AssetLegPayReceive {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

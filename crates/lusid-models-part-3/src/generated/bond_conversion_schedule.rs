@@ -322,7 +322,7 @@ impl serde::Serialize for BondConversionScheduleConversionTrigger {
 
 impl<'de> serde::Deserialize<'de> for BondConversionScheduleConversionTrigger {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -397,7 +397,7 @@ impl serde::Serialize for BondConversionScheduleDeliveryType {
 
 impl<'de> serde::Deserialize<'de> for BondConversionScheduleDeliveryType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -476,6 +476,6 @@ impl serde::Serialize for BondConversionScheduleExerciseType {
 
 impl<'de> serde::Deserialize<'de> for BondConversionScheduleExerciseType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

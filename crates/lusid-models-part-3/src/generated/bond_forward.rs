@@ -300,7 +300,7 @@ impl serde::Serialize for BondForwardDeliveryType {
 
 impl<'de> serde::Deserialize<'de> for BondForwardDeliveryType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -374,6 +374,6 @@ impl serde::Serialize for BondForwardPriceBasis {
 
 impl<'de> serde::Deserialize<'de> for BondForwardPriceBasis {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

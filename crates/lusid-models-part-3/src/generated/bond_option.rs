@@ -317,7 +317,7 @@ impl serde::Serialize for BondOptionDeliveryType {
 
 impl<'de> serde::Deserialize<'de> for BondOptionDeliveryType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -395,7 +395,7 @@ impl serde::Serialize for BondOptionExerciseType {
 
 impl<'de> serde::Deserialize<'de> for BondOptionExerciseType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -469,6 +469,6 @@ impl serde::Serialize for BondOptionOptionType {
 
 impl<'de> serde::Deserialize<'de> for BondOptionOptionType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -354,7 +354,7 @@ impl serde::Serialize for CapitalInterestQuantityBasis {
 
 impl<'de> serde::Deserialize<'de> for CapitalInterestQuantityBasis {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -465,7 +465,7 @@ impl serde::Serialize for CapitalInterestCapitalInterestAssetClass {
 
 impl<'de> serde::Deserialize<'de> for CapitalInterestCapitalInterestAssetClass {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -551,7 +551,7 @@ impl serde::Serialize for CapitalInterestReliefPolicy {
 
 impl<'de> serde::Deserialize<'de> for CapitalInterestReliefPolicy {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -630,7 +630,7 @@ impl serde::Serialize for CapitalInterestReliefRevisionMode {
 
 impl<'de> serde::Deserialize<'de> for CapitalInterestReliefRevisionMode {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -713,6 +713,6 @@ impl serde::Serialize for CapitalInterestFairValueSourcePrecedence {
 
 impl<'de> serde::Deserialize<'de> for CapitalInterestFairValueSourcePrecedence {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

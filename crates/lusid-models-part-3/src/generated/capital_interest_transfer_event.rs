@@ -569,7 +569,7 @@ impl serde::Serialize for CapitalInterestTransferEventDirection {
 
 impl<'de> serde::Deserialize<'de> for CapitalInterestTransferEventDirection {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -644,7 +644,7 @@ impl serde::Serialize for CapitalInterestTransferEventMode {
 
 impl<'de> serde::Deserialize<'de> for CapitalInterestTransferEventMode {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -755,7 +755,7 @@ impl serde::Serialize for CapitalInterestTransferEventReason {
 
 impl<'de> serde::Deserialize<'de> for CapitalInterestTransferEventReason {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -830,6 +830,6 @@ impl serde::Serialize for CapitalInterestTransferEventScope {
 
 impl<'de> serde::Deserialize<'de> for CapitalInterestTransferEventScope {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -416,7 +416,7 @@ impl serde::Serialize for CdsOptionBusinessDayConvention {
 
 impl<'de> serde::Deserialize<'de> for CdsOptionBusinessDayConvention {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -490,7 +490,7 @@ impl serde::Serialize for CdsOptionDeliveryType {
 
 impl<'de> serde::Deserialize<'de> for CdsOptionDeliveryType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -572,7 +572,7 @@ impl serde::Serialize for CdsOptionExerciseType {
 
 impl<'de> serde::Deserialize<'de> for CdsOptionExerciseType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -646,6 +646,6 @@ impl serde::Serialize for CdsOptionOptionType {
 
 impl<'de> serde::Deserialize<'de> for CdsOptionOptionType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

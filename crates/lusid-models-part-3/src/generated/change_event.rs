@@ -291,7 +291,7 @@ impl serde::Serialize for ChangeEventChangeType {
 
 impl<'de> serde::Deserialize<'de> for ChangeEventChangeType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -365,7 +365,7 @@ impl serde::Serialize for ChangeEventTermTarget {
 
 impl<'de> serde::Deserialize<'de> for ChangeEventTermTarget {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -444,6 +444,6 @@ impl serde::Serialize for ChangeEventCarryRelationships {
 
 impl<'de> serde::Deserialize<'de> for ChangeEventCarryRelationships {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -109,42 +109,50 @@ impl serde::Serialize for ComplexMarketData {
 impl<'de> serde::Deserialize<'de> for ComplexMarketData {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let (tag, raw) = crate::family::read(deserializer, Self::DISCRIMINATOR)?;
-        Ok(match tag.as_str() {
+        Ok(match tag.get(&raw) {
             "ConstantVolatilitySurface" => {
-                Self::ConstantVolatilitySurface(crate::family::decode(&tag, &raw)?)
+                Self::ConstantVolatilitySurface(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "CreditSpreadCurveData" => {
-                Self::CreditSpreadCurveData(crate::family::decode(&tag, &raw)?)
+                Self::CreditSpreadCurveData(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "DiscountFactorCurveData" => {
-                Self::DiscountFactorCurveData(crate::family::decode(&tag, &raw)?)
+                Self::DiscountFactorCurveData(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "EquityCurveByPricesData" => {
-                Self::EquityCurveByPricesData(crate::family::decode(&tag, &raw)?)
+                Self::EquityCurveByPricesData(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "EquityVolSurfaceData" => {
-                Self::EquityVolSurfaceData(crate::family::decode(&tag, &raw)?)
+                Self::EquityVolSurfaceData(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "FxForwardCurveByQuoteReference" => {
-                Self::FxForwardCurveByQuoteReference(crate::family::decode(&tag, &raw)?)
+                Self::FxForwardCurveByQuoteReference(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "FxForwardCurveData" => Self::FxForwardCurveData(crate::family::decode(&tag, &raw)?),
+            "FxForwardCurveData" => {
+                Self::FxForwardCurveData(crate::family::decode(tag.get(&raw), &raw)?)
+            }
             "FxForwardPipsCurveData" => {
-                Self::FxForwardPipsCurveData(crate::family::decode(&tag, &raw)?)
+                Self::FxForwardPipsCurveData(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "FxForwardTenorCurveData" => {
-                Self::FxForwardTenorCurveData(crate::family::decode(&tag, &raw)?)
+                Self::FxForwardTenorCurveData(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "FxForwardTenorPipsCurveData" => {
-                Self::FxForwardTenorPipsCurveData(crate::family::decode(&tag, &raw)?)
+                Self::FxForwardTenorPipsCurveData(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "FxVolSurfaceData" => Self::FxVolSurfaceData(crate::family::decode(&tag, &raw)?),
-            "InflationCurveData" => Self::InflationCurveData(crate::family::decode(&tag, &raw)?),
-            "IrVolCubeData" => Self::IrVolCubeData(crate::family::decode(&tag, &raw)?),
-            "OpaqueMarketData" => Self::OpaqueMarketData(crate::family::decode(&tag, &raw)?),
-            "YieldCurveData" => Self::YieldCurveData(crate::family::decode(&tag, &raw)?),
+            "FxVolSurfaceData" => {
+                Self::FxVolSurfaceData(crate::family::decode(tag.get(&raw), &raw)?)
+            }
+            "InflationCurveData" => {
+                Self::InflationCurveData(crate::family::decode(tag.get(&raw), &raw)?)
+            }
+            "IrVolCubeData" => Self::IrVolCubeData(crate::family::decode(tag.get(&raw), &raw)?),
+            "OpaqueMarketData" => {
+                Self::OpaqueMarketData(crate::family::decode(tag.get(&raw), &raw)?)
+            }
+            "YieldCurveData" => Self::YieldCurveData(crate::family::decode(tag.get(&raw), &raw)?),
             _ => Self::Unknown {
-                tag,
+                tag: tag.into_string(&raw),
                 raw: crate::RawJson::from_raw_value(raw),
             },
         })
@@ -274,6 +282,6 @@ impl serde::Serialize for ComplexMarketDataMarketDataType {
 
 impl<'de> serde::Deserialize<'de> for ComplexMarketDataMarketDataType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -348,7 +348,7 @@ impl serde::Serialize for ContractForDifferenceType {
 
 impl<'de> serde::Deserialize<'de> for ContractForDifferenceType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -459,6 +459,6 @@ impl serde::Serialize for ContractForDifferenceUnderlyingIdentifier {
 
 impl<'de> serde::Deserialize<'de> for ContractForDifferenceUnderlyingIdentifier {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

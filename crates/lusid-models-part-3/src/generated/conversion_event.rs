@@ -514,7 +514,7 @@ impl serde::Serialize for ConversionEventFractionalUnitsRoundingConvention {
 
 impl<'de> serde::Deserialize<'de> for ConversionEventFractionalUnitsRoundingConvention {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -589,6 +589,6 @@ impl serde::Serialize for ConversionEventConversionType {
 
 impl<'de> serde::Deserialize<'de> for ConversionEventConversionType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -264,7 +264,7 @@ impl serde::Serialize for CorporateActionSourceEntityStatus {
 
 impl<'de> serde::Deserialize<'de> for CorporateActionSourceEntityStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -343,6 +343,6 @@ impl serde::Serialize for CorporateActionSourceEntityPreviewedStatus {
 
 impl<'de> serde::Deserialize<'de> for CorporateActionSourceEntityPreviewedStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

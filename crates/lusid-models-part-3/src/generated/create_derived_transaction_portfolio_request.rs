@@ -567,7 +567,7 @@ impl serde::Serialize for CreateDerivedTransactionPortfolioRequestAccountingMeth
 
 impl<'de> serde::Deserialize<'de> for CreateDerivedTransactionPortfolioRequestAccountingMethod {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -655,7 +655,7 @@ impl serde::Serialize for CreateDerivedTransactionPortfolioRequestAmortisationMe
 
 impl<'de> serde::Deserialize<'de> for CreateDerivedTransactionPortfolioRequestAmortisationMethod {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -737,7 +737,7 @@ impl<'de> serde::Deserialize<'de>
     for CreateDerivedTransactionPortfolioRequestCashGainLossCalculationDate
 {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -819,7 +819,7 @@ impl<'de> serde::Deserialize<'de>
     for CreateDerivedTransactionPortfolioRequestTaxLotSelectionCostBasis
 {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -895,6 +895,6 @@ impl serde::Serialize for CreateDerivedTransactionPortfolioRequestHoldingsFungib
 
 impl<'de> serde::Deserialize<'de> for CreateDerivedTransactionPortfolioRequestHoldingsFungibility {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

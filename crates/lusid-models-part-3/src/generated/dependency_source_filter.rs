@@ -465,7 +465,7 @@ impl serde::Serialize for DependencySourceFilterInstrumentType {
 
 impl<'de> serde::Deserialize<'de> for DependencySourceFilterInstrumentType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -572,7 +572,7 @@ impl serde::Serialize for DependencySourceFilterAssetClass {
 
 impl<'de> serde::Deserialize<'de> for DependencySourceFilterAssetClass {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -651,6 +651,6 @@ impl serde::Serialize for DependencySourceFilterLongOrShortIndicator {
 
 impl<'de> serde::Deserialize<'de> for DependencySourceFilterLongOrShortIndicator {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

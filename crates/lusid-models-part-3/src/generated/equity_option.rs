@@ -465,7 +465,7 @@ impl serde::Serialize for EquityOptionDeliveryType {
 
 impl<'de> serde::Deserialize<'de> for EquityOptionDeliveryType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -539,7 +539,7 @@ impl serde::Serialize for EquityOptionOptionType {
 
 impl<'de> serde::Deserialize<'de> for EquityOptionOptionType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -650,7 +650,7 @@ impl serde::Serialize for EquityOptionUnderlyingIdentifier {
 
 impl<'de> serde::Deserialize<'de> for EquityOptionUnderlyingIdentifier {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -728,7 +728,7 @@ impl serde::Serialize for EquityOptionEquityOptionType {
 
 impl<'de> serde::Deserialize<'de> for EquityOptionEquityOptionType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -802,7 +802,7 @@ impl serde::Serialize for EquityOptionExerciseType {
 
 impl<'de> serde::Deserialize<'de> for EquityOptionExerciseType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -921,6 +921,6 @@ impl serde::Serialize for EquityOptionBusinessDayConvention {
 
 impl<'de> serde::Deserialize<'de> for EquityOptionBusinessDayConvention {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

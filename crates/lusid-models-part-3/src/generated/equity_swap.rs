@@ -434,7 +434,7 @@ impl serde::Serialize for EquitySwapUnderlyingIdentifier {
 
 impl<'de> serde::Deserialize<'de> for EquitySwapUnderlyingIdentifier {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -517,6 +517,6 @@ impl serde::Serialize for EquitySwapEquitySwapDividendPaymentTiming {
 
 impl<'de> serde::Deserialize<'de> for EquitySwapEquitySwapDividendPaymentTiming {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -349,7 +349,7 @@ impl serde::Serialize for ExchangeTradedOptionContractDetailsDeliveryType {
 
 impl<'de> serde::Deserialize<'de> for ExchangeTradedOptionContractDetailsDeliveryType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -428,7 +428,7 @@ impl serde::Serialize for ExchangeTradedOptionContractDetailsExerciseType {
 
 impl<'de> serde::Deserialize<'de> for ExchangeTradedOptionContractDetailsExerciseType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -503,7 +503,7 @@ impl serde::Serialize for ExchangeTradedOptionContractDetailsOptionType {
 
 impl<'de> serde::Deserialize<'de> for ExchangeTradedOptionContractDetailsOptionType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -623,6 +623,6 @@ impl serde::Serialize for ExchangeTradedOptionContractDetailsBusinessDayConventi
 
 impl<'de> serde::Deserialize<'de> for ExchangeTradedOptionContractDetailsBusinessDayConvention {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

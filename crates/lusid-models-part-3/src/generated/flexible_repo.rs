@@ -407,7 +407,7 @@ impl serde::Serialize for FlexibleRepoBuyerOrSeller {
 
 impl<'de> serde::Deserialize<'de> for FlexibleRepoBuyerOrSeller {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -481,7 +481,7 @@ impl serde::Serialize for FlexibleRepoRepoType {
 
 impl<'de> serde::Deserialize<'de> for FlexibleRepoRepoType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -675,6 +675,6 @@ impl serde::Serialize for FlexibleRepoAccrualBasis {
 
 impl<'de> serde::Deserialize<'de> for FlexibleRepoAccrualBasis {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

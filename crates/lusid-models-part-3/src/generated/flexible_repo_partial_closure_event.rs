@@ -231,6 +231,6 @@ impl serde::Serialize for FlexibleRepoPartialClosureEventAmountType {
 
 impl<'de> serde::Deserialize<'de> for FlexibleRepoPartialClosureEventAmountType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

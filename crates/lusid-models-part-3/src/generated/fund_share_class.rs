@@ -374,7 +374,7 @@ impl serde::Serialize for FundShareClassFundShareClassType {
 
 impl<'de> serde::Deserialize<'de> for FundShareClassFundShareClassType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -453,7 +453,7 @@ impl serde::Serialize for FundShareClassDistributionPaymentType {
 
 impl<'de> serde::Deserialize<'de> for FundShareClassDistributionPaymentType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -528,7 +528,7 @@ impl serde::Serialize for FundShareClassDistributionType {
 
 impl<'de> serde::Deserialize<'de> for FundShareClassDistributionType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -606,6 +606,6 @@ impl serde::Serialize for FundShareClassHedging {
 
 impl<'de> serde::Deserialize<'de> for FundShareClassHedging {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -436,7 +436,7 @@ impl serde::Serialize for FxOptionExerciseType {
 
 impl<'de> serde::Deserialize<'de> for FxOptionExerciseType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -510,6 +510,6 @@ impl serde::Serialize for FxOptionPayoutStyle {
 
 impl<'de> serde::Deserialize<'de> for FxOptionPayoutStyle {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -344,7 +344,7 @@ impl serde::Serialize for InflationLegCalculationType {
 
 impl<'de> serde::Deserialize<'de> for InflationLegCalculationType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -418,6 +418,6 @@ impl serde::Serialize for InflationLegPayReceive {
 
 impl<'de> serde::Deserialize<'de> for InflationLegPayReceive {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -576,7 +576,7 @@ impl serde::Serialize for InflationLinkedBondCalculationType {
 
 impl<'de> serde::Deserialize<'de> for InflationLinkedBondCalculationType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -662,6 +662,6 @@ impl serde::Serialize for InflationLinkedBondStubType {
 
 impl<'de> serde::Deserialize<'de> for InflationLinkedBondStubType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

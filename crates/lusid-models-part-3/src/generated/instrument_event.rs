@@ -436,262 +436,333 @@ impl serde::Serialize for InstrumentEvent {
 impl<'de> serde::Deserialize<'de> for InstrumentEvent {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let (tag, raw) = crate::family::read(deserializer, Self::DISCRIMINATOR)?;
-        Ok(match tag.as_str() {
-            "AccumulationEvent" => Self::AccumulationEvent(crate::family::decode(&tag, &raw)?),
+        Ok(match tag.get(&raw) {
+            "AccumulationEvent" => {
+                Self::AccumulationEvent(crate::family::decode(tag.get(&raw), &raw)?)
+            }
             "AdjustGlobalCommitmentEvent" => {
-                Self::AdjustGlobalCommitmentEvent(crate::family::decode(&tag, &raw)?)
+                Self::AdjustGlobalCommitmentEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "AmendCommitmentEvent" => {
-                Self::AmendCommitmentEvent(crate::family::decode(&tag, &raw)?)
+                Self::AmendCommitmentEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "AmortisationEvent" => Self::AmortisationEvent(crate::family::decode(&tag, &raw)?),
-            "BankruptcyEvent" => Self::BankruptcyEvent(crate::family::decode(&tag, &raw)?),
-            "BondCouponEvent" => Self::BondCouponEvent(crate::family::decode(&tag, &raw)?),
-            "BondDefaultEvent" => Self::BondDefaultEvent(crate::family::decode(&tag, &raw)?),
+            "AmortisationEvent" => {
+                Self::AmortisationEvent(crate::family::decode(tag.get(&raw), &raw)?)
+            }
+            "BankruptcyEvent" => Self::BankruptcyEvent(crate::family::decode(tag.get(&raw), &raw)?),
+            "BondCouponEvent" => Self::BondCouponEvent(crate::family::decode(tag.get(&raw), &raw)?),
+            "BondDefaultEvent" => {
+                Self::BondDefaultEvent(crate::family::decode(tag.get(&raw), &raw)?)
+            }
             "BondForwardCashSettlementEvent" => {
-                Self::BondForwardCashSettlementEvent(crate::family::decode(&tag, &raw)?)
+                Self::BondForwardCashSettlementEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "BondForwardTerminationEvent" => {
-                Self::BondForwardTerminationEvent(crate::family::decode(&tag, &raw)?)
+                Self::BondForwardTerminationEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "BondOptionTerminationEvent" => {
-                Self::BondOptionTerminationEvent(crate::family::decode(&tag, &raw)?)
+                Self::BondOptionTerminationEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "BondPrincipalEvent" => Self::BondPrincipalEvent(crate::family::decode(&tag, &raw)?),
-            "BonusIssueEvent" => Self::BonusIssueEvent(crate::family::decode(&tag, &raw)?),
+            "BondPrincipalEvent" => {
+                Self::BondPrincipalEvent(crate::family::decode(tag.get(&raw), &raw)?)
+            }
+            "BonusIssueEvent" => Self::BonusIssueEvent(crate::family::decode(tag.get(&raw), &raw)?),
             "CallOnIntermediateSecuritiesEvent" => {
-                Self::CallOnIntermediateSecuritiesEvent(crate::family::decode(&tag, &raw)?)
+                Self::CallOnIntermediateSecuritiesEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "CancelSwapEvent" => Self::CancelSwapEvent(crate::family::decode(&tag, &raw)?),
-            "CapitalCallEvent" => Self::CapitalCallEvent(crate::family::decode(&tag, &raw)?),
+            "CancelSwapEvent" => Self::CancelSwapEvent(crate::family::decode(tag.get(&raw), &raw)?),
+            "CapitalCallEvent" => {
+                Self::CapitalCallEvent(crate::family::decode(tag.get(&raw), &raw)?)
+            }
             "CapitalCallReceiptEvent" => {
-                Self::CapitalCallReceiptEvent(crate::family::decode(&tag, &raw)?)
+                Self::CapitalCallReceiptEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "CapitalDistributionEvent" => {
-                Self::CapitalDistributionEvent(crate::family::decode(&tag, &raw)?)
+                Self::CapitalDistributionEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "CapitalGainsDistributionEvent" => {
-                Self::CapitalGainsDistributionEvent(crate::family::decode(&tag, &raw)?)
+                Self::CapitalGainsDistributionEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "CapitalInterestTransferEvent" => {
-                Self::CapitalInterestTransferEvent(crate::family::decode(&tag, &raw)?)
+                Self::CapitalInterestTransferEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "CapletFloorletCashFlowEvent" => {
-                Self::CapletFloorletCashFlowEvent(crate::family::decode(&tag, &raw)?)
+                Self::CapletFloorletCashFlowEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "CashDividendEvent" => Self::CashDividendEvent(crate::family::decode(&tag, &raw)?),
-            "CashFlowEvent" => Self::CashFlowEvent(crate::family::decode(&tag, &raw)?),
-            "CdsCreditEvent" => Self::CdsCreditEvent(crate::family::decode(&tag, &raw)?),
-            "CdxCreditEvent" => Self::CdxCreditEvent(crate::family::decode(&tag, &raw)?),
-            "ChangeEvent" => Self::ChangeEvent(crate::family::decode(&tag, &raw)?),
-            "ClassActionEvent" => Self::ClassActionEvent(crate::family::decode(&tag, &raw)?),
-            "CloseEvent" => Self::CloseEvent(crate::family::decode(&tag, &raw)?),
-            "CommodityCalendarSwapCashFlowEvent" => {
-                Self::CommodityCalendarSwapCashFlowEvent(crate::family::decode(&tag, &raw)?)
+            "CashDividendEvent" => {
+                Self::CashDividendEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "CommodityForwardCashSettlementEvent" => {
-                Self::CommodityForwardCashSettlementEvent(crate::family::decode(&tag, &raw)?)
+            "CashFlowEvent" => Self::CashFlowEvent(crate::family::decode(tag.get(&raw), &raw)?),
+            "CdsCreditEvent" => Self::CdsCreditEvent(crate::family::decode(tag.get(&raw), &raw)?),
+            "CdxCreditEvent" => Self::CdxCreditEvent(crate::family::decode(tag.get(&raw), &raw)?),
+            "ChangeEvent" => Self::ChangeEvent(crate::family::decode(tag.get(&raw), &raw)?),
+            "ClassActionEvent" => {
+                Self::ClassActionEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
+            "CloseEvent" => Self::CloseEvent(crate::family::decode(tag.get(&raw), &raw)?),
+            "CommodityCalendarSwapCashFlowEvent" => Self::CommodityCalendarSwapCashFlowEvent(
+                crate::family::decode(tag.get(&raw), &raw)?,
+            ),
+            "CommodityForwardCashSettlementEvent" => Self::CommodityForwardCashSettlementEvent(
+                crate::family::decode(tag.get(&raw), &raw)?,
+            ),
             "CommodityForwardPhysicalSettlementEvent" => {
-                Self::CommodityForwardPhysicalSettlementEvent(crate::family::decode(&tag, &raw)?)
+                Self::CommodityForwardPhysicalSettlementEvent(crate::family::decode(
+                    tag.get(&raw),
+                    &raw,
+                )?)
             }
-            "ConsentEvent" => Self::ConsentEvent(crate::family::decode(&tag, &raw)?),
+            "ConsentEvent" => Self::ConsentEvent(crate::family::decode(tag.get(&raw), &raw)?),
             "ContractInitialisationEvent" => {
-                Self::ContractInitialisationEvent(crate::family::decode(&tag, &raw)?)
+                Self::ContractInitialisationEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "ConversionEvent" => Self::ConversionEvent(crate::family::decode(&tag, &raw)?),
+            "ConversionEvent" => Self::ConversionEvent(crate::family::decode(tag.get(&raw), &raw)?),
             "CreditPremiumCashFlowEvent" => {
-                Self::CreditPremiumCashFlowEvent(crate::family::decode(&tag, &raw)?)
+                Self::CreditPremiumCashFlowEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "DelistingEvent" => Self::DelistingEvent(crate::family::decode(&tag, &raw)?),
-            "DepositCloseEvent" => Self::DepositCloseEvent(crate::family::decode(&tag, &raw)?),
-            "DepositInterestCapitalisationEvent" => {
-                Self::DepositInterestCapitalisationEvent(crate::family::decode(&tag, &raw)?)
+            "DelistingEvent" => Self::DelistingEvent(crate::family::decode(tag.get(&raw), &raw)?),
+            "DepositCloseEvent" => {
+                Self::DepositCloseEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
+            "DepositInterestCapitalisationEvent" => Self::DepositInterestCapitalisationEvent(
+                crate::family::decode(tag.get(&raw), &raw)?,
+            ),
             "DepositInterestPaymentEvent" => {
-                Self::DepositInterestPaymentEvent(crate::family::decode(&tag, &raw)?)
+                Self::DepositInterestPaymentEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "DepositRollEvent" => Self::DepositRollEvent(crate::family::decode(&tag, &raw)?),
-            "DepositSweepEvent" => Self::DepositSweepEvent(crate::family::decode(&tag, &raw)?),
-            "DividendOptionEvent" => Self::DividendOptionEvent(crate::family::decode(&tag, &raw)?),
+            "DepositRollEvent" => {
+                Self::DepositRollEvent(crate::family::decode(tag.get(&raw), &raw)?)
+            }
+            "DepositSweepEvent" => {
+                Self::DepositSweepEvent(crate::family::decode(tag.get(&raw), &raw)?)
+            }
+            "DividendOptionEvent" => {
+                Self::DividendOptionEvent(crate::family::decode(tag.get(&raw), &raw)?)
+            }
             "DividendReinvestmentEvent" => {
-                Self::DividendReinvestmentEvent(crate::family::decode(&tag, &raw)?)
+                Self::DividendReinvestmentEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "DividendSuspensionEvent" => {
-                Self::DividendSuspensionEvent(crate::family::decode(&tag, &raw)?)
+                Self::DividendSuspensionEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "DrawdownEvent" => Self::DrawdownEvent(crate::family::decode(&tag, &raw)?),
-            "DrawingEvent" => Self::DrawingEvent(crate::family::decode(&tag, &raw)?),
-            "DutchAuctionEvent" => Self::DutchAuctionEvent(crate::family::decode(&tag, &raw)?),
-            "EarlyCloseOutEvent" => Self::EarlyCloseOutEvent(crate::family::decode(&tag, &raw)?),
+            "DrawdownEvent" => Self::DrawdownEvent(crate::family::decode(tag.get(&raw), &raw)?),
+            "DrawingEvent" => Self::DrawingEvent(crate::family::decode(tag.get(&raw), &raw)?),
+            "DutchAuctionEvent" => {
+                Self::DutchAuctionEvent(crate::family::decode(tag.get(&raw), &raw)?)
+            }
+            "EarlyCloseOutEvent" => {
+                Self::EarlyCloseOutEvent(crate::family::decode(tag.get(&raw), &raw)?)
+            }
             "EarlyRedemptionEvent" => {
-                Self::EarlyRedemptionEvent(crate::family::decode(&tag, &raw)?)
+                Self::EarlyRedemptionEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "ExchangeOfferEvent" => Self::ExchangeOfferEvent(crate::family::decode(&tag, &raw)?),
-            "ExerciseEvent" => Self::ExerciseEvent(crate::family::decode(&tag, &raw)?),
-            "ExpiryEvent" => Self::ExpiryEvent(crate::family::decode(&tag, &raw)?),
+            "ExchangeOfferEvent" => {
+                Self::ExchangeOfferEvent(crate::family::decode(tag.get(&raw), &raw)?)
+            }
+            "ExerciseEvent" => Self::ExerciseEvent(crate::family::decode(tag.get(&raw), &raw)?),
+            "ExpiryEvent" => Self::ExpiryEvent(crate::family::decode(tag.get(&raw), &raw)?),
             "FacilityCommitmentFeeEvent" => {
-                Self::FacilityCommitmentFeeEvent(crate::family::decode(&tag, &raw)?)
+                Self::FacilityCommitmentFeeEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "FacilityDrawEvent" => Self::FacilityDrawEvent(crate::family::decode(&tag, &raw)?),
+            "FacilityDrawEvent" => {
+                Self::FacilityDrawEvent(crate::family::decode(tag.get(&raw), &raw)?)
+            }
             "FacilityInterestEvent" => {
-                Self::FacilityInterestEvent(crate::family::decode(&tag, &raw)?)
+                Self::FacilityInterestEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "FacilityRepaymentEvent" => {
-                Self::FacilityRepaymentEvent(crate::family::decode(&tag, &raw)?)
+                Self::FacilityRepaymentEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "FlexibleRepoCashFlowEvent" => {
-                Self::FlexibleRepoCashFlowEvent(crate::family::decode(&tag, &raw)?)
+                Self::FlexibleRepoCashFlowEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "FlexibleRepoCollateralEvent" => {
-                Self::FlexibleRepoCollateralEvent(crate::family::decode(&tag, &raw)?)
+                Self::FlexibleRepoCollateralEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "FlexibleRepoFullClosureEvent" => {
-                Self::FlexibleRepoFullClosureEvent(crate::family::decode(&tag, &raw)?)
+                Self::FlexibleRepoFullClosureEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "FlexibleRepoInterestPaymentEvent" => {
-                Self::FlexibleRepoInterestPaymentEvent(crate::family::decode(&tag, &raw)?)
+                Self::FlexibleRepoInterestPaymentEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "FlexibleRepoPartialClosureEvent" => {
-                Self::FlexibleRepoPartialClosureEvent(crate::family::decode(&tag, &raw)?)
+                Self::FlexibleRepoPartialClosureEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "FundDistributionEvent" => {
-                Self::FundDistributionEvent(crate::family::decode(&tag, &raw)?)
+                Self::FundDistributionEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "FutureExpiryEvent" => Self::FutureExpiryEvent(crate::family::decode(&tag, &raw)?),
+            "FutureExpiryEvent" => {
+                Self::FutureExpiryEvent(crate::family::decode(tag.get(&raw), &raw)?)
+            }
             "FutureMarkToMarketEvent" => {
-                Self::FutureMarkToMarketEvent(crate::family::decode(&tag, &raw)?)
+                Self::FutureMarkToMarketEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "FxForwardSettlementEvent" => {
-                Self::FxForwardSettlementEvent(crate::family::decode(&tag, &raw)?)
+                Self::FxForwardSettlementEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "GlobalLoanFacilityReinitialisationEvent" => {
-                Self::GlobalLoanFacilityReinitialisationEvent(crate::family::decode(&tag, &raw)?)
+                Self::GlobalLoanFacilityReinitialisationEvent(crate::family::decode(
+                    tag.get(&raw),
+                    &raw,
+                )?)
             }
             "InformationalErrorEvent" => {
-                Self::InformationalErrorEvent(crate::family::decode(&tag, &raw)?)
+                Self::InformationalErrorEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "InformationalEvent" => Self::InformationalEvent(crate::family::decode(&tag, &raw)?),
-            "InstalmentCallEvent" => Self::InstalmentCallEvent(crate::family::decode(&tag, &raw)?),
+            "InformationalEvent" => {
+                Self::InformationalEvent(crate::family::decode(tag.get(&raw), &raw)?)
+            }
+            "InstalmentCallEvent" => {
+                Self::InstalmentCallEvent(crate::family::decode(tag.get(&raw), &raw)?)
+            }
             "InterestPaymentEvent" => {
-                Self::InterestPaymentEvent(crate::family::decode(&tag, &raw)?)
+                Self::InterestPaymentEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "IntermediateSecuritiesDistributionEvent" => {
-                Self::IntermediateSecuritiesDistributionEvent(crate::family::decode(&tag, &raw)?)
+                Self::IntermediateSecuritiesDistributionEvent(crate::family::decode(
+                    tag.get(&raw),
+                    &raw,
+                )?)
             }
             "InvestorLoanFacilityReinitialisationEvent" => {
-                Self::InvestorLoanFacilityReinitialisationEvent(crate::family::decode(&tag, &raw)?)
+                Self::InvestorLoanFacilityReinitialisationEvent(crate::family::decode(
+                    tag.get(&raw),
+                    &raw,
+                )?)
             }
             "LiquidationPaymentEvent" => {
-                Self::LiquidationPaymentEvent(crate::family::decode(&tag, &raw)?)
+                Self::LiquidationPaymentEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "LoanFacilityContractRolloverEvent" => {
-                Self::LoanFacilityContractRolloverEvent(crate::family::decode(&tag, &raw)?)
+                Self::LoanFacilityContractRolloverEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "LoanFacilityDelayedCompensationPaymentEvent" => {
                 Self::LoanFacilityDelayedCompensationPaymentEvent(crate::family::decode(
-                    &tag, &raw,
+                    tag.get(&raw),
+                    &raw,
                 )?)
             }
             "LoanInterestCapitalisationEvent" => {
-                Self::LoanInterestCapitalisationEvent(crate::family::decode(&tag, &raw)?)
+                Self::LoanInterestCapitalisationEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "LoanInterestRepaymentEvent" => {
-                Self::LoanInterestRepaymentEvent(crate::family::decode(&tag, &raw)?)
+                Self::LoanInterestRepaymentEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "LoanPrincipalRepaymentEvent" => {
-                Self::LoanPrincipalRepaymentEvent(crate::family::decode(&tag, &raw)?)
+                Self::LoanPrincipalRepaymentEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "MaturityEvent" => Self::MaturityEvent(crate::family::decode(&tag, &raw)?),
-            "MbsCouponEvent" => Self::MbsCouponEvent(crate::family::decode(&tag, &raw)?),
+            "MaturityEvent" => Self::MaturityEvent(crate::family::decode(tag.get(&raw), &raw)?),
+            "MbsCouponEvent" => Self::MbsCouponEvent(crate::family::decode(tag.get(&raw), &raw)?),
             "MbsInterestDeferralEvent" => {
-                Self::MbsInterestDeferralEvent(crate::family::decode(&tag, &raw)?)
+                Self::MbsInterestDeferralEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "MbsInterestShortfallEvent" => {
-                Self::MbsInterestShortfallEvent(crate::family::decode(&tag, &raw)?)
+                Self::MbsInterestShortfallEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "MbsPrincipalEvent" => Self::MbsPrincipalEvent(crate::family::decode(&tag, &raw)?),
+            "MbsPrincipalEvent" => {
+                Self::MbsPrincipalEvent(crate::family::decode(tag.get(&raw), &raw)?)
+            }
             "MbsPrincipalWriteOffEvent" => {
-                Self::MbsPrincipalWriteOffEvent(crate::family::decode(&tag, &raw)?)
+                Self::MbsPrincipalWriteOffEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "MergerEvent" => Self::MergerEvent(crate::family::decode(&tag, &raw)?),
-            "NavReportEvent" => Self::NavReportEvent(crate::family::decode(&tag, &raw)?),
-            "OpenEvent" => Self::OpenEvent(crate::family::decode(&tag, &raw)?),
+            "MergerEvent" => Self::MergerEvent(crate::family::decode(tag.get(&raw), &raw)?),
+            "NavReportEvent" => Self::NavReportEvent(crate::family::decode(tag.get(&raw), &raw)?),
+            "OpenEvent" => Self::OpenEvent(crate::family::decode(tag.get(&raw), &raw)?),
             "OptionExerciseCashEvent" => {
-                Self::OptionExerciseCashEvent(crate::family::decode(&tag, &raw)?)
+                Self::OptionExerciseCashEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "OptionExercisePhysicalEvent" => {
-                Self::OptionExercisePhysicalEvent(crate::family::decode(&tag, &raw)?)
+                Self::OptionExercisePhysicalEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "PariPassuEvent" => Self::PariPassuEvent(crate::family::decode(&tag, &raw)?),
+            "PariPassuEvent" => Self::PariPassuEvent(crate::family::decode(tag.get(&raw), &raw)?),
             "PartialDefeasanceEvent" => {
-                Self::PartialDefeasanceEvent(crate::family::decode(&tag, &raw)?)
+                Self::PartialDefeasanceEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "PaymentInKindEvent" => Self::PaymentInKindEvent(crate::family::decode(&tag, &raw)?),
+            "PaymentInKindEvent" => {
+                Self::PaymentInKindEvent(crate::family::decode(tag.get(&raw), &raw)?)
+            }
             "PikBondCashCouponEvent" => {
-                Self::PikBondCashCouponEvent(crate::family::decode(&tag, &raw)?)
+                Self::PikBondCashCouponEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "PikBondCouponEvent" => Self::PikBondCouponEvent(crate::family::decode(&tag, &raw)?),
-            "PikBondInterestCapitalisationEvent" => {
-                Self::PikBondInterestCapitalisationEvent(crate::family::decode(&tag, &raw)?)
+            "PikBondCouponEvent" => {
+                Self::PikBondCouponEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
+            "PikBondInterestCapitalisationEvent" => Self::PikBondInterestCapitalisationEvent(
+                crate::family::decode(tag.get(&raw), &raw)?,
+            ),
             "PikBondInterestEvent" => {
-                Self::PikBondInterestEvent(crate::family::decode(&tag, &raw)?)
+                Self::PikBondInterestEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "PikBondPrincipalEvent" => {
-                Self::PikBondPrincipalEvent(crate::family::decode(&tag, &raw)?)
+                Self::PikBondPrincipalEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "PriorityIssueEvent" => Self::PriorityIssueEvent(crate::family::decode(&tag, &raw)?),
+            "PriorityIssueEvent" => {
+                Self::PriorityIssueEvent(crate::family::decode(tag.get(&raw), &raw)?)
+            }
             "ProtectionPayoutCashFlowEvent" => {
-                Self::ProtectionPayoutCashFlowEvent(crate::family::decode(&tag, &raw)?)
+                Self::ProtectionPayoutCashFlowEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "PutRedemptionEvent" => Self::PutRedemptionEvent(crate::family::decode(&tag, &raw)?),
-            "RawVendorEvent" => Self::RawVendorEvent(crate::family::decode(&tag, &raw)?),
+            "PutRedemptionEvent" => {
+                Self::PutRedemptionEvent(crate::family::decode(tag.get(&raw), &raw)?)
+            }
+            "RawVendorEvent" => Self::RawVendorEvent(crate::family::decode(tag.get(&raw), &raw)?),
             "RecallableCapitalExpiryEvent" => {
-                Self::RecallableCapitalExpiryEvent(crate::family::decode(&tag, &raw)?)
+                Self::RecallableCapitalExpiryEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "RepoCashFlowEvent" => Self::RepoCashFlowEvent(crate::family::decode(&tag, &raw)?),
+            "RepoCashFlowEvent" => {
+                Self::RepoCashFlowEvent(crate::family::decode(tag.get(&raw), &raw)?)
+            }
             "RepoPartialClosureEvent" => {
-                Self::RepoPartialClosureEvent(crate::family::decode(&tag, &raw)?)
+                Self::RepoPartialClosureEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "RepurchaseOfferEvent" => {
-                Self::RepurchaseOfferEvent(crate::family::decode(&tag, &raw)?)
+                Self::RepurchaseOfferEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "ResetEvent" => Self::ResetEvent(crate::family::decode(&tag, &raw)?),
+            "ResetEvent" => Self::ResetEvent(crate::family::decode(tag.get(&raw), &raw)?),
             "ReverseStockSplitEvent" => {
-                Self::ReverseStockSplitEvent(crate::family::decode(&tag, &raw)?)
+                Self::ReverseStockSplitEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "ScripDividendEvent" => Self::ScripDividendEvent(crate::family::decode(&tag, &raw)?),
+            "ScripDividendEvent" => {
+                Self::ScripDividendEvent(crate::family::decode(tag.get(&raw), &raw)?)
+            }
             "SecurityWriteOffEvent" => {
-                Self::SecurityWriteOffEvent(crate::family::decode(&tag, &raw)?)
+                Self::SecurityWriteOffEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "SpinOffEvent" => Self::SpinOffEvent(crate::family::decode(&tag, &raw)?),
-            "StockDividendEvent" => Self::StockDividendEvent(crate::family::decode(&tag, &raw)?),
-            "StockSplitEvent" => Self::StockSplitEvent(crate::family::decode(&tag, &raw)?),
-            "SwapCashFlowEvent" => Self::SwapCashFlowEvent(crate::family::decode(&tag, &raw)?),
-            "SwapPrincipalEvent" => Self::SwapPrincipalEvent(crate::family::decode(&tag, &raw)?),
-            "TenderEvent" => Self::TenderEvent(crate::family::decode(&tag, &raw)?),
+            "SpinOffEvent" => Self::SpinOffEvent(crate::family::decode(tag.get(&raw), &raw)?),
+            "StockDividendEvent" => {
+                Self::StockDividendEvent(crate::family::decode(tag.get(&raw), &raw)?)
+            }
+            "StockSplitEvent" => Self::StockSplitEvent(crate::family::decode(tag.get(&raw), &raw)?),
+            "SwapCashFlowEvent" => {
+                Self::SwapCashFlowEvent(crate::family::decode(tag.get(&raw), &raw)?)
+            }
+            "SwapPrincipalEvent" => {
+                Self::SwapPrincipalEvent(crate::family::decode(tag.get(&raw), &raw)?)
+            }
+            "TenderEvent" => Self::TenderEvent(crate::family::decode(tag.get(&raw), &raw)?),
             "TermDepositInterestEvent" => {
-                Self::TermDepositInterestEvent(crate::family::decode(&tag, &raw)?)
+                Self::TermDepositInterestEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "TermDepositPrincipalEvent" => {
-                Self::TermDepositPrincipalEvent(crate::family::decode(&tag, &raw)?)
+                Self::TermDepositPrincipalEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "TerminationEvent" => Self::TerminationEvent(crate::family::decode(&tag, &raw)?),
+            "TerminationEvent" => {
+                Self::TerminationEvent(crate::family::decode(tag.get(&raw), &raw)?)
+            }
             "TotalReturnSwapCashFlowEvent" => {
-                Self::TotalReturnSwapCashFlowEvent(crate::family::decode(&tag, &raw)?)
+                Self::TotalReturnSwapCashFlowEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "TransitionEvent" => Self::TransitionEvent(crate::family::decode(&tag, &raw)?),
-            "TriggerEvent" => Self::TriggerEvent(crate::family::decode(&tag, &raw)?),
+            "TransitionEvent" => Self::TransitionEvent(crate::family::decode(tag.get(&raw), &raw)?),
+            "TriggerEvent" => Self::TriggerEvent(crate::family::decode(tag.get(&raw), &raw)?),
             "UpdateDepositAmountEvent" => {
-                Self::UpdateDepositAmountEvent(crate::family::decode(&tag, &raw)?)
+                Self::UpdateDepositAmountEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "WarrantsExerciseEvent" => {
-                Self::WarrantsExerciseEvent(crate::family::decode(&tag, &raw)?)
+                Self::WarrantsExerciseEvent(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "WorthlessEvent" => Self::WorthlessEvent(crate::family::decode(&tag, &raw)?),
+            "WorthlessEvent" => Self::WorthlessEvent(crate::family::decode(tag.get(&raw), &raw)?),
             _ => Self::Unknown {
-                tag,
+                tag: tag.into_string(&raw),
                 raw: crate::RawJson::from_raw_value(raw),
             },
         })
@@ -1275,6 +1346,6 @@ impl serde::Serialize for InstrumentEventInstrumentEventType {
 
 impl<'de> serde::Deserialize<'de> for InstrumentEventInstrumentEventType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -75,12 +75,12 @@ impl serde::Serialize for InstrumentLeg {
 impl<'de> serde::Deserialize<'de> for InstrumentLeg {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let (tag, raw) = crate::family::read(deserializer, Self::DISCRIMINATOR)?;
-        Ok(match tag.as_str() {
-            "FixedLeg" => Self::FixedLeg(crate::family::decode(&tag, &raw)?),
-            "FloatingLeg" => Self::FloatingLeg(crate::family::decode(&tag, &raw)?),
-            "FundingLeg" => Self::FundingLeg(crate::family::decode(&tag, &raw)?),
+        Ok(match tag.get(&raw) {
+            "FixedLeg" => Self::FixedLeg(crate::family::decode(tag.get(&raw), &raw)?),
+            "FloatingLeg" => Self::FloatingLeg(crate::family::decode(tag.get(&raw), &raw)?),
+            "FundingLeg" => Self::FundingLeg(crate::family::decode(tag.get(&raw), &raw)?),
             _ => Self::Unknown {
-                tag,
+                tag: tag.into_string(&raw),
                 raw: crate::RawJson::from_raw_value(raw),
             },
         })

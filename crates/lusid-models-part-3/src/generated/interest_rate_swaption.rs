@@ -406,7 +406,7 @@ impl serde::Serialize for InterestRateSwaptionPayOrReceiveFixed {
 
 impl<'de> serde::Deserialize<'de> for InterestRateSwaptionPayOrReceiveFixed {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -481,7 +481,7 @@ impl serde::Serialize for InterestRateSwaptionDeliveryMethod {
 
 impl<'de> serde::Deserialize<'de> for InterestRateSwaptionDeliveryMethod {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -600,7 +600,7 @@ impl serde::Serialize for InterestRateSwaptionBusinessDayConvention {
 
 impl<'de> serde::Deserialize<'de> for InterestRateSwaptionBusinessDayConvention {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -675,6 +675,6 @@ impl serde::Serialize for InterestRateSwaptionExerciseType {
 
 impl<'de> serde::Deserialize<'de> for InterestRateSwaptionExerciseType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -435,7 +435,7 @@ impl serde::Serialize for LegDefinitionNotionalExchangeType {
 
 impl<'de> serde::Deserialize<'de> for LegDefinitionNotionalExchangeType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -509,7 +509,7 @@ impl serde::Serialize for LegDefinitionPayReceive {
 
 impl<'de> serde::Deserialize<'de> for LegDefinitionPayReceive {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -583,7 +583,7 @@ impl serde::Serialize for LegDefinitionResetConvention {
 
 impl<'de> serde::Deserialize<'de> for LegDefinitionResetConvention {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -673,7 +673,7 @@ impl serde::Serialize for LegDefinitionStubType {
 
 impl<'de> serde::Deserialize<'de> for LegDefinitionStubType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -747,7 +747,7 @@ impl serde::Serialize for LegDefinitionFirstCouponType {
 
 impl<'de> serde::Deserialize<'de> for LegDefinitionFirstCouponType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -821,6 +821,6 @@ impl serde::Serialize for LegDefinitionLastCouponType {
 
 impl<'de> serde::Deserialize<'de> for LegDefinitionLastCouponType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

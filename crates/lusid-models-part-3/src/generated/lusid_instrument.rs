@@ -221,70 +221,92 @@ impl serde::Serialize for LusidInstrument {
 impl<'de> serde::Deserialize<'de> for LusidInstrument {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let (tag, raw) = crate::family::read(deserializer, Self::DISCRIMINATOR)?;
-        Ok(match tag.as_str() {
-            "Basket" => Self::Basket(crate::family::decode(&tag, &raw)?),
-            "Bond" => Self::Bond(crate::family::decode(&tag, &raw)?),
-            "BondForward" => Self::BondForward(crate::family::decode(&tag, &raw)?),
-            "BondOption" => Self::BondOption(crate::family::decode(&tag, &raw)?),
-            "CapFloor" => Self::CapFloor(crate::family::decode(&tag, &raw)?),
-            "CapitalInterest" => Self::CapitalInterest(crate::family::decode(&tag, &raw)?),
-            "Cash" => Self::Cash(crate::family::decode(&tag, &raw)?),
-            "CashPerpetual" => Self::CashPerpetual(crate::family::decode(&tag, &raw)?),
-            "CdsIndex" => Self::CdsIndex(crate::family::decode(&tag, &raw)?),
-            "CdsOption" => Self::CdsOption(crate::family::decode(&tag, &raw)?),
+        Ok(match tag.get(&raw) {
+            "Basket" => Self::Basket(crate::family::decode(tag.get(&raw), &raw)?),
+            "Bond" => Self::Bond(crate::family::decode(tag.get(&raw), &raw)?),
+            "BondForward" => Self::BondForward(crate::family::decode(tag.get(&raw), &raw)?),
+            "BondOption" => Self::BondOption(crate::family::decode(tag.get(&raw), &raw)?),
+            "CapFloor" => Self::CapFloor(crate::family::decode(tag.get(&raw), &raw)?),
+            "CapitalInterest" => Self::CapitalInterest(crate::family::decode(tag.get(&raw), &raw)?),
+            "Cash" => Self::Cash(crate::family::decode(tag.get(&raw), &raw)?),
+            "CashPerpetual" => Self::CashPerpetual(crate::family::decode(tag.get(&raw), &raw)?),
+            "CdsIndex" => Self::CdsIndex(crate::family::decode(tag.get(&raw), &raw)?),
+            "CdsOption" => Self::CdsOption(crate::family::decode(tag.get(&raw), &raw)?),
             "CommodityCalendarSwap" => {
-                Self::CommodityCalendarSwap(crate::family::decode(&tag, &raw)?)
+                Self::CommodityCalendarSwap(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "CommodityForward" => Self::CommodityForward(crate::family::decode(&tag, &raw)?),
-            "ComplexBond" => Self::ComplexBond(crate::family::decode(&tag, &raw)?),
+            "CommodityForward" => {
+                Self::CommodityForward(crate::family::decode(tag.get(&raw), &raw)?)
+            }
+            "ComplexBond" => Self::ComplexBond(crate::family::decode(tag.get(&raw), &raw)?),
             "ContractForDifference" => {
-                Self::ContractForDifference(crate::family::decode(&tag, &raw)?)
+                Self::ContractForDifference(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "CreditDefaultSwap" => Self::CreditDefaultSwap(crate::family::decode(&tag, &raw)?),
-            "Equity" => Self::Equity(crate::family::decode(&tag, &raw)?),
-            "EquityOption" => Self::EquityOption(crate::family::decode(&tag, &raw)?),
-            "EquitySwap" => Self::EquitySwap(crate::family::decode(&tag, &raw)?),
+            "CreditDefaultSwap" => {
+                Self::CreditDefaultSwap(crate::family::decode(tag.get(&raw), &raw)?)
+            }
+            "Equity" => Self::Equity(crate::family::decode(tag.get(&raw), &raw)?),
+            "EquityOption" => Self::EquityOption(crate::family::decode(tag.get(&raw), &raw)?),
+            "EquitySwap" => Self::EquitySwap(crate::family::decode(tag.get(&raw), &raw)?),
             "ExchangeTradedOption" => {
-                Self::ExchangeTradedOption(crate::family::decode(&tag, &raw)?)
+                Self::ExchangeTradedOption(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "ExoticInstrument" => Self::ExoticInstrument(crate::family::decode(&tag, &raw)?),
-            "FixedLeg" => Self::FixedLeg(crate::family::decode(&tag, &raw)?),
-            "FlexibleDeposit" => Self::FlexibleDeposit(crate::family::decode(&tag, &raw)?),
-            "FlexibleLoan" => Self::FlexibleLoan(crate::family::decode(&tag, &raw)?),
-            "FlexibleRepo" => Self::FlexibleRepo(crate::family::decode(&tag, &raw)?),
-            "FloatingLeg" => Self::FloatingLeg(crate::family::decode(&tag, &raw)?),
+            "ExoticInstrument" => {
+                Self::ExoticInstrument(crate::family::decode(tag.get(&raw), &raw)?)
+            }
+            "FixedLeg" => Self::FixedLeg(crate::family::decode(tag.get(&raw), &raw)?),
+            "FlexibleDeposit" => Self::FlexibleDeposit(crate::family::decode(tag.get(&raw), &raw)?),
+            "FlexibleLoan" => Self::FlexibleLoan(crate::family::decode(tag.get(&raw), &raw)?),
+            "FlexibleRepo" => Self::FlexibleRepo(crate::family::decode(tag.get(&raw), &raw)?),
+            "FloatingLeg" => Self::FloatingLeg(crate::family::decode(tag.get(&raw), &raw)?),
             "ForwardRateAgreement" => {
-                Self::ForwardRateAgreement(crate::family::decode(&tag, &raw)?)
+                Self::ForwardRateAgreement(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "FundShareClass" => Self::FundShareClass(crate::family::decode(&tag, &raw)?),
-            "FundingLeg" => Self::FundingLeg(crate::family::decode(&tag, &raw)?),
-            "Future" => Self::Future(crate::family::decode(&tag, &raw)?),
-            "FxForward" => Self::FxForward(crate::family::decode(&tag, &raw)?),
-            "FxOption" => Self::FxOption(crate::family::decode(&tag, &raw)?),
-            "FxSwap" => Self::FxSwap(crate::family::decode(&tag, &raw)?),
-            "InflationLeg" => Self::InflationLeg(crate::family::decode(&tag, &raw)?),
-            "InflationLinkedBond" => Self::InflationLinkedBond(crate::family::decode(&tag, &raw)?),
-            "InflationSwap" => Self::InflationSwap(crate::family::decode(&tag, &raw)?),
-            "InstrumentLeg" => Self::InstrumentLeg(crate::family::decode(&tag, &raw)?),
-            "InterestRateSwap" => Self::InterestRateSwap(crate::family::decode(&tag, &raw)?),
+            "FundShareClass" => Self::FundShareClass(crate::family::decode(tag.get(&raw), &raw)?),
+            "FundingLeg" => Self::FundingLeg(crate::family::decode(tag.get(&raw), &raw)?),
+            "Future" => Self::Future(crate::family::decode(tag.get(&raw), &raw)?),
+            "FxForward" => Self::FxForward(crate::family::decode(tag.get(&raw), &raw)?),
+            "FxOption" => Self::FxOption(crate::family::decode(tag.get(&raw), &raw)?),
+            "FxSwap" => Self::FxSwap(crate::family::decode(tag.get(&raw), &raw)?),
+            "InflationLeg" => Self::InflationLeg(crate::family::decode(tag.get(&raw), &raw)?),
+            "InflationLinkedBond" => {
+                Self::InflationLinkedBond(crate::family::decode(tag.get(&raw), &raw)?)
+            }
+            "InflationSwap" => Self::InflationSwap(crate::family::decode(tag.get(&raw), &raw)?),
+            "InstrumentLeg" => Self::InstrumentLeg(crate::family::decode(tag.get(&raw), &raw)?),
+            "InterestRateSwap" => {
+                Self::InterestRateSwap(crate::family::decode(tag.get(&raw), &raw)?)
+            }
             "InterestRateSwaption" => {
-                Self::InterestRateSwaption(crate::family::decode(&tag, &raw)?)
+                Self::InterestRateSwaption(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "LoanFacility" => Self::LoanFacility(crate::family::decode(&tag, &raw)?),
-            "MasteredInstrument" => Self::MasteredInstrument(crate::family::decode(&tag, &raw)?),
-            "PreferredShare" => Self::PreferredShare(crate::family::decode(&tag, &raw)?),
-            "ReferenceInstrument" => Self::ReferenceInstrument(crate::family::decode(&tag, &raw)?),
-            "Repo" => Self::Repo(crate::family::decode(&tag, &raw)?),
-            "SimpleCashFlowLoan" => Self::SimpleCashFlowLoan(crate::family::decode(&tag, &raw)?),
-            "SimpleInstrument" => Self::SimpleInstrument(crate::family::decode(&tag, &raw)?),
-            "TermDeposit" => Self::TermDeposit(crate::family::decode(&tag, &raw)?),
-            "ToBeAnnounced" => Self::ToBeAnnounced(crate::family::decode(&tag, &raw)?),
-            "ToBeAnnouncedOption" => Self::ToBeAnnouncedOption(crate::family::decode(&tag, &raw)?),
-            "TotalReturnSwap" => Self::TotalReturnSwap(crate::family::decode(&tag, &raw)?),
-            "VolatilitySwap" => Self::VolatilitySwap(crate::family::decode(&tag, &raw)?),
-            "WholeLoanFacility" => Self::WholeLoanFacility(crate::family::decode(&tag, &raw)?),
+            "LoanFacility" => Self::LoanFacility(crate::family::decode(tag.get(&raw), &raw)?),
+            "MasteredInstrument" => {
+                Self::MasteredInstrument(crate::family::decode(tag.get(&raw), &raw)?)
+            }
+            "PreferredShare" => Self::PreferredShare(crate::family::decode(tag.get(&raw), &raw)?),
+            "ReferenceInstrument" => {
+                Self::ReferenceInstrument(crate::family::decode(tag.get(&raw), &raw)?)
+            }
+            "Repo" => Self::Repo(crate::family::decode(tag.get(&raw), &raw)?),
+            "SimpleCashFlowLoan" => {
+                Self::SimpleCashFlowLoan(crate::family::decode(tag.get(&raw), &raw)?)
+            }
+            "SimpleInstrument" => {
+                Self::SimpleInstrument(crate::family::decode(tag.get(&raw), &raw)?)
+            }
+            "TermDeposit" => Self::TermDeposit(crate::family::decode(tag.get(&raw), &raw)?),
+            "ToBeAnnounced" => Self::ToBeAnnounced(crate::family::decode(tag.get(&raw), &raw)?),
+            "ToBeAnnouncedOption" => {
+                Self::ToBeAnnouncedOption(crate::family::decode(tag.get(&raw), &raw)?)
+            }
+            "TotalReturnSwap" => Self::TotalReturnSwap(crate::family::decode(tag.get(&raw), &raw)?),
+            "VolatilitySwap" => Self::VolatilitySwap(crate::family::decode(tag.get(&raw), &raw)?),
+            "WholeLoanFacility" => {
+                Self::WholeLoanFacility(crate::family::decode(tag.get(&raw), &raw)?)
+            }
             _ => Self::Unknown {
-                tag,
+                tag: tag.into_string(&raw),
                 raw: crate::RawJson::from_raw_value(raw),
             },
         })
@@ -574,6 +596,6 @@ impl serde::Serialize for LusidInstrumentInstrumentType {
 
 impl<'de> serde::Deserialize<'de> for LusidInstrumentInstrumentType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -63,7 +63,6 @@ gated!(feature = "recs"; create_matching_ruleset_request, matching_ruleset, page
 gated!(feature = "relational_dataset_definition"; paged_resource_list_of_relational_dataset_definition, update_relational_dataset_definition_request, update_relational_dataset_field_schema);
 gated!(feature = "relational_datasets"; batch_upsert_relational_datasets_response, paged_resource_list_of_relational_data_point_response, upsert_relational_data_point_request);
 gated!(feature = "scenarios"; get_scenario_response, scenario_definition, scenario_preview_request, upsert_scenario_request);
-gated!(feature = "schemas"; schema);
 gated!(feature = "staged_modifications"; paged_resource_list_of_staged_modification, staged_modification);
 gated!(feature = "staging_rule_set"; paged_resource_list_of_staging_rule_set, staging_rule_set, update_staging_rule_set_request);
 gated!(feature = "structured_result_data"; paged_resource_list_of_virtual_row, upsert_result_values_data_request, upsert_structured_result_data_request, virtual_document, virtual_document_row, virtual_row);

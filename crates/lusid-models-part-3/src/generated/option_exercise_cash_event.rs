@@ -357,7 +357,7 @@ impl serde::Serialize for OptionExerciseCashEventExerciseType {
 
 impl<'de> serde::Deserialize<'de> for OptionExerciseCashEventExerciseType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -440,7 +440,7 @@ impl serde::Serialize for OptionExerciseCashEventMoneyness {
 
 impl<'de> serde::Deserialize<'de> for OptionExerciseCashEventMoneyness {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -519,6 +519,6 @@ impl serde::Serialize for OptionExerciseCashEventOptionType {
 
 impl<'de> serde::Deserialize<'de> for OptionExerciseCashEventOptionType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

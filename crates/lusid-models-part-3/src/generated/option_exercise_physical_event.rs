@@ -356,7 +356,7 @@ impl serde::Serialize for OptionExercisePhysicalEventExerciseType {
 
 impl<'de> serde::Deserialize<'de> for OptionExercisePhysicalEventExerciseType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -439,7 +439,7 @@ impl serde::Serialize for OptionExercisePhysicalEventMoneyness {
 
 impl<'de> serde::Deserialize<'de> for OptionExercisePhysicalEventMoneyness {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -518,6 +518,6 @@ impl serde::Serialize for OptionExercisePhysicalEventOptionType {
 
 impl<'de> serde::Deserialize<'de> for OptionExercisePhysicalEventOptionType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

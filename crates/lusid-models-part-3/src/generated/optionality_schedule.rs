@@ -220,7 +220,7 @@ impl serde::Serialize for OptionalityScheduleExerciseType {
 
 impl<'de> serde::Deserialize<'de> for OptionalityScheduleExerciseType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -295,6 +295,6 @@ impl serde::Serialize for OptionalityScheduleOptionType {
 
 impl<'de> serde::Deserialize<'de> for OptionalityScheduleOptionType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -342,7 +342,7 @@ impl serde::Serialize for PartialDefeasanceEventNewSecuritiesIndicator {
 
 impl<'de> serde::Deserialize<'de> for PartialDefeasanceEventNewSecuritiesIndicator {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -413,6 +413,6 @@ impl serde::Serialize for PartialDefeasanceEventAdditionalBusinessProcess {
 
 impl<'de> serde::Deserialize<'de> for PartialDefeasanceEventAdditionalBusinessProcess {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

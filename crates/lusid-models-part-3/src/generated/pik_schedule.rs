@@ -430,7 +430,7 @@ impl serde::Serialize for PikScheduleFaceRoundingConvention {
 
 impl<'de> serde::Deserialize<'de> for PikScheduleFaceRoundingConvention {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -508,6 +508,6 @@ impl serde::Serialize for PikSchedulePikPaymentType {
 
 impl<'de> serde::Deserialize<'de> for PikSchedulePikPaymentType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -489,7 +489,7 @@ impl serde::Serialize for PortfolioDetailsAccountingMethod {
 
 impl<'de> serde::Deserialize<'de> for PortfolioDetailsAccountingMethod {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -576,7 +576,7 @@ impl serde::Serialize for PortfolioDetailsAmortisationMethod {
 
 impl<'de> serde::Deserialize<'de> for PortfolioDetailsAmortisationMethod {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -655,7 +655,7 @@ impl serde::Serialize for PortfolioDetailsTaxLotSelectionCostBasis {
 
 impl<'de> serde::Deserialize<'de> for PortfolioDetailsTaxLotSelectionCostBasis {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -730,6 +730,6 @@ impl serde::Serialize for PortfolioDetailsHoldingsFungibility {
 
 impl<'de> serde::Deserialize<'de> for PortfolioDetailsHoldingsFungibility {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -198,7 +198,7 @@ impl serde::Serialize for PricingMethodologyOutputShape {
 
 impl<'de> serde::Deserialize<'de> for PricingMethodologyOutputShape {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -273,6 +273,6 @@ impl serde::Serialize for PricingMethodologyPriceLabels {
 
 impl<'de> serde::Deserialize<'de> for PricingMethodologyPriceLabels {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -71,18 +71,21 @@ impl serde::Serialize for RecDefinitionDetails {
 impl<'de> serde::Deserialize<'de> for RecDefinitionDetails {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let (tag, raw) = crate::family::read(deserializer, Self::DISCRIMINATOR)?;
-        Ok(match tag.as_str() {
+        Ok(match tag.get(&raw) {
             "External" | "ExternalRecDefinitionDetails" => {
-                Self::ExternalRecDefinitionDetails(crate::family::decode(&tag, &raw)?)
+                Self::ExternalRecDefinitionDetails(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "LusidEntity" | "LusidEntityRecDefinitionDetails" => {
-                Self::LusidEntityRecDefinitionDetails(crate::family::decode(&tag, &raw)?)
+                Self::LusidEntityRecDefinitionDetails(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "PortfolioContents" | "PortfolioContentsRecDefinitionDetails" => {
-                Self::PortfolioContentsRecDefinitionDetails(crate::family::decode(&tag, &raw)?)
+                Self::PortfolioContentsRecDefinitionDetails(crate::family::decode(
+                    tag.get(&raw),
+                    &raw,
+                )?)
             }
             _ => Self::Unknown {
-                tag,
+                tag: tag.into_string(&raw),
                 raw: crate::RawJson::from_raw_value(raw),
             },
         })

@@ -331,7 +331,7 @@ impl serde::Serialize for RecResultSetRecType {
 
 impl<'de> serde::Deserialize<'de> for RecResultSetRecType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -417,6 +417,6 @@ impl serde::Serialize for RecResultSetApprovalStatus {
 
 impl<'de> serde::Deserialize<'de> for RecResultSetApprovalStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

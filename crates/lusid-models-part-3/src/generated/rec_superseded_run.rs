@@ -264,6 +264,6 @@ impl serde::Serialize for RecSupersededRunApprovalStatus {
 
 impl<'de> serde::Deserialize<'de> for RecSupersededRunApprovalStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

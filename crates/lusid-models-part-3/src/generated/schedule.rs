@@ -96,25 +96,27 @@ impl serde::Serialize for Schedule {
 impl<'de> serde::Deserialize<'de> for Schedule {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let (tag, raw) = crate::family::read(deserializer, Self::DISCRIMINATOR)?;
-        Ok(match tag.as_str() {
+        Ok(match tag.get(&raw) {
             "BondConversionSchedule" => {
-                Self::BondConversionSchedule(crate::family::decode(&tag, &raw)?)
+                Self::BondConversionSchedule(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "CancelSchedule" => Self::CancelSchedule(crate::family::decode(&tag, &raw)?),
+            "CancelSchedule" => Self::CancelSchedule(crate::family::decode(tag.get(&raw), &raw)?),
             "CommodityCalendarSchedule" => {
-                Self::CommodityCalendarSchedule(crate::family::decode(&tag, &raw)?)
+                Self::CommodityCalendarSchedule(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "FixedSchedule" => Self::FixedSchedule(crate::family::decode(&tag, &raw)?),
-            "FloatSchedule" => Self::FloatSchedule(crate::family::decode(&tag, &raw)?),
+            "FixedSchedule" => Self::FixedSchedule(crate::family::decode(tag.get(&raw), &raw)?),
+            "FloatSchedule" => Self::FloatSchedule(crate::family::decode(tag.get(&raw), &raw)?),
             "FxLinkedNotionalSchedule" => {
-                Self::FxLinkedNotionalSchedule(crate::family::decode(&tag, &raw)?)
+                Self::FxLinkedNotionalSchedule(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "FxRateSchedule" => Self::FxRateSchedule(crate::family::decode(&tag, &raw)?),
-            "OptionalitySchedule" => Self::OptionalitySchedule(crate::family::decode(&tag, &raw)?),
-            "PikSchedule" => Self::PikSchedule(crate::family::decode(&tag, &raw)?),
-            "StepSchedule" => Self::StepSchedule(crate::family::decode(&tag, &raw)?),
+            "FxRateSchedule" => Self::FxRateSchedule(crate::family::decode(tag.get(&raw), &raw)?),
+            "OptionalitySchedule" => {
+                Self::OptionalitySchedule(crate::family::decode(tag.get(&raw), &raw)?)
+            }
+            "PikSchedule" => Self::PikSchedule(crate::family::decode(tag.get(&raw), &raw)?),
+            "StepSchedule" => Self::StepSchedule(crate::family::decode(tag.get(&raw), &raw)?),
             _ => Self::Unknown {
-                tag,
+                tag: tag.into_string(&raw),
                 raw: crate::RawJson::from_raw_value(raw),
             },
         })
@@ -231,6 +233,6 @@ impl serde::Serialize for ScheduleScheduleType {
 
 impl<'de> serde::Deserialize<'de> for ScheduleScheduleType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -195,7 +195,7 @@ impl serde::Serialize for StepScheduleLevelType {
 
 impl<'de> serde::Deserialize<'de> for StepScheduleLevelType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -273,6 +273,6 @@ impl serde::Serialize for StepScheduleStepScheduleType {
 
 impl<'de> serde::Deserialize<'de> for StepScheduleStepScheduleType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -880,7 +880,7 @@ impl serde::Serialize for TerminationEventTriggeringEventType {
 
 impl<'de> serde::Deserialize<'de> for TerminationEventTriggeringEventType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -971,6 +971,6 @@ impl serde::Serialize for TerminationEventSettlementMethod {
 
 impl<'de> serde::Deserialize<'de> for TerminationEventSettlementMethod {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

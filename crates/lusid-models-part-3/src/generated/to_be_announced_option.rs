@@ -384,7 +384,7 @@ impl serde::Serialize for ToBeAnnouncedOptionOptionType {
 
 impl<'de> serde::Deserialize<'de> for ToBeAnnouncedOptionOptionType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -459,7 +459,7 @@ impl serde::Serialize for ToBeAnnouncedOptionDeliveryType {
 
 impl<'de> serde::Deserialize<'de> for ToBeAnnouncedOptionDeliveryType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -530,7 +530,7 @@ impl serde::Serialize for ToBeAnnouncedOptionExerciseType {
 
 impl<'de> serde::Deserialize<'de> for ToBeAnnouncedOptionExerciseType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -649,6 +649,6 @@ impl serde::Serialize for ToBeAnnouncedOptionBusinessDayConvention {
 
 impl<'de> serde::Deserialize<'de> for ToBeAnnouncedOptionBusinessDayConvention {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

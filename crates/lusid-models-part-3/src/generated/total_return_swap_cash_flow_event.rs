@@ -274,7 +274,7 @@ impl serde::Serialize for TotalReturnSwapCashFlowEventComponent {
 
 impl<'de> serde::Deserialize<'de> for TotalReturnSwapCashFlowEventComponent {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -393,7 +393,7 @@ impl serde::Serialize for TotalReturnSwapCashFlowEventFlowType {
 
 impl<'de> serde::Deserialize<'de> for TotalReturnSwapCashFlowEventFlowType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -468,7 +468,7 @@ impl serde::Serialize for TotalReturnSwapCashFlowEventLegIdentifier {
 
 impl<'de> serde::Deserialize<'de> for TotalReturnSwapCashFlowEventLegIdentifier {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -543,6 +543,6 @@ impl serde::Serialize for TotalReturnSwapCashFlowEventPayReceive {
 
 impl<'de> serde::Deserialize<'de> for TotalReturnSwapCashFlowEventPayReceive {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -69,14 +69,15 @@ impl serde::Serialize for WritebackConfiguration {
 impl<'de> serde::Deserialize<'de> for WritebackConfiguration {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let (tag, raw) = crate::family::read(deserializer, Self::DISCRIMINATOR)?;
-        Ok(match tag.as_str() {
+        Ok(match tag.get(&raw) {
             "SettleExpectedActivity" | "SettleExpectedActivityWritebackConfiguration" => {
                 Self::SettleExpectedActivityWritebackConfiguration(crate::family::decode(
-                    &tag, &raw,
+                    tag.get(&raw),
+                    &raw,
                 )?)
             }
             _ => Self::Unknown {
-                tag,
+                tag: tag.into_string(&raw),
                 raw: crate::RawJson::from_raw_value(raw),
             },
         })

@@ -253,7 +253,7 @@ impl serde::Serialize for BookmarkEntityStatus {
 
 impl<'de> serde::Deserialize<'de> for BookmarkEntityStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -332,6 +332,6 @@ impl serde::Serialize for BookmarkEntityPreviewedStatus {
 
 impl<'de> serde::Deserialize<'de> for BookmarkEntityPreviewedStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -256,7 +256,7 @@ impl serde::Serialize for ClosePeriodDiaryEntryRequestStatus {
 
 impl<'de> serde::Deserialize<'de> for ClosePeriodDiaryEntryRequestStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -327,6 +327,6 @@ impl serde::Serialize for ClosePeriodDiaryEntryRequestClosingOptions {
 
 impl<'de> serde::Deserialize<'de> for ClosePeriodDiaryEntryRequestClosingOptions {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -258,7 +258,7 @@ impl serde::Serialize for ComplianceRuleEntityStatus {
 
 impl<'de> serde::Deserialize<'de> for ComplianceRuleEntityStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -337,6 +337,6 @@ impl serde::Serialize for ComplianceRuleEntityPreviewedStatus {
 
 impl<'de> serde::Deserialize<'de> for ComplianceRuleEntityPreviewedStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

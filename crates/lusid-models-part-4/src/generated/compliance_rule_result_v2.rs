@@ -193,6 +193,6 @@ impl serde::Serialize for ComplianceRuleResultV2Schedule {
 
 impl<'de> serde::Deserialize<'de> for ComplianceRuleResultV2Schedule {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -266,7 +266,7 @@ impl serde::Serialize for ComplianceRuleTemplateEntityStatus {
 
 impl<'de> serde::Deserialize<'de> for ComplianceRuleTemplateEntityStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -345,6 +345,6 @@ impl serde::Serialize for ComplianceRuleTemplateEntityPreviewedStatus {
 
 impl<'de> serde::Deserialize<'de> for ComplianceRuleTemplateEntityPreviewedStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

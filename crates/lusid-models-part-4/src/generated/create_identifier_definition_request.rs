@@ -687,7 +687,7 @@ impl serde::Serialize for CreateIdentifierDefinitionRequestDomain {
 
 impl<'de> serde::Deserialize<'de> for CreateIdentifierDefinitionRequestDomain {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -762,7 +762,7 @@ impl serde::Serialize for CreateIdentifierDefinitionRequestLifeTime {
 
 impl<'de> serde::Deserialize<'de> for CreateIdentifierDefinitionRequestLifeTime {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -837,6 +837,6 @@ impl serde::Serialize for CreateIdentifierDefinitionRequestHierarchyUsage {
 
 impl<'de> serde::Deserialize<'de> for CreateIdentifierDefinitionRequestHierarchyUsage {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

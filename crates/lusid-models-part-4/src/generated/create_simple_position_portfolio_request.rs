@@ -500,7 +500,7 @@ impl serde::Serialize for CreateSimplePositionPortfolioRequestAccountingMethod {
 
 impl<'de> serde::Deserialize<'de> for CreateSimplePositionPortfolioRequestAccountingMethod {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -588,7 +588,7 @@ impl serde::Serialize for CreateSimplePositionPortfolioRequestAmortisationMethod
 
 impl<'de> serde::Deserialize<'de> for CreateSimplePositionPortfolioRequestAmortisationMethod {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -670,7 +670,7 @@ impl<'de> serde::Deserialize<'de>
     for CreateSimplePositionPortfolioRequestCashGainLossCalculationDate
 {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -750,6 +750,6 @@ impl serde::Serialize for CreateSimplePositionPortfolioRequestTaxLotSelectionCos
 
 impl<'de> serde::Deserialize<'de> for CreateSimplePositionPortfolioRequestTaxLotSelectionCostBasis {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -617,7 +617,7 @@ impl serde::Serialize for CreateTransactionPortfolioRequestAccountingMethod {
 
 impl<'de> serde::Deserialize<'de> for CreateTransactionPortfolioRequestAccountingMethod {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -705,7 +705,7 @@ impl serde::Serialize for CreateTransactionPortfolioRequestAmortisationMethod {
 
 impl<'de> serde::Deserialize<'de> for CreateTransactionPortfolioRequestAmortisationMethod {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -785,7 +785,7 @@ impl serde::Serialize for CreateTransactionPortfolioRequestCashGainLossCalculati
 
 impl<'de> serde::Deserialize<'de> for CreateTransactionPortfolioRequestCashGainLossCalculationDate {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -865,7 +865,7 @@ impl serde::Serialize for CreateTransactionPortfolioRequestTaxLotSelectionCostBa
 
 impl<'de> serde::Deserialize<'de> for CreateTransactionPortfolioRequestTaxLotSelectionCostBasis {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -941,6 +941,6 @@ impl serde::Serialize for CreateTransactionPortfolioRequestHoldingsFungibility {
 
 impl<'de> serde::Deserialize<'de> for CreateTransactionPortfolioRequestHoldingsFungibility {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -591,7 +591,7 @@ impl serde::Serialize for CreateTransferRequestPricingMethod {
 
 impl<'de> serde::Deserialize<'de> for CreateTransferRequestPricingMethod {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -666,7 +666,7 @@ impl serde::Serialize for CreateTransferRequestTaxLotStructure {
 
 impl<'de> serde::Deserialize<'de> for CreateTransferRequestTaxLotStructure {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -801,6 +801,6 @@ impl serde::Serialize for CreateTransferRequestAccountingMethod {
 
 impl<'de> serde::Deserialize<'de> for CreateTransferRequestAccountingMethod {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -255,7 +255,7 @@ impl serde::Serialize for CustodianAccountStatus {
 
 impl<'de> serde::Deserialize<'de> for CustodianAccountStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -394,7 +394,7 @@ impl serde::Serialize for CustodianAccountAccountingMethod {
 
 impl<'de> serde::Deserialize<'de> for CustodianAccountAccountingMethod {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -473,6 +473,6 @@ impl serde::Serialize for CustodianAccountTaxLotSelectionCostBasis {
 
 impl<'de> serde::Deserialize<'de> for CustodianAccountTaxLotSelectionCostBasis {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -314,7 +314,7 @@ impl serde::Serialize for CustodianAccountRequestStatus {
 
 impl<'de> serde::Deserialize<'de> for CustodianAccountRequestStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -453,7 +453,7 @@ impl serde::Serialize for CustodianAccountRequestAccountingMethod {
 
 impl<'de> serde::Deserialize<'de> for CustodianAccountRequestAccountingMethod {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -532,6 +532,6 @@ impl serde::Serialize for CustodianAccountRequestTaxLotSelectionCostBasis {
 
 impl<'de> serde::Deserialize<'de> for CustodianAccountRequestTaxLotSelectionCostBasis {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -270,7 +270,7 @@ impl serde::Serialize for DiaryEntryType {
 
 impl<'de> serde::Deserialize<'de> for DiaryEntryType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -356,6 +356,6 @@ impl serde::Serialize for DiaryEntryStatus {
 
 impl<'de> serde::Deserialize<'de> for DiaryEntryStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

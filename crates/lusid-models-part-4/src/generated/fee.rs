@@ -406,7 +406,7 @@ impl serde::Serialize for FeeTreatment {
 
 impl<'de> serde::Deserialize<'de> for FeeTreatment {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -484,7 +484,7 @@ impl serde::Serialize for FeePayableFrequency {
 
 impl<'de> serde::Deserialize<'de> for FeePayableFrequency {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -570,7 +570,7 @@ impl serde::Serialize for FeeBusinessDayConvention {
 
 impl<'de> serde::Deserialize<'de> for FeeBusinessDayConvention {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -660,6 +660,6 @@ impl serde::Serialize for FeeFeeCalculationType {
 
 impl<'de> serde::Deserialize<'de> for FeeFeeCalculationType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

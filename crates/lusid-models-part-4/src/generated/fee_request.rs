@@ -501,7 +501,7 @@ impl serde::Serialize for FeeRequestTreatment {
 
 impl<'de> serde::Deserialize<'de> for FeeRequestTreatment {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -579,7 +579,7 @@ impl serde::Serialize for FeeRequestPayableFrequency {
 
 impl<'de> serde::Deserialize<'de> for FeeRequestPayableFrequency {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -666,7 +666,7 @@ impl serde::Serialize for FeeRequestBusinessDayConvention {
 
 impl<'de> serde::Deserialize<'de> for FeeRequestBusinessDayConvention {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -756,6 +756,6 @@ impl serde::Serialize for FeeRequestFeeCalculationType {
 
 impl<'de> serde::Deserialize<'de> for FeeRequestFeeCalculationType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -469,7 +469,7 @@ impl serde::Serialize for FundInvestorStructure {
 
 impl<'de> serde::Deserialize<'de> for FundInvestorStructure {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -583,7 +583,7 @@ impl serde::Serialize for FundType {
 
 impl<'de> serde::Deserialize<'de> for FundType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -657,6 +657,6 @@ impl serde::Serialize for FundTaxTransparency {
 
 impl<'de> serde::Deserialize<'de> for FundTaxTransparency {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -69,16 +69,16 @@ impl serde::Serialize for FundCalendarEntries {
 impl<'de> serde::Deserialize<'de> for FundCalendarEntries {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let (tag, raw) = crate::family::read(deserializer, Self::DISCRIMINATOR)?;
-        Ok(match tag.as_str() {
+        Ok(match tag.get(&raw) {
             "FinalisedValuationPoint" => {
-                Self::FinalisedValuationPoint(crate::family::decode(&tag, &raw)?)
+                Self::FinalisedValuationPoint(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "FundBookmark" => Self::FundBookmark(crate::family::decode(&tag, &raw)?),
+            "FundBookmark" => Self::FundBookmark(crate::family::decode(tag.get(&raw), &raw)?),
             "FundEstimateValuationPoint" => {
-                Self::FundEstimateValuationPoint(crate::family::decode(&tag, &raw)?)
+                Self::FundEstimateValuationPoint(crate::family::decode(tag.get(&raw), &raw)?)
             }
             _ => Self::Unknown {
-                tag,
+                tag: tag.into_string(&raw),
                 raw: crate::RawJson::from_raw_value(raw),
             },
         })
@@ -160,6 +160,6 @@ impl serde::Serialize for FundCalendarEntriesFundCalendarEntriesType {
 
 impl<'de> serde::Deserialize<'de> for FundCalendarEntriesFundCalendarEntriesType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -548,7 +548,7 @@ impl serde::Serialize for FundDefinitionRequestInvestorStructure {
 
 impl<'de> serde::Deserialize<'de> for FundDefinitionRequestInvestorStructure {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -662,7 +662,7 @@ impl serde::Serialize for FundDefinitionRequestType {
 
 impl<'de> serde::Deserialize<'de> for FundDefinitionRequestType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -737,6 +737,6 @@ impl serde::Serialize for FundDefinitionRequestTaxTransparency {
 
 impl<'de> serde::Deserialize<'de> for FundDefinitionRequestTaxTransparency {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -590,7 +590,7 @@ impl serde::Serialize for FundJournalEntryLineSourceType {
 
 impl<'de> serde::Deserialize<'de> for FundJournalEntryLineSourceType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -705,7 +705,7 @@ impl serde::Serialize for FundJournalEntryLineEconomicBucketComponent {
 
 impl<'de> serde::Deserialize<'de> for FundJournalEntryLineEconomicBucketComponent {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -820,7 +820,7 @@ impl serde::Serialize for FundJournalEntryLineEconomicBucketVariant {
 
 impl<'de> serde::Deserialize<'de> for FundJournalEntryLineEconomicBucketVariant {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -899,7 +899,7 @@ impl serde::Serialize for FundJournalEntryLineMovementSign {
 
 impl<'de> serde::Deserialize<'de> for FundJournalEntryLineMovementSign {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -978,7 +978,7 @@ impl serde::Serialize for FundJournalEntryLineHoldingSign {
 
 impl<'de> serde::Deserialize<'de> for FundJournalEntryLineHoldingSign {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -1053,7 +1053,7 @@ impl serde::Serialize for FundJournalEntryLineLedgerColumn {
 
 impl<'de> serde::Deserialize<'de> for FundJournalEntryLineLedgerColumn {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -1132,6 +1132,6 @@ impl serde::Serialize for FundJournalEntryLineJournalEntryLineType {
 
 impl<'de> serde::Deserialize<'de> for FundJournalEntryLineJournalEntryLineType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

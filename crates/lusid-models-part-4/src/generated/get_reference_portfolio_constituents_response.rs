@@ -217,7 +217,7 @@ impl serde::Serialize for GetReferencePortfolioConstituentsResponseWeightType {
 
 impl<'de> serde::Deserialize<'de> for GetReferencePortfolioConstituentsResponseWeightType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -305,6 +305,6 @@ impl serde::Serialize for GetReferencePortfolioConstituentsResponsePeriodType {
 
 impl<'de> serde::Deserialize<'de> for GetReferencePortfolioConstituentsResponsePeriodType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -239,7 +239,7 @@ impl serde::Serialize for HoldingPricingInfoFallbackField {
 
 impl<'de> serde::Deserialize<'de> for HoldingPricingInfoFallbackField {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -338,6 +338,6 @@ impl serde::Serialize for HoldingPricingInfoOverrideField {
 
 impl<'de> serde::Deserialize<'de> for HoldingPricingInfoOverrideField {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

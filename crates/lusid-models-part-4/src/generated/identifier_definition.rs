@@ -659,7 +659,7 @@ impl serde::Serialize for IdentifierDefinitionDomain {
 
 impl<'de> serde::Deserialize<'de> for IdentifierDefinitionDomain {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -733,7 +733,7 @@ impl serde::Serialize for IdentifierDefinitionLifeTime {
 
 impl<'de> serde::Deserialize<'de> for IdentifierDefinitionLifeTime {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -808,6 +808,6 @@ impl serde::Serialize for IdentifierDefinitionHierarchyUsage {
 
 impl<'de> serde::Deserialize<'de> for IdentifierDefinitionHierarchyUsage {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -315,7 +315,7 @@ impl serde::Serialize for InstrumentState {
 
 impl<'de> serde::Deserialize<'de> for InstrumentState {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -421,6 +421,6 @@ impl serde::Serialize for InstrumentAssetClass {
 
 impl<'de> serde::Deserialize<'de> for InstrumentAssetClass {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

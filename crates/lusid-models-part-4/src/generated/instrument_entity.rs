@@ -254,7 +254,7 @@ impl serde::Serialize for InstrumentEntityStatus {
 
 impl<'de> serde::Deserialize<'de> for InstrumentEntityStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -333,6 +333,6 @@ impl serde::Serialize for InstrumentEntityPreviewedStatus {
 
 impl<'de> serde::Deserialize<'de> for InstrumentEntityPreviewedStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

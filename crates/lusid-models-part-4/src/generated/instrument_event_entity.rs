@@ -258,7 +258,7 @@ impl serde::Serialize for InstrumentEventEntityStatus {
 
 impl<'de> serde::Deserialize<'de> for InstrumentEventEntityStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -337,6 +337,6 @@ impl serde::Serialize for InstrumentEventEntityPreviewedStatus {
 
 impl<'de> serde::Deserialize<'de> for InstrumentEventEntityPreviewedStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -275,7 +275,7 @@ impl serde::Serialize for InstrumentEventHolderCompleteness {
 
 impl<'de> serde::Deserialize<'de> for InstrumentEventHolderCompleteness {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -354,7 +354,7 @@ impl serde::Serialize for InstrumentEventHolderParticipationType {
 
 impl<'de> serde::Deserialize<'de> for InstrumentEventHolderParticipationType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -437,6 +437,6 @@ impl serde::Serialize for InstrumentEventHolderGroupCode {
 
 impl<'de> serde::Deserialize<'de> for InstrumentEventHolderGroupCode {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -559,7 +559,7 @@ impl serde::Serialize for JournalEntryLineSourceType {
 
 impl<'de> serde::Deserialize<'de> for JournalEntryLineSourceType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -674,7 +674,7 @@ impl serde::Serialize for JournalEntryLineEconomicBucketComponent {
 
 impl<'de> serde::Deserialize<'de> for JournalEntryLineEconomicBucketComponent {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -789,7 +789,7 @@ impl serde::Serialize for JournalEntryLineEconomicBucketVariant {
 
 impl<'de> serde::Deserialize<'de> for JournalEntryLineEconomicBucketVariant {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -867,7 +867,7 @@ impl serde::Serialize for JournalEntryLineMovementSign {
 
 impl<'de> serde::Deserialize<'de> for JournalEntryLineMovementSign {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -945,7 +945,7 @@ impl serde::Serialize for JournalEntryLineHoldingSign {
 
 impl<'de> serde::Deserialize<'de> for JournalEntryLineHoldingSign {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -1019,7 +1019,7 @@ impl serde::Serialize for JournalEntryLineLedgerColumn {
 
 impl<'de> serde::Deserialize<'de> for JournalEntryLineLedgerColumn {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -1098,6 +1098,6 @@ impl serde::Serialize for JournalEntryLineJournalEntryLineType {
 
 impl<'de> serde::Deserialize<'de> for JournalEntryLineJournalEntryLineType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

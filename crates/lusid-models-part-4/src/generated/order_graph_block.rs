@@ -256,7 +256,7 @@ impl serde::Serialize for OrderGraphBlockDerivedComplianceState {
 
 impl<'de> serde::Deserialize<'de> for OrderGraphBlockDerivedComplianceState {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -339,6 +339,6 @@ impl serde::Serialize for OrderGraphBlockDerivedApprovalState {
 
 impl<'de> serde::Deserialize<'de> for OrderGraphBlockDerivedApprovalState {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -604,7 +604,7 @@ impl serde::Serialize for OutputTransactionTransactionStatus {
 
 impl<'de> serde::Deserialize<'de> for OutputTransactionTransactionStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -694,6 +694,6 @@ impl serde::Serialize for OutputTransactionSourceType {
 
 impl<'de> serde::Deserialize<'de> for OutputTransactionSourceType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

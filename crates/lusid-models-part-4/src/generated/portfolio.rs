@@ -436,7 +436,7 @@ impl serde::Serialize for PortfolioTypeValue {
 
 impl<'de> serde::Deserialize<'de> for PortfolioTypeValue {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -574,7 +574,7 @@ impl serde::Serialize for PortfolioAccountingMethod {
 
 impl<'de> serde::Deserialize<'de> for PortfolioAccountingMethod {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -660,7 +660,7 @@ impl serde::Serialize for PortfolioAmortisationMethod {
 
 impl<'de> serde::Deserialize<'de> for PortfolioAmortisationMethod {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -739,7 +739,7 @@ impl serde::Serialize for PortfolioTaxLotSelectionCostBasis {
 
 impl<'de> serde::Deserialize<'de> for PortfolioTaxLotSelectionCostBasis {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -813,6 +813,6 @@ impl serde::Serialize for PortfolioHoldingsFungibility {
 
 impl<'de> serde::Deserialize<'de> for PortfolioHoldingsFungibility {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

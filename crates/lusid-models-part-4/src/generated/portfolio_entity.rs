@@ -257,7 +257,7 @@ impl serde::Serialize for PortfolioEntityStatus {
 
 impl<'de> serde::Deserialize<'de> for PortfolioEntityStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -336,6 +336,6 @@ impl serde::Serialize for PortfolioEntityPreviewedStatus {
 
 impl<'de> serde::Deserialize<'de> for PortfolioEntityPreviewedStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

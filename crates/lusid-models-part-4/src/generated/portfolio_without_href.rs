@@ -431,7 +431,7 @@ impl serde::Serialize for PortfolioWithoutHrefType {
 
 impl<'de> serde::Deserialize<'de> for PortfolioWithoutHrefType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -570,7 +570,7 @@ impl serde::Serialize for PortfolioWithoutHrefAccountingMethod {
 
 impl<'de> serde::Deserialize<'de> for PortfolioWithoutHrefAccountingMethod {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -657,7 +657,7 @@ impl serde::Serialize for PortfolioWithoutHrefAmortisationMethod {
 
 impl<'de> serde::Deserialize<'de> for PortfolioWithoutHrefAmortisationMethod {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -736,7 +736,7 @@ impl serde::Serialize for PortfolioWithoutHrefTaxLotSelectionCostBasis {
 
 impl<'de> serde::Deserialize<'de> for PortfolioWithoutHrefTaxLotSelectionCostBasis {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -811,6 +811,6 @@ impl serde::Serialize for PortfolioWithoutHrefHoldingsFungibility {
 
 impl<'de> serde::Deserialize<'de> for PortfolioWithoutHrefHoldingsFungibility {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

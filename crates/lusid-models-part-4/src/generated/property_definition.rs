@@ -482,7 +482,7 @@ impl serde::Serialize for PropertyDefinitionValueType {
 
 impl<'de> serde::Deserialize<'de> for PropertyDefinitionValueType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -560,7 +560,7 @@ impl serde::Serialize for PropertyDefinitionTypeValue {
 
 impl<'de> serde::Deserialize<'de> for PropertyDefinitionTypeValue {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -638,7 +638,7 @@ impl serde::Serialize for PropertyDefinitionUnitSchema {
 
 impl<'de> serde::Deserialize<'de> for PropertyDefinitionUnitSchema {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -1104,7 +1104,7 @@ impl serde::Serialize for PropertyDefinitionDomain {
 
 impl<'de> serde::Deserialize<'de> for PropertyDefinitionDomain {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -1178,7 +1178,7 @@ impl serde::Serialize for PropertyDefinitionLifeTime {
 
 impl<'de> serde::Deserialize<'de> for PropertyDefinitionLifeTime {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -1253,6 +1253,6 @@ impl serde::Serialize for PropertyDefinitionPropertyDefinitionType {
 
 impl<'de> serde::Deserialize<'de> for PropertyDefinitionPropertyDefinitionType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

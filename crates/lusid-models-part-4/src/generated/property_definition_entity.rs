@@ -260,7 +260,7 @@ impl serde::Serialize for PropertyDefinitionEntityStatus {
 
 impl<'de> serde::Deserialize<'de> for PropertyDefinitionEntityStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -339,6 +339,6 @@ impl serde::Serialize for PropertyDefinitionEntityPreviewedStatus {
 
 impl<'de> serde::Deserialize<'de> for PropertyDefinitionEntityPreviewedStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -444,7 +444,7 @@ impl serde::Serialize for RecResultRecType {
 
 impl<'de> serde::Deserialize<'de> for RecResultRecType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -530,7 +530,7 @@ impl serde::Serialize for RecResultResultType {
 
 impl<'de> serde::Deserialize<'de> for RecResultResultType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -632,7 +632,7 @@ impl serde::Serialize for RecResultResultCardinality {
 
 impl<'de> serde::Deserialize<'de> for RecResultResultCardinality {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -714,6 +714,6 @@ impl serde::Serialize for RecResultResultLifeCycle {
 
 impl<'de> serde::Deserialize<'de> for RecResultResultLifeCycle {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -72,21 +72,21 @@ impl serde::Serialize for RecResultItem {
 impl<'de> serde::Deserialize<'de> for RecResultItem {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let (tag, raw) = crate::family::read(deserializer, Self::DISCRIMINATOR)?;
-        Ok(match tag.as_str() {
+        Ok(match tag.get(&raw) {
             "Holding" | "ValuedHolding" | "RecResultHoldingItem" => {
-                Self::RecResultHoldingItem(crate::family::decode(&tag, &raw)?)
+                Self::RecResultHoldingItem(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "RelationalDataPoint" | "RecResultRelationalDataItem" => {
-                Self::RecResultRelationalDataItem(crate::family::decode(&tag, &raw)?)
+                Self::RecResultRelationalDataItem(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "SettlementActivity" | "RecResultSettlementActivityItem" => {
-                Self::RecResultSettlementActivityItem(crate::family::decode(&tag, &raw)?)
+                Self::RecResultSettlementActivityItem(crate::family::decode(tag.get(&raw), &raw)?)
             }
             "Transaction" | "RecResultTransactionItem" => {
-                Self::RecResultTransactionItem(crate::family::decode(&tag, &raw)?)
+                Self::RecResultTransactionItem(crate::family::decode(tag.get(&raw), &raw)?)
             }
             _ => Self::Unknown {
-                tag,
+                tag: tag.into_string(&raw),
                 raw: crate::RawJson::from_raw_value(raw),
             },
         })

@@ -90,20 +90,22 @@ impl serde::Serialize for ReferenceList {
 impl<'de> serde::Deserialize<'de> for ReferenceList {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let (tag, raw) = crate::family::read(deserializer, Self::DISCRIMINATOR)?;
-        Ok(match tag.as_str() {
-            "AddressKeyList" => Self::AddressKeyList(crate::family::decode(&tag, &raw)?),
-            "DecimalList" => Self::DecimalList(crate::family::decode(&tag, &raw)?),
-            "FilteredFundIdList" => Self::FilteredFundIdList(crate::family::decode(&tag, &raw)?),
-            "FundIdList" => Self::FundIdList(crate::family::decode(&tag, &raw)?),
-            "InstrumentList" => Self::InstrumentList(crate::family::decode(&tag, &raw)?),
-            "PortfolioGroupIdList" => {
-                Self::PortfolioGroupIdList(crate::family::decode(&tag, &raw)?)
+        Ok(match tag.get(&raw) {
+            "AddressKeyList" => Self::AddressKeyList(crate::family::decode(tag.get(&raw), &raw)?),
+            "DecimalList" => Self::DecimalList(crate::family::decode(tag.get(&raw), &raw)?),
+            "FilteredFundIdList" => {
+                Self::FilteredFundIdList(crate::family::decode(tag.get(&raw), &raw)?)
             }
-            "PortfolioIdList" => Self::PortfolioIdList(crate::family::decode(&tag, &raw)?),
-            "PropertyList" => Self::PropertyList(crate::family::decode(&tag, &raw)?),
-            "StringList" => Self::StringList(crate::family::decode(&tag, &raw)?),
+            "FundIdList" => Self::FundIdList(crate::family::decode(tag.get(&raw), &raw)?),
+            "InstrumentList" => Self::InstrumentList(crate::family::decode(tag.get(&raw), &raw)?),
+            "PortfolioGroupIdList" => {
+                Self::PortfolioGroupIdList(crate::family::decode(tag.get(&raw), &raw)?)
+            }
+            "PortfolioIdList" => Self::PortfolioIdList(crate::family::decode(tag.get(&raw), &raw)?),
+            "PropertyList" => Self::PropertyList(crate::family::decode(tag.get(&raw), &raw)?),
+            "StringList" => Self::StringList(crate::family::decode(tag.get(&raw), &raw)?),
             _ => Self::Unknown {
-                tag,
+                tag: tag.into_string(&raw),
                 raw: crate::RawJson::from_raw_value(raw),
             },
         })
@@ -209,6 +211,6 @@ impl serde::Serialize for ReferenceListReferenceListType {
 
 impl<'de> serde::Deserialize<'de> for ReferenceListReferenceListType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

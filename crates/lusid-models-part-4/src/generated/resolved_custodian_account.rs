@@ -169,7 +169,7 @@ impl serde::Serialize for ResolvedCustodianAccountAccountSelector {
 
 impl<'de> serde::Deserialize<'de> for ResolvedCustodianAccountAccountSelector {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -252,6 +252,6 @@ impl serde::Serialize for ResolvedCustodianAccountResolutionType {
 
 impl<'de> serde::Deserialize<'de> for ResolvedCustodianAccountResolutionType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

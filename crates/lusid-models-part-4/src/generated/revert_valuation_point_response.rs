@@ -255,6 +255,6 @@ impl serde::Serialize for RevertValuationPointResponseStatus {
 
 impl<'de> serde::Deserialize<'de> for RevertValuationPointResponseStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -237,7 +237,7 @@ impl serde::Serialize for SeriesSeriesType {
 
 impl<'de> serde::Deserialize<'de> for SeriesSeriesType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -311,7 +311,7 @@ impl serde::Serialize for SeriesLaunchPriceType {
 
 impl<'de> serde::Deserialize<'de> for SeriesLaunchPriceType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -389,6 +389,6 @@ impl serde::Serialize for SeriesStatus {
 
 impl<'de> serde::Deserialize<'de> for SeriesStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

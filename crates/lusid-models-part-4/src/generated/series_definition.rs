@@ -249,7 +249,7 @@ impl serde::Serialize for SeriesDefinitionSeriesType {
 
 impl<'de> serde::Deserialize<'de> for SeriesDefinitionSeriesType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -324,7 +324,7 @@ impl serde::Serialize for SeriesDefinitionLaunchPriceType {
 
 impl<'de> serde::Deserialize<'de> for SeriesDefinitionLaunchPriceType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -402,6 +402,6 @@ impl serde::Serialize for SeriesDefinitionStatus {
 
 impl<'de> serde::Deserialize<'de> for SeriesDefinitionStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

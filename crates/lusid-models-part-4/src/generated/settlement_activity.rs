@@ -381,7 +381,7 @@ impl serde::Serialize for SettlementActivityActivityType {
 
 impl<'de> serde::Deserialize<'de> for SettlementActivityActivityType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -460,7 +460,7 @@ impl serde::Serialize for SettlementActivityActivityBasis {
 
 impl<'de> serde::Deserialize<'de> for SettlementActivityActivityBasis {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -543,7 +543,7 @@ impl serde::Serialize for SettlementActivitySettlementCategory {
 
 impl<'de> serde::Deserialize<'de> for SettlementActivitySettlementCategory {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -617,6 +617,6 @@ impl serde::Serialize for SettlementActivityDirection {
 
 impl<'de> serde::Deserialize<'de> for SettlementActivityDirection {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -338,7 +338,7 @@ impl serde::Serialize for SettlementInstructionRequestSettlementCategory {
 
 impl<'de> serde::Deserialize<'de> for SettlementInstructionRequestSettlementCategory {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -417,6 +417,6 @@ impl serde::Serialize for SettlementInstructionRequestInstructionType {
 
 impl<'de> serde::Deserialize<'de> for SettlementInstructionRequestInstructionType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

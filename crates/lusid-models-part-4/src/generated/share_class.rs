@@ -307,7 +307,7 @@ impl serde::Serialize for ShareClassInvestorType {
 
 impl<'de> serde::Deserialize<'de> for ShareClassInvestorType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -381,7 +381,7 @@ impl serde::Serialize for ShareClassDistributionType {
 
 impl<'de> serde::Deserialize<'de> for ShareClassDistributionType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -460,7 +460,7 @@ impl serde::Serialize for ShareClassDistributionPaymentType {
 
 impl<'de> serde::Deserialize<'de> for ShareClassDistributionPaymentType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -538,6 +538,6 @@ impl serde::Serialize for ShareClassHedging {
 
 impl<'de> serde::Deserialize<'de> for ShareClassHedging {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

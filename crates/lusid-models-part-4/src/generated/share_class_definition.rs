@@ -406,7 +406,7 @@ impl serde::Serialize for ShareClassDefinitionInvestorType {
 
 impl<'de> serde::Deserialize<'de> for ShareClassDefinitionInvestorType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -481,7 +481,7 @@ impl serde::Serialize for ShareClassDefinitionDistributionType {
 
 impl<'de> serde::Deserialize<'de> for ShareClassDefinitionDistributionType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -560,7 +560,7 @@ impl serde::Serialize for ShareClassDefinitionDistributionPaymentType {
 
 impl<'de> serde::Deserialize<'de> for ShareClassDefinitionDistributionPaymentType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -638,6 +638,6 @@ impl serde::Serialize for ShareClassDefinitionHedging {
 
 impl<'de> serde::Deserialize<'de> for ShareClassDefinitionHedging {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

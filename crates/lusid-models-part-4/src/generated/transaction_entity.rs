@@ -271,7 +271,7 @@ impl serde::Serialize for TransactionEntityStatus {
 
 impl<'de> serde::Deserialize<'de> for TransactionEntityStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -350,6 +350,6 @@ impl serde::Serialize for TransactionEntityPreviewedStatus {
 
 impl<'de> serde::Deserialize<'de> for TransactionEntityPreviewedStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -269,7 +269,7 @@ impl serde::Serialize for TransactionSettlementBucketSettlementCategory {
 
 impl<'de> serde::Deserialize<'de> for TransactionSettlementBucketSettlementCategory {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -348,7 +348,7 @@ impl serde::Serialize for TransactionSettlementBucketConfiguredSettlement {
 
 impl<'de> serde::Deserialize<'de> for TransactionSettlementBucketConfiguredSettlement {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -431,6 +431,6 @@ impl serde::Serialize for TransactionSettlementBucketStatus {
 
 impl<'de> serde::Deserialize<'de> for TransactionSettlementBucketStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

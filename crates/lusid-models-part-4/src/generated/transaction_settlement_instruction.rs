@@ -328,7 +328,7 @@ impl serde::Serialize for TransactionSettlementInstructionInstructionType {
 
 impl<'de> serde::Deserialize<'de> for TransactionSettlementInstructionInstructionType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -412,7 +412,7 @@ impl serde::Serialize for TransactionSettlementInstructionSettlementCategory {
 
 impl<'de> serde::Deserialize<'de> for TransactionSettlementInstructionSettlementCategory {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -499,6 +499,6 @@ impl serde::Serialize for TransactionSettlementInstructionStatus {
 
 impl<'de> serde::Deserialize<'de> for TransactionSettlementInstructionStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

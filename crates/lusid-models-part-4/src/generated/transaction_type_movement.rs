@@ -479,7 +479,7 @@ impl serde::Serialize for TransactionTypeMovementMovementTypes {
 
 impl<'de> serde::Deserialize<'de> for TransactionTypeMovementMovementTypes {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -554,7 +554,7 @@ impl serde::Serialize for TransactionTypeMovementSettlementMode {
 
 impl<'de> serde::Deserialize<'de> for TransactionTypeMovementSettlementMode {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -629,6 +629,6 @@ impl serde::Serialize for TransactionTypeMovementAccountSelector {
 
 impl<'de> serde::Deserialize<'de> for TransactionTypeMovementAccountSelector {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

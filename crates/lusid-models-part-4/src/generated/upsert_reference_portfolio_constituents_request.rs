@@ -212,7 +212,7 @@ impl serde::Serialize for UpsertReferencePortfolioConstituentsRequestWeightType 
 
 impl<'de> serde::Deserialize<'de> for UpsertReferencePortfolioConstituentsRequestWeightType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -300,6 +300,6 @@ impl serde::Serialize for UpsertReferencePortfolioConstituentsRequestPeriodType 
 
 impl<'de> serde::Deserialize<'de> for UpsertReferencePortfolioConstituentsRequestPeriodType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

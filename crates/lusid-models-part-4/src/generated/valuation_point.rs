@@ -301,6 +301,6 @@ impl serde::Serialize for ValuationPointStatus {
 
 impl<'de> serde::Deserialize<'de> for ValuationPointStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

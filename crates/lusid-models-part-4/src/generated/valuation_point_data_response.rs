@@ -325,7 +325,7 @@ impl serde::Serialize for ValuationPointDataResponseType {
 
 impl<'de> serde::Deserialize<'de> for ValuationPointDataResponseType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -416,6 +416,6 @@ impl serde::Serialize for ValuationPointDataResponseStatus {
 
 impl<'de> serde::Deserialize<'de> for ValuationPointDataResponseStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

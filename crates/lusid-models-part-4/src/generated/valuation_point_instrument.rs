@@ -224,7 +224,7 @@ impl serde::Serialize for ValuationPointInstrumentValuationPointOrigin {
 
 impl<'de> serde::Deserialize<'de> for ValuationPointInstrumentValuationPointOrigin {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -304,7 +304,7 @@ impl serde::Serialize for ValuationPointInstrumentValuationPointOriginSource {
 
 impl<'de> serde::Deserialize<'de> for ValuationPointInstrumentValuationPointOriginSource {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -391,6 +391,6 @@ impl serde::Serialize for ValuationPointInstrumentValuationPointOriginType {
 
 impl<'de> serde::Deserialize<'de> for ValuationPointInstrumentValuationPointOriginType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

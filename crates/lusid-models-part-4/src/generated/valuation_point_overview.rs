@@ -283,7 +283,7 @@ impl serde::Serialize for ValuationPointOverviewType {
 
 impl<'de> serde::Deserialize<'de> for ValuationPointOverviewType {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -373,6 +373,6 @@ impl serde::Serialize for ValuationPointOverviewStatus {
 
 impl<'de> serde::Deserialize<'de> for ValuationPointOverviewStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -218,7 +218,7 @@ impl serde::Serialize for VirtualTransactionOverrideRecordOverrideMatchStatus {
 
 impl<'de> serde::Deserialize<'de> for VirtualTransactionOverrideRecordOverrideMatchStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }
 
@@ -298,6 +298,6 @@ impl serde::Serialize for VirtualTransactionOverrideRecordOverrideApplicationSta
 
 impl<'de> serde::Deserialize<'de> for VirtualTransactionOverrideRecordOverrideApplicationStatus {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+        crate::de::open_enum(deserializer, Self::known, Self::Other)
     }
 }

@@ -66,12 +66,15 @@ impl serde::Serialize for WritebackSuggestion {
 impl<'de> serde::Deserialize<'de> for WritebackSuggestion {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let (tag, raw) = crate::family::read(deserializer, Self::DISCRIMINATOR)?;
-        Ok(match tag.as_str() {
+        Ok(match tag.get(&raw) {
             "SettleExpectedActivity" | "SettleExpectedActivityWritebackSuggestion" => {
-                Self::SettleExpectedActivityWritebackSuggestion(crate::family::decode(&tag, &raw)?)
+                Self::SettleExpectedActivityWritebackSuggestion(crate::family::decode(
+                    tag.get(&raw),
+                    &raw,
+                )?)
             }
             _ => Self::Unknown {
-                tag,
+                tag: tag.into_string(&raw),
                 raw: crate::RawJson::from_raw_value(raw),
             },
         })
