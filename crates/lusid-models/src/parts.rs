@@ -6,3 +6,4 @@ pub use lusid_models_part_1::*;
 pub use lusid_models_part_2::*;
 pub use lusid_models_part_3::*;
 pub use lusid_models_part_4::*;
+pub use lusid_models_part_5::*;
