@@ -219,7 +219,9 @@ fn part_lib(part: usize, schemas: usize, depends_on: &[usize], convenience: bool
     // own) does not follow the module into its files.
     out.push_str(
         "\n/// Declares the generated modules and re-exports their items.\n\
-         macro_rules! generated {\n() => {\nmod generated;\npub use generated::*;\n};\n}\n\
+         macro_rules! generated {\n() => {\nmod generated;\n\
+         // Empty without features (a part has none by default).\n\
+         #[allow(unused_imports)]\npub use generated::*;\n};\n}\n\
          generated!();\n",
     );
     out

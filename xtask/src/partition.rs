@@ -48,7 +48,12 @@ fn mark_shared(own: usize, edges: &[BTreeSet<usize>], shared: &mut [bool]) {
     let mut stack = vec![own];
     while let Some(next) = stack.pop() {
         shared[next] = true;
-        stack.extend(edges[next].iter().copied().filter(|&target| !shared[target]));
+        stack.extend(
+            edges[next]
+                .iter()
+                .copied()
+                .filter(|&target| !shared[target]),
+        );
     }
 }
 
@@ -281,10 +286,12 @@ pub fn partition(files: &[SchemaFile], core_names: &[&str]) -> Result<Partition>
         .map(|(&root, &bytes)| (root, bytes, group_first[&root]))
         .collect();
     groups.sort_by(|a, b| b.1.cmp(&a.1).then(a.2.cmp(b.2)));
-    let mut load = vec![0usize; PARTS];
+    let mut load = [0usize; PARTS];
     let mut part_of_group: BTreeMap<usize, usize> = BTreeMap::new();
     for (root, bytes, _) in groups {
-        let part = (1..PARTS).min_by_key(|&part| (load[part], part)).unwrap_or(0);
+        let part = (1..PARTS)
+            .min_by_key(|&part| (load[part], part))
+            .unwrap_or(0);
         load[part] += bytes;
         part_of_group.insert(root, part);
     }
@@ -343,7 +350,10 @@ mod tests {
             file("d", "pub struct D { c: crate::C }"),
             file("instrument_definition", "pub struct InstrumentDefinition;"),
             file("property_value", "pub struct PropertyValue;"),
-            file("property", "pub struct Property { v: crate::PropertyValue }"),
+            file(
+                "property",
+                "pub struct Property { v: crate::PropertyValue }",
+            ),
         ];
         for index in 0..20 {
             files.push(file(&format!("x{index}"), "pub struct Filler;"));

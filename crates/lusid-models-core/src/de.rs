@@ -39,11 +39,7 @@ pub fn deserialize<'de, T: FromMap<'de>, D: Deserializer<'de>>(
 ///
 /// # Errors
 /// `duplicate field` naming the wire name.
-pub fn set<T, E: Error>(
-    slot: &mut Option<T>,
-    value: T,
-    wire: &'static str,
-) -> Result<(), E> {
+pub fn set<T, E: Error>(slot: &mut Option<T>, value: T, wire: &'static str) -> Result<(), E> {
     if slot.is_some() {
         return Err(E::duplicate_field(wire));
     }

@@ -26,6 +26,8 @@ convenience!();
 macro_rules! generated {
     () => {
         mod generated;
+        // Empty without features (a part has none by default).
+        #[allow(unused_imports)]
         pub use generated::*;
     };
 }

@@ -17,6 +17,8 @@ use lusid_models_part_1::*;
 macro_rules! generated {
     () => {
         mod generated;
+        // Empty without features (a part has none by default).
+        #[allow(unused_imports)]
         pub use generated::*;
     };
 }
