@@ -97,7 +97,7 @@ pub fn render_family(model: &Model, family: &Family) -> String {
     for variant in &family.variants {
         let patterns: Vec<String> = variant.tags.iter().map(|tag| format!("{tag:?}")).collect();
         decode_arms.push_str(&format!(
-            "{} => Self::{}(crate::family::decode(&tag, &raw)?),\n",
+            "{} => Self::{}(crate::family::decode(tag.get(&raw), &raw)?),\n",
             patterns.join(" | "),
             variant.schema
         ));
@@ -106,7 +106,7 @@ pub fn render_family(model: &Model, family: &Family) -> String {
         "impl<'de> serde::Deserialize<'de> for {name} {{\n\
          fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {{\n\
          let (tag, raw) = crate::family::read(deserializer, Self::DISCRIMINATOR)?;\n\
-         Ok(match tag.as_str() {{\n{decode_arms}_ => Self::{unknown} {{ tag, raw: crate::RawJson::from_raw_value(raw) }},\n}})\n}}\n}}\n\n"
+         Ok(match tag.get(&raw) {{\n{decode_arms}_ => Self::{unknown} {{ tag: tag.into_string(&raw), raw: crate::RawJson::from_raw_value(raw) }},\n}})\n}}\n}}\n\n"
     ));
     out
 }

@@ -1,17 +1,13 @@
-//! Renders the `lusid-models` generated files: one per schema, plus `mod.rs`.
+//! Renders one generated file per schema (`emit_parts` places them in the
+//! `lusid-models-part-*` crates), and the gated `mod.rs` of a directory.
 
 use std::collections::BTreeMap;
 
 use crate::docs::{code_list, doc_comment};
-use crate::error::Result;
 use crate::model::{Field, Model, ModelKind};
-use crate::naming::module_name;
-use crate::output::{GeneratedFile, HEADER};
+use crate::output::HEADER;
 use crate::selection::{Gate, Usage};
 use crate::types::{Crate, EnumDef, RustType};
-
-/// The directory of generated files, relative to the workspace root.
-pub const DIR: &str = "crates/lusid-models/src/generated";
 
 /// How many operation names a usage line lists before counting the rest.
 const USAGE_CAP: usize = 8;
@@ -19,30 +15,6 @@ const USAGE_CAP: usize = 8;
 /// The date-time wording shared by fields and parameters.
 pub const DATE_TIME_DOC: &str = "date-time: a UTC instant with 100 ns precision, sent by LUSID as \
      `2024-01-31T09:30:00.0000000+00:00`";
-
-/// Renders every model file and the module file.
-pub fn render(models: &[Model]) -> Result<Vec<GeneratedFile>> {
-    let mut files = Vec::new();
-    let mut modules = Vec::new();
-    for model in models {
-        let name = module_name(&model.name);
-        modules.push((model.usage.gate(), name.clone()));
-        files.push(GeneratedFile::new(
-            format!("{DIR}/{name}.rs"),
-            render_model(model),
-        ));
-    }
-    files.push(GeneratedFile::new(
-        format!("{DIR}/mod.rs"),
-        gated_module_file(
-            "Generated wire types, one module per schema; all re-exported at the crate root.\n\
-             //! A module is compiled when one of the Cargo features of the API tags that reach \
-             its schema is on (see docs/codegen.md).",
-            &modules,
-        ),
-    ));
-    Ok(files)
-}
 
 /// A `mod.rs` declaring and re-exporting modules, grouped by their gate
 /// through the `gated!` macro so that each `cfg` is written once.
@@ -84,8 +56,8 @@ pub fn gated_module_file(doc: &str, modules: &[(Gate, String)]) -> String {
     out
 }
 
-/// Renders one schema's file.
-fn render_model(model: &Model) -> String {
+/// Renders one schema's file (placed in a part crate by `emit_parts`).
+pub fn render_model(model: &Model) -> String {
     let mut out = format!("{HEADER}\n");
     match &model.kind {
         ModelKind::Struct {
@@ -417,7 +389,7 @@ pub fn render_enum(definition: &EnumDef) -> String {
          fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {{\nserializer.serialize_str(self.as_str())\n}}\n}}\n\n\
          impl<'de> serde::Deserialize<'de> for {name} {{\n\
          fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {{\n\
-         <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)\n}}\n}}\n\n"
+         crate::de::open_enum(deserializer, Self::known, Self::Other)\n}}\n}}\n\n"
     ));
     out
 }

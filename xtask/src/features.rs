@@ -3,7 +3,8 @@
 //!
 //! - one feature per API tag (its module name, such as `instruments`); in
 //!   `lusid-api` it enables the tag's module and the same feature of
-//!   `lusid-models`, which enables every schema the tag's operations reach;
+//!   `lusid-models`, which forwards it to every `lusid-models-part-*` crate,
+//!   where it enables every schema the tag's operations reach;
 //! - `unreferenced`: the schemas no operation reaches (in `lusid-models`);
 //! - `full`: everything; `default`: `instruments`.
 //!
@@ -60,9 +61,16 @@ pub fn render(root: &Path, tags: &BTreeSet<String>) -> Result<Vec<GeneratedFile>
                 .chain([UNREFERENCED_FEATURE.to_owned()])
         )
     ));
-    models.push_str(&format!("{UNREFERENCED_FEATURE} = []\n"));
+    let parts = crate::emit_parts::part_names();
+    let forward = |feature: &str| -> String {
+        quoted(&mut parts.iter().map(|part| format!("{part}/{feature}")))
+    };
+    models.push_str(&format!(
+        "{UNREFERENCED_FEATURE} = [{}]\n",
+        forward(UNREFERENCED_FEATURE)
+    ));
     for tag in tags {
-        models.push_str(&format!("{tag} = []\n"));
+        models.push_str(&format!("{tag} = [{}]\n", forward(tag)));
     }
 
     let mut api = format!("default = [\"{DEFAULT_FEATURE}\"]\n");
@@ -83,22 +91,55 @@ pub fn render(root: &Path, tags: &BTreeSet<String>) -> Result<Vec<GeneratedFile>
     }
 
     Ok(vec![
-        splice(root, "crates/lusid-models/Cargo.toml", &models)?,
-        splice(root, "crates/lusid-api/Cargo.toml", &api)?,
-        splice(root, "crates/lusid/Cargo.toml", &facade)?,
+        models_manifest(root, &models)?,
+        splice(root, "crates/lusid-api/Cargo.toml", BEGIN, END, &api)?,
+        splice(root, "crates/lusid/Cargo.toml", BEGIN, END, &facade)?,
     ])
 }
 
-/// The manifest at `path` with the text between the markers replaced.
-fn splice(root: &Path, path: &str, block: &str) -> Result<GeneratedFile> {
+/// `lusid-models`' manifest: its features, and its dependencies on the
+/// parts.
+fn models_manifest(root: &Path, features: &str) -> Result<GeneratedFile> {
+    let path = "crates/lusid-models/Cargo.toml";
+    let file = splice(root, path, BEGIN, END, features)?;
+    let (begin, end, block) = crate::emit_parts::dependencies_block();
+    let contents = splice_text(&file.contents, path, begin, end, &block)?;
+    Ok(GeneratedFile::verbatim(path.to_owned(), contents))
+}
+
+/// The manifest at `path` with the text between the marker lines
+/// `begin_marker` and `end_marker` replaced by `block`.
+fn splice(
+    root: &Path,
+    path: &str,
+    begin_marker: &str,
+    end_marker: &str,
+    block: &str,
+) -> Result<GeneratedFile> {
     let text =
         std::fs::read_to_string(root.join(path)).with_context(|| format!("reading {path}"))?;
-    let (Some(begin), Some(end)) = (text.find(BEGIN), text.find(END)) else {
-        bail!("{path} lacks the marker lines `{BEGIN}` and `{END}` in its [features] table");
+    let contents = splice_text(&text, path, begin_marker, end_marker, block)?;
+    Ok(GeneratedFile::verbatim(path.to_owned(), contents))
+}
+
+/// `text` (the manifest at `path`) with the text between the marker lines
+/// replaced by `block`.
+fn splice_text(
+    text: &str,
+    path: &str,
+    begin_marker: &str,
+    end_marker: &str,
+    block: &str,
+) -> Result<String> {
+    let (Some(begin), Some(end)) = (text.find(begin_marker), text.find(end_marker)) else {
+        bail!("{path} lacks the marker lines `{begin_marker}` and `{end_marker}`");
     };
     if end < begin {
         bail!("{path}: the end marker comes before the begin marker");
     }
-    let contents = format!("{}{BEGIN}\n{block}{}", &text[..begin], &text[end..]);
-    Ok(GeneratedFile::verbatim(path.to_owned(), contents))
+    Ok(format!(
+        "{}{begin_marker}\n{block}{}",
+        &text[..begin],
+        &text[end..]
+    ))
 }

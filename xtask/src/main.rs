@@ -23,6 +23,7 @@ mod emit_family;
 mod emit_models;
 mod emit_param_enums;
 mod emit_params;
+mod emit_parts;
 mod emit_roundtrip;
 mod emit_serde;
 mod emit_spec_operations;
@@ -35,6 +36,7 @@ mod model;
 mod naming;
 mod operation;
 mod output;
+mod partition;
 mod roundtrip;
 mod samples;
 mod selection;
@@ -175,6 +177,23 @@ fn print_stats(
     Ok(())
 }
 
+/// Prints each generated part crate's share of the schemas.
+fn print_parts(parts: &[emit_parts::PartStats]) {
+    for part in parts {
+        let depends = if part.depends_on.is_empty() {
+            String::new()
+        } else {
+            format!(", depends on {}", part.depends_on.join(", "))
+        };
+        println!(
+            "part:       {}: {} schemas, {:.1} MB unformatted{depends}",
+            part.name,
+            part.schemas,
+            part.bytes as f64 / 1e6
+        );
+    }
+}
+
 /// Generates every file, then writes or checks them.
 fn codegen(root: &Path, mode: Mode, stats: bool) -> Result<ExitCode> {
     let started = std::time::Instant::now();
@@ -184,30 +203,29 @@ fn codegen(root: &Path, mode: Mode, stats: bool) -> Result<ExitCode> {
     let operations =
         operation::build_operations(&spec, &selection, &models).context("building operations")?;
 
-    let mut files = emit_models::render(&models)?;
+    let tags = operations
+        .iter()
+        .map(|operation| operation.feature.clone())
+        .collect();
+    let (mut files, parts) = emit_parts::render(root, &models, &tags)?;
     files.extend(emit_api::render(&operations)?);
     files.extend(emit_facade::render(&operations));
     files.push(emit_roundtrip::render(&models));
     files.push(emit_spec_operations::render(&spec)?);
     files.push(emit_cli_operations::render(&spec)?);
-    let tags = operations
-        .iter()
-        .map(|operation| operation.feature.clone())
-        .collect();
     files.extend(features::render(root, &tags)?);
     let rendered = started.elapsed();
     output::format_all(&mut files, root)?;
     if stats {
         print_stats(&spec, &operations, &models, rendered, started.elapsed())?;
+        print_parts(&parts);
     }
 
-    let dirs = [
-        emit_models::DIR,
-        emit_api::DIR,
-        emit_facade::DIR,
-        emit_spec_operations::DIR,
+    let part_dirs = emit_parts::generated_dirs();
+    let mut dirs = vec![emit_api::DIR, emit_facade::DIR, emit_spec_operations::DIR,
         emit_cli_operations::DIR,
     ];
+    dirs.extend(part_dirs.iter().map(String::as_str));
     match mode {
         Mode::Write => {
             let (written, removed) = output::write(root, &dirs, &files)?;

@@ -51,15 +51,10 @@ fn schema(name: &str) -> String {
         .iter()
         .find(|model| model.name == name)
         .expect("schema");
-    let files = crate::emit_models::render(std::slice::from_ref(model)).expect("render");
-    let file = files
-        .into_iter()
-        .find(|file| {
-            file.path
-                .ends_with(&format!("/{}.rs", crate::naming::module_name(name)))
-        })
-        .expect("schema file");
-    formatted(&file.path, file.contents)
+    formatted(
+        &format!("{}.rs", crate::naming::module_name(name)),
+        crate::emit_models::render_model(model),
+    )
 }
 
 /// Everything generated for one operation.

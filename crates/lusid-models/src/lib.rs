@@ -33,30 +33,35 @@
 //! String fields whose specification lists values (open lists: LUSID may add
 //! values) are enums such as [`InstrumentState`], with an `Other(String)`
 //! fallback that keeps unknown values verbatim.
+//!
+//! The types live in several crates that this one re-exports (see
+//! docs/codegen.md): `lusid-models-core` (the hand-written value types and
+//! serde support) and the generated `lusid-models-part-*` crates, which split
+//! the schemas along their dependency graph so that no compiler process holds
+//! all 2000 of them. Depend on this crate (or the `lusid` facade), never on
+//! the parts: which part holds which schema changes with the specification.
+//!
+//! ```
+//! # #[cfg(feature = "instruments")] {
+//! use lusid_models::{InstrumentDefinition, Property, PropertyValue, identifiers};
+//!
+//! let definition = InstrumentDefinition::new(
+//!     "Acme plc",
+//!     identifiers([("Figi", "BBG000BLNNH6"), ("ClientInternal", "acme-1")]),
+//! )
+//! .with_property(Property::instrument("default", "Sector", PropertyValue::label("Tech"))?)
+//! .with_property(Property::instrument(
+//!     "default",
+//!     "SharesOutstanding",
+//!     PropertyValue::metric("1234567.8901234567890".parse::<lusid_models::Number>()?, "Shares"),
+//! )?);
+//! assert_eq!(definition.properties.map(|p| p.len()), Some(2));
+//! # }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![deny(missing_docs)]
 
-#[cfg(any(feature = "instruments", feature = "search"))]
-mod convenience;
-pub mod datetime;
-// Used by the generated structs.
-#[allow(dead_code)]
-mod de;
-// Used by the generated families; unused when no feature compiles one.
-#[allow(dead_code)]
-mod family;
-mod generated;
-pub mod json_path;
-// Used by `de`.
-#[allow(dead_code)]
-mod key;
-mod number;
-mod raw;
-// Used by the generated families; unused when no feature compiles one.
-#[allow(dead_code)]
-mod scan;
+mod parts;
 
-#[cfg(any(feature = "instruments", feature = "search"))]
-pub use convenience::{PropertyKeyError, identifiers};
-pub use generated::*;
-pub use number::{Number, NumberError};
-pub use raw::RawJson;
+pub use lusid_models_core::{Number, NumberError, RawJson, datetime, json_path};
+pub use parts::*;
