@@ -222,7 +222,10 @@ fn codegen(root: &Path, mode: Mode, stats: bool) -> Result<ExitCode> {
     }
 
     let part_dirs = emit_parts::generated_dirs();
-    let mut dirs = vec![emit_api::DIR, emit_facade::DIR, emit_spec_operations::DIR,
+    let mut dirs = vec![
+        emit_api::DIR,
+        emit_facade::DIR,
+        emit_spec_operations::DIR,
         emit_cli_operations::DIR,
     ];
     dirs.extend(part_dirs.iter().map(String::as_str));
