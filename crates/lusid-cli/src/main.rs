@@ -81,7 +81,12 @@ fn report(error: &CliError) -> ExitCode {
     let mut message = format!("error: {error}");
     let mut source = error.causes();
     while let Some(cause) = source {
-        message.push_str(&format!("\n  caused by: {cause}"));
+        // Some errors end their message with their root cause already;
+        // a cause the message already says is not repeated.
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            message.push_str(&format!("\n  caused by: {text}"));
+        }
         source = cause.source();
     }
     if let Some(hint) = error.hint() {

@@ -256,8 +256,16 @@ fn check(operation: &Operation<'static>, param: &Param, value: &str) -> Result<(
 pub fn date_time(value: &str) -> Result<(), String> {
     const EXPECTED: &str =
         "an RFC 3339 date-time such as 2024-01-31T00:00:00Z or 2024-01-31T09:30:00.1234567+01:00";
-    if time::OffsetDateTime::parse(value, &time::format_description::well_known::Rfc3339).is_err() {
+    let Ok(parsed) =
+        time::OffsetDateTime::parse(value, &time::format_description::well_known::Rfc3339)
+    else {
         return Err(EXPECTED.to_owned());
+    };
+    if parsed.year() < 1 {
+        return Err(format!(
+            "{EXPECTED}, in the years 0001 to 9999 (LUSID's range; year {} was given)",
+            parsed.year()
+        ));
     }
     let digits = value.split_once('.').map_or(0, |(_, rest)| {
         rest.bytes().take_while(u8::is_ascii_digit).count()

@@ -17,6 +17,22 @@ pub enum BodyError {
         /// What the parser found.
         reason: String,
     },
+    /// The body is empty (or only whitespace).
+    #[error("the body is empty: the operation expects a JSON value")]
+    Empty,
+    /// The body starts with a UTF-8 byte-order mark, which JSON does not
+    /// allow (RFC 8259, section 8.1); it is refused rather than dropped, so
+    /// that what is sent is exactly what the file holds.
+    #[error(
+        "the body starts with a UTF-8 byte-order mark (BOM), which JSON does not allow: save the file without it"
+    )]
+    ByteOrderMark,
+    /// A number too large for any LUSID number (beyond about 1.8e308).
+    #[error("the body does not fit: {path}: a number out of range (beyond about ±1.8e308)")]
+    NumberOutOfRange {
+        /// The JSON path of the number, such as `$[0].units`.
+        path: String,
+    },
     /// A value of the wrong type, or a missing required property.
     #[error("the body does not fit {schema}: {path}: expected {expected}, found {found}")]
     Mismatch {
@@ -41,17 +57,31 @@ struct Mistake {
 /// Parses `bytes` as JSON and checks it against `ty`.
 ///
 /// # Errors
-/// [`BodyError::Syntax`] for text that is not JSON, [`BodyError::Mismatch`]
-/// for the first value that does not fit, in document order.
+/// [`BodyError::Empty`], [`BodyError::ByteOrderMark`],
+/// [`BodyError::Syntax`] for text that is not JSON,
+/// [`BodyError::NumberOutOfRange`], [`BodyError::Mismatch`] for the first
+/// value that does not fit, in document order.
 pub fn check(service: &Service<'_>, ty: &Type, bytes: &[u8]) -> Result<(), BodyError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(BodyError::Empty);
+    }
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        return Err(BodyError::ByteOrderMark);
+    }
     let value: Value = serde_json::from_slice(bytes).map_err(|error| {
         let text = String::from_utf8_lossy(bytes);
+        let path = dollar(&lusid::models::json_path::path_at_line_column(
+            &text,
+            error.line(),
+            error.column(),
+        ));
+        // serde_json reads a number beyond f64's range as a syntax error,
+        // although RFC 8259 sets no range: name it for what it is.
+        if error.to_string().starts_with("number out of range") {
+            return BodyError::NumberOutOfRange { path };
+        }
         BodyError::Syntax {
-            path: dollar(&lusid::models::json_path::path_at_line_column(
-                &text,
-                error.line(),
-                error.column(),
-            )),
+            path,
             reason: error.to_string(),
         }
     })?;
@@ -300,7 +330,7 @@ impl<'a> Checker<'a> {
             Type::Str(strings) => {
                 let mut text = match strings.format {
                     StrFormat::DateTime => {
-                        "a date-time string (RFC 3339, such as 2024-01-31T00:00:00Z, or a date)"
+                        "a date-time string (RFC 3339 with at most 7 fractional digits, years 0001 to 9999, such as 2024-01-31T00:00:00Z, or a date)"
                             .to_owned()
                     }
                     _ => "a string".to_owned(),
@@ -432,7 +462,7 @@ fn is_date_time(text: &str) -> bool {
             text,
             &time::macros::format_description!("[year]-[month]-[day]"),
         )
-        .is_ok()
+        .is_ok_and(|date| date.year() >= 1)
 }
 
 #[cfg(test)]

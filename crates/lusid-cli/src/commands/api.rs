@@ -21,6 +21,21 @@ use crate::session::Session;
 /// status (columns aligned, separated by two spaces or more).
 pub fn list(args: &ApiListArgs) -> Result<(), CliError> {
     let service = crate::api::service(&args.service)?;
+    if let Some(tag) = args.tag.as_deref() {
+        if !service
+            .operations
+            .iter()
+            .any(|op| op.tag.eq_ignore_ascii_case(tag))
+        {
+            let mut tags: Vec<&str> = service.operations.iter().map(|op| op.tag).collect();
+            tags.sort_unstable();
+            tags.dedup();
+            return Err(CliError::Usage(format!(
+                "no operation has the tag `{tag}`; the tags are: {}",
+                tags.join(", ")
+            )));
+        }
+    }
     let text = list_text(&service, args.tag.as_deref(), args.search.as_deref());
     print(&text)
 }
@@ -392,7 +407,6 @@ pub async fn call(
         ApiFormat::Json => Format::Json,
         ApiFormat::Ndjson => Format::Ndjson,
     };
-    let operation = prepared.operation();
     let shape = if args.all_pages {
         Shape::Many
     } else {
@@ -400,62 +414,132 @@ pub async fn call(
     };
     let mut writer = output::writer(format, shape, &[], output.writer().map_err(output_error)?);
     let mut written = 0_u64;
-    let mut write = |item: &RawJson| {
-        written += 1;
-        writer.write(item).map_err(|error| match error {
-            WriteError::Io(source) => output_error(source),
-            WriteError::Decode(source) => CliError::Decode {
-                position: written,
-                source,
-            },
-        })
-    };
-    if args.all_pages {
-        let payload = prepared.payload.clone();
-        let mut pages = lusid::api::paginate_pages(prepared.values.clone(), |values: Values| {
-            let client = client.clone();
-            let request = request::build(operation, &values, payload.as_ref());
-            async move { client.api().execute::<RawPage>(request?).await }
-        });
-        // The paginator names its own errors by a constant; name the
-        // operation instead.
-        let named = |error: lusid::Error| match error {
-            lusid::Error::RepeatedPageToken { token, pages, .. } => {
-                lusid::Error::RepeatedPageToken {
-                    operation: operation.id,
-                    token,
-                    pages,
-                }
-            }
-            other => other,
-        };
-        while let Some(page) = pages.try_next().await.map_err(named)? {
-            for item in &page.values {
-                write(item)?;
-            }
-        }
+    let outcome = if args.all_pages {
+        write_all_pages(
+            &client,
+            &prepared,
+            writer.as_mut(),
+            &mut written,
+            &output_error,
+        )
+        .await
     } else {
-        let request = request::build(operation, &prepared.values, prepared.payload.as_ref())?;
-        let response: RawJson = client.api().execute(request).await?;
-        match args.format {
-            ApiFormat::Ndjson if operation.paged => {
-                let page: RawPage =
-                    response
-                        .deserialize_into()
-                        .map_err(|source| CliError::Decode {
-                            position: 1,
-                            source,
-                        })?;
-                for item in &page.values {
-                    write(item)?;
-                }
-            }
-            _ => write(&response)?,
+        write_one(
+            &client,
+            args,
+            &prepared,
+            writer.as_mut(),
+            &mut written,
+            &output_error,
+        )
+        .await
+    };
+    match outcome {
+        Ok(()) => {
+            writer.finish().map_err(output_error)?;
+            drop(writer);
+            output.commit().map_err(output_error)
+        }
+        Err(error @ CliError::Output { .. }) => Err(error),
+        Err(error) if written == 0 => Err(error),
+        Err(error) => {
+            // Pages already fetched are kept whole (each is flushed as it
+            // is written): on stdout, or as `<output>.partial`, and the
+            // error says how many items they hold. A JSON array stays
+            // open, so it cannot be mistaken for a complete result.
+            let flushed = writer.flush();
+            drop(writer);
+            flushed.map_err(output_error)?;
+            Err(CliError::Interrupted {
+                written,
+                kept: output.keep_partial(written),
+                source: Box::new(error),
+            })
         }
     }
-    writer.finish().map_err(output_error)?;
-    drop(writer);
-    output.commit().map_err(output_error)
+}
+
+/// Writes one item, counting it.
+fn write_item(
+    writer: &mut dyn output::InstrumentWriter,
+    item: &RawJson,
+    written: &mut u64,
+    output_error: &dyn Fn(std::io::Error) -> CliError,
+) -> Result<(), CliError> {
+    *written += 1;
+    writer.write(item).map_err(|error| match error {
+        WriteError::Io(source) => output_error(source),
+        WriteError::Decode(source) => CliError::Decode {
+            position: *written,
+            source,
+        },
+    })
+}
+
+/// `--all-pages`: follows `nextPage` with the paginator (asAt pinned,
+/// parameters fixed), writing and flushing each page's items as it
+/// arrives, so memory stays bounded and a later failure keeps them.
+async fn write_all_pages(
+    client: &lusid::Client,
+    prepared: &Prepared<'_>,
+    writer: &mut dyn output::InstrumentWriter,
+    written: &mut u64,
+    output_error: &dyn Fn(std::io::Error) -> CliError,
+) -> Result<(), CliError> {
+    let operation = prepared.operation();
+    let payload = prepared.payload.clone();
+    let mut pages = lusid::api::paginate_pages(prepared.values.clone(), |values: Values| {
+        let client = client.clone();
+        let request = request::build(operation, &values, payload.as_ref());
+        async move { client.api().execute::<RawPage>(request?).await }
+    });
+    // The paginator names its own errors by a constant; name the
+    // operation instead.
+    let named = |error: lusid::Error| match error {
+        lusid::Error::RepeatedPageToken { token, pages, .. } => lusid::Error::RepeatedPageToken {
+            operation: operation.id,
+            token,
+            pages,
+        },
+        other => other,
+    };
+    while let Some(page) = pages.try_next().await.map_err(named)? {
+        for item in &page.values {
+            write_item(writer, item, written, output_error)?;
+        }
+        writer.flush().map_err(output_error)?;
+    }
+    Ok(())
+}
+
+/// One request: the response as LUSID sent it, or with `--format ndjson`
+/// on a paged operation, its page's items one per line.
+async fn write_one(
+    client: &lusid::Client,
+    args: &ApiCallArgs,
+    prepared: &Prepared<'_>,
+    writer: &mut dyn output::InstrumentWriter,
+    written: &mut u64,
+    output_error: &dyn Fn(std::io::Error) -> CliError,
+) -> Result<(), CliError> {
+    let operation = prepared.operation();
+    let request = request::build(operation, &prepared.values, prepared.payload.as_ref())?;
+    let response: RawJson = client.api().execute(request).await?;
+    match args.format {
+        ApiFormat::Ndjson if operation.paged => {
+            let page: RawPage = response
+                .deserialize_into()
+                .map_err(|source| CliError::Decode {
+                    position: 1,
+                    source,
+                })?;
+            for item in &page.values {
+                write_item(writer, item, written, output_error)?;
+            }
+            Ok(())
+        }
+        _ => write_item(writer, &response, written, output_error),
+    }
 }
 
 /// `--dry-run`: the request through the real stack down to the auth

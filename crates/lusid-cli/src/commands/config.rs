@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use lusid::auth::{Config, Credentials};
+use lusid::auth::{Config, ConfigSource, Credentials};
 
 use crate::cli::GlobalArgs;
 use crate::error::CliError;
@@ -48,6 +48,12 @@ fn render(config: &Config, missing: &[Missing]) -> String {
     for setting in config.settings() {
         // A placeholder standing in for a missing setting.
         if missing.iter().any(|m| m.name == setting.name()) {
+            continue;
+        }
+        // Derived from a placeholder LUSID URL: nothing to show.
+        if setting.origin() == &ConfigSource::Derived
+            && missing.iter().any(|m| m.name == "api.lusidUrl")
+        {
             continue;
         }
         let mut source = setting.source_description();
