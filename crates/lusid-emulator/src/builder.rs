@@ -98,6 +98,7 @@ pub struct EmulatorBuilder {
     tls: bool,
     http2: bool,
     ca_certificate_file: Option<PathBuf>,
+    property_definitions: Vec<String>,
 }
 
 impl Default for EmulatorBuilder {
@@ -116,6 +117,7 @@ impl Default for EmulatorBuilder {
             tls: false,
             http2: true,
             ca_certificate_file: None,
+            property_definitions: Vec::new(),
         }
     }
 }
@@ -164,6 +166,24 @@ impl EmulatorBuilder {
     /// holds. Default: in memory only.
     pub fn state_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.state_path = Some(path.into());
+        self
+    }
+
+    /// Property definitions that exist from the start, by key
+    /// `Domain/scope/code` (domain `Instrument`, `Transaction` or
+    /// `Portfolio`), each of data type `system/string`, perpetual, display
+    /// name the code, as if created with `CreatePropertyDefinition` before
+    /// the first request. The emulator, like LUSID, refuses a property value
+    /// without a definition (`PropertyNotDefined`); this is the explicit
+    /// opt-in for programs that upsert properties without creating their
+    /// definitions. Default: none. A malformed key is
+    /// [`EmulatorError::PropertyDefinition`] at [`Self::start`].
+    pub fn property_definitions<S: Into<String>>(
+        mut self,
+        keys: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.property_definitions
+            .extend(keys.into_iter().map(Into::into));
         self
     }
 
@@ -272,6 +292,7 @@ impl EmulatorBuilder {
             equities: self.equities,
         };
         let state = Arc::new(AppState::new(config, base_url, store, luid_seed));
+        seed_property_definitions(&state, &self.property_definitions)?;
         if let Some(profile) = self.fault_profile {
             state.faults.set_profile(profile);
         }
@@ -290,6 +311,27 @@ impl EmulatorBuilder {
         tracing::info!(addr = %local, tls = tls.is_some(), instruments = state.read_store().len(), "lusid-emulator listening");
         Ok(RunningEmulator::spawn(state, listener, local, tls, ca_file))
     }
+}
+
+/// Creates the definitions of [`EmulatorBuilder::property_definitions`].
+fn seed_property_definitions(state: &AppState, keys: &[String]) -> Result<(), EmulatorError> {
+    let mut ledger = state.write_ledger();
+    for key in keys {
+        let (key, record) =
+            crate::domains::property_definitions::PropertyDefinitionRecord::seeded(key)
+                .map_err(EmulatorError::PropertyDefinition)?;
+        let as_at = state.clock.tick();
+        if ledger.property_definitions.get(&key, as_at).is_none() {
+            let provenance = crate::model::Provenance {
+                user_id: crate::model::okta_user_id("emulator"),
+                request_id: "emulator-start".to_owned(),
+            };
+            ledger
+                .property_definitions
+                .put(key, record, as_at, provenance);
+        }
+    }
+    Ok(())
 }
 
 /// `host:port` for URLs: unspecified addresses become loopback.

@@ -5,7 +5,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{access_token, api};
+use common::{access_token, api, define_properties};
 use lusid_emulator::Emulator;
 use serde_json::json;
 
@@ -20,6 +20,7 @@ async fn a_restarted_emulator_keeps_upserts_and_deletes() {
         .await
         .expect("start");
     let token = access_token(&emu).await;
+    define_properties(&emu, &token, &["Instrument/test/Sector"]).await;
     let body = json!({"a": {"name": "Persisted plc",
         "identifiers": {"ClientInternal": {"value": "KEEP-1"}},
         "properties": [{"key": "Instrument/test/Sector", "value": {"labelValue": "Tech"}}]}});
