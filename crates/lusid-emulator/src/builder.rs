@@ -243,6 +243,7 @@ impl EmulatorBuilder {
         let (currencies, equities) = seed_data(self.seed, self.equities);
         let mut luid_seed = self.seed ^ 0x5eed_1d5e_ed1d_5eed;
         let mut materialised = currencies;
+        let mut ledger = None;
         if let Some(path) = &self.state_path {
             if let Some(saved) = persist::load(path)? {
                 if saved.seed != self.seed || saved.equities != self.equities {
@@ -256,6 +257,7 @@ impl EmulatorBuilder {
                 luid_seed = saved.luid_rng;
                 // Saved instruments replace the seeded currencies they share a LUID with.
                 materialised.extend(saved.instruments);
+                ledger = Some(crate::domains::Ledger::from_file(saved.ledger));
             }
         }
         let store = Store::with_base(materialised, Some(equities));
@@ -292,6 +294,12 @@ impl EmulatorBuilder {
             equities: self.equities,
         };
         let state = Arc::new(AppState::new(config, base_url, store, luid_seed));
+        if let Some(ledger) = ledger {
+            if let Some(latest) = ledger.latest_as_at() {
+                state.clock.advance_to(latest);
+            }
+            *state.write_ledger() = ledger;
+        }
         seed_property_definitions(&state, &self.property_definitions)?;
         if let Some(profile) = self.fault_profile {
             state.faults.set_profile(profile);

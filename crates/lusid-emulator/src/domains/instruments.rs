@@ -444,7 +444,7 @@ fn with_field<T: serde::Serialize, V: serde::Serialize>(
 
 /// Writes the state file after a change (if one is configured); a failure
 /// is a 500 problem, as the change is not durable.
-async fn persist(state: &SharedState, ctx: &RequestCtx) -> Result<(), Response> {
+pub(crate) async fn persist(state: &SharedState, ctx: &RequestCtx) -> Result<(), Response> {
     if state.config.state_path.is_none() {
         return Ok(());
     }

@@ -35,8 +35,8 @@ pub(crate) const PROPERTY_NOT_DEFINED: &str = "PropertyNotDefined";
 /// Error code of `PropertyAlreadyExists`.
 const CODE_PROPERTY_ALREADY_EXISTS: i64 = 124;
 
-/// A stored property definition.
-#[derive(Clone, Debug)]
+/// A stored property definition (also as kept in the state file).
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct PropertyDefinitionRecord {
     domain: String,
     scope: String,
