@@ -161,9 +161,11 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Persists instruments to `path` (JSON, written atomically after every
-    /// upsert and delete) and, if the file exists, starts from what it
-    /// holds. Default: in memory only.
+    /// Persists instruments, property definitions, portfolios,
+    /// transactions and quotes (every version) to `path` (versioned JSON,
+    /// written atomically after every successful write) and, if the file
+    /// exists, starts from what it holds; a malformed file is
+    /// [`EmulatorError::State`] naming it. Default: in memory only.
     pub fn state_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.state_path = Some(path.into());
         self
