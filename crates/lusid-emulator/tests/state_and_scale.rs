@@ -121,6 +121,49 @@ async fn a_corrupt_state_file_is_an_error_at_start() {
 }
 
 #[tokio::test]
+async fn a_format_1_state_file_loads_and_an_unknown_format_is_refused_naming_the_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("old-state.json");
+    std::fs::write(
+        &path,
+        r#"{"format": 1, "seed": 1, "equities": 5, "luidRng": 7, "instruments": []}"#,
+    )
+    .expect("write");
+    let emu = Emulator::builder()
+        .equities(5)
+        .state_file(&path)
+        .start()
+        .await
+        .expect("a format 1 file (instruments only) loads");
+    let token = access_token(&emu).await;
+    let resp = api(&emu, &token, "GET", "/api/propertydefinitions/$list", None).await;
+    assert_eq!(resp.json()["values"], json!([]));
+    emu.shutdown().await.expect("shutdown");
+    let saved: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("json");
+    assert_eq!(saved["format"], 2, "rewritten in the current format");
+    assert!(saved["ledger"]["propertyDefinitions"].is_array());
+
+    std::fs::write(
+        &path,
+        r#"{"format": 3, "seed": 1, "equities": 5, "luidRng": 7, "instruments": []}"#,
+    )
+    .expect("write");
+    let error = Emulator::builder()
+        .equities(5)
+        .state_file(&path)
+        .start()
+        .await
+        .err()
+        .expect("format 3 is refused");
+    let message = error.to_string();
+    assert!(
+        message.contains("old-state.json") && message.contains("format 3"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
 async fn a_million_equities_start_at_once_and_page_lazily() {
     let started = Instant::now();
     let emu = Emulator::builder()
