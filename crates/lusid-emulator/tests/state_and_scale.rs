@@ -154,8 +154,7 @@ async fn a_format_1_state_file_loads_and_an_unknown_format_is_refused_naming_the
         .state_file(&path)
         .start()
         .await
-        .err()
-        .expect("format 3 is refused");
+        .expect_err("format 3 is refused");
     let message = error.to_string();
     assert!(
         message.contains("old-state.json") && message.contains("format 3"),
