@@ -52,8 +52,34 @@ def main(secrets):
     batch = api.get_instruments(identifier_type="Figi", request_body=[figi, "BBG000NOTHERE"])
     check(figi in batch.values and "BBG000NOTHERE" in batch.failed, "get_instruments values and failed")
 
-    # Upsert a new instrument with a property.
+    # Upsert a new instrument with a property: without its definition the
+    # item fails (PropertyNotDefined, as in LUSID), then it is defined.
     client_id = f"SDK-{uuid.uuid4().hex[:10].upper()}"
+    undefined = lusid.InstrumentDefinition(
+        name="Undefined Property plc",
+        identifiers={"ClientInternal": lusid.InstrumentIdValue(value=f"{client_id}-U")},
+        properties=[
+            lusid.ModelProperty(
+                key="Instrument/sdkcheck/Sector",
+                value=lusid.PropertyValue(label_value="Technology"),
+            )
+        ],
+    )
+    refused = api.upsert_instruments(request_body={"u": undefined})
+    check(
+        not refused.values and refused.failed["u"].type == "PropertyNotDefined",
+        "a property without a definition fails the item with PropertyNotDefined",
+    )
+    propdefs = factory.build(lusid.PropertyDefinitionsApi)
+    propdefs.create_property_definition(
+        create_property_definition_request=lusid.CreatePropertyDefinitionRequest(
+            domain="Instrument",
+            scope="sdkcheck",
+            code="Sector",
+            display_name="Sector",
+            data_type_id=lusid.ResourceId(scope="system", code="string"),
+        )
+    )
     definition = lusid.InstrumentDefinition(
         name="Official SDK Check plc",
         identifiers={"ClientInternal": lusid.InstrumentIdValue(value=client_id)},

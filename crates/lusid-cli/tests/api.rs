@@ -551,6 +551,7 @@ fn dry_run_prints_the_request_and_sends_nothing_not_even_a_token_request() {
 #[test]
 fn dry_run_equals_what_the_emulator_received() {
     let served = serve(3);
+    served.define_properties(&["Instrument/test/Weight"]);
     let write = |name: &str, body: &str| {
         let path = served.path(name);
         std::fs::write(&path, body).unwrap();

@@ -853,6 +853,7 @@ fn an_empty_secrets_file_says_it_is_empty() {
 #[test]
 fn get_takes_format_output_and_property_keys_and_numbers_stay_exact() {
     let served = serve(3);
+    served.define_properties(&["Instrument/test/Price", "Instrument/test/Sector"]);
     served.upsert(
         "Exact Holdings",
         "EXACT-1",
@@ -965,6 +966,7 @@ fn get_takes_format_output_and_property_keys_and_numbers_stay_exact() {
 #[test]
 fn list_takes_sort_by_and_property_keys_and_table_and_csv_show_the_same_columns() {
     let served = serve(5);
+    served.define_properties(&["Instrument/test/Price"]);
     served.upsert(
         "Zeta Metric plc",
         "Z-1",

@@ -97,6 +97,10 @@ fn ten_thousand_rows(dir: &Path) -> (PathBuf, BTreeMap<u64, &'static str>) {
     (path, bad)
 }
 
+/// The instrument properties these tests load (defined first, as LUSID
+/// needs).
+const PROPERTY_KEYS: &[&str] = &["Instrument/ibor/Price", "Instrument/ibor/Sector"];
+
 fn mapping(dir: &Path) -> PathBuf {
     let path = dir.join("mapping.json");
     std::fs::write(
@@ -115,6 +119,7 @@ fn ten_thousand_rows_with_37_bad_ones_through_faults_load_exactly_the_good_ones(
     let (csv, bad) = ten_thousand_rows(served.dir.path());
     assert_eq!(bad.len(), 37);
     let mapping = mapping(served.dir.path());
+    served.define_properties(PROPERTY_KEYS);
     served
         .emulator
         .faults()
@@ -332,6 +337,7 @@ fn an_extracted_master_with_properties_loads_back_unchanged() {
         assert!(output.status.success(), "{}", text(&output.stderr));
     };
     extract(&source, &extracted);
+    source.define_properties(PROPERTY_KEYS);
     // Give 200 of the equities a label and an exact metric property, by
     // loading the extraction back into the source itself.
     let mut decorated = String::new();
@@ -372,6 +378,44 @@ fn an_extracted_master_with_properties_loads_back_unchanged() {
     extract(&source, &extracted);
 
     let target = serve(0);
+    // Without the property definitions in the target, as in LUSID, the
+    // rows with properties fail (PropertyNotDefined) and the others load.
+    let refused = target.path("refused.ndjson");
+    let output = target.run(&[
+        "instruments",
+        "upsert",
+        "--from",
+        extracted.to_str().unwrap(),
+        "--report",
+        refused.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}{}",
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+    assert!(
+        text(&output.stdout).contains("478 rows: 278 upserted, 0 staged, 200 failed"),
+        "{}",
+        text(&output.stdout)
+    );
+    let failed: Vec<Value> = report(&refused)
+        .into_iter()
+        .filter(|l| l["outcome"] == "failed")
+        .collect();
+    assert_eq!(failed.len(), 200);
+    assert!(
+        failed.iter().all(|l| l["type"] == "PropertyNotDefined"
+            && l["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("Instrument/ibor/"))),
+        "{:?}",
+        failed[0]
+    );
+    // Defined, the whole master loads.
+    target.define_properties(PROPERTY_KEYS);
     let output = target.run(&[
         "instruments",
         "upsert",
@@ -385,7 +429,7 @@ fn an_extracted_master_with_properties_loads_back_unchanged() {
         text(&output.stderr)
     );
     assert!(
-        text(&output.stdout).contains("478 rows: 478 upserted"),
+        text(&output.stdout).contains("478 rows: 478 upserted, 0 staged, 0 failed"),
         "{}",
         text(&output.stdout)
     );

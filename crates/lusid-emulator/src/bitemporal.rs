@@ -35,6 +35,15 @@ impl Default for AsAtClock {
 }
 
 impl AsAtClock {
+    /// Makes every later stamp later than `at` (after a restart from the
+    /// state file).
+    pub(crate) fn advance_to(&self, at: OffsetDateTime) {
+        let mut last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
+        if at > *last {
+            *last = at;
+        }
+    }
+
     /// The next stamp.
     pub(crate) fn tick(&self) -> OffsetDateTime {
         let mut last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
@@ -50,9 +59,11 @@ impl AsAtClock {
 }
 
 /// One version of an entity: its value from `as_at` on (`None`: deleted).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub(crate) struct Version<V> {
     /// System time the version was written.
+    #[serde(with = "crate::time_fmt::serde_lusid")]
     pub(crate) as_at: OffsetDateTime,
     /// Who wrote it.
     pub(crate) provenance: Provenance,
@@ -84,6 +95,34 @@ impl<K, V> Default for Bitemporal<K, V> {
         Self {
             entries: BTreeMap::new(),
         }
+    }
+}
+
+/// Every key with its whole history, as the state file keeps them.
+pub(crate) type History<K, V> = Vec<(K, Vec<Version<V>>)>;
+
+impl<K: Ord + Clone, V: Clone> Bitemporal<K, V> {
+    /// Every key with its whole history, in key order (for the state file).
+    pub(crate) fn history(&self) -> History<K, V> {
+        self.entries
+            .iter()
+            .map(|(key, versions)| (key.clone(), versions.clone()))
+            .collect()
+    }
+
+    /// A store holding `history` (read back from the state file).
+    pub(crate) fn from_history(history: History<K, V>) -> Self {
+        Self {
+            entries: history.into_iter().collect(),
+        }
+    }
+
+    /// The latest `asAt` of any version.
+    pub(crate) fn latest_as_at(&self) -> Option<OffsetDateTime> {
+        self.entries
+            .values()
+            .filter_map(|versions| versions.last().map(|v| v.as_at))
+            .max()
     }
 }
 

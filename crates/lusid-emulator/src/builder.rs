@@ -98,6 +98,7 @@ pub struct EmulatorBuilder {
     tls: bool,
     http2: bool,
     ca_certificate_file: Option<PathBuf>,
+    property_definitions: Vec<String>,
 }
 
 impl Default for EmulatorBuilder {
@@ -116,6 +117,7 @@ impl Default for EmulatorBuilder {
             tls: false,
             http2: true,
             ca_certificate_file: None,
+            property_definitions: Vec::new(),
         }
     }
 }
@@ -159,11 +161,31 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Persists instruments to `path` (JSON, written atomically after every
-    /// upsert and delete) and, if the file exists, starts from what it
-    /// holds. Default: in memory only.
+    /// Persists instruments, property definitions, portfolios,
+    /// transactions and quotes (every version) to `path` (versioned JSON,
+    /// written atomically after every successful write) and, if the file
+    /// exists, starts from what it holds; a malformed file is
+    /// [`EmulatorError::State`] naming it. Default: in memory only.
     pub fn state_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.state_path = Some(path.into());
+        self
+    }
+
+    /// Property definitions that exist from the start, by key
+    /// `Domain/scope/code` (domain `Instrument`, `Transaction` or
+    /// `Portfolio`), each of data type `system/string`, perpetual, display
+    /// name the code, as if created with `CreatePropertyDefinition` before
+    /// the first request. The emulator, like LUSID, refuses a property value
+    /// without a definition (`PropertyNotDefined`); this is the explicit
+    /// opt-in for programs that upsert properties without creating their
+    /// definitions. Default: none. A malformed key is
+    /// [`EmulatorError::PropertyDefinition`] at [`Self::start`].
+    pub fn property_definitions<S: Into<String>>(
+        mut self,
+        keys: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.property_definitions
+            .extend(keys.into_iter().map(Into::into));
         self
     }
 
@@ -223,6 +245,7 @@ impl EmulatorBuilder {
         let (currencies, equities) = seed_data(self.seed, self.equities);
         let mut luid_seed = self.seed ^ 0x5eed_1d5e_ed1d_5eed;
         let mut materialised = currencies;
+        let mut ledger = None;
         if let Some(path) = &self.state_path {
             if let Some(saved) = persist::load(path)? {
                 if saved.seed != self.seed || saved.equities != self.equities {
@@ -236,6 +259,7 @@ impl EmulatorBuilder {
                 luid_seed = saved.luid_rng;
                 // Saved instruments replace the seeded currencies they share a LUID with.
                 materialised.extend(saved.instruments);
+                ledger = Some(crate::domains::Ledger::from_file(saved.ledger));
             }
         }
         let store = Store::with_base(materialised, Some(equities));
@@ -272,6 +296,13 @@ impl EmulatorBuilder {
             equities: self.equities,
         };
         let state = Arc::new(AppState::new(config, base_url, store, luid_seed));
+        if let Some(ledger) = ledger {
+            if let Some(latest) = ledger.latest_as_at() {
+                state.clock.advance_to(latest);
+            }
+            *state.write_ledger() = ledger;
+        }
+        seed_property_definitions(&state, &self.property_definitions)?;
         if let Some(profile) = self.fault_profile {
             state.faults.set_profile(profile);
         }
@@ -290,6 +321,27 @@ impl EmulatorBuilder {
         tracing::info!(addr = %local, tls = tls.is_some(), instruments = state.read_store().len(), "lusid-emulator listening");
         Ok(RunningEmulator::spawn(state, listener, local, tls, ca_file))
     }
+}
+
+/// Creates the definitions of [`EmulatorBuilder::property_definitions`].
+fn seed_property_definitions(state: &AppState, keys: &[String]) -> Result<(), EmulatorError> {
+    let mut ledger = state.write_ledger();
+    for key in keys {
+        let (key, record) =
+            crate::domains::property_definitions::PropertyDefinitionRecord::seeded(key)
+                .map_err(EmulatorError::PropertyDefinition)?;
+        let as_at = state.clock.tick();
+        if ledger.property_definitions.get(&key, as_at).is_none() {
+            let provenance = crate::model::Provenance {
+                user_id: crate::model::okta_user_id("emulator"),
+                request_id: "emulator-start".to_owned(),
+            };
+            ledger
+                .property_definitions
+                .put(key, record, as_at, provenance);
+        }
+    }
+    Ok(())
 }
 
 /// `host:port` for URLs: unspecified addresses become loopback.

@@ -44,6 +44,11 @@ pub enum EmulatorError {
     /// of an emulator serving plain HTTP.
     #[error("the emulator serves plain HTTP; start it with tls(true) for a CA certificate")]
     TlsDisabled,
+    /// A key given to [`crate::EmulatorBuilder::property_definitions`] is
+    /// not `Domain/scope/code` with a domain the emulator keeps (the message
+    /// names the key).
+    #[error("cannot seed the property definition: {0}")]
+    PropertyDefinition(String),
     /// The seeding or server task panicked or was cancelled.
     #[error("an emulator task ended abnormally: {0}")]
     Task(String),

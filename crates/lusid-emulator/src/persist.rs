@@ -1,6 +1,8 @@
 //! The optional state file (`--state PATH`): the materialised instruments
 //! (currencies, upserted instruments and every changed seed equity, with
-//! all their versions) and the LUID generator, written atomically after
+//! all their versions), the LUID generator, and (format 2) the ledger of
+//! property definitions, portfolios, transactions and quotes with every
+//! version, written atomically after
 //! every change (a temporary file in the same directory, synced, then
 //! renamed over the old one) and read back at start.
 
@@ -9,11 +11,33 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::domains::LedgerFile;
 use crate::error::EmulatorError;
 use crate::model::InstrumentHistory;
 
-/// The state file's format version.
-const FORMAT: u32 = 1;
+/// `serde(with)` for a `rust_decimal::Decimal` kept in the state file as
+/// its exact decimal text (`"10000.10"`).
+pub(crate) mod serde_decimal {
+    use rust_decimal::Decimal;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Writes the decimal's text.
+    pub(crate) fn serialize<S: Serializer>(value: &Decimal, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&value.to_string())
+    }
+
+    /// Reads it back exactly.
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
+        let raw = String::deserialize(d)?;
+        raw.parse()
+            .map_err(|e| serde::de::Error::custom(format!("not a decimal: {raw}: {e}")))
+    }
+}
+
+/// The state file's format version: 2 adds the ledger (`ledger`).
+const FORMAT: u32 = 2;
+/// The older format still read: instruments only (an empty ledger).
+const FORMAT_INSTRUMENTS_ONLY: u32 = 1;
 
 /// What the state file holds.
 #[derive(Debug, Serialize, Deserialize)]
@@ -29,6 +53,10 @@ pub(crate) struct StateFile {
     pub(crate) luid_rng: u64,
     /// Materialised instruments, in LUID order.
     pub(crate) instruments: Vec<InstrumentHistory>,
+    /// Property definitions, portfolios, transactions and quotes (absent
+    /// in format 1).
+    #[serde(default)]
+    pub(crate) ledger: LedgerFile,
 }
 
 /// The same, borrowed, for writing.
@@ -40,6 +68,7 @@ pub(crate) struct StateFileRef<'a> {
     pub(crate) equities: usize,
     pub(crate) luid_rng: u64,
     pub(crate) instruments: Vec<&'a InstrumentHistory>,
+    pub(crate) ledger: LedgerFile,
 }
 
 impl<'a> StateFileRef<'a> {
@@ -49,6 +78,7 @@ impl<'a> StateFileRef<'a> {
         equities: usize,
         luid_rng: u64,
         instruments: Vec<&'a InstrumentHistory>,
+        ledger: LedgerFile,
     ) -> Self {
         Self {
             format: FORMAT,
@@ -56,6 +86,7 @@ impl<'a> StateFileRef<'a> {
             equities,
             luid_rng,
             instruments,
+            ledger,
         }
     }
 }
@@ -76,11 +107,11 @@ pub(crate) fn load(path: &Path) -> Result<Option<StateFile>, EmulatorError> {
     };
     let state: StateFile = serde_json::from_slice(&bytes)
         .map_err(|e| state_error(path, format!("not an emulator state file: {e}")))?;
-    if state.format != FORMAT {
+    if state.format != FORMAT && state.format != FORMAT_INSTRUMENTS_ONLY {
         return Err(state_error(
             path,
             format!(
-                "format {} is not supported (expected {FORMAT})",
+                "format {} is not supported (expected {FORMAT} or {FORMAT_INSTRUMENTS_ONLY})",
                 state.format
             ),
         ));

@@ -12,7 +12,7 @@ use crate::auth::token_endpoint::{self, TOKEN_PATH};
 use crate::domains::{
     holdings, instruments, portfolios, property_definitions, quotes, transactions,
 };
-use crate::middleware::{BODY_LIMIT, middleware};
+use crate::middleware::{BODY_LIMIT, middleware, persist_ledger_writes};
 use crate::problem::{Problem, json_response};
 use crate::state::{RequestCtx, SharedState};
 
@@ -76,6 +76,7 @@ pub(crate) fn router(state: SharedState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(from_fn_with_state(state.clone(), persist_ledger_writes))
         .layer(from_fn_with_state(state.clone(), middleware))
         .with_state(state)
 }

@@ -142,12 +142,15 @@ impl AppState {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .get_seed();
+        // Lock order as everywhere: the store, then the ledger.
         let store = self.read_store();
+        let ledger = self.read_ledger().to_file();
         let state = crate::persist::StateFileRef::new(
             self.config.seed,
             self.config.equities,
             luid_rng,
             store.materialised().collect(),
+            ledger,
         );
         crate::persist::save(path, &state)
     }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{access_token, api, enc, small_emulator};
+use common::{access_token, api, define_properties, enc, small_emulator};
 use serde_json::{Value, json};
 
 fn luids(body: &Value) -> Vec<String> {
@@ -16,6 +16,9 @@ fn luids(body: &Value) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+/// The instrument properties of [`equity`].
+const KEYS: &[&str] = &["Instrument/test/Sector", "Instrument/test/Score"];
 
 fn equity(name: &str, client: &str, sector: &str, score: f64) -> Value {
     json!({"name": name,
@@ -30,6 +33,7 @@ fn equity(name: &str, client: &str, sector: &str, score: f64) -> Value {
 async fn scopes_default_custom_and_all() {
     let emu = small_emulator().await;
     let token = access_token(&emu).await;
+    define_properties(&emu, &token, KEYS).await;
     let body = json!({"a": equity("Scoped plc", "SCOPED-1", "Tech", 1.0)});
     let resp = api(
         &emu,
@@ -89,6 +93,7 @@ async fn scopes_default_custom_and_all() {
 async fn properties_filter_sort_and_decorate() {
     let emu = small_emulator().await;
     let token = access_token(&emu).await;
+    define_properties(&emu, &token, KEYS).await;
     let body = json!({
         "a": equity("Alpha", "P-A", "Tech", 7.5),
         "b": equity("Beta", "P-B", "Energy", 3.0),

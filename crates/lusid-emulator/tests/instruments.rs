@@ -570,6 +570,12 @@ async fn responses_parse_as_lusid_models_and_properties_are_selected_by_key() {
             ]
         }
     });
+    define_properties(
+        &emu,
+        &token,
+        &["Instrument/default/Sector", "Instrument/default/Rating"],
+    )
+    .await;
     let resp = api(&emu, &token, "POST", "/api/instruments", Some(upsert)).await;
     let upserted: lusid_models::UpsertInstrumentsResponse =
         serde_json::from_slice(&resp.body).expect("UpsertInstrumentsResponse");

@@ -5,7 +5,30 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{access_token, api};
+use common::{access_token, api, define_properties};
+
+/// The positions (units, cost) of portfolio keep/P1 on 10 Jan 2024, at
+/// `as_at` (default now).
+async fn holdings(
+    emu: &lusid_emulator::RunningEmulator,
+    token: &str,
+    as_at: Option<&str>,
+) -> Vec<(serde_json::Value, serde_json::Value)> {
+    let query = as_at.map_or(String::new(), |a| {
+        format!("&asAt={}", a.replace('+', "%2B"))
+    });
+    let url = format!(
+        "/api/transactionportfolios/keep/P1/holdings?effectiveAt=2024-01-10T00:00:00Z{query}"
+    );
+    let body = api(emu, token, "GET", &url, None).await.json();
+    body["values"]
+        .as_array()
+        .expect("values")
+        .iter()
+        .filter(|h| h["holdingType"] == "P")
+        .map(|h| (h["units"].clone(), h["cost"]["amount"].clone()))
+        .collect()
+}
 use lusid_emulator::Emulator;
 use serde_json::json;
 
@@ -20,6 +43,7 @@ async fn a_restarted_emulator_keeps_upserts_and_deletes() {
         .await
         .expect("start");
     let token = access_token(&emu).await;
+    define_properties(&emu, &token, &["Instrument/test/Sector"]).await;
     let body = json!({"a": {"name": "Persisted plc",
         "identifiers": {"ClientInternal": {"value": "KEEP-1"}},
         "properties": [{"key": "Instrument/test/Sector", "value": {"labelValue": "Tech"}}]}});
@@ -97,6 +121,48 @@ async fn a_corrupt_state_file_is_an_error_at_start() {
 }
 
 #[tokio::test]
+async fn a_format_1_state_file_loads_and_an_unknown_format_is_refused_naming_the_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("old-state.json");
+    std::fs::write(
+        &path,
+        r#"{"format": 1, "seed": 1, "equities": 5, "luidRng": 7, "instruments": []}"#,
+    )
+    .expect("write");
+    let emu = Emulator::builder()
+        .equities(5)
+        .state_file(&path)
+        .start()
+        .await
+        .expect("a format 1 file (instruments only) loads");
+    let token = access_token(&emu).await;
+    let resp = api(&emu, &token, "GET", "/api/propertydefinitions/$list", None).await;
+    assert_eq!(resp.json()["values"], json!([]));
+    emu.shutdown().await.expect("shutdown");
+    let saved: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("json");
+    assert_eq!(saved["format"], 2, "rewritten in the current format");
+    assert!(saved["ledger"]["propertyDefinitions"].is_array());
+
+    std::fs::write(
+        &path,
+        r#"{"format": 3, "seed": 1, "equities": 5, "luidRng": 7, "instruments": []}"#,
+    )
+    .expect("write");
+    let error = Emulator::builder()
+        .equities(5)
+        .state_file(&path)
+        .start()
+        .await
+        .expect_err("format 3 is refused");
+    let message = error.to_string();
+    assert!(
+        message.contains("old-state.json") && message.contains("format 3"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
 async fn a_million_equities_start_at_once_and_page_lazily() {
     let started = Instant::now();
     let emu = Emulator::builder()
@@ -164,4 +230,136 @@ async fn a_million_equities_start_at_once_and_page_lazily() {
         resp.json()["values"]["x"]["version"]["asAtVersionNumber"],
         2
     );
+}
+
+#[tokio::test]
+async fn a_restarted_emulator_keeps_definitions_portfolios_transactions_and_quotes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("state.json");
+    let start = || Emulator::builder().equities(5).state_file(&path).start();
+    let emu = start().await.expect("start");
+    let token = access_token(&emu).await;
+    define_properties(
+        &emu,
+        &token,
+        &["Instrument/keep/Sector", "Portfolio/keep/Gone"],
+    )
+    .await;
+    let resp = api(
+        &emu,
+        &token,
+        "DELETE",
+        "/api/propertydefinitions/Portfolio/keep/Gone",
+        None,
+    )
+    .await;
+    assert_eq!(resp.status, 200);
+    let body = json!({"i": {"name": "Kept plc",
+        "identifiers": {"ClientInternal": {"value": "KEPT-1"}},
+        "properties": [{"key": "Instrument/keep/Sector", "value": {"labelValue": "Tech"}}]}});
+    let resp = api(&emu, &token, "POST", "/api/instruments", Some(body)).await;
+    assert_eq!(resp.json()["failed"], json!({}));
+    let portfolio = json!({"code": "P1", "displayName": "Kept", "baseCurrency": "GBP",
+        "created": "2024-01-01T00:00:00Z"});
+    let resp = api(
+        &emu,
+        &token,
+        "POST",
+        "/api/transactionportfolios/keep",
+        Some(portfolio),
+    )
+    .await;
+    assert_eq!(resp.status, 201);
+    let trade = |id: &str, units: u32, amount: &str| {
+        json!({"transactionId": id, "type": "Buy",
+            "instrumentIdentifiers": {"Instrument/default/ClientInternal": "KEPT-1"},
+            "transactionDate": "2024-01-02T00:00:00Z", "settlementDate": "2024-01-04T00:00:00Z",
+            "units": units, "transactionPrice": {"price": 100, "type": "Price"},
+            "totalConsideration": {"amount": serde_json::from_str::<serde_json::Value>(amount).expect("number"), "currency": "GBP"}})
+    };
+    let transactions = "/api/transactionportfolios/keep/P1/transactions";
+    let resp = api(
+        &emu,
+        &token,
+        "POST",
+        transactions,
+        Some(json!([trade("T1", 10, "1000.10")])),
+    )
+    .await;
+    assert_eq!(resp.status, 200, "{}", String::from_utf8_lossy(&resp.body));
+    let first_as_at = resp.json()["version"]["asAtDate"]
+        .as_str()
+        .expect("asAtDate")
+        .to_owned();
+    let resp = api(
+        &emu,
+        &token,
+        "POST",
+        transactions,
+        Some(json!([trade("T2", 5, "500.05")])),
+    )
+    .await;
+    assert_eq!(resp.status, 200);
+    let series = json!({"provider": "Lusid", "priceSource": "", "instrumentIdType": "ClientInternal",
+        "instrumentId": "KEPT-1", "quoteType": "Price", "field": "mid"});
+    let quotes = json!({"q": {"quoteId": {"quoteSeriesId": series.clone(),
+        "effectiveAt": "2024-01-02T00:00:00Z"}, "metricValue": {"value": 101.5, "unit": "GBP"}}});
+    let resp = api(&emu, &token, "POST", "/api/quotes/keep", Some(quotes)).await;
+    assert_eq!(resp.status, 200, "{}", String::from_utf8_lossy(&resp.body));
+    let before = holdings(&emu, &token, None).await;
+    let before_first = holdings(&emu, &token, Some(&first_as_at)).await;
+    assert_eq!(before.len(), 1, "{before:?}");
+    emu.shutdown().await.expect("shutdown");
+
+    let emu = start().await.expect("restart");
+    let token = access_token(&emu).await;
+    for (key, status) in [
+        ("Instrument/keep/Sector", 200),
+        ("Portfolio/keep/Gone", 404),
+    ] {
+        let resp = api(
+            &emu,
+            &token,
+            "GET",
+            &format!("/api/propertydefinitions/{key}"),
+            None,
+        )
+        .await;
+        assert_eq!(resp.status, status, "{key}");
+    }
+    let resp = api(&emu, &token, "GET", "/api/portfolios/keep/P1", None).await;
+    assert_eq!(resp.status, 200);
+    assert_eq!(resp.json()["displayName"], "Kept");
+    let listed = api(&emu, &token, "GET", transactions, None).await.json();
+    assert_eq!(listed["values"].as_array().map(Vec::len), Some(2));
+    assert_eq!(holdings(&emu, &token, None).await, before);
+    assert_eq!(
+        holdings(&emu, &token, Some(&first_as_at)).await,
+        before_first,
+        "earlier asAt reads survive the restart"
+    );
+    assert_ne!(before, before_first);
+    let resp = api(
+        &emu,
+        &token,
+        "POST",
+        "/api/quotes/keep/$get?effectiveAt=2024-01-03T00:00:00Z",
+        Some(json!({"k": series})),
+    )
+    .await;
+    assert_eq!(
+        resp.json()["values"]["k"]["metricValue"]["value"],
+        json!(101.5)
+    );
+    // The definition still counts for new instrument writes.
+    let body = json!({"j": {"name": "Later plc",
+        "identifiers": {"ClientInternal": {"value": "KEPT-2"}},
+        "properties": [{"key": "Instrument/keep/Sector", "value": {"labelValue": "Tech"}}]}});
+    let resp = api(&emu, &token, "POST", "/api/instruments", Some(body)).await;
+    assert_eq!(resp.json()["failed"], json!({}));
+    // New writes are stamped after the saved ones.
+    let resp = api(&emu, &token, "DELETE", "/api/portfolios/keep/P1", None).await;
+    assert_eq!(resp.status, 200);
+    let resp = api(&emu, &token, "GET", "/api/portfolios/keep/P1", None).await;
+    assert_eq!(resp.status, 404);
 }

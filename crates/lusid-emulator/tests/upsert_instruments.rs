@@ -87,6 +87,7 @@ async fn each_bad_item_fails_alone_and_the_rest_is_upserted() {
     assert_eq!(resp.status, 201);
     assert_eq!(resp.json()["failed"], json!({}));
 
+    define_properties(&emu, &token, &["Instrument/test/Sector"]).await;
     let label = |key: &str| json!([{"key": key, "value": {"labelValue": "Tech"}}]);
     let body = json!({
         "ok-1": {"name": "Fine", "identifiers": {"ClientInternal": {"value": "OK-1"}},
@@ -244,6 +245,7 @@ async fn identical_reupsert_keeps_the_version_and_a_change_bumps_it() {
             "definition": definition
         }})
     };
+    define_properties(&emu, &token, &["Instrument/test/Sector"]).await;
     let economic = json!({"instrumentType": "Equity", "domCcy": "GBP", "lotSize": 1});
     let first = api(
         &emu,
@@ -350,5 +352,159 @@ async fn list_limit_is_at_most_2000() {
             "{query}"
         );
         assert!(page["nextPage"].is_string(), "{query}");
+    }
+}
+
+#[tokio::test]
+async fn a_property_without_a_definition_fails_its_item_alone_until_it_is_defined() {
+    let emu = small_emulator().await;
+    let token = access_token(&emu).await;
+    define_properties(&emu, &token, &["Instrument/test/Sector"]).await;
+    let item = |client: &str, keys: &[&str]| {
+        let properties: Vec<Value> = keys
+            .iter()
+            .map(|key| json!({"key": key, "value": {"labelValue": "Tech"}}))
+            .collect();
+        json!({"name": client, "identifiers": {"ClientInternal": {"value": client}},
+               "properties": properties})
+    };
+    let batch = json!({
+        "defined": item("DEF-1", &["Instrument/test/Sector"]),
+        "undefined": item("UND-1", &["Instrument/test/Sector", "Instrument/test/Rating"]),
+        "none": item("NONE-1", &[]),
+    });
+    let resp = api(
+        &emu,
+        &token,
+        "POST",
+        "/api/instruments",
+        Some(batch.clone()),
+    )
+    .await;
+    assert_eq!(resp.status, 201);
+    let body = resp.json();
+    assert_eq!(keys(&body["values"]), ["defined", "none"]);
+    assert_eq!(keys(&body["failed"]), ["undefined"]);
+    let failure = &body["failed"]["undefined"];
+    assert_eq!(failure["id"], "undefined");
+    assert_eq!(failure["type"], "PropertyNotDefined", "{failure}");
+    assert_eq!(
+        failure["errorDetails"],
+        json!([{"key": "Instrument/test/Rating", "code": "121"}]),
+        "only the undefined key is named, with LUSID's code: {failure}"
+    );
+    assert!(
+        failure["detail"].as_str().is_some_and(
+            |d| d.contains("Instrument/test/Rating") && !d.contains("Instrument/test/Sector")
+        ),
+        "{failure}"
+    );
+    let get = |client: &'static str| {
+        let (emu, token) = (&emu, &token);
+        async move {
+            api(
+                emu,
+                token,
+                "GET",
+                &format!("/api/instruments/ClientInternal/{client}"),
+                None,
+            )
+            .await
+            .status
+        }
+    };
+    assert_eq!(
+        get("UND-1").await,
+        404,
+        "nothing of the failed item is stored"
+    );
+    assert_eq!(get("DEF-1").await, 200);
+
+    // A definition of another domain does not count.
+    define_properties(&emu, &token, &["Portfolio/test/Rating"]).await;
+    let resp = api(
+        &emu,
+        &token,
+        "POST",
+        "/api/instruments",
+        Some(batch.clone()),
+    )
+    .await;
+    assert_eq!(
+        resp.json()["failed"]["undefined"]["type"],
+        "PropertyNotDefined"
+    );
+
+    // Once defined, the same batch succeeds whole.
+    define_properties(&emu, &token, &["Instrument/test/Rating"]).await;
+    let resp = api(
+        &emu,
+        &token,
+        "POST",
+        "/api/instruments",
+        Some(batch.clone()),
+    )
+    .await;
+    assert_eq!(resp.status, 201);
+    let body = resp.json();
+    assert_eq!(body["failed"], json!({}), "{body}");
+    assert_eq!(keys(&body["values"]), ["defined", "none", "undefined"]);
+    assert_eq!(get("UND-1").await, 200);
+
+    // Deleted, the definition is missing again for later writes.
+    let resp = api(
+        &emu,
+        &token,
+        "DELETE",
+        "/api/propertydefinitions/Instrument/test/Rating",
+        None,
+    )
+    .await;
+    assert_eq!(resp.status, 200);
+    let resp = api(&emu, &token, "POST", "/api/instruments", Some(batch)).await;
+    assert_eq!(keys(&resp.json()["failed"]), ["undefined"]);
+}
+
+#[tokio::test]
+async fn property_definitions_seeded_by_the_builder_are_served_and_accepted() {
+    let emu = lusid_emulator::Emulator::builder()
+        .equities(5)
+        .property_definitions(["Instrument/seeded/Sector", "transaction/seeded/Desk"])
+        .start()
+        .await
+        .expect("start");
+    let token = access_token(&emu).await;
+    let resp = api(
+        &emu,
+        &token,
+        "GET",
+        "/api/propertydefinitions/Transaction/seeded/Desk",
+        None,
+    )
+    .await;
+    assert_eq!(resp.status, 200);
+    let definition = resp.json();
+    assert_eq!(definition["key"], "Transaction/seeded/Desk");
+    assert_eq!(
+        definition["dataTypeId"],
+        json!({"scope": "system", "code": "string"})
+    );
+    let body = json!({"s": {"name": "Seeded", "identifiers": {"ClientInternal": {"value": "SEED-1"}},
+        "properties": [{"key": "Instrument/seeded/Sector", "value": {"labelValue": "Tech"}}]}});
+    let resp = api(&emu, &token, "POST", "/api/instruments", Some(body)).await;
+    assert_eq!(resp.json()["failed"], json!({}));
+
+    for bad in ["Instrument/seeded", "Holding/x/y", "Instrument//y"] {
+        let error = lusid_emulator::Emulator::builder()
+            .equities(1)
+            .property_definitions([bad])
+            .start()
+            .await
+            .err()
+            .unwrap_or_else(|| panic!("{bad} is refused"));
+        assert!(
+            matches!(&error, lusid_emulator::EmulatorError::PropertyDefinition(m) if m.contains(bad)),
+            "{bad}: {error}"
+        );
     }
 }

@@ -44,6 +44,37 @@ with ThreadPoolExecutor(max_workers=5) as pool:
 print(f"{upserted} upserted, {failed} failed")
 "#;
 
+/// The instrument properties of the loaded definitions.
+const PROPERTY_KEYS: [(&str, &str); 2] = [("bench", "Sector"), ("bench", "Price")];
+
+/// Creates the definitions of [`PROPERTY_KEYS`] in the emulator with
+/// `lusid api CreatePropertyDefinition` (the emulator, like LUSID, refuses
+/// property values without a definition). Not measured.
+fn define_properties(lusid: &Path, secrets: &Path, work: &Path) -> Result<()> {
+    for (scope, code) in PROPERTY_KEYS {
+        let body = work.join(format!("definition-{scope}-{code}.json"));
+        std::fs::write(
+            &body,
+            format!(
+                r#"{{"domain":"Instrument","scope":"{scope}","code":"{code}","displayName":"{code}","dataTypeId":{{"scope":"system","code":"string"}}}}"#
+            ),
+        )?;
+        let output = std::process::Command::new(lusid)
+            .arg("--secrets")
+            .arg(secrets)
+            .args(["api", "CreatePropertyDefinition", "--body"])
+            .arg(&body)
+            .output()?;
+        if !output.status.success() {
+            return fail(format!(
+                "CreatePropertyDefinition Instrument/{scope}/{code} failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Entry point of `cargo xtask bench load ...`.
 pub fn load(root: &Path, options: &[&str]) -> Result<()> {
     let skip_python = options.contains(&super::SKIP_PYTHON);
@@ -72,6 +103,7 @@ pub fn load(root: &Path, options: &[&str]) -> Result<()> {
             "load-secrets",
             &["--equities".into(), "0".into()],
         )?;
+        define_properties(&lusid, &emulator.secrets, &work)?;
         let report = work.join("load-report.ndjson");
         let _ = std::fs::remove_file(&report);
         let args = [
@@ -106,6 +138,7 @@ pub fn load(root: &Path, options: &[&str]) -> Result<()> {
                 "load-secrets-python",
                 &["--equities".into(), "0".into()],
             )?;
+            define_properties(&lusid, &emulator.secrets, &work)?;
             let script = work.join("load_official.py");
             std::fs::write(&script, PYTHON_LOAD)?;
             let args = [

@@ -75,6 +75,30 @@ impl Served {
         command(&all).output().unwrap()
     }
 
+    /// Creates a `system/string` property definition for each key
+    /// (`Domain/scope/code`) the way a user would, with
+    /// `lusid api CreatePropertyDefinition --body FILE`: the emulator, like
+    /// LUSID, refuses a property value that has no definition.
+    pub fn define_properties(&self, keys: &[&str]) {
+        for key in keys {
+            let parts: Vec<&str> = key.splitn(3, '/').collect();
+            let [domain, scope, code] = parts[..] else {
+                panic!("{key} is not Domain/scope/code");
+            };
+            let body = serde_json::json!({"domain": domain, "scope": scope, "code": code,
+                "displayName": code, "dataTypeId": {"scope": "system", "code": "string"}});
+            let path = self.path(&format!("definition-{}.json", key.replace('/', "-")));
+            std::fs::write(&path, body.to_string()).unwrap();
+            let output = self.run(&[
+                "api",
+                "CreatePropertyDefinition",
+                "--body",
+                path.to_str().unwrap(),
+            ]);
+            assert!(output.status.success(), "{key}: {}", text(&output.stderr));
+        }
+    }
+
     /// A path in the temporary directory.
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)

@@ -16,6 +16,9 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 use time::OffsetDateTime;
 
+use super::property_definitions::{
+    CODE_PROPERTY_NOT_DEFINED, PROPERTY_NOT_DEFINED, not_defined_detail, undefined_keys,
+};
 use crate::filter::{DEFAULT_FILTER, Filter};
 use crate::model::{
     DEFAULT_SCOPE, Provenance, canonical_identifier_type, is_instrument_property_key,
@@ -441,7 +444,7 @@ fn with_field<T: serde::Serialize, V: serde::Serialize>(
 
 /// Writes the state file after a change (if one is configured); a failure
 /// is a 500 problem, as the change is not durable.
-async fn persist(state: &SharedState, ctx: &RequestCtx) -> Result<(), Response> {
+pub(crate) async fn persist(state: &SharedState, ctx: &RequestCtx) -> Result<(), Response> {
     if state.config.state_path.is_none() {
         return Ok(());
     }
@@ -476,7 +479,32 @@ fn error_detail(id: &str, kind: &str, detail: String) -> ErrorDetail {
     out
 }
 
-/// `POST /api/api/instruments` (UpsertInstruments).
+/// The failed item of an instrument whose property keys have no
+/// definition: LUSID's `PropertyNotDefined`, each key in `errorDetails`
+/// (`{"key": …, "code": "121"}`).
+fn not_defined(id: &str, missing: &[&str]) -> ErrorDetail {
+    let mut out = error_detail(
+        id,
+        PROPERTY_NOT_DEFINED,
+        not_defined_detail("Instrument", missing),
+    );
+    out.error_details = Some(
+        missing
+            .iter()
+            .map(|key| {
+                BTreeMap::from([
+                    ("key".to_owned(), (*key).to_owned()),
+                    ("code".to_owned(), CODE_PROPERTY_NOT_DEFINED.to_string()),
+                ])
+            })
+            .collect(),
+    );
+    out
+}
+
+/// `POST /api/api/instruments` (UpsertInstruments): an item whose property
+/// keys have no `Instrument` definition at the request's asAt fails alone
+/// with `PropertyNotDefined`; the others are upserted.
 pub(crate) async fn upsert(
     State(state): State<SharedState>,
     Extension(ctx): Extension<RequestCtx>,
@@ -526,10 +554,31 @@ pub(crate) async fn upsert(
             .luid_rng
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Lock order as everywhere: the store, then the ledger.
         let mut store = state.write_store();
+        let ledger = state.read_ledger();
+        let defined_at = state.clock.tick();
         for (correlation_id, value) in definitions {
-            let outcome = upsert_item(&value)
-                .and_then(|item| store.upsert(&scope, item, &provenance, now, &mut rng));
+            let item = match upsert_item(&value) {
+                Ok(item) => item,
+                Err(failure) => {
+                    let detail = error_detail(&correlation_id, failure.kind, failure.detail);
+                    failed.insert(correlation_id, detail);
+                    continue;
+                }
+            };
+            let missing = undefined_keys(
+                &ledger,
+                "Instrument",
+                item.properties.iter().map(|p| p.key.as_str()),
+                defined_at,
+            );
+            if !missing.is_empty() {
+                let detail = not_defined(&correlation_id, &missing);
+                failed.insert(correlation_id, detail);
+                continue;
+            }
+            let outcome = store.upsert(&scope, item, &provenance, now, &mut rng);
             match outcome {
                 Ok(luid) => {
                     if let Some(history) = store.get(&luid) {

@@ -15,7 +15,7 @@ pub(crate) mod quotes;
 pub(crate) mod transactions;
 pub(crate) mod wire;
 
-use crate::bitemporal::Bitemporal;
+use crate::bitemporal::{Bitemporal, History};
 use crate::model::Provenance;
 use crate::state::RequestCtx;
 use wire::ResourceId;
@@ -32,6 +32,53 @@ pub(crate) struct Ledger {
     pub(crate) transactions: Bitemporal<(ResourceId, String), transactions::TransactionRecord>,
     /// Quotes by scope, series and effective date.
     pub(crate) quotes: Bitemporal<quotes::QuoteKey, quotes::QuoteRecord>,
+}
+
+/// The ledger as the state file keeps it: every entity with its whole
+/// history of versions.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub(crate) struct LedgerFile {
+    pub(crate) property_definitions:
+        History<String, property_definitions::PropertyDefinitionRecord>,
+    pub(crate) portfolios: History<ResourceId, portfolios::PortfolioRecord>,
+    pub(crate) transactions: History<(ResourceId, String), transactions::TransactionRecord>,
+    pub(crate) quotes: History<quotes::QuoteKey, quotes::QuoteRecord>,
+}
+
+impl Ledger {
+    /// A snapshot for the state file.
+    pub(crate) fn to_file(&self) -> LedgerFile {
+        LedgerFile {
+            property_definitions: self.property_definitions.history(),
+            portfolios: self.portfolios.history(),
+            transactions: self.transactions.history(),
+            quotes: self.quotes.history(),
+        }
+    }
+
+    /// The ledger a state file held.
+    pub(crate) fn from_file(file: LedgerFile) -> Self {
+        Self {
+            property_definitions: Bitemporal::from_history(file.property_definitions),
+            portfolios: Bitemporal::from_history(file.portfolios),
+            transactions: Bitemporal::from_history(file.transactions),
+            quotes: Bitemporal::from_history(file.quotes),
+        }
+    }
+
+    /// The latest `asAt` of any write.
+    pub(crate) fn latest_as_at(&self) -> Option<time::OffsetDateTime> {
+        [
+            self.property_definitions.latest_as_at(),
+            self.portfolios.latest_as_at(),
+            self.transactions.latest_as_at(),
+            self.quotes.latest_as_at(),
+        ]
+        .into_iter()
+        .flatten()
+        .max()
+    }
 }
 
 /// Who makes a write: the caller and the request id.

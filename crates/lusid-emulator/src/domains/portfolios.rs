@@ -27,11 +27,12 @@ const CODE_PORTFOLIO_NOT_FOUND: i64 = 109;
 const CODE_PORTFOLIO_ALREADY_EXISTS: i64 = 112;
 
 /// A stored transaction portfolio.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct PortfolioRecord {
     pub(crate) display_name: String,
     pub(crate) description: Option<String>,
     /// Effective date from which the portfolio exists.
+    #[serde(with = "crate::time_fmt::serde_lusid")]
     pub(crate) created: OffsetDateTime,
     /// ISO 4217 code of the base currency.
     pub(crate) base_currency: String,

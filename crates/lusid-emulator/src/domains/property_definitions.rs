@@ -29,12 +29,14 @@ pub(crate) const DOMAINS: &[&str] = &["Instrument", "Transaction", "Portfolio"];
 /// Error code of `PropertyNotFound`.
 const CODE_PROPERTY_NOT_FOUND: i64 = 105;
 /// Error code of `PropertyNotDefined`.
-const CODE_PROPERTY_NOT_DEFINED: i64 = 121;
+pub(crate) const CODE_PROPERTY_NOT_DEFINED: i64 = 121;
+/// LUSID's problem name for a property value without a definition.
+pub(crate) const PROPERTY_NOT_DEFINED: &str = "PropertyNotDefined";
 /// Error code of `PropertyAlreadyExists`.
 const CODE_PROPERTY_ALREADY_EXISTS: i64 = 124;
 
-/// A stored property definition.
-#[derive(Clone, Debug)]
+/// A stored property definition (also as kept in the state file).
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct PropertyDefinitionRecord {
     domain: String,
     scope: String,
@@ -397,8 +399,35 @@ pub(crate) fn check_defined<'a>(
     keys: impl IntoIterator<Item = &'a str>,
     as_at: OffsetDateTime,
 ) -> Result<(), Box<Problem>> {
-    let missing: Vec<&str> = keys
-        .into_iter()
+    let missing = undefined_keys(ledger, domain, keys, as_at);
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let mut problem = Problem::new(
+        StatusCode::NOT_FOUND,
+        PROPERTY_NOT_DEFINED,
+        CODE_PROPERTY_NOT_DEFINED,
+        "Property not defined",
+        not_defined_detail(domain, &missing),
+    );
+    for key in missing {
+        problem
+            .error_details
+            .push([("key".to_owned(), key.to_owned())].into());
+    }
+    Err(Box::new(problem))
+}
+
+/// The keys of `keys` that are not properties of `domain` with a
+/// definition at `as_at` (a key of another domain is never defined), in
+/// the order given.
+pub(crate) fn undefined_keys<'a>(
+    ledger: &Ledger,
+    domain: &str,
+    keys: impl IntoIterator<Item = &'a str>,
+    as_at: OffsetDateTime,
+) -> Vec<&'a str> {
+    keys.into_iter()
         .filter(|key| {
             let in_domain = key.split_once('/').is_some_and(|(d, _)| d == domain);
             !in_domain
@@ -407,24 +436,55 @@ pub(crate) fn check_defined<'a>(
                     .get(&(*key).to_owned(), as_at)
                     .is_none()
         })
-        .collect();
-    if missing.is_empty() {
-        return Ok(());
+        .collect()
+}
+
+/// The `detail` of a `PropertyNotDefined` problem (or failed item).
+pub(crate) fn not_defined_detail(domain: &str, missing: &[&str]) -> String {
+    format!(
+        "The properties {} are not defined in the {domain} domain: create their property definitions first.",
+        missing.join(", ")
+    )
+}
+
+impl PropertyDefinitionRecord {
+    /// A definition seeded at start for `key` (`Domain/scope/code`, the
+    /// domain one of [`DOMAINS`], case-insensitive): data type
+    /// `system/string`, perpetual, display name the code. Returns the
+    /// canonical key and the record, or why the key is refused.
+    pub(crate) fn seeded(key: &str) -> Result<(String, Self), String> {
+        let mut parts = key.split('/');
+        let (Some(domain), Some(scope), Some(code), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(format!(
+                "'{key}' is not a property key Domain/scope/code (three parts)."
+            ));
+        };
+        let Some(domain) = canonical_domain(domain) else {
+            return Err(format!(
+                "'{key}': the emulator keeps property definitions for the domains {} only.",
+                DOMAINS.join(", ")
+            ));
+        };
+        if scope.is_empty() || code.is_empty() {
+            return Err(format!("'{key}' has an empty scope or code."));
+        }
+        let record = Self {
+            domain: domain.to_owned(),
+            scope: scope.to_owned(),
+            code: code.to_owned(),
+            display_name: code.to_owned(),
+            data_type_id: ResourceId {
+                scope: "system".to_owned(),
+                code: "string".to_owned(),
+            },
+            value_required: false,
+            life_time: "Perpetual".to_owned(),
+            constraint_style: "Property".to_owned(),
+            description: None,
+            collection_type: None,
+        };
+        Ok((format!("{domain}/{scope}/{code}"), record))
     }
-    let mut problem = Problem::new(
-        StatusCode::NOT_FOUND,
-        "PropertyNotDefined",
-        CODE_PROPERTY_NOT_DEFINED,
-        "Property not defined",
-        format!(
-            "The properties {} are not defined in the {domain} domain: create their property definitions first.",
-            missing.join(", ")
-        ),
-    );
-    for key in missing {
-        problem
-            .error_details
-            .push([("key".to_owned(), key.to_owned())].into());
-    }
-    Err(Box::new(problem))
 }

@@ -78,15 +78,16 @@ pub(crate) struct QuoteSeriesId {
 }
 
 /// The store key of a quote: scope, series, effective date.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub(crate) struct QuoteKey {
     scope: String,
     series: QuoteSeriesId,
+    #[serde(with = "crate::time_fmt::serde_lusid")]
     effective_at: OffsetDateTime,
 }
 
 /// A stored quote.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct QuoteRecord {
     metric_value: MetricValue,
     lineage: Option<String>,

@@ -84,7 +84,7 @@ struct TransactionRequest {
 }
 
 /// A stored transaction, with its instrument resolved.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct TransactionRecord {
     pub(crate) transaction_id: String,
     pub(crate) type_: String,
@@ -92,12 +92,16 @@ pub(crate) struct TransactionRecord {
     pub(crate) instrument_scope: String,
     /// The resolved LUID (`LUID_ZZZZZZZZ` when unresolved).
     pub(crate) instrument_uid: String,
+    #[serde(with = "crate::time_fmt::serde_lusid")]
     pub(crate) transaction_date: OffsetDateTime,
+    #[serde(with = "crate::time_fmt::serde_lusid")]
     pub(crate) settlement_date: OffsetDateTime,
+    #[serde(with = "crate::persist::serde_decimal")]
     pub(crate) units: Decimal,
     units_wire: Number,
     transaction_price: Option<TransactionPrice>,
     /// Settlement amount (exact) and currency.
+    #[serde(with = "crate::persist::serde_decimal")]
     pub(crate) total_consideration: Decimal,
     pub(crate) settlement_currency: String,
     total_consideration_wire: CurrencyAndAmount,

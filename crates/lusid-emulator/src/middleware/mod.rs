@@ -7,6 +7,9 @@ mod auth;
 mod faults;
 mod journal;
 pub(crate) mod meta;
+mod persist;
+
+pub(crate) use persist::persist_ledger_writes;
 
 use std::time::Instant;
 

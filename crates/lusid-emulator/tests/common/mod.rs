@@ -162,3 +162,26 @@ pub async fn small_emulator() -> RunningEmulator {
         .await
         .expect("start")
 }
+
+/// Creates a `system/string` property definition for each key
+/// (`Domain/scope/code`) with CreatePropertyDefinition, asserting 201: the
+/// emulator, like LUSID, refuses property values without a definition.
+pub async fn define_properties(emu: &RunningEmulator, token: &str, keys: &[&str]) {
+    for key in keys {
+        let mut parts = key.splitn(3, '/');
+        let (domain, scope, code) = (
+            parts.next().expect("domain"),
+            parts.next().expect("scope"),
+            parts.next().expect("code"),
+        );
+        let body = serde_json::json!({"domain": domain, "scope": scope, "code": code,
+            "displayName": code, "dataTypeId": {"scope": "system", "code": "string"}});
+        let resp = api(emu, token, "POST", "/api/propertydefinitions", Some(body)).await;
+        assert_eq!(
+            resp.status,
+            201,
+            "{key}: {}",
+            String::from_utf8_lossy(&resp.body)
+        );
+    }
+}
