@@ -197,6 +197,15 @@ pub(crate) struct FieldFilter {
 }
 
 impl FieldFilter {
+    /// Parses the `filter` query parameter; a malformed one is recorded in
+    /// `errors` (as the `filter` field) and filters nothing.
+    pub(crate) fn from_query(raw: Option<&str>, known: &[&str], errors: &mut Errors) -> Self {
+        Self::parse(raw, known).unwrap_or_else(|message| {
+            push_error(errors, "filter", message);
+            FieldFilter::default()
+        })
+    }
+
     /// Parses `raw`; `known` are the field names (lower case) the domain
     /// can filter on.
     pub(crate) fn parse(raw: Option<&str>, known: &[&str]) -> Result<Self, String> {

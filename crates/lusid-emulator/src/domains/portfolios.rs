@@ -326,13 +326,7 @@ fn list_in(state: SharedState, ctx: RequestCtx, scope: Option<String>, uri: Uri)
     let q = QueryParams::parse(uri.query());
     let mut errors = Errors::new();
     let known = ["id.scope", "id.code", "displayname", "basecurrency", "type"];
-    let filter = match FieldFilter::parse(q.get("filter"), &known) {
-        Ok(f) => f,
-        Err(message) => {
-            push_error(&mut errors, "filter", message);
-            FieldFilter::default()
-        }
-    };
+    let filter = FieldFilter::from_query(q.get("filter"), &known, &mut errors);
     let identity = format!(
         "portfolios|{}|{}",
         scope.as_deref().unwrap_or("*"),

@@ -14,7 +14,7 @@ use lusid_models::ErrorDetail;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::common::{Errors, FieldFilter, Paging, href, json_body, push_error, reply, time_param};
+use super::common::{Errors, FieldFilter, Paging, href, json_body, reply, time_param};
 use super::provenance;
 use super::wire::{Link, MetricValue, decimal};
 use crate::bitemporal::Seen;
@@ -393,13 +393,7 @@ pub(crate) async fn list(
         "quoteid.quoteseriesid.quotetype",
         "quoteid.quoteseriesid.field",
     ];
-    let filter = match FieldFilter::parse(q.get("filter"), &known) {
-        Ok(f) => f,
-        Err(message) => {
-            push_error(&mut errors, "filter", message);
-            FieldFilter::default()
-        }
-    };
+    let filter = FieldFilter::from_query(q.get("filter"), &known, &mut errors);
     let identity = format!("quotes|{scope}|{}", q.get("filter").unwrap_or(""));
     let paging = match Paging::read(&q, identity, state.clock.tick(), &mut errors) {
         Ok(p) => p,

@@ -460,13 +460,7 @@ pub(crate) async fn list(
     let from = time_param(&q, "fromTransactionDate", &mut errors);
     let to = time_param(&q, "toTransactionDate", &mut errors);
     let known = ["transactionid", "type", "instrumentuid", "source"];
-    let filter = match FieldFilter::parse(q.get("filter"), &known) {
-        Ok(f) => f,
-        Err(message) => {
-            push_error(&mut errors, "filter", message);
-            FieldFilter::default()
-        }
-    };
+    let filter = FieldFilter::from_query(q.get("filter"), &known, &mut errors);
     let identity = format!(
         "transactions|{scope}|{code}|{}|{}|{}",
         q.get("fromTransactionDate").unwrap_or(""),
