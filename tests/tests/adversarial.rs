@@ -509,7 +509,29 @@ fn readme_links_point_at_existing_docs() {
         if target.starts_with("http") || target.starts_with('#') {
             continue;
         }
-        if !root.join(target).exists() {
+        let (file, anchor) = target.split_once('#').unwrap_or((target, ""));
+        let Ok(text) = std::fs::read_to_string(root.join(file)) else {
+            missing.push(target.to_owned());
+            continue;
+        };
+        // A fragment must name a heading of the file, as GitHub slugs it
+        // (lower case, punctuation dropped, spaces as hyphens).
+        let slug = |heading: &str| -> String {
+            heading
+                .trim_start_matches('#')
+                .trim()
+                .to_lowercase()
+                .chars()
+                .filter(|c| c.is_alphanumeric() || *c == ' ' || *c == '-' || *c == '_')
+                .map(|c| if c == ' ' { '-' } else { c })
+                .collect()
+        };
+        if !anchor.is_empty()
+            && !text
+                .lines()
+                .filter(|line| line.starts_with('#'))
+                .any(|line| slug(line) == anchor)
+        {
             missing.push(target.to_owned());
         }
     }
