@@ -52,7 +52,8 @@ struct Names {
     variable: &'static str,
     older_variable: &'static str,
     secrets_key: &'static str,
-    older_secrets_key: Option<&'static str>,
+    /// With its object: `api.apiUrl`.
+    older_secrets_field: Option<&'static str>,
 }
 
 impl Service {
@@ -82,7 +83,7 @@ impl Service {
             variable: &'static str,
             older_variable: &'static str,
             secrets_key: &'static str,
-            older_secrets_key: Option<&'static str>,
+            older_secrets_field: Option<&'static str>,
         ) -> Names {
             Names {
                 name,
@@ -91,7 +92,7 @@ impl Service {
                 variable,
                 older_variable,
                 secrets_key,
-                older_secrets_key,
+                older_secrets_field,
             }
         }
         match self {
@@ -102,7 +103,7 @@ impl Service {
                 "FBN_LUSID_URL",
                 "FBN_LUSID_API_URL",
                 "lusidUrl",
-                Some("apiUrl"),
+                Some("api.apiUrl"),
             ),
             Service::Access => n(
                 "access",
@@ -111,7 +112,7 @@ impl Service {
                 "FBN_ACCESS_URL",
                 "FBN_FINBOURNE_ACCESS_API_URL",
                 "accessUrl",
-                Some("finbourne_accessUrl"),
+                Some("api.finbourne_accessUrl"),
             ),
             Service::Horizon => n(
                 "horizon",
@@ -120,7 +121,7 @@ impl Service {
                 "FBN_HORIZON_URL",
                 "FBN_FINBOURNE_HORIZON_API_URL",
                 "horizonUrl",
-                Some("finbourne_horizonUrl"),
+                Some("api.finbourne_horizonUrl"),
             ),
             Service::Identity => n(
                 "identity",
@@ -129,7 +130,7 @@ impl Service {
                 "FBN_IDENTITY_URL",
                 "FBN_FINBOURNE_IDENTITY_API_URL",
                 "identityUrl",
-                Some("finbourne_identityUrl"),
+                Some("api.finbourne_identityUrl"),
             ),
             Service::Insights => n(
                 "insights",
@@ -138,7 +139,7 @@ impl Service {
                 "FBN_INSIGHTS_URL",
                 "FBN_FINBOURNE_INSIGHTS_API_URL",
                 "insightsUrl",
-                Some("finbourne_insightsUrl"),
+                Some("api.finbourne_insightsUrl"),
             ),
             Service::Luminesce => n(
                 "luminesce",
@@ -156,7 +157,7 @@ impl Service {
                 "FBN_CONFIGURATION_URL",
                 "FBN_LUSID_CONFIGURATION_API_URL",
                 "configurationUrl",
-                Some("lusid_configurationUrl"),
+                Some("api.lusid_configurationUrl"),
             ),
             Service::Drive => n(
                 "drive",
@@ -165,7 +166,7 @@ impl Service {
                 "FBN_DRIVE_URL",
                 "FBN_LUSID_DRIVE_API_URL",
                 "driveUrl",
-                Some("lusid_driveUrl"),
+                Some("api.lusid_driveUrl"),
             ),
             Service::Notifications => n(
                 "notifications",
@@ -174,7 +175,7 @@ impl Service {
                 "FBN_NOTIFICATIONS_URL",
                 "FBN_LUSID_NOTIFICATIONS_API_URL",
                 "notificationsUrl",
-                Some("lusid_notificationsUrl"),
+                Some("api.lusid_notificationsUrl"),
             ),
             Service::Scheduler => n(
                 "scheduler",
@@ -183,7 +184,7 @@ impl Service {
                 "FBN_SCHEDULER_URL",
                 "FBN_LUSID_SCHEDULER_API_URL",
                 "schedulerUrl",
-                Some("lusid_schedulerUrl"),
+                Some("api.lusid_schedulerUrl"),
             ),
             Service::Workflow => n(
                 "workflow",
@@ -192,7 +193,7 @@ impl Service {
                 "FBN_WORKFLOW_URL",
                 "FBN_LUSID_WORKFLOW_API_URL",
                 "workflowUrl",
-                Some("lusid_workflowUrl"),
+                Some("api.lusid_workflowUrl"),
             ),
         }
     }
@@ -235,8 +236,15 @@ impl Service {
 
     /// The key's older name, read when [`secrets_key`](Self::secrets_key)
     /// is absent: `apiUrl`, `lusid_driveUrl`, …; Luminesce has none.
-    pub const fn older_secrets_key(self) -> Option<&'static str> {
-        self.names().older_secrets_key
+    pub fn older_secrets_key(self) -> Option<&'static str> {
+        self.older_secrets_field()
+            .map(|field| field.strip_prefix("api.").unwrap_or(field))
+    }
+
+    /// The older key as errors and `lusid config show` name it, with its
+    /// object: `api.apiUrl`, `api.lusid_driveUrl`, …; Luminesce has none.
+    pub const fn older_secrets_field(self) -> Option<&'static str> {
+        self.names().older_secrets_field
     }
 }
 

@@ -102,8 +102,9 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<Layer, ConfigError> {
             // A service's URL key (`lusidUrl`, `driveUrl`) wins over its older
             // name (`apiUrl`, `lusid_driveUrl`); both are type-checked.
             for (service, key) in Key::SERVICE_URLS {
-                if let Some(field) = older_field_name(service) {
-                    let older = field.trim_start_matches("api.");
+                if let (Some(field), Some(older)) =
+                    (service.older_secrets_field(), service.older_secrets_key())
+                {
                     if let Some(url) = string(&origin, field, api.get(older))? {
                         layer.set_named(key, field, url);
                     }
@@ -138,25 +139,6 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<Layer, ConfigError> {
         }
     }
     Ok(layer)
-}
-
-/// The field name of a service URL's older key, as errors and `config show`
-/// name it: `api.apiUrl`, `api.lusid_driveUrl`, …; Luminesce has none.
-/// The key is [`Service::older_secrets_key`].
-fn older_field_name(service: Service) -> Option<&'static str> {
-    Some(match service {
-        Service::Lusid => "api.apiUrl",
-        Service::Access => "api.finbourne_accessUrl",
-        Service::Horizon => "api.finbourne_horizonUrl",
-        Service::Identity => "api.finbourne_identityUrl",
-        Service::Insights => "api.finbourne_insightsUrl",
-        Service::Configuration => "api.lusid_configurationUrl",
-        Service::Drive => "api.lusid_driveUrl",
-        Service::Notifications => "api.lusid_notificationsUrl",
-        Service::Scheduler => "api.lusid_schedulerUrl",
-        Service::Workflow => "api.lusid_workflowUrl",
-        Service::Luminesce => return None,
-    })
 }
 
 /// An object, or `None` for `null`.
