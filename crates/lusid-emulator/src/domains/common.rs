@@ -179,11 +179,11 @@ impl Paging {
         q: &QueryParams,
         identity: String,
         mut errors: Errors,
-    ) -> Result<Self, Response> {
+    ) -> Result<Self, Box<Response>> {
         let paging = Self::read(q, identity, state.clock.tick(), &mut errors)
-            .map_err(|problem| reply(state, ctx, problem))?;
+            .map_err(|problem| Box::new(reply(state, ctx, problem)))?;
         if !errors.is_empty() {
-            return Err(reply(state, ctx, Problem::validation(errors)));
+            return Err(Box::new(reply(state, ctx, Problem::validation(errors))));
         }
         Ok(paging)
     }

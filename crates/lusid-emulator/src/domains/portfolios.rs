@@ -334,7 +334,7 @@ fn list_in(state: SharedState, ctx: RequestCtx, scope: Option<String>, uri: Uri)
     );
     let paging = match Paging::for_listing(&state, &ctx, &q, identity, errors) {
         Ok(paging) => paging,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let ledger = state.read_ledger();
     let all: Vec<PortfolioWire> = ledger

@@ -317,7 +317,7 @@ pub(crate) async fn list(
     let identity = format!("propdefs|{}", q.get("filter").unwrap_or(""));
     let paging = match Paging::for_listing(&state, &ctx, &q, identity, errors) {
         Ok(paging) => paging,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let ledger = state.read_ledger();
     let all: Vec<PropertyDefinitionWire> = ledger

@@ -469,7 +469,7 @@ pub(crate) async fn list(
     );
     let paging = match Paging::for_listing(&state, &ctx, &q, identity, errors) {
         Ok(paging) => paging,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let id = ResourceId { scope, code };
     let ledger = state.read_ledger();
