@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 
+use crate::domains::instruments::Store;
 use crate::error::EmulatorError;
 use crate::fault_profile::FaultProfile;
 use crate::faults::Fault;
@@ -15,7 +16,6 @@ use crate::persist;
 use crate::running::RunningEmulator;
 use crate::seed::seed_data;
 use crate::state::{AppState, Config};
-use crate::store::Store;
 
 /// Default Okta username.
 pub const DEFAULT_USERNAME: &str = "emulator-user";

@@ -51,7 +51,6 @@ mod error;
 mod fault_profile;
 mod faults;
 mod filter;
-mod index;
 mod journal;
 mod metrics;
 mod middleware;
@@ -68,7 +67,6 @@ mod server;
 mod sort;
 mod spec_routes;
 mod state;
-mod store;
 mod time_fmt;
 mod tls;
 

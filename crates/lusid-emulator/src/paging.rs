@@ -16,10 +16,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::domains::instruments::Store;
 use crate::filter::Filter;
 use crate::model::{ALL_SCOPES, InstrumentHistory, InstrumentVersion, Luid, fnv1a64};
 use crate::sort::{SortKey, SortSpec};
-use crate::store::Store;
 use crate::time_fmt::{format_lusid, parse_lusid};
 
 /// Largest and default page size of `ListInstruments` (LUSID's documented

@@ -10,11 +10,11 @@ use crate::auth::tokens::{Principal, TokenStore};
 use crate::bitemporal::AsAtClock;
 use crate::builder::EmulatorCredentials;
 use crate::domains::Ledger;
+use crate::domains::instruments::Store;
 use crate::faults::Faults;
 use crate::journal::Journal;
 use crate::metrics::MetricsRecorder;
 use crate::model::okta_user_id;
-use crate::store::Store;
 
 /// Fixed configuration of a running emulator.
 #[derive(Clone, Debug)]

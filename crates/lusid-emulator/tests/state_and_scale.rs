@@ -363,3 +363,75 @@ async fn a_restarted_emulator_keeps_definitions_portfolios_transactions_and_quot
     let resp = api(&emu, &token, "GET", "/api/portfolios/keep/P1", None).await;
     assert_eq!(resp.status, 404);
 }
+
+/// A state file as the emulator wrote it before the instrument master
+/// became `domains::instruments` (fixture, not regenerated): its
+/// instruments load with every version, resolve by identifier and asAt,
+/// and a soft delete stays deleted.
+#[tokio::test]
+async fn a_state_file_written_before_the_instrument_module_loads_every_version() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("state.json");
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/state-format2-instruments.json"
+        ),
+        &path,
+    )
+    .expect("copy fixture");
+    let emu = Emulator::builder()
+        .equities(5)
+        .state_file(&path)
+        .start()
+        .await
+        .expect("the earlier state file loads");
+    let token = access_token(&emu).await;
+    let get = |as_at: &'static str| {
+        let url = format!("/api/instruments/ClientInternal/FIX-1{as_at}");
+        let emu = &emu;
+        let token = token.clone();
+        async move { api(emu, &token, "GET", &url, None).await }
+    };
+    let latest = get("").await;
+    assert_eq!(latest.status, 200, "{:?}", latest.body);
+    let latest = latest.json();
+    assert_eq!(latest["name"], "Fixture Plc renamed");
+    assert_eq!(latest["lusidInstrumentId"], "LUID_FIXTURE1");
+    assert_eq!(
+        latest["version"]["asAtCreated"],
+        "2024-03-01T09:00:00.0000000+00:00"
+    );
+    let earlier = get("?asAt=2024-03-01T12:00:00Z").await.json();
+    assert_eq!(earlier["name"], "Fixture Plc");
+    let deleted = api(
+        &emu,
+        &token,
+        "GET",
+        "/api/instruments/ClientInternal/FIX-2",
+        None,
+    )
+    .await;
+    assert_eq!(deleted.status, 404, "{:?}", deleted.body);
+    let before_delete = api(
+        &emu,
+        &token,
+        "GET",
+        "/api/instruments/ClientInternal/FIX-2?asAt=2024-03-02T00:00:00Z",
+        None,
+    )
+    .await;
+    assert_eq!(before_delete.json()["name"], "Gone Plc");
+    let listed = api(&emu, &token, "GET", "/api/instruments?limit=2000", None)
+        .await
+        .json();
+    let luids: Vec<&str> = listed["values"]
+        .as_array()
+        .expect("values")
+        .iter()
+        .filter_map(|i| i["lusidInstrumentId"].as_str())
+        .collect();
+    assert!(luids.contains(&"LUID_FIXTURE1"), "{luids:?}");
+    assert!(!luids.contains(&"LUID_FIXTURE2"), "{luids:?}");
+    emu.shutdown().await.expect("shutdown");
+}

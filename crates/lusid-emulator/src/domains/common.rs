@@ -167,6 +167,27 @@ impl Paging {
         }
     }
 
+    /// A listing's paging, read after its other parameters: `page`,
+    /// `limit` and `asAt` (at the server's next `asAt` when none is given),
+    /// then every validation error collected in `errors` (the listing's own
+    /// and paging's) as one problem. `identity` names the query, so a token
+    /// from another query is refused. `Err` is the response to send: the
+    /// invalid page token problem, or the validation problem.
+    pub(crate) fn for_listing(
+        state: &SharedState,
+        ctx: &RequestCtx,
+        q: &QueryParams,
+        identity: String,
+        mut errors: Errors,
+    ) -> Result<Self, Box<Response>> {
+        let paging = Self::read(q, identity, state.clock.tick(), &mut errors)
+            .map_err(|problem| Box::new(reply(state, ctx, problem)))?;
+        if !errors.is_empty() {
+            return Err(Box::new(reply(state, ctx, Problem::validation(errors))));
+        }
+        Ok(paging)
+    }
+
     /// The page of `items` (sorted), and the token of the next page.
     pub(crate) fn page<T>(&self, items: Vec<T>) -> (Vec<T>, Option<String>) {
         let total = items.len();

@@ -1,6 +1,6 @@
 //! LUSID's domains, one module each with its routes and rules: the
-//! instrument master ([`instruments`], over the seeded instrument store of
-//! `crate::store`), and property definitions, portfolios, transactions,
+//! instrument master ([`instruments`]: routes, rules and its store over
+//! the seeded equities), and property definitions, portfolios, transactions,
 //! holdings (computed from transactions) and quotes, which keep their
 //! entities in the generic [`crate::bitemporal::Bitemporal`] store inside
 //! one [`Ledger`] behind the state's lock and share the wire types of

@@ -332,13 +332,10 @@ fn list_in(state: SharedState, ctx: RequestCtx, scope: Option<String>, uri: Uri)
         scope.as_deref().unwrap_or("*"),
         q.get("filter").unwrap_or("")
     );
-    let paging = match Paging::read(&q, identity, state.clock.tick(), &mut errors) {
-        Ok(p) => p,
-        Err(problem) => return reply(&state, &ctx, problem),
+    let paging = match Paging::for_listing(&state, &ctx, &q, identity, errors) {
+        Ok(paging) => paging,
+        Err(response) => return *response,
     };
-    if !errors.is_empty() {
-        return reply(&state, &ctx, Problem::validation(errors));
-    }
     let ledger = state.read_ledger();
     let all: Vec<PortfolioWire> = ledger
         .portfolios

@@ -312,24 +312,13 @@ pub(crate) async fn list(
 ) -> Response {
     let q = QueryParams::parse(uri.query());
     let mut errors = Errors::new();
-    let filter = match FieldFilter::parse(
-        q.get("filter"),
-        &["domain", "scope", "code", "key", "displayname"],
-    ) {
-        Ok(f) => f,
-        Err(message) => {
-            push_error(&mut errors, "filter", message);
-            FieldFilter::default()
-        }
-    };
+    let known = ["domain", "scope", "code", "key", "displayname"];
+    let filter = FieldFilter::from_query(q.get("filter"), &known, &mut errors);
     let identity = format!("propdefs|{}", q.get("filter").unwrap_or(""));
-    let paging = match Paging::read(&q, identity, state.clock.tick(), &mut errors) {
-        Ok(p) => p,
-        Err(problem) => return reply(&state, &ctx, problem),
+    let paging = match Paging::for_listing(&state, &ctx, &q, identity, errors) {
+        Ok(paging) => paging,
+        Err(response) => return *response,
     };
-    if !errors.is_empty() {
-        return reply(&state, &ctx, Problem::validation(errors));
-    }
     let ledger = state.read_ledger();
     let all: Vec<PropertyDefinitionWire> = ledger
         .property_definitions

@@ -395,13 +395,10 @@ pub(crate) async fn list(
     ];
     let filter = FieldFilter::from_query(q.get("filter"), &known, &mut errors);
     let identity = format!("quotes|{scope}|{}", q.get("filter").unwrap_or(""));
-    let paging = match Paging::read(&q, identity, state.clock.tick(), &mut errors) {
-        Ok(p) => p,
-        Err(problem) => return reply(&state, &ctx, problem),
+    let paging = match Paging::for_listing(&state, &ctx, &q, identity, errors) {
+        Ok(paging) => paging,
+        Err(response) => return *response,
     };
-    if !errors.is_empty() {
-        return reply(&state, &ctx, Problem::validation(errors));
-    }
     let ledger = state.read_ledger();
     let all: Vec<QuoteWire> = ledger
         .quotes

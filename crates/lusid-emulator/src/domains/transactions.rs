@@ -25,11 +25,11 @@ use super::provenance;
 use super::wire::{
     CurrencyAndAmount, DeletedEntityResponse, Link, PropertyMap, ResourceId, VersionWire, decimal,
 };
+use crate::domains::instruments::Store;
 use crate::model::{DEFAULT_SCOPE, canonical_identifier_type};
 use crate::problem::{Problem, json_response};
 use crate::query::QueryParams;
 use crate::state::{RequestCtx, SharedState};
-use crate::store::Store;
 use crate::time_fmt::{format_lusid, parse_lusid, to_ticks};
 
 /// LUSID's LUID for an instrument that could not be resolved.
@@ -467,13 +467,10 @@ pub(crate) async fn list(
         q.get("toTransactionDate").unwrap_or(""),
         q.get("filter").unwrap_or("")
     );
-    let paging = match Paging::read(&q, identity, state.clock.tick(), &mut errors) {
-        Ok(p) => p,
-        Err(problem) => return reply(&state, &ctx, problem),
+    let paging = match Paging::for_listing(&state, &ctx, &q, identity, errors) {
+        Ok(paging) => paging,
+        Err(response) => return *response,
     };
-    if !errors.is_empty() {
-        return reply(&state, &ctx, Problem::validation(errors));
-    }
     let id = ResourceId { scope, code };
     let ledger = state.read_ledger();
     if let Err(problem) = find(&ledger, &id, paging.as_at) {

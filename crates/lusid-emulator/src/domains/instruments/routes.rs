@@ -1,5 +1,6 @@
-//! The instrument operations: `ListInstruments`, `GetInstrument`,
-//! `GetInstruments`, `UpsertInstruments`, `DeleteInstrument`.
+//! The instrument operations' handlers: `ListInstruments`,
+//! `GetInstrument`, `GetInstruments`, `UpsertInstruments`,
+//! `DeleteInstrument`.
 
 use std::collections::BTreeMap;
 
@@ -16,7 +17,8 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 use time::OffsetDateTime;
 
-use super::property_definitions::{
+use super::rules::{DeleteFailure, UpsertFailure, UpsertItem};
+use crate::domains::property_definitions::{
     CODE_PROPERTY_NOT_DEFINED, PROPERTY_NOT_DEFINED, not_defined_detail, undefined_keys,
 };
 use crate::filter::{DEFAULT_FILTER, Filter};
@@ -29,7 +31,6 @@ use crate::query::QueryParams;
 use crate::render::{PropertySelection, instrument, raw};
 use crate::sort::SortSpec;
 use crate::state::{RequestCtx, SharedState};
-use crate::store::{DeleteFailure, UpsertFailure, UpsertItem};
 use crate::time_fmt::parse_lusid;
 
 /// Most definitions one `UpsertInstruments` call may carry (LUSID's limit).
@@ -663,7 +664,7 @@ mod tests {
     use fastrand::Rng;
 
     use super::*;
-    use crate::store::Store;
+    use crate::domains::instruments::Store;
 
     #[test]
     fn metric_values_and_definition_numbers_keep_every_digit() {
