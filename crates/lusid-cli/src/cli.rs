@@ -112,8 +112,8 @@ pub enum Command {
     Config(ConfigCommand),
     /// Call any LUSID operation: `lusid api OPERATION [-p NAME=VALUE]...`;
     /// `lusid api list` and `lusid api describe OPERATION` tell what there is.
-    #[command(subcommand, after_help = API_HELP)]
-    Api(ApiCommand),
+    #[command(after_help = API_HELP)]
+    Api(ApiArgs),
     /// Print a shell completion script (commands, options, operations and
     /// their parameters) to stdout.
     Completions(CompletionsArgs),
@@ -121,6 +121,20 @@ pub enum Command {
 
 /// The help text after `lusid api --help`.
 const API_HELP: &str = "Call an operation:\n  lusid api OPERATION [-p NAME=VALUE]... [--body FILE|-] [--all-pages] [--format json|ndjson] [--output PATH] [--dry-run]\n\nOPERATION is an operationId such as ListPortfolios; `lusid api OPERATION --help` lists the call's options. See docs/cli.md.";
+
+/// `lusid api [--service NAME] COMMAND`.
+#[derive(Debug, Args)]
+pub struct ApiArgs {
+    /// The service: lusid (the default), access, configuration, drive,
+    /// horizon, identity, insights, luminesce, notifications, scheduler or
+    /// workflow. Its requests go to its configured URL, else to the LUSID
+    /// URL's origin with its base path (`/drive`, `/honeycomb`, ...).
+    #[arg(long, value_name = "NAME")]
+    pub service: Option<String>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: ApiCommand,
+}
 
 /// `lusid api` commands.
 #[derive(Debug, Subcommand)]
@@ -146,8 +160,9 @@ pub struct ApiListArgs {
     #[arg(long, value_name = "WORD")]
     pub search: Option<String>,
     /// The service whose operations to list.
-    #[arg(long, default_value = "lusid", value_name = "NAME")]
-    pub service: String,
+    /// (also accepted before the command: `lusid api --service drive ...`).
+    #[arg(long, value_name = "NAME")]
+    pub service: Option<String>,
 }
 
 /// Arguments of `lusid api describe`.
@@ -156,8 +171,9 @@ pub struct ApiDescribeArgs {
     /// The operationId, such as ListPortfolios.
     pub operation: String,
     /// The service the operation belongs to.
-    #[arg(long, default_value = "lusid", value_name = "NAME")]
-    pub service: String,
+    /// (also accepted before the command: `lusid api --service drive ...`).
+    #[arg(long, value_name = "NAME")]
+    pub service: Option<String>,
 }
 
 /// Arguments of `lusid api OPERATION` (parsed from what follows `api`).
@@ -201,8 +217,9 @@ pub struct ApiCallArgs {
     #[arg(long)]
     pub dry_run: bool,
     /// The service the operation belongs to.
-    #[arg(long, default_value = "lusid", value_name = "NAME")]
-    pub service: String,
+    /// (also accepted before the command: `lusid api --service drive ...`).
+    #[arg(long, value_name = "NAME")]
+    pub service: Option<String>,
     /// The global options, also accepted after the operation.
     #[command(flatten)]
     pub global: GlobalArgs,

@@ -172,7 +172,7 @@ fn every_operation_is_described_and_dry_run() {
             .unwrap_or_else(|error| panic!("{}: {error}", operation.id));
         stdin.clear();
         let captured = runtime
-            .block_on(capture(&client, &layer, &prepared, false))
+            .block_on(capture(&client, &session.config, &layer, &prepared, false))
             .unwrap_or_else(|error| panic!("{}: {error}", operation.id));
         assert_eq!(captured.method, operation.method, "{}", operation.id);
         let expected_path = format!("/api{}", operation.path.split('{').next().unwrap_or(""));
@@ -233,16 +233,21 @@ fn a_text_body_is_sent_as_given() {
             }),
         }),
         response: None,
+        raw: None,
         paged: false,
         idempotent: false,
     };
     let values = Values::parse(&operation, &[]).expect("no parameters");
     let sql = "select 1.10000000000000000001 as n -- not JSON\n";
-    let payload = Payload {
-        bytes: Bytes::from(sql),
-        media_type: request::media_type("text/plain"),
-    };
-    let request = request::build(&operation, &values, Some(&payload)).expect("a request");
+    let payload = Payload::bytes(Bytes::from(sql), request::media_type("text/plain"));
+    let request = futures_util::FutureExt::now_or_never(request::build(
+        &operation,
+        &values,
+        Some(&payload),
+        &request::Target::default(),
+    ))
+    .expect("ready")
+    .expect("a request");
     assert_eq!(request.headers()["content-type"], "text/plain");
     assert_eq!(
         request.body().as_bytes().map(|b| b.to_vec()),
@@ -267,7 +272,14 @@ fn requests_carry_the_operation_and_its_idempotency_for_the_retry_layer() {
             .map(|p| format!("{}={}", p.name, sample_param(p)))
             .collect();
         let values = Values::parse(operation, &pairs).expect("valid");
-        let request = request::build(operation, &values, None).expect("a request");
+        let request = futures_util::FutureExt::now_or_never(request::build(
+            operation,
+            &values,
+            None,
+            &request::Target::default(),
+        ))
+        .expect("ready")
+        .expect("a request");
         let carried = request
             .extensions()
             .get::<lusid::stack::Operation>()

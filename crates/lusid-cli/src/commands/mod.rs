@@ -15,7 +15,7 @@ use std::future::Future;
 use clap::Parser;
 
 use crate::cli::{
-    ApiCallArgs, ApiCommand, Cli, Command, ConfigCommand, GlobalArgs, InstrumentsCommand,
+    ApiArgs, ApiCallArgs, ApiCommand, Cli, Command, ConfigCommand, GlobalArgs, InstrumentsCommand,
 };
 use crate::error::{CliError, Kept};
 use crate::session::Session;
@@ -55,17 +55,29 @@ pub async fn run(cli: Cli, interrupt: &mut Interrupt) -> Result<(), CliError> {
                 .await
                 .map_err(|error| session.explain(error))
         }
-        Command::Api(ApiCommand::List(args)) => api::list(args),
-        Command::Api(ApiCommand::Describe(args)) => api::describe(args),
-        Command::Api(ApiCommand::Call(words)) => {
-            let args = ApiCallArgs::try_parse_from(
+        Command::Api(ApiArgs {
+            service,
+            command: ApiCommand::List(args),
+        }) => api::list(args, service.as_deref()),
+        Command::Api(ApiArgs {
+            service,
+            command: ApiCommand::Describe(args),
+        }) => api::describe(args, service.as_deref()),
+        Command::Api(ApiArgs {
+            service,
+            command: ApiCommand::Call(words),
+        }) => {
+            let mut args = ApiCallArgs::try_parse_from(
                 std::iter::once("lusid api".to_owned()).chain(words.iter().cloned()),
             )
             .unwrap_or_else(|error| error.exit());
+            if args.service.is_none() {
+                args.service.clone_from(service);
+            }
             let global = merge(global, &args.global);
             // Everything that can be checked without LUSID is checked
             // before the session opens.
-            let service = crate::api::service(&args.service)?;
+            let service = crate::api::service(api::service_name(args.service.as_deref(), None))?;
             let prepared = api::prepare(&service, &args, &mut std::io::stdin().lock())?;
             let session = guarded(interrupt, Session::open(&global)).await?;
             guarded(interrupt, api::call(&session, &args, prepared))
