@@ -114,6 +114,12 @@ pub enum Command {
     /// `lusid api list` and `lusid api describe OPERATION` tell what there is.
     #[command(after_help = API_HELP)]
     Api(ApiArgs),
+    /// Files in Drive by path: ls, upload, download, mkdir, rm.
+    #[command(subcommand)]
+    Drive(DriveCommand),
+    /// Run a Luminesce SQL query: `lusid sql "select ..."`, `--file
+    /// query.sql`, or `-` for stdin.
+    Sql(SqlArgs),
     /// Print a shell completion script (commands, options, operations and
     /// their parameters) to stdout.
     Completions(CompletionsArgs),
@@ -232,6 +238,96 @@ pub enum ApiFormat {
     Json,
     /// One JSON value per line.
     Ndjson,
+}
+
+/// `lusid drive` commands.
+#[derive(Debug, Subcommand)]
+pub enum DriveCommand {
+    /// List a folder (default `/`): type, size, updatedOn and name, one
+    /// item a line, tab-separated.
+    Ls(DriveLsArgs),
+    /// Upload a local file to a Drive path such as /reports/2026/q4.csv
+    /// (streamed; missing folders are created; a path ending in `/` keeps
+    /// the local file's name).
+    Upload(DriveUploadArgs),
+    /// Download a Drive file to a local file (streamed to a temporary file
+    /// beside it, renamed into place on success; `-` is stdout).
+    Download(DriveDownloadArgs),
+    /// Create a folder and any missing parents.
+    Mkdir(DrivePathArgs),
+    /// Delete a file or a folder.
+    Rm(DrivePathArgs),
+}
+
+/// Arguments of `lusid drive ls`.
+#[derive(Debug, Args)]
+pub struct DriveLsArgs {
+    /// The folder, such as /reports/2026.
+    #[arg(default_value = "/")]
+    pub path: String,
+}
+
+/// Arguments of `lusid drive upload`.
+#[derive(Debug, Args)]
+pub struct DriveUploadArgs {
+    /// The local file.
+    pub local: PathBuf,
+    /// Where in Drive, such as /reports/2026/q4.csv.
+    pub drive_path: String,
+}
+
+/// Arguments of `lusid drive download`.
+#[derive(Debug, Args)]
+pub struct DriveDownloadArgs {
+    /// The Drive file, such as /reports/2026/q4.csv.
+    pub drive_path: String,
+    /// The local file (`-` for stdout).
+    pub local: PathBuf,
+    /// Replace the local file if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// A Drive path argument.
+#[derive(Debug, Args)]
+pub struct DrivePathArgs {
+    /// The Drive path, such as /reports/2026.
+    pub path: String,
+}
+
+/// Arguments of `lusid sql`.
+#[derive(Debug, Args)]
+pub struct SqlArgs {
+    /// The SQL text, or `-` to read it from stdin.
+    pub query: Option<String>,
+    /// Read the SQL from this file (`-` for stdin).
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// csv and json as Luminesce sends them; table as aligned columns.
+    /// Default: table on a terminal, csv otherwise.
+    #[arg(long, value_enum)]
+    pub format: Option<SqlFormat>,
+    /// Write to this file instead of stdout, replaced only on success.
+    #[arg(long, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+    /// Run it in the background (StartQuery, then poll GetProgressOf, then
+    /// fetch the result): for queries that outlast one HTTP request.
+    #[arg(long)]
+    pub background: bool,
+    /// Luminesce's timeoutSeconds for the query.
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout_seconds: Option<u32>,
+}
+
+/// How `lusid sql` writes the result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SqlFormat {
+    /// CSV, as Luminesce sends it.
+    Csv,
+    /// JSON (an array of row objects), as Luminesce sends it.
+    Json,
+    /// Aligned columns for a terminal.
+    Table,
 }
 
 /// Arguments of `lusid completions`.

@@ -49,14 +49,6 @@ impl Payload {
             media_type,
         }
     }
-
-    /// The bytes of a body held in memory, `None` for a file.
-    pub fn as_bytes(&self) -> Option<&Bytes> {
-        match &self.content {
-            Content::Bytes(bytes) => Some(bytes),
-            Content::File { .. } => None,
-        }
-    }
 }
 
 /// Where a call goes and how its response is read.

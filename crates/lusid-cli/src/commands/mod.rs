@@ -3,8 +3,10 @@
 mod api;
 mod completions;
 mod config;
+mod drive;
 mod emulator;
 mod instruments;
+mod sql;
 mod token;
 mod upsert;
 
@@ -15,7 +17,8 @@ use std::future::Future;
 use clap::Parser;
 
 use crate::cli::{
-    ApiArgs, ApiCallArgs, ApiCommand, Cli, Command, ConfigCommand, GlobalArgs, InstrumentsCommand,
+    ApiArgs, ApiCallArgs, ApiCommand, Cli, Command, ConfigCommand, DriveCommand, GlobalArgs,
+    InstrumentsCommand,
 };
 use crate::error::{CliError, Kept};
 use crate::session::Session;
@@ -83,6 +86,24 @@ pub async fn run(cli: Cli, interrupt: &mut Interrupt) -> Result<(), CliError> {
             guarded(interrupt, api::call(&session, &args, prepared))
                 .await
                 .map_err(|error| session.explain(error))
+        }
+        Command::Drive(command) => {
+            let session = guarded(interrupt, Session::open(global)).await?;
+            let work = async {
+                match command {
+                    DriveCommand::Ls(args) => drive::ls(&session, args).await,
+                    DriveCommand::Upload(args) => drive::upload(&session, args).await,
+                    DriveCommand::Download(args) => drive::download(&session, args).await,
+                    DriveCommand::Mkdir(args) => drive::mkdir(&session, args).await,
+                    DriveCommand::Rm(args) => drive::rm(&session, args).await,
+                }
+            };
+            guarded(interrupt, work).await
+        }
+        Command::Sql(args) => {
+            let query = sql::query_text(args, &mut std::io::stdin().lock())?;
+            let session = guarded(interrupt, Session::open(global)).await?;
+            guarded(interrupt, sql::run(&session, args, query)).await
         }
         Command::Completions(args) => completions::print(args.shell),
         Command::Token => {
