@@ -93,8 +93,24 @@ struct Progress {
     progress: Option<String>,
 }
 
-/// `lusid sql`.
+/// `lusid sql`: an error status without problem details shows the text
+/// Luminesce sent (its SQL errors are often plain text).
 pub async fn run(session: &Session, args: &SqlArgs, sql: String) -> Result<(), CliError> {
+    query(session, args, sql)
+        .await
+        .map_err(|error| match error {
+            CliError::Api(api) if api.problem().is_none() => match api.body_excerpt() {
+                Some(excerpt) if !excerpt.trim().is_empty() => {
+                    CliError::Query(format!("{api}: {}", excerpt.trim()))
+                }
+                _ => CliError::Api(api),
+            },
+            other => other,
+        })
+}
+
+/// Runs the query and writes its result.
+async fn query(session: &Session, args: &SqlArgs, sql: String) -> Result<(), CliError> {
     let format = format(args);
     let output = Output::open(args.output.as_deref()).map_err(|source| CliError::Output {
         path: args.output.clone(),
