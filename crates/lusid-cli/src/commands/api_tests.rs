@@ -116,6 +116,38 @@ async fn offline_session(dir: &std::path::Path) -> Session {
 
 #[test]
 fn every_operation_is_described_and_dry_run() {
+    let methods = describe_and_dry_run_every_operation("lusid", "/api", 898);
+    assert_eq!(
+        methods.len(),
+        5,
+        "GET, POST, PUT, DELETE and PATCH: {methods:?}"
+    );
+}
+
+#[test]
+fn every_operation_of_every_other_service_goes_to_its_derived_base_path() {
+    for service in lusid::auth::Service::ALL {
+        if service == lusid::auth::Service::Lusid {
+            continue;
+        }
+        let table = crate::api::service(service.name()).expect("a table");
+        let methods = describe_and_dry_run_every_operation(
+            service.name(),
+            service.base_path(),
+            table.operations.len(),
+        );
+        assert!(methods.contains("GET"), "{service}: {methods:?}");
+    }
+}
+
+/// Describes and dry-runs every operation of the service `name`, checking
+/// each request goes to `http://127.0.0.1:9{base_path}{path}`; returns
+/// the methods seen.
+fn describe_and_dry_run_every_operation(
+    name: &str,
+    base_path: &str,
+    count: usize,
+) -> HashSet<&'static str> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -126,8 +158,8 @@ fn every_operation_is_described_and_dry_run() {
     let client = session
         .client_with(|builder| builder.layer(layer.clone()))
         .expect("a client");
-    let service = crate::api::service("lusid").expect("the table");
-    assert_eq!(service.operations.len(), 898);
+    let service = crate::api::service(name).expect("the table");
+    assert_eq!(service.operations.len(), count);
     let mut methods = HashSet::new();
     for operation in &service.operations {
         let described = describe_text(&service, operation);
@@ -149,7 +181,11 @@ fn every_operation_is_described_and_dry_run() {
             "paged: no"
         }));
 
-        let mut words = vec![operation.id.to_owned()];
+        let mut words = vec![
+            operation.id.to_owned(),
+            "--service".to_owned(),
+            name.to_owned(),
+        ];
         for param in operation.params.iter().filter(|p| p.required) {
             words.push("-p".to_owned());
             words.push(format!("{}={}", param.name, sample_param(param)));
@@ -175,7 +211,10 @@ fn every_operation_is_described_and_dry_run() {
             .block_on(capture(&client, &session.config, &layer, &prepared, false))
             .unwrap_or_else(|error| panic!("{}: {error}", operation.id));
         assert_eq!(captured.method, operation.method, "{}", operation.id);
-        let expected_path = format!("/api{}", operation.path.split('{').next().unwrap_or(""));
+        let expected_path = format!(
+            "{base_path}{}",
+            operation.path.split('{').next().unwrap_or("")
+        );
         assert!(
             captured
                 .url
@@ -205,11 +244,7 @@ fn every_operation_is_described_and_dry_run() {
         }
         methods.insert(operation.method);
     }
-    assert_eq!(
-        methods.len(),
-        5,
-        "GET, POST, PUT, DELETE and PATCH: {methods:?}"
-    );
+    methods
 }
 
 #[test]
