@@ -426,8 +426,40 @@ impl Emitter<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::render;
+    use super::{SERVICES, render, render_all};
     use crate::spec::Spec;
+
+    #[test]
+    fn renders_one_table_per_service_with_text_and_binary_bodies() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let lusid = Spec::load(&root.join("spec/lusid.json")).expect("the specification");
+        let files = render_all(&root, &lusid).expect("the tables");
+        assert_eq!(files.len(), 1 + SERVICES.len());
+        let table = |name: &str| -> serde_json::Value {
+            let path = format!("crates/lusid-cli/src/api/generated/{name}.json");
+            let file = files.iter().find(|f| f.path == path).expect("the file");
+            serde_json::from_str(&file.contents).expect("JSON")
+        };
+        let find = |table: &serde_json::Value, id: &str| {
+            table["operations"]
+                .as_array()
+                .and_then(|ops| ops.iter().find(|op| op["id"] == id).cloned())
+                .unwrap_or_else(|| panic!("{id}"))
+        };
+        let drive = table("drive");
+        assert_eq!(drive["name"], "drive");
+        assert_eq!(drive["operations"].as_array().map(Vec::len), Some(16));
+        let create = find(&drive, "CreateFile");
+        assert_eq!(create["body"]["media_type"], "application/octet-stream");
+        assert_eq!(find(&drive, "DownloadFile")["raw"], "binary");
+        assert_eq!(find(&drive, "GetRootFolder")["paged"], true);
+        let luminesce = table("luminesce");
+        let put = find(&luminesce, "PutByQueryJson");
+        assert_eq!(put["body"]["media_type"], "text/plain");
+        assert_eq!(put["raw"], "text");
+        assert_eq!(put["params"][0]["name"], "scalarParameters");
+        assert!(find(&luminesce, "GetProgressOf").get("raw").is_none());
+    }
 
     #[test]
     fn renders_every_operation_and_schema_as_json() {
