@@ -29,28 +29,30 @@ struct Polls(Arc<AtomicUsize>);
 
 /// Checks the token and a text/plain SQL body; a query with `bad` in it
 /// is the 400 Luminesce sends for a SQL error.
-fn check(headers: &HeaderMap, body: &Bytes) -> Result<(), Response> {
+fn check(headers: &HeaderMap, body: &Bytes) -> Option<Response> {
     if !authorised(headers) {
-        return Err((StatusCode::UNAUTHORIZED, "no token").into_response());
+        return Some((StatusCode::UNAUTHORIZED, "no token").into_response());
     }
     if headers.get("content-type").and_then(|v| v.to_str().ok()) != Some("text/plain") {
-        return Err((StatusCode::UNSUPPORTED_MEDIA_TYPE, "text/plain").into_response());
+        return Some((StatusCode::UNSUPPORTED_MEDIA_TYPE, "text/plain").into_response());
     }
     if String::from_utf8_lossy(body).contains("plain") {
-        return Err((StatusCode::BAD_REQUEST, "Unknown column 'plain'").into_response());
+        return Some((StatusCode::BAD_REQUEST, "Unknown column 'plain'").into_response());
     }
     if String::from_utf8_lossy(body).contains("bad") {
         let problem = serde_json::json!({"name": "QueryParsingFailed", "code": 1001,
             "title": "Query parsing failed", "status": 400,
             "detail": "near \"bad\": syntax error (line 1, column 8)"});
-        return Err((
-            StatusCode::BAD_REQUEST,
-            [("content-type", "application/json")],
-            problem.to_string(),
-        )
-            .into_response());
+        return Some(
+            (
+                StatusCode::BAD_REQUEST,
+                [("content-type", "application/json")],
+                problem.to_string(),
+            )
+                .into_response(),
+        );
     }
-    Ok(())
+    None
 }
 
 fn json(text: &'static str) -> Response {
@@ -58,19 +60,16 @@ fn json(text: &'static str) -> Response {
 }
 
 async fn by_json(headers: HeaderMap, body: Bytes) -> Response {
-    check(&headers, &body)
-        .err()
-        .unwrap_or_else(|| json(ROWS_JSON))
+    check(&headers, &body).unwrap_or_else(|| json(ROWS_JSON))
 }
 
 async fn by_csv(headers: HeaderMap, body: Bytes) -> Response {
     check(&headers, &body)
-        .err()
         .unwrap_or_else(|| ([("content-type", "text/csv")], ROWS_CSV).into_response())
 }
 
 async fn start(headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(response) = check(&headers, &body) {
+    if let Some(response) = check(&headers, &body) {
         return response;
     }
     let id = if String::from_utf8_lossy(&body).contains("fail") {
