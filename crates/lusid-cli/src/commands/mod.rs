@@ -89,16 +89,17 @@ pub async fn run(cli: Cli, interrupt: &mut Interrupt) -> Result<(), CliError> {
         }
         Command::Drive(command) => {
             let session = guarded(interrupt, Session::open(global)).await?;
-            let work = async {
-                match command {
-                    DriveCommand::Ls(args) => drive::ls(&session, args).await,
-                    DriveCommand::Upload(args) => drive::upload(&session, args).await,
-                    DriveCommand::Download(args) => drive::download(&session, args).await,
-                    DriveCommand::Mkdir(args) => drive::mkdir(&session, args).await,
-                    DriveCommand::Rm(args) => drive::rm(&session, args).await,
+            match command {
+                DriveCommand::Ls(args) => guarded(interrupt, drive::ls(&session, args)).await,
+                DriveCommand::Upload(args) => {
+                    guarded(interrupt, drive::upload(&session, args)).await
                 }
-            };
-            guarded(interrupt, work).await
+                DriveCommand::Download(args) => {
+                    guarded(interrupt, drive::download(&session, args)).await
+                }
+                DriveCommand::Mkdir(args) => guarded(interrupt, drive::mkdir(&session, args)).await,
+                DriveCommand::Rm(args) => guarded(interrupt, drive::rm(&session, args)).await,
+            }
         }
         Command::Sql(args) => {
             let query = sql::query_text(args, &mut std::io::stdin().lock())?;
