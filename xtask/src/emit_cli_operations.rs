@@ -22,10 +22,46 @@ use crate::spec::{Spec, flag, json_content_schema, opt_str, ref_name, str_list};
 /// The directory of the CLI's generated tables.
 pub const DIR: &str = "crates/lusid-cli/src/api/generated";
 
+/// The services besides LUSID: (name for `--service`, specification file
+/// under `spec/`). The name is `lusid_auth::Service::name`'s.
+pub const SERVICES: &[(&str, &str)] = &[
+    ("access", "finbourne_access.json"),
+    ("configuration", "lusid_configuration.json"),
+    ("drive", "lusid_drive.json"),
+    ("horizon", "finbourne_horizon.json"),
+    ("identity", "finbourne_identity.json"),
+    ("insights", "finbourne_insights.json"),
+    ("luminesce", "luminesce.json"),
+    ("notifications", "lusid_notifications.json"),
+    ("scheduler", "lusid_scheduler.json"),
+    ("workflow", "lusid_workflow.json"),
+];
+
+/// Every service's table: LUSID's from `lusid` (already loaded), then one
+/// per file of [`SERVICES`], loaded from `root/spec/`.
+///
+/// # Errors
+/// A specification that does not load, or an operation or schema the
+/// table cannot describe (named with its service).
+pub fn render_all(root: &std::path::Path, lusid: &Spec) -> Result<Vec<GeneratedFile>> {
+    let mut files = vec![render(lusid)?];
+    for (name, file) in SERVICES {
+        let spec = Spec::load(&root.join("spec").join(file))?;
+        files.push(render_service(&spec, name, file).with_context(|| format!("spec/{file}"))?);
+    }
+    Ok(files)
+}
+
 /// `lusid.json`: the LUSID service's table, one operation or schema per
 /// line (compact JSON, read by the CLI at run time, so the table costs the
 /// CLI's build nothing).
 pub fn render(spec: &Spec) -> Result<GeneratedFile> {
+    render_service(spec, "lusid", "lusid.json")
+}
+
+/// `<name>.json`: the table of the service called `name`, from
+/// `spec/<file>`.
+fn render_service(spec: &Spec, name: &str, file: &str) -> Result<GeneratedFile> {
     let names = spec.schema_names()?;
     let index: HashMap<&str, usize> = names
         .iter()
@@ -36,8 +72,9 @@ pub fn render(spec: &Spec) -> Result<GeneratedFile> {
         spec,
         index: &index,
     };
-    let mut out = String::from(
-        "{\"name\":\"lusid\",\n\"generated\":\"by `cargo xtask codegen` from spec/lusid.json; do not edit by hand\",\n\"operations\":[\n",
+    let mut out = format!(
+        "{{\"name\":{},\n\"generated\":\"by `cargo xtask codegen` from spec/{file}; do not edit by hand\",\n\"operations\":[\n",
+        q(name)
     );
     for (i, operation) in spec.operations()?.into_iter().enumerate() {
         let id = operation.id()?;
@@ -50,18 +87,18 @@ pub fn render(spec: &Spec) -> Result<GeneratedFile> {
         out.push_str(&text);
     }
     out.push_str("\n],\n\"schemas\":[\n");
-    for (i, name) in names.iter().enumerate() {
-        let schema = spec.schema(name)?;
+    for (i, schema_name) in names.iter().enumerate() {
+        let schema = spec.schema(schema_name)?;
         let ty = emitter
             .ty(schema)
-            .with_context(|| format!("schema {name}"))?;
+            .with_context(|| format!("schema {schema_name}"))?;
         if i > 0 {
             out.push_str(",\n");
         }
-        let _ = write!(out, "{{\"name\":{},\"ty\":{ty}}}", q(name));
+        let _ = write!(out, "{{\"name\":{},\"ty\":{ty}}}", q(schema_name));
     }
     out.push_str("\n]}\n");
-    Ok(GeneratedFile::verbatim(format!("{DIR}/lusid.json"), out))
+    Ok(GeneratedFile::verbatim(format!("{DIR}/{name}.json"), out))
 }
 
 /// A JSON string literal.
@@ -118,7 +155,10 @@ impl Emitter<'_> {
                 ),
                 _ => (false, schema),
             };
+            // An object-valued query parameter (Luminesce's
+            // `scalarParameters`) is given as one string, as written.
             let kind = match (opt_str(scalar, "type"), opt_str(scalar, "format")) {
+                (Some("object"), _) if location == "query" => "string",
                 (Some("string"), Some("date-time")) => "date-time",
                 (Some("string"), _) => "string",
                 (Some("integer"), _) => "integer",
@@ -200,9 +240,21 @@ impl Emitter<'_> {
                     .find(|(code, _)| code.starts_with('2'))
                     .map(|(_, response)| response)
             });
-        let response_schema = success.and_then(json_content_schema);
+        let response_schema = success.and_then(json_content_schema).or_else(|| {
+            success
+                .and_then(|r| r.get("content"))
+                .and_then(|c| c.get("application/octet-stream"))
+                .and_then(|m| m.get("schema"))
+        });
         if let Some(schema) = response_schema {
             let _ = write!(out, ",\"response\":{}", self.ty(schema)?);
+            // A string response (Luminesce's CSV or JSON text, Drive's
+            // file contents) is passed through as bytes, never decoded.
+            match (opt_str(schema, "type"), opt_str(schema, "format")) {
+                (Some("string"), Some("binary")) => out.push_str(",\"raw\":\"binary\""),
+                (Some("string"), _) => out.push_str(",\"raw\":\"text\""),
+                _ => {}
+            }
         }
         let paged = has_page && response_schema.is_some_and(|schema| self.is_page(schema));
         let (idempotent, _) = idempotency(method, path, id);
@@ -374,8 +426,40 @@ impl Emitter<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::render;
+    use super::{SERVICES, render, render_all};
     use crate::spec::Spec;
+
+    #[test]
+    fn renders_one_table_per_service_with_text_and_binary_bodies() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let lusid = Spec::load(&root.join("spec/lusid.json")).expect("the specification");
+        let files = render_all(&root, &lusid).expect("the tables");
+        assert_eq!(files.len(), 1 + SERVICES.len());
+        let table = |name: &str| -> serde_json::Value {
+            let path = format!("crates/lusid-cli/src/api/generated/{name}.json");
+            let file = files.iter().find(|f| f.path == path).expect("the file");
+            serde_json::from_str(&file.contents).expect("JSON")
+        };
+        let find = |table: &serde_json::Value, id: &str| {
+            table["operations"]
+                .as_array()
+                .and_then(|ops| ops.iter().find(|op| op["id"] == id).cloned())
+                .unwrap_or_else(|| panic!("{id}"))
+        };
+        let drive = table("drive");
+        assert_eq!(drive["name"], "drive");
+        assert_eq!(drive["operations"].as_array().map(Vec::len), Some(16));
+        let create = find(&drive, "CreateFile");
+        assert_eq!(create["body"]["media_type"], "application/octet-stream");
+        assert_eq!(find(&drive, "DownloadFile")["raw"], "binary");
+        assert_eq!(find(&drive, "GetRootFolder")["paged"], true);
+        let luminesce = table("luminesce");
+        let put = find(&luminesce, "PutByQueryJson");
+        assert_eq!(put["body"]["media_type"], "text/plain");
+        assert_eq!(put["raw"], "text");
+        assert_eq!(put["params"][0]["name"], "scalarParameters");
+        assert!(find(&luminesce, "GetProgressOf").get("raw").is_none());
+    }
 
     #[test]
     fn renders_every_operation_and_schema_as_json() {

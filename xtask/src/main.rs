@@ -212,7 +212,7 @@ fn codegen(root: &Path, mode: Mode, stats: bool) -> Result<ExitCode> {
     files.extend(emit_facade::render(&operations));
     files.push(emit_roundtrip::render(&models));
     files.push(emit_spec_operations::render(&spec)?);
-    files.push(emit_cli_operations::render(&spec)?);
+    files.extend(emit_cli_operations::render_all(root, &spec)?);
     files.extend(features::render(root, &tags)?);
     let rendered = started.elapsed();
     output::format_all(&mut files, root)?;

@@ -112,8 +112,14 @@ pub enum Command {
     Config(ConfigCommand),
     /// Call any LUSID operation: `lusid api OPERATION [-p NAME=VALUE]...`;
     /// `lusid api list` and `lusid api describe OPERATION` tell what there is.
-    #[command(subcommand, after_help = API_HELP)]
-    Api(ApiCommand),
+    #[command(after_help = API_HELP)]
+    Api(ApiArgs),
+    /// Files in Drive by path: ls, upload, download, mkdir, rm.
+    #[command(subcommand)]
+    Drive(DriveCommand),
+    /// Run a Luminesce SQL query: `lusid sql "select ..."`, `--file
+    /// query.sql`, or `-` for stdin.
+    Sql(SqlArgs),
     /// Print a shell completion script (commands, options, operations and
     /// their parameters) to stdout.
     Completions(CompletionsArgs),
@@ -121,6 +127,20 @@ pub enum Command {
 
 /// The help text after `lusid api --help`.
 const API_HELP: &str = "Call an operation:\n  lusid api OPERATION [-p NAME=VALUE]... [--body FILE|-] [--all-pages] [--format json|ndjson] [--output PATH] [--dry-run]\n\nOPERATION is an operationId such as ListPortfolios; `lusid api OPERATION --help` lists the call's options. See docs/cli.md.";
+
+/// `lusid api [--service NAME] COMMAND`.
+#[derive(Debug, Args)]
+pub struct ApiArgs {
+    /// The service: lusid (the default), access, configuration, drive,
+    /// horizon, identity, insights, luminesce, notifications, scheduler or
+    /// workflow. Its requests go to its configured URL, else to the LUSID
+    /// URL's origin with its base path (`/drive`, `/honeycomb`, ...).
+    #[arg(long, value_name = "NAME")]
+    pub service: Option<String>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: ApiCommand,
+}
 
 /// `lusid api` commands.
 #[derive(Debug, Subcommand)]
@@ -146,8 +166,9 @@ pub struct ApiListArgs {
     #[arg(long, value_name = "WORD")]
     pub search: Option<String>,
     /// The service whose operations to list.
-    #[arg(long, default_value = "lusid", value_name = "NAME")]
-    pub service: String,
+    /// (also accepted before the command: `lusid api --service drive ...`).
+    #[arg(long, value_name = "NAME")]
+    pub service: Option<String>,
 }
 
 /// Arguments of `lusid api describe`.
@@ -156,8 +177,9 @@ pub struct ApiDescribeArgs {
     /// The operationId, such as ListPortfolios.
     pub operation: String,
     /// The service the operation belongs to.
-    #[arg(long, default_value = "lusid", value_name = "NAME")]
-    pub service: String,
+    /// (also accepted before the command: `lusid api --service drive ...`).
+    #[arg(long, value_name = "NAME")]
+    pub service: Option<String>,
 }
 
 /// Arguments of `lusid api OPERATION` (parsed from what follows `api`).
@@ -201,8 +223,9 @@ pub struct ApiCallArgs {
     #[arg(long)]
     pub dry_run: bool,
     /// The service the operation belongs to.
-    #[arg(long, default_value = "lusid", value_name = "NAME")]
-    pub service: String,
+    /// (also accepted before the command: `lusid api --service drive ...`).
+    #[arg(long, value_name = "NAME")]
+    pub service: Option<String>,
     /// The global options, also accepted after the operation.
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -215,6 +238,96 @@ pub enum ApiFormat {
     Json,
     /// One JSON value per line.
     Ndjson,
+}
+
+/// `lusid drive` commands.
+#[derive(Debug, Subcommand)]
+pub enum DriveCommand {
+    /// List a folder (default `/`): type, size, updatedOn and name, one
+    /// item a line, tab-separated.
+    Ls(DriveLsArgs),
+    /// Upload a local file to a Drive path such as /reports/2026/q4.csv
+    /// (streamed; missing folders are created; a path ending in `/` keeps
+    /// the local file's name).
+    Upload(DriveUploadArgs),
+    /// Download a Drive file to a local file (streamed to a temporary file
+    /// beside it, renamed into place on success; `-` is stdout).
+    Download(DriveDownloadArgs),
+    /// Create a folder and any missing parents.
+    Mkdir(DrivePathArgs),
+    /// Delete a file or a folder.
+    Rm(DrivePathArgs),
+}
+
+/// Arguments of `lusid drive ls`.
+#[derive(Debug, Args)]
+pub struct DriveLsArgs {
+    /// The folder, such as /reports/2026.
+    #[arg(default_value = "/")]
+    pub path: String,
+}
+
+/// Arguments of `lusid drive upload`.
+#[derive(Debug, Args)]
+pub struct DriveUploadArgs {
+    /// The local file.
+    pub local: PathBuf,
+    /// Where in Drive, such as /reports/2026/q4.csv.
+    pub drive_path: String,
+}
+
+/// Arguments of `lusid drive download`.
+#[derive(Debug, Args)]
+pub struct DriveDownloadArgs {
+    /// The Drive file, such as /reports/2026/q4.csv.
+    pub drive_path: String,
+    /// The local file (`-` for stdout).
+    pub local: PathBuf,
+    /// Replace the local file if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// A Drive path argument.
+#[derive(Debug, Args)]
+pub struct DrivePathArgs {
+    /// The Drive path, such as /reports/2026.
+    pub path: String,
+}
+
+/// Arguments of `lusid sql`.
+#[derive(Debug, Args)]
+pub struct SqlArgs {
+    /// The SQL text, or `-` to read it from stdin.
+    pub query: Option<String>,
+    /// Read the SQL from this file (`-` for stdin).
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// csv and json as Luminesce sends them; table as aligned columns.
+    /// Default: table on a terminal, csv otherwise.
+    #[arg(long, value_enum)]
+    pub format: Option<SqlFormat>,
+    /// Write to this file instead of stdout, replaced only on success.
+    #[arg(long, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+    /// Run it in the background (StartQuery, then poll GetProgressOf, then
+    /// fetch the result): for queries that outlast one HTTP request.
+    #[arg(long)]
+    pub background: bool,
+    /// Luminesce's timeoutSeconds for the query.
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout_seconds: Option<u32>,
+}
+
+/// How `lusid sql` writes the result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SqlFormat {
+    /// CSV, as Luminesce sends it.
+    Csv,
+    /// JSON (an array of row objects), as Luminesce sends it.
+    Json,
+    /// Aligned columns for a terminal.
+    Table,
 }
 
 /// Arguments of `lusid completions`.

@@ -43,6 +43,12 @@ pub enum CliError {
     /// usage errors).
     #[error("{0}")]
     Usage(String),
+    /// A Drive path that names nothing.
+    #[error("{0}")]
+    NotFound(String),
+    /// A Luminesce query that failed.
+    #[error("{0}")]
+    Query(String),
     /// The client cannot do what the command needs.
     #[error("{0}")]
     Unsupported(String),

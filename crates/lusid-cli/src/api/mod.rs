@@ -4,7 +4,10 @@
 //! and read when a command needs it).
 
 pub mod capture;
+pub mod file_body;
+pub mod invoke;
 pub mod params;
+pub mod raw;
 pub mod request;
 pub mod table;
 pub mod validate;
@@ -12,7 +15,26 @@ pub mod validate;
 use table::Service;
 
 /// The table of each service: (name for `--service`, embedded JSON).
-const TABLES: &[(&str, &str)] = &[("lusid", include_str!("generated/lusid.json"))];
+/// The names are `lusid_auth::Service::name`'s.
+const TABLES: &[(&str, &str)] = &[
+    ("lusid", include_str!("generated/lusid.json")),
+    ("access", include_str!("generated/access.json")),
+    (
+        "configuration",
+        include_str!("generated/configuration.json"),
+    ),
+    ("drive", include_str!("generated/drive.json")),
+    ("horizon", include_str!("generated/horizon.json")),
+    ("identity", include_str!("generated/identity.json")),
+    ("insights", include_str!("generated/insights.json")),
+    ("luminesce", include_str!("generated/luminesce.json")),
+    (
+        "notifications",
+        include_str!("generated/notifications.json"),
+    ),
+    ("scheduler", include_str!("generated/scheduler.json")),
+    ("workflow", include_str!("generated/workflow.json")),
+];
 
 /// Why a service's table cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -75,5 +97,10 @@ mod tests {
             898
         );
         assert!(super::service("nope").is_err());
+        assert_eq!(super::service_names().count(), 11);
+        for name in super::service_names() {
+            let parsed: lusid::auth::Service = name.parse().expect("a lusid_auth service name");
+            assert_eq!(parsed.name(), name);
+        }
     }
 }

@@ -52,6 +52,10 @@ pub struct Operation<'a> {
     /// The schema of its success response, if it has one.
     #[serde(default)]
     pub response: Option<Type>,
+    /// How a success response whose schema is a string is written: as
+    /// the bytes the service sent, never decoded as JSON.
+    #[serde(default)]
+    pub raw: Option<Raw>,
     /// Whether it pages: a `page` query parameter and a response with
     /// `nextPage` and `values`.
     pub paged: bool,
@@ -65,6 +69,17 @@ impl Operation<'_> {
     pub fn param(&self, name: &str) -> Option<&Param> {
         self.params.iter().find(|param| param.name == name)
     }
+}
+
+/// A response passed through as bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Raw {
+    /// Text, such as Luminesce's CSV or JSON results (read whole).
+    Text,
+    /// Binary content (`format: binary`), such as Drive's DownloadFile:
+    /// streamed, never held whole in memory.
+    Binary,
 }
 
 /// Where a parameter goes.

@@ -8,8 +8,10 @@ use lusid::api::RawPage;
 use lusid::models::RawJson;
 
 use crate::api::capture::{CaptureLayer, Captured};
+use crate::api::invoke;
 use crate::api::params::Values;
-use crate::api::request::{self, Payload};
+use crate::api::raw::{RawLayer, RawSlot};
+use crate::api::request::{self, Content, Payload, Target};
 use crate::api::table::{Operation, Service, StrFormat, Type};
 use crate::api::validate;
 use crate::cli::{ApiCallArgs, ApiDescribeArgs, ApiFormat, ApiListArgs, Format};
@@ -17,10 +19,16 @@ use crate::error::CliError;
 use crate::output::{self, Output, Shape, WriteError};
 use crate::session::Session;
 
+/// The service a command names: `--service` after the command, else
+/// before it, else `lusid`.
+pub fn service_name<'a>(after: Option<&'a str>, before: Option<&'a str>) -> &'a str {
+    after.or(before).unwrap_or("lusid")
+}
+
 /// `lusid api list`: one line per operation: id, method, path, tag, API
 /// status (columns aligned, separated by two spaces or more).
-pub fn list(args: &ApiListArgs) -> Result<(), CliError> {
-    let service = crate::api::service(&args.service)?;
+pub fn list(args: &ApiListArgs, before: Option<&str>) -> Result<(), CliError> {
+    let service = crate::api::service(service_name(args.service.as_deref(), before))?;
     if let Some(tag) = args.tag.as_deref() {
         if !service
             .operations
@@ -82,8 +90,8 @@ pub fn list_text(service: &Service<'_>, tag: Option<&str>, search: Option<&str>)
 }
 
 /// `lusid api describe OPERATION`.
-pub fn describe(args: &ApiDescribeArgs) -> Result<(), CliError> {
-    let service = crate::api::service(&args.service)?;
+pub fn describe(args: &ApiDescribeArgs, before: Option<&str>) -> Result<(), CliError> {
+    let service = crate::api::service(service_name(args.service.as_deref(), before))?;
     let operation = find(&service, &args.operation)?;
     print(&describe_text(&service, operation))
 }
@@ -324,7 +332,24 @@ pub fn prepare<'s>(
         .iter()
         .position(|op| op.id == operation.id)
         .unwrap_or_default();
-    let values = Values::parse(operation, &args.params)?;
+    let mut params = args.params.clone();
+    let octet_stream = operation
+        .body
+        .as_ref()
+        .is_some_and(|body| request::media_type(&body.media_type) == "application/octet-stream");
+    let file_len = match (&args.body, octet_stream) {
+        (Some(path), true) if path != Path::new("-") => Some(file_size(path)?),
+        _ => None,
+    };
+    // Content-Length is the file's size, unless given.
+    if let Some(len) = file_len {
+        if operation.param("Content-Length").is_some()
+            && !params.iter().any(|p| p.starts_with("Content-Length="))
+        {
+            params.push(format!("Content-Length={len}"));
+        }
+    }
+    let values = Values::parse(operation, &params)?;
     if args.all_pages && !operation.paged {
         return Err(CliError::Usage(format!(
             "{} does not page (it has no page parameter and nextPage): drop --all-pages",
@@ -347,6 +372,13 @@ pub fn prepare<'s>(
             )));
         }
         (_, None) => None,
+        (Some(_), Some(path)) if file_len.is_some() => Some(Payload {
+            content: Content::File {
+                path: path.clone(),
+                len: file_len.unwrap_or_default(),
+            },
+            media_type: "application/octet-stream",
+        }),
         (Some(body), Some(path)) => {
             let bytes = read_body(path, stdin)?;
             let media_type = request::media_type(&body.media_type);
@@ -357,7 +389,7 @@ pub fn prepare<'s>(
                     error: Box::new(error),
                 })?;
             }
-            Some(Payload { bytes, media_type })
+            Some(Payload::bytes(bytes, media_type))
         }
     };
     Ok(Prepared {
@@ -366,6 +398,32 @@ pub fn prepare<'s>(
         values,
         payload,
     })
+}
+
+/// The size of a body file streamed as it is sent: a regular file.
+///
+/// # Errors
+/// [`CliError::BodyFile`] for a missing file, a directory or anything
+/// else that is not a regular file.
+pub fn file_size(path: &Path) -> Result<u64, CliError> {
+    let meta = std::fs::metadata(path).map_err(|source| CliError::BodyFile {
+        path: path.to_owned(),
+        source,
+    })?;
+    if !meta.is_file() {
+        return Err(CliError::BodyFile {
+            path: path.to_owned(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                if meta.is_dir() {
+                    "it is a directory, not a file"
+                } else {
+                    "it is not a regular file"
+                },
+            ),
+        });
+    }
+    Ok(meta.len())
 }
 
 /// Reads `--body`: a file, or stdin for `-`.
@@ -393,7 +451,14 @@ pub async fn call(
     if args.dry_run {
         return dry_run(session, args, &prepared).await;
     }
-    let client = session.client()?;
+    let client = session.client_with(|builder| builder.layer(RawLayer))?;
+    let target = Target {
+        base_url: invoke::base_url(&session.config, &prepared.service.name)?,
+        raw: None,
+    };
+    if prepared.operation().raw.is_some() {
+        return write_raw(&client, args, &prepared, target).await;
+    }
     let output = Output::open(args.output.as_deref()).map_err(|source| CliError::Output {
         path: args.output.clone(),
         source,
@@ -418,6 +483,7 @@ pub async fn call(
         write_all_pages(
             &client,
             &prepared,
+            &target,
             writer.as_mut(),
             &mut written,
             &output_error,
@@ -428,6 +494,7 @@ pub async fn call(
             &client,
             args,
             &prepared,
+            &target,
             writer.as_mut(),
             &mut written,
             &output_error,
@@ -482,6 +549,7 @@ fn write_item(
 async fn write_all_pages(
     client: &lusid::Client,
     prepared: &Prepared<'_>,
+    target: &Target,
     writer: &mut dyn output::InstrumentWriter,
     written: &mut u64,
     output_error: &dyn Fn(std::io::Error) -> CliError,
@@ -490,8 +558,12 @@ async fn write_all_pages(
     let payload = prepared.payload.clone();
     let mut pages = lusid::api::paginate_pages(prepared.values.clone(), |values: Values| {
         let client = client.clone();
-        let request = request::build(operation, &values, payload.as_ref());
-        async move { client.api().execute::<RawPage>(request?).await }
+        let payload = payload.clone();
+        let target = target.clone();
+        async move {
+            let request = request::build(operation, &values, payload.as_ref(), &target).await?;
+            client.api().execute::<RawPage>(request).await
+        }
     });
     // The paginator names its own errors by a constant; name the
     // operation instead.
@@ -518,12 +590,19 @@ async fn write_one(
     client: &lusid::Client,
     args: &ApiCallArgs,
     prepared: &Prepared<'_>,
+    target: &Target,
     writer: &mut dyn output::InstrumentWriter,
     written: &mut u64,
     output_error: &dyn Fn(std::io::Error) -> CliError,
 ) -> Result<(), CliError> {
     let operation = prepared.operation();
-    let request = request::build(operation, &prepared.values, prepared.payload.as_ref())?;
+    let request = request::build(
+        operation,
+        &prepared.values,
+        prepared.payload.as_ref(),
+        target,
+    )
+    .await?;
     let response: RawJson = client.api().execute(request).await?;
     match args.format {
         ApiFormat::Ndjson if operation.paged => {
@@ -542,6 +621,45 @@ async fn write_one(
     }
 }
 
+/// An operation whose response is passed through as bytes (Drive's file
+/// contents, Luminesce's results): the body is copied to the output as it
+/// arrives (`--output` is written beside its target and renamed into
+/// place on success).
+async fn write_raw(
+    client: &lusid::Client,
+    args: &ApiCallArgs,
+    prepared: &Prepared<'_>,
+    mut target: Target,
+) -> Result<(), CliError> {
+    let operation = prepared.operation();
+    let output = Output::open(args.output.as_deref()).map_err(|source| CliError::Output {
+        path: args.output.clone(),
+        source,
+    })?;
+    let output_path = output.path().map(ToOwned::to_owned);
+    let output_error = |source| CliError::Output {
+        path: output_path.clone(),
+        source,
+    };
+    let slot = RawSlot::default();
+    target.raw = Some(slot.clone());
+    let request = request::build(
+        operation,
+        &prepared.values,
+        prepared.payload.as_ref(),
+        &target,
+    )
+    .await?;
+    let _: RawJson = client.api().execute(request).await?;
+    let response = slot.take().ok_or_else(|| {
+        CliError::Unsupported(format!("{}: the response was not kept", operation.id))
+    })?;
+    let mut out = output.writer().map_err(output_error)?;
+    invoke::copy_body(response, out.as_mut(), &output_error).await?;
+    drop(out);
+    output.commit().map_err(output_error)
+}
+
 /// `--dry-run`: the request through the real stack down to the auth
 /// layer, printed as JSON.
 async fn dry_run(
@@ -551,7 +669,7 @@ async fn dry_run(
 ) -> Result<(), CliError> {
     let layer = CaptureLayer::default();
     let client = session.client_with(|builder| builder.layer(layer.clone()))?;
-    let captured = capture(&client, &layer, prepared, args.all_pages).await?;
+    let captured = capture(&client, &session.config, &layer, prepared, args.all_pages).await?;
     let text = dry_run_json(&captured, prepared.payload.as_ref())?;
     let output = Output::open(args.output.as_deref()).map_err(|source| CliError::Output {
         path: args.output.clone(),
@@ -576,6 +694,7 @@ async fn dry_run(
 /// `all_pages`, the first page's, asAt pinned as the paginator pins it.
 pub async fn capture(
     client: &lusid::Client,
+    client_config: &lusid::auth::Config,
     layer: &CaptureLayer,
     prepared: &Prepared<'_>,
     all_pages: bool,
@@ -589,7 +708,11 @@ pub async fn capture(
         }
         values.pin_as_at(time::OffsetDateTime::now_utc());
     }
-    let request = request::build(operation, &values, prepared.payload.as_ref())?;
+    let target = Target {
+        base_url: invoke::base_url(client_config, &prepared.service.name)?,
+        raw: None,
+    };
+    let request = request::build(operation, &values, prepared.payload.as_ref(), &target).await?;
     let _: RawJson = client.api().execute(request).await?;
     layer
         .take()
@@ -601,6 +724,18 @@ pub async fn capture(
 pub fn dry_run_json(captured: &Captured, payload: Option<&Payload>) -> Result<String, CliError> {
     use serde_json::value::RawValue;
     let body: Option<Box<RawValue>> = match (&captured.body, payload) {
+        (
+            _,
+            Some(Payload {
+                content: Content::File { path, len },
+                ..
+            }),
+        ) => {
+            let text = format!("<{len} bytes streamed from {}>", path.display());
+            serde_json::to_string(&text)
+                .ok()
+                .and_then(|text| RawValue::from_string(text).ok())
+        }
         (Some(bytes), Some(payload)) if payload.media_type == "application/json" => {
             let text = String::from_utf8_lossy(bytes).trim().to_owned();
             Some(

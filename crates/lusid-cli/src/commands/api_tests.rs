@@ -116,6 +116,38 @@ async fn offline_session(dir: &std::path::Path) -> Session {
 
 #[test]
 fn every_operation_is_described_and_dry_run() {
+    let methods = describe_and_dry_run_every_operation("lusid", "/api", 898);
+    assert_eq!(
+        methods.len(),
+        5,
+        "GET, POST, PUT, DELETE and PATCH: {methods:?}"
+    );
+}
+
+#[test]
+fn every_operation_of_every_other_service_goes_to_its_derived_base_path() {
+    for service in lusid::auth::Service::ALL {
+        if service == lusid::auth::Service::Lusid {
+            continue;
+        }
+        let table = crate::api::service(service.name()).expect("a table");
+        let methods = describe_and_dry_run_every_operation(
+            service.name(),
+            service.base_path(),
+            table.operations.len(),
+        );
+        assert!(methods.contains("GET"), "{service}: {methods:?}");
+    }
+}
+
+/// Describes and dry-runs every operation of the service `name`, checking
+/// each request goes to `http://127.0.0.1:9{base_path}{path}`; returns
+/// the methods seen.
+fn describe_and_dry_run_every_operation(
+    name: &str,
+    base_path: &str,
+    count: usize,
+) -> HashSet<&'static str> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -126,8 +158,8 @@ fn every_operation_is_described_and_dry_run() {
     let client = session
         .client_with(|builder| builder.layer(layer.clone()))
         .expect("a client");
-    let service = crate::api::service("lusid").expect("the table");
-    assert_eq!(service.operations.len(), 898);
+    let service = crate::api::service(name).expect("the table");
+    assert_eq!(service.operations.len(), count);
     let mut methods = HashSet::new();
     for operation in &service.operations {
         let described = describe_text(&service, operation);
@@ -149,7 +181,11 @@ fn every_operation_is_described_and_dry_run() {
             "paged: no"
         }));
 
-        let mut words = vec![operation.id.to_owned()];
+        let mut words = vec![
+            operation.id.to_owned(),
+            "--service".to_owned(),
+            name.to_owned(),
+        ];
         for param in operation.params.iter().filter(|p| p.required) {
             words.push("-p".to_owned());
             words.push(format!("{}={}", param.name, sample_param(param)));
@@ -172,10 +208,13 @@ fn every_operation_is_described_and_dry_run() {
             .unwrap_or_else(|error| panic!("{}: {error}", operation.id));
         stdin.clear();
         let captured = runtime
-            .block_on(capture(&client, &layer, &prepared, false))
+            .block_on(capture(&client, &session.config, &layer, &prepared, false))
             .unwrap_or_else(|error| panic!("{}: {error}", operation.id));
         assert_eq!(captured.method, operation.method, "{}", operation.id);
-        let expected_path = format!("/api{}", operation.path.split('{').next().unwrap_or(""));
+        let expected_path = format!(
+            "{base_path}{}",
+            operation.path.split('{').next().unwrap_or("")
+        );
         assert!(
             captured
                 .url
@@ -205,11 +244,7 @@ fn every_operation_is_described_and_dry_run() {
         }
         methods.insert(operation.method);
     }
-    assert_eq!(
-        methods.len(),
-        5,
-        "GET, POST, PUT, DELETE and PATCH: {methods:?}"
-    );
+    methods
 }
 
 #[test]
@@ -233,16 +268,21 @@ fn a_text_body_is_sent_as_given() {
             }),
         }),
         response: None,
+        raw: None,
         paged: false,
         idempotent: false,
     };
     let values = Values::parse(&operation, &[]).expect("no parameters");
     let sql = "select 1.10000000000000000001 as n -- not JSON\n";
-    let payload = Payload {
-        bytes: Bytes::from(sql),
-        media_type: request::media_type("text/plain"),
-    };
-    let request = request::build(&operation, &values, Some(&payload)).expect("a request");
+    let payload = Payload::bytes(Bytes::from(sql), request::media_type("text/plain"));
+    let request = futures_util::FutureExt::now_or_never(request::build(
+        &operation,
+        &values,
+        Some(&payload),
+        &request::Target::default(),
+    ))
+    .expect("ready")
+    .expect("a request");
     assert_eq!(request.headers()["content-type"], "text/plain");
     assert_eq!(
         request.body().as_bytes().map(|b| b.to_vec()),
@@ -267,7 +307,14 @@ fn requests_carry_the_operation_and_its_idempotency_for_the_retry_layer() {
             .map(|p| format!("{}={}", p.name, sample_param(p)))
             .collect();
         let values = Values::parse(operation, &pairs).expect("valid");
-        let request = request::build(operation, &values, None).expect("a request");
+        let request = futures_util::FutureExt::now_or_never(request::build(
+            operation,
+            &values,
+            None,
+            &request::Target::default(),
+        ))
+        .expect("ready")
+        .expect("a request");
         let carried = request
             .extensions()
             .get::<lusid::stack::Operation>()

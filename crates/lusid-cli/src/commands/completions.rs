@@ -128,10 +128,5 @@ fn call_args(
             .action(ArgAction::SetTrue)
             .help("Print the request and send nothing"),
     )
-    .arg(
-        Arg::new("service")
-            .long("service")
-            .value_parser(services.to_vec())
-            .help("The service"),
-    )
+    .mut_arg("service", |arg| arg.value_parser(services.to_vec()))
 }

@@ -3,8 +3,10 @@
 mod api;
 mod completions;
 mod config;
+mod drive;
 mod emulator;
 mod instruments;
+mod sql;
 mod token;
 mod upsert;
 
@@ -15,7 +17,8 @@ use std::future::Future;
 use clap::Parser;
 
 use crate::cli::{
-    ApiCallArgs, ApiCommand, Cli, Command, ConfigCommand, GlobalArgs, InstrumentsCommand,
+    ApiArgs, ApiCallArgs, ApiCommand, Cli, Command, ConfigCommand, DriveCommand, GlobalArgs,
+    InstrumentsCommand,
 };
 use crate::error::{CliError, Kept};
 use crate::session::Session;
@@ -55,22 +58,53 @@ pub async fn run(cli: Cli, interrupt: &mut Interrupt) -> Result<(), CliError> {
                 .await
                 .map_err(|error| session.explain(error))
         }
-        Command::Api(ApiCommand::List(args)) => api::list(args),
-        Command::Api(ApiCommand::Describe(args)) => api::describe(args),
-        Command::Api(ApiCommand::Call(words)) => {
-            let args = ApiCallArgs::try_parse_from(
+        Command::Api(ApiArgs {
+            service,
+            command: ApiCommand::List(args),
+        }) => api::list(args, service.as_deref()),
+        Command::Api(ApiArgs {
+            service,
+            command: ApiCommand::Describe(args),
+        }) => api::describe(args, service.as_deref()),
+        Command::Api(ApiArgs {
+            service,
+            command: ApiCommand::Call(words),
+        }) => {
+            let mut args = ApiCallArgs::try_parse_from(
                 std::iter::once("lusid api".to_owned()).chain(words.iter().cloned()),
             )
             .unwrap_or_else(|error| error.exit());
+            if args.service.is_none() {
+                args.service.clone_from(service);
+            }
             let global = merge(global, &args.global);
             // Everything that can be checked without LUSID is checked
             // before the session opens.
-            let service = crate::api::service(&args.service)?;
+            let service = crate::api::service(api::service_name(args.service.as_deref(), None))?;
             let prepared = api::prepare(&service, &args, &mut std::io::stdin().lock())?;
             let session = guarded(interrupt, Session::open(&global)).await?;
             guarded(interrupt, api::call(&session, &args, prepared))
                 .await
                 .map_err(|error| session.explain(error))
+        }
+        Command::Drive(command) => {
+            let session = guarded(interrupt, Session::open(global)).await?;
+            match command {
+                DriveCommand::Ls(args) => guarded(interrupt, drive::ls(&session, args)).await,
+                DriveCommand::Upload(args) => {
+                    guarded(interrupt, drive::upload(&session, args)).await
+                }
+                DriveCommand::Download(args) => {
+                    guarded(interrupt, drive::download(&session, args)).await
+                }
+                DriveCommand::Mkdir(args) => guarded(interrupt, drive::mkdir(&session, args)).await,
+                DriveCommand::Rm(args) => guarded(interrupt, drive::rm(&session, args)).await,
+            }
+        }
+        Command::Sql(args) => {
+            let query = sql::query_text(args, &mut std::io::stdin().lock())?;
+            let session = guarded(interrupt, Session::open(global)).await?;
+            guarded(interrupt, sql::run(&session, args, query)).await
         }
         Command::Completions(args) => completions::print(args.shell),
         Command::Token => {

@@ -1,0 +1,350 @@
+//! `lusid drive ls|upload|download|mkdir|rm`: files in Drive by path,
+//! built on the Drive operation table of `lusid api --service drive`.
+//!
+//! Drive addresses folders and files by id. A path such as
+//! `/reports/2026/q4.csv` is resolved one name at a time: the root's
+//! items (GetRootFolder), then each folder's (GetFolderContents), every
+//! page followed through `nextPage`, an item matching by its exact `name`.
+//! Uploads name the file and its folder's path in CreateFile's
+//! `x-lusid-drive-filename` and `x-lusid-drive-path` headers, creating
+//! missing folders first (CreateFolder, parent path and name).
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::api::invoke::{self, Invoker};
+use crate::api::request::{Content, Payload};
+use crate::cli::{DriveDownloadArgs, DriveLsArgs, DrivePathArgs, DriveUploadArgs};
+use crate::error::CliError;
+use crate::output::Output;
+use crate::session::Session;
+
+/// One folder or file, as Drive's StorageObject has it.
+#[derive(Debug, Deserialize)]
+struct Item {
+    id: String,
+    name: String,
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    size: Option<u64>,
+    #[serde(default, rename = "updatedOn")]
+    updated_on: Option<String>,
+}
+
+impl Item {
+    fn is_folder(&self) -> bool {
+        self.kind.eq_ignore_ascii_case("folder")
+    }
+}
+
+/// A page of items (PagedResourceListOfStorageObject).
+#[derive(Debug, Deserialize)]
+struct Page {
+    values: Vec<Item>,
+    #[serde(default, rename = "nextPage")]
+    next_page: Option<String>,
+}
+
+/// A Drive path split into names: `/reports/2026/` gives
+/// `["reports", "2026"]`.
+fn names(path: &str) -> Vec<&str> {
+    path.split('/').filter(|name| !name.is_empty()).collect()
+}
+
+/// Where a path leads.
+enum Found {
+    /// The root folder.
+    Root,
+    /// A folder or file.
+    Item(Item),
+}
+
+/// The Drive operations.
+struct Drive {
+    invoker: Invoker,
+}
+
+impl Drive {
+    fn open(session: &Session) -> Result<Self, CliError> {
+        Ok(Self {
+            invoker: Invoker::open(session, "drive")?,
+        })
+    }
+
+    /// Every item of the folder `id` (`None`: the root), page by page.
+    async fn contents(&self, id: Option<&str>) -> Result<Vec<Item>, CliError> {
+        let mut items = Vec::new();
+        let mut page: Option<String> = None;
+        loop {
+            let mut params = Vec::new();
+            if let Some(id) = id {
+                params.push(format!("id={id}"));
+            }
+            if let Some(token) = &page {
+                params.push(format!("page={token}"));
+            }
+            let operation = if id.is_some() {
+                "GetFolderContents"
+            } else {
+                "GetRootFolder"
+            };
+            let json = self.invoker.json(operation, &params, None).await?;
+            let next: Page = json.deserialize_into().map_err(|source| CliError::Decode {
+                position: 1,
+                source,
+            })?;
+            items.extend(next.values);
+            match next.next_page.filter(|token| !token.is_empty()) {
+                Some(token) if Some(&token) != page.as_ref() => page = Some(token),
+                _ => return Ok(items),
+            }
+        }
+    }
+
+    /// The item at `path`, or `None` when a name on the way is missing.
+    async fn find(&self, path: &str) -> Result<Option<Found>, CliError> {
+        let mut found = Found::Root;
+        for name in names(path) {
+            let folder = match &found {
+                Found::Root => None,
+                Found::Item(item) if item.is_folder() => Some(item.id.clone()),
+                Found::Item(_) => return Ok(None),
+            };
+            let items = self.contents(folder.as_deref()).await?;
+            match items.into_iter().find(|item| item.name == name) {
+                Some(item) => found = Found::Item(item),
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(found))
+    }
+
+    /// Creates every missing folder of `path` (`mkdir -p`).
+    async fn make_folders(&self, path: &str) -> Result<(), CliError> {
+        let mut parent = String::from("/");
+        let mut folder: Option<String> = None;
+        for name in names(path) {
+            let items = self.contents(folder.as_deref()).await?;
+            let id = match items.into_iter().find(|item| item.name == name) {
+                Some(item) if item.is_folder() => item.id,
+                Some(_) => {
+                    return Err(CliError::Usage(format!(
+                        "{parent}{name} is a file in Drive, not a folder"
+                    )));
+                }
+                None => {
+                    let body = serde_json::json!({"path": parent, "name": name}).to_string();
+                    let created = self
+                        .invoker
+                        .json(
+                            "CreateFolder",
+                            &[],
+                            Some(&Payload::bytes(body, "application/json")),
+                        )
+                        .await?;
+                    let item: Item =
+                        created
+                            .deserialize_into()
+                            .map_err(|source| CliError::Decode {
+                                position: 1,
+                                source,
+                            })?;
+                    item.id
+                }
+            };
+            if !parent.ends_with('/') {
+                parent.push('/');
+            }
+            parent.push_str(name);
+            folder = Some(id);
+        }
+        Ok(())
+    }
+}
+
+/// The folder path and file name of a Drive file path; a path ending in
+/// `/` takes `default_name`.
+fn split_file_path<'a>(
+    path: &'a str,
+    default_name: Option<&'a str>,
+) -> Result<(String, &'a str), CliError> {
+    let mut parts = names(path);
+    let name = if path.ends_with('/') {
+        default_name
+    } else {
+        parts.pop()
+    };
+    let name = name.ok_or_else(|| {
+        CliError::Usage(format!(
+            "{path:?} names no file: give a Drive path such as /reports/q4.csv"
+        ))
+    })?;
+    Ok((format!("/{}", parts.join("/")), name))
+}
+
+/// `lusid drive ls [PATH]`: one line per item, tab-separated: `folder` or
+/// `file`, size in bytes (`-` for a folder), updatedOn, name (a folder's
+/// with a trailing `/`).
+pub async fn ls(session: &Session, args: &DriveLsArgs) -> Result<(), CliError> {
+    let drive = Drive::open(session)?;
+    let items = match drive.find(&args.path).await? {
+        Some(Found::Root) => drive.contents(None).await?,
+        Some(Found::Item(item)) if item.is_folder() => drive.contents(Some(&item.id)).await?,
+        Some(Found::Item(item)) => vec![item],
+        None => return Err(not_found(&args.path)),
+    };
+    let mut text = String::new();
+    for item in items {
+        let (kind, size, suffix) = if item.is_folder() {
+            ("folder", "-".to_owned(), "/")
+        } else {
+            (
+                "file",
+                item.size.map_or("-".to_owned(), |s| s.to_string()),
+                "",
+            )
+        };
+        text.push_str(&format!(
+            "{kind}\t{size}\t{}\t{}{suffix}\n",
+            item.updated_on.as_deref().unwrap_or("-"),
+            item.name
+        ));
+    }
+    print(&text)
+}
+
+/// `lusid drive upload LOCAL_FILE DRIVE_PATH`: streams the file (its size
+/// as Content-Length) and prints the new file's id.
+pub async fn upload(session: &Session, args: &DriveUploadArgs) -> Result<(), CliError> {
+    let len = super::api::file_size(&args.local)?;
+    let local_name = args.local.file_name().and_then(|n| n.to_str());
+    let (folder, name) = split_file_path(&args.drive_path, local_name)?;
+    let drive = Drive::open(session)?;
+    drive.make_folders(&folder).await?;
+    let payload = Payload {
+        content: Content::File {
+            path: args.local.clone(),
+            len,
+        },
+        media_type: "application/octet-stream",
+    };
+    let params = [
+        format!("x-lusid-drive-filename={name}"),
+        format!("x-lusid-drive-path={folder}"),
+        format!("Content-Length={len}"),
+    ];
+    let created = drive
+        .invoker
+        .json("CreateFile", &params, Some(&payload))
+        .await?;
+    let item: Item = created
+        .deserialize_into()
+        .map_err(|source| CliError::Decode {
+            position: 1,
+            source,
+        })?;
+    print(&format!("{}\n", item.id))
+}
+
+/// `lusid drive download DRIVE_PATH LOCAL_FILE`: streams the contents to
+/// a temporary file beside LOCAL_FILE, renamed into place on success.
+pub async fn download(session: &Session, args: &DriveDownloadArgs) -> Result<(), CliError> {
+    let local = args.local.as_path();
+    let to_stdout = local == Path::new("-");
+    if !to_stdout && !args.force && std::fs::symlink_metadata(local).is_ok() {
+        return Err(CliError::Usage(format!(
+            "{} exists: pass --force to replace it",
+            local.display()
+        )));
+    }
+    let output = Output::open(Some(local)).map_err(|source| CliError::Output {
+        path: Some(local.to_owned()),
+        source,
+    })?;
+    let drive = Drive::open(session)?;
+    let id = match drive.find(&args.drive_path).await? {
+        Some(Found::Item(item)) if !item.is_folder() => item.id,
+        Some(_) => {
+            return Err(CliError::Usage(format!(
+                "{} is a folder in Drive: `lusid drive ls {}` lists it",
+                args.drive_path, args.drive_path
+            )));
+        }
+        None => return Err(not_found(&args.drive_path)),
+    };
+    let output_path = output.path().map(ToOwned::to_owned);
+    let output_error = |source| CliError::Output {
+        path: output_path.clone(),
+        source,
+    };
+    let response = drive
+        .invoker
+        .raw("DownloadFile", &[format!("id={id}")], None)
+        .await?;
+    let mut out = output.writer().map_err(output_error)?;
+    invoke::copy_body(response, out.as_mut(), &output_error).await?;
+    drop(out);
+    output.commit().map_err(output_error)
+}
+
+/// `lusid drive mkdir PATH`: creates the folder and any missing parents.
+pub async fn mkdir(session: &Session, args: &DrivePathArgs) -> Result<(), CliError> {
+    Drive::open(session)?.make_folders(&args.path).await
+}
+
+/// `lusid drive rm PATH`: deletes a file or a folder.
+pub async fn rm(session: &Session, args: &DrivePathArgs) -> Result<(), CliError> {
+    let drive = Drive::open(session)?;
+    let item = match drive.find(&args.path).await? {
+        Some(Found::Item(item)) => item,
+        Some(Found::Root) => {
+            return Err(CliError::Usage(
+                "the root folder cannot be deleted".to_owned(),
+            ));
+        }
+        None => return Err(not_found(&args.path)),
+    };
+    let operation = if item.is_folder() {
+        "DeleteFolder"
+    } else {
+        "DeleteFile"
+    };
+    drive
+        .invoker
+        .raw(operation, &[format!("id={}", item.id)], None)
+        .await
+        .map(drop)
+}
+
+fn not_found(path: &str) -> CliError {
+    CliError::NotFound(format!("no file or folder {path} in Drive"))
+}
+
+fn print(text: &str) -> Result<(), CliError> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|source| CliError::Output { path: None, source })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_split_into_folder_and_name() {
+        assert_eq!(names("/reports/2026/"), vec!["reports", "2026"]);
+        assert!(names("/").is_empty());
+        let (folder, name) = split_file_path("/reports/2026/q4.csv", None).expect("a file");
+        assert_eq!((folder.as_str(), name), ("/reports/2026", "q4.csv"));
+        let (folder, name) = split_file_path("/reports/", Some("a.csv")).expect("a file");
+        assert_eq!((folder.as_str(), name), ("/reports", "a.csv"));
+        let (folder, name) = split_file_path("q4.csv", None).expect("a file");
+        assert_eq!((folder.as_str(), name), ("/", "q4.csv"));
+        assert!(split_file_path("/", None).is_err());
+    }
+}
