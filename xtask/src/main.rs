@@ -200,8 +200,9 @@ fn codegen(root: &Path, mode: Mode, stats: bool) -> Result<ExitCode> {
     let spec = spec::Spec::load(&root.join("spec/lusid.json"))?;
     let selection = selection::Selection::new(&spec).context("selecting operations")?;
     let models = model::build_models(&spec, &selection).context("building models")?;
-    let operations =
+    let mut operations =
         operation::build_operations(&spec, &selection, &models).context("building operations")?;
+    operation::read_strings_as_json(&mut operations);
 
     let tags = operations
         .iter()
