@@ -450,8 +450,8 @@ fn render_send(operation: &Operation) -> String {
                 "{}pub async fn send(self) -> Result<lusid_api::ByteStream, crate::Error> {{\n{body}}}\n\n",
                 send_doc(
                     "Sends the request and returns the response body as a stream of bytes, \
-                     read from the connection as it is consumed (`tokio::io::copy` it into a \
-                     file with [`ByteStream::into_async_read`](lusid_api::ByteStream::into_async_read))."
+                     read from the connection as it is consumed (a tokio `AsyncRead`: \
+                     `tokio::io::copy` it into a file)."
                 )
             );
         }

@@ -245,7 +245,12 @@ fn build(
         {
             continue;
         }
-        let param = build_param(parameter)?;
+        let mut param = build_param(parameter)?;
+        // A parameter named like a builder method (Horizon's `pageSize`)
+        // takes a suffix.
+        if RESERVED.contains(&param.ident.as_str()) {
+            param.ident.push_str("_param");
+        }
         if RESERVED.contains(&param.ident.as_str())
             || params
                 .iter()
@@ -496,7 +501,7 @@ fn build_responses(
                 ty,
                 kind,
             });
-        } else {
+        } else if status != "default" {
             let schema = match schema {
                 Some(schema) => ref_name(schema)?.map(str::to_owned),
                 None => None,
@@ -507,7 +512,13 @@ fn build_responses(
             });
         }
     }
-    let success = success.ok_or_else(|| crate::error::Error::new("no success response"))?;
+    // No 2xx declared (the services' deletes declare only `default`): a
+    // success status with nothing to read.
+    let success = success.unwrap_or(Success {
+        status: "2xx".to_owned(),
+        ty: RustType::String,
+        kind: ResponseKind::Empty,
+    });
     Ok((success, errors))
 }
 
