@@ -62,6 +62,46 @@ pub use lusid_auth as auth;
 pub use lusid_http as stack;
 /// Wire types of the LUSID API: the `lusid-models` crate.
 pub use lusid_models as models;
+/// The FINBOURNE Access API (feature `access`): the `finbourne-access` crate, reached with
+/// [`Client::access`].
+#[cfg(feature = "access")]
+pub use finbourne_access as access;
+/// The FINBOURNE Horizon API (feature `horizon`): the `finbourne-horizon` crate, reached with
+/// [`Client::horizon`].
+#[cfg(feature = "horizon")]
+pub use finbourne_horizon as horizon;
+/// The FINBOURNE Identity API (feature `identity`): the `finbourne-identity` crate, reached with
+/// [`Client::identity`].
+#[cfg(feature = "identity")]
+pub use finbourne_identity as identity;
+/// The FINBOURNE Insights API (feature `insights`): the `finbourne-insights` crate, reached with
+/// [`Client::insights`].
+#[cfg(feature = "insights")]
+pub use finbourne_insights as insights;
+/// The FINBOURNE Luminesce API (feature `luminesce`): the `lusid-luminesce` crate, reached with
+/// [`Client::luminesce`].
+#[cfg(feature = "luminesce")]
+pub use lusid_luminesce as luminesce;
+/// The FINBOURNE Configuration API (feature `configuration`): the `lusid-configuration` crate, reached with
+/// [`Client::configuration`].
+#[cfg(feature = "configuration")]
+pub use lusid_configuration as configuration;
+/// The FINBOURNE Drive API (feature `drive`): the `lusid-drive` crate, reached with
+/// [`Client::drive`].
+#[cfg(feature = "drive")]
+pub use lusid_drive as drive;
+/// The FINBOURNE Notifications API (feature `notifications`): the `lusid-notifications` crate, reached with
+/// [`Client::notifications`].
+#[cfg(feature = "notifications")]
+pub use lusid_notifications as notifications;
+/// The FINBOURNE Scheduler API (feature `scheduler`): the `lusid-scheduler` crate, reached with
+/// [`Client::scheduler`].
+#[cfg(feature = "scheduler")]
+pub use lusid_scheduler as scheduler;
+/// The FINBOURNE Workflow API (feature `workflow`): the `lusid-workflow` crate, reached with
+/// [`Client::workflow`].
+#[cfg(feature = "workflow")]
+pub use lusid_workflow as workflow;
 /// The retry policy shared by token requests and API calls: the
 /// `lusid-retry` crate.
 pub use lusid_retry as retry;
