@@ -109,3 +109,8 @@ pub use lusid_retry as retry;
 /// The error of a LUSID call: its status, LUSID's problem details, request id
 /// and operation (see [`lusid_api::Error`]).
 pub use lusid_api::{Error, ErrorKind};
+
+/// Compiles the examples of docs/services.md (doc-tests only).
+#[cfg(all(doctest, feature = "services"))]
+#[doc = include_str!("../../../docs/services.md")]
+pub struct ServicesDoc;
