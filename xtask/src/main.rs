@@ -217,7 +217,7 @@ fn codegen(root: &Path, mode: Mode, stats: bool) -> Result<ExitCode> {
     files.push(emit_cli_operations::render(&spec)?);
     files.extend(features::render(root, &tags)?);
     let service_crates = services::build_all(root)?;
-    files.extend(services::render(&service_crates)?);
+    files.extend(services::render(root, &service_crates)?);
     files.extend(emit_facade::render_services(&service_crates));
     let rendered = started.elapsed();
     output::format_all(&mut files, root)?;

@@ -206,12 +206,52 @@ pub fn service_paths(source: &str, service: &ServiceCrate) -> String {
 }
 
 /// Every file of every service crate.
-pub fn render(generated: &[Generated]) -> Result<Vec<GeneratedFile>> {
+pub fn render(root: &Path, generated: &[Generated]) -> Result<Vec<GeneratedFile>> {
+    let example_path = root.join(ROUNDTRIP_MAIN);
+    let root_example = std::fs::read_to_string(&example_path)
+        .with_context(|| format!("reading {}", example_path.display()))?;
     let mut files = Vec::new();
     for service in generated {
-        files.extend(render_crate(service)?);
+        files.extend(render_crate(service, &root_example)?);
     }
     Ok(files)
+}
+
+/// The hand-written engine of `cargo xtask roundtrip`, which each service
+/// crate's `roundtrip` example copies (with its crate's name).
+const ROUNDTRIP_MAIN: &str = "crates/lusid-models/examples/roundtrip/main.rs";
+
+/// A service crate's `examples/roundtrip`: a copy of lusid-models' engine
+/// and the table of the service's schemas.
+fn render_roundtrip(generated: &Generated, root_example: &str) -> Result<Vec<GeneratedFile>> {
+    let service = generated.service;
+    let dir = service.dir();
+    let krate = service.rust_name();
+    let header = header(service);
+    let main = format!(
+        "{header}// A copy of {ROUNDTRIP_MAIN}, for this crate's schemas.\n\n{}",
+        root_example
+            .replace("lusid_models::", &format!("{krate}::"))
+            .replace("Needs the\n//! `full` feature, which compiles every schema.", "")
+    );
+    let mut dispatch = format!(
+        "{header}\n//! Every schema by name, for `cargo xtask roundtrip --all`.\n\n\
+         /// Decodes JSON text as one schema's type and encodes it again.\n\
+         pub type Roundtrip = fn(&str) -> Result<String, crate::Failure>;\n\n\
+         /// Each schema's name and [`Roundtrip`], in specification order.\n\
+         pub const SCHEMAS: &[(&str, Roundtrip)] = &[\n"
+    );
+    for model in &generated.models {
+        dispatch.push_str(&format!(
+            "    ({:?}, crate::run::<{krate}::models::{}>),\n",
+            model.name, model.name
+        ));
+    }
+    dispatch.push_str("];\n");
+    Ok(vec![
+        GeneratedFile::verbatim(format!("{dir}/examples/roundtrip/main.rs"), main),
+        GeneratedFile::new(format!("{dir}/examples/roundtrip/dispatch.rs"), dispatch),
+    ])
 }
 
 /// The directories a service crate's generated sources live in (every
@@ -219,11 +259,11 @@ pub fn render(generated: &[Generated]) -> Result<Vec<GeneratedFile>> {
 pub fn generated_dirs() -> Vec<String> {
     SERVICES
         .iter()
-        .map(|service| format!("{}/src", service.dir()))
+        .flat_map(|service| [format!("{}/src", service.dir()), format!("{}/examples", service.dir())])
         .collect()
 }
 
-fn render_crate(generated: &Generated) -> Result<Vec<GeneratedFile>> {
+fn render_crate(generated: &Generated, root_example: &str) -> Result<Vec<GeneratedFile>> {
     let service = generated.service;
     let dir = service.dir();
     let header = header(service);
@@ -307,6 +347,7 @@ fn render_crate(generated: &Generated) -> Result<Vec<GeneratedFile>> {
         format!("{dir}/README.md"),
         render_readme(generated),
     ));
+    files.extend(render_roundtrip(generated, root_example)?);
     Ok(files)
 }
 
