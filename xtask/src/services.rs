@@ -232,7 +232,10 @@ fn render_roundtrip(generated: &Generated, root_example: &str) -> Result<Vec<Gen
         "{header}// A copy of {ROUNDTRIP_MAIN}, for this crate's schemas.\n\n{}",
         root_example
             .replace("lusid_models::", &format!("{krate}::"))
-            .replace("Needs the\n//! `full` feature, which compiles every schema.", "")
+            .replace(
+                "(see docs/codegen.md). Needs the\n//! `full` feature, which compiles every schema.",
+                "(see docs/codegen.md).",
+            )
     );
     let mut dispatch = format!(
         "{header}\n//! Every schema by name, for `cargo xtask roundtrip --all`.\n\n\

@@ -2,7 +2,7 @@
 // A copy of crates/lusid-models/examples/roundtrip/main.rs, for this crate's schemas.
 
 //! Decodes JSON as one schema's type and writes what the models encode:
-//! the engine of `cargo xtask roundtrip` (see docs/codegen.md). 
+//! the engine of `cargo xtask roundtrip` (see docs/codegen.md).
 //!
 //! - `roundtrip SCHEMA`: one JSON value on stdin, its re-encoding on stdout;
 //!   exit 1 with the JSON path when it does not decode, 2 for an unknown
