@@ -472,7 +472,9 @@ fn render_send(operation: &Operation) -> String {
     } else {
         "self.send_as().await\n".to_owned()
     };
-    let send_doc = send_doc(&format!("Sends the request and decodes the response as `{response}`."));
+    let send_doc = send_doc(&format!(
+        "Sends the request and decodes the response as `{response}`."
+    ));
     let send_as_doc = doc_comment(&[
         "Sends the request and decodes a successful response as any `T`: a type of your own, \
          `serde_json::Value`, or [`RawJson`](lusid_models::RawJson) to keep the body exactly as \

@@ -241,7 +241,8 @@ fn build(
     {
         // A binary body's `Content-Length` is set from the body's length.
         if opt_str(parameter, "in") == Some("header")
-            && opt_str(parameter, "name").is_some_and(|name| name.eq_ignore_ascii_case("content-length"))
+            && opt_str(parameter, "name")
+                .is_some_and(|name| name.eq_ignore_ascii_case("content-length"))
         {
             continue;
         }
@@ -293,7 +294,9 @@ fn build_param(parameter: &Json) -> Result<Param> {
         "path" => Location::Path,
         "query" => Location::Query,
         "header" => Location::Header,
-        other => bail!("parameter `{wire}` is in {other:?}; only path, query and header are supported"),
+        other => {
+            bail!("parameter `{wire}` is in {other:?}; only path, query and header are supported")
+        }
     };
     let schema = parameter
         .get("schema")
@@ -544,7 +547,9 @@ fn response_kind(response: &Json, json_schema: Option<&Json>) -> ResponseKind {
     let text_declared = content.iter().any(|(media, _)| media == "text/plain");
     let plain_string = json_schema
         .or_else(|| content.first().and_then(|(_, value)| value.get("schema")))
-        .is_some_and(|schema| opt_str(schema, "type") == Some("string") && schema.get("format").is_none());
+        .is_some_and(|schema| {
+            opt_str(schema, "type") == Some("string") && schema.get("format").is_none()
+        });
     if text_declared && plain_string {
         return ResponseKind::Text;
     }

@@ -62,7 +62,13 @@ pub fn all(root: &Path) -> Result<ExitCode> {
     let mut failures = Vec::new();
     let mut sample_count = 0;
     let mut schemas = models.len();
-    batch(root, "lusid-models", &models, &mut failures, &mut sample_count)?;
+    batch(
+        root,
+        "lusid-models",
+        &models,
+        &mut failures,
+        &mut sample_count,
+    )?;
     // The service crates' schemas, each through its crate's own example.
     for generated in crate::services::build_all(root)? {
         schemas += generated.models.len();
@@ -121,7 +127,10 @@ fn batch(
     for sample in &samples {
         let reply = match replies.next() {
             Some(reply) => reply.context("reading the roundtrip example")?,
-            None => bail!("the roundtrip example of {package} stopped before `{}`", sample.schema),
+            None => bail!(
+                "the roundtrip example of {package} stopped before `{}`",
+                sample.schema
+            ),
         };
         let problem = match reply.split_once('\t') {
             Some(("ok", encoded)) if encoded == sample.json => continue,
@@ -132,7 +141,10 @@ fn batch(
             Some((_, message)) => format!("{message}\n  in:  {}", sample.json),
             None => format!("unexpected reply {reply:?}"),
         };
-        failures.push(format!("{package}: {} ({}): {problem}", sample.schema, sample.case));
+        failures.push(format!(
+            "{package}: {} ({}): {problem}",
+            sample.schema, sample.case
+        ));
     }
     writer
         .join()

@@ -249,7 +249,10 @@ impl Spec {
                 .collect();
             candidates = Some(match candidates {
                 None => single,
-                Some(previous) => previous.into_iter().filter(|key| single.contains(key)).collect(),
+                Some(previous) => previous
+                    .into_iter()
+                    .filter(|key| single.contains(key))
+                    .collect(),
             });
             resolved.push((name.to_owned(), schema));
         }

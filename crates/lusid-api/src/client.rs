@@ -137,15 +137,19 @@ impl Client {
             .get(http::header::CONTENT_TYPE)
             .and_then(|value| value.to_str().ok())
             .is_some_and(|value| value.contains("json"));
-        let body = response.into_body().collect_bytes().await.map_err(|source| {
-            Error::Http(lusid_http::Error::Transport {
-                operation: None,
-                url: String::new(),
-                kind: lusid_http::FailureKind::Send,
-                attempts: 1,
-                source,
-            })
-        })?;
+        let body = response
+            .into_body()
+            .collect_bytes()
+            .await
+            .map_err(|source| {
+                Error::Http(lusid_http::Error::Transport {
+                    operation: None,
+                    url: String::new(),
+                    kind: lusid_http::FailureKind::Send,
+                    attempts: 1,
+                    source,
+                })
+            })?;
         Ok((json, body))
     }
 }

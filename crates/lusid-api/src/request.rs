@@ -244,7 +244,10 @@ impl RequestBuilder {
             }
             PendingBody::Upload(upload) => {
                 builder = builder
-                    .header(CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"))
+                    .header(
+                        CONTENT_TYPE,
+                        HeaderValue::from_static("application/octet-stream"),
+                    )
                     .header(CONTENT_LENGTH, HeaderValue::from(upload.len()));
                 let Some(stream) = upload.take() else {
                     return Err(Error::InvalidParameter {

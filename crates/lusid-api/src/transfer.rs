@@ -177,12 +177,12 @@ impl http_body::Body for LengthChecked {
                 this.remaining -= size;
                 Poll::Ready(Some(Ok(Frame::data(chunk))))
             }
-            Poll::Ready(None) if this.remaining > 0 => Poll::Ready(Some(Err(Box::new(
-                LengthMismatch {
+            Poll::Ready(None) if this.remaining > 0 => {
+                Poll::Ready(Some(Err(Box::new(LengthMismatch {
                     announced: this.length,
                     actual: format!("ended after {}", this.length - this.remaining),
-                },
-            )))),
+                }))))
+            }
             Poll::Ready(None) => Poll::Ready(None),
         }
     }

@@ -53,15 +53,6 @@ pub use builder::ClientBuilder;
 pub use client::Client;
 pub use error::BuildError;
 
-/// Endpoint methods: the `lusid-api` crate.
-pub use lusid_api as api;
-/// Credentials and tokens: the `lusid-auth` crate.
-pub use lusid_auth as auth;
-/// The transport and the tower service stack: the `lusid-http` crate
-/// (named `stack` so it does not shadow the `http` crate in your code).
-pub use lusid_http as stack;
-/// Wire types of the LUSID API: the `lusid-models` crate.
-pub use lusid_models as models;
 /// The FINBOURNE Access API (feature `access`): the `finbourne-access` crate, reached with
 /// [`Client::access`].
 #[cfg(feature = "access")]
@@ -78,10 +69,10 @@ pub use finbourne_identity as identity;
 /// [`Client::insights`].
 #[cfg(feature = "insights")]
 pub use finbourne_insights as insights;
-/// The FINBOURNE Luminesce API (feature `luminesce`): the `lusid-luminesce` crate, reached with
-/// [`Client::luminesce`].
-#[cfg(feature = "luminesce")]
-pub use lusid_luminesce as luminesce;
+/// Endpoint methods: the `lusid-api` crate.
+pub use lusid_api as api;
+/// Credentials and tokens: the `lusid-auth` crate.
+pub use lusid_auth as auth;
 /// The FINBOURNE Configuration API (feature `configuration`): the `lusid-configuration` crate, reached with
 /// [`Client::configuration`].
 #[cfg(feature = "configuration")]
@@ -90,10 +81,22 @@ pub use lusid_configuration as configuration;
 /// [`Client::drive`].
 #[cfg(feature = "drive")]
 pub use lusid_drive as drive;
+/// The transport and the tower service stack: the `lusid-http` crate
+/// (named `stack` so it does not shadow the `http` crate in your code).
+pub use lusid_http as stack;
+/// The FINBOURNE Luminesce API (feature `luminesce`): the `lusid-luminesce` crate, reached with
+/// [`Client::luminesce`].
+#[cfg(feature = "luminesce")]
+pub use lusid_luminesce as luminesce;
+/// Wire types of the LUSID API: the `lusid-models` crate.
+pub use lusid_models as models;
 /// The FINBOURNE Notifications API (feature `notifications`): the `lusid-notifications` crate, reached with
 /// [`Client::notifications`].
 #[cfg(feature = "notifications")]
 pub use lusid_notifications as notifications;
+/// The retry policy shared by token requests and API calls: the
+/// `lusid-retry` crate.
+pub use lusid_retry as retry;
 /// The FINBOURNE Scheduler API (feature `scheduler`): the `lusid-scheduler` crate, reached with
 /// [`Client::scheduler`].
 #[cfg(feature = "scheduler")]
@@ -102,9 +105,6 @@ pub use lusid_scheduler as scheduler;
 /// [`Client::workflow`].
 #[cfg(feature = "workflow")]
 pub use lusid_workflow as workflow;
-/// The retry policy shared by token requests and API calls: the
-/// `lusid-retry` crate.
-pub use lusid_retry as retry;
 
 /// The error of a LUSID call: its status, LUSID's problem details, request id
 /// and operation (see [`lusid_api::Error`]).

@@ -134,7 +134,11 @@ async fn handle(State(recorder): State<Arc<Recorder>>, request: Request) -> Resp
     });
     let path = parts.uri.path();
     let json = |value: serde_json::Value| {
-        ([(header::CONTENT_TYPE, "application/json")], value.to_string()).into_response()
+        (
+            [(header::CONTENT_TYPE, "application/json")],
+            value.to_string(),
+        )
+            .into_response()
     };
     if method == "DELETE" {
         return StatusCode::NO_CONTENT.into_response();
@@ -250,7 +254,12 @@ async fn service_urls_are_derived_from_the_lusid_urls_origin() {
     );
     assert!(fake.client.luminesce().base_url().ends_with("/honeycomb"));
     assert!(fake.client.scheduler().base_url().ends_with("/scheduler2"));
-    assert!(fake.client.notifications().base_url().ends_with("/notification"));
+    assert!(
+        fake.client
+            .notifications()
+            .base_url()
+            .ends_with("/notification")
+    );
 }
 
 #[tokio::test]
@@ -263,7 +272,11 @@ async fn one_token_request_serves_lusid_and_two_services() {
         .send_as()
         .await
         .expect("LUSID");
-    assert_request(&fake.last(), "GET", "/api/api/instruments/Figi/BBG000BLNNH6");
+    assert_request(
+        &fake.last(),
+        "GET",
+        "/api/api/instruments/Figi/BBG000BLNNH6",
+    );
     let folder = fake
         .client
         .drive()
@@ -307,7 +320,10 @@ async fn drive_uses_every_method_and_body_kind_at_its_base_path() {
     // PUT with a JSON body.
     drive
         .folders()
-        .update_folder("f1", lusid::drive::models::UpdateFolder::new("/", "renamed"))
+        .update_folder(
+            "f1",
+            lusid::drive::models::UpdateFolder::new("/", "renamed"),
+        )
         .send()
         .await
         .expect("UpdateFolder");
@@ -326,12 +342,20 @@ async fn drive_uses_every_method_and_body_kind_at_its_base_path() {
         .expect("CreateFile");
     let seen = fake.last();
     assert_request(&seen, "POST", "/drive/api/files");
-    assert_eq!(seen.content_type.as_deref(), Some("application/octet-stream"));
+    assert_eq!(
+        seen.content_type.as_deref(),
+        Some("application/octet-stream")
+    );
     assert_eq!(seen.content_length.as_deref(), Some("3"));
     assert_eq!(seen.body_text, "a,b");
 
     // DELETE answering 204.
-    drive.files().delete_file("f1").send().await.expect("DeleteFile");
+    drive
+        .files()
+        .delete_file("f1")
+        .send()
+        .await
+        .expect("DeleteFile");
     assert_request(&fake.last(), "DELETE", "/drive/api/files/f1");
 }
 
@@ -377,22 +401,52 @@ async fn a_paged_operation_of_each_service_follows_next_page() {
         count
     }
     let client = &fake.client;
-    assert_eq!(pages(client.access().policies().page_policies().into_raw_pages()).await, 2);
     assert_eq!(
-        pages(client.insights().access_evaluations().list_access_evaluation_logs().into_raw_pages())
-            .await,
+        pages(client.access().policies().page_policies().into_raw_pages()).await,
         2
     );
     assert_eq!(
-        pages(client.notifications().subscriptions().list_subscriptions().into_raw_pages()).await,
+        pages(
+            client
+                .insights()
+                .access_evaluations()
+                .list_access_evaluation_logs()
+                .into_raw_pages()
+        )
+        .await,
         2
     );
     assert_eq!(
-        pages(client.scheduler().images().list_repositories().into_raw_pages()).await,
+        pages(
+            client
+                .notifications()
+                .subscriptions()
+                .list_subscriptions()
+                .into_raw_pages()
+        )
+        .await,
         2
     );
     assert_eq!(
-        pages(client.workflow().event_handlers().list_event_handlers().into_raw_pages()).await,
+        pages(
+            client
+                .scheduler()
+                .images()
+                .list_repositories()
+                .into_raw_pages()
+        )
+        .await,
+        2
+    );
+    assert_eq!(
+        pages(
+            client
+                .workflow()
+                .event_handlers()
+                .list_event_handlers()
+                .into_raw_pages()
+        )
+        .await,
         2
     );
     for seen in fake.seen() {
@@ -415,7 +469,11 @@ async fn drive_streams_a_50_mb_upload_and_download() {
     assert_request(&seen, "PUT", "/drive/api/files/f1/contents");
     assert_eq!(seen.content_length, Some(FILE_SIZE.to_string()));
     assert_eq!(seen.body_len, FILE_SIZE);
-    assert_eq!(seen.body_hash, expected_hash(FILE_SIZE), "arrived whole, in order");
+    assert_eq!(
+        seen.body_hash,
+        expected_hash(FILE_SIZE),
+        "arrived whole, in order"
+    );
 
     let mut download = drive
         .files()
@@ -426,7 +484,9 @@ async fn drive_streams_a_50_mb_upload_and_download() {
     assert_eq!(download.content_length(), Some(FILE_SIZE));
     // Copied as a tokio AsyncRead into a sink that hashes what it is given.
     let mut sink = HashingSink::default();
-    let copied = tokio::io::copy(&mut download, &mut sink).await.expect("copy");
+    let copied = tokio::io::copy(&mut download, &mut sink)
+        .await
+        .expect("copy");
     assert_eq!(copied, FILE_SIZE);
     assert_eq!(sink.hash, expected_hash(FILE_SIZE));
 }

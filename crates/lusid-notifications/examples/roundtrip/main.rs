@@ -11,7 +11,13 @@
 //!   `ok<TAB>JSON` or `error<TAB>MESSAGE` on stdout for each.
 #![deny(missing_docs)]
 
-mod dispatch;
+/// Declares the schema table.
+macro_rules! dispatch_module {
+    () => {
+        mod dispatch;
+    };
+}
+dispatch_module!();
 
 use std::io::{BufRead, Read, Write};
 use std::process::ExitCode;
@@ -37,7 +43,11 @@ impl std::fmt::Display for Failure {
 /// encodes it again.
 fn run<T: DeserializeOwned + Serialize>(json: &str) -> Result<String, Failure> {
     let value: T = serde_json::from_str(json).map_err(|error| Failure {
-        path: lusid_notifications::json_path::path_at_line_column(json, error.line(), error.column()),
+        path: lusid_notifications::json_path::path_at_line_column(
+            json,
+            error.line(),
+            error.column(),
+        ),
         message: error.to_string(),
     })?;
     serde_json::to_string(&value).map_err(|error| Failure {
