@@ -11,7 +11,7 @@ use crate::emit_params::{
 use crate::emit_trait::render_trait;
 use crate::error::Result;
 use crate::naming::{module_name, pascal_case, snake_ident};
-use crate::operation::{Location, Operation, Param, Segment};
+use crate::operation::{BodyKind, Location, Operation, Param, ResponseKind, Segment};
 use crate::output::{GeneratedFile, HEADER};
 use crate::selection::Gate;
 use crate::types::{Crate, RustType};
@@ -157,18 +157,31 @@ fn method_doc(operation: &Operation) -> Vec<String> {
         paragraphs.push(lines.join("\n"));
     }
     if let Some(body) = &operation.body {
-        paragraphs.push(format!(
-            "Request body `{}`: {}, sent as JSON.",
-            body.ident,
-            body_doc(&body.ty)
-        ));
+        paragraphs.push(match body.kind {
+            BodyKind::Json => format!(
+                "Request body `{}`: {}, sent as JSON.",
+                body.ident,
+                body_doc(&body.ty)
+            ),
+            BodyKind::Text => format!("Request body `{}`: text, sent as `text/plain`.", body.ident),
+            BodyKind::Binary => format!(
+                "Request body `{}`: a [`UploadBody`](lusid_api::UploadBody) of known length, \
+                 streamed as `application/octet-stream` with that `Content-Length` (never buffered, \
+                 so never retried).",
+                body.ident
+            ),
+        });
     }
     let success = &operation.success;
-    let mut returns = format!(
-        "Returns {} (HTTP {}).",
-        body_doc(&success.ty),
-        success.status
-    );
+    let returned = match success.kind {
+        ResponseKind::Json => body_doc(&success.ty),
+        ResponseKind::Text => "the body as text".to_owned(),
+        ResponseKind::Binary => {
+            "a [`ByteStream`](lusid_api::ByteStream) of the body, read as it arrives".to_owned()
+        }
+        ResponseKind::Empty => "nothing".to_owned(),
+    };
+    let mut returns = format!("Returns {returned} (HTTP {}).", success.status);
     if operation.pagination.is_some() {
         returns.push_str(&format!(
             " Paginated: [`{request}::into_stream`] yields every item across pages, \
@@ -212,6 +225,7 @@ fn param_line(param: &Param, request: &str) -> String {
     let location = match param.location {
         Location::Path => "path",
         Location::Query => "query",
+        Location::Header => "header",
     };
     let presence = if param.required {
         "required"
@@ -359,7 +373,7 @@ self
 
 /// `send`: builds the HTTP request and executes it.
 fn render_send(operation: &Operation) -> String {
-    let response = operation.success.ty.render(Crate::Api);
+    let response = operation.success.render_type(Crate::Api);
     let method = operation.method;
     let mut body = format!(
         "let mut request = crate::request::RequestBuilder::new(Self::OPERATION, http::Method::{method});\n"
@@ -380,29 +394,75 @@ fn render_send(operation: &Operation) -> String {
     for param in operation
         .params
         .iter()
-        .filter(|param| param.location == Location::Query)
+        .filter(|param| param.location != Location::Path)
     {
         let wire = &param.wire;
         let ident = &param.ident;
-        let line = match (&param.ty, param.required) {
-            (RustType::Array(_), _) => {
+        let line = match (param.location, &param.ty, param.required) {
+            (Location::Header, _, true) => {
+                format!("request.header({wire:?}, Some(&self.params.{ident}))?;\n")
+            }
+            (Location::Header, _, false) => {
+                format!("request.header({wire:?}, self.params.{ident}.as_ref())?;\n")
+            }
+            (_, RustType::Array(_), _) => {
                 format!("request.query_each({wire:?}, &self.params.{ident})?;\n")
             }
-            (_, true) => format!("request.query({wire:?}, Some(&self.params.{ident}))?;\n"),
-            (_, false) => format!("request.query({wire:?}, self.params.{ident}.as_ref())?;\n"),
+            (_, RustType::Map(_), true) => {
+                format!("request.query_map({wire:?}, Some(&self.params.{ident}))?;\n")
+            }
+            (_, RustType::Map(_), false) => {
+                format!("request.query_map({wire:?}, self.params.{ident}.as_ref())?;\n")
+            }
+            (_, _, true) => format!("request.query({wire:?}, Some(&self.params.{ident}))?;\n"),
+            (_, _, false) => format!("request.query({wire:?}, self.params.{ident}.as_ref())?;\n"),
         };
         body.push_str(&line);
     }
     if let Some(request_body) = &operation.body {
-        if needs_date_time_wrapper(&request_body.ty) {
-            body.push_str(
+        match request_body.kind {
+            BodyKind::Json if needs_date_time_wrapper(&request_body.ty) => body.push_str(
                 "request.json_body(&lusid_models::datetime::nested::DateTimesOut(&self.params.body))?;\n",
-            );
-        } else {
-            body.push_str("request.json_body(&self.params.body)?;\n");
+            ),
+            BodyKind::Json => body.push_str("request.json_body(&self.params.body)?;\n"),
+            BodyKind::Text => body.push_str("request.text_body(self.params.body);\n"),
+            BodyKind::Binary => body.push_str("request.binary_body(self.params.body);\n"),
         }
     }
     body.push_str("request.call_options(self.call_options);\n");
+    let errors = "# Errors\nSee the [`Error`](crate::Error) variants: the status and LUSID's problem \
+         details for an error status, the JSON path for a body that does not decode.";
+    let send_doc = |what: &str| doc_comment(&[what.to_owned(), errors.to_owned()]);
+    match operation.success.kind {
+        ResponseKind::Json => {}
+        ResponseKind::Text => {
+            body.push_str("request.accept(\"text/plain\");\n");
+            body.push_str("self.client.execute_text(request.build()?).await\n");
+            return format!(
+                "{}pub async fn send(self) -> Result<String, crate::Error> {{\n{body}}}\n\n",
+                send_doc("Sends the request and returns the response body as text.")
+            );
+        }
+        ResponseKind::Binary => {
+            body.push_str("request.accept(\"*/*\");\n");
+            body.push_str("self.client.execute_stream(request.build()?).await\n");
+            return format!(
+                "{}pub async fn send(self) -> Result<lusid_api::ByteStream, crate::Error> {{\n{body}}}\n\n",
+                send_doc(
+                    "Sends the request and returns the response body as a stream of bytes, \
+                     read from the connection as it is consumed (a tokio `AsyncRead`: \
+                     `tokio::io::copy` it into a file)."
+                )
+            );
+        }
+        ResponseKind::Empty => {
+            body.push_str("self.client.execute_empty(request.build()?).await\n");
+            return format!(
+                "{}pub async fn send(self) -> Result<(), crate::Error> {{\n{body}}}\n\n",
+                send_doc("Sends the request; a success status is all it answers.")
+            );
+        }
+    }
     body.push_str("self.client.execute(request.build()?).await\n");
     let send_body = if needs_date_time_wrapper(&operation.success.ty) {
         format!(
@@ -412,12 +472,9 @@ fn render_send(operation: &Operation) -> String {
     } else {
         "self.send_as().await\n".to_owned()
     };
-    let errors = "# Errors\nSee the [`Error`](crate::Error) variants: the status and LUSID's problem \
-         details for an error status, the JSON path for a body that does not decode.";
-    let send_doc = doc_comment(&[
-        format!("Sends the request and decodes the response as `{response}`."),
-        errors.to_owned(),
-    ]);
+    let send_doc = send_doc(&format!(
+        "Sends the request and decodes the response as `{response}`."
+    ));
     let send_as_doc = doc_comment(&[
         "Sends the request and decodes a successful response as any `T`: a type of your own, \
          `serde_json::Value`, or [`RawJson`](lusid_models::RawJson) to keep the body exactly as \

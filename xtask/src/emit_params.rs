@@ -11,7 +11,7 @@
 use crate::docs::{code_list, doc_comment};
 use crate::emit_api::{operation_line, param_type_doc};
 use crate::naming::pascal_case;
-use crate::operation::{Location, Operation, Param};
+use crate::operation::{BodyKind, Location, Operation, Param};
 use crate::types::{Crate, RustType};
 
 /// The parameters struct of an operation: `ListInstruments` → `ListInstrumentsParams`.
@@ -84,7 +84,11 @@ pub fn new_arguments(operation: &Operation) -> Vec<String> {
         .map(|param| format!("{}: {}", param.ident, argument_type(param)))
         .collect();
     if let Some(body) = &operation.body {
-        arguments.push(format!("{}: {}", body.ident, body.ty.render(Crate::Api)));
+        let ty = match body.kind {
+            BodyKind::Text => "impl Into<String>".to_owned(),
+            _ => body.render_type(Crate::Api),
+        };
+        arguments.push(format!("{}: {ty}", body.ident));
     }
     arguments
 }
@@ -108,6 +112,7 @@ pub fn param_doc(param: &Param) -> String {
     let location = match param.location {
         Location::Path => "path",
         Location::Query => "query",
+        Location::Header => "header",
     };
     let mut doc = format!("`{}` ({location}): {}", param.wire, param_type_doc(param));
     if !param.allowed_values.is_empty() {
@@ -152,8 +157,14 @@ pub fn render_params(operation: &Operation) -> String {
         out.push_str(&format!("pub {}: {},\n", param.ident, stored_type(param)));
     }
     if let Some(body) = &operation.body {
-        out.push_str("/// The JSON request body.\n");
-        out.push_str(&format!("pub body: {},\n", body.ty.render(Crate::Api)));
+        out.push_str(match body.kind {
+            BodyKind::Json => "/// The JSON request body.\n",
+            BodyKind::Text => "/// The `text/plain` request body.\n",
+            BodyKind::Binary => {
+                "/// The `application/octet-stream` request body: streamed, with its length as `Content-Length`.\n"
+            }
+        });
+        out.push_str(&format!("pub body: {},\n", body.render_type(Crate::Api)));
     }
     out.push_str("}\n\n");
     out.push_str(&format!("impl {params} {{\n"));
@@ -180,7 +191,9 @@ fn render_new(operation: &Operation) -> String {
         }
     }
     if let Some(body) = &operation.body {
-        fields.push(if body.ident == "body" {
+        fields.push(if body.kind == BodyKind::Text {
+            format!("body: {}.into()", body.ident)
+        } else if body.ident == "body" {
             "body".to_owned()
         } else {
             format!("body: {}", body.ident)

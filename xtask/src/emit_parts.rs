@@ -137,7 +137,7 @@ pub fn render(
     );
     for part in 0..PARTS {
         reexports.push_str(&format!(
-            "pub use {}::*;\n",
+            "// Empty without features.\n#[allow(unused_imports)]\npub use {}::*;\n",
             part_name(part).replace('-', "_")
         ));
     }

@@ -21,7 +21,7 @@ fn signature(operation: &Operation) -> String {
         "async fn {}(&self, params: {}) -> Result<{}, crate::Error>",
         snake_ident(&operation.id),
         params_struct(operation),
-        operation.success.ty.render(Crate::Api)
+        operation.success.render_type(Crate::Api)
     )
 }
 

@@ -40,6 +40,7 @@ mod partition;
 mod roundtrip;
 mod samples;
 mod selection;
+mod services;
 #[cfg(test)]
 mod snapshot_tests;
 mod soak;
@@ -200,8 +201,9 @@ fn codegen(root: &Path, mode: Mode, stats: bool) -> Result<ExitCode> {
     let spec = spec::Spec::load(&root.join("spec/lusid.json"))?;
     let selection = selection::Selection::new(&spec).context("selecting operations")?;
     let models = model::build_models(&spec, &selection).context("building models")?;
-    let operations =
+    let mut operations =
         operation::build_operations(&spec, &selection, &models).context("building operations")?;
+    operation::read_strings_as_json(&mut operations);
 
     let tags = operations
         .iter()
@@ -214,11 +216,15 @@ fn codegen(root: &Path, mode: Mode, stats: bool) -> Result<ExitCode> {
     files.push(emit_spec_operations::render(&spec)?);
     files.extend(emit_cli_operations::render_all(root, &spec)?);
     files.extend(features::render(root, &tags)?);
+    let service_crates = services::build_all(root)?;
+    files.extend(services::render(root, &service_crates)?);
+    files.extend(emit_facade::render_services(&service_crates));
     let rendered = started.elapsed();
     output::format_all(&mut files, root)?;
     if stats {
         print_stats(&spec, &operations, &models, rendered, started.elapsed())?;
         print_parts(&parts);
+        services::print_stats(&service_crates);
     }
 
     let part_dirs = emit_parts::generated_dirs();
@@ -229,6 +235,8 @@ fn codegen(root: &Path, mode: Mode, stats: bool) -> Result<ExitCode> {
         emit_cli_operations::DIR,
     ];
     dirs.extend(part_dirs.iter().map(String::as_str));
+    let service_dirs = services::generated_dirs();
+    dirs.extend(service_dirs.iter().map(String::as_str));
     match mode {
         Mode::Write => {
             let (written, removed) = output::write(root, &dirs, &files)?;

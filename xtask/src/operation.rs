@@ -45,8 +45,10 @@ pub struct Operation {
 pub struct Success {
     /// The status, such as `200`.
     pub status: String,
-    /// The body type.
+    /// The body type (of a JSON response; `String` for the other kinds).
     pub ty: RustType,
+    /// How the body is read.
+    pub kind: ResponseKind,
 }
 
 /// A documented error response.
@@ -72,6 +74,8 @@ pub enum Location {
     Path,
     /// A query parameter.
     Query,
+    /// A request header (Drive's `x-lusid-drive-filename`).
+    Header,
 }
 
 /// A path or query parameter.
@@ -96,12 +100,64 @@ pub struct Param {
     pub enum_type: Option<String>,
 }
 
-/// A JSON request body.
+/// A request body.
 pub struct Body {
     /// The Rust argument name.
     pub ident: String,
-    /// The body type.
+    /// The body type (of a JSON body; `String` for the other kinds).
     pub ty: RustType,
+    /// How the body is sent.
+    pub kind: BodyKind,
+}
+
+/// How a request body is sent.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum BodyKind {
+    /// `application/json` (or its `text/json` and `*+json` aliases).
+    Json,
+    /// `text/plain` with a `type: string` schema (Luminesce's SQL): a `String`.
+    Text,
+    /// `application/octet-stream` or `format: binary`: streamed bytes of a
+    /// known length (`lusid_api::UploadBody`), `Content-Length` set from it.
+    Binary,
+}
+
+/// How a success response is read.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ResponseKind {
+    /// A JSON document decoded as the response type.
+    Json,
+    /// A `type: string` response declared as `text/plain` (Luminesce's CSV):
+    /// the body as text.
+    Text,
+    /// `format: binary` or `application/octet-stream`: a stream of bytes
+    /// (`lusid_api::ByteStream`), never buffered.
+    Binary,
+    /// No content declared: the body is ignored.
+    Empty,
+}
+
+impl Body {
+    /// The Rust type of the body as written in `krate`.
+    pub fn render_type(&self, krate: crate::types::Crate) -> String {
+        match self.kind {
+            BodyKind::Json => self.ty.render(krate),
+            BodyKind::Text => "String".to_owned(),
+            BodyKind::Binary => "lusid_api::UploadBody".to_owned(),
+        }
+    }
+}
+
+impl Success {
+    /// The Rust type `send` returns, as written in `krate`.
+    pub fn render_type(&self, krate: crate::types::Crate) -> String {
+        match self.kind {
+            ResponseKind::Json => self.ty.render(krate),
+            ResponseKind::Text => "String".to_owned(),
+            ResponseKind::Binary => "lusid_api::ByteStream".to_owned(),
+            ResponseKind::Empty => "()".to_owned(),
+        }
+    }
 }
 
 /// Pagination through `page` tokens and `nextPage`.
@@ -183,7 +239,19 @@ fn build(
         .and_then(Json::as_array)
         .unwrap_or_default()
     {
-        let param = build_param(parameter)?;
+        // A binary body's `Content-Length` is set from the body's length.
+        if opt_str(parameter, "in") == Some("header")
+            && opt_str(parameter, "name")
+                .is_some_and(|name| name.eq_ignore_ascii_case("content-length"))
+        {
+            continue;
+        }
+        let mut param = build_param(parameter)?;
+        // A parameter named like a builder method (Horizon's `pageSize`)
+        // takes a suffix.
+        if RESERVED.contains(&param.ident.as_str()) {
+            param.ident.push_str("_param");
+        }
         if RESERVED.contains(&param.ident.as_str())
             || params
                 .iter()
@@ -225,7 +293,10 @@ fn build_param(parameter: &Json) -> Result<Param> {
     let location = match str_field(parameter, "in")? {
         "path" => Location::Path,
         "query" => Location::Query,
-        other => bail!("parameter `{wire}` is in {other:?}; only path and query are supported"),
+        "header" => Location::Header,
+        other => {
+            bail!("parameter `{wire}` is in {other:?}; only path, query and header are supported")
+        }
     };
     let schema = parameter
         .get("schema")
@@ -270,6 +341,16 @@ fn param_type(schema: &Json) -> Result<RustType> {
         Some("integer") => Ok(RustType::Integer),
         Some("boolean") => Ok(RustType::Boolean),
         Some("number") => Ok(RustType::Number),
+        // Luminesce's `scalarParameters`: a form-exploded map of strings
+        // (`name=value` pairs).
+        Some("object")
+            if schema
+                .get("additionalProperties")
+                .and_then(|values| opt_str(values, "type"))
+                == Some("string") =>
+        {
+            Ok(RustType::Map(Box::new(RustType::String)))
+        }
         Some("array") => {
             let items = schema
                 .get("items")
@@ -330,15 +411,47 @@ fn build_body(spec: &Spec, operation: &Json, id: &str) -> Result<Option<Body>> {
     let Some(request_body) = operation.get("requestBody") else {
         return Ok(None);
     };
-    let Some(schema) = json_content_schema(request_body) else {
-        bail!("request body without application/json content");
-    };
-    let ident = match ref_name(schema)? {
-        Some(name) => snake_ident(name),
-        None => "request_body".to_owned(),
-    };
-    let ty = content_type(spec, schema, id).context("request body")?;
-    Ok(Some(Body { ident, ty }))
+    if let Some(schema) = json_content_schema(request_body) {
+        let ident = match ref_name(schema)? {
+            Some(name) => snake_ident(name),
+            None => "request_body".to_owned(),
+        };
+        let ty = content_type(spec, schema, id).context("request body")?;
+        return Ok(Some(Body {
+            ident,
+            ty,
+            kind: BodyKind::Json,
+        }));
+    }
+    let content = request_body.get("content");
+    let binary = content
+        .and_then(|content| content.get("application/octet-stream"))
+        .and_then(|media| media.get("schema"));
+    if binary.is_some_and(|schema| opt_str(schema, "type") == Some("string")) {
+        return Ok(Some(Body {
+            ident: "body".to_owned(),
+            ty: RustType::String,
+            kind: BodyKind::Binary,
+        }));
+    }
+    let text = content
+        .and_then(|content| content.get("text/plain"))
+        .and_then(|media| media.get("schema"));
+    match text {
+        Some(schema) if opt_str(schema, "type") == Some("string") => {
+            let kind = if opt_str(schema, "format") == Some("binary") {
+                BodyKind::Binary
+            } else {
+                BodyKind::Text
+            };
+            Ok(Some(Body {
+                ident: "body".to_owned(),
+                ty: RustType::String,
+                kind,
+            }))
+        }
+        _ => bail!("request body without application/json, text/plain or octet-stream content"),
+    }
 }
 
 /// The type of a body or response schema; value lists there are not supported.
@@ -375,16 +488,23 @@ fn build_responses(
             if success.is_some() {
                 bail!("more than one success response");
             }
-            let Some(schema) = schema else {
-                bail!("success response {status} has no JSON body");
+            let (kind, ty) = match response_kind(response, schema) {
+                ResponseKind::Json => {
+                    let Some(schema) = schema else {
+                        bail!("success response {status} has no JSON body");
+                    };
+                    let ty = content_type(spec, schema, id)
+                        .with_context(|| format!("response {status}"))?;
+                    (ResponseKind::Json, ty)
+                }
+                other => (other, RustType::String),
             };
-            let ty =
-                content_type(spec, schema, id).with_context(|| format!("response {status}"))?;
             success = Some(Success {
                 status: status.clone(),
                 ty,
+                kind,
             });
-        } else {
+        } else if status != "default" {
             let schema = match schema {
                 Some(schema) => ref_name(schema)?.map(str::to_owned),
                 None => None,
@@ -395,8 +515,45 @@ fn build_responses(
             });
         }
     }
-    let success = success.ok_or_else(|| crate::error::Error::new("no success response"))?;
+    // No 2xx declared (the services' deletes declare only `default`): a
+    // success status with nothing to read.
+    let success = success.unwrap_or(Success {
+        status: "2xx".to_owned(),
+        ty: RustType::String,
+        kind: ResponseKind::Empty,
+    });
     Ok((success, errors))
+}
+
+/// How a success response is read: binary when any content is
+/// `format: binary` or `application/octet-stream`; text when the schema is a
+/// plain string and `text/plain` is declared; empty without content.
+fn response_kind(response: &Json, json_schema: Option<&Json>) -> ResponseKind {
+    let Some(content) = response.get("content").and_then(Json::as_object) else {
+        return ResponseKind::Empty;
+    };
+    if content.is_empty() {
+        return ResponseKind::Empty;
+    }
+    let binary = content.iter().any(|(media, value)| {
+        media == "application/octet-stream"
+            || value
+                .get("schema")
+                .is_some_and(|schema| opt_str(schema, "format") == Some("binary"))
+    });
+    if binary {
+        return ResponseKind::Binary;
+    }
+    let text_declared = content.iter().any(|(media, _)| media == "text/plain");
+    let plain_string = json_schema
+        .or_else(|| content.first().and_then(|(_, value)| value.get("schema")))
+        .is_some_and(|schema| {
+            opt_str(schema, "type") == Some("string") && schema.get("format").is_none()
+        });
+    if text_declared && plain_string {
+        return ResponseKind::Text;
+    }
+    ResponseKind::Json
 }
 
 /// An operation is paginated when it has a `page` query parameter and its
@@ -437,4 +594,15 @@ fn detect_pagination(params: &[Param], success: &RustType, models: &[Model]) -> 
             .find(|param| param.wire == "asAt" && param.ty == RustType::DateTime && !param.required)
             .map(|param| param.ident.clone()),
     })
+}
+
+/// LUSID's own string responses (`DeleteReconciliationMapping` declares
+/// `text/plain`, `application/json` and `text/json`) stay JSON-decoded, as
+/// they always were: only the other services read text.
+pub fn read_strings_as_json(operations: &mut [Operation]) {
+    for operation in operations {
+        if operation.success.kind == ResponseKind::Text {
+            operation.success.kind = ResponseKind::Json;
+        }
+    }
 }

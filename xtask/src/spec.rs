@@ -180,3 +180,98 @@ pub fn object<'a>(value: &'a Json, key: &str) -> Result<&'a [(String, Json)]> {
         None => bail!("missing `{key}`"),
     }
 }
+
+impl Spec {
+    /// Gives each `oneOf` union without a discriminator (Notifications'
+    /// `NotificationType`) the one its members imply: a property every
+    /// member declares as a single-value `enum` (`type: ["Email"]`) becomes
+    /// the discriminator, mapping each value to its member. Unions whose
+    /// members share no such property are left alone (and fail later,
+    /// naming the schema).
+    pub fn infer_discriminators(&mut self) {
+        let mut additions: Vec<(String, Json)> = Vec::new();
+        if let Ok(schemas) = schema_members(&self.root) {
+            for (name, schema) in schemas {
+                if schema.get("discriminator").is_some() {
+                    continue;
+                }
+                let Some(members) = schema.get("oneOf").and_then(Json::as_array) else {
+                    continue;
+                };
+                if let Some(discriminator) = self.implied_discriminator(members) {
+                    additions.push((name.clone(), discriminator));
+                }
+            }
+        }
+        let Json::Object(root) = &mut self.root else {
+            return;
+        };
+        let Some(Json::Object(components)) = root
+            .iter_mut()
+            .find(|(key, _)| key == "components")
+            .map(|(_, value)| value)
+        else {
+            return;
+        };
+        let Some(Json::Object(schemas)) = components
+            .iter_mut()
+            .find(|(key, _)| key == "schemas")
+            .map(|(_, value)| value)
+        else {
+            return;
+        };
+        for (name, discriminator) in additions {
+            if let Some((_, Json::Object(schema))) =
+                schemas.iter_mut().find(|(key, _)| *key == name)
+            {
+                schema.push(("discriminator".to_owned(), discriminator));
+            }
+        }
+    }
+
+    /// The discriminator a union's members imply, if they share one.
+    fn implied_discriminator(&self, members: &[Json]) -> Option<Json> {
+        let mut candidates: Option<Vec<String>> = None;
+        let mut resolved = Vec::new();
+        for member in members {
+            let name = ref_name(member).ok()??;
+            let schema = self.schema(name).ok()?;
+            let properties = schema.get("properties")?.as_object()?;
+            let single: Vec<String> = properties
+                .iter()
+                .filter(|(_, property)| {
+                    property
+                        .get("enum")
+                        .and_then(Json::as_array)
+                        .is_some_and(|values| values.len() == 1)
+                })
+                .map(|(key, _)| key.clone())
+                .collect();
+            candidates = Some(match candidates {
+                None => single,
+                Some(previous) => previous
+                    .into_iter()
+                    .filter(|key| single.contains(key))
+                    .collect(),
+            });
+            resolved.push((name.to_owned(), schema));
+        }
+        let property = candidates?.into_iter().next()?;
+        let mut mapping = Vec::new();
+        for (name, schema) in resolved {
+            let value = schema
+                .get("properties")?
+                .get(&property)?
+                .get("enum")?
+                .as_array()?
+                .first()?
+                .as_str()?
+                .to_owned();
+            mapping.push((value, Json::String(format!("#/components/schemas/{name}"))));
+        }
+        Some(Json::Object(vec![
+            ("propertyName".to_owned(), Json::String(property)),
+            ("mapping".to_owned(), Json::Object(mapping)),
+        ]))
+    }
+}

@@ -66,6 +66,94 @@ impl Client {
     }
 }
 
+impl Client {
+    /// Sends a request and returns a 2xx response body as text; a JSON
+    /// string (`Content-Type: application/json`) is decoded first.
+    ///
+    /// # Errors
+    /// As [`execute`](Self::execute); [`Error::Decode`] for a body that is
+    /// not UTF-8.
+    pub async fn execute_text(&self, request: Request) -> Result<String, Error> {
+        let operation = operation_id(&request);
+        let (json, body) = self.read(request).await?;
+        if json {
+            return decode(operation, &body);
+        }
+        String::from_utf8(body.to_vec()).map_err(|error| Error::Decode {
+            operation,
+            path: String::new(),
+            source: <serde_json::Error as serde::de::Error>::custom(format_args!(
+                "the text body is not UTF-8 after byte {}",
+                error.utf8_error().valid_up_to()
+            )),
+            body_excerpt: body_excerpt(&body),
+        })
+    }
+
+    /// Sends a request whose 2xx answer has no body worth reading.
+    ///
+    /// # Errors
+    /// As [`execute`](Self::execute).
+    pub async fn execute_empty(&self, request: Request) -> Result<(), Error> {
+        self.read(request).await.map(|_| ())
+    }
+
+    /// Sends a request and returns a 2xx response body as a stream read
+    /// from the connection as it is consumed: the request carries
+    /// [`lusid_http::StreamResponse`], so the transport does not buffer it.
+    /// An error status's body is read whole (it is small) for the problem
+    /// details.
+    ///
+    /// # Errors
+    /// As [`execute`](Self::execute), without [`Error::Decode`].
+    pub async fn execute_stream(&self, mut request: Request) -> Result<crate::ByteStream, Error> {
+        let operation = operation_id(&request);
+        request.extensions_mut().insert(lusid_http::StreamResponse);
+        let response = self.service.clone().oneshot(request).await?;
+        if !response.status().is_success() {
+            let (parts, body) = response.into_parts();
+            let bytes = body.collect_bytes().await.unwrap_or_default();
+            let mut response = http::Response::from_parts(parts, lusid_http::Body::from(bytes));
+            return Err(Error::from_response(operation, &mut response));
+        }
+        let length = response
+            .headers()
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.parse().ok());
+        Ok(crate::ByteStream::new(response.into_body(), length))
+    }
+
+    /// Sends a request and reads a 2xx body whole: whether it is JSON, and
+    /// its bytes.
+    async fn read(&self, request: Request) -> Result<(bool, bytes::Bytes), Error> {
+        let operation = operation_id(&request);
+        let mut response = self.service.clone().oneshot(request).await?;
+        if !response.status().is_success() {
+            return Err(Error::from_response(operation, &mut response));
+        }
+        let json = response
+            .headers()
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|value| value.contains("json"));
+        let body = response
+            .into_body()
+            .collect_bytes()
+            .await
+            .map_err(|source| {
+                Error::Http(lusid_http::Error::Transport {
+                    operation: None,
+                    url: String::new(),
+                    kind: lusid_http::FailureKind::Send,
+                    attempts: 1,
+                    source,
+                })
+            })?;
+        Ok((json, body))
+    }
+}
+
 /// Decodes a JSON body as `T`, reporting where in the document it failed.
 ///
 /// The body is decoded once; a failure's position is turned into a JSON

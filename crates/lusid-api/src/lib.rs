@@ -59,6 +59,14 @@ mod problem;
 #[cfg_attr(not(feature = "full"), allow(dead_code))]
 mod request;
 mod stream;
+mod transfer;
+
+/// The request machinery the generated service crates (`lusid-drive`,
+/// `lusid-luminesce`, ...) call; not a stable API of its own.
+#[doc(hidden)]
+pub mod __runtime {
+    pub use crate::request::{ParamValue, RequestBuilder};
+}
 
 pub use client::Client;
 pub use error::{Error, ErrorKind};
@@ -68,6 +76,7 @@ pub use generated::*;
 pub use paginator::{DEFAULT_PAGE_SIZE, Page, PagedParams, RawPage, paginate, paginate_pages};
 pub use problem::ProblemDetails;
 pub use stream::{ItemStream, PageStream};
+pub use transfer::{BoxError, ByteStream, UploadBody};
 
 /// The HTTP status type of [`Error::status`].
 pub use http::StatusCode;

@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use bytes::Bytes;
-use http::header::{ACCEPT, CONTENT_TYPE, HeaderValue};
+use http::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 use lusid_http::{Operation, Request};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Serialize;
@@ -23,7 +23,7 @@ const ESCAPED: &AsciiSet = &NON_ALPHANUMERIC
 const JSON: &str = "application/json";
 
 /// A value that can be a path segment or query value.
-pub(crate) trait ParamValue {
+pub trait ParamValue {
     /// The text to send, before percent-encoding, or why it cannot be sent.
     fn to_param(&self) -> Result<Cow<'_, str>, String>;
 }
@@ -61,43 +61,112 @@ impl ParamValue for OffsetDateTime {
     }
 }
 
-/// Accumulates the method, relative URI and body of one request.
-pub(crate) struct RequestBuilder {
+/// The body of a request being built.
+enum PendingBody {
+    None,
+    Bytes(Bytes, &'static str),
+    Upload(crate::UploadBody),
+}
+
+/// Accumulates the method, URI and body of one request: relative for LUSID
+/// (the stack's defaults layer adds the LUSID URL), absolute for the other
+/// services (their base URL first, see [`absolute`](Self::absolute)).
+pub struct RequestBuilder {
     operation: Operation,
     method: http::Method,
-    /// The path and query so far, such as `/api/instruments?limit=10`.
+    /// The URI so far, such as `/api/instruments?limit=10`.
     target: String,
     has_query: bool,
-    body: Option<Bytes>,
+    body: PendingBody,
+    accept: &'static str,
+    headers: Vec<(http::HeaderName, HeaderValue)>,
     call_options: lusid_http::CallOptions,
 }
 
 impl RequestBuilder {
     /// Starts a request for `operation`.
-    pub(crate) fn new(operation: Operation, method: http::Method) -> Self {
+    pub fn new(operation: Operation, method: http::Method) -> Self {
         Self {
             operation,
             method,
             target: String::new(),
             has_query: false,
-            body: None,
+            body: PendingBody::None,
+            accept: JSON,
+            headers: Vec::new(),
             call_options: lusid_http::CallOptions::new(),
         }
     }
 
+    /// Starts a request whose URI begins with `base_url` (a service's URL,
+    /// such as `https://acme.lusid.com/drive`, without a trailing slash):
+    /// the stack keeps absolute URIs as they are.
+    pub fn absolute(operation: Operation, method: http::Method, base_url: &str) -> Self {
+        let mut request = Self::new(operation, method);
+        request.target.push_str(base_url.trim_end_matches('/'));
+        request
+    }
+
+    /// The `Accept` media type (JSON unless set).
+    pub fn accept(&mut self, media_type: &'static str) {
+        self.accept = media_type;
+    }
+
+    /// Sets a header parameter when a value is given.
+    pub fn header<T: ParamValue>(
+        &mut self,
+        name: &'static str,
+        value: Option<&T>,
+    ) -> Result<(), Error> {
+        if let Some(value) = value {
+            let text = value
+                .to_param()
+                .map_err(|reason| self.invalid(name, reason))?;
+            let value = HeaderValue::from_str(&text)
+                .map_err(|error| self.invalid(name, format!("not a header value: {error}")))?;
+            let header = http::HeaderName::from_bytes(name.as_bytes())
+                .map_err(|error| self.invalid(name, format!("not a header name: {error}")))?;
+            self.headers.push((header, value));
+        }
+        Ok(())
+    }
+
+    /// Appends one `key=value` pair per entry of a map parameter (the form
+    /// style, exploded, of an `object` query parameter).
+    pub fn query_map(
+        &mut self,
+        _name: &'static str,
+        values: Option<&std::collections::BTreeMap<String, String>>,
+    ) -> Result<(), Error> {
+        for (key, value) in values.into_iter().flatten() {
+            self.push_query(key, value);
+        }
+        Ok(())
+    }
+
+    /// Sets a `text/plain` body.
+    pub fn text_body(&mut self, body: String) {
+        self.body = PendingBody::Bytes(Bytes::from(body), "text/plain");
+    }
+
+    /// Sets a streamed `application/octet-stream` body of known length.
+    pub fn binary_body(&mut self, body: crate::UploadBody) {
+        self.body = PendingBody::Upload(body);
+    }
+
     /// Per-call settings (timeouts) for the HTTP stack.
-    pub(crate) fn call_options(&mut self, options: lusid_http::CallOptions) {
+    pub fn call_options(&mut self, options: lusid_http::CallOptions) {
         self.call_options = options;
     }
 
     /// Appends literal path text from the path template.
-    pub(crate) fn path(&mut self, literal: &str) {
+    pub fn path(&mut self, literal: &str) {
         self.target.push_str(literal);
     }
 
     /// Appends a path parameter as one percent-encoded segment. Empty values,
     /// `.` and `..` are rejected: they would address a different resource.
-    pub(crate) fn path_param<T: ParamValue>(
+    pub fn path_param<T: ParamValue>(
         &mut self,
         name: &'static str,
         value: &T,
@@ -113,7 +182,7 @@ impl RequestBuilder {
     }
 
     /// Appends `name=value` when a value is given.
-    pub(crate) fn query<T: ParamValue>(
+    pub fn query<T: ParamValue>(
         &mut self,
         name: &'static str,
         value: Option<&T>,
@@ -129,7 +198,7 @@ impl RequestBuilder {
 
     /// Appends one `name=value` pair per value (the `multi` collection
     /// format); nothing for an empty list.
-    pub(crate) fn query_each<T: ParamValue>(
+    pub fn query_each<T: ParamValue>(
         &mut self,
         name: &'static str,
         values: &[T],
@@ -141,37 +210,62 @@ impl RequestBuilder {
     }
 
     /// Sets a JSON body.
-    pub(crate) fn json_body<T: Serialize>(&mut self, body: &T) -> Result<(), Error> {
+    pub fn json_body<T: Serialize>(&mut self, body: &T) -> Result<(), Error> {
         let bytes = serde_json::to_vec(body).map_err(|source| Error::Encode {
             operation: self.operation.id,
             source,
         })?;
-        self.body = Some(Bytes::from(bytes));
+        self.body = PendingBody::Bytes(Bytes::from(bytes), JSON);
         Ok(())
     }
 
     /// The finished request, with the [`Operation`] in its extensions.
-    pub(crate) fn build(self) -> Result<Request, Error> {
-        let has_body = self.body.is_some();
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] for an upload body already sent by a
+    /// clone of its request; [`Error::Http`] when the URI is not valid.
+    pub fn build(self) -> Result<Request, Error> {
         let mut builder = http::Request::builder()
             .method(self.method)
             .uri(self.target.as_str())
-            .header(ACCEPT, HeaderValue::from_static(JSON))
+            .header(ACCEPT, HeaderValue::from_static(self.accept))
             .extension(self.operation);
-        if has_body {
-            builder = builder.header(CONTENT_TYPE, HeaderValue::from_static(JSON));
+        for (name, value) in self.headers {
+            builder = builder.header(name, value);
         }
         if !self.call_options.is_empty() {
             builder = builder.extension(self.call_options);
         }
-        builder
-            .body(lusid_http::Body::from(self.body.unwrap_or_default()))
-            .map_err(|error| {
-                Error::Http(lusid_http::Error::InvalidRequest {
-                    operation: Some(self.operation),
-                    reason: format!("could not build {}: {error}", self.target),
-                })
+        let body = match self.body {
+            PendingBody::None => lusid_http::Body::empty(),
+            PendingBody::Bytes(bytes, media_type) => {
+                builder = builder.header(CONTENT_TYPE, HeaderValue::from_static(media_type));
+                lusid_http::Body::from(bytes)
+            }
+            PendingBody::Upload(upload) => {
+                builder = builder
+                    .header(
+                        CONTENT_TYPE,
+                        HeaderValue::from_static("application/octet-stream"),
+                    )
+                    .header(CONTENT_LENGTH, HeaderValue::from(upload.len()));
+                let Some(stream) = upload.take() else {
+                    return Err(Error::InvalidParameter {
+                        operation: self.operation.id,
+                        parameter: "body",
+                        reason: "this upload body was already sent by a clone of the request"
+                            .to_owned(),
+                    });
+                };
+                lusid_http::Body::from_stream(stream)
+            }
+        };
+        builder.body(body).map_err(|error| {
+            Error::Http(lusid_http::Error::InvalidRequest {
+                operation: Some(self.operation),
+                reason: format!("could not build {}: {error}", self.target),
             })
+        })
     }
 
     fn push_query(&mut self, name: &str, value: &str) {

@@ -2,8 +2,18 @@
 
 //! The generated `lusid-models-part-*` crates, whose types are re-exported at the crate root.
 
+// Empty without features.
+#[allow(unused_imports)]
 pub use lusid_models_part_1::*;
+// Empty without features.
+#[allow(unused_imports)]
 pub use lusid_models_part_2::*;
+// Empty without features.
+#[allow(unused_imports)]
 pub use lusid_models_part_3::*;
+// Empty without features.
+#[allow(unused_imports)]
 pub use lusid_models_part_4::*;
+// Empty without features.
+#[allow(unused_imports)]
 pub use lusid_models_part_5::*;

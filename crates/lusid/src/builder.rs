@@ -262,6 +262,10 @@ impl ClientBuilder {
         for layer in self.layers {
             stack = stack.layer(tower::layer::layer_fn(move |inner| layer(inner)));
         }
-        Ok(Client::new(lusid_api::Client::new(stack.build()?), tokens))
+        Ok(Client::new(
+            lusid_api::Client::new(stack.build()?),
+            tokens,
+            &config,
+        ))
     }
 }

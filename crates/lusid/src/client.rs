@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use lusid_auth::TokenProvider;
+use lusid_auth::{Config, Service, TokenProvider};
 
 use crate::ClientBuilder;
 
@@ -16,6 +16,10 @@ use crate::ClientBuilder;
 pub struct Client {
     pub(crate) api: lusid_api::Client,
     tokens: Option<Arc<dyn TokenProvider>>,
+    /// Each service's base URL, in `Service::ALL` order, without a trailing
+    /// slash (from `Config::service_url`; the base path alone for a client
+    /// made by `from_api` until `with_service_url`).
+    service_urls: Arc<[String; Service::COUNT]>,
 }
 
 impl Client {
@@ -57,15 +61,54 @@ impl Client {
 
     /// Wraps an API client built some other way (for example over a mock
     /// service in tests).
+    ///
+    /// The other services' URLs are their base paths alone (`/drive`),
+    /// which the stack would resolve against the LUSID URL: set them with
+    /// [`with_service_url`](Self::with_service_url).
     pub fn from_api(api: lusid_api::Client) -> Self {
-        Self { api, tokens: None }
+        Self {
+            api,
+            tokens: None,
+            service_urls: Arc::new(Service::ALL.map(|service| service.base_path().to_owned())),
+        }
     }
 
-    pub(crate) fn new(api: lusid_api::Client, tokens: Arc<dyn TokenProvider>) -> Self {
+    pub(crate) fn new(
+        api: lusid_api::Client,
+        tokens: Arc<dyn TokenProvider>,
+        config: &Config,
+    ) -> Self {
+        let service_urls = Service::ALL.map(|service| {
+            config
+                .service_url(service)
+                .url()
+                .to_string()
+                .trim_end_matches('/')
+                .to_owned()
+        });
         Self {
             api,
             tokens: Some(tokens),
+            service_urls: Arc::new(service_urls),
         }
+    }
+
+    /// The base URL of `service`'s requests, without a trailing slash: the
+    /// configured one (`FBN_DRIVE_URL`, the secrets file's `driveUrl`, ...)
+    /// or the LUSID URL's origin and the service's base path
+    /// (`https://acme.lusid.com/drive`); see docs/services.md.
+    pub fn service_url(&self, service: Service) -> &str {
+        &self.service_urls[service as usize]
+    }
+
+    /// This client with `url` as `service`'s base URL (a trailing slash is
+    /// ignored), for a client made by [`from_api`](Self::from_api) or a
+    /// service served elsewhere (a test server).
+    pub fn with_service_url(mut self, service: Service, url: impl Into<String>) -> Self {
+        let url: String = url.into();
+        Arc::make_mut(&mut self.service_urls)[service as usize] =
+            url.trim_end_matches('/').to_owned();
+        self
     }
 
     /// The token provider the stack reads bearer tokens from (the token

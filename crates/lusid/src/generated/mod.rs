@@ -793,3 +793,12 @@ impl crate::Client {
         self.api.workspace()
     }
 }
+
+/// Declares a module (rustfmt does not follow macro `mod` items).
+macro_rules! private {
+    ($module:ident) => {
+        mod $module;
+    };
+}
+
+private!(services);
