@@ -18,7 +18,18 @@ fn example(root: &Path, args: &[&str]) -> Command {
     example_of(root, "lusid-models", args)
 }
 
-/// `cargo run` of the `roundtrip` example of `package` (with `full`).
+/// The roundtrip example's name in `package`: `roundtrip` in lusid-models,
+/// `roundtrip_<crate>` in a service crate (example names are unique in a
+/// workspace: cargo writes every example into the one `target/*/examples`).
+pub fn example_name(package: &str) -> String {
+    if package == "lusid-models" {
+        "roundtrip".to_owned()
+    } else {
+        format!("roundtrip_{}", package.replace('-', "_"))
+    }
+}
+
+/// `cargo run` of the roundtrip example of `package` (with `full`).
 fn example_of(root: &Path, package: &str, args: &[&str]) -> Command {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
@@ -30,9 +41,8 @@ fn example_of(root: &Path, package: &str, args: &[&str]) -> Command {
         "--features",
         "full",
         "--example",
-        "roundtrip",
-        "--",
     ]);
+    command.arg(example_name(package)).arg("--");
     command.args(args);
     command
 }

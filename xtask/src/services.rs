@@ -224,7 +224,7 @@ pub fn render(root: &Path, generated: &[Generated]) -> Result<Vec<GeneratedFile>
 /// crate's `roundtrip` example copies (with its crate's name).
 const ROUNDTRIP_MAIN: &str = "crates/lusid-models/examples/roundtrip/main.rs";
 
-/// A service crate's `examples/roundtrip`: a copy of lusid-models' engine
+/// A service crate's `examples/roundtrip_<crate>`: a copy of lusid-models' engine
 /// and the table of the service's schemas.
 fn render_roundtrip(generated: &Generated, root_example: &str) -> Result<Vec<GeneratedFile>> {
     let service = generated.service;
@@ -260,9 +260,10 @@ fn render_roundtrip(generated: &Generated, root_example: &str) -> Result<Vec<Gen
         ));
     }
     dispatch.push_str("];\n");
+    let example = crate::roundtrip::example_name(service.crate_name);
     Ok(vec![
-        GeneratedFile::new(format!("{dir}/examples/roundtrip/main.rs"), main),
-        GeneratedFile::new(format!("{dir}/examples/roundtrip/dispatch.rs"), dispatch),
+        GeneratedFile::new(format!("{dir}/examples/{example}/main.rs"), main),
+        GeneratedFile::new(format!("{dir}/examples/{example}/dispatch.rs"), dispatch),
     ])
 }
 

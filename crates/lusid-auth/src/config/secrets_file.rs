@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use super::ConfigSource;
 use super::layer::{Key, Layer};
-use crate::{ConfigError, Service};
+use crate::ConfigError;
 
 /// Field names in the file, indexed by [`Key`].
 pub(super) const FIELD_NAMES: [&str; Key::COUNT] = [
