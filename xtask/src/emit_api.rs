@@ -743,4 +743,31 @@ mod tests {
         // Group method, parameters struct, request builder and trait method.
         assert!(lines >= 4 * 898, "only {lines} operation lines found");
     }
+
+    #[test]
+    fn no_service_operation_line_is_split() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("workspace root");
+        let mut lines = 0;
+        let mut problems = Vec::new();
+        for service in &crate::services::SERVICES {
+            let dir = root.join(service.dir()).join("src/apis");
+            for entry in std::fs::read_dir(&dir).expect("generated directory") {
+                let path = entry.expect("entry").path();
+                let source = std::fs::read_to_string(&path).expect("source");
+                lines += source.matches("(operation `").count();
+                for problem in split_operation_lines(&source) {
+                    problems.push(format!("{}:{problem}", path.display()));
+                }
+            }
+        }
+        assert!(
+            problems.is_empty(),
+            "split operation lines:\n{}",
+            problems.join("\n")
+        );
+        // The services' 385 operations, four lines each.
+        assert!(lines >= 4 * 385, "only {lines} operation lines found");
+    }
 }

@@ -349,4 +349,67 @@ mod tests {
             "/api/things?asAt=2024-01-02T03%3A04%3A05.1234567%2B00%3A00"
         );
     }
+
+    #[test]
+    fn service_requests_are_absolute_with_headers_text_and_streamed_bodies() {
+        let mut request = RequestBuilder::absolute(
+            OPERATION,
+            http::Method::POST,
+            "https://acme.lusid.com/drive/",
+        );
+        request.path("/api/files");
+        request
+            .header("x-lusid-drive-filename", Some(&"a b.csv".to_owned()))
+            .expect("header");
+        let mut map = std::collections::BTreeMap::new();
+        map.insert("when".to_owned(), "2024 01".to_owned());
+        request
+            .query_map("scalarParameters", Some(&map))
+            .expect("map");
+        request.binary_body(crate::UploadBody::from_bytes(&b"abc"[..]));
+        let built = request.build().expect("request");
+        assert_eq!(
+            built.uri().to_string(),
+            "https://acme.lusid.com/drive/api/files?when=2024%2001"
+        );
+        assert_eq!(built.headers()["x-lusid-drive-filename"], "a b.csv");
+        assert_eq!(built.headers()[CONTENT_TYPE], "application/octet-stream");
+        assert_eq!(built.headers()[CONTENT_LENGTH], "3");
+        assert!(!built.body().is_replayable(), "an upload is sent once");
+
+        let mut text = RequestBuilder::new(OPERATION, http::Method::PUT);
+        text.path("/api/Sql/csv");
+        text.text_body("select 1".to_owned());
+        text.accept("text/plain");
+        let text = text.build().expect("request");
+        assert_eq!(text.headers()[CONTENT_TYPE], "text/plain");
+        assert_eq!(text.headers()[ACCEPT], "text/plain");
+        assert_eq!(
+            text.body().as_bytes().map(|bytes| &bytes[..]),
+            Some(&b"select 1"[..])
+        );
+    }
+
+    #[test]
+    fn an_upload_shared_by_clones_is_sent_once() {
+        let body = crate::UploadBody::from_bytes(&b"abc"[..]);
+        let mut first = RequestBuilder::new(OPERATION, http::Method::PUT);
+        first.path("/api/files");
+        first.binary_body(body.clone());
+        first.build().expect("first");
+        let mut second = RequestBuilder::new(OPERATION, http::Method::PUT);
+        second.path("/api/files");
+        second.binary_body(body);
+        let error = second.build().expect_err("already sent");
+        assert!(
+            matches!(
+                error,
+                Error::InvalidParameter {
+                    parameter: "body",
+                    ..
+                }
+            ),
+            "{error}"
+        );
+    }
 }
