@@ -2,10 +2,13 @@
 //! for every operation of the specification, in specification order,
 //! written into the emulator's own sources so that a published
 //! `lusid-emulator` keeps it (a build script reading `spec/lusid.json` would
-//! look outside the package).
+//! look outside the package), and the same table for each other service.
+
+use std::path::Path;
 
 use crate::error::Result;
 use crate::output::{GeneratedFile, HEADER};
+use crate::services::{SERVICES, base_path};
 use crate::spec::Spec;
 
 /// The directory of the emulator's generated files.
@@ -29,4 +32,42 @@ pub fn render(spec: &Spec) -> Result<GeneratedFile> {
     }
     out.push_str("];\n");
     Ok(GeneratedFile::new(format!("{DIR}/spec_operations.rs"), out))
+}
+
+/// `service_operations.rs`: the constant `SERVICE_OPERATIONS`, the same
+/// table for each of the other FINBOURNE services (Drive, Luminesce, ...),
+/// with the service's name and base path, so the emulator can name any
+/// service operation it does not serve.
+pub fn render_services(root: &Path) -> Result<GeneratedFile> {
+    let mut out = format!(
+        "{HEADER}\n//! The other FINBOURNE services' operation tables: for each service of\n\
+         //! `spec/` beside `lusid.json`, its name, base path and\n\
+         //! `(method, path template, operationId)` for every operation, in\n\
+         //! specification order.\n\n\
+         /// `(service, base path, operations)` for every other service; an\n\
+         /// operation is `(method, spec path template, operationId)`.\n\
+         pub(crate) const SERVICE_OPERATIONS: &[(&str, &str, &[(&str, &str, &str)])] = &[\n"
+    );
+    for service in &SERVICES {
+        let spec = Spec::load(&root.join("spec").join(service.spec_file))?;
+        out.push_str(&format!(
+            "({:?}, {:?}, &[\n",
+            service.title(),
+            base_path(service)
+        ));
+        for operation in spec.operations()? {
+            out.push_str(&format!(
+                "({:?}, {:?}, {:?}),\n",
+                operation.method,
+                operation.path,
+                operation.id()?
+            ));
+        }
+        out.push_str("]),\n");
+    }
+    out.push_str("];\n");
+    Ok(GeneratedFile::new(
+        format!("{DIR}/service_operations.rs"),
+        out.replace(HEADER, &HEADER.replace("spec/lusid.json", "spec/*.json")),
+    ))
 }

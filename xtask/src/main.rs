@@ -214,6 +214,7 @@ fn codegen(root: &Path, mode: Mode, stats: bool) -> Result<ExitCode> {
     files.extend(emit_facade::render(&operations));
     files.push(emit_roundtrip::render(&models));
     files.push(emit_spec_operations::render(&spec)?);
+    files.push(emit_spec_operations::render_services(root)?);
     files.extend(emit_cli_operations::render_all(root, &spec)?);
     files.extend(features::render(root, &tags)?);
     let service_crates = services::build_all(root)?;

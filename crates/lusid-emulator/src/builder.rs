@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 
+use crate::domains::drive::Drive;
 use crate::domains::instruments::Store;
 use crate::error::EmulatorError;
 use crate::fault_profile::FaultProfile;
@@ -99,6 +100,7 @@ pub struct EmulatorBuilder {
     http2: bool,
     ca_certificate_file: Option<PathBuf>,
     property_definitions: Vec<String>,
+    drive_dir: Option<PathBuf>,
 }
 
 impl Default for EmulatorBuilder {
@@ -118,6 +120,7 @@ impl Default for EmulatorBuilder {
             http2: true,
             ca_certificate_file: None,
             property_definitions: Vec::new(),
+            drive_dir: None,
         }
     }
 }
@@ -237,6 +240,16 @@ impl EmulatorBuilder {
     }
 
     /// Seeds the data, reads the state file if any, generates the TLS
+    /// Keeps Drive's folders and files in `dir` (created if missing): the
+    /// tree in `dir/drive.json`, each file's contents in
+    /// `dir/objects/<id>`, streamed in and out, so they survive a restart
+    /// and a file is never held in memory whole. Without it, Drive is kept
+    /// in memory and starts empty.
+    pub fn drive_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.drive_dir = Some(dir.into());
+        self
+    }
+
     /// certificates (with [`Self::tls`]) and writes the CA file if asked,
     /// binds the socket and spawns the server on the current tokio runtime.
     pub async fn start(self) -> Result<RunningEmulator, EmulatorError> {
@@ -263,6 +276,10 @@ impl EmulatorBuilder {
             }
         }
         let store = Store::with_base(materialised, Some(equities));
+        let drive = match &self.drive_dir {
+            Some(dir) => Drive::in_directory(dir)?,
+            None => Drive::in_memory(),
+        };
         let listener =
             TcpListener::bind(self.addr)
                 .await
@@ -295,7 +312,7 @@ impl EmulatorBuilder {
             seed: self.seed,
             equities: self.equities,
         };
-        let state = Arc::new(AppState::new(config, base_url, store, luid_seed));
+        let state = Arc::new(AppState::new(config, base_url, store, drive, luid_seed));
         if let Some(ledger) = ledger {
             if let Some(latest) = ledger.latest_as_at() {
                 state.clock.advance_to(latest);

@@ -49,6 +49,15 @@ pub enum EmulatorError {
     /// names the key).
     #[error("cannot seed the property definition: {0}")]
     PropertyDefinition(String),
+    /// The Drive directory ([`crate::EmulatorBuilder::drive_dir`]) could
+    /// not be made or read.
+    #[error("emulator Drive directory {path}: {message}")]
+    Drive {
+        /// The directory.
+        path: std::path::PathBuf,
+        /// What went wrong.
+        message: String,
+    },
     /// The seeding or server task panicked or was cancelled.
     #[error("an emulator task ended abnormally: {0}")]
     Task(String),

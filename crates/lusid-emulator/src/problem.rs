@@ -166,20 +166,38 @@ impl Problem {
     }
 
     /// 501 for a spec operation the emulator does not implement.
-    pub(crate) fn not_implemented(operation: &str, method: &str, path: &str) -> Self {
+    pub(crate) fn not_implemented(
+        service: &str,
+        operation: &str,
+        method: &str,
+        path: &str,
+    ) -> Self {
+        let (title, detail) = if service == crate::spec_routes::LUSID {
+            (
+                format!("{operation} is not implemented by the emulator"),
+                format!(
+                    "The LUSID operation {operation} ({method} {path}) is part of LUSID's API but not of the emulator, which serves the instrument master, property definitions, portfolios, transactions, holdings and quotes only (see docs/emulator.md)."
+                ),
+            )
+        } else {
+            (
+                format!("{service} {operation} is not implemented by the emulator"),
+                format!(
+                    "The {service} operation {operation} ({method} {path}) is part of FINBOURNE's {service} API but not of the emulator, which serves LUSID's instrument master, portfolios, transactions, holdings and quotes, and Drive's folders and files (see docs/emulator.md)."
+                ),
+            )
+        };
         let mut problem = Self::new(
             StatusCode::NOT_IMPLEMENTED,
             "NotImplemented",
             CODE_UNKNOWN,
-            format!("{operation} is not implemented by the emulator"),
-            format!(
-                "The LUSID operation {operation} ({method} {path}) is part of LUSID's API but not of the emulator, which serves the instrument master, property definitions, portfolios, transactions, holdings and quotes only (see docs/emulator.md)."
-            ),
+            title,
+            detail,
         );
-        problem.error_details.push(BTreeMap::from([(
-            "operationId".to_owned(),
-            operation.to_owned(),
-        )]));
+        problem.error_details.push(BTreeMap::from([
+            ("operationId".to_owned(), operation.to_owned()),
+            ("service".to_owned(), service.to_owned()),
+        ]));
         problem
     }
 

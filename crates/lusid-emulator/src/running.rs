@@ -78,6 +78,13 @@ impl RunningEmulator {
         self.state.lusid_url()
     }
 
+    /// Drive's base URL: [`Self::base_url`] + `/drive`, as a client derives
+    /// it from the LUSID URL's origin. Drive's spec paths (`/api/files`)
+    /// are appended to it.
+    pub fn drive_url(&self) -> String {
+        format!("{}/drive", self.state.base_url)
+    }
+
     /// The Okta-style token URL: [`Self::base_url`] + `/oauth2/default/v1/token`.
     pub fn token_url(&self) -> String {
         format!("{}{TOKEN_PATH}", self.state.base_url)
@@ -121,8 +128,9 @@ impl RunningEmulator {
 
     /// A secrets document in the LUSID web app's export format:
     /// `{"api": {"tokenUrl", "username", "password", "clientId",
-    /// "clientSecret", "lusidUrl", "apiUrl", "applicationName"}}`
-    /// (`apiUrl` is the older name of `lusidUrl`). With TLS, once the CA
+    /// "clientSecret", "lusidUrl", "apiUrl", "driveUrl", "applicationName"}}`
+    /// (`apiUrl` is the older name of `lusidUrl`; `driveUrl` is
+    /// [`Self::drive_url`], which the official Drive SDK reads). With TLS, once the CA
     /// certificate has been written to a file, `clientCertificate` names
     /// that file (absolute path).
     pub fn secrets_json(&self) -> Value {
@@ -144,6 +152,7 @@ impl RunningEmulator {
                 "clientSecret": c.client_secret,
                 "lusidUrl": self.lusid_url(),
                 "apiUrl": self.lusid_url(),
+                "driveUrl": self.drive_url(),
                 "applicationName": self.state.config.application_name,
             }
         })

@@ -9,6 +9,7 @@ use axum::routing::{get, post};
 use http::{Method, StatusCode};
 
 use crate::auth::token_endpoint::{self, TOKEN_PATH};
+use crate::domains::drive::routes as drive;
 use crate::domains::{
     holdings, instruments, portfolios, property_definitions, quotes, transactions,
 };
@@ -71,6 +72,7 @@ pub(crate) fn router(state: SharedState) -> Router {
             get(quotes::list).post(quotes::upsert),
         )
         .route("/api/api/quotes/{scope}/$get", post(quotes::get_many))
+        .merge(drive_routes())
         .route(TOKEN_PATH, post(token_endpoint::token))
         .route(METRICS_PATH, get(metrics_json))
         .fallback(not_found)
@@ -79,6 +81,38 @@ pub(crate) fn router(state: SharedState) -> Router {
         .layer(from_fn_with_state(state.clone(), persist_ledger_writes))
         .layer(from_fn_with_state(state.clone(), middleware))
         .with_state(state)
+}
+
+/// Drive's routes (`/drive/api/...`). Uploads and downloads stream, so
+/// file contents are not held to the body limit of the JSON routes.
+fn drive_routes() -> Router<SharedState> {
+    Router::new()
+        .route("/drive/api/files", post(drive::create_file))
+        .route(
+            "/drive/api/files/{id}",
+            get(drive::get_file)
+                .put(drive::update_file_metadata)
+                .delete(drive::delete_file),
+        )
+        .route(
+            "/drive/api/files/{id}/contents",
+            get(drive::download_file).put(drive::update_file_contents),
+        )
+        .route(
+            "/drive/api/folders",
+            get(drive::root_contents).post(drive::create_folder),
+        )
+        .route(
+            "/drive/api/folders/{id}",
+            get(drive::get_folder)
+                .put(drive::update_folder)
+                .delete(drive::delete_folder),
+        )
+        .route(
+            "/drive/api/folders/{id}/contents",
+            get(drive::folder_contents),
+        )
+        .route("/drive/api/search", post(drive::search))
 }
 
 /// `GET /emulator/metrics`: the counters as JSON.

@@ -10,6 +10,7 @@ use crate::auth::tokens::{Principal, TokenStore};
 use crate::bitemporal::AsAtClock;
 use crate::builder::EmulatorCredentials;
 use crate::domains::Ledger;
+use crate::domains::drive::Drive;
 use crate::domains::instruments::Store;
 use crate::faults::Faults;
 use crate::journal::Journal;
@@ -39,6 +40,8 @@ pub(crate) struct AppState {
     pub(crate) store: RwLock<Store>,
     /// The domains beyond instruments (portfolios, transactions, quotes...).
     pub(crate) ledger: RwLock<Ledger>,
+    /// Drive's folders and files.
+    pub(crate) drive: Drive,
     /// Server `asAt` stamps of the ledger's writes.
     pub(crate) clock: AsAtClock,
     pub(crate) tokens: TokenStore,
@@ -77,7 +80,13 @@ impl RequestCtx {
 
 impl AppState {
     /// Builds the state around a seeded store.
-    pub(crate) fn new(config: Config, base_url: String, store: Store, luid_seed: u64) -> Self {
+    pub(crate) fn new(
+        config: Config,
+        base_url: String,
+        store: Store,
+        drive: Drive,
+        luid_seed: u64,
+    ) -> Self {
         let mut prefix_rng = Rng::new();
         let request_prefix: String = (0..11)
             .map(|_| char::from(b"0123456789ABCDEFGHIJKLMNOPQRSTUV"[prefix_rng.usize(..32)]))
@@ -87,6 +96,7 @@ impl AppState {
             base_url,
             store: RwLock::new(store),
             ledger: RwLock::new(Ledger::default()),
+            drive,
             clock: AsAtClock::default(),
             tokens: TokenStore::default(),
             faults: Faults::default(),

@@ -101,6 +101,8 @@ async fn secrets_json_has_the_web_app_export_shape() {
     assert_eq!(api_section["lusidUrl"], emu.lusid_url().as_str());
     assert_eq!(api_section["apiUrl"], emu.lusid_url().as_str());
     assert_eq!(api_section["tokenUrl"], emu.token_url().as_str());
+    assert_eq!(api_section["driveUrl"], emu.drive_url().as_str());
+    assert!(emu.drive_url().ends_with("/drive"));
     assert!(emu.lusid_url().starts_with("http://127.0.0.1:"));
     assert!(emu.lusid_url().ends_with("/api"));
     assert!(emu.token_url().ends_with("/oauth2/default/v1/token"));

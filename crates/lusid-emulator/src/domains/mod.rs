@@ -4,9 +4,11 @@
 //! holdings (computed from transactions) and quotes, which keep their
 //! entities in the generic [`crate::bitemporal::Bitemporal`] store inside
 //! one [`Ledger`] behind the state's lock and share the wire types of
-//! [`wire`] and the request handling of [`common`].
+//! [`wire`] and the request handling of [`common`]; and Drive's folders
+//! and files ([`drive`], served under `/drive`).
 
 pub(crate) mod common;
+pub(crate) mod drive;
 pub(crate) mod holdings;
 pub(crate) mod instruments;
 pub(crate) mod portfolios;

@@ -57,12 +57,14 @@ async fn inject_parts(
     }
     let fault = match kind {
         RouteKind::Token => state.faults.next(true, ""),
-        RouteKind::Api(operation) => state.faults.next(false, operation),
+        RouteKind::Api(operation) | RouteKind::Service(_, operation) => {
+            state.faults.next(false, operation)
+        }
         RouteKind::Other => None,
     };
     let route = match kind {
         RouteKind::Token => "Token",
-        RouteKind::Api(operation) => operation,
+        RouteKind::Api(operation) | RouteKind::Service(_, operation) => operation,
         RouteKind::Other => "Other",
     };
     let (fault, origin) = match fault {
@@ -92,7 +94,7 @@ async fn inject_parts(
         }) => {
             state.metrics.fault();
             state.metrics.route(route, status);
-            if let RouteKind::Api(operation) = kind {
+            if let Some(operation) = kind.operation() {
                 state.metrics.api(operation, status);
             }
             if version == http::Version::HTTP_2 {

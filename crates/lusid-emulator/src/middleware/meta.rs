@@ -61,7 +61,9 @@ pub(super) fn finish(
     );
     state.metrics.route(route, status.as_u16());
     match kind {
-        RouteKind::Api(operation) => state.metrics.api(operation, status.as_u16()),
+        RouteKind::Api(operation) | RouteKind::Service(_, operation) => {
+            state.metrics.api(operation, status.as_u16());
+        }
         RouteKind::Token if faulted => state.metrics.token_failure("fault"),
         _ => {}
     }

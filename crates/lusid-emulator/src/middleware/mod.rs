@@ -34,22 +34,39 @@ pub(crate) enum RouteKind {
     Token,
     /// A LUSID API path; the spec operation id or `Unknown`.
     Api(&'static str),
+    /// A path of another FINBOURNE service (`/drive/api/...`): the service
+    /// (`Drive`) and its operation id or `Unknown`.
+    Service(&'static str, &'static str),
     /// Anything else (including `/emulator/...`).
     Other,
 }
 
 /// Classifies a request by method and path (for faults, metrics and 501s),
-/// using the operation table extracted from `spec/lusid.json`.
+/// using the operation tables generated from `spec/*.json`.
 pub(crate) fn classify(method: &Method, path: &str) -> RouteKind {
     if path == TOKEN_PATH {
         return RouteKind::Token;
     }
-    if !path.starts_with("/api/") {
-        return RouteKind::Other;
+    if path.starts_with("/api/") {
+        return match spec_routes::lookup(method, path) {
+            SpecMatch::Operation(operation) => RouteKind::Api(operation),
+            SpecMatch::MethodNotAllowed | SpecMatch::NotFound => RouteKind::Api("Unknown"),
+        };
     }
-    match spec_routes::lookup(method, path) {
-        SpecMatch::Operation(operation) => RouteKind::Api(operation),
-        SpecMatch::MethodNotAllowed | SpecMatch::NotFound => RouteKind::Api("Unknown"),
+    match spec_routes::lookup_any(method, path) {
+        Some((service, SpecMatch::Operation(operation))) => RouteKind::Service(service, operation),
+        Some((service, _)) => RouteKind::Service(service, "Unknown"),
+        None => RouteKind::Other,
+    }
+}
+
+impl RouteKind {
+    /// The operation id of an API or service request.
+    pub(crate) fn operation(self) -> Option<&'static str> {
+        match self {
+            Self::Api(operation) | Self::Service(_, operation) => Some(operation),
+            Self::Token | Self::Other => None,
+        }
     }
 }
 
@@ -66,7 +83,11 @@ pub(crate) async fn middleware(
     let path = request.uri().path().to_owned();
     let kind = classify(&method, &path);
     state.metrics.http_version(request.version());
-    if kind != RouteKind::Other {
+    if let RouteKind::Service(_, operation) = kind
+        && journal::is_streamed_upload(operation)
+    {
+        journal::record_headers(&state, &request);
+    } else if kind != RouteKind::Other {
         request = match journal::record(&state, request).await {
             Ok(request) => request,
             Err(response) => return response,
@@ -74,7 +95,7 @@ pub(crate) async fn middleware(
     }
     let route = match kind {
         RouteKind::Token => "Token",
-        RouteKind::Api(operation) => operation,
+        RouteKind::Api(operation) | RouteKind::Service(_, operation) => operation,
         RouteKind::Other => "Other",
     };
 
@@ -85,17 +106,24 @@ pub(crate) async fn middleware(
     };
     if response.is_none() {
         let mut principal = None;
-        if let RouteKind::Api(operation) = kind {
+        if let Some(operation) = kind.operation() {
             match auth::authenticate(&state, request.headers(), &request_id) {
                 Ok(p) => principal = Some(p),
                 Err(refused) => response = Some(*refused),
             }
-            if response.is_none()
-                && operation != "Unknown"
-                && !spec_routes::is_implemented(operation)
-            {
+            let implemented = match kind {
+                RouteKind::Service(service, _) => {
+                    spec_routes::is_service_operation_implemented(service, operation)
+                }
+                _ => spec_routes::is_implemented(operation),
+            };
+            if response.is_none() && operation != "Unknown" && !implemented {
+                let service = match kind {
+                    RouteKind::Service(service, _) => service,
+                    _ => spec_routes::LUSID,
+                };
                 response = Some(
-                    Problem::not_implemented(operation, method.as_str(), &path)
+                    Problem::not_implemented(service, operation, method.as_str(), &path)
                         .render(&state.base_url, &request_id),
                 );
             }

@@ -1,0 +1,114 @@
+//! Drive (FINBOURNE's file store, served under `/drive`): folders and
+//! files created, listed with paging, searched by name, renamed, uploaded,
+//! downloaded and deleted ([`routes`]), kept in a [`Tree`] of metadata
+//! ([`tree`]) with their contents in memory or a directory
+//! ([`contents`]), under the rules of [`rules`].
+//!
+//! A directory-backed Drive ([`crate::EmulatorBuilder::drive_dir`]) keeps
+//! the tree in `drive.json` and each file's contents in `objects/<id>`,
+//! so it survives a restart; an in-memory Drive starts empty each time.
+
+pub(crate) mod contents;
+pub(crate) mod routes;
+pub(crate) mod rules;
+pub(crate) mod tree;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use fastrand::Rng;
+
+use crate::error::EmulatorError;
+use contents::Contents;
+use rules::DriveProblem;
+use tree::Tree;
+
+/// The tree's file in a directory-backed Drive.
+const INDEX_FILE: &str = "drive.json";
+
+/// Drive's state: the tree, the contents and the ids' generator.
+#[derive(Debug)]
+pub(crate) struct Drive {
+    tree: Mutex<Tree>,
+    contents: Contents,
+    ids: Mutex<Rng>,
+}
+
+impl Drive {
+    /// An empty Drive in memory.
+    pub(crate) fn in_memory() -> Self {
+        Self {
+            tree: Mutex::default(),
+            contents: Contents::Memory(Mutex::default()),
+            ids: Mutex::new(Rng::new()),
+        }
+    }
+
+    /// A Drive kept in `dir` (created if missing), with the tree it held.
+    ///
+    /// # Errors
+    /// [`EmulatorError::Drive`] when the directory cannot be made or its
+    /// `drive.json` cannot be read.
+    pub(crate) fn in_directory(dir: &Path) -> Result<Self, EmulatorError> {
+        let failed = |message: String| EmulatorError::Drive {
+            path: dir.to_owned(),
+            message,
+        };
+        std::fs::create_dir_all(dir.join("objects"))
+            .map_err(|error| failed(format!("could not create the directory: {error}")))?;
+        let index = dir.join(INDEX_FILE);
+        let tree = match std::fs::read(&index) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map_err(|error| failed(format!("{INDEX_FILE} is not a Drive index: {error}")))?,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Tree::default(),
+            Err(error) => return Err(failed(format!("could not read {INDEX_FILE}: {error}"))),
+        };
+        Ok(Self {
+            tree: Mutex::new(tree),
+            contents: Contents::Directory(dir.to_owned()),
+            ids: Mutex::new(Rng::new()),
+        })
+    }
+
+    /// The tree, locked (recovering from a poisoned lock).
+    pub(crate) fn tree(&self) -> MutexGuard<'_, Tree> {
+        self.tree.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The contents store.
+    pub(crate) fn contents(&self) -> &Contents {
+        &self.contents
+    }
+
+    /// A new item id: a random GUID (`8-4-4-4-12` lower-case hex).
+    pub(crate) fn new_id(&self) -> String {
+        let mut rng = self.ids.lock().unwrap_or_else(PoisonError::into_inner);
+        let hex: String = (0..32)
+            .map(|_| char::from(b"0123456789abcdef"[rng.usize(..16)]))
+            .collect();
+        format!(
+            "{}-{}-4{}-{}-{}",
+            &hex[..8],
+            &hex[8..12],
+            &hex[13..16],
+            &hex[16..20],
+            &hex[20..]
+        )
+    }
+
+    /// Writes the tree to `drive.json` (atomically, through a temporary
+    /// file) in a directory-backed Drive; nothing in memory.
+    pub(crate) fn save(&self, tree: &Tree) -> Result<(), DriveProblem> {
+        let Contents::Directory(dir) = &self.contents else {
+            return Ok(());
+        };
+        let storage = |error: std::io::Error| {
+            DriveProblem::Storage(format!("could not write {INDEX_FILE}: {error}"))
+        };
+        let bytes = serde_json::to_vec(tree)
+            .map_err(|error| DriveProblem::Storage(format!("{INDEX_FILE}: {error}")))?;
+        let temporary: PathBuf = dir.join(format!("{INDEX_FILE}.part"));
+        std::fs::write(&temporary, bytes).map_err(storage)?;
+        std::fs::rename(&temporary, dir.join(INDEX_FILE)).map_err(storage)
+    }
+}

@@ -1,0 +1,589 @@
+//! Drive's operations: `CreateFile`, `GetFile`, `UpdateFileMetadata`,
+//! `DeleteFile`, `DownloadFile`, `UpdateFileContents` (`/drive/api/files`),
+//! `GetRootFolder`, `CreateFolder`, `GetFolder`, `UpdateFolder`,
+//! `DeleteFolder`, `GetFolderContents` (`/drive/api/folders`) and `Search`
+//! (`/drive/api/search`). Items answer as Drive's `StorageObject`, lists
+//! as `PagedResourceListOfStorageObject` (`values`, `nextPage`).
+
+use axum::body::Body;
+use axum::extract::{Extension, Path, State};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use http::{HeaderMap, HeaderValue, StatusCode, Uri};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+
+use super::Drive;
+use super::rules::{DriveProblem, check_name, check_path};
+use super::tree::{Item, Tree};
+use crate::domains::common::{Errors, FieldFilter, Paging, href, json_body, push_error, reply};
+use crate::problem::{Problem, json_response};
+use crate::query::QueryParams;
+use crate::state::{RequestCtx, SharedState};
+use crate::time_fmt::{format_lusid, to_ticks};
+
+/// The header naming an uploaded file.
+const FILENAME_HEADER: &str = "x-lusid-drive-filename";
+/// The header naming the folder an uploaded file goes to.
+const PATH_HEADER: &str = "x-lusid-drive-path";
+
+/// Fields a listing's `filter` may name (lower case).
+const FILTER_FIELDS: &[&str] = &["name", "type", "path", "createdby", "updatedby"];
+
+/// `UpdateFile` / `UpdateFolder` / `CreateFolder`: the folder path and the
+/// name.
+#[derive(Debug, Deserialize)]
+struct PathAndName {
+    path: String,
+    name: String,
+}
+
+/// `SearchBody`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SearchBody {
+    #[serde(default)]
+    with_path: Option<String>,
+    name: String,
+}
+
+/// An item as Drive's `StorageObject`.
+fn storage_object(tree: &Tree, item: &Item) -> Value {
+    let mut object = json!({
+        "id": item.id,
+        "path": tree.path_of(item.parent.as_deref()),
+        "name": item.name,
+        "createdBy": item.created_by,
+        "createdOn": format_lusid(item.created_on),
+        "updatedBy": item.updated_by,
+        "updatedOn": format_lusid(item.updated_on),
+        "type": if item.folder { "Folder" } else { "File" },
+    });
+    if let Some(size) = item.size {
+        object["size"] = json!(size);
+    }
+    object
+}
+
+fn now() -> OffsetDateTime {
+    to_ticks(OffsetDateTime::now_utc())
+}
+
+fn fail(state: &SharedState, ctx: &RequestCtx, problem: DriveProblem) -> Response {
+    reply(state, ctx, problem)
+}
+
+/// A header's value as text, or the problem naming it.
+fn header<'a>(headers: &'a HeaderMap, name: &'static str) -> Result<&'a str, DriveProblem> {
+    headers
+        .get(name)
+        .and_then(|value| value.to_str().ok())
+        .ok_or_else(|| DriveProblem::Invalid(name, format!("The {name} header is required.")))
+}
+
+/// The upload's `Content-Length`.
+fn content_length(headers: &HeaderMap) -> Result<u64, DriveProblem> {
+    header(headers, "content-length")?.parse().map_err(|_| {
+        DriveProblem::Invalid(
+            "Content-Length",
+            "Content-Length is not a number.".to_owned(),
+        )
+    })
+}
+
+/// Saves the tree and answers `status` with the item; a failed save is
+/// the storage problem.
+fn saved(
+    state: &SharedState,
+    ctx: &RequestCtx,
+    drive: &Drive,
+    tree: &Tree,
+    id: &str,
+    status: StatusCode,
+) -> Response {
+    if let Err(problem) = drive.save(tree) {
+        return fail(state, ctx, problem);
+    }
+    match tree.get(id) {
+        Some(item) => json_response(status, &storage_object(tree, item)),
+        None => fail(state, ctx, DriveProblem::FileNotFound(id.to_owned())),
+    }
+}
+
+/// `POST /drive/api/files` (CreateFile): streams the body into a new file
+/// named by `x-lusid-drive-filename` in the folder `x-lusid-drive-path`.
+pub(crate) async fn create_file(
+    State(state): State<SharedState>,
+    Extension(ctx): Extension<RequestCtx>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let drive = &state.drive;
+    let checked = (|| {
+        let name = header(&headers, FILENAME_HEADER)?.to_owned();
+        let path = header(&headers, PATH_HEADER)?.to_owned();
+        check_name(FILENAME_HEADER, &name)?;
+        check_path(PATH_HEADER, &path)?;
+        let length = content_length(&headers)?;
+        let tree = drive.tree();
+        let parent = tree.resolve_folder(&path)?;
+        if tree.child(parent.as_deref(), &name).is_some() {
+            return Err(DriveProblem::AlreadyExists { path, name });
+        }
+        Ok((name, parent, length))
+    })();
+    let (name, parent, length) = match checked {
+        Ok(checked) => checked,
+        Err(problem) => return fail(&state, &ctx, problem),
+    };
+    let id = drive.new_id();
+    if let Err(problem) = drive.contents().write(&id, body, length).await {
+        return fail(&state, &ctx, problem);
+    }
+    let at = now();
+    let user = ctx.user_id();
+    let inserted = {
+        let mut tree = drive.tree();
+        let inserted = tree
+            .insert(Item {
+                id: id.clone(),
+                parent,
+                name,
+                folder: false,
+                size: Some(length),
+                created_by: user.clone(),
+                created_on: at,
+                updated_by: user,
+                updated_on: at,
+            })
+            .map(drop);
+        inserted.map(|()| saved(&state, &ctx, drive, &tree, &id, StatusCode::CREATED))
+    };
+    match inserted {
+        Ok(response) => response,
+        Err(problem) => {
+            // Another upload took the name while this one streamed.
+            drive.contents().remove(std::slice::from_ref(&id)).await;
+            fail(&state, &ctx, problem)
+        }
+    }
+}
+
+/// `GET /drive/api/files/{id}` (GetFile).
+pub(crate) async fn get_file(
+    State(state): State<SharedState>,
+    Extension(ctx): Extension<RequestCtx>,
+    Path(id): Path<String>,
+) -> Response {
+    let tree = state.drive.tree();
+    match tree.file(&id) {
+        Ok(item) => json_response(StatusCode::OK, &storage_object(&tree, item)),
+        Err(problem) => fail(&state, &ctx, problem),
+    }
+}
+
+/// `GET /drive/api/folders/{id}` (GetFolder).
+pub(crate) async fn get_folder(
+    State(state): State<SharedState>,
+    Extension(ctx): Extension<RequestCtx>,
+    Path(id): Path<String>,
+) -> Response {
+    let tree = state.drive.tree();
+    match tree.folder(&id) {
+        Ok(item) => json_response(StatusCode::OK, &storage_object(&tree, item)),
+        Err(problem) => fail(&state, &ctx, problem),
+    }
+}
+
+/// `GET /drive/api/files/{id}/contents` (DownloadFile): the contents,
+/// streamed, as `application/octet-stream`.
+pub(crate) async fn download_file(
+    State(state): State<SharedState>,
+    Extension(ctx): Extension<RequestCtx>,
+    Path(id): Path<String>,
+) -> Response {
+    let size = match state.drive.tree().file(&id) {
+        Ok(item) => item.size.unwrap_or(0),
+        Err(problem) => return fail(&state, &ctx, problem),
+    };
+    match state.drive.contents().read(&id).await {
+        Ok(body) => (
+            StatusCode::OK,
+            [
+                (
+                    CONTENT_TYPE,
+                    HeaderValue::from_static("application/octet-stream"),
+                ),
+                (CONTENT_LENGTH, HeaderValue::from(size)),
+            ],
+            body,
+        )
+            .into_response(),
+        Err(problem) => fail(&state, &ctx, problem),
+    }
+}
+
+/// `PUT /drive/api/files/{id}/contents` (UpdateFileContents): replaces
+/// the contents, streamed, once the whole body has arrived.
+pub(crate) async fn update_file_contents(
+    State(state): State<SharedState>,
+    Extension(ctx): Extension<RequestCtx>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let drive = &state.drive;
+    let checked = content_length(&headers).and_then(|length| {
+        drive.tree().file(&id)?;
+        Ok(length)
+    });
+    let length = match checked {
+        Ok(length) => length,
+        Err(problem) => return fail(&state, &ctx, problem),
+    };
+    if let Err(problem) = drive.contents().write(&id, body, length).await {
+        return fail(&state, &ctx, problem);
+    }
+    let updated = {
+        let mut tree = drive.tree();
+        match tree.get_mut(&id) {
+            Some(item) => {
+                item.size = Some(length);
+                item.updated_by = ctx.user_id();
+                item.updated_on = now();
+                Some(saved(&state, &ctx, drive, &tree, &id, StatusCode::OK))
+            }
+            None => None,
+        }
+    };
+    match updated {
+        Some(response) => response,
+        None => {
+            // Deleted while the new contents streamed.
+            drive.contents().remove(std::slice::from_ref(&id)).await;
+            fail(&state, &ctx, DriveProblem::FileNotFound(id))
+        }
+    }
+}
+
+/// Renames or moves item `id` (a file when `folder` is false) to `body`'s
+/// folder path and name.
+fn rename(state: &SharedState, ctx: &RequestCtx, id: &str, folder: bool, body: &[u8]) -> Response {
+    let target: PathAndName = match json_body(body) {
+        Ok(target) => target,
+        Err(problem) => return reply(state, ctx, *problem),
+    };
+    let drive = &state.drive;
+    let mut tree = drive.tree();
+    let moved = (|| {
+        check_name("name", &target.name)?;
+        check_path("path", &target.path)?;
+        if folder {
+            tree.folder(id)?;
+        } else {
+            tree.file(id)?;
+        }
+        let parent = tree.resolve_folder(&target.path)?;
+        if folder && tree.is_within(parent.as_deref(), id) {
+            return Err(DriveProblem::MoveIntoItself(target.path.clone()));
+        }
+        if let Some(other) = tree.child(parent.as_deref(), &target.name)
+            && other.id != id
+        {
+            return Err(DriveProblem::AlreadyExists {
+                path: target.path.clone(),
+                name: target.name.clone(),
+            });
+        }
+        Ok(parent)
+    })();
+    let parent = match moved {
+        Ok(parent) => parent,
+        Err(problem) => return fail(state, ctx, problem),
+    };
+    if let Some(item) = tree.get_mut(id) {
+        item.parent = parent;
+        item.name = target.name;
+        item.updated_by = ctx.user_id();
+        item.updated_on = now();
+    }
+    saved(state, ctx, drive, &tree, id, StatusCode::OK)
+}
+
+/// `PUT /drive/api/files/{id}` (UpdateFileMetadata): renames or moves a
+/// file (`path`, `name`).
+pub(crate) async fn update_file_metadata(
+    State(state): State<SharedState>,
+    Extension(ctx): Extension<RequestCtx>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    rename(&state, &ctx, &id, false, &body)
+}
+
+/// `PUT /drive/api/folders/{id}` (UpdateFolder): renames or moves a
+/// folder (`path`, `name`) with everything in it.
+pub(crate) async fn update_folder(
+    State(state): State<SharedState>,
+    Extension(ctx): Extension<RequestCtx>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    rename(&state, &ctx, &id, true, &body)
+}
+
+/// Deletes item `id` (a folder with everything in it): 204.
+async fn delete(state: &SharedState, ctx: &RequestCtx, id: &str, folder: bool) -> Response {
+    let drive = &state.drive;
+    let removed = {
+        let mut tree = drive.tree();
+        let found = if folder {
+            tree.folder(id)
+        } else {
+            tree.file(id)
+        };
+        if let Err(problem) = found {
+            return fail(state, ctx, problem);
+        }
+        let removed = tree.remove(id);
+        if let Err(problem) = drive.save(&tree) {
+            return fail(state, ctx, problem);
+        }
+        removed
+    };
+    let files: Vec<String> = removed
+        .into_iter()
+        .filter(|item| !item.folder)
+        .map(|item| item.id)
+        .collect();
+    drive.contents().remove(&files).await;
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// `DELETE /drive/api/files/{id}` (DeleteFile).
+pub(crate) async fn delete_file(
+    State(state): State<SharedState>,
+    Extension(ctx): Extension<RequestCtx>,
+    Path(id): Path<String>,
+) -> Response {
+    delete(&state, &ctx, &id, false).await
+}
+
+/// `DELETE /drive/api/folders/{id}` (DeleteFolder): the folder and
+/// everything in it.
+pub(crate) async fn delete_folder(
+    State(state): State<SharedState>,
+    Extension(ctx): Extension<RequestCtx>,
+    Path(id): Path<String>,
+) -> Response {
+    delete(&state, &ctx, &id, true).await
+}
+
+/// `POST /drive/api/folders` (CreateFolder): a folder `name` in the folder
+/// at `path`.
+pub(crate) async fn create_folder(
+    State(state): State<SharedState>,
+    Extension(ctx): Extension<RequestCtx>,
+    body: Bytes,
+) -> Response {
+    let request: PathAndName = match json_body(&body) {
+        Ok(request) => request,
+        Err(problem) => return reply(&state, &ctx, *problem),
+    };
+    let drive = &state.drive;
+    let id = drive.new_id();
+    let mut tree = drive.tree();
+    let created = (|| {
+        check_name("name", &request.name)?;
+        check_path("path", &request.path)?;
+        let parent = tree.resolve_folder(&request.path)?;
+        let at = now();
+        let user = ctx.user_id();
+        tree.insert(Item {
+            id: id.clone(),
+            parent,
+            name: request.name,
+            folder: true,
+            size: None,
+            created_by: user.clone(),
+            created_on: at,
+            updated_by: user,
+            updated_on: at,
+        })
+        .map(drop)
+    })();
+    if let Err(problem) = created {
+        return fail(&state, &ctx, problem);
+    }
+    saved(&state, &ctx, drive, &tree, &id, StatusCode::CREATED)
+}
+
+/// How a listing is sorted: `sortBy` values such as `Name` or `-UpdatedOn`
+/// (descending), compared in order; by name when none is given.
+fn sort_keys(q: &QueryParams, errors: &mut Errors) -> Vec<(String, bool)> {
+    let mut keys = Vec::new();
+    for raw in q.all("sortBy") {
+        for key in raw.split(',').map(str::trim).filter(|key| !key.is_empty()) {
+            let (descending, field) = match key.strip_prefix('-') {
+                Some(field) => (true, field),
+                None => (false, key),
+            };
+            let field = field.to_ascii_lowercase();
+            if matches!(
+                field.as_str(),
+                "name" | "type" | "size" | "path" | "createdon" | "updatedon"
+            ) {
+                keys.push((field, descending));
+            } else {
+                push_error(
+                    errors,
+                    "sortBy",
+                    format!(
+                        "The sort field '{key}' is not supported; supported: Name, Type, Size, Path, CreatedOn, UpdatedOn."
+                    ),
+                );
+            }
+        }
+    }
+    if keys.is_empty() {
+        keys.push(("name".to_owned(), false));
+    }
+    keys
+}
+
+/// One page of `items` (of `tree`), filtered, sorted and paged by the
+/// request's `filter`, `sortBy`, `limit` and `page`.
+fn listing(
+    state: &SharedState,
+    ctx: &RequestCtx,
+    uri: &Uri,
+    identity: &str,
+    tree: &Tree,
+    items: Vec<&Item>,
+) -> Response {
+    let q = QueryParams::parse(uri.query());
+    let mut errors = Errors::new();
+    let filter = FieldFilter::from_query(q.get("filter"), FILTER_FIELDS, &mut errors);
+    let keys = sort_keys(&q, &mut errors);
+    let identity = format!(
+        "drive:{identity}:{}:{}",
+        q.get("filter").unwrap_or(""),
+        q.all("sortBy").join(",")
+    );
+    let paging = match Paging::for_listing(state, ctx, &q, identity, errors) {
+        Ok(paging) => paging,
+        Err(response) => return *response,
+    };
+    let mut rows: Vec<(&Item, String)> = items
+        .into_iter()
+        .map(|item| (item, tree.path_of(item.parent.as_deref())))
+        .filter(|(item, path)| {
+            filter.matches(|field| match field {
+                "name" => Some(item.name.clone()),
+                "type" => Some(if item.folder { "Folder" } else { "File" }.to_owned()),
+                "path" => Some(path.clone()),
+                "createdby" => Some(item.created_by.clone()),
+                "updatedby" => Some(item.updated_by.clone()),
+                _ => None,
+            })
+        })
+        .collect();
+    rows.sort_by(|(a, a_path), (b, b_path)| {
+        keys.iter()
+            .map(|(field, descending)| {
+                let order = match field.as_str() {
+                    "type" => a.folder.cmp(&b.folder).reverse(),
+                    "size" => a.size.cmp(&b.size),
+                    "path" => a_path.cmp(b_path),
+                    "createdon" => a.created_on.cmp(&b.created_on),
+                    "updatedon" => a.updated_on.cmp(&b.updated_on),
+                    _ => a.name.cmp(&b.name),
+                };
+                if *descending { order.reverse() } else { order }
+            })
+            .find(|order| order.is_ne())
+            .unwrap_or_else(|| a.id.cmp(&b.id))
+    });
+    let (page, next) = paging.page(rows);
+    let values: Vec<Value> = page
+        .into_iter()
+        .map(|(item, _)| storage_object(tree, item))
+        .collect();
+    json_response(
+        StatusCode::OK,
+        &json!({
+            "values": values,
+            "nextPage": next,
+            "href": href(state, uri),
+        }),
+    )
+}
+
+/// `GET /drive/api/folders` (GetRootFolder): the root folder's items.
+pub(crate) async fn root_contents(
+    State(state): State<SharedState>,
+    Extension(ctx): Extension<RequestCtx>,
+    uri: Uri,
+) -> Response {
+    let tree = state.drive.tree();
+    let items = tree.children(None);
+    listing(&state, &ctx, &uri, "root", &tree, items)
+}
+
+/// `GET /drive/api/folders/{id}/contents` (GetFolderContents).
+pub(crate) async fn folder_contents(
+    State(state): State<SharedState>,
+    Extension(ctx): Extension<RequestCtx>,
+    Path(id): Path<String>,
+    uri: Uri,
+) -> Response {
+    let tree = state.drive.tree();
+    if let Err(problem) = tree.folder(&id) {
+        return fail(&state, &ctx, problem);
+    }
+    let items = tree.children(Some(&id));
+    listing(&state, &ctx, &uri, &id, &tree, items)
+}
+
+/// `POST /drive/api/search` (Search): every item whose name contains
+/// `name` (ignoring case), within `withPath` when given.
+pub(crate) async fn search(
+    State(state): State<SharedState>,
+    Extension(ctx): Extension<RequestCtx>,
+    uri: Uri,
+    body: Bytes,
+) -> Response {
+    let request: SearchBody = match json_body(&body) {
+        Ok(request) => request,
+        Err(problem) => return reply(&state, &ctx, *problem),
+    };
+    if request.name.is_empty() {
+        return reply(
+            &state,
+            &ctx,
+            Problem::invalid_field("name", "The name to search for must not be empty."),
+        );
+    }
+    let tree = state.drive.tree();
+    let within = match request.with_path.as_deref().filter(|path| *path != "/") {
+        Some(path) => match tree.resolve_folder(path) {
+            Ok(folder) => folder,
+            Err(problem) => return fail(&state, &ctx, problem),
+        },
+        None => None,
+    };
+    let needle = request.name.to_lowercase();
+    let items: Vec<&Item> = tree
+        .all()
+        .filter(|item| item.name.to_lowercase().contains(&needle))
+        .filter(|item| {
+            within
+                .as_deref()
+                .is_none_or(|folder| tree.is_within(item.parent.as_deref(), folder))
+        })
+        .collect();
+    let identity = format!("search:{}:{}", request.name, within.unwrap_or_default());
+    listing(&state, &ctx, &uri, &identity, &tree, items)
+}
