@@ -44,9 +44,11 @@ pub fn render_services(root: &Path) -> Result<GeneratedFile> {
          //! `spec/` beside `lusid.json`, its name, base path and\n\
          //! `(method, path template, operationId)` for every operation, in\n\
          //! specification order.\n\n\
-         /// `(service, base path, operations)` for every other service; an\n\
-         /// operation is `(method, spec path template, operationId)`.\n\
-         pub(crate) const SERVICE_OPERATIONS: &[(&str, &str, &[(&str, &str, &str)])] = &[\n"
+         /// `(method, spec path template, operationId)` for every operation of\n\
+         /// a service.\n\
+         pub(crate) type Operations = &'static [(&'static str, &'static str, &'static str)];\n\n\
+         /// `(service, base path, operations)` for every other service.\n\
+         pub(crate) const SERVICE_OPERATIONS: &[(&str, &str, Operations)] = &[\n"
     );
     for service in &SERVICES {
         let spec = Spec::load(&root.join("spec").join(service.spec_file))?;

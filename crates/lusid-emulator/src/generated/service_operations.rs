@@ -5,9 +5,12 @@
 //! `(method, path template, operationId)` for every operation, in
 //! specification order.
 
-/// `(service, base path, operations)` for every other service; an
-/// operation is `(method, spec path template, operationId)`.
-pub(crate) const SERVICE_OPERATIONS: &[(&str, &str, &[(&str, &str, &str)])] = &[
+/// `(method, spec path template, operationId)` for every operation of
+/// a service.
+pub(crate) type Operations = &'static [(&'static str, &'static str, &'static str)];
+
+/// `(service, base path, operations)` for every other service.
+pub(crate) const SERVICE_OPERATIONS: &[(&str, &str, Operations)] = &[
     (
         "Access",
         "/access",
