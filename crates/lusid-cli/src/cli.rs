@@ -584,6 +584,11 @@ pub struct EmulatorArgs {
     /// atomically after every change, read back at start).
     #[arg(long, value_name = "PATH")]
     pub state: Option<PathBuf>,
+    /// Keep Drive's folders and files in this directory (created if
+    /// missing; the tree in `drive.json`, contents in `objects/`), so they
+    /// survive a restart. Without it Drive is kept in memory.
+    #[arg(long, value_name = "DIR")]
+    pub drive_dir: Option<PathBuf>,
     /// Seed of the random faults (equal seeds and request sequences give
     /// equal faults).
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = parse::whole(0, u64::MAX), allow_negative_numbers = true)]

@@ -40,6 +40,9 @@ pub async fn serve(args: &EmulatorArgs, interrupt: &mut Interrupt) -> Result<(),
     if let Some(path) = &args.state {
         builder = builder.state_file(path);
     }
+    if let Some(dir) = &args.drive_dir {
+        builder = builder.drive_dir(dir);
+    }
     if args.tls {
         builder = builder.tls(true).http2(!args.no_http2);
         if let Some(path) = &args.ca_certificate {
@@ -64,6 +67,7 @@ pub async fn serve(args: &EmulatorArgs, interrupt: &mut Interrupt) -> Result<(),
         .map_err(|source| CliError::Output { path: None, source })?;
     drop(stdout);
     crate::note(&format!("token URL: {}", emulator.token_url()));
+    crate::note(&format!("Drive URL: {}", emulator.drive_url()));
     if let Some(path) = emulator.ca_certificate_file() {
         crate::note(&format!("CA certificate: {}", path.display()));
     } else if emulator.is_tls() {

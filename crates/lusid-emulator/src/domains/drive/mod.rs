@@ -80,17 +80,21 @@ impl Drive {
         &self.contents
     }
 
-    /// A new item id: a random GUID (`8-4-4-4-12` lower-case hex).
+    /// A new item id: a random (version 4) GUID, `8-4-4-4-12` lower-case
+    /// hex.
     pub(crate) fn new_id(&self) -> String {
         let mut rng = self.ids.lock().unwrap_or_else(PoisonError::into_inner);
-        let hex: String = (0..32)
-            .map(|_| char::from(b"0123456789abcdef"[rng.usize(..16)]))
+        let mut hex: Vec<u8> = (0..32)
+            .map(|_| b"0123456789abcdef"[rng.usize(..16)])
             .collect();
+        hex[12] = b'4';
+        hex[16] = b"89ab"[rng.usize(..4)];
+        let hex = String::from_utf8_lossy(&hex);
         format!(
-            "{}-{}-4{}-{}-{}",
+            "{}-{}-{}-{}-{}",
             &hex[..8],
             &hex[8..12],
-            &hex[13..16],
+            &hex[12..16],
             &hex[16..20],
             &hex[20..]
         )
@@ -110,5 +114,26 @@ impl Drive {
         let temporary: PathBuf = dir.join(format!("{INDEX_FILE}.part"));
         std::fs::write(&temporary, bytes).map_err(storage)?;
         std::fs::rename(&temporary, dir.join(INDEX_FILE)).map_err(storage)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_version_4_guids() {
+        let drive = Drive::in_memory();
+        for _ in 0..100 {
+            let id = drive.new_id();
+            let groups: Vec<&str> = id.split('-').collect();
+            assert_eq!(
+                groups.iter().map(|g| g.len()).collect::<Vec<_>>(),
+                [8, 4, 4, 4, 12]
+            );
+            assert!(groups[2].starts_with('4'), "{id}");
+            assert!(groups[3].starts_with(['8', '9', 'a', 'b']), "{id}");
+        }
+        assert_ne!(drive.new_id(), drive.new_id());
     }
 }
