@@ -1,20 +1,29 @@
 #!/usr/bin/env bash
-# The official-SDK checks: installs the official LUSID Python SDK (`lusid-sdk`
-# from PyPI) into a venv under target/, starts `lusid emulator
-# --write-secrets`, runs the named check scripts of this directory against it
-# (default: check.py, the instrument check, and portfolio_workflow.py, the
-# first portfolio workflow) and reports. Skips (exit 0) with a message saying
-# why when Python or PyPI is unavailable. Not part of `cargo test`.
+# The official-SDK checks: installs the official Python SDKs the named check
+# scripts need from PyPI into a venv under target/ (`lusid-sdk` for check.py
+# and portfolio_workflow.py; `lusid-drive-sdk` 2.4.8 and `luminesce-sdk`
+# 2.4.187 for drive_workflow.py), starts `lusid emulator --write-secrets`,
+# runs the scripts against it (default: all three) and reports. Skips
+# (exit 0) with a message saying why when Python or PyPI is unavailable. Not
+# part of `cargo test`.
 #
-#   tests/official-sdk/run.sh                        # both, latest lusid-sdk
+#   tests/official-sdk/run.sh                        # all, latest lusid-sdk
 #   tests/official-sdk/run.sh portfolio_workflow.py  # one
 #   LUSID_SDK_VERSION=2.3.313 tests/official-sdk/run.sh
 set -uo pipefail
 
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 if [ "$#" -eq 0 ]; then
-    set -- check.py portfolio_workflow.py
+    set -- check.py portfolio_workflow.py drive_workflow.py
 fi
+
+# The packages a check script needs, as pip requirements.
+packages_of() {
+    case "$1" in
+        drive_workflow.py) echo "lusid-drive-sdk==2.4.8 luminesce-sdk==2.4.187" ;;
+        *) echo "lusid-sdk${LUSID_SDK_VERSION:+==$LUSID_SDK_VERSION}" ;;
+    esac
+}
 for script in "$@"; do
     if [ ! -f "$root/tests/official-sdk/$script" ]; then
         echo "FAIL: no check script tests/official-sdk/$script"
@@ -36,15 +45,19 @@ if [ ! -x "$venv/bin/python" ]; then
         exit 0
     fi
 fi
-spec="lusid-sdk${LUSID_SDK_VERSION:+==$LUSID_SDK_VERSION}"
-if ! "$venv/bin/pip" install -q --disable-pip-version-check "$spec" >"$work/pip.log" 2>&1; then
-    if ! "$venv/bin/python" -c "import lusid" >/dev/null 2>&1; then
-        echo "SKIP: cannot install $spec from PyPI; see $work/pip.log"
-        exit 0
-    fi
-    echo "note: PyPI unreachable; using the lusid-sdk already in $venv"
+specs=""
+for script in "$@"; do
+    specs="$specs $(packages_of "$script")"
+done
+specs="$(echo $specs | tr ' ' '\n' | sort -u | tr '\n' ' ')"
+# shellcheck disable=SC2086 # one word per requirement
+if ! "$venv/bin/pip" install -q --disable-pip-version-check $specs >"$work/pip.log" 2>&1; then
+    echo "note: cannot install$specs from PyPI; see $work/pip.log"
 fi
-sdk_version="$("$venv/bin/pip" show lusid-sdk 2>/dev/null | sed -n 's/^Version: //p')"
+# The version of each package, or the reason a script is skipped.
+installed() {
+    "$venv/bin/pip" show "${1%%==*}" 2>/dev/null | sed -n 's/^Version: //p'
+}
 
 (cd "$root" && cargo build -q -p lusid-cli) || { echo "FAIL: cargo build -p lusid-cli"; exit 1; }
 lusid="$root/target/debug/lusid"
@@ -61,13 +74,27 @@ if [ ! -s "$secrets" ]; then
     echo "FAIL: the emulator did not write $secrets"; cat "$work/emulator.err"; exit 1
 fi
 
-echo "lusid-sdk $sdk_version, $("$venv/bin/python" --version 2>&1), emulator at $(head -n1 "$work/emulator.out")"
+echo "$("$venv/bin/python" --version 2>&1), emulator at $(head -n1 "$work/emulator.out")"
 status=0
 for script in "$@"; do
+    versions=""
+    missing=""
+    for spec in $(packages_of "$script"); do
+        version="$(installed "$spec")"
+        if [ -z "$version" ]; then
+            missing="$missing ${spec%%==*}"
+        else
+            versions="$versions ${spec%%==*} $version"
+        fi
+    done
+    if [ -n "$missing" ]; then
+        echo "official-SDK $script: SKIP (cannot install$missing from PyPI; see $work/pip.log)"
+        continue
+    fi
     if "$venv/bin/python" "$root/tests/official-sdk/$script" "$secrets"; then
-        echo "official-SDK $script: PASS (lusid-sdk $sdk_version)"
+        echo "official-SDK $script: PASS ($versions )"
     else
-        echo "official-SDK $script: FAIL (lusid-sdk $sdk_version)"
+        echo "official-SDK $script: FAIL ($versions )"
         status=1
     fi
 done
