@@ -163,7 +163,12 @@ fn a_50_mib_file_round_trips_through_the_cli_and_the_sdk_streaming() {
     let sdk_back = dir.path().join("sdk-back.bin");
     let (ok, stderr, sdk_rss) = run_measured(
         Command::new(std::env::current_exe().unwrap())
-            .args(["sdk_round_trip_in_a_child_process", "--exact", "--ignored", "--nocapture"])
+            .args([
+                "sdk_round_trip_in_a_child_process",
+                "--exact",
+                "--ignored",
+                "--nocapture",
+            ])
             .env("LUSID_E2E_SECRETS", &secrets)
             .env("LUSID_E2E_FILE", &big)
             .env("LUSID_E2E_BACK", &sdk_back),
