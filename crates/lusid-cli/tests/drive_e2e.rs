@@ -70,6 +70,10 @@ fn same_bytes(a: &Path, b: &Path) -> bool {
 
 /// Runs `command` to its end: whether it succeeded, its stderr, and its
 /// peak resident set in KiB (`getrusage`'s `ru_maxrss` via `wait4`).
+#[allow(
+    clippy::zombie_processes,
+    reason = "the child is reaped by wait4, not Child::wait"
+)]
 fn run_measured(command: &mut Command) -> (bool, String, u64) {
     let child = command
         .stdout(Stdio::null())
