@@ -1,7 +1,9 @@
 //! The `lusid` binary as a user runs it.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 
 fn lusid(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_lusid"))
@@ -136,37 +138,17 @@ fn a_secrets_file_missing_a_field_is_named() {
     assert!(!message.contains("p4ssw0rd-do-not-print"), "{message}");
 }
 
-/// Kills the emulator process when the test ends, however it ends.
-struct ServingEmulator(Child);
-
-impl Drop for ServingEmulator {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn the_emulator_command_serves_a_secrets_file_other_commands_can_use() {
     let dir = tempfile::tempdir().unwrap();
     let secrets = dir.path().join("secrets.json");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lusid"))
-        .args([
-            "emulator",
-            "--equities",
-            "12",
-            "--write-secrets",
-            secrets.to_str().unwrap(),
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut first_line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first_line)
-        .unwrap();
-    let _serving = ServingEmulator(child);
+    let serving = common::ServingEmulator::start(&[
+        "--equities".as_ref(),
+        "12".as_ref(),
+        "--write-secrets".as_ref(),
+        secrets.as_os_str(),
+    ]);
+    let first_line = serving.lusid_url.clone();
     assert!(first_line.starts_with("http://127.0.0.1:"), "{first_line}");
     assert!(first_line.trim_end().ends_with("/api"), "{first_line}");
 

@@ -5,9 +5,13 @@
 //! own), each client's peak resident set well under the file's size: the
 //! file streams through the client and the emulator, never held whole.
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod common;
+
+use std::io::{BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
+
+use common::{ServingEmulator, command};
 
 /// The file's size: 50 MiB.
 const FILE_SIZE: usize = 50 * 1024 * 1024;
@@ -19,16 +23,6 @@ const GROWTH_KIB: u64 = 8 * 1024;
 /// The most any client process may hold resident, in KiB: under two
 /// thirds of the file.
 const PEAK_RSS_KIB: u64 = 32 * 1024;
-
-/// The emulator's process, stopped when dropped.
-struct Serving(Child);
-
-impl Drop for Serving {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// Writes `size` bytes of a deterministic pseudo-random pattern.
 fn write_pattern(path: &Path, size: usize) {
@@ -113,39 +107,35 @@ fn a_50_mib_file_round_trips_through_the_cli_and_the_sdk_streaming() {
     let dir = tempfile::tempdir().unwrap();
     let secrets = dir.path().join("secrets.json");
     let drive_dir = dir.path().join("drive");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lusid"))
-        .args(["emulator", "--equities", "0", "--drive-dir"])
-        .arg(&drive_dir)
-        .arg("--write-secrets")
-        .arg(&secrets)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut first_line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first_line)
-        .unwrap();
-    let emulator = Serving(child);
-    assert!(first_line.ends_with("/api\n"), "{first_line}");
+    let emulator = ServingEmulator::start(&[
+        "--equities".as_ref(),
+        "0".as_ref(),
+        "--drive-dir".as_ref(),
+        drive_dir.as_os_str(),
+        "--write-secrets".as_ref(),
+        secrets.as_os_str(),
+    ]);
+    assert!(
+        emulator.lusid_url.ends_with("/api\n"),
+        "{}",
+        emulator.lusid_url
+    );
 
     let big = dir.path().join("big.bin");
     write_pattern(&big, FILE_SIZE);
 
     // What the CLI and the emulator hold resident without the file.
     let (ok, stderr, cli_baseline) = run_measured(
-        Command::new(env!("CARGO_BIN_EXE_lusid"))
-            .arg("--secrets")
+        command(&["--secrets"])
             .arg(&secrets)
             .args(["drive", "ls", "/"]),
     );
     assert!(ok, "ls: {stderr}");
-    let emulator_baseline = peak_rss_kib(emulator.0.id());
+    let emulator_baseline = peak_rss_kib(emulator.child.id());
 
     // The CLI, each command its own process.
     let (ok, stderr, upload_rss) = run_measured(
-        Command::new(env!("CARGO_BIN_EXE_lusid"))
-            .arg("--secrets")
+        command(&["--secrets"])
             .arg(&secrets)
             .args(["drive", "upload"])
             .arg(&big)
@@ -154,8 +144,7 @@ fn a_50_mib_file_round_trips_through_the_cli_and_the_sdk_streaming() {
     assert!(ok, "upload: {stderr}");
     let cli_back = dir.path().join("cli-back.bin");
     let (ok, stderr, download_rss) = run_measured(
-        Command::new(env!("CARGO_BIN_EXE_lusid"))
-            .arg("--secrets")
+        command(&["--secrets"])
             .arg(&secrets)
             .args(["drive", "download", "/e2e/cli.bin"])
             .arg(&cli_back),
@@ -165,22 +154,29 @@ fn a_50_mib_file_round_trips_through_the_cli_and_the_sdk_streaming() {
 
     // The SDK, in this test binary run again as a child process.
     let sdk_back = dir.path().join("sdk-back.bin");
+    let mut sdk = Command::new(std::env::current_exe().unwrap());
+    // As `common::command` does for `lusid`: no `FBN_*` or proxy settings
+    // of the caller's, which would win over the secrets file.
+    for (name, _) in std::env::vars() {
+        if name.starts_with("FBN_") || name.to_ascii_uppercase().ends_with("_PROXY") {
+            sdk.env_remove(name);
+        }
+    }
     let (ok, stderr, sdk_rss) = run_measured(
-        Command::new(std::env::current_exe().unwrap())
-            .args([
-                "sdk_round_trip_in_a_child_process",
-                "--exact",
-                "--ignored",
-                "--nocapture",
-            ])
-            .env("LUSID_E2E_SECRETS", &secrets)
-            .env("LUSID_E2E_FILE", &big)
-            .env("LUSID_E2E_BACK", &sdk_back),
+        sdk.args([
+            "sdk_round_trip_in_a_child_process",
+            "--exact",
+            "--ignored",
+            "--nocapture",
+        ])
+        .env("LUSID_E2E_SECRETS", &secrets)
+        .env("LUSID_E2E_FILE", &big)
+        .env("LUSID_E2E_BACK", &sdk_back),
     );
     assert!(ok, "SDK round trip: {stderr}");
     assert!(same_bytes(&big, &sdk_back), "the SDK's copy differs");
 
-    let emulator_rss = peak_rss_kib(emulator.0.id());
+    let emulator_rss = peak_rss_kib(emulator.child.id());
     eprintln!(
         "peak RSS (KiB): cli ls {cli_baseline}, upload {upload_rss}, download {download_rss}; \
          sdk round trip {sdk_rss}; emulator before {emulator_baseline}, after {emulator_rss}"
@@ -216,6 +212,33 @@ fn a_50_mib_file_round_trips_through_the_cli_and_the_sdk_streaming() {
     for path in &stored {
         assert!(same_bytes(&big, path), "{} differs", path.display());
     }
+}
+
+#[test]
+fn the_embedded_emulator_serves_drive_in_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("a.txt");
+    std::fs::write(&local, b"abc").unwrap();
+    // Each command has its own embedded emulator: Drive starts empty.
+    let upload = common::lusid(&[
+        "--emulator",
+        "drive",
+        "upload",
+        local.to_str().unwrap(),
+        "/x/a.txt",
+    ]);
+    assert!(upload.status.success(), "{}", common::text(&upload.stderr));
+    assert_eq!(common::text(&upload.stdout).trim().len(), 36, "a GUID");
+    let ls = common::lusid(&["--emulator", "drive", "ls", "/"]);
+    assert!(ls.status.success(), "{}", common::text(&ls.stderr));
+    assert_eq!(common::text(&ls.stdout), "");
+    let missing = common::lusid(&["--emulator", "drive", "download", "/x/a.txt", "-"]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(
+        common::text(&missing.stderr).contains("no file or folder /x/a.txt in Drive"),
+        "{}",
+        common::text(&missing.stderr)
+    );
 }
 
 /// The SDK half of the test above, run in its own process by it (and

@@ -254,14 +254,21 @@ async fn listings_page_sort_and_filter() {
         .await;
     assert_eq!(bad.status, 400, "{}", text(&bad));
     assert!(text(&bad).contains("Colour"));
-    let limit = drive
-        .call(
-            "GET",
-            &format!("/api/folders/{folder}/contents?limit=0"),
-            None,
-        )
-        .await;
-    assert_eq!(limit.status, 400);
+    for limit in ["0", "2001"] {
+        let resp = drive
+            .call(
+                "GET",
+                &format!("/api/folders/{folder}/contents?limit={limit}"),
+                None,
+            )
+            .await;
+        assert_eq!(resp.status, 400, "limit={limit}");
+        assert!(
+            text(&resp).contains("between 1 and 2000"),
+            "{}",
+            text(&resp)
+        );
+    }
 }
 
 #[tokio::test]

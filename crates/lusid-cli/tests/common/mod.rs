@@ -6,8 +6,9 @@
 
 pub mod fake;
 
+use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 
 use lusid_emulator::{Emulator, RunningEmulator};
 
@@ -27,6 +28,39 @@ pub fn command(args: &[&str]) -> Command {
 /// Runs `lusid ARGS` to completion.
 pub fn lusid(args: &[&str]) -> Output {
     command(args).output().expect("the lusid binary runs")
+}
+
+/// A `lusid emulator ARGS` process, killed when dropped however the test
+/// ends.
+pub struct ServingEmulator {
+    /// The process.
+    pub child: Child,
+    /// The first line it printed: its LUSID URL, with the newline.
+    pub lusid_url: String,
+}
+
+impl ServingEmulator {
+    /// Starts `lusid emulator ARGS` and waits for its LUSID URL.
+    pub fn start(args: &[&std::ffi::OsStr]) -> Self {
+        let mut child = command(&["emulator"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("lusid emulator starts");
+        let mut lusid_url = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut lusid_url)
+            .expect("the emulator's first line");
+        Self { child, lusid_url }
+    }
+}
+
+impl Drop for ServingEmulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// Output bytes as text.
