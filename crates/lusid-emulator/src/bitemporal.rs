@@ -1,5 +1,6 @@
-//! The generic bitemporal store the domains (property definitions,
-//! portfolios, transactions, quotes) keep their entities in.
+//! The generic bitemporal store every domain keeps its entities in: the
+//! instrument master, property definitions, portfolios, transactions and
+//! quotes.
 //!
 //! Every write is stamped with a server `asAt` from the [`AsAtClock`]
 //! (strictly increasing, LUSID's 100 ns precision) and never overwrites: a
@@ -9,6 +10,10 @@
 //! carries its own effective dates (a portfolio's `created`, a
 //! transaction's `transactionDate`, a quote's `effectiveAt`), which the
 //! domain's rules filter on.
+//!
+//! A domain that never deletes for good (an instrument is soft-deleted: a
+//! version in state `Deleted`) simply never writes a version without a
+//! value.
 
 use std::collections::BTreeMap;
 use std::ops::RangeBounds;
@@ -59,7 +64,7 @@ impl AsAtClock {
 }
 
 /// One version of an entity: its value from `as_at` on (`None`: deleted).
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Version<V> {
     /// System time the version was written.
@@ -157,6 +162,70 @@ impl<K: Ord + Clone, V> Bitemporal<K, V> {
         true
     }
 
+    /// Appends a version already stamped (a value or a delete) to `key`'s
+    /// history; its `as_at` must not be before the key's latest version
+    /// (see [`Self::next_as_at`]).
+    pub(crate) fn push(&mut self, key: K, version: Version<V>) {
+        self.entries.entry(key).or_default().push(version);
+    }
+
+    /// Gives `key` a whole history (an entity brought in from elsewhere, as
+    /// a lazily generated seed instrument once it changes); `false`, and
+    /// nothing changed, if `key` already has one.
+    pub(crate) fn insert_history(&mut self, key: K, versions: Vec<Version<V>>) -> bool {
+        match self.entries.entry(key) {
+            std::collections::btree_map::Entry::Vacant(slot) => {
+                slot.insert(versions);
+                true
+            }
+            std::collections::btree_map::Entry::Occupied(_) => false,
+        }
+    }
+
+    /// A stamp for a write to `key` at `now`: `now`, or 100 ns after the
+    /// key's latest version if that is not before `now`, so a key's
+    /// versions stay strictly ordered even when one request writes it
+    /// twice.
+    pub(crate) fn next_as_at(&self, key: &K, now: OffsetDateTime) -> OffsetDateTime {
+        match self.latest(key) {
+            Some(latest) if latest.as_at >= now => latest.as_at + Duration::nanoseconds(100),
+            _ => now,
+        }
+    }
+
+    /// The latest version of `key` (a value or a delete).
+    pub(crate) fn latest(&self, key: &K) -> Option<&Version<V>> {
+        self.entries.get(key).and_then(|versions| versions.last())
+    }
+
+    /// `key` as stored with its whole history, oldest first.
+    pub(crate) fn history_of(&self, key: &K) -> Option<(&K, &[Version<V>])> {
+        self.entries
+            .get_key_value(key)
+            .map(|(key, versions)| (key, versions.as_slice()))
+    }
+
+    /// Whether `key` has any history.
+    pub(crate) fn contains_key(&self, key: &K) -> bool {
+        self.entries.contains_key(key)
+    }
+
+    /// How many keys have a history.
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Every key with its whole history whose key falls in `range`, in key
+    /// order.
+    pub(crate) fn histories<R: RangeBounds<K>>(
+        &self,
+        range: R,
+    ) -> impl DoubleEndedIterator<Item = (&K, &[Version<V>])> {
+        self.entries
+            .range(range)
+            .map(|(key, versions)| (key, versions.as_slice()))
+    }
+
     /// What a read at `as_at` sees of `key`.
     pub(crate) fn get(&self, key: &K, as_at: OffsetDateTime) -> Option<Seen<'_, V>> {
         self.entries
@@ -183,10 +252,21 @@ impl<K: Ord + Clone, V> Bitemporal<K, V> {
     }
 }
 
+/// The position in `versions` of the version a read at `as_at` sees (a
+/// value or a delete), if any was written by then.
+pub(crate) fn visible_index<V>(versions: &[Version<V>], as_at: OffsetDateTime) -> Option<usize> {
+    versions.iter().rposition(|v| v.as_at <= as_at)
+}
+
 /// The view of one history at `as_at`.
-fn seen<V>(versions: &[Version<V>], as_at: OffsetDateTime) -> Option<Seen<'_, V>> {
-    let visible = versions.iter().rposition(|v| v.as_at <= as_at)?;
-    let modified = &versions[visible];
+pub(crate) fn seen<V>(versions: &[Version<V>], as_at: OffsetDateTime) -> Option<Seen<'_, V>> {
+    seen_at_index(versions, visible_index(versions, as_at)?)
+}
+
+/// The view of one history as of its version at `visible` (`None` if that
+/// version is a delete or there is none).
+pub(crate) fn seen_at_index<V>(versions: &[Version<V>], visible: usize) -> Option<Seen<'_, V>> {
+    let modified = versions.get(visible)?;
     let value = modified.value.as_ref()?;
     let created_at = versions[..=visible]
         .iter()
@@ -232,5 +312,54 @@ mod tests {
         assert_eq!((*seen.value, seen.number, seen.created.as_at), (5, 1, t4));
         assert_eq!(store.iter_at(t3).count(), 0);
         assert_eq!(store.iter_at(t4).count(), 1);
+    }
+
+    #[test]
+    fn stamps_stay_ordered_and_histories_are_brought_in_whole() {
+        let clock = AsAtClock::default();
+        let now = clock.tick();
+        let mut store: Bitemporal<&str, i32> = Bitemporal::default();
+        assert_eq!(store.next_as_at(&"a", now), now);
+        store.put("a", 1, now, who());
+        let second = store.next_as_at(&"a", now);
+        assert_eq!(second, now + Duration::nanoseconds(100));
+        store.push(
+            "a",
+            Version {
+                as_at: second,
+                provenance: who(),
+                value: Some(2),
+            },
+        );
+        assert_eq!(
+            store.get(&"a", second).map(|s| (*s.value, s.number)),
+            Some((2, 2))
+        );
+        assert_eq!(
+            store.next_as_at(&"a", now + Duration::seconds(1)),
+            now + Duration::seconds(1)
+        );
+
+        let seeded = vec![Version {
+            as_at: now - Duration::days(1),
+            provenance: who(),
+            value: Some(7),
+        }];
+        assert!(store.insert_history("b", seeded.clone()));
+        assert!(
+            !store.insert_history("b", Vec::new()),
+            "an existing history is kept"
+        );
+        assert_eq!(
+            store.history_of(&"b").map(|(k, v)| (*k, v.len())),
+            Some(("b", 1))
+        );
+        assert_eq!(store.len(), 2);
+        let keys: Vec<&str> = store.histories("b"..).map(|(k, _)| *k).collect();
+        assert_eq!(keys, ["b"]);
+        assert_eq!(visible_index(&seeded, now - Duration::days(2)), None);
+        let seen = seen_at_index(&seeded, 0).map(|s| (*s.value, s.number));
+        assert_eq!(seen, Some((7, 1)));
+        assert!(seen_at_index(&seeded, 1).is_none());
     }
 }

@@ -9,13 +9,13 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 
 use crate::domains::drive::Drive;
-use crate::domains::instruments::Store;
+use crate::domains::instruments::seed::seed_data;
+use crate::domains::instruments::{InstrumentRecord, Store};
 use crate::error::EmulatorError;
 use crate::fault_profile::FaultProfile;
 use crate::faults::Fault;
 use crate::persist;
 use crate::running::RunningEmulator;
-use crate::seed::seed_data;
 use crate::state::{AppState, Config};
 
 /// Default Okta username.
@@ -271,7 +271,12 @@ impl EmulatorBuilder {
                 }
                 luid_seed = saved.luid_rng;
                 // Saved instruments replace the seeded currencies they share a LUID with.
-                materialised.extend(saved.instruments);
+                materialised.extend(
+                    saved
+                        .instruments
+                        .into_iter()
+                        .map(InstrumentRecord::into_history),
+                );
                 ledger = Some(crate::domains::Ledger::from_file(saved.ledger));
             }
         }

@@ -33,9 +33,10 @@
 //!
 //! Where the code is: one module per LUSID domain in `domains/` (routes and
 //! rules: `instruments`, `property_definitions`, `portfolios`,
-//! `transactions`, `holdings`, `quotes`), the generic bitemporal store in
-//! `bitemporal`, the seeded instrument store in `store` (with `index`,
-//! `seed`, `filter`, `sort`, `paging`, `render`), authentication in `auth`,
+//! `transactions`, `holdings`, `quotes`; Drive's `drive`), the generic bitemporal store in
+//! `bitemporal` (every domain's versions, the instrument master's too), the
+//! instrument master's store, seed data, filters, sorting, paging and
+//! rendering in `domains/instruments`, authentication in `auth`,
 //! the request path in `middleware` (journal, faults, auth, meta headers),
 //! problems in `problem`, the spec's operation table in `spec_routes`.
 
@@ -50,21 +51,16 @@ mod domains;
 mod error;
 mod fault_profile;
 mod faults;
-mod filter;
 mod journal;
 mod metrics;
 mod middleware;
 mod model;
-mod paging;
 mod persist;
 mod problem;
 pub mod proxy;
 mod query;
-mod render;
 mod running;
-mod seed;
 mod server;
-mod sort;
 mod spec_routes;
 mod state;
 mod time_fmt;

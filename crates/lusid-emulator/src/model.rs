@@ -1,5 +1,6 @@
 //! The emulator's own domain types for instruments, independent of the wire.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -7,6 +8,8 @@ use lusid_models::Property;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::OffsetDateTime;
+
+use crate::bitemporal::{Seen, Version, seen_at_index, visible_index};
 
 /// The scope LUSID puts instruments in when no scope is given.
 pub(crate) const DEFAULT_SCOPE: &str = "default";
@@ -133,15 +136,15 @@ pub(crate) struct Provenance {
     pub(crate) request_id: String,
 }
 
-/// One bitemporal version of an instrument: what it looked like from
-/// `as_at` (system time) onwards, effective from `effective_from`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub(crate) struct InstrumentVersion {
-    /// System time at which this version was recorded.
-    #[serde(with = "crate::time_fmt::serde_lusid")]
-    pub(crate) as_at: OffsetDateTime,
+/// What one version of an instrument records: the value the bitemporal
+/// store keeps per version (its system time and provenance are the
+/// [`Version`]'s). Business time is `effective_from`.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Instrument {
+    /// A stable UUID-shaped id (`version.entityUniqueId`), the same in
+    /// every version.
+    pub(crate) entity_unique_id: String,
     /// Business time from which the instrument is effective.
-    #[serde(with = "crate::time_fmt::serde_lusid")]
     pub(crate) effective_from: OffsetDateTime,
     /// Scope the instrument lives in.
     pub(crate) scope: String,
@@ -156,40 +159,66 @@ pub(crate) struct InstrumentVersion {
     pub(crate) definition: Option<String>,
     /// `instrumentType` of the definition, if any (for filters).
     pub(crate) instrument_type: Option<String>,
-    /// Lifecycle state.
+    /// Lifecycle state (a delete is a version in state `Deleted`, never a
+    /// version without a value).
     pub(crate) state: InstrumentState,
     /// LUSID asset class (`Equities`, `Money`, `Unknown`…).
     pub(crate) asset_class: String,
     /// Domestic currency, if known.
     pub(crate) dom_ccy: Option<String>,
-    /// Who made this version.
-    pub(crate) provenance: Provenance,
 }
 
-/// An instrument with all its versions, oldest first (never empty).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub(crate) struct InstrumentHistory {
+/// One bitemporal version of an instrument.
+pub(crate) type InstrumentVersion = Version<Instrument>;
+
+/// The `entityUniqueId` of the instrument with this LUID.
+pub(crate) fn instrument_entity_id(luid: &Luid) -> String {
+    uuid_like(&[luid.as_str(), "instrument"])
+}
+
+/// An instrument with all its versions, oldest first (never empty):
+/// borrowed from the store's bitemporal overlay, or generated for a seed
+/// equity nobody has changed.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct InstrumentHistory<'a> {
     /// The instrument's LUID.
-    pub(crate) luid: Luid,
-    /// A stable UUID-shaped id (`version.entityUniqueId`).
-    pub(crate) entity_unique_id: String,
+    pub(crate) luid: Cow<'a, Luid>,
     /// Versions, ordered by `as_at` ascending.
-    pub(crate) versions: Vec<InstrumentVersion>,
+    pub(crate) versions: Cow<'a, [InstrumentVersion]>,
 }
 
-impl InstrumentHistory {
-    /// The version visible at system time `as_at`, if any.
-    pub(crate) fn at(&self, as_at: OffsetDateTime) -> Option<(usize, &InstrumentVersion)> {
-        self.versions
-            .iter()
-            .enumerate()
-            .rev()
-            .find(|(_, v)| v.as_at <= as_at)
+impl InstrumentHistory<'static> {
+    /// A history owned outright (a seed equity's).
+    pub(crate) fn owned(luid: Luid, versions: Vec<InstrumentVersion>) -> Self {
+        Self {
+            luid: Cow::Owned(luid),
+            versions: Cow::Owned(versions),
+        }
+    }
+}
+
+impl InstrumentHistory<'_> {
+    /// The position and value of the version visible at system time
+    /// `as_at`, if any.
+    pub(crate) fn at(&self, as_at: OffsetDateTime) -> Option<(usize, &Instrument)> {
+        let index = visible_index(&self.versions, as_at)?;
+        self.value(index).map(|value| (index, value))
     }
 
-    /// The latest version.
-    pub(crate) fn latest(&self) -> Option<&InstrumentVersion> {
-        self.versions.last()
+    /// The value of the version at `index`.
+    pub(crate) fn value(&self, index: usize) -> Option<&Instrument> {
+        self.versions.get(index).and_then(|v| v.value.as_ref())
+    }
+
+    /// The latest value.
+    pub(crate) fn latest(&self) -> Option<&Instrument> {
+        self.versions.last().and_then(|v| v.value.as_ref())
+    }
+
+    /// What a read sees as of the version at `index` (created, modified,
+    /// version number).
+    pub(crate) fn seen(&self, index: usize) -> Option<Seen<'_, Instrument>> {
+        seen_at_index(&self.versions, index)
     }
 }
 

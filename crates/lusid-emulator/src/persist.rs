@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::domains::LedgerFile;
+use crate::domains::instruments::InstrumentRecord;
 use crate::error::EmulatorError;
-use crate::model::InstrumentHistory;
 
 /// `serde(with)` for a `rust_decimal::Decimal` kept in the state file as
 /// its exact decimal text (`"10000.10"`).
@@ -52,32 +52,20 @@ pub(crate) struct StateFile {
     /// State of the LUID generator.
     pub(crate) luid_rng: u64,
     /// Materialised instruments, in LUID order.
-    pub(crate) instruments: Vec<InstrumentHistory>,
+    pub(crate) instruments: Vec<InstrumentRecord>,
     /// Property definitions, portfolios, transactions and quotes (absent
     /// in format 1).
     #[serde(default)]
     pub(crate) ledger: LedgerFile,
 }
 
-/// The same, borrowed, for writing.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct StateFileRef<'a> {
-    pub(crate) format: u32,
-    pub(crate) seed: u64,
-    pub(crate) equities: usize,
-    pub(crate) luid_rng: u64,
-    pub(crate) instruments: Vec<&'a InstrumentHistory>,
-    pub(crate) ledger: LedgerFile,
-}
-
-impl<'a> StateFileRef<'a> {
+impl StateFile {
     /// A state to write.
     pub(crate) fn new(
         seed: u64,
         equities: usize,
         luid_rng: u64,
-        instruments: Vec<&'a InstrumentHistory>,
+        instruments: Vec<InstrumentRecord>,
         ledger: LedgerFile,
     ) -> Self {
         Self {
@@ -210,7 +198,7 @@ fn generated_temporary(path: &Path) -> PathBuf {
 }
 
 /// Serialises and writes a state.
-pub(crate) fn save(path: &Path, state: &StateFileRef<'_>) -> Result<(), EmulatorError> {
+pub(crate) fn save(path: &Path, state: &StateFile) -> Result<(), EmulatorError> {
     let bytes = serde_json::to_vec(state).map_err(|e| state_error(path, e.to_string()))?;
     write_atomically(path, &bytes).map_err(|e| state_error(path, e.to_string()))
 }

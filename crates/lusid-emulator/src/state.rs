@@ -11,7 +11,7 @@ use crate::bitemporal::AsAtClock;
 use crate::builder::EmulatorCredentials;
 use crate::domains::Ledger;
 use crate::domains::drive::Drive;
-use crate::domains::instruments::Store;
+use crate::domains::instruments::{InstrumentRecord, Store};
 use crate::faults::Faults;
 use crate::journal::Journal;
 use crate::metrics::MetricsRecorder;
@@ -155,11 +155,14 @@ impl AppState {
         // Lock order as everywhere: the store, then the ledger.
         let store = self.read_store();
         let ledger = self.read_ledger().to_file();
-        let state = crate::persist::StateFileRef::new(
+        let state = crate::persist::StateFile::new(
             self.config.seed,
             self.config.equities,
             luid_rng,
-            store.materialised().collect(),
+            store
+                .materialised()
+                .map(|(luid, versions)| InstrumentRecord::new(luid, versions))
+                .collect(),
             ledger,
         );
         crate::persist::save(path, &state)

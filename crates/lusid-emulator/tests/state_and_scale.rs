@@ -433,5 +433,65 @@ async fn a_state_file_written_before_the_instrument_module_loads_every_version()
         .collect();
     assert!(luids.contains(&"LUID_FIXTURE1"), "{luids:?}");
     assert!(!luids.contains(&"LUID_FIXTURE2"), "{luids:?}");
+    assert_eq!(latest["version"]["asAtVersionNumber"], 2);
+    assert_eq!(
+        latest["version"]["entityUniqueId"], FIXTURE1_ENTITY_ID,
+        "the file's entityUniqueId is kept, not derived again"
+    );
+
+    // A third version, written back in the same layout and read again.
+    let body = serde_json::json!({"c1": {
+        "name": "Fixture Plc third",
+        "identifiers": {"ClientInternal": {"value": "FIX-1"}},
+    }});
+    let upserted = api(&emu, &token, "POST", "/api/instruments", Some(body)).await;
+    assert_eq!(upserted.status, 201, "{:?}", upserted.body);
+    emu.shutdown().await.expect("shutdown");
+    let saved: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).expect("state file")).expect("json");
+    assert_eq!(saved["format"], 2);
+    let fixture1 = saved["instruments"]
+        .as_array()
+        .expect("instruments")
+        .iter()
+        .find(|i| i["luid"] == "LUID_FIXTURE1")
+        .expect("LUID_FIXTURE1 saved");
+    assert_eq!(fixture1["entity_unique_id"], FIXTURE1_ENTITY_ID);
+    let names: Vec<&str> = fixture1["versions"]
+        .as_array()
+        .expect("versions")
+        .iter()
+        .filter_map(|v| v["name"].as_str())
+        .collect();
+    assert_eq!(
+        names,
+        ["Fixture Plc", "Fixture Plc renamed", "Fixture Plc third"]
+    );
+    assert_eq!(
+        fixture1["versions"][0]["provenance"]["request_id"],
+        "0HFIXTURE:00000001"
+    );
+    let emu = Emulator::builder()
+        .equities(5)
+        .state_file(&path)
+        .start()
+        .await
+        .expect("the rewritten state file loads");
+    let token = access_token(&emu).await;
+    let again = api(
+        &emu,
+        &token,
+        "GET",
+        "/api/instruments/ClientInternal/FIX-1",
+        None,
+    )
+    .await
+    .json();
+    assert_eq!(again["name"], "Fixture Plc third");
+    assert_eq!(again["version"]["asAtVersionNumber"], 3);
+    assert_eq!(again["version"]["entityUniqueId"], FIXTURE1_ENTITY_ID);
     emu.shutdown().await.expect("shutdown");
 }
+
+/// `entity_unique_id` of `LUID_FIXTURE1` in the format 2 fixture.
+const FIXTURE1_ENTITY_ID: &str = "6f1f0b9e-0000-4000-8000-000000000001";

@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::paging::MAX_LIMIT;
+use crate::domains::instruments::paging::MAX_LIMIT;
 use crate::problem::Problem;
 use crate::query::QueryParams;
 use crate::state::{RequestCtx, SharedState};

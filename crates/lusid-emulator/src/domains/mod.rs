@@ -1,8 +1,9 @@
 //! LUSID's domains, one module each with its routes and rules: the
-//! instrument master ([`instruments`]: routes, rules and its store over
-//! the seeded equities), and property definitions, portfolios, transactions,
-//! holdings (computed from transactions) and quotes, which keep their
-//! entities in the generic [`crate::bitemporal::Bitemporal`] store inside
+//! instrument master ([`instruments`]: routes, rules and its store, a
+//! generic [`crate::bitemporal::Bitemporal`] store keyed by LUID over the
+//! seeded equities, behind a lock of its own), and property definitions,
+//! portfolios, transactions, holdings (computed from transactions) and
+//! quotes, which keep their entities in the same generic store inside
 //! one [`Ledger`] behind the state's lock and share the wire types of
 //! [`wire`] and the request handling of [`common`]; and Drive's folders
 //! and files ([`drive`], served under `/drive`).

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use crate::model::{InstrumentVersion, LUID_TYPE, Luid};
+use crate::model::{Instrument, LUID_TYPE, Luid};
 
 /// Maps each identifier of each instrument's latest version to its LUID.
 /// `LusidInstrumentId` is not indexed (the store is keyed by it). Nested
@@ -34,7 +34,7 @@ impl IdentifierIndex {
     }
 
     /// Indexes every identifier of `version` for `luid`.
-    pub(crate) fn add(&mut self, luid: &Luid, version: &InstrumentVersion) {
+    pub(crate) fn add(&mut self, luid: &Luid, version: &Instrument) {
         let kinds = match self.map.get_mut(version.scope.as_str()) {
             Some(kinds) => kinds,
             None => self.map.entry(version.scope.clone()).or_default(),
@@ -55,7 +55,7 @@ impl IdentifierIndex {
     }
 
     /// Removes every identifier of `version` for `luid`.
-    pub(crate) fn remove(&mut self, luid: &Luid, version: &InstrumentVersion) {
+    pub(crate) fn remove(&mut self, luid: &Luid, version: &Instrument) {
         let Some(kinds) = self.map.get_mut(version.scope.as_str()) else {
             return;
         };

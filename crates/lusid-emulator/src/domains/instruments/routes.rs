@@ -18,18 +18,20 @@ use serde_json::value::RawValue;
 use time::OffsetDateTime;
 
 use super::rules::{DeleteFailure, UpsertFailure, UpsertItem};
+use crate::domains::instruments::filter::{DEFAULT_FILTER, Filter};
+use crate::domains::instruments::paging::{
+    MAX_LIMIT, PageQuery, PageToken, QueryIdentity, collect_page,
+};
+use crate::domains::instruments::render::{PropertySelection, instrument, raw};
+use crate::domains::instruments::sort::SortSpec;
 use crate::domains::property_definitions::{
     CODE_PROPERTY_NOT_DEFINED, PROPERTY_NOT_DEFINED, not_defined_detail, undefined_keys,
 };
-use crate::filter::{DEFAULT_FILTER, Filter};
 use crate::model::{
     DEFAULT_SCOPE, Provenance, canonical_identifier_type, is_instrument_property_key,
 };
-use crate::paging::{MAX_LIMIT, PageQuery, PageToken, QueryIdentity, collect_page};
 use crate::problem::{CODE_CURRENCY_CANNOT_BE_DELETED, Problem, json_response};
 use crate::query::QueryParams;
-use crate::render::{PropertySelection, instrument, raw};
-use crate::sort::SortSpec;
 use crate::state::{RequestCtx, SharedState};
 use crate::time_fmt::parse_lusid;
 
@@ -245,7 +247,10 @@ pub(crate) async fn get_one(
         let store = state.read_store();
         store
             .resolve(scope, kind, &value, as_at.unwrap_or(now))
-            .filter(|(h, i)| h.versions[*i].effective_from <= effective_at.unwrap_or(now))
+            .filter(|(h, i)| {
+                h.value(*i)
+                    .is_some_and(|v| v.effective_from <= effective_at.unwrap_or(now))
+            })
             .map(|(history, index)| {
                 instrument(
                     &state.lusid_url(),
@@ -307,7 +312,10 @@ pub(crate) async fn get_many(
         for value in identifiers {
             let found = store
                 .resolve(scope, kind, &value, as_at.unwrap_or(now))
-                .filter(|(h, i)| h.versions[*i].effective_from <= effective_at.unwrap_or(now));
+                .filter(|(h, i)| {
+                    h.value(*i)
+                        .is_some_and(|v| v.effective_from <= effective_at.unwrap_or(now))
+                });
             match found {
                 Some((history, index)) => {
                     let rendered =

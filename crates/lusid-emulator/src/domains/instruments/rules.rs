@@ -7,10 +7,10 @@ use lusid_models::Property;
 use time::OffsetDateTime;
 
 use crate::canonical_json::canonical_json;
+use crate::domains::instruments::seed::currencies::is_iso_4217;
 use crate::model::{
-    CURRENCY_TYPE, InstrumentState, InstrumentVersion, LUID_TYPE, is_unique_identifier_type,
+    CURRENCY_TYPE, Instrument, InstrumentState, LUID_TYPE, is_unique_identifier_type,
 };
-use crate::seed::currencies::is_iso_4217;
 
 /// A validated upsert of one instrument definition.
 #[derive(Clone, Debug)]
@@ -105,7 +105,7 @@ pub(crate) fn validate(item: &UpsertItem) -> Result<Option<String>, UpsertFailur
 /// Whether `new` would record nothing `current` does not: the same active
 /// instrument (scope, name, identifiers, effective date, properties in any
 /// order, and an economic definition that is the same JSON document).
-pub(crate) fn same_definition(current: &InstrumentVersion, new: &InstrumentVersion) -> bool {
+pub(crate) fn same_definition(current: &Instrument, new: &Instrument) -> bool {
     let sorted = |properties: &[Property]| {
         let mut sorted: Vec<Property> = properties.to_vec();
         sorted.sort_by(|a, b| a.key.cmp(&b.key));

@@ -1,9 +1,10 @@
-//! The instrument master's store: versions per LUID plus identifier
-//! indexes, over the lazily generated seed equities. What an upsert or a
-//! delete may do is [`super::rules`]'.
+//! The instrument master's store: the generic bitemporal store keyed by
+//! LUID plus identifier indexes, over the lazily generated seed equities.
+//! What an upsert or a delete may do is [`super::rules`]'.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
+use std::ops::Bound;
 
 use fastrand::Rng;
 use serde_json::Value;
@@ -11,25 +12,27 @@ use time::{Duration, OffsetDateTime};
 
 use super::index::IdentifierIndex;
 use super::rules::{DeleteFailure, UpsertFailure, UpsertItem, same_definition, validate};
+use crate::bitemporal::{Bitemporal, History, Version};
+use crate::domains::instruments::seed::SeedEquities;
+use crate::domains::instruments::seed::currencies::currency_luid;
+use crate::domains::instruments::seed::equities::random_luid;
 use crate::model::{
-    ALL_SCOPES, CURRENCY_TYPE, DEFAULT_SCOPE, InstrumentHistory, InstrumentState,
-    InstrumentVersion, LUID_TYPE, Luid, Provenance, classify_definition, is_unique_identifier_type,
-    uuid_like,
+    ALL_SCOPES, CURRENCY_TYPE, DEFAULT_SCOPE, Instrument, InstrumentHistory, InstrumentState,
+    InstrumentVersion, LUID_TYPE, Luid, Provenance, classify_definition, instrument_entity_id,
+    is_unique_identifier_type,
 };
-use crate::seed::SeedEquities;
-use crate::seed::currencies::currency_luid;
-use crate::seed::equities::random_luid;
 use crate::time_fmt::{MIN_EFFECTIVE, to_ticks};
 
 /// All instruments, listed in LUID order: the lazily generated seed
-/// equities (`base`), overlaid by materialised instruments (`instruments`:
-/// currencies, new instruments, and seed equities once changed), with an
+/// equities (`base`), overlaid by materialised instruments (`instruments`,
+/// the bitemporal store every domain uses: currencies, new instruments, and
+/// seed equities once changed), with an
 /// index from each identifier of each materialised instrument's latest
 /// version to its LUID. Seed equities are found from their identifiers by
 /// [`SeedEquities::find`], so they need no index entries.
 #[derive(Debug, Default)]
 pub(crate) struct Store {
-    instruments: BTreeMap<Luid, InstrumentHistory>,
+    instruments: Bitemporal<Luid, Instrument>,
     index: IdentifierIndex,
     base: Option<SeedEquities>,
     /// How many materialised instruments shadow a seed equity.
@@ -39,29 +42,36 @@ pub(crate) struct Store {
 impl Store {
     /// A store holding `instruments` (LUIDs must be unique; later ones win).
     #[cfg(test)]
-    pub(crate) fn new(instruments: Vec<InstrumentHistory>) -> Self {
+    pub(crate) fn new(instruments: History<Luid, Instrument>) -> Self {
         Self::with_base(instruments, None)
     }
 
     /// A store of the lazily generated `base` equities overlaid by
     /// `instruments` (which may shadow seed equities).
     pub(crate) fn with_base(
-        instruments: Vec<InstrumentHistory>,
+        instruments: History<Luid, Instrument>,
         base: Option<SeedEquities>,
     ) -> Self {
         let mut store = Self {
+            // Later histories of a LUID replace earlier ones.
+            instruments: Bitemporal::from_history(instruments),
             base,
             ..Self::default()
         };
-        for history in instruments {
-            if let Some(latest) = history.latest() {
-                store.index.add(&history.luid, latest);
+        let mut shadowed = 0;
+        for (luid, versions) in store.instruments.histories(..) {
+            if let Some(latest) = versions.last().and_then(|v| v.value.as_ref()) {
+                store.index.add(luid, latest);
             }
-            if store.in_base(&history.luid) && !store.instruments.contains_key(&history.luid) {
-                store.shadowed += 1;
+            if store
+                .base
+                .as_ref()
+                .is_some_and(|b| b.index_of_luid(luid.as_str()).is_some())
+            {
+                shadowed += 1;
             }
-            store.instruments.insert(history.luid.clone(), history);
         }
+        store.shadowed = shadowed;
         store
     }
 
@@ -77,9 +87,10 @@ impl Store {
         self.instruments.len() + self.base.as_ref().map_or(0, SeedEquities::len) - self.shadowed
     }
 
-    /// The materialised instruments (what the state file keeps).
-    pub(crate) fn materialised(&self) -> impl Iterator<Item = &InstrumentHistory> {
-        self.instruments.values()
+    /// The materialised instruments with their histories, in LUID order
+    /// (what the state file keeps).
+    pub(crate) fn materialised(&self) -> impl Iterator<Item = (&Luid, &[InstrumentVersion])> {
+        self.instruments.histories(..)
     }
 
     /// Instruments in LUID order, starting strictly after `after` if given:
@@ -88,20 +99,14 @@ impl Store {
     pub(crate) fn iter_after<'a>(
         &'a self,
         after: Option<&Luid>,
-    ) -> Box<dyn Iterator<Item = Cow<'a, InstrumentHistory>> + 'a> {
-        let overlay: Box<dyn Iterator<Item = &'a InstrumentHistory> + 'a> = match after {
-            Some(after) => Box::new(
-                self.instruments
-                    .range::<Luid, _>((
-                        std::ops::Bound::Excluded(after),
-                        std::ops::Bound::Unbounded,
-                    ))
-                    .map(|(_, h)| h),
-            ),
-            None => Box::new(self.instruments.values()),
-        };
+    ) -> Box<dyn Iterator<Item = InstrumentHistory<'a>> + 'a> {
+        let from = after.map_or(Bound::Unbounded, |a| Bound::Excluded(a.clone()));
+        let overlay = self
+            .instruments
+            .histories((from, Bound::Unbounded))
+            .map(borrowed);
         let Some(base) = &self.base else {
-            return Box::new(overlay.map(Cow::Borrowed));
+            return Box::new(overlay);
         };
         let start = after.map_or(0, |a| base.first_after(a.as_str()));
         let seeded = (start..base.len() as u64)
@@ -115,13 +120,12 @@ impl Store {
     }
 
     /// The instrument with this LUID.
-    pub(crate) fn get(&self, luid: &Luid) -> Option<Cow<'_, InstrumentHistory>> {
-        if let Some(history) = self.instruments.get(luid) {
-            return Some(Cow::Borrowed(history));
+    pub(crate) fn get(&self, luid: &Luid) -> Option<InstrumentHistory<'_>> {
+        if let Some(history) = self.instruments.history_of(luid) {
+            return Some(borrowed(history));
         }
         let base = self.base.as_ref()?;
-        base.index_of_luid(luid.as_str())
-            .map(|i| Cow::Owned(base.history(i)))
+        base.index_of_luid(luid.as_str()).map(|i| base.history(i))
     }
 
     /// Whether an instrument has this LUID.
@@ -141,7 +145,7 @@ impl Store {
         kind: &str,
         value: &str,
         as_at: OffsetDateTime,
-    ) -> Option<(Cow<'_, InstrumentHistory>, usize)> {
+    ) -> Option<(InstrumentHistory<'_>, usize)> {
         let candidates = self.candidates(scope, kind, value);
         candidates.into_iter().find_map(|luid| {
             let history = self.get(&luid)?;
@@ -179,20 +183,15 @@ impl Store {
     }
 
     /// A system time strictly after the latest version of `luid` (and not
-    /// before `now`), so versions stay ordered.
+    /// before `now`), so versions stay ordered; a seed equity's first change
+    /// comes after its seeded version.
     fn next_as_at(&self, luid: &Luid, now: OffsetDateTime) -> OffsetDateTime {
         let now = to_ticks(now);
-        match self
-            .instruments
-            .get(luid)
-            .and_then(InstrumentHistory::latest)
-        {
-            Some(latest) if latest.as_at >= now => latest.as_at + Duration::nanoseconds(100),
-            None if self.in_base(luid) => {
-                now.max(crate::seed::SEED_AS_AT + Duration::nanoseconds(100))
-            }
-            _ => now,
+        if !self.instruments.contains_key(luid) && self.in_base(luid) {
+            return now
+                .max(crate::domains::instruments::seed::SEED_AS_AT + Duration::nanoseconds(100));
         }
+        self.instruments.next_as_at(luid, now)
     }
 
     /// Creates or updates one instrument in `scope`, matching an existing
@@ -252,8 +251,11 @@ impl Store {
             .effective_from
             .or(previous.as_ref().map(|p| p.effective_from))
             .unwrap_or(MIN_EFFECTIVE);
-        let mut version = InstrumentVersion {
-            as_at: now,
+        let value = Instrument {
+            entity_unique_id: previous.as_ref().map_or_else(
+                || instrument_entity_id(&luid),
+                |p| p.entity_unique_id.clone(),
+            ),
             effective_from,
             scope: previous
                 .as_ref()
@@ -270,16 +272,19 @@ impl Store {
             state: InstrumentState::Active,
             asset_class,
             dom_ccy,
-            provenance: provenance.clone(),
         };
         if previous
             .as_ref()
-            .is_some_and(|p| same_definition(p, &version))
+            .is_some_and(|p| same_definition(p, &value))
         {
             // As LUSID: an identical re-upsert keeps the current version.
             return Ok(luid);
         }
-        version.as_at = self.next_as_at(&luid, now);
+        let version = Version {
+            as_at: self.next_as_at(&luid, now),
+            provenance: provenance.clone(),
+            value: Some(value),
+        };
         self.push_version(&luid, version);
         Ok(luid)
     }
@@ -347,34 +352,26 @@ impl Store {
         }
     }
 
-    /// Appends `version` to `luid`'s history (creating it) and reindexes.
+    /// Appends `version` to `luid`'s history (materialising a seed equity
+    /// first) and reindexes.
     fn push_version(&mut self, luid: &Luid, version: InstrumentVersion) {
         if !self.instruments.contains_key(luid) {
             if let Some(base) = &self.base {
                 if let Some(i) = base.index_of_luid(luid.as_str()) {
-                    let seeded = base.history(i);
-                    self.instruments.insert(luid.clone(), seeded);
-                    self.shadowed += 1;
+                    let seeded = base.history(i).versions.into_owned();
+                    if self.instruments.insert_history(luid.clone(), seeded) {
+                        self.shadowed += 1;
+                    }
                 }
             }
         }
-        if let Some(previous) = self
-            .instruments
-            .get(luid)
-            .and_then(InstrumentHistory::latest)
-        {
+        if let Some(previous) = self.instruments.latest(luid).and_then(|v| v.value.as_ref()) {
             self.index.remove(luid, previous);
         }
-        self.index.add(luid, &version);
-        self.instruments
-            .entry(luid.clone())
-            .or_insert_with(|| InstrumentHistory {
-                luid: luid.clone(),
-                entity_unique_id: uuid_like(&[luid.as_str(), "instrument"]),
-                versions: Vec::new(),
-            })
-            .versions
-            .push(version);
+        if let Some(value) = &version.value {
+            self.index.add(luid, value);
+        }
+        self.instruments.push(luid.clone(), version);
     }
 
     /// Soft-deletes the active instrument `kind = value` in `scope`: a new
@@ -388,27 +385,39 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<OffsetDateTime, DeleteFailure> {
         let far_future = now + Duration::days(36_500);
-        let (luid, mut version) = {
+        let (luid, mut deleted) = {
             let (history, index) = self
                 .resolve(scope, kind, value, far_future)
                 .ok_or(DeleteFailure::NotFound)?;
-            (history.luid.clone(), history.versions[index].clone())
+            let current = history.value(index).ok_or(DeleteFailure::NotFound)?;
+            (Luid::clone(&history.luid), current.clone())
         };
-        if version.identifiers.contains_key(CURRENCY_TYPE) {
+        if deleted.identifiers.contains_key(CURRENCY_TYPE) {
             return Err(DeleteFailure::Currency);
         }
+        deleted.state = InstrumentState::Deleted;
         let as_at = self.next_as_at(&luid, now);
-        version.as_at = as_at;
-        version.state = InstrumentState::Deleted;
-        version.provenance = provenance.clone();
+        let version = Version {
+            as_at,
+            provenance: provenance.clone(),
+            value: Some(deleted),
+        };
         self.push_version(&luid, version);
         Ok(as_at)
     }
 }
 
+/// A materialised instrument's history, borrowed from the store.
+fn borrowed<'a>((luid, versions): (&'a Luid, &'a [InstrumentVersion])) -> InstrumentHistory<'a> {
+    InstrumentHistory {
+        luid: Cow::Borrowed(luid),
+        versions: Cow::Borrowed(versions),
+    }
+}
+
 /// Merges the materialised instruments with the seed equities, in LUID
 /// order (the seed iterator already skips shadowed LUIDs).
-struct MergeByLuid<'a, O: Iterator<Item = &'a InstrumentHistory>, S: Iterator<Item = (u64, Luid)>> {
+struct MergeByLuid<'a, O: Iterator<Item = InstrumentHistory<'a>>, S: Iterator<Item = (u64, Luid)>> {
     overlay: std::iter::Peekable<O>,
     seeded: std::iter::Peekable<S>,
     base: &'a SeedEquities,
@@ -416,24 +425,22 @@ struct MergeByLuid<'a, O: Iterator<Item = &'a InstrumentHistory>, S: Iterator<It
 
 impl<'a, O, S> Iterator for MergeByLuid<'a, O, S>
 where
-    O: Iterator<Item = &'a InstrumentHistory>,
+    O: Iterator<Item = InstrumentHistory<'a>>,
     S: Iterator<Item = (u64, Luid)>,
 {
-    type Item = Cow<'a, InstrumentHistory>;
+    type Item = InstrumentHistory<'a>;
 
     fn next(&mut self) -> Option<Self::Item> {
         let take_overlay = match (self.overlay.peek(), self.seeded.peek()) {
-            (Some(o), Some((_, luid))) => o.luid < *luid,
+            (Some(o), Some((_, luid))) => *o.luid < *luid,
             (Some(_), None) => true,
             (None, Some(_)) => false,
             (None, None) => return None,
         };
         if take_overlay {
-            self.overlay.next().map(Cow::Borrowed)
+            self.overlay.next()
         } else {
-            self.seeded
-                .next()
-                .map(|(i, _)| Cow::Owned(self.base.history(i)))
+            self.seeded.next().map(|(i, _)| self.base.history(i))
         }
     }
 }
@@ -441,7 +448,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::seed::seed_instruments;
+    use crate::domains::instruments::seed::seed_instruments;
 
     fn provenance() -> Provenance {
         Provenance {
@@ -646,7 +653,7 @@ mod tests {
         let luid = store
             .iter_after(None)
             .find(|h| h.luid.0.starts_with("LUID_"))
-            .map(|h| h.luid.clone())
+            .map(|h| h.luid.into_owned())
             .unwrap_or_else(|| panic!("no equity"));
         let at = store
             .delete("default", LUID_TYPE, luid.as_str(), &provenance(), now)

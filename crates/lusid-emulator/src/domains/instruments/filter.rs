@@ -12,7 +12,7 @@
 use std::cmp::Ordering;
 use std::fmt;
 
-use crate::model::InstrumentVersion;
+use crate::model::Instrument;
 
 /// The filter LUSID applies when none is given.
 pub(crate) const DEFAULT_FILTER: &str = "State eq 'Active'";
@@ -87,7 +87,7 @@ impl Field {
     }
 
     /// The value of this field on an instrument version.
-    pub(crate) fn value_of<'a>(&self, luid: &'a str, v: &'a InstrumentVersion) -> Option<&'a str> {
+    pub(crate) fn value_of<'a>(&self, luid: &'a str, v: &'a Instrument) -> Option<&'a str> {
         match self {
             Self::LusidInstrumentId => Some(luid),
             Self::Name => Some(v.name.as_str()),
@@ -165,7 +165,7 @@ impl Filter {
     }
 
     /// Whether the instrument version matches.
-    pub(crate) fn matches(&self, luid: &str, v: &InstrumentVersion) -> bool {
+    pub(crate) fn matches(&self, luid: &str, v: &Instrument) -> bool {
         match self {
             Self::True => true,
             Self::Compare(field, op, value) => {
@@ -458,15 +458,19 @@ impl Parser {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::seed::seed_instruments;
+    use crate::domains::instruments::seed::seed_instruments;
 
-    fn gbp() -> (String, InstrumentVersion) {
+    fn gbp() -> (String, Instrument) {
         let seed = seed_instruments(1, 0);
-        let history = seed
+        let (luid, mut versions) = seed
             .into_iter()
-            .find(|h| h.luid.0 == "CCY_GBP")
+            .find(|(luid, _)| luid.0 == "CCY_GBP")
             .unwrap_or_else(|| panic!("no GBP"));
-        (history.luid.0.clone(), history.versions[0].clone())
+        let value = versions
+            .remove(0)
+            .value
+            .unwrap_or_else(|| panic!("no value"));
+        (luid.0, value)
     }
 
     fn check(filter: &str) -> bool {

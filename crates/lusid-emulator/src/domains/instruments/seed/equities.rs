@@ -12,9 +12,10 @@ use fastrand::Rng;
 use time::Duration;
 use time::macros::date;
 
+use crate::bitemporal::Version;
 use crate::model::{
-    DEFAULT_SCOPE, InstrumentHistory, InstrumentState, InstrumentVersion, LUID_TYPE, Luid,
-    Provenance, uuid_like,
+    DEFAULT_SCOPE, Instrument, InstrumentHistory, InstrumentState, LUID_TYPE, Luid, Provenance,
+    instrument_entity_id,
 };
 
 use super::SeedContext;
@@ -354,7 +355,7 @@ impl SeedEquities {
     }
 
     /// Equity `index` as an instrument with its one seeded version.
-    pub(crate) fn history(&self, index: u64) -> InstrumentHistory {
+    pub(crate) fn history(&self, index: u64) -> InstrumentHistory<'static> {
         let luid = self.luid(index);
         let known = self.well_known(index);
         let market = known.map_or_else(|| self.market(index), |known| known.market);
@@ -389,10 +390,14 @@ impl SeedEquities {
             ("ClientInternal".to_owned(), client_internal),
             (LUID_TYPE.to_owned(), luid.0.clone()),
         ]);
-        InstrumentHistory {
-            entity_unique_id: uuid_like(&[luid.as_str(), "instrument"]),
-            versions: vec![InstrumentVersion {
-                as_at: self.ctx.as_at,
+        let version = Version {
+            as_at: self.ctx.as_at,
+            provenance: Provenance {
+                user_id: self.ctx.user_id.clone(),
+                request_id: self.ctx.request_id.clone(),
+            },
+            value: Some(Instrument {
+                entity_unique_id: instrument_entity_id(&luid),
                 effective_from: listed.midnight().assume_utc(),
                 scope: DEFAULT_SCOPE.to_owned(),
                 name,
@@ -403,13 +408,9 @@ impl SeedEquities {
                 state: InstrumentState::Active,
                 asset_class: "Equities".to_owned(),
                 dom_ccy: Some(market.currency.to_owned()),
-                provenance: Provenance {
-                    user_id: self.ctx.user_id.clone(),
-                    request_id: self.ctx.request_id.clone(),
-                },
-            }],
-            luid,
-        }
+            }),
+        };
+        InstrumentHistory::owned(luid, vec![version])
     }
 }
 
@@ -427,7 +428,7 @@ mod tests {
         let mut previous = String::new();
         for index in (0..20_000).step_by(7) {
             let eq = equities.history(index);
-            let v = &eq.versions[0];
+            let v = eq.latest().unwrap_or_else(|| panic!("no value"));
             assert!(eq.luid.0.starts_with("LUID_") && eq.luid.0.len() == 13);
             assert!(eq.luid.0 > previous, "LUIDs increase with the index");
             previous = eq.luid.0.clone();
@@ -462,7 +463,7 @@ mod tests {
         for seed in [1, 7, 11] {
             let equities = SeedEquities::new(&SeedContext::new(seed), 1000);
             let ibm = equities.history(100);
-            let v = &ibm.versions[0];
+            let v = ibm.latest().unwrap_or_else(|| panic!("no value"));
             assert_eq!(v.name, "International Business Machines Corp");
             assert_eq!(v.identifiers["Figi"], "BBG000BLNNH6");
             assert_eq!(v.identifiers["Isin"], "US4592001014");
@@ -470,11 +471,19 @@ mod tests {
             assert_eq!(v.identifiers["ClientInternal"], "EMU-EQ-000101");
             assert_eq!(v.dom_ccy.as_deref(), Some("USD"));
             assert_eq!(
-                equities.history(101).versions[0].identifiers["Figi"],
+                equities
+                    .history(101)
+                    .latest()
+                    .map(|v| v.identifiers["Figi"].clone())
+                    .unwrap_or_default(),
                 "BBG000B9XRY4"
             );
             assert_eq!(
-                equities.history(102).versions[0].identifiers["Isin"],
+                equities
+                    .history(102)
+                    .latest()
+                    .map(|v| v.identifiers["Isin"].clone())
+                    .unwrap_or_default(),
                 "US5949181045"
             );
             for (kind, value, index) in [
@@ -486,7 +495,8 @@ mod tests {
             }
             let mut seen = HashSet::new();
             for index in 0..1000 {
-                let v = equities.history(index).versions.remove(0);
+                let history = equities.history(index);
+                let v = history.latest().unwrap_or_else(|| panic!("no value"));
                 for kind in ["Figi", "Isin", "Ticker"] {
                     let value = &v.identifiers[kind];
                     assert!(seen.insert(value.clone()), "{kind} {value} repeats");

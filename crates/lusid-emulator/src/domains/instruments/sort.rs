@@ -4,8 +4,8 @@
 
 use std::cmp::Ordering;
 
-use crate::filter::Field;
-use crate::model::InstrumentVersion;
+use crate::domains::instruments::filter::Field;
+use crate::model::Instrument;
 
 /// One sort criterion.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -59,7 +59,7 @@ impl SortSpec {
     }
 
     /// The sort key of an instrument version.
-    pub(crate) fn key(&self, luid: &str, version: &InstrumentVersion) -> SortKey {
+    pub(crate) fn key(&self, luid: &str, version: &Instrument) -> SortKey {
         SortKey {
             values: self
                 .0
@@ -74,7 +74,9 @@ impl SortSpec {
     pub(crate) fn compare(&self, a: &SortKey, b: &SortKey) -> Ordering {
         for (index, criterion) in self.0.iter().enumerate() {
             let ordering = match (a.values.get(index), b.values.get(index)) {
-                (Some(Some(x)), Some(Some(y))) => crate::filter::compare(x, y),
+                (Some(Some(x)), Some(Some(y))) => {
+                    crate::domains::instruments::filter::compare(x, y)
+                }
                 (x, y) => x.cmp(&y),
             };
             let ordering = if criterion.descending {
@@ -102,8 +104,8 @@ impl SortSpec {
 /// Parses a sort field name via the filter field names.
 fn parse_field(name: &str) -> Option<Field> {
     let probe = format!("{name} eq ''");
-    match crate::filter::Filter::parse(&probe).ok()? {
-        crate::filter::Filter::Compare(field, _, _) => Some(field),
+    match crate::domains::instruments::filter::Filter::parse(&probe).ok()? {
+        crate::domains::instruments::filter::Filter::Compare(field, _, _) => Some(field),
         _ => None,
     }
 }

@@ -2,9 +2,10 @@
 
 use std::collections::BTreeMap;
 
+use crate::bitemporal::{History, Version};
 use crate::model::{
-    CURRENCY_TYPE, DEFAULT_SCOPE, InstrumentHistory, InstrumentState, InstrumentVersion, LUID_TYPE,
-    Luid, Provenance, uuid_like,
+    CURRENCY_TYPE, DEFAULT_SCOPE, Instrument, InstrumentState, LUID_TYPE, Luid, Provenance,
+    instrument_entity_id,
 };
 use crate::time_fmt::MIN_EFFECTIVE;
 
@@ -63,7 +64,7 @@ pub(crate) fn currency_luid(code: &str) -> Luid {
 /// Builds the currency instruments: LUID `CCY_<code>`, name the code,
 /// identifiers `Currency` and `LusidInstrumentId`, no economic definition
 /// (LUSID refuses one on currencies), asset class `Money`, `domCcy` the code.
-pub(crate) fn currency_instruments(ctx: &SeedContext) -> Vec<InstrumentHistory> {
+pub(crate) fn currency_instruments(ctx: &SeedContext) -> History<Luid, Instrument> {
     iso_4217()
         .into_iter()
         .map(|currency| {
@@ -72,10 +73,14 @@ pub(crate) fn currency_instruments(ctx: &SeedContext) -> Vec<InstrumentHistory> 
                 (CURRENCY_TYPE.to_owned(), currency.code.to_owned()),
                 (LUID_TYPE.to_owned(), luid.0.clone()),
             ]);
-            InstrumentHistory {
-                entity_unique_id: uuid_like(&[luid.as_str(), "instrument"]),
-                versions: vec![InstrumentVersion {
-                    as_at: ctx.as_at,
+            let version = Version {
+                as_at: ctx.as_at,
+                provenance: Provenance {
+                    user_id: ctx.user_id.clone(),
+                    request_id: ctx.request_id.clone(),
+                },
+                value: Some(Instrument {
+                    entity_unique_id: instrument_entity_id(&luid),
                     effective_from: MIN_EFFECTIVE,
                     scope: DEFAULT_SCOPE.to_owned(),
                     name: currency.code.to_owned(),
@@ -86,13 +91,9 @@ pub(crate) fn currency_instruments(ctx: &SeedContext) -> Vec<InstrumentHistory> 
                     state: InstrumentState::Active,
                     asset_class: "Money".to_owned(),
                     dom_ccy: Some(currency.code.to_owned()),
-                    provenance: Provenance {
-                        user_id: ctx.user_id.clone(),
-                        request_id: ctx.request_id.clone(),
-                    },
-                }],
-                luid,
-            }
+                }),
+            };
+            (luid, vec![version])
         })
         .collect()
 }

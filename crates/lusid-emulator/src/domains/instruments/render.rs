@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use lusid_models::{Instrument, InstrumentAssetClass, InstrumentState, Version};
 use serde_json::value::RawValue;
 
-use crate::model::{self, InstrumentHistory, InstrumentVersion, LUID_TYPE};
+use crate::bitemporal::Seen;
+use crate::model::{self, InstrumentHistory, LUID_TYPE};
 
 /// Which stored properties to show.
 #[derive(Clone, Copy, Debug)]
@@ -35,15 +36,15 @@ fn state(state: model::InstrumentState) -> InstrumentState {
 /// any `instrumentType` and any number in it round-trip exactly.
 pub(crate) fn instrument(
     lusid_url: &str,
-    history: &InstrumentHistory,
+    history: &InstrumentHistory<'_>,
     index: usize,
     properties: PropertySelection<'_>,
 ) -> Box<RawValue> {
-    let Some(version) = history.versions.get(index) else {
+    let Some(seen) = history.seen(index) else {
         return raw("null".to_owned());
     };
-    let mut out = typed(lusid_url, history, version, properties);
-    if let Some(definition) = &version.definition {
+    let mut out = typed(lusid_url, history.luid.as_str(), &seen, properties);
+    if let Some(definition) = &seen.value.definition {
         if out.ends_with('}') && out.len() > 2 && RawValue::from_string(definition.clone()).is_ok()
         {
             out.pop();
@@ -64,27 +65,20 @@ pub(crate) fn raw(text: String) -> Box<RawValue> {
 /// Everything but the definition, through the generated model.
 fn typed(
     lusid_url: &str,
-    history: &InstrumentHistory,
-    version: &InstrumentVersion,
+    luid: &str,
+    seen: &Seen<'_, model::Instrument>,
     properties: PropertySelection<'_>,
 ) -> String {
-    let index = history
-        .versions
-        .iter()
-        .position(|v| std::ptr::eq(v, version))
-        .unwrap_or(0);
-    let first = history.versions.first().unwrap_or(version);
-    let luid = history.luid.as_str();
-
-    let mut wire_version = Version::new(version.effective_from, version.as_at);
-    wire_version.as_at_created = Some(first.as_at);
-    wire_version.user_id_created = Some(first.provenance.user_id.clone());
-    wire_version.request_id_created = Some(first.provenance.request_id.clone());
-    wire_version.as_at_modified = Some(version.as_at);
-    wire_version.user_id_modified = Some(version.provenance.user_id.clone());
-    wire_version.request_id_modified = Some(version.provenance.request_id.clone());
-    wire_version.as_at_version_number = i64::try_from(index + 1).ok();
-    wire_version.entity_unique_id = Some(history.entity_unique_id.clone());
+    let (version, created, modified) = (seen.value, seen.created, seen.modified);
+    let mut wire_version = Version::new(version.effective_from, modified.as_at);
+    wire_version.as_at_created = Some(created.as_at);
+    wire_version.user_id_created = Some(created.provenance.user_id.clone());
+    wire_version.request_id_created = Some(created.provenance.request_id.clone());
+    wire_version.as_at_modified = Some(modified.as_at);
+    wire_version.user_id_modified = Some(modified.provenance.user_id.clone());
+    wire_version.request_id_modified = Some(modified.provenance.request_id.clone());
+    wire_version.as_at_version_number = i64::try_from(seen.number).ok();
+    wire_version.entity_unique_id = Some(version.entity_unique_id.clone());
 
     let identifiers: BTreeMap<String, Option<String>> = version
         .identifiers

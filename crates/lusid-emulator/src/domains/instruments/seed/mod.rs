@@ -9,7 +9,8 @@ mod permute;
 use time::OffsetDateTime;
 use time::macros::datetime;
 
-use crate::model::{InstrumentHistory, okta_user_id};
+use crate::bitemporal::History;
+use crate::model::{Instrument, Luid, okta_user_id};
 
 pub(crate) use equities::SeedEquities;
 
@@ -43,7 +44,7 @@ impl SeedContext {
 
 /// The seed data for `seed`: the currency instruments (materialised) and
 /// `equities` lazily generated equities.
-pub(crate) fn seed_data(seed: u64, equities: usize) -> (Vec<InstrumentHistory>, SeedEquities) {
+pub(crate) fn seed_data(seed: u64, equities: usize) -> (History<Luid, Instrument>, SeedEquities) {
     let ctx = SeedContext::new(seed);
     (
         currencies::currency_instruments(&ctx),
@@ -53,9 +54,12 @@ pub(crate) fn seed_data(seed: u64, equities: usize) -> (Vec<InstrumentHistory>, 
 
 /// All seed instruments for `seed`, materialised (for tests).
 #[cfg(test)]
-pub(crate) fn seed_instruments(seed: u64, equities: usize) -> Vec<InstrumentHistory> {
+pub(crate) fn seed_instruments(seed: u64, equities: usize) -> History<Luid, Instrument> {
     let (mut out, lazy) = seed_data(seed, equities);
-    out.extend((0..lazy.len() as u64).map(|i| lazy.history(i)));
+    out.extend((0..lazy.len() as u64).map(|i| {
+        let history = lazy.history(i);
+        (history.luid.into_owned(), history.versions.into_owned())
+    }));
     out
 }
 

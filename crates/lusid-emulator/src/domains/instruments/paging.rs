@@ -7,7 +7,6 @@
 //! which the next page starts (last LUID and, when sorted, its sort
 //! values). Clients must treat it as opaque.
 
-use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
@@ -17,9 +16,9 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::domains::instruments::Store;
-use crate::filter::Filter;
-use crate::model::{ALL_SCOPES, InstrumentHistory, InstrumentVersion, Luid, fnv1a64};
-use crate::sort::{SortKey, SortSpec};
+use crate::domains::instruments::filter::Filter;
+use crate::domains::instruments::sort::{SortKey, SortSpec};
+use crate::model::{ALL_SCOPES, Instrument, InstrumentHistory, Luid, fnv1a64};
 use crate::time_fmt::{format_lusid, parse_lusid};
 
 /// Largest and default page size of `ListInstruments` (LUSID's documented
@@ -128,14 +127,21 @@ pub(crate) struct PageQuery<'a> {
 
 /// One listed instrument: its history and the index of the version shown.
 pub(crate) struct PageItem<'a> {
-    pub(crate) history: Cow<'a, InstrumentHistory>,
+    pub(crate) history: InstrumentHistory<'a>,
     pub(crate) version_index: usize,
 }
 
 impl PageItem<'_> {
-    /// The version shown.
-    pub(crate) fn version(&self) -> &InstrumentVersion {
-        &self.history.versions[self.version_index]
+    /// The value of the version shown (`None` only for a delete, which a
+    /// list never shows).
+    pub(crate) fn version(&self) -> Option<&Instrument> {
+        self.history.value(self.version_index)
+    }
+
+    /// The item's position under `sort`.
+    fn key(&self, sort: &SortSpec) -> Option<SortKey> {
+        self.version()
+            .map(|version| sort.key(self.history.luid.as_str(), version))
     }
 }
 
@@ -146,7 +152,7 @@ pub(crate) struct Page<'a> {
 }
 
 /// The version of `history` a list shows, if it passes scope, time and filter.
-fn visible<'a>(history: Cow<'a, InstrumentHistory>, q: &PageQuery<'_>) -> Option<PageItem<'a>> {
+fn visible<'a>(history: InstrumentHistory<'a>, q: &PageQuery<'_>) -> Option<PageItem<'a>> {
     let (version_index, version) = history.at(q.as_at)?;
     let shown = (q.scope == ALL_SCOPES || version.scope == q.scope)
         && version.effective_from <= q.effective_at
@@ -202,7 +208,9 @@ pub(crate) fn collect_page<'a>(store: &'a Store, q: &PageQuery<'_>) -> Page<'a> 
             let Some(item) = visible(history, q) else {
                 continue;
             };
-            let key = q.sort.key(item.history.luid.as_str(), item.version());
+            let Some(key) = item.key(q.sort) else {
+                continue;
+            };
             if q.after
                 .is_some_and(|after| q.sort.compare(&key, after) != Ordering::Greater)
             {
@@ -222,9 +230,7 @@ pub(crate) fn collect_page<'a>(store: &'a Store, q: &PageQuery<'_>) -> Page<'a> 
     let more = items.len() > q.limit;
     items.truncate(q.limit);
     let next = if more {
-        items
-            .last()
-            .map(|last| q.sort.key(last.history.luid.as_str(), last.version()))
+        items.last().and_then(|last| last.key(q.sort))
     } else {
         None
     };
@@ -234,14 +240,14 @@ pub(crate) fn collect_page<'a>(store: &'a Store, q: &PageQuery<'_>) -> Page<'a> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::seed::seed_instruments;
+    use crate::domains::instruments::seed::seed_instruments;
 
     #[test]
     fn token_round_trips_and_rejects_garbage() {
         let token = PageToken {
             query_hash: "abc".to_owned(),
-            as_at: crate::seed::SEED_AS_AT,
-            effective_at: crate::seed::SEED_AS_AT,
+            as_at: crate::domains::instruments::seed::SEED_AS_AT,
+            effective_at: crate::domains::instruments::seed::SEED_AS_AT,
             after: SortKey {
                 values: vec![Some("x".to_owned()), None],
                 luid: "CCY_GBP".to_owned(),
