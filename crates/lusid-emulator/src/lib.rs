@@ -51,6 +51,7 @@ mod domains;
 mod error;
 mod fault_profile;
 mod faults;
+mod filter;
 mod journal;
 mod metrics;
 mod middleware;

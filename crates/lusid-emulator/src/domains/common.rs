@@ -1,6 +1,8 @@
 //! Request handling the domains share: reading `asAt`/`effectiveAt`,
-//! `limit` and `page`, JSON bodies, hrefs, and a page of a sorted list.
+//! `limit`, `page` and `filter`, JSON bodies, hrefs, and a page of a
+//! sorted list.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use axum::response::Response;
@@ -11,11 +13,11 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::domains::instruments::paging::MAX_LIMIT;
+use crate::filter::{Filter, FilterError, Filterable};
 use crate::problem::Problem;
 use crate::query::QueryParams;
 use crate::state::{RequestCtx, SharedState};
-use crate::time_fmt::{format_lusid, parse_lusid, to_ticks};
+use crate::time_fmt::{parse_lusid, to_ticks};
 
 /// Validation errors by field.
 pub(crate) type Errors = BTreeMap<String, Vec<String>>;
@@ -106,16 +108,69 @@ pub(crate) fn json_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, Box<Probl
     })
 }
 
-/// What a page token carries: where the next page starts, the `asAt` the
-/// first page was read at, and which query it belongs to.
-#[derive(Debug, Serialize, Deserialize)]
-struct ListToken {
-    /// Offset of the page's first item.
-    o: usize,
-    /// The `asAt` of the listing.
-    a: String,
-    /// The query the token belongs to (filter, scope...).
-    q: String,
+/// Largest and default page size of LUSID's listings (`limit`: LUSID's
+/// documented maximum and default, 2000).
+pub(crate) const MAX_LIMIT: usize = 2000;
+
+/// The current page token format.
+const TOKEN_VERSION: u8 = 1;
+
+/// A page token of any listing, opaque to clients: base64url (no padding)
+/// of JSON holding the token format, a hash or name of the query it
+/// belongs to, the `asAt` and `effectiveAt` the first page was read at (so
+/// later pages see the same snapshot) and where the next page starts:
+/// `P`, an offset or a sort position.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct PageToken<P> {
+    /// Token format ([`TOKEN_VERSION`]).
+    #[serde(rename = "v")]
+    version: u8,
+    /// The query the token belongs to.
+    #[serde(rename = "q")]
+    pub(crate) query: String,
+    /// System time of the snapshot.
+    #[serde(rename = "a", with = "crate::time_fmt::serde_lusid")]
+    pub(crate) as_at: OffsetDateTime,
+    /// Business time of the snapshot (the `asAt` again for a listing that
+    /// reads no business time).
+    #[serde(rename = "e", with = "crate::time_fmt::serde_lusid")]
+    pub(crate) effective_at: OffsetDateTime,
+    /// Where the next page starts (exclusive of what came before).
+    #[serde(rename = "p")]
+    pub(crate) after: P,
+}
+
+impl<P: Serialize + DeserializeOwned> PageToken<P> {
+    /// A token of the current format.
+    pub(crate) fn new(
+        query: String,
+        as_at: OffsetDateTime,
+        effective_at: OffsetDateTime,
+        after: P,
+    ) -> Self {
+        Self {
+            version: TOKEN_VERSION,
+            query,
+            as_at,
+            effective_at,
+            after,
+        }
+    }
+
+    /// The token's text.
+    pub(crate) fn encode(&self) -> String {
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default())
+    }
+
+    /// Decodes a token; `None` if it is not one of ours (of this format and
+    /// position type).
+    pub(crate) fn decode(raw: &str) -> Option<Self> {
+        let bytes = URL_SAFE_NO_PAD
+            .decode(raw.trim().trim_end_matches('='))
+            .ok()?;
+        let token: Self = serde_json::from_slice(&bytes).ok()?;
+        (token.version == TOKEN_VERSION).then_some(token)
+    }
 }
 
 /// A listing's paging state: the `asAt` it reads at and its first item.
@@ -147,13 +202,9 @@ impl Paging {
                 identity,
             });
         };
-        let token: Option<ListToken> = URL_SAFE_NO_PAD
-            .decode(raw)
-            .ok()
-            .and_then(|bytes| serde_json::from_slice(&bytes).ok());
-        let token = token
-            .filter(|t| t.q == identity)
-            .and_then(|t| parse_lusid(&t.a).map(|a| (t.o, a)));
+        let token = PageToken::<usize>::decode(raw)
+            .filter(|t| t.query == identity)
+            .map(|t| (t.after, t.as_at));
         match token {
             Some((offset, as_at)) => Ok(Self {
                 as_at,
@@ -197,24 +248,23 @@ impl Paging {
             .take(self.limit)
             .collect();
         let next = self.offset + page.len();
-        let token = (next < total).then(|| {
-            let token = ListToken {
-                o: next,
-                a: format_lusid(self.as_at),
-                q: self.identity.clone(),
-            };
-            URL_SAFE_NO_PAD.encode(serde_json::to_vec(&token).unwrap_or_default())
-        });
+        let token = (next < total)
+            .then(|| PageToken::new(self.identity.clone(), self.as_at, self.as_at, next).encode());
         (page, token)
     }
 }
 
-/// A simple filter of the new domains: conditions `field op 'value'`
-/// (`eq`, `neq`, `startswith`) joined by `and`; field names compare
-/// case-insensitively and the domain says which exist.
-#[derive(Debug, Default)]
-pub(crate) struct FieldFilter {
-    conditions: Vec<(String, String, String)>,
+/// A domain's `filter` parameter: LUSID's filter syntax ([`crate::filter`],
+/// the same parser and evaluator as the instrument master's) over the
+/// field names (case-insensitive, such as `id.scope` or `displayName`) the
+/// domain says exist.
+#[derive(Debug)]
+pub(crate) struct FieldFilter(Filter<String>);
+
+impl Default for FieldFilter {
+    fn default() -> Self {
+        Self(Filter::True)
+    }
 }
 
 impl FieldFilter {
@@ -228,64 +278,38 @@ impl FieldFilter {
     }
 
     /// Parses `raw`; `known` are the field names (lower case) the domain
-    /// can filter on.
+    /// can filter on. Fields are passed to [`Self::matches`] in lower case.
     pub(crate) fn parse(raw: Option<&str>, known: &[&str]) -> Result<Self, String> {
-        let mut conditions = Vec::new();
-        let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else {
-            return Ok(Self { conditions });
-        };
-        let mut rest = raw;
-        loop {
-            let (field, after) = rest
-                .trim_start()
-                .split_once(' ')
-                .ok_or_else(|| format!("Cannot parse the filter '{raw}'."))?;
-            let (op, after) = after
-                .trim_start()
-                .split_once(' ')
-                .ok_or_else(|| format!("Cannot parse the filter '{raw}'."))?;
-            let after = after.trim_start();
-            let body = after
-                .strip_prefix('\'')
-                .ok_or_else(|| format!("Expected a quoted value in the filter '{raw}'."))?;
-            let end = body
-                .find('\'')
-                .ok_or_else(|| format!("Unterminated value in the filter '{raw}'."))?;
-            let field = field.to_ascii_lowercase();
-            if !known.contains(&field.as_str()) {
-                return Err(format!(
-                    "The filter field '{field}' is not supported by the emulator here; supported: {}.",
+        let field = |name: &str, key: Option<String>| {
+            let lower = name.to_ascii_lowercase();
+            match key {
+                None if known.contains(&lower.as_str()) => Ok(lower),
+                Some(_) => Err(FilterError(format!(
+                    "The filter field '{name}' does not take a key in brackets."
+                ))),
+                None => Err(FilterError(format!(
+                    "The filter field '{name}' is not supported by the emulator here; supported: {}.",
                     known.join(", ")
-                ));
+                ))),
             }
-            let op = op.to_ascii_lowercase();
-            if !matches!(op.as_str(), "eq" | "neq" | "ne" | "startswith") {
-                return Err(format!("The filter operator '{op}' is not supported."));
-            }
-            conditions.push((field, op, body[..end].to_owned()));
-            let tail = body[end + 1..].trim_start();
-            if tail.is_empty() {
-                break;
-            }
-            let lower = tail.to_ascii_lowercase();
-            if !lower.starts_with("and ") {
-                return Err(format!("Cannot parse the filter '{raw}' at '{tail}'."));
-            }
-            rest = &tail[4..];
-        }
-        Ok(Self { conditions })
+        };
+        Filter::parse_with(raw.unwrap_or(""), &field)
+            .map(Self)
+            .map_err(|error| error.0)
     }
 
     /// Whether an entity matches; `value_of` gives a field's value.
     pub(crate) fn matches(&self, value_of: impl Fn(&str) -> Option<String>) -> bool {
-        self.conditions.iter().all(|(field, op, expected)| {
-            let actual = value_of(field);
-            match op.as_str() {
-                "eq" => actual.as_deref() == Some(expected.as_str()),
-                "startswith" => actual.is_some_and(|a| a.starts_with(expected.as_str())),
-                _ => actual.as_deref() != Some(expected.as_str()),
-            }
-        })
+        self.0.matches(&ByName(value_of))
+    }
+}
+
+/// An entity seen through a function from field name to value.
+struct ByName<G>(G);
+
+impl<G: Fn(&str) -> Option<String>> Filterable<String> for ByName<G> {
+    fn value_of(&self, field: &String) -> Option<Cow<'_, str>> {
+        (self.0)(field).map(Cow::Owned)
     }
 }
 
@@ -306,8 +330,18 @@ mod tests {
             _ => None,
         };
         assert!(f.matches(value));
+        let either = FieldFilter::parse(
+            Some("displayName eq 'Value' or (id.scope in ('x', 'a b') and not displayName eq 'x')"),
+            &["id.scope", "displayname"],
+        )
+        .unwrap();
+        assert!(
+            either.matches(value),
+            "or, in, not and parentheses as in instrument filters"
+        );
         assert!(FieldFilter::parse(Some("nope eq 'x'"), &["id.scope"]).is_err());
         assert!(FieldFilter::parse(Some("id.scope eq x"), &["id.scope"]).is_err());
+        assert!(FieldFilter::parse(Some("id.scope[k] eq 'x'"), &["id.scope"]).is_err());
     }
 
     #[test]

@@ -10,12 +10,13 @@
 //!   `Instrument/default/Figi`-style identifiers to LUIDs;
 //! - [`seed`]: the currencies and the lazily generated equities the
 //!   emulator starts with;
-//! - [`filter`], [`sort`] and [`paging`]: `ListInstruments`' `filter`,
-//!   `sortBy` and `page` tokens;
+//! - [`fields`], [`sort`] and [`paging`]: the fields `ListInstruments`
+//!   filters (with the shared [`crate::filter`]) and sorts on, `sortBy`,
+//!   and its pages;
 //! - [`render`]: an instrument version as LUSID's `Instrument` JSON;
 //! - [`record`]: an instrument as the state file keeps it.
 
-pub(crate) mod filter;
+pub(crate) mod fields;
 mod index;
 pub(crate) mod paging;
 pub(crate) mod record;

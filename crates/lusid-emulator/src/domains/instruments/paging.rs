@@ -1,32 +1,18 @@
-//! Pages of `ListInstruments` and the opaque `page` token.
-//!
-//! The token is base64url (no padding) of a small JSON object holding a
-//! format version, a hash of the query (scope, filter, sortBy, asAt,
-//! effectiveAt as given), the system and business times the first page
-//! resolved (so later pages see the same snapshot) and the position after
-//! which the next page starts (last LUID and, when sorted, its sort
-//! values). Clients must treat it as opaque.
+//! Pages of `ListInstruments`. Its `page` token is every listing's
+//! [`PageToken`](crate::domains::common::PageToken), bound to a hash of the
+//! query (scope, filter, sortBy, asAt, effectiveAt as given), whose
+//! position is the last item's [`SortKey`] (its LUID and, when sorted, its
+//! sort values).
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::domains::instruments::Store;
-use crate::domains::instruments::filter::Filter;
+use crate::domains::instruments::fields::{InstrumentFilter, Listed};
 use crate::domains::instruments::sort::{SortKey, SortSpec};
 use crate::model::{ALL_SCOPES, Instrument, InstrumentHistory, Luid, fnv1a64};
-use crate::time_fmt::{format_lusid, parse_lusid};
-
-/// Largest and default page size of `ListInstruments` (LUSID's documented
-/// maximum and default, 2000).
-pub(crate) const MAX_LIMIT: usize = 2000;
-
-/// The current token format.
-const TOKEN_VERSION: u8 = 1;
 
 /// The query fields a page token is bound to.
 #[derive(Clone, Debug)]
@@ -55,69 +41,10 @@ impl QueryIdentity<'_> {
     }
 }
 
-#[derive(Debug, Serialize, Deserialize)]
-struct TokenBody {
-    v: u8,
-    q: String,
-    a: String,
-    e: String,
-    l: String,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    k: Vec<Option<String>>,
-}
-
-/// A decoded page token.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct PageToken {
-    /// Hash of the query that produced it.
-    pub(crate) query_hash: String,
-    /// System time of the snapshot.
-    pub(crate) as_at: OffsetDateTime,
-    /// Business time of the snapshot.
-    pub(crate) effective_at: OffsetDateTime,
-    /// Where the next page starts (exclusive).
-    pub(crate) after: SortKey,
-}
-
-impl PageToken {
-    /// Encodes the token.
-    pub(crate) fn encode(&self) -> String {
-        let body = TokenBody {
-            v: TOKEN_VERSION,
-            q: self.query_hash.clone(),
-            a: format_lusid(self.as_at),
-            e: format_lusid(self.effective_at),
-            l: self.after.luid.clone(),
-            k: self.after.values.clone(),
-        };
-        URL_SAFE_NO_PAD.encode(serde_json::to_vec(&body).unwrap_or_default())
-    }
-
-    /// Decodes a token; `None` if it is not one of ours.
-    pub(crate) fn decode(raw: &str) -> Option<Self> {
-        let bytes = URL_SAFE_NO_PAD
-            .decode(raw.trim().trim_end_matches('='))
-            .ok()?;
-        let body: TokenBody = serde_json::from_slice(&bytes).ok()?;
-        if body.v != TOKEN_VERSION {
-            return None;
-        }
-        Some(Self {
-            query_hash: body.q,
-            as_at: parse_lusid(&body.a)?,
-            effective_at: parse_lusid(&body.e)?,
-            after: SortKey {
-                values: body.k,
-                luid: body.l,
-            },
-        })
-    }
-}
-
 /// What a page is drawn from.
 pub(crate) struct PageQuery<'a> {
     pub(crate) scope: &'a str,
-    pub(crate) filter: &'a Filter,
+    pub(crate) filter: &'a InstrumentFilter,
     pub(crate) sort: &'a SortSpec,
     pub(crate) as_at: OffsetDateTime,
     pub(crate) effective_at: OffsetDateTime,
@@ -156,7 +83,10 @@ fn visible<'a>(history: InstrumentHistory<'a>, q: &PageQuery<'_>) -> Option<Page
     let (version_index, version) = history.at(q.as_at)?;
     let shown = (q.scope == ALL_SCOPES || version.scope == q.scope)
         && version.effective_from <= q.effective_at
-        && q.filter.matches(history.luid.as_str(), version);
+        && q.filter.matches(&Listed {
+            luid: history.luid.as_str(),
+            instrument: version,
+        });
     shown.then_some(PageItem {
         history,
         version_index,
@@ -240,26 +170,36 @@ pub(crate) fn collect_page<'a>(store: &'a Store, q: &PageQuery<'_>) -> Page<'a> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domains::common::PageToken;
     use crate::domains::instruments::seed::seed_instruments;
 
     #[test]
     fn token_round_trips_and_rejects_garbage() {
-        let token = PageToken {
-            query_hash: "abc".to_owned(),
-            as_at: crate::domains::instruments::seed::SEED_AS_AT,
-            effective_at: crate::domains::instruments::seed::SEED_AS_AT,
-            after: SortKey {
+        let token = PageToken::new(
+            "abc".to_owned(),
+            crate::domains::instruments::seed::SEED_AS_AT,
+            crate::domains::instruments::seed::SEED_AS_AT,
+            SortKey {
                 values: vec![Some("x".to_owned()), None],
                 luid: "CCY_GBP".to_owned(),
             },
-        };
+        );
         assert_eq!(PageToken::decode(&token.encode()), Some(token));
-        assert_eq!(PageToken::decode("not a token"), None);
-        assert_eq!(PageToken::decode(""), None);
+        assert_eq!(PageToken::<SortKey>::decode("not a token"), None);
+        assert_eq!(PageToken::<SortKey>::decode(""), None);
+        let offset = PageToken::new("abc".to_owned(), SEED, SEED, 7_usize).encode();
+        assert_eq!(
+            PageToken::<SortKey>::decode(&offset),
+            None,
+            "another listing's token is not a sort position"
+        );
     }
 
+    const SEED: OffsetDateTime = crate::domains::instruments::seed::SEED_AS_AT;
+
     fn all_pages(store: &Store, sort: &SortSpec, limit: usize) -> Vec<String> {
-        let filter = Filter::parse("State eq 'Active'").unwrap_or(Filter::True);
+        let filter = crate::domains::instruments::fields::parse_filter("State eq 'Active'")
+            .unwrap_or(crate::filter::Filter::True);
         let mut after: Option<SortKey> = None;
         let mut seen = Vec::new();
         loop {

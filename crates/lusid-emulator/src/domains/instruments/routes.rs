@@ -18,15 +18,15 @@ use serde_json::value::RawValue;
 use time::OffsetDateTime;
 
 use super::rules::{DeleteFailure, UpsertFailure, UpsertItem};
-use crate::domains::instruments::filter::{DEFAULT_FILTER, Filter};
-use crate::domains::instruments::paging::{
-    MAX_LIMIT, PageQuery, PageToken, QueryIdentity, collect_page,
-};
+use crate::domains::common::{Errors, PageToken, href, limit_param, push_error, reply, time_param};
+use crate::domains::instruments::fields::{DEFAULT_FILTER, parse_filter};
+use crate::domains::instruments::paging::{PageQuery, QueryIdentity, collect_page};
 use crate::domains::instruments::render::{PropertySelection, instrument, raw};
-use crate::domains::instruments::sort::SortSpec;
+use crate::domains::instruments::sort::{SortKey, SortSpec};
 use crate::domains::property_definitions::{
     CODE_PROPERTY_NOT_DEFINED, PROPERTY_NOT_DEFINED, not_defined_detail, undefined_keys,
 };
+use crate::filter::Filter;
 use crate::model::{
     DEFAULT_SCOPE, Provenance, canonical_identifier_type, is_instrument_property_key,
 };
@@ -37,34 +37,6 @@ use crate::time_fmt::parse_lusid;
 
 /// Most definitions one `UpsertInstruments` call may carry (LUSID's limit).
 const MAX_UPSERT: usize = 2000;
-
-/// Validation errors collected while reading parameters.
-type Errors = BTreeMap<String, Vec<String>>;
-
-fn push_error(errors: &mut Errors, field: &str, message: impl Into<String>) {
-    errors
-        .entry(field.to_owned())
-        .or_default()
-        .push(message.into());
-}
-
-fn reply(state: &SharedState, ctx: &RequestCtx, problem: Problem) -> Response {
-    problem.render(&state.base_url, &ctx.request_id)
-}
-
-/// Reads an optional date-time parameter.
-fn time_param(q: &QueryParams, name: &str, errors: &mut Errors) -> Option<OffsetDateTime> {
-    let raw = q.get(name)?;
-    let parsed = parse_lusid(raw);
-    if parsed.is_none() {
-        push_error(
-            errors,
-            name,
-            format!("The value '{raw}' is not a valid date-time."),
-        );
-    }
-    parsed
-}
 
 /// The validation problem for an unsupported identifier type.
 fn bad_identifier_type(state: &SharedState, ctx: &RequestCtx, raw: &str) -> Response {
@@ -78,14 +50,6 @@ fn bad_identifier_type(state: &SharedState, ctx: &RequestCtx, raw: &str) -> Resp
     )
 }
 
-fn href(state: &SharedState, uri: &Uri) -> Option<String> {
-    Some(format!(
-        "{}{}",
-        state.base_url,
-        uri.path_and_query().map_or("", |pq| pq.as_str())
-    ))
-}
-
 /// `GET /api/api/instruments` (ListInstruments).
 pub(crate) async fn list(
     State(state): State<SharedState>,
@@ -94,33 +58,12 @@ pub(crate) async fn list(
 ) -> Response {
     let q = QueryParams::parse(uri.query());
     let mut errors = Errors::new();
-    let limit = match q.get("limit") {
-        None => MAX_LIMIT,
-        Some(raw) => match raw.trim().parse::<i64>() {
-            Ok(n) if (1..=MAX_LIMIT as i64).contains(&n) => n as usize,
-            Ok(n) => {
-                push_error(
-                    &mut errors,
-                    "limit",
-                    format!("The field limit must be between 1 and {MAX_LIMIT}; {n} was given."),
-                );
-                MAX_LIMIT
-            }
-            Err(_) => {
-                push_error(
-                    &mut errors,
-                    "limit",
-                    format!("The value '{raw}' is not valid for limit."),
-                );
-                MAX_LIMIT
-            }
-        },
-    };
+    let limit = limit_param(&q, &mut errors);
     let as_at_given = time_param(&q, "asAt", &mut errors);
     let effective_at_given = time_param(&q, "effectiveAt", &mut errors);
     let scope = q.get("scope").unwrap_or(DEFAULT_SCOPE);
     let filter_raw = q.get("filter").unwrap_or(DEFAULT_FILTER);
-    let filter = match Filter::parse(filter_raw) {
+    let filter = match parse_filter(filter_raw) {
         Ok(filter) => Some(filter),
         Err(error) => {
             push_error(
@@ -149,8 +92,8 @@ pub(crate) async fn list(
     let query_hash = identity.hash();
     let token = match q.get("page") {
         None => None,
-        Some(raw) => match PageToken::decode(raw) {
-            Some(token) if token.query_hash == query_hash => Some(token),
+        Some(raw) => match PageToken::<SortKey>::decode(raw) {
+            Some(token) if token.query == query_hash => Some(token),
             Some(_) => {
                 return reply(
                     &state,
@@ -205,18 +148,12 @@ pub(crate) async fn list(
                 )
             })
             .collect();
-        let next_page = page.next.map(|after| {
-            PageToken {
-                query_hash: query_hash.clone(),
-                as_at,
-                effective_at,
-                after,
-            }
-            .encode()
-        });
+        let next_page = page
+            .next
+            .map(|after| PageToken::new(query_hash.clone(), as_at, effective_at, after).encode());
         let mut body = PagedResourceListOfInstrument::new(Vec::new());
         body.next_page = next_page;
-        body.href = href(&state, &uri);
+        body.href = Some(href(&state, &uri));
         body.links = Some(Vec::new());
         with_field(&body, "values", &values)
     };
@@ -334,7 +271,7 @@ pub(crate) async fn get_many(
         }
     }
     let mut body = GetInstrumentsResponse::default();
-    body.href = href(&state, &uri);
+    body.href = Some(href(&state, &uri));
     body.values = Some(BTreeMap::new());
     body.failed = Some(failed);
     body.links = Some(Vec::new());
@@ -609,7 +546,7 @@ pub(crate) async fn upsert(
         return response;
     }
     let mut body = UpsertInstrumentsResponse::default();
-    body.href = href(&state, &uri);
+    body.href = Some(href(&state, &uri));
     body.values = Some(BTreeMap::new());
     body.staged = Some(BTreeMap::new());
     body.failed = Some(failed);
@@ -646,7 +583,7 @@ pub(crate) async fn delete_one(
     match outcome {
         Ok(as_at) => {
             let mut body = DeleteInstrumentResponse::new(as_at);
-            body.href = href(&state, &uri);
+            body.href = Some(href(&state, &uri));
             body.links = Some(Vec::new());
             json_response(StatusCode::OK, &body)
         }

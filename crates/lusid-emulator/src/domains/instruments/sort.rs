@@ -4,7 +4,7 @@
 
 use std::cmp::Ordering;
 
-use crate::domains::instruments::filter::Field;
+use crate::domains::instruments::fields::Field;
 use crate::model::Instrument;
 
 /// One sort criterion.
@@ -18,10 +18,15 @@ pub(crate) struct SortField {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct SortSpec(Vec<SortField>);
 
-/// A sort position: one value per criterion plus the LUID tie-breaker.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A sort position: one value per criterion plus the LUID tie-breaker
+/// (a page token's position: `l` and, when sorted, `k`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct SortKey {
+    /// The item's value of each sort criterion.
+    #[serde(rename = "k", default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) values: Vec<Option<String>>,
+    /// The item's LUID.
+    #[serde(rename = "l")]
     pub(crate) luid: String,
 }
 
@@ -74,9 +79,7 @@ impl SortSpec {
     pub(crate) fn compare(&self, a: &SortKey, b: &SortKey) -> Ordering {
         for (index, criterion) in self.0.iter().enumerate() {
             let ordering = match (a.values.get(index), b.values.get(index)) {
-                (Some(Some(x)), Some(Some(y))) => {
-                    crate::domains::instruments::filter::compare(x, y)
-                }
+                (Some(Some(x)), Some(Some(y))) => crate::filter::compare(x, y),
                 (x, y) => x.cmp(&y),
             };
             let ordering = if criterion.descending {
@@ -101,11 +104,11 @@ impl SortSpec {
     }
 }
 
-/// Parses a sort field name via the filter field names.
+/// Parses a sort field name as a filter would (`Identifiers[Figi]`).
 fn parse_field(name: &str) -> Option<Field> {
     let probe = format!("{name} eq ''");
-    match crate::domains::instruments::filter::Filter::parse(&probe).ok()? {
-        crate::domains::instruments::filter::Filter::Compare(field, _, _) => Some(field),
+    match crate::domains::instruments::fields::parse_filter(&probe).ok()? {
+        crate::filter::Filter::Compare(field, _, _) => Some(field),
         _ => None,
     }
 }

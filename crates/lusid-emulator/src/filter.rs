@@ -1,21 +1,20 @@
-//! A small parser and evaluator for LUSID's filter syntax, as used by
-//! `ListInstruments` (`filter=State eq 'Active' and Name startswith 'A'`).
+//! LUSID's filter syntax (`filter=State eq 'Active' and Name startswith
+//! 'A'`), parsed and evaluated once for every domain: each domain says
+//! which fields exist (a field parser) and what an entity's value of a
+//! field is ([`Filterable`]).
 //!
-//! Supported: fields `LusidInstrumentId`, `Name`, `State`, `Scope`,
-//! `AssetClass`, `DomCcy`, `InstrumentType` and `Identifiers[<Type>]`;
-//! operators `eq`, `neq` (alias `ne`), `gt`, `ge`, `lt`, `le`, `startswith`,
-//! `in` and `not in` (comma-separated list, optionally in parentheses);
-//! `and`, `or`, `not` and parentheses. Keywords are case-insensitive;
-//! string literals are single-quoted with `''` for a quote. Anything else
-//! is a [`FilterError`] (a 400 validation problem on `filter`).
+//! Supported: operators `eq`, `neq` (alias `ne`), `gt`, `ge`, `lt`, `le`,
+//! `startswith` (case-insensitive), `in` and `not in` (comma-separated
+//! list, optionally in parentheses); `and`, `or`, `not` and parentheses;
+//! fields with an optional key in brackets (`Identifiers[Figi]`,
+//! `Properties[Instrument/default/Sector]`). Keywords are
+//! case-insensitive; string literals are single-quoted with `''` for a
+//! quote; two numbers compare as numbers. Anything else is a
+//! [`FilterError`] (a 400 validation problem on `filter`).
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::fmt;
-
-use crate::model::Instrument;
-
-/// The filter LUSID applies when none is given.
-pub(crate) const DEFAULT_FILTER: &str = "State eq 'Active'";
 
 /// Why a filter could not be parsed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,136 +26,65 @@ impl fmt::Display for FilterError {
     }
 }
 
-/// A field a filter can compare.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Field {
-    /// `LusidInstrumentId`.
-    LusidInstrumentId,
-    /// `Name`.
-    Name,
-    /// `State`.
-    State,
-    /// `Scope`.
-    Scope,
-    /// `AssetClass`.
-    AssetClass,
-    /// `DomCcy`.
-    DomCcy,
-    /// `InstrumentType` (of the economic definition).
-    InstrumentType,
-    /// `Identifiers[<Type>]`.
-    Identifier(String),
-    /// `Properties[<Domain>/<scope>/<code>]`: a label value, or a metric
-    /// value (compared as a number).
-    Property(String),
-}
-
-impl Field {
-    /// Parses a field name (case-insensitive).
-    fn parse(name: &str, key: Option<String>) -> Result<Self, FilterError> {
-        let lower = name.to_ascii_lowercase();
-        let field = match (lower.as_str(), key) {
-            ("identifiers", Some(key)) => Self::Identifier(key),
-            ("properties", Some(key)) => {
-                if key.split('/').count() != 3 || key.split('/').any(str::is_empty) {
-                    return Err(FilterError(format!(
-                        "Property key '{key}' must have the form <Domain>/<scope>/<code>."
-                    )));
-                }
-                Self::Property(key)
-            }
-            (_, Some(_)) => {
-                return Err(FilterError(format!(
-                    "Field '{name}' does not take a key in brackets."
-                )));
-            }
-            ("lusidinstrumentid", None) => Self::LusidInstrumentId,
-            ("name", None) => Self::Name,
-            ("state", None) => Self::State,
-            ("scope", None) => Self::Scope,
-            ("assetclass", None) => Self::AssetClass,
-            ("domccy", None) => Self::DomCcy,
-            ("instrumenttype", None) => Self::InstrumentType,
-            _ => {
-                return Err(FilterError(format!(
-                    "Field '{name}' is not supported in instrument filters."
-                )));
-            }
-        };
-        Ok(field)
-    }
-
-    /// The value of this field on an instrument version.
-    pub(crate) fn value_of<'a>(&self, luid: &'a str, v: &'a Instrument) -> Option<&'a str> {
-        match self {
-            Self::LusidInstrumentId => Some(luid),
-            Self::Name => Some(v.name.as_str()),
-            Self::State => Some(v.state.as_str()),
-            Self::Scope => Some(v.scope.as_str()),
-            Self::AssetClass => Some(v.asset_class.as_str()),
-            Self::DomCcy => v.dom_ccy.as_deref(),
-            Self::InstrumentType => v.instrument_type.as_deref(),
-            Self::Identifier(kind) => v
-                .identifiers
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(kind))
-                .map(|(_, value)| value.as_str()),
-            Self::Property(key) => {
-                let value = v
-                    .properties
-                    .iter()
-                    .find(|p| p.key == *key)?
-                    .value
-                    .as_ref()?;
-                value.label_value.as_deref().or_else(|| {
-                    value
-                        .metric_value
-                        .as_ref()
-                        .and_then(|m| m.value.as_ref())
-                        .map(|n| n.as_str())
-                })
-            }
-        }
-    }
+/// An entity a filter over fields `F` can be evaluated on.
+pub(crate) trait Filterable<F> {
+    /// The entity's value of `field` (`None`: it has none).
+    fn value_of(&self, field: &F) -> Option<Cow<'_, str>>;
 }
 
 /// A comparison operator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Op {
+    /// `eq`.
     Eq,
+    /// `neq`, `ne`.
     Neq,
+    /// `gt`.
     Gt,
+    /// `ge`, `gte`.
     Ge,
+    /// `lt`.
     Lt,
+    /// `le`, `lte`.
     Le,
+    /// `startswith`, ignoring ASCII case.
     StartsWith,
 }
 
-/// A parsed filter expression.
+/// A parsed filter expression over fields `F`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Filter {
+pub(crate) enum Filter<F> {
     /// Always true (empty filter).
     True,
     /// `field op 'value'`.
-    Compare(Field, Op, String),
+    Compare(F, Op, String),
     /// `field in ('a', 'b')`, negated for `not in`.
-    In(Field, Vec<String>, bool),
+    In(F, Vec<String>, bool),
     /// Both.
-    And(Box<Filter>, Box<Filter>),
+    And(Box<Filter<F>>, Box<Filter<F>>),
     /// Either.
-    Or(Box<Filter>, Box<Filter>),
+    Or(Box<Filter<F>>, Box<Filter<F>>),
     /// Negation.
-    Not(Box<Filter>),
+    Not(Box<Filter<F>>),
 }
 
-impl Filter {
-    /// Parses a filter string; blank means "everything".
-    pub(crate) fn parse(input: &str) -> Result<Self, FilterError> {
+/// Parses a field name and its bracketed key (if any) into a domain's
+/// field, or says why the domain has no such field.
+pub(crate) type FieldParser<'p, F> = &'p dyn Fn(&str, Option<String>) -> Result<F, FilterError>;
+
+impl<F> Filter<F> {
+    /// Parses a filter string whose fields `field` knows; blank means
+    /// "everything".
+    pub(crate) fn parse_with(input: &str, field: FieldParser<'_, F>) -> Result<Self, FilterError> {
         let tokens = tokenize(input)?;
         if tokens.is_empty() {
             return Ok(Self::True);
         }
-        let mut parser = Parser { tokens, pos: 0 };
+        let mut parser = Parser {
+            tokens,
+            pos: 0,
+            field,
+        };
         let filter = parser.or()?;
         match parser.peek() {
             None => Ok(filter),
@@ -164,14 +92,15 @@ impl Filter {
         }
     }
 
-    /// Whether the instrument version matches.
-    pub(crate) fn matches(&self, luid: &str, v: &Instrument) -> bool {
+    /// Whether `entity` matches.
+    pub(crate) fn matches(&self, entity: &impl Filterable<F>) -> bool {
         match self {
             Self::True => true,
             Self::Compare(field, op, value) => {
-                let Some(actual) = field.value_of(luid, v) else {
+                let Some(actual) = entity.value_of(field) else {
                     return *op == Op::Neq;
                 };
+                let actual = actual.as_ref();
                 let ordering = compare(actual, value);
                 match op {
                     Op::Eq => ordering == Ordering::Equal,
@@ -186,14 +115,14 @@ impl Filter {
                 }
             }
             Self::In(field, values, negated) => {
-                let found = field
-                    .value_of(luid, v)
-                    .is_some_and(|actual| values.iter().any(|x| compare(actual, x).is_eq()));
+                let found = entity
+                    .value_of(field)
+                    .is_some_and(|actual| values.iter().any(|x| compare(&actual, x).is_eq()));
                 found != *negated
             }
-            Self::And(a, b) => a.matches(luid, v) && b.matches(luid, v),
-            Self::Or(a, b) => a.matches(luid, v) || b.matches(luid, v),
-            Self::Not(a) => !a.matches(luid, v),
+            Self::And(a, b) => a.matches(entity) && b.matches(entity),
+            Self::Or(a, b) => a.matches(entity) || b.matches(entity),
+            Self::Not(a) => !a.matches(entity),
         }
     }
 }
@@ -312,12 +241,13 @@ fn tokenize(input: &str) -> Result<Vec<Token>, FilterError> {
     Ok(tokens)
 }
 
-struct Parser {
+struct Parser<'p, F> {
     tokens: Vec<Token>,
     pos: usize,
+    field: FieldParser<'p, F>,
 }
 
-impl Parser {
+impl<F> Parser<'_, F> {
     fn peek(&self) -> Option<&Token> {
         self.tokens.get(self.pos)
     }
@@ -332,7 +262,7 @@ impl Parser {
         matches!(self.peek(), Some(Token::Word(w)) if w.eq_ignore_ascii_case(keyword))
     }
 
-    fn or(&mut self) -> Result<Filter, FilterError> {
+    fn or(&mut self) -> Result<Filter<F>, FilterError> {
         let mut left = self.and()?;
         while self.peek_keyword("or") {
             self.pos += 1;
@@ -342,7 +272,7 @@ impl Parser {
         Ok(left)
     }
 
-    fn and(&mut self) -> Result<Filter, FilterError> {
+    fn and(&mut self) -> Result<Filter<F>, FilterError> {
         let mut left = self.unary()?;
         while self.peek_keyword("and") {
             self.pos += 1;
@@ -352,7 +282,7 @@ impl Parser {
         Ok(left)
     }
 
-    fn unary(&mut self) -> Result<Filter, FilterError> {
+    fn unary(&mut self) -> Result<Filter<F>, FilterError> {
         if self.peek_keyword("not") {
             self.pos += 1;
             return Ok(Filter::Not(Box::new(self.unary()?)));
@@ -368,7 +298,7 @@ impl Parser {
         self.comparison()
     }
 
-    fn comparison(&mut self) -> Result<Filter, FilterError> {
+    fn comparison(&mut self) -> Result<Filter<F>, FilterError> {
         let name = match self.next() {
             Some(Token::Word(w)) => w,
             Some(other) => {
@@ -395,7 +325,7 @@ impl Parser {
         } else {
             None
         };
-        let field = Field::parse(&name, key)?;
+        let field = (self.field)(&name, key)?;
         let op_word = match self.next() {
             Some(Token::Word(w)) => w.to_ascii_lowercase(),
             Some(other) => {
@@ -458,62 +388,68 @@ impl Parser {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domains::instruments::seed::seed_instruments;
 
-    fn gbp() -> (String, Instrument) {
-        let seed = seed_instruments(1, 0);
-        let (luid, mut versions) = seed
-            .into_iter()
-            .find(|(luid, _)| luid.0 == "CCY_GBP")
-            .unwrap_or_else(|| panic!("no GBP"));
-        let value = versions
-            .remove(0)
-            .value
-            .unwrap_or_else(|| panic!("no value"));
-        (luid.0, value)
+    /// Fields `a`, `b` and `tags[<key>]` of a map-like entity.
+    fn field(name: &str, key: Option<String>) -> Result<String, FilterError> {
+        match (name.to_ascii_lowercase().as_str(), key) {
+            ("tags", Some(key)) => Ok(format!("tags[{key}]")),
+            (known @ ("a" | "b"), None) => Ok(known.to_owned()),
+            _ => Err(FilterError(format!("no field {name}"))),
+        }
+    }
+
+    struct Entity(&'static [(&'static str, &'static str)]);
+
+    impl Filterable<String> for Entity {
+        fn value_of(&self, field: &String) -> Option<Cow<'_, str>> {
+            self.0
+                .iter()
+                .find(|(name, _)| name == field)
+                .map(|(_, value)| Cow::Borrowed(*value))
+        }
     }
 
     fn check(filter: &str) -> bool {
-        let (luid, v) = gbp();
-        Filter::parse(filter)
+        let entity = Entity(&[("a", "Apple"), ("b", "10.50"), ("tags[x]", "it's")]);
+        Filter::parse_with(filter, &field)
             .unwrap_or_else(|e| panic!("{filter}: {e}"))
-            .matches(&luid, &v)
+            .matches(&entity)
     }
 
     #[test]
-    fn evaluates_supported_syntax() {
-        assert!(check(DEFAULT_FILTER));
+    fn evaluates_the_whole_syntax_over_any_domain_s_fields() {
         assert!(check(""));
-        assert!(check("state EQ 'Active' and Name eq 'GBP'"));
-        assert!(!check("State eq 'Deleted'"));
-        assert!(check("LusidInstrumentId in 'CCY_USD', 'CCY_GBP'"));
-        assert!(check("LusidInstrumentId in ('CCY_USD', 'CCY_GBP')"));
-        assert!(!check("LusidInstrumentId not in ('CCY_USD', 'CCY_GBP')"));
-        assert!(check("Identifiers[Currency] eq 'GBP'"));
-        assert!(check("Name startswith 'gb'"));
-        assert!(check(
-            "not (Name eq 'USD') and (Name eq 'X' or DomCcy eq 'GBP')"
-        ));
-        assert!(check("Name neq 'USD'"));
-        assert!(check("Name gt 'AAA' and Name lt 'ZZZ'"));
+        assert!(
+            check("A EQ 'Apple' and b eq '10.5'"),
+            "numbers compare as numbers"
+        );
+        assert!(check("b gt 9 and b lt '11'"));
+        assert!(check("a in 'Pear', 'Apple'"));
+        assert!(check("a in ('Pear', 'Apple')"));
+        assert!(!check("a not in ('Pear', 'Apple')"));
+        assert!(check("tags[x] eq 'it''s'"));
+        assert!(check("a startswith 'ap'"));
+        assert!(check("not (a eq 'Pear') and (a eq 'X' or b ge 10.5)"));
+        assert!(check("tags[y] neq 'z'"), "a missing value is not equal");
+        assert!(!check("tags[y] eq 'z'"));
     }
 
     #[test]
-    fn rejects_bad_syntax() {
+    fn rejects_bad_syntax_and_unknown_fields() {
         for bad in [
-            "State",
-            "State eq",
-            "State eq Active",
-            "State equals 'Active'",
-            "Colour eq 'Red'",
-            "(State eq 'Active'",
-            "State eq 'Active",
-            "State eq 'Active' and",
-            "State eq 'Active' 'x'",
-            "Name[x] eq 'a'",
-            "Name eq 'a' ; drop",
+            "a",
+            "a eq",
+            "a eq Apple",
+            "a equals 'Apple'",
+            "colour eq 'Red'",
+            "(a eq 'Apple'",
+            "a eq 'Apple",
+            "a eq 'Apple' and",
+            "a eq 'Apple' 'x'",
+            "tags eq 'a'",
+            "a eq 'a' ; drop",
         ] {
-            assert!(Filter::parse(bad).is_err(), "{bad}");
+            assert!(Filter::parse_with(bad, &field).is_err(), "{bad}");
         }
     }
 }
