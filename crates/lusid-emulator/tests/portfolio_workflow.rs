@@ -393,6 +393,45 @@ async fn list_portfolios_pages_and_filters() {
     )
     .await;
     assert_eq!(resp.json()["values"].as_array().unwrap().len(), 1);
+    // The whole filter syntax, as on instruments: or, in, not, parentheses.
+    let codes_for = |filter: &'static str| {
+        let (emu, token) = (&emu, token.clone());
+        async move {
+            let path = format!("/api/portfolios?filter={}", enc(filter));
+            let resp = api(emu, &token, "GET", &path, None).await;
+            assert_eq!(resp.status, 200, "{filter}: {:?}", resp.body);
+            let codes: Vec<String> = resp.json()["values"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["id"]["code"].as_str().unwrap().to_owned())
+                .collect();
+            codes
+        }
+    };
+    assert_eq!(
+        codes_for("id.scope eq 'a' and (id.code eq '2' or displayName startswith 'fund 1')").await,
+        ["1", "2"]
+    );
+    assert_eq!(codes_for("id.code in ('1', '3')").await, ["1", "3"]);
+    assert_eq!(codes_for("not id.scope eq 'a'").await, ["3"]);
+    let resp = api(
+        &emu,
+        &token,
+        "GET",
+        &format!("/api/portfolios?filter={}", enc("colour eq 'red'")),
+        None,
+    )
+    .await;
+    assert_eq!(resp.status, 400);
+    assert!(
+        resp.json()["errors"]["filter"][0]
+            .as_str()
+            .unwrap()
+            .contains("'colour'"),
+        "{:?}",
+        resp.body
+    );
     let resp = api(&emu, &token, "GET", "/api/portfolios/a", None).await;
     assert_eq!(resp.json()["values"].as_array().unwrap().len(), 2);
     let resp = api(&emu, &token, "GET", "/api/portfolios?page=bogus", None).await;
