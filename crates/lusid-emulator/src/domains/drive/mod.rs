@@ -9,6 +9,7 @@
 //! so it survives a restart; an in-memory Drive starts empty each time.
 
 pub(crate) mod contents;
+pub(crate) mod listing;
 pub(crate) mod routes;
 pub(crate) mod rules;
 pub(crate) mod tree;

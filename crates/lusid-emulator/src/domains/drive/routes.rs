@@ -16,11 +16,11 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use super::Drive;
+use super::listing::listing;
 use super::rules::{DriveProblem, check_name, check_path};
 use super::tree::{Item, Tree};
-use crate::domains::common::{Errors, FieldFilter, Paging, href, json_body, push_error, reply};
+use crate::domains::common::{json_body, reply};
 use crate::problem::{Problem, json_response};
-use crate::query::QueryParams;
 use crate::state::{RequestCtx, SharedState};
 use crate::time_fmt::{format_lusid, to_ticks};
 
@@ -28,9 +28,6 @@ use crate::time_fmt::{format_lusid, to_ticks};
 const FILENAME_HEADER: &str = "x-lusid-drive-filename";
 /// The header naming the folder an uploaded file goes to.
 const PATH_HEADER: &str = "x-lusid-drive-path";
-
-/// Fields a listing's `filter` may name (lower case).
-const FILTER_FIELDS: &[&str] = &["name", "type", "path", "createdby", "updatedby"];
 
 /// `UpdateFile` / `UpdateFolder` / `CreateFolder`: the folder path and the
 /// name.
@@ -50,7 +47,7 @@ struct SearchBody {
 }
 
 /// An item as Drive's `StorageObject`.
-fn storage_object(tree: &Tree, item: &Item) -> Value {
+pub(crate) fn storage_object(tree: &Tree, item: &Item) -> Value {
     let mut object = json!({
         "id": item.id,
         "path": tree.path_of(item.parent.as_deref()),
@@ -75,12 +72,18 @@ fn fail(state: &SharedState, ctx: &RequestCtx, problem: DriveProblem) -> Respons
     reply(state, ctx, problem)
 }
 
-/// A header's value as text, or the problem naming it.
+/// A header's value as text, or the problem naming it: missing, or not
+/// visible ASCII.
 fn header<'a>(headers: &'a HeaderMap, name: &'static str) -> Result<&'a str, DriveProblem> {
-    headers
+    let value = headers
         .get(name)
-        .and_then(|value| value.to_str().ok())
-        .ok_or_else(|| DriveProblem::Invalid(name, format!("The {name} header is required.")))
+        .ok_or_else(|| DriveProblem::Invalid(name, format!("The {name} header is required.")))?;
+    value.to_str().map_err(|_| {
+        DriveProblem::Invalid(
+            name,
+            format!("The {name} header is not visible ASCII text, as HTTP headers must be."),
+        )
+    })
 }
 
 /// The upload's `Content-Length`.
@@ -132,9 +135,9 @@ pub(crate) async fn create_file(
         if tree.child(parent.as_deref(), &name).is_some() {
             return Err(DriveProblem::AlreadyExists { path, name });
         }
-        Ok((name, parent, length))
+        Ok((name, path, parent, length))
     })();
-    let (name, parent, length) = match checked {
+    let (name, path, parent, length) = match checked {
         Ok(checked) => checked,
         Err(problem) => return fail(&state, &ctx, problem),
     };
@@ -146,8 +149,8 @@ pub(crate) async fn create_file(
     let user = ctx.user_id();
     let inserted = {
         let mut tree = drive.tree();
-        let inserted = tree
-            .insert(Item {
+        let inserted = still_a_folder(&tree, parent.as_deref(), &path).and_then(|()| {
+            tree.insert(Item {
                 id: id.clone(),
                 parent,
                 name,
@@ -158,16 +161,28 @@ pub(crate) async fn create_file(
                 updated_by: user,
                 updated_on: at,
             })
-            .map(drop);
+            .map(drop)
+        });
         inserted.map(|()| saved(&state, &ctx, drive, &tree, &id, StatusCode::CREATED))
     };
     match inserted {
         Ok(response) => response,
         Err(problem) => {
-            // Another upload took the name while this one streamed.
+            // Another upload took the name, or the folder was deleted,
+            // while this one streamed.
             drive.contents().remove(std::slice::from_ref(&id)).await;
             fail(&state, &ctx, problem)
         }
+    }
+}
+
+/// Whether the folder `parent` (`None`: the root) an upload to `path`
+/// goes to still exists: it may have been deleted while the upload
+/// streamed.
+fn still_a_folder(tree: &Tree, parent: Option<&str>, path: &str) -> Result<(), DriveProblem> {
+    match parent {
+        Some(id) if tree.folder(id).is_err() => Err(DriveProblem::PathNotFound(path.to_owned())),
+        _ => Ok(()),
     }
 }
 
@@ -418,107 +433,6 @@ pub(crate) async fn create_folder(
         return fail(&state, &ctx, problem);
     }
     saved(&state, &ctx, drive, &tree, &id, StatusCode::CREATED)
-}
-
-/// How a listing is sorted: `sortBy` values such as `Name` or `-UpdatedOn`
-/// (descending), compared in order; by name when none is given.
-fn sort_keys(q: &QueryParams, errors: &mut Errors) -> Vec<(String, bool)> {
-    let mut keys = Vec::new();
-    for raw in q.all("sortBy") {
-        for key in raw.split(',').map(str::trim).filter(|key| !key.is_empty()) {
-            let (descending, field) = match key.strip_prefix('-') {
-                Some(field) => (true, field),
-                None => (false, key),
-            };
-            let field = field.to_ascii_lowercase();
-            if matches!(
-                field.as_str(),
-                "name" | "type" | "size" | "path" | "createdon" | "updatedon"
-            ) {
-                keys.push((field, descending));
-            } else {
-                push_error(
-                    errors,
-                    "sortBy",
-                    format!(
-                        "The sort field '{key}' is not supported; supported: Name, Type, Size, Path, CreatedOn, UpdatedOn."
-                    ),
-                );
-            }
-        }
-    }
-    if keys.is_empty() {
-        keys.push(("name".to_owned(), false));
-    }
-    keys
-}
-
-/// One page of `items` (of `tree`), filtered, sorted and paged by the
-/// request's `filter`, `sortBy`, `limit` and `page`.
-fn listing(
-    state: &SharedState,
-    ctx: &RequestCtx,
-    uri: &Uri,
-    identity: &str,
-    tree: &Tree,
-    items: Vec<&Item>,
-) -> Response {
-    let q = QueryParams::parse(uri.query());
-    let mut errors = Errors::new();
-    let filter = FieldFilter::from_query(q.get("filter"), FILTER_FIELDS, &mut errors);
-    let keys = sort_keys(&q, &mut errors);
-    let identity = format!(
-        "drive:{identity}:{}:{}",
-        q.get("filter").unwrap_or(""),
-        q.all("sortBy").join(",")
-    );
-    let paging = match Paging::for_listing(state, ctx, &q, identity, errors) {
-        Ok(paging) => paging,
-        Err(response) => return *response,
-    };
-    let mut rows: Vec<(&Item, String)> = items
-        .into_iter()
-        .map(|item| (item, tree.path_of(item.parent.as_deref())))
-        .filter(|(item, path)| {
-            filter.matches(|field| match field {
-                "name" => Some(item.name.clone()),
-                "type" => Some(if item.folder { "Folder" } else { "File" }.to_owned()),
-                "path" => Some(path.clone()),
-                "createdby" => Some(item.created_by.clone()),
-                "updatedby" => Some(item.updated_by.clone()),
-                _ => None,
-            })
-        })
-        .collect();
-    rows.sort_by(|(a, a_path), (b, b_path)| {
-        keys.iter()
-            .map(|(field, descending)| {
-                let order = match field.as_str() {
-                    "type" => a.folder.cmp(&b.folder).reverse(),
-                    "size" => a.size.cmp(&b.size),
-                    "path" => a_path.cmp(b_path),
-                    "createdon" => a.created_on.cmp(&b.created_on),
-                    "updatedon" => a.updated_on.cmp(&b.updated_on),
-                    _ => a.name.cmp(&b.name),
-                };
-                if *descending { order.reverse() } else { order }
-            })
-            .find(|order| order.is_ne())
-            .unwrap_or_else(|| a.id.cmp(&b.id))
-    });
-    let (page, next) = paging.page(rows);
-    let values: Vec<Value> = page
-        .into_iter()
-        .map(|(item, _)| storage_object(tree, item))
-        .collect();
-    json_response(
-        StatusCode::OK,
-        &json!({
-            "values": values,
-            "nextPage": next,
-            "href": href(state, uri),
-        }),
-    )
 }
 
 /// `GET /drive/api/folders` (GetRootFolder): the root folder's items.

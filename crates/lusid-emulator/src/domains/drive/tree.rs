@@ -132,8 +132,12 @@ impl Tree {
         false
     }
 
-    /// Adds an item; the problem when its folder already holds that name.
+    /// Adds an item; the problem when its folder is missing or already
+    /// holds that name.
     pub(crate) fn insert(&mut self, item: Item) -> Result<&Item, DriveProblem> {
+        if let Some(parent) = item.parent.as_deref() {
+            self.folder(parent)?;
+        }
         if self.child(item.parent.as_deref(), &item.name).is_some() {
             return Err(DriveProblem::AlreadyExists {
                 path: self.path_of(item.parent.as_deref()),
@@ -202,6 +206,11 @@ mod tests {
         assert!(matches!(
             tree.insert(item("e", Some("b"), "q4.csv", false)),
             Err(DriveProblem::AlreadyExists { .. })
+        ));
+        // An item cannot go into a folder that does not exist.
+        assert!(matches!(
+            tree.insert(item("f", Some("gone"), "x.csv", false)),
+            Err(DriveProblem::FolderNotFound(id)) if id == "gone"
         ));
         let removed: Vec<String> = tree.remove("a").into_iter().map(|i| i.id).collect();
         assert_eq!(removed.len(), 3, "{removed:?}");

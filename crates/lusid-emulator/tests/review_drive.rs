@@ -1,0 +1,500 @@
+//! A reviewer's attacks on Drive and on the other services' 501s, each
+//! kept as a test: operations answering 405 or 404 where the docs promise
+//! 501, an upload racing the deletion of its folder, paging while items
+//! are deleted or added, a non-ASCII file name header, and uploads cut off
+//! before their `Content-Length`.
+
+mod common;
+
+use std::path::Path;
+use std::time::Duration;
+
+use common::{Resp, access_token, send};
+use lusid_emulator::{Emulator, RunningEmulator};
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// Drive's routes with a token.
+struct Drive<'a> {
+    emu: &'a RunningEmulator,
+    auth: String,
+}
+
+impl<'a> Drive<'a> {
+    async fn new(emu: &'a RunningEmulator) -> Self {
+        let auth = format!("Bearer {}", access_token(emu).await);
+        Self { emu, auth }
+    }
+
+    async fn call(&self, method: &str, path: &str, body: Option<Value>) -> Resp {
+        let url = format!("{}{path}", self.emu.drive_url());
+        let mut headers = vec![("authorization", self.auth.as_str())];
+        let bytes = match body {
+            Some(body) => {
+                headers.push(("content-type", "application/json"));
+                serde_json::to_vec(&body).unwrap()
+            }
+            None => Vec::new(),
+        };
+        send(method, &url, &headers, bytes).await
+    }
+
+    async fn mkdir(&self, path: &str, name: &str) -> String {
+        let resp = self
+            .call(
+                "POST",
+                "/api/folders",
+                Some(json!({"path": path, "name": name})),
+            )
+            .await;
+        assert_eq!(resp.status, 201, "{}", text(&resp));
+        resp.json()["id"].as_str().unwrap().to_owned()
+    }
+
+    async fn upload(&self, path: &str, name: &str, contents: &[u8]) -> Resp {
+        let url = format!("{}/api/files", self.emu.drive_url());
+        send(
+            "POST",
+            &url,
+            &[
+                ("authorization", self.auth.as_str()),
+                ("content-type", "application/octet-stream"),
+                ("x-lusid-drive-filename", name),
+                ("x-lusid-drive-path", path),
+            ],
+            contents.to_vec(),
+        )
+        .await
+    }
+
+    /// Starts a CreateFile on a raw connection declaring `declared` bytes
+    /// and sending only `first`: the upload is in flight until more is
+    /// written.
+    async fn start_upload(
+        &self,
+        path: &str,
+        name: &str,
+        declared: usize,
+        first: &[u8],
+    ) -> TcpStream {
+        let mut stream = TcpStream::connect(self.emu.addr()).await.unwrap();
+        let head = format!(
+            "POST /drive/api/files HTTP/1.1\r\nhost: {}\r\nauthorization: {}\r\n\
+             content-type: application/octet-stream\r\nx-lusid-drive-filename: {name}\r\n\
+             x-lusid-drive-path: {path}\r\ncontent-length: {declared}\r\nconnection: close\r\n\r\n",
+            self.emu.addr(),
+            self.auth
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        stream.write_all(first).await.unwrap();
+        stream.flush().await.unwrap();
+        // Let the emulator take the headers and start streaming the body.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        stream
+    }
+
+    async fn search(&self, name: &str) -> Vec<String> {
+        let resp = self
+            .call("POST", "/api/search", Some(json!({"name": name})))
+            .await;
+        assert_eq!(resp.status, 200, "{}", text(&resp));
+        names(&resp.json())
+    }
+}
+
+/// Writes `rest` on an upload's connection and reads the whole response:
+/// its status line and body.
+async fn finish_upload(mut stream: TcpStream, rest: &[u8]) -> (u16, String) {
+    stream.write_all(rest).await.unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer))
+        .await
+        .expect("the emulator answers the upload")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    let status = answer
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("no status line: {answer}"));
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map_or(String::new(), |(_, body)| body.to_owned());
+    (status, body)
+}
+
+fn text(resp: &Resp) -> String {
+    String::from_utf8_lossy(&resp.body).into_owned()
+}
+
+fn names(page: &Value) -> Vec<String> {
+    page["values"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no values: {page}"))
+        .iter()
+        .map(|item| item["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The file names under `dir/objects`.
+fn objects(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir.join("objects"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+async fn emulator() -> RunningEmulator {
+    Emulator::builder().equities(0).start().await.unwrap()
+}
+
+/// Asserts a 501 naming `service` and `operation`.
+fn assert_not_implemented(resp: &Resp, service: &str, operation: &str, what: &str) {
+    assert_eq!(resp.status, 501, "{what}: {}", text(resp));
+    let body = resp.json();
+    assert_eq!(body["name"], "NotImplemented", "{what}: {body}");
+    assert_eq!(
+        body["errorDetails"][0]["operationId"], operation,
+        "{what}: {body}"
+    );
+    assert_eq!(
+        body["errorDetails"][0]["service"], service,
+        "{what}: {body}"
+    );
+    let title = body["title"].as_str().unwrap_or_default();
+    assert!(
+        title.contains(service) && title.contains(operation),
+        "{what}: {body}"
+    );
+}
+
+#[tokio::test]
+async fn move_folder_answers_501_not_405() {
+    // docs/emulator.md: "no `MoveFolder` ... (501)"; it answered 405,
+    // because MoveFolder was listed among the implemented operations.
+    let emu = emulator().await;
+    let drive = Drive::new(&emu).await;
+    let id = drive.mkdir("/", "reports").await;
+    let resp = drive
+        .call(
+            "POST",
+            &format!("/api/folders/{id}?overwrite=false"),
+            Some(json!({"path": "/", "name": "moved"})),
+        )
+        .await;
+    assert_not_implemented(&resp, "Drive", "MoveFolder", "POST /api/folders/{id}");
+}
+
+/// Every operation of a service's specification: `(method, served path
+/// with its parameters filled in, operationId)`.
+fn operations_of(spec_file: &str, base: &str) -> Vec<(String, String, String)> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../spec")
+        .join(spec_file);
+    let spec: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let mut operations = Vec::new();
+    for (template, item) in spec["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let Some(id) = operation["operationId"].as_str() else {
+                continue;
+            };
+            let filled: Vec<String> = template
+                .split('/')
+                .map(|segment| {
+                    if segment.starts_with('{') {
+                        "x1".to_owned()
+                    } else {
+                        segment.to_owned()
+                    }
+                })
+                .collect();
+            operations.push((
+                method.to_ascii_uppercase(),
+                format!("{base}{}", filled.join("/")),
+                id.to_owned(),
+            ));
+        }
+    }
+    operations
+}
+
+#[tokio::test]
+async fn every_other_service_operation_is_401_without_a_token_and_501_with_one() {
+    // Luminesce's FakeNodeReclaim (`GET /fakeNodeReclaim`, outside
+    // `/api/`) answered 404 where docs/emulator.md promises 501 for every
+    // operation of the specifications.
+    let emu = emulator().await;
+    let auth = format!("Bearer {}", access_token(&emu).await);
+    let base = emu.base_url();
+    let services = [
+        ("finbourne_access.json", "Access", "/access"),
+        ("finbourne_horizon.json", "Horizon", "/horizon"),
+        ("finbourne_identity.json", "Identity", "/identity"),
+        ("finbourne_insights.json", "Insights", "/insights"),
+        ("luminesce.json", "Luminesce", "/honeycomb"),
+        (
+            "lusid_configuration.json",
+            "Configuration",
+            "/configuration",
+        ),
+        ("lusid_notifications.json", "Notifications", "/notification"),
+        ("lusid_scheduler.json", "Scheduler", "/scheduler2"),
+        ("lusid_workflow.json", "Workflow", "/workflow"),
+        ("lusid_drive.json", "Drive", "/drive"),
+    ];
+    let drive_unimplemented = [
+        "MoveFolder",
+        "ListApiEndpoints",
+        "ListAccessControlledResources",
+    ];
+    let mut wrong = Vec::new();
+    let mut checked = 0;
+    for (file, service, prefix) in services {
+        for (method, path, id) in operations_of(file, prefix) {
+            if service == "Drive" && !drive_unimplemented.contains(&id.as_str()) {
+                continue;
+            }
+            let url = format!("{base}{path}");
+            let anonymous = send(&method, &url, &[], Vec::new()).await;
+            let signed_in = send(
+                &method,
+                &url,
+                &[("authorization", auth.as_str())],
+                Vec::new(),
+            )
+            .await;
+            checked += 1;
+            let named = method == "HEAD"
+                || (signed_in.status == 501
+                    && signed_in.body.starts_with(b"{")
+                    && signed_in.json()["errorDetails"][0]["operationId"] == id.as_str()
+                    && signed_in.json()["errorDetails"][0]["service"] == service);
+            if anonymous.status != 401 || signed_in.status != 501 || !named {
+                wrong.push(format!(
+                    "{service} {id} ({method} {path}): {} without a token, {} with one: {}",
+                    anonymous.status,
+                    signed_in.status,
+                    text(&signed_in)
+                ));
+            }
+        }
+    }
+    assert!(checked > 300, "only {checked} operations found");
+    assert!(
+        wrong.is_empty(),
+        "{} of {checked}:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}
+
+#[tokio::test]
+async fn paths_under_a_service_that_are_no_operation_are_404() {
+    let emu = emulator().await;
+    let auth = format!("Bearer {}", access_token(&emu).await);
+    let base = emu.base_url();
+    for path in [
+        "/drive/api/nope",
+        "/drive/nope",
+        "/drive/api/files/x1/contents/more",
+        "/honeycomb/api/Sql/csv/extra/segments",
+        "/honeycomb/fakeNodeReclaim/x",
+        "/scheduler2/api",
+    ] {
+        let resp = send(
+            "GET",
+            &format!("{base}{path}"),
+            &[("authorization", auth.as_str())],
+            Vec::new(),
+        )
+        .await;
+        assert_eq!(resp.status, 404, "{path}: {}", text(&resp));
+    }
+    // Not under any service's base path.
+    let resp = send(
+        "GET",
+        &format!("{base}/drivex/api/files"),
+        &[("authorization", auth.as_str())],
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(resp.status, 404, "{}", text(&resp));
+}
+
+#[tokio::test]
+async fn an_upload_whose_folder_is_deleted_meanwhile_is_refused_and_leaves_nothing() {
+    // The upload checked its folder before streaming and not after: it
+    // answered 201 with a file whose folder no longer existed (listed
+    // nowhere, `path` "/", kept in drive.json for ever).
+    let dir = tempfile::tempdir().unwrap();
+    let emu = Emulator::builder()
+        .equities(0)
+        .drive_dir(dir.path())
+        .start()
+        .await
+        .unwrap();
+    let drive = Drive::new(&emu).await;
+    let folder = drive.mkdir("/", "doomed").await;
+    let upload = drive
+        .start_upload("/doomed", "orphan.txt", 10, b"hello")
+        .await;
+    let deleted = drive
+        .call("DELETE", &format!("/api/folders/{folder}"), None)
+        .await;
+    assert_eq!(deleted.status, 204, "{}", text(&deleted));
+    let (status, body) = finish_upload(upload, b"world").await;
+    assert_eq!(status, 404, "{body}");
+    assert!(
+        body.contains("FolderNotFound") && body.contains("/doomed"),
+        "{body}"
+    );
+    assert!(drive.search("orphan").await.is_empty());
+    assert_eq!(objects(dir.path()), Vec::<String>::new());
+    let index = std::fs::read_to_string(dir.path().join("drive.json")).unwrap();
+    assert!(!index.contains("orphan"), "{index}");
+}
+
+#[tokio::test]
+async fn an_upload_cut_off_before_its_length_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let emu = Emulator::builder()
+        .equities(0)
+        .drive_dir(dir.path())
+        .start()
+        .await
+        .unwrap();
+    let drive = Drive::new(&emu).await;
+    let mut upload = drive.start_upload("/", "short.txt", 10, b"hello").await;
+    upload.shutdown().await.unwrap();
+    drop(upload);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(drive.search("short").await.is_empty());
+    assert_eq!(objects(dir.path()), Vec::<String>::new());
+    // The name is free for a complete upload.
+    let resp = drive.upload("/", "short.txt", b"0123456789").await;
+    assert_eq!(resp.status, 201, "{}", text(&resp));
+}
+
+/// Lists the root `limit` at a time from `page`: the names and the next
+/// token.
+async fn root_page(
+    drive: &Drive<'_>,
+    query: &str,
+    page: Option<&str>,
+) -> (Vec<String>, Option<String>) {
+    let page = page.map_or(String::new(), |token| format!("&page={token}"));
+    let resp = drive
+        .call("GET", &format!("/api/folders?{query}{page}"), None)
+        .await;
+    assert_eq!(resp.status, 200, "{}", text(&resp));
+    let body = resp.json();
+    (names(&body), body["nextPage"].as_str().map(str::to_owned))
+}
+
+async fn id_of(drive: &Drive<'_>, name: &str) -> String {
+    let resp = drive
+        .call("POST", "/api/search", Some(json!({"name": name})))
+        .await;
+    let body = resp.json();
+    let item = body["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|item| item["name"] == name)
+        .unwrap_or_else(|| panic!("{name} not found: {body}"));
+    item["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn deleting_or_adding_items_between_pages_neither_skips_nor_repeats() {
+    // Page tokens held an offset: deleting the items of page 1 before
+    // asking for page 2 skipped a whole page (the usual "list a page,
+    // delete it, go on" clean-up missed half the files), and adding one
+    // before the cursor repeated an item.
+    let emu = emulator().await;
+    let drive = Drive::new(&emu).await;
+    for name in ["a", "b", "c", "d", "e", "f", "g"] {
+        let resp = drive.upload("/", name, b"x").await;
+        assert_eq!(resp.status, 201, "{}", text(&resp));
+    }
+    let (first, next) = root_page(&drive, "limit=2", None).await;
+    assert_eq!(first, ["a", "b"]);
+    for name in &first {
+        let id = id_of(&drive, name).await;
+        let resp = drive
+            .call("DELETE", &format!("/api/files/{id}"), None)
+            .await;
+        assert_eq!(resp.status, 204, "{}", text(&resp));
+    }
+    let (second, next) = root_page(&drive, "limit=2", next.as_deref()).await;
+    assert_eq!(second, ["c", "d"], "page 2 after deleting page 1");
+    // An item added before the cursor is not repeated on the next page.
+    assert_eq!(drive.upload("/", "0", b"x").await.status, 201);
+    let (third, next) = root_page(&drive, "limit=2", next.as_deref()).await;
+    assert_eq!(
+        third,
+        ["e", "f"],
+        "page 3 after adding an item before the cursor"
+    );
+    let (last, next) = root_page(&drive, "limit=2", next.as_deref()).await;
+    assert_eq!((last, next), (vec!["g".to_owned()], None));
+
+    // Descending, with the item the token names deleted meanwhile.
+    let (first, next) = root_page(&drive, "limit=2&sortBy=-Name", None).await;
+    assert_eq!(first, ["g", "f"]);
+    let id = id_of(&drive, "f").await;
+    assert_eq!(
+        drive
+            .call("DELETE", &format!("/api/files/{id}"), None)
+            .await
+            .status,
+        204
+    );
+    let (second, _) = root_page(&drive, "limit=2&sortBy=-Name", next.as_deref()).await;
+    assert_eq!(second, ["e", "d"]);
+    // A token of another query is still refused.
+    let resp = drive
+        .call(
+            "GET",
+            &format!("/api/folders?limit=2&sortBy=Name&page={}", next.unwrap()),
+            None,
+        )
+        .await;
+    assert_eq!(resp.status, 400, "{}", text(&resp));
+    assert_eq!(resp.json()["name"], "InvalidPageToken");
+}
+
+#[tokio::test]
+async fn a_non_ascii_file_name_header_is_called_invalid_not_missing() {
+    // A file name header holding UTF-8 ("é") was answered "The
+    // x-lusid-drive-filename header is required." although it was sent.
+    let emu = emulator().await;
+    let drive = Drive::new(&emu).await;
+    let resp = drive.upload("/", "résumé.txt", b"x").await;
+    assert_eq!(resp.status, 400, "{}", text(&resp));
+    let body = text(&resp);
+    assert!(body.contains("x-lusid-drive-filename"), "{body}");
+    assert!(!body.contains("is required"), "{body}");
+    assert!(body.contains("ASCII"), "{body}");
+    // Missing is still called missing.
+    let url = format!("{}/api/files", emu.drive_url());
+    let resp = send(
+        "POST",
+        &url,
+        &[
+            ("authorization", drive.auth.as_str()),
+            ("x-lusid-drive-path", "/"),
+        ],
+        b"x".to_vec(),
+    )
+    .await;
+    assert_eq!(resp.status, 400);
+    assert!(
+        text(&resp).contains("The x-lusid-drive-filename header is required."),
+        "{}",
+        text(&resp)
+    );
+}
