@@ -3,7 +3,8 @@
 //! the stack (between retry and auth) takes a successful response of a
 //! request that asks for it, keeps it in the request's [`RawSlot`], and
 //! answers the client with an empty JSON object instead. Error statuses
-//! pass through untouched, so they reach the caller as the SDK's errors
+//! pass through with their body read whole (a streamed one too: it is a
+//! small problem document), so they reach the caller as the SDK's errors
 //! (status, problem details, operation).
 
 use std::future::Future;
@@ -75,8 +76,22 @@ where
                     );
                     Ok(stand_in)
                 }
-                _ => Ok(response),
+                Some(_) => Ok(read_whole(response).await),
+                None => Ok(response),
             }
         })
     }
+}
+
+/// An error response with its body read whole, so that the SDK decodes
+/// its problem details (a streamed body would reach it unread, and the
+/// error would name only the status). A body that fails mid-way is
+/// passed on empty: the status still says what happened.
+async fn read_whole(response: Response) -> Response {
+    if response.body().as_bytes().is_some() {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let bytes = body.collect_bytes().await.unwrap_or_default();
+    Response::from_parts(parts, Body::from(bytes))
 }

@@ -131,7 +131,8 @@ impl Drive {
                 Some(item) if item.is_folder() => item.id,
                 Some(_) => {
                     return Err(CliError::Usage(format!(
-                        "{parent}{name} is a file in Drive, not a folder"
+                        "{} is a file in Drive, not a folder",
+                        child_path(&parent, name)
                     )));
                 }
                 None => {
@@ -154,14 +155,44 @@ impl Drive {
                     item.id
                 }
             };
-            if !parent.ends_with('/') {
-                parent.push('/');
-            }
-            parent.push_str(name);
+            parent = child_path(&parent, name);
             folder = Some(id);
         }
         Ok(())
     }
+}
+
+/// The path of `name` in the folder at `parent` (`/` and `a` give `/a`,
+/// `/a` and `b` give `/a/b`).
+fn child_path(parent: &str, name: &str) -> String {
+    if parent.ends_with('/') {
+        format!("{parent}{name}")
+    } else {
+        format!("{parent}/{name}")
+    }
+}
+
+/// Checks every name of a Drive path about to be created, before anything
+/// is sent (so a bad name leaves no folders half made): not `.` or `..`
+/// (Drive paths have no relative parts), no control characters, no
+/// leading or trailing white space (which an HTTP header drops, so the
+/// file would be stored under another name).
+fn check_new_names(path: &str, names: &[&str]) -> Result<(), CliError> {
+    for name in names {
+        let why = if *name == "." || *name == ".." {
+            "Drive paths have no relative parts"
+        } else if name.chars().any(char::is_control) {
+            "it holds a control character"
+        } else if name.trim() != *name {
+            "it begins or ends with white space"
+        } else {
+            continue;
+        };
+        return Err(CliError::Usage(format!(
+            "{path:?}: {name:?} cannot be a name in Drive: {why}"
+        )));
+    }
+    Ok(())
 }
 
 /// The folder path and file name of a Drive file path; a path ending in
@@ -221,6 +252,9 @@ pub async fn upload(session: &Session, args: &DriveUploadArgs) -> Result<(), Cli
     let len = super::api::file_size(&args.local)?;
     let local_name = args.local.file_name().and_then(|n| n.to_str());
     let (folder, name) = split_file_path(&args.drive_path, local_name)?;
+    let mut all = names(&folder);
+    all.push(name);
+    check_new_names(&args.drive_path, &all)?;
     let drive = Drive::open(session)?;
     drive.make_folders(&folder).await?;
     let payload = Payload {
@@ -291,6 +325,7 @@ pub async fn download(session: &Session, args: &DriveDownloadArgs) -> Result<(),
 
 /// `lusid drive mkdir PATH`: creates the folder and any missing parents.
 pub async fn mkdir(session: &Session, args: &DrivePathArgs) -> Result<(), CliError> {
+    check_new_names(&args.path, &names(&args.path))?;
     Drive::open(session)?.make_folders(&args.path).await
 }
 
@@ -346,5 +381,15 @@ mod tests {
         let (folder, name) = split_file_path("q4.csv", None).expect("a file");
         assert_eq!((folder.as_str(), name), ("/", "q4.csv"));
         assert!(split_file_path("/", None).is_err());
+    }
+
+    #[test]
+    fn new_names_are_checked_and_child_paths_joined() {
+        assert!(check_new_names("/a/b.csv", &["a", "b.csv"]).is_ok());
+        for bad in ["..", ".", " lead", "trail ", "tab\there"] {
+            assert!(check_new_names("/x", &[bad]).is_err(), "{bad:?}");
+        }
+        assert_eq!(child_path("/", "a"), "/a");
+        assert_eq!(child_path("/a", "b"), "/a/b");
     }
 }

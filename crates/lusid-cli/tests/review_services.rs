@@ -1,0 +1,278 @@
+//! A reviewer's attacks on `lusid api --service`, `lusid drive` and
+//! `lusid emulator --drive-dir`, each kept as a test: octet-stream bodies
+//! from stdin and with a wrong `Content-Length`, a missing body, the
+//! problem of a failed download, names Drive cannot hold, error messages
+//! naming the right path and command, and a damaged Drive directory.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{Served, command, serve, text};
+use serde_json::Value;
+
+/// `lusid --secrets … ARGS` with `input` on stdin.
+fn run_with_stdin(served: &Served, args: &[&str], input: &[u8]) -> Output {
+    let mut all = vec!["--secrets", served.secrets()];
+    all.extend_from_slice(args);
+    let mut child = command(&all)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// `lusid drive ls PATH`'s names (folders with their `/`).
+fn ls(served: &Served, path: &str) -> Vec<String> {
+    let output = served.run(&["drive", "ls", path]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    text(&output.stdout)
+        .lines()
+        .filter_map(|line| line.rsplit('\t').next().map(str::to_owned))
+        .collect()
+}
+
+fn assert_exit(output: &Output, code: i32, what: &str) {
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "{what}: stdout {} stderr {}",
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+}
+
+#[test]
+fn create_file_takes_its_body_from_stdin_with_its_length() {
+    // docs/cli.md: "`--body -` reads stdin whole first, since the length
+    // must be known"; it failed with "CreateFile requires Content-Length"
+    // (exit 2).
+    let served = serve(0);
+    let output = run_with_stdin(
+        &served,
+        &[
+            "api",
+            "--service",
+            "drive",
+            "CreateFile",
+            "-p",
+            "x-lusid-drive-filename=stdin.txt",
+            "-p",
+            "x-lusid-drive-path=/",
+            "--body",
+            "-",
+        ],
+        b"from stdin\n",
+    );
+    assert_exit(&output, 0, "CreateFile --body -");
+    let created: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(created["size"], 11, "{created}");
+    let copy = served.path("copy.txt");
+    let output = served.run(&["drive", "download", "/stdin.txt", copy.to_str().unwrap()]);
+    assert_exit(&output, 0, "download");
+    assert_eq!(std::fs::read(&copy).unwrap(), b"from stdin\n");
+}
+
+#[test]
+fn a_content_length_other_than_the_body_size_is_refused_before_sending() {
+    // `-p Content-Length=3` with a 5-byte file created a 3-byte file
+    // (silently cut), and `-p Content-Length=10` left the emulator waiting
+    // for 5 bytes that never came until the 2-minute attempt timeout.
+    let served = serve(0);
+    let body = served.path("five.txt");
+    std::fs::write(&body, b"hello").unwrap();
+    for declared in ["3", "10"] {
+        let started = Instant::now();
+        let output = served.run(&[
+            "--timeout",
+            "30s",
+            "api",
+            "--service",
+            "drive",
+            "CreateFile",
+            "-p",
+            &format!("x-lusid-drive-filename=f{declared}.txt"),
+            "-p",
+            "x-lusid-drive-path=/",
+            "-p",
+            &format!("Content-Length={declared}"),
+            "--body",
+            body.to_str().unwrap(),
+        ]);
+        assert_exit(&output, 2, &format!("Content-Length={declared}"));
+        let stderr = text(&output.stderr);
+        assert!(
+            stderr.contains(&format!("Content-Length={declared}")) && stderr.contains("5 bytes"),
+            "{stderr}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+    assert!(ls(&served, "/").is_empty(), "nothing was created");
+    // The right length is accepted.
+    let output = served.run(&[
+        "api",
+        "--service",
+        "drive",
+        "CreateFile",
+        "-p",
+        "x-lusid-drive-filename=ok.txt",
+        "-p",
+        "x-lusid-drive-path=/",
+        "-p",
+        "Content-Length=5",
+        "--body",
+        body.to_str().unwrap(),
+    ]);
+    assert_exit(&output, 0, "Content-Length=5");
+    assert_eq!(ls(&served, "/"), ["ok.txt"]);
+}
+
+#[test]
+fn create_file_without_a_body_says_the_body_is_missing() {
+    // It said "CreateFile requires Content-Length", a header the user
+    // never gives by hand.
+    let served = serve(0);
+    let output = served.run(&[
+        "api",
+        "--service",
+        "drive",
+        "CreateFile",
+        "-p",
+        "x-lusid-drive-filename=a.txt",
+        "-p",
+        "x-lusid-drive-path=/",
+    ]);
+    assert_exit(&output, 2, "CreateFile without --body");
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("requires a request body"), "{stderr}");
+    assert!(stderr.contains("--body"), "{stderr}");
+}
+
+#[test]
+fn a_failed_download_names_the_problem_and_keeps_the_existing_file() {
+    // A streamed (binary) response's error reached the SDK unread: the
+    // message was only "DownloadFile: HTTP 404 Not Found".
+    let served = serve(0);
+    let kept = served.path("kept.txt");
+    std::fs::write(&kept, b"original").unwrap();
+    let output = served.run(&[
+        "api",
+        "--service",
+        "drive",
+        "DownloadFile",
+        "-p",
+        "id=no-such-file",
+        "--output",
+        kept.to_str().unwrap(),
+    ]);
+    assert_exit(&output, 1, "DownloadFile of a missing id");
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("404"), "{stderr}");
+    assert!(
+        stderr.contains("FileNotFound") && stderr.contains("no-such-file"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read(&kept).unwrap(), b"original");
+    let left: Vec<_> = std::fs::read_dir(served.dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name != "kept.txt" && name != "secrets.json")
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+#[test]
+fn mkdir_through_a_file_names_the_files_path() {
+    // The message read "/reports/2026q4.csv is a file in Drive".
+    let served = serve(0);
+    let local = served.path("q4.csv");
+    std::fs::write(&local, b"a,b\n").unwrap();
+    let output = served.run(&[
+        "drive",
+        "upload",
+        local.to_str().unwrap(),
+        "/reports/2026/q4.csv",
+    ]);
+    assert_exit(&output, 0, "upload");
+    let output = served.run(&["drive", "mkdir", "/reports/2026/q4.csv/sub"]);
+    assert_exit(&output, 2, "mkdir under a file");
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("/reports/2026/q4.csv is a file in Drive"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn upload_and_mkdir_refuse_names_drive_cannot_hold_before_sending_anything() {
+    // "/x/ lead.txt" was stored as "lead.txt" (HTTP drops a header's
+    // leading space), so the path given found nothing afterwards; and
+    // "/a/../b.txt" created folder "a" before CreateFolder refused "..".
+    let served = serve(0);
+    let local = served.path("h.txt");
+    std::fs::write(&local, b"hello").unwrap();
+    for (path, bad) in [
+        ("/x/ lead.txt", " lead.txt"),
+        ("/x/trail.txt ", "trail.txt "),
+        ("/a/../b.txt", ".."),
+        ("/a/./b.txt", "."),
+    ] {
+        let output = served.run(&["drive", "upload", local.to_str().unwrap(), path]);
+        assert_exit(&output, 2, path);
+        let stderr = text(&output.stderr);
+        assert!(stderr.contains(&format!("{bad:?}")), "{path}: {stderr}");
+    }
+    let output = served.run(&["drive", "mkdir", "/m/../n"]);
+    assert_exit(&output, 2, "mkdir /m/../n");
+    assert!(ls(&served, "/").is_empty(), "no folder was made");
+}
+
+#[test]
+fn an_unknown_operation_of_a_service_points_at_that_services_list() {
+    // The hint was `lusid api list --search WORD`, which lists LUSID's
+    // operations, not Drive's.
+    let output = common::lusid(&["api", "--service", "drive", "Nope"]);
+    assert_exit(&output, 2, "unknown operation");
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("`lusid api --service drive list --search WORD`"),
+        "{stderr}"
+    );
+    let output = common::lusid(&["api", "Nope"]);
+    assert!(
+        text(&output.stderr).contains("`lusid api list --search WORD`"),
+        "{}",
+        text(&output.stderr)
+    );
+}
+
+#[test]
+fn a_damaged_drive_directory_is_a_start_up_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("drive.json"), b"{\"items\": ").unwrap();
+    let output = common::lusid(&["emulator", "--drive-dir", dir.path().to_str().unwrap()]);
+    assert_exit(&output, 1, "a damaged drive.json");
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains(dir.path().to_str().unwrap()) && stderr.contains("drive.json"),
+        "{stderr}"
+    );
+    // A file where the directory should be.
+    let file = dir.path().join("drive.json");
+    let output = common::lusid(&["emulator", "--drive-dir", file.to_str().unwrap()]);
+    assert_exit(&output, 1, "a file as --drive-dir");
+    assert!(
+        text(&output.stderr).contains("drive.json"),
+        "{}",
+        text(&output.stderr)
+    );
+}
