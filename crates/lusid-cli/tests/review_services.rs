@@ -276,3 +276,84 @@ fn a_damaged_drive_directory_is_a_start_up_error_naming_it() {
         text(&output.stderr)
     );
 }
+
+/// A Drive where another client creates folder `/new` between this
+/// client's listing of the root and its CreateFolder: the root lists
+/// nothing until CreateFolder was tried, which answers 409.
+fn racing_drive() -> common::fake::Fake {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use axum::extract::State;
+    use axum::http::{HeaderMap, StatusCode};
+    use axum::response::{IntoResponse, Response};
+    use axum::routing::{get, post};
+    use serde_json::json;
+
+    type Made = Arc<AtomicBool>;
+    fn reply(value: serde_json::Value) -> Response {
+        ([("content-type", "application/json")], value.to_string()).into_response()
+    }
+    let folder = || {
+        json!({"id": "f1", "name": "new", "path": "/", "type": "Folder",
+            "createdBy": "u", "createdOn": "2026-01-01T00:00:00.0000000+00:00",
+            "updatedBy": "u", "updatedOn": "2026-01-01T00:00:00.0000000+00:00"})
+    };
+    let root = move |State(made): State<Made>, headers: HeaderMap| async move {
+        if !common::fake::authorised(&headers) {
+            return StatusCode::UNAUTHORIZED.into_response();
+        }
+        let values = if made.load(Ordering::SeqCst) {
+            vec![folder()]
+        } else {
+            Vec::new()
+        };
+        reply(json!({"values": values})).into_response()
+    };
+    let create_folder = |State(made): State<Made>| async move {
+        made.store(true, Ordering::SeqCst);
+        (
+            StatusCode::CONFLICT,
+            reply(json!({"name": "ItemAlreadyExists", "status": 409,
+                "title": "Item already exists",
+                "detail": "The folder / already holds an item named new."})),
+        )
+            .into_response()
+    };
+    let contents = || async { reply(json!({"values": []})) };
+    let create_file = |headers: HeaderMap| async move {
+        let path = headers
+            .get("x-lusid-drive-path")
+            .and_then(|v| v.to_str().ok());
+        if path != Some("/new") {
+            return (StatusCode::NOT_FOUND, "no such folder").into_response();
+        }
+        let file = json!({"id": "file1", "name": "a.csv", "path": "/new", "type": "File",
+            "size": 5, "createdBy": "u", "createdOn": "2026-01-01T00:00:00.0000000+00:00",
+            "updatedBy": "u", "updatedOn": "2026-01-01T00:00:00.0000000+00:00"});
+        (StatusCode::CREATED, reply(file)).into_response()
+    };
+    let router = axum::Router::new()
+        .route("/drive/api/folders", get(root).post(create_folder))
+        .route("/drive/api/folders/f1/contents", get(contents))
+        .route("/drive/api/files", post(create_file))
+        .with_state(Made::default());
+    common::fake::start(router)
+}
+
+#[test]
+fn an_upload_uses_a_folder_another_client_created_meanwhile() {
+    // Two uploads into the same new folder (`lusid drive upload` run in
+    // parallel) raced: the one whose CreateFolder came second failed with
+    // 409 ItemAlreadyExists instead of using the folder now there.
+    let fake = racing_drive();
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("a.csv");
+    std::fs::write(&local, b"a,b\n1").unwrap();
+    let output = fake
+        .command(&["drive", "upload", local.to_str().unwrap(), "/new/a.csv"])
+        .output()
+        .unwrap();
+    assert_exit(&output, 0, "upload into a folder made meanwhile");
+    assert_eq!(text(&output.stdout), "file1\n");
+}

@@ -126,39 +126,65 @@ impl Drive {
         let mut parent = String::from("/");
         let mut folder: Option<String> = None;
         for name in names(path) {
-            let items = self.contents(folder.as_deref()).await?;
-            let id = match items.into_iter().find(|item| item.name == name) {
-                Some(item) if item.is_folder() => item.id,
-                Some(_) => {
-                    return Err(CliError::Usage(format!(
-                        "{} is a file in Drive, not a folder",
-                        child_path(&parent, name)
-                    )));
-                }
-                None => {
-                    let body = serde_json::json!({"path": parent, "name": name}).to_string();
-                    let created = self
-                        .invoker
-                        .json(
-                            "CreateFolder",
-                            &[],
-                            Some(&Payload::bytes(body, "application/json")),
-                        )
-                        .await?;
-                    let item: Item =
-                        created
-                            .deserialize_into()
-                            .map_err(|source| CliError::Decode {
-                                position: 1,
-                                source,
-                            })?;
-                    item.id
-                }
+            let id = match self.folder_in(folder.as_deref(), &parent, name).await? {
+                Some(id) => id,
+                None => match self.create_folder(&parent, name).await {
+                    Ok(id) => id,
+                    // Made meanwhile by someone else (another upload to the
+                    // same new folder): use theirs.
+                    Err(CliError::Api(error))
+                        if error.status() == Some(http::StatusCode::CONFLICT) =>
+                    {
+                        self.folder_in(folder.as_deref(), &parent, name)
+                            .await?
+                            .ok_or(CliError::Api(error))?
+                    }
+                    Err(error) => return Err(error),
+                },
             };
             parent = child_path(&parent, name);
             folder = Some(id);
         }
         Ok(())
+    }
+
+    /// The id of the folder `name` in the folder `id` (at `parent`), `None`
+    /// when there is none; a file of that name is an error.
+    async fn folder_in(
+        &self,
+        id: Option<&str>,
+        parent: &str,
+        name: &str,
+    ) -> Result<Option<String>, CliError> {
+        let items = self.contents(id).await?;
+        match items.into_iter().find(|item| item.name == name) {
+            Some(item) if item.is_folder() => Ok(Some(item.id)),
+            Some(_) => Err(CliError::Usage(format!(
+                "{} is a file in Drive, not a folder",
+                child_path(parent, name)
+            ))),
+            None => Ok(None),
+        }
+    }
+
+    /// Creates the folder `name` in the folder at `parent`: its id.
+    async fn create_folder(&self, parent: &str, name: &str) -> Result<String, CliError> {
+        let body = serde_json::json!({"path": parent, "name": name}).to_string();
+        let created = self
+            .invoker
+            .json(
+                "CreateFolder",
+                &[],
+                Some(&Payload::bytes(body, "application/json")),
+            )
+            .await?;
+        let item: Item = created
+            .deserialize_into()
+            .map_err(|source| CliError::Decode {
+                position: 1,
+                source,
+            })?;
+        Ok(item.id)
     }
 }
 
