@@ -357,3 +357,62 @@ fn an_upload_uses_a_folder_another_client_created_meanwhile() {
     assert_exit(&output, 0, "upload into a folder made meanwhile");
     assert_eq!(text(&output.stdout), "file1\n");
 }
+
+/// An in-process emulator whose Drive is kept in `drive_dir`.
+fn serve_with_drive_dir(drive_dir: &std::path::Path) -> Served {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let emulator = runtime
+        .block_on(
+            lusid_emulator::Emulator::builder()
+                .equities(0)
+                .drive_dir(drive_dir)
+                .start(),
+        )
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = dir.path().join("secrets.json");
+    emulator.write_secrets(&secrets).unwrap();
+    Served {
+        runtime,
+        emulator,
+        secrets,
+        dir,
+    }
+}
+
+#[test]
+fn a_download_cut_off_mid_way_names_the_operation_and_url_and_keeps_the_file() {
+    // The error read "request: request to  failed (the connection
+    // broke)": no operation, an empty URL.
+    let drive_dir = tempfile::tempdir().unwrap();
+    let served = serve_with_drive_dir(drive_dir.path());
+    let local = served.path("five.txt");
+    std::fs::write(&local, b"hello").unwrap();
+    let output = served.run(&["drive", "upload", local.to_str().unwrap(), "/t/five.txt"]);
+    assert_exit(&output, 0, "upload");
+    let id = text(&output.stdout).trim().to_owned();
+    // The stored contents shrink behind Drive's back: the download
+    // announces 5 bytes and sends 2.
+    std::fs::write(drive_dir.path().join("objects").join(&id), b"he").unwrap();
+    let kept = served.path("kept.txt");
+    std::fs::write(&kept, b"original").unwrap();
+    let output = served.run(&[
+        "drive",
+        "download",
+        "/t/five.txt",
+        kept.to_str().unwrap(),
+        "--force",
+    ]);
+    assert_exit(&output, 1, "a download cut off");
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("DownloadFile"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("/drive/api/files/{id}/contents")),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read(&kept).unwrap(), b"original");
+}

@@ -30,6 +30,39 @@ impl RawSlot {
     }
 }
 
+/// Where a kept response came from: its operation and URL (without the
+/// query), so that a body failing mid-way names them
+/// ([`super::invoke::copy_body`]). Put in the kept response's extensions.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    /// The operation, when the request named one.
+    pub operation: Option<lusid::stack::Operation>,
+    /// The request URL without its query string.
+    pub url: String,
+}
+
+impl Origin {
+    fn of(request: &Request) -> Self {
+        let uri = request.uri();
+        let mut url = String::new();
+        if let Some(scheme) = uri.scheme_str() {
+            url.push_str(scheme);
+            url.push_str("://");
+        }
+        if let Some(authority) = uri.authority() {
+            url.push_str(authority.as_str());
+        }
+        url.push_str(uri.path());
+        Self {
+            operation: request
+                .extensions()
+                .get::<lusid::stack::Operation>()
+                .copied(),
+            url,
+        }
+    }
+}
+
 /// The layer (see the module docs).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RawLayer;
@@ -63,11 +96,15 @@ where
 
     fn call(&mut self, request: Request) -> Self::Future {
         let slot = request.extensions().get::<RawSlot>().cloned();
+        let origin = slot.as_ref().map(|_| Origin::of(&request));
         let future = self.inner.call(request);
         Box::pin(async move {
-            let response = future.await?;
+            let mut response = future.await?;
             match slot {
                 Some(slot) if response.status().is_success() => {
+                    if let Some(origin) = origin {
+                        response.extensions_mut().insert(origin);
+                    }
                     slot.put(response);
                     let mut stand_in = Response::new(Body::from("{}"));
                     stand_in.headers_mut().insert(
