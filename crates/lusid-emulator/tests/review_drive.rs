@@ -498,3 +498,95 @@ async fn a_non_ascii_file_name_header_is_called_invalid_not_missing() {
         text(&resp)
     );
 }
+
+/// The id in a 201 `StorageObject`.
+fn id_in(resp: &Resp) -> String {
+    assert_eq!(resp.status, 201, "{}", text(resp));
+    resp.json()["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_download_of_contents_changed_behind_drives_back_is_a_storage_error() {
+    // The download announced the recorded size (5) and sent the 2 bytes
+    // stored: the client saw a connection cut mid-body, not a problem.
+    let dir = tempfile::tempdir().unwrap();
+    let emu = Emulator::builder()
+        .equities(0)
+        .drive_dir(dir.path())
+        .start()
+        .await
+        .unwrap();
+    let drive = Drive::new(&emu).await;
+    let id = id_in(&drive.upload("/", "five.txt", b"hello").await);
+    std::fs::write(dir.path().join("objects").join(&id), b"he").unwrap();
+    let resp = drive
+        .call("GET", &format!("/api/files/{id}/contents"), None)
+        .await;
+    assert_eq!(resp.status, 500, "{}", text(&resp));
+    let detail = resp.json()["detail"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        detail.contains(&id) && detail.contains("2 bytes") && detail.contains("size is 5"),
+        "{detail}"
+    );
+}
+
+/// Replaces file `id`'s contents (at Drive's URL `drive_url`) with `body`.
+async fn put_contents(drive_url: String, auth: String, id: String, body: Vec<u8>) -> Resp {
+    let url = format!("{drive_url}/api/files/{id}/contents");
+    send(
+        "PUT",
+        &url,
+        &[
+            ("authorization", auth.as_str()),
+            ("content-type", "application/octet-stream"),
+        ],
+        body,
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_content_updates_leave_the_size_and_the_contents_agreeing() {
+    // Contents were renamed into place before the size was recorded, each
+    // step on its own: two updates could interleave and leave one's size
+    // with the other's bytes.
+    for dir in [None, Some(tempfile::tempdir().unwrap())] {
+        let mut builder = Emulator::builder().equities(0);
+        if let Some(dir) = &dir {
+            builder = builder.drive_dir(dir.path());
+        }
+        let emu = builder.start().await.unwrap();
+        let drive = Drive::new(&emu).await;
+        let id = id_in(&drive.upload("/", "busy.bin", b"x").await);
+        let mut updates = tokio::task::JoinSet::new();
+        for n in 1..=24usize {
+            updates.spawn(put_contents(
+                emu.drive_url(),
+                drive.auth.clone(),
+                id.clone(),
+                vec![b'a' + (n % 26) as u8; n * 997],
+            ));
+        }
+        while let Some(resp) = updates.join_next().await {
+            let resp = resp.unwrap();
+            assert_eq!(resp.status, 200, "{}", text(&resp));
+        }
+        let meta = drive.call("GET", &format!("/api/files/{id}"), None).await;
+        let size = meta.json()["size"].as_u64().unwrap();
+        let body = drive
+            .call("GET", &format!("/api/files/{id}/contents"), None)
+            .await;
+        assert_eq!(body.status, 200, "{}", text(&body));
+        assert_eq!(
+            body.body.len() as u64,
+            size,
+            "in a directory: {}",
+            dir.is_some()
+        );
+        let n = usize::try_from(size).unwrap() / 997;
+        assert!(body.body.iter().all(|b| *b == b'a' + (n % 26) as u8));
+    }
+}

@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use super::Drive;
+use super::contents::Staged;
 use super::listing::listing;
 use super::rules::{DriveProblem, check_name, check_path};
 use super::tree::{Item, Tree};
@@ -141,39 +142,56 @@ pub(crate) async fn create_file(
         Ok(checked) => checked,
         Err(problem) => return fail(&state, &ctx, problem),
     };
-    let id = drive.new_id();
-    if let Err(problem) = drive.contents().write(&id, body, length).await {
-        return fail(&state, &ctx, problem);
-    }
+    let staged = match drive.contents().stage(body, length).await {
+        Ok(staged) => staged,
+        Err(problem) => return fail(&state, &ctx, problem),
+    };
     let at = now();
     let user = ctx.user_id();
-    let inserted = {
-        let mut tree = drive.tree();
-        let inserted = still_a_folder(&tree, parent.as_deref(), &path).and_then(|()| {
-            tree.insert(Item {
-                id: id.clone(),
-                parent,
-                name,
-                folder: false,
-                size: Some(length),
-                created_by: user.clone(),
-                created_on: at,
-                updated_by: user,
-                updated_on: at,
-            })
-            .map(drop)
-        });
-        inserted.map(|()| saved(&state, &ctx, drive, &tree, &id, StatusCode::CREATED))
+    let item = Item {
+        id: drive.new_id(),
+        parent,
+        name,
+        folder: false,
+        size: Some(length),
+        created_by: user.clone(),
+        created_on: at,
+        updated_by: user,
+        updated_on: at,
     };
-    match inserted {
-        Ok(response) => response,
-        Err(problem) => {
-            // Another upload took the name, or the folder was deleted,
-            // while this one streamed.
-            drive.contents().remove(std::slice::from_ref(&id)).await;
-            fail(&state, &ctx, problem)
-        }
+    let id = item.id.clone();
+    let mut tree = drive.tree();
+    match place(drive, &mut tree, &path, item, staged) {
+        Ok(()) => saved(&state, &ctx, drive, &tree, &id, StatusCode::CREATED),
+        Err(problem) => fail(&state, &ctx, problem),
     }
+}
+
+/// Adds the uploaded file `item` (at folder `path`) to the tree with its
+/// `staged` contents, unless another upload took the name or the folder
+/// was deleted while it streamed (the contents are then discarded).
+fn place(
+    drive: &Drive,
+    tree: &mut Tree,
+    path: &str,
+    item: Item,
+    staged: Staged,
+) -> Result<(), DriveProblem> {
+    let free = still_a_folder(tree, item.parent.as_deref(), path).and_then(|()| {
+        match tree.child(item.parent.as_deref(), &item.name) {
+            Some(_) => Err(DriveProblem::AlreadyExists {
+                path: path.to_owned(),
+                name: item.name.clone(),
+            }),
+            None => Ok(()),
+        }
+    });
+    if let Err(problem) = free {
+        drive.contents().discard(staged);
+        return Err(problem);
+    }
+    drive.contents().commit(&item.id, staged)?;
+    tree.insert(item).map(drop)
 }
 
 /// Whether the folder `parent` (`None`: the root) an upload to `path`
@@ -219,25 +237,43 @@ pub(crate) async fn download_file(
     Extension(ctx): Extension<RequestCtx>,
     Path(id): Path<String>,
 ) -> Response {
-    let size = match state.drive.tree().file(&id) {
-        Ok(item) => item.size.unwrap_or(0),
-        Err(problem) => return fail(&state, &ctx, problem),
+    // Opened with the tree locked, so the length is the one recorded,
+    // however contents are replaced meanwhile.
+    let opened = {
+        let tree = state.drive.tree();
+        tree.file(&id)
+            .and_then(|item| open_checked(&state.drive, item))
     };
-    match state.drive.contents().read(&id).await {
-        Ok(body) => (
+    match opened {
+        Ok((length, body)) => (
             StatusCode::OK,
             [
                 (
                     CONTENT_TYPE,
                     HeaderValue::from_static("application/octet-stream"),
                 ),
-                (CONTENT_LENGTH, HeaderValue::from(size)),
+                (CONTENT_LENGTH, HeaderValue::from(length)),
             ],
             body,
         )
             .into_response(),
         Err(problem) => fail(&state, &ctx, problem),
     }
+}
+
+/// File `item`'s contents, opened: their length and body; contents of
+/// another length than the recorded size (changed behind the emulator's
+/// back) are the storage problem, not a download cut short.
+fn open_checked(drive: &Drive, item: &Item) -> Result<(u64, Body), DriveProblem> {
+    let (length, body) = drive.contents().open(&item.id)?;
+    let size = item.size.unwrap_or(0);
+    if length != size {
+        return Err(DriveProblem::Storage(format!(
+            "the contents of {} hold {length} bytes where its size is {size}",
+            item.id
+        )));
+    }
+    Ok((length, body))
 }
 
 /// `PUT /drive/api/files/{id}/contents` (UpdateFileContents): replaces
@@ -258,29 +294,27 @@ pub(crate) async fn update_file_contents(
         Ok(length) => length,
         Err(problem) => return fail(&state, &ctx, problem),
     };
-    if let Err(problem) = drive.contents().write(&id, body, length).await {
+    let staged = match drive.contents().stage(body, length).await {
+        Ok(staged) => staged,
+        Err(problem) => return fail(&state, &ctx, problem),
+    };
+    // Committed with the tree locked, so the contents and the size
+    // recorded change together.
+    let mut tree = drive.tree();
+    if let Err(problem) = tree.file(&id) {
+        // Deleted while the new contents streamed.
+        drive.contents().discard(staged);
         return fail(&state, &ctx, problem);
     }
-    let updated = {
-        let mut tree = drive.tree();
-        match tree.get_mut(&id) {
-            Some(item) => {
-                item.size = Some(length);
-                item.updated_by = ctx.user_id();
-                item.updated_on = now();
-                Some(saved(&state, &ctx, drive, &tree, &id, StatusCode::OK))
-            }
-            None => None,
-        }
-    };
-    match updated {
-        Some(response) => response,
-        None => {
-            // Deleted while the new contents streamed.
-            drive.contents().remove(std::slice::from_ref(&id)).await;
-            fail(&state, &ctx, DriveProblem::FileNotFound(id))
-        }
+    if let Err(problem) = drive.contents().commit(&id, staged) {
+        return fail(&state, &ctx, problem);
     }
+    if let Some(item) = tree.get_mut(&id) {
+        item.size = Some(length);
+        item.updated_by = ctx.user_id();
+        item.updated_on = now();
+    }
+    saved(&state, &ctx, drive, &tree, &id, StatusCode::OK)
 }
 
 /// Renames or moves item `id` (a file when `folder` is false) to `body`'s
