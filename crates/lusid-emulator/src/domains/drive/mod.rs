@@ -64,6 +64,7 @@ impl Drive {
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => Tree::default(),
             Err(error) => return Err(failed(format!("could not read {INDEX_FILE}: {error}"))),
         };
+        remove_parts(dir);
         Ok(Self {
             tree: Mutex::new(tree),
             contents: Contents::Directory(dir.to_owned()),
@@ -115,6 +116,26 @@ impl Drive {
         let temporary: PathBuf = dir.join(format!("{INDEX_FILE}.part"));
         std::fs::write(&temporary, bytes).map_err(storage)?;
         std::fs::rename(&temporary, dir.join(INDEX_FILE)).map_err(storage)
+    }
+}
+
+/// Removes the `.part` files an earlier emulator left in `dir` when it
+/// stopped mid-write (killed during an upload or a save): they are no
+/// file's contents, and would fill the disk.
+fn remove_parts(dir: &Path) {
+    let index_part = dir.join(format!("{INDEX_FILE}.part"));
+    let objects = std::fs::read_dir(dir.join("objects"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| entry.path());
+    let parts = objects
+        .filter(|path| path.extension().is_some_and(|ext| ext == "part"))
+        .chain(index_part.exists().then_some(index_part));
+    for part in parts {
+        if let Err(error) = std::fs::remove_file(&part) {
+            tracing::warn!(path = %part.display(), %error, "could not remove a Drive part file");
+        }
     }
 }
 
