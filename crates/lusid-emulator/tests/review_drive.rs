@@ -649,3 +649,70 @@ async fn a_restart_removes_the_part_files_an_interrupted_emulator_left() {
         .await;
     assert_eq!((resp.status, &resp.body[..]), (200, &b"kept"[..]));
 }
+
+#[tokio::test]
+async fn a_change_that_cannot_be_saved_is_answered_500_and_not_made() {
+    // With drive.json unwritable, CreateFolder answered 500 yet the folder
+    // was there on the next listing (and gone after a restart).
+    let dir = tempfile::tempdir().unwrap();
+    let emu = Emulator::builder()
+        .equities(0)
+        .drive_dir(dir.path())
+        .start()
+        .await
+        .unwrap();
+    let drive = Drive::new(&emu).await;
+    let folder = drive.mkdir("/", "kept").await;
+    let file = id_in(&drive.upload("/kept", "a.txt", b"old").await);
+    // drive.json becomes a directory: renaming the new index onto it fails.
+    std::fs::remove_file(dir.path().join("drive.json")).unwrap();
+    std::fs::create_dir_all(dir.path().join("drive.json").join("blocker")).unwrap();
+
+    let attempts = [
+        drive
+            .call(
+                "POST",
+                "/api/folders",
+                Some(json!({"path": "/", "name": "new"})),
+            )
+            .await,
+        drive.upload("/kept", "b.txt", b"new").await,
+        drive
+            .call(
+                "PUT",
+                &format!("/api/folders/{folder}"),
+                Some(json!({"path": "/", "name": "renamed"})),
+            )
+            .await,
+        put_contents(
+            emu.drive_url(),
+            drive.auth.clone(),
+            file.clone(),
+            b"newer".to_vec(),
+        )
+        .await,
+        drive
+            .call("DELETE", &format!("/api/files/{file}"), None)
+            .await,
+        drive
+            .call("DELETE", &format!("/api/folders/{folder}"), None)
+            .await,
+    ];
+    for resp in &attempts {
+        assert_eq!(resp.status, 500, "{}", text(resp));
+        assert!(text(resp).contains("drive.json"), "{}", text(resp));
+    }
+    let (root, _) = root_page(&drive, "limit=10", None).await;
+    assert_eq!(root, ["kept"]);
+    let inside = drive
+        .call("GET", &format!("/api/folders/{folder}/contents"), None)
+        .await;
+    assert_eq!(names(&inside.json()), ["a.txt"]);
+    let meta = drive.call("GET", &format!("/api/files/{file}"), None).await;
+    assert_eq!(meta.json()["size"], 3);
+    let contents = drive
+        .call("GET", &format!("/api/files/{file}/contents"), None)
+        .await;
+    assert_eq!((contents.status, &contents.body[..]), (200, &b"old"[..]));
+    assert_eq!(objects(dir.path()), [file.clone()]);
+}

@@ -102,6 +102,29 @@ impl Drive {
         )
     }
 
+    /// A copy of `tree` to put back if the change about to be made cannot
+    /// be saved ([`save_or_undo`](Self::save_or_undo)); `None` in memory,
+    /// where saving cannot fail.
+    pub(crate) fn snapshot(&self, tree: &Tree) -> Option<Tree> {
+        matches!(self.contents, Contents::Directory(_)).then(|| tree.clone())
+    }
+
+    /// Saves `tree`; when that fails, puts `before` back, so a change
+    /// answered with the storage problem has not happened.
+    pub(crate) fn save_or_undo(
+        &self,
+        tree: &mut Tree,
+        before: Option<Tree>,
+    ) -> Result<(), DriveProblem> {
+        let saved = self.save(tree);
+        if saved.is_err()
+            && let Some(before) = before
+        {
+            *tree = before;
+        }
+        saved
+    }
+
     /// Writes the tree to `drive.json` (atomically, through a temporary
     /// file) in a directory-backed Drive; nothing in memory.
     pub(crate) fn save(&self, tree: &Tree) -> Result<(), DriveProblem> {

@@ -97,23 +97,34 @@ fn content_length(headers: &HeaderMap) -> Result<u64, DriveProblem> {
     })
 }
 
-/// Saves the tree and answers `status` with the item; a failed save is
-/// the storage problem.
-fn saved(
+/// Answers `status` with item `id` of `tree`.
+fn item_response(
     state: &SharedState,
     ctx: &RequestCtx,
-    drive: &Drive,
     tree: &Tree,
     id: &str,
     status: StatusCode,
 ) -> Response {
-    if let Err(problem) = drive.save(tree) {
-        return fail(state, ctx, problem);
-    }
     match tree.get(id) {
         Some(item) => json_response(status, &storage_object(tree, item)),
         None => fail(state, ctx, DriveProblem::FileNotFound(id.to_owned())),
     }
+}
+
+/// Saves the tree and answers `status` with the item; a failed save puts
+/// `before` back and is the storage problem.
+fn saved(
+    state: &SharedState,
+    ctx: &RequestCtx,
+    tree: &mut Tree,
+    before: Option<Tree>,
+    id: &str,
+    status: StatusCode,
+) -> Response {
+    if let Err(problem) = state.drive.save_or_undo(tree, before) {
+        return fail(state, ctx, problem);
+    }
+    item_response(state, ctx, tree, id, status)
 }
 
 /// `POST /drive/api/files` (CreateFile): streams the body into a new file
@@ -162,7 +173,7 @@ pub(crate) async fn create_file(
     let id = item.id.clone();
     let mut tree = drive.tree();
     match place(drive, &mut tree, &path, item, staged) {
-        Ok(()) => saved(&state, &ctx, drive, &tree, &id, StatusCode::CREATED),
+        Ok(()) => item_response(&state, &ctx, &tree, &id, StatusCode::CREATED),
         Err(problem) => fail(&state, &ctx, problem),
     }
 }
@@ -190,8 +201,38 @@ fn place(
         drive.contents().discard(staged);
         return Err(problem);
     }
-    drive.contents().commit(&item.id, staged)?;
-    tree.insert(item).map(drop)
+    let before = drive.snapshot(tree);
+    let id = item.id.clone();
+    let saved = tree
+        .insert(item)
+        .map(drop)
+        .and_then(|()| drive.save_or_undo(tree, before));
+    if let Err(problem) = saved {
+        drive.contents().discard(staged);
+        return Err(problem);
+    }
+    commit_or_forget(drive, tree, &id, staged)
+}
+
+/// Commits the `staged` contents of the new file `id`, already saved in
+/// the tree; when that fails, the file is taken out again.
+fn commit_or_forget(
+    drive: &Drive,
+    tree: &mut Tree,
+    id: &str,
+    staged: Staged,
+) -> Result<(), DriveProblem> {
+    let committed = drive.contents().commit(id, staged);
+    if committed.is_err() {
+        tree.remove(id);
+        if let Err(problem) = drive.save(tree) {
+            tracing::warn!(
+                ?problem,
+                "could not save Drive's tree after a failed upload"
+            );
+        }
+    }
+    committed
 }
 
 /// Whether the folder `parent` (`None`: the root) an upload to `path`
@@ -306,15 +347,30 @@ pub(crate) async fn update_file_contents(
         drive.contents().discard(staged);
         return fail(&state, &ctx, problem);
     }
-    if let Err(problem) = drive.contents().commit(&id, staged) {
-        return fail(&state, &ctx, problem);
-    }
+    let before = drive.snapshot(&tree);
     if let Some(item) = tree.get_mut(&id) {
         item.size = Some(length);
         item.updated_by = ctx.user_id();
         item.updated_on = now();
     }
-    saved(&state, &ctx, drive, &tree, &id, StatusCode::OK)
+    if let Err(problem) = drive.save_or_undo(&mut tree, before.clone()) {
+        drive.contents().discard(staged);
+        return fail(&state, &ctx, problem);
+    }
+    if let Err(problem) = drive.contents().commit(&id, staged) {
+        // The old contents stay: so does their size.
+        if let Some(before) = before {
+            *tree = before;
+            if let Err(problem) = drive.save(&tree) {
+                tracing::warn!(
+                    ?problem,
+                    "could not save Drive's tree after a failed update"
+                );
+            }
+        }
+        return fail(&state, &ctx, problem);
+    }
+    item_response(&state, &ctx, &tree, &id, StatusCode::OK)
 }
 
 /// Renames or moves item `id` (a file when `folder` is false) to `body`'s
@@ -352,13 +408,14 @@ fn rename(state: &SharedState, ctx: &RequestCtx, id: &str, folder: bool, body: &
         Ok(parent) => parent,
         Err(problem) => return fail(state, ctx, problem),
     };
+    let before = drive.snapshot(&tree);
     if let Some(item) = tree.get_mut(id) {
         item.parent = parent;
         item.name = target.name;
         item.updated_by = ctx.user_id();
         item.updated_on = now();
     }
-    saved(state, ctx, drive, &tree, id, StatusCode::OK)
+    saved(state, ctx, &mut tree, before, id, StatusCode::OK)
 }
 
 /// `PUT /drive/api/files/{id}` (UpdateFileMetadata): renames or moves a
@@ -396,8 +453,9 @@ async fn delete(state: &SharedState, ctx: &RequestCtx, id: &str, folder: bool) -
         if let Err(problem) = found {
             return fail(state, ctx, problem);
         }
+        let before = drive.snapshot(&tree);
         let removed = tree.remove(id);
-        if let Err(problem) = drive.save(&tree) {
+        if let Err(problem) = drive.save_or_undo(&mut tree, before) {
             return fail(state, ctx, problem);
         }
         removed
@@ -444,6 +502,7 @@ pub(crate) async fn create_folder(
     let drive = &state.drive;
     let id = drive.new_id();
     let mut tree = drive.tree();
+    let before = drive.snapshot(&tree);
     let created = (|| {
         check_name("name", &request.name)?;
         check_path("path", &request.path)?;
@@ -466,7 +525,7 @@ pub(crate) async fn create_folder(
     if let Err(problem) = created {
         return fail(&state, &ctx, problem);
     }
-    saved(&state, &ctx, drive, &tree, &id, StatusCode::CREATED)
+    saved(&state, &ctx, &mut tree, before, &id, StatusCode::CREATED)
 }
 
 /// `GET /drive/api/folders` (GetRootFolder): the root folder's items.

@@ -36,7 +36,7 @@ pub(crate) struct Item {
 }
 
 /// Every item by id.
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub(crate) struct Tree {
     items: BTreeMap<String, Item>,
 }
