@@ -416,3 +416,18 @@ fn a_download_cut_off_mid_way_names_the_operation_and_url_and_keeps_the_file() {
     );
     assert_eq!(std::fs::read(&kept).unwrap(), b"original");
 }
+
+#[test]
+#[ignore = "an upload's body is a one-shot stream, so the stack never retries it: a 429 (or 503) on CreateFile fails `lusid drive upload` at once, though the CLI could reopen the file and send it again after Retry-After"]
+fn an_upload_answered_429_is_sent_again_after_retry_after() {
+    let served = serve(0);
+    served.emulator.faults().push_api_for(
+        "CreateFile",
+        lusid_emulator::Fault::status_with_retry_after(429, "0"),
+    );
+    let local = served.path("a.txt");
+    std::fs::write(&local, b"hello").unwrap();
+    let output = served.run(&["drive", "upload", local.to_str().unwrap(), "/a.txt"]);
+    assert_exit(&output, 0, "upload after a 429");
+    assert_eq!(ls(&served, "/"), ["a.txt"]);
+}
