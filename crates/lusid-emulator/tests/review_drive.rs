@@ -716,3 +716,33 @@ async fn a_change_that_cannot_be_saved_is_answered_500_and_not_made() {
     assert_eq!((contents.status, &contents.body[..]), (200, &b"old"[..]));
     assert_eq!(objects(dir.path()), std::slice::from_ref(&file));
 }
+
+#[tokio::test]
+async fn a_running_emulators_debug_shows_no_token_and_no_file_contents() {
+    let emu = emulator().await;
+    let token = access_token(&emu).await;
+    let drive = Drive::new(&emu).await;
+    id_in(
+        &drive
+            .upload("/", "secret.txt", b"TOP-SECRET-CONTENTS")
+            .await,
+    );
+    let debug = format!("{emu:?}");
+    assert!(
+        !debug.contains(&token),
+        "a bearer token in Debug: {}",
+        &debug[..debug.len().min(2000)]
+    );
+    assert!(
+        !debug.contains("TOP-SECRET-CONTENTS") && !debug.contains("84, 79, 80"),
+        "file contents in Debug"
+    );
+    assert!(
+        !debug.contains(&emu.credentials().password),
+        "the password in Debug"
+    );
+    assert!(
+        !debug.contains(&emu.credentials().client_secret),
+        "the client secret in Debug"
+    );
+}

@@ -21,13 +21,27 @@ use super::rules::DriveProblem;
 /// The size of the chunks a download is read in: 64 KiB.
 const CHUNK: usize = 64 * 1024;
 
-/// The store of file contents.
-#[derive(Debug)]
+/// The store of file contents (its `Debug` names the files, not their
+/// bytes).
 pub(crate) enum Contents {
     /// In memory, by file id (lost when the emulator stops).
     Memory(Mutex<HashMap<String, Bytes>>),
     /// Files under `objects/` of a directory, by file id.
     Directory(PathBuf),
+}
+
+impl std::fmt::Debug for Contents {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Memory(files) => {
+                let files = files.lock().unwrap_or_else(PoisonError::into_inner);
+                f.debug_struct("Memory")
+                    .field("files", &files.len())
+                    .finish()
+            }
+            Self::Directory(dir) => f.debug_tuple("Directory").field(dir).finish(),
+        }
+    }
 }
 
 impl Contents {
