@@ -103,3 +103,28 @@ async fn operations_the_emulator_does_not_serve_are_501_naming_them() {
     assert_eq!(error.status().map(|s| s.as_u16()), Some(501), "{error}");
     assert!(error.to_string().contains("MoveFolder"), "{error}");
 }
+
+#[tokio::test]
+async fn the_clients_debug_shows_no_secret_and_no_token() {
+    let emu = Emulator::builder().equities(0).start().await.unwrap();
+    let client = lusid::Client::for_emulator(&emu).unwrap();
+    let drive = client.drive();
+    drive
+        .folders()
+        .get_root_folder()
+        .send()
+        .await
+        .expect("GetRootFolder");
+    let sent = emu.requests();
+    let authorization = sent
+        .iter()
+        .rev()
+        .find_map(|request| request.header("authorization").map(str::to_owned))
+        .expect("an authorised request");
+    let token = authorization.trim_start_matches("Bearer ");
+    for debug in [format!("{client:?}"), format!("{drive:?}")] {
+        assert!(!debug.contains(token), "the token in {debug}");
+        assert!(!debug.contains(&emu.credentials().password), "{debug}");
+        assert!(!debug.contains(&emu.credentials().client_secret), "{debug}");
+    }
+}
