@@ -79,6 +79,34 @@ fn create_file_takes_its_body_from_stdin_with_its_length() {
 }
 
 #[test]
+fn a_dry_run_of_binary_stdin_shows_its_size_not_its_bytes() {
+    // The dry run printed the bytes read from stdin as (lossy) text.
+    let served = serve(0);
+    let binary: Vec<u8> = (0..=255u8).rev().collect();
+    let output = run_with_stdin(
+        &served,
+        &[
+            "api",
+            "--service",
+            "drive",
+            "CreateFile",
+            "-p",
+            "x-lusid-drive-filename=r.bin",
+            "-p",
+            "x-lusid-drive-path=/",
+            "--body",
+            "-",
+            "--dry-run",
+        ],
+        &binary,
+    );
+    assert_exit(&output, 0, "dry run");
+    let printed: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(printed["body"], "<256 bytes from stdin>", "{printed}");
+    assert_eq!(printed["headers"]["content-length"], "256", "{printed}");
+}
+
+#[test]
 fn a_content_length_other_than_the_body_size_is_refused_before_sending() {
     // `-p Content-Length=3` with a 5-byte file created a 3-byte file
     // (silently cut), and `-p Content-Length=10` left the emulator waiting
@@ -358,63 +386,63 @@ fn an_upload_uses_a_folder_another_client_created_meanwhile() {
     assert_eq!(text(&output.stdout), "file1\n");
 }
 
-/// An in-process emulator whose Drive is kept in `drive_dir`.
-fn serve_with_drive_dir(drive_dir: &std::path::Path) -> Served {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let emulator = runtime
-        .block_on(
-            lusid_emulator::Emulator::builder()
-                .equities(0)
-                .drive_dir(drive_dir)
-                .start(),
-        )
-        .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let secrets = dir.path().join("secrets.json");
-    emulator.write_secrets(&secrets).unwrap();
-    Served {
-        runtime,
-        emulator,
-        secrets,
-        dir,
-    }
+/// A server on a loopback port answering every request with a download
+/// that announces 10 bytes and sends 5 before closing: its origin.
+fn cut_off_server() -> String {
+    use std::io::{BufRead, BufReader};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let origin = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            let _ = stream.write_all(
+                b"HTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\n\
+                  content-length: 10\r\nconnection: close\r\n\r\nhello",
+            );
+        }
+    });
+    origin
 }
 
 #[test]
 fn a_download_cut_off_mid_way_names_the_operation_and_url_and_keeps_the_file() {
     // The error read "request: request to  failed (the connection
     // broke)": no operation, an empty URL.
-    let drive_dir = tempfile::tempdir().unwrap();
-    let served = serve_with_drive_dir(drive_dir.path());
-    let local = served.path("five.txt");
-    std::fs::write(&local, b"hello").unwrap();
-    let output = served.run(&["drive", "upload", local.to_str().unwrap(), "/t/five.txt"]);
-    assert_exit(&output, 0, "upload");
-    let id = text(&output.stdout).trim().to_owned();
-    // The stored contents shrink behind Drive's back: the download
-    // announces 5 bytes and sends 2.
-    std::fs::write(drive_dir.path().join("objects").join(&id), b"he").unwrap();
-    let kept = served.path("kept.txt");
+    let origin = cut_off_server();
+    let dir = tempfile::tempdir().unwrap();
+    let kept = dir.path().join("kept.txt");
     std::fs::write(&kept, b"original").unwrap();
-    let output = served.run(&[
+    let output = command(&[
+        "--retries",
+        "0",
+        "api",
+        "--service",
         "drive",
-        "download",
-        "/t/five.txt",
+        "DownloadFile",
+        "-p",
+        "id=f1",
+        "--output",
         kept.to_str().unwrap(),
-        "--force",
-    ]);
+    ])
+    .env("FBN_LUSID_URL", format!("{origin}/api"))
+    .env("FBN_ACCESS_TOKEN", "t")
+    .output()
+    .unwrap();
     assert_exit(&output, 1, "a download cut off");
     let stderr = text(&output.stderr);
     assert!(stderr.contains("DownloadFile"), "{stderr}");
     assert!(
-        stderr.contains(&format!("/drive/api/files/{id}/contents")),
+        stderr.contains(&format!("{origin}/drive/api/files/f1/contents")),
         "{stderr}"
     );
     assert_eq!(std::fs::read(&kept).unwrap(), b"original");
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(left.len(), 1, "only kept.txt: {left:?}");
 }
 
 #[test]

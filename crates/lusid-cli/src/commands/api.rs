@@ -789,7 +789,8 @@ pub async fn capture(
 }
 
 /// `{"method","url","headers","body"}`: a JSON body as written (not
-/// re-serialised), any other body as a string, no body as null.
+/// re-serialised), file contents by their size and origin, any other body
+/// as a string, no body as null.
 pub fn dry_run_json(captured: &Captured, payload: Option<&Payload>) -> Result<String, CliError> {
     use serde_json::value::RawValue;
     let body: Option<Box<RawValue>> = match (&captured.body, payload) {
@@ -801,6 +802,14 @@ pub fn dry_run_json(captured: &Captured, payload: Option<&Payload>) -> Result<St
             }),
         ) => {
             let text = format!("<{len} bytes streamed from {}>", path.display());
+            serde_json::to_string(&text)
+                .ok()
+                .and_then(|text| RawValue::from_string(text).ok())
+        }
+        (Some(bytes), Some(payload)) if payload.media_type == "application/octet-stream" => {
+            // Contents read from stdin: their size, not their (binary)
+            // bytes.
+            let text = format!("<{} bytes from stdin>", bytes.len());
             serde_json::to_string(&text)
                 .ok()
                 .and_then(|text| RawValue::from_string(text).ok())
