@@ -459,3 +459,59 @@ fn an_upload_answered_429_is_sent_again_after_retry_after() {
     assert_exit(&output, 0, "upload after a 429");
     assert_eq!(ls(&served, "/"), ["a.txt"]);
 }
+
+#[test]
+fn sql_table_escapes_control_characters_in_values_and_columns() {
+    // `instruments list --format table` escapes control characters, but
+    // `sql --format table` printed Luminesce's values raw: an ESC sequence
+    // reached the terminal and a newline broke the row in two.
+    use axum::http::HeaderMap;
+    use axum::response::IntoResponse;
+    let rows = r#"[{"Name":"\u001b[2Jred\nline","Co\tde":"x"}]"#;
+    let by_json = move |headers: HeaderMap| async move {
+        if !common::fake::authorised(&headers) {
+            return axum::http::StatusCode::UNAUTHORIZED.into_response();
+        }
+        ([("content-type", "application/json")], rows).into_response()
+    };
+    let router = axum::Router::new().route("/honeycomb/api/Sql/json", axum::routing::put(by_json));
+    let fake = common::fake::start(router);
+    let output = fake
+        .command(&["sql", "select 1", "--format", "table"])
+        .output()
+        .unwrap();
+    assert_exit(&output, 0, "sql --format table");
+    let table = text(&output.stdout);
+    assert!(
+        !table.contains('\u{1b}') && !table.contains('\t'),
+        "{table:?}"
+    );
+    assert_eq!(table.lines().count(), 3, "header, rule, one row: {table:?}");
+    assert!(table.contains("\\u{1b}[2Jred\\nline"), "{table:?}");
+    assert!(table.contains("Co\\tde"), "{table:?}");
+}
+
+#[test]
+fn drive_ls_escapes_control_characters_in_names() {
+    // Names were printed raw: a tab added a column, a newline a line, an
+    // ESC sequence reached the terminal.
+    use axum::http::HeaderMap;
+    use axum::response::IntoResponse;
+    let page = r#"{"values":[{"id":"f1","name":"a\u001b[2J\tb\nc","path":"/","type":"File","size":1,
+        "createdBy":"u","createdOn":"2026-01-01T00:00:00.0000000+00:00",
+        "updatedBy":"u","updatedOn":"2026-01-01T00:00:00.0000000+00:00"}]}"#;
+    let root = move |headers: HeaderMap| async move {
+        if !common::fake::authorised(&headers) {
+            return axum::http::StatusCode::UNAUTHORIZED.into_response();
+        }
+        ([("content-type", "application/json")], page).into_response()
+    };
+    let router = axum::Router::new().route("/drive/api/folders", axum::routing::get(root));
+    let fake = common::fake::start(router);
+    let output = fake.command(&["drive", "ls", "/"]).output().unwrap();
+    assert_exit(&output, 0, "drive ls");
+    let listed = text(&output.stdout);
+    assert_eq!(listed.lines().count(), 1, "{listed:?}");
+    assert_eq!(listed.matches('\t').count(), 3, "{listed:?}");
+    assert!(listed.ends_with("\ta\\u{1b}[2J\\tb\\nc\n"), "{listed:?}");
+}

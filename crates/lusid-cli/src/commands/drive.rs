@@ -17,7 +17,7 @@ use crate::api::invoke::{self, Invoker};
 use crate::api::request::{Content, Payload};
 use crate::cli::{DriveDownloadArgs, DriveLsArgs, DrivePathArgs, DriveUploadArgs};
 use crate::error::CliError;
-use crate::output::Output;
+use crate::output::{Output, printable};
 use crate::session::Session;
 
 /// One folder or file, as Drive's StorageObject has it.
@@ -243,7 +243,8 @@ fn split_file_path<'a>(
 
 /// `lusid drive ls [PATH]`: one line per item, tab-separated: `folder` or
 /// `file`, size in bytes (`-` for a folder), updatedOn, name (a folder's
-/// with a trailing `/`).
+/// with a trailing `/`; control characters escaped, so a name cannot
+/// drive the terminal or break its line).
 pub async fn ls(session: &Session, args: &DriveLsArgs) -> Result<(), CliError> {
     let drive = Drive::open(session)?;
     let items = match drive.find(&args.path).await? {
@@ -265,8 +266,8 @@ pub async fn ls(session: &Session, args: &DriveLsArgs) -> Result<(), CliError> {
         };
         text.push_str(&format!(
             "{kind}\t{size}\t{}\t{}{suffix}\n",
-            item.updated_on.as_deref().unwrap_or("-"),
-            item.name
+            printable(item.updated_on.as_deref().unwrap_or("-")),
+            printable(&item.name)
         ));
     }
     print(&text)
