@@ -515,3 +515,41 @@ fn drive_ls_escapes_control_characters_in_names() {
     assert_eq!(listed.matches('\t').count(), 3, "{listed:?}");
     assert!(listed.ends_with("\ta\\u{1b}[2J\\tb\\nc\n"), "{listed:?}");
 }
+
+#[test]
+fn an_error_carrying_service_text_does_not_drive_the_terminal() {
+    // A problem's title and detail were printed to stderr as sent: an ESC
+    // sequence (or a carriage return rewriting the line) reached the
+    // terminal.
+    use axum::http::HeaderMap;
+    use axum::response::IntoResponse;
+    let problem = r#"{"name":"FileNotFound","code":-1,"errorDetails":[],"status":404,"title":"gone","detail":"\u001b[2Jno\rfile"}"#;
+    let get_file = move |headers: HeaderMap| async move {
+        if !common::fake::authorised(&headers) {
+            return axum::http::StatusCode::UNAUTHORIZED.into_response();
+        }
+        (
+            axum::http::StatusCode::NOT_FOUND,
+            [("content-type", "application/json")],
+            problem,
+        )
+            .into_response()
+    };
+    let router = axum::Router::new().route("/drive/api/files/{id}", axum::routing::get(get_file));
+    let fake = common::fake::start(router);
+    let output = fake
+        .command(&["api", "--service", "drive", "GetFile", "-p", "id=x"])
+        .output()
+        .unwrap();
+    assert_exit(&output, 1, "GetFile of a missing file");
+    let stderr = text(&output.stderr);
+    assert!(
+        !stderr.contains('\u{1b}') && !stderr.contains('\r'),
+        "{stderr:?}"
+    );
+    assert!(stderr.contains("404"), "{stderr:?}");
+    assert!(
+        stderr.contains("FileNotFound") && stderr.contains("\\u{1b}[2Jno\\rfile"),
+        "{stderr:?}"
+    );
+}
