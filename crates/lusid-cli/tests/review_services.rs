@@ -553,3 +553,38 @@ fn an_error_carrying_service_text_does_not_drive_the_terminal() {
         "{stderr:?}"
     );
 }
+
+#[test]
+fn header_parameters_are_named_in_any_case() {
+    // `-p content-length=5` was "CreateFile has no parameter
+    // \"content-length\"", though HTTP header names ignore case.
+    let served = serve(0);
+    let body = served.path("five.txt");
+    std::fs::write(&body, b"hello").unwrap();
+    let output = served.run(&[
+        "api",
+        "--service",
+        "drive",
+        "CreateFile",
+        "-p",
+        "X-LUSID-DRIVE-FILENAME=upper.txt",
+        "-p",
+        "x-lusid-drive-path=/",
+        "-p",
+        "content-length=5",
+        "--body",
+        body.to_str().unwrap(),
+    ]);
+    assert_exit(&output, 0, "header names in other cases");
+    assert_eq!(ls(&served, "/"), ["upper.txt"]);
+    // Query and path parameters keep their exact names.
+    let output = served.run(&[
+        "api",
+        "--service",
+        "drive",
+        "GetRootFolder",
+        "-p",
+        "LIMIT=1",
+    ]);
+    assert_exit(&output, 2, "a query parameter in another case");
+}
