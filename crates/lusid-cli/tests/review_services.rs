@@ -588,3 +588,17 @@ fn header_parameters_are_named_in_any_case() {
     ]);
     assert_exit(&output, 2, "a query parameter in another case");
 }
+
+#[test]
+fn describe_says_content_length_comes_from_the_body() {
+    // `describe CreateFile` listed Content-Length as a required parameter
+    // with no word that --body sets it.
+    let output = common::lusid(&["api", "--service", "drive", "describe", "CreateFile"]);
+    assert_exit(&output, 0, "describe");
+    let described = text(&output.stdout);
+    let line = described
+        .lines()
+        .find(|line| line.trim_start().starts_with("Content-Length "))
+        .unwrap_or_else(|| panic!("{described}"));
+    assert!(line.contains("--body's size"), "{line}");
+}

@@ -139,6 +139,9 @@ pub fn describe_text(service: &Service<'_>, operation: &Operation<'_>) -> String
             if param.required {
                 line.push_str("  required");
             }
+            if is_body_length(operation, param) {
+                line.push_str("  (the --body's size unless given)");
+            }
             if !param.values.is_empty() {
                 line.push_str(&format!("  allowed: {}", param.values.join(", ")));
             }
@@ -382,6 +385,17 @@ pub fn prepare<'s>(
         values,
         payload,
     })
+}
+
+/// Whether `param` is the `Content-Length` that `prepare` sets to the size
+/// of an `application/octet-stream` body.
+fn is_body_length(operation: &Operation<'_>, param: &crate::api::table::Param) -> bool {
+    param.location == crate::api::table::Location::Header
+        && param.name.eq_ignore_ascii_case("content-length")
+        && operation
+            .body
+            .as_ref()
+            .is_some_and(|body| request::media_type(&body.media_type) == "application/octet-stream")
 }
 
 /// Refuses `--body` for an operation that takes none, and its absence
