@@ -746,3 +746,77 @@ async fn a_running_emulators_debug_shows_no_token_and_no_file_contents() {
         "the client secret in Debug"
     );
 }
+
+/// A drive.json item.
+fn index_item(id: &str, parent: Option<&str>, name: &str, folder: bool) -> Value {
+    json!({
+        "id": id, "parent": parent, "name": name, "folder": folder,
+        "size": if folder { Value::Null } else { json!(1) },
+        "createdBy": "u", "createdOn": "2026-01-01T00:00:00.0000000+00:00",
+        "updatedBy": "u", "updatedOn": "2026-01-01T00:00:00.0000000+00:00",
+    })
+}
+
+#[tokio::test]
+async fn a_drive_json_that_parses_but_does_not_hold_together_is_a_start_up_error() {
+    // Only JSON syntax was checked: folders inside each other made every
+    // listing loop for ever (with the tree locked, so every Drive request
+    // hung), and a missing folder made files vanish.
+    let cases = [
+        (
+            "inside itself",
+            vec![
+                ("a", index_item("a", Some("b"), "a", true)),
+                ("b", index_item("b", Some("a"), "b", true)),
+            ],
+        ),
+        (
+            "is not a folder",
+            vec![("f", index_item("f", Some("gone"), "f.txt", false))],
+        ),
+        (
+            "named",
+            vec![
+                ("x", index_item("x", None, "same", true)),
+                ("y", index_item("y", None, "same", false)),
+            ],
+        ),
+        (
+            "has the id",
+            vec![("k", index_item("other", None, "n", true))],
+        ),
+        (
+            "invalid name",
+            vec![("k", index_item("k", None, "..", true))],
+        ),
+    ];
+    for (why, items) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let items: serde_json::Map<String, Value> = items
+            .into_iter()
+            .map(|(key, item)| (key.to_owned(), item))
+            .collect();
+        std::fs::write(
+            dir.path().join("drive.json"),
+            json!({"items": items}).to_string(),
+        )
+        .unwrap();
+        let started = tokio::time::timeout(
+            Duration::from_secs(10),
+            Emulator::builder()
+                .equities(0)
+                .drive_dir(dir.path())
+                .start(),
+        )
+        .await
+        .expect("start-up ends");
+        let error = match started {
+            Ok(_) => panic!("{why}: a damaged drive.json was accepted"),
+            Err(error) => error.to_string(),
+        };
+        assert!(
+            error.contains("drive.json") && error.contains(why),
+            "{why}: {error}"
+        );
+    }
+}

@@ -64,6 +64,8 @@ impl Drive {
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => Tree::default(),
             Err(error) => return Err(failed(format!("could not read {INDEX_FILE}: {error}"))),
         };
+        tree.check()
+            .map_err(|problem| failed(format!("{INDEX_FILE} is damaged: {problem}")))?;
         remove_parts(dir);
         Ok(Self {
             tree: Mutex::new(tree),

@@ -148,6 +148,52 @@ impl Tree {
         Ok(self.items.entry(id).or_insert(item))
     }
 
+    /// Checks a tree read from disk: each item under its own id, in a
+    /// folder that exists, not inside itself, with a valid name unique in
+    /// its folder; the first problem found, in words.
+    pub(crate) fn check(&self) -> Result<(), String> {
+        let mut names = std::collections::HashSet::new();
+        for (key, item) in &self.items {
+            if *key != item.id {
+                return Err(format!("the item under {key} has the id {}", item.id));
+            }
+            if let Some(parent) = item.parent.as_deref()
+                && self.folder(parent).is_err()
+            {
+                return Err(format!(
+                    "the folder {parent} of {key} is not a folder in it"
+                ));
+            }
+            if self.inside_itself(key) {
+                return Err(format!("the item {key} is inside itself"));
+            }
+            super::rules::check_name("name", &item.name)
+                .map_err(|_| format!("the item {key} has the invalid name {:?}", item.name))?;
+            if !names.insert((item.parent.as_deref(), item.name.as_str())) {
+                return Err(format!("two items of one folder are named {:?}", item.name));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether walking up from item `id` comes back to it (or never ends).
+    fn inside_itself(&self, id: &str) -> bool {
+        let mut current = self.items.get(id).and_then(|item| item.parent.as_deref());
+        for _ in 0..self.items.len() {
+            match current {
+                None => return false,
+                Some(parent) if parent == id => return true,
+                Some(parent) => {
+                    current = self
+                        .items
+                        .get(parent)
+                        .and_then(|item| item.parent.as_deref());
+                }
+            }
+        }
+        current.is_some()
+    }
+
     /// Removes an item and, for a folder, everything in it; the removed
     /// items.
     pub(crate) fn remove(&mut self, id: &str) -> Vec<Item> {
