@@ -820,3 +820,57 @@ async fn a_drive_json_that_parses_but_does_not_hold_together_is_a_start_up_error
         );
     }
 }
+
+/// CreateFile of `name` in the root (at Drive's URL `drive_url`).
+async fn create_file(drive_url: String, auth: String, name: String, body: Vec<u8>) -> Resp {
+    send(
+        "POST",
+        &format!("{drive_url}/api/files"),
+        &[
+            ("authorization", auth.as_str()),
+            ("content-type", "application/octet-stream"),
+            ("x-lusid-drive-filename", name.as_str()),
+            ("x-lusid-drive-path", "/"),
+        ],
+        body,
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_uploads_of_one_name_make_one_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let emu = Emulator::builder()
+        .equities(0)
+        .drive_dir(dir.path())
+        .start()
+        .await
+        .unwrap();
+    let drive = Drive::new(&emu).await;
+    let mut uploads = tokio::task::JoinSet::new();
+    for n in 0..16usize {
+        uploads.spawn(create_file(
+            emu.drive_url(),
+            drive.auth.clone(),
+            "same.bin".to_owned(),
+            vec![n as u8; 50_000 + n],
+        ));
+    }
+    let mut statuses = Vec::new();
+    while let Some(resp) = uploads.join_next().await {
+        statuses.push(resp.unwrap().status);
+    }
+    statuses.sort_unstable();
+    assert_eq!(statuses[0], 201, "{statuses:?}");
+    assert!(statuses[1..].iter().all(|s| *s == 409), "{statuses:?}");
+    assert_eq!(drive.search("same.bin").await, ["same.bin"]);
+    let id = id_of(&drive, "same.bin").await;
+    assert_eq!(objects(dir.path()), std::slice::from_ref(&id));
+    let meta = drive.call("GET", &format!("/api/files/{id}"), None).await;
+    let size = meta.json()["size"].as_u64().unwrap();
+    let body = drive
+        .call("GET", &format!("/api/files/{id}/contents"), None)
+        .await;
+    assert_eq!(body.body.len() as u64, size);
+    assert!(body.body.iter().all(|b| u64::from(*b) == size - 50_000));
+}
