@@ -789,6 +789,13 @@ async fn a_drive_json_that_parses_but_does_not_hold_together_is_a_start_up_error
             "invalid name",
             vec![("k", index_item("k", None, "..", true))],
         ),
+        (
+            "not a plain file name",
+            vec![(
+                "../../etc/passwd",
+                index_item("../../etc/passwd", None, "p", false),
+            )],
+        ),
     ];
     for (why, items) in cases {
         let dir = tempfile::tempdir().unwrap();

@@ -148,14 +148,22 @@ impl Tree {
         Ok(self.items.entry(id).or_insert(item))
     }
 
-    /// Checks a tree read from disk: each item under its own id, in a
-    /// folder that exists, not inside itself, with a valid name unique in
-    /// its folder; the first problem found, in words.
+    /// Checks a tree read from disk: each item under its own id (a plain
+    /// file name, since a file's contents are `objects/<id>`), in a folder
+    /// that exists, not inside itself, with a valid name unique in its
+    /// folder; the first problem found, in words.
     pub(crate) fn check(&self) -> Result<(), String> {
         let mut names = std::collections::HashSet::new();
         for (key, item) in &self.items {
             if *key != item.id {
                 return Err(format!("the item under {key} has the id {}", item.id));
+            }
+            if key.is_empty()
+                || key.contains(['/', '\\'])
+                || key.starts_with('.')
+                || key.ends_with(".part")
+            {
+                return Err(format!("the id {key:?} is not a plain file name"));
             }
             if let Some(parent) = item.parent.as_deref()
                 && self.folder(parent).is_err()
