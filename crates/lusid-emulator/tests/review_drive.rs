@@ -881,3 +881,27 @@ async fn concurrent_uploads_of_one_name_make_one_file() {
     assert_eq!(body.body.len() as u64, size);
     assert!(body.body.iter().all(|b| u64::from(*b) == size - 50_000));
 }
+
+#[tokio::test]
+async fn a_chunked_upload_names_content_length_as_the_wire_spells_it() {
+    // The missing header was reported under `content-length`, the other
+    // Content-Length problems under `Content-Length`.
+    let emu = emulator().await;
+    let drive = Drive::new(&emu).await;
+    let mut stream = TcpStream::connect(emu.addr()).await.unwrap();
+    let request = format!(
+        "POST /drive/api/files HTTP/1.1\r\nhost: x\r\nauthorization: {}\r\n\
+         x-lusid-drive-filename: c.txt\r\nx-lusid-drive-path: /\r\n\
+         transfer-encoding: chunked\r\nconnection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+        drive.auth
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let (status, body) = finish_upload(stream, b"").await;
+    assert_eq!(status, 400, "{body}");
+    let problem: Value = serde_json::from_str(&body).unwrap();
+    let message = problem["errors"]["Content-Length"][0]
+        .as_str()
+        .unwrap_or_default();
+    assert!(message.contains("required"), "{problem}");
+    assert!(drive.search("c.txt").await.is_empty());
+}

@@ -89,7 +89,15 @@ fn header<'a>(headers: &'a HeaderMap, name: &'static str) -> Result<&'a str, Dri
 
 /// The upload's `Content-Length`.
 fn content_length(headers: &HeaderMap) -> Result<u64, DriveProblem> {
-    header(headers, "content-length")?.parse().map_err(|_| {
+    let value = headers.get(CONTENT_LENGTH).ok_or_else(|| {
+        DriveProblem::Invalid(
+            "Content-Length",
+            "The Content-Length header is required (a body of known length, not chunked)."
+                .to_owned(),
+        )
+    })?;
+    let text = value.to_str().unwrap_or_default();
+    text.parse().map_err(|_| {
         DriveProblem::Invalid(
             "Content-Length",
             "Content-Length is not a number.".to_owned(),
