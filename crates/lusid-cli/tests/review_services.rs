@@ -602,3 +602,31 @@ fn describe_says_content_length_comes_from_the_body() {
         .unwrap_or_else(|| panic!("{described}"));
     assert!(line.contains("--body's size"), "{line}");
 }
+
+#[test]
+fn a_listing_whose_next_page_never_changes_is_an_error_not_a_short_listing() {
+    // A Drive answering the page token it was given as `nextPage` again
+    // made `drive ls` stop there and print the first page as if complete
+    // (exit 0).
+    use axum::http::HeaderMap;
+    use axum::response::IntoResponse;
+    let page = r#"{"values":[{"id":"f1","name":"first.txt","path":"/","type":"File","size":1,
+        "createdBy":"u","createdOn":"2026-01-01T00:00:00.0000000+00:00",
+        "updatedBy":"u","updatedOn":"2026-01-01T00:00:00.0000000+00:00"}],"nextPage":"again"}"#;
+    let root = move |headers: HeaderMap| async move {
+        if !common::fake::authorised(&headers) {
+            return axum::http::StatusCode::UNAUTHORIZED.into_response();
+        }
+        ([("content-type", "application/json")], page).into_response()
+    };
+    let router = axum::Router::new().route("/drive/api/folders", axum::routing::get(root));
+    let fake = common::fake::start(router);
+    let output = fake.command(&["drive", "ls", "/"]).output().unwrap();
+    assert_exit(&output, 1, "a page token that never changes");
+    assert!(
+        text(&output.stderr).contains("GetRootFolder"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert!(output.stdout.is_empty(), "{}", text(&output.stdout));
+}

@@ -77,6 +77,7 @@ impl Drive {
     async fn contents(&self, id: Option<&str>) -> Result<Vec<Item>, CliError> {
         let mut items = Vec::new();
         let mut page: Option<String> = None;
+        let mut seen = std::collections::HashSet::new();
         loop {
             let mut params = Vec::new();
             if let Some(id) = id {
@@ -97,8 +98,15 @@ impl Drive {
             })?;
             items.extend(next.values);
             match next.next_page.filter(|token| !token.is_empty()) {
-                Some(token) if Some(&token) != page.as_ref() => page = Some(token),
-                _ => return Ok(items),
+                // A token seen before would page for ever: an error, not
+                // a listing silently cut short or repeated.
+                Some(token) if !seen.insert(token.clone()) => {
+                    return Err(CliError::Unsupported(format!(
+                        "{operation} answered a page token it had given before as the next one: the listing cannot go on"
+                    )));
+                }
+                Some(token) => page = Some(token),
+                None => return Ok(items),
             }
         }
     }
