@@ -137,7 +137,7 @@ pub enum CliError {
     #[error(transparent)]
     Table(#[from] crate::api::TableError),
     /// `lusid api`: no operation of that name.
-    #[error("{service} has no operation {operation:?}{}; `lusid api list --search WORD` finds one", if .near.is_empty() { String::new() } else { format!(" (did you mean {}?)", .near.join(", ")) })]
+    #[error("{service} has no operation {operation:?}{}; `lusid api {}list --search WORD` finds one", if .near.is_empty() { String::new() } else { format!(" (did you mean {}?)", .near.join(", ")) }, if .service == "lusid" { String::new() } else { format!("--service {} ", .service) })]
     UnknownOperation {
         /// The service.
         service: String,

@@ -92,8 +92,23 @@ fn report(error: &CliError) -> ExitCode {
     if let Some(hint) = error.hint() {
         message.push_str(&format!("\n  hint: {hint}"));
     }
-    note(&message);
+    note(&terminal_safe(&message));
     ExitCode::from(error.exit_code())
+}
+
+/// `text` with every control character but newline and tab escaped
+/// (`\u{1b}`, `\r`): error messages carry what services sent (problem
+/// details, SQL error text), which must not drive the terminal.
+fn terminal_safe(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' && c != '\t' {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// Writes a line for the user to stderr. Unlike `eprintln!`, a closed

@@ -655,7 +655,7 @@ fn instant(value: &time::OffsetDateTime) -> String {
 
 /// `text` with control characters escaped (`\u{1b}`, `\n`), so server data
 /// cannot drive the terminal or break a row.
-fn printable(text: &str) -> String {
+pub fn printable(text: &str) -> String {
     if !text.chars().any(char::is_control) {
         return text.to_owned();
     }

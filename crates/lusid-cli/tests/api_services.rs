@@ -97,7 +97,12 @@ fn every_service_lists_describes_and_dry_runs_one_operation_per_method() {
             let params = described
                 .lines()
                 .filter(|l| l.starts_with("  ") && !l.starts_with("   "));
-            for line in params.filter(|l| l.contains("  required")) {
+            // Content-Length is the body's size, which the CLI sends (a
+            // sample one would not match the body and be refused).
+            let required = params.filter(|l| {
+                l.contains("  required") && !l.trim_start().starts_with("Content-Length ")
+            });
+            for line in required {
                 let mut words = line.split_whitespace();
                 let (name, _location, kind) = (
                     words.next().unwrap(),

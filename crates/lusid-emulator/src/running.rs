@@ -25,7 +25,9 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// A serving emulator. Dropping it stops the server (gracefully, in the
 /// background); [`RunningEmulator::shutdown`] stops it and waits.
-#[derive(Debug)]
+///
+/// Its `Debug` shows where it serves, never its state (the bearer tokens
+/// it issued, Drive's file contents, every instrument).
 pub struct RunningEmulator {
     state: SharedState,
     addr: SocketAddr,
@@ -35,6 +37,16 @@ pub struct RunningEmulator {
     ca_pem: Option<String>,
     /// The last file the CA certificate was written to (absolute).
     ca_file: Mutex<Option<PathBuf>>,
+}
+
+impl std::fmt::Debug for RunningEmulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunningEmulator")
+            .field("base_url", &self.state.base_url)
+            .field("addr", &self.addr)
+            .field("tls", &self.ca_pem.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl RunningEmulator {

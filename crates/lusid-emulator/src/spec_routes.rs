@@ -66,7 +66,6 @@ pub(crate) const IMPLEMENTED_SERVICE_OPERATIONS: &[(&str, &[&str])] = &[(
         "CreateFolder",
         "GetFolder",
         "UpdateFolder",
-        "MoveFolder",
         "DeleteFolder",
         "GetFolderContents",
         "Search",
@@ -163,13 +162,13 @@ fn tables() -> &'static [ServiceTable] {
 }
 
 /// The service a served path belongs to, and the spec path within it:
-/// `/drive/api/files` gives Drive and `/api/files`.
+/// `/drive/api/files` gives Drive and `/api/files`. Any path under a
+/// service's base path is the service's, since not every spec path
+/// starts with `/api/` (Luminesce's `/fakeNodeReclaim`).
 pub(crate) fn service_of(served_path: &str) -> Option<(&'static str, &str)> {
     tables().iter().find_map(|table| {
         let spec_path = served_path.strip_prefix(table.base)?;
-        spec_path
-            .starts_with("/api/")
-            .then_some((table.service, spec_path))
+        (spec_path.len() > 1 && spec_path.starts_with('/')).then_some((table.service, spec_path))
     })
 }
 
@@ -305,6 +304,16 @@ mod tests {
             SpecMatch::NotFound
         );
         assert_eq!(lookup_any(&Method::GET, "/drive"), None);
+        assert_eq!(lookup_any(&Method::GET, "/drivex/api/files"), None);
+        assert_eq!(
+            lookup_any(&Method::GET, "/honeycomb/fakeNodeReclaim"),
+            Some(("Luminesce", SpecMatch::Operation("FakeNodeReclaim")))
+        );
+        assert_eq!(
+            lookup_any(&Method::POST, "/drive/api/folders/abc"),
+            Some(("Drive", SpecMatch::Operation("MoveFolder")))
+        );
+        assert!(!is_service_operation_implemented("Drive", "MoveFolder"));
         assert_eq!(lookup_any(&Method::GET, "/elsewhere/api/x"), None);
         let services: Vec<&str> = SERVICE_OPERATIONS.iter().map(|(s, _, _)| *s).collect();
         assert_eq!(services.len(), 10, "{services:?}");

@@ -10,7 +10,7 @@ use http_body_util::BodyExt as _;
 use lusid::models::RawJson;
 
 use super::params::Values;
-use super::raw::{RawLayer, RawSlot};
+use super::raw::{Origin, RawLayer, RawSlot};
 use super::request::{self, Payload, Target};
 use super::table::{Operation, Service};
 use crate::error::CliError;
@@ -120,20 +120,24 @@ impl Invoker {
 /// returning the number of bytes.
 ///
 /// # Errors
-/// [`CliError::Api`] when the body fails mid-way, `output_error`'s
-/// error when writing does.
+/// [`CliError::Api`] when the body fails mid-way (naming the operation
+/// and URL the response's [`Origin`] gives), `output_error`'s error when
+/// writing does.
 pub async fn copy_body(
     response: RawResponse,
     out: &mut dyn Write,
     output_error: &dyn Fn(std::io::Error) -> CliError,
 ) -> Result<u64, CliError> {
+    let origin = response.extensions().get::<Origin>().cloned();
     let mut body = response.into_body().into_data_stream();
     let mut written = 0_u64;
     while let Some(chunk) = body.next().await {
         let chunk = chunk.map_err(|source| {
             CliError::Api(lusid::Error::Http(lusid::stack::Error::Transport {
-                operation: None,
-                url: String::new(),
+                operation: origin.as_ref().and_then(|origin| origin.operation),
+                url: origin
+                    .as_ref()
+                    .map_or_else(String::new, |origin| origin.url.clone()),
                 kind: lusid::stack::FailureKind::Send,
                 attempts: 1,
                 source,

@@ -3,7 +3,8 @@
 //! the stack (between retry and auth) takes a successful response of a
 //! request that asks for it, keeps it in the request's [`RawSlot`], and
 //! answers the client with an empty JSON object instead. Error statuses
-//! pass through untouched, so they reach the caller as the SDK's errors
+//! pass through with their body read whole (a streamed one too: it is a
+//! small problem document), so they reach the caller as the SDK's errors
 //! (status, problem details, operation).
 
 use std::future::Future;
@@ -26,6 +27,39 @@ impl RawSlot {
 
     fn put(&self, response: Response) {
         *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(response);
+    }
+}
+
+/// Where a kept response came from: its operation and URL (without the
+/// query), so that a body failing mid-way names them
+/// ([`super::invoke::copy_body`]). Put in the kept response's extensions.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    /// The operation, when the request named one.
+    pub operation: Option<lusid::stack::Operation>,
+    /// The request URL without its query string.
+    pub url: String,
+}
+
+impl Origin {
+    fn of(request: &Request) -> Self {
+        let uri = request.uri();
+        let mut url = String::new();
+        if let Some(scheme) = uri.scheme_str() {
+            url.push_str(scheme);
+            url.push_str("://");
+        }
+        if let Some(authority) = uri.authority() {
+            url.push_str(authority.as_str());
+        }
+        url.push_str(uri.path());
+        Self {
+            operation: request
+                .extensions()
+                .get::<lusid::stack::Operation>()
+                .copied(),
+            url,
+        }
     }
 }
 
@@ -62,11 +96,15 @@ where
 
     fn call(&mut self, request: Request) -> Self::Future {
         let slot = request.extensions().get::<RawSlot>().cloned();
+        let origin = slot.as_ref().map(|_| Origin::of(&request));
         let future = self.inner.call(request);
         Box::pin(async move {
-            let response = future.await?;
+            let mut response = future.await?;
             match slot {
                 Some(slot) if response.status().is_success() => {
+                    if let Some(origin) = origin {
+                        response.extensions_mut().insert(origin);
+                    }
                     slot.put(response);
                     let mut stand_in = Response::new(Body::from("{}"));
                     stand_in.headers_mut().insert(
@@ -75,8 +113,22 @@ where
                     );
                     Ok(stand_in)
                 }
-                _ => Ok(response),
+                Some(_) => Ok(read_whole(response).await),
+                None => Ok(response),
             }
         })
     }
+}
+
+/// An error response with its body read whole, so that the SDK decodes
+/// its problem details (a streamed body would reach it unread, and the
+/// error would name only the status). A body that fails mid-way is
+/// passed on empty: the status still says what happened.
+async fn read_whole(response: Response) -> Response {
+    if response.body().as_bytes().is_some() {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let bytes = body.collect_bytes().await.unwrap_or_default();
+    Response::from_parts(parts, Body::from(bytes))
 }

@@ -65,9 +65,17 @@ pub struct Operation<'a> {
 }
 
 impl Operation<'_> {
-    /// The parameter whose wire name is `name`.
+    /// The parameter whose wire name is `name` (a header's in any case,
+    /// as HTTP compares them: `content-length` is `Content-Length`).
     pub fn param(&self, name: &str) -> Option<&Param> {
-        self.params.iter().find(|param| param.name == name)
+        self.params
+            .iter()
+            .find(|param| param.name == name)
+            .or_else(|| {
+                self.params.iter().find(|param| {
+                    param.location == Location::Header && param.name.eq_ignore_ascii_case(name)
+                })
+            })
     }
 }
 

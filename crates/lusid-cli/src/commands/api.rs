@@ -139,6 +139,9 @@ pub fn describe_text(service: &Service<'_>, operation: &Operation<'_>) -> String
             if param.required {
                 line.push_str("  required");
             }
+            if is_body_length(operation, param) {
+                line.push_str("  (the --body's size unless given)");
+            }
             if !param.values.is_empty() {
                 line.push_str(&format!("  allowed: {}", param.values.join(", ")));
             }
@@ -337,17 +340,17 @@ pub fn prepare<'s>(
         .body
         .as_ref()
         .is_some_and(|body| request::media_type(&body.media_type) == "application/octet-stream");
-    let file_len = match (&args.body, octet_stream) {
-        (Some(path), true) if path != Path::new("-") => Some(file_size(path)?),
+    if octet_stream {
+        // Before the parameters: the Content-Length they need comes from
+        // the body.
+        check_body_presence(service, operation, args)?;
+    }
+    let octet_body = match (&args.body, octet_stream) {
+        (Some(path), true) => Some(octet_body(path, stdin)?),
         _ => None,
     };
-    // Content-Length is the file's size, unless given.
-    if let Some(len) = file_len {
-        if operation.param("Content-Length").is_some()
-            && !params.iter().any(|p| p.starts_with("Content-Length="))
-        {
-            params.push(format!("Content-Length={len}"));
-        }
+    if let (Some((_, len)), Some(path)) = (&octet_body, &args.body) {
+        content_length(operation, &mut params, *len, path)?;
     }
     let values = Values::parse(operation, &params)?;
     if args.all_pages && !operation.paged {
@@ -356,30 +359,14 @@ pub fn prepare<'s>(
             operation.id
         )));
     }
-    let payload = match (&operation.body, &args.body) {
-        (None, Some(_)) => {
-            return Err(CliError::Usage(format!(
-                "{} takes no request body: drop --body",
-                operation.id
-            )));
-        }
-        (Some(body), None) if body.required => {
-            return Err(CliError::Usage(format!(
-                "{} requires a request body ({}): pass --body FILE, or --body - for stdin (`lusid api describe {}` shows its fields)",
-                operation.id,
-                validate::name(service, &body.ty),
-                operation.id
-            )));
-        }
-        (_, None) => None,
-        (Some(_), Some(path)) if file_len.is_some() => Some(Payload {
-            content: Content::File {
-                path: path.clone(),
-                len: file_len.unwrap_or_default(),
-            },
+    check_body_presence(service, operation, args)?;
+    let payload = match (&operation.body, &args.body, octet_body) {
+        (_, None, _) | (None, _, _) => None,
+        (Some(_), Some(_), Some((content, _))) => Some(Payload {
+            content,
             media_type: "application/octet-stream",
         }),
-        (Some(body), Some(path)) => {
+        (Some(body), Some(path), None) => {
             let bytes = read_body(path, stdin)?;
             let media_type = request::media_type(&body.media_type);
             if media_type == "application/json" {
@@ -398,6 +385,102 @@ pub fn prepare<'s>(
         values,
         payload,
     })
+}
+
+/// Whether `param` is the `Content-Length` that `prepare` sets to the size
+/// of an `application/octet-stream` body.
+fn is_body_length(operation: &Operation<'_>, param: &crate::api::table::Param) -> bool {
+    param.location == crate::api::table::Location::Header
+        && param.name.eq_ignore_ascii_case("content-length")
+        && operation
+            .body
+            .as_ref()
+            .is_some_and(|body| request::media_type(&body.media_type) == "application/octet-stream")
+}
+
+/// Refuses `--body` for an operation that takes none, and its absence
+/// for one that requires one.
+fn check_body_presence(
+    service: &Service<'static>,
+    operation: &Operation<'static>,
+    args: &ApiCallArgs,
+) -> Result<(), CliError> {
+    match (&operation.body, &args.body) {
+        (None, Some(_)) => Err(CliError::Usage(format!(
+            "{} takes no request body: drop --body",
+            operation.id
+        ))),
+        (Some(body), None) if body.required => Err(CliError::Usage(format!(
+            "{} requires a request body ({}): pass --body FILE, or --body - for stdin (`lusid api describe {}` shows its fields)",
+            operation.id,
+            validate::name(service, &body.ty),
+            operation.id
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// An `application/octet-stream` body and its length: a file streamed as
+/// it is sent, or stdin (`-`) read whole, since the length must be known.
+fn octet_body(path: &Path, stdin: &mut dyn Read) -> Result<(Content, u64), CliError> {
+    if path == Path::new("-") {
+        let bytes = read_body(path, stdin)?;
+        let len = bytes.len() as u64;
+        return Ok((Content::Bytes(bytes), len));
+    }
+    let len = file_size(path)?;
+    Ok((
+        Content::File {
+            path: path.to_owned(),
+            len,
+        },
+        len,
+    ))
+}
+
+/// Adds `Content-Length=LEN` (the body's size) to `params` for an
+/// operation that takes it; one given with `-p` must be that size, since
+/// a shorter one would cut the body and a longer one leave the server
+/// waiting for bytes that never come.
+fn content_length(
+    operation: &Operation<'static>,
+    params: &mut Vec<String>,
+    len: u64,
+    body: &Path,
+) -> Result<(), CliError> {
+    let Some(param) = operation.param("Content-Length") else {
+        return Ok(());
+    };
+    let given = params.iter().find_map(|pair| {
+        pair.split_once('=')
+            .filter(|(name, _)| name.eq_ignore_ascii_case(&param.name))
+            .map(|(_, value)| value.trim().to_owned())
+    });
+    match given {
+        None => {
+            params.push(format!("{}={len}", param.name));
+            Ok(())
+        }
+        Some(value) => match value.parse::<u64>() {
+            Ok(declared) if declared != len => Err(CliError::Usage(format!(
+                "{}: -p Content-Length={declared} but the body {} holds {len} bytes: drop -p Content-Length, the body's size is sent",
+                operation.id,
+                body_name(body)
+            ))),
+            // The right size, or not a number (refused with the other
+            // parameters).
+            _ => Ok(()),
+        },
+    }
+}
+
+/// How a `--body` is named in messages: the path, or `stdin` for `-`.
+fn body_name(path: &Path) -> String {
+    if path == Path::new("-") {
+        "(stdin)".to_owned()
+    } else {
+        path.display().to_string()
+    }
 }
 
 /// The size of a body file streamed as it is sent: a regular file.
@@ -720,7 +803,8 @@ pub async fn capture(
 }
 
 /// `{"method","url","headers","body"}`: a JSON body as written (not
-/// re-serialised), any other body as a string, no body as null.
+/// re-serialised), file contents by their size and origin, any other body
+/// as a string, no body as null.
 pub fn dry_run_json(captured: &Captured, payload: Option<&Payload>) -> Result<String, CliError> {
     use serde_json::value::RawValue;
     let body: Option<Box<RawValue>> = match (&captured.body, payload) {
@@ -732,6 +816,14 @@ pub fn dry_run_json(captured: &Captured, payload: Option<&Payload>) -> Result<St
             }),
         ) => {
             let text = format!("<{len} bytes streamed from {}>", path.display());
+            serde_json::to_string(&text)
+                .ok()
+                .and_then(|text| RawValue::from_string(text).ok())
+        }
+        (Some(bytes), Some(payload)) if payload.media_type == "application/octet-stream" => {
+            // Contents read from stdin: their size, not their (binary)
+            // bytes.
+            let text = format!("<{} bytes from stdin>", bytes.len());
             serde_json::to_string(&text)
                 .ok()
                 .and_then(|text| RawValue::from_string(text).ok())

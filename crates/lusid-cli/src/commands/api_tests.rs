@@ -186,7 +186,13 @@ fn describe_and_dry_run_every_operation(
             "--service".to_owned(),
             name.to_owned(),
         ];
-        for param in operation.params.iter().filter(|p| p.required) {
+        // Content-Length is the body's size, which `prepare` adds (a
+        // sample one would not match the body and be refused).
+        for param in operation
+            .params
+            .iter()
+            .filter(|p| p.required && !p.name.eq_ignore_ascii_case("content-length"))
+        {
             words.push("-p".to_owned());
             words.push(format!("{}={}", param.name, sample_param(param)));
         }

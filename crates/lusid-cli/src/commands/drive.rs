@@ -17,7 +17,7 @@ use crate::api::invoke::{self, Invoker};
 use crate::api::request::{Content, Payload};
 use crate::cli::{DriveDownloadArgs, DriveLsArgs, DrivePathArgs, DriveUploadArgs};
 use crate::error::CliError;
-use crate::output::Output;
+use crate::output::{Output, printable};
 use crate::session::Session;
 
 /// One folder or file, as Drive's StorageObject has it.
@@ -77,6 +77,7 @@ impl Drive {
     async fn contents(&self, id: Option<&str>) -> Result<Vec<Item>, CliError> {
         let mut items = Vec::new();
         let mut page: Option<String> = None;
+        let mut seen = std::collections::HashSet::new();
         loop {
             let mut params = Vec::new();
             if let Some(id) = id {
@@ -97,8 +98,15 @@ impl Drive {
             })?;
             items.extend(next.values);
             match next.next_page.filter(|token| !token.is_empty()) {
-                Some(token) if Some(&token) != page.as_ref() => page = Some(token),
-                _ => return Ok(items),
+                // A token seen before would page for ever: an error, not
+                // a listing silently cut short or repeated.
+                Some(token) if !seen.insert(token.clone()) => {
+                    return Err(CliError::Unsupported(format!(
+                        "{operation} answered a page token it had given before as the next one: the listing cannot go on"
+                    )));
+                }
+                Some(token) => page = Some(token),
+                None => return Ok(items),
             }
         }
     }
@@ -126,42 +134,99 @@ impl Drive {
         let mut parent = String::from("/");
         let mut folder: Option<String> = None;
         for name in names(path) {
-            let items = self.contents(folder.as_deref()).await?;
-            let id = match items.into_iter().find(|item| item.name == name) {
-                Some(item) if item.is_folder() => item.id,
-                Some(_) => {
-                    return Err(CliError::Usage(format!(
-                        "{parent}{name} is a file in Drive, not a folder"
-                    )));
-                }
-                None => {
-                    let body = serde_json::json!({"path": parent, "name": name}).to_string();
-                    let created = self
-                        .invoker
-                        .json(
-                            "CreateFolder",
-                            &[],
-                            Some(&Payload::bytes(body, "application/json")),
-                        )
-                        .await?;
-                    let item: Item =
-                        created
-                            .deserialize_into()
-                            .map_err(|source| CliError::Decode {
-                                position: 1,
-                                source,
-                            })?;
-                    item.id
-                }
+            let id = match self.folder_in(folder.as_deref(), &parent, name).await? {
+                Some(id) => id,
+                None => match self.create_folder(&parent, name).await {
+                    Ok(id) => id,
+                    // Made meanwhile by someone else (another upload to the
+                    // same new folder): use theirs.
+                    Err(CliError::Api(error))
+                        if error.status() == Some(http::StatusCode::CONFLICT) =>
+                    {
+                        self.folder_in(folder.as_deref(), &parent, name)
+                            .await?
+                            .ok_or(CliError::Api(error))?
+                    }
+                    Err(error) => return Err(error),
+                },
             };
-            if !parent.ends_with('/') {
-                parent.push('/');
-            }
-            parent.push_str(name);
+            parent = child_path(&parent, name);
             folder = Some(id);
         }
         Ok(())
     }
+
+    /// The id of the folder `name` in the folder `id` (at `parent`), `None`
+    /// when there is none; a file of that name is an error.
+    async fn folder_in(
+        &self,
+        id: Option<&str>,
+        parent: &str,
+        name: &str,
+    ) -> Result<Option<String>, CliError> {
+        let items = self.contents(id).await?;
+        match items.into_iter().find(|item| item.name == name) {
+            Some(item) if item.is_folder() => Ok(Some(item.id)),
+            Some(_) => Err(CliError::Usage(format!(
+                "{} is a file in Drive, not a folder",
+                child_path(parent, name)
+            ))),
+            None => Ok(None),
+        }
+    }
+
+    /// Creates the folder `name` in the folder at `parent`: its id.
+    async fn create_folder(&self, parent: &str, name: &str) -> Result<String, CliError> {
+        let body = serde_json::json!({"path": parent, "name": name}).to_string();
+        let created = self
+            .invoker
+            .json(
+                "CreateFolder",
+                &[],
+                Some(&Payload::bytes(body, "application/json")),
+            )
+            .await?;
+        let item: Item = created
+            .deserialize_into()
+            .map_err(|source| CliError::Decode {
+                position: 1,
+                source,
+            })?;
+        Ok(item.id)
+    }
+}
+
+/// The path of `name` in the folder at `parent` (`/` and `a` give `/a`,
+/// `/a` and `b` give `/a/b`).
+fn child_path(parent: &str, name: &str) -> String {
+    if parent.ends_with('/') {
+        format!("{parent}{name}")
+    } else {
+        format!("{parent}/{name}")
+    }
+}
+
+/// Checks every name of a Drive path about to be created, before anything
+/// is sent (so a bad name leaves no folders half made): not `.` or `..`
+/// (Drive paths have no relative parts), no control characters, no
+/// leading or trailing white space (which an HTTP header drops, so the
+/// file would be stored under another name).
+fn check_new_names(path: &str, names: &[&str]) -> Result<(), CliError> {
+    for name in names {
+        let why = if *name == "." || *name == ".." {
+            "Drive paths have no relative parts"
+        } else if name.chars().any(char::is_control) {
+            "it holds a control character"
+        } else if name.trim() != *name {
+            "it begins or ends with white space"
+        } else {
+            continue;
+        };
+        return Err(CliError::Usage(format!(
+            "{path:?}: {name:?} cannot be a name in Drive: {why}"
+        )));
+    }
+    Ok(())
 }
 
 /// The folder path and file name of a Drive file path; a path ending in
@@ -186,7 +251,8 @@ fn split_file_path<'a>(
 
 /// `lusid drive ls [PATH]`: one line per item, tab-separated: `folder` or
 /// `file`, size in bytes (`-` for a folder), updatedOn, name (a folder's
-/// with a trailing `/`).
+/// with a trailing `/`; control characters escaped, so a name cannot
+/// drive the terminal or break its line).
 pub async fn ls(session: &Session, args: &DriveLsArgs) -> Result<(), CliError> {
     let drive = Drive::open(session)?;
     let items = match drive.find(&args.path).await? {
@@ -208,8 +274,8 @@ pub async fn ls(session: &Session, args: &DriveLsArgs) -> Result<(), CliError> {
         };
         text.push_str(&format!(
             "{kind}\t{size}\t{}\t{}{suffix}\n",
-            item.updated_on.as_deref().unwrap_or("-"),
-            item.name
+            printable(item.updated_on.as_deref().unwrap_or("-")),
+            printable(&item.name)
         ));
     }
     print(&text)
@@ -221,6 +287,9 @@ pub async fn upload(session: &Session, args: &DriveUploadArgs) -> Result<(), Cli
     let len = super::api::file_size(&args.local)?;
     let local_name = args.local.file_name().and_then(|n| n.to_str());
     let (folder, name) = split_file_path(&args.drive_path, local_name)?;
+    let mut all = names(&folder);
+    all.push(name);
+    check_new_names(&args.drive_path, &all)?;
     let drive = Drive::open(session)?;
     drive.make_folders(&folder).await?;
     let payload = Payload {
@@ -291,6 +360,7 @@ pub async fn download(session: &Session, args: &DriveDownloadArgs) -> Result<(),
 
 /// `lusid drive mkdir PATH`: creates the folder and any missing parents.
 pub async fn mkdir(session: &Session, args: &DrivePathArgs) -> Result<(), CliError> {
+    check_new_names(&args.path, &names(&args.path))?;
     Drive::open(session)?.make_folders(&args.path).await
 }
 
@@ -346,5 +416,15 @@ mod tests {
         let (folder, name) = split_file_path("q4.csv", None).expect("a file");
         assert_eq!((folder.as_str(), name), ("/", "q4.csv"));
         assert!(split_file_path("/", None).is_err());
+    }
+
+    #[test]
+    fn new_names_are_checked_and_child_paths_joined() {
+        assert!(check_new_names("/a/b.csv", &["a", "b.csv"]).is_ok());
+        for bad in ["..", ".", " lead", "trail ", "tab\there"] {
+            assert!(check_new_names("/x", &[bad]).is_err(), "{bad:?}");
+        }
+        assert_eq!(child_path("/", "a"), "/a");
+        assert_eq!(child_path("/a", "b"), "/a/b");
     }
 }

@@ -219,12 +219,14 @@ impl<'de> Deserialize<'de> for Row {
     }
 }
 
-/// A cell as shown: a string's text, `null` as empty, anything else
-/// (numbers exactly as sent) as its JSON.
+/// A cell as shown: a string's text (control characters escaped, so a
+/// value cannot drive the terminal or break its row), `null` as empty,
+/// anything else (numbers exactly as sent) as its JSON.
 fn cell(value: &RawValue) -> String {
     let text = value.get();
     if text.starts_with('"') {
-        serde_json::from_str::<String>(text).unwrap_or_else(|_| text.to_owned())
+        let text = serde_json::from_str::<String>(text).unwrap_or_else(|_| text.to_owned());
+        crate::output::printable(&text)
     } else if text == "null" {
         String::new()
     } else {
@@ -245,8 +247,9 @@ pub fn table(json: &[u8]) -> Result<String, CliError> {
     let mut columns: Vec<String> = Vec::new();
     for row in &rows {
         for (name, _) in &row.0 {
-            if !columns.contains(name) {
-                columns.push(name.clone());
+            let name = crate::output::printable(name);
+            if !columns.contains(&name) {
+                columns.push(name);
             }
         }
     }
@@ -258,7 +261,7 @@ pub fn table(json: &[u8]) -> Result<String, CliError> {
                 .map(|column| {
                     row.0
                         .iter()
-                        .find(|(name, _)| name == column)
+                        .find(|(name, _)| crate::output::printable(name) == *column)
                         .map_or_else(String::new, |(_, value)| cell(value))
                 })
                 .collect()

@@ -21,13 +21,27 @@ use super::rules::DriveProblem;
 /// The size of the chunks a download is read in: 64 KiB.
 const CHUNK: usize = 64 * 1024;
 
-/// The store of file contents.
-#[derive(Debug)]
+/// The store of file contents (its `Debug` names the files, not their
+/// bytes).
 pub(crate) enum Contents {
     /// In memory, by file id (lost when the emulator stops).
     Memory(Mutex<HashMap<String, Bytes>>),
     /// Files under `objects/` of a directory, by file id.
     Directory(PathBuf),
+}
+
+impl std::fmt::Debug for Contents {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Memory(files) => {
+                let files = files.lock().unwrap_or_else(PoisonError::into_inner);
+                f.debug_struct("Memory")
+                    .field("files", &files.len())
+                    .finish()
+            }
+            Self::Directory(dir) => f.debug_tuple("Directory").field(dir).finish(),
+        }
+    }
 }
 
 impl Contents {
@@ -36,17 +50,13 @@ impl Contents {
         dir.join("objects").join(id)
     }
 
-    /// Stores `body` as the contents of file `id`, streaming it; the body
-    /// must hold exactly `length` bytes. Replaces earlier contents only
-    /// once the whole body has arrived.
-    pub(crate) async fn write(
-        &self,
-        id: &str,
-        body: Body,
-        length: u64,
-    ) -> Result<(), DriveProblem> {
+    /// Receives `body`, which must hold exactly `length` bytes, as new
+    /// contents for a file, streaming it (to a `.part` file of its own in
+    /// a directory store): [`commit`](Self::commit) it to a file id, or
+    /// [`discard`](Self::discard) it.
+    pub(crate) async fn stage(&self, body: Body, length: u64) -> Result<Staged, DriveProblem> {
         match self {
-            Self::Memory(files) => {
+            Self::Memory(_) => {
                 let mut buffer = BytesMut::new();
                 let mut body = body;
                 while let Some(frame) = body.frame().await {
@@ -59,50 +69,83 @@ impl Contents {
                     }
                 }
                 check_complete(length, buffer.len() as u64)?;
-                files
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .insert(id.to_owned(), buffer.freeze());
-                Ok(())
+                Ok(Staged::Bytes(buffer.freeze()))
             }
             Self::Directory(dir) => {
-                let target = Self::object(dir, id);
                 // A name of its own, so concurrent uploads to one file do
                 // not write into each other.
                 let part = dir
                     .join("objects")
-                    .join(format!("{id}.{:016x}.part", fastrand::u64(..)));
-                let result = stream_to_file(&part, body, length).await;
-                if result.is_err() {
+                    .join(format!("upload-{:016x}.part", fastrand::u64(..)));
+                if let Err(problem) = stream_to_file(&part, body, length).await {
                     let _ = tokio::fs::remove_file(&part).await;
-                    return result;
+                    return Err(problem);
                 }
-                tokio::fs::rename(&part, &target).await.map_err(|error| {
-                    DriveProblem::Storage(format!("could not rename {}: {error}", part.display()))
-                })
+                Ok(Staged::File(part))
             }
         }
     }
 
-    /// A streamed body of file `id`'s contents.
-    pub(crate) async fn read(&self, id: &str) -> Result<Body, DriveProblem> {
+    /// Makes `staged` the contents of file `id`, replacing earlier ones;
+    /// quick and synchronous, so it is done with the tree locked, and the
+    /// contents and the size recorded change together.
+    pub(crate) fn commit(&self, id: &str, staged: Staged) -> Result<(), DriveProblem> {
+        match (self, staged) {
+            (Self::Memory(files), Staged::Bytes(bytes)) => {
+                files
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .insert(id.to_owned(), bytes);
+                Ok(())
+            }
+            (Self::Directory(dir), Staged::File(part)) => {
+                std::fs::rename(&part, Self::object(dir, id)).map_err(|error| {
+                    let _ = std::fs::remove_file(&part);
+                    DriveProblem::Storage(format!("could not rename {}: {error}", part.display()))
+                })
+            }
+            (_, staged) => {
+                self.discard(staged);
+                Err(DriveProblem::Storage(
+                    "staged contents of another store".to_owned(),
+                ))
+            }
+        }
+    }
+
+    /// Drops staged contents that will not be committed.
+    pub(crate) fn discard(&self, staged: Staged) {
+        if let Staged::File(part) = staged
+            && let Err(error) = std::fs::remove_file(&part)
+        {
+            tracing::warn!(path = %part.display(), %error, "could not remove a Drive upload's part file");
+        }
+    }
+
+    /// File `id`'s contents, opened (synchronously, so it is done with the
+    /// tree locked and matches the size recorded there): their length and
+    /// their body, streamed from a directory store.
+    pub(crate) fn open(&self, id: &str) -> Result<(u64, Body), DriveProblem> {
         match self {
             Self::Memory(files) => files
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .get(id)
                 .cloned()
-                .map(Body::from)
+                .map(|bytes| (bytes.len() as u64, Body::from(bytes)))
                 .ok_or_else(|| DriveProblem::Storage(format!("the contents of {id} are missing"))),
             Self::Directory(dir) => {
                 let path = Self::object(dir, id);
-                let file = tokio::fs::File::open(&path).await.map_err(|error| {
+                let failed = |error: std::io::Error| {
                     DriveProblem::Storage(format!("could not open {}: {error}", path.display()))
-                })?;
-                Ok(Body::new(FileBody {
-                    file,
+                };
+                let file = std::fs::File::open(&path).map_err(failed)?;
+                let length = file.metadata().map_err(failed)?.len();
+                let body = Body::new(FileBody {
+                    file: tokio::fs::File::from_std(file),
                     buffer: vec![0; CHUNK],
-                }))
+                });
+                Ok((length, body))
             }
         }
     }
@@ -128,6 +171,16 @@ impl Contents {
             }
         }
     }
+}
+
+/// New contents received in full, not yet any file's
+/// ([`Contents::stage`]).
+#[derive(Debug)]
+pub(crate) enum Staged {
+    /// In memory.
+    Bytes(Bytes),
+    /// In a `.part` file of the directory store.
+    File(PathBuf),
 }
 
 /// Streams `body` into a new file at `path`, checking its length.
@@ -197,24 +250,34 @@ impl http_body::Body for FileBody {
 mod tests {
     use super::*;
 
+    /// Stages and commits `body` as file `id`'s contents.
+    async fn write(
+        contents: &Contents,
+        id: &str,
+        body: Body,
+        length: u64,
+    ) -> Result<(), DriveProblem> {
+        let staged = contents.stage(body, length).await?;
+        contents.commit(id, staged)
+    }
+
     #[tokio::test]
     async fn directory_contents_stream_in_and_out_and_check_their_length() {
         let dir = std::env::temp_dir().join(format!("lusid-drive-contents-{}", std::process::id()));
         std::fs::create_dir_all(dir.join("objects")).unwrap();
         let contents = Contents::Directory(dir.clone());
         let data: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
-        contents
-            .write("f1", Body::from(data.clone()), data.len() as u64)
+        write(&contents, "f1", Body::from(data.clone()), data.len() as u64)
             .await
             .unwrap();
-        let body = contents.read("f1").await.unwrap();
+        let (length, body) = contents.open("f1").unwrap();
+        assert_eq!(length, data.len() as u64);
         let back = body.collect().await.unwrap().to_bytes();
         assert_eq!(&back[..], &data[..]);
 
         // Too short and too long: refused, and nothing is left behind.
         for declared in [data.len() as u64 + 1, data.len() as u64 - 1] {
-            let error = contents
-                .write("f2", Body::from(data.clone()), declared)
+            let error = write(&contents, "f2", Body::from(data.clone()), declared)
                 .await
                 .unwrap_err();
             assert!(
@@ -241,10 +304,14 @@ mod tests {
     #[tokio::test]
     async fn memory_contents_round_trip() {
         let contents = Contents::Memory(Mutex::default());
-        contents.write("f", Body::from("abc"), 3).await.unwrap();
-        let back = contents.read("f").await.unwrap().collect().await.unwrap();
+        write(&contents, "f", Body::from("abc"), 3).await.unwrap();
+        let back = contents.open("f").unwrap().1.collect().await.unwrap();
         assert_eq!(&back.to_bytes()[..], b"abc");
         contents.remove(&["f".to_owned()]).await;
-        assert!(contents.read("f").await.is_err());
+        assert!(contents.open("f").is_err());
+        // Staged contents discarded are no file's.
+        let staged = contents.stage(Body::from("x"), 1).await.unwrap();
+        contents.discard(staged);
+        assert!(contents.open("f").is_err());
     }
 }

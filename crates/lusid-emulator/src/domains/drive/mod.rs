@@ -9,6 +9,7 @@
 //! so it survives a restart; an in-memory Drive starts empty each time.
 
 pub(crate) mod contents;
+pub(crate) mod listing;
 pub(crate) mod routes;
 pub(crate) mod rules;
 pub(crate) mod tree;
@@ -63,6 +64,9 @@ impl Drive {
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => Tree::default(),
             Err(error) => return Err(failed(format!("could not read {INDEX_FILE}: {error}"))),
         };
+        tree.check()
+            .map_err(|problem| failed(format!("{INDEX_FILE} is damaged: {problem}")))?;
+        remove_parts(dir);
         Ok(Self {
             tree: Mutex::new(tree),
             contents: Contents::Directory(dir.to_owned()),
@@ -100,6 +104,29 @@ impl Drive {
         )
     }
 
+    /// A copy of `tree` to put back if the change about to be made cannot
+    /// be saved ([`save_or_undo`](Self::save_or_undo)); `None` in memory,
+    /// where saving cannot fail.
+    pub(crate) fn snapshot(&self, tree: &Tree) -> Option<Tree> {
+        matches!(self.contents, Contents::Directory(_)).then(|| tree.clone())
+    }
+
+    /// Saves `tree`; when that fails, puts `before` back, so a change
+    /// answered with the storage problem has not happened.
+    pub(crate) fn save_or_undo(
+        &self,
+        tree: &mut Tree,
+        before: Option<Tree>,
+    ) -> Result<(), DriveProblem> {
+        let saved = self.save(tree);
+        if saved.is_err()
+            && let Some(before) = before
+        {
+            *tree = before;
+        }
+        saved
+    }
+
     /// Writes the tree to `drive.json` (atomically, through a temporary
     /// file) in a directory-backed Drive; nothing in memory.
     pub(crate) fn save(&self, tree: &Tree) -> Result<(), DriveProblem> {
@@ -114,6 +141,26 @@ impl Drive {
         let temporary: PathBuf = dir.join(format!("{INDEX_FILE}.part"));
         std::fs::write(&temporary, bytes).map_err(storage)?;
         std::fs::rename(&temporary, dir.join(INDEX_FILE)).map_err(storage)
+    }
+}
+
+/// Removes the `.part` files an earlier emulator left in `dir` when it
+/// stopped mid-write (killed during an upload or a save): they are no
+/// file's contents, and would fill the disk.
+fn remove_parts(dir: &Path) {
+    let index_part = dir.join(format!("{INDEX_FILE}.part"));
+    let objects = std::fs::read_dir(dir.join("objects"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| entry.path());
+    let parts = objects
+        .filter(|path| path.extension().is_some_and(|ext| ext == "part"))
+        .chain(index_part.exists().then_some(index_part));
+    for part in parts {
+        if let Err(error) = std::fs::remove_file(&part) {
+            tracing::warn!(path = %part.display(), %error, "could not remove a Drive part file");
+        }
     }
 }
 

@@ -16,11 +16,12 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use super::Drive;
+use super::contents::Staged;
+use super::listing::listing;
 use super::rules::{DriveProblem, check_name, check_path};
 use super::tree::{Item, Tree};
-use crate::domains::common::{Errors, FieldFilter, Paging, href, json_body, push_error, reply};
+use crate::domains::common::{json_body, reply};
 use crate::problem::{Problem, json_response};
-use crate::query::QueryParams;
 use crate::state::{RequestCtx, SharedState};
 use crate::time_fmt::{format_lusid, to_ticks};
 
@@ -28,9 +29,6 @@ use crate::time_fmt::{format_lusid, to_ticks};
 const FILENAME_HEADER: &str = "x-lusid-drive-filename";
 /// The header naming the folder an uploaded file goes to.
 const PATH_HEADER: &str = "x-lusid-drive-path";
-
-/// Fields a listing's `filter` may name (lower case).
-const FILTER_FIELDS: &[&str] = &["name", "type", "path", "createdby", "updatedby"];
 
 /// `UpdateFile` / `UpdateFolder` / `CreateFolder`: the folder path and the
 /// name.
@@ -50,7 +48,7 @@ struct SearchBody {
 }
 
 /// An item as Drive's `StorageObject`.
-fn storage_object(tree: &Tree, item: &Item) -> Value {
+pub(crate) fn storage_object(tree: &Tree, item: &Item) -> Value {
     let mut object = json!({
         "id": item.id,
         "path": tree.path_of(item.parent.as_deref()),
@@ -75,17 +73,31 @@ fn fail(state: &SharedState, ctx: &RequestCtx, problem: DriveProblem) -> Respons
     reply(state, ctx, problem)
 }
 
-/// A header's value as text, or the problem naming it.
+/// A header's value as text, or the problem naming it: missing, or not
+/// visible ASCII.
 fn header<'a>(headers: &'a HeaderMap, name: &'static str) -> Result<&'a str, DriveProblem> {
-    headers
+    let value = headers
         .get(name)
-        .and_then(|value| value.to_str().ok())
-        .ok_or_else(|| DriveProblem::Invalid(name, format!("The {name} header is required.")))
+        .ok_or_else(|| DriveProblem::Invalid(name, format!("The {name} header is required.")))?;
+    value.to_str().map_err(|_| {
+        DriveProblem::Invalid(
+            name,
+            format!("The {name} header is not visible ASCII text, as HTTP headers must be."),
+        )
+    })
 }
 
 /// The upload's `Content-Length`.
 fn content_length(headers: &HeaderMap) -> Result<u64, DriveProblem> {
-    header(headers, "content-length")?.parse().map_err(|_| {
+    let value = headers.get(CONTENT_LENGTH).ok_or_else(|| {
+        DriveProblem::Invalid(
+            "Content-Length",
+            "The Content-Length header is required (a body of known length, not chunked)."
+                .to_owned(),
+        )
+    })?;
+    let text = value.to_str().unwrap_or_default();
+    text.parse().map_err(|_| {
         DriveProblem::Invalid(
             "Content-Length",
             "Content-Length is not a number.".to_owned(),
@@ -93,23 +105,34 @@ fn content_length(headers: &HeaderMap) -> Result<u64, DriveProblem> {
     })
 }
 
-/// Saves the tree and answers `status` with the item; a failed save is
-/// the storage problem.
-fn saved(
+/// Answers `status` with item `id` of `tree`.
+fn item_response(
     state: &SharedState,
     ctx: &RequestCtx,
-    drive: &Drive,
     tree: &Tree,
     id: &str,
     status: StatusCode,
 ) -> Response {
-    if let Err(problem) = drive.save(tree) {
-        return fail(state, ctx, problem);
-    }
     match tree.get(id) {
         Some(item) => json_response(status, &storage_object(tree, item)),
         None => fail(state, ctx, DriveProblem::FileNotFound(id.to_owned())),
     }
+}
+
+/// Saves the tree and answers `status` with the item; a failed save puts
+/// `before` back and is the storage problem.
+fn saved(
+    state: &SharedState,
+    ctx: &RequestCtx,
+    tree: &mut Tree,
+    before: Option<Tree>,
+    id: &str,
+    status: StatusCode,
+) -> Response {
+    if let Err(problem) = state.drive.save_or_undo(tree, before) {
+        return fail(state, ctx, problem);
+    }
+    item_response(state, ctx, tree, id, status)
 }
 
 /// `POST /drive/api/files` (CreateFile): streams the body into a new file
@@ -132,42 +155,101 @@ pub(crate) async fn create_file(
         if tree.child(parent.as_deref(), &name).is_some() {
             return Err(DriveProblem::AlreadyExists { path, name });
         }
-        Ok((name, parent, length))
+        Ok((name, path, parent, length))
     })();
-    let (name, parent, length) = match checked {
+    let (name, path, parent, length) = match checked {
         Ok(checked) => checked,
         Err(problem) => return fail(&state, &ctx, problem),
     };
-    let id = drive.new_id();
-    if let Err(problem) = drive.contents().write(&id, body, length).await {
-        return fail(&state, &ctx, problem);
-    }
+    let staged = match drive.contents().stage(body, length).await {
+        Ok(staged) => staged,
+        Err(problem) => return fail(&state, &ctx, problem),
+    };
     let at = now();
     let user = ctx.user_id();
-    let inserted = {
-        let mut tree = drive.tree();
-        let inserted = tree
-            .insert(Item {
-                id: id.clone(),
-                parent,
-                name,
-                folder: false,
-                size: Some(length),
-                created_by: user.clone(),
-                created_on: at,
-                updated_by: user,
-                updated_on: at,
-            })
-            .map(drop);
-        inserted.map(|()| saved(&state, &ctx, drive, &tree, &id, StatusCode::CREATED))
+    let item = Item {
+        id: drive.new_id(),
+        parent,
+        name,
+        folder: false,
+        size: Some(length),
+        created_by: user.clone(),
+        created_on: at,
+        updated_by: user,
+        updated_on: at,
     };
-    match inserted {
-        Ok(response) => response,
-        Err(problem) => {
-            // Another upload took the name while this one streamed.
-            drive.contents().remove(std::slice::from_ref(&id)).await;
-            fail(&state, &ctx, problem)
+    let id = item.id.clone();
+    let mut tree = drive.tree();
+    match place(drive, &mut tree, &path, item, staged) {
+        Ok(()) => item_response(&state, &ctx, &tree, &id, StatusCode::CREATED),
+        Err(problem) => fail(&state, &ctx, problem),
+    }
+}
+
+/// Adds the uploaded file `item` (at folder `path`) to the tree with its
+/// `staged` contents, unless another upload took the name or the folder
+/// was deleted while it streamed (the contents are then discarded).
+fn place(
+    drive: &Drive,
+    tree: &mut Tree,
+    path: &str,
+    item: Item,
+    staged: Staged,
+) -> Result<(), DriveProblem> {
+    let free = still_a_folder(tree, item.parent.as_deref(), path).and_then(|()| {
+        match tree.child(item.parent.as_deref(), &item.name) {
+            Some(_) => Err(DriveProblem::AlreadyExists {
+                path: path.to_owned(),
+                name: item.name.clone(),
+            }),
+            None => Ok(()),
         }
+    });
+    if let Err(problem) = free {
+        drive.contents().discard(staged);
+        return Err(problem);
+    }
+    let before = drive.snapshot(tree);
+    let id = item.id.clone();
+    let saved = tree
+        .insert(item)
+        .map(drop)
+        .and_then(|()| drive.save_or_undo(tree, before));
+    if let Err(problem) = saved {
+        drive.contents().discard(staged);
+        return Err(problem);
+    }
+    commit_or_forget(drive, tree, &id, staged)
+}
+
+/// Commits the `staged` contents of the new file `id`, already saved in
+/// the tree; when that fails, the file is taken out again.
+fn commit_or_forget(
+    drive: &Drive,
+    tree: &mut Tree,
+    id: &str,
+    staged: Staged,
+) -> Result<(), DriveProblem> {
+    let committed = drive.contents().commit(id, staged);
+    if committed.is_err() {
+        tree.remove(id);
+        if let Err(problem) = drive.save(tree) {
+            tracing::warn!(
+                ?problem,
+                "could not save Drive's tree after a failed upload"
+            );
+        }
+    }
+    committed
+}
+
+/// Whether the folder `parent` (`None`: the root) an upload to `path`
+/// goes to still exists: it may have been deleted while the upload
+/// streamed.
+fn still_a_folder(tree: &Tree, parent: Option<&str>, path: &str) -> Result<(), DriveProblem> {
+    match parent {
+        Some(id) if tree.folder(id).is_err() => Err(DriveProblem::PathNotFound(path.to_owned())),
+        _ => Ok(()),
     }
 }
 
@@ -204,25 +286,43 @@ pub(crate) async fn download_file(
     Extension(ctx): Extension<RequestCtx>,
     Path(id): Path<String>,
 ) -> Response {
-    let size = match state.drive.tree().file(&id) {
-        Ok(item) => item.size.unwrap_or(0),
-        Err(problem) => return fail(&state, &ctx, problem),
+    // Opened with the tree locked, so the length is the one recorded,
+    // however contents are replaced meanwhile.
+    let opened = {
+        let tree = state.drive.tree();
+        tree.file(&id)
+            .and_then(|item| open_checked(&state.drive, item))
     };
-    match state.drive.contents().read(&id).await {
-        Ok(body) => (
+    match opened {
+        Ok((length, body)) => (
             StatusCode::OK,
             [
                 (
                     CONTENT_TYPE,
                     HeaderValue::from_static("application/octet-stream"),
                 ),
-                (CONTENT_LENGTH, HeaderValue::from(size)),
+                (CONTENT_LENGTH, HeaderValue::from(length)),
             ],
             body,
         )
             .into_response(),
         Err(problem) => fail(&state, &ctx, problem),
     }
+}
+
+/// File `item`'s contents, opened: their length and body; contents of
+/// another length than the recorded size (changed behind the emulator's
+/// back) are the storage problem, not a download cut short.
+fn open_checked(drive: &Drive, item: &Item) -> Result<(u64, Body), DriveProblem> {
+    let (length, body) = drive.contents().open(&item.id)?;
+    let size = item.size.unwrap_or(0);
+    if length != size {
+        return Err(DriveProblem::Storage(format!(
+            "the contents of {} hold {length} bytes where its size is {size}",
+            item.id
+        )));
+    }
+    Ok((length, body))
 }
 
 /// `PUT /drive/api/files/{id}/contents` (UpdateFileContents): replaces
@@ -243,29 +343,42 @@ pub(crate) async fn update_file_contents(
         Ok(length) => length,
         Err(problem) => return fail(&state, &ctx, problem),
     };
-    if let Err(problem) = drive.contents().write(&id, body, length).await {
+    let staged = match drive.contents().stage(body, length).await {
+        Ok(staged) => staged,
+        Err(problem) => return fail(&state, &ctx, problem),
+    };
+    // Committed with the tree locked, so the contents and the size
+    // recorded change together.
+    let mut tree = drive.tree();
+    if let Err(problem) = tree.file(&id) {
+        // Deleted while the new contents streamed.
+        drive.contents().discard(staged);
         return fail(&state, &ctx, problem);
     }
-    let updated = {
-        let mut tree = drive.tree();
-        match tree.get_mut(&id) {
-            Some(item) => {
-                item.size = Some(length);
-                item.updated_by = ctx.user_id();
-                item.updated_on = now();
-                Some(saved(&state, &ctx, drive, &tree, &id, StatusCode::OK))
-            }
-            None => None,
-        }
-    };
-    match updated {
-        Some(response) => response,
-        None => {
-            // Deleted while the new contents streamed.
-            drive.contents().remove(std::slice::from_ref(&id)).await;
-            fail(&state, &ctx, DriveProblem::FileNotFound(id))
-        }
+    let before = drive.snapshot(&tree);
+    if let Some(item) = tree.get_mut(&id) {
+        item.size = Some(length);
+        item.updated_by = ctx.user_id();
+        item.updated_on = now();
     }
+    if let Err(problem) = drive.save_or_undo(&mut tree, before.clone()) {
+        drive.contents().discard(staged);
+        return fail(&state, &ctx, problem);
+    }
+    if let Err(problem) = drive.contents().commit(&id, staged) {
+        // The old contents stay: so does their size.
+        if let Some(before) = before {
+            *tree = before;
+            if let Err(problem) = drive.save(&tree) {
+                tracing::warn!(
+                    ?problem,
+                    "could not save Drive's tree after a failed update"
+                );
+            }
+        }
+        return fail(&state, &ctx, problem);
+    }
+    item_response(&state, &ctx, &tree, &id, StatusCode::OK)
 }
 
 /// Renames or moves item `id` (a file when `folder` is false) to `body`'s
@@ -303,13 +416,14 @@ fn rename(state: &SharedState, ctx: &RequestCtx, id: &str, folder: bool, body: &
         Ok(parent) => parent,
         Err(problem) => return fail(state, ctx, problem),
     };
+    let before = drive.snapshot(&tree);
     if let Some(item) = tree.get_mut(id) {
         item.parent = parent;
         item.name = target.name;
         item.updated_by = ctx.user_id();
         item.updated_on = now();
     }
-    saved(state, ctx, drive, &tree, id, StatusCode::OK)
+    saved(state, ctx, &mut tree, before, id, StatusCode::OK)
 }
 
 /// `PUT /drive/api/files/{id}` (UpdateFileMetadata): renames or moves a
@@ -347,8 +461,9 @@ async fn delete(state: &SharedState, ctx: &RequestCtx, id: &str, folder: bool) -
         if let Err(problem) = found {
             return fail(state, ctx, problem);
         }
+        let before = drive.snapshot(&tree);
         let removed = tree.remove(id);
-        if let Err(problem) = drive.save(&tree) {
+        if let Err(problem) = drive.save_or_undo(&mut tree, before) {
             return fail(state, ctx, problem);
         }
         removed
@@ -395,6 +510,7 @@ pub(crate) async fn create_folder(
     let drive = &state.drive;
     let id = drive.new_id();
     let mut tree = drive.tree();
+    let before = drive.snapshot(&tree);
     let created = (|| {
         check_name("name", &request.name)?;
         check_path("path", &request.path)?;
@@ -417,108 +533,7 @@ pub(crate) async fn create_folder(
     if let Err(problem) = created {
         return fail(&state, &ctx, problem);
     }
-    saved(&state, &ctx, drive, &tree, &id, StatusCode::CREATED)
-}
-
-/// How a listing is sorted: `sortBy` values such as `Name` or `-UpdatedOn`
-/// (descending), compared in order; by name when none is given.
-fn sort_keys(q: &QueryParams, errors: &mut Errors) -> Vec<(String, bool)> {
-    let mut keys = Vec::new();
-    for raw in q.all("sortBy") {
-        for key in raw.split(',').map(str::trim).filter(|key| !key.is_empty()) {
-            let (descending, field) = match key.strip_prefix('-') {
-                Some(field) => (true, field),
-                None => (false, key),
-            };
-            let field = field.to_ascii_lowercase();
-            if matches!(
-                field.as_str(),
-                "name" | "type" | "size" | "path" | "createdon" | "updatedon"
-            ) {
-                keys.push((field, descending));
-            } else {
-                push_error(
-                    errors,
-                    "sortBy",
-                    format!(
-                        "The sort field '{key}' is not supported; supported: Name, Type, Size, Path, CreatedOn, UpdatedOn."
-                    ),
-                );
-            }
-        }
-    }
-    if keys.is_empty() {
-        keys.push(("name".to_owned(), false));
-    }
-    keys
-}
-
-/// One page of `items` (of `tree`), filtered, sorted and paged by the
-/// request's `filter`, `sortBy`, `limit` and `page`.
-fn listing(
-    state: &SharedState,
-    ctx: &RequestCtx,
-    uri: &Uri,
-    identity: &str,
-    tree: &Tree,
-    items: Vec<&Item>,
-) -> Response {
-    let q = QueryParams::parse(uri.query());
-    let mut errors = Errors::new();
-    let filter = FieldFilter::from_query(q.get("filter"), FILTER_FIELDS, &mut errors);
-    let keys = sort_keys(&q, &mut errors);
-    let identity = format!(
-        "drive:{identity}:{}:{}",
-        q.get("filter").unwrap_or(""),
-        q.all("sortBy").join(",")
-    );
-    let paging = match Paging::for_listing(state, ctx, &q, identity, errors) {
-        Ok(paging) => paging,
-        Err(response) => return *response,
-    };
-    let mut rows: Vec<(&Item, String)> = items
-        .into_iter()
-        .map(|item| (item, tree.path_of(item.parent.as_deref())))
-        .filter(|(item, path)| {
-            filter.matches(|field| match field {
-                "name" => Some(item.name.clone()),
-                "type" => Some(if item.folder { "Folder" } else { "File" }.to_owned()),
-                "path" => Some(path.clone()),
-                "createdby" => Some(item.created_by.clone()),
-                "updatedby" => Some(item.updated_by.clone()),
-                _ => None,
-            })
-        })
-        .collect();
-    rows.sort_by(|(a, a_path), (b, b_path)| {
-        keys.iter()
-            .map(|(field, descending)| {
-                let order = match field.as_str() {
-                    "type" => a.folder.cmp(&b.folder).reverse(),
-                    "size" => a.size.cmp(&b.size),
-                    "path" => a_path.cmp(b_path),
-                    "createdon" => a.created_on.cmp(&b.created_on),
-                    "updatedon" => a.updated_on.cmp(&b.updated_on),
-                    _ => a.name.cmp(&b.name),
-                };
-                if *descending { order.reverse() } else { order }
-            })
-            .find(|order| order.is_ne())
-            .unwrap_or_else(|| a.id.cmp(&b.id))
-    });
-    let (page, next) = paging.page(rows);
-    let values: Vec<Value> = page
-        .into_iter()
-        .map(|(item, _)| storage_object(tree, item))
-        .collect();
-    json_response(
-        StatusCode::OK,
-        &json!({
-            "values": values,
-            "nextPage": next,
-            "href": href(state, uri),
-        }),
-    )
+    saved(&state, &ctx, &mut tree, before, &id, StatusCode::CREATED)
 }
 
 /// `GET /drive/api/folders` (GetRootFolder): the root folder's items.

@@ -36,7 +36,7 @@ pub(crate) struct Item {
 }
 
 /// Every item by id.
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub(crate) struct Tree {
     items: BTreeMap<String, Item>,
 }
@@ -132,8 +132,12 @@ impl Tree {
         false
     }
 
-    /// Adds an item; the problem when its folder already holds that name.
+    /// Adds an item; the problem when its folder is missing or already
+    /// holds that name.
     pub(crate) fn insert(&mut self, item: Item) -> Result<&Item, DriveProblem> {
+        if let Some(parent) = item.parent.as_deref() {
+            self.folder(parent)?;
+        }
         if self.child(item.parent.as_deref(), &item.name).is_some() {
             return Err(DriveProblem::AlreadyExists {
                 path: self.path_of(item.parent.as_deref()),
@@ -142,6 +146,60 @@ impl Tree {
         }
         let id = item.id.clone();
         Ok(self.items.entry(id).or_insert(item))
+    }
+
+    /// Checks a tree read from disk: each item under its own id (a plain
+    /// file name, since a file's contents are `objects/<id>`), in a folder
+    /// that exists, not inside itself, with a valid name unique in its
+    /// folder; the first problem found, in words.
+    pub(crate) fn check(&self) -> Result<(), String> {
+        let mut names = std::collections::HashSet::new();
+        for (key, item) in &self.items {
+            if *key != item.id {
+                return Err(format!("the item under {key} has the id {}", item.id));
+            }
+            if key.is_empty()
+                || key.contains(['/', '\\'])
+                || key.starts_with('.')
+                || key.ends_with(".part")
+            {
+                return Err(format!("the id {key:?} is not a plain file name"));
+            }
+            if let Some(parent) = item.parent.as_deref()
+                && self.folder(parent).is_err()
+            {
+                return Err(format!(
+                    "the folder {parent} of {key} is not a folder in it"
+                ));
+            }
+            if self.inside_itself(key) {
+                return Err(format!("the item {key} is inside itself"));
+            }
+            super::rules::check_name("name", &item.name)
+                .map_err(|_| format!("the item {key} has the invalid name {:?}", item.name))?;
+            if !names.insert((item.parent.as_deref(), item.name.as_str())) {
+                return Err(format!("two items of one folder are named {:?}", item.name));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether walking up from item `id` comes back to it (or never ends).
+    fn inside_itself(&self, id: &str) -> bool {
+        let mut current = self.items.get(id).and_then(|item| item.parent.as_deref());
+        for _ in 0..self.items.len() {
+            match current {
+                None => return false,
+                Some(parent) if parent == id => return true,
+                Some(parent) => {
+                    current = self
+                        .items
+                        .get(parent)
+                        .and_then(|item| item.parent.as_deref());
+                }
+            }
+        }
+        current.is_some()
     }
 
     /// Removes an item and, for a folder, everything in it; the removed
@@ -202,6 +260,11 @@ mod tests {
         assert!(matches!(
             tree.insert(item("e", Some("b"), "q4.csv", false)),
             Err(DriveProblem::AlreadyExists { .. })
+        ));
+        // An item cannot go into a folder that does not exist.
+        assert!(matches!(
+            tree.insert(item("f", Some("gone"), "x.csv", false)),
+            Err(DriveProblem::FolderNotFound(id)) if id == "gone"
         ));
         let removed: Vec<String> = tree.remove("a").into_iter().map(|i| i.id).collect();
         assert_eq!(removed.len(), 3, "{removed:?}");
