@@ -1,16 +1,15 @@
 //! Drive's listings (`GetRootFolder`, `GetFolderContents`, `Search`):
 //! filtered by `filter`, sorted by `sortBy`, paged by `limit` and `page`.
 //!
-//! A page token names the last item it returned by its sort key (the
-//! sorted fields and the id), not by its position: the next page starts
+//! A page token (every list's [`PageToken`]) names the last item it
+//! returned by its sort key (the sorted fields and the id), not by its
+//! position: the next page starts
 //! after that key, so items deleted or added between two pages neither
 //! skip nor repeat the items still there.
 
 use std::cmp::Ordering;
 
 use axum::response::Response;
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use http::{StatusCode, Uri};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -18,7 +17,9 @@ use time::OffsetDateTime;
 
 use super::routes::storage_object;
 use super::tree::{Item, Tree};
-use crate::domains::common::{Errors, FieldFilter, href, limit_param, push_error, reply};
+use crate::domains::common::{
+    Errors, FieldFilter, PageToken, href, limit_param, push_error, reply,
+};
 use crate::problem::{Problem, json_response};
 use crate::query::QueryParams;
 use crate::state::{RequestCtx, SharedState};
@@ -77,27 +78,22 @@ impl SortKey {
     }
 }
 
-/// A page token: the query it belongs to and the last item returned.
-#[derive(Debug, Serialize, Deserialize)]
-struct PageToken {
-    /// The query (folder or search, filter, sortBy).
-    q: String,
-    /// The sort key of the last item of the previous page.
-    after: SortKey,
+/// The position of a Drive page token (`after`): the last item returned.
+type DriveToken = PageToken<SortKey>;
+
+/// Decodes `raw`, a token of the query `identity`; `None` when it is not
+/// one.
+fn decode_token(raw: &str, identity: &str) -> Option<SortKey> {
+    DriveToken::decode(raw)
+        .filter(|token| token.query == identity)
+        .map(|token| token.after)
 }
 
-impl PageToken {
-    fn encode(&self) -> String {
-        URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default())
-    }
-
-    /// Decodes `raw`, a token of the query `identity`; `None` when it is
-    /// not one.
-    fn decode(raw: &str, identity: &str) -> Option<SortKey> {
-        let bytes = URL_SAFE_NO_PAD.decode(raw).ok()?;
-        let token: Self = serde_json::from_slice(&bytes).ok()?;
-        (token.q == identity).then_some(token.after)
-    }
+/// The token of the page after `last`. Drive is not bitemporal: the
+/// token's `asAt` and `effectiveAt` are the time it was issued.
+fn encode_token(identity: &str, last: &SortKey) -> String {
+    let now = OffsetDateTime::now_utc();
+    DriveToken::new(identity.to_owned(), now, now, last.clone()).encode()
 }
 
 /// How a listing is sorted: `sortBy` values such as `Name` or `-UpdatedOn`
@@ -155,7 +151,7 @@ fn paging(
     let limit = limit_param(q, &mut errors);
     let after = match q.get("page").filter(|raw| !raw.is_empty()) {
         None => None,
-        Some(raw) => match PageToken::decode(raw, identity) {
+        Some(raw) => match decode_token(raw, identity) {
             Some(after) => Some(after),
             None => {
                 return Err(Box::new(reply(
@@ -211,13 +207,10 @@ pub(crate) fn listing(
     rows.sort_by(|(_, a), (_, b)| a.compare(b, &keys));
     let more = rows.len() > limit;
     rows.truncate(limit);
-    let next = more.then(|| rows.last()).flatten().map(|(_, last)| {
-        PageToken {
-            q: identity.clone(),
-            after: last.clone(),
-        }
-        .encode()
-    });
+    let next = more
+        .then(|| rows.last())
+        .flatten()
+        .map(|(_, last)| encode_token(&identity, last));
     let values: Vec<Value> = rows
         .into_iter()
         .map(|(item, _)| storage_object(tree, item))
@@ -247,16 +240,17 @@ mod tests {
             updated_on: OffsetDateTime::UNIX_EPOCH,
             id: "x".to_owned(),
         };
-        let raw = PageToken {
-            q: "one".to_owned(),
-            after: key,
-        }
-        .encode();
+        let raw = encode_token("one", &key);
         assert_eq!(
-            PageToken::decode(&raw, "one").map(|k| k.id),
+            decode_token(&raw, "one").map(|k| k.id),
             Some("x".to_owned())
         );
-        assert!(PageToken::decode(&raw, "two").is_none());
-        assert!(PageToken::decode("garbage", "one").is_none());
+        assert!(decode_token(&raw, "two").is_none());
+        assert!(decode_token("garbage", "one").is_none());
+        let offset = PageToken::new("one".to_owned(), key.created_on, key.created_on, 3_usize);
+        assert!(
+            decode_token(&offset.encode(), "one").is_none(),
+            "another kind of list's token is refused"
+        );
     }
 }
