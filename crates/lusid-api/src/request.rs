@@ -257,7 +257,7 @@ impl RequestBuilder {
                             .to_owned(),
                     });
                 };
-                lusid_http::Body::from_stream(stream)
+                upload.into_http_body(stream)
             }
         };
         builder.body(body).map_err(|error| {

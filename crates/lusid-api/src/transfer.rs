@@ -17,22 +17,32 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 type ChunkStream = Pin<Box<dyn Stream<Item = Result<Bytes, BoxError>> + Send>>;
 
+/// Opens a reopenable upload's source anew.
+type Reopen = Arc<dyn Fn() -> ChunkStream + Send + Sync>;
+
 /// The size of the chunks read from an [`AsyncRead`] upload: 64 KiB.
 const READ_CHUNK: usize = 64 * 1024;
 
 /// A request body of a known length, streamed as it is read
 /// (`application/octet-stream`: Drive's `CreateFile` and
 /// `UpdateFileContents`). The length is sent as `Content-Length`; a source
-/// that yields more or fewer bytes fails the request. A streamed request is
-/// sent once, never retried.
+/// that yields more or fewer bytes fails the request.
 ///
-/// Cloning shares the one source: whichever clone is sent first consumes
-/// it, and sending another fails with [`Error::InvalidParameter`](crate::Error::InvalidParameter).
+/// - [`from_reopenable`](Self::from_reopenable) (a file, opened again for
+///   each attempt) is retried like any other request: a 429 on an upload is
+///   sent again after its `Retry-After`.
+/// - [`from_reader`](Self::from_reader), [`from_stream`](Self::from_stream)
+///   and [`from_bytes`](Self::from_bytes) are sent once, never retried:
+///   their bytes are gone after the first attempt. Cloning shares the one
+///   source: whichever clone is sent first consumes it, and sending another
+///   fails with [`Error::InvalidParameter`](crate::Error::InvalidParameter).
+///
 /// Two bodies are equal when they share the source.
 #[derive(Clone)]
 pub struct UploadBody {
     length: u64,
     source: Arc<Mutex<Option<ChunkStream>>>,
+    reopen: Option<Reopen>,
 }
 
 impl UploadBody {
@@ -42,18 +52,36 @@ impl UploadBody {
     where
         R: AsyncRead + Send + 'static,
     {
-        let chunks = futures_util::stream::unfold(Box::pin(reader), |mut reader| async move {
-            let mut buffer = vec![0; READ_CHUNK];
-            match tokio_read(reader.as_mut(), &mut buffer).await {
-                Ok(0) => None,
-                Ok(read) => {
-                    buffer.truncate(read);
-                    Some((Ok(Bytes::from(buffer)), reader))
-                }
-                Err(error) => Some((Err(BoxError::from(error)), reader)),
-            }
-        });
-        Self::from_stream(chunks, length)
+        Self::from_stream(reader_chunks(reader), length)
+    }
+
+    /// A body of `length` bytes read from what `open` opens, called for
+    /// each attempt (the first and every retry), so the request is retried
+    /// as any other is. For a file:
+    ///
+    /// ```no_run
+    /// # async fn demo() -> std::io::Result<()> {
+    /// use lusid_api::UploadBody;
+    /// let path = std::path::PathBuf::from("report.csv");
+    /// let length = tokio::fs::metadata(&path).await?.len();
+    /// let body = UploadBody::from_reopenable(length, move || tokio::fs::File::open(path.clone()));
+    /// # let _ = body; Ok(()) }
+    /// ```
+    ///
+    /// A failure to open is the attempt's error. Every source opened must
+    /// hold the same `length` bytes.
+    pub fn from_reopenable<F, Fut, R>(length: u64, open: F) -> Self
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = std::io::Result<R>> + Send + 'static,
+        R: AsyncRead + Send + 'static,
+    {
+        let reopen: Reopen = Arc::new(move || opened_chunks(open()));
+        Self {
+            length,
+            source: Arc::new(Mutex::new(Some(reopen()))),
+            reopen: Some(reopen),
+        }
     }
 
     /// A body of `length` bytes taken from a stream of chunks.
@@ -67,6 +95,7 @@ impl UploadBody {
             source: Arc::new(Mutex::new(Some(Box::pin(
                 stream.map(|chunk| chunk.map_err(Into::into)),
             )))),
+            reopen: None,
         }
     }
 
@@ -90,14 +119,30 @@ impl UploadBody {
         self.length == 0
     }
 
-    /// The source, taken out for sending; `None` when a clone took it.
+    /// The source, taken out for sending (a reopenable source opened anew
+    /// once the first was taken); `None` when a clone took a one-shot
+    /// source.
     pub(crate) fn take(&self) -> Option<LengthChecked> {
-        let stream = self.source.lock().ok()?.take()?;
-        Some(LengthChecked {
-            stream: Mutex::new(stream),
-            remaining: self.length,
-            length: self.length,
-        })
+        let taken = self.source.lock().ok().and_then(|mut source| source.take());
+        let stream = match (taken, &self.reopen) {
+            (Some(stream), _) => stream,
+            (None, Some(reopen)) => reopen(),
+            (None, None) => return None,
+        };
+        Some(LengthChecked::new(stream, self.length))
+    }
+
+    /// The body as the HTTP stack sends it: reopenable (retried) or one-shot.
+    pub(crate) fn into_http_body(self, first: LengthChecked) -> lusid_http::Body {
+        match self.reopen {
+            Some(reopen) => {
+                let length = self.length;
+                lusid_http::Body::from_reopenable(first, move || {
+                    LengthChecked::new(reopen(), length)
+                })
+            }
+            None => lusid_http::Body::from_stream(first),
+        }
     }
 }
 
@@ -113,6 +158,40 @@ impl PartialEq for UploadBody {
     fn eq(&self, other: &Self) -> bool {
         Arc::ptr_eq(&self.source, &other.source)
     }
+}
+
+/// `reader` in chunks of [`READ_CHUNK`].
+fn reader_chunks<R>(reader: R) -> impl Stream<Item = Result<Bytes, BoxError>> + Send
+where
+    R: AsyncRead + Send + 'static,
+{
+    futures_util::stream::unfold(Box::pin(reader), |mut reader| async move {
+        let mut buffer = vec![0; READ_CHUNK];
+        match tokio_read(reader.as_mut(), &mut buffer).await {
+            Ok(0) => None,
+            Ok(read) => {
+                buffer.truncate(read);
+                Some((Ok(Bytes::from(buffer)), reader))
+            }
+            Err(error) => Some((Err(BoxError::from(error)), reader)),
+        }
+    })
+}
+
+/// The chunks of the source `opening` opens (its error if it cannot).
+fn opened_chunks<Fut, R>(opening: Fut) -> ChunkStream
+where
+    Fut: std::future::Future<Output = std::io::Result<R>> + Send + 'static,
+    R: AsyncRead + Send + 'static,
+{
+    Box::pin(
+        futures_util::stream::once(opening).flat_map(|opened| match opened {
+            Ok(reader) => reader_chunks(reader).left_stream(),
+            Err(error) => {
+                futures_util::stream::once(async move { Err(BoxError::from(error)) }).right_stream()
+            }
+        }),
+    )
 }
 
 /// Reads once from a pinned reader.
@@ -139,6 +218,17 @@ pub(crate) struct LengthChecked {
     stream: Mutex<ChunkStream>,
     remaining: u64,
     length: u64,
+}
+
+impl LengthChecked {
+    /// `stream`, which must yield exactly `length` bytes.
+    fn new(stream: ChunkStream, length: u64) -> Self {
+        Self {
+            stream: Mutex::new(stream),
+            remaining: length,
+            length,
+        }
+    }
 }
 
 /// The source of an upload yielded a different number of bytes than its

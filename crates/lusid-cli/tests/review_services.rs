@@ -446,8 +446,10 @@ fn a_download_cut_off_mid_way_names_the_operation_and_url_and_keeps_the_file() {
 }
 
 #[test]
-#[ignore = "an upload's body is a one-shot stream, so the stack never retries it: a 429 (or 503) on CreateFile fails `lusid drive upload` at once, though the CLI could reopen the file and send it again after Retry-After"]
 fn an_upload_answered_429_is_sent_again_after_retry_after() {
+    // An upload's body was a one-shot stream, so the stack never retried
+    // it: a 429 on CreateFile failed `lusid drive upload` at once. The file
+    // is now opened again for the retry.
     let served = serve(0);
     served.emulator.faults().push_api_for(
         "CreateFile",
@@ -458,6 +460,27 @@ fn an_upload_answered_429_is_sent_again_after_retry_after() {
     let output = served.run(&["drive", "upload", local.to_str().unwrap(), "/a.txt"]);
     assert_exit(&output, 0, "upload after a 429");
     assert_eq!(ls(&served, "/"), ["a.txt"]);
+    let uploads: Vec<_> = served
+        .emulator
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.uri.starts_with("/drive/api/files"))
+        .collect();
+    assert_eq!(uploads.len(), 2, "the 429'd attempt and its retry");
+    assert!(
+        uploads
+            .iter()
+            .all(|r| r.header("content-length") == Some("5")),
+        "each attempt announced the whole file"
+    );
+    let back = served.path("back.txt");
+    let output = served.run(&["drive", "download", "/a.txt", back.to_str().unwrap()]);
+    assert_exit(&output, 0, "download");
+    assert_eq!(
+        std::fs::read(&back).unwrap(),
+        b"hello",
+        "the retry sent the whole file"
+    );
 }
 
 #[test]

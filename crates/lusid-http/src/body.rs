@@ -3,6 +3,7 @@
 use std::fmt;
 use std::future::Future as _;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -14,16 +15,24 @@ use crate::BoxError;
 
 type Stream = Pin<Box<dyn http_body::Body<Data = Bytes, Error = BoxError> + Send + Sync>>;
 
-/// The body of a request or response travelling through the stack: either
-/// **replayable** bytes held in memory, or a **one-shot** stream.
+/// Makes a reopenable body's stream anew.
+type Reopen = Arc<dyn Fn() -> Stream + Send + Sync>;
+
+/// The body of a request or response travelling through the stack:
+/// **replayable** bytes held in memory, a **reopenable** stream, or a
+/// **one-shot** stream.
 ///
 /// - A replayable body ([`Body::from`] bytes, strings, vectors; the JSON
 ///   bodies of every generated operation) is resent unchanged when the
 ///   retry layer sends an attempt again; [`try_clone`](Self::try_clone)
 ///   copies it cheaply (reference-counted).
-/// - A stream ([`Body::from_stream`], for file uploads) is sent once: a
-///   request carrying one is never retried, since its bytes are gone after
-///   the first attempt.
+/// - A reopenable stream ([`Body::from_reopenable`], a file upload that
+///   can open its file again) streams each attempt, and a retry sends a
+///   stream made anew: it is retried as bytes are, without being held in
+///   memory.
+/// - A one-shot stream ([`Body::from_stream`], an upload from a socket or a
+///   pipe) is sent once: a request carrying one is never retried, since its
+///   bytes are gone after the first attempt.
 ///
 /// Responses are buffered into a replayable body (the per-attempt timeout
 /// then covers reading the whole body) unless the request carries
@@ -36,6 +45,7 @@ pub struct Body {
 enum Kind {
     Full(Option<Bytes>),
     Stream(Stream),
+    Reopenable { current: Stream, reopen: Reopen },
 }
 
 impl Body {
@@ -57,24 +67,53 @@ impl Body {
         }
     }
 
+    /// A stream that can be made again for each retry: `first` is sent by
+    /// the first attempt, and every later attempt sends what `reopen`
+    /// returns (typically the same file opened again; a reopen that fails
+    /// should return a body whose first frame is the error). The streams
+    /// must yield the same bytes: a retry is a resend.
+    pub fn from_reopenable<B, F>(first: B, reopen: F) -> Self
+    where
+        B: http_body::Body<Data = Bytes> + Send + Sync + 'static,
+        B::Error: Into<BoxError>,
+        F: Fn() -> B + Send + Sync + 'static,
+    {
+        let reopen: Reopen = Arc::new(move || -> Stream { Box::pin(reopen().map_err(Into::into)) });
+        Self {
+            kind: Kind::Reopenable {
+                current: Box::pin(first.map_err(Into::into)),
+                reopen,
+            },
+        }
+    }
+
     /// The bytes of a replayable body, `None` for a stream.
     pub fn as_bytes(&self) -> Option<&Bytes> {
         match &self.kind {
             Kind::Full(bytes) => Some(bytes.as_ref().unwrap_or(&EMPTY)),
-            Kind::Stream(_) => None,
+            Kind::Stream(_) | Kind::Reopenable { .. } => None,
         }
     }
 
     /// Whether the body can be sent again ([`try_clone`](Self::try_clone)
     /// succeeds).
     pub fn is_replayable(&self) -> bool {
-        matches!(self.kind, Kind::Full(_))
+        matches!(self.kind, Kind::Full(_) | Kind::Reopenable { .. })
     }
 
-    /// A copy of a replayable body (sharing its bytes); `None` for a
-    /// stream.
+    /// A copy of a replayable body (sharing its bytes), or a reopenable
+    /// stream made anew; `None` for a one-shot stream.
     pub fn try_clone(&self) -> Option<Self> {
-        self.as_bytes().map(|bytes| Self::from(bytes.clone()))
+        match &self.kind {
+            Kind::Full(_) => self.as_bytes().map(|bytes| Self::from(bytes.clone())),
+            Kind::Reopenable { reopen, .. } => Some(Self {
+                kind: Kind::Reopenable {
+                    current: reopen(),
+                    reopen: Arc::clone(reopen),
+                },
+            }),
+            Kind::Stream(_) => None,
+        }
     }
 
     /// Reads the whole body into memory.
@@ -85,7 +124,10 @@ impl Body {
     pub async fn collect_bytes(self) -> Result<Bytes, BoxError> {
         match self.kind {
             Kind::Full(bytes) => Ok(bytes.unwrap_or_default()),
-            Kind::Stream(stream) => Ok(stream.collect().await?.to_bytes()),
+            Kind::Stream(stream)
+            | Kind::Reopenable {
+                current: stream, ..
+            } => Ok(stream.collect().await?.to_bytes()),
         }
     }
 
@@ -94,11 +136,13 @@ impl Body {
     pub(crate) fn with_idle_timeout(self, idle: Duration) -> Self {
         match self.kind {
             Kind::Full(_) => self,
-            Kind::Stream(inner) => Self::from_stream(IdleTimeout {
-                inner,
-                idle,
-                sleep: Box::pin(tokio::time::sleep(idle)),
-            }),
+            Kind::Stream(inner) | Kind::Reopenable { current: inner, .. } => {
+                Self::from_stream(IdleTimeout {
+                    inner,
+                    idle,
+                    sleep: Box::pin(tokio::time::sleep(idle)),
+                })
+            }
         }
     }
 }
@@ -145,6 +189,11 @@ impl fmt::Debug for Body {
                 .field("bytes", &bytes.as_ref().map_or(0, Bytes::len))
                 .finish(),
             Kind::Stream(_) => f.debug_struct("Body").field("stream", &true).finish(),
+            Kind::Reopenable { .. } => f
+                .debug_struct("Body")
+                .field("stream", &true)
+                .field("reopenable", &true)
+                .finish(),
         }
     }
 }
@@ -164,21 +213,30 @@ impl http_body::Body for Body {
                     .filter(|bytes| !bytes.is_empty())
                     .map(|bytes| Ok(Frame::data(bytes))),
             ),
-            Kind::Stream(stream) => stream.as_mut().poll_frame(cx),
+            Kind::Stream(stream)
+            | Kind::Reopenable {
+                current: stream, ..
+            } => stream.as_mut().poll_frame(cx),
         }
     }
 
     fn is_end_stream(&self) -> bool {
         match &self.kind {
             Kind::Full(bytes) => bytes.as_ref().is_none_or(Bytes::is_empty),
-            Kind::Stream(stream) => stream.is_end_stream(),
+            Kind::Stream(stream)
+            | Kind::Reopenable {
+                current: stream, ..
+            } => stream.is_end_stream(),
         }
     }
 
     fn size_hint(&self) -> SizeHint {
         match &self.kind {
             Kind::Full(bytes) => SizeHint::with_exact(bytes.as_ref().map_or(0, |b| b.len() as u64)),
-            Kind::Stream(stream) => stream.size_hint(),
+            Kind::Stream(stream)
+            | Kind::Reopenable {
+                current: stream, ..
+            } => stream.size_hint(),
         }
     }
 }
@@ -240,6 +298,30 @@ mod tests {
         assert!(stream.try_clone().is_none());
         assert!(!stream.is_replayable());
         assert_eq!(stream.collect_bytes().await.expect("bytes"), "xyz");
+    }
+
+    #[tokio::test]
+    async fn reopenable_streams_are_made_anew_for_each_copy() {
+        let opened = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = Arc::clone(&opened);
+        let body = Body::from_reopenable(
+            http_body_util::Full::new(Bytes::from_static(b"first")),
+            move || {
+                let n = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+                http_body_util::Full::new(Bytes::from(format!("again {n}")))
+            },
+        );
+        assert!(body.is_replayable());
+        assert!(body.as_bytes().is_none(), "a stream, not bytes in memory");
+        let copy = body.try_clone().expect("reopenable");
+        let copy_of_copy = copy.try_clone().expect("reopenable");
+        assert_eq!(opened.load(std::sync::atomic::Ordering::SeqCst), 2);
+        assert_eq!(body.collect_bytes().await.expect("bytes"), "first");
+        assert_eq!(copy.collect_bytes().await.expect("bytes"), "again 1");
+        assert_eq!(
+            copy_of_copy.collect_bytes().await.expect("bytes"),
+            "again 2"
+        );
     }
 
     #[tokio::test(start_paused = true)]

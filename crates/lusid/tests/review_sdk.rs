@@ -128,3 +128,69 @@ async fn the_clients_debug_shows_no_secret_and_no_token() {
         assert!(!debug.contains(&emu.credentials().client_secret), "{debug}");
     }
 }
+
+#[tokio::test]
+async fn a_reopenable_upload_is_retried_after_a_429_and_a_one_shot_upload_is_not() {
+    let emu = Emulator::builder().equities(0).start().await.unwrap();
+    let client = lusid::Client::for_emulator(&emu).unwrap();
+    let drive = client.drive();
+    let path = std::env::temp_dir().join(format!("lusid-reopenable-{}.csv", std::process::id()));
+    let contents = b"retried,upload\n1,2\n";
+    std::fs::write(&path, contents).unwrap();
+    let length = contents.len() as u64;
+    let uploads = |emu: &lusid_emulator::RunningEmulator| {
+        emu.requests()
+            .iter()
+            .filter(|r| r.method == "POST" && r.uri.starts_with("/drive/api/files"))
+            .count()
+    };
+
+    // Reopened for the retry: sent twice, stored whole.
+    emu.faults().push_api_for(
+        "CreateFile",
+        lusid_emulator::Fault::status_with_retry_after(429, "0"),
+    );
+    let opened = path.clone();
+    let created = drive
+        .files()
+        .create_file(
+            "r.csv",
+            "/",
+            lusid::drive::UploadBody::from_reopenable(length, move || {
+                tokio::fs::File::open(opened.clone())
+            }),
+        )
+        .send()
+        .await
+        .expect("CreateFile is retried after the 429");
+    assert_eq!(uploads(&emu), 2, "the 429'd attempt and its retry");
+    let mut download = drive
+        .files()
+        .download_file(created.id.clone())
+        .send()
+        .await
+        .expect("DownloadFile");
+    let mut bytes = Vec::new();
+    tokio::io::copy(&mut download, &mut bytes).await.unwrap();
+    assert_eq!(bytes, contents);
+
+    // A one-shot reader is sent once: the 429 is the caller's.
+    emu.faults().push_api_for(
+        "CreateFile",
+        lusid_emulator::Fault::status_with_retry_after(429, "0"),
+    );
+    let reader = tokio::fs::File::open(&path).await.unwrap();
+    let error = drive
+        .files()
+        .create_file(
+            "s.csv",
+            "/",
+            lusid::drive::UploadBody::from_reader(reader, length),
+        )
+        .send()
+        .await
+        .expect_err("a one-shot upload is not retried");
+    assert!(error.to_string().contains("429"), "{error}");
+    assert_eq!(uploads(&emu), 3, "sent once");
+    std::fs::remove_file(&path).unwrap();
+}

@@ -128,7 +128,7 @@ pub async fn build(
             let file = FileBody::open(path, *len)
                 .await
                 .map_err(|error| invalid(format!("could not open {}: {error}", path.display())))?;
-            Body::from_stream(file)
+            file.body(path, *len)
         }
     };
     builder
