@@ -191,6 +191,10 @@ fn a_service_url_is_checked_as_the_lusid_url_and_named() {
         let message = error.to_string();
         assert!(message.contains(reason), "{value}: {message}");
         assert!(!message.contains("pw@"), "{message}");
+        assert!(
+            !message.contains("lusid.com/api"),
+            "a Drive URL's example is not the LUSID API's: {message}"
+        );
     }
     // A loopback service URL may be plain http, as the LUSID URL may.
     let config =

@@ -72,8 +72,11 @@ async fn start(headers: HeaderMap, body: Bytes) -> Response {
     if let Some(response) = check(&headers, &body) {
         return response;
     }
-    let id = if String::from_utf8_lossy(&body).contains("fail") {
+    let sql = String::from_utf8_lossy(&body);
+    let id = if sql.contains("fail") {
         "q-fail"
+    } else if sql.contains("odd") {
+        "q-odd"
     } else {
         "q-1"
     };
@@ -97,6 +100,7 @@ async fn progress(
     let n = polls.0.fetch_add(1, Ordering::SeqCst);
     let (status, state) = match (id.as_str(), n) {
         ("q-fail", _) => ("Faulted", "Errored"),
+        ("q-odd", _) => ("Suspended", "Waiting"),
         (_, 0) => ("Running", "Running"),
         _ => ("RanToCompletion", "Loaded"),
     };
@@ -269,6 +273,16 @@ fn background_queries_poll_progress_then_fetch() {
     let stderr = text(&out.stderr);
     assert!(
         stderr.contains("query q-fail faulted: Table 'Nope' not found"),
+        "{stderr}"
+    );
+
+    // A status Luminesce's TaskStatus does not list ends the wait (it was
+    // polled for ever).
+    let out = run(&fake, &["sql", "select * from odd", "--background"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("query q-odd has status 'Suspended'"),
         "{stderr}"
     );
 }

@@ -223,7 +223,14 @@ async fn listings_page_sort_and_filter() {
         pages += 1;
         match json["nextPage"].as_str() {
             Some(token) => page = Some(token.to_owned()),
-            None => break,
+            None => {
+                assert!(
+                    json.get("nextPage").is_none(),
+                    "the last page has no nextPage (not null): {}",
+                    text(&resp)
+                );
+                break;
+            }
         }
     }
     assert_eq!(seen, ["a.txt", "b.txt", "c.txt", "d.txt", "e.txt", "sub"]);

@@ -26,7 +26,7 @@ fn absolute(entry: &Entry, text: &str) -> Result<Uri, ConfigError> {
     if !text.contains("://") {
         return Err(invalid_url(
             entry,
-            "it is a relative URL: it must be absolute, such as https://acme.lusid.com/api",
+            "it is a relative URL: it must be absolute, with a scheme and a host (such as https://acme.lusid.com/...)",
         ));
     }
     if text.contains('#') {
@@ -38,7 +38,7 @@ fn absolute(entry: &Entry, text: &str) -> Result<Uri, ConfigError> {
     if url.scheme().is_none() || url.authority().is_none() {
         return Err(invalid_url(
             entry,
-            "it must be an absolute URL such as https://acme.lusid.com/api",
+            "it must be an absolute URL, with a scheme and a host (such as https://acme.lusid.com/...)",
         ));
     }
     Ok(url)

@@ -4,8 +4,9 @@
 //! A query runs with PutByQueryCsv (`--format csv`) or PutByQueryJson
 //! (`json`, `table`), which answer when it has finished. With
 //! `--background` it is started with StartQuery, GetProgressOf is polled
-//! until its status is `RanToCompletion` (`Faulted` or `Canceled` end it
-//! with the progress text), and the result is fetched with
+//! until its status is `RanToCompletion` (`Faulted` and `Canceled` end it
+//! with the progress text, a status Luminesce does not list with an error
+//! naming it), and the result is fetched with
 //! FetchQueryResultCsv or FetchQueryResultJson: for queries that outlast
 //! one HTTP request.
 
@@ -24,6 +25,18 @@ use crate::session::Session;
 
 /// How often `--background` asks for progress.
 const POLL: Duration = Duration::from_millis(500);
+
+/// The `TaskStatus` values of a query still on its way (Luminesce's
+/// specification); `RanToCompletion`, `Faulted` and `Canceled` end it, and
+/// any other status stops the wait with an error rather than polling for
+/// ever.
+const STILL_RUNNING: &[&str] = &[
+    "Created",
+    "WaitingForActivation",
+    "WaitingToRun",
+    "Running",
+    "WaitingForChildrenToComplete",
+];
 
 /// The SQL text the arguments name: the query argument, `--file`, or
 /// stdin for `-`.
@@ -163,7 +176,15 @@ async fn query(session: &Session, args: &SqlArgs, sql: String) -> Result<(), Cli
                         progress.progress.unwrap_or_default().trim()
                     )));
                 }
-                _ => tokio::time::sleep(POLL).await,
+                Some(status) if STILL_RUNNING.contains(&status) => {
+                    tokio::time::sleep(POLL).await;
+                }
+                other => {
+                    return Err(CliError::Query(format!(
+                        "query {id} has status '{}', which is not one of Luminesce's TaskStatus values; stopped waiting for it",
+                        other.unwrap_or("(none)")
+                    )));
+                }
             }
         }
         let fetch = match format {

@@ -215,14 +215,12 @@ pub(crate) fn listing(
         .into_iter()
         .map(|(item, _)| storage_object(tree, item))
         .collect();
-    json_response(
-        StatusCode::OK,
-        &json!({
-            "values": values,
-            "nextPage": next,
-            "href": href(state, uri),
-        }),
-    )
+    let mut body = json!({"values": values, "href": href(state, uri)});
+    if let Some(next) = next {
+        // Present while more remain, absent on the last page (never null).
+        body["nextPage"] = Value::String(next);
+    }
+    json_response(StatusCode::OK, &body)
 }
 
 #[cfg(test)]
