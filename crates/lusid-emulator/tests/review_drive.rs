@@ -9,65 +9,15 @@ mod common;
 use std::path::Path;
 use std::time::Duration;
 
+use common::drive::{Drive, names, text};
 use common::{Resp, access_token, send};
 use lusid_emulator::{Emulator, RunningEmulator};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-/// Drive's routes with a token.
-struct Drive<'a> {
-    emu: &'a RunningEmulator,
-    auth: String,
-}
-
-impl<'a> Drive<'a> {
-    async fn new(emu: &'a RunningEmulator) -> Self {
-        let auth = format!("Bearer {}", access_token(emu).await);
-        Self { emu, auth }
-    }
-
-    async fn call(&self, method: &str, path: &str, body: Option<Value>) -> Resp {
-        let url = format!("{}{path}", self.emu.drive_url());
-        let mut headers = vec![("authorization", self.auth.as_str())];
-        let bytes = match body {
-            Some(body) => {
-                headers.push(("content-type", "application/json"));
-                serde_json::to_vec(&body).unwrap()
-            }
-            None => Vec::new(),
-        };
-        send(method, &url, &headers, bytes).await
-    }
-
-    async fn mkdir(&self, path: &str, name: &str) -> String {
-        let resp = self
-            .call(
-                "POST",
-                "/api/folders",
-                Some(json!({"path": path, "name": name})),
-            )
-            .await;
-        assert_eq!(resp.status, 201, "{}", text(&resp));
-        resp.json()["id"].as_str().unwrap().to_owned()
-    }
-
-    async fn upload(&self, path: &str, name: &str, contents: &[u8]) -> Resp {
-        let url = format!("{}/api/files", self.emu.drive_url());
-        send(
-            "POST",
-            &url,
-            &[
-                ("authorization", self.auth.as_str()),
-                ("content-type", "application/octet-stream"),
-                ("x-lusid-drive-filename", name),
-                ("x-lusid-drive-path", path),
-            ],
-            contents.to_vec(),
-        )
-        .await
-    }
-
+/// What these attacks need beyond the shared Drive client.
+impl Drive<'_> {
     /// Starts a CreateFile on a raw connection declaring `declared` bytes
     /// and sending only `first`: the upload is in flight until more is
     /// written.
@@ -122,19 +72,6 @@ async fn finish_upload(mut stream: TcpStream, rest: &[u8]) -> (u16, String) {
         .split_once("\r\n\r\n")
         .map_or(String::new(), |(_, body)| body.to_owned());
     (status, body)
-}
-
-fn text(resp: &Resp) -> String {
-    String::from_utf8_lossy(&resp.body).into_owned()
-}
-
-fn names(page: &Value) -> Vec<String> {
-    page["values"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no values: {page}"))
-        .iter()
-        .map(|item| item["name"].as_str().unwrap().to_owned())
-        .collect()
 }
 
 /// The file names under `dir/objects`.

@@ -48,7 +48,7 @@ pub use operation::Operation;
 pub use options::{CallOptions, RetryTally, StreamResponse};
 pub use stack::{DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_TOTAL_TIMEOUT, HttpService, StackBuilder};
 pub use transport::settings::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT};
-pub use transport::{Proxy, ProxyError, Transport, TransportSettings};
+pub use transport::{Proxy, ProxyError, Transport, TransportSettings, redacted_url};
 
 /// The retry decisions shared with the token client: the `lusid-retry`
 /// crate.

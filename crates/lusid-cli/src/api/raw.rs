@@ -43,16 +43,7 @@ pub struct Origin {
 
 impl Origin {
     fn of(request: &Request) -> Self {
-        let uri = request.uri();
-        let mut url = String::new();
-        if let Some(scheme) = uri.scheme_str() {
-            url.push_str(scheme);
-            url.push_str("://");
-        }
-        if let Some(authority) = uri.authority() {
-            url.push_str(authority.as_str());
-        }
-        url.push_str(uri.path());
+        let url = lusid::stack::redacted_url(request.uri());
         Self {
             operation: request
                 .extensions()

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod drive;
 pub mod tls;
 
 use bytes::Bytes;

@@ -188,8 +188,9 @@ async fn send(inner: &Inner, request: Request) -> Result<Response, Error> {
     Ok(Response::from_parts(parts, body))
 }
 
-/// The URL without its query string, for errors and logs.
-pub(crate) fn redacted_url(uri: &http::Uri) -> String {
+/// `uri` as `scheme://authority/path`, without its query string (which may
+/// carry identifiers or tokens): the form errors and logs show.
+pub fn redacted_url(uri: &http::Uri) -> String {
     let mut url = String::new();
     if let Some(scheme) = uri.scheme_str() {
         url.push_str(scheme);
