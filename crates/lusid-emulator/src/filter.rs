@@ -60,10 +60,11 @@ pub(crate) enum Filter<F> {
     Compare(F, Op, String),
     /// `field in ('a', 'b')`, negated for `not in`.
     In(F, Vec<String>, bool),
-    /// Both.
-    And(Box<Filter<F>>, Box<Filter<F>>),
-    /// Either.
-    Or(Box<Filter<F>>, Box<Filter<F>>),
+    /// All of them (a chain `a and b and c` is one node, so a long chain
+    /// does not deepen the tree).
+    And(Vec<Filter<F>>),
+    /// Any of them (one node per chain, as [`Filter::And`]).
+    Or(Vec<Filter<F>>),
     /// Negation.
     Not(Box<Filter<F>>),
 }
@@ -83,6 +84,7 @@ impl<F> Filter<F> {
         let mut parser = Parser {
             tokens,
             pos: 0,
+            depth: 0,
             field,
         };
         let filter = parser.or()?;
@@ -120,20 +122,78 @@ impl<F> Filter<F> {
                     .is_some_and(|actual| values.iter().any(|x| compare(&actual, x).is_eq()));
                 found != *negated
             }
-            Self::And(a, b) => a.matches(entity) && b.matches(entity),
-            Self::Or(a, b) => a.matches(entity) || b.matches(entity),
+            Self::And(all) => all.iter().all(|f| f.matches(entity)),
+            Self::Or(any) => any.iter().any(|f| f.matches(entity)),
             Self::Not(a) => !a.matches(entity),
         }
     }
 }
 
 /// String comparison as LUSID does for text fields: case-sensitive equality
-/// (LUSID's is ordinal) with lexical ordering; two numbers compare as
-/// numbers (metric properties).
+/// (LUSID's is ordinal) with lexical ordering; two plain decimal numbers
+/// (`-12.50`, `12345678901234567891`) compare as numbers (metric
+/// properties), exactly: every digit counts, as no `f64` is involved.
 pub(crate) fn compare(actual: &str, expected: &str) -> Ordering {
-    match (actual.parse::<f64>(), expected.parse::<f64>()) {
-        (Ok(a), Ok(b)) if a.is_finite() && b.is_finite() => a.total_cmp(&b),
+    match (Decimal::parse(actual), Decimal::parse(expected)) {
+        (Some(a), Some(b)) => a.cmp(&b),
         _ => actual.cmp(expected),
+    }
+}
+
+/// A plain decimal literal (`-?digits(.digits)?`), split for an exact
+/// comparison of any number of digits.
+#[derive(Debug)]
+struct Decimal<'a> {
+    negative: bool,
+    /// Integer digits without leading zeros (empty for zero).
+    integer: &'a str,
+    /// Fraction digits without trailing zeros.
+    fraction: &'a str,
+}
+
+impl<'a> Decimal<'a> {
+    /// Splits `text`; `None` unless it is a plain decimal literal.
+    fn parse(text: &'a str) -> Option<Self> {
+        let (negative, unsigned) = match text.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, text.strip_prefix('+').unwrap_or(text)),
+        };
+        let (integer, fraction) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+        let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        if integer.is_empty() || !all_digits(integer) || !all_digits(fraction) {
+            return None;
+        }
+        if unsigned.ends_with('.') {
+            return None;
+        }
+        let integer = integer.trim_start_matches('0');
+        let fraction = fraction.trim_end_matches('0');
+        // Negative zero is zero.
+        let negative = negative && !(integer.is_empty() && fraction.is_empty());
+        Some(Self {
+            negative,
+            integer,
+            fraction,
+        })
+    }
+
+    /// The order of the magnitudes.
+    fn cmp_magnitude(&self, other: &Self) -> Ordering {
+        self.integer
+            .len()
+            .cmp(&other.integer.len())
+            .then_with(|| self.integer.cmp(other.integer))
+            .then_with(|| self.fraction.cmp(other.fraction))
+    }
+
+    /// The numeric order.
+    fn cmp(&self, other: &Self) -> Ordering {
+        match (self.negative, other.negative) {
+            (false, false) => self.cmp_magnitude(other),
+            (true, true) => other.cmp_magnitude(self),
+            (false, true) => Ordering::Greater,
+            (true, false) => Ordering::Less,
+        }
     }
 }
 
@@ -241,9 +301,17 @@ fn tokenize(input: &str) -> Result<Vec<Token>, FilterError> {
     Ok(tokens)
 }
 
+/// How deeply parentheses and `not`s may nest: the parser and the
+/// evaluator recurse once per level, and a request must not be able to
+/// overflow a server thread's stack (which aborts the whole process).
+pub(crate) const MAX_NESTING: usize = 100;
+
+/// A recursive-descent parser over the tokens of one filter.
 struct Parser<'p, F> {
     tokens: Vec<Token>,
     pos: usize,
+    /// Parentheses and `not`s open at the current position.
+    depth: usize,
     field: FieldParser<'p, F>,
 }
 
@@ -263,33 +331,56 @@ impl<F> Parser<'_, F> {
     }
 
     fn or(&mut self) -> Result<Filter<F>, FilterError> {
-        let mut left = self.and()?;
+        let mut any = vec![self.and()?];
         while self.peek_keyword("or") {
             self.pos += 1;
-            let right = self.and()?;
-            left = Filter::Or(Box::new(left), Box::new(right));
+            any.push(self.and()?);
         }
-        Ok(left)
+        Ok(if any.len() == 1 {
+            any.remove(0)
+        } else {
+            Filter::Or(any)
+        })
     }
 
     fn and(&mut self) -> Result<Filter<F>, FilterError> {
-        let mut left = self.unary()?;
+        let mut all = vec![self.unary()?];
         while self.peek_keyword("and") {
             self.pos += 1;
-            let right = self.unary()?;
-            left = Filter::And(Box::new(left), Box::new(right));
+            all.push(self.unary()?);
         }
-        Ok(left)
+        Ok(if all.len() == 1 {
+            all.remove(0)
+        } else {
+            Filter::And(all)
+        })
+    }
+
+    /// Enters one level of parentheses or `not`, refusing more than
+    /// [`MAX_NESTING`].
+    fn nest(&mut self) -> Result<(), FilterError> {
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            return Err(FilterError(format!(
+                "The filter nests parentheses and 'not' more than {MAX_NESTING} deep."
+            )));
+        }
+        Ok(())
     }
 
     fn unary(&mut self) -> Result<Filter<F>, FilterError> {
         if self.peek_keyword("not") {
             self.pos += 1;
-            return Ok(Filter::Not(Box::new(self.unary()?)));
+            self.nest()?;
+            let inner = self.unary()?;
+            self.depth -= 1;
+            return Ok(Filter::Not(Box::new(inner)));
         }
         if self.peek() == Some(&Token::LParen) {
             self.pos += 1;
+            self.nest()?;
             let inner = self.or()?;
+            self.depth -= 1;
             return match self.next() {
                 Some(Token::RParen) => Ok(inner),
                 _ => Err(FilterError("Missing ')' in filter.".into())),
@@ -432,6 +523,48 @@ mod tests {
         assert!(check("not (a eq 'Pear') and (a eq 'X' or b ge 10.5)"));
         assert!(check("tags[y] neq 'z'"), "a missing value is not equal");
         assert!(!check("tags[y] eq 'z'"));
+    }
+
+    #[test]
+    fn numbers_compare_exactly_whatever_their_length() {
+        let ord = |a: &str, b: &str| compare(a, b);
+        assert_eq!(
+            ord("12345678901234567891", "12345678901234567890"),
+            Ordering::Greater
+        );
+        assert_eq!(ord("10.50", "10.5"), Ordering::Equal);
+        assert_eq!(ord("-0", "0.000"), Ordering::Equal);
+        assert_eq!(ord("-2", "-10"), Ordering::Greater);
+        assert_eq!(ord("0.1000000000000000000001", "0.1"), Ordering::Greater);
+        assert_eq!(ord("007", "7"), Ordering::Equal);
+        assert_eq!(ord("9", "10"), Ordering::Less);
+        // Not plain decimals: compared as text.
+        assert_eq!(ord("1e3", "1000"), "1e3".cmp("1000"));
+        assert_eq!(ord("abc", "1"), "abc".cmp("1"));
+    }
+
+    #[test]
+    fn nesting_is_bounded_and_long_chains_stay_flat() {
+        let deep = format!(
+            "{}a eq 'x'{}",
+            "(".repeat(MAX_NESTING + 1),
+            ")".repeat(MAX_NESTING + 1)
+        );
+        assert!(Filter::parse_with(&deep, &field).is_err());
+        let nots = format!("{}a eq 'x'", "not ".repeat(MAX_NESTING + 1));
+        assert!(Filter::parse_with(&nots, &field).is_err());
+        let ok = format!(
+            "{}a eq 'Apple'{}",
+            "(".repeat(MAX_NESTING),
+            ")".repeat(MAX_NESTING)
+        );
+        assert!(check(&ok));
+        let chain = vec!["a eq 'Apple'"; 50_000].join(" and ");
+        match Filter::parse_with(&chain, &field) {
+            Ok(Filter::And(all)) => assert_eq!(all.len(), 50_000),
+            other => panic!("{other:?}"),
+        }
+        assert!(check(&chain));
     }
 
     #[test]

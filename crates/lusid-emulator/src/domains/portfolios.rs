@@ -328,9 +328,10 @@ fn list_in(state: SharedState, ctx: RequestCtx, scope: Option<String>, uri: Uri)
     let known = ["id.scope", "id.code", "displayname", "basecurrency", "type"];
     let filter = FieldFilter::from_query(q.get("filter"), &known, &mut errors);
     let identity = format!(
-        "portfolios|{}|{}",
+        "portfolios|{}|{}|{}",
         scope.as_deref().unwrap_or("*"),
-        q.get("filter").unwrap_or("")
+        q.get("filter").unwrap_or(""),
+        q.get("asAt").unwrap_or("")
     );
     let paging = match Paging::for_listing(&state, &ctx, &q, identity, errors) {
         Ok(paging) => paging,

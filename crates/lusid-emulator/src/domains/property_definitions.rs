@@ -314,7 +314,11 @@ pub(crate) async fn list(
     let mut errors = Errors::new();
     let known = ["domain", "scope", "code", "key", "displayname"];
     let filter = FieldFilter::from_query(q.get("filter"), &known, &mut errors);
-    let identity = format!("propdefs|{}", q.get("filter").unwrap_or(""));
+    let identity = format!(
+        "propdefs|{}|{}",
+        q.get("filter").unwrap_or(""),
+        q.get("asAt").unwrap_or("")
+    );
     let paging = match Paging::for_listing(&state, &ctx, &q, identity, errors) {
         Ok(paging) => paging,
         Err(response) => return *response,

@@ -394,7 +394,11 @@ pub(crate) async fn list(
         "quoteid.quoteseriesid.field",
     ];
     let filter = FieldFilter::from_query(q.get("filter"), &known, &mut errors);
-    let identity = format!("quotes|{scope}|{}", q.get("filter").unwrap_or(""));
+    let identity = format!(
+        "quotes|{scope}|{}|{}",
+        q.get("filter").unwrap_or(""),
+        q.get("asAt").unwrap_or("")
+    );
     let paging = match Paging::for_listing(&state, &ctx, &q, identity, errors) {
         Ok(paging) => paging,
         Err(response) => return *response,

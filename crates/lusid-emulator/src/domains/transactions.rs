@@ -462,10 +462,11 @@ pub(crate) async fn list(
     let known = ["transactionid", "type", "instrumentuid", "source"];
     let filter = FieldFilter::from_query(q.get("filter"), &known, &mut errors);
     let identity = format!(
-        "transactions|{scope}|{code}|{}|{}|{}",
+        "transactions|{scope}|{code}|{}|{}|{}|{}",
         q.get("fromTransactionDate").unwrap_or(""),
         q.get("toTransactionDate").unwrap_or(""),
-        q.get("filter").unwrap_or("")
+        q.get("filter").unwrap_or(""),
+        q.get("asAt").unwrap_or("")
     );
     let paging = match Paging::for_listing(&state, &ctx, &q, identity, errors) {
         Ok(paging) => paging,

@@ -1,0 +1,604 @@
+//! A reviewer's attempts to break the domains beyond the instrument
+//! master's basics: filters, page tokens, dates at the edges of the
+//! calendar, exact numbers in holdings, and the state file. Each test
+//! pins what LUSID does (or what docs/emulator.md promises).
+
+mod common;
+
+use common::*;
+use lusid_emulator::{Emulator, RunningEmulator};
+use serde_json::{Value, json};
+
+/// Calls the API with a JSON body sent as this exact text (so decimal
+/// literals reach the emulator as written, never through an `f64`).
+async fn api_text(
+    emu: &RunningEmulator,
+    token: &str,
+    method: &str,
+    path: &str,
+    body: String,
+) -> Resp {
+    let url = format!("{}{path}", emu.lusid_url());
+    let auth = format!("Bearer {token}");
+    let headers = [
+        ("authorization", auth.as_str()),
+        ("content-type", "application/json"),
+    ];
+    send(method, &url, &headers, body).await
+}
+
+/// A small emulator and a token for it.
+async fn setup() -> (RunningEmulator, String) {
+    let emu = small_emulator().await;
+    let token = access_token(&emu).await;
+    (emu, token)
+}
+
+/// Creates portfolio `scope/code` in GBP, created 2024-01-01, asserting 201.
+async fn portfolio(emu: &RunningEmulator, token: &str, scope: &str, code: &str) {
+    let body = json!({"code": code, "displayName": code, "baseCurrency": "GBP",
+        "created": "2024-01-01T00:00:00Z"});
+    let resp = api(
+        emu,
+        token,
+        "POST",
+        &format!("/api/transactionportfolios/{scope}"),
+        Some(body),
+    )
+    .await;
+    assert_eq!(resp.status, 201, "{}", String::from_utf8_lossy(&resp.body));
+}
+
+/// One transaction as request text: `units` and `amount` are written as
+/// the literals given.
+fn tx(
+    id: &str,
+    kind: &str,
+    client: &str,
+    date: &str,
+    units: &str,
+    amount: &str,
+    ccy: &str,
+) -> String {
+    format!(
+        r#"{{"transactionId": "{id}", "type": "{kind}",
+            "instrumentIdentifiers": {{"Instrument/default/ClientInternal": "{client}"}},
+            "transactionDate": "{date}", "settlementDate": "{date}",
+            "units": {units}, "totalConsideration": {{"amount": {amount}, "currency": "{ccy}"}}}}"#
+    )
+}
+
+/// Upserts transactions (request texts) into `scope/code`, asserting 200.
+async fn upsert_txs(emu: &RunningEmulator, token: &str, scope: &str, code: &str, txs: &[String]) {
+    let resp = api_text(
+        emu,
+        token,
+        "POST",
+        &format!("/api/transactionportfolios/{scope}/{code}/transactions"),
+        format!("[{}]", txs.join(",")),
+    )
+    .await;
+    assert_eq!(resp.status, 200, "{}", String::from_utf8_lossy(&resp.body));
+}
+
+/// The holdings of `scope/code` (with `query`), asserting 200, as text and
+/// as JSON.
+async fn holdings(
+    emu: &RunningEmulator,
+    token: &str,
+    scope: &str,
+    code: &str,
+    query: &str,
+) -> (String, Value) {
+    let resp = api(
+        emu,
+        token,
+        "GET",
+        &format!("/api/transactionportfolios/{scope}/{code}/holdings{query}"),
+        None,
+    )
+    .await;
+    assert_eq!(resp.status, 200, "{}", String::from_utf8_lossy(&resp.body));
+    (
+        String::from_utf8_lossy(&resp.body).into_owned(),
+        resp.json(),
+    )
+}
+
+/// The position holdings (`P`) as `(instrumentUid, units, cost amount,
+/// cost currency)`, numbers as the literal text of the response.
+fn positions(text: &str) -> Vec<(String, String, String, String)> {
+    // Parse with the literals intact: serde_json's `Value` would turn them
+    // into f64s; RawValue keeps them.
+    #[derive(serde::Deserialize)]
+    struct List<'a> {
+        #[serde(borrow)]
+        values: Vec<&'a serde_json::value::RawValue>,
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Holding<'a> {
+        instrument_uid: String,
+        holding_type: String,
+        #[serde(borrow)]
+        units: &'a serde_json::value::RawValue,
+        #[serde(borrow)]
+        cost: Cost<'a>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Cost<'a> {
+        #[serde(borrow)]
+        amount: &'a serde_json::value::RawValue,
+        currency: String,
+    }
+    let list: List<'_> = serde_json::from_str(text).expect("holdings");
+    list.values
+        .iter()
+        .map(|raw| serde_json::from_str::<Holding<'_>>(raw.get()).expect("holding"))
+        .filter(|h| h.holding_type == "P")
+        .map(|h| {
+            (
+                h.instrument_uid,
+                h.units.get().to_owned(),
+                h.cost.amount.get().to_owned(),
+                h.cost.currency,
+            )
+        })
+        .collect()
+}
+
+/// The LUID of seed equity `EMU-EQ-…` (ClientInternal).
+async fn luid_of(emu: &RunningEmulator, token: &str, client: &str) -> String {
+    let resp = api(
+        emu,
+        token,
+        "GET",
+        &format!("/api/instruments/ClientInternal/{client}"),
+        None,
+    )
+    .await;
+    assert_eq!(resp.status, 200);
+    resp.json()["lusidInstrumentId"]
+        .as_str()
+        .expect("luid")
+        .to_owned()
+}
+
+/// Whether the emulator still answers (a panic or an overflow in a handler
+/// must not take it down).
+async fn still_serving(emu: &RunningEmulator, token: &str) {
+    let resp = api(emu, token, "GET", "/api/portfolios", None).await;
+    assert_eq!(resp.status, 200);
+}
+
+// ---------------------------------------------------------------- filters
+
+#[tokio::test]
+async fn deeply_nested_filters_are_refused_not_a_crash() {
+    let (emu, token) = setup().await;
+    let depth = 10_000;
+    let nested = format!("{}id.code eq 'x'{}", "(".repeat(depth), ")".repeat(depth));
+    let nots = format!("{}id.code eq 'x'", "not ".repeat(depth));
+    for filter in [nested, nots] {
+        let path = format!("/api/portfolios?filter={}", enc(&filter));
+        let resp = api(&emu, &token, "GET", &path, None).await;
+        assert_eq!(resp.status, 400, "{}", String::from_utf8_lossy(&resp.body));
+        let body = resp.json();
+        assert_eq!(body["name"], "ValidationError");
+        assert!(body["errors"]["filter"][0].is_string(), "{body}");
+    }
+    // The instrument master shares the parser.
+    let nested = format!("{}Name eq 'x'{}", "(".repeat(depth), ")".repeat(depth));
+    let path = format!("/api/instruments?filter={}", enc(&nested));
+    let resp = api(&emu, &token, "GET", &path, None).await;
+    assert_eq!(resp.status, 400);
+    // A long chain of `and`s is flat, not deep: accepted.
+    let chain = vec!["id.code eq 'x'"; 2000].join(" and ");
+    let path = format!("/api/portfolios?filter={}", enc(&chain));
+    let resp = api(&emu, &token, "GET", &path, None).await;
+    assert_eq!(resp.status, 200, "{}", String::from_utf8_lossy(&resp.body));
+    // Reasonable nesting still works.
+    let fine = format!("{}id.code eq 'x'{}", "(".repeat(50), ")".repeat(50));
+    let path = format!("/api/portfolios?filter={}", enc(&fine));
+    let resp = api(&emu, &token, "GET", &path, None).await;
+    assert_eq!(resp.status, 200, "{}", String::from_utf8_lossy(&resp.body));
+    still_serving(&emu, &token).await;
+}
+
+#[tokio::test]
+async fn numeric_looking_values_compare_exactly_in_filters() {
+    let (emu, token) = setup().await;
+    portfolio(&emu, &token, "num", "P").await;
+    // Two ids that the same f64 (1.2345678901234567e19) stands for.
+    let txs = [
+        tx(
+            "12345678901234567890",
+            "StockIn",
+            "EMU-EQ-000001",
+            "2024-01-02",
+            "1",
+            "1",
+            "GBP",
+        ),
+        tx(
+            "12345678901234567891",
+            "StockIn",
+            "EMU-EQ-000001",
+            "2024-01-02",
+            "1",
+            "1",
+            "GBP",
+        ),
+    ];
+    upsert_txs(&emu, &token, "num", "P", &txs).await;
+    let ids = |filter: &'static str| {
+        let (emu, token) = (&emu, token.clone());
+        async move {
+            let path = format!(
+                "/api/transactionportfolios/num/P/transactions?filter={}",
+                enc(filter)
+            );
+            let resp = api(emu, &token, "GET", &path, None).await;
+            assert_eq!(resp.status, 200);
+            resp.json()["values"]
+                .as_array()
+                .expect("values")
+                .iter()
+                .map(|t| t["transactionId"].as_str().expect("id").to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        ids("transactionId eq '12345678901234567891'").await,
+        ["12345678901234567891"]
+    );
+    assert_eq!(
+        ids("transactionId gt '12345678901234567890'").await,
+        ["12345678901234567891"]
+    );
+    assert_eq!(
+        ids("transactionId in ('12345678901234567890')").await,
+        ["12345678901234567890"]
+    );
+}
+
+// ------------------------------------------------------------ page tokens
+
+#[tokio::test]
+async fn a_page_token_belongs_to_its_as_at_on_every_list() {
+    let (emu, token) = setup().await;
+    for code in ["A", "B", "C"] {
+        portfolio(&emu, &token, "tok", code).await;
+    }
+    let after = api(&emu, &token, "GET", "/api/portfolios/tok/A", None).await;
+    let as_at = after.json()["version"]["asAtDate"]
+        .as_str()
+        .expect("asAt")
+        .to_owned();
+    let resp = api(&emu, &token, "GET", "/api/portfolios?limit=1", None).await;
+    let next = resp.json()["nextPage"].as_str().expect("next").to_owned();
+    // The same token with another asAt: LUSID's and ListInstruments' rule
+    // (docs/emulator.md, Paging) is a 400, not the token's asAt silently.
+    let path = format!("/api/portfolios?limit=1&page={next}&asAt={}", enc(&as_at));
+    let resp = api(&emu, &token, "GET", &path, None).await;
+    assert_eq!(resp.status, 400, "{}", String::from_utf8_lossy(&resp.body));
+    assert_eq!(resp.json()["name"], "InvalidPageToken");
+    // A token of one list is refused by another list.
+    let path = format!("/api/propertydefinitions/$list?page={next}");
+    let resp = api(&emu, &token, "GET", &path, None).await;
+    assert_eq!(resp.json()["name"], "InvalidPageToken");
+    let path = format!("/api/instruments?page={next}");
+    let resp = api(&emu, &token, "GET", &path, None).await;
+    assert_eq!(resp.json()["name"], "InvalidPageToken");
+    let path = format!("/api/portfolios/tok?limit=1&page={next}");
+    let resp = api(&emu, &token, "GET", &path, None).await;
+    assert_eq!(resp.json()["name"], "InvalidPageToken");
+    // And the token itself still works with its own query.
+    let path = format!("/api/portfolios?limit=1&page={next}");
+    let resp = api(&emu, &token, "GET", &path, None).await;
+    assert_eq!(resp.status, 200);
+    assert_eq!(resp.json()["values"][0]["id"]["code"], "B");
+}
+
+#[tokio::test]
+async fn limits_outside_one_to_2000_are_validation_errors_everywhere() {
+    let (emu, token) = setup().await;
+    portfolio(&emu, &token, "lim", "P").await;
+    for list in [
+        "/api/portfolios",
+        "/api/portfolios/lim",
+        "/api/propertydefinitions/$list",
+        "/api/quotes/lim",
+        "/api/transactionportfolios/lim/P/transactions",
+        "/api/instruments",
+    ] {
+        for limit in ["0", "2001", "-1", "abc", "1.5", "99999999999999999999"] {
+            let sep = if list.contains('?') { '&' } else { '?' };
+            let resp = api(
+                &emu,
+                &token,
+                "GET",
+                &format!("{list}{sep}limit={limit}"),
+                None,
+            )
+            .await;
+            assert_eq!(resp.status, 400, "{list} limit={limit}");
+            assert!(
+                resp.json()["errors"]["limit"][0].is_string(),
+                "{list} limit={limit}"
+            );
+        }
+    }
+}
+
+// --------------------------------------------------------------- dates
+
+#[tokio::test]
+async fn dates_at_the_edges_of_the_calendar_are_answered() {
+    let (emu, token) = setup().await;
+    portfolio(&emu, &token, "cal", "P").await;
+    // 9999-12-31T23:00-05:00 is in year 10000 in UTC: beyond LUSID's
+    // range, so a validation error (never a dropped connection).
+    for (param, value) in [
+        ("asAt", "9999-12-31T23:00:00-05:00"),
+        ("effectiveAt", "9999-12-31T23:00:00-05:00"),
+        ("asAt", "not-a-date"),
+        ("asAt", "2024-13-01"),
+    ] {
+        for path in [
+            "/api/transactionportfolios/cal/P/holdings",
+            "/api/portfolios",
+            "/api/instruments",
+            "/api/instruments/ClientInternal/EMU-EQ-000001",
+        ] {
+            let url = format!("{path}?{param}={}", enc(value));
+            let resp = api(&emu, &token, "GET", &url, None).await;
+            if path == "/api/portfolios" && param == "effectiveAt" {
+                continue;
+            }
+            assert_eq!(resp.status, 400, "{url}");
+            assert!(resp.json()["errors"][param][0].is_string(), "{url}");
+        }
+    }
+    // As a transaction date, too.
+    let bad = tx(
+        "far",
+        "StockIn",
+        "EMU-EQ-000001",
+        "9999-12-31T23:00:00-05:00",
+        "1",
+        "1",
+        "GBP",
+    );
+    let resp = api_text(
+        &emu,
+        &token,
+        "POST",
+        "/api/transactionportfolios/cal/P/transactions",
+        format!("[{bad}]"),
+    )
+    .await;
+    assert_eq!(resp.status, 400, "{}", String::from_utf8_lossy(&resp.body));
+    // Year 1 and the last tick of 9999 are fine; 9 fraction digits are
+    // truncated to LUSID's 7.
+    for value in [
+        "0001-01-01T00:00:00Z",
+        "9999-12-31T23:59:59.9999999Z",
+        "2024-01-01T00:00:00.123456789Z",
+    ] {
+        let url = format!(
+            "/api/transactionportfolios/cal/P/holdings?effectiveAt={}",
+            enc(value)
+        );
+        let resp = api(&emu, &token, "GET", &url, None).await;
+        assert_eq!(resp.status, 200, "{value}");
+    }
+    let url = format!(
+        "/api/transactionportfolios/cal/P/holdings?effectiveAt={}",
+        enc("2024-01-01T00:00:00.123456789Z")
+    );
+    let resp = api(&emu, &token, "GET", &url, None).await;
+    assert_eq!(
+        resp.json()["version"]["effectiveFrom"],
+        "2024-01-01T00:00:00.1234567+00:00"
+    );
+    still_serving(&emu, &token).await;
+}
+
+// ------------------------------------------------------------ holdings
+
+#[tokio::test]
+async fn selling_through_zero_opens_a_short_at_the_excess_consideration() {
+    let (emu, token) = setup().await;
+    portfolio(&emu, &token, "short", "P").await;
+    let luid = luid_of(&emu, &token, "EMU-EQ-000001").await;
+    let txs = [
+        tx(
+            "b1",
+            "Buy",
+            "EMU-EQ-000001",
+            "2024-01-02",
+            "10",
+            "100",
+            "GBP",
+        ),
+        // Sells 15: closes the 10 held, opens a short of 5 for 5/15 of 165.
+        tx(
+            "s1",
+            "Sell",
+            "EMU-EQ-000001",
+            "2024-01-03",
+            "15",
+            "165",
+            "GBP",
+        ),
+    ];
+    upsert_txs(&emu, &token, "short", "P", &txs).await;
+    let (text, _) = holdings(&emu, &token, "short", "P", "").await;
+    assert_eq!(
+        positions(&text),
+        [(luid, "-5".into(), "-55".into(), "GBP".into())]
+    );
+}
+
+#[tokio::test]
+async fn buying_back_a_short_reduces_its_cost_in_proportion() {
+    let (emu, token) = setup().await;
+    portfolio(&emu, &token, "cover", "P").await;
+    let luid = luid_of(&emu, &token, "EMU-EQ-000001").await;
+    let txs = [
+        tx(
+            "s1",
+            "Sell",
+            "EMU-EQ-000001",
+            "2024-01-02",
+            "10",
+            "100",
+            "GBP",
+        ),
+        tx("b1", "Buy", "EMU-EQ-000001", "2024-01-03", "4", "48", "GBP"),
+    ];
+    upsert_txs(&emu, &token, "cover", "P", &txs).await;
+    let (text, _) = holdings(&emu, &token, "cover", "P", "").await;
+    // A short of 10 at -100 bought back by 4: -100 × 6/10.
+    assert_eq!(
+        positions(&text),
+        [(luid.clone(), "-6".into(), "-60".into(), "GBP".into())]
+    );
+    // Bought back in full, then 1 bought at 10: the cost is that 10 alone.
+    let txs = [
+        tx("b2", "Buy", "EMU-EQ-000001", "2024-01-04", "6", "90", "GBP"),
+        tx("b3", "Buy", "EMU-EQ-000001", "2024-01-05", "1", "10", "GBP"),
+    ];
+    upsert_txs(&emu, &token, "cover", "P", &txs).await;
+    let (text, _) = holdings(&emu, &token, "cover", "P", "").await;
+    assert_eq!(
+        positions(&text),
+        [(luid, "1".into(), "10".into(), "GBP".into())]
+    );
+}
+
+#[tokio::test]
+async fn a_trade_in_another_settlement_currency_is_another_holding() {
+    // LUSID: "one holding per security instrument per settlement currency"
+    // (support.lusid.com, Introduction to holdings).
+    let (emu, token) = setup().await;
+    portfolio(&emu, &token, "fx", "P").await;
+    let luid = luid_of(&emu, &token, "EMU-EQ-000001").await;
+    let txs = [
+        tx(
+            "b1",
+            "Buy",
+            "EMU-EQ-000001",
+            "2024-01-02",
+            "10",
+            "1000",
+            "GBP",
+        ),
+        tx(
+            "b2",
+            "Buy",
+            "EMU-EQ-000001",
+            "2024-01-03",
+            "10",
+            "1300",
+            "USD",
+        ),
+        tx(
+            "s1",
+            "Sell",
+            "EMU-EQ-000001",
+            "2024-01-04",
+            "5",
+            "700",
+            "USD",
+        ),
+    ];
+    upsert_txs(&emu, &token, "fx", "P", &txs).await;
+    let (text, body) = holdings(&emu, &token, "fx", "P", "").await;
+    assert_eq!(
+        positions(&text),
+        [
+            (luid.clone(), "10".into(), "1000".into(), "GBP".into()),
+            (luid, "5".into(), "650".into(), "USD".into()),
+        ]
+    );
+    let usd = body["values"]
+        .as_array()
+        .expect("values")
+        .iter()
+        .find(|h| h["holdingType"] == "P" && h["currency"] == "USD")
+        .expect("USD position");
+    // No FX: the portfolio (GBP) cost of a USD holding is 0 GBP.
+    assert_eq!(
+        usd["costPortfolioCcy"],
+        json!({"amount": 0, "currency": "GBP"})
+    );
+}
+
+#[tokio::test]
+async fn amounts_beyond_decimal_range_are_a_problem_not_a_dropped_connection() {
+    let (emu, token) = setup().await;
+    portfolio(&emu, &token, "big", "P").await;
+    let max = "79228162514264337593543950335";
+    let txs = [
+        tx("b1", "Buy", "EMU-EQ-000001", "2024-01-02", max, "1", "GBP"),
+        tx("b2", "Buy", "EMU-EQ-000001", "2024-01-03", max, "1", "GBP"),
+    ];
+    upsert_txs(&emu, &token, "big", "P", &txs).await;
+    let resp = api(
+        &emu,
+        &token,
+        "GET",
+        "/api/transactionportfolios/big/P/holdings",
+        None,
+    )
+    .await;
+    assert_eq!(resp.status, 400, "{}", String::from_utf8_lossy(&resp.body));
+    let body = resp.json();
+    assert_eq!(body["name"], "ValidationError");
+    // Before the second buy (one max-sized lot) the holdings are fine.
+    let (text, _) = holdings(&emu, &token, "big", "P", "?effectiveAt=2024-01-02").await;
+    assert_eq!(positions(&text)[0].1, max);
+    still_serving(&emu, &token).await;
+}
+
+#[tokio::test]
+async fn a_large_cost_sold_in_part_is_reduced_exactly() {
+    let (emu, token) = setup().await;
+    portfolio(&emu, &token, "prod", "P").await;
+    let luid = luid_of(&emu, &token, "EMU-EQ-000001").await;
+    // cost × units sold is 5e14 × 2e14 = 1e29, beyond Decimal; the result
+    // (3e14) is not.
+    let txs = [
+        tx(
+            "b1",
+            "Buy",
+            "EMU-EQ-000001",
+            "2024-01-02",
+            "500000000000000",
+            "500000000000000",
+            "GBP",
+        ),
+        tx(
+            "s1",
+            "Sell",
+            "EMU-EQ-000001",
+            "2024-01-03",
+            "200000000000000",
+            "1",
+            "GBP",
+        ),
+    ];
+    upsert_txs(&emu, &token, "prod", "P", &txs).await;
+    let (text, _) = holdings(&emu, &token, "prod", "P", "").await;
+    assert_eq!(
+        positions(&text),
+        [(
+            luid,
+            "300000000000000".into(),
+            "300000000000000".into(),
+            "GBP".into()
+        )]
+    );
+}
