@@ -602,3 +602,422 @@ async fn a_large_cost_sold_in_part_is_reduced_exactly() {
         )]
     );
 }
+
+// -------------------------------------------------------- exact numbers
+
+#[tokio::test]
+async fn units_that_a_decimal_cannot_hold_exactly_are_refused_not_rounded() {
+    let (emu, token) = setup().await;
+    portfolio(&emu, &token, "exp", "P").await;
+    for units in [
+        // 32 significant digits in scientific form: rounding would change it.
+        "1.0000000000000000000000000000001e0",
+        // 30 decimal places.
+        "1e-30",
+        "1e400",
+    ] {
+        let body = format!(
+            "[{}]",
+            tx(
+                "t",
+                "StockIn",
+                "EMU-EQ-000001",
+                "2024-01-02",
+                units,
+                "1",
+                "GBP"
+            )
+        );
+        let resp = api_text(
+            &emu,
+            &token,
+            "POST",
+            "/api/transactionportfolios/exp/P/transactions",
+            body,
+        )
+        .await;
+        assert_eq!(
+            resp.status,
+            400,
+            "{units}: {}",
+            String::from_utf8_lossy(&resp.body)
+        );
+        assert!(resp.json()["errors"]["[0].units"][0].is_string(), "{units}");
+    }
+    // Scientific forms that fit are exact; negative zero is zero.
+    let txs = [
+        tx(
+            "a",
+            "StockIn",
+            "EMU-EQ-000001",
+            "2024-01-02",
+            "1.5e3",
+            "2.50E+1",
+            "GBP",
+        ),
+        tx(
+            "b",
+            "StockIn",
+            "EMU-EQ-000002",
+            "2024-01-02",
+            "-0",
+            "-0.00",
+            "GBP",
+        ),
+    ];
+    upsert_txs(&emu, &token, "exp", "P", &txs).await;
+    let (text, _) = holdings(&emu, &token, "exp", "P", "").await;
+    let luid = luid_of(&emu, &token, "EMU-EQ-000001").await;
+    assert_eq!(
+        positions(&text),
+        [(luid, "1500".into(), "25.0".into(), "GBP".into())]
+    );
+    // The transaction keeps the literals as sent.
+    let resp = api(
+        &emu,
+        &token,
+        "GET",
+        "/api/transactionportfolios/exp/P/transactions",
+        None,
+    )
+    .await;
+    let text = String::from_utf8_lossy(&resp.body);
+    assert!(text.contains(r#""units":1.5e3"#), "{text}");
+    assert!(text.contains(r#""amount":2.50E+1"#), "{text}");
+}
+
+// ------------------------------------------------------------ validation
+
+#[tokio::test]
+async fn portfolio_scopes_and_codes_follow_lusid_s_pattern() {
+    // LUSID: scope and code match ^[a-zA-Z0-9\-_]+$, 1 to 64 characters.
+    let (emu, token) = setup().await;
+    let long = "x".repeat(65);
+    for (scope, code, field) in [
+        ("ok", "a b", "code"),
+        ("ok", "caf\u{e9}", "code"),
+        ("ok", long.as_str(), "code"),
+        ("ok", "a?b", "code"),
+        ("s%20p", "fine", "scope"),
+    ] {
+        let body = json!({"code": code, "displayName": "x", "baseCurrency": "GBP"});
+        let resp = api(
+            &emu,
+            &token,
+            "POST",
+            &format!("/api/transactionportfolios/{scope}"),
+            Some(body),
+        )
+        .await;
+        assert_eq!(
+            resp.status,
+            400,
+            "{scope}/{code}: {}",
+            String::from_utf8_lossy(&resp.body)
+        );
+        assert!(
+            resp.json()["errors"][field][0].is_string(),
+            "{scope}/{code}"
+        );
+    }
+    let ok = "A-b_9".repeat(12);
+    portfolio(&emu, &token, "Sc-_1", &ok[..60]).await;
+}
+
+#[tokio::test]
+async fn a_property_s_own_key_needs_a_definition_too() {
+    let (emu, token) = setup().await;
+    define_properties(
+        &emu,
+        &token,
+        &["Transaction/r/Defined", "Portfolio/r/Defined"],
+    )
+    .await;
+    portfolio(&emu, &token, "r", "P").await;
+    // The map key is defined, the property's own key (what is stored and
+    // shown) is not.
+    let body = format!(
+        r#"[{{"transactionId": "t", "type": "StockIn",
+            "instrumentIdentifiers": {{"Instrument/default/ClientInternal": "EMU-EQ-000001"}},
+            "transactionDate": "2024-01-02", "settlementDate": "2024-01-02", "units": 1,
+            "totalConsideration": {{"amount": 1, "currency": "GBP"}},
+            "properties": {{"Transaction/r/Defined": {{"key": "Transaction/r/Undefined",
+                "value": {{"labelValue": "x"}}}}}}}}]"#
+    );
+    let resp = api_text(
+        &emu,
+        &token,
+        "POST",
+        "/api/transactionportfolios/r/P/transactions",
+        body,
+    )
+    .await;
+    assert_eq!(resp.status, 404, "{}", String::from_utf8_lossy(&resp.body));
+    assert_eq!(resp.json()["name"], "PropertyNotDefined");
+    assert!(
+        resp.json()["detail"]
+            .as_str()
+            .expect("detail")
+            .contains("Transaction/r/Undefined")
+    );
+    let resp = api(
+        &emu,
+        &token,
+        "GET",
+        "/api/transactionportfolios/r/P/transactions",
+        None,
+    )
+    .await;
+    assert_eq!(resp.json()["values"], json!([]));
+    // Likewise on a portfolio.
+    let body = json!({"code": "Q", "displayName": "x", "baseCurrency": "GBP",
+        "properties": {"Portfolio/r/Defined": {"key": "Portfolio/r/Undefined", "value": {"labelValue": "x"}}}});
+    let resp = api(
+        &emu,
+        &token,
+        "POST",
+        "/api/transactionportfolios/r",
+        Some(body),
+    )
+    .await;
+    assert_eq!(resp.status, 404, "{}", String::from_utf8_lossy(&resp.body));
+    assert_eq!(resp.json()["name"], "PropertyNotDefined");
+}
+
+// ------------------------------------------------- state, time, concurrency
+
+#[tokio::test]
+async fn deleting_recreating_and_cancelling_survive_a_restart_at_every_as_at() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("state.json");
+    let start = || Emulator::builder().equities(5).state_file(&path).start();
+    let emu = start().await.expect("start");
+    let token = access_token(&emu).await;
+    portfolio(&emu, &token, "life", "P").await;
+    let exact = "12345678901234.123456789012";
+    upsert_txs(
+        &emu,
+        &token,
+        "life",
+        "P",
+        &[
+            tx(
+                "t1",
+                "StockIn",
+                "EMU-EQ-000001",
+                "2024-01-02",
+                exact,
+                "0.1",
+                "GBP",
+            ),
+            tx(
+                "t2",
+                "StockIn",
+                "EMU-EQ-000002",
+                "2024-01-02",
+                "2",
+                "0.2",
+                "GBP",
+            ),
+        ],
+    )
+    .await;
+    let resp = api(&emu, &token, "GET", "/api/portfolios/life/P", None).await;
+    let first = resp.json()["version"]["asAtDate"]
+        .as_str()
+        .expect("asAt")
+        .to_owned();
+    let resp = api(
+        &emu,
+        &token,
+        "GET",
+        "/api/transactionportfolios/life/P/transactions",
+        None,
+    )
+    .await;
+    let booked = resp.json()["version"]["asAtDate"]
+        .as_str()
+        .expect("asAt")
+        .to_owned();
+    let resp = api(
+        &emu,
+        &token,
+        "DELETE",
+        "/api/transactionportfolios/life/P/transactions?transactionIds=t2",
+        None,
+    )
+    .await;
+    assert_eq!(resp.status, 200);
+    let cancelled = resp.json()["asAt"].as_str().expect("asAt").to_owned();
+    let resp = api(&emu, &token, "DELETE", "/api/portfolios/life/P", None).await;
+    assert_eq!(resp.status, 200);
+    let deleted = resp.json()["asAt"].as_str().expect("asAt").to_owned();
+    portfolio(&emu, &token, "life", "P").await;
+    upsert_txs(
+        &emu,
+        &token,
+        "life",
+        "P",
+        &[tx(
+            "t1",
+            "StockIn",
+            "EMU-EQ-000003",
+            "2024-01-03",
+            "7",
+            "0.7",
+            "GBP",
+        )],
+    )
+    .await;
+    let ids_at = |as_at: Option<String>| {
+        let (emu, token) = (&emu, token.clone());
+        async move { transaction_ids(emu, &token, as_at).await }
+    };
+    let expected = [
+        (
+            Some(booked.clone()),
+            Ok(vec!["t1".to_owned(), "t2".to_owned()]),
+        ),
+        (Some(cancelled.clone()), Ok(vec!["t1".to_owned()])),
+        (Some(deleted.clone()), Err(404)),
+        (None, Ok(vec!["t1".to_owned()])),
+    ];
+    for (as_at, want) in &expected {
+        assert_eq!(&ids_at(as_at.clone()).await, want, "{as_at:?}");
+    }
+    let (before_text, _) = holdings(
+        &emu,
+        &token,
+        "life",
+        "P",
+        &format!("?asAt={}", enc(&booked)),
+    )
+    .await;
+    assert!(before_text.contains(exact), "{before_text}");
+    emu.shutdown().await.expect("shutdown");
+
+    let emu = start().await.expect("restart");
+    let token = access_token(&emu).await;
+    for (as_at, want) in &expected {
+        assert_eq!(
+            &transaction_ids(&emu, &token, as_at.clone()).await,
+            want,
+            "{as_at:?} after restart"
+        );
+    }
+    let (after_text, _) = holdings(
+        &emu,
+        &token,
+        "life",
+        "P",
+        &format!("?asAt={}", enc(&booked)),
+    )
+    .await;
+    assert_eq!(positions(&after_text), positions(&before_text));
+    let resp = api(
+        &emu,
+        &token,
+        "GET",
+        &format!("/api/portfolios/life/P?asAt={}", enc(&first)),
+        None,
+    )
+    .await;
+    assert_eq!(resp.status, 200);
+    assert_eq!(resp.json()["version"]["asAtVersionNumber"], 1);
+    // A write after the restart is stamped after every saved one.
+    let resp = api(
+        &emu,
+        &token,
+        "DELETE",
+        "/api/transactionportfolios/life/P/transactions?transactionIds=t1",
+        None,
+    )
+    .await;
+    assert_eq!(resp.status, 200);
+    let later = resp.json()["asAt"].as_str().expect("asAt").to_owned();
+    assert!(later > deleted, "{later} after {deleted}");
+}
+
+/// The transaction ids of `life/P` at `as_at` (or now), or the status of
+/// a failed read.
+async fn transaction_ids(
+    emu: &RunningEmulator,
+    token: &str,
+    as_at: Option<String>,
+) -> Result<Vec<String>, u16> {
+    let query = as_at.map_or_else(String::new, |at| format!("?asAt={}", enc(&at)));
+    let resp = api(
+        emu,
+        token,
+        "GET",
+        &format!("/api/transactionportfolios/life/P/transactions{query}"),
+        None,
+    )
+    .await;
+    if resp.status != 200 {
+        return Err(resp.status);
+    }
+    Ok(resp.json()["values"]
+        .as_array()
+        .expect("values")
+        .iter()
+        .map(|t| t["transactionId"].as_str().expect("id").to_owned())
+        .collect())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_upserts_are_all_kept_and_persisted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("state.json");
+    let emu = Emulator::builder()
+        .equities(5)
+        .state_file(&path)
+        .start()
+        .await
+        .expect("start");
+    let token = access_token(&emu).await;
+    portfolio(&emu, &token, "conc", "P").await;
+    let mut tasks = Vec::new();
+    for i in 0..24 {
+        let url = format!(
+            "{}/api/transactionportfolios/conc/P/transactions",
+            emu.lusid_url()
+        );
+        let auth = format!("Bearer {token}");
+        let body = format!(
+            "[{}]",
+            tx(
+                &format!("t{i:02}"),
+                "StockIn",
+                "EMU-EQ-000001",
+                "2024-01-02",
+                "0.1",
+                "0.01",
+                "GBP"
+            )
+        );
+        tasks.push(tokio::spawn(async move {
+            let headers = [
+                ("authorization", auth.as_str()),
+                ("content-type", "application/json"),
+            ];
+            send("POST", &url, &headers, body).await.status
+        }));
+    }
+    for task in tasks {
+        assert_eq!(task.await.expect("task"), 200);
+    }
+    let (text, _) = holdings(&emu, &token, "conc", "P", "").await;
+    assert_eq!(positions(&text)[0].1, "2.4");
+    assert_eq!(positions(&text)[0].2, "0.24");
+    emu.shutdown().await.expect("shutdown");
+    let emu = Emulator::builder()
+        .equities(5)
+        .state_file(&path)
+        .start()
+        .await
+        .expect("restart");
+    let token = access_token(&emu).await;
+    let (after, _) = holdings(&emu, &token, "conc", "P", "").await;
+    assert_eq!(positions(&after), positions(&text));
+}

@@ -383,6 +383,15 @@ pub(crate) async fn delete_one(
     )
 }
 
+/// Every key a property map names: each map key and each property's own
+/// `key` (what is stored and shown), so that neither escapes the
+/// definition check when the two differ.
+pub(crate) fn property_keys(properties: &PropertyMap) -> impl Iterator<Item = &str> {
+    properties
+        .iter()
+        .flat_map(|(key, property)| [key.as_str(), property.key.as_str()])
+}
+
 /// Checks that every key of `keys` is a property of `domain` with a
 /// definition at `as_at`: otherwise LUSID's 404 `PropertyNotDefined`
 /// naming the keys (also for a key of another domain).

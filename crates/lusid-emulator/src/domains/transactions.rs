@@ -20,7 +20,7 @@ use time::macros::datetime;
 
 use super::common::{Errors, FieldFilter, Paging, href, json_body, push_error, reply, time_param};
 use super::portfolios::{find, is_currency_code};
-use super::property_definitions::check_defined;
+use super::property_definitions::{check_defined, property_keys};
 use super::provenance;
 use super::wire::{
     CurrencyAndAmount, DeletedEntityResponse, Link, PropertyMap, ResourceId, VersionWire, decimal,
@@ -352,11 +352,9 @@ pub(crate) async fn upsert(
             .unwrap_or_else(|| DEFAULT_SCOPE.to_owned()),
         Err(problem) => return reply(&state, &ctx, problem),
     };
-    let keys = requests.iter().flat_map(|t| {
-        t.properties
-            .iter()
-            .flat_map(|p| p.keys().map(String::as_str))
-    });
+    let keys = requests
+        .iter()
+        .flat_map(|t| t.properties.iter().flat_map(property_keys));
     if let Err(problem) = check_defined(&ledger, "Transaction", keys, as_at) {
         return reply(&state, &ctx, problem);
     }
