@@ -132,11 +132,17 @@ impl<F> Filter<F> {
 /// String comparison as LUSID does for text fields: case-sensitive equality
 /// (LUSID's is ordinal) with lexical ordering; two plain decimal numbers
 /// (`-12.50`, `12345678901234567891`) compare as numbers (metric
-/// properties), exactly: every digit counts, as no `f64` is involved.
+/// properties), exactly: every digit counts, as no `f64` is involved. A
+/// number sorts before any text, so the order is total (transitive), as
+/// sorting and page tokens need: comparing numbers as numbers and
+/// everything else as text would make `9 < 10`, `"10" < "1a"` and
+/// `"1a" < "9"`.
 pub(crate) fn compare(actual: &str, expected: &str) -> Ordering {
     match (Decimal::parse(actual), Decimal::parse(expected)) {
         (Some(a), Some(b)) => a.cmp(&b),
-        _ => actual.cmp(expected),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => actual.cmp(expected),
     }
 }
 
@@ -538,9 +544,26 @@ mod tests {
         assert_eq!(ord("0.1000000000000000000001", "0.1"), Ordering::Greater);
         assert_eq!(ord("007", "7"), Ordering::Equal);
         assert_eq!(ord("9", "10"), Ordering::Less);
-        // Not plain decimals: compared as text.
-        assert_eq!(ord("1e3", "1000"), "1e3".cmp("1000"));
-        assert_eq!(ord("abc", "1"), "abc".cmp("1"));
+        // Not plain decimals: compared as text, after every number.
+        assert_eq!(ord("1e3", "1e4"), Ordering::Less);
+        assert_eq!(ord("1e3", "1000"), Ordering::Greater);
+        assert_eq!(ord("abc", "1"), Ordering::Greater);
+        // A total order: transitive over numbers and text mixed.
+        let mut values = ["10", "9", "1a", "100", "2b", "-5", "abc", "0.5", "Z"];
+        values.sort_by(|a, b| compare(a, b));
+        assert_eq!(
+            values,
+            ["-5", "0.5", "9", "10", "100", "1a", "2b", "Z", "abc"]
+        );
+        for a in values {
+            for b in values {
+                for c in values {
+                    if compare(a, b).is_le() && compare(b, c).is_le() {
+                        assert!(compare(a, c).is_le(), "{a} {b} {c}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

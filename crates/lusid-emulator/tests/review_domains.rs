@@ -1021,3 +1021,62 @@ async fn concurrent_upserts_are_all_kept_and_persisted() {
     let (after, _) = holdings(&emu, &token, "conc", "P", "").await;
     assert_eq!(positions(&after), positions(&text));
 }
+
+#[tokio::test]
+async fn sorting_mixed_numbers_and_text_pages_through_everything_once() {
+    let (emu, token) = setup().await;
+    define_properties(&emu, &token, &["Instrument/mix/Code"]).await;
+    // Numbers and text mixed: a comparison that is numeric for two numbers
+    // and textual otherwise is not transitive (9 < 10, "10" < "1a",
+    // "1a" < "9"), which loses or repeats instruments across pages.
+    let labels = ["10", "9", "1a", "100", "2b", "-5", "abc", "0.5"];
+    let mut body = serde_json::Map::new();
+    for (i, label) in labels.iter().enumerate() {
+        body.insert(
+            format!("c{i}"),
+            json!({"name": format!("Mix {i}"),
+                "identifiers": {"ClientInternal": {"value": format!("MIX-{i}")}},
+                "properties": [{"key": "Instrument/mix/Code", "value": {"labelValue": label}}]}),
+        );
+    }
+    let resp = api(
+        &emu,
+        &token,
+        "POST",
+        "/api/instruments",
+        Some(Value::Object(body)),
+    )
+    .await;
+    assert_eq!(resp.status, 201);
+    assert_eq!(resp.json()["failed"], json!({}));
+    let filter = enc("Name startswith 'Mix '");
+    let sort = enc("Properties[Instrument/mix/Code]");
+    let mut seen = Vec::new();
+    let mut page: Option<String> = None;
+    for _ in 0..20 {
+        let mut path = format!(
+            "/api/instruments?limit=1&filter={filter}&sortBy={sort}&instrumentPropertyKeys={}",
+            enc("Instrument/mix/Code")
+        );
+        if let Some(token) = &page {
+            path.push_str(&format!("&page={token}"));
+        }
+        let resp = api(&emu, &token, "GET", &path, None).await;
+        assert_eq!(resp.status, 200, "{}", String::from_utf8_lossy(&resp.body));
+        let body = resp.json();
+        for value in body["values"].as_array().expect("values") {
+            let label = value["properties"]
+                .as_array()
+                .and_then(|p| p.first())
+                .map(|p| p["value"]["labelValue"].as_str().expect("label").to_owned())
+                .expect("property");
+            seen.push(label);
+        }
+        page = body["nextPage"].as_str().map(str::to_owned);
+        if page.is_none() {
+            break;
+        }
+    }
+    // Numbers first, in numeric order, then text.
+    assert_eq!(seen, ["-5", "0.5", "9", "10", "100", "1a", "2b", "abc"]);
+}
