@@ -1080,3 +1080,35 @@ async fn sorting_mixed_numbers_and_text_pages_through_everything_once() {
     // Numbers first, in numeric order, then text.
     assert_eq!(seen, ["-5", "0.5", "9", "10", "100", "1a", "2b", "abc"]);
 }
+
+#[tokio::test]
+async fn an_identifier_type_given_twice_in_other_cases_fails_the_item() {
+    let (emu, token) = setup().await;
+    let body = json!({
+        "twice": {"name": "Twice", "identifiers": {
+            "ClientInternal": {"value": "TWICE-1"}, "clientinternal": {"value": "TWICE-2"}}},
+        "once": {"name": "Once", "identifiers": {"ClientInternal": {"value": "ONCE-1"}}}});
+    let resp = api(&emu, &token, "POST", "/api/instruments", Some(body)).await;
+    assert_eq!(resp.status, 201);
+    let body = resp.json();
+    assert_eq!(body["failed"]["twice"]["type"], "ValidationError", "{body}");
+    assert!(
+        body["failed"]["twice"]["detail"]
+            .as_str()
+            .expect("detail")
+            .contains("more than once"),
+        "{body}"
+    );
+    assert!(body["values"]["once"].is_object());
+    for value in ["TWICE-1", "TWICE-2"] {
+        let resp = api(
+            &emu,
+            &token,
+            "GET",
+            &format!("/api/instruments/ClientInternal/{value}"),
+            None,
+        )
+        .await;
+        assert_eq!(resp.status, 404, "{value}");
+    }
+}

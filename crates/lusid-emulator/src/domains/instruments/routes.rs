@@ -335,6 +335,12 @@ fn upsert_item(value: &RawValue) -> Result<UpsertItem, UpsertFailure> {
             })?;
             effective_from = Some(effective_from.map_or(at, |prev| prev.min(at)));
         }
+        if identifiers.contains_key(kind) {
+            // `ClientInternal` and `clientinternal`: one would silently win.
+            return Err(invalid(format!(
+                "The identifier type {kind} is given more than once ('{raw_kind}')."
+            )));
+        }
         identifiers.insert(kind.to_owned(), id.value);
     }
     let properties = definition.properties.unwrap_or_default();
