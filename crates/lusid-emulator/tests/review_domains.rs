@@ -1112,3 +1112,58 @@ async fn an_identifier_type_given_twice_in_other_cases_fails_the_item() {
         assert_eq!(resp.status, 404, "{value}");
     }
 }
+
+#[tokio::test]
+async fn scopes_and_codes_of_new_entities_follow_lusid_s_pattern() {
+    let (emu, token) = setup().await;
+    // `*` means "every scope" to reads: an instrument created there is one
+    // no lookup can tell apart.
+    let body =
+        json!({"x": {"name": "Star", "identifiers": {"ClientInternal": {"value": "STAR-1"}}}});
+    for scope in ["*", "a%20b"] {
+        let resp = api(
+            &emu,
+            &token,
+            "POST",
+            &format!("/api/instruments?scope={scope}"),
+            Some(body.clone()),
+        )
+        .await;
+        assert_eq!(
+            resp.status,
+            400,
+            "{scope}: {}",
+            String::from_utf8_lossy(&resp.body)
+        );
+        assert!(resp.json()["errors"]["scope"][0].is_string());
+    }
+    let resp = api(
+        &emu,
+        &token,
+        "GET",
+        "/api/instruments/ClientInternal/STAR-1?scope=*",
+        None,
+    )
+    .await;
+    assert_eq!(resp.status, 404);
+    let quote = json!({"q": {"quoteId": {"quoteSeriesId": {"provider": "Lusid", "instrumentIdType": "Figi",
+        "instrumentId": "X", "quoteType": "Price", "field": "mid"}, "effectiveAt": "2024-01-02"},
+        "metricValue": {"value": 1, "unit": "GBP"}}});
+    let resp = api(&emu, &token, "POST", "/api/quotes/a%20b", Some(quote)).await;
+    assert_eq!(resp.status, 400, "{}", String::from_utf8_lossy(&resp.body));
+    assert!(resp.json()["errors"]["scope"][0].is_string());
+    for (scope, code, field) in [
+        ("a b", "c", "scope"),
+        ("s", "c d", "code"),
+        ("s", "x.y", "code"),
+    ] {
+        let def = json!({"domain": "Instrument", "scope": scope, "code": code, "displayName": "d",
+            "dataTypeId": {"scope": "system", "code": "string"}});
+        let resp = api(&emu, &token, "POST", "/api/propertydefinitions", Some(def)).await;
+        assert_eq!(resp.status, 400, "{scope}/{code}");
+        assert!(
+            resp.json()["errors"][field][0].is_string(),
+            "{scope}/{code}"
+        );
+    }
+}

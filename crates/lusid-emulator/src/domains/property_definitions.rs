@@ -14,6 +14,7 @@ use time::OffsetDateTime;
 use super::common::{
     Errors, FieldFilter, Paging, href, json_body, push_error, reply, time_param, url,
 };
+use super::portfolios::is_lusid_code;
 use super::wire::{DeletedEntityResponse, Link, PropertyMap, ResourceId, VersionWire};
 use super::{Ledger, provenance};
 use crate::bitemporal::Seen;
@@ -207,11 +208,13 @@ pub(crate) async fn create(
         );
     }
     for (field, value) in [("scope", &request.scope), ("code", &request.code)] {
-        if value.is_empty() || value.contains('/') {
+        if !is_lusid_code(value) {
             push_error(
                 &mut errors,
                 field,
-                format!("'{value}' is not a valid {field}."),
+                format!(
+                    "'{value}' is not a valid {field}: it must be 1 to 64 letters, digits, '-' or '_' (^[a-zA-Z0-9\\-_]+$)."
+                ),
             );
         }
     }

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::common::{Errors, FieldFilter, Paging, href, json_body, reply, time_param};
+use super::portfolios::is_lusid_code;
 use super::provenance;
 use super::wire::{Link, MetricValue, decimal};
 use crate::bitemporal::Seen;
@@ -223,6 +224,18 @@ pub(crate) async fn upsert(
         Ok(r) => r,
         Err(problem) => return reply(&state, &ctx, problem),
     };
+    if !is_lusid_code(&scope) {
+        return reply(
+            &state,
+            &ctx,
+            Problem::invalid_field(
+                "scope",
+                format!(
+                    "'{scope}' is not a valid scope: it must be 1 to 64 letters, digits, '-' or '_'."
+                ),
+            ),
+        );
+    }
     if raw.len() > MAX_UPSERT {
         return reply(
             &state,
