@@ -1167,3 +1167,58 @@ async fn scopes_and_codes_of_new_entities_follow_lusid_s_pattern() {
         );
     }
 }
+
+#[tokio::test]
+async fn currencies_must_be_iso_4217_codes_not_just_three_capitals() {
+    let (emu, token) = setup().await;
+    let body = json!({"code": "P", "displayName": "x", "baseCurrency": "ABC"});
+    let resp = api(
+        &emu,
+        &token,
+        "POST",
+        "/api/transactionportfolios/iso",
+        Some(body),
+    )
+    .await;
+    assert_eq!(resp.status, 400, "{}", String::from_utf8_lossy(&resp.body));
+    assert!(resp.json()["errors"]["baseCurrency"][0].is_string());
+    portfolio(&emu, &token, "iso", "P").await;
+    let body = format!(
+        "[{}]",
+        tx("t", "Buy", "EMU-EQ-000001", "2024-01-02", "1", "1", "ABC")
+    );
+    let resp = api_text(
+        &emu,
+        &token,
+        "POST",
+        "/api/transactionportfolios/iso/P/transactions",
+        body,
+    )
+    .await;
+    assert_eq!(resp.status, 400, "{}", String::from_utf8_lossy(&resp.body));
+    assert!(resp.json()["errors"]["[0].totalConsideration.currency"][0].is_string());
+    // Funds in a currency no instrument has resolve to LUSID's unknown
+    // instrument, not to a CCY_ABC that does not exist.
+    let funds = r#"[{"transactionId": "f", "type": "FundsIn",
+        "instrumentIdentifiers": {"Instrument/default/Currency": "ABC"},
+        "transactionDate": "2024-01-02", "settlementDate": "2024-01-02", "units": 5,
+        "totalConsideration": {"amount": 5, "currency": "GBP"}}]"#;
+    let resp = api_text(
+        &emu,
+        &token,
+        "POST",
+        "/api/transactionportfolios/iso/P/transactions",
+        funds.to_owned(),
+    )
+    .await;
+    assert_eq!(resp.status, 200);
+    let resp = api(
+        &emu,
+        &token,
+        "GET",
+        "/api/transactionportfolios/iso/P/transactions",
+        None,
+    )
+    .await;
+    assert_eq!(resp.json()["values"][0]["instrumentUid"], "LUID_ZZZZZZZZ");
+}

@@ -182,9 +182,11 @@ pub(crate) fn is_lusid_code(raw: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-/// Whether `raw` is an ISO 4217-shaped code (three upper-case letters).
+/// Whether `raw` is an active ISO 4217 code (`GBP`; not `ABC`, nor `gbp`).
 pub(crate) fn is_currency_code(raw: &str) -> bool {
-    raw.len() == 3 && raw.bytes().all(|b| b.is_ascii_uppercase())
+    raw.len() == 3
+        && raw.bytes().all(|b| b.is_ascii_uppercase())
+        && crate::domains::instruments::seed::currencies::is_iso_4217(raw)
 }
 
 /// `POST /api/api/transactionportfolios/{scope}` (CreatePortfolio).
