@@ -4,8 +4,10 @@
 //! field is ([`Filterable`]).
 //!
 //! Supported: operators `eq`, `neq` (alias `ne`), `gt`, `ge`, `lt`, `le`,
-//! `startswith` (case-insensitive), `in` and `not in` (comma-separated
-//! list, optionally in parentheses); `and`, `or`, `not` and parentheses;
+//! `startswith`, `in` and `not in` (comma-separated list, optionally in
+//! parentheses), `exists` and `not exists`; `and`, `or`, `not` and
+//! parentheses; every comparison ignores case, and a field that is not set
+//! matches nothing but `not exists` (as LUSID documents);
 //! fields with an optional key in brackets (`Identifiers[Figi]`,
 //! `Properties[Instrument/default/Sector]`). Keywords are
 //! case-insensitive; string literals are single-quoted with `''` for a
@@ -47,7 +49,7 @@ pub(crate) enum Op {
     Lt,
     /// `le`, `lte`.
     Le,
-    /// `startswith`, ignoring ASCII case.
+    /// `startswith`, ignoring case.
     StartsWith,
 }
 
@@ -60,6 +62,8 @@ pub(crate) enum Filter<F> {
     Compare(F, Op, String),
     /// `field in ('a', 'b')`, negated for `not in`.
     In(F, Vec<String>, bool),
+    /// `field exists`, negated for `field not exists`.
+    Exists(F, bool),
     /// All of them (a chain `a and b and c` is one node, so a long chain
     /// does not deepen the tree).
     And(Vec<Filter<F>>),
@@ -99,8 +103,10 @@ impl<F> Filter<F> {
         match self {
             Self::True => true,
             Self::Compare(field, op, value) => {
+                // LUSID: a filter "does not return null values or values
+                // that are not set" (not even for `neq`).
                 let Some(actual) = entity.value_of(field) else {
-                    return *op == Op::Neq;
+                    return false;
                 };
                 let actual = actual.as_ref();
                 let ordering = compare(actual, value);
@@ -111,17 +117,13 @@ impl<F> Filter<F> {
                     Op::Ge => ordering != Ordering::Less,
                     Op::Lt => ordering == Ordering::Less,
                     Op::Le => ordering != Ordering::Greater,
-                    Op::StartsWith => actual
-                        .to_ascii_lowercase()
-                        .starts_with(&value.to_ascii_lowercase()),
+                    Op::StartsWith => actual.to_lowercase().starts_with(&value.to_lowercase()),
                 }
             }
-            Self::In(field, values, negated) => {
-                let found = entity
-                    .value_of(field)
-                    .is_some_and(|actual| values.iter().any(|x| compare(&actual, x).is_eq()));
-                found != *negated
-            }
+            Self::In(field, values, negated) => entity.value_of(field).is_some_and(|actual| {
+                values.iter().any(|x| compare(&actual, x).is_eq()) != *negated
+            }),
+            Self::Exists(field, negated) => entity.value_of(field).is_some() != *negated,
             Self::And(all) => all.iter().all(|f| f.matches(entity)),
             Self::Or(any) => any.iter().any(|f| f.matches(entity)),
             Self::Not(a) => !a.matches(entity),
@@ -129,8 +131,8 @@ impl<F> Filter<F> {
     }
 }
 
-/// String comparison as LUSID does for text fields: case-sensitive equality
-/// (LUSID's is ordinal) with lexical ordering; two plain decimal numbers
+/// Comparison as LUSID's filters do ("filtering in LUSID is
+/// case-insensitive"): text ignoring case, in lexical order; two plain decimal numbers
 /// (`-12.50`, `12345678901234567891`) compare as numbers (metric
 /// properties), exactly: every digit counts, as no `f64` is involved. A
 /// number sorts before any text, so the order is total (transitive), as
@@ -142,7 +144,10 @@ pub(crate) fn compare(actual: &str, expected: &str) -> Ordering {
         (Some(a), Some(b)) => a.cmp(&b),
         (Some(_), None) => Ordering::Less,
         (None, Some(_)) => Ordering::Greater,
-        (None, None) => actual.cmp(expected),
+        (None, None) => actual
+            .chars()
+            .flat_map(char::to_lowercase)
+            .cmp(expected.chars().flat_map(char::to_lowercase)),
     }
 }
 
@@ -441,9 +446,14 @@ impl<F> Parser<'_, F> {
             "le" | "lte" => Op::Le,
             "startswith" => Op::StartsWith,
             "in" => return Ok(Filter::In(field, self.list()?, false)),
+            "exists" => return Ok(Filter::Exists(field, false)),
             "not" if self.peek_keyword("in") => {
                 self.pos += 1;
                 return Ok(Filter::In(field, self.list()?, true));
+            }
+            "not" if self.peek_keyword("exists") => {
+                self.pos += 1;
+                return Ok(Filter::Exists(field, true));
             }
             other => return Err(FilterError(format!("Unknown operator '{other}'."))),
         };
@@ -527,8 +537,17 @@ mod tests {
         assert!(check("tags[x] eq 'it''s'"));
         assert!(check("a startswith 'ap'"));
         assert!(check("not (a eq 'Pear') and (a eq 'X' or b ge 10.5)"));
-        assert!(check("tags[y] neq 'z'"), "a missing value is not equal");
+        assert!(!check("tags[y] neq 'z'"), "an unset value matches nothing");
         assert!(!check("tags[y] eq 'z'"));
+        assert!(!check("tags[y] not in ('z')"));
+        assert!(check("not tags[y] eq 'z'"));
+        assert!(check("tags[y] not exists and tags[x] exists"));
+        assert!(!check("tags[y] exists"));
+        assert!(
+            check("a eq 'APPLE' and a in ('apple') and a neq 'pear'"),
+            "case is ignored"
+        );
+        assert!(check("a gt 'APP' and a lt 'b'"));
     }
 
     #[test]
@@ -553,7 +572,7 @@ mod tests {
         values.sort_by(|a, b| compare(a, b));
         assert_eq!(
             values,
-            ["-5", "0.5", "9", "10", "100", "1a", "2b", "Z", "abc"]
+            ["-5", "0.5", "9", "10", "100", "1a", "2b", "abc", "Z"]
         );
         for a in values {
             for b in values {

@@ -1222,3 +1222,69 @@ async fn currencies_must_be_iso_4217_codes_not_just_three_capitals() {
     .await;
     assert_eq!(resp.json()["values"][0]["instrumentUid"], "LUID_ZZZZZZZZ");
 }
+
+#[tokio::test]
+async fn filters_ignore_case_and_never_match_unset_values() {
+    // LUSID: "Filtering in LUSID is case-insensitive" and "does not return
+    // null values or values that are not set (except when filtering using
+    // not exists)" (support.lusid.com, Filtering information retrieved
+    // from LUSID).
+    let (emu, token) = setup().await;
+    portfolio(&emu, &token, "flt", "Growth").await;
+    let with_source = r#"{"transactionId": "s", "type": "StockIn",
+        "instrumentIdentifiers": {"Instrument/default/ClientInternal": "EMU-EQ-000001"},
+        "transactionDate": "2024-01-02", "settlementDate": "2024-01-02", "units": 1,
+        "totalConsideration": {"amount": 1, "currency": "GBP"}, "source": "Broker"}"#;
+    let without = tx(
+        "n",
+        "StockIn",
+        "EMU-EQ-000001",
+        "2024-01-02",
+        "1",
+        "1",
+        "GBP",
+    );
+    upsert_txs(
+        &emu,
+        &token,
+        "flt",
+        "Growth",
+        &[with_source.to_owned(), without],
+    )
+    .await;
+    let ids = |filter: &'static str| {
+        let (emu, token) = (&emu, token.clone());
+        async move {
+            let path = format!(
+                "/api/transactionportfolios/flt/Growth/transactions?filter={}",
+                enc(filter)
+            );
+            let resp = api(emu, &token, "GET", &path, None).await;
+            assert_eq!(
+                resp.status,
+                200,
+                "{filter}: {}",
+                String::from_utf8_lossy(&resp.body)
+            );
+            resp.json()["values"]
+                .as_array()
+                .expect("values")
+                .iter()
+                .map(|t| t["transactionId"].as_str().expect("id").to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(ids("source neq 'Other'").await, ["s"]);
+    assert_eq!(ids("source not in ('Other')").await, ["s"]);
+    assert_eq!(ids("source eq 'BROKER'").await, ["s"]);
+    assert_eq!(ids("source in ('broker')").await, ["s"]);
+    assert_eq!(ids("source exists").await, ["s"]);
+    assert_eq!(ids("source not exists").await, ["n"]);
+    assert_eq!(
+        ids("type eq 'stockin' and transactionId eq 'N'").await,
+        ["n"]
+    );
+    let path = format!("/api/portfolios?filter={}", enc("displayName eq 'growth'"));
+    let resp = api(&emu, &token, "GET", &path, None).await;
+    assert_eq!(resp.json()["values"][0]["id"]["code"], "Growth");
+}
