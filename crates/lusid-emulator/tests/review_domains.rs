@@ -1288,3 +1288,65 @@ async fn filters_ignore_case_and_never_match_unset_values() {
     let resp = api(&emu, &token, "GET", &path, None).await;
     assert_eq!(resp.json()["values"][0]["id"]["code"], "Growth");
 }
+
+#[tokio::test]
+async fn holdings_honour_their_filter() {
+    // GetHoldings' `filter` was ignored: every holding came back.
+    let (emu, token) = setup().await;
+    portfolio(&emu, &token, "hf", "P").await;
+    let txs = [
+        tx(
+            "b1",
+            "Buy",
+            "EMU-EQ-000001",
+            "2024-01-02",
+            "10",
+            "100.50",
+            "GBP",
+        ),
+        tx("b2", "Buy", "EMU-EQ-000002", "2024-01-02", "3", "30", "USD"),
+    ];
+    upsert_txs(&emu, &token, "hf", "P", &txs).await;
+    let kinds = |filter: &'static str| {
+        let (emu, token) = (&emu, token.clone());
+        async move {
+            let path = format!(
+                "/api/transactionportfolios/hf/P/holdings?filter={}",
+                enc(filter)
+            );
+            let resp = api(emu, &token, "GET", &path, None).await;
+            assert_eq!(
+                resp.status,
+                200,
+                "{filter}: {}",
+                String::from_utf8_lossy(&resp.body)
+            );
+            resp.json()["values"]
+                .as_array()
+                .expect("values")
+                .iter()
+                .map(|h| {
+                    format!(
+                        "{}:{}",
+                        h["holdingType"].as_str().expect("type"),
+                        h["currency"].as_str().expect("ccy")
+                    )
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(kinds("holdingType eq 'p'").await, ["P:GBP", "P:USD"]);
+    assert_eq!(
+        kinds("holdingType eq 'B' and currency eq 'USD'").await,
+        ["B:USD"]
+    );
+    assert_eq!(kinds("units gt 5 and holdingType eq 'P'").await, ["P:GBP"]);
+    assert_eq!(kinds("cost.amount eq -100.5").await, ["B:GBP"]);
+    let path = format!(
+        "/api/transactionportfolios/hf/P/holdings?filter={}",
+        enc("colour eq 'red'")
+    );
+    let resp = api(&emu, &token, "GET", &path, None).await;
+    assert_eq!(resp.status, 400);
+    assert!(resp.json()["errors"]["filter"][0].is_string());
+}

@@ -25,7 +25,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use super::common::{Errors, href, reply, time_param};
+use super::common::{Errors, FieldFilter, href, reply, time_param};
 use super::portfolios::find;
 use super::transactions::{TransactionRecord, visible};
 use super::wire::{CurrencyAndAmount, Link, PropertyMap, ResourceId, VersionWire};
@@ -48,6 +48,37 @@ pub(crate) struct HoldingWire {
     cost_portfolio_ccy: CurrencyAndAmount,
     currency: String,
     holding_type_name: &'static str,
+}
+
+/// The fields GetHoldings' `filter` can name (lower case).
+const FILTER_FIELDS: [&str; 9] = [
+    "instrumentuid",
+    "instrumentscope",
+    "holdingtype",
+    "holdingtypename",
+    "currency",
+    "units",
+    "settledunits",
+    "cost.amount",
+    "cost.currency",
+];
+
+impl HoldingWire {
+    /// The value of a [`FILTER_FIELDS`] field, as text.
+    fn field(&self, name: &str) -> Option<String> {
+        Some(match name {
+            "instrumentuid" => self.instrument_uid.clone(),
+            "instrumentscope" => self.instrument_scope.clone(),
+            "holdingtype" => self.holding_type.to_owned(),
+            "holdingtypename" => self.holding_type_name.to_owned(),
+            "currency" => self.currency.clone(),
+            "units" => self.units.to_string(),
+            "settledunits" => self.settled_units.to_string(),
+            "cost.amount" => self.cost.amount.as_ref()?.to_string(),
+            "cost.currency" => self.cost.currency.clone(),
+            _ => return None,
+        })
+    }
 }
 
 /// `VersionedResourceListWithWarningsOfPortfolioHolding`.
@@ -297,6 +328,7 @@ pub(crate) async fn get(
     let now = state.clock.tick();
     let as_at = time_param(&q, "asAt", &mut errors).unwrap_or(now);
     let effective_at = time_param(&q, "effectiveAt", &mut errors).unwrap_or(now);
+    let filter = FieldFilter::from_query(q.get("filter"), &FILTER_FIELDS, &mut errors);
     if !errors.is_empty() {
         return reply(&state, &ctx, Problem::validation(errors));
     }
@@ -325,7 +357,11 @@ pub(crate) async fn get(
         StatusCode::OK,
         &ListWire {
             version: VersionWire::of_read(effective_at, as_at),
-            values: holdings.render(&base_currency),
+            values: holdings
+                .render(&base_currency)
+                .into_iter()
+                .filter(|h| filter.matches(|field| h.field(field)))
+                .collect(),
             href: href(&state, &uri),
             links: Vec::new(),
         },
