@@ -736,14 +736,13 @@ async fn a_property_s_own_key_needs_a_definition_too() {
     portfolio(&emu, &token, "r", "P").await;
     // The map key is defined, the property's own key (what is stored and
     // shown) is not.
-    let body = format!(
-        r#"[{{"transactionId": "t", "type": "StockIn",
-            "instrumentIdentifiers": {{"Instrument/default/ClientInternal": "EMU-EQ-000001"}},
+    let body = r#"[{"transactionId": "t", "type": "StockIn",
+            "instrumentIdentifiers": {"Instrument/default/ClientInternal": "EMU-EQ-000001"},
             "transactionDate": "2024-01-02", "settlementDate": "2024-01-02", "units": 1,
-            "totalConsideration": {{"amount": 1, "currency": "GBP"}},
-            "properties": {{"Transaction/r/Defined": {{"key": "Transaction/r/Undefined",
-                "value": {{"labelValue": "x"}}}}}}}}]"#
-    );
+            "totalConsideration": {"amount": 1, "currency": "GBP"},
+            "properties": {"Transaction/r/Defined": {"key": "Transaction/r/Undefined",
+                "value": {"labelValue": "x"}}}}]"#
+        .to_owned();
     let resp = api_text(
         &emu,
         &token,
