@@ -1349,3 +1349,40 @@ async fn holdings_honour_their_filter() {
     assert_eq!(resp.status, 400);
     assert!(resp.json()["errors"]["filter"][0].is_string());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_emulators_on_one_state_file_never_tear_it() {
+    // Both write `state.json` through a temporary file beside it; with the
+    // same temporary name (the process id alone), one could truncate the
+    // other's half-written file and rename a torn JSON into place.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("state.json");
+    let start = || Emulator::builder().equities(5).state_file(&path).start();
+    let (a, b) = (start().await.expect("a"), start().await.expect("b"));
+    let (ta, tb) = (access_token(&a).await, access_token(&b).await);
+    let writes = |emu: &RunningEmulator, token: String, prefix: &'static str| {
+        let url = format!("{}/api/transactionportfolios/race", emu.lusid_url());
+        async move {
+            for i in 0..60 {
+                let body = serde_json::to_vec(&json!({"code": format!("{prefix}{i}"),
+                    "displayName": "x".repeat(2000), "baseCurrency": "GBP"}))
+                .expect("json");
+                let auth = format!("Bearer {token}");
+                let headers = [
+                    ("authorization", auth.as_str()),
+                    ("content-type", "application/json"),
+                ];
+                let resp = send("POST", &url, &headers, body).await;
+                assert_eq!(resp.status, 201, "{}", String::from_utf8_lossy(&resp.body));
+            }
+        }
+    };
+    tokio::join!(writes(&a, ta, "a"), writes(&b, tb, "b"));
+    a.shutdown().await.expect("a");
+    b.shutdown().await.expect("b");
+    // The last writer wins, but the file is whole.
+    let c = start().await.expect("the state file is still a state file");
+    let token = access_token(&c).await;
+    let resp = api(&c, &token, "GET", "/api/portfolios/race", None).await;
+    assert_eq!(resp.json()["values"].as_array().map(Vec::len), Some(60));
+}
