@@ -28,7 +28,8 @@ pub(crate) fn format_lusid(at: OffsetDateTime) -> String {
 }
 
 /// Parses a date-time parameter (`asAt`, `effectiveAt`): RFC 3339 with any
-/// fraction length, or a plain date `YYYY-MM-DD` (midnight UTC). A time
+/// fraction length, the same without an offset (UTC), or a plain date
+/// `YYYY-MM-DD` (midnight UTC). A time
 /// whose UTC date falls outside years 1 to 9999 (such as
 /// `9999-12-31T23:00:00-05:00`, in year 10000 in UTC) is `None`, as
 /// LUSID's dates end there (and converting it would panic).
@@ -39,10 +40,20 @@ pub(crate) fn parse_lusid(raw: &str) -> Option<OffsetDateTime> {
             .checked_to_offset(UtcOffset::UTC)
             .filter(|utc| (1..=9999).contains(&utc.year()));
     }
+    // Without an offset (`2024-01-02T10:00:00`, as in LUSID's filter
+    // examples): UTC, as LUSID reads it.
+    let local = format_description!(
+        version = 2,
+        "[year]-[month]-[day]T[hour]:[minute]:[second][optional [.[subsecond]]]"
+    );
+    if let Ok(at) = time::PrimitiveDateTime::parse(trimmed, local) {
+        return Some(at.assume_utc()).filter(|at| at.year() >= 1);
+    }
     let date_only = format_description!("[year]-[month]-[day]");
     time::Date::parse(trimmed, date_only)
         .ok()
         .map(|date| date.midnight().assume_utc())
+        .filter(|at| at.year() >= 1)
 }
 
 #[cfg(test)]
@@ -86,6 +97,15 @@ mod tests {
             Some(datetime!(2024-01-02 00:00 UTC))
         );
         assert_eq!(parse_lusid("yesterday"), None);
+        assert_eq!(
+            parse_lusid("2024-01-02T03:04:05"),
+            Some(datetime!(2024-01-02 03:04:05 UTC))
+        );
+        assert_eq!(
+            parse_lusid("2024-01-02T03:04:05.1234567"),
+            Some(datetime!(2024-01-02 03:04:05.1234567 UTC))
+        );
+        assert_eq!(parse_lusid("2024-01-02T03:04"), None);
     }
 
     #[test]
@@ -97,6 +117,8 @@ mod tests {
             Some(datetime!(9999-12-31 23:59:59.9999999 UTC))
         );
         assert_eq!(parse_lusid("0001-01-01"), Some(MIN_EFFECTIVE));
+        assert_eq!(parse_lusid("0000-12-31"), None);
+        assert_eq!(parse_lusid("0000-12-31T23:00:00"), None);
     }
 }
 

@@ -1386,3 +1386,61 @@ async fn two_emulators_on_one_state_file_never_tear_it() {
     let resp = api(&c, &token, "GET", "/api/portfolios/race", None).await;
     assert_eq!(resp.json()["values"].as_array().map(Vec::len), Some(60));
 }
+
+#[tokio::test]
+async fn date_times_without_an_offset_are_utc_as_in_lusid() {
+    // LUSID's filtering guide writes `created gt 2019-01-15T10:00:00`; the
+    // emulator refused such times everywhere with a 400.
+    let (emu, token) = setup().await;
+    portfolio(&emu, &token, "tz", "P").await;
+    let body = format!(
+        "[{}]",
+        tx(
+            "t",
+            "StockIn",
+            "EMU-EQ-000001",
+            "2024-01-02T10:30:00",
+            "1",
+            "1",
+            "GBP"
+        )
+    );
+    let resp = api_text(
+        &emu,
+        &token,
+        "POST",
+        "/api/transactionportfolios/tz/P/transactions",
+        body,
+    )
+    .await;
+    assert_eq!(resp.status, 200, "{}", String::from_utf8_lossy(&resp.body));
+    let resp = api(
+        &emu,
+        &token,
+        "GET",
+        "/api/transactionportfolios/tz/P/transactions",
+        None,
+    )
+    .await;
+    assert_eq!(
+        resp.json()["values"][0]["transactionDate"],
+        "2024-01-02T10:30:00.0000000+00:00"
+    );
+    for (at, held) in [
+        ("2024-01-02T10:29:59.9999999", false),
+        ("2024-01-02T10:30:00", true),
+    ] {
+        let (text, _) = holdings(
+            &emu,
+            &token,
+            "tz",
+            "P",
+            &format!("?effectiveAt={}", enc(at)),
+        )
+        .await;
+        assert_eq!(!positions(&text).is_empty(), held, "{at}");
+    }
+    // Year 0 is before LUSID's first date.
+    let resp = api(&emu, &token, "GET", "/api/portfolios?asAt=0000-12-31", None).await;
+    assert_eq!(resp.status, 400);
+}
