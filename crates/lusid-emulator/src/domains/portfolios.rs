@@ -12,6 +12,7 @@ use super::common::{
     Errors, FieldFilter, Paging, href, json_body, push_error, reply, time_param, url,
 };
 use super::property_definitions::{check_defined, property_keys};
+use super::query_hash;
 use super::wire::{DeletedEntityResponse, Link, PropertyMap, ResourceId, VersionWire};
 use super::{Ledger, provenance};
 use crate::bitemporal::Seen;
@@ -338,12 +339,12 @@ fn list_in(state: SharedState, ctx: RequestCtx, scope: Option<String>, uri: Uri)
     let mut errors = Errors::new();
     let known = ["id.scope", "id.code", "displayname", "basecurrency", "type"];
     let filter = FieldFilter::from_query(q.get("filter"), &known, &mut errors);
-    let identity = format!(
-        "portfolios|{}|{}|{}",
-        scope.as_deref().unwrap_or("*"),
+    let identity = query_hash(&[
+        "portfolios",
+        scope.as_deref().unwrap_or("\u{0}"),
         q.get("filter").unwrap_or(""),
-        q.get("asAt").unwrap_or("")
-    );
+        q.get("asAt").unwrap_or(""),
+    ]);
     let paging = match Paging::for_listing(&state, &ctx, &q, identity, errors) {
         Ok(paging) => paging,
         Err(response) => return *response,

@@ -15,6 +15,7 @@ use super::common::{
     Errors, FieldFilter, Paging, href, json_body, push_error, reply, time_param, url,
 };
 use super::portfolios::is_lusid_code;
+use super::query_hash;
 use super::wire::{DeletedEntityResponse, Link, PropertyMap, ResourceId, VersionWire};
 use super::{Ledger, provenance};
 use crate::bitemporal::Seen;
@@ -317,11 +318,11 @@ pub(crate) async fn list(
     let mut errors = Errors::new();
     let known = ["domain", "scope", "code", "key", "displayname"];
     let filter = FieldFilter::from_query(q.get("filter"), &known, &mut errors);
-    let identity = format!(
-        "propdefs|{}|{}",
+    let identity = query_hash(&[
+        "propdefs",
         q.get("filter").unwrap_or(""),
-        q.get("asAt").unwrap_or("")
-    );
+        q.get("asAt").unwrap_or(""),
+    ]);
     let paging = match Paging::for_listing(&state, &ctx, &q, identity, errors) {
         Ok(paging) => paging,
         Err(response) => return *response,

@@ -17,6 +17,7 @@ use time::OffsetDateTime;
 use super::common::{Errors, FieldFilter, Paging, href, json_body, reply, time_param};
 use super::portfolios::is_lusid_code;
 use super::provenance;
+use super::query_hash;
 use super::wire::{Link, MetricValue, decimal};
 use crate::bitemporal::Seen;
 use crate::problem::{Problem, json_response};
@@ -407,11 +408,12 @@ pub(crate) async fn list(
         "quoteid.quoteseriesid.field",
     ];
     let filter = FieldFilter::from_query(q.get("filter"), &known, &mut errors);
-    let identity = format!(
-        "quotes|{scope}|{}|{}",
+    let identity = query_hash(&[
+        "quotes",
+        &scope,
         q.get("filter").unwrap_or(""),
-        q.get("asAt").unwrap_or("")
-    );
+        q.get("asAt").unwrap_or(""),
+    ]);
     let paging = match Paging::for_listing(&state, &ctx, &q, identity, errors) {
         Ok(paging) => paging,
         Err(response) => return *response,

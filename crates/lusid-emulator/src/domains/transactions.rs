@@ -22,6 +22,7 @@ use super::common::{Errors, FieldFilter, Paging, href, json_body, push_error, re
 use super::portfolios::{find, is_currency_code};
 use super::property_definitions::{check_defined, property_keys};
 use super::provenance;
+use super::query_hash;
 use super::wire::{
     CurrencyAndAmount, DeletedEntityResponse, Link, PropertyMap, ResourceId, VersionWire, decimal,
 };
@@ -459,13 +460,15 @@ pub(crate) async fn list(
     let to = time_param(&q, "toTransactionDate", &mut errors);
     let known = ["transactionid", "type", "instrumentuid", "source"];
     let filter = FieldFilter::from_query(q.get("filter"), &known, &mut errors);
-    let identity = format!(
-        "transactions|{scope}|{code}|{}|{}|{}|{}",
+    let identity = query_hash(&[
+        "transactions",
+        &scope,
+        &code,
         q.get("fromTransactionDate").unwrap_or(""),
         q.get("toTransactionDate").unwrap_or(""),
         q.get("filter").unwrap_or(""),
-        q.get("asAt").unwrap_or("")
-    );
+        q.get("asAt").unwrap_or(""),
+    ]);
     let paging = match Paging::for_listing(&state, &ctx, &q, identity, errors) {
         Ok(paging) => paging,
         Err(response) => return *response,
