@@ -1479,3 +1479,38 @@ async fn page_tokens_stay_small_however_long_the_filter() {
     let resp = api(&emu, &token, "GET", &format!("{path}&page={next}"), None).await;
     assert_eq!(resp.json()["values"][0]["transactionId"], "t1");
 }
+
+#[tokio::test]
+async fn deeply_nested_definitions_are_refused_not_a_crash() {
+    // A definition nested 5000 deep was accepted; upserting it again
+    // compared the two recursively and overflowed the stack, aborting
+    // the emulator.
+    let (emu, token) = setup().await;
+    let upsert = |depth: usize| {
+        let (emu, token) = (&emu, token.clone());
+        async move {
+            let nested = format!("{}1{}", "[".repeat(depth), "]".repeat(depth));
+            let body = format!(
+                r#"{{"c": {{"name": "Deep", "identifiers": {{"ClientInternal": {{"value": "DEEP-{depth}"}}}},
+                    "definition": {{"instrumentType": "Equity", "x": {nested}}}}}}}"#
+            );
+            let resp = api_text(emu, &token, "POST", "/api/instruments", body).await;
+            assert_eq!(resp.status, 201);
+            resp.json()
+        }
+    };
+    for _ in 0..2 {
+        let body = upsert(5000).await;
+        assert_eq!(body["failed"]["c"]["type"], "ValidationError", "{body}");
+    }
+    // 63 levels inside the definition object (64 in all) are fine, twice
+    // (the second a no-op).
+    for _ in 0..2 {
+        let body = upsert(63).await;
+        assert_eq!(body["failed"], json!({}), "{body}");
+        assert_eq!(body["values"]["c"]["version"]["asAtVersionNumber"], 1);
+    }
+    let body = upsert(64).await;
+    assert_eq!(body["failed"]["c"]["type"], "ValidationError");
+    still_serving(&emu, &token).await;
+}

@@ -18,6 +18,7 @@ use serde_json::value::RawValue;
 use time::OffsetDateTime;
 
 use super::rules::{DeleteFailure, UpsertFailure, UpsertItem};
+use crate::canonical_json::{MAX_DEPTH, nesting_depth};
 use crate::domains::common::{Errors, PageToken, href, limit_param, push_error, reply, time_param};
 use crate::domains::instruments::fields::{DEFAULT_FILTER, parse_filter};
 use crate::domains::instruments::paging::{PageQuery, QueryIdentity, collect_page};
@@ -343,6 +344,14 @@ fn upsert_item(value: &RawValue) -> Result<UpsertItem, UpsertFailure> {
             )));
         }
         identifiers.insert(kind.to_owned(), id.value);
+    }
+    if let Some(economic) = &definition.definition {
+        let depth = nesting_depth(economic.get());
+        if depth > MAX_DEPTH {
+            return Err(invalid(format!(
+                "The definition nests arrays and objects {depth} deep; at most {MAX_DEPTH} are accepted."
+            )));
+        }
     }
     let properties = definition.properties.unwrap_or_default();
     if let Some(bad) = properties
