@@ -132,8 +132,8 @@ impl<F> Filter<F> {
 }
 
 /// Comparison as LUSID's filters do ("filtering in LUSID is
-/// case-insensitive"): text ignoring case, in lexical order; two plain decimal numbers
-/// (`-12.50`, `12345678901234567891`) compare as numbers (metric
+/// case-insensitive"): text ignoring case, in lexical order; two decimal
+/// numbers (`-12.50`, `12345678901234567891`, `1.5e3`) compare as numbers (metric
 /// properties), exactly: every digit counts, as no `f64` is involved. A
 /// number sorts before any text, so the order is total (transitive), as
 /// sorting and page tokens need: comparing numbers as numbers and
@@ -151,50 +151,63 @@ pub(crate) fn compare(actual: &str, expected: &str) -> Ordering {
     }
 }
 
-/// A plain decimal literal (`-?digits(.digits)?`), split for an exact
-/// comparison of any number of digits.
+/// A decimal literal (`-?digits(.digits)?`, optionally with an exponent
+/// `e±digits`), held as its significant digits and a power of ten for an
+/// exact comparison of any number of digits.
 #[derive(Debug)]
-struct Decimal<'a> {
+struct Decimal {
     negative: bool,
-    /// Integer digits without leading zeros (empty for zero).
-    integer: &'a str,
-    /// Fraction digits without trailing zeros.
-    fraction: &'a str,
+    /// Significant digits, without leading or trailing zeros (empty for
+    /// zero).
+    digits: String,
+    /// Where the leading digit sits: the value is `0.digits × 10^magnitude`.
+    magnitude: i128,
 }
 
-impl<'a> Decimal<'a> {
-    /// Splits `text`; `None` unless it is a plain decimal literal.
-    fn parse(text: &'a str) -> Option<Self> {
+impl Decimal {
+    /// Reads `text`; `None` unless it is a decimal literal.
+    fn parse(text: &str) -> Option<Self> {
         let (negative, unsigned) = match text.strip_prefix('-') {
             Some(rest) => (true, rest),
             None => (false, text.strip_prefix('+').unwrap_or(text)),
         };
-        let (integer, fraction) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+        let (mantissa, exponent) = match unsigned.split_once(['e', 'E']) {
+            Some((mantissa, exponent)) => (mantissa, exponent.parse::<i64>().ok()?),
+            None => (unsigned, 0),
+        };
+        let (integer, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
         let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
         if integer.is_empty() || !all_digits(integer) || !all_digits(fraction) {
             return None;
         }
-        if unsigned.ends_with('.') {
+        if mantissa.ends_with('.') {
             return None;
         }
-        let integer = integer.trim_start_matches('0');
-        let fraction = fraction.trim_end_matches('0');
-        // Negative zero is zero.
-        let negative = negative && !(integer.is_empty() && fraction.is_empty());
+        let joined = format!("{integer}{fraction}");
+        let leading = joined.len() - joined.trim_start_matches('0').len();
+        let digits = joined.trim_matches('0').to_owned();
+        // The leading significant digit is at 10^(integer length - leading
+        // zeros - 1); as `0.digits`, one more.
+        let magnitude = integer.len() as i128 - leading as i128 + i128::from(exponent);
         Some(Self {
-            negative,
-            integer,
-            fraction,
+            // Negative zero is zero.
+            negative: negative && !digits.is_empty(),
+            digits,
+            magnitude,
         })
     }
 
     /// The order of the magnitudes.
     fn cmp_magnitude(&self, other: &Self) -> Ordering {
-        self.integer
-            .len()
-            .cmp(&other.integer.len())
-            .then_with(|| self.integer.cmp(other.integer))
-            .then_with(|| self.fraction.cmp(other.fraction))
+        match (self.digits.is_empty(), other.digits.is_empty()) {
+            (true, true) => Ordering::Equal,
+            (true, false) => Ordering::Less,
+            (false, true) => Ordering::Greater,
+            (false, false) => self
+                .magnitude
+                .cmp(&other.magnitude)
+                .then_with(|| self.digits.cmp(&other.digits)),
+        }
     }
 
     /// The numeric order.
@@ -563,10 +576,19 @@ mod tests {
         assert_eq!(ord("0.1000000000000000000001", "0.1"), Ordering::Greater);
         assert_eq!(ord("007", "7"), Ordering::Equal);
         assert_eq!(ord("9", "10"), Ordering::Less);
-        // Not plain decimals: compared as text, after every number.
+        // Exponents too (metric values such as 1.5e3).
+        assert_eq!(ord("1e3", "1000"), Ordering::Equal);
+        assert_eq!(ord("1.5E+3", "1500.0"), Ordering::Equal);
+        assert_eq!(ord("1e-3", "0.001"), Ordering::Equal);
         assert_eq!(ord("1e3", "1e4"), Ordering::Less);
-        assert_eq!(ord("1e3", "1000"), Ordering::Greater);
+        assert_eq!(ord("-1e3", "-999"), Ordering::Less);
+        assert_eq!(ord("0.5", "0.05"), Ordering::Greater);
+        assert_eq!(ord("0e10", "-0.0"), Ordering::Equal);
+        // An exponent beyond i64 is not a number here.
+        assert_eq!(ord("1e99999999999999999999", "1"), Ordering::Greater);
+        // Not numbers: compared as text, after every number.
         assert_eq!(ord("abc", "1"), Ordering::Greater);
+        assert_eq!(ord("1.", "1"), Ordering::Greater);
         // A total order: transitive over numbers and text mixed.
         let mut values = ["10", "9", "1a", "100", "2b", "-5", "abc", "0.5", "Z"];
         values.sort_by(|a, b| compare(a, b));
