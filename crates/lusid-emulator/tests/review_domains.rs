@@ -1514,3 +1514,119 @@ async fn deeply_nested_definitions_are_refused_not_a_crash() {
     assert_eq!(body["failed"]["c"]["type"], "ValidationError");
     still_serving(&emu, &token).await;
 }
+
+#[tokio::test]
+async fn every_kind_of_write_reads_the_same_at_every_as_at_after_a_restart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("state.json");
+    let start = || Emulator::builder().equities(5).state_file(&path).start();
+    let emu = start().await.expect("start");
+    let token = access_token(&emu).await;
+    let mut reads: Vec<String> = Vec::new();
+    let mut stamp = |resp: &Resp, pointer: &str| {
+        let at = resp
+            .json()
+            .pointer(pointer)
+            .and_then(Value::as_str)
+            .expect("asAt")
+            .to_owned();
+        reads.push(at);
+    };
+    // A property definition deleted and created again.
+    define_properties(&emu, &token, &["Instrument/rs/Tag"]).await;
+    let resp = api(
+        &emu,
+        &token,
+        "DELETE",
+        "/api/propertydefinitions/Instrument/rs/Tag",
+        None,
+    )
+    .await;
+    stamp(&resp, "/asAt");
+    define_properties(&emu, &token, &["Instrument/rs/Tag"]).await;
+    // An instrument upserted, changed, deleted.
+    for name in ["First", "Second"] {
+        let body = json!({"i": {"name": name, "identifiers": {"ClientInternal": {"value": "RS-1"}},
+            "properties": [{"key": "Instrument/rs/Tag", "value": {"labelValue": "1.50"}}]}});
+        let resp = api(&emu, &token, "POST", "/api/instruments", Some(body)).await;
+        stamp(&resp, "/values/i/version/asAtDate");
+    }
+    let resp = api(
+        &emu,
+        &token,
+        "DELETE",
+        "/api/instruments/ClientInternal/RS-1",
+        None,
+    )
+    .await;
+    stamp(&resp, "/asAt");
+    // A quote replaced.
+    let series = json!({"provider": "Lusid", "instrumentIdType": "ClientInternal",
+        "instrumentId": "RS-1", "quoteType": "Price", "field": "mid"});
+    for value in ["1.10", "2.20"] {
+        let body = format!(
+            r#"{{"q": {{"quoteId": {{"quoteSeriesId": {series}, "effectiveAt": "2024-01-02"}},
+                "metricValue": {{"value": {value}, "unit": "GBP"}}}}}}"#
+        );
+        let resp = api_text(&emu, &token, "POST", "/api/quotes/rs", body).await;
+        stamp(&resp, "/values/q/asAt");
+    }
+    // What each asAt sees, before and after the restart.
+    let mut before = Vec::new();
+    for at in &reads {
+        before.push(snapshot(&emu, &token, at, &series).await);
+    }
+    assert!(before[1].contains("instrument 200 \"First\""), "{before:?}");
+    assert!(before[3].contains("instrument 404"), "{before:?}");
+    assert!(before[4].contains("{\"value\":1.10"), "{before:?}");
+    assert!(before[5].contains("{\"value\":2.20"), "{before:?}");
+    assert!(before[0].starts_with("def 404"), "{before:?}");
+    emu.shutdown().await.expect("shutdown");
+    let emu = start().await.expect("restart");
+    let token = access_token(&emu).await;
+    for (at, seen) in reads.iter().zip(&before) {
+        assert_eq!(&snapshot(&emu, &token, at, &series).await, seen, "at {at}");
+    }
+}
+
+/// What a read at `at` sees of the definition, instrument and quote of
+/// [`every_kind_of_write_reads_the_same_at_every_as_at_after_a_restart`].
+async fn snapshot(emu: &RunningEmulator, token: &str, at: &str, series: &Value) -> String {
+    let q = format!("asAt={}", enc(at));
+    let def = api(
+        emu,
+        token,
+        "GET",
+        &format!("/api/propertydefinitions/Instrument/rs/Tag?{q}"),
+        None,
+    )
+    .await;
+    let ins = api(
+        emu,
+        token,
+        "GET",
+        &format!("/api/instruments/ClientInternal/RS-1?{q}"),
+        None,
+    )
+    .await;
+    let quote = api(
+        emu,
+        token,
+        "POST",
+        &format!("/api/quotes/rs/$get?{q}&effectiveAt=2024-01-03"),
+        Some(json!({"k": series})),
+    )
+    .await;
+    let quote_text = String::from_utf8_lossy(&quote.body).into_owned();
+    format!(
+        "def {} v{} | instrument {} {} | quote {}",
+        def.status,
+        def.json()["version"]["asAtVersionNumber"],
+        ins.status,
+        ins.json()["name"],
+        quote_text
+            .split("\"metricValue\":")
+            .nth(1)
+            .map_or("none", |rest| rest.split(',').next().unwrap_or("")),
+    )
+}
