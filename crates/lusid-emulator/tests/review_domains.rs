@@ -1630,3 +1630,61 @@ async fn snapshot(emu: &RunningEmulator, token: &str, at: &str, series: &Value) 
             .map_or("none", |rest| rest.split(',').next().unwrap_or("")),
     )
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mixed_concurrent_writes_and_reads_with_a_state_file_finish() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("state.json");
+    let emu = Emulator::builder()
+        .equities(5)
+        .state_file(&path)
+        .start()
+        .await
+        .expect("start");
+    let token = access_token(&emu).await;
+    define_properties(&emu, &token, &["Instrument/mx/Tag"]).await;
+    portfolio(&emu, &token, "mx", "P").await;
+    let base = emu.lusid_url();
+    let auth = format!("Bearer {token}");
+    let mut tasks = Vec::new();
+    for i in 0..30 {
+        let (base, auth) = (base.clone(), auth.clone());
+        tasks.push(tokio::spawn(async move {
+            let headers = [("authorization", auth.as_str()), ("content-type", "application/json")];
+            let (method, path, body) = match i % 3 {
+                0 => (
+                    "POST",
+                    "/api/instruments".to_owned(),
+                    json!({"i": {"name": format!("Mx {i}"), "identifiers": {"ClientInternal": {"value": format!("MX-{i}")}},
+                        "properties": [{"key": "Instrument/mx/Tag", "value": {"labelValue": "x"}}]}})
+                    .to_string(),
+                ),
+                1 => (
+                    "POST",
+                    "/api/transactionportfolios/mx/P/transactions".to_owned(),
+                    format!("[{}]", tx(&format!("t{i}"), "StockIn", &format!("MX-{}", i - 1), "2024-01-02", "1", "1", "GBP")),
+                ),
+                _ => ("GET", "/api/transactionportfolios/mx/P/holdings".to_owned(), String::new()),
+            };
+            send(method, &format!("{base}{path}"), &headers, body).await.status
+        }));
+    }
+    let all = async {
+        for task in tasks {
+            let status = task.await.expect("task");
+            assert!(matches!(status, 200 | 201), "{status}");
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(60), all)
+        .await
+        .expect("no deadlock");
+    let resp = api(
+        &emu,
+        &token,
+        "GET",
+        "/api/transactionportfolios/mx/P/transactions",
+        None,
+    )
+    .await;
+    assert_eq!(resp.json()["values"].as_array().map(Vec::len), Some(10));
+}
