@@ -1688,3 +1688,22 @@ async fn mixed_concurrent_writes_and_reads_with_a_state_file_finish() {
     .await;
     assert_eq!(resp.json()["values"].as_array().map(Vec::len), Some(10));
 }
+
+#[tokio::test]
+async fn builder_definitions_follow_the_same_key_rules_as_the_api() {
+    // A definition the API would refuse (`a b` is no scope) must not exist
+    // from the start either.
+    for bad in ["Instrument/a b/Code", "Instrument/s/x.y"] {
+        let error = Emulator::builder()
+            .equities(5)
+            .property_definitions([bad])
+            .start()
+            .await
+            .err()
+            .expect("refused");
+        assert!(
+            matches!(&error, lusid_emulator::EmulatorError::PropertyDefinition(m) if m.contains(bad)),
+            "{error}"
+        );
+    }
+}

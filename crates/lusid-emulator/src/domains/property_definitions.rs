@@ -473,8 +473,10 @@ impl PropertyDefinitionRecord {
                 DOMAINS.join(", ")
             ));
         };
-        if scope.is_empty() || code.is_empty() {
-            return Err(format!("'{key}' has an empty scope or code."));
+        if !is_lusid_code(scope) || !is_lusid_code(code) {
+            return Err(format!(
+                "'{key}': the scope and code must be 1 to 64 letters, digits, '-' or '_', as CreatePropertyDefinition requires."
+            ));
         }
         let record = Self {
             domain: domain.to_owned(),
