@@ -173,6 +173,7 @@ async fn still_serving(emu: &RunningEmulator, token: &str) {
 
 // ---------------------------------------------------------------- filters
 
+/// A filter nested thousands deep is a 400, not a stack overflow that aborts the emulator.
 #[tokio::test]
 async fn deeply_nested_filters_are_refused_not_a_crash() {
     let (emu, token) = setup().await;
@@ -205,6 +206,7 @@ async fn deeply_nested_filters_are_refused_not_a_crash() {
     still_serving(&emu, &token).await;
 }
 
+/// Numbers in filters compare with every digit, not as `f64`s.
 #[tokio::test]
 async fn numeric_looking_values_compare_exactly_in_filters() {
     let (emu, token) = setup().await;
@@ -264,6 +266,7 @@ async fn numeric_looking_values_compare_exactly_in_filters() {
 
 // ------------------------------------------------------------ page tokens
 
+/// A page token is refused with another `asAt` or by another list.
 #[tokio::test]
 async fn a_page_token_belongs_to_its_as_at_on_every_list() {
     let (emu, token) = setup().await;
@@ -300,6 +303,7 @@ async fn a_page_token_belongs_to_its_as_at_on_every_list() {
     assert_eq!(resp.json()["values"][0]["id"]["code"], "B");
 }
 
+/// `limit` outside 1..=2000 is a 400 on every list.
 #[tokio::test]
 async fn limits_outside_one_to_2000_are_validation_errors_everywhere() {
     let (emu, token) = setup().await;
@@ -333,6 +337,7 @@ async fn limits_outside_one_to_2000_are_validation_errors_everywhere() {
 
 // --------------------------------------------------------------- dates
 
+/// Dates beyond year 9999 in UTC are a 400, not a panic; years 1 and 9999 work.
 #[tokio::test]
 async fn dates_at_the_edges_of_the_calendar_are_answered() {
     let (emu, token) = setup().await;
@@ -407,6 +412,7 @@ async fn dates_at_the_edges_of_the_calendar_are_answered() {
 
 // ------------------------------------------------------------ holdings
 
+/// A sell of more than is held opens a short at the excess share of its consideration.
 #[tokio::test]
 async fn selling_through_zero_opens_a_short_at_the_excess_consideration() {
     let (emu, token) = setup().await;
@@ -441,6 +447,7 @@ async fn selling_through_zero_opens_a_short_at_the_excess_consideration() {
     );
 }
 
+/// A buy of a short reduces its cost in proportion and a flat position has no cost.
 #[tokio::test]
 async fn buying_back_a_short_reduces_its_cost_in_proportion() {
     let (emu, token) = setup().await;
@@ -478,6 +485,7 @@ async fn buying_back_a_short_reduces_its_cost_in_proportion() {
     );
 }
 
+/// Trades settled in another currency move another holding.
 #[tokio::test]
 async fn a_trade_in_another_settlement_currency_is_another_holding() {
     // LUSID: "one holding per security instrument per settlement currency"
@@ -536,6 +544,7 @@ async fn a_trade_in_another_settlement_currency_is_another_holding() {
     );
 }
 
+/// Holdings beyond the range of a decimal are a 400, not a panic.
 #[tokio::test]
 async fn amounts_beyond_decimal_range_are_a_problem_not_a_dropped_connection() {
     let (emu, token) = setup().await;
@@ -563,6 +572,7 @@ async fn amounts_beyond_decimal_range_are_a_problem_not_a_dropped_connection() {
     still_serving(&emu, &token).await;
 }
 
+/// A cost whose product with the units sold overflows is still reduced exactly.
 #[tokio::test]
 async fn a_large_cost_sold_in_part_is_reduced_exactly() {
     let (emu, token) = setup().await;
@@ -605,6 +615,7 @@ async fn a_large_cost_sold_in_part_is_reduced_exactly() {
 
 // -------------------------------------------------------- exact numbers
 
+/// Scientific literals are exact or refused, never rounded.
 #[tokio::test]
 async fn units_that_a_decimal_cannot_hold_exactly_are_refused_not_rounded() {
     let (emu, token) = setup().await;
@@ -688,6 +699,7 @@ async fn units_that_a_decimal_cannot_hold_exactly_are_refused_not_rounded() {
 
 // ------------------------------------------------------------ validation
 
+/// Portfolio scopes and codes follow LUSID's pattern.
 #[tokio::test]
 async fn portfolio_scopes_and_codes_follow_lusid_s_pattern() {
     // LUSID: scope and code match ^[a-zA-Z0-9\-_]+$, 1 to 64 characters.
@@ -724,6 +736,7 @@ async fn portfolio_scopes_and_codes_follow_lusid_s_pattern() {
     portfolio(&emu, &token, "Sc-_1", &ok[..60]).await;
 }
 
+/// A property's own key is checked for a definition, not only its map key.
 #[tokio::test]
 async fn a_property_s_own_key_needs_a_definition_too() {
     let (emu, token) = setup().await;
@@ -785,6 +798,7 @@ async fn a_property_s_own_key_needs_a_definition_too() {
 
 // ------------------------------------------------- state, time, concurrency
 
+/// Cancels, deletes and re-creates read the same at every `asAt` after a restart.
 #[tokio::test]
 async fn deleting_recreating_and_cancelling_survive_a_restart_at_every_as_at() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -964,6 +978,7 @@ async fn transaction_ids(
         .collect())
 }
 
+/// Concurrent upserts are all kept, exactly, and survive a restart.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_upserts_are_all_kept_and_persisted() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -1021,6 +1036,7 @@ async fn concurrent_upserts_are_all_kept_and_persisted() {
     assert_eq!(positions(&after), positions(&text));
 }
 
+/// Sorting mixed numbers and text pages through every instrument once.
 #[tokio::test]
 async fn sorting_mixed_numbers_and_text_pages_through_everything_once() {
     let (emu, token) = setup().await;
@@ -1080,6 +1096,7 @@ async fn sorting_mixed_numbers_and_text_pages_through_everything_once() {
     assert_eq!(seen, ["-5", "0.5", "9", "10", "100", "1a", "2b", "abc"]);
 }
 
+/// An identifier type given twice fails the item.
 #[tokio::test]
 async fn an_identifier_type_given_twice_in_other_cases_fails_the_item() {
     let (emu, token) = setup().await;
@@ -1112,6 +1129,7 @@ async fn an_identifier_type_given_twice_in_other_cases_fails_the_item() {
     }
 }
 
+/// Scopes written to, and definition scopes and codes, follow LUSID's pattern.
 #[tokio::test]
 async fn scopes_and_codes_of_new_entities_follow_lusid_s_pattern() {
     let (emu, token) = setup().await;
@@ -1167,6 +1185,7 @@ async fn scopes_and_codes_of_new_entities_follow_lusid_s_pattern() {
     }
 }
 
+/// Currencies must be ISO 4217 codes.
 #[tokio::test]
 async fn currencies_must_be_iso_4217_codes_not_just_three_capitals() {
     let (emu, token) = setup().await;
@@ -1222,6 +1241,7 @@ async fn currencies_must_be_iso_4217_codes_not_just_three_capitals() {
     assert_eq!(resp.json()["values"][0]["instrumentUid"], "LUID_ZZZZZZZZ");
 }
 
+/// Filters ignore case, never match unset values, and know `exists`.
 #[tokio::test]
 async fn filters_ignore_case_and_never_match_unset_values() {
     // LUSID: "Filtering in LUSID is case-insensitive" and "does not return
@@ -1288,6 +1308,7 @@ async fn filters_ignore_case_and_never_match_unset_values() {
     assert_eq!(resp.json()["values"][0]["id"]["code"], "Growth");
 }
 
+/// GetHoldings applies its `filter`.
 #[tokio::test]
 async fn holdings_honour_their_filter() {
     // GetHoldings' `filter` was ignored: every holding came back.
@@ -1350,6 +1371,7 @@ async fn holdings_honour_their_filter() {
     assert!(resp.json()["errors"]["filter"][0].is_string());
 }
 
+/// Two emulators on one state file never tear it nor fail a write.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_emulators_on_one_state_file_never_tear_it() {
     // Both write `state.json` through a temporary file beside it; with the
@@ -1387,6 +1409,7 @@ async fn two_emulators_on_one_state_file_never_tear_it() {
     assert_eq!(resp.json()["values"].as_array().map(Vec::len), Some(60));
 }
 
+/// Date-times without an offset are UTC.
 #[tokio::test]
 async fn date_times_without_an_offset_are_utc_as_in_lusid() {
     // LUSID's filtering guide writes `created gt 2019-01-15T10:00:00`; the
@@ -1445,6 +1468,7 @@ async fn date_times_without_an_offset_are_utc_as_in_lusid() {
     assert_eq!(resp.status, 400);
 }
 
+/// Page tokens stay short however long the filter.
 #[tokio::test]
 async fn page_tokens_stay_small_however_long_the_filter() {
     // The new lists' tokens carried the whole query text: a long filter
@@ -1480,6 +1504,7 @@ async fn page_tokens_stay_small_however_long_the_filter() {
     assert_eq!(resp.json()["values"][0]["transactionId"], "t1");
 }
 
+/// Economic definitions nested beyond 64 are refused, not a crash.
 #[tokio::test]
 async fn deeply_nested_definitions_are_refused_not_a_crash() {
     // A definition nested 5000 deep was accepted; upserting it again
@@ -1515,6 +1540,7 @@ async fn deeply_nested_definitions_are_refused_not_a_crash() {
     still_serving(&emu, &token).await;
 }
 
+/// Every kind of write reads the same at every `asAt` after a restart.
 #[tokio::test]
 async fn every_kind_of_write_reads_the_same_at_every_as_at_after_a_restart() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -1631,6 +1657,7 @@ async fn snapshot(emu: &RunningEmulator, token: &str, at: &str, series: &Value) 
     )
 }
 
+/// Mixed concurrent writes and reads with a state file all finish.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mixed_concurrent_writes_and_reads_with_a_state_file_finish() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -1689,6 +1716,7 @@ async fn mixed_concurrent_writes_and_reads_with_a_state_file_finish() {
     assert_eq!(resp.json()["values"].as_array().map(Vec::len), Some(10));
 }
 
+/// Builder definitions follow the API's key rules.
 #[tokio::test]
 async fn builder_definitions_follow_the_same_key_rules_as_the_api() {
     // A definition the API would refuse (`a b` is no scope) must not exist
