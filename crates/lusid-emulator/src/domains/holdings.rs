@@ -13,8 +13,14 @@
 //!
 //! Cash is a `B` (balance) holding once settled (settlement date at or
 //! before `effectiveAt`) and a `C` (commitment) holding before; a
-//! position's `settledUnits` count its settled transactions. Amounts are
-//! exact decimals.
+//! position's `settledUnits` count its settled transactions. A position is
+//! one instrument in one settlement currency (as LUSID: "one holding per
+//! security instrument per settlement currency"). Trades towards zero (a
+//! Buy of a short too) reduce the cost in proportion; a trade through zero
+//! opens the other side at the excess's share of its consideration.
+//! Amounts are exact decimals; a sum or product beyond a decimal's range is
+//! a validation problem naming the transaction, and `filter` selects
+//! holdings by their fields.
 
 use std::collections::BTreeMap;
 
