@@ -1727,8 +1727,7 @@ async fn builder_definitions_follow_the_same_key_rules_as_the_api() {
             .property_definitions([bad])
             .start()
             .await
-            .err()
-            .expect("refused");
+            .expect_err("refused");
         assert!(
             matches!(&error, lusid_emulator::EmulatorError::PropertyDefinition(m) if m.contains(bad)),
             "{error}"
