@@ -11,9 +11,47 @@ use serde_json::value::RawValue;
 /// them, numbers kept as their literal text (so `1.0` and `1.00` differ, as
 /// in the text received). `None` if `text` is not JSON.
 pub(crate) fn canonical_json(text: &str) -> Option<String> {
+    // The recursion below goes one level per nesting level: bounded, so a
+    // deep document cannot overflow the stack.
+    if nesting_depth(text) > MAX_DEPTH {
+        return None;
+    }
     let mut out = String::with_capacity(text.len());
     write_canonical(text, &mut out)?;
     Some(out)
+}
+
+/// The deepest nesting of JSON documents the emulator accepts: that of
+/// ASP.NET Core's JSON reader (`JsonSerializerOptions.MaxDepth`, 64), which
+/// LUSID answers with.
+pub(crate) const MAX_DEPTH: usize = 64;
+
+/// How deeply arrays and objects nest in the JSON text `text` (0 for a
+/// scalar), found without recursion; brackets inside strings do not count.
+pub(crate) fn nesting_depth(text: &str) -> usize {
+    let (mut depth, mut deepest) = (0_usize, 0_usize);
+    let (mut in_string, mut escaped) = (false, false);
+    for byte in text.bytes() {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
 }
 
 fn write_canonical(text: &str, out: &mut String) -> Option<()> {
@@ -75,5 +113,16 @@ mod tests {
         assert_ne!(a, c);
         assert_ne!(canonical_json("[1,2]"), canonical_json("[2,1]"));
         assert_eq!(canonical_json("{\"a\": "), None);
+    }
+
+    #[test]
+    fn depth_is_counted_without_recursion_and_bounded() {
+        assert_eq!(nesting_depth("1"), 0);
+        assert_eq!(nesting_depth(r#"{"a": [1, {"b": "]]]"}], "c": "\"["}"#), 3);
+        let deep = format!("{}1{}", "[".repeat(100_000), "]".repeat(100_000));
+        assert_eq!(nesting_depth(&deep), 100_000);
+        assert_eq!(canonical_json(&deep), None);
+        let fine = format!("{}1{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        assert_eq!(canonical_json(&fine).as_deref(), Some(fine.as_str()));
     }
 }

@@ -4,8 +4,10 @@
 //! field is ([`Filterable`]).
 //!
 //! Supported: operators `eq`, `neq` (alias `ne`), `gt`, `ge`, `lt`, `le`,
-//! `startswith` (case-insensitive), `in` and `not in` (comma-separated
-//! list, optionally in parentheses); `and`, `or`, `not` and parentheses;
+//! `startswith`, `in` and `not in` (comma-separated list, optionally in
+//! parentheses), `exists` and `not exists`; `and`, `or`, `not` and
+//! parentheses; every comparison ignores case, and a field that is not set
+//! matches nothing but `not exists` (as LUSID documents);
 //! fields with an optional key in brackets (`Identifiers[Figi]`,
 //! `Properties[Instrument/default/Sector]`). Keywords are
 //! case-insensitive; string literals are single-quoted with `''` for a
@@ -47,7 +49,7 @@ pub(crate) enum Op {
     Lt,
     /// `le`, `lte`.
     Le,
-    /// `startswith`, ignoring ASCII case.
+    /// `startswith`, ignoring case.
     StartsWith,
 }
 
@@ -60,10 +62,13 @@ pub(crate) enum Filter<F> {
     Compare(F, Op, String),
     /// `field in ('a', 'b')`, negated for `not in`.
     In(F, Vec<String>, bool),
-    /// Both.
-    And(Box<Filter<F>>, Box<Filter<F>>),
-    /// Either.
-    Or(Box<Filter<F>>, Box<Filter<F>>),
+    /// `field exists`, negated for `field not exists`.
+    Exists(F, bool),
+    /// All of them (a chain `a and b and c` is one node, so a long chain
+    /// does not deepen the tree).
+    And(Vec<Filter<F>>),
+    /// Any of them (one node per chain, as [`Filter::And`]).
+    Or(Vec<Filter<F>>),
     /// Negation.
     Not(Box<Filter<F>>),
 }
@@ -83,6 +88,7 @@ impl<F> Filter<F> {
         let mut parser = Parser {
             tokens,
             pos: 0,
+            depth: 0,
             field,
         };
         let filter = parser.or()?;
@@ -97,8 +103,10 @@ impl<F> Filter<F> {
         match self {
             Self::True => true,
             Self::Compare(field, op, value) => {
+                // LUSID: a filter "does not return null values or values
+                // that are not set" (not even for `neq`).
                 let Some(actual) = entity.value_of(field) else {
-                    return *op == Op::Neq;
+                    return false;
                 };
                 let actual = actual.as_ref();
                 let ordering = compare(actual, value);
@@ -109,31 +117,107 @@ impl<F> Filter<F> {
                     Op::Ge => ordering != Ordering::Less,
                     Op::Lt => ordering == Ordering::Less,
                     Op::Le => ordering != Ordering::Greater,
-                    Op::StartsWith => actual
-                        .to_ascii_lowercase()
-                        .starts_with(&value.to_ascii_lowercase()),
+                    Op::StartsWith => actual.to_lowercase().starts_with(&value.to_lowercase()),
                 }
             }
-            Self::In(field, values, negated) => {
-                let found = entity
-                    .value_of(field)
-                    .is_some_and(|actual| values.iter().any(|x| compare(&actual, x).is_eq()));
-                found != *negated
-            }
-            Self::And(a, b) => a.matches(entity) && b.matches(entity),
-            Self::Or(a, b) => a.matches(entity) || b.matches(entity),
+            Self::In(field, values, negated) => entity.value_of(field).is_some_and(|actual| {
+                values.iter().any(|x| compare(&actual, x).is_eq()) != *negated
+            }),
+            Self::Exists(field, negated) => entity.value_of(field).is_some() != *negated,
+            Self::And(all) => all.iter().all(|f| f.matches(entity)),
+            Self::Or(any) => any.iter().any(|f| f.matches(entity)),
             Self::Not(a) => !a.matches(entity),
         }
     }
 }
 
-/// String comparison as LUSID does for text fields: case-sensitive equality
-/// (LUSID's is ordinal) with lexical ordering; two numbers compare as
-/// numbers (metric properties).
+/// Comparison as LUSID's filters do ("filtering in LUSID is
+/// case-insensitive"): text ignoring case, in lexical order; two decimal
+/// numbers (`-12.50`, `12345678901234567891`, `1.5e3`) compare as numbers (metric
+/// properties), exactly: every digit counts, as no `f64` is involved. A
+/// number sorts before any text, so the order is total (transitive), as
+/// sorting and page tokens need: comparing numbers as numbers and
+/// everything else as text would make `9 < 10`, `"10" < "1a"` and
+/// `"1a" < "9"`.
 pub(crate) fn compare(actual: &str, expected: &str) -> Ordering {
-    match (actual.parse::<f64>(), expected.parse::<f64>()) {
-        (Ok(a), Ok(b)) if a.is_finite() && b.is_finite() => a.total_cmp(&b),
-        _ => actual.cmp(expected),
+    match (Decimal::parse(actual), Decimal::parse(expected)) {
+        (Some(a), Some(b)) => a.cmp(&b),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => actual
+            .chars()
+            .flat_map(char::to_lowercase)
+            .cmp(expected.chars().flat_map(char::to_lowercase)),
+    }
+}
+
+/// A decimal literal (`-?digits(.digits)?`, optionally with an exponent
+/// `e±digits`), held as its significant digits and a power of ten for an
+/// exact comparison of any number of digits.
+#[derive(Debug)]
+struct Decimal {
+    negative: bool,
+    /// Significant digits, without leading or trailing zeros (empty for
+    /// zero).
+    digits: String,
+    /// Where the leading digit sits: the value is `0.digits × 10^magnitude`.
+    magnitude: i128,
+}
+
+impl Decimal {
+    /// Reads `text`; `None` unless it is a decimal literal.
+    fn parse(text: &str) -> Option<Self> {
+        let (negative, unsigned) = match text.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, text.strip_prefix('+').unwrap_or(text)),
+        };
+        let (mantissa, exponent) = match unsigned.split_once(['e', 'E']) {
+            Some((mantissa, exponent)) => (mantissa, exponent.parse::<i64>().ok()?),
+            None => (unsigned, 0),
+        };
+        let (integer, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+        let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        if integer.is_empty() || !all_digits(integer) || !all_digits(fraction) {
+            return None;
+        }
+        if mantissa.ends_with('.') {
+            return None;
+        }
+        let joined = format!("{integer}{fraction}");
+        let leading = joined.len() - joined.trim_start_matches('0').len();
+        let digits = joined.trim_matches('0').to_owned();
+        // The leading significant digit is at 10^(integer length - leading
+        // zeros - 1); as `0.digits`, one more.
+        let magnitude = integer.len() as i128 - leading as i128 + i128::from(exponent);
+        Some(Self {
+            // Negative zero is zero.
+            negative: negative && !digits.is_empty(),
+            digits,
+            magnitude,
+        })
+    }
+
+    /// The order of the magnitudes.
+    fn cmp_magnitude(&self, other: &Self) -> Ordering {
+        match (self.digits.is_empty(), other.digits.is_empty()) {
+            (true, true) => Ordering::Equal,
+            (true, false) => Ordering::Less,
+            (false, true) => Ordering::Greater,
+            (false, false) => self
+                .magnitude
+                .cmp(&other.magnitude)
+                .then_with(|| self.digits.cmp(&other.digits)),
+        }
+    }
+
+    /// The numeric order.
+    fn cmp(&self, other: &Self) -> Ordering {
+        match (self.negative, other.negative) {
+            (false, false) => self.cmp_magnitude(other),
+            (true, true) => other.cmp_magnitude(self),
+            (false, true) => Ordering::Greater,
+            (true, false) => Ordering::Less,
+        }
     }
 }
 
@@ -241,9 +325,17 @@ fn tokenize(input: &str) -> Result<Vec<Token>, FilterError> {
     Ok(tokens)
 }
 
+/// How deeply parentheses and `not`s may nest: the parser and the
+/// evaluator recurse once per level, and a request must not be able to
+/// overflow a server thread's stack (which aborts the whole process).
+pub(crate) const MAX_NESTING: usize = 100;
+
+/// A recursive-descent parser over the tokens of one filter.
 struct Parser<'p, F> {
     tokens: Vec<Token>,
     pos: usize,
+    /// Parentheses and `not`s open at the current position.
+    depth: usize,
     field: FieldParser<'p, F>,
 }
 
@@ -263,33 +355,56 @@ impl<F> Parser<'_, F> {
     }
 
     fn or(&mut self) -> Result<Filter<F>, FilterError> {
-        let mut left = self.and()?;
+        let mut any = vec![self.and()?];
         while self.peek_keyword("or") {
             self.pos += 1;
-            let right = self.and()?;
-            left = Filter::Or(Box::new(left), Box::new(right));
+            any.push(self.and()?);
         }
-        Ok(left)
+        Ok(if any.len() == 1 {
+            any.remove(0)
+        } else {
+            Filter::Or(any)
+        })
     }
 
     fn and(&mut self) -> Result<Filter<F>, FilterError> {
-        let mut left = self.unary()?;
+        let mut all = vec![self.unary()?];
         while self.peek_keyword("and") {
             self.pos += 1;
-            let right = self.unary()?;
-            left = Filter::And(Box::new(left), Box::new(right));
+            all.push(self.unary()?);
         }
-        Ok(left)
+        Ok(if all.len() == 1 {
+            all.remove(0)
+        } else {
+            Filter::And(all)
+        })
+    }
+
+    /// Enters one level of parentheses or `not`, refusing more than
+    /// [`MAX_NESTING`].
+    fn nest(&mut self) -> Result<(), FilterError> {
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            return Err(FilterError(format!(
+                "The filter nests parentheses and 'not' more than {MAX_NESTING} deep."
+            )));
+        }
+        Ok(())
     }
 
     fn unary(&mut self) -> Result<Filter<F>, FilterError> {
         if self.peek_keyword("not") {
             self.pos += 1;
-            return Ok(Filter::Not(Box::new(self.unary()?)));
+            self.nest()?;
+            let inner = self.unary()?;
+            self.depth -= 1;
+            return Ok(Filter::Not(Box::new(inner)));
         }
         if self.peek() == Some(&Token::LParen) {
             self.pos += 1;
+            self.nest()?;
             let inner = self.or()?;
+            self.depth -= 1;
             return match self.next() {
                 Some(Token::RParen) => Ok(inner),
                 _ => Err(FilterError("Missing ')' in filter.".into())),
@@ -344,9 +459,14 @@ impl<F> Parser<'_, F> {
             "le" | "lte" => Op::Le,
             "startswith" => Op::StartsWith,
             "in" => return Ok(Filter::In(field, self.list()?, false)),
+            "exists" => return Ok(Filter::Exists(field, false)),
             "not" if self.peek_keyword("in") => {
                 self.pos += 1;
                 return Ok(Filter::In(field, self.list()?, true));
+            }
+            "not" if self.peek_keyword("exists") => {
+                self.pos += 1;
+                return Ok(Filter::Exists(field, true));
             }
             other => return Err(FilterError(format!("Unknown operator '{other}'."))),
         };
@@ -430,8 +550,85 @@ mod tests {
         assert!(check("tags[x] eq 'it''s'"));
         assert!(check("a startswith 'ap'"));
         assert!(check("not (a eq 'Pear') and (a eq 'X' or b ge 10.5)"));
-        assert!(check("tags[y] neq 'z'"), "a missing value is not equal");
+        assert!(!check("tags[y] neq 'z'"), "an unset value matches nothing");
         assert!(!check("tags[y] eq 'z'"));
+        assert!(!check("tags[y] not in ('z')"));
+        assert!(check("not tags[y] eq 'z'"));
+        assert!(check("tags[y] not exists and tags[x] exists"));
+        assert!(!check("tags[y] exists"));
+        assert!(
+            check("a eq 'APPLE' and a in ('apple') and a neq 'pear'"),
+            "case is ignored"
+        );
+        assert!(check("a gt 'APP' and a lt 'b'"));
+    }
+
+    #[test]
+    fn numbers_compare_exactly_whatever_their_length() {
+        let ord = |a: &str, b: &str| compare(a, b);
+        assert_eq!(
+            ord("12345678901234567891", "12345678901234567890"),
+            Ordering::Greater
+        );
+        assert_eq!(ord("10.50", "10.5"), Ordering::Equal);
+        assert_eq!(ord("-0", "0.000"), Ordering::Equal);
+        assert_eq!(ord("-2", "-10"), Ordering::Greater);
+        assert_eq!(ord("0.1000000000000000000001", "0.1"), Ordering::Greater);
+        assert_eq!(ord("007", "7"), Ordering::Equal);
+        assert_eq!(ord("9", "10"), Ordering::Less);
+        // Exponents too (metric values such as 1.5e3).
+        assert_eq!(ord("1e3", "1000"), Ordering::Equal);
+        assert_eq!(ord("1.5E+3", "1500.0"), Ordering::Equal);
+        assert_eq!(ord("1e-3", "0.001"), Ordering::Equal);
+        assert_eq!(ord("1e3", "1e4"), Ordering::Less);
+        assert_eq!(ord("-1e3", "-999"), Ordering::Less);
+        assert_eq!(ord("0.5", "0.05"), Ordering::Greater);
+        assert_eq!(ord("0e10", "-0.0"), Ordering::Equal);
+        // An exponent beyond i64 is not a number here.
+        assert_eq!(ord("1e99999999999999999999", "1"), Ordering::Greater);
+        // Not numbers: compared as text, after every number.
+        assert_eq!(ord("abc", "1"), Ordering::Greater);
+        assert_eq!(ord("1.", "1"), Ordering::Greater);
+        // A total order: transitive over numbers and text mixed.
+        let mut values = ["10", "9", "1a", "100", "2b", "-5", "abc", "0.5", "Z"];
+        values.sort_by(|a, b| compare(a, b));
+        assert_eq!(
+            values,
+            ["-5", "0.5", "9", "10", "100", "1a", "2b", "abc", "Z"]
+        );
+        for a in values {
+            for b in values {
+                for c in values {
+                    if compare(a, b).is_le() && compare(b, c).is_le() {
+                        assert!(compare(a, c).is_le(), "{a} {b} {c}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn nesting_is_bounded_and_long_chains_stay_flat() {
+        let deep = format!(
+            "{}a eq 'x'{}",
+            "(".repeat(MAX_NESTING + 1),
+            ")".repeat(MAX_NESTING + 1)
+        );
+        assert!(Filter::parse_with(&deep, &field).is_err());
+        let nots = format!("{}a eq 'x'", "not ".repeat(MAX_NESTING + 1));
+        assert!(Filter::parse_with(&nots, &field).is_err());
+        let ok = format!(
+            "{}a eq 'Apple'{}",
+            "(".repeat(MAX_NESTING),
+            ")".repeat(MAX_NESTING)
+        );
+        assert!(check(&ok));
+        let chain = vec!["a eq 'Apple'"; 50_000].join(" and ");
+        match Filter::parse_with(&chain, &field) {
+            Ok(Filter::And(all)) => assert_eq!(all.len(), 50_000),
+            other => panic!("{other:?}"),
+        }
+        assert!(check(&chain));
     }
 
     #[test]

@@ -107,10 +107,15 @@ pub(crate) fn load(path: &Path) -> Result<Option<StateFile>, EmulatorError> {
     Ok(Some(state))
 }
 
-/// The temporary file next to `path`.
+/// A temporary file next to `path`, unique to this write: the process id
+/// alone is shared by every emulator of the process (two on one state
+/// file renamed each other's temporary file away, or truncated it
+/// half-written).
 fn temporary(path: &Path) -> PathBuf {
+    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(format!(".tmp-{}", std::process::id()));
+    name.push(format!(".tmp-{}-{n}", std::process::id()));
     path.with_file_name(name)
 }
 
@@ -119,7 +124,10 @@ fn temporary(path: &Path) -> PathBuf {
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let tmp = temporary(path);
     let result = (|| {
-        let mut file = std::fs::File::create(&tmp)?;
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
         file.write_all(bytes)?;
         file.sync_all()?;
         std::fs::rename(&tmp, path)

@@ -16,7 +16,7 @@ pub(crate) fn to_ticks(at: OffsetDateTime) -> OffsetDateTime {
 
 /// Formats a date-time as LUSID does: UTC, seven fraction digits, `+00:00`.
 pub(crate) fn format_lusid(at: OffsetDateTime) -> String {
-    let utc = at.to_offset(UtcOffset::UTC);
+    let utc = at.checked_to_offset(UtcOffset::UTC).unwrap_or(at);
     let format = format_description!(
         "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:7]+00:00"
     );
@@ -28,16 +28,32 @@ pub(crate) fn format_lusid(at: OffsetDateTime) -> String {
 }
 
 /// Parses a date-time parameter (`asAt`, `effectiveAt`): RFC 3339 with any
-/// fraction length, or a plain date `YYYY-MM-DD` (midnight UTC).
+/// fraction length, the same without an offset (UTC), or a plain date
+/// `YYYY-MM-DD` (midnight UTC). A time
+/// whose UTC date falls outside years 1 to 9999 (such as
+/// `9999-12-31T23:00:00-05:00`, in year 10000 in UTC) is `None`, as
+/// LUSID's dates end there (and converting it would panic).
 pub(crate) fn parse_lusid(raw: &str) -> Option<OffsetDateTime> {
     let trimmed = raw.trim();
     if let Ok(at) = OffsetDateTime::parse(trimmed, &Rfc3339) {
-        return Some(at.to_offset(UtcOffset::UTC));
+        return at
+            .checked_to_offset(UtcOffset::UTC)
+            .filter(|utc| (1..=9999).contains(&utc.year()));
+    }
+    // Without an offset (`2024-01-02T10:00:00`, as in LUSID's filter
+    // examples): UTC, as LUSID reads it.
+    let local = format_description!(
+        version = 2,
+        "[year]-[month]-[day]T[hour]:[minute]:[second][optional [.[subsecond]]]"
+    );
+    if let Ok(at) = time::PrimitiveDateTime::parse(trimmed, local) {
+        return Some(at.assume_utc()).filter(|at| at.year() >= 1);
     }
     let date_only = format_description!("[year]-[month]-[day]");
     time::Date::parse(trimmed, date_only)
         .ok()
         .map(|date| date.midnight().assume_utc())
+        .filter(|at| at.year() >= 1)
 }
 
 #[cfg(test)]
@@ -81,6 +97,28 @@ mod tests {
             Some(datetime!(2024-01-02 00:00 UTC))
         );
         assert_eq!(parse_lusid("yesterday"), None);
+        assert_eq!(
+            parse_lusid("2024-01-02T03:04:05"),
+            Some(datetime!(2024-01-02 03:04:05 UTC))
+        );
+        assert_eq!(
+            parse_lusid("2024-01-02T03:04:05.1234567"),
+            Some(datetime!(2024-01-02 03:04:05.1234567 UTC))
+        );
+        assert_eq!(parse_lusid("2024-01-02T03:04"), None);
+    }
+
+    #[test]
+    fn refuses_times_beyond_years_1_to_9999_in_utc() {
+        assert_eq!(parse_lusid("9999-12-31T23:00:00-05:00"), None);
+        assert_eq!(parse_lusid("0001-01-01T00:00:00+01:00"), None);
+        assert_eq!(
+            parse_lusid("9999-12-31T23:59:59.9999999Z"),
+            Some(datetime!(9999-12-31 23:59:59.9999999 UTC))
+        );
+        assert_eq!(parse_lusid("0001-01-01"), Some(MIN_EFFECTIVE));
+        assert_eq!(parse_lusid("0000-12-31"), None);
+        assert_eq!(parse_lusid("0000-12-31T23:00:00"), None);
     }
 }
 

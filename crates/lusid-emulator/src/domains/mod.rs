@@ -84,6 +84,13 @@ impl Ledger {
     }
 }
 
+/// The identity of a listing's query for its page tokens: a short hash of
+/// its parts (each part delimited, so no two queries alias), so a token
+/// stays small however long the filter is.
+pub(crate) fn query_hash(parts: &[&str]) -> String {
+    format!("{:016x}", crate::model::fnv1a64(parts))
+}
+
 /// Who makes a write: the caller and the request id.
 pub(crate) fn provenance(ctx: &RequestCtx) -> Provenance {
     Provenance {

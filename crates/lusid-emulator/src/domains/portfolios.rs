@@ -11,7 +11,8 @@ use time::OffsetDateTime;
 use super::common::{
     Errors, FieldFilter, Paging, href, json_body, push_error, reply, time_param, url,
 };
-use super::property_definitions::check_defined;
+use super::property_definitions::{check_defined, property_keys};
+use super::query_hash;
 use super::wire::{DeletedEntityResponse, Link, PropertyMap, ResourceId, VersionWire};
 use super::{Ledger, provenance};
 use crate::bitemporal::Seen;
@@ -172,9 +173,21 @@ pub(crate) fn find<'a>(
         .ok_or_else(|| Box::new(not_found(id)))
 }
 
-/// Whether `raw` is an ISO 4217-shaped code (three upper-case letters).
+/// Whether `raw` is a valid portfolio scope or code in LUSID: 1 to 64
+/// ASCII letters, digits, `-` or `_` (`^[a-zA-Z0-9\-_]+$`), so it is also
+/// a path segment needing no escaping.
+pub(crate) fn is_lusid_code(raw: &str) -> bool {
+    (1..=64).contains(&raw.len())
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Whether `raw` is an active ISO 4217 code (`GBP`; not `ABC`, nor `gbp`).
 pub(crate) fn is_currency_code(raw: &str) -> bool {
-    raw.len() == 3 && raw.bytes().all(|b| b.is_ascii_uppercase())
+    raw.len() == 3
+        && raw.bytes().all(|b| b.is_ascii_uppercase())
+        && crate::domains::instruments::seed::currencies::is_iso_4217(raw)
 }
 
 /// `POST /api/api/transactionportfolios/{scope}` (CreatePortfolio).
@@ -189,12 +202,16 @@ pub(crate) async fn create(
         Err(problem) => return reply(&state, &ctx, problem),
     };
     let mut errors = Errors::new();
-    if request.code.is_empty() || request.code.contains('/') {
-        push_error(
-            &mut errors,
-            "code",
-            format!("'{}' is not a valid code.", request.code),
-        );
+    for (field, value) in [("scope", &scope), ("code", &request.code)] {
+        if !is_lusid_code(value) {
+            push_error(
+                &mut errors,
+                field,
+                format!(
+                    "'{value}' is not a valid {field}: it must be 1 to 64 letters, digits, '-' or '_' (^[a-zA-Z0-9\\-_]+$)."
+                ),
+            );
+        }
     }
     if !is_currency_code(&request.base_currency) {
         push_error(
@@ -231,12 +248,7 @@ pub(crate) async fn create(
     let properties = request.properties.unwrap_or_default();
     let mut ledger = state.write_ledger();
     let as_at = state.clock.tick();
-    if let Err(problem) = check_defined(
-        &ledger,
-        "Portfolio",
-        properties.keys().map(String::as_str),
-        as_at,
-    ) {
+    if let Err(problem) = check_defined(&ledger, "Portfolio", property_keys(&properties), as_at) {
         return reply(&state, &ctx, problem);
     }
     if ledger.portfolios.get(&id, as_at).is_some() {
@@ -327,11 +339,12 @@ fn list_in(state: SharedState, ctx: RequestCtx, scope: Option<String>, uri: Uri)
     let mut errors = Errors::new();
     let known = ["id.scope", "id.code", "displayname", "basecurrency", "type"];
     let filter = FieldFilter::from_query(q.get("filter"), &known, &mut errors);
-    let identity = format!(
-        "portfolios|{}|{}",
-        scope.as_deref().unwrap_or("*"),
-        q.get("filter").unwrap_or("")
-    );
+    let identity = query_hash(&[
+        "portfolios",
+        scope.as_deref().unwrap_or("\u{0}"),
+        q.get("filter").unwrap_or(""),
+        q.get("asAt").unwrap_or(""),
+    ]);
     let paging = match Paging::for_listing(&state, &ctx, &q, identity, errors) {
         Ok(paging) => paging,
         Err(response) => return *response,

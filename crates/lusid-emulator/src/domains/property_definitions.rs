@@ -14,6 +14,8 @@ use time::OffsetDateTime;
 use super::common::{
     Errors, FieldFilter, Paging, href, json_body, push_error, reply, time_param, url,
 };
+use super::portfolios::is_lusid_code;
+use super::query_hash;
 use super::wire::{DeletedEntityResponse, Link, PropertyMap, ResourceId, VersionWire};
 use super::{Ledger, provenance};
 use crate::bitemporal::Seen;
@@ -207,11 +209,13 @@ pub(crate) async fn create(
         );
     }
     for (field, value) in [("scope", &request.scope), ("code", &request.code)] {
-        if value.is_empty() || value.contains('/') {
+        if !is_lusid_code(value) {
             push_error(
                 &mut errors,
                 field,
-                format!("'{value}' is not a valid {field}."),
+                format!(
+                    "'{value}' is not a valid {field}: it must be 1 to 64 letters, digits, '-' or '_' (^[a-zA-Z0-9\\-_]+$)."
+                ),
             );
         }
     }
@@ -314,7 +318,11 @@ pub(crate) async fn list(
     let mut errors = Errors::new();
     let known = ["domain", "scope", "code", "key", "displayname"];
     let filter = FieldFilter::from_query(q.get("filter"), &known, &mut errors);
-    let identity = format!("propdefs|{}", q.get("filter").unwrap_or(""));
+    let identity = query_hash(&[
+        "propdefs",
+        q.get("filter").unwrap_or(""),
+        q.get("asAt").unwrap_or(""),
+    ]);
     let paging = match Paging::for_listing(&state, &ctx, &q, identity, errors) {
         Ok(paging) => paging,
         Err(response) => return *response,
@@ -377,6 +385,15 @@ pub(crate) async fn delete_one(
             links: Vec::new(),
         },
     )
+}
+
+/// Every key a property map names: each map key and each property's own
+/// `key` (what is stored and shown), so that neither escapes the
+/// definition check when the two differ.
+pub(crate) fn property_keys(properties: &PropertyMap) -> impl Iterator<Item = &str> {
+    properties
+        .iter()
+        .flat_map(|(key, property)| [key.as_str(), property.key.as_str()])
 }
 
 /// Checks that every key of `keys` is a property of `domain` with a
@@ -456,8 +473,10 @@ impl PropertyDefinitionRecord {
                 DOMAINS.join(", ")
             ));
         };
-        if scope.is_empty() || code.is_empty() {
-            return Err(format!("'{key}' has an empty scope or code."));
+        if !is_lusid_code(scope) || !is_lusid_code(code) {
+            return Err(format!(
+                "'{key}': the scope and code must be 1 to 64 letters, digits, '-' or '_', as CreatePropertyDefinition requires."
+            ));
         }
         let record = Self {
             domain: domain.to_owned(),

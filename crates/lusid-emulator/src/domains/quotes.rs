@@ -15,7 +15,9 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::common::{Errors, FieldFilter, Paging, href, json_body, reply, time_param};
+use super::portfolios::is_lusid_code;
 use super::provenance;
+use super::query_hash;
 use super::wire::{Link, MetricValue, decimal};
 use crate::bitemporal::Seen;
 use crate::problem::{Problem, json_response};
@@ -223,6 +225,18 @@ pub(crate) async fn upsert(
         Ok(r) => r,
         Err(problem) => return reply(&state, &ctx, problem),
     };
+    if !is_lusid_code(&scope) {
+        return reply(
+            &state,
+            &ctx,
+            Problem::invalid_field(
+                "scope",
+                format!(
+                    "'{scope}' is not a valid scope: it must be 1 to 64 letters, digits, '-' or '_'."
+                ),
+            ),
+        );
+    }
     if raw.len() > MAX_UPSERT {
         return reply(
             &state,
@@ -394,7 +408,12 @@ pub(crate) async fn list(
         "quoteid.quoteseriesid.field",
     ];
     let filter = FieldFilter::from_query(q.get("filter"), &known, &mut errors);
-    let identity = format!("quotes|{scope}|{}", q.get("filter").unwrap_or(""));
+    let identity = query_hash(&[
+        "quotes",
+        &scope,
+        q.get("filter").unwrap_or(""),
+        q.get("asAt").unwrap_or(""),
+    ]);
     let paging = match Paging::for_listing(&state, &ctx, &q, identity, errors) {
         Ok(paging) => paging,
         Err(response) => return *response,

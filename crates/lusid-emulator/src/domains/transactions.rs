@@ -20,8 +20,9 @@ use time::macros::datetime;
 
 use super::common::{Errors, FieldFilter, Paging, href, json_body, push_error, reply, time_param};
 use super::portfolios::{find, is_currency_code};
-use super::property_definitions::check_defined;
+use super::property_definitions::{check_defined, property_keys};
 use super::provenance;
+use super::query_hash;
 use super::wire::{
     CurrencyAndAmount, DeletedEntityResponse, Link, PropertyMap, ResourceId, VersionWire, decimal,
 };
@@ -352,11 +353,9 @@ pub(crate) async fn upsert(
             .unwrap_or_else(|| DEFAULT_SCOPE.to_owned()),
         Err(problem) => return reply(&state, &ctx, problem),
     };
-    let keys = requests.iter().flat_map(|t| {
-        t.properties
-            .iter()
-            .flat_map(|p| p.keys().map(String::as_str))
-    });
+    let keys = requests
+        .iter()
+        .flat_map(|t| t.properties.iter().flat_map(property_keys));
     if let Err(problem) = check_defined(&ledger, "Transaction", keys, as_at) {
         return reply(&state, &ctx, problem);
     }
@@ -461,12 +460,15 @@ pub(crate) async fn list(
     let to = time_param(&q, "toTransactionDate", &mut errors);
     let known = ["transactionid", "type", "instrumentuid", "source"];
     let filter = FieldFilter::from_query(q.get("filter"), &known, &mut errors);
-    let identity = format!(
-        "transactions|{scope}|{code}|{}|{}|{}",
+    let identity = query_hash(&[
+        "transactions",
+        &scope,
+        &code,
         q.get("fromTransactionDate").unwrap_or(""),
         q.get("toTransactionDate").unwrap_or(""),
-        q.get("filter").unwrap_or("")
-    );
+        q.get("filter").unwrap_or(""),
+        q.get("asAt").unwrap_or(""),
+    ]);
     let paging = match Paging::for_listing(&state, &ctx, &q, identity, errors) {
         Ok(paging) => paging,
         Err(response) => return *response,

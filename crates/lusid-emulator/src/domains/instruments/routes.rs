@@ -18,11 +18,13 @@ use serde_json::value::RawValue;
 use time::OffsetDateTime;
 
 use super::rules::{DeleteFailure, UpsertFailure, UpsertItem};
+use crate::canonical_json::{MAX_DEPTH, nesting_depth};
 use crate::domains::common::{Errors, PageToken, href, limit_param, push_error, reply, time_param};
 use crate::domains::instruments::fields::{DEFAULT_FILTER, parse_filter};
 use crate::domains::instruments::paging::{PageQuery, QueryIdentity, collect_page};
 use crate::domains::instruments::render::{PropertySelection, instrument, raw};
 use crate::domains::instruments::sort::{SortKey, SortSpec};
+use crate::domains::portfolios::is_lusid_code;
 use crate::domains::property_definitions::{
     CODE_PROPERTY_NOT_DEFINED, PROPERTY_NOT_DEFINED, not_defined_detail, undefined_keys,
 };
@@ -335,7 +337,21 @@ fn upsert_item(value: &RawValue) -> Result<UpsertItem, UpsertFailure> {
             })?;
             effective_from = Some(effective_from.map_or(at, |prev| prev.min(at)));
         }
+        if identifiers.contains_key(kind) {
+            // `ClientInternal` and `clientinternal`: one would silently win.
+            return Err(invalid(format!(
+                "The identifier type {kind} is given more than once ('{raw_kind}')."
+            )));
+        }
         identifiers.insert(kind.to_owned(), id.value);
+    }
+    if let Some(economic) = &definition.definition {
+        let depth = nesting_depth(economic.get());
+        if depth > MAX_DEPTH {
+            return Err(invalid(format!(
+                "The definition nests arrays and objects {depth} deep; at most {MAX_DEPTH} are accepted."
+            )));
+        }
     }
     let properties = definition.properties.unwrap_or_default();
     if let Some(bad) = properties
@@ -487,6 +503,20 @@ pub(crate) async fn upsert(
         );
     }
     let scope = q.get("scope").unwrap_or(DEFAULT_SCOPE).to_owned();
+    if !is_lusid_code(&scope) {
+        // `*` (every scope, for reads) or `a b` would make an instrument no
+        // lookup can tell apart.
+        return reply(
+            &state,
+            &ctx,
+            Problem::invalid_field(
+                "scope",
+                format!(
+                    "'{scope}' is not a valid scope: it must be 1 to 64 letters, digits, '-' or '_'."
+                ),
+            ),
+        );
+    }
     let provenance = Provenance {
         user_id: ctx.user_id(),
         request_id: ctx.request_id.clone(),

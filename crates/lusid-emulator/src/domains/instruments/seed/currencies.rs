@@ -51,9 +51,13 @@ pub(crate) fn iso_4217() -> Vec<Currency> {
     out
 }
 
-/// Whether `code` is an active ISO 4217 code.
+/// Whether `code` is an active ISO 4217 code (the list is read once).
 pub(crate) fn is_iso_4217(code: &str) -> bool {
-    iso_4217().iter().any(|c| c.code == code)
+    static CODES: std::sync::OnceLock<std::collections::BTreeSet<&'static str>> =
+        std::sync::OnceLock::new();
+    CODES
+        .get_or_init(|| iso_4217().into_iter().map(|c| c.code).collect())
+        .contains(code)
 }
 
 /// The LUID of a currency instrument.
