@@ -4,32 +4,7 @@
 mod common;
 
 use common::*;
-use lusid_emulator::RunningEmulator;
 use serde_json::{Value, json};
-
-/// Calls the API with a JSON body sent as this exact text (so decimal
-/// literals reach the emulator as written).
-async fn api_text(
-    emu: &RunningEmulator,
-    token: &str,
-    method: &str,
-    path: &str,
-    body: String,
-) -> Resp {
-    let url = format!("{}{path}", emu.lusid_url());
-    let auth = format!("Bearer {token}");
-    let headers = [
-        ("authorization", auth.as_str()),
-        ("content-type", "application/json"),
-    ];
-    send(method, &url, &headers, body).await
-}
-
-async fn setup() -> (RunningEmulator, String) {
-    let emu = small_emulator().await;
-    let token = access_token(&emu).await;
-    (emu, token)
-}
 
 fn buy(
     id: &str,

@@ -9,31 +9,6 @@ use common::*;
 use lusid_emulator::{Emulator, RunningEmulator};
 use serde_json::{Value, json};
 
-/// Calls the API with a JSON body sent as this exact text (so decimal
-/// literals reach the emulator as written, never through an `f64`).
-async fn api_text(
-    emu: &RunningEmulator,
-    token: &str,
-    method: &str,
-    path: &str,
-    body: String,
-) -> Resp {
-    let url = format!("{}{path}", emu.lusid_url());
-    let auth = format!("Bearer {token}");
-    let headers = [
-        ("authorization", auth.as_str()),
-        ("content-type", "application/json"),
-    ];
-    send(method, &url, &headers, body).await
-}
-
-/// A small emulator and a token for it.
-async fn setup() -> (RunningEmulator, String) {
-    let emu = small_emulator().await;
-    let token = access_token(&emu).await;
-    (emu, token)
-}
-
 /// Creates portfolio `scope/code` in GBP, created 2024-01-01, asserting 201.
 async fn portfolio(emu: &RunningEmulator, token: &str, scope: &str, code: &str) {
     let body = json!({"code": code, "displayName": code, "baseCurrency": "GBP",

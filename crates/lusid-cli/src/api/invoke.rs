@@ -91,6 +91,27 @@ impl Invoker {
         Ok(self.client.api().execute(request).await?)
     }
 
+    /// Calls `id` as [`json`](Self::json) does and decodes the response
+    /// into `T`.
+    ///
+    /// # Errors
+    /// As [`json`](Self::json), or [`CliError::Decode`] for a response
+    /// that is not a `T`.
+    pub async fn json_as<T: serde::de::DeserializeOwned>(
+        &self,
+        id: &str,
+        params: &[String],
+        payload: Option<&Payload>,
+    ) -> Result<T, CliError> {
+        self.json(id, params, payload)
+            .await?
+            .deserialize_into()
+            .map_err(|source| CliError::Decode {
+                position: 1,
+                source,
+            })
+    }
+
     /// Calls `id`, whose response is passed through as bytes: the
     /// successful response, its body unread (streamed for binary content).
     ///

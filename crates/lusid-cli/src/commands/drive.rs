@@ -91,11 +91,7 @@ impl Drive {
             } else {
                 "GetRootFolder"
             };
-            let json = self.invoker.json(operation, &params, None).await?;
-            let next: Page = json.deserialize_into().map_err(|source| CliError::Decode {
-                position: 1,
-                source,
-            })?;
+            let next: Page = self.invoker.json_as(operation, &params, None).await?;
             items.extend(next.values);
             match next.next_page.filter(|token| !token.is_empty()) {
                 // A token seen before would page for ever: an error, not
@@ -178,20 +174,14 @@ impl Drive {
     /// Creates the folder `name` in the folder at `parent`: its id.
     async fn create_folder(&self, parent: &str, name: &str) -> Result<String, CliError> {
         let body = serde_json::json!({"path": parent, "name": name}).to_string();
-        let created = self
+        let item: Item = self
             .invoker
-            .json(
+            .json_as(
                 "CreateFolder",
                 &[],
                 Some(&Payload::bytes(body, "application/json")),
             )
             .await?;
-        let item: Item = created
-            .deserialize_into()
-            .map_err(|source| CliError::Decode {
-                position: 1,
-                source,
-            })?;
         Ok(item.id)
     }
 }
@@ -304,16 +294,10 @@ pub async fn upload(session: &Session, args: &DriveUploadArgs) -> Result<(), Cli
         format!("x-lusid-drive-path={folder}"),
         format!("Content-Length={len}"),
     ];
-    let created = drive
+    let item: Item = drive
         .invoker
-        .json("CreateFile", &params, Some(&payload))
+        .json_as("CreateFile", &params, Some(&payload))
         .await?;
-    let item: Item = created
-        .deserialize_into()
-        .map_err(|source| CliError::Decode {
-            position: 1,
-            source,
-        })?;
     print(&format!("{}\n", item.id))
 }
 

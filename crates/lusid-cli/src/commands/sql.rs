@@ -141,15 +141,9 @@ async fn query(session: &Session, args: &SqlArgs, sql: String) -> Result<(), Cli
         params.push(format!("timeoutSeconds={seconds}"));
     }
     let response = if args.background {
-        let started = luminesce
-            .json("StartQuery", &params, Some(&payload))
+        let started: Started = luminesce
+            .json_as("StartQuery", &params, Some(&payload))
             .await?;
-        let started: Started = started
-            .deserialize_into()
-            .map_err(|source| CliError::Decode {
-                position: 1,
-                source,
-            })?;
         let id = started
             .execution_id
             .filter(|id| !id.is_empty())
@@ -157,16 +151,9 @@ async fn query(session: &Session, args: &SqlArgs, sql: String) -> Result<(), Cli
                 CliError::Unsupported("StartQuery answered without an executionId".to_owned())
             })?;
         loop {
-            let progress = luminesce
-                .json("GetProgressOf", &[format!("executionId={id}")], None)
+            let progress: Progress = luminesce
+                .json_as("GetProgressOf", &[format!("executionId={id}")], None)
                 .await?;
-            let progress: Progress =
-                progress
-                    .deserialize_into()
-                    .map_err(|source| CliError::Decode {
-                        position: 1,
-                        source,
-                    })?;
             match progress.status.as_deref() {
                 Some("RanToCompletion") => break,
                 Some(status @ ("Faulted" | "Canceled")) => {

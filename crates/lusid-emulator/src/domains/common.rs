@@ -53,6 +53,40 @@ pub(crate) fn url(state: &SharedState, path: &str) -> String {
     format!("{}{path}", state.base_url)
 }
 
+/// Whether `raw` is a valid portfolio scope or code in LUSID: 1 to 64
+/// ASCII letters, digits, `-` or `_` (`^[a-zA-Z0-9\-_]+$`), so it is also
+/// a path segment needing no escaping.
+pub(crate) fn is_lusid_code(raw: &str) -> bool {
+    (1..=64).contains(&raw.len())
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Why `value` is not a valid LUSID scope or code for `field`, if it is
+/// not one.
+fn code_message(field: &str, value: &str) -> Option<String> {
+    (!is_lusid_code(value)).then(|| {
+        format!(
+            "'{value}' is not a valid {field}: it must be 1 to 64 letters, digits, '-' or '_' (^[a-zA-Z0-9\\-_]+$)."
+        )
+    })
+}
+
+/// Records a validation error on `field` unless `value` is a valid LUSID
+/// scope or code.
+pub(crate) fn check_code(errors: &mut Errors, field: &str, value: &str) {
+    if let Some(message) = code_message(field, value) {
+        push_error(errors, field, message);
+    }
+}
+
+/// The validation problem of a scope or code written to that LUSID would
+/// refuse (`*`, the "every scope" of reads, or `a b`), if it is one.
+pub(crate) fn invalid_code(field: &str, value: &str) -> Option<Problem> {
+    code_message(field, value).map(|message| Problem::invalid_field(field, message))
+}
+
 /// Reads an optional date-time parameter.
 pub(crate) fn time_param(
     q: &QueryParams,

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::common::{
-    Errors, FieldFilter, Paging, href, json_body, push_error, reply, time_param, url,
+    Errors, FieldFilter, Paging, check_code, href, json_body, push_error, reply, time_param, url,
 };
 use super::property_definitions::{check_defined, property_keys};
 use super::query_hash;
@@ -173,16 +173,6 @@ pub(crate) fn find<'a>(
         .ok_or_else(|| Box::new(not_found(id)))
 }
 
-/// Whether `raw` is a valid portfolio scope or code in LUSID: 1 to 64
-/// ASCII letters, digits, `-` or `_` (`^[a-zA-Z0-9\-_]+$`), so it is also
-/// a path segment needing no escaping.
-pub(crate) fn is_lusid_code(raw: &str) -> bool {
-    (1..=64).contains(&raw.len())
-        && raw
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
 /// Whether `raw` is an active ISO 4217 code (`GBP`; not `ABC`, nor `gbp`).
 pub(crate) fn is_currency_code(raw: &str) -> bool {
     raw.len() == 3
@@ -203,15 +193,7 @@ pub(crate) async fn create(
     };
     let mut errors = Errors::new();
     for (field, value) in [("scope", &scope), ("code", &request.code)] {
-        if !is_lusid_code(value) {
-            push_error(
-                &mut errors,
-                field,
-                format!(
-                    "'{value}' is not a valid {field}: it must be 1 to 64 letters, digits, '-' or '_' (^[a-zA-Z0-9\\-_]+$)."
-                ),
-            );
-        }
+        check_code(&mut errors, field, value);
     }
     if !is_currency_code(&request.base_currency) {
         push_error(

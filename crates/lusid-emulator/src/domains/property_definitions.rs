@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 use super::common::{
     Errors, FieldFilter, Paging, href, json_body, push_error, reply, time_param, url,
 };
-use super::portfolios::is_lusid_code;
+use super::common::{check_code, is_lusid_code};
 use super::query_hash;
 use super::wire::{DeletedEntityResponse, Link, PropertyMap, ResourceId, VersionWire};
 use super::{Ledger, provenance};
@@ -209,15 +209,7 @@ pub(crate) async fn create(
         );
     }
     for (field, value) in [("scope", &request.scope), ("code", &request.code)] {
-        if !is_lusid_code(value) {
-            push_error(
-                &mut errors,
-                field,
-                format!(
-                    "'{value}' is not a valid {field}: it must be 1 to 64 letters, digits, '-' or '_' (^[a-zA-Z0-9\\-_]+$)."
-                ),
-            );
-        }
+        check_code(&mut errors, field, value);
     }
     let life_time = request.life_time.unwrap_or_else(|| "Perpetual".to_owned());
     if !matches!(life_time.as_str(), "Perpetual" | "TimeVariant") {

@@ -14,8 +14,8 @@ use lusid_models::ErrorDetail;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use super::common::invalid_code;
 use super::common::{Errors, FieldFilter, Paging, href, json_body, reply, time_param};
-use super::portfolios::is_lusid_code;
 use super::provenance;
 use super::query_hash;
 use super::wire::{Link, MetricValue, decimal};
@@ -225,17 +225,8 @@ pub(crate) async fn upsert(
         Ok(r) => r,
         Err(problem) => return reply(&state, &ctx, problem),
     };
-    if !is_lusid_code(&scope) {
-        return reply(
-            &state,
-            &ctx,
-            Problem::invalid_field(
-                "scope",
-                format!(
-                    "'{scope}' is not a valid scope: it must be 1 to 64 letters, digits, '-' or '_'."
-                ),
-            ),
-        );
+    if let Some(problem) = invalid_code("scope", &scope) {
+        return reply(&state, &ctx, problem);
     }
     if raw.len() > MAX_UPSERT {
         return reply(

@@ -154,6 +154,31 @@ pub async fn api(
     send(method, &url, &headers, bytes).await
 }
 
+/// Calls the API with a JSON body sent as this exact text (so decimal
+/// literals reach the emulator as written, never through an `f64`).
+pub async fn api_text(
+    emu: &RunningEmulator,
+    token: &str,
+    method: &str,
+    path: &str,
+    body: String,
+) -> Resp {
+    let url = format!("{}{path}", emu.lusid_url());
+    let auth = format!("Bearer {token}");
+    let headers = [
+        ("authorization", auth.as_str()),
+        ("content-type", "application/json"),
+    ];
+    send(method, &url, &headers, body).await
+}
+
+/// A small emulator ([`small_emulator`]) and a token for it.
+pub async fn setup() -> (RunningEmulator, String) {
+    let emu = small_emulator().await;
+    let token = access_token(&emu).await;
+    (emu, token)
+}
+
 /// An emulator with a small data set.
 pub async fn small_emulator() -> RunningEmulator {
     Emulator::builder()

@@ -19,12 +19,13 @@ use time::OffsetDateTime;
 
 use super::rules::{DeleteFailure, UpsertFailure, UpsertItem};
 use crate::canonical_json::{MAX_DEPTH, nesting_depth};
-use crate::domains::common::{Errors, PageToken, href, limit_param, push_error, reply, time_param};
+use crate::domains::common::{
+    Errors, PageToken, href, invalid_code, limit_param, push_error, reply, time_param,
+};
 use crate::domains::instruments::fields::{DEFAULT_FILTER, parse_filter};
 use crate::domains::instruments::paging::{PageQuery, QueryIdentity, collect_page};
 use crate::domains::instruments::render::{PropertySelection, instrument, raw};
 use crate::domains::instruments::sort::{SortKey, SortSpec};
-use crate::domains::portfolios::is_lusid_code;
 use crate::domains::property_definitions::{
     CODE_PROPERTY_NOT_DEFINED, PROPERTY_NOT_DEFINED, not_defined_detail, undefined_keys,
 };
@@ -503,19 +504,10 @@ pub(crate) async fn upsert(
         );
     }
     let scope = q.get("scope").unwrap_or(DEFAULT_SCOPE).to_owned();
-    if !is_lusid_code(&scope) {
-        // `*` (every scope, for reads) or `a b` would make an instrument no
-        // lookup can tell apart.
-        return reply(
-            &state,
-            &ctx,
-            Problem::invalid_field(
-                "scope",
-                format!(
-                    "'{scope}' is not a valid scope: it must be 1 to 64 letters, digits, '-' or '_'."
-                ),
-            ),
-        );
+    // `*` (every scope, for reads) or `a b` would make an instrument no
+    // lookup can tell apart.
+    if let Some(problem) = invalid_code("scope", &scope) {
+        return reply(&state, &ctx, problem);
     }
     let provenance = Provenance {
         user_id: ctx.user_id(),
